@@ -1,0 +1,38 @@
+// Dependency rules checked by `npm run lint`: the core stays pure, and only the
+// db package talks to Prisma.
+module.exports = {
+  forbidden: [
+    {
+      name: "core-is-pure",
+      comment: "packages/core holds the payment domain: no database, cache, transport or framework code.",
+      severity: "error",
+      from: { path: "^packages/core/src" },
+      to: {
+        path: "(@prisma|prisma|ioredis|graphql|@pothos|@trpc|next|pg|packages/db|apps/)",
+        pathNot: "^packages/core",
+      },
+    },
+    {
+      name: "core-no-io",
+      comment: "the core does no I/O of its own: no fs, net, http or child processes.",
+      severity: "error",
+      from: { path: "^packages/core/src" },
+      to: { path: "^(fs|net|http|https|child_process|node:fs|node:net|node:http|node:https|node:child_process)$" },
+    },
+    {
+      name: "prisma-only-in-db",
+      comment: "repositories in packages/db are the only code that knows Prisma.",
+      severity: "error",
+      from: { path: "^apps/" },
+      to: { path: "(@prisma/client|packages/db/src/generated)" },
+    },
+    { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "generated" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tooling/typescript/base.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+  },
+};
