@@ -1,0 +1,53 @@
+// Property: every valid amount survives a decimal-string round trip and formatting never loses a digit.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { supportedCurrencies } from "./currency";
+import { formatMoney, MAX_AMOUNT_MINOR, money, parseAmountMinor } from "./money";
+
+const amountArb = fc.oneof(
+  fc.bigInt({ min: 1n, max: MAX_AMOUNT_MINOR }),
+  fc.constantFrom(1n, 10n ** 15n, 9007199254740993n, 2n ** 53n, 2n ** 53n - 1n, MAX_AMOUNT_MINOR),
+);
+
+describe("parseAmountMinor properties", () => {
+  it("round-trips every amount in [1, MAX] through its decimal string", () => {
+    fc.assert(
+      fc.property(amountArb, (amountMinor) => {
+        expect(parseAmountMinor(amountMinor.toString())).toBe(amountMinor);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("agrees between the number and string forms for safe integers", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        expect(parseAmountMinor(n)).toBe(parseAmountMinor(String(n)));
+      }),
+    );
+  });
+
+  it("rejects every amount above MAX", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: MAX_AMOUNT_MINOR + 1n, max: 10n ** 30n }), (amountMinor) => {
+        expect(() => parseAmountMinor(amountMinor.toString())).toThrow(/at most/);
+      }),
+    );
+  });
+});
+
+describe("formatMoney properties", () => {
+  it("removing the decimal point gives back the minor units", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: MAX_AMOUNT_MINOR }),
+        fc.constantFrom(...supportedCurrencies()),
+        (amountMinor, currency) => {
+          const [number, code] = formatMoney(money(amountMinor, currency)).split(" ");
+          expect(code).toBe(currency);
+          expect(BigInt((number ?? "").replace(".", ""))).toBe(amountMinor);
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,134 @@
+// Checks that untrusted amounts parse to exact bigint minor units and that money formats without floating point.
+import { describe, expect, it } from "vitest";
+import { DomainError, InvariantError } from "../errors/domain-error";
+import { type CurrencyCode, parseCurrency } from "./currency";
+import { formatMoney, MAX_AMOUNT_MINOR, money, parseAmountMinor } from "./money";
+
+function currency(code: string): CurrencyCode {
+  const parsed = parseCurrency(code);
+  if (!parsed) throw new Error(`bad test currency ${code}`);
+  return parsed;
+}
+
+function errorOf(fn: () => unknown): DomainError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
+  throw new Error("expected a DomainError");
+}
+
+describe("parseAmountMinor", () => {
+  it.each([
+    ["bigint", 1234n, 1234n],
+    ["number", 1234, 1234n],
+    ["string", "1234", 1234n],
+    ["max safe number", Number.MAX_SAFE_INTEGER, 9007199254740991n],
+    ["string above 2^53", "9007199254740993", 9007199254740993n],
+    ["10^15 string", "1000000000000000", 1000000000000000n],
+    ["max as string", "999999999999999999", MAX_AMOUNT_MINOR],
+    ["max as bigint", MAX_AMOUNT_MINOR, MAX_AMOUNT_MINOR],
+    ["one", "1", 1n],
+  ])("accepts %s", (_label, input, expected) => {
+    expect(parseAmountMinor(input)).toBe(expected);
+  });
+
+  it.each([
+    ["zero bigint", 0n],
+    ["zero number", 0],
+    ["zero string", "0"],
+    ["negative zero", -0],
+    ["negative bigint", -1n],
+    ["negative number", -5],
+    ["negative string", "-5"],
+    ["fraction number", 12.5],
+    ["decimal string", "12.50"],
+    ["decimal string with zero fraction", "12.0"],
+    ["exponent string", "1e3"],
+    ["leading plus", "+5"],
+    ["leading zero", "0123"],
+    ["double zero", "00"],
+    ["leading space", " 5"],
+    ["trailing space", "5 "],
+    ["inner underscore", "1_000"],
+    ["empty string", ""],
+    ["hex string", "0x10"],
+    ["arabic-indic digits", "\u0661\u0662"],
+    ["full-width digits", "\uff11\uff12"],
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["unsafe number", 2 ** 53],
+    ["huge number", 1e20],
+    ["null", null],
+    ["undefined", undefined],
+    ["boolean", true],
+    ["object", { amount: 5 }],
+    ["array", [5]],
+  ])("rejects %s with AMOUNT_INVALID", (_label, input) => {
+    const error = errorOf(() => parseAmountMinor(input));
+    expect(error.code).toBe("AMOUNT_INVALID");
+    expect(error.field).toEqual(["amount"]);
+  });
+
+  it.each([
+    ["max + 1 bigint", MAX_AMOUNT_MINOR + 1n],
+    ["max + 1 string", "1000000000000000000"],
+    ["very long digit string", "9".repeat(100_000)],
+  ])("rejects %s with AMOUNT_TOO_LARGE", (_label, input) => {
+    expect(errorOf(() => parseAmountMinor(input)).code).toBe("AMOUNT_TOO_LARGE");
+  });
+
+  it.each([[0n], [0], ["0"]])("allows zero %j when asked", (input) => {
+    expect(parseAmountMinor(input, { allowZero: true })).toBe(0n);
+  });
+
+  it("still rejects negatives when zero is allowed", () => {
+    expect(errorOf(() => parseAmountMinor(-1n, { allowZero: true })).code).toBe("AMOUNT_INVALID");
+  });
+
+  it("reports a custom field path", () => {
+    expect(errorOf(() => parseAmountMinor("x", { field: ["refund", "amount"] })).field).toEqual([
+      "refund",
+      "amount",
+    ]);
+  });
+});
+
+describe("formatMoney", () => {
+  it.each([
+    [123456n, "USD", "1234.56 USD"],
+    [5n, "USD", "0.05 USD"],
+    [50n, "USD", "0.50 USD"],
+    [100n, "USD", "1.00 USD"],
+    [0n, "USD", "0.00 USD"],
+    [500n, "JPY", "500 JPY"],
+    [0n, "JPY", "0 JPY"],
+    [1234n, "KWD", "1.234 KWD"],
+    [1n, "KWD", "0.001 KWD"],
+    [12345n, "CLF", "1.2345 CLF"],
+    [-250n, "EUR", "-2.50 EUR"],
+    [-7n, "JPY", "-7 JPY"],
+    [MAX_AMOUNT_MINOR, "USD", "9999999999999999.99 USD"],
+    [9007199254740993n, "USD", "90071992547409.93 USD"],
+  ])("formats %s minor %s as %s", (amountMinor, code, expected) => {
+    expect(formatMoney(money(amountMinor, currency(code)))).toBe(expected);
+  });
+});
+
+describe("money", () => {
+  it("builds a frozen value", () => {
+    const value = money(10n, currency("USD"));
+    expect(value).toEqual({ amountMinor: 10n, currency: "USD" });
+    expect(Object.isFrozen(value)).toBe(true);
+  });
+
+  it("rejects a JS number smuggled past the type system", () => {
+    expect(() => money(10 as unknown as bigint, currency("USD"))).toThrow(InvariantError);
+  });
+
+  it("rejects a currency that was not parsed", () => {
+    expect(() => money(10n, "usd" as CurrencyCode)).toThrow(InvariantError);
+  });
+});
