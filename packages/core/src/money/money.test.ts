@@ -80,7 +80,7 @@ describe("parseAmountMinor", () => {
     expect(errorOf(() => parseAmountMinor(input)).code).toBe("AMOUNT_TOO_LARGE");
   });
 
-  it.each([[0n], [0], ["0"]])("allows zero %j when asked", (input) => {
+  it.each([[0n], [0], ["0"]])("allows zero %s when asked", (input) => {
     expect(parseAmountMinor(input, { allowZero: true })).toBe(0n);
   });
 

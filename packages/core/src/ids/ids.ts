@@ -1,0 +1,93 @@
+import { monotonicFactory } from "ulid";
+import { DomainError } from "../errors/domain-error";
+
+export const ID_PREFIXES = {
+  merchant: "mer",
+  apiKey: "key",
+  paymentMethod: "pm",
+  payment: "pay",
+  refund: "re",
+  pspAttempt: "att",
+  journalEntry: "je",
+  ledgerAccount: "la",
+  idempotencyRecord: "idem",
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+export type Id<K extends IdKind> = string & { readonly __idKind: K };
+
+export type MerchantId = Id<"merchant">;
+export type PaymentId = Id<"payment">;
+export type RefundId = Id<"refund">;
+export type PaymentMethodId = Id<"paymentMethod">;
+export type ApiKeyId = Id<"apiKey">;
+export type PspAttemptId = Id<"pspAttempt">;
+export type JournalEntryId = Id<"journalEntry">;
+export type LedgerAccountId = Id<"ledgerAccount">;
+export type IdempotencyRecordId = Id<"idempotencyRecord">;
+
+// A plain ulid() would order ids made in the same millisecond randomly; the monotonic
+// factory increments the random part instead, so creation order is preserved.
+const nextUlid = monotonicFactory();
+
+// Upper-case Crockford base32 only, first char 0-7 so the 48-bit timestamp cannot overflow.
+const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+export function newId<K extends IdKind>(kind: K): Id<K> {
+  return `${ID_PREFIXES[kind]}_${nextUlid()}` as Id<K>;
+}
+
+export function parseId<K extends IdKind>(kind: K, input: string): Id<K> | null {
+  if (typeof input !== "string") {
+    return null;
+  }
+  const prefix = `${ID_PREFIXES[kind]}_`;
+  if (!input.startsWith(prefix)) {
+    return null;
+  }
+  return ULID_PATTERN.test(input.slice(prefix.length)) ? (input as Id<K>) : null;
+}
+
+/** Like parseId, but throws the API error for a malformed id. */
+export function requireId<K extends IdKind>(kind: K, input: string, field: string[]): Id<K> {
+  const id = parseId(kind, input);
+  if (!id) {
+    throw new DomainError("ID_INVALID", `expected a ${kind} id starting with "${ID_PREFIXES[kind]}_"`, {
+      field,
+    });
+  }
+  return id;
+}
+
+export type IdempotencyKey = string & { readonly __brand: "IdempotencyKey" };
+
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+export function parseIdempotencyKey(input: string): IdempotencyKey {
+  if (
+    typeof input !== "string" ||
+    input.length === 0 ||
+    input.length > IDEMPOTENCY_KEY_MAX_LENGTH ||
+    !PRINTABLE_ASCII.test(input) ||
+    input.trim() === ""
+  ) {
+    throw new DomainError(
+      "IDEMPOTENCY_KEY_INVALID",
+      `idempotency key must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters and not only spaces`,
+      { field: ["idempotencyKey"] },
+    );
+  }
+  return input as IdempotencyKey;
+}
+
+export type PspReference = string & { readonly __brand: "PspReference" };
+
+/** PSP references are opaque; we only insist they are short printable ASCII so they are safe to store and log. */
+export function parsePspReference(input: string): PspReference | null {
+  if (typeof input !== "string" || input.length === 0 || input.length > 255 || !/^[\x21-\x7e]+$/.test(input)) {
+    return null;
+  }
+  return input as PspReference;
+}

@@ -1,0 +1,98 @@
+import { invariant } from "../errors/domain-error";
+import type { CurrencyCode } from "../money/currency";
+
+/** Each merchant has one of each account per (mode, currency); the value is the account type. */
+export const LEDGER_ACCOUNTS = {
+  psp_receivable: "ASSET",
+  merchant_balance: "LIABILITY",
+  fee_revenue: "REVENUE",
+} as const;
+
+export type LedgerAccountCode = keyof typeof LEDGER_ACCOUNTS;
+export type LedgerAccountType = (typeof LEDGER_ACCOUNTS)[LedgerAccountCode];
+export type EntryDirection = "DEBIT" | "CREDIT";
+
+export interface PostingLine {
+  account: LedgerAccountCode;
+  direction: EntryDirection;
+  amountMinor: bigint;
+}
+
+export interface JournalEntryDraft {
+  kind: "payment.captured" | "refund.succeeded";
+  currency: CurrencyCode;
+  lines: PostingLine[];
+}
+
+/** The PSP owes us the whole capture; we owe the merchant all of it but our fee. */
+export function capturePosting(input: {
+  amountMinor: bigint;
+  currency: CurrencyCode;
+  feeMinor: bigint;
+}): JournalEntryDraft {
+  invariant(input.amountMinor > 0n, "a capture posting needs a positive amount");
+  invariant(
+    input.feeMinor >= 0n && input.feeMinor <= input.amountMinor,
+    "a capture fee must be between zero and the captured amount",
+  );
+  const lines: PostingLine[] = [{ account: "psp_receivable", direction: "DEBIT", amountMinor: input.amountMinor }];
+  const merchantMinor = input.amountMinor - input.feeMinor;
+  // Zero-amount lines are dropped: they carry no information and break the "every line > 0" rule.
+  if (merchantMinor > 0n) {
+    lines.push({ account: "merchant_balance", direction: "CREDIT", amountMinor: merchantMinor });
+  }
+  if (input.feeMinor > 0n) {
+    lines.push({ account: "fee_revenue", direction: "CREDIT", amountMinor: input.feeMinor });
+  }
+  const entry: JournalEntryDraft = { kind: "payment.captured", currency: input.currency, lines };
+  assertBalanced(entry);
+  return entry;
+}
+
+/** The fee stays earned on refunds, so the merchant's balance bears the whole refunded amount. */
+export function refundPosting(input: { amountMinor: bigint; currency: CurrencyCode }): JournalEntryDraft {
+  invariant(input.amountMinor > 0n, "a refund posting needs a positive amount");
+  const entry: JournalEntryDraft = {
+    kind: "refund.succeeded",
+    currency: input.currency,
+    lines: [
+      { account: "merchant_balance", direction: "DEBIT", amountMinor: input.amountMinor },
+      { account: "psp_receivable", direction: "CREDIT", amountMinor: input.amountMinor },
+    ],
+  };
+  assertBalanced(entry);
+  return entry;
+}
+
+export function assertBalanced(entry: JournalEntryDraft): void {
+  invariant(entry.lines.length >= 2, `journal entry ${entry.kind} needs at least two lines`);
+  let debitsMinor = 0n;
+  let creditsMinor = 0n;
+  for (const line of entry.lines) {
+    invariant(
+      typeof line.amountMinor === "bigint" && line.amountMinor > 0n,
+      `journal entry ${entry.kind} has a non-positive line on ${line.account}`,
+    );
+    invariant(line.account in LEDGER_ACCOUNTS, `journal entry ${entry.kind} uses an unknown account`);
+    if (line.direction === "DEBIT") {
+      debitsMinor += line.amountMinor;
+    } else {
+      invariant(line.direction === "CREDIT", `journal entry ${entry.kind} has an unknown direction`);
+      creditsMinor += line.amountMinor;
+    }
+  }
+  invariant(
+    debitsMinor === creditsMinor,
+    `journal entry ${entry.kind} is unbalanced: debits ${debitsMinor} != credits ${creditsMinor}`,
+  );
+}
+
+/** Signed so that a healthy account reads positive: assets are debit-normal, the rest credit-normal. */
+export function balanceFromTotals(
+  account: LedgerAccountCode,
+  totals: { debitsMinor: bigint; creditsMinor: bigint },
+): bigint {
+  return LEDGER_ACCOUNTS[account] === "ASSET"
+    ? totals.debitsMinor - totals.creditsMinor
+    : totals.creditsMinor - totals.debitsMinor;
+}

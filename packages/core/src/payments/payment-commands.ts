@@ -1,0 +1,698 @@
+// The payment commands: the one write path for payments. The GraphQL API and
+// the operator console both call these. Each command validates its input (a bad
+// input writes nothing), runs under the caller's idempotency key, persists its
+// intent before calling the PSP, never holds a database transaction open across
+// a PSP call, and records the outcome through the state machine in one
+// transaction together with the audit event, ledger entry and outbox message.
+import { DomainError, type ErrorCode, invariant } from "../errors/domain-error";
+import {
+  type IdempotencyKey,
+  newId,
+  type PaymentId,
+  type PaymentMethodId,
+  parseId,
+  parseIdempotencyKey,
+} from "../ids/ids";
+import type { IdempotencyContext, IdempotencyService, IdempotentOutcome } from "../idempotency/idempotency-service";
+import { computeFee } from "../ledger/fees";
+import { capturePosting, refundPosting } from "../ledger/postings";
+import { type CurrencyCode, parseCurrency } from "../money/currency";
+import { parseAmountMinor } from "../money/money";
+import type { PaymentChange, PaymentStore } from "../ports/payment-store";
+import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
+import { type CardInput, validateCard } from "../vault/card";
+import { decryptPan, encryptPan, fingerprintPan, type VaultKeyring } from "../vault/card-vault";
+import type {
+  CaptureMethod,
+  MerchantActor,
+  PaymentEventDraft,
+  PaymentMethodRecord,
+  PaymentRecord,
+  PspAttemptDraft,
+  RefundRecord,
+} from "./payment-record";
+import { planCancel, planCapture, planRefund, refundEvent } from "./payment-rules";
+import { type PaymentEvent, type PaymentStatus, transition } from "./payment-state-machine";
+
+export const DESCRIPTION_MAX_LENGTH = 1000;
+export const REFUND_REASON_MAX_LENGTH = 500;
+export const METADATA_MAX_KEYS = 50;
+export const METADATA_KEY_MAX_LENGTH = 40;
+export const METADATA_VALUE_MAX_LENGTH = 500;
+/** A lost optimistic-lock race is retried on fresh data this many times before giving up. */
+const CONFLICT_RETRY_MAX = 20;
+
+export interface UserErrorData {
+  code: ErrorCode;
+  message: string;
+  field: string[] | null;
+}
+
+export interface PaymentResult {
+  payment: PaymentRecord;
+  errors: UserErrorData[];
+}
+
+export interface RefundResult {
+  refund: RefundRecord;
+  payment: PaymentRecord;
+  errors: UserErrorData[];
+}
+
+export interface TokenizeCardResult {
+  paymentMethod: PaymentMethodRecord;
+}
+
+export interface TokenizeCardInput {
+  idempotencyKey: string;
+  card: CardInput;
+}
+
+export interface CreatePaymentInput {
+  idempotencyKey: string;
+  amount: unknown;
+  currency: string;
+  paymentMethodId: string;
+  captureMethod: CaptureMethod;
+  description?: string | null;
+  metadata?: Record<string, string> | null;
+}
+
+export interface CapturePaymentInput {
+  idempotencyKey: string;
+  paymentId: string;
+  amount?: unknown;
+}
+
+export interface CancelPaymentInput {
+  idempotencyKey: string;
+  paymentId: string;
+}
+
+export interface RefundPaymentInput {
+  idempotencyKey: string;
+  paymentId: string;
+  amount?: unknown;
+  reason?: string | null;
+}
+
+export interface PaymentCommandsDependencies {
+  store: PaymentStore;
+  idempotency: IdempotencyService;
+  /** The PSP a mode may reach: test mode only ever gets a sandbox. Null when none is configured. */
+  pspFor(mode: MerchantActor["mode"]): PaymentServiceProvider | null;
+  vault: VaultKeyring;
+  now(): Date;
+}
+
+export class PaymentCommands {
+  constructor(private readonly deps: PaymentCommandsDependencies) {}
+
+  async tokenizeCard(
+    actor: MerchantActor,
+    input: TokenizeCardInput,
+  ): Promise<IdempotentOutcome<TokenizeCardResult>> {
+    const key = parseIdempotencyKey(input.idempotencyKey);
+    const card = validateCard(input.card, this.deps.now());
+    // The CVC was checked for format and is dropped here: it is never stored.
+    const hashed = { number: card.number, expMonth: card.expMonth, expYear: card.expYear, cvc: input.card.cvc };
+    return this.deps.idempotency.run(scope(actor, key), "tokenizeCard", hashed, async (context) => {
+      const id = newId("paymentMethod");
+      const record: PaymentMethodRecord = {
+        id,
+        merchantId: actor.merchantId,
+        mode: actor.mode,
+        brand: card.brand,
+        last4: card.last4,
+        expMonth: card.expMonth,
+        expYear: card.expYear,
+        fingerprint: fingerprintPan(this.deps.vault, card.number),
+        createdAt: this.deps.now(),
+      };
+      const paymentMethod = await this.deps.store.insertPaymentMethod({
+        record,
+        encryptedPan: encryptPan(this.deps.vault, card.number, id),
+        idempotency: context.completeWith((method: PaymentMethodRecord) => ({ paymentMethod: method })),
+      });
+      return { paymentMethod };
+    });
+  }
+
+  async createPayment(actor: MerchantActor, input: CreatePaymentInput): Promise<IdempotentOutcome<PaymentResult>> {
+    const key = parseIdempotencyKey(input.idempotencyKey);
+    const amountMinor = withField(["amount"], () => parseAmountMinor(input.amount));
+    const currency = parseCurrency(input.currency);
+    if (currency === null) {
+      throw new DomainError("CURRENCY_INVALID", "currency must be an ISO 4217 code such as USD.", {
+        field: ["currency"],
+      });
+    }
+    const paymentMethodId = parseId("paymentMethod", input.paymentMethodId);
+    if (paymentMethodId === null) throw paymentMethodNotFound();
+    const description = validateDescription(input.description ?? null);
+    const metadata = validateMetadata(input.metadata ?? {});
+    const captureMethod = input.captureMethod;
+    const normalized = { amountMinor, currency, paymentMethodId, captureMethod, description, metadata };
+
+    return this.deps.idempotency.run(scope(actor, key), "createPayment", normalized, async (context) => {
+      const stored = await this.deps.store.findPaymentMethodWithPan(actor, paymentMethodId);
+      if (stored === null) throw paymentMethodNotFound();
+      const psp = this.requirePsp(actor);
+      if (isExpired(stored.method, this.deps.now())) {
+        throw new DomainError("CARD_EXPIRED", "The card of this payment method has expired.", {
+          field: ["paymentMethodId"],
+        });
+      }
+
+      const paymentId = newId("payment");
+      const attempt = newAttempt("AUTHORIZE", psp.name, amountMinor, currency, null);
+      const created = await this.deps.store.insertPayment({
+        payment: {
+          id: paymentId,
+          merchantId: actor.merchantId,
+          mode: actor.mode,
+          status: "PENDING",
+          amountMinor,
+          currency,
+          amountCapturableMinor: 0n,
+          amountCapturedMinor: 0n,
+          amountRefundedMinor: 0n,
+          amountRefundPendingMinor: 0n,
+          captureMethod,
+          paymentMethodId,
+          description,
+          metadata,
+          pspName: psp.name,
+          pspReference: null,
+          failureCode: null,
+          failureMessage: null,
+          pendingOperation: "AUTHORIZE",
+        },
+        attempt,
+        event: apiEvent(actor, "payment.created", null, "PENDING", { amountMinor, currency, captureMethod }),
+        outbox: [],
+        idempotency: { recordId: context.recordId },
+      });
+      context.markSideEffects();
+
+      const card = {
+        number: decryptPan(this.deps.vault, stored.encryptedPan, stored.method.id),
+        expMonth: stored.method.expMonth,
+        expYear: stored.method.expYear,
+      };
+      const outcome = await callPsp(() =>
+        psp.authorize({
+          idempotencyKey: attempt.idempotencyKey,
+          reference: paymentId,
+          amountMinor,
+          currency,
+          card,
+          capture: captureMethod === "AUTOMATIC",
+        }),
+      );
+      return this.settleAuthorization(actor, context, created, attempt, outcome);
+    });
+  }
+
+  async capturePayment(
+    actor: MerchantActor,
+    input: CapturePaymentInput,
+  ): Promise<IdempotentOutcome<PaymentResult>> {
+    const key = parseIdempotencyKey(input.idempotencyKey);
+    const paymentId = parsePaymentId(input.paymentId);
+    const requestedMinor = parseOptionalAmount(input.amount);
+    const normalized = { paymentId, amountMinor: requestedMinor };
+
+    return this.deps.idempotency.run(scope(actor, key), "capturePayment", normalized, async (context) => {
+      const psp = this.requirePsp(actor);
+      let attempt: PspAttemptDraft | null = null;
+      let captureMinor = 0n;
+      const started = await this.changeWithRetry(actor, paymentId, (payment) => {
+        captureMinor = planCapture(payment, requestedMinor).captureMinor;
+        attempt = newAttempt("CAPTURE", payment.pspName ?? psp.name, captureMinor, payment.currency, null);
+        return {
+          patch: { pendingOperation: "CAPTURE" },
+          events: [],
+          attemptInsert: attempt,
+          outbox: [],
+          idempotency: { recordId: context.recordId },
+        };
+      });
+      context.markSideEffects();
+      const captureAttempt = attempt as PspAttemptDraft | null;
+      invariant(captureAttempt !== null && started.payment.pspReference !== null, "capture attempt recorded");
+      const outcome = await callPsp(() =>
+        psp.capture({
+          idempotencyKey: captureAttempt.idempotencyKey,
+          pspReference: started.payment.pspReference as string,
+          amountMinor: captureMinor,
+          currency: started.payment.currency,
+        }),
+      );
+      const fee = await this.deps.store.feeScheduleOf(actor);
+      const errors: UserErrorData[] = [];
+      const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
+        const settlement = settle(captureAttempt.id, outcome);
+        if (outcome.outcome === "succeeded") {
+          const releasedMinor = payment.amountCapturableMinor - captureMinor;
+          return {
+            patch: {
+              status: transition(payment.status, "CAPTURE_SUCCEEDED"),
+              amountCapturedMinor: captureMinor,
+              amountCapturableMinor: 0n,
+              pendingOperation: null,
+            },
+            events: [
+              apiEvent(actor, "payment.captured", payment.status, "CAPTURED", {
+                amountCapturedMinor: captureMinor,
+                amountReleasedMinor: releasedMinor,
+              }),
+            ],
+            attemptSettlement: settlement,
+            journal: {
+              draft: capturePosting({
+                amountMinor: captureMinor,
+                currency: payment.currency,
+                feeMinor: computeFee(captureMinor, fee),
+              }),
+              refundId: null,
+            },
+            outbox: [statusMessage("payment.captured", payment.id, "CAPTURED")],
+            idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+          };
+        }
+        errors.push(modificationError("capture", outcome));
+        return {
+          // An unknown outcome keeps the capture pending: it must be resolved with the PSP, never assumed.
+          patch: { pendingOperation: outcome.outcome === "unknown" ? "CAPTURE" : null },
+          events: [apiEvent(actor, "payment.capture_failed", payment.status, payment.status, failureData(outcome))],
+          attemptSettlement: settlement,
+          outbox: [],
+          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        };
+      });
+      return { payment: settled.payment, errors };
+    });
+  }
+
+  async cancelPayment(actor: MerchantActor, input: CancelPaymentInput): Promise<IdempotentOutcome<PaymentResult>> {
+    const key = parseIdempotencyKey(input.idempotencyKey);
+    const paymentId = parsePaymentId(input.paymentId);
+
+    return this.deps.idempotency.run(scope(actor, key), "cancelPayment", { paymentId }, async (context) => {
+      const psp = this.requirePsp(actor);
+      let attempt: PspAttemptDraft | null = null;
+      const started = await this.changeWithRetry(actor, paymentId, (payment) => {
+        planCancel(payment);
+        attempt = newAttempt("VOID", payment.pspName ?? psp.name, 0n, payment.currency, null);
+        return {
+          patch: { pendingOperation: "VOID" },
+          events: [],
+          attemptInsert: attempt,
+          outbox: [],
+          idempotency: { recordId: context.recordId },
+        };
+      });
+      context.markSideEffects();
+      const voidAttempt = attempt as PspAttemptDraft | null;
+      invariant(voidAttempt !== null && started.payment.pspReference !== null, "void attempt recorded");
+      const outcome = await callPsp(() =>
+        psp.void({
+          idempotencyKey: voidAttempt.idempotencyKey,
+          pspReference: started.payment.pspReference as string,
+          currency: started.payment.currency,
+        }),
+      );
+      const errors: UserErrorData[] = [];
+      const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
+        const settlement = settle(voidAttempt.id, outcome);
+        if (outcome.outcome === "succeeded") {
+          return {
+            patch: { status: transition(payment.status, "CANCELLED"), amountCapturableMinor: 0n, pendingOperation: null },
+            events: [
+              apiEvent(actor, "payment.cancelled", payment.status, "CANCELLED", {
+                amountReleasedMinor: payment.amountCapturableMinor,
+              }),
+            ],
+            attemptSettlement: settlement,
+            outbox: [statusMessage("payment.cancelled", payment.id, "CANCELLED")],
+            idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+          };
+        }
+        errors.push(modificationError("cancellation", outcome));
+        return {
+          patch: { pendingOperation: outcome.outcome === "unknown" ? "VOID" : null },
+          events: [apiEvent(actor, "payment.cancel_failed", payment.status, payment.status, failureData(outcome))],
+          attemptSettlement: settlement,
+          outbox: [],
+          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        };
+      });
+      return { payment: settled.payment, errors };
+    });
+  }
+
+  async refundPayment(actor: MerchantActor, input: RefundPaymentInput): Promise<IdempotentOutcome<RefundResult>> {
+    const key = parseIdempotencyKey(input.idempotencyKey);
+    const paymentId = parsePaymentId(input.paymentId);
+    const requestedMinor = parseOptionalAmount(input.amount);
+    const reason = input.reason ?? null;
+    if (reason !== null && reason.length > REFUND_REASON_MAX_LENGTH) {
+      throw new DomainError("INVALID_INPUT", `reason must be at most ${REFUND_REASON_MAX_LENGTH} characters.`, {
+        field: ["reason"],
+      });
+    }
+    const normalized = { paymentId, amountMinor: requestedMinor, reason };
+
+    return this.deps.idempotency.run(scope(actor, key), "refundPayment", normalized, async (context) => {
+      const psp = this.requirePsp(actor);
+      const refundId = newId("refund");
+      let refundMinor = 0n;
+      let attempt: PspAttemptDraft | null = null;
+      const started = await this.changeWithRetry(actor, paymentId, (payment) => {
+        refundMinor = planRefund(payment, requestedMinor);
+        attempt = newAttempt("REFUND", payment.pspName ?? psp.name, refundMinor, payment.currency, refundId);
+        return {
+          // Reserve the amount first, so parallel refunds can never exceed what was captured.
+          patch: { amountRefundPendingMinor: payment.amountRefundPendingMinor + refundMinor },
+          events: [apiEvent(actor, "refund.created", payment.status, payment.status, { refundId, refundMinor })],
+          refundInsert: {
+            id: refundId,
+            paymentId: payment.id,
+            merchantId: actor.merchantId,
+            mode: actor.mode,
+            amountMinor: refundMinor,
+            currency: payment.currency,
+            reason,
+          },
+          attemptInsert: attempt,
+          outbox: [],
+          idempotency: { recordId: context.recordId },
+        };
+      });
+      context.markSideEffects();
+      const refundAttempt = attempt as PspAttemptDraft | null;
+      invariant(refundAttempt !== null && started.payment.pspReference !== null, "refund attempt recorded");
+      const outcome = await callPsp(() =>
+        psp.refund({
+          idempotencyKey: refundAttempt.idempotencyKey,
+          pspReference: started.payment.pspReference as string,
+          amountMinor: refundMinor,
+          currency: started.payment.currency,
+        }),
+      );
+      const errors: UserErrorData[] = [];
+      const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
+        const settlement = settle(refundAttempt.id, outcome);
+        if (outcome.outcome === "succeeded") {
+          const event = refundEvent(payment, refundMinor);
+          const status = transition(payment.status, event);
+          return {
+            patch: {
+              status,
+              amountRefundedMinor: payment.amountRefundedMinor + refundMinor,
+              amountRefundPendingMinor: payment.amountRefundPendingMinor - refundMinor,
+            },
+            events: [
+              apiEvent(actor, event === "REFUNDED_FULLY" ? "payment.refunded" : "payment.partially_refunded", payment.status, status, {
+                refundId,
+                refundMinor,
+              }),
+            ],
+            attemptSettlement: settlement,
+            refundSettlement: { id: refundId, status: "SUCCEEDED", pspReference: outcome.pspReference, failureCode: null },
+            journal: { draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }), refundId },
+            outbox: [{ topic: "refund.succeeded", payload: { refundId, paymentId: payment.id, status } }],
+            idempotency: context.completeWith(refundResult(errors)),
+          };
+        }
+        if (outcome.outcome === "unknown") {
+          // The reservation stays: the PSP may have refunded, and the outcome is resolved before the amount is freed.
+          errors.push(modificationError("refund", outcome));
+          return {
+            patch: {},
+            events: [apiEvent(actor, "refund.unknown", payment.status, payment.status, { refundId })],
+            attemptSettlement: settlement,
+            outbox: [],
+            idempotency: context.completeWith(refundResult(errors)),
+          };
+        }
+        errors.push(modificationError("refund", outcome));
+        return {
+          patch: { amountRefundPendingMinor: payment.amountRefundPendingMinor - refundMinor },
+          events: [apiEvent(actor, "refund.failed", payment.status, payment.status, { refundId, ...failureData(outcome) })],
+          attemptSettlement: settlement,
+          refundSettlement: { id: refundId, status: "FAILED", pspReference: null, failureCode: outcome.code },
+          outbox: [{ topic: "refund.failed", payload: { refundId, paymentId: payment.id } }],
+          idempotency: context.completeWith(refundResult(errors)),
+        };
+      });
+      invariant(settled.refund !== null, "refund settled with its payment");
+      return { refund: settled.refund, payment: settled.payment, errors };
+    });
+  }
+
+  private async settleAuthorization(
+    actor: MerchantActor,
+    context: IdempotencyContext,
+    payment: PaymentRecord,
+    attempt: PspAttemptDraft,
+    outcome: PspOutcome,
+  ): Promise<PaymentResult> {
+    const errors: UserErrorData[] = [];
+    const change = (event: PaymentEvent | null, patch: PaymentChange["patch"]): Omit<PaymentChange, "paymentId"> => {
+      const status: PaymentStatus = event ? transition(payment.status, event) : payment.status;
+      return {
+        expectedVersion: payment.version,
+        expectedStatus: payment.status,
+        patch: { ...patch, status, pendingOperation: null },
+        events: [apiEvent(actor, eventType(status), payment.status, status, failureData(outcome))],
+        attemptSettlement: settle(attempt.id, outcome),
+        outbox: [statusMessage(eventType(status), payment.id, status)],
+        idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+      };
+    };
+    let decided: Omit<PaymentChange, "paymentId">;
+    switch (outcome.outcome) {
+      case "succeeded":
+        if (payment.captureMethod === "AUTOMATIC") {
+          const fee = await this.deps.store.feeScheduleOf(actor);
+          decided = {
+            ...change("CAPTURE_SUCCEEDED", {
+              pspReference: outcome.pspReference,
+              amountCapturedMinor: payment.amountMinor,
+              amountCapturableMinor: 0n,
+            }),
+            journal: {
+              draft: capturePosting({
+                amountMinor: payment.amountMinor,
+                currency: payment.currency,
+                feeMinor: computeFee(payment.amountMinor, fee),
+              }),
+              refundId: null,
+            },
+          };
+        } else {
+          decided = change("AUTHORIZATION_SUCCEEDED", {
+            pspReference: outcome.pspReference,
+            amountCapturableMinor: payment.amountMinor,
+          });
+        }
+        break;
+      case "declined":
+        errors.push({ code: "PAYMENT_DECLINED", message: `The card was declined (${outcome.code}).`, field: null });
+        decided = change("AUTHORIZATION_DECLINED", { failureCode: outcome.code, failureMessage: outcome.message });
+        break;
+      case "failed":
+        errors.push({
+          code: "PAYMENT_FAILED",
+          message: `The payment could not be processed (${outcome.code}); it is safe to retry with a new idempotency key.`,
+          field: null,
+        });
+        decided = change("AUTHORIZATION_FAILED", { failureCode: outcome.code, failureMessage: outcome.message });
+        break;
+      case "unknown":
+        // We cannot know whether the PSP charged: the payment stays PENDING with its attempt UNKNOWN
+        // until its outcome is resolved with that PSP. It is never retried elsewhere.
+        decided = { ...change(null, {}), patch: { pendingOperation: "AUTHORIZE" }, outbox: [] };
+        break;
+    }
+    const result = await this.deps.store.applyPaymentChange(actor, { paymentId: payment.id, ...decided });
+    invariant(result !== null, `payment ${payment.id} changed while its authorization was in flight`);
+    return { payment: result.payment, errors };
+  }
+
+  /** Reads the payment, builds a change from what it read and applies it conditionally; a lost race re-reads. */
+  private async changeWithRetry(
+    actor: MerchantActor,
+    paymentId: PaymentId,
+    build: (payment: PaymentRecord) => Omit<PaymentChange, "paymentId" | "expectedVersion" | "expectedStatus">,
+  ): Promise<{ payment: PaymentRecord; refund: RefundRecord | null }> {
+    for (let attempt = 0; attempt < CONFLICT_RETRY_MAX; attempt++) {
+      const payment = await this.deps.store.findPayment(actor, paymentId);
+      if (payment === null) throw paymentNotFound();
+      const change = build(payment);
+      const result = await this.deps.store.applyPaymentChange(actor, {
+        ...change,
+        paymentId,
+        expectedVersion: payment.version,
+        expectedStatus: payment.status,
+      });
+      if (result !== null) return result;
+    }
+    throw new DomainError("PAYMENT_OPERATION_IN_PROGRESS", "The payment is being changed by another request; retry.", {
+      retryable: true,
+    });
+  }
+
+  private requirePsp(actor: MerchantActor): PaymentServiceProvider {
+    const psp = this.deps.pspFor(actor.mode);
+    if (psp === null) {
+      throw new DomainError("PSP_UNAVAILABLE", `No payment service provider is configured for ${actor.mode} mode.`);
+    }
+    return psp;
+  }
+}
+
+function scope(actor: MerchantActor, key: IdempotencyKey) {
+  return { merchantId: actor.merchantId, mode: actor.mode, key };
+}
+
+function newAttempt(
+  operation: PspAttemptDraft["operation"],
+  pspName: string,
+  amountMinor: bigint,
+  currency: CurrencyCode,
+  refundId: PspAttemptDraft["refundId"],
+): PspAttemptDraft {
+  const id = newId("pspAttempt");
+  // The attempt id is the key we send the PSP: every retry of this attempt reuses it.
+  return { id, operation, pspName, idempotencyKey: id, amountMinor, currency, refundId };
+}
+
+async function callPsp(call: () => Promise<PspOutcome>): Promise<PspOutcome> {
+  try {
+    return await call();
+  } catch (error) {
+    // A thrown call (network error, timeout) may or may not have reached the PSP.
+    return { outcome: "unknown", message: error instanceof Error ? error.name : "unknown error" };
+  }
+}
+
+function settle(id: PspAttemptDraft["id"], outcome: PspOutcome) {
+  switch (outcome.outcome) {
+    case "succeeded":
+      return { id, status: "SUCCEEDED" as const, pspReference: outcome.pspReference, errorCode: null, errorMessage: null };
+    case "declined":
+    case "failed":
+      return { id, status: "FAILED" as const, pspReference: null, errorCode: outcome.code, errorMessage: outcome.message };
+    case "unknown":
+      return { id, status: "UNKNOWN" as const, pspReference: null, errorCode: null, errorMessage: outcome.message };
+  }
+}
+
+function failureData(outcome: PspOutcome): Record<string, unknown> {
+  if (outcome.outcome === "declined" || outcome.outcome === "failed") return { failureCode: outcome.code };
+  if (outcome.outcome === "unknown") return { outcome: "unknown" };
+  return {};
+}
+
+function modificationError(what: string, outcome: PspOutcome): UserErrorData {
+  if (outcome.outcome === "unknown") {
+    return {
+      code: "PSP_UNAVAILABLE",
+      message: `The PSP did not confirm the ${what}; its outcome will be resolved with the PSP.`,
+      field: null,
+    };
+  }
+  const code = outcome.outcome === "declined" || outcome.outcome === "failed" ? outcome.code : "unknown";
+  return { code: "PAYMENT_FAILED", message: `The PSP refused the ${what} (${code}).`, field: null };
+}
+
+function refundResult(errors: UserErrorData[]) {
+  return (result: { payment: PaymentRecord; refund: RefundRecord | null }) => ({
+    refund: result.refund,
+    payment: result.payment,
+    errors,
+  });
+}
+
+function eventType(status: PaymentStatus): string {
+  return `payment.${status.toLowerCase()}`;
+}
+
+function statusMessage(topic: string, paymentId: PaymentId, status: PaymentStatus) {
+  return { topic, payload: { paymentId, status } };
+}
+
+function apiEvent(
+  actor: MerchantActor,
+  type: string,
+  oldStatus: PaymentStatus | null,
+  newStatus: PaymentStatus | null,
+  data: Record<string, unknown>,
+): PaymentEventDraft {
+  return { type, oldStatus, newStatus, source: "API", actor: actor.apiKeyId, data };
+}
+
+function parsePaymentId(input: string): PaymentId {
+  const id = parseId("payment", input);
+  if (id === null) throw paymentNotFound();
+  return id;
+}
+
+function parseOptionalAmount(input: unknown): bigint | null {
+  if (input === undefined || input === null) return null;
+  return withField(["amount"], () => parseAmountMinor(input));
+}
+
+function withField<T>(field: string[], parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof DomainError && error.field === null) {
+      throw new DomainError(error.code, error.message, { field });
+    }
+    throw error;
+  }
+}
+
+function validateDescription(description: string | null): string | null {
+  if (description !== null && description.length > DESCRIPTION_MAX_LENGTH) {
+    throw new DomainError("DESCRIPTION_TOO_LONG", `description must be at most ${DESCRIPTION_MAX_LENGTH} characters.`, {
+      field: ["description"],
+    });
+  }
+  return description;
+}
+
+export function validateMetadata(metadata: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(metadata);
+  const invalid = (message: string) => new DomainError("METADATA_INVALID", message, { field: ["metadata"] });
+  if (entries.length > METADATA_MAX_KEYS) throw invalid(`metadata may hold at most ${METADATA_MAX_KEYS} keys.`);
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > METADATA_KEY_MAX_LENGTH) {
+      throw invalid(`metadata keys must be 1 to ${METADATA_KEY_MAX_LENGTH} characters.`);
+    }
+    if (typeof value !== "string" || value.length > METADATA_VALUE_MAX_LENGTH) {
+      throw invalid(`metadata values must be strings of at most ${METADATA_VALUE_MAX_LENGTH} characters.`);
+    }
+  }
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function isExpired(method: PaymentMethodRecord, now: Date): boolean {
+  // A card is valid through the last day of its expiry month.
+  const firstDayAfter = Date.UTC(method.expYear, method.expMonth, 1);
+  return now.getTime() >= firstDayAfter;
+}
+
+function paymentNotFound(): DomainError {
+  return new DomainError("PAYMENT_NOT_FOUND", "No such payment.", { field: ["paymentId"] });
+}
+
+function paymentMethodNotFound(): DomainError {
+  return new DomainError("PAYMENT_METHOD_NOT_FOUND", "No such payment method.", { field: ["paymentMethodId"] });
+}
+
+export type { PaymentMethodId };

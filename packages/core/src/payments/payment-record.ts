@@ -1,0 +1,125 @@
+// The shapes the core reads and writes for payments, refunds and payment
+// methods. Adapters map their rows onto these by listing fields (a whitelist),
+// so a column added to a table never leaks into a response by accident.
+import type { CardBrand } from "../vault/card";
+import type { CurrencyCode } from "../money/currency";
+import type {
+  ApiKeyId,
+  IdempotencyRecordId,
+  MerchantId,
+  PaymentId,
+  PaymentMethodId,
+  PspAttemptId,
+  RefundId,
+} from "../ids/ids";
+import type { PaymentStatus } from "./payment-state-machine";
+
+export type Mode = "TEST" | "LIVE";
+export type CaptureMethod = "AUTOMATIC" | "MANUAL";
+export type PspOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
+export type PspAttemptStatus = "PENDING" | "SUCCEEDED" | "FAILED" | "UNKNOWN";
+export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED";
+export type EventSource = "API" | "WEBHOOK" | "SYSTEM";
+
+/** Who is acting: a merchant's API key in one mode. Every read and write is scoped by it. */
+export interface MerchantActor {
+  merchantId: MerchantId;
+  mode: Mode;
+  apiKeyId: ApiKeyId;
+}
+
+export interface PaymentRecord {
+  id: PaymentId;
+  merchantId: MerchantId;
+  mode: Mode;
+  status: PaymentStatus;
+  amountMinor: bigint;
+  currency: CurrencyCode;
+  amountCapturableMinor: bigint;
+  amountCapturedMinor: bigint;
+  amountRefundedMinor: bigint;
+  amountRefundPendingMinor: bigint;
+  captureMethod: CaptureMethod;
+  paymentMethodId: PaymentMethodId;
+  description: string | null;
+  metadata: Record<string, string>;
+  pspName: string | null;
+  pspReference: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  pendingOperation: PspOperation | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RefundRecord {
+  id: RefundId;
+  paymentId: PaymentId;
+  merchantId: MerchantId;
+  mode: Mode;
+  amountMinor: bigint;
+  currency: CurrencyCode;
+  status: RefundStatus;
+  reason: string | null;
+  pspReference: string | null;
+  failureCode: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface PaymentMethodRecord {
+  id: PaymentMethodId;
+  merchantId: MerchantId;
+  mode: Mode;
+  brand: CardBrand;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  fingerprint: string;
+  createdAt: Date;
+}
+
+export interface PspAttemptDraft {
+  id: PspAttemptId;
+  operation: PspOperation;
+  pspName: string;
+  idempotencyKey: string;
+  amountMinor: bigint;
+  currency: CurrencyCode;
+  refundId: RefundId | null;
+}
+
+export interface PspAttemptSettlement {
+  id: PspAttemptId;
+  status: Exclude<PspAttemptStatus, "PENDING">;
+  pspReference: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+export interface PaymentEventDraft {
+  type: string;
+  oldStatus: PaymentStatus | null;
+  newStatus: PaymentStatus | null;
+  source: EventSource;
+  actor: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface OutboxDraft {
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+/** What the idempotency layer needs from a unit of work: link the record to what it created, or complete it in the same transaction. */
+export interface IdempotencyLink<R = PaymentChangeResult> {
+  recordId: IdempotencyRecordId;
+  /** Builds the stored response from the rows as committed; the record is then COMPLETED in the same transaction. */
+  complete?: (result: R) => unknown;
+}
+
+export interface PaymentChangeResult {
+  payment: PaymentRecord;
+  refund: RefundRecord | null;
+}

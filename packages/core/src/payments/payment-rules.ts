@@ -1,0 +1,130 @@
+import { DomainError, invariant } from "../errors/domain-error";
+import type { PaymentStatus } from "./payment-state-machine";
+
+export type PendingOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
+
+/** The slice of a payment the command rules need; all amounts are minor units. */
+export interface PaymentAmounts {
+  status: PaymentStatus;
+  amountMinor: bigint;
+  amountCapturableMinor: bigint;
+  amountCapturedMinor: bigint;
+  amountRefundedMinor: bigint;
+  amountRefundPendingMinor: bigint;
+  pendingOperation: PendingOperation | null;
+}
+
+const CANCELLABLE: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(["AUTHORIZED", "REQUIRES_REVIEW"]);
+const REFUNDABLE: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(["CAPTURED", "PARTIALLY_REFUNDED"]);
+
+function operationInProgress(p: PaymentAmounts): DomainError {
+  return new DomainError(
+    "PAYMENT_OPERATION_IN_PROGRESS",
+    `another ${p.pendingOperation?.toLowerCase()} is still in progress for this payment; retry shortly`,
+  );
+}
+
+function assertPositiveRequest(requestedMinor: bigint): void {
+  if (requestedMinor <= 0n) {
+    throw new DomainError("AMOUNT_INVALID", "amount must be greater than zero", { field: ["amount"] });
+  }
+}
+
+/** Capture is one-shot: whatever is not captured now is released back to the cardholder. */
+export function planCapture(
+  p: PaymentAmounts,
+  requestedMinor: bigint | null,
+): { captureMinor: bigint; releaseMinor: bigint } {
+  if (p.status !== "AUTHORIZED") {
+    throw new DomainError(
+      "PAYMENT_NOT_CAPTURABLE",
+      `payment is ${p.status}; only AUTHORIZED payments can be captured`,
+    );
+  }
+  if (p.pendingOperation !== null) {
+    throw operationInProgress(p);
+  }
+  const capturable = p.amountCapturableMinor;
+  invariant(capturable > 0n, "an AUTHORIZED payment must have a positive capturable amount");
+  invariant(capturable <= p.amountMinor, "capturable amount exceeds the payment amount");
+
+  if (requestedMinor === null) {
+    return { captureMinor: capturable, releaseMinor: 0n };
+  }
+  assertPositiveRequest(requestedMinor);
+  if (requestedMinor > capturable) {
+    throw new DomainError(
+      "AMOUNT_EXCEEDS_CAPTURABLE",
+      `amount ${requestedMinor} exceeds the capturable amount ${capturable}`,
+      { field: ["amount"] },
+    );
+  }
+  return { captureMinor: requestedMinor, releaseMinor: capturable - requestedMinor };
+}
+
+export function planCancel(p: PaymentAmounts): void {
+  if (!CANCELLABLE.has(p.status)) {
+    throw new DomainError(
+      "PAYMENT_NOT_CANCELLABLE",
+      `payment is ${p.status}; only AUTHORIZED or REQUIRES_REVIEW payments can be cancelled`,
+    );
+  }
+  if (p.pendingOperation !== null) {
+    throw operationInProgress(p);
+  }
+}
+
+/** Pending refunds count as spent so that concurrent refunds can never add up past what was captured. */
+export function refundableMinor(p: PaymentAmounts): bigint {
+  const refundable = p.amountCapturedMinor - p.amountRefundedMinor - p.amountRefundPendingMinor;
+  invariant(
+    p.amountRefundedMinor >= 0n && p.amountRefundPendingMinor >= 0n && refundable >= 0n,
+    "refunded plus pending refunds exceed the captured amount",
+  );
+  return refundable;
+}
+
+export function planRefund(p: PaymentAmounts, requestedMinor: bigint | null): bigint {
+  if (!REFUNDABLE.has(p.status)) {
+    throw new DomainError(
+      "PAYMENT_NOT_REFUNDABLE",
+      `payment is ${p.status}; only CAPTURED or PARTIALLY_REFUNDED payments can be refunded`,
+    );
+  }
+  // Refunds run concurrently (tracked by amountRefundPendingMinor); only a different
+  // operation in flight blocks them.
+  if (p.pendingOperation !== null && p.pendingOperation !== "REFUND") {
+    throw operationInProgress(p);
+  }
+  const refundable = refundableMinor(p);
+  if (refundable === 0n) {
+    throw new DomainError(
+      "PAYMENT_NOT_REFUNDABLE",
+      p.amountRefundPendingMinor > 0n
+        ? "the rest of this payment is already being refunded"
+        : "payment is already fully refunded",
+    );
+  }
+  if (requestedMinor === null) {
+    return refundable;
+  }
+  assertPositiveRequest(requestedMinor);
+  if (requestedMinor > refundable) {
+    throw new DomainError(
+      "AMOUNT_EXCEEDS_REFUNDABLE",
+      `amount ${requestedMinor} exceeds the refundable amount ${refundable}`,
+      { field: ["amount"] },
+    );
+  }
+  return requestedMinor;
+}
+
+export function refundEvent(
+  p: PaymentAmounts,
+  settledRefundMinor: bigint,
+): "REFUNDED_PARTIALLY" | "REFUNDED_FULLY" {
+  invariant(settledRefundMinor > 0n, "a settled refund must be positive");
+  const refundedAfter = p.amountRefundedMinor + settledRefundMinor;
+  invariant(refundedAfter <= p.amountCapturedMinor, "settled refunds exceed the captured amount");
+  return refundedAfter === p.amountCapturedMinor ? "REFUNDED_FULLY" : "REFUNDED_PARTIALLY";
+}

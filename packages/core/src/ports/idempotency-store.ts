@@ -1,0 +1,50 @@
+// Ports of the idempotency layer. Postgres (the store) is the truth: its unique
+// constraint on (merchant, mode, key) decides who runs a request. The cache
+// (Redis) is a fast path that may be absent or down at any moment.
+import type { IdempotencyRecordId, MerchantId } from "../ids/ids";
+import type { Mode } from "../payments/payment-record";
+import type { ExistingIdempotencyRecord } from "../idempotency/idempotency-decision";
+
+export interface IdempotencyScope {
+  merchantId: MerchantId;
+  mode: Mode;
+  key: string;
+}
+
+export interface StoredIdempotencyRecord extends ExistingIdempotencyRecord {
+  id: IdempotencyRecordId;
+  response: unknown;
+}
+
+export interface IdempotencyStore {
+  /** Inserts an IN_PROGRESS record, or returns the one that already holds the key. */
+  insertOrGet(input: {
+    id: IdempotencyRecordId;
+    scope: IdempotencyScope;
+    operation: string;
+    requestHash: string;
+    lockedUntil: Date;
+    expiresAt: Date;
+  }): Promise<{ inserted: true } | { inserted: false; existing: StoredIdempotencyRecord }>;
+  find(scope: IdempotencyScope): Promise<StoredIdempotencyRecord | null>;
+  /** Takes over a crashed request's record: only if still IN_PROGRESS, unlinked and past its lock. */
+  takeOver(id: IdempotencyRecordId, lockedUntil: Date, now: Date): Promise<boolean>;
+  /** Forgets a request that changed nothing (bad input), so the key can be used again. */
+  release(id: IdempotencyRecordId): Promise<void>;
+  /** Completes a record outside a payment transaction (e.g. a tokenized card). */
+  complete(id: IdempotencyRecordId, response: unknown): Promise<void>;
+}
+
+export interface CachedResult {
+  operation: string;
+  requestHash: string;
+  response: unknown;
+}
+
+/** Every method may answer "unavailable": the caller then relies on the store alone. */
+export interface IdempotencyCache {
+  acquireLock(scopeKey: string, token: string, ttlMs: number): Promise<"acquired" | "held" | "unavailable">;
+  releaseLock(scopeKey: string, token: string): Promise<void>;
+  getCompleted(scopeKey: string): Promise<CachedResult | null | "unavailable">;
+  putCompleted(scopeKey: string, result: CachedResult, ttlMs: number): Promise<void>;
+}

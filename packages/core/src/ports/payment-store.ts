@@ -1,0 +1,84 @@
+// The port the payment commands persist through. Each method is one database
+// transaction: a payment's state, its attempt, refund, audit event, journal
+// entry, outbox message and idempotency record change together or not at all.
+import type { PaymentId, PaymentMethodId, RefundId } from "../ids/ids";
+import type { JournalEntryDraft } from "../ledger/postings";
+import type { FeeSchedule } from "../ledger/fees";
+import type { EncryptedPan } from "../vault/card-vault";
+import type {
+  IdempotencyLink,
+  MerchantActor,
+  OutboxDraft,
+  PaymentEventDraft,
+  PaymentChangeResult,
+  PaymentMethodRecord,
+  PaymentRecord,
+  PspAttemptDraft,
+  PspAttemptSettlement,
+  RefundRecord,
+} from "../payments/payment-record";
+import type { PaymentStatus } from "../payments/payment-state-machine";
+
+export type PaymentPatch = Partial<
+  Pick<
+    PaymentRecord,
+    | "status"
+    | "amountCapturableMinor"
+    | "amountCapturedMinor"
+    | "amountRefundedMinor"
+    | "amountRefundPendingMinor"
+    | "pspName"
+    | "pspReference"
+    | "failureCode"
+    | "failureMessage"
+    | "pendingOperation"
+  >
+>;
+
+export interface NewPayment {
+  payment: Omit<PaymentRecord, "version" | "createdAt" | "updatedAt">;
+  attempt: PspAttemptDraft;
+  event: PaymentEventDraft;
+  outbox: OutboxDraft[];
+  idempotency: IdempotencyLink;
+}
+
+export interface PaymentChange {
+  paymentId: PaymentId;
+  /** The version the decision was made on; the write happens only if the row still has it. */
+  expectedVersion: number;
+  /** The status the decision was made on; checked together with the version. */
+  expectedStatus: PaymentStatus;
+  patch: PaymentPatch;
+  events: PaymentEventDraft[];
+  attemptInsert?: PspAttemptDraft;
+  attemptSettlement?: PspAttemptSettlement;
+  refundInsert?: Omit<RefundRecord, "createdAt" | "updatedAt" | "status" | "pspReference" | "failureCode">;
+  refundSettlement?: { id: RefundId; status: "SUCCEEDED" | "FAILED"; pspReference: string | null; failureCode: string | null };
+  journal?: { draft: JournalEntryDraft; refundId: RefundId | null };
+  outbox: OutboxDraft[];
+  idempotency?: IdempotencyLink;
+}
+
+export interface NewPaymentMethod {
+  record: PaymentMethodRecord;
+  encryptedPan: EncryptedPan;
+  idempotency: IdempotencyLink<PaymentMethodRecord>;
+}
+
+export interface PaymentStore {
+  insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord>;
+  findPaymentMethodWithPan(
+    actor: MerchantActor,
+    id: PaymentMethodId,
+  ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan } | null>;
+  feeScheduleOf(actor: MerchantActor): Promise<FeeSchedule>;
+  insertPayment(input: NewPayment): Promise<PaymentRecord>;
+  findPayment(actor: MerchantActor, id: PaymentId): Promise<PaymentRecord | null>;
+  findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null>;
+  /** Applies the change if the payment still has the expected version and status; null when it moved on (a lost race). */
+  applyPaymentChange(
+    actor: MerchantActor,
+    change: PaymentChange,
+  ): Promise<PaymentChangeResult | null>;
+}

@@ -1,0 +1,50 @@
+/** Raw card data sent to the PSP; lives only in memory for the duration of the call. */
+export interface CardDetails {
+  number: string;
+  expMonth: number;
+  expYear: number;
+}
+
+export type PspOutcome =
+  | { outcome: "succeeded"; pspReference: string }
+  /** A hard no from the issuer or PSP, e.g. card_declined, insufficient_funds, expired_card, incorrect_cvc. */
+  | { outcome: "declined"; code: string; message: string }
+  /** The PSP says nothing was charged, e.g. processing_error. */
+  | { outcome: "failed"; code: string; message: string; retryable: boolean }
+  /** Timeout or unreadable answer: money may or may not have moved, so it must be resolved, not retried blindly. */
+  | { outcome: "unknown"; message: string };
+
+export interface AuthorizeRequest {
+  idempotencyKey: string;
+  /** Our payment id. */
+  reference: string;
+  amountMinor: bigint;
+  currency: string;
+  card: CardDetails;
+  capture: boolean;
+}
+
+export interface ModifyRequest {
+  idempotencyKey: string;
+  pspReference: string;
+  amountMinor: bigint;
+  currency: string;
+}
+
+export type PspChargeState = "authorized" | "captured" | "voided" | "refunded" | "partially_refunded" | "not_found";
+
+export interface PspChargeStatus {
+  state: PspChargeState;
+  amountCapturedMinor: bigint;
+  amountRefundedMinor: bigint;
+}
+
+export interface PaymentServiceProvider {
+  readonly name: string;
+  authorize(request: AuthorizeRequest): Promise<PspOutcome>;
+  capture(request: ModifyRequest): Promise<PspOutcome>;
+  void(request: Omit<ModifyRequest, "amountMinor">): Promise<PspOutcome>;
+  /** request.pspReference is the payment's; a succeeded outcome carries the refund's own reference. */
+  refund(request: ModifyRequest): Promise<PspOutcome>;
+  status(pspReference: string): Promise<PspChargeStatus>;
+}

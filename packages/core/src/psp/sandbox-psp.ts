@@ -1,0 +1,316 @@
+import { createHash, randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { canonicalJson } from "../idempotency/request-hash";
+import { type CardBrand, luhnValid } from "../vault/card";
+import type {
+  AuthorizeRequest,
+  ModifyRequest,
+  PaymentServiceProvider,
+  PspChargeStatus,
+  PspOutcome,
+} from "./psp-port";
+
+export interface SandboxTestCard {
+  readonly number: string;
+  readonly brand: CardBrand;
+  readonly outcome: "succeeded" | "declined" | "failed";
+  readonly code: string | null;
+  readonly description: string;
+}
+
+/** Magic card numbers, like a PSP's test mode. Any other Luhn-valid number approves. */
+export const SANDBOX_TEST_CARDS: ReadonlyArray<SandboxTestCard> = Object.freeze([
+  { number: "4242424242424242", brand: "visa", outcome: "succeeded", code: null, description: "Approved" },
+  { number: "5555555555554444", brand: "mastercard", outcome: "succeeded", code: null, description: "Approved" },
+  {
+    number: "4000000000000002",
+    brand: "visa",
+    outcome: "declined",
+    code: "card_declined",
+    description: "Declined by the issuer",
+  },
+  {
+    number: "4000000000009995",
+    brand: "visa",
+    outcome: "declined",
+    code: "insufficient_funds",
+    description: "Declined: insufficient funds",
+  },
+  {
+    number: "4000000000000069",
+    brand: "visa",
+    outcome: "declined",
+    code: "expired_card",
+    description: "Declined: the issuer says the card has expired",
+  },
+  {
+    number: "4000000000000127",
+    brand: "visa",
+    outcome: "declined",
+    code: "incorrect_cvc",
+    description: "Declined: incorrect security code",
+  },
+  {
+    number: "4000000000000119",
+    brand: "visa",
+    outcome: "failed",
+    code: "processing_error",
+    description: "Fails with a retryable processing error; nothing is charged",
+  },
+] satisfies SandboxTestCard[]);
+
+const CARDS_BY_NUMBER: ReadonlyMap<string, SandboxTestCard> = new Map(
+  SANDBOX_TEST_CARDS.map((card) => [card.number, card]),
+);
+
+type Operation = "authorize" | "capture" | "void" | "refund";
+
+/**
+ * Faults the app must survive. "timeout_before_processing" loses the request (nothing happens);
+ * "timeout_after_processing" performs it but loses the answer, so a retry with the same
+ * idempotency key replays the real outcome, as a real PSP would.
+ */
+export type SandboxFault = "timeout_before_processing" | "timeout_after_processing";
+
+interface Charge {
+  pspReference: string;
+  reference: string;
+  amountMinor: bigint;
+  currency: string;
+  capturedMinor: bigint;
+  refundedMinor: bigint;
+  captured: boolean;
+  voided: boolean;
+}
+
+interface StoredResult {
+  operation: Operation;
+  requestFingerprint: string;
+  outcome: PspOutcome;
+}
+
+export interface SandboxCharge {
+  readonly pspReference: string;
+  readonly reference: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly capturedMinor: bigint;
+  readonly refundedMinor: bigint;
+  readonly voided: boolean;
+}
+
+function failed(code: string, message: string, retryable = false): PspOutcome {
+  return { outcome: "failed", code, message, retryable };
+}
+
+function newReference(kind: "ch" | "re"): string {
+  return `sbx_${kind}_${randomBytes(12).toString("hex")}`;
+}
+
+/**
+ * An in-process PSP with its own charge book, so tests can compare its truth with ours.
+ * Every state change happens in one synchronous section after the simulated latency, so
+ * concurrent calls cannot interleave between the idempotency check and the write.
+ */
+export class SandboxPsp implements PaymentServiceProvider {
+  readonly name = "sandbox";
+  /** Operations actually performed (idempotent replays are not counted), whatever their outcome. */
+  readonly stats = { authorizations: 0, captures: 0, voids: 0, refunds: 0 };
+
+  private readonly latencyMs: number;
+  private readonly book = new Map<string, Charge>();
+  private readonly results = new Map<string, StoredResult>();
+  private readonly authorizationCounts = new Map<string, number>();
+  private readonly faults: { operation: Operation; fault: SandboxFault }[] = [];
+
+  constructor(options?: { latencyMs?: number }) {
+    this.latencyMs = options?.latencyMs ?? 0;
+  }
+
+  /** The next call of `operation` suffers `fault`; queued faults apply in order. */
+  injectFault(operation: Operation, fault: SandboxFault): void {
+    this.faults.push({ operation, fault });
+  }
+
+  charges(): ReadonlyArray<SandboxCharge> {
+    return [...this.book.values()].map((charge) =>
+      Object.freeze({
+        pspReference: charge.pspReference,
+        reference: charge.reference,
+        amountMinor: charge.amountMinor,
+        currency: charge.currency,
+        capturedMinor: charge.capturedMinor,
+        refundedMinor: charge.refundedMinor,
+        voided: charge.voided,
+      }),
+    );
+  }
+
+  /** How many authorizations were really performed for one of our payment ids: more than one means a double charge risk. */
+  authorizationsFor(reference: string): number {
+    return this.authorizationCounts.get(reference) ?? 0;
+  }
+
+  authorize(request: AuthorizeRequest): Promise<PspOutcome> {
+    return this.run("authorize", request.idempotencyKey, request, () => this.doAuthorize(request));
+  }
+
+  capture(request: ModifyRequest): Promise<PspOutcome> {
+    return this.run("capture", request.idempotencyKey, request, () => this.doCapture(request));
+  }
+
+  void(request: Omit<ModifyRequest, "amountMinor">): Promise<PspOutcome> {
+    return this.run("void", request.idempotencyKey, request, () => this.doVoid(request));
+  }
+
+  refund(request: ModifyRequest): Promise<PspOutcome> {
+    return this.run("refund", request.idempotencyKey, request, () => this.doRefund(request));
+  }
+
+  async status(pspReference: string): Promise<PspChargeStatus> {
+    await this.wait();
+    const charge = this.book.get(pspReference);
+    if (!charge) {
+      return { state: "not_found", amountCapturedMinor: 0n, amountRefundedMinor: 0n };
+    }
+    return {
+      state: stateOf(charge),
+      amountCapturedMinor: charge.capturedMinor,
+      amountRefundedMinor: charge.refundedMinor,
+    };
+  }
+
+  private async wait(): Promise<void> {
+    if (this.latencyMs > 0) {
+      await sleep(this.latencyMs);
+    }
+  }
+
+  private async run(
+    operation: Operation,
+    idempotencyKey: string,
+    request: object,
+    perform: () => PspOutcome,
+  ): Promise<PspOutcome> {
+    await this.wait();
+    // From here to the return there is no await: check, perform and record are atomic.
+    const faultIndex = this.faults.findIndex((f) => f.operation === operation);
+    const fault = faultIndex === -1 ? undefined : this.faults.splice(faultIndex, 1)[0]?.fault;
+    if (fault === "timeout_before_processing") {
+      return { outcome: "unknown", message: "sandbox: request timed out before reaching the processor" };
+    }
+
+    // Hashed so the stored fingerprint of an authorize call holds no card number.
+    const requestFingerprint = createHash("sha256").update(canonicalJson(request)).digest("hex");
+    const stored = this.results.get(idempotencyKey);
+    let outcome: PspOutcome;
+    if (stored) {
+      outcome =
+        stored.operation === operation && stored.requestFingerprint === requestFingerprint
+          ? stored.outcome
+          : failed("idempotency_key_reused", "idempotency key was already used for a different request");
+    } else {
+      outcome = perform();
+      this.results.set(idempotencyKey, { operation, requestFingerprint, outcome });
+    }
+
+    if (fault === "timeout_after_processing") {
+      return { outcome: "unknown", message: "sandbox: request timed out after it was processed" };
+    }
+    return { ...outcome };
+  }
+
+  private doAuthorize(request: AuthorizeRequest): PspOutcome {
+    this.stats.authorizations += 1;
+    this.authorizationCounts.set(request.reference, this.authorizationsFor(request.reference) + 1);
+
+    const invalid = invalidAmount(request.amountMinor, request.currency);
+    if (invalid) return invalid;
+
+    const number = request.card.number;
+    const testCard = CARDS_BY_NUMBER.get(number);
+    if (testCard?.outcome === "declined") {
+      return { outcome: "declined", code: testCard.code ?? "card_declined", message: testCard.description };
+    }
+    if (testCard?.outcome === "failed") {
+      return failed(testCard.code ?? "processing_error", testCard.description, true);
+    }
+    if (!testCard && !(/^[0-9]{12,19}$/.test(number) && luhnValid(number))) {
+      return { outcome: "declined", code: "incorrect_number", message: "The card number is incorrect" };
+    }
+
+    const pspReference = newReference("ch");
+    this.book.set(pspReference, {
+      pspReference,
+      reference: request.reference,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      capturedMinor: request.capture ? request.amountMinor : 0n,
+      refundedMinor: 0n,
+      captured: request.capture,
+      voided: false,
+    });
+    return { outcome: "succeeded", pspReference };
+  }
+
+  private doCapture(request: ModifyRequest): PspOutcome {
+    this.stats.captures += 1;
+    const charge = this.book.get(request.pspReference);
+    if (!charge) return failed("resource_missing", "no such charge");
+    const invalid = invalidAmount(request.amountMinor, request.currency, charge.currency);
+    if (invalid) return invalid;
+    if (charge.voided) return failed("charge_voided", "the charge was voided and cannot be captured");
+    if (charge.captured) return failed("charge_already_captured", "the charge was already captured");
+    if (request.amountMinor > charge.amountMinor - charge.capturedMinor) {
+      return failed("amount_too_large", "capture amount exceeds the authorized amount");
+    }
+    // One capture per authorization: the uncaptured rest is released, as with most card PSPs.
+    charge.capturedMinor = request.amountMinor;
+    charge.captured = true;
+    return { outcome: "succeeded", pspReference: charge.pspReference };
+  }
+
+  private doVoid(request: Omit<ModifyRequest, "amountMinor">): PspOutcome {
+    this.stats.voids += 1;
+    const charge = this.book.get(request.pspReference);
+    if (!charge) return failed("resource_missing", "no such charge");
+    if (charge.captured) return failed("charge_already_captured", "a captured charge cannot be voided; refund it");
+    if (charge.voided) return failed("charge_voided", "the charge was already voided");
+    charge.voided = true;
+    return { outcome: "succeeded", pspReference: charge.pspReference };
+  }
+
+  private doRefund(request: ModifyRequest): PspOutcome {
+    this.stats.refunds += 1;
+    const charge = this.book.get(request.pspReference);
+    if (!charge) return failed("resource_missing", "no such charge");
+    const invalid = invalidAmount(request.amountMinor, request.currency, charge.currency);
+    if (invalid) return invalid;
+    if (!charge.captured || charge.voided) return failed("charge_not_captured", "only captured charges can be refunded");
+    if (request.amountMinor > charge.capturedMinor - charge.refundedMinor) {
+      return failed("amount_too_large", "refund amount exceeds the captured amount not yet refunded");
+    }
+    charge.refundedMinor += request.amountMinor;
+    return { outcome: "succeeded", pspReference: newReference("re") };
+  }
+}
+
+function invalidAmount(amountMinor: bigint, currency: string, chargeCurrency?: string): PspOutcome | null {
+  if (typeof amountMinor !== "bigint" || amountMinor <= 0n) {
+    return failed("amount_invalid", "amount must be a positive integer of minor units");
+  }
+  if (!/^[A-Z]{3}$/.test(currency)) {
+    return failed("currency_invalid", "currency must be an ISO 4217 code");
+  }
+  if (chargeCurrency !== undefined && currency !== chargeCurrency) {
+    return failed("currency_mismatch", "currency differs from the charge's currency");
+  }
+  return null;
+}
+
+function stateOf(charge: Charge): PspChargeStatus["state"] {
+  if (charge.voided) return "voided";
+  if (!charge.captured) return "authorized";
+  if (charge.refundedMinor === 0n) return "captured";
+  return charge.refundedMinor === charge.capturedMinor ? "refunded" : "partially_refunded";
+}

@@ -1,0 +1,118 @@
+// Rows to domain records. Every field is named (a whitelist): a column added to
+// a table reaches the domain, and the API, only when someone maps it here.
+import type { CurrencyCode } from "@paycore/core/money/currency";
+import type { MerchantId, PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
+import type { PaymentMethodRecord, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
+import type { CardBrand } from "@paycore/core/vault/card";
+import type { PaymentMethod, Payment, Refund } from "../generated/prisma/client";
+
+export const paymentSelect = {
+  id: true,
+  merchantId: true,
+  mode: true,
+  status: true,
+  amountMinor: true,
+  currency: true,
+  amountCapturableMinor: true,
+  amountCapturedMinor: true,
+  amountRefundedMinor: true,
+  amountRefundPendingMinor: true,
+  captureMethod: true,
+  paymentMethodId: true,
+  description: true,
+  metadata: true,
+  pspName: true,
+  pspReference: true,
+  failureCode: true,
+  failureMessage: true,
+  pendingOperation: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+export function toPaymentRecord(row: Pick<Payment, keyof typeof paymentSelect>): PaymentRecord {
+  return {
+    id: row.id as PaymentId,
+    merchantId: row.merchantId as MerchantId,
+    mode: row.mode,
+    status: row.status,
+    amountMinor: row.amountMinor,
+    currency: row.currency as CurrencyCode,
+    amountCapturableMinor: row.amountCapturableMinor,
+    amountCapturedMinor: row.amountCapturedMinor,
+    amountRefundedMinor: row.amountRefundedMinor,
+    amountRefundPendingMinor: row.amountRefundPendingMinor,
+    captureMethod: row.captureMethod,
+    paymentMethodId: row.paymentMethodId as PaymentMethodId,
+    description: row.description,
+    metadata: (row.metadata ?? {}) as Record<string, string>,
+    pspName: row.pspName,
+    pspReference: row.pspReference,
+    failureCode: row.failureCode,
+    failureMessage: row.failureMessage,
+    pendingOperation: row.pendingOperation,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export const refundSelect = {
+  id: true,
+  paymentId: true,
+  merchantId: true,
+  mode: true,
+  amountMinor: true,
+  currency: true,
+  status: true,
+  reason: true,
+  pspReference: true,
+  failureCode: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+export function toRefundRecord(row: Pick<Refund, keyof typeof refundSelect>): RefundRecord {
+  return {
+    id: row.id as RefundId,
+    paymentId: row.paymentId as PaymentId,
+    merchantId: row.merchantId as MerchantId,
+    mode: row.mode,
+    amountMinor: row.amountMinor,
+    currency: row.currency as CurrencyCode,
+    status: row.status,
+    reason: row.reason,
+    pspReference: row.pspReference,
+    failureCode: row.failureCode,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** Never selects the encrypted PAN: that takes an explicit, separate query. */
+export const paymentMethodSelect = {
+  id: true,
+  merchantId: true,
+  mode: true,
+  brand: true,
+  last4: true,
+  expMonth: true,
+  expYear: true,
+  fingerprint: true,
+  createdAt: true,
+} as const;
+
+export function toPaymentMethodRecord(row: Pick<PaymentMethod, keyof typeof paymentMethodSelect>): PaymentMethodRecord {
+  return {
+    id: row.id as PaymentMethodId,
+    merchantId: row.merchantId as MerchantId,
+    mode: row.mode,
+    brand: row.brand as CardBrand,
+    last4: row.last4,
+    expMonth: row.expMonth,
+    expYear: row.expYear,
+    fingerprint: row.fingerprint,
+    createdAt: row.createdAt,
+  };
+}

@@ -1,0 +1,52 @@
+// Whole-ledger checks: the invariants tests and benchmarks assert after every
+// scenario, and operators can run at any time.
+import type { DatabaseClient } from "../client";
+
+export interface CurrencyTotals {
+  currency: string;
+  debitsMinor: bigint;
+  creditsMinor: bigint;
+}
+
+export class LedgerAuditRepository {
+  constructor(private readonly db: DatabaseClient) {}
+
+  /** Σ debits and Σ credits per currency over every line ever written. */
+  async totalsByCurrency(): Promise<CurrencyTotals[]> {
+    const rows = await this.db.$queryRaw<Array<{ currency: string; debits: string; credits: string }>>`
+      SELECT currency,
+             COALESCE(SUM(amount_minor) FILTER (WHERE direction = 'DEBIT'), 0)::text AS debits,
+             COALESCE(SUM(amount_minor) FILTER (WHERE direction = 'CREDIT'), 0)::text AS credits
+        FROM ledger_lines GROUP BY currency ORDER BY currency`;
+    return rows.map((row) => ({
+      currency: row.currency,
+      debitsMinor: BigInt(row.debits),
+      creditsMinor: BigInt(row.credits),
+    }));
+  }
+
+  /** Journal entries whose lines do not net to zero (must always be empty). */
+  async unbalancedEntries(limit = 100): Promise<string[]> {
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      SELECT journal_entry_id AS id FROM ledger_lines
+       GROUP BY journal_entry_id
+      HAVING SUM(CASE direction WHEN 'DEBIT' THEN amount_minor ELSE -amount_minor END) <> 0
+       LIMIT ${limit}`;
+    return rows.map((row) => row.id);
+  }
+
+  /** Payments whose captured or refunded amounts disagree with their journal entries. */
+  async paymentsDisagreeingWithLedger(limit = 100): Promise<string[]> {
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      SELECT p.id FROM payments p
+        LEFT JOIN LATERAL (
+          SELECT COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'payment.captured'), 0) AS captured,
+                 COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'refund.succeeded'), 0) AS refunded
+            FROM journal_entries e JOIN ledger_lines l ON l.journal_entry_id = e.id AND l.direction = 'DEBIT'
+           WHERE e.payment_id = p.id
+        ) j ON true
+       WHERE j.captured <> p.amount_captured_minor OR j.refunded <> p.amount_refunded_minor
+       LIMIT ${limit}`;
+    return rows.map((row) => row.id);
+  }
+}

@@ -1,0 +1,208 @@
+// Read paths of the merchant API: lists, timelines, ledger entries and
+// balances. Every query is scoped by merchant and mode.
+import type { CurrencyCode } from "@paycore/core/money/currency";
+import type { PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
+import { balanceFromTotals, type EntryDirection, type LedgerAccountCode } from "@paycore/core/ledger/postings";
+import type {
+  MerchantActor,
+  PaymentMethodRecord,
+  PaymentRecord,
+  RefundRecord,
+} from "@paycore/core/payments/payment-record";
+import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { DatabaseClient, Prisma } from "../client";
+import {
+  paymentMethodSelect,
+  paymentSelect,
+  refundSelect,
+  toPaymentMethodRecord,
+  toPaymentRecord,
+  toRefundRecord,
+} from "../mappers/payment.mapper";
+
+export const PAGE_SIZE_MAX = 100;
+
+export interface PaymentFilter {
+  statuses?: PaymentStatus[] | null;
+  createdFrom?: Date | null;
+  createdBefore?: Date | null;
+}
+
+/** Keyset pagination on (createdAt desc, id desc): stable under inserts, no OFFSET scans. */
+export interface PaymentCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export interface PaymentEventRecord {
+  id: bigint;
+  type: string;
+  oldStatus: PaymentStatus | null;
+  newStatus: PaymentStatus | null;
+  source: "API" | "WEBHOOK" | "SYSTEM";
+  actor: string | null;
+  data: unknown;
+  createdAt: Date;
+}
+
+export interface JournalEntryRecord {
+  id: string;
+  kind: string;
+  currency: CurrencyCode;
+  refundId: string | null;
+  createdAt: Date;
+  lines: Array<{ account: LedgerAccountCode; direction: EntryDirection; amountMinor: bigint }>;
+}
+
+export interface BalanceRecord {
+  currency: CurrencyCode;
+  availableMinor: bigint;
+  feesMinor: bigint;
+}
+
+export class PaymentQueryRepository {
+  constructor(private readonly db: DatabaseClient) {}
+
+  async listPayments(
+    actor: MerchantActor,
+    filter: PaymentFilter,
+    page: { first: number; after: PaymentCursor | null },
+  ): Promise<{ payments: PaymentRecord[]; hasNextPage: boolean }> {
+    const take = Math.min(Math.max(page.first, 1), PAGE_SIZE_MAX);
+    const where: Prisma.PaymentWhereInput = {
+      merchantId: actor.merchantId,
+      mode: actor.mode,
+      ...(filter.statuses && filter.statuses.length > 0 ? { status: { in: filter.statuses } } : {}),
+      createdAt: {
+        ...(filter.createdFrom ? { gte: filter.createdFrom } : {}),
+        ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
+      },
+      ...(page.after
+        ? {
+            OR: [
+              { createdAt: { lt: page.after.createdAt } },
+              { createdAt: page.after.createdAt, id: { lt: page.after.id } },
+            ],
+          }
+        : {}),
+    };
+    const rows = await this.db.payment.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: take + 1,
+      select: paymentSelect,
+    });
+    return { payments: rows.slice(0, take).map(toPaymentRecord), hasNextPage: rows.length > take };
+  }
+
+  async paymentsByIds(actor: MerchantActor, ids: readonly PaymentId[]): Promise<PaymentRecord[]> {
+    const rows = await this.db.payment.findMany({
+      where: { id: { in: [...ids] }, merchantId: actor.merchantId, mode: actor.mode },
+      select: paymentSelect,
+    });
+    return rows.map(toPaymentRecord);
+  }
+
+  async refundsByPaymentIds(actor: MerchantActor, paymentIds: readonly PaymentId[]): Promise<RefundRecord[]> {
+    const rows = await this.db.refund.findMany({
+      where: { paymentId: { in: [...paymentIds] }, merchantId: actor.merchantId, mode: actor.mode },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: refundSelect,
+    });
+    return rows.map(toRefundRecord);
+  }
+
+  async findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null> {
+    const row = await this.db.refund.findFirst({
+      where: { id, merchantId: actor.merchantId, mode: actor.mode },
+      select: refundSelect,
+    });
+    return row === null ? null : toRefundRecord(row);
+  }
+
+  async paymentMethodsByIds(actor: MerchantActor, ids: readonly PaymentMethodId[]): Promise<PaymentMethodRecord[]> {
+    const rows = await this.db.paymentMethod.findMany({
+      where: { id: { in: [...ids] }, merchantId: actor.merchantId, mode: actor.mode },
+      select: paymentMethodSelect,
+    });
+    return rows.map(toPaymentMethodRecord);
+  }
+
+  async eventsOf(actor: MerchantActor, paymentId: PaymentId, limit = 500): Promise<PaymentEventRecord[]> {
+    return this.db.paymentEvent.findMany({
+      where: { paymentId, merchantId: actor.merchantId },
+      orderBy: { id: "asc" },
+      take: limit,
+      select: {
+        id: true,
+        type: true,
+        oldStatus: true,
+        newStatus: true,
+        source: true,
+        actor: true,
+        data: true,
+        createdAt: true,
+      },
+    });
+  }
+
+  async journalEntriesOf(actor: MerchantActor, paymentId: PaymentId, limit = 500): Promise<JournalEntryRecord[]> {
+    const entries = await this.db.journalEntry.findMany({
+      where: { paymentId, merchantId: actor.merchantId, mode: actor.mode },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      take: limit,
+      select: {
+        id: true,
+        kind: true,
+        currency: true,
+        refundId: true,
+        createdAt: true,
+        lines: {
+          orderBy: { id: "asc" },
+          select: { direction: true, amountMinor: true, account: { select: { code: true } } },
+        },
+      },
+    });
+    return entries.map((entry) => ({
+      id: entry.id,
+      kind: entry.kind,
+      currency: entry.currency as CurrencyCode,
+      refundId: entry.refundId,
+      createdAt: entry.createdAt,
+      lines: entry.lines.map((line) => ({
+        account: line.account.code as LedgerAccountCode,
+        direction: line.direction,
+        amountMinor: line.amountMinor,
+      })),
+    }));
+  }
+
+  /** The merchant balance per currency, derived from the ledger lines (never stored separately). */
+  async balances(actor: MerchantActor): Promise<BalanceRecord[]> {
+    const rows = await this.db.$queryRaw<
+      Array<{ currency: string; code: string; debits: bigint | null; credits: bigint | null }>
+    >`
+      SELECT a.currency, a.code,
+             SUM(l.amount_minor) FILTER (WHERE l.direction = 'DEBIT')::bigint AS debits,
+             SUM(l.amount_minor) FILTER (WHERE l.direction = 'CREDIT')::bigint AS credits
+        FROM ledger_accounts a
+        LEFT JOIN ledger_lines l ON l.account_id = a.id
+       WHERE a.merchant_id = ${actor.merchantId} AND a.mode = ${actor.mode}::"Mode"
+         AND a.code IN ('merchant_balance', 'fee_revenue')
+       GROUP BY a.currency, a.code
+       ORDER BY a.currency`;
+    const byCurrency = new Map<string, BalanceRecord>();
+    for (const row of rows) {
+      const currency = row.currency as CurrencyCode;
+      const balance = byCurrency.get(currency) ?? { currency, availableMinor: 0n, feesMinor: 0n };
+      const amount = balanceFromTotals(row.code as LedgerAccountCode, {
+        debitsMinor: BigInt(row.debits ?? 0n),
+        creditsMinor: BigInt(row.credits ?? 0n),
+      });
+      if (row.code === "merchant_balance") balance.availableMinor = amount;
+      else balance.feesMinor = amount;
+      byCurrency.set(currency, balance);
+    }
+    return [...byCurrency.values()];
+  }
+}

@@ -1,0 +1,371 @@
+// The Postgres implementation of the core's PaymentStore port. Each method is
+// one transaction; a payment is only ever updated conditionally on the version
+// and status its caller read (the database trigger checks the transition too).
+import type { IdempotencyRecordId, MerchantId, PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
+import { newId } from "@paycore/core/ids/ids";
+import type { FeeSchedule } from "@paycore/core/ledger/fees";
+import { assertBalanced, LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
+import type { CurrencyCode } from "@paycore/core/money/currency";
+import type {
+  MerchantActor,
+  Mode,
+  OutboxDraft,
+  PaymentChangeResult,
+  PaymentEventDraft,
+  PaymentMethodRecord,
+  PaymentRecord,
+  RefundRecord,
+} from "@paycore/core/payments/payment-record";
+import type { NewPayment, NewPaymentMethod, PaymentChange, PaymentStore } from "@paycore/core/ports/payment-store";
+import type { EncryptedPan } from "@paycore/core/vault/card-vault";
+import type { DatabaseClient, Prisma } from "../client";
+import {
+  paymentMethodSelect,
+  paymentSelect,
+  refundSelect,
+  toPaymentMethodRecord,
+  toPaymentRecord,
+  toRefundRecord,
+} from "../mappers/payment.mapper";
+
+type Transaction = Prisma.TransactionClient;
+
+/** Thrown inside a transaction to roll it back when the payment moved on; never escapes this file. */
+class LostRace extends Error {}
+
+/** Ledger accounts are created once per merchant, mode, code and currency and never change: cached in-process. */
+const ACCOUNT_CACHE_MAX = 100_000;
+
+export class PrismaPaymentStore implements PaymentStore {
+  private readonly accountIds = new Map<string, string>();
+
+  constructor(private readonly db: DatabaseClient) {}
+
+  async insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord> {
+    const { record, encryptedPan, idempotency } = input;
+    const [row] = await this.db.$transaction([
+      this.db.paymentMethod.create({
+        data: {
+          id: record.id,
+          merchantId: record.merchantId,
+          mode: record.mode,
+          brand: record.brand,
+          last4: record.last4,
+          expMonth: record.expMonth,
+          expYear: record.expYear,
+          fingerprint: record.fingerprint,
+          panCiphertext: new Uint8Array(encryptedPan.ciphertext),
+          panNonce: new Uint8Array(encryptedPan.nonce),
+          panAuthTag: new Uint8Array(encryptedPan.authTag),
+          keyVersion: encryptedPan.keyVersion,
+          createdAt: record.createdAt,
+        },
+        select: paymentMethodSelect,
+      }),
+      this.db.idempotencyRecord.update({
+        where: { id: idempotency.recordId },
+        data: {
+          resourceId: record.id,
+          ...(idempotency.complete
+            ? { status: "COMPLETED", response: idempotency.complete(record) as Prisma.InputJsonValue }
+            : {}),
+        },
+        select: { id: true },
+      }),
+    ]);
+    return toPaymentMethodRecord(row);
+  }
+
+  async findPaymentMethodWithPan(
+    actor: MerchantActor,
+    id: PaymentMethodId,
+  ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan } | null> {
+    const row = await this.db.paymentMethod.findFirst({
+      where: { id, merchantId: actor.merchantId, mode: actor.mode },
+      select: { ...paymentMethodSelect, panCiphertext: true, panNonce: true, panAuthTag: true, keyVersion: true },
+    });
+    if (row === null) return null;
+    return {
+      method: toPaymentMethodRecord(row),
+      encryptedPan: {
+        ciphertext: Buffer.from(row.panCiphertext),
+        nonce: Buffer.from(row.panNonce),
+        authTag: Buffer.from(row.panAuthTag),
+        keyVersion: row.keyVersion,
+      },
+    };
+  }
+
+  async feeScheduleOf(actor: MerchantActor): Promise<FeeSchedule> {
+    const merchant = await this.db.merchant.findUniqueOrThrow({
+      where: { id: actor.merchantId },
+      select: { feeRateBps: true, feeFixedMinor: true },
+    });
+    return { rateBps: merchant.feeRateBps, fixedMinor: merchant.feeFixedMinor };
+  }
+
+  async insertPayment(input: NewPayment): Promise<PaymentRecord> {
+    const { payment, attempt, event } = input;
+    const [row] = await this.db.$transaction([
+      this.db.payment.create({
+        data: {
+          id: payment.id,
+          merchantId: payment.merchantId,
+          mode: payment.mode,
+          status: payment.status,
+          amountMinor: payment.amountMinor,
+          currency: payment.currency,
+          amountCapturableMinor: payment.amountCapturableMinor,
+          amountCapturedMinor: payment.amountCapturedMinor,
+          amountRefundedMinor: payment.amountRefundedMinor,
+          amountRefundPendingMinor: payment.amountRefundPendingMinor,
+          captureMethod: payment.captureMethod,
+          paymentMethodId: payment.paymentMethodId,
+          description: payment.description,
+          metadata: payment.metadata,
+          pspName: payment.pspName,
+          pspReference: payment.pspReference,
+          failureCode: payment.failureCode,
+          failureMessage: payment.failureMessage,
+          pendingOperation: payment.pendingOperation,
+        },
+        select: paymentSelect,
+      }),
+      this.db.pspAttempt.create({
+        data: { ...attemptData(attempt, payment.id, payment.merchantId) },
+        select: { id: true },
+      }),
+      this.db.paymentEvent.createMany({ data: [eventData(event, payment.id, payment.merchantId)] }),
+      this.db.outboxMessage.createMany({ data: input.outbox.map((m) => outboxData(m, payment.merchantId, payment.mode, payment.id)) }),
+      this.db.idempotencyRecord.update({
+        where: { id: input.idempotency.recordId },
+        data: { resourceId: payment.id },
+        select: { id: true },
+      }),
+    ]);
+    return toPaymentRecord(row);
+  }
+
+  async findPayment(actor: MerchantActor, id: PaymentId): Promise<PaymentRecord | null> {
+    const row = await this.db.payment.findFirst({
+      where: { id, merchantId: actor.merchantId, mode: actor.mode },
+      select: paymentSelect,
+    });
+    return row === null ? null : toPaymentRecord(row);
+  }
+
+  async findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null> {
+    const row = await this.db.refund.findFirst({
+      where: { id, merchantId: actor.merchantId, mode: actor.mode },
+      select: refundSelect,
+    });
+    return row === null ? null : toRefundRecord(row);
+  }
+
+  async applyPaymentChange(actor: MerchantActor, change: PaymentChange): Promise<PaymentChangeResult | null> {
+    const accounts = change.journal
+      ? await this.ensureAccounts(actor.merchantId, actor.mode, change.journal.draft.currency)
+      : null;
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const payment = await updatePaymentIfUnchanged(tx, actor, change);
+        const merchantId = actor.merchantId;
+        if (change.refundInsert) {
+          const r = change.refundInsert;
+          await tx.refund.create({
+            data: {
+              id: r.id,
+              paymentId: r.paymentId,
+              merchantId,
+              mode: actor.mode,
+              amountMinor: r.amountMinor,
+              currency: r.currency,
+              reason: r.reason,
+            },
+            select: { id: true },
+          });
+        }
+        if (change.attemptInsert) {
+          await tx.pspAttempt.create({ data: attemptData(change.attemptInsert, payment.id, merchantId), select: { id: true } });
+        }
+        if (change.attemptSettlement) {
+          const s = change.attemptSettlement;
+          await tx.pspAttempt.update({
+            where: { id: s.id, paymentId: payment.id },
+            data: {
+              status: s.status,
+              pspReference: s.pspReference,
+              errorCode: s.errorCode,
+              errorMessage: s.errorMessage,
+              updatedAt: new Date(),
+            },
+            select: { id: true },
+          });
+        }
+        let refund: RefundRecord | null = null;
+        if (change.refundSettlement) {
+          const s = change.refundSettlement;
+          refund = toRefundRecord(
+            await tx.refund.update({
+              where: { id: s.id, paymentId: payment.id, status: "PENDING" },
+              data: { status: s.status, pspReference: s.pspReference, failureCode: s.failureCode, updatedAt: new Date() },
+              select: refundSelect,
+            }),
+          );
+        } else if (change.refundInsert) {
+          refund = toRefundRecord(
+            await tx.refund.findUniqueOrThrow({ where: { id: change.refundInsert.id }, select: refundSelect }),
+          );
+        }
+        if (change.events.length > 0) {
+          await tx.paymentEvent.createMany({ data: change.events.map((e) => eventData(e, payment.id, merchantId)) });
+        }
+        if (change.journal && accounts) {
+          const { draft, refundId } = change.journal;
+          assertBalanced(draft);
+          const entryId = newId("journalEntry");
+          await tx.journalEntry.create({
+            data: {
+              id: entryId,
+              merchantId,
+              mode: actor.mode,
+              kind: draft.kind,
+              paymentId: payment.id,
+              refundId,
+              currency: draft.currency,
+              lines: {
+                createMany: {
+                  data: draft.lines.map((line) => ({
+                    accountId: accounts[line.account],
+                    direction: line.direction,
+                    amountMinor: line.amountMinor,
+                  })),
+                },
+              },
+            },
+            select: { id: true },
+          });
+        }
+        if (change.outbox.length > 0) {
+          await tx.outboxMessage.createMany({
+            data: change.outbox.map((m) => outboxData(m, merchantId, actor.mode, payment.id)),
+          });
+        }
+        const result = { payment, refund };
+        if (change.idempotency) {
+          const { recordId, complete } = change.idempotency;
+          await linkIdempotency(tx, recordId, refund?.id ?? payment.id, complete ? complete(result) : undefined);
+        }
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof LostRace) return null;
+      throw error;
+    }
+  }
+
+  /** The merchant's three accounts in a currency, created on first use. */
+  private async ensureAccounts(
+    merchantId: MerchantId,
+    mode: Mode,
+    currency: CurrencyCode,
+  ): Promise<Record<LedgerAccountCode, string>> {
+    const codes = Object.keys(LEDGER_ACCOUNTS) as LedgerAccountCode[];
+    const cacheKey = (code: string) => `${merchantId}:${mode}:${currency}:${code}`;
+    const cached = codes.map((code) => this.accountIds.get(cacheKey(code)));
+    if (cached.every((id) => id !== undefined)) {
+      return Object.fromEntries(codes.map((code, i) => [code, cached[i]])) as Record<LedgerAccountCode, string>;
+    }
+    await this.db.ledgerAccount.createMany({
+      data: codes.map((code) => ({
+        id: newId("ledgerAccount"),
+        merchantId,
+        mode,
+        code,
+        type: LEDGER_ACCOUNTS[code],
+        currency,
+      })),
+      skipDuplicates: true,
+    });
+    const rows = await this.db.ledgerAccount.findMany({
+      where: { merchantId, mode, currency, code: { in: codes } },
+      select: { id: true, code: true },
+    });
+    if (this.accountIds.size > ACCOUNT_CACHE_MAX) this.accountIds.clear();
+    for (const row of rows) this.accountIds.set(cacheKey(row.code), row.id);
+    return Object.fromEntries(rows.map((row) => [row.code, row.id])) as Record<LedgerAccountCode, string>;
+  }
+}
+
+async function updatePaymentIfUnchanged(
+  tx: Transaction,
+  actor: MerchantActor,
+  change: PaymentChange,
+): Promise<PaymentRecord> {
+  const updated = await tx.payment.updateManyAndReturn({
+    where: {
+      id: change.paymentId,
+      merchantId: actor.merchantId,
+      mode: actor.mode,
+      version: change.expectedVersion,
+      status: change.expectedStatus,
+    },
+    data: { ...change.patch, version: { increment: 1 } },
+    select: paymentSelect,
+  });
+  const row = updated[0];
+  if (row === undefined) throw new LostRace();
+  return toPaymentRecord(row);
+}
+
+async function linkIdempotency(
+  tx: Transaction,
+  recordId: IdempotencyRecordId,
+  resourceId: string,
+  response: unknown,
+): Promise<void> {
+  await tx.idempotencyRecord.update({
+    where: { id: recordId },
+    data:
+      response === undefined
+        ? { resourceId }
+        : { resourceId, status: "COMPLETED", response: response as Prisma.InputJsonValue },
+    select: { id: true },
+  });
+}
+
+function attemptData(attempt: NewPayment["attempt"], paymentId: PaymentId, merchantId: MerchantId) {
+  return {
+    id: attempt.id,
+    paymentId,
+    refundId: attempt.refundId,
+    merchantId,
+    operation: attempt.operation,
+    pspName: attempt.pspName,
+    idempotencyKey: attempt.idempotencyKey,
+    amountMinor: attempt.amountMinor,
+    currency: attempt.currency,
+  };
+}
+
+function eventData(event: PaymentEventDraft, paymentId: PaymentId, merchantId: MerchantId) {
+  return {
+    paymentId,
+    merchantId,
+    type: event.type,
+    oldStatus: event.oldStatus,
+    newStatus: event.newStatus,
+    source: event.source,
+    actor: event.actor,
+    data: jsonSafe(event.data),
+  };
+}
+
+function outboxData(message: OutboxDraft, merchantId: MerchantId, mode: Mode, aggregateId: string) {
+  return { merchantId, mode, topic: message.topic, aggregateId, payload: jsonSafe(message.payload) };
+}
+
+/** Event and outbox payloads hold bigints; JSON holds them as digit strings. */
+function jsonSafe(value: Record<string, unknown>): Prisma.InputJsonObject {
+  return JSON.parse(JSON.stringify(value, (_key, inner) => (typeof inner === "bigint" ? inner.toString() : inner)));
+}
