@@ -49,7 +49,10 @@ export function withDatabase(url: string, database: string): string {
 }
 
 /** Runs admin statements on a short-lived connection, so no pool ever pins a template database. */
-export async function withAdminClient<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(
+  adminUrl: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({
     connectionString: adminUrl,
     connectionTimeoutMillis: ADMIN_CONNECT_TIMEOUT_MS,
@@ -67,7 +70,8 @@ export async function withAdminClient<T>(adminUrl: string, work: (client: pg.Cli
 export async function createDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
   assertDatabaseName(name);
   if (template !== undefined) assertDatabaseName(template);
-  const sql = template === undefined ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE "${template}"`;
+  const sql =
+    template === undefined ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE "${template}"`;
   for (let attempt = 1; ; attempt++) {
     try {
       await withAdminClient(adminUrl, (client) => client.query(sql));
@@ -75,7 +79,8 @@ export async function createDatabase(adminUrl: string, name: string, template?: 
     } catch (error) {
       // Parallel workers clone the same template; a session that has just left it (or a stray
       // connection) makes the clone fail transiently, and waiting a little is all it takes.
-      if (template === undefined || sqlState(error) !== OBJECT_IN_USE || attempt >= CREATE_ATTEMPTS) throw error;
+      if (template === undefined || sqlState(error) !== OBJECT_IN_USE || attempt >= CREATE_ATTEMPTS)
+        throw error;
       await sleep(100 * attempt + Math.floor(Math.random() * 100));
     }
   }

@@ -426,10 +426,15 @@ CREATE TRIGGER "payment_events_no_truncate" BEFORE TRUNCATE ON "payment_events"
 -- entry is balancing it per currency.
 CREATE FUNCTION "journal_entry_check_balanced"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  entry_id text := CASE TG_TABLE_NAME WHEN 'journal_entries' THEN NEW."id" ELSE NEW."journal_entry_id" END;
+  entry_id text;
   line_count integer;
   net numeric;
 BEGIN
+  IF TG_TABLE_NAME = 'journal_entries' THEN
+    entry_id := NEW."id";
+  ELSE
+    entry_id := NEW."journal_entry_id";
+  END IF;
   SELECT count(*), COALESCE(sum(CASE "direction" WHEN 'DEBIT' THEN "amount_minor" ELSE -"amount_minor" END), 0)
     INTO line_count, net
     FROM "ledger_lines" WHERE "journal_entry_id" = entry_id;

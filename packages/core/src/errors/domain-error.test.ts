@@ -1,9 +1,20 @@
 // Checks that domain errors carry the right code, field and retryability, and that invariants throw a distinct error type.
 import { describe, expect, it } from "vitest";
-import { DomainError, ERROR_CODES, type ErrorCode, InvariantError, invariant, isDomainError } from "./domain-error";
+import {
+  DomainError,
+  ERROR_CODES,
+  type ErrorCode,
+  InvariantError,
+  invariant,
+  isDomainError,
+} from "./domain-error";
 
 describe("DomainError", () => {
-  const retryableCodes: ErrorCode[] = ["IDEMPOTENCY_IN_PROGRESS", "PAYMENT_OPERATION_IN_PROGRESS", "PSP_UNAVAILABLE"];
+  const retryableCodes: ErrorCode[] = [
+    "IDEMPOTENCY_IN_PROGRESS",
+    "PAYMENT_OPERATION_IN_PROGRESS",
+    "PSP_UNAVAILABLE",
+  ];
 
   it.each(ERROR_CODES.map((code) => [code, retryableCodes.includes(code)] as const))(
     "%s defaults retryable to %s",

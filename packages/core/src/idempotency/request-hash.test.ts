@@ -34,9 +34,12 @@ describe("canonicalJson", () => {
     ["Infinity", { a: Number.POSITIVE_INFINITY }],
     ["a Map", new Map([["a", 1]])],
     ["a Set", new Set([1])],
-    ["a class instance", new (class Point {
-      x = 1;
-    })()],
+    [
+      "a class instance",
+      new (class Point {
+        x = 1;
+      })(),
+    ],
     ["a function", { f: () => 1 }],
     ["a symbol", Symbol("s")],
     ["a cycle", circular],

@@ -74,7 +74,10 @@ export function hashRequest(secret: Buffer, operation: string, input: unknown): 
     `request hash secret must be at least ${MIN_SECRET_BYTES} bytes`,
   );
   // A newline in the operation would let operation and body boundaries shift between requests.
-  invariant(operation.length > 0 && !operation.includes("\n"), "operation name must be a non-empty single line");
+  invariant(
+    operation.length > 0 && !operation.includes("\n"),
+    "operation name must be a non-empty single line",
+  );
   return createHmac("sha256", secret)
     .update(operation, "utf8")
     .update("\n", "utf8")

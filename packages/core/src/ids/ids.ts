@@ -86,7 +86,12 @@ export type PspReference = string & { readonly __brand: "PspReference" };
 
 /** PSP references are opaque; we only insist they are short printable ASCII so they are safe to store and log. */
 export function parsePspReference(input: string): PspReference | null {
-  if (typeof input !== "string" || input.length === 0 || input.length > 255 || !/^[\x21-\x7e]+$/.test(input)) {
+  if (
+    typeof input !== "string" ||
+    input.length === 0 ||
+    input.length > 255 ||
+    !/^[\x21-\x7e]+$/.test(input)
+  ) {
     return null;
   }
   return input as PspReference;

@@ -38,10 +38,16 @@ function emptyTotals(): Record<LedgerAccountCode, { debitsMinor: bigint; credits
 describe("posting properties", () => {
   it("every capture and refund posting balances", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 999_999_999_999_999_999n }), scheduleArb, (amountMinor, schedule) => {
-        assertBalanced(capturePosting({ amountMinor, currency: USD, feeMinor: computeFee(amountMinor, schedule) }));
-        assertBalanced(refundPosting({ amountMinor, currency: USD }));
-      }),
+      fc.property(
+        fc.bigInt({ min: 1n, max: 999_999_999_999_999_999n }),
+        scheduleArb,
+        (amountMinor, schedule) => {
+          assertBalanced(
+            capturePosting({ amountMinor, currency: USD, feeMinor: computeFee(amountMinor, schedule) }),
+          );
+          assertBalanced(refundPosting({ amountMinor, currency: USD }));
+        },
+      ),
     );
   });
 

@@ -35,7 +35,9 @@ export function capturePosting(input: {
     input.feeMinor >= 0n && input.feeMinor <= input.amountMinor,
     "a capture fee must be between zero and the captured amount",
   );
-  const lines: PostingLine[] = [{ account: "psp_receivable", direction: "DEBIT", amountMinor: input.amountMinor }];
+  const lines: PostingLine[] = [
+    { account: "psp_receivable", direction: "DEBIT", amountMinor: input.amountMinor },
+  ];
   const merchantMinor = input.amountMinor - input.feeMinor;
   // Zero-amount lines are dropped: they carry no information and break the "every line > 0" rule.
   if (merchantMinor > 0n) {

@@ -4,9 +4,12 @@ import { InvariantError } from "../errors/domain-error";
 import { type CurrencyCode, currencyExponent, parseCurrency, supportedCurrencies } from "./currency";
 
 describe("parseCurrency", () => {
-  it.each(["USD", "EUR", "JPY", "KWD", "GBP", "CHF", "BHD", "CLF", "XAF", "XOF", "XPF"])("accepts %s", (code) => {
-    expect(parseCurrency(code)).toBe(code);
-  });
+  it.each(["USD", "EUR", "JPY", "KWD", "GBP", "CHF", "BHD", "CLF", "XAF", "XOF", "XPF"])(
+    "accepts %s",
+    (code) => {
+      expect(parseCurrency(code)).toBe(code);
+    },
+  );
 
   it.each([
     ["lower case", "usd"],

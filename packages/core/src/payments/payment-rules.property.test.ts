@@ -22,49 +22,55 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 describe("refund properties", () => {
   it("never lets settled plus pending refunds exceed the captured amount", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 1_500n }), fc.array(stepArb, { maxLength: 60 }), (capturedMinor, steps) => {
-        const payment: PaymentAmounts = {
-          status: "CAPTURED",
-          amountMinor: capturedMinor,
-          amountCapturableMinor: 0n,
-          amountCapturedMinor: capturedMinor,
-          amountRefundedMinor: 0n,
-          amountRefundPendingMinor: 0n,
-          pendingOperation: null,
-        };
-        const inFlight: bigint[] = [];
-        let settledSum = 0n;
+      fc.property(
+        fc.bigInt({ min: 1n, max: 1_500n }),
+        fc.array(stepArb, { maxLength: 60 }),
+        (capturedMinor, steps) => {
+          const payment: PaymentAmounts = {
+            status: "CAPTURED",
+            amountMinor: capturedMinor,
+            amountCapturableMinor: 0n,
+            amountCapturedMinor: capturedMinor,
+            amountRefundedMinor: 0n,
+            amountRefundPendingMinor: 0n,
+            pendingOperation: null,
+          };
+          const inFlight: bigint[] = [];
+          let settledSum = 0n;
 
-        for (const step of steps) {
-          if (step.kind === "request") {
-            const before = payment.status === "REFUNDED" ? 0n : refundableMinor(payment);
-            try {
-              const refundMinor = planRefund(payment, step.amountMinor);
-              expect(refundMinor).toBeGreaterThan(0n);
-              expect(refundMinor).toBeLessThanOrEqual(before);
-              inFlight.push(refundMinor);
-              payment.amountRefundPendingMinor += refundMinor;
-              payment.pendingOperation = "REFUND";
-            } catch (e) {
-              expect(e).toBeInstanceOf(DomainError);
+          for (const step of steps) {
+            if (step.kind === "request") {
+              const before = refundableMinor(payment);
+              try {
+                const refundMinor = planRefund(payment, step.amountMinor);
+                expect(refundMinor).toBeGreaterThan(0n);
+                expect(refundMinor).toBeLessThanOrEqual(before);
+                inFlight.push(refundMinor);
+                payment.amountRefundPendingMinor += refundMinor;
+                payment.pendingOperation = "REFUND";
+              } catch (e) {
+                expect(e).toBeInstanceOf(DomainError);
+              }
+            } else if (inFlight.length > 0) {
+              const [refundMinor] = inFlight.splice(step.index % inFlight.length, 1);
+              if (refundMinor === undefined) throw new Error("unreachable");
+              payment.amountRefundPendingMinor -= refundMinor;
+              if (step.kind === "settle") {
+                payment.status = transition(payment.status, refundEvent(payment, refundMinor));
+                payment.amountRefundedMinor += refundMinor;
+                settledSum += refundMinor;
+              }
+              if (inFlight.length === 0) payment.pendingOperation = null;
             }
-          } else if (inFlight.length > 0) {
-            const [refundMinor] = inFlight.splice(step.index % inFlight.length, 1);
-            if (refundMinor === undefined) throw new Error("unreachable");
-            payment.amountRefundPendingMinor -= refundMinor;
-            if (step.kind === "settle") {
-              payment.status = transition(payment.status, refundEvent(payment, refundMinor));
-              payment.amountRefundedMinor += refundMinor;
-              settledSum += refundMinor;
-            }
-            if (inFlight.length === 0) payment.pendingOperation = null;
+
+            expect(settledSum).toBe(payment.amountRefundedMinor);
+            expect(payment.amountRefundedMinor + payment.amountRefundPendingMinor).toBeLessThanOrEqual(
+              capturedMinor,
+            );
+            expect(payment.status === "REFUNDED").toBe(payment.amountRefundedMinor === capturedMinor);
           }
-
-          expect(settledSum).toBe(payment.amountRefundedMinor);
-          expect(payment.amountRefundedMinor + payment.amountRefundPendingMinor).toBeLessThanOrEqual(capturedMinor);
-          expect(payment.status === "REFUNDED").toBe(payment.amountRefundedMinor === capturedMinor);
-        }
-      }),
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -26,7 +26,12 @@ function authorized(overrides: Partial<PaymentAmounts> = {}): PaymentAmounts {
 }
 
 function captured(overrides: Partial<PaymentAmounts> = {}): PaymentAmounts {
-  return authorized({ status: "CAPTURED", amountCapturableMinor: 0n, amountCapturedMinor: 1000n, ...overrides });
+  return authorized({
+    status: "CAPTURED",
+    amountCapturableMinor: 0n,
+    amountCapturedMinor: 1000n,
+    ...overrides,
+  });
 }
 
 function domainError(fn: () => unknown): DomainError {
@@ -49,13 +54,14 @@ describe("planCapture", () => {
     expect(planCapture(authorized(), requested)).toEqual({ captureMinor, releaseMinor });
   });
 
-  it.each(
-    PAYMENT_STATUSES.filter((s) => s !== "AUTHORIZED").map((status) => [status]),
-  )("refuses a %s payment and names the status", (status) => {
-    const error = domainError(() => planCapture(authorized({ status }), null));
-    expect(error.code).toBe("PAYMENT_NOT_CAPTURABLE");
-    expect(error.message).toContain(status);
-  });
+  it.each(PAYMENT_STATUSES.filter((s) => s !== "AUTHORIZED").map((status) => [status]))(
+    "refuses a %s payment and names the status",
+    (status) => {
+      const error = domainError(() => planCapture(authorized({ status }), null));
+      expect(error.code).toBe("PAYMENT_NOT_CAPTURABLE");
+      expect(error.message).toContain(status);
+    },
+  );
 
   it.each(["AUTHORIZE", "CAPTURE", "VOID", "REFUND"] as PendingOperation[])(
     "is retryable-blocked while a %s is pending",
@@ -83,7 +89,9 @@ describe("planCapture", () => {
 
 describe("planCancel", () => {
   it.each(
-    PAYMENT_STATUSES.map((status) => [status, status === "AUTHORIZED" || status === "REQUIRES_REVIEW"] as const),
+    PAYMENT_STATUSES.map(
+      (status) => [status, status === "AUTHORIZED" || status === "REQUIRES_REVIEW"] as const,
+    ),
   )("%s cancellable: %s", (status, allowed) => {
     const payment = authorized({ status });
     if (allowed) {
@@ -123,19 +131,34 @@ describe("refundableMinor", () => {
   });
 
   it("treats over-refunded state as a bug", () => {
-    expect(() => refundableMinor(captured({ amountRefundedMinor: 900n, amountRefundPendingMinor: 200n }))).toThrow(
-      InvariantError,
-    );
+    expect(() =>
+      refundableMinor(captured({ amountRefundedMinor: 900n, amountRefundPendingMinor: 200n })),
+    ).toThrow(InvariantError);
   });
 });
 
 describe("planRefund", () => {
   it.each([
     ["the rest when no amount is given", captured(), null, 1000n],
-    ["the rest after a partial refund", captured({ status: "PARTIALLY_REFUNDED", amountRefundedMinor: 250n }), null, 750n],
-    ["the rest minus pending refunds", captured({ amountRefundPendingMinor: 100n, pendingOperation: "REFUND" }), null, 900n],
+    [
+      "the rest after a partial refund",
+      captured({ status: "PARTIALLY_REFUNDED", amountRefundedMinor: 250n }),
+      null,
+      750n,
+    ],
+    [
+      "the rest minus pending refunds",
+      captured({ amountRefundPendingMinor: 100n, pendingOperation: "REFUND" }),
+      null,
+      900n,
+    ],
     ["a requested part", captured(), 400n, 400n],
-    ["exactly the refundable amount", captured({ amountRefundedMinor: 300n, status: "PARTIALLY_REFUNDED" }), 700n, 700n],
+    [
+      "exactly the refundable amount",
+      captured({ amountRefundedMinor: 300n, status: "PARTIALLY_REFUNDED" }),
+      700n,
+      700n,
+    ],
   ])("refunds %s", (_label, payment, requested, expected) => {
     expect(planRefund(payment, requested)).toBe(expected);
   });
@@ -157,8 +180,18 @@ describe("planRefund", () => {
 
   it.each([
     ["more than captured", captured(), 1001n, "AMOUNT_EXCEEDS_REFUNDABLE"],
-    ["more than left after refunds", captured({ amountRefundedMinor: 600n }), 401n, "AMOUNT_EXCEEDS_REFUNDABLE"],
-    ["more than left after pending", captured({ amountRefundPendingMinor: 600n }), 401n, "AMOUNT_EXCEEDS_REFUNDABLE"],
+    [
+      "more than left after refunds",
+      captured({ amountRefundedMinor: 600n }),
+      401n,
+      "AMOUNT_EXCEEDS_REFUNDABLE",
+    ],
+    [
+      "more than left after pending",
+      captured({ amountRefundPendingMinor: 600n }),
+      401n,
+      "AMOUNT_EXCEEDS_REFUNDABLE",
+    ],
     ["zero", captured(), 0n, "AMOUNT_INVALID"],
     ["negative", captured(), -5n, "AMOUNT_INVALID"],
   ] as [string, PaymentAmounts, bigint, ErrorCode][])("rejects %s", (_label, payment, requested, code) => {
@@ -177,7 +210,9 @@ describe("planRefund", () => {
   );
 
   it("allows another refund while a refund is pending", () => {
-    expect(planRefund(captured({ pendingOperation: "REFUND", amountRefundPendingMinor: 100n }), 50n)).toBe(50n);
+    expect(planRefund(captured({ pendingOperation: "REFUND", amountRefundPendingMinor: 100n }), 50n)).toBe(
+      50n,
+    );
   });
 });
 

@@ -31,7 +31,10 @@ describe("PaymentServiceProvider", () => {
   it.each([
     [{ outcome: "succeeded", pspReference: "r" }, "ok r"],
     [{ outcome: "declined", code: "card_declined", message: "m" }, "declined card_declined"],
-    [{ outcome: "failed", code: "processing_error", message: "m", retryable: true }, "failed processing_error retryable=true"],
+    [
+      { outcome: "failed", code: "processing_error", message: "m", retryable: true },
+      "failed processing_error retryable=true",
+    ],
     [{ outcome: "unknown", message: "timeout" }, "unknown"],
   ] as [PspOutcome, string][])("covers %j", (outcome, expected) => {
     expect(describeOutcome(outcome)).toBe(expected);

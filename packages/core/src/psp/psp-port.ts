@@ -31,7 +31,13 @@ export interface ModifyRequest {
   currency: string;
 }
 
-export type PspChargeState = "authorized" | "captured" | "voided" | "refunded" | "partially_refunded" | "not_found";
+export type PspChargeState =
+  | "authorized"
+  | "captured"
+  | "voided"
+  | "refunded"
+  | "partially_refunded"
+  | "not_found";
 
 export interface PspChargeStatus {
   state: PspChargeState;

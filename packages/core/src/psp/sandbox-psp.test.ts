@@ -32,10 +32,13 @@ async function authorized(psp: SandboxPsp, overrides: Partial<AuthorizeRequest> 
 }
 
 describe("SANDBOX_TEST_CARDS", () => {
-  it.each(SANDBOX_TEST_CARDS.map((card) => [card.number, card]))("%s is Luhn-valid with the listed brand", (_n, card) => {
-    expect(luhnValid(card.number)).toBe(true);
-    expect(detectBrand(card.number)).toBe(card.brand);
-  });
+  it.each(SANDBOX_TEST_CARDS.map((card) => [card.number, card]))(
+    "%s is Luhn-valid with the listed brand",
+    (_n, card) => {
+      expect(luhnValid(card.number)).toBe(true);
+      expect(detectBrand(card.number)).toBe(card.brand);
+    },
+  );
 });
 
 describe("authorize", () => {
@@ -65,7 +68,9 @@ describe("authorize", () => {
     ["another Luhn-valid number approves", "4111111111111111", "succeeded"],
     ["a Luhn-invalid number is declined", "4242424242424241", "declined"],
   ])("%s", async (_label, number, outcome) => {
-    const result = await new SandboxPsp().authorize(authorizeRequest({ card: { number, expMonth: 1, expYear: 2030 } }));
+    const result = await new SandboxPsp().authorize(
+      authorizeRequest({ card: { number, expMonth: 1, expYear: 2030 } }),
+    );
     expect(result.outcome).toBe(outcome);
   });
 
@@ -73,11 +78,35 @@ describe("authorize", () => {
     const psp = new SandboxPsp();
     const auth = await authorized(psp, { reference: "pay_a" });
     const sale = await authorized(psp, { reference: "pay_b", capture: true, amountMinor: 700n });
-    expect(await psp.status(auth)).toEqual({ state: "authorized", amountCapturedMinor: 0n, amountRefundedMinor: 0n });
-    expect(await psp.status(sale)).toEqual({ state: "captured", amountCapturedMinor: 700n, amountRefundedMinor: 0n });
+    expect(await psp.status(auth)).toEqual({
+      state: "authorized",
+      amountCapturedMinor: 0n,
+      amountRefundedMinor: 0n,
+    });
+    expect(await psp.status(sale)).toEqual({
+      state: "captured",
+      amountCapturedMinor: 700n,
+      amountRefundedMinor: 0n,
+    });
     expect(psp.charges()).toEqual([
-      { pspReference: auth, reference: "pay_a", amountMinor: 1000n, currency: "USD", capturedMinor: 0n, refundedMinor: 0n, voided: false },
-      { pspReference: sale, reference: "pay_b", amountMinor: 700n, currency: "USD", capturedMinor: 700n, refundedMinor: 0n, voided: false },
+      {
+        pspReference: auth,
+        reference: "pay_a",
+        amountMinor: 1000n,
+        currency: "USD",
+        capturedMinor: 0n,
+        refundedMinor: 0n,
+        voided: false,
+      },
+      {
+        pspReference: sale,
+        reference: "pay_b",
+        amountMinor: 700n,
+        currency: "USD",
+        capturedMinor: 700n,
+        refundedMinor: 0n,
+        voided: false,
+      },
     ]);
   });
 
@@ -105,7 +134,11 @@ describe("idempotency", () => {
   it("replays concurrent duplicates as one operation", async () => {
     const psp = new SandboxPsp({ latencyMs: 5 });
     const request = authorizeRequest({ reference: "pay_c" });
-    const results = await Promise.all([psp.authorize(request), psp.authorize(request), psp.authorize(request)]);
+    const results = await Promise.all([
+      psp.authorize(request),
+      psp.authorize(request),
+      psp.authorize(request),
+    ]);
     expect(new Set(results.map(referenceOf)).size).toBe(1);
     expect(psp.authorizationsFor("pay_c")).toBe(1);
   });
@@ -145,7 +178,12 @@ describe("idempotency", () => {
     const charge = referenceOf(await psp.authorize(request));
     const result =
       operation === "capture"
-        ? await psp.capture({ idempotencyKey: request.idempotencyKey, pspReference: charge, amountMinor: 1n, currency: "USD" })
+        ? await psp.capture({
+            idempotencyKey: request.idempotencyKey,
+            pspReference: charge,
+            amountMinor: 1n,
+            currency: "USD",
+          })
         : await psp.authorize({ ...request, amountMinor: 999n });
     expect(result).toMatchObject({ outcome: "failed", code: "idempotency_key_reused", retryable: false });
     expect(psp.stats).toEqual({ authorizations: 1, captures: 0, voids: 0, refunds: 0 });
@@ -161,7 +199,12 @@ describe("capture, void and refund rules", () => {
   ])("capturing %s -> %s", async (_label, amountMinor, outcome, code) => {
     const psp = new SandboxPsp();
     const charge = await authorized(psp);
-    const result = await psp.capture({ idempotencyKey: key(), pspReference: charge, amountMinor, currency: "USD" });
+    const result = await psp.capture({
+      idempotencyKey: key(),
+      pspReference: charge,
+      amountMinor,
+      currency: "USD",
+    });
     expect(result.outcome).toBe(outcome);
     if (code) expect(result).toMatchObject({ code });
   });
@@ -170,7 +213,12 @@ describe("capture, void and refund rules", () => {
     const psp = new SandboxPsp();
     const charge = await authorized(psp);
     await psp.capture({ idempotencyKey: key(), pspReference: charge, amountMinor: 400n, currency: "USD" });
-    const second = await psp.capture({ idempotencyKey: key(), pspReference: charge, amountMinor: 100n, currency: "USD" });
+    const second = await psp.capture({
+      idempotencyKey: key(),
+      pspReference: charge,
+      amountMinor: 100n,
+      currency: "USD",
+    });
     expect(second).toMatchObject({ outcome: "failed", code: "charge_already_captured" });
     expect(psp.charges()[0]?.capturedMinor).toBe(400n);
   });
@@ -203,7 +251,11 @@ describe("capture, void and refund rules", () => {
     expect(await refund(401n)).toMatchObject({ outcome: "failed", code: "amount_too_large" });
     expect((await refund(400n)).outcome).toBe("succeeded");
     expect(await refund(1n)).toMatchObject({ outcome: "failed", code: "amount_too_large" });
-    expect(await psp.status(charge)).toEqual({ state: "refunded", amountCapturedMinor: 1000n, amountRefundedMinor: 1000n });
+    expect(await psp.status(charge)).toEqual({
+      state: "refunded",
+      amountCapturedMinor: 1000n,
+      amountRefundedMinor: 1000n,
+    });
   });
 
   it.each([
@@ -212,17 +264,29 @@ describe("capture, void and refund rules", () => {
   ])("fails a refund of %s", async (_label, capture, currency, code) => {
     const psp = new SandboxPsp();
     const charge = await authorized(psp, { capture });
-    const result = await psp.refund({ idempotencyKey: key(), pspReference: charge, amountMinor: 1n, currency });
+    const result = await psp.refund({
+      idempotencyKey: key(),
+      pspReference: charge,
+      amountMinor: 1n,
+      currency,
+    });
     expect(result).toMatchObject({ outcome: "failed", code });
   });
 
-  it.each(["capture", "void", "refund"] as const)("%s on an unknown reference is resource_missing", async (operation) => {
-    const psp = new SandboxPsp();
-    const request = { idempotencyKey: key(), pspReference: "sbx_ch_nope", amountMinor: 1n, currency: "USD" };
-    const result =
-      operation === "void" ? await psp.void(request) : await psp[operation](request);
-    expect(result).toMatchObject({ outcome: "failed", code: "resource_missing", retryable: false });
-  });
+  it.each(["capture", "void", "refund"] as const)(
+    "%s on an unknown reference is resource_missing",
+    async (operation) => {
+      const psp = new SandboxPsp();
+      const request = {
+        idempotencyKey: key(),
+        pspReference: "sbx_ch_nope",
+        amountMinor: 1n,
+        currency: "USD",
+      };
+      const result = operation === "void" ? await psp.void(request) : await psp[operation](request);
+      expect(result).toMatchObject({ outcome: "failed", code: "resource_missing", retryable: false });
+    },
+  );
 
   it("reports not_found for an unknown reference", async () => {
     expect(await new SandboxPsp().status("sbx_ch_nope")).toEqual({

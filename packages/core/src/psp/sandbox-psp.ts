@@ -21,7 +21,13 @@ export interface SandboxTestCard {
 /** Magic card numbers, like a PSP's test mode. Any other Luhn-valid number approves. */
 export const SANDBOX_TEST_CARDS: ReadonlyArray<SandboxTestCard> = Object.freeze([
   { number: "4242424242424242", brand: "visa", outcome: "succeeded", code: null, description: "Approved" },
-  { number: "5555555555554444", brand: "mastercard", outcome: "succeeded", code: null, description: "Approved" },
+  {
+    number: "5555555555554444",
+    brand: "mastercard",
+    outcome: "succeeded",
+    code: null,
+    description: "Approved",
+  },
   {
     number: "4000000000000002",
     brand: "visa",
@@ -274,7 +280,8 @@ export class SandboxPsp implements PaymentServiceProvider {
     this.stats.voids += 1;
     const charge = this.book.get(request.pspReference);
     if (!charge) return failed("resource_missing", "no such charge");
-    if (charge.captured) return failed("charge_already_captured", "a captured charge cannot be voided; refund it");
+    if (charge.captured)
+      return failed("charge_already_captured", "a captured charge cannot be voided; refund it");
     if (charge.voided) return failed("charge_voided", "the charge was already voided");
     charge.voided = true;
     return { outcome: "succeeded", pspReference: charge.pspReference };
@@ -286,7 +293,8 @@ export class SandboxPsp implements PaymentServiceProvider {
     if (!charge) return failed("resource_missing", "no such charge");
     const invalid = invalidAmount(request.amountMinor, request.currency, charge.currency);
     if (invalid) return invalid;
-    if (!charge.captured || charge.voided) return failed("charge_not_captured", "only captured charges can be refunded");
+    if (!charge.captured || charge.voided)
+      return failed("charge_not_captured", "only captured charges can be refunded");
     if (request.amountMinor > charge.capturedMinor - charge.refundedMinor) {
       return failed("amount_too_large", "refund amount exceeds the captured amount not yet refunded");
     }

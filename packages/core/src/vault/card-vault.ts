@@ -74,7 +74,10 @@ export function parseKeyring(spec: { encryptionKeys: string; fingerprintKey: str
 
 function keyFor(keyring: VaultKeyring, version: number): Buffer {
   const key = keyring.keys.get(version);
-  invariant(key !== undefined && key.length === KEY_BYTES, `card vault: no usable key for version ${version}`);
+  invariant(
+    key !== undefined && key.length === KEY_BYTES,
+    `card vault: no usable key for version ${version}`,
+  );
   return key;
 }
 
@@ -83,7 +86,9 @@ export function encryptPan(keyring: VaultKeyring, pan: string, associatedData: s
   invariant(/^[0-9]{12,19}$/.test(pan), "card vault: only validated card numbers are encrypted");
   const keyVersion = keyring.currentVersion;
   const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv(ALGORITHM, keyFor(keyring, keyVersion), nonce, { authTagLength: AUTH_TAG_BYTES });
+  const cipher = createCipheriv(ALGORITHM, keyFor(keyring, keyVersion), nonce, {
+    authTagLength: AUTH_TAG_BYTES,
+  });
   cipher.setAAD(Buffer.from(associatedData, "utf8"));
   const ciphertext = Buffer.concat([cipher.update(pan, "utf8"), cipher.final()]);
   return { ciphertext, nonce, authTag: cipher.getAuthTag(), keyVersion };
@@ -108,7 +113,11 @@ export function decryptPan(keyring: VaultKeyring, encrypted: EncryptedPan, assoc
 }
 
 /** Re-encrypts under the current key; a rotation job calls this for rows with an old keyVersion. */
-export function reencryptPan(keyring: VaultKeyring, encrypted: EncryptedPan, associatedData: string): EncryptedPan {
+export function reencryptPan(
+  keyring: VaultKeyring,
+  encrypted: EncryptedPan,
+  associatedData: string,
+): EncryptedPan {
   return encryptPan(keyring, decryptPan(keyring, encrypted, associatedData), associatedData);
 }
 

@@ -74,7 +74,12 @@ describe("validateCard", () => {
     ["plain digits", card(), "4242424242424242", "visa"],
     ["spaces", card({ number: "4242 4242 4242 4242" }), "4242424242424242", "visa"],
     ["dashes", card({ number: "4242-4242-4242-4242" }), "4242424242424242", "visa"],
-    ["amex with a 4-digit cvc", card({ number: "3782 822463 10005", cvc: "1234" }), "378282246310005", "amex"],
+    [
+      "amex with a 4-digit cvc",
+      card({ number: "3782 822463 10005", cvc: "1234" }),
+      "378282246310005",
+      "amex",
+    ],
   ] as [string, CardInput, string, CardBrand][])("accepts %s", (_label, input, digits, brand) => {
     expect(validateCard(input, NOW)).toEqual({
       number: digits,
@@ -103,7 +108,12 @@ describe("validateCard", () => {
     ["last year", card({ expMonth: 12, expYear: 2024 }), "CARD_EXPIRED", null],
     ["2-digit cvc", card({ cvc: "12" }), "CARD_CVC_INVALID", ["card", "cvc"]],
     ["4-digit cvc on visa", card({ cvc: "1234" }), "CARD_CVC_INVALID", ["card", "cvc"]],
-    ["3-digit cvc on amex", card({ number: "378282246310005", cvc: "123" }), "CARD_CVC_INVALID", ["card", "cvc"]],
+    [
+      "3-digit cvc on amex",
+      card({ number: "378282246310005", cvc: "123" }),
+      "CARD_CVC_INVALID",
+      ["card", "cvc"],
+    ],
     ["non-digit cvc", card({ cvc: "12a" }), "CARD_CVC_INVALID", ["card", "cvc"]],
     ["cvc with spaces", card({ cvc: " 123" }), "CARD_CVC_INVALID", ["card", "cvc"]],
   ] as [string, CardInput, ErrorCode, string[] | null][])("rejects %s", (_label, input, code, field) => {
@@ -124,10 +134,13 @@ describe("validateCard", () => {
   });
 
   it("handles December expiry rolling into the next year", () => {
-    expect(() => validateCard(card({ expMonth: 12, expYear: 2025 }), new Date("2025-12-31T23:59:59Z"))).not.toThrow();
-    expect(domainError(() => validateCard(card({ expMonth: 12, expYear: 2025 }), new Date("2026-01-01T00:00:00Z"))).code).toBe(
-      "CARD_EXPIRED",
-    );
+    expect(() =>
+      validateCard(card({ expMonth: 12, expYear: 2025 }), new Date("2025-12-31T23:59:59Z")),
+    ).not.toThrow();
+    expect(
+      domainError(() => validateCard(card({ expMonth: 12, expYear: 2025 }), new Date("2026-01-01T00:00:00Z")))
+        .code,
+    ).toBe("CARD_EXPIRED");
   });
 
   it.each([

@@ -1,0 +1,100 @@
+// The composition root: builds the services from configuration. Tests build
+// the same app against their own database, Redis and PSP, and call
+// `yoga.fetch` without opening a port.
+import { DEFAULT_IDEMPOTENCY_OPTIONS, IdempotencyService } from "@paycore/core/idempotency/idempotency-service";
+import { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
+import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
+import { parseKeyring } from "@paycore/core/vault/card-vault";
+import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
+import { PrismaIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
+import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { createRedisClient } from "./adapters/redis-client";
+import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
+import type { AppSecrets } from "./secrets";
+import { createYogaServer } from "./yoga";
+
+export interface AppConfig {
+  databaseUrl: string;
+  databasePoolMax: number;
+  /** Null runs without the Redis fast path: correct, a little slower. */
+  redisUrl: string | null;
+  secrets: AppSecrets;
+  idempotencyRetentionHours: number;
+  idempotencyWaitMs: number;
+  logger: Logger;
+  /** The test-mode PSP; defaults to the in-process sandbox. */
+  sandboxPsp?: PaymentServiceProvider;
+}
+
+export interface AppServices {
+  commands: PaymentCommands;
+  paymentStore: PrismaPaymentStore;
+  queries: PaymentQueryRepository;
+  merchants: MerchantRepository;
+}
+
+export interface App {
+  services: AppServices;
+  yoga: ReturnType<typeof createYogaServer>;
+  db: DatabaseClient;
+  redis: Redis | null;
+  close(): Promise<void>;
+}
+
+/** How often expired idempotency keys are purged, and how many per batch. */
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+const PURGE_BATCH_SIZE = 1000;
+
+export function createApp(config: AppConfig): App {
+  const db = createDatabaseClient({ url: config.databaseUrl, poolMax: config.databasePoolMax });
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, (message) => config.logger.info(message)) : null;
+  const idempotencyStore = new PrismaIdempotencyStore(db);
+  const idempotency = new IdempotencyService(idempotencyStore, redis ? new RedisIdempotencyCache(redis) : null, {
+    ...DEFAULT_IDEMPOTENCY_OPTIONS,
+    hashSecret: Buffer.from(config.secrets.idempotencyHashSecret, "base64"),
+    retentionMs: config.idempotencyRetentionHours * 60 * 60 * 1000,
+    waitForInProgressMs: config.idempotencyWaitMs,
+  });
+  const paymentStore = new PrismaPaymentStore(db);
+  const sandbox = config.sandboxPsp ?? new SandboxPsp();
+  const commands = new PaymentCommands({
+    store: paymentStore,
+    idempotency,
+    // Test mode only ever reaches a sandbox; no live PSP is configured yet.
+    pspFor: (mode) => (mode === "TEST" ? sandbox : null),
+    vault: parseKeyring({
+      encryptionKeys: config.secrets.vaultEncryptionKeys,
+      fingerprintKey: config.secrets.vaultFingerprintKey,
+    }),
+    now: () => new Date(),
+  });
+  const services: AppServices = {
+    commands,
+    paymentStore,
+    queries: new PaymentQueryRepository(db),
+    merchants: new MerchantRepository(db),
+  };
+  const purge = setInterval(() => {
+    idempotencyStore
+      .purgeExpired(new Date(), PURGE_BATCH_SIZE)
+      .catch((error: unknown) => config.logger.warn({ err: error }, "idempotency purge failed"));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+
+  return {
+    services,
+    yoga: createYogaServer(services, config.logger),
+    db,
+    redis,
+    async close() {
+      clearInterval(purge);
+      redis?.disconnect();
+      await db.$disconnect();
+    },
+  };
+}

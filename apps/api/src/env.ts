@@ -1,0 +1,34 @@
+// The only file of the API that reads process.env (a lint rule bans it
+// elsewhere). Every setting is validated once, at start-up.
+import { z } from "zod";
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default("127.0.0.1"),
+  /** Unset: `npm start` runs an embedded Postgres under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Unset: no fast path; idempotency runs on Postgres alone. */
+  REDIS_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default(".data"),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** "1:<base64 32 bytes>,2:<base64 32 bytes>": the highest version encrypts, all decrypt. */
+  VAULT_ENCRYPTION_KEYS: z.string().optional(),
+  VAULT_FINGERPRINT_KEY: z.string().optional(),
+  IDEMPOTENCY_HASH_SECRET: z.string().optional(),
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().min(24).max(24 * 90).default(24),
+  IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export function readEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    // Names and reasons only: a value may be a secret.
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,11 @@
+// The schema: imports every type file, then builds.
+import "./scalars";
+import "./user-error";
+import "./payment-method";
+import "./payment-timeline";
+import "./refund";
+import "./payment";
+import "./balance";
+import { builder } from "./builder";
+
+export const schema = builder.toSchema({ sortSchema: true });

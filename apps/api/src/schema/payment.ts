@@ -1,0 +1,352 @@
+// Payment: its fields, the payment/payments queries, and the createPayment,
+// capturePayment, cancelPayment and refundPayment mutations.
+import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
+import { parseId } from "@paycore/core/ids/ids";
+import type { PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
+import type { PaymentResult, RefundResult } from "@paycore/core/payments/payment-commands";
+import { PAGE_SIZE_MAX, type PaymentCursor } from "@paycore/db/repositories/payment-query.repository";
+import { GraphQLError } from "graphql";
+import { requireSecretKey } from "../context";
+import { builder } from "./builder";
+import { PaymentMethod } from "./payment-method";
+import { Refund } from "./refund";
+import { LedgerEntry, PaymentEvent } from "./payment-timeline";
+import { notFound, runMutation, UserError, type UserErrorShape } from "./user-error";
+
+export const PaymentStatus = builder.enumType("PaymentStatus", { values: PAYMENT_STATUSES });
+export const CaptureMethod = builder.enumType("CaptureMethod", {
+  values: {
+    AUTOMATIC: { description: "Authorize and capture in one step." },
+    MANUAL: { description: "Authorize only; capture later with capturePayment (the whole or a part)." },
+  },
+});
+const PendingOperation = builder.enumType("PendingOperation", { values: ["AUTHORIZE", "CAPTURE", "VOID"] as const });
+
+export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
+  description: "A card payment of one merchant, in one mode (test or live).",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    status: t.field({ type: PaymentStatus, resolve: (p) => p.status }),
+    amount: t.field({ type: "MinorUnits", description: "The amount authorized or asked for.", resolve: (p) => p.amountMinor }),
+    amountCapturable: t.field({ type: "MinorUnits", resolve: (p) => p.amountCapturableMinor }),
+    amountCaptured: t.field({ type: "MinorUnits", resolve: (p) => p.amountCapturedMinor }),
+    amountRefunded: t.field({ type: "MinorUnits", resolve: (p) => p.amountRefundedMinor }),
+    amountRefundable: t.field({
+      type: "MinorUnits",
+      description: "Captured, less refunded and refunds in flight.",
+      resolve: (p) => p.amountCapturedMinor - p.amountRefundedMinor - p.amountRefundPendingMinor,
+    }),
+    currency: t.field({ type: "CurrencyCode", resolve: (p) => p.currency }),
+    captureMethod: t.field({ type: CaptureMethod, resolve: (p) => p.captureMethod }),
+    pendingOperation: t.field({
+      type: PendingOperation,
+      nullable: true,
+      description: "An operation sent to the PSP whose outcome is not recorded yet.",
+      resolve: (p) => (p.pendingOperation === "REFUND" ? null : p.pendingOperation),
+    }),
+    description: t.exposeString("description", { nullable: true }),
+    metadata: t.field({ type: "Metadata", resolve: (p) => p.metadata }),
+    paymentMethod: t.field({
+      type: PaymentMethod,
+      resolve: async (p, _args, context) => {
+        const method = await context.loaders.paymentMethod.load(p.paymentMethodId);
+        if (method === null) throw new Error(`payment ${p.id} has no payment method`);
+        return method;
+      },
+    }),
+    pspName: t.exposeString("pspName", { nullable: true }),
+    pspReference: t.exposeString("pspReference", { nullable: true }),
+    failureCode: t.exposeString("failureCode", { nullable: true }),
+    failureMessage: t.exposeString("failureMessage", { nullable: true }),
+    refunds: t.field({
+      type: [Refund],
+      resolve: (p, _args, context) => context.loaders.refundsOfPayment.load(p.id),
+    }),
+    events: t.field({
+      type: [PaymentEvent],
+      description: "The audit trail: every change of this payment, oldest first.",
+      resolve: (p, _args, context) => context.services.queries.eventsOf(requireSecretKey(context), p.id),
+    }),
+    ledgerEntries: t.field({
+      type: [LedgerEntry],
+      description: "The journal entries this payment posted, oldest first.",
+      resolve: (p, _args, context) => context.services.queries.journalEntriesOf(requireSecretKey(context), p.id),
+    }),
+    createdAt: t.field({ type: "DateTime", resolve: (p) => p.createdAt }),
+    updatedAt: t.field({ type: "DateTime", resolve: (p) => p.updatedAt }),
+  }),
+});
+
+
+builder.queryField("payment", (t) =>
+  t.field({
+    type: Payment,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, context) => {
+      const actor = requireSecretKey(context);
+      const paymentId = parseId("payment", String(id));
+      const payment = paymentId && (await context.services.paymentStore.findPayment(actor, paymentId));
+      if (!payment) throw notFound("payment");
+      return payment;
+    },
+  }),
+);
+
+const PaymentFilter = builder.inputType("PaymentFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [PaymentStatus], required: false, description: "Any of these statuses." }),
+    createdFrom: t.field({ type: "DateTime", required: false, description: "Created at or after (inclusive)." }),
+    createdBefore: t.field({ type: "DateTime", required: false, description: "Created before (exclusive)." }),
+  }),
+});
+
+interface PageInfoShape {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+interface PaymentEdgeShape {
+  cursor: string;
+  node: PaymentRecord;
+}
+
+const PageInfo = builder.objectRef<PageInfoShape>("PageInfo").implement({
+    fields: (t) => ({
+      hasNextPage: t.exposeBoolean("hasNextPage"),
+      hasPreviousPage: t.exposeBoolean("hasPreviousPage"),
+      startCursor: t.exposeString("startCursor", { nullable: true }),
+      endCursor: t.exposeString("endCursor", { nullable: true }),
+    }),
+  });
+
+const PaymentEdge = builder.objectRef<PaymentEdgeShape>("PaymentEdge").implement({
+  fields: (t) => ({ cursor: t.exposeString("cursor"), node: t.field({ type: Payment, resolve: (e) => e.node }) }),
+});
+
+const PaymentConnection = builder
+  .objectRef<{ edges: PaymentEdgeShape[]; pageInfo: PageInfoShape }>("PaymentConnection")
+  .implement({
+    fields: (t) => ({
+      edges: t.field({ type: [PaymentEdge], resolve: (c) => c.edges }),
+      nodes: t.field({ type: [Payment], resolve: (c) => c.edges.map((e) => e.node) }),
+      pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
+    }),
+  });
+
+function encodeCursor(payment: PaymentRecord): string {
+  return Buffer.from(`${payment.createdAt.toISOString()}|${payment.id}`, "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): PaymentCursor {
+  const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const date = new Date(createdAt ?? "");
+  if (!id || Number.isNaN(date.getTime()) || parseId("payment", id) === null) {
+    throw new GraphQLError("The cursor is not valid.", { extensions: { code: "INVALID_INPUT" } });
+  }
+  return { createdAt: date, id };
+}
+
+builder.queryField("payments", (t) =>
+  t.field({
+    type: PaymentConnection,
+    description: `Payments, newest first. At most ${PAGE_SIZE_MAX} per page.`,
+    args: {
+      first: t.arg.int({ required: false, defaultValue: 20 }),
+      after: t.arg.string({ required: false }),
+      filter: t.arg({ type: PaymentFilter, required: false }),
+    },
+    resolve: async (_root, args, context) => {
+      const actor = requireSecretKey(context);
+      const first = args.first ?? 20;
+      if (first < 1 || first > PAGE_SIZE_MAX) {
+        throw new GraphQLError(`first must be between 1 and ${PAGE_SIZE_MAX}.`, { extensions: { code: "INVALID_INPUT" } });
+      }
+      const page = await context.services.queries.listPayments(
+        actor,
+        {
+          statuses: args.filter?.status ?? null,
+          createdFrom: args.filter?.createdFrom ?? null,
+          createdBefore: args.filter?.createdBefore ?? null,
+        },
+        { first, after: args.after ? decodeCursor(args.after) : null },
+      );
+      const edges = page.payments.map((node) => ({ cursor: encodeCursor(node), node }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: args.after != null,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
+    },
+  }),
+);
+
+interface PaymentPayloadShape {
+  payment: PaymentRecord | null;
+  errors: UserErrorShape[];
+}
+
+function paymentPayload(name: string) {
+  return builder.objectRef<PaymentPayloadShape>(name).implement({
+    fields: (t) => ({
+      payment: t.field({ type: Payment, nullable: true, resolve: (p) => p.payment }),
+      errors: t.field({ type: [UserError], resolve: (p) => p.errors }),
+    }),
+  });
+}
+
+const toPaymentPayload = (value: PaymentResult | null, errors: UserErrorShape[]): PaymentPayloadShape => ({
+  payment: value?.payment ?? null,
+  errors,
+});
+
+const CreatePaymentInput = builder.inputType("CreatePaymentInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({ required: true, description: "Unique per payment attempt (at most 255 characters)." }),
+    amount: t.field({ type: "MinorUnits", required: true }),
+    currency: t.field({ type: "CurrencyCode", required: true }),
+    paymentMethodId: t.id({ required: true }),
+    captureMethod: t.field({ type: CaptureMethod, required: false, defaultValue: "AUTOMATIC" }),
+    description: t.string({ required: false }),
+    metadata: t.field({ type: "Metadata", required: false }),
+  }),
+});
+
+builder.mutationField("createPayment", (t) =>
+  t.field({
+    type: paymentPayload("CreatePaymentPayload"),
+    args: { input: t.arg({ type: CreatePaymentInput, required: true }) },
+    resolve: (_root, { input }, context) => {
+      const actor = requireSecretKey(context);
+      return runMutation(
+        context,
+        () =>
+          context.services.commands.createPayment(actor, {
+            idempotencyKey: input.idempotencyKey,
+            amount: input.amount,
+            currency: input.currency,
+            paymentMethodId: String(input.paymentMethodId),
+            captureMethod: input.captureMethod ?? "AUTOMATIC",
+            description: input.description ?? null,
+            metadata: input.metadata ?? null,
+          }),
+        toPaymentPayload,
+      );
+    },
+  }),
+);
+
+const CapturePaymentInput = builder.inputType("CapturePaymentInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({ required: true }),
+    paymentId: t.id({ required: true }),
+    amount: t.field({
+      type: "MinorUnits",
+      required: false,
+      description: "At most the capturable amount; omitted captures all of it. The rest is released.",
+    }),
+  }),
+});
+
+builder.mutationField("capturePayment", (t) =>
+  t.field({
+    type: paymentPayload("CapturePaymentPayload"),
+    args: { input: t.arg({ type: CapturePaymentInput, required: true }) },
+    resolve: (_root, { input }, context) => {
+      const actor = requireSecretKey(context);
+      return runMutation(
+        context,
+        () =>
+          context.services.commands.capturePayment(actor, {
+            idempotencyKey: input.idempotencyKey,
+            paymentId: String(input.paymentId),
+            amount: input.amount ?? null,
+          }),
+        toPaymentPayload,
+      );
+    },
+  }),
+);
+
+const CancelPaymentInput = builder.inputType("CancelPaymentInput", {
+  fields: (t) => ({ idempotencyKey: t.string({ required: true }), paymentId: t.id({ required: true }) }),
+});
+
+builder.mutationField("cancelPayment", (t) =>
+  t.field({
+    type: paymentPayload("CancelPaymentPayload"),
+    description: "Voids an authorization that was not captured.",
+    args: { input: t.arg({ type: CancelPaymentInput, required: true }) },
+    resolve: (_root, { input }, context) => {
+      const actor = requireSecretKey(context);
+      return runMutation(
+        context,
+        () =>
+          context.services.commands.cancelPayment(actor, {
+            idempotencyKey: input.idempotencyKey,
+            paymentId: String(input.paymentId),
+          }),
+        toPaymentPayload,
+      );
+    },
+  }),
+);
+
+const RefundPaymentInput = builder.inputType("RefundPaymentInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({ required: true }),
+    paymentId: t.id({ required: true }),
+    amount: t.field({
+      type: "MinorUnits",
+      required: false,
+      description: "At most the refundable amount; omitted refunds all that is left.",
+    }),
+    reason: t.string({ required: false }),
+  }),
+});
+
+interface RefundPayloadShape {
+  refund: RefundRecord | null;
+  payment: PaymentRecord | null;
+  errors: UserErrorShape[];
+}
+
+const RefundPaymentPayload = builder.objectRef<RefundPayloadShape>("RefundPaymentPayload").implement({
+  fields: (t) => ({
+    refund: t.field({ type: Refund, nullable: true, resolve: (p) => p.refund }),
+    payment: t.field({ type: Payment, nullable: true, resolve: (p) => p.payment }),
+    errors: t.field({ type: [UserError], resolve: (p) => p.errors }),
+  }),
+});
+
+builder.mutationField("refundPayment", (t) =>
+  t.field({
+    type: RefundPaymentPayload,
+    description: "Refunds a captured payment, wholly or in part; may be called until nothing is left to refund.",
+    args: { input: t.arg({ type: RefundPaymentInput, required: true }) },
+    resolve: (_root, { input }, context) => {
+      const actor = requireSecretKey(context);
+      return runMutation(
+        context,
+        () =>
+          context.services.commands.refundPayment(actor, {
+            idempotencyKey: input.idempotencyKey,
+            paymentId: String(input.paymentId),
+            amount: input.amount ?? null,
+            reason: input.reason ?? null,
+          }),
+        (value: RefundResult | null, errors) => ({
+          refund: value?.refund ?? null,
+          payment: value?.payment ?? null,
+          errors,
+        }),
+      );
+    },
+  }),
+);

@@ -1,0 +1,41 @@
+// Builds the GraphQL server. `main.ts` only listens; tests call `yoga.fetch`.
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
+import type { AppServices } from "./app";
+import { createContext, type GraphQLContext } from "./context";
+import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
+import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
+import { schema } from "./schema/index";
+
+export function createYogaServer(
+  services: AppServices,
+  logger: Logger,
+): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    healthCheckEndpoint: "/health",
+    landingPage: false,
+    graphiql: { title: "paycore merchant API", defaultQuery: GRAPHIQL_QUERY },
+    context: ({ request }) => createContext(services, request),
+    // Unexpected errors are masked even in development: a stack trace or a driver message is no answer for a client.
+    maskedErrors: { isDev: false },
+    batching: false,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(" ")),
+      info: (...args) => logger.info(args.map(String).join(" ")),
+      warn: (...args) => logger.warn(args.map(String).join(" ")),
+      error: (...args) => logger.error({ err: args.find((a) => a instanceof Error) }, "graphql error"),
+    },
+    plugins: [useRedactCardNumbers(), useIdempotencyReplay()],
+  });
+}
+
+const GRAPHIQL_QUERY = `# Add the header {"Authorization": "Bearer sk_test_..."} below, then run.
+query RecentPayments {
+  payments(first: 5) {
+    nodes { id status amount currency paymentMethod { brand last4 } createdAt }
+  }
+  balance { currency available fees }
+}
+`;
