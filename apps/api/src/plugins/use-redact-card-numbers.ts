@@ -3,7 +3,7 @@
 // (spaces or dashes allowed) in an error message is replaced before it leaves.
 import type { Plugin } from "graphql-yoga";
 
-const CARD_LIKE = /\d(?:[ -]?\d){11,18}/g;
+const CARD_LIKE = /(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)/g;
 
 export function redactCardNumbers(text: string): string {
   return text.replace(CARD_LIKE, "[redacted]");

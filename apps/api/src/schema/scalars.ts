@@ -5,7 +5,7 @@ import { parseCurrency } from "@paycore/core/money/currency";
 import { GraphQLError, Kind, type ValueNode } from "graphql";
 import { builder } from "./builder";
 
-const DIGITS = /^[0-9]{1,19}$/;
+const DIGITS = /^[0-9]+$/;
 const SIGNED_DIGITS = /^-?[0-9]{1,19}$/;
 /** Bounds what a client can make us store in one payment's metadata. */
 const METADATA_MAX_BYTES = 8 * 1024;
@@ -25,7 +25,8 @@ function parseMinorUnits(value: unknown): bigint {
     return BigInt(value);
   }
   if (typeof value === "string" && DIGITS.test(value)) {
-    const amount = BigInt(value);
+    // Length first: never turn an arbitrarily long string into a bigint.
+    const amount = value.length > 19 ? MAX_AMOUNT_MINOR + 1n : BigInt(value);
     if (amount > MAX_AMOUNT_MINOR) {
       throw inputError("AMOUNT_TOO_LARGE", `MinorUnits must be at most ${MAX_AMOUNT_MINOR}.`);
     }
@@ -35,7 +36,10 @@ function parseMinorUnits(value: unknown): bigint {
 }
 
 function literalValue(node: ValueNode): unknown {
-  if (node.kind === Kind.INT) return node.value.length > 15 ? node.value : Number(node.value);
+  if (node.kind === Kind.INT) {
+    if (node.value.startsWith("-")) return -1;
+    return node.value.length > 15 ? node.value : Number(node.value);
+  }
   if (node.kind === Kind.STRING) return node.value;
   if (node.kind === Kind.FLOAT) return Number.NaN;
   return undefined;

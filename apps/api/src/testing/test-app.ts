@@ -1,0 +1,131 @@
+// The integration-test harness: a real app on its own Postgres database (cloned
+// from the migrated template), optionally real Redis, the in-process sandbox
+// PSP, and a GraphQL client that calls `yoga.fetch` without opening a port.
+import { randomBytes } from "node:crypto";
+import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
+import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
+import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
+import { createTestDatabase } from "@paycore/db/testing/test-database";
+import pino from "pino";
+import { expect, inject } from "vitest";
+import { type App, createApp } from "../app";
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  data: T | null;
+  errors: Array<{ message: string; extensions?: Record<string, unknown>; path?: string[] }> | undefined;
+  extensions: Record<string, unknown> | undefined;
+  raw: string;
+}
+
+export interface TestMerchant {
+  id: string;
+  secretKey: string;
+  publishableKey: string;
+  liveSecretKey: string;
+  livePublishableKey: string;
+}
+
+export interface TestApp {
+  app: App;
+  sandbox: SandboxPsp;
+  databaseUrl: string;
+  gql<T = Record<string, unknown>>(
+    key: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
+  createMerchant(options?: { feeRateBps?: number; feeFixedMinor?: bigint }): Promise<TestMerchant>;
+  tokenize(publishableKey: string, number?: string): Promise<string>;
+  /** The global ledger invariant: Σ debits = Σ credits per currency, every entry balanced, payments agree with the ledger. */
+  expectLedgerBalanced(): Promise<void>;
+  countRows(table: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(
+  options: { redisUrl?: string | null; idempotencyWaitMs?: number; sandbox?: SandboxPsp } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
+  const sandbox = options.sandbox ?? new SandboxPsp();
+  const app = createApp({
+    databaseUrl: database.url,
+    databasePoolMax: 20,
+    redisUrl: options.redisUrl ?? null,
+    secrets: {
+      vaultEncryptionKeys: `1:${generateKeyMaterial()}`,
+      vaultFingerprintKey: randomBytes(32).toString("base64"),
+      idempotencyHashSecret: randomBytes(32).toString("base64"),
+    },
+    idempotencyRetentionHours: 24,
+    idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
+    logger: pino({ level: "silent" }),
+    sandboxPsp: sandbox,
+  });
+  const audit = new LedgerAuditRepository(app.db);
+
+  const gql: TestApp["gql"] = async (key, query, variables) => {
+    const response = await app.yoga.fetch("http://localhost/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const raw = await response.text();
+    const body = JSON.parse(raw);
+    return { status: response.status, headers: response.headers, data: body.data ?? null, errors: body.errors, extensions: body.extensions, raw };
+  };
+
+  return {
+    app,
+    sandbox,
+    databaseUrl: database.url,
+    gql,
+    async createMerchant(merchantOptions = {}) {
+      const created = await app.services.merchants.createWithKeys({ name: "Test merchant", modes: ["TEST", "LIVE"], ...merchantOptions });
+      const key = (kind: string, mode: string) => {
+        const found = created.keys.find((k) => k.kind === kind && k.mode === mode);
+        if (!found) throw new Error(`no ${kind} ${mode} key`);
+        return found.key;
+      };
+      return {
+        id: created.id,
+        secretKey: key("SECRET", "TEST"),
+        publishableKey: key("PUBLISHABLE", "TEST"),
+        liveSecretKey: key("SECRET", "LIVE"),
+        livePublishableKey: key("PUBLISHABLE", "LIVE"),
+      };
+    },
+    async tokenize(publishableKey, number = "4242424242424242") {
+      const result = await gql<{ tokenizeCard: { paymentMethod: { id: string } | null; errors: unknown[] } }>(
+        publishableKey,
+        `mutation($input: TokenizeCardInput!) { tokenizeCard(input: $input) { paymentMethod { id } errors { code } } }`,
+        { input: { idempotencyKey: `tok-${randomBytes(8).toString("hex")}`, card: { number, expMonth: 12, expYear: 2035, cvc: "123" } } },
+      );
+      const id = result.data?.tokenizeCard.paymentMethod?.id;
+      if (!id) throw new Error(`tokenize failed: ${result.raw}`);
+      return id;
+    },
+    async expectLedgerBalanced() {
+      for (const totals of await audit.totalsByCurrency()) {
+        expect(totals.debitsMinor, `ledger ${totals.currency}: debits = credits`).toBe(totals.creditsMinor);
+      }
+      expect(await audit.unbalancedEntries()).toEqual([]);
+      expect(await audit.paymentsDisagreeingWithLedger()).toEqual([]);
+    },
+    async countRows(table) {
+      if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);
+      const rows = await app.db.$queryRawUnsafe<Array<{ count: bigint }>>(`SELECT count(*)::bigint AS count FROM "${table}"`);
+      return Number(rows[0]?.count ?? 0);
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A fresh idempotency key. */
+export function newKey(prefix = "key"): string {
+  return `${prefix}-${randomBytes(12).toString("hex")}`;
+}
