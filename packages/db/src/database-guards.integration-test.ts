@@ -24,7 +24,10 @@ let client: pg.Client;
 const merchantId = `mer_${randomBytes(6).toString("hex")}`;
 const paymentMethodId = `pm_${randomBytes(6).toString("hex")}`;
 /** Ledger account ids by currency: one ASSET and one LIABILITY account each. */
-const accounts = { USD: { asset: "la_usd_asset", liability: "la_usd_liability" }, EUR: { asset: "la_eur_asset" } };
+const accounts = {
+  USD: { asset: "la_usd_asset", liability: "la_usd_liability" },
+  EUR: { asset: "la_eur_asset" },
+};
 
 function uid(prefix: string): string {
   return `${prefix}_${randomBytes(8).toString("hex")}`;
@@ -117,10 +120,10 @@ function amountsFor(status: PaymentStatus): PaymentRow {
 }
 
 async function setStatus(id: string, status: PaymentStatus): Promise<void> {
-  await client.query(`UPDATE payments SET status = $2::"PaymentStatus", version = version + 1 WHERE id = $1`, [
-    id,
-    status,
-  ]);
+  await client.query(
+    `UPDATE payments SET status = $2::"PaymentStatus", version = version + 1 WHERE id = $1`,
+    [id, status],
+  );
 }
 
 function journalEntrySql(id: string, currency = "USD"): [string, unknown[]] {
@@ -210,10 +213,18 @@ describe("append-only tables", () => {
   const mutations = [
     ["ledger_lines", "UPDATE", () => [`UPDATE ledger_lines SET amount_minor = 1 WHERE id = $1`, [lineId]]],
     ["ledger_lines", "DELETE", () => [`DELETE FROM ledger_lines WHERE id = $1`, [lineId]]],
-    ["journal_entries", "UPDATE", () => [`UPDATE journal_entries SET kind = 'rewritten' WHERE id = $1`, [entryId]]],
+    [
+      "journal_entries",
+      "UPDATE",
+      () => [`UPDATE journal_entries SET kind = 'rewritten' WHERE id = $1`, [entryId]],
+    ],
     // The row trigger fires before the foreign key from ledger_lines is checked.
     ["journal_entries", "DELETE", () => [`DELETE FROM journal_entries WHERE id = $1`, [entryId]]],
-    ["payment_events", "UPDATE", () => [`UPDATE payment_events SET type = 'rewritten' WHERE id = $1`, [eventId]]],
+    [
+      "payment_events",
+      "UPDATE",
+      () => [`UPDATE payment_events SET type = 'rewritten' WHERE id = $1`, [eventId]],
+    ],
     ["payment_events", "DELETE", () => [`DELETE FROM payment_events WHERE id = $1`, [eventId]]],
   ] as const satisfies ReadonlyArray<readonly [string, string, () => [string, unknown[]]]>;
 
@@ -223,10 +234,14 @@ describe("append-only tables", () => {
     expect(error.code).toBe(INSUFFICIENT_PRIVILEGE);
     expect(error.message).toBe(`${table} is append-only: ${operation} rejected`);
     expect(await count(`SELECT count(*) FROM ledger_lines WHERE journal_entry_id = $1`, [entryId])).toBe(2);
-    expect(await count(`SELECT count(*) FROM journal_entries WHERE id = $1 AND kind = 'test.entry'`, [entryId])).toBe(1);
-    expect(await count(`SELECT count(*) FROM payment_events WHERE id = $1 AND type = 'payment.created'`, [eventId])).toBe(
-      1,
-    );
+    expect(
+      await count(`SELECT count(*) FROM journal_entries WHERE id = $1 AND kind = 'test.entry'`, [entryId]),
+    ).toBe(1);
+    expect(
+      await count(`SELECT count(*) FROM payment_events WHERE id = $1 AND type = 'payment.created'`, [
+        eventId,
+      ]),
+    ).toBe(1);
   });
 
   it.each(["ledger_lines", "journal_entries", "payment_events"])("rejects TRUNCATE %s", async (table) => {
@@ -297,13 +312,19 @@ describe("balanced journal entries", () => {
     ["its entry", "USD", () => accounts.EUR.asset, "ledger_lines_journal_entry_id_currency_fkey"],
     // A EUR line in a EUR entry on a USD account: (account, currency) matches no account.
     ["its account", "EUR", () => accounts.USD.asset, "ledger_lines_account_id_currency_fkey"],
-  ] as const)("rejects a line in a currency other than %s (composite foreign key)", async (_name, entryCurrency, account, constraint) => {
-    const id = uid("je");
-    const error = await transactionFailure([journalEntrySql(id, entryCurrency), lineSql(id, account(), "DEBIT", 100, "EUR")]);
-    expect(error.code).toBe(FOREIGN_KEY_VIOLATION);
-    expect(error.constraint).toBe(constraint);
-    expect(await count("SELECT count(*) FROM journal_entries WHERE id = $1", [id])).toBe(0);
-  });
+  ] as const)(
+    "rejects a line in a currency other than %s (composite foreign key)",
+    async (_name, entryCurrency, account, constraint) => {
+      const id = uid("je");
+      const error = await transactionFailure([
+        journalEntrySql(id, entryCurrency),
+        lineSql(id, account(), "DEBIT", 100, "EUR"),
+      ]);
+      expect(error.code).toBe(FOREIGN_KEY_VIOLATION);
+      expect(error.constraint).toBe(constraint);
+      expect(await count("SELECT count(*) FROM journal_entries WHERE id = $1", [id])).toBe(0);
+    },
+  );
 });
 
 describe("payments", () => {
@@ -314,7 +335,9 @@ describe("payments", () => {
     ["sets an arbitrary version", "version = 7"],
   ])("rejects an update that %s", async (_name, assignment) => {
     const id = await insertPayment();
-    const error = await failure(`UPDATE payments SET description = 'changed', ${assignment} WHERE id = $1`, [id]);
+    const error = await failure(`UPDATE payments SET description = 'changed', ${assignment} WHERE id = $1`, [
+      id,
+    ]);
     expect(error.code).toBe(CHECK_VIOLATION);
     expect(error.message).toMatch(/updated without advancing its version/);
     const row = await client.query("SELECT version, description FROM payments WHERE id = $1", [id]);
@@ -323,8 +346,12 @@ describe("payments", () => {
 
   it("accepts an update that advances the version by exactly one", async () => {
     const id = await insertPayment();
-    await client.query("UPDATE payments SET description = 'changed', version = version + 1 WHERE id = $1", [id]);
-    await client.query("UPDATE payments SET description = 'again', version = version + 1 WHERE id = $1", [id]);
+    await client.query("UPDATE payments SET description = 'changed', version = version + 1 WHERE id = $1", [
+      id,
+    ]);
+    await client.query("UPDATE payments SET description = 'again', version = version + 1 WHERE id = $1", [
+      id,
+    ]);
     const row = await client.query("SELECT version, description FROM payments WHERE id = $1", [id]);
     expect(row.rows[0]).toEqual({ version: 3, description: "again" });
   });
@@ -339,10 +366,10 @@ describe("payments", () => {
     ["REFUNDED", "PARTIALLY_REFUNDED"],
   ])("rejects the illegal status edge %s -> %s", async (from, to) => {
     const id = await insertPayment({ status: from, ...amountsFor(from) });
-    const error = await failure(`UPDATE payments SET status = $2::"PaymentStatus", version = version + 1 WHERE id = $1`, [
-      id,
-      to,
-    ]);
+    const error = await failure(
+      `UPDATE payments SET status = $2::"PaymentStatus", version = version + 1 WHERE id = $1`,
+      [id, to],
+    );
     expect(error.code).toBe(CHECK_VIOLATION);
     expect(error.message).toMatch(`illegal payment transition ${from} -> ${to}`);
     const row = await client.query("SELECT status::text, version FROM payments WHERE id = $1", [id]);
@@ -443,11 +470,18 @@ describe("payments", () => {
     ["mode", `mode = 'LIVE'`],
   ])("keeps %s immutable", async (column, assignment) => {
     const id = await insertPayment();
-    const error = await failure(`UPDATE payments SET ${assignment}, version = version + 1 WHERE id = $1`, [id]);
+    const error = await failure(`UPDATE payments SET ${assignment}, version = version + 1 WHERE id = $1`, [
+      id,
+    ]);
     expect(error.code).toBe(CHECK_VIOLATION);
     expect(error.message).toMatch(/identity, amount and currency are immutable/);
-    const row = await client.query(`SELECT ${column}::text AS value, version FROM payments WHERE id = $1`, [id]);
-    expect(row.rows[0]).toEqual({ value: { amount_minor: "1000", currency: "USD", merchant_id: merchantId, mode: "TEST" }[column], version: 1 });
+    const row = await client.query(`SELECT ${column}::text AS value, version FROM payments WHERE id = $1`, [
+      id,
+    ]);
+    expect(row.rows[0]).toEqual({
+      value: { amount_minor: "1000", currency: "USD", merchant_id: merchantId, mode: "TEST" }[column],
+      version: 1,
+    });
   });
 });
 
@@ -476,7 +510,9 @@ describe("payment_status_transitions", () => {
   });
 
   it("covers every status of the core and nothing else", async () => {
-    const rows = await client.query<{ value: string }>(`SELECT unnest(enum_range(NULL::"PaymentStatus"))::text AS value`);
+    const rows = await client.query<{ value: string }>(
+      `SELECT unnest(enum_range(NULL::"PaymentStatus"))::text AS value`,
+    );
     expect(rows.rows.map((row) => row.value)).toEqual([...PAYMENT_STATUSES]);
   });
 });

@@ -130,7 +130,7 @@ export class PaymentQueryRepository {
 
   async eventsOf(actor: MerchantActor, paymentId: PaymentId, limit = 500): Promise<PaymentEventRecord[]> {
     return this.db.paymentEvent.findMany({
-      where: { paymentId, merchantId: actor.merchantId },
+      where: { paymentId, merchantId: actor.merchantId, payment: { mode: actor.mode } },
       orderBy: { id: "asc" },
       take: limit,
       select: {

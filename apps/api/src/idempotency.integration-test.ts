@@ -1,0 +1,233 @@
+// Goal: exactly-once mutations under one idempotency key, with Stripe's
+// semantics, whether Redis is up, unreachable or not configured at all.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
+
+const CREATE = `mutation($input: CreatePaymentInput!) {
+  createPayment(input: $input) {
+    payment { id status amount amountCaptured pspReference createdAt updatedAt }
+    errors { code message field retryable }
+  }
+}`;
+const REFUND = `mutation($input: RefundPaymentInput!) {
+  refundPayment(input: $input) { refund { id amount status } errors { code } }
+}`;
+
+interface Payload {
+  createPayment: {
+    payment: { id: string; status: string; amount: string } | null;
+    errors: Array<{ code: string; retryable: boolean }>;
+  };
+}
+
+async function setUp(t: TestApp) {
+  const merchant = await t.createMerchant();
+  const card = await t.tokenize(merchant.publishableKey);
+  const create = (key: string, amount = "1500", who: TestMerchant = merchant, method = card) =>
+    t.gql<Payload>(who.secretKey, CREATE, {
+      input: { idempotencyKey: key, amount, currency: "USD", paymentMethodId: method },
+    });
+  return { merchant, card, create };
+}
+
+/** 50 requests at once with one key: one payment, one PSP authorization, every answer that payment or "in progress". */
+async function fiftyConcurrentCreates(t: TestApp) {
+  const { create } = await setUp(t);
+  const key = newKey("race");
+  const paymentsBefore = await t.countRows("payments");
+  const results = await Promise.all(Array.from({ length: 50 }, () => create(key)));
+  const ids = new Set<string>();
+  for (const result of results) {
+    const payload = result.data?.createPayment;
+    expect(payload, result.raw).toBeDefined();
+    if (payload?.payment) ids.add(payload.payment.id);
+    else expect(payload?.errors).toEqual([expect.objectContaining({ code: "IDEMPOTENCY_IN_PROGRESS", retryable: true })]);
+  }
+  expect(ids.size).toBe(1);
+  const paymentId = [...ids][0] as string;
+  expect(await t.countRows("payments")).toBe(paymentsBefore + 1);
+  expect(t.sandbox.authorizationsFor(paymentId)).toBe(1);
+  expect(t.sandbox.charges().filter((c) => c.reference === paymentId)).toHaveLength(1);
+  const replayed = results.filter((r) => r.extensions?.idempotency).length;
+  expect(replayed).toBeGreaterThan(0);
+  await t.expectLedgerBalanced();
+  return results;
+}
+
+describe("idempotency semantics (Postgres only)", () => {
+  let t: TestApp;
+  let ctx: Awaited<ReturnType<typeof setUp>>;
+  beforeAll(async () => {
+    t = await createTestApp({ redisUrl: null });
+    ctx = await setUp(t);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it("replays the identical response for the same key and input, marked as a replay, without a second PSP call", async () => {
+    const key = newKey();
+    const first = await ctx.create(key);
+    const second = await ctx.create(key);
+    expect(second.data).toEqual(first.data);
+    expect(first.extensions?.idempotency).toBeUndefined();
+    expect(second.extensions).toEqual({ idempotency: { replayed: true } });
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    const paymentId = first.data?.createPayment.payment?.id as string;
+    expect(t.sandbox.authorizationsFor(paymentId)).toBe(1);
+    await t.expectLedgerBalanced();
+  });
+
+  it("replays a declined payment as declined", async () => {
+    const declining = await t.tokenize(ctx.merchant.publishableKey, "4000000000000002");
+    const key = newKey();
+    const first = await ctx.create(key, "900", ctx.merchant, declining);
+    const second = await ctx.create(key, "900", ctx.merchant, declining);
+    expect(first.data?.createPayment.payment?.status).toBe("DECLINED");
+    expect(second.data).toEqual(first.data);
+    expect(t.sandbox.authorizationsFor(first.data?.createPayment.payment?.id as string)).toBe(1);
+  });
+
+  it("refuses the same key with a different input", async () => {
+    const key = newKey();
+    await ctx.create(key, "1500");
+    const reused = await ctx.create(key, "1501");
+    expect(reused.data?.createPayment).toEqual({
+      payment: null,
+      errors: [expect.objectContaining({ code: "IDEMPOTENCY_KEY_REUSED", field: ["idempotencyKey"], retryable: false })],
+    });
+  });
+
+  it("refuses the same key on a different mutation", async () => {
+    const key = newKey();
+    const created = await ctx.create(key);
+    const refund = await t.gql<{ refundPayment: { errors: Array<{ code: string }> } }>(ctx.merchant.secretKey, REFUND, {
+      input: { idempotencyKey: key, paymentId: created.data?.createPayment.payment?.id },
+    });
+    expect(refund.data?.refundPayment.errors.map((e) => e.code)).toEqual(["IDEMPOTENCY_KEY_REUSED"]);
+  });
+
+  it("stores nothing for a request that failed validation, so the key can be used again", async () => {
+    const key = newKey();
+    const bad = await ctx.create(key, "0");
+    expect(bad.data?.createPayment.errors.map((e) => e.code)).toEqual(["AMOUNT_INVALID"]);
+    const unknownMethod = await t.gql<Payload>(ctx.merchant.secretKey, CREATE, {
+      input: { idempotencyKey: key, amount: "100", currency: "USD", paymentMethodId: "pm_01M7YXE3X6F34FSQJZ2QMG3EGV" },
+    });
+    expect(unknownMethod.data?.createPayment.errors.map((e) => e.code)).toEqual(["PAYMENT_METHOD_NOT_FOUND"]);
+    const fixed = await ctx.create(key, "100");
+    expect(fixed.data?.createPayment.payment?.status).toBe("CAPTURED");
+    expect(fixed.extensions?.idempotency).toBeUndefined();
+  });
+
+  it("scopes keys per merchant", async () => {
+    const other = await t.createMerchant();
+    const otherCard = await t.tokenize(other.publishableKey);
+    const key = newKey();
+    const mine = await ctx.create(key, "100");
+    const theirs = await ctx.create(key, "200", other, otherCard);
+    expect(theirs.data?.createPayment.payment?.id).not.toBe(mine.data?.createPayment.payment?.id);
+    expect(theirs.data?.createPayment.payment?.amount).toBe("200");
+  });
+
+  it("accepts a 255-character key and refuses a 256-character one", async () => {
+    expect((await ctx.create("k".repeat(255))).data?.createPayment.payment?.status).toBe("CAPTURED");
+    expect((await ctx.create("k".repeat(256))).data?.createPayment.errors.map((e) => e.code)).toEqual([
+      "IDEMPOTENCY_KEY_INVALID",
+    ]);
+  });
+
+  it("makes one refund of a double-submitted refund", async () => {
+    const paid = await ctx.create(newKey(), "1000");
+    const key = newKey();
+    const input = { idempotencyKey: key, paymentId: paid.data?.createPayment.payment?.id, amount: "400" };
+    const [a, b] = await Promise.all([t.gql(ctx.merchant.secretKey, REFUND, { input }), t.gql(ctx.merchant.secretKey, REFUND, { input })]);
+    expect(a.data).toEqual(b.data);
+    expect(await t.app.db.refund.count({ where: { paymentId: paid.data?.createPayment.payment?.id } })).toBe(1);
+    await t.expectLedgerBalanced();
+  });
+
+  it("answers IDEMPOTENCY_IN_PROGRESS when the first request outlasts the wait", async () => {
+    const slow = await createTestApp({ redisUrl: null, idempotencyWaitMs: 50, sandbox: new (t.sandbox.constructor as typeof import("@paycore/core/psp/sandbox-psp").SandboxPsp)({ latencyMs: 600 }) });
+    try {
+      const s = await setUp(slow);
+      const key = newKey();
+      const [first, second] = await Promise.all([
+        s.create(key),
+        new Promise<Awaited<ReturnType<typeof s.create>>>((resolve) => setTimeout(() => resolve(s.create(key)), 100)),
+      ]);
+      expect(first.data?.createPayment.payment?.status).toBe("CAPTURED");
+      expect(second.data?.createPayment.errors).toEqual([
+        expect.objectContaining({ code: "IDEMPOTENCY_IN_PROGRESS", retryable: true }),
+      ]);
+      const third = await s.create(key);
+      expect(third.data).toEqual(first.data);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("gives one payment and one authorization for 50 concurrent requests with one key", async () => {
+    await fiftyConcurrentCreates(t);
+  });
+});
+
+describe("with Redis", async () => {
+  const redis = await findTestRedis();
+  const skip = "skipReason" in redis ? redis.skipReason : null;
+
+  describe.skipIf(skip !== null)(`the Redis fast path${skip ? ` (skipped: ${skip})` : ""}`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ redisUrl: "url" in redis ? redis.url : null });
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it("gives one payment and one authorization for 50 concurrent requests with one key", async () => {
+      await fiftyConcurrentCreates(t);
+    });
+
+    it("replays from Postgres when Redis lost the cached response", async () => {
+      const { create } = await setUp(t);
+      const key = newKey();
+      const first = await create(key);
+      await t.app.redis?.flushdb();
+      const second = await create(key);
+      expect(second.data).toEqual(first.data);
+      expect(second.extensions).toEqual({ idempotency: { replayed: true } });
+    });
+  });
+
+  const ownRedisSkip = redisServerAvailable() ? null : "redis-server is not installed";
+  describe.skipIf(ownRedisSkip !== null)(`Redis unreachable${ownRedisSkip ? ` (skipped: ${ownRedisSkip})` : ""}`, () => {
+    let t: TestApp;
+    let own: OwnRedis;
+    beforeAll(async () => {
+      own = await startOwnRedis();
+      t = await createTestApp({ redisUrl: own.url });
+      // Prove the fast path was live, then take it away mid-flight.
+      const { create } = await setUp(t);
+      expect((await create(newKey())).data?.createPayment.payment?.status).toBe("CAPTURED");
+      await own.stop();
+    });
+    afterAll(async () => {
+      await t.close();
+      await own.stop();
+    });
+
+    it("stays exactly-once: 50 concurrent requests with one key give one payment and one authorization", async () => {
+      await fiftyConcurrentCreates(t);
+    });
+
+    it("still replays and refuses reused keys", async () => {
+      const { create } = await setUp(t);
+      const key = newKey();
+      const first = await create(key);
+      expect((await create(key)).data).toEqual(first.data);
+      expect((await create(key, "9")).data?.createPayment.errors.map((e) => e.code)).toEqual(["IDEMPOTENCY_KEY_REUSED"]);
+    });
+  });
+});

@@ -1,0 +1,137 @@
+// Guards the public GraphQL contract: the printed schema must match the committed snapshot, and its shape must keep the API's conventions.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import {
+  type GraphQLField,
+  type GraphQLInputField,
+  isInputObjectType,
+  isInterfaceType,
+  isNonNullType,
+  isObjectType,
+  lexicographicSortSchema,
+  printSchema,
+} from "graphql";
+import { describe, expect, it } from "vitest";
+import { schema } from "./index";
+
+const SNAPSHOT_PATH = fileURLToPath(new URL("../../schema.graphql", import.meta.url));
+
+/** Field and argument names made of one of these words could carry card data or key material. */
+const SENSITIVE_WORDS = new Set(["number", "cvc", "cvv", "pan", "fingerprint", "secret"]);
+/** The one place card data may enter: tokenizeCard's card input, which only publishable keys may call. */
+const CARD_INPUT_FIELDS = ["CardInput.cvc", "CardInput.number"];
+
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[\s_]+/)
+    .filter(Boolean);
+}
+
+function isSensitive(name: string): boolean {
+  return words(name).some((word) => SENSITIVE_WORDS.has(word));
+}
+
+const mutationType = schema.getMutationType();
+const mutations = Object.values(mutationType?.getFields() ?? {});
+
+describe("GraphQL schema", () => {
+  it("matches the committed schema.graphql", () => {
+    const printed = `${printSchema(lexicographicSortSchema(schema))}\n`;
+    const committed = readFileSync(SNAPSHOT_PATH, "utf8");
+    expect(
+      printed,
+      "the schema changed: review the diff, then run `npm run schema:print -w @paycore/api` and commit schema.graphql",
+    ).toBe(committed);
+  });
+
+  it("has mutations", () => {
+    expect(mutations.map((m) => m.name).sort()).toEqual(
+      expect.arrayContaining([
+        "cancelPayment",
+        "capturePayment",
+        "createPayment",
+        "refundPayment",
+        "tokenizeCard",
+      ]),
+    );
+  });
+
+  it.each(mutations.map((m) => [m.name, m] as const))(
+    "%s takes one required `input` whose type has idempotencyKey: String!",
+    (_name, mutation) => {
+      expect(mutation.args.map((arg) => arg.name)).toEqual(["input"]);
+      const input = mutation.args[0]!;
+      expect(isNonNullType(input.type), "input is required").toBe(true);
+      const inputType = isNonNullType(input.type) ? input.type.ofType : input.type;
+      expect(isInputObjectType(inputType), "input is an input object").toBe(true);
+      if (!isInputObjectType(inputType)) return;
+      expect(String(inputType.getFields().idempotencyKey?.type)).toBe("String!");
+    },
+  );
+
+  it.each(mutations.map((m) => [m.name, m] as const))(
+    "%s returns a payload with errors: [UserError!]!",
+    (_name, mutation) => {
+      expect(isNonNullType(mutation.type), "the payload is never null").toBe(true);
+      const payload = isNonNullType(mutation.type) ? mutation.type.ofType : mutation.type;
+      expect(isObjectType(payload), "the payload is an object type").toBe(true);
+      if (!isObjectType(payload)) return;
+      expect(String(payload.getFields().errors?.type)).toBe("[UserError!]!");
+    },
+  );
+
+  it("exposes every field of a Payment", () => {
+    const payment = schema.getType("Payment");
+    expect(isObjectType(payment)).toBe(true);
+    if (!isObjectType(payment)) return;
+    expect(Object.keys(payment.getFields())).toEqual(
+      expect.arrayContaining([
+        "id",
+        "status",
+        "amount",
+        "amountCapturable",
+        "amountCaptured",
+        "amountRefunded",
+        "currency",
+        "captureMethod",
+        "paymentMethod",
+        "pspName",
+        "pspReference",
+        "failureCode",
+        "failureMessage",
+        "refunds",
+        "createdAt",
+        "updatedAt",
+        "events",
+        "ledgerEntries",
+      ]),
+    );
+  });
+
+  it("returns no field, nor takes an argument, named like card data or a secret", () => {
+    const offending: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith("__") || !(isObjectType(type) || isInterfaceType(type))) continue;
+      for (const field of Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]) {
+        if (isSensitive(field.name)) offending.push(`${type.name}.${field.name}`);
+        for (const arg of field.args) {
+          if (isSensitive(arg.name)) offending.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it("accepts card data in CardInput only", () => {
+    const inputFields: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isInputObjectType(type)) continue;
+      for (const field of Object.values(type.getFields()) as GraphQLInputField[]) {
+        if (isSensitive(field.name)) inputFields.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(inputFields.sort()).toEqual(CARD_INPUT_FIELDS);
+  });
+});
