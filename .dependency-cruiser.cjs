@@ -17,7 +17,9 @@ module.exports = {
       comment: "the core does no I/O of its own: no fs, net, http or child processes.",
       severity: "error",
       from: { path: "^packages/core/src" },
-      to: { path: "^(fs|net|http|https|child_process|node:fs|node:net|node:http|node:https|node:child_process)$" },
+      to: {
+        path: "^(fs|net|http|https|child_process|node:fs|node:net|node:http|node:https|node:child_process)$",
+      },
     },
     {
       name: "prisma-only-in-db",
@@ -32,7 +34,10 @@ module.exports = {
     doNotFollow: { path: "node_modules" },
     exclude: { path: "generated" },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: "tooling/typescript/base.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default"],
+    },
   },
 };

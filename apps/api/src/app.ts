@@ -1,7 +1,10 @@
 // The composition root: builds the services from configuration. Tests build
 // the same app against their own database, Redis and PSP, and call
 // `yoga.fetch` without opening a port.
-import { DEFAULT_IDEMPOTENCY_OPTIONS, IdempotencyService } from "@paycore/core/idempotency/idempotency-service";
+import {
+  DEFAULT_IDEMPOTENCY_OPTIONS,
+  IdempotencyService,
+} from "@paycore/core/idempotency/idempotency-service";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
@@ -9,13 +12,14 @@ import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { PrismaIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
-import { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
+import { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createRedisClient } from "./adapters/redis-client";
 import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import type { AppSecrets } from "./secrets";
+import type { AppServices } from "./services";
 import { createYogaServer } from "./yoga";
 
 export interface AppConfig {
@@ -29,13 +33,6 @@ export interface AppConfig {
   logger: Logger;
   /** The test-mode PSP; defaults to the in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
-}
-
-export interface AppServices {
-  commands: PaymentCommands;
-  paymentStore: PrismaPaymentStore;
-  queries: PaymentQueryRepository;
-  merchants: MerchantRepository;
 }
 
 export interface App {
@@ -52,14 +49,20 @@ const PURGE_BATCH_SIZE = 1000;
 
 export function createApp(config: AppConfig): App {
   const db = createDatabaseClient({ url: config.databaseUrl, poolMax: config.databasePoolMax });
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, (message) => config.logger.info(message)) : null;
+  const redis = config.redisUrl
+    ? createRedisClient(config.redisUrl, (message) => config.logger.info(message))
+    : null;
   const idempotencyStore = new PrismaIdempotencyStore(db);
-  const idempotency = new IdempotencyService(idempotencyStore, redis ? new RedisIdempotencyCache(redis) : null, {
-    ...DEFAULT_IDEMPOTENCY_OPTIONS,
-    hashSecret: Buffer.from(config.secrets.idempotencyHashSecret, "base64"),
-    retentionMs: config.idempotencyRetentionHours * 60 * 60 * 1000,
-    waitForInProgressMs: config.idempotencyWaitMs,
-  });
+  const idempotency = new IdempotencyService(
+    idempotencyStore,
+    redis ? new RedisIdempotencyCache(redis) : null,
+    {
+      ...DEFAULT_IDEMPOTENCY_OPTIONS,
+      hashSecret: Buffer.from(config.secrets.idempotencyHashSecret, "base64"),
+      retentionMs: config.idempotencyRetentionHours * 60 * 60 * 1000,
+      waitForInProgressMs: config.idempotencyWaitMs,
+    },
+  );
   const paymentStore = new PrismaPaymentStore(db);
   const sandbox = config.sandboxPsp ?? new SandboxPsp();
   const commands = new PaymentCommands({

@@ -22,7 +22,8 @@ export async function openDatabase(env: Env, log: (message: string) => void): Pr
   log(`no DATABASE_URL: starting embedded Postgres in ${dataDir}`);
   const server = await startEmbeddedPostgres({ dataDir, log });
   try {
-    if (!(await databaseExists(server.url, EMBEDDED_DATABASE))) await createDatabase(server.url, EMBEDDED_DATABASE);
+    if (!(await databaseExists(server.url, EMBEDDED_DATABASE)))
+      await createDatabase(server.url, EMBEDDED_DATABASE);
     const url = withDatabase(server.url, EMBEDDED_DATABASE);
     await migrate(url);
     return { url, embedded: true, stop: () => server.stop() };

@@ -1,9 +1,10 @@
 // Operator CLI: `npm run cli -- merchant create --name "Acme"` prints the new
 // merchant's id and keys as JSON. Uses DATABASE_URL, or the embedded Postgres
 // that `npm start` keeps under DATA_DIR.
-import { Command, InvalidArgumentError } from "commander";
-import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+
 import { createDatabaseClient } from "@paycore/db/client";
+import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { Command, InvalidArgumentError } from "commander";
 import { openDatabase } from "./bootstrap";
 import { readEnv } from "./env";
 
@@ -28,7 +29,8 @@ merchant
   .option("--fee-fixed-minor <units>", "fixed fee in minor units", integerIn(0, 1_000_000))
   .action(async (options: { name: string; live: boolean; feeRateBps?: number; feeFixedMinor?: number }) => {
     const name = options.name.trim();
-    if (name.length === 0 || name.length > 200) throw new InvalidArgumentError("--name must be 1 to 200 characters");
+    if (name.length === 0 || name.length > 200)
+      throw new InvalidArgumentError("--name must be 1 to 200 characters");
     const env = readEnv();
     const database = await openDatabase(env, (message) => console.error(message));
     const db = createDatabaseClient({ url: database.url, poolMax: 2 });
@@ -39,7 +41,8 @@ merchant
         ...(options.feeRateBps === undefined ? {} : { feeRateBps: options.feeRateBps }),
         ...(options.feeFixedMinor === undefined ? {} : { feeFixedMinor: BigInt(options.feeFixedMinor) }),
       });
-      const key = (kind: string, mode: string) => created.keys.find((k) => k.kind === kind && k.mode === mode)?.key;
+      const key = (kind: string, mode: string) =>
+        created.keys.find((k) => k.kind === kind && k.mode === mode)?.key;
       const output: Record<string, string | undefined> = {
         merchantId: created.id,
         name: created.name,

@@ -6,7 +6,7 @@ import type { MerchantActor, PaymentMethodRecord, RefundRecord } from "@paycore/
 import type { AuthenticatedKey } from "@paycore/db/repositories/merchant.repository";
 import DataLoader from "dataloader";
 import { GraphQLError } from "graphql";
-import type { AppServices } from "./app";
+import type { AppServices } from "./services";
 
 export interface GraphQLContext {
   services: AppServices;
@@ -24,7 +24,7 @@ export async function createContext(services: AppServices, request: Request): Pr
 async function authenticate(services: AppServices, header: string | null): Promise<AuthenticatedKey | null> {
   if (header === null) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-  if (match === null) throw unauthenticated("The Authorization header must be \"Bearer <api key>\".");
+  if (match === null) throw unauthenticated('The Authorization header must be "Bearer <api key>".');
   const key = match[1] as string;
   if (parseApiKey(key) === null) throw unauthenticated("The API key is malformed.");
   const found = await services.merchants.findActiveKeyByHash(hashApiKey(key));
@@ -36,9 +36,12 @@ async function authenticate(services: AppServices, header: string | null): Promi
 export function requireSecretKey(context: GraphQLContext): MerchantActor {
   const auth = requireKey(context);
   if (auth.kind !== "SECRET") {
-    throw new GraphQLError("This operation needs a secret key (sk_…); publishable keys may only tokenize cards.", {
-      extensions: { code: "FORBIDDEN", http: { status: 403 } },
-    });
+    throw new GraphQLError(
+      "This operation needs a secret key (sk_…); publishable keys may only tokenize cards.",
+      {
+        extensions: { code: "FORBIDDEN", http: { status: 403 } },
+      },
+    );
   }
   return { merchantId: auth.merchantId, mode: auth.mode, apiKeyId: auth.apiKeyId };
 }
@@ -47,15 +50,18 @@ export function requireSecretKey(context: GraphQLContext): MerchantActor {
 export function requirePublishableKey(context: GraphQLContext): MerchantActor {
   const auth = requireKey(context);
   if (auth.kind !== "PUBLISHABLE") {
-    throw new GraphQLError("tokenizeCard takes a publishable key (pk_…), so card data never passes a merchant server.", {
-      extensions: { code: "FORBIDDEN", http: { status: 403 } },
-    });
+    throw new GraphQLError(
+      "tokenizeCard takes a publishable key (pk_…), so card data never passes a merchant server.",
+      {
+        extensions: { code: "FORBIDDEN", http: { status: 403 } },
+      },
+    );
   }
   return { merchantId: auth.merchantId, mode: auth.mode, apiKeyId: auth.apiKeyId };
 }
 
 function requireKey(context: GraphQLContext): AuthenticatedKey {
-  if (context.auth === null) throw unauthenticated("Send an API key as \"Authorization: Bearer <key>\".");
+  if (context.auth === null) throw unauthenticated('Send an API key as "Authorization: Bearer <key>".');
   return context.auth;
 }
 
@@ -64,9 +70,13 @@ function unauthenticated(message: string): GraphQLError {
 }
 
 function createLoaders(services: AppServices, auth: AuthenticatedKey | null) {
-  const actor: MerchantActor | null = auth && { merchantId: auth.merchantId, mode: auth.mode, apiKeyId: auth.apiKeyId };
+  const actor: MerchantActor | null = auth && {
+    merchantId: auth.merchantId,
+    mode: auth.mode,
+    apiKeyId: auth.apiKeyId,
+  };
   const scoped = <T>(load: (actor: MerchantActor) => Promise<T>) => {
-    if (actor === null) throw unauthenticated("Send an API key as \"Authorization: Bearer <key>\".");
+    if (actor === null) throw unauthenticated('Send an API key as "Authorization: Bearer <key>".');
     return load(actor);
   };
   return {

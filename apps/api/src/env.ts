@@ -15,7 +15,11 @@ const schema = z.object({
   VAULT_ENCRYPTION_KEYS: z.string().optional(),
   VAULT_FINGERPRINT_KEY: z.string().optional(),
   IDEMPOTENCY_HASH_SECRET: z.string().optional(),
-  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().min(24).max(24 * 90).default(24),
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce
+    .number()
+    .min(24)
+    .max(24 * 90)
+    .default(24),
   IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -27,7 +31,9 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     // Names and reasons only: a value may be a secret.
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+      .join("; ");
     throw new Error(`invalid configuration: ${problems}`);
   }
   return parsed.data;

@@ -1,8 +1,8 @@
 // Goal: exactly-once mutations under one idempotency key, with Stripe's
 // semantics, whether Redis is up, unreachable or not configured at all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
 import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
 
 const CREATE = `mutation($input: CreatePaymentInput!) {
   createPayment(input: $input) {
@@ -42,7 +42,10 @@ async function fiftyConcurrentCreates(t: TestApp) {
     const payload = result.data?.createPayment;
     expect(payload, result.raw).toBeDefined();
     if (payload?.payment) ids.add(payload.payment.id);
-    else expect(payload?.errors).toEqual([expect.objectContaining({ code: "IDEMPOTENCY_IN_PROGRESS", retryable: true })]);
+    else
+      expect(payload?.errors).toEqual([
+        expect.objectContaining({ code: "IDEMPOTENCY_IN_PROGRESS", retryable: true }),
+      ]);
   }
   expect(ids.size).toBe(1);
   const paymentId = [...ids][0] as string;
@@ -95,16 +98,26 @@ describe("idempotency semantics (Postgres only)", () => {
     const reused = await ctx.create(key, "1501");
     expect(reused.data?.createPayment).toEqual({
       payment: null,
-      errors: [expect.objectContaining({ code: "IDEMPOTENCY_KEY_REUSED", field: ["idempotencyKey"], retryable: false })],
+      errors: [
+        expect.objectContaining({
+          code: "IDEMPOTENCY_KEY_REUSED",
+          field: ["idempotencyKey"],
+          retryable: false,
+        }),
+      ],
     });
   });
 
   it("refuses the same key on a different mutation", async () => {
     const key = newKey();
     const created = await ctx.create(key);
-    const refund = await t.gql<{ refundPayment: { errors: Array<{ code: string }> } }>(ctx.merchant.secretKey, REFUND, {
-      input: { idempotencyKey: key, paymentId: created.data?.createPayment.payment?.id },
-    });
+    const refund = await t.gql<{ refundPayment: { errors: Array<{ code: string }> } }>(
+      ctx.merchant.secretKey,
+      REFUND,
+      {
+        input: { idempotencyKey: key, paymentId: created.data?.createPayment.payment?.id },
+      },
+    );
     expect(refund.data?.refundPayment.errors.map((e) => e.code)).toEqual(["IDEMPOTENCY_KEY_REUSED"]);
   });
 
@@ -113,7 +126,12 @@ describe("idempotency semantics (Postgres only)", () => {
     const bad = await ctx.create(key, "0");
     expect(bad.data?.createPayment.errors.map((e) => e.code)).toEqual(["AMOUNT_INVALID"]);
     const unknownMethod = await t.gql<Payload>(ctx.merchant.secretKey, CREATE, {
-      input: { idempotencyKey: key, amount: "100", currency: "USD", paymentMethodId: "pm_01M7YXE3X6F34FSQJZ2QMG3EGV" },
+      input: {
+        idempotencyKey: key,
+        amount: "100",
+        currency: "USD",
+        paymentMethodId: "pm_01M7YXE3X6F34FSQJZ2QMG3EGV",
+      },
     });
     expect(unknownMethod.data?.createPayment.errors.map((e) => e.code)).toEqual(["PAYMENT_METHOD_NOT_FOUND"]);
     const fixed = await ctx.create(key, "100");
@@ -142,20 +160,33 @@ describe("idempotency semantics (Postgres only)", () => {
     const paid = await ctx.create(newKey(), "1000");
     const key = newKey();
     const input = { idempotencyKey: key, paymentId: paid.data?.createPayment.payment?.id, amount: "400" };
-    const [a, b] = await Promise.all([t.gql(ctx.merchant.secretKey, REFUND, { input }), t.gql(ctx.merchant.secretKey, REFUND, { input })]);
+    const [a, b] = await Promise.all([
+      t.gql(ctx.merchant.secretKey, REFUND, { input }),
+      t.gql(ctx.merchant.secretKey, REFUND, { input }),
+    ]);
     expect(a.data).toEqual(b.data);
-    expect(await t.app.db.refund.count({ where: { paymentId: paid.data?.createPayment.payment?.id } })).toBe(1);
+    expect(await t.app.db.refund.count({ where: { paymentId: paid.data?.createPayment.payment?.id } })).toBe(
+      1,
+    );
     await t.expectLedgerBalanced();
   });
 
   it("answers IDEMPOTENCY_IN_PROGRESS when the first request outlasts the wait", async () => {
-    const slow = await createTestApp({ redisUrl: null, idempotencyWaitMs: 50, sandbox: new (t.sandbox.constructor as typeof import("@paycore/core/psp/sandbox-psp").SandboxPsp)({ latencyMs: 600 }) });
+    const slow = await createTestApp({
+      redisUrl: null,
+      idempotencyWaitMs: 50,
+      sandbox: new (t.sandbox.constructor as typeof import("@paycore/core/psp/sandbox-psp").SandboxPsp)({
+        latencyMs: 600,
+      }),
+    });
     try {
       const s = await setUp(slow);
       const key = newKey();
       const [first, second] = await Promise.all([
         s.create(key),
-        new Promise<Awaited<ReturnType<typeof s.create>>>((resolve) => setTimeout(() => resolve(s.create(key)), 100)),
+        new Promise<Awaited<ReturnType<typeof s.create>>>((resolve) =>
+          setTimeout(() => resolve(s.create(key)), 100),
+        ),
       ]);
       expect(first.data?.createPayment.payment?.status).toBe("CAPTURED");
       expect(second.data?.createPayment.errors).toEqual([
@@ -202,32 +233,37 @@ describe("with Redis", async () => {
   });
 
   const ownRedisSkip = redisServerAvailable() ? null : "redis-server is not installed";
-  describe.skipIf(ownRedisSkip !== null)(`Redis unreachable${ownRedisSkip ? ` (skipped: ${ownRedisSkip})` : ""}`, () => {
-    let t: TestApp;
-    let own: OwnRedis;
-    beforeAll(async () => {
-      own = await startOwnRedis();
-      t = await createTestApp({ redisUrl: own.url });
-      // Prove the fast path was live, then take it away mid-flight.
-      const { create } = await setUp(t);
-      expect((await create(newKey())).data?.createPayment.payment?.status).toBe("CAPTURED");
-      await own.stop();
-    });
-    afterAll(async () => {
-      await t.close();
-      await own.stop();
-    });
+  describe.skipIf(ownRedisSkip !== null)(
+    `Redis unreachable${ownRedisSkip ? ` (skipped: ${ownRedisSkip})` : ""}`,
+    () => {
+      let t: TestApp;
+      let own: OwnRedis;
+      beforeAll(async () => {
+        own = await startOwnRedis();
+        t = await createTestApp({ redisUrl: own.url });
+        // Prove the fast path was live, then take it away mid-flight.
+        const { create } = await setUp(t);
+        expect((await create(newKey())).data?.createPayment.payment?.status).toBe("CAPTURED");
+        await own.stop();
+      });
+      afterAll(async () => {
+        await t.close();
+        await own.stop();
+      });
 
-    it("stays exactly-once: 50 concurrent requests with one key give one payment and one authorization", async () => {
-      await fiftyConcurrentCreates(t);
-    });
+      it("stays exactly-once: 50 concurrent requests with one key give one payment and one authorization", async () => {
+        await fiftyConcurrentCreates(t);
+      });
 
-    it("still replays and refuses reused keys", async () => {
-      const { create } = await setUp(t);
-      const key = newKey();
-      const first = await create(key);
-      expect((await create(key)).data).toEqual(first.data);
-      expect((await create(key, "9")).data?.createPayment.errors.map((e) => e.code)).toEqual(["IDEMPOTENCY_KEY_REUSED"]);
-    });
-  });
+      it("still replays and refuses reused keys", async () => {
+        const { create } = await setUp(t);
+        const key = newKey();
+        const first = await create(key);
+        expect((await create(key)).data).toEqual(first.data);
+        expect((await create(key, "9")).data?.createPayment.errors.map((e) => e.code)).toEqual([
+          "IDEMPOTENCY_KEY_REUSED",
+        ]);
+      });
+    },
+  );
 });

@@ -23,7 +23,9 @@ export function loadSecrets(env: Env): AppSecrets {
     };
   }
   if (env.NODE_ENV === "production") {
-    throw new Error("VAULT_ENCRYPTION_KEYS, VAULT_FINGERPRINT_KEY and IDEMPOTENCY_HASH_SECRET are required in production");
+    throw new Error(
+      "VAULT_ENCRYPTION_KEYS, VAULT_FINGERPRINT_KEY and IDEMPOTENCY_HASH_SECRET are required in production",
+    );
   }
   const file = join(env.DATA_DIR, "secrets.json");
   if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as AppSecrets;

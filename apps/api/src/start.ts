@@ -3,8 +3,8 @@
 // Redis (idempotency then runs on Postgres alone). On the first run it creates a
 // demo merchant and prints its test keys. Ctrl-C stops everything cleanly.
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { createApp } from "./app";
 import { openDatabase } from "./bootstrap";
 import { readEnv } from "./env";
@@ -44,7 +44,9 @@ async function main(): Promise<void> {
 
   const server = await listen(app, env.PORT, env.HOST);
   const { port } = server.address() as AddressInfo;
-  console.log(`paycore API on http://${env.HOST}:${port}/graphql (GraphiQL in a browser), Redis: ${env.REDIS_URL ? "on" : "off"}`);
+  console.log(
+    `paycore API on http://${env.HOST}:${port}/graphql (GraphiQL in a browser), Redis: ${env.REDIS_URL ? "on" : "off"}`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

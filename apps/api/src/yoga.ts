@@ -1,11 +1,11 @@
 // Builds the GraphQL server. `main.ts` only listens; tests call `yoga.fetch`.
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
-import type { AppServices } from "./app";
 import { createContext, type GraphQLContext } from "./context";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { schema } from "./schema/index";
+import type { AppServices } from "./services";
 
 export function createYogaServer(
   services: AppServices,

@@ -12,7 +12,11 @@ const RELEASE_IF_OWNER = `if redis.call("get", KEYS[1]) == ARGV[1] then return r
 export class RedisIdempotencyCache implements IdempotencyCache {
   constructor(private readonly redis: Redis) {}
 
-  async acquireLock(scopeKey: string, token: string, ttlMs: number): Promise<"acquired" | "held" | "unavailable"> {
+  async acquireLock(
+    scopeKey: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<"acquired" | "held" | "unavailable"> {
     const result = await this.call(() => this.redis.set(`${scopeKey}:lock`, token, "PX", ttlMs, "NX"));
     if (result === UNAVAILABLE) return "unavailable";
     return result === "OK" ? "acquired" : "held";

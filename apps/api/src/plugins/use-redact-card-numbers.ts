@@ -20,7 +20,13 @@ export function useRedactCardNumbers(): Plugin {
           const message = redactCardNumbers(error.message);
           if (message === error.message) return error;
           changed = true;
-          return { ...error.toJSON?.(), message, locations: error.locations, path: error.path, extensions: error.extensions };
+          return {
+            ...error.toJSON?.(),
+            message,
+            locations: error.locations,
+            path: error.path,
+            extensions: error.extensions,
+          };
         });
         return { ...single, errors };
       });

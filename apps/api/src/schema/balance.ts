@@ -9,10 +9,15 @@ const Balance = builder.objectRef<BalanceRecord>("Balance").implement({
     currency: t.field({ type: "CurrencyCode", resolve: (b) => b.currency }),
     available: t.field({
       type: "SignedMinorUnits",
-      description: "Owed to the merchant. Negative when refunds exceed what is left (fees are not returned on refunds).",
+      description:
+        "Owed to the merchant. Negative when refunds exceed what is left (fees are not returned on refunds).",
       resolve: (b) => b.availableMinor,
     }),
-    fees: t.field({ type: "SignedMinorUnits", description: "Processing fees charged.", resolve: (b) => b.feesMinor }),
+    fees: t.field({
+      type: "SignedMinorUnits",
+      description: "Processing fees charged.",
+      resolve: (b) => b.feesMinor,
+    }),
   }),
 });
 

@@ -1,6 +1,7 @@
 // The Pothos builder, and nothing else.
-import SchemaBuilder from "@pothos/core";
+
 import type { CurrencyCode } from "@paycore/core/money/currency";
+import SchemaBuilder from "@pothos/core";
 import type { GraphQLContext } from "../context";
 
 export const builder = new SchemaBuilder<{

@@ -52,7 +52,10 @@ builder.mutationField("tokenizeCard", (t) =>
       return runMutation(
         context,
         () => context.services.commands.tokenizeCard(actor, input),
-        (value: TokenizeCardResult | null, errors) => ({ paymentMethod: value?.paymentMethod ?? null, errors }),
+        (value: TokenizeCardResult | null, errors) => ({
+          paymentMethod: value?.paymentMethod ?? null,
+          errors,
+        }),
       );
     },
   }),

@@ -1,6 +1,10 @@
 // PaymentEvent and LedgerEntry: what happened to a payment and what it posted.
-import type { JournalEntryRecord, PaymentEventRecord } from "@paycore/db/repositories/payment-query.repository";
+
 import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
+import type {
+  JournalEntryRecord,
+  PaymentEventRecord,
+} from "@paycore/db/repositories/payment-query.repository";
 import { builder } from "./builder";
 
 const EventStatus = builder.enumType("PaymentEventStatus", { values: PAYMENT_STATUSES });

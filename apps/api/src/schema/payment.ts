@@ -1,16 +1,17 @@
 // Payment: its fields, the payment/payments queries, and the createPayment,
 // capturePayment, cancelPayment and refundPayment mutations.
-import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
+
 import { parseId } from "@paycore/core/ids/ids";
-import type { PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import type { PaymentResult, RefundResult } from "@paycore/core/payments/payment-commands";
+import type { PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
+import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
 import { PAGE_SIZE_MAX, type PaymentCursor } from "@paycore/db/repositories/payment-query.repository";
 import { GraphQLError } from "graphql";
 import { requireSecretKey } from "../context";
 import { builder } from "./builder";
 import { PaymentMethod } from "./payment-method";
-import { Refund } from "./refund";
 import { LedgerEntry, PaymentEvent } from "./payment-timeline";
+import { Refund } from "./refund";
 import { notFound, runMutation, UserError, type UserErrorShape } from "./user-error";
 
 export const PaymentStatus = builder.enumType("PaymentStatus", { values: PAYMENT_STATUSES });
@@ -20,14 +21,20 @@ export const CaptureMethod = builder.enumType("CaptureMethod", {
     MANUAL: { description: "Authorize only; capture later with capturePayment (the whole or a part)." },
   },
 });
-const PendingOperation = builder.enumType("PendingOperation", { values: ["AUTHORIZE", "CAPTURE", "VOID"] as const });
+const PendingOperation = builder.enumType("PendingOperation", {
+  values: ["AUTHORIZE", "CAPTURE", "VOID"] as const,
+});
 
 export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
   description: "A card payment of one merchant, in one mode (test or live).",
   fields: (t) => ({
     id: t.exposeID("id"),
     status: t.field({ type: PaymentStatus, resolve: (p) => p.status }),
-    amount: t.field({ type: "MinorUnits", description: "The amount authorized or asked for.", resolve: (p) => p.amountMinor }),
+    amount: t.field({
+      type: "MinorUnits",
+      description: "The amount authorized or asked for.",
+      resolve: (p) => p.amountMinor,
+    }),
     amountCapturable: t.field({ type: "MinorUnits", resolve: (p) => p.amountCapturableMinor }),
     amountCaptured: t.field({ type: "MinorUnits", resolve: (p) => p.amountCapturedMinor }),
     amountRefunded: t.field({ type: "MinorUnits", resolve: (p) => p.amountRefundedMinor }),
@@ -70,13 +77,13 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
     ledgerEntries: t.field({
       type: [LedgerEntry],
       description: "The journal entries this payment posted, oldest first.",
-      resolve: (p, _args, context) => context.services.queries.journalEntriesOf(requireSecretKey(context), p.id),
+      resolve: (p, _args, context) =>
+        context.services.queries.journalEntriesOf(requireSecretKey(context), p.id),
     }),
     createdAt: t.field({ type: "DateTime", resolve: (p) => p.createdAt }),
     updatedAt: t.field({ type: "DateTime", resolve: (p) => p.updatedAt }),
   }),
 });
-
 
 builder.queryField("payment", (t) =>
   t.field({
@@ -96,7 +103,11 @@ builder.queryField("payment", (t) =>
 const PaymentFilter = builder.inputType("PaymentFilter", {
   fields: (t) => ({
     status: t.field({ type: [PaymentStatus], required: false, description: "Any of these statuses." }),
-    createdFrom: t.field({ type: "DateTime", required: false, description: "Created at or after (inclusive)." }),
+    createdFrom: t.field({
+      type: "DateTime",
+      required: false,
+      description: "Created at or after (inclusive).",
+    }),
     createdBefore: t.field({ type: "DateTime", required: false, description: "Created before (exclusive)." }),
   }),
 });
@@ -114,16 +125,19 @@ interface PaymentEdgeShape {
 }
 
 const PageInfo = builder.objectRef<PageInfoShape>("PageInfo").implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean("hasNextPage"),
-      hasPreviousPage: t.exposeBoolean("hasPreviousPage"),
-      startCursor: t.exposeString("startCursor", { nullable: true }),
-      endCursor: t.exposeString("endCursor", { nullable: true }),
-    }),
-  });
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean("hasNextPage"),
+    hasPreviousPage: t.exposeBoolean("hasPreviousPage"),
+    startCursor: t.exposeString("startCursor", { nullable: true }),
+    endCursor: t.exposeString("endCursor", { nullable: true }),
+  }),
+});
 
 const PaymentEdge = builder.objectRef<PaymentEdgeShape>("PaymentEdge").implement({
-  fields: (t) => ({ cursor: t.exposeString("cursor"), node: t.field({ type: Payment, resolve: (e) => e.node }) }),
+  fields: (t) => ({
+    cursor: t.exposeString("cursor"),
+    node: t.field({ type: Payment, resolve: (e) => e.node }),
+  }),
 });
 
 const PaymentConnection = builder
@@ -162,7 +176,9 @@ builder.queryField("payments", (t) =>
       const actor = requireSecretKey(context);
       const first = args.first ?? 20;
       if (first < 1 || first > PAGE_SIZE_MAX) {
-        throw new GraphQLError(`first must be between 1 and ${PAGE_SIZE_MAX}.`, { extensions: { code: "INVALID_INPUT" } });
+        throw new GraphQLError(`first must be between 1 and ${PAGE_SIZE_MAX}.`, {
+          extensions: { code: "INVALID_INPUT" },
+        });
       }
       const page = await context.services.queries.listPayments(
         actor,
@@ -208,7 +224,10 @@ const toPaymentPayload = (value: PaymentResult | null, errors: UserErrorShape[])
 
 const CreatePaymentInput = builder.inputType("CreatePaymentInput", {
   fields: (t) => ({
-    idempotencyKey: t.string({ required: true, description: "Unique per payment attempt (at most 255 characters)." }),
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per payment attempt (at most 255 characters).",
+    }),
     amount: t.field({ type: "MinorUnits", required: true }),
     currency: t.field({ type: "CurrencyCode", required: true }),
     paymentMethodId: t.id({ required: true }),
@@ -328,7 +347,8 @@ const RefundPaymentPayload = builder.objectRef<RefundPayloadShape>("RefundPaymen
 builder.mutationField("refundPayment", (t) =>
   t.field({
     type: RefundPaymentPayload,
-    description: "Refunds a captured payment, wholly or in part; may be called until nothing is left to refund.",
+    description:
+      "Refunds a captured payment, wholly or in part; may be called until nothing is left to refund.",
     args: { input: t.arg({ type: RefundPaymentInput, required: true }) },
     resolve: (_root, { input }, context) => {
       const actor = requireSecretKey(context);

@@ -5,7 +5,9 @@ import { requireSecretKey } from "../context";
 import { builder } from "./builder";
 import { notFound } from "./user-error";
 
-const RefundStatus = builder.enumType("RefundStatus", { values: ["PENDING", "SUCCEEDED", "FAILED"] as const });
+const RefundStatus = builder.enumType("RefundStatus", {
+  values: ["PENDING", "SUCCEEDED", "FAILED"] as const,
+});
 
 export const Refund = builder.objectRef<RefundRecord>("Refund").implement({
   fields: (t) => ({

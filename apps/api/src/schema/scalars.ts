@@ -1,7 +1,8 @@
 // Scalars. Amounts are integers of minor units carried as digit strings: JSON
 // numbers lose precision above 2^53, and a payment amount never may.
-import { MAX_AMOUNT_MINOR } from "@paycore/core/money/money";
+
 import { parseCurrency } from "@paycore/core/money/currency";
+import { MAX_AMOUNT_MINOR } from "@paycore/core/money/money";
 import { GraphQLError, Kind, type ValueNode } from "graphql";
 import { builder } from "./builder";
 
@@ -54,7 +55,8 @@ builder.scalarType("MinorUnits", {
 });
 
 builder.scalarType("SignedMinorUnits", {
-  description: "A signed integer count of minor units (a balance may be negative), serialized as a digit string.",
+  description:
+    "A signed integer count of minor units (a balance may be negative), serialized as a digit string.",
   serialize: (value) => value.toString(),
   parseValue: (value) => {
     if (typeof value === "string" && SIGNED_DIGITS.test(value)) return BigInt(value);
@@ -65,7 +67,8 @@ builder.scalarType("SignedMinorUnits", {
 
 function parseCurrencyCode(value: unknown) {
   const currency = typeof value === "string" ? parseCurrency(value) : null;
-  if (currency === null) throw inputError("CURRENCY_INVALID", "CurrencyCode must be an ISO 4217 code such as USD.");
+  if (currency === null)
+    throw inputError("CURRENCY_INVALID", "CurrencyCode must be an ISO 4217 code such as USD.");
   return currency;
 }
 
@@ -106,7 +109,8 @@ function parseMetadata(value: unknown): Record<string, string> {
 }
 
 builder.scalarType("Metadata", {
-  description: "A map of string keys to string values (at most 50 keys of 40 characters, values of 500 characters).",
+  description:
+    "A map of string keys to string values (at most 50 keys of 40 characters, values of 500 characters).",
   serialize: (value) => value,
   parseValue: parseMetadata,
   parseLiteral: (node) => {

@@ -17,13 +17,14 @@ export interface UserErrorShape extends UserErrorData {
 }
 
 export const UserError = builder.objectRef<UserErrorShape>("UserError").implement({
-  description: "An expected failure: bad input, a refused state change, a declined card, an idempotency conflict.",
+  description:
+    "An expected failure: bad input, a refused state change, a declined card, an idempotency conflict.",
   fields: (t) => ({
     code: t.field({ type: UserErrorCode, resolve: (e) => e.code }),
     message: t.exposeString("message"),
     field: t.stringList({
       nullable: true,
-      description: "Path of the input field at fault, e.g. [\"amount\"].",
+      description: 'Path of the input field at fault, e.g. ["amount"].',
       resolve: (e) => e.field,
     }),
     retryable: t.boolean({
@@ -33,7 +34,11 @@ export const UserError = builder.objectRef<UserErrorShape>("UserError").implemen
   }),
 });
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(["IDEMPOTENCY_IN_PROGRESS", "PAYMENT_OPERATION_IN_PROGRESS", "PSP_UNAVAILABLE"]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  "IDEMPOTENCY_IN_PROGRESS",
+  "PAYMENT_OPERATION_IN_PROGRESS",
+  "PSP_UNAVAILABLE",
+]);
 
 export function toUserErrors(errors: UserErrorData[]): UserErrorShape[] {
   return errors.map((e) => ({ ...e, retryable: RETRYABLE.has(e.code) }));

@@ -73,7 +73,14 @@ export async function createTestApp(
     });
     const raw = await response.text();
     const body = JSON.parse(raw);
-    return { status: response.status, headers: response.headers, data: body.data ?? null, errors: body.errors, extensions: body.extensions, raw };
+    return {
+      status: response.status,
+      headers: response.headers,
+      data: body.data ?? null,
+      errors: body.errors,
+      extensions: body.extensions,
+      raw,
+    };
   };
 
   return {
@@ -82,7 +89,11 @@ export async function createTestApp(
     databaseUrl: database.url,
     gql,
     async createMerchant(merchantOptions = {}) {
-      const created = await app.services.merchants.createWithKeys({ name: "Test merchant", modes: ["TEST", "LIVE"], ...merchantOptions });
+      const created = await app.services.merchants.createWithKeys({
+        name: "Test merchant",
+        modes: ["TEST", "LIVE"],
+        ...merchantOptions,
+      });
       const key = (kind: string, mode: string) => {
         const found = created.keys.find((k) => k.kind === kind && k.mode === mode);
         if (!found) throw new Error(`no ${kind} ${mode} key`);
@@ -100,7 +111,12 @@ export async function createTestApp(
       const result = await gql<{ tokenizeCard: { paymentMethod: { id: string } | null; errors: unknown[] } }>(
         publishableKey,
         `mutation($input: TokenizeCardInput!) { tokenizeCard(input: $input) { paymentMethod { id } errors { code } } }`,
-        { input: { idempotencyKey: `tok-${randomBytes(8).toString("hex")}`, card: { number, expMonth: 12, expYear: 2035, cvc: "123" } } },
+        {
+          input: {
+            idempotencyKey: `tok-${randomBytes(8).toString("hex")}`,
+            card: { number, expMonth: 12, expYear: 2035, cvc: "123" },
+          },
+        },
       );
       const id = result.data?.tokenizeCard.paymentMethod?.id;
       if (!id) throw new Error(`tokenize failed: ${result.raw}`);
@@ -115,7 +131,9 @@ export async function createTestApp(
     },
     async countRows(table) {
       if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);
-      const rows = await app.db.$queryRawUnsafe<Array<{ count: bigint }>>(`SELECT count(*)::bigint AS count FROM "${table}"`);
+      const rows = await app.db.$queryRawUnsafe<Array<{ count: bigint }>>(
+        `SELECT count(*)::bigint AS count FROM "${table}"`,
+      );
       return Number(rows[0]?.count ?? 0);
     },
     async close() {

@@ -6,13 +6,13 @@
 // trip, so losing Redis loses speed, never correctness.
 import { DomainError, isDomainError } from "../errors/domain-error";
 import { type IdempotencyRecordId, newId } from "../ids/ids";
+import type { IdempotencyLink } from "../payments/payment-record";
 import type {
   IdempotencyCache,
   IdempotencyScope,
   IdempotencyStore,
   StoredIdempotencyRecord,
 } from "../ports/idempotency-store";
-import type { IdempotencyLink } from "../payments/payment-record";
 import { decideOnExisting } from "./idempotency-decision";
 import { hashRequest } from "./request-hash";
 import { decodeResult, encodeResult } from "./result-codec";
@@ -77,7 +77,9 @@ export class IdempotencyService {
     if (cached && cached !== "unavailable") return this.replayOrRefuse(cached, incoming);
 
     const lockToken = newId("idempotencyRecord");
-    const lock = this.cache ? await this.cache.acquireLock(scopeKey, lockToken, this.options.lockTtlMs) : "unavailable";
+    const lock = this.cache
+      ? await this.cache.acquireLock(scopeKey, lockToken, this.options.lockTtlMs)
+      : "unavailable";
     if (lock === "held") return this.waitForEarlier<T>(scope, scopeKey, incoming);
 
     try {

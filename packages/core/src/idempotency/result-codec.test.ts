@@ -6,7 +6,11 @@ import { decodeResult, encodeResult } from "./result-codec";
 describe("result codec", () => {
   it("round-trips bigints beyond 2^53, dates and nested objects through JSON", () => {
     const value = {
-      payment: { amountMinor: 9_007_199_254_740_993n, createdAt: new Date("2026-11-21T10:00:00.123Z"), tags: ["a"] },
+      payment: {
+        amountMinor: 9_007_199_254_740_993n,
+        createdAt: new Date("2026-11-21T10:00:00.123Z"),
+        tags: ["a"],
+      },
       errors: [],
       nothing: null,
     };
@@ -18,6 +22,10 @@ describe("result codec", () => {
     const error = new DomainError("AMOUNT_EXCEEDS_REFUNDABLE", "too much", { field: ["amount"] });
     const decoded = decodeResult(JSON.parse(JSON.stringify(encodeResult(error))));
     expect(decoded).toBeInstanceOf(DomainError);
-    expect(decoded).toMatchObject({ code: "AMOUNT_EXCEEDS_REFUNDABLE", message: "too much", field: ["amount"] });
+    expect(decoded).toMatchObject({
+      code: "AMOUNT_EXCEEDS_REFUNDABLE",
+      message: "too much",
+      field: ["amount"],
+    });
   });
 });

@@ -21,10 +21,12 @@ describe("api keys", () => {
     expect(keys.size).toBe(500);
   });
 
-  it.each(["", "sk_test_short", "xk_test_0123456789abcdefABCDEF0123456789", "sk_prod_0123456789abcdefABCDEF01"])(
-    "rejects the malformed key %j",
-    (key) => {
-      expect(parseApiKey(key)).toBeNull();
-    },
-  );
+  it.each([
+    "",
+    "sk_test_short",
+    "xk_test_0123456789abcdefABCDEF0123456789",
+    "sk_prod_0123456789abcdefABCDEF01",
+  ])("rejects the malformed key %j", (key) => {
+    expect(parseApiKey(key)).toBeNull();
+  });
 });

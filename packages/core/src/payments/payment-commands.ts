@@ -5,6 +5,11 @@
 // a PSP call, and records the outcome through the state machine in one
 // transaction together with the audit event, ledger entry and outbox message.
 import { DomainError, type ErrorCode, invariant } from "../errors/domain-error";
+import type {
+  IdempotencyContext,
+  IdempotencyService,
+  IdempotentOutcome,
+} from "../idempotency/idempotency-service";
 import {
   type IdempotencyKey,
   newId,
@@ -13,7 +18,6 @@ import {
   parseId,
   parseIdempotencyKey,
 } from "../ids/ids";
-import type { IdempotencyContext, IdempotencyService, IdempotentOutcome } from "../idempotency/idempotency-service";
 import { computeFee } from "../ledger/fees";
 import { capturePosting, refundPosting } from "../ledger/postings";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
@@ -115,7 +119,12 @@ export class PaymentCommands {
     const key = parseIdempotencyKey(input.idempotencyKey);
     const card = validateCard(input.card, this.deps.now());
     // The CVC was checked for format and is dropped here: it is never stored.
-    const hashed = { number: card.number, expMonth: card.expMonth, expYear: card.expYear, cvc: input.card.cvc };
+    const hashed = {
+      number: card.number,
+      expMonth: card.expMonth,
+      expYear: card.expYear,
+      cvc: input.card.cvc,
+    };
     return this.deps.idempotency.run(scope(actor, key), "tokenizeCard", hashed, async (context) => {
       const id = newId("paymentMethod");
       const record: PaymentMethodRecord = {
@@ -138,7 +147,10 @@ export class PaymentCommands {
     });
   }
 
-  async createPayment(actor: MerchantActor, input: CreatePaymentInput): Promise<IdempotentOutcome<PaymentResult>> {
+  async createPayment(
+    actor: MerchantActor,
+    input: CreatePaymentInput,
+  ): Promise<IdempotentOutcome<PaymentResult>> {
     const key = parseIdempotencyKey(input.idempotencyKey);
     const amountMinor = withField(["amount"], () => parseAmountMinor(input.amount));
     const currency = parseCurrency(input.currency);
@@ -285,7 +297,9 @@ export class PaymentCommands {
         return {
           // An unknown outcome keeps the capture pending: it must be resolved with the PSP, never assumed.
           patch: { pendingOperation: outcome.outcome === "unknown" ? "CAPTURE" : null },
-          events: [apiEvent(actor, "payment.capture_failed", payment.status, payment.status, failureData(outcome))],
+          events: [
+            apiEvent(actor, "payment.capture_failed", payment.status, payment.status, failureData(outcome)),
+          ],
           attemptSettlement: settlement,
           outbox: [],
           idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
@@ -295,7 +309,10 @@ export class PaymentCommands {
     });
   }
 
-  async cancelPayment(actor: MerchantActor, input: CancelPaymentInput): Promise<IdempotentOutcome<PaymentResult>> {
+  async cancelPayment(
+    actor: MerchantActor,
+    input: CancelPaymentInput,
+  ): Promise<IdempotentOutcome<PaymentResult>> {
     const key = parseIdempotencyKey(input.idempotencyKey);
     const paymentId = parsePaymentId(input.paymentId);
 
@@ -328,7 +345,11 @@ export class PaymentCommands {
         const settlement = settle(voidAttempt.id, outcome);
         if (outcome.outcome === "succeeded") {
           return {
-            patch: { status: transition(payment.status, "CANCELLED"), amountCapturableMinor: 0n, pendingOperation: null },
+            patch: {
+              status: transition(payment.status, "CANCELLED"),
+              amountCapturableMinor: 0n,
+              pendingOperation: null,
+            },
             events: [
               apiEvent(actor, "payment.cancelled", payment.status, "CANCELLED", {
                 amountReleasedMinor: payment.amountCapturableMinor,
@@ -342,7 +363,9 @@ export class PaymentCommands {
         errors.push(modificationError("cancellation", outcome));
         return {
           patch: { pendingOperation: outcome.outcome === "unknown" ? "VOID" : null },
-          events: [apiEvent(actor, "payment.cancel_failed", payment.status, payment.status, failureData(outcome))],
+          events: [
+            apiEvent(actor, "payment.cancel_failed", payment.status, payment.status, failureData(outcome)),
+          ],
           attemptSettlement: settlement,
           outbox: [],
           idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
@@ -352,15 +375,22 @@ export class PaymentCommands {
     });
   }
 
-  async refundPayment(actor: MerchantActor, input: RefundPaymentInput): Promise<IdempotentOutcome<RefundResult>> {
+  async refundPayment(
+    actor: MerchantActor,
+    input: RefundPaymentInput,
+  ): Promise<IdempotentOutcome<RefundResult>> {
     const key = parseIdempotencyKey(input.idempotencyKey);
     const paymentId = parsePaymentId(input.paymentId);
     const requestedMinor = parseOptionalAmount(input.amount);
     const reason = input.reason ?? null;
     if (reason !== null && reason.length > REFUND_REASON_MAX_LENGTH) {
-      throw new DomainError("INVALID_INPUT", `reason must be at most ${REFUND_REASON_MAX_LENGTH} characters.`, {
-        field: ["reason"],
-      });
+      throw new DomainError(
+        "INVALID_INPUT",
+        `reason must be at most ${REFUND_REASON_MAX_LENGTH} characters.`,
+        {
+          field: ["reason"],
+        },
+      );
     }
     const normalized = { paymentId, amountMinor: requestedMinor, reason };
 
@@ -375,7 +405,9 @@ export class PaymentCommands {
         return {
           // Reserve the amount first, so parallel refunds can never exceed what was captured.
           patch: { amountRefundPendingMinor: payment.amountRefundPendingMinor + refundMinor },
-          events: [apiEvent(actor, "refund.created", payment.status, payment.status, { refundId, refundMinor })],
+          events: [
+            apiEvent(actor, "refund.created", payment.status, payment.status, { refundId, refundMinor }),
+          ],
           refundInsert: {
             id: refundId,
             paymentId: payment.id,
@@ -414,14 +446,28 @@ export class PaymentCommands {
               amountRefundPendingMinor: payment.amountRefundPendingMinor - refundMinor,
             },
             events: [
-              apiEvent(actor, event === "REFUNDED_FULLY" ? "payment.refunded" : "payment.partially_refunded", payment.status, status, {
-                refundId,
-                refundMinor,
-              }),
+              apiEvent(
+                actor,
+                event === "REFUNDED_FULLY" ? "payment.refunded" : "payment.partially_refunded",
+                payment.status,
+                status,
+                {
+                  refundId,
+                  refundMinor,
+                },
+              ),
             ],
             attemptSettlement: settlement,
-            refundSettlement: { id: refundId, status: "SUCCEEDED", pspReference: outcome.pspReference, failureCode: null },
-            journal: { draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }), refundId },
+            refundSettlement: {
+              id: refundId,
+              status: "SUCCEEDED",
+              pspReference: outcome.pspReference,
+              failureCode: null,
+            },
+            journal: {
+              draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }),
+              refundId,
+            },
             outbox: [{ topic: "refund.succeeded", payload: { refundId, paymentId: payment.id, status } }],
             idempotency: context.completeWith(refundResult(errors)),
           };
@@ -440,7 +486,12 @@ export class PaymentCommands {
         errors.push(modificationError("refund", outcome));
         return {
           patch: { amountRefundPendingMinor: payment.amountRefundPendingMinor - refundMinor },
-          events: [apiEvent(actor, "refund.failed", payment.status, payment.status, { refundId, ...failureData(outcome) })],
+          events: [
+            apiEvent(actor, "refund.failed", payment.status, payment.status, {
+              refundId,
+              ...failureData(outcome),
+            }),
+          ],
           attemptSettlement: settlement,
           refundSettlement: { id: refundId, status: "FAILED", pspReference: null, failureCode: outcome.code },
           outbox: [{ topic: "refund.failed", payload: { refundId, paymentId: payment.id } }],
@@ -460,7 +511,10 @@ export class PaymentCommands {
     outcome: PspOutcome,
   ): Promise<PaymentResult> {
     const errors: UserErrorData[] = [];
-    const change = (event: PaymentEvent | null, patch: PaymentChange["patch"]): Omit<PaymentChange, "paymentId"> => {
+    const change = (
+      event: PaymentEvent | null,
+      patch: PaymentChange["patch"],
+    ): Omit<PaymentChange, "paymentId"> => {
       const status: PaymentStatus = event ? transition(payment.status, event) : payment.status;
       return {
         expectedVersion: payment.version,
@@ -500,8 +554,15 @@ export class PaymentCommands {
         }
         break;
       case "declined":
-        errors.push({ code: "PAYMENT_DECLINED", message: `The card was declined (${outcome.code}).`, field: null });
-        decided = change("AUTHORIZATION_DECLINED", { failureCode: outcome.code, failureMessage: outcome.message });
+        errors.push({
+          code: "PAYMENT_DECLINED",
+          message: `The card was declined (${outcome.code}).`,
+          field: null,
+        });
+        decided = change("AUTHORIZATION_DECLINED", {
+          failureCode: outcome.code,
+          failureMessage: outcome.message,
+        });
         break;
       case "failed":
         errors.push({
@@ -509,7 +570,10 @@ export class PaymentCommands {
           message: `The payment could not be processed (${outcome.code}); it is safe to retry with a new idempotency key.`,
           field: null,
         });
-        decided = change("AUTHORIZATION_FAILED", { failureCode: outcome.code, failureMessage: outcome.message });
+        decided = change("AUTHORIZATION_FAILED", {
+          failureCode: outcome.code,
+          failureMessage: outcome.message,
+        });
         break;
       case "unknown":
         // We cannot know whether the PSP charged: the payment stays PENDING with its attempt UNKNOWN
@@ -526,7 +590,9 @@ export class PaymentCommands {
   private async changeWithRetry(
     actor: MerchantActor,
     paymentId: PaymentId,
-    build: (payment: PaymentRecord) => Omit<PaymentChange, "paymentId" | "expectedVersion" | "expectedStatus">,
+    build: (
+      payment: PaymentRecord,
+    ) => Omit<PaymentChange, "paymentId" | "expectedVersion" | "expectedStatus">,
   ): Promise<{ payment: PaymentRecord; refund: RefundRecord | null }> {
     for (let attempt = 0; attempt < CONFLICT_RETRY_MAX; attempt++) {
       const payment = await this.deps.store.findPayment(actor, paymentId);
@@ -540,15 +606,22 @@ export class PaymentCommands {
       });
       if (result !== null) return result;
     }
-    throw new DomainError("PAYMENT_OPERATION_IN_PROGRESS", "The payment is being changed by another request; retry.", {
-      retryable: true,
-    });
+    throw new DomainError(
+      "PAYMENT_OPERATION_IN_PROGRESS",
+      "The payment is being changed by another request; retry.",
+      {
+        retryable: true,
+      },
+    );
   }
 
   private requirePsp(actor: MerchantActor): PaymentServiceProvider {
     const psp = this.deps.pspFor(actor.mode);
     if (psp === null) {
-      throw new DomainError("PSP_UNAVAILABLE", `No payment service provider is configured for ${actor.mode} mode.`);
+      throw new DomainError(
+        "PSP_UNAVAILABLE",
+        `No payment service provider is configured for ${actor.mode} mode.`,
+      );
     }
     return psp;
   }
@@ -582,12 +655,30 @@ async function callPsp(call: () => Promise<PspOutcome>): Promise<PspOutcome> {
 function settle(id: PspAttemptDraft["id"], outcome: PspOutcome) {
   switch (outcome.outcome) {
     case "succeeded":
-      return { id, status: "SUCCEEDED" as const, pspReference: outcome.pspReference, errorCode: null, errorMessage: null };
+      return {
+        id,
+        status: "SUCCEEDED" as const,
+        pspReference: outcome.pspReference,
+        errorCode: null,
+        errorMessage: null,
+      };
     case "declined":
     case "failed":
-      return { id, status: "FAILED" as const, pspReference: null, errorCode: outcome.code, errorMessage: outcome.message };
+      return {
+        id,
+        status: "FAILED" as const,
+        pspReference: null,
+        errorCode: outcome.code,
+        errorMessage: outcome.message,
+      };
     case "unknown":
-      return { id, status: "UNKNOWN" as const, pspReference: null, errorCode: null, errorMessage: outcome.message };
+      return {
+        id,
+        status: "UNKNOWN" as const,
+        pspReference: null,
+        errorCode: null,
+        errorMessage: outcome.message,
+      };
   }
 }
 
@@ -659,9 +750,13 @@ function withField<T>(field: string[], parse: () => T): T {
 
 function validateDescription(description: string | null): string | null {
   if (description !== null && description.length > DESCRIPTION_MAX_LENGTH) {
-    throw new DomainError("DESCRIPTION_TOO_LONG", `description must be at most ${DESCRIPTION_MAX_LENGTH} characters.`, {
-      field: ["description"],
-    });
+    throw new DomainError(
+      "DESCRIPTION_TOO_LONG",
+      `description must be at most ${DESCRIPTION_MAX_LENGTH} characters.`,
+      {
+        field: ["description"],
+      },
+    );
   }
   return description;
 }
@@ -669,7 +764,8 @@ function validateDescription(description: string | null): string | null {
 export function validateMetadata(metadata: Record<string, string>): Record<string, string> {
   const entries = Object.entries(metadata);
   const invalid = (message: string) => new DomainError("METADATA_INVALID", message, { field: ["metadata"] });
-  if (entries.length > METADATA_MAX_KEYS) throw invalid(`metadata may hold at most ${METADATA_MAX_KEYS} keys.`);
+  if (entries.length > METADATA_MAX_KEYS)
+    throw invalid(`metadata may hold at most ${METADATA_MAX_KEYS} keys.`);
   for (const [key, value] of entries) {
     if (key.length === 0 || key.length > METADATA_KEY_MAX_LENGTH) {
       throw invalid(`metadata keys must be 1 to ${METADATA_KEY_MAX_LENGTH} characters.`);
@@ -692,7 +788,9 @@ function paymentNotFound(): DomainError {
 }
 
 function paymentMethodNotFound(): DomainError {
-  return new DomainError("PAYMENT_METHOD_NOT_FOUND", "No such payment method.", { field: ["paymentMethodId"] });
+  return new DomainError("PAYMENT_METHOD_NOT_FOUND", "No such payment method.", {
+    field: ["paymentMethodId"],
+  });
 }
 
 export type { PaymentMethodId };

@@ -1,8 +1,7 @@
 // The shapes the core reads and writes for payments, refunds and payment
 // methods. Adapters map their rows onto these by listing fields (a whitelist),
 // so a column added to a table never leaks into a response by accident.
-import type { CardBrand } from "../vault/card";
-import type { CurrencyCode } from "../money/currency";
+
 import type {
   ApiKeyId,
   IdempotencyRecordId,
@@ -12,6 +11,8 @@ import type {
   PspAttemptId,
   RefundId,
 } from "../ids/ids";
+import type { CurrencyCode } from "../money/currency";
+import type { CardBrand } from "../vault/card";
 import type { PaymentStatus } from "./payment-state-machine";
 
 export type Mode = "TEST" | "LIVE";

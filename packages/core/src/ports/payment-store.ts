@@ -2,15 +2,14 @@
 // transaction: a payment's state, its attempt, refund, audit event, journal
 // entry, outbox message and idempotency record change together or not at all.
 import type { PaymentId, PaymentMethodId, RefundId } from "../ids/ids";
-import type { JournalEntryDraft } from "../ledger/postings";
 import type { FeeSchedule } from "../ledger/fees";
-import type { EncryptedPan } from "../vault/card-vault";
+import type { JournalEntryDraft } from "../ledger/postings";
 import type {
   IdempotencyLink,
   MerchantActor,
   OutboxDraft,
-  PaymentEventDraft,
   PaymentChangeResult,
+  PaymentEventDraft,
   PaymentMethodRecord,
   PaymentRecord,
   PspAttemptDraft,
@@ -18,6 +17,7 @@ import type {
   RefundRecord,
 } from "../payments/payment-record";
 import type { PaymentStatus } from "../payments/payment-state-machine";
+import type { EncryptedPan } from "../vault/card-vault";
 
 export type PaymentPatch = Partial<
   Pick<
@@ -54,7 +54,12 @@ export interface PaymentChange {
   attemptInsert?: PspAttemptDraft;
   attemptSettlement?: PspAttemptSettlement;
   refundInsert?: Omit<RefundRecord, "createdAt" | "updatedAt" | "status" | "pspReference" | "failureCode">;
-  refundSettlement?: { id: RefundId; status: "SUCCEEDED" | "FAILED"; pspReference: string | null; failureCode: string | null };
+  refundSettlement?: {
+    id: RefundId;
+    status: "SUCCEEDED" | "FAILED";
+    pspReference: string | null;
+    failureCode: string | null;
+  };
   journal?: { draft: JournalEntryDraft; refundId: RefundId | null };
   outbox: OutboxDraft[];
   idempotency?: IdempotencyLink;
@@ -77,8 +82,5 @@ export interface PaymentStore {
   findPayment(actor: MerchantActor, id: PaymentId): Promise<PaymentRecord | null>;
   findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null>;
   /** Applies the change if the payment still has the expected version and status; null when it moved on (a lost race). */
-  applyPaymentChange(
-    actor: MerchantActor,
-    change: PaymentChange,
-  ): Promise<PaymentChangeResult | null>;
+  applyPaymentChange(actor: MerchantActor, change: PaymentChange): Promise<PaymentChangeResult | null>;
 }

@@ -1,10 +1,11 @@
 // Rows to domain records. Every field is named (a whitelist): a column added to
 // a table reaches the domain, and the API, only when someone maps it here.
-import type { CurrencyCode } from "@paycore/core/money/currency";
+
 import type { MerchantId, PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
+import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { PaymentMethodRecord, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import type { CardBrand } from "@paycore/core/vault/card";
-import type { PaymentMethod, Payment, Refund } from "../generated/prisma/client";
+import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 
 export const paymentSelect = {
   id: true,
@@ -103,7 +104,9 @@ export const paymentMethodSelect = {
   createdAt: true,
 } as const;
 
-export function toPaymentMethodRecord(row: Pick<PaymentMethod, keyof typeof paymentMethodSelect>): PaymentMethodRecord {
+export function toPaymentMethodRecord(
+  row: Pick<PaymentMethod, keyof typeof paymentMethodSelect>,
+): PaymentMethodRecord {
   return {
     id: row.id as PaymentMethodId,
     merchantId: row.merchantId as MerchantId,

@@ -86,7 +86,9 @@ export class PrismaIdempotencyStore implements IdempotencyStore {
       take: batchSize,
     });
     if (expired.length === 0) return 0;
-    const { count } = await this.db.idempotencyRecord.deleteMany({ where: { id: { in: expired.map((r) => r.id) } } });
+    const { count } = await this.db.idempotencyRecord.deleteMany({
+      where: { id: { in: expired.map((r) => r.id) } },
+    });
     return count;
   }
 }

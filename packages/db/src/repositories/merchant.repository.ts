@@ -1,6 +1,7 @@
 // Merchants and their API keys. A key is stored only as its hash.
-import { generateApiKey, type ApiKeyKind } from "@paycore/core/merchants/api-keys";
+
 import { type ApiKeyId, type MerchantId, newId } from "@paycore/core/ids/ids";
+import { type ApiKeyKind, generateApiKey } from "@paycore/core/merchants/api-keys";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { DatabaseClient } from "../client";
 
@@ -35,7 +36,10 @@ export class MerchantRepository {
     feeFixedMinor?: bigint;
   }): Promise<CreatedMerchant> {
     const id = newId("merchant");
-    const generated = input.modes.flatMap((mode) => [generateApiKey("SECRET", mode), generateApiKey("PUBLISHABLE", mode)]);
+    const generated = input.modes.flatMap((mode) => [
+      generateApiKey("SECRET", mode),
+      generateApiKey("PUBLISHABLE", mode),
+    ]);
     const keys = generated.map((key) => ({ ...key, id: newId("apiKey") }));
     await this.db.$transaction([
       this.db.merchant.create({
@@ -58,7 +62,11 @@ export class MerchantRepository {
         })),
       }),
     ]);
-    return { id, name: input.name, keys: keys.map(({ id: keyId, kind, mode, key }) => ({ id: keyId, kind, mode, key })) };
+    return {
+      id,
+      name: input.name,
+      keys: keys.map(({ id: keyId, kind, mode, key }) => ({ id: keyId, kind, mode, key })),
+    };
   }
 
   async findActiveKeyByHash(secretHash: string): Promise<AuthenticatedKey | null> {
@@ -67,7 +75,12 @@ export class MerchantRepository {
       select: { id: true, merchantId: true, kind: true, mode: true, revokedAt: true },
     });
     if (row === null || row.revokedAt !== null) return null;
-    return { apiKeyId: row.id as ApiKeyId, merchantId: row.merchantId as MerchantId, kind: row.kind, mode: row.mode };
+    return {
+      apiKeyId: row.id as ApiKeyId,
+      merchantId: row.merchantId as MerchantId,
+      kind: row.kind,
+      mode: row.mode,
+    };
   }
 
   async count(): Promise<number> {

@@ -1,8 +1,13 @@
 // Read paths of the merchant API: lists, timelines, ledger entries and
 // balances. Every query is scoped by merchant and mode.
-import type { CurrencyCode } from "@paycore/core/money/currency";
+
 import type { PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
-import { balanceFromTotals, type EntryDirection, type LedgerAccountCode } from "@paycore/core/ledger/postings";
+import {
+  balanceFromTotals,
+  type EntryDirection,
+  type LedgerAccountCode,
+} from "@paycore/core/ledger/postings";
+import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
   MerchantActor,
   PaymentMethodRecord,
@@ -120,7 +125,10 @@ export class PaymentQueryRepository {
     return row === null ? null : toRefundRecord(row);
   }
 
-  async paymentMethodsByIds(actor: MerchantActor, ids: readonly PaymentMethodId[]): Promise<PaymentMethodRecord[]> {
+  async paymentMethodsByIds(
+    actor: MerchantActor,
+    ids: readonly PaymentMethodId[],
+  ): Promise<PaymentMethodRecord[]> {
     const rows = await this.db.paymentMethod.findMany({
       where: { id: { in: [...ids] }, merchantId: actor.merchantId, mode: actor.mode },
       select: paymentMethodSelect,
@@ -146,7 +154,11 @@ export class PaymentQueryRepository {
     });
   }
 
-  async journalEntriesOf(actor: MerchantActor, paymentId: PaymentId, limit = 500): Promise<JournalEntryRecord[]> {
+  async journalEntriesOf(
+    actor: MerchantActor,
+    paymentId: PaymentId,
+    limit = 500,
+  ): Promise<JournalEntryRecord[]> {
     const entries = await this.db.journalEntry.findMany({
       where: { paymentId, merchantId: actor.merchantId, mode: actor.mode },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],

@@ -1,7 +1,13 @@
 // The Postgres implementation of the core's PaymentStore port. Each method is
 // one transaction; a payment is only ever updated conditionally on the version
 // and status its caller read (the database trigger checks the transition too).
-import type { IdempotencyRecordId, MerchantId, PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
+import type {
+  IdempotencyRecordId,
+  MerchantId,
+  PaymentId,
+  PaymentMethodId,
+  RefundId,
+} from "@paycore/core/ids/ids";
 import { newId } from "@paycore/core/ids/ids";
 import type { FeeSchedule } from "@paycore/core/ledger/fees";
 import { assertBalanced, LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
@@ -16,7 +22,12 @@ import type {
   PaymentRecord,
   RefundRecord,
 } from "@paycore/core/payments/payment-record";
-import type { NewPayment, NewPaymentMethod, PaymentChange, PaymentStore } from "@paycore/core/ports/payment-store";
+import type {
+  NewPayment,
+  NewPaymentMethod,
+  PaymentChange,
+  PaymentStore,
+} from "@paycore/core/ports/payment-store";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient, Prisma } from "../client";
 import {
@@ -82,7 +93,13 @@ export class PrismaPaymentStore implements PaymentStore {
   ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan } | null> {
     const row = await this.db.paymentMethod.findFirst({
       where: { id, merchantId: actor.merchantId, mode: actor.mode },
-      select: { ...paymentMethodSelect, panCiphertext: true, panNonce: true, panAuthTag: true, keyVersion: true },
+      select: {
+        ...paymentMethodSelect,
+        panCiphertext: true,
+        panNonce: true,
+        panAuthTag: true,
+        keyVersion: true,
+      },
     });
     if (row === null) return null;
     return {
@@ -136,7 +153,9 @@ export class PrismaPaymentStore implements PaymentStore {
         select: { id: true },
       }),
       this.db.paymentEvent.createMany({ data: [eventData(event, payment.id, payment.merchantId)] }),
-      this.db.outboxMessage.createMany({ data: input.outbox.map((m) => outboxData(m, payment.merchantId, payment.mode, payment.id)) }),
+      this.db.outboxMessage.createMany({
+        data: input.outbox.map((m) => outboxData(m, payment.merchantId, payment.mode, payment.id)),
+      }),
       this.db.idempotencyRecord.update({
         where: { id: input.idempotency.recordId },
         data: { resourceId: payment.id },
@@ -186,7 +205,10 @@ export class PrismaPaymentStore implements PaymentStore {
           });
         }
         if (change.attemptInsert) {
-          await tx.pspAttempt.create({ data: attemptData(change.attemptInsert, payment.id, merchantId), select: { id: true } });
+          await tx.pspAttempt.create({
+            data: attemptData(change.attemptInsert, payment.id, merchantId),
+            select: { id: true },
+          });
         }
         if (change.attemptSettlement) {
           const s = change.attemptSettlement;
@@ -208,17 +230,27 @@ export class PrismaPaymentStore implements PaymentStore {
           refund = toRefundRecord(
             await tx.refund.update({
               where: { id: s.id, paymentId: payment.id, status: "PENDING" },
-              data: { status: s.status, pspReference: s.pspReference, failureCode: s.failureCode, updatedAt: new Date() },
+              data: {
+                status: s.status,
+                pspReference: s.pspReference,
+                failureCode: s.failureCode,
+                updatedAt: new Date(),
+              },
               select: refundSelect,
             }),
           );
         } else if (change.refundInsert) {
           refund = toRefundRecord(
-            await tx.refund.findUniqueOrThrow({ where: { id: change.refundInsert.id }, select: refundSelect }),
+            await tx.refund.findUniqueOrThrow({
+              where: { id: change.refundInsert.id },
+              select: refundSelect,
+            }),
           );
         }
         if (change.events.length > 0) {
-          await tx.paymentEvent.createMany({ data: change.events.map((e) => eventData(e, payment.id, merchantId)) });
+          await tx.paymentEvent.createMany({
+            data: change.events.map((e) => eventData(e, payment.id, merchantId)),
+          });
         }
         if (change.journal && accounts) {
           const { draft, refundId } = change.journal;
@@ -254,7 +286,12 @@ export class PrismaPaymentStore implements PaymentStore {
         const result = { payment, refund };
         if (change.idempotency) {
           const { recordId, complete } = change.idempotency;
-          await linkIdempotency(tx, recordId, refund?.id ?? payment.id, complete ? complete(result) : undefined);
+          await linkIdempotency(
+            tx,
+            recordId,
+            refund?.id ?? payment.id,
+            complete ? complete(result) : undefined,
+          );
         }
         return result;
       });
@@ -274,7 +311,10 @@ export class PrismaPaymentStore implements PaymentStore {
     const cacheKey = (code: string) => `${merchantId}:${mode}:${currency}:${code}`;
     const cached = codes.map((code) => this.accountIds.get(cacheKey(code)));
     if (cached.every((id) => id !== undefined)) {
-      return Object.fromEntries(codes.map((code, i) => [code, cached[i]])) as Record<LedgerAccountCode, string>;
+      return Object.fromEntries(codes.map((code, i) => [code, cached[i]])) as Record<
+        LedgerAccountCode,
+        string
+      >;
     }
     await this.db.ledgerAccount.createMany({
       data: codes.map((code) => ({
@@ -367,5 +407,7 @@ function outboxData(message: OutboxDraft, merchantId: MerchantId, mode: Mode, ag
 
 /** Event and outbox payloads hold bigints; JSON holds them as digit strings. */
 function jsonSafe(value: Record<string, unknown>): Prisma.InputJsonObject {
-  return JSON.parse(JSON.stringify(value, (_key, inner) => (typeof inner === "bigint" ? inner.toString() : inner)));
+  return JSON.parse(
+    JSON.stringify(value, (_key, inner) => (typeof inner === "bigint" ? inner.toString() : inner)),
+  );
 }

@@ -1,0 +1,13 @@
+// What request handlers may use. Its own file so that the context and the
+// schema depend on this shape, not on the composition root that builds it.
+import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
+import type { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+
+export interface AppServices {
+  commands: PaymentCommands;
+  paymentStore: PrismaPaymentStore;
+  queries: PaymentQueryRepository;
+  merchants: MerchantRepository;
+}
