@@ -5,7 +5,7 @@
  * applying the Prisma migrations through the CLI, so tests run exactly the migrations production runs.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -187,4 +187,33 @@ function redactPassword(url: string): string {
   } catch {
     return "<unparseable url>";
   }
+}
+
+/**
+ * Migrations in prisma/migrations that the database has not finished applying.
+ * `prisma migrate deploy` costs ~11 s even with nothing to do, so start-up asks
+ * this first and runs the CLI only when something is pending (or unknown).
+ */
+export async function pendingMigrations(databaseUrl: string): Promise<string[]> {
+  const folder = join(findRepoRoot(), "prisma", "migrations");
+  const expected = readdirSync(folder, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(folder, entry.name, "migration.sql")))
+    .map((entry) => entry.name)
+    .sort();
+  const applied = await withAdminClient(databaseUrl, async (client) => {
+    const table = await client.query("SELECT to_regclass('public._prisma_migrations') AS name");
+    if (table.rows[0]?.name === null) return new Set<string>();
+    const rows = await client.query<{ migration_name: string }>(
+      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+    );
+    return new Set(rows.rows.map((row) => row.migration_name));
+  });
+  return expected.filter((name) => !applied.has(name));
+}
+
+/** Applies pending migrations, skipping the CLI when there are none. */
+export async function migrateIfNeeded(databaseUrl: string): Promise<boolean> {
+  if ((await pendingMigrations(databaseUrl)).length === 0) return false;
+  await migrate(databaseUrl);
+  return true;
 }

@@ -1,0 +1,37 @@
+// `npm test`: runs every package's suite through turbo (one package at a time:
+// two cores, and each suite already runs two files in parallel), streams the
+// output, and ends with one summary line counting every test in the repo.
+import { spawn } from "node:child_process";
+
+const child = spawn("npx", ["turbo", "run", "test", "--concurrency=1", "--output-logs=full", ...process.argv.slice(2)], {
+  stdio: ["ignore", "pipe", "inherit"],
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", CHECKPOINT_DISABLE: "1", FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
+});
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let pending = "";
+child.stdout.on("data", (chunk) => {
+  process.stdout.write(chunk);
+  pending += chunk.toString("utf8");
+  const lines = pending.split("\n");
+  pending = lines.pop() ?? "";
+  for (const line of lines) count(line);
+});
+
+function count(line) {
+  // vitest: "      Tests  12 failed | 110 passed | 3 skipped (125)"
+  const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
+  const match = /^\S*\s*Tests\s+(.*)\(\d+\)\s*$/.exec(plain.replace(/^[^:]*:\s*/, ""));
+  if (!match) return;
+  for (const part of match[1].split("|")) {
+    const [, n, kind] = /(\d+)\s+(passed|failed|skipped|todo)/.exec(part) ?? [];
+    if (kind === "passed" || kind === "failed") totals[kind] += Number(n);
+    else if (kind) totals.skipped += Number(n);
+  }
+}
+
+child.on("close", (code) => {
+  count(pending);
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  process.exit(code ?? 1);
+});
