@@ -3,11 +3,21 @@
 // output, and ends with one summary line counting every test in the repo.
 import { spawn } from "node:child_process";
 
-const child = spawn("npx", ["turbo", "run", "test", "--concurrency=1", "--output-logs=full", ...process.argv.slice(2)], {
-  stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", CHECKPOINT_DISABLE: "1", FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
-});
+const child = spawn(
+  "npx",
+  ["turbo", "run", "test", "--concurrency=1", "--output-logs=full", ...process.argv.slice(2)],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      TURBO_TELEMETRY_DISABLED: "1",
+      CHECKPOINT_DISABLE: "1",
+      FORCE_COLOR: process.env.FORCE_COLOR ?? "0",
+    },
+  },
+);
 
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let pending = "";
 child.stdout.on("data", (chunk) => {
@@ -20,7 +30,7 @@ child.stdout.on("data", (chunk) => {
 
 function count(line) {
   // vitest: "      Tests  12 failed | 110 passed | 3 skipped (125)"
-  const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
+  const plain = line.replace(ANSI_COLOR, "");
   const match = /^\S*\s*Tests\s+(.*)\(\d+\)\s*$/.exec(plain.replace(/^[^:]*:\s*/, ""));
   if (!match) return;
   for (const part of match[1].split("|")) {

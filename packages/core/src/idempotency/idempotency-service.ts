@@ -39,6 +39,9 @@ export const DEFAULT_IDEMPOTENCY_OPTIONS: Omit<IdempotencyOptions, "hashSecret">
 
 const POLL_INTERVAL_MIN_MS = 5;
 const POLL_INTERVAL_MAX_MS = 100;
+/** Claims of one key by one request: a released key is claimed again, a bounded number of times. */
+const CLAIM_ATTEMPTS_MAX = 3;
+const RETRY = Symbol("retry");
 
 export interface IdempotentOutcome<T> {
   value: T;
@@ -48,6 +51,11 @@ export interface IdempotentOutcome<T> {
 /** Handed to the work being made idempotent. */
 export interface IdempotencyContext {
   recordId: IdempotencyRecordId;
+  /**
+   * The lock this request holds on its record. The first write that links the record to what it creates is
+   * conditional on it, so a request that lost its lock to a take-over can never create a second object.
+   */
+  lockedUntil: Date;
   /** Call once something durable happened (a committed write linked to the key, or a PSP call). */
   markSideEffects(): void;
   /** A link for the unit of work that finishes the request: the record completes in that transaction. */
@@ -72,7 +80,20 @@ export class IdempotencyService {
     const requestHash = hashRequest(this.options.hashSecret, operation, input);
     const scopeKey = `idem:${scope.merchantId}:${scope.mode}:${scope.key}`;
     const incoming = { operation, requestHash };
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS_MAX; attempt++) {
+      const outcome = await this.claimAndRun(scope, scopeKey, incoming, execute);
+      if (outcome !== RETRY) return outcome;
+    }
+    throw inProgress();
+  }
 
+  /** One try at claiming the key: replay, refuse, wait for the holder, or run. RETRY when the holder released the key. */
+  private async claimAndRun<T>(
+    scope: IdempotencyScope,
+    scopeKey: string,
+    incoming: { operation: string; requestHash: string },
+    execute: (context: IdempotencyContext) => Promise<T>,
+  ): Promise<IdempotentOutcome<T> | typeof RETRY> {
     const cached = this.cache ? await this.cache.getCompleted(scopeKey) : null;
     if (cached && cached !== "unavailable") return this.replayOrRefuse(cached, incoming);
 
@@ -80,17 +101,18 @@ export class IdempotencyService {
     const lock = this.cache
       ? await this.cache.acquireLock(scopeKey, lockToken, this.options.lockTtlMs)
       : "unavailable";
-    if (lock === "held") return this.waitForEarlier<T>(scope, scopeKey, incoming);
+    if (lock === "held") return this.waitForEarlier<T>(scope, scopeKey, incoming, false);
 
     try {
       const recordId = newId("idempotencyRecord");
       const now = this.now();
+      let lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
       const inserted = await this.store.insertOrGet({
         id: recordId,
         scope,
-        operation,
-        requestHash,
-        lockedUntil: new Date(now.getTime() + this.options.lockTtlMs),
+        operation: incoming.operation,
+        requestHash: incoming.requestHash,
+        lockedUntil,
         expiresAt: new Date(now.getTime() + this.options.retentionMs),
       });
       let ownRecordId: IdempotencyRecordId = recordId;
@@ -102,21 +124,21 @@ export class IdempotencyService {
           case "reused":
             throw keyReused(decision.reason);
           case "in_progress":
-            return this.waitForEarlier<T>(scope, scopeKey, incoming);
+            return this.waitForEarlier<T>(scope, scopeKey, incoming, true);
           case "take_over": {
-            const lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
+            lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
             if (!(await this.store.takeOver(inserted.existing.id, lockedUntil, now))) {
-              return this.waitForEarlier<T>(scope, scopeKey, incoming);
+              return this.waitForEarlier<T>(scope, scopeKey, incoming, true);
             }
             ownRecordId = inserted.existing.id;
           }
         }
       }
-      const value = await this.execute(ownRecordId, execute);
+      const value = await this.execute(ownRecordId, lockedUntil, execute);
       if (this.cache) {
         await this.cache.putCompleted(
           scopeKey,
-          { operation, requestHash, response: encodeResult(value) },
+          { ...incoming, response: encodeResult(value) },
           this.options.cacheTtlMs,
         );
       }
@@ -128,12 +150,14 @@ export class IdempotencyService {
 
   private async execute<T>(
     recordId: IdempotencyRecordId,
+    lockedUntil: Date,
     execute: (context: IdempotencyContext) => Promise<T>,
   ): Promise<T> {
     let sideEffects = false;
     let completedInTransaction = false;
     const context: IdempotencyContext = {
       recordId,
+      lockedUntil,
       markSideEffects: () => {
         sideEffects = true;
       },
@@ -152,7 +176,7 @@ export class IdempotencyService {
     } catch (error) {
       if (!sideEffects) {
         // Nothing durable happened: forget the key so the client can fix the input and retry with it.
-        await this.store.release(recordId).catch(() => undefined);
+        await this.store.release(recordId, lockedUntil).catch(() => undefined);
       } else if (isDomainError(error) && !completedInTransaction) {
         await this.store.complete(recordId, encodeResult(error));
       }
@@ -176,31 +200,54 @@ export class IdempotencyService {
     return { value: value as T, replayed: true };
   }
 
-  /** Bounded wait for the request that holds the key; then replay its result or answer IN_PROGRESS. */
+  /**
+   * Bounded wait for the request that holds the key, then replay its result. Answers RETRY when the key turns
+   * out to be free (the holder released it after bad input), and IDEMPOTENCY_IN_PROGRESS when time runs out.
+   */
   private async waitForEarlier<T>(
     scope: IdempotencyScope,
     scopeKey: string,
     incoming: { operation: string; requestHash: string },
-  ): Promise<IdempotentOutcome<T>> {
+    recordSeen: boolean,
+  ): Promise<IdempotentOutcome<T> | typeof RETRY> {
     const deadline = this.now().getTime() + this.options.waitForInProgressMs;
     let intervalMs = POLL_INTERVAL_MIN_MS;
+    let seen = recordSeen;
     while (this.now().getTime() < deadline) {
       await this.sleep(intervalMs);
       intervalMs = Math.min(intervalMs * 2, POLL_INTERVAL_MAX_MS);
       const cached = this.cache ? await this.cache.getCompleted(scopeKey) : null;
       if (cached && cached !== "unavailable") return this.replayOrRefuse(cached, incoming);
       const record: StoredIdempotencyRecord | null = await this.store.find(scope);
-      if (record === null) continue; // the holder has not inserted yet, or released the key after bad input
+      if (record === null) {
+        // Seen and gone, or no one holds the Redis lock any more: the key is free.
+        if (seen || !(await this.lockStillHeld(scopeKey))) return RETRY;
+        continue;
+      }
+      seen = true;
       const decision = decideOnExisting(record, incoming, this.now());
       if (decision.kind === "replay") return this.replay<T>(record.response);
       if (decision.kind === "reused") throw keyReused(decision.reason);
+      if (decision.kind === "take_over") return RETRY;
     }
-    throw new DomainError(
-      "IDEMPOTENCY_IN_PROGRESS",
-      "A request with this idempotency key is still being processed; retry later.",
-      { field: ["idempotencyKey"], retryable: true },
-    );
+    throw inProgress();
   }
+
+  private async lockStillHeld(scopeKey: string): Promise<boolean> {
+    if (!this.cache) return false;
+    const probe = newId("idempotencyRecord");
+    const lock = await this.cache.acquireLock(scopeKey, probe, this.options.lockTtlMs);
+    if (lock === "acquired") await this.cache.releaseLock(scopeKey, probe);
+    return lock === "held";
+  }
+}
+
+function inProgress(): DomainError {
+  return new DomainError(
+    "IDEMPOTENCY_IN_PROGRESS",
+    "A request with this idempotency key is still being processed; retry later.",
+    { field: ["idempotencyKey"], retryable: true },
+  );
 }
 
 function keyReused(reason: "different_input" | "different_operation"): DomainError {

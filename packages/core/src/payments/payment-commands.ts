@@ -141,7 +141,10 @@ export class PaymentCommands {
       const paymentMethod = await this.deps.store.insertPaymentMethod({
         record,
         encryptedPan: encryptPan(this.deps.vault, card.number, id),
-        idempotency: context.completeWith((method: PaymentMethodRecord) => ({ paymentMethod: method })),
+        idempotency: {
+          ...context.completeWith((method: PaymentMethodRecord) => ({ paymentMethod: method })),
+          lockedUntil: context.lockedUntil,
+        },
       });
       return { paymentMethod };
     });
@@ -203,7 +206,7 @@ export class PaymentCommands {
         attempt,
         event: apiEvent(actor, "payment.created", null, "PENDING", { amountMinor, currency, captureMethod }),
         outbox: [],
-        idempotency: { recordId: context.recordId },
+        idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil },
       });
       context.markSideEffects();
 
@@ -247,7 +250,7 @@ export class PaymentCommands {
           events: [],
           attemptInsert: attempt,
           outbox: [],
-          idempotency: { recordId: context.recordId },
+          idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil },
         };
       });
       context.markSideEffects();
@@ -327,7 +330,7 @@ export class PaymentCommands {
           events: [],
           attemptInsert: attempt,
           outbox: [],
-          idempotency: { recordId: context.recordId },
+          idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil },
         };
       });
       context.markSideEffects();
@@ -419,7 +422,7 @@ export class PaymentCommands {
           },
           attemptInsert: attempt,
           outbox: [],
-          idempotency: { recordId: context.recordId },
+          idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil },
         };
       });
       context.markSideEffects();

@@ -116,6 +116,8 @@ export interface OutboxDraft {
 /** What the idempotency layer needs from a unit of work: link the record to what it created, or complete it in the same transaction. */
 export interface IdempotencyLink<R = PaymentChangeResult> {
   recordId: IdempotencyRecordId;
+  /** Set on the write that first links the record: it applies only while the request still holds this lock. */
+  lockedUntil?: Date;
   /** Builds the stored response from the rows as committed; the record is then COMPLETED in the same transaction. */
   complete?: (result: R) => unknown;
 }

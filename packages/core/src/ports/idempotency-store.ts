@@ -30,8 +30,8 @@ export interface IdempotencyStore {
   find(scope: IdempotencyScope): Promise<StoredIdempotencyRecord | null>;
   /** Takes over a crashed request's record: only if still IN_PROGRESS, unlinked and past its lock. */
   takeOver(id: IdempotencyRecordId, lockedUntil: Date, now: Date): Promise<boolean>;
-  /** Forgets a request that changed nothing (bad input), so the key can be used again. */
-  release(id: IdempotencyRecordId): Promise<void>;
+  /** Forgets a request that changed nothing (bad input), so the key can be used again; only while it holds `lockedUntil`. */
+  release(id: IdempotencyRecordId, lockedUntil: Date): Promise<void>;
   /** Completes a record outside a payment transaction (e.g. a tokenized card). */
   complete(id: IdempotencyRecordId, response: unknown): Promise<void>;
 }

@@ -66,8 +66,11 @@ export class PrismaIdempotencyStore implements IdempotencyStore {
     return count === 1;
   }
 
-  async release(id: IdempotencyRecordId): Promise<void> {
-    await this.db.idempotencyRecord.deleteMany({ where: { id, status: "IN_PROGRESS", resourceId: null } });
+  async release(id: IdempotencyRecordId, lockedUntil: Date): Promise<void> {
+    // Only the request that holds the lock may release: never another request's take-over.
+    await this.db.idempotencyRecord.deleteMany({
+      where: { id, status: "IN_PROGRESS", resourceId: null, lockedUntil },
+    });
   }
 
   async complete(id: IdempotencyRecordId, response: unknown): Promise<void> {

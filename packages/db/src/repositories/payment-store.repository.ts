@@ -1,6 +1,8 @@
 // The Postgres implementation of the core's PaymentStore port. Each method is
 // one transaction; a payment is only ever updated conditionally on the version
 // and status its caller read (the database trigger checks the transition too).
+
+import { DomainError } from "@paycore/core/errors/domain-error";
 import type {
   IdempotencyRecordId,
   MerchantId,
@@ -54,8 +56,9 @@ export class PrismaPaymentStore implements PaymentStore {
 
   async insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord> {
     const { record, encryptedPan, idempotency } = input;
-    const [row] = await this.db.$transaction([
-      this.db.paymentMethod.create({
+    return this.db.$transaction(async (tx) => {
+      await claimIdempotencyRecord(tx, idempotency.recordId, idempotency.lockedUntil, record.id);
+      const row = await tx.paymentMethod.create({
         data: {
           id: record.id,
           merchantId: record.merchantId,
@@ -72,19 +75,17 @@ export class PrismaPaymentStore implements PaymentStore {
           createdAt: record.createdAt,
         },
         select: paymentMethodSelect,
-      }),
-      this.db.idempotencyRecord.update({
-        where: { id: idempotency.recordId },
-        data: {
-          resourceId: record.id,
-          ...(idempotency.complete
-            ? { status: "COMPLETED", response: idempotency.complete(record) as Prisma.InputJsonValue }
-            : {}),
-        },
-        select: { id: true },
-      }),
-    ]);
-    return toPaymentMethodRecord(row);
+      });
+      const method = toPaymentMethodRecord(row);
+      if (idempotency.complete) {
+        await tx.idempotencyRecord.update({
+          where: { id: idempotency.recordId },
+          data: { status: "COMPLETED", response: idempotency.complete(method) as Prisma.InputJsonValue },
+          select: { id: true },
+        });
+      }
+      return method;
+    });
   }
 
   async findPaymentMethodWithPan(
@@ -123,8 +124,9 @@ export class PrismaPaymentStore implements PaymentStore {
 
   async insertPayment(input: NewPayment): Promise<PaymentRecord> {
     const { payment, attempt, event } = input;
-    const [row] = await this.db.$transaction([
-      this.db.payment.create({
+    return this.db.$transaction(async (tx) => {
+      await claimIdempotencyRecord(tx, input.idempotency.recordId, input.idempotency.lockedUntil, payment.id);
+      const row = await tx.payment.create({
         data: {
           id: payment.id,
           merchantId: payment.merchantId,
@@ -147,22 +149,19 @@ export class PrismaPaymentStore implements PaymentStore {
           pendingOperation: payment.pendingOperation,
         },
         select: paymentSelect,
-      }),
-      this.db.pspAttempt.create({
-        data: { ...attemptData(attempt, payment.id, payment.merchantId) },
+      });
+      await tx.pspAttempt.create({
+        data: attemptData(attempt, payment.id, payment.merchantId),
         select: { id: true },
-      }),
-      this.db.paymentEvent.createMany({ data: [eventData(event, payment.id, payment.merchantId)] }),
-      this.db.outboxMessage.createMany({
-        data: input.outbox.map((m) => outboxData(m, payment.merchantId, payment.mode, payment.id)),
-      }),
-      this.db.idempotencyRecord.update({
-        where: { id: input.idempotency.recordId },
-        data: { resourceId: payment.id },
-        select: { id: true },
-      }),
-    ]);
-    return toPaymentRecord(row);
+      });
+      await tx.paymentEvent.createMany({ data: [eventData(event, payment.id, payment.merchantId)] });
+      if (input.outbox.length > 0) {
+        await tx.outboxMessage.createMany({
+          data: input.outbox.map((m) => outboxData(m, payment.merchantId, payment.mode, payment.id)),
+        });
+      }
+      return toPaymentRecord(row);
+    });
   }
 
   async findPayment(actor: MerchantActor, id: PaymentId): Promise<PaymentRecord | null> {
@@ -187,6 +186,15 @@ export class PrismaPaymentStore implements PaymentStore {
       : null;
     try {
       return await this.db.$transaction(async (tx) => {
+        if (change.idempotency?.lockedUntil) {
+          const resourceId = change.refundInsert?.id ?? change.paymentId;
+          await claimIdempotencyRecord(
+            tx,
+            change.idempotency.recordId,
+            change.idempotency.lockedUntil,
+            resourceId,
+          );
+        }
         const payment = await updatePaymentIfUnchanged(tx, actor, change);
         const merchantId = actor.merchantId;
         if (change.refundInsert) {
@@ -356,6 +364,30 @@ async function updatePaymentIfUnchanged(
   const row = updated[0];
   if (row === undefined) throw new LostRace();
   return toPaymentRecord(row);
+}
+
+/**
+ * Links an idempotency record to the object its request creates, in the transaction that creates it, and only
+ * while the request still holds the record's lock: a request that lost its lock to a take-over (it stalled past
+ * the lock) must not create a second object under the same key.
+ */
+async function claimIdempotencyRecord(
+  tx: Transaction,
+  recordId: IdempotencyRecordId,
+  lockedUntil: Date | undefined,
+  resourceId: string,
+): Promise<void> {
+  const { count } = await tx.idempotencyRecord.updateMany({
+    where: { id: recordId, resourceId: null, status: "IN_PROGRESS", ...(lockedUntil ? { lockedUntil } : {}) },
+    data: { resourceId },
+  });
+  if (count !== 1) {
+    throw new DomainError(
+      "IDEMPOTENCY_IN_PROGRESS",
+      "Another request took over this idempotency key; retry to get its result.",
+      { field: ["idempotencyKey"], retryable: true },
+    );
+  }
 }
 
 async function linkIdempotency(
