@@ -457,3 +457,68 @@ describe("card vault", () => {
     expect(twin[0]?.fingerprint).toBe(row.fingerprint);
   });
 });
+
+describe("payments list", () => {
+  const LIST = `query($first: Int, $after: String, $filter: PaymentFilter) {
+    payments(first: $first, after: $after, filter: $filter) {
+      nodes { id status createdAt }
+      pageInfo { hasNextPage hasPreviousPage endCursor }
+    }
+  }`;
+  interface Page {
+    payments: {
+      nodes: Array<{ id: string; status: string; createdAt: string }>;
+      pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+    };
+  }
+
+  it("pages newest first with cursors, and filters by status and creation time", async () => {
+    const owner = await t.createMerchant();
+    const method = await t.tokenize(owner.publishableKey);
+    const declining = await t.tokenize(owner.publishableKey, "4000000000000002");
+    const ids: string[] = [];
+    for (const [amount, paymentMethodId] of [
+      ["100", method],
+      ["200", declining],
+      ["300", method],
+      ["400", method],
+      ["500", declining],
+    ]) {
+      const result = await create({ amount, paymentMethodId }, owner.secretKey);
+      ids.push(result.payment?.id as string);
+    }
+    const newestFirst = [...ids].reverse();
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const result: Awaited<ReturnType<typeof t.gql<Page>>> = await t.gql<Page>(owner.secretKey, LIST, {
+        first: 2,
+        after,
+      });
+      const connection = result.data?.payments;
+      seen.push(...(connection?.nodes.map((n) => n.id) ?? []));
+      expect(connection?.pageInfo.hasPreviousPage).toBe(after !== null);
+      if (!connection?.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(newestFirst);
+
+    const declined = await t.gql<Page>(owner.secretKey, LIST, { filter: { status: ["DECLINED"] } });
+    expect(declined.data?.payments.nodes.map((n) => n.id)).toEqual([ids[4], ids[1]]);
+
+    const all = await t.gql<Page>(owner.secretKey, LIST, { first: 100 });
+    const third = all.data?.payments.nodes.find((n) => n.id === ids[2]);
+    const fromThird = await t.gql<Page>(owner.secretKey, LIST, { filter: { createdFrom: third?.createdAt } });
+    expect(fromThird.data?.payments.nodes.map((n) => n.id)).toEqual(newestFirst.slice(0, 3));
+    const beforeThird = await t.gql<Page>(owner.secretKey, LIST, {
+      filter: { createdBefore: third?.createdAt },
+    });
+    expect(beforeThird.data?.payments.nodes.map((n) => n.id)).toEqual(newestFirst.slice(3));
+
+    const tooMany = await t.gql<Page>(owner.secretKey, LIST, { first: 101 });
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe("INVALID_INPUT");
+    const badCursor = await t.gql<Page>(owner.secretKey, LIST, { after: "bm9wZQ" });
+    expect(badCursor.errors?.[0]?.extensions?.code).toBe("INVALID_INPUT");
+  });
+});
