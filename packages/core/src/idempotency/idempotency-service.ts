@@ -56,7 +56,10 @@ export interface IdempotencyContext {
    * conditional on it, so a request that lost its lock to a take-over can never create a second object.
    */
   lockedUntil: Date;
-  /** Call once something durable happened (a committed write linked to the key, or a PSP call). */
+  /**
+   * Call once a write linked to the key has committed. Every PSP call must come after such a write: from then
+   * on the key is never released or taken over, so a crash leaves an outcome to resolve, never one to redo.
+   */
   markSideEffects(): void;
   /** A link for the unit of work that finishes the request: the record completes in that transaction. */
   completeWith<R>(build: (result: R) => unknown): IdempotencyLink<R>;
@@ -134,11 +137,12 @@ export class IdempotencyService {
           }
         }
       }
-      const value = await this.execute(ownRecordId, lockedUntil, execute);
+      const { value, storedResponse } = await this.execute(ownRecordId, lockedUntil, execute);
       if (this.cache) {
+        // Cache exactly what Postgres stored, so a replay answers the same whether Redis has it or not.
         await this.cache.putCompleted(
           scopeKey,
-          { ...incoming, response: encodeResult(value) },
+          { ...incoming, response: storedResponse },
           this.options.cacheTtlMs,
         );
       }
@@ -152,9 +156,10 @@ export class IdempotencyService {
     recordId: IdempotencyRecordId,
     lockedUntil: Date,
     execute: (context: IdempotencyContext) => Promise<T>,
-  ): Promise<T> {
+  ): Promise<{ value: T; storedResponse: unknown }> {
     let sideEffects = false;
     let completedInTransaction = false;
+    let storedResponse: unknown;
     const context: IdempotencyContext = {
       recordId,
       lockedUntil,
@@ -165,14 +170,18 @@ export class IdempotencyService {
         recordId,
         complete: (result) => {
           completedInTransaction = true;
-          return encodeResult(build(result));
+          storedResponse = encodeResult(build(result));
+          return storedResponse;
         },
       }),
     };
     try {
       const value = await execute(context);
-      if (!completedInTransaction) await this.store.complete(recordId, encodeResult(value));
-      return value;
+      if (!completedInTransaction) {
+        storedResponse = encodeResult(value);
+        await this.store.complete(recordId, storedResponse);
+      }
+      return { value, storedResponse };
     } catch (error) {
       if (!sideEffects) {
         // Nothing durable happened: forget the key so the client can fix the input and retry with it.

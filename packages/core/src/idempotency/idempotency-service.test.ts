@@ -1,0 +1,321 @@
+// Pins the exactly-once runner's Stripe semantics (replay, refusal, release on bad input, stored errors, bounded wait, take-over, concurrency) with Redis up, down and absent.
+import { describe, expect, it, vi } from "vitest";
+import { DomainError } from "../errors/domain-error";
+import { type MerchantId, newId } from "../ids/ids";
+import type { IdempotencyScope } from "../ports/idempotency-store";
+import { InMemoryIdempotencyCache, InMemoryIdempotencyStore } from "../testing/in-memory-idempotency";
+import { type IdempotencyContext, type IdempotencyOptions, IdempotencyService } from "./idempotency-service";
+import { hashRequest } from "./request-hash";
+
+const SECRET = Buffer.alloc(32, 7);
+const T0 = Date.parse("2025-06-15T12:00:00.000Z");
+const OPTIONS: IdempotencyOptions = {
+  hashSecret: SECRET,
+  lockTtlMs: 30_000,
+  retentionMs: 24 * 60 * 60 * 1000,
+  cacheTtlMs: 60 * 60 * 1000,
+  waitForInProgressMs: 5_000,
+};
+
+type CacheMode = "available" | "unavailable" | "none";
+const CACHE_MODES: CacheMode[] = ["available", "unavailable", "none"];
+
+function harness(cacheMode: CacheMode) {
+  const clock = { t: T0 };
+  const now = () => new Date(clock.t);
+  // Waits are instant: sleeping moves the clock and yields once.
+  const sleep = async (ms: number) => {
+    clock.t += ms;
+    await Promise.resolve();
+  };
+  const store = new InMemoryIdempotencyStore();
+  const cache = cacheMode === "none" ? null : new InMemoryIdempotencyCache(now);
+  if (cache && cacheMode === "unavailable") cache.available = false;
+  const service = new IdempotencyService(store, cache, OPTIONS, now, sleep);
+  const scope: IdempotencyScope = { merchantId: newId("merchant") as MerchantId, mode: "TEST", key: "key-1" };
+  return { clock, now, store, cache, service, scope };
+}
+
+const INPUT = { amountMinor: 1_000n, currency: "USD" };
+const RESULT = {
+  payment: {
+    id: "pay_1",
+    amountMinor: 9_007_199_254_740_993n,
+    createdAt: new Date("2025-06-15T11:59:00.123Z"),
+  },
+  errors: [] as string[],
+};
+
+async function ticks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("IdempotencyService.run", () => {
+  it.each(CACHE_MODES)("runs once, then replays the identical value (cache %s)", async (mode) => {
+    const { service, scope } = harness(mode);
+    const execute = vi.fn(async () => RESULT);
+
+    const first = await service.run(scope, "createPayment", INPUT, execute);
+    expect(first).toEqual({ value: RESULT, replayed: false });
+
+    const second = await service.run(scope, "createPayment", { ...INPUT }, execute);
+    expect(second.replayed).toBe(true);
+    expect(second.value).toEqual(RESULT);
+    expect(typeof second.value.payment.amountMinor).toBe("bigint");
+    expect(second.value.payment.createdAt).toBeInstanceOf(Date);
+    expect(execute).toHaveBeenCalledTimes(1);
+  });
+
+  it.each(CACHE_MODES)("refuses the same key with a different input (cache %s)", async (mode) => {
+    const { service, scope } = harness(mode);
+    const execute = vi.fn(async () => RESULT);
+    await service.run(scope, "createPayment", INPUT, execute);
+
+    const error = await rejection(
+      service.run(scope, "createPayment", { ...INPUT, amountMinor: 1_001n }, execute),
+    );
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(execute).toHaveBeenCalledTimes(1);
+  });
+
+  it.each(CACHE_MODES)("refuses the same key for a different operation (cache %s)", async (mode) => {
+    const { service, scope } = harness(mode);
+    const execute = vi.fn(async () => RESULT);
+    await service.run(scope, "createPayment", INPUT, execute);
+
+    const error = await rejection(service.run(scope, "refundPayment", INPUT, execute));
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(execute).toHaveBeenCalledTimes(1);
+  });
+
+  it.each(CACHE_MODES)(
+    "releases the key when a domain error comes before any side effect (cache %s)",
+    async (mode) => {
+      const { service, store, scope } = harness(mode);
+      const invalid = new DomainError("PAYMENT_METHOD_NOT_FOUND", "No such payment method.");
+      const failing = vi.fn(async (): Promise<typeof RESULT> => {
+        throw invalid;
+      });
+
+      await expect(service.run(scope, "createPayment", INPUT, failing)).rejects.toBe(invalid);
+      expect(await store.find(scope)).toBeNull();
+      expect(store.size).toBe(0);
+
+      // The client fixes its input and retries with the same key: it runs.
+      const fixed = vi.fn(async () => RESULT);
+      const retried = await service.run(scope, "createPayment", { ...INPUT, amountMinor: 2_000n }, fixed);
+      expect(retried).toEqual({ value: RESULT, replayed: false });
+      expect(fixed).toHaveBeenCalledTimes(1);
+      expect((await store.find(scope))?.status).toBe("COMPLETED");
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "stores and replays a domain error raised after side effects (cache %s)",
+    async (mode) => {
+      const { service, store, scope } = harness(mode);
+      const execute = vi.fn(async (context: IdempotencyContext): Promise<typeof RESULT> => {
+        store.link(context.recordId, "pay_1", { lockedUntil: context.lockedUntil });
+        context.markSideEffects();
+        throw new DomainError("PAYMENT_DECLINED", "The card was declined.", { field: ["card"] });
+      });
+
+      const first = await rejection(service.run(scope, "createPayment", INPUT, execute));
+      expect((first as DomainError).code).toBe("PAYMENT_DECLINED");
+      expect((await store.find(scope))?.status).toBe("COMPLETED");
+
+      const replayed = await rejection(service.run(scope, "createPayment", INPUT, execute));
+      expect(replayed).toBeInstanceOf(DomainError);
+      expect((replayed as DomainError).code).toBe("PAYMENT_DECLINED");
+      expect((replayed as DomainError).message).toBe("The card was declined.");
+      expect((replayed as DomainError).field).toEqual(["card"]);
+      expect(execute).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "keeps the key in progress after a crash following side effects, and answers IDEMPOTENCY_IN_PROGRESS after the bounded wait (cache %s)",
+    async (mode) => {
+      const { service, store, scope, clock } = harness(mode);
+      const crash = new Error("connection reset");
+      const execute = vi.fn(async (context: IdempotencyContext): Promise<typeof RESULT> => {
+        store.link(context.recordId, "pay_1", { lockedUntil: context.lockedUntil });
+        context.markSideEffects();
+        throw crash;
+      });
+
+      await expect(service.run(scope, "createPayment", INPUT, execute)).rejects.toBe(crash);
+      expect((await store.find(scope))?.status).toBe("IN_PROGRESS");
+
+      const waitStart = clock.t;
+      const error = await rejection(service.run(scope, "createPayment", INPUT, execute));
+      expect(error).toBeInstanceOf(DomainError);
+      expect((error as DomainError).code).toBe("IDEMPOTENCY_IN_PROGRESS");
+      expect((error as DomainError).retryable).toBe(true);
+      expect(clock.t - waitStart).toBeGreaterThanOrEqual(OPTIONS.waitForInProgressMs);
+      expect(execute).toHaveBeenCalledTimes(1);
+      expect((await store.find(scope))?.status).toBe("IN_PROGRESS");
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "takes over a record left by a crash before any side effect (cache %s)",
+    async (mode) => {
+      const { service, store, scope, clock } = harness(mode);
+      const orphanId = newId("idempotencyRecord");
+      await store.insertOrGet({
+        id: orphanId,
+        scope,
+        operation: "createPayment",
+        requestHash: hashRequest(SECRET, "createPayment", INPUT),
+        lockedUntil: new Date(clock.t - 1),
+        expiresAt: new Date(clock.t + OPTIONS.retentionMs),
+      });
+      const execute = vi.fn(async (context: IdempotencyContext) => {
+        expect(context.recordId).toBe(orphanId);
+        expect(context.lockedUntil.getTime()).toBeGreaterThan(clock.t);
+        return RESULT;
+      });
+
+      const outcome = await service.run(scope, "createPayment", INPUT, execute);
+      expect(outcome).toEqual({ value: RESULT, replayed: false });
+      expect(execute).toHaveBeenCalledTimes(1);
+      const record = await store.find(scope);
+      expect(record?.id).toBe(orphanId);
+      expect(record?.status).toBe("COMPLETED");
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "never re-runs a crashed request that created a resource, even past its lock (cache %s)",
+    async (mode) => {
+      const { service, store, scope, clock } = harness(mode);
+      const orphanId = newId("idempotencyRecord");
+      await store.insertOrGet({
+        id: orphanId,
+        scope,
+        operation: "createPayment",
+        requestHash: hashRequest(SECRET, "createPayment", INPUT),
+        lockedUntil: new Date(clock.t - 1),
+        expiresAt: new Date(clock.t + OPTIONS.retentionMs),
+      });
+      store.link(orphanId, "pay_1");
+      const execute = vi.fn(async () => RESULT);
+
+      const error = await rejection(service.run(scope, "createPayment", INPUT, execute));
+      expect((error as DomainError).code).toBe("IDEMPOTENCY_IN_PROGRESS");
+      expect((error as DomainError).retryable).toBe(true);
+      expect(execute).not.toHaveBeenCalled();
+      const record = await store.find(scope);
+      expect(record?.status).toBe("IN_PROGRESS");
+      expect(record?.resourceId).toBe("pay_1");
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "lets a waiter run as soon as the holder releases the key, without waiting out the deadline (cache %s)",
+    async (mode) => {
+      const { service, store, scope, clock } = harness(mode);
+      const start = clock.t;
+      let holderStarted!: () => void;
+      const started = new Promise<void>((resolve) => {
+        holderStarted = resolve;
+      });
+      const execute = vi
+        .fn<(context: IdempotencyContext) => Promise<typeof RESULT>>()
+        .mockImplementationOnce(async () => {
+          holderStarted();
+          // Fail validation only once the waiter is polling (the clock moves only when it sleeps).
+          for (let i = 0; i < 10_000 && clock.t < start + 20; i++) await Promise.resolve();
+          throw new DomainError("PAYMENT_METHOD_NOT_FOUND", "No such payment method.");
+        })
+        .mockImplementationOnce(async () => RESULT);
+
+      const holder = service.run(scope, "createPayment", INPUT, execute);
+      await started;
+      const waiter = service.run(scope, "createPayment", INPUT, execute);
+
+      const [holderOutcome, waiterOutcome] = await Promise.allSettled([holder, waiter]);
+      expect(holderOutcome.status).toBe("rejected");
+      expect(((holderOutcome as PromiseRejectedResult).reason as DomainError).code).toBe(
+        "PAYMENT_METHOD_NOT_FOUND",
+      );
+      expect(waiterOutcome).toEqual({ status: "fulfilled", value: { value: RESULT, replayed: false } });
+      expect(execute).toHaveBeenCalledTimes(2);
+      expect(clock.t - start).toBeGreaterThanOrEqual(20);
+      expect(clock.t - start).toBeLessThan(OPTIONS.waitForInProgressMs / 10);
+      expect((await store.find(scope))?.status).toBe("COMPLETED");
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "completes in the executor's transaction through completeWith, and replays what build produced (cache %s)",
+    async (mode) => {
+      const { service, store, scope } = harness(mode);
+      const completeSpy = vi.spyOn(store, "complete");
+      const committedAt = new Date("2025-06-15T12:00:00.456Z");
+      const built = { paymentMethod: { id: "pm_1", version: 1n, createdAt: committedAt } };
+      // The executor returns its draft; the stored response is built from the row as committed.
+      const draft = { paymentMethod: { id: "pm_1", version: 0n, createdAt: null } };
+      const execute = vi.fn(async (context: IdempotencyContext) => {
+        const link = context.completeWith((row: { id: string; version: bigint; createdAt: Date }) => ({
+          paymentMethod: row,
+        }));
+        expect(link.recordId).toBe(context.recordId);
+        // What the store's transaction does: build the response from the committed row and complete the record.
+        const response = link.complete?.({ id: "pm_1", version: 1n, createdAt: committedAt });
+        store.link(link.recordId, "pm_1", { lockedUntil: context.lockedUntil, response });
+        return draft;
+      });
+
+      const first = await service.run(scope, "tokenizeCard", INPUT, execute);
+      expect(first).toEqual({ value: draft, replayed: false });
+      expect(completeSpy).not.toHaveBeenCalled();
+      const record = await store.find(scope);
+      expect(record?.status).toBe("COMPLETED");
+      expect(record?.resourceId).toBe("pm_1");
+
+      const replay = await service.run(scope, "tokenizeCard", INPUT, execute);
+      expect(replay).toEqual({ value: built, replayed: true });
+      expect(execute).toHaveBeenCalledTimes(1);
+      expect(completeSpy).not.toHaveBeenCalled();
+    },
+  );
+
+  it.each(CACHE_MODES)("runs 20 concurrent requests with one key exactly once (cache %s)", async (mode) => {
+    const { service, scope } = harness(mode);
+    const execute = vi.fn(async () => {
+      await ticks(5);
+      return RESULT;
+    });
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => service.run(scope, "createPayment", { ...INPUT }, execute)),
+    );
+
+    expect(execute).toHaveBeenCalledTimes(1);
+    for (const outcome of outcomes) expect(outcome.value).toEqual(RESULT);
+    expect(outcomes.filter((o) => o.replayed)).toHaveLength(19);
+    expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
+  });
+});
+
+describe("hashRequest", () => {
+  it("is keyed: different secrets hash the same input differently", () => {
+    const a = hashRequest(Buffer.alloc(32, 1), "createPayment", INPUT);
+    const b = hashRequest(Buffer.alloc(32, 2), "createPayment", INPUT);
+    expect(a).not.toBe(b);
+    expect(hashRequest(Buffer.alloc(32, 1), "createPayment", { ...INPUT })).toBe(a);
+  });
+});

@@ -1,0 +1,201 @@
+// In-memory fakes of the idempotency ports, for unit tests of the pure core only.
+// They copy the semantics of the Prisma store (packages/db/src/repositories/idempotency.repository.ts)
+// and of the Redis cache, but prove nothing about them: integration tests use real Postgres and Redis.
+import { DomainError } from "../errors/domain-error";
+import type { IdempotencyRecordId } from "../ids/ids";
+import type {
+  CachedResult,
+  IdempotencyCache,
+  IdempotencyScope,
+  IdempotencyStore,
+  StoredIdempotencyRecord,
+} from "../ports/idempotency-store";
+
+interface Row extends StoredIdempotencyRecord {
+  scopeKey: string;
+  expiresAt: Date;
+}
+
+function scopeKeyOf(scope: IdempotencyScope): string {
+  return `${scope.merchantId}|${scope.mode}|${scope.key}`;
+}
+
+/** What Postgres hands back: a copy, with the JSON response round-tripped as a jsonb column would. */
+function toJson(value: unknown): unknown {
+  return value === undefined || value === null ? null : JSON.parse(JSON.stringify(value));
+}
+
+function copyOut(row: Row): StoredIdempotencyRecord {
+  return {
+    id: row.id,
+    operation: row.operation,
+    requestHash: row.requestHash,
+    status: row.status,
+    lockedUntil: new Date(row.lockedUntil.getTime()),
+    resourceId: row.resourceId,
+    response: toJson(row.response),
+  };
+}
+
+/** A Map keyed by merchant|mode|key standing in for the unique constraint of the idempotency table. */
+export class InMemoryIdempotencyStore implements IdempotencyStore {
+  private readonly rows = new Map<string, Row>();
+
+  // Every method does its check and its write without awaiting in between, so each is atomic
+  // the way a single SQL statement is.
+
+  async insertOrGet(
+    input: Parameters<IdempotencyStore["insertOrGet"]>[0],
+  ): ReturnType<IdempotencyStore["insertOrGet"]> {
+    const scopeKey = scopeKeyOf(input.scope);
+    const existing = this.rows.get(scopeKey);
+    if (existing) return { inserted: false as const, existing: copyOut(existing) };
+    this.rows.set(scopeKey, {
+      id: input.id,
+      scopeKey,
+      operation: input.operation,
+      requestHash: input.requestHash,
+      status: "IN_PROGRESS",
+      lockedUntil: new Date(input.lockedUntil.getTime()),
+      expiresAt: new Date(input.expiresAt.getTime()),
+      resourceId: null,
+      response: null,
+    });
+    return { inserted: true as const };
+  }
+
+  async find(scope: IdempotencyScope): Promise<StoredIdempotencyRecord | null> {
+    const row = this.rows.get(scopeKeyOf(scope));
+    return row ? copyOut(row) : null;
+  }
+
+  async takeOver(id: IdempotencyRecordId, lockedUntil: Date, now: Date): Promise<boolean> {
+    const row = this.byId(id);
+    if (!row) return false;
+    if (
+      row.status !== "IN_PROGRESS" ||
+      row.resourceId !== null ||
+      !(row.lockedUntil.getTime() < now.getTime())
+    ) {
+      return false;
+    }
+    row.lockedUntil = new Date(lockedUntil.getTime());
+    return true;
+  }
+
+  async release(id: IdempotencyRecordId, lockedUntil: Date): Promise<void> {
+    const row = this.byId(id);
+    if (
+      row &&
+      row.status === "IN_PROGRESS" &&
+      row.resourceId === null &&
+      row.lockedUntil.getTime() === lockedUntil.getTime()
+    ) {
+      this.rows.delete(row.scopeKey);
+    }
+  }
+
+  async complete(id: IdempotencyRecordId, response: unknown): Promise<void> {
+    const row = this.byId(id);
+    // Prisma's update throws when the row does not exist.
+    if (!row) throw new Error(`idempotency record ${id} not found`);
+    row.status = "COMPLETED";
+    row.response = toJson(response);
+  }
+
+  /**
+   * What a payment transaction does to the record: links it to the resource it creates (only while the
+   * request still holds `lockedUntil`, when given, like claimIdempotencyRecord) and, given a response (what
+   * IdempotencyLink.complete built), completes it in the same step.
+   */
+  link(
+    recordId: IdempotencyRecordId,
+    resourceId: string,
+    options: { lockedUntil?: Date; response?: unknown } = {},
+  ): void {
+    const row = this.byId(recordId);
+    if (!row) throw new Error(`idempotency record ${recordId} not found`);
+    if (options.lockedUntil !== undefined) {
+      if (
+        row.status !== "IN_PROGRESS" ||
+        row.resourceId !== null ||
+        row.lockedUntil.getTime() !== options.lockedUntil.getTime()
+      ) {
+        throw new DomainError(
+          "IDEMPOTENCY_IN_PROGRESS",
+          "Another request took over this idempotency key; retry to get its result.",
+          { field: ["idempotencyKey"], retryable: true },
+        );
+      }
+    }
+    row.resourceId = resourceId;
+    if (options.response !== undefined) {
+      row.status = "COMPLETED";
+      row.response = toJson(options.response);
+    }
+  }
+
+  /** Number of records held, for assertions. */
+  get size(): number {
+    return this.rows.size;
+  }
+
+  private byId(id: IdempotencyRecordId): Row | undefined {
+    for (const row of this.rows.values()) if (row.id === id) return row;
+    return undefined;
+  }
+}
+
+/** A Redis stand-in: a token lock with a ttl and a completed-response map, both expiring on the injected clock. */
+export class InMemoryIdempotencyCache implements IdempotencyCache {
+  /** When false, every read answers "unavailable" and every write is dropped, like Redis being down. */
+  available = true;
+  private readonly locks = new Map<string, { token: string; expiresAt: number }>();
+  private readonly completed = new Map<string, { result: CachedResult; expiresAt: number }>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  async acquireLock(
+    scopeKey: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<"acquired" | "held" | "unavailable"> {
+    if (!this.available) return "unavailable";
+    const now = this.now().getTime();
+    const lock = this.locks.get(scopeKey);
+    if (lock && lock.expiresAt > now) return "held";
+    this.locks.set(scopeKey, { token, expiresAt: now + ttlMs });
+    return "acquired";
+  }
+
+  async releaseLock(scopeKey: string, token: string): Promise<void> {
+    if (!this.available) return;
+    // Only the holder's token releases, like the compare-and-delete script.
+    if (this.locks.get(scopeKey)?.token === token) this.locks.delete(scopeKey);
+  }
+
+  async getCompleted(scopeKey: string): Promise<CachedResult | null | "unavailable"> {
+    if (!this.available) return "unavailable";
+    const entry = this.completed.get(scopeKey);
+    if (!entry) return null;
+    if (entry.expiresAt <= this.now().getTime()) {
+      this.completed.delete(scopeKey);
+      return null;
+    }
+    return structuredClone(entry.result);
+  }
+
+  async putCompleted(scopeKey: string, result: CachedResult, ttlMs: number): Promise<void> {
+    if (!this.available) return;
+    this.completed.set(scopeKey, {
+      result: { ...result, response: toJson(result.response) },
+      expiresAt: this.now().getTime() + ttlMs,
+    });
+  }
+
+  /** Whether a live lock is held on the key, for assertions. */
+  isLocked(scopeKey: string): boolean {
+    const lock = this.locks.get(scopeKey);
+    return lock !== undefined && lock.expiresAt > this.now().getTime();
+  }
+}
