@@ -18,7 +18,8 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createRedisClient } from "./adapters/redis-client";
 import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
-import type { AppSecrets } from "./secrets";
+import type { Env } from "./env";
+import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createYogaServer } from "./yoga";
 
@@ -41,6 +42,19 @@ export interface App {
   db: DatabaseClient;
   redis: Redis | null;
   close(): Promise<void>;
+}
+
+/** The configuration both entry points (`npm start` and `main.ts`) build from the environment. */
+export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger): AppConfig {
+  return {
+    databaseUrl,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    redisUrl: env.REDIS_URL ?? null,
+    secrets: loadSecrets(env),
+    idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
+    idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
+    logger,
+  };
 }
 
 /** How often expired idempotency keys are purged, and how many per batch. */

@@ -5,26 +5,17 @@
 import { writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { createApp } from "./app";
+import { appConfigFromEnv, createApp } from "./app";
 import { openDatabase } from "./bootstrap";
 import { readEnv } from "./env";
 import { createLogger } from "./logger";
-import { loadSecrets } from "./secrets";
 import { closeServer, listen } from "./server";
 
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const database = await openDatabase(env, (message) => logger.info(message));
-  const app = createApp({
-    databaseUrl: database.url,
-    databasePoolMax: env.DATABASE_POOL_MAX,
-    redisUrl: env.REDIS_URL ?? null,
-    secrets: loadSecrets(env),
-    idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
-    idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
-    logger,
-  });
+  const app = createApp(appConfigFromEnv(env, database.url, logger));
 
   if ((await app.services.merchants.count()) === 0) {
     const merchant = await app.services.merchants.createWithKeys({ name: "Demo merchant", modes: ["TEST"] });
