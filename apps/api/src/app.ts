@@ -1,6 +1,8 @@
 // The composition root: builds the services from configuration. Tests build
 // the same app against their own database, Redis and PSP, and call
 // `yoga.fetch` without opening a port.
+
+import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
 import {
   DEFAULT_IDEMPOTENCY_OPTIONS,
   IdempotencyService,
@@ -12,12 +14,16 @@ import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { PrismaIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { GeoIpLocator } from "./adapters/geoip-locator";
 import { createRedisClient } from "./adapters/redis-client";
 import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
+import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import type { Env } from "./env";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
@@ -31,6 +37,8 @@ export interface AppConfig {
   secrets: AppSecrets;
   idempotencyRetentionHours: number;
   idempotencyWaitMs: number;
+  velocityFallback: VelocityFallback;
+  reviewHoldTtlMs: number;
   logger: Logger;
   /** The test-mode PSP; defaults to the in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
@@ -53,6 +61,8 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
     secrets: loadSecrets(env),
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
+    velocityFallback: env.FRAUD_VELOCITY_FALLBACK,
+    reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
     logger,
   };
 }
@@ -60,6 +70,8 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
 /** How often expired idempotency keys are purged, and how many per batch. */
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 const PURGE_BATCH_SIZE = 1000;
+/** How often held payments past their deadline are voided. */
+const HOLD_SWEEP_INTERVAL_MS = 60 * 1000;
 
 export function createApp(config: AppConfig): App {
   const db = createDatabaseClient({ url: config.databaseUrl, poolMax: config.databasePoolMax });
@@ -78,12 +90,21 @@ export function createApp(config: AppConfig): App {
     },
   );
   const paymentStore = new PrismaPaymentStore(db);
+  const riskData = new RiskDataRepository(db);
+  const risk = new RiskScorer({
+    velocity: redis ? new RedisVelocityCounter(redis) : null,
+    velocityFallback: config.velocityFallback,
+    data: riskData,
+    geo: new GeoIpLocator(),
+  });
   const sandbox = config.sandboxPsp ?? new SandboxPsp();
   const commands = new PaymentCommands({
     store: paymentStore,
     idempotency,
     // Test mode only ever reaches a sandbox; no live PSP is configured yet.
     pspFor: (mode) => (mode === "TEST" ? sandbox : null),
+    risk,
+    reviewHoldTtlMs: config.reviewHoldTtlMs,
     vault: parseKeyring({
       encryptionKeys: config.secrets.vaultEncryptionKeys,
       fingerprintKey: config.secrets.vaultFingerprintKey,
@@ -95,7 +116,18 @@ export function createApp(config: AppConfig): App {
     paymentStore,
     queries: new PaymentQueryRepository(db),
     merchants: new MerchantRepository(db),
+    riskData,
+    operatorKeys: new OperatorKeyRepository(db),
   };
+  const sweep = setInterval(() => {
+    commands
+      .expireReviewHolds()
+      .then(({ expired, failed }) => {
+        if (expired + failed > 0) config.logger.info({ expired, failed }, "review holds expired");
+      })
+      .catch((error: unknown) => config.logger.warn({ err: error }, "review hold expiry failed"));
+  }, HOLD_SWEEP_INTERVAL_MS);
+  sweep.unref();
   const purge = setInterval(() => {
     idempotencyStore
       .purgeExpired(new Date(), PURGE_BATCH_SIZE)
@@ -110,6 +142,7 @@ export function createApp(config: AppConfig): App {
     redis,
     async close() {
       clearInterval(purge);
+      clearInterval(sweep);
       redis?.disconnect();
       await db.$disconnect();
     },

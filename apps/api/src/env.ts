@@ -11,6 +11,8 @@ const schema = z.object({
   REDIS_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(".data"),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** API processes sharing the port (node:cluster); each has its own pool of DATABASE_POOL_MAX connections. */
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   /** "1:<base64 32 bytes>,2:<base64 32 bytes>": the highest version encrypts, all decrypt. */
   VAULT_ENCRYPTION_KEYS: z.string().optional(),
   VAULT_FINGERPRINT_KEY: z.string().optional(),
@@ -21,6 +23,15 @@ const schema = z.object({
     .max(24 * 90)
     .default(24),
   IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** Where velocity counts come from when Redis is unavailable: Postgres (slower) or nowhere (hold for review). */
+  FRAUD_VELOCITY_FALLBACK: z.enum(["postgres", "review"]).default("postgres"),
+  /** How long a payment held for review waits for an operator before it is voided. */
+  REVIEW_HOLD_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(24 * 60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

@@ -2,12 +2,16 @@
 // schema depend on this shape, not on the composition root that builds it.
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import type { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import type { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 
 export interface AppServices {
   commands: PaymentCommands;
   paymentStore: PrismaPaymentStore;
   queries: PaymentQueryRepository;
   merchants: MerchantRepository;
+  riskData: RiskDataRepository;
+  operatorKeys: OperatorKeyRepository;
 }

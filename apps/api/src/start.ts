@@ -2,55 +2,82 @@
 // REDIS_URL when set; otherwise runs an embedded Postgres under DATA_DIR and no
 // Redis (idempotency then runs on Postgres alone). On the first run it creates a
 // demo merchant and prints its test keys. Ctrl-C stops everything cleanly.
+// With API_PROCESSES > 1, this process prepares the database and the demo
+// merchant once, then forks that many API processes sharing the port.
 import { writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { appConfigFromEnv, createApp } from "./app";
+import { type App, appConfigFromEnv, createApp } from "./app";
 import { openDatabase } from "./bootstrap";
-import { readEnv } from "./env";
+import { type Env, readEnv } from "./env";
 import { createLogger } from "./logger";
-import { closeServer, listen } from "./server";
+import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
 
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.LOG_LEVEL);
-  const database = await openDatabase(env, (message) => logger.info(message));
-  const app = createApp(appConfigFromEnv(env, database.url, logger));
+  const log = (message: string) => logger.info(message);
 
-  if ((await app.services.merchants.count()) === 0) {
-    const merchant = await app.services.merchants.createWithKeys({ name: "Demo merchant", modes: ["TEST"] });
-    const file = join(env.DATA_DIR, "demo-merchant.json");
-    writeFileSync(file, `${JSON.stringify(merchant, null, 2)}\n`, { mode: 0o600 });
-    const keyOf = (kind: string) => merchant.keys.find((k) => k.kind === kind)?.key;
-    console.log(
-      [
-        "",
-        `Created a demo merchant ${merchant.id} (keys saved in ${file}; shown once here):`,
-        `  secret key:      ${keyOf("SECRET")}`,
-        `  publishable key: ${keyOf("PUBLISHABLE")}`,
-        "",
-      ].join("\n"),
-    );
+  if (isWorkerProcess()) {
+    // Forked below: the primary passed the prepared database's URL.
+    if (!env.DATABASE_URL) throw new Error("API process started without DATABASE_URL");
+    const app = createApp(appConfigFromEnv(env, env.DATABASE_URL, logger));
+    const server = await listen(app, env.PORT, env.HOST);
+    stopOnSignal(server, () => app.close(), log);
+    return;
+  }
+
+  const database = await openDatabase(env, log);
+  // Also generates the development secrets once, before any API process reads them.
+  const app = createApp(appConfigFromEnv(env, database.url, logger));
+  await createDemoMerchantOnFirstRun(app, env);
+
+  if (env.API_PROCESSES > 1) {
+    await app.close();
+    const code = await runWorkerProcesses({
+      count: env.API_PROCESSES,
+      env: { DATABASE_URL: database.url },
+      log,
+      onListening: (port) => printListening(env, port, `${env.API_PROCESSES} processes`),
+    });
+    await database.stop();
+    process.exit(code);
   }
 
   const server = await listen(app, env.PORT, env.HOST);
-  const { port } = server.address() as AddressInfo;
-  console.log(
-    `paycore API on http://${env.HOST}:${port}/graphql (GraphiQL in a browser), Redis: ${env.REDIS_URL ? "on" : "off"}`,
+  printListening(env, (server.address() as AddressInfo).port, null);
+  stopOnSignal(
+    server,
+    async () => {
+      await app.close();
+      await database.stop();
+    },
+    log,
   );
+}
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal}: stopping`);
-    await closeServer(server);
-    await app.close();
-    await database.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+async function createDemoMerchantOnFirstRun(app: App, env: Env): Promise<void> {
+  if ((await app.services.merchants.count()) > 0) return;
+  const merchant = await app.services.merchants.createWithKeys({ name: "Demo merchant", modes: ["TEST"] });
+  const file = join(env.DATA_DIR, "demo-merchant.json");
+  writeFileSync(file, `${JSON.stringify(merchant, null, 2)}\n`, { mode: 0o600 });
+  const keyOf = (kind: string) => merchant.keys.find((k) => k.kind === kind)?.key;
+  console.log(
+    [
+      "",
+      `Created a demo merchant ${merchant.id} (keys saved in ${file}; shown once here):`,
+      `  secret key:      ${keyOf("SECRET")}`,
+      `  publishable key: ${keyOf("PUBLISHABLE")}`,
+      "",
+    ].join("\n"),
+  );
+}
+
+function printListening(env: Env, port: number, processes: string | null): void {
+  console.log(
+    `paycore API on http://${env.HOST}:${port}/graphql (GraphiQL in a browser), Redis: ${env.REDIS_URL ? "on" : "off"}` +
+      (processes ? `, ${processes}` : ""),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,8 @@ import "./user-error";
 import "./payment-method";
 import "./payment-timeline";
 import "./refund";
+import "./risk";
+import "./review";
 import "./payment";
 import "./balance";
 import { builder } from "./builder";

@@ -8,7 +8,9 @@ import type {
 import { builder } from "./builder";
 
 const EventStatus = builder.enumType("PaymentEventStatus", { values: PAYMENT_STATUSES });
-const EventSource = builder.enumType("EventSource", { values: ["API", "WEBHOOK", "SYSTEM"] as const });
+const EventSource = builder.enumType("EventSource", {
+  values: ["API", "WEBHOOK", "SYSTEM", "OPERATOR"] as const,
+});
 const EntryDirection = builder.enumType("EntryDirection", { values: ["DEBIT", "CREDIT"] as const });
 const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
   values: {

@@ -12,6 +12,7 @@ import { builder } from "./builder";
 import { PaymentMethod } from "./payment-method";
 import { LedgerEntry, PaymentEvent } from "./payment-timeline";
 import { Refund } from "./refund";
+import { CustomerInput, Risk } from "./risk";
 import { notFound, runMutation, UserError, type UserErrorShape } from "./user-error";
 
 export const PaymentStatus = builder.enumType("PaymentStatus", { values: PAYMENT_STATUSES });
@@ -79,6 +80,18 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
       description: "The journal entries this payment posted, oldest first.",
       resolve: (p, _args, context) =>
         context.services.queries.journalEntriesOf(requireSecretKey(context), p.id),
+    }),
+    risk: t.field({
+      type: Risk,
+      nullable: true,
+      description: "The fraud decision taken before authorization.",
+      resolve: (p, _args, context) => context.loaders.riskOfPayment.load(p.id),
+    }),
+    reviewExpiresAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "For a payment held for review: when it is voided if no operator decides.",
+      resolve: (p) => p.reviewExpiresAt,
     }),
     createdAt: t.field({ type: "DateTime", resolve: (p) => p.createdAt }),
     updatedAt: t.field({ type: "DateTime", resolve: (p) => p.updatedAt }),
@@ -208,7 +221,7 @@ interface PaymentPayloadShape {
   errors: UserErrorShape[];
 }
 
-function paymentPayload(name: string) {
+export function paymentPayload(name: string) {
   return builder.objectRef<PaymentPayloadShape>(name).implement({
     fields: (t) => ({
       payment: t.field({ type: Payment, nullable: true, resolve: (p) => p.payment }),
@@ -217,7 +230,10 @@ function paymentPayload(name: string) {
   });
 }
 
-const toPaymentPayload = (value: PaymentResult | null, errors: UserErrorShape[]): PaymentPayloadShape => ({
+export const toPaymentPayload = (
+  value: PaymentResult | null,
+  errors: UserErrorShape[],
+): PaymentPayloadShape => ({
   payment: value?.payment ?? null,
   errors,
 });
@@ -234,6 +250,7 @@ const CreatePaymentInput = builder.inputType("CreatePaymentInput", {
     captureMethod: t.field({ type: CaptureMethod, required: false, defaultValue: "AUTOMATIC" }),
     description: t.string({ required: false }),
     metadata: t.field({ type: "Metadata", required: false }),
+    customer: t.field({ type: CustomerInput, required: false }),
   }),
 });
 
@@ -254,6 +271,7 @@ builder.mutationField("createPayment", (t) =>
             captureMethod: input.captureMethod ?? "AUTOMATIC",
             description: input.description ?? null,
             metadata: input.metadata ?? null,
+            customer: input.customer ?? null,
           }),
         toPaymentPayload,
       );

@@ -36,7 +36,17 @@ export interface TestApp {
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<GraphQLResponse<T>>;
-  createMerchant(options?: { feeRateBps?: number; feeFixedMinor?: bigint }): Promise<TestMerchant>;
+  /**
+   * A merchant with test keys. Its risk thresholds are permissive (99/100) unless `realRiskThresholds`: suites
+   * that reuse one test card many times would otherwise (rightly) trip the velocity rules.
+   */
+  createMerchant(options?: {
+    feeRateBps?: number;
+    feeFixedMinor?: bigint;
+    realRiskThresholds?: boolean;
+    riskReviewThreshold?: number;
+    riskDeclineThreshold?: number;
+  }): Promise<TestMerchant>;
   tokenize(publishableKey: string, number?: string): Promise<string>;
   /** The global ledger invariant: Σ debits = Σ credits per currency, every entry balanced, payments agree with the ledger. */
   expectLedgerBalanced(): Promise<void>;
@@ -45,7 +55,13 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  options: { redisUrl?: string | null; idempotencyWaitMs?: number; sandbox?: SandboxPsp } = {},
+  options: {
+    redisUrl?: string | null;
+    idempotencyWaitMs?: number;
+    sandbox?: SandboxPsp;
+    velocityFallback?: "postgres" | "review";
+    reviewHoldTtlMs?: number;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
   const sandbox = options.sandbox ?? new SandboxPsp();
@@ -60,6 +76,8 @@ export async function createTestApp(
     },
     idempotencyRetentionHours: 24,
     idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
+    velocityFallback: options.velocityFallback ?? "postgres",
+    reviewHoldTtlMs: options.reviewHoldTtlMs ?? 24 * 60 * 60 * 1000,
     logger: pino({ level: "silent" }),
     sandboxPsp: sandbox,
   });
@@ -88,10 +106,11 @@ export async function createTestApp(
     sandbox,
     databaseUrl: database.url,
     gql,
-    async createMerchant(merchantOptions = {}) {
+    async createMerchant({ realRiskThresholds, ...merchantOptions } = {}) {
       const created = await app.services.merchants.createWithKeys({
         name: "Test merchant",
         modes: ["TEST", "LIVE"],
+        ...(realRiskThresholds ? {} : { riskReviewThreshold: 99, riskDeclineThreshold: 100 }),
         ...merchantOptions,
       });
       const key = (kind: string, mode: string) => {

@@ -11,6 +11,9 @@ export const ID_PREFIXES = {
   journalEntry: "je",
   ledgerAccount: "la",
   idempotencyRecord: "idem",
+  riskAssessment: "ra",
+  riskListEntry: "rl",
+  operatorKey: "opk",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -25,6 +28,9 @@ export type PspAttemptId = Id<"pspAttempt">;
 export type JournalEntryId = Id<"journalEntry">;
 export type LedgerAccountId = Id<"ledgerAccount">;
 export type IdempotencyRecordId = Id<"idempotencyRecord">;
+export type RiskAssessmentId = Id<"riskAssessment">;
+export type RiskListEntryId = Id<"riskListEntry">;
+export type OperatorKeyId = Id<"operatorKey">;
 
 // A plain ulid() would order ids made in the same millisecond randomly; the monotonic
 // factory increments the random part instead, so creation order is preserved.

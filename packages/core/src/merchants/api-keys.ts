@@ -32,6 +32,19 @@ export function generateApiKey(kind: ApiKeyKind, mode: Mode): GeneratedApiKey {
   return { kind, mode, key, secretHash: hashApiKey(key), displayHint: `${key.slice(0, 8)}…${key.slice(-4)}` };
 }
 
+const OPERATOR_KEY_PATTERN = /^op_([0-9A-Za-z]{32})$/;
+
+/** An operator's key (`op_…`): acts on any merchant's payments for reviews; shown once, stored hashed. */
+export function generateOperatorKey(): { key: string; secretHash: string; displayHint: string } {
+  const merchantShaped = generateApiKey("SECRET", "TEST").key;
+  const key = `op_${merchantShaped.slice("sk_test_".length)}`;
+  return { key, secretHash: hashApiKey(key), displayHint: `${key.slice(0, 5)}…${key.slice(-4)}` };
+}
+
+export function isOperatorKey(key: string): boolean {
+  return OPERATOR_KEY_PATTERN.test(key);
+}
+
 /** The kind and mode a key claims by its shape; whether it exists is the store's question. */
 export function parseApiKey(key: string): { kind: ApiKeyKind; mode: Mode } | null {
   const match = KEY_PATTERN.exec(key);

@@ -5,6 +5,9 @@
 // a PSP call, and records the outcome through the state machine in one
 // transaction together with the audit event, ledger entry and outbox message.
 import { DomainError, type ErrorCode, invariant } from "../errors/domain-error";
+import { binOf, cardCountryFromBin } from "../fraud/bin-country";
+import { type CustomerInput, validateCustomer } from "../fraud/customer-context";
+import type { RiskScorer } from "../fraud/risk-scorer";
 import type {
   IdempotencyContext,
   IdempotencyService,
@@ -29,6 +32,7 @@ import { decryptPan, encryptPan, fingerprintPan, type VaultKeyring } from "../va
 import type {
   CaptureMethod,
   MerchantActor,
+  PaymentChangeResult,
   PaymentEventDraft,
   PaymentMethodRecord,
   PaymentRecord,
@@ -74,6 +78,8 @@ export interface TokenizeCardInput {
 
 export interface CreatePaymentInput {
   idempotencyKey: string;
+  /** Who pays, from where: optional context for the fraud rules. */
+  customer?: CustomerInput | null;
   amount: unknown;
   currency: string;
   paymentMethodId: string;
@@ -100,14 +106,33 @@ export interface RefundPaymentInput {
   reason?: string | null;
 }
 
+export interface ReviewDecisionInput {
+  idempotencyKey: string;
+  paymentId: string;
+  note?: string | null;
+}
+
+/** An operator acting from the console or the CLI. */
+export interface OperatorActor {
+  operatorId: string;
+}
+
 export interface PaymentCommandsDependencies {
   store: PaymentStore;
   idempotency: IdempotencyService;
   /** The PSP a mode may reach: test mode only ever gets a sandbox. Null when none is configured. */
   pspFor(mode: MerchantActor["mode"]): PaymentServiceProvider | null;
   vault: VaultKeyring;
+  /** Scores every payment before authorization; null turns fraud checks off (unit tests only). */
+  risk: RiskScorer | null;
+  /** How long a payment held for review waits for an operator before it is voided. */
+  reviewHoldTtlMs: number;
   now(): Date;
 }
+
+export const OPERATOR_NOTE_MAX_LENGTH = 1000;
+/** Holds voided per sweep; the sweep runs again soon, so a backlog drains in bounded steps. */
+export const HOLD_EXPIRY_BATCH_MAX = 100;
 
 export class PaymentCommands {
   constructor(private readonly deps: PaymentCommandsDependencies) {}
@@ -127,6 +152,7 @@ export class PaymentCommands {
     };
     return this.deps.idempotency.run(scope(actor, key), "tokenizeCard", hashed, async (context) => {
       const id = newId("paymentMethod");
+      const bin = binOf(card.number);
       const record: PaymentMethodRecord = {
         id,
         merchantId: actor.merchantId,
@@ -136,6 +162,9 @@ export class PaymentCommands {
         expMonth: card.expMonth,
         expYear: card.expYear,
         fingerprint: fingerprintPan(this.deps.vault, card.number),
+        bin,
+        // Matched on the whole number while we have it: some issuers need more digits than the stored BIN.
+        cardCountry: cardCountryFromBin(card.number),
         createdAt: this.deps.now(),
       };
       const paymentMethod = await this.deps.store.insertPaymentMethod({
@@ -166,21 +195,52 @@ export class PaymentCommands {
     if (paymentMethodId === null) throw paymentMethodNotFound();
     const description = validateDescription(input.description ?? null);
     const metadata = validateMetadata(input.metadata ?? {});
+    const customer = validateCustomer(input.customer);
     const captureMethod = input.captureMethod;
-    const normalized = { amountMinor, currency, paymentMethodId, captureMethod, description, metadata };
+    const normalized = {
+      amountMinor,
+      currency,
+      paymentMethodId,
+      captureMethod,
+      description,
+      metadata,
+      customer,
+    };
 
     return this.deps.idempotency.run(scope(actor, key), "createPayment", normalized, async (context) => {
       const stored = await this.deps.store.findPaymentMethodWithPan(actor, paymentMethodId);
       if (stored === null) throw paymentMethodNotFound();
       const psp = this.requirePsp(actor);
-      if (isExpired(stored.method, this.deps.now())) {
+      const now = this.deps.now();
+      if (isExpired(stored.method, now)) {
         throw new DomainError("CARD_EXPIRED", "The card of this payment method has expired.", {
           field: ["paymentMethodId"],
         });
       }
 
       const paymentId = newId("payment");
-      const attempt = newAttempt("AUTHORIZE", psp.name, amountMinor, currency, null);
+      const settings = await this.deps.store.merchantSettings(actor);
+      const scored = this.deps.risk
+        ? await this.deps.risk.score({
+            merchantId: actor.merchantId,
+            mode: actor.mode,
+            paymentId,
+            amountMinor,
+            currency,
+            card: {
+              fingerprint: stored.method.fingerprint,
+              bin: stored.method.bin,
+              brand: stored.method.brand,
+              country: stored.method.cardCountry,
+            },
+            customer,
+            settings: settings.risk,
+            now,
+          })
+        : null;
+      const decision = scored?.assessment.decision ?? "APPROVE";
+      const declinedByRisk = decision === "DECLINE";
+      const attempt = declinedByRisk ? null : newAttempt("AUTHORIZE", psp.name, amountMinor, currency, null);
       const created = await this.deps.store.insertPayment({
         payment: {
           id: paymentId,
@@ -197,24 +257,54 @@ export class PaymentCommands {
           paymentMethodId,
           description,
           metadata,
-          pspName: psp.name,
+          pspName: declinedByRisk ? null : psp.name,
           pspReference: null,
           failureCode: null,
           failureMessage: null,
-          pendingOperation: "AUTHORIZE",
+          pendingOperation: declinedByRisk ? null : "AUTHORIZE",
+          cardFingerprint: stored.method.fingerprint,
+          customerEmail: customer.email,
+          ipAddress: customer.ipAddress,
+          deviceId: customer.deviceId,
+          billingCountry: customer.billingCountry,
+          geoLatitude: scored?.location?.latitude ?? null,
+          geoLongitude: scored?.location?.longitude ?? null,
+          reviewExpiresAt: null,
         },
         attempt,
-        event: apiEvent(actor, "payment.created", null, "PENDING", { amountMinor, currency, captureMethod }),
+        risk: scored && {
+          id: newId("riskAssessment"),
+          score: scored.assessment.score,
+          decision: scored.assessment.decision,
+          signals: scored.assessment.signals,
+          degraded: scored.assessment.degraded,
+          velocitySource: scored.velocitySource,
+        },
+        event: apiEvent(actor, "payment.created", null, "PENDING", {
+          amountMinor,
+          currency,
+          captureMethod,
+          ...(scored ? { riskScore: scored.assessment.score, riskDecision: decision } : {}),
+        }),
         outbox: [],
         idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil },
       });
       context.markSideEffects();
 
+      if (attempt === null) {
+        // Declined by the risk rules: the PSP is never asked.
+        return this.settleAuthorization(actor, context, created, null, {
+          outcome: "declined",
+          code: "fraud_suspected",
+          message: `Declined by the risk rules (score ${scored?.assessment.score ?? "?"}).`,
+        });
+      }
       const card = {
         number: decryptPan(this.deps.vault, stored.encryptedPan, stored.method.id),
         expMonth: stored.method.expMonth,
         expYear: stored.method.expYear,
       };
+      const holdForReview = decision === "REVIEW";
       const outcome = await callPsp(() =>
         psp.authorize({
           idempotencyKey: attempt.idempotencyKey,
@@ -222,10 +312,19 @@ export class PaymentCommands {
           amountMinor,
           currency,
           card,
-          capture: captureMethod === "AUTOMATIC",
+          // A held payment is only authorized: the money is reserved, not taken, until an operator decides.
+          capture: captureMethod === "AUTOMATIC" && !holdForReview,
         }),
       );
-      return this.settleAuthorization(actor, context, created, attempt, outcome);
+      if (outcome.outcome === "declined" && scored) await this.deps.risk?.recordDecline(scored.attempt);
+      return this.settleAuthorization(
+        actor,
+        context,
+        created,
+        attempt,
+        outcome,
+        holdForReview ? new Date(now.getTime() + this.deps.reviewHoldTtlMs) : null,
+      );
     });
   }
 
@@ -242,7 +341,7 @@ export class PaymentCommands {
       const psp = this.requirePsp(actor);
       let attempt: PspAttemptDraft | null = null;
       let captureMinor = 0n;
-      const started = await this.changeWithRetry(actor, paymentId, (payment) => {
+      await this.changeWithRetry(actor, paymentId, (payment) => {
         captureMinor = planCapture(payment, requestedMinor).captureMinor;
         attempt = newAttempt("CAPTURE", payment.pspName ?? psp.name, captureMinor, payment.currency, null);
         return {
@@ -254,61 +353,7 @@ export class PaymentCommands {
         };
       });
       context.markSideEffects();
-      const captureAttempt = attempt as PspAttemptDraft | null;
-      invariant(captureAttempt !== null && started.payment.pspReference !== null, "capture attempt recorded");
-      const outcome = await callPsp(() =>
-        psp.capture({
-          idempotencyKey: captureAttempt.idempotencyKey,
-          pspReference: started.payment.pspReference as string,
-          amountMinor: captureMinor,
-          currency: started.payment.currency,
-        }),
-      );
-      const fee = await this.deps.store.feeScheduleOf(actor);
-      const errors: UserErrorData[] = [];
-      const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
-        const settlement = settle(captureAttempt.id, outcome);
-        if (outcome.outcome === "succeeded") {
-          const releasedMinor = payment.amountCapturableMinor - captureMinor;
-          return {
-            patch: {
-              status: transition(payment.status, "CAPTURE_SUCCEEDED"),
-              amountCapturedMinor: captureMinor,
-              amountCapturableMinor: 0n,
-              pendingOperation: null,
-            },
-            events: [
-              apiEvent(actor, "payment.captured", payment.status, "CAPTURED", {
-                amountCapturedMinor: captureMinor,
-                amountReleasedMinor: releasedMinor,
-              }),
-            ],
-            attemptSettlement: settlement,
-            journal: {
-              draft: capturePosting({
-                amountMinor: captureMinor,
-                currency: payment.currency,
-                feeMinor: computeFee(captureMinor, fee),
-              }),
-              refundId: null,
-            },
-            outbox: [statusMessage("payment.captured", payment.id, "CAPTURED")],
-            idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
-          };
-        }
-        errors.push(modificationError("capture", outcome));
-        return {
-          // An unknown outcome keeps the capture pending: it must be resolved with the PSP, never assumed.
-          patch: { pendingOperation: outcome.outcome === "unknown" ? "CAPTURE" : null },
-          events: [
-            apiEvent(actor, "payment.capture_failed", payment.status, payment.status, failureData(outcome)),
-          ],
-          attemptSettlement: settlement,
-          outbox: [],
-          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
-        };
-      });
-      return { payment: settled.payment, errors };
+      return this.captureAtPsp(actor, context, psp, paymentId, attempt, captureMinor);
     });
   }
 
@@ -318,64 +363,9 @@ export class PaymentCommands {
   ): Promise<IdempotentOutcome<PaymentResult>> {
     const key = parseIdempotencyKey(input.idempotencyKey);
     const paymentId = parsePaymentId(input.paymentId);
-
-    return this.deps.idempotency.run(scope(actor, key), "cancelPayment", { paymentId }, async (context) => {
-      const psp = this.requirePsp(actor);
-      let attempt: PspAttemptDraft | null = null;
-      const started = await this.changeWithRetry(actor, paymentId, (payment) => {
-        planCancel(payment);
-        attempt = newAttempt("VOID", payment.pspName ?? psp.name, 0n, payment.currency, null);
-        return {
-          patch: { pendingOperation: "VOID" },
-          events: [],
-          attemptInsert: attempt,
-          outbox: [],
-          idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil },
-        };
-      });
-      context.markSideEffects();
-      const voidAttempt = attempt as PspAttemptDraft | null;
-      invariant(voidAttempt !== null && started.payment.pspReference !== null, "void attempt recorded");
-      const outcome = await callPsp(() =>
-        psp.void({
-          idempotencyKey: voidAttempt.idempotencyKey,
-          pspReference: started.payment.pspReference as string,
-          currency: started.payment.currency,
-        }),
-      );
-      const errors: UserErrorData[] = [];
-      const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
-        const settlement = settle(voidAttempt.id, outcome);
-        if (outcome.outcome === "succeeded") {
-          return {
-            patch: {
-              status: transition(payment.status, "CANCELLED"),
-              amountCapturableMinor: 0n,
-              pendingOperation: null,
-            },
-            events: [
-              apiEvent(actor, "payment.cancelled", payment.status, "CANCELLED", {
-                amountReleasedMinor: payment.amountCapturableMinor,
-              }),
-            ],
-            attemptSettlement: settlement,
-            outbox: [statusMessage("payment.cancelled", payment.id, "CANCELLED")],
-            idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
-          };
-        }
-        errors.push(modificationError("cancellation", outcome));
-        return {
-          patch: { pendingOperation: outcome.outcome === "unknown" ? "VOID" : null },
-          events: [
-            apiEvent(actor, "payment.cancel_failed", payment.status, payment.status, failureData(outcome)),
-          ],
-          attemptSettlement: settlement,
-          outbox: [],
-          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
-        };
-      });
-      return { payment: settled.payment, errors };
-    });
+    return this.deps.idempotency.run(scope(actor, key), "cancelPayment", { paymentId }, (context) =>
+      this.voidAtPsp(actor, context, paymentId, "payment.cancelled", (payment) => planCancel(payment)),
+    );
   }
 
   async refundPayment(
@@ -454,10 +444,7 @@ export class PaymentCommands {
                 event === "REFUNDED_FULLY" ? "payment.refunded" : "payment.partially_refunded",
                 payment.status,
                 status,
-                {
-                  refundId,
-                  refundMinor,
-                },
+                { refundId, refundMinor },
               ),
             ],
             attemptSettlement: settlement,
@@ -506,12 +493,267 @@ export class PaymentCommands {
     });
   }
 
+  /**
+   * An operator approves a payment held for review: it becomes AUTHORIZED and, if it asked for automatic
+   * capture, is captured at once. The audit trail names the operator and their note.
+   */
+  async approveReview(
+    operator: OperatorActor,
+    input: ReviewDecisionInput,
+  ): Promise<IdempotentOutcome<PaymentResult>> {
+    const { actor, key, paymentId } = await this.operatorOnPayment(operator, input);
+    return this.deps.idempotency.run(
+      scope(actor, key),
+      "approveReview",
+      { paymentId, note: input.note ?? null },
+      async (context) => {
+        let attempt: PspAttemptDraft | null = null;
+        let captureMinor = 0n;
+        const approved = await this.changeWithRetry(actor, paymentId, (payment) => {
+          planReviewDecision(payment);
+          const status = transition(payment.status, "REVIEW_APPROVED");
+          const captureNow = payment.captureMethod === "AUTOMATIC";
+          captureMinor = payment.amountCapturableMinor;
+          attempt = captureNow
+            ? newAttempt("CAPTURE", payment.pspName ?? "unknown", captureMinor, payment.currency, null)
+            : null;
+          return {
+            patch: { status, reviewExpiresAt: null, pendingOperation: captureNow ? "CAPTURE" : null },
+            events: [apiEvent(actor, "review.approved", payment.status, status, {})],
+            ...(attempt ? { attemptInsert: attempt } : {}),
+            outbox: [statusMessage("payment.authorized", payment.id, status)],
+            idempotency: captureNow
+              ? { recordId: context.recordId, lockedUntil: context.lockedUntil }
+              : {
+                  ...context.completeWith((result: PaymentChangeResult) => ({
+                    payment: result.payment,
+                    errors: [],
+                  })),
+                  lockedUntil: context.lockedUntil,
+                },
+          };
+        });
+        context.markSideEffects();
+        if (attempt === null) return { payment: approved.payment, errors: [] };
+        return this.captureAtPsp(actor, context, this.requirePsp(actor), paymentId, attempt, captureMinor);
+      },
+    );
+  }
+
+  /** An operator rejects a held payment: the authorization is voided and the payment CANCELLED. */
+  async rejectReview(
+    operator: OperatorActor,
+    input: ReviewDecisionInput,
+  ): Promise<IdempotentOutcome<PaymentResult>> {
+    const { actor, key, paymentId } = await this.operatorOnPayment(operator, input);
+    return this.deps.idempotency.run(
+      scope(actor, key),
+      "rejectReview",
+      { paymentId, note: input.note ?? null },
+      (context) => this.voidAtPsp(actor, context, paymentId, "review.rejected", planReviewDecision),
+    );
+  }
+
+  /**
+   * Voids holds nobody decided in time. Safe to run from several processes at once: each hold is voided
+   * under its own idempotency key. Returns how many were voided and how many failed (left for the next sweep).
+   */
+  async expireReviewHolds(limit = HOLD_EXPIRY_BATCH_MAX): Promise<{ expired: number; failed: number }> {
+    const now = this.deps.now();
+    const due = await this.deps.store.expiredReviewHolds(now, Math.min(limit, HOLD_EXPIRY_BATCH_MAX));
+    let expired = 0;
+    let failed = 0;
+    for (const hold of due) {
+      const actor: MerchantActor = {
+        merchantId: hold.merchantId,
+        mode: hold.mode,
+        apiKeyId: null,
+        by: { source: "SYSTEM", id: "hold-expiry", note: null },
+      };
+      const key = parseIdempotencyKey(`system:hold-expiry:${hold.paymentId}`);
+      try {
+        const outcome = await this.deps.idempotency.run(
+          scope(actor, key),
+          "expireReview",
+          { paymentId: hold.paymentId },
+          (context) => this.voidAtPsp(actor, context, hold.paymentId, "review.expired", planReviewDecision),
+        );
+        if (outcome.value.payment.status === "CANCELLED") expired++;
+        else failed++;
+      } catch {
+        failed++;
+      }
+    }
+    return { expired, failed };
+  }
+
+  private async operatorOnPayment(operator: OperatorActor, input: ReviewDecisionInput) {
+    const key = parseIdempotencyKey(input.idempotencyKey);
+    const paymentId = parsePaymentId(input.paymentId);
+    const note = input.note?.trim() || null;
+    if (note !== null && note.length > OPERATOR_NOTE_MAX_LENGTH) {
+      throw new DomainError("INVALID_INPUT", `note must be at most ${OPERATOR_NOTE_MAX_LENGTH} characters.`, {
+        field: ["note"],
+      });
+    }
+    const scopeOf = await this.deps.store.findPaymentScope(paymentId);
+    if (scopeOf === null) throw paymentNotFound();
+    const actor: MerchantActor = {
+      merchantId: scopeOf.merchantId,
+      mode: scopeOf.mode,
+      apiKeyId: null,
+      by: { source: "OPERATOR", id: operator.operatorId, note },
+    };
+    // Operators' keys live apart from the merchant's own keys in the same scope.
+    return { actor, key: parseIdempotencyKey(`operator:${key}`.slice(0, 255)), paymentId };
+  }
+
+  /** Sends a recorded capture attempt to the PSP and records the outcome. */
+  private async captureAtPsp(
+    actor: MerchantActor,
+    context: IdempotencyContext,
+    psp: PaymentServiceProvider,
+    paymentId: PaymentId,
+    attemptOrNull: PspAttemptDraft | null,
+    captureMinor: bigint,
+  ): Promise<PaymentResult> {
+    const current = await this.deps.store.findPayment(actor, paymentId);
+    invariant(
+      attemptOrNull !== null && current?.pspReference,
+      "capture attempt recorded on an authorized payment",
+    );
+    const attempt = attemptOrNull;
+    const outcome = await callPsp(() =>
+      psp.capture({
+        idempotencyKey: attempt.idempotencyKey,
+        pspReference: current.pspReference as string,
+        amountMinor: captureMinor,
+        currency: current.currency,
+      }),
+    );
+    const settings = await this.deps.store.merchantSettings(actor);
+    const errors: UserErrorData[] = [];
+    const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
+      const settlement = settle(attempt.id, outcome);
+      if (outcome.outcome === "succeeded") {
+        const releasedMinor = payment.amountCapturableMinor - captureMinor;
+        return {
+          patch: {
+            status: transition(payment.status, "CAPTURE_SUCCEEDED"),
+            amountCapturedMinor: captureMinor,
+            amountCapturableMinor: 0n,
+            pendingOperation: null,
+          },
+          events: [
+            apiEvent(actor, "payment.captured", payment.status, "CAPTURED", {
+              amountCapturedMinor: captureMinor,
+              amountReleasedMinor: releasedMinor,
+            }),
+          ],
+          attemptSettlement: settlement,
+          journal: {
+            draft: capturePosting({
+              amountMinor: captureMinor,
+              currency: payment.currency,
+              feeMinor: computeFee(captureMinor, settings.fee),
+            }),
+            refundId: null,
+          },
+          outbox: [statusMessage("payment.captured", payment.id, "CAPTURED")],
+          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        };
+      }
+      errors.push(modificationError("capture", outcome));
+      return {
+        // An unknown outcome keeps the capture pending: it must be resolved with the PSP, never assumed.
+        patch: { pendingOperation: outcome.outcome === "unknown" ? "CAPTURE" : null },
+        events: [
+          apiEvent(actor, "payment.capture_failed", payment.status, payment.status, failureData(outcome)),
+        ],
+        attemptSettlement: settlement,
+        outbox: [],
+        idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+      };
+    });
+    return { payment: settled.payment, errors };
+  }
+
+  /**
+   * Voids an authorization: records the attempt (after `plan` accepts the payment), calls the PSP and moves
+   * the payment to CANCELLED. Shared by cancelPayment, review rejection and hold expiry.
+   */
+  private async voidAtPsp(
+    actor: MerchantActor,
+    context: IdempotencyContext,
+    paymentId: PaymentId,
+    eventName: "payment.cancelled" | "review.rejected" | "review.expired",
+    plan: (payment: PaymentRecord) => void,
+  ): Promise<PaymentResult> {
+    const psp = this.requirePsp(actor);
+    let attempt: PspAttemptDraft | null = null;
+    const started = await this.changeWithRetry(actor, paymentId, (payment) => {
+      plan(payment);
+      attempt = newAttempt("VOID", payment.pspName ?? psp.name, 0n, payment.currency, null);
+      return {
+        patch: { pendingOperation: "VOID" },
+        events: [],
+        attemptInsert: attempt,
+        outbox: [],
+        idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil },
+      };
+    });
+    context.markSideEffects();
+    const voidAttempt = attempt as PspAttemptDraft | null;
+    invariant(voidAttempt !== null && started.payment.pspReference !== null, "void attempt recorded");
+    const outcome = await callPsp(() =>
+      psp.void({
+        idempotencyKey: voidAttempt.idempotencyKey,
+        pspReference: started.payment.pspReference as string,
+        currency: started.payment.currency,
+      }),
+    );
+    const errors: UserErrorData[] = [];
+    const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
+      const settlement = settle(voidAttempt.id, outcome);
+      if (outcome.outcome === "succeeded") {
+        const event: PaymentEvent =
+          payment.status === "REQUIRES_REVIEW" && eventName === "review.rejected"
+            ? "REVIEW_REJECTED"
+            : "CANCELLED";
+        const status = transition(payment.status, event);
+        return {
+          patch: { status, amountCapturableMinor: 0n, pendingOperation: null, reviewExpiresAt: null },
+          events: [
+            apiEvent(actor, eventName, payment.status, status, {
+              amountReleasedMinor: payment.amountCapturableMinor,
+            }),
+          ],
+          attemptSettlement: settlement,
+          outbox: [statusMessage("payment.cancelled", payment.id, status)],
+          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        };
+      }
+      errors.push(modificationError("cancellation", outcome));
+      return {
+        patch: { pendingOperation: outcome.outcome === "unknown" ? "VOID" : null },
+        events: [
+          apiEvent(actor, "payment.cancel_failed", payment.status, payment.status, failureData(outcome)),
+        ],
+        attemptSettlement: settlement,
+        outbox: [],
+        idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+      };
+    });
+    return { payment: settled.payment, errors };
+  }
+
   private async settleAuthorization(
     actor: MerchantActor,
     context: IdempotencyContext,
     payment: PaymentRecord,
-    attempt: PspAttemptDraft,
+    attempt: PspAttemptDraft | null,
     outcome: PspOutcome,
+    holdUntil: Date | null = null,
   ): Promise<PaymentResult> {
     const errors: UserErrorData[] = [];
     const change = (
@@ -524,7 +766,7 @@ export class PaymentCommands {
         expectedStatus: payment.status,
         patch: { ...patch, status, pendingOperation: null },
         events: [apiEvent(actor, eventType(status), payment.status, status, failureData(outcome))],
-        attemptSettlement: settle(attempt.id, outcome),
+        ...(attempt ? { attemptSettlement: settle(attempt.id, outcome) } : {}),
         outbox: [statusMessage(eventType(status), payment.id, status)],
         idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
       };
@@ -532,8 +774,15 @@ export class PaymentCommands {
     let decided: Omit<PaymentChange, "paymentId">;
     switch (outcome.outcome) {
       case "succeeded":
-        if (payment.captureMethod === "AUTOMATIC") {
-          const fee = await this.deps.store.feeScheduleOf(actor);
+        if (holdUntil !== null) {
+          // Authorized but held: nothing is captured or posted until an operator decides.
+          decided = change("HELD_FOR_REVIEW", {
+            pspReference: outcome.pspReference,
+            amountCapturableMinor: payment.amountMinor,
+            reviewExpiresAt: holdUntil,
+          });
+        } else if (payment.captureMethod === "AUTOMATIC") {
+          const settings = await this.deps.store.merchantSettings(actor);
           decided = {
             ...change("CAPTURE_SUCCEEDED", {
               pspReference: outcome.pspReference,
@@ -544,7 +793,7 @@ export class PaymentCommands {
               draft: capturePosting({
                 amountMinor: payment.amountMinor,
                 currency: payment.currency,
-                feeMinor: computeFee(payment.amountMinor, fee),
+                feeMinor: computeFee(payment.amountMinor, settings.fee),
               }),
               refundId: null,
             },
@@ -559,7 +808,10 @@ export class PaymentCommands {
       case "declined":
         errors.push({
           code: "PAYMENT_DECLINED",
-          message: `The card was declined (${outcome.code}).`,
+          message:
+            outcome.code === "fraud_suspected"
+              ? "The payment was declined by the risk rules."
+              : `The card was declined (${outcome.code}).`,
           field: null,
         });
         decided = change("AUTHORIZATION_DECLINED", {
@@ -627,6 +879,24 @@ export class PaymentCommands {
       );
     }
     return psp;
+  }
+}
+
+/** Only a payment held for review, with nothing in flight, can be approved, rejected or expired. */
+function planReviewDecision(payment: PaymentRecord): void {
+  if (payment.status !== "REQUIRES_REVIEW") {
+    throw new DomainError("PAYMENT_NOT_IN_REVIEW", `The payment is ${payment.status}, not held for review.`, {
+      field: ["paymentId"],
+    });
+  }
+  if (payment.pendingOperation !== null) {
+    throw new DomainError(
+      "PAYMENT_OPERATION_IN_PROGRESS",
+      "An operation on this payment is in flight; retry.",
+      {
+        retryable: true,
+      },
+    );
   }
 }
 
@@ -719,6 +989,7 @@ function statusMessage(topic: string, paymentId: PaymentId, status: PaymentStatu
   return { topic, payload: { paymentId, status } };
 }
 
+/** An audit event naming who acted: the API key, or the operator (with their note), or the system. */
 function apiEvent(
   actor: MerchantActor,
   type: string,
@@ -726,6 +997,17 @@ function apiEvent(
   newStatus: PaymentStatus | null,
   data: Record<string, unknown>,
 ): PaymentEventDraft {
+  if (actor.by) {
+    const note = actor.by.note ? { note: actor.by.note } : {};
+    return {
+      type,
+      oldStatus,
+      newStatus,
+      source: actor.by.source,
+      actor: `${actor.by.source.toLowerCase()}:${actor.by.id}`,
+      data: { ...data, ...note },
+    };
+  }
   return { type, oldStatus, newStatus, source: "API", actor: actor.apiKeyId, data };
 }
 

@@ -20,13 +20,17 @@ export type CaptureMethod = "AUTOMATIC" | "MANUAL";
 export type PspOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
 export type PspAttemptStatus = "PENDING" | "SUCCEEDED" | "FAILED" | "UNKNOWN";
 export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED";
-export type EventSource = "API" | "WEBHOOK" | "SYSTEM";
+export type EventSource = "API" | "WEBHOOK" | "SYSTEM" | "OPERATOR";
 
-/** Who is acting: a merchant's API key in one mode. Every read and write is scoped by it. */
+/**
+ * Who is acting, scoped to one merchant and mode (every read and write is): a merchant's API key, or an
+ * operator or the system acting on that merchant's payment (`by`, which the audit trail names).
+ */
 export interface MerchantActor {
   merchantId: MerchantId;
   mode: Mode;
-  apiKeyId: ApiKeyId;
+  apiKeyId: ApiKeyId | null;
+  by?: { source: "OPERATOR" | "SYSTEM"; id: string; note: string | null };
 }
 
 export interface PaymentRecord {
@@ -49,6 +53,16 @@ export interface PaymentRecord {
   failureCode: string | null;
   failureMessage: string | null;
   pendingOperation: PspOperation | null;
+  /** Fraud context, kept with the payment for later velocity and travel checks. */
+  cardFingerprint: string | null;
+  customerEmail: string | null;
+  ipAddress: string | null;
+  deviceId: string | null;
+  billingCountry: string | null;
+  geoLatitude: number | null;
+  geoLongitude: number | null;
+  /** A fraud hold not decided by then is voided. */
+  reviewExpiresAt: Date | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -78,6 +92,9 @@ export interface PaymentMethodRecord {
   expMonth: number;
   expYear: number;
   fingerprint: string;
+  /** First 6-8 digits, which PCI DSS allows keeping with last4. */
+  bin: string | null;
+  cardCountry: string | null;
   createdAt: Date;
 }
 

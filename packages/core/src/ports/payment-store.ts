@@ -1,12 +1,15 @@
 // The port the payment commands persist through. Each method is one database
 // transaction: a payment's state, its attempt, refund, audit event, journal
 // entry, outbox message and idempotency record change together or not at all.
-import type { PaymentId, PaymentMethodId, RefundId } from "../ids/ids";
+
+import type { RiskDecision, RiskSettings, RiskSignal } from "../fraud/risk-types";
+import type { MerchantId, PaymentId, PaymentMethodId, RefundId, RiskAssessmentId } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type {
   IdempotencyLink,
   MerchantActor,
+  Mode,
   OutboxDraft,
   PaymentChangeResult,
   PaymentEventDraft,
@@ -32,12 +35,29 @@ export type PaymentPatch = Partial<
     | "failureCode"
     | "failureMessage"
     | "pendingOperation"
+    | "reviewExpiresAt"
   >
 >;
 
+export interface RiskAssessmentDraft {
+  id: RiskAssessmentId;
+  score: number;
+  decision: RiskDecision;
+  signals: RiskSignal[];
+  degraded: boolean;
+  velocitySource: string;
+}
+
+export interface MerchantSettings {
+  fee: FeeSchedule;
+  risk: RiskSettings;
+}
+
 export interface NewPayment {
   payment: Omit<PaymentRecord, "version" | "createdAt" | "updatedAt">;
-  attempt: PspAttemptDraft;
+  /** Null when the risk rules declined the payment: no PSP is asked. */
+  attempt: PspAttemptDraft | null;
+  risk: RiskAssessmentDraft | null;
   event: PaymentEventDraft;
   outbox: OutboxDraft[];
   idempotency: IdempotencyLink;
@@ -77,7 +97,15 @@ export interface PaymentStore {
     actor: MerchantActor,
     id: PaymentMethodId,
   ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan } | null>;
-  feeScheduleOf(actor: MerchantActor): Promise<FeeSchedule>;
+  /** Fees and risk thresholds of the actor's merchant. */
+  merchantSettings(actor: MerchantActor): Promise<MerchantSettings>;
+  /** The merchant and mode of a payment, for operators who act across merchants. */
+  findPaymentScope(id: PaymentId): Promise<{ merchantId: MerchantId; mode: Mode } | null>;
+  /** Payments held for review past their deadline, oldest first. */
+  expiredReviewHolds(
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ paymentId: PaymentId; merchantId: MerchantId; mode: Mode }>>;
   insertPayment(input: NewPayment): Promise<PaymentRecord>;
   findPayment(actor: MerchantActor, id: PaymentId): Promise<PaymentRecord | null>;
   findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null>;

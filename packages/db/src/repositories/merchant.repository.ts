@@ -34,6 +34,8 @@ export class MerchantRepository {
     modes: Mode[];
     feeRateBps?: number;
     feeFixedMinor?: bigint;
+    riskReviewThreshold?: number;
+    riskDeclineThreshold?: number;
   }): Promise<CreatedMerchant> {
     const id = newId("merchant");
     const generated = input.modes.flatMap((mode) => [
@@ -48,6 +50,12 @@ export class MerchantRepository {
           name: input.name,
           ...(input.feeRateBps === undefined ? {} : { feeRateBps: input.feeRateBps }),
           ...(input.feeFixedMinor === undefined ? {} : { feeFixedMinor: input.feeFixedMinor }),
+          ...(input.riskReviewThreshold === undefined
+            ? {}
+            : { riskReviewThreshold: input.riskReviewThreshold }),
+          ...(input.riskDeclineThreshold === undefined
+            ? {}
+            : { riskDeclineThreshold: input.riskDeclineThreshold }),
         },
         select: { id: true },
       }),

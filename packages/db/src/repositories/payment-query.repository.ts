@@ -1,6 +1,7 @@
 // Read paths of the merchant API: lists, timelines, ledger entries and
 // balances. Every query is scoped by merchant and mode.
 
+import type { RiskSignal } from "@paycore/core/fraud/risk-types";
 import type { PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
 import {
   balanceFromTotals,
@@ -9,6 +10,7 @@ import {
 } from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
+  EventSource,
   MerchantActor,
   PaymentMethodRecord,
   PaymentRecord,
@@ -44,7 +46,7 @@ export interface PaymentEventRecord {
   type: string;
   oldStatus: PaymentStatus | null;
   newStatus: PaymentStatus | null;
-  source: "API" | "WEBHOOK" | "SYSTEM";
+  source: EventSource;
   actor: string | null;
   data: unknown;
   createdAt: Date;
@@ -57,6 +59,14 @@ export interface JournalEntryRecord {
   refundId: string | null;
   createdAt: Date;
   lines: Array<{ account: LedgerAccountCode; direction: EntryDirection; amountMinor: bigint }>;
+}
+
+export interface RiskAssessmentView {
+  paymentId: PaymentId;
+  score: number;
+  decision: "APPROVE" | "REVIEW" | "DECLINE";
+  degraded: boolean;
+  signals: RiskSignal[];
 }
 
 export interface BalanceRecord {
@@ -115,6 +125,27 @@ export class PaymentQueryRepository {
       select: refundSelect,
     });
     return rows.map(toRefundRecord);
+  }
+
+  async riskByPaymentIds(
+    actor: MerchantActor,
+    paymentIds: readonly PaymentId[],
+  ): Promise<RiskAssessmentView[]> {
+    const rows = await this.db.riskAssessment.findMany({
+      where: {
+        paymentId: { in: [...paymentIds] },
+        merchantId: actor.merchantId,
+        payment: { mode: actor.mode },
+      },
+      select: { paymentId: true, score: true, decision: true, degraded: true, signals: true },
+    });
+    return rows.map((row) => ({
+      paymentId: row.paymentId as PaymentId,
+      score: row.score,
+      decision: row.decision,
+      degraded: row.degraded,
+      signals: row.signals as unknown as RiskSignal[],
+    }));
   }
 
   async findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null> {

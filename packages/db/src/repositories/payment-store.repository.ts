@@ -3,6 +3,7 @@
 // and status its caller read (the database trigger checks the transition too).
 
 import { DomainError } from "@paycore/core/errors/domain-error";
+import { DEFAULT_RISK_SETTINGS } from "@paycore/core/fraud/risk-types";
 import type {
   IdempotencyRecordId,
   MerchantId,
@@ -11,7 +12,6 @@ import type {
   RefundId,
 } from "@paycore/core/ids/ids";
 import { newId } from "@paycore/core/ids/ids";
-import type { FeeSchedule } from "@paycore/core/ledger/fees";
 import { assertBalanced, LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
@@ -25,6 +25,7 @@ import type {
   RefundRecord,
 } from "@paycore/core/payments/payment-record";
 import type {
+  MerchantSettings,
   NewPayment,
   NewPaymentMethod,
   PaymentChange,
@@ -68,6 +69,8 @@ export class PrismaPaymentStore implements PaymentStore {
           expMonth: record.expMonth,
           expYear: record.expYear,
           fingerprint: record.fingerprint,
+          bin: record.bin,
+          cardCountry: record.cardCountry,
           panCiphertext: new Uint8Array(encryptedPan.ciphertext),
           panNonce: new Uint8Array(encryptedPan.nonce),
           panAuthTag: new Uint8Array(encryptedPan.authTag),
@@ -114,12 +117,43 @@ export class PrismaPaymentStore implements PaymentStore {
     };
   }
 
-  async feeScheduleOf(actor: MerchantActor): Promise<FeeSchedule> {
+  async merchantSettings(actor: MerchantActor): Promise<MerchantSettings> {
     const merchant = await this.db.merchant.findUniqueOrThrow({
       where: { id: actor.merchantId },
-      select: { feeRateBps: true, feeFixedMinor: true },
+      select: {
+        feeRateBps: true,
+        feeFixedMinor: true,
+        riskReviewThreshold: true,
+        riskDeclineThreshold: true,
+      },
     });
-    return { rateBps: merchant.feeRateBps, fixedMinor: merchant.feeFixedMinor };
+    return {
+      fee: { rateBps: merchant.feeRateBps, fixedMinor: merchant.feeFixedMinor },
+      risk: {
+        ...DEFAULT_RISK_SETTINGS,
+        reviewThreshold: merchant.riskReviewThreshold,
+        declineThreshold: merchant.riskDeclineThreshold,
+      },
+    };
+  }
+
+  async findPaymentScope(id: PaymentId): Promise<{ merchantId: MerchantId; mode: Mode } | null> {
+    const row = await this.db.payment.findUnique({ where: { id }, select: { merchantId: true, mode: true } });
+    return row && { merchantId: row.merchantId as MerchantId, mode: row.mode };
+  }
+
+  async expiredReviewHolds(now: Date, limit: number) {
+    const rows = await this.db.payment.findMany({
+      where: { status: "REQUIRES_REVIEW", reviewExpiresAt: { lt: now } },
+      orderBy: { reviewExpiresAt: "asc" },
+      take: limit,
+      select: { id: true, merchantId: true, mode: true },
+    });
+    return rows.map((row) => ({
+      paymentId: row.id as PaymentId,
+      merchantId: row.merchantId as MerchantId,
+      mode: row.mode,
+    }));
   }
 
   async insertPayment(input: NewPayment): Promise<PaymentRecord> {
@@ -147,13 +181,38 @@ export class PrismaPaymentStore implements PaymentStore {
           failureCode: payment.failureCode,
           failureMessage: payment.failureMessage,
           pendingOperation: payment.pendingOperation,
+          cardFingerprint: payment.cardFingerprint,
+          customerEmail: payment.customerEmail,
+          ipAddress: payment.ipAddress,
+          deviceId: payment.deviceId,
+          billingCountry: payment.billingCountry,
+          geoLatitude: payment.geoLatitude,
+          geoLongitude: payment.geoLongitude,
+          reviewExpiresAt: payment.reviewExpiresAt,
         },
         select: paymentSelect,
       });
-      await tx.pspAttempt.create({
-        data: attemptData(attempt, payment.id, payment.merchantId),
-        select: { id: true },
-      });
+      if (attempt) {
+        await tx.pspAttempt.create({
+          data: attemptData(attempt, payment.id, payment.merchantId),
+          select: { id: true },
+        });
+      }
+      if (input.risk) {
+        await tx.riskAssessment.create({
+          data: {
+            id: input.risk.id,
+            paymentId: payment.id,
+            merchantId: payment.merchantId,
+            score: input.risk.score,
+            decision: input.risk.decision,
+            signals: input.risk.signals as unknown as Prisma.InputJsonValue,
+            degraded: input.risk.degraded,
+            velocitySource: input.risk.velocitySource,
+          },
+          select: { id: true },
+        });
+      }
       await tx.paymentEvent.createMany({ data: [eventData(event, payment.id, payment.merchantId)] });
       if (input.outbox.length > 0) {
         await tx.outboxMessage.createMany({
@@ -406,7 +465,11 @@ async function linkIdempotency(
   });
 }
 
-function attemptData(attempt: NewPayment["attempt"], paymentId: PaymentId, merchantId: MerchantId) {
+function attemptData(
+  attempt: NonNullable<NewPayment["attempt"]>,
+  paymentId: PaymentId,
+  merchantId: MerchantId,
+) {
   return {
     id: attempt.id,
     paymentId,

@@ -1,0 +1,281 @@
+// What the bench runs on: a fresh migrated database on the configured Postgres server (or the
+// machine's, or an embedded one), a private Redis, and the API as a child process.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, readFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createDatabase, dropDatabase, withAdminClient, withDatabase } from "@paycore/db/database-url";
+import { prepareTemplateDatabase } from "@paycore/db/testing/test-database";
+import { nodeProcessTree } from "./monitor";
+
+const BENCH_PREFIX = "paycore_bench_";
+const API_READY_TIMEOUT_MS = 90_000;
+const API_STOP_TIMEOUT_MS = 15_000;
+const REDIS_READY_TIMEOUT_MS = 10_000;
+
+export interface BenchDatabase {
+  url: string;
+  name: string;
+  server: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * DATABASE_URL (or TEST_DATABASE_URL) names the server, as an admin URL; else the machine's Postgres on
+ * 127.0.0.1:5432 if it answers; else an embedded one. The migrated template the tests keep there is
+ * cloned (migrating costs ~11 s, cloning ~0.2 s), so the bench runs exactly the product's migrations.
+ */
+export async function createBenchDatabase(): Promise<BenchDatabase> {
+  if (process.env.DATABASE_URL && !process.env.TEST_DATABASE_URL)
+    process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
+  const prepared = await prepareTemplateDatabase();
+  await dropAbandonedBenchDatabases(prepared.adminUrl);
+  const name = `${BENCH_PREFIX}${randomBytes(5).toString("hex")}`;
+  await createDatabase(prepared.adminUrl, name, prepared.templateName);
+  const note = JSON.stringify({ host: hostname(), pid: process.pid, at: new Date().toISOString() });
+  await withAdminClient(prepared.adminUrl, (client) =>
+    client.query(`COMMENT ON DATABASE "${name}" IS ${client.escapeLiteral(note)}`),
+  );
+  const server = new URL(prepared.adminUrl);
+  return {
+    url: withDatabase(prepared.adminUrl, name),
+    name,
+    server: `${server.hostname}:${server.port || 5432}`,
+    async drop() {
+      await dropDatabase(prepared.adminUrl, name).catch(() => {});
+      await prepared.stop();
+    },
+  };
+}
+
+/** Databases of earlier bench runs on this host whose process is gone (killed runs). */
+async function dropAbandonedBenchDatabases(adminUrl: string): Promise<void> {
+  const rows = await withAdminClient(adminUrl, (client) =>
+    client.query<{ name: string; note: string | null }>(
+      "SELECT datname AS name, shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE starts_with(datname, $1)",
+      [BENCH_PREFIX],
+    ),
+  );
+  for (const row of rows.rows) {
+    try {
+      const note = JSON.parse(row.note ?? "") as { host?: string; pid?: number };
+      if (note.host === hostname() && typeof note.pid === "number" && !isAlive(note.pid))
+        await dropDatabase(adminUrl, row.name);
+    } catch {
+      // Not ours to judge.
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))));
+    });
+  });
+}
+
+/** True when a Redis at host:port answers PING within the timeout. */
+function redisAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+  });
+}
+
+export interface BenchRedis {
+  url: string | null;
+  description: string;
+  pid: number | null;
+  stop(): Promise<void>;
+}
+
+/** REDIS_URL when set; else a private redis-server on a free port; else the machine's on 6379; else none. */
+export async function startRedis(): Promise<BenchRedis> {
+  const configured = process.env.REDIS_URL;
+  if (configured) {
+    return {
+      url: configured,
+      description: `REDIS_URL (${new URL(configured).host})`,
+      pid: null,
+      stop: async () => {},
+    };
+  }
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--loglevel",
+      "warning",
+    ],
+    { stdio: "ignore" },
+  );
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once("spawn", () => resolve(true));
+    child.once("error", () => resolve(false));
+  });
+  if (spawned) {
+    const deadline = Date.now() + REDIS_READY_TIMEOUT_MS;
+    while (Date.now() < deadline && !(await redisAnswers("127.0.0.1", port))) await sleep(50);
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      description: `private redis-server on port ${port}`,
+      pid: child.pid ?? null,
+      stop: () => stopChild(child, 5_000),
+    };
+  }
+  if (await redisAnswers("127.0.0.1", 6379)) {
+    return {
+      url: "redis://127.0.0.1:6379",
+      description: "the machine's Redis on 6379",
+      pid: null,
+      stop: async () => {},
+    };
+  }
+  return { url: null, description: "none (idempotency on Postgres alone)", pid: null, stop: async () => {} };
+}
+
+async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const outcome = await Promise.race([exited, sleep(timeoutMs, "timeout")]);
+  if (outcome === "timeout") {
+    child.kill("SIGKILL");
+    await Promise.race([exited, sleep(2_000)]);
+  }
+}
+
+export interface ApiSecrets {
+  VAULT_ENCRYPTION_KEYS: string;
+  VAULT_FINGERPRINT_KEY: string;
+  IDEMPOTENCY_HASH_SECRET: string;
+}
+
+export function generateSecrets(): ApiSecrets {
+  const key = () => randomBytes(32).toString("base64");
+  return {
+    VAULT_ENCRYPTION_KEYS: `1:${key()}`,
+    VAULT_FINGERPRINT_KEY: key(),
+    IDEMPOTENCY_HASH_SECRET: key(),
+  };
+}
+
+export interface ApiProcess {
+  baseUrl: string;
+  pid: number;
+  processes: number;
+  /** The node processes serving (the primary and its workers with several). */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+/** Starts `node --import tsx apps/api/src/main.ts` (the production entry) with the bench's probe preloaded. */
+export async function startApi(options: {
+  repoRoot: string;
+  databaseUrl: string;
+  redisUrl: string | null;
+  secrets: ApiSecrets;
+  processes: number;
+  poolMax: number | null;
+  probeDir: string;
+  logFile: string;
+}): Promise<ApiProcess> {
+  const port = await freePort();
+  const preload = new URL("./preload-eventloop.mjs", import.meta.url).href;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    DATABASE_URL: options.databaseUrl,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    API_PROCESSES: String(options.processes),
+    BENCH_PROBE_DIR: options.probeDir,
+    ...options.secrets,
+  };
+  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (options.poolMax !== null) env.DATABASE_POOL_MAX = String(options.poolMax);
+  const log = createWriteStream(options.logFile, { flags: "a" });
+  const child = spawn(process.execPath, ["--import", "tsx", "--import", preload, "apps/api/src/main.ts"], {
+    cwd: options.repoRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not start the API");
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + API_READY_TIMEOUT_MS;
+  let ready = false;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) {
+        ready = true;
+        break;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  if (!ready) {
+    await stopChild(child, 2_000);
+    const tail = readFileSync(options.logFile, "utf8").split("\n").slice(-30).join("\n");
+    throw new Error(`the API did not become ready (log ${options.logFile}):\n${tail}`);
+  }
+  // With several processes, wait (bounded) until every worker is up: /health answers as soon as one is.
+  let pids = nodeProcessTree(pid);
+  const expected = options.processes > 1 ? options.processes + 1 : 1;
+  for (let i = 0; i < 100 && pids.length < expected; i++) {
+    await sleep(100);
+    pids = nodeProcessTree(pid);
+  }
+  return {
+    baseUrl,
+    pid,
+    processes: options.processes,
+    pids: () => nodeProcessTree(pid),
+    stop: async () => {
+      await stopChild(child, API_STOP_TIMEOUT_MS);
+      log.end();
+    },
+  };
+}
+
+export function benchRunId(): string {
+  return `b${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
+}

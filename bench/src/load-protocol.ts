@@ -1,0 +1,85 @@
+// What the bench (parent) and its load generator (a separate process) say to each other over IPC,
+// and the GraphQL documents the load generator sends.
+
+export interface BenchMerchant {
+  id: string;
+  secretKey: string;
+  paymentMethodIds: string[];
+}
+
+export type Operation = "createPayment" | "replay" | "refund" | "read";
+
+export interface StepSpec {
+  name: string;
+  operation: Operation;
+  /** "many": round-robin over every regular merchant; "hot": one merchant receives everything. */
+  merchants: "many" | "hot";
+  concurrency: number;
+  durationMs: number;
+  /** Open loop: requests per second on a fixed schedule (latency counted from the scheduled time). */
+  ratePerSecond?: number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface StepResult {
+  name: string;
+  operation: Operation;
+  concurrency: number;
+  ratePerSecond: number | null;
+  requests: number;
+  ok: number;
+  /** By error code (GraphQL/user error code, HTTP status or transport error). */
+  errors: Record<string, number>;
+  errorCount: number;
+  /** Open loop only: scheduled requests not sent because `concurrency` were already in flight. */
+  notSent: number;
+  elapsedMs: number;
+  /** Successful operations per second. */
+  throughput: number;
+  latencyMs: LatencySummary;
+}
+
+export interface ClientTotals {
+  /** Payments the API confirmed as CAPTURED (new, not replays). */
+  paymentsCreated: number;
+  refundsSucceeded: number;
+  replaysServed: number;
+  readsServed: number;
+}
+
+export type ParentMessage =
+  | { type: "configure"; baseUrl: string; runId: string; merchants: BenchMerchant[]; hot: BenchMerchant }
+  | { type: "run"; step: StepSpec }
+  | { type: "stop" };
+
+export type ChildMessage =
+  | { type: "ready" }
+  | { type: "result"; result: StepResult; totals: ClientTotals }
+  | { type: "failed"; message: string };
+
+export const CREATE_PAYMENT = `mutation Create($input: CreatePaymentInput!) {
+  createPayment(input: $input) { payment { id status amount } errors { code message } }
+}`;
+
+export const REFUND_PAYMENT = `mutation Refund($input: RefundPaymentInput!) {
+  refundPayment(input: $input) { refund { id status amount } payment { id status } errors { code message } }
+}`;
+
+export const PAYMENT_BY_ID = `query Payment($id: ID!) {
+  payment(id: $id) { id status amount currency paymentMethod { brand last4 } createdAt }
+}`;
+
+export const PAYMENTS_PAGE = `query Payments {
+  payments(first: 20) { nodes { id status amount currency createdAt } pageInfo { hasNextPage endCursor } }
+}`;
+
+export const TOKENIZE_CARD = `mutation Tokenize($input: TokenizeCardInput!) {
+  tokenizeCard(input: $input) { paymentMethod { id } errors { code message } }
+}`;

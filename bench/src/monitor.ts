@@ -1,0 +1,229 @@
+// What a step costs: CPU time of the API, Postgres, Redis and the load generator from /proc (Linux),
+// peak API RSS sampled during the step, and the API's event-loop delay from the preload probe.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const CLOCK_TICKS_PER_SECOND = 100;
+const RSS_SAMPLE_MS = 200;
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number;
+}
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // comm is in parentheses and may hold spaces; the fields after it are space-separated.
+    const open = text.indexOf("(");
+    const close = text.lastIndexOf(")");
+    const fields = text.slice(close + 2).split(" ");
+    return {
+      pid,
+      comm: text.slice(open + 1, close),
+      ppid: Number(fields[1]),
+      cpuTicks: Number(fields[11]) + Number(fields[12]),
+    };
+  } catch {
+    return null;
+  }
+}
+
+function allProcesses(): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat) stats.push(stat);
+  }
+  return stats;
+}
+
+/** `pid` and its descendants that run node (not helpers such as tsx's esbuild service). */
+export function nodeProcessTree(pid: number): number[] {
+  const processes = allProcesses();
+  const tree = new Set<number>([pid]);
+  for (let depth = 0; depth < 8; depth++) {
+    for (const p of processes) if (tree.has(p.ppid)) tree.add(p.pid);
+  }
+  return processes.filter((p) => tree.has(p.pid) && p.comm.startsWith("node")).map((p) => p.pid);
+}
+
+export function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const values = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = values.reduce((a, b) => a + b, 0);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+export interface CpuUsage {
+  /** Percent of one core over the step (200 = two cores busy). */
+  api: number;
+  postgres: number;
+  redis: number;
+  loadClient: number;
+  /** Whole machine, same unit. */
+  machine: number;
+  /** What none of the above used: other work on the machine (the bench itself, other users). */
+  other: number;
+  /** Per API process: pid and percent of one core. */
+  apiProcesses: Array<{ pid: number; cpu: number }>;
+}
+
+export interface Watched {
+  apiPids: number[];
+  loadClientPid: number | null;
+  redisPid: number | null;
+}
+
+function ticksOf(pids: number[]): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const pid of pids) {
+    const stat = readStat(pid);
+    if (stat) map.set(pid, stat.cpuTicks);
+  }
+  return map;
+}
+
+function postgresTicks(): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const p of allProcesses()) if (p.comm === "postgres") map.set(p.pid, p.cpuTicks);
+  return map;
+}
+
+function delta(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, ticks] of after) sum += ticks - (before.get(pid) ?? 0);
+  return sum;
+}
+
+export interface StepUsage {
+  cpu: CpuUsage;
+  apiRssPeakMb: number;
+  elapsedMs: number;
+}
+
+/** Starts watching; `stop()` returns CPU use over the interval and the peak summed RSS of the API processes. */
+export function watch(watched: Watched): { stop(): StepUsage } {
+  const started = Date.now();
+  const machineBefore = machineTicks();
+  const apiBefore = ticksOf(watched.apiPids);
+  const pgBefore = postgresTicks();
+  const clientBefore = ticksOf(watched.loadClientPid ? [watched.loadClientPid] : []);
+  const redisBefore = ticksOf(watched.redisPid ? [watched.redisPid] : []);
+  let rssPeak = 0;
+  const sample = () => {
+    const total = watched.apiPids.reduce((sum, pid) => sum + rssMb(pid), 0);
+    rssPeak = Math.max(rssPeak, total);
+  };
+  sample();
+  const timer = setInterval(sample, RSS_SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      const elapsedMs = Date.now() - started;
+      const seconds = elapsedMs / 1000;
+      const percent = (ticks: number) => (ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100;
+      const apiAfter = ticksOf(watched.apiPids);
+      const machineAfter = machineTicks();
+      const cores = Math.max(
+        1,
+        readdirSync("/sys/devices/system/cpu").filter((d) => /^cpu\d+$/.test(d)).length,
+      );
+      const machine =
+        ((machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total)) *
+        cores *
+        100;
+      const api = percent(delta(apiBefore, apiAfter));
+      const postgres = percent(delta(pgBefore, postgresTicks()));
+      const loadClient = percent(
+        delta(clientBefore, ticksOf(watched.loadClientPid ? [watched.loadClientPid] : [])),
+      );
+      const redis = percent(delta(redisBefore, ticksOf(watched.redisPid ? [watched.redisPid] : [])));
+      return {
+        elapsedMs,
+        apiRssPeakMb: rssPeak,
+        cpu: {
+          api,
+          postgres,
+          redis,
+          loadClient,
+          machine,
+          other: Math.max(0, machine - api - postgres - redis - loadClient),
+          apiProcesses: watched.apiPids.map((pid) => ({
+            pid,
+            cpu: percent((apiAfter.get(pid) ?? 0) - (apiBefore.get(pid) ?? 0)),
+          })),
+        },
+      };
+    },
+  };
+}
+
+export interface EventLoopDelay {
+  pid: number;
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** Talks to the preload probe (preload-eventloop.mjs) of each API process. */
+export class Probes {
+  constructor(private readonly dir: string) {}
+
+  private port(pid: number): number | null {
+    try {
+      return Number(readFileSync(join(this.dir, `${pid}.port`), "utf8"));
+    } catch {
+      return null;
+    }
+  }
+
+  async call(pid: number, path: string): Promise<unknown> {
+    const port = this.port(pid);
+    if (port === null) return null;
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+        signal: AbortSignal.timeout(30_000),
+      });
+      return await response.json();
+    } catch {
+      return null;
+    }
+  }
+
+  async resetEventLoop(pids: number[]): Promise<void> {
+    await Promise.all(pids.map((pid) => this.call(pid, "/eld/reset")));
+  }
+
+  async eventLoop(pids: number[]): Promise<EventLoopDelay[]> {
+    const results = await Promise.all(pids.map((pid) => this.call(pid, "/eld")));
+    return results.filter((r): r is EventLoopDelay => r !== null && typeof r === "object" && "p99" in r);
+  }
+
+  /** Waits (bounded) until every pid's probe has written its port. */
+  async waitFor(pids: number[], timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (pids.every((pid) => this.port(pid) !== null)) return true;
+      await sleep(100);
+    }
+    return false;
+  }
+}

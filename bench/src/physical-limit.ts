@@ -1,0 +1,315 @@
+// The database's own limit: the rows one automatic-capture payment writes, copied from a real payment
+// the API just made (so the copy follows the schema and the product as they change), written straight
+// to Postgres with node-postgres in as few round trips as possible. The tables keep every constraint and
+// trigger (the deferred balance check, the payment guard, foreign keys): the limit includes what the
+// database enforces.
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import type { LatencySummary } from "./load-protocol";
+import type { StepUsage } from "./monitor";
+
+export type PhysicalVariant = "one-transaction" | "api-shaped";
+
+export const VARIANT_DESCRIPTIONS: Record<PhysicalVariant, string> = {
+  "one-transaction":
+    "all rows in their final state in 1 transaction, 1 round trip (idempotency record inserted, then completed)",
+  "api-shaped":
+    "the API's 3 transactions (claim key; PENDING payment + attempt + event; CAPTURED update + attempt + event + journal + outbox + key), 1 round trip each",
+};
+
+interface Row {
+  [column: string]: unknown;
+}
+
+interface Captured {
+  payment: Row;
+  attempts: Row[];
+  events: Row[];
+  entries: Row[];
+  lines: Row[];
+  outbox: Row[];
+  idempotency: Row[];
+}
+
+/** A statement template: literal text and the indexes of identifiers generated afresh per payment. */
+type Template = Array<string | number>;
+
+export interface PaymentTemplate {
+  /** Rows per table in one payment, as read from the real one. */
+  rowCounts: Record<string, number>;
+  variants: Record<PhysicalVariant, Template[]>;
+  /** Original identifier values; index i is replaced by a fresh value of the same length. */
+  identifiers: string[];
+}
+
+async function rowsOf(client: pg.Client, table: string, where: string, value: unknown, order = "") {
+  const result = await client.query<{ row: string }>(
+    `SELECT to_jsonb(t)::text AS row FROM "${table}" t WHERE ${where} ${order}`,
+    [value],
+  );
+  return result.rows.map((r) => JSON.parse(r.row) as Row);
+}
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+const NOW_COLUMNS = new Set(["created_at", "updated_at"]);
+
+/** Reads everything the API wrote for `paymentId` and turns it into statement templates. */
+export async function capturePaymentTemplate(
+  databaseUrl: string,
+  paymentId: string,
+): Promise<PaymentTemplate> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  let captured: Captured;
+  let serial: Set<string>;
+  try {
+    const serialColumns = await client.query<{ table_name: string; column_name: string }>(
+      "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND column_default LIKE 'nextval(%'",
+    );
+    serial = new Set(serialColumns.rows.map((r) => `${r.table_name}.${r.column_name}`));
+    const [payment] = await rowsOf(client, "payments", "id = $1", paymentId);
+    if (!payment) throw new Error(`payment ${paymentId} not found`);
+    const entries = await rowsOf(
+      client,
+      "journal_entries",
+      "payment_id = $1",
+      paymentId,
+      "ORDER BY created_at",
+    );
+    captured = {
+      payment,
+      attempts: await rowsOf(client, "psp_attempts", "payment_id = $1", paymentId, "ORDER BY created_at"),
+      events: await rowsOf(client, "payment_events", "payment_id = $1", paymentId, "ORDER BY id"),
+      entries,
+      lines: await rowsOf(
+        client,
+        "ledger_lines",
+        "journal_entry_id = ANY($1)",
+        entries.map((e) => e.id),
+        "ORDER BY id",
+      ),
+      outbox: await rowsOf(client, "outbox_messages", "aggregate_id = $1", paymentId, "ORDER BY id"),
+      idempotency: await rowsOf(client, "idempotency_records", "resource_id = $1", paymentId),
+    };
+  } finally {
+    await client.end();
+  }
+  const { payment, attempts, events, entries, lines, outbox, idempotency } = captured;
+  const idem = idempotency[0];
+  const attempt = attempts[0];
+  if (!idem || !attempt || events.length === 0 || entries.length === 0) {
+    throw new Error(`unexpected rows for ${paymentId}: ${JSON.stringify(rowCounts(captured))}`);
+  }
+
+  const insert = (table: string, rows: Row[], overrides: Record<string, string> = {}) => {
+    if (rows.length === 0) return "";
+    const columns = Object.keys(rows[0] as Row).filter((c) => !serial.has(`${table}.${c}`));
+    const values = rows.map(
+      (row) =>
+        `(${columns.map((c) => overrides[c] ?? (NOW_COLUMNS.has(c) ? "now()" : literal(row[c]))).join(", ")})`,
+    );
+    return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values.join(", ")};`;
+  };
+  const claimed = { status: "'IN_PROGRESS'", resource_id: "NULL", response: "NULL" };
+  const complete = `UPDATE "idempotency_records" SET "status" = ${literal(idem.status)}, "resource_id" = ${literal(idem.resource_id)}, "response" = ${literal(idem.response)} WHERE "id" = ${literal(idem.id)};`;
+  const has = (row: Row, column: string) => column in row;
+  const pendingPayment: Record<string, string> = {};
+  for (const [column, value] of Object.entries({
+    status: "'PENDING'",
+    amount_capturable_minor: "0",
+    amount_captured_minor: "0",
+    psp_reference: "NULL",
+    pending_operation: "'AUTHORIZE'",
+    version: "1",
+  }))
+    if (has(payment, column)) pendingPayment[column] = value;
+  const settle = `UPDATE "payments" SET "status" = ${literal(payment.status)}, "amount_capturable_minor" = ${literal(payment.amount_capturable_minor)}, "amount_captured_minor" = ${literal(payment.amount_captured_minor)}, "psp_reference" = ${literal(payment.psp_reference)}, "pending_operation" = NULL, "version" = "version" + 1 WHERE "id" = ${literal(payment.id)} AND "version" = 1 AND "status" = 'PENDING';`;
+  const settleAttempt = `UPDATE "psp_attempts" SET "status" = ${literal(attempt.status)}, "psp_reference" = ${literal(attempt.psp_reference)}, "updated_at" = now() WHERE "id" = ${literal(attempt.id)};`;
+  const ledger = [
+    insert("journal_entries", entries),
+    insert("ledger_lines", lines),
+    insert("outbox_messages", outbox),
+  ].join("\n");
+
+  const oneTransaction = [
+    "BEGIN;",
+    insert("idempotency_records", [idem], claimed),
+    insert("payments", [payment]),
+    insert("psp_attempts", attempts),
+    insert("payment_events", events),
+    ledger,
+    complete,
+    "COMMIT;",
+  ].join("\n");
+  const apiShaped = [
+    insert("idempotency_records", [idem], claimed),
+    [
+      "BEGIN;",
+      `UPDATE "idempotency_records" SET "resource_id" = ${literal(payment.id)} WHERE "id" = ${literal(idem.id)} AND "resource_id" IS NULL AND "status" = 'IN_PROGRESS';`,
+      insert("payments", [payment], pendingPayment),
+      insert("psp_attempts", attempts, { status: "'PENDING'", psp_reference: "NULL" }),
+      insert("payment_events", events.slice(0, 1)),
+      "COMMIT;",
+    ].join("\n"),
+    [
+      "BEGIN;",
+      settle,
+      settleAttempt,
+      insert("payment_events", events.slice(1)),
+      ledger,
+      complete,
+      "COMMIT;",
+    ].join("\n"),
+  ];
+
+  // Every value that must be unique (or is specific to this payment) is generated afresh per copy.
+  const identifiers = [
+    ...new Set(
+      [
+        payment.id,
+        payment.psp_reference,
+        idem.id,
+        idem.key,
+        ...attempts.flatMap((a) => [a.id, a.idempotency_key, a.psp_reference]),
+        ...entries.map((e) => e.id),
+      ].filter((v): v is string => typeof v === "string" && v.length >= 8),
+    ),
+  ].sort((a, b) => b.length - a.length);
+  const templatize = (sql: string): Template => {
+    let parts: Template = [sql];
+    identifiers.forEach((identifier, index) => {
+      parts = parts.flatMap((part) => {
+        if (typeof part !== "string") return [part];
+        const pieces = part.split(identifier);
+        return pieces.flatMap((piece, i) => (i === 0 ? [piece] : [index, piece]));
+      });
+    });
+    return parts;
+  };
+  return {
+    rowCounts: rowCounts(captured),
+    identifiers,
+    variants: {
+      "one-transaction": [templatize(oneTransaction)],
+      "api-shaped": apiShaped.map(templatize),
+    },
+  };
+}
+
+function rowCounts(captured: Captured): Record<string, number> {
+  return {
+    payments: 1,
+    psp_attempts: captured.attempts.length,
+    payment_events: captured.events.length,
+    journal_entries: captured.entries.length,
+    ledger_lines: captured.lines.length,
+    outbox_messages: captured.outbox.length,
+    idempotency_records: captured.idempotency.length,
+  };
+}
+
+export interface PhysicalResult {
+  variant: PhysicalVariant;
+  concurrency: number;
+  payments: number;
+  errors: Record<string, number>;
+  errorCount: number;
+  elapsedMs: number;
+  throughput: number;
+  latencyMs: LatencySummary;
+}
+
+const LATENCY_CAPACITY = 1_000_000;
+/** Shared by every run in this process, so copies never collide across levels and variants. */
+let copies = 0;
+
+/** Writes copies of the payment from `concurrency` connections for `durationMs`. */
+export async function runPhysical(options: {
+  databaseUrl: string;
+  template: PaymentTemplate;
+  variant: PhysicalVariant;
+  concurrency: number;
+  durationMs: number;
+  runTag: string;
+  /** Started once every connection is open, stopped before any closes (their CPU is counted). */
+  watch: () => { stop(): StepUsage };
+}): Promise<PhysicalResult & { usage: StepUsage }> {
+  const { template, concurrency } = options;
+  const statements = template.variants[options.variant];
+  const clients = await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const client = new pg.Client({ connectionString: options.databaseUrl });
+      client.on("error", () => {});
+      await client.connect();
+      return client;
+    }),
+  );
+  const fresh = (original: string, n: number) => {
+    const suffix = `${options.runTag}${n.toString(36)}`.toUpperCase().padStart(14, "0");
+    return original.length > suffix.length
+      ? original.slice(0, original.length - suffix.length) + suffix
+      : suffix;
+  };
+  const latencies = new Float64Array(LATENCY_CAPACITY);
+  let recorded = 0;
+  let payments = 0;
+  const errors: Record<string, number> = {};
+  const watcher = options.watch();
+  let usage: StepUsage | undefined;
+  const start = performance.now();
+  const deadline = start + options.durationMs;
+  try {
+    await Promise.all(
+      clients.map(async (client) => {
+        while (performance.now() < deadline) {
+          const n = ++copies;
+          const values = template.identifiers.map((identifier) => fresh(identifier, n));
+          const sent = performance.now();
+          try {
+            for (const statement of statements) {
+              await client.query(
+                statement.map((part) => (typeof part === "number" ? values[part] : part)).join(""),
+              );
+            }
+            payments += 1;
+            if (recorded < LATENCY_CAPACITY) latencies[recorded++] = performance.now() - sent;
+          } catch (error) {
+            const code = (error as { code?: string }).code ?? "ERROR";
+            errors[code] = (errors[code] ?? 0) + 1;
+            await client.query("ROLLBACK").catch(() => {});
+          }
+        }
+      }),
+    );
+  } finally {
+    usage = watcher.stop();
+    await Promise.all(clients.map((client) => client.end().catch(() => {})));
+  }
+  const elapsedMs = performance.now() - start;
+  const sorted = latencies.slice(0, recorded).sort();
+  const at = (q: number) =>
+    sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  return {
+    usage,
+    variant: options.variant,
+    concurrency,
+    payments,
+    errors,
+    errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
+    elapsedMs,
+    throughput: payments / (elapsedMs / 1000),
+    latencyMs: {
+      p50: at(0.5),
+      p95: at(0.95),
+      p99: at(0.99),
+      max: sorted[sorted.length - 1] ?? 0,
+      mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Loaded into each API process by the bench (`node --import <this file>`), never by the product: it
+// measures the process's event-loop delay and can CPU-profile it, and answers on a side port that it
+// records in $BENCH_PROBE_DIR/<pid>.port. Endpoints: /eld (delay since the last reset, in ms),
+// /eld/reset, /profile/start, /profile/stop?file=<path> (writes a .cpuprofile).
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { Session } from "node:inspector";
+import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+
+const dir = process.env.BENCH_PROBE_DIR;
+if (dir) {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let session;
+  const post = (method, params) =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  const ms = (ns) => Math.round((ns / 1e6) * 100) / 100;
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://probe");
+    const reply = (status, body) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const fail = (error) => reply(500, { error: String(error) });
+    if (url.pathname === "/eld") {
+      reply(200, {
+        pid: process.pid,
+        samples: histogram.count,
+        p50: ms(histogram.percentile(50)),
+        p99: ms(histogram.percentile(99)),
+        max: ms(histogram.max),
+        mean: ms(histogram.mean),
+      });
+    } else if (url.pathname === "/eld/reset") {
+      histogram.reset();
+      reply(200, { ok: true });
+    } else if (url.pathname === "/profile/start") {
+      session = new Session();
+      session.connect();
+      post("Profiler.enable")
+        .then(() => post("Profiler.setSamplingInterval", { interval: 500 }))
+        .then(() => post("Profiler.start"))
+        .then(() => reply(200, { ok: true }), fail);
+    } else if (url.pathname === "/profile/stop") {
+      const file = url.searchParams.get("file");
+      post("Profiler.stop")
+        .then(({ profile }) => {
+          if (file) writeFileSync(file, JSON.stringify(profile));
+          session.disconnect();
+          reply(200, { ok: true, file });
+        })
+        .catch(fail);
+    } else {
+      reply(404, { error: "not found" });
+    }
+  });
+  // exclusive: in a node:cluster worker, port 0 would otherwise be one port shared by every worker.
+  server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+    writeFileSync(join(dir, `${process.pid}.port`), String(server.address().port));
+  });
+  server.unref();
+}

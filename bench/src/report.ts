@@ -1,0 +1,27 @@
+// Plain-text tables for the terminal (and Markdown-compatible, so they paste into docs/benchmarks.md).
+
+export function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const cells = rows.map((row) => row.map((cell) => String(cell)));
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...cells.map((row) => (row[i] ?? "").length)),
+  );
+  const numeric = headers.map((_, i) =>
+    cells.every((row) => /^[-+]?[\d.,]+\s*(%|x|ms|MB)?$|^-$/.test(row[i] ?? "")),
+  );
+  const line = (row: string[]) =>
+    `| ${row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (numeric[i] ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`;
+  return [line(headers), rule, ...cells.map(line)].join("\n");
+}
+
+export const fmt = {
+  rate: (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1)),
+  ms: (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1)),
+  pct: (n: number) => `${Math.round(n)}%`,
+  mb: (n: number) => Math.round(n).toString(),
+  ratio: (n: number) => `${n.toFixed(2)}x`,
+};
+
+export function heading(text: string): void {
+  console.log(`\n== ${text}`);
+}
