@@ -23,6 +23,8 @@ interface Row {
 
 interface Captured {
   payment: Row;
+  /** Rows of other tables that point at the payment (such as its risk assessment), by table. */
+  others: Record<string, Row[]>;
   attempts: Row[];
   events: Row[];
   entries: Row[];
@@ -58,6 +60,8 @@ function literal(value: unknown): string {
 }
 
 const NOW_COLUMNS = new Set(["created_at", "updated_at"]);
+/** Tables with a payment_id this file handles by name; any other one is copied as found. */
+const KNOWN_TABLES = new Set(["payments", "psp_attempts", "payment_events", "journal_entries", "refunds"]);
 
 /** Reads everything the API wrote for `paymentId` and turns it into statement templates. */
 export async function capturePaymentTemplate(
@@ -82,8 +86,18 @@ export async function capturePaymentTemplate(
       paymentId,
       "ORDER BY created_at",
     );
+    const referencing = await client.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'payment_id' ORDER BY table_name",
+    );
+    const others: Record<string, Row[]> = {};
+    for (const { table_name: table } of referencing.rows) {
+      if (KNOWN_TABLES.has(table)) continue;
+      const rows = await rowsOf(client, table, "payment_id = $1", paymentId);
+      if (rows.length > 0) others[table] = rows;
+    }
     captured = {
       payment,
+      others,
       attempts: await rowsOf(client, "psp_attempts", "payment_id = $1", paymentId, "ORDER BY created_at"),
       events: await rowsOf(client, "payment_events", "payment_id = $1", paymentId, "ORDER BY id"),
       entries,
@@ -100,7 +114,7 @@ export async function capturePaymentTemplate(
   } finally {
     await client.end();
   }
-  const { payment, attempts, events, entries, lines, outbox, idempotency } = captured;
+  const { payment, others, attempts, events, entries, lines, outbox, idempotency } = captured;
   const idem = idempotency[0];
   const attempt = attempts[0];
   if (!idem || !attempt || events.length === 0 || entries.length === 0) {
@@ -116,6 +130,7 @@ export async function capturePaymentTemplate(
     );
     return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values.join(", ")};`;
   };
+  const otherInserts = () => Object.entries(others).map(([table, rows]) => insert(table, rows));
   const claimed = { status: "'IN_PROGRESS'", resource_id: "NULL", response: "NULL" };
   const complete = `UPDATE "idempotency_records" SET "status" = ${literal(idem.status)}, "resource_id" = ${literal(idem.resource_id)}, "response" = ${literal(idem.response)} WHERE "id" = ${literal(idem.id)};`;
   const has = (row: Row, column: string) => column in row;
@@ -141,6 +156,7 @@ export async function capturePaymentTemplate(
     "BEGIN;",
     insert("idempotency_records", [idem], claimed),
     insert("payments", [payment]),
+    ...otherInserts(),
     insert("psp_attempts", attempts),
     insert("payment_events", events),
     ledger,
@@ -153,6 +169,7 @@ export async function capturePaymentTemplate(
       "BEGIN;",
       `UPDATE "idempotency_records" SET "resource_id" = ${literal(payment.id)} WHERE "id" = ${literal(idem.id)} AND "resource_id" IS NULL AND "status" = 'IN_PROGRESS';`,
       insert("payments", [payment], pendingPayment),
+      ...otherInserts(),
       insert("psp_attempts", attempts, { status: "'PENDING'", psp_reference: "NULL" }),
       insert("payment_events", events.slice(0, 1)),
       "COMMIT;",
@@ -178,6 +195,7 @@ export async function capturePaymentTemplate(
         idem.key,
         ...attempts.flatMap((a) => [a.id, a.idempotency_key, a.psp_reference]),
         ...entries.map((e) => e.id),
+        ...Object.values(others).flatMap((rows) => rows.map((r) => r.id)),
       ].filter((v): v is string => typeof v === "string" && v.length >= 8),
     ),
   ].sort((a, b) => b.length - a.length);
@@ -205,6 +223,7 @@ export async function capturePaymentTemplate(
 function rowCounts(captured: Captured): Record<string, number> {
   return {
     payments: 1,
+    ...Object.fromEntries(Object.entries(captured.others).map(([table, rows]) => [table, rows.length])),
     psp_attempts: captured.attempts.length,
     payment_events: captured.events.length,
     journal_entries: captured.entries.length,

@@ -1,6 +1,6 @@
 // Risk: the explainable fraud decision stored with every payment, and the
 // customer context createPayment accepts for it.
-import type { RISK_DECISIONS } from "@paycore/core/fraud/risk-types";
+import type { RiskAssessmentView } from "@paycore/db/repositories/payment-query.repository";
 import { builder } from "./builder";
 
 type RiskView = RiskAssessmentView;
