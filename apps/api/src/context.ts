@@ -1,8 +1,8 @@
 // Per-request GraphQL context: who is calling (from the Authorization header),
 // batched loaders for nested fields, and whether a mutation was replayed.
-import type { PaymentId, PaymentMethodId } from "@paycore/core/ids/ids";
+import type { MerchantId, PaymentId, PaymentMethodId } from "@paycore/core/ids/ids";
 import { hashApiKey, isOperatorKey, parseApiKey } from "@paycore/core/merchants/api-keys";
-import type { MerchantActor, PaymentMethodRecord, RefundRecord } from "@paycore/core/payments/payment-record";
+import type { MerchantActor, Mode, PaymentMethodRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import type { AuthenticatedKey } from "@paycore/db/repositories/merchant.repository";
 import type { AuthenticatedOperator } from "@paycore/db/repositories/operator-key.repository";
 import type { RiskAssessmentView } from "@paycore/db/repositories/payment-query.repository";
@@ -22,7 +22,7 @@ export interface GraphQLContext {
 
 export async function createContext(services: AppServices, request: Request): Promise<GraphQLContext> {
   const { auth, operator } = await authenticate(services, request.headers.get("authorization"));
-  return { services, auth, operator, idempotencyReplayed: false, loaders: createLoaders(services, auth) };
+  return { services, auth, operator, idempotencyReplayed: false, loaders: createLoaders(services) };
 }
 
 async function authenticate(
@@ -105,30 +105,59 @@ function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
 }
 
-function createLoaders(services: AppServices, auth: AuthenticatedKey | null) {
-  const actor: MerchantActor | null = auth && {
-    merchantId: auth.merchantId,
-    mode: auth.mode,
-    apiKeyId: auth.apiKeyId,
-  };
-  const scoped = <T>(load: (actor: MerchantActor) => Promise<T>) => {
-    if (actor === null) throw unauthenticated('Send an API key as "Authorization: Bearer <key>".');
-    return load(actor);
-  };
+/**
+ * The scope for reading what hangs off a payment the caller was already allowed to see: its own merchant and
+ * mode. Merchants only ever reach their own payments; operators reach any, through the review mutations.
+ */
+export function scopeOf(parent: { merchantId: MerchantId; mode: Mode }): MerchantActor {
+  return { merchantId: parent.merchantId, mode: parent.mode, apiKeyId: null };
+}
+
+interface Scoped<K> {
+  id: K;
+  merchantId: MerchantId;
+  mode: Mode;
+}
+
+/** A loader keyed by id whose batches are queried per merchant and mode (in practice, one query). */
+function scopedLoader<K extends string, V>(
+  load: (actor: MerchantActor, ids: readonly K[]) => Promise<Map<K, V>>,
+  missing: V,
+) {
+  return new DataLoader<Scoped<K>, V, K>(
+    async (keys) => {
+      const groups = new Map<string, Scoped<K>[]>();
+      for (const key of keys) {
+        const group = `${key.merchantId}:${key.mode}`;
+        groups.set(group, [...(groups.get(group) ?? []), key]);
+      }
+      const found = new Map<K, V>();
+      for (const group of groups.values()) {
+        const first = group[0] as Scoped<K>;
+        const rows = await load(scopeOf(first), group.map((k) => k.id));
+        for (const [id, value] of rows) found.set(id, value);
+      }
+      return keys.map((key) => found.get(key.id) ?? missing);
+    },
+    { cacheKeyFn: (key) => key.id },
+  );
+}
+
+function createLoaders(services: AppServices) {
   return {
-    paymentMethod: new DataLoader<PaymentMethodId, PaymentMethodRecord | null>(async (ids) => {
-      const rows = await scoped((a) => services.queries.paymentMethodsByIds(a, ids));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    riskOfPayment: new DataLoader<PaymentId, RiskAssessmentView | null>(async (ids) => {
-      const rows = await scoped((a) => services.queries.riskByPaymentIds(a, ids));
-      const byId = new Map(rows.map((row) => [row.paymentId, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    refundsOfPayment: new DataLoader<PaymentId, RefundRecord[]>(async (ids) => {
-      const rows = await scoped((a) => services.queries.refundsByPaymentIds(a, ids));
-      return ids.map((id) => rows.filter((row) => row.paymentId === id));
-    }),
+    paymentMethod: scopedLoader<PaymentMethodId, PaymentMethodRecord | null>(async (actor, ids) => {
+      const rows = await services.queries.paymentMethodsByIds(actor, ids);
+      return new Map(rows.map((row) => [row.id, row]));
+    }, null),
+    riskOfPayment: scopedLoader<PaymentId, RiskAssessmentView | null>(async (actor, ids) => {
+      const rows = await services.queries.riskByPaymentIds(actor, ids);
+      return new Map(rows.map((row) => [row.paymentId, row]));
+    }, null),
+    refundsOfPayment: scopedLoader<PaymentId, RefundRecord[]>(async (actor, ids) => {
+      const rows = await services.queries.refundsByPaymentIds(actor, ids);
+      const byPayment = new Map<PaymentId, RefundRecord[]>(ids.map((id) => [id, []]));
+      for (const row of rows) byPayment.get(row.paymentId)?.push(row);
+      return byPayment;
+    }, []),
   };
 }

@@ -7,7 +7,7 @@ import type { PaymentRecord, RefundRecord } from "@paycore/core/payments/payment
 import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
 import { PAGE_SIZE_MAX, type PaymentCursor } from "@paycore/db/repositories/payment-query.repository";
 import { GraphQLError } from "graphql";
-import { requireSecretKey } from "../context";
+import { requireSecretKey, scopeOf } from "../context";
 import { builder } from "./builder";
 import { PaymentMethod } from "./payment-method";
 import { LedgerEntry, PaymentEvent } from "./payment-timeline";
@@ -57,7 +57,7 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
     paymentMethod: t.field({
       type: PaymentMethod,
       resolve: async (p, _args, context) => {
-        const method = await context.loaders.paymentMethod.load(p.paymentMethodId);
+        const method = await context.loaders.paymentMethod.load({ ...p, id: p.paymentMethodId });
         if (method === null) throw new Error(`payment ${p.id} has no payment method`);
         return method;
       },
@@ -68,24 +68,24 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
     failureMessage: t.exposeString("failureMessage", { nullable: true }),
     refunds: t.field({
       type: [Refund],
-      resolve: (p, _args, context) => context.loaders.refundsOfPayment.load(p.id),
+      resolve: (p, _args, context) => context.loaders.refundsOfPayment.load(p),
     }),
     events: t.field({
       type: [PaymentEvent],
       description: "The audit trail: every change of this payment, oldest first.",
-      resolve: (p, _args, context) => context.services.queries.eventsOf(requireSecretKey(context), p.id),
+      resolve: (p, _args, context) => context.services.queries.eventsOf(scopeOf(p), p.id),
     }),
     ledgerEntries: t.field({
       type: [LedgerEntry],
       description: "The journal entries this payment posted, oldest first.",
       resolve: (p, _args, context) =>
-        context.services.queries.journalEntriesOf(requireSecretKey(context), p.id),
+        context.services.queries.journalEntriesOf(scopeOf(p), p.id),
     }),
     risk: t.field({
       type: Risk,
       nullable: true,
       description: "The fraud decision taken before authorization.",
-      resolve: (p, _args, context) => context.loaders.riskOfPayment.load(p.id),
+      resolve: (p, _args, context) => context.loaders.riskOfPayment.load(p),
     }),
     reviewExpiresAt: t.field({
       type: "DateTime",
