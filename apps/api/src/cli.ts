@@ -2,8 +2,11 @@
 // merchant's id and keys as JSON. Uses DATABASE_URL, or the embedded Postgres
 // that `npm start` keeps under DATA_DIR.
 
+import { validateCustomer } from "@paycore/core/fraud/customer-context";
 import { createDatabaseClient } from "@paycore/db/client";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
+import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import { Command, InvalidArgumentError } from "commander";
 import { openDatabase } from "./bootstrap";
 import { readEnv } from "./env";
@@ -27,38 +30,182 @@ merchant
   .option("--live", "also issue live-mode keys", false)
   .option("--fee-rate-bps <bps>", "percentage fee in basis points (290 = 2.9%)", integerIn(0, 10_000))
   .option("--fee-fixed-minor <units>", "fixed fee in minor units", integerIn(0, 1_000_000))
-  .action(async (options: { name: string; live: boolean; feeRateBps?: number; feeFixedMinor?: number }) => {
-    const name = options.name.trim();
-    if (name.length === 0 || name.length > 200)
-      throw new InvalidArgumentError("--name must be 1 to 200 characters");
-    const env = readEnv();
-    const database = await openDatabase(env, (message) => console.error(message));
-    const db = createDatabaseClient({ url: database.url, poolMax: 2 });
-    try {
-      const created = await new MerchantRepository(db).createWithKeys({
-        name,
-        modes: options.live ? ["TEST", "LIVE"] : ["TEST"],
-        ...(options.feeRateBps === undefined ? {} : { feeRateBps: options.feeRateBps }),
-        ...(options.feeFixedMinor === undefined ? {} : { feeFixedMinor: BigInt(options.feeFixedMinor) }),
-      });
-      const key = (kind: string, mode: string) =>
-        created.keys.find((k) => k.kind === kind && k.mode === mode)?.key;
-      const output: Record<string, string | undefined> = {
-        merchantId: created.id,
-        name: created.name,
-        testSecretKey: key("SECRET", "TEST"),
-        testPublishableKey: key("PUBLISHABLE", "TEST"),
-      };
-      if (options.live) {
-        output.liveSecretKey = key("SECRET", "LIVE");
-        output.livePublishableKey = key("PUBLISHABLE", "LIVE");
+  .option(
+    "--risk-review-threshold <score>",
+    "risk score that holds a payment for review (default 40)",
+    integerIn(0, 99),
+  )
+  .option(
+    "--risk-decline-threshold <score>",
+    "risk score that declines a payment (default 75)",
+    integerIn(1, 100),
+  )
+  .action(
+    async (options: {
+      name: string;
+      live: boolean;
+      feeRateBps?: number;
+      feeFixedMinor?: number;
+      riskReviewThreshold?: number;
+      riskDeclineThreshold?: number;
+    }) => {
+      const name = options.name.trim();
+      if (name.length === 0 || name.length > 200)
+        throw new InvalidArgumentError("--name must be 1 to 200 characters");
+      const env = readEnv();
+      const database = await openDatabase(env, (message) => console.error(message));
+      const db = createDatabaseClient({ url: database.url, poolMax: 2 });
+      try {
+        const created = await new MerchantRepository(db).createWithKeys({
+          name,
+          modes: options.live ? ["TEST", "LIVE"] : ["TEST"],
+          ...(options.feeRateBps === undefined ? {} : { feeRateBps: options.feeRateBps }),
+          ...(options.feeFixedMinor === undefined ? {} : { feeFixedMinor: BigInt(options.feeFixedMinor) }),
+          ...(options.riskReviewThreshold === undefined
+            ? {}
+            : { riskReviewThreshold: options.riskReviewThreshold }),
+          ...(options.riskDeclineThreshold === undefined
+            ? {}
+            : { riskDeclineThreshold: options.riskDeclineThreshold }),
+        });
+        const key = (kind: string, mode: string) =>
+          created.keys.find((k) => k.kind === kind && k.mode === mode)?.key;
+        const output: Record<string, string | undefined> = {
+          merchantId: created.id,
+          name: created.name,
+          testSecretKey: key("SECRET", "TEST"),
+          testPublishableKey: key("PUBLISHABLE", "TEST"),
+        };
+        if (options.live) {
+          output.liveSecretKey = key("SECRET", "LIVE");
+          output.livePublishableKey = key("PUBLISHABLE", "LIVE");
+        }
+        console.log(JSON.stringify(output, null, 2));
+      } finally {
+        await db.$disconnect();
+        await database.stop();
       }
-      console.log(JSON.stringify(output, null, 2));
-    } finally {
-      await db.$disconnect();
-      await database.stop();
-    }
+    },
+  );
+
+/** Opens the database for one command and closes it after, whatever happens. */
+async function withDatabase<T>(
+  work: (db: ReturnType<typeof createDatabaseClient>) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(readEnv(), (message) => console.error(message));
+  const db = createDatabaseClient({ url: database.url, poolMax: 2 });
+  try {
+    return await work(db);
+  } finally {
+    await db.$disconnect();
+    await database.stop();
+  }
+}
+
+const operator = program
+  .command("operator")
+  .description("manage operators' API keys (fraud reviews through the API)");
+
+operator
+  .command("create-key")
+  .description("issue an operator key (op_…); the key is shown once")
+  .requiredOption("--name <name>", "who holds it; named in the audit trail")
+  .action(async (options: { name: string }) => {
+    const name = options.name.trim();
+    if (name.length === 0 || name.length > 100)
+      throw new InvalidArgumentError("--name must be 1 to 100 characters");
+    const created = await withDatabase((db) => new OperatorKeyRepository(db).create(name));
+    console.log(JSON.stringify({ operatorKeyId: created.id, name: created.name, key: created.key }, null, 2));
   });
+
+operator
+  .command("revoke-key <id>")
+  .description("revoke an operator key")
+  .action(async (id: string) => {
+    const revoked = await withDatabase((db) => new OperatorKeyRepository(db).revoke(id));
+    if (!revoked) throw new Error(`no active operator key ${id}`);
+    console.log(JSON.stringify({ revoked: id }));
+  });
+
+const LIST_KINDS = ["FINGERPRINT", "EMAIL", "IP", "BIN"] as const;
+const riskList = program.command("risk-list").description("maintain the fraud deny and allow lists");
+
+riskList
+  .command("add")
+  .description("add a value to the deny or allow list, for one merchant or (without --merchant) for all")
+  .requiredOption("--list <list>", "DENY or ALLOW")
+  .requiredOption("--kind <kind>", LIST_KINDS.join(", "))
+  .requiredOption("--value <value>", "the card fingerprint, e-mail, IP address or BIN")
+  .requiredOption("--by <operator>", "who adds it")
+  .option("--merchant <merchantId>", "limit the entry to one merchant")
+  .option("--note <note>", "why")
+  .action(
+    async (options: {
+      list: string;
+      kind: string;
+      value: string;
+      by: string;
+      merchant?: string;
+      note?: string;
+    }) => {
+      const list = options.list.toUpperCase();
+      const kind = options.kind.toUpperCase();
+      if (list !== "DENY" && list !== "ALLOW") throw new InvalidArgumentError("--list must be DENY or ALLOW");
+      if (!(LIST_KINDS as readonly string[]).includes(kind)) {
+        throw new InvalidArgumentError(`--kind must be one of ${LIST_KINDS.join(", ")}`);
+      }
+      const value = normaliseListValue(kind as (typeof LIST_KINDS)[number], options.value);
+      const entry = await withDatabase((db) =>
+        new RiskDataRepository(db).addListEntry({
+          merchantId: options.merchant ?? null,
+          list,
+          kind: kind as (typeof LIST_KINDS)[number],
+          value,
+          note: options.note ?? null,
+          createdBy: options.by,
+        }),
+      );
+      console.log(JSON.stringify(entry, null, 2));
+    },
+  );
+
+riskList
+  .command("remove <id>")
+  .description("remove a list entry")
+  .action(async (id: string) => {
+    const removed = await withDatabase((db) => new RiskDataRepository(db).removeListEntry(id));
+    if (!removed) throw new Error(`no list entry ${id}`);
+    console.log(JSON.stringify({ removed: id }));
+  });
+
+riskList
+  .command("show")
+  .description("print the list entries, newest first")
+  .option("--list <list>", "DENY or ALLOW")
+  .action(async (options: { list?: string }) => {
+    const list = options.list?.toUpperCase();
+    if (list !== undefined && list !== "DENY" && list !== "ALLOW") {
+      throw new InvalidArgumentError("--list must be DENY or ALLOW");
+    }
+    const entries = await withDatabase((db) => new RiskDataRepository(db).listEntries(list ? { list } : {}));
+    console.log(JSON.stringify(entries, null, 2));
+  });
+
+/** The same spelling the scorer compares against (see packages/core/src/fraud/customer-context.ts). */
+function normaliseListValue(kind: (typeof LIST_KINDS)[number], raw: string): string {
+  const customer = (() => {
+    try {
+      return validateCustomer(kind === "EMAIL" ? { email: raw } : kind === "IP" ? { ipAddress: raw } : {});
+    } catch {
+      throw new InvalidArgumentError(`--value is not a valid ${kind.toLowerCase()}`);
+    }
+  })();
+  if (kind === "EMAIL") return customer.email as string;
+  if (kind === "IP") return customer.ipAddress as string;
+  if (kind === "BIN" && /^[0-9]{6,8}$/.test(raw)) return raw;
+  if (kind === "FINGERPRINT" && /^[0-9a-f]{64}$/.test(raw)) return raw;
+  throw new InvalidArgumentError(`--value is not a valid ${kind.toLowerCase()}`);
+}
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
