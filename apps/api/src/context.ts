@@ -2,7 +2,12 @@
 // batched loaders for nested fields, and whether a mutation was replayed.
 import type { MerchantId, PaymentId, PaymentMethodId } from "@paycore/core/ids/ids";
 import { hashApiKey, isOperatorKey, parseApiKey } from "@paycore/core/merchants/api-keys";
-import type { MerchantActor, Mode, PaymentMethodRecord, RefundRecord } from "@paycore/core/payments/payment-record";
+import type {
+  MerchantActor,
+  Mode,
+  PaymentMethodRecord,
+  RefundRecord,
+} from "@paycore/core/payments/payment-record";
 import type { AuthenticatedKey } from "@paycore/db/repositories/merchant.repository";
 import type { AuthenticatedOperator } from "@paycore/db/repositories/operator-key.repository";
 import type { RiskAssessmentView } from "@paycore/db/repositories/payment-query.repository";
@@ -134,7 +139,10 @@ function scopedLoader<K extends string, V>(
       const found = new Map<K, V>();
       for (const group of groups.values()) {
         const first = group[0] as Scoped<K>;
-        const rows = await load(scopeOf(first), group.map((k) => k.id));
+        const rows = await load(
+          scopeOf(first),
+          group.map((k) => k.id),
+        );
         for (const [id, value] of rows) found.set(id, value);
       }
       return keys.map((key) => found.get(key.id) ?? missing);

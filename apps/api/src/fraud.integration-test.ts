@@ -3,8 +3,8 @@
 // not captured) until an operator approves or rejects it or the hold expires,
 // and the ledger follows, balanced, through every path.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
 import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
 
 const PAYMENT = `id status amount amountCapturable amountCaptured failureCode reviewExpiresAt pspReference
   risk { score decision degraded signals { name score weight detail } }
@@ -23,7 +23,12 @@ interface Payment {
   failureCode: string | null;
   reviewExpiresAt: string | null;
   pspReference: string | null;
-  risk: { score: number; decision: string; degraded: boolean; signals: Array<{ name: string; score: number; detail: string }> };
+  risk: {
+    score: number;
+    decision: string;
+    degraded: boolean;
+    signals: Array<{ name: string; score: number; detail: string }>;
+  };
   events: Array<{ type: string; oldStatus: string | null; newStatus: string | null; source: string }>;
   ledgerEntries: Array<{ kind: string }>;
 }
@@ -46,7 +51,13 @@ async function setUp(t: TestApp, options: { realRiskThresholds?: boolean } = { r
     if (!result.data) throw new Error(result.raw);
     return result.data.createPayment;
   };
-  const decide = async (query: string, name: string, paymentId: string, key = operator.key, note = "checked with the customer") => {
+  const decide = async (
+    query: string,
+    name: string,
+    paymentId: string,
+    key = operator.key,
+    note = "checked with the customer",
+  ) => {
     const result = await t.gql<Record<string, Payload>>(key, query, {
       input: { idempotencyKey: newKey(), paymentId, note },
     });
@@ -102,7 +113,11 @@ describe("risk decisions (Postgres velocity)", () => {
     });
     const attemptsBefore = await t.countRows("psp_attempts");
     const { payment, errors } = await ctx.pay({ customer: { email: "Fraudster@Example.com" } });
-    expect(payment).toMatchObject({ status: "DECLINED", failureCode: "fraud_suspected", risk: { decision: "DECLINE", score: 100 } });
+    expect(payment).toMatchObject({
+      status: "DECLINED",
+      failureCode: "fraud_suspected",
+      risk: { decision: "DECLINE", score: 100 },
+    });
     expect(payment?.risk.signals.map((s) => s.name)).toContain("deny_list");
     expect(JSON.stringify(payment?.risk)).not.toContain("fraudster@example.com");
     expect(errors.map((e) => e.code)).toEqual(["PAYMENT_DECLINED"]);
@@ -117,7 +132,10 @@ describe("risk decisions (Postgres velocity)", () => {
   it("approves an allow-listed card that would otherwise be held", async () => {
     const card = randomVisa();
     const method = await t.tokenize(ctx.merchant.publishableKey, card);
-    const fingerprint = await t.app.db.paymentMethod.findUniqueOrThrow({ where: { id: method }, select: { fingerprint: true } });
+    const fingerprint = await t.app.db.paymentMethod.findUniqueOrThrow({
+      where: { id: method },
+      select: { fingerprint: true },
+    });
     await t.app.services.riskData.addListEntry({
       merchantId: null,
       list: "ALLOW",
@@ -128,7 +146,9 @@ describe("risk decisions (Postgres velocity)", () => {
     });
     const { payment } = await ctx.pay(GREY_ZONE, method);
     expect(payment).toMatchObject({ status: "CAPTURED", risk: { decision: "APPROVE" } });
-    expect(payment?.risk.signals.map((s) => s.name)).toEqual(expect.arrayContaining(["allow_list", "country_mismatch"]));
+    expect(payment?.risk.signals.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["allow_list", "country_mismatch"]),
+    );
   });
 
   it("holds a grey-zone payment: authorized, not captured, nothing posted", async () => {
@@ -162,7 +182,9 @@ describe("risk decisions (Postgres velocity)", () => {
       ["review.approved", "AUTHORIZED", "OPERATOR"],
       ["payment.captured", "CAPTURED", "OPERATOR"],
     ]);
-    const audit = await t.app.db.paymentEvent.findFirstOrThrow({ where: { paymentId: held.id, type: "review.approved" } });
+    const audit = await t.app.db.paymentEvent.findFirstOrThrow({
+      where: { paymentId: held.id, type: "review.approved" },
+    });
     expect(audit).toMatchObject({ actor: "operator:alice", data: { note: "checked with the customer" } });
     expect(t.sandbox.charges().find((c) => c.reference === held.id)?.capturedMinor).toBe(150000n);
 
@@ -183,7 +205,13 @@ describe("risk decisions (Postgres velocity)", () => {
 
   it("review then reject: the authorization is voided and the payment cancelled", async () => {
     const held = (await ctx.pay(GREY_ZONE)).payment as Payment;
-    const rejected = await ctx.decide(REJECT, "rejectPaymentReview", held.id, ctx.operator.key, "stolen card reported");
+    const rejected = await ctx.decide(
+      REJECT,
+      "rejectPaymentReview",
+      held.id,
+      ctx.operator.key,
+      "stolen card reported",
+    );
     expect(rejected.data?.rejectPaymentReview?.payment).toMatchObject({
       status: "CANCELLED",
       amountCapturable: "0",
@@ -212,16 +240,22 @@ describe("risk decisions (Postgres velocity)", () => {
     await t.app.services.operatorKeys.revoke(revoked.id);
     const byRevoked = await ctx.decide(APPROVE, "approvePaymentReview", held.id, revoked.key);
     expect(byRevoked.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    const still = await t.gql<{ payment: Payment }>(ctx.merchant.secretKey, `{ payment(id: "${held.id}") { status } }`);
+    const still = await t.gql<{ payment: Payment }>(
+      ctx.merchant.secretKey,
+      `{ payment(id: "${held.id}") { status } }`,
+    );
     expect(still.data?.payment.status).toBe("REQUIRES_REVIEW");
   });
 
   it("flags card testing: many small attempts with one card", async () => {
     const method = await t.tokenize(ctx.merchant.publishableKey, randomVisa());
     const results: Payload[] = [];
-    for (let i = 0; i < 5; i++) results.push(await ctx.pay({ amount: "100", customer: { ipAddress: "81.2.69.142" } }, method));
+    for (let i = 0; i < 5; i++)
+      results.push(await ctx.pay({ amount: "100", customer: { ipAddress: "81.2.69.142" } }, method));
     const last = results.at(-1)?.payment;
-    expect(last?.risk.signals.map((s) => s.name)).toEqual(expect.arrayContaining(["card_testing", "card_velocity"]));
+    expect(last?.risk.signals.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["card_testing", "card_velocity"]),
+    );
     expect(["REQUIRES_REVIEW", "DECLINED"]).toContain(last?.status);
   });
 
@@ -250,7 +284,10 @@ describe("hold expiry", () => {
     expect(held.status).toBe("REQUIRES_REVIEW");
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(await t.app.services.commands.expireReviewHolds()).toEqual({ expired: 1, failed: 0 });
-    const after = await t.gql<{ payment: Payment }>(ctx.merchant.secretKey, `{ payment(id: "${held.id}") { ${PAYMENT} } }`);
+    const after = await t.gql<{ payment: Payment }>(
+      ctx.merchant.secretKey,
+      `{ payment(id: "${held.id}") { ${PAYMENT} } }`,
+    );
     expect(after.data?.payment).toMatchObject({ status: "CANCELLED", reviewExpiresAt: null });
     expect(after.data?.payment.events.at(-1)).toMatchObject({ type: "review.expired", source: "SYSTEM" });
     expect(t.sandbox.charges().find((c) => c.reference === held.id)?.voided).toBe(true);
@@ -267,7 +304,10 @@ describe("when velocity data is unavailable", () => {
     try {
       const ctx = await setUp(t);
       const { payment } = await ctx.pay({});
-      expect(payment).toMatchObject({ status: "REQUIRES_REVIEW", risk: { decision: "REVIEW", degraded: true } });
+      expect(payment).toMatchObject({
+        status: "REQUIRES_REVIEW",
+        risk: { decision: "REVIEW", degraded: true },
+      });
       expect(payment?.risk.signals.map((s) => s.name)).toContain("velocity_unavailable");
       await t.expectLedgerBalanced();
     } finally {
@@ -276,30 +316,39 @@ describe("when velocity data is unavailable", () => {
   });
 
   const skip = redisServerAvailable() ? null : "redis-server is not installed";
-  it.skipIf(skip !== null)(`falls back to Postgres counts when Redis dies${skip ? ` (skipped: ${skip})` : ""}`, async () => {
-    const own: OwnRedis = await startOwnRedis();
-    const t = await createTestApp({ redisUrl: own.url, velocityFallback: "postgres" });
-    try {
-      const ctx = await setUp(t);
-      const method = await t.tokenize(ctx.merchant.publishableKey, randomVisa());
-      await ctx.pay({}, method);
-      await own.stop();
-      const results: Payload[] = [];
-      for (let i = 0; i < 4; i++) results.push(await ctx.pay({}, method));
-      const sources = await t.app.db.riskAssessment.findMany({
-        where: { payment: { paymentMethodId: method } },
-        orderBy: { createdAt: "asc" },
-        select: { velocitySource: true },
-      });
-      expect(sources.map((s) => s.velocitySource)).toEqual(["redis", "postgres", "postgres", "postgres", "postgres"]);
-      // Five payments with one card in ten minutes: counted across the outage.
-      expect(results.at(-1)?.payment?.risk.signals.map((s) => s.name)).toContain("card_velocity");
-      await t.expectLedgerBalanced();
-    } finally {
-      await t.close();
-      await own.stop();
-    }
-  });
+  it.skipIf(skip !== null)(
+    `falls back to Postgres counts when Redis dies${skip ? ` (skipped: ${skip})` : ""}`,
+    async () => {
+      const own: OwnRedis = await startOwnRedis();
+      const t = await createTestApp({ redisUrl: own.url, velocityFallback: "postgres" });
+      try {
+        const ctx = await setUp(t);
+        const method = await t.tokenize(ctx.merchant.publishableKey, randomVisa());
+        await ctx.pay({}, method);
+        await own.stop();
+        const results: Payload[] = [];
+        for (let i = 0; i < 4; i++) results.push(await ctx.pay({}, method));
+        const sources = await t.app.db.riskAssessment.findMany({
+          where: { payment: { paymentMethodId: method } },
+          orderBy: { createdAt: "asc" },
+          select: { velocitySource: true },
+        });
+        expect(sources.map((s) => s.velocitySource)).toEqual([
+          "redis",
+          "postgres",
+          "postgres",
+          "postgres",
+          "postgres",
+        ]);
+        // Five payments with one card in ten minutes: counted across the outage.
+        expect(results.at(-1)?.payment?.risk.signals.map((s) => s.name)).toContain("card_velocity");
+        await t.expectLedgerBalanced();
+      } finally {
+        await t.close();
+        await own.stop();
+      }
+    },
+  );
 });
 
 describe("with Redis velocity counters", async () => {
@@ -321,7 +370,9 @@ describe("with Redis velocity counters", async () => {
     it("counts concurrent payments of one card exactly and holds past the limit", async () => {
       const method = await t.tokenize(merchant.publishableKey, randomVisa());
       const results = await Promise.all(Array.from({ length: 6 }, () => ctx.pay({}, method)));
-      const details = results.map((r) => r.payment?.risk.signals.find((s) => s.name === "card_velocity")?.detail ?? "");
+      const details = results.map(
+        (r) => r.payment?.risk.signals.find((s) => s.name === "card_velocity")?.detail ?? "",
+      );
       // Atomic counting: exactly the payments past the third see the signal, whatever the interleaving.
       expect(details.filter((d) => d.length > 0)).toHaveLength(3);
       const sources = await t.app.db.riskAssessment.findMany({

@@ -78,8 +78,7 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
     ledgerEntries: t.field({
       type: [LedgerEntry],
       description: "The journal entries this payment posted, oldest first.",
-      resolve: (p, _args, context) =>
-        context.services.queries.journalEntriesOf(scopeOf(p), p.id),
+      resolve: (p, _args, context) => context.services.queries.journalEntriesOf(scopeOf(p), p.id),
     }),
     risk: t.field({
       type: Risk,
