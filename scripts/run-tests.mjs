@@ -42,6 +42,11 @@ function count(line) {
 
 child.on("close", (code) => {
   count(pending);
+  if (code !== 0 && totals.failed === 0) {
+    // A suite crashed before reporting (or typecheck/setup failed): never print a clean line for a failed run.
+    console.log("\na test run failed before reporting its results (see above)");
+    totals.failed = 1;
+  }
   console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   process.exit(code ?? 1);
 });

@@ -18,9 +18,11 @@ import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.rep
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
+import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
+import { AppPspRouter } from "./adapters/psp-router";
 import { createRedisClient } from "./adapters/redis-client";
 import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
@@ -101,8 +103,11 @@ export function createApp(config: AppConfig): App {
   const commands = new PaymentCommands({
     store: paymentStore,
     idempotency,
-    // Test mode only ever reaches a sandbox; no live PSP is configured yet.
-    pspFor: (mode) => (mode === "TEST" ? sandbox : null),
+    // Test mode only ever reaches sandboxes; no live PSP is configured yet.
+    psps: new AppPspRouter(
+      { TEST: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }], LIVE: [] },
+      new RoutingRuleRepository(db),
+    ),
     risk,
     reviewHoldTtlMs: config.reviewHoldTtlMs,
     vault: parseKeyring({

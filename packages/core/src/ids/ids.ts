@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   riskAssessment: "ra",
   riskListEntry: "rl",
   operatorKey: "opk",
+  routingRule: "rr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

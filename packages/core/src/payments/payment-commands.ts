@@ -26,7 +26,9 @@ import { capturePosting, refundPosting } from "../ledger/postings";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
 import type { PaymentChange, PaymentStore } from "../ports/payment-store";
+import type { PspRouter } from "../ports/psp-router";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
+import type { RoutingDecision } from "../psp/routing";
 import { type CardInput, validateCard } from "../vault/card";
 import { decryptPan, encryptPan, fingerprintPan, type VaultKeyring } from "../vault/card-vault";
 import type {
@@ -120,8 +122,8 @@ export interface OperatorActor {
 export interface PaymentCommandsDependencies {
   store: PaymentStore;
   idempotency: IdempotencyService;
-  /** The PSP a mode may reach: test mode only ever gets a sandbox. Null when none is configured. */
-  pspFor(mode: MerchantActor["mode"]): PaymentServiceProvider | null;
+  /** Routing and PSP lookup; test mode only ever reaches sandbox PSPs. */
+  psps: PspRouter;
   vault: VaultKeyring;
   /** Scores every payment before authorization; null turns fraud checks off (unit tests only). */
   risk: RiskScorer | null;
@@ -210,7 +212,24 @@ export class PaymentCommands {
     return this.deps.idempotency.run(scope(actor, key), "createPayment", normalized, async (context) => {
       const stored = await this.deps.store.findPaymentMethodWithPan(actor, paymentMethodId);
       if (stored === null) throw paymentMethodNotFound();
-      const psp = this.requirePsp(actor);
+      const routed = await this.deps.psps.routeAuthorization(actor.mode, {
+        merchantId: actor.merchantId,
+        currency,
+        brand: stored.method.brand,
+        cardCountry: stored.method.cardCountry,
+        amountMinor,
+      });
+      const psp = routed.candidates[0];
+      if (psp === undefined) {
+        throw new DomainError(
+          "PSP_UNAVAILABLE",
+          `No payment service provider is available for ${actor.mode} mode.`,
+          {
+            retryable: true,
+          },
+        );
+      }
+      const routing = routingRecord(routed.decision);
       const now = this.deps.now();
       if (isExpired(stored.method, now)) {
         throw new DomainError("CARD_EXPIRED", "The card of this payment method has expired.", {
@@ -240,7 +259,9 @@ export class PaymentCommands {
         : null;
       const decision = scored?.assessment.decision ?? "APPROVE";
       const declinedByRisk = decision === "DECLINE";
-      const attempt = declinedByRisk ? null : newAttempt("AUTHORIZE", psp.name, amountMinor, currency, null);
+      const firstAttempt = declinedByRisk
+        ? null
+        : { ...newAttempt("AUTHORIZE", psp.name, amountMinor, currency, null), routing };
       const created = await this.deps.store.insertPayment({
         payment: {
           id: paymentId,
@@ -271,7 +292,7 @@ export class PaymentCommands {
           geoLongitude: scored?.location?.longitude ?? null,
           reviewExpiresAt: null,
         },
-        attempt,
+        attempt: firstAttempt,
         risk: scored && {
           id: newId("riskAssessment"),
           score: scored.assessment.score,
@@ -291,7 +312,7 @@ export class PaymentCommands {
       });
       context.markSideEffects();
 
-      if (attempt === null) {
+      if (firstAttempt === null) {
         // Declined by the risk rules: the PSP is never asked.
         return this.settleAuthorization(actor, context, created, null, {
           outcome: "declined",
@@ -305,22 +326,57 @@ export class PaymentCommands {
         expYear: stored.method.expYear,
       };
       const holdForReview = decision === "REVIEW";
-      const outcome = await callPsp(() =>
-        psp.authorize({
-          idempotencyKey: attempt.idempotencyKey,
-          reference: paymentId,
-          amountMinor,
-          currency,
-          card,
-          // A held payment is only authorized: the money is reserved, not taken, until an operator decides.
-          capture: captureMethod === "AUTOMATIC" && !holdForReview,
-        }),
-      );
+      let payment = created;
+      let attempt = firstAttempt;
+      let outcome: PspOutcome = { outcome: "unavailable", message: "not attempted" };
+      for (let index = 0; index < routed.candidates.length; index++) {
+        const candidate = routed.candidates[index] as PaymentServiceProvider;
+        const sent = attempt;
+        outcome = await callPsp(() =>
+          candidate.authorize({
+            idempotencyKey: sent.idempotencyKey,
+            reference: paymentId,
+            amountMinor,
+            currency,
+            card,
+            // A held payment is only authorized: the money is reserved, not taken, until an operator decides.
+            capture: captureMethod === "AUTOMATIC" && !holdForReview,
+          }),
+        );
+        if (outcome.outcome === "succeeded" || outcome.outcome === "declined") {
+          this.deps.psps.recordAuthorization(candidate.name, outcome.outcome === "succeeded");
+        }
+        const next = routed.candidates[index + 1];
+        // Fail over only when this PSP certainly charged nothing; an unknown outcome is resolved, never re-tried elsewhere.
+        const certainlyNotCharged =
+          outcome.outcome === "unavailable" || (outcome.outcome === "failed" && outcome.retryable);
+        if (!certainlyNotCharged || next === undefined) break;
+        const following = { ...newAttempt("AUTHORIZE", next.name, amountMinor, currency, null), routing };
+        const moved = await this.deps.store.applyPaymentChange(actor, {
+          paymentId,
+          expectedVersion: payment.version,
+          expectedStatus: payment.status,
+          patch: { pspName: next.name },
+          events: [
+            apiEvent(actor, "payment.failover", payment.status, payment.status, {
+              from: candidate.name,
+              to: next.name,
+              ...failureData(outcome),
+            }),
+          ],
+          attemptSettlement: settle(attempt.id, outcome),
+          attemptInsert: following,
+          outbox: [],
+        });
+        invariant(moved !== null, `payment ${paymentId} changed during failover`);
+        payment = moved.payment;
+        attempt = following;
+      }
       if (outcome.outcome === "declined" && scored) await this.deps.risk?.recordDecline(scored.attempt);
       return this.settleAuthorization(
         actor,
         context,
-        created,
+        payment,
         attempt,
         outcome,
         holdForReview ? new Date(now.getTime() + this.deps.reviewHoldTtlMs) : null,
@@ -338,12 +394,13 @@ export class PaymentCommands {
     const normalized = { paymentId, amountMinor: requestedMinor };
 
     return this.deps.idempotency.run(scope(actor, key), "capturePayment", normalized, async (context) => {
-      const psp = this.requirePsp(actor);
+      let psp: PaymentServiceProvider | null = null;
       let attempt: PspAttemptDraft | null = null;
       let captureMinor = 0n;
       await this.changeWithRetry(actor, paymentId, (payment) => {
         captureMinor = planCapture(payment, requestedMinor).captureMinor;
-        attempt = newAttempt("CAPTURE", payment.pspName ?? psp.name, captureMinor, payment.currency, null);
+        psp = this.pspOf(actor, payment);
+        attempt = newAttempt("CAPTURE", psp.name, captureMinor, payment.currency, null);
         return {
           patch: { pendingOperation: "CAPTURE" },
           events: [],
@@ -353,7 +410,9 @@ export class PaymentCommands {
         };
       });
       context.markSideEffects();
-      return this.captureAtPsp(actor, context, psp, paymentId, attempt, captureMinor);
+      const holder = psp as PaymentServiceProvider | null;
+      invariant(holder !== null, "capture routed to the PSP holding the payment");
+      return this.captureAtPsp(actor, context, holder, paymentId, attempt, captureMinor);
     });
   }
 
@@ -388,13 +447,14 @@ export class PaymentCommands {
     const normalized = { paymentId, amountMinor: requestedMinor, reason };
 
     return this.deps.idempotency.run(scope(actor, key), "refundPayment", normalized, async (context) => {
-      const psp = this.requirePsp(actor);
+      let psp: PaymentServiceProvider | null = null;
       const refundId = newId("refund");
       let refundMinor = 0n;
       let attempt: PspAttemptDraft | null = null;
       const started = await this.changeWithRetry(actor, paymentId, (payment) => {
         refundMinor = planRefund(payment, requestedMinor);
-        attempt = newAttempt("REFUND", payment.pspName ?? psp.name, refundMinor, payment.currency, refundId);
+        psp = this.pspOf(actor, payment);
+        attempt = newAttempt("REFUND", psp.name, refundMinor, payment.currency, refundId);
         return {
           // Reserve the amount first, so parallel refunds can never exceed what was captured.
           patch: { amountRefundPendingMinor: payment.amountRefundPendingMinor + refundMinor },
@@ -417,9 +477,13 @@ export class PaymentCommands {
       });
       context.markSideEffects();
       const refundAttempt = attempt as PspAttemptDraft | null;
-      invariant(refundAttempt !== null && started.payment.pspReference !== null, "refund attempt recorded");
+      const holder = psp as PaymentServiceProvider | null;
+      invariant(
+        refundAttempt !== null && holder !== null && started.payment.pspReference !== null,
+        "refund attempt recorded",
+      );
       const outcome = await callPsp(() =>
-        psp.refund({
+        holder.refund({
           idempotencyKey: refundAttempt.idempotencyKey,
           pspReference: started.payment.pspReference as string,
           amountMinor: refundMinor,
@@ -462,6 +526,16 @@ export class PaymentCommands {
             idempotency: context.completeWith(refundResult(errors)),
           };
         }
+        if (outcome.outcome === "pending") {
+          // Acknowledged by an asynchronous PSP: the reservation stays until its notification decides.
+          return {
+            patch: {},
+            events: [apiEvent(actor, "refund.acknowledged", payment.status, payment.status, { refundId })],
+            attemptSettlement: settlement,
+            outbox: [],
+            idempotency: context.completeWith(refundResult(errors)),
+          };
+        }
         if (outcome.outcome === "unknown") {
           // The reservation stays: the PSP may have refunded, and the outcome is resolved before the amount is freed.
           errors.push(modificationError("refund", outcome));
@@ -483,7 +557,12 @@ export class PaymentCommands {
             }),
           ],
           attemptSettlement: settlement,
-          refundSettlement: { id: refundId, status: "FAILED", pspReference: null, failureCode: outcome.code },
+          refundSettlement: {
+            id: refundId,
+            status: "FAILED",
+            pspReference: null,
+            failureCode: outcome.outcome === "unavailable" ? "psp_unavailable" : outcome.code,
+          },
           outbox: [{ topic: "refund.failed", payload: { refundId, paymentId: payment.id } }],
           idempotency: context.completeWith(refundResult(errors)),
         };
@@ -535,7 +614,14 @@ export class PaymentCommands {
         });
         context.markSideEffects();
         if (attempt === null) return { payment: approved.payment, errors: [] };
-        return this.captureAtPsp(actor, context, this.requirePsp(actor), paymentId, attempt, captureMinor);
+        return this.captureAtPsp(
+          actor,
+          context,
+          this.pspOf(actor, approved.payment),
+          paymentId,
+          attempt,
+          captureMinor,
+        );
       },
     );
   }
@@ -663,6 +749,16 @@ export class PaymentCommands {
           idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
         };
       }
+      if (outcome.outcome === "pending") {
+        // Acknowledged, not confirmed: the capture stays pending and the ledger waits for the PSP's notification.
+        return {
+          patch: {},
+          events: [apiEvent(actor, "payment.capture_acknowledged", payment.status, payment.status, {})],
+          attemptSettlement: settlement,
+          outbox: [],
+          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        };
+      }
       errors.push(modificationError("capture", outcome));
       return {
         // An unknown outcome keeps the capture pending: it must be resolved with the PSP, never assumed.
@@ -689,11 +785,12 @@ export class PaymentCommands {
     eventName: "payment.cancelled" | "review.rejected" | "review.expired",
     plan: (payment: PaymentRecord) => void,
   ): Promise<PaymentResult> {
-    const psp = this.requirePsp(actor);
+    let psp: PaymentServiceProvider | null = null;
     let attempt: PspAttemptDraft | null = null;
     const started = await this.changeWithRetry(actor, paymentId, (payment) => {
       plan(payment);
-      attempt = newAttempt("VOID", payment.pspName ?? psp.name, 0n, payment.currency, null);
+      psp = this.pspOf(actor, payment);
+      attempt = newAttempt("VOID", psp.name, 0n, payment.currency, null);
       return {
         patch: { pendingOperation: "VOID" },
         events: [],
@@ -704,9 +801,13 @@ export class PaymentCommands {
     });
     context.markSideEffects();
     const voidAttempt = attempt as PspAttemptDraft | null;
-    invariant(voidAttempt !== null && started.payment.pspReference !== null, "void attempt recorded");
+    const holder = psp as PaymentServiceProvider | null;
+    invariant(
+      voidAttempt !== null && holder !== null && started.payment.pspReference !== null,
+      "void attempt recorded",
+    );
     const outcome = await callPsp(() =>
-      psp.void({
+      holder.void({
         idempotencyKey: voidAttempt.idempotencyKey,
         pspReference: started.payment.pspReference as string,
         currency: started.payment.currency,
@@ -730,6 +831,15 @@ export class PaymentCommands {
           ],
           attemptSettlement: settlement,
           outbox: [statusMessage("payment.cancelled", payment.id, status)],
+          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        };
+      }
+      if (outcome.outcome === "pending") {
+        return {
+          patch: {},
+          events: [apiEvent(actor, "payment.cancel_acknowledged", payment.status, payment.status, {})],
+          attemptSettlement: settlement,
+          outbox: [],
           idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
         };
       }
@@ -830,6 +940,26 @@ export class PaymentCommands {
           failureMessage: outcome.message,
         });
         break;
+      case "unavailable":
+        errors.push({
+          code: "PSP_UNAVAILABLE",
+          message:
+            "No payment service provider could be reached; nothing was charged. Retry with a new idempotency key.",
+          field: null,
+        });
+        decided = change("AUTHORIZATION_FAILED", {
+          failureCode: "psp_unavailable",
+          failureMessage: outcome.message,
+        });
+        break;
+      case "pending":
+        // Accepted, decided later by the PSP's notification: the payment stays PENDING, the attempt ACKNOWLEDGED.
+        decided = {
+          ...change(null, { pspReference: outcome.pspReference }),
+          patch: { pspReference: outcome.pspReference, pendingOperation: "AUTHORIZE" },
+          outbox: [],
+        };
+        break;
       case "unknown":
         // We cannot know whether the PSP charged: the payment stays PENDING with its attempt UNKNOWN
         // until its outcome is resolved with that PSP. It is never retried elsewhere.
@@ -870,12 +1000,16 @@ export class PaymentCommands {
     );
   }
 
-  private requirePsp(actor: MerchantActor): PaymentServiceProvider {
-    const psp = this.deps.pspFor(actor.mode);
+  /** The PSP that authorized the payment: every later operation must go to it. */
+  private pspOf(actor: MerchantActor, payment: PaymentRecord): PaymentServiceProvider {
+    const psp = payment.pspName ? this.deps.psps.byName(actor.mode, payment.pspName) : null;
     if (psp === null) {
       throw new DomainError(
         "PSP_UNAVAILABLE",
-        `No payment service provider is configured for ${actor.mode} mode.`,
+        `The payment's PSP (${payment.pspName ?? "none"}) is not configured.`,
+        {
+          retryable: true,
+        },
       );
     }
     return psp;
@@ -944,6 +1078,22 @@ function settle(id: PspAttemptDraft["id"], outcome: PspOutcome) {
         errorCode: outcome.code,
         errorMessage: outcome.message,
       };
+    case "pending":
+      return {
+        id,
+        status: "ACKNOWLEDGED" as const,
+        pspReference: outcome.pspReference,
+        errorCode: null,
+        errorMessage: null,
+      };
+    case "unavailable":
+      return {
+        id,
+        status: "FAILED" as const,
+        pspReference: null,
+        errorCode: "psp_unavailable",
+        errorMessage: outcome.message,
+      };
     case "unknown":
       return {
         id,
@@ -957,11 +1107,19 @@ function settle(id: PspAttemptDraft["id"], outcome: PspOutcome) {
 
 function failureData(outcome: PspOutcome): Record<string, unknown> {
   if (outcome.outcome === "declined" || outcome.outcome === "failed") return { failureCode: outcome.code };
-  if (outcome.outcome === "unknown") return { outcome: "unknown" };
+  if (outcome.outcome === "unavailable") return { failureCode: "psp_unavailable" };
+  if (outcome.outcome === "unknown" || outcome.outcome === "pending") return { outcome: outcome.outcome };
   return {};
 }
 
 function modificationError(what: string, outcome: PspOutcome): UserErrorData {
+  if (outcome.outcome === "unavailable") {
+    return {
+      code: "PSP_UNAVAILABLE",
+      message: `The PSP could not be reached for the ${what}; nothing was done, retry later.`,
+      field: null,
+    };
+  }
   if (outcome.outcome === "unknown") {
     return {
       code: "PSP_UNAVAILABLE",
@@ -979,6 +1137,18 @@ function refundResult(errors: UserErrorData[]) {
     payment: result.payment,
     errors,
   });
+}
+
+/** What an attempt records of the routing decision (JSON-safe). */
+function routingRecord(decision: RoutingDecision): Record<string, unknown> {
+  return {
+    candidates: decision.candidates,
+    matchedRuleId: decision.matchedRuleId,
+    scores: decision.scores,
+    breakers: decision.breakers,
+    explored: decision.explored,
+    skipped: decision.skipped,
+  };
 }
 
 function eventType(status: PaymentStatus): string {

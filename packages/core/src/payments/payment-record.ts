@@ -18,7 +18,8 @@ import type { PaymentStatus } from "./payment-state-machine";
 export type Mode = "TEST" | "LIVE";
 export type CaptureMethod = "AUTOMATIC" | "MANUAL";
 export type PspOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
-export type PspAttemptStatus = "PENDING" | "SUCCEEDED" | "FAILED" | "UNKNOWN";
+/** ACKNOWLEDGED: the PSP accepted the request and will decide later (by webhook). */
+export type PspAttemptStatus = "PENDING" | "ACKNOWLEDGED" | "SUCCEEDED" | "FAILED" | "UNKNOWN";
 export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED";
 export type EventSource = "API" | "WEBHOOK" | "SYSTEM" | "OPERATOR";
 
@@ -30,7 +31,7 @@ export interface MerchantActor {
   merchantId: MerchantId;
   mode: Mode;
   apiKeyId: ApiKeyId | null;
-  by?: { source: "OPERATOR" | "SYSTEM"; id: string; note: string | null };
+  by?: { source: "OPERATOR" | "SYSTEM" | "WEBHOOK"; id: string; note: string | null };
 }
 
 export interface PaymentRecord {
@@ -100,6 +101,8 @@ export interface PaymentMethodRecord {
 
 export interface PspAttemptDraft {
   id: PspAttemptId;
+  /** Why this PSP: candidates, matched rule, scores and breaker states at the time. */
+  routing?: Record<string, unknown> | null;
   operation: PspOperation;
   pspName: string;
   idempotencyKey: string;

@@ -14,6 +14,10 @@ function describeOutcome(outcome: PspOutcome): string {
       return `failed ${outcome.code} retryable=${outcome.retryable}`;
     case "unknown":
       return "unknown";
+    case "pending":
+      return `pending ${outcome.pspReference}`;
+    case "unavailable":
+      return "unavailable";
     default: {
       const unreachable: never = outcome;
       return unreachable;

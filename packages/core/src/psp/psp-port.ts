@@ -12,7 +12,11 @@ export type PspOutcome =
   /** The PSP says nothing was charged, e.g. processing_error. */
   | { outcome: "failed"; code: string; message: string; retryable: boolean }
   /** Timeout or unreadable answer: money may or may not have moved, so it must be resolved, not retried blindly. */
-  | { outcome: "unknown"; message: string };
+  | { outcome: "unknown"; message: string }
+  /** Acknowledged, decided later: the outcome arrives by webhook (asynchronous PSPs and modifications). */
+  | { outcome: "pending"; pspReference: string }
+  /** The request never reached the PSP (connection refused, circuit open): certainly nothing was charged. */
+  | { outcome: "unavailable"; message: string };
 
 export interface AuthorizeRequest {
   idempotencyKey: string;

@@ -480,6 +480,7 @@ function attemptData(
     idempotencyKey: attempt.idempotencyKey,
     amountMinor: attempt.amountMinor,
     currency: attempt.currency,
+    ...(attempt.routing ? { routing: attempt.routing as Prisma.InputJsonValue } : {}),
   };
 }
 

@@ -1,0 +1,78 @@
+// The app's PspRouter: which PSPs each mode may reach, the routing rules from
+// the database (cached briefly), the breaker states of the resilient PSP
+// clients, and the sliding authorization-rate window.
+import type { Mode } from "@paycore/core/payments/payment-record";
+import type { PspRouter } from "@paycore/core/ports/psp-router";
+import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
+import {
+  AuthorizationRateWindow,
+  type BreakerState,
+  DEFAULT_ROUTING_OPTIONS,
+  type PspProfile,
+  type RoutingInput,
+  type RoutingRule,
+  routePayment,
+} from "@paycore/core/psp/routing";
+import type { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+
+export interface RoutablePsp {
+  psp: PaymentServiceProvider;
+  profile: PspProfile;
+  /** The circuit breaker's state, when the PSP sits behind one. */
+  breakerState?: () => BreakerState;
+}
+
+/** Rules and preferences change rarely; each process re-reads them at most this often. */
+const RULES_CACHE_TTL_MS = 30_000;
+const RULES_CACHE_MAX = 10_000;
+
+export class AppPspRouter implements PspRouter {
+  private readonly rates = new AuthorizationRateWindow();
+  private readonly cache = new Map<
+    string,
+    { rules: RoutingRule[]; preferRate: boolean; expiresAtMs: number }
+  >();
+
+  constructor(
+    private readonly byMode: Record<Mode, RoutablePsp[]>,
+    private readonly rules: RoutingRuleRepository | null,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async routeAuthorization(mode: Mode, input: RoutingInput) {
+    const psps = this.byMode[mode];
+    const { rules, preferRate } = await this.merchantRouting(input.merchantId);
+    const breakers = Object.fromEntries(psps.map((p) => [p.psp.name, p.breakerState?.() ?? "closed"]));
+    const decision = routePayment(
+      input,
+      rules,
+      psps.map((p) => p.profile),
+      { breakers, authorizationRates: this.rates.snapshot(), random: this.random() },
+      { ...DEFAULT_ROUTING_OPTIONS, preferAuthorizationRate: preferRate },
+    );
+    const candidates = decision.candidates
+      .map((name) => psps.find((p) => p.psp.name === name)?.psp)
+      .filter((psp): psp is PaymentServiceProvider => psp !== undefined);
+    return { candidates, decision };
+  }
+
+  byName(mode: Mode, name: string): PaymentServiceProvider | null {
+    return this.byMode[mode].find((p) => p.psp.name === name)?.psp ?? null;
+  }
+
+  recordAuthorization(pspName: string, approved: boolean): void {
+    this.rates.record(pspName, approved);
+  }
+
+  private async merchantRouting(merchantId: string) {
+    const cached = this.cache.get(merchantId);
+    if (cached && cached.expiresAtMs > Date.now()) return cached;
+    const [rules, preferRate] = this.rules
+      ? await Promise.all([this.rules.rulesFor(merchantId), this.rules.routeByAuthorizationRate(merchantId)])
+      : [[], false];
+    const entry = { rules, preferRate, expiresAtMs: Date.now() + RULES_CACHE_TTL_MS };
+    if (this.cache.size >= RULES_CACHE_MAX) this.cache.clear();
+    this.cache.set(merchantId, entry);
+    return entry;
+  }
+}
