@@ -1,0 +1,175 @@
+// The Stripe-style PSP through the official `stripe` SDK, pointed at a host
+// and port (the sandbox in test mode; api.stripe.com in production). Definite
+// answers become outcomes; what may be retried with the same idempotency key
+// is thrown as a TransientPspError for the resilience policy.
+import type {
+  AuthorizeRequest,
+  ModifyRequest,
+  PaymentServiceProvider,
+  PspChargeStatus,
+  PspOutcome,
+} from "@paycore/core/psp/psp-port";
+import Stripe from "stripe";
+import { networkErrorKind, TransientPspError } from "./transient-error";
+
+export interface StripePspOptions {
+  name?: string;
+  secretKey: string;
+  host: string;
+  port: number;
+  protocol: "http" | "https";
+  /** Per request; past it the outcome is unknown and resolved later. */
+  timeoutMs: number;
+}
+
+/** Decline codes that mean "nothing charged, another try may work". */
+const RETRYABLE_CARD_CODES = new Set(["processing_error", "try_again_later", "issuer_not_available"]);
+
+export class StripePsp implements PaymentServiceProvider {
+  readonly name: string;
+  private readonly stripe: Stripe;
+
+  constructor(options: StripePspOptions) {
+    this.name = options.name ?? "stripe";
+    this.stripe = new Stripe(options.secretKey, {
+      host: options.host,
+      port: options.port,
+      protocol: options.protocol,
+      // Retries are ours (same idempotency key, backoff, breaker): the SDK must not retry behind our back.
+      maxNetworkRetries: 0,
+      timeout: options.timeoutMs,
+      telemetry: false,
+    });
+  }
+
+  async authorize(request: AuthorizeRequest): Promise<PspOutcome> {
+    return this.call(async () => {
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          // Sent as a digit string: exact for any amount (the SDK would format a number through a double).
+          amount: request.amountMinor.toString() as unknown as number,
+          currency: request.currency.toLowerCase(),
+          confirm: true,
+          capture_method: request.capture ? "automatic" : "manual",
+          payment_method_data: {
+            type: "card",
+            card: {
+              number: request.card.number,
+              exp_month: request.card.expMonth,
+              exp_year: request.card.expYear,
+            },
+          } as unknown as Stripe.PaymentIntentCreateParams.PaymentMethodData,
+          metadata: { reference: request.reference },
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return intentOutcome(intent);
+    });
+  }
+
+  async capture(request: ModifyRequest): Promise<PspOutcome> {
+    return this.call(async () => {
+      const intent = await this.stripe.paymentIntents.capture(
+        request.pspReference,
+        { amount_to_capture: request.amountMinor.toString() as unknown as number },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return intent.status === "succeeded"
+        ? { outcome: "succeeded", pspReference: intent.id }
+        : intent.status === "processing"
+          ? { outcome: "pending", pspReference: intent.id }
+          : { outcome: "failed", code: `status_${intent.status}`, message: "capture not applied", retryable: false };
+    });
+  }
+
+  async void(request: Omit<ModifyRequest, "amountMinor">): Promise<PspOutcome> {
+    return this.call(async () => {
+      const intent = await this.stripe.paymentIntents.cancel(request.pspReference, {}, { idempotencyKey: request.idempotencyKey });
+      return intent.status === "canceled"
+        ? { outcome: "succeeded", pspReference: intent.id }
+        : { outcome: "failed", code: `status_${intent.status}`, message: "cancel not applied", retryable: false };
+    });
+  }
+
+  async refund(request: ModifyRequest): Promise<PspOutcome> {
+    return this.call(async () => {
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: request.pspReference, amount: request.amountMinor.toString() as unknown as number },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      if (refund.status === "succeeded") return { outcome: "succeeded", pspReference: refund.id };
+      if (refund.status === "pending" || refund.status === "requires_action") return { outcome: "pending", pspReference: refund.id };
+      return { outcome: "failed", code: refund.failure_reason ?? "refund_failed", message: "refund failed", retryable: false };
+    });
+  }
+
+  async status(pspReference: string): Promise<PspChargeStatus> {
+    const intent = await this.translate(() => this.stripe.paymentIntents.retrieve(pspReference));
+    const captured = BigInt(intent.amount_received ?? 0);
+    const state =
+      intent.status === "succeeded" ? "captured" : intent.status === "requires_capture" ? "authorized" : intent.status === "canceled" ? "voided" : "not_found";
+    return { state, amountCapturedMinor: captured, amountRefundedMinor: 0n };
+  }
+
+  /** Looks up a PaymentIntent by id: how webhook payloads are confirmed before they are trusted. */
+  async retrieveIntent(id: string): Promise<Stripe.PaymentIntent> {
+    return this.translate(() => this.stripe.paymentIntents.retrieve(id));
+  }
+
+  private async call(run: () => Promise<PspOutcome>): Promise<PspOutcome> {
+    try {
+      return await this.translate(run);
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeCardError) {
+        const code = error.decline_code ?? error.code ?? "card_declined";
+        if (RETRYABLE_CARD_CODES.has(error.code ?? "") || RETRYABLE_CARD_CODES.has(code)) {
+          return { outcome: "failed", code: error.code ?? code, message: error.message, retryable: true };
+        }
+        return { outcome: "declined", code, message: error.message };
+      }
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+        // The PSP refused the request as malformed or not applicable: nothing happened, and trying again will not help.
+        return { outcome: "failed", code: error.code ?? "invalid_request", message: error.message, retryable: false };
+      }
+      throw error;
+    }
+  }
+
+  /** Maps the SDK's transient failures to TransientPspError; everything else is rethrown as is. */
+  private async translate<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeConnectionError) {
+        const kind = networkErrorKind((error as { detail?: unknown }).detail ?? error);
+        throw new TransientPspError(kind, error.message);
+      }
+      if (error instanceof Stripe.errors.StripeRateLimitError) {
+        const retryAfter = Number(error.headers?.["retry-after"] ?? Number.NaN);
+        throw new TransientPspError("rate_limited", error.message, Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
+      }
+      if (error instanceof Stripe.errors.StripeIdempotencyError && error.statusCode === 409) {
+        throw new TransientPspError("in_progress", error.message);
+      }
+      if (error instanceof Stripe.errors.StripeAPIError || (error as { statusCode?: number }).statusCode === 500 || (error as { statusCode?: number }).statusCode === 503) {
+        throw new TransientPspError("server", (error as Error).message);
+      }
+      throw error;
+    }
+  }
+}
+
+function intentOutcome(intent: Stripe.PaymentIntent): PspOutcome {
+  switch (intent.status) {
+    case "succeeded":
+    case "requires_capture":
+      return { outcome: "succeeded", pspReference: intent.id };
+    case "processing":
+      return { outcome: "pending", pspReference: intent.id };
+    default: {
+      const error = intent.last_payment_error;
+      if (error) return { outcome: "declined", code: error.decline_code ?? error.code ?? "card_declined", message: error.message ?? "declined" };
+      return { outcome: "failed", code: `status_${intent.status}`, message: "unexpected payment intent status", retryable: false };
+    }
+  }
+}
