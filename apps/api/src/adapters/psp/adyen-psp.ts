@@ -1,0 +1,209 @@
+// The Adyen-style PSP through the official `@adyen/api-library`. The library
+// hard-codes Adyen's hosts, so it gets an HTTP client that sends its requests
+// to a configured base URL instead (the sandbox in test mode): the library
+// still builds every request and parses every answer. Captures, cancels and
+// refunds are asynchronous at Adyen: "received" is only an acknowledgement,
+// and the outcome arrives by notification.
+import type {
+  AuthorizeRequest,
+  ModifyRequest,
+  PaymentServiceProvider,
+  PspChargeStatus,
+  PspOutcome,
+} from "@paycore/core/psp/psp-port";
+import { CheckoutAPI, Client, type Config, EnvironmentEnum } from "@adyen/api-library";
+import type { IRequest } from "@adyen/api-library/lib/src/typings/requestOptions";
+import { networkErrorKind, TransientPspError } from "./transient-error";
+
+export interface AdyenPspOptions {
+  name?: string;
+  apiKey: string;
+  merchantAccount: string;
+  /** Where Adyen's checkout API is served, e.g. http://127.0.0.1:4010/adyen. */
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+const ADYEN_TEST_HOST = "https://checkout-test.adyen.com";
+/** Adyen refusal reasons that mean "nothing charged, another try may work". */
+const RETRYABLE_REFUSALS = new Set(["Acquirer Error", "Issuer Unavailable", "Not Submitted"]);
+
+/** The library's HTTP client interface: sends its JSON to the configured base URL with its headers. */
+class RedirectingHttpClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async request(
+    endpoint: string,
+    json: string | Buffer,
+    config: Config,
+    _isApiKeyRequired: boolean,
+    requestOptions?: IRequest.Options,
+  ): Promise<string> {
+    const url = endpoint.startsWith(ADYEN_TEST_HOST) ? `${this.baseUrl}${endpoint.slice(ADYEN_TEST_HOST.length)}` : endpoint;
+    const headers: Record<string, string> = { "content-type": "application/json", "x-api-key": config.apiKey ?? "" };
+    if (requestOptions?.idempotencyKey) headers["idempotency-key"] = requestOptions.idempotencyKey;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: requestOptions?.method ?? "POST",
+        headers,
+        body: typeof json === "string" ? json : new Uint8Array(json),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const kind = (error as Error).name === "TimeoutError" ? "timeout" : networkErrorKind(error);
+      throw new TransientPspError(kind, `adyen: ${kind}`);
+    }
+    const body = await response.text().catch(() => {
+      throw new TransientPspError("timeout", "adyen: response cut off");
+    });
+    if (response.status === 429) {
+      const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
+      throw new TransientPspError("rate_limited", "adyen: 429", Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
+    }
+    if (response.status === 409) throw new TransientPspError("in_progress", "adyen: request with this key in flight");
+    if (response.status >= 500) throw new TransientPspError("server", `adyen: ${response.status}`);
+    if (response.status >= 400) throw new AdyenRequestError(response.status, body);
+    return body;
+  }
+}
+
+/** A 4xx from Adyen: the request was refused as it stands; nothing happened. */
+class AdyenRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`adyen: ${status}`);
+  }
+}
+
+export class AdyenPsp implements PaymentServiceProvider {
+  readonly name: string;
+  private readonly checkout: CheckoutAPI;
+
+  constructor(private readonly options: AdyenPspOptions) {
+    this.name = options.name ?? "adyen";
+    const client = new Client({ apiKey: options.apiKey, environment: EnvironmentEnum.TEST });
+    client.httpClient = new RedirectingHttpClient(options.baseUrl.replace(/\/$/, ""), options.timeoutMs);
+    this.checkout = new CheckoutAPI(client);
+  }
+
+  async authorize(request: AuthorizeRequest): Promise<PspOutcome> {
+    const value = toAdyenValue(request.amountMinor);
+    if (value === null) return tooLarge();
+    return this.answer(async () => {
+      const response = await this.checkout.PaymentsApi.payments(
+        {
+          amount: { value, currency: request.currency },
+          reference: request.reference,
+          merchantAccount: this.options.merchantAccount,
+          paymentMethod: {
+            type: "scheme",
+            number: request.card.number,
+            expiryMonth: String(request.card.expMonth).padStart(2, "0"),
+            expiryYear: String(request.card.expYear),
+          } as never,
+          ...(request.capture ? {} : { additionalData: { manualCapture: "true" } }),
+        } as unknown as Parameters<CheckoutAPI["PaymentsApi"]["payments"]>[0],
+        { idempotencyKey: request.idempotencyKey },
+      );
+      const pspReference = response.pspReference ?? "";
+      switch (String(response.resultCode)) {
+        case "Authorised":
+          return { outcome: "succeeded", pspReference };
+        case "Received":
+        case "Pending":
+          return { outcome: "pending", pspReference };
+        case "Refused": {
+          const reason = response.refusalReason ?? "Refused";
+          if (RETRYABLE_REFUSALS.has(reason)) return { outcome: "failed", code: reason, message: reason, retryable: true };
+          return { outcome: "declined", code: refusalCode(reason), message: reason };
+        }
+        default:
+          return { outcome: "failed", code: "processing_error", message: response.refusalReason ?? "Error", retryable: true };
+      }
+    });
+  }
+
+  async capture(request: ModifyRequest): Promise<PspOutcome> {
+    const value = toAdyenValue(request.amountMinor);
+    if (value === null) return tooLarge();
+    return this.answer(async () => {
+      const response = await this.checkout.ModificationsApi.captureAuthorisedPayment(
+        request.pspReference,
+        { amount: { value, currency: request.currency }, merchantAccount: this.options.merchantAccount, reference: request.idempotencyKey },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return { outcome: "pending", pspReference: response.pspReference };
+    });
+  }
+
+  async void(request: Omit<ModifyRequest, "amountMinor">): Promise<PspOutcome> {
+    return this.answer(async () => {
+      const response = await this.checkout.ModificationsApi.cancelAuthorisedPaymentByPspReference(
+        request.pspReference,
+        { merchantAccount: this.options.merchantAccount, reference: request.idempotencyKey },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return { outcome: "pending", pspReference: response.pspReference };
+    });
+  }
+
+  async refund(request: ModifyRequest): Promise<PspOutcome> {
+    const value = toAdyenValue(request.amountMinor);
+    if (value === null) return tooLarge();
+    return this.answer(async () => {
+      const response = await this.checkout.ModificationsApi.refundCapturedPayment(
+        request.pspReference,
+        { amount: { value, currency: request.currency }, merchantAccount: this.options.merchantAccount, reference: request.idempotencyKey },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return { outcome: "pending", pspReference: response.pspReference };
+    });
+  }
+
+  async status(): Promise<PspChargeStatus> {
+    // Adyen has no lookup by payment: outcomes are resolved by retrying with the same idempotency key.
+    return { state: "not_found", amountCapturedMinor: 0n, amountRefundedMinor: 0n };
+  }
+
+  private async answer(run: () => Promise<PspOutcome>): Promise<PspOutcome> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof AdyenRequestError) {
+        return { outcome: "failed", code: `http_${error.status}`, message: "request refused", retryable: false };
+      }
+      throw error;
+    }
+  }
+}
+
+/** Adyen carries amounts as JSON numbers: exact only up to 2^53 - 1. */
+function toAdyenValue(amountMinor: bigint): number | null {
+  return amountMinor <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(amountMinor) : null;
+}
+
+function tooLarge(): PspOutcome {
+  // Refused before sending anything: another PSP may take it.
+  return { outcome: "failed", code: "amount_too_large", message: "amount above what this PSP can carry", retryable: true };
+}
+
+/** Adyen refusal reasons mapped onto the decline codes our API reports. */
+function refusalCode(reason: string): string {
+  const table: Record<string, string> = {
+    "Not enough balance": "insufficient_funds",
+    "Expired Card": "expired_card",
+    "CVC Declined": "incorrect_cvc",
+    "Stolen Card": "stolen_card",
+    "Lost Card": "lost_card",
+    FRAUD: "fraudulent",
+    Fraud: "fraudulent",
+    Refused: "card_declined",
+  };
+  return table[reason] ?? reason.toLowerCase().replace(/[^a-z0-9]+/g, "_");
+}
