@@ -1,0 +1,243 @@
+// The outbox relay: publishes committed outbox rows to one Redis stream, where
+// consumer groups (webhooks, reconciliation, analytics) read them. Delivery is
+// at-least-once: a batch is XADDed, then marked published in the transaction
+// that locked it, so a crash in between publishes it again. Consumers dedupe on
+// the `id` field (the outbox id). When Redis is down the relay backs off and
+// the rows wait in Postgres: nothing is lost.
+//
+// Order: one relay publishes in outbox id order. With several relays, batches
+// interleave, and a row whose transaction commits late is published after
+// rows with higher ids, so consumers must not assume a global order (a
+// payload's status and the aggregate's version are the truth, not arrival).
+import {
+  OUTBOX_BATCH_SIZE_MAX,
+  type OutboxRepository,
+  type OutboxRow,
+} from "@paycore/db/repositories/outbox.repository";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+
+export const DEFAULT_EVENT_STREAM = "paycore:events";
+const DEFAULT_BATCH_SIZE = 100;
+const DEFAULT_IDLE_DELAY_MS = 500;
+/** Approximate cap on the stream (XADD MAXLEN ~): size it for the slowest consumer group's lag. */
+const DEFAULT_MAX_STREAM_LENGTH = 1_000_000;
+const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
+const DEFAULT_BACKOFF_BASE_MS = 200;
+const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/** Past this many consecutive failures the backoff is at its cap anyway; the counter stops growing. */
+const CONSECUTIVE_FAILURES_MAX = 1_000;
+
+/** The slice of the outbox repository the relay needs (tests wrap it to inject crashes). */
+export type OutboxSource = Pick<OutboxRepository, "publishBatch">;
+
+export interface OutboxRelayOptions {
+  outbox: OutboxSource;
+  /** Preferably a fail-fast client (see adapters/redis-client.ts): no offline queue, so an outage errors at once. */
+  redis: Redis;
+  /** The stream every outbox message goes to. */
+  stream?: string;
+  /** Rows per transaction and per XADD pipeline (1..1000). */
+  batchSize?: number;
+  /** Pause after a batch that was not full (the backlog is drained). */
+  idleDelayMs?: number;
+  /** XADD MAXLEN ~ bound; entries past it are trimmed even if a slow group has not read them. */
+  maxStreamLength?: number;
+  /** Longest a batch's XADD pipeline may take; past it the batch rolls back and is retried. */
+  publishTimeoutMs?: number;
+  /** First retry delay after a failure; it doubles per consecutive failure, with jitter. */
+  backoffBaseMs?: number;
+  /** Cap on the retry delay. */
+  backoffMaxMs?: number;
+  log: Pick<Logger, "info" | "warn" | "debug">;
+}
+
+/** An outbox message as read back from the stream. */
+export interface OutboxEvent {
+  /** The outbox id: the consumers' dedupe key. */
+  outboxId: string;
+  topic: string;
+  aggregateId: string;
+  merchantId: string;
+  mode: string;
+  payload: unknown;
+  createdAt: Date;
+}
+
+export class OutboxRelay {
+  private readonly outbox: OutboxSource;
+  private readonly redis: Redis;
+  readonly stream: string;
+  private readonly batchSize: number;
+  private readonly idleDelayMs: number;
+  private readonly maxStreamLength: number;
+  private readonly publishTimeoutMs: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly log: OutboxRelayOptions["log"];
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private failures = 0;
+  private published = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.outbox = options.outbox;
+    this.redis = options.redis;
+    this.stream = options.stream ?? DEFAULT_EVENT_STREAM;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.idleDelayMs = options.idleDelayMs ?? DEFAULT_IDLE_DELAY_MS;
+    this.maxStreamLength = options.maxStreamLength ?? DEFAULT_MAX_STREAM_LENGTH;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
+    this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
+    this.log = options.log;
+    assertIntegerIn("batchSize", this.batchSize, 1, OUTBOX_BATCH_SIZE_MAX);
+    assertIntegerIn("idleDelayMs", this.idleDelayMs, 0, 60 * 60 * 1000);
+    assertIntegerIn("maxStreamLength", this.maxStreamLength, 1, Number.MAX_SAFE_INTEGER);
+    assertIntegerIn("publishTimeoutMs", this.publishTimeoutMs, 1, 60 * 1000);
+    assertIntegerIn("backoffBaseMs", this.backoffBaseMs, 1, 60 * 60 * 1000);
+    assertIntegerIn("backoffMaxMs", this.backoffMaxMs, this.backoffBaseMs, 60 * 60 * 1000);
+    if (this.stream.length === 0) throw new Error("stream must not be empty");
+  }
+
+  /** Failures since the last successful batch (0 when healthy): what the backoff is computed from. */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  /** Rows published by this relay since it was created. */
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  /** Publishes one batch (up to batchSize rows, oldest first); returns how many. Throws if Redis failed. */
+  async runOnce(): Promise<number> {
+    const count = await this.outbox.publishBatch(this.batchSize, (rows) => this.xadd(rows));
+    this.published += count;
+    return count;
+  }
+
+  /** Runs batches until `stop()`: back to back while the backlog lasts, then every idleDelayMs. */
+  start(): void {
+    if (this.loop) throw new Error("outbox relay already started");
+    this.running = true;
+    this.loop = this.runLoop();
+  }
+
+  /** Stops after the batch in flight (if any) commits or rolls back. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.running) {
+      let delayMs: number;
+      try {
+        const count = await this.runOnce();
+        if (this.failures > 0) this.log.info({ stream: this.stream }, "outbox relay recovered");
+        this.failures = 0;
+        delayMs = count === this.batchSize ? 0 : this.idleDelayMs;
+      } catch (error) {
+        this.failures = Math.min(this.failures + 1, CONSECUTIVE_FAILURES_MAX);
+        delayMs = backoffDelayMs(this.failures, this.backoffBaseMs, this.backoffMaxMs);
+        this.log.warn(
+          { err: error, stream: this.stream, consecutiveFailures: this.failures, retryInMs: delayMs },
+          "outbox relay failed to publish: rows stay unpublished and are retried",
+        );
+      }
+      if (delayMs > 0) await this.sleep(delayMs);
+    }
+  }
+
+  /** One pipelined round trip for the whole batch; any failed XADD fails the batch (it is retried whole). */
+  private async xadd(rows: readonly OutboxRow[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const row of rows) {
+      pipeline.xadd(this.stream, "MAXLEN", "~", this.maxStreamLength, "*", ...outboxFields(row));
+    }
+    const results = await withDeadline(pipeline.exec(), this.publishTimeoutMs, "XADD pipeline");
+    if (results === null) throw new Error("XADD pipeline was discarded");
+    for (const [error] of results) {
+      if (error) throw error;
+    }
+    this.log.debug({ stream: this.stream, count: rows.length }, "outbox batch published");
+  }
+
+  /** A pause that `stop()` cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+}
+
+/** The stream entry of one outbox row, as flat field/value pairs for XADD. */
+export function outboxFields(row: OutboxRow): string[] {
+  return [
+    "id",
+    row.id.toString(),
+    "topic",
+    row.topic,
+    "aggregateId",
+    row.aggregateId,
+    "merchantId",
+    row.merchantId,
+    "mode",
+    row.mode,
+    "payload",
+    JSON.stringify(row.payload),
+    "createdAt",
+    row.createdAt.toISOString(),
+  ];
+}
+
+/** Reads an outbox event back from a stream entry's fields; throws on an entry the relay did not write. */
+export function outboxEventFromFields(fields: Readonly<Record<string, string>>): OutboxEvent {
+  const required = (name: string) => {
+    const value = fields[name];
+    if (value === undefined) throw new Error(`stream entry has no "${name}" field: not an outbox event`);
+    return value;
+  };
+  return {
+    outboxId: required("id"),
+    topic: required("topic"),
+    aggregateId: required("aggregateId"),
+    merchantId: required("merchantId"),
+    mode: required("mode"),
+    payload: JSON.parse(required("payload")),
+    createdAt: new Date(required("createdAt")),
+  };
+}
+
+/** Exponential backoff with jitter: a uniformly random delay in [cap/2, cap], cap = min(max, base·2^(n−1)). */
+function backoffDelayMs(failures: number, baseMs: number, maxMs: number): number {
+  const exponent = Math.min(failures - 1, 30);
+  const capMs = Math.min(maxMs, baseMs * 2 ** exponent);
+  return Math.round(capMs / 2 + Math.random() * (capMs / 2));
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+function assertIntegerIn(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in ${min}..${max}, got ${value}`);
+  }
+}

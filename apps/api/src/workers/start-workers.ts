@@ -1,0 +1,40 @@
+// Starts the background workers of an API process. Call it from the composition
+// root once the database and Redis clients exist; stop it before closing them.
+import type { DatabaseClient } from "@paycore/db/client";
+import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay";
+
+export interface RunningWorker {
+  /** Resolves once the batch in flight has committed or rolled back. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the outbox relay (one per API process is fine: relays share the work through SKIP LOCKED). Pass the
+ * app's fail-fast Redis client. Without Redis nothing is published: the rows accumulate in Postgres and go
+ * out once a process with Redis runs, so this logs a warning and returns a no-op.
+ */
+export function startOutboxRelay(options: {
+  db: DatabaseClient;
+  redis: Redis | null;
+  log: Logger;
+  /** Overrides for the relay's tuning (stream, batchSize, …). */
+  relay?: Partial<Omit<OutboxRelayOptions, "outbox" | "redis" | "log">>;
+}): RunningWorker {
+  const log = options.log.child({ worker: "outbox-relay" });
+  if (options.redis === null) {
+    log.warn("no Redis configured: the outbox relay is not running and outbox rows stay unpublished");
+    return { stop: async () => undefined };
+  }
+  const relay = new OutboxRelay({
+    ...options.relay,
+    outbox: new OutboxRepository(options.db),
+    redis: options.redis,
+    log,
+  });
+  relay.start();
+  log.info({ stream: relay.stream }, "outbox relay started");
+  return { stop: () => relay.stop() };
+}
