@@ -29,6 +29,7 @@ import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import type { Env } from "./env";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import { startOutboxRelay } from "./workers/start-workers";
 import { createYogaServer } from "./yoga";
 
 export interface AppConfig {
@@ -42,6 +43,8 @@ export interface AppConfig {
   velocityFallback: VelocityFallback;
   reviewHoldTtlMs: number;
   logger: Logger;
+  /** Background work (outbox relay, hold expiry): on for the entry points, off in tests that drive it by hand. */
+  workers?: boolean;
   /** The test-mode PSP; defaults to the in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
 }
@@ -64,6 +67,7 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
     velocityFallback: env.FRAUD_VELOCITY_FALLBACK,
+    workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
     logger,
   };
@@ -124,15 +128,19 @@ export function createApp(config: AppConfig): App {
     riskData,
     operatorKeys: new OperatorKeyRepository(db),
   };
-  const sweep = setInterval(() => {
-    commands
-      .expireReviewHolds()
-      .then(({ expired, failed }) => {
-        if (expired + failed > 0) config.logger.info({ expired, failed }, "review holds expired");
-      })
-      .catch((error: unknown) => config.logger.warn({ err: error }, "review hold expiry failed"));
-  }, HOLD_SWEEP_INTERVAL_MS);
-  sweep.unref();
+  // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
+  const relay = config.workers ? startOutboxRelay({ db, redis, log: config.logger }) : null;
+  const sweep = config.workers
+    ? setInterval(() => {
+        commands
+          .expireReviewHolds()
+          .then(({ expired, failed }) => {
+            if (expired + failed > 0) config.logger.info({ expired, failed }, "review holds expired");
+          })
+          .catch((error: unknown) => config.logger.warn({ err: error }, "review hold expiry failed"));
+      }, HOLD_SWEEP_INTERVAL_MS)
+    : undefined;
+  sweep?.unref();
   const purge = setInterval(() => {
     idempotencyStore
       .purgeExpired(new Date(), PURGE_BATCH_SIZE)
@@ -148,6 +156,7 @@ export function createApp(config: AppConfig): App {
     async close() {
       clearInterval(purge);
       clearInterval(sweep);
+      await relay?.stop();
       redis?.disconnect();
       await db.$disconnect();
     },

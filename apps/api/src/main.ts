@@ -21,7 +21,6 @@ if (env.API_PROCESSES > 1 && !isWorkerProcess()) {
   // Loaded here, not at the top: a supervising primary needs none of the app.
   const { appConfigFromEnv, createApp } = await import("./app");
   const app = createApp(appConfigFromEnv(env, env.DATABASE_URL, logger));
-  const relay = startOutboxRelay({ db: app.db, redis: app.redis, log: logger });
   const server = await listen(app, env.PORT, env.HOST);
   logger.info(`listening on ${env.HOST}:${env.PORT}`);
   stopOnSignal(

@@ -22,8 +22,6 @@ async function main(): Promise<void> {
     // Forked below: the primary passed the prepared database's URL.
     if (!env.DATABASE_URL) throw new Error("API process started without DATABASE_URL");
     const app = createApp(appConfigFromEnv(env, env.DATABASE_URL, logger));
-    // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
-    const relay = startOutboxRelay({ db: app.db, redis: app.redis, log: logger });
     const server = await listen(app, env.PORT, env.HOST);
     stopOnSignal(server, () => app.close(), log);
     return;
@@ -46,8 +44,6 @@ async function main(): Promise<void> {
     process.exit(code);
   }
 
-  // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
-  const relay = startOutboxRelay({ db: app.db, redis: app.redis, log: logger });
   const server = await listen(app, env.PORT, env.HOST);
   printListening(env, (server.address() as AddressInfo).port, null);
   stopOnSignal(

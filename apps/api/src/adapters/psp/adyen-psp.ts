@@ -4,6 +4,9 @@
 // still builds every request and parses every answer. Captures, cancels and
 // refunds are asynchronous at Adyen: "received" is only an acknowledgement,
 // and the outcome arrives by notification.
+
+import { CheckoutAPI, Client, type Config, EnvironmentEnum } from "@adyen/api-library";
+import type { IRequest } from "@adyen/api-library/lib/src/typings/requestOptions";
 import type {
   AuthorizeRequest,
   ModifyRequest,
@@ -11,8 +14,6 @@ import type {
   PspChargeStatus,
   PspOutcome,
 } from "@paycore/core/psp/psp-port";
-import { CheckoutAPI, Client, type Config, EnvironmentEnum } from "@adyen/api-library";
-import type { IRequest } from "@adyen/api-library/lib/src/typings/requestOptions";
 import { networkErrorKind, TransientPspError } from "./transient-error";
 
 export interface AdyenPspOptions {
@@ -42,8 +43,13 @@ class RedirectingHttpClient {
     _isApiKeyRequired: boolean,
     requestOptions?: IRequest.Options,
   ): Promise<string> {
-    const url = endpoint.startsWith(ADYEN_TEST_HOST) ? `${this.baseUrl}${endpoint.slice(ADYEN_TEST_HOST.length)}` : endpoint;
-    const headers: Record<string, string> = { "content-type": "application/json", "x-api-key": config.apiKey ?? "" };
+    const url = endpoint.startsWith(ADYEN_TEST_HOST)
+      ? `${this.baseUrl}${endpoint.slice(ADYEN_TEST_HOST.length)}`
+      : endpoint;
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "x-api-key": config.apiKey ?? "",
+    };
     if (requestOptions?.idempotencyKey) headers["idempotency-key"] = requestOptions.idempotencyKey;
     let response: Response;
     try {
@@ -62,9 +68,14 @@ class RedirectingHttpClient {
     });
     if (response.status === 429) {
       const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
-      throw new TransientPspError("rate_limited", "adyen: 429", Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
+      throw new TransientPspError(
+        "rate_limited",
+        "adyen: 429",
+        Number.isFinite(retryAfter) ? retryAfter * 1000 : null,
+      );
     }
-    if (response.status === 409) throw new TransientPspError("in_progress", "adyen: request with this key in flight");
+    if (response.status === 409)
+      throw new TransientPspError("in_progress", "adyen: request with this key in flight");
     if (response.status >= 500) throw new TransientPspError("server", `adyen: ${response.status}`);
     if (response.status >= 400) throw new AdyenRequestError(response.status, body);
     return body;
@@ -120,11 +131,17 @@ export class AdyenPsp implements PaymentServiceProvider {
           return { outcome: "pending", pspReference };
         case "Refused": {
           const reason = response.refusalReason ?? "Refused";
-          if (RETRYABLE_REFUSALS.has(reason)) return { outcome: "failed", code: reason, message: reason, retryable: true };
+          if (RETRYABLE_REFUSALS.has(reason))
+            return { outcome: "failed", code: reason, message: reason, retryable: true };
           return { outcome: "declined", code: refusalCode(reason), message: reason };
         }
         default:
-          return { outcome: "failed", code: "processing_error", message: response.refusalReason ?? "Error", retryable: true };
+          return {
+            outcome: "failed",
+            code: "processing_error",
+            message: response.refusalReason ?? "Error",
+            retryable: true,
+          };
       }
     });
   }
@@ -135,7 +152,11 @@ export class AdyenPsp implements PaymentServiceProvider {
     return this.answer(async () => {
       const response = await this.checkout.ModificationsApi.captureAuthorisedPayment(
         request.pspReference,
-        { amount: { value, currency: request.currency }, merchantAccount: this.options.merchantAccount, reference: request.idempotencyKey },
+        {
+          amount: { value, currency: request.currency },
+          merchantAccount: this.options.merchantAccount,
+          reference: request.idempotencyKey,
+        },
         { idempotencyKey: request.idempotencyKey },
       );
       return { outcome: "pending", pspReference: response.pspReference };
@@ -159,7 +180,11 @@ export class AdyenPsp implements PaymentServiceProvider {
     return this.answer(async () => {
       const response = await this.checkout.ModificationsApi.refundCapturedPayment(
         request.pspReference,
-        { amount: { value, currency: request.currency }, merchantAccount: this.options.merchantAccount, reference: request.idempotencyKey },
+        {
+          amount: { value, currency: request.currency },
+          merchantAccount: this.options.merchantAccount,
+          reference: request.idempotencyKey,
+        },
         { idempotencyKey: request.idempotencyKey },
       );
       return { outcome: "pending", pspReference: response.pspReference };
@@ -176,7 +201,12 @@ export class AdyenPsp implements PaymentServiceProvider {
       return await run();
     } catch (error) {
       if (error instanceof AdyenRequestError) {
-        return { outcome: "failed", code: `http_${error.status}`, message: "request refused", retryable: false };
+        return {
+          outcome: "failed",
+          code: `http_${error.status}`,
+          message: "request refused",
+          retryable: false,
+        };
       }
       throw error;
     }
@@ -190,7 +220,12 @@ function toAdyenValue(amountMinor: bigint): number | null {
 
 function tooLarge(): PspOutcome {
   // Refused before sending anything: another PSP may take it.
-  return { outcome: "failed", code: "amount_too_large", message: "amount above what this PSP can carry", retryable: true };
+  return {
+    outcome: "failed",
+    code: "amount_too_large",
+    message: "amount above what this PSP can carry",
+    retryable: true,
+  };
 }
 
 /** Adyen refusal reasons mapped onto the decline codes our API reports. */

@@ -54,7 +54,10 @@ function backoffFor(options: ResilienceOptions) {
     if (error instanceof TransientPspError && error.retryAfterMs !== null) {
       return Math.min(error.retryAfterMs, options.retryAfterCapMs);
     }
-    const ceilingMs = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.max(0, context.attempt - 1));
+    const ceilingMs = Math.min(
+      options.maxDelayMs,
+      options.initialDelayMs * 2 ** Math.max(0, context.attempt - 1),
+    );
     return Math.round(Math.random() * ceilingMs);
   });
 }
@@ -128,8 +131,16 @@ export class ResilientPsp implements PaymentServiceProvider {
         }
       });
     } catch (error) {
-      const label = error instanceof TransientPspError ? error.kind : error instanceof BrokenCircuitError ? "circuit open" : "error";
-      const safe = !ambiguous && (error instanceof BrokenCircuitError || (error instanceof TransientPspError && error.certainlyNotCharged));
+      const label =
+        error instanceof TransientPspError
+          ? error.kind
+          : error instanceof BrokenCircuitError
+            ? "circuit open"
+            : "error";
+      const safe =
+        !ambiguous &&
+        (error instanceof BrokenCircuitError ||
+          (error instanceof TransientPspError && error.certainlyNotCharged));
       return safe
         ? { outcome: "unavailable", message: `${this.name}: ${label}` }
         : { outcome: "unknown", message: `${this.name}: ${label}` };

@@ -78,16 +78,30 @@ export class StripePsp implements PaymentServiceProvider {
         ? { outcome: "succeeded", pspReference: intent.id }
         : intent.status === "processing"
           ? { outcome: "pending", pspReference: intent.id }
-          : { outcome: "failed", code: `status_${intent.status}`, message: "capture not applied", retryable: false };
+          : {
+              outcome: "failed",
+              code: `status_${intent.status}`,
+              message: "capture not applied",
+              retryable: false,
+            };
     });
   }
 
   async void(request: Omit<ModifyRequest, "amountMinor">): Promise<PspOutcome> {
     return this.call(async () => {
-      const intent = await this.stripe.paymentIntents.cancel(request.pspReference, {}, { idempotencyKey: request.idempotencyKey });
+      const intent = await this.stripe.paymentIntents.cancel(
+        request.pspReference,
+        {},
+        { idempotencyKey: request.idempotencyKey },
+      );
       return intent.status === "canceled"
         ? { outcome: "succeeded", pspReference: intent.id }
-        : { outcome: "failed", code: `status_${intent.status}`, message: "cancel not applied", retryable: false };
+        : {
+            outcome: "failed",
+            code: `status_${intent.status}`,
+            message: "cancel not applied",
+            retryable: false,
+          };
     });
   }
 
@@ -98,8 +112,14 @@ export class StripePsp implements PaymentServiceProvider {
         { idempotencyKey: request.idempotencyKey },
       );
       if (refund.status === "succeeded") return { outcome: "succeeded", pspReference: refund.id };
-      if (refund.status === "pending" || refund.status === "requires_action") return { outcome: "pending", pspReference: refund.id };
-      return { outcome: "failed", code: refund.failure_reason ?? "refund_failed", message: "refund failed", retryable: false };
+      if (refund.status === "pending" || refund.status === "requires_action")
+        return { outcome: "pending", pspReference: refund.id };
+      return {
+        outcome: "failed",
+        code: refund.failure_reason ?? "refund_failed",
+        message: "refund failed",
+        retryable: false,
+      };
     });
   }
 
@@ -107,7 +127,13 @@ export class StripePsp implements PaymentServiceProvider {
     const intent = await this.translate(() => this.stripe.paymentIntents.retrieve(pspReference));
     const captured = BigInt(intent.amount_received ?? 0);
     const state =
-      intent.status === "succeeded" ? "captured" : intent.status === "requires_capture" ? "authorized" : intent.status === "canceled" ? "voided" : "not_found";
+      intent.status === "succeeded"
+        ? "captured"
+        : intent.status === "requires_capture"
+          ? "authorized"
+          : intent.status === "canceled"
+            ? "voided"
+            : "not_found";
     return { state, amountCapturedMinor: captured, amountRefundedMinor: 0n };
   }
 
@@ -129,7 +155,12 @@ export class StripePsp implements PaymentServiceProvider {
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError) {
         // The PSP refused the request as malformed or not applicable: nothing happened, and trying again will not help.
-        return { outcome: "failed", code: error.code ?? "invalid_request", message: error.message, retryable: false };
+        return {
+          outcome: "failed",
+          code: error.code ?? "invalid_request",
+          message: error.message,
+          retryable: false,
+        };
       }
       throw error;
     }
@@ -146,12 +177,20 @@ export class StripePsp implements PaymentServiceProvider {
       }
       if (error instanceof Stripe.errors.StripeRateLimitError) {
         const retryAfter = Number(error.headers?.["retry-after"] ?? Number.NaN);
-        throw new TransientPspError("rate_limited", error.message, Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
+        throw new TransientPspError(
+          "rate_limited",
+          error.message,
+          Number.isFinite(retryAfter) ? retryAfter * 1000 : null,
+        );
       }
       if (error instanceof Stripe.errors.StripeIdempotencyError && error.statusCode === 409) {
         throw new TransientPspError("in_progress", error.message);
       }
-      if (error instanceof Stripe.errors.StripeAPIError || (error as { statusCode?: number }).statusCode === 500 || (error as { statusCode?: number }).statusCode === 503) {
+      if (
+        error instanceof Stripe.errors.StripeAPIError ||
+        (error as { statusCode?: number }).statusCode === 500 ||
+        (error as { statusCode?: number }).statusCode === 503
+      ) {
         throw new TransientPspError("server", (error as Error).message);
       }
       throw error;
@@ -168,8 +207,18 @@ function intentOutcome(intent: Stripe.PaymentIntent): PspOutcome {
       return { outcome: "pending", pspReference: intent.id };
     default: {
       const error = intent.last_payment_error;
-      if (error) return { outcome: "declined", code: error.decline_code ?? error.code ?? "card_declined", message: error.message ?? "declined" };
-      return { outcome: "failed", code: `status_${intent.status}`, message: "unexpected payment intent status", retryable: false };
+      if (error)
+        return {
+          outcome: "declined",
+          code: error.decline_code ?? error.code ?? "card_declined",
+          message: error.message ?? "declined",
+        };
+      return {
+        outcome: "failed",
+        code: `status_${intent.status}`,
+        message: "unexpected payment intent status",
+        retryable: false,
+      };
     }
   }
 }

@@ -30,7 +30,11 @@ export class TransientPspError extends Error {
 
 /** Classifies a low-level network error from fetch/undici or the Stripe SDK. */
 export function networkErrorKind(error: unknown): TransientKind {
-  const text = String((error as { code?: string; cause?: { code?: string } })?.cause?.code ?? (error as { code?: string })?.code ?? error);
+  const text = String(
+    (error as { code?: string; cause?: { code?: string } })?.cause?.code ??
+      (error as { code?: string })?.code ??
+      error,
+  );
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET_BEFORE_SEND/.test(text)) return "refused";
   return "timeout";
 }
