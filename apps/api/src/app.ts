@@ -19,14 +19,19 @@ import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.r
 import { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
-import { AppPspRouter } from "./adapters/psp-router";
+import { AdyenPsp } from "./adapters/psp/adyen-psp";
+import { ResilientPsp } from "./adapters/psp/resilient-psp";
+import { StripePsp } from "./adapters/psp/stripe-psp";
+import { AppPspRouter, type RoutablePsp } from "./adapters/psp-router";
 import { createRedisClient } from "./adapters/redis-client";
 import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import type { Env } from "./env";
+import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { startOutboxRelay } from "./workers/start-workers";
@@ -45,7 +50,10 @@ export interface AppConfig {
   logger: Logger;
   /** Background work (outbox relay, hold expiry): on for the entry points, off in tests that drive it by hand. */
   workers?: boolean;
-  /** The test-mode PSP; defaults to the in-process sandbox. */
+  /** The sandbox PSP server for test mode; null: the in-process sandbox (`sandboxPsp`). */
+  pspSandboxUrl: string | null;
+  pspTimeoutMs: number;
+  /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
 }
 
@@ -67,9 +75,63 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
     velocityFallback: env.FRAUD_VELOCITY_FALLBACK,
+    pspSandboxUrl: env.PSP_SANDBOX_URL ?? null,
+    pspTimeoutMs: env.PSP_TIMEOUT_MS,
     workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
     logger,
+  };
+}
+
+/**
+ * Test mode's PSPs. With a sandbox server: the Stripe-style and Adyen-style PSPs through their official SDKs,
+ * each behind retries and a circuit breaker. Without: the in-process sandbox.
+ */
+function testModePsps(config: AppConfig): { routable: RoutablePsp[]; webhooks: WebhookEndpoints } {
+  if (config.pspSandboxUrl === null) {
+    const sandbox = config.sandboxPsp ?? new SandboxPsp();
+    return {
+      routable: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }],
+      webhooks: {},
+    };
+  }
+  const url = new URL(config.pspSandboxUrl);
+  const stripe = new StripePsp({
+    secretKey: "sk_test_paycore_sandbox",
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+    protocol: url.protocol === "https:" ? "https" : "http",
+    timeoutMs: config.pspTimeoutMs,
+  });
+  const adyen = new AdyenPsp({
+    apiKey: "adyen_test_paycore_sandbox",
+    merchantAccount: "PaycoreTest",
+    baseUrl: `${config.pspSandboxUrl.replace(/\/$/, "")}/adyen`,
+    timeoutMs: config.pspTimeoutMs,
+  });
+  const resilientStripe = new ResilientPsp(stripe);
+  const resilientAdyen = new ResilientPsp(adyen);
+  return {
+    routable: [
+      {
+        psp: resilientStripe,
+        profile: { name: "stripe", costBps: 290, currencies: "any" },
+        breakerState: () => resilientStripe.breakerState(),
+      },
+      {
+        psp: resilientAdyen,
+        profile: {
+          name: "adyen",
+          costBps: 250,
+          currencies: ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN"],
+        },
+        breakerState: () => resilientAdyen.breakerState(),
+      },
+    ],
+    webhooks: {
+      stripe: { pspName: "stripe", secret: config.secrets.stripeWebhookSecret, psp: stripe },
+      adyen: { pspName: "adyen", hmacKeyHex: config.secrets.adyenHmacKeyHex },
+    },
   };
 }
 
@@ -103,15 +165,12 @@ export function createApp(config: AppConfig): App {
     data: riskData,
     geo: new GeoIpLocator(),
   });
-  const sandbox = config.sandboxPsp ?? new SandboxPsp();
+  const testPsps = testModePsps(config);
   const commands = new PaymentCommands({
     store: paymentStore,
     idempotency,
     // Test mode only ever reaches sandboxes; no live PSP is configured yet.
-    psps: new AppPspRouter(
-      { TEST: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }], LIVE: [] },
-      new RoutingRuleRepository(db),
-    ),
+    psps: new AppPspRouter({ TEST: testPsps.routable, LIVE: [] }, new RoutingRuleRepository(db)),
     risk,
     reviewHoldTtlMs: config.reviewHoldTtlMs,
     vault: parseKeyring({
@@ -127,6 +186,7 @@ export function createApp(config: AppConfig): App {
     merchants: new MerchantRepository(db),
     riskData,
     operatorKeys: new OperatorKeyRepository(db),
+    webhooks: new WebhookRepository(db),
   };
   // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
   const relay = config.workers ? startOutboxRelay({ db, redis, log: config.logger }) : null;
@@ -150,7 +210,7 @@ export function createApp(config: AppConfig): App {
 
   return {
     services,
-    yoga: createYogaServer(services, config.logger),
+    yoga: createYogaServer(services, config.logger, testPsps.webhooks),
     db,
     redis,
     async close() {

@@ -32,6 +32,16 @@ const schema = z.object({
     .min(1)
     .max(7 * 24 * 60)
     .default(24 * 60),
+  /** The sandbox PSP server (Stripe- and Adyen-style); unset: the in-process sandbox. */
+  PSP_SANDBOX_URL: z.string().url().optional(),
+  /** Per PSP request; past it the outcome is unknown and resolved later. */
+  PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Hex HMAC key for Adyen-style notifications. */
+  ADYEN_HMAC_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32,128}$/)
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

@@ -12,6 +12,9 @@ export interface AppSecrets {
   vaultEncryptionKeys: string;
   vaultFingerprintKey: string;
   idempotencyHashSecret: string;
+  /** Shared with the PSPs that sign their webhooks (the sandbox in development). */
+  stripeWebhookSecret: string;
+  adyenHmacKeyHex: string;
 }
 
 export function loadSecrets(env: Env): AppSecrets {
@@ -20,6 +23,8 @@ export function loadSecrets(env: Env): AppSecrets {
       vaultEncryptionKeys: env.VAULT_ENCRYPTION_KEYS,
       vaultFingerprintKey: env.VAULT_FINGERPRINT_KEY,
       idempotencyHashSecret: env.IDEMPOTENCY_HASH_SECRET,
+      stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString("hex")}`,
+      adyenHmacKeyHex: env.ADYEN_HMAC_KEY ?? randomBytes(32).toString("hex"),
     };
   }
   if (env.NODE_ENV === "production") {
@@ -28,12 +33,17 @@ export function loadSecrets(env: Env): AppSecrets {
     );
   }
   const file = join(env.DATA_DIR, "secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as AppSecrets;
-  const secrets: AppSecrets = {
+  const generated: AppSecrets = {
     vaultEncryptionKeys: `1:${generateKeyMaterial()}`,
     vaultFingerprintKey: randomBytes(32).toString("base64"),
     idempotencyHashSecret: randomBytes(32).toString("base64"),
+    stripeWebhookSecret: `whsec_${randomBytes(24).toString("hex")}`,
+    adyenHmacKeyHex: randomBytes(32).toString("hex"),
   };
+  // Files written by older versions lack the newer secrets: those are added, the rest kept.
+  const secrets: AppSecrets = existsSync(file)
+    ? { ...generated, ...(JSON.parse(readFileSync(file, "utf8")) as Partial<AppSecrets>) }
+    : generated;
   mkdirSync(env.DATA_DIR, { recursive: true });
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;

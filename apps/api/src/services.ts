@@ -6,6 +6,7 @@ import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-ke
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import type { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import type { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
+import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 
 export interface AppServices {
   commands: PaymentCommands;
@@ -14,4 +15,5 @@ export interface AppServices {
   merchants: MerchantRepository;
   riskData: RiskDataRepository;
   operatorKeys: OperatorKeyRepository;
+  webhooks: WebhookRepository;
 }

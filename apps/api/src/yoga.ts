@@ -3,6 +3,7 @@ import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { createContext, type GraphQLContext } from "./context";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
+import { usePspWebhooks, type WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { schema } from "./schema/index";
 import type { AppServices } from "./services";
@@ -10,6 +11,7 @@ import type { AppServices } from "./services";
 export function createYogaServer(
   services: AppServices,
   logger: Logger,
+  webhooks: WebhookEndpoints = {},
 ): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -27,7 +29,7 @@ export function createYogaServer(
       warn: (...args) => logger.warn(args.map(String).join(" ")),
       error: (...args) => logger.error({ err: args.find((a) => a instanceof Error) }, "graphql error"),
     },
-    plugins: [useRedactCardNumbers(), useIdempotencyReplay()],
+    plugins: [usePspWebhooks(services, webhooks, logger), useRedactCardNumbers(), useIdempotencyReplay()],
   });
 }
 

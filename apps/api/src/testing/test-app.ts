@@ -61,6 +61,11 @@ export async function createTestApp(
     sandbox?: SandboxPsp;
     velocityFallback?: "postgres" | "review";
     reviewHoldTtlMs?: number;
+    /** Test mode through the sandbox PSP server instead of the in-process sandbox. */
+    pspSandboxUrl?: string;
+    pspTimeoutMs?: number;
+    stripeWebhookSecret?: string;
+    adyenHmacKeyHex?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
@@ -73,7 +78,11 @@ export async function createTestApp(
       vaultEncryptionKeys: `1:${generateKeyMaterial()}`,
       vaultFingerprintKey: randomBytes(32).toString("base64"),
       idempotencyHashSecret: randomBytes(32).toString("base64"),
+      stripeWebhookSecret: options.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString("hex")}`,
+      adyenHmacKeyHex: options.adyenHmacKeyHex ?? randomBytes(32).toString("hex"),
     },
+    pspSandboxUrl: options.pspSandboxUrl ?? null,
+    pspTimeoutMs: options.pspTimeoutMs ?? 2_000,
     idempotencyRetentionHours: 24,
     idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
     velocityFallback: options.velocityFallback ?? "postgres",

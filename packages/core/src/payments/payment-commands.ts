@@ -132,6 +132,24 @@ export interface PaymentCommandsDependencies {
   now(): Date;
 }
 
+/** A PSP's notification, normalised from its webhook format. */
+export type PspNotification =
+  | { kind: "authorization"; pspName: string; pspReference: string; success: boolean; code: string | null }
+  | {
+      kind: "capture" | "void" | "refund";
+      pspName: string;
+      /** The payment's reference at the PSP. */
+      paymentPspReference: string;
+      /** The modification's own reference, when the PSP gives one. */
+      modificationReference: string | null;
+      success: boolean;
+      code: string | null;
+    };
+
+export type NotificationResult =
+  | { applied: true; paymentId: PaymentId; status: PaymentStatus }
+  | { applied: false; reason: "unknown_payment" | "already_applied" };
+
 export const OPERATOR_NOTE_MAX_LENGTH = 1000;
 /** Holds voided per sweep; the sweep runs again soon, so a backlog drains in bounded steps. */
 export const HOLD_EXPIRY_BATCH_MAX = 100;
@@ -694,6 +712,194 @@ export class PaymentCommands {
     return { actor, key: parseIdempotencyKey(`operator:${key}`.slice(0, 255)), paymentId };
   }
 
+  /**
+   * Applies a PSP's notification (webhook) through the state machine. A late or repeated notification never
+   * moves a payment backwards: what no longer applies is reported, not applied. Unknown references are for the
+   * caller's dead-letter table.
+   */
+  async applyPspNotification(notification: PspNotification): Promise<NotificationResult> {
+    const lookup =
+      notification.kind === "authorization" ? notification.pspReference : notification.paymentPspReference;
+    const payment = await this.deps.store.findPaymentByPspReference(notification.pspName, lookup);
+    if (payment === null) return { applied: false, reason: "unknown_payment" };
+    const actor: MerchantActor = {
+      merchantId: payment.merchantId,
+      mode: payment.mode,
+      apiKeyId: null,
+      by: { source: "WEBHOOK", id: notification.pspName, note: null },
+    };
+    const attempts = await this.deps.store.attemptsOf(payment.id);
+    const open = (operation: PspAttemptDraft["operation"], reference: string | null) =>
+      attempts.find(
+        (a) =>
+          a.operation === operation &&
+          a.pspName === notification.pspName &&
+          (a.status === "ACKNOWLEDGED" || a.status === "UNKNOWN" || a.status === "PENDING") &&
+          (reference === null || a.pspReference === null || a.pspReference === reference),
+      );
+
+    if (notification.kind === "authorization") {
+      const attempt = open("AUTHORIZE", notification.pspReference);
+      if (payment.status !== "PENDING" || attempt === undefined)
+        return { applied: false, reason: "already_applied" };
+      const held = (await this.deps.store.riskDecisionOf(payment.id)) === "REVIEW";
+      const outcome: PspOutcome = notification.success
+        ? { outcome: "succeeded", pspReference: notification.pspReference }
+        : {
+            outcome: "declined",
+            code: notification.code ?? "card_declined",
+            message: "declined by notification",
+          };
+      this.deps.psps.recordAuthorization(notification.pspName, notification.success);
+      const result = await this.settleAuthorization(
+        actor,
+        null,
+        payment,
+        { ...attempt, currency: payment.currency, refundId: null },
+        outcome,
+        held ? new Date(this.deps.now().getTime() + this.deps.reviewHoldTtlMs) : null,
+      );
+      return { applied: true, paymentId: payment.id, status: result.payment.status };
+    }
+
+    const operation =
+      notification.kind === "capture" ? "CAPTURE" : notification.kind === "void" ? "VOID" : "REFUND";
+    const attempt = open(operation, notification.modificationReference);
+    if (attempt === undefined) return { applied: false, reason: "already_applied" };
+    const settlement = {
+      id: attempt.id,
+      status: notification.success ? ("SUCCEEDED" as const) : ("FAILED" as const),
+      pspReference: notification.modificationReference ?? attempt.pspReference,
+      errorCode: notification.success ? null : (notification.code ?? "failed"),
+      errorMessage: null,
+    };
+    const settings = await this.deps.store.merchantSettings(actor);
+    const changed = await this.changeWithRetry(actor, payment.id, (current) => {
+      if (notification.kind === "capture") {
+        if (!notification.success || current.status !== "AUTHORIZED") {
+          return {
+            patch: { pendingOperation: null },
+            events: [
+              apiEvent(actor, "payment.capture_failed", current.status, current.status, {
+                failureCode: settlement.errorCode,
+              }),
+            ],
+            attemptSettlement: { ...settlement, status: "FAILED" },
+            outbox: [],
+          };
+        }
+        const status = transition(current.status, "CAPTURE_SUCCEEDED");
+        return {
+          patch: {
+            status,
+            amountCapturedMinor: attempt.amountMinor,
+            amountCapturableMinor: 0n,
+            pendingOperation: null,
+          },
+          events: [
+            apiEvent(actor, "payment.captured", current.status, status, {
+              amountCapturedMinor: attempt.amountMinor,
+              amountReleasedMinor: current.amountCapturableMinor - attempt.amountMinor,
+            }),
+          ],
+          attemptSettlement: settlement,
+          journal: {
+            draft: capturePosting({
+              amountMinor: attempt.amountMinor,
+              currency: current.currency,
+              feeMinor: computeFee(attempt.amountMinor, settings.fee),
+            }),
+            refundId: null,
+          },
+          outbox: [statusMessage("payment.captured", current.id, status)],
+        };
+      }
+      if (notification.kind === "void") {
+        if (
+          !notification.success ||
+          (current.status !== "AUTHORIZED" && current.status !== "REQUIRES_REVIEW")
+        ) {
+          return {
+            patch: { pendingOperation: null },
+            events: [
+              apiEvent(actor, "payment.cancel_failed", current.status, current.status, {
+                failureCode: settlement.errorCode,
+              }),
+            ],
+            attemptSettlement: { ...settlement, status: "FAILED" },
+            outbox: [],
+          };
+        }
+        const status = transition(current.status, "CANCELLED");
+        return {
+          patch: { status, amountCapturableMinor: 0n, pendingOperation: null, reviewExpiresAt: null },
+          events: [
+            apiEvent(actor, "payment.cancelled", current.status, status, {
+              amountReleasedMinor: current.amountCapturableMinor,
+            }),
+          ],
+          attemptSettlement: settlement,
+          outbox: [statusMessage("payment.cancelled", current.id, status)],
+        };
+      }
+      invariant(attempt.refundId !== null, "a refund attempt names its refund");
+      const refundId = attempt.refundId;
+      if (!notification.success) {
+        return {
+          patch: { amountRefundPendingMinor: current.amountRefundPendingMinor - attempt.amountMinor },
+          events: [
+            apiEvent(actor, "refund.failed", current.status, current.status, {
+              refundId,
+              failureCode: settlement.errorCode,
+            }),
+          ],
+          attemptSettlement: settlement,
+          refundSettlement: {
+            id: refundId,
+            status: "FAILED",
+            pspReference: settlement.pspReference,
+            failureCode: settlement.errorCode,
+          },
+          outbox: [{ topic: "refund.failed", payload: { refundId, paymentId: current.id } }],
+        };
+      }
+      const event = refundEvent(current, attempt.amountMinor);
+      const status = transition(current.status, event);
+      return {
+        patch: {
+          status,
+          amountRefundedMinor: current.amountRefundedMinor + attempt.amountMinor,
+          amountRefundPendingMinor: current.amountRefundPendingMinor - attempt.amountMinor,
+        },
+        events: [
+          apiEvent(
+            actor,
+            event === "REFUNDED_FULLY" ? "payment.refunded" : "payment.partially_refunded",
+            current.status,
+            status,
+            {
+              refundId,
+              refundMinor: attempt.amountMinor,
+            },
+          ),
+        ],
+        attemptSettlement: settlement,
+        refundSettlement: {
+          id: refundId,
+          status: "SUCCEEDED",
+          pspReference: settlement.pspReference,
+          failureCode: null,
+        },
+        journal: {
+          draft: refundPosting({ amountMinor: attempt.amountMinor, currency: current.currency }),
+          refundId,
+        },
+        outbox: [{ topic: "refund.succeeded", payload: { refundId, paymentId: current.id, status } }],
+      };
+    });
+    return { applied: true, paymentId: payment.id, status: changed.payment.status };
+  }
+
   /** Sends a recorded capture attempt to the PSP and records the outcome. */
   private async captureAtPsp(
     actor: MerchantActor,
@@ -859,7 +1065,7 @@ export class PaymentCommands {
 
   private async settleAuthorization(
     actor: MerchantActor,
-    context: IdempotencyContext,
+    context: IdempotencyContext | null,
     payment: PaymentRecord,
     attempt: PspAttemptDraft | null,
     outcome: PspOutcome,
@@ -878,7 +1084,9 @@ export class PaymentCommands {
         events: [apiEvent(actor, eventType(status), payment.status, status, failureData(outcome))],
         ...(attempt ? { attemptSettlement: settle(attempt.id, outcome) } : {}),
         outbox: [statusMessage(eventType(status), payment.id, status)],
-        idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        ...(context
+          ? { idempotency: context.completeWith((result) => ({ payment: result.payment, errors })) }
+          : {}),
       };
     };
     let decided: Omit<PaymentChange, "paymentId">;

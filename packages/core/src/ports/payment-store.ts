@@ -3,7 +3,14 @@
 // entry, outbox message and idempotency record change together or not at all.
 
 import type { RiskDecision, RiskSettings, RiskSignal } from "../fraud/risk-types";
-import type { MerchantId, PaymentId, PaymentMethodId, RefundId, RiskAssessmentId } from "../ids/ids";
+import type {
+  MerchantId,
+  PaymentId,
+  PaymentMethodId,
+  PspAttemptId,
+  RefundId,
+  RiskAssessmentId,
+} from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type {
@@ -17,6 +24,7 @@ import type {
   PaymentRecord,
   PspAttemptDraft,
   PspAttemptSettlement,
+  PspAttemptStatus,
   RefundRecord,
 } from "../payments/payment-record";
 import type { PaymentStatus } from "../payments/payment-state-machine";
@@ -46,6 +54,19 @@ export interface RiskAssessmentDraft {
   signals: RiskSignal[];
   degraded: boolean;
   velocitySource: string;
+}
+
+export interface StoredAttempt {
+  id: PspAttemptId;
+  operation: PspAttemptDraft["operation"];
+  pspName: string;
+  idempotencyKey: string;
+  amountMinor: bigint;
+  status: PspAttemptStatus;
+  pspReference: string | null;
+  refundId: RefundId | null;
+  resolveCount: number;
+  createdAt: Date;
 }
 
 export interface MerchantSettings {
@@ -101,6 +122,12 @@ export interface PaymentStore {
   merchantSettings(actor: MerchantActor): Promise<MerchantSettings>;
   /** The merchant and mode of a payment, for operators who act across merchants. */
   findPaymentScope(id: PaymentId): Promise<{ merchantId: MerchantId; mode: Mode } | null>;
+  /** For PSP notifications: the payment a PSP reference belongs to (the payment's own or one of its attempts'). */
+  findPaymentByPspReference(pspName: string, pspReference: string): Promise<PaymentRecord | null>;
+  /** A payment's attempts, newest first (bounded). */
+  attemptsOf(paymentId: PaymentId): Promise<StoredAttempt[]>;
+  /** The risk decision taken for a payment, if any. */
+  riskDecisionOf(paymentId: PaymentId): Promise<RiskDecision | null>;
   /** Payments held for review past their deadline, oldest first. */
   expiredReviewHolds(
     now: Date,

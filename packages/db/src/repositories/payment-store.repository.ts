@@ -3,12 +3,14 @@
 // and status its caller read (the database trigger checks the transition too).
 
 import { DomainError } from "@paycore/core/errors/domain-error";
+import type { RiskDecision } from "@paycore/core/fraud/risk-types";
 import { DEFAULT_RISK_SETTINGS } from "@paycore/core/fraud/risk-types";
 import type {
   IdempotencyRecordId,
   MerchantId,
   PaymentId,
   PaymentMethodId,
+  PspAttemptId,
   RefundId,
 } from "@paycore/core/ids/ids";
 import { newId } from "@paycore/core/ids/ids";
@@ -30,6 +32,7 @@ import type {
   NewPaymentMethod,
   PaymentChange,
   PaymentStore,
+  StoredAttempt,
 } from "@paycore/core/ports/payment-store";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient, Prisma } from "../client";
@@ -140,6 +143,49 @@ export class PrismaPaymentStore implements PaymentStore {
   async findPaymentScope(id: PaymentId): Promise<{ merchantId: MerchantId; mode: Mode } | null> {
     const row = await this.db.payment.findUnique({ where: { id }, select: { merchantId: true, mode: true } });
     return row && { merchantId: row.merchantId as MerchantId, mode: row.mode };
+  }
+
+  async findPaymentByPspReference(pspName: string, pspReference: string): Promise<PaymentRecord | null> {
+    const direct = await this.db.payment.findFirst({
+      where: { pspName, pspReference },
+      select: paymentSelect,
+    });
+    if (direct) return toPaymentRecord(direct);
+    const attempt = await this.db.pspAttempt.findFirst({
+      where: { pspName, pspReference },
+      select: { payment: { select: paymentSelect } },
+    });
+    return attempt ? toPaymentRecord(attempt.payment) : null;
+  }
+
+  async attemptsOf(paymentId: PaymentId): Promise<StoredAttempt[]> {
+    const rows = await this.db.pspAttempt.findMany({
+      where: { paymentId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: 100,
+      select: {
+        id: true,
+        operation: true,
+        pspName: true,
+        idempotencyKey: true,
+        amountMinor: true,
+        status: true,
+        pspReference: true,
+        refundId: true,
+        resolveCount: true,
+        createdAt: true,
+      },
+    });
+    return rows.map((row) => ({
+      ...row,
+      id: row.id as PspAttemptId,
+      refundId: row.refundId as RefundId | null,
+    }));
+  }
+
+  async riskDecisionOf(paymentId: PaymentId): Promise<RiskDecision | null> {
+    const row = await this.db.riskAssessment.findUnique({ where: { paymentId }, select: { decision: true } });
+    return row?.decision ?? null;
   }
 
   async expiredReviewHolds(now: Date, limit: number) {

@@ -1,0 +1,73 @@
+// PSP webhooks: every accepted event stored once (deduplicated by the PSP's
+// event id under a unique constraint), and the dead letters operators replay.
+import type { DatabaseClient, Prisma } from "../client";
+
+export interface DeadLetterRecord {
+  id: bigint;
+  source: string;
+  reference: string | null;
+  reason: string;
+  payload: unknown;
+  createdAt: Date;
+  replayedAt: Date | null;
+}
+
+export class WebhookRepository {
+  constructor(private readonly db: DatabaseClient) {}
+
+  /**
+   * Stores an event unless it is already stored; answers whether it still needs applying (new, or stored
+   * earlier but never processed: a crash or an unreachable PSP between storing and applying).
+   */
+  async record(
+    pspName: string,
+    eventId: string,
+    eventType: string,
+    payload: unknown,
+  ): Promise<{ id: bigint; needsApplying: boolean }> {
+    const inserted = await this.db.$queryRaw<Array<{ id: bigint }>>`
+      INSERT INTO psp_webhook_events (psp_name, event_id, event_type, payload)
+      VALUES (${pspName}, ${eventId}, ${eventType}, ${JSON.stringify(payload)}::jsonb)
+      ON CONFLICT (psp_name, event_id) DO NOTHING
+      RETURNING id`;
+    if (inserted[0]) return { id: inserted[0].id, needsApplying: true };
+    const existing = await this.db.pspWebhookEvent.findUniqueOrThrow({
+      where: { pspName_eventId: { pspName, eventId } },
+      select: { id: true, processedAt: true },
+    });
+    return { id: existing.id, needsApplying: existing.processedAt === null };
+  }
+
+  async markProcessed(id: bigint): Promise<void> {
+    await this.db.pspWebhookEvent.update({
+      where: { id },
+      data: { processedAt: new Date() },
+      select: { id: true },
+    });
+  }
+
+  async deadLetter(
+    source: string,
+    reference: string | null,
+    reason: string,
+    payload: unknown,
+  ): Promise<bigint> {
+    const row = await this.db.deadLetter.create({
+      data: { source, reference, reason, payload: payload as Prisma.InputJsonValue },
+      select: { id: true },
+    });
+    return row.id;
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetterRecord[]> {
+    return this.db.deadLetter.findMany({ orderBy: { id: "desc" }, take: Math.min(limit, 1000) });
+  }
+
+  async markReplayed(id: bigint): Promise<void> {
+    await this.db.deadLetter.update({
+      where: { id },
+      data: { replayedAt: new Date() },
+      select: { id: true },
+    });
+  }
+}
