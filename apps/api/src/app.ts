@@ -138,6 +138,8 @@ function testModePsps(config: AppConfig): { routable: RoutablePsp[]; webhooks: W
 /** How often expired idempotency keys are purged, and how many per batch. */
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 const PURGE_BATCH_SIZE = 1000;
+/** How often the resolver looks for unknown PSP outcomes that are due. */
+const RESOLVER_INTERVAL_MS = 2_000;
 /** How often held payments past their deadline are voided. */
 const HOLD_SWEEP_INTERVAL_MS = 60 * 1000;
 
@@ -201,6 +203,24 @@ export function createApp(config: AppConfig): App {
       }, HOLD_SWEEP_INTERVAL_MS)
     : undefined;
   sweep?.unref();
+  let resolving = false;
+  const resolver = config.workers
+    ? setInterval(() => {
+        if (resolving) return; // one pass at a time per process
+        resolving = true;
+        commands
+          .resolveUnknownOutcomes()
+          .then((summary) => {
+            if (summary.resolved + summary.escalated > 0)
+              config.logger.info(summary, "unknown PSP outcomes resolved");
+          })
+          .catch((error: unknown) => config.logger.warn({ err: error }, "resolver pass failed"))
+          .finally(() => {
+            resolving = false;
+          });
+      }, RESOLVER_INTERVAL_MS)
+    : undefined;
+  resolver?.unref();
   const purge = setInterval(() => {
     idempotencyStore
       .purgeExpired(new Date(), PURGE_BATCH_SIZE)
@@ -216,6 +236,7 @@ export function createApp(config: AppConfig): App {
     async close() {
       clearInterval(purge);
       clearInterval(sweep);
+      clearInterval(resolver);
       await relay?.stop();
       redis?.disconnect();
       await db.$disconnect();

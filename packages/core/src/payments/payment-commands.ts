@@ -13,6 +13,7 @@ import type {
   IdempotencyService,
   IdempotentOutcome,
 } from "../idempotency/idempotency-service";
+import { encodeResult } from "../idempotency/result-codec";
 import {
   type IdempotencyKey,
   newId,
@@ -25,7 +26,7 @@ import { computeFee } from "../ledger/fees";
 import { capturePosting, refundPosting } from "../ledger/postings";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
-import type { PaymentChange, PaymentStore } from "../ports/payment-store";
+import type { PaymentChange, PaymentStore, StoredAttempt } from "../ports/payment-store";
 import type { PspRouter } from "../ports/psp-router";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
 import type { RoutingDecision } from "../psp/routing";
@@ -149,6 +150,27 @@ export type PspNotification =
 export type NotificationResult =
   | { applied: true; paymentId: PaymentId; status: PaymentStatus }
   | { applied: false; reason: "unknown_payment" | "already_applied" };
+
+export interface ResolutionSummary {
+  resolved: number;
+  rescheduled: number;
+  escalated: number;
+}
+
+/** When the resolver asks again after each inconclusive try; past the last, operators are asked to look. */
+export const RESOLVE_SCHEDULE_MS = [
+  0,
+  5_000,
+  15_000,
+  60_000,
+  5 * 60_000,
+  15 * 60_000,
+  60 * 60_000,
+  6 * 60 * 60_000,
+];
+/** A PENDING attempt older than this had its process die mid-call (PSP calls time out well before). */
+const RESOLVE_STALE_AFTER_MS = 2 * 60_000;
+const RESOLVE_BATCH_MAX = 500;
 
 export const OPERATOR_NOTE_MAX_LENGTH = 1000;
 /** Holds voided per sweep; the sweep runs again soon, so a backlog drains in bounded steps. */
@@ -550,6 +572,7 @@ export class PaymentCommands {
             patch: {},
             events: [apiEvent(actor, "refund.acknowledged", payment.status, payment.status, { refundId })],
             attemptSettlement: settlement,
+            returnRefund: refundId,
             outbox: [],
             idempotency: context.completeWith(refundResult(errors)),
           };
@@ -561,6 +584,7 @@ export class PaymentCommands {
             patch: {},
             events: [apiEvent(actor, "refund.unknown", payment.status, payment.status, { refundId })],
             attemptSettlement: settlement,
+            returnRefund: refundId,
             outbox: [],
             idempotency: context.completeWith(refundResult(errors)),
           };
@@ -898,6 +922,170 @@ export class PaymentCommands {
       };
     });
     return { applied: true, paymentId: payment.id, status: changed.payment.status };
+  }
+
+  /**
+   * Resolves outcomes nobody knows: UNKNOWN attempts that are due, and PENDING ones whose process died
+   * mid-call. Each is asked again of the same PSP with the same idempotency key (so it can never charge twice),
+   * never of another PSP. Inconclusive answers are retried on a growing schedule; after the last, the attempt is
+   * escalated to operators. Returns what happened, for logs and figures.
+   */
+  async resolveUnknownOutcomes(
+    options: { limit?: number; staleAfterMs?: number } = {},
+  ): Promise<ResolutionSummary> {
+    const now = this.deps.now();
+    const staleBefore = new Date(now.getTime() - (options.staleAfterMs ?? RESOLVE_STALE_AFTER_MS));
+    const due = await this.deps.store.attemptsToResolve(
+      now,
+      staleBefore,
+      Math.min(options.limit ?? 50, RESOLVE_BATCH_MAX),
+    );
+    const summary: ResolutionSummary = { resolved: 0, rescheduled: 0, escalated: 0 };
+    for (const attempt of due) {
+      const actor: MerchantActor = {
+        merchantId: attempt.merchantId,
+        mode: attempt.mode,
+        apiKeyId: null,
+        by: { source: "SYSTEM", id: "resolver", note: null },
+      };
+      const psp = this.deps.psps.byName(attempt.mode, attempt.pspName);
+      const payment = await this.deps.store.findPayment(actor, attempt.paymentId);
+      let outcome: PspOutcome = { outcome: "unknown", message: "PSP not configured" };
+      if (psp && payment) outcome = await callPsp(() => this.askAgain(psp, attempt, payment));
+      if (payment && outcome.outcome !== "unknown") {
+        await this.applyResolvedOutcome(actor, payment, attempt, outcome);
+        const settled = await this.deps.store.findPayment(actor, attempt.paymentId);
+        // The request that started this may still be IN_PROGRESS (its process died): answer it now.
+        if (settled)
+          await this.deps.store.completeIdempotencyFor(
+            attempt.refundId ?? settled.id,
+            encodeResult({ payment: settled, errors: [] }),
+          );
+        summary.resolved++;
+        continue;
+      }
+      const resolveCount = attempt.resolveCount + 1;
+      const escalate = resolveCount >= RESOLVE_SCHEDULE_MS.length;
+      await this.deps.store.rescheduleResolution(attempt.id, {
+        resolveCount,
+        nextResolveAt: escalate ? null : new Date(now.getTime() + (RESOLVE_SCHEDULE_MS[resolveCount] ?? 0)),
+        escalate,
+      });
+      if (escalate && payment) {
+        await this.changeWithRetry(actor, payment.id, (current) => ({
+          patch: {},
+          events: [
+            apiEvent(actor, "payment.escalated", current.status, current.status, {
+              attemptId: attempt.id,
+              operation: attempt.operation,
+            }),
+          ],
+          outbox: [{ topic: "payment.escalated", payload: { paymentId: current.id, attemptId: attempt.id } }],
+        }));
+        summary.escalated++;
+      } else {
+        summary.rescheduled++;
+      }
+    }
+    return summary;
+  }
+
+  /** The same request again, same key: the PSP replays what it did, or does it now (once). */
+  private async askAgain(
+    psp: PaymentServiceProvider,
+    attempt: StoredAttempt,
+    payment: PaymentRecord,
+  ): Promise<PspOutcome> {
+    switch (attempt.operation) {
+      case "AUTHORIZE": {
+        const stored = await this.deps.store.findPaymentMethodWithPan(
+          { merchantId: payment.merchantId, mode: payment.mode, apiKeyId: null },
+          payment.paymentMethodId,
+        );
+        if (stored === null) return { outcome: "unknown", message: "payment method missing" };
+        const held = (await this.deps.store.riskDecisionOf(payment.id)) === "REVIEW";
+        return psp.authorize({
+          idempotencyKey: attempt.idempotencyKey,
+          reference: payment.id,
+          amountMinor: attempt.amountMinor,
+          currency: payment.currency,
+          card: {
+            number: decryptPan(this.deps.vault, stored.encryptedPan, stored.method.id),
+            expMonth: stored.method.expMonth,
+            expYear: stored.method.expYear,
+          },
+          capture: payment.captureMethod === "AUTOMATIC" && !held,
+        });
+      }
+      case "CAPTURE":
+        return psp.capture({
+          idempotencyKey: attempt.idempotencyKey,
+          pspReference: payment.pspReference ?? "",
+          amountMinor: attempt.amountMinor,
+          currency: payment.currency,
+        });
+      case "VOID":
+        return psp.void({
+          idempotencyKey: attempt.idempotencyKey,
+          pspReference: payment.pspReference ?? "",
+          currency: payment.currency,
+        });
+      case "REFUND":
+        return psp.refund({
+          idempotencyKey: attempt.idempotencyKey,
+          pspReference: payment.pspReference ?? "",
+          amountMinor: attempt.amountMinor,
+          currency: payment.currency,
+        });
+    }
+  }
+
+  private async applyResolvedOutcome(
+    actor: MerchantActor,
+    payment: PaymentRecord,
+    attempt: StoredAttempt,
+    outcome: Exclude<PspOutcome, { outcome: "unknown" }>,
+  ): Promise<void> {
+    if (outcome.outcome === "pending") {
+      // Now acknowledged: the PSP's notification will decide.
+      await this.changeWithRetry(actor, payment.id, (current) => ({
+        patch: attempt.operation === "AUTHORIZE" ? { pspReference: outcome.pspReference } : {},
+        events: [],
+        attemptSettlement: settle(attempt.id, outcome),
+        outbox: [],
+      }));
+      return;
+    }
+    if (attempt.operation === "AUTHORIZE") {
+      if (payment.status !== "PENDING") return;
+      const held = (await this.deps.store.riskDecisionOf(payment.id)) === "REVIEW";
+      await this.settleAuthorization(
+        actor,
+        null,
+        payment,
+        { ...attempt, currency: payment.currency, refundId: null },
+        outcome,
+        held ? new Date(this.deps.now().getTime() + this.deps.reviewHoldTtlMs) : null,
+      );
+      return;
+    }
+    // A modification's definite answer is applied exactly like the PSP's notification would be.
+    const success = outcome.outcome === "succeeded";
+    const code =
+      outcome.outcome === "declined" || outcome.outcome === "failed"
+        ? outcome.code
+        : outcome.outcome === "unavailable"
+          ? "psp_unavailable"
+          : null;
+    await this.applyPspNotification({
+      kind: attempt.operation === "CAPTURE" ? "capture" : attempt.operation === "VOID" ? "void" : "refund",
+      pspName: attempt.pspName,
+      paymentPspReference: payment.pspReference ?? "",
+      modificationReference:
+        success && outcome.outcome === "succeeded" ? outcome.pspReference : attempt.pspReference,
+      success,
+      code,
+    });
   }
 
   /** Sends a recorded capture attempt to the PSP and records the outcome. */

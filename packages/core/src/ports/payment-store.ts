@@ -13,6 +13,7 @@ import type {
 } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
 import type { JournalEntryDraft } from "../ledger/postings";
+import type { CurrencyCode } from "../money/currency";
 import type {
   IdempotencyLink,
   MerchantActor,
@@ -102,6 +103,8 @@ export interface PaymentChange {
     failureCode: string | null;
   };
   journal?: { draft: JournalEntryDraft; refundId: RefundId | null };
+  /** A refund to read back with the result when the change neither inserts nor settles one. */
+  returnRefund?: RefundId;
   outbox: OutboxDraft[];
   idempotency?: IdempotencyLink;
 }
@@ -128,6 +131,26 @@ export interface PaymentStore {
   attemptsOf(paymentId: PaymentId): Promise<StoredAttempt[]>;
   /** The risk decision taken for a payment, if any. */
   riskDecisionOf(paymentId: PaymentId): Promise<RiskDecision | null>;
+  /**
+   * Attempts whose outcome must be asked for: UNKNOWN ones that are due, and PENDING ones older than
+   * `staleBefore` (their process died mid-call). Not escalated ones only, oldest first.
+   */
+  attemptsToResolve(
+    now: Date,
+    staleBefore: Date,
+    limit: number,
+  ): Promise<
+    Array<
+      StoredAttempt & { paymentId: PaymentId; merchantId: MerchantId; mode: Mode; currency: CurrencyCode }
+    >
+  >;
+  /** After an inconclusive try: when to ask again, or give up and leave it to operators. */
+  rescheduleResolution(
+    attemptId: PspAttemptId,
+    next: { resolveCount: number; nextResolveAt: Date | null; escalate: boolean },
+  ): Promise<void>;
+  /** Completes a request still IN_PROGRESS for this object (its process died) with the given response. */
+  completeIdempotencyFor(resourceId: string, response: unknown): Promise<void>;
   /** Payments held for review past their deadline, oldest first. */
   expiredReviewHolds(
     now: Date,

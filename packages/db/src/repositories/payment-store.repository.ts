@@ -183,6 +183,68 @@ export class PrismaPaymentStore implements PaymentStore {
     }));
   }
 
+  async attemptsToResolve(now: Date, staleBefore: Date, limit: number) {
+    const rows = await this.db.pspAttempt.findMany({
+      where: {
+        escalatedAt: null,
+        OR: [
+          { status: "UNKNOWN", OR: [{ nextResolveAt: null }, { nextResolveAt: { lte: now } }] },
+          { status: "PENDING", createdAt: { lt: staleBefore } },
+        ],
+      },
+      orderBy: { createdAt: "asc" },
+      take: limit,
+      select: {
+        id: true,
+        operation: true,
+        pspName: true,
+        idempotencyKey: true,
+        amountMinor: true,
+        status: true,
+        pspReference: true,
+        refundId: true,
+        resolveCount: true,
+        createdAt: true,
+        paymentId: true,
+        merchantId: true,
+        currency: true,
+        payment: { select: { mode: true } },
+      },
+    });
+    return rows.map(({ payment, ...row }) => ({
+      ...row,
+      id: row.id as PspAttemptId,
+      refundId: row.refundId as RefundId | null,
+      paymentId: row.paymentId as PaymentId,
+      merchantId: row.merchantId as MerchantId,
+      currency: row.currency as CurrencyCode,
+      mode: payment.mode,
+    }));
+  }
+
+  async rescheduleResolution(
+    attemptId: PspAttemptId,
+    next: { resolveCount: number; nextResolveAt: Date | null; escalate: boolean },
+  ): Promise<void> {
+    await this.db.pspAttempt.update({
+      where: { id: attemptId },
+      data: {
+        resolveCount: next.resolveCount,
+        nextResolveAt: next.nextResolveAt,
+        ...(next.escalate ? { escalatedAt: new Date() } : {}),
+        updatedAt: new Date(),
+      },
+      select: { id: true },
+    });
+  }
+
+  async completeIdempotencyFor(resourceId: string, response: unknown): Promise<void> {
+    await this.db.idempotencyRecord.updateMany({
+      where: { resourceId, status: "IN_PROGRESS" },
+      data: { status: "COMPLETED", response: response as Prisma.InputJsonValue },
+    });
+  }
+
   async riskDecisionOf(paymentId: PaymentId): Promise<RiskDecision | null> {
     const row = await this.db.riskAssessment.findUnique({ where: { paymentId }, select: { decision: true } });
     return row?.decision ?? null;
@@ -352,13 +414,9 @@ export class PrismaPaymentStore implements PaymentStore {
               select: refundSelect,
             }),
           );
-        } else if (change.refundInsert) {
-          refund = toRefundRecord(
-            await tx.refund.findUniqueOrThrow({
-              where: { id: change.refundInsert.id },
-              select: refundSelect,
-            }),
-          );
+        } else if (change.refundInsert || change.returnRefund) {
+          const id = change.refundInsert?.id ?? (change.returnRefund as RefundId);
+          refund = toRefundRecord(await tx.refund.findUniqueOrThrow({ where: { id }, select: refundSelect }));
         }
         if (change.events.length > 0) {
           await tx.paymentEvent.createMany({
