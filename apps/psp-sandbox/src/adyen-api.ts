@@ -1,0 +1,664 @@
+import { hmacValidator, type Types } from "@adyen/api-library";
+import { capturableMinor, moneyStatus, type SandboxCharge, type SandboxRefund } from "./charge-ledger";
+import { headerValue } from "./http-kit";
+import type { StoredResponse } from "./idempotency-store";
+import { exponentOf } from "./minor-units";
+import type { PspCall, PspDialect, PspResult } from "./psp-pipeline";
+import type { SandboxContext } from "./sandbox-context";
+import { adyenPspReference } from "./sandbox-ids";
+import { cardBrand, cardOutcome, cardScenario, type SandboxDeclineCode } from "./test-cards";
+
+export type AdyenEventCode =
+  | "AUTHORISATION"
+  | "CAPTURE"
+  | "CAPTURE_FAILED"
+  | "CANCELLATION"
+  | "REFUND"
+  | "REFUND_FAILED";
+
+/** One NotificationRequestItem as Adyen posts it (amount.value is a JSON number). */
+export interface AdyenNotificationItem {
+  additionalData: Record<string, string>;
+  amount: { currency: string; value: number };
+  eventCode: AdyenEventCode;
+  eventDate: string;
+  merchantAccountCode: string;
+  merchantReference: string;
+  originalReference?: string;
+  paymentMethod: string;
+  pspReference: string;
+  reason: string;
+  success: "true" | "false";
+  operations?: string[];
+}
+
+const AMOUNT_MINOR_MAX = Number.MAX_SAFE_INTEGER;
+
+interface AdyenRefusal {
+  readonly reason: string;
+  readonly code: string;
+  readonly raw: string;
+}
+
+/** Adyen's refusalReason / refusalReasonCode for each decline; refusalReasonRaw tells lost from stolen. */
+const REFUSALS: Readonly<Record<SandboxDeclineCode, AdyenRefusal>> = {
+  card_declined: { reason: "Refused", code: "2", raw: "05 : Do not honor" },
+  insufficient_funds: { reason: "Not enough balance", code: "12", raw: "51 : Insufficient funds" },
+  expired_card: { reason: "Expired Card", code: "6", raw: "54 : Expired card" },
+  incorrect_cvc: { reason: "CVC Declined", code: "24", raw: "N7 : CVV2 failure" },
+  lost_card: { reason: "Blocked Card", code: "5", raw: "41 : Lost card" },
+  stolen_card: { reason: "Blocked Card", code: "5", raw: "43 : Stolen card" },
+  fraudulent: { reason: "FRAUD", code: "20", raw: "59 : Suspected fraud" },
+};
+
+const PROCESSING_ERROR: AdyenRefusal = {
+  reason: "Acquirer Error",
+  code: "4",
+  raw: "96 : System malfunction",
+};
+
+type Json = Record<string, unknown>;
+
+class ValidationError extends Error {
+  constructor(
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function asObject(value: unknown): Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
+}
+
+function requiredString(body: Json, name: string, errorCode: string): string {
+  const value = body[name];
+  if (typeof value !== "string" || value.length === 0) {
+    throw new ValidationError(errorCode, `Required field '${name}' is not provided.`);
+  }
+  return value;
+}
+
+function parseAmount(value: unknown): { valueMinor: bigint; currency: string } {
+  const amount = asObject(value);
+  if (typeof amount.value !== "number" || !Number.isSafeInteger(amount.value) || amount.value < 1) {
+    throw new ValidationError("137", "Invalid amount specified");
+  }
+  if (amount.value > AMOUNT_MINOR_MAX) throw new ValidationError("137", "Invalid amount specified");
+  if (typeof amount.currency !== "string" || exponentOf(amount.currency) === null) {
+    throw new ValidationError("138", "Unsupported currency specified");
+  }
+  return { valueMinor: BigInt(amount.value), currency: amount.currency.toUpperCase() };
+}
+
+/** "2026-05-01T10:15:30+00:00": Adyen's eventDate shape. */
+function eventDate(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}+00:00`;
+}
+
+/** A six-digit authorisation code derived from the reference, so replays and notifications agree. */
+function authCodeOf(pspReference: string): string {
+  let code = 0;
+  for (const character of pspReference) code = (code * 31 + character.charCodeAt(0)) % 1_000_000;
+  return String(code).padStart(6, "0");
+}
+
+function paymentMethodVariant(brand: string): string {
+  return brand === "mastercard" ? "mc" : brand;
+}
+
+/** The Adyen-style Checkout API under /adyen/v72, driven by @adyen/api-library. */
+export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; clear(): void } {
+  const { ledger } = context;
+  const validator = new hmacValidator();
+
+  function respond(status: number, body: unknown, store: boolean, holdMs?: number): PspResult {
+    return holdMs === undefined
+      ? { kind: "respond", status, body, store }
+      : { kind: "respond", status, body, store, holdMs };
+  }
+
+  function errorBody(status: number, errorCode: string, message: string, errorType: string) {
+    return { status, errorCode, message, errorType };
+  }
+
+  function notify(
+    charge: SandboxCharge,
+    notification: {
+      eventCode: AdyenEventCode;
+      success: boolean;
+      pspReference: string;
+      originalReference?: string;
+      amountMinor: bigint;
+      reason?: string;
+      operations?: string[];
+    },
+  ): void {
+    ledger.note(charge, "webhook_raised", {
+      detail: `${notification.eventCode} success=${notification.success}`,
+      modificationReference: notification.pspReference,
+    });
+    const config = context.webhooks.adyen;
+    if (config === undefined) return;
+    const item: AdyenNotificationItem = {
+      additionalData: {},
+      amount: { currency: charge.currency, value: Number(notification.amountMinor) },
+      eventCode: notification.eventCode,
+      eventDate: eventDate(context.now()),
+      merchantAccountCode: charge.merchantAccount ?? "",
+      merchantReference: charge.reference,
+      ...(notification.originalReference === undefined
+        ? {}
+        : { originalReference: notification.originalReference }),
+      paymentMethod: paymentMethodVariant(charge.cardBrand),
+      pspReference: notification.pspReference,
+      reason: notification.reason ?? "",
+      success: notification.success ? "true" : "false",
+      ...(notification.operations === undefined ? {} : { operations: notification.operations }),
+    };
+    item.additionalData.hmacSignature = validator.calculateHmac(
+      item as unknown as Types.notification.NotificationRequestItem,
+      config.hmacKeyHex,
+    );
+    const body = JSON.stringify({ live: "false", notificationItems: [{ NotificationRequestItem: item }] });
+    for (const delayMs of context.schedule.delaysFor(charge)) {
+      context.dispatcher.enqueue({
+        psp: "adyen",
+        eventId: `${item.eventCode}:${item.pspReference}`,
+        eventType: item.eventCode,
+        paymentPspReference: charge.pspReference,
+        body,
+        delayMs,
+        endpoint: {
+          url: config.url,
+          headersFor: () => ({}),
+          // Adyen retries until the receiver answers "[accepted]".
+          accepted: (statusCode, responseBody) =>
+            statusCode >= 200 && statusCode < 300 && responseBody.includes("[accepted]"),
+        },
+      });
+    }
+  }
+
+  function authorise(charge: SandboxCharge, manualCapture: boolean): void {
+    charge.authorizedMinor = charge.amountMinor;
+    charge.status = moneyStatus(charge);
+    ledger.note(charge, "authorized", { amountMinor: charge.amountMinor });
+    notify(charge, {
+      eventCode: "AUTHORISATION",
+      success: true,
+      pspReference: charge.pspReference,
+      amountMinor: charge.amountMinor,
+      // Adyen's "authCode:cardSummary" (expiry omitted: the sandbox does not keep it).
+      reason: `${authCodeOf(charge.pspReference)}:${charge.cardLast4}`,
+      operations: ["CANCEL", "CAPTURE", "REFUND"],
+    });
+    if (!manualCapture) {
+      const captureReference = adyenPspReference();
+      charge.capturedMinor = charge.amountMinor;
+      charge.status = moneyStatus(charge);
+      ledger.note(charge, "captured", {
+        amountMinor: charge.amountMinor,
+        modificationReference: captureReference,
+      });
+      ledger.addSettlement({
+        kind: "capture",
+        id: captureReference,
+        charge,
+        sourceId: captureReference,
+        amountMinor: charge.amountMinor,
+      });
+      notify(charge, {
+        eventCode: "CAPTURE",
+        success: true,
+        pspReference: captureReference,
+        originalReference: charge.pspReference,
+        amountMinor: charge.amountMinor,
+      });
+    }
+  }
+
+  function refuse(charge: SandboxCharge, refusal: AdyenRefusal, status: "declined" | "failed", code: string) {
+    charge.status = status;
+    charge.declineCode = code;
+    ledger.note(charge, status, { detail: `${refusal.code} ${refusal.reason}` });
+    notify(charge, {
+      eventCode: "AUTHORISATION",
+      success: false,
+      pspReference: charge.pspReference,
+      amountMinor: charge.amountMinor,
+      reason: refusal.reason,
+    });
+  }
+
+  function paymentResponse(charge: SandboxCharge, resultCode: string, refusal: AdyenRefusal | null): Json {
+    return {
+      amount: { currency: charge.currency, value: Number(charge.amountMinor) },
+      merchantReference: charge.reference,
+      pspReference: charge.pspReference,
+      resultCode,
+      ...(refusal === null
+        ? {}
+        : {
+            refusalReason: refusal.reason,
+            refusalReasonCode: refusal.code,
+            additionalData: { refusalReasonRaw: refusal.raw },
+          }),
+    };
+  }
+
+  function payments(call: PspCall): PspResult {
+    const body = asObject(call.body);
+    const { valueMinor, currency } = parseAmount(body.amount);
+    const reference = requiredString(body, "reference", "130");
+    const merchantAccount = requiredString(body, "merchantAccount", "901");
+    const paymentMethod = asObject(body.paymentMethod);
+    if (paymentMethod.type !== "scheme" || typeof paymentMethod.number !== "string") {
+      throw new ValidationError(
+        "101",
+        "Required field 'paymentMethod.number' of a scheme card is not provided.",
+      );
+    }
+    const manualCapture = asObject(body.additionalData).manualCapture === "true";
+    const outcome = cardOutcome(paymentMethod.number);
+    if (outcome === null) throw new ValidationError("101", "Invalid card number");
+
+    const scenario = cardScenario(outcome);
+    const attemptToken = call.idempotencyKey ?? `reference:${reference}`;
+    if (scenario === "transient_5xx" && context.attempts.firstTime(`adyen:5xx:${attemptToken}`)) {
+      return respond(503, errorBody(503, "000", "Service temporarily unavailable", "internal"), false);
+    }
+    if (scenario === "timeout_before_charge" && context.attempts.firstTime(`adyen:hang:${attemptToken}`)) {
+      return { kind: "hang_without_processing" };
+    }
+
+    const digits = paymentMethod.number.replace(/[\s-]/g, "");
+    const charge: SandboxCharge = {
+      psp: "adyen",
+      pspReference: adyenPspReference(),
+      chargeId: null,
+      reference,
+      merchantAccount,
+      amountMinor: valueMinor,
+      currency,
+      captureMethod: manualCapture ? "manual" : "automatic",
+      authorizedMinor: 0n,
+      capturedMinor: 0n,
+      refundedMinor: 0n,
+      voidedMinor: 0n,
+      status: "pending",
+      declineCode: null,
+      cardLast4: digits.slice(-4),
+      cardBrand: cardBrand(digits),
+      scenario,
+      idempotencyKeys: [],
+      refunds: [],
+      timeline: [],
+      createdAt: context.now().toISOString(),
+    };
+    ledger.add(charge);
+    ledger.rememberKey(charge, call.idempotencyKey);
+    ledger.note(charge, "created", { amountMinor: valueMinor, detail: call.idempotencyKey ?? undefined });
+
+    if (outcome.kind === "decline") {
+      const refusal = REFUSALS[outcome.code];
+      refuse(charge, refusal, "declined", outcome.code);
+      return respond(200, paymentResponse(charge, "Refused", refusal), true);
+    }
+    if (outcome.kind === "processing_error") {
+      refuse(charge, PROCESSING_ERROR, "failed", "processing_error");
+      return respond(200, paymentResponse(charge, "Error", PROCESSING_ERROR), true);
+    }
+    if (scenario === "async_approve" || scenario === "async_decline") {
+      context.deferred.later(context.timings.asyncOutcomeDelayMs, () => {
+        if (charge.status !== "pending") return;
+        if (scenario === "async_approve") authorise(charge, manualCapture);
+        else refuse(charge, REFUSALS.card_declined, "declined", "card_declined");
+      });
+      return respond(200, paymentResponse(charge, "Received", null), true);
+    }
+    authorise(charge, manualCapture);
+    return respond(
+      200,
+      paymentResponse(charge, "Authorised", null),
+      true,
+      scenario === "timeout_after_charge" ? context.hangMs() : undefined,
+    );
+  }
+
+  type ModificationKind = "capture" | "cancel" | "refund";
+
+  function modification(kind: ModificationKind) {
+    return (call: PspCall): PspResult => {
+      const paymentPspReference = call.params.pspReference!;
+      const body = asObject(call.body);
+      const merchantAccount = requiredString(body, "merchantAccount", "901");
+      const requested = kind === "cancel" ? null : parseAmount(body.amount);
+      const charge = ledger.get("adyen", paymentPspReference);
+      if (charge === undefined) {
+        return respond(
+          422,
+          errorBody(422, "167", "Original pspReference required for this operation", "validation"),
+          false,
+        );
+      }
+      const modificationReference = adyenPspReference();
+      const reference = typeof body.reference === "string" ? body.reference : undefined;
+      ledger.rememberKey(charge, call.idempotencyKey);
+      ledger.note(charge, `${kind}_received`, {
+        amountMinor: requested?.valueMinor,
+        modificationReference,
+      });
+      let pendingRefund: SandboxRefund | null = null;
+      if (kind === "refund") {
+        pendingRefund = {
+          id: modificationReference,
+          amountMinor: requested!.valueMinor,
+          status: "pending",
+          idempotencyKey: call.idempotencyKey,
+          createdAt: context.now().toISOString(),
+        };
+        charge.refunds.push(pendingRefund);
+      }
+      context.deferred.later(context.timings.modificationDelayMs, () => {
+        if (kind === "capture") applyCapture(charge, modificationReference, requested!);
+        else if (kind === "cancel") applyCancel(charge, modificationReference);
+        else applyRefund(charge, pendingRefund!, requested!.currency);
+      });
+      return respond(
+        201,
+        {
+          merchantAccount,
+          paymentPspReference,
+          pspReference: modificationReference,
+          ...(reference === undefined ? {} : { reference }),
+          status: "received",
+          ...(requested === null
+            ? {}
+            : { amount: { currency: requested.currency, value: Number(requested.valueMinor) } }),
+        },
+        true,
+      );
+    };
+  }
+
+  function applyCapture(
+    charge: SandboxCharge,
+    modificationReference: string,
+    requested: { valueMinor: bigint; currency: string },
+  ): void {
+    const fail = (reason: string) => {
+      ledger.note(charge, "capture_refused", {
+        amountMinor: requested.valueMinor,
+        modificationReference,
+        detail: reason,
+      });
+      notify(charge, {
+        eventCode: "CAPTURE",
+        success: false,
+        pspReference: modificationReference,
+        originalReference: charge.pspReference,
+        amountMinor: requested.valueMinor,
+        reason,
+      });
+    };
+    const capturable = capturableMinor(charge);
+    const refusal =
+      requested.currency !== charge.currency
+        ? "Modification in different currency than authorisation"
+        : charge.status !== "authorized"
+          ? `Payment is ${charge.status}, not authorised`
+          : requested.valueMinor > capturable
+            ? "Insufficient balance on payment"
+            : null;
+    if (refusal !== null) {
+      fail(refusal);
+      return;
+    }
+    charge.capturedMinor += requested.valueMinor;
+    // Like Stripe, the uncaptured rest of a partial capture is released.
+    charge.voidedMinor += capturable - requested.valueMinor;
+    charge.status = moneyStatus(charge);
+    ledger.note(charge, "captured", { amountMinor: requested.valueMinor, modificationReference });
+    ledger.addSettlement({
+      kind: "capture",
+      id: modificationReference,
+      charge,
+      sourceId: modificationReference,
+      amountMinor: requested.valueMinor,
+    });
+    notify(charge, {
+      eventCode: "CAPTURE",
+      success: true,
+      pspReference: modificationReference,
+      originalReference: charge.pspReference,
+      amountMinor: requested.valueMinor,
+    });
+    if (charge.scenario !== "capture_fails") return;
+    context.deferred.later(context.timings.followUpFailureDelayMs, () => {
+      // The scheme rejected the capture after Adyen accepted it: nothing was taken after all.
+      charge.capturedMinor -= requested.valueMinor;
+      charge.voidedMinor += requested.valueMinor;
+      charge.status = moneyStatus(charge);
+      ledger.reverseSettlement(modificationReference);
+      ledger.note(charge, "capture_failed", { amountMinor: requested.valueMinor, modificationReference });
+      notify(charge, {
+        eventCode: "CAPTURE_FAILED",
+        success: true,
+        pspReference: modificationReference,
+        originalReference: charge.pspReference,
+        amountMinor: requested.valueMinor,
+        reason: "Capture failed: authorisation expired",
+      });
+    });
+  }
+
+  function applyCancel(charge: SandboxCharge, modificationReference: string): void {
+    if (charge.status !== "authorized") {
+      const reason = `Payment is ${charge.status}, not authorised`;
+      ledger.note(charge, "cancel_refused", { modificationReference, detail: reason });
+      notify(charge, {
+        eventCode: "CANCELLATION",
+        success: false,
+        pspReference: modificationReference,
+        originalReference: charge.pspReference,
+        amountMinor: charge.amountMinor,
+        reason,
+      });
+      return;
+    }
+    const released = capturableMinor(charge);
+    charge.voidedMinor += released;
+    charge.status = moneyStatus(charge);
+    ledger.note(charge, "voided", { amountMinor: released, modificationReference });
+    notify(charge, {
+      eventCode: "CANCELLATION",
+      success: true,
+      pspReference: modificationReference,
+      originalReference: charge.pspReference,
+      amountMinor: charge.amountMinor,
+    });
+  }
+
+  function applyRefund(charge: SandboxCharge, refund: SandboxRefund, currency: string): void {
+    const fail = (reason: string) => {
+      refund.status = "failed";
+      ledger.note(charge, "refund_refused", {
+        amountMinor: refund.amountMinor,
+        modificationReference: refund.id,
+        detail: reason,
+      });
+      notify(charge, {
+        eventCode: "REFUND",
+        success: false,
+        pspReference: refund.id,
+        originalReference: charge.pspReference,
+        amountMinor: refund.amountMinor,
+        reason,
+      });
+    };
+    // Refunds are processed in the order they were received; pending ones behind this one don't count yet.
+    const refundedSoFar = charge.refunds
+      .filter((candidate) => candidate.status === "succeeded")
+      .reduce((sum, candidate) => sum + candidate.amountMinor, 0n);
+    const refusal =
+      currency !== charge.currency
+        ? "Modification in different currency than authorisation"
+        : refund.amountMinor > charge.capturedMinor - refundedSoFar
+          ? "Insufficient balance on payment"
+          : null;
+    if (refusal !== null) {
+      fail(refusal);
+      return;
+    }
+    refund.status = "succeeded";
+    charge.refundedMinor += refund.amountMinor;
+    charge.status = moneyStatus(charge);
+    ledger.note(charge, "refund_succeeded", {
+      amountMinor: refund.amountMinor,
+      modificationReference: refund.id,
+    });
+    ledger.addSettlement({
+      kind: "refund",
+      id: refund.id,
+      charge,
+      sourceId: refund.id,
+      amountMinor: refund.amountMinor,
+    });
+    notify(charge, {
+      eventCode: "REFUND",
+      success: true,
+      pspReference: refund.id,
+      originalReference: charge.pspReference,
+      amountMinor: refund.amountMinor,
+    });
+    if (charge.scenario !== "refund_fails") return;
+    context.deferred.later(context.timings.followUpFailureDelayMs, () => {
+      refund.status = "failed";
+      charge.refundedMinor -= refund.amountMinor;
+      charge.status = moneyStatus(charge);
+      ledger.reverseSettlement(refund.id);
+      ledger.note(charge, "refund_failed", {
+        amountMinor: refund.amountMinor,
+        modificationReference: refund.id,
+      });
+      notify(charge, {
+        eventCode: "REFUND_FAILED",
+        success: true,
+        pspReference: refund.id,
+        originalReference: charge.pspReference,
+        amountMinor: refund.amountMinor,
+        reason: "Refund failed: the card account is closed",
+      });
+    });
+  }
+
+  /** Validation errors are 422s that store nothing. */
+  function withValidation(handler: (call: PspCall) => PspResult): (call: PspCall) => PspResult {
+    return (call) => {
+      try {
+        return handler(call);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return respond(422, errorBody(422, error.errorCode, error.message, "validation"), false);
+      }
+    };
+  }
+
+  const dialect: PspDialect = {
+    psp: "adyen",
+    pathPrefix: "/adyen/v72",
+    routes: [
+      { method: "POST", pattern: /^\/payments$/, handle: withValidation(payments) },
+      {
+        method: "POST",
+        pattern: /^\/payments\/(?<pspReference>[A-Za-z0-9]+)\/captures$/,
+        handle: withValidation(modification("capture")),
+      },
+      {
+        method: "POST",
+        pattern: /^\/payments\/(?<pspReference>[A-Za-z0-9]+)\/cancels$/,
+        handle: withValidation(modification("cancel")),
+      },
+      {
+        method: "POST",
+        pattern: /^\/payments\/(?<pspReference>[A-Za-z0-9]+)\/refunds$/,
+        handle: withValidation(modification("refund")),
+      },
+    ],
+
+    authenticate(request) {
+      const apiKey = headerValue(request, "x-api-key");
+      if (apiKey !== null && apiKey.length > 0) return null;
+      return render(401, errorBody(401, "000", "HTTP Status Response - Unauthorized", "security"), null);
+    },
+
+    parseBody(raw) {
+      if (raw === "") return { ok: true, value: {} };
+      try {
+        return { ok: true, value: JSON.parse(raw) as unknown };
+      } catch {
+        return { ok: false, status: 400 };
+      }
+    },
+
+    render: (status, body, idempotencyKey) => render(status, body, idempotencyKey),
+
+    errorResponse(error, idempotencyKey) {
+      switch (error.kind) {
+        case "server_error":
+          return render(
+            error.status,
+            errorBody(
+              error.status,
+              "000",
+              error.status === 503 ? "Service unavailable" : "Internal error",
+              "internal",
+            ),
+            idempotencyKey,
+          );
+        case "bad_request":
+          return render(
+            error.status,
+            errorBody(error.status, "702", error.message, "validation"),
+            idempotencyKey,
+          );
+        case "not_found":
+          return render(404, errorBody(404, "000", `Not found: ${error.path}`, "validation"), idempotencyKey);
+        case "idempotency_mismatch":
+          return render(
+            422,
+            errorBody(422, "704", "Idempotency key was already used with a different request", "validation"),
+            idempotencyKey,
+          );
+        case "idempotency_in_progress":
+          return render(
+            409,
+            errorBody(409, "704", "request already processed or in progress", "validation"),
+            idempotencyKey,
+            { "Transient-Error": "true" },
+          );
+      }
+    },
+  };
+
+  function render(
+    status: number,
+    body: unknown,
+    idempotencyKey: string | null,
+    extraHeaders: Record<string, string> = {},
+  ): StoredResponse {
+    return {
+      status,
+      headers: {
+        "Content-Type": "application/json;charset=UTF-8",
+        ...(idempotencyKey === null ? {} : { "Idempotency-Key": idempotencyKey }),
+        ...extraHeaders,
+      },
+      body: JSON.stringify(body),
+    };
+  }
+
+  return { dialect, clear() {} };
+}

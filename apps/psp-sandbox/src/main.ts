@@ -1,0 +1,24 @@
+import { readSandboxEnv } from "./env";
+import { startSandbox } from "./sandbox-server";
+
+const env = readSandboxEnv();
+const sandbox = await startSandbox({
+  port: env.port,
+  host: env.host,
+  seed: env.seed,
+  hangMs: env.hangMs,
+  settlementDir: env.settlementDir,
+  webhooks: { stripe: env.stripeWebhook, adyen: env.adyenWebhook },
+  log: (line) => console.error(`[psp-sandbox] ${line}`),
+});
+// Tests that start this as a child process wait for this exact line to learn the URL.
+console.log(`psp-sandbox listening on ${sandbox.url}`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void sandbox.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,359 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { createAdyenApi } from "./adyen-api";
+import { ChargeLedger, PSP_NAMES, type PspName, type SandboxCharge } from "./charge-ledger";
+import { FaultInjector, FaultValidationError, parseFaults, type SandboxFaults } from "./fault-injector";
+import { jsonResponse, readBody, send } from "./http-kit";
+import { IdempotencyStore } from "./idempotency-store";
+import { handlePspRequest, type PipelineDeps, type PspDialect } from "./psp-pipeline";
+import {
+  AttemptMemory,
+  DeferredWork,
+  type SandboxContext,
+  type SandboxWebhookConfig,
+} from "./sandbox-context";
+import { seededRandom } from "./seeded-random";
+import { parseSettlementDate, settlementCsv } from "./settlement-report";
+import { createStripeApi } from "./stripe-api";
+import { SANDBOX_CARDS } from "./test-cards";
+import {
+  DEFAULT_WEBHOOK_RETRY,
+  type WebhookDeliveryRecord,
+  WebhookDispatcher,
+  type WebhookRetryPolicy,
+} from "./webhook-dispatcher";
+import { DEFAULT_TIMINGS, type SandboxTimings, TIMING_MS_MAX, WebhookSchedule } from "./webhook-schedule";
+
+export type { SandboxCharge } from "./charge-ledger";
+export type { SandboxFaults } from "./fault-injector";
+export type { SandboxWebhookConfig } from "./sandbox-context";
+
+export interface SandboxOptions {
+  /** 0 picks a free port. Default 0. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Where each PSP posts its webhooks; also settable later (POST /__sandbox/webhooks). */
+  webhooks?: SandboxWebhookConfig;
+  /** Seeds fault injection and webhook duplication, for reproducible runs. Default 1. */
+  seed?: number;
+  /** How long timeout scenarios and timeoutRate hold a response. Default 30 000, at most 600 000. */
+  hangMs?: number;
+  /** When set, settlement reports are also written here as they are served. */
+  settlementDir?: string;
+  /** Receives one line per notable event (failed webhooks, handler errors). Default: silent. */
+  log?: (line: string) => void;
+  /** Delays of the asynchronous behaviour; tests shorten them. */
+  timings?: Partial<SandboxTimings>;
+  /** Webhook retry policy. */
+  webhookRetry?: Partial<WebhookRetryPolicy>;
+  /** Clock for timestamps and settlement dates (timers use real time). Default: the system clock. */
+  now?: () => Date;
+}
+
+export interface SandboxHandle {
+  /** e.g. "http://127.0.0.1:4010". */
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+  /** A deep copy of the sandbox's ledger. */
+  charges(): SandboxCharge[];
+  setFaults(psp: PspName, faults: SandboxFaults): void;
+  clearFaults(): void;
+  /** Forgets charges, idempotency keys, queued webhooks and faults; keeps the webhook configuration. */
+  reset(): void;
+  configureWebhooks(config: SandboxWebhookConfig): void;
+  webhookDeliveries(): WebhookDeliveryRecord[];
+  /** The settlement report of a UTC day ("YYYY-MM-DD"). */
+  settlementCsv(psp: PspName, date: string): string;
+  /** Writes both PSPs' reports of a day into settlementDir; returns the paths. */
+  writeSettlementFiles(date: string): Promise<string[]>;
+}
+
+const DEFAULT_HANG_MS = 30_000;
+
+function boundedMs(value: number | undefined, fallback: number, name: string): number {
+  const resolved = value ?? fallback;
+  if (!Number.isInteger(resolved) || resolved < 0 || resolved > TIMING_MS_MAX) {
+    throw new RangeError(`${name} must be an integer from 0 to ${TIMING_MS_MAX} ms, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+export function settlementFileName(psp: PspName, date: string): string {
+  return psp === "stripe"
+    ? `stripe-balance-report-${date}.csv`
+    : `adyen-settlement-detail-report-${date}.csv`;
+}
+
+function validateWebhookConfig(input: unknown): SandboxWebhookConfig {
+  if (typeof input !== "object" || input === null) throw new FaultValidationError("body must be an object");
+  const body = input as Record<string, unknown>;
+  const config: SandboxWebhookConfig = {};
+  const url = (value: unknown, field: string): string => {
+    if (typeof value !== "string" || !/^https?:\/\/\S+$/.test(value)) {
+      throw new FaultValidationError(`${field} must be an http(s) URL`);
+    }
+    return value;
+  };
+  if (body.stripe !== undefined) {
+    const stripe = body.stripe as Record<string, unknown>;
+    if (typeof stripe.secret !== "string" || stripe.secret.length === 0) {
+      throw new FaultValidationError("stripe.secret must be a non-empty string");
+    }
+    config.stripe = { url: url(stripe.url, "stripe.url"), secret: stripe.secret };
+  }
+  if (body.adyen !== undefined) {
+    const adyen = body.adyen as Record<string, unknown>;
+    if (typeof adyen.hmacKeyHex !== "string" || !/^([0-9a-fA-F]{2})+$/.test(adyen.hmacKeyHex)) {
+      throw new FaultValidationError("adyen.hmacKeyHex must be a hex string");
+    }
+    config.adyen = { url: url(adyen.url, "adyen.url"), hmacKeyHex: adyen.hmacKeyHex };
+  }
+  return config;
+}
+
+/** Starts one HTTP server emulating a Stripe-style PSP (/v1) and an Adyen-style PSP (/adyen/v72). */
+export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const log = options.log ?? (() => {});
+  const now = options.now ?? (() => new Date());
+  const hangMs = boundedMs(options.hangMs, DEFAULT_HANG_MS, "hangMs");
+  const timings: SandboxTimings = { ...DEFAULT_TIMINGS };
+  for (const name of Object.keys(DEFAULT_TIMINGS) as (keyof SandboxTimings)[]) {
+    timings[name] = boundedMs(options.timings?.[name], DEFAULT_TIMINGS[name], `timings.${name}`);
+  }
+  const retryPolicy: WebhookRetryPolicy = { ...DEFAULT_WEBHOOK_RETRY, ...options.webhookRetry };
+  if (
+    !Number.isInteger(retryPolicy.attemptsMax) ||
+    retryPolicy.attemptsMax < 1 ||
+    retryPolicy.attemptsMax > 20
+  ) {
+    throw new RangeError("webhookRetry.attemptsMax must be an integer from 1 to 20");
+  }
+  const random = seededRandom(options.seed ?? 1);
+  const webhooks: SandboxWebhookConfig = { ...options.webhooks };
+  const ledger = new ChargeLedger(now);
+  const dispatcher = new WebhookDispatcher(retryPolicy, log);
+  const schedule = new WebhookSchedule(timings, random);
+  const deferred = new DeferredWork(log);
+  const attempts = new AttemptMemory();
+  const faults = new FaultInjector(random);
+  const idempotency = new IdempotencyStore();
+  const stopController = new AbortController();
+
+  const context: SandboxContext = {
+    ledger,
+    dispatcher,
+    schedule,
+    timings,
+    deferred,
+    attempts,
+    webhooks,
+    hangMs: () => hangMs,
+    now,
+    log,
+  };
+  const stripe = createStripeApi(context);
+  const adyen = createAdyenApi(context);
+  const pipelineDeps: PipelineDeps = {
+    faults,
+    idempotency,
+    hangMs: () => hangMs,
+    stopSignal: stopController.signal,
+    log,
+  };
+
+  function reset(): void {
+    ledger.clear();
+    idempotency.clear();
+    attempts.clear();
+    faults.clear();
+    deferred.cancelAll();
+    dispatcher.clear();
+    schedule.clear();
+    stripe.clear();
+    adyen.clear();
+  }
+
+  function configureWebhooks(config: SandboxWebhookConfig): void {
+    if (config.stripe !== undefined) webhooks.stripe = config.stripe;
+    if (config.adyen !== undefined) webhooks.adyen = config.adyen;
+  }
+
+  function csvFor(psp: PspName, date: string): string {
+    const dayStart = parseSettlementDate(date);
+    if (dayStart === null) throw new FaultValidationError(`not a date (YYYY-MM-DD): ${date}`);
+    return settlementCsv(ledger, psp, dayStart);
+  }
+
+  async function writeSettlement(psp: PspName, date: string, csv: string): Promise<string | null> {
+    if (options.settlementDir === undefined) return null;
+    await mkdir(options.settlementDir, { recursive: true });
+    const path = join(options.settlementDir, settlementFileName(psp, date));
+    await writeFile(path, csv, "utf8");
+    return path;
+  }
+
+  async function handleControl(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+  ) {
+    const method = request.method ?? "GET";
+    const readJson = async (): Promise<unknown> => {
+      const raw = await readBody(request);
+      return raw === "" ? {} : (JSON.parse(raw) as unknown);
+    };
+    try {
+      if (method === "GET" && path === "/__sandbox/charges") {
+        const psp = query.get("psp");
+        const reference = query.get("reference");
+        const list = ledger
+          .list()
+          .filter(
+            (charge) =>
+              (psp === null || charge.psp === psp) && (reference === null || charge.reference === reference),
+          );
+        send(response, jsonResponse(200, list));
+        return;
+      }
+      if (path === "/__sandbox/faults") {
+        if (method === "POST") {
+          const parsed = parseFaults(await readJson());
+          faults.set(parsed.psp, parsed.faults);
+          send(response, jsonResponse(200, { psp: parsed.psp, faults: faults.current(parsed.psp) }));
+          return;
+        }
+        if (method === "DELETE") {
+          faults.clear();
+          send(response, jsonResponse(200, { cleared: true }));
+          return;
+        }
+        if (method === "GET") {
+          send(
+            response,
+            jsonResponse(200, Object.fromEntries(PSP_NAMES.map((psp) => [psp, faults.current(psp)]))),
+          );
+          return;
+        }
+      }
+      if (method === "POST" && path === "/__sandbox/reset") {
+        reset();
+        send(response, jsonResponse(200, { reset: true }));
+        return;
+      }
+      if (method === "POST" && path === "/__sandbox/webhooks") {
+        configureWebhooks(validateWebhookConfig(await readJson()));
+        send(
+          response,
+          jsonResponse(200, { stripe: webhooks.stripe?.url ?? null, adyen: webhooks.adyen?.url ?? null }),
+        );
+        return;
+      }
+      if (method === "GET" && path === "/__sandbox/webhooks/deliveries") {
+        send(response, jsonResponse(200, dispatcher.deliveries()));
+        return;
+      }
+      if (method === "GET" && path === "/__sandbox/cards") {
+        send(response, jsonResponse(200, SANDBOX_CARDS));
+        return;
+      }
+      const settlement = /^\/__sandbox\/settlements\/(?<psp>stripe|adyen)\/(?<date>[^/]+)\.csv$/.exec(path);
+      if (method === "GET" && settlement !== null) {
+        const psp = settlement.groups!.psp as PspName;
+        const date = settlement.groups!.date!;
+        const csv = csvFor(psp, date);
+        await writeSettlement(psp, date, csv);
+        send(response, {
+          status: 200,
+          headers: {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": `attachment; filename="${settlementFileName(psp, date)}"`,
+          },
+          body: csv,
+        });
+        return;
+      }
+      send(response, jsonResponse(404, { error: `no sandbox route ${method} ${path}` }));
+    } catch (error) {
+      if (error instanceof FaultValidationError || error instanceof SyntaxError) {
+        send(response, jsonResponse(400, { error: error.message }));
+        return;
+      }
+      throw error;
+    }
+  }
+
+  const dialects: ReadonlyArray<PspDialect> = [stripe.dialect, adyen.dialect];
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://sandbox.invalid");
+    const path = url.pathname;
+    const work = async () => {
+      if (path === "/__sandbox" || path.startsWith("/__sandbox/")) {
+        await handleControl(request, response, path, url.searchParams);
+        return;
+      }
+      const dialect = dialects.find(
+        (candidate) => path === candidate.pathPrefix || path.startsWith(`${candidate.pathPrefix}/`),
+      );
+      if (dialect === undefined) {
+        send(response, jsonResponse(404, { error: `no route ${request.method} ${path}` }));
+        return;
+      }
+      await handlePspRequest(dialect, pipelineDeps, request, response, path);
+    };
+    work().catch((error: unknown) => {
+      log(`${request.method} ${path} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      send(response, jsonResponse(500, { error: "internal sandbox error" }));
+    });
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        stopController.abort();
+        deferred.cancelAll();
+        dispatcher.stop();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopping;
+    },
+    charges: () => ledger.list(),
+    setFaults(psp, value) {
+      const parsed = parseFaults({ ...value, psp });
+      faults.set(parsed.psp, parsed.faults);
+    },
+    clearFaults: () => faults.clear(),
+    reset,
+    configureWebhooks,
+    webhookDeliveries: () => dispatcher.deliveries(),
+    settlementCsv: csvFor,
+    async writeSettlementFiles(date) {
+      const paths: string[] = [];
+      for (const psp of PSP_NAMES) {
+        const path = await writeSettlement(psp, date, csvFor(psp, date));
+        if (path !== null) paths.push(path);
+      }
+      return paths;
+    },
+  };
+}

@@ -1,0 +1,753 @@
+import qs from "qs";
+import Stripe from "stripe";
+import {
+  capturableMinor,
+  moneyStatus,
+  refundableMinor,
+  type SandboxCharge,
+  type SandboxRefund,
+} from "./charge-ledger";
+import { headerValue } from "./http-kit";
+import type { StoredResponse } from "./idempotency-store";
+import { exponentOf, formatMinorUnits } from "./minor-units";
+import type { PspCall, PspDialect, PspResult } from "./psp-pipeline";
+import type { SandboxContext } from "./sandbox-context";
+import { stripeId } from "./sandbox-ids";
+import { cardBrand, cardOutcome, cardScenario, type SandboxDeclineCode } from "./test-cards";
+
+/** JSON numbers lose precision past 2^53; Stripe caps amounts far lower anyway. */
+const AMOUNT_MINOR_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+type StripeStatus = "processing" | "requires_capture" | "succeeded" | "canceled" | "requires_payment_method";
+
+/** What Stripe keeps about a PaymentIntent beyond the sandbox's ledger of money. */
+interface IntentExtras {
+  readonly created: number;
+  readonly metadata: Record<string, string>;
+  readonly paymentMethodId: string;
+  lastPaymentError: Record<string, unknown> | null;
+  cancellationReason: string | null;
+  canceledAt: number | null;
+}
+
+interface StripeDecline {
+  readonly code: string;
+  readonly declineCode: string;
+  readonly message: string;
+}
+
+const DECLINES: Readonly<Record<SandboxDeclineCode | "processing_error", StripeDecline>> = {
+  card_declined: {
+    code: "card_declined",
+    declineCode: "generic_decline",
+    message: "Your card was declined.",
+  },
+  insufficient_funds: {
+    code: "card_declined",
+    declineCode: "insufficient_funds",
+    message: "Your card has insufficient funds.",
+  },
+  expired_card: { code: "expired_card", declineCode: "expired_card", message: "Your card has expired." },
+  incorrect_cvc: {
+    code: "incorrect_cvc",
+    declineCode: "incorrect_cvc",
+    message: "Your card's security code is incorrect.",
+  },
+  lost_card: { code: "card_declined", declineCode: "lost_card", message: "Your card was declined." },
+  stolen_card: { code: "card_declined", declineCode: "stolen_card", message: "Your card was declined." },
+  fraudulent: { code: "card_declined", declineCode: "fraudulent", message: "Your card was declined." },
+  processing_error: {
+    code: "processing_error",
+    declineCode: "processing_error",
+    message: "An error occurred while processing your card. Try again in a little bit.",
+  },
+};
+
+const CANCELLATION_REASONS = new Set(["duplicate", "fraudulent", "requested_by_customer", "abandoned"]);
+
+type Form = Record<string, unknown>;
+
+class ParamError extends Error {
+  constructor(
+    readonly code: string,
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function asForm(body: unknown): Form {
+  return typeof body === "object" && body !== null ? (body as Form) : {};
+}
+
+function stringParam(form: Form, name: string): string | undefined {
+  const value = form[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+function amountParam(form: Form, name: string, required: boolean): bigint | undefined {
+  const value = form[name];
+  if (value === undefined) {
+    if (required) throw new ParamError("parameter_missing", name, `Missing required param: ${name}.`);
+    return undefined;
+  }
+  if (typeof value !== "string" || !/^\d{1,20}$/.test(value)) {
+    throw new ParamError("parameter_invalid_integer", name, `Invalid integer: ${String(value)}`);
+  }
+  const amount = BigInt(value);
+  if (amount < 1n) throw new ParamError("amount_too_small", name, "Amount must be at least 1 minor unit.");
+  if (amount > AMOUNT_MINOR_MAX) throw new ParamError("amount_too_large", name, "Amount is too large.");
+  return amount;
+}
+
+function unixSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+/** The Stripe-style API under /v1, driven by the official `stripe` SDK. */
+export function createStripeApi(context: SandboxContext): { dialect: PspDialect; clear(): void } {
+  const { ledger } = context;
+  const intents = new Map<string, IntentExtras>();
+  const refundIntentIds = new Map<string, string>();
+  const chargeIntentIds = new Map<string, string>();
+
+  function respond(status: number, body: unknown, store: boolean, holdMs?: number): PspResult {
+    return holdMs === undefined
+      ? { kind: "respond", status, body, store }
+      : { kind: "respond", status, body, store, holdMs };
+  }
+
+  function invalidRequest(code: string | null, message: string, param?: string) {
+    return { error: { type: "invalid_request_error", ...(code === null ? {} : { code }), message, param } };
+  }
+
+  function stripeStatus(charge: SandboxCharge, extras: IntentExtras): StripeStatus {
+    if (extras.canceledAt !== null) return "canceled";
+    switch (charge.status) {
+      case "pending":
+        return "processing";
+      case "authorized":
+        return "requires_capture";
+      case "captured":
+      case "partially_refunded":
+      case "refunded":
+        return "succeeded";
+      case "voided":
+        return "canceled";
+      case "declined":
+      case "failed":
+        return "requires_payment_method";
+    }
+  }
+
+  function intentJson(charge: SandboxCharge): Record<string, unknown> {
+    const extras = intents.get(charge.pspReference)!;
+    const status = stripeStatus(charge, extras);
+    return {
+      id: charge.pspReference,
+      object: "payment_intent",
+      amount: Number(charge.amountMinor),
+      amount_capturable: status === "requires_capture" ? Number(capturableMinor(charge)) : 0,
+      amount_received: Number(charge.capturedMinor),
+      canceled_at: extras.canceledAt,
+      cancellation_reason: extras.cancellationReason,
+      capture_method: charge.captureMethod,
+      created: extras.created,
+      currency: charge.currency.toLowerCase(),
+      description: null,
+      last_payment_error: extras.lastPaymentError,
+      latest_charge: charge.chargeId,
+      livemode: false,
+      metadata: extras.metadata,
+      payment_method: extras.paymentMethodId,
+      payment_method_types: ["card"],
+      status,
+    };
+  }
+
+  function chargeJson(charge: SandboxCharge): Record<string, unknown> {
+    const extras = intents.get(charge.pspReference)!;
+    return {
+      id: charge.chargeId,
+      object: "charge",
+      amount: Number(charge.amountMinor),
+      amount_captured: Number(charge.capturedMinor),
+      amount_refunded: Number(charge.refundedMinor),
+      captured: charge.capturedMinor > 0n,
+      created: extras.created,
+      currency: charge.currency.toLowerCase(),
+      livemode: false,
+      metadata: extras.metadata,
+      paid: charge.authorizedMinor > 0n,
+      payment_intent: charge.pspReference,
+      refunded: charge.capturedMinor > 0n && charge.refundedMinor >= charge.capturedMinor,
+      status: charge.authorizedMinor > 0n ? "succeeded" : "failed",
+    };
+  }
+
+  function refundJson(charge: SandboxCharge, refund: SandboxRefund): Record<string, unknown> {
+    return {
+      id: refund.id,
+      object: "refund",
+      amount: Number(refund.amountMinor),
+      charge: charge.chargeId,
+      created: unixSeconds(new Date(refund.createdAt)),
+      currency: charge.currency.toLowerCase(),
+      metadata: {},
+      payment_intent: charge.pspReference,
+      reason: null,
+      status: refund.status,
+      ...(refund.status === "failed" ? { failure_reason: "expired_or_canceled_card" } : {}),
+    };
+  }
+
+  function emit(charge: SandboxCharge, type: string, object: Record<string, unknown>, key: string | null) {
+    ledger.note(charge, "webhook_raised", { detail: type });
+    const config = context.webhooks.stripe;
+    if (config === undefined) return;
+    const event = {
+      id: stripeId("evt"),
+      object: "event",
+      api_version: Stripe.API_VERSION,
+      created: unixSeconds(context.now()),
+      data: { object },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: key },
+      type,
+    };
+    const body = JSON.stringify(event, null, 2);
+    for (const delayMs of context.schedule.delaysFor(charge)) {
+      context.dispatcher.enqueue({
+        psp: "stripe",
+        eventId: event.id,
+        eventType: type,
+        paymentPspReference: charge.pspReference,
+        body,
+        delayMs,
+        endpoint: {
+          url: config.url,
+          // Signed per attempt with the current time, as Stripe does.
+          headersFor: (payload) => ({
+            "Stripe-Signature": Stripe.webhooks.generateTestHeaderString({ payload, secret: config.secret }),
+          }),
+          accepted: (statusCode) => statusCode >= 200 && statusCode < 300,
+        },
+      });
+    }
+  }
+
+  function authorize(charge: SandboxCharge, key: string | null): void {
+    charge.authorizedMinor = charge.amountMinor;
+    ledger.note(charge, "authorized", { amountMinor: charge.amountMinor });
+    if (charge.captureMethod === "automatic") {
+      charge.capturedMinor = charge.amountMinor;
+      ledger.note(charge, "captured", { amountMinor: charge.amountMinor });
+      ledger.addSettlement({
+        kind: "capture",
+        id: stripeId("txn"),
+        charge,
+        sourceId: charge.chargeId!,
+        amountMinor: charge.amountMinor,
+      });
+    }
+    charge.status = moneyStatus(charge);
+    if (charge.captureMethod === "automatic") {
+      emit(charge, "payment_intent.succeeded", intentJson(charge), key);
+    } else {
+      emit(charge, "payment_intent.amount_capturable_updated", intentJson(charge), key);
+    }
+  }
+
+  function decline(
+    charge: SandboxCharge,
+    reason: SandboxDeclineCode | "processing_error",
+    key: string | null,
+  ) {
+    const decline = DECLINES[reason];
+    const extras = intents.get(charge.pspReference)!;
+    charge.status = reason === "processing_error" ? "failed" : "declined";
+    charge.declineCode = decline.declineCode;
+    extras.lastPaymentError = {
+      type: "card_error",
+      code: decline.code,
+      decline_code: decline.declineCode,
+      message: decline.message,
+      charge: charge.chargeId,
+      payment_method: { id: extras.paymentMethodId, object: "payment_method", type: "card" },
+    };
+    ledger.note(charge, charge.status, { detail: decline.declineCode });
+    emit(charge, "payment_intent.payment_failed", intentJson(charge), key);
+  }
+
+  function cardErrorBody(charge: SandboxCharge): Record<string, unknown> {
+    const extras = intents.get(charge.pspReference)!;
+    return { error: { ...extras.lastPaymentError, payment_intent: intentJson(charge) } };
+  }
+
+  function notFound(kind: string, id: string, param: string): PspResult {
+    return respond(404, invalidRequest("resource_missing", `No such ${kind}: '${id}'`, param), false);
+  }
+
+  function createPaymentIntent(call: PspCall): PspResult {
+    const form = asForm(call.body);
+    const amountMinor = amountParam(form, "amount", true)!;
+    const currency = stringParam(form, "currency");
+    if (currency === undefined)
+      throw new ParamError("parameter_missing", "currency", "Missing required param: currency.");
+    if (exponentOf(currency) === null)
+      throw new ParamError("parameter_invalid", "currency", `Invalid currency: ${currency}.`);
+    if (stringParam(form, "confirm") !== "true") {
+      throw new ParamError(
+        "parameter_invalid",
+        "confirm",
+        "The sandbox only creates PaymentIntents with confirm=true.",
+      );
+    }
+    const captureMethodParam = stringParam(form, "capture_method") ?? "automatic";
+    if (!["automatic", "automatic_async", "manual"].includes(captureMethodParam)) {
+      throw new ParamError(
+        "parameter_invalid",
+        "capture_method",
+        `Invalid capture_method: ${captureMethodParam}.`,
+      );
+    }
+    const methodData = asForm(form.payment_method_data);
+    const card = asForm(methodData.card);
+    const number = stringParam(card, "number");
+    if (stringParam(methodData, "type") !== "card" || number === undefined) {
+      throw new ParamError(
+        "parameter_missing",
+        "payment_method_data[card][number]",
+        "Missing required param: payment_method_data[card][number] (with payment_method_data[type]=card).",
+      );
+    }
+    const metadataForm = asForm(form.metadata);
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(metadataForm))
+      if (typeof value === "string") metadata[name] = value;
+    const reference = metadata.reference ?? "";
+
+    const outcome = cardOutcome(number);
+    if (outcome === null) {
+      return respond(
+        402,
+        {
+          error: { type: "card_error", code: "incorrect_number", message: "Your card number is incorrect." },
+        },
+        true,
+      );
+    }
+    const scenario = cardScenario(outcome);
+    const attemptToken = call.idempotencyKey ?? `reference:${reference}`;
+    if (scenario === "transient_5xx" && context.attempts.firstTime(`stripe:5xx:${attemptToken}`)) {
+      return respond(
+        503,
+        { error: { type: "api_error", message: "The service is temporarily unavailable." } },
+        false,
+      );
+    }
+    if (scenario === "timeout_before_charge" && context.attempts.firstTime(`stripe:hang:${attemptToken}`)) {
+      return { kind: "hang_without_processing" };
+    }
+
+    const digits = number.replace(/[\s-]/g, "");
+    const now = context.now();
+    const charge: SandboxCharge = {
+      psp: "stripe",
+      pspReference: stripeId("pi"),
+      chargeId: stripeId("ch"),
+      reference,
+      merchantAccount: null,
+      amountMinor,
+      currency: currency.toUpperCase(),
+      captureMethod: captureMethodParam === "manual" ? "manual" : "automatic",
+      authorizedMinor: 0n,
+      capturedMinor: 0n,
+      refundedMinor: 0n,
+      voidedMinor: 0n,
+      status: "pending",
+      declineCode: null,
+      cardLast4: digits.slice(-4),
+      cardBrand: cardBrand(digits),
+      scenario,
+      idempotencyKeys: [],
+      refunds: [],
+      timeline: [],
+      createdAt: now.toISOString(),
+    };
+    intents.set(charge.pspReference, {
+      created: unixSeconds(now),
+      metadata,
+      paymentMethodId: stripeId("pm"),
+      lastPaymentError: null,
+      cancellationReason: null,
+      canceledAt: null,
+    });
+    ledger.add(charge);
+    chargeIntentIds.set(charge.chargeId!, charge.pspReference);
+    ledger.rememberKey(charge, call.idempotencyKey);
+    ledger.note(charge, "created", { amountMinor, detail: call.idempotencyKey ?? undefined });
+
+    if (outcome.kind === "decline" || outcome.kind === "processing_error") {
+      decline(charge, outcome.kind === "decline" ? outcome.code : "processing_error", call.idempotencyKey);
+      return respond(402, cardErrorBody(charge), true);
+    }
+    if (scenario === "async_approve" || scenario === "async_decline") {
+      const key = call.idempotencyKey;
+      context.deferred.later(context.timings.asyncOutcomeDelayMs, () => {
+        if (charge.status !== "pending") return;
+        if (scenario === "async_approve") authorize(charge, key);
+        else decline(charge, "card_declined", key);
+      });
+      return respond(200, intentJson(charge), true);
+    }
+    authorize(charge, call.idempotencyKey);
+    return respond(
+      200,
+      intentJson(charge),
+      true,
+      scenario === "timeout_after_charge" ? context.hangMs() : undefined,
+    );
+  }
+
+  function retrievePaymentIntent(call: PspCall): PspResult {
+    const charge = ledger.get("stripe", call.params.id!);
+    if (charge === undefined) return notFound("payment_intent", call.params.id!, "intent");
+    return respond(200, intentJson(charge), false);
+  }
+
+  function unexpectedState(charge: SandboxCharge, action: string, allowed: string): PspResult {
+    const status = stripeStatus(charge, intents.get(charge.pspReference)!);
+    return respond(
+      400,
+      {
+        error: {
+          type: "invalid_request_error",
+          code: "payment_intent_unexpected_state",
+          message: `This PaymentIntent could not be ${action} because it has a status of ${status}. Only a PaymentIntent with one of the following statuses may be ${action}: ${allowed}.`,
+          payment_intent: intentJson(charge),
+        },
+      },
+      true,
+    );
+  }
+
+  function capturePaymentIntent(call: PspCall): PspResult {
+    const charge = ledger.get("stripe", call.params.id!);
+    if (charge === undefined) return notFound("payment_intent", call.params.id!, "intent");
+    const amountToCapture = amountParam(asForm(call.body), "amount_to_capture", false);
+    if (charge.status !== "authorized" || intents.get(charge.pspReference)!.canceledAt !== null) {
+      return unexpectedState(charge, "captured", "requires_capture");
+    }
+    ledger.rememberKey(charge, call.idempotencyKey);
+    const capturable = capturableMinor(charge);
+    const amountMinor = amountToCapture ?? capturable;
+    if (amountMinor > capturable) {
+      return respond(
+        400,
+        invalidRequest(
+          "amount_too_large",
+          `The amount_to_capture (${amountMinor}) is greater than amount_capturable (${capturable}).`,
+          "amount_to_capture",
+        ),
+        true,
+      );
+    }
+    if (charge.scenario === "capture_fails") {
+      // The authorization has expired: Stripe cancels the PaymentIntent.
+      const extras = intents.get(charge.pspReference)!;
+      charge.voidedMinor += capturable;
+      charge.status = moneyStatus(charge);
+      extras.canceledAt = unixSeconds(context.now());
+      extras.cancellationReason = "automatic";
+      ledger.note(charge, "capture_failed", { amountMinor, detail: "charge_expired_for_capture" });
+      emit(charge, "payment_intent.canceled", intentJson(charge), call.idempotencyKey);
+      return respond(
+        400,
+        {
+          error: {
+            type: "invalid_request_error",
+            code: "charge_expired_for_capture",
+            message: "The charge has expired and can no longer be captured.",
+            payment_intent: intentJson(charge),
+          },
+        },
+        true,
+      );
+    }
+    charge.capturedMinor += amountMinor;
+    // Stripe releases whatever a partial capture leaves.
+    charge.voidedMinor += capturable - amountMinor;
+    charge.status = moneyStatus(charge);
+    ledger.note(charge, "captured", { amountMinor });
+    ledger.addSettlement({
+      kind: "capture",
+      id: stripeId("txn"),
+      charge,
+      sourceId: charge.chargeId!,
+      amountMinor,
+    });
+    emit(charge, "payment_intent.succeeded", intentJson(charge), call.idempotencyKey);
+    return respond(200, intentJson(charge), true);
+  }
+
+  function cancelPaymentIntent(call: PspCall): PspResult {
+    const charge = ledger.get("stripe", call.params.id!);
+    if (charge === undefined) return notFound("payment_intent", call.params.id!, "intent");
+    const reason = stringParam(asForm(call.body), "cancellation_reason");
+    if (reason !== undefined && !CANCELLATION_REASONS.has(reason)) {
+      throw new ParamError(
+        "parameter_invalid",
+        "cancellation_reason",
+        `Invalid cancellation_reason: ${reason}.`,
+      );
+    }
+    const extras = intents.get(charge.pspReference)!;
+    const cancellable =
+      extras.canceledAt === null && ["authorized", "declined", "failed"].includes(charge.status);
+    if (!cancellable) {
+      return unexpectedState(
+        charge,
+        "canceled",
+        "requires_payment_method, requires_capture, requires_confirmation, requires_action",
+      );
+    }
+    ledger.rememberKey(charge, call.idempotencyKey);
+    const released = capturableMinor(charge);
+    charge.voidedMinor += released;
+    charge.status = moneyStatus(charge);
+    extras.canceledAt = unixSeconds(context.now());
+    extras.cancellationReason = reason ?? null;
+    ledger.note(charge, "voided", { amountMinor: released });
+    emit(charge, "payment_intent.canceled", intentJson(charge), call.idempotencyKey);
+    return respond(200, intentJson(charge), true);
+  }
+
+  function createRefund(call: PspCall): PspResult {
+    const form = asForm(call.body);
+    const intentId = stringParam(form, "payment_intent");
+    const chargeId = stringParam(form, "charge");
+    if (intentId === undefined && chargeId === undefined) {
+      throw new ParamError("parameter_missing", "payment_intent", "Missing required param: payment_intent.");
+    }
+    const amountParamValue = amountParam(form, "amount", false);
+    const resolvedIntentId = intentId ?? (chargeId === undefined ? undefined : chargeIntentIds.get(chargeId));
+    const charge = resolvedIntentId === undefined ? undefined : ledger.get("stripe", resolvedIntentId);
+    if (charge === undefined) {
+      return intentId !== undefined
+        ? notFound("payment_intent", intentId, "payment_intent")
+        : notFound("charge", chargeId!, "charge");
+    }
+    if (charge.capturedMinor === 0n) {
+      return respond(
+        400,
+        {
+          error: {
+            type: "invalid_request_error",
+            code: "charge_not_refundable",
+            message: `This PaymentIntent (${charge.pspReference}) does not have a successful charge to refund.`,
+          },
+        },
+        true,
+      );
+    }
+    ledger.rememberKey(charge, call.idempotencyKey);
+    const refundable = refundableMinor(charge);
+    if (refundable === 0n) {
+      return respond(
+        400,
+        invalidRequest("charge_already_refunded", `Charge ${charge.chargeId} has already been refunded.`),
+        true,
+      );
+    }
+    const amountMinor = amountParamValue ?? refundable;
+    if (amountMinor > refundable) {
+      const currency = charge.currency;
+      return respond(
+        400,
+        invalidRequest(
+          "amount_too_large",
+          `Refund amount (${formatMinorUnits(amountMinor, currency)} ${currency}) is greater than unrefunded amount on charge (${formatMinorUnits(refundable, currency)} ${currency})`,
+          "amount",
+        ),
+        true,
+      );
+    }
+    const failsLater = charge.scenario === "refund_fails";
+    const refund: SandboxRefund = {
+      id: stripeId("re"),
+      amountMinor,
+      status: failsLater ? "pending" : "succeeded",
+      idempotencyKey: call.idempotencyKey,
+      createdAt: context.now().toISOString(),
+    };
+    charge.refunds.push(refund);
+    refundIntentIds.set(refund.id, charge.pspReference);
+    if (failsLater) {
+      ledger.note(charge, "refund_pending", { amountMinor, modificationReference: refund.id });
+      const key = call.idempotencyKey;
+      context.deferred.later(context.timings.followUpFailureDelayMs, () => {
+        refund.status = "failed";
+        ledger.note(charge, "refund_failed", { amountMinor, modificationReference: refund.id });
+        emit(charge, "refund.updated", refundJson(charge, refund), key);
+      });
+    } else {
+      charge.refundedMinor += amountMinor;
+      charge.status = moneyStatus(charge);
+      ledger.note(charge, "refund_succeeded", { amountMinor, modificationReference: refund.id });
+      ledger.addSettlement({ kind: "refund", id: stripeId("txn"), charge, sourceId: refund.id, amountMinor });
+      emit(charge, "charge.refunded", chargeJson(charge), call.idempotencyKey);
+    }
+    return respond(200, refundJson(charge, refund), true);
+  }
+
+  function retrieveRefund(call: PspCall): PspResult {
+    const refundId = call.params.id!;
+    const intentId = refundIntentIds.get(refundId);
+    const charge = intentId === undefined ? undefined : ledger.get("stripe", intentId);
+    const refund = charge?.refunds.find((candidate) => candidate.id === refundId);
+    if (charge === undefined || refund === undefined) return notFound("refund", refundId, "id");
+    return respond(200, refundJson(charge, refund), false);
+  }
+
+  /** Parameter errors are 400s that store nothing, like Stripe's validation. */
+  function withParamErrors(handler: (call: PspCall) => PspResult): (call: PspCall) => PspResult {
+    return (call) => {
+      try {
+        return handler(call);
+      } catch (error) {
+        if (!(error instanceof ParamError)) throw error;
+        return respond(400, invalidRequest(error.code, error.message, error.param), false);
+      }
+    };
+  }
+
+  const dialect: PspDialect = {
+    psp: "stripe",
+    pathPrefix: "/v1",
+    routes: [
+      { method: "POST", pattern: /^\/payment_intents$/, handle: withParamErrors(createPaymentIntent) },
+      {
+        method: "GET",
+        pattern: /^\/payment_intents\/(?<id>[\w-]+)$/,
+        handle: withParamErrors(retrievePaymentIntent),
+      },
+      {
+        method: "POST",
+        pattern: /^\/payment_intents\/(?<id>[\w-]+)\/capture$/,
+        handle: withParamErrors(capturePaymentIntent),
+      },
+      {
+        method: "POST",
+        pattern: /^\/payment_intents\/(?<id>[\w-]+)\/cancel$/,
+        handle: withParamErrors(cancelPaymentIntent),
+      },
+      { method: "POST", pattern: /^\/refunds$/, handle: withParamErrors(createRefund) },
+      { method: "GET", pattern: /^\/refunds\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveRefund) },
+    ],
+
+    authenticate(request): StoredResponse | null {
+      const authorization = headerValue(request, "authorization") ?? "";
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      if (match === null) {
+        return render(401, {
+          error: {
+            type: "invalid_request_error",
+            message:
+              "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+          },
+        });
+      }
+      const key = match[1]!;
+      if (!key.startsWith("sk_test_") || key.length <= "sk_test_".length) {
+        return render(401, {
+          error: {
+            type: "invalid_request_error",
+            code: "api_key_invalid",
+            message: `Invalid API Key provided: ${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`,
+          },
+        });
+      }
+      return null;
+    },
+
+    parseBody(raw) {
+      if (raw === "") return { ok: true, value: {} };
+      return { ok: true, value: qs.parse(raw, { depth: 5, parameterLimit: 500, arrayLimit: 50 }) };
+    },
+
+    render: (status, body, idempotencyKey) => render(status, body, idempotencyKey),
+
+    errorResponse(error, idempotencyKey) {
+      switch (error.kind) {
+        case "server_error":
+          return render(
+            error.status,
+            { error: { type: "api_error", message: "An unknown error occurred; please retry." } },
+            idempotencyKey,
+            { "Stripe-Should-Retry": "true" },
+          );
+        case "bad_request":
+          return render(error.status, invalidRequest(null, error.message), idempotencyKey);
+        case "not_found":
+          return render(
+            404,
+            invalidRequest(null, `Unrecognized request URL (${error.path}).`),
+            idempotencyKey,
+          );
+        case "idempotency_mismatch":
+          return render(
+            400,
+            {
+              error: {
+                type: "idempotency_error",
+                message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+              },
+            },
+            idempotencyKey,
+          );
+        case "idempotency_in_progress":
+          return render(
+            409,
+            {
+              error: {
+                type: "idempotency_error",
+                message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${idempotencyKey}. Please try again later.`,
+              },
+            },
+            idempotencyKey,
+          );
+      }
+    },
+  };
+
+  function render(
+    status: number,
+    body: unknown,
+    idempotencyKey: string | null = null,
+    extraHeaders: Record<string, string> = {},
+  ): StoredResponse {
+    return {
+      status,
+      headers: {
+        "Content-Type": "application/json",
+        "Request-Id": stripeId("req"),
+        "Stripe-Version": Stripe.API_VERSION,
+        ...(idempotencyKey === null ? {} : { "Idempotency-Key": idempotencyKey }),
+        ...extraHeaders,
+      },
+      body: JSON.stringify(body, null, 2),
+    };
+  }
+
+  return {
+    dialect,
+    clear() {
+      intents.clear();
+      refundIntentIds.clear();
+      chargeIntentIds.clear();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * Magic card numbers, the same for both emulated PSPs. The number alone decides the outcome;
+ * any future expiry and any CVC are accepted.
+ */
+
+/** A hard no from the issuer: nothing is authorized. Stripe answers 402, Adyen resultCode "Refused". */
+export type SandboxDeclineCode =
+  | "card_declined"
+  | "insufficient_funds"
+  | "expired_card"
+  | "incorrect_cvc"
+  | "lost_card"
+  | "stolen_card"
+  | "fraudulent";
+
+/** Cards that make the PSP or its network misbehave in one specific, reproducible way. */
+export type SandboxScenario =
+  /** The first attempt with an idempotency key answers 503 and charges nothing; a retry with that key succeeds. */
+  | "transient_5xx"
+  /** Charges, then holds the response for `hangMs` so the client times out; a retry with the key replays the success. */
+  | "timeout_after_charge"
+  /** The first attempt with an idempotency key hangs without charging; a retry processes normally. */
+  | "timeout_before_charge"
+  /** Stripe: status "processing", later payment_intent.succeeded. Adyen: "Received", later AUTHORISATION true. */
+  | "async_approve"
+  /** Stripe: status "processing", later payment_intent.payment_failed. Adyen: "Received", later AUTHORISATION false. */
+  | "async_decline"
+  /** Approved; every webhook for the payment is delivered `lateWebhookDelayMs` late. */
+  | "late_webhook"
+  /** Approved; every webhook for the payment is delivered two or three times. */
+  | "duplicate_webhook"
+  /** Approved; webhooks raised within `outOfOrderWindowMs` of the first one are delivered newest first. */
+  | "out_of_order_webhooks"
+  /** Approved; a capture fails (Stripe: 400 charge_expired_for_capture; Adyen: CAPTURE then CAPTURE_FAILED). */
+  | "capture_fails"
+  /** Approved; a refund fails after being accepted (Stripe: pending then refund.updated failed; Adyen: REFUND then REFUND_FAILED). */
+  | "refund_fails";
+
+export type SandboxCardOutcome =
+  | { kind: "approve" }
+  | { kind: "decline"; code: SandboxDeclineCode }
+  /** The PSP failed without charging (Stripe: 402 processing_error; Adyen: resultCode "Error"). */
+  | { kind: "processing_error" }
+  | { kind: "scenario"; scenario: SandboxScenario };
+
+export interface SandboxCard {
+  readonly number: string;
+  readonly outcome: SandboxCardOutcome;
+  readonly description: string;
+}
+
+export const SANDBOX_CARDS: ReadonlyArray<SandboxCard> = Object.freeze([
+  { number: "4242424242424242", outcome: { kind: "approve" }, description: "Approved (Visa)" },
+  { number: "5555555555554444", outcome: { kind: "approve" }, description: "Approved (Mastercard)" },
+  {
+    number: "4000000000000002",
+    outcome: { kind: "decline", code: "card_declined" },
+    description: "Declined: generic decline",
+  },
+  {
+    number: "4000000000009995",
+    outcome: { kind: "decline", code: "insufficient_funds" },
+    description: "Declined: insufficient funds",
+  },
+  {
+    number: "4000000000000069",
+    outcome: { kind: "decline", code: "expired_card" },
+    description: "Declined: expired card",
+  },
+  {
+    number: "4000000000000127",
+    outcome: { kind: "decline", code: "incorrect_cvc" },
+    description: "Declined: incorrect CVC",
+  },
+  {
+    number: "4000000000009987",
+    outcome: { kind: "decline", code: "lost_card" },
+    description: "Declined: lost card",
+  },
+  {
+    number: "4000000000009979",
+    outcome: { kind: "decline", code: "stolen_card" },
+    description: "Declined: stolen card",
+  },
+  {
+    number: "4100000000000019",
+    outcome: { kind: "decline", code: "fraudulent" },
+    description: "Declined: suspected fraud",
+  },
+  {
+    number: "4000000000000119",
+    outcome: { kind: "processing_error" },
+    description: "Processing error: nothing is charged (Stripe 402 processing_error, Adyen resultCode Error)",
+  },
+  {
+    number: "4000009900000012",
+    outcome: { kind: "scenario", scenario: "transient_5xx" },
+    description:
+      "First attempt per idempotency key: 503, nothing charged; a retry with the same key succeeds",
+  },
+  {
+    number: "4000009900000020",
+    outcome: { kind: "scenario", scenario: "timeout_after_charge" },
+    description: "Charges, then holds the response for hangMs; a retry with the same key replays the success",
+  },
+  {
+    number: "4000009900000038",
+    outcome: { kind: "scenario", scenario: "timeout_before_charge" },
+    description: "First attempt per idempotency key hangs without charging; a retry processes normally",
+  },
+  {
+    number: "4000009900000046",
+    outcome: { kind: "scenario", scenario: "async_approve" },
+    description: "Outcome only by webhook: pending now (processing / Received), approved later",
+  },
+  {
+    number: "4000009900000053",
+    outcome: { kind: "scenario", scenario: "async_decline" },
+    description: "Outcome only by webhook: pending now (processing / Received), declined later",
+  },
+  {
+    number: "4000009900000061",
+    outcome: { kind: "scenario", scenario: "late_webhook" },
+    description: "Approved; its webhooks arrive lateWebhookDelayMs late",
+  },
+  {
+    number: "4000009900000079",
+    outcome: { kind: "scenario", scenario: "duplicate_webhook" },
+    description: "Approved; each of its webhooks is delivered 2 or 3 times",
+  },
+  {
+    number: "4000009900000087",
+    outcome: { kind: "scenario", scenario: "out_of_order_webhooks" },
+    description: "Approved; its webhooks raised within outOfOrderWindowMs are delivered newest first",
+  },
+  {
+    number: "4000009900000095",
+    outcome: { kind: "scenario", scenario: "capture_fails" },
+    description: "Approved; capturing it fails (Stripe 400, Adyen CAPTURE then CAPTURE_FAILED)",
+  },
+  {
+    number: "4000009900000103",
+    outcome: { kind: "scenario", scenario: "refund_fails" },
+    description:
+      "Approved; refunds fail after acceptance (Stripe pending then failed, Adyen REFUND then REFUND_FAILED)",
+  },
+] satisfies SandboxCard[]);
+
+const CARDS_BY_NUMBER: ReadonlyMap<string, SandboxCard> = new Map(
+  SANDBOX_CARDS.map((card) => [card.number, card]),
+);
+
+export function luhnValid(number: string): boolean {
+  if (!/^\d{12,19}$/.test(number)) return false;
+  let sum = 0;
+  for (let index = 0; index < number.length; index += 1) {
+    let digit = Number(number[number.length - 1 - index]);
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** The outcome of a card number, or null when it is not a Luhn-valid number at all. */
+export function cardOutcome(rawNumber: string): SandboxCardOutcome | null {
+  const number = rawNumber.replace(/[\s-]/g, "");
+  if (!luhnValid(number)) return null;
+  return CARDS_BY_NUMBER.get(number)?.outcome ?? { kind: "approve" };
+}
+
+export function cardScenario(outcome: SandboxCardOutcome): SandboxScenario | null {
+  return outcome.kind === "scenario" ? outcome.scenario : null;
+}
+
+export function cardBrand(number: string): "visa" | "mastercard" | "amex" | "unknown" {
+  if (number.startsWith("4")) return "visa";
+  if (/^(5[1-5]|2[2-7])/.test(number)) return "mastercard";
+  if (/^3[47]/.test(number)) return "amex";
+  return "unknown";
+}
