@@ -50,8 +50,8 @@ export interface AppConfig {
   logger: Logger;
   /** Background work (outbox relay, hold expiry): on for the entry points, off in tests that drive it by hand. */
   workers?: boolean;
-  /** The sandbox PSP server for test mode; null: the in-process sandbox (`sandboxPsp`). */
-  pspSandboxUrl: string | null;
+  /** Where test mode's PSPs are served (the sandbox server serves both); null: the in-process sandbox. */
+  pspEndpoints: { stripe: string; adyen: string } | null;
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
@@ -75,7 +75,9 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
     velocityFallback: env.FRAUD_VELOCITY_FALLBACK,
-    pspSandboxUrl: env.PSP_SANDBOX_URL ?? null,
+    pspEndpoints: env.PSP_SANDBOX_URL
+      ? { stripe: env.PSP_SANDBOX_URL, adyen: `${env.PSP_SANDBOX_URL.replace(/\/$/, "")}/adyen` }
+      : null,
     pspTimeoutMs: env.PSP_TIMEOUT_MS,
     workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
@@ -88,14 +90,14 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
  * each behind retries and a circuit breaker. Without: the in-process sandbox.
  */
 function testModePsps(config: AppConfig): { routable: RoutablePsp[]; webhooks: WebhookEndpoints } {
-  if (config.pspSandboxUrl === null) {
+  if (config.pspEndpoints === null) {
     const sandbox = config.sandboxPsp ?? new SandboxPsp();
     return {
       routable: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }],
       webhooks: {},
     };
   }
-  const url = new URL(config.pspSandboxUrl);
+  const url = new URL(config.pspEndpoints.stripe);
   const stripe = new StripePsp({
     secretKey: "sk_test_paycore_sandbox",
     host: url.hostname,
@@ -106,7 +108,7 @@ function testModePsps(config: AppConfig): { routable: RoutablePsp[]; webhooks: W
   const adyen = new AdyenPsp({
     apiKey: "adyen_test_paycore_sandbox",
     merchantAccount: "PaycoreTest",
-    baseUrl: `${config.pspSandboxUrl.replace(/\/$/, "")}/adyen`,
+    baseUrl: config.pspEndpoints.adyen,
     timeoutMs: config.pspTimeoutMs,
   });
   const resilientStripe = new ResilientPsp(stripe);

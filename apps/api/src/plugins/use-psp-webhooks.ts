@@ -37,12 +37,16 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
   const apply = async (source: string, notifications: PspNotification[], payload: unknown) => {
     for (const notification of notifications) {
       const result = await services.commands.applyPspNotification(notification);
-      if (!result.applied && result.reason === "unknown_payment") {
+      if (!result.applied && result.reason !== "already_applied") {
         const reference =
           notification.kind === "authorization"
             ? notification.pspReference
             : notification.paymentPspReference;
-        await services.webhooks.deadLetter(source, reference, "no payment with this PSP reference", payload);
+        const reason =
+          result.reason === "unknown_payment"
+            ? "no payment with this PSP reference"
+            : `${notification.kind} failed after the PSP had confirmed it: needs an operator`;
+        await services.webhooks.deadLetter(source, reference, reason, payload);
       }
     }
   };

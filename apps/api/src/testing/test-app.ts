@@ -9,6 +9,7 @@ import { createTestDatabase } from "@paycore/db/testing/test-database";
 import pino from "pino";
 import { expect, inject } from "vitest";
 import { type App, createApp } from "../app";
+import { closeServer, listen } from "../server";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -29,6 +30,8 @@ export interface TestMerchant {
 
 export interface TestApp {
   app: App;
+  /** Set with `listen: true`: where the app serves HTTP (for webhooks from the sandbox PSP server). */
+  url: string | null;
   sandbox: SandboxPsp;
   databaseUrl: string;
   gql<T = Record<string, unknown>>(
@@ -64,8 +67,12 @@ export async function createTestApp(
     /** Test mode through the sandbox PSP server instead of the in-process sandbox. */
     pspSandboxUrl?: string;
     pspTimeoutMs?: number;
+    /** Overrides where the Adyen-style PSP is reached (e.g. a closed port, to show failover). */
+    adyenUrl?: string;
     stripeWebhookSecret?: string;
     adyenHmacKeyHex?: string;
+    /** Serve HTTP on a free loopback port, for callers that are not in this process. */
+    listen?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
@@ -81,7 +88,9 @@ export async function createTestApp(
       stripeWebhookSecret: options.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString("hex")}`,
       adyenHmacKeyHex: options.adyenHmacKeyHex ?? randomBytes(32).toString("hex"),
     },
-    pspSandboxUrl: options.pspSandboxUrl ?? null,
+    pspEndpoints: options.pspSandboxUrl
+      ? { stripe: options.pspSandboxUrl, adyen: options.adyenUrl ?? `${options.pspSandboxUrl}/adyen` }
+      : null,
     pspTimeoutMs: options.pspTimeoutMs ?? 2_000,
     idempotencyRetentionHours: 24,
     idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
@@ -91,6 +100,9 @@ export async function createTestApp(
     sandboxPsp: sandbox,
   });
   const audit = new LedgerAuditRepository(app.db);
+  const server = options.listen ? await listen(app, 0, "127.0.0.1") : null;
+  const address = server?.address();
+  const url = address && typeof address === "object" ? `http://127.0.0.1:${address.port}` : null;
 
   const gql: TestApp["gql"] = async (key, query, variables) => {
     const response = await app.yoga.fetch("http://localhost/graphql", {
@@ -112,6 +124,7 @@ export async function createTestApp(
 
   return {
     app,
+    url,
     sandbox,
     databaseUrl: database.url,
     gql,
@@ -165,6 +178,7 @@ export async function createTestApp(
       return Number(rows[0]?.count ?? 0);
     },
     async close() {
+      if (server) await closeServer(server);
       await app.close();
       await database.drop();
     },

@@ -149,7 +149,7 @@ export type PspNotification =
 
 export type NotificationResult =
   | { applied: true; paymentId: PaymentId; status: PaymentStatus }
-  | { applied: false; reason: "unknown_payment" | "already_applied" };
+  | { applied: false; reason: "unknown_payment" | "already_applied" | "contradicts_confirmed" };
 
 export interface ResolutionSummary {
   resolved: number;
@@ -789,7 +789,19 @@ export class PaymentCommands {
     const operation =
       notification.kind === "capture" ? "CAPTURE" : notification.kind === "void" ? "VOID" : "REFUND";
     const attempt = open(operation, notification.modificationReference);
-    if (attempt === undefined) return { applied: false, reason: "already_applied" };
+    if (attempt === undefined) {
+      // A failure reported for a modification we already recorded as confirmed (e.g. REFUND_FAILED after REFUND):
+      // no edge of the state machine undoes it, so an operator must look.
+      const confirmed = attempts.find(
+        (a) =>
+          a.operation === operation &&
+          a.status === "SUCCEEDED" &&
+          notification.modificationReference !== null &&
+          a.pspReference === notification.modificationReference,
+      );
+      if (confirmed && !notification.success) return { applied: false, reason: "contradicts_confirmed" };
+      return { applied: false, reason: "already_applied" };
+    }
     const settlement = {
       id: attempt.id,
       status: notification.success ? ("SUCCEEDED" as const) : ("FAILED" as const),

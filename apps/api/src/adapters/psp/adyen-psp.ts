@@ -5,7 +5,8 @@
 // refunds are asynchronous at Adyen: "received" is only an acknowledgement,
 // and the outcome arrives by notification.
 
-import { CheckoutAPI, Client, type Config, EnvironmentEnum } from "@adyen/api-library";
+import { createRequire } from "node:module";
+import type { CheckoutAPI as CheckoutApiType, Config } from "@adyen/api-library";
 import type { IRequest } from "@adyen/api-library/lib/src/typings/requestOptions";
 import type {
   AuthorizeRequest,
@@ -92,15 +93,18 @@ class AdyenRequestError extends Error {
   }
 }
 
+// The library's ESM entry lacks Client and CheckoutAPI at run time; its CommonJS build has them.
+const adyen = createRequire(import.meta.url)("@adyen/api-library") as typeof import("@adyen/api-library");
+
 export class AdyenPsp implements PaymentServiceProvider {
   readonly name: string;
-  private readonly checkout: CheckoutAPI;
+  private readonly checkout: CheckoutApiType;
 
   constructor(private readonly options: AdyenPspOptions) {
     this.name = options.name ?? "adyen";
-    const client = new Client({ apiKey: options.apiKey, environment: EnvironmentEnum.TEST });
+    const client = new adyen.Client({ apiKey: options.apiKey, environment: adyen.EnvironmentEnum.TEST });
     client.httpClient = new RedirectingHttpClient(options.baseUrl.replace(/\/$/, ""), options.timeoutMs);
-    this.checkout = new CheckoutAPI(client);
+    this.checkout = new adyen.CheckoutAPI(client);
   }
 
   async authorize(request: AuthorizeRequest): Promise<PspOutcome> {
@@ -119,7 +123,7 @@ export class AdyenPsp implements PaymentServiceProvider {
             expiryYear: String(request.card.expYear),
           } as never,
           ...(request.capture ? {} : { additionalData: { manualCapture: "true" } }),
-        } as unknown as Parameters<CheckoutAPI["PaymentsApi"]["payments"]>[0],
+        } as unknown as Parameters<CheckoutApiType["PaymentsApi"]["payments"]>[0],
         { idempotencyKey: request.idempotencyKey },
       );
       const pspReference = response.pspReference ?? "";

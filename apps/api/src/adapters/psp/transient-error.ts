@@ -30,11 +30,19 @@ export class TransientPspError extends Error {
 
 /** Classifies a low-level network error from fetch/undici or the Stripe SDK. */
 export function networkErrorKind(error: unknown): TransientKind {
-  const text = String(
-    (error as { code?: string; cause?: { code?: string } })?.cause?.code ??
-      (error as { code?: string })?.code ??
-      error,
-  );
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET_BEFORE_SEND/.test(text)) return "refused";
+  // Codes hide at several depths: error.code, error.cause.code, and AggregateError lists (IPv4 and IPv6 tries).
+  const seen: string[] = [];
+  const collect = (value: unknown, depth: number) => {
+    if (!value || typeof value !== "object" || depth > 3) return;
+    const record = value as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof record.code === "string") seen.push(record.code);
+    if (typeof record.message === "string") seen.push(record.message);
+    collect(record.cause, depth + 1);
+    if (Array.isArray(record.errors)) for (const inner of record.errors) collect(inner, depth + 1);
+  };
+  collect(error, 0);
+  const text = seen.join(" ");
+  // Refused before anything was sent: the port is closed or blocked, or the host does not resolve.
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|bad port/.test(text)) return "refused";
   return "timeout";
 }
