@@ -34,6 +34,8 @@ const schema = z.object({
     .default(24 * 60),
   /** The sandbox PSP server (Stripe- and Adyen-style); unset: the in-process sandbox. */
   PSP_SANDBOX_URL: z.string().url().optional(),
+  /** `npm start` runs the sandbox PSP server on this port (when PSP_SANDBOX_URL is not given). */
+  PSP_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(4010),
   /** Per PSP request; past it the outcome is unknown and resolved later. */
   PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),

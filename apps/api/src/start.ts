@@ -11,6 +11,8 @@ import { type App, appConfigFromEnv, createApp } from "./app";
 import { openDatabase } from "./bootstrap";
 import { type Env, readEnv } from "./env";
 import { createLogger } from "./logger";
+import { startSandboxProcess } from "./psp-sandbox-process";
+import { loadSecrets } from "./secrets";
 import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
 
 async function main(): Promise<void> {
@@ -28,18 +30,33 @@ async function main(): Promise<void> {
   }
 
   const database = await openDatabase(env, log);
-  // Also generates the development secrets once, before any API process reads them.
-  const app = createApp(appConfigFromEnv(env, database.url, logger));
+  // Generates the development secrets once, before the sandbox or any API process reads them.
+  const secrets = loadSecrets(env);
+  const sandbox = env.PSP_SANDBOX_URL
+    ? null
+    : await startSandboxProcess({
+        port: env.PSP_SANDBOX_PORT,
+        host: env.HOST,
+        apiUrl: `http://${env.HOST}:${env.PORT}`,
+        secrets,
+        log,
+      });
+  const withSandbox: Env = sandbox ? { ...env, PSP_SANDBOX_URL: sandbox.url } : env;
+  const app = createApp(appConfigFromEnv(withSandbox, database.url, logger));
   await createDemoMerchantOnFirstRun(app, env);
 
   if (env.API_PROCESSES > 1) {
     await app.close();
     const code = await runWorkerProcesses({
       count: env.API_PROCESSES,
-      env: { DATABASE_URL: database.url },
+      env: {
+        DATABASE_URL: database.url,
+        ...(withSandbox.PSP_SANDBOX_URL ? { PSP_SANDBOX_URL: withSandbox.PSP_SANDBOX_URL } : {}),
+      },
       log,
       onListening: (port) => printListening(env, port, `${env.API_PROCESSES} processes`),
     });
+    await sandbox?.stop();
     await database.stop();
     process.exit(code);
   }
@@ -50,6 +67,7 @@ async function main(): Promise<void> {
     server,
     async () => {
       await app.close();
+      await sandbox?.stop();
       await database.stop();
     },
     log,
