@@ -3,13 +3,18 @@
 // that `npm start` keeps under DATA_DIR.
 
 import { validateCustomer } from "@paycore/core/fraud/customer-context";
+import type { CardBrand } from "@paycore/core/vault/card";
 import { createDatabaseClient } from "@paycore/db/client";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
+import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { Command, InvalidArgumentError } from "commander";
 import { openDatabase } from "./bootstrap";
 import { readEnv } from "./env";
+import { createLogger } from "./logger";
+import { replayDeadLetter } from "./webhooks/replay";
 
 function integerIn(min: number, max: number) {
   return (value: string) => {
@@ -189,6 +194,105 @@ riskList
     }
     const entries = await withDatabase((db) => new RiskDataRepository(db).listEntries(list ? { list } : {}));
     console.log(JSON.stringify(entries, null, 2));
+  });
+
+const routing = program
+  .command("routing")
+  .description("PSP routing rules (merchant rules run before global ones)");
+
+routing
+  .command("add")
+  .description("add a rule: payments it matches try these PSPs in this order")
+  .requiredOption("--psp <names>", "comma-separated PSP names in order, e.g. stripe,adyen")
+  .option("--merchant <merchantId>", "a merchant's rule (default: global)")
+  .option("--priority <n>", "lower runs first", integerIn(0, 1_000_000), 100)
+  .option("--currency <codes>", "comma-separated ISO 4217 codes")
+  .option("--brand <brands>", "comma-separated card brands (visa, mastercard, amex, …)")
+  .option("--country <codes>", "comma-separated card countries (ISO 3166 alpha-2)")
+  .option("--min-amount <minor>", "smallest amount in minor units")
+  .option("--max-amount <minor>", "largest amount in minor units")
+  .action(
+    async (options: {
+      psp: string;
+      merchant?: string;
+      priority: number;
+      currency?: string;
+      brand?: string;
+      country?: string;
+      minAmount?: string;
+      maxAmount?: string;
+    }) => {
+      const list = (value?: string) =>
+        value
+          ?.split(",")
+          .map((v) => v.trim())
+          .filter(Boolean);
+      const amount = (value?: string) => {
+        if (value === undefined) return undefined;
+        if (!/^\d{1,18}$/.test(value))
+          throw new InvalidArgumentError("amounts are whole numbers of minor units");
+        return BigInt(value);
+      };
+      const pspNames = list(options.psp) ?? [];
+      if (pspNames.length === 0) throw new InvalidArgumentError("--psp names at least one PSP");
+      const currencies = list(options.currency);
+      const brands = list(options.brand);
+      const countries = list(options.country);
+      const amountMinMinor = amount(options.minAmount);
+      const amountMaxMinor = amount(options.maxAmount);
+      const rule = await withDatabase((db) =>
+        new RoutingRuleRepository(db).add({
+          merchantId: options.merchant ?? null,
+          priority: options.priority,
+          pspNames,
+          match: {
+            ...(currencies ? { currencies } : {}),
+            ...(brands ? { brands: brands as CardBrand[] } : {}),
+            ...(countries ? { countries } : {}),
+            ...(amountMinMinor !== undefined ? { amountMinMinor } : {}),
+            ...(amountMaxMinor !== undefined ? { amountMaxMinor } : {}),
+          },
+        }),
+      );
+      console.log(JSON.stringify(rule, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+    },
+  );
+
+routing
+  .command("show")
+  .description("print the rules that apply to a merchant (its own, then global)")
+  .requiredOption("--merchant <merchantId>", "the merchant")
+  .action(async (options: { merchant: string }) => {
+    const rules = await withDatabase((db) => new RoutingRuleRepository(db).rulesFor(options.merchant));
+    console.log(JSON.stringify(rules, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  });
+
+const deadLetters = program.command("dead-letters").description("PSP events that could not be applied");
+
+deadLetters
+  .command("show")
+  .description("print the newest dead letters with their reasons")
+  .action(async () => {
+    const letters = await withDatabase((db) => new WebhookRepository(db).deadLetters(100));
+    console.log(JSON.stringify(letters, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  });
+
+deadLetters
+  .command("replay <id>")
+  .description("apply a dead-lettered event again (after fixing its cause)")
+  .action(async (id: string) => {
+    if (!/^\d+$/.test(id)) throw new InvalidArgumentError("the id is a number");
+    const env = readEnv();
+    const database = await openDatabase(env, (message) => console.error(message));
+    const { appConfigFromEnv, createApp } = await import("./app");
+    const app = createApp({ ...appConfigFromEnv(env, database.url, createLogger("warn")), workers: false });
+    try {
+      const result = await replayDeadLetter(app.services, BigInt(id));
+      console.log(JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+    } finally {
+      await app.close();
+      await database.stop();
+    }
   });
 
 /** The same spelling the scorer compares against (see packages/core/src/fraud/customer-context.ts). */

@@ -5,6 +5,7 @@ import { hmacValidator } from "@adyen/api-library";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app";
+import { replayDeadLetter } from "./replay";
 
 const STRIPE_SECRET = "whsec_test_signatures_0123456789abcdef";
 const ADYEN_KEY = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056";
@@ -60,7 +61,14 @@ describe("Stripe-Signature", () => {
     expect(await again.json()).toMatchObject({ duplicate: true });
     expect(await t.app.db.pspWebhookEvent.count({ where: { eventId: "evt_signed_1" } })).toBe(1);
     // It names a payment we do not know: kept for operators, not lost.
-    expect(await t.app.db.deadLetter.count({ where: { reference: "pi_unknown" } })).toBe(1);
+    const letter = await t.app.db.deadLetter.findFirstOrThrow({ where: { reference: "pi_unknown" } });
+    expect(letter.reason).toMatch(/no payment/);
+    // Replaying before the cause is fixed changes nothing and says why.
+    expect(await replayDeadLetter(t.app.services, letter.id)).toMatchObject({
+      applied: 0,
+      stillFailing: ["unknown_payment"],
+    });
+    expect((await t.app.db.deadLetter.findUniqueOrThrow({ where: { id: letter.id } })).replayedAt).toBeNull();
   });
 
   it.each([
