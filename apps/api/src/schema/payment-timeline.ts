@@ -1,9 +1,10 @@
-// PaymentEvent and LedgerEntry: what happened to a payment and what it posted.
+// PaymentEvent, LedgerEntry and PspAttempt: what happened to a payment, what it posted, what it asked PSPs.
 
 import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
 import type {
   JournalEntryRecord,
   PaymentEventRecord,
+  PspAttemptView,
 } from "@paycore/db/repositories/payment-query.repository";
 import { builder } from "./builder";
 
@@ -50,5 +51,47 @@ export const LedgerEntry = builder.objectRef<JournalEntryRecord>("LedgerEntry").
     refundId: t.exposeID("refundId", { nullable: true }),
     lines: t.field({ type: [LedgerLineRef], resolve: (e) => e.lines }),
     createdAt: t.field({ type: "DateTime", resolve: (e) => e.createdAt }),
+  }),
+});
+
+const AttemptStatus = builder.enumType("PspAttemptStatus", {
+  values: {
+    PENDING: { description: "Recorded; the request is being sent." },
+    ACKNOWLEDGED: {
+      description: "Accepted by the PSP, to be confirmed by its notification (asynchronous PSPs).",
+    },
+    SUCCEEDED: {},
+    FAILED: {},
+    UNKNOWN: {
+      description: "No definite answer (timeout): being resolved with the same PSP, never retried elsewhere.",
+    },
+  },
+});
+const AttemptOperation = builder.enumType("PspOperation", {
+  values: ["AUTHORIZE", "CAPTURE", "VOID", "REFUND"] as const,
+});
+
+export const PspAttempt = builder.objectRef<PspAttemptView>("PspAttempt").implement({
+  description: "One request to a PSP, recorded before it was sent, with the routing decision behind it.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    operation: t.field({ type: AttemptOperation, resolve: (a) => a.operation }),
+    pspName: t.exposeString("pspName"),
+    status: t.field({ type: AttemptStatus, resolve: (a) => a.status }),
+    amount: t.field({ type: "MinorUnits", resolve: (a) => a.amountMinor }),
+    pspReference: t.exposeString("pspReference", { nullable: true }),
+    errorCode: t.exposeString("errorCode", { nullable: true }),
+    refundId: t.exposeID("refundId", { nullable: true }),
+    routing: t.string({
+      nullable: true,
+      description: "The routing decision as JSON: candidates, matched rule, scores, breaker states.",
+      resolve: (a) => (a.routing ? JSON.stringify(a.routing) : null),
+    }),
+    escalated: t.boolean({
+      description: "Still unknown after every retry: an operator must look.",
+      resolve: (a) => a.escalatedAt !== null,
+    }),
+    createdAt: t.field({ type: "DateTime", resolve: (a) => a.createdAt }),
+    updatedAt: t.field({ type: "DateTime", resolve: (a) => a.updatedAt }),
   }),
 });

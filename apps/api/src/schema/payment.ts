@@ -10,7 +10,7 @@ import { GraphQLError } from "graphql";
 import { requireSecretKey, scopeOf } from "../context";
 import { builder } from "./builder";
 import { PaymentMethod } from "./payment-method";
-import { LedgerEntry, PaymentEvent } from "./payment-timeline";
+import { LedgerEntry, PaymentEvent, PspAttempt } from "./payment-timeline";
 import { Refund } from "./refund";
 import { CustomerInput, Risk } from "./risk";
 import { notFound, runMutation, UserError, type UserErrorShape } from "./user-error";
@@ -79,6 +79,11 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
       type: [LedgerEntry],
       description: "The journal entries this payment posted, oldest first.",
       resolve: (p, _args, context) => context.services.queries.journalEntriesOf(scopeOf(p), p.id),
+    }),
+    attempts: t.field({
+      type: [PspAttempt],
+      description: "Every request to a PSP for this payment, oldest first.",
+      resolve: (p, _args, context) => context.services.queries.attemptsOf(scopeOf(p), p.id),
     }),
     risk: t.field({
       type: Risk,

@@ -69,6 +69,21 @@ export interface RiskAssessmentView {
   signals: RiskSignal[];
 }
 
+export interface PspAttemptView {
+  id: string;
+  operation: "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
+  pspName: string;
+  status: "PENDING" | "ACKNOWLEDGED" | "SUCCEEDED" | "FAILED" | "UNKNOWN";
+  amountMinor: bigint;
+  pspReference: string | null;
+  errorCode: string | null;
+  refundId: string | null;
+  routing: unknown;
+  escalatedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface BalanceRecord {
   currency: CurrencyCode;
   availableMinor: bigint;
@@ -146,6 +161,29 @@ export class PaymentQueryRepository {
       degraded: row.degraded,
       signals: row.signals as unknown as RiskSignal[],
     }));
+  }
+
+  /** A payment's PSP attempts, oldest first (bounded). */
+  async attemptsOf(actor: MerchantActor, paymentId: PaymentId, limit = 100): Promise<PspAttemptView[]> {
+    return this.db.pspAttempt.findMany({
+      where: { paymentId, merchantId: actor.merchantId, payment: { mode: actor.mode } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      take: limit,
+      select: {
+        id: true,
+        operation: true,
+        pspName: true,
+        status: true,
+        amountMinor: true,
+        pspReference: true,
+        errorCode: true,
+        refundId: true,
+        routing: true,
+        escalatedAt: true,
+        createdAt: true,
+        updatedAt: true,
+      },
+    });
   }
 
   async findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null> {
