@@ -30,7 +30,14 @@ export function fromAdyen(pspName: string, item: AdyenNotificationItem): PspNoti
   });
   switch (item.eventCode) {
     case "AUTHORISATION":
-      return { kind: "authorization", pspName, pspReference: item.pspReference, success, code };
+      return {
+        kind: "authorization",
+        pspName,
+        pspReference: item.pspReference,
+        reference: item.merchantReference ?? null,
+        success,
+        code,
+      };
     case "CAPTURE":
       return modification("capture", success);
     case "CAPTURE_FAILED":
@@ -51,10 +58,11 @@ export function fromAdyen(pspName: string, item: AdyenNotificationItem): PspNoti
  * late or out-of-order event is read as what is true now, not what was true when it was sent.
  */
 export function fromStripeIntent(pspName: string, intent: Stripe.PaymentIntent): PspNotification[] {
+  const reference = intent.metadata?.reference ?? null;
   switch (intent.status) {
     case "succeeded":
       return [
-        { kind: "authorization", pspName, pspReference: intent.id, success: true, code: null },
+        { kind: "authorization", pspName, pspReference: intent.id, reference, success: true, code: null },
         {
           kind: "capture",
           pspName,
@@ -65,7 +73,9 @@ export function fromStripeIntent(pspName: string, intent: Stripe.PaymentIntent):
         },
       ];
     case "requires_capture":
-      return [{ kind: "authorization", pspName, pspReference: intent.id, success: true, code: null }];
+      return [
+        { kind: "authorization", pspName, pspReference: intent.id, reference, success: true, code: null },
+      ];
     case "canceled":
       return [
         {
@@ -84,6 +94,7 @@ export function fromStripeIntent(pspName: string, intent: Stripe.PaymentIntent):
           kind: "authorization",
           pspName,
           pspReference: intent.id,
+          reference,
           success: false,
           code: error?.decline_code ?? error?.code ?? "card_declined",
         },

@@ -135,7 +135,15 @@ export interface PaymentCommandsDependencies {
 
 /** A PSP's notification, normalised from its webhook format. */
 export type PspNotification =
-  | { kind: "authorization"; pspName: string; pspReference: string; success: boolean; code: string | null }
+  | {
+      kind: "authorization";
+      pspName: string;
+      pspReference: string;
+      /** Our payment id as the PSP echoes it: finds the payment before its PSP reference is recorded. */
+      reference: string | null;
+      success: boolean;
+      code: string | null;
+    }
   | {
       kind: "capture" | "void" | "refund";
       pspName: string;
@@ -744,7 +752,13 @@ export class PaymentCommands {
   async applyPspNotification(notification: PspNotification): Promise<NotificationResult> {
     const lookup =
       notification.kind === "authorization" ? notification.pspReference : notification.paymentPspReference;
-    const payment = await this.deps.store.findPaymentByPspReference(notification.pspName, lookup);
+    let payment = await this.deps.store.findPaymentByPspReference(notification.pspName, lookup);
+    if (payment === null && notification.kind === "authorization" && notification.reference) {
+      const id = parseId("payment", notification.reference);
+      const scope = id ? await this.deps.store.findPaymentScope(id) : null;
+      payment = id && scope ? await this.deps.store.findPayment({ ...scope, apiKeyId: null }, id) : null;
+      if (payment !== null && payment.pspName !== notification.pspName) payment = null;
+    }
     if (payment === null) return { applied: false, reason: "unknown_payment" };
     const actor: MerchantActor = {
       merchantId: payment.merchantId,
@@ -1375,7 +1389,15 @@ export class PaymentCommands {
         break;
     }
     const result = await this.deps.store.applyPaymentChange(actor, { paymentId: payment.id, ...decided });
-    invariant(result !== null, `payment ${payment.id} changed while its authorization was in flight`);
+    if (result === null) {
+      // The PSP's notification settled it first (it can outrun the PSP's own answer): report what is recorded.
+      const current = await this.deps.store.findPayment(actor, payment.id);
+      invariant(current !== null, `payment ${payment.id} vanished`);
+      // The lost change carried the request's completion; answer the request with what is recorded instead.
+      if (context)
+        await this.deps.store.completeIdempotencyFor(payment.id, encodeResult({ payment: current, errors }));
+      return { payment: current, errors };
+    }
     return { payment: result.payment, errors };
   }
 
