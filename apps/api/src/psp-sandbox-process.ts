@@ -29,6 +29,7 @@ export async function startSandboxProcess(options: {
     {
       cwd: root,
       env: {
+        // biome-ignore lint/style/noProcessEnv: the child inherits the parent's environment (PATH, HOME) plus its own settings.
         ...process.env,
         PSP_SANDBOX_PORT: String(options.port),
         PSP_SANDBOX_HOST: options.host,
