@@ -14,6 +14,8 @@ export const ID_PREFIXES = {
   riskAssessment: "ra",
   riskListEntry: "rl",
   operatorKey: "opk",
+  operator: "opr",
+  operatorSession: "ses",
   routingRule: "rr",
 } as const;
 
@@ -32,6 +34,8 @@ export type IdempotencyRecordId = Id<"idempotencyRecord">;
 export type RiskAssessmentId = Id<"riskAssessment">;
 export type RiskListEntryId = Id<"riskListEntry">;
 export type OperatorKeyId = Id<"operatorKey">;
+export type OperatorId = Id<"operator">;
+export type OperatorSessionId = Id<"operatorSession">;
 
 // A plain ulid() would order ids made in the same millisecond randomly; the monotonic
 // factory increments the random part instead, so creation order is preserved.

@@ -21,8 +21,9 @@ import {
   type PaymentMethodId,
   parseId,
   parseIdempotencyKey,
+  type RefundId,
 } from "../ids/ids";
-import { computeFee } from "../ledger/fees";
+import { computeFee, type FeeSchedule } from "../ledger/fees";
 import { capturePosting, refundPosting } from "../ledger/postings";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
@@ -40,6 +41,7 @@ import type {
   PaymentMethodRecord,
   PaymentRecord,
   PspAttemptDraft,
+  PspAttemptSettlement,
   RefundRecord,
 } from "./payment-record";
 import { planCancel, planCapture, planRefund, refundEvent } from "./payment-rules";
@@ -541,80 +543,24 @@ export class PaymentCommands {
       const errors: UserErrorData[] = [];
       const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
         const settlement = settle(refundAttempt.id, outcome);
+        const complete = context.completeWith(refundResult(errors));
         if (outcome.outcome === "succeeded") {
-          const event = refundEvent(payment, refundMinor);
-          const status = transition(payment.status, event);
           return {
-            patch: {
-              status,
-              amountRefundedMinor: payment.amountRefundedMinor + refundMinor,
-              amountRefundPendingMinor: payment.amountRefundPendingMinor - refundMinor,
-            },
-            events: [
-              apiEvent(
-                actor,
-                event === "REFUNDED_FULLY" ? "payment.refunded" : "payment.partially_refunded",
-                payment.status,
-                status,
-                { refundId, refundMinor },
-              ),
-            ],
-            attemptSettlement: settlement,
-            refundSettlement: {
-              id: refundId,
-              status: "SUCCEEDED",
-              pspReference: outcome.pspReference,
-              failureCode: null,
-            },
-            journal: {
-              draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }),
-              refundId,
-            },
-            outbox: [{ topic: "refund.succeeded", payload: { refundId, paymentId: payment.id, status } }],
-            idempotency: context.completeWith(refundResult(errors)),
+            ...refundedChange(actor, payment, settlement, refundId, refundMinor),
+            idempotency: complete,
           };
         }
-        if (outcome.outcome === "pending") {
-          // Acknowledged by an asynchronous PSP: the reservation stays until its notification decides.
-          return {
-            patch: {},
-            events: [apiEvent(actor, "refund.acknowledged", payment.status, payment.status, { refundId })],
-            attemptSettlement: settlement,
-            returnRefund: refundId,
-            outbox: [],
-            idempotency: context.completeWith(refundResult(errors)),
-          };
-        }
-        if (outcome.outcome === "unknown") {
-          // The reservation stays: the PSP may have refunded, and the outcome is resolved before the amount is freed.
-          errors.push(modificationError("refund", outcome));
-          return {
-            patch: {},
-            events: [apiEvent(actor, "refund.unknown", payment.status, payment.status, { refundId })],
-            attemptSettlement: settlement,
-            returnRefund: refundId,
-            outbox: [],
-            idempotency: context.completeWith(refundResult(errors)),
-          };
+        if (outcome.outcome === "pending" || outcome.outcome === "unknown") {
+          // Acknowledged, or unknown: the reservation stays until the PSP's answer is known.
+          if (outcome.outcome === "unknown") errors.push(modificationError("refund", outcome));
+          const type = outcome.outcome === "pending" ? "refund.acknowledged" : "refund.unknown";
+          return { ...acknowledgedChange(actor, payment, settlement, type, refundId), idempotency: complete };
         }
         errors.push(modificationError("refund", outcome));
+        const code = outcome.outcome === "unavailable" ? "psp_unavailable" : outcome.code;
         return {
-          patch: { amountRefundPendingMinor: payment.amountRefundPendingMinor - refundMinor },
-          events: [
-            apiEvent(actor, "refund.failed", payment.status, payment.status, {
-              refundId,
-              ...failureData(outcome),
-            }),
-          ],
-          attemptSettlement: settlement,
-          refundSettlement: {
-            id: refundId,
-            status: "FAILED",
-            pspReference: null,
-            failureCode: outcome.outcome === "unavailable" ? "psp_unavailable" : outcome.code,
-          },
-          outbox: [{ topic: "refund.failed", payload: { refundId, paymentId: payment.id } }],
-          idempotency: context.completeWith(refundResult(errors)),
+          ...refundFailedChange(actor, payment, settlement, refundId, refundMinor, code),
+          idempotency: complete,
         };
       });
       invariant(settled.refund !== null, "refund settled with its payment");
@@ -825,127 +771,29 @@ export class PaymentCommands {
     };
     const settings = await this.deps.store.merchantSettings(actor);
     const changed = await this.changeWithRetry(actor, payment.id, (current) => {
+      const failure = { failureCode: settlement.errorCode };
       if (notification.kind === "capture") {
-        if (!notification.success || current.status !== "AUTHORIZED") {
-          return {
-            patch: { pendingOperation: null },
-            events: [
-              apiEvent(actor, "payment.capture_failed", current.status, current.status, {
-                failureCode: settlement.errorCode,
-              }),
-            ],
-            attemptSettlement: { ...settlement, status: "FAILED" },
-            outbox: [],
-          };
-        }
-        const status = transition(current.status, "CAPTURE_SUCCEEDED");
-        return {
-          patch: {
-            status,
-            amountCapturedMinor: attempt.amountMinor,
-            amountCapturableMinor: 0n,
-            pendingOperation: null,
-          },
-          events: [
-            apiEvent(actor, "payment.captured", current.status, status, {
-              amountCapturedMinor: attempt.amountMinor,
-              amountReleasedMinor: current.amountCapturableMinor - attempt.amountMinor,
-            }),
-          ],
-          attemptSettlement: settlement,
-          journal: {
-            draft: capturePosting({
-              amountMinor: attempt.amountMinor,
-              currency: current.currency,
-              feeMinor: computeFee(attempt.amountMinor, settings.fee),
-            }),
-            refundId: null,
-          },
-          outbox: [statusMessage("payment.captured", current.id, status)],
-        };
+        return notification.success && current.status === "AUTHORIZED"
+          ? capturedChange(actor, current, settlement, attempt.amountMinor, settings.fee)
+          : captureFailedChange(actor, current, { ...settlement, status: "FAILED" }, false, failure);
       }
       if (notification.kind === "void") {
-        if (
-          !notification.success ||
-          (current.status !== "AUTHORIZED" && current.status !== "REQUIRES_REVIEW")
-        ) {
-          return {
-            patch: { pendingOperation: null },
-            events: [
-              apiEvent(actor, "payment.cancel_failed", current.status, current.status, {
-                failureCode: settlement.errorCode,
-              }),
-            ],
-            attemptSettlement: { ...settlement, status: "FAILED" },
-            outbox: [],
-          };
-        }
-        const status = transition(current.status, "CANCELLED");
-        return {
-          patch: { status, amountCapturableMinor: 0n, pendingOperation: null, reviewExpiresAt: null },
-          events: [
-            apiEvent(actor, "payment.cancelled", current.status, status, {
-              amountReleasedMinor: current.amountCapturableMinor,
-            }),
-          ],
-          attemptSettlement: settlement,
-          outbox: [statusMessage("payment.cancelled", current.id, status)],
-        };
+        return notification.success &&
+          (current.status === "AUTHORIZED" || current.status === "REQUIRES_REVIEW")
+          ? cancelledChange(actor, current, settlement, "payment.cancelled")
+          : cancelFailedChange(actor, current, { ...settlement, status: "FAILED" }, false, failure);
       }
       invariant(attempt.refundId !== null, "a refund attempt names its refund");
-      const refundId = attempt.refundId;
-      if (!notification.success) {
-        return {
-          patch: { amountRefundPendingMinor: current.amountRefundPendingMinor - attempt.amountMinor },
-          events: [
-            apiEvent(actor, "refund.failed", current.status, current.status, {
-              refundId,
-              failureCode: settlement.errorCode,
-            }),
-          ],
-          attemptSettlement: settlement,
-          refundSettlement: {
-            id: refundId,
-            status: "FAILED",
-            pspReference: settlement.pspReference,
-            failureCode: settlement.errorCode,
-          },
-          outbox: [{ topic: "refund.failed", payload: { refundId, paymentId: current.id } }],
-        };
-      }
-      const event = refundEvent(current, attempt.amountMinor);
-      const status = transition(current.status, event);
-      return {
-        patch: {
-          status,
-          amountRefundedMinor: current.amountRefundedMinor + attempt.amountMinor,
-          amountRefundPendingMinor: current.amountRefundPendingMinor - attempt.amountMinor,
-        },
-        events: [
-          apiEvent(
+      return notification.success
+        ? refundedChange(actor, current, settlement, attempt.refundId, attempt.amountMinor)
+        : refundFailedChange(
             actor,
-            event === "REFUNDED_FULLY" ? "payment.refunded" : "payment.partially_refunded",
-            current.status,
-            status,
-            {
-              refundId,
-              refundMinor: attempt.amountMinor,
-            },
-          ),
-        ],
-        attemptSettlement: settlement,
-        refundSettlement: {
-          id: refundId,
-          status: "SUCCEEDED",
-          pspReference: settlement.pspReference,
-          failureCode: null,
-        },
-        journal: {
-          draft: refundPosting({ amountMinor: attempt.amountMinor, currency: current.currency }),
-          refundId,
-        },
-        outbox: [{ topic: "refund.succeeded", payload: { refundId, paymentId: current.id, status } }],
-      };
+            current,
+            settlement,
+            attempt.refundId,
+            attempt.amountMinor,
+            settlement.errorCode ?? "failed",
+          );
     });
     return { applied: true, paymentId: payment.id, status: changed.payment.status };
   }
@@ -1141,54 +989,34 @@ export class PaymentCommands {
     const errors: UserErrorData[] = [];
     const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
       const settlement = settle(attempt.id, outcome);
+      const complete = context.completeWith((result: PaymentChangeResult) => ({
+        payment: result.payment,
+        errors,
+      }));
       if (outcome.outcome === "succeeded") {
-        const releasedMinor = payment.amountCapturableMinor - captureMinor;
         return {
-          patch: {
-            status: transition(payment.status, "CAPTURE_SUCCEEDED"),
-            amountCapturedMinor: captureMinor,
-            amountCapturableMinor: 0n,
-            pendingOperation: null,
-          },
-          events: [
-            apiEvent(actor, "payment.captured", payment.status, "CAPTURED", {
-              amountCapturedMinor: captureMinor,
-              amountReleasedMinor: releasedMinor,
-            }),
-          ],
-          attemptSettlement: settlement,
-          journal: {
-            draft: capturePosting({
-              amountMinor: captureMinor,
-              currency: payment.currency,
-              feeMinor: computeFee(captureMinor, settings.fee),
-            }),
-            refundId: null,
-          },
-          outbox: [statusMessage("payment.captured", payment.id, "CAPTURED")],
-          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+          ...capturedChange(actor, payment, settlement, captureMinor, settings.fee),
+          idempotency: complete,
         };
       }
       if (outcome.outcome === "pending") {
         // Acknowledged, not confirmed: the capture stays pending and the ledger waits for the PSP's notification.
         return {
-          patch: {},
-          events: [apiEvent(actor, "payment.capture_acknowledged", payment.status, payment.status, {})],
-          attemptSettlement: settlement,
-          outbox: [],
-          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+          ...acknowledgedChange(actor, payment, settlement, "payment.capture_acknowledged"),
+          idempotency: complete,
         };
       }
       errors.push(modificationError("capture", outcome));
+      // An unknown outcome keeps the capture pending: it must be resolved with the PSP, never assumed.
       return {
-        // An unknown outcome keeps the capture pending: it must be resolved with the PSP, never assumed.
-        patch: { pendingOperation: outcome.outcome === "unknown" ? "CAPTURE" : null },
-        events: [
-          apiEvent(actor, "payment.capture_failed", payment.status, payment.status, failureData(outcome)),
-        ],
-        attemptSettlement: settlement,
-        outbox: [],
-        idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        ...captureFailedChange(
+          actor,
+          payment,
+          settlement,
+          outcome.outcome === "unknown",
+          failureData(outcome),
+        ),
+        idempotency: complete,
       };
     });
     return { payment: settled.payment, errors };
@@ -1236,42 +1064,28 @@ export class PaymentCommands {
     const errors: UserErrorData[] = [];
     const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
       const settlement = settle(voidAttempt.id, outcome);
-      if (outcome.outcome === "succeeded") {
-        const event: PaymentEvent =
-          payment.status === "REQUIRES_REVIEW" && eventName === "review.rejected"
-            ? "REVIEW_REJECTED"
-            : "CANCELLED";
-        const status = transition(payment.status, event);
-        return {
-          patch: { status, amountCapturableMinor: 0n, pendingOperation: null, reviewExpiresAt: null },
-          events: [
-            apiEvent(actor, eventName, payment.status, status, {
-              amountReleasedMinor: payment.amountCapturableMinor,
-            }),
-          ],
-          attemptSettlement: settlement,
-          outbox: [statusMessage("payment.cancelled", payment.id, status)],
-          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
-        };
-      }
+      const complete = context.completeWith((result: PaymentChangeResult) => ({
+        payment: result.payment,
+        errors,
+      }));
+      if (outcome.outcome === "succeeded")
+        return { ...cancelledChange(actor, payment, settlement, eventName), idempotency: complete };
       if (outcome.outcome === "pending") {
         return {
-          patch: {},
-          events: [apiEvent(actor, "payment.cancel_acknowledged", payment.status, payment.status, {})],
-          attemptSettlement: settlement,
-          outbox: [],
-          idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+          ...acknowledgedChange(actor, payment, settlement, "payment.cancel_acknowledged"),
+          idempotency: complete,
         };
       }
       errors.push(modificationError("cancellation", outcome));
       return {
-        patch: { pendingOperation: outcome.outcome === "unknown" ? "VOID" : null },
-        events: [
-          apiEvent(actor, "payment.cancel_failed", payment.status, payment.status, failureData(outcome)),
-        ],
-        attemptSettlement: settlement,
-        outbox: [],
-        idempotency: context.completeWith((result) => ({ payment: result.payment, errors })),
+        ...cancelFailedChange(
+          actor,
+          payment,
+          settlement,
+          outcome.outcome === "unknown",
+          failureData(outcome),
+        ),
+        idempotency: complete,
       };
     });
     return { payment: settled.payment, errors };
@@ -1444,6 +1258,170 @@ export class PaymentCommands {
     }
     return psp;
   }
+}
+
+type ChangeParts = Omit<PaymentChange, "paymentId" | "expectedVersion" | "expectedStatus">;
+
+// One builder per recorded outcome of a PSP modification. The synchronous answer, the PSP's notification and
+// the resolver all record an outcome through these, so a capture is posted to the ledger the same way whoever
+// learnt of it first.
+
+/** A capture the PSP confirmed: CAPTURED, the rest of the authorization released, the capture posted. */
+function capturedChange(
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  settlement: PspAttemptSettlement,
+  captureMinor: bigint,
+  fee: FeeSchedule,
+): ChangeParts {
+  const status = transition(payment.status, "CAPTURE_SUCCEEDED");
+  return {
+    patch: { status, amountCapturedMinor: captureMinor, amountCapturableMinor: 0n, pendingOperation: null },
+    events: [
+      apiEvent(actor, "payment.captured", payment.status, status, {
+        amountCapturedMinor: captureMinor,
+        amountReleasedMinor: payment.amountCapturableMinor - captureMinor,
+      }),
+    ],
+    attemptSettlement: settlement,
+    journal: {
+      draft: capturePosting({
+        amountMinor: captureMinor,
+        currency: payment.currency,
+        feeMinor: computeFee(captureMinor, fee),
+      }),
+      refundId: null,
+    },
+    outbox: [statusMessage("payment.captured", payment.id, status)],
+  };
+}
+
+/** A capture that did not happen; with `keepPending` (unknown outcome) the capture stays in flight. */
+function captureFailedChange(
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  settlement: PspAttemptSettlement,
+  keepPending: boolean,
+  data: Record<string, unknown>,
+): ChangeParts {
+  return {
+    patch: { pendingOperation: keepPending ? "CAPTURE" : null },
+    events: [apiEvent(actor, "payment.capture_failed", payment.status, payment.status, data)],
+    attemptSettlement: settlement,
+    outbox: [],
+  };
+}
+
+/** A void the PSP confirmed: CANCELLED (REVIEW_REJECTED for a rejected hold), nothing left to capture. */
+function cancelledChange(
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  settlement: PspAttemptSettlement,
+  eventName: "payment.cancelled" | "review.rejected" | "review.expired",
+): ChangeParts {
+  const event: PaymentEvent =
+    payment.status === "REQUIRES_REVIEW" && eventName === "review.rejected" ? "REVIEW_REJECTED" : "CANCELLED";
+  const status = transition(payment.status, event);
+  return {
+    patch: { status, amountCapturableMinor: 0n, pendingOperation: null, reviewExpiresAt: null },
+    events: [
+      apiEvent(actor, eventName, payment.status, status, {
+        amountReleasedMinor: payment.amountCapturableMinor,
+      }),
+    ],
+    attemptSettlement: settlement,
+    outbox: [statusMessage("payment.cancelled", payment.id, status)],
+  };
+}
+
+function cancelFailedChange(
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  settlement: PspAttemptSettlement,
+  keepPending: boolean,
+  data: Record<string, unknown>,
+): ChangeParts {
+  return {
+    patch: { pendingOperation: keepPending ? "VOID" : null },
+    events: [apiEvent(actor, "payment.cancel_failed", payment.status, payment.status, data)],
+    attemptSettlement: settlement,
+    outbox: [],
+  };
+}
+
+/** A refund the PSP confirmed: the reservation becomes refunded, the status follows, the refund is posted. */
+function refundedChange(
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  settlement: PspAttemptSettlement,
+  refundId: RefundId,
+  refundMinor: bigint,
+): ChangeParts {
+  const event = refundEvent(payment, refundMinor);
+  const status = transition(payment.status, event);
+  return {
+    patch: {
+      status,
+      amountRefundedMinor: payment.amountRefundedMinor + refundMinor,
+      amountRefundPendingMinor: payment.amountRefundPendingMinor - refundMinor,
+    },
+    events: [
+      apiEvent(
+        actor,
+        event === "REFUNDED_FULLY" ? "payment.refunded" : "payment.partially_refunded",
+        payment.status,
+        status,
+        {
+          refundId,
+          refundMinor,
+        },
+      ),
+    ],
+    attemptSettlement: settlement,
+    refundSettlement: {
+      id: refundId,
+      status: "SUCCEEDED",
+      pspReference: settlement.pspReference,
+      failureCode: null,
+    },
+    journal: { draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }), refundId },
+    outbox: [{ topic: "refund.succeeded", payload: { refundId, paymentId: payment.id, status } }],
+  };
+}
+
+/** A refund that did not happen: its reservation is freed, nothing is posted. */
+function refundFailedChange(
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  settlement: PspAttemptSettlement,
+  refundId: RefundId,
+  refundMinor: bigint,
+  failureCode: string,
+): ChangeParts {
+  return {
+    patch: { amountRefundPendingMinor: payment.amountRefundPendingMinor - refundMinor },
+    events: [apiEvent(actor, "refund.failed", payment.status, payment.status, { refundId, failureCode })],
+    attemptSettlement: settlement,
+    refundSettlement: { id: refundId, status: "FAILED", pspReference: settlement.pspReference, failureCode },
+    outbox: [{ topic: "refund.failed", payload: { refundId, paymentId: payment.id } }],
+  };
+}
+
+/** Accepted by the PSP (or no answer yet): nothing moves until the outcome is known. */
+function acknowledgedChange(
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  settlement: PspAttemptSettlement,
+  type: string,
+  refundId?: RefundId,
+): ChangeParts {
+  return {
+    patch: {},
+    events: [apiEvent(actor, type, payment.status, payment.status, refundId ? { refundId } : {})],
+    attemptSettlement: settlement,
+    outbox: [],
+    ...(refundId ? { returnRefund: refundId } : {}),
+  };
 }
 
 /** Only a payment held for review, with nothing in flight, can be approved, rejected or expired. */
