@@ -34,6 +34,7 @@ import type {
   PaymentStore,
   StoredAttempt,
 } from "@paycore/core/ports/payment-store";
+import { TtlCache } from "@paycore/core/ttl-cache";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient, Prisma } from "../client";
 import {
@@ -55,6 +56,8 @@ const ACCOUNT_CACHE_MAX = 100_000;
 
 export class PrismaPaymentStore implements PaymentStore {
   private readonly accountIds = new Map<string, string>();
+  /** Fees and risk thresholds change rarely: a change takes effect within this cache's 30 s. */
+  private readonly settingsCache = new TtlCache<string, MerchantSettings>(30_000, 10_000);
 
   constructor(private readonly db: DatabaseClient) {}
 
@@ -121,6 +124,10 @@ export class PrismaPaymentStore implements PaymentStore {
   }
 
   async merchantSettings(actor: MerchantActor): Promise<MerchantSettings> {
+    return this.settingsCache.getOrLoad(actor.merchantId, () => this.loadMerchantSettings(actor));
+  }
+
+  private async loadMerchantSettings(actor: MerchantActor): Promise<MerchantSettings> {
     const merchant = await this.db.merchant.findUniqueOrThrow({
       where: { id: actor.merchantId },
       select: {
