@@ -23,6 +23,15 @@ export interface Expected {
 
 export async function runChecks(databaseUrl: string, expected: Expected): Promise<Check[]> {
   const checks: Check[] = [];
+  // A database filled in two minutes has no statistics yet: without them the audit's per-payment
+  // lateral join plans a sequential scan of ledger_lines per payment and takes minutes.
+  const analyze = new pg.Client({ connectionString: databaseUrl });
+  await analyze.connect();
+  try {
+    await analyze.query("ANALYZE");
+  } finally {
+    await analyze.end();
+  }
   const db = createDatabaseClient({ url: databaseUrl, poolMax: 2 });
   try {
     const audit = new LedgerAuditRepository(db);
@@ -77,10 +86,14 @@ export async function runChecks(databaseUrl: string, expected: Expected): Promis
     const apiPayments = await one("SELECT count(*) FROM payments WHERE merchant_id = ANY($1)", [
       expected.apiMerchantIds,
     ]);
+    const statuses = await client.query<{ status: string; n: string }>(
+      "SELECT status, count(*) AS n FROM payments WHERE merchant_id = ANY($1) GROUP BY status ORDER BY status",
+      [expected.apiMerchantIds],
+    );
     checks.push({
       name: "API payments in the database = successful createPayment responses",
       ok: apiPayments === expected.apiPayments,
-      detail: `${apiPayments} in the database, ${expected.apiPayments} answered CAPTURED`,
+      detail: `${apiPayments} in the database (${statuses.rows.map((r) => `${r.status} ${r.n}`).join(", ")}), ${expected.apiPayments} answered CAPTURED`,
     });
     const physicalPayments = await one("SELECT count(*) FROM payments WHERE merchant_id = $1", [
       expected.physicalMerchantId,
@@ -112,4 +125,45 @@ export async function runChecks(databaseUrl: string, expected: Expected): Promis
     await client.end();
   }
   return checks;
+}
+
+export interface Storage {
+  /** Bytes on disk (heap, indexes, TOAST) per payment row, by table, after the run. */
+  bytesPerPayment: Record<string, number>;
+  totalBytesPerPayment: number;
+  payments: number;
+}
+
+/** Tables a payment writes to: disk per payment, for capacity planning (docs/scaling.md). */
+const PAYMENT_TABLES = [
+  "payments",
+  "psp_attempts",
+  "payment_events",
+  "journal_entries",
+  "ledger_lines",
+  "outbox_messages",
+  "idempotency_records",
+  "risk_assessments",
+];
+
+export async function storagePerPayment(databaseUrl: string): Promise<Storage> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const payments = Number((await client.query("SELECT count(*) AS n FROM payments")).rows[0]?.n ?? 0);
+    const sizes = await client.query<{ name: string; bytes: string }>(
+      "SELECT c.relname AS name, pg_total_relation_size(c.oid)::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname = ANY($1)",
+      [PAYMENT_TABLES],
+    );
+    const bytesPerPayment: Record<string, number> = {};
+    for (const row of sizes.rows)
+      bytesPerPayment[row.name] = Math.round(Number(row.bytes) / Math.max(1, payments));
+    return {
+      bytesPerPayment,
+      totalBytesPerPayment: Object.values(bytesPerPayment).reduce((a, b) => a + b, 0),
+      payments,
+    };
+  } finally {
+    await client.end();
+  }
 }

@@ -7,8 +7,6 @@ import { MerchantRepository } from "@paycore/db/repositories/merchant.repository
 import pg from "pg";
 import { type BenchMerchant, CREATE_PAYMENT, TOKENIZE_CARD } from "./load-protocol";
 
-/** Approved by the sandbox PSP. */
-const CARD_NUMBERS = ["4242424242424242", "5555555555554444"];
 const PARALLEL_REQUESTS = 8;
 /** Cards per INSERT statement. */
 const CARD_BATCH = 1000;
@@ -88,11 +86,11 @@ export async function createMerchants(options: {
   } finally {
     await db.$disconnect();
   }
-  const tokenized = await inParallel(created, PARALLEL_REQUESTS, async (merchant, i) => {
+  const tokenized = await inParallel(created, PARALLEL_REQUESTS, async (merchant) => {
     const data = await graphql(options.baseUrl, merchant.publishableKey, TOKENIZE_CARD, {
       input: {
         idempotencyKey: `${options.runId}-card-${merchant.id}`,
-        card: { number: CARD_NUMBERS[i % CARD_NUMBERS.length], expMonth: 12, expYear: 2035, cvc: "123" },
+        card: { number: nextCardNumber(), expMonth: 12, expYear: 2035, cvc: "123" },
       },
     });
     const payload = data.tokenizeCard as {
@@ -141,6 +139,14 @@ function withLuhnDigit(digits: string): string {
 let cardSequence = 0;
 
 /**
+ * A card number no other bench card has (the fraud rules count payments per card across merchants):
+ * the BIN of the sandbox's approved Visa test card, a sequence number, and the Luhn check digit.
+ */
+function nextCardNumber(): string {
+  return withLuhnDigit(`42424242${String(++cardSequence).padStart(7, "0")}`);
+}
+
+/**
  * `count` more cards for the merchant of `templateId`: copies of its row (so every column the product
  * stores, now and later, is filled as tokenizeCard fills it) with a new id and a new card number of the
  * same BIN, encrypted and fingerprinted by the product's vault with the keys the API runs with.
@@ -168,8 +174,7 @@ async function addCards(
     const rows: string[] = [];
     for (let i = offset; i < Math.min(count, offset + CARD_BATCH); i++) {
       const id = newId("paymentMethod");
-      // 42424242 (the BIN of the tokenized test card) + 7 digits + check digit: approved by the sandbox.
-      const pan = withLuhnDigit(`42424242${String(++cardSequence).padStart(7, "0")}`);
+      const pan = nextCardNumber();
       const encrypted = encryptPan(vault, pan, id);
       const values: Record<string, string> = {
         id: literal(id),

@@ -20,6 +20,8 @@ export interface BenchDatabase {
   name: string;
   server: string;
   drop(): Promise<void>;
+  /** Leaves the database in place (and an embedded server running until this process exits). */
+  release(): Promise<void>;
 }
 
 /**
@@ -46,6 +48,16 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
     async drop() {
       await dropDatabase(prepared.adminUrl, name).catch(() => {});
       await prepared.stop();
+    },
+    async release() {
+      // Without a pid in its note, later runs leave it alone: drop it by hand when done.
+      const kept = JSON.stringify({ host: hostname(), kept: true, at: new Date().toISOString() });
+      await withAdminClient(prepared.adminUrl, (client) =>
+        client.query(`COMMENT ON DATABASE "${name}" IS ${client.escapeLiteral(kept)}`),
+      );
+      console.log(
+        `kept database ${withDatabase(prepared.adminUrl, name)} (DROP DATABASE "${name}" when done)`,
+      );
     },
   };
 }

@@ -18,6 +18,8 @@ export interface StepSpec {
   durationMs: number;
   /** Open loop: requests per second on a fixed schedule (latency counted from the scheduled time). */
   ratePerSecond?: number;
+  /** Another API than the configured one (two APIs compared side by side). */
+  baseUrl?: string;
 }
 
 export interface LatencySummary {
@@ -57,11 +59,14 @@ export interface ClientTotals {
 export type ParentMessage =
   | { type: "configure"; baseUrl: string; runId: string; merchants: BenchMerchant[]; hot: BenchMerchant }
   | { type: "run"; step: StepSpec }
+  /** Steps run in alternating slices, each for its duration in total (a comparison fair to both). */
+  | { type: "runInterleaved"; steps: StepSpec[]; slices: number }
   | { type: "stop" };
 
 export type ChildMessage =
   | { type: "ready" }
   | { type: "result"; result: StepResult; totals: ClientTotals }
+  | { type: "results"; results: StepResult[]; totals: ClientTotals }
   | { type: "failed"; message: string };
 
 export const CREATE_PAYMENT = `mutation Create($input: CreatePaymentInput!) {

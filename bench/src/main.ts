@@ -1,6 +1,6 @@
 // `npm run bench`: drives the real API under load and compares it with the database's own limit,
 // measured in the same run on the same machine. See docs/benchmarks.md for what each figure means.
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { findRepoRoot } from "@paycore/db/database-url";
 import pg from "pg";
-import { type Check, runChecks } from "./checks";
+import { type Check, runChecks, storagePerPayment } from "./checks";
 import { createMerchants, createOnePayment } from "./fixtures";
 import {
   type ApiProcess,
@@ -30,7 +30,7 @@ import type {
   StepResult,
   StepSpec,
 } from "./load-protocol";
-import { type EventLoopDelay, Probes, type StepUsage, watch } from "./monitor";
+import { type EventLoopDelay, type MemoryUsage, Probes, type StepUsage, watch } from "./monitor";
 import {
   capturePaymentTemplate,
   type PhysicalResult,
@@ -39,13 +39,19 @@ import {
   VARIANT_DESCRIPTIONS,
 } from "./physical-limit";
 import { type ProfileSummary, printProfileSummary, summarizeProfile } from "./profile-summary";
-import { fmt, heading, table } from "./report";
+import { fmt, heading, progress, table } from "./report";
 
 const SCENARIOS = ["physical", "ramp", "latency", "hot", "replay", "refund", "read", "processes"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** A run that takes longer than this is stuck: it is stopped and cleaned up. */
 const RUN_TIMEOUT_MS = 30 * 60 * 1000;
 const STEP_TIMEOUT_EXTRA_MS = 60_000;
+/** "other CPU" (percent of a core) above which a step is reported as disturbed by other load. */
+const DISTURBED_OTHER_CPU = 25;
+/** Alternating slices of the hot-merchant comparison (each side runs --duration in total). */
+const HOT_SLICES = 5;
+/** Alternating slices of the 1-process vs several-processes comparison. */
+const PROCESS_SLICES = 5;
 /** Cards per merchant: the fraud rules decline a card used more than 3 times in 10 minutes. */
 const CARDS_PER_MERCHANT = 200;
 const HOT_MERCHANT_CARDS = 5000;
@@ -60,6 +66,7 @@ const HELP = `npm run bench -- [options]
   --pool <n>            DATABASE_POOL_MAX per API process (default: the product's, 10)
   --warmup <s>          warm-up seconds before measuring (default 3)
   --profile             also CPU-profile the API during one createPayment step and summarise it
+  --keep-database       keep the bench database afterwards (its name is printed) to inspect it
   --help
 
 Starts what it needs (a fresh database on DATABASE_URL's server, else 127.0.0.1:5432, else an
@@ -75,6 +82,7 @@ interface Options {
   poolMax: number | null;
   warmupMs: number;
   profile: boolean;
+  keepDatabase: boolean;
 }
 
 function parseOptions(): Options {
@@ -88,6 +96,7 @@ function parseOptions(): Options {
       pool: { type: "string" },
       warmup: { type: "string", default: "3" },
       profile: { type: "boolean", default: false },
+      "keep-database": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -123,6 +132,7 @@ function parseOptions(): Options {
     poolMax: values.pool === undefined ? null : Math.round(number("pool", values.pool, 1, 200)),
     warmupMs: number("warmup", values.warmup, 0, 600) * 1000,
     profile: values.profile,
+    keepDatabase: values["keep-database"],
   };
 }
 
@@ -167,6 +177,17 @@ class LoadClient {
     });
   }
 
+  async runInterleaved(steps: StepSpec[], slices: number): Promise<StepResult[]> {
+    const total = steps.reduce((sum, step) => sum + step.durationMs, 0);
+    const reply = await this.exchange(
+      { type: "runInterleaved", steps, slices },
+      total + STEP_TIMEOUT_EXTRA_MS * slices,
+    );
+    if (reply.type !== "results") throw new Error(`load steps: ${JSON.stringify(reply)}`);
+    this.totals = reply.totals;
+    return reply.results;
+  }
+
   /** Points the generator at another API (it keeps the payments it created). */
   async configure(message: ParentMessage): Promise<void> {
     const reply = await this.exchange(message, 10_000);
@@ -190,6 +211,10 @@ interface ApiStep extends StepResult {
   processes: number;
   usage: StepUsage;
   eventLoop: EventLoopDelay[];
+  /** At the end of the step. */
+  memory: MemoryUsage[];
+  /** WAL the server wrote per operation (server-wide: other users of a shared server add to it). */
+  walBytesPerOp: number;
   /** CPU milliseconds per successful operation. */
   cpuMsPerOp: { api: number; postgres: number; redis: number; server: number };
 }
@@ -197,6 +222,8 @@ interface ApiStep extends StepResult {
 interface PhysicalStep extends PhysicalResult {
   usage: StepUsage;
   postgresCpuMsPerPayment: number;
+  /** WAL the server wrote per payment (server-wide: other users of a shared server add to it). */
+  walBytesPerOp: number;
 }
 
 interface Target {
@@ -243,20 +270,42 @@ async function main(): Promise<void> {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     };
+    const source = sourceVersion(repoRoot);
     console.log(
       `machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}; ` +
-        `${seconds} s per step, concurrency ${options.concurrency.join(",")}`,
+        `${seconds} s per step, concurrency ${options.concurrency.join(",")}; code ${source.commit}${source.dirty ? " + uncommitted changes" : ""}`,
     );
 
     // 1. What it needs.
     const database: BenchDatabase = await createBenchDatabase();
-    cleanups.push(() => database.drop());
+    cleanups.push(() => (options.keepDatabase ? database.release() : database.drop()));
     const redis: BenchRedis = await startRedis();
     cleanups.push(() => redis.stop());
     const postgres = await postgresInfo(database.url);
-    console.log(`postgres: ${postgres.version} on ${database.server}, database ${database.name}`);
-    console.log(`          ${postgres.settings}`);
-    console.log(`redis:    ${redis.description}`);
+    progress(`postgres: ${postgres.version} on ${database.server}, database ${database.name}`);
+    progress(`          ${postgres.settings}`);
+    progress(`redis:    ${redis.description}`);
+    const monitorClient = new pg.Client({ connectionString: database.url });
+    await monitorClient.connect();
+    cleanups.push(() => monitorClient.end());
+    const foreignBackends = async () => {
+      const result = await monitorClient.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname IS DISTINCT FROM current_database()",
+      );
+      return new Set(result.rows.map((row) => row.pid));
+    };
+    const walPosition = async () =>
+      (await monitorClient.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0]?.lsn ??
+      "0/0";
+    const walSince = async (lsn: string) =>
+      Number(
+        (
+          await monitorClient.query<{ bytes: string }>(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes",
+            [lsn],
+          )
+        ).rows[0]?.bytes ?? 0,
+      );
     const secrets = generateSecrets();
     let apiLogCount = 0;
     const launchApi = async (processes: number): Promise<ApiProcess> => {
@@ -274,8 +323,11 @@ async function main(): Promise<void> {
       await probes.waitFor(started.pids(), 10_000);
       return started;
     };
-    let api = await launchApi(1);
-    console.log(`api:      ${api.baseUrl} (pid ${api.pid}, 1 process, sandbox PSP in-process, latency 0)`);
+    const api = await launchApi(1);
+    const idleMemory = (await probes.memory([api.pid]))[0] ?? null;
+    progress(
+      `api:      ${api.baseUrl} (pid ${api.pid}, 1 process, sandbox PSP in-process, latency 0; idle RSS ${idleMemory?.rss ?? "?"} MB)`,
+    );
 
     const fixtures = await createMerchants({
       databaseUrl: database.url,
@@ -289,7 +341,7 @@ async function main(): Promise<void> {
         fingerprintKey: secrets.VAULT_FINGERPRINT_KEY,
       }),
     });
-    console.log(
+    progress(
       `merchants: ${options.merchants} regular (${CARDS_PER_MERCHANT} cards each), 1 hot (${HOT_MERCHANT_CARDS} cards), 1 for the physical limit`,
     );
 
@@ -311,6 +363,7 @@ async function main(): Promise<void> {
       );
       const runTag = randomBytes(2).toString("hex");
       const measure = async (variant: PhysicalVariant, concurrency: number) => {
+        const walBefore = await walPosition();
         const { usage, ...result } = await runPhysical({
           databaseUrl: database.url,
           template,
@@ -318,26 +371,34 @@ async function main(): Promise<void> {
           concurrency,
           durationMs: options.durationMs,
           runTag,
-          watch: () => watch({ apiPids: [], loadClientPid: null, redisPid: null }),
+          // The writer runs in this process: its CPU shows as the client's.
+          watch: () => watch({ apiPids: [], loadClientPid: process.pid, redisPid: null, foreignBackends }),
         });
         physicalCommitted += result.payments;
+        const walBytes = await walSince(walBefore);
         const step: PhysicalStep = {
           ...result,
           usage,
+          walBytesPerOp: walBytes / Math.max(1, result.payments),
           postgresCpuMsPerPayment:
             (usage.cpu.postgres * 10 * (usage.elapsedMs / 1000)) / Math.max(1, result.payments),
         };
         physical.push(step);
         console.log(
-          `  ${variant.padEnd(15)} c=${String(concurrency).padStart(3)}  ${fmt.rate(step.throughput).padStart(6)} payments/s  p50 ${fmt.ms(step.latencyMs.p50)} ms  p99 ${fmt.ms(step.latencyMs.p99)} ms  errors ${step.errorCount}  postgres CPU ${fmt.pct(usage.cpu.postgres)}`,
+          `  ${variant.padEnd(15)} c=${String(concurrency).padStart(3)}  ${fmt.rate(step.throughput).padStart(6)} payments/s  p50 ${fmt.ms(step.latencyMs.p50)} ms  p99 ${fmt.ms(step.latencyMs.p99)} ms  errors ${step.errorCount}  CPU postgres ${fmt.pct(usage.cpu.postgres)} writer ${fmt.pct(usage.cpu.loadClient)} other ${fmt.pct(usage.cpu.other)}`,
         );
         return step;
       };
-      for (const concurrency of options.concurrency) {
-        const step = await measure("one-transaction", concurrency);
-        if (!physicalBest || step.throughput > physicalBest.throughput) physicalBest = step;
+      for (const variant of ["one-transaction", "api-shaped"] as const) {
+        // One connection tells nothing new about the three-transaction shape; skip it to save time.
+        const levels =
+          variant === "api-shaped" ? options.concurrency.filter((c) => c > 1) : options.concurrency;
+        for (const concurrency of levels.length > 0 ? levels : options.concurrency) {
+          const step = await measure(variant, concurrency);
+          if (variant === "one-transaction" && (!physicalBest || step.throughput > physicalBest.throughput))
+            physicalBest = step;
+        }
       }
-      await measure("api-shaped", (physicalBest as PhysicalStep).concurrency);
     }
 
     // 3. The API under load, from a separate process.
@@ -351,48 +412,94 @@ async function main(): Promise<void> {
     const client = await LoadClient.start(repoRoot, configure());
     cleanups.push(async () => client.stop());
     const apiSteps: ApiStep[] = [];
-    const runApiStep = async (spec: StepSpec, quiet = false): Promise<ApiStep> => {
-      const pids = api.pids();
+    /**
+     * Runs steps, each against its API (interleaved in slices when several), and reports each. Postgres
+     * CPU and WAL are shared by the set; API CPU, RSS and event-loop delay are each step's own API's.
+     */
+    const runApiSteps = async (
+      targets: Array<{ spec: StepSpec; api: ApiProcess }>,
+      slices: number,
+      quiet = false,
+    ): Promise<ApiStep[]> => {
+      const pidsOf = targets.map((target) => target.api.pids());
+      const pids = [...new Set(pidsOf.flat())];
       await probes.resetEventLoop(pids);
-      const watcher = watch({ apiPids: pids, loadClientPid: client.child.pid ?? null, redisPid: redis.pid });
-      const result = await client.run(spec);
-      const usage = watcher.stop();
+      const watcher = await watch({
+        apiPids: pids,
+        loadClientPid: client.child.pid ?? null,
+        redisPid: redis.pid,
+        foreignBackends,
+      });
+      const walBefore = await walPosition();
+      const specs = targets.map((target) => ({ ...target.spec, baseUrl: target.api.baseUrl }));
+      const results =
+        specs.length === 1
+          ? [await client.run(specs[0] as StepSpec)]
+          : await client.runInterleaved(specs, slices);
+      const usage = await watcher.stop();
+      const walBytes = await walSince(walBefore);
       const eventLoop = await probes.eventLoop(pids);
-      const perOp = (percent: number) => (percent * 10 * (usage.elapsedMs / 1000)) / Math.max(1, result.ok);
-      const step: ApiStep = {
-        ...result,
-        processes: api.processes,
-        usage,
-        eventLoop,
-        cpuMsPerOp: {
-          api: perOp(usage.cpu.api),
-          postgres: perOp(usage.cpu.postgres),
-          redis: perOp(usage.cpu.redis),
-          server: perOp(usage.cpu.api + usage.cpu.postgres + usage.cpu.redis),
-        },
-      };
-      if (!quiet) {
-        apiSteps.push(step);
-        console.log(stepLine(step));
-      }
-      return step;
+      const memory = await probes.memory(pids);
+      const ok = results.reduce((sum, result) => sum + result.ok, 0);
+      const seconds = usage.elapsedMs / 1000;
+      return results.map((result, i) => {
+        const own = new Set(pidsOf[i]);
+        const apiCpu = usage.cpu.apiProcesses
+          .filter((p) => own.has(p.pid))
+          .reduce((sum, p) => sum + p.cpu, 0);
+        const apiRss = Object.entries(usage.rssPeakByPid)
+          .filter(([pid]) => own.has(Number(pid)))
+          .reduce((sum, [, rss]) => sum + rss, 0);
+        const shared = (percent: number) => (percent * 10 * seconds) / Math.max(1, ok);
+        // Steps that share an API share its CPU: per operation, over all of their operations.
+        const apiOk = results
+          .filter((_, j) => targets[j]?.api === targets[i]?.api)
+          .reduce((sum, r) => sum + r.ok, 0);
+        const ownApi = (apiCpu * 10 * seconds) / Math.max(1, apiOk);
+        const step: ApiStep = {
+          ...result,
+          processes: targets[i]?.api.processes ?? 1,
+          usage: {
+            ...usage,
+            apiRssPeakMb: targets.length === 1 ? usage.apiRssPeakMb : apiRss,
+            cpu: { ...usage.cpu, api: apiCpu },
+          },
+          walBytesPerOp: walBytes / Math.max(1, ok),
+          eventLoop: eventLoop.filter((e) => own.has(e.pid)),
+          memory: memory.filter((m) => own.has(m.pid)),
+          cpuMsPerOp: {
+            api: ownApi,
+            postgres: shared(usage.cpu.postgres),
+            redis: shared(usage.cpu.redis),
+            server: ownApi + shared(usage.cpu.postgres + usage.cpu.redis),
+          },
+        };
+        if (!quiet) {
+          apiSteps.push(step);
+          console.log(stepLine(step));
+        }
+        return step;
+      });
     };
-    const warmup = async () => {
+    const runApiStep = async (spec: StepSpec, quiet = false, target = api): Promise<ApiStep> =>
+      (await runApiSteps([{ spec, api: target }], 1, quiet))[0] as ApiStep;
+    const warmups: ApiStep[] = [];
+    const warmup = async (target = api) => {
       if (options.warmupMs <= 0) return;
-      await runApiStep(
+      // Every API process compiles its hot code on its own: warm each as long as a single one.
+      for (const spec of [
         {
           name: "warmup",
-          operation: "createPayment",
           merchants: "many",
           concurrency: 8,
-          durationMs: options.warmupMs,
+          durationMs: options.warmupMs * target.processes,
         },
-        true,
-      );
-      await runApiStep(
-        { name: "warmup hot", operation: "createPayment", merchants: "hot", concurrency: 4, durationMs: 500 },
-        true,
-      );
+        { name: "warmup hot merchant", merchants: "hot", concurrency: 4, durationMs: 500 },
+      ] as const) {
+        const step = await runApiStep({ ...spec, operation: "createPayment" }, true, target);
+        warmups.push(step);
+        console.log(stepLine(step));
+      }
     };
 
     heading(`API: createPayment (automatic capture, fresh key each), ${options.merchants} merchants`);
@@ -413,7 +520,10 @@ async function main(): Promise<void> {
       (a, b) => (a === null || b.throughput > a.throughput ? b : a),
       null,
     );
-    const bestConcurrency = best?.concurrency ?? Math.max(...options.concurrency);
+    // Scenarios run at the knee: the lowest concurrency within 5% of the best throughput. Beyond it
+    // requests only queue, which adds latency to every figure and throughput to none.
+    const knee = best ? ramp.find((step) => step.throughput >= best.throughput * 0.95) : undefined;
+    const bestConcurrency = knee?.concurrency ?? Math.max(...options.concurrency);
 
     let latencyStep: ApiStep | null = null;
     if (has("latency") && best) {
@@ -429,10 +539,17 @@ async function main(): Promise<void> {
     }
     heading(`API: scenarios at concurrency ${bestConcurrency}`);
     const scenario = async (name: Scenario, spec: StepSpec) => (has(name) ? runApiStep(spec) : null);
-    const hot = await scenario("hot", create("createPayment, one hot merchant", bestConcurrency, "hot"));
-    const manyAgain = hot
-      ? await runApiStep(create("createPayment, many merchants (again)", bestConcurrency))
-      : null;
+    // The hot merchant and the many merchants alternate in slices, so other load on the machine
+    // weighs on both alike; CPU per operation is shared by the pair.
+    const [hot, manyAgain] = has("hot")
+      ? await runApiSteps(
+          [
+            { spec: create("createPayment, one hot merchant", bestConcurrency, "hot"), api },
+            { spec: create("createPayment, many merchants (same time)", bestConcurrency), api },
+          ],
+          HOT_SLICES,
+        )
+      : [null, null];
     const replay = await scenario("replay", {
       name: "replay of existing keys",
       operation: "replay",
@@ -440,14 +557,14 @@ async function main(): Promise<void> {
       concurrency: bestConcurrency,
       durationMs: options.durationMs,
     });
-    const refund = await scenario("refund", {
+    await scenario("refund", {
       name: "refundPayment (full)",
       operation: "refund",
       merchants: "many",
       concurrency: bestConcurrency,
       durationMs: options.durationMs,
     });
-    const read = await scenario("read", {
+    await scenario("read", {
       name: "read mix (payment by id / payments page)",
       operation: "read",
       merchants: "many",
@@ -471,15 +588,26 @@ async function main(): Promise<void> {
 
     const multi: ApiStep[] = [];
     if (has("processes")) {
-      heading(`API: ${options.processes} processes behind one port (API_PROCESSES=${options.processes})`);
-      await api.stop();
-      api = await launchApi(options.processes);
-      await client.configure(configure());
-      console.log(`api:      ${api.baseUrl} (pids ${api.pids().join(", ")})`);
-      await warmup();
-      for (const concurrency of options.concurrency.filter((c) => c >= 4)) {
-        multi.push(await runApiStep(create(`createPayment, ${options.processes} processes`, concurrency)));
+      heading(
+        `API: 1 process and ${options.processes} processes behind one port (API_PROCESSES=${options.processes}), side by side`,
+      );
+      // Both APIs run at once on the same database, and the load alternates between them in slices,
+      // so whatever else the machine does weighs on both alike.
+      const cluster = await launchApi(options.processes);
+      progress(`api:      ${cluster.baseUrl} (pids ${cluster.pids().join(", ")})`);
+      await warmup(cluster);
+      // At the knee and at the highest concurrency: where one process saturates, and beyond.
+      for (const concurrency of [...new Set([bestConcurrency, Math.max(...options.concurrency)])]) {
+        const [, several] = await runApiSteps(
+          [
+            { spec: create("createPayment, 1 process (same time)", concurrency), api },
+            { spec: create(`createPayment, ${options.processes} processes`, concurrency), api: cluster },
+          ],
+          PROCESS_SLICES,
+        );
+        if (several) multi.push(several);
       }
+      await cluster.stop();
     }
 
     client.stop();
@@ -496,37 +624,44 @@ async function main(): Promise<void> {
       refunds: totals.refundsSucceeded,
     });
     for (const check of checks) console.log(`  ${check.ok ? "ok  " : "FAIL"} ${check.name}: ${check.detail}`);
+    const storage = await storagePerPayment(database.url);
+    console.log(
+      `  disk per payment (${storage.payments} payments, tables and indexes): ${fmt.kb(storage.totalBytesPerPayment)} KB = ${Object.entries(
+        storage.bytesPerPayment,
+      )
+        .sort((a, b) => b[1] - a[1])
+        .map(([table, bytes]) => `${table} ${bytes} B`)
+        .join(", ")}`,
+    );
 
     // 5. Summary.
     const allSteps = [...apiSteps];
-    const errors = allSteps.reduce((sum, s) => sum + s.errorCount + s.notSent, 0);
+    const errors = [...warmups, ...allSteps].reduce((sum, s) => sum + s.errorCount + s.notSent, 0);
     const oneProcess = allSteps.filter((s) => s.processes === 1);
     const rssPeak = Math.max(0, ...oneProcess.map((s) => s.usage.apiRssPeakMb));
     const multiRssPeak = Math.max(0, ...multi.map((s) => s.usage.apiRssPeakMb));
-    const bestMulti = multi.reduce<ApiStep | null>(
-      (a, b) => (a === null || b.throughput > a.throughput ? b : a),
-      null,
-    );
     const ratio = best && physicalBest ? best.throughput / physicalBest.throughput : null;
 
     heading("summary");
     const summaryRows: Array<Array<string | number>> = [];
-    if (physicalBest) {
-      for (const p of physical) {
-        summaryRows.push([
-          `physical limit (${p.variant})`,
-          p.concurrency,
-          fmt.rate(p.throughput),
-          fmt.ms(p.latencyMs.p50),
-          fmt.ms(p.latencyMs.p95),
-          fmt.ms(p.latencyMs.p99),
-          p.errorCount,
-          "-",
-          "-",
-          "-",
-          fmt.ms(p.postgresCpuMsPerPayment),
-        ]);
-      }
+    for (const p of physical) {
+      summaryRows.push([
+        `physical limit (${p.variant})`,
+        p.concurrency,
+        fmt.rate(p.throughput),
+        fmt.ms(p.latencyMs.p50),
+        fmt.ms(p.latencyMs.p95),
+        fmt.ms(p.latencyMs.p99),
+        p.errorCount,
+        "-",
+        "-",
+        "-",
+        fmt.pct(p.usage.cpu.postgres),
+        fmt.pct(p.usage.cpu.other),
+        "-",
+        fmt.ms(p.postgresCpuMsPerPayment),
+        fmt.kb(p.walBytesPerOp),
+      ]);
     }
     for (const s of allSteps) {
       summaryRows.push([
@@ -539,8 +674,12 @@ async function main(): Promise<void> {
         s.errorCount + s.notSent,
         fmt.mb(s.usage.apiRssPeakMb),
         eventLoopP99(s),
+        fmt.pct(s.usage.cpu.api),
+        fmt.pct(s.usage.cpu.postgres),
+        fmt.pct(s.usage.cpu.other),
         fmt.ms(s.cpuMsPerOp.api),
         fmt.ms(s.cpuMsPerOp.postgres),
+        fmt.kb(s.walBytesPerOp),
       ]);
     }
     console.log(
@@ -555,21 +694,61 @@ async function main(): Promise<void> {
           "errors",
           "API RSS MB",
           "loop p99 ms",
-          "API CPU ms/op",
-          "PG CPU ms/op",
+          "API CPU",
+          "PG CPU",
+          "other CPU",
+          "API ms/op",
+          "PG ms/op",
+          "WAL KB/op",
         ],
         summaryRows,
       ),
     );
+    console.log(
+      "CPU: percent of one core over the step (2 cores = 200%); other = the rest of the machine (other users, the bench itself). ms/op: CPU milliseconds per successful operation. WAL: server-wide, per operation.",
+    );
+    const disturbed = [...physical.map((p) => p.usage), ...allSteps.map((s) => s.usage)].filter(
+      (usage) => usage.cpu.other > DISTURBED_OTHER_CPU,
+    ).length;
+    if (disturbed > 0) {
+      console.log(
+        `WARNING: in ${disturbed} of ${physical.length + allSteps.length} steps something else used more than ${DISTURBED_OTHER_CPU}% of a core ("other CPU"): ` +
+          "throughput and latency there are lower than this machine gives the bench alone; CPU ms per operation are not affected much. Rerun on a quiet machine to compare runs.",
+      );
+    }
     if (ratio !== null && best && physicalBest) {
       console.log(
         `\nAPI createPayment ${fmt.rate(best.throughput)}/s (c=${best.concurrency}) ÷ physical limit ${fmt.rate(physicalBest.throughput)}/s (c=${physicalBest.concurrency}) = ${(ratio * 100).toFixed(1)}%`,
       );
+      const shaped = physical
+        .filter((p) => p.variant === "api-shaped")
+        .reduce<PhysicalStep | null>((a, b) => (a === null || b.throughput > a.throughput ? b : a), null);
+      if (shaped) {
+        console.log(
+          `The API's own transaction shape written straight to Postgres (3 transactions, no application code) peaks at ${fmt.rate(shaped.throughput)}/s (c=${shaped.concurrency}) = ${((shaped.throughput / physicalBest.throughput) * 100).toFixed(0)}% of the limit.`,
+        );
+      }
     }
-    if (bestMulti && best) {
+    const peakStep = oneProcess.reduce<ApiStep | null>(
+      (a, b) => (a === null || b.usage.apiRssPeakMb > a.usage.apiRssPeakMb ? b : a),
+      null,
+    );
+    const peakMemory = peakStep?.memory[0];
+    if (peakStep && peakMemory) {
       console.log(
-        `${options.processes} API processes: ${fmt.rate(bestMulti.throughput)}/s (c=${bestMulti.concurrency}) vs 1 process ${fmt.rate(best.throughput)}/s: ${fmt.ratio(bestMulti.throughput / best.throughput)}`,
+        `API memory (1 process): idle after start ${idleMemory?.rss ?? "?"} MB RSS; at the end of "${peakStep.name}" (c=${peakStep.concurrency}) ` +
+          `RSS ${peakMemory.rss} MB = V8 heap ${peakMemory.heapTotal} MB (${peakMemory.heapUsed} used) + external ${peakMemory.external} MB (array buffers ${peakMemory.arrayBuffers}) + code, WASM and the rest`,
       );
+    }
+    for (const several of multi) {
+      const single = allSteps.find(
+        (s) => s.name === "createPayment, 1 process (same time)" && s.concurrency === several.concurrency,
+      );
+      if (single) {
+        console.log(
+          `${options.processes} API processes vs 1, same time, c=${several.concurrency}: ${fmt.rate(several.throughput)}/s vs ${fmt.rate(single.throughput)}/s = ${fmt.ratio(several.throughput / single.throughput)}; p99 ${fmt.ms(several.latencyMs.p99)} vs ${fmt.ms(single.latencyMs.p99)} ms`,
+        );
+      }
     }
 
     const costOf = (s: ApiStep) => s.cpuMsPerOp.server;
@@ -640,17 +819,20 @@ async function main(): Promise<void> {
       finishedAt: new Date().toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
       machine: { ...machine, loadAverage: loadavg() },
+      source,
       options: { ...options, scenarios: [...options.scenarios] },
       setup: {
         postgres: { server: database.server, ...postgres },
         redis: redis.description,
         merchants: options.merchants,
+        apiIdleMemory: idleMemory,
       },
       physical: { rowsPerPayment: templateRows, variants: VARIANT_DESCRIPTIONS, steps: physical },
-      api: { steps: apiSteps, totals },
+      api: { steps: apiSteps, warmups, totals },
       ratio,
       targets,
       checks,
+      storage,
       profile,
     };
     const file = join(outDir, "result.json");
@@ -659,6 +841,20 @@ async function main(): Promise<void> {
     process.exitCode = checks.every((c) => c.ok) ? 0 : 1;
   } finally {
     await cleanup();
+  }
+}
+
+/** The commit measured, and whether the working tree differed from it (read-only git commands). */
+function sourceVersion(repoRoot: string): { commit: string; dirty: boolean } {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync("git", args, { cwd: repoRoot, encoding: "utf8", timeout: 10_000 }).trim();
+    return {
+      commit: git("rev-parse", "--short", "HEAD"),
+      dirty: git("--no-optional-locks", "status", "--porcelain").length > 0,
+    };
+  } catch {
+    return { commit: "unknown", dirty: false };
   }
 }
 

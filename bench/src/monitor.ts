@@ -88,6 +88,11 @@ export interface Watched {
   apiPids: number[];
   loadClientPid: number | null;
   redisPid: number | null;
+  /**
+   * Postgres client backends serving other databases (other users of a shared server): their CPU is
+   * not the bench's. Postgres's own background processes (WAL writer, checkpointer) are counted.
+   */
+  foreignBackends?: () => Promise<Set<number>>;
 }
 
 function ticksOf(pids: number[]): Map<number, number> {
@@ -105,20 +110,23 @@ function postgresTicks(): Map<number, number> {
   return map;
 }
 
-function delta(before: Map<number, number>, after: Map<number, number>): number {
+function delta(before: Map<number, number>, after: Map<number, number>, exclude?: Set<number>): number {
   let sum = 0;
-  for (const [pid, ticks] of after) sum += ticks - (before.get(pid) ?? 0);
+  for (const [pid, ticks] of after) if (!exclude?.has(pid)) sum += ticks - (before.get(pid) ?? 0);
   return sum;
 }
 
 export interface StepUsage {
   cpu: CpuUsage;
   apiRssPeakMb: number;
+  /** Peak RSS of each API process over the step. */
+  rssPeakByPid: Record<number, number>;
   elapsedMs: number;
 }
 
 /** Starts watching; `stop()` returns CPU use over the interval and the peak summed RSS of the API processes. */
-export function watch(watched: Watched): { stop(): StepUsage } {
+export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsage> }> {
+  const foreignBefore = (await watched.foreignBackends?.()) ?? new Set<number>();
   const started = Date.now();
   const machineBefore = machineTicks();
   const apiBefore = ticksOf(watched.apiPids);
@@ -126,21 +134,31 @@ export function watch(watched: Watched): { stop(): StepUsage } {
   const clientBefore = ticksOf(watched.loadClientPid ? [watched.loadClientPid] : []);
   const redisBefore = ticksOf(watched.redisPid ? [watched.redisPid] : []);
   let rssPeak = 0;
+  const rssPeakByPid: Record<number, number> = {};
   const sample = () => {
-    const total = watched.apiPids.reduce((sum, pid) => sum + rssMb(pid), 0);
+    let total = 0;
+    for (const pid of watched.apiPids) {
+      const rss = rssMb(pid);
+      rssPeakByPid[pid] = Math.max(rssPeakByPid[pid] ?? 0, rss);
+      total += rss;
+    }
     rssPeak = Math.max(rssPeak, total);
   };
   sample();
   const timer = setInterval(sample, RSS_SAMPLE_MS);
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
       sample();
       const elapsedMs = Date.now() - started;
-      const seconds = elapsedMs / 1000;
-      const percent = (ticks: number) => (ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100;
       const apiAfter = ticksOf(watched.apiPids);
       const machineAfter = machineTicks();
+      const pgAfter = postgresTicks();
+      const clientAfter = ticksOf(watched.loadClientPid ? [watched.loadClientPid] : []);
+      const redisAfter = ticksOf(watched.redisPid ? [watched.redisPid] : []);
+      const foreign = new Set([...foreignBefore, ...((await watched.foreignBackends?.()) ?? [])]);
+      const seconds = elapsedMs / 1000;
+      const percent = (ticks: number) => (ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100;
       const cores = Math.max(
         1,
         readdirSync("/sys/devices/system/cpu").filter((d) => /^cpu\d+$/.test(d)).length,
@@ -150,14 +168,13 @@ export function watch(watched: Watched): { stop(): StepUsage } {
         cores *
         100;
       const api = percent(delta(apiBefore, apiAfter));
-      const postgres = percent(delta(pgBefore, postgresTicks()));
-      const loadClient = percent(
-        delta(clientBefore, ticksOf(watched.loadClientPid ? [watched.loadClientPid] : [])),
-      );
-      const redis = percent(delta(redisBefore, ticksOf(watched.redisPid ? [watched.redisPid] : [])));
+      const postgres = percent(delta(pgBefore, pgAfter, foreign));
+      const loadClient = percent(delta(clientBefore, clientAfter));
+      const redis = percent(delta(redisBefore, redisAfter));
       return {
         elapsedMs,
         apiRssPeakMb: rssPeak,
+        rssPeakByPid,
         cpu: {
           api,
           postgres,
@@ -181,6 +198,16 @@ export interface EventLoopDelay {
   p99: number;
   max: number;
   mean: number;
+}
+
+/** process.memoryUsage() of an API process, in MB. */
+export interface MemoryUsage {
+  pid: number;
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
 }
 
 /** Talks to the preload probe (preload-eventloop.mjs) of each API process. */
@@ -215,6 +242,11 @@ export class Probes {
   async eventLoop(pids: number[]): Promise<EventLoopDelay[]> {
     const results = await Promise.all(pids.map((pid) => this.call(pid, "/eld")));
     return results.filter((r): r is EventLoopDelay => r !== null && typeof r === "object" && "p99" in r);
+  }
+
+  async memory(pids: number[]): Promise<MemoryUsage[]> {
+    const results = await Promise.all(pids.map((pid) => this.call(pid, "/memory")));
+    return results.filter((r): r is MemoryUsage => r !== null && typeof r === "object" && "rss" in r);
   }
 
   /** Waits (bounded) until every pid's probe has written its port. */

@@ -257,7 +257,7 @@ export async function runPhysical(options: {
   durationMs: number;
   runTag: string;
   /** Started once every connection is open, stopped before any closes (their CPU is counted). */
-  watch: () => { stop(): StepUsage };
+  watch: () => Promise<{ stop(): Promise<StepUsage> }>;
 }): Promise<PhysicalResult & { usage: StepUsage }> {
   const { template, concurrency } = options;
   const statements = template.variants[options.variant];
@@ -279,7 +279,7 @@ export async function runPhysical(options: {
   let recorded = 0;
   let payments = 0;
   const errors: Record<string, number> = {};
-  const watcher = options.watch();
+  const watcher = await options.watch();
   let usage: StepUsage | undefined;
   const start = performance.now();
   const deadline = start + options.durationMs;
@@ -307,7 +307,7 @@ export async function runPhysical(options: {
       }),
     );
   } finally {
-    usage = watcher.stop();
+    usage = await watcher.stop();
     await Promise.all(clients.map((client) => client.end().catch(() => {})));
   }
   const elapsedMs = performance.now() - start;

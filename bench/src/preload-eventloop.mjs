@@ -1,13 +1,15 @@
 // Loaded into each API process by the bench (`node --import <this file>`), never by the product: it
 // measures the process's event-loop delay and can CPU-profile it, and answers on a side port that it
 // records in $BENCH_PROBE_DIR/<pid>.port. Endpoints: /eld (delay since the last reset, in ms),
-// /eld/reset, /profile/start, /profile/stop?file=<path> (writes a .cpuprofile).
+// /eld/reset, /memory (process.memoryUsage in MB), /profile/start, /profile/stop?file=<path>
+// (writes a .cpuprofile).
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the bench for the API it starts, never by a turbo task.
 const dir = process.env.BENCH_PROBE_DIR;
 if (dir) {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
@@ -34,6 +36,17 @@ if (dir) {
         p99: ms(histogram.percentile(99)),
         max: ms(histogram.max),
         mean: ms(histogram.mean),
+      });
+    } else if (url.pathname === "/memory") {
+      const mb = (bytes) => Math.round(bytes / 2 ** 20);
+      const usage = process.memoryUsage();
+      reply(200, {
+        pid: process.pid,
+        rss: mb(usage.rss),
+        heapTotal: mb(usage.heapTotal),
+        heapUsed: mb(usage.heapUsed),
+        external: mb(usage.external),
+        arrayBuffers: mb(usage.arrayBuffers),
       });
     } else if (url.pathname === "/eld/reset") {
       histogram.reset();

@@ -20,8 +20,22 @@ export const fmt = {
   pct: (n: number) => `${Math.round(n)}%`,
   mb: (n: number) => Math.round(n).toString(),
   ratio: (n: number) => `${n.toFixed(2)}x`,
+  kb: (bytes: number) => (bytes / 1024).toFixed(1),
 };
 
+const started = Date.now();
+
+function clock(): string {
+  const elapsed = Math.round((Date.now() - started) / 1000);
+  return `${Math.floor(elapsed / 60)}:${String(elapsed % 60).padStart(2, "0")}`;
+}
+
+/** A section title, with the time since the run started. */
 export function heading(text: string): void {
-  console.log(`\n== ${text}`);
+  console.log(`\n== ${text}  [${clock()}]`);
+}
+
+/** A line of progress, with the time since the run started. */
+export function progress(text: string): void {
+  console.log(`[${clock()}] ${text}`);
 }
