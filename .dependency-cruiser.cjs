@@ -32,7 +32,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "generated" },
+    // Prisma's generated client, and Next's build output (bundles of everything, Prisma included).
+    exclude: { path: "(generated|\\.next/)" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {

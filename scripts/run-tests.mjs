@@ -31,6 +31,17 @@ child.stdout.on("data", (chunk) => {
 function count(line) {
   // vitest: "      Tests  12 failed | 110 passed | 3 skipped (125)"
   const plain = line.replace(ANSI_COLOR, "");
+  // Playwright's list reporter ends with one line per outcome: "  6 passed (51.0s)", "  1 failed", "  2 skipped", "  1 flaky".
+  const playwright = /^\s*(\d+) (passed|failed|skipped|flaky|did not run)(?: \([^)]*\))?\s*$/.exec(
+    plain.replace(/^[^:]*:[^:]*:\s*/, ""),
+  );
+  if (playwright && /^\S+:test:/.test(plain)) {
+    const [, n, kind] = playwright;
+    if (kind === "passed" || kind === "flaky") totals.passed += Number(n);
+    else if (kind === "failed") totals.failed += Number(n);
+    else totals.skipped += Number(n);
+    return;
+  }
   const match = /^\S*\s*Tests\s+(.*)\(\d+\)\s*$/.exec(plain.replace(/^[^:]*:\s*/, ""));
   if (!match) return;
   for (const part of match[1].split("|")) {

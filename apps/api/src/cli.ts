@@ -6,6 +6,7 @@ import { validateCustomer } from "@paycore/core/fraud/customer-context";
 import type { CardBrand } from "@paycore/core/vault/card";
 import { createDatabaseClient } from "@paycore/db/client";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
@@ -14,6 +15,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { openDatabase } from "./bootstrap";
 import { readEnv } from "./env";
 import { createLogger } from "./logger";
+import { createOperatorAccount, OPERATOR_ROLES } from "./operator-accounts";
 import { replayDeadLetter } from "./webhooks/replay";
 
 function integerIn(min: number, max: number) {
@@ -109,7 +111,41 @@ async function withDatabase<T>(
 
 const operator = program
   .command("operator")
-  .description("manage operators' API keys (fraud reviews through the API)");
+  .description("manage console operators, and operators' API keys (fraud reviews through the API)");
+
+operator
+  .command("create")
+  .description("create a console operator; without --password one is generated and shown once")
+  .requiredOption("--email <email>", "their sign-in email")
+  .option("--role <role>", "VIEWER (read), OPERATOR (refunds, reviews) or ADMIN", "OPERATOR")
+  .option(
+    "--password <password>",
+    "at least 12 characters (prefer the generated one: shell history keeps this)",
+  )
+  .action(async (options: { email: string; role: string; password?: string }) => {
+    const role = options.role.toUpperCase();
+    if (!OPERATOR_ROLES.includes(role as (typeof OPERATOR_ROLES)[number]))
+      throw new InvalidArgumentError(`--role must be one of ${OPERATOR_ROLES.join(", ")}`);
+    const created = await withDatabase((db) =>
+      createOperatorAccount(new OperatorRepository(db), {
+        email: options.email,
+        role: role as (typeof OPERATOR_ROLES)[number],
+        password: options.password ?? null,
+      }),
+    );
+    console.log(
+      JSON.stringify(
+        {
+          operatorId: created.operator.id,
+          email: created.operator.email,
+          role: created.operator.role,
+          ...(options.password ? {} : { password: created.password }),
+        },
+        null,
+        2,
+      ),
+    );
+  });
 
 operator
   .command("create-key")

@@ -36,6 +36,8 @@ const schema = z.object({
   PSP_SANDBOX_URL: z.string().url().optional(),
   /** `npm start` runs the sandbox PSP server on this port (when PSP_SANDBOX_URL is not given). */
   PSP_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(4010),
+  /** `npm start` serves the operator console on this port; 0 leaves the console off. */
+  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(4020),
   /** Per PSP request; past it the outcome is unknown and resolved later. */
   PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),

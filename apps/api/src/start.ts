@@ -7,10 +7,13 @@
 import { writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { type App, appConfigFromEnv, createApp } from "./app";
 import { openDatabase } from "./bootstrap";
+import { type ConsoleProcess, startConsoleProcess } from "./console-process";
 import { type Env, readEnv } from "./env";
 import { createLogger } from "./logger";
+import { createFirstAdminIfNone } from "./operator-accounts";
 import { startSandboxProcess } from "./psp-sandbox-process";
 import { loadSecrets } from "./secrets";
 import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
@@ -44,6 +47,14 @@ async function main(): Promise<void> {
   const withSandbox: Env = sandbox ? { ...env, PSP_SANDBOX_URL: sandbox.url } : env;
   const app = createApp(appConfigFromEnv(withSandbox, database.url, logger));
   await createDemoMerchantOnFirstRun(app, env);
+  await createFirstAdminOnFirstRun(app, env);
+  const consoleProcess = await startConsole(
+    env,
+    database.url,
+    withSandbox.PSP_SANDBOX_URL ?? null,
+    secrets,
+    log,
+  );
 
   if (env.API_PROCESSES > 1) {
     await app.close();
@@ -56,6 +67,7 @@ async function main(): Promise<void> {
       log,
       onListening: (port) => printListening(env, port, `${env.API_PROCESSES} processes`),
     });
+    await consoleProcess?.stop();
     await sandbox?.stop();
     await database.stop();
     process.exit(code);
@@ -67,6 +79,7 @@ async function main(): Promise<void> {
     server,
     async () => {
       await app.close();
+      await consoleProcess?.stop();
       await sandbox?.stop();
       await database.stop();
     },
@@ -89,6 +102,44 @@ async function createDemoMerchantOnFirstRun(app: App, env: Env): Promise<void> {
       "",
     ].join("\n"),
   );
+}
+
+async function createFirstAdminOnFirstRun(app: App, env: Env): Promise<void> {
+  const admin = await createFirstAdminIfNone(new OperatorRepository(app.db));
+  if (admin === null) return;
+  const file = join(env.DATA_DIR, "first-admin.json");
+  writeFileSync(file, `${JSON.stringify(admin, null, 2)}\n`, { mode: 0o600 });
+  console.log(
+    [
+      "",
+      `Created the first console admin (saved in ${file}; create more with \`npm run cli -- operator create\`):`,
+      `  email:    ${admin.email}`,
+      `  password: ${admin.password}`,
+      "",
+    ].join("\n"),
+  );
+}
+
+async function startConsole(
+  env: Env,
+  databaseUrl: string,
+  pspSandboxUrl: string | null,
+  secrets: ReturnType<typeof loadSecrets>,
+  log: (message: string) => void,
+): Promise<ConsoleProcess | null> {
+  if (env.CONSOLE_PORT === 0) return null;
+  const started = await startConsoleProcess({
+    port: env.CONSOLE_PORT,
+    host: env.HOST,
+    databaseUrl,
+    redisUrl: env.REDIS_URL ?? null,
+    pspSandboxUrl,
+    secrets,
+    logLevel: env.LOG_LEVEL,
+    log,
+  });
+  console.log(`paycore operator console on ${started.url}`);
+  return started;
 }
 
 function printListening(env: Env, port: number, processes: string | null): void {

@@ -1,0 +1,33 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { requireOperator } from "../../trpc/server";
+import { SignOutButton } from "./sign-out-button";
+
+export const dynamic = "force-dynamic";
+
+export default async function ConsoleLayout({ children }: { children: ReactNode }) {
+  const me = await requireOperator();
+  return (
+    <>
+      <a className="skip-link" href="#content">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">paycore console</span>
+        <nav aria-label="Main">
+          <Link href="/payments">Payments</Link>
+          <Link href="/reviews">Fraud reviews</Link>
+          <Link href="/reviews/lists">Deny/allow lists</Link>
+          <Link href="/audit">Audit log</Link>
+        </nav>
+        <span className="who">
+          <span data-testid="signed-in-as">
+            {me.email} ({me.role.toLowerCase()})
+          </span>
+          <SignOutButton />
+        </span>
+      </header>
+      <main id="content">{children}</main>
+    </>
+  );
+}

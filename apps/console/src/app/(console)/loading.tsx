@@ -1,0 +1,7 @@
+export default function Loading() {
+  return (
+    <div aria-busy="true">
+      <p className="muted">Loading…</p>
+    </div>
+  );
+}

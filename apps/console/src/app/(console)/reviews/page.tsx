@@ -1,0 +1,76 @@
+// The fraud review queue: held payments, oldest first (they expire first), with the signals that held them.
+import Link from "next/link";
+import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
+import { Amount, DateTime } from "../format";
+import { ReviewActions } from "./review-actions";
+
+export const dynamic = "force-dynamic";
+
+export default async function ReviewsPage() {
+  const me = await requireOperator();
+  const queue = await (await serverCaller()).reviews.queue().catch(handleProcedureError);
+  return (
+    <>
+      <h1>Fraud reviews</h1>
+      {queue.length === 0 ? <p className="muted">No payments are waiting for review.</p> : null}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Payment</th>
+            <th scope="col">Held since</th>
+            <th scope="col">Expires</th>
+            <th scope="col" className="amount">
+              Amount
+            </th>
+            <th scope="col">Risk</th>
+            {me.role !== "VIEWER" ? <th scope="col">Decision</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {queue.map((item) => (
+            <tr key={item.id} data-testid={`review-${item.id}`}>
+              <td>
+                <Link className="mono" href={`/payments/${item.id}`}>
+                  {item.id}
+                </Link>
+                <div className="muted">
+                  {item.merchantName} · {item.cardBrand} ···· {item.cardLast4}
+                  {item.customerEmail ? ` · ${item.customerEmail}` : ""}
+                </div>
+              </td>
+              <td>
+                <DateTime iso={item.createdAt} />
+              </td>
+              <td>{item.reviewExpiresAt ? <DateTime iso={item.reviewExpiresAt} /> : "—"}</td>
+              <td className="amount">
+                <Amount minor={item.amountMinor} currency={item.currency} />
+              </td>
+              <td>
+                <strong>{item.riskScore ?? "—"}</strong>
+                <ul>
+                  {item.riskSignals.map((signal) => (
+                    <li key={signal.name}>
+                      {signal.name} ({signal.score}): {signal.detail}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              {me.role !== "VIEWER" ? (
+                <td>
+                  {item.pendingOperation ? (
+                    <p className="muted" data-testid="decision-pending">
+                      Decided: {item.pendingOperation === "VOID" ? "rejection" : "approval"} waiting for the
+                      PSP.
+                    </p>
+                  ) : (
+                    <ReviewActions paymentId={item.id} />
+                  )}
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

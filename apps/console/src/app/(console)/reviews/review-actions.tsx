@@ -1,0 +1,83 @@
+"use client";
+// Approve or reject a held payment with a note. One idempotency key per rendering: a double click decides once.
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useId, useState } from "react";
+import { errorMessage, useTRPC } from "../../../trpc/client";
+
+export function ReviewActions({ paymentId }: { paymentId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const noteId = useId();
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const [note, setNote] = useState("");
+  const [missingNote, setMissingNote] = useState(false);
+  const options = { onSuccess: () => router.refresh() };
+  const approve = useMutation(trpc.reviews.approve.mutationOptions(options));
+  const reject = useMutation(trpc.reviews.reject.mutationOptions(options));
+  const pending = approve.isPending || reject.isPending;
+  const failed = approve.error ?? reject.error;
+  const result = approve.data ?? reject.data;
+
+  const decide = (which: "approve" | "reject") => {
+    if (note.trim() === "") {
+      setMissingNote(true);
+      return;
+    }
+    setMissingNote(false);
+    // Approve and reject must not share a key: the core would refuse the second as a reused key.
+    const input = { paymentId, note, idempotencyKey: `${idempotencyKey}-${which}` };
+    if (which === "approve") approve.mutate(input);
+    else reject.mutate(input);
+  };
+
+  return (
+    <fieldset
+      className="stack"
+      aria-label={`Review ${paymentId}`}
+      style={{ border: "none", padding: 0, margin: 0 }}
+    >
+      <label className="field" htmlFor={noteId}>
+        Note (required)
+      </label>
+      <textarea
+        id={noteId}
+        rows={2}
+        maxLength={1000}
+        value={note}
+        onChange={(event) => setNote(event.target.value)}
+        aria-invalid={missingNote}
+      />
+      {missingNote ? (
+        <p className="error" role="alert">
+          Write a note for the audit trail.
+        </p>
+      ) : null}
+      {failed ? (
+        <p className="error" role="alert">
+          {errorMessage(failed)}
+        </p>
+      ) : null}
+      {result ? (
+        <p className={result.errors.length > 0 ? "error" : "notice"} role="status">
+          {result.errors.length > 0
+            ? result.errors.map((error) => `${error.message} (${error.code})`).join(" ")
+            : `Now ${result.payment.status.toLowerCase().replace(/_/g, " ")}.`}
+        </p>
+      ) : null}
+      <div className="row">
+        <button type="button" onClick={() => decide("approve")} disabled={pending || result !== undefined}>
+          Approve
+        </button>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => decide("reject")}
+          disabled={pending || result !== undefined}
+        >
+          Reject
+        </button>
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,43 @@
+// The only file of the console that reads process.env (a lint rule bans it
+// elsewhere). The core's settings (database, Redis, PSP sandbox, secrets) are
+// the API's own, read by the API's schema so both processes agree.
+import { type Env as ApiEnv, readEnv } from "@paycore/api/env";
+import { z } from "zod";
+
+const schema = z.object({
+  DATABASE_URL: z.string().url(),
+  /** How long a console session lasts without signing in again. */
+  CONSOLE_SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(12),
+  /** Failed sign-ins in a row that lock an account, and for how long. */
+  CONSOLE_LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  CONSOLE_LOCKOUT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  /**
+   * "auto": Secure cookies everywhere except plain http on a loopback host (local development and tests);
+   * "always": Secure even there.
+   */
+  CONSOLE_COOKIE_SECURE: z.enum(["auto", "always"]).default("auto"),
+});
+
+export type ConsoleEnv = z.infer<typeof schema> & { api: ApiEnv };
+
+export function readConsoleEnv(source: Record<string, string | undefined> = process.env): ConsoleEnv {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    // Names and reasons only: a value may be a secret.
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+      .join("; ");
+    throw new Error(`invalid console configuration: ${problems}`);
+  }
+  return { ...parsed.data, api: readEnv(source) };
+}

@@ -1,0 +1,19 @@
+// The console's API: one router per area, mounted at /api/trpc by the Next app.
+import { auditRouter } from "./routers/audit/audit.router";
+import { authRouter } from "./routers/auth/auth.router";
+import { paymentsRouter } from "./routers/payments/payments.router";
+import { reviewsRouter } from "./routers/reviews/reviews.router";
+import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  auth: authRouter,
+  payments: paymentsRouter,
+  reviews: reviewsRouter,
+  riskLists: riskListsRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+export const auditListSchema = z.object({
+  /** An action prefix ("payment.refund"), a target id, or an operator's email. */
+  search: z.string().trim().max(320).nullish(),
+  /** The last id of the previous page (entries are newest first). */
+  before: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .nullish(),
+  first: z.number().int().min(1).max(100).default(50),
+});
+
+export type AuditListInput = z.infer<typeof auditListSchema>;

@@ -1,0 +1,145 @@
+// tRPC for the console: the context (services, the session from the cookie),
+// and the middlewares every procedure goes through: domain errors translated in
+// this one place, a CSRF check on every mutation, and role checks on the server.
+import { DomainError, type ErrorCode, isDomainError } from "@paycore/core/errors/domain-error";
+import type { ActiveSession, OperatorRole } from "@paycore/db/repositories/operator.repository";
+import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
+import { CSRF_COOKIE, cookiesAreSecure, parseCookies, SESSION_COOKIE } from "../auth/cookies";
+import { hashToken, sameToken } from "../auth/tokens";
+import type { ConsoleServices } from "../services";
+
+export interface ConsoleContext {
+  services: ConsoleServices;
+  session: ActiveSession | null;
+  sessionToken: string | null;
+  csrfCookie: string | null;
+  csrfHeader: string | null;
+  secureCookies: boolean;
+  /** Adds a Set-Cookie header to the response (a no-op for server-side callers). */
+  setCookie(cookie: string): void;
+}
+
+export async function createConsoleContext(options: {
+  services: ConsoleServices;
+  cookieHeader: string | null;
+  csrfHeader: string | null;
+  requestUrl: string;
+  forwardedProto: string | null;
+  setCookie(cookie: string): void;
+}): Promise<ConsoleContext> {
+  const cookies = parseCookies(options.cookieHeader);
+  const sessionToken = cookies[SESSION_COOKIE] || null;
+  const session = sessionToken
+    ? await options.services.operators.findActiveSession(hashToken(sessionToken), options.services.now())
+    : null;
+  return {
+    services: options.services,
+    session,
+    sessionToken,
+    csrfCookie: cookies[CSRF_COOKIE] || null,
+    csrfHeader: options.csrfHeader,
+    secureCookies: cookiesAreSecure(
+      options.requestUrl,
+      options.forwardedProto,
+      options.services.settings.cookieSecure,
+    ),
+    setCookie: options.setCookie,
+  };
+}
+
+const NOT_FOUND_CODES = new Set<ErrorCode>([
+  "PAYMENT_NOT_FOUND",
+  "PAYMENT_METHOD_NOT_FOUND",
+  "REFUND_NOT_FOUND",
+]);
+const CONFLICT_CODES = new Set<ErrorCode>([
+  "IDEMPOTENCY_IN_PROGRESS",
+  "PAYMENT_OPERATION_IN_PROGRESS",
+  "IDEMPOTENCY_KEY_REUSED",
+]);
+
+function trpcCodeOf(code: ErrorCode): TRPC_ERROR_CODE_KEY {
+  if (NOT_FOUND_CODES.has(code)) return "NOT_FOUND";
+  if (CONFLICT_CODES.has(code)) return "CONFLICT";
+  if (code === "PSP_UNAVAILABLE") return "SERVICE_UNAVAILABLE";
+  return "BAD_REQUEST";
+}
+
+const t = initTRPC.context<ConsoleContext>().create({
+  errorFormatter({ shape, error }) {
+    const domain = isDomainError(error.cause) ? error.cause : null;
+    // Anything that is not an expected failure is masked: no stack, no driver or PSP message.
+    const masked = error.code === "INTERNAL_SERVER_ERROR" && domain === null;
+    const invalid =
+      error.cause instanceof ZodError
+        ? error.cause.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`).join("; ")
+        : null;
+    return {
+      ...shape,
+      message: masked ? "Unexpected error." : (invalid ?? shape.message),
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        domainCode: domain?.code ?? null,
+        field: domain?.field ?? null,
+        retryable: domain?.retryable ?? false,
+      },
+    };
+  },
+});
+
+export const createCallerFactory = t.createCallerFactory;
+export const router = t.router;
+
+/** Domain errors become TRPCErrors with their stable code in `data.domainCode`; the rest is logged and masked. */
+const translateErrors = t.middleware(async ({ next, ctx, path }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof DomainError) {
+    throw new TRPCError({ code: trpcCodeOf(cause.code), message: cause.message, cause });
+  }
+  if (result.error.code === "INTERNAL_SERVER_ERROR") {
+    ctx.services.logger.error({ err: result.error.cause ?? result.error, path }, "console procedure failed");
+  }
+  return result;
+});
+
+/**
+ * Every mutation carries the CSRF token in a header, equal to the CSRF cookie (double submit: another site can
+ * neither read the cookie nor set the header), and, once signed in, equal to the token issued with the session.
+ */
+const requireCsrf = t.middleware(({ next, ctx, type }) => {
+  if (type !== "mutation") return next();
+  const header = ctx.csrfHeader;
+  if (!header || !ctx.csrfCookie || !sameToken(header, ctx.csrfCookie)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Missing or invalid CSRF token." });
+  }
+  if (ctx.session && !sameToken(hashToken(header), ctx.session.csrfTokenHash)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Missing or invalid CSRF token." });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(translateErrors).use(requireCsrf);
+
+const ROLE_RANK: Record<OperatorRole, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
+
+export function roleAtLeast(role: OperatorRole, minimum: OperatorRole): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[minimum];
+}
+
+/** Signed in, with at least `minimum`'s rights (viewer: read; operator: refunds and reviews; admin: everything). */
+export function procedureFor(minimum: OperatorRole) {
+  return publicProcedure.use(({ next, ctx }) => {
+    if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+    if (!roleAtLeast(ctx.session.operator.role, minimum)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${minimum.toLowerCase()} role.` });
+    }
+    return next({ ctx: { ...ctx, session: ctx.session } });
+  });
+}
+
+export type SignedInContext = ConsoleContext & { session: ActiveSession };

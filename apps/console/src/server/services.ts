@@ -1,0 +1,67 @@
+// What the console's procedures use: the API's app (the same core commands and
+// repositories the merchant API runs on) plus the console's own repositories.
+// One per server process, kept on globalThis so Next's module reloading in
+// development does not open a new database pool per reload.
+import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
+import { createLogger } from "@paycore/api/logger";
+import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
+import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
+import type { Logger } from "pino";
+import { readConsoleEnv } from "../env";
+
+export interface ConsoleSettings {
+  sessionMs: number;
+  lockoutFailuresMax: number;
+  lockoutMs: number;
+  cookieSecure: "auto" | "always";
+}
+
+export interface ConsoleServices {
+  app: App;
+  operators: OperatorRepository;
+  consoleQueries: ConsoleQueryRepository;
+  settings: ConsoleSettings;
+  logger: Logger;
+  now(): Date;
+}
+
+export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
+  sessionMs: 12 * 60 * 60_000,
+  lockoutFailuresMax: 5,
+  lockoutMs: 15 * 60_000,
+  cookieSecure: "auto",
+};
+
+export function createConsoleServices(
+  app: App,
+  logger: Logger,
+  settings: ConsoleSettings = DEFAULT_CONSOLE_SETTINGS,
+  now: () => Date = () => new Date(),
+): ConsoleServices {
+  return {
+    app,
+    operators: new OperatorRepository(app.db),
+    consoleQueries: new ConsoleQueryRepository(app.db),
+    settings,
+    logger,
+    now,
+  };
+}
+
+const globalForServices = globalThis as unknown as { paycoreConsoleServices?: ConsoleServices };
+
+export function getConsoleServices(): ConsoleServices {
+  if (globalForServices.paycoreConsoleServices) return globalForServices.paycoreConsoleServices;
+  const env = readConsoleEnv();
+  const logger = createLogger(env.api.LOG_LEVEL);
+  // No background workers here: the API process runs the outbox relay, the resolver and hold expiry.
+  const app = createApp({ ...appConfigFromEnv(env.api, env.DATABASE_URL, logger), workers: false });
+  const services = createConsoleServices(app, logger, {
+    sessionMs: env.CONSOLE_SESSION_HOURS * 60 * 60_000,
+    lockoutFailuresMax: env.CONSOLE_LOCKOUT_FAILURES,
+    lockoutMs: env.CONSOLE_LOCKOUT_MINUTES * 60_000,
+    cookieSecure: env.CONSOLE_COOKIE_SECURE,
+  });
+  globalForServices.paycoreConsoleServices = services;
+  return services;
+}

@@ -1,0 +1,92 @@
+// The console's integration-test harness: the API's test app (its own cloned
+// database, the in-process sandbox PSP) with the console's services on top, and
+// "browsers" that keep cookies and call the routers the way the Next route
+// handler does, CSRF header included (or not).
+
+import { createOperatorAccount } from "@paycore/api/operator-accounts";
+import { createTestApp, type TestApp } from "@paycore/api/testing/test-app";
+import type { OperatorRole } from "@paycore/db/repositories/operator.repository";
+import pino from "pino";
+import { createCaller } from "../api/root";
+import { createConsoleContext } from "../api/trpc";
+import { CSRF_COOKIE, parseCookies } from "../auth/cookies";
+import { type ConsoleServices, createConsoleServices, DEFAULT_CONSOLE_SETTINGS } from "../services";
+
+export interface Browser {
+  cookies: Map<string, string>;
+  /** Calls the routers with this browser's cookies; `csrf: false` leaves the CSRF header out. */
+  api(options?: { csrf?: boolean | string }): Promise<ReturnType<typeof createCaller>>;
+}
+
+export interface TestConsole {
+  t: TestApp;
+  services: ConsoleServices;
+  clock: { now: Date };
+  browser(): Browser;
+  createOperator(role: OperatorRole, email?: string): Promise<{ email: string; password: string }>;
+  signedIn(role: OperatorRole): Promise<Browser>;
+  close(): Promise<void>;
+}
+
+export async function createTestConsole(): Promise<TestConsole> {
+  const t = await createTestApp();
+  const clock = { now: new Date() };
+  const services = createConsoleServices(
+    t.app,
+    pino({ level: "silent" }),
+    DEFAULT_CONSOLE_SETTINGS,
+    () => clock.now,
+  );
+  let operatorCount = 0;
+
+  const browser = (): Browser => {
+    const cookies = new Map<string, string>();
+    // A page makes its own double-submit token before signing in.
+    cookies.set(CSRF_COOKIE, `pre-session-${Math.random().toString(36).slice(2)}`);
+    return {
+      cookies,
+      async api(options = {}) {
+        const csrf = options.csrf ?? true;
+        const context = await createConsoleContext({
+          services,
+          cookieHeader: [...cookies]
+            .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+            .join("; "),
+          csrfHeader: csrf === true ? (cookies.get(CSRF_COOKIE) ?? null) : csrf === false ? null : csrf,
+          requestUrl: "http://localhost:3000/api/trpc",
+          forwardedProto: null,
+          setCookie: (cookie) => {
+            const [pair = "", ...attributes] = cookie.split("; ");
+            const [name, value] = Object.entries(parseCookies(pair))[0] ?? [];
+            if (!name) return;
+            if (attributes.includes("Max-Age=0")) cookies.delete(name);
+            else cookies.set(name, value ?? "");
+          },
+        });
+        return createCaller(context);
+      },
+    };
+  };
+
+  const createOperator = async (role: OperatorRole, email?: string) => {
+    operatorCount++;
+    const address = email ?? `${role.toLowerCase()}${operatorCount}@example.com`;
+    const { password } = await createOperatorAccount(services.operators, { email: address, role });
+    return { email: address, password };
+  };
+
+  return {
+    t,
+    services,
+    clock,
+    browser,
+    createOperator,
+    async signedIn(role) {
+      const { email, password } = await createOperator(role);
+      const b = browser();
+      await (await b.api()).auth.signIn({ email, password });
+      return b;
+    },
+    close: () => t.close(),
+  };
+}

@@ -1,0 +1,39 @@
+// Server components call the same procedures directly (no HTTP hop), with the
+// request's cookies: the same session, role checks and error translation.
+import { TRPCError } from "@trpc/server";
+import { cookies, headers } from "next/headers";
+import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
+import { createCaller } from "../server/api/root";
+import { createConsoleContext } from "../server/api/trpc";
+import { getConsoleServices } from "../server/services";
+
+export const serverCaller = cache(async () => {
+  const [headerStore] = await Promise.all([headers(), cookies()]);
+  const host = headerStore.get("host") ?? "localhost";
+  const context = await createConsoleContext({
+    services: getConsoleServices(),
+    cookieHeader: headerStore.get("cookie"),
+    csrfHeader: null,
+    requestUrl: `http://${host}/`,
+    forwardedProto: headerStore.get("x-forwarded-proto"),
+    setCookie: () => {},
+  });
+  return createCaller(context);
+});
+
+/** The signed-in operator, or a redirect to the sign-in page. */
+export const requireOperator = cache(async () => {
+  const me = await (await serverCaller()).auth.me();
+  if (!me) redirect("/sign-in");
+  return me;
+});
+
+/** Turns "sign in first" into a redirect and "not found" into the 404 page; other errors go to the error page. */
+export function handleProcedureError(error: unknown): never {
+  if (error instanceof TRPCError) {
+    if (error.code === "UNAUTHORIZED") redirect("/sign-in");
+    if (error.code === "NOT_FOUND") notFound();
+  }
+  throw error;
+}

@@ -1,0 +1,277 @@
+// Console operators, their sessions and the append-only audit log of what they
+// did. Passwords, session tokens and CSRF tokens are stored only as hashes; the
+// console hashes them before they reach this file.
+
+import { newId, type OperatorId, type OperatorSessionId } from "@paycore/core/ids/ids";
+import type { DatabaseClient, Prisma } from "../client";
+
+export type OperatorRole = "VIEWER" | "OPERATOR" | "ADMIN";
+
+export interface OperatorRecord {
+  id: OperatorId;
+  email: string;
+  role: OperatorRole;
+  lockedUntil: Date | null;
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+/** What sign-in needs: the only read that returns the password hash. */
+export interface OperatorCredentials extends OperatorRecord {
+  passwordHash: string;
+  failedLogins: number;
+}
+
+export interface ActiveSession {
+  sessionId: OperatorSessionId;
+  csrfTokenHash: string;
+  expiresAt: Date;
+  operator: OperatorRecord;
+}
+
+/** A JSON snapshot for the audit log: plain values only (bigints already turned into digit strings). */
+export type AuditSnapshot = { [key: string]: AuditValue };
+type AuditValue = string | number | boolean | null | AuditValue[] | { [key: string]: AuditValue };
+
+export interface AuditEntryDraft {
+  operatorId: OperatorId | null;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  before: AuditSnapshot | null;
+  after: AuditSnapshot | null;
+}
+
+export interface AuditEntryRecord extends AuditEntryDraft {
+  id: bigint;
+  operatorEmail: string | null;
+  createdAt: Date;
+}
+
+export const AUDIT_PAGE_SIZE_MAX = 100;
+export const OPERATOR_LIST_MAX = 500;
+
+const operatorSelect = {
+  id: true,
+  email: true,
+  role: true,
+  lockedUntil: true,
+  createdAt: true,
+  disabledAt: true,
+} as const;
+
+interface OperatorRow {
+  id: string;
+  email: string;
+  role: OperatorRole;
+  lockedUntil: Date | null;
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+function toOperatorRecord(row: OperatorRow): OperatorRecord {
+  return {
+    id: row.id as OperatorId,
+    email: row.email,
+    role: row.role,
+    lockedUntil: row.lockedUntil,
+    createdAt: row.createdAt,
+    disabledAt: row.disabledAt,
+  };
+}
+
+export class OperatorRepository {
+  constructor(private readonly db: DatabaseClient) {}
+
+  async count(): Promise<number> {
+    return this.db.operator.count();
+  }
+
+  /** Creates an operator; the email must already be lower-cased (a check constraint insists). */
+  async create(input: { email: string; passwordHash: string; role: OperatorRole }): Promise<OperatorRecord> {
+    const row = await this.db.operator.create({
+      data: { id: newId("operator"), email: input.email, passwordHash: input.passwordHash, role: input.role },
+      select: operatorSelect,
+    });
+    return toOperatorRecord(row);
+  }
+
+  async findById(id: string): Promise<OperatorRecord | null> {
+    const row = await this.db.operator.findUnique({ where: { id }, select: operatorSelect });
+    return row && toOperatorRecord(row);
+  }
+
+  async findCredentialsByEmail(email: string): Promise<OperatorCredentials | null> {
+    const row = await this.db.operator.findUnique({
+      where: { email },
+      select: { ...operatorSelect, passwordHash: true, failedLogins: true },
+    });
+    return (
+      row && { ...toOperatorRecord(row), passwordHash: row.passwordHash, failedLogins: row.failedLogins }
+    );
+  }
+
+  async list(limit = OPERATOR_LIST_MAX): Promise<OperatorRecord[]> {
+    const rows = await this.db.operator.findMany({
+      orderBy: { email: "asc" },
+      take: Math.min(limit, OPERATOR_LIST_MAX),
+      select: operatorSelect,
+    });
+    return rows.map(toOperatorRecord);
+  }
+
+  /**
+   * Counts a failed sign-in in one statement (parallel attempts cannot lose a count). Reaching `failuresMax`
+   * locks the account until `now + lockMs` and starts the count again for after the lock.
+   */
+  async recordFailedSignIn(
+    id: OperatorId,
+    now: Date,
+    failuresMax: number,
+    lockMs: number,
+  ): Promise<{ failedLogins: number; lockedUntil: Date | null }> {
+    const lockedUntil = new Date(now.getTime() + lockMs);
+    const rows = await this.db.$queryRaw<Array<{ failed_logins: number; locked_until: Date | null }>>`
+      UPDATE operators
+         SET failed_logins = CASE WHEN failed_logins + 1 >= ${failuresMax} THEN 0 ELSE failed_logins + 1 END,
+             locked_until  = CASE WHEN failed_logins + 1 >= ${failuresMax} THEN ${lockedUntil} ELSE locked_until END
+       WHERE id = ${id}
+   RETURNING failed_logins, locked_until`;
+    const row = rows[0];
+    return { failedLogins: row?.failed_logins ?? 0, lockedUntil: row?.locked_until ?? null };
+  }
+
+  async recordSuccessfulSignIn(id: OperatorId): Promise<void> {
+    await this.db.operator.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null } });
+  }
+
+  async updatePasswordHash(id: OperatorId, passwordHash: string): Promise<void> {
+    await this.db.operator.update({ where: { id }, data: { passwordHash } });
+  }
+
+  async createSession(input: {
+    operatorId: OperatorId;
+    tokenHash: string;
+    csrfTokenHash: string;
+    createdAt: Date;
+    expiresAt: Date;
+  }): Promise<OperatorSessionId> {
+    const id = newId("operatorSession");
+    await this.db.operatorSession.create({ data: { id, ...input }, select: { id: true } });
+    return id;
+  }
+
+  /** The unexpired, unrevoked session with this token hash, if its operator is still enabled. */
+  async findActiveSession(tokenHash: string, now: Date): Promise<ActiveSession | null> {
+    const row = await this.db.operatorSession.findUnique({
+      where: { tokenHash },
+      select: {
+        id: true,
+        csrfTokenHash: true,
+        expiresAt: true,
+        revokedAt: true,
+        operator: { select: operatorSelect },
+      },
+    });
+    if (row === null || row.revokedAt !== null || row.expiresAt <= now || row.operator.disabledAt !== null) {
+      return null;
+    }
+    return {
+      sessionId: row.id as OperatorSessionId,
+      csrfTokenHash: row.csrfTokenHash,
+      expiresAt: row.expiresAt,
+      operator: toOperatorRecord(row.operator),
+    };
+  }
+
+  async revokeSession(id: OperatorSessionId, now: Date): Promise<void> {
+    await this.db.operatorSession.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
+  }
+
+  async appendAudit(entry: AuditEntryDraft): Promise<void> {
+    await this.db.operatorAuditLog.create({
+      data: {
+        operatorId: entry.operatorId,
+        action: entry.action,
+        targetType: entry.targetType,
+        targetId: entry.targetId,
+        ...(entry.before === null ? {} : { before: entry.before as Prisma.InputJsonValue }),
+        ...(entry.after === null ? {} : { after: entry.after as Prisma.InputJsonValue }),
+      },
+      select: { id: true },
+    });
+  }
+
+  /**
+   * The audit log, newest first, keyset-paginated on id. `search` matches an action prefix, a target id or an
+   * operator email exactly (each an indexed or small lookup).
+   */
+  async listAudit(filter: {
+    search: string | null;
+    operatorId: string | null;
+    beforeId: bigint | null;
+    first: number;
+  }): Promise<{ entries: AuditEntryRecord[]; hasNextPage: boolean }> {
+    const take = Math.min(Math.max(filter.first, 1), AUDIT_PAGE_SIZE_MAX);
+    const search = filter.search?.trim() || null;
+    let searchOperatorIds: string[] = [];
+    if (search?.includes("@")) {
+      const found = await this.db.operator.findUnique({
+        where: { email: search.toLowerCase() },
+        select: { id: true },
+      });
+      searchOperatorIds = found ? [found.id] : [];
+    }
+    const rows = await this.db.operatorAuditLog.findMany({
+      where: {
+        ...(filter.operatorId ? { operatorId: filter.operatorId } : {}),
+        ...(filter.beforeId !== null ? { id: { lt: filter.beforeId } } : {}),
+        ...(search
+          ? {
+              OR: [
+                { action: { startsWith: search } },
+                { targetId: search },
+                ...(searchOperatorIds.length > 0 ? [{ operatorId: { in: searchOperatorIds } }] : []),
+              ],
+            }
+          : {}),
+      },
+      orderBy: { id: "desc" },
+      take: take + 1,
+      select: {
+        id: true,
+        operatorId: true,
+        action: true,
+        targetType: true,
+        targetId: true,
+        before: true,
+        after: true,
+        createdAt: true,
+      },
+    });
+    const page = rows.slice(0, take);
+    const operatorIds = [...new Set(page.flatMap((row) => (row.operatorId ? [row.operatorId] : [])))];
+    const emails = new Map(
+      (
+        await this.db.operator.findMany({
+          where: { id: { in: operatorIds } },
+          select: { id: true, email: true },
+        })
+      ).map((operator) => [operator.id, operator.email]),
+    );
+    return {
+      entries: page.map((row) => ({
+        id: row.id,
+        operatorId: row.operatorId as OperatorId | null,
+        operatorEmail: row.operatorId ? (emails.get(row.operatorId) ?? null) : null,
+        action: row.action,
+        targetType: row.targetType,
+        targetId: row.targetId,
+        before: row.before as AuditSnapshot | null,
+        after: row.after as AuditSnapshot | null,
+        createdAt: row.createdAt,
+      })),
+      hasNextPage: rows.length > take,
+    };
+  }
+}
