@@ -34,9 +34,15 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
   const stripeWebhooks = new Stripe("sk_test_webhook_verification_only").webhooks;
   const adyenHmac = new hmacValidator();
 
-  const apply = async (source: string, notifications: PspNotification[], payload: unknown) => {
+  /** Applies the notifications; answers false when one concerns a call of ours still in flight (redeliver later). */
+  const apply = async (
+    source: string,
+    notifications: PspNotification[],
+    payload: unknown,
+  ): Promise<boolean> => {
     for (const notification of notifications) {
       const result = await services.commands.applyPspNotification(notification);
+      if (!result.applied && result.reason === "in_flight") return false;
       if (!result.applied && result.reason !== "already_applied") {
         const reference =
           notification.kind === "authorization"
@@ -49,6 +55,7 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
         await services.webhooks.deadLetter(source, reference, reason, payload);
       }
     }
+    return true;
   };
 
   const handleStripe = async (request: Request, raw: string): Promise<Response> => {
@@ -87,7 +94,9 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
       const refunds = (object as Stripe.Charge).refunds?.data ?? [];
       notifications = refunds.map((r) => fromStripeRefund(endpoint.pspName, r)).filter((n) => n !== null);
     }
-    await applyAndMark(`webhook:${endpoint.pspName}`, stored.id, notifications, event);
+    if (!(await applyAndMark(`webhook:${endpoint.pspName}`, stored.id, notifications, event))) {
+      return text(503, "our call for this is still in flight; send it again later");
+    }
     return json(200, { received: true });
   };
 
@@ -122,11 +131,21 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
       );
       if (!stored.needsApplying) continue;
       const notification = fromAdyen(endpoint.pspName, item);
-      await applyAndMark(`webhook:${endpoint.pspName}`, stored.id, notification ? [notification] : [], item);
+      if (
+        !(await applyAndMark(
+          `webhook:${endpoint.pspName}`,
+          stored.id,
+          notification ? [notification] : [],
+          item,
+        ))
+      ) {
+        return text(503, "our call for this is still in flight; send it again later");
+      }
     }
     return text(200, "[accepted]");
   };
 
+  /** Applies and marks the stored event processed; false when it must be redelivered (left unprocessed). */
   const applyAndMark = async (
     source: string,
     storedId: bigint,
@@ -134,7 +153,7 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
     payload: unknown,
   ) => {
     try {
-      await apply(source, notifications, payload);
+      if (!(await apply(source, notifications, payload))) return false;
     } catch (error) {
       logger.error({ err: error, source }, "webhook could not be applied; dead-lettered");
       await services.webhooks.deadLetter(
@@ -145,6 +164,7 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
       );
     }
     await services.webhooks.markProcessed(storedId);
+    return true;
   };
 
   return {

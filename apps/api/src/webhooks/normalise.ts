@@ -25,6 +25,8 @@ export function fromAdyen(pspName: string, item: AdyenNotificationItem): PspNoti
     pspName,
     paymentPspReference: item.originalReference ?? item.pspReference,
     modificationReference: item.pspReference,
+    // We send our attempt id as the modification's reference; Adyen echoes it as merchantReference.
+    attemptReference: item.merchantReference ?? null,
     success: ok,
     code: ok ? null : (item.reason ?? item.eventCode.toLowerCase()),
   });

@@ -153,13 +153,16 @@ export type PspNotification =
       paymentPspReference: string;
       /** The modification's own reference, when the PSP gives one. */
       modificationReference: string | null;
+      /** Our attempt id as the PSP echoes it (the reference we sent with the modification), when it does. */
+      attemptReference?: string | null;
       success: boolean;
       code: string | null;
     };
 
 export type NotificationResult =
   | { applied: true; paymentId: PaymentId; status: PaymentStatus }
-  | { applied: false; reason: "unknown_payment" | "already_applied" | "contradicts_confirmed" };
+  /** in_flight: our own call for it is still running; the PSP should redeliver later. */
+  | { applied: false; reason: "unknown_payment" | "already_applied" | "contradicts_confirmed" | "in_flight" };
 
 export interface ResolutionSummary {
   resolved: number;
@@ -181,6 +184,9 @@ export const RESOLVE_SCHEDULE_MS = [
 /** A PENDING attempt older than this had its process die mid-call (PSP calls time out well before). */
 const RESOLVE_STALE_AFTER_MS = 2 * 60_000;
 const RESOLVE_BATCH_MAX = 500;
+
+/** Failure codes that mean "nothing charged, another try may work", as a PSP may report them by notification. */
+const RETRYABLE_FAILURE_CODES = new Set(["processing_error", "try_again_later", "issuer_not_available"]);
 
 export const OPERATOR_NOTE_MAX_LENGTH = 1000;
 /** Holds voided per sweep; the sweep runs again soon, so a backlog drains in bounded steps. */
@@ -418,7 +424,12 @@ export class PaymentCommands {
           attemptInsert: following,
           outbox: [],
         });
-        invariant(moved !== null, `payment ${paymentId} changed during failover`);
+        if (moved === null) {
+          // A notification settled the payment meanwhile: that outcome stands, no other PSP is tried.
+          const settledElsewhere = await this.deps.store.findPayment(actor, paymentId);
+          invariant(settledElsewhere !== null, `payment ${paymentId} vanished during failover`);
+          return { payment: settledElsewhere, errors: [] };
+        }
         payment = moved.payment;
         attempt = following;
       }
@@ -713,27 +724,47 @@ export class PaymentCommands {
       by: { source: "WEBHOOK", id: notification.pspName, note: null },
     };
     const attempts = await this.deps.store.attemptsOf(payment.id);
-    const open = (operation: PspAttemptDraft["operation"], reference: string | null) =>
-      attempts.find(
-        (a) =>
-          a.operation === operation &&
-          a.pspName === notification.pspName &&
-          (a.status === "ACKNOWLEDGED" || a.status === "UNKNOWN" || a.status === "PENDING") &&
-          (reference === null || a.pspReference === null || a.pspReference === reference),
-      );
+    /**
+     * The attempt a notification is about. Only attempts whose own call is over are settled here (ACKNOWLEDGED,
+     * or UNKNOWN after a timeout): while a call is still in flight its answer owns the outcome, and the PSP is
+     * asked to redeliver later. Matching is exact when a reference is known: our attempt id (echoed back by the
+     * PSP) or the PSP's reference for the modification. Without one, only a single open attempt can match.
+     */
+    const match = (
+      operation: PspAttemptDraft["operation"],
+      pspReference: string | null,
+      attemptReference: string | null,
+    ) => {
+      const ours = attempts.filter((a) => a.operation === operation && a.pspName === notification.pspName);
+      const settleable = ours.filter((a) => a.status === "ACKNOWLEDGED" || a.status === "UNKNOWN");
+      const exact =
+        (attemptReference
+          ? ours.find((a) => a.id === attemptReference || a.idempotencyKey === attemptReference)
+          : undefined) ?? (pspReference ? ours.find((a) => a.pspReference === pspReference) : undefined);
+      if (exact)
+        return settleable.includes(exact)
+          ? { attempt: exact }
+          : exact.status === "PENDING"
+            ? { wait: true }
+            : {};
+      if (ours.some((a) => a.status === "PENDING")) return { wait: true };
+      const unreferenced = settleable.filter((a) => a.pspReference === null || pspReference === null);
+      return unreferenced.length === 1 ? { attempt: unreferenced[0] } : {};
+    };
 
     if (notification.kind === "authorization") {
-      const attempt = open("AUTHORIZE", notification.pspReference);
+      const found = match("AUTHORIZE", notification.pspReference, null);
+      if (found.wait) return { applied: false, reason: "in_flight" };
+      const attempt = found.attempt;
       if (payment.status !== "PENDING" || attempt === undefined)
         return { applied: false, reason: "already_applied" };
       const held = (await this.deps.store.riskDecisionOf(payment.id)) === "REVIEW";
+      const code = notification.code ?? "card_declined";
       const outcome: PspOutcome = notification.success
         ? { outcome: "succeeded", pspReference: notification.pspReference }
-        : {
-            outcome: "declined",
-            code: notification.code ?? "card_declined",
-            message: "declined by notification",
-          };
+        : RETRYABLE_FAILURE_CODES.has(code)
+          ? { outcome: "failed", code, message: "failed by notification", retryable: true }
+          : { outcome: "declined", code, message: "declined by notification" };
       this.deps.psps.recordAuthorization(notification.pspName, notification.success);
       const result = await this.settleAuthorization(
         actor,
@@ -748,7 +779,9 @@ export class PaymentCommands {
 
     const operation =
       notification.kind === "capture" ? "CAPTURE" : notification.kind === "void" ? "VOID" : "REFUND";
-    const attempt = open(operation, notification.modificationReference);
+    const found = match(operation, notification.modificationReference, notification.attemptReference ?? null);
+    if (found.wait) return { applied: false, reason: "in_flight" };
+    const attempt = found.attempt;
     if (attempt === undefined) {
       // A failure reported for a modification we already recorded as confirmed (e.g. REFUND_FAILED after REFUND):
       // no edge of the state machine undoes it, so an operator must look.
@@ -826,7 +859,8 @@ export class PaymentCommands {
       const payment = await this.deps.store.findPayment(actor, attempt.paymentId);
       let outcome: PspOutcome = { outcome: "unknown", message: "PSP not configured" };
       if (psp && payment) outcome = await callPsp(() => this.askAgain(psp, attempt, payment));
-      if (payment && outcome.outcome !== "unknown") {
+      // "unavailable" says only that this try did not reach the PSP, nothing about the earlier call: ask again later.
+      if (payment && outcome.outcome !== "unknown" && outcome.outcome !== "unavailable") {
         await this.applyResolvedOutcome(actor, payment, attempt, outcome);
         const settled = await this.deps.store.findPayment(actor, attempt.paymentId);
         // The request that started this may still be IN_PROGRESS (its process died): answer it now.
