@@ -3,9 +3,7 @@
 // every call has a short deadline and answers "unavailable" instead of waiting.
 import type { CachedResult, IdempotencyCache } from "@paycore/core/ports/idempotency-store";
 import type { Redis } from "ioredis";
-
-/** Longest we wait for Redis before going to Postgres alone. */
-const REDIS_DEADLINE_MS = 250;
+import { UNAVAILABLE, withRedisDeadline } from "./redis-deadline";
 
 const RELEASE_IF_OWNER = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
@@ -37,22 +35,7 @@ export class RedisIdempotencyCache implements IdempotencyCache {
     await this.call(() => this.redis.set(`${scopeKey}:done`, JSON.stringify(result), "PX", ttlMs));
   }
 
-  private async call<T>(command: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
-    if (this.redis.status !== "ready") return UNAVAILABLE;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        command(),
-        new Promise<typeof UNAVAILABLE>((resolve) => {
-          timer = setTimeout(() => resolve(UNAVAILABLE), REDIS_DEADLINE_MS);
-        }),
-      ]);
-    } catch {
-      return UNAVAILABLE;
-    } finally {
-      clearTimeout(timer);
-    }
+  private call<T>(command: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
+    return withRedisDeadline(this.redis, command);
   }
 }
-
-const UNAVAILABLE = Symbol("unavailable");

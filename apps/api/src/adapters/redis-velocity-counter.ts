@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import type { VelocityCounts } from "@paycore/core/fraud/risk-types";
 import type { VelocityAttempt, VelocityCounter, VelocitySnapshot } from "@paycore/core/ports/risk-data";
 import type { Redis } from "ioredis";
+import { UNAVAILABLE, withRedisDeadline } from "./redis-deadline";
 
-const REDIS_DEADLINE_MS = 250;
 /** Newest members kept per key: bounds memory and the 24-hour amount sum. */
 const MEMBERS_MAX = 1000;
 const NONE = "-";
@@ -127,25 +127,10 @@ export class RedisVelocityCounter implements VelocityCounter {
     });
   }
 
-  private async call<T>(command: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
-    if (this.redis.status !== "ready") return UNAVAILABLE;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        command(),
-        new Promise<typeof UNAVAILABLE>((resolve) => {
-          timer = setTimeout(() => resolve(UNAVAILABLE), REDIS_DEADLINE_MS);
-        }),
-      ]);
-    } catch {
-      return UNAVAILABLE;
-    } finally {
-      clearTimeout(timer);
-    }
+  private call<T>(command: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
+    return withRedisDeadline(this.redis, command);
   }
 }
-
-const UNAVAILABLE = Symbol("unavailable");
 
 /** Keys per mode; e-mail addresses are hashed so Redis holds no personal data in clear. */
 function keysOf(attempt: VelocityAttempt): string[] {
