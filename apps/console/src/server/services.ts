@@ -4,6 +4,7 @@
 // development does not open a new database pool per reload.
 import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
 import { createLogger } from "@paycore/api/logger";
+import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import type { Logger } from "pino";
@@ -20,6 +21,7 @@ export interface ConsoleServices {
   app: App;
   operators: OperatorRepository;
   consoleQueries: ConsoleQueryRepository;
+  overview: ConsoleOverviewRepository;
   settings: ConsoleSettings;
   logger: Logger;
   now(): Date;
@@ -42,6 +44,7 @@ export function createConsoleServices(
     app,
     operators: new OperatorRepository(app.db),
     consoleQueries: new ConsoleQueryRepository(app.db),
+    overview: new ConsoleOverviewRepository(app.db),
     settings,
     logger,
     now,

@@ -22,3 +22,8 @@ const DATE_TIME = new Intl.DateTimeFormat("en-GB", {
 export function DateTime({ iso }: { iso: string }) {
   return <time dateTime={iso}>{DATE_TIME.format(new Date(iso))} UTC</time>;
 }
+
+/** 290 basis points → "2.90%". */
+export function feePercent(bps: number): string {
+  return `${(bps / 100).toFixed(2)}%`;
+}

@@ -15,9 +15,11 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       <header className="topbar">
         <span className="brand">paycore console</span>
         <nav aria-label="Main">
+          <Link href="/overview">Overview</Link>
           <Link href="/payments">Payments</Link>
           <Link href="/reviews">Fraud reviews</Link>
           <Link href="/reviews/lists">Deny/allow lists</Link>
+          <Link href="/merchants">Merchants</Link>
           <Link href="/audit">Audit log</Link>
         </nav>
         <span className="who">

@@ -1,6 +1,8 @@
 // The console's API: one router per area, mounted at /api/trpc by the Next app.
 import { auditRouter } from "./routers/audit/audit.router";
 import { authRouter } from "./routers/auth/auth.router";
+import { merchantsRouter } from "./routers/merchants/merchants.router";
+import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
@@ -8,6 +10,8 @@ import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   auth: authRouter,
+  overview: overviewRouter,
+  merchants: merchantsRouter,
   payments: paymentsRouter,
   reviews: reviewsRouter,
   riskLists: riskListsRouter,

@@ -1,0 +1,60 @@
+// Goal: an admin creates a merchant and an API key, sees the key once (a reload shows only its hint), revokes
+// it, and the overview renders its attention counts and charts.
+import { expect, test } from "@playwright/test";
+import { artifact, signIn } from "./helpers";
+import { readState } from "./state";
+
+const state = readState();
+
+test("an admin creates a merchant and a key shown once, and the overview renders its charts", async ({
+  page,
+}) => {
+  await signIn(page, state.operators.ADMIN);
+  await page.getByRole("link", { name: "Merchants" }).click();
+  await expect(page.getByRole("heading", { name: "Merchants", level: 1 })).toBeVisible();
+
+  const name = `Umbrella ${Date.now()}`;
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Fee rate (bps)").fill("250");
+  await page.getByLabel("Fixed fee (minor units)").fill("20");
+  await page.getByLabel("Review threshold (0–99)").fill("50");
+  await page.getByLabel("Decline threshold (1–100)").fill("80");
+  await page.getByRole("button", { name: "Create merchant" }).click();
+  await page.getByRole("status").getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  await expect(page.getByText("2.50% (250 bps) + 20 minor units")).toBeVisible();
+  await expect(page.getByText("No API keys yet.")).toBeVisible();
+
+  await page.getByLabel("Kind").selectOption("SECRET");
+  await page.getByLabel("Mode").selectOption("TEST");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = page.getByTestId("new-key-secret");
+  await expect(secret).toHaveText(/^sk_test_[0-9A-Za-z]{32}$/);
+  const key = (await secret.textContent()) ?? "";
+  const hint = `${key.slice(0, 8)}…${key.slice(-4)}`;
+  await expect(page.locator("tbody")).toContainText(hint);
+  await page.screenshot({ path: artifact("merchant-new-key"), fullPage: true });
+
+  // Shown once: after a reload only the hint is left.
+  await page.reload();
+  await expect(page.locator("tbody")).toContainText(hint);
+  await expect(page.getByTestId("new-key")).toHaveCount(0);
+  expect(await page.content()).not.toContain(key);
+
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("button", { name: `Revoke key ${hint}` }).click();
+  await expect(page.getByRole("button", { name: `Revoke key ${hint}` })).toHaveCount(0);
+  await expect(page.locator("tbody tr").first()).not.toContainText("active");
+  await page.screenshot({ path: artifact("merchant-detail"), fullPage: true });
+
+  await page.getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
+  await expect(page.getByTestId("attention-Held for review")).toHaveText(/^\d+$/);
+  for (const chart of ["volume-count", "approval", "refunds", "psp"]) {
+    await expect(page.getByTestId(`chart-${chart}`)).toBeVisible();
+  }
+  await expect(page.getByRole("img", { name: /Payments created/ })).toBeVisible();
+  await expect(page.getByRole("img", { name: /Approval rate/ })).toBeVisible();
+  await expect(page.getByRole("img", { name: /PSP success rate/ })).toBeVisible();
+  await page.screenshot({ path: artifact("overview"), fullPage: true });
+});

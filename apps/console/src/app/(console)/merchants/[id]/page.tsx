@@ -1,0 +1,134 @@
+// One merchant: its settings (admins edit them), balances per mode and currency, and its API keys.
+import Link from "next/link";
+import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
+import { Amount, DateTime, feePercent } from "../../format";
+import { CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
+
+export const dynamic = "force-dynamic";
+
+export default async function MerchantPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const me = await requireOperator();
+  const { merchant, balances, keys } = await (await serverCaller()).merchants
+    .detail({ merchantId: id })
+    .catch(handleProcedureError);
+  const isAdmin = me.role === "ADMIN";
+  return (
+    <>
+      <p>
+        <Link href="/merchants">← Merchants</Link>
+      </p>
+      <h1>{merchant.name}</h1>
+      <div className="grid">
+        <section className="card" aria-labelledby="settings-heading">
+          <h2 id="settings-heading">Settings</h2>
+          <dl className="facts">
+            <dt>Id</dt>
+            <dd className="mono">{merchant.id}</dd>
+            <dt>Fee</dt>
+            <dd>
+              {feePercent(merchant.feeRateBps)} ({merchant.feeRateBps} bps) + {merchant.feeFixedMinor} minor
+              units
+            </dd>
+            <dt>Review at score</dt>
+            <dd>{merchant.riskReviewThreshold}</dd>
+            <dt>Decline at score</dt>
+            <dd>{merchant.riskDeclineThreshold}</dd>
+            <dt>Created</dt>
+            <dd>
+              <DateTime iso={merchant.createdAt} />
+            </dd>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="balances-heading">
+          <h2 id="balances-heading">Balances</h2>
+          {balances.length === 0 ? (
+            <p className="muted">No balance yet in either mode.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Mode</th>
+                  <th scope="col">Currency</th>
+                  <th scope="col" className="amount">
+                    Available
+                  </th>
+                  <th scope="col" className="amount">
+                    Fees
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {balances.map((balance) => (
+                  <tr key={`${balance.mode}-${balance.currency}`}>
+                    <td>{balance.mode.toLowerCase()}</td>
+                    <td>{balance.currency}</td>
+                    <td className="amount">
+                      <Amount minor={balance.availableMinor} currency={balance.currency} />
+                    </td>
+                    <td className="amount">
+                      <Amount minor={balance.feesMinor} currency={balance.currency} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+      {isAdmin ? (
+        <section className="card" aria-labelledby="edit-heading">
+          <h2 id="edit-heading">Edit fee and risk settings</h2>
+          <EditSettingsForm
+            merchantId={merchant.id}
+            initial={{
+              feeRateBps: merchant.feeRateBps,
+              feeFixedMinor: merchant.feeFixedMinor,
+              riskReviewThreshold: merchant.riskReviewThreshold,
+              riskDeclineThreshold: merchant.riskDeclineThreshold,
+            }}
+          />
+        </section>
+      ) : null}
+      <section className="card" aria-labelledby="keys-heading">
+        <h2 id="keys-heading">API keys</h2>
+        {isAdmin ? <CreateKeyForm merchantId={merchant.id} /> : null}
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Created</th>
+              <th scope="col">Revoked</th>
+              {isAdmin ? <th scope="col">Actions</th> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((key) => (
+              <tr key={key.id} data-testid={`key-${key.id}`}>
+                <td className="mono">{key.displayHint}</td>
+                <td>{key.kind.toLowerCase()}</td>
+                <td>{key.mode.toLowerCase()}</td>
+                <td>
+                  <DateTime iso={key.createdAt} />
+                </td>
+                <td>
+                  {key.revokedAt ? <DateTime iso={key.revokedAt} /> : <span className="muted">active</span>}
+                </td>
+                {isAdmin ? (
+                  <td>
+                    {key.revokedAt ? null : (
+                      <KeyActions merchantId={merchant.id} keyId={key.id} label={`key ${key.displayHint}`} />
+                    )}
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {keys.length === 0 ? <p className="muted">No API keys yet.</p> : null}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,268 @@
+"use client";
+// Admin forms for merchants: create, edit fee and risk settings, and API keys (create, roll, revoke). A new key
+// is shown once, from the mutation's answer held in this component's state only: a reload shows only its hint.
+import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { type FormEvent, useState } from "react";
+import { errorMessage, useTRPC } from "../../../trpc/client";
+
+export interface SettingsValues {
+  feeRateBps: number;
+  feeFixedMinor: string;
+  riskReviewThreshold: number;
+  riskDeclineThreshold: number;
+}
+
+const DEFAULT_SETTINGS: SettingsValues = {
+  feeRateBps: 290,
+  feeFixedMinor: "30",
+  riskReviewThreshold: 40,
+  riskDeclineThreshold: 75,
+};
+
+function SettingsFields({
+  values,
+  onChange,
+}: {
+  values: SettingsValues;
+  onChange: (values: SettingsValues) => void;
+}) {
+  const number = (key: "feeRateBps" | "riskReviewThreshold" | "riskDeclineThreshold", raw: string) =>
+    onChange({ ...values, [key]: raw === "" ? 0 : Number(raw) });
+  return (
+    <>
+      <label className="field">
+        Fee rate (bps)
+        <input
+          type="number"
+          required
+          min={0}
+          max={10_000}
+          step={1}
+          value={values.feeRateBps}
+          onChange={(event) => number("feeRateBps", event.target.value)}
+        />
+      </label>
+      <label className="field">
+        Fixed fee (minor units)
+        <input
+          type="number"
+          required
+          min={0}
+          step={1}
+          value={values.feeFixedMinor}
+          onChange={(event) => onChange({ ...values, feeFixedMinor: event.target.value })}
+        />
+      </label>
+      <label className="field">
+        Review threshold (0–99)
+        <input
+          type="number"
+          required
+          min={0}
+          max={99}
+          step={1}
+          value={values.riskReviewThreshold}
+          onChange={(event) => number("riskReviewThreshold", event.target.value)}
+        />
+      </label>
+      <label className="field">
+        Decline threshold (1–100)
+        <input
+          type="number"
+          required
+          min={1}
+          max={100}
+          step={1}
+          value={values.riskDeclineThreshold}
+          onChange={(event) => number("riskDeclineThreshold", event.target.value)}
+        />
+      </label>
+    </>
+  );
+}
+
+export function CreateMerchantForm() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [name, setName] = useState("");
+  const [settings, setSettings] = useState<SettingsValues>(DEFAULT_SETTINGS);
+  const create = useMutation(
+    trpc.merchants.create.mutationOptions({
+      onSuccess: () => {
+        setName("");
+        setSettings(DEFAULT_SETTINGS);
+        router.refresh();
+      },
+    }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ name, ...settings });
+  };
+  return (
+    <form className="filters" onSubmit={submit}>
+      <label className="field">
+        Name
+        <input required maxLength={200} value={name} onChange={(event) => setName(event.target.value)} />
+      </label>
+      <SettingsFields values={settings} onChange={setSettings} />
+      <button type="submit" disabled={create.isPending}>
+        Create merchant
+      </button>
+      {create.isSuccess ? (
+        <p className="notice" role="status">
+          Created <Link href={`/merchants/${create.data.id}`}>{create.data.name}</Link>.
+        </p>
+      ) : null}
+      {create.isError ? (
+        <p className="error" role="alert">
+          {errorMessage(create.error)}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+export function EditSettingsForm({ merchantId, initial }: { merchantId: string; initial: SettingsValues }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [settings, setSettings] = useState<SettingsValues>(initial);
+  const update = useMutation(
+    trpc.merchants.updateSettings.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    update.mutate({ merchantId, ...settings });
+  };
+  return (
+    <form className="filters" onSubmit={submit} aria-label="Fee and risk settings">
+      <SettingsFields values={settings} onChange={setSettings} />
+      <button type="submit" disabled={update.isPending}>
+        Save settings
+      </button>
+      {update.isSuccess ? (
+        <p className="notice" role="status">
+          Saved.
+        </p>
+      ) : null}
+      {update.isError ? (
+        <p className="error" role="alert">
+          {errorMessage(update.error)}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+function ShownOnce({ secret }: { secret: { key: string; displayHint: string } }) {
+  return (
+    <div className="notice" role="status" data-testid="new-key">
+      <p>
+        New key <span className="mono">{secret.displayHint}</span>. Copy it now: it is shown once and cannot
+        be shown again.
+      </p>
+      <p>
+        <code className="mono" data-testid="new-key-secret">
+          {secret.key}
+        </code>
+      </p>
+    </div>
+  );
+}
+
+export function CreateKeyForm({ merchantId }: { merchantId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [kind, setKind] = useState<"SECRET" | "PUBLISHABLE">("SECRET");
+  const [mode, setMode] = useState<"TEST" | "LIVE">("TEST");
+  const create = useMutation(trpc.merchants.createKey.mutationOptions({ onSuccess: () => router.refresh() }));
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ merchantId, kind, mode });
+  };
+  return (
+    <div className="stack">
+      <form className="filters" onSubmit={submit} aria-label="New API key">
+        <label className="field">
+          Kind
+          <select value={kind} onChange={(event) => setKind(event.target.value as "SECRET" | "PUBLISHABLE")}>
+            <option value="SECRET">secret</option>
+            <option value="PUBLISHABLE">publishable</option>
+          </select>
+        </label>
+        <label className="field">
+          Mode
+          <select value={mode} onChange={(event) => setMode(event.target.value as "TEST" | "LIVE")}>
+            <option value="TEST">test</option>
+            <option value="LIVE">live</option>
+          </select>
+        </label>
+        <button type="submit" disabled={create.isPending}>
+          Create key
+        </button>
+      </form>
+      {create.isSuccess ? <ShownOnce secret={create.data} /> : null}
+      {create.isError ? (
+        <p className="error" role="alert">
+          {errorMessage(create.error)}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function KeyActions({
+  merchantId,
+  keyId,
+  label,
+}: {
+  merchantId: string;
+  keyId: string;
+  label: string;
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const roll = useMutation(trpc.merchants.rollKey.mutationOptions({ onSuccess: () => router.refresh() }));
+  const revoke = useMutation(trpc.merchants.revokeKey.mutationOptions({ onSuccess: () => router.refresh() }));
+  const busy = roll.isPending || revoke.isPending;
+  const error = roll.error ?? revoke.error;
+  return (
+    <div className="stack">
+      <div className="row">
+        <button
+          type="button"
+          className="secondary"
+          aria-label={`Roll ${label}`}
+          disabled={busy}
+          onClick={() => {
+            if (window.confirm(`Roll ${label}? The old key stops working at once.`)) {
+              roll.mutate({ merchantId, keyId });
+            }
+          }}
+        >
+          Roll
+        </button>
+        <button
+          type="button"
+          className="danger"
+          aria-label={`Revoke ${label}`}
+          disabled={busy}
+          onClick={() => {
+            if (window.confirm(`Revoke ${label}? It stops working at once.`))
+              revoke.mutate({ merchantId, keyId });
+          }}
+        >
+          Revoke
+        </button>
+      </div>
+      {roll.isSuccess ? <ShownOnce secret={roll.data.created} /> : null}
+      {error ? (
+        <p className="error" role="alert">
+          {errorMessage(error)}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+// The overview: what needs an operator now, and the last 14 days in four charts.
+import Link from "next/link";
+import { exponentOf, formatAmount } from "../../../lib/money";
+import { handleProcedureError, serverCaller } from "../../../trpc/server";
+import { LineChart } from "./line-chart";
+
+export const dynamic = "force-dynamic";
+
+const percent = (value: number) => `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
+const whole = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+
+export default async function OverviewPage() {
+  const summary = await (await serverCaller()).overview.summary().catch(handleProcedureError);
+  const { attention, days } = summary;
+  const cards = [
+    { label: "Held for review", value: attention.requiresReview, href: "/reviews" },
+    { label: "Pending over 5 minutes", value: attention.stalePending, href: "/payments?status=PENDING" },
+    { label: "Escalated PSP attempts", value: attention.escalatedAttempts, href: null },
+    { label: "Dead letters not replayed", value: attention.deadLetters, href: null },
+  ];
+  return (
+    <>
+      <h1>Overview</h1>
+      <section aria-labelledby="attention-heading">
+        <h2 id="attention-heading">Needs attention</h2>
+        <ul className="attention">
+          {cards.map((card) => (
+            <li key={card.label} className={`card${card.value > 0 ? " attention-on" : ""}`}>
+              <span className="attention-count" data-testid={`attention-${card.label}`}>
+                {card.value}
+              </span>
+              <span>{card.href ? <Link href={card.href}>{card.label}</Link> : card.label}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <p className="muted">
+        The last 14 days by UTC day, {days[0]} to {days.at(-1)}. Each chart has its numbers in a data table.
+      </p>
+      <div className="grid charts">
+        <LineChart
+          id="volume-count"
+          title="Payments created"
+          description="Number of payments created per day."
+          days={days}
+          series={[{ name: "payments", values: summary.volume.count }]}
+          format={whole}
+        />
+        {Object.entries(summary.volume.amountByCurrency).map(([currency, values]) => {
+          const exponent = exponentOf(currency) ?? 0;
+          return (
+            <LineChart
+              key={currency}
+              id={`volume-${currency}`}
+              title={`Volume in ${currency}`}
+              description={`Amount of payments created per day in ${currency}.`}
+              days={days}
+              series={[{ name: currency, values: values.map((minor) => Number(minor) / 10 ** exponent) }]}
+              format={(major) => formatAmount(BigInt(Math.round(major * 10 ** exponent)), currency)}
+            />
+          );
+        })}
+        <LineChart
+          id="approval"
+          title="Approval rate"
+          description="Authorized, captured or refunded payments over all decided payments, per day."
+          days={days}
+          series={
+            summary.approvalRate.some((value) => value !== null)
+              ? [{ name: "approved", values: summary.approvalRate }]
+              : []
+          }
+          format={percent}
+          max={1}
+        />
+        <LineChart
+          id="refunds"
+          title="Refund rate"
+          description="Refunded amount over captured amount of the payments created each day, per currency."
+          days={days}
+          series={Object.entries(summary.refundRateByCurrency).map(([name, values]) => ({ name, values }))}
+          format={percent}
+          max={1}
+        />
+        <LineChart
+          id="psp"
+          title="PSP success rate"
+          description="Succeeded PSP attempts over all settled attempts, per day and PSP."
+          days={days}
+          series={Object.entries(summary.pspSuccessByPsp).map(([name, values]) => ({ name, values }))}
+          format={percent}
+          max={1}
+        />
+      </div>
+    </>
+  );
+}

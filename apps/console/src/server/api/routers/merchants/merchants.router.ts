@@ -1,0 +1,24 @@
+import { procedureFor, router } from "../../trpc";
+import { createMerchantHandler } from "./create.handler";
+import { createMerchantSchema } from "./create.schema";
+import { createKeyHandler } from "./create-key.handler";
+import { createKeySchema } from "./create-key.schema";
+import { merchantDetailHandler } from "./detail.handler";
+import { merchantDetailSchema } from "./detail.schema";
+import { listMerchantsHandler } from "./list.handler";
+import { revokeKeyHandler } from "./revoke-key.handler";
+import { revokeKeySchema } from "./revoke-key.schema";
+import { rollKeyHandler } from "./roll-key.handler";
+import { rollKeySchema } from "./roll-key.schema";
+import { updateSettingsHandler } from "./update-settings.handler";
+import { updateSettingsSchema } from "./update-settings.schema";
+
+export const merchantsRouter = router({
+  list: procedureFor("VIEWER").query(listMerchantsHandler),
+  detail: procedureFor("VIEWER").input(merchantDetailSchema).query(merchantDetailHandler),
+  create: procedureFor("ADMIN").input(createMerchantSchema).mutation(createMerchantHandler),
+  updateSettings: procedureFor("ADMIN").input(updateSettingsSchema).mutation(updateSettingsHandler),
+  createKey: procedureFor("ADMIN").input(createKeySchema).mutation(createKeyHandler),
+  rollKey: procedureFor("ADMIN").input(rollKeySchema).mutation(rollKeyHandler),
+  revokeKey: procedureFor("ADMIN").input(revokeKeySchema).mutation(revokeKeyHandler),
+});
