@@ -12,14 +12,15 @@ import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
-import { PrismaIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
+import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
-import { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
+import { createPool, Sql } from "@paycore/db/sql";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
@@ -146,11 +147,18 @@ const RESOLVER_INTERVAL_MS = 2_000;
 const HOLD_SWEEP_INTERVAL_MS = 60 * 1000;
 
 export function createApp(config: AppConfig): App {
-  const db = createDatabaseClient({ url: config.databaseUrl, poolMax: config.databasePoolMax });
+  // One pool for both clients: node-postgres statements on the payment hot path, Prisma for the rest.
+  const pool = createPool({
+    url: config.databaseUrl,
+    max: config.databasePoolMax,
+    onIdleError: (error) => config.logger.warn({ err: error }, "idle database connection failed"),
+  });
+  const sql = new Sql(pool);
+  const db = createDatabaseClient({ pool });
   const redis = config.redisUrl
     ? createRedisClient(config.redisUrl, (message) => config.logger.info(message))
     : null;
-  const idempotencyStore = new PrismaIdempotencyStore(db);
+  const idempotencyStore = new PostgresIdempotencyStore(sql);
   const idempotency = new IdempotencyService(
     idempotencyStore,
     redis ? new RedisIdempotencyCache(redis) : null,
@@ -161,7 +169,7 @@ export function createApp(config: AppConfig): App {
       waitForInProgressMs: config.idempotencyWaitMs,
     },
   );
-  const paymentStore = new PrismaPaymentStore(db);
+  const paymentStore = new PostgresPaymentStore(db, sql);
   const riskData = new RiskDataRepository(db);
   const risk = new RiskScorer({
     velocity: redis ? new RedisVelocityCounter(redis) : null,
@@ -242,6 +250,7 @@ export function createApp(config: AppConfig): App {
       await relay?.stop();
       redis?.disconnect();
       await db.$disconnect();
+      await pool.end();
     },
   };
 }

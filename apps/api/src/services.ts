@@ -4,13 +4,13 @@ import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
-import type { PrismaPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import type { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 
 export interface AppServices {
   commands: PaymentCommands;
-  paymentStore: PrismaPaymentStore;
+  paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;
   merchants: MerchantRepository;
   riskData: RiskDataRepository;

@@ -1,47 +1,57 @@
 // The Postgres side of idempotency: the unique constraint on (merchant, mode,
 // key) decides which request runs; the rest of this file reads and settles it.
+// Every request with a key runs these statements, so they go through
+// node-postgres (../sql.ts), not Prisma.
 import type { IdempotencyRecordId } from "@paycore/core/ids/ids";
 import type {
   IdempotencyScope,
   IdempotencyStore,
   StoredIdempotencyRecord,
 } from "@paycore/core/ports/idempotency-store";
-import type { DatabaseClient, Prisma } from "../client";
+import type { Sql } from "../sql";
 
-const recordSelect = {
-  id: true,
-  operation: true,
-  requestHash: true,
-  status: true,
-  lockedUntil: true,
-  resourceId: true,
-  response: true,
-} as const;
+const INSERT = `
+INSERT INTO idempotency_records (id, merchant_id, mode, key, operation, request_hash, status, locked_until, expires_at)
+VALUES ($1, $2, $3::"Mode", $4, $5, $6, 'IN_PROGRESS', $7::timestamptz, $8::timestamptz)
+ON CONFLICT (merchant_id, mode, key) DO NOTHING`;
 
-export class PrismaIdempotencyStore implements IdempotencyStore {
-  constructor(private readonly db: DatabaseClient) {}
+const FIND = `
+SELECT id, operation, request_hash AS "requestHash", status, locked_until AS "lockedUntil",
+       resource_id AS "resourceId", response
+  FROM idempotency_records WHERE merchant_id = $1 AND mode = $2::"Mode" AND key = $3`;
+
+const TAKE_OVER = `
+UPDATE idempotency_records SET locked_until = $2::timestamptz
+ WHERE id = $1 AND status = 'IN_PROGRESS' AND resource_id IS NULL AND locked_until < $3::timestamptz`;
+
+const RELEASE = `
+DELETE FROM idempotency_records
+ WHERE id = $1 AND status = 'IN_PROGRESS' AND resource_id IS NULL AND locked_until = $2::timestamptz`;
+
+const COMPLETE = `UPDATE idempotency_records SET status = 'COMPLETED', response = $2::jsonb WHERE id = $1`;
+
+const PURGE = `
+DELETE FROM idempotency_records
+ WHERE id IN (SELECT id FROM idempotency_records WHERE expires_at < $1::timestamptz LIMIT $2)`;
+
+export class PostgresIdempotencyStore implements IdempotencyStore {
+  constructor(private readonly sql: Sql) {}
 
   async insertOrGet(
     input: Parameters<IdempotencyStore["insertOrGet"]>[0],
     attemptsLeft = 3,
   ): ReturnType<IdempotencyStore["insertOrGet"]> {
-    const { count } = await this.db.idempotencyRecord.createMany({
-      data: [
-        {
-          id: input.id,
-          merchantId: input.scope.merchantId,
-          mode: input.scope.mode,
-          key: input.scope.key,
-          operation: input.operation,
-          requestHash: input.requestHash,
-          status: "IN_PROGRESS",
-          lockedUntil: input.lockedUntil,
-          expiresAt: input.expiresAt,
-        },
-      ],
-      skipDuplicates: true,
-    });
-    if (count === 1) return { inserted: true as const };
+    const inserted = await this.sql.execute(INSERT, [
+      input.id,
+      input.scope.merchantId,
+      input.scope.mode,
+      input.scope.key,
+      input.operation,
+      input.requestHash,
+      input.lockedUntil,
+      input.expiresAt,
+    ]);
+    if (inserted === 1) return { inserted: true as const };
     const existing = await this.find(input.scope);
     // The winner may have released the key (bad input) between our insert and this read: try again.
     if (existing === null && attemptsLeft > 1) return this.insertOrGet(input, attemptsLeft - 1);
@@ -50,48 +60,30 @@ export class PrismaIdempotencyStore implements IdempotencyStore {
   }
 
   async find(scope: IdempotencyScope): Promise<StoredIdempotencyRecord | null> {
-    const row = await this.db.idempotencyRecord.findUnique({
-      where: { merchantId_mode_key: { merchantId: scope.merchantId, mode: scope.mode, key: scope.key } },
-      select: recordSelect,
-    });
-    if (row === null) return null;
-    return { ...row, id: row.id as IdempotencyRecordId };
+    const [row] = await this.sql.query<StoredIdempotencyRecord & Record<string, unknown>>(FIND, [
+      scope.merchantId,
+      scope.mode,
+      scope.key,
+    ]);
+    return row ?? null;
   }
 
   async takeOver(id: IdempotencyRecordId, lockedUntil: Date, now: Date): Promise<boolean> {
-    const { count } = await this.db.idempotencyRecord.updateMany({
-      where: { id, status: "IN_PROGRESS", resourceId: null, lockedUntil: { lt: now } },
-      data: { lockedUntil },
-    });
-    return count === 1;
+    return (await this.sql.execute(TAKE_OVER, [id, lockedUntil, now])) === 1;
   }
 
   async release(id: IdempotencyRecordId, lockedUntil: Date): Promise<void> {
     // Only the request that holds the lock may release: never another request's take-over.
-    await this.db.idempotencyRecord.deleteMany({
-      where: { id, status: "IN_PROGRESS", resourceId: null, lockedUntil },
-    });
+    await this.sql.execute(RELEASE, [id, lockedUntil]);
   }
 
   async complete(id: IdempotencyRecordId, response: unknown): Promise<void> {
-    await this.db.idempotencyRecord.update({
-      where: { id },
-      data: { status: "COMPLETED", response: response as Prisma.InputJsonValue },
-      select: { id: true },
-    });
+    const completed = await this.sql.execute(COMPLETE, [id, JSON.stringify(response)]);
+    if (completed !== 1) throw new Error(`idempotency record ${id} not found`);
   }
 
   /** Deletes expired records in bounded batches; returns how many went. */
   async purgeExpired(now: Date, batchSize = 1000): Promise<number> {
-    const expired = await this.db.idempotencyRecord.findMany({
-      where: { expiresAt: { lt: now } },
-      select: { id: true },
-      take: batchSize,
-    });
-    if (expired.length === 0) return 0;
-    const { count } = await this.db.idempotencyRecord.deleteMany({
-      where: { id: { in: expired.map((r) => r.id) } },
-    });
-    return count;
+    return this.sql.execute(PURGE, [now, batchSize]);
   }
 }

@@ -1,29 +1,29 @@
-// The Postgres implementation of the core's PaymentStore port. Each method is
+// The Postgres implementation of the core's PaymentStore port. Each write is
 // one transaction; a payment is only ever updated conditionally on the version
 // and status its caller read (the database trigger checks the transition too).
+// The statements a payment runs on every request (payment-sql.ts) go through
+// node-postgres; the rest (resolver, webhooks, review holds) through Prisma.
 
-import { DomainError } from "@paycore/core/errors/domain-error";
+import { DomainError, invariant } from "@paycore/core/errors/domain-error";
 import type { RiskDecision } from "@paycore/core/fraud/risk-types";
 import { DEFAULT_RISK_SETTINGS } from "@paycore/core/fraud/risk-types";
-import type {
-  IdempotencyRecordId,
-  MerchantId,
-  PaymentId,
-  PaymentMethodId,
-  PspAttemptId,
-  RefundId,
-} from "@paycore/core/ids/ids";
+import type { MerchantId, PaymentId, PaymentMethodId, PspAttemptId, RefundId } from "@paycore/core/ids/ids";
 import { newId } from "@paycore/core/ids/ids";
-import { assertBalanced, LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
+import {
+  assertBalanced,
+  type JournalEntryDraft,
+  LEDGER_ACCOUNTS,
+  type LedgerAccountCode,
+} from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
   MerchantActor,
   Mode,
-  OutboxDraft,
   PaymentChangeResult,
   PaymentEventDraft,
   PaymentMethodRecord,
   PaymentRecord,
+  PspAttemptDraft,
   RefundRecord,
 } from "@paycore/core/payments/payment-record";
 import type {
@@ -37,16 +37,28 @@ import type {
 import { TtlCache } from "@paycore/core/ttl-cache";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient, Prisma } from "../client";
+import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 import {
-  paymentMethodSelect,
+  type paymentMethodSelect,
   paymentSelect,
-  refundSelect,
+  type refundSelect,
   toPaymentMethodRecord,
   toPaymentRecord,
   toRefundRecord,
 } from "../mappers/payment.mapper";
-
-type Transaction = Prisma.TransactionClient;
+import type { Sql } from "../sql";
+import {
+  APPLY_PAYMENT_CHANGE,
+  INSERT_LEDGER_ACCOUNTS,
+  INSERT_PAYMENT,
+  INSERT_PAYMENT_METHOD,
+  LINK_IDEMPOTENCY,
+  SELECT_LEDGER_ACCOUNTS,
+  SELECT_PAYMENT,
+  SELECT_PAYMENT_METHOD_WITH_PAN,
+  SELECT_REFUND,
+  SELECT_REFUND_BY_ID,
+} from "./payment-sql";
 
 /** Thrown inside a transaction to roll it back when the payment moved on; never escapes this file. */
 class LostRace extends Error {}
@@ -54,44 +66,46 @@ class LostRace extends Error {}
 /** Ledger accounts are created once per merchant, mode, code and currency and never change: cached in-process. */
 const ACCOUNT_CACHE_MAX = 100_000;
 
-export class PrismaPaymentStore implements PaymentStore {
+export class PostgresPaymentStore implements PaymentStore {
   private readonly accountIds = new Map<string, string>();
   /** Fees and risk thresholds change rarely: a change takes effect within this cache's 30 s. */
   private readonly settingsCache = new TtlCache<string, MerchantSettings>(30_000, 10_000);
 
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(
+    private readonly db: DatabaseClient,
+    private readonly sql: Sql,
+  ) {}
 
   async insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord> {
     const { record, encryptedPan, idempotency } = input;
-    return this.db.$transaction(async (tx) => {
-      await claimIdempotencyRecord(tx, idempotency.recordId, idempotency.lockedUntil, record.id);
-      const row = await tx.paymentMethod.create({
-        data: {
-          id: record.id,
-          merchantId: record.merchantId,
-          mode: record.mode,
-          brand: record.brand,
-          last4: record.last4,
-          expMonth: record.expMonth,
-          expYear: record.expYear,
-          fingerprint: record.fingerprint,
-          bin: record.bin,
-          cardCountry: record.cardCountry,
-          panCiphertext: new Uint8Array(encryptedPan.ciphertext),
-          panNonce: new Uint8Array(encryptedPan.nonce),
-          panAuthTag: new Uint8Array(encryptedPan.authTag),
-          keyVersion: encryptedPan.keyVersion,
-          createdAt: record.createdAt,
-        },
-        select: paymentMethodSelect,
-      });
+    return this.sql.transaction(async (tx) => {
+      const [row] = await tx.query<PaymentMethodRow>(INSERT_PAYMENT_METHOD, [
+        record.id,
+        idempotency.recordId,
+        idempotency.lockedUntil ?? null,
+        record.merchantId,
+        record.mode,
+        record.brand,
+        record.last4,
+        record.expMonth,
+        record.expYear,
+        record.fingerprint,
+        record.bin,
+        record.cardCountry,
+        encryptedPan.ciphertext,
+        encryptedPan.nonce,
+        encryptedPan.authTag,
+        encryptedPan.keyVersion,
+        record.createdAt,
+      ]);
+      if (row === undefined) throw idempotencyTakenOver();
       const method = toPaymentMethodRecord(row);
       if (idempotency.complete) {
-        await tx.idempotencyRecord.update({
-          where: { id: idempotency.recordId },
-          data: { status: "COMPLETED", response: idempotency.complete(method) as Prisma.InputJsonValue },
-          select: { id: true },
-        });
+        await tx.execute(LINK_IDEMPOTENCY, [
+          idempotency.recordId,
+          method.id,
+          json(idempotency.complete(method)),
+        ]);
       }
       return method;
     });
@@ -101,23 +115,18 @@ export class PrismaPaymentStore implements PaymentStore {
     actor: MerchantActor,
     id: PaymentMethodId,
   ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan } | null> {
-    const row = await this.db.paymentMethod.findFirst({
-      where: { id, merchantId: actor.merchantId, mode: actor.mode },
-      select: {
-        ...paymentMethodSelect,
-        panCiphertext: true,
-        panNonce: true,
-        panAuthTag: true,
-        keyVersion: true,
-      },
-    });
-    if (row === null) return null;
+    const [row] = await this.sql.query<PaymentMethodWithPanRow>(SELECT_PAYMENT_METHOD_WITH_PAN, [
+      id,
+      actor.merchantId,
+      actor.mode,
+    ]);
+    if (row === undefined) return null;
     return {
       method: toPaymentMethodRecord(row),
       encryptedPan: {
-        ciphertext: Buffer.from(row.panCiphertext),
-        nonce: Buffer.from(row.panNonce),
-        authTag: Buffer.from(row.panAuthTag),
+        ciphertext: row.panCiphertext,
+        nonce: row.panNonce,
+        authTag: row.panAuthTag,
         keyVersion: row.keyVersion,
       },
     };
@@ -272,204 +281,156 @@ export class PrismaPaymentStore implements PaymentStore {
   }
 
   async insertPayment(input: NewPayment): Promise<PaymentRecord> {
-    const { payment, attempt, event } = input;
-    return this.db.$transaction(async (tx) => {
-      await claimIdempotencyRecord(tx, input.idempotency.recordId, input.idempotency.lockedUntil, payment.id);
-      const row = await tx.payment.create({
-        data: {
-          id: payment.id,
-          merchantId: payment.merchantId,
-          mode: payment.mode,
-          status: payment.status,
-          amountMinor: payment.amountMinor,
-          currency: payment.currency,
-          amountCapturableMinor: payment.amountCapturableMinor,
-          amountCapturedMinor: payment.amountCapturedMinor,
-          amountRefundedMinor: payment.amountRefundedMinor,
-          amountRefundPendingMinor: payment.amountRefundPendingMinor,
-          captureMethod: payment.captureMethod,
-          paymentMethodId: payment.paymentMethodId,
-          description: payment.description,
-          metadata: payment.metadata,
-          pspName: payment.pspName,
-          pspReference: payment.pspReference,
-          failureCode: payment.failureCode,
-          failureMessage: payment.failureMessage,
-          pendingOperation: payment.pendingOperation,
-          cardFingerprint: payment.cardFingerprint,
-          customerEmail: payment.customerEmail,
-          ipAddress: payment.ipAddress,
-          deviceId: payment.deviceId,
-          billingCountry: payment.billingCountry,
-          geoLatitude: payment.geoLatitude,
-          geoLongitude: payment.geoLongitude,
-          reviewExpiresAt: payment.reviewExpiresAt,
-        },
-        select: paymentSelect,
-      });
-      if (attempt) {
-        await tx.pspAttempt.create({
-          data: attemptData(attempt, payment.id, payment.merchantId),
-          select: { id: true },
-        });
-      }
-      if (input.risk) {
-        await tx.riskAssessment.create({
-          data: {
-            id: input.risk.id,
-            paymentId: payment.id,
-            merchantId: payment.merchantId,
-            score: input.risk.score,
-            decision: input.risk.decision,
-            signals: input.risk.signals as unknown as Prisma.InputJsonValue,
-            degraded: input.risk.degraded,
-            velocitySource: input.risk.velocitySource,
-          },
-          select: { id: true },
-        });
-      }
-      await tx.paymentEvent.createMany({ data: [eventData(event, payment.id, payment.merchantId)] });
-      if (input.outbox.length > 0) {
-        await tx.outboxMessage.createMany({
-          data: input.outbox.map((m) => outboxData(m, payment.merchantId, payment.mode, payment.id)),
-        });
-      }
-      return toPaymentRecord(row);
-    });
+    const { payment, attempt, risk, event, idempotency } = input;
+    const [row] = await this.sql.query<PaymentRow>(INSERT_PAYMENT, [
+      payment.id,
+      idempotency.recordId,
+      idempotency.lockedUntil ?? null,
+      payment.merchantId,
+      payment.mode,
+      payment.status,
+      payment.amountMinor,
+      payment.currency,
+      payment.amountCapturableMinor,
+      payment.amountCapturedMinor,
+      payment.amountRefundedMinor,
+      payment.amountRefundPendingMinor,
+      payment.captureMethod,
+      payment.paymentMethodId,
+      payment.description,
+      json(payment.metadata),
+      payment.pspName,
+      payment.pspReference,
+      payment.failureCode,
+      payment.failureMessage,
+      payment.pendingOperation,
+      payment.cardFingerprint,
+      payment.customerEmail,
+      payment.ipAddress,
+      payment.deviceId,
+      payment.billingCountry,
+      payment.geoLatitude,
+      payment.geoLongitude,
+      payment.reviewExpiresAt,
+      json(attempt ? [attemptJson(attempt)] : []),
+      json(
+        risk
+          ? [
+              {
+                id: risk.id,
+                score: risk.score,
+                decision: risk.decision,
+                signals: risk.signals,
+                degraded: risk.degraded,
+                velocity_source: risk.velocitySource,
+              },
+            ]
+          : [],
+      ),
+      json([eventJson(event)]),
+      json(input.outbox),
+    ]);
+    // The statement writes nothing unless it could link the key: another request took it over meanwhile.
+    if (row === undefined) throw idempotencyTakenOver();
+    return toPaymentRecord(row);
   }
 
   async findPayment(actor: MerchantActor, id: PaymentId): Promise<PaymentRecord | null> {
-    const row = await this.db.payment.findFirst({
-      where: { id, merchantId: actor.merchantId, mode: actor.mode },
-      select: paymentSelect,
-    });
-    return row === null ? null : toPaymentRecord(row);
+    const [row] = await this.sql.query<PaymentRow>(SELECT_PAYMENT, [id, actor.merchantId, actor.mode]);
+    return row === undefined ? null : toPaymentRecord(row);
   }
 
   async findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null> {
-    const row = await this.db.refund.findFirst({
-      where: { id, merchantId: actor.merchantId, mode: actor.mode },
-      select: refundSelect,
-    });
-    return row === null ? null : toRefundRecord(row);
+    const [row] = await this.sql.query<RefundRow>(SELECT_REFUND, [id, actor.merchantId, actor.mode]);
+    return row === undefined ? null : toRefundRecord(row);
   }
 
   async applyPaymentChange(actor: MerchantActor, change: PaymentChange): Promise<PaymentChangeResult | null> {
-    const accounts = change.journal
-      ? await this.ensureAccounts(actor.merchantId, actor.mode, change.journal.draft.currency)
+    const journal = change.journal
+      ? await this.journalRows(actor, change.journal.draft, change.journal.refundId)
       : null;
+    const claim = change.idempotency?.lockedUntil ? change.idempotency : null;
     try {
-      return await this.db.$transaction(async (tx) => {
-        if (change.idempotency?.lockedUntil) {
-          const resourceId = change.refundInsert?.id ?? change.paymentId;
-          await claimIdempotencyRecord(
-            tx,
-            change.idempotency.recordId,
-            change.idempotency.lockedUntil,
-            resourceId,
-          );
+      return await this.sql.transaction(async (tx) => {
+        const [row] = await tx.query<PaymentRow & ChangeCounts>(APPLY_PAYMENT_CHANGE, [
+          change.paymentId,
+          actor.merchantId,
+          actor.mode,
+          change.expectedVersion,
+          change.expectedStatus,
+          json(change.patch),
+          claim?.recordId ?? null,
+          claim?.lockedUntil ?? null,
+          change.refundInsert?.id ?? change.paymentId,
+          json(
+            change.refundInsert
+              ? [
+                  {
+                    id: change.refundInsert.id,
+                    amount_minor: change.refundInsert.amountMinor,
+                    currency: change.refundInsert.currency,
+                    reason: change.refundInsert.reason,
+                  },
+                ]
+              : [],
+          ),
+          json(change.attemptInsert ? [attemptJson(change.attemptInsert)] : []),
+          json(
+            change.attemptSettlement
+              ? [
+                  {
+                    id: change.attemptSettlement.id,
+                    status: change.attemptSettlement.status,
+                    psp_reference: change.attemptSettlement.pspReference,
+                    error_code: change.attemptSettlement.errorCode,
+                    error_message: change.attemptSettlement.errorMessage,
+                  },
+                ]
+              : [],
+          ),
+          json(
+            change.refundSettlement
+              ? [
+                  {
+                    id: change.refundSettlement.id,
+                    status: change.refundSettlement.status,
+                    psp_reference: change.refundSettlement.pspReference,
+                    failure_code: change.refundSettlement.failureCode,
+                  },
+                ]
+              : [],
+          ),
+          json(change.events.map(eventJson)),
+          json(journal ? [journal.entry] : []),
+          json(journal ? journal.lines : []),
+          json(change.outbox),
+        ]);
+        invariant(row !== undefined, "the change statement returns one row");
+        if (claim && row.claimed !== 1) throw idempotencyTakenOver();
+        if (row.id === null) throw new LostRace();
+        if (change.attemptSettlement && row.settledAttempts !== 1) {
+          throw new Error(`attempt ${change.attemptSettlement.id} of payment ${change.paymentId} not found`);
         }
-        const payment = await updatePaymentIfUnchanged(tx, actor, change);
-        const merchantId = actor.merchantId;
-        if (change.refundInsert) {
-          const r = change.refundInsert;
-          await tx.refund.create({
-            data: {
-              id: r.id,
-              paymentId: r.paymentId,
-              merchantId,
-              mode: actor.mode,
-              amountMinor: r.amountMinor,
-              currency: r.currency,
-              reason: r.reason,
-            },
-            select: { id: true },
-          });
+        if (change.refundSettlement && row.settledRefunds !== 1) {
+          throw new Error(`no pending refund ${change.refundSettlement.id} on payment ${change.paymentId}`);
         }
-        if (change.attemptInsert) {
-          await tx.pspAttempt.create({
-            data: attemptData(change.attemptInsert, payment.id, merchantId),
-            select: { id: true },
-          });
-        }
-        if (change.attemptSettlement) {
-          const s = change.attemptSettlement;
-          await tx.pspAttempt.update({
-            where: { id: s.id, paymentId: payment.id },
-            data: {
-              status: s.status,
-              pspReference: s.pspReference,
-              errorCode: s.errorCode,
-              errorMessage: s.errorMessage,
-              updatedAt: new Date(),
-            },
-            select: { id: true },
-          });
-        }
+        const payment = toPaymentRecord(row);
+        const refundId = change.refundSettlement?.id ?? change.refundInsert?.id ?? change.returnRefund;
         let refund: RefundRecord | null = null;
-        if (change.refundSettlement) {
-          const s = change.refundSettlement;
-          refund = toRefundRecord(
-            await tx.refund.update({
-              where: { id: s.id, paymentId: payment.id, status: "PENDING" },
-              data: {
-                status: s.status,
-                pspReference: s.pspReference,
-                failureCode: s.failureCode,
-                updatedAt: new Date(),
-              },
-              select: refundSelect,
-            }),
-          );
-        } else if (change.refundInsert || change.returnRefund) {
-          const id = change.refundInsert?.id ?? (change.returnRefund as RefundId);
-          refund = toRefundRecord(await tx.refund.findUniqueOrThrow({ where: { id }, select: refundSelect }));
-        }
-        if (change.events.length > 0) {
-          await tx.paymentEvent.createMany({
-            data: change.events.map((e) => eventData(e, payment.id, merchantId)),
-          });
-        }
-        if (change.journal && accounts) {
-          const { draft, refundId } = change.journal;
-          assertBalanced(draft);
-          const entryId = newId("journalEntry");
-          await tx.journalEntry.create({
-            data: {
-              id: entryId,
-              merchantId,
-              mode: actor.mode,
-              kind: draft.kind,
-              paymentId: payment.id,
-              refundId,
-              currency: draft.currency,
-              lines: {
-                createMany: {
-                  data: draft.lines.map((line) => ({
-                    accountId: accounts[line.account],
-                    direction: line.direction,
-                    amountMinor: line.amountMinor,
-                  })),
-                },
-              },
-            },
-            select: { id: true },
-          });
-        }
-        if (change.outbox.length > 0) {
-          await tx.outboxMessage.createMany({
-            data: change.outbox.map((m) => outboxData(m, merchantId, actor.mode, payment.id)),
-          });
+        if (refundId !== undefined) {
+          const [refundRow] = await tx.query<RefundRow>(SELECT_REFUND_BY_ID, [refundId]);
+          invariant(refundRow !== undefined, `refund ${refundId} not found`);
+          refund = toRefundRecord(refundRow);
         }
         const result = { payment, refund };
         if (change.idempotency) {
           const { recordId, complete } = change.idempotency;
-          await linkIdempotency(
-            tx,
+          const linked = await tx.execute(LINK_IDEMPOTENCY, [
             recordId,
             refund?.id ?? payment.id,
-            complete ? complete(result) : undefined,
-          );
+            complete ? json(complete(result)) : null,
+          ]);
+          invariant(linked === 1, `idempotency record ${recordId} not found`);
         }
         return result;
       });
@@ -477,6 +438,20 @@ export class PrismaPaymentStore implements PaymentStore {
       if (error instanceof LostRace) return null;
       throw error;
     }
+  }
+
+  /** A journal entry's rows for the change statement; it must balance before it is written. */
+  private async journalRows(actor: MerchantActor, draft: JournalEntryDraft, refundId: RefundId | null) {
+    assertBalanced(draft);
+    const accounts = await this.ensureAccounts(actor.merchantId, actor.mode, draft.currency);
+    return {
+      entry: { id: newId("journalEntry"), kind: draft.kind, refund_id: refundId, currency: draft.currency },
+      lines: draft.lines.map((line) => ({
+        account_id: accounts[line.account],
+        direction: line.direction,
+        amount_minor: line.amountMinor,
+      })),
+    };
   }
 
   /** The merchant's three accounts in a currency, created on first use. */
@@ -494,127 +469,78 @@ export class PrismaPaymentStore implements PaymentStore {
         string
       >;
     }
-    await this.db.ledgerAccount.createMany({
-      data: codes.map((code) => ({
-        id: newId("ledgerAccount"),
-        merchantId,
-        mode,
-        code,
-        type: LEDGER_ACCOUNTS[code],
-        currency,
-      })),
-      skipDuplicates: true,
-    });
-    const rows = await this.db.ledgerAccount.findMany({
-      where: { merchantId, mode, currency, code: { in: codes } },
-      select: { id: true, code: true },
-    });
+    await this.sql.execute(INSERT_LEDGER_ACCOUNTS, [
+      merchantId,
+      mode,
+      currency,
+      json(codes.map((code) => ({ id: newId("ledgerAccount"), code, type: LEDGER_ACCOUNTS[code] }))),
+    ]);
+    const rows = await this.sql.query<{ id: string; code: string }>(SELECT_LEDGER_ACCOUNTS, [
+      merchantId,
+      mode,
+      currency,
+      codes,
+    ]);
     if (this.accountIds.size > ACCOUNT_CACHE_MAX) this.accountIds.clear();
     for (const row of rows) this.accountIds.set(cacheKey(row.code), row.id);
     return Object.fromEntries(rows.map((row) => [row.code, row.id])) as Record<LedgerAccountCode, string>;
   }
 }
 
-async function updatePaymentIfUnchanged(
-  tx: Transaction,
-  actor: MerchantActor,
-  change: PaymentChange,
-): Promise<PaymentRecord> {
-  const updated = await tx.payment.updateManyAndReturn({
-    where: {
-      id: change.paymentId,
-      merchantId: actor.merchantId,
-      mode: actor.mode,
-      version: change.expectedVersion,
-      status: change.expectedStatus,
-    },
-    data: { ...change.patch, version: { increment: 1 } },
-    select: paymentSelect,
-  });
-  const row = updated[0];
-  if (row === undefined) throw new LostRace();
-  return toPaymentRecord(row);
-}
-
 /**
- * Links an idempotency record to the object its request creates, in the transaction that creates it, and only
- * while the request still holds the record's lock: a request that lost its lock to a take-over (it stalled past
- * the lock) must not create a second object under the same key.
+ * A request that stalled past its idempotency lock lost the key to a take-over: it must not create a second
+ * object under the same key. The write statements link the key in the transaction that creates the object, and
+ * only while the request still holds the lock.
  */
-async function claimIdempotencyRecord(
-  tx: Transaction,
-  recordId: IdempotencyRecordId,
-  lockedUntil: Date | undefined,
-  resourceId: string,
-): Promise<void> {
-  const { count } = await tx.idempotencyRecord.updateMany({
-    where: { id: recordId, resourceId: null, status: "IN_PROGRESS", ...(lockedUntil ? { lockedUntil } : {}) },
-    data: { resourceId },
-  });
-  if (count !== 1) {
-    throw new DomainError(
-      "IDEMPOTENCY_IN_PROGRESS",
-      "Another request took over this idempotency key; retry to get its result.",
-      { field: ["idempotencyKey"], retryable: true },
-    );
-  }
+function idempotencyTakenOver(): DomainError {
+  return new DomainError(
+    "IDEMPOTENCY_IN_PROGRESS",
+    "Another request took over this idempotency key; retry to get its result.",
+    { field: ["idempotencyKey"], retryable: true },
+  );
 }
 
-async function linkIdempotency(
-  tx: Transaction,
-  recordId: IdempotencyRecordId,
-  resourceId: string,
-  response: unknown,
-): Promise<void> {
-  await tx.idempotencyRecord.update({
-    where: { id: recordId },
-    data:
-      response === undefined
-        ? { resourceId }
-        : { resourceId, status: "COMPLETED", response: response as Prisma.InputJsonValue },
-    select: { id: true },
-  });
+type PaymentRow = Pick<Payment, keyof typeof paymentSelect>;
+type PaymentMethodRow = Pick<PaymentMethod, keyof typeof paymentMethodSelect>;
+type RefundRow = Pick<Refund, keyof typeof refundSelect>;
+type PaymentMethodWithPanRow = PaymentMethodRow & {
+  panCiphertext: Buffer;
+  panNonce: Buffer;
+  panAuthTag: Buffer;
+  keyVersion: number;
+};
+/** What the change statement reports besides the payment (whose columns are all null when it lost the race). */
+interface ChangeCounts {
+  claimed: number;
+  settledAttempts: number;
+  settledRefunds: number;
 }
 
-function attemptData(
-  attempt: NonNullable<NewPayment["attempt"]>,
-  paymentId: PaymentId,
-  merchantId: MerchantId,
-) {
+function attemptJson(attempt: PspAttemptDraft) {
   return {
     id: attempt.id,
-    paymentId,
-    refundId: attempt.refundId,
-    merchantId,
+    refund_id: attempt.refundId,
     operation: attempt.operation,
-    pspName: attempt.pspName,
-    idempotencyKey: attempt.idempotencyKey,
-    amountMinor: attempt.amountMinor,
+    psp_name: attempt.pspName,
+    idempotency_key: attempt.idempotencyKey,
+    amount_minor: attempt.amountMinor,
     currency: attempt.currency,
-    ...(attempt.routing ? { routing: attempt.routing as Prisma.InputJsonValue } : {}),
+    routing: attempt.routing ?? null,
   };
 }
 
-function eventData(event: PaymentEventDraft, paymentId: PaymentId, merchantId: MerchantId) {
+function eventJson(event: PaymentEventDraft) {
   return {
-    paymentId,
-    merchantId,
     type: event.type,
-    oldStatus: event.oldStatus,
-    newStatus: event.newStatus,
+    old_status: event.oldStatus,
+    new_status: event.newStatus,
     source: event.source,
     actor: event.actor,
-    data: jsonSafe(event.data),
+    data: event.data,
   };
 }
 
-function outboxData(message: OutboxDraft, merchantId: MerchantId, mode: Mode, aggregateId: string) {
-  return { merchantId, mode, topic: message.topic, aggregateId, payload: jsonSafe(message.payload) };
-}
-
-/** Event and outbox payloads hold bigints; JSON holds them as digit strings. */
-function jsonSafe(value: Record<string, unknown>): Prisma.InputJsonObject {
-  return JSON.parse(
-    JSON.stringify(value, (_key, inner) => (typeof inner === "bigint" ? inner.toString() : inner)),
-  );
+/** A jsonb parameter. Amounts are bigints; JSON holds them as digit strings, which Postgres reads back exactly. */
+function json(value: unknown): string {
+  return JSON.stringify(value, (_key, inner) => (typeof inner === "bigint" ? inner.toString() : inner));
 }

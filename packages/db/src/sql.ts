@@ -1,0 +1,111 @@
+// node-postgres for the payment hot path. Prisma stays the client for the
+// console, the queries and everything else; the few statements a payment runs
+// on every request go through here instead, because Prisma's query compiler and
+// interpreter cost the API about 70% of its CPU per payment (docs/benchmarks.md).
+// Every statement is a named prepared statement (parsed and planned once per
+// connection) and bigint columns arrive as bigint, never as a JavaScript number.
+import pg from "pg";
+
+export interface PoolOptions {
+  url: string;
+  /** Connections in the pool; Postgres serves a few per core best. */
+  max?: number;
+  /** An idle connection failed (the server restarted, say); the pool has already dropped it. */
+  onIdleError?: (error: Error) => void;
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
+  // Without a listener, an idle connection's error would end the process.
+  pool.on("error", options.onIdleError ?? (() => {}));
+  return pool;
+}
+
+const INT8_OID = 20;
+
+/** Type parsers for our statements only: the pool's other user (Prisma's adapter) brings its own. */
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID) return (value: string) => BigInt(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** One connection or the pool: statements run on whichever is given. */
+interface Queryable {
+  query(config: pg.QueryConfig): Promise<pg.QueryResult>;
+}
+
+/** Statement texts to prepared-statement names; the texts are a fixed set written in this package. */
+const statementNames = new Map<string, string>();
+
+function statement(text: string, values: readonly unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `paycore_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: values as unknown[], types };
+}
+
+export class Sql {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** One statement, in its own transaction. */
+  async query<R>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+    return (await runOn<R>(this.pool, text, values)).rows;
+  }
+
+  /** Rows changed (or returned) by one statement. */
+  async execute(text: string, values: readonly unknown[] = []): Promise<number> {
+    return (await runOn(this.pool, text, values)).rowCount ?? 0;
+  }
+
+  /**
+   * Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws.
+   * A connection whose rollback fails is destroyed, never returned to the pool mid-transaction.
+   */
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const result = await work(new SqlTransaction(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+export class SqlTransaction {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  async query<R>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+    return (await runOn<R>(this.client, text, values)).rows;
+  }
+
+  async execute(text: string, values: readonly unknown[] = []): Promise<number> {
+    return (await runOn(this.client, text, values)).rowCount ?? 0;
+  }
+}
+
+async function runOn<R>(
+  on: Queryable,
+  text: string,
+  values: readonly unknown[],
+): Promise<{ rows: R[]; rowCount: number | null }> {
+  const result = await on.query(statement(text, values));
+  return { rows: result.rows as R[], rowCount: result.rowCount };
+}
+
+/** Postgres's SQLSTATE of a failed statement, if it is one. */
+export function sqlState(error: unknown): string | undefined {
+  return error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : undefined;
+}
