@@ -10,6 +10,7 @@ import { newId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import { createDatabaseClient } from "@paycore/db/client";
 import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
+import { createPool, Sql } from "@paycore/db/sql";
 import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
 import { Redis } from "ioredis";
 import { GeoIpLocator } from "../../apps/api/src/adapters/geoip-locator";
@@ -26,7 +27,8 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const template = await prepareTemplateDatabase();
   const database = await createTestDatabase(template.adminUrl, template.templateName);
-  const db = createDatabaseClient({ url: database.url, poolMax: 4 });
+  const pool = createPool({ url: database.url, max: 4 });
+  const db = createDatabaseClient({ pool });
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const redis = new Redis(redisUrl, {
     maxRetriesPerRequest: 0,
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     () => true,
     () => false,
   );
-  const data = new RiskDataRepository(db);
+  const data = new RiskDataRepository(new Sql(pool));
   const geo = new GeoIpLocator();
   const merchantId = newId("merchant");
   await db.merchant.create({ data: { id: merchantId, name: "bench" } });
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
   }
   redis.disconnect();
   await db.$disconnect();
+  await pool.end();
   await database.drop();
   await template.stop();
 }

@@ -12,12 +12,13 @@ import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
+import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
-import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
+import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
@@ -170,7 +171,7 @@ export function createApp(config: AppConfig): App {
     },
   );
   const paymentStore = new PostgresPaymentStore(db, sql);
-  const riskData = new RiskDataRepository(db);
+  const riskData = new RiskDataRepository(sql);
   const risk = new RiskScorer({
     velocity: redis ? new RedisVelocityCounter(redis) : null,
     velocityFallback: config.velocityFallback,
@@ -196,7 +197,8 @@ export function createApp(config: AppConfig): App {
     paymentStore,
     queries: new PaymentQueryRepository(db),
     merchants: new MerchantRepository(db),
-    riskData,
+    riskLists: new RiskListRepository(db),
+    apiKeys: new ApiKeyAuthRepository(sql),
     operatorKeys: new OperatorKeyRepository(db),
     webhooks: new WebhookRepository(db),
   };

@@ -8,7 +8,7 @@ import { createDatabaseClient } from "@paycore/db/client";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
-import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
+import { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { Command, InvalidArgumentError } from "commander";
@@ -197,7 +197,7 @@ riskList
       }
       const value = normaliseListValue(kind as (typeof LIST_KINDS)[number], options.value);
       const entry = await withDatabase((db) =>
-        new RiskDataRepository(db).addListEntry({
+        new RiskListRepository(db).addListEntry({
           merchantId: options.merchant ?? null,
           list,
           kind: kind as (typeof LIST_KINDS)[number],
@@ -214,7 +214,7 @@ riskList
   .command("remove <id>")
   .description("remove a list entry")
   .action(async (id: string) => {
-    const removed = await withDatabase((db) => new RiskDataRepository(db).removeListEntry(id));
+    const removed = await withDatabase((db) => new RiskListRepository(db).removeListEntry(id));
     if (!removed) throw new Error(`no list entry ${id}`);
     console.log(JSON.stringify({ removed: id }));
   });
@@ -228,7 +228,7 @@ riskList
     if (list !== undefined && list !== "DENY" && list !== "ALLOW") {
       throw new InvalidArgumentError("--list must be DENY or ALLOW");
     }
-    const entries = await withDatabase((db) => new RiskDataRepository(db).listEntries(list ? { list } : {}));
+    const entries = await withDatabase((db) => new RiskListRepository(db).listEntries(list ? { list } : {}));
     console.log(JSON.stringify(entries, null, 2));
   });
 

@@ -8,7 +8,7 @@ import type {
   PaymentMethodRecord,
   RefundRecord,
 } from "@paycore/core/payments/payment-record";
-import type { AuthenticatedKey } from "@paycore/db/repositories/merchant.repository";
+import type { AuthenticatedKey } from "@paycore/db/repositories/api-key-auth.repository";
 import type { AuthenticatedOperator } from "@paycore/db/repositories/operator-key.repository";
 import type { RiskAssessmentView } from "@paycore/db/repositories/payment-query.repository";
 import DataLoader from "dataloader";
@@ -44,7 +44,7 @@ async function authenticate(
     return { auth: null, operator };
   }
   if (parseApiKey(key) === null) throw unauthenticated("The API key is malformed.");
-  const found = await services.merchants.findActiveKeyByHash(hashApiKey(key));
+  const found = await services.apiKeys.findActiveKeyByHash(hashApiKey(key));
   if (found === null) throw unauthenticated("The API key is not valid.");
   return { auth: found, operator: null };
 }

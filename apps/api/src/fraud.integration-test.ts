@@ -103,7 +103,7 @@ describe("risk decisions (Postgres velocity)", () => {
   });
 
   it("declines a denied e-mail before any PSP call", async () => {
-    await t.app.services.riskData.addListEntry({
+    await t.app.services.riskLists.addListEntry({
       merchantId: ctx.merchant.id,
       list: "DENY",
       kind: "EMAIL",
@@ -136,7 +136,7 @@ describe("risk decisions (Postgres velocity)", () => {
       where: { id: method },
       select: { fingerprint: true },
     });
-    await t.app.services.riskData.addListEntry({
+    await t.app.services.riskLists.addListEntry({
       merchantId: null,
       list: "ALLOW",
       kind: "FINGERPRINT",

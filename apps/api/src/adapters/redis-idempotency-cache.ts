@@ -1,41 +1,112 @@
 // The Redis fast path of idempotency: a SET NX lock per key and a cached copy of
 // completed responses. Redis being slow or gone must never stall a payment, so
 // every call has a short deadline and answers "unavailable" instead of waiting.
-import type { CachedResult, IdempotencyCache } from "@paycore/core/ports/idempotency-store";
+// A request's start (replay or lock) and end (cache and unlock) are one script
+// each, run by EVALSHA: one round trip apiece. A key's lock and result share a
+// hash tag, so the scripts also run on Redis Cluster.
+import type { CachedResult, IdempotencyCache, LockOutcome } from "@paycore/core/ports/idempotency-store";
 import type { Redis } from "ioredis";
 import { UNAVAILABLE, withRedisDeadline } from "./redis-deadline";
 
 const RELEASE_IF_OWNER = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 
-export class RedisIdempotencyCache implements IdempotencyCache {
-  constructor(private readonly redis: Redis) {}
+/** KEYS: result, lock. ARGV: token, ttl ms. The stored result, or "acquired" / "held". */
+const COMPLETED_OR_LOCK = `
+local done = redis.call("get", KEYS[1])
+if done then return {"done", done} end
+if redis.call("set", KEYS[2], ARGV[1], "PX", ARGV[2], "NX") then return {"acquired"} end
+return {"held"}`;
 
-  async acquireLock(
-    scopeKey: string,
-    token: string,
+/** KEYS: result, lock. ARGV: result, ttl ms, token. */
+const PUT_AND_RELEASE = `
+redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2])
+if redis.call("get", KEYS[2]) == ARGV[3] then redis.call("del", KEYS[2]) end
+return 1`;
+
+interface IdempotencyScripts {
+  paycoreReleaseIfOwner(lock: string, token: string): Promise<number>;
+  paycoreCompletedOrLock(done: string, lock: string, token: string, ttlMs: number): Promise<string[]>;
+  paycorePutAndRelease(
+    done: string,
+    lock: string,
+    result: string,
     ttlMs: number,
-  ): Promise<"acquired" | "held" | "unavailable"> {
-    const result = await this.call(() => this.redis.set(`${scopeKey}:lock`, token, "PX", ttlMs, "NX"));
+    token: string,
+  ): Promise<number>;
+}
+
+export class RedisIdempotencyCache implements IdempotencyCache {
+  private readonly scripts: IdempotencyScripts;
+
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand("paycoreReleaseIfOwner", { numberOfKeys: 1, lua: RELEASE_IF_OWNER });
+    redis.defineCommand("paycoreCompletedOrLock", { numberOfKeys: 2, lua: COMPLETED_OR_LOCK });
+    redis.defineCommand("paycorePutAndRelease", { numberOfKeys: 2, lua: PUT_AND_RELEASE });
+    this.scripts = redis as unknown as IdempotencyScripts;
+  }
+
+  async acquireLock(scopeKey: string, token: string, ttlMs: number): Promise<LockOutcome> {
+    const result = await this.call(() => this.redis.set(lockKey(scopeKey), token, "PX", ttlMs, "NX"));
     if (result === UNAVAILABLE) return "unavailable";
     return result === "OK" ? "acquired" : "held";
   }
 
   async releaseLock(scopeKey: string, token: string): Promise<void> {
-    await this.call(() => this.redis.eval(RELEASE_IF_OWNER, 1, `${scopeKey}:lock`, token));
+    await this.call(() => this.scripts.paycoreReleaseIfOwner(lockKey(scopeKey), token));
   }
 
   async getCompleted(scopeKey: string): Promise<CachedResult | null | "unavailable"> {
-    const raw = await this.call(() => this.redis.get(`${scopeKey}:done`));
+    const raw = await this.call(() => this.redis.get(doneKey(scopeKey)));
     if (raw === UNAVAILABLE) return "unavailable";
     if (raw === null) return null;
     return JSON.parse(raw) as CachedResult;
   }
 
   async putCompleted(scopeKey: string, result: CachedResult, ttlMs: number): Promise<void> {
-    await this.call(() => this.redis.set(`${scopeKey}:done`, JSON.stringify(result), "PX", ttlMs));
+    await this.call(() => this.redis.set(doneKey(scopeKey), JSON.stringify(result), "PX", ttlMs));
+  }
+
+  async completedOrLock(
+    scopeKey: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ completed: CachedResult } | LockOutcome> {
+    const reply = await this.call(() =>
+      this.scripts.paycoreCompletedOrLock(doneKey(scopeKey), lockKey(scopeKey), token, ttlMs),
+    );
+    if (reply === UNAVAILABLE) return "unavailable";
+    const [outcome, raw] = reply;
+    if (outcome === "done" && raw !== undefined) return { completed: JSON.parse(raw) as CachedResult };
+    return outcome === "acquired" ? "acquired" : "held";
+  }
+
+  async putCompletedAndRelease(
+    scopeKey: string,
+    result: CachedResult,
+    ttlMs: number,
+    token: string,
+  ): Promise<void> {
+    await this.call(() =>
+      this.scripts.paycorePutAndRelease(
+        doneKey(scopeKey),
+        lockKey(scopeKey),
+        JSON.stringify(result),
+        ttlMs,
+        token,
+      ),
+    );
   }
 
   private call<T>(command: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
     return withRedisDeadline(this.redis, command);
   }
+}
+
+/** `{scope}:done` and `{scope}:lock`: the braces make Redis Cluster keep both in one slot. */
+function doneKey(scopeKey: string): string {
+  return `{${scopeKey}}:done`;
+}
+
+function lockKey(scopeKey: string): string {
+  return `{${scopeKey}}:lock`;
 }

@@ -18,6 +18,7 @@ describe("combineScores", () => {
   it.each([
     ["no signals", [], 0],
     ["one signal counts by its weight", [sig(0.8, 60)], 48],
+    ["binary rounding does not cost a point (0.57 × 100)", [sig(0.57, 100)], 57],
     ["a full-weight certainty", [sig(1, 100)], 100],
     ["weight zero is informational", [sig(0, 100)], 0],
     ["two independent halves compound", [sig(0.5, 100), sig(0.5, 100)], 75],

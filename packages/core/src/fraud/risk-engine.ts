@@ -19,6 +19,8 @@ function unitInterval(value: number): number {
  * Noisy-OR: each signal is an independent chance the payment is fraud, so independent
  * indicators compound, while one strong signal counts exactly by its weight.
  */
+const FLOAT_SLACK = 1e-9;
+
 export function combineScores(signals: RiskSignal[]): number {
   // Multiplying in sorted order makes the result independent of signal order and keeps it
   // monotone under floating-point rounding: an extra factor ≤ 1 can only shrink the product.
@@ -30,7 +32,8 @@ export function combineScores(signals: RiskSignal[]): number {
     survival *= factor;
   }
   // Floor, not round: 100 is kept for certainty (a deny-list verdict), never reached by piling up evidence.
-  return Math.min(100, Math.max(0, Math.floor(100 * (1 - survival))));
+  // The 1e-9 absorbs binary rounding: one signal of weight 0.57 and score 100 is 57, not 56.99999999999999.
+  return Math.min(100, Math.max(0, Math.floor(100 * (1 - survival) + FLOAT_SLACK)));
 }
 
 function decisionByThresholds(score: number, settings: RiskSettings): RiskDecision {

@@ -97,15 +97,16 @@ export class IdempotencyService {
     incoming: { operation: string; requestHash: string },
     execute: (context: IdempotencyContext) => Promise<T>,
   ): Promise<IdempotentOutcome<T> | typeof RETRY> {
-    const cached = this.cache ? await this.cache.getCompleted(scopeKey) : null;
-    if (cached && cached !== "unavailable") return this.replayOrRefuse(cached, incoming);
-
+    // One round trip to the cache: a completed result to replay, or the lock.
     const lockToken = newId("idempotencyRecord");
-    const lock = this.cache
-      ? await this.cache.acquireLock(scopeKey, lockToken, this.options.lockTtlMs)
+    const cached = this.cache
+      ? await this.cache.completedOrLock(scopeKey, lockToken, this.options.lockTtlMs)
       : "unavailable";
+    if (typeof cached === "object") return this.replayOrRefuse(cached.completed, incoming);
+    const lock = cached;
     if (lock === "held") return this.waitForEarlier<T>(scope, scopeKey, incoming, false);
 
+    let released = false;
     try {
       const recordId = newId("idempotencyRecord");
       const now = this.now();
@@ -140,15 +141,17 @@ export class IdempotencyService {
       const { value, storedResponse } = await this.execute(ownRecordId, lockedUntil, execute);
       if (this.cache) {
         // Cache exactly what Postgres stored, so a replay answers the same whether Redis has it or not.
-        await this.cache.putCompleted(
+        await this.cache.putCompletedAndRelease(
           scopeKey,
           { ...incoming, response: storedResponse },
           this.options.cacheTtlMs,
+          lockToken,
         );
+        released = true;
       }
       return { value, replayed: false };
     } finally {
-      if (lock === "acquired") await this.cache?.releaseLock(scopeKey, lockToken);
+      if (lock === "acquired" && !released) await this.cache?.releaseLock(scopeKey, lockToken);
     }
   }
 

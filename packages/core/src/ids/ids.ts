@@ -1,3 +1,4 @@
+import { randomFillSync } from "node:crypto";
 import { monotonicFactory } from "ulid";
 import { DomainError } from "../errors/domain-error";
 
@@ -37,9 +38,22 @@ export type OperatorKeyId = Id<"operatorKey">;
 export type OperatorId = Id<"operator">;
 export type OperatorSessionId = Id<"operatorSession">;
 
+// ulid's default source asks the OS for one random byte per character (16 system
+// calls per id, 4% of the API's CPU per payment); this one draws the same
+// cryptographic bytes 4 KB at a time. A character takes the top 5 bits of a byte.
+const randomPool = new Uint8Array(4096);
+let randomPoolAt = randomPool.length;
+function pooledRandom(): number {
+  if (randomPoolAt === randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolAt = 0;
+  }
+  return (randomPool[randomPoolAt++] as number) / 256;
+}
+
 // A plain ulid() would order ids made in the same millisecond randomly; the monotonic
 // factory increments the random part instead, so creation order is preserved.
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicFactory(pooledRandom);
 
 // Upper-case Crockford base32 only, first char 0-7 so the 48-bit timestamp cannot overflow.
 const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;

@@ -42,10 +42,23 @@ export interface CachedResult {
   response: unknown;
 }
 
-/** Every method may answer "unavailable": the caller then relies on the store alone. */
+export type LockOutcome = "acquired" | "held" | "unavailable";
+
+/**
+ * Every method may answer "unavailable": the caller then relies on the store alone. The combined methods
+ * each do in one round trip what a new request does at its start and at its end.
+ */
 export interface IdempotencyCache {
-  acquireLock(scopeKey: string, token: string, ttlMs: number): Promise<"acquired" | "held" | "unavailable">;
+  acquireLock(scopeKey: string, token: string, ttlMs: number): Promise<LockOutcome>;
   releaseLock(scopeKey: string, token: string): Promise<void>;
   getCompleted(scopeKey: string): Promise<CachedResult | null | "unavailable">;
   putCompleted(scopeKey: string, result: CachedResult, ttlMs: number): Promise<void>;
+  /** The completed result if there is one, else an attempt at the lock. */
+  completedOrLock(
+    scopeKey: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ completed: CachedResult } | LockOutcome>;
+  /** Puts the completed result, then releases the lock if `token` still holds it. */
+  putCompletedAndRelease(scopeKey: string, result: CachedResult, ttlMs: number, token: string): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type {
   IdempotencyCache,
   IdempotencyScope,
   IdempotencyStore,
+  LockOutcome,
   StoredIdempotencyRecord,
 } from "../ports/idempotency-store";
 
@@ -191,6 +192,22 @@ export class InMemoryIdempotencyCache implements IdempotencyCache {
       result: { ...result, response: toJson(result.response) },
       expiresAt: this.now().getTime() + ttlMs,
     });
+  }
+
+  async completedOrLock(
+    scopeKey: string,
+    token: string,
+    ttlMs: number,
+  ): Promise<{ completed: CachedResult } | LockOutcome> {
+    const completed = await this.getCompleted(scopeKey);
+    if (completed === "unavailable") return "unavailable";
+    if (completed !== null) return { completed };
+    return this.acquireLock(scopeKey, token, ttlMs);
+  }
+
+  async putCompletedAndRelease(scopeKey: string, result: CachedResult, ttlMs: number, token: string) {
+    await this.putCompleted(scopeKey, result, ttlMs);
+    await this.releaseLock(scopeKey, token);
   }
 
   /** Whether a live lock is held on the key, for assertions. */

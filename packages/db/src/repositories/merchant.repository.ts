@@ -18,13 +18,6 @@ export interface CreatedMerchant {
   keys: IssuedKey[];
 }
 
-export interface AuthenticatedKey {
-  apiKeyId: ApiKeyId;
-  merchantId: MerchantId;
-  kind: ApiKeyKind;
-  mode: Mode;
-}
-
 export const MERCHANTS_MAX = 500;
 export const KEYS_PER_MERCHANT_MAX = 200;
 
@@ -150,20 +143,6 @@ export class MerchantRepository {
       id,
       name: input.name,
       keys: keys.map(({ id: keyId, kind, mode, key }) => ({ id: keyId, kind, mode, key })),
-    };
-  }
-
-  async findActiveKeyByHash(secretHash: string): Promise<AuthenticatedKey | null> {
-    const row = await this.db.apiKey.findUnique({
-      where: { secretHash },
-      select: { id: true, merchantId: true, kind: true, mode: true, revokedAt: true },
-    });
-    if (row === null || row.revokedAt !== null) return null;
-    return {
-      apiKeyId: row.id as ApiKeyId,
-      merchantId: row.merchantId as MerchantId,
-      kind: row.kind,
-      mode: row.mode,
     };
   }
 

@@ -1,6 +1,8 @@
 // Postgres reads for fraud scoring: deny/allow lists, the card's first use at
 // a merchant, the merchant's amount history, and the velocity fallback used
-// when Redis is unavailable. Each is one indexed round trip.
+// when Redis is unavailable. Each is one indexed round trip, run on every
+// createPayment, so through node-postgres (../sql.ts). The operators' list
+// maintenance below it goes through Prisma.
 import type { ListHit, RiskContext, VelocityCounts } from "@paycore/core/fraud/risk-types";
 import { newId, type RiskListEntryId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
@@ -12,10 +14,57 @@ import type {
   VelocitySnapshot,
 } from "@paycore/core/ports/risk-data";
 import type { DatabaseClient } from "../client";
+import type { Sql } from "../sql";
 
 const MINUTE_MS = 60_000;
 /** Merchant history looks back this far. */
 const HISTORY_WINDOW_MS = 30 * 24 * 60 * MINUTE_MS;
+
+/** $1 kinds and $2 values (pairwise), $3 the merchant; global entries (no merchant) apply to all. */
+const LIST_HITS = `
+SELECT list, kind, note FROM risk_list_entries
+ WHERE (kind, value) IN (SELECT k::"RiskListKind", v FROM unnest($1::text[], $2::text[]) AS u(k, v))
+   AND (merchant_id = $3 OR merchant_id IS NULL)
+ LIMIT 50`;
+
+const EARLIER_PAYMENT_WITH_CARD = `
+SELECT 1 FROM payments WHERE merchant_id = $1 AND mode = $2::"Mode" AND card_fingerprint = $3 LIMIT 1`;
+
+const MERCHANT_HISTORY = `
+SELECT count(*) AS n, avg(amount_captured_minor)::float8 AS mean, stddev_pop(amount_captured_minor)::float8 AS stddev
+  FROM payments
+ WHERE merchant_id = $1 AND mode = $2::"Mode" AND currency = $3 AND created_at >= $4::timestamptz
+   AND amount_captured_minor > 0`;
+
+/**
+ * $1 card fingerprint, $2 mode, $3–$5 10 minutes, 1 hour and 24 hours ago, $6 currency, $7 the largest "small"
+ * amount, $8 merchant, $9 email, $10 IP, $11 device.
+ */
+const VELOCITY_FROM_PAYMENTS = `
+SELECT
+  (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $3::timestamptz) AS card10m,
+  (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $4::timestamptz) AS card1h,
+  (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $5::timestamptz) AS card24h,
+  (SELECT COALESCE(sum(amount_minor), 0)::bigint FROM payments
+    WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND currency = $6 AND created_at >= $5::timestamptz) AS card_amount24h,
+  (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $3::timestamptz
+      AND currency = $6 AND amount_minor <= $7::bigint) AS card_small10m,
+  (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $4::timestamptz
+      AND status = 'DECLINED') AS card_declines1h,
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND customer_email = $9
+      AND created_at >= $4::timestamptz) AS email1h,
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
+      AND created_at >= $4::timestamptz) AS ip1h,
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
+      AND created_at >= $3::timestamptz AND currency = $6 AND amount_minor <= $7::bigint) AS ip_small10m,
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
+      AND created_at >= $4::timestamptz AND status = 'DECLINED') AS ip_declines1h,
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND device_id = $11
+      AND created_at >= $4::timestamptz) AS device1h,
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND created_at >= $3::timestamptz) AS merchant10m,
+  (SELECT json_build_object('latitude', geo_latitude, 'longitude', geo_longitude, 'at', created_at)
+     FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND geo_latitude IS NOT NULL
+    ORDER BY created_at DESC LIMIT 1) AS previous_location`;
 
 export interface RiskListEntryRecord {
   id: RiskListEntryId;
@@ -29,28 +78,21 @@ export interface RiskListEntryRecord {
 }
 
 export class RiskDataRepository implements RiskDataStore {
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(private readonly sql: Sql) {}
 
   async listHits(lookup: ListLookup): Promise<ListHit[]> {
     const pairs = Object.entries(lookup.values).filter(([, value]) => value);
     if (pairs.length === 0) return [];
-    const rows = await this.db.riskListEntry.findMany({
-      where: {
-        OR: pairs.map(([kind, value]) => ({ kind: kind as ListHit["kind"], value: value as string })),
-        AND: [{ OR: [{ merchantId: lookup.merchantId }, { merchantId: null }] }],
-      },
-      select: { list: true, kind: true, note: true },
-      take: 50,
-    });
-    return rows.map((row) => ({ list: row.list, kind: row.kind, note: row.note }));
+    return this.sql.query<ListHit>(LIST_HITS, [
+      pairs.map(([kind]) => kind),
+      pairs.map(([, value]) => value),
+      lookup.merchantId,
+    ]);
   }
 
   async firstUseAtMerchant(merchantId: string, mode: Mode, cardFingerprint: string): Promise<boolean> {
-    const earlier = await this.db.payment.findFirst({
-      where: { merchantId, mode, cardFingerprint },
-      select: { id: true },
-    });
-    return earlier === null;
+    const earlier = await this.sql.query(EARLIER_PAYMENT_WITH_CARD, [merchantId, mode, cardFingerprint]);
+    return earlier.length === 0;
   }
 
   async merchantHistory(
@@ -59,14 +101,10 @@ export class RiskDataRepository implements RiskDataStore {
     currency: CurrencyCode,
   ): Promise<RiskContext["merchantHistory"]> {
     const since = new Date(Date.now() - HISTORY_WINDOW_MS);
-    const rows = await this.db.$queryRaw<Array<{ n: bigint; mean: number | null; stddev: number | null }>>`
-      SELECT count(*)::bigint AS n,
-             avg(amount_captured_minor)::float8 AS mean,
-             stddev_pop(amount_captured_minor)::float8 AS stddev
-        FROM payments
-       WHERE merchant_id = ${merchantId} AND mode = ${mode}::"Mode" AND currency = ${currency}
-         AND created_at >= ${since} AND amount_captured_minor > 0`;
-    const row = rows[0];
+    const [row] = await this.sql.query<{ n: bigint; mean: number | null; stddev: number | null }>(
+      MERCHANT_HISTORY,
+      [merchantId, mode, currency, since],
+    );
     if (!row || row.n === 0n || row.mean === null) return null;
     return { sampleCount: Number(row.n), meanMinor: row.mean, stddevMinor: row.stddev ?? 0 };
   }
@@ -76,37 +114,24 @@ export class RiskDataRepository implements RiskDataStore {
     smallAmountMaxMinor: bigint,
   ): Promise<VelocitySnapshot> {
     const at = attempt.at.getTime();
-    const t10m = new Date(at - 10 * MINUTE_MS);
-    const t1h = new Date(at - 60 * MINUTE_MS);
-    const t24h = new Date(at - 24 * 60 * MINUTE_MS);
-    const {
-      merchantId,
-      mode,
-      cardFingerprint: card,
-      email,
-      ipAddress: ip,
-      deviceId: device,
-      currency,
-    } = attempt;
+    const { merchantId, mode, cardFingerprint, email, ipAddress, deviceId, currency } = attempt;
+    const [row = {}] = await this.sql.query<Record<string, bigint | number | Date | null>>(
+      VELOCITY_FROM_PAYMENTS,
+      [
+        cardFingerprint,
+        mode,
+        new Date(at - 10 * MINUTE_MS),
+        new Date(at - 60 * MINUTE_MS),
+        new Date(at - 24 * 60 * MINUTE_MS),
+        currency,
+        smallAmountMaxMinor,
+        merchantId,
+        email,
+        ipAddress,
+        deviceId,
+      ],
+    );
     // The attempt being scored is not in the table yet: every count below adds it (+1).
-    const rows = await this.db.$queryRaw<Array<Record<string, bigint | number | Date | null>>>`
-      SELECT
-        (SELECT count(*) FROM payments WHERE card_fingerprint = ${card} AND mode = ${mode}::"Mode" AND created_at >= ${t10m}) AS card10m,
-        (SELECT count(*) FROM payments WHERE card_fingerprint = ${card} AND mode = ${mode}::"Mode" AND created_at >= ${t1h}) AS card1h,
-        (SELECT count(*) FROM payments WHERE card_fingerprint = ${card} AND mode = ${mode}::"Mode" AND created_at >= ${t24h}) AS card24h,
-        (SELECT COALESCE(sum(amount_minor), 0)::bigint FROM payments WHERE card_fingerprint = ${card} AND mode = ${mode}::"Mode" AND currency = ${currency} AND created_at >= ${t24h}) AS card_amount24h,
-        (SELECT count(*) FROM payments WHERE card_fingerprint = ${card} AND mode = ${mode}::"Mode" AND created_at >= ${t10m} AND currency = ${currency} AND amount_minor <= ${smallAmountMaxMinor}) AS card_small10m,
-        (SELECT count(*) FROM payments WHERE card_fingerprint = ${card} AND mode = ${mode}::"Mode" AND created_at >= ${t1h} AND status = 'DECLINED') AS card_declines1h,
-        (SELECT count(*) FROM payments WHERE merchant_id = ${merchantId} AND mode = ${mode}::"Mode" AND customer_email = ${email} AND created_at >= ${t1h}) AS email1h,
-        (SELECT count(*) FROM payments WHERE merchant_id = ${merchantId} AND mode = ${mode}::"Mode" AND ip_address = ${ip} AND created_at >= ${t1h}) AS ip1h,
-        (SELECT count(*) FROM payments WHERE merchant_id = ${merchantId} AND mode = ${mode}::"Mode" AND ip_address = ${ip} AND created_at >= ${t10m} AND currency = ${currency} AND amount_minor <= ${smallAmountMaxMinor}) AS ip_small10m,
-        (SELECT count(*) FROM payments WHERE merchant_id = ${merchantId} AND mode = ${mode}::"Mode" AND ip_address = ${ip} AND created_at >= ${t1h} AND status = 'DECLINED') AS ip_declines1h,
-        (SELECT count(*) FROM payments WHERE merchant_id = ${merchantId} AND mode = ${mode}::"Mode" AND device_id = ${device} AND created_at >= ${t1h}) AS device1h,
-        (SELECT count(*) FROM payments WHERE merchant_id = ${merchantId} AND mode = ${mode}::"Mode" AND created_at >= ${t10m}) AS merchant10m,
-        (SELECT json_build_object('latitude', geo_latitude, 'longitude', geo_longitude, 'at', created_at)
-           FROM payments WHERE card_fingerprint = ${card} AND mode = ${mode}::"Mode" AND geo_latitude IS NOT NULL
-          ORDER BY created_at DESC LIMIT 1) AS previous_location`;
-    const row = rows[0] ?? {};
     const n = (key: string) => Number(row[key] ?? 0) + 1;
     const small = attempt.small ? 1 : 0;
     const counts = (
@@ -134,20 +159,25 @@ export class RiskDataRepository implements RiskDataStore {
           BigInt(row.card_amount24h as bigint) + attempt.amountMinor,
         ),
         email: email ? counts(0, n("email1h"), 0, 0n) : null,
-        ip: ip ? counts(0, n("ip1h"), 0, 0n) : null,
-        device: device ? counts(0, n("device1h"), 0, 0n) : null,
+        ip: ipAddress ? counts(0, n("ip1h"), 0, 0n) : null,
+        device: deviceId ? counts(0, n("device1h"), 0, 0n) : null,
         merchant: counts(n("merchant10m"), 0, 0, 0n),
         smallAttempts10m: {
           card: n("card_small10m") - 1 + small,
-          ip: ip ? n("ip_small10m") - 1 + small : null,
+          ip: ipAddress ? n("ip_small10m") - 1 + small : null,
         },
-        declines1h: { card: n("card_declines1h") - 1, ip: ip ? n("ip_declines1h") - 1 : null },
+        declines1h: { card: n("card_declines1h") - 1, ip: ipAddress ? n("ip_declines1h") - 1 : null },
       },
       previousCardLocation: previous
         ? { latitude: previous.latitude, longitude: previous.longitude, at: new Date(previous.at) }
         : null,
     };
   }
+}
+
+/** Operators' deny and allow lists (console and CLI). */
+export class RiskListRepository {
+  constructor(private readonly db: DatabaseClient) {}
 
   // Operator maintenance of the lists (console and CLI).
 

@@ -117,7 +117,7 @@ describe("API keys", () => {
   it("creates, rolls and revokes keys: the new key authenticates, revoked ones do not, no secret in the audit", async () => {
     const api = await admin.api();
     const merchant = await api.merchants.create({ name: "Keyholder", ...SETTINGS });
-    const keys = c.t.app.services.merchants;
+    const keys = c.t.app.services.apiKeys;
 
     const created = await api.merchants.createKey({ merchantId: merchant.id, kind: "SECRET", mode: "LIVE" });
     expect(created.key).toMatch(/^sk_live_[0-9A-Za-z]{32}$/);

@@ -28,7 +28,7 @@ export async function addListEntryHandler({
   input: AddListEntryInput;
 }): Promise<{ id: string }> {
   const value = normalise(input.kind, input.value);
-  const entry = await ctx.services.app.services.riskData.addListEntry({
+  const entry = await ctx.services.app.services.riskLists.addListEntry({
     merchantId: input.merchantId || null,
     list: input.list,
     kind: input.kind,

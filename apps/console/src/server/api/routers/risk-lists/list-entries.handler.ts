@@ -13,7 +13,7 @@ export interface ListEntryView {
 
 /** Deny and allow list entries, newest first (bounded by the repository). */
 export async function listEntriesHandler({ ctx }: { ctx: SignedInContext }): Promise<ListEntryView[]> {
-  const entries = await ctx.services.app.services.riskData.listEntries({});
+  const entries = await ctx.services.app.services.riskLists.listEntries({});
   return entries.map((entry) => ({
     id: entry.id,
     list: entry.list,

@@ -9,9 +9,9 @@ export async function removeListEntryHandler({
   ctx: SignedInContext;
   input: { id: string };
 }): Promise<{ removed: true }> {
-  const riskData = ctx.services.app.services.riskData;
-  const before = (await riskData.listEntries({}, 1000)).find((entry) => entry.id === input.id);
-  if (!before || !(await riskData.removeListEntry(input.id))) {
+  const riskLists = ctx.services.app.services.riskLists;
+  const before = (await riskLists.listEntries({}, 1000)).find((entry) => entry.id === input.id);
+  if (!before || !(await riskLists.removeListEntry(input.id))) {
     throw new DomainError("INVALID_INPUT", "No such list entry.", { field: ["id"] });
   }
   await writeAudit(ctx.services, {

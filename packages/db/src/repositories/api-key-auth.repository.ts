@@ -1,0 +1,27 @@
+// Which merchant an API key belongs to: one indexed read on every merchant
+// request, so it goes through node-postgres (../sql.ts). Not cached: a revoked
+// key stops working on the next request.
+import type { ApiKeyId, MerchantId } from "@paycore/core/ids/ids";
+import type { ApiKeyKind } from "@paycore/core/merchants/api-keys";
+import type { Mode } from "@paycore/core/payments/payment-record";
+import type { Sql } from "../sql";
+
+export interface AuthenticatedKey {
+  apiKeyId: ApiKeyId;
+  merchantId: MerchantId;
+  kind: ApiKeyKind;
+  mode: Mode;
+}
+
+const FIND_ACTIVE_BY_HASH = `
+SELECT id AS "apiKeyId", merchant_id AS "merchantId", kind, mode
+  FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`;
+
+export class ApiKeyAuthRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async findActiveKeyByHash(secretHash: string): Promise<AuthenticatedKey | null> {
+    const [row] = await this.sql.query<AuthenticatedKey>(FIND_ACTIVE_BY_HASH, [secretHash]);
+    return row ?? null;
+  }
+}
