@@ -70,8 +70,9 @@ export class Sql {
     let broken: Error | undefined;
     try {
       await client.query("BEGIN");
-      const result = await work(new SqlTransaction(client));
-      await client.query("COMMIT");
+      const tx = new SqlTransaction(client);
+      const result = await work(tx);
+      if (!tx.committed) await client.query("COMMIT");
       return result;
     } catch (error) {
       await client.query("ROLLBACK").catch((rollbackError: Error) => {
@@ -85,7 +86,19 @@ export class Sql {
 }
 
 export class SqlTransaction {
+  committed = false;
+
   constructor(private readonly client: pg.PoolClient) {}
+
+  /**
+   * The transaction's last statement and its COMMIT in one round trip: a simple query, so no parameters (values
+   * go into `text` through `literal`). The statement must raise when its effect is wrong (see the migration's
+   * expect_rows): an error skips the COMMIT and the transaction rolls back.
+   */
+  async executeAndCommit(text: string): Promise<void> {
+    await this.client.query(`${text};\nCOMMIT`);
+    this.committed = true;
+  }
 
   async query<R>(text: string, values: readonly unknown[] = []): Promise<R[]> {
     return (await runOn<R>(this.client, text, values)).rows;
@@ -103,6 +116,15 @@ async function runOn<R>(
 ): Promise<{ rows: R[]; rowCount: number | null }> {
   const result = await on.query(statement(text, values));
   return { rows: result.rows as R[], rowCount: result.rowCount };
+}
+
+/**
+ * A value written into a statement's text, for `executeAndCommit`: null, or a string quoted by node-postgres's
+ * escapeLiteral (libpq's rules; an E'' literal with doubled backslashes when there are any, so the result is
+ * the same whatever standard_conforming_strings says).
+ */
+export function literal(value: string | null): string {
+  return value === null ? "NULL" : pg.escapeLiteral(value);
 }
 
 /** Postgres's SQLSTATE of a failed statement, if it is one. */

@@ -8,6 +8,7 @@
 // travel as one jsonb array each, so every statement has one fixed text and is
 // prepared once per connection.
 import { paymentMethodSelect, paymentSelect, refundSelect } from "../mappers/payment.mapper";
+import { literal } from "../sql";
 
 /** `merchantId` → `merchant_id`. */
 function snake(field: string): string {
@@ -198,6 +199,22 @@ UPDATE idempotency_records
        status = CASE WHEN $3::jsonb IS NULL THEN status ELSE 'COMPLETED' END,
        response = COALESCE($3::jsonb, response)
  WHERE id = $1`;
+
+/**
+ * LINK_IDEMPOTENCY as text with its values written in (see `literal`), sent with the COMMIT of a payment's
+ * change in one round trip. A missing record raises (expect_rows), so the COMMIT does not run.
+ */
+export function linkIdempotencyText(recordId: string, resourceId: string, response: string | null): string {
+  return `WITH linked AS (
+  UPDATE idempotency_records
+     SET resource_id = ${literal(resourceId)},
+         status = CASE WHEN ${literal(response)}::jsonb IS NULL THEN status ELSE 'COMPLETED' END,
+         response = COALESCE(${literal(response)}::jsonb, response)
+   WHERE id = ${literal(recordId)}
+  RETURNING 1
+)
+SELECT expect_rows((SELECT count(*) FROM linked), 1, 'linking idempotency record ' || ${literal(recordId)})`;
+}
 
 export const INSERT_LEDGER_ACCOUNTS = `
 INSERT INTO ledger_accounts (id, merchant_id, mode, code, type, currency)

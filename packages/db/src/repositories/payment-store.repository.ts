@@ -53,6 +53,7 @@ import {
   INSERT_PAYMENT,
   INSERT_PAYMENT_METHOD,
   LINK_IDEMPOTENCY,
+  linkIdempotencyText,
   SELECT_LEDGER_ACCOUNTS,
   SELECT_PAYMENT,
   SELECT_PAYMENT_METHOD_WITH_PAN,
@@ -424,13 +425,11 @@ export class PostgresPaymentStore implements PaymentStore {
         }
         const result = { payment, refund };
         if (change.idempotency) {
+          // The response is stored in the transaction of the change it answers, sent with its COMMIT.
           const { recordId, complete } = change.idempotency;
-          const linked = await tx.execute(LINK_IDEMPOTENCY, [
-            recordId,
-            refund?.id ?? payment.id,
-            complete ? json(complete(result)) : null,
-          ]);
-          invariant(linked === 1, `idempotency record ${recordId} not found`);
+          await tx.executeAndCommit(
+            linkIdempotencyText(recordId, refund?.id ?? payment.id, complete ? json(complete(result)) : null),
+          );
         }
         return result;
       });

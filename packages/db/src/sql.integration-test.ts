@@ -1,0 +1,83 @@
+// The node-postgres layer of the hot path: bigints stay exact, literals written into a statement's text read
+// back byte for byte, and a transaction whose last statement (sent with COMMIT) fails keeps nothing.
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPool, literal, Sql } from "./sql";
+import { createTestDatabase, prepareTemplateDatabase } from "./testing/test-database";
+
+let prepared: Awaited<ReturnType<typeof prepareTemplateDatabase>> | undefined;
+let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+let pool: pg.Pool;
+let sql: Sql;
+
+beforeAll(async () => {
+  prepared = await prepareTemplateDatabase();
+  database = await createTestDatabase(prepared.adminUrl, prepared.templateName);
+  pool = createPool({ url: database.url, max: 3 });
+  sql = new Sql(pool);
+  await sql.execute("CREATE TABLE scratch (id text PRIMARY KEY, amount bigint NOT NULL, note text)");
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await database?.drop();
+  await prepared?.stop();
+});
+
+async function ids(): Promise<string[]> {
+  return (await sql.query<{ id: string }>("SELECT id FROM scratch ORDER BY id")).map((row) => row.id);
+}
+
+describe("Sql", () => {
+  it("passes and returns bigints exactly, beyond 2^53", async () => {
+    const huge = 9_223_372_036_854_775_807n;
+    await sql.execute("INSERT INTO scratch (id, amount) VALUES ($1, $2::bigint)", ["big", huge]);
+    const [row] = await sql.query<{ amount: bigint }>("SELECT amount FROM scratch WHERE id = $1", ["big"]);
+    expect(row?.amount).toBe(huge);
+  });
+
+  it("writes literals that read back exactly, quotes and backslashes included", async () => {
+    const tricky = `it's a \\ "test" '); DROP TABLE scratch; -- é ✓ \\'`;
+    const [row] = await sql.query<{ value: string }>(`SELECT ${literal(tricky)}::text AS value`);
+    expect(row?.value).toBe(tricky);
+    const [nullRow] = await sql.query<{ value: string | null }>(`SELECT ${literal(null)}::text AS value`);
+    expect(nullRow?.value).toBeNull();
+  });
+
+  it("commits with the last statement in one round trip", async () => {
+    await sql.transaction(async (tx) => {
+      await tx.execute("INSERT INTO scratch (id, amount) VALUES ($1, 1)", ["a1"]);
+      await tx.executeAndCommit(
+        `WITH changed AS (UPDATE scratch SET note = ${literal("done")} WHERE id = 'a1' RETURNING 1)
+         SELECT expect_rows((SELECT count(*) FROM changed), 1, 'note')`,
+      );
+    });
+    const [row] = await sql.query<{ note: string }>("SELECT note FROM scratch WHERE id = 'a1'");
+    expect(row?.note).toBe("done");
+  });
+
+  it("keeps nothing when the last statement's check fails: the COMMIT after it never runs", async () => {
+    const attempt = sql.transaction(async (tx) => {
+      await tx.execute("INSERT INTO scratch (id, amount) VALUES ($1, 1)", ["b1"]);
+      await tx.executeAndCommit(
+        `WITH changed AS (UPDATE scratch SET note = 'x' WHERE id = 'missing' RETURNING 1)
+         SELECT expect_rows((SELECT count(*) FROM changed), 1, 'note of missing')`,
+      );
+    });
+    await expect(attempt).rejects.toMatchObject({ code: "P0002" });
+    expect(await ids()).not.toContain("b1");
+    // The connection went back to the pool clean: the next transaction works.
+    await sql.transaction((tx) => tx.execute("INSERT INTO scratch (id, amount) VALUES ('b2', 2)"));
+    expect(await ids()).toContain("b2");
+  });
+
+  it("rolls back when the work throws", async () => {
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.execute("INSERT INTO scratch (id, amount) VALUES ('c1', 1)");
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    expect(await ids()).not.toContain("c1");
+  });
+});
