@@ -33,7 +33,7 @@ module.exports = {
   options: {
     doNotFollow: { path: "node_modules" },
     // Prisma's generated client, and Next's build output (bundles of everything, Prisma included).
-    exclude: { path: "(generated|\\.next/)" },
+    exclude: { path: "(generated|\\.next/|^apps/[^/]+/dist/)" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {

@@ -1,10 +1,11 @@
 // What the bench runs on: a fresh migrated database on the configured Postgres server (or the
 // machine's, or an embedded one), a private Redis, and the API as a child process.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, readFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createDatabase, dropDatabase, withAdminClient, withDatabase } from "@paycore/db/database-url";
 import { prepareTemplateDatabase } from "@paycore/db/testing/test-database";
@@ -212,7 +213,31 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx apps/api/src/main.ts` (the production entry) with the bench's probe preloaded. */
+/**
+ * Builds the API's production bundle (`npm run build -w @paycore/api`: apps/api/dist/main.mjs, plain
+ * JavaScript, as production runs it) and starts it with the bench's probe preloaded.
+ */
+let built = false;
+
+/** The V8 flags production runs the API with (`npm run start:prod -w @paycore/api`): apps/api/package.json's config. */
+function apiNodeFlags(repoRoot: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, "apps/api/package.json"), "utf8")) as {
+    config?: { nodeFlags?: string };
+  };
+  return (manifest.config?.nodeFlags ?? "").split(" ").filter(Boolean);
+}
+
+/** Builds the bundle once per bench run, from the sources being measured. */
+function buildApi(repoRoot: string): void {
+  if (built) return;
+  const result = spawnSync(process.execPath, ["apps/api/scripts/build.mjs"], {
+    cwd: repoRoot,
+    stdio: "inherit",
+  });
+  if (result.status !== 0) throw new Error("building the API bundle failed");
+  built = true;
+}
+
 export async function startApi(options: {
   repoRoot: string;
   databaseUrl: string;
@@ -240,11 +265,16 @@ export async function startApi(options: {
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.poolMax !== null) env.DATABASE_POOL_MAX = String(options.poolMax);
   const log = createWriteStream(options.logFile, { flags: "a" });
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", preload, "apps/api/src/main.ts"], {
-    cwd: options.repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  buildApi(options.repoRoot);
+  const child = spawn(
+    process.execPath,
+    [...apiNodeFlags(options.repoRoot), "--import", preload, "apps/api/dist/main.mjs"],
+    {
+      cwd: options.repoRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const pid = child.pid;
