@@ -120,6 +120,19 @@ describe("authorize", () => {
 });
 
 describe("idempotency", () => {
+  it("remembers a bounded number of charges and results: the oldest go first", async () => {
+    const psp = new SandboxPsp({ maxRemembered: 3 });
+    const requests = Array.from({ length: 5 }, (_, i) => authorizeRequest({ reference: `pay_${i}` }));
+    for (const request of requests) await psp.authorize(request);
+    expect(psp.charges().map((charge) => charge.reference)).toEqual(["pay_2", "pay_3", "pay_4"]);
+    expect(psp.authorizationsFor("pay_0")).toBe(0);
+    // A recent key still replays; a forgotten one is performed again.
+    await psp.authorize(requests[4] as AuthorizeRequest);
+    expect(psp.stats.authorizations).toBe(5);
+    await psp.authorize(requests[0] as AuthorizeRequest);
+    expect(psp.stats.authorizations).toBe(6);
+  });
+
   it("replays an authorization for the same key without charging again", async () => {
     const psp = new SandboxPsp();
     const request = authorizeRequest({ reference: "pay_x" });

@@ -105,6 +105,9 @@ export interface SandboxCharge {
   readonly voided: boolean;
 }
 
+/** Entries kept per book: the last 20,000 payments, a few MB. */
+const DEFAULT_MAX_REMEMBERED = 20_000;
+
 function failed(code: string, message: string, retryable = false): PspOutcome {
   return { outcome: "failed", code, message, retryable };
 }
@@ -129,8 +132,23 @@ export class SandboxPsp implements PaymentServiceProvider {
   private readonly authorizationCounts = new Map<string, number>();
   private readonly faults: { operation: Operation; fault: SandboxFault }[] = [];
 
-  constructor(options?: { latencyMs?: number }) {
+  private readonly maxRemembered: number;
+
+  /**
+   * `maxRemembered` bounds each of the sandbox's books (charges, idempotent results, authorization counts):
+   * past it the oldest entries are forgotten, so a long-running test-mode API does not grow without end.
+   */
+  constructor(options?: { latencyMs?: number; maxRemembered?: number }) {
     this.latencyMs = options?.latencyMs ?? 0;
+    this.maxRemembered = options?.maxRemembered ?? DEFAULT_MAX_REMEMBERED;
+  }
+
+  private remember<V>(book: Map<string, V>, key: string, value: V): void {
+    book.set(key, value);
+    if (book.size > this.maxRemembered) {
+      const oldest = book.keys().next();
+      if (!oldest.done) book.delete(oldest.value);
+    }
   }
 
   /** The next call of `operation` suffers `fault`; queued faults apply in order. */
@@ -217,7 +235,7 @@ export class SandboxPsp implements PaymentServiceProvider {
           : failed("idempotency_key_reused", "idempotency key was already used for a different request");
     } else {
       outcome = perform();
-      this.results.set(idempotencyKey, { operation, requestFingerprint, outcome });
+      this.remember(this.results, idempotencyKey, { operation, requestFingerprint, outcome });
     }
 
     if (fault === "timeout_after_processing") {
@@ -228,7 +246,7 @@ export class SandboxPsp implements PaymentServiceProvider {
 
   private doAuthorize(request: AuthorizeRequest): PspOutcome {
     this.stats.authorizations += 1;
-    this.authorizationCounts.set(request.reference, this.authorizationsFor(request.reference) + 1);
+    this.remember(this.authorizationCounts, request.reference, this.authorizationsFor(request.reference) + 1);
 
     const invalid = invalidAmount(request.amountMinor, request.currency);
     if (invalid) return invalid;
@@ -246,7 +264,7 @@ export class SandboxPsp implements PaymentServiceProvider {
     }
 
     const pspReference = newReference("ch");
-    this.book.set(pspReference, {
+    this.remember(this.book, pspReference, {
       pspReference,
       reference: request.reference,
       amountMinor: request.amountMinor,
