@@ -41,8 +41,22 @@ import {
 import { type ProfileSummary, printProfileSummary, summarizeProfile } from "./profile-summary";
 import { fmt, heading, progress, table } from "./report";
 
-const SCENARIOS = ["physical", "ramp", "latency", "hot", "replay", "refund", "read", "processes"] as const;
+const SCENARIOS = [
+  "physical",
+  "ramp",
+  "latency",
+  "hot",
+  "replay",
+  "refund",
+  "read",
+  "processes",
+  "soak",
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** `all` is every scenario but the soak, which takes --soak-minutes on its own. */
+const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== "soak");
+/** RSS may end the soak this much above where its first minute ended (allocator and JIT noise). */
+const SOAK_GROWTH_TOLERANCE = 0.1;
 /** A run that takes longer than this is stuck: it is stopped and cleaned up. */
 const RUN_TIMEOUT_MS = 30 * 60 * 1000;
 const STEP_TIMEOUT_EXTRA_MS = 60_000;
@@ -54,13 +68,16 @@ const HOT_SLICES = 5;
 const PROCESS_SLICES = 5;
 /** Cards per merchant: the fraud rules decline a card used more than 3 times in 10 minutes. */
 const CARDS_PER_MERCHANT = 200;
+/** A soak runs long enough to reuse cards: enough that none is used 3 times in 10 minutes at ~500/s. */
+const SOAK_CARDS_PER_MERCHANT = 2000;
 const HOT_MERCHANT_CARDS = 5000;
 
 const HELP = `npm run bench -- [options]
 
   --duration <s>        seconds per measured step (default 5)
   --concurrency <list>  in-flight requests per ramp step (default 1,4,16,64)
-  --scenarios <list>    any of ${SCENARIOS.join(",")} (default: all)
+  --scenarios <list>    any of ${SCENARIOS.join(",")} (default: all = all but soak)
+  --soak-minutes <n>    length of the soak scenario: createPayment at the knee, one step per minute (default 10)
   --merchants <n>       regular merchants (default 100), plus one hot merchant
   --processes <n>       API processes for the multi-process scenario (default 2)
   --pool <n>            DATABASE_POOL_MAX per API process (default: the product's, 10)
@@ -83,6 +100,7 @@ interface Options {
   warmupMs: number;
   profile: boolean;
   keepDatabase: boolean;
+  soakMinutes: number;
 }
 
 function parseOptions(): Options {
@@ -97,6 +115,7 @@ function parseOptions(): Options {
       warmup: { type: "string", default: "3" },
       profile: { type: "boolean", default: false },
       "keep-database": { type: "boolean", default: false },
+      "soak-minutes": { type: "string", default: "10" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -114,7 +133,7 @@ function parseOptions(): Options {
   const concurrency = values.concurrency.split(",").map((c) => number("concurrency", c.trim(), 1, 512));
   const scenarios =
     values.scenarios === "all"
-      ? new Set<Scenario>(SCENARIOS)
+      ? new Set<Scenario>(DEFAULT_SCENARIOS)
       : new Set(
           values.scenarios.split(",").map((s) => {
             const name = s.trim() as Scenario;
@@ -133,6 +152,7 @@ function parseOptions(): Options {
     warmupMs: number("warmup", values.warmup, 0, 600) * 1000,
     profile: values.profile,
     keepDatabase: values["keep-database"],
+    soakMinutes: Math.round(number("soak-minutes", values["soak-minutes"], 1, 25)),
   };
 }
 
@@ -224,6 +244,21 @@ interface PhysicalStep extends PhysicalResult {
   postgresCpuMsPerPayment: number;
   /** WAL the server wrote per payment (server-wide: other users of a shared server add to it). */
   walBytesPerOp: number;
+}
+
+/** RSS at the end of the soak's last minute against the end of its first (the first minute warms up). */
+function soakTarget(soak: ApiStep[]): Target {
+  const endRss = (step: ApiStep | undefined) => step?.memory[0]?.rss ?? 0;
+  const first = endRss(soak[0]);
+  const last = endRss(soak[soak.length - 1]);
+  const peak = Math.max(...soak.map((s) => s.usage.apiRssPeakMb));
+  const heapUsed = soak.map((s) => s.memory[0]?.heapUsed ?? 0);
+  return {
+    name: `no growth over a ${soak.length}-minute soak (RSS at the end of minute 1 vs ${soak.length})`,
+    target: `≤ +${SOAK_GROWTH_TOLERANCE * 100}%, < 300 MB`,
+    measured: `${fmt.mb(first)} → ${fmt.mb(last)} MB (peak ${fmt.mb(peak)}; heap used ${heapUsed.join(", ")} MB)`,
+    met: last <= first * (1 + SOAK_GROWTH_TOLERANCE) && peak < 300,
+  };
 }
 
 interface Target {
@@ -329,12 +364,13 @@ async function main(): Promise<void> {
       `api:      ${api.baseUrl} (pid ${api.pid}, 1 process, sandbox PSP in-process, latency 0; idle RSS ${idleMemory?.rss ?? "?"} MB)`,
     );
 
+    const cardsPerMerchant = options.scenarios.has("soak") ? SOAK_CARDS_PER_MERCHANT : CARDS_PER_MERCHANT;
     const fixtures = await createMerchants({
       databaseUrl: database.url,
       baseUrl: api.baseUrl,
       runId,
       count: options.merchants,
-      cardsPerMerchant: CARDS_PER_MERCHANT,
+      cardsPerMerchant,
       hotCards: HOT_MERCHANT_CARDS,
       vault: parseKeyring({
         encryptionKeys: secrets.VAULT_ENCRYPTION_KEYS,
@@ -342,7 +378,7 @@ async function main(): Promise<void> {
       }),
     });
     progress(
-      `merchants: ${options.merchants} regular (${CARDS_PER_MERCHANT} cards each), 1 hot (${HOT_MERCHANT_CARDS} cards), 1 for the physical limit`,
+      `merchants: ${options.merchants} regular (${cardsPerMerchant} cards each), 1 hot (${HOT_MERCHANT_CARDS} cards), 1 for the physical limit`,
     );
 
     // 2. The physical limit.
@@ -610,6 +646,19 @@ async function main(): Promise<void> {
       await cluster.stop();
     }
 
+    // The soak: does the API's memory settle or keep growing under steady load?
+    const soak: ApiStep[] = [];
+    if (has("soak")) {
+      heading(
+        `API: soak, createPayment at concurrency ${bestConcurrency} for ${options.soakMinutes} minutes`,
+      );
+      for (let minute = 1; minute <= options.soakMinutes; minute++) {
+        soak.push(
+          await runApiStep({ ...create(`soak, minute ${minute}`, bestConcurrency), durationMs: 60_000 }),
+        );
+      }
+    }
+
     client.stop();
     await api.stop();
 
@@ -792,6 +841,7 @@ async function main(): Promise<void> {
         measured: `${fmt.mb(rssPeak)} MB${multi.length ? `; ${options.processes} processes together: ${fmt.mb(multiRssPeak)} MB` : ""}`,
         met: rssPeak < 300,
       },
+      ...(soak.length > 1 ? [soakTarget(soak)] : []),
       {
         name: "errors",
         target: "0",
