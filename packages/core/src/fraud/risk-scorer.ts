@@ -97,10 +97,12 @@ export class RiskScorer {
       location: location && { latitude: location.latitude, longitude: location.longitude },
     };
 
-    const [velocity, listHits, firstUseAtMerchant, merchantHistory] = await Promise.all([
+    const [velocity, { listHits, firstUseAtMerchant }, merchantHistory] = await Promise.all([
       this.velocity(attempt, smallAmountMaxMinor),
-      this.deps.data.listHits({
+      this.deps.data.cardContext({
         merchantId: input.merchantId,
+        mode: input.mode,
+        cardFingerprint: input.card.fingerprint,
         values: {
           FINGERPRINT: input.card.fingerprint,
           ...(input.customer.email ? { EMAIL: input.customer.email } : {}),
@@ -108,7 +110,6 @@ export class RiskScorer {
           ...(input.card.bin ? { BIN: input.card.bin } : {}),
         },
       }),
-      this.deps.data.firstUseAtMerchant(input.merchantId, input.mode, input.card.fingerprint),
       this.history(input.merchantId, input.mode, input.currency, input.now),
     ]);
 

@@ -42,8 +42,10 @@ export interface ListLookup {
 }
 
 export interface RiskDataStore {
-  listHits(lookup: ListLookup): Promise<ListHit[]>;
-  firstUseAtMerchant(merchantId: string, mode: Mode, cardFingerprint: string): Promise<boolean>;
+  /** The deny/allow entries matching the payment, and whether the card is new at the merchant: one round trip. */
+  cardContext(
+    lookup: ListLookup & { mode: Mode; cardFingerprint: string },
+  ): Promise<{ listHits: ListHit[]; firstUseAtMerchant: boolean }>;
   merchantHistory(
     merchantId: string,
     mode: Mode,

@@ -20,15 +20,19 @@ const MINUTE_MS = 60_000;
 /** Merchant history looks back this far. */
 const HISTORY_WINDOW_MS = 30 * 24 * 60 * MINUTE_MS;
 
-/** $1 kinds and $2 values (pairwise), $3 the merchant; global entries (no merchant) apply to all. */
-const LIST_HITS = `
-SELECT list, kind, note FROM risk_list_entries
- WHERE (kind, value) IN (SELECT k::"RiskListKind", v FROM unnest($1::text[], $2::text[]) AS u(k, v))
-   AND (merchant_id = $3 OR merchant_id IS NULL)
- LIMIT 50`;
-
-const EARLIER_PAYMENT_WITH_CARD = `
-SELECT 1 FROM payments WHERE merchant_id = $1 AND mode = $2::"Mode" AND card_fingerprint = $3 LIMIT 1`;
+/**
+ * Deny/allow entries for $1 kinds and $2 values (pairwise) that apply to merchant $3 (its own and the global
+ * ones), and whether card $5 is new at the merchant in mode $4.
+ */
+const CARD_CONTEXT = `
+SELECT
+  (SELECT COALESCE(json_agg(json_build_object('list', h.list, 'kind', h.kind, 'note', h.note)), '[]'::json)
+     FROM (SELECT list, kind, note FROM risk_list_entries
+            WHERE (kind, value) IN (SELECT k::"RiskListKind", v FROM unnest($1::text[], $2::text[]) AS u(k, v))
+              AND (merchant_id = $3 OR merchant_id IS NULL)
+            LIMIT 50) AS h) AS hits,
+  NOT EXISTS (SELECT 1 FROM payments WHERE merchant_id = $3 AND mode = $4::"Mode" AND card_fingerprint = $5)
+    AS first_use`;
 
 const MERCHANT_HISTORY = `
 SELECT count(*) AS n, avg(amount_captured_minor)::float8 AS mean, stddev_pop(amount_captured_minor)::float8 AS stddev
@@ -80,19 +84,18 @@ export interface RiskListEntryRecord {
 export class RiskDataRepository implements RiskDataStore {
   constructor(private readonly sql: Sql) {}
 
-  async listHits(lookup: ListLookup): Promise<ListHit[]> {
+  async cardContext(
+    lookup: ListLookup & { mode: Mode; cardFingerprint: string },
+  ): Promise<{ listHits: ListHit[]; firstUseAtMerchant: boolean }> {
     const pairs = Object.entries(lookup.values).filter(([, value]) => value);
-    if (pairs.length === 0) return [];
-    return this.sql.query<ListHit>(LIST_HITS, [
+    const [row] = await this.sql.query<{ hits: ListHit[]; first_use: boolean }>(CARD_CONTEXT, [
       pairs.map(([kind]) => kind),
       pairs.map(([, value]) => value),
       lookup.merchantId,
+      lookup.mode,
+      lookup.cardFingerprint,
     ]);
-  }
-
-  async firstUseAtMerchant(merchantId: string, mode: Mode, cardFingerprint: string): Promise<boolean> {
-    const earlier = await this.sql.query(EARLIER_PAYMENT_WITH_CARD, [merchantId, mode, cardFingerprint]);
-    return earlier.length === 0;
+    return { listHits: row?.hits ?? [], firstUseAtMerchant: row?.first_use ?? true };
   }
 
   async merchantHistory(
