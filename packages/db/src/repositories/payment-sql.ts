@@ -32,14 +32,20 @@ export const SELECT_REFUND = `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $
 
 export const SELECT_REFUND_BY_ID = `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1`;
 
-/** A tokenized card, written only if the request still holds its idempotency key, which it links to the card. */
-export const INSERT_PAYMENT_METHOD = `
-WITH claim AS (
+/**
+ * Links idempotency record $2 to the object $1 being created, only while the request still holds the key
+ * ($3: its lockedUntil; NULL: any). The object's insert selects FROM claim, so without the link nothing is written.
+ */
+const CLAIM_KEY = `WITH claim AS (
   UPDATE idempotency_records SET resource_id = $1
    WHERE id = $2 AND resource_id IS NULL AND status = 'IN_PROGRESS'
      AND ($3::timestamptz IS NULL OR locked_until = $3::timestamptz)
   RETURNING id
-)
+)`;
+
+/** A tokenized card, written only if the request still holds its idempotency key, which it links to the card. */
+export const INSERT_PAYMENT_METHOD = `
+${CLAIM_KEY}
 INSERT INTO payment_methods (id, merchant_id, mode, brand, last4, exp_month, exp_year, fingerprint, bin,
                              card_country, pan_ciphertext, pan_nonce, pan_auth_tag, key_version, created_at)
 SELECT $1, $4, $5::"Mode", $6, $7, $8::smallint, $9::smallint, $10, $11, $12, $13::bytea, $14::bytea, $15::bytea,
@@ -85,12 +91,7 @@ const INSERT_OUTBOX_FROM = (json: string) => `
  * $30 attempts, $31 risk assessments, $32 events, $33 outbox (jsonb arrays).
  */
 export const INSERT_PAYMENT = `
-WITH claim AS (
-  UPDATE idempotency_records SET resource_id = $1
-   WHERE id = $2 AND resource_id IS NULL AND status = 'IN_PROGRESS'
-     AND ($3::timestamptz IS NULL OR locked_until = $3::timestamptz)
-  RETURNING id
-), p AS (
+${CLAIM_KEY}, p AS (
   INSERT INTO payments (id, merchant_id, mode, status, amount_minor, currency, amount_capturable_minor,
                         amount_captured_minor, amount_refunded_minor, amount_refund_pending_minor, capture_method,
                         payment_method_id, description, metadata, psp_name, psp_reference, failure_code,
