@@ -63,6 +63,8 @@ export interface App {
   services: AppServices;
   yoga: ReturnType<typeof createYogaServer>;
   db: DatabaseClient;
+  /** node-postgres on the same pool as `db`: the payment hot path and the outbox relay. */
+  sql: Sql;
   redis: Redis | null;
   close(): Promise<void>;
 }
@@ -203,7 +205,7 @@ export function createApp(config: AppConfig): App {
     webhooks: new WebhookRepository(db),
   };
   // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
-  const relay = config.workers ? startOutboxRelay({ db, redis, log: config.logger }) : null;
+  const relay = config.workers ? startOutboxRelay({ sql, redis, log: config.logger }) : null;
   const sweep = config.workers
     ? setInterval(() => {
         commands
@@ -244,6 +246,7 @@ export function createApp(config: AppConfig): App {
     services,
     yoga: createYogaServer(services, config.logger, testPsps.webhooks),
     db,
+    sql,
     redis,
     async close() {
       clearInterval(purge);

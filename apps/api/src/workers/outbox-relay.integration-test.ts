@@ -81,7 +81,7 @@ describe("outbox relay", async () => {
       t = await createTestApp({ redisUrl: null });
       merchant = await t.createMerchant();
       card = await t.tokenize(merchant.publishableKey);
-      outbox = new OutboxRepository(t.app.db);
+      outbox = new OutboxRepository(t.app.sql);
       redis = await failFastClient(url);
     });
     afterEach(async () => {
@@ -232,7 +232,7 @@ describe("outbox relay", async () => {
 
     it("starts in the background from startOutboxRelay and stops cleanly", async () => {
       const stream = newStream();
-      const worker = startOutboxRelay({ db: t.app.db, redis, log, relay: { stream, idleDelayMs: 20 } });
+      const worker = startOutboxRelay({ sql: t.app.sql, redis, log, relay: { stream, idleDelayMs: 20 } });
       try {
         await createPayments(2);
         await waitFor(async () => (await outbox.countUnpublished()) === 0);
@@ -240,7 +240,7 @@ describe("outbox relay", async () => {
       } finally {
         await worker.stop();
       }
-      await startOutboxRelay({ db: t.app.db, redis: null, log }).stop();
+      await startOutboxRelay({ sql: t.app.sql, redis: null, log }).stop();
     });
 
     const ownSkip = redisServerAvailable() ? null : "redis-server is not installed";

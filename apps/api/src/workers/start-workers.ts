@@ -1,7 +1,7 @@
 // Starts the background workers of an API process. Call it from the composition
 // root once the database and Redis clients exist; stop it before closing them.
-import type { DatabaseClient } from "@paycore/db/client";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
+import type { Sql } from "@paycore/db/sql";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay";
@@ -17,7 +17,7 @@ export interface RunningWorker {
  * out once a process with Redis runs, so this logs a warning and returns a no-op.
  */
 export function startOutboxRelay(options: {
-  db: DatabaseClient;
+  sql: Sql;
   redis: Redis | null;
   log: Logger;
   /** Overrides for the relay's tuning (stream, batchSize, …). */
@@ -30,7 +30,7 @@ export function startOutboxRelay(options: {
   }
   const relay = new OutboxRelay({
     ...options.relay,
-    outbox: new OutboxRepository(options.db),
+    outbox: new OutboxRepository(options.sql),
     redis: options.redis,
     log,
   });

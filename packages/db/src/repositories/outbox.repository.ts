@@ -4,7 +4,7 @@
 // A crash or error after publishing but before COMMIT leaves the rows
 // unpublished, so they are published again: delivery is at-least-once.
 import type { Mode } from "@paycore/core/payments/payment-record";
-import type { DatabaseClient } from "../client";
+import type { Sql } from "../sql";
 
 /** One committed outbox message, as the relay publishes it. */
 export interface OutboxRow {
@@ -20,13 +20,26 @@ export interface OutboxRow {
 
 /** Largest batch one transaction locks and publishes. */
 export const OUTBOX_BATCH_SIZE_MAX = 1000;
-/** How long a batch transaction (lock, publish, mark) may stay open before Prisma rolls it back. */
-const PUBLISH_TRANSACTION_TIMEOUT_MS = 15_000;
-/** How long we wait for a pooled connection to start the transaction. */
-const PUBLISH_TRANSACTION_MAX_WAIT_MS = 5_000;
+/** How long a batch transaction may sit idle (waiting for the publisher) before Postgres ends it. */
+const PUBLISH_IDLE_TIMEOUT_MS = 15_000;
 
+// Explicit columns, matched by the partial index outbox_messages_unpublished_idx.
+const LOCK_BATCH = `
+SELECT id, merchant_id AS "merchantId", mode, topic, aggregate_id AS "aggregateId", payload, created_at AS "createdAt"
+  FROM outbox_messages
+ WHERE published_at IS NULL
+ ORDER BY id
+ LIMIT $1
+   FOR UPDATE SKIP LOCKED`;
+
+const MARK_PUBLISHED = `
+UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL`;
+
+const COUNT_UNPUBLISHED = `SELECT count(*) AS n FROM outbox_messages WHERE published_at IS NULL`;
+
+/** The relay polls on the API's event loop, so it runs through node-postgres (../sql.ts), not Prisma. */
 export class OutboxRepository {
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(private readonly sql: Sql) {}
 
   /**
    * Locks up to `limit` unpublished rows (oldest first, skipping rows another relay holds), calls `publish`
@@ -38,53 +51,26 @@ export class OutboxRepository {
     if (!Number.isInteger(limit) || limit < 1 || limit > OUTBOX_BATCH_SIZE_MAX) {
       throw new Error(`outbox batch limit must be an integer in 1..${OUTBOX_BATCH_SIZE_MAX}, got ${limit}`);
     }
-    return this.db.$transaction(
-      async (tx) => {
-        // Explicit columns, matched by the partial index outbox_messages_unpublished_idx.
-        const rows = await tx.$queryRaw<
-          Array<{
-            id: bigint;
-            merchant_id: string;
-            mode: string;
-            topic: string;
-            aggregate_id: string;
-            payload: unknown;
-            created_at: Date;
-          }>
-        >`
-          SELECT id, merchant_id, mode::text AS mode, topic, aggregate_id, payload, created_at
-            FROM outbox_messages
-           WHERE published_at IS NULL
-           ORDER BY id
-           LIMIT ${limit}
-             FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return 0;
-        const batch: OutboxRow[] = rows.map((row) => ({
-          id: BigInt(row.id),
-          merchantId: row.merchant_id,
-          mode: row.mode as Mode,
-          topic: row.topic,
-          aggregateId: row.aggregate_id,
-          payload: row.payload,
-          createdAt: new Date(row.created_at),
-        }));
-        await publish(batch);
-        const { count } = await tx.outboxMessage.updateMany({
-          where: { id: { in: batch.map((row) => row.id) }, publishedAt: null },
-          data: { publishedAt: new Date() },
-        });
-        // We hold the row locks, so nobody else can have published them meanwhile.
-        if (count !== batch.length) {
-          throw new Error(`outbox: marked ${count} of ${batch.length} locked rows published`);
-        }
-        return count;
-      },
-      { timeout: PUBLISH_TRANSACTION_TIMEOUT_MS, maxWait: PUBLISH_TRANSACTION_MAX_WAIT_MS },
-    );
+    return this.sql.transaction(async (tx) => {
+      // A publisher that hangs must not hold the row locks for ever: Postgres ends the session, nothing commits.
+      await tx.query("SELECT set_config('idle_in_transaction_session_timeout', $1, true)", [
+        String(PUBLISH_IDLE_TIMEOUT_MS),
+      ]);
+      const batch = await tx.query<OutboxRow>(LOCK_BATCH, [limit]);
+      if (batch.length === 0) return 0;
+      await publish(batch);
+      const count = await tx.execute(MARK_PUBLISHED, [batch.map((row) => row.id)]);
+      // We hold the row locks, so nobody else can have published them meanwhile.
+      if (count !== batch.length) {
+        throw new Error(`outbox: marked ${count} of ${batch.length} locked rows published`);
+      }
+      return count;
+    });
   }
 
   /** Rows not yet published: the relay's backlog (served by the partial index). */
   async countUnpublished(): Promise<number> {
-    return this.db.outboxMessage.count({ where: { publishedAt: null } });
+    const [row] = await this.sql.query<{ n: bigint }>(COUNT_UNPUBLISHED);
+    return Number(row?.n ?? 0n);
   }
 }
