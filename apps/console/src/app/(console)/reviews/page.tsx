@@ -57,14 +57,17 @@ export default async function ReviewsPage() {
               </td>
               {me.role !== "VIEWER" ? (
                 <td>
-                  {item.pendingOperation ? (
-                    <p className="muted" data-testid="decision-pending">
-                      Decided: {item.pendingOperation === "VOID" ? "rejection" : "approval"} waiting for the
-                      PSP.
-                    </p>
-                  ) : (
-                    <ReviewActions paymentId={item.id} />
-                  )}
+                  {/* Always the same component, so a refresh keeps the operator's confirmation on screen. */}
+                  <ReviewActions
+                    paymentId={item.id}
+                    waitingFor={
+                      item.pendingOperation === null
+                        ? null
+                        : item.pendingOperation === "VOID"
+                          ? "rejection"
+                          : "approval"
+                    }
+                  />
                 </td>
               ) : null}
             </tr>

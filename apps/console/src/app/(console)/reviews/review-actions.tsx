@@ -1,11 +1,20 @@
 "use client";
 // Approve or reject a held payment with a note. One idempotency key per rendering: a double click decides once.
+// Once decided, the row stays in the queue until the PSP confirms (`waitingFor`); the component stays mounted
+// through the refresh that follows a decision, so the operator's confirmation stays on screen.
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
 
-export function ReviewActions({ paymentId }: { paymentId: string }) {
+export function ReviewActions({
+  paymentId,
+  waitingFor = null,
+}: {
+  paymentId: string;
+  /** The decision the PSP has yet to confirm, if one was taken (the queue knows it). */
+  waitingFor?: "approval" | "rejection" | null;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const noteId = useId();
@@ -30,6 +39,25 @@ export function ReviewActions({ paymentId }: { paymentId: string }) {
     if (which === "approve") approve.mutate(input);
     else reject.mutate(input);
   };
+
+  const status = result ? (
+    <p className={result.errors.length > 0 ? "error" : "notice"} role="status">
+      {result.errors.length > 0
+        ? result.errors.map((error) => `${error.message} (${error.code})`).join(" ")
+        : `Now ${result.payment.status.toLowerCase().replace(/_/g, " ")}.`}
+    </p>
+  ) : null;
+
+  if (waitingFor !== null) {
+    return (
+      <div className="stack">
+        {status}
+        <p className="muted" data-testid="decision-pending">
+          Decided: {waitingFor} waiting for the PSP.
+        </p>
+      </div>
+    );
+  }
 
   return (
     <fieldset
@@ -58,13 +86,7 @@ export function ReviewActions({ paymentId }: { paymentId: string }) {
           {errorMessage(failed)}
         </p>
       ) : null}
-      {result ? (
-        <p className={result.errors.length > 0 ? "error" : "notice"} role="status">
-          {result.errors.length > 0
-            ? result.errors.map((error) => `${error.message} (${error.code})`).join(" ")
-            : `Now ${result.payment.status.toLowerCase().replace(/_/g, " ")}.`}
-        </p>
-      ) : null}
+      {status}
       <div className="row">
         <button type="button" onClick={() => decide("approve")} disabled={pending || result !== undefined}>
           Approve
