@@ -22,11 +22,12 @@ export function createPool(options: PoolOptions): pg.Pool {
 }
 
 const INT8_OID = 20;
+const parseInt8 = (value: string) => BigInt(value);
 
 /** Type parsers for our statements only: the pool's other user (Prisma's adapter) brings its own. */
 const types = {
   getTypeParser(oid: number, format?: "text" | "binary") {
-    if (oid === INT8_OID) return (value: string) => BigInt(value);
+    if (oid === INT8_OID) return parseInt8;
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;
