@@ -16,9 +16,12 @@ function snake(field: string): string {
 }
 
 /** A select list that names each column as the Prisma mapper's field, so rows map the same way. */
-function selectList(fields: Record<string, true>): string {
+function selectList(fields: Record<string, true>, from = "", aliasPrefix = ""): string {
   return Object.keys(fields)
-    .map((field) => (snake(field) === field ? field : `${snake(field)} AS "${field}"`))
+    .map((field) => {
+      const alias = aliasPrefix ? `${aliasPrefix}${field[0]?.toUpperCase()}${field.slice(1)}` : field;
+      return `${from}${snake(field)}${snake(field) === alias ? "" : ` AS "${alias}"`}`;
+    })
     .join(", ");
 }
 
@@ -29,8 +32,6 @@ export const PAYMENT_METHOD_COLUMNS = selectList(paymentMethodSelect);
 export const SELECT_PAYMENT = `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`;
 
 export const SELECT_REFUND = `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`;
-
-export const SELECT_REFUND_BY_ID = `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1`;
 
 /**
  * Links idempotency record $2 to the object $1 being created, only while the request still holds the key
@@ -120,7 +121,8 @@ SELECT ${PAYMENT_COLUMNS} FROM p`;
  * $1 payment, $2 merchant, $3 mode, $4 expected version, $5 expected status, $6 patch (jsonb object whose keys
  * are the fields to set), $7 idempotency record to claim (NULL: none), $8 its lockedUntil, $9 the resource the
  * claim links to; jsonb arrays: $10 refunds to insert, $11 attempts to insert, $12 attempt settlements,
- * $13 refund settlements, $14 events, $15 journal entries, $16 their lines, $17 outbox.
+ * $13 refund settlements, $14 events, $15 journal entries, $16 their lines, $17 outbox; $18 a refund to return
+ * that the change neither inserts nor settles. Refund columns come back prefixed `refund` (`refundId`, …).
  */
 export const APPLY_PAYMENT_CHANGE = `
 WITH claim AS (
@@ -156,7 +158,7 @@ WITH claim AS (
   INSERT INTO refunds (id, payment_id, merchant_id, mode, amount_minor, currency, reason)
   SELECT r.id, p.id, p.merchant_id, p.mode, r.amount_minor, r.currency, r.reason
     FROM p, jsonb_to_recordset($10::jsonb) AS r(id text, amount_minor bigint, currency text, reason text)
-  RETURNING refunds.id
+  RETURNING refunds.*
 ), attempts AS (${INSERT_ATTEMPTS_FROM("$11")}
 ), settled_attempts AS (
   UPDATE psp_attempts a SET status = s.status::"PspAttemptStatus", psp_reference = s.psp_reference,
@@ -170,7 +172,7 @@ WITH claim AS (
          failure_code = s.failure_code, updated_at = now()
     FROM p, jsonb_to_recordset($13::jsonb) AS s(id text, status text, psp_reference text, failure_code text)
    WHERE r.id = s.id AND r.payment_id = p.id AND r.status = 'PENDING'
-  RETURNING r.id
+  RETURNING r.*
 ), events AS (${INSERT_EVENTS_FROM("$14")}
 ), journal AS (
   INSERT INTO journal_entries (id, merchant_id, mode, kind, payment_id, refund_id, currency)
@@ -183,12 +185,20 @@ WITH claim AS (
     FROM journal, jsonb_to_recordset($16::jsonb) AS l(account_id text, direction text, amount_minor bigint)
   RETURNING ledger_lines.id
 ), outbox AS (${INSERT_OUTBOX_FROM("$17")}
+), refund_out AS (
+  -- The refund the caller gets back: the one settled, else the one inserted, else $18 (unchanged).
+  SELECT 1 AS priority, * FROM settled_refunds
+  UNION ALL SELECT 2, * FROM new_refunds
+  UNION ALL SELECT 3, r.* FROM refunds r JOIN p ON r.payment_id = p.id WHERE r.id = $18
 )
-SELECT ${PAYMENT_COLUMNS},
+SELECT ${selectList(paymentSelect, "p.")},
+       ${selectList(refundSelect, "rf.", "refund")},
        (SELECT count(*) FROM claim)::int AS "claimed",
        (SELECT count(*) FROM settled_attempts)::int AS "settledAttempts",
        (SELECT count(*) FROM settled_refunds)::int AS "settledRefunds"
-  FROM (SELECT 1) AS always LEFT JOIN p ON true`;
+  FROM (SELECT 1) AS always
+  LEFT JOIN p ON true
+  LEFT JOIN (SELECT * FROM refund_out ORDER BY priority LIMIT 1) AS rf ON true`;
 
 /**
  * Links the idempotency record to what its request created, completing it with the stored response when one

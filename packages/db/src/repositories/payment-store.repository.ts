@@ -58,7 +58,6 @@ import {
   SELECT_PAYMENT,
   SELECT_PAYMENT_METHOD_WITH_PAN,
   SELECT_REFUND,
-  SELECT_REFUND_BY_ID,
 } from "./payment-sql";
 
 /** Thrown inside a transaction to roll it back when the payment moved on; never escapes this file. */
@@ -353,7 +352,7 @@ export class PostgresPaymentStore implements PaymentStore {
     const claim = change.idempotency?.lockedUntil ? change.idempotency : null;
     try {
       return await this.sql.transaction(async (tx) => {
-        const [row] = await tx.query<PaymentRow & ChangeCounts>(APPLY_PAYMENT_CHANGE, [
+        const [row] = await tx.query<PaymentRow & PrefixedRefundRow & ChangeCounts>(APPLY_PAYMENT_CHANGE, [
           change.paymentId,
           actor.merchantId,
           actor.mode,
@@ -405,6 +404,7 @@ export class PostgresPaymentStore implements PaymentStore {
           json(journal ? [journal.entry] : []),
           json(journal ? journal.lines : []),
           json(change.outbox),
+          change.returnRefund ?? null,
         ]);
         invariant(row !== undefined, "the change statement returns one row");
         if (claim && row.claimed !== 1) throw idempotencyTakenOver();
@@ -417,12 +417,8 @@ export class PostgresPaymentStore implements PaymentStore {
         }
         const payment = toPaymentRecord(row);
         const refundId = change.refundSettlement?.id ?? change.refundInsert?.id ?? change.returnRefund;
-        let refund: RefundRecord | null = null;
-        if (refundId !== undefined) {
-          const [refundRow] = await tx.query<RefundRow>(SELECT_REFUND_BY_ID, [refundId]);
-          invariant(refundRow !== undefined, `refund ${refundId} not found`);
-          refund = toRefundRecord(refundRow);
-        }
+        invariant(refundId === undefined || row.refundId === refundId, `refund ${refundId} not found`);
+        const refund = refundId === undefined ? null : toRefundRecord(refundOf(row));
         const result = { payment, refund };
         if (change.idempotency) {
           // The response is stored in the transaction of the change it answers, sent with its COMMIT.
@@ -508,6 +504,26 @@ type PaymentMethodWithPanRow = PaymentMethodRow & {
   panAuthTag: Buffer;
   keyVersion: number;
 };
+/** The change statement's refund columns, prefixed so that they do not collide with the payment's. */
+type PrefixedRefundRow = { [K in keyof RefundRow as `refund${Capitalize<K & string>}`]: RefundRow[K] };
+
+function refundOf(row: PrefixedRefundRow): RefundRow {
+  return {
+    id: row.refundId,
+    paymentId: row.refundPaymentId,
+    merchantId: row.refundMerchantId,
+    mode: row.refundMode,
+    amountMinor: row.refundAmountMinor,
+    currency: row.refundCurrency,
+    status: row.refundStatus,
+    reason: row.refundReason,
+    pspReference: row.refundPspReference,
+    failureCode: row.refundFailureCode,
+    createdAt: row.refundCreatedAt,
+    updatedAt: row.refundUpdatedAt,
+  };
+}
+
 /** What the change statement reports besides the payment (whose columns are all null when it lost the race). */
 interface ChangeCounts {
   claimed: number;
