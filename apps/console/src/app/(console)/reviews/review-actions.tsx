@@ -1,7 +1,8 @@
 "use client";
 // Approve or reject a held payment with a note. One idempotency key per rendering: a double click decides once.
-// Once decided, the row stays in the queue until the PSP confirms (`waitingFor`); the component stays mounted
-// through the refresh that follows a decision, so the operator's confirmation stays on screen.
+// In the queue, a decision is not followed by a refresh: the row keeps the operator's confirmation until the
+// page is next loaded, when it shows what the PSP has yet to confirm (`waitingFor`) or has left the queue. (A
+// refresh raced the PSP's webhook: a payment settled meanwhile left the queue with its confirmation.)
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
@@ -10,10 +11,13 @@ import { errorMessage, useTRPC } from "../../../trpc/client";
 export function ReviewActions({
   paymentId,
   waitingFor = null,
+  refreshWhenDecided = false,
 }: {
   paymentId: string;
   /** The decision the PSP has yet to confirm, if one was taken (the queue knows it). */
   waitingFor?: "approval" | "rejection" | null;
+  /** Re-render the page after a decision (the payment's own page, whose heading shows the new status). */
+  refreshWhenDecided?: boolean;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -21,7 +25,7 @@ export function ReviewActions({
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [note, setNote] = useState("");
   const [missingNote, setMissingNote] = useState(false);
-  const options = { onSuccess: () => router.refresh() };
+  const options = { onSuccess: () => (refreshWhenDecided ? router.refresh() : undefined) };
   const approve = useMutation(trpc.reviews.approve.mutationOptions(options));
   const reject = useMutation(trpc.reviews.reject.mutationOptions(options));
   const pending = approve.isPending || reject.isPending;

@@ -120,7 +120,9 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
           ) : (
             <p className="muted">Not scored.</p>
           )}
-          {payment.status === "REQUIRES_REVIEW" && canAct ? <ReviewActions paymentId={payment.id} /> : null}
+          {payment.status === "REQUIRES_REVIEW" && canAct ? (
+            <ReviewActions paymentId={payment.id} refreshWhenDecided />
+          ) : null}
         </section>
       </div>
       {canAct ? (
