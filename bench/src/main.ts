@@ -774,7 +774,7 @@ async function main(): Promise<void> {
         .reduce<PhysicalStep | null>((a, b) => (a === null || b.throughput > a.throughput ? b : a), null);
       if (shaped) {
         console.log(
-          `The API's own transaction shape written straight to Postgres (3 transactions, no application code) peaks at ${fmt.rate(shaped.throughput)}/s (c=${shaped.concurrency}) = ${((shaped.throughput / physicalBest.throughput) * 100).toFixed(0)}% of the limit.`,
+          `The API's own transaction shape written straight to Postgres (2 transactions, no application code) peaks at ${fmt.rate(shaped.throughput)}/s (c=${shaped.concurrency}) = ${((shaped.throughput / physicalBest.throughput) * 100).toFixed(0)}% of the limit.`,
         );
       }
     }

@@ -14,7 +14,7 @@ export const VARIANT_DESCRIPTIONS: Record<PhysicalVariant, string> = {
   "one-transaction":
     "all rows in their final state in 1 transaction, 1 round trip (idempotency record inserted, then completed)",
   "api-shaped":
-    "the API's 3 transactions (claim key; PENDING payment + attempt + event; CAPTURED update + attempt + event + journal + outbox + key), 1 round trip each",
+    "the API's 2 transactions (key claimed with the PENDING payment + attempt + event; CAPTURED update + attempt + event + journal + outbox + key), 1 round trip each",
 };
 
 interface Row {
@@ -164,10 +164,9 @@ export async function capturePaymentTemplate(
     "COMMIT;",
   ].join("\n");
   const apiShaped = [
-    insert("idempotency_records", [idem], claimed),
     [
       "BEGIN;",
-      `UPDATE "idempotency_records" SET "resource_id" = ${literal(payment.id)} WHERE "id" = ${literal(idem.id)} AND "resource_id" IS NULL AND "status" = 'IN_PROGRESS';`,
+      insert("idempotency_records", [idem], { ...claimed, resource_id: literal(payment.id) }),
       insert("payments", [payment], pendingPayment),
       ...otherInserts(),
       insert("psp_attempts", attempts, { status: "'PENDING'", psp_reference: "NULL" }),

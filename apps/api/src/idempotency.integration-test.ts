@@ -1,6 +1,7 @@
 // Goal: exactly-once mutations under one idempotency key, with Stripe's
 // semantics, whether Redis is up, unreachable or not configured at all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { luhnCard } from "./testing/load-client";
 import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
 
@@ -19,6 +20,19 @@ interface Payload {
     payment: { id: string; status: string; amount: string } | null;
     errors: Array<{ code: string; retryable: boolean }>;
   };
+}
+
+function invariantDefined<T>(value: T | null | undefined): asserts value is T {
+  if (value === null || value === undefined) throw new Error("expected a value");
+}
+
+/** Redis forgets the merchant's stored results (their cache time ran out, say); Postgres keeps them. */
+async function forgetResults(t: TestApp, merchant: TestMerchant) {
+  const redis = t.app.redis;
+  invariantDefined(redis);
+  const keys = await redis.keys(`{idem:${merchant.id}:*`);
+  expect(keys.length).toBeGreaterThan(0);
+  await redis.del(...keys);
 }
 
 async function setUp(t: TestApp) {
@@ -226,9 +240,68 @@ describe("with Redis", async () => {
       const key = newKey();
       const first = await create(key);
       await t.app.redis?.flushdb();
+      const paymentsBefore = await t.countRows("payments");
       const second = await create(key);
       expect(second.data).toEqual(first.data);
       expect(second.extensions).toEqual({ idempotency: { replayed: true } });
+      // The retry's intent statement found the key taken and wrote nothing.
+      expect(await t.countRows("payments")).toBe(paymentsBefore);
+    });
+
+    it("claims the key in the payment's own statement: one record, linked, completed; none for bad input", async () => {
+      const { merchant, create } = await setUp(t);
+      const key = newKey();
+      const paymentId = (await create(key)).data?.createPayment.payment?.id;
+      const records = await t.app.db.idempotencyRecord.findMany({ where: { merchantId: merchant.id, key } });
+      expect(records).toEqual([
+        expect.objectContaining({ operation: "createPayment", status: "COMPLETED", resourceId: paymentId }),
+      ]);
+
+      const badKey = newKey();
+      const bad = await t.gql<Payload>(merchant.secretKey, CREATE, {
+        input: {
+          idempotencyKey: badKey,
+          amount: "1500",
+          currency: "USD",
+          paymentMethodId: "pm_01M7YXE3X6F34FSQJZ2QMG3EGV",
+        },
+      });
+      expect(bad.data?.createPayment.errors.map((e) => e.code)).toEqual(["PAYMENT_METHOD_NOT_FOUND"]);
+      expect(
+        await t.app.db.idempotencyRecord.count({ where: { merchantId: merchant.id, key: badKey } }),
+      ).toBe(0);
+    });
+
+    it("counts a retry that scores again, after Redis lost its result, once in the velocity counters", async () => {
+      const { merchant, create } = await setUp(t);
+      // A card of this test's own: the counters are per card across merchants and test files.
+      const card = await t.tokenize(merchant.publishableKey, luhnCard("4111", Math.random));
+      const key = newKey();
+      const paymentId = (await create(key, "1500", merchant, card)).data?.createPayment.payment?.id as string;
+      const { cardFingerprint } = await t.app.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
+      const redis = t.app.redis;
+      invariantDefined(redis);
+      const counter = `vel:TEST:card:${cardFingerprint}`;
+      expect(await redis.zcard(counter)).toBe(1);
+      await forgetResults(t, merchant);
+
+      const retried = await create(key, "1500", merchant, card);
+      expect(retried.extensions).toEqual({ idempotency: { replayed: true } });
+      expect(await redis.zcard(counter)).toBe(1);
+      // A different payment with the same card does count.
+      await create(newKey(), "1500", merchant, card);
+      expect(await redis.zcard(counter)).toBe(2);
+    });
+
+    it("refuses a different input with the same key after Redis lost the result", async () => {
+      const { merchant, create } = await setUp(t);
+      const key = newKey();
+      await create(key);
+      await forgetResults(t, merchant);
+      const paymentsBefore = await t.countRows("payments");
+      const reused = await create(key, "1501");
+      expect(reused.data?.createPayment.errors.map((e) => e.code)).toEqual(["IDEMPOTENCY_KEY_REUSED"]);
+      expect(await t.countRows("payments")).toBe(paymentsBefore);
     });
   });
 

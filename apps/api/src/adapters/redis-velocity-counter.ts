@@ -1,5 +1,5 @@
 // Sliding-window velocity counters in Redis: one sorted set per card, email,
-// IP, device and merchant (member = payment, score = time), updated and counted
+// IP, device and merchant (member = request, score = time), updated and counted
 // in one Lua call so concurrent payments never miss each other. Every call has a
 // short deadline; past it the scorer falls back as configured.
 import { createHash } from "node:crypto";
@@ -69,7 +69,8 @@ export class RedisVelocityCounter implements VelocityCounter {
 
   async recordAndCount(attempt: VelocityAttempt): Promise<VelocitySnapshot | "unavailable"> {
     const keys = keysOf(attempt);
-    const member = `${attempt.paymentId}|${attempt.amountMinor}|${attempt.currency}`;
+    // The request, not the payment: a retry that scores again before it finds its key taken counts once.
+    const member = `${attempt.requestKey}|${attempt.amountMinor}|${attempt.currency}`;
     const result = await this.call(() =>
       this.script.paycoreRecordAndCount(
         ...keys,

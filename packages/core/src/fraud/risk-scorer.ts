@@ -31,6 +31,8 @@ export interface ScoreInput {
   merchantId: string;
   mode: Mode;
   paymentId: string;
+  /** The same for every retry of the request (see VelocityAttempt.requestKey). */
+  requestKey: string;
   amountMinor: bigint;
   currency: CurrencyCode;
   card: { fingerprint: string; bin: string | null; brand: CardBrand; country: string | null };
@@ -86,6 +88,7 @@ export class RiskScorer {
       merchantId: input.merchantId,
       mode: input.mode,
       paymentId: input.paymentId,
+      requestKey: input.requestKey,
       amountMinor: input.amountMinor,
       currency: input.currency,
       small: input.amountMinor <= smallAmountMaxMinor,

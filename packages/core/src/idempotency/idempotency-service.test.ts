@@ -46,6 +46,20 @@ const RESULT = {
   errors: [] as string[],
 };
 
+/** The record of a createPayment (INPUT) whose process died holding the key: IN_PROGRESS, lock expired at `t`. */
+async function orphanRecord(store: InMemoryIdempotencyStore, scope: IdempotencyScope, t: number) {
+  const id = newId("idempotencyRecord");
+  await store.insertOrGet({
+    id,
+    scope,
+    operation: "createPayment",
+    requestHash: hashRequest(SECRET, "createPayment", INPUT),
+    lockedUntil: new Date(t - 1),
+    expiresAt: new Date(t + OPTIONS.retentionMs),
+  });
+  return id;
+}
+
 async function ticks(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.resolve();
 }
@@ -173,15 +187,7 @@ describe("IdempotencyService.run", () => {
     "takes over a record left by a crash before any side effect (cache %s)",
     async (mode) => {
       const { service, store, scope, clock } = harness(mode);
-      const orphanId = newId("idempotencyRecord");
-      await store.insertOrGet({
-        id: orphanId,
-        scope,
-        operation: "createPayment",
-        requestHash: hashRequest(SECRET, "createPayment", INPUT),
-        lockedUntil: new Date(clock.t - 1),
-        expiresAt: new Date(clock.t + OPTIONS.retentionMs),
-      });
+      const orphanId = await orphanRecord(store, scope, clock.t);
       const execute = vi.fn(async (context: IdempotencyContext) => {
         expect(context.recordId).toBe(orphanId);
         expect(context.lockedUntil.getTime()).toBeGreaterThan(clock.t);
@@ -201,15 +207,7 @@ describe("IdempotencyService.run", () => {
     "never re-runs a crashed request that created a resource, even past its lock (cache %s)",
     async (mode) => {
       const { service, store, scope, clock } = harness(mode);
-      const orphanId = newId("idempotencyRecord");
-      await store.insertOrGet({
-        id: orphanId,
-        scope,
-        operation: "createPayment",
-        requestHash: hashRequest(SECRET, "createPayment", INPUT),
-        lockedUntil: new Date(clock.t - 1),
-        expiresAt: new Date(clock.t + OPTIONS.retentionMs),
-      });
+      const orphanId = await orphanRecord(store, scope, clock.t);
       store.link(orphanId, "pay_1");
       const execute = vi.fn(async () => RESULT);
 
@@ -309,6 +307,156 @@ describe("IdempotencyService.run", () => {
     expect(outcomes.filter((o) => o.replayed)).toHaveLength(19);
     expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
   });
+});
+
+describe('IdempotencyService.run with claim: "on_first_write"', () => {
+  const ON_WRITE = { claim: "on_first_write" } as const;
+
+  /** Work whose first write claims the key, as createPayment's intent statement does. */
+  function writingWork(store: InMemoryIdempotencyStore, resourceId = "pay_1") {
+    return vi.fn(async (context: IdempotencyContext) => {
+      await ticks(3); // the reads before the write
+      store.write(context.claim(), resourceId);
+      context.markSideEffects();
+      return RESULT;
+    });
+  }
+
+  it.each(CACHE_MODES)(
+    "claims with the first write behind the Redis lock, then replays (cache %s)",
+    async (mode) => {
+      const { service, store, scope } = harness(mode);
+      const insertSpy = vi.spyOn(store, "insertOrGet");
+      const execute = writingWork(store);
+
+      const first = await service.run(scope, "createPayment", INPUT, execute, ON_WRITE);
+      expect(first).toEqual({ value: RESULT, replayed: false });
+      const record = await store.find(scope);
+      expect(record).toMatchObject({ status: "COMPLETED", resourceId: "pay_1", operation: "createPayment" });
+      expect(record?.requestHash).toBe(hashRequest(SECRET, "createPayment", INPUT));
+      // Without Redis the key is claimed before the work, so that a replay never does the work again.
+      expect(insertSpy).toHaveBeenCalledTimes(mode === "available" ? 0 : 1);
+
+      const second = await service.run(scope, "createPayment", INPUT, execute, ON_WRITE);
+      expect(second).toEqual({ value: RESULT, replayed: true });
+      expect(execute).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "replays the stored result when the write finds the key taken and Redis no longer has it (cache %s)",
+    async (mode) => {
+      const { service, store, scope, clock } = harness(mode);
+      const execute = writingWork(store);
+      await service.run(scope, "createPayment", INPUT, execute, ON_WRITE);
+      clock.t += OPTIONS.cacheTtlMs + 1; // Redis forgot the result; Postgres keeps it for the retention.
+
+      const again = await service.run(scope, "createPayment", INPUT, writingWork(store, "pay_2"), ON_WRITE);
+      expect(again).toEqual({ value: RESULT, replayed: true });
+      expect(store.size).toBe(1);
+      expect((await store.find(scope))?.resourceId).toBe("pay_1");
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "refuses a different input only once its write finds the key taken (cache %s)",
+    async (mode) => {
+      const { service, store, scope, clock } = harness(mode);
+      await service.run(scope, "createPayment", INPUT, writingWork(store), ON_WRITE);
+      clock.t += OPTIONS.cacheTtlMs + 1;
+
+      const error = await rejection(
+        service.run(
+          scope,
+          "createPayment",
+          { ...INPUT, amountMinor: 5n },
+          writingWork(store, "pay_2"),
+          ON_WRITE,
+        ),
+      );
+      expect((error as DomainError).code).toBe("IDEMPOTENCY_KEY_REUSED");
+      expect((await store.find(scope))?.resourceId).toBe("pay_1");
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "leaves nothing to release when bad input fails before the first write (cache %s)",
+    async (mode) => {
+      const { service, store, scope } = harness(mode);
+      const releaseSpy = vi.spyOn(store, "release");
+      const invalid = new DomainError("PAYMENT_METHOD_NOT_FOUND", "No such payment method.");
+      await expect(
+        service.run(
+          scope,
+          "createPayment",
+          INPUT,
+          async () => {
+            throw invalid;
+          },
+          ON_WRITE,
+        ),
+      ).rejects.toBe(invalid);
+      expect(store.size).toBe(0);
+      // Behind the Redis lock nothing was claimed, so nothing is released (without Redis it was claimed first).
+      expect(releaseSpy).toHaveBeenCalledTimes(mode === "available" ? 0 : 1);
+
+      const retried = await service.run(
+        scope,
+        "createPayment",
+        { ...INPUT, amountMinor: 2_000n },
+        writingWork(store),
+        ON_WRITE,
+      );
+      expect(retried.replayed).toBe(false);
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "runs 20 concurrent requests with one key to one write; the others replay it (cache %s)",
+    async (mode) => {
+      const { service, store, scope } = harness(mode);
+      let written = 0;
+      const execute = vi.fn(async (context: IdempotencyContext) => {
+        await ticks(5);
+        store.write(context.claim(), `pay_${written + 1}`);
+        written++;
+        context.markSideEffects();
+        await ticks(5); // the PSP call
+        return RESULT;
+      });
+
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          service.run(scope, "createPayment", { ...INPUT }, execute, ON_WRITE),
+        ),
+      );
+
+      expect(written).toBe(1);
+      expect(store.size).toBe(1);
+      for (const outcome of outcomes) expect(outcome.value).toEqual(RESULT);
+      expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "takes over a record claimed beforehand by a request that died before writing (cache %s)",
+    async (mode) => {
+      const { service, store, scope, clock } = harness(mode);
+      const orphanId = await orphanRecord(store, scope, clock.t);
+      const execute = writingWork(store);
+
+      const outcome = await service.run(scope, "createPayment", INPUT, execute, ON_WRITE);
+      expect(outcome).toEqual({ value: RESULT, replayed: false });
+      // Behind the Redis lock the first try found the key taken at its write and the second ran on the
+      // taken-over record; without Redis the take-over came first.
+      expect(execute).toHaveBeenCalledTimes(mode === "available" ? 2 : 1);
+      expect(await store.find(scope)).toMatchObject({
+        id: orphanId,
+        status: "COMPLETED",
+        resourceId: "pay_1",
+      });
+    },
+  );
 });
 
 describe("hashRequest", () => {

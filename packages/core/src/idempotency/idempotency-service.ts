@@ -6,7 +6,7 @@
 // trip, so losing Redis loses speed, never correctness.
 import { DomainError, isDomainError } from "../errors/domain-error";
 import { type IdempotencyRecordId, newId } from "../ids/ids";
-import type { IdempotencyLink } from "../payments/payment-record";
+import type { IdempotencyLink, NewIdempotencyRecord } from "../payments/payment-record";
 import type {
   IdempotencyCache,
   IdempotencyScope,
@@ -57,12 +57,54 @@ export interface IdempotencyContext {
    */
   lockedUntil: Date;
   /**
+   * The link for the request's first write, the one that links the record to what the request creates. With
+   * `claim: "on_first_write"` that write also inserts the record, and throws IdempotencyKeyTaken, writing
+   * nothing, when another request holds the key.
+   */
+  claim(): Claim;
+  /**
    * Call once a write linked to the key has committed. Every PSP call must come after such a write: from then
    * on the key is never released or taken over, so a crash leaves an outcome to resolve, never one to redo.
    */
   markSideEffects(): void;
   /** A link for the unit of work that finishes the request: the record completes in that transaction. */
   completeWith<R>(build: (result: R) => unknown): IdempotencyLink<R>;
+}
+
+/**
+ * When the key is claimed in Postgres. "before" (the default): a round trip of its own before the work runs.
+ * "on_first_write": by the work's first write, in the same statement, while the Redis lock is held (without
+ * Redis: "before"). For operations whose work before that write changes nothing outside the request (reads,
+ * and counters that count a request once whatever its retries), because a request that finds the key taken
+ * (its result expired from Redis, say) has done that work for nothing.
+ */
+export type ClaimMode = "before" | "on_first_write";
+
+export interface RunOptions {
+  claim?: ClaimMode;
+}
+
+/**
+ * Thrown by a store's write that was to insert the idempotency record (claim on first write) and found the key
+ * already held: the write changed nothing. IdempotencyService.run catches it; it never reaches a client.
+ */
+export class IdempotencyKeyTaken extends Error {
+  constructor() {
+    super("the idempotency key is held by another request");
+    this.name = "IdempotencyKeyTaken";
+  }
+}
+
+/** The record a request holds while it runs: what its first write links (an IdempotencyLink without a response). */
+export interface Claim {
+  recordId: IdempotencyRecordId;
+  lockedUntil: Date;
+  /** Set when the record does not exist yet: the first write inserts it. */
+  insert?: NewIdempotencyRecord;
+}
+
+function isClaim(value: object | typeof RETRY): value is Claim {
+  return typeof value === "object" && "recordId" in value;
 }
 
 export class IdempotencyService {
@@ -79,15 +121,26 @@ export class IdempotencyService {
     operation: string,
     input: unknown,
     execute: (context: IdempotencyContext) => Promise<T>,
+    options: RunOptions = {},
   ): Promise<IdempotentOutcome<T>> {
     const requestHash = hashRequest(this.options.hashSecret, operation, input);
     const scopeKey = `idem:${scope.merchantId}:${scope.mode}:${scope.key}`;
     const incoming = { operation, requestHash };
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS_MAX; attempt++) {
-      const outcome = await this.claimAndRun(scope, scopeKey, incoming, execute);
+      const outcome = await this.claimAndRun(scope, scopeKey, incoming, execute, options.claim ?? "before");
       if (outcome !== RETRY) return outcome;
     }
     throw inProgress();
+  }
+
+  /** `run` with the key claimed by the work's first write (see ClaimMode). */
+  runClaimedByWrite<T>(
+    scope: IdempotencyScope,
+    operation: string,
+    input: unknown,
+    execute: (context: IdempotencyContext) => Promise<T>,
+  ): Promise<IdempotentOutcome<T>> {
+    return this.run(scope, operation, input, execute, { claim: "on_first_write" });
   }
 
   /** One try at claiming the key: replay, refuse, wait for the holder, or run. RETRY when the holder released the key. */
@@ -96,6 +149,7 @@ export class IdempotencyService {
     scopeKey: string,
     incoming: { operation: string; requestHash: string },
     execute: (context: IdempotencyContext) => Promise<T>,
+    claim: ClaimMode,
   ): Promise<IdempotentOutcome<T> | typeof RETRY> {
     // One round trip to the cache: a completed result to replay, or the lock.
     const lockToken = newId("idempotencyRecord");
@@ -108,64 +162,95 @@ export class IdempotencyService {
 
     let released = false;
     try {
-      const recordId = newId("idempotencyRecord");
       const now = this.now();
-      let lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
-      const inserted = await this.store.insertOrGet({
-        id: recordId,
-        scope,
-        operation: incoming.operation,
-        requestHash: incoming.requestHash,
-        lockedUntil,
-        expiresAt: new Date(now.getTime() + this.options.retentionMs),
-      });
-      let ownRecordId: IdempotencyRecordId = recordId;
-      if (!inserted.inserted) {
-        const decision = decideOnExisting(inserted.existing, incoming, now);
-        switch (decision.kind) {
-          case "replay":
-            return this.replay<T>(inserted.existing.response);
-          case "reused":
-            throw keyReused(decision.reason);
-          case "in_progress":
-            return this.waitForEarlier<T>(scope, scopeKey, incoming, true);
-          case "take_over": {
-            lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
-            if (!(await this.store.takeOver(inserted.existing.id, lockedUntil, now))) {
-              return this.waitForEarlier<T>(scope, scopeKey, incoming, true);
-            }
-            ownRecordId = inserted.existing.id;
-          }
+      const recordId = newId("idempotencyRecord");
+      const lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
+      const expiresAt = new Date(now.getTime() + this.options.retentionMs);
+      let ran: { value: T; storedResponse: unknown };
+      if (claim === "on_first_write" && lock === "acquired") {
+        // No round trip here: the request's first write inserts the record, and writes nothing if the key is taken.
+        // Only behind the Redis lock, which keeps concurrent duplicates out and whose cache answers replays: without
+        // it every replay would do the work before the write again, so the key is claimed first instead.
+        const insert = { ...scope, ...incoming, lockedUntil, expiresAt };
+        try {
+          ran = await this.execute({ recordId, lockedUntil, insert }, execute);
+        } catch (error) {
+          if (!(error instanceof IdempotencyKeyTaken)) throw error;
+          // Someone holds the key after all (a result Redis no longer has, or Redis down): as if claimed first.
+          const existing = await this.store.find(scope);
+          if (existing === null) return RETRY;
+          const held = await this.onExisting<T>(existing, scope, scopeKey, incoming);
+          if (!isClaim(held)) return held;
+          ran = await this.execute(held, execute);
         }
+      } else {
+        const inserted = await this.store.insertOrGet({
+          id: recordId,
+          scope,
+          ...incoming,
+          lockedUntil,
+          expiresAt,
+        });
+        const held = inserted.inserted
+          ? { recordId, lockedUntil }
+          : await this.onExisting<T>(inserted.existing, scope, scopeKey, incoming);
+        if (!isClaim(held)) return held;
+        ran = await this.execute(held, execute);
       }
-      const { value, storedResponse } = await this.execute(ownRecordId, lockedUntil, execute);
       if (this.cache) {
         // Cache exactly what Postgres stored, so a replay answers the same whether Redis has it or not.
         await this.cache.putCompletedAndRelease(
           scopeKey,
-          { ...incoming, response: storedResponse },
+          { ...incoming, response: ran.storedResponse },
           this.options.cacheTtlMs,
           lockToken,
         );
         released = true;
       }
-      return { value, replayed: false };
+      return { value: ran.value, replayed: false };
     } finally {
       if (lock === "acquired" && !released) await this.cache?.releaseLock(scopeKey, lockToken);
     }
   }
 
+  /** Another request's record holds the key: replay it, refuse, wait for it, or take it over (then it is ours). */
+  private async onExisting<T>(
+    existing: StoredIdempotencyRecord,
+    scope: IdempotencyScope,
+    scopeKey: string,
+    incoming: { operation: string; requestHash: string },
+  ): Promise<Claim | IdempotentOutcome<T> | typeof RETRY> {
+    const now = this.now();
+    const decision = decideOnExisting(existing, incoming, now);
+    switch (decision.kind) {
+      case "replay":
+        return this.replay<T>(existing.response);
+      case "reused":
+        throw keyReused(decision.reason);
+      case "in_progress":
+        return this.waitForEarlier<T>(scope, scopeKey, incoming, true);
+      case "take_over": {
+        const lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
+        if (!(await this.store.takeOver(existing.id, lockedUntil, now))) {
+          return this.waitForEarlier<T>(scope, scopeKey, incoming, true);
+        }
+        return { recordId: existing.id, lockedUntil };
+      }
+    }
+  }
+
   private async execute<T>(
-    recordId: IdempotencyRecordId,
-    lockedUntil: Date,
+    claim: Claim,
     execute: (context: IdempotencyContext) => Promise<T>,
   ): Promise<{ value: T; storedResponse: unknown }> {
+    const { recordId, lockedUntil, insert } = claim;
     let sideEffects = false;
     let completedInTransaction = false;
     let storedResponse: unknown;
     const context: IdempotencyContext = {
       recordId,
       lockedUntil,
+      claim: () => (insert ? { recordId, lockedUntil, insert } : { recordId, lockedUntil }),
       markSideEffects: () => {
         sideEffects = true;
       },
@@ -187,8 +272,9 @@ export class IdempotencyService {
       return { value, storedResponse };
     } catch (error) {
       if (!sideEffects) {
-        // Nothing durable happened: forget the key so the client can fix the input and retry with it.
-        await this.store.release(recordId, lockedUntil).catch(() => undefined);
+        // Nothing durable happened: forget the key so the client can fix the input and retry with it. A claim on
+        // the first write has nothing to forget: that write either committed (side effects follow) or wrote nothing.
+        if (!insert) await this.store.release(recordId, lockedUntil).catch(() => undefined);
       } else if (isDomainError(error) && !completedInTransaction) {
         await this.store.complete(recordId, encodeResult(error));
       }

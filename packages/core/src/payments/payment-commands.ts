@@ -4,6 +4,7 @@
 // intent before calling the PSP, never holds a database transaction open across
 // a PSP call, and records the outcome through the state machine in one
 // transaction together with the audit event, ledger entry and outbox message.
+import { createHash } from "node:crypto";
 import { DomainError, type ErrorCode, invariant } from "../errors/domain-error";
 import { binOf, cardCountryFromBin } from "../fraud/bin-country";
 import { type CustomerInput, validateCustomer } from "../fraud/customer-context";
@@ -265,7 +266,10 @@ export class PaymentCommands {
       customer,
     };
 
-    return this.deps.idempotency.run(scope(actor, key), "createPayment", normalized, async (context) => {
+    // The key is claimed by the intent write: everything before it only reads, and the velocity counters count
+    // a request once whatever its retries.
+    const { idempotency } = this.deps;
+    return idempotency.runClaimedByWrite(scope(actor, key), "createPayment", normalized, async (context) => {
       const stored = await this.deps.store.findPaymentMethodWithPan(actor, paymentMethodId);
       if (stored === null) throw paymentMethodNotFound();
       const routed = await this.deps.psps.routeAuthorization(actor.mode, {
@@ -300,6 +304,7 @@ export class PaymentCommands {
             merchantId: actor.merchantId,
             mode: actor.mode,
             paymentId,
+            requestKey: requestKeyOf(actor, key),
             amountMinor,
             currency,
             card: {
@@ -364,7 +369,7 @@ export class PaymentCommands {
           ...(scored ? { riskScore: scored.assessment.score, riskDecision: decision } : {}),
         }),
         outbox: [],
-        idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil },
+        idempotency: context.claim(),
       });
       context.markSideEffects();
 
@@ -1478,6 +1483,14 @@ function planReviewDecision(payment: PaymentRecord): void {
 
 function scope(actor: MerchantActor, key: IdempotencyKey) {
   return { merchantId: actor.merchantId, mode: actor.mode, key };
+}
+
+/** Names a request (its merchant, mode and idempotency key) the same on every retry, in 22 characters. */
+function requestKeyOf(actor: MerchantActor, key: IdempotencyKey): string {
+  return createHash("sha256")
+    .update(`${actor.merchantId}\n${actor.mode}\n${key}`)
+    .digest("base64url")
+    .slice(0, 22);
 }
 
 function newAttempt(

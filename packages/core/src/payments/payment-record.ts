@@ -138,8 +138,25 @@ export interface IdempotencyLink<R = PaymentChangeResult> {
   recordId: IdempotencyRecordId;
   /** Set on the write that first links the record: it applies only while the request still holds this lock. */
   lockedUntil?: Date;
+  /**
+   * The record to insert, when the request claims its key with this write (IdempotencyService's
+   * "on_first_write"): inserted together with what the write creates, and linked to it. When the key is already
+   * held the write writes nothing and throws IdempotencyKeyTaken.
+   */
+  insert?: NewIdempotencyRecord;
   /** Builds the stored response from the rows as committed; the record is then COMPLETED in the same transaction. */
   complete?: (result: R) => unknown;
+}
+
+/** An idempotency record as a request's first write inserts it (IN_PROGRESS, linked to what the write creates). */
+export interface NewIdempotencyRecord {
+  merchantId: MerchantId;
+  mode: Mode;
+  key: string;
+  operation: string;
+  requestHash: string;
+  lockedUntil: Date;
+  expiresAt: Date;
 }
 
 export interface PaymentChangeResult {

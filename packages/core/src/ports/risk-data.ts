@@ -9,6 +9,11 @@ export interface VelocityAttempt {
   merchantId: string;
   mode: Mode;
   paymentId: string;
+  /**
+   * Names the request, the same on every retry with its idempotency key: the counters count a request once,
+   * also when a retry scores again before finding that the key already has a result.
+   */
+  requestKey: string;
   amountMinor: bigint;
   currency: CurrencyCode;
   /** At most the card-testing "small amount" threshold. */

@@ -2,6 +2,7 @@
 // They copy the semantics of the Prisma store (packages/db/src/repositories/idempotency.repository.ts)
 // and of the Redis cache, but prove nothing about them: integration tests use real Postgres and Redis.
 import { DomainError } from "../errors/domain-error";
+import { type Claim, IdempotencyKeyTaken } from "../idempotency/idempotency-service";
 import type { IdempotencyRecordId } from "../ids/ids";
 import type {
   CachedResult,
@@ -38,6 +39,26 @@ function copyOut(row: Row): StoredIdempotencyRecord {
   };
 }
 
+/** A new IN_PROGRESS record. */
+function newRow(
+  id: IdempotencyRecordId,
+  scopeKey: string,
+  fields: { operation: string; requestHash: string; lockedUntil: Date; expiresAt: Date },
+  resourceId: string | null,
+): Row {
+  return {
+    id,
+    scopeKey,
+    operation: fields.operation,
+    requestHash: fields.requestHash,
+    status: "IN_PROGRESS",
+    lockedUntil: new Date(fields.lockedUntil.getTime()),
+    expiresAt: new Date(fields.expiresAt.getTime()),
+    resourceId,
+    response: null,
+  };
+}
+
 /** A Map keyed by merchant|mode|key standing in for the unique constraint of the idempotency table. */
 export class InMemoryIdempotencyStore implements IdempotencyStore {
   private readonly rows = new Map<string, Row>();
@@ -51,17 +72,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     const scopeKey = scopeKeyOf(input.scope);
     const existing = this.rows.get(scopeKey);
     if (existing) return { inserted: false as const, existing: copyOut(existing) };
-    this.rows.set(scopeKey, {
-      id: input.id,
-      scopeKey,
-      operation: input.operation,
-      requestHash: input.requestHash,
-      status: "IN_PROGRESS",
-      lockedUntil: new Date(input.lockedUntil.getTime()),
-      expiresAt: new Date(input.expiresAt.getTime()),
-      resourceId: null,
-      response: null,
-    });
+    this.rows.set(scopeKey, newRow(input.id, scopeKey, input, null));
     return { inserted: true as const };
   }
 
@@ -134,6 +145,21 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
       row.status = "COMPLETED";
       row.response = toJson(options.response);
     }
+  }
+
+  /**
+   * What a request's first write does with its claim: inserts the record linked to `resourceId` when the claim
+   * says so (throwing IdempotencyKeyTaken, and writing nothing, when the key is held), else links it as `link`.
+   */
+  write(claim: Claim, resourceId: string): void {
+    if (!claim.insert) {
+      this.link(claim.recordId, resourceId, { lockedUntil: claim.lockedUntil });
+      return;
+    }
+    const { insert } = claim;
+    const scopeKey = scopeKeyOf(insert);
+    if (this.rows.has(scopeKey)) throw new IdempotencyKeyTaken();
+    this.rows.set(scopeKey, newRow(claim.recordId, scopeKey, insert, resourceId));
   }
 
   /** Number of records held, for assertions. */

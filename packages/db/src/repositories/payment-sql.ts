@@ -86,13 +86,28 @@ const INSERT_OUTBOX_FROM = (json: string) => `
   RETURNING outbox_messages.id`;
 
 /**
- * A new payment with its attempt, risk assessment, creation event and outbox messages, written only if the
- * request still holds its idempotency key ($3 NULL: any lock), which the statement links to the payment.
- * $1 payment id, $2 idempotency record, $3 its lockedUntil, $4–$29 the payment's columns,
- * $30 attempts, $31 risk assessments, $32 events, $33 outbox (jsonb arrays).
+ * Inserts the request's idempotency record, linked to the object $1 the statement creates, unless another
+ * request holds the key (a claim on the request's first write). Nothing hangs off an empty claim, so a taken key
+ * writes nothing. $2 record, $3 lockedUntil, $4 merchant, $5 mode, $34 key, $35 operation, $36 request hash,
+ * $37 expiresAt.
  */
-export const INSERT_PAYMENT = `
-${CLAIM_KEY}, p AS (
+const CLAIM_KEY_BY_INSERT = `WITH claim AS (
+  INSERT INTO idempotency_records (id, merchant_id, mode, key, operation, request_hash, status, locked_until,
+                                   expires_at, resource_id)
+  VALUES ($2, $4, $5::"Mode", $34, $35, $36, 'IN_PROGRESS', $3::timestamptz, $37::timestamptz, $1)
+  ON CONFLICT (merchant_id, mode, key) DO NOTHING
+  RETURNING id
+)`;
+
+/**
+ * A new payment with its attempt, risk assessment, creation event and outbox messages, written only if the
+ * request holds its idempotency key, which the statement links to the payment: `claim` either updates the
+ * record the request claimed before (CLAIM_KEY: $3 its lockedUntil, NULL: any lock) or inserts it
+ * (CLAIM_KEY_BY_INSERT). $1 payment id, $2 idempotency record, $4–$29 the payment's columns, $30 attempts,
+ * $31 risk assessments, $32 events, $33 outbox (jsonb arrays).
+ */
+const insertPayment = (claim: string) => `
+${claim}, p AS (
   INSERT INTO payments (id, merchant_id, mode, status, amount_minor, currency, amount_capturable_minor,
                         amount_captured_minor, amount_refunded_minor, amount_refund_pending_minor, capture_method,
                         payment_method_id, description, metadata, psp_name, psp_reference, failure_code,
@@ -114,6 +129,9 @@ ${CLAIM_KEY}, p AS (
 ), outbox AS (${INSERT_OUTBOX_FROM("$33")}
 )
 SELECT ${PAYMENT_COLUMNS} FROM p`;
+
+export const INSERT_PAYMENT = insertPayment(CLAIM_KEY);
+export const INSERT_PAYMENT_CLAIMING_KEY = insertPayment(CLAIM_KEY_BY_INSERT);
 
 /**
  * One change of a payment, conditional on the version and status it was decided on, with every row that goes

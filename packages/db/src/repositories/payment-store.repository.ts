@@ -7,6 +7,7 @@
 import { DomainError, invariant } from "@paycore/core/errors/domain-error";
 import type { RiskDecision } from "@paycore/core/fraud/risk-types";
 import { DEFAULT_RISK_SETTINGS } from "@paycore/core/fraud/risk-types";
+import { IdempotencyKeyTaken } from "@paycore/core/idempotency/idempotency-service";
 import type { MerchantId, PaymentId, PaymentMethodId, PspAttemptId, RefundId } from "@paycore/core/ids/ids";
 import { newId } from "@paycore/core/ids/ids";
 import {
@@ -51,6 +52,7 @@ import {
   APPLY_PAYMENT_CHANGE,
   INSERT_LEDGER_ACCOUNTS,
   INSERT_PAYMENT,
+  INSERT_PAYMENT_CLAIMING_KEY,
   INSERT_PAYMENT_METHOD,
   LINK_IDEMPOTENCY,
   linkIdempotencyText,
@@ -282,7 +284,14 @@ export class PostgresPaymentStore implements PaymentStore {
 
   async insertPayment(input: NewPayment): Promise<PaymentRecord> {
     const { payment, attempt, risk, event, idempotency } = input;
-    const [row] = await this.sql.query<PaymentRow>(INSERT_PAYMENT, [
+    const claim = idempotency.insert;
+    if (claim) {
+      invariant(
+        claim.merchantId === payment.merchantId && claim.mode === payment.mode,
+        "an idempotency record is claimed in the payment's own merchant and mode",
+      );
+    }
+    const [row] = await this.sql.query<PaymentRow>(claim ? INSERT_PAYMENT_CLAIMING_KEY : INSERT_PAYMENT, [
       payment.id,
       idempotency.recordId,
       idempotency.lockedUntil ?? null,
@@ -329,9 +338,10 @@ export class PostgresPaymentStore implements PaymentStore {
       ),
       json([eventJson(event)]),
       json(input.outbox),
+      ...(claim ? [claim.key, claim.operation, claim.requestHash, claim.expiresAt] : []),
     ]);
-    // The statement writes nothing unless it could link the key: another request took it over meanwhile.
-    if (row === undefined) throw idempotencyTakenOver();
+    // The statement writes nothing unless it could claim or link the key: another request holds it.
+    if (row === undefined) throw claim ? new IdempotencyKeyTaken() : idempotencyTakenOver();
     return toPaymentRecord(row);
   }
 
