@@ -2,6 +2,9 @@
 // acted, or a process that died mid-call) is resolved by asking the same PSP
 // again with the same idempotency key: never a second charge, never another
 // PSP, the ledger balanced, and escalation to operators when it stays unknown.
+import type { MerchantId, PaymentId } from "@paycore/core/ids/ids";
+import { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import type { PaymentStore } from "@paycore/core/ports/payment-store";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
@@ -164,5 +167,76 @@ describe("resolving unknown outcomes", () => {
     ) {
       (sandbox as unknown as { faults: unknown[] }).faults.pop();
     }
+  });
+});
+
+describe("notifications racing other changes", () => {
+  it("a notification applies on fresh data when the payment changed between its reads, instead of being lost", async () => {
+    // The webhook reads the payment, then its attempts; in between, our own call's answer is recorded (a version
+    // bump with the payment still PENDING). The change built on the stale read loses its optimistic-lock race:
+    // it must be rebuilt on what is current, not acknowledged to the PSP as applied while nothing was.
+    sandbox.injectFault("authorize", "timeout_after_processing");
+    const { payment } = await create();
+    expect(payment).toMatchObject({ status: "PENDING", pendingOperation: "AUTHORIZE" });
+    const id = payment.id as PaymentId;
+    const actor = {
+      merchantId: merchant.id as MerchantId,
+      mode: "TEST" as const,
+      apiKeyId: null,
+      by: { source: "SYSTEM" as const, id: "test", note: null },
+    };
+    const store: PaymentStore = t.app.services.paymentStore;
+    let bumped = 0;
+    const racing = new Proxy(store, {
+      get(target, property) {
+        if (property === "attemptsOf") {
+          return async (paymentId: PaymentId) => {
+            if (bumped === 0) {
+              bumped++;
+              const current = await target.findPayment(actor, paymentId);
+              if (current === null) throw new Error("no payment");
+              await target.applyPaymentChange(actor, {
+                paymentId,
+                expectedVersion: current.version,
+                expectedStatus: current.status,
+                patch: { pendingOperation: "AUTHORIZE" },
+                events: [],
+                outbox: [],
+              });
+            }
+            return target.attemptsOf(paymentId);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const deps = Reflect.get(t.app.services.commands, "deps") as ConstructorParameters<
+      typeof PaymentCommands
+    >[0];
+    const commands = new PaymentCommands({ ...deps, store: racing });
+    const attempt = await t.app.db.pspAttempt.findFirstOrThrow({ where: { paymentId: id } });
+    const charge = sandbox.charges().find((c) => c.reference === id);
+    if (!charge) throw new Error("the sandbox holds no charge for the payment");
+
+    const result = await commands.applyPspNotification({
+      kind: "authorization",
+      pspName: attempt.pspName,
+      pspReference: charge.pspReference,
+      reference: id,
+      success: true,
+      code: null,
+    });
+
+    expect(bumped).toBe(1);
+    expect(result).toEqual({ applied: true, paymentId: id, status: "CAPTURED" });
+    expect(await read(id)).toMatchObject({
+      status: "CAPTURED",
+      amountCaptured: "2000",
+      pendingOperation: null,
+    });
+    expect(
+      await t.app.db.pspAttempt.findUniqueOrThrow({ where: { id: attempt.id }, select: { status: true } }),
+    ).toEqual({ status: "SUCCEEDED" });
   });
 });

@@ -55,6 +55,8 @@ export const METADATA_KEY_MAX_LENGTH = 40;
 export const METADATA_VALUE_MAX_LENGTH = 500;
 /** A lost optimistic-lock race is retried on fresh data this many times before giving up. */
 const CONFLICT_RETRY_MAX = 20;
+/** A change built on a payment that changed before it was applied: nothing was written. */
+const LOST_RACE = Symbol("lost race");
 
 export interface UserErrorData {
   code: ErrorCode;
@@ -162,7 +164,10 @@ export type PspNotification =
 
 export type NotificationResult =
   | { applied: true; paymentId: PaymentId; status: PaymentStatus }
-  /** in_flight: our own call for it is still running; the PSP should redeliver later. */
+  /**
+   * in_flight: our own call for it is still running, or the payment kept changing under it; either way the PSP
+   * should redeliver later.
+   */
   | { applied: false; reason: "unknown_payment" | "already_applied" | "contradicts_confirmed" | "in_flight" };
 
 export interface ResolutionSummary {
@@ -712,6 +717,18 @@ export class PaymentCommands {
    * caller's dead-letter table.
    */
   async applyPspNotification(notification: PspNotification): Promise<NotificationResult> {
+    // The payment and its attempts are read apart: when the payment changed in between (our own call's answer
+    // recorded meanwhile, say), the decision was made on stale data and is made again on fresh data.
+    for (let round = 0; round < CONFLICT_RETRY_MAX; round++) {
+      const result = await this.applyPspNotificationOnce(notification);
+      if (result !== LOST_RACE) return result;
+    }
+    return { applied: false, reason: "in_flight" };
+  }
+
+  private async applyPspNotificationOnce(
+    notification: PspNotification,
+  ): Promise<NotificationResult | typeof LOST_RACE> {
     const lookup =
       notification.kind === "authorization" ? notification.pspReference : notification.paymentPspReference;
     let payment = await this.deps.store.findPaymentByPspReference(notification.pspName, lookup);
@@ -770,16 +787,16 @@ export class PaymentCommands {
         : RETRYABLE_FAILURE_CODES.has(code)
           ? { outcome: "failed", code, message: "failed by notification", retryable: true }
           : { outcome: "declined", code, message: "declined by notification" };
-      this.deps.psps.recordAuthorization(notification.pspName, notification.success);
-      const result = await this.settleAuthorization(
+      const result = await this.applyAuthorization(
         actor,
-        null,
         payment,
         { ...attempt, currency: payment.currency, refundId: null },
         outcome,
         held ? new Date(this.deps.now().getTime() + this.deps.reviewHoldTtlMs) : null,
       );
-      return { applied: true, paymentId: payment.id, status: result.payment.status };
+      if (result === null) return LOST_RACE;
+      this.deps.psps.recordAuthorization(notification.pspName, notification.success);
+      return { applied: true, paymentId: payment.id, status: result.status };
     }
 
     const operation =
@@ -970,16 +987,15 @@ export class PaymentCommands {
       return;
     }
     if (attempt.operation === "AUTHORIZE") {
-      if (payment.status !== "PENDING") return;
       const held = (await this.deps.store.riskDecisionOf(payment.id)) === "REVIEW";
-      await this.settleAuthorization(
-        actor,
-        null,
-        payment,
-        { ...attempt, currency: payment.currency, refundId: null },
-        outcome,
-        held ? new Date(this.deps.now().getTime() + this.deps.reviewHoldTtlMs) : null,
-      );
+      const holdUntil = held ? new Date(this.deps.now().getTime() + this.deps.reviewHoldTtlMs) : null;
+      // Read before the PSP was asked: a change meanwhile that left it PENDING is no reason to drop the answer.
+      let current: PaymentRecord | null = payment;
+      for (let round = 0; current?.status === "PENDING" && round < CONFLICT_RETRY_MAX; round++) {
+        const draft = { ...attempt, currency: current.currency, refundId: null };
+        if (await this.applyAuthorization(actor, current, draft, outcome, holdUntil)) return;
+        current = await this.deps.store.findPayment(actor, payment.id);
+      }
       return;
     }
     // A modification's definite answer is applied exactly like the PSP's notification would be.
@@ -1130,6 +1146,7 @@ export class PaymentCommands {
     return { payment: settled.payment, errors };
   }
 
+  /** Records an authorization's outcome for a request; a lost race answers with what is recorded instead. */
   private async settleAuthorization(
     actor: MerchantActor,
     context: IdempotencyContext | null,
@@ -1138,6 +1155,49 @@ export class PaymentCommands {
     outcome: PspOutcome,
     holdUntil: Date | null = null,
   ): Promise<PaymentResult> {
+    const { change, errors } = await this.authorizationChange(
+      actor,
+      context,
+      payment,
+      attempt,
+      outcome,
+      holdUntil,
+    );
+    const result = await this.deps.store.applyPaymentChange(actor, { paymentId: payment.id, ...change });
+    if (result === null) {
+      // The PSP's notification settled it first (it can outrun the PSP's own answer): report what is recorded.
+      const current = await this.deps.store.findPayment(actor, payment.id);
+      invariant(current !== null, `payment ${payment.id} vanished`);
+      // The lost change carried the request's completion; answer the request with what is recorded instead.
+      if (context)
+        await this.deps.store.completeIdempotencyFor(payment.id, encodeResult({ payment: current, errors }));
+      return { payment: current, errors };
+    }
+    return { payment: result.payment, errors };
+  }
+
+  /** Records an authorization's outcome learnt without a request (notification); null when the payment changed first. */
+  private async applyAuthorization(
+    actor: MerchantActor,
+    payment: PaymentRecord,
+    attempt: PspAttemptDraft,
+    outcome: PspOutcome,
+    holdUntil: Date | null,
+  ): Promise<PaymentRecord | null> {
+    const { change } = await this.authorizationChange(actor, null, payment, attempt, outcome, holdUntil);
+    const result = await this.deps.store.applyPaymentChange(actor, { paymentId: payment.id, ...change });
+    return result?.payment ?? null;
+  }
+
+  /** The change an authorization's outcome makes to the payment as read, and the errors its request answers. */
+  private async authorizationChange(
+    actor: MerchantActor,
+    context: IdempotencyContext | null,
+    payment: PaymentRecord,
+    attempt: PspAttemptDraft | null,
+    outcome: PspOutcome,
+    holdUntil: Date | null,
+  ): Promise<{ change: Omit<PaymentChange, "paymentId">; errors: UserErrorData[] }> {
     const errors: UserErrorData[] = [];
     const change = (
       event: PaymentEvent | null,
@@ -1241,17 +1301,7 @@ export class PaymentCommands {
         decided = { ...change(null, {}), patch: { pendingOperation: "AUTHORIZE" }, outbox: [] };
         break;
     }
-    const result = await this.deps.store.applyPaymentChange(actor, { paymentId: payment.id, ...decided });
-    if (result === null) {
-      // The PSP's notification settled it first (it can outrun the PSP's own answer): report what is recorded.
-      const current = await this.deps.store.findPayment(actor, payment.id);
-      invariant(current !== null, `payment ${payment.id} vanished`);
-      // The lost change carried the request's completion; answer the request with what is recorded instead.
-      if (context)
-        await this.deps.store.completeIdempotencyFor(payment.id, encodeResult({ payment: current, errors }));
-      return { payment: current, errors };
-    }
-    return { payment: result.payment, errors };
+    return { change: decided, errors };
   }
 
   /** Reads the payment, builds a change from what it read and applies it conditionally; a lost race re-reads. */
