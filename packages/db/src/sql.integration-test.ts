@@ -2,6 +2,7 @@
 // back byte for byte, and a transaction whose last statement (sent with COMMIT) fails keeps nothing.
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ChangeShape, PATCH_FIELDS, paymentChangeStatement } from "./repositories/payment-sql";
 import { createPool, literal, Sql } from "./sql";
 import { createTestDatabase, prepareTemplateDatabase } from "./testing/test-database";
 
@@ -79,5 +80,45 @@ describe("Sql", () => {
       }),
     ).rejects.toThrow("changed my mind");
     expect(await ids()).not.toContain("c1");
+  });
+});
+
+describe("payment change statements", () => {
+  it("every shape of change is a statement Postgres prepares, with a type for each parameter it takes", async () => {
+    const parts = [
+      "claim",
+      "refundInsert",
+      "attemptInsert",
+      "attemptSettlement",
+      "refundSettlement",
+      "events",
+      "journal",
+      "outbox",
+      "returnRefund",
+    ] as const;
+    const client = await pool.connect();
+    try {
+      for (let bits = 0; bits < 1 << parts.length; bits++) {
+        const shape = Object.fromEntries(parts.map((part, i) => [part, (bits & (1 << i)) !== 0])) as Omit<
+          ChangeShape,
+          "patch"
+        >;
+        // The patch's fields vary with the bits too: none, all, and subsets in between.
+        const patch = PATCH_FIELDS.filter((_, i) => ((bits >> (i % parts.length)) & 1) === 1 || bits === 511);
+        const statement = paymentChangeStatement({ ...shape, patch });
+        expect(new Set(statement.parameters).size).toBe(statement.parameters.length);
+        await client.query(`PREPARE shape_${bits} AS ${statement.text}`);
+        const [types] = (
+          await client.query<{ n: number }>(
+            "SELECT cardinality(parameter_types) AS n FROM pg_prepared_statements WHERE name = $1",
+            [`shape_${bits}`],
+          )
+        ).rows;
+        expect(types?.n).toBe(statement.parameters.length);
+        await client.query(`DEALLOCATE shape_${bits}`);
+      }
+    } finally {
+      client.release();
+    }
   });
 });

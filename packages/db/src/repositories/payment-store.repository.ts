@@ -18,6 +18,7 @@ import {
 } from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
+  IdempotencyLink,
   MerchantActor,
   Mode,
   PaymentChangeResult,
@@ -49,13 +50,15 @@ import {
 } from "../mappers/payment.mapper";
 import type { Sql } from "../sql";
 import {
-  APPLY_PAYMENT_CHANGE,
+  type ChangeParameter,
   INSERT_LEDGER_ACCOUNTS,
   INSERT_PAYMENT,
   INSERT_PAYMENT_CLAIMING_KEY,
   INSERT_PAYMENT_METHOD,
   LINK_IDEMPOTENCY,
   linkIdempotencyText,
+  PATCH_FIELDS,
+  paymentChangeStatement,
   SELECT_LEDGER_ACCOUNTS,
   SELECT_PAYMENT,
   SELECT_PAYMENT_METHOD_WITH_PAN,
@@ -362,60 +365,22 @@ export class PostgresPaymentStore implements PaymentStore {
     const claim = change.idempotency?.lockedUntil ? change.idempotency : null;
     try {
       return await this.sql.transaction(async (tx) => {
-        const [row] = await tx.query<PaymentRow & PrefixedRefundRow & ChangeCounts>(APPLY_PAYMENT_CHANGE, [
-          change.paymentId,
-          actor.merchantId,
-          actor.mode,
-          change.expectedVersion,
-          change.expectedStatus,
-          json(change.patch),
-          claim?.recordId ?? null,
-          claim?.lockedUntil ?? null,
-          change.refundInsert?.id ?? change.paymentId,
-          json(
-            change.refundInsert
-              ? [
-                  {
-                    id: change.refundInsert.id,
-                    amount_minor: change.refundInsert.amountMinor,
-                    currency: change.refundInsert.currency,
-                    reason: change.refundInsert.reason,
-                  },
-                ]
-              : [],
-          ),
-          json(change.attemptInsert ? [attemptJson(change.attemptInsert)] : []),
-          json(
-            change.attemptSettlement
-              ? [
-                  {
-                    id: change.attemptSettlement.id,
-                    status: change.attemptSettlement.status,
-                    psp_reference: change.attemptSettlement.pspReference,
-                    error_code: change.attemptSettlement.errorCode,
-                    error_message: change.attemptSettlement.errorMessage,
-                  },
-                ]
-              : [],
-          ),
-          json(
-            change.refundSettlement
-              ? [
-                  {
-                    id: change.refundSettlement.id,
-                    status: change.refundSettlement.status,
-                    psp_reference: change.refundSettlement.pspReference,
-                    failure_code: change.refundSettlement.failureCode,
-                  },
-                ]
-              : [],
-          ),
-          json(change.events.map(eventJson)),
-          json(journal ? [journal.entry] : []),
-          json(journal ? journal.lines : []),
-          json(change.outbox),
-          change.returnRefund ?? null,
-        ]);
+        const statement = paymentChangeStatement({
+          patch: PATCH_FIELDS.filter((field) => field in change.patch),
+          claim: claim !== null,
+          refundInsert: change.refundInsert !== undefined,
+          attemptInsert: change.attemptInsert !== undefined,
+          attemptSettlement: change.attemptSettlement !== undefined,
+          refundSettlement: change.refundSettlement !== undefined,
+          events: change.events.length > 0,
+          journal: journal !== null,
+          outbox: change.outbox.length > 0,
+          returnRefund: change.returnRefund !== undefined,
+        });
+        const [row] = await tx.query<PaymentRow & PrefixedRefundRow & ChangeCounts>(
+          statement.text,
+          statement.parameters.map((name) => changeValue(name, actor, change, claim, journal)),
+        );
         invariant(row !== undefined, "the change statement returns one row");
         if (claim && row.claimed !== 1) throw idempotencyTakenOver();
         if (row.id === null) throw new LostRace();
@@ -566,6 +531,94 @@ function eventJson(event: PaymentEventDraft) {
 }
 
 /** A jsonb parameter. Amounts are bigints; JSON holds them as digit strings, which Postgres reads back exactly. */
+/** The value of one of a change statement's parameters (see paymentChangeStatement). */
+function changeValue(
+  name: ChangeParameter,
+  actor: MerchantActor,
+  change: PaymentChange,
+  claim: IdempotencyLink | null,
+  journal: { entry: unknown; lines: unknown[] } | null,
+): unknown {
+  switch (name) {
+    case "paymentId":
+      return change.paymentId;
+    case "merchantId":
+      return actor.merchantId;
+    case "mode":
+      return actor.mode;
+    case "expectedVersion":
+      return change.expectedVersion;
+    case "expectedStatus":
+      return change.expectedStatus;
+    case "patch":
+      return json(change.patch);
+    case "claimRecord":
+      return claim?.recordId ?? null;
+    case "claimLockedUntil":
+      return claim?.lockedUntil ?? null;
+    case "claimResource":
+      return change.refundInsert?.id ?? change.paymentId;
+    case "refunds": {
+      const refund = change.refundInsert;
+      return json(
+        refund
+          ? [
+              {
+                id: refund.id,
+                amount_minor: refund.amountMinor,
+                currency: refund.currency,
+                reason: refund.reason,
+              },
+            ]
+          : [],
+      );
+    }
+    case "attempts":
+      return json(change.attemptInsert ? [attemptJson(change.attemptInsert)] : []);
+    case "attemptSettlements": {
+      const settlement = change.attemptSettlement;
+      return json(
+        settlement
+          ? [
+              {
+                id: settlement.id,
+                status: settlement.status,
+                psp_reference: settlement.pspReference,
+                error_code: settlement.errorCode,
+                error_message: settlement.errorMessage,
+              },
+            ]
+          : [],
+      );
+    }
+    case "refundSettlements": {
+      const settlement = change.refundSettlement;
+      return json(
+        settlement
+          ? [
+              {
+                id: settlement.id,
+                status: settlement.status,
+                psp_reference: settlement.pspReference,
+                failure_code: settlement.failureCode,
+              },
+            ]
+          : [],
+      );
+    }
+    case "events":
+      return json(change.events.map(eventJson));
+    case "journal":
+      return json(journal ? [journal.entry] : []);
+    case "lines":
+      return json(journal ? journal.lines : []);
+    case "outbox":
+      return json(change.outbox);
+    case "returnRefund":
+      return change.returnRefund ?? null;
+  }
+}
+
 function json(value: unknown): string {
   return JSON.stringify(value, (_key, inner) => (typeof inner === "bigint" ? inner.toString() : inner));
 }
