@@ -2,7 +2,12 @@
 // back byte for byte, and a transaction whose last statement (sent with COMMIT) fails keeps nothing.
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChangeShape, PATCH_FIELDS, paymentChangeStatement } from "./repositories/payment-sql";
+import {
+  type ChangeShape,
+  PATCH_FIELDS,
+  paymentChangeStatement,
+  SHAPE_PARTS,
+} from "./repositories/payment-sql";
 import { createPool, literal, Sql } from "./sql";
 import { createTestDatabase, prepareTemplateDatabase } from "./testing/test-database";
 
@@ -85,17 +90,7 @@ describe("Sql", () => {
 
 describe("payment change statements", () => {
   it("every shape of change is a statement Postgres prepares, with a type for each parameter it takes", async () => {
-    const parts = [
-      "claim",
-      "refundInsert",
-      "attemptInsert",
-      "attemptSettlement",
-      "refundSettlement",
-      "events",
-      "journal",
-      "outbox",
-      "returnRefund",
-    ] as const;
+    const parts = SHAPE_PARTS;
     const client = await pool.connect();
     try {
       for (let bits = 0; bits < 1 << parts.length; bits++) {
@@ -104,7 +99,9 @@ describe("payment change statements", () => {
           "patch"
         >;
         // The patch's fields vary with the bits too: none, all, and subsets in between.
-        const patch = PATCH_FIELDS.filter((_, i) => ((bits >> (i % parts.length)) & 1) === 1 || bits === 511);
+        const patch = PATCH_FIELDS.filter(
+          (_, i) => ((bits >> (i % parts.length)) & 1) === 1 || bits === (1 << parts.length) - 1,
+        );
         const statement = paymentChangeStatement({ ...shape, patch });
         expect(new Set(statement.parameters).size).toBe(statement.parameters.length);
         await client.query(`PREPARE shape_${bits} AS ${statement.text}`);

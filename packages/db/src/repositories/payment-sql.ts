@@ -150,20 +150,24 @@ const PATCH_COLUMNS = {
 
 export type PatchField = keyof typeof PATCH_COLUMNS;
 
-/** What a change writes besides the payment row: each part present is one CTE of its statement. */
-export interface ChangeShape {
-  /** The patch's fields, in PATCH_COLUMNS order. */
-  patch: readonly PatchField[];
-  claim: boolean;
-  refundInsert: boolean;
-  attemptInsert: boolean;
-  attemptSettlement: boolean;
-  refundSettlement: boolean;
-  events: boolean;
-  journal: boolean;
-  outbox: boolean;
-  returnRefund: boolean;
-}
+/**
+ * What a change writes besides the payment row (each part present is one CTE of its statement), in the order of
+ * the bits of its shape key.
+ */
+export const SHAPE_PARTS = [
+  "claim",
+  "refundInsert",
+  "attemptInsert",
+  "attemptSettlement",
+  "refundSettlement",
+  "events",
+  "journal",
+  "outbox",
+  "returnRefund",
+] as const;
+
+/** A change's shape: its parts, and the patch's fields in PATCH_COLUMNS order. */
+export type ChangeShape = { patch: readonly PatchField[] } & Record<(typeof SHAPE_PARTS)[number], boolean>;
 
 /** The values a change statement may take, by name; a statement takes those its shape needs, in its order. */
 export type ChangeParameter =
@@ -194,18 +198,6 @@ export interface ChangeStatement {
 export const PATCH_FIELDS = Object.keys(PATCH_COLUMNS) as PatchField[];
 
 const changeStatements = new Map<number, ChangeStatement>();
-
-const SHAPE_PARTS = [
-  "claim",
-  "refundInsert",
-  "attemptInsert",
-  "attemptSettlement",
-  "refundSettlement",
-  "events",
-  "journal",
-  "outbox",
-  "returnRefund",
-] as const;
 
 /** A shape as one number: a bit per part, then a bit per patch field. */
 function shapeKey(shape: ChangeShape): number {
