@@ -989,12 +989,17 @@ export class PaymentCommands {
     if (attempt.operation === "AUTHORIZE") {
       const held = (await this.deps.store.riskDecisionOf(payment.id)) === "REVIEW";
       const holdUntil = held ? new Date(this.deps.now().getTime() + this.deps.reviewHoldTtlMs) : null;
-      // Read before the PSP was asked: a change meanwhile that left it PENDING is no reason to drop the answer.
+      // Read before the PSP was asked: a change meanwhile is no reason to drop the answer while the payment is
+      // still PENDING on this very attempt, still open (not settled by a notification or failed over).
       let current: PaymentRecord | null = payment;
       for (let round = 0; current?.status === "PENDING" && round < CONFLICT_RETRY_MAX; round++) {
         const draft = { ...attempt, currency: current.currency, refundId: null };
         if (await this.applyAuthorization(actor, current, draft, outcome, holdUntil)) return;
         current = await this.deps.store.findPayment(actor, payment.id);
+        const fresh = (await this.deps.store.attemptsOf(payment.id)).find((a) => a.id === attempt.id);
+        const open =
+          fresh?.status === "UNKNOWN" || fresh?.status === "PENDING" || fresh?.status === "ACKNOWLEDGED";
+        if (!open || current?.pspName !== attempt.pspName) return;
       }
       return;
     }
