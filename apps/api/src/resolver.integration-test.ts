@@ -196,9 +196,7 @@ describe("notifications racing other changes", () => {
               const current = await target.findPayment(actor, paymentId);
               if (current === null) throw new Error("no payment");
               await target.applyPaymentChange(actor, {
-                paymentId,
-                expectedVersion: current.version,
-                expectedStatus: current.status,
+                decidedOn: current,
                 patch: { pendingOperation: "AUTHORIZE" },
                 events: [],
                 outbox: [],

@@ -178,6 +178,8 @@ export async function createTestApp(
       return Number(rows[0]?.count ?? 0);
     },
     async close() {
+      // Every response a change stored was written from its prediction, never rewritten after the fact.
+      expect(app.services.paymentStore.mispredictedResponses, "responses stored as predicted").toBe(0);
       if (server) await closeServer(server);
       await app.close();
       await database.drop();

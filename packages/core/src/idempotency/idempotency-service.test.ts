@@ -272,8 +272,9 @@ describe("IdempotencyService.run", () => {
         }));
         expect(link.recordId).toBe(context.recordId);
         // What the store's transaction does: build the response from the committed row and complete the record.
-        const response = link.complete?.({ id: "pm_1", version: 1n, createdAt: committedAt });
+        const response = link.complete?.response({ id: "pm_1", version: 1n, createdAt: committedAt });
         store.link(link.recordId, "pm_1", { lockedUntil: context.lockedUntil, response });
+        link.complete?.committed(response);
         return draft;
       });
 

@@ -256,10 +256,12 @@ export class IdempotencyService {
       },
       completeWith: (build) => ({
         recordId,
-        complete: (result) => {
-          completedInTransaction = true;
-          storedResponse = encodeResult(build(result));
-          return storedResponse;
+        complete: {
+          response: (result) => encodeResult(build(result)),
+          committed: (response) => {
+            completedInTransaction = true;
+            storedResponse = response;
+          },
         },
       }),
     };

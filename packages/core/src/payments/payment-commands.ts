@@ -419,9 +419,7 @@ export class PaymentCommands {
         if (!certainlyNotCharged || next === undefined) break;
         const following = { ...newAttempt("AUTHORIZE", next.name, amountMinor, currency, null), routing };
         const moved = await this.deps.store.applyPaymentChange(actor, {
-          paymentId,
-          expectedVersion: payment.version,
-          expectedStatus: payment.status,
+          decidedOn: payment,
           patch: { pspName: next.name },
           events: [
             apiEvent(actor, "payment.failover", payment.status, payment.status, {
@@ -1168,7 +1166,7 @@ export class PaymentCommands {
       outcome,
       holdUntil,
     );
-    const result = await this.deps.store.applyPaymentChange(actor, { paymentId: payment.id, ...change });
+    const result = await this.deps.store.applyPaymentChange(actor, change);
     if (result === null) {
       // The PSP's notification settled it first (it can outrun the PSP's own answer): report what is recorded.
       const current = await this.deps.store.findPayment(actor, payment.id);
@@ -1190,7 +1188,7 @@ export class PaymentCommands {
     holdUntil: Date | null,
   ): Promise<PaymentRecord | null> {
     const { change } = await this.authorizationChange(actor, null, payment, attempt, outcome, holdUntil);
-    const result = await this.deps.store.applyPaymentChange(actor, { paymentId: payment.id, ...change });
+    const result = await this.deps.store.applyPaymentChange(actor, change);
     return result?.payment ?? null;
   }
 
@@ -1202,16 +1200,12 @@ export class PaymentCommands {
     attempt: PspAttemptDraft | null,
     outcome: PspOutcome,
     holdUntil: Date | null,
-  ): Promise<{ change: Omit<PaymentChange, "paymentId">; errors: UserErrorData[] }> {
+  ): Promise<{ change: PaymentChange; errors: UserErrorData[] }> {
     const errors: UserErrorData[] = [];
-    const change = (
-      event: PaymentEvent | null,
-      patch: PaymentChange["patch"],
-    ): Omit<PaymentChange, "paymentId"> => {
+    const change = (event: PaymentEvent | null, patch: PaymentChange["patch"]): PaymentChange => {
       const status: PaymentStatus = event ? transition(payment.status, event) : payment.status;
       return {
-        expectedVersion: payment.version,
-        expectedStatus: payment.status,
+        decidedOn: payment,
         patch: { ...patch, status, pendingOperation: null },
         events: [apiEvent(actor, eventType(status), payment.status, status, failureData(outcome))],
         ...(attempt ? { attemptSettlement: settle(attempt.id, outcome) } : {}),
@@ -1221,7 +1215,7 @@ export class PaymentCommands {
           : {}),
       };
     };
-    let decided: Omit<PaymentChange, "paymentId">;
+    let decided: PaymentChange;
     switch (outcome.outcome) {
       case "succeeded":
         if (holdUntil !== null) {
@@ -1313,9 +1307,7 @@ export class PaymentCommands {
   private async changeWithRetry(
     actor: MerchantActor,
     paymentId: PaymentId,
-    build: (
-      payment: PaymentRecord,
-    ) => Omit<PaymentChange, "paymentId" | "expectedVersion" | "expectedStatus">,
+    build: (payment: PaymentRecord) => Omit<PaymentChange, "decidedOn">,
   ): Promise<{ payment: PaymentRecord; refund: RefundRecord | null }> {
     for (let attempt = 0; attempt < CONFLICT_RETRY_MAX; attempt++) {
       const payment = await this.deps.store.findPayment(actor, paymentId);
@@ -1323,9 +1315,7 @@ export class PaymentCommands {
       const change = build(payment);
       const result = await this.deps.store.applyPaymentChange(actor, {
         ...change,
-        paymentId,
-        expectedVersion: payment.version,
-        expectedStatus: payment.status,
+        decidedOn: payment,
       });
       if (result !== null) return result;
     }
@@ -1354,7 +1344,7 @@ export class PaymentCommands {
   }
 }
 
-type ChangeParts = Omit<PaymentChange, "paymentId" | "expectedVersion" | "expectedStatus">;
+type ChangeParts = Omit<PaymentChange, "decidedOn">;
 
 // One builder per recorded outcome of a PSP modification. The synchronous answer, the PSP's notification and
 // the resolver all record an outcome through these, so a capture is posted to the ledger the same way whoever

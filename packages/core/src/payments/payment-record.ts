@@ -144,8 +144,19 @@ export interface IdempotencyLink<R = PaymentChangeResult> {
    * held the write writes nothing and throws IdempotencyKeyTaken.
    */
   insert?: NewIdempotencyRecord;
-  /** Builds the stored response from the rows as committed; the record is then COMPLETED in the same transaction. */
-  complete?: (result: R) => unknown;
+  /** Present when the write also COMPLETES the record, storing the response to its result. */
+  complete?: IdempotencyCompletion<R>;
+}
+
+/** How a write completes its idempotency record in the same transaction. */
+export interface IdempotencyCompletion<R> {
+  /**
+   * The stored (encoded) response to a result. Pure: a store may call it on the result it predicts, to write the
+   * response in the statement that makes the change, and again on the rows as committed.
+   */
+  response(result: R): unknown;
+  /** Told the response stored, once the write has committed. */
+  committed(response: unknown): void;
 }
 
 /** An idempotency record as a request's first write inserts it (IN_PROGRESS, linked to what the write creates). */

@@ -28,7 +28,6 @@ import type {
   PspAttemptStatus,
   RefundRecord,
 } from "../payments/payment-record";
-import type { PaymentStatus } from "../payments/payment-state-machine";
 import type { EncryptedPan } from "../vault/card-vault";
 
 export type PaymentPatch = Partial<
@@ -86,11 +85,11 @@ export interface NewPayment {
 }
 
 export interface PaymentChange {
-  paymentId: PaymentId;
-  /** The version the decision was made on; the write happens only if the row still has it. */
-  expectedVersion: number;
-  /** The status the decision was made on; checked together with the version. */
-  expectedStatus: PaymentStatus;
+  /**
+   * The payment as read when the change was decided: the write happens only if the row still has this version
+   * and status. The store may also predict the changed row from it (the patch applied, the version advanced).
+   */
+  decidedOn: PaymentRecord;
   patch: PaymentPatch;
   events: PaymentEventDraft[];
   attemptInsert?: PspAttemptDraft;

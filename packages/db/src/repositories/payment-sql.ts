@@ -155,6 +155,7 @@ export type PatchField = keyof typeof PATCH_COLUMNS;
  * the bits of its shape key.
  */
 export const SHAPE_PARTS = [
+  "link",
   "claim",
   "refundInsert",
   "attemptInsert",
@@ -177,9 +178,10 @@ export type ChangeParameter =
   | "expectedVersion"
   | "expectedStatus"
   | "patch"
-  | "claimRecord"
+  | "linkRecord"
+  | "linkResource"
   | "claimLockedUntil"
-  | "claimResource"
+  | "response"
   | "refunds"
   | "attempts"
   | "attemptSettlements"
@@ -196,6 +198,30 @@ export interface ChangeStatement {
 }
 
 export const PATCH_FIELDS = Object.keys(PATCH_COLUMNS) as PatchField[];
+
+/**
+ * What a change statement checks, in this order; a failed check raises `<check> changed <n> rows, expected
+ * <m>` (SQLSTATE P0002, expect_rows). A failed claim means another request took the key over; a payment that
+ * did not change means another change came first (a lost race); the others mean a missing row.
+ */
+export const CHANGE_CHECKS = [
+  "idempotency claim",
+  "payment change",
+  "idempotency link",
+  "attempt settlement",
+  "refund",
+] as const;
+export type ChangeCheck = (typeof CHANGE_CHECKS)[number];
+
+/**
+ * A stand-in for the change's transaction time in a response written before the statement ran: the store
+ * predicts the changed rows, with this as their updated_at, and the statement writes its own time instead
+ * (rounded to the columns' milliseconds). No real row holds this date, the earliest a Date can hold.
+ */
+export const TRANSACTION_TIME = new Date(-8.64e15);
+/** TRANSACTION_TIME as it appears in a response's JSON text. */
+export const TRANSACTION_TIME_JSON = JSON.stringify(TRANSACTION_TIME.toISOString());
+const TRANSACTION_TIME_SQL = `to_json(to_char(now()::timestamptz(3) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text`;
 
 const changeStatements = new Map<number, ChangeStatement>();
 
@@ -215,10 +241,13 @@ function shapeKey(shape: ChangeShape): number {
  * array is empty (executor start-up was 17 % of Postgres's time per payment with one text for every change).
  * A few shapes exist (one per kind of change the commands make), each prepared once per connection.
  *
- * The payment row `p` is updated only if it still has the expected version and status; everything else hangs
- * off it, so a lost race writes nothing and returns a row whose id is NULL. The patch is one jsonb object
- * whose keys are the fields to set. Refund columns come back prefixed `refund` (`refundId`, …): the refund
- * settled, else the one inserted, else `returnRefund`.
+ * The payment row `p` is updated only if it still has the expected version and status; every row the change
+ * adds hangs off it. The idempotency record is linked (claimed, when `claim`: only while the request holds
+ * it) and, given a `response`, COMPLETED by the same statement. The statement checks its own effect and
+ * raises when a check fails (see ChangeCheck), so nothing of a failed change is written: it needs no BEGIN or
+ * COMMIT of its own, one round trip in all. The patch is one jsonb object whose keys are the fields to set.
+ * Refund columns come back prefixed `refund` (`refundId`, …): the refund settled, else the one inserted, else
+ * `returnRefund`.
  */
 export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
   const key = shapeKey(shape);
@@ -247,11 +276,19 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
   RETURNING p.*
 )`,
   ];
-  if (shape.claim) {
-    ctes.push(`claim AS (
-  UPDATE idempotency_records SET resource_id = ${$("claimResource")}
-   WHERE id = ${$("claimRecord")} AND resource_id IS NULL AND status = 'IN_PROGRESS'
-     AND locked_until = ${$("claimLockedUntil")}::timestamptz
+  if (shape.link || shape.claim) {
+    const response = $("response");
+    ctes.push(`link AS (
+  UPDATE idempotency_records SET resource_id = ${$("linkResource")},
+         status = CASE WHEN ${response}::text IS NULL THEN status ELSE 'COMPLETED' END,
+         response = COALESCE(replace(${response}::text, '${TRANSACTION_TIME_JSON}', ${TRANSACTION_TIME_SQL})::jsonb,
+                             response)
+   WHERE id = ${$("linkRecord")}${
+     shape.claim
+       ? ` AND resource_id IS NULL AND status = 'IN_PROGRESS'
+     AND locked_until = ${$("claimLockedUntil")}::timestamptz`
+       : ""
+   }
   RETURNING id
 )`);
   }
@@ -307,12 +344,21 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
       : null,
   ].filter((source) => source !== null);
   if (refundSources.length > 0) ctes.push(`refund_out AS (\n  ${refundSources.join("\n  UNION ALL ")}\n)`);
+  // Every check raises (expect_rows), so a change either writes all of its rows or none: the statement runs on
+  // its own, in one round trip, without BEGIN and COMMIT. Checked in this order; ChangeCheck names each.
+  const check = (cte: string, expected: number, what: ChangeCheck) =>
+    `expect_rows((SELECT count(*) FROM ${cte}), ${expected}, '${what}')`;
+  const checks = [
+    ...(shape.claim ? [check("link", 1, "idempotency claim")] : []),
+    check("p", 1, "payment change"),
+    ...(shape.link && !shape.claim ? [check("link", 1, "idempotency link")] : []),
+    ...(shape.attemptSettlement ? [check("settled_attempts", 1, "attempt settlement")] : []),
+    ...(refundSources.length > 0 ? [check("refund_out", refundSources.length, "refund")] : []),
+  ];
   const columns = [
     selectList(paymentSelect, "p."),
     ...(refundSources.length > 0 ? [selectList(refundSelect, "rf.", "refund")] : []),
-    ...(shape.claim ? ['(SELECT count(*) FROM claim)::int AS "claimed"'] : []),
-    ...(shape.attemptSettlement ? ['(SELECT count(*) FROM settled_attempts)::int AS "settledAttempts"'] : []),
-    ...(shape.refundSettlement ? ['(SELECT count(*) FROM settled_refunds)::int AS "settledRefunds"'] : []),
+    `${checks.join(" + ")} AS "checked"`,
   ];
   const text = `
 WITH ${ctes.join(", ")}
@@ -340,19 +386,17 @@ UPDATE idempotency_records
  WHERE id = $1`;
 
 /**
- * LINK_IDEMPOTENCY as text with its values written in (see `literal`), sent with the COMMIT of a payment's
- * change in one round trip. A missing record raises (expect_rows), so the COMMIT does not run.
+ * Completes an idempotency record with its stored response, as text with its values written in (see
+ * `literal`), to send with a transaction's COMMIT in one round trip. A missing record raises (expect_rows), so
+ * the COMMIT does not run.
  */
-export function linkIdempotencyText(recordId: string, resourceId: string, response: string | null): string {
-  return `WITH linked AS (
-  UPDATE idempotency_records
-     SET resource_id = ${literal(resourceId)},
-         status = CASE WHEN ${literal(response)}::jsonb IS NULL THEN status ELSE 'COMPLETED' END,
-         response = COALESCE(${literal(response)}::jsonb, response)
+export function completeIdempotencyText(recordId: string, response: string): string {
+  return `WITH completed AS (
+  UPDATE idempotency_records SET status = 'COMPLETED', response = ${literal(response)}::jsonb
    WHERE id = ${literal(recordId)}
   RETURNING 1
 )
-SELECT expect_rows((SELECT count(*) FROM linked), 1, 'linking idempotency record ' || ${literal(recordId)})`;
+SELECT expect_rows((SELECT count(*) FROM completed), 1, 'completing idempotency record ' || ${literal(recordId)})`;
 }
 
 export const INSERT_LEDGER_ACCOUNTS = `

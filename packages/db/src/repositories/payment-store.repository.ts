@@ -1,6 +1,7 @@
 // The Postgres implementation of the core's PaymentStore port. Each write is
-// one transaction; a payment is only ever updated conditionally on the version
-// and status its caller read (the database trigger checks the transition too).
+// one transaction, on the hot path one statement; a payment is only ever
+// updated conditionally on the version and status its caller read (the
+// database trigger checks the transition too).
 // The statements a payment runs on every request (payment-sql.ts) go through
 // node-postgres; the rest (resolver, webhooks, review holds) through Prisma.
 
@@ -18,7 +19,6 @@ import {
 } from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
-  IdempotencyLink,
   MerchantActor,
   Mode,
   PaymentChangeResult,
@@ -48,30 +48,33 @@ import {
   toPaymentRecord,
   toRefundRecord,
 } from "../mappers/payment.mapper";
-import type { Sql } from "../sql";
+import { type Sql, sqlState } from "../sql";
 import {
+  CHANGE_CHECKS,
+  type ChangeCheck,
   type ChangeParameter,
+  completeIdempotencyText,
   INSERT_LEDGER_ACCOUNTS,
   INSERT_PAYMENT,
   INSERT_PAYMENT_CLAIMING_KEY,
   INSERT_PAYMENT_METHOD,
   LINK_IDEMPOTENCY,
-  linkIdempotencyText,
   PATCH_FIELDS,
   paymentChangeStatement,
   SELECT_LEDGER_ACCOUNTS,
   SELECT_PAYMENT,
   SELECT_PAYMENT_METHOD_WITH_PAN,
   SELECT_REFUND,
+  TRANSACTION_TIME,
+  TRANSACTION_TIME_JSON,
 } from "./payment-sql";
-
-/** Thrown inside a transaction to roll it back when the payment moved on; never escapes this file. */
-class LostRace extends Error {}
 
 /** Ledger accounts are created once per merchant, mode, code and currency and never change: cached in-process. */
 const ACCOUNT_CACHE_MAX = 100_000;
 
 export class PostgresPaymentStore implements PaymentStore {
+  /** Responses written from a prediction the committed rows then contradicted (and rewritten): expected 0. */
+  mispredictedResponses = 0;
   private readonly accountIds = new Map<string, string>();
   /** Fees and risk thresholds change rarely: a change takes effect within this cache's 30 s. */
   private readonly settingsCache = new TtlCache<string, MerchantSettings>(30_000, 10_000);
@@ -83,7 +86,7 @@ export class PostgresPaymentStore implements PaymentStore {
 
   async insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord> {
     const { record, encryptedPan, idempotency } = input;
-    return this.sql.transaction(async (tx) => {
+    const { method, response } = await this.sql.transaction(async (tx) => {
       const [row] = await tx.query<PaymentMethodRow>(INSERT_PAYMENT_METHOD, [
         record.id,
         idempotency.recordId,
@@ -105,15 +108,14 @@ export class PostgresPaymentStore implements PaymentStore {
       ]);
       if (row === undefined) throw idempotencyTakenOver();
       const method = toPaymentMethodRecord(row);
-      if (idempotency.complete) {
-        await tx.execute(LINK_IDEMPOTENCY, [
-          idempotency.recordId,
-          method.id,
-          json(idempotency.complete(method)),
-        ]);
+      const response = idempotency.complete?.response(method);
+      if (response !== undefined) {
+        await tx.execute(LINK_IDEMPOTENCY, [idempotency.recordId, method.id, json(response)]);
       }
-      return method;
+      return { method, response };
     });
+    if (response !== undefined) idempotency.complete?.committed(response);
+    return method;
   }
 
   async findPaymentMethodWithPan(
@@ -362,50 +364,69 @@ export class PostgresPaymentStore implements PaymentStore {
     const journal = change.journal
       ? await this.journalRows(actor, change.journal.draft, change.journal.refundId)
       : null;
-    const claim = change.idempotency?.lockedUntil ? change.idempotency : null;
+    const link = change.idempotency;
+    // The response to store is written by the change's own statement when the result can be predicted from the
+    // payment as read; otherwise it follows in the same transaction, sent with its COMMIT.
+    const predicted = link?.complete ? predictResult(change) : null;
+    const predictedResponse = predicted && link?.complete ? json(link.complete.response(predicted)) : null;
+    const statement = paymentChangeStatement({
+      patch: PATCH_FIELDS.filter((field) => field in change.patch),
+      link: link !== undefined,
+      claim: link?.lockedUntil !== undefined,
+      refundInsert: change.refundInsert !== undefined,
+      attemptInsert: change.attemptInsert !== undefined,
+      attemptSettlement: change.attemptSettlement !== undefined,
+      refundSettlement: change.refundSettlement !== undefined,
+      events: change.events.length > 0,
+      journal: journal !== null,
+      outbox: change.outbox.length > 0,
+      returnRefund: change.returnRefund !== undefined,
+    });
+    const values = statement.parameters.map((name) =>
+      changeValue(name, actor, change, journal, predictedResponse),
+    );
     try {
-      return await this.sql.transaction(async (tx) => {
-        const statement = paymentChangeStatement({
-          patch: PATCH_FIELDS.filter((field) => field in change.patch),
-          claim: claim !== null,
-          refundInsert: change.refundInsert !== undefined,
-          attemptInsert: change.attemptInsert !== undefined,
-          attemptSettlement: change.attemptSettlement !== undefined,
-          refundSettlement: change.refundSettlement !== undefined,
-          events: change.events.length > 0,
-          journal: journal !== null,
-          outbox: change.outbox.length > 0,
-          returnRefund: change.returnRefund !== undefined,
+      if (link?.complete && predictedResponse === null) {
+        const { complete, recordId } = link;
+        const { result, response } = await this.sql.transaction(async (tx) => {
+          const [row] = await tx.query<ChangeRow>(statement.text, values);
+          const result = changeResult(row);
+          const response = complete.response(result);
+          await tx.executeAndCommit(completeIdempotencyText(recordId, json(response)));
+          return { result, response };
         });
-        const [row] = await tx.query<PaymentRow & PrefixedRefundRow & ChangeCounts>(
-          statement.text,
-          statement.parameters.map((name) => changeValue(name, actor, change, claim, journal)),
-        );
-        invariant(row !== undefined, "the change statement returns one row");
-        if (claim && row.claimed !== 1) throw idempotencyTakenOver();
-        if (row.id === null) throw new LostRace();
-        if (change.attemptSettlement && row.settledAttempts !== 1) {
-          throw new Error(`attempt ${change.attemptSettlement.id} of payment ${change.paymentId} not found`);
-        }
-        if (change.refundSettlement && row.settledRefunds !== 1) {
-          throw new Error(`no pending refund ${change.refundSettlement.id} on payment ${change.paymentId}`);
-        }
-        const payment = toPaymentRecord(row);
-        const refundId = change.refundSettlement?.id ?? change.refundInsert?.id ?? change.returnRefund;
-        invariant(refundId === undefined || row.refundId === refundId, `refund ${refundId} not found`);
-        const refund = refundId === undefined ? null : toRefundRecord(refundOf(row));
-        const result = { payment, refund };
-        if (change.idempotency) {
-          // The response is stored in the transaction of the change it answers, sent with its COMMIT.
-          const { recordId, complete } = change.idempotency;
-          await tx.executeAndCommit(
-            linkIdempotencyText(recordId, refund?.id ?? payment.id, complete ? json(complete(result)) : null),
-          );
-        }
+        complete.committed(response);
         return result;
-      });
+      }
+      const [row] = await this.sql.query<ChangeRow>(statement.text, values);
+      const result = changeResult(row);
+      if (link?.complete && predictedResponse !== null) {
+        const response = link.complete.response(result);
+        const stored = json(response);
+        const time = JSON.stringify(result.payment.updatedAt.toISOString());
+        if (stored !== predictedResponse.replaceAll(TRANSACTION_TIME_JSON, time)) {
+          // The committed rows differ from the prediction (never expected; counted): store their response.
+          this.mispredictedResponses++;
+          await this.sql.execute(LINK_IDEMPOTENCY, [link.recordId, resourceOf(change), stored]);
+        }
+        link.complete.committed(response);
+      }
+      return result;
     } catch (error) {
-      if (error instanceof LostRace) return null;
+      const failed = failedCheck(error);
+      if (failed === "payment change") return null;
+      if (failed === "idempotency claim") throw idempotencyTakenOver();
+      const payment = change.decidedOn.id;
+      if (failed === "attempt settlement") {
+        throw new Error(`attempt ${change.attemptSettlement?.id} of payment ${payment} not found`, {
+          cause: error,
+        });
+      }
+      if (failed === "refund") {
+        throw new Error(`no such (pending) refund ${resourceOf(change)} on payment ${payment}`, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }
@@ -499,11 +520,41 @@ function refundOf(row: PrefixedRefundRow): RefundRow {
   };
 }
 
-/** What the change statement reports besides the payment (whose columns are all null when it lost the race). */
-interface ChangeCounts {
-  claimed: number;
-  settledAttempts: number;
-  settledRefunds: number;
+/** A change statement's row: the payment as changed, the refund it returns if any (else nulls). */
+type ChangeRow = PaymentRow & PrefixedRefundRow;
+
+function changeResult(row: ChangeRow | undefined): PaymentChangeResult {
+  invariant(row !== undefined, "the change statement returns one row");
+  return {
+    payment: toPaymentRecord(row),
+    refund: row.refundId === null || row.refundId === undefined ? null : toRefundRecord(refundOf(row)),
+  };
+}
+
+/** Which of the change statement's checks raised, if that is what failed. */
+function failedCheck(error: unknown): ChangeCheck | undefined {
+  if (sqlState(error) !== "P0002") return undefined;
+  const message = (error as Error).message;
+  return CHANGE_CHECKS.find((check) => message.startsWith(`${check} changed`));
+}
+
+/**
+ * The result a change will have, when it can be told from the payment as read: the patch applied, the version
+ * advanced, updated at the transaction's time (TRANSACTION_TIME). Null when the result holds a refund, whose
+ * row as read the change does not carry.
+ */
+function predictResult(change: PaymentChange): PaymentChangeResult | null {
+  if (change.refundInsert || change.refundSettlement || change.returnRefund) return null;
+  const { decidedOn } = change;
+  return {
+    payment: { ...decidedOn, ...change.patch, version: decidedOn.version + 1, updatedAt: TRANSACTION_TIME },
+    refund: null,
+  };
+}
+
+/** What a change links its idempotency record to: the refund it makes or settles, else the payment. */
+function resourceOf(change: PaymentChange): string {
+  return change.refundSettlement?.id ?? change.refundInsert?.id ?? change.returnRefund ?? change.decidedOn.id;
 }
 
 function attemptJson(attempt: PspAttemptDraft) {
@@ -536,28 +587,30 @@ function changeValue(
   name: ChangeParameter,
   actor: MerchantActor,
   change: PaymentChange,
-  claim: IdempotencyLink | null,
   journal: { entry: unknown; lines: unknown[] } | null,
+  response: string | null,
 ): unknown {
   switch (name) {
     case "paymentId":
-      return change.paymentId;
+      return change.decidedOn.id;
     case "merchantId":
       return actor.merchantId;
     case "mode":
       return actor.mode;
     case "expectedVersion":
-      return change.expectedVersion;
+      return change.decidedOn.version;
     case "expectedStatus":
-      return change.expectedStatus;
+      return change.decidedOn.status;
     case "patch":
       return json(change.patch);
-    case "claimRecord":
-      return claim?.recordId ?? null;
+    case "linkRecord":
+      return change.idempotency?.recordId ?? null;
+    case "linkResource":
+      return resourceOf(change);
     case "claimLockedUntil":
-      return claim?.lockedUntil ?? null;
-    case "claimResource":
-      return change.refundInsert?.id ?? change.paymentId;
+      return change.idempotency?.lockedUntil ?? null;
+    case "response":
+      return response;
     case "refunds": {
       const refund = change.refundInsert;
       return json(
