@@ -560,12 +560,14 @@ export class PaymentCommands {
         }),
       );
       const errors: UserErrorData[] = [];
+      const pending = started.refund;
+      invariant(pending !== null, "the refund is returned with the change that inserts it");
       const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
         const settlement = settle(refundAttempt.id, outcome);
         const complete = context.completeWith(refundResult(errors));
         if (outcome.outcome === "succeeded") {
           return {
-            ...refundedChange(actor, payment, settlement, refundId, refundMinor),
+            ...settlingAsRead(refundedChange(actor, payment, settlement, refundId, refundMinor), pending),
             idempotency: complete,
           };
         }
@@ -578,7 +580,10 @@ export class PaymentCommands {
         errors.push(modificationError("refund", outcome));
         const code = outcome.outcome === "unavailable" ? "psp_unavailable" : outcome.code;
         return {
-          ...refundFailedChange(actor, payment, settlement, refundId, refundMinor, code),
+          ...settlingAsRead(
+            refundFailedChange(actor, payment, settlement, refundId, refundMinor, code),
+            pending,
+          ),
           idempotency: complete,
         };
       });
@@ -1489,6 +1494,12 @@ function refundFailedChange(
     refundSettlement: { id: refundId, status: "FAILED", pspReference: settlement.pspReference, failureCode },
     outbox: [{ topic: "refund.failed", payload: { refundId, paymentId: payment.id } }],
   };
+}
+
+/** A refund settlement that carries the refund as its request inserted it, so that its result can be predicted. */
+function settlingAsRead(parts: ChangeParts, refund: RefundRecord): ChangeParts {
+  invariant(parts.refundSettlement?.id === refund.id, "the settlement is of this refund");
+  return { ...parts, refundSettlement: { ...parts.refundSettlement, asRead: refund } };
 }
 
 /** Accepted by the PSP (or no answer yet): nothing moves until the outcome is known. */

@@ -100,6 +100,8 @@ export interface PaymentChange {
     status: "SUCCEEDED" | "FAILED";
     pspReference: string | null;
     failureCode: string | null;
+    /** The refund as read before, when the caller has it: the store can then predict the settled row. */
+    asRead?: RefundRecord;
   };
   journal?: { draft: JournalEntryDraft; refundId: RefundId | null };
   /** A refund to read back with the result when the change neither inserts nor settles one. */

@@ -539,16 +539,28 @@ function failedCheck(error: unknown): ChangeCheck | undefined {
 }
 
 /**
- * The result a change will have, when it can be told from the payment as read: the patch applied, the version
- * advanced, updated at the transaction's time (TRANSACTION_TIME). Null when the result holds a refund, whose
- * row as read the change does not carry.
+ * The result a change will have, when it can be told from the rows as read: the patch applied, the version
+ * advanced, updated at the transaction's time (TRANSACTION_TIME); a refund settled from PENDING takes the
+ * settlement's status, reference and failure code. Null when the result holds a refund whose row as read the
+ * change does not carry (one read back, inserted, or settled by a caller that did not read it).
  */
 function predictResult(change: PaymentChange): PaymentChangeResult | null {
-  if (change.refundInsert || change.refundSettlement || change.returnRefund) return null;
-  const { decidedOn } = change;
+  const { decidedOn, refundSettlement } = change;
+  if (change.refundInsert || change.returnRefund) return null;
+  if (refundSettlement && !refundSettlement.asRead) return null;
+  const refund = refundSettlement?.asRead;
   return {
     payment: { ...decidedOn, ...change.patch, version: decidedOn.version + 1, updatedAt: TRANSACTION_TIME },
-    refund: null,
+    refund:
+      refundSettlement && refund
+        ? {
+            ...refund,
+            status: refundSettlement.status,
+            pspReference: refundSettlement.pspReference,
+            failureCode: refundSettlement.failureCode,
+            updatedAt: TRANSACTION_TIME,
+          }
+        : null,
   };
 }
 
