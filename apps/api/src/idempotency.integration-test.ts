@@ -224,139 +224,132 @@ describe("idempotency semantics (Postgres only)", () => {
   it("gives one payment and one authorization for 50 concurrent requests with one key", async () => {
     await fiftyConcurrentCreates(t);
   });
-});
 
-describe("a change, its rows and its idempotency record in one statement", () => {
-  let t: TestApp;
-  let ctx: Awaited<ReturnType<typeof setUp>>;
-  beforeAll(async () => {
-    t = await createTestApp({ redisUrl: null });
-    ctx = await setUp(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-
-  /** An authorized payment (manual capture), read back through the store, and a fresh IN_PROGRESS key. */
-  async function authorizedWithKey() {
-    const created = await t.gql<Payload>(ctx.merchant.secretKey, CREATE, {
-      input: {
-        idempotencyKey: newKey(),
-        amount: "2500",
-        currency: "USD",
-        paymentMethodId: ctx.card,
-        captureMethod: "MANUAL",
-      },
-    });
-    const paymentId = created.data?.createPayment.payment?.id as PaymentId;
-    const actor: MerchantActor = { merchantId: ctx.merchant.id as MerchantId, mode: "TEST", apiKeyId: null };
-    const store = t.app.services.paymentStore;
-    const payment = await store.findPayment(actor, paymentId);
-    invariantDefined(payment);
-    expect(payment.status).toBe("AUTHORIZED");
-    const lockedUntil = new Date(Date.now() + 60_000);
-    const record = await t.app.db.idempotencyRecord.create({
-      data: {
-        id: newId("idempotencyRecord"),
-        merchantId: ctx.merchant.id,
+  describe("a change, its rows and its idempotency record in one statement", () => {
+    /** An authorized payment (manual capture), read back through the store, and a fresh IN_PROGRESS key. */
+    async function authorizedWithKey() {
+      const created = await t.gql<Payload>(ctx.merchant.secretKey, CREATE, {
+        input: {
+          idempotencyKey: newKey(),
+          amount: "2500",
+          currency: "USD",
+          paymentMethodId: ctx.card,
+          captureMethod: "MANUAL",
+        },
+      });
+      const paymentId = created.data?.createPayment.payment?.id as PaymentId;
+      const actor: MerchantActor = {
+        merchantId: ctx.merchant.id as MerchantId,
         mode: "TEST",
-        key: newKey(),
-        operation: "cancelPayment",
-        requestHash: "0".repeat(64),
-        status: "IN_PROGRESS",
-        lockedUntil,
-        expiresAt: new Date(Date.now() + 86_400_000),
-      },
-    });
-    const events = () => t.app.db.paymentEvent.count({ where: { paymentId } });
-    return { actor, store, payment, record, lockedUntil, events };
-  }
-
-  /** A cancellation of `payment` that claims the record and completes it with the payment it answers. */
-  function cancellation(payment: PaymentRecord, recordId: string, lockedUntil: Date) {
-    const committed: unknown[] = [];
-    const change: PaymentChange = {
-      decidedOn: payment,
-      patch: { status: "CANCELLED", amountCapturableMinor: 0n },
-      events: [
-        {
-          type: "payment.cancelled",
-          oldStatus: payment.status,
-          newStatus: "CANCELLED",
-          source: "API",
-          actor: null,
-          data: {},
+        apiKeyId: null,
+      };
+      const store = t.app.services.paymentStore;
+      const payment = await store.findPayment(actor, paymentId);
+      invariantDefined(payment);
+      expect(payment.status).toBe("AUTHORIZED");
+      const lockedUntil = new Date(Date.now() + 60_000);
+      const record = await t.app.db.idempotencyRecord.create({
+        data: {
+          id: newId("idempotencyRecord"),
+          merchantId: ctx.merchant.id,
+          mode: "TEST",
+          key: newKey(),
+          operation: "cancelPayment",
+          requestHash: "0".repeat(64),
+          status: "IN_PROGRESS",
+          lockedUntil,
+          expiresAt: new Date(Date.now() + 86_400_000),
         },
-      ],
-      outbox: [],
-      idempotency: {
-        recordId: recordId as IdempotencyRecordId,
-        lockedUntil,
-        complete: {
-          response: (result: PaymentChangeResult) => encodeResult({ payment: result.payment }),
-          committed: (response) => committed.push(response),
+      });
+      const eventsBefore = await t.app.db.paymentEvent.count({ where: { paymentId } });
+      /** Nothing of a failed change was written: the payment, its events and the record are as they were. */
+      const expectUntouched = async () => {
+        expect(await store.findPayment(actor, paymentId)).toEqual(payment);
+        expect(await t.app.db.paymentEvent.count({ where: { paymentId } })).toBe(eventsBefore);
+        expect(await t.app.db.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } })).toEqual(
+          record,
+        );
+      };
+      return { actor, store, payment, record, lockedUntil, expectUntouched };
+    }
+
+    /** A cancellation of `payment` that claims the record and completes it with the payment it answers. */
+    function cancellation(payment: PaymentRecord, recordId: string, lockedUntil: Date) {
+      const committed: unknown[] = [];
+      const change: PaymentChange = {
+        decidedOn: payment,
+        patch: { status: "CANCELLED", amountCapturableMinor: 0n },
+        events: [
+          {
+            type: "payment.cancelled",
+            oldStatus: payment.status,
+            newStatus: "CANCELLED",
+            source: "API",
+            actor: null,
+            data: {},
+          },
+        ],
+        outbox: [],
+        idempotency: {
+          recordId: recordId as IdempotencyRecordId,
+          lockedUntil,
+          complete: {
+            response: (result: PaymentChangeResult) => encodeResult({ payment: result.payment }),
+            committed: (response) => committed.push(response),
+          },
         },
-      },
-    };
-    return { change, committed };
-  }
+      };
+      return { change, committed };
+    }
 
-  it("writes the change and the completed record together, the response at the change's own time", async () => {
-    const { actor, store, payment, record, lockedUntil } = await authorizedWithKey();
-    const { change, committed } = cancellation(payment, record.id, lockedUntil);
-    const result = await store.applyPaymentChange(actor, change);
-    invariantDefined(result);
-    expect(result.payment).toMatchObject({ status: "CANCELLED", version: payment.version + 1 });
-    const stored = await t.app.db.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } });
-    expect(stored).toMatchObject({ status: "COMPLETED", resourceId: payment.id });
-    expect(stored.response).toEqual(encodeResult({ payment: result.payment }));
-    expect(committed).toEqual([stored.response]);
-    expect(store.mispredictedResponses).toBe(0);
-  });
-
-  it("writes nothing, the idempotency record included, when the payment changed since it was read", async () => {
-    const { actor, store, payment, record, lockedUntil, events } = await authorizedWithKey();
-    const stale = { ...payment, version: payment.version - 1 };
-    const eventsBefore = await events();
-    const { change, committed } = cancellation(stale, record.id, lockedUntil);
-    expect(await store.applyPaymentChange(actor, change)).toBeNull();
-    expect(await store.findPayment(actor, payment.id)).toEqual(payment);
-    expect(await t.app.db.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } })).toEqual(record);
-    expect(await events()).toBe(eventsBefore);
-    expect(committed).toEqual([]);
-  });
-
-  it("writes nothing, the payment included, when another request took the key over", async () => {
-    const { actor, store, payment, record, lockedUntil, events } = await authorizedWithKey();
-    const eventsBefore = await events();
-    const { change, committed } = cancellation(payment, record.id, new Date(lockedUntil.getTime() - 1000));
-    await expect(store.applyPaymentChange(actor, change)).rejects.toMatchObject({
-      code: "IDEMPOTENCY_IN_PROGRESS",
+    it("writes the change and the completed record together, the response at the change's own time", async () => {
+      const { actor, store, payment, record, lockedUntil } = await authorizedWithKey();
+      const { change, committed } = cancellation(payment, record.id, lockedUntil);
+      const result = await store.applyPaymentChange(actor, change);
+      invariantDefined(result);
+      expect(result.payment).toMatchObject({ status: "CANCELLED", version: payment.version + 1 });
+      const stored = await t.app.db.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } });
+      expect(stored).toMatchObject({ status: "COMPLETED", resourceId: payment.id });
+      expect(stored.response).toEqual(encodeResult({ payment: result.payment }));
+      expect(committed).toEqual([stored.response]);
+      expect(store.mispredictedResponses).toBe(0);
     });
-    expect(await store.findPayment(actor, payment.id)).toEqual(payment);
-    expect(await t.app.db.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } })).toEqual(record);
-    expect(await events()).toBe(eventsBefore);
-    expect(committed).toEqual([]);
-  });
 
-  it("writes nothing when a row it settles does not exist", async () => {
-    const { actor, store, payment, record, lockedUntil, events } = await authorizedWithKey();
-    const eventsBefore = await events();
-    const { change } = cancellation(payment, record.id, lockedUntil);
-    const missing = {
-      ...change,
-      attemptSettlement: {
+    it("writes nothing, the idempotency record included, when the payment changed since it was read", async () => {
+      const { actor, store, payment, record, lockedUntil, expectUntouched } = await authorizedWithKey();
+      const stale = { ...payment, version: payment.version - 1 };
+      const { change, committed } = cancellation(stale, record.id, lockedUntil);
+      expect(await store.applyPaymentChange(actor, change)).toBeNull();
+      await expectUntouched();
+      expect(committed).toEqual([]);
+    });
+
+    it("writes nothing, the payment included, when another request took the key over", async () => {
+      const { actor, store, payment, record, lockedUntil, expectUntouched } = await authorizedWithKey();
+      const { change, committed } = cancellation(payment, record.id, new Date(lockedUntil.getTime() - 1000));
+      await expect(store.applyPaymentChange(actor, change)).rejects.toMatchObject({
+        code: "IDEMPOTENCY_IN_PROGRESS",
+      });
+      await expectUntouched();
+      expect(committed).toEqual([]);
+    });
+
+    it("writes nothing when a row it settles does not exist", async () => {
+      const { actor, store, payment, record, lockedUntil, expectUntouched } = await authorizedWithKey();
+      const { change, committed } = cancellation(payment, record.id, lockedUntil);
+      const attemptSettlement = {
         id: newId("pspAttempt"),
         status: "SUCCEEDED" as const,
         pspReference: null,
         errorCode: null,
         errorMessage: null,
-      },
-    };
-    await expect(store.applyPaymentChange(actor, missing)).rejects.toThrow(/attempt .* not found/);
-    expect(await store.findPayment(actor, payment.id)).toEqual(payment);
-    expect(await t.app.db.idempotencyRecord.findUniqueOrThrow({ where: { id: record.id } })).toEqual(record);
-    expect(await events()).toBe(eventsBefore);
+      };
+      await expect(store.applyPaymentChange(actor, { ...change, attemptSettlement })).rejects.toThrow(
+        /attempt .* not found/,
+      );
+      await expectUntouched();
+      expect(committed).toEqual([]);
+    });
   });
 });
 
