@@ -5,8 +5,10 @@
 // row the statement creates or conditionally updates, so when that row is not
 // written (a lost race, a lost idempotency claim) nothing else is either.
 // Variable lists (events, ledger lines, outbox messages, an optional attempt)
-// travel as one jsonb array each, so every statement has one fixed text and is
-// prepared once per connection.
+// travel as one jsonb array each. A payment change's statement is shaped to
+// the change (only the parts it has), checks its own effect and raises when a
+// check fails, so it runs without BEGIN and COMMIT; each shape is prepared once
+// per connection.
 import { paymentMethodSelect, paymentSelect, refundSelect } from "../mappers/payment.mapper";
 import { literal } from "../sql";
 

@@ -593,7 +593,6 @@ function eventJson(event: PaymentEventDraft) {
   };
 }
 
-/** A jsonb parameter. Amounts are bigints; JSON holds them as digit strings, which Postgres reads back exactly. */
 /** The value of one of a change statement's parameters (see paymentChangeStatement). */
 function changeValue(
   name: ChangeParameter,
@@ -623,54 +622,30 @@ function changeValue(
       return change.idempotency?.lockedUntil ?? null;
     case "response":
       return response;
-    case "refunds": {
-      const refund = change.refundInsert;
-      return json(
-        refund
-          ? [
-              {
-                id: refund.id,
-                amount_minor: refund.amountMinor,
-                currency: refund.currency,
-                reason: refund.reason,
-              },
-            ]
-          : [],
-      );
-    }
+    case "refunds":
+      return jsonRows(change.refundInsert, (refund) => ({
+        id: refund.id,
+        amount_minor: refund.amountMinor,
+        currency: refund.currency,
+        reason: refund.reason,
+      }));
     case "attempts":
-      return json(change.attemptInsert ? [attemptJson(change.attemptInsert)] : []);
-    case "attemptSettlements": {
-      const settlement = change.attemptSettlement;
-      return json(
-        settlement
-          ? [
-              {
-                id: settlement.id,
-                status: settlement.status,
-                psp_reference: settlement.pspReference,
-                error_code: settlement.errorCode,
-                error_message: settlement.errorMessage,
-              },
-            ]
-          : [],
-      );
-    }
-    case "refundSettlements": {
-      const settlement = change.refundSettlement;
-      return json(
-        settlement
-          ? [
-              {
-                id: settlement.id,
-                status: settlement.status,
-                psp_reference: settlement.pspReference,
-                failure_code: settlement.failureCode,
-              },
-            ]
-          : [],
-      );
-    }
+      return jsonRows(change.attemptInsert, attemptJson);
+    case "attemptSettlements":
+      return jsonRows(change.attemptSettlement, (settlement) => ({
+        id: settlement.id,
+        status: settlement.status,
+        psp_reference: settlement.pspReference,
+        error_code: settlement.errorCode,
+        error_message: settlement.errorMessage,
+      }));
+    case "refundSettlements":
+      return jsonRows(change.refundSettlement, (settlement) => ({
+        id: settlement.id,
+        status: settlement.status,
+        psp_reference: settlement.pspReference,
+        failure_code: settlement.failureCode,
+      }));
     case "events":
       return json(change.events.map(eventJson));
     case "journal":
@@ -684,6 +659,12 @@ function changeValue(
   }
 }
 
+/** An optional row as the jsonb array a statement reads it from: empty, or the one row. */
+function jsonRows<T>(value: T | undefined, row: (value: T) => object): string {
+  return json(value === undefined ? [] : [row(value)]);
+}
+
+/** A jsonb parameter. Amounts are bigints; JSON holds them as digit strings, which Postgres reads back exactly. */
 function json(value: unknown): string {
   return JSON.stringify(value, (_key, inner) => (typeof inner === "bigint" ? inner.toString() : inner));
 }
