@@ -5,6 +5,7 @@ import { createContext, type GraphQLContext } from "./context";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
 import { usePspWebhooks, type WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
+import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
 import { schema } from "./schema/index";
 import type { AppServices } from "./services";
 
@@ -23,13 +24,21 @@ export function createYogaServer(
     // Unexpected errors are masked even in development: a stack trace or a driver message is no answer for a client.
     maskedErrors: { isDev: false },
     batching: false,
+    // Replaced by useRequestBodyLimit, which checks a declared length without a stream per request.
+    maxRequestBodySize: false,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(" ")),
       info: (...args) => logger.info(args.map(String).join(" ")),
       warn: (...args) => logger.warn(args.map(String).join(" ")),
       error: (...args) => logger.error({ err: args.find((a) => a instanceof Error) }, "graphql error"),
     },
-    plugins: [usePspWebhooks(services, webhooks, logger), useRedactCardNumbers(), useIdempotencyReplay()],
+    plugins: [
+      usePspWebhooks(services, webhooks, logger),
+      useRedactCardNumbers(),
+      useIdempotencyReplay(),
+      // Last: it wraps whichever request parser the plugins before it chose.
+      useRequestBodyLimit(),
+    ],
   });
 }
 

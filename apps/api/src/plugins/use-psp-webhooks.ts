@@ -18,6 +18,7 @@ import {
   fromStripeIntent,
   fromStripeRefund,
 } from "../webhooks/normalise";
+import { REQUEST_BODY_MAX_BYTES } from "./use-request-body-limit";
 
 export interface WebhookEndpoints {
   stripe?: { pspName: string; secret: string; psp: StripePsp };
@@ -26,8 +27,8 @@ export interface WebhookEndpoints {
 
 /** Signed timestamps older or newer than this are refused (replay window). */
 const SIGNATURE_TOLERANCE_S = 300;
-/** Webhook bodies are small; anything larger is refused unread. */
-const BODY_MAX_BYTES = 1024 * 1024;
+/** Webhook bodies are small; anything larger is refused, unread when its length is declared. */
+const BODY_MAX_BYTES = REQUEST_BODY_MAX_BYTES;
 
 export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoints, logger: Logger): Plugin {
   // Signature checks only: this client never calls Stripe.
