@@ -13,6 +13,7 @@ import {
   type RoutingRule,
   routePayment,
 } from "@paycore/core/psp/routing";
+import { TtlCache } from "@paycore/core/ttl-cache";
 import type { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 
 export interface RoutablePsp {
@@ -28,10 +29,10 @@ const RULES_CACHE_MAX = 10_000;
 
 export class AppPspRouter implements PspRouter {
   private readonly rates = new AuthorizationRateWindow();
-  private readonly cache = new Map<
-    string,
-    { rules: RoutingRule[]; preferRate: boolean; expiresAtMs: number }
-  >();
+  private readonly cache = new TtlCache<string, { rules: RoutingRule[]; preferRate: boolean }>(
+    RULES_CACHE_TTL_MS,
+    RULES_CACHE_MAX,
+  );
 
   constructor(
     private readonly byMode: Record<Mode, RoutablePsp[]>,
@@ -64,15 +65,15 @@ export class AppPspRouter implements PspRouter {
     this.rates.record(pspName, approved);
   }
 
-  private async merchantRouting(merchantId: string) {
-    const cached = this.cache.get(merchantId);
-    if (cached && cached.expiresAtMs > Date.now()) return cached;
-    const [rules, preferRate] = this.rules
-      ? await Promise.all([this.rules.rulesFor(merchantId), this.rules.routeByAuthorizationRate(merchantId)])
-      : [[], false];
-    const entry = { rules, preferRate, expiresAtMs: Date.now() + RULES_CACHE_TTL_MS };
-    if (this.cache.size >= RULES_CACHE_MAX) this.cache.clear();
-    this.cache.set(merchantId, entry);
-    return entry;
+  private merchantRouting(merchantId: string): Promise<{ rules: RoutingRule[]; preferRate: boolean }> {
+    const { rules } = this;
+    if (rules === null) return Promise.resolve({ rules: [], preferRate: false });
+    return this.cache.getOrLoad(merchantId, async () => {
+      const [found, preferRate] = await Promise.all([
+        rules.rulesFor(merchantId),
+        rules.routeByAuthorizationRate(merchantId),
+      ]);
+      return { rules: found, preferRate };
+    });
   }
 }

@@ -12,6 +12,7 @@ import type {
   VelocityCounter,
   VelocitySnapshot,
 } from "../ports/risk-data";
+import { TtlCache } from "../ttl-cache";
 import type { CardBrand } from "../vault/card";
 import type { CustomerContext } from "./customer-context";
 import { assessRisk } from "./risk-engine";
@@ -67,10 +68,10 @@ const NO_VELOCITY: VelocitySnapshot = {
 };
 
 export class RiskScorer {
-  private readonly historyCache = new Map<
-    string,
-    { value: RiskContext["merchantHistory"]; expiresAtMs: number }
-  >();
+  private readonly historyCache = new TtlCache<string, RiskContext["merchantHistory"]>(
+    HISTORY_CACHE_TTL_MS,
+    HISTORY_CACHE_MAX,
+  );
 
   constructor(private readonly deps: RiskScorerDependencies) {}
 
@@ -113,7 +114,7 @@ export class RiskScorer {
           ...(input.card.bin ? { BIN: input.card.bin } : {}),
         },
       }),
-      this.history(input.merchantId, input.mode, input.currency, input.now),
+      this.history(input.merchantId, input.mode, input.currency),
     ]);
 
     const context: RiskContext = {
@@ -163,18 +164,13 @@ export class RiskScorer {
     return { snapshot: NO_VELOCITY, source: "unavailable" };
   }
 
-  private async history(
+  private history(
     merchantId: string,
     mode: Mode,
     currency: CurrencyCode,
-    now: Date,
   ): Promise<RiskContext["merchantHistory"]> {
-    const key = `${merchantId}:${mode}:${currency}`;
-    const cached = this.historyCache.get(key);
-    if (cached && cached.expiresAtMs > now.getTime()) return cached.value;
-    const value = await this.deps.data.merchantHistory(merchantId, mode, currency);
-    if (this.historyCache.size >= HISTORY_CACHE_MAX) this.historyCache.clear();
-    this.historyCache.set(key, { value, expiresAtMs: now.getTime() + HISTORY_CACHE_TTL_MS });
-    return value;
+    return this.historyCache.getOrLoad(`${merchantId}:${mode}:${currency}`, () =>
+      this.deps.data.merchantHistory(merchantId, mode, currency),
+    );
   }
 }
