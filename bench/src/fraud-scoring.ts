@@ -69,6 +69,8 @@ async function main(): Promise<void> {
         merchantId,
         mode: "TEST",
         paymentId: newId("payment"),
+        // Each sample is its own request: the velocity counters count it once.
+        requestKey: `bench-fraud:${i}`,
         amountMinor: BigInt(500 + (i % 50) * 100),
         currency: "USD" as CurrencyCode,
         card: { fingerprint: cards[i % CARDS] as string, bin: "42424242", brand: "visa", country: "US" },

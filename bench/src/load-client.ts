@@ -14,12 +14,15 @@ import {
   PAYMENTS_PAGE,
   type ParentMessage,
   REFUND_PAYMENT,
+  SLOW_REQUEST_MS,
   type StepResult,
   type StepSpec,
 } from "./load-protocol";
 
 /** Latencies kept per step; beyond this a step still counts requests but stops recording their latency. */
 const LATENCY_CAPACITY = 2_000_000;
+/** Slow requests listed per step. */
+const SLOW_CAPACITY = 20_000;
 /** Payments remembered for replays, refunds and reads. */
 const CREATED_CAPACITY = 1_000_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -291,6 +294,14 @@ class Recorder {
   requests = 0;
   ok = 0;
   readonly errors: Record<string, number> = {};
+  readonly slow: Array<[number, number]> = [];
+
+  /** Open loop: lists the request when it was slow, by the time it was scheduled for. */
+  recordSlow(scheduledAt: number, latencyMs: number): void {
+    if (latencyMs > SLOW_REQUEST_MS && this.slow.length < SLOW_CAPACITY) {
+      this.slow.push([Math.round(performance.timeOrigin + scheduledAt), Math.round(latencyMs * 10) / 10]);
+    }
+  }
 
   record(latencyMs: number, outcome: Outcome): void {
     this.requests += 1;
@@ -352,6 +363,7 @@ async function runInterleaved(specs: StepSpec[], slices: number): Promise<StepRe
       elapsedMs,
       throughput: recorder.ok / (elapsedMs / 1000),
       latencyMs: recorder.summary(),
+      slow: recorder.slow,
     };
   });
 }
@@ -402,7 +414,9 @@ async function drive(
           }
           // Latency from the scheduled time, not the send time: a slow server cannot hide its queue.
           const pending: Promise<void> = execute(agent, url, job).then((outcome) => {
-            recorder.record(performance.now() - scheduledAt, outcome);
+            const latencyMs = performance.now() - scheduledAt;
+            recorder.record(latencyMs, outcome);
+            recorder.recordSlow(scheduledAt, latencyMs);
             inFlight.delete(pending);
           });
           inFlight.add(pending);

@@ -46,7 +46,12 @@ export interface StepResult {
   /** Successful operations per second. */
   throughput: number;
   latencyMs: LatencySummary;
+  /** Open loop only: the requests slower than SLOW_REQUEST_MS, as [scheduled time (epoch ms), latency ms]. */
+  slow: Array<[number, number]>;
 }
+
+/** The open loop lists requests slower than this, to tell what their delay coincided with. */
+export const SLOW_REQUEST_MS = 50;
 
 export interface ClientTotals {
   /** Payments the API confirmed as CAPTURED (new, not replays). */

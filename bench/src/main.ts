@@ -22,13 +22,14 @@ import {
   startApi,
   startRedis,
 } from "./infra";
-import type {
-  BenchMerchant,
-  ChildMessage,
-  ClientTotals,
-  ParentMessage,
-  StepResult,
-  StepSpec,
+import {
+  type BenchMerchant,
+  type ChildMessage,
+  type ClientTotals,
+  type ParentMessage,
+  SLOW_REQUEST_MS,
+  type StepResult,
+  type StepSpec,
 } from "./load-protocol";
 import { type EventLoopDelay, type MemoryUsage, Probes, type StepUsage, watch } from "./monitor";
 import {
@@ -237,6 +238,49 @@ interface ApiStep extends StepResult {
   walBytesPerOp: number;
   /** CPU milliseconds per successful operation. */
   cpuMsPerOp: { api: number; postgres: number; redis: number; server: number };
+}
+
+/** A slow request counts as behind a major collection when it was scheduled this close to one's start. */
+const GC_WINDOW_BEFORE_MS = 300;
+const GC_WINDOW_AFTER_MS = 400;
+
+/** What the open-loop step's slow requests coincided with. */
+interface LatencyTail {
+  slowRequests: number;
+  /** Major collections of the API that began during the step. */
+  majorGcs: number;
+  /** Slow requests scheduled from GC_WINDOW_BEFORE_MS before a major collection to GC_WINDOW_AFTER_MS after. */
+  nearMajorGc: number;
+  /** The slowest of the others, in ms (0 when there are none). */
+  slowestOther: number;
+}
+
+/**
+ * Sorts the step's slow requests into those near one of the API's major collections and the rest. A collection
+ * delays the requests in flight through its marking (concurrent, ~100 ms of wall time on two shared cores) and
+ * its pause, and the queue it leaves behind drains for a while after: hence the window around its start.
+ */
+function attributeTail(step: StepResult, gcs: Array<[number, number]>): LatencyTail {
+  const first = step.slow.reduce((min, [at]) => Math.min(min, at), Number.POSITIVE_INFINITY);
+  const stepStart = Math.min(first, Date.now() - step.elapsedMs);
+  const during = gcs.filter(([start]) => start >= stepStart - GC_WINDOW_AFTER_MS);
+  const near = (at: number) =>
+    during.some(([start]) => at >= start - GC_WINDOW_BEFORE_MS && at <= start + GC_WINDOW_AFTER_MS);
+  const others = step.slow.filter(([at]) => !near(at));
+  return {
+    slowRequests: step.slow.length,
+    majorGcs: during.filter(([start]) => start >= stepStart).length,
+    nearMajorGc: step.slow.length - others.length,
+    slowestOther: others.reduce((max, [, ms]) => Math.max(max, ms), 0),
+  };
+}
+
+function tailLine(tail: LatencyTail): string {
+  return (
+    `requests over ${SLOW_REQUEST_MS} ms: ${tail.slowRequests}, of them ${tail.nearMajorGc} within ` +
+    `${GC_WINDOW_BEFORE_MS} ms before to ${GC_WINDOW_AFTER_MS} ms after one of the API's ${tail.majorGcs} major ` +
+    `collections in the step; the slowest of the rest ${fmt.ms(tail.slowestOther)} ms`
+  );
 }
 
 interface PhysicalStep extends PhysicalResult {
@@ -562,6 +606,7 @@ async function main(): Promise<void> {
     const bestConcurrency = knee?.concurrency ?? Math.max(...options.concurrency);
 
     let latencyStep: ApiStep | null = null;
+    let latencyTail: LatencyTail | null = null;
     if (has("latency") && best) {
       heading(`API: open loop at half the best throughput (${fmt.rate(best.throughput / 2)}/s)`);
       latencyStep = await runApiStep({
@@ -572,6 +617,8 @@ async function main(): Promise<void> {
         durationMs: options.durationMs,
         ratePerSecond: Math.max(1, best.throughput / 2),
       });
+      latencyTail = attributeTail(latencyStep, await probes.majorGcs(api.pids()));
+      console.log(`  ${tailLine(latencyTail)}`);
     }
     heading(`API: scenarios at concurrency ${bestConcurrency}`);
     const scenario = async (name: Scenario, spec: StepSpec) => (has(name) ? runApiStep(spec) : null);
@@ -880,6 +927,7 @@ async function main(): Promise<void> {
       physical: { rowsPerPayment: templateRows, variants: VARIANT_DESCRIPTIONS, steps: physical },
       api: { steps: apiSteps, warmups, totals },
       ratio,
+      latencyTail,
       targets,
       checks,
       storage,

@@ -249,6 +249,14 @@ export class Probes {
     return results.filter((r): r is MemoryUsage => r !== null && typeof r === "object" && "rss" in r);
   }
 
+  /** Every pid's major collections so far, as [start (epoch ms), pause ms]. */
+  async majorGcs(pids: number[]): Promise<Array<[number, number]>> {
+    const results = await Promise.all(pids.map((pid) => this.call(pid, "/gc")));
+    return results.flatMap((r) =>
+      r !== null && typeof r === "object" && "major" in r ? (r.major as Array<[number, number]>) : [],
+    );
+  }
+
   /** Waits (bounded) until every pid's probe has written its port. */
   async waitFor(pids: number[], timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;

@@ -1,19 +1,31 @@
 // Loaded into each API process by the bench (`node --import <this file>`), never by the product: it
 // measures the process's event-loop delay and can CPU-profile it, and answers on a side port that it
 // records in $BENCH_PROBE_DIR/<pid>.port. Endpoints: /eld (delay since the last reset, in ms),
-// /eld/reset, /memory (process.memoryUsage in MB), /profile/start, /profile/stop?file=<path>
-// (writes a .cpuprofile).
+// /eld/reset, /memory (process.memoryUsage in MB), /gc (the major collections so far: start as
+// epoch ms, pause in ms), /profile/start, /profile/stop?file=<path> (writes a .cpuprofile).
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the bench for the API it starts, never by a turbo task.
 const dir = process.env.BENCH_PROBE_DIR;
 if (dir) {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
+  // Major (mark-compact) collections, newest last: [start (epoch ms), pause ms].
+  const majorGcs = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      majorGcs.push([
+        Math.round(performance.timeOrigin + entry.startTime),
+        Math.round(entry.duration * 10) / 10,
+      ]);
+      if (majorGcs.length > 10_000) majorGcs.shift();
+    }
+  }).observe({ entryTypes: ["gc"] });
   let session;
   const post = (method, params) =>
     new Promise((resolve, reject) =>
@@ -48,6 +60,8 @@ if (dir) {
         external: mb(usage.external),
         arrayBuffers: mb(usage.arrayBuffers),
       });
+    } else if (url.pathname === "/gc") {
+      reply(200, { pid: process.pid, major: majorGcs });
     } else if (url.pathname === "/eld/reset") {
       histogram.reset();
       reply(200, { ok: true });
