@@ -19,6 +19,8 @@ const child = spawn(
 
 const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Suites that skipped themselves as a whole (they print "<suite> skipped: <reason>"), named in the last line. */
+const skippedSuites = [];
 let pending = "";
 child.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
@@ -31,6 +33,8 @@ child.stdout.on("data", (chunk) => {
 function count(line) {
   // vitest: "      Tests  12 failed | 110 passed | 3 skipped (125)"
   const plain = line.replace(ANSI_COLOR, "");
+  const suite = /^\S+:test:\s*(browser tests skipped: .*)$/.exec(plain);
+  if (suite) skippedSuites.push(suite[1]);
   // Playwright's list reporter ends with one line per outcome: "  6 passed (51.0s)", "  1 failed", "  2 skipped", "  1 flaky".
   const playwright = /^\s*(\d+) (passed|failed|skipped|flaky|did not run)(?: \([^)]*\))?\s*$/.exec(
     plain.replace(/^[^:]*:[^:]*:\s*/, ""),
@@ -58,6 +62,7 @@ child.on("close", (code) => {
     console.log("\na test run failed before reporting its results (see above)");
     totals.failed = 1;
   }
-  console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  const suites = skippedSuites.length > 0 ? `; ${skippedSuites.join("; ")}` : "";
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped${suites}`);
   process.exit(code ?? 1);
 });
