@@ -184,11 +184,15 @@ export async function capturePaymentTemplate(
     ].join("\n"),
   ];
 
-  // Every value that must be unique (or is specific to this payment) is generated afresh per copy.
+  // Every value that must be unique (or is specific to this payment) is generated afresh per copy. The card's
+  // fingerprint too: tens of thousands of copies of one merchant's one card would otherwise be what ANALYZE
+  // sees of payments, and the API's prepared card lookup then gets a generic plan that scans the table
+  // (docs/benchmarks.md, "What would close the remaining gaps").
   const identifiers = [
     ...new Set(
       [
         payment.id,
+        payment.card_fingerprint,
         payment.psp_reference,
         idem.id,
         idem.key,
