@@ -60,16 +60,15 @@ export class TtlCache<K, V> {
 
   /**
    * The cached value, loading it when there is none within its time to live. A value past its refresh point is
-   * still served, and reloaded in the background; a failed refresh leaves it to expire, and the next read after
-   * that loads it again (and sees the error).
+   * still served, and reloaded in the background (one load per key: loadOnce shares the one in flight); after a
+   * failed refresh the next read tries again, and once the value has expired a read waits for the load and sees
+   * its error.
    */
   async getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
     const entry = this.entries.get(key);
     const now = this.now();
     if (entry !== undefined && entry.expiresAtMs > now) {
-      if (entry.refreshAtMs <= now && !this.loading.has(key)) {
-        this.loadOnce(key, load).catch(() => undefined);
-      }
+      if (entry.refreshAtMs <= now) this.loadOnce(key, load).catch(() => undefined);
       return entry.value;
     }
     return this.loadOnce(key, load);

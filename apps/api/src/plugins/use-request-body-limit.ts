@@ -5,8 +5,8 @@
 // end-of-stream listeners, an abort signal and a second Request per request.
 // Those objects outlive a scavenge or two and were the largest single source of
 // what the API's heap promoted to the old generation, and so of its major
-// collections and the latency bursts behind them (docs/benchmarks.md, "The
-// latency tail"). A body that declares its length needs none of that: Node's
+// collections and the latency bursts behind them (docs/benchmarks.md, "What
+// the tail was made of"). A body that declares its length needs none of that: Node's
 // HTTP parser delivers exactly Content-Length bytes as the body, so checking
 // the header is the whole check. Only a body without a length (chunked) is
 // counted as it streams, as Yoga does.
