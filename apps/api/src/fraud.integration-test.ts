@@ -169,6 +169,31 @@ describe("risk decisions (Postgres velocity)", () => {
     expect(charge).toMatchObject({ capturedMinor: 0n, voided: false });
   });
 
+  it("sees a card as new at a merchant until its first payment there, in each mode", async () => {
+    const card = randomVisa();
+    const method = await t.tokenize(ctx.merchant.publishableKey, card);
+    const signals = (payment: Payment | null) => payment?.risk.signals.map((s) => s.name) ?? [];
+    const large = { amount: "150000" };
+
+    const first = await ctx.pay(large, method);
+    expect(signals(first.payment)).toContain("first_use_large_amount");
+    const second = await ctx.pay(large, method);
+    expect(second.payment?.id).not.toBe(first.payment?.id);
+    expect(signals(second.payment)).not.toContain("first_use_large_amount");
+    const rows = await t.app.db.cardFirstUse.findMany({
+      where: {
+        merchantId: ctx.merchant.id,
+        paymentId: { in: [first.payment?.id as string, second.payment?.id as string] },
+      },
+    });
+    expect(rows.map((row) => row.paymentId)).toEqual([first.payment?.id]);
+
+    // The same card is new at another merchant.
+    const other = await setUp(t);
+    const elsewhere = await other.pay(large, await t.tokenize(other.merchant.publishableKey, card));
+    expect(signals(elsewhere.payment)).toContain("first_use_large_amount");
+  });
+
   it("review then approve: an automatic-capture payment is captured and posted, the operator named", async () => {
     const held = (await ctx.pay(GREY_ZONE)).payment as Payment;
     const approved = await ctx.decide(APPROVE, "approvePaymentReview", held.id);

@@ -102,9 +102,9 @@ const CLAIM_KEY_BY_INSERT = `WITH claim AS (
 )`;
 
 /**
- * A new payment with its attempt, risk assessment, creation event and outbox messages, written only if the
- * request holds its idempotency key, which the statement links to the payment: `claim` either updates the
- * record the request claimed before (CLAIM_KEY: $3 its lockedUntil, NULL: any lock) or inserts it
+ * A new payment with its attempt, risk assessment, creation event, outbox messages and, for a card new at the
+ * merchant, its first use, written only if the request holds its idempotency key, which the statement links to
+ * the payment: `claim` either updates the record the request claimed before (CLAIM_KEY: $3 its lockedUntil, NULL: any lock) or inserts it
  * (CLAIM_KEY_BY_INSERT). $1 payment id, $2 idempotency record, $4–$29 the payment's columns, $30 attempts,
  * $31 risk assessments, $32 events, $33 outbox (jsonb arrays).
  */
@@ -129,6 +129,10 @@ ${claim}, p AS (
   RETURNING risk_assessments.id
 ), events AS (${INSERT_EVENTS_FROM("$32")}
 ), outbox AS (${INSERT_OUTBOX_FROM("$33")}
+), first_use AS (
+  INSERT INTO card_first_uses (merchant_id, mode, card_fingerprint, payment_id)
+  SELECT p.merchant_id, p.mode, p.card_fingerprint, p.id FROM p WHERE p.card_fingerprint IS NOT NULL
+  ON CONFLICT DO NOTHING
 )
 SELECT ${PAYMENT_COLUMNS} FROM p`;
 

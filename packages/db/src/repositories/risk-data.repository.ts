@@ -22,7 +22,9 @@ const HISTORY_WINDOW_MS = 30 * 24 * 60 * MINUTE_MS;
 
 /**
  * Deny/allow entries for $1 kinds and $2 values (pairwise) that apply to merchant $3 (its own and the global
- * ones), and whether card $5 is new at the merchant in mode $4.
+ * ones), and whether card $5 is new at the merchant in mode $4: a probe of card_first_uses's primary key, which
+ * finds at most one row whatever the planner thinks of payments (a NOT EXISTS over payments scanned the table
+ * under a generic plan when its statistics were skewed).
  */
 const CARD_CONTEXT = `
 SELECT
@@ -31,7 +33,7 @@ SELECT
             WHERE (kind, value) IN (SELECT k::"RiskListKind", v FROM unnest($1::text[], $2::text[]) AS u(k, v))
               AND (merchant_id = $3 OR merchant_id IS NULL)
             LIMIT 50) AS h) AS hits,
-  NOT EXISTS (SELECT 1 FROM payments WHERE merchant_id = $3 AND mode = $4::"Mode" AND card_fingerprint = $5)
+  NOT EXISTS (SELECT 1 FROM card_first_uses WHERE merchant_id = $3 AND mode = $4::"Mode" AND card_fingerprint = $5)
     AS first_use`;
 
 const MERCHANT_HISTORY = `
