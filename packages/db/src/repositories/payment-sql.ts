@@ -104,9 +104,9 @@ const CLAIM_KEY_BY_INSERT = `WITH claim AS (
 /**
  * A new payment with its attempt, risk assessment, creation event, outbox messages and, for a card new at the
  * merchant, its first use, written only if the request holds its idempotency key, which the statement links to
- * the payment: `claim` either updates the record the request claimed before (CLAIM_KEY: $3 its lockedUntil, NULL: any lock) or inserts it
- * (CLAIM_KEY_BY_INSERT). $1 payment id, $2 idempotency record, $4–$29 the payment's columns, $30 attempts,
- * $31 risk assessments, $32 events, $33 outbox (jsonb arrays).
+ * the payment: `claim` either updates the record the request claimed before (CLAIM_KEY: $3 its lockedUntil,
+ * NULL: any lock) or inserts it (CLAIM_KEY_BY_INSERT). $1 payment id, $2 idempotency record, $4–$29 the
+ * payment's columns, $30 attempts, $31 risk assessments, $32 events, $33 outbox (jsonb arrays).
  */
 const insertPayment = (claim: string) => `
 ${claim}, p AS (
