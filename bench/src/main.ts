@@ -236,6 +236,12 @@ interface ApiStep extends StepResult {
   memory: MemoryUsage[];
   /** WAL the server wrote per operation (server-wide: other users of a shared server add to it). */
   walBytesPerOp: number;
+  /**
+   * Blocks the bench's database read from outside shared_buffers per operation (autovacuum included): grows
+   * when what the statements touch outgrows the buffer cache (docs/benchmarks.md, "What grows as the tables
+   * grow").
+   */
+  blocksReadPerOp: number;
   /** CPU milliseconds per successful operation. */
   cpuMsPerOp: { api: number; postgres: number; redis: number; server: number };
 }
@@ -385,6 +391,14 @@ async function main(): Promise<void> {
           )
         ).rows[0]?.bytes ?? 0,
       );
+    const blocksRead = async () =>
+      Number(
+        (
+          await monitorClient.query<{ blocks: string }>(
+            "SELECT blks_read::text AS blocks FROM pg_stat_database WHERE datname = current_database()",
+          )
+        ).rows[0]?.blocks ?? 0,
+      );
     const secrets = generateSecrets();
     let apiLogCount = 0;
     const launchApi = async (processes: number): Promise<ApiProcess> => {
@@ -519,6 +533,7 @@ async function main(): Promise<void> {
         foreignBackends,
       });
       const walBefore = await walPosition();
+      const blocksBefore = await blocksRead();
       const specs = targets.map((target) => ({ ...target.spec, baseUrl: target.api.baseUrl }));
       const results =
         specs.length === 1
@@ -526,6 +541,8 @@ async function main(): Promise<void> {
           : await client.runInterleaved(specs, slices);
       const usage = await watcher.stop();
       const walBytes = await walSince(walBefore);
+      // Backends report their block counts when a transaction ends, at most once a second when busy.
+      const blocks = (await blocksRead()) - blocksBefore;
       const eventLoop = await probes.eventLoop(pids);
       const memory = await probes.memory(pids);
       const ok = results.reduce((sum, result) => sum + result.ok, 0);
@@ -553,6 +570,7 @@ async function main(): Promise<void> {
             cpu: { ...usage.cpu, api: apiCpu },
           },
           walBytesPerOp: walBytes / Math.max(1, ok),
+          blocksReadPerOp: blocks / Math.max(1, ok),
           eventLoop: eventLoop.filter((e) => own.has(e.pid)),
           memory: memory.filter((m) => own.has(m.pid)),
           cpuMsPerOp: {
@@ -982,7 +1000,7 @@ function stepLine(s: ApiStep): string {
           .join(", ")}${s.notSent ? `, not sent ${s.notSent}` : ""})`;
   return (
     `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}` +
-    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms` +
+    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}` +
     `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)}`
   );
 }
