@@ -169,7 +169,7 @@ describe("risk decisions (Postgres velocity)", () => {
     expect(charge).toMatchObject({ capturedMinor: 0n, voided: false });
   });
 
-  it("sees a card as new at a merchant until its first payment there, in each mode", async () => {
+  it("sees a card as new at a merchant until its first payment there", async () => {
     const card = randomVisa();
     const method = await t.tokenize(ctx.merchant.publishableKey, card);
     const signals = (payment: Payment | null) => payment?.risk.signals.map((s) => s.name) ?? [];
