@@ -246,6 +246,9 @@ interface ApiStep extends StepResult {
   cpuMsPerOp: { api: number; postgres: number; redis: number; server: number };
 }
 
+/** A physical limit after the API steps further than this from the first one says the host's speed moved. */
+const HOST_DRIFT = 0.15;
+
 /** A slow request counts as behind a major collection when it was scheduled this close to one's start. */
 const GC_WINDOW_BEFORE_MS = 300;
 const GC_WINDOW_AFTER_MS = 400;
@@ -443,6 +446,8 @@ async function main(): Promise<void> {
     const physical: PhysicalStep[] = [];
     let physicalCommitted = 0;
     let physicalBest: PhysicalStep | null = null;
+    let measurePhysical: ((variant: PhysicalVariant, concurrency: number) => Promise<PhysicalStep>) | null =
+      null;
     let templateRows: Record<string, number> = {};
     if (has("physical")) {
       const paymentId = await createOnePayment(api.baseUrl, fixtures.raw, `${runId}-physical-template`);
@@ -477,18 +482,19 @@ async function main(): Promise<void> {
           postgresCpuMsPerPayment:
             (usage.cpu.postgres * 10 * (usage.elapsedMs / 1000)) / Math.max(1, result.payments),
         };
-        physical.push(step);
         console.log(
           `  ${variant.padEnd(15)} c=${String(concurrency).padStart(3)}  ${fmt.rate(step.throughput).padStart(6)} payments/s  p50 ${fmt.ms(step.latencyMs.p50)} ms  p99 ${fmt.ms(step.latencyMs.p99)} ms  errors ${step.errorCount}  CPU postgres ${fmt.pct(usage.cpu.postgres)} writer ${fmt.pct(usage.cpu.loadClient)} other ${fmt.pct(usage.cpu.other)}`,
         );
         return step;
       };
+      measurePhysical = measure;
       for (const variant of ["one-transaction", "api-shaped"] as const) {
         // One connection tells nothing new about the three-transaction shape; skip it to save time.
         const levels =
           variant === "api-shaped" ? options.concurrency.filter((c) => c > 1) : options.concurrency;
         for (const concurrency of levels.length > 0 ? levels : options.concurrency) {
           const step = await measure(variant, concurrency);
+          physical.push(step);
           if (variant === "one-transaction" && (!physicalBest || step.throughput > physicalBest.throughput))
             physicalBest = step;
         }
@@ -735,6 +741,15 @@ async function main(): Promise<void> {
     client.stop();
     await api.stop();
 
+    // On a shared host the speed of the cores can halve within minutes (docs/benchmarks.md, "What grows as the
+    // tables grow"), and the ratio compares steps minutes apart: the physical limit's best level once more,
+    // after every API step, says how far it moved meanwhile.
+    let physicalAtEnd: PhysicalStep | null = null;
+    if (measurePhysical && physicalBest) {
+      heading("physical limit again, after the API steps: how far the host's speed moved");
+      physicalAtEnd = await measurePhysical("one-transaction", physicalBest.concurrency);
+    }
+
     // 4. What must hold.
     heading("checks");
     const totals = client.totals;
@@ -845,6 +860,15 @@ async function main(): Promise<void> {
       const shaped = physical
         .filter((p) => p.variant === "api-shaped")
         .reduce<PhysicalStep | null>((a, b) => (a === null || b.throughput > a.throughput ? b : a), null);
+      if (physicalAtEnd) {
+        const moved = physicalAtEnd.throughput / physicalBest.throughput;
+        console.log(
+          `The physical limit after the API steps: ${fmt.rate(physicalAtEnd.throughput)}/s = ${(moved * 100).toFixed(0)}% of the first measurement; against it the ratio is ${((best.throughput / physicalAtEnd.throughput) * 100).toFixed(1)}%.` +
+            (Math.abs(moved - 1) > HOST_DRIFT
+              ? " The host's speed moved while the API steps ran: compare CPU per operation, or rerun."
+              : ""),
+        );
+      }
       if (shaped) {
         console.log(
           `The API's own transaction shape written straight to Postgres (2 transactions, no application code) peaks at ${fmt.rate(shaped.throughput)}/s (c=${shaped.concurrency}) = ${((shaped.throughput / physicalBest.throughput) * 100).toFixed(0)}% of the limit.`,
@@ -950,7 +974,13 @@ async function main(): Promise<void> {
         merchants: options.merchants,
         apiIdleMemory: idleMemory,
       },
-      physical: { rowsPerPayment: templateRows, variants: VARIANT_DESCRIPTIONS, steps: physical },
+      physical: {
+        rowsPerPayment: templateRows,
+        variants: VARIANT_DESCRIPTIONS,
+        steps: physical,
+        /** The best level again after the API steps: how far the host's speed moved meanwhile. */
+        atEnd: physicalAtEnd,
+      },
       api: { steps: apiSteps, warmups, totals },
       ratio,
       latencyTail,
