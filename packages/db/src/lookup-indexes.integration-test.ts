@@ -1,0 +1,69 @@
+// The lookups that run per request, per PSP notification or per worker pass find their rows through an index,
+// whatever the size of the tables: a missing index shows up here as a sequential scan, not in production as a
+// webhook that reads all of psp_attempts. Sequential scans are disabled for the session, so the planner takes
+// any index that can answer the lookup even on the template's empty tables, and only a lookup without one
+// keeps its `Seq Scan`.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, prepareTemplateDatabase } from "./testing/test-database";
+
+let prepared: Awaited<ReturnType<typeof prepareTemplateDatabase>> | undefined;
+let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+let client: pg.Client;
+
+beforeAll(async () => {
+  prepared = await prepareTemplateDatabase();
+  database = await createTestDatabase(prepared.adminUrl, prepared.templateName);
+  client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await client.query("SET enable_seqscan = off");
+});
+
+afterAll(async () => {
+  await client?.end();
+  await database?.drop();
+  await prepared?.stop();
+});
+
+/** [what is looked up, the statement's shape with literals, the index that must answer it] */
+const LOOKUPS: Array<[string, string, string]> = [
+  [
+    "whether a card is new at a merchant (every createPayment)",
+    `SELECT 1 FROM card_first_uses WHERE merchant_id = 'mer_x' AND mode = 'TEST' AND card_fingerprint = 'f'`,
+    "card_first_uses_pkey",
+  ],
+  [
+    "an idempotency key (every write request)",
+    `SELECT id FROM idempotency_records WHERE merchant_id = 'mer_x' AND mode = 'TEST' AND key = 'k'`,
+    "idempotency_records_merchant_id_mode_key_key",
+  ],
+  [
+    "a notification's payment by the payment's PSP reference",
+    `SELECT id FROM payments WHERE psp_name = 'sandbox' AND psp_reference = 'ch_1' LIMIT 1`,
+    "payments_psp_reference_idx",
+  ],
+  [
+    "a notification's payment by an attempt's PSP reference",
+    `SELECT payment_id FROM psp_attempts WHERE psp_name = 'sandbox' AND psp_reference = 'ch_1' LIMIT 1`,
+    "psp_attempts_psp_reference_idx",
+  ],
+  [
+    "holds past their expiry (hold-expiry worker)",
+    `SELECT id FROM payments WHERE status = 'REQUIRES_REVIEW' AND review_expires_at < now() LIMIT 50`,
+    "payments_review_expiry_idx",
+  ],
+  [
+    "a merchant's newest payments (payments list)",
+    `SELECT id FROM payments WHERE merchant_id = 'mer_x' AND mode = 'TEST' ORDER BY created_at DESC, id DESC LIMIT 20`,
+    "payments_merchant_id_mode_created_at_id_idx",
+  ],
+];
+
+describe("lookups by index", () => {
+  it.each(LOOKUPS)("%s", async (_what, statement, index) => {
+    const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (COSTS OFF) ${statement}`);
+    const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
+    expect(plan).not.toContain("Seq Scan");
+    expect(plan).toContain(index);
+  });
+});
