@@ -38,6 +38,11 @@ const LOOKUPS: Array<[string, string, string]> = [
     "idempotency_records_merchant_id_mode_key_key",
   ],
   [
+    "a request's key by the payment it created (completed by the resolver or after a lost race)",
+    `SELECT id FROM idempotency_records WHERE resource_id = 'pay_x' AND status = 'IN_PROGRESS'`,
+    "idempotency_records_resource_id_idx",
+  ],
+  [
     "a notification's payment by the payment's PSP reference",
     `SELECT id FROM payments WHERE psp_name = 'sandbox' AND psp_reference = 'ch_1' LIMIT 1`,
     "payments_psp_reference_idx",
