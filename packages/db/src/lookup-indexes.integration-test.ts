@@ -25,8 +25,63 @@ afterAll(async () => {
   await prepared?.stop();
 });
 
-/** [what is looked up, the statement's shape with literals, the index that must answer it] */
+/**
+ * [what is looked up, the statement's shape with literals, the index that must answer it, or the start of the
+ * names of those that may (on empty tables the planner picks any of the equally good ones)]
+ */
 const LOOKUPS: Array<[string, string, string]> = [
+  [
+    "an API key by its secret's hash (every API request)",
+    `SELECT id FROM api_keys WHERE secret_hash = 'h' AND revoked_at IS NULL`,
+    "api_keys_secret_hash_key",
+  ],
+  [
+    "an operator's session by its token's hash (every console request)",
+    `SELECT id FROM operator_sessions WHERE token_hash = 'h'`,
+    "operator_sessions_token_hash_key",
+  ],
+  [
+    "deny and allow list entries for a value (every createPayment)",
+    `SELECT list FROM risk_list_entries WHERE kind = 'EMAIL' AND value = 'a@example.com'
+       AND (merchant_id = 'mer_x' OR merchant_id IS NULL)`,
+    "risk_list_entries_kind_value_idx",
+  ],
+  [
+    "a card's recent payments (velocity without Redis, travel)",
+    `SELECT count(*) FROM payments WHERE card_fingerprint = 'f' AND mode = 'TEST' AND created_at >= now() - interval '1 hour'`,
+    "payments_card_fingerprint_created_at_idx",
+  ],
+  [
+    "a merchant's amount history (fraud scoring, cached)",
+    `SELECT avg(amount_captured_minor) FROM payments WHERE merchant_id = 'mer_x' AND mode = 'TEST' AND currency = 'USD'
+       AND created_at >= now() - interval '30 days' AND amount_captured_minor > 0`,
+    "payments_merchant_id_",
+  ],
+  [
+    "a PSP notification seen before (every webhook)",
+    `SELECT id FROM psp_webhook_events WHERE psp_name = 'sandbox' AND event_id = 'evt_1'`,
+    "psp_webhook_events_psp_name_event_id_key",
+  ],
+  [
+    "a payment's attempts (every change, every notification)",
+    `SELECT id FROM psp_attempts WHERE payment_id = 'pay_x'`,
+    "psp_attempts_payment_id_idx",
+  ],
+  [
+    "a payment's events (payment reads)",
+    `SELECT id FROM payment_events WHERE payment_id = 'pay_x' ORDER BY id`,
+    "payment_events_payment_id_id_idx",
+  ],
+  [
+    "a payment's refunds (refunds, payment reads)",
+    `SELECT id FROM refunds WHERE payment_id = 'pay_x'`,
+    "refunds_payment_id_idx",
+  ],
+  [
+    "a payment's journal entries (payment reads, ledger checks)",
+    `SELECT id FROM journal_entries WHERE payment_id = 'pay_x'`,
+    "journal_entries_payment_id_idx",
+  ],
   [
     "whether a card is new at a merchant (every createPayment)",
     `SELECT 1 FROM card_first_uses WHERE merchant_id = 'mer_x' AND mode = 'TEST' AND card_fingerprint = 'f'`,
@@ -70,8 +125,10 @@ describe("lookups by index", () => {
     const lines = rows.map((row) => row["QUERY PLAN"]);
     expect(lines.join("\n")).not.toContain("Seq Scan");
     // The index scanned with a condition, not whole (which the disabled sequential scan would make cheap).
-    const scan = lines.findIndex((line) => line.includes(` ${index}`) && line.includes("Index"));
-    expect(lines[scan], lines.join("\n")).toMatch(/(Index|Index Only|Bitmap Index) Scan/);
+    const scan = lines.findIndex(
+      (line) => / (Index|Index Only|Bitmap Index) Scan /.test(` ${line}`) && line.includes(` ${index}`),
+    );
+    expect(scan, lines.join("\n")).toBeGreaterThanOrEqual(0);
     expect(lines[scan + 1], lines.join("\n")).toContain("Index Cond");
   });
 });
