@@ -61,7 +61,7 @@ const SOAK_GROWTH_TOLERANCE = 0.1;
 /** A run that takes longer than this is stuck: it is stopped and cleaned up. */
 const RUN_TIMEOUT_MS = 30 * 60 * 1000;
 const STEP_TIMEOUT_EXTRA_MS = 60_000;
-/** "other CPU" (percent of a core) above which a step is reported as disturbed by other load. */
+/** "other CPU" plus steal (percent of a core) above which a step is reported as disturbed by other load. */
 const DISTURBED_OTHER_CPU = 25;
 /** Alternating slices of the hot-merchant comparison (each side runs --duration in total). */
 const HOT_SLICES = 5;
@@ -260,27 +260,45 @@ interface LatencyTail {
   majorGcs: number;
   /** Slow requests scheduled from GC_WINDOW_BEFORE_MS before a major collection to GC_WINDOW_AFTER_MS after. */
   nearMajorGc: number;
-  /** The slowest of the others, in ms (0 when there are none). */
+  /** Of the others, those scheduled in a second when the host took at least STEAL_BURST of a core (steal). */
+  duringSteal: number;
+  /** Seconds of the step with that much steal, and seconds sampled. */
+  stolenSeconds: number;
+  seconds: number;
+  /** The slowest of the rest, in ms (0 when there are none). */
   slowestOther: number;
 }
+
+/** Steal (percent of a core over a second) from which the requests of that second count as delayed by it. */
+const STEAL_BURST = 10;
 
 /**
  * Sorts the step's slow requests into those near one of the API's major collections and the rest. A collection
  * delays the requests in flight through its marking (concurrent, ~100 ms of wall time on two shared cores) and
  * its pause, and the queue it leaves behind drains for a while after: hence the window around its start.
  */
-function attributeTail(step: StepResult, gcs: Array<[number, number]>): LatencyTail {
+function attributeTail(
+  step: StepResult,
+  gcs: Array<[number, number]>,
+  stealBySecond: Array<[number, number]>,
+): LatencyTail {
   const first = step.slow.reduce((min, [at]) => Math.min(min, at), Number.POSITIVE_INFINITY);
   const stepStart = Math.min(first, Date.now() - step.elapsedMs);
   const during = gcs.filter(([start]) => start >= stepStart - GC_WINDOW_AFTER_MS);
   const near = (at: number) =>
     during.some(([start]) => at >= start - GC_WINDOW_BEFORE_MS && at <= start + GC_WINDOW_AFTER_MS);
   const others = step.slow.filter(([at]) => !near(at));
+  const stolen = (at: number) =>
+    stealBySecond.some(([start, steal]) => steal >= STEAL_BURST && at >= start && at < start + 1000);
+  const rest = others.filter(([at]) => !stolen(at));
   return {
     slowRequests: step.slow.length,
     majorGcs: during.filter(([start]) => start >= stepStart).length,
     nearMajorGc: step.slow.length - others.length,
-    slowestOther: others.reduce((max, [, ms]) => Math.max(max, ms), 0),
+    duringSteal: others.length - rest.length,
+    stolenSeconds: stealBySecond.filter(([, steal]) => steal >= STEAL_BURST).length,
+    seconds: stealBySecond.length,
+    slowestOther: rest.reduce((max, [, ms]) => Math.max(max, ms), 0),
   };
 }
 
@@ -288,7 +306,9 @@ function tailLine(tail: LatencyTail): string {
   return (
     `requests over ${SLOW_REQUEST_MS} ms: ${tail.slowRequests}, of them ${tail.nearMajorGc} within ` +
     `${GC_WINDOW_BEFORE_MS} ms before to ${GC_WINDOW_AFTER_MS} ms after one of the API's ${tail.majorGcs} major ` +
-    `collections in the step; the slowest of the rest ${fmt.ms(tail.slowestOther)} ms`
+    `collections in the step, ${tail.duringSteal} more in a second when the host gave at least ${STEAL_BURST}% of a ` +
+    `core to other guests (steal: ${tail.stolenSeconds} of the step's ${tail.seconds} seconds); the slowest of the ` +
+    `rest ${fmt.ms(tail.slowestOther)} ms`
   );
 }
 
@@ -483,7 +503,7 @@ async function main(): Promise<void> {
             (usage.cpu.postgres * 10 * (usage.elapsedMs / 1000)) / Math.max(1, result.payments),
         };
         console.log(
-          `  ${variant.padEnd(15)} c=${String(concurrency).padStart(3)}  ${fmt.rate(step.throughput).padStart(6)} payments/s  p50 ${fmt.ms(step.latencyMs.p50)} ms  p99 ${fmt.ms(step.latencyMs.p99)} ms  errors ${step.errorCount}  CPU postgres ${fmt.pct(usage.cpu.postgres)} writer ${fmt.pct(usage.cpu.loadClient)} other ${fmt.pct(usage.cpu.other)}`,
+          `  ${variant.padEnd(15)} c=${String(concurrency).padStart(3)}  ${fmt.rate(step.throughput).padStart(6)} payments/s  p50 ${fmt.ms(step.latencyMs.p50)} ms  p99 ${fmt.ms(step.latencyMs.p99)} ms  errors ${step.errorCount}  CPU postgres ${fmt.pct(usage.cpu.postgres)} writer ${fmt.pct(usage.cpu.loadClient)} other ${fmt.pct(usage.cpu.other)} steal ${fmt.pct(usage.cpu.steal)}`,
         );
         return step;
       };
@@ -649,7 +669,11 @@ async function main(): Promise<void> {
         durationMs: options.durationMs,
         ratePerSecond: Math.max(1, best.throughput / 2),
       });
-      latencyTail = attributeTail(latencyStep, await probes.majorGcs(api.pids()));
+      latencyTail = attributeTail(
+        latencyStep,
+        await probes.majorGcs(api.pids()),
+        latencyStep.usage.stealBySecond,
+      );
       console.log(`  ${tailLine(latencyTail)}`);
     }
     heading(`API: scenarios at concurrency ${bestConcurrency}`);
@@ -795,6 +819,7 @@ async function main(): Promise<void> {
         "-",
         fmt.pct(p.usage.cpu.postgres),
         fmt.pct(p.usage.cpu.other),
+        fmt.pct(p.usage.cpu.steal),
         "-",
         fmt.ms(p.postgresCpuMsPerPayment),
         fmt.kb(p.walBytesPerOp),
@@ -814,6 +839,7 @@ async function main(): Promise<void> {
         fmt.pct(s.usage.cpu.api),
         fmt.pct(s.usage.cpu.postgres),
         fmt.pct(s.usage.cpu.other),
+        fmt.pct(s.usage.cpu.steal),
         fmt.ms(s.cpuMsPerOp.api),
         fmt.ms(s.cpuMsPerOp.postgres),
         fmt.kb(s.walBytesPerOp),
@@ -834,6 +860,7 @@ async function main(): Promise<void> {
           "API CPU",
           "PG CPU",
           "other CPU",
+          "steal",
           "API ms/op",
           "PG ms/op",
           "WAL KB/op",
@@ -842,14 +869,14 @@ async function main(): Promise<void> {
       ),
     );
     console.log(
-      "CPU: percent of one core over the step (2 cores = 200%); other = the rest of the machine (other users, the bench itself). ms/op: CPU milliseconds per successful operation. WAL: server-wide, per operation.",
+      "CPU: percent of one core over the step (2 cores = 200%); other = the rest of the machine (other users, the bench itself); steal = the cores given to other guests of the host. ms/op: CPU milliseconds per successful operation. WAL: server-wide, per operation.",
     );
     const disturbed = [...physical.map((p) => p.usage), ...allSteps.map((s) => s.usage)].filter(
-      (usage) => usage.cpu.other > DISTURBED_OTHER_CPU,
+      (usage) => usage.cpu.other + usage.cpu.steal > DISTURBED_OTHER_CPU,
     ).length;
     if (disturbed > 0) {
       console.log(
-        `WARNING: in ${disturbed} of ${physical.length + allSteps.length} steps something else used more than ${DISTURBED_OTHER_CPU}% of a core ("other CPU"): ` +
+        `WARNING: in ${disturbed} of ${physical.length + allSteps.length} steps something else used more than ${DISTURBED_OTHER_CPU}% of a core ("other CPU" and "steal"): ` +
           "throughput and latency there are lower than this machine gives the bench alone; CPU ms per operation are not affected much. Rerun on a quiet machine to compare runs.",
       );
     }
@@ -1031,7 +1058,7 @@ function stepLine(s: ApiStep): string {
   return (
     `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}` +
     `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}` +
-    `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)}`
+    `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)} steal ${fmt.pct(s.usage.cpu.steal)}`
   );
 }
 

@@ -6,6 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const CLOCK_TICKS_PER_SECOND = 100;
 const RSS_SAMPLE_MS = 200;
+/** Steal is sampled this often, so a slow request can be matched with the second it was scheduled in. */
+const STEAL_SAMPLE_MS = 1000;
 
 interface ProcStat {
   pid: number;
@@ -62,12 +64,13 @@ export function rssMb(pid: number): number {
   }
 }
 
-function machineTicks(): { busy: number; total: number } {
+/** /proc/stat's first line: user nice system idle iowait irq softirq steal. */
+function machineTicks(): { busy: number; total: number; steal: number } {
   const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
   const values = line.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = values.reduce((a, b) => a + b, 0);
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
-  return { busy: total - idle, total };
+  return { busy: total - idle, total, steal: values[7] ?? 0 };
 }
 
 export interface CpuUsage {
@@ -80,6 +83,11 @@ export interface CpuUsage {
   machine: number;
   /** What none of the above used: other work on the machine (the bench itself, other users). */
   other: number;
+  /**
+   * Time the hypervisor gave this machine's cores to other guests while it wanted them (/proc/stat steal), same
+   * unit: on a shared host, the requests in flight simply stop meanwhile.
+   */
+  steal: number;
   /** Per API process: pid and percent of one core. */
   apiProcesses: Array<{ pid: number; cpu: number }>;
 }
@@ -121,6 +129,8 @@ export interface StepUsage {
   apiRssPeakMb: number;
   /** Peak RSS of each API process over the step. */
   rssPeakByPid: Record<number, number>;
+  /** [start of a second (epoch ms), steal over it in percent of one core], through the step. */
+  stealBySecond: Array<[number, number]>;
   elapsedMs: number;
 }
 
@@ -146,9 +156,20 @@ export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsa
   };
   sample();
   const timer = setInterval(sample, RSS_SAMPLE_MS);
+  const cores = Math.max(1, readdirSync("/sys/devices/system/cpu").filter((d) => /^cpu\d+$/.test(d)).length);
+  const stealShare = (from: { total: number; steal: number }, to: { total: number; steal: number }) =>
+    ((to.steal - from.steal) / Math.max(1, to.total - from.total)) * cores * 100;
+  const stealBySecond: Array<[number, number]> = [];
+  let lastSecond = { at: started, ticks: machineBefore };
+  const stealTimer = setInterval(() => {
+    const now = { at: Date.now(), ticks: machineTicks() };
+    stealBySecond.push([lastSecond.at, stealShare(lastSecond.ticks, now.ticks)]);
+    lastSecond = now;
+  }, STEAL_SAMPLE_MS);
   return {
     async stop() {
       clearInterval(timer);
+      clearInterval(stealTimer);
       sample();
       const elapsedMs = Date.now() - started;
       const apiAfter = ticksOf(watched.apiPids);
@@ -159,14 +180,11 @@ export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsa
       const foreign = new Set([...foreignBefore, ...((await watched.foreignBackends?.()) ?? [])]);
       const seconds = elapsedMs / 1000;
       const percent = (ticks: number) => (ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100;
-      const cores = Math.max(
-        1,
-        readdirSync("/sys/devices/system/cpu").filter((d) => /^cpu\d+$/.test(d)).length,
-      );
       const machine =
         ((machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total)) *
         cores *
         100;
+      const steal = stealShare(machineBefore, machineAfter);
       const api = percent(delta(apiBefore, apiAfter));
       const postgres = percent(delta(pgBefore, pgAfter, foreign));
       const loadClient = percent(delta(clientBefore, clientAfter));
@@ -175,13 +193,15 @@ export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsa
         elapsedMs,
         apiRssPeakMb: rssPeak,
         rssPeakByPid,
+        stealBySecond,
         cpu: {
           api,
           postgres,
           redis,
           loadClient,
           machine,
-          other: Math.max(0, machine - api - postgres - redis - loadClient),
+          other: Math.max(0, machine - steal - api - postgres - redis - loadClient),
+          steal,
           apiProcesses: watched.apiPids.map((pid) => ({
             pid,
             cpu: percent((apiAfter.get(pid) ?? 0) - (apiBefore.get(pid) ?? 0)),
