@@ -566,6 +566,18 @@ describe("what the chaos run can hit, one case at a time", () => {
       // The customer was charged. An open breaker says nothing about the first call: the payment must stay
       // PENDING (asked again later) or be CAPTURED, never FAILED.
       expect(payment, "the PSP captured 4000 for this payment").not.toMatchObject({ status: "FAILED" });
+      // A try that never reached the PSP does not move the attempt along the resolver's schedule (which would
+      // stretch the next wait to a minute and, over a long outage, escalate): it is asked again in seconds.
+      const attempt = await app.app.db.pspAttempt.findFirstOrThrow({
+        where: { paymentId: first.id, operation: "AUTHORIZE" },
+        select: { status: true, resolveCount: true, nextResolveAt: true, escalatedAt: true },
+      });
+      if (attempt.status === "UNKNOWN") {
+        expect(attempt).toMatchObject({ resolveCount: 0, escalatedAt: null });
+        const wait = (attempt.nextResolveAt?.getTime() ?? 0) - Date.now();
+        expect(wait).toBeGreaterThan(2_000);
+        expect(wait).toBeLessThanOrEqual(5_000);
+      }
       await app.expectLedgerBalanced();
     } finally {
       psp.clearFaults();

@@ -187,6 +187,14 @@ export const RESOLVE_SCHEDULE_MS = [
   60 * 60_000,
   6 * 60 * 60_000,
 ];
+/**
+ * A try that did not reach the PSP (its breaker open, the connection refused) learned nothing about the earlier
+ * call: it is repeated after the wait that came before it, at least this long, without moving the attempt along
+ * the schedule, so an outage alone neither stretches the waits nor escalates, until the attempt is older than the
+ * whole schedule.
+ */
+const RESOLVE_UNAVAILABLE_RETRY_MIN_MS = 5_000;
+const RESOLVE_SCHEDULE_TOTAL_MS = RESOLVE_SCHEDULE_MS.reduce((sum, ms) => sum + ms, 0);
 /** A PENDING attempt older than this had its process die mid-call (PSP calls time out well before). */
 const RESOLVE_STALE_AFTER_MS = 2 * 60_000;
 const RESOLVE_BATCH_MAX = 500;
@@ -895,6 +903,22 @@ export class PaymentCommands {
             encodeResult({ payment: settled, errors: [] }),
           );
         summary.resolved++;
+        continue;
+      }
+      if (
+        outcome.outcome === "unavailable" &&
+        now.getTime() - attempt.createdAt.getTime() < RESOLVE_SCHEDULE_TOTAL_MS
+      ) {
+        const wait = Math.max(
+          RESOLVE_UNAVAILABLE_RETRY_MIN_MS,
+          RESOLVE_SCHEDULE_MS[attempt.resolveCount] ?? 0,
+        );
+        await this.deps.store.rescheduleResolution(attempt.id, {
+          resolveCount: attempt.resolveCount,
+          nextResolveAt: new Date(now.getTime() + wait),
+          escalate: false,
+        });
+        summary.rescheduled++;
         continue;
       }
       const resolveCount = attempt.resolveCount + 1;
