@@ -19,6 +19,11 @@ function manualLoads<V>() {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A cache of ten entries living 1 s on the test's clock, refreshed at the point `draw` picks (0: at 50 %). */
+function cacheOnClock<V>(clock: () => number, draw: () => number = () => 0) {
+  return new TtlCache<string, V>(1_000, 10, clock, draw);
+}
+
 describe("TtlCache", () => {
   it("expires entries and evicts the oldest when full", async () => {
     let now = 0;
@@ -48,9 +53,7 @@ describe("TtlCache", () => {
 
   it("refreshes an entry in use once, in the background, between half and nine tenths of its life", async () => {
     let now = 0;
-    const cache = new TtlCache<string, string>(
-      1_000,
-      10,
+    const cache = cacheOnClock<string>(
       () => now,
       () => 0.5,
     );
@@ -76,9 +79,7 @@ describe("TtlCache", () => {
     let now = 0;
     let draw = 0;
     const draws = [0, 1];
-    const cache = new TtlCache<string, number>(
-      1_000,
-      10,
+    const cache = cacheOnClock<number>(
       () => now,
       () => draws[draw++] ?? 0,
     );
@@ -100,12 +101,7 @@ describe("TtlCache", () => {
 
   it("never serves an entry past its time to live: a reader then waits for the load", async () => {
     let now = 0;
-    const cache = new TtlCache<string, string>(
-      1_000,
-      10,
-      () => now,
-      () => 0,
-    );
+    const cache = cacheOnClock<string>(() => now);
     cache.set("k", "old");
     now = 1_000;
     const loads = manualLoads<string>();
@@ -122,12 +118,7 @@ describe("TtlCache", () => {
 
   it("keeps serving the entry when a background refresh fails, until it expires; then the error reaches the reader", async () => {
     let now = 0;
-    const cache = new TtlCache<string, string>(
-      1_000,
-      10,
-      () => now,
-      () => 0,
-    );
+    const cache = cacheOnClock<string>(() => now);
     cache.set("k", "v1");
     now = 600;
     const loads = manualLoads<string>();
