@@ -9,6 +9,7 @@ import { createTestDatabase } from "@paycore/db/testing/test-database";
 import pino, { type Logger } from "pino";
 import { expect, inject } from "vitest";
 import { type App, createApp } from "../app";
+import type { AppSecrets } from "../secrets";
 import { closeServer, listen } from "../server";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -75,9 +76,15 @@ export async function createTestApp(
     listen?: boolean;
     /** Where the app logs; silent by default. */
     logger?: Logger;
+    /** Key material instead of fresh random keys (a test of key rotation sets the vault's keys). */
+    secrets?: Partial<AppSecrets>;
+    /** Serve another app's database (it stays when this app closes) instead of a fresh clone. */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
   const sandbox = options.sandbox ?? new SandboxPsp();
   const app = createApp({
     databaseUrl: database.url,
@@ -89,6 +96,7 @@ export async function createTestApp(
       idempotencyHashSecret: randomBytes(32).toString("base64"),
       stripeWebhookSecret: options.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString("hex")}`,
       adyenHmacKeyHex: options.adyenHmacKeyHex ?? randomBytes(32).toString("hex"),
+      ...options.secrets,
     },
     pspEndpoints: options.pspSandboxUrl
       ? { stripe: options.pspSandboxUrl, adyen: options.adyenUrl ?? `${options.pspSandboxUrl}/adyen` }

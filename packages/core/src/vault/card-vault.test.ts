@@ -8,7 +8,7 @@ import {
   fingerprintPan,
   generateKeyMaterial,
   parseKeyring,
-  reencryptPan,
+  reencryptSecret,
   type VaultKeyring,
 } from "./card-vault";
 
@@ -119,7 +119,7 @@ describe("key rotation", () => {
     expect(fresh.keyVersion).toBe(2);
     expect(() => decryptPan(before, fresh, AAD)).toThrow(InvariantError);
 
-    const rotated = reencryptPan(after, old, AAD);
+    const rotated = reencryptSecret(after, old, AAD);
     expect(rotated.keyVersion).toBe(2);
     expect(decryptPan(keyring(`2:${K2}`), rotated, AAD)).toBe(PAN);
   });

@@ -84,18 +84,39 @@ function keyFor(keyring: VaultKeyring, version: number): Buffer {
 /** AAD binds the ciphertext to its owner (e.g. the payment method id) so rows cannot be swapped. */
 export function encryptPan(keyring: VaultKeyring, pan: string, associatedData: string): EncryptedPan {
   invariant(/^[0-9]{12,19}$/.test(pan), "card vault: only validated card numbers are encrypted");
+  return encryptSecret(keyring, pan, associatedData);
+}
+
+/** Throws InvariantError on any tampering, wrong AAD or unknown key version: stored card data is never guessed at. */
+export function decryptPan(keyring: VaultKeyring, encrypted: EncryptedPan, associatedData: string): string {
+  return decryptSecret(keyring, encrypted, associatedData);
+}
+
+/**
+ * Any secret the product stores (a card number, and later bank accounts, PSP credentials), encrypted under
+ * the current key version with its owner's id as associated data.
+ */
+export function encryptSecret(
+  keyring: VaultKeyring,
+  plaintext: string,
+  associatedData: string,
+): EncryptedPan {
   const keyVersion = keyring.currentVersion;
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv(ALGORITHM, keyFor(keyring, keyVersion), nonce, {
     authTagLength: AUTH_TAG_BYTES,
   });
   cipher.setAAD(Buffer.from(associatedData, "utf8"));
-  const ciphertext = Buffer.concat([cipher.update(pan, "utf8"), cipher.final()]);
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return { ciphertext, nonce, authTag: cipher.getAuthTag(), keyVersion };
 }
 
-/** Throws InvariantError on any tampering, wrong AAD or unknown key version: stored card data is never guessed at. */
-export function decryptPan(keyring: VaultKeyring, encrypted: EncryptedPan, associatedData: string): string {
+/** Throws InvariantError on any tampering, wrong AAD or unknown key version: stored data is never guessed at. */
+export function decryptSecret(
+  keyring: VaultKeyring,
+  encrypted: EncryptedPan,
+  associatedData: string,
+): string {
   const key = keyFor(keyring, encrypted.keyVersion);
   invariant(encrypted.nonce.length === NONCE_BYTES, "card vault: nonce has the wrong length");
   // GCM accepts truncated tags unless told the length, which would weaken authentication.
@@ -112,13 +133,13 @@ export function decryptPan(keyring: VaultKeyring, encrypted: EncryptedPan, assoc
   }
 }
 
-/** Re-encrypts under the current key; a rotation job calls this for rows with an old keyVersion. */
-export function reencryptPan(
+/** Re-encrypts under the current key; the rotation job (key-rotation.ts) calls this for rows under an old version. */
+export function reencryptSecret(
   keyring: VaultKeyring,
   encrypted: EncryptedPan,
   associatedData: string,
 ): EncryptedPan {
-  return encryptPan(keyring, decryptPan(keyring, encrypted, associatedData), associatedData);
+  return encryptSecret(keyring, decryptSecret(keyring, encrypted, associatedData), associatedData);
 }
 
 /** Keyed, so a leaked fingerprint column cannot be brute-forced over the small space of valid PANs. */
