@@ -10,6 +10,7 @@ import {
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
+import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
@@ -18,6 +19,7 @@ import { MerchantRepository } from "@paycore/db/repositories/merchant.repository
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -25,10 +27,11 @@ import { createPool, Sql } from "@paycore/db/sql";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
+import { LivePsps } from "./adapters/live-psps";
 import { AdyenPsp } from "./adapters/psp/adyen-psp";
 import { ResilientPsp } from "./adapters/psp/resilient-psp";
 import { StripePsp } from "./adapters/psp/stripe-psp";
-import { AppPspRouter, type RoutablePsp } from "./adapters/psp-router";
+import { AppPspRouter, PSP_PROFILES, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
 import { createRedisClient } from "./adapters/redis-client";
 import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
@@ -121,16 +124,12 @@ function testModePsps(config: AppConfig): { routable: RoutablePsp[]; webhooks: W
     routable: [
       {
         psp: resilientStripe,
-        profile: { name: "stripe", costBps: 290, currencies: "any" },
+        profile: PSP_PROFILES.stripe,
         breakerState: () => resilientStripe.breakerState(),
       },
       {
         psp: resilientAdyen,
-        profile: {
-          name: "adyen",
-          costBps: 250,
-          currencies: ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN"],
-        },
+        profile: PSP_PROFILES.adyen,
         breakerState: () => resilientAdyen.breakerState(),
       },
     ],
@@ -181,17 +180,29 @@ export function createApp(config: AppConfig): App {
     geo: new GeoIpLocator(),
   });
   const testPsps = testModePsps(config);
+  const vault = parseKeyring({
+    encryptionKeys: config.secrets.vaultEncryptionKeys,
+    fingerprintKey: config.secrets.vaultFingerprintKey,
+  });
+  const pspAccountStore = new PspAccountRepository(db);
+  const pspAccounts = new PspAccountCommands({ store: pspAccountStore, vault, now: () => new Date() });
+  const livePsps = new LivePsps({
+    accounts: pspAccounts,
+    checks: pspAccountStore,
+    timeoutMs: config.pspTimeoutMs,
+    log: config.logger,
+  });
   const commands = new PaymentCommands({
     store: paymentStore,
     idempotency,
-    // Test mode only ever reaches sandboxes; no live PSP is configured yet.
-    psps: new AppPspRouter({ TEST: testPsps.routable, LIVE: [] }, new RoutingRuleRepository(db)),
+    // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
+    psps: new AppPspRouter(
+      { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
+      new RoutingRuleRepository(db),
+    ),
     risk,
     reviewHoldTtlMs: config.reviewHoldTtlMs,
-    vault: parseKeyring({
-      encryptionKeys: config.secrets.vaultEncryptionKeys,
-      fingerprintKey: config.secrets.vaultFingerprintKey,
-    }),
+    vault,
     now: () => new Date(),
   });
   const services: AppServices = {
@@ -203,6 +214,8 @@ export function createApp(config: AppConfig): App {
     apiKeys: new ApiKeyAuthRepository(sql),
     operatorKeys: new OperatorKeyRepository(db),
     webhooks: new WebhookRepository(db),
+    pspAccounts,
+    livePsps,
   };
   // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
   const relay = config.workers ? startOutboxRelay({ sql, redis, log: config.logger }) : null;

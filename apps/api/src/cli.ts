@@ -5,6 +5,9 @@
 import { userInfo } from "node:os";
 import { validateCustomer } from "@paycore/core/fraud/customer-context";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
+import type { Actor } from "@paycore/core/ports/psp-account-store";
+import { PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
+import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { CardBrand } from "@paycore/core/vault/card";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
@@ -13,13 +16,15 @@ import { MerchantRepository } from "@paycore/db/repositories/merchant.repository
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentMethodSecretStore } from "@paycore/db/repositories/payment-method-secret.repository";
+import { PspAccountRepository, PspAccountSecretStore } from "@paycore/db/repositories/psp-account.repository";
 import { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
 import { Command, InvalidArgumentError } from "commander";
+import { LivePsps } from "./adapters/live-psps";
 import { openDatabase } from "./bootstrap";
-import { readEnv } from "./env";
+import { pspSecretFromEnv, readEnv } from "./env";
 import { createLogger } from "./logger";
 import { createOperatorAccount, OPERATOR_ROLES } from "./operator-accounts";
 import { loadSecrets } from "./secrets";
@@ -338,6 +343,121 @@ deadLetters
     }
   });
 
+const pspAccount = program
+  .command("psp-account")
+  .description(
+    "live PSP credentials (stored encrypted); secrets are read from environment variables, never from arguments",
+  );
+
+pspAccount
+  .command("add")
+  .description("configure a PSP account; the secrets come from $PSP_API_KEY and $PSP_WEBHOOK_SECRET")
+  .requiredOption("--psp <name>", "stripe or adyen")
+  .requiredOption("--endpoint <url>", "the PSP's API base URL (https; http only to a loopback host)")
+  .option("--merchant-account <name>", "Adyen's merchant account")
+  .option("--mode <mode>", "LIVE (TEST reaches the sandbox and needs no account)", "LIVE")
+  .action(async (options: { psp: string; endpoint: string; merchantAccount?: string; mode: string }) => {
+    const account = await withPspAccounts(({ commands, actor }) =>
+      commands.create(actor, {
+        psp: options.psp,
+        mode: options.mode.toUpperCase() as "LIVE" | "TEST",
+        endpoint: options.endpoint,
+        merchantAccount: options.merchantAccount ?? null,
+        apiKey: secretFromEnv("PSP_API_KEY"),
+        webhookSecret: secretFromEnv("PSP_WEBHOOK_SECRET"),
+      }),
+    );
+    console.log(JSON.stringify(account, null, 2));
+  });
+
+pspAccount
+  .command("list")
+  .description("the accounts, with each current secret's last four characters and the last check")
+  .action(async () => {
+    console.log(JSON.stringify(await withPspAccounts(({ store }) => store.list()), null, 2));
+  });
+
+pspAccount
+  .command("rotate-secret <accountId>")
+  .description(
+    "replace the API key ($PSP_API_KEY) or webhook secret ($PSP_WEBHOOK_SECRET); the old one stays valid for --overlap-hours",
+  )
+  .requiredOption("--kind <kind>", "API_KEY or WEBHOOK_SECRET")
+  .option(
+    "--overlap-hours <hours>",
+    "how long the replaced secret stays valid (default 24)",
+    integerIn(0, 720),
+    24,
+  )
+  .action(async (accountId: string, options: { kind: string; overlapHours: number }) => {
+    const kind = options.kind.toUpperCase();
+    if (kind !== "API_KEY" && kind !== "WEBHOOK_SECRET")
+      throw new InvalidArgumentError("--kind must be API_KEY or WEBHOOK_SECRET");
+    const secret = secretFromEnv(kind === "API_KEY" ? "PSP_API_KEY" : "PSP_WEBHOOK_SECRET");
+    const account = await withPspAccounts(({ commands, actor }) =>
+      commands.rotateSecret(actor, accountId, kind, secret, options.overlapHours * 60 * 60 * 1000),
+    );
+    console.log(JSON.stringify(account, null, 2));
+  });
+
+for (const [name, enabled] of [
+  ["disable", false],
+  ["enable", true],
+] as const) {
+  pspAccount
+    .command(`${name} <accountId>`)
+    .description(
+      enabled ? "route live payments to this account again" : "stop routing live payments to this account",
+    )
+    .action(async (accountId: string) => {
+      const account = await withPspAccounts(({ commands, actor }) =>
+        commands.setEnabled(actor, accountId, enabled),
+      );
+      console.log(JSON.stringify(account, null, 2));
+    });
+}
+
+pspAccount
+  .command("test <psp>")
+  .description("ask the PSP whether the active live account's credentials work (changes nothing at the PSP)")
+  .action(async (psp: string) => {
+    if (!PSP_NAMES.includes(psp as PspName))
+      throw new InvalidArgumentError(`the PSP is one of ${PSP_NAMES.join(", ")}`);
+    const check = await withPspAccounts(({ commands, store }) =>
+      new LivePsps({
+        accounts: commands,
+        checks: store,
+        timeoutMs: 10_000,
+        log: createLogger("warn"),
+      }).checkConnection(psp as PspName),
+    );
+    console.log(JSON.stringify(check, null, 2));
+    if (!check.ok) process.exitCode = 1;
+  });
+
+function secretFromEnv(name: "PSP_API_KEY" | "PSP_WEBHOOK_SECRET"): string {
+  const value = pspSecretFromEnv(name);
+  if (!value)
+    throw new InvalidArgumentError(`set $${name} (kept out of arguments, which shell history keeps)`);
+  return value;
+}
+
+async function withPspAccounts<T>(
+  work: (context: { commands: PspAccountCommands; store: PspAccountRepository; actor: Actor }) => Promise<T>,
+): Promise<T> {
+  const env = readEnv();
+  const secrets = loadSecrets(env);
+  const vault = parseKeyring({
+    encryptionKeys: secrets.vaultEncryptionKeys,
+    fingerprintKey: secrets.vaultFingerprintKey,
+  });
+  return withDatabase(async (db) => {
+    const store = new PspAccountRepository(db);
+    const commands = new PspAccountCommands({ store, vault, now: () => new Date() });
+    return work({ commands, store, actor: { operatorId: null, name: `cli:${userInfo().username}` } });
+  });
+}
+
 const vault = program
   .command("vault")
   .description("the card vault's encryption keys: rotate stored secrets to the newest key");
@@ -418,7 +538,10 @@ async function withVaultStores<T>(
   const db = createDatabaseClient({ pool });
   try {
     // Every kind of stored secret is listed here once; a new one (bank accounts, PSP credentials) adds a line.
-    const stores: EncryptedSecretStore[] = [new PaymentMethodSecretStore(new Sql(pool))];
+    const stores: EncryptedSecretStore[] = [
+      new PaymentMethodSecretStore(new Sql(pool)),
+      new PspAccountSecretStore(new Sql(pool)),
+    ];
     return await work({ keyring, stores, operators: new OperatorRepository(db) });
   } finally {
     await db.$disconnect();

@@ -63,3 +63,11 @@ export function readEnv(source: Record<string, string | undefined> = process.env
   }
   return parsed.data;
 }
+
+/**
+ * PSP credentials for `npm run cli -- psp-account`: read from the environment of that one command, so they
+ * stay out of its arguments (and the shell's history). Not part of the API's configuration.
+ */
+export function pspSecretFromEnv(name: "PSP_API_KEY" | "PSP_WEBHOOK_SECRET"): string | undefined {
+  return process.env[name];
+}

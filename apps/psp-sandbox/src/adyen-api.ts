@@ -248,6 +248,12 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
     };
   }
 
+  /** The payment methods a merchant account offers: what integrations call to check their credentials. */
+  function paymentMethods(call: PspCall): PspResult {
+    requiredString(asObject(call.body), "merchantAccount", "901");
+    return respond(200, { paymentMethods: [{ type: "scheme", name: "Cards", brands: ["visa", "mc"] }] }, false);
+  }
+
   function payments(call: PspCall): PspResult {
     const body = asObject(call.body);
     const { valueMinor, currency } = parseAmount(body.amount);
@@ -571,6 +577,7 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
     pathPrefix: "/adyen/v72",
     routes: [
       { method: "POST", pattern: /^\/payments$/, handle: withValidation(payments) },
+      { method: "POST", pattern: /^\/paymentMethods$/, handle: withValidation(paymentMethods) },
       {
         method: "POST",
         pattern: /^\/payments\/(?<pspReference>[A-Za-z0-9]+)\/captures$/,

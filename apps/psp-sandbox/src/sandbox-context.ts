@@ -81,4 +81,6 @@ export interface SandboxContext {
   readonly hangMs: () => number;
   readonly now: () => Date;
   readonly log: (line: string) => void;
+  /** Stripe-style live secret keys this sandbox accepts besides any sk_test_ key (a sandbox as a live endpoint). */
+  readonly liveStripeKeys: ReadonlySet<string>;
 }

@@ -51,6 +51,11 @@ export interface SandboxOptions {
   webhookRetry?: Partial<WebhookRetryPolicy>;
   /** Clock for timestamps and settlement dates (timers use real time). Default: the system clock. */
   now?: () => Date;
+  /**
+   * Stripe-style live secret keys (sk_live_…) the sandbox accepts, so it can stand in for a live endpoint;
+   * any other sk_live_ key is refused as Stripe refuses an unknown key. Default: none.
+   */
+  liveStripeKeys?: readonly string[];
 }
 
 export interface SandboxHandle {
@@ -154,6 +159,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     hangMs: () => hangMs,
     now,
     log,
+    liveStripeKeys: new Set(options.liveStripeKeys ?? []),
   };
   const stripe = createStripeApi(context);
   const adyen = createAdyenApi(context);

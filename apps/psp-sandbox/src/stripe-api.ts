@@ -661,7 +661,8 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
         });
       }
       const key = match[1]!;
-      if (!key.startsWith("sk_test_") || key.length <= "sk_test_".length) {
+      const testKey = key.startsWith("sk_test_") && key.length > "sk_test_".length;
+      if (!testKey && !context.liveStripeKeys.has(key)) {
         return render(401, {
           error: {
             type: "invalid_request_error",

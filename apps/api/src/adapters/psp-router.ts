@@ -23,6 +23,34 @@ export interface RoutablePsp {
   breakerState?: () => BreakerState;
 }
 
+/** The PSPs a mode may reach: a fixed list (test mode's sandboxes), or live mode's configured accounts. */
+export interface PspSet {
+  routable(): RoutablePsp[] | Promise<RoutablePsp[]>;
+  byName(name: string): PaymentServiceProvider | null;
+}
+
+export class StaticPspSet implements PspSet {
+  constructor(private readonly psps: RoutablePsp[]) {}
+
+  routable(): RoutablePsp[] {
+    return this.psps;
+  }
+
+  byName(name: string): PaymentServiceProvider | null {
+    return this.psps.find((p) => p.psp.name === name)?.psp ?? null;
+  }
+}
+
+/** What routing weighs per PSP, the same in both modes: its price and the currencies it settles. */
+export const PSP_PROFILES: Record<"stripe" | "adyen", PspProfile> = {
+  stripe: { name: "stripe", costBps: 290, currencies: "any" },
+  adyen: {
+    name: "adyen",
+    costBps: 250,
+    currencies: ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN"],
+  },
+};
+
 /** Rules and preferences change rarely; each process re-reads them at most this often. */
 const RULES_CACHE_TTL_MS = 30_000;
 const RULES_CACHE_MAX = 10_000;
@@ -35,14 +63,16 @@ export class AppPspRouter implements PspRouter {
   );
 
   constructor(
-    private readonly byMode: Record<Mode, RoutablePsp[]>,
+    private readonly byMode: Record<Mode, PspSet>,
     private readonly rules: RoutingRuleRepository | null,
     private readonly random: () => number = Math.random,
   ) {}
 
   async routeAuthorization(mode: Mode, input: RoutingInput) {
-    const psps = this.byMode[mode];
-    const { rules, preferRate } = await this.merchantRouting(input.merchantId);
+    const [psps, { rules, preferRate }] = await Promise.all([
+      this.byMode[mode].routable(),
+      this.merchantRouting(input.merchantId),
+    ]);
     const breakers = Object.fromEntries(psps.map((p) => [p.psp.name, p.breakerState?.() ?? "closed"]));
     const decision = routePayment(
       input,
@@ -58,7 +88,7 @@ export class AppPspRouter implements PspRouter {
   }
 
   byName(mode: Mode, name: string): PaymentServiceProvider | null {
-    return this.byMode[mode].find((p) => p.psp.name === name)?.psp ?? null;
+    return this.byMode[mode].byName(name);
   }
 
   recordAuthorization(pspName: string, approved: boolean): void {

@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   "PSP_UNAVAILABLE",
   "IDEMPOTENCY_KEY_REUSED",
   "IDEMPOTENCY_IN_PROGRESS",
+  "PSP_ACCOUNT_NOT_FOUND",
+  "PSP_ACCOUNT_EXISTS",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

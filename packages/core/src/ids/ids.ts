@@ -18,6 +18,8 @@ export const ID_PREFIXES = {
   operator: "opr",
   operatorSession: "ses",
   routingRule: "rr",
+  pspAccount: "pspa",
+  pspAccountSecret: "pspsec",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -37,6 +39,7 @@ export type RiskListEntryId = Id<"riskListEntry">;
 export type OperatorKeyId = Id<"operatorKey">;
 export type OperatorId = Id<"operator">;
 export type OperatorSessionId = Id<"operatorSession">;
+export type PspAccountId = Id<"pspAccount">;
 
 // ulid's default source asks the OS for one random byte per character (16 system
 // calls per id, 4% of the API's CPU per payment); this one draws the same

@@ -15,6 +15,7 @@ import type {
   PspChargeStatus,
   PspOutcome,
 } from "@paycore/core/psp/psp-port";
+import { type ConnectionCheck, credentialsRejected } from "./credentials";
 import { networkErrorKind, TransientPspError } from "./transient-error";
 
 export interface AdyenPspOptions {
@@ -195,6 +196,19 @@ export class AdyenPsp implements PaymentServiceProvider {
     });
   }
 
+  /** Whether the credentials work: the payment methods of the merchant account, which changes nothing. */
+  async checkConnection(): Promise<ConnectionCheck> {
+    try {
+      await this.checkout.PaymentsApi.paymentMethods({ merchantAccount: this.options.merchantAccount });
+      return { ok: true, error: null };
+    } catch (error) {
+      if (error instanceof AdyenRequestError && (error.status === 401 || error.status === 403))
+        return { ok: false, error: `credentials rejected: adyen ${error.status}` };
+      if (error instanceof AdyenRequestError) return { ok: false, error: `refused: adyen ${error.status}` };
+      return { ok: false, error: `unreachable: ${(error as Error).message}` };
+    }
+  }
+
   async status(): Promise<PspChargeStatus> {
     // Adyen has no lookup by payment: outcomes are resolved by retrying with the same idempotency key.
     return { state: "not_found", amountCapturedMinor: 0n, amountRefundedMinor: 0n };
@@ -204,6 +218,8 @@ export class AdyenPsp implements PaymentServiceProvider {
     try {
       return await run();
     } catch (error) {
+      if (error instanceof AdyenRequestError && (error.status === 401 || error.status === 403))
+        return credentialsRejected();
       if (error instanceof AdyenRequestError) {
         return {
           outcome: "failed",

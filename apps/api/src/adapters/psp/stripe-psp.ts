@@ -10,6 +10,7 @@ import type {
   PspOutcome,
 } from "@paycore/core/psp/psp-port";
 import Stripe from "stripe";
+import { type ConnectionCheck, credentialsRejected } from "./credentials";
 import { networkErrorKind, TransientPspError } from "./transient-error";
 
 export interface StripePspOptions {
@@ -137,6 +138,22 @@ export class StripePsp implements PaymentServiceProvider {
     return { state, amountCapturedMinor: captured, amountRefundedMinor: 0n };
   }
 
+  /**
+   * Whether the credentials work: looks up an intent that cannot exist. Stripe answers 404 to a valid key and
+   * 401 to a bad one, and nothing is created either way.
+   */
+  async checkConnection(): Promise<ConnectionCheck> {
+    try {
+      await this.stripe.paymentIntents.retrieve("pi_paycore_connection_check");
+      return { ok: true, error: null };
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404)
+        return { ok: true, error: null };
+      if (isCredentialError(error)) return { ok: false, error: `credentials rejected: ${error.message}` };
+      return { ok: false, error: `unreachable: ${(error as Error).message}` };
+    }
+  }
+
   /** Looks up a PaymentIntent by id: how webhook payloads are confirmed before they are trusted. */
   async retrieveIntent(id: string): Promise<Stripe.PaymentIntent> {
     return this.translate(() => this.stripe.paymentIntents.retrieve(id));
@@ -153,6 +170,7 @@ export class StripePsp implements PaymentServiceProvider {
         }
         return { outcome: "declined", code, message: error.message };
       }
+      if (isCredentialError(error)) return credentialsRejected();
       if (error instanceof Stripe.errors.StripeInvalidRequestError) {
         // The PSP refused the request as malformed or not applicable: nothing happened, and trying again will not help.
         return {
@@ -221,4 +239,12 @@ function intentOutcome(intent: Stripe.PaymentIntent): PspOutcome {
       };
     }
   }
+}
+
+/** 401 (unknown or revoked key) or 403 (a key without the permission): our credentials, not the request. */
+function isCredentialError(error: unknown): error is Error {
+  return (
+    error instanceof Stripe.errors.StripeAuthenticationError ||
+    error instanceof Stripe.errors.StripePermissionError
+  );
 }

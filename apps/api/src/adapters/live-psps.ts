@@ -1,0 +1,222 @@
+// Live mode's PSPs, built from the PSP accounts operators configure: one client per active account, through
+// the official SDK adapters and behind retries and a breaker, rebuilt when the account's credentials change.
+// A PSP without an active account answers "unavailable" (nothing was sent), and a PSP that refuses the
+// account's credentials fails the call and records the problem on the account: the operator alert. Neither
+// ever falls back to test mode.
+import { createHash } from "node:crypto";
+import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
+import type { ModifyRequest, PaymentServiceProvider, PspOutcome } from "@paycore/core/psp/psp-port";
+import { describeCredentialProblem, PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
+import type { PspAccountCommands, PspCredentials } from "@paycore/core/psp-accounts/psp-account-commands";
+import type { Logger } from "pino";
+import { AdyenPsp } from "./psp/adyen-psp";
+import { type ConnectionCheck, CREDENTIALS_REJECTED } from "./psp/credentials";
+import { ResilientPsp } from "./psp/resilient-psp";
+import { StripePsp } from "./psp/stripe-psp";
+import { TransientPspError } from "./psp/transient-error";
+import { PSP_PROFILES, type PspSet, type RoutablePsp } from "./psp-router";
+
+/** Accounts change rarely; each process re-reads them at most this often (and after every change it makes). */
+const REFRESH_MS = 30_000;
+
+interface LiveClient {
+  accountId: string;
+  /** A digest of what the client was built from: unchanged credentials keep the client (and its breaker). */
+  digest: string;
+  sdk: StripePsp | AdyenPsp;
+  psp: ResilientPsp;
+  webhookSecrets: string[];
+}
+
+export interface LivePspsOptions {
+  accounts: Pick<PspAccountCommands, "credentials">;
+  checks: Pick<PspAccountStore, "recordCheck">;
+  timeoutMs: number;
+  log: Logger;
+  now?: () => Date;
+}
+
+export class LivePsps implements PspSet {
+  private clients = new Map<PspName, LiveClient>();
+  private loadedAt = Number.NEGATIVE_INFINITY;
+  private loading: Promise<void> | null = null;
+  private readonly proxies: Map<PspName, LivePspProxy>;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: LivePspsOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.proxies = new Map(PSP_NAMES.map((name) => [name, new LivePspProxy(name, this)]));
+  }
+
+  async routable(): Promise<RoutablePsp[]> {
+    await this.fresh();
+    return [...this.clients.entries()].map(([name, client]) => ({
+      psp: this.proxies.get(name) as LivePspProxy,
+      profile: PSP_PROFILES[name],
+      breakerState: () => client.psp.breakerState(),
+    }));
+  }
+
+  byName(name: string): PaymentServiceProvider | null {
+    return this.proxies.get(name as PspName) ?? null;
+  }
+
+  /** The webhook secrets a live notification from this PSP may be signed with (current first). */
+  async webhookSecrets(name: PspName): Promise<string[]> {
+    await this.fresh();
+    return this.clients.get(name)?.webhookSecrets ?? [];
+  }
+
+  /** Asks the PSP whether the account's credentials work, and records the answer on the account. */
+  async checkConnection(name: PspName): Promise<ConnectionCheck & { accountId: string | null }> {
+    await this.refresh();
+    const client = this.clients.get(name);
+    if (!client) return { ok: false, error: `no active live ${name} account`, accountId: null };
+    const check = await client.sdk.checkConnection();
+    const error = check.error === null ? null : describeCredentialProblem(check.error);
+    await this.options.checks.recordCheck(client.accountId, { at: this.now(), ok: check.ok, error });
+    return { ok: check.ok, error, accountId: client.accountId };
+  }
+
+  /** Forgets what was loaded: the next call reads the accounts again (after a change through this process). */
+  invalidate(): void {
+    this.loadedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The current client of a PSP, or null when no active account is configured. */
+  async client(name: PspName): Promise<LiveClient | null> {
+    await this.fresh();
+    return this.clients.get(name) ?? null;
+  }
+
+  /** A live call's verdict on the credentials: a refusal becomes the account's alert. */
+  async observe(client: LiveClient, outcome: PspOutcome, operation: string): Promise<void> {
+    if (outcome.outcome !== "failed" || outcome.code !== CREDENTIALS_REJECTED) return;
+    const error = `credentials rejected by the PSP on ${operation}`;
+    this.options.log.error(
+      { accountId: client.accountId, operation },
+      "live PSP refused the account's credentials",
+    );
+    await this.options.checks
+      .recordCheck(client.accountId, { at: this.now(), ok: false, error })
+      .catch((failure: unknown) => this.options.log.warn({ err: failure }, "could not record the PSP alert"));
+  }
+
+  private async fresh(): Promise<void> {
+    if (this.now().getTime() - this.loadedAt < REFRESH_MS) return;
+    await this.refresh();
+  }
+
+  /** Single flight: concurrent callers share one load. A failed load keeps the clients already built. */
+  private refresh(): Promise<void> {
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    let credentials: PspCredentials[];
+    try {
+      credentials = await this.options.accounts.credentials("LIVE");
+    } catch (error) {
+      this.options.log.warn({ err: error }, "could not load live PSP accounts; keeping the previous ones");
+      if (this.loadedAt === Number.NEGATIVE_INFINITY) throw error;
+      return;
+    }
+    const next = new Map<PspName, LiveClient>();
+    for (const credential of credentials) {
+      const digest = createHash("sha256")
+        .update(
+          JSON.stringify([
+            credential.account.id,
+            credential.account.endpoint,
+            credential.account.merchantAccount,
+            credential.apiKey,
+          ]),
+        )
+        .digest("hex");
+      const existing = this.clients.get(credential.account.psp);
+      if (existing?.digest === digest) {
+        next.set(credential.account.psp, { ...existing, webhookSecrets: credential.webhookSecrets });
+        continue;
+      }
+      const sdk = this.build(credential);
+      next.set(credential.account.psp, {
+        accountId: credential.account.id,
+        digest,
+        sdk,
+        psp: new ResilientPsp(sdk),
+        webhookSecrets: credential.webhookSecrets,
+      });
+    }
+    this.clients = next;
+    this.loadedAt = this.now().getTime();
+  }
+
+  private build(credential: PspCredentials): StripePsp | AdyenPsp {
+    const { account, apiKey } = credential;
+    if (account.psp === "stripe") {
+      const url = new URL(account.endpoint);
+      return new StripePsp({
+        secretKey: apiKey,
+        host: url.hostname,
+        port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+        protocol: url.protocol === "https:" ? "https" : "http",
+        timeoutMs: this.options.timeoutMs,
+      });
+    }
+    return new AdyenPsp({
+      apiKey,
+      merchantAccount: account.merchantAccount ?? "",
+      baseUrl: account.endpoint,
+      timeoutMs: this.options.timeoutMs,
+    });
+  }
+}
+
+/**
+ * What the payment commands hold for a live PSP: each call goes to the account's current client, so a
+ * payment authorized before a key rotation is captured with the new key.
+ */
+class LivePspProxy implements PaymentServiceProvider {
+  constructor(
+    readonly name: PspName,
+    private readonly live: LivePsps,
+  ) {}
+
+  authorize(request: Parameters<PaymentServiceProvider["authorize"]>[0]): Promise<PspOutcome> {
+    return this.call("authorize", (psp) => psp.authorize(request));
+  }
+
+  capture(request: ModifyRequest): Promise<PspOutcome> {
+    return this.call("capture", (psp) => psp.capture(request));
+  }
+
+  void(request: Omit<ModifyRequest, "amountMinor">): Promise<PspOutcome> {
+    return this.call("void", (psp) => psp.void(request));
+  }
+
+  refund(request: ModifyRequest): Promise<PspOutcome> {
+    return this.call("refund", (psp) => psp.refund(request));
+  }
+
+  async status(pspReference: string) {
+    const client = await this.live.client(this.name);
+    // Never reached the PSP: the resolver waits and asks again, it learns nothing from this try.
+    if (!client) throw new TransientPspError("refused", `no active live ${this.name} account`);
+    return client.psp.status(pspReference);
+  }
+
+  private async call(
+    operation: string,
+    run: (psp: ResilientPsp) => Promise<PspOutcome>,
+  ): Promise<PspOutcome> {
+    const client = await this.live.client(this.name);
+    if (!client)
+      return { outcome: "unavailable", message: `no active live ${this.name} account is configured` };
+    const outcome = await run(client.psp);
+    await this.live.observe(client, outcome, operation);
+    return outcome;
+  }
+}

@@ -1,0 +1,283 @@
+// PSP accounts and their encrypted secrets. Every change is written in one transaction with its operator
+// audit row; the secrets' ciphertexts never leave this file except towards the core's decryption.
+import type { Mode } from "@paycore/core/payments/payment-record";
+import type { EncryptedSecretRow, EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
+import type {
+  AuditDraft,
+  NewPspAccount,
+  NewPspSecret,
+  PspAccountStore,
+  StoredPspSecret,
+} from "@paycore/core/ports/psp-account-store";
+import type {
+  PspAccountStatus,
+  PspAccountView,
+  PspName,
+  PspSecretKind,
+} from "@paycore/core/psp-accounts/psp-account";
+import type { EncryptedPan } from "@paycore/core/vault/card-vault";
+import type { DatabaseClient, Prisma } from "../client";
+import type { Sql } from "../sql";
+
+const UNIQUE_VIOLATION = "P2002";
+const ACCOUNT_LIST_MAX = 100;
+
+const ACCOUNT_SELECT = {
+  id: true,
+  psp: true,
+  mode: true,
+  endpoint: true,
+  merchantAccount: true,
+  status: true,
+  lastCheckAt: true,
+  lastCheckOk: true,
+  lastError: true,
+  lastErrorAt: true,
+  createdAt: true,
+  secrets: { where: { validUntil: null }, select: { kind: true, hint: true } },
+} as const;
+
+type AccountRow = Prisma.PspAccountGetPayload<{ select: typeof ACCOUNT_SELECT }>;
+
+function toView(row: AccountRow): PspAccountView {
+  const hint = (kind: PspSecretKind) => row.secrets.find((s) => s.kind === kind)?.hint ?? null;
+  return {
+    id: row.id,
+    psp: row.psp as PspName,
+    mode: row.mode,
+    endpoint: row.endpoint,
+    merchantAccount: row.merchantAccount,
+    status: row.status,
+    apiKeyHint: hint("API_KEY"),
+    webhookSecretHint: hint("WEBHOOK_SECRET"),
+    lastCheckAt: row.lastCheckAt,
+    lastCheckOk: row.lastCheckOk,
+    lastError: row.lastError,
+    lastErrorAt: row.lastErrorAt,
+    createdAt: row.createdAt,
+  };
+}
+
+function secretData(accountId: string, secret: NewPspSecret) {
+  return {
+    id: secret.id,
+    accountId,
+    kind: secret.kind,
+    ciphertext: new Uint8Array(secret.encrypted.ciphertext),
+    nonce: new Uint8Array(secret.encrypted.nonce),
+    authTag: new Uint8Array(secret.encrypted.authTag),
+    keyVersion: secret.encrypted.keyVersion,
+    hint: secret.hint,
+  };
+}
+
+function auditData(audit: AuditDraft) {
+  return {
+    operatorId: audit.actor.operatorId,
+    action: audit.action,
+    targetType: "psp_account",
+    targetId: audit.targetId,
+    ...(audit.before === null ? {} : { before: audit.before }),
+    // The actor's name rides along: the CLI has no operator id.
+    after: { ...audit.after, actor: audit.actor.name },
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === UNIQUE_VIOLATION;
+}
+
+export class PspAccountRepository implements PspAccountStore {
+  constructor(private readonly db: DatabaseClient) {}
+
+  async create(
+    account: NewPspAccount,
+    secrets: NewPspSecret[],
+    audit: AuditDraft,
+  ): Promise<PspAccountView | null> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        await tx.pspAccount.create({ data: account, select: { id: true } });
+        await tx.pspAccountSecret.createMany({ data: secrets.map((s) => secretData(account.id, s)) });
+        await tx.operatorAuditLog.create({ data: auditData(audit), select: { id: true } });
+        return toView(
+          await tx.pspAccount.findUniqueOrThrow({ where: { id: account.id }, select: ACCOUNT_SELECT }),
+        );
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<PspAccountView | null> {
+    const row = await this.db.pspAccount.findUnique({ where: { id }, select: ACCOUNT_SELECT });
+    return row ? toView(row) : null;
+  }
+
+  async list(): Promise<PspAccountView[]> {
+    const rows = await this.db.pspAccount.findMany({
+      select: ACCOUNT_SELECT,
+      orderBy: [{ status: "asc" }, { createdAt: "desc" }],
+      take: ACCOUNT_LIST_MAX,
+    });
+    return rows.map(toView);
+  }
+
+  async replaceSecret(
+    accountId: string,
+    secret: NewPspSecret,
+    previousValidUntil: Date,
+    audit: AuditDraft,
+  ): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const account = await tx.pspAccount.findUnique({ where: { id: accountId }, select: { id: true } });
+      if (!account) return false;
+      await tx.pspAccountSecret.updateMany({
+        where: { accountId, kind: secret.kind, validUntil: null },
+        data: { validUntil: previousValidUntil },
+      });
+      await tx.pspAccountSecret.create({ data: secretData(accountId, secret), select: { id: true } });
+      await tx.pspAccount.update({
+        where: { id: accountId },
+        data: { updatedAt: new Date() },
+        select: { id: true },
+      });
+      await tx.operatorAuditLog.create({ data: auditData(audit), select: { id: true } });
+      return true;
+    });
+  }
+
+  async setStatus(accountId: string, status: PspAccountStatus, audit: AuditDraft): Promise<boolean | null> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        const { count } = await tx.pspAccount.updateMany({
+          where: { id: accountId },
+          data: { status, updatedAt: new Date() },
+        });
+        if (count === 0) return false;
+        await tx.operatorAuditLog.create({ data: auditData(audit), select: { id: true } });
+        return true;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  async recordCheck(
+    accountId: string,
+    check: { at: Date; ok: boolean; error: string | null },
+  ): Promise<void> {
+    await this.db.pspAccount.updateMany({
+      where: { id: accountId },
+      data: check.ok
+        ? { lastCheckAt: check.at, lastCheckOk: true }
+        : { lastCheckAt: check.at, lastCheckOk: false, lastError: check.error, lastErrorAt: check.at },
+    });
+  }
+
+  async loadActive(
+    mode: Mode,
+    now: Date,
+  ): Promise<Array<{ account: PspAccountView; secrets: StoredPspSecret[] }>> {
+    const rows = await this.db.pspAccount.findMany({
+      where: { mode, status: "ACTIVE" },
+      select: {
+        ...ACCOUNT_SELECT,
+        secrets: {
+          where: { OR: [{ validUntil: null }, { validUntil: { gt: now } }] },
+          // The current one (no end) first, then the most recently replaced.
+          orderBy: [{ createdAt: "desc" }],
+          select: {
+            id: true,
+            kind: true,
+            hint: true,
+            ciphertext: true,
+            nonce: true,
+            authTag: true,
+            keyVersion: true,
+            validUntil: true,
+            createdAt: true,
+          },
+        },
+      },
+    });
+    return rows.map((row) => ({
+      account: toView({ ...row, secrets: row.secrets.filter((s) => s.validUntil === null) }),
+      secrets: row.secrets.map((s) => ({
+        id: s.id,
+        kind: s.kind,
+        validUntil: s.validUntil,
+        createdAt: s.createdAt,
+        encrypted: {
+          ciphertext: Buffer.from(s.ciphertext),
+          nonce: Buffer.from(s.nonce),
+          authTag: Buffer.from(s.authTag),
+          keyVersion: s.keyVersion,
+        },
+      })),
+    }));
+  }
+}
+
+/** PSP account secrets as an encrypted-secret store, for the vault's key rotation. */
+export class PspAccountSecretStore implements EncryptedSecretStore {
+  readonly name = "psp_account_secrets";
+
+  constructor(private readonly sql: Sql) {}
+
+  async findNotUnder(
+    currentVersion: number,
+    afterId: string | null,
+    limit: number,
+  ): Promise<EncryptedSecretRow[]> {
+    const rows = await this.sql.query<{
+      id: string;
+      ciphertext: Buffer;
+      nonce: Buffer;
+      auth_tag: Buffer;
+      key_version: number;
+    }>(
+      `SELECT id, ciphertext, nonce, auth_tag, key_version FROM psp_account_secrets
+        WHERE key_version <> $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+      [currentVersion, afterId, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      associatedData: row.id,
+      encrypted: {
+        ciphertext: row.ciphertext,
+        nonce: row.nonce,
+        authTag: row.auth_tag,
+        keyVersion: row.key_version,
+      },
+    }));
+  }
+
+  async replaceAll(changes: ReadonlyArray<{ row: EncryptedSecretRow; next: EncryptedPan }>): Promise<number> {
+    if (changes.length === 0) return 0;
+    return this.sql.execute(
+      `UPDATE psp_account_secrets s
+          SET ciphertext = c.ciphertext, nonce = c.nonce, auth_tag = c.auth_tag, key_version = c.key_version
+         FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::bytea[], $5::smallint[], $6::bytea[])
+              AS c(id, ciphertext, nonce, auth_tag, key_version, old_nonce)
+        WHERE s.id = c.id AND s.nonce = c.old_nonce`,
+      [
+        changes.map((c) => c.row.id),
+        changes.map((c) => c.next.ciphertext),
+        changes.map((c) => c.next.nonce),
+        changes.map((c) => c.next.authTag),
+        changes.map((c) => c.next.keyVersion),
+        changes.map((c) => c.row.encrypted.nonce),
+      ],
+    );
+  }
+
+  async countByKeyVersion(): Promise<Map<number, number>> {
+    const rows = await this.sql.query<{ key_version: number; count: string }>(
+      `SELECT key_version, count(*)::text AS count FROM psp_account_secrets GROUP BY key_version`,
+    );
+    return new Map(rows.map((row) => [row.key_version, Number(row.count)]));
+  }
+}
