@@ -251,7 +251,11 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
   /** The payment methods a merchant account offers: what integrations call to check their credentials. */
   function paymentMethods(call: PspCall): PspResult {
     requiredString(asObject(call.body), "merchantAccount", "901");
-    return respond(200, { paymentMethods: [{ type: "scheme", name: "Cards", brands: ["visa", "mc"] }] }, false);
+    return respond(
+      200,
+      { paymentMethods: [{ type: "scheme", name: "Cards", brands: ["visa", "mc"] }] },
+      false,
+    );
   }
 
   function payments(call: PspCall): PspResult {
