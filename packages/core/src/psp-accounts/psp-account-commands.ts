@@ -133,6 +133,11 @@ export class PspAccountCommands {
     return (await this.deps.store.findById(accountId)) ?? account;
   }
 
+  /** Every account, for operators: no secret, only hints. */
+  list(): Promise<PspAccountView[]> {
+    return this.deps.store.list();
+  }
+
   /** Every active account of a mode with its credentials decrypted, for building the PSP clients. */
   async credentials(mode: "LIVE" | "TEST"): Promise<PspCredentials[]> {
     const loaded = await this.deps.store.loadActive(mode, this.deps.now());

@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth/auth.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
 import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
+import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
 import { createCallerFactory, router } from "./trpc";
@@ -16,6 +17,7 @@ export const appRouter = router({
   reviews: reviewsRouter,
   riskLists: riskListsRouter,
   audit: auditRouter,
+  pspAccounts: pspAccountsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,87 @@
+// Live PSP accounts (admins): the credentials live payments use, their last check, and the alert when a PSP
+// refused them. Secrets are entered here and never shown again: only their last four characters.
+import { notFound } from "next/navigation";
+import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
+import { DateTime } from "../format";
+import { AccountActions, CreatePspAccountForm } from "./psp-account-forms";
+
+export const dynamic = "force-dynamic";
+
+export default async function PspAccountsPage() {
+  const me = await requireOperator();
+  if (me.role !== "ADMIN") notFound();
+  const accounts = await (await serverCaller()).pspAccounts.list().catch(handleProcedureError);
+  const alerts = accounts.filter((a) => a.status === "ACTIVE" && a.lastCheckOk === false);
+  return (
+    <>
+      <h1>PSP accounts</h1>
+      <p className="muted">
+        Live payments reach only these accounts; test mode always uses the sandbox. Without an active account
+        for a PSP, live payments to it are refused.
+      </p>
+      {alerts.map((account) => (
+        <p key={account.id} className="error" role="alert">
+          {account.psp} ({account.id}): {account.lastError ?? "the last check failed"}
+          {account.lastErrorAt ? (
+            <>
+              {" "}
+              at <DateTime iso={account.lastErrorAt} />
+            </>
+          ) : null}
+        </p>
+      ))}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">PSP</th>
+            <th scope="col">Status</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Keys</th>
+            <th scope="col">Last check</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {accounts.map((account) => (
+            <tr key={account.id}>
+              <td>
+                {account.psp}
+                <div className="muted mono">{account.id}</div>
+                {account.merchantAccount ? <div className="muted">{account.merchantAccount}</div> : null}
+              </td>
+              <td>
+                <span className={`status status-${account.status === "ACTIVE" ? "CAPTURED" : "CANCELLED"}`}>
+                  {account.status.toLowerCase()}
+                </span>
+              </td>
+              <td className="mono">{account.endpoint}</td>
+              <td>
+                <div>API key …{account.apiKeyHint ?? "none"}</div>
+                <div>webhook secret …{account.webhookSecretHint ?? "none"}</div>
+              </td>
+              <td>
+                {account.lastCheckAt ? (
+                  <>
+                    {account.lastCheckOk ? "ok" : "failed"}, <DateTime iso={account.lastCheckAt} />
+                  </>
+                ) : (
+                  "never"
+                )}
+              </td>
+              <td>
+                <AccountActions
+                  account={{ id: account.id, psp: account.psp, active: account.status === "ACTIVE" }}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {accounts.length === 0 ? <p className="muted">No PSP account yet: live payments are refused.</p> : null}
+      <section className="card" aria-labelledby="add-account">
+        <h2 id="add-account">Add a live account</h2>
+        <CreatePspAccountForm />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+
+// Shapes only; the core command validates the values (endpoint rules, secret formats) once for every caller.
+export const createPspAccountSchema = z.object({
+  psp: z.enum(["stripe", "adyen"]),
+  endpoint: z.string().trim().min(1).max(500),
+  merchantAccount: z.string().trim().max(100).nullish(),
+  apiKey: z.string().min(1).max(500),
+  webhookSecret: z.string().min(1).max(500),
+});
+
+export const rotatePspSecretSchema = z.object({
+  accountId: z.string().min(1).max(64),
+  kind: z.enum(["API_KEY", "WEBHOOK_SECRET"]),
+  secret: z.string().min(1).max(500),
+  overlapHours: z.number().int().min(0).max(720),
+});
+
+export const pspAccountIdSchema = z.object({ accountId: z.string().min(1).max(64) });
+export const setPspAccountEnabledSchema = pspAccountIdSchema.extend({ enabled: z.boolean() });
+export const testPspConnectionSchema = z.object({ psp: z.enum(["stripe", "adyen"]) });
+
+export type CreatePspAccountInput = z.infer<typeof createPspAccountSchema>;
+export type RotatePspSecretInput = z.infer<typeof rotatePspSecretSchema>;
