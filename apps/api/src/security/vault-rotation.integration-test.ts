@@ -86,7 +86,8 @@ beforeAll(async () => {
 
 afterAll(() => t.close());
 
-describe("vault rotate", () => {
+// Each test starts the CLI (tsx compiles it on start): seconds alone, much longer on a loaded machine.
+describe("vault rotate", { timeout: 240_000 }, () => {
   it("starts with every card under version 1", async () => {
     expect(await status(`1:${K1},2:${K2}`)).toEqual({ v1: CARDS.length });
   });
