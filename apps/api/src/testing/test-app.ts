@@ -6,7 +6,7 @@ import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { expect, inject } from "vitest";
 import { type App, createApp } from "../app";
 import { closeServer, listen } from "../server";
@@ -73,6 +73,8 @@ export async function createTestApp(
     adyenHmacKeyHex?: string;
     /** Serve HTTP on a free loopback port, for callers that are not in this process. */
     listen?: boolean;
+    /** Where the app logs; silent unless given (a test that inspects the logs passes its own). */
+    logger?: Logger;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
@@ -96,7 +98,7 @@ export async function createTestApp(
     idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
     velocityFallback: options.velocityFallback ?? "postgres",
     reviewHoldTtlMs: options.reviewHoldTtlMs ?? 24 * 60 * 60 * 1000,
-    logger: pino({ level: "silent" }),
+    logger: options.logger ?? pino({ level: "silent" }),
     sandboxPsp: sandbox,
   });
   const audit = new LedgerAuditRepository(app.db);
