@@ -33,7 +33,7 @@ import { ResilientPsp } from "./adapters/psp/resilient-psp";
 import { StripePsp } from "./adapters/psp/stripe-psp";
 import { AppPspRouter, PSP_PROFILES, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
 import { createRedisClient } from "./adapters/redis-client";
-import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
+import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import type { Env } from "./env";
 import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
@@ -217,6 +217,14 @@ export function createApp(config: AppConfig): App {
     pspAccounts,
     livePsps,
   };
+  if (redis && config.workers) {
+    // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.
+    deleteLegacyIdempotencyEntries(redis)
+      .then((deleted) => {
+        if (deleted > 0) config.logger.info({ deleted }, "legacy idempotency cache entries deleted");
+      })
+      .catch((error: unknown) => config.logger.warn({ err: error }, "legacy idempotency cache sweep failed"));
+  }
   // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
   const relay = config.workers ? startOutboxRelay({ sql, redis, log: config.logger }) : null;
   const sweep = config.workers

@@ -1,13 +1,14 @@
 // Runs the operator console (apps/console, a Next.js app) as its own process
 // for `npm start`: `next build` first when the build is missing or older than
 // the sources, then `next start`. It reaches the same database and sandbox PSP
-// as the API, with the same secrets, so both write through the same core.
+// as the API, with the same secrets but the idempotency hash secret (its own,
+// derived), so both write through the same core.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { findRepoRoot } from "@paycore/db/database-url";
-import type { AppSecrets } from "./secrets";
+import { type AppSecrets, consoleIdempotencyHashSecret } from "./secrets";
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -58,7 +59,8 @@ function run(
   });
 }
 
-export async function startConsoleProcess(options: {
+/** What the console needs to reach the database, Redis and PSPs, and the secrets it may hold. */
+export interface ConsoleProcessOptions {
   port: number;
   host: string;
   databaseUrl: string;
@@ -67,11 +69,11 @@ export async function startConsoleProcess(options: {
   secrets: AppSecrets;
   logLevel: string;
   log: (message: string) => void;
-}): Promise<ConsoleProcess> {
-  const root = findRepoRoot();
-  const cwd = join(root, "apps/console");
-  const next = createRequire(join(cwd, "package.json")).resolve("next/dist/bin/next");
-  const env: NodeJS.ProcessEnv = {
+}
+
+/** The console's environment: the parent's, plus its settings and its secrets (not the API's idempotency hash secret). */
+export function consoleEnvironment(options: ConsoleProcessOptions): NodeJS.ProcessEnv {
+  return {
     // biome-ignore lint/style/noProcessEnv: the child inherits the parent's environment (PATH, HOME) plus its own settings.
     ...process.env,
     NEXT_TELEMETRY_DISABLED: "1",
@@ -80,11 +82,19 @@ export async function startConsoleProcess(options: {
     ...(options.pspSandboxUrl ? { PSP_SANDBOX_URL: options.pspSandboxUrl } : {}),
     VAULT_ENCRYPTION_KEYS: options.secrets.vaultEncryptionKeys,
     VAULT_FINGERPRINT_KEY: options.secrets.vaultFingerprintKey,
-    IDEMPOTENCY_HASH_SECRET: options.secrets.idempotencyHashSecret,
+    // Its own key, not the API's (see consoleIdempotencyHashSecret).
+    IDEMPOTENCY_HASH_SECRET: consoleIdempotencyHashSecret(options.secrets.idempotencyHashSecret),
     STRIPE_WEBHOOK_SECRET: options.secrets.stripeWebhookSecret,
     ADYEN_HMAC_KEY: options.secrets.adyenHmacKeyHex,
     LOG_LEVEL: options.logLevel,
   };
+}
+
+export async function startConsoleProcess(options: ConsoleProcessOptions): Promise<ConsoleProcess> {
+  const root = findRepoRoot();
+  const cwd = join(root, "apps/console");
+  const next = createRequire(join(cwd, "package.json")).resolve("next/dist/bin/next");
+  const env = consoleEnvironment(options);
   const buildId = join(cwd, ".next/BUILD_ID");
   if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestSourceMs(root)) {
     options.log("building the operator console (next build, about a minute; only when its sources changed)");

@@ -74,7 +74,7 @@ export function requireSecretKey(context: GraphQLContext): MerchantActor {
       },
     );
   }
-  return { merchantId: auth.merchantId, mode: auth.mode, apiKeyId: auth.apiKeyId };
+  return { merchantId: auth.merchantId, mode: auth.mode, apiKeyId: auth.apiKeyId, apiKeyKind: "SECRET" };
 }
 
 /** Card data may only arrive with a publishable key, so a merchant's server never needs to handle it. */
@@ -88,7 +88,8 @@ export function requirePublishableKey(context: GraphQLContext): MerchantActor {
       },
     );
   }
-  return { merchantId: auth.merchantId, mode: auth.mode, apiKeyId: auth.apiKeyId };
+  // Its idempotency keys live apart from the secret keys': a public key can neither claim nor probe theirs.
+  return { merchantId: auth.merchantId, mode: auth.mode, apiKeyId: auth.apiKeyId, apiKeyKind: "PUBLISHABLE" };
 }
 
 function requireKey(context: GraphQLContext): AuthenticatedKey {

@@ -38,7 +38,7 @@ function invariantDefined<T>(value: T | null | undefined): asserts value is T {
 async function forgetResults(t: TestApp, merchant: TestMerchant) {
   const redis = t.app.redis;
   invariantDefined(redis);
-  const keys = await redis.keys(`{idem:${merchant.id}:*`);
+  const keys = await redis.keys(`{idem2:${merchant.id}:*`);
   expect(keys.length).toBeGreaterThan(0);
   await redis.del(...keys);
 }
@@ -253,6 +253,7 @@ describe("idempotency semantics (Postgres only)", () => {
           id: newId("idempotencyRecord"),
           merchantId: ctx.merchant.id,
           mode: "TEST",
+          keyKind: "SECRET",
           key: newKey(),
           operation: "cancelPayment",
           requestHash: "0".repeat(64),

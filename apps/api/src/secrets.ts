@@ -2,7 +2,7 @@
 // hash secret. Production passes them in the environment; a development run
 // generates them once into the data folder (mode 600) so restarts can decrypt
 // what earlier runs stored.
-import { randomBytes } from "node:crypto";
+import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
@@ -47,4 +47,24 @@ export function loadSecrets(env: Env): AppSecrets {
   mkdirSync(env.DATA_DIR, { recursive: true });
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
+}
+
+/** HKDF's info label for the console's key: a key derived under another label is unrelated to it. */
+const CONSOLE_IDEMPOTENCY_HASH_LABEL = "paycore/console/idempotency-hash/v1";
+
+/**
+ * The console's own idempotency hash secret (base64), derived from the API's. The console hashes only operators'
+ * requests, which live under keys of their own kind (OPERATOR), so it never needs to check a hash the API wrote;
+ * HKDF is one-way, so the console's copy never yields the API's secret. A request sent under one key through both
+ * the console and the API's operator keys is refused (IDEMPOTENCY_KEY_REUSED), never run twice.
+ */
+export function consoleIdempotencyHashSecret(apiSecretBase64: string): string {
+  const derived = hkdfSync(
+    "sha256",
+    Buffer.from(apiSecretBase64, "base64"),
+    Buffer.alloc(0),
+    CONSOLE_IDEMPOTENCY_HASH_LABEL,
+    32,
+  );
+  return Buffer.from(derived).toString("base64");
 }

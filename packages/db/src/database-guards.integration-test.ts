@@ -518,15 +518,22 @@ describe("payment_status_transitions", () => {
 });
 
 describe("idempotency records", () => {
-  function insertRecord(key: string, mode: "TEST" | "LIVE", operation = "createPayment"): Promise<unknown> {
+  function insertRecord(
+    key: string,
+    mode: "TEST" | "LIVE",
+    operation = "createPayment",
+    keyKind = "SECRET",
+  ): Promise<unknown> {
     return client.query(
-      `INSERT INTO idempotency_records (id, merchant_id, mode, key, operation, request_hash, status, locked_until, expires_at)
-       VALUES ($1, $2, $3::"Mode", $4, $5, $6, 'IN_PROGRESS', now(), now() + interval '1 day')`,
-      [uid("idem"), merchantId, mode, key, operation, "a".repeat(64)],
+      `INSERT INTO idempotency_records (id, merchant_id, mode, key_kind, key, operation, request_hash, status,
+                                       locked_until, expires_at)
+       VALUES ($1, $2, $3::"Mode", $7::"IdempotencyKeyKind", $4, $5, $6, 'IN_PROGRESS', now(),
+               now() + interval '1 day')`,
+      [uid("idem"), merchantId, mode, key, operation, "a".repeat(64), keyKind],
     );
   }
 
-  it("rejects a second record with the same merchant, mode and key", async () => {
+  it("rejects a second record with the same merchant, mode, key kind and key", async () => {
     const key = uid("key");
     await insertRecord(key, "TEST");
     // Even for another operation: the key, not the operation, is what is unique.
@@ -535,20 +542,24 @@ describe("idempotency records", () => {
       (e: unknown) => e as pg.DatabaseError,
     );
     expect(error?.code).toBe(UNIQUE_VIOLATION);
-    expect(error?.constraint).toBe("idempotency_records_merchant_id_mode_key_key");
+    expect(error?.constraint).toBe("idempotency_records_merchant_id_mode_key_kind_key_key");
     expect(await count("SELECT count(*) FROM idempotency_records WHERE key = $1", [key])).toBe(1);
   });
 
-  it("accepts the same key in the other mode, and for another merchant", async () => {
+  it("accepts the same key in the other mode, for another merchant, and for each other key kind", async () => {
     const key = uid("key");
     await insertRecord(key, "TEST");
     await insertRecord(key, "LIVE");
     await client.query(
-      `INSERT INTO idempotency_records (id, merchant_id, mode, key, operation, request_hash, status, locked_until, expires_at)
-       VALUES ($1, 'mer_other', 'TEST', $2, 'createPayment', $3, 'IN_PROGRESS', now(), now() + interval '1 day')`,
+      `INSERT INTO idempotency_records (id, merchant_id, mode, key_kind, key, operation, request_hash, status,
+                                       locked_until, expires_at)
+       VALUES ($1, 'mer_other', 'TEST', 'SECRET', $2, 'createPayment', $3, 'IN_PROGRESS', now(),
+               now() + interval '1 day')`,
       [uid("idem"), key, "a".repeat(64)],
     );
-    expect(await count("SELECT count(*) FROM idempotency_records WHERE key = $1", [key])).toBe(3);
+    for (const kind of ["PUBLISHABLE", "OPERATOR", "SYSTEM"])
+      await insertRecord(key, "TEST", "tokenizeCard", kind);
+    expect(await count("SELECT count(*) FROM idempotency_records WHERE key = $1", [key])).toBe(6);
   });
 
   it("rejects an empty key", async () => {

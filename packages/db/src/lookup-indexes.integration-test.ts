@@ -89,8 +89,8 @@ const LOOKUPS: Array<[string, string, string]> = [
   ],
   [
     "an idempotency key (every write request)",
-    `SELECT id FROM idempotency_records WHERE merchant_id = 'mer_x' AND mode = 'TEST' AND key = 'k'`,
-    "idempotency_records_merchant_id_mode_key_key",
+    `SELECT id FROM idempotency_records WHERE merchant_id = 'mer_x' AND mode = 'TEST' AND key_kind = 'SECRET' AND key = 'k'`,
+    "idempotency_records_merchant_id_mode_key_kind_key_key",
   ],
   [
     "a request's key by the payment it created (completed by the resolver or after a lost race)",

@@ -4,6 +4,7 @@
 // A request's start (replay or lock) and end (cache and unlock) are one script
 // each, run by EVALSHA: one round trip apiece. A key's lock and result share a
 // hash tag, so the scripts also run on Redis Cluster.
+import { LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX } from "@paycore/core/idempotency/idempotency-service";
 import type { CachedResult, IdempotencyCache, LockOutcome } from "@paycore/core/ports/idempotency-store";
 import type { Redis } from "ioredis";
 import { UNAVAILABLE, withRedisDeadline } from "./redis-deadline";
@@ -109,4 +110,27 @@ function doneKey(scopeKey: string): string {
 
 function lockKey(scopeKey: string): string {
   return `{${scopeKey}}:lock`;
+}
+
+/** Keys asked for per SCAN page, and pages read at most, when deleting legacy entries: a bounded sweep. */
+const LEGACY_SCAN_PAGE_SIZE = 1_000;
+const LEGACY_SCAN_PAGES_MAX = 10_000;
+
+/**
+ * Deletes the cache entries written before scope keys were versioned (`{idem:…}`, see idempotencyScopeKey).
+ * Those of tokenizeCard hold request hashes computed over the card number and the CVC. None is read any more
+ * and all expire within the cache TTL (an hour) anyway: this removes them at start-up rather than leaving them
+ * in memory and snapshots until then. Answers how many went; throws when Redis does (the caller logs it).
+ */
+export async function deleteLegacyIdempotencyEntries(redis: Redis): Promise<number> {
+  const match = `{${LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX}*`;
+  let cursor = "0";
+  let deleted = 0;
+  for (let page = 0; page < LEGACY_SCAN_PAGES_MAX; page++) {
+    const [next, keys] = await redis.scan(cursor, "MATCH", match, "COUNT", LEGACY_SCAN_PAGE_SIZE);
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+    cursor = next;
+    if (cursor === "0") break;
+  }
+  return deleted;
 }

@@ -4,7 +4,13 @@ import { DomainError } from "../errors/domain-error";
 import { type MerchantId, newId } from "../ids/ids";
 import type { IdempotencyScope } from "../ports/idempotency-store";
 import { InMemoryIdempotencyCache, InMemoryIdempotencyStore } from "../testing/in-memory-idempotency";
-import { type IdempotencyContext, type IdempotencyOptions, IdempotencyService } from "./idempotency-service";
+import {
+  type IdempotencyContext,
+  type IdempotencyOptions,
+  IdempotencyService,
+  idempotencyScopeKey,
+  LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX,
+} from "./idempotency-service";
 import { hashRequest } from "./request-hash";
 
 const SECRET = Buffer.alloc(32, 7);
@@ -32,7 +38,12 @@ function harness(cacheMode: CacheMode) {
   const cache = cacheMode === "none" ? null : new InMemoryIdempotencyCache(now);
   if (cache && cacheMode === "unavailable") cache.available = false;
   const service = new IdempotencyService(store, cache, OPTIONS, now, sleep);
-  const scope: IdempotencyScope = { merchantId: newId("merchant") as MerchantId, mode: "TEST", key: "key-1" };
+  const scope: IdempotencyScope = {
+    merchantId: newId("merchant") as MerchantId,
+    mode: "TEST",
+    keyKind: "SECRET",
+    key: "key-1",
+  };
   return { clock, now, store, cache, service, scope };
 }
 
@@ -292,6 +303,25 @@ describe("IdempotencyService.run", () => {
     },
   );
 
+  it.each(CACHE_MODES)(
+    "keeps each key kind's keys apart: a publishable key's use of a key neither blocks nor reveals a secret key's (cache %s)",
+    async (mode) => {
+      const { service, store, scope } = harness(mode);
+      const publishable: IdempotencyScope = { ...scope, keyKind: "PUBLISHABLE" };
+      const claimed = vi.fn(async () => ({ claimedBy: "publishable" }));
+      await service.run(publishable, "tokenizeCard", { fingerprint: "f" }, claimed);
+
+      const execute = vi.fn(async () => RESULT);
+      const first = await service.run(scope, "createPayment", INPUT, execute);
+      expect(first).toEqual({ value: RESULT, replayed: false });
+      // Probing the same key with the publishable kind replays its own request, never the secret key's.
+      const probe = await service.run(publishable, "tokenizeCard", { fingerprint: "f" }, claimed);
+      expect(probe).toEqual({ value: { claimedBy: "publishable" }, replayed: true });
+      expect(claimed).toHaveBeenCalledTimes(1);
+      expect(store.size).toBe(2);
+    },
+  );
+
   it.each(CACHE_MODES)("runs 20 concurrent requests with one key exactly once (cache %s)", async (mode) => {
     const { service, scope } = harness(mode);
     const execute = vi.fn(async () => {
@@ -456,6 +486,33 @@ describe('IdempotencyService.run with claim: "on_first_write"', () => {
         status: "COMPLETED",
         resourceId: "pay_1",
       });
+    },
+  );
+});
+
+describe("idempotencyScopeKey", () => {
+  const merchantId = "mer_01" as MerchantId;
+  it.each([
+    [
+      "a secret key",
+      { merchantId, mode: "TEST", keyKind: "SECRET", key: "order-1002" },
+      "idem2:mer_01:TEST:SECRET:order-1002",
+    ],
+    [
+      "a publishable key",
+      { merchantId, mode: "TEST", keyKind: "PUBLISHABLE", key: "order-1002" },
+      "idem2:mer_01:TEST:PUBLISHABLE:order-1002",
+    ],
+    [
+      "a key with colons",
+      { merchantId, mode: "LIVE", keyKind: "OPERATOR", key: "operator:a:b" },
+      "idem2:mer_01:LIVE:OPERATOR:operator:a:b",
+    ],
+  ] as [string, IdempotencyScope, string][])(
+    "names %s's scope apart from the others and from the old idem: keys",
+    (_label, scope, expected) => {
+      expect(idempotencyScopeKey(scope)).toBe(expected);
+      expect(idempotencyScopeKey(scope).startsWith(LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX)).toBe(false);
     },
   );
 });

@@ -124,7 +124,7 @@ export class IdempotencyService {
     options: RunOptions = {},
   ): Promise<IdempotentOutcome<T>> {
     const requestHash = hashRequest(this.options.hashSecret, operation, input);
-    const scopeKey = `idem:${scope.merchantId}:${scope.mode}:${scope.key}`;
+    const scopeKey = idempotencyScopeKey(scope);
     const incoming = { operation, requestHash };
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS_MAX; attempt++) {
       const outcome = await this.claimAndRun(scope, scopeKey, incoming, execute, options.claim ?? "before");
@@ -340,6 +340,20 @@ export class IdempotencyService {
     if (lock === "acquired") await this.cache.releaseLock(scopeKey, probe);
     return lock === "held";
   }
+}
+
+export const IDEMPOTENCY_SCOPE_KEY_PREFIX = "idem2:";
+/** What cached scopes started with before `idem2:`: none is ever read, and start-up deletes them. */
+export const LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX = "idem:";
+
+/**
+ * The scope as one string, for the cache. Versioned: `idem:` keys (before the key kind was part of the scope)
+ * hold request hashes of tokenized cards that depended on the CVC, and an old key for the key "SECRET:x" would
+ * read as the new key "x" of a secret key; `idem2:` never matches one. The key comes last, so a colon in it
+ * cannot shift the other parts.
+ */
+export function idempotencyScopeKey(scope: IdempotencyScope): string {
+  return `${IDEMPOTENCY_SCOPE_KEY_PREFIX}${scope.merchantId}:${scope.mode}:${scope.keyKind}:${scope.key}`;
 }
 
 function inProgress(): DomainError {

@@ -65,8 +65,9 @@ function writeObject(value: object, ancestors: Set<object>): string {
 }
 
 /**
- * HMAC rather than a plain hash: the input of a tokenizeCard call holds a PAN, and an unkeyed
- * hash of it could be brute-forced back from the idempotency table.
+ * HMAC rather than a plain hash: inputs hold customers' emails and IP addresses, which an unkeyed
+ * hash would give away to a dictionary. Not enough for card data, whose small space falls to brute
+ * force once the secret leaks: tokenizeCard hashes its fingerprint instead (tokenize-request.ts).
  */
 export function hashRequest(secret: Buffer, operation: string, input: unknown): string {
   invariant(

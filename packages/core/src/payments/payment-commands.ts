@@ -15,6 +15,7 @@ import type {
   IdempotentOutcome,
 } from "../idempotency/idempotency-service";
 import { encodeResult } from "../idempotency/result-codec";
+import { tokenizeRequestIdentity } from "../idempotency/tokenize-request";
 import {
   type IdempotencyKey,
   newId,
@@ -28,6 +29,7 @@ import { computeFee, type FeeSchedule } from "../ledger/fees";
 import { capturePosting, refundPosting } from "../ledger/postings";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
+import type { IdempotencyScope } from "../ports/idempotency-store";
 import type { PaymentChange, PaymentStore, StoredAttempt } from "../ports/payment-store";
 import type { PspRouter } from "../ports/psp-router";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
@@ -36,6 +38,7 @@ import { type CardInput, validateCard } from "../vault/card";
 import { decryptPan, encryptPan, fingerprintPan, type VaultKeyring } from "../vault/card-vault";
 import type {
   CaptureMethod,
+  IdempotencyKeyKind,
   MerchantActor,
   PaymentChangeResult,
   PaymentEventDraft,
@@ -215,14 +218,10 @@ export class PaymentCommands {
   ): Promise<IdempotentOutcome<TokenizeCardResult>> {
     const key = parseIdempotencyKey(input.idempotencyKey);
     const card = validateCard(input.card, this.deps.now());
-    // The CVC was checked for format and is dropped here: it is never stored.
-    const hashed = {
-      number: card.number,
-      expMonth: card.expMonth,
-      expYear: card.expYear,
-      cvc: input.card.cvc,
-    };
-    return this.deps.idempotency.run(scope(actor, key), "tokenizeCard", hashed, async (context) => {
+    // The CVC was checked for format and is dropped here: it is never stored, not even hashed.
+    const fingerprint = fingerprintPan(this.deps.vault, card.number);
+    const identity = tokenizeRequestIdentity(card, fingerprint);
+    return this.deps.idempotency.run(scope(actor, key), "tokenizeCard", identity, async (context) => {
       const id = newId("paymentMethod");
       const bin = binOf(card.number);
       const record: PaymentMethodRecord = {
@@ -233,7 +232,7 @@ export class PaymentCommands {
         last4: card.last4,
         expMonth: card.expMonth,
         expYear: card.expYear,
-        fingerprint: fingerprintPan(this.deps.vault, card.number),
+        fingerprint,
         bin,
         // Matched on the whole number while we have it: some issuers need more digits than the stored BIN.
         cardCountry: cardCountryFromBin(card.number),
@@ -1561,8 +1560,22 @@ function planReviewDecision(payment: PaymentRecord): void {
   }
 }
 
-function scope(actor: MerchantActor, key: IdempotencyKey) {
-  return { merchantId: actor.merchantId, mode: actor.mode, key };
+function scope(actor: MerchantActor, key: IdempotencyKey): IdempotencyScope {
+  return { merchantId: actor.merchantId, mode: actor.mode, keyKind: keyKindOf(actor), key };
+}
+
+/** Whose namespace the actor's idempotency keys live in (see IdempotencyKeyKind). */
+function keyKindOf(actor: MerchantActor): IdempotencyKeyKind {
+  switch (actor.by?.source) {
+    case "OPERATOR":
+      return "OPERATOR";
+    // Webhooks use no idempotency key of their own today; were one added, it is the system's.
+    case "SYSTEM":
+    case "WEBHOOK":
+      return "SYSTEM";
+    case undefined:
+      return actor.apiKeyKind ?? "SECRET";
+  }
 }
 
 /** Names a request (its merchant, mode and idempotency key) the same on every retry, in 22 characters. */

@@ -16,6 +16,13 @@ import type { CardBrand } from "../vault/card";
 import type { PaymentStatus } from "./payment-state-machine";
 
 export type Mode = "TEST" | "LIVE";
+/**
+ * Whose keys share one namespace. A merchant's publishable keys are public (they ship in web pages), so they
+ * must neither claim a key its server is about to use nor learn which keys the server used: they get their own.
+ * The kind, not the key's id, so a rolled secret key still replays what its predecessor ran. Operators and the
+ * system's own sweeps act on a merchant's payments under keys of their own.
+ */
+export type IdempotencyKeyKind = "SECRET" | "PUBLISHABLE" | "OPERATOR" | "SYSTEM";
 export type CaptureMethod = "AUTOMATIC" | "MANUAL";
 export type PspOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
 /** ACKNOWLEDGED: the PSP accepted the request and will decide later (by webhook). */
@@ -31,6 +38,8 @@ export interface MerchantActor {
   merchantId: MerchantId;
   mode: Mode;
   apiKeyId: ApiKeyId | null;
+  /** The kind of the API key, which scopes its idempotency keys; absent: a secret key (all but tokenizing take one). */
+  apiKeyKind?: "SECRET" | "PUBLISHABLE";
   by?: { source: "OPERATOR" | "SYSTEM" | "WEBHOOK"; id: string; note: string | null };
 }
 
@@ -163,6 +172,7 @@ export interface IdempotencyCompletion<R> {
 export interface NewIdempotencyRecord {
   merchantId: MerchantId;
   mode: Mode;
+  keyKind: IdempotencyKeyKind;
   key: string;
   operation: string;
   requestHash: string;

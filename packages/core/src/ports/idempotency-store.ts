@@ -1,14 +1,15 @@
 // Ports of the idempotency layer. Postgres (the store) is the truth: its unique
-// constraint on (merchant, mode, key) decides who runs a request. The cache
-// (Redis) is a fast path that may be absent or down at any moment.
+// constraint on (merchant, mode, key kind, key) decides who runs a request. The
+// cache (Redis) is a fast path that may be absent or down at any moment.
 
 import type { ExistingIdempotencyRecord } from "../idempotency/idempotency-decision";
 import type { IdempotencyRecordId, MerchantId } from "../ids/ids";
-import type { Mode } from "../payments/payment-record";
+import type { IdempotencyKeyKind, Mode } from "../payments/payment-record";
 
 export interface IdempotencyScope {
   merchantId: MerchantId;
   mode: Mode;
+  keyKind: IdempotencyKeyKind;
   key: string;
 }
 

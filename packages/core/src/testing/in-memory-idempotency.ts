@@ -19,7 +19,7 @@ interface Row extends StoredIdempotencyRecord {
 }
 
 function scopeKeyOf(scope: IdempotencyScope): string {
-  return `${scope.merchantId}|${scope.mode}|${scope.key}`;
+  return `${scope.merchantId}|${scope.mode}|${scope.keyKind}|${scope.key}`;
 }
 
 /** What Postgres hands back: a copy, with the JSON response round-tripped as a jsonb column would. */
@@ -59,7 +59,7 @@ function newRow(
   };
 }
 
-/** A Map keyed by merchant|mode|key standing in for the unique constraint of the idempotency table. */
+/** A Map keyed by merchant|mode|kind|key standing in for the unique constraint of the idempotency table. */
 export class InMemoryIdempotencyStore implements IdempotencyStore {
   private readonly rows = new Map<string, Row>();
 

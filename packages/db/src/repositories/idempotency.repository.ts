@@ -1,5 +1,5 @@
 // The Postgres side of idempotency: the unique constraint on (merchant, mode,
-// key) decides which request runs; the rest of this file reads and settles it.
+// key kind, key) decides which request runs; the rest of this file reads and settles it.
 // Every request with a key runs these statements, so they go through
 // node-postgres (../sql.ts), not Prisma.
 import type { IdempotencyRecordId } from "@paycore/core/ids/ids";
@@ -11,14 +11,16 @@ import type {
 import type { Sql } from "../sql";
 
 const INSERT = `
-INSERT INTO idempotency_records (id, merchant_id, mode, key, operation, request_hash, status, locked_until, expires_at)
-VALUES ($1, $2, $3::"Mode", $4, $5, $6, 'IN_PROGRESS', $7::timestamptz, $8::timestamptz)
-ON CONFLICT (merchant_id, mode, key) DO NOTHING`;
+INSERT INTO idempotency_records (id, merchant_id, mode, key_kind, key, operation, request_hash, status, locked_until,
+                                 expires_at)
+VALUES ($1, $2, $3::"Mode", $9::"IdempotencyKeyKind", $4, $5, $6, 'IN_PROGRESS', $7::timestamptz, $8::timestamptz)
+ON CONFLICT (merchant_id, mode, key_kind, key) DO NOTHING`;
 
 const FIND = `
 SELECT id, operation, request_hash AS "requestHash", status, locked_until AS "lockedUntil",
        resource_id AS "resourceId", response
-  FROM idempotency_records WHERE merchant_id = $1 AND mode = $2::"Mode" AND key = $3`;
+  FROM idempotency_records
+ WHERE merchant_id = $1 AND mode = $2::"Mode" AND key_kind = $4::"IdempotencyKeyKind" AND key = $3`;
 
 const TAKE_OVER = `
 UPDATE idempotency_records SET locked_until = $2::timestamptz
@@ -50,6 +52,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       input.requestHash,
       input.lockedUntil,
       input.expiresAt,
+      input.scope.keyKind,
     ]);
     if (inserted === 1) return { inserted: true as const };
     const existing = await this.find(input.scope);
@@ -64,6 +67,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       scope.merchantId,
       scope.mode,
       scope.key,
+      scope.keyKind,
     ]);
     return row ?? null;
   }

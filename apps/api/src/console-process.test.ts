@@ -1,0 +1,60 @@
+// Goal: the console process never receives the API's idempotency hash secret, only a key of its own derived from
+// it one way, so a compromised console cannot check guesses against the API's stored request hashes.
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { consoleEnvironment } from "./console-process";
+import { type AppSecrets, consoleIdempotencyHashSecret } from "./secrets";
+
+const SECRETS: AppSecrets = {
+  vaultEncryptionKeys: `1:${randomBytes(32).toString("base64")}`,
+  vaultFingerprintKey: randomBytes(32).toString("base64"),
+  idempotencyHashSecret: randomBytes(32).toString("base64"),
+  stripeWebhookSecret: `whsec_${randomBytes(24).toString("hex")}`,
+  adyenHmacKeyHex: randomBytes(32).toString("hex"),
+};
+
+function environment(secrets: AppSecrets = SECRETS) {
+  return consoleEnvironment({
+    port: 0,
+    host: "127.0.0.1",
+    databaseUrl: "postgresql://postgres@127.0.0.1:5432/none",
+    redisUrl: null,
+    pspSandboxUrl: null,
+    secrets,
+    logLevel: "silent",
+    log: () => undefined,
+  });
+}
+
+describe("the console's environment", () => {
+  it("holds no form of the API's idempotency hash secret, in any variable", () => {
+    const apiSecret = Buffer.from(SECRETS.idempotencyHashSecret, "base64");
+    const forms = [SECRETS.idempotencyHashSecret, apiSecret.toString("hex"), apiSecret.toString("base64url")];
+    for (const [name, value] of Object.entries(environment())) {
+      for (const form of forms) expect(value ?? "", name).not.toContain(form);
+    }
+  });
+
+  it("holds the console's own key, derived from the API's", () => {
+    const own = environment().IDEMPOTENCY_HASH_SECRET;
+    expect(own).toBe(consoleIdempotencyHashSecret(SECRETS.idempotencyHashSecret));
+    expect(Buffer.from(own ?? "", "base64")).toHaveLength(32);
+  });
+});
+
+describe("consoleIdempotencyHashSecret", () => {
+  it.each([
+    [
+      "is deterministic (console restarts keep replaying)",
+      () => consoleIdempotencyHashSecret(SECRETS.idempotencyHashSecret),
+      true,
+    ],
+    [
+      "differs for another API secret",
+      () => consoleIdempotencyHashSecret(randomBytes(32).toString("base64")),
+      false,
+    ],
+  ])("%s", (_label, other, same) => {
+    expect(other() === consoleIdempotencyHashSecret(SECRETS.idempotencyHashSecret)).toBe(same);
+  });
+});
