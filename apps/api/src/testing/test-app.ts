@@ -5,10 +5,12 @@ import { randomBytes } from "node:crypto";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
+import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
 import pino from "pino";
 import { expect, inject } from "vitest";
 import { type App, createApp } from "../app";
+import type { RateLimitConfig } from "../plugins/use-rate-limit";
 import { closeServer, listen } from "../server";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -49,6 +51,7 @@ export interface TestApp {
     realRiskThresholds?: boolean;
     riskReviewThreshold?: number;
     riskDeclineThreshold?: number;
+    accessPolicy?: Partial<MerchantAccessPolicy>;
   }): Promise<TestMerchant>;
   tokenize(publishableKey: string, number?: string): Promise<string>;
   /** The global ledger invariant: Σ debits = Σ credits per currency, every entry balanced, payments agree with the ledger. */
@@ -56,6 +59,19 @@ export interface TestApp {
   countRows(table: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Limits no suite reaches: every in-process request shares one client bucket, and suites fire hundreds of calls.
+ * The rate-limit suite sets real ones.
+ */
+export const PERMISSIVE_RATE_LIMITS: RateLimitConfig = {
+  ipPerSecond: 1_000_000,
+  keyPerSecond: 1_000_000,
+  tokenizePerMinute: 1_000_000,
+  tokenizePerIpPerMinute: 1_000_000,
+  concurrentQueries: 1_000,
+  trustedProxies: [],
+};
 
 export async function createTestApp(
   options: {
@@ -73,6 +89,9 @@ export async function createTestApp(
     adyenHmacKeyHex?: string;
     /** Serve HTTP on a free loopback port, for callers that are not in this process. */
     listen?: boolean;
+    /** Replaces some of the permissive test limits (suites fire many requests from one "client"). */
+    rateLimits?: Partial<RateLimitConfig>;
+    apiProcesses?: number;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
@@ -98,6 +117,8 @@ export async function createTestApp(
     reviewHoldTtlMs: options.reviewHoldTtlMs ?? 24 * 60 * 60 * 1000,
     logger: pino({ level: "silent" }),
     sandboxPsp: sandbox,
+    rateLimits: { ...PERMISSIVE_RATE_LIMITS, ...options.rateLimits },
+    ...(options.apiProcesses === undefined ? {} : { apiProcesses: options.apiProcesses }),
   });
   const audit = new LedgerAuditRepository(app.db);
   const server = options.listen ? await listen(app, 0, "127.0.0.1") : null;
