@@ -320,7 +320,10 @@ describe("client IP", () => {
   let t: TestApp;
   beforeAll(async () => {
     // The test's HTTP client is on loopback: as a trusted proxy, its X-Forwarded-For names the client.
-    t = await createTestApp({ listen: true, rateLimits: { ipPerSecond: 2, trustedProxies: ["loopback"] } });
+    t = await createTestApp({
+      listen: true,
+      rateLimits: { ipPerSecond: 5, tokenizePerIpPerMinute: 2, trustedProxies: ["loopback"] },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -339,7 +342,8 @@ describe("client IP", () => {
 
   it("limits one client before authentication, bad keys included, and not its neighbours", async () => {
     const badKey = `sk_test_${randomBytes(16).toString("hex")}`;
-    const answers = await Promise.all(Array.from({ length: 20 }, () => post("203.0.113.7", badKey)));
+    // Ten times the per-second limit at once: they cannot all fall into different windows.
+    const answers = await Promise.all(Array.from({ length: 50 }, () => post("203.0.113.7", badKey)));
     const statuses = answers.map((a) => a.status);
     expect(statuses).toContain(401);
     expect(statuses).toContain(429);
@@ -349,6 +353,28 @@ describe("client IP", () => {
     expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     // Another client behind the same proxy has its own count.
     expect((await post("198.51.100.9", badKey)).status).toBe(401);
+  });
+
+  it("limits tokenization per publishable key and client: one shopper's browser, not the merchant's checkout", async () => {
+    const merchant = await t.createMerchant();
+    const tokenizeFrom = (forwardedFor: string) =>
+      fetch(`${t.url}/graphql`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${merchant.publishableKey}`,
+          "x-forwarded-for": forwardedFor,
+        },
+        body: JSON.stringify({ query: TOKENIZE, variables: tokenizeVariables() }),
+      });
+    // Three in a row stay under the per-IP limit of 5 a second: only tokenize_ip can refuse the third.
+    expect((await tokenizeFrom("203.0.113.20")).status).toBe(200);
+    expect((await tokenizeFrom("203.0.113.20")).status).toBe(200);
+    const refused = await tokenizeFrom("203.0.113.20");
+    expect(refused.status).toBe(429);
+    const body = (await refused.json()) as Answer["body"];
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED", limit: "tokenize_ip" });
+    expect((await tokenizeFrom("203.0.113.21")).status).toBe(200);
   });
 
   it("does not limit PSP webhooks by IP (they are signature-checked instead)", async () => {
