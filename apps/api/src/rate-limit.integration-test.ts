@@ -425,6 +425,7 @@ describe("CORS: browsers only with a publishable key, from an origin its merchan
     expect(answer.status).toBe(204);
     expect(answer.headers.get("access-control-allow-origin")).toBe(allowed);
     expect(answer.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(answer.headers.get("vary")).toContain("Origin");
     if (allowed) expect(answer.headers.get("access-control-allow-headers")).toContain("authorization");
   });
 
@@ -432,6 +433,7 @@ describe("CORS: browsers only with a publishable key, from an origin its merchan
     const answer = await tokenize(t, shop.publishableKey, { origin: SHOP });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("access-control-allow-origin")).toBe(SHOP);
+    expect(answer.headers.get("vary")).toContain("Origin");
   });
 
   it.each([

@@ -92,6 +92,12 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
       );
     },
 
+    onResponse({ response }) {
+      // Every answer depends on the Origin (its CORS headers, or a refusal): no shared cache may serve it to another.
+      const vary = response.headers.get("vary") ?? "";
+      if (!/\borigin\b/i.test(vary)) response.headers.set("vary", vary ? `${vary}, Origin` : "Origin");
+    },
+
     async onExecute({ args, setResultAndStopExecution, executeFn, setExecuteFn }) {
       const context = args.contextValue as GraphQLContext & { request: Request };
       const { auth, operator, request } = context;
