@@ -260,6 +260,12 @@ export async function startApi(options: {
     NODE_ENV: "production",
     API_PROCESSES: String(options.processes),
     BENCH_PROBE_DIR: options.probeDir,
+    // The bench is one client tokenizing and paying as fast as it can: it measures the payment path, not limits.
+    RATE_LIMIT_IP_PER_SECOND: "100000",
+    RATE_LIMIT_KEY_PER_SECOND: "100000",
+    RATE_LIMIT_TOKENIZE_PER_MINUTE: "100000",
+    RATE_LIMIT_TOKENIZE_PER_IP_PER_MINUTE: "100000",
+    RATE_LIMIT_CONCURRENT_QUERIES: "1000",
     ...options.secrets,
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;

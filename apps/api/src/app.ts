@@ -28,15 +28,18 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
 import { LivePsps } from "./adapters/live-psps";
+import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
 import { AdyenPsp } from "./adapters/psp/adyen-psp";
 import { ResilientPsp } from "./adapters/psp/resilient-psp";
 import { StripePsp } from "./adapters/psp/stripe-psp";
 import { AppPspRouter, PSP_PROFILES, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
+import { RateLimiters } from "./adapters/rate-limiters";
 import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import type { Env } from "./env";
 import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { startOutboxRelay } from "./workers/start-workers";
@@ -60,6 +63,10 @@ export interface AppConfig {
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
+  /** Defaults to the production defaults; the test harness passes permissive ones. */
+  rateLimits?: RateLimitConfig;
+  /** API processes sharing the rate limits: each allows its share when Redis is unavailable. */
+  apiProcesses?: number;
 }
 
 export interface App {
@@ -69,6 +76,7 @@ export interface App {
   /** node-postgres on the same pool as `db`: the payment hot path and the outbox relay. */
   sql: Sql;
   redis: Redis | null;
+  rateLimiters: RateLimiters;
   close(): Promise<void>;
 }
 
@@ -88,6 +96,17 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
     pspTimeoutMs: env.PSP_TIMEOUT_MS,
     workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
+    rateLimits: {
+      ipPerSecond: env.RATE_LIMIT_IP_PER_SECOND,
+      keyPerSecond: env.RATE_LIMIT_KEY_PER_SECOND,
+      tokenizePerMinute: env.RATE_LIMIT_TOKENIZE_PER_MINUTE,
+      tokenizePerIpPerMinute: env.RATE_LIMIT_TOKENIZE_PER_IP_PER_MINUTE,
+      concurrentQueries: env.RATE_LIMIT_CONCURRENT_QUERIES,
+      trustedProxies: env.RATE_LIMIT_TRUSTED_PROXIES.split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    },
+    apiProcesses: env.API_PROCESSES,
     logger,
   };
 }
@@ -263,12 +282,18 @@ export function createApp(config: AppConfig): App {
   }, PURGE_INTERVAL_MS);
   purge.unref();
 
+  const rateLimiters = new RateLimiters(redis, config.apiProcesses ?? 1);
   return {
     services,
-    yoga: createYogaServer(services, config.logger, testPsps.webhooks),
+    yoga: createYogaServer(services, config.logger, testPsps.webhooks, {
+      limits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
+      limiters: rateLimiters,
+      policies: new MerchantAccessPolicies(services.merchants),
+    }),
     db,
     sql,
     redis,
+    rateLimiters,
     async close() {
       clearInterval(purge);
       clearInterval(sweep);

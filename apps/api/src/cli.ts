@@ -4,6 +4,7 @@
 
 import { userInfo } from "node:os";
 import { validateCustomer } from "@paycore/core/fraud/customer-context";
+import { parseAllowedOrigins } from "@paycore/core/merchants/allowed-origins";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { Actor } from "@paycore/core/ports/psp-account-store";
 import { PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
@@ -12,7 +13,7 @@ import type { CardBrand } from "@paycore/core/vault/card";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
 import { createDatabaseClient } from "@paycore/db/client";
-import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { type MerchantAccessPolicy, MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentMethodSecretStore } from "@paycore/db/repositories/payment-method-secret.repository";
@@ -39,12 +40,74 @@ function integerIn(min: number, max: number) {
   };
 }
 
+/** A merchant's own limit, or `default` to follow the API's configuration again. */
+function limitOrDefault(max: number) {
+  const integer = integerIn(1, max);
+  // Not null for `default`: commander turns a parser's null into an empty string.
+  return (value: string): number | "default" => (value === "default" ? "default" : integer(value));
+}
+
+/** A comma-separated list of browser origins (`none` for an empty list), in their canonical spelling. */
+function originList(value: string): string[] {
+  if (value.trim() === "none") return [];
+  const parsed = parseAllowedOrigins(value.split(",").filter((entry) => entry.trim().length > 0));
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.reason);
+  return parsed.origins;
+}
+
+interface AccessPolicyOptions {
+  rateLimitKeyPerSecond?: number | "default";
+  rateLimitTokenizePerMinute?: number | "default";
+  concurrentQueriesMax?: number | "default";
+  allowedOrigins?: string[];
+}
+
+/** The access-policy options both `merchant create` and `merchant update` take. */
+function withAccessPolicyOptions(command: Command): Command {
+  return command
+    .option(
+      "--rate-limit-key-per-second <n|default>",
+      "requests per second per secret key (default: RATE_LIMIT_KEY_PER_SECOND)",
+      limitOrDefault(100_000),
+    )
+    .option(
+      "--rate-limit-tokenize-per-minute <n|default>",
+      "tokenizeCard calls per minute per publishable key (default: RATE_LIMIT_TOKENIZE_PER_MINUTE)",
+      limitOrDefault(100_000),
+    )
+    .option(
+      "--concurrent-queries-max <n|default>",
+      "payment list and balance queries in flight per key and API process (default: RATE_LIMIT_CONCURRENT_QUERIES)",
+      limitOrDefault(1_000),
+    )
+    .option(
+      "--allowed-origins <origins|none>",
+      "comma-separated browser origins (https://shop.example) its publishable keys may be used from",
+      originList,
+    );
+}
+
+function accessPolicyChanges(options: AccessPolicyOptions): Partial<MerchantAccessPolicy> {
+  const limit = (value: number | "default") => (value === "default" ? null : value);
+  const changes: Partial<MerchantAccessPolicy> = {};
+  if (options.rateLimitKeyPerSecond !== undefined)
+    changes.rateLimitKeyPerSecond = limit(options.rateLimitKeyPerSecond);
+  if (options.rateLimitTokenizePerMinute !== undefined)
+    changes.rateLimitTokenizePerMinute = limit(options.rateLimitTokenizePerMinute);
+  if (options.concurrentQueriesMax !== undefined)
+    changes.concurrentQueriesMax = limit(options.concurrentQueriesMax);
+  if (options.allowedOrigins !== undefined) changes.allowedOrigins = options.allowedOrigins;
+  return changes;
+}
+
 const program = new Command("paycore").description("paycore operator CLI");
 const merchant = program.command("merchant").description("manage merchants");
 
-merchant
-  .command("create")
-  .description("create a merchant with test-mode keys (and live-mode keys with --live)")
+withAccessPolicyOptions(
+  merchant
+    .command("create")
+    .description("create a merchant with test-mode keys (and live-mode keys with --live)"),
+)
   .requiredOption("--name <name>", "the merchant's name")
   .option("--live", "also issue live-mode keys", false)
   .option("--fee-rate-bps <bps>", "percentage fee in basis points (290 = 2.9%)", integerIn(0, 10_000))
@@ -60,14 +123,16 @@ merchant
     integerIn(1, 100),
   )
   .action(
-    async (options: {
-      name: string;
-      live: boolean;
-      feeRateBps?: number;
-      feeFixedMinor?: number;
-      riskReviewThreshold?: number;
-      riskDeclineThreshold?: number;
-    }) => {
+    async (
+      options: AccessPolicyOptions & {
+        name: string;
+        live: boolean;
+        feeRateBps?: number;
+        feeFixedMinor?: number;
+        riskReviewThreshold?: number;
+        riskDeclineThreshold?: number;
+      },
+    ) => {
       const name = options.name.trim();
       if (name.length === 0 || name.length > 200)
         throw new InvalidArgumentError("--name must be 1 to 200 characters");
@@ -86,6 +151,7 @@ merchant
           ...(options.riskDeclineThreshold === undefined
             ? {}
             : { riskDeclineThreshold: options.riskDeclineThreshold }),
+          accessPolicy: accessPolicyChanges(options),
         });
         const key = (kind: string, mode: string) =>
           created.keys.find((k) => k.kind === kind && k.mode === mode)?.key;
@@ -106,6 +172,29 @@ merchant
       }
     },
   );
+
+withAccessPolicyOptions(
+  merchant
+    .command("update")
+    .description("change a merchant's rate limits and allowed origins (API processes see it within 30 s)")
+    .requiredOption("--merchant <merchantId>", "the merchant"),
+).action(async (options: AccessPolicyOptions & { merchant: string }) => {
+  const changes = accessPolicyChanges(options);
+  if (Object.keys(changes).length === 0) {
+    console.error("nothing to change: give at least one option");
+    process.exitCode = 1;
+    return;
+  }
+  const policy = await withDatabase((db) =>
+    new MerchantRepository(db).updateAccessPolicy(options.merchant, changes),
+  );
+  if (policy === null) {
+    console.error(`no merchant ${options.merchant}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(JSON.stringify({ merchantId: options.merchant, ...policy }, null, 2));
+});
 
 /** Opens the database for one command and closes it after, whatever happens. */
 async function withDatabase<T>(

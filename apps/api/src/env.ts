@@ -46,6 +46,21 @@ const schema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{32,128}$/)
     .optional(),
+  /** Requests per second from one client IP, counted before authentication (so bad keys are limited too). */
+  RATE_LIMIT_IP_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Requests per second per secret (or operator) key; a merchant may have its own. */
+  RATE_LIMIT_KEY_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Requests per minute per publishable key, i.e. card tokenizations: tight, against card testing. */
+  RATE_LIMIT_TOKENIZE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Tokenizations per minute from one client IP with one publishable key: a shopper enters a card or two. */
+  RATE_LIMIT_TOKENIZE_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  /** Expensive queries (payment lists, balances) in flight per key in one API process. */
+  RATE_LIMIT_CONCURRENT_QUERIES: z.coerce.number().int().min(1).max(1_000).default(4),
+  /**
+   * Proxies whose X-Forwarded-For is believed (proxy-addr syntax: addresses, CIDRs, `loopback`, `uniquelocal`),
+   * comma-separated; unset: none, the socket address is the client.
+   */
+  RATE_LIMIT_TRUSTED_PROXIES: z.string().max(2_000).default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

@@ -221,6 +221,11 @@ beforeAll(async () => {
     DATABASE_URL: database.url,
     PSP_SANDBOX_URL: sandbox.url,
     PSP_TIMEOUT_MS: String(PSP_TIMEOUT_MS),
+    // One client tokenizing a card per payment, as fast as it can: far past the production limits.
+    RATE_LIMIT_IP_PER_SECOND: "100000",
+    RATE_LIMIT_KEY_PER_SECOND: "100000",
+    RATE_LIMIT_TOKENIZE_PER_MINUTE: "100000",
+    RATE_LIMIT_TOKENIZE_PER_IP_PER_MINUTE: "100000",
     ...("url" in redis ? { REDIS_URL: redis.url } : {}),
     ...secrets,
   });

@@ -1,18 +1,29 @@
 // Builds the GraphQL server. `main.ts` only listens; tests call `yoga.fetch`.
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { type CORSOptions, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
+import type { RateLimiters } from "./adapters/rate-limiters";
 import { createContext, type GraphQLContext } from "./context";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
 import { usePspWebhooks, type WebhookEndpoints } from "./plugins/use-psp-webhooks";
+import { type RateLimitConfig, useRateLimit } from "./plugins/use-rate-limit";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
 import { schema } from "./schema/index";
 import type { AppServices } from "./services";
 
+/** What the API checks at its door: rate limits, and which browser origins may call it. */
+export interface ApiDoor {
+  limits: RateLimitConfig;
+  limiters: RateLimiters;
+  policies: MerchantAccessPolicies;
+}
+
 export function createYogaServer(
   services: AppServices,
   logger: Logger,
-  webhooks: WebhookEndpoints = {},
+  webhooks: WebhookEndpoints,
+  door: ApiDoor,
 ): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -24,6 +35,8 @@ export function createYogaServer(
     // Unexpected errors are masked even in development: a stack trace or a driver message is no answer for a client.
     maskedErrors: { isDev: false },
     batching: false,
+    // An allow-list, never Yoga's default (any origin, with credentials): see corsFor.
+    cors: (request) => corsFor(request, door.policies, logger),
     // Replaced by useRequestBodyLimit, which checks a declared length without a stream per request.
     maxRequestBodySize: false,
     logging: {
@@ -36,10 +49,45 @@ export function createYogaServer(
       usePspWebhooks(services, webhooks, logger),
       useRedactCardNumbers(),
       useIdempotencyReplay(),
+      // After usePspWebhooks, which answers PSP notifications before any limit (see use-rate-limit.ts).
+      useRateLimit({
+        limits: door.limits,
+        limiters: door.limiters,
+        policyOf: (merchantId) => door.policies.policyOf(merchantId),
+      }),
       // Last: it wraps whichever request parser the plugins before it chose.
       useRequestBodyLimit(),
     ],
   });
+}
+
+/**
+ * CORS headers for an origin some merchant allows for its publishable keys, none for any other. A preflight
+ * (OPTIONS) carries no Authorization header, so it is answered for the union of all merchants' origins; the
+ * request itself is then checked against its key's merchant (useRateLimit refuses the rest with
+ * ORIGIN_NOT_ALLOWED before anything runs). No credentials: the API takes keys, not cookies.
+ */
+async function corsFor(
+  request: Request,
+  policies: MerchantAccessPolicies,
+  logger: Logger,
+): Promise<CORSOptions> {
+  const origin = request.headers.get("origin");
+  if (origin === null) return false;
+  try {
+    if (!(await policies.allowedByAnyMerchant(origin))) return false;
+  } catch (error) {
+    logger.warn({ err: error }, "allowed origins could not be read: no CORS headers");
+    return false;
+  }
+  return {
+    origin: [origin],
+    methods: ["POST", "GET"],
+    allowedHeaders: ["authorization", "content-type"],
+    exposedHeaders: ["retry-after", "idempotent-replayed"],
+    credentials: false,
+    maxAge: 600,
+  };
 }
 
 const GRAPHIQL_QUERY = `# Add the header {"Authorization": "Bearer sk_test_..."} below, then run.

@@ -5,10 +5,12 @@ import { randomBytes } from "node:crypto";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
+import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
 import pino, { type Logger } from "pino";
 import { expect, inject } from "vitest";
 import { type App, createApp } from "../app";
+import type { RateLimitConfig } from "../plugins/use-rate-limit";
 import type { AppSecrets } from "../secrets";
 import { closeServer, listen } from "../server";
 
@@ -50,6 +52,7 @@ export interface TestApp {
     realRiskThresholds?: boolean;
     riskReviewThreshold?: number;
     riskDeclineThreshold?: number;
+    accessPolicy?: Partial<MerchantAccessPolicy>;
   }): Promise<TestMerchant>;
   tokenize(publishableKey: string, number?: string): Promise<string>;
   /** The global ledger invariant: Σ debits = Σ credits per currency, every entry balanced, payments agree with the ledger. */
@@ -57,6 +60,19 @@ export interface TestApp {
   countRows(table: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Limits no suite reaches: every in-process request shares one client bucket, and suites fire hundreds of calls.
+ * The rate-limit suite sets real ones.
+ */
+export const PERMISSIVE_RATE_LIMITS: RateLimitConfig = {
+  ipPerSecond: 1_000_000,
+  keyPerSecond: 1_000_000,
+  tokenizePerMinute: 1_000_000,
+  tokenizePerIpPerMinute: 1_000_000,
+  concurrentQueries: 1_000,
+  trustedProxies: [],
+};
 
 export async function createTestApp(
   options: {
@@ -80,6 +96,9 @@ export async function createTestApp(
     secrets?: Partial<AppSecrets>;
     /** Serve another app's database (it stays when this app closes) instead of a fresh clone. */
     databaseUrl?: string;
+    /** Replaces some of the permissive test limits (suites fire many requests from one "client"). */
+    rateLimits?: Partial<RateLimitConfig>;
+    apiProcesses?: number;
   } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
@@ -108,6 +127,8 @@ export async function createTestApp(
     reviewHoldTtlMs: options.reviewHoldTtlMs ?? 24 * 60 * 60 * 1000,
     logger: options.logger ?? pino({ level: "silent" }),
     sandboxPsp: sandbox,
+    rateLimits: { ...PERMISSIVE_RATE_LIMITS, ...options.rateLimits },
+    ...(options.apiProcesses === undefined ? {} : { apiProcesses: options.apiProcesses }),
   });
   const audit = new LedgerAuditRepository(app.db);
   const server = options.listen ? await listen(app, 0, "127.0.0.1") : null;

@@ -28,6 +28,20 @@ export interface MerchantSettings {
   riskDeclineThreshold: number;
 }
 
+/**
+ * What the API enforces at its door for a merchant: rate-limit overrides (null: the API's configured default) and
+ * the browser origins its publishable keys may be used from.
+ */
+export interface MerchantAccessPolicy {
+  rateLimitKeyPerSecond: number | null;
+  rateLimitTokenizePerMinute: number | null;
+  concurrentQueriesMax: number | null;
+  allowedOrigins: string[];
+}
+
+/** How many distinct origins all merchants together may register: a bound on the API's preflight cache. */
+export const ALL_ALLOWED_ORIGINS_MAX = 10_000;
+
 export interface MerchantRecord extends MerchantSettings {
   id: MerchantId;
   name: string;
@@ -58,6 +72,13 @@ const merchantSelect = {
   riskReviewThreshold: true,
   riskDeclineThreshold: true,
   createdAt: true,
+} as const;
+
+const accessPolicySelect = {
+  rateLimitKeyPerSecond: true,
+  rateLimitTokenizePerMinute: true,
+  concurrentQueriesMax: true,
+  allowedOrigins: true,
 } as const;
 
 const apiKeySelect = {
@@ -105,6 +126,7 @@ export class MerchantRepository {
     feeFixedMinor?: bigint;
     riskReviewThreshold?: number;
     riskDeclineThreshold?: number;
+    accessPolicy?: Partial<MerchantAccessPolicy>;
   }): Promise<CreatedMerchant> {
     const id = newId("merchant");
     const generated = input.modes.flatMap((mode) => [
@@ -125,6 +147,7 @@ export class MerchantRepository {
           ...(input.riskDeclineThreshold === undefined
             ? {}
             : { riskDeclineThreshold: input.riskDeclineThreshold }),
+          ...input.accessPolicy,
         },
         select: { id: true },
       }),
@@ -166,6 +189,31 @@ export class MerchantRepository {
     const updated = await this.db.merchant.updateMany({ where: { id }, data: settings });
     if (updated.count === 0) return null;
     return this.findById(id);
+  }
+
+  async findAccessPolicy(id: string): Promise<MerchantAccessPolicy | null> {
+    return this.db.merchant.findUnique({ where: { id }, select: accessPolicySelect });
+  }
+
+  /** Changes the given fields of the access policy (null restores a default); null when there is no such merchant. */
+  async updateAccessPolicy(
+    id: string,
+    changes: Partial<MerchantAccessPolicy>,
+  ): Promise<MerchantAccessPolicy | null> {
+    const updated = await this.db.merchant.updateMany({ where: { id }, data: changes });
+    if (updated.count === 0) return null;
+    return this.findAccessPolicy(id);
+  }
+
+  /**
+   * Every origin some merchant allows, at most `limit`: a CORS preflight carries no key, so it can only be
+   * answered for the union.
+   */
+  async allowedOriginsOfAll(limit = ALL_ALLOWED_ORIGINS_MAX): Promise<string[]> {
+    const rows = await this.db.$queryRaw<Array<{ origin: string }>>`
+      SELECT DISTINCT origin FROM merchants, unnest(allowed_origins) AS origin
+      ORDER BY origin LIMIT ${Math.min(Math.max(limit, 1), ALL_ALLOWED_ORIGINS_MAX)}`;
+    return rows.map((row) => row.origin);
   }
 
   /** A merchant's keys, newest first (never the hash). */
