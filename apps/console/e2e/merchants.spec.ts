@@ -53,7 +53,7 @@ test("an admin creates a merchant and a key shown once, and the overview renders
   for (const chart of ["volume-count", "approval", "refunds", "psp"]) {
     await expect(page.getByTestId(`chart-${chart}`)).toBeVisible();
   }
-  await expect(page.getByRole("img", { name: /Payments created/ })).toBeVisible();
+  await expect(page.getByRole("img", { name: /Captured payments \(live\)/ })).toBeVisible();
   await expect(page.getByRole("img", { name: /Approval rate/ })).toBeVisible();
   await expect(page.getByRole("img", { name: /PSP success rate/ })).toBeVisible();
   await page.screenshot({ path: artifact("overview"), fullPage: true });

@@ -111,8 +111,10 @@ describe("automatic capture", () => {
   it.each([
     ["JPY", "5000", "175"], // 145 + 30 yen
     ["KWD", "12345", "388"], // 358.005 rounds to 358, + 30 fils
-    ["USD", "9007199254740993", "261208778387519"], // 2^53 + 1 survives exactly
-    ["USD", "1000000000000000", "29000000000030"],
+    // The largest amounts each currency takes (see maxAmountMinor); sums past 2^53 and 2^63 are checked in
+    // input-safety.integration-test.ts.
+    ["USD", "999999999999", "29000000030"], // 28 999 999 999.971 rounds up, + 30 cents
+    ["IDR", "999999999999999", "29000000000030"],
   ])("keeps exact integer amounts in %s (%s minor units, fee %s)", async (currency, amount, fee) => {
     const { payment } = await create({ amount, currency });
     expect(payment).toMatchObject({ status: "CAPTURED", amount, amountCaptured: amount, currency });

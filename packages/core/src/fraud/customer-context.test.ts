@@ -19,6 +19,10 @@ describe("validateCustomer", () => {
 
   it.each([
     [{ email: "not-an-email" }, ["customer", "email"]],
+    [{ email: "a\u0000b@example.com" }, ["customer", "email"]],
+    [{ email: "a@example.com\u0000" }, ["customer", "email"]],
+    [{ email: "\u0085a@example.com" }, ["customer", "email"]],
+    [{ billingAddress: { line1: "1 Main St\u0000" } }, ["customer", "billingAddress", "line1"]],
     [{ email: `${"a".repeat(250)}@b.co` }, ["customer", "email"]],
     [{ ipAddress: "999.1.1.1" }, ["customer", "ipAddress"]],
     [{ ipAddress: "localhost" }, ["customer", "ipAddress"]],
@@ -40,6 +44,12 @@ describe("validateCustomer", () => {
     })();
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: "INVALID_INPUT", field });
+  });
+
+  it("refuses a card number in the email with its own code", () => {
+    expect(() => validateCustomer({ email: "4242424242424242@example.com" })).toThrow(
+      expect.objectContaining({ code: "CARD_NUMBER_IN_TEXT", field: ["customer", "email"] }),
+    );
   });
 
   it("keeps billing coordinates and country", () => {

@@ -3,6 +3,7 @@
 // and velocity keys compare like with like.
 import ipaddr from "ipaddr.js";
 import { DomainError } from "../errors/domain-error";
+import { assertFreeText } from "../payments/free-text";
 
 export interface CustomerInput {
   email?: string | null;
@@ -51,6 +52,8 @@ export function validateCustomer(input: CustomerInput | null | undefined): Custo
 
   let email: string | null = null;
   if (input.email != null) {
+    // Before trimming, so a control character anywhere is refused rather than silently dropped at the ends.
+    assertFreeText(input.email, { field: ["customer", "email"] });
     email = input.email.trim().toLowerCase();
     if (email.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(email)) {
       throw invalid("email", "email must be an e-mail address.");
@@ -88,6 +91,10 @@ export function validateCustomer(input: CustomerInput | null | undefined): Custo
           `billingAddress.${key}`,
           `${key} must be at most ${ADDRESS_FIELD_MAX_LENGTH} characters.`,
         );
+      }
+      if (value != null) {
+        // Not stored today, but checked like every other free text so that storing it later is safe.
+        assertFreeText(value, { field: ["customer", "billingAddress", key] });
       }
     }
     if (address.country != null) {

@@ -1,3 +1,4 @@
+import { redactCardNumbers } from "../vault/card-number-text";
 import type { RiskContext } from "./risk-types";
 
 const REDACTED = "[redacted]";
@@ -5,8 +6,6 @@ const REDACTED = "[redacted]";
 // Any token with an "@" goes, not just the customer's address: operators paste other
 // people's emails into list notes too.
 const EMAIL_LIKE = /\S*@\S*/g;
-// 12 to 19 digits, optionally split by spaces or dashes, is what a card number looks like.
-const PAN_LIKE = /\d(?:[ -]?\d){11,18}/g;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -18,7 +17,7 @@ function escapeRegExp(text: string): string {
  * numbers and validated codes.
  */
 export function redactNote(note: string, context: Pick<RiskContext, "card" | "customer">): string {
-  let text = note.replace(EMAIL_LIKE, REDACTED).replace(PAN_LIKE, REDACTED);
+  let text = redactCardNumbers(note.replace(EMAIL_LIKE, REDACTED));
   const secrets = [context.card.fingerprint, context.customer.email];
   for (const secret of secrets) {
     if (secret === null || secret === "") continue;

@@ -111,6 +111,21 @@ describe("parseIdempotencyKey", () => {
       expect((e as DomainError).field).toEqual(["idempotencyKey"]);
     }
   });
+
+  it.each([
+    ["a bare card number", "4242424242424242"],
+    ["a card number with a prefix", "order-4242-4242-4242-4242"],
+    ["dotted", "pay.4242.4242.4242.4242"],
+  ])("refuses %s as CARD_NUMBER_IN_TEXT, without quoting it", (_label, input) => {
+    try {
+      parseIdempotencyKey(input);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as DomainError).code).toBe("CARD_NUMBER_IN_TEXT");
+      expect((e as DomainError).field).toEqual(["idempotencyKey"]);
+      expect((e as DomainError).message).not.toContain("4242");
+    }
+  });
 });
 
 describe("parsePspReference", () => {

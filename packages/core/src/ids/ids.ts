@@ -1,6 +1,7 @@
 import { randomFillSync } from "node:crypto";
 import { monotonicFactory } from "ulid";
 import { DomainError } from "../errors/domain-error";
+import { containsCardNumber } from "../vault/card-number-text";
 
 export const ID_PREFIXES = {
   merchant: "mer",
@@ -104,6 +105,14 @@ export function parseIdempotencyKey(input: string): IdempotencyKey {
     throw new DomainError(
       "IDEMPOTENCY_KEY_INVALID",
       `idempotency key must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters and not only spaces`,
+      { field: ["idempotencyKey"] },
+    );
+  }
+  if (containsCardNumber(input)) {
+    // Keys are stored in clear and show up in logs and the console: never a card number.
+    throw new DomainError(
+      "CARD_NUMBER_IN_TEXT",
+      "idempotency key looks like it contains a card number; use a random or opaque key.",
       { field: ["idempotencyKey"] },
     );
   }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError, InvariantError } from "../errors/domain-error";
 import { type CurrencyCode, parseCurrency } from "./currency";
-import { formatMoney, MAX_AMOUNT_MINOR, money, parseAmountMinor } from "./money";
+import { formatMoney, MAX_AMOUNT_MINOR, maxAmountMinor, money, parseAmountMinor } from "./money";
 
 function currency(code: string): CurrencyCode {
   const parsed = parseCurrency(code);
@@ -25,10 +25,9 @@ describe("parseAmountMinor", () => {
     ["bigint", 1234n, 1234n],
     ["number", 1234, 1234n],
     ["string", "1234", 1234n],
-    ["max safe number", Number.MAX_SAFE_INTEGER, 9007199254740991n],
-    ["string above 2^53", "9007199254740993", 9007199254740993n],
-    ["10^15 string", "1000000000000000", 1000000000000000n],
-    ["max as string", "999999999999999999", MAX_AMOUNT_MINOR],
+    ["the maximum as a number", 999_999_999_999_999, 999_999_999_999_999n],
+    ["10^14 string", "100000000000000", 100000000000000n],
+    ["max as string", "999999999999999", MAX_AMOUNT_MINOR],
     ["max as bigint", MAX_AMOUNT_MINOR, MAX_AMOUNT_MINOR],
     ["one", "1", 1n],
   ])("accepts %s", (_label, input, expected) => {
@@ -74,7 +73,10 @@ describe("parseAmountMinor", () => {
 
   it.each([
     ["max + 1 bigint", MAX_AMOUNT_MINOR + 1n],
-    ["max + 1 string", "1000000000000000000"],
+    ["max + 1 string", "1000000000000000"],
+    ["the old global maximum", "999999999999999999"],
+    ["max safe number", Number.MAX_SAFE_INTEGER],
+    ["string above 2^53", "9007199254740993"],
     ["very long digit string", "9".repeat(100_000)],
   ])("rejects %s with AMOUNT_TOO_LARGE", (_label, input) => {
     expect(errorOf(() => parseAmountMinor(input)).code).toBe("AMOUNT_TOO_LARGE");
@@ -86,6 +88,29 @@ describe("parseAmountMinor", () => {
 
   it("still rejects negatives when zero is allowed", () => {
     expect(errorOf(() => parseAmountMinor(-1n, { allowZero: true })).code).toBe("AMOUNT_INVALID");
+  });
+
+  it.each([
+    // Ten billion major units minus one minor unit, by exponent.
+    ["USD", 999_999_999_999n],
+    ["EUR", 999_999_999_999n],
+    ["JPY", 9_999_999_999n],
+    ["KWD", 9_999_999_999_999n],
+    ["CLF", 99_999_999_999_999n],
+    // Ten trillion for currencies of over about 1,000 units to the dollar.
+    ["VND", 9_999_999_999_999n],
+    ["IDR", 999_999_999_999_999n],
+    ["IQD", 9_999_999_999_999n],
+  ])("the maximum in %s is %s minor units, accepted, and one more is AMOUNT_TOO_LARGE", (code, maximum) => {
+    expect(maxAmountMinor(currency(code))).toBe(maximum);
+    expect(parseAmountMinor(maximum.toString(), { currency: currency(code) })).toBe(maximum);
+    const error = errorOf(() => parseAmountMinor((maximum + 1n).toString(), { currency: currency(code) }));
+    expect(error.code).toBe("AMOUNT_TOO_LARGE");
+    expect(error.message).toContain(code);
+  });
+
+  it("the global maximum is the largest per-currency one", () => {
+    expect(MAX_AMOUNT_MINOR).toBe(maxAmountMinor(currency("IDR")));
   });
 
   it("reports a custom field path", () => {
@@ -110,7 +135,7 @@ describe("formatMoney", () => {
     [12345n, "CLF", "1.2345 CLF"],
     [-250n, "EUR", "-2.50 EUR"],
     [-7n, "JPY", "-7 JPY"],
-    [MAX_AMOUNT_MINOR, "USD", "9999999999999999.99 USD"],
+    [MAX_AMOUNT_MINOR, "USD", "9999999999999.99 USD"],
     [9007199254740993n, "USD", "90071992547409.93 USD"],
   ])("formats %s minor %s as %s", (amountMinor, code, expected) => {
     expect(formatMoney(money(amountMinor, currency(code)))).toBe(expected);

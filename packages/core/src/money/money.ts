@@ -1,13 +1,55 @@
 import { DomainError, invariant } from "../errors/domain-error";
-import { type CurrencyCode, currencyExponent } from "./currency";
+import { type CurrencyCode, currencyExponent, supportedCurrencies } from "./currency";
 
 export interface Money {
   readonly amountMinor: bigint;
   readonly currency: CurrencyCode;
 }
 
-/** 10^18 - 1: fits a signed 64-bit BIGINT column with headroom for sums. */
-export const MAX_AMOUNT_MINOR: bigint = 999_999_999_999_999_999n;
+/**
+ * The largest amount of one payment, capture or refund is a number of major units times 10^exponent, minus one
+ * minor unit: just under ten billion major units (USD 9 999 999 999.99, JPY 9 999 999 999), and just under ten
+ * trillion for the currencies worth less than about a tenth of a US cent, where honest payments have many more
+ * digits. Every maximum is below 10^15, so a thousand maximal payments in one currency still sum inside a signed
+ * 64-bit integer (9.2 × 10^18), and per-payment columns (captured, refunded) can never overflow. Sums across
+ * payments are still taken as numeric in SQL and bigint in JS, never as int64.
+ */
+const MAX_MAJOR_UNITS = 10n ** 10n;
+const MAX_MAJOR_UNITS_HIGH_NOMINAL = 10n ** 13n;
+/** Over roughly 1,000 units to the US dollar (2026). */
+const HIGH_NOMINAL_CURRENCIES: ReadonlySet<string> = new Set([
+  "BIF",
+  "CDF",
+  "COP",
+  "GNF",
+  "IDR",
+  "IRR",
+  "KHR",
+  "KPW",
+  "LAK",
+  "LBP",
+  "MGA",
+  "MMK",
+  "MNT",
+  "PYG",
+  "SLE",
+  "SYP",
+  "TZS",
+  "UGX",
+  "UZS",
+  "VND",
+]);
+
+/** The largest amount, in minor units, of one payment, capture or refund in this currency. */
+export function maxAmountMinor(currency: CurrencyCode): bigint {
+  const major = HIGH_NOMINAL_CURRENCIES.has(currency) ? MAX_MAJOR_UNITS_HIGH_NOMINAL : MAX_MAJOR_UNITS;
+  return major * 10n ** BigInt(currencyExponent(currency)) - 1n;
+}
+
+/** The largest per-currency maximum: what an amount may be before its currency is known (GraphQL scalars). */
+export const MAX_AMOUNT_MINOR: bigint = supportedCurrencies()
+  .map(maxAmountMinor)
+  .sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))[0] as bigint;
 
 const MAX_AMOUNT_DIGITS = MAX_AMOUNT_MINOR.toString().length;
 
@@ -19,6 +61,8 @@ export interface ParseAmountOptions {
   allowZero?: boolean;
   /** Path reported on errors; defaults to ["amount"]. */
   field?: string[];
+  /** Checks the currency's own maximum; without it only the largest of all maximums. */
+  currency?: CurrencyCode;
 }
 
 /**
@@ -50,7 +94,7 @@ export function parseAmountMinor(input: unknown, options?: ParseAmountOptions): 
     }
     // Digit-count check first so a megabyte of digits never reaches BigInt().
     if (input.length > MAX_AMOUNT_DIGITS) {
-      throw tooLarge(field);
+      throw tooLarge(field, options?.currency);
     }
     value = BigInt(input);
   } else {
@@ -64,15 +108,33 @@ export function parseAmountMinor(input: unknown, options?: ParseAmountOptions): 
     throw invalid("amount must be greater than zero");
   }
   if (value > MAX_AMOUNT_MINOR) {
-    throw tooLarge(field);
+    throw tooLarge(field, options?.currency);
   }
+  if (options?.currency !== undefined) assertAmountWithinMaximum(value, options.currency, field);
   return value;
 }
 
-function tooLarge(field: string[]): DomainError {
-  return new DomainError("AMOUNT_TOO_LARGE", `amount must be at most ${MAX_AMOUNT_MINOR} minor units`, {
-    field,
-  });
+/** AMOUNT_TOO_LARGE above the currency's maximum (see maxAmountMinor). */
+export function assertAmountWithinMaximum(
+  amountMinor: bigint,
+  currency: CurrencyCode,
+  field: string[] = ["amount"],
+): void {
+  if (amountMinor > maxAmountMinor(currency)) throw tooLarge(field, currency);
+}
+
+function tooLarge(field: string[], currency: CurrencyCode | undefined): DomainError {
+  if (currency === undefined) {
+    return new DomainError("AMOUNT_TOO_LARGE", `amount must be at most ${MAX_AMOUNT_MINOR} minor units`, {
+      field,
+    });
+  }
+  const maximum = maxAmountMinor(currency);
+  return new DomainError(
+    "AMOUNT_TOO_LARGE",
+    `amount must be at most ${maximum} minor units in ${currency} (${formatMoney(money(maximum, currency))})`,
+    { field },
+  );
 }
 
 export function money(amountMinor: bigint, currency: CurrencyCode): Money {

@@ -36,6 +36,12 @@ import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
 import type { RoutingDecision } from "../psp/routing";
 import { type CardInput, validateCard } from "../vault/card";
 import { decryptPan, encryptPan, fingerprintPan, type VaultKeyring } from "../vault/card-vault";
+import {
+  validateDescription,
+  validateMetadata,
+  validateOperatorNote,
+  validateRefundReason,
+} from "./payment-input";
 import type {
   CaptureMethod,
   IdempotencyKeyKind,
@@ -51,11 +57,15 @@ import type {
 import { planCancel, planCapture, planRefund, refundEvent } from "./payment-rules";
 import { type PaymentEvent, type PaymentStatus, transition } from "./payment-state-machine";
 
-export const DESCRIPTION_MAX_LENGTH = 1000;
-export const REFUND_REASON_MAX_LENGTH = 500;
-export const METADATA_MAX_KEYS = 50;
-export const METADATA_KEY_MAX_LENGTH = 40;
-export const METADATA_VALUE_MAX_LENGTH = 500;
+export {
+  DESCRIPTION_MAX_LENGTH,
+  METADATA_KEY_MAX_LENGTH,
+  METADATA_MAX_KEYS,
+  METADATA_VALUE_MAX_LENGTH,
+  OPERATOR_NOTE_MAX_LENGTH,
+  REFUND_REASON_MAX_LENGTH,
+} from "./payment-input";
+
 /** A lost optimistic-lock race is retried on fresh data this many times before giving up. */
 const CONFLICT_RETRY_MAX = 20;
 /** A change built on a payment that changed before it was applied: nothing was written. */
@@ -205,7 +215,6 @@ const RESOLVE_BATCH_MAX = 500;
 /** Failure codes that mean "nothing charged, another try may work", as a PSP may report them by notification. */
 const RETRYABLE_FAILURE_CODES = new Set(["processing_error", "try_again_later", "issuer_not_available"]);
 
-export const OPERATOR_NOTE_MAX_LENGTH = 1000;
 /** Holds voided per sweep; the sweep runs again soon, so a backlog drains in bounded steps. */
 export const HOLD_EXPIRY_BATCH_MAX = 100;
 
@@ -255,13 +264,13 @@ export class PaymentCommands {
     input: CreatePaymentInput,
   ): Promise<IdempotentOutcome<PaymentResult>> {
     const key = parseIdempotencyKey(input.idempotencyKey);
-    const amountMinor = withField(["amount"], () => parseAmountMinor(input.amount));
     const currency = parseCurrency(input.currency);
     if (currency === null) {
       throw new DomainError("CURRENCY_INVALID", "currency must be an ISO 4217 code such as USD.", {
         field: ["currency"],
       });
     }
+    const amountMinor = withField(["amount"], () => parseAmountMinor(input.amount, { currency }));
     const paymentMethodId = parseId("paymentMethod", input.paymentMethodId);
     if (paymentMethodId === null) throw paymentMethodNotFound();
     const description = validateDescription(input.description ?? null);
@@ -510,16 +519,7 @@ export class PaymentCommands {
     const key = parseIdempotencyKey(input.idempotencyKey);
     const paymentId = parsePaymentId(input.paymentId);
     const requestedMinor = parseOptionalAmount(input.amount);
-    const reason = input.reason ?? null;
-    if (reason !== null && reason.length > REFUND_REASON_MAX_LENGTH) {
-      throw new DomainError(
-        "INVALID_INPUT",
-        `reason must be at most ${REFUND_REASON_MAX_LENGTH} characters.`,
-        {
-          field: ["reason"],
-        },
-      );
-    }
+    const reason = validateRefundReason(input.reason ?? null);
     const normalized = { paymentId, amountMinor: requestedMinor, reason };
 
     return this.deps.idempotency.run(scope(actor, key), "refundPayment", normalized, async (context) => {
@@ -703,12 +703,7 @@ export class PaymentCommands {
   private async operatorOnPayment(operator: OperatorActor, input: ReviewDecisionInput) {
     const key = parseIdempotencyKey(input.idempotencyKey);
     const paymentId = parsePaymentId(input.paymentId);
-    const note = input.note?.trim() || null;
-    if (note !== null && note.length > OPERATOR_NOTE_MAX_LENGTH) {
-      throw new DomainError("INVALID_INPUT", `note must be at most ${OPERATOR_NOTE_MAX_LENGTH} characters.`, {
-        field: ["note"],
-      });
-    }
+    const note = validateOperatorNote(input.note);
     const scopeOf = await this.deps.store.findPaymentScope(paymentId);
     if (scopeOf === null) throw paymentNotFound();
     const actor: MerchantActor = {
@@ -1749,35 +1744,6 @@ function withField<T>(field: string[], parse: () => T): T {
     }
     throw error;
   }
-}
-
-function validateDescription(description: string | null): string | null {
-  if (description !== null && description.length > DESCRIPTION_MAX_LENGTH) {
-    throw new DomainError(
-      "DESCRIPTION_TOO_LONG",
-      `description must be at most ${DESCRIPTION_MAX_LENGTH} characters.`,
-      {
-        field: ["description"],
-      },
-    );
-  }
-  return description;
-}
-
-export function validateMetadata(metadata: Record<string, string>): Record<string, string> {
-  const entries = Object.entries(metadata);
-  const invalid = (message: string) => new DomainError("METADATA_INVALID", message, { field: ["metadata"] });
-  if (entries.length > METADATA_MAX_KEYS)
-    throw invalid(`metadata may hold at most ${METADATA_MAX_KEYS} keys.`);
-  for (const [key, value] of entries) {
-    if (key.length === 0 || key.length > METADATA_KEY_MAX_LENGTH) {
-      throw invalid(`metadata keys must be 1 to ${METADATA_KEY_MAX_LENGTH} characters.`);
-    }
-    if (typeof value !== "string" || value.length > METADATA_VALUE_MAX_LENGTH) {
-      throw invalid(`metadata values must be strings of at most ${METADATA_VALUE_MAX_LENGTH} characters.`);
-    }
-  }
-  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function isExpired(method: PaymentMethodRecord, now: Date): boolean {

@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../errors/domain-error";
+import type { CurrencyCode } from "../money/currency";
 import { type PaymentAmounts, planRefund, refundableMinor, refundEvent } from "./payment-rules";
 import { transition } from "./payment-state-machine";
 
@@ -29,6 +30,7 @@ describe("refund properties", () => {
           const payment: PaymentAmounts = {
             status: "CAPTURED",
             amountMinor: capturedMinor,
+            currency: "USD" as CurrencyCode,
             amountCapturableMinor: 0n,
             amountCapturedMinor: capturedMinor,
             amountRefundedMinor: 0n,

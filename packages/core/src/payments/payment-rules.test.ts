@@ -1,6 +1,8 @@
 // Checks the pure pre-checks for capture, cancel and refund: which statuses allow them and how amounts are limited.
 import { describe, expect, it } from "vitest";
 import { DomainError, type ErrorCode, InvariantError } from "../errors/domain-error";
+import { type CurrencyCode, parseCurrency } from "../money/currency";
+import { maxAmountMinor } from "../money/money";
 import {
   type PaymentAmounts,
   type PendingOperation,
@@ -12,10 +14,14 @@ import {
 } from "./payment-rules";
 import { PAYMENT_STATUSES, type PaymentStatus } from "./payment-state-machine";
 
+const USD = parseCurrency("USD") as CurrencyCode;
+const JPY = parseCurrency("JPY") as CurrencyCode;
+
 function authorized(overrides: Partial<PaymentAmounts> = {}): PaymentAmounts {
   return {
     status: "AUTHORIZED",
     amountMinor: 1000n,
+    currency: USD,
     amountCapturableMinor: 1000n,
     amountCapturedMinor: 0n,
     amountRefundedMinor: 0n,
@@ -76,6 +82,7 @@ describe("planCapture", () => {
     ["more than capturable", 1001n, "AMOUNT_EXCEEDS_CAPTURABLE"],
     ["zero", 0n, "AMOUNT_INVALID"],
     ["negative", -1n, "AMOUNT_INVALID"],
+    ["above USD's maximum", maxAmountMinor(USD) + 1n, "AMOUNT_TOO_LARGE"],
   ] as [string, bigint, ErrorCode][])("rejects %s with %s on field amount", (_label, requested, code) => {
     const error = domainError(() => planCapture(authorized(), requested));
     expect(error.code).toBe(code);
@@ -194,6 +201,13 @@ describe("planRefund", () => {
     ],
     ["zero", captured(), 0n, "AMOUNT_INVALID"],
     ["negative", captured(), -5n, "AMOUNT_INVALID"],
+    // A payment from before the per-currency maximums may hold more than today's maximum.
+    [
+      "above the currency's maximum",
+      captured({ currency: JPY, amountMinor: 10n ** 12n, amountCapturedMinor: 10n ** 12n }),
+      maxAmountMinor(JPY) + 1n,
+      "AMOUNT_TOO_LARGE",
+    ],
   ] as [string, PaymentAmounts, bigint, ErrorCode][])("rejects %s", (_label, payment, requested, code) => {
     const error = domainError(() => planRefund(payment, requested));
     expect(error.code).toBe(code);

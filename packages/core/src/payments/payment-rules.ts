@@ -1,4 +1,6 @@
 import { DomainError, invariant } from "../errors/domain-error";
+import type { CurrencyCode } from "../money/currency";
+import { assertAmountWithinMaximum } from "../money/money";
 import type { PaymentStatus } from "./payment-state-machine";
 
 export type PendingOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
@@ -7,6 +9,7 @@ export type PendingOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
 export interface PaymentAmounts {
   status: PaymentStatus;
   amountMinor: bigint;
+  currency: CurrencyCode;
   amountCapturableMinor: bigint;
   amountCapturedMinor: bigint;
   amountRefundedMinor: bigint;
@@ -24,10 +27,12 @@ function operationInProgress(p: PaymentAmounts): DomainError {
   );
 }
 
-function assertPositiveRequest(requestedMinor: bigint): void {
+/** A requested capture or refund: positive and within the currency's maximum, before any comparison. */
+function assertValidRequest(p: PaymentAmounts, requestedMinor: bigint): void {
   if (requestedMinor <= 0n) {
     throw new DomainError("AMOUNT_INVALID", "amount must be greater than zero", { field: ["amount"] });
   }
+  assertAmountWithinMaximum(requestedMinor, p.currency);
 }
 
 /** Capture is one-shot: whatever is not captured now is released back to the cardholder. */
@@ -51,7 +56,7 @@ export function planCapture(
   if (requestedMinor === null) {
     return { captureMinor: capturable, releaseMinor: 0n };
   }
-  assertPositiveRequest(requestedMinor);
+  assertValidRequest(p, requestedMinor);
   if (requestedMinor > capturable) {
     throw new DomainError(
       "AMOUNT_EXCEEDS_CAPTURABLE",
@@ -108,7 +113,7 @@ export function planRefund(p: PaymentAmounts, requestedMinor: bigint | null): bi
   if (requestedMinor === null) {
     return refundable;
   }
-  assertPositiveRequest(requestedMinor);
+  assertValidRequest(p, requestedMinor);
   if (requestedMinor > refundable) {
     throw new DomainError(
       "AMOUNT_EXCEEDS_REFUNDABLE",

@@ -1,6 +1,7 @@
 // The operator console's overview: what needs attention now, and daily charts
 // over a bounded window. One SQL query per chart, grouped by UTC day with
-// date_trunc and bounded by explicit [from, to) timestamps.
+// date_trunc and bounded by explicit [from, to) timestamps. Amount sums are
+// never cast to bigint in SQL: numeric, as text, into a JS bigint.
 
 import type { DatabaseClient } from "../client";
 
@@ -80,22 +81,28 @@ export class ConsoleOverviewRepository {
     };
   }
 
-  /** Payments created per day and currency: how many, and their amount. */
+  /**
+   * Volume: live-mode payments created per day and currency that captured money, how many, and the amount they
+   * captured. Test payments and authorizations that were never captured are not money received; counting them
+   * let anyone with a test key move (and, through a ::bigint cast, break) the figures. The sum is numeric,
+   * returned as text: a day's volume may exceed a signed 64-bit integer.
+   */
   async dailyVolume(window: OverviewWindow): Promise<DailyVolumeRow[]> {
     const rows = await this.db.$queryRaw<
-      Array<{ day: Date; currency: string; count: bigint; amount_minor: bigint }>
+      Array<{ day: Date; currency: string; count: bigint; amount_minor: string }>
     >`
       SELECT date_trunc('day', created_at, 'UTC') AS day, currency,
-             COUNT(*)::bigint AS count, SUM(amount_minor)::bigint AS amount_minor
+             COUNT(*)::bigint AS count, SUM(amount_captured_minor)::text AS amount_minor
         FROM payments
        WHERE created_at >= ${window.from} AND created_at < ${window.to}
+         AND mode = 'LIVE'::"Mode" AND amount_captured_minor > 0
        GROUP BY 1, 2
        ORDER BY 1, 2`;
     return rows.map((row) => ({
       day: row.day,
       currency: row.currency,
       count: Number(row.count),
-      amountMinor: row.amount_minor,
+      amountMinor: BigInt(row.amount_minor),
     }));
   }
 
@@ -118,14 +125,14 @@ export class ConsoleOverviewRepository {
     }));
   }
 
-  /** Per day and currency: refunded over captured amounts of the payments created that day. */
+  /** Per day and currency: refunded over captured amounts of the payments created that day (sums as numeric). */
   async dailyRefunds(window: OverviewWindow): Promise<DailyRefundRow[]> {
     const rows = await this.db.$queryRaw<
-      Array<{ day: Date; currency: string; refunded_minor: bigint; captured_minor: bigint }>
+      Array<{ day: Date; currency: string; refunded_minor: string; captured_minor: string }>
     >`
       SELECT date_trunc('day', created_at, 'UTC') AS day, currency,
-             SUM(amount_refunded_minor)::bigint AS refunded_minor,
-             SUM(amount_captured_minor)::bigint AS captured_minor
+             SUM(amount_refunded_minor)::text AS refunded_minor,
+             SUM(amount_captured_minor)::text AS captured_minor
         FROM payments
        WHERE created_at >= ${window.from} AND created_at < ${window.to}
          AND amount_captured_minor > 0
@@ -134,8 +141,8 @@ export class ConsoleOverviewRepository {
     return rows.map((row) => ({
       day: row.day,
       currency: row.currency,
-      refundedMinor: row.refunded_minor,
-      capturedMinor: row.captured_minor,
+      refundedMinor: BigInt(row.refunded_minor),
+      capturedMinor: BigInt(row.captured_minor),
     }));
   }
 

@@ -258,14 +258,17 @@ export class PaymentQueryRepository {
     }));
   }
 
-  /** The merchant balance per currency, derived from the ledger lines (never stored separately). */
+  /**
+   * The merchant balance per currency, derived from the ledger lines (never stored separately). Sums are numeric
+   * and come back as text: lines are int64 each, but their sum over a merchant's history need not be.
+   */
   async balances(actor: MerchantActor): Promise<BalanceRecord[]> {
     const rows = await this.db.$queryRaw<
-      Array<{ currency: string; code: string; debits: bigint | null; credits: bigint | null }>
+      Array<{ currency: string; code: string; debits: string; credits: string }>
     >`
       SELECT a.currency, a.code,
-             SUM(l.amount_minor) FILTER (WHERE l.direction = 'DEBIT')::bigint AS debits,
-             SUM(l.amount_minor) FILTER (WHERE l.direction = 'CREDIT')::bigint AS credits
+             COALESCE(SUM(l.amount_minor) FILTER (WHERE l.direction = 'DEBIT'), 0)::text AS debits,
+             COALESCE(SUM(l.amount_minor) FILTER (WHERE l.direction = 'CREDIT'), 0)::text AS credits
         FROM ledger_accounts a
         LEFT JOIN ledger_lines l ON l.account_id = a.id
        WHERE a.merchant_id = ${actor.merchantId} AND a.mode = ${actor.mode}::"Mode"
@@ -277,8 +280,8 @@ export class PaymentQueryRepository {
       const currency = row.currency as CurrencyCode;
       const balance = byCurrency.get(currency) ?? { currency, availableMinor: 0n, feesMinor: 0n };
       const amount = balanceFromTotals(row.code as LedgerAccountCode, {
-        debitsMinor: BigInt(row.debits ?? 0n),
-        creditsMinor: BigInt(row.credits ?? 0n),
+        debitsMinor: BigInt(row.debits),
+        creditsMinor: BigInt(row.credits),
       });
       if (row.code === "merchant_balance") balance.availableMinor = amount;
       else balance.feesMinor = amount;

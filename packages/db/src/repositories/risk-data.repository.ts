@@ -44,17 +44,19 @@ SELECT count(*) AS n, avg(amount_captured_minor)::float8 AS mean, stddev_pop(amo
 
 /**
  * $1 card fingerprint, $2 mode, $3–$5 10 minutes, 1 hour and 24 hours ago, $6 currency, $7 the largest "small"
- * amount, $8 merchant, $9 email, $10 IP, $11 device.
+ * amount, $8 merchant, $9 email, $10 IP, $11 device. Amounts are summed and compared as numeric and the sum
+ * returned as text: a card's day of large payments may add up past a signed 64-bit integer, which the ::bigint
+ * cast turned into an error (and the fallback into a 500).
  */
 const VELOCITY_FROM_PAYMENTS = `
 SELECT
   (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $3::timestamptz) AS card10m,
   (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $4::timestamptz) AS card1h,
   (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $5::timestamptz) AS card24h,
-  (SELECT COALESCE(sum(amount_minor), 0)::bigint FROM payments
+  (SELECT COALESCE(sum(amount_minor), 0)::text FROM payments
     WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND currency = $6 AND created_at >= $5::timestamptz) AS card_amount24h,
   (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $3::timestamptz
-      AND currency = $6 AND amount_minor <= $7::bigint) AS card_small10m,
+      AND currency = $6 AND amount_minor <= $7::numeric) AS card_small10m,
   (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $4::timestamptz
       AND status = 'DECLINED') AS card_declines1h,
   (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND customer_email = $9
@@ -62,7 +64,7 @@ SELECT
   (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
       AND created_at >= $4::timestamptz) AS ip1h,
   (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
-      AND created_at >= $3::timestamptz AND currency = $6 AND amount_minor <= $7::bigint) AS ip_small10m,
+      AND created_at >= $3::timestamptz AND currency = $6 AND amount_minor <= $7::numeric) AS ip_small10m,
   (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
       AND created_at >= $4::timestamptz AND status = 'DECLINED') AS ip_declines1h,
   (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND device_id = $11
@@ -120,7 +122,7 @@ export class RiskDataRepository implements RiskDataStore {
   ): Promise<VelocitySnapshot> {
     const at = attempt.at.getTime();
     const { merchantId, mode, cardFingerprint, email, ipAddress, deviceId, currency } = attempt;
-    const [row = {}] = await this.sql.query<Record<string, bigint | number | Date | null>>(
+    const [row = {}] = await this.sql.query<Record<string, bigint | number | string | Date | null>>(
       VELOCITY_FROM_PAYMENTS,
       [
         cardFingerprint,
@@ -161,7 +163,7 @@ export class RiskDataRepository implements RiskDataStore {
           n("card10m"),
           n("card1h"),
           n("card24h"),
-          BigInt(row.card_amount24h as bigint) + attempt.amountMinor,
+          BigInt((row.card_amount24h as string | null) ?? "0") + attempt.amountMinor,
         ),
         email: email ? counts(0, n("email1h"), 0, 0n) : null,
         ip: ipAddress ? counts(0, n("ip1h"), 0, 0n) : null,

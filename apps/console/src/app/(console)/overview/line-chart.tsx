@@ -5,6 +5,8 @@ import type { ReactNode } from "react";
 export interface ChartSeries {
   name: string;
   values: Array<number | null>;
+  /** Exact text per value for the data table and tooltips, when a float `value` is only good for plotting. */
+  labels?: string[];
 }
 
 const WIDTH = 420;
@@ -114,7 +116,7 @@ export function LineChart({
                     value === null ? null : (
                       // biome-ignore lint/suspicious/noArrayIndexKey: one point per day, in day order.
                       <circle key={index} cx={x(index)} cy={y(value)} r="3" fill={color}>
-                        <title>{`${line.name}, ${days[index]}: ${format(value)}`}</title>
+                        <title>{`${line.name}, ${days[index]}: ${line.labels?.[index] ?? format(value)}`}</title>
                       </circle>
                     ),
                   )}
@@ -179,7 +181,7 @@ function DataTable({
               const value = line.values[index];
               return (
                 <td key={line.name} className="amount">
-                  {value === null || value === undefined ? "—" : format(value)}
+                  {value === null || value === undefined ? "—" : (line.labels?.[index] ?? format(value))}
                 </td>
               );
             })}

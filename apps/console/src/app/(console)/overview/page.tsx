@@ -40,8 +40,8 @@ export default async function OverviewPage() {
       <div className="grid charts">
         <LineChart
           id="volume-count"
-          title="Payments created"
-          description="Number of payments created per day."
+          title="Captured payments (live)"
+          description="Number of live-mode payments created per day that captured money; test mode and payments never captured are left out."
           days={days}
           series={[{ name: "payments", values: summary.volume.count }]}
           format={whole}
@@ -52,10 +52,17 @@ export default async function OverviewPage() {
             <LineChart
               key={currency}
               id={`volume-${currency}`}
-              title={`Volume in ${currency}`}
-              description={`Amount of payments created per day in ${currency}.`}
+              title={`Captured volume in ${currency} (live)`}
+              description={`Amount captured by the live-mode payments created each day, in ${currency}.`}
               days={days}
-              series={[{ name: currency, values: values.map((minor) => Number(minor) / 10 ** exponent) }]}
+              series={[
+                {
+                  name: currency,
+                  // Floats only place the points; the table and tooltips show the exact amounts.
+                  values: values.map((minor) => Number(minor) / 10 ** exponent),
+                  labels: values.map((minor) => formatAmount(minor, currency)),
+                },
+              ]}
               format={(major) => formatAmount(BigInt(Math.round(major * 10 ** exponent)), currency)}
             />
           );

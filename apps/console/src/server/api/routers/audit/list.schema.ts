@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { plainText } from "../../text.schema";
 
 export const auditListSchema = z.object({
   /** An action prefix ("payment.refund"), a target id, or an operator's email. */
-  search: z.string().trim().max(320).nullish(),
+  search: plainText().trim().max(320).nullish(),
   /** The last id of the previous page (entries are newest first). */
   before: z
     .string()

@@ -1,8 +1,9 @@
 import { PASSWORD_LENGTH_MAX } from "@paycore/api/operator-accounts";
 import { z } from "zod";
+import { plainText } from "../../text.schema";
 
 export const signInSchema = z.object({
-  email: z.string().trim().min(3).max(320),
+  email: plainText().trim().min(3).max(320),
   password: z.string().min(1).max(PASSWORD_LENGTH_MAX),
 });
 

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { plainText } from "../../text.schema";
 
 export const createKeySchema = z.object({
-  merchantId: z.string().min(1).max(64),
+  merchantId: plainText().min(1).max(64),
   kind: z.enum(["SECRET", "PUBLISHABLE"]),
   mode: z.enum(["TEST", "LIVE"]),
 });

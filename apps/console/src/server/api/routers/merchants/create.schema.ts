@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freeText } from "../../text.schema";
 
 /** A merchant's fee and risk settings; the review threshold must stay below the decline threshold. */
 export const merchantSettingsFields = {
@@ -22,7 +23,7 @@ export const THRESHOLDS_MESSAGE = {
 };
 
 export const createMerchantSchema = z
-  .object({ name: z.string().trim().min(1, "Give a name.").max(200), ...merchantSettingsFields })
+  .object({ name: freeText().min(1, "Give a name.").max(200), ...merchantSettingsFields })
   .refine(thresholdsOrdered, THRESHOLDS_MESSAGE);
 
 export type CreateMerchantInput = z.infer<typeof createMerchantSchema>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
+import { plainText } from "../../text.schema";
 
-export const merchantDetailSchema = z.object({ merchantId: z.string().min(1).max(64) });
+export const merchantDetailSchema = z.object({ merchantId: plainText().min(1).max(64) });
 
 export type MerchantDetailInput = z.infer<typeof merchantDetailSchema>;

@@ -1,7 +1,11 @@
 // Goal: the overview counts what needs attention (held payments, payments pending over 5 minutes, escalated PSP
-// attempts, dead letters not replayed) and charts the last 14 days: volume, approval, refunds and PSP success.
+// attempts, dead letters not replayed) and charts the last 14 days: volume (live captured money only, summed
+// without overflow), approval, refunds and PSP success; no merchant's payments can make it fail.
+import type { CurrencyCode } from "@paycore/core/money/currency";
+import { parseCurrency } from "@paycore/core/money/currency";
+import { maxAmountMinor } from "@paycore/core/money/money";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedMerchant, seedPayment } from "../../../testing/seed";
+import { newKey, seedMerchant, seedPayment } from "../../../testing/seed";
 import { createTestConsole, type TestConsole } from "../../../testing/test-console";
 
 let c: TestConsole;
@@ -63,9 +67,9 @@ describe("overview", () => {
     expect(later.attention.stalePending).toBe(1);
 
     const today = later.days.length - 1;
-    expect(later.volume.count[today]).toBe(6);
-    expect(later.volume.amountByCurrency.EUR?.[today]).toBe("4000");
-    expect(later.volume.amountByCurrency.USD?.[today]).toBe(String(500 + 700 + 150_000 * 2));
+    // Every payment above is a test payment: none of them is volume.
+    expect(later.volume.count).toEqual(Array(14).fill(0));
+    expect(later.volume.amountByCurrency).toEqual({});
     // Decided: two EUR approvals and one decline (held and pending ones are not decided yet).
     expect(later.approvalRate[today]).toBeCloseTo(2 / 3, 5);
     expect(later.approvalRate[0]).toBeNull();
@@ -76,5 +80,56 @@ describe("overview", () => {
       expect(rate).toBeGreaterThan(0);
       expect(rate).toBeLessThanOrEqual(1);
     }
+  });
+
+  it("still answers after eight declined test payments of the maximum amount, which are not volume", async () => {
+    const merchant = await seedMerchant(c.t.app, "Mallory");
+    const maximum = maxAmountMinor(parseCurrency("USD") as CurrencyCode);
+    for (let index = 0; index < 8; index++) {
+      const payment = await seedPayment(c.t.app, merchant, {
+        amountMinor: maximum,
+        currency: "USD",
+        cardNumber: "4000000000000002",
+      });
+      expect(payment.status).toBe("DECLINED");
+    }
+    // One above the maximum never gets in.
+    await expect(
+      seedPayment(c.t.app, merchant, { amountMinor: maximum + 1n, currency: "USD" }),
+    ).rejects.toMatchObject({ code: "AMOUNT_TOO_LARGE" });
+    const summary = await (await (await c.signedIn("VIEWER")).api()).overview.summary();
+    expect(summary.volume.amountByCurrency.USD).toBeUndefined();
+  });
+
+  it("sums live captured volume past a signed 64-bit integer exactly", async () => {
+    const merchant = await seedMerchant(c.t.app, "Initech");
+    const captured = await seedPayment(c.t.app, merchant, { amountMinor: 2_500n, currency: "EUR" });
+    const authorizedOnly = await seedPayment(c.t.app, merchant, { amountMinor: 1_000n, currency: "EUR" });
+    // No live PSP exists yet, so live payments are copies of test ones; the copies' amounts are set past what
+    // the API accepts (the column allows them, and old rows may hold them) so their sum leaves int64.
+    const copyAsLive = (id: string, amountMinor: bigint, capturedMinor: bigint) =>
+      c.t.app.db.$executeRaw`
+        INSERT INTO payments
+        SELECT (jsonb_populate_record(p, jsonb_build_object(
+                  'id', ${`pay_live_${newKey()}`}::text, 'mode', 'LIVE',
+                  'status', ${capturedMinor > 0n ? "CAPTURED" : "AUTHORIZED"}::text,
+                  'amount_minor', ${amountMinor.toString()}::numeric,
+                  'amount_captured_minor', ${capturedMinor.toString()}::numeric,
+                  'amount_capturable_minor', ${(amountMinor - capturedMinor).toString()}::numeric,
+                  'amount_refunded_minor', 0, 'amount_refund_pending_minor', 0,
+                  'psp_reference', NULL, 'pending_operation', NULL))).*
+          FROM payments p WHERE p.id = ${id}::text`;
+    const huge = 9_000_000_000_000_000_000n;
+    await copyAsLive(captured.id, huge, huge);
+    await copyAsLive(captured.id, huge, huge);
+    await copyAsLive(captured.id, 2_500n, 2_500n);
+    await copyAsLive(authorizedOnly.id, 1_000n, 0n);
+
+    const summary = await (await (await c.signedIn("VIEWER")).api()).overview.summary();
+    const today = summary.days.length - 1;
+    expect(summary.volume.count[today]).toBe(3);
+    expect(summary.volume.amountByCurrency).toEqual({
+      EUR: [...Array(13).fill("0"), (huge * 2n + 2_500n).toString()],
+    });
   });
 });

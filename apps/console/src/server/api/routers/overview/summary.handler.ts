@@ -17,9 +17,11 @@ export interface OverviewView {
   attention: AttentionView;
   /** "YYYY-MM-DD", oldest first. */
   days: string[];
+  /** Live mode only, and only payments that captured money: test payments and bare authorizations are not volume. */
   volume: {
+    /** Live payments created each day that captured money. */
     count: number[];
-    /** Per currency: the amount created each day, in minor units as digits. */
+    /** Per currency: what those payments captured, in minor units as digits (may exceed 2^63). */
     amountByCurrency: Record<string, string[]>;
   };
   approvalRate: Array<number | null>;

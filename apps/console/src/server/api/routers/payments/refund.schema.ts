@@ -1,8 +1,9 @@
 import { REFUND_REASON_MAX_LENGTH } from "@paycore/core/payments/payment-commands";
 import { z } from "zod";
+import { plainText } from "../../text.schema";
 
 export const refundSchema = z.object({
-  paymentId: z.string().min(1).max(64),
+  paymentId: plainText().min(1).max(64),
   /** In the payment currency's major units ("12.50"); absent: everything still refundable. */
   amount: z
     .string()

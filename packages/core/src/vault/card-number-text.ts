@@ -1,0 +1,61 @@
+// What a card number looks like inside free text, in one place: the API refuses
+// text that holds one (so it is never stored in clear) and redaction blanks
+// anything that could be one before it reaches a log, an error or a signal.
+//
+// A run is a digit followed by digits, each optionally preceded by one
+// separator as people write card numbers: "4242 4242 4242 4242",
+// "4242-4242-…", "4242.4242.…", "4242_4242_…". Runs are maximal, so
+// "order 12345678901234567890" is one run, never a card number plus digits.
+import { luhnValid } from "./card";
+
+const DIGIT_RUN = /\d(?:[ ._-]?\d)*/g;
+const SEPARATORS = /[ ._-]/;
+const NON_DIGITS = /\D/g;
+
+/** Card numbers (ISO/IEC 7812 PANs) have 13 to 19 digits. */
+export const CARD_NUMBER_DIGITS_MIN = 13;
+export const CARD_NUMBER_DIGITS_MAX = 19;
+/**
+ * Redaction is wider than refusal on purpose: a run of 12 or more digits may be a card number cut short or
+ * glued to other digits, and blanking an order number in an error message costs nothing.
+ */
+export const REDACT_DIGITS_MIN = 12;
+
+export const CARD_NUMBER_REDACTED = "[redacted]";
+
+/**
+ * Whether the text holds a card number: a Luhn-valid 13–19 digit stretch, not starting with 0, of a run made of whole groups
+ * (a group is what sits between separators). So "ref 2026-10 4242 4242 4242 4242" is caught although the
+ * run starts with a date, while a long unseparated reference is judged as a whole and not cut into
+ * arbitrary windows (which would refuse one in ten 20-digit references by chance).
+ */
+export function containsCardNumber(text: string): boolean {
+  for (const match of text.matchAll(DIGIT_RUN)) {
+    const run = match[0];
+    if (run.replace(NON_DIGITS, "").length < CARD_NUMBER_DIGITS_MIN) continue;
+    if (runHoldsCardNumber(run.split(SEPARATORS))) return true;
+  }
+  return false;
+}
+
+function runHoldsCardNumber(groups: string[]): boolean {
+  // Each window grows until it passes 19 digits, so the work is bounded by 19 groups per start. No card number
+  // starts with 0 (ISO/IEC 7812 major industry identifier 0 is not a card), which keeps zero padding such as
+  // "0000000000000000" (Luhn-valid) out.
+  for (let start = 0; start < groups.length; start++) {
+    let digits = "";
+    for (let end = start; end < groups.length; end++) {
+      digits += groups[end];
+      if (digits.length > CARD_NUMBER_DIGITS_MAX) break;
+      if (digits.length >= CARD_NUMBER_DIGITS_MIN && digits[0] !== "0" && luhnValid(digits)) return true;
+    }
+  }
+  return false;
+}
+
+/** Replaces every run of 12 or more digits (any separators above) with "[redacted]". */
+export function redactCardNumbers(text: string): string {
+  return text.replace(DIGIT_RUN, (run) =>
+    run.replace(NON_DIGITS, "").length >= REDACT_DIGITS_MIN ? CARD_NUMBER_REDACTED : run,
+  );
+}
