@@ -37,7 +37,7 @@ import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { startOutboxRelay } from "./workers/start-workers";
-import { createYogaServer } from "./yoga";
+import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
 
 export interface AppConfig {
   databaseUrl: string;
@@ -57,6 +57,8 @@ export interface AppConfig {
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
+  /** Production defaults and the query deadline of the GraphQL server; tests default to development's. */
+  graphql?: GraphQLServerOptions;
 }
 
 export interface App {
@@ -86,6 +88,11 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
     workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
     logger,
+    graphql: {
+      ...DEFAULT_GRAPHQL_SERVER_OPTIONS,
+      production: env.NODE_ENV === "production",
+      queryDeadlineMs: env.GRAPHQL_QUERY_DEADLINE_MS,
+    },
   };
 }
 
@@ -244,7 +251,12 @@ export function createApp(config: AppConfig): App {
 
   return {
     services,
-    yoga: createYogaServer(services, config.logger, testPsps.webhooks),
+    yoga: createYogaServer(
+      services,
+      config.logger,
+      testPsps.webhooks,
+      config.graphql ?? DEFAULT_GRAPHQL_SERVER_OPTIONS,
+    ),
     db,
     sql,
     redis,

@@ -10,6 +10,7 @@ import pino from "pino";
 import { expect, inject } from "vitest";
 import { type App, createApp } from "../app";
 import { closeServer, listen } from "../server";
+import { DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "../yoga";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -73,6 +74,8 @@ export async function createTestApp(
     adyenHmacKeyHex?: string;
     /** Serve HTTP on a free loopback port, for callers that are not in this process. */
     listen?: boolean;
+    /** The GraphQL server's production defaults, deadline and response cap; development's by default. */
+    graphql?: Partial<GraphQLServerOptions>;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
@@ -98,6 +101,7 @@ export async function createTestApp(
     reviewHoldTtlMs: options.reviewHoldTtlMs ?? 24 * 60 * 60 * 1000,
     logger: pino({ level: "silent" }),
     sandboxPsp: sandbox,
+    graphql: { ...DEFAULT_GRAPHQL_SERVER_OPTIONS, ...options.graphql },
   });
   const audit = new LedgerAuditRepository(app.db);
   const server = options.listen ? await listen(app, 0, "127.0.0.1") : null;
