@@ -53,6 +53,15 @@ export type QueryLimitCode =
  * GraphQL-over-HTTP spec asks for that legacy type; a refusal for a limit is 400 (or its own status) to every
  * client, so proxies and load balancers can count them.
  */
+const LIMIT_CODES: ReadonlySet<string> = new Set<QueryLimitCode>([
+  "QUERY_TOO_LARGE",
+  "QUERY_TOO_DEEP",
+  "QUERY_TOO_MANY_ALIASES",
+  "QUERY_TOO_MANY_DIRECTIVES",
+  "QUERY_TOO_COMPLEX",
+  "LIST_TOO_LONG",
+]);
+
 export function limitError(code: string, message: string, status = 400): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status, spec: false } } });
 }
@@ -98,6 +107,21 @@ function tooLongList(value: unknown, max: number): boolean {
   return false;
 }
 
+/**
+ * Bad variables make the complexity rule throw or report graphql's coercion error, suggestions included; those
+ * are left to the executor, which reports them (without suggestions when asked). Only the cost verdict counts.
+ */
+function costErrors(measure: () => readonly GraphQLError[]): readonly GraphQLError[] {
+  try {
+    return measure().filter((error) => error.extensions.code === "QUERY_TOO_COMPLEX");
+  } catch {
+    return [];
+  }
+}
+
+/** graphql's "Did you mean …?" sentence, in all its forms ("the enum value", "to use an inline fragment"). */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
 export interface QueryLimitsOptions {
   /** Leaves "Did you mean …?" out of validation and variable errors: they map the schema for a stranger. */
   hideSuggestions: boolean;
@@ -116,14 +140,17 @@ export function useQueryLimits({ hideSuggestions }: QueryLimitsOptions): Plugin 
           throw error;
         }
       });
-      // Yoga marks every parse error as the spec's (200 for application/json) with `spec ||= true`, which
-      // overrides ours; this runs after it.
-      return ({ result }) => {
-        const http = result instanceof GraphQLError ? result.extensions.http : undefined;
-        if (http && result instanceof GraphQLError && result.extensions.code === "QUERY_TOO_LARGE") {
-          (http as { spec: boolean }).spec = false;
-        }
-      };
+    },
+    onResultProcess({ result }) {
+      // Yoga marks every parse error as the spec's (200 for application/json) with `spec ||= true`, after our
+      // parser ran; this restores our refusals' own status just before the status is chosen.
+      for (const error of ("errors" in result ? (result.errors ?? []) : []) as GraphQLError[]) {
+        const http = error.extensions?.http as { spec?: boolean } | undefined;
+        if (http && LIMIT_CODES.has(error.extensions.code as string)) http.spec = false;
+        // The executor coerces enum variables through graphql's coerceInputValue, which ignores
+        // `hideSuggestions` (graphql-tools executor 2.1): the one leak left, closed here.
+        if (hideSuggestions) error.message = error.message.replace(SUGGESTION, "");
+      }
     },
     onValidate({ setValidationFn }) {
       setValidationFn((schema, document, rules) => {
@@ -149,28 +176,26 @@ export function useQueryLimits({ hideSuggestions }: QueryLimitsOptions): Plugin 
         });
         return;
       }
-      const errors = validate(args.schema, args.document, [
-        createComplexityRule({
-          context: args.contextValue as object,
-          variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-          operationName: args.operationName ?? null,
-          validate: (result, report) => {
-            if (result.complexity > QUERY_LIMITS.costMax) {
-              report(
-                limitError(
-                  "QUERY_TOO_COMPLEX",
-                  `The query may resolve ${result.complexity} objects; at most ${QUERY_LIMITS.costMax} are allowed. Ask for smaller pages or fewer nested lists.`,
-                ),
-              );
-            }
-          },
-        }),
-      ]);
-      if (errors.length > 0) {
-        // Variable errors the rule found are graphql's to report, in execution, as usual.
-        const refusals = errors.filter((e) => e.extensions.code === "QUERY_TOO_COMPLEX");
-        if (refusals.length > 0) setResultAndStopExecution({ errors: refusals });
-      }
+      const errors = costErrors(() =>
+        validate(args.schema, args.document, [
+          createComplexityRule({
+            context: args.contextValue as object,
+            variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+            operationName: args.operationName ?? null,
+            validate: (result, report) => {
+              if (result.complexity > QUERY_LIMITS.costMax) {
+                report(
+                  limitError(
+                    "QUERY_TOO_COMPLEX",
+                    `The query may resolve ${result.complexity} objects; at most ${QUERY_LIMITS.costMax} are allowed. Ask for smaller pages or fewer nested lists.`,
+                  ),
+                );
+              }
+            },
+          }),
+        ]),
+      );
+      if (errors.length > 0) setResultAndStopExecution({ errors: [...errors] });
     },
   };
 }
