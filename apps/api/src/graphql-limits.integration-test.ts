@@ -167,6 +167,38 @@ describe("execution", () => {
     expect(counter.statements.some((sql) => /payment_events/.test(sql))).toBe(false);
   });
 
+  it("runs a mutation whose client went away to its end, so a retry replays its stored answer", async () => {
+    const controller = new AbortController();
+    counter.onStatement = (sql) => {
+      // The intent is stored (the attempt row goes in before the PSP call): the client hangs up now.
+      if (/INSERT INTO psp_attempts/.test(sql)) controller.abort();
+      return undefined;
+    };
+    const card = await t.tokenize(merchant.publishableKey);
+    const input = { idempotencyKey: newKey("gone"), amount: 4321, currency: "USD", paymentMethodId: card };
+    const create = `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status amount } } }`;
+    await Promise.resolve(
+      t.app.yoga.fetch("http://localhost/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${merchant.secretKey}` },
+        body: JSON.stringify({ query: create, variables: { input } }),
+        signal: controller.signal,
+      }),
+    )
+      .then((r) => r.text())
+      .catch(() => undefined);
+    expect(controller.signal.aborted).toBe(true);
+    counter.onStatement = null;
+    // The retry waits for the first request if it still runs, then replays what it stored.
+    const retry = await t.gql<{ createPayment: { payment: { status: string; amount: string } } }>(
+      merchant.secretKey,
+      create,
+      { input },
+    );
+    expect(retry.extensions).toMatchObject({ idempotency: { replayed: true } });
+    expect(retry.data?.createPayment.payment).toMatchObject({ status: "CAPTURED", amount: "4321" });
+  });
+
   it("stops a query at its deadline with QUERY_TIMEOUT", async () => {
     const slow = await createTestApp({ graphql: { queryDeadlineMs: 100 } });
     try {
@@ -227,6 +259,28 @@ describe("what merchants see", () => {
     const routing = JSON.parse(payment?.attempts[0]?.routing ?? "{}");
     expect(Object.keys(routing).sort()).toEqual(["candidates", "skipped"]);
     expect(JSON.stringify(routing)).not.toMatch(/costBps|scores|breakers/);
+  });
+
+  it("shows operators the whole routing decision", async () => {
+    const holding = await t.createMerchant({ riskReviewThreshold: 0, riskDeclineThreshold: 100 });
+    const operator = await t.app.services.operatorKeys.create("routing-reader");
+    const card = await t.tokenize(holding.publishableKey);
+    const held = await t.gql<{ createPayment: { payment: { id: string; status: string } } }>(
+      holding.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } } }`,
+      { input: { idempotencyKey: newKey(), amount: 2500, currency: "USD", paymentMethodId: card } },
+    );
+    expect(held.data?.createPayment.payment.status).toBe("REQUIRES_REVIEW");
+    const approved = await t.gql<{
+      approvePaymentReview: { payment: { attempts: Array<{ routing: string }> } };
+    }>(
+      operator.key,
+      `mutation($input: ReviewDecisionInput!) { approvePaymentReview(input: $input) { payment { attempts { routing } } } }`,
+      { input: { idempotencyKey: newKey(), paymentId: held.data?.createPayment.payment.id } },
+    );
+    const routing = JSON.parse(approved.data?.approvePaymentReview.payment.attempts[0]?.routing ?? "{}");
+    expect(routing).toHaveProperty("scores");
+    expect(routing).toHaveProperty("breakers");
   });
 
   it.each([
