@@ -50,7 +50,12 @@ export const LedgerEntry = builder.objectRef<JournalEntryRecord>("LedgerEntry").
     kind: t.exposeString("kind"),
     currency: t.field({ type: "CurrencyCode", resolve: (e) => e.currency }),
     refundId: t.exposeID("refundId", { nullable: true }),
-    lines: t.field({ type: [LedgerLineRef], resolve: (e) => e.lines }),
+    lines: t.field({
+      type: [LedgerLineRef],
+      // An entry has two or three lines (receivable, merchant balance, fee), not the default list estimate.
+      complexity: { field: 4, multiplier: 4 },
+      resolve: (e) => e.lines,
+    }),
     createdAt: t.field({ type: "DateTime", resolve: (e) => e.createdAt }),
   }),
 });
