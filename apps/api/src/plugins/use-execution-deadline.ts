@@ -19,6 +19,8 @@ export function useExecutionDeadline(deadlineMs: number): Plugin {
           ),
         deadlineMs,
       );
+      // Should execution end without onExecuteDone (a thrown error), the timer must not hold the process open.
+      timer.unref();
       const request = (args.contextValue as { request?: Request }).request;
       const onClientGone = () => controller.abort(request?.signal.reason);
       if (request?.signal.aborted) onClientGone();
