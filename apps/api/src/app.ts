@@ -43,7 +43,7 @@ import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-li
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { startOutboxRelay } from "./workers/start-workers";
-import { createYogaServer } from "./yoga";
+import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
 
 export interface AppConfig {
   databaseUrl: string;
@@ -67,6 +67,8 @@ export interface AppConfig {
   rateLimits?: RateLimitConfig;
   /** API processes sharing the rate limits: each allows its share when Redis is unavailable. */
   apiProcesses?: number;
+  /** Production defaults and the query deadline of the GraphQL server; tests default to development's. */
+  graphql?: GraphQLServerOptions;
 }
 
 export interface App {
@@ -108,6 +110,11 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
     },
     apiProcesses: env.API_PROCESSES,
     logger,
+    graphql: {
+      ...DEFAULT_GRAPHQL_SERVER_OPTIONS,
+      production: env.NODE_ENV === "production",
+      queryDeadlineMs: env.GRAPHQL_QUERY_DEADLINE_MS,
+    },
   };
 }
 
@@ -285,11 +292,17 @@ export function createApp(config: AppConfig): App {
   const rateLimiters = new RateLimiters(redis, config.apiProcesses ?? 1);
   return {
     services,
-    yoga: createYogaServer(services, config.logger, testPsps.webhooks, {
-      limits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
-      limiters: rateLimiters,
-      policies: new MerchantAccessPolicies(services.merchants),
-    }),
+    yoga: createYogaServer(
+      services,
+      config.logger,
+      testPsps.webhooks,
+      {
+        limits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
+        limiters: rateLimiters,
+        policies: new MerchantAccessPolicies(services.merchants),
+      },
+      config.graphql ?? DEFAULT_GRAPHQL_SERVER_OPTIONS,
+    ),
     db,
     sql,
     redis,

@@ -10,7 +10,12 @@ import type {
 } from "@paycore/core/payments/payment-record";
 import type { AuthenticatedKey } from "@paycore/db/repositories/api-key-auth.repository";
 import type { AuthenticatedOperator } from "@paycore/db/repositories/operator-key.repository";
-import type { RiskAssessmentView } from "@paycore/db/repositories/payment-query.repository";
+import type {
+  JournalEntryRecord,
+  PaymentEventRecord,
+  PspAttemptView,
+  RiskAssessmentView,
+} from "@paycore/db/repositories/payment-query.repository";
 import DataLoader from "dataloader";
 import { GraphQLError } from "graphql";
 import type { AppServices } from "./services";
@@ -152,8 +157,33 @@ function scopedLoader<K extends string, V>(
   );
 }
 
+/** Rows of many payments, grouped by payment in the order the query returned them. */
+function groupByPayment<R extends { paymentId: PaymentId }>(
+  ids: readonly PaymentId[],
+  rows: readonly R[],
+): Map<PaymentId, R[]> {
+  const byPayment = new Map<PaymentId, R[]>(ids.map((id) => [id, []]));
+  for (const row of rows) byPayment.get(row.paymentId)?.push(row);
+  return byPayment;
+}
+
+export type PaymentEventView = PaymentEventRecord & { paymentId: PaymentId; ordinal: number };
+
 function createLoaders(services: AppServices) {
   return {
+    eventsOfPayment: scopedLoader<PaymentId, PaymentEventView[]>(
+      async (actor, ids) => groupByPayment(ids, await services.queries.eventsByPaymentIds(actor, ids)),
+      [],
+    ),
+    ledgerEntriesOfPayment: scopedLoader<PaymentId, JournalEntryRecord[]>(
+      async (actor, ids) =>
+        groupByPayment(ids, await services.queries.journalEntriesByPaymentIds(actor, ids)),
+      [],
+    ),
+    attemptsOfPayment: scopedLoader<PaymentId, PspAttemptView[]>(
+      async (actor, ids) => groupByPayment(ids, await services.queries.attemptsByPaymentIds(actor, ids)),
+      [],
+    ),
     paymentMethod: scopedLoader<PaymentMethodId, PaymentMethodRecord | null>(async (actor, ids) => {
       const rows = await services.queries.paymentMethodsByIds(actor, ids);
       return new Map(rows.map((row) => [row.id, row]));

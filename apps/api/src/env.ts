@@ -40,6 +40,8 @@ const schema = z.object({
   CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(4020),
   /** Per PSP request; past it the outcome is unknown and resolved later. */
   PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** A GraphQL query still running after this is stopped (QUERY_TIMEOUT); mutations run to their end. */
+  GRAPHQL_QUERY_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** Hex HMAC key for Adyen-style notifications. */
   ADYEN_HMAC_KEY: z

@@ -4,13 +4,32 @@ import type { Logger } from "pino";
 import type { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
 import type { RateLimiters } from "./adapters/rate-limiters";
 import { createContext, type GraphQLContext } from "./context";
+import { useExecutionDeadline } from "./plugins/use-execution-deadline";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
+import { useIntrospectionGate } from "./plugins/use-introspection-gate";
 import { usePspWebhooks, type WebhookEndpoints } from "./plugins/use-psp-webhooks";
+import { useQueryLimits } from "./plugins/use-query-limits";
 import { type RateLimitConfig, useRateLimit } from "./plugins/use-rate-limit";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
+import { RESPONSE_MAX_BYTES, useResponseSizeLimit } from "./plugins/use-response-size-limit";
 import { schema } from "./schema/index";
 import type { AppServices } from "./services";
+
+export interface GraphQLServerOptions {
+  /** Production: no GraphiQL, no "Did you mean …?" suggestions. */
+  production: boolean;
+  /** A query still running after this is stopped with QUERY_TIMEOUT (mutations run to their end). */
+  queryDeadlineMs: number;
+  /** A query whose answer would be larger is answered RESPONSE_TOO_LARGE instead. */
+  responseMaxBytes: number;
+}
+
+export const DEFAULT_GRAPHQL_SERVER_OPTIONS: GraphQLServerOptions = {
+  production: false,
+  queryDeadlineMs: 10_000,
+  responseMaxBytes: RESPONSE_MAX_BYTES,
+};
 
 /** What the API checks at its door: rate limits, and which browser origins may call it. */
 export interface ApiDoor {
@@ -24,13 +43,14 @@ export function createYogaServer(
   logger: Logger,
   webhooks: WebhookEndpoints,
   door: ApiDoor,
+  options: GraphQLServerOptions = DEFAULT_GRAPHQL_SERVER_OPTIONS,
 ): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
-    graphiql: { title: "paycore merchant API", defaultQuery: GRAPHIQL_QUERY },
+    graphiql: options.production ? false : { title: "paycore merchant API", defaultQuery: GRAPHIQL_QUERY },
     context: ({ request }) => createContext(services, request),
     // Unexpected errors are masked even in development: a stack trace or a driver message is no answer for a client.
     maskedErrors: { isDev: false },
@@ -55,6 +75,10 @@ export function createYogaServer(
         limiters: door.limiters,
         policyOf: (merchantId) => door.policies.policyOf(merchantId),
       }),
+      useQueryLimits({ hideSuggestions: options.production }),
+      useIntrospectionGate(),
+      useExecutionDeadline(options.queryDeadlineMs),
+      useResponseSizeLimit(options.responseMaxBytes),
       // Last: it wraps whichever request parser the plugins before it chose.
       useRequestBodyLimit(),
     ],

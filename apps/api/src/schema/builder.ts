@@ -2,7 +2,16 @@
 
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
+import { getNamedType, isLeafType, isListType, isNonNullType } from "graphql";
 import type { GraphQLContext } from "../context";
+
+/**
+ * What a list field of objects is assumed to hold when it has no page size: a payment's events, attempts,
+ * refunds. Their stored bounds (hundreds) are far above what a payment really has, so costing them at their
+ * bound would refuse honest queries; the response-size cap and the deadline catch the rare payment above it.
+ */
+export const LIST_COST_ESTIMATE = 10;
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -14,7 +23,22 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     Metadata: { Input: Record<string, string>; Output: Record<string, string> };
   };
-}>({ defaultFieldNullability: false });
+}>({
+  defaultFieldNullability: false,
+  plugins: [ComplexityPlugin],
+  complexity: {
+    // The cost of a query is the number of objects it may resolve: a scalar is free (it comes with its
+    // object's row), an object costs 1, a list of objects its expected length (`first` where it has one).
+    // The limit is enforced by plugins/use-query-limits.ts before execution, not by the plugin's resolver
+    // wrapper, so a refused query is a 400 that ran nothing.
+    fieldComplexity: (_args, _context, field) => {
+      if (isLeafType(getNamedType(field.type))) return 0;
+      const unwrapped = isNonNullType(field.type) ? field.type.ofType : field.type;
+      if (isListType(unwrapped)) return { field: LIST_COST_ESTIMATE, multiplier: LIST_COST_ESTIMATE };
+      return { field: 1, multiplier: 1 };
+    },
+  },
+});
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,11 +1,8 @@
 // PaymentEvent, LedgerEntry and PspAttempt: what happened to a payment, what it posted, what it asked PSPs.
 
 import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
-import type {
-  JournalEntryRecord,
-  PaymentEventRecord,
-  PspAttemptView,
-} from "@paycore/db/repositories/payment-query.repository";
+import type { JournalEntryRecord, PspAttemptView } from "@paycore/db/repositories/payment-query.repository";
+import type { PaymentEventView } from "../context";
 import { builder } from "./builder";
 
 const EventStatus = builder.enumType("PaymentEventStatus", { values: PAYMENT_STATUSES });
@@ -21,9 +18,13 @@ const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
   },
 });
 
-export const PaymentEvent = builder.objectRef<PaymentEventRecord>("PaymentEvent").implement({
+export const PaymentEvent = builder.objectRef<PaymentEventView>("PaymentEvent").implement({
   fields: (t) => ({
-    id: t.id({ resolve: (e) => e.id.toString() }),
+    id: t.id({
+      description: "The payment's id and the event's position in its trail (pay_…:1, pay_…:2, …).",
+      // Not the stored id: that is a platform-wide sequence, which would tell a merchant everyone's volume.
+      resolve: (e) => `${e.paymentId}:${e.ordinal}`,
+    }),
     type: t.exposeString("type"),
     oldStatus: t.field({ type: EventStatus, nullable: true, resolve: (e) => e.oldStatus }),
     newStatus: t.field({ type: EventStatus, nullable: true, resolve: (e) => e.newStatus }),
@@ -49,7 +50,12 @@ export const LedgerEntry = builder.objectRef<JournalEntryRecord>("LedgerEntry").
     kind: t.exposeString("kind"),
     currency: t.field({ type: "CurrencyCode", resolve: (e) => e.currency }),
     refundId: t.exposeID("refundId", { nullable: true }),
-    lines: t.field({ type: [LedgerLineRef], resolve: (e) => e.lines }),
+    lines: t.field({
+      type: [LedgerLineRef],
+      // An entry has two or three lines (receivable, merchant balance, fee), not the default list estimate.
+      complexity: { field: 4, multiplier: 4 },
+      resolve: (e) => e.lines,
+    }),
     createdAt: t.field({ type: "DateTime", resolve: (e) => e.createdAt }),
   }),
 });
@@ -71,6 +77,19 @@ const AttemptOperation = builder.enumType("PspOperation", {
   values: ["AUTHORIZE", "CAPTURE", "VOID", "REFUND"] as const,
 });
 
+/**
+ * What a merchant may see of a routing decision, by whitelist: which PSPs were tried in which order and why one
+ * was skipped. PSP costs (`costBps`), authorization-rate scores, platform-wide breaker states and global rule
+ * ids are the platform's routing economics, not the merchant's.
+ */
+function merchantRoutingView(routing: unknown): { candidates: unknown; skipped: unknown } {
+  const decision = (typeof routing === "object" && routing !== null ? routing : {}) as Record<
+    string,
+    unknown
+  >;
+  return { candidates: decision.candidates ?? [], skipped: decision.skipped ?? [] };
+}
+
 export const PspAttempt = builder.objectRef<PspAttemptView>("PspAttempt").implement({
   description: "One request to a PSP, recorded before it was sent, with the routing decision behind it.",
   fields: (t) => ({
@@ -84,8 +103,12 @@ export const PspAttempt = builder.objectRef<PspAttemptView>("PspAttempt").implem
     refundId: t.exposeID("refundId", { nullable: true }),
     routing: t.string({
       nullable: true,
-      description: "The routing decision as JSON: candidates, matched rule, scores, breaker states.",
-      resolve: (a) => (a.routing ? JSON.stringify(a.routing) : null),
+      description:
+        "The routing decision as JSON: the candidate PSPs in order and those skipped (with why). Operators also see the matched rule, scores, costs and breaker states.",
+      resolve: (a, _args, context) => {
+        if (!a.routing) return null;
+        return JSON.stringify(context.operator !== null ? a.routing : merchantRoutingView(a.routing));
+      },
     }),
     escalated: t.boolean({
       description: "Still unknown after every retry: an operator must look.",

@@ -7,7 +7,7 @@ import type { PaymentRecord, RefundRecord } from "@paycore/core/payments/payment
 import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
 import { PAGE_SIZE_MAX, type PaymentCursor } from "@paycore/db/repositories/payment-query.repository";
 import { GraphQLError } from "graphql";
-import { requireSecretKey, scopeOf } from "../context";
+import { requireSecretKey } from "../context";
 import { builder } from "./builder";
 import { PaymentMethod } from "./payment-method";
 import { LedgerEntry, PaymentEvent, PspAttempt } from "./payment-timeline";
@@ -73,17 +73,17 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
     events: t.field({
       type: [PaymentEvent],
       description: "The audit trail: every change of this payment, oldest first.",
-      resolve: (p, _args, context) => context.services.queries.eventsOf(scopeOf(p), p.id),
+      resolve: (p, _args, context) => context.loaders.eventsOfPayment.load(p),
     }),
     ledgerEntries: t.field({
       type: [LedgerEntry],
       description: "The journal entries this payment posted, oldest first.",
-      resolve: (p, _args, context) => context.services.queries.journalEntriesOf(scopeOf(p), p.id),
+      resolve: (p, _args, context) => context.loaders.ledgerEntriesOfPayment.load(p),
     }),
     attempts: t.field({
       type: [PspAttempt],
       description: "Every request to a PSP for this payment, oldest first.",
-      resolve: (p, _args, context) => context.services.queries.attemptsOf(scopeOf(p), p.id),
+      resolve: (p, _args, context) => context.loaders.attemptsOfPayment.load(p),
     }),
     risk: t.field({
       type: Risk,
@@ -161,11 +161,22 @@ const PaymentConnection = builder
   .objectRef<{ edges: PaymentEdgeShape[]; pageInfo: PageInfoShape }>("PaymentConnection")
   .implement({
     fields: (t) => ({
-      edges: t.field({ type: [PaymentEdge], resolve: (c) => c.edges }),
-      nodes: t.field({ type: [Payment], resolve: (c) => c.edges.map((e) => e.node) }),
+      // The page size already multiplies the connection's cost (see `payments`): each edge or node costs one.
+      edges: t.field({
+        type: [PaymentEdge],
+        complexity: { field: 1, multiplier: 1 },
+        resolve: (c) => c.edges,
+      }),
+      nodes: t.field({
+        type: [Payment],
+        complexity: { field: 1, multiplier: 1 },
+        resolve: (c) => c.edges.map((e) => e.node),
+      }),
       pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
     }),
   });
+
+const PAGE_SIZE_DEFAULT = 20;
 
 function encodeCursor(payment: PaymentRecord): string {
   return Buffer.from(`${payment.createdAt.toISOString()}|${payment.id}`, "utf8").toString("base64url");
@@ -184,23 +195,31 @@ builder.queryField("payments", (t) =>
   t.field({
     type: PaymentConnection,
     description: `Payments, newest first. At most ${PAGE_SIZE_MAX} per page.`,
+    complexity: (args) => ({ field: 1, multiplier: Math.max(args.first ?? PAGE_SIZE_DEFAULT, 0) }),
     args: {
-      first: t.arg.int({ required: false, defaultValue: 20 }),
+      first: t.arg.int({ required: false, defaultValue: PAGE_SIZE_DEFAULT }),
       after: t.arg.string({ required: false }),
       filter: t.arg({ type: PaymentFilter, required: false }),
     },
     resolve: async (_root, args, context) => {
       const actor = requireSecretKey(context);
-      const first = args.first ?? 20;
+      const first = args.first ?? PAGE_SIZE_DEFAULT;
       if (first < 1 || first > PAGE_SIZE_MAX) {
         throw new GraphQLError(`first must be between 1 and ${PAGE_SIZE_MAX}.`, {
           extensions: { code: "INVALID_INPUT" },
         });
       }
+      const statuses = args.filter?.status ?? null;
+      // Each status once is all a filter can mean; a longer list is a mistake or an attack on the query planner.
+      if (statuses !== null && statuses.length > PAYMENT_STATUSES.length) {
+        throw new GraphQLError(`filter.status takes at most ${PAYMENT_STATUSES.length} statuses.`, {
+          extensions: { code: "LIST_TOO_LONG", field: ["filter", "status"] },
+        });
+      }
       const page = await context.services.queries.listPayments(
         actor,
         {
-          statuses: args.filter?.status ?? null,
+          statuses,
           createdFrom: args.filter?.createdFrom ?? null,
           createdBefore: args.filter?.createdBefore ?? null,
         },

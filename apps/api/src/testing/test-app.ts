@@ -13,6 +13,7 @@ import { type App, createApp } from "../app";
 import type { RateLimitConfig } from "../plugins/use-rate-limit";
 import type { AppSecrets } from "../secrets";
 import { closeServer, listen } from "../server";
+import { DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "../yoga";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -99,6 +100,8 @@ export async function createTestApp(
     /** Replaces some of the permissive test limits (suites fire many requests from one "client"). */
     rateLimits?: Partial<RateLimitConfig>;
     apiProcesses?: number;
+    /** The GraphQL server's production defaults, deadline and response cap; development's by default. */
+    graphql?: Partial<GraphQLServerOptions>;
   } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
@@ -129,6 +132,7 @@ export async function createTestApp(
     sandboxPsp: sandbox,
     rateLimits: { ...PERMISSIVE_RATE_LIMITS, ...options.rateLimits },
     ...(options.apiProcesses === undefined ? {} : { apiProcesses: options.apiProcesses }),
+    graphql: { ...DEFAULT_GRAPHQL_SERVER_OPTIONS, ...options.graphql },
   });
   const audit = new LedgerAuditRepository(app.db);
   const server = options.listen ? await listen(app, 0, "127.0.0.1") : null;

@@ -259,6 +259,130 @@ export class PaymentQueryRepository {
   }
 
   /**
+   * The PSP attempts of a batch of payments, oldest first, at most `perPaymentMax` each: one query to pick the
+   * ids within the bound, one to read them, however many payments the batch holds.
+   */
+  async attemptsByPaymentIds(
+    actor: MerchantActor,
+    paymentIds: readonly PaymentId[],
+    perPaymentMax = 100,
+  ): Promise<Array<PspAttemptView & { paymentId: PaymentId }>> {
+    if (paymentIds.length === 0) return [];
+    const picked = await this.db.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM (
+        SELECT a.id, row_number() OVER (PARTITION BY a.payment_id ORDER BY a.created_at, a.id) AS n
+          FROM psp_attempts a JOIN payments p ON p.id = a.payment_id
+         WHERE a.payment_id = ANY(${[...paymentIds]}::text[]) AND a.merchant_id = ${actor.merchantId}
+           AND p.mode = ${actor.mode}::"Mode"
+      ) ranked WHERE n <= ${perPaymentMax}`;
+    const rows = await this.db.pspAttempt.findMany({
+      where: { id: { in: picked.map((row) => row.id) } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: {
+        id: true,
+        paymentId: true,
+        operation: true,
+        pspName: true,
+        status: true,
+        amountMinor: true,
+        pspReference: true,
+        errorCode: true,
+        refundId: true,
+        routing: true,
+        escalatedAt: true,
+        createdAt: true,
+        updatedAt: true,
+      },
+    });
+    return rows.map((row) => ({ ...row, paymentId: row.paymentId as PaymentId }));
+  }
+
+  /**
+   * The audit trails of a batch of payments, oldest first, at most `perPaymentMax` events each, each with its
+   * ordinal within its payment (1, 2, …): the event's own id is a platform-wide sequence number.
+   */
+  async eventsByPaymentIds(
+    actor: MerchantActor,
+    paymentIds: readonly PaymentId[],
+    perPaymentMax = 500,
+  ): Promise<Array<PaymentEventRecord & { paymentId: PaymentId; ordinal: number }>> {
+    if (paymentIds.length === 0) return [];
+    const picked = await this.db.$queryRaw<Array<{ id: bigint; n: bigint }>>`
+      SELECT id, n FROM (
+        SELECT e.id, row_number() OVER (PARTITION BY e.payment_id ORDER BY e.id) AS n
+          FROM payment_events e JOIN payments p ON p.id = e.payment_id
+         WHERE e.payment_id = ANY(${[...paymentIds]}::text[]) AND e.merchant_id = ${actor.merchantId}
+           AND p.mode = ${actor.mode}::"Mode"
+      ) ranked WHERE n <= ${perPaymentMax}`;
+    const ordinals = new Map(picked.map((row) => [BigInt(row.id), Number(row.n)]));
+    const rows = await this.db.paymentEvent.findMany({
+      where: { id: { in: [...ordinals.keys()] } },
+      orderBy: { id: "asc" },
+      select: {
+        id: true,
+        paymentId: true,
+        type: true,
+        oldStatus: true,
+        newStatus: true,
+        source: true,
+        actor: true,
+        data: true,
+        createdAt: true,
+      },
+    });
+    return rows.map((row) => ({
+      ...row,
+      paymentId: row.paymentId as PaymentId,
+      ordinal: ordinals.get(row.id) ?? 0,
+    }));
+  }
+
+  /** The journal entries of a batch of payments with their lines, oldest first, at most `perPaymentMax` each. */
+  async journalEntriesByPaymentIds(
+    actor: MerchantActor,
+    paymentIds: readonly PaymentId[],
+    perPaymentMax = 500,
+  ): Promise<Array<JournalEntryRecord & { paymentId: PaymentId }>> {
+    if (paymentIds.length === 0) return [];
+    const picked = await this.db.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM (
+        SELECT j.id, row_number() OVER (PARTITION BY j.payment_id ORDER BY j.created_at, j.id) AS n
+          FROM journal_entries j
+         WHERE j.payment_id = ANY(${[...paymentIds]}::text[]) AND j.merchant_id = ${actor.merchantId}
+           AND j.mode = ${actor.mode}::"Mode"
+      ) ranked WHERE n <= ${perPaymentMax}`;
+    const entries = await this.db.journalEntry.findMany({
+      where: { id: { in: picked.map((row) => row.id) } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: {
+        id: true,
+        paymentId: true,
+        kind: true,
+        currency: true,
+        refundId: true,
+        createdAt: true,
+        lines: {
+          orderBy: { id: "asc" },
+          select: { direction: true, amountMinor: true, account: { select: { code: true } } },
+        },
+      },
+    });
+    return entries.map((entry) => ({
+      id: entry.id,
+      paymentId: entry.paymentId as PaymentId,
+      kind: entry.kind,
+      currency: entry.currency as CurrencyCode,
+      refundId: entry.refundId,
+      createdAt: entry.createdAt,
+      lines: entry.lines.map((line) => ({
+        account: line.account.code as LedgerAccountCode,
+        direction: line.direction,
+        amountMinor: line.amountMinor,
+      })),
+    }));
+  }
+
+  /**
    * The merchant balance per currency, derived from the ledger lines (never stored separately). Sums are numeric
    * and come back as text: lines are int64 each, but their sum over a merchant's history need not be.
    */

@@ -1,0 +1,205 @@
+// Limits on what a query may ask for, all checked before anything executes: its size in tokens (given to the
+// parser, so deep nesting cannot overflow its stack), depth, aliases, directives, the length of any list in
+// its variables, and its cost (objects it may resolve, lists multiplied by their page size). Each refusal is
+// a GraphQL error with a stable `extensions.code` and HTTP 400.
+//
+// Depth, aliases and directives come from graphql-armor's validation rules; they only depend on the document,
+// so Yoga's validation cache may keep their verdict. The cost depends on the variables (`first: $n`), so it is
+// measured in onExecute on every request with Pothos' complexity rule, which reads each field's arguments;
+// graphql-armor's cost limit does not read arguments. The token limit is graphql-js' own `maxTokens`.
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
+import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
+import { createComplexityRule } from "@pothos/plugin-complexity";
+import {
+  type DocumentNode,
+  GraphQLError,
+  getOperationAST,
+  type ParseOptions,
+  parse,
+  type Source,
+  specifiedRules,
+  type ValidationContext,
+  type ValidationRule,
+  validate,
+} from "graphql";
+import type { Plugin } from "graphql-yoga";
+
+export const QUERY_LIMITS = {
+  /** Lexical tokens in a document. The README's queries use under 100, graphql's full introspection query 183. */
+  tokensMax: 2_000,
+  /** Nested selections: the deepest honest query (a page's nodes' ledger entries' lines) is 6. */
+  depthMax: 10,
+  aliasesMax: 15,
+  directivesMax: 20,
+  /**
+   * Objects a query may resolve (see `fieldComplexity` in schema/builder.ts). A full page of 100 payments with
+   * every nested list costs 9,301, a page of 100 with its cards 201; two full pages in one query are refused.
+   */
+  costMax: 10_000,
+  /** Elements of any list in the variables; the longest honest one (statuses) has 11. */
+  variableListLengthMax: 100,
+} as const;
+
+export type QueryLimitCode =
+  | "QUERY_TOO_LARGE"
+  | "QUERY_TOO_DEEP"
+  | "QUERY_TOO_MANY_ALIASES"
+  | "QUERY_TOO_MANY_DIRECTIVES"
+  | "QUERY_TOO_COMPLEX"
+  | "LIST_TOO_LONG";
+
+/**
+ * `spec: false`: Yoga answers graphql's own validation errors 200 to `Accept: application/json` clients, as the
+ * GraphQL-over-HTTP spec asks for that legacy type; a refusal for a limit is 400 (or its own status) to every
+ * client, so proxies and load balancers can count them.
+ */
+const LIMIT_CODES: ReadonlySet<string> = new Set<QueryLimitCode>([
+  "QUERY_TOO_LARGE",
+  "QUERY_TOO_DEEP",
+  "QUERY_TOO_MANY_ALIASES",
+  "QUERY_TOO_MANY_DIRECTIVES",
+  "QUERY_TOO_COMPLEX",
+  "LIST_TOO_LONG",
+]);
+
+export function limitError(code: string, message: string, status = 400): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status, spec: false } } });
+}
+
+/** graphql-armor rules throw by default; reporting instead keeps them with graphql's other validation errors. */
+function armorRule(
+  code: QueryLimitCode,
+  build: (options: {
+    n: number;
+    propagateOnRejection: false;
+    onReject: Array<(context: ValidationContext | null, error: GraphQLError) => void>;
+  }) => ValidationRule,
+  n: number,
+): ValidationRule {
+  return build({
+    n,
+    propagateOnRejection: false,
+    onReject: [
+      (context, error) =>
+        context?.reportError(limitError(code, error.message.replace(/^Syntax Error: /, ""))),
+    ],
+  });
+}
+
+const DOCUMENT_RULES: readonly ValidationRule[] = [
+  armorRule("QUERY_TOO_DEEP", (o) => maxDepthRule({ ...o, flattenFragments: true }), QUERY_LIMITS.depthMax),
+  armorRule("QUERY_TOO_MANY_ALIASES", maxAliasesRule, QUERY_LIMITS.aliasesMax),
+  armorRule("QUERY_TOO_MANY_DIRECTIVES", maxDirectivesRule, QUERY_LIMITS.directivesMax),
+];
+
+/** The first list in `value` longer than `max`, found with a bounded walk (the body limit bounds the input). */
+function tooLongList(value: unknown, max: number): boolean {
+  const pending: unknown[] = [value];
+  for (let visited = 0; pending.length > 0 && visited < 1_000_000; visited++) {
+    const next = pending.pop();
+    if (Array.isArray(next)) {
+      if (next.length > max) return true;
+      pending.push(...next);
+    } else if (next !== null && typeof next === "object") {
+      pending.push(...Object.values(next));
+    }
+  }
+  return false;
+}
+
+/**
+ * Bad variables make the complexity rule throw or report graphql's coercion error, suggestions included; those
+ * are left to the executor, which reports them (without suggestions when asked). Only the cost verdict counts.
+ */
+function costErrors(measure: () => readonly GraphQLError[]): readonly GraphQLError[] {
+  try {
+    return measure().filter((error) => error.extensions.code === "QUERY_TOO_COMPLEX");
+  } catch {
+    return [];
+  }
+}
+
+/** graphql's "Did you mean …?" sentence, in all its forms ("the enum value", "to use an inline fragment"). */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+export interface QueryLimitsOptions {
+  /** Leaves "Did you mean …?" out of validation and variable errors: they map the schema for a stranger. */
+  hideSuggestions: boolean;
+}
+
+export function useQueryLimits({ hideSuggestions }: QueryLimitsOptions): Plugin {
+  return {
+    onParse({ setParseFn }) {
+      setParseFn((source: string | Source, options?: ParseOptions): DocumentNode => {
+        try {
+          return parse(source, { ...options, maxTokens: QUERY_LIMITS.tokensMax });
+        } catch (error) {
+          if (error instanceof GraphQLError && /tokens\. Parsing aborted/.test(error.message)) {
+            throw limitError("QUERY_TOO_LARGE", `The query has more than ${QUERY_LIMITS.tokensMax} tokens.`);
+          }
+          throw error;
+        }
+      });
+    },
+    onResultProcess({ result }) {
+      // Yoga marks every parse error as the spec's (200 for application/json) with `spec ||= true`, after our
+      // parser ran; this restores our refusals' own status just before the status is chosen.
+      for (const error of ("errors" in result ? (result.errors ?? []) : []) as GraphQLError[]) {
+        const http = error.extensions?.http as { spec?: boolean } | undefined;
+        if (http && LIMIT_CODES.has(error.extensions.code as string)) http.spec = false;
+        // The executor coerces enum variables through graphql's coerceInputValue, which ignores
+        // `hideSuggestions` (graphql-tools executor 2.1): the one leak left, closed here.
+        if (hideSuggestions) error.message = error.message.replace(SUGGESTION, "");
+      }
+    },
+    onValidate({ setValidationFn }) {
+      setValidationFn((schema, document, rules) => {
+        // Rules other plugins added come on top of graphql's own, never instead of them.
+        const added = ((rules ?? []) as readonly ValidationRule[]).filter(
+          (rule) => !specifiedRules.includes(rule),
+        );
+        return validate(schema, document, [...specifiedRules, ...added, ...DOCUMENT_RULES], {
+          hideSuggestions,
+        });
+      });
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      (args as { hideSuggestions?: boolean }).hideSuggestions = hideSuggestions;
+      if (tooLongList(args.variableValues, QUERY_LIMITS.variableListLengthMax)) {
+        setResultAndStopExecution({
+          errors: [
+            limitError(
+              "LIST_TOO_LONG",
+              `A list in the variables has more than ${QUERY_LIMITS.variableListLengthMax} elements.`,
+            ),
+          ],
+        });
+        return;
+      }
+      // A mutation's fields return single objects, so its cost is bounded by its aliases (at most 15 times a
+      // payment's, about 1,500): measuring it would only slow the payment path down.
+      if (getOperationAST(args.document, args.operationName)?.operation === "mutation") return;
+      const errors = costErrors(() =>
+        validate(args.schema, args.document, [
+          createComplexityRule({
+            context: args.contextValue as object,
+            variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+            operationName: args.operationName ?? null,
+            validate: (result, report) => {
+              if (result.complexity > QUERY_LIMITS.costMax) {
+                report(
+                  limitError(
+                    "QUERY_TOO_COMPLEX",
+                    `The query may resolve ${result.complexity} objects; at most ${QUERY_LIMITS.costMax} are allowed. Ask for smaller pages or fewer nested lists.`,
+                  ),
+                );
+              }
+            },
+          }),
+        ]),
+      );
+      if (errors.length > 0) setResultAndStopExecution({ errors: [...errors] });
+    },
+  };
+}
