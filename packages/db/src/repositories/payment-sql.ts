@@ -308,9 +308,13 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
   }
   if (shape.attemptInsert) ctes.push(`attempts AS (${INSERT_ATTEMPTS_FROM($("attempts"))}\n)`);
   if (shape.attemptSettlement) {
+    // Only an open attempt is settled: an answer recorded after another (a notification that settled the call
+    // of a process judged gone) raises instead of overwriting it. A new status starts its own resolver clock:
+    // an attempt that turns ACKNOWLEDGED is first looked up a deadline after now, not at an UNKNOWN's old time.
     ctes.push(`settled_attempts AS (
   UPDATE psp_attempts a SET status = s.status::"PspAttemptStatus", psp_reference = s.psp_reference,
-         error_code = s.error_code, error_message = s.error_message, updated_at = now()
+         error_code = s.error_code, error_message = s.error_message, updated_at = now(),
+         next_resolve_at = NULL
     FROM p, jsonb_to_recordset(${$("attemptSettlements")}::jsonb) AS s(id text, status text, psp_reference text,
                                                 error_code text, error_message text)
    WHERE a.id = s.id AND a.payment_id = p.id AND a.status IN ('PENDING', 'UNKNOWN', 'ACKNOWLEDGED')
