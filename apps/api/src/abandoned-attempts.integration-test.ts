@@ -128,12 +128,12 @@ async function abandon(h: Harness, attemptId: string, ageSeconds = 60): Promise<
     where: { id: attemptId },
     select: { paymentId: true, refundId: true, operation: true },
   });
-  const operation =
-    attempt.operation === "REFUND"
-      ? "refundPayment"
-      : attempt.operation === "CAPTURE"
-        ? "capturePayment"
-        : "cancelPayment";
+  const operation = {
+    AUTHORIZE: "createPayment",
+    CAPTURE: "capturePayment",
+    VOID: "cancelPayment",
+    REFUND: "refundPayment",
+  }[attempt.operation];
   const reopened = await h.t.app.db.$executeRawUnsafe(
     `UPDATE idempotency_records SET status = 'IN_PROGRESS', response = NULL,
             locked_until = now() - interval '1 minute'
@@ -235,6 +235,58 @@ describe("a modification whose process died mid-call", () => {
       expectAnswered(await mutate(h, modification.mutation, input), modification);
     },
   );
+});
+
+describe("an authorization whose process died mid-call", () => {
+  const sandbox = new SandboxPsp();
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness(sandbox);
+  });
+  afterEach(async () => {
+    await h.t.expectLedgerBalanced();
+  });
+  afterAll(async () => {
+    await h.t.close();
+  });
+
+  async function killedMidCall(number: string) {
+    const input = {
+      idempotencyKey: newKey(),
+      amount: "2000",
+      currency: "USD",
+      paymentMethodId: await h.t.tokenize(h.merchant.publishableKey, number),
+    };
+    sandbox.injectFault("authorize", "timeout_after_processing");
+    const { payment } = await mutate(h, "createPayment", input);
+    await abandon(h, (await lastAttempt(h, payment?.id as string)).id);
+    return { input, payment: payment as Payment };
+  }
+
+  it("declined: the replay answers the decline, as the request would have, not an empty success", async () => {
+    const { input } = await killedMidCall("4000000000000002");
+    expect((await h.t.app.services.commands.resolveUnknownOutcomes()).resolved).toBe(1);
+    const replay = await mutate(h, "createPayment", input);
+    expect(replay.payment?.status).toBe("DECLINED");
+    expect(replay.errors.map((e) => e.code)).toEqual(["PAYMENT_DECLINED"]);
+  });
+
+  it("approved: the PSP's notification settles it at once and answers its request", async () => {
+    const { input, payment } = await killedMidCall("4242424242424242");
+    const charge = sandbox.charges().find((c) => c.reference === payment.id);
+    expect(
+      await h.t.app.services.commands.applyPspNotification({
+        kind: "authorization",
+        pspName: "sandbox",
+        pspReference: charge?.pspReference as string,
+        reference: payment.id,
+        success: true,
+        code: null,
+      }),
+    ).toMatchObject({ applied: true, status: "CAPTURED" });
+    const replay = await mutate(h, "createPayment", input);
+    expect(replay).toMatchObject({ payment: { id: payment.id, status: "CAPTURED" }, errors: [] });
+  });
 });
 
 describe("a modification the PSP acknowledged and nobody decided", () => {
