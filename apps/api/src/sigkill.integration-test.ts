@@ -250,8 +250,9 @@ beforeAll(async () => {
     ...secrets,
   });
 
-  // Our own app on the same database and sandbox: it runs the resolver on demand, with a short staleness,
-  // instead of waiting the 2 minutes after which the API's own resolver takes over a dead process's calls.
+  // Our own app on the same database and sandbox: it runs the resolver on demand, with a staleness measured
+  // from the kill, instead of waiting the 20 s without heartbeat after which the restarted API's own resolver
+  // takes over a dead process's calls (both may run; every resolution is idempotent).
   resolverApp = createApp({
     databaseUrl: database.url,
     databasePoolMax: 5,
