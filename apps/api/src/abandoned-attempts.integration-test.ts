@@ -222,11 +222,25 @@ describe("a modification whose process died mid-call", () => {
         reason: "in_flight",
       });
 
-      // Its process is gone: applied now, although the attempt is only a minute old.
-      await h.t.app.db.pspAttempt.update({
-        where: { id: attempt.id },
-        data: { ownerInstanceId: "proc_gone" },
+      // Its process stopped heartbeating, but the call is younger than the liveness window: still awaited.
+      await h.t.app.db.$executeRawUnsafe(
+        `INSERT INTO process_instances (id, started_at, heartbeat_at)
+         VALUES ('proc_stale', now() - interval '1 hour', now() - interval '1 minute') ON CONFLICT DO NOTHING`,
+      );
+      await h.t.app.db.$executeRawUnsafe(
+        `UPDATE psp_attempts SET owner_instance_id = 'proc_stale', created_at = now() WHERE id = $1`,
+        attempt.id,
+      );
+      expect(await h.t.app.services.commands.applyPspNotification(notification)).toEqual({
+        applied: false,
+        reason: "in_flight",
       });
+
+      // Its process is gone: applied now, although the attempt is only a minute old.
+      await h.t.app.db.$executeRawUnsafe(
+        `UPDATE psp_attempts SET created_at = now() - interval '1 minute' WHERE id = $1`,
+        attempt.id,
+      );
       expect(await h.t.app.services.commands.applyPspNotification(notification)).toMatchObject({
         applied: true,
         status: modification.settled.status,
