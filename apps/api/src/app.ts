@@ -19,6 +19,11 @@ import { MerchantRepository } from "@paycore/db/repositories/merchant.repository
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  newInstanceId,
+  ProcessInstanceRepository,
+} from "@paycore/db/repositories/process-instance.repository";
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
@@ -55,6 +60,8 @@ export interface AppConfig {
   idempotencyWaitMs: number;
   velocityFallback: VelocityFallback;
   reviewHoldTtlMs: number;
+  /** When the resolver first looks up a modification the PSP acknowledged and no notification decided. */
+  acknowledgedDeadlineMs?: number;
   logger: Logger;
   /** Background work (outbox relay, hold expiry): on for the entry points, off in tests that drive it by hand. */
   workers?: boolean;
@@ -109,6 +116,7 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
         .filter((entry) => entry.length > 0),
     },
     apiProcesses: env.API_PROCESSES,
+    acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
     logger,
     graphql: {
       ...DEFAULT_GRAPHQL_SERVER_OPTIONS,
@@ -197,7 +205,21 @@ export function createApp(config: AppConfig): App {
       waitForInProgressMs: config.idempotencyWaitMs,
     },
   );
-  const paymentStore = new PostgresPaymentStore(db, sql);
+  // This process's liveness, heartbeated whether or not background workers run: while it beats, the PSP calls
+  // it has in flight are its own to record; once it stops, a notification or the resolver settles them.
+  const instanceId = newInstanceId();
+  const instances = new ProcessInstanceRepository(sql);
+  const beat = () =>
+    instances
+      .heartbeat(instanceId)
+      .catch((error: unknown) => config.logger.warn({ err: error }, "process heartbeat failed"));
+  void beat();
+  void instances
+    .purgeGone()
+    .catch((error: unknown) => config.logger.warn({ err: error }, "purging gone processes failed"));
+  const heartbeat = setInterval(beat, HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
+  const paymentStore = new PostgresPaymentStore(db, sql, instanceId);
   const riskData = new RiskDataRepository(sql);
   const risk = new RiskScorer({
     velocity: redis ? new RedisVelocityCounter(redis) : null,
@@ -270,7 +292,7 @@ export function createApp(config: AppConfig): App {
         if (resolving) return; // one pass at a time per process
         resolving = true;
         commands
-          .resolveUnknownOutcomes()
+          .resolveUnknownOutcomes({ acknowledgedDeadlineMs: config.acknowledgedDeadlineMs })
           .then((summary) => {
             if (summary.resolved + summary.escalated > 0)
               config.logger.info(summary, "unknown PSP outcomes resolved");
@@ -311,7 +333,12 @@ export function createApp(config: AppConfig): App {
       clearInterval(purge);
       clearInterval(sweep);
       clearInterval(resolver);
+      clearInterval(heartbeat);
       await relay?.stop();
+      // Stopped cleanly (the server drained first): nothing of ours is in flight any more.
+      await instances
+        .unregister(instanceId)
+        .catch((error: unknown) => config.logger.warn({ err: error }, "unregistering the process failed"));
       redis?.disconnect();
       await db.$disconnect();
       await pool.end();

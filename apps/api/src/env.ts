@@ -32,6 +32,16 @@ const schema = z.object({
     .min(1)
     .max(7 * 24 * 60)
     .default(24 * 60),
+  /**
+   * A capture, cancellation or refund the PSP acknowledged and no notification decided is looked up at the PSP
+   * this long after; then on the resolver's schedule, and escalated to operators when the PSP cannot say.
+   */
+  RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(10),
   /** The sandbox PSP server (Stripe- and Adyen-style); unset: the in-process sandbox. */
   PSP_SANDBOX_URL: z.string().url().optional(),
   /** `npm start` runs the sandbox PSP server on this port (when PSP_SANDBOX_URL is not given). */

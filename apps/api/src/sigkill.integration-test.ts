@@ -3,9 +3,10 @@
 // left half done (payments PENDING with their PSP attempt PENDING, requests
 // whose idempotency key is IN_PROGRESS) is finished by the resolver; clients
 // that retry their killed requests with the same key get one consistent
-// answer; and the sandbox's own ledger and ours agree as after any chaos:
-// nobody charged twice, every PSP charge known to us, every payment settled,
-// the ledger balanced.
+// answer (for captures, cancellations and refunds too: the operation's object
+// or a typed error, never an empty payload); and the sandbox's own ledger and
+// ours agree as after any chaos: nobody charged or refunded twice, every PSP
+// charge known to us, every payment settled, the ledger balanced.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -150,6 +151,30 @@ interface Flow {
   startedAt: number;
 }
 
+/** A capture, cancellation or refund sent after its payment was answered. */
+interface ModificationFlow {
+  mutation: "capturePayment" | "cancelPayment" | "refundPayment";
+  key: string;
+  input: Record<string, unknown>;
+  answer: MutationPayload | null;
+}
+
+const STILL_RUNNING = new Set(["IDEMPOTENCY_IN_PROGRESS", "PAYMENT_OPERATION_IN_PROGRESS"]);
+
+/** The payload's object: the refund for a refund, else the payment. */
+const objectOf = (mutation: ModificationFlow["mutation"], answer: MutationPayload) =>
+  mutation === "refundPayment" ? (answer.refund ?? null) : answer.payment;
+
+/** An answer that says nothing: no object and no error (what a killed refund used to replay). */
+const empty = (flow: ModificationFlow, answer: MutationPayload | null) =>
+  answer !== null && objectOf(flow.mutation, answer) === null && answer.errors.length === 0;
+
+/** The operation's object or a typed error that is not "still running". */
+const modificationAnswered = (flow: ModificationFlow, answer: MutationPayload | null) =>
+  answer !== null &&
+  !answer.errors.some((e) => STILL_RUNNING.has(e.code)) &&
+  (objectOf(flow.mutation, answer) !== null || answer.errors.length > 0);
+
 const definitive = (answer: MutationPayload | null) =>
   answer !== null &&
   answer.payment !== null &&
@@ -230,8 +255,9 @@ beforeAll(async () => {
     ...secrets,
   });
 
-  // Our own app on the same database and sandbox: it runs the resolver on demand, with a short staleness,
-  // instead of waiting the 2 minutes after which the API's own resolver takes over a dead process's calls.
+  // Our own app on the same database and sandbox: it runs the resolver on demand, with a staleness measured
+  // from the kill, instead of waiting the 20 s without heartbeat after which the restarted API's own resolver
+  // takes over a dead process's calls (both may run; every resolution is idempotent).
   resolverApp = createApp({
     databaseUrl: database.url,
     databasePoolMax: 5,
@@ -274,6 +300,19 @@ describe("SIGKILL mid-load", () => {
       retryPauseMs: 300,
     });
     const flows: Flow[] = [];
+    const modifications: ModificationFlow[] = [];
+    /** Every answer a modification got, before the kill and after: none may be empty. */
+    const emptyAnswers: string[] = [];
+    const modify = async (
+      mutation: ModificationFlow["mutation"],
+      key: string,
+      input: Record<string, unknown>,
+    ): Promise<void> => {
+      const flow: ModificationFlow = { mutation, key, input, answer: null };
+      modifications.push(flow);
+      flow.answer = await client.mutate(mutation, merchant.secretKey, key, input);
+      if (empty(flow, flow.answer)) emptyAnswers.push(`${key} (${mutation}): ${JSON.stringify(flow.answer)}`);
+    };
     let next = 0;
     let stopping = false;
     let phase: "before kill" | "while dead" | "after restart" = "before kill";
@@ -308,10 +347,13 @@ describe("SIGKILL mid-load", () => {
         flows.push(flow);
         flow.answer = await client.mutate("createPayment", flow.secretKey, flow.key, flow.input);
         const payment = flow.answer?.payment;
-        if (payment?.status === "AUTHORIZED" && random() < 0.5) {
-          await client.mutate("capturePayment", flow.secretKey, `cap-${flow.key}`, { paymentId: payment.id });
-        } else if (payment?.status === "CAPTURED" && random() < 0.3) {
-          await client.mutate("refundPayment", flow.secretKey, `ref-${flow.key}`, {
+        const choice = random();
+        if (payment?.status === "AUTHORIZED" && choice < 0.45) {
+          await modify("capturePayment", `cap-${flow.key}`, { paymentId: payment.id });
+        } else if (payment?.status === "AUTHORIZED" && choice < 0.9) {
+          await modify("cancelPayment", `can-${flow.key}`, { paymentId: payment.id });
+        } else if (payment?.status === "CAPTURED" && choice < 0.5) {
+          await modify("refundPayment", `ref-${flow.key}`, {
             paymentId: payment.id,
             amount: String(Math.floor(Number(payment.amountCaptured) / 3)),
           });
@@ -328,7 +370,40 @@ describe("SIGKILL mid-load", () => {
     const deadline = Date.now() + 30_000;
     while (flows.filter((f) => definitive(f.answer)).length < WARM_AFTER_PAYMENTS && Date.now() < deadline)
       await sleep(20);
+    // One capture, one cancellation and one refund are certainly cut off mid-call: their payments are made now,
+    // and they are sent just before the kill while the PSPs hold every call for HANG_MS.
+    const targetRandom = seededRandom(SEED * 7);
+    const target = async (currency: string, captureMethod: string) => {
+      const paymentMethodId = await client.tokenize(merchant.publishableKey, luhnCard("4111", targetRandom));
+      const key = `target-${randomBytes(6).toString("hex")}`;
+      const input = { amount: "3000", currency, paymentMethodId, captureMethod };
+      const answer = await client.mutate("createPayment", merchant.secretKey, key, input);
+      if (!answer?.payment) throw new Error(`target payment not made: ${JSON.stringify(answer)}`);
+      return answer.payment;
+    };
+    const targets = {
+      capture: await target("USD", "MANUAL"),
+      cancel: await target("EUR", "MANUAL"),
+      refund: await target("EUR", "AUTOMATIC"),
+    };
     await sleep(BEFORE_KILL_MS);
+    sandbox.setFaults("stripe", { latencyMs: HANG_MS });
+    sandbox.setFaults("adyen", { latencyMs: HANG_MS });
+    const targeted = Promise.all([
+      modify("capturePayment", `cap-target-${targets.capture.id}`, { paymentId: targets.capture.id }),
+      modify("cancelPayment", `can-target-${targets.cancel.id}`, { paymentId: targets.cancel.id }),
+      modify("refundPayment", `ref-target-${targets.refund.id}`, {
+        paymentId: targets.refund.id,
+        amount: "1000",
+      }),
+    ]);
+    const targetIds = Object.values(targets).map((p) => p.id);
+    const targetsDeadline = Date.now() + 8_000;
+    const targetsInFlight = () =>
+      db.pspAttempt.count({
+        where: { paymentId: { in: targetIds }, status: "PENDING", operation: { not: "AUTHORIZE" } },
+      });
+    while ((await targetsInFlight()) < targetIds.length && Date.now() < targetsDeadline) await sleep(10);
     const inFlightDeadline = Date.now() + 3_000;
     while ((await db.pspAttempt.count({ where: { status: "PENDING" } })) < 2 && Date.now() < inFlightDeadline)
       await sleep(10);
@@ -340,6 +415,11 @@ describe("SIGKILL mid-load", () => {
     const killedAt = Date.now();
     phase = "while dead";
     const pendingAttemptsAtKill = await db.pspAttempt.count({ where: { status: "PENDING" } });
+    const pendingModificationsAtKill = await db.pspAttempt.groupBy({
+      by: ["operation"],
+      where: { status: "PENDING", operation: { not: "AUTHORIZE" } },
+      _count: { _all: true },
+    });
     sandbox.clearFaults();
     await sleep(WHILE_DEAD_MS);
 
@@ -350,15 +430,17 @@ describe("SIGKILL mid-load", () => {
     await sleep(AFTER_RESTART_MS);
     stopping = true;
     await Promise.all(workers);
+    await targeted;
     const loadMs = Date.now() - loadStartedAt;
 
     // Clients whose request was killed (no answer, or "in progress") send it again with the same key, while
     // the resolver finishes what the dead process left behind.
     const killedFlows = flows.filter((f) => !definitive(f.answer));
+    const killedModifications = modifications.filter((m) => !modificationAnswered(m, m.answer));
     const retryAnswers = new Map<string, MutationPayload | null>();
     const retries = (async () => {
-      await Promise.all(
-        killedFlows.map(async (flow) => {
+      await Promise.all([
+        ...killedFlows.map(async (flow) => {
           while (Date.now() - restartedAt < SETTLE_LIMIT_MS) {
             const answer = await client.mutate("createPayment", flow.secretKey, flow.key, flow.input);
             retryAnswers.set(flow.key, answer);
@@ -366,7 +448,16 @@ describe("SIGKILL mid-load", () => {
             await sleep(1_000);
           }
         }),
-      );
+        ...killedModifications.map(async (flow) => {
+          while (Date.now() - restartedAt < SETTLE_LIMIT_MS) {
+            const answer = await client.mutate(flow.mutation, merchant.secretKey, flow.key, flow.input);
+            retryAnswers.set(flow.key, answer);
+            if (empty(flow, answer)) emptyAnswers.push(`${flow.key} replayed ${JSON.stringify(answer)}`);
+            if (modificationAnswered(flow, answer)) return;
+            await sleep(1_000);
+          }
+        }),
+      ]);
     })();
     let resolved = 0;
     let settledAt: number | null = null;
@@ -387,7 +478,9 @@ describe("SIGKILL mid-load", () => {
       const webhooksInFlight = sandbox
         .webhookDeliveries()
         .filter((d) => d.status === "queued" || d.status === "delivering").length;
-      const unanswered = killedFlows.filter((f) => !definitive(retryAnswers.get(f.key) ?? null)).length;
+      const unanswered =
+        killedFlows.filter((f) => !definitive(retryAnswers.get(f.key) ?? null)).length +
+        killedModifications.filter((m) => !modificationAnswered(m, retryAnswers.get(m.key) ?? null)).length;
       const settled =
         open.openAttempts + open.openPayments + open.openRefunds + webhooksInFlight + unanswered === 0;
       if (settled) settledAt = Date.now();
@@ -422,9 +515,18 @@ describe("SIGKILL mid-load", () => {
       if (ids.size !== 1 || linked !== [...ids][0])
         keyProblems.push(`${key}: answers named ${[...ids].join(", ")}, its record links ${linked}`);
     }
-    const unansweredRetries = killedFlows
-      .filter((f) => !definitive(retryAnswers.get(f.key) ?? null))
-      .map((f) => `${f.key}: ${JSON.stringify(retryAnswers.get(f.key) ?? null)}`);
+    const unansweredRetries = [
+      ...killedFlows
+        .filter((f) => !definitive(retryAnswers.get(f.key) ?? null))
+        .map((f) => `${f.key}: ${JSON.stringify(retryAnswers.get(f.key) ?? null)}`),
+      ...killedModifications
+        .filter((m) => !modificationAnswered(m, retryAnswers.get(m.key) ?? null))
+        .map((m) => `${m.key} (${m.mutation}): ${JSON.stringify(retryAnswers.get(m.key) ?? null)}`),
+    ];
+    const killedByMutation = (mutation: ModificationFlow["mutation"]) =>
+      killedModifications.filter((m) => m.mutation === mutation).length;
+    const sentByMutation = (mutation: ModificationFlow["mutation"]) =>
+      modifications.filter((m) => m.mutation === mutation).length;
     const paymentsPerKey = await db.$queryRaw<Array<{ payments: number; keys: number }>>`
         SELECT count(*)::int AS payments, count(DISTINCT r.key)::int AS keys
           FROM payments p JOIN idempotency_records r ON r.resource_id = p.id AND r.operation = 'createPayment'`;
@@ -439,13 +541,29 @@ describe("SIGKILL mid-load", () => {
         ["answered before the kill", answeredBeforeKill],
         ["requests in flight when killed (client side)", inFlightAtKill],
         ["PSP attempts PENDING when killed (server side)", pendingAttemptsAtKill],
+        [
+          "  of which captures, voids, refunds",
+          pendingModificationsAtKill.map((g) => `${g.operation}: ${g._count._all}`).join(", ") || "none",
+        ],
+        [
+          "captures / cancels / refunds sent",
+          `${sentByMutation("capturePayment")} / ${sentByMutation("cancelPayment")} / ${sentByMutation("refundPayment")}`,
+        ],
+        [
+          "  of which killed (retried with the same key)",
+          `${killedByMutation("capturePayment")} / ${killedByMutation("cancelPayment")} / ${killedByMutation("refundPayment")}`,
+        ],
+        ["  answers with neither object nor error", emptyAnswers.length],
         ["payments created", result.payments],
         ...Object.entries(result.statusCounts)
           .sort()
           .map(([status, count]) => [`  ${status}`, count] as [string, number]),
         ["  of which pending verification", result.pendingVerification],
-        ["killed requests retried with the same key", killedFlows.length],
-        ["  answered consistently after the restart", killedFlows.length - unansweredRetries.length],
+        ["killed requests retried with the same key", killedFlows.length + killedModifications.length],
+        [
+          "  answered consistently after the restart",
+          killedFlows.length + killedModifications.length - unansweredRetries.length,
+        ],
         ["resolved after the restart (our resolver passes)", `${resolved} in ${resolverPasses} passes`],
         ["  events by the resolver", bySystem.map((e) => `${e.type}: ${e._count._all}`).join(", ") || "none"],
         [
@@ -471,11 +589,16 @@ describe("SIGKILL mid-load", () => {
       for (const id of named.slice(0, 8)) console.log(await describePayment(db, id, charges));
     }
 
+    if (emptyAnswers.length > 0) console.log(emptyAnswers.slice(0, 20).join("\n"));
     if (keyProblems.length + unansweredRetries.length > 0)
       console.log([...keyProblems, ...unansweredRetries].slice(0, 20).join("\n"));
 
     // The load did meet the kill: requests were cut off and work was left half done.
     expect(pendingAttemptsAtKill, "PSP calls were in flight when the API was killed").toBeGreaterThan(0);
+    for (const mutation of ["capturePayment", "cancelPayment", "refundPayment"] as const)
+      expect(killedByMutation(mutation), `a ${mutation} was cut off by the kill`).toBeGreaterThan(0);
+    // Every capture, cancellation and refund answered its object or a typed error, before the kill and on replay.
+    expect(emptyAnswers).toEqual([]);
     // No double charge.
     expect(result.doubleCharges).toEqual([]);
     // Every sandbox charge known, amounts agree, every payment settled or explicitly pending verification.

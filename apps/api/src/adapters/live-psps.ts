@@ -5,7 +5,12 @@
 // ever falls back to test mode.
 import { createHash } from "node:crypto";
 import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
-import type { ModifyRequest, PaymentServiceProvider, PspOutcome } from "@paycore/core/psp/psp-port";
+import type {
+  ModificationQuery,
+  ModifyRequest,
+  PaymentServiceProvider,
+  PspOutcome,
+} from "@paycore/core/psp/psp-port";
 import { describeCredentialProblem, PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { PspAccountCommands, PspCredentials } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { Logger } from "pino";
@@ -199,6 +204,10 @@ class LivePspProxy implements PaymentServiceProvider {
 
   refund(request: ModifyRequest): Promise<PspOutcome> {
     return this.call("refund", (psp) => psp.refund(request));
+  }
+
+  lookupModification(query: ModificationQuery): Promise<PspOutcome> {
+    return this.call("lookup", (psp) => psp.lookupModification(query));
   }
 
   async status(pspReference: string) {

@@ -21,6 +21,7 @@ import {
   newId,
   type PaymentId,
   type PaymentMethodId,
+  type PspAttemptId,
   parseId,
   parseIdempotencyKey,
   type RefundId,
@@ -208,9 +209,24 @@ export const RESOLVE_SCHEDULE_MS = [
  */
 const RESOLVE_UNAVAILABLE_RETRY_MIN_MS = 5_000;
 const RESOLVE_SCHEDULE_TOTAL_MS = RESOLVE_SCHEDULE_MS.reduce((sum, ms) => sum + ms, 0);
-/** A PENDING attempt older than this had its process die mid-call (PSP calls time out well before). */
+/**
+ * A PENDING attempt older than this had its process die mid-call (PSP calls time out well before). Only for
+ * attempts with no recorded owner: the others are taken over as soon as their process stops heartbeating.
+ */
 const RESOLVE_STALE_AFTER_MS = 2 * 60_000;
+/**
+ * A capture, void or refund the PSP acknowledged is first looked up this long after, if no notification decided
+ * it meanwhile; then on RESOLVE_SCHEDULE_MS, and escalated after its last step.
+ */
+export const DEFAULT_ACKNOWLEDGED_DEADLINE_MS = 10 * 60_000;
 const RESOLVE_BATCH_MAX = 500;
+
+/** The audit event of a modification the PSP accepted without deciding yet. */
+const ACKNOWLEDGED_EVENTS = {
+  CAPTURE: "payment.capture_acknowledged",
+  VOID: "payment.cancel_acknowledged",
+  REFUND: "refund.acknowledged",
+} as const;
 
 /** Failure codes that mean "nothing charged, another try may work", as a PSP may report them by notification. */
 const RETRYABLE_FAILURE_CODES = new Set(["processing_error", "try_again_later", "issuer_not_available"]);
@@ -566,12 +582,11 @@ export class PaymentCommands {
           currency: started.payment.currency,
         }),
       );
-      const errors: UserErrorData[] = [];
       const pending = started.refund;
       invariant(pending !== null, "the refund is returned with the change that inserts it");
+      const complete = context.completeWith((result: PaymentChangeResult) => refundResponse(outcome, result));
       const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
         const settlement = settle(refundAttempt.id, outcome);
-        const complete = context.completeWith(refundResult(errors));
         if (outcome.outcome === "succeeded") {
           return {
             ...settlingAsRead(refundedChange(actor, payment, settlement, refundId, refundMinor), pending),
@@ -580,11 +595,9 @@ export class PaymentCommands {
         }
         if (outcome.outcome === "pending" || outcome.outcome === "unknown") {
           // Acknowledged, or unknown: the reservation stays until the PSP's answer is known.
-          if (outcome.outcome === "unknown") errors.push(modificationError("refund", outcome));
           const type = outcome.outcome === "pending" ? "refund.acknowledged" : "refund.unknown";
           return { ...acknowledgedChange(actor, payment, settlement, type, refundId), idempotency: complete };
         }
-        errors.push(modificationError("refund", outcome));
         const code = outcome.outcome === "unavailable" ? "psp_unavailable" : outcome.code;
         return {
           ...settlingAsRead(
@@ -594,8 +607,7 @@ export class PaymentCommands {
           idempotency: complete,
         };
       });
-      invariant(settled.refund !== null, "refund settled with its payment");
-      return { refund: settled.refund, payment: settled.payment, errors };
+      return refundResponse(outcome, settled);
     });
   }
 
@@ -722,10 +734,20 @@ export class PaymentCommands {
    * caller's dead-letter table.
    */
   async applyPspNotification(notification: PspNotification): Promise<NotificationResult> {
+    return this.applyNotification(notification, null);
+  }
+
+  /**
+   * `orphaned`: an attempt the caller (the resolver) knows its process abandoned, settled even while PENDING.
+   */
+  private async applyNotification(
+    notification: PspNotification,
+    orphaned: PspAttemptId | null,
+  ): Promise<NotificationResult> {
     // The payment and its attempts are read apart: when the payment changed in between (our own call's answer
     // recorded meanwhile, say), the decision was made on stale data and is made again on fresh data.
     for (let round = 0; round < CONFLICT_RETRY_MAX; round++) {
-      const result = await this.applyPspNotificationOnce(notification);
+      const result = await this.applyPspNotificationOnce(notification, orphaned);
       if (result !== LOST_RACE) return result;
     }
     return { applied: false, reason: "in_flight" };
@@ -733,6 +755,7 @@ export class PaymentCommands {
 
   private async applyPspNotificationOnce(
     notification: PspNotification,
+    orphaned: PspAttemptId | null,
   ): Promise<NotificationResult | typeof LOST_RACE> {
     const lookup =
       notification.kind === "authorization" ? notification.pspReference : notification.paymentPspReference;
@@ -753,17 +776,21 @@ export class PaymentCommands {
     const attempts = await this.deps.store.attemptsOf(payment.id);
     /**
      * The attempt a notification is about. Only attempts whose own call is over are settled here (ACKNOWLEDGED,
-     * or UNKNOWN after a timeout): while a call is still in flight its answer owns the outcome, and the PSP is
-     * asked to redeliver later. Matching is exact when a reference is known: our attempt id (echoed back by the
-     * PSP) or the PSP's reference for the modification. Without one, only a single open attempt can match.
+     * or UNKNOWN after a timeout, or PENDING with its process gone): while a call is still in flight its answer
+     * owns the outcome, and the PSP is asked to redeliver later. Matching is exact when a reference is known: our
+     * attempt id (echoed back by the PSP) or the PSP's reference for the modification. Without one, only a single
+     * open attempt can match.
      */
+    const abandoned = (a: StoredAttempt) => a.status === "PENDING" && (a.id === orphaned || a.ownerGone);
     const match = (
       operation: PspAttemptDraft["operation"],
       pspReference: string | null,
       attemptReference: string | null,
     ) => {
       const ours = attempts.filter((a) => a.operation === operation && a.pspName === notification.pspName);
-      const settleable = ours.filter((a) => a.status === "ACKNOWLEDGED" || a.status === "UNKNOWN");
+      const settleable = ours.filter(
+        (a) => a.status === "ACKNOWLEDGED" || a.status === "UNKNOWN" || abandoned(a),
+      );
       const exact =
         (attemptReference
           ? ours.find((a) => a.id === attemptReference || a.idempotencyKey === attemptReference)
@@ -774,7 +801,7 @@ export class PaymentCommands {
           : exact.status === "PENDING"
             ? { wait: true }
             : {};
-      if (ours.some((a) => a.status === "PENDING")) return { wait: true };
+      if (ours.some((a) => a.status === "PENDING" && !abandoned(a))) return { wait: true };
       const unreferenced = settleable.filter((a) => a.pspReference === null || pspReference === null);
       return unreferenced.length === 1 ? { attempt: unreferenced[0] } : {};
     };
@@ -801,7 +828,9 @@ export class PaymentCommands {
       );
       if (result === null) return LOST_RACE;
       this.deps.psps.recordAuthorization(notification.pspName, notification.success);
-      return { applied: true, paymentId: payment.id, status: result.status };
+      // The request of a process that died mid-call is still IN_PROGRESS: it answers what its process would have.
+      if (attempt.status === "PENDING") await this.answerAbandonedRequest(attempt, result);
+      return { applied: true, paymentId: payment.id, status: result.payment.status };
     }
 
     const operation =
@@ -830,16 +859,33 @@ export class PaymentCommands {
       errorMessage: null,
     };
     const settings = await this.deps.store.merchantSettings(actor);
+    /** What was recorded, as the outcome the request of an abandoned attempt answers. */
+    let recorded: PspOutcome = notification.success
+      ? { outcome: "succeeded", pspReference: settlement.pspReference ?? "" }
+      : { outcome: "failed", code: settlement.errorCode ?? "failed", message: "failed", retryable: false };
     const changed = await this.changeWithRetry(actor, payment.id, (current) => {
       const failure = { failureCode: settlement.errorCode };
+      const applies =
+        notification.kind === "capture"
+          ? current.status === "AUTHORIZED"
+          : notification.kind === "void"
+            ? current.status === "AUTHORIZED" || current.status === "REQUIRES_REVIEW"
+            : true;
+      if (notification.success && !applies) {
+        recorded = {
+          outcome: "failed",
+          code: "payment_changed",
+          message: "no longer applies",
+          retryable: false,
+        };
+      }
       if (notification.kind === "capture") {
-        return notification.success && current.status === "AUTHORIZED"
+        return notification.success && applies
           ? capturedChange(actor, current, settlement, attempt.amountMinor, settings.fee)
           : captureFailedChange(actor, current, { ...settlement, status: "FAILED" }, false, failure);
       }
       if (notification.kind === "void") {
-        return notification.success &&
-          (current.status === "AUTHORIZED" || current.status === "REQUIRES_REVIEW")
+        return notification.success && applies
           ? cancelledChange(actor, current, settlement, "payment.cancelled")
           : cancelFailedChange(actor, current, { ...settlement, status: "FAILED" }, false, failure);
       }
@@ -855,23 +901,35 @@ export class PaymentCommands {
             settlement.errorCode ?? "failed",
           );
     });
+    if (attempt.status === "PENDING") {
+      await this.answerAbandonedRequest(attempt, {
+        ...changed,
+        errors: modificationErrors(operation, recorded),
+      });
+    }
     return { applied: true, paymentId: payment.id, status: changed.payment.status };
   }
 
   /**
    * Resolves outcomes nobody knows: UNKNOWN attempts that are due, and PENDING ones whose process died
-   * mid-call. Each is asked again of the same PSP with the same idempotency key (so it can never charge twice),
-   * never of another PSP. Inconclusive answers are retried on a growing schedule; after the last, the attempt is
-   * escalated to operators. Returns what happened, for logs and figures.
+   * mid-call, are asked again of the same PSP with the same idempotency key (so it can never charge twice),
+   * never of another PSP; captures, voids and refunds the PSP acknowledged but never decided (no notification
+   * came) are looked up at the PSP once past `acknowledgedDeadlineMs`. Inconclusive answers are retried on a
+   * growing schedule; after the last, the attempt is escalated to operators. Returns what happened, for logs
+   * and figures.
    */
   async resolveUnknownOutcomes(
-    options: { limit?: number; staleAfterMs?: number } = {},
+    options: { limit?: number; staleAfterMs?: number; acknowledgedDeadlineMs?: number } = {},
   ): Promise<ResolutionSummary> {
     const now = this.deps.now();
     const staleBefore = new Date(now.getTime() - (options.staleAfterMs ?? RESOLVE_STALE_AFTER_MS));
+    const acknowledgedBefore = new Date(
+      now.getTime() - (options.acknowledgedDeadlineMs ?? DEFAULT_ACKNOWLEDGED_DEADLINE_MS),
+    );
     const due = await this.deps.store.attemptsToResolve(
       now,
       staleBefore,
+      acknowledgedBefore,
       Math.min(options.limit ?? 50, RESOLVE_BATCH_MAX),
     );
     const summary: ResolutionSummary = { resolved: 0, rescheduled: 0, escalated: 0 };
@@ -884,18 +942,21 @@ export class PaymentCommands {
       };
       const psp = this.deps.psps.byName(attempt.mode, attempt.pspName);
       const payment = await this.deps.store.findPayment(actor, attempt.paymentId);
+      // Sending an acknowledged modification again would only replay its acknowledgement: it is looked up instead.
+      const acknowledged = attempt.status === "ACKNOWLEDGED" && attempt.operation !== "AUTHORIZE";
       let outcome: PspOutcome = { outcome: "unknown", message: "PSP not configured" };
-      if (psp && payment) outcome = await callPsp(() => this.askAgain(psp, attempt, payment));
+      if (psp && payment) {
+        outcome = await callPsp(() =>
+          acknowledged ? this.lookUp(psp, attempt, payment) : this.askAgain(psp, attempt, payment),
+        );
+      }
+      // Still undecided at the PSP: as inconclusive as no answer.
+      if (acknowledged && outcome.outcome === "pending")
+        outcome = { outcome: "unknown", message: "not decided yet" };
       // "unavailable" says only that this try did not reach the PSP, nothing about the earlier call: ask again later.
       if (payment && outcome.outcome !== "unknown" && outcome.outcome !== "unavailable") {
+        // The request that started this may still be IN_PROGRESS (its process died): it is answered too.
         await this.applyResolvedOutcome(actor, payment, attempt, outcome);
-        const settled = await this.deps.store.findPayment(actor, attempt.paymentId);
-        // The request that started this may still be IN_PROGRESS (its process died): answer it now.
-        if (settled)
-          await this.deps.store.completeIdempotencyFor(
-            attempt.refundId ?? settled.id,
-            encodeResult({ payment: settled, errors: [] }),
-          );
         summary.resolved++;
         continue;
       }
@@ -939,6 +1000,17 @@ export class PaymentCommands {
       }
     }
     return summary;
+  }
+
+  /** What the PSP decided of a modification it acknowledged. */
+  private lookUp(psp: PaymentServiceProvider, attempt: StoredAttempt, payment: PaymentRecord) {
+    return psp.lookupModification({
+      operation:
+        attempt.operation === "CAPTURE" ? "capture" : attempt.operation === "VOID" ? "void" : "refund",
+      idempotencyKey: attempt.idempotencyKey,
+      paymentPspReference: payment.pspReference ?? "",
+      modificationReference: attempt.pspReference,
+    });
   }
 
   /** The same request again, same key: the PSP replays what it did, or does it now (once). */
@@ -997,14 +1069,26 @@ export class PaymentCommands {
     attempt: StoredAttempt,
     outcome: Exclude<PspOutcome, { outcome: "unknown" }>,
   ): Promise<void> {
+    const abandoned = attempt.status === "PENDING";
     if (outcome.outcome === "pending") {
-      // Now acknowledged: the PSP's notification will decide.
-      await this.changeWithRetry(actor, payment.id, (current) => ({
-        patch: attempt.operation === "AUTHORIZE" ? { pspReference: outcome.pspReference } : {},
-        events: [],
-        attemptSettlement: settle(attempt.id, outcome),
-        outbox: [],
-      }));
+      // Now acknowledged: the PSP's notification will decide, or the resolver asks again after its deadline.
+      const result = await this.changeWithRetry(actor, payment.id, (current) =>
+        attempt.operation === "AUTHORIZE"
+          ? {
+              patch: { pspReference: outcome.pspReference },
+              events: [],
+              attemptSettlement: settle(attempt.id, outcome),
+              outbox: [],
+            }
+          : acknowledgedChange(
+              actor,
+              current,
+              settle(attempt.id, outcome),
+              ACKNOWLEDGED_EVENTS[attempt.operation],
+              attempt.refundId ?? undefined,
+            ),
+      );
+      if (abandoned) await this.answerAbandonedRequest(attempt, { ...result, errors: [] });
       return;
     }
     if (attempt.operation === "AUTHORIZE") {
@@ -1015,7 +1099,11 @@ export class PaymentCommands {
       let current: PaymentRecord | null = payment;
       for (let round = 0; current?.status === "PENDING" && round < CONFLICT_RETRY_MAX; round++) {
         const draft = { ...attempt, currency: current.currency, refundId: null };
-        if (await this.applyAuthorization(actor, current, draft, outcome, holdUntil)) return;
+        const applied = await this.applyAuthorization(actor, current, draft, outcome, holdUntil);
+        if (applied) {
+          if (abandoned) await this.answerAbandonedRequest(attempt, applied);
+          return;
+        }
         current = await this.deps.store.findPayment(actor, payment.id);
         const fresh = (await this.deps.store.attemptsOf(payment.id)).find((a) => a.id === attempt.id);
         const open =
@@ -1024,7 +1112,8 @@ export class PaymentCommands {
       }
       return;
     }
-    // A modification's definite answer is applied exactly like the PSP's notification would be.
+    // A modification's definite answer is applied exactly like the PSP's notification would be, naming the
+    // attempt so that an abandoned (PENDING) one is settled, and its request answered, there.
     const success = outcome.outcome === "succeeded";
     const code =
       outcome.outcome === "declined" || outcome.outcome === "failed"
@@ -1032,15 +1121,36 @@ export class PaymentCommands {
         : outcome.outcome === "unavailable"
           ? "psp_unavailable"
           : null;
-    await this.applyPspNotification({
-      kind: attempt.operation === "CAPTURE" ? "capture" : attempt.operation === "VOID" ? "void" : "refund",
-      pspName: attempt.pspName,
-      paymentPspReference: payment.pspReference ?? "",
-      modificationReference:
-        success && outcome.outcome === "succeeded" ? outcome.pspReference : attempt.pspReference,
-      success,
-      code,
-    });
+    await this.applyNotification(
+      {
+        kind: attempt.operation === "CAPTURE" ? "capture" : attempt.operation === "VOID" ? "void" : "refund",
+        pspName: attempt.pspName,
+        paymentPspReference: payment.pspReference ?? "",
+        modificationReference:
+          success && outcome.outcome === "succeeded" ? outcome.pspReference : attempt.pspReference,
+        attemptReference: attempt.id,
+        success,
+        code,
+      },
+      abandoned ? attempt.id : null,
+    );
+  }
+
+  /**
+   * Completes the request that started an attempt its process abandoned (it died mid-call, its idempotency
+   * record still IN_PROGRESS) with the response that request would have stored, so that its replay answers the
+   * operation's object, never an empty payload. A request that did complete is left as it is.
+   */
+  private async answerAbandonedRequest(
+    attempt: Pick<StoredAttempt, "operation" | "refundId">,
+    result: PaymentChangeResult & { errors: UserErrorData[] },
+  ): Promise<void> {
+    const response = requestResponse(attempt.operation, result, result.errors);
+    await this.deps.store.completeIdempotencyFor(
+      attempt.refundId ?? result.payment.id,
+      REQUESTS_OF[attempt.operation],
+      encodeResult(response),
+    );
   }
 
   /** Sends a recorded capture attempt to the PSP and records the outcome. */
@@ -1067,13 +1177,11 @@ export class PaymentCommands {
       }),
     );
     const settings = await this.deps.store.merchantSettings(actor);
-    const errors: UserErrorData[] = [];
+    const complete = context.completeWith((result: PaymentChangeResult) =>
+      modificationResponse("CAPTURE", outcome, result),
+    );
     const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
       const settlement = settle(attempt.id, outcome);
-      const complete = context.completeWith((result: PaymentChangeResult) => ({
-        payment: result.payment,
-        errors,
-      }));
       if (outcome.outcome === "succeeded") {
         return {
           ...capturedChange(actor, payment, settlement, captureMinor, settings.fee),
@@ -1087,7 +1195,6 @@ export class PaymentCommands {
           idempotency: complete,
         };
       }
-      errors.push(modificationError("capture", outcome));
       // An unknown outcome keeps the capture pending: it must be resolved with the PSP, never assumed.
       return {
         ...captureFailedChange(
@@ -1100,7 +1207,7 @@ export class PaymentCommands {
         idempotency: complete,
       };
     });
-    return { payment: settled.payment, errors };
+    return modificationResponse("CAPTURE", outcome, settled);
   }
 
   /**
@@ -1142,13 +1249,11 @@ export class PaymentCommands {
         currency: started.payment.currency,
       }),
     );
-    const errors: UserErrorData[] = [];
+    const complete = context.completeWith((result: PaymentChangeResult) =>
+      modificationResponse("VOID", outcome, result),
+    );
     const settled = await this.changeWithRetry(actor, paymentId, (payment) => {
       const settlement = settle(voidAttempt.id, outcome);
-      const complete = context.completeWith((result: PaymentChangeResult) => ({
-        payment: result.payment,
-        errors,
-      }));
       if (outcome.outcome === "succeeded")
         return { ...cancelledChange(actor, payment, settlement, eventName), idempotency: complete };
       if (outcome.outcome === "pending") {
@@ -1157,7 +1262,6 @@ export class PaymentCommands {
           idempotency: complete,
         };
       }
-      errors.push(modificationError("cancellation", outcome));
       return {
         ...cancelFailedChange(
           actor,
@@ -1169,7 +1273,7 @@ export class PaymentCommands {
         idempotency: complete,
       };
     });
-    return { payment: settled.payment, errors };
+    return modificationResponse("VOID", outcome, settled);
   }
 
   /** Records an authorization's outcome for a request; a lost race answers with what is recorded instead. */
@@ -1195,24 +1299,39 @@ export class PaymentCommands {
       const current = await this.deps.store.findPayment(actor, payment.id);
       invariant(current !== null, `payment ${payment.id} vanished`);
       // The lost change carried the request's completion; answer the request with what is recorded instead.
-      if (context)
-        await this.deps.store.completeIdempotencyFor(payment.id, encodeResult({ payment: current, errors }));
+      if (context) {
+        await this.deps.store.completeIdempotencyFor(
+          payment.id,
+          REQUESTS_OF.AUTHORIZE,
+          encodeResult({ payment: current, errors }),
+        );
+      }
       return { payment: current, errors };
     }
     return { payment: result.payment, errors };
   }
 
-  /** Records an authorization's outcome learnt without a request (notification); null when the payment changed first. */
+  /**
+   * Records an authorization's outcome learnt without a request (notification, resolver), with the errors its
+   * request answers; null when the payment changed first.
+   */
   private async applyAuthorization(
     actor: MerchantActor,
     payment: PaymentRecord,
     attempt: PspAttemptDraft,
     outcome: PspOutcome,
     holdUntil: Date | null,
-  ): Promise<PaymentRecord | null> {
-    const { change } = await this.authorizationChange(actor, null, payment, attempt, outcome, holdUntil);
+  ): Promise<(PaymentChangeResult & { errors: UserErrorData[] }) | null> {
+    const { change, errors } = await this.authorizationChange(
+      actor,
+      null,
+      payment,
+      attempt,
+      outcome,
+      holdUntil,
+    );
     const result = await this.deps.store.applyPaymentChange(actor, change);
-    return result?.payment ?? null;
+    return result && { ...result, errors };
   }
 
   /** The change an authorization's outcome makes to the payment as read, and the errors its request answers. */
@@ -1674,12 +1793,52 @@ function modificationError(what: string, outcome: PspOutcome): UserErrorData {
   return { code: "PAYMENT_FAILED", message: `The PSP refused the ${what} (${code}).`, field: null };
 }
 
-function refundResult(errors: UserErrorData[]) {
-  return (result: { payment: PaymentRecord; refund: RefundRecord | null }) => ({
-    refund: result.refund,
-    payment: result.payment,
-    errors,
-  });
+const MODIFICATION_NAMES = { CAPTURE: "capture", VOID: "cancellation", REFUND: "refund" } as const;
+
+/**
+ * What a capture, cancel or refund request answers for an outcome: the request itself, and the resolver or a
+ * notification that finishes the request of a process that died, store this same response, so a replay
+ * answers the same whoever recorded the outcome. Accepted (pending) and succeeded carry no error; anything else
+ * says why.
+ */
+function modificationResponse(
+  operation: "CAPTURE" | "VOID",
+  outcome: PspOutcome,
+  result: PaymentChangeResult,
+): PaymentResult {
+  return requestResponse(operation, result, modificationErrors(operation, outcome));
+}
+
+/** A refund request's answer (see modificationResponse): the refund, its payment, and why it did not succeed. */
+function refundResponse(outcome: PspOutcome, result: PaymentChangeResult): RefundResult {
+  return requestResponse("REFUND", result, modificationErrors("REFUND", outcome)) as RefundResult;
+}
+
+/** The payload shape of the request that started an attempt: a refund's carries the refund. */
+function requestResponse(
+  operation: PspAttemptDraft["operation"],
+  result: PaymentChangeResult,
+  errors: UserErrorData[],
+): PaymentResult | RefundResult {
+  if (operation !== "REFUND") return { payment: result.payment, errors };
+  invariant(result.refund !== null, "a refund's change returns its refund");
+  return { refund: result.refund, payment: result.payment, errors };
+}
+
+/** The requests that start an attempt of each operation, by their idempotency operation names. */
+const REQUESTS_OF: Record<PspAttemptDraft["operation"], readonly string[]> = {
+  AUTHORIZE: ["createPayment"],
+  CAPTURE: ["capturePayment", "approveReview"],
+  VOID: ["cancelPayment", "rejectReview", "expireReview"],
+  REFUND: ["refundPayment"],
+};
+
+function modificationErrors(
+  operation: keyof typeof MODIFICATION_NAMES,
+  outcome: PspOutcome,
+): UserErrorData[] {
+  if (outcome.outcome === "succeeded" || outcome.outcome === "pending") return [];
+  return [modificationError(MODIFICATION_NAMES[operation], outcome)];
 }
 
 /** What an attempt records of the routing decision (JSON-safe). */

@@ -67,6 +67,11 @@ export interface StoredAttempt {
   refundId: RefundId | null;
   resolveCount: number;
   createdAt: Date;
+  /**
+   * For a PENDING attempt: the process that made the call is gone (it stopped heartbeating), so nobody will
+   * record the call's answer; its outcome is settled by the PSP's notification or the resolver instead.
+   */
+  ownerGone: boolean;
 }
 
 export interface MerchantSettings {
@@ -133,12 +138,15 @@ export interface PaymentStore {
   /** The risk decision taken for a payment, if any. */
   riskDecisionOf(paymentId: PaymentId): Promise<RiskDecision | null>;
   /**
-   * Attempts whose outcome must be asked for: UNKNOWN ones that are due, and PENDING ones older than
-   * `staleBefore` (their process died mid-call). Not escalated ones only, oldest first.
+   * Attempts whose outcome must be asked for, not escalated ones only, oldest first: UNKNOWN ones that are due;
+   * PENDING ones whose process is gone (see StoredAttempt.ownerGone) or that are older than `staleBefore`
+   * (attempts with no recorded owner); and capture, void and refund attempts the PSP ACKNOWLEDGED but never
+   * decided, once due: first when acknowledged before `acknowledgedBefore`, then on the resolver's schedule.
    */
   attemptsToResolve(
     now: Date,
     staleBefore: Date,
+    acknowledgedBefore: Date,
     limit: number,
   ): Promise<
     Array<
@@ -150,8 +158,11 @@ export interface PaymentStore {
     attemptId: PspAttemptId,
     next: { resolveCount: number; nextResolveAt: Date | null; escalate: boolean },
   ): Promise<void>;
-  /** Completes a request still IN_PROGRESS for this object (its process died) with the given response. */
-  completeIdempotencyFor(resourceId: string, response: unknown): Promise<void>;
+  /**
+   * Completes a request of one of `operations` still IN_PROGRESS for this object (its process died) with the
+   * given response.
+   */
+  completeIdempotencyFor(resourceId: string, operations: readonly string[], response: unknown): Promise<void>;
   /** Payments held for review past their deadline, oldest first. */
   expiredReviewHolds(
     now: Date,

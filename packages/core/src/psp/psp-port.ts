@@ -49,6 +49,17 @@ export interface PspChargeStatus {
   amountRefundedMinor: bigint;
 }
 
+/** A capture, void or refund the PSP acknowledged without deciding: what to look it up by. */
+export interface ModificationQuery {
+  operation: "capture" | "void" | "refund";
+  /** The key the modification was sent with. */
+  idempotencyKey: string;
+  /** The payment's reference at the PSP. */
+  paymentPspReference: string;
+  /** The modification's own reference, when the PSP gave one with its acknowledgement. */
+  modificationReference: string | null;
+}
+
 export interface PaymentServiceProvider {
   readonly name: string;
   authorize(request: AuthorizeRequest): Promise<PspOutcome>;
@@ -57,4 +68,9 @@ export interface PaymentServiceProvider {
   /** request.pspReference is the payment's; a succeeded outcome carries the refund's own reference. */
   refund(request: ModifyRequest): Promise<PspOutcome>;
   status(pspReference: string): Promise<PspChargeStatus>;
+  /**
+   * What the PSP knows now of a modification it acknowledged: succeeded, declined or failed are its decision;
+   * pending: not decided yet; unknown: the PSP cannot tell (or has no lookup), so only its notification will.
+   */
+  lookupModification(query: ModificationQuery): Promise<PspOutcome>;
 }

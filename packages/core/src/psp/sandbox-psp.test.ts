@@ -341,3 +341,52 @@ describe("latency", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(25);
   });
 });
+
+describe("acknowledged modifications and their lookup", () => {
+  it.each([
+    ["capture", false],
+    ["void", false],
+    ["refund", true],
+  ] as const)(
+    "%s: acknowledged only (pending), then found decided by its key",
+    async (operation, capture) => {
+      const psp = new SandboxPsp({ acknowledgeModifications: true });
+      const pspReference = await authorized(psp, { capture });
+      const idempotencyKey = key();
+      const request = { idempotencyKey, pspReference, amountMinor: 500n, currency: "USD" };
+      const answer =
+        operation === "capture"
+          ? await psp.capture(request)
+          : operation === "void"
+            ? await psp.void(request)
+            : await psp.refund(request);
+      expect(answer).toEqual({ outcome: "pending", pspReference });
+      const looked = await psp.lookupModification({
+        operation,
+        idempotencyKey,
+        paymentPspReference: pspReference,
+        modificationReference: null,
+      });
+      expect(looked.outcome).toBe("succeeded");
+    },
+  );
+
+  it("a modification it never received is unknown; a lost lookup is unknown, and the next one answers", async () => {
+    const psp = new SandboxPsp({ acknowledgeModifications: true });
+    const never = { operation: "refund", idempotencyKey: key(), paymentPspReference: "sbx_ch_none" } as const;
+    expect((await psp.lookupModification({ ...never, modificationReference: null })).outcome).toBe("unknown");
+
+    const pspReference = await authorized(psp, { capture: true });
+    const idempotencyKey = key();
+    await psp.refund({ idempotencyKey, pspReference, amountMinor: 500n, currency: "USD" });
+    const query = {
+      operation: "refund",
+      idempotencyKey,
+      paymentPspReference: pspReference,
+      modificationReference: null,
+    } as const;
+    psp.injectFault("lookup", "timeout_before_processing");
+    expect((await psp.lookupModification(query)).outcome).toBe("unknown");
+    expect((await psp.lookupModification(query)).outcome).toBe("succeeded");
+  });
+});

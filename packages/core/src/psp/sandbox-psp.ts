@@ -4,6 +4,7 @@ import { canonicalJson } from "../idempotency/request-hash";
 import { type CardBrand, luhnValid } from "../vault/card";
 import type {
   AuthorizeRequest,
+  ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
   PspChargeStatus,
@@ -70,6 +71,8 @@ const CARDS_BY_NUMBER: ReadonlyMap<string, SandboxTestCard> = new Map(
 );
 
 type Operation = "authorize" | "capture" | "void" | "refund";
+/** What a fault may hit: an operation, or a lookup of a modification's outcome. */
+type FaultTarget = Operation | "lookup";
 
 /**
  * Faults the app must survive. "timeout_before_processing" loses the request (nothing happens);
@@ -130,7 +133,8 @@ export class SandboxPsp implements PaymentServiceProvider {
   private readonly book = new Map<string, Charge>();
   private readonly results = new Map<string, StoredResult>();
   private readonly authorizationCounts = new Map<string, number>();
-  private readonly faults: { operation: Operation; fault: SandboxFault }[] = [];
+  private readonly faults: { operation: FaultTarget; fault: SandboxFault }[] = [];
+  private readonly acknowledgeModifications: boolean;
 
   private readonly maxRemembered: number;
 
@@ -138,8 +142,17 @@ export class SandboxPsp implements PaymentServiceProvider {
    * `maxRemembered` bounds each of the sandbox's books (charges, idempotent results, authorization counts):
    * past it the oldest entries are forgotten, so a long-running test-mode API does not grow without end.
    */
-  constructor(options?: { latencyMs?: number; maxRemembered?: number }) {
+  constructor(options?: {
+    latencyMs?: number;
+    maxRemembered?: number;
+    /**
+     * Answer captures, voids and refunds with an acknowledgement only ("pending"), as Adyen does: their outcome is
+     * then learnt through lookupModification. Sends no notification.
+     */
+    acknowledgeModifications?: boolean;
+  }) {
     this.latencyMs = options?.latencyMs ?? 0;
+    this.acknowledgeModifications = options?.acknowledgeModifications ?? false;
     this.maxRemembered = options?.maxRemembered ?? DEFAULT_MAX_REMEMBERED;
   }
 
@@ -152,7 +165,7 @@ export class SandboxPsp implements PaymentServiceProvider {
   }
 
   /** The next call of `operation` suffers `fault`; queued faults apply in order. */
-  injectFault(operation: Operation, fault: SandboxFault): void {
+  injectFault(operation: FaultTarget, fault: SandboxFault): void {
     this.faults.push({ operation, fault });
   }
 
@@ -180,15 +193,40 @@ export class SandboxPsp implements PaymentServiceProvider {
   }
 
   capture(request: ModifyRequest): Promise<PspOutcome> {
-    return this.run("capture", request.idempotencyKey, request, () => this.doCapture(request));
+    return this.modify("capture", request, () => this.doCapture(request));
   }
 
   void(request: Omit<ModifyRequest, "amountMinor">): Promise<PspOutcome> {
-    return this.run("void", request.idempotencyKey, request, () => this.doVoid(request));
+    return this.modify("void", request, () => this.doVoid(request));
   }
 
   refund(request: ModifyRequest): Promise<PspOutcome> {
-    return this.run("refund", request.idempotencyKey, request, () => this.doRefund(request));
+    return this.modify("refund", request, () => this.doRefund(request));
+  }
+
+  /** The decided outcome of a modification, found by the key it was sent with. */
+  async lookupModification(query: ModificationQuery): Promise<PspOutcome> {
+    await this.wait();
+    const faultIndex = this.faults.findIndex((f) => f.operation === "lookup");
+    if (faultIndex !== -1) {
+      this.faults.splice(faultIndex, 1);
+      return { outcome: "unknown", message: "sandbox: lookup timed out" };
+    }
+    const stored = this.results.get(query.idempotencyKey);
+    if (!stored || stored.operation !== query.operation) {
+      return { outcome: "unknown", message: "sandbox: no such modification" };
+    }
+    return { ...stored.outcome };
+  }
+
+  private async modify(
+    operation: Exclude<Operation, "authorize">,
+    request: { idempotencyKey: string; pspReference: string },
+    perform: () => PspOutcome,
+  ): Promise<PspOutcome> {
+    const outcome = await this.run(operation, request.idempotencyKey, request, perform);
+    if (!this.acknowledgeModifications || outcome.outcome === "unknown") return outcome;
+    return { outcome: "pending", pspReference: request.pspReference };
   }
 
   async status(pspReference: string): Promise<PspChargeStatus> {

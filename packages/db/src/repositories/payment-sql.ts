@@ -63,13 +63,13 @@ SELECT ${PAYMENT_METHOD_COLUMNS}, pan_ciphertext AS "panCiphertext", pan_nonce A
 
 /** An attempt row as `jsonb_to_recordset` reads it. */
 const ATTEMPT_RECORD = `(id text, refund_id text, operation text, psp_name text, idempotency_key text,
-  amount_minor bigint, currency text, routing jsonb)`;
+  amount_minor bigint, currency text, routing jsonb, owner_instance_id text)`;
 
 const INSERT_ATTEMPTS_FROM = (json: string) => `
   INSERT INTO psp_attempts (id, payment_id, refund_id, merchant_id, operation, psp_name, idempotency_key,
-                            amount_minor, currency, routing)
+                            amount_minor, currency, routing, owner_instance_id)
   SELECT a.id, p.id, a.refund_id, p.merchant_id, a.operation::"PspOperation", a.psp_name, a.idempotency_key,
-         a.amount_minor, a.currency, a.routing
+         a.amount_minor, a.currency, a.routing, a.owner_instance_id
     FROM p, jsonb_to_recordset(${json}::jsonb) AS a${ATTEMPT_RECORD}
   RETURNING psp_attempts.id`;
 
@@ -309,12 +309,16 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
   }
   if (shape.attemptInsert) ctes.push(`attempts AS (${INSERT_ATTEMPTS_FROM($("attempts"))}\n)`);
   if (shape.attemptSettlement) {
+    // Only an open attempt is settled: an answer recorded after another (a notification that settled the call
+    // of a process judged gone) raises instead of overwriting it. A new status starts its own resolver clock:
+    // an attempt that turns ACKNOWLEDGED is first looked up a deadline after now, not at an UNKNOWN's old time.
     ctes.push(`settled_attempts AS (
   UPDATE psp_attempts a SET status = s.status::"PspAttemptStatus", psp_reference = s.psp_reference,
-         error_code = s.error_code, error_message = s.error_message, updated_at = now()
+         error_code = s.error_code, error_message = s.error_message, updated_at = now(),
+         next_resolve_at = NULL
     FROM p, jsonb_to_recordset(${$("attemptSettlements")}::jsonb) AS s(id text, status text, psp_reference text,
                                                 error_code text, error_message text)
-   WHERE a.id = s.id AND a.payment_id = p.id
+   WHERE a.id = s.id AND a.payment_id = p.id AND a.status IN ('PENDING', 'UNKNOWN', 'ACKNOWLEDGED')
   RETURNING a.id
 )`);
   }

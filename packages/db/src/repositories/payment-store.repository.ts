@@ -68,6 +68,7 @@ import {
   TRANSACTION_TIME,
   TRANSACTION_TIME_JSON,
 } from "./payment-sql";
+import { goneAfterInterval, ownerGoneSql } from "./process-instance.repository";
 
 /** Ledger accounts are created once per merchant, mode, code and currency and never change: cached in-process. */
 const ACCOUNT_CACHE_MAX = 100_000;
@@ -79,9 +80,14 @@ export class PostgresPaymentStore implements PaymentStore {
   /** Fees and risk thresholds change rarely: a change takes effect within this cache's 30 s. */
   private readonly settingsCache = new TtlCache<string, MerchantSettings>(30_000, 10_000);
 
+  /**
+   * @param instanceId this process's id (see ProcessInstanceRepository), recorded as the owner of each attempt
+   *   it inserts; null: attempts without owner, judged abandoned only by age (the resolver's staleness).
+   */
   constructor(
     private readonly db: DatabaseClient,
     private readonly sql: Sql,
+    private readonly instanceId: string | null = null,
   ) {}
 
   async insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord> {
@@ -182,67 +188,39 @@ export class PostgresPaymentStore implements PaymentStore {
   }
 
   async attemptsOf(paymentId: PaymentId): Promise<StoredAttempt[]> {
-    const rows = await this.db.pspAttempt.findMany({
-      where: { paymentId },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: 100,
-      select: {
-        id: true,
-        operation: true,
-        pspName: true,
-        idempotencyKey: true,
-        amountMinor: true,
-        status: true,
-        pspReference: true,
-        refundId: true,
-        resolveCount: true,
-        createdAt: true,
-      },
-    });
-    return rows.map((row) => ({
-      ...row,
-      id: row.id as PspAttemptId,
-      refundId: row.refundId as RefundId | null,
-    }));
+    return this.sql.query<StoredAttempt>(
+      `SELECT ${attemptColumns("$2")} FROM psp_attempts a WHERE a.payment_id = $1
+        ORDER BY a.created_at DESC, a.id DESC LIMIT 100`,
+      [paymentId, goneAfterInterval()],
+    );
   }
 
-  async attemptsToResolve(now: Date, staleBefore: Date, limit: number) {
-    const rows = await this.db.pspAttempt.findMany({
-      where: {
-        escalatedAt: null,
-        OR: [
-          { status: "UNKNOWN", OR: [{ nextResolveAt: null }, { nextResolveAt: { lte: now } }] },
-          { status: "PENDING", createdAt: { lt: staleBefore } },
-        ],
-      },
-      orderBy: { createdAt: "asc" },
-      take: limit,
-      select: {
-        id: true,
-        operation: true,
-        pspName: true,
-        idempotencyKey: true,
-        amountMinor: true,
-        status: true,
-        pspReference: true,
-        refundId: true,
-        resolveCount: true,
-        createdAt: true,
-        paymentId: true,
-        merchantId: true,
-        currency: true,
-        payment: { select: { mode: true } },
-      },
-    });
-    return rows.map(({ payment, ...row }) => ({
-      ...row,
-      id: row.id as PspAttemptId,
-      refundId: row.refundId as RefundId | null,
-      paymentId: row.paymentId as PaymentId,
-      merchantId: row.merchantId as MerchantId,
-      currency: row.currency as CurrencyCode,
-      mode: payment.mode,
-    }));
+  async attemptsToResolve(now: Date, staleBefore: Date, acknowledgedBefore: Date, limit: number) {
+    // Three partial indexes serve the three kinds (unknown and due, pending and abandoned, acknowledged and
+    // past their deadline); each branch reads at most `limit` rows.
+    return this.sql.query<
+      StoredAttempt & { paymentId: PaymentId; merchantId: MerchantId; mode: Mode; currency: CurrencyCode }
+    >(
+      `SELECT ${attemptColumns("$1")}, a.payment_id AS "paymentId", a.merchant_id AS "merchantId", a.currency,
+              p.mode
+         FROM psp_attempts a JOIN payments p ON p.id = a.payment_id
+        WHERE a.id IN (
+          (SELECT id FROM psp_attempts
+            WHERE status = 'UNKNOWN' AND escalated_at IS NULL AND (next_resolve_at IS NULL OR next_resolve_at <= $2)
+            ORDER BY created_at LIMIT $5)
+          UNION ALL
+          (SELECT a.id FROM psp_attempts a
+            WHERE a.status = 'PENDING' AND a.escalated_at IS NULL
+              AND (a.created_at < $3 OR ${ownerGoneSql("$1")})
+            ORDER BY a.created_at LIMIT $5)
+          UNION ALL
+          (SELECT id FROM psp_attempts
+            WHERE status = 'ACKNOWLEDGED' AND escalated_at IS NULL AND operation <> 'AUTHORIZE'
+              AND (next_resolve_at <= $2 OR (next_resolve_at IS NULL AND updated_at < $4))
+            ORDER BY updated_at LIMIT $5))
+        ORDER BY a.created_at LIMIT $5`,
+      [goneAfterInterval(), now, staleBefore, acknowledgedBefore, limit],
+    );
   }
 
   async rescheduleResolution(
@@ -261,9 +239,18 @@ export class PostgresPaymentStore implements PaymentStore {
     });
   }
 
-  async completeIdempotencyFor(resourceId: string, response: unknown): Promise<void> {
+  /** This process's attempts' owner id, for the rows it inserts. */
+  private attemptRow(attempt: PspAttemptDraft) {
+    return { ...attemptJson(attempt), owner_instance_id: this.instanceId };
+  }
+
+  async completeIdempotencyFor(
+    resourceId: string,
+    operations: readonly string[],
+    response: unknown,
+  ): Promise<void> {
     await this.db.idempotencyRecord.updateMany({
-      where: { resourceId, status: "IN_PROGRESS" },
+      where: { resourceId, status: "IN_PROGRESS", operation: { in: [...operations] } },
       data: { status: "COMPLETED", response: response as Prisma.InputJsonValue },
     });
   }
@@ -326,7 +313,7 @@ export class PostgresPaymentStore implements PaymentStore {
       payment.geoLatitude,
       payment.geoLongitude,
       payment.reviewExpiresAt,
-      json(attempt ? [attemptJson(attempt)] : []),
+      json(attempt ? [this.attemptRow(attempt)] : []),
       json(
         risk
           ? [
@@ -383,7 +370,7 @@ export class PostgresPaymentStore implements PaymentStore {
       returnRefund: change.returnRefund !== undefined,
     });
     const values = statement.parameters.map((name) =>
-      changeValue(name, actor, change, journal, predictedResponse),
+      changeValue(name, actor, change, journal, predictedResponse, this.instanceId),
     );
     try {
       if (link?.complete && predictedResponse === null) {
@@ -569,6 +556,13 @@ function resourceOf(change: PaymentChange): string {
   return change.refundSettlement?.id ?? change.refundInsert?.id ?? change.returnRefund ?? change.decidedOn.id;
 }
 
+/** An attempt's columns as StoredAttempt names them; `goneAfter` is the parameter holding goneAfterInterval(). */
+function attemptColumns(goneAfter: string): string {
+  return `a.id, a.operation, a.psp_name AS "pspName", a.idempotency_key AS "idempotencyKey",
+          a.amount_minor AS "amountMinor", a.status, a.psp_reference AS "pspReference", a.refund_id AS "refundId",
+          a.resolve_count AS "resolveCount", a.created_at AS "createdAt", ${ownerGoneSql(goneAfter)} AS "ownerGone"`;
+}
+
 function attemptJson(attempt: PspAttemptDraft) {
   return {
     id: attempt.id,
@@ -600,6 +594,7 @@ function changeValue(
   change: PaymentChange,
   journal: { entry: unknown; lines: unknown[] } | null,
   response: string | null,
+  instanceId: string | null,
 ): unknown {
   switch (name) {
     case "paymentId":
@@ -630,7 +625,10 @@ function changeValue(
         reason: refund.reason,
       }));
     case "attempts":
-      return jsonRows(change.attemptInsert, attemptJson);
+      return jsonRows(change.attemptInsert, (attempt) => ({
+        ...attemptJson(attempt),
+        owner_instance_id: instanceId,
+      }));
     case "attemptSettlements":
       return jsonRows(change.attemptSettlement, (settlement) => ({
         id: settlement.id,

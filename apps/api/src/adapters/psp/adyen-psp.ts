@@ -10,6 +10,7 @@ import type { CheckoutAPI as CheckoutApiType, Config } from "@adyen/api-library"
 import type { IRequest } from "@adyen/api-library/lib/src/typings/requestOptions";
 import type {
   AuthorizeRequest,
+  ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
   PspChargeStatus,
@@ -212,6 +213,12 @@ export class AdyenPsp implements PaymentServiceProvider {
   async status(): Promise<PspChargeStatus> {
     // Adyen has no lookup by payment: outcomes are resolved by retrying with the same idempotency key.
     return { state: "not_found", amountCapturedMinor: 0n, amountRefundedMinor: 0n };
+  }
+
+  async lookupModification(_query: ModificationQuery): Promise<PspOutcome> {
+    // Adyen has no lookup of a modification: sending it again only replays "received". Its notification
+    // decides; without one, the resolver escalates to operators after its schedule.
+    return { outcome: "unknown", message: "adyen: modifications cannot be looked up" };
   }
 
   private async answer(run: () => Promise<PspOutcome>): Promise<PspOutcome> {

@@ -29,6 +29,7 @@ function scripted(steps: Array<TransientKind | PspOutcome>) {
     void: async () => ({ outcome: "unknown", message: "" }),
     refund: async () => ({ outcome: "unknown", message: "" }),
     status: async () => ({ state: "not_found", amountCapturedMinor: 0n, amountRefundedMinor: 0n }),
+    lookupModification: async () => ({ outcome: "unknown", message: "" }),
   };
   return { psp, keys };
 }

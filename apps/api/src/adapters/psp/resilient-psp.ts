@@ -5,6 +5,7 @@
 // "unavailable" (safe to fail over); anything else is "unknown" (to resolve).
 import type {
   AuthorizeRequest,
+  ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
   PspChargeStatus,
@@ -111,6 +112,10 @@ export class ResilientPsp implements PaymentServiceProvider {
 
   refund(request: ModifyRequest): Promise<PspOutcome> {
     return this.run(() => this.inner.refund(request));
+  }
+
+  lookupModification(query: ModificationQuery): Promise<PspOutcome> {
+    return this.run(() => this.inner.lookupModification(query));
   }
 
   status(pspReference: string): Promise<PspChargeStatus> {

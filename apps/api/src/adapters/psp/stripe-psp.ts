@@ -4,6 +4,7 @@
 // is thrown as a TransientPspError for the resilience policy.
 import type {
   AuthorizeRequest,
+  ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
   PspChargeStatus,
@@ -152,6 +153,38 @@ export class StripePsp implements PaymentServiceProvider {
       if (isCredentialError(error)) return { ok: false, error: `credentials rejected: ${error.message}` };
       return { ok: false, error: `unreachable: ${(error as Error).message}` };
     }
+  }
+
+  /**
+   * A refund is looked up by its own id; a capture or a cancellation by its PaymentIntent's status. Whatever is
+   * not decided yet is "pending".
+   */
+  async lookupModification(query: ModificationQuery): Promise<PspOutcome> {
+    return this.call(async () => {
+      if (query.operation === "refund") {
+        if (query.modificationReference === null)
+          return { outcome: "unknown", message: "stripe: refund id not known" };
+        const reference = query.modificationReference;
+        const refund = await this.stripe.refunds.retrieve(reference);
+        if (refund.status === "succeeded") return { outcome: "succeeded", pspReference: refund.id };
+        if (refund.status === "failed" || refund.status === "canceled") {
+          const code = refund.failure_reason ?? `refund_${refund.status}`;
+          return { outcome: "failed", code, message: "refund failed", retryable: false };
+        }
+        return { outcome: "pending", pspReference: refund.id };
+      }
+      const intent = await this.stripe.paymentIntents.retrieve(query.paymentPspReference);
+      const done = query.operation === "capture" ? "succeeded" : "canceled";
+      if (intent.status === done) return { outcome: "succeeded", pspReference: intent.id };
+      if (intent.status === "processing" || intent.status === "requires_capture")
+        return { outcome: "pending", pspReference: intent.id };
+      return {
+        outcome: "failed",
+        code: `status_${intent.status}`,
+        message: `${query.operation} not applied`,
+        retryable: false,
+      };
+    });
   }
 
   /** Looks up a PaymentIntent by id: how webhook payloads are confirmed before they are trusted. */
