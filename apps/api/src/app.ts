@@ -36,7 +36,7 @@ import type { Env } from "./env";
 import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
-import { startOutboxRelay } from "./workers/start-workers";
+import { startChainSealer, startOutboxRelay } from "./workers/start-workers";
 import { createYogaServer } from "./yoga";
 
 export interface AppConfig {
@@ -206,6 +206,8 @@ export function createApp(config: AppConfig): App {
   };
   // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
   const relay = config.workers ? startOutboxRelay({ sql, redis, log: config.logger }) : null;
+  // Hash-chains committed journal entries and audit rows after the fact (tamper evidence).
+  const sealer = config.workers ? startChainSealer({ sql, log: config.logger }) : null;
   const sweep = config.workers
     ? setInterval(() => {
         commands
@@ -253,6 +255,7 @@ export function createApp(config: AppConfig): App {
       clearInterval(sweep);
       clearInterval(resolver);
       await relay?.stop();
+      await sealer?.stop();
       redis?.disconnect();
       await db.$disconnect();
       await pool.end();
