@@ -112,6 +112,39 @@ describe("chain sealer", () => {
     await t.expectLedgerBalanced();
   });
 
+  it("runs on its own: seals what commits, logs its status (sealed, backlog, lag), and stops cleanly", async () => {
+    const { t, chains } = await setup();
+    const lines: Array<Record<string, unknown>> = [];
+    const capture = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const sealer = new ChainSealer({ chains, idleDelayMs: 20, statusIntervalMs: 1_000, log: capture });
+    sealer.start();
+    try {
+      await t.app.sql.query(
+        `INSERT INTO operator_audit_log (action, target_type) VALUES ('test.loop', 'test')`,
+      );
+      const deadline = Date.now() + SEAL_WAIT_MS;
+      while ((await sealedIds(t, "operator_audit")).length < 1) {
+        if (Date.now() > deadline) throw new Error("the running sealer did not seal in time");
+        await sleep(20);
+      }
+    } finally {
+      await sealer.stop();
+    }
+    expect(sealer.sealedCount.operator_audit).toBe(1);
+    expect(sealer.consecutiveFailures).toBe(0);
+    const statuses = lines.filter((line) => line.msg === "chain sealer status");
+    expect(statuses.map((line) => line.stream)).toEqual(
+      expect.arrayContaining(["journal", "operator_audit"]),
+    );
+    expect(statuses[0]).toEqual(
+      expect.objectContaining({
+        sealedCount: expect.any(String),
+        unsealedRows: expect.any(String),
+        lagSeconds: 0,
+      }),
+    );
+  });
+
   it("seals nothing while an older transaction is open, then seals in transaction order", async () => {
     const { t, chains, sealer } = await setup();
     const older = await connect(t);
