@@ -36,6 +36,7 @@ import type { Env } from "./env";
 import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import type { ChainSealer } from "./workers/chain-sealer";
 import { startChainSealer, startOutboxRelay } from "./workers/start-workers";
 import { createYogaServer } from "./yoga";
 
@@ -66,6 +67,8 @@ export interface App {
   /** node-postgres on the same pool as `db`: the payment hot path and the outbox relay. */
   sql: Sql;
   redis: Redis | null;
+  /** The tamper-evidence sealer when workers run (its `status()` is the chain lag metric). */
+  chainSealer: ChainSealer | null;
   close(): Promise<void>;
 }
 
@@ -250,6 +253,7 @@ export function createApp(config: AppConfig): App {
     db,
     sql,
     redis,
+    chainSealer: sealer?.sealer ?? null,
     async close() {
       clearInterval(purge);
       clearInterval(sweep);

@@ -18,6 +18,8 @@ const DEFAULT_BATCH_SIZE = 200;
 const DEFAULT_IDLE_DELAY_MS = 1_000;
 const DEFAULT_STATUS_INTERVAL_MS = 60_000;
 const DEFAULT_LAG_WARN_SECONDS = 60;
+/** First retry delay after a failure; it doubles per consecutive failure up to the cap. */
+const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 30_000;
 /** Past this many consecutive failures the backoff is at its cap anyway; the counter stops growing. */
 const CONSECUTIVE_FAILURES_MAX = 1_000;
@@ -126,7 +128,7 @@ export class ChainSealer {
         await this.maybeLogStatus();
       } catch (error) {
         this.failures = Math.min(this.failures + 1, CONSECUTIVE_FAILURES_MAX);
-        delayMs = Math.min(BACKOFF_MAX_MS, this.idleDelayMs * 2 ** Math.min(this.failures, 10));
+        delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.failures - 1, 10));
         this.log.warn(
           { err: error, consecutiveFailures: this.failures, retryInMs: delayMs },
           "chain sealer failed: rows stay unsealed and are retried",

@@ -44,7 +44,7 @@ export interface SealResult {
   stream: ChainStream;
   /** Rows sealed by this call; 0 when there was nothing to seal or another sealer held the stream. */
   sealed: number;
-  /** False when another process held the stream's head. */
+  /** True when this call locked the stream's head (false: nothing was sealable, or another process held it). */
   locked: boolean;
 }
 
@@ -98,6 +98,20 @@ SELECT a.id, a.txid, a.operator_id AS "operatorId", a.action, a.target_type AS "
    AND (a.txid > $1 OR a.id > $2::bigint)
  ORDER BY a.txid, a.id
  LIMIT $3`;
+
+// Lock-free probes: an idle pass reads, finds nothing and ends without locking (or writing) anything.
+const ANY_SEALABLE = {
+  journal: `
+SELECT EXISTS (
+  SELECT 1 FROM journal_entries e
+   WHERE e.txid >= $1 AND e.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+     AND (e.txid > $1 OR e.id COLLATE "C" > $2 COLLATE "C")) AS "any"`,
+  operator_audit: `
+SELECT EXISTS (
+  SELECT 1 FROM operator_audit_log a
+   WHERE a.txid >= $1 AND a.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+     AND (a.txid > $1 OR a.id > $2::bigint)) AS "any"`,
+} as const;
 
 const INSERT_SEALS = `
 INSERT INTO chain_seals (stream, seq, row_id, row_txid, prev_hash, hash)
@@ -205,13 +219,22 @@ export class ChainRepository {
   /**
    * Seals up to `limit` rows of `stream` that are final (their transaction is older than every running
    * one), in (txid, id) order, and advances the head, in one transaction. Returns at once with
-   * `locked: false` when another process is sealing the stream.
+   * `locked: false` when a lock-free probe finds nothing to seal (an idle pass writes nothing) or another
+   * process is sealing the stream.
    */
   async sealBatch(stream: ChainStream, limit: number): Promise<SealResult> {
     if (!Number.isInteger(limit) || limit < 1 || limit > SEAL_BATCH_SIZE_MAX) {
       throw new Error(`seal batch limit must be an integer in 1..${SEAL_BATCH_SIZE_MAX}, got ${limit}`);
     }
+    const [peek] = await this.sql.query<HeadRow>(HEAD, [stream]);
+    if (!peek) throw new Error(`chain ${stream}: no head row (is the tamper-evidence migration applied?)`);
+    const [probe] = await this.sql.query<{ any: boolean }>(ANY_SEALABLE[stream], [
+      peek.lastTxid,
+      stream === "journal" ? peek.lastRowId : auditCursorId(peek.lastRowId),
+    ]);
+    if (!probe?.any) return { stream, sealed: 0, locked: false };
     return this.sql.transaction(async (tx) => {
+      // The head may have moved since the peek: the locked row is the one that counts.
       const [head] = await tx.query<HeadRow>(LOCK_HEAD, [stream]);
       if (!head) return { stream, sealed: 0, locked: false };
       const candidates = await this.candidates(tx, stream, head, limit);
