@@ -26,7 +26,12 @@ export function VerifyChainButton() {
         </p>
       ) : null}
       {verify.data ? (
-        <ul role="status" data-testid="chain-verification">
+        <ul
+          role="status"
+          data-testid="chain-verification"
+          className="stack"
+          style={{ listStyle: "none", padding: 0 }}
+        >
           {verify.data.reports.map((report) => (
             <li key={report.stream} className={report.ok ? "notice" : "error"}>
               <strong>{STREAM_NAMES[report.stream] ?? report.stream}:</strong>{" "}
