@@ -47,7 +47,8 @@ import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
-import { startOutboxRelay } from "./workers/start-workers";
+import type { ChainSealer } from "./workers/chain-sealer";
+import { startChainSealer, startOutboxRelay } from "./workers/start-workers";
 import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
 
 export interface AppConfig {
@@ -86,6 +87,8 @@ export interface App {
   sql: Sql;
   redis: Redis | null;
   rateLimiters: RateLimiters;
+  /** The tamper-evidence sealer when workers run (its `status()` is the chain lag metric). */
+  chainSealer: ChainSealer | null;
   close(): Promise<void>;
 }
 
@@ -275,6 +278,8 @@ export function createApp(config: AppConfig): App {
   }
   // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
   const relay = config.workers ? startOutboxRelay({ sql, redis, log: config.logger }) : null;
+  // Hash-chains committed journal entries and audit rows after the fact (tamper evidence).
+  const sealer = config.workers ? startChainSealer({ sql, log: config.logger }) : null;
   const sweep = config.workers
     ? setInterval(() => {
         commands
@@ -329,6 +334,7 @@ export function createApp(config: AppConfig): App {
     sql,
     redis,
     rateLimiters,
+    chainSealer: sealer?.sealer ?? null,
     async close() {
       clearInterval(purge);
       clearInterval(sweep);
@@ -339,6 +345,7 @@ export function createApp(config: AppConfig): App {
       await instances
         .unregister(instanceId)
         .catch((error: unknown) => config.logger.warn({ err: error }, "unregistering the process failed"));
+      await sealer?.stop();
       redis?.disconnect();
       await db.$disconnect();
       await pool.end();

@@ -4,6 +4,7 @@
 
 import { userInfo } from "node:os";
 import { validateCustomer } from "@paycore/core/fraud/customer-context";
+import type { ChainStream } from "@paycore/core/ledger/hash-chain";
 import { parseAllowedOrigins } from "@paycore/core/merchants/allowed-origins";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { Actor } from "@paycore/core/ports/psp-account-store";
@@ -13,6 +14,7 @@ import type { CardBrand } from "@paycore/core/vault/card";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
 import { createDatabaseClient } from "@paycore/db/client";
+import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { type MerchantAccessPolicy, MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
@@ -25,6 +27,7 @@ import { createPool, Sql } from "@paycore/db/sql";
 import { Command, InvalidArgumentError } from "commander";
 import { LivePsps } from "./adapters/live-psps";
 import { openDatabase } from "./bootstrap";
+import { formatChainReport, verifyChains } from "./chain-verify";
 import { pspSecretFromEnv, readEnv } from "./env";
 import { createLogger } from "./logger";
 import { createOperatorAccount, OPERATOR_ROLES } from "./operator-accounts";
@@ -638,6 +641,37 @@ async function withVaultStores<T>(
     await database.stop();
   }
 }
+
+// Tamper evidence: recompute the hash chains (see README, "Tamper evidence").
+async function verifyChainsCommand(streams: readonly ChainStream[], options: { json: boolean }) {
+  const database = await openDatabase(readEnv(), (message) => console.error(message));
+  const pool = createPool({ url: database.url, max: 2 });
+  try {
+    const reports = await verifyChains(new ChainRepository(new Sql(pool)), streams);
+    for (const report of reports)
+      console.log(options.json ? JSON.stringify(report) : formatChainReport(report));
+    if (reports.some((report) => !report.ok)) process.exitCode = 1;
+  } finally {
+    await pool.end();
+    await database.stop();
+  }
+}
+
+program
+  .command("ledger")
+  .description("the double-entry ledger")
+  .command("verify")
+  .description("recompute the journal's hash chain; exit 1 naming the first broken row")
+  .option("--json", "one JSON object per stream", false)
+  .action((options: { json: boolean }) => verifyChainsCommand(["journal"], options));
+
+program
+  .command("audit")
+  .description("the operator audit log")
+  .command("verify")
+  .description("recompute the operator audit log's hash chain; exit 1 naming the first broken row")
+  .option("--json", "one JSON object per stream", false)
+  .action((options: { json: boolean }) => verifyChainsCommand(["operator_audit"], options));
 
 /** The same spelling the scorer compares against (see packages/core/src/fraud/customer-context.ts). */
 function normaliseListValue(kind: (typeof LIST_KINDS)[number], raw: string): string {

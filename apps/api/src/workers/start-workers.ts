@@ -1,9 +1,11 @@
 // Starts the background workers of an API process. Call it from the composition
 // root once the database and Redis clients exist; stop it before closing them.
+import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
 import type { Sql } from "@paycore/db/sql";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { ChainSealer, type ChainSealerOptions } from "./chain-sealer";
 import { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay";
 
 export interface RunningWorker {
@@ -37,4 +39,20 @@ export function startOutboxRelay(options: {
   relay.start();
   log.info({ stream: relay.stream }, "outbox relay started");
   return { stop: () => relay.stop() };
+}
+
+/**
+ * Runs the chain sealer (tamper evidence). Every API process may run one: a stream's head is locked
+ * FOR UPDATE SKIP LOCKED per batch, so two sealers never seal the same stream at once.
+ */
+export function startChainSealer(options: {
+  sql: Sql;
+  log: Logger;
+  sealer?: Partial<Omit<ChainSealerOptions, "chains" | "log">>;
+}): RunningWorker & { sealer: ChainSealer } {
+  const log = options.log.child({ worker: "chain-sealer" });
+  const sealer = new ChainSealer({ ...options.sealer, chains: new ChainRepository(options.sql), log });
+  sealer.start();
+  log.info("chain sealer started");
+  return { sealer, stop: () => sealer.stop() };
 }

@@ -4,6 +4,7 @@
 // development does not open a new database pool per reload.
 import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
 import { createLogger } from "@paycore/api/logger";
+import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
@@ -22,6 +23,8 @@ export interface ConsoleServices {
   operators: OperatorRepository;
   consoleQueries: ConsoleQueryRepository;
   overview: ConsoleOverviewRepository;
+  /** The tamper-evidence hash chains (verify only: the API's sealing worker writes them). */
+  chains: ChainRepository;
   settings: ConsoleSettings;
   logger: Logger;
   now(): Date;
@@ -45,6 +48,7 @@ export function createConsoleServices(
     operators: new OperatorRepository(app.db),
     consoleQueries: new ConsoleQueryRepository(app.db),
     overview: new ConsoleOverviewRepository(app.db),
+    chains: new ChainRepository(app.sql),
     settings,
     logger,
     now,

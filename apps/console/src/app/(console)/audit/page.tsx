@@ -1,7 +1,8 @@
 // The operator audit log: every console action with who, what, when, and the target before and after.
 import Link from "next/link";
-import { handleProcedureError, serverCaller } from "../../../trpc/server";
+import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
+import { VerifyChainButton } from "./verify-chain-button";
 
 export const dynamic = "force-dynamic";
 
@@ -13,6 +14,7 @@ function one(params: SearchParams, key: string): string {
 }
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const me = await requireOperator();
   const params = await searchParams;
   const search = one(params, "q");
   const before = one(params, "before");
@@ -25,6 +27,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   return (
     <>
       <h1>Audit log</h1>
+      {me.role === "ADMIN" ? <VerifyChainButton /> : null}
       <form className="filters card" method="get" action="/audit">
         <label className="field">
           Search
