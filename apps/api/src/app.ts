@@ -1,6 +1,6 @@
 // The composition root: builds the services from configuration. Tests build
 // the same app against their own database, Redis and PSP, and call
-// `yoga.fetch` without opening a port.
+// `fetch` (webhook routes, then GraphQL) without opening a port.
 
 import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
 import {
@@ -33,9 +33,10 @@ import { createRedisClient } from "./adapters/redis-client";
 import { RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import type { Env } from "./env";
-import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
+import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import { createWebhookRoutes, type WebhookEndpoints } from "./webhooks/webhook-routes";
 import { startOutboxRelay } from "./workers/start-workers";
 import { createYogaServer } from "./yoga";
 
@@ -62,6 +63,8 @@ export interface AppConfig {
 export interface App {
   services: AppServices;
   yoga: ReturnType<typeof createYogaServer>;
+  /** Every route: webhooks first, then GraphQL. `listener` for Node's HTTP server, `fetch` for callers in this process. */
+  http: HttpEdge;
   db: DatabaseClient;
   /** node-postgres on the same pool as `db`: the payment hot path and the outbox relay. */
   sql: Sql;
@@ -242,9 +245,11 @@ export function createApp(config: AppConfig): App {
   }, PURGE_INTERVAL_MS);
   purge.unref();
 
+  const yoga = createYogaServer(services, config.logger);
   return {
     services,
-    yoga: createYogaServer(services, config.logger, testPsps.webhooks),
+    yoga,
+    http: createHttpEdge(yoga, createWebhookRoutes(services, testPsps.webhooks, config.logger)),
     db,
     sql,
     redis,

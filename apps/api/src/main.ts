@@ -2,7 +2,7 @@
 // required, migrations applied by the deploy step), then listen. With
 // API_PROCESSES > 1 this process only supervises that many workers, which
 // share the port.
-import { readEnv } from "./env";
+import { httpServerLimits, readEnv } from "./env";
 import { createLogger } from "./logger";
 import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
 
@@ -21,7 +21,7 @@ if (env.API_PROCESSES > 1 && !isWorkerProcess()) {
   // Loaded here, not at the top: a supervising primary needs none of the app.
   const { appConfigFromEnv, createApp } = await import("./app");
   const app = createApp(appConfigFromEnv(env, env.DATABASE_URL, logger));
-  const server = await listen(app, env.PORT, env.HOST);
+  const server = await listen(app, env.PORT, env.HOST, httpServerLimits(env));
   logger.info(`listening on ${env.HOST}:${env.PORT}`);
   stopOnSignal(
     server,

@@ -11,7 +11,7 @@ import { OperatorRepository } from "@paycore/db/repositories/operator.repository
 import { type App, appConfigFromEnv, createApp } from "./app";
 import { openDatabase } from "./bootstrap";
 import { type ConsoleProcess, startConsoleProcess } from "./console-process";
-import { type Env, readEnv } from "./env";
+import { type Env, httpServerLimits, readEnv } from "./env";
 import { createLogger } from "./logger";
 import { createFirstAdminIfNone } from "./operator-accounts";
 import { startSandboxProcess } from "./psp-sandbox-process";
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     // Forked below: the primary passed the prepared database's URL.
     if (!env.DATABASE_URL) throw new Error("API process started without DATABASE_URL");
     const app = createApp(appConfigFromEnv(env, env.DATABASE_URL, logger));
-    const server = await listen(app, env.PORT, env.HOST);
+    const server = await listen(app, env.PORT, env.HOST, httpServerLimits(env));
     stopOnSignal(server, () => app.close(), log);
     return;
   }
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     process.exit(code);
   }
 
-  const server = await listen(app, env.PORT, env.HOST);
+  const server = await listen(app, env.PORT, env.HOST, httpServerLimits(env));
   printListening(env, (server.address() as AddressInfo).port, null);
   stopOnSignal(
     server,

@@ -3,7 +3,6 @@ import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { createContext, type GraphQLContext } from "./context";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
-import { usePspWebhooks, type WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
 import { schema } from "./schema/index";
@@ -12,7 +11,6 @@ import type { AppServices } from "./services";
 export function createYogaServer(
   services: AppServices,
   logger: Logger,
-  webhooks: WebhookEndpoints = {},
 ): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -33,7 +31,6 @@ export function createYogaServer(
       error: (...args) => logger.error({ err: args.find((a) => a instanceof Error) }, "graphql error"),
     },
     plugins: [
-      usePspWebhooks(services, webhooks, logger),
       useRedactCardNumbers(),
       useIdempotencyReplay(),
       // Last: it wraps whichever request parser the plugins before it chose.
