@@ -74,6 +74,9 @@ export interface CrashLoopLimit {
   windowMs: number;
 }
 
+/** How long stopping workers get to finish their requests and close their pools before SIGKILL. */
+const WORKER_STOP_TIMEOUT_MS = 10_000;
+
 /** Five deaths in a minute: a worker that dies at start-up (bad config, database gone) loops that fast. */
 export const DEFAULT_CRASH_LOOP_LIMIT: CrashLoopLimit = { deathsMax: 5, windowMs: 60_000 };
 
@@ -104,6 +107,10 @@ export function runWorkerProcesses(options: {
     stopping = true;
     log(`${reason}: stopping ${count} API processes`);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
+    // A worker that does not finish within the bound is killed, so the group always ends.
+    setTimeout(() => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGKILL");
+    }, WORKER_STOP_TIMEOUT_MS).unref();
   };
   process.on("SIGINT", () => stopAll("SIGINT"));
   process.on("SIGTERM", () => stopAll("SIGTERM"));
