@@ -170,6 +170,35 @@ describe("every route", () => {
   );
 });
 
+describe("GraphQL", () => {
+  // Held by useRequestBodyLimit, which errors the body stream: kept here so the edge never loses it.
+  it("refuses a 50 MB chunked upload to /graphql once it passes the API's limit, and reads no further", async () => {
+    const uploadBytes = 50 * MIB;
+    const result = await exchange(postHead("/graphql", { "transfer-encoding": "chunked" }), {
+      bodyBytes: uploadBytes,
+      chunked: true,
+    });
+    expect(result.status).toBe(413);
+    expect(result.answer).toContain("REQUEST_ENTITY_TOO_LARGE");
+    expect(result.serverBytesRead).toBeLessThanOrEqual(REQUEST_BODY_MAX_BYTES + READ_SLACK_BYTES);
+  });
+});
+
+describe("routes that read no body", () => {
+  it.each(["/health", "/no-such-route"])(
+    "answer a chunked 8 MB upload to %s without reading it",
+    async (path) => {
+      const uploadBytes = 8 * MIB;
+      const result = await exchange(postHead(path, { "transfer-encoding": "chunked" }), {
+        bodyBytes: uploadBytes,
+        chunked: true,
+      });
+      expect(result.status).not.toBeNull();
+      expect(result.serverBytesRead).toBeLessThanOrEqual(READ_SLACK_BYTES);
+    },
+  );
+});
+
 describe("HTTP server limits", () => {
   let limited: Server;
   let limitedPort: number;

@@ -63,6 +63,14 @@ export function createHttpEdge(yoga: Yoga, webhooks: WebhookRoutes): HttpEdge {
           return;
         }
       }
+      // Yoga reads no body outside /graphql, and Node would drain an unread one of any size to keep the
+      // connection: closing it after the answer stops reading instead.
+      if (
+        path !== "/graphql" &&
+        (request.headers["transfer-encoding"] !== undefined ||
+          (request.headers["content-length"] ?? "0") !== "0")
+      )
+        response.setHeader("connection", "close");
       void yoga(request, response);
     },
     async fetch(url, init) {
