@@ -1,12 +1,15 @@
-// POST /webhooks/<psp>: PSP notifications. The signature is verified on the raw
-// body before anything is parsed or written (bad, stale or future-dated → 400
-// or 401, nothing stored). An accepted event is stored once, deduplicated by
-// the PSP's event id under a unique constraint, then applied through the state
-// machine; 2xx is answered only once it is durably stored. What cannot be
-// applied goes to the dead-letter table for operators to inspect and replay.
+// POST /webhooks/<psp>: PSP notifications, served as plain HTTP routes before
+// GraphQL. The PSP is matched from the path before anything is read (unknown →
+// 404, body unread); the body is then read counting bytes as it streams and
+// refused past WEBHOOK_BODY_MAX_BYTES (413), whether its length was declared or
+// it came chunked. The signature is verified on the raw body before anything
+// is parsed or written (bad, stale or future-dated → 400 or 401, nothing
+// stored). An accepted event is stored once, deduplicated by the PSP's event id
+// under a unique constraint, then applied through the state machine; 2xx is
+// answered only once it is durably stored. What cannot be applied goes to the
+// dead-letter table for operators to inspect and replay.
 import { hmacValidator } from "@adyen/api-library";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
-import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import Stripe from "stripe";
 import type { StripePsp } from "../adapters/psp/stripe-psp";
@@ -17,8 +20,9 @@ import {
   fromAdyen,
   fromStripeIntent,
   fromStripeRefund,
-} from "../webhooks/normalise";
-import { REQUEST_BODY_MAX_BYTES } from "./use-request-body-limit";
+} from "./normalise";
+import { readBodyLimited } from "./read-body-limited";
+import { parseStripeSignatureTimestamp } from "./stripe-signature";
 
 export interface WebhookEndpoints {
   stripe?: { pspName: string; secret: string; psp: StripePsp };
@@ -26,11 +30,27 @@ export interface WebhookEndpoints {
 }
 
 /** Signed timestamps older or newer than this are refused (replay window). */
-const SIGNATURE_TOLERANCE_S = 300;
-/** Webhook bodies are small; anything larger is refused, unread when its length is declared. */
-const BODY_MAX_BYTES = REQUEST_BODY_MAX_BYTES;
+export const SIGNATURE_TOLERANCE_S = 300;
+/**
+ * Notifications are a few kilobytes (an Adyen batch holds at most a handful of items); a quarter of a
+ * mebibyte is far beyond any honest one and small enough that a flood of refused uploads costs little.
+ */
+export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024;
+/** Paths this router owns; the PSP name is matched against the configured endpoints before the body is read. */
+const WEBHOOK_PATH = /^\/webhooks\/([a-z0-9_-]{1,40})$/;
 
-export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoints, logger: Logger): Plugin {
+export interface WebhookRoutes {
+  /** True when the path is a webhook route (`/webhooks/…`), answered by `handle` and never by GraphQL. */
+  matches(pathname: string): boolean;
+  handle(request: Request): Promise<Response>;
+}
+
+export function createWebhookRoutes(
+  services: AppServices,
+  endpoints: WebhookEndpoints,
+  logger: Logger,
+  bodyMaxBytes = WEBHOOK_BODY_MAX_BYTES,
+): WebhookRoutes {
   // Signature checks only: this client never calls Stripe.
   const stripeWebhooks = new Stripe("sk_test_webhook_verification_only").webhooks;
   const adyenHmac = new hmacValidator();
@@ -63,15 +83,18 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
     const endpoint = endpoints.stripe;
     if (!endpoint) return text(404, "unknown PSP");
     const header = request.headers.get("stripe-signature") ?? "";
+    // One timestamp, parsed once: the SDK takes the last `t=` and never refuses a future one, so a header
+    // with two could pass its check with one value and ours with the other.
+    const signedAt = parseStripeSignatureTimestamp(header);
+    if (signedAt === null) return text(400, "invalid signature");
+    if (Math.abs(Date.now() / 1000 - signedAt) > SIGNATURE_TOLERANCE_S)
+      return text(400, "signature timestamp outside the tolerance");
     let event: Stripe.Event;
     try {
       event = stripeWebhooks.constructEvent(raw, header, endpoint.secret, SIGNATURE_TOLERANCE_S);
     } catch {
       return text(400, "invalid signature");
     }
-    const signedAt = Number(/(?:^|,)t=(\d+)/.exec(header)?.[1] ?? Number.NaN);
-    if (!(signedAt <= Date.now() / 1000 + SIGNATURE_TOLERANCE_S))
-      return text(400, "signature from the future");
 
     const stored = await services.webhooks.record(endpoint.pspName, event.id, event.type, event);
     if (!stored.needsApplying) return json(200, { received: true, duplicate: true });
@@ -169,30 +192,38 @@ export function usePspWebhooks(services: AppServices, endpoints: WebhookEndpoint
   };
 
   return {
-    async onRequest({ request, url, endResponse }) {
-      const match = /^\/webhooks\/([a-z0-9_-]{1,40})$/.exec(url.pathname);
-      if (!match) return;
-      if (request.method !== "POST") return endResponse(text(405, "POST only"));
-      const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > BODY_MAX_BYTES) return endResponse(text(413, "too large"));
-      const raw = await request.text();
-      if (Buffer.byteLength(raw) > BODY_MAX_BYTES) return endResponse(text(413, "too large"));
-      const psp = match[1];
+    matches: (pathname) => pathname.startsWith("/webhooks/"),
+    async handle(request) {
+      const match = WEBHOOK_PATH.exec(new URL(request.url).pathname);
+      const psp = match?.[1];
+      const known =
+        psp !== undefined && (psp === endpoints.stripe?.pspName || psp === endpoints.adyen?.pspName);
+      // Refused before the body is read: closing the connection keeps Node from draining an unread body.
+      if (!known) return text(404, "unknown PSP", { close: true });
+      if (request.method !== "POST") return text(405, "POST only", { close: true });
+      const body = await readBodyLimited(request, bodyMaxBytes);
+      if (body.outcome === "bad_length")
+        return text(400, "Content-Length is not a number of bytes", { close: true });
+      if (body.outcome === "too_large")
+        return text(413, `larger than ${bodyMaxBytes} bytes`, { close: true });
+      const raw = body.text;
       try {
-        if (psp === endpoints.stripe?.pspName) return endResponse(await handleStripe(request, raw));
-        if (psp === endpoints.adyen?.pspName) return endResponse(await handleAdyen(raw));
-        return endResponse(text(404, "unknown PSP"));
+        if (psp === endpoints.stripe?.pspName) return await handleStripe(request, raw);
+        return await handleAdyen(raw);
       } catch (error) {
         // Not stored, or stored and not applied: either way the PSP must send it again.
         logger.error({ err: error, psp }, "webhook failed");
-        return endResponse(text(500, "retry later"));
+        return text(500, "retry later");
       }
     },
   };
 }
 
-function text(status: number, body: string): Response {
-  return new Response(body, { status, headers: { "content-type": "text/plain" } });
+function text(status: number, body: string, options: { close?: boolean } = {}): Response {
+  return new Response(body, {
+    status,
+    headers: { "content-type": "text/plain", ...(options.close ? { connection: "close" } : {}) },
+  });
 }
 
 function json(status: number, body: unknown): Response {
