@@ -81,7 +81,6 @@ export function createWebhookRoutes(
 
   const handleStripe = async (request: Request, raw: string): Promise<Response> => {
     const endpoint = endpoints.stripe;
-    if (!endpoint) return text(404, "unknown PSP");
     const header = request.headers.get("stripe-signature") ?? "";
     // One timestamp, parsed once: the SDK takes the last `t=` and never refuses a future one, so a header
     // with two could pass its check with one value and ours with the other.
@@ -89,21 +88,36 @@ export function createWebhookRoutes(
     if (signedAt === null) return text(400, "invalid signature");
     if (Math.abs(Date.now() / 1000 - signedAt) > SIGNATURE_TOLERANCE_S)
       return text(400, "signature timestamp outside the tolerance");
-    let event: Stripe.Event;
-    try {
-      event = stripeWebhooks.constructEvent(raw, header, endpoint.secret, SIGNATURE_TOLERANCE_S);
-    } catch {
-      return text(400, "invalid signature");
+    // Test mode's secret, then the live account's (current first, then those still in their overlap): the
+    // secret that verifies says which account sent it, and so which account confirms the event.
+    const candidates = [
+      ...(endpoint ? [{ secret: endpoint.secret, live: false }] : []),
+      ...(await services.livePsps.webhookSecrets("stripe")).map((secret) => ({ secret, live: true })),
+    ];
+    let verified: { event: Stripe.Event; live: boolean } | null = null;
+    for (const candidate of candidates) {
+      try {
+        const event = stripeWebhooks.constructEvent(raw, header, candidate.secret, SIGNATURE_TOLERANCE_S);
+        verified = { event, live: candidate.live };
+        break;
+      } catch {
+        // Not this secret; try the next.
+      }
     }
+    if (verified === null) return text(400, "invalid signature");
+    const { event, live } = verified;
+    const pspName = endpoint?.pspName ?? "stripe";
+    const retrieveIntent = (id: string) =>
+      live || !endpoint ? services.livePsps.retrieveStripeIntent(id) : endpoint.psp.retrieveIntent(id);
 
-    const stored = await services.webhooks.record(endpoint.pspName, event.id, event.type, event);
+    const stored = await services.webhooks.record(pspName, event.id, event.type, event);
     if (!stored.needsApplying) return json(200, { received: true, duplicate: true });
     const object = event.data.object as { object?: string; id?: string };
     let notifications: PspNotification[] = [];
     if (object.object === "payment_intent" && object.id) {
       try {
         // Read what is true now, not what was true when the event was sent (late or out-of-order delivery).
-        notifications = fromStripeIntent(endpoint.pspName, await endpoint.psp.retrieveIntent(object.id));
+        notifications = fromStripeIntent(pspName, await retrieveIntent(object.id));
       } catch (error) {
         logger.warn(
           { err: error, eventId: event.id },
@@ -112,13 +126,13 @@ export function createWebhookRoutes(
         return text(503, "retry later");
       }
     } else if (object.object === "refund") {
-      const notification = fromStripeRefund(endpoint.pspName, object as Stripe.Refund);
+      const notification = fromStripeRefund(pspName, object as Stripe.Refund);
       notifications = notification ? [notification] : [];
     } else if (object.object === "charge") {
       const refunds = (object as Stripe.Charge).refunds?.data ?? [];
-      notifications = refunds.map((r) => fromStripeRefund(endpoint.pspName, r)).filter((n) => n !== null);
+      notifications = refunds.map((r) => fromStripeRefund(pspName, r)).filter((n) => n !== null);
     }
-    if (!(await applyAndMark(`webhook:${endpoint.pspName}`, stored.id, notifications, event))) {
+    if (!(await applyAndMark(`webhook:${pspName}`, stored.id, notifications, event))) {
       return text(503, "our call for this is still in flight; send it again later");
     }
     return json(200, { received: true });
@@ -126,7 +140,12 @@ export function createWebhookRoutes(
 
   const handleAdyen = async (raw: string): Promise<Response> => {
     const endpoint = endpoints.adyen;
-    if (!endpoint) return text(404, "unknown PSP");
+    const pspName = endpoint?.pspName ?? "adyen";
+    // Test mode's HMAC key, then the live account's (current first, then those still in their overlap).
+    const hmacKeys = [
+      ...(endpoint ? [endpoint.hmacKeyHex] : []),
+      ...(await services.livePsps.webhookSecrets("adyen")),
+    ];
     let items: AdyenNotificationItem[];
     try {
       const body = JSON.parse(raw) as {
@@ -138,31 +157,20 @@ export function createWebhookRoutes(
     }
     // All or nothing: one bad signature and the batch is refused, nothing stored.
     for (const item of items) {
-      let valid = false;
-      try {
-        valid = adyenHmac.validateHMAC(item as never, endpoint.hmacKeyHex);
-      } catch {
-        valid = false;
-      }
+      const valid = hmacKeys.some((key) => {
+        try {
+          return adyenHmac.validateHMAC(item as never, key);
+        } catch {
+          return false;
+        }
+      });
       if (!valid) return text(401, "invalid signature");
     }
     for (const item of items) {
-      const stored = await services.webhooks.record(
-        endpoint.pspName,
-        adyenEventId(item),
-        item.eventCode,
-        item,
-      );
+      const stored = await services.webhooks.record(pspName, adyenEventId(item), item.eventCode, item);
       if (!stored.needsApplying) continue;
-      const notification = fromAdyen(endpoint.pspName, item);
-      if (
-        !(await applyAndMark(
-          `webhook:${endpoint.pspName}`,
-          stored.id,
-          notification ? [notification] : [],
-          item,
-        ))
-      ) {
+      const notification = fromAdyen(pspName, item);
+      if (!(await applyAndMark(`webhook:${pspName}`, stored.id, notification ? [notification] : [], item))) {
         return text(503, "our call for this is still in flight; send it again later");
       }
     }
@@ -197,7 +205,12 @@ export function createWebhookRoutes(
       const match = WEBHOOK_PATH.exec(new URL(request.url).pathname);
       const psp = match?.[1];
       const known =
-        psp !== undefined && (psp === endpoints.stripe?.pspName || psp === endpoints.adyen?.pspName);
+        psp !== undefined &&
+        (psp === endpoints.stripe?.pspName ||
+          psp === endpoints.adyen?.pspName ||
+          // A live account's PSP (its name is its route); a cached read, no body read yet.
+          ((psp === "stripe" || psp === "adyen") &&
+            (await services.livePsps.webhookSecrets(psp)).length > 0));
       // Refused before the body is read: closing the connection keeps Node from draining an unread body.
       if (!known) return text(404, "unknown PSP", { close: true });
       if (request.method !== "POST") return text(405, "POST only", { close: true });
@@ -208,7 +221,7 @@ export function createWebhookRoutes(
         return text(413, `larger than ${bodyMaxBytes} bytes`, { close: true });
       const raw = body.text;
       try {
-        if (psp === endpoints.stripe?.pspName) return await handleStripe(request, raw);
+        if (psp === (endpoints.stripe?.pspName ?? "stripe")) return await handleStripe(request, raw);
         return await handleAdyen(raw);
       } catch (error) {
         // Not stored, or stored and not applied: either way the PSP must send it again.
