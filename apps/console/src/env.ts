@@ -26,6 +26,8 @@ const schema = z.object({
    * "always": Secure even there.
    */
   CONSOLE_COOKIE_SECURE: z.enum(["auto", "always"]).default("auto"),
+  /** "auto": Strict-Transport-Security on answers to https requests only; "always": on every answer. */
+  CONSOLE_HSTS: z.enum(["auto", "always"]).default("auto"),
 });
 
 export type ConsoleEnv = z.infer<typeof schema> & { api: ApiEnv };
@@ -41,3 +43,25 @@ export function readConsoleEnv(source: Record<string, string | undefined> = proc
   }
   return { ...parsed.data, api: readEnv(source) };
 }
+
+const proxySchema = z.object({
+  NODE_ENV: z.string().optional(),
+  CONSOLE_HSTS: schema.shape.CONSOLE_HSTS,
+});
+
+/**
+ * What src/proxy.ts needs, read apart from the rest: the proxy runs on every request, including assets, and must
+ * not depend on the database or secrets being configured.
+ */
+export function proxySettings(source: Record<string, string | undefined> = process.env): {
+  development: boolean;
+  hsts: "auto" | "always";
+} {
+  if (source === process.env && cachedProxySettings) return cachedProxySettings;
+  const parsed = proxySchema.parse(source);
+  const settings = { development: parsed.NODE_ENV === "development", hsts: parsed.CONSOLE_HSTS };
+  if (source === process.env) cachedProxySettings = settings;
+  return settings;
+}
+
+let cachedProxySettings: ReturnType<typeof proxySettings> | null = null;
