@@ -72,9 +72,13 @@ const operators = await Promise.all(
     return [role, { email, password }] as const;
   }),
 );
+// An account the sign-in spec fails against until it is throttled (the others must stay usable).
+const throttled = { email: "throttled@e2e.test", password: randomBytes(12).toString("hex") };
+await createOperatorAccount(new OperatorRepository(app.db), { ...throttled, role: "VIEWER" });
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
+  throttledOperator: throttled,
   refundablePaymentId: refundable.id,
   searchablePaymentId: searchable.id,
   heldToApproveId: heldToApprove.id,

@@ -7,6 +7,7 @@ export const E2E_PORTS = { api: 4300, sandbox: 4310, console: 4320 } as const;
 export interface E2eState {
   baseUrl: string;
   operators: Record<"ADMIN" | "OPERATOR" | "VIEWER", { email: string; password: string }>;
+  throttledOperator: { email: string; password: string };
   refundablePaymentId: string;
   searchablePaymentId: string;
   heldToApproveId: string;

@@ -13,14 +13,19 @@ const schema = z.object({
     .min(1)
     .max(24 * 7)
     .default(12),
-  /** Failed sign-ins in a row that lock an account, and for how long. */
-  CONSOLE_LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
-  CONSOLE_LOCKOUT_MINUTES: z.coerce
+  /** Failed sign-ins per email and client address answered without delay; then 1 s, 2 s, 4 s… */
+  CONSOLE_SIGN_IN_FREE_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  /** Failed sign-ins per client address (any email) answered without delay; then growing delays likewise. */
+  CONSOLE_SIGN_IN_IP_FREE_FAILURES: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** The longest delay a run of failures earns. */
+  CONSOLE_SIGN_IN_DELAY_MAX_MINUTES: z.coerce
     .number()
     .int()
     .min(1)
     .max(24 * 60)
     .default(15),
+  /** Reverse proxies in front of the console that append the client's address to X-Forwarded-For. */
+  CONSOLE_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /**
    * "auto": Secure cookies everywhere except plain http on a loopback host (local development and tests);
    * "always": Secure even there.

@@ -9,11 +9,15 @@ import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.r
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import type { Logger } from "pino";
 import { readConsoleEnv } from "../env";
+import {
+  DEFAULT_SIGN_IN_THROTTLE,
+  type SignInThrottleSettings,
+  signInThrottleFromEnv,
+} from "./auth/sign-in-throttle";
 
 export interface ConsoleSettings {
   sessionMs: number;
-  lockoutFailuresMax: number;
-  lockoutMs: number;
+  signInThrottle: SignInThrottleSettings;
   cookieSecure: "auto" | "always";
 }
 
@@ -29,8 +33,7 @@ export interface ConsoleServices {
 
 export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
   sessionMs: 12 * 60 * 60_000,
-  lockoutFailuresMax: 5,
-  lockoutMs: 15 * 60_000,
+  signInThrottle: DEFAULT_SIGN_IN_THROTTLE,
   cookieSecure: "auto",
 };
 
@@ -61,8 +64,7 @@ export function getConsoleServices(): ConsoleServices {
   const app = createApp({ ...appConfigFromEnv(env.api, env.DATABASE_URL, logger), workers: false });
   const services = createConsoleServices(app, logger, {
     sessionMs: env.CONSOLE_SESSION_HOURS * 60 * 60_000,
-    lockoutFailuresMax: env.CONSOLE_LOCKOUT_FAILURES,
-    lockoutMs: env.CONSOLE_LOCKOUT_MINUTES * 60_000,
+    signInThrottle: signInThrottleFromEnv(env),
     cookieSecure: env.CONSOLE_COOKIE_SECURE,
   });
   globalForServices.paycoreConsoleServices = services;

@@ -17,6 +17,7 @@ export const serverCaller = cache(async () => {
     csrfHeader: null,
     requestUrl: `http://${host}/`,
     forwardedProto: headerStore.get("x-forwarded-proto"),
+    forwardedFor: headerStore.get("x-forwarded-for"),
     setCookie: () => {},
   });
   return createCaller(context);

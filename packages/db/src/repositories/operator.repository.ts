@@ -11,7 +11,6 @@ export interface OperatorRecord {
   id: OperatorId;
   email: string;
   role: OperatorRole;
-  lockedUntil: Date | null;
   createdAt: Date;
   disabledAt: Date | null;
 }
@@ -19,8 +18,27 @@ export interface OperatorRecord {
 /** What sign-in needs: the only read that returns the password hash. */
 export interface OperatorCredentials extends OperatorRecord {
   passwordHash: string;
-  failedLogins: number;
 }
+
+/** A sign-in throttle key: per client IP, or per email as typed and IP. */
+export interface SignInThrottleKey {
+  key: string;
+  kind: "ip" | "account_ip";
+  email: string | null;
+  ip: string;
+}
+
+/** An operator's email being throttled from one address, for the admin's "needs attention". */
+export interface ThrottledAccount {
+  operatorId: OperatorId;
+  email: string;
+  ip: string;
+  failures: number;
+  lastFailureAt: Date;
+  blockedUntil: Date;
+}
+
+export const THROTTLED_ACCOUNTS_MAX = 50;
 
 export interface ActiveSession {
   sessionId: OperatorSessionId;
@@ -55,7 +73,6 @@ const operatorSelect = {
   id: true,
   email: true,
   role: true,
-  lockedUntil: true,
   createdAt: true,
   disabledAt: true,
 } as const;
@@ -64,7 +81,6 @@ interface OperatorRow {
   id: string;
   email: string;
   role: OperatorRole;
-  lockedUntil: Date | null;
   createdAt: Date;
   disabledAt: Date | null;
 }
@@ -74,7 +90,6 @@ function toOperatorRecord(row: OperatorRow): OperatorRecord {
     id: row.id as OperatorId,
     email: row.email,
     role: row.role,
-    lockedUntil: row.lockedUntil,
     createdAt: row.createdAt,
     disabledAt: row.disabledAt,
   };
@@ -104,11 +119,9 @@ export class OperatorRepository {
   async findCredentialsByEmail(email: string): Promise<OperatorCredentials | null> {
     const row = await this.db.operator.findUnique({
       where: { email },
-      select: { ...operatorSelect, passwordHash: true, failedLogins: true },
+      select: { ...operatorSelect, passwordHash: true },
     });
-    return (
-      row && { ...toOperatorRecord(row), passwordHash: row.passwordHash, failedLogins: row.failedLogins }
-    );
+    return row && { ...toOperatorRecord(row), passwordHash: row.passwordHash };
   }
 
   async list(limit = OPERATOR_LIST_MAX): Promise<OperatorRecord[]> {
@@ -120,29 +133,76 @@ export class OperatorRepository {
     return rows.map(toOperatorRecord);
   }
 
-  /**
-   * Counts a failed sign-in in one statement (parallel attempts cannot lose a count). Reaching `failuresMax`
-   * locks the account until `now + lockMs` and starts the count again for after the lock.
-   */
-  async recordFailedSignIn(
-    id: OperatorId,
-    now: Date,
-    failuresMax: number,
-    lockMs: number,
-  ): Promise<{ failedLogins: number; lockedUntil: Date | null }> {
-    const lockedUntil = new Date(now.getTime() + lockMs);
-    const rows = await this.db.$queryRaw<Array<{ failed_logins: number; locked_until: Date | null }>>`
-      UPDATE operators
-         SET failed_logins = CASE WHEN failed_logins + 1 >= ${failuresMax} THEN 0 ELSE failed_logins + 1 END,
-             locked_until  = CASE WHEN failed_logins + 1 >= ${failuresMax} THEN ${lockedUntil} ELSE locked_until END
-       WHERE id = ${id}
-   RETURNING failed_logins, locked_until`;
-    const row = rows[0];
-    return { failedLogins: row?.failed_logins ?? 0, lockedUntil: row?.locked_until ?? null };
+  /** The latest time any of these keys is blocked until, if later than `now`. */
+  async findSignInBlock(keys: string[], now: Date): Promise<Date | null> {
+    const rows = await this.db.consoleSignInThrottle.findMany({
+      where: { key: { in: keys.slice(0, 10) }, blockedUntil: { gt: now } },
+      orderBy: { blockedUntil: "desc" },
+      take: 1,
+      select: { blockedUntil: true },
+    });
+    return rows[0]?.blockedUntil ?? null;
   }
 
-  async recordSuccessfulSignIn(id: OperatorId): Promise<void> {
-    await this.db.operator.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null } });
+  /**
+   * Counts a failed sign-in in one statement (parallel attempts cannot lose a count); a key whose last failure is
+   * older than `windowMs` starts again at 1. Returns the count including this failure.
+   */
+  async recordSignInFailure(throttle: SignInThrottleKey, now: Date, windowMs: number): Promise<number> {
+    const windowStart = new Date(now.getTime() - windowMs);
+    const rows = await this.db.$queryRaw<Array<{ failures: number }>>`
+      INSERT INTO console_sign_in_throttles AS t (key, kind, email, ip, failures, last_failure_at)
+      VALUES (${throttle.key}, ${throttle.kind}, ${throttle.email}, ${throttle.ip}, 1, ${now})
+      ON CONFLICT (key) DO UPDATE
+         SET failures = CASE WHEN t.last_failure_at < ${windowStart} THEN 1 ELSE t.failures + 1 END,
+             blocked_until = CASE WHEN t.last_failure_at < ${windowStart} THEN NULL ELSE t.blocked_until END,
+             last_failure_at = ${now}
+      RETURNING failures`;
+    return rows[0]?.failures ?? 1;
+  }
+
+  /** Blocks a key until `until`, never shortening a block a parallel failure set. */
+  async blockSignIns(key: string, until: Date): Promise<void> {
+    await this.db.$executeRaw`
+      UPDATE console_sign_in_throttles
+         SET blocked_until = GREATEST(COALESCE(blocked_until, ${until}), ${until})
+       WHERE key = ${key}`;
+  }
+
+  /** Forgets a key's failures (after a successful sign-in from there). */
+  async clearSignInThrottle(key: string): Promise<void> {
+    await this.db.consoleSignInThrottle.deleteMany({ where: { key } });
+  }
+
+  /**
+   * Operators' emails that earned a sign-in delay from some address and failed there since `since` (a run of
+   * failures that has not been forgotten yet), latest failure first.
+   */
+  async listThrottledAccounts(since: Date, limit = THROTTLED_ACCOUNTS_MAX): Promise<ThrottledAccount[]> {
+    const rows = await this.db.$queryRaw<
+      Array<{
+        operator_id: string;
+        email: string;
+        ip: string;
+        failures: number;
+        last_failure_at: Date;
+        blocked_until: Date;
+      }>
+    >`
+      SELECT o.id AS operator_id, o.email, t.ip, t.failures, t.last_failure_at, t.blocked_until
+        FROM console_sign_in_throttles t
+        JOIN operators o ON o.email = t.email
+       WHERE t.kind = 'account_ip' AND t.blocked_until IS NOT NULL AND t.last_failure_at > ${since}
+       ORDER BY t.last_failure_at DESC
+       LIMIT ${Math.min(Math.max(limit, 1), THROTTLED_ACCOUNTS_MAX)}`;
+    return rows.map((row) => ({
+      operatorId: row.operator_id as OperatorId,
+      email: row.email,
+      ip: row.ip,
+      failures: row.failures,
+      lastFailureAt: row.last_failure_at,
+      blockedUntil: row.blocked_until,
+    }));
   }
 
   async updatePasswordHash(id: OperatorId, passwordHash: string): Promise<void> {

@@ -6,6 +6,7 @@ import type { ActiveSession, OperatorRole } from "@paycore/db/repositories/opera
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import { CSRF_COOKIE, cookiesAreSecure, parseCookies, SESSION_COOKIE } from "../auth/cookies";
+import { clientAddress } from "../auth/sign-in-throttle";
 import { hashToken, sameToken } from "../auth/tokens";
 import type { ConsoleServices } from "../services";
 
@@ -16,6 +17,8 @@ export interface ConsoleContext {
   csrfCookie: string | null;
   csrfHeader: string | null;
   secureCookies: boolean;
+  /** The client's address as sign-in throttling counts it (see clientAddress). */
+  clientIp: string;
   /** Adds a Set-Cookie header to the response (a no-op for server-side callers). */
   setCookie(cookie: string): void;
 }
@@ -26,6 +29,8 @@ export async function createConsoleContext(options: {
   csrfHeader: string | null;
   requestUrl: string;
   forwardedProto: string | null;
+  /** The X-Forwarded-For header (Next's server sets it to the socket's address when a request has none). */
+  forwardedFor: string | null;
   setCookie(cookie: string): void;
 }): Promise<ConsoleContext> {
   const cookies = parseCookies(options.cookieHeader);
@@ -44,6 +49,7 @@ export async function createConsoleContext(options: {
       options.forwardedProto,
       options.services.settings.cookieSecure,
     ),
+    clientIp: clientAddress(options.forwardedFor, options.services.settings.signInThrottle.trustedProxyHops),
     setCookie: options.setCookie,
   };
 }

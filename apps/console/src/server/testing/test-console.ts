@@ -10,7 +10,12 @@ import pino from "pino";
 import { createCaller } from "../api/root";
 import { createConsoleContext } from "../api/trpc";
 import { CSRF_COOKIE, parseCookies } from "../auth/cookies";
-import { type ConsoleServices, createConsoleServices, DEFAULT_CONSOLE_SETTINGS } from "../services";
+import {
+  type ConsoleServices,
+  type ConsoleSettings,
+  createConsoleServices,
+  DEFAULT_CONSOLE_SETTINGS,
+} from "../services";
 
 export interface Browser {
   cookies: Map<string, string>;
@@ -22,31 +27,34 @@ export interface TestConsole {
   t: TestApp;
   services: ConsoleServices;
   clock: { now: Date };
-  browser(): Browser;
+  /** A browser at `ip` (as Next's server would put in X-Forwarded-For), 127.0.0.1 unless given. */
+  browser(options?: { ip?: string }): Browser;
   createOperator(role: OperatorRole, email?: string): Promise<{ email: string; password: string }>;
   signedIn(role: OperatorRole): Promise<Browser>;
   close(): Promise<void>;
 }
 
-export async function createTestConsole(): Promise<TestConsole> {
+export async function createTestConsole(
+  options: { settings?: Partial<ConsoleSettings> } = {},
+): Promise<TestConsole> {
   const t = await createTestApp();
   const clock = { now: new Date() };
   const services = createConsoleServices(
     t.app,
     pino({ level: "silent" }),
-    DEFAULT_CONSOLE_SETTINGS,
+    { ...DEFAULT_CONSOLE_SETTINGS, ...options.settings },
     () => clock.now,
   );
   let operatorCount = 0;
 
-  const browser = (): Browser => {
+  const browser = (options: { ip?: string } = {}): Browser => {
     const cookies = new Map<string, string>();
     // A page makes its own double-submit token before signing in.
     cookies.set(CSRF_COOKIE, `pre-session-${Math.random().toString(36).slice(2)}`);
     return {
       cookies,
-      async api(options = {}) {
-        const csrf = options.csrf ?? true;
+      async api(apiOptions = {}) {
+        const csrf = apiOptions.csrf ?? true;
         const context = await createConsoleContext({
           services,
           cookieHeader: [...cookies]
@@ -55,6 +63,7 @@ export async function createTestConsole(): Promise<TestConsole> {
           csrfHeader: csrf === true ? (cookies.get(CSRF_COOKIE) ?? null) : csrf === false ? null : csrf,
           requestUrl: "http://localhost:3000/api/trpc",
           forwardedProto: null,
+          forwardedFor: options.ip ?? "127.0.0.1",
           setCookie: (cookie) => {
             const [pair = "", ...attributes] = cookie.split("; ");
             const [name, value] = Object.entries(parseCookies(pair))[0] ?? [];
