@@ -30,6 +30,27 @@ test("a wrong password is refused, the right one signs in, sign-out ends the ses
   await expect(page).toHaveURL(/\/sign-in$/);
 });
 
+test("after sign-in, back to the page that was asked for, but never to another site", async ({ page }) => {
+  const wanted = `/payments/${state.searchablePaymentId}`;
+  await page.goto(wanted);
+  await expect(page).toHaveURL(`/sign-in?next=${encodeURIComponent(wanted)}`);
+  await page.getByLabel("Email").fill(state.operators.VIEWER.email);
+  await page.getByLabel("Password").fill(state.operators.VIEWER.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(wanted);
+  await expect(page.getByRole("heading", { name: "Amounts" })).toBeVisible();
+  // The session cookie is Secure in production, even here on plain http to a loopback address.
+  const session = (await page.context().cookies()).find((cookie) => cookie.name === "paycore_session");
+  expect(session).toMatchObject({ secure: true, httpOnly: true });
+
+  await page.context().clearCookies();
+  await page.goto(`/sign-in?next=${encodeURIComponent("//evil.example/steal")}`);
+  await page.getByLabel("Email").fill(state.operators.VIEWER.email);
+  await page.getByLabel("Password").fill(state.operators.VIEWER.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL("/payments");
+});
+
 test("repeated failures are throttled, and the admin's overview names the account", async ({ page }) => {
   const target = state.throttledOperator;
   await page.goto("/sign-in");

@@ -13,6 +13,13 @@ const schema = z.object({
     .min(1)
     .max(24 * 7)
     .default(12),
+  /** How long a console session may go unused before it ends (besides CONSOLE_SESSION_HOURS). */
+  CONSOLE_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
   /** Failed sign-ins per email and client address answered without delay; then 1 s, 2 s, 4 s… */
   CONSOLE_SIGN_IN_FREE_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   /** Failed sign-ins per client address (any email) answered without delay; then growing delays likewise. */
@@ -28,9 +35,10 @@ const schema = z.object({
   CONSOLE_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /**
    * "auto": Secure cookies everywhere except plain http on a loopback host (local development and tests);
-   * "always": Secure even there.
+   * "always": Secure even there. With NODE_ENV=production it is always "always", whatever is set.
    */
   CONSOLE_COOKIE_SECURE: z.enum(["auto", "always"]).default("auto"),
+  NODE_ENV: z.string().optional(),
   /** "auto": Strict-Transport-Security on answers to https requests only; "always": on every answer. */
   CONSOLE_HSTS: z.enum(["auto", "always"]).default("auto"),
 });
@@ -46,7 +54,11 @@ export function readConsoleEnv(source: Record<string, string | undefined> = proc
       .join("; ");
     throw new Error(`invalid console configuration: ${problems}`);
   }
-  return { ...parsed.data, api: readEnv(source) };
+  const production = parsed.data.NODE_ENV === "production";
+  // A production console never sends its session cookie without Secure, even to a loopback address: a
+  // misconfigured proxy must not be able to turn that off.
+  const cookieSecure = production ? "always" : parsed.data.CONSOLE_COOKIE_SECURE;
+  return { ...parsed.data, CONSOLE_COOKIE_SECURE: cookieSecure, api: readEnv(source) };
 }
 
 const proxySchema = z.object({

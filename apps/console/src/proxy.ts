@@ -5,7 +5,7 @@
 // so each response gets its own.
 import { type NextRequest, NextResponse } from "next/server";
 import { proxySettings } from "./env";
-import { newNonce, securityHeaders, servedOverHttps } from "./server/http/security-headers";
+import { newNonce, PATH_HEADER, securityHeaders, servedOverHttps } from "./server/http/security-headers";
 
 export function proxy(request: NextRequest): NextResponse {
   const settings = proxySettings();
@@ -19,6 +19,8 @@ export function proxy(request: NextRequest): NextResponse {
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("Content-Security-Policy", headers["Content-Security-Policy"] as string);
+  // Server components cannot see the URL they render for: the sign-in redirect needs it to come back here.
+  requestHeaders.set(PATH_HEADER, `${request.nextUrl.pathname}${request.nextUrl.search}`);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   return response;

@@ -17,6 +17,8 @@ import {
 
 export interface ConsoleSettings {
   sessionMs: number;
+  /** A session unused for this long ends, whatever its absolute expiry. */
+  idleMs: number;
   signInThrottle: SignInThrottleSettings;
   cookieSecure: "auto" | "always";
 }
@@ -33,6 +35,7 @@ export interface ConsoleServices {
 
 export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
   sessionMs: 12 * 60 * 60_000,
+  idleMs: 30 * 60_000,
   signInThrottle: DEFAULT_SIGN_IN_THROTTLE,
   cookieSecure: "auto",
 };
@@ -64,6 +67,7 @@ export function getConsoleServices(): ConsoleServices {
   const app = createApp({ ...appConfigFromEnv(env.api, env.DATABASE_URL, logger), workers: false });
   const services = createConsoleServices(app, logger, {
     sessionMs: env.CONSOLE_SESSION_HOURS * 60 * 60_000,
+    idleMs: env.CONSOLE_IDLE_MINUTES * 60_000,
     signInThrottle: signInThrottleFromEnv(env),
     cookieSecure: env.CONSOLE_COOKIE_SECURE,
   });

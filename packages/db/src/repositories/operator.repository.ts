@@ -44,6 +44,7 @@ export interface ActiveSession {
   sessionId: OperatorSessionId;
   csrfTokenHash: string;
   expiresAt: Date;
+  lastSeenAt: Date;
   operator: OperatorRecord;
 }
 
@@ -217,31 +218,53 @@ export class OperatorRepository {
     expiresAt: Date;
   }): Promise<OperatorSessionId> {
     const id = newId("operatorSession");
-    await this.db.operatorSession.create({ data: { id, ...input }, select: { id: true } });
+    await this.db.operatorSession.create({
+      data: { id, ...input, lastSeenAt: input.createdAt },
+      select: { id: true },
+    });
     return id;
   }
 
-  /** The unexpired, unrevoked session with this token hash, if its operator is still enabled. */
-  async findActiveSession(tokenHash: string, now: Date): Promise<ActiveSession | null> {
+  /**
+   * The session with this token hash if it is unrevoked, before its expiry, used within the last `idleMs`, and
+   * its operator is still enabled.
+   */
+  async findActiveSession(tokenHash: string, now: Date, idleMs: number): Promise<ActiveSession | null> {
     const row = await this.db.operatorSession.findUnique({
       where: { tokenHash },
       select: {
         id: true,
         csrfTokenHash: true,
         expiresAt: true,
+        lastSeenAt: true,
         revokedAt: true,
         operator: { select: operatorSelect },
       },
     });
-    if (row === null || row.revokedAt !== null || row.expiresAt <= now || row.operator.disabledAt !== null) {
+    if (
+      row === null ||
+      row.revokedAt !== null ||
+      row.expiresAt <= now ||
+      row.lastSeenAt.getTime() <= now.getTime() - idleMs ||
+      row.operator.disabledAt !== null
+    ) {
       return null;
     }
     return {
       sessionId: row.id as OperatorSessionId,
       csrfTokenHash: row.csrfTokenHash,
       expiresAt: row.expiresAt,
+      lastSeenAt: row.lastSeenAt,
       operator: toOperatorRecord(row.operator),
     };
+  }
+
+  /** Marks the session used at `now`, unless a parallel request already moved it later. */
+  async touchSession(id: OperatorSessionId, now: Date): Promise<void> {
+    await this.db.operatorSession.updateMany({
+      where: { id, revokedAt: null, lastSeenAt: { lt: now } },
+      data: { lastSeenAt: now },
+    });
   }
 
   async revokeSession(id: OperatorSessionId, now: Date): Promise<void> {

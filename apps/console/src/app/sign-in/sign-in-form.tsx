@@ -4,7 +4,8 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { ensureCsrfCookie, errorMessage, useTRPC } from "../../trpc/client";
 
-export function SignInForm() {
+/** `next`: where to go once signed in, already checked to be a path on this console. */
+export function SignInForm({ next }: { next: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [email, setEmail] = useState("");
@@ -12,7 +13,7 @@ export function SignInForm() {
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
       onSuccess: () => {
-        router.replace("/payments");
+        router.replace(next);
         router.refresh();
       },
     }),

@@ -23,6 +23,8 @@ export interface ConsoleContext {
   setCookie(cookie: string): void;
 }
 
+const SESSION_TOUCH_INTERVAL_MS = 60_000;
+
 export async function createConsoleContext(options: {
   services: ConsoleServices;
   cookieHeader: string | null;
@@ -35,9 +37,15 @@ export async function createConsoleContext(options: {
 }): Promise<ConsoleContext> {
   const cookies = parseCookies(options.cookieHeader);
   const sessionToken = cookies[SESSION_COOKIE] || null;
+  const now = options.services.now();
+  const { idleMs } = options.services.settings;
   const session = sessionToken
-    ? await options.services.operators.findActiveSession(hashToken(sessionToken), options.services.now())
+    ? await options.services.operators.findActiveSession(hashToken(sessionToken), now, idleMs)
     : null;
+  // Activity keeps a session alive; recorded at most once a minute, so a page's burst of requests writes once.
+  if (session && now.getTime() - session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    await options.services.operators.touchSession(session.sessionId, now);
+  }
   return {
     services: options.services,
     session,

@@ -9,6 +9,9 @@ export function newNonce(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
 }
 
+/** Set by the proxy on the request: the path and query being rendered. */
+export const PATH_HEADER = "x-console-path";
+
 export const HSTS_MAX_AGE_SECONDS = 2 * 365 * 24 * 60 * 60;
 
 export function contentSecurityPolicy(nonce: string, options: { development: boolean }): string {

@@ -46,7 +46,7 @@ describe("sign-in", () => {
     });
   });
 
-  it("sets httpOnly, SameSite=Strict cookies, Secure except on http://localhost", async () => {
+  it("sets httpOnly, SameSite=Strict cookies, Secure except on http://localhost (unless always)", async () => {
     const { email, password } = await c.createOperator("VIEWER");
     const { createConsoleContext } = await import("../../trpc");
     const { createCaller } = await import("../../root");
@@ -208,6 +208,34 @@ describe("sign-in", () => {
     await expect((await viewer.api()).auth.throttledAccounts()).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
+  });
+
+  it("ends a session left unused for 30 minutes, while use keeps it alive until its absolute expiry", async () => {
+    const browser = await c.signedIn("VIEWER");
+    const start = c.clock.now;
+    const at = async (minutes: number) => {
+      c.clock.now = new Date(start.getTime() + minutes * 60_000);
+      return (await browser.api()).auth.me();
+    };
+    try {
+      // Used every 29 minutes: alive for hours.
+      for (const minutes of [29, 58, 87, 116]) expect(await at(minutes), `${minutes} min`).not.toBeNull();
+      // Then 30 minutes without a request: gone.
+      expect(await at(146)).toBeNull();
+
+      const busy = await c.signedIn("VIEWER");
+      const touch = async (minutes: number) => {
+        c.clock.now = new Date(start.getTime() + minutes * 60_000);
+        return (await busy.api()).auth.me();
+      };
+      // Busy all along, it still ends at the 12-hour absolute expiry (signed in at minute 146).
+      for (let minutes = 146 + 20; minutes < 146 + 12 * 60; minutes += 20) {
+        expect(await touch(minutes), `${minutes} min`).not.toBeNull();
+      }
+      expect(await touch(146 + 12 * 60)).toBeNull();
+    } finally {
+      c.clock.now = start;
+    }
   });
 
   it("signs out: the session is revoked server-side, not just forgotten by the browser", async () => {
