@@ -4,6 +4,7 @@
 // development does not open a new database pool per reload.
 import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
 import { createLogger } from "@paycore/api/logger";
+import { parseKeyring, type VaultKeyring } from "@paycore/core/vault/card-vault";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
@@ -25,6 +26,8 @@ export interface ConsoleSettings {
 
 export interface ConsoleServices {
   app: App;
+  /** The vault's keyring: operators' TOTP secrets are encrypted under a key derived from it. */
+  totpKeyring: VaultKeyring;
   operators: OperatorRepository;
   consoleQueries: ConsoleQueryRepository;
   overview: ConsoleOverviewRepository;
@@ -42,12 +45,14 @@ export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
 
 export function createConsoleServices(
   app: App,
+  totpKeyring: VaultKeyring,
   logger: Logger,
   settings: ConsoleSettings = DEFAULT_CONSOLE_SETTINGS,
   now: () => Date = () => new Date(),
 ): ConsoleServices {
   return {
     app,
+    totpKeyring,
     operators: new OperatorRepository(app.db),
     consoleQueries: new ConsoleQueryRepository(app.db),
     overview: new ConsoleOverviewRepository(app.db),
@@ -64,8 +69,13 @@ export function getConsoleServices(): ConsoleServices {
   const env = readConsoleEnv();
   const logger = createLogger(env.api.LOG_LEVEL);
   // No background workers here: the API process runs the outbox relay, the resolver and hold expiry.
-  const app = createApp({ ...appConfigFromEnv(env.api, env.DATABASE_URL, logger), workers: false });
-  const services = createConsoleServices(app, logger, {
+  const config = appConfigFromEnv(env.api, env.DATABASE_URL, logger);
+  const app = createApp({ ...config, workers: false });
+  const keyring = parseKeyring({
+    encryptionKeys: config.secrets.vaultEncryptionKeys,
+    fingerprintKey: config.secrets.vaultFingerprintKey,
+  });
+  const services = createConsoleServices(app, keyring, logger, {
     sessionMs: env.CONSOLE_SESSION_HOURS * 60 * 60_000,
     idleMs: env.CONSOLE_IDLE_MINUTES * 60_000,
     signInThrottle: signInThrottleFromEnv(env),

@@ -13,6 +13,8 @@ export interface OperatorRecord {
   role: OperatorRole;
   createdAt: Date;
   disabledAt: Date | null;
+  /** TOTP enrolled and confirmed: sign-in needs a code after the password. */
+  totpEnabled: boolean;
 }
 
 /** What sign-in needs: the only read that returns the password hash. */
@@ -45,8 +47,19 @@ export interface ActiveSession {
   csrfTokenHash: string;
   expiresAt: Date;
   lastSeenAt: Date;
+  /** Password checked, second factor not yet: only the second step is allowed. */
+  secondFactorPending: boolean;
   operator: OperatorRecord;
 }
+
+/** An operator's TOTP settings; the secret still encrypted. */
+export interface TotpState {
+  secretEncrypted: string | null;
+  enabledAt: Date | null;
+  lastTimeStep: bigint | null;
+}
+
+export const RECOVERY_CODES_MAX = 20;
 
 /** A JSON snapshot for the audit log: plain values only (bigints already turned into digit strings). */
 export type AuditSnapshot = { [key: string]: AuditValue };
@@ -76,6 +89,7 @@ const operatorSelect = {
   role: true,
   createdAt: true,
   disabledAt: true,
+  totpEnabledAt: true,
 } as const;
 
 interface OperatorRow {
@@ -84,6 +98,7 @@ interface OperatorRow {
   role: OperatorRole;
   createdAt: Date;
   disabledAt: Date | null;
+  totpEnabledAt: Date | null;
 }
 
 function toOperatorRecord(row: OperatorRow): OperatorRecord {
@@ -93,7 +108,24 @@ function toOperatorRecord(row: OperatorRow): OperatorRecord {
     role: row.role,
     createdAt: row.createdAt,
     disabledAt: row.disabledAt,
+    totpEnabled: row.totpEnabledAt !== null,
   };
+}
+
+type TransactionClient = Parameters<Parameters<DatabaseClient["$transaction"]>[0]>[0];
+
+function auditCreate(client: DatabaseClient | TransactionClient, entry: AuditEntryDraft) {
+  return client.operatorAuditLog.create({
+    data: {
+      operatorId: entry.operatorId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      ...(entry.before === null ? {} : { before: entry.before as Prisma.InputJsonValue }),
+      ...(entry.after === null ? {} : { after: entry.after as Prisma.InputJsonValue }),
+    },
+    select: { id: true },
+  });
 }
 
 export class OperatorRepository {
@@ -216,6 +248,7 @@ export class OperatorRepository {
     csrfTokenHash: string;
     createdAt: Date;
     expiresAt: Date;
+    secondFactorPending: boolean;
   }): Promise<OperatorSessionId> {
     const id = newId("operatorSession");
     await this.db.operatorSession.create({
@@ -238,6 +271,7 @@ export class OperatorRepository {
         expiresAt: true,
         lastSeenAt: true,
         revokedAt: true,
+        secondFactorPending: true,
         operator: { select: operatorSelect },
       },
     });
@@ -255,6 +289,7 @@ export class OperatorRepository {
       csrfTokenHash: row.csrfTokenHash,
       expiresAt: row.expiresAt,
       lastSeenAt: row.lastSeenAt,
+      secondFactorPending: row.secondFactorPending,
       operator: toOperatorRecord(row.operator),
     };
   }
@@ -272,17 +307,128 @@ export class OperatorRepository {
   }
 
   async appendAudit(entry: AuditEntryDraft): Promise<void> {
-    await this.db.operatorAuditLog.create({
-      data: {
-        operatorId: entry.operatorId,
-        action: entry.action,
-        targetType: entry.targetType,
-        targetId: entry.targetId,
-        ...(entry.before === null ? {} : { before: entry.before as Prisma.InputJsonValue }),
-        ...(entry.after === null ? {} : { after: entry.after as Prisma.InputJsonValue }),
-      },
-      select: { id: true },
+    await auditCreate(this.db, entry);
+  }
+
+  async findTotpState(id: OperatorId): Promise<TotpState | null> {
+    const row = await this.db.operator.findUnique({
+      where: { id },
+      select: { totpSecretEncrypted: true, totpEnabledAt: true, totpLastTimeStep: true },
     });
+    return (
+      row && {
+        secretEncrypted: row.totpSecretEncrypted,
+        enabledAt: row.totpEnabledAt,
+        lastTimeStep: row.totpLastTimeStep,
+      }
+    );
+  }
+
+  /** Keeps a new, unconfirmed TOTP secret; false when TOTP is already enabled. */
+  async savePendingTotpSecret(id: OperatorId, secretEncrypted: string): Promise<boolean> {
+    const { count } = await this.db.operator.updateMany({
+      where: { id, totpEnabledAt: null },
+      data: { totpSecretEncrypted: secretEncrypted, totpLastTimeStep: null },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Confirms the pending secret (the caller checked a code of `timeStep` against it), stores the recovery codes'
+   * hashes and the audit row, all in one transaction; false when it was enabled meanwhile or the pending secret
+   * changed (a second enrolment started in another tab).
+   */
+  async enableTotp(
+    id: OperatorId,
+    input: { secretEncrypted: string; timeStep: bigint; now: Date; recoveryCodeHashes: string[] },
+    audit: AuditEntryDraft,
+  ): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.operator.updateMany({
+        where: { id, totpEnabledAt: null, totpSecretEncrypted: input.secretEncrypted },
+        data: { totpEnabledAt: input.now, totpLastTimeStep: input.timeStep },
+      });
+      if (count !== 1) return false;
+      await tx.operatorRecoveryCode.createMany({
+        data: input.recoveryCodeHashes
+          .slice(0, RECOVERY_CODES_MAX)
+          .map((codeHash) => ({ operatorId: id, codeHash, createdAt: input.now })),
+      });
+      await auditCreate(tx, audit);
+      return true;
+    });
+  }
+
+  /** Turns TOTP off and forgets the recovery codes, with the audit row, in one transaction. */
+  async disableTotp(id: OperatorId, audit: AuditEntryDraft): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.operator.update({
+        where: { id },
+        data: { totpSecretEncrypted: null, totpEnabledAt: null, totpLastTimeStep: null },
+        select: { id: true },
+      });
+      await tx.operatorRecoveryCode.deleteMany({ where: { operatorId: id } });
+      await auditCreate(tx, audit);
+    });
+  }
+
+  /**
+   * Records a code's time step as used, only if later than the last one accepted: the same code (or an older
+   * one) cannot be replayed, even by two parallel requests. False when refused.
+   */
+  async acceptTotpTimeStep(id: OperatorId, timeStep: bigint): Promise<boolean> {
+    const { count } = await this.db.operator.updateMany({
+      where: {
+        id,
+        totpEnabledAt: { not: null },
+        OR: [{ totpLastTimeStep: null }, { totpLastTimeStep: { lt: timeStep } }],
+      },
+      data: { totpLastTimeStep: timeStep },
+    });
+    return count === 1;
+  }
+
+  /** Ends a session's second-factor step, with its audit row, in one transaction. */
+  async completeSecondFactor(sessionId: OperatorSessionId, audit: AuditEntryDraft): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.operatorSession.updateMany({
+        where: { id: sessionId, secondFactorPending: true, revokedAt: null },
+        data: { secondFactorPending: false },
+      });
+      if (count !== 1) return false;
+      await auditCreate(tx, audit);
+      return true;
+    });
+  }
+
+  /**
+   * Spends a recovery code and completes the session's second step, with the audit row, in one transaction;
+   * false when no unused code has this hash (a used code never works twice).
+   */
+  async useRecoveryCode(
+    operatorId: OperatorId,
+    codeHash: string,
+    sessionId: OperatorSessionId,
+    now: Date,
+    audit: AuditEntryDraft,
+  ): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.operatorRecoveryCode.updateMany({
+        where: { operatorId, codeHash, usedAt: null },
+        data: { usedAt: now },
+      });
+      if (count !== 1) return false;
+      await tx.operatorSession.updateMany({
+        where: { id: sessionId, secondFactorPending: true },
+        data: { secondFactorPending: false },
+      });
+      await auditCreate(tx, audit);
+      return true;
+    });
+  }
+
+  async countUnusedRecoveryCodes(operatorId: OperatorId): Promise<number> {
+    return this.db.operatorRecoveryCode.count({ where: { operatorId, usedAt: null } });
   }
 
   /**

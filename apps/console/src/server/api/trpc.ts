@@ -145,12 +145,39 @@ export function roleAtLeast(role: OperatorRole, minimum: OperatorRole): boolean 
   return ROLE_RANK[role] >= ROLE_RANK[minimum];
 }
 
+/**
+ * Where a session stands: "second_factor" (password checked, TOTP code not yet), "enrol" (an admin without TOTP:
+ * only enrolment is open until it is set up), or "ready".
+ */
+export type SessionStage = "second_factor" | "enrol" | "ready";
+
+export function sessionStage(session: ActiveSession): SessionStage {
+  if (session.secondFactorPending) return "second_factor";
+  if (session.operator.role === "ADMIN" && !session.operator.totpEnabled) return "enrol";
+  return "ready";
+}
+
 /** Signed in, with at least `minimum`'s rights (viewer: read; operator: refunds and reviews; admin: everything). */
 export function procedureFor(minimum: OperatorRole) {
   return publicProcedure.use(({ next, ctx }) => {
-    if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+    if (!ctx.session || sessionStage(ctx.session) === "second_factor") {
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+    }
+    if (sessionStage(ctx.session) === "enrol") {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Set up two-factor authentication first." });
+    }
     if (!roleAtLeast(ctx.session.operator.role, minimum)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${minimum.toLowerCase()} role.` });
+    }
+    return next({ ctx: { ...ctx, session: ctx.session } });
+  });
+}
+
+/** A session at one of `stages`: the second step of sign-in, or managing one's own two-factor settings. */
+export function procedureAtStage(...stages: SessionStage[]) {
+  return publicProcedure.use(({ next, ctx }) => {
+    if (!ctx.session || !stages.includes(sessionStage(ctx.session))) {
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
     }
     return next({ ctx: { ...ctx, session: ctx.session } });
   });

@@ -3,13 +3,16 @@
 // "browsers" that keep cookies and call the routers the way the Next route
 // handler does, CSRF header included (or not).
 
+import { randomBytes } from "node:crypto";
 import { createOperatorAccount } from "@paycore/api/operator-accounts";
 import { createTestApp, type TestApp } from "@paycore/api/testing/test-app";
+import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
 import type { OperatorRole } from "@paycore/db/repositories/operator.repository";
 import pino from "pino";
 import { createCaller } from "../api/root";
 import { createConsoleContext } from "../api/trpc";
 import { CSRF_COOKIE, parseCookies } from "../auth/cookies";
+import { encryptTotpSecret, newTotpSecret, totpCode } from "../auth/totp";
 import {
   type ConsoleServices,
   type ConsoleSettings,
@@ -30,6 +33,9 @@ export interface TestConsole {
   /** A browser at `ip` (as Next's server would put in X-Forwarded-For), 127.0.0.1 unless given. */
   browser(options?: { ip?: string }): Browser;
   createOperator(role: OperatorRole, email?: string): Promise<{ email: string; password: string }>;
+  /** Turns TOTP on for an operator (as a confirmed enrolment would) and returns the secret. */
+  enableTotp(email: string): Promise<string>;
+  /** A browser signed in as a new operator; admins get TOTP on and pass the second step. */
   signedIn(role: OperatorRole): Promise<Browser>;
   close(): Promise<void>;
 }
@@ -41,6 +47,10 @@ export async function createTestConsole(
   const clock = { now: new Date() };
   const services = createConsoleServices(
     t.app,
+    parseKeyring({
+      encryptionKeys: `1:${generateKeyMaterial()}`,
+      fingerprintKey: randomBytes(32).toString("base64"),
+    }),
     pino({ level: "silent" }),
     { ...DEFAULT_CONSOLE_SETTINGS, ...options.settings },
     () => clock.now,
@@ -84,16 +94,40 @@ export async function createTestConsole(
     return { email: address, password };
   };
 
+  const enableTotp = async (email: string) => {
+    const operator = await services.operators.findCredentialsByEmail(email);
+    if (!operator) throw new Error(`no operator ${email}`);
+    const secret = newTotpSecret();
+    const secretEncrypted = encryptTotpSecret(services.totpKeyring, secret, operator.id);
+    await services.operators.savePendingTotpSecret(operator.id, secretEncrypted);
+    await services.operators.enableTotp(
+      operator.id,
+      { secretEncrypted, timeStep: 0n, now: clock.now, recoveryCodeHashes: [] },
+      {
+        operatorId: operator.id,
+        action: "test.totp_enabled",
+        targetType: "operator",
+        targetId: operator.id,
+        before: null,
+        after: null,
+      },
+    );
+    return secret;
+  };
+
   return {
     t,
     services,
     clock,
     browser,
     createOperator,
+    enableTotp,
     async signedIn(role) {
       const { email, password } = await createOperator(role);
+      const secret = role === "ADMIN" ? await enableTotp(email) : null;
       const b = browser();
       await (await b.api()).auth.signIn({ email, password });
+      if (secret) await (await b.api()).auth.verifySecondFactor({ code: totpCode(secret, clock.now) });
       return b;
     },
     close: () => t.close(),

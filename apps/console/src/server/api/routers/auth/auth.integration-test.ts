@@ -37,7 +37,7 @@ describe("sign-in", () => {
     const api = await browser.api();
     expect(await api.auth.me()).toBeNull();
     const result = await api.auth.signIn({ email: email.toUpperCase(), password });
-    expect(result).toEqual({ email: "alice@example.com", role: "VIEWER" });
+    expect(result).toEqual({ email: "alice@example.com", role: "VIEWER", stage: "ready" });
     expect(browser.cookies.get(SESSION_COOKIE)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(browser.cookies.get(CSRF_COOKIE)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await (await browser.api()).auth.me()).toMatchObject({
@@ -117,7 +117,7 @@ describe("sign-in", () => {
     // The owner, elsewhere, signs in: no lock anyone can trigger.
     await expect(
       (await c.browser({ ip: "192.0.2.10" }).api()).auth.signIn({ email, password }),
-    ).resolves.toEqual({ email, role: "OPERATOR" });
+    ).resolves.toEqual({ email, role: "OPERATOR", stage: "ready" });
 
     const start = c.clock.now;
     try {

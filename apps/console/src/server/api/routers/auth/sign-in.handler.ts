@@ -10,12 +10,14 @@ import { writeAudit } from "../../../audit";
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from "../../../auth/cookies";
 import { delayAfterFailures, secondsUntil, throttleKeys } from "../../../auth/sign-in-throttle";
 import { hashToken, newToken } from "../../../auth/tokens";
-import type { ConsoleContext } from "../../trpc";
+import { type ConsoleContext, type SessionStage, sessionStage } from "../../trpc";
 import type { SignInInput } from "./sign-in.schema";
 
 export interface SignInResult {
   email: string;
   role: "VIEWER" | "OPERATOR" | "ADMIN";
+  /** What the browser does next: ask for the TOTP code, send an admin to set TOTP up, or go on. */
+  stage: SessionStage;
 }
 
 export const WRONG_CREDENTIALS = "Wrong email or password.";
@@ -92,6 +94,8 @@ export async function signInHandler({
     csrfTokenHash: hashToken(csrfToken),
     createdAt: now,
     expiresAt,
+    // With TOTP on, this session can do nothing but the second step until a code is checked.
+    secondFactorPending: operator.totpEnabled,
   });
   const maxAgeSeconds = services.settings.sessionMs / 1000;
   ctx.setCookie(
@@ -109,7 +113,15 @@ export async function signInHandler({
     action: "auth.signed_in",
     targetType: "operator_session",
     targetId: sessionId,
-    after: { expiresAt, ip: ctx.clientIp },
+    after: { expiresAt, ip: ctx.clientIp, secondFactorPending: operator.totpEnabled },
   });
-  return { email: operator.email, role: operator.role };
+  const stage = sessionStage({
+    sessionId,
+    csrfTokenHash: "",
+    expiresAt,
+    lastSeenAt: now,
+    secondFactorPending: operator.totpEnabled,
+    operator,
+  });
+  return { email: operator.email, role: operator.role, stage };
 }
