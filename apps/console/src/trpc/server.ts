@@ -6,7 +6,7 @@ import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { signInPathFor } from "../lib/safe-next-path";
 import { createCaller } from "../server/api/root";
-import { createConsoleContext } from "../server/api/trpc";
+import { createConsoleContext, ENROL_FIRST } from "../server/api/trpc";
 import { PATH_HEADER } from "../server/http/security-headers";
 import { getConsoleServices } from "../server/services";
 
@@ -33,7 +33,9 @@ async function signInRedirect(): Promise<never> {
 /** The signed-in operator, or a redirect to the sign-in page. */
 export const requireOperator = cache(async () => {
   const me = await (await serverCaller()).auth.me();
-  if (!me) return signInRedirect();
+  if (!me || me.stage === "second_factor") return signInRedirect();
+  // An admin without TOTP sets it up before seeing anything else.
+  if (me.stage === "enrol") redirect("/account/two-factor");
   return me;
 });
 
@@ -41,6 +43,7 @@ export const requireOperator = cache(async () => {
 export async function handleProcedureError(error: unknown): Promise<never> {
   if (error instanceof TRPCError) {
     if (error.code === "UNAUTHORIZED") return signInRedirect();
+    if (error.code === "FORBIDDEN" && error.message === ENROL_FIRST) redirect("/account/two-factor");
     if (error.code === "NOT_FOUND") notFound();
   }
   throw error;

@@ -405,7 +405,7 @@ export class OperatorRepository {
    * Spends a recovery code and completes the session's second step, with the audit row, in one transaction;
    * false when no unused code has this hash (a used code never works twice).
    */
-  async useRecoveryCode(
+  async spendRecoveryCode(
     operatorId: OperatorId,
     codeHash: string,
     sessionId: OperatorSessionId,

@@ -12,8 +12,10 @@ export function SignInForm({ next }: { next: string }) {
   const [password, setPassword] = useState("");
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
-      onSuccess: () => {
-        router.replace(next);
+      onSuccess: ({ stage }) => {
+        // With TOTP on, the same page now asks for the code; an admin without it goes to set it up first.
+        if (stage === "enrol") router.replace("/account/two-factor");
+        else if (stage === "ready") router.replace(next);
         router.refresh();
       },
     }),

@@ -149,6 +149,8 @@ export function roleAtLeast(role: OperatorRole, minimum: OperatorRole): boolean 
  * Where a session stands: "second_factor" (password checked, TOTP code not yet), "enrol" (an admin without TOTP:
  * only enrolment is open until it is set up), or "ready".
  */
+export const ENROL_FIRST = "Set up two-factor authentication first.";
+
 export type SessionStage = "second_factor" | "enrol" | "ready";
 
 export function sessionStage(session: ActiveSession): SessionStage {
@@ -164,7 +166,7 @@ export function procedureFor(minimum: OperatorRole) {
       throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
     }
     if (sessionStage(ctx.session) === "enrol") {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Set up two-factor authentication first." });
+      throw new TRPCError({ code: "FORBIDDEN", message: ENROL_FIRST });
     }
     if (!roleAtLeast(ctx.session.operator.role, minimum)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${minimum.toLowerCase()} role.` });

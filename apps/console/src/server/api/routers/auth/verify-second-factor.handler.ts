@@ -73,7 +73,7 @@ export async function verifySecondFactorHandler({
     const recovery = normaliseRecoveryCode(input.code);
     if (
       recovery !== null &&
-      (await services.operators.useRecoveryCode(
+      (await services.operators.spendRecoveryCode(
         operator.id,
         hashRecoveryCode(recovery),
         session.sessionId,
