@@ -6,6 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { findRepoRoot } from "@paycore/db/database-url";
 import type { AppSecrets } from "./secrets";
 
@@ -44,6 +46,31 @@ function newestSourceMs(root: string): number {
     }
   }
   return newest;
+}
+
+/**
+ * The console's stdout carries its pino logs (one JSON object a line) and Next's own banner. The logs join this
+ * process's stdout, where the API's pino logs go, so one stream holds both; other lines go through `log`.
+ */
+export function forwardConsoleOutput(
+  output: Readable,
+  sinks: { write(line: string): void; log(message: string): void },
+): void {
+  const lines = createInterface({ input: output, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on("line", (line) => {
+    const text = line.trim();
+    if (text.length === 0) return;
+    if (text.startsWith("{")) {
+      try {
+        JSON.parse(text);
+        sinks.write(`${text}\n`);
+        return;
+      } catch {
+        // not a log line after all
+      }
+    }
+    sinks.log(`console: ${text}`);
+  });
 }
 
 function run(
@@ -96,8 +123,11 @@ export async function startConsoleProcess(options: {
   const child: ChildProcess = spawn(
     process.execPath,
     [next, "start", "--port", String(options.port), "--hostname", options.host],
-    { cwd, env, stdio: ["ignore", "ignore", "inherit"] },
+    { cwd, env, stdio: ["ignore", "pipe", "inherit"] },
   );
+  if (child.stdout) {
+    forwardConsoleOutput(child.stdout, { write: (line) => process.stdout.write(line), log: options.log });
+  }
   const url = `http://${options.host}:${options.port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {

@@ -67,7 +67,8 @@ const globalForServices = globalThis as unknown as { paycoreConsoleServices?: Co
 export function getConsoleServices(): ConsoleServices {
   if (globalForServices.paycoreConsoleServices) return globalForServices.paycoreConsoleServices;
   const env = readConsoleEnv();
-  const logger = createLogger(env.api.LOG_LEVEL);
+  // One log stream with the API's (npm start forwards this process's stdout): `app` tells the two apart.
+  const logger = createLogger(env.api.LOG_LEVEL).child({ app: "console" });
   // No background workers here: the API process runs the outbox relay, the resolver and hold expiry.
   const config = appConfigFromEnv(env.api, env.DATABASE_URL, logger);
   const app = createApp({ ...config, workers: false });

@@ -80,7 +80,14 @@ export async function signInHandler({
         delaySeconds: delayMs / 1000,
       },
     });
-    if (delayMs > 0) throw throttled(new Date(now.getTime() + delayMs), now);
+    if (delayMs > 0) {
+      // For whoever watches the log stream (the API's and the console's): someone is guessing.
+      services.logger.warn(
+        { ip: ctx.clientIp, operatorId: operator?.id ?? null, delaySeconds: delayMs / 1000 },
+        "console sign-in throttled",
+      );
+      throw throttled(new Date(now.getTime() + delayMs), now);
+    }
     throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS });
   }
 
