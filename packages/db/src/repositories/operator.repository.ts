@@ -259,10 +259,14 @@ export class OperatorRepository {
   }
 
   /**
-   * The session with this token hash if it is unrevoked, before its expiry, used within the last `idleMs`, and
-   * its operator is still enabled.
+   * The session with this token hash if it is unrevoked, before its expiry, used within the last `idleMs`, its
+   * operator is still enabled, and (while it awaits its second factor) made within the last `secondFactorMs`.
    */
-  async findActiveSession(tokenHash: string, now: Date, idleMs: number): Promise<ActiveSession | null> {
+  async findActiveSession(
+    tokenHash: string,
+    now: Date,
+    limits: { idleMs: number; secondFactorMs: number },
+  ): Promise<ActiveSession | null> {
     const row = await this.db.operatorSession.findUnique({
       where: { tokenHash },
       select: {
@@ -272,6 +276,7 @@ export class OperatorRepository {
         lastSeenAt: true,
         revokedAt: true,
         secondFactorPending: true,
+        createdAt: true,
         operator: { select: operatorSelect },
       },
     });
@@ -279,7 +284,8 @@ export class OperatorRepository {
       row === null ||
       row.revokedAt !== null ||
       row.expiresAt <= now ||
-      row.lastSeenAt.getTime() <= now.getTime() - idleMs ||
+      row.lastSeenAt.getTime() <= now.getTime() - limits.idleMs ||
+      (row.secondFactorPending && row.createdAt.getTime() <= now.getTime() - limits.secondFactorMs) ||
       row.operator.disabledAt !== null
     ) {
       return null;

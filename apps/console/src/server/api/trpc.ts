@@ -24,6 +24,8 @@ export interface ConsoleContext {
 }
 
 const SESSION_TOUCH_INTERVAL_MS = 60_000;
+/** A password step not followed by its code within this long is over: sign in again. */
+export const SECOND_FACTOR_WINDOW_MS = 10 * 60_000;
 
 export async function createConsoleContext(options: {
   services: ConsoleServices;
@@ -40,7 +42,10 @@ export async function createConsoleContext(options: {
   const now = options.services.now();
   const { idleMs } = options.services.settings;
   const session = sessionToken
-    ? await options.services.operators.findActiveSession(hashToken(sessionToken), now, idleMs)
+    ? await options.services.operators.findActiveSession(hashToken(sessionToken), now, {
+        idleMs,
+        secondFactorMs: SECOND_FACTOR_WINDOW_MS,
+      })
     : null;
   // Activity keeps a session alive; recorded at most once a minute, so a page's burst of requests writes once.
   if (session && now.getTime() - session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {

@@ -98,6 +98,18 @@ describe("the second step of sign-in", () => {
     expect(await auditActions()).toContain("auth.second_factor_verified");
   });
 
+  it("ends a password step not completed within 10 minutes", async () => {
+    const { email, password, enrolment } = await enrolled("VIEWER");
+    advance(60_000);
+    const browser = c.browser();
+    await (await browser.api()).auth.signIn({ email, password });
+    advance(10 * 60_000);
+    expect(await (await browser.api()).auth.me()).toBeNull();
+    await expect(
+      (await browser.api()).auth.verifySecondFactor({ code: totpCode(enrolment.secret, c.clock.now) }),
+    ).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
   it("refuses the same code twice within its window (no replay)", async () => {
     const { email, password, enrolment } = await enrolled("VIEWER");
     advance(60_000);
