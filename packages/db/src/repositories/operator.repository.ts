@@ -394,43 +394,55 @@ export class OperatorRepository {
     return count === 1;
   }
 
-  /** Ends a session's second-factor step, with its audit row, in one transaction. */
-  async completeSecondFactor(sessionId: OperatorSessionId, audit: AuditEntryDraft): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
-      const { count } = await tx.operatorSession.updateMany({
-        where: { id: sessionId, secondFactorPending: true, revokedAt: null },
-        data: { secondFactorPending: false },
-      });
-      if (count !== 1) return false;
-      await auditCreate(tx, audit);
-      return true;
-    });
-  }
-
   /**
-   * Spends a recovery code and completes the session's second step, with the audit row, in one transaction;
-   * false when no unused code has this hash (a used code never works twice).
+   * Ends a session's second step by replacing it: the password-step session is revoked and a new one (new
+   * token, new CSRF token, same absolute expiry) takes its place, so a token seen before the code was entered
+   * is worth nothing after. With `recoveryCodeHash`, that unused code is spent too. All of it and the audit row
+   * in one transaction; null (nothing written) when the code was already used or the session is no longer
+   * waiting for its second factor.
    */
-  async spendRecoveryCode(
-    operatorId: OperatorId,
-    codeHash: string,
-    sessionId: OperatorSessionId,
-    now: Date,
-    audit: AuditEntryDraft,
-  ): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
-      const { count } = await tx.operatorRecoveryCode.updateMany({
-        where: { operatorId, codeHash, usedAt: null },
-        data: { usedAt: now },
+  async completeSecondFactor(input: {
+    pendingSessionId: OperatorSessionId;
+    operatorId: OperatorId;
+    recoveryCodeHash: string | null;
+    next: { tokenHash: string; csrfTokenHash: string; expiresAt: Date };
+    now: Date;
+    audit: (sessionId: OperatorSessionId) => AuditEntryDraft;
+  }): Promise<OperatorSessionId | null> {
+    const id = newId("operatorSession");
+    const refused = new Error("second factor refused");
+    try {
+      return await this.db.$transaction(async (tx) => {
+        if (input.recoveryCodeHash !== null) {
+          const spent = await tx.operatorRecoveryCode.updateMany({
+            where: { operatorId: input.operatorId, codeHash: input.recoveryCodeHash, usedAt: null },
+            data: { usedAt: input.now },
+          });
+          if (spent.count !== 1) throw refused;
+        }
+        const revoked = await tx.operatorSession.updateMany({
+          where: { id: input.pendingSessionId, secondFactorPending: true, revokedAt: null },
+          data: { revokedAt: input.now },
+        });
+        if (revoked.count !== 1) throw refused;
+        await tx.operatorSession.create({
+          data: {
+            id,
+            operatorId: input.operatorId,
+            ...input.next,
+            createdAt: input.now,
+            lastSeenAt: input.now,
+            secondFactorPending: false,
+          },
+          select: { id: true },
+        });
+        await auditCreate(tx, input.audit(id));
+        return id;
       });
-      if (count !== 1) return false;
-      await tx.operatorSession.updateMany({
-        where: { id: sessionId, secondFactorPending: true },
-        data: { secondFactorPending: false },
-      });
-      await auditCreate(tx, audit);
-      return true;
-    });
+    } catch (error) {
+      if (error === refused) return null;
+      throw error;
+    }
   }
 
   async countUnusedRecoveryCodes(operatorId: OperatorId): Promise<number> {

@@ -3,6 +3,7 @@
 // recovery code works once, wrong codes are throttled), admins sent to enrol before anything else and unable
 // to turn it off, and audit rows for enrolment, disabling and recovery-code use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SESSION_COOKIE } from "../../../auth/cookies";
 import { totpCode } from "../../../auth/totp";
 import { createTestConsole, type TestConsole } from "../../../testing/test-console";
 
@@ -92,10 +93,15 @@ describe("the second step of sign-in", () => {
     });
     expect(await (await browser.api()).auth.me()).toMatchObject({ stage: "second_factor" });
     await expect((await browser.api()).payments.list({})).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    const passwordStepToken = browser.cookies.get(SESSION_COOKIE) ?? "";
     await (await browser.api()).auth.verifySecondFactor({ code: totpCode(enrolment.secret, c.clock.now) });
     expect(await (await browser.api()).auth.me()).toMatchObject({ stage: "ready" });
     await expect((await browser.api()).payments.list({})).resolves.toMatchObject({ payments: [] });
     expect(await auditActions()).toContain("auth.second_factor_verified");
+    // The session was replaced: the token from before the code is worth nothing now.
+    expect(browser.cookies.get(SESSION_COOKIE)).not.toBe(passwordStepToken);
+    browser.cookies.set(SESSION_COOKIE, passwordStepToken);
+    expect(await (await browser.api()).auth.me()).toBeNull();
   });
 
   it("ends a password step not completed within 10 minutes", async () => {

@@ -1,10 +1,13 @@
 // The second step of sign-in for an operator with TOTP: a current code (each
-// time step accepted once) or an unused recovery code. Failures are throttled
+// time step accepted once) or an unused recovery code. Success replaces the
+// password-step session with a new one (new cookies). Failures are throttled
 // like passwords, per address and per account and address, so six digits
 // cannot be walked through.
 import { TRPCError } from "@trpc/server";
 import { auditSnapshot } from "../../../audit";
+import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from "../../../auth/cookies";
 import { delayAfterFailures, secondsUntil, type ThrottleKey } from "../../../auth/sign-in-throttle";
+import { hashToken, newToken } from "../../../auth/tokens";
 import {
   decryptTotpSecret,
   hashRecoveryCode,
@@ -55,6 +58,34 @@ export async function verifySecondFactorHandler({
     after: auditSnapshot({ ip: ctx.clientIp, ...after }),
   });
 
+  /** Replaces the password-step session with a full one and hands the browser its new cookies. */
+  const complete = async (recoveryCodeHash: string | null, action: string, after: Record<string, string>) => {
+    const sessionToken = newToken();
+    const csrfToken = newToken();
+    const newSessionId = await services.operators.completeSecondFactor({
+      pendingSessionId: session.sessionId,
+      operatorId: operator.id,
+      recoveryCodeHash,
+      next: {
+        tokenHash: hashToken(sessionToken),
+        csrfTokenHash: hashToken(csrfToken),
+        expiresAt: session.expiresAt,
+      },
+      now,
+      audit: (sessionId) => ({
+        ...audit(action, after),
+        after: auditSnapshot({ ip: ctx.clientIp, ...after, sessionId }),
+      }),
+    });
+    if (newSessionId === null) return false;
+    const maxAgeSeconds = (session.expiresAt.getTime() - now.getTime()) / 1000;
+    const secure = ctx.secureCookies;
+    ctx.setCookie(serializeCookie(SESSION_COOKIE, sessionToken, { httpOnly: true, secure, maxAgeSeconds }));
+    ctx.setCookie(serializeCookie(CSRF_COOKIE, csrfToken, { httpOnly: false, secure, maxAgeSeconds }));
+    await services.operators.clearSignInThrottle(keys.account.key);
+    return true;
+  };
+
   const state = await services.operators.findTotpState(operator.id);
   if (state?.enabledAt && state.secretEncrypted) {
     const secret = decryptTotpSecret(services.totpKeyring, state.secretEncrypted, operator.id);
@@ -62,28 +93,15 @@ export async function verifySecondFactorHandler({
     if (
       timeStep !== null &&
       (await services.operators.acceptTotpTimeStep(operator.id, timeStep)) &&
-      (await services.operators.completeSecondFactor(
-        session.sessionId,
-        audit("auth.second_factor_verified", { method: "totp" }),
-      ))
+      (await complete(null, "auth.second_factor_verified", { method: "totp" }))
     ) {
-      await services.operators.clearSignInThrottle(keys.account.key);
       return { verified: true };
     }
     const recovery = normaliseRecoveryCode(input.code);
     if (
       recovery !== null &&
-      (await services.operators.spendRecoveryCode(
-        operator.id,
-        hashRecoveryCode(recovery),
-        session.sessionId,
-        now,
-        audit("auth.recovery_code_used", {
-          remaining: (await services.operators.countUnusedRecoveryCodes(operator.id)) - 1,
-        }),
-      ))
+      (await complete(hashRecoveryCode(recovery), "auth.recovery_code_used", { method: "recovery_code" }))
     ) {
-      await services.operators.clearSignInThrottle(keys.account.key);
       return { verified: true };
     }
   }
