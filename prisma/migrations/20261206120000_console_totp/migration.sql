@@ -1,6 +1,6 @@
 -- Two-factor authentication for console operators (TOTP, RFC 6238).
 -- The secret is stored only encrypted (AES-256-GCM under a key derived from
--- the vault keyring); a secret without totp_enabled_at is an enrolment not yet
+-- the vault keyring), and a secret without totp_enabled_at is an enrolment not yet
 -- confirmed with a code. totp_last_time_step is the 30-second step of the last
 -- code accepted: a code is accepted only for a later step, so it cannot be
 -- replayed within its window.
