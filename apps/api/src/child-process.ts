@@ -4,6 +4,7 @@
 // closes. The channel closes when this process exits for any reason, SIGKILL
 // included, so no child outlives the process that started it.
 import { type ChildProcess, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -28,12 +29,19 @@ export function startChildProcess(options: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   readyTimeoutMs: number;
+  /** Receives the child's stdout; without it the output is dropped. */
+  onStdout?: (stdout: Readable) => void;
 }): Promise<RunningChild> {
   const child = spawn(process.execPath, options.args, {
     cwd: options.cwd,
     env: options.env,
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
+    stdio: ["ignore", options.onStdout ? "pipe" : "ignore", "inherit", "ipc"],
   });
+  if (options.onStdout && child.stdout) {
+    options.onStdout(child.stdout);
+    // The pipe must not keep this process alive on its own (the IPC channel decides who outlives whom).
+    (child.stdout as Readable & { unref?: () => void }).unref?.();
+  }
   const running: RunningChild = { child, stop: () => stopChild(child) };
   return new Promise((resolve, reject) => {
     const fail = (reason: string) => {

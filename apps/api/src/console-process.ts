@@ -8,6 +8,8 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { findRepoRoot } from "@paycore/db/database-url";
 import { startChildProcess } from "./child-process";
 import { type AppSecrets, consoleIdempotencyHashSecret } from "./secrets";
@@ -49,6 +51,31 @@ function newestSourceMs(root: string): number {
     }
   }
   return newest;
+}
+
+/**
+ * The console's stdout carries its pino logs (one JSON object a line) and Next's own banner. The logs join this
+ * process's stdout, where the API's pino logs go, so one stream holds both; other lines go through `log`.
+ */
+export function forwardConsoleOutput(
+  output: Readable,
+  sinks: { write(line: string): void; log(message: string): void },
+): void {
+  const lines = createInterface({ input: output, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on("line", (line) => {
+    const text = line.trim();
+    if (text.length === 0) return;
+    if (text.startsWith("{")) {
+      try {
+        JSON.parse(text);
+        sinks.write(`${text}\n`);
+        return;
+      } catch {
+        // not a log line after all
+      }
+    }
+    sinks.log(`console: ${text}`);
+  });
 }
 
 /** Runs `next build` in a child that exits with this process; resolves with its exit code. */
@@ -121,6 +148,9 @@ export async function startConsoleProcess(options: ConsoleProcessOptions): Promi
     cwd,
     env,
     readyTimeoutMs: READY_TIMEOUT_MS,
+    // Its pino logs join the API's stream (this process's stdout); Next's banner goes to the start-up log.
+    onStdout: (stdout) =>
+      forwardConsoleOutput(stdout, { write: (line) => process.stdout.write(line), log: options.log }),
   });
   return { url, stop: running.stop };
 }
