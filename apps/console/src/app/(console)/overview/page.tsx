@@ -13,10 +13,13 @@ const whole = (value: number) => (Number.isInteger(value) ? String(value) : valu
 export default async function OverviewPage() {
   const caller = await serverCaller();
   const me = await requireOperator();
-  const [summary, throttled] = await Promise.all([
+  const [summary, throttled, pspAccounts] = await Promise.all([
     caller.overview.summary(),
     me.role === "ADMIN" ? caller.auth.throttledAccounts() : Promise.resolve(null),
+    me.role === "ADMIN" ? caller.pspAccounts.list() : Promise.resolve(null),
   ]).catch(handleProcedureError);
+  // Live accounts a PSP refused (or a connection test failed on): live payments to that PSP fail until fixed.
+  const pspAlerts = (pspAccounts ?? []).filter((a) => a.status === "ACTIVE" && a.lastCheckOk === false);
   const { attention, days } = summary;
   const cards = [
     { label: "Held for review", value: attention.requiresReview, href: "/reviews" },
@@ -39,6 +42,19 @@ export default async function OverviewPage() {
             </li>
           ))}
         </ul>
+        {pspAccounts !== null && pspAlerts.length > 0 ? (
+          <section aria-labelledby="psp-alert-heading" className="card attention-on" data-testid="psp-alerts">
+            <h3 id="psp-alert-heading">PSP credentials refused</h3>
+            <ul>
+              {pspAlerts.map((account) => (
+                <li key={account.id}>
+                  <Link href="/psp-accounts">{account.psp}</Link>:{" "}
+                  {account.lastError ?? "the last check failed"}
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
         {throttled !== null ? (
           <section
             aria-labelledby="throttled-heading"
