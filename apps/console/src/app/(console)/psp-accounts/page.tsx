@@ -30,53 +30,55 @@ export default async function PspAccountsPage() {
           ) : null}
         </p>
       ))}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">PSP</th>
-            <th scope="col">Status</th>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Keys</th>
-            <th scope="col">Last check</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {accounts.map((account) => (
-            <tr key={account.id}>
-              <td>
-                {account.psp}
-                <div className="muted mono">{account.id}</div>
-                {account.merchantAccount ? <div className="muted">{account.merchantAccount}</div> : null}
-              </td>
-              <td>
-                <span className={`status status-${account.status === "ACTIVE" ? "CAPTURED" : "CANCELLED"}`}>
-                  {account.status.toLowerCase()}
-                </span>
-              </td>
-              <td className="mono">{account.endpoint}</td>
-              <td>
-                <div>API key …{account.apiKeyHint ?? "none"}</div>
-                <div>webhook secret …{account.webhookSecretHint ?? "none"}</div>
-              </td>
-              <td>
-                {account.lastCheckAt ? (
-                  <>
-                    {account.lastCheckOk ? "ok" : "failed"}, <DateTime iso={account.lastCheckAt} />
-                  </>
-                ) : (
-                  "never"
-                )}
-              </td>
-              <td>
-                <AccountActions
-                  account={{ id: account.id, psp: account.psp, active: account.status === "ACTIVE" }}
-                />
-              </td>
+      <div className="scroll-x">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">PSP</th>
+              <th scope="col">Status</th>
+              <th scope="col">Endpoint</th>
+              <th scope="col">Keys</th>
+              <th scope="col">Last check</th>
+              <th scope="col">Actions</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {accounts.map((account) => (
+              <tr key={account.id}>
+                <td>
+                  {account.psp}
+                  <div className="muted mono">{account.id}</div>
+                  {account.merchantAccount ? <div className="muted">{account.merchantAccount}</div> : null}
+                </td>
+                <td>
+                  <span className={`status status-${account.status === "ACTIVE" ? "CAPTURED" : "CANCELLED"}`}>
+                    {account.status.toLowerCase()}
+                  </span>
+                </td>
+                <td className="mono">{account.endpoint}</td>
+                <td>
+                  <div>API key …{account.apiKeyHint ?? "none"}</div>
+                  <div>webhook secret …{account.webhookSecretHint ?? "none"}</div>
+                </td>
+                <td>
+                  {account.lastCheckAt ? (
+                    <>
+                      {account.lastCheckOk ? "ok" : "failed"}, <DateTime iso={account.lastCheckAt} />
+                    </>
+                  ) : (
+                    "never"
+                  )}
+                </td>
+                <td>
+                  <AccountActions
+                    account={{ id: account.id, psp: account.psp, active: account.status === "ACTIVE" }}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {accounts.length === 0 ? <p className="muted">No PSP account yet: live payments are refused.</p> : null}
       <section className="card" aria-labelledby="add-account">
         <h2 id="add-account">Add a live account</h2>
