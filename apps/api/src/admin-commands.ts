@@ -1,0 +1,28 @@
+// The core's write commands for the operator-managed aggregates (merchants and API keys, risk lists, routing
+// rules, operator keys), built over their write stores. The app, the console and the CLI get these commands,
+// never the write stores themselves; each command audits its change in the change's own transaction.
+import { RiskListCommands } from "@paycore/core/fraud/risk-list-commands";
+import { MerchantCommands } from "@paycore/core/merchants/merchant-commands";
+import { OperatorKeyCommands } from "@paycore/core/operator-keys/operator-key-commands";
+import { RoutingRuleCommands } from "@paycore/core/psp/routing-rule-commands";
+import type { DatabaseClient } from "@paycore/db/client";
+import { MerchantStoreRepository } from "@paycore/db/repositories/merchant-store.repository";
+import { OperatorKeyStoreRepository } from "@paycore/db/repositories/operator-key-store.repository";
+import { RiskListStoreRepository } from "@paycore/db/repositories/risk-list-store.repository";
+import { RoutingRuleStoreRepository } from "@paycore/db/repositories/routing-rule-store.repository";
+
+export interface AdminCommands {
+  merchantCommands: MerchantCommands;
+  riskListCommands: RiskListCommands;
+  routingRuleCommands: RoutingRuleCommands;
+  operatorKeyCommands: OperatorKeyCommands;
+}
+
+export function createAdminCommands(db: DatabaseClient, now: () => Date = () => new Date()): AdminCommands {
+  return {
+    merchantCommands: new MerchantCommands({ store: new MerchantStoreRepository(db), now }),
+    riskListCommands: new RiskListCommands({ store: new RiskListStoreRepository(db), now }),
+    routingRuleCommands: new RoutingRuleCommands({ store: new RoutingRuleStoreRepository(db) }),
+    operatorKeyCommands: new OperatorKeyCommands({ store: new OperatorKeyStoreRepository(db), now }),
+  };
+}
