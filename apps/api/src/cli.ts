@@ -7,24 +7,28 @@ import type { ChainStream } from "@paycore/core/ledger/hash-chain";
 import type { MerchantAccessPolicy, MerchantSettings } from "@paycore/core/merchants/merchant";
 import type { Actor } from "@paycore/core/ports/audit";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
+import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
 import { RISK_LIST_KINDS, type RiskListKind, type RiskListName } from "@paycore/core/ports/risk-list-store";
 import { PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
-import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { CardBrand } from "@paycore/core/vault/card";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
 import { createDatabaseClient } from "@paycore/db/client";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
-import { PaymentMethodSecretStore } from "@paycore/db/repositories/payment-method-secret.repository";
-import { PspAccountRepository, PspAccountSecretStore } from "@paycore/db/repositories/psp-account.repository";
 import { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
 import { Command, InvalidArgumentError } from "commander";
 import { LivePsps } from "./adapters/live-psps";
-import { type AdminCommands, createAdminCommands } from "./admin-commands";
+import {
+  type AdminCommands,
+  createAdminCommands,
+  createPspAccountCommands,
+  encryptedSecretStores,
+} from "./admin-commands";
 import { openDatabase } from "./bootstrap";
 import { formatChainReport, verifyChains } from "./chain-verify";
 import { pspSecretFromEnv, readEnv } from "./env";
@@ -508,7 +512,7 @@ pspAccount
   .command("list")
   .description("the accounts, with each current secret's last four characters and the last check")
   .action(async () => {
-    console.log(JSON.stringify(await withPspAccounts(({ store }) => store.list()), null, 2));
+    console.log(JSON.stringify(await withPspAccounts(({ commands }) => commands.list()), null, 2));
   });
 
 pspAccount
@@ -557,10 +561,10 @@ pspAccount
   .action(async (psp: string) => {
     if (!PSP_NAMES.includes(psp as PspName))
       throw new InvalidArgumentError(`the PSP is one of ${PSP_NAMES.join(", ")}`);
-    const check = await withPspAccounts(({ commands, store }) =>
+    const check = await withPspAccounts(({ commands, checks }) =>
       new LivePsps({
         accounts: commands,
-        checks: store,
+        checks,
         timeoutMs: 10_000,
         log: createLogger("warn"),
       }).checkConnection(psp as PspName),
@@ -577,7 +581,11 @@ function secretFromEnv(name: "PSP_API_KEY" | "PSP_WEBHOOK_SECRET"): string {
 }
 
 async function withPspAccounts<T>(
-  work: (context: { commands: PspAccountCommands; store: PspAccountRepository; actor: Actor }) => Promise<T>,
+  work: (context: {
+    commands: PspAccountCommands;
+    checks: Pick<PspAccountStore, "recordCheck">;
+    actor: Actor;
+  }) => Promise<T>,
 ): Promise<T> {
   const env = readEnv();
   const secrets = loadSecrets(env);
@@ -586,9 +594,8 @@ async function withPspAccounts<T>(
     fingerprintKey: secrets.vaultFingerprintKey,
   });
   return withDatabase(async (db) => {
-    const store = new PspAccountRepository(db);
-    const commands = new PspAccountCommands({ store, vault, now: () => new Date() });
-    return work({ commands, store, actor: cliActor() });
+    const { pspAccounts, pspAccountChecks } = createPspAccountCommands(db, vault);
+    return work({ commands: pspAccounts, checks: pspAccountChecks, actor: cliActor() });
   });
 }
 
@@ -671,12 +678,7 @@ async function withVaultStores<T>(
   const pool = createPool({ url: database.url, max: 2 });
   const db = createDatabaseClient({ pool });
   try {
-    // Every kind of stored secret is listed here once; a new one (bank accounts, PSP credentials) adds a line.
-    const stores: EncryptedSecretStore[] = [
-      new PaymentMethodSecretStore(new Sql(pool)),
-      new PspAccountSecretStore(new Sql(pool)),
-    ];
-    return await work({ keyring, stores, operators: new OperatorRepository(db) });
+    return await work({ keyring, stores: encryptedSecretStores(new Sql(pool)), operators: new OperatorRepository(db) });
   } finally {
     await db.$disconnect();
     await pool.end();
