@@ -4,9 +4,9 @@
 import { RiskListCommands } from "@paycore/core/fraud/risk-list-commands";
 import { MerchantCommands } from "@paycore/core/merchants/merchant-commands";
 import { OperatorKeyCommands } from "@paycore/core/operator-keys/operator-key-commands";
-import { RoutingRuleCommands } from "@paycore/core/psp/routing-rule-commands";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
+import { RoutingRuleCommands } from "@paycore/core/psp/routing-rule-commands";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient } from "@paycore/db/client";

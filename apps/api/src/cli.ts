@@ -678,7 +678,11 @@ async function withVaultStores<T>(
   const pool = createPool({ url: database.url, max: 2 });
   const db = createDatabaseClient({ pool });
   try {
-    return await work({ keyring, stores: encryptedSecretStores(new Sql(pool)), operators: new OperatorRepository(db) });
+    return await work({
+      keyring,
+      stores: encryptedSecretStores(new Sql(pool)),
+      operators: new OperatorRepository(db),
+    });
   } finally {
     await db.$disconnect();
     await pool.end();
