@@ -317,8 +317,21 @@ riskList
   .requiredOption("--value <value>", "the card fingerprint, e-mail, IP address or BIN")
   .option("--merchant <merchantId>", "limit the entry to one merchant")
   .option("--note <note>", "why")
+  .option(
+    "--by <operator>",
+    "no longer used: entries are created by cli:<OS user> (accepted for old scripts)",
+  )
   .action(
-    async (options: { list: string; kind: string; value: string; merchant?: string; note?: string }) => {
+    async (options: {
+      list: string;
+      kind: string;
+      value: string;
+      merchant?: string;
+      note?: string;
+      by?: string;
+    }) => {
+      if (options.by !== undefined)
+        console.error(`--by is no longer used: the entry is made by ${cliActor().name}`);
       const entry = await withCommands(({ riskListCommands, actor }) =>
         riskListCommands.add(actor, {
           list: options.list.toUpperCase() as RiskListName,
