@@ -316,6 +316,14 @@ describe("a change that fails in the database writes no audit row", () => {
     );
   });
 
+  it("a settings update the database's CHECK refuses (as a concurrent update could make it)", async () => {
+    const { merchant } = await newMerchant();
+    const audit = await db.operatorAuditLog.count();
+    await expect(stores.merchants.update(merchant.id, { riskReviewThreshold: 90 }, AUDIT)).rejects.toThrow();
+    expect(await db.operatorAuditLog.count()).toBe(audit);
+    expect((await stores.merchants.findById(merchant.id))?.riskReviewThreshold).toBe(40);
+  });
+
   it("refused input reaches no store: nothing is written", async () => {
     const audit = await db.operatorAuditLog.count();
     await expect(
