@@ -212,7 +212,11 @@ describe("a modification whose process died mid-call", () => {
       } as const;
 
       // While its process heartbeats, the call's own answer is awaited: the PSP is asked to send it again.
-      const instance = await h.t.app.db.processInstance.findFirstOrThrow({ select: { id: true } });
+      // This app's own instance: not the stale one an earlier case of this table inserted.
+      const instance = await h.t.app.db.processInstance.findFirstOrThrow({
+        where: { id: { not: "proc_stale" } },
+        select: { id: true },
+      });
       await h.t.app.db.pspAttempt.update({
         where: { id: attempt.id },
         data: { ownerInstanceId: instance.id },

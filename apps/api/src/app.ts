@@ -1,6 +1,6 @@
 // The composition root: builds the services from configuration. Tests build
 // the same app against their own database, Redis and PSP, and call
-// `yoga.fetch` without opening a port.
+// `fetch` (webhook routes, then GraphQL) without opening a port.
 
 import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
 import {
@@ -44,10 +44,11 @@ import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapter
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
 import type { Env } from "./env";
-import type { WebhookEndpoints } from "./plugins/use-psp-webhooks";
+import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import { createWebhookRoutes, type WebhookEndpoints } from "./webhooks/webhook-routes";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { startChainSealer, startOutboxRelay } from "./workers/start-workers";
 import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
@@ -83,6 +84,8 @@ export interface AppConfig {
 export interface App {
   services: AppServices;
   yoga: ReturnType<typeof createYogaServer>;
+  /** Every route: webhooks first, then GraphQL. `listener` for Node's HTTP server, `fetch` for callers in this process. */
+  http: HttpEdge;
   db: DatabaseClient;
   /** node-postgres on the same pool as `db`: the payment hot path and the outbox relay. */
   sql: Sql;
@@ -319,19 +322,20 @@ export function createApp(config: AppConfig): App {
   purge.unref();
 
   const rateLimiters = new RateLimiters(redis, config.apiProcesses ?? 1);
+  const yoga = createYogaServer(
+    services,
+    config.logger,
+    {
+      limits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
+      limiters: rateLimiters,
+      policies: new MerchantAccessPolicies(services.merchants),
+    },
+    config.graphql ?? DEFAULT_GRAPHQL_SERVER_OPTIONS,
+  );
   return {
     services,
-    yoga: createYogaServer(
-      services,
-      config.logger,
-      testPsps.webhooks,
-      {
-        limits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
-        limiters: rateLimiters,
-        policies: new MerchantAccessPolicies(services.merchants),
-      },
-      config.graphql ?? DEFAULT_GRAPHQL_SERVER_OPTIONS,
-    ),
+    yoga,
+    http: createHttpEdge(yoga, createWebhookRoutes(services, testPsps.webhooks, config.logger)),
     db,
     sql,
     redis,

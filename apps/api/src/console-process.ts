@@ -1,17 +1,23 @@
 // Runs the operator console (apps/console, a Next.js app) as its own process
 // for `npm start`: `next build` first when the build is missing or older than
-// the sources, then `next start`. It reaches the same database and sandbox PSP
-// as the API, with the same secrets but the idempotency hash secret (its own,
-// derived), so both write through the same core.
-import { type ChildProcess, spawn } from "node:child_process";
+// the sources, then serves it (console-server.mjs, Next's custom-server API).
+// It reaches the same database and sandbox PSP as the API, with the same
+// secrets but the idempotency hash secret (its own, derived), so both write
+// through the same core. Both steps run in a child that
+// exits with this process and reports readiness itself (child-process.ts).
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { findRepoRoot } from "@paycore/db/database-url";
+import { startChildProcess } from "./child-process";
 import { type AppSecrets, consoleIdempotencyHashSecret } from "./secrets";
 
 const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 5_000;
+/** `next build` takes about a minute on a quiet machine; a build stuck far past that is stopped. */
+const BUILD_TIMEOUT_MS = 10 * 60_000;
+const SERVER_SCRIPT = join(import.meta.dirname, "console-server.mjs");
 /** Bounds the walk that decides whether the build is stale. */
 const SOURCE_FILES_MAX = 20_000;
 
@@ -47,15 +53,48 @@ function newestSourceMs(root: string): number {
   return newest;
 }
 
-function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<number> {
+/**
+ * The console's stdout carries its pino logs (one JSON object a line) and Next's own banner. The logs join this
+ * process's stdout, where the API's pino logs go, so one stream holds both; other lines go through `log`.
+ */
+export function forwardConsoleOutput(
+  output: Readable,
+  sinks: { write(line: string): void; log(message: string): void },
+): void {
+  const lines = createInterface({ input: output, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on("line", (line) => {
+    const text = line.trim();
+    if (text.length === 0) return;
+    if (text.startsWith("{")) {
+      try {
+        JSON.parse(text);
+        sinks.write(`${text}\n`);
+        return;
+      } catch {
+        // not a log line after all
+      }
+    }
+    sinks.log(`console: ${text}`);
+  });
+}
+
+/** Runs `next build` in a child that exits with this process; resolves with its exit code. */
+function build(cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "ignore", "inherit"] });
-    child.once("error", reject);
-    child.once("exit", (code) => resolve(code ?? 1));
+    const child = spawn(process.execPath, [SERVER_SCRIPT, "build", cwd], {
+      cwd,
+      env,
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), BUILD_TIMEOUT_MS);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code ?? 1);
+    });
   });
 }
 
@@ -93,49 +132,25 @@ export function consoleEnvironment(options: ConsoleProcessOptions): NodeJS.Proce
 export async function startConsoleProcess(options: ConsoleProcessOptions): Promise<ConsoleProcess> {
   const root = findRepoRoot();
   const cwd = join(root, "apps/console");
-  const next = createRequire(join(cwd, "package.json")).resolve("next/dist/bin/next");
   const env = consoleEnvironment(options);
   const buildId = join(cwd, ".next/BUILD_ID");
   if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestSourceMs(root)) {
     options.log("building the operator console (next build, about a minute; only when its sources changed)");
     const started = Date.now();
-    const code = await run(process.execPath, [next, "build"], { cwd, env });
+    const code = await build(cwd, env);
     if (code !== 0) throw new Error(`next build failed (exit code ${code})`);
     options.log(`console built in ${Math.round((Date.now() - started) / 1000)} s`);
   }
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [next, "start", "--port", String(options.port), "--hostname", options.host],
-    { cwd, env, stdio: ["ignore", "ignore", "inherit"] },
-  );
   const url = `http://${options.host}:${options.port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`the console exited (code ${child.exitCode}); is port ${options.port} free?`);
-    try {
-      const response = await fetch(`${url}/sign-in`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`the console did not start on ${url}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-        child.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
+  const running = await startChildProcess({
+    name: `the console (port ${options.port})`,
+    args: [SERVER_SCRIPT, "serve", cwd, String(options.port), options.host],
+    cwd,
+    env,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    // Its pino logs join the API's stream (this process's stdout); Next's banner goes to the start-up log.
+    onStdout: (stdout) =>
+      forwardConsoleOutput(stdout, { write: (line) => process.stdout.write(line), log: options.log }),
+  });
+  return { url, stop: running.stop };
 }

@@ -2,6 +2,27 @@
 // elsewhere). Every setting is validated once, at start-up.
 import { z } from "zod";
 
+/** What one process's HTTP server allows a client: Node's defaults let a slow body hold a connection for 300 s. */
+export interface HttpServerLimits {
+  /** Until the whole request (headers and body) is received; past it Node answers 408 and closes. */
+  requestTimeoutMs: number;
+  /** Until the headers are received; at most `requestTimeoutMs`. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open connections per process; Node closes further ones as they arrive. */
+  maxConnections: number;
+}
+
+export const DEFAULT_HTTP_SERVER_LIMITS: HttpServerLimits = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_024,
+};
+
+const HTTP = DEFAULT_HTTP_SERVER_LIMITS;
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default("127.0.0.1"),
@@ -73,11 +94,32 @@ const schema = z.object({
    * comma-separated; unset: none, the socket address is the client.
    */
   RATE_LIMIT_TRUSTED_PROXIES: z.string().max(2_000).default(""),
+  /** Until a whole request (headers and body) is received; past it the connection is answered 408 and closed. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(HTTP.requestTimeoutMs),
+  /** Until the headers are received; at most HTTP_REQUEST_TIMEOUT_MS. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(HTTP.headersTimeoutMs),
+  /** How long an idle keep-alive connection stays open; above a load balancer's idle timeout when behind one. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(HTTP.keepAliveTimeoutMs),
+  /** Open connections per API process; further ones are closed as they arrive. */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(HTTP.maxConnections),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });
 
 export type Env = z.infer<typeof schema>;
+
+/** Settings that are only valid together. */
+function crossCheck(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS)
+    problems.push("HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS");
+  return problems;
+}
 
 export function readEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = schema.safeParse(source);
@@ -88,6 +130,8 @@ export function readEnv(source: Record<string, string | undefined> = process.env
       .join("; ");
     throw new Error(`invalid configuration: ${problems}`);
   }
+  const problems = crossCheck(parsed.data);
+  if (problems.length > 0) throw new Error(`invalid configuration: ${problems.join("; ")}`);
   return parsed.data;
 }
 
@@ -97,4 +141,14 @@ export function readEnv(source: Record<string, string | undefined> = process.env
  */
 export function pspSecretFromEnv(name: "PSP_API_KEY" | "PSP_WEBHOOK_SECRET"): string | undefined {
   return process.env[name];
+}
+
+/** The HTTP server's limits from the environment. */
+export function httpServerLimits(env: Env): HttpServerLimits {
+  return {
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: env.HTTP_MAX_CONNECTIONS,
+  };
 }

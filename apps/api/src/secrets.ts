@@ -1,7 +1,10 @@
-// Key material: vault encryption keys, the fingerprint key and the idempotency
-// hash secret. Production passes them in the environment; a development run
-// generates them once into the data folder (mode 600) so restarts can decrypt
-// what earlier runs stored.
+// Key material: vault encryption keys, the fingerprint key, the idempotency
+// hash secret and the webhook secrets. Production passes all of them in the
+// environment and starts without any of them otherwise: a webhook secret made
+// up at start would be one the PSP does not know, and every notification would
+// be refused. A development run generates what the environment lacks once into
+// the data folder (mode 600), so restarts, the sandbox and every API process
+// share them and can decrypt what earlier runs stored.
 import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,36 +20,53 @@ export interface AppSecrets {
   adyenHmacKeyHex: string;
 }
 
+/** Each secret and the variable it comes from. */
+const VARIABLES: ReadonlyArray<readonly [keyof AppSecrets, keyof Env]> = [
+  ["vaultEncryptionKeys", "VAULT_ENCRYPTION_KEYS"],
+  ["vaultFingerprintKey", "VAULT_FINGERPRINT_KEY"],
+  ["idempotencyHashSecret", "IDEMPOTENCY_HASH_SECRET"],
+  ["stripeWebhookSecret", "STRIPE_WEBHOOK_SECRET"],
+  ["adyenHmacKeyHex", "ADYEN_HMAC_KEY"],
+];
+
+const GENERATE: Record<keyof AppSecrets, () => string> = {
+  vaultEncryptionKeys: () => `1:${generateKeyMaterial()}`,
+  vaultFingerprintKey: () => randomBytes(32).toString("base64"),
+  idempotencyHashSecret: () => randomBytes(32).toString("base64"),
+  stripeWebhookSecret: () => `whsec_${randomBytes(24).toString("hex")}`,
+  adyenHmacKeyHex: () => randomBytes(32).toString("hex"),
+};
+
 export function loadSecrets(env: Env): AppSecrets {
-  if (env.VAULT_ENCRYPTION_KEYS && env.VAULT_FINGERPRINT_KEY && env.IDEMPOTENCY_HASH_SECRET) {
-    return {
-      vaultEncryptionKeys: env.VAULT_ENCRYPTION_KEYS,
-      vaultFingerprintKey: env.VAULT_FINGERPRINT_KEY,
-      idempotencyHashSecret: env.IDEMPOTENCY_HASH_SECRET,
-      stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString("hex")}`,
-      adyenHmacKeyHex: env.ADYEN_HMAC_KEY ?? randomBytes(32).toString("hex"),
-    };
+  const fromEnv: Partial<AppSecrets> = {};
+  const missing: string[] = [];
+  for (const [secret, variable] of VARIABLES) {
+    const value = env[variable];
+    if (typeof value === "string" && value !== "") fromEnv[secret] = value;
+    else missing.push(variable);
   }
+  if (missing.length === 0) return fromEnv as AppSecrets;
   if (env.NODE_ENV === "production") {
-    throw new Error(
-      "VAULT_ENCRYPTION_KEYS, VAULT_FINGERPRINT_KEY and IDEMPOTENCY_HASH_SECRET are required in production",
-    );
+    // Names only: never a value.
+    throw new Error(`${missing.join(", ")} required in production (see the README's configuration table)`);
   }
   const file = join(env.DATA_DIR, "secrets.json");
-  const generated: AppSecrets = {
-    vaultEncryptionKeys: `1:${generateKeyMaterial()}`,
-    vaultFingerprintKey: randomBytes(32).toString("base64"),
-    idempotencyHashSecret: randomBytes(32).toString("base64"),
-    stripeWebhookSecret: `whsec_${randomBytes(24).toString("hex")}`,
-    adyenHmacKeyHex: randomBytes(32).toString("hex"),
-  };
-  // Files written by older versions lack the newer secrets: those are added, the rest kept.
-  const secrets: AppSecrets = existsSync(file)
-    ? { ...generated, ...(JSON.parse(readFileSync(file, "utf8")) as Partial<AppSecrets>) }
-    : generated;
-  mkdirSync(env.DATA_DIR, { recursive: true });
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  return secrets;
+  const stored: Partial<AppSecrets> = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as Partial<AppSecrets>)
+    : {};
+  // Only what neither the environment nor an earlier run gave is generated (files of older versions lack the
+  // newer secrets), and only generated secrets go to disk: what the environment gives stays there.
+  let generated = false;
+  for (const [secret] of VARIABLES) {
+    if (fromEnv[secret] !== undefined || stored[secret] !== undefined) continue;
+    stored[secret] = GENERATE[secret]();
+    generated = true;
+  }
+  if (generated) {
+    mkdirSync(env.DATA_DIR, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  }
+  return { ...stored, ...fromEnv } as AppSecrets;
 }
 
 /** HKDF's info label for the console's key: a key derived under another label is unrelated to it. */

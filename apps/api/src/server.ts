@@ -1,11 +1,37 @@
 // Serves an app over HTTP until told to stop, in this process or in several
 // processes sharing one port (API_PROCESSES, node:cluster).
 import cluster from "node:cluster";
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { App } from "./app";
+import { DEFAULT_HTTP_SERVER_LIMITS, type HttpServerLimits } from "./env";
 
-export async function listen(app: App, port: number, host: string): Promise<Server> {
-  const server = createServer(app.yoga);
+/** Node checks the two timeouts on this period (30 s by default), so they are enforced within a second. */
+const CONNECTION_CHECK_INTERVAL_MS_MAX = 1_000;
+
+export function createHttpServer(listener: RequestListener, limits: HttpServerLimits): Server {
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(
+        CONNECTION_CHECK_INTERVAL_MS_MAX,
+        Math.max(1, Math.floor(limits.headersTimeoutMs / 4)),
+      ),
+    },
+    listener,
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
+
+export async function listen(
+  app: App,
+  port: number,
+  host: string,
+  limits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS,
+): Promise<Server> {
+  const server = createHttpServer(app.http.listener, limits);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -42,34 +68,60 @@ export function isWorkerProcess(): boolean {
   return cluster.isWorker;
 }
 
+/** How many unexpected worker deaths within a window the primary restarts before it gives up. */
+export interface CrashLoopLimit {
+  deathsMax: number;
+  windowMs: number;
+}
+
+/** How long stopping workers get to finish their requests and close their pools before SIGKILL. */
+const WORKER_STOP_TIMEOUT_MS = 10_000;
+
+/** Five deaths in a minute: a worker that dies at start-up (bad config, database gone) loops that fast. */
+export const DEFAULT_CRASH_LOOP_LIMIT: CrashLoopLimit = { deathsMax: 5, windowMs: 60_000 };
+
 /**
  * Forks `count` workers running this same entry point (they see `isWorkerProcess()`), which all listen on
  * one port: node:cluster's primary accepts the connections and hands them out round-robin. The primary
- * only supervises: SIGINT or SIGTERM stops every worker, and a worker that exits on its own stops the
- * others, so the process supervisor (systemd, Kubernetes) restarts the whole group. Calls `onListening`
- * once every worker listens, and resolves with the exit code once all have exited.
+ * only supervises: a worker that dies is replaced while the others keep serving, unless workers die
+ * `crashLoop.deathsMax` times within `crashLoop.windowMs` (a crash loop: restarting will not help), in
+ * which case every worker is stopped and the promise resolves with 1 so the process supervisor (systemd,
+ * Kubernetes) sees the failure. SIGINT or SIGTERM stops every worker and resolves with 0. Calls
+ * `onListening` once every first-generation worker listens.
  */
 export function runWorkerProcesses(options: {
   count: number;
   env?: Record<string, string>;
   log: (message: string) => void;
   onListening?: (port: number) => void;
+  crashLoop?: CrashLoopLimit;
 }): Promise<number> {
   const { count, log } = options;
+  const crashLoop = options.crashLoop ?? DEFAULT_CRASH_LOOP_LIMIT;
   let stopping = false;
   let exitCode = 0;
+  // Times of recent unexpected deaths, at most deathsMax of them.
+  const deaths: number[] = [];
   const stopAll = (reason: string) => {
     if (stopping) return;
     stopping = true;
     log(`${reason}: stopping ${count} API processes`);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
+    // A worker that does not finish within the bound is killed, so the group always ends.
+    setTimeout(() => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGKILL");
+    }, WORKER_STOP_TIMEOUT_MS).unref();
   };
   process.on("SIGINT", () => stopAll("SIGINT"));
   process.on("SIGTERM", () => stopAll("SIGTERM"));
 
   return new Promise((resolve) => {
     let listening = 0;
-    let alive = count;
+    let alive = 0;
+    const fork = () => {
+      alive += 1;
+      cluster.fork(options.env ?? {});
+    };
     cluster.on("listening", (_worker, address) => {
       listening += 1;
       if (listening === count) options.onListening?.(address.port);
@@ -77,11 +129,20 @@ export function runWorkerProcesses(options: {
     cluster.on("exit", (worker, code, signal) => {
       alive -= 1;
       if (!stopping) {
-        exitCode = 1;
-        stopAll(`API process ${worker.process.pid} exited (${signal ?? `code ${code}`})`);
+        const now = Date.now();
+        const reason = `API process ${worker.process.pid} exited (${signal ?? `code ${code}`})`;
+        deaths.push(now);
+        while (deaths.length > 0 && (deaths[0] as number) <= now - crashLoop.windowMs) deaths.shift();
+        if (deaths.length >= crashLoop.deathsMax) {
+          exitCode = 1;
+          stopAll(`${reason}, ${deaths.length} deaths within ${crashLoop.windowMs} ms (a crash loop)`);
+        } else {
+          log(`${reason}: starting a replacement`);
+          fork();
+        }
       }
-      if (alive === 0) resolve(exitCode);
+      if (alive === 0 && stopping) resolve(exitCode);
     });
-    for (let i = 0; i < count; i++) cluster.fork(options.env ?? {});
+    for (let i = 0; i < count; i++) fork();
   });
 }

@@ -4,18 +4,18 @@
 // demo merchant and prints its test keys. Ctrl-C stops everything cleanly.
 // With API_PROCESSES > 1, this process prepares the database and the demo
 // merchant once, then forks that many API processes sharing the port.
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { type App, appConfigFromEnv, createApp } from "./app";
 import { openDatabase } from "./bootstrap";
 import { type ConsoleProcess, startConsoleProcess } from "./console-process";
-import { type Env, readEnv } from "./env";
+import { type Env, httpServerLimits, readEnv } from "./env";
 import { createLogger } from "./logger";
 import { createFirstAdminIfNone } from "./operator-accounts";
 import { startSandboxProcess } from "./psp-sandbox-process";
-import { loadSecrets } from "./secrets";
+import { type AppSecrets, loadSecrets } from "./secrets";
 import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
 
 async function main(): Promise<void> {
@@ -27,14 +27,37 @@ async function main(): Promise<void> {
     // Forked below: the primary passed the prepared database's URL.
     if (!env.DATABASE_URL) throw new Error("API process started without DATABASE_URL");
     const app = createApp(appConfigFromEnv(env, env.DATABASE_URL, logger));
-    const server = await listen(app, env.PORT, env.HOST);
+    const server = await listen(app, env.PORT, env.HOST, httpServerLimits(env));
     stopOnSignal(server, () => app.close(), log);
     return;
   }
 
-  const database = await openDatabase(env, log);
-  // Generates the development secrets once, before the sandbox or any API process reads them.
+  // Checked before anything starts (production requires them), and generated once outside production before
+  // the sandbox or any API process reads them.
   const secrets = loadSecrets(env);
+  const database = await openDatabase(env, log);
+  // What has started so far, stopped in reverse if a later step fails (children would exit with us anyway).
+  const started: Array<() => Promise<void>> = [() => database.stop()];
+  const stopStarted = async () => {
+    for (const stop of started.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    await serve(env, database.url, secrets, started, stopStarted, log, logger);
+  } catch (error) {
+    await stopStarted();
+    throw error;
+  }
+}
+
+async function serve(
+  env: Env,
+  databaseUrl: string,
+  secrets: AppSecrets,
+  started: Array<() => Promise<void>>,
+  stopStarted: () => Promise<void>,
+  log: (message: string) => void,
+  logger: ReturnType<typeof createLogger>,
+): Promise<void> {
   const sandbox = env.PSP_SANDBOX_URL
     ? null
     : await startSandboxProcess({
@@ -44,47 +67,51 @@ async function main(): Promise<void> {
         secrets,
         log,
       });
+  if (sandbox) started.push(() => sandbox.stop());
   const withSandbox: Env = sandbox ? { ...env, PSP_SANDBOX_URL: sandbox.url } : env;
-  const app = createApp(appConfigFromEnv(withSandbox, database.url, logger));
-  await createDemoMerchantOnFirstRun(app, env);
-  await createFirstAdminOnFirstRun(app, env);
+  const app = createApp(appConfigFromEnv(withSandbox, databaseUrl, logger));
+  const closeApp = () => app.close();
+  started.push(closeApp);
+  if (env.NODE_ENV === "production") {
+    // A deployment wants neither a demo merchant nor credentials written to disk or printed to its logs.
+    if ((await app.services.merchants.count()) === 0)
+      log("no merchant yet: create one with `npm run cli -- merchant create --name <name> [--live]`");
+    if ((await new OperatorRepository(app.db).count()) === 0)
+      log(
+        "no console operator yet: create the first admin with `npm run cli -- operator create --email <email> --role ADMIN`",
+      );
+  } else {
+    await createDemoMerchantOnFirstRun(app, env);
+    await createFirstAdminOnFirstRun(app, env);
+  }
   const consoleProcess = await startConsole(
     env,
-    database.url,
+    databaseUrl,
     withSandbox.PSP_SANDBOX_URL ?? null,
     secrets,
     log,
   );
+  if (consoleProcess) started.push(() => consoleProcess.stop());
 
   if (env.API_PROCESSES > 1) {
     await app.close();
+    started.splice(started.indexOf(closeApp), 1);
     const code = await runWorkerProcesses({
       count: env.API_PROCESSES,
       env: {
-        DATABASE_URL: database.url,
+        DATABASE_URL: databaseUrl,
         ...(withSandbox.PSP_SANDBOX_URL ? { PSP_SANDBOX_URL: withSandbox.PSP_SANDBOX_URL } : {}),
       },
       log,
       onListening: (port) => printListening(env, port, `${env.API_PROCESSES} processes`),
     });
-    await consoleProcess?.stop();
-    await sandbox?.stop();
-    await database.stop();
+    await stopStarted();
     process.exit(code);
   }
 
-  const server = await listen(app, env.PORT, env.HOST);
+  const server = await listen(app, env.PORT, env.HOST, httpServerLimits(env));
   printListening(env, (server.address() as AddressInfo).port, null);
-  stopOnSignal(
-    server,
-    async () => {
-      await app.close();
-      await consoleProcess?.stop();
-      await sandbox?.stop();
-      await database.stop();
-    },
-    log,
-  );
+  stopOnSignal(server, stopStarted, log);
 }
 
 async function createDemoMerchantOnFirstRun(app: App, env: Env): Promise<void> {
@@ -99,6 +126,7 @@ async function createDemoMerchantOnFirstRun(app: App, env: Env): Promise<void> {
     keys: created.keys.map(({ id, kind, mode, key }) => ({ id, kind, mode, key })),
   };
   const file = join(env.DATA_DIR, "demo-merchant.json");
+  mkdirSync(env.DATA_DIR, { recursive: true });
   writeFileSync(file, `${JSON.stringify(merchant, null, 2)}\n`, { mode: 0o600 });
   const keyOf = (kind: string) => merchant.keys.find((k) => k.kind === kind)?.key;
   console.log(
@@ -116,6 +144,7 @@ async function createFirstAdminOnFirstRun(app: App, env: Env): Promise<void> {
   const admin = await createFirstAdminIfNone(new OperatorRepository(app.db));
   if (admin === null) return;
   const file = join(env.DATA_DIR, "first-admin.json");
+  mkdirSync(env.DATA_DIR, { recursive: true });
   writeFileSync(file, `${JSON.stringify(admin, null, 2)}\n`, { mode: 0o600 });
   console.log(
     [

@@ -7,7 +7,6 @@ import { createContext, type GraphQLContext } from "./context";
 import { useExecutionDeadline } from "./plugins/use-execution-deadline";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
 import { useIntrospectionGate } from "./plugins/use-introspection-gate";
-import { usePspWebhooks, type WebhookEndpoints } from "./plugins/use-psp-webhooks";
 import { useQueryLimits } from "./plugins/use-query-limits";
 import { type RateLimitConfig, useRateLimit } from "./plugins/use-rate-limit";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
@@ -41,7 +40,6 @@ export interface ApiDoor {
 export function createYogaServer(
   services: AppServices,
   logger: Logger,
-  webhooks: WebhookEndpoints,
   door: ApiDoor,
   options: GraphQLServerOptions = DEFAULT_GRAPHQL_SERVER_OPTIONS,
 ): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
@@ -66,7 +64,6 @@ export function createYogaServer(
       error: (...args) => logger.error({ err: args.find((a) => a instanceof Error) }, "graphql error"),
     },
     plugins: [
-      usePspWebhooks(services, webhooks, logger),
       useRedactCardNumbers(),
       useIdempotencyReplay(),
       // After usePspWebhooks, which answers PSP notifications before any limit (see use-rate-limit.ts).

@@ -1,11 +1,42 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, type Page } from "@playwright/test";
-import type { E2eState } from "./state";
+import { generateSync } from "otplib";
+import type { E2eOperator } from "./state";
 
-export async function signIn(page: Page, operator: E2eState["operators"]["ADMIN"]): Promise<void> {
+const PERIOD_SECONDS = 30;
+const STEPS_FILE = join(import.meta.dirname, "artifacts", "totp-steps.json");
+
+/**
+ * A code the console has not accepted yet, as an authenticator app would show it. The console takes each time
+ * step once (no replay) and one step either side of now: this uses now's step or the next, later than any
+ * used before (remembered in a file across spec files), and waits for the clock when both are spent.
+ */
+export async function freshTotpCode(secret: string): Promise<string> {
+  let used: Record<string, number> = {};
+  try {
+    used = JSON.parse(readFileSync(STEPS_FILE, "utf8")) as Record<string, number>;
+  } catch {
+    // first code of the run
+  }
+  const nowStep = () => Math.floor(Date.now() / 1000 / PERIOD_SECONDS);
+  const step = Math.max(nowStep(), (used[secret] ?? 0) + 1);
+  // Bounded: at most two periods' wait, since `step` is never more than 2 ahead of now.
+  while (step > nowStep() + 1) await new Promise((resolve) => setTimeout(resolve, 1_000));
+  mkdirSync(join(import.meta.dirname, "artifacts"), { recursive: true });
+  writeFileSync(STEPS_FILE, JSON.stringify({ ...used, [secret]: step }));
+  return generateSync({ secret, epoch: step * PERIOD_SECONDS, period: PERIOD_SECONDS });
+}
+
+export async function signIn(page: Page, operator: E2eOperator): Promise<void> {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(operator.email);
   await page.getByLabel("Password").fill(operator.password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  if (operator.totpSecret) {
+    await page.getByLabel("Code").fill(await freshTotpCode(operator.totpSecret));
+    await page.getByRole("button", { name: "Verify" }).click();
+  }
   await expect(page.getByRole("heading", { name: "Payments" })).toBeVisible();
 }
 

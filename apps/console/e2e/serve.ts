@@ -4,7 +4,7 @@
 // commands, and the console itself (`next build` when stale, `next start`).
 // Writes the seeded ids and credentials to e2e/artifacts/state.json.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "@paycore/api/app";
 import { startConsoleProcess } from "@paycore/api/console-process";
@@ -12,10 +12,12 @@ import { createOperatorAccount } from "@paycore/api/operator-accounts";
 import { startSandboxProcess } from "@paycore/api/psp-sandbox-process";
 import type { AppSecrets } from "@paycore/api/secrets";
 import { closeServer, listen } from "@paycore/api/server";
-import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
+import type { OperatorId } from "@paycore/core/ids/ids";
+import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
 import pino from "pino";
+import { encryptTotpSecret, newTotpSecret } from "../src/server/auth/totp";
 import { seedMerchant, seedPayment } from "../src/server/testing/seed";
 import { E2E_PORTS, type E2eState } from "./state";
 
@@ -65,16 +67,49 @@ const refundable = await seedPayment(app, acme, { amountMinor: 10_000n, email: "
 const searchable = await seedPayment(app, acme, { amountMinor: 4_321n, email: "findme@example.com" });
 const heldToApprove = await seedPayment(app, globex, { greyZone: true, email: "held.approve@example.com" });
 const heldToReject = await seedPayment(app, globex, { greyZone: true, email: "held.reject@example.com" });
+const operatorRepository = new OperatorRepository(app.db);
+const keyring = parseKeyring({
+  encryptionKeys: secrets.vaultEncryptionKeys,
+  fingerprintKey: secrets.vaultFingerprintKey,
+});
+/** Admins must have TOTP: the seeded admin gets it, and the specs compute codes from the secret. */
+async function enrolTotp(operatorId: OperatorId): Promise<string> {
+  const secret = newTotpSecret();
+  const secretEncrypted = encryptTotpSecret(keyring, secret, operatorId);
+  await operatorRepository.savePendingTotpSecret(operatorId, secretEncrypted);
+  await operatorRepository.enableTotp(
+    operatorId,
+    { secretEncrypted, timeStep: 0n, now: new Date(), recoveryCodeHashes: [] },
+    {
+      operatorId: null,
+      action: "seed.totp_enrolled",
+      targetType: "operator",
+      targetId: operatorId,
+      before: null,
+      after: null,
+    },
+  );
+  return secret;
+}
 const operators = await Promise.all(
   (["ADMIN", "OPERATOR", "VIEWER"] as const).map(async (role) => {
     const email = `${role.toLowerCase()}@e2e.test`;
-    const { password } = await createOperatorAccount(new OperatorRepository(app.db), { email, role });
-    return [role, { email, password }] as const;
+    const { operator, password } = await createOperatorAccount(operatorRepository, { email, role });
+    const totpSecret = role === "ADMIN" ? await enrolTotp(operator.id) : null;
+    return [role, { email, password, totpSecret }] as const;
   }),
 );
+// An account the sign-in spec fails against until it is throttled (the others must stay usable), and one the
+// two-factor spec enrols.
+const throttled = { email: "throttled@e2e.test", password: randomBytes(12).toString("hex") };
+await createOperatorAccount(operatorRepository, { ...throttled, role: "VIEWER" });
+const enrolling = { email: "enrol@e2e.test", password: randomBytes(12).toString("hex") };
+await createOperatorAccount(operatorRepository, { ...enrolling, role: "OPERATOR" });
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
+  throttledOperator: throttled,
+  enrollingOperator: enrolling,
   refundablePaymentId: refundable.id,
   searchablePaymentId: searchable.id,
   heldToApproveId: heldToApprove.id,
@@ -84,6 +119,8 @@ const state: E2eState = {
 const artifacts = join(import.meta.dirname, "artifacts");
 mkdirSync(artifacts, { recursive: true });
 writeFileSync(join(artifacts, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+// The TOTP steps the specs used last run belong to secrets that no longer exist.
+rmSync(join(artifacts, "totp-steps.json"), { force: true });
 log(`seeded ${payments.length + 4} payments, 2 held for review`);
 
 const started = Date.now();

@@ -15,10 +15,15 @@ const sandbox = await startSandbox({
 console.log(`psp-sandbox listening on ${sandbox.url}`);
 
 let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    void sandbox.stop().then(() => process.exit(0));
-  });
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  void sandbox.stop().then(() => process.exit(0));
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, stop);
+// Started by `npm start` with an IPC channel: readiness goes to the parent, and the channel closing means the
+// parent is gone (even killed with SIGKILL), so this process stops rather than outlive it.
+if (process.send) {
+  process.send({ type: "ready", url: sandbox.url });
+  process.once("disconnect", stop);
 }

@@ -41,6 +41,22 @@ const LOOKUPS: Array<[string, string, string]> = [
     "operator_sessions_token_hash_key",
   ],
   [
+    "a console sign-in's throttle keys (every sign-in and second step)",
+    `SELECT blocked_until FROM console_sign_in_throttles WHERE key IN ('ip:1.2.3.4', 'account_ip:a@b.c|1.2.3.4')`,
+    "console_sign_in_throttles_pkey",
+  ],
+  [
+    "operator accounts being throttled (the admin's overview)",
+    `SELECT email FROM console_sign_in_throttles WHERE kind = 'account_ip' AND blocked_until IS NOT NULL
+       AND last_failure_at > now() - interval '1 hour' ORDER BY last_failure_at DESC LIMIT 50`,
+    "console_sign_in_throttles_throttled_idx",
+  ],
+  [
+    "a recovery code being spent (second step of sign-in)",
+    `SELECT id FROM operator_recovery_codes WHERE operator_id = 'op_x' AND code_hash = 'h' AND used_at IS NULL`,
+    "operator_recovery_codes_operator_id_code_hash_key",
+  ],
+  [
     "deny and allow list entries for a value (every createPayment)",
     `SELECT list FROM risk_list_entries WHERE kind = 'EMAIL' AND value = 'a@example.com'
        AND (merchant_id = 'mer_x' OR merchant_id IS NULL)`,

@@ -72,6 +72,13 @@ export class LivePsps implements PspSet {
     return this.clients.get(name)?.webhookSecrets ?? [];
   }
 
+  /** A PaymentIntent as the live Stripe account sees it: how a live webhook is confirmed before it is trusted. */
+  async retrieveStripeIntent(id: string) {
+    const client = await this.client("stripe");
+    if (!client || !(client.sdk instanceof StripePsp)) throw new Error("no active live stripe account");
+    return client.sdk.retrieveIntent(id);
+  }
+
   /** Asks the PSP whether the account's credentials work, and records the answer on the account. */
   async checkConnection(name: PspName): Promise<ConnectionCheck & { accountId: string | null }> {
     await this.refresh();

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Actor } from "@paycore/core/ports/psp-account-store";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../testing/test-app";
 
@@ -22,6 +23,25 @@ let accountId: string;
 
 const CREATE = `mutation($input: CreatePaymentInput!) {
   createPayment(input: $input) { payment { id status failureCode } errors { code message retryable } } }`;
+
+/** A Stripe-style event about a live PaymentIntent, signed as the PSP signs it, posted to the webhook route. */
+async function postLiveEvent(secret: string, eventId: string) {
+  const payment = await t.app.db.payment.findFirst({ where: { mode: "LIVE", pspReference: { not: null } } });
+  const payload = JSON.stringify({
+    id: eventId,
+    object: "event",
+    type: "payment_intent.succeeded",
+    livemode: true,
+    data: { object: { object: "payment_intent", id: payment?.pspReference } },
+  });
+  const header = new Stripe("sk_test_unused").webhooks.generateTestHeaderString({ payload, secret });
+  const response = await t.app.http.fetch("http://localhost/webhooks/stripe", {
+    method: "POST",
+    headers: { "content-type": "application/json", "stripe-signature": header },
+    body: payload,
+  });
+  return { status: response.status, body: await response.text() };
+}
 
 async function livePayment() {
   const paymentMethodId = await t.tokenize(merchant.livePublishableKey);
@@ -103,6 +123,14 @@ describe("a live Stripe account", () => {
     await t.expectLedgerBalanced();
   });
 
+  it("accepts a live webhook signed with the account's secret, confirming it with the live account", async () => {
+    const accepted = await postLiveEvent(WEBHOOK_SECRET, `evt_live_${randomBytes(6).toString("hex")}`);
+    expect(accepted).toEqual({ status: 200, body: JSON.stringify({ received: true }) });
+    const forged = await postLiveEvent(`whsec_${randomBytes(16).toString("hex")}`, "evt_forged");
+    expect(forged.status).toBe(400);
+    await t.expectLedgerBalanced();
+  });
+
   it("refuses a second active account for the same PSP and mode", async () => {
     await expect(
       t.app.services.pspAccounts.create(ACTOR, {
@@ -129,6 +157,9 @@ describe("a live Stripe account", () => {
       NEXT_WEBHOOK_SECRET,
       WEBHOOK_SECRET,
     ]);
+    // Events the PSP signed with either verify during the overlap.
+    for (const secret of [NEXT_WEBHOOK_SECRET, WEBHOOK_SECRET])
+      expect((await postLiveEvent(secret, `evt_overlap_${randomBytes(6).toString("hex")}`)).status).toBe(200);
     // With no overlap, the replaced one is gone at once.
     const third = `whsec_${randomBytes(16).toString("hex")}`;
     await t.app.services.pspAccounts.rotateSecret(ACTOR, accountId, "WEBHOOK_SECRET", third, 0);

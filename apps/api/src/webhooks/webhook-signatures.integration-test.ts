@@ -1,6 +1,7 @@
 // Goal: PSP webhooks are verified on the raw body before anything is stored:
 // events signed by the official SDKs are accepted once, and tampered, stale,
-// future-dated or unsigned ones are refused with nothing written.
+// future-dated (including behind a second timestamp) or unsigned ones are
+// refused with nothing written.
 import { hmacValidator } from "@adyen/api-library";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 function post(psp: string, body: string, headers: Record<string, string> = {}) {
-  return t.app.yoga.fetch(`http://localhost/webhooks/${psp}`, {
+  return t.app.http.fetch(`http://localhost/webhooks/${psp}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body,
@@ -105,6 +106,38 @@ describe("Stripe-Signature", () => {
         }),
       }),
     ],
+    [
+      "two timestamps: a validly signed old one and a future one it was signed with",
+      (payload: string) => {
+        // The SDK verifies with the last `t=` and never refuses a future one; the old check read the first.
+        const future = Math.floor(Date.now() / 1000) + 3600;
+        const signed = stripe.webhooks.generateTestHeaderString({
+          payload,
+          secret: STRIPE_SECRET,
+          timestamp: future,
+        });
+        return { body: payload, header: `t=${Math.floor(Date.now() / 1000)},${signed}` };
+      },
+    ],
+    [
+      "two timestamps, both current",
+      (payload: string, header: string) => ({ body: payload, header: `${header.split(",")[0]},${header}` }),
+    ],
+    [
+      "a timestamp just past the tolerance in the future",
+      (payload: string) => ({
+        body: payload,
+        header: stripe.webhooks.generateTestHeaderString({
+          payload,
+          secret: STRIPE_SECRET,
+          timestamp: Math.floor(Date.now() / 1000) + 310,
+        }),
+      }),
+    ],
+    [
+      "a malformed timestamp",
+      (payload: string, header: string) => ({ body: payload, header: header.replace(/^t=/, "t=1e9") }),
+    ],
     ["no signature", (payload: string) => ({ body: payload, header: "" })],
   ])("refuses %s and writes nothing", async (_name, make) => {
     const payload = stripeEvent(`evt_bad_${Math.random().toString(36).slice(2)}`);
@@ -159,6 +192,6 @@ describe("Adyen HMAC", () => {
 
   it("refuses unknown PSPs and methods other than POST", async () => {
     expect((await post("paypal", "{}")).status).toBe(404);
-    expect((await t.app.yoga.fetch("http://localhost/webhooks/stripe", { method: "GET" })).status).toBe(405);
+    expect((await t.app.http.fetch("http://localhost/webhooks/stripe", { method: "GET" })).status).toBe(405);
   });
 });

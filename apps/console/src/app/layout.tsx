@@ -1,11 +1,15 @@
 import type { Metadata } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { TRPCReactProvider } from "../trpc/client";
 import "./globals.css";
 
 export const metadata: Metadata = { title: "paycore console" };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page renders per request: Next puts the request's CSP nonce (set by src/proxy.ts) on its scripts,
+  // which a page prerendered at build time could not carry.
+  await connection();
   return (
     <html lang="en">
       <body>

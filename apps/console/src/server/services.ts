@@ -4,22 +4,31 @@
 // development does not open a new database pool per reload.
 import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
 import { createLogger } from "@paycore/api/logger";
+import { parseKeyring, type VaultKeyring } from "@paycore/core/vault/card-vault";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import type { Logger } from "pino";
 import { readConsoleEnv } from "../env";
+import {
+  DEFAULT_SIGN_IN_THROTTLE,
+  type SignInThrottleSettings,
+  signInThrottleFromEnv,
+} from "./auth/sign-in-throttle";
 
 export interface ConsoleSettings {
   sessionMs: number;
-  lockoutFailuresMax: number;
-  lockoutMs: number;
+  /** A session unused for this long ends, whatever its absolute expiry. */
+  idleMs: number;
+  signInThrottle: SignInThrottleSettings;
   cookieSecure: "auto" | "always";
 }
 
 export interface ConsoleServices {
   app: App;
+  /** The vault's keyring: operators' TOTP secrets are encrypted under a key derived from it. */
+  totpKeyring: VaultKeyring;
   operators: OperatorRepository;
   consoleQueries: ConsoleQueryRepository;
   overview: ConsoleOverviewRepository;
@@ -32,19 +41,21 @@ export interface ConsoleServices {
 
 export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
   sessionMs: 12 * 60 * 60_000,
-  lockoutFailuresMax: 5,
-  lockoutMs: 15 * 60_000,
+  idleMs: 30 * 60_000,
+  signInThrottle: DEFAULT_SIGN_IN_THROTTLE,
   cookieSecure: "auto",
 };
 
 export function createConsoleServices(
   app: App,
+  totpKeyring: VaultKeyring,
   logger: Logger,
   settings: ConsoleSettings = DEFAULT_CONSOLE_SETTINGS,
   now: () => Date = () => new Date(),
 ): ConsoleServices {
   return {
     app,
+    totpKeyring,
     operators: new OperatorRepository(app.db),
     consoleQueries: new ConsoleQueryRepository(app.db),
     overview: new ConsoleOverviewRepository(app.db),
@@ -60,13 +71,19 @@ const globalForServices = globalThis as unknown as { paycoreConsoleServices?: Co
 export function getConsoleServices(): ConsoleServices {
   if (globalForServices.paycoreConsoleServices) return globalForServices.paycoreConsoleServices;
   const env = readConsoleEnv();
-  const logger = createLogger(env.api.LOG_LEVEL);
+  // One log stream with the API's (npm start forwards this process's stdout): `app` tells the two apart.
+  const logger = createLogger(env.api.LOG_LEVEL).child({ app: "console" });
   // No background workers here: the API process runs the outbox relay, the resolver and hold expiry.
-  const app = createApp({ ...appConfigFromEnv(env.api, env.DATABASE_URL, logger), workers: false });
-  const services = createConsoleServices(app, logger, {
+  const config = appConfigFromEnv(env.api, env.DATABASE_URL, logger);
+  const app = createApp({ ...config, workers: false });
+  const keyring = parseKeyring({
+    encryptionKeys: config.secrets.vaultEncryptionKeys,
+    fingerprintKey: config.secrets.vaultFingerprintKey,
+  });
+  const services = createConsoleServices(app, keyring, logger, {
     sessionMs: env.CONSOLE_SESSION_HOURS * 60 * 60_000,
-    lockoutFailuresMax: env.CONSOLE_LOCKOUT_FAILURES,
-    lockoutMs: env.CONSOLE_LOCKOUT_MINUTES * 60_000,
+    idleMs: env.CONSOLE_IDLE_MINUTES * 60_000,
+    signInThrottle: signInThrottleFromEnv(env),
     cookieSecure: env.CONSOLE_COOKIE_SECURE,
   });
   globalForServices.paycoreConsoleServices = services;

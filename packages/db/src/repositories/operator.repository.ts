@@ -11,23 +11,55 @@ export interface OperatorRecord {
   id: OperatorId;
   email: string;
   role: OperatorRole;
-  lockedUntil: Date | null;
   createdAt: Date;
   disabledAt: Date | null;
+  /** TOTP enrolled and confirmed: sign-in needs a code after the password. */
+  totpEnabled: boolean;
 }
 
 /** What sign-in needs: the only read that returns the password hash. */
 export interface OperatorCredentials extends OperatorRecord {
   passwordHash: string;
-  failedLogins: number;
 }
+
+/** A sign-in throttle key: per client IP, or per email as typed and IP. */
+export interface SignInThrottleKey {
+  key: string;
+  kind: "ip" | "account_ip";
+  email: string | null;
+  ip: string;
+}
+
+/** An operator's email being throttled from one address, for the admin's "needs attention". */
+export interface ThrottledAccount {
+  operatorId: OperatorId;
+  email: string;
+  ip: string;
+  failures: number;
+  lastFailureAt: Date;
+  blockedUntil: Date;
+}
+
+export const THROTTLED_ACCOUNTS_MAX = 50;
 
 export interface ActiveSession {
   sessionId: OperatorSessionId;
   csrfTokenHash: string;
   expiresAt: Date;
+  lastSeenAt: Date;
+  /** Password checked, second factor not yet: only the second step is allowed. */
+  secondFactorPending: boolean;
   operator: OperatorRecord;
 }
+
+/** An operator's TOTP settings; the secret still encrypted. */
+export interface TotpState {
+  secretEncrypted: string | null;
+  enabledAt: Date | null;
+  lastTimeStep: bigint | null;
+}
+
+export const RECOVERY_CODES_MAX = 20;
 
 /** A JSON snapshot for the audit log: plain values only (bigints already turned into digit strings). */
 export type AuditSnapshot = { [key: string]: AuditValue };
@@ -55,18 +87,18 @@ const operatorSelect = {
   id: true,
   email: true,
   role: true,
-  lockedUntil: true,
   createdAt: true,
   disabledAt: true,
+  totpEnabledAt: true,
 } as const;
 
 interface OperatorRow {
   id: string;
   email: string;
   role: OperatorRole;
-  lockedUntil: Date | null;
   createdAt: Date;
   disabledAt: Date | null;
+  totpEnabledAt: Date | null;
 }
 
 function toOperatorRecord(row: OperatorRow): OperatorRecord {
@@ -74,10 +106,26 @@ function toOperatorRecord(row: OperatorRow): OperatorRecord {
     id: row.id as OperatorId,
     email: row.email,
     role: row.role,
-    lockedUntil: row.lockedUntil,
     createdAt: row.createdAt,
     disabledAt: row.disabledAt,
+    totpEnabled: row.totpEnabledAt !== null,
   };
+}
+
+type TransactionClient = Parameters<Parameters<DatabaseClient["$transaction"]>[0]>[0];
+
+function auditCreate(client: DatabaseClient | TransactionClient, entry: AuditEntryDraft) {
+  return client.operatorAuditLog.create({
+    data: {
+      operatorId: entry.operatorId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      ...(entry.before === null ? {} : { before: entry.before as Prisma.InputJsonValue }),
+      ...(entry.after === null ? {} : { after: entry.after as Prisma.InputJsonValue }),
+    },
+    select: { id: true },
+  });
 }
 
 export class OperatorRepository {
@@ -104,11 +152,9 @@ export class OperatorRepository {
   async findCredentialsByEmail(email: string): Promise<OperatorCredentials | null> {
     const row = await this.db.operator.findUnique({
       where: { email },
-      select: { ...operatorSelect, passwordHash: true, failedLogins: true },
+      select: { ...operatorSelect, passwordHash: true },
     });
-    return (
-      row && { ...toOperatorRecord(row), passwordHash: row.passwordHash, failedLogins: row.failedLogins }
-    );
+    return row && { ...toOperatorRecord(row), passwordHash: row.passwordHash };
   }
 
   async list(limit = OPERATOR_LIST_MAX): Promise<OperatorRecord[]> {
@@ -120,29 +166,76 @@ export class OperatorRepository {
     return rows.map(toOperatorRecord);
   }
 
-  /**
-   * Counts a failed sign-in in one statement (parallel attempts cannot lose a count). Reaching `failuresMax`
-   * locks the account until `now + lockMs` and starts the count again for after the lock.
-   */
-  async recordFailedSignIn(
-    id: OperatorId,
-    now: Date,
-    failuresMax: number,
-    lockMs: number,
-  ): Promise<{ failedLogins: number; lockedUntil: Date | null }> {
-    const lockedUntil = new Date(now.getTime() + lockMs);
-    const rows = await this.db.$queryRaw<Array<{ failed_logins: number; locked_until: Date | null }>>`
-      UPDATE operators
-         SET failed_logins = CASE WHEN failed_logins + 1 >= ${failuresMax} THEN 0 ELSE failed_logins + 1 END,
-             locked_until  = CASE WHEN failed_logins + 1 >= ${failuresMax} THEN ${lockedUntil} ELSE locked_until END
-       WHERE id = ${id}
-   RETURNING failed_logins, locked_until`;
-    const row = rows[0];
-    return { failedLogins: row?.failed_logins ?? 0, lockedUntil: row?.locked_until ?? null };
+  /** The latest time any of these keys is blocked until, if later than `now`. */
+  async findSignInBlock(keys: string[], now: Date): Promise<Date | null> {
+    const rows = await this.db.consoleSignInThrottle.findMany({
+      where: { key: { in: keys.slice(0, 10) }, blockedUntil: { gt: now } },
+      orderBy: { blockedUntil: "desc" },
+      take: 1,
+      select: { blockedUntil: true },
+    });
+    return rows[0]?.blockedUntil ?? null;
   }
 
-  async recordSuccessfulSignIn(id: OperatorId): Promise<void> {
-    await this.db.operator.update({ where: { id }, data: { failedLogins: 0, lockedUntil: null } });
+  /**
+   * Counts a failed sign-in in one statement (parallel attempts cannot lose a count); a key whose last failure is
+   * older than `windowMs` starts again at 1. Returns the count including this failure.
+   */
+  async recordSignInFailure(throttle: SignInThrottleKey, now: Date, windowMs: number): Promise<number> {
+    const windowStart = new Date(now.getTime() - windowMs);
+    const rows = await this.db.$queryRaw<Array<{ failures: number }>>`
+      INSERT INTO console_sign_in_throttles AS t (key, kind, email, ip, failures, last_failure_at)
+      VALUES (${throttle.key}, ${throttle.kind}, ${throttle.email}, ${throttle.ip}, 1, ${now})
+      ON CONFLICT (key) DO UPDATE
+         SET failures = CASE WHEN t.last_failure_at < ${windowStart} THEN 1 ELSE t.failures + 1 END,
+             blocked_until = CASE WHEN t.last_failure_at < ${windowStart} THEN NULL ELSE t.blocked_until END,
+             last_failure_at = ${now}
+      RETURNING failures`;
+    return rows[0]?.failures ?? 1;
+  }
+
+  /** Blocks a key until `until`, never shortening a block a parallel failure set. */
+  async blockSignIns(key: string, until: Date): Promise<void> {
+    await this.db.$executeRaw`
+      UPDATE console_sign_in_throttles
+         SET blocked_until = GREATEST(COALESCE(blocked_until, ${until}), ${until})
+       WHERE key = ${key}`;
+  }
+
+  /** Forgets a key's failures (after a successful sign-in from there). */
+  async clearSignInThrottle(key: string): Promise<void> {
+    await this.db.consoleSignInThrottle.deleteMany({ where: { key } });
+  }
+
+  /**
+   * Operators' emails that earned a sign-in delay from some address and failed there since `since` (a run of
+   * failures that has not been forgotten yet), latest failure first.
+   */
+  async listThrottledAccounts(since: Date, limit = THROTTLED_ACCOUNTS_MAX): Promise<ThrottledAccount[]> {
+    const rows = await this.db.$queryRaw<
+      Array<{
+        operator_id: string;
+        email: string;
+        ip: string;
+        failures: number;
+        last_failure_at: Date;
+        blocked_until: Date;
+      }>
+    >`
+      SELECT o.id AS operator_id, o.email, t.ip, t.failures, t.last_failure_at, t.blocked_until
+        FROM console_sign_in_throttles t
+        JOIN operators o ON o.email = t.email
+       WHERE t.kind = 'account_ip' AND t.blocked_until IS NOT NULL AND t.last_failure_at > ${since}
+       ORDER BY t.last_failure_at DESC
+       LIMIT ${Math.min(Math.max(limit, 1), THROTTLED_ACCOUNTS_MAX)}`;
+    return rows.map((row) => ({
+      operatorId: row.operator_id as OperatorId,
+      email: row.email,
+      ip: row.ip,
+      failures: row.failures,
+      lastFailureAt: row.last_failure_at,
+      blockedUntil: row.blocked_until,
+    }));
   }
 
   async updatePasswordHash(id: OperatorId, passwordHash: string): Promise<void> {
@@ -155,33 +248,64 @@ export class OperatorRepository {
     csrfTokenHash: string;
     createdAt: Date;
     expiresAt: Date;
+    secondFactorPending: boolean;
   }): Promise<OperatorSessionId> {
     const id = newId("operatorSession");
-    await this.db.operatorSession.create({ data: { id, ...input }, select: { id: true } });
+    await this.db.operatorSession.create({
+      data: { id, ...input, lastSeenAt: input.createdAt },
+      select: { id: true },
+    });
     return id;
   }
 
-  /** The unexpired, unrevoked session with this token hash, if its operator is still enabled. */
-  async findActiveSession(tokenHash: string, now: Date): Promise<ActiveSession | null> {
+  /**
+   * The session with this token hash if it is unrevoked, before its expiry, used within the last `idleMs`, its
+   * operator is still enabled, and (while it awaits its second factor) made within the last `secondFactorMs`.
+   */
+  async findActiveSession(
+    tokenHash: string,
+    now: Date,
+    limits: { idleMs: number; secondFactorMs: number },
+  ): Promise<ActiveSession | null> {
     const row = await this.db.operatorSession.findUnique({
       where: { tokenHash },
       select: {
         id: true,
         csrfTokenHash: true,
         expiresAt: true,
+        lastSeenAt: true,
         revokedAt: true,
+        secondFactorPending: true,
+        createdAt: true,
         operator: { select: operatorSelect },
       },
     });
-    if (row === null || row.revokedAt !== null || row.expiresAt <= now || row.operator.disabledAt !== null) {
+    if (
+      row === null ||
+      row.revokedAt !== null ||
+      row.expiresAt <= now ||
+      row.lastSeenAt.getTime() <= now.getTime() - limits.idleMs ||
+      (row.secondFactorPending && row.createdAt.getTime() <= now.getTime() - limits.secondFactorMs) ||
+      row.operator.disabledAt !== null
+    ) {
       return null;
     }
     return {
       sessionId: row.id as OperatorSessionId,
       csrfTokenHash: row.csrfTokenHash,
       expiresAt: row.expiresAt,
+      lastSeenAt: row.lastSeenAt,
+      secondFactorPending: row.secondFactorPending,
       operator: toOperatorRecord(row.operator),
     };
+  }
+
+  /** Marks the session used at `now`, unless a parallel request already moved it later. */
+  async touchSession(id: OperatorSessionId, now: Date): Promise<void> {
+    await this.db.operatorSession.updateMany({
+      where: { id, revokedAt: null, lastSeenAt: { lt: now } },
+      data: { lastSeenAt: now },
+    });
   }
 
   async revokeSession(id: OperatorSessionId, now: Date): Promise<void> {
@@ -189,17 +313,140 @@ export class OperatorRepository {
   }
 
   async appendAudit(entry: AuditEntryDraft): Promise<void> {
-    await this.db.operatorAuditLog.create({
-      data: {
-        operatorId: entry.operatorId,
-        action: entry.action,
-        targetType: entry.targetType,
-        targetId: entry.targetId,
-        ...(entry.before === null ? {} : { before: entry.before as Prisma.InputJsonValue }),
-        ...(entry.after === null ? {} : { after: entry.after as Prisma.InputJsonValue }),
-      },
-      select: { id: true },
+    await auditCreate(this.db, entry);
+  }
+
+  async findTotpState(id: OperatorId): Promise<TotpState | null> {
+    const row = await this.db.operator.findUnique({
+      where: { id },
+      select: { totpSecretEncrypted: true, totpEnabledAt: true, totpLastTimeStep: true },
     });
+    return (
+      row && {
+        secretEncrypted: row.totpSecretEncrypted,
+        enabledAt: row.totpEnabledAt,
+        lastTimeStep: row.totpLastTimeStep,
+      }
+    );
+  }
+
+  /** Keeps a new, unconfirmed TOTP secret; false when TOTP is already enabled. */
+  async savePendingTotpSecret(id: OperatorId, secretEncrypted: string): Promise<boolean> {
+    const { count } = await this.db.operator.updateMany({
+      where: { id, totpEnabledAt: null },
+      data: { totpSecretEncrypted: secretEncrypted, totpLastTimeStep: null },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Confirms the pending secret (the caller checked a code of `timeStep` against it), stores the recovery codes'
+   * hashes and the audit row, all in one transaction; false when it was enabled meanwhile or the pending secret
+   * changed (a second enrolment started in another tab).
+   */
+  async enableTotp(
+    id: OperatorId,
+    input: { secretEncrypted: string; timeStep: bigint; now: Date; recoveryCodeHashes: string[] },
+    audit: AuditEntryDraft,
+  ): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.operator.updateMany({
+        where: { id, totpEnabledAt: null, totpSecretEncrypted: input.secretEncrypted },
+        data: { totpEnabledAt: input.now, totpLastTimeStep: input.timeStep },
+      });
+      if (count !== 1) return false;
+      await tx.operatorRecoveryCode.createMany({
+        data: input.recoveryCodeHashes
+          .slice(0, RECOVERY_CODES_MAX)
+          .map((codeHash) => ({ operatorId: id, codeHash, createdAt: input.now })),
+      });
+      await auditCreate(tx, audit);
+      return true;
+    });
+  }
+
+  /** Turns TOTP off and forgets the recovery codes, with the audit row, in one transaction. */
+  async disableTotp(id: OperatorId, audit: AuditEntryDraft): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await tx.operator.update({
+        where: { id },
+        data: { totpSecretEncrypted: null, totpEnabledAt: null, totpLastTimeStep: null },
+        select: { id: true },
+      });
+      await tx.operatorRecoveryCode.deleteMany({ where: { operatorId: id } });
+      await auditCreate(tx, audit);
+    });
+  }
+
+  /**
+   * Records a code's time step as used, only if later than the last one accepted: the same code (or an older
+   * one) cannot be replayed, even by two parallel requests. False when refused.
+   */
+  async acceptTotpTimeStep(id: OperatorId, timeStep: bigint): Promise<boolean> {
+    const { count } = await this.db.operator.updateMany({
+      where: {
+        id,
+        totpEnabledAt: { not: null },
+        OR: [{ totpLastTimeStep: null }, { totpLastTimeStep: { lt: timeStep } }],
+      },
+      data: { totpLastTimeStep: timeStep },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Ends a session's second step by replacing it: the password-step session is revoked and a new one (new
+   * token, new CSRF token, same absolute expiry) takes its place, so a token seen before the code was entered
+   * is worth nothing after. With `recoveryCodeHash`, that unused code is spent too. All of it and the audit row
+   * in one transaction; null (nothing written) when the code was already used or the session is no longer
+   * waiting for its second factor.
+   */
+  async completeSecondFactor(input: {
+    pendingSessionId: OperatorSessionId;
+    operatorId: OperatorId;
+    recoveryCodeHash: string | null;
+    next: { tokenHash: string; csrfTokenHash: string; expiresAt: Date };
+    now: Date;
+    audit: (sessionId: OperatorSessionId) => AuditEntryDraft;
+  }): Promise<OperatorSessionId | null> {
+    const id = newId("operatorSession");
+    const refused = new Error("second factor refused");
+    try {
+      return await this.db.$transaction(async (tx) => {
+        if (input.recoveryCodeHash !== null) {
+          const spent = await tx.operatorRecoveryCode.updateMany({
+            where: { operatorId: input.operatorId, codeHash: input.recoveryCodeHash, usedAt: null },
+            data: { usedAt: input.now },
+          });
+          if (spent.count !== 1) throw refused;
+        }
+        const revoked = await tx.operatorSession.updateMany({
+          where: { id: input.pendingSessionId, secondFactorPending: true, revokedAt: null },
+          data: { revokedAt: input.now },
+        });
+        if (revoked.count !== 1) throw refused;
+        await tx.operatorSession.create({
+          data: {
+            id,
+            operatorId: input.operatorId,
+            ...input.next,
+            createdAt: input.now,
+            lastSeenAt: input.now,
+            secondFactorPending: false,
+          },
+          select: { id: true },
+        });
+        await auditCreate(tx, input.audit(id));
+        return id;
+      });
+    } catch (error) {
+      if (error === refused) return null;
+      throw error;
+    }
+  }
+
+  async countUnusedRecoveryCodes(operatorId: OperatorId): Promise<number> {
+    return this.db.operatorRecoveryCode.count({ where: { operatorId, usedAt: null } });
   }
 
   /**

@@ -4,15 +4,18 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { ensureCsrfCookie, errorMessage, useTRPC } from "../../trpc/client";
 
-export function SignInForm() {
+/** `next`: where to go once signed in, already checked to be a path on this console. */
+export function SignInForm({ next }: { next: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
-      onSuccess: () => {
-        router.replace("/payments");
+      onSuccess: ({ stage }) => {
+        // With TOTP on, the same page now asks for the code; an admin without it goes to set it up first.
+        if (stage === "enrol") router.replace("/account/two-factor");
+        else if (stage === "ready") router.replace(next);
         router.refresh();
       },
     }),

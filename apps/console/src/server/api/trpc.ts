@@ -6,6 +6,7 @@ import type { ActiveSession, OperatorRole } from "@paycore/db/repositories/opera
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import { CSRF_COOKIE, cookiesAreSecure, parseCookies, SESSION_COOKIE } from "../auth/cookies";
+import { clientAddress } from "../auth/sign-in-throttle";
 import { hashToken, sameToken } from "../auth/tokens";
 import type { ConsoleServices } from "../services";
 
@@ -16,9 +17,15 @@ export interface ConsoleContext {
   csrfCookie: string | null;
   csrfHeader: string | null;
   secureCookies: boolean;
+  /** The client's address as sign-in throttling counts it (see clientAddress). */
+  clientIp: string;
   /** Adds a Set-Cookie header to the response (a no-op for server-side callers). */
   setCookie(cookie: string): void;
 }
+
+const SESSION_TOUCH_INTERVAL_MS = 60_000;
+/** A password step not followed by its code within this long is over: sign in again. */
+export const SECOND_FACTOR_WINDOW_MS = 10 * 60_000;
 
 export async function createConsoleContext(options: {
   services: ConsoleServices;
@@ -26,13 +33,24 @@ export async function createConsoleContext(options: {
   csrfHeader: string | null;
   requestUrl: string;
   forwardedProto: string | null;
+  /** The X-Forwarded-For header (Next's server sets it to the socket's address when a request has none). */
+  forwardedFor: string | null;
   setCookie(cookie: string): void;
 }): Promise<ConsoleContext> {
   const cookies = parseCookies(options.cookieHeader);
   const sessionToken = cookies[SESSION_COOKIE] || null;
+  const now = options.services.now();
+  const { idleMs } = options.services.settings;
   const session = sessionToken
-    ? await options.services.operators.findActiveSession(hashToken(sessionToken), options.services.now())
+    ? await options.services.operators.findActiveSession(hashToken(sessionToken), now, {
+        idleMs,
+        secondFactorMs: SECOND_FACTOR_WINDOW_MS,
+      })
     : null;
+  // Activity keeps a session alive; recorded at most once a minute, so a page's burst of requests writes once.
+  if (session && now.getTime() - session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    await options.services.operators.touchSession(session.sessionId, now);
+  }
   return {
     services: options.services,
     session,
@@ -44,6 +62,7 @@ export async function createConsoleContext(options: {
       options.forwardedProto,
       options.services.settings.cookieSecure,
     ),
+    clientIp: clientAddress(options.forwardedFor, options.services.settings.signInThrottle.trustedProxyHops),
     setCookie: options.setCookie,
   };
 }
@@ -131,12 +150,41 @@ export function roleAtLeast(role: OperatorRole, minimum: OperatorRole): boolean 
   return ROLE_RANK[role] >= ROLE_RANK[minimum];
 }
 
+/**
+ * Where a session stands: "second_factor" (password checked, TOTP code not yet), "enrol" (an admin without TOTP:
+ * only enrolment is open until it is set up), or "ready".
+ */
+export const ENROL_FIRST = "Set up two-factor authentication first.";
+
+export type SessionStage = "second_factor" | "enrol" | "ready";
+
+export function sessionStage(session: ActiveSession): SessionStage {
+  if (session.secondFactorPending) return "second_factor";
+  if (session.operator.role === "ADMIN" && !session.operator.totpEnabled) return "enrol";
+  return "ready";
+}
+
 /** Signed in, with at least `minimum`'s rights (viewer: read; operator: refunds and reviews; admin: everything). */
 export function procedureFor(minimum: OperatorRole) {
   return publicProcedure.use(({ next, ctx }) => {
-    if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+    if (!ctx.session || sessionStage(ctx.session) === "second_factor") {
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+    }
+    if (sessionStage(ctx.session) === "enrol") {
+      throw new TRPCError({ code: "FORBIDDEN", message: ENROL_FIRST });
+    }
     if (!roleAtLeast(ctx.session.operator.role, minimum)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${minimum.toLowerCase()} role.` });
+    }
+    return next({ ctx: { ...ctx, session: ctx.session } });
+  });
+}
+
+/** A session at one of `stages`: the second step of sign-in, or managing one's own two-factor settings. */
+export function procedureAtStage(...stages: SessionStage[]) {
+  return publicProcedure.use(({ next, ctx }) => {
+    if (!ctx.session || !stages.includes(sessionStage(ctx.session))) {
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
     }
     return next({ ctx: { ...ctx, session: ctx.session } });
   });

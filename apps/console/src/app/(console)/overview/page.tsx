@@ -1,16 +1,25 @@
 // The overview: what needs an operator now, and the last 14 days in four charts.
 import Link from "next/link";
 import { exponentOf, formatAmount } from "../../../lib/money";
-import { handleProcedureError, serverCaller } from "../../../trpc/server";
+import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { LineChart } from "./line-chart";
 
 export const dynamic = "force-dynamic";
 
 const percent = (value: number) => `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
+const utc = (date: Date) => `${date.toISOString().replace("T", " ").slice(0, 19)} UTC`;
 const whole = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 export default async function OverviewPage() {
-  const summary = await (await serverCaller()).overview.summary().catch(handleProcedureError);
+  const caller = await serverCaller();
+  const me = await requireOperator();
+  const [summary, throttled, pspAccounts] = await Promise.all([
+    caller.overview.summary(),
+    me.role === "ADMIN" ? caller.auth.throttledAccounts() : Promise.resolve(null),
+    me.role === "ADMIN" ? caller.pspAccounts.list() : Promise.resolve(null),
+  ]).catch(handleProcedureError);
+  // Live accounts a PSP refused (or a connection test failed on): live payments to that PSP fail until fixed.
+  const pspAlerts = (pspAccounts ?? []).filter((a) => a.status === "ACTIVE" && a.lastCheckOk === false);
   const { attention, days } = summary;
   const cards = [
     { label: "Held for review", value: attention.requiresReview, href: "/reviews" },
@@ -33,6 +42,55 @@ export default async function OverviewPage() {
             </li>
           ))}
         </ul>
+        {pspAccounts !== null && pspAlerts.length > 0 ? (
+          <section aria-labelledby="psp-alert-heading" className="card attention-on" data-testid="psp-alerts">
+            <h3 id="psp-alert-heading">PSP credentials refused</h3>
+            <ul>
+              {pspAlerts.map((account) => (
+                <li key={account.id}>
+                  <Link href="/psp-accounts">{account.psp}</Link>:{" "}
+                  {account.lastError ?? "the last check failed"}
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
+        {throttled !== null ? (
+          <section
+            aria-labelledby="throttled-heading"
+            className={throttled.length > 0 ? "card attention-on" : "card"}
+          >
+            <h3 id="throttled-heading">Sign-ins being throttled</h3>
+            {throttled.length === 0 ? (
+              <p className="muted">No operator account is being throttled.</p>
+            ) : (
+              <div className="scroll-x">
+                <table data-testid="throttled-accounts">
+                  <thead>
+                    <tr>
+                      <th scope="col">Account</th>
+                      <th scope="col">From</th>
+                      <th scope="col">Failures</th>
+                      <th scope="col">Last failure</th>
+                      <th scope="col">Blocked until</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {throttled.map((row) => (
+                      <tr key={`${row.operatorId}-${row.ip}`}>
+                        <td>{row.email}</td>
+                        <td className="mono">{row.ip}</td>
+                        <td>{row.failures}</td>
+                        <td>{utc(row.lastFailureAt)}</td>
+                        <td>{utc(row.blockedUntil)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+        ) : null}
       </section>
       <p className="muted">
         The last 14 days by UTC day, {days[0]} to {days.at(-1)}. Each chart has its numbers in a data table.

@@ -49,7 +49,7 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
     });
   } catch (error) {
     if (error instanceof TRPCError && error.code === "BAD_REQUEST") problem = error.message;
-    else handleProcedureError(error);
+    else await handleProcedureError(error);
   }
 
   const query = new URLSearchParams();

@@ -64,11 +64,7 @@ export function ReviewActions({
   }
 
   return (
-    <fieldset
-      className="stack"
-      aria-label={`Review ${paymentId}`}
-      style={{ border: "none", padding: 0, margin: 0 }}
-    >
+    <fieldset className="stack" aria-label={`Review ${paymentId}`}>
       <label className="field" htmlFor={noteId}>
         Note (required)
       </label>

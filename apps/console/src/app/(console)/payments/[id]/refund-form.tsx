@@ -62,7 +62,7 @@ export function RefundForm(props: {
       <p>
         Refundable now: <strong data-testid="refundable">{props.refundableText}</strong>
       </p>
-      <fieldset className="row" style={{ border: "none", padding: 0, margin: 0 }}>
+      <fieldset className="row">
         <legend className="muted">How much</legend>
         <label>
           <input type="radio" name="kind" checked={kind === "full"} onChange={() => setKind("full")} /> Full

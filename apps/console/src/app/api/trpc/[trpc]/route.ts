@@ -19,6 +19,7 @@ function handler(request: Request): Promise<Response> {
         csrfHeader: req.headers.get(CSRF_HEADER),
         requestUrl: req.url,
         forwardedProto: req.headers.get("x-forwarded-proto"),
+        forwardedFor: req.headers.get("x-forwarded-for"),
         setCookie: (cookie) => resHeaders.append("set-cookie", cookie),
       }),
   });

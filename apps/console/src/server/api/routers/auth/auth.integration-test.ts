@@ -1,9 +1,11 @@
 // Goal: operators sign in with email and password (argon2id), get an httpOnly
-// SameSite=Strict session and a CSRF token, are locked out after repeated
-// failures, can sign out, and can only do what their role allows; every
-// mutation without the CSRF header is refused.
+// SameSite=Strict session and a CSRF token, are slowed down (never locked out)
+// after repeated failures without the answers revealing which emails exist,
+// can sign out, and can only do what their role allows; every mutation without
+// the CSRF header is refused.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CSRF_COOKIE, SESSION_COOKIE } from "../../../auth/cookies";
+import { DEFAULT_CONSOLE_SETTINGS } from "../../../services";
 import { createTestConsole, type TestConsole } from "../../../testing/test-console";
 
 let c: TestConsole;
@@ -35,7 +37,7 @@ describe("sign-in", () => {
     const api = await browser.api();
     expect(await api.auth.me()).toBeNull();
     const result = await api.auth.signIn({ email: email.toUpperCase(), password });
-    expect(result).toEqual({ email: "alice@example.com", role: "VIEWER" });
+    expect(result).toEqual({ email: "alice@example.com", role: "VIEWER", stage: "ready" });
     expect(browser.cookies.get(SESSION_COOKIE)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(browser.cookies.get(CSRF_COOKIE)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await (await browser.api()).auth.me()).toMatchObject({
@@ -44,7 +46,7 @@ describe("sign-in", () => {
     });
   });
 
-  it("sets httpOnly, SameSite=Strict cookies, Secure except on http://localhost", async () => {
+  it("sets httpOnly, SameSite=Strict cookies, Secure except on http://localhost (unless always)", async () => {
     const { email, password } = await c.createOperator("VIEWER");
     const { createConsoleContext } = await import("../../trpc");
     const { createCaller } = await import("../../root");
@@ -60,6 +62,7 @@ describe("sign-in", () => {
         csrfHeader: "abc",
         requestUrl: url,
         forwardedProto: null,
+        forwardedFor: "127.0.0.1",
         setCookie: (cookie) => cookies.push(cookie),
       });
       await createCaller(context).auth.signIn({ email, password });
@@ -73,43 +76,165 @@ describe("sign-in", () => {
     }
   });
 
-  it("refuses a wrong password and an unknown email with the same message", async () => {
-    const { email } = await c.createOperator("OPERATOR");
-    const api = await c.browser().api();
-    await expect(api.auth.signIn({ email, password: "wrong password!" })).rejects.toMatchObject({
+  it.each([
+    ["a wrong password", "wrong"],
+    ["an unknown email", "unknown"],
+    ["a disabled account (right password)", "disabled"],
+  ] as const)("refuses %s with the same status and message", async (_name, kind) => {
+    const { email, password } = await c.createOperator("OPERATOR");
+    if (kind === "disabled") {
+      await c.t.app.db.$executeRaw`UPDATE operators SET disabled_at = now() WHERE email = ${email}`;
+    }
+    const attempt =
+      kind === "wrong"
+        ? { email, password: "wrong password!" }
+        : kind === "unknown"
+          ? { email: `nobody-${email}`, password: "whatever12345" }
+          : { email, password };
+    const api = await c.browser({ ip: `198.51.100.${kind.length}` }).api();
+    await expect(api.auth.signIn(attempt)).rejects.toMatchObject({
       code: "UNAUTHORIZED",
       message: "Wrong email or password.",
     });
-    await expect(
-      api.auth.signIn({ email: "nobody@example.com", password: "whatever12345" }),
-    ).rejects.toMatchObject({ code: "UNAUTHORIZED", message: "Wrong email or password." });
     expect(await auditActions()).toEqual(expect.arrayContaining(["auth.sign_in_failed"]));
   });
 
-  it("locks the account for 15 minutes after 5 failures, even with the right password", async () => {
+  it("throttles an email from one address with growing delays, never locking the account elsewhere", async () => {
     const { email, password } = await c.createOperator("OPERATOR");
-    const api = await c.browser().api();
-    for (let attempt = 1; attempt <= 4; attempt++) {
-      await expect(api.auth.signIn({ email, password: `wrong-${attempt}-password` })).rejects.toMatchObject({
-        code: "UNAUTHORIZED",
-      });
+    const attacker = await c.browser({ ip: "203.0.113.7" }).api();
+    const fail = () => attacker.auth.signIn({ email, password: "not-the-password" });
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await expect(fail()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     }
-    await expect(api.auth.signIn({ email, password: "wrong-5-password" })).rejects.toMatchObject({
+    await expect(fail()).rejects.toMatchObject({
+      code: "TOO_MANY_REQUESTS",
+      message: "Too many failed sign-ins. Try again in 1 s.",
+    });
+    // Blocked means blocked, even with the right password, and a blocked try is not counted.
+    await expect(attacker.auth.signIn({ email, password })).rejects.toMatchObject({
       code: "TOO_MANY_REQUESTS",
     });
-    await expect(api.auth.signIn({ email, password })).rejects.toMatchObject({ code: "TOO_MANY_REQUESTS" });
-    const stored = await c.services.operators.findCredentialsByEmail(email);
-    expect(stored?.lockedUntil?.getTime()).toBe(c.clock.now.getTime() + 15 * 60_000);
-    expect(await auditActions()).toEqual(
-      expect.arrayContaining(["auth.locked", "auth.sign_in_refused_locked"]),
-    );
+    // The owner, elsewhere, signs in: no lock anyone can trigger.
+    await expect(
+      (await c.browser({ ip: "192.0.2.10" }).api()).auth.signIn({ email, password }),
+    ).resolves.toEqual({ email, role: "OPERATOR", stage: "ready" });
 
-    const later = c.clock.now;
+    const start = c.clock.now;
     try {
-      c.clock.now = new Date(later.getTime() + 15 * 60_000 + 1);
-      await expect(api.auth.signIn({ email, password })).resolves.toMatchObject({ email });
+      for (const [advanceMs, expected] of [
+        [1_001, "2 s"],
+        [2_001, "4 s"],
+        [4_001, "8 s"],
+      ] as const) {
+        c.clock.now = new Date(c.clock.now.getTime() + advanceMs);
+        await expect(fail()).rejects.toMatchObject({
+          code: "TOO_MANY_REQUESTS",
+          message: `Too many failed sign-ins. Try again in ${expected}.`,
+        });
+      }
+      c.clock.now = new Date(c.clock.now.getTime() + 8_001);
+      await expect(attacker.auth.signIn({ email, password })).resolves.toMatchObject({ email });
+      // Success from there forgets the failures: the next mistake is free again.
+      await expect(fail()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     } finally {
-      c.clock.now = later;
+      c.clock.now = start;
+    }
+    expect(await auditActions()).toEqual(expect.arrayContaining(["auth.sign_in_throttled"]));
+  });
+
+  it("throttles an unknown email exactly like a known one", async () => {
+    const { email } = await c.createOperator("VIEWER");
+    const answers = async (typed: string, ip: string) => {
+      const api = await c.browser({ ip }).api();
+      const seen: string[] = [];
+      for (let attempt = 1; attempt <= 7; attempt++) {
+        const error = await api.auth.signIn({ email: typed, password: "not-the-password" }).catch((e) => e);
+        seen.push(`${error.code} ${error.message}`);
+      }
+      return seen;
+    };
+    const known = await answers(email, "203.0.113.20");
+    expect(known.at(-1)).toBe("TOO_MANY_REQUESTS Too many failed sign-ins. Try again in 1 s.");
+    expect(await answers(`ghost-${email}`, "203.0.113.21")).toEqual(known);
+  });
+
+  it("throttles an address that tries many emails (an IPv6 /64 as one address)", async () => {
+    const strict = await createTestConsole({
+      settings: {
+        signInThrottle: {
+          ...DEFAULT_CONSOLE_SETTINGS.signInThrottle,
+          ip: { freeFailures: 3, delayBaseMs: 1_000, delayMaxMs: 60_000 },
+        },
+      },
+    });
+    try {
+      const api = await strict.browser({ ip: "2001:db8:1:2::99" }).api();
+      const emails = ["a@example.com", "b@example.com", "c@example.com"];
+      for (const email of emails) {
+        await expect(api.auth.signIn({ email, password: "guess-guess-guess" })).rejects.toMatchObject({
+          code: "UNAUTHORIZED",
+        });
+      }
+      await expect(
+        api.auth.signIn({ email: "d@example.com", password: "guess-guess-guess" }),
+      ).rejects.toMatchObject({ code: "TOO_MANY_REQUESTS" });
+      // Another address in the same IPv6 /64 is the same client.
+      const neighbour = await strict.browser({ ip: "2001:db8:1:2::1" }).api();
+      await expect(neighbour.auth.signIn({ email: "e@example.com", password: "x" })).rejects.toMatchObject({
+        code: "TOO_MANY_REQUESTS",
+      });
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("shows admins which operator accounts are being throttled, and only admins", async () => {
+    const { email: victim } = await c.createOperator("OPERATOR");
+    const attacker = await c.browser({ ip: "203.0.113.99" }).api();
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await attacker.auth.signIn({ email: victim, password: "not-the-password" }).catch(() => null);
+    }
+    // Throttled unknown emails are not operators: the list names only real accounts.
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await attacker.auth.signIn({ email: "ghost@example.com", password: "nope-nope" }).catch(() => null);
+    }
+    const admin = await c.signedIn("ADMIN");
+    const throttled = await (await admin.api()).auth.throttledAccounts();
+    expect(throttled).toContainEqual(
+      expect.objectContaining({ email: victim, ip: "203.0.113.99", failures: 6 }),
+    );
+    expect(throttled.map((row) => row.email)).not.toContain("ghost@example.com");
+    const viewer = await c.signedIn("VIEWER");
+    await expect((await viewer.api()).auth.throttledAccounts()).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+  });
+
+  it("ends a session left unused for 30 minutes, while use keeps it alive until its absolute expiry", async () => {
+    const browser = await c.signedIn("VIEWER");
+    const start = c.clock.now;
+    const at = async (minutes: number) => {
+      c.clock.now = new Date(start.getTime() + minutes * 60_000);
+      return (await browser.api()).auth.me();
+    };
+    try {
+      // Used every 29 minutes: alive for hours.
+      for (const minutes of [29, 58, 87, 116]) expect(await at(minutes), `${minutes} min`).not.toBeNull();
+      // Then 30 minutes without a request: gone.
+      expect(await at(146)).toBeNull();
+
+      const busy = await c.signedIn("VIEWER");
+      const touch = async (minutes: number) => {
+        c.clock.now = new Date(start.getTime() + minutes * 60_000);
+        return (await busy.api()).auth.me();
+      };
+      // Busy all along, it still ends at the 12-hour absolute expiry (signed in at minute 146).
+      for (let minutes = 146 + 20; minutes < 146 + 12 * 60; minutes += 20) {
+        expect(await touch(minutes), `${minutes} min`).not.toBeNull();
+      }
+      expect(await touch(146 + 12 * 60)).toBeNull();
+    } finally {
+      c.clock.now = start;
     }
   });
 
@@ -198,6 +323,7 @@ describe("over HTTP (the Next route handler's adapter)", () => {
             csrfHeader: null,
             requestUrl: req.url,
             forwardedProto: null,
+            forwardedFor: "127.0.0.1",
             setCookie: () => {},
           }),
       });

@@ -1,21 +1,33 @@
-// Sign-in: argon2id verification, a lockout after repeated failures, and a new
-// session with a fresh CSRF token. Every outcome answers the same way to the
-// caller ("wrong email or password" or "locked"), and every attempt is audited.
+// Sign-in: argon2id verification, throttling per client address and per email
+// and address, and a new session with a fresh CSRF token. Every refusal answers
+// the same way whether the email exists, is disabled or was mistyped: the same
+// message and status, the same argon2 work (a dummy hash for unknown emails), and
+// the same throttle (keyed on the email as typed). Counted attempts are audited.
 
 import { verifyAgainstDummy, verifyPassword } from "@paycore/api/operator-accounts";
 import { TRPCError } from "@trpc/server";
 import { writeAudit } from "../../../audit";
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from "../../../auth/cookies";
+import { delayAfterFailures, secondsUntil, throttleKeys } from "../../../auth/sign-in-throttle";
 import { hashToken, newToken } from "../../../auth/tokens";
-import type { ConsoleContext } from "../../trpc";
+import { type ConsoleContext, type SessionStage, sessionStage } from "../../trpc";
 import type { SignInInput } from "./sign-in.schema";
 
 export interface SignInResult {
   email: string;
   role: "VIEWER" | "OPERATOR" | "ADMIN";
+  /** What the browser does next: ask for the TOTP code, send an admin to set TOTP up, or go on. */
+  stage: SessionStage;
 }
 
-const WRONG_CREDENTIALS = "Wrong email or password.";
+export const WRONG_CREDENTIALS = "Wrong email or password.";
+
+function throttled(until: Date, now: Date): TRPCError {
+  return new TRPCError({
+    code: "TOO_MANY_REQUESTS",
+    message: `Too many failed sign-ins. Try again in ${secondsUntil(until, now)} s.`,
+  });
+}
 
 export async function signInHandler({
   ctx,
@@ -25,59 +37,61 @@ export async function signInHandler({
   input: SignInInput;
 }): Promise<SignInResult> {
   const { services } = ctx;
+  const settings = services.settings.signInThrottle;
   const now = services.now();
   const email = input.email.toLowerCase();
+  const keys = throttleKeys(email, ctx.clientIp);
+
+  // Refused before any password work and not counted: waiting out the delay is the only way on. Not audited
+  // either, or a client hammering while blocked would grow the append-only log without bound.
+  const blockedUntil = await services.operators.findSignInBlock([keys.ip.key, keys.accountIp.key], now);
+  if (blockedUntil !== null) throw throttled(blockedUntil, now);
+
   const operator = await services.operators.findCredentialsByEmail(email);
-  if (operator === null || operator.disabledAt !== null) {
-    await verifyAgainstDummy(input.password);
+  const usable = operator !== null && operator.disabledAt === null;
+  const passwordOk = usable
+    ? await verifyPassword(operator.passwordHash, input.password)
+    : await verifyAgainstDummy(input.password);
+
+  if (!passwordOk || operator === null) {
+    const [accountIpFailures, ipFailures] = await Promise.all([
+      services.operators.recordSignInFailure(keys.accountIp, now, settings.windowMs),
+      services.operators.recordSignInFailure(keys.ip, now, settings.windowMs),
+    ]);
+    const accountIpDelayMs = delayAfterFailures(accountIpFailures, settings.accountIp);
+    const ipDelayMs = delayAfterFailures(ipFailures, settings.ip);
+    if (accountIpDelayMs > 0) {
+      await services.operators.blockSignIns(keys.accountIp.key, new Date(now.getTime() + accountIpDelayMs));
+    }
+    if (ipDelayMs > 0)
+      await services.operators.blockSignIns(keys.ip.key, new Date(now.getTime() + ipDelayMs));
+    const delayMs = Math.max(accountIpDelayMs, ipDelayMs);
     await writeAudit(services, {
       operatorId: null,
-      action: "auth.sign_in_failed",
+      action: delayMs > 0 ? "auth.sign_in_throttled" : "auth.sign_in_failed",
       targetType: "operator",
       targetId: operator?.id ?? null,
-      after: { email, reason: operator ? "disabled" : "unknown_email" },
+      after: {
+        email,
+        ip: ctx.clientIp,
+        reason: operator === null ? "unknown_email" : usable ? "wrong_password" : "disabled",
+        failuresFromAddressForEmail: accountIpFailures,
+        failuresFromAddress: ipFailures,
+        delaySeconds: delayMs / 1000,
+      },
     });
-    throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS });
-  }
-  if (operator.lockedUntil !== null && operator.lockedUntil > now) {
-    await writeAudit(services, {
-      operatorId: null,
-      action: "auth.sign_in_refused_locked",
-      targetType: "operator",
-      targetId: operator.id,
-      after: { email, lockedUntil: operator.lockedUntil },
-    });
-    throw new TRPCError({
-      code: "TOO_MANY_REQUESTS",
-      message: "This account is locked after repeated failed sign-ins. Try again later.",
-    });
-  }
-  if (!(await verifyPassword(operator.passwordHash, input.password))) {
-    const { failedLogins, lockedUntil } = await services.operators.recordFailedSignIn(
-      operator.id,
-      now,
-      services.settings.lockoutFailuresMax,
-      services.settings.lockoutMs,
-    );
-    const locked = lockedUntil !== null && lockedUntil > now;
-    await writeAudit(services, {
-      operatorId: null,
-      action: locked ? "auth.locked" : "auth.sign_in_failed",
-      targetType: "operator",
-      targetId: operator.id,
-      before: { failedLogins: operator.failedLogins, lockedUntil: operator.lockedUntil },
-      after: { failedLogins, lockedUntil },
-    });
-    if (locked) {
-      throw new TRPCError({
-        code: "TOO_MANY_REQUESTS",
-        message: "This account is locked after repeated failed sign-ins. Try again later.",
-      });
+    if (delayMs > 0) {
+      // For whoever watches the log stream (the API's and the console's): someone is guessing.
+      services.logger.warn(
+        { ip: ctx.clientIp, operatorId: operator?.id ?? null, delaySeconds: delayMs / 1000 },
+        "console sign-in throttled",
+      );
+      throw throttled(new Date(now.getTime() + delayMs), now);
     }
     throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS });
   }
 
-  await services.operators.recordSuccessfulSignIn(operator.id);
+  await services.operators.clearSignInThrottle(keys.accountIp.key);
   const sessionToken = newToken();
   const csrfToken = newToken();
   const expiresAt = new Date(now.getTime() + services.settings.sessionMs);
@@ -87,6 +101,8 @@ export async function signInHandler({
     csrfTokenHash: hashToken(csrfToken),
     createdAt: now,
     expiresAt,
+    // With TOTP on, this session can do nothing but the second step until a code is checked.
+    secondFactorPending: operator.totpEnabled,
   });
   const maxAgeSeconds = services.settings.sessionMs / 1000;
   ctx.setCookie(
@@ -104,7 +120,15 @@ export async function signInHandler({
     action: "auth.signed_in",
     targetType: "operator_session",
     targetId: sessionId,
-    after: { expiresAt },
+    after: { expiresAt, ip: ctx.clientIp, secondFactorPending: operator.totpEnabled },
   });
-  return { email: operator.email, role: operator.role };
+  const stage = sessionStage({
+    sessionId,
+    csrfTokenHash: "",
+    expiresAt,
+    lastSeenAt: now,
+    secondFactorPending: operator.totpEnabled,
+    operator,
+  });
+  return { email: operator.email, role: operator.role, stage };
 }
