@@ -1,5 +1,5 @@
-// Dependency rules checked by `npm run lint`: the core stays pure, and only the
-// db package talks to Prisma.
+// Dependency rules checked by `npm run lint`: the core stays pure, only the db
+// package talks to Prisma, and the console and the CLI write only through core commands.
 module.exports = {
   forbidden: [
     {
@@ -27,6 +27,19 @@ module.exports = {
       severity: "error",
       from: { path: "^apps/" },
       to: { path: "(@prisma/client|packages/db/src/generated)" },
+    },
+    {
+      name: "apps-write-through-core-commands",
+      comment:
+        "the console's procedures and the CLI change merchants, API keys, risk lists, routing rules, operator keys, " +
+        "PSP accounts and stored secrets only through core commands, which audit each change in its transaction: " +
+        "they may import read repositories, never a write-side module (the composition root admin-commands.ts and " +
+        "app.ts build the commands over those). Operator accounts (operator.repository.ts) are not covered yet.",
+      severity: "error",
+      from: { path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$)" },
+      to: {
+        path: "^packages/db/src/repositories/([a-z-]+-store\\.repository|psp-account\\.repository|payment-method-secret\\.repository|payment-store\\.repository|operator-audit-row)\\.ts$",
+      },
     },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],

@@ -1,11 +1,14 @@
 // Merchants with keys (through the db package, as the operator CLI does) and their cards (tokenized
 // through the API with the publishable key, as a browser would).
 import { newId } from "@paycore/core/ids/ids";
+import { MerchantCommands } from "@paycore/core/merchants/merchant-commands";
 import { encryptPan, fingerprintPan, type VaultKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient } from "@paycore/db/client";
-import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { MerchantStoreRepository } from "@paycore/db/repositories/merchant-store.repository";
 import pg from "pg";
 import { type BenchMerchant, CREATE_PAYMENT, TOKENIZE_CARD } from "./load-protocol";
+
+const BENCH_ACTOR = { operatorId: null, name: "bench" } as const;
 
 const PARALLEL_REQUESTS = 8;
 /** Cards per INSERT statement. */
@@ -70,7 +73,8 @@ export async function createMerchants(options: {
   vault: VaultKeyring;
 }): Promise<CreatedMerchants> {
   const db = createDatabaseClient({ url: options.databaseUrl, poolMax: 4 });
-  const repository = new MerchantRepository(db);
+  // Through the core command like any merchant (audited as the bench).
+  const merchants = new MerchantCommands({ store: new MerchantStoreRepository(db), now: () => new Date() });
   const names = [
     ...Array.from({ length: options.count }, (_, i) => `bench merchant ${i + 1}`),
     "bench hot merchant",
@@ -79,8 +83,8 @@ export async function createMerchants(options: {
   let created: Array<{ id: string; secretKey: string; publishableKey: string }>;
   try {
     created = await inParallel(names, 4, async (name) => {
-      const merchant = await repository.createWithKeys({ name, modes: ["TEST"] });
-      const key = (kind: string) => merchant.keys.find((k) => k.kind === kind)?.key ?? "";
+      const { merchant, keys } = await merchants.create(BENCH_ACTOR, { name, modes: ["TEST"] });
+      const key = (kind: string) => keys.find((k) => k.kind === kind)?.key ?? "";
       return { id: merchant.id, secretKey: key("SECRET"), publishableKey: key("PUBLISHABLE") };
     });
   } finally {

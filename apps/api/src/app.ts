@@ -42,6 +42,7 @@ import { RateLimiters } from "./adapters/rate-limiters";
 import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
+import { createAdminCommands } from "./admin-commands";
 import type { Env } from "./env";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
@@ -270,6 +271,7 @@ export function createApp(config: AppConfig): App {
     webhooks: new WebhookRepository(db),
     pspAccounts,
     livePsps,
+    ...createAdminCommands(db),
   };
   if (redis && config.workers) {
     // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.

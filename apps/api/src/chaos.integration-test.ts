@@ -7,7 +7,6 @@
 // one payment per idempotency key, and the ledger balanced.
 //
 // CHAOS_PAYMENTS (default 300, at least 200) and CHAOS_SEED change the run.
-import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CountingProxy, startCountingProxy } from "./testing/counting-proxy";
@@ -23,7 +22,13 @@ import {
 } from "./testing/load-client";
 import { describePayment, openWork, reconcile } from "./testing/psp-reconciliation";
 import { findTestRedis } from "./testing/redis";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "./testing/test-app";
 
 const PAYMENTS = Math.max(200, Number(process.env.CHAOS_PAYMENTS ?? 300) || 300);
 const SEED = Number(process.env.CHAOS_SEED ?? 7_2024) || 7_2024;
@@ -145,28 +150,28 @@ beforeAll(async () => {
     adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
   });
   merchants = [await t.createMerchant(), await t.createMerchant()];
-  const rules = new RoutingRuleRepository(t.app.db);
+  const rules = t.app.services.routingRuleCommands;
   // Both PSPs get traffic from both merchants, each PSP first for one of them.
   const [a, b] = merchants as [TestMerchant, TestMerchant];
-  await rules.add({
+  await rules.add(TEST_FIXTURE_ACTOR, {
     merchantId: a.id,
     priority: 1,
     match: { currencies: ["USD"] },
     pspNames: ["stripe", "adyen"],
   });
-  await rules.add({
+  await rules.add(TEST_FIXTURE_ACTOR, {
     merchantId: a.id,
     priority: 2,
     match: { currencies: ["EUR"] },
     pspNames: ["adyen", "stripe"],
   });
-  await rules.add({
+  await rules.add(TEST_FIXTURE_ACTOR, {
     merchantId: b.id,
     priority: 1,
     match: { currencies: ["USD"] },
     pspNames: ["adyen", "stripe"],
   });
-  await rules.add({
+  await rules.add(TEST_FIXTURE_ACTOR, {
     merchantId: b.id,
     priority: 2,
     match: { currencies: ["EUR"] },
@@ -500,7 +505,7 @@ describe("what the chaos run can hit, one case at a time", () => {
     });
     owner = await app.createMerchant();
     // One PSP only unless a case needs failover, so what is seen is that PSP's doing.
-    await new RoutingRuleRepository(app.app.db).add({
+    await app.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
       merchantId: owner.id,
       priority: 1,
       match: { currencies: [currency] },

@@ -3,29 +3,32 @@
 // that `npm start` keeps under DATA_DIR.
 
 import { userInfo } from "node:os";
-import { validateCustomer } from "@paycore/core/fraud/customer-context";
 import type { ChainStream } from "@paycore/core/ledger/hash-chain";
-import { parseAllowedOrigins } from "@paycore/core/merchants/allowed-origins";
+import type { MerchantAccessPolicy, MerchantSettings } from "@paycore/core/merchants/merchant";
+import type { Actor } from "@paycore/core/ports/audit";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
-import type { Actor } from "@paycore/core/ports/psp-account-store";
+import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
+import { RISK_LIST_KINDS, type RiskListKind, type RiskListName } from "@paycore/core/ports/risk-list-store";
 import { PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
-import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { CardBrand } from "@paycore/core/vault/card";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
 import { createDatabaseClient } from "@paycore/db/client";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
-import { type MerchantAccessPolicy, MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
-import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
-import { PaymentMethodSecretStore } from "@paycore/db/repositories/payment-method-secret.repository";
-import { PspAccountRepository, PspAccountSecretStore } from "@paycore/db/repositories/psp-account.repository";
 import { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
 import { Command, InvalidArgumentError } from "commander";
 import { LivePsps } from "./adapters/live-psps";
+import {
+  type AdminCommands,
+  createAdminCommands,
+  createPspAccountCommands,
+  encryptedSecretStores,
+} from "./admin-commands";
 import { openDatabase } from "./bootstrap";
 import { formatChainReport, verifyChains } from "./chain-verify";
 import { pspSecretFromEnv, readEnv } from "./env";
@@ -43,19 +46,22 @@ function integerIn(min: number, max: number) {
   };
 }
 
-/** A merchant's own limit, or `default` to follow the API's configuration again. */
-function limitOrDefault(max: number) {
-  const integer = integerIn(1, max);
-  // Not null for `default`: commander turns a parser's null into an empty string.
-  return (value: string): number | "default" => (value === "default" ? "default" : integer(value));
+/** A whole number; its range is the core command's to check (one rule for every caller). */
+function wholeNumber(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError("must be a whole number");
+  return Number(value);
 }
 
-/** A comma-separated list of browser origins (`none` for an empty list), in their canonical spelling. */
+/** A merchant's own limit, or `default` to follow the API's configuration again. */
+function limitOrDefault(value: string): number | "default" {
+  // Not null for `default`: commander turns a parser's null into an empty string.
+  return value === "default" ? "default" : wholeNumber(value);
+}
+
+/** A comma-separated list of browser origins (`none` for an empty list); the core checks and canonicalises them. */
 function originList(value: string): string[] {
   if (value.trim() === "none") return [];
-  const parsed = parseAllowedOrigins(value.split(",").filter((entry) => entry.trim().length > 0));
-  if (!parsed.ok) throw new InvalidArgumentError(parsed.reason);
-  return parsed.origins;
+  return value.split(",").filter((entry) => entry.trim().length > 0);
 }
 
 interface AccessPolicyOptions {
@@ -71,17 +77,17 @@ function withAccessPolicyOptions(command: Command): Command {
     .option(
       "--rate-limit-key-per-second <n|default>",
       "requests per second per secret key (default: RATE_LIMIT_KEY_PER_SECOND)",
-      limitOrDefault(100_000),
+      limitOrDefault,
     )
     .option(
       "--rate-limit-tokenize-per-minute <n|default>",
       "tokenizeCard calls per minute per publishable key (default: RATE_LIMIT_TOKENIZE_PER_MINUTE)",
-      limitOrDefault(100_000),
+      limitOrDefault,
     )
     .option(
       "--concurrent-queries-max <n|default>",
       "payment list and balance queries in flight per key and API process (default: RATE_LIMIT_CONCURRENT_QUERIES)",
-      limitOrDefault(1_000),
+      limitOrDefault,
     )
     .option(
       "--allowed-origins <origins|none>",
@@ -103,100 +109,128 @@ function accessPolicyChanges(options: AccessPolicyOptions): Partial<MerchantAcce
   return changes;
 }
 
+interface SettingsOptions {
+  feeRateBps?: number;
+  feeFixedMinor?: string;
+  riskReviewThreshold?: number;
+  riskDeclineThreshold?: number;
+}
+
+/** The fee and risk options both `merchant create` and `merchant update` take. */
+function withSettingsOptions(command: Command): Command {
+  return command
+    .option("--fee-rate-bps <bps>", "percentage fee in basis points (290 = 2.9%)", wholeNumber)
+    .option("--fee-fixed-minor <units>", "fixed fee in minor units")
+    .option(
+      "--risk-review-threshold <score>",
+      "risk score that holds a payment for review (default 40)",
+      wholeNumber,
+    )
+    .option(
+      "--risk-decline-threshold <score>",
+      "risk score that declines a payment (default 75)",
+      wholeNumber,
+    );
+}
+
+function settingsChanges(options: SettingsOptions): Partial<MerchantSettings> {
+  const changes: Partial<MerchantSettings> = {};
+  if (options.feeRateBps !== undefined) changes.feeRateBps = options.feeRateBps;
+  if (options.feeFixedMinor !== undefined) {
+    if (!/^\d{1,18}$/.test(options.feeFixedMinor))
+      throw new InvalidArgumentError("--fee-fixed-minor is a whole number of minor units");
+    changes.feeFixedMinor = BigInt(options.feeFixedMinor);
+  }
+  if (options.riskReviewThreshold !== undefined) changes.riskReviewThreshold = options.riskReviewThreshold;
+  if (options.riskDeclineThreshold !== undefined) changes.riskDeclineThreshold = options.riskDeclineThreshold;
+  return changes;
+}
+
+/** Who the CLI acts as in the operator audit log: the OS user (it has no signed-in operator). */
+function cliActor(): Actor {
+  return { operatorId: null, name: `cli:${userInfo().username}` };
+}
+
+/** The core's write commands over this command's database, and the CLI's actor. */
+function withCommands<T>(work: (context: AdminCommands & { actor: Actor }) => Promise<T>): Promise<T> {
+  return withDatabase((db) => work({ ...createAdminCommands(db), actor: cliActor() }));
+}
+
+const toJson = (value: unknown) =>
+  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+
 const program = new Command("paycore").description("paycore operator CLI");
 const merchant = program.command("merchant").description("manage merchants");
 
-withAccessPolicyOptions(
-  merchant
-    .command("create")
-    .description("create a merchant with test-mode keys (and live-mode keys with --live)"),
+withSettingsOptions(
+  withAccessPolicyOptions(
+    merchant
+      .command("create")
+      .description("create a merchant with test-mode keys (and live-mode keys with --live)"),
+  ),
 )
   .requiredOption("--name <name>", "the merchant's name")
   .option("--live", "also issue live-mode keys", false)
-  .option("--fee-rate-bps <bps>", "percentage fee in basis points (290 = 2.9%)", integerIn(0, 10_000))
-  .option("--fee-fixed-minor <units>", "fixed fee in minor units", integerIn(0, 1_000_000))
-  .option(
-    "--risk-review-threshold <score>",
-    "risk score that holds a payment for review (default 40)",
-    integerIn(0, 99),
-  )
-  .option(
-    "--risk-decline-threshold <score>",
-    "risk score that declines a payment (default 75)",
-    integerIn(1, 100),
-  )
-  .action(
-    async (
-      options: AccessPolicyOptions & {
-        name: string;
-        live: boolean;
-        feeRateBps?: number;
-        feeFixedMinor?: number;
-        riskReviewThreshold?: number;
-        riskDeclineThreshold?: number;
-      },
-    ) => {
-      const name = options.name.trim();
-      if (name.length === 0 || name.length > 200)
-        throw new InvalidArgumentError("--name must be 1 to 200 characters");
-      const env = readEnv();
-      const database = await openDatabase(env, (message) => console.error(message));
-      const db = createDatabaseClient({ url: database.url, poolMax: 2 });
-      try {
-        const created = await new MerchantRepository(db).createWithKeys({
-          name,
-          modes: options.live ? ["TEST", "LIVE"] : ["TEST"],
-          ...(options.feeRateBps === undefined ? {} : { feeRateBps: options.feeRateBps }),
-          ...(options.feeFixedMinor === undefined ? {} : { feeFixedMinor: BigInt(options.feeFixedMinor) }),
-          ...(options.riskReviewThreshold === undefined
-            ? {}
-            : { riskReviewThreshold: options.riskReviewThreshold }),
-          ...(options.riskDeclineThreshold === undefined
-            ? {}
-            : { riskDeclineThreshold: options.riskDeclineThreshold }),
-          accessPolicy: accessPolicyChanges(options),
-        });
-        const key = (kind: string, mode: string) =>
-          created.keys.find((k) => k.kind === kind && k.mode === mode)?.key;
-        const output: Record<string, string | undefined> = {
-          merchantId: created.id,
-          name: created.name,
-          testSecretKey: key("SECRET", "TEST"),
-          testPublishableKey: key("PUBLISHABLE", "TEST"),
-        };
-        if (options.live) {
-          output.liveSecretKey = key("SECRET", "LIVE");
-          output.livePublishableKey = key("PUBLISHABLE", "LIVE");
-        }
-        console.log(JSON.stringify(output, null, 2));
-      } finally {
-        await db.$disconnect();
-        await database.stop();
-      }
-    },
-  );
+  .action(async (options: AccessPolicyOptions & SettingsOptions & { name: string; live: boolean }) => {
+    const created = await withCommands(({ merchantCommands, actor }) =>
+      merchantCommands.create(actor, {
+        name: options.name,
+        modes: options.live ? ["TEST", "LIVE"] : ["TEST"],
+        settings: settingsChanges(options),
+        accessPolicy: accessPolicyChanges(options),
+      }),
+    );
+    const key = (kind: string, mode: string) =>
+      created.keys.find((k) => k.kind === kind && k.mode === mode)?.key;
+    const output: Record<string, string | undefined> = {
+      merchantId: created.merchant.id,
+      name: created.merchant.name,
+      testSecretKey: key("SECRET", "TEST"),
+      testPublishableKey: key("PUBLISHABLE", "TEST"),
+    };
+    if (options.live) {
+      output.liveSecretKey = key("SECRET", "LIVE");
+      output.livePublishableKey = key("PUBLISHABLE", "LIVE");
+    }
+    console.log(JSON.stringify(output, null, 2));
+  });
 
-withAccessPolicyOptions(
-  merchant
-    .command("update")
-    .description("change a merchant's rate limits and allowed origins (API processes see it within 30 s)")
-    .requiredOption("--merchant <merchantId>", "the merchant"),
-).action(async (options: AccessPolicyOptions & { merchant: string }) => {
-  const changes = accessPolicyChanges(options);
+withSettingsOptions(
+  withAccessPolicyOptions(
+    merchant
+      .command("update")
+      .description(
+        "change a merchant's fees, risk thresholds, rate limits and allowed origins (API processes see it within 30 s)",
+      )
+      .requiredOption("--merchant <merchantId>", "the merchant"),
+  ),
+).action(async (options: AccessPolicyOptions & SettingsOptions & { merchant: string }) => {
+  const changes = { ...settingsChanges(options), ...accessPolicyChanges(options) };
   if (Object.keys(changes).length === 0) {
     console.error("nothing to change: give at least one option");
     process.exitCode = 1;
     return;
   }
-  const policy = await withDatabase((db) =>
-    new MerchantRepository(db).updateAccessPolicy(options.merchant, changes),
+  const updated = await withCommands(({ merchantCommands, actor }) =>
+    merchantCommands.updateSettings(actor, options.merchant, changes),
   );
-  if (policy === null) {
+  if (updated === null) {
     console.error(`no merchant ${options.merchant}`);
     process.exitCode = 1;
     return;
   }
-  console.log(JSON.stringify({ merchantId: options.merchant, ...policy }, null, 2));
+  const { merchant: record, accessPolicy } = updated;
+  const { feeRateBps, feeFixedMinor, riskReviewThreshold, riskDeclineThreshold } = record;
+  console.log(
+    toJson({
+      merchantId: record.id,
+      feeRateBps,
+      feeFixedMinor,
+      riskReviewThreshold,
+      riskDeclineThreshold,
+      ...accessPolicy,
+    }),
+  );
 });
 
 /** Opens the database for one command and closes it after, whatever happens. */
@@ -256,10 +290,9 @@ operator
   .description("issue an operator key (op_…); the key is shown once")
   .requiredOption("--name <name>", "who holds it; named in the audit trail")
   .action(async (options: { name: string }) => {
-    const name = options.name.trim();
-    if (name.length === 0 || name.length > 100)
-      throw new InvalidArgumentError("--name must be 1 to 100 characters");
-    const created = await withDatabase((db) => new OperatorKeyRepository(db).create(name));
+    const created = await withCommands(({ operatorKeyCommands, actor }) =>
+      operatorKeyCommands.create(actor, options.name),
+    );
     console.log(JSON.stringify({ operatorKeyId: created.id, name: created.name, key: created.key }, null, 2));
   });
 
@@ -267,47 +300,45 @@ operator
   .command("revoke-key <id>")
   .description("revoke an operator key")
   .action(async (id: string) => {
-    const revoked = await withDatabase((db) => new OperatorKeyRepository(db).revoke(id));
+    const revoked = await withCommands(({ operatorKeyCommands, actor }) =>
+      operatorKeyCommands.revoke(actor, id),
+    );
     if (!revoked) throw new Error(`no active operator key ${id}`);
     console.log(JSON.stringify({ revoked: id }));
   });
 
-const LIST_KINDS = ["FINGERPRINT", "EMAIL", "IP", "BIN"] as const;
 const riskList = program.command("risk-list").description("maintain the fraud deny and allow lists");
 
 riskList
   .command("add")
   .description("add a value to the deny or allow list, for one merchant or (without --merchant) for all")
   .requiredOption("--list <list>", "DENY or ALLOW")
-  .requiredOption("--kind <kind>", LIST_KINDS.join(", "))
+  .requiredOption("--kind <kind>", RISK_LIST_KINDS.join(", "))
   .requiredOption("--value <value>", "the card fingerprint, e-mail, IP address or BIN")
-  .requiredOption("--by <operator>", "who adds it")
   .option("--merchant <merchantId>", "limit the entry to one merchant")
   .option("--note <note>", "why")
+  .option(
+    "--by <operator>",
+    "no longer used: entries are created by cli:<OS user> (accepted for old scripts)",
+  )
   .action(
     async (options: {
       list: string;
       kind: string;
       value: string;
-      by: string;
       merchant?: string;
       note?: string;
+      by?: string;
     }) => {
-      const list = options.list.toUpperCase();
-      const kind = options.kind.toUpperCase();
-      if (list !== "DENY" && list !== "ALLOW") throw new InvalidArgumentError("--list must be DENY or ALLOW");
-      if (!(LIST_KINDS as readonly string[]).includes(kind)) {
-        throw new InvalidArgumentError(`--kind must be one of ${LIST_KINDS.join(", ")}`);
-      }
-      const value = normaliseListValue(kind as (typeof LIST_KINDS)[number], options.value);
-      const entry = await withDatabase((db) =>
-        new RiskListRepository(db).addListEntry({
+      if (options.by !== undefined)
+        console.error(`--by is no longer used: the entry is made by ${cliActor().name}`);
+      const entry = await withCommands(({ riskListCommands, actor }) =>
+        riskListCommands.add(actor, {
+          list: options.list.toUpperCase() as RiskListName,
+          kind: options.kind.toUpperCase() as RiskListKind,
+          value: options.value,
           merchantId: options.merchant ?? null,
-          list,
-          kind: kind as (typeof LIST_KINDS)[number],
-          value,
           note: options.note ?? null,
-          createdBy: options.by,
         }),
       );
       console.log(JSON.stringify(entry, null, 2));
@@ -318,7 +349,7 @@ riskList
   .command("remove <id>")
   .description("remove a list entry")
   .action(async (id: string) => {
-    const removed = await withDatabase((db) => new RiskListRepository(db).removeListEntry(id));
+    const removed = await withCommands(({ riskListCommands, actor }) => riskListCommands.remove(actor, id));
     if (!removed) throw new Error(`no list entry ${id}`);
     console.log(JSON.stringify({ removed: id }));
   });
@@ -345,7 +376,7 @@ routing
   .description("add a rule: payments it matches try these PSPs in this order")
   .requiredOption("--psp <names>", "comma-separated PSP names in order, e.g. stripe,adyen")
   .option("--merchant <merchantId>", "a merchant's rule (default: global)")
-  .option("--priority <n>", "lower runs first", integerIn(0, 1_000_000), 100)
+  .option("--priority <n>", "lower runs first", wholeNumber, 100)
   .option("--currency <codes>", "comma-separated ISO 4217 codes")
   .option("--brand <brands>", "comma-separated card brands (visa, mastercard, amex, …)")
   .option("--country <codes>", "comma-separated card countries (ISO 3166 alpha-2)")
@@ -369,22 +400,20 @@ routing
           .filter(Boolean);
       const amount = (value?: string) => {
         if (value === undefined) return undefined;
-        if (!/^\d{1,18}$/.test(value))
+        if (!/^\d{1,19}$/.test(value))
           throw new InvalidArgumentError("amounts are whole numbers of minor units");
         return BigInt(value);
       };
-      const pspNames = list(options.psp) ?? [];
-      if (pspNames.length === 0) throw new InvalidArgumentError("--psp names at least one PSP");
       const currencies = list(options.currency);
       const brands = list(options.brand);
       const countries = list(options.country);
       const amountMinMinor = amount(options.minAmount);
       const amountMaxMinor = amount(options.maxAmount);
-      const rule = await withDatabase((db) =>
-        new RoutingRuleRepository(db).add({
+      const rule = await withCommands(({ routingRuleCommands, actor }) =>
+        routingRuleCommands.add(actor, {
           merchantId: options.merchant ?? null,
           priority: options.priority,
-          pspNames,
+          pspNames: list(options.psp) ?? [],
           match: {
             ...(currencies ? { currencies } : {}),
             ...(brands ? { brands: brands as CardBrand[] } : {}),
@@ -394,9 +423,39 @@ routing
           },
         }),
       );
-      console.log(JSON.stringify(rule, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+      console.log(toJson(rule));
     },
   );
+
+routing
+  .command("remove <ruleId>")
+  .description("remove a rule")
+  .action(async (ruleId: string) => {
+    const removed = await withCommands(({ routingRuleCommands, actor }) =>
+      routingRuleCommands.remove(actor, ruleId),
+    );
+    if (!removed) throw new Error(`no routing rule ${ruleId}`);
+    console.log(JSON.stringify({ removed: ruleId }));
+  });
+
+routing
+  .command("prefer")
+  .description("whether a merchant's payments try the PSP with the better recent authorization rate first")
+  .requiredOption("--merchant <merchantId>", "the merchant")
+  .requiredOption(
+    "--authorization-rate <on|off>",
+    "on: prefer the better authorization rate; off: rule order",
+  )
+  .action(async (options: { merchant: string; authorizationRate: string }) => {
+    const setting = options.authorizationRate.toLowerCase();
+    if (setting !== "on" && setting !== "off")
+      throw new InvalidArgumentError("--authorization-rate is on or off");
+    const changed = await withCommands(({ routingRuleCommands, actor }) =>
+      routingRuleCommands.setPreference(actor, options.merchant, setting === "on"),
+    );
+    if (!changed) throw new Error(`no merchant ${options.merchant}`);
+    console.log(JSON.stringify({ merchantId: options.merchant, routeByAuthorizationRate: setting === "on" }));
+  });
 
 routing
   .command("show")
@@ -466,7 +525,7 @@ pspAccount
   .command("list")
   .description("the accounts, with each current secret's last four characters and the last check")
   .action(async () => {
-    console.log(JSON.stringify(await withPspAccounts(({ store }) => store.list()), null, 2));
+    console.log(JSON.stringify(await withPspAccounts(({ commands }) => commands.list()), null, 2));
   });
 
 pspAccount
@@ -515,10 +574,10 @@ pspAccount
   .action(async (psp: string) => {
     if (!PSP_NAMES.includes(psp as PspName))
       throw new InvalidArgumentError(`the PSP is one of ${PSP_NAMES.join(", ")}`);
-    const check = await withPspAccounts(({ commands, store }) =>
+    const check = await withPspAccounts(({ commands, checks }) =>
       new LivePsps({
         accounts: commands,
-        checks: store,
+        checks,
         timeoutMs: 10_000,
         log: createLogger("warn"),
       }).checkConnection(psp as PspName),
@@ -535,7 +594,11 @@ function secretFromEnv(name: "PSP_API_KEY" | "PSP_WEBHOOK_SECRET"): string {
 }
 
 async function withPspAccounts<T>(
-  work: (context: { commands: PspAccountCommands; store: PspAccountRepository; actor: Actor }) => Promise<T>,
+  work: (context: {
+    commands: PspAccountCommands;
+    checks: Pick<PspAccountStore, "recordCheck">;
+    actor: Actor;
+  }) => Promise<T>,
 ): Promise<T> {
   const env = readEnv();
   const secrets = loadSecrets(env);
@@ -544,9 +607,8 @@ async function withPspAccounts<T>(
     fingerprintKey: secrets.vaultFingerprintKey,
   });
   return withDatabase(async (db) => {
-    const store = new PspAccountRepository(db);
-    const commands = new PspAccountCommands({ store, vault, now: () => new Date() });
-    return work({ commands, store, actor: { operatorId: null, name: `cli:${userInfo().username}` } });
+    const { pspAccounts, pspAccountChecks } = createPspAccountCommands(db, vault);
+    return work({ commands: pspAccounts, checks: pspAccountChecks, actor: cliActor() });
   });
 }
 
@@ -599,7 +661,7 @@ vault
         targetId: `v${keyring.currentVersion}`,
         before: null,
         after: {
-          actor: `cli:${userInfo().username}`,
+          actor: cliActor().name,
           currentVersion: keyring.currentVersion,
           ...Object.fromEntries(rotation.map((r) => [r.store, `${r.rotated} rotated, ${r.skipped} skipped`])),
         },
@@ -629,12 +691,11 @@ async function withVaultStores<T>(
   const pool = createPool({ url: database.url, max: 2 });
   const db = createDatabaseClient({ pool });
   try {
-    // Every kind of stored secret is listed here once; a new one (bank accounts, PSP credentials) adds a line.
-    const stores: EncryptedSecretStore[] = [
-      new PaymentMethodSecretStore(new Sql(pool)),
-      new PspAccountSecretStore(new Sql(pool)),
-    ];
-    return await work({ keyring, stores, operators: new OperatorRepository(db) });
+    return await work({
+      keyring,
+      stores: encryptedSecretStores(new Sql(pool)),
+      operators: new OperatorRepository(db),
+    });
   } finally {
     await db.$disconnect();
     await pool.end();
@@ -672,22 +733,6 @@ program
   .description("recompute the operator audit log's hash chain; exit 1 naming the first broken row")
   .option("--json", "one JSON object per stream", false)
   .action((options: { json: boolean }) => verifyChainsCommand(["operator_audit"], options));
-
-/** The same spelling the scorer compares against (see packages/core/src/fraud/customer-context.ts). */
-function normaliseListValue(kind: (typeof LIST_KINDS)[number], raw: string): string {
-  const customer = (() => {
-    try {
-      return validateCustomer(kind === "EMAIL" ? { email: raw } : kind === "IP" ? { ipAddress: raw } : {});
-    } catch {
-      throw new InvalidArgumentError(`--value is not a valid ${kind.toLowerCase()}`);
-    }
-  })();
-  if (kind === "EMAIL") return customer.email as string;
-  if (kind === "IP") return customer.ipAddress as string;
-  if (kind === "BIN" && /^[0-9]{6,8}$/.test(raw)) return raw;
-  if (kind === "FINGERPRINT" && /^[0-9a-f]{64}$/.test(raw)) return raw;
-  throw new InvalidArgumentError(`--value is not a valid ${kind.toLowerCase()}`);
-}
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -4,7 +4,13 @@
 // and the ledger follows, balanced, through every path.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "./testing/test-app";
 
 const PAYMENT = `id status amount amountCapturable amountCaptured failureCode reviewExpiresAt pspReference
   risk { score decision degraded signals { name score weight detail } }
@@ -42,7 +48,7 @@ const GREY_ZONE = {
 
 async function setUp(t: TestApp, options: { realRiskThresholds?: boolean } = { realRiskThresholds: true }) {
   const merchant = await t.createMerchant(options);
-  const operator = await t.app.services.operatorKeys.create("alice");
+  const operator = await t.app.services.operatorKeyCommands.create(TEST_FIXTURE_ACTOR, "alice");
   const pay = async (input: Record<string, unknown>, card?: string): Promise<Payload> => {
     const method = card ?? (await t.tokenize(merchant.publishableKey, randomVisa()));
     const result = await t.gql<{ createPayment: Payload }>(merchant.secretKey, CREATE, {
@@ -103,13 +109,12 @@ describe("risk decisions (Postgres velocity)", () => {
   });
 
   it("declines a denied e-mail before any PSP call", async () => {
-    await t.app.services.riskLists.addListEntry({
+    await t.app.services.riskListCommands.add(TEST_FIXTURE_ACTOR, {
       merchantId: ctx.merchant.id,
       list: "DENY",
       kind: "EMAIL",
       value: "fraudster@example.com",
       note: "chargebacks in October",
-      createdBy: "alice",
     });
     const attemptsBefore = await t.countRows("psp_attempts");
     const { payment, errors } = await ctx.pay({ customer: { email: "Fraudster@Example.com" } });
@@ -136,13 +141,12 @@ describe("risk decisions (Postgres velocity)", () => {
       where: { id: method },
       select: { fingerprint: true },
     });
-    await t.app.services.riskLists.addListEntry({
+    await t.app.services.riskListCommands.add(TEST_FIXTURE_ACTOR, {
       merchantId: null,
       list: "ALLOW",
       kind: "FINGERPRINT",
       value: fingerprint.fingerprint,
       note: "known VIP",
-      createdBy: "alice",
     });
     const { payment } = await ctx.pay(GREY_ZONE, method);
     expect(payment).toMatchObject({ status: "CAPTURED", risk: { decision: "APPROVE" } });
@@ -261,8 +265,8 @@ describe("risk decisions (Postgres velocity)", () => {
       input: { idempotencyKey: newKey(), amount: "1", currency: "USD", paymentMethodId: "pm_x" },
     });
     expect(operatorPaying.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    const revoked = await t.app.services.operatorKeys.create("mallory");
-    await t.app.services.operatorKeys.revoke(revoked.id);
+    const revoked = await t.app.services.operatorKeyCommands.create(TEST_FIXTURE_ACTOR, "mallory");
+    await t.app.services.operatorKeyCommands.revoke(TEST_FIXTURE_ACTOR, revoked.id);
     const byRevoked = await ctx.decide(APPROVE, "approvePaymentReview", held.id, revoked.key);
     expect(byRevoked.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     const still = await t.gql<{ payment: Payment }>(

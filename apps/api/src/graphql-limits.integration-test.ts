@@ -7,7 +7,13 @@ import { getIntrospectionQuery } from "graphql";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { QUERY_LIMITS } from "./plugins/use-query-limits";
 import { type QueryCounter, startQueryCounter } from "./testing/query-counter";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "./testing/test-app";
 
 const NESTED = `events { id type } ledgerEntries { kind lines { account amount } } attempts { id routing }
   refunds { id } risk { score signals { name } } paymentMethod { last4 }`;
@@ -274,7 +280,7 @@ describe("what merchants see", () => {
 
   it("shows operators the whole routing decision", async () => {
     const holding = await t.createMerchant({ riskReviewThreshold: 0, riskDeclineThreshold: 100 });
-    const operator = await t.app.services.operatorKeys.create("routing-reader");
+    const operator = await t.app.services.operatorKeyCommands.create(TEST_FIXTURE_ACTOR, "routing-reader");
     const card = await t.tokenize(holding.publishableKey);
     const held = await t.gql<{ createPayment: { payment: { id: string; status: string } } }>(
       holding.secretKey,

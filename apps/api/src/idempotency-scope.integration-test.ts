@@ -1,12 +1,11 @@
 // Goal: an idempotency key is scoped by (merchant, mode, kind of API key), so a public publishable key can neither
 // claim a key the merchant's server is about to use nor learn which keys it used, while a rolled secret key still
 // replays what its predecessor ran; with Redis and without. Also: the pre-upgrade cache entries are swept.
-import type { MerchantId } from "@paycore/core/ids/ids";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteLegacyIdempotencyEntries } from "./adapters/redis-idempotency-cache";
 import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
-import { createTestApp, type TestApp, type TestMerchant } from "./testing/test-app";
+import { createTestApp, TEST_FIXTURE_ACTOR, type TestApp, type TestMerchant } from "./testing/test-app";
 
 const TOKENIZE = `mutation($input: TokenizeCardInput!) {
   tokenizeCard(input: $input) { paymentMethod { id last4 } errors { code message field retryable } }
@@ -115,10 +114,10 @@ describe.each([
     const keys = await t.app.services.merchants.listKeys(merchant.id);
     const secret = keys.find((k) => k.kind === "SECRET" && k.mode === "TEST" && k.revokedAt === null);
     expect(secret).toBeDefined();
-    const rolled = await t.app.services.merchants.rollKey(
-      merchant.id as MerchantId,
+    const rolled = await t.app.services.merchantCommands.rollKey(
+      TEST_FIXTURE_ACTOR,
+      merchant.id,
       secret?.id as string,
-      new Date(),
     );
     expect(rolled).not.toBeNull();
     const successor = rolled?.created.key as string;

@@ -6,7 +6,13 @@
 // agrees with ours.
 import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "./testing/test-app";
 
 const STRIPE_SECRET = "whsec_psp_network_test_0123456789";
 const ADYEN_KEY = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
@@ -59,16 +65,14 @@ beforeAll(async () => {
     adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
   });
   merchant = await t.createMerchant();
-  const rules = new (await import("@paycore/db/repositories/routing-rule.repository")).RoutingRuleRepository(
-    t.app.db,
-  );
-  await rules.add({
+  const rules = t.app.services.routingRuleCommands;
+  await rules.add(TEST_FIXTURE_ACTOR, {
     merchantId: merchant.id,
     priority: 1,
     match: { currencies: ["USD"] },
     pspNames: ["stripe", "adyen"],
   });
-  await rules.add({
+  await rules.add(TEST_FIXTURE_ACTOR, {
     merchantId: merchant.id,
     priority: 2,
     match: { currencies: ["EUR"] },

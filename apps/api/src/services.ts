@@ -10,12 +10,16 @@ import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-stor
 import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
+import type { AdminCommands } from "./admin-commands";
 
-export interface AppServices {
+/** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
+export interface AppServices extends AdminCommands {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;
+  /** Read side only: changes go through `merchantCommands`. */
   merchants: MerchantRepository;
+  /** Read side only: changes go through `riskListCommands`. */
   riskLists: RiskListRepository;
   apiKeys: ApiKeyAuthRepository;
   operatorKeys: OperatorKeyRepository;

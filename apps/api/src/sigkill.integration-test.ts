@@ -13,12 +13,11 @@ import { fileURLToPath } from "node:url";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
-import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
-import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createAdminCommands } from "./admin-commands";
 import { type App, createApp } from "./app";
 import {
   figuresTable,
@@ -32,6 +31,7 @@ import {
 } from "./testing/load-client";
 import { describePayment, openWork, reconcile } from "./testing/psp-reconciliation";
 import { findTestRedis } from "./testing/redis";
+import { TEST_FIXTURE_ACTOR } from "./testing/test-app";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const SEED = 4_242;
@@ -211,23 +211,23 @@ beforeAll(async () => {
   });
   database = await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
   db = createDatabaseClient({ url: database.url, poolMax: 5 });
-  const created = await new MerchantRepository(db).createWithKeys({
+  const commands = createAdminCommands(db);
+  const created = await commands.merchantCommands.create(TEST_FIXTURE_ACTOR, {
     name: "SIGKILL merchant",
     modes: ["TEST"],
     // Permissive: the load reuses a few scenario cards, which the velocity rules would (rightly) hold.
-    riskReviewThreshold: 99,
-    riskDeclineThreshold: 100,
+    settings: { riskReviewThreshold: 99, riskDeclineThreshold: 100 },
   });
   const key = (kind: "SECRET" | "PUBLISHABLE") => created.keys.find((k) => k.kind === kind)?.key as string;
-  merchant = { id: created.id, secretKey: key("SECRET"), publishableKey: key("PUBLISHABLE") };
-  const rules = new RoutingRuleRepository(db);
-  await rules.add({
+  merchant = { id: created.merchant.id, secretKey: key("SECRET"), publishableKey: key("PUBLISHABLE") };
+  const rules = commands.routingRuleCommands;
+  await rules.add(TEST_FIXTURE_ACTOR, {
     merchantId: merchant.id,
     priority: 1,
     match: { currencies: ["USD"] },
     pspNames: ["stripe", "adyen"],
   });
-  await rules.add({
+  await rules.add(TEST_FIXTURE_ACTOR, {
     merchantId: merchant.id,
     priority: 2,
     match: { currencies: ["EUR"] },

@@ -116,7 +116,15 @@ async function serve(
 
 async function createDemoMerchantOnFirstRun(app: App, env: Env): Promise<void> {
   if ((await app.services.merchants.count()) > 0) return;
-  const merchant = await app.services.merchants.createWithKeys({ name: "Demo merchant", modes: ["TEST"] });
+  const created = await app.services.merchantCommands.create(
+    { operatorId: null, name: "system:first-run" },
+    { name: "Demo merchant", modes: ["TEST"] },
+  );
+  const merchant = {
+    id: created.merchant.id,
+    name: created.merchant.name,
+    keys: created.keys.map(({ id, kind, mode, key }) => ({ id, kind, mode, key })),
+  };
   const file = join(env.DATA_DIR, "demo-merchant.json");
   mkdirSync(env.DATA_DIR, { recursive: true });
   writeFileSync(file, `${JSON.stringify(merchant, null, 2)}\n`, { mode: 0o600 });

@@ -32,6 +32,9 @@ export interface TestMerchant {
   livePublishableKey: string;
 }
 
+/** Who test fixtures act as in the operator audit log. */
+export const TEST_FIXTURE_ACTOR = { operatorId: null, name: "test:fixture" } as const;
+
 export interface TestApp {
   app: App;
   /** Set with `listen: true`: where the app serves HTTP (for webhooks from the sandbox PSP server). */
@@ -163,12 +166,16 @@ export async function createTestApp(
     sandbox,
     databaseUrl: database.url,
     gql,
-    async createMerchant({ realRiskThresholds, ...merchantOptions } = {}) {
-      const created = await app.services.merchants.createWithKeys({
+    async createMerchant({ realRiskThresholds, accessPolicy, ...settings } = {}) {
+      // Through the core's command like any operator's merchant (audited, actor "test:fixture").
+      const created = await app.services.merchantCommands.create(TEST_FIXTURE_ACTOR, {
         name: "Test merchant",
         modes: ["TEST", "LIVE"],
-        ...(realRiskThresholds ? {} : { riskReviewThreshold: 99, riskDeclineThreshold: 100 }),
-        ...merchantOptions,
+        settings: {
+          ...(realRiskThresholds ? {} : { riskReviewThreshold: 99, riskDeclineThreshold: 100 }),
+          ...settings,
+        },
+        ...(accessPolicy === undefined ? {} : { accessPolicy }),
       });
       const key = (kind: string, mode: string) => {
         const found = created.keys.find((k) => k.kind === kind && k.mode === mode);
@@ -176,7 +183,7 @@ export async function createTestApp(
         return found.key;
       };
       return {
-        id: created.id,
+        id: created.merchant.id,
         secretKey: key("SECRET", "TEST"),
         publishableKey: key("PUBLISHABLE", "TEST"),
         liveSecretKey: key("SECRET", "LIVE"),

@@ -3,21 +3,9 @@
 import type { Mode } from "../payments/payment-record";
 import type { PspAccountStatus, PspAccountView, PspName, PspSecretKind } from "../psp-accounts/psp-account";
 import type { EncryptedPan } from "../vault/card-vault";
+import type { AuditDraft } from "./audit";
 
-/** Who made a change: a console operator, or the CLI's user (no operator id). */
-export interface Actor {
-  operatorId: string | null;
-  /** "cli:alice", or the operator's email. */
-  name: string;
-}
-
-export interface AuditDraft {
-  actor: Actor;
-  action: string;
-  targetId: string;
-  before: Record<string, string | boolean | null> | null;
-  after: Record<string, string | boolean | null> | null;
-}
+export type { Actor, AuditDraft } from "./audit";
 
 export interface NewPspSecret {
   id: string;

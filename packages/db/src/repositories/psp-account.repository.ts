@@ -18,6 +18,7 @@ import type {
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient, Prisma } from "../client";
 import type { Sql } from "../sql";
+import { operatorAuditRow } from "./operator-audit-row";
 
 const UNIQUE_VIOLATION = "P2002";
 const ACCOUNT_LIST_MAX = 100;
@@ -72,15 +73,7 @@ function secretData(accountId: string, secret: NewPspSecret) {
 }
 
 function auditData(audit: AuditDraft) {
-  return {
-    operatorId: audit.actor.operatorId,
-    action: audit.action,
-    targetType: "psp_account",
-    targetId: audit.targetId,
-    ...(audit.before === null ? {} : { before: audit.before }),
-    // The actor's name rides along: the CLI has no operator id.
-    after: { ...audit.after, actor: audit.actor.name },
-  };
+  return operatorAuditRow(audit, "psp_account");
 }
 
 function isUniqueViolation(error: unknown): boolean {

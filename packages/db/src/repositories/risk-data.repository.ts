@@ -2,9 +2,9 @@
 // a merchant, the merchant's amount history, and the velocity fallback used
 // when Redis is unavailable. Each is one indexed round trip, run on every
 // createPayment, so through node-postgres (../sql.ts). The operators' list
-// maintenance below it goes through Prisma.
+// reads below it go through Prisma; their writes are in risk-list-store.repository.ts.
 import type { ListHit, RiskContext, VelocityCounts } from "@paycore/core/fraud/risk-types";
-import { newId, type RiskListEntryId } from "@paycore/core/ids/ids";
+import type { RiskListEntryId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type {
@@ -13,6 +13,7 @@ import type {
   VelocityAttempt,
   VelocitySnapshot,
 } from "@paycore/core/ports/risk-data";
+import type { RiskListEntryRecord } from "@paycore/core/ports/risk-list-store";
 import type { DatabaseClient } from "../client";
 import type { Sql } from "../sql";
 
@@ -74,16 +75,7 @@ SELECT
      FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND geo_latitude IS NOT NULL
     ORDER BY created_at DESC LIMIT 1) AS previous_location`;
 
-export interface RiskListEntryRecord {
-  id: RiskListEntryId;
-  merchantId: string | null;
-  list: "DENY" | "ALLOW";
-  kind: "FINGERPRINT" | "EMAIL" | "IP" | "BIN";
-  value: string;
-  note: string | null;
-  createdBy: string;
-  createdAt: Date;
-}
+export type { RiskListEntryRecord } from "@paycore/core/ports/risk-list-store";
 
 export class RiskDataRepository implements RiskDataStore {
   constructor(private readonly sql: Sql) {}
@@ -182,22 +174,13 @@ export class RiskDataRepository implements RiskDataStore {
   }
 }
 
-/** Operators' deny and allow lists (console and CLI). */
+/** Operators' deny and allow lists, read side; changes go through the core's RiskListCommands. */
 export class RiskListRepository {
   constructor(private readonly db: DatabaseClient) {}
 
-  // Operator maintenance of the lists (console and CLI).
-
-  async addListEntry(entry: Omit<RiskListEntryRecord, "id" | "createdAt">): Promise<RiskListEntryRecord> {
-    const row = await this.db.riskListEntry.create({
-      data: { id: newId("riskListEntry"), ...entry },
-    });
-    return { ...row, id: row.id as RiskListEntryId };
-  }
-
-  async removeListEntry(id: string): Promise<boolean> {
-    const { count } = await this.db.riskListEntry.deleteMany({ where: { id } });
-    return count === 1;
+  async findEntry(id: string): Promise<RiskListEntryRecord | null> {
+    const row = await this.db.riskListEntry.findUnique({ where: { id } });
+    return row === null ? null : { ...row, id: row.id as RiskListEntryId };
   }
 
   async listEntries(

@@ -1,12 +1,12 @@
-// Routing rules (merchant and global) and each merchant's routing preference.
-import { newId } from "@paycore/core/ids/ids";
+// Routing rules (merchant and global) and each merchant's routing preference, read side; changes go through
+// the core's RoutingRuleCommands (routing-rule-store.repository.ts).
 import type { RoutingMatch, RoutingRule } from "@paycore/core/psp/routing";
 import type { CardBrand } from "@paycore/core/vault/card";
 import type { DatabaseClient, Prisma } from "../client";
 
 const RULES_MAX = 1000;
 
-interface StoredMatch {
+export interface StoredMatch {
   currencies?: string[];
   brands?: string[];
   countries?: string[];
@@ -25,28 +25,15 @@ export class RoutingRuleRepository {
       take: RULES_MAX,
       select: { id: true, merchantId: true, priority: true, match: true, pspNames: true },
     });
-    return rows.map((row) => ({
-      id: row.id,
-      merchantId: row.merchantId,
-      priority: row.priority,
-      pspNames: row.pspNames,
-      match: fromStored(row.match as StoredMatch),
-    }));
+    return rows.map(toRule);
   }
 
-  async add(rule: Omit<RoutingRule, "id">): Promise<RoutingRule> {
-    const id = newId("routingRule");
-    await this.db.routingRule.create({
-      data: {
-        id,
-        merchantId: rule.merchantId,
-        priority: rule.priority,
-        pspNames: rule.pspNames,
-        match: toStored(rule.match) as Prisma.InputJsonValue,
-      },
-      select: { id: true },
+  async findRule(id: string): Promise<RoutingRule | null> {
+    const row = await this.db.routingRule.findUnique({
+      where: { id },
+      select: { id: true, merchantId: true, priority: true, match: true, pspNames: true },
     });
-    return { ...rule, id };
+    return row === null ? null : toRule(row);
   }
 
   async routeByAuthorizationRate(merchantId: string): Promise<boolean> {
@@ -58,13 +45,29 @@ export class RoutingRuleRepository {
   }
 }
 
-function toStored(match: RoutingMatch): StoredMatch {
+export function toStored(match: RoutingMatch): StoredMatch {
   return {
     ...(match.currencies ? { currencies: match.currencies } : {}),
     ...(match.brands ? { brands: match.brands } : {}),
     ...(match.countries ? { countries: match.countries } : {}),
     ...(match.amountMinMinor !== undefined ? { amountMinMinor: match.amountMinMinor.toString() } : {}),
     ...(match.amountMaxMinor !== undefined ? { amountMaxMinor: match.amountMaxMinor.toString() } : {}),
+  };
+}
+
+function toRule(row: {
+  id: string;
+  merchantId: string | null;
+  priority: number;
+  match: Prisma.JsonValue;
+  pspNames: string[];
+}): RoutingRule {
+  return {
+    id: row.id,
+    merchantId: row.merchantId,
+    priority: row.priority,
+    pspNames: row.pspNames,
+    match: fromStored(row.match as StoredMatch),
   };
 }
 

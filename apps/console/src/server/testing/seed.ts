@@ -11,20 +11,23 @@ export interface SeededMerchant {
   actor: MerchantActor;
 }
 
+/** Who seeding acts as in the operator audit log. */
+const SEED_ACTOR = { operatorId: null, name: "test:seed" } as const;
+
 export function newKey(prefix = "seed"): string {
   return `${prefix}-${randomBytes(12).toString("hex")}`;
 }
 
 /** Permissive risk thresholds unless `holdsGreyZone`: then the defaults, so grey-zone payments are held. */
 export async function seedMerchant(app: App, name: string, options: { holdsGreyZone?: boolean } = {}) {
-  const created = await app.services.merchants.createWithKeys({
+  const { merchant } = await app.services.merchantCommands.create(SEED_ACTOR, {
     name,
     modes: ["TEST"],
-    ...(options.holdsGreyZone ? {} : { riskReviewThreshold: 99, riskDeclineThreshold: 100 }),
+    settings: options.holdsGreyZone ? {} : { riskReviewThreshold: 99, riskDeclineThreshold: 100 },
   });
   return {
-    id: created.id,
-    actor: { merchantId: created.id, mode: "TEST", apiKeyId: null },
+    id: merchant.id,
+    actor: { merchantId: merchant.id, mode: "TEST", apiKeyId: null },
   } as SeededMerchant;
 }
 

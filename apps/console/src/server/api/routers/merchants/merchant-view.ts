@@ -1,6 +1,6 @@
 // What the console shows of merchants and their keys: JSON-safe (bigints as digit strings, ISO dates), and never
 // a key's hash. The whole key appears only in the answer of the mutation that made it.
-import type { ApiKeyRecord, MerchantRecord } from "@paycore/db/repositories/merchant.repository";
+import type { ApiKeyRecord, MerchantRecord } from "@paycore/core/merchants/merchant";
 
 export interface MerchantView {
   id: string;
@@ -46,27 +46,5 @@ export function apiKeyView(key: ApiKeyRecord): ApiKeyView {
     displayHint: key.displayHint,
     createdAt: key.createdAt.toISOString(),
     revokedAt: key.revokedAt?.toISOString() ?? null,
-  };
-}
-
-/** Audit snapshots of settings and keys: never a key or its hash. */
-export function settingsAudit(merchant: MerchantRecord) {
-  return {
-    name: merchant.name,
-    feeRateBps: merchant.feeRateBps,
-    feeFixedMinor: merchant.feeFixedMinor,
-    riskReviewThreshold: merchant.riskReviewThreshold,
-    riskDeclineThreshold: merchant.riskDeclineThreshold,
-  };
-}
-
-export function keyAudit(key: ApiKeyRecord) {
-  return {
-    keyId: key.id,
-    kind: key.kind,
-    mode: key.mode,
-    displayHint: key.displayHint,
-    createdAt: key.createdAt,
-    revokedAt: key.revokedAt,
   };
 }

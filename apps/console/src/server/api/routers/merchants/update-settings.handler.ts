@@ -1,8 +1,8 @@
-// Changes a merchant's fee and risk settings; the audit row keeps both versions.
+// Changes a merchant's fee and risk settings through the core's command; its audit row keeps both versions.
 import { TRPCError } from "@trpc/server";
-import { writeAudit } from "../../../audit";
+import { operatorActor } from "../../actor";
 import type { SignedInContext } from "../../trpc";
-import { type MerchantView, merchantView, settingsAudit } from "./merchant-view";
+import { type MerchantView, merchantView } from "./merchant-view";
 import type { UpdateSettingsInput } from "./update-settings.schema";
 
 export async function updateSettingsHandler({
@@ -12,24 +12,16 @@ export async function updateSettingsHandler({
   ctx: SignedInContext;
   input: UpdateSettingsInput;
 }): Promise<MerchantView> {
-  const { merchants } = ctx.services.app.services;
-  const before = await merchants.findById(input.merchantId);
-  const after = before
-    ? await merchants.updateSettings(before.id, {
-        feeRateBps: input.feeRateBps,
-        feeFixedMinor: BigInt(input.feeFixedMinor),
-        riskReviewThreshold: input.riskReviewThreshold,
-        riskDeclineThreshold: input.riskDeclineThreshold,
-      })
-    : null;
-  if (!before || !after) throw new TRPCError({ code: "NOT_FOUND", message: "No merchant with this id." });
-  await writeAudit(ctx.services, {
-    operatorId: ctx.session.operator.id,
-    action: "merchant.update_settings",
-    targetType: "merchant",
-    targetId: after.id,
-    before: settingsAudit(before),
-    after: settingsAudit(after),
-  });
-  return merchantView(after);
+  const updated = await ctx.services.app.services.merchantCommands.updateSettings(
+    operatorActor(ctx),
+    input.merchantId,
+    {
+      feeRateBps: input.feeRateBps,
+      feeFixedMinor: BigInt(input.feeFixedMinor),
+      riskReviewThreshold: input.riskReviewThreshold,
+      riskDeclineThreshold: input.riskDeclineThreshold,
+    },
+  );
+  if (!updated) throw new TRPCError({ code: "NOT_FOUND", message: "No merchant with this id." });
+  return merchantView(updated.merchant);
 }

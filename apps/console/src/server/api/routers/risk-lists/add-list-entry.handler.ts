@@ -1,24 +1,8 @@
-// Adds a deny or allow list entry, spelled the way the fraud scorer compares it
-// (lower-case email, canonical IP, digits-only BIN, hex fingerprint), and audits it.
-import { DomainError } from "@paycore/core/errors/domain-error";
-import { validateCustomer } from "@paycore/core/fraud/customer-context";
-import { writeAudit } from "../../../audit";
+// Adds a deny or allow list entry through the core's command, which spells the value the way the fraud scorer
+// compares it and audits the change in the same transaction.
+import { operatorActor } from "../../actor";
 import type { SignedInContext } from "../../trpc";
 import type { AddListEntryInput } from "./risk-list.schema";
-
-function normalise(kind: AddListEntryInput["kind"], raw: string): string {
-  const invalid = () =>
-    new DomainError("INVALID_INPUT", `Not a valid ${kind.toLowerCase()}.`, { field: ["value"] });
-  if (kind === "EMAIL" || kind === "IP") {
-    const customer = validateCustomer(kind === "EMAIL" ? { email: raw } : { ipAddress: raw });
-    const value = kind === "EMAIL" ? customer.email : customer.ipAddress;
-    if (!value) throw invalid();
-    return value;
-  }
-  if (kind === "BIN" && /^[0-9]{6,8}$/.test(raw)) return raw;
-  if (kind === "FINGERPRINT" && /^[0-9a-f]{64}$/.test(raw.toLowerCase())) return raw.toLowerCase();
-  throw invalid();
-}
 
 export async function addListEntryHandler({
   ctx,
@@ -27,27 +11,12 @@ export async function addListEntryHandler({
   ctx: SignedInContext;
   input: AddListEntryInput;
 }): Promise<{ id: string }> {
-  const value = normalise(input.kind, input.value);
-  const entry = await ctx.services.app.services.riskLists.addListEntry({
+  const entry = await ctx.services.app.services.riskListCommands.add(operatorActor(ctx), {
     merchantId: input.merchantId || null,
     list: input.list,
     kind: input.kind,
-    value,
+    value: input.value,
     note: input.note || null,
-    createdBy: `operator:${ctx.session.operator.email}`,
-  });
-  await writeAudit(ctx.services, {
-    operatorId: ctx.session.operator.id,
-    action: "risk_list.add",
-    targetType: "risk_list_entry",
-    targetId: entry.id,
-    after: {
-      list: entry.list,
-      kind: entry.kind,
-      value: entry.value,
-      merchantId: entry.merchantId,
-      note: entry.note,
-    },
   });
   return { id: entry.id };
 }

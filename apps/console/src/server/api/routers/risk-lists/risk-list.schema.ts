@@ -1,7 +1,6 @@
+import { RISK_LIST_KINDS } from "@paycore/core/ports/risk-list-store";
 import { z } from "zod";
 import { freeText, plainText } from "../../text.schema";
-
-export const RISK_LIST_KINDS = ["FINGERPRINT", "EMAIL", "IP", "BIN"] as const;
 
 export const addListEntrySchema = z.object({
   list: z.enum(["DENY", "ALLOW"]),

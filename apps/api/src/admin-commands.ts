@@ -1,0 +1,50 @@
+// The core's write commands for the operator-managed aggregates (merchants and API keys, risk lists, routing
+// rules, operator keys), built over their write stores. The app, the console and the CLI get these commands,
+// never the write stores themselves; each command audits its change in the change's own transaction.
+import { RiskListCommands } from "@paycore/core/fraud/risk-list-commands";
+import { MerchantCommands } from "@paycore/core/merchants/merchant-commands";
+import { OperatorKeyCommands } from "@paycore/core/operator-keys/operator-key-commands";
+import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
+import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
+import { RoutingRuleCommands } from "@paycore/core/psp/routing-rule-commands";
+import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import type { VaultKeyring } from "@paycore/core/vault/card-vault";
+import type { DatabaseClient } from "@paycore/db/client";
+import { MerchantStoreRepository } from "@paycore/db/repositories/merchant-store.repository";
+import { OperatorKeyStoreRepository } from "@paycore/db/repositories/operator-key-store.repository";
+import { PaymentMethodSecretStore } from "@paycore/db/repositories/payment-method-secret.repository";
+import { PspAccountRepository, PspAccountSecretStore } from "@paycore/db/repositories/psp-account.repository";
+import { RiskListStoreRepository } from "@paycore/db/repositories/risk-list-store.repository";
+import { RoutingRuleStoreRepository } from "@paycore/db/repositories/routing-rule-store.repository";
+import type { Sql } from "@paycore/db/sql";
+
+export interface AdminCommands {
+  merchantCommands: MerchantCommands;
+  riskListCommands: RiskListCommands;
+  routingRuleCommands: RoutingRuleCommands;
+  operatorKeyCommands: OperatorKeyCommands;
+}
+
+export function createAdminCommands(db: DatabaseClient, now: () => Date = () => new Date()): AdminCommands {
+  return {
+    merchantCommands: new MerchantCommands({ store: new MerchantStoreRepository(db), now }),
+    riskListCommands: new RiskListCommands({ store: new RiskListStoreRepository(db), now }),
+    routingRuleCommands: new RoutingRuleCommands({ store: new RoutingRuleStoreRepository(db) }),
+    operatorKeyCommands: new OperatorKeyCommands({ store: new OperatorKeyStoreRepository(db), now }),
+  };
+}
+
+/** PSP accounts' command, and the recorder of connection checks the live PSP clients write to. */
+export function createPspAccountCommands(
+  db: DatabaseClient,
+  vault: VaultKeyring,
+  now: () => Date = () => new Date(),
+): { pspAccounts: PspAccountCommands; pspAccountChecks: Pick<PspAccountStore, "recordCheck"> } {
+  const store = new PspAccountRepository(db);
+  return { pspAccounts: new PspAccountCommands({ store, vault, now }), pspAccountChecks: store };
+}
+
+/** Every kind of stored secret, for the vault's key rotation: a new one (bank accounts, …) adds a line here. */
+export function encryptedSecretStores(sql: Sql): EncryptedSecretStore[] {
+  return [new PaymentMethodSecretStore(sql), new PspAccountSecretStore(sql)];
+}

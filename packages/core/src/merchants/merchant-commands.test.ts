@@ -1,0 +1,137 @@
+// Goal: MerchantCommands checks a partial settings change as the merchant will be after it, hands the store one
+// audit draft per change (never a key), and answers null for a merchant or key that is not there. The store is an
+// in-memory fake; that the change and its audit row commit together is shown against Postgres in packages/db.
+import { describe, expect, it } from "vitest";
+import type { MerchantId } from "../ids/ids";
+import type { AuditDraft } from "../ports/audit";
+import type { MerchantStore } from "../ports/merchant-store";
+import type { ApiKeyRecord, MerchantAccessPolicy, MerchantRecord } from "./merchant";
+import { MerchantCommands } from "./merchant-commands";
+
+function fakeStore() {
+  const merchants = new Map<string, MerchantRecord & MerchantAccessPolicy>();
+  const keys = new Map<string, ApiKeyRecord>();
+  const audits: AuditDraft[] = [];
+  const store: MerchantStore = {
+    async findById(id) {
+      const found = merchants.get(id);
+      if (!found) return null;
+      const {
+        id: merchantId,
+        name,
+        feeRateBps,
+        feeFixedMinor,
+        riskReviewThreshold,
+        riskDeclineThreshold,
+        createdAt,
+      } = found;
+      return {
+        id: merchantId,
+        name,
+        feeRateBps,
+        feeFixedMinor,
+        riskReviewThreshold,
+        riskDeclineThreshold,
+        createdAt,
+      };
+    },
+    async findAccessPolicy(id) {
+      const found = merchants.get(id);
+      return found ? { ...found } : null;
+    },
+    async findKey(merchantId, keyId) {
+      const key = keys.get(keyId);
+      return key?.merchantId === merchantId ? key : null;
+    },
+    async create(merchant, newKeys, audit) {
+      merchants.set(merchant.id, { ...merchant, createdAt: new Date(0) });
+      for (const key of newKeys) keys.set(key.id, { ...key, revokedAt: null });
+      audits.push(audit);
+      return (await store.findById(merchant.id)) as MerchantRecord;
+    },
+    async update(id, changes, audit) {
+      const found = merchants.get(id);
+      if (!found) return false;
+      merchants.set(id, { ...found, ...changes });
+      audits.push(audit);
+      return true;
+    },
+    async addKey(key, audit) {
+      keys.set(key.id, { ...key, revokedAt: null });
+      audits.push(audit);
+      return keys.get(key.id) ?? null;
+    },
+    async revokeKey(_merchantId, keyId, at, audit) {
+      const key = keys.get(keyId);
+      if (!key || key.revokedAt) return null;
+      keys.set(keyId, { ...key, revokedAt: at });
+      audits.push(audit);
+      return keys.get(keyId) ?? null;
+    },
+    async rollKey(keyId, next, audit) {
+      const old = keys.get(keyId);
+      if (!old || old.revokedAt) return null;
+      keys.set(keyId, { ...old, revokedAt: next.createdAt });
+      keys.set(next.id, { ...next, revokedAt: null });
+      audits.push(audit);
+      return { revoked: keys.get(keyId) as ApiKeyRecord, created: keys.get(next.id) as ApiKeyRecord };
+    },
+  };
+  return { store, audits };
+}
+
+const ACTOR = { operatorId: "op_1", name: "admin@example.com" };
+
+async function setUp() {
+  const { store, audits } = fakeStore();
+  const commands = new MerchantCommands({ store, now: () => new Date("2026-12-06T12:00:00Z") });
+  const { merchant, keys } = await commands.create(ACTOR, { name: "Acme", modes: ["TEST"] });
+  return { commands, audits, merchant, keys };
+}
+
+describe("MerchantCommands", () => {
+  it.each([
+    ["a decline threshold below the current review threshold", { riskDeclineThreshold: 30 }, false],
+    ["a review threshold at the current decline threshold", { riskReviewThreshold: 75 }, false],
+    ["a review threshold below the current decline threshold", { riskReviewThreshold: 74 }, true],
+    ["a rate limit alone", { rateLimitKeyPerSecond: 10 }, true],
+    ["nothing", {}, false],
+  ])("checks %s against the merchant as it will be", async (_label, changes, accepted) => {
+    const { commands, audits, merchant } = await setUp();
+    const run = commands.updateSettings(ACTOR, merchant.id, changes);
+    if (accepted) await expect(run).resolves.not.toBeNull();
+    else await expect(run).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    expect(audits).toHaveLength(accepted ? 2 : 1);
+  });
+
+  it("creates a secret and a publishable key per mode, audited without the keys", async () => {
+    const { audits, keys } = await setUp();
+    expect(keys.map((key) => [key.kind, key.mode])).toEqual([
+      ["SECRET", "TEST"],
+      ["PUBLISHABLE", "TEST"],
+    ]);
+    expect(audits[0]).toMatchObject({ actor: ACTOR, action: "merchant.create", before: null });
+    for (const key of keys) expect(JSON.stringify(audits)).not.toContain(key.key);
+  });
+
+  it("answers null, and audits nothing, for a merchant or key that is not there", async () => {
+    const { commands, audits, merchant, keys } = await setUp();
+    const missing = "mer_missing" as MerchantId;
+    expect(await commands.updateSettings(ACTOR, missing, { feeRateBps: 1 })).toBeNull();
+    expect(await commands.createKey(ACTOR, missing, "SECRET", "TEST")).toBeNull();
+    expect(await commands.revokeKey(ACTOR, missing, keys[0]?.id as string)).toBeNull();
+    expect(await commands.rollKey(ACTOR, merchant.id, "key_missing")).toBeNull();
+    expect(audits).toHaveLength(1);
+  });
+
+  it("rolls an active key once: the revoked one cannot be rolled or revoked again", async () => {
+    const { commands, audits, merchant, keys } = await setUp();
+    const keyId = keys[0]?.id as string;
+    const rolled = await commands.rollKey(ACTOR, merchant.id, keyId);
+    expect(rolled?.created).toMatchObject({ kind: "SECRET", mode: "TEST", revokedAt: null });
+    expect(rolled?.revoked.revokedAt).not.toBeNull();
+    expect(audits.at(-1)).toMatchObject({ action: "api_key.roll", after: { revokedKeyId: keyId } });
+    expect(await commands.rollKey(ACTOR, merchant.id, keyId)).toBeNull();
+    expect(await commands.revokeKey(ACTOR, merchant.id, keyId)).toBeNull();
+  });
+});
