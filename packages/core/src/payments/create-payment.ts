@@ -69,25 +69,7 @@ async function authorizeNewPayment(
   request: NewPaymentRequest,
   context: IdempotencyContext,
 ): Promise<PaymentResult> {
-  const stored = await deps.store.findPaymentMethodWithPan(actor, request.paymentMethodId);
-  if (stored === null) throw paymentMethodNotFound();
-  const routed = await deps.psps.routeAuthorization(actor.mode, {
-    merchantId: actor.merchantId,
-    currency: request.currency,
-    brand: stored.method.brand,
-    cardCountry: stored.method.cardCountry,
-    amountMinor: request.amountMinor,
-  });
-  const psp = routed.candidates[0];
-  if (psp === undefined) {
-    throw new DomainError(
-      "PSP_UNAVAILABLE",
-      `No payment service provider is available for ${actor.mode} mode.`,
-      {
-        retryable: true,
-      },
-    );
-  }
+  const { stored, routed, psp } = await routeForCard(deps, actor, request);
   const now = deps.now();
   if (isExpired(stored.method, now)) {
     throw new DomainError("CARD_EXPIRED", "The card of this payment method has expired.", {
@@ -133,6 +115,30 @@ async function authorizeNewPayment(
   if (tried.outcome.outcome === "declined" && scored) await deps.risk?.recordDecline(scored.attempt);
   const holdUntil = holdForReview ? new Date(now.getTime() + deps.reviewHoldTtlMs) : null;
   return settleAuthorization(deps, actor, context, tried.payment, tried.attempt, tried.outcome, holdUntil);
+}
+
+/** The stored card and the PSPs to ask for it, best first; PSP_UNAVAILABLE when none is configured. */
+async function routeForCard(deps: Deps, actor: MerchantActor, request: NewPaymentRequest) {
+  const stored = await deps.store.findPaymentMethodWithPan(actor, request.paymentMethodId);
+  if (stored === null) throw paymentMethodNotFound();
+  const routed = await deps.psps.routeAuthorization(actor.mode, {
+    merchantId: actor.merchantId,
+    currency: request.currency,
+    brand: stored.method.brand,
+    cardCountry: stored.method.cardCountry,
+    amountMinor: request.amountMinor,
+  });
+  const psp = routed.candidates[0];
+  if (psp === undefined) {
+    throw new DomainError(
+      "PSP_UNAVAILABLE",
+      `No payment service provider is available for ${actor.mode} mode.`,
+      {
+        retryable: true,
+      },
+    );
+  }
+  return { stored, routed, psp };
 }
 
 function scorePayment(
