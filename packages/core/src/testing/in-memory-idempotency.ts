@@ -162,6 +162,23 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     this.rows.set(scopeKey, newRow(claim.recordId, scopeKey, insert, resourceId));
   }
 
+  /**
+   * What PaymentStore.completeIdempotencyFor does: completes the IN_PROGRESS records of `operations` linked to
+   * `resourceId` (a request whose process died) with the response.
+   */
+  completeFor(resourceId: string, operations: readonly string[], response: unknown): void {
+    for (const row of this.rows.values()) {
+      if (
+        row.resourceId === resourceId &&
+        row.status === "IN_PROGRESS" &&
+        operations.includes(row.operation)
+      ) {
+        row.status = "COMPLETED";
+        row.response = toJson(response);
+      }
+    }
+  }
+
   /** Number of records held, for assertions. */
   get size(): number {
     return this.rows.size;

@@ -1,0 +1,296 @@
+// Applies a PSP's notification (webhook) through the state machine. A late or repeated notification never
+// moves a payment backwards: what no longer applies is reported, not applied. The resolver records the
+// definite answers it gets for modifications through here too, so both settle an attempt the same way.
+import { invariant } from "../errors/domain-error";
+import { encodeResult } from "../idempotency/result-codec";
+import { type PspAttemptId, parseId } from "../ids/ids";
+import type { FeeSchedule } from "../ledger/fees";
+import type { StoredAttempt } from "../ports/payment-store";
+import type { PspOutcome } from "../psp/psp-port";
+import {
+  type ChangeParts,
+  cancelFailedChange,
+  cancelledChange,
+  capturedChange,
+  captureFailedChange,
+  refundedChange,
+  refundFailedChange,
+} from "./payment-changes";
+import {
+  CONFLICT_RETRY_MAX,
+  changeWithRetry,
+  type PaymentCommandsDependencies,
+  systemActor,
+} from "./payment-deps";
+import type { MerchantActor, PaymentRecord, PspAttemptDraft, PspAttemptSettlement } from "./payment-record";
+import type { PspNotification } from "./payment-requests";
+import {
+  type AnsweredChange,
+  modificationErrors,
+  type NotificationResult,
+  REQUESTS_OF,
+  requestResponse,
+} from "./payment-responses";
+import { applyAuthorization, holdUntilOf } from "./record-authorization";
+
+type Deps = PaymentCommandsDependencies;
+type ModificationNotification = Extract<PspNotification, { kind: "capture" | "void" | "refund" }>;
+type AuthorizationNotification = Extract<PspNotification, { kind: "authorization" }>;
+
+/** A change built on a payment that changed before it was applied: nothing was written. */
+const LOST_RACE = Symbol("lost race");
+
+/** Failure codes that mean "nothing charged, another try may work", as a PSP may report them by notification. */
+const RETRYABLE_FAILURE_CODES = new Set(["processing_error", "try_again_later", "issuer_not_available"]);
+
+const OPERATION_OF = { capture: "CAPTURE", void: "VOID", refund: "REFUND" } as const;
+
+/** Unknown references are for the caller's dead-letter table. */
+export function applyPspNotification(deps: Deps, notification: PspNotification): Promise<NotificationResult> {
+  return applyNotification(deps, notification, null);
+}
+
+/**
+ * `orphaned`: an attempt the caller (the resolver) knows its process abandoned, settled even while PENDING.
+ */
+export async function applyNotification(
+  deps: Deps,
+  notification: PspNotification,
+  orphaned: PspAttemptId | null,
+): Promise<NotificationResult> {
+  // The payment and its attempts are read apart: when the payment changed in between (our own call's answer
+  // recorded meanwhile, say), the decision was made on stale data and is made again on fresh data.
+  for (let round = 0; round < CONFLICT_RETRY_MAX; round++) {
+    const result = await applyNotificationOnce(deps, notification, orphaned);
+    if (result !== LOST_RACE) return result;
+  }
+  return { applied: false, reason: "in_flight" };
+}
+
+async function applyNotificationOnce(
+  deps: Deps,
+  notification: PspNotification,
+  orphaned: PspAttemptId | null,
+): Promise<NotificationResult | typeof LOST_RACE> {
+  const payment = await findNotifiedPayment(deps, notification);
+  if (payment === null) return { applied: false, reason: "unknown_payment" };
+  const attempts = await deps.store.attemptsOf(payment.id);
+  if (notification.kind === "authorization") {
+    return applyAuthorizationNotification(deps, notification, payment, attempts, orphaned);
+  }
+  return applyModificationNotification(deps, notification, payment, attempts, orphaned);
+}
+
+async function findNotifiedPayment(deps: Deps, notification: PspNotification): Promise<PaymentRecord | null> {
+  const lookup =
+    notification.kind === "authorization" ? notification.pspReference : notification.paymentPspReference;
+  const payment = await deps.store.findPaymentByPspReference(notification.pspName, lookup);
+  if (payment !== null || notification.kind !== "authorization" || !notification.reference) return payment;
+  const id = parseId("payment", notification.reference);
+  const scope = id ? await deps.store.findPaymentScope(id) : null;
+  const byReference = id && scope ? await deps.store.findPayment({ ...scope, apiKeyId: null }, id) : null;
+  return byReference !== null && byReference.pspName === notification.pspName ? byReference : null;
+}
+
+/**
+ * The attempt a notification is about. Only attempts whose own call is over are settled here (ACKNOWLEDGED, or
+ * UNKNOWN after a timeout, or PENDING with its process gone): while a call is still in flight its answer owns
+ * the outcome, and the PSP is asked to redeliver later (`wait`). Matching is exact when a reference is known:
+ * our attempt id (echoed back by the PSP) or the PSP's reference for the modification. Without one, only a
+ * single open attempt can match.
+ */
+export function matchAttempt(
+  attempts: StoredAttempt[],
+  of: { operation: PspAttemptDraft["operation"]; pspName: string; orphaned: PspAttemptId | null },
+  pspReference: string | null,
+  attemptReference: string | null,
+): { attempt?: StoredAttempt; wait?: true } {
+  const abandoned = (a: StoredAttempt) => a.status === "PENDING" && (a.id === of.orphaned || a.ownerGone);
+  const ours = attempts.filter((a) => a.operation === of.operation && a.pspName === of.pspName);
+  const settleable = ours.filter(
+    (a) => a.status === "ACKNOWLEDGED" || a.status === "UNKNOWN" || abandoned(a),
+  );
+  const exact =
+    (attemptReference
+      ? ours.find((a) => a.id === attemptReference || a.idempotencyKey === attemptReference)
+      : undefined) ?? (pspReference ? ours.find((a) => a.pspReference === pspReference) : undefined);
+  if (exact) {
+    if (settleable.includes(exact)) return { attempt: exact };
+    return exact.status === "PENDING" ? { wait: true } : {};
+  }
+  if (ours.some((a) => a.status === "PENDING" && !abandoned(a))) return { wait: true };
+  const unreferenced = settleable.filter((a) => a.pspReference === null || pspReference === null);
+  return unreferenced.length === 1 ? { attempt: unreferenced[0] } : {};
+}
+
+async function applyAuthorizationNotification(
+  deps: Deps,
+  notification: AuthorizationNotification,
+  payment: PaymentRecord,
+  attempts: StoredAttempt[],
+  orphaned: PspAttemptId | null,
+): Promise<NotificationResult | typeof LOST_RACE> {
+  const of = { operation: "AUTHORIZE" as const, pspName: notification.pspName, orphaned };
+  const found = matchAttempt(attempts, of, notification.pspReference, null);
+  if (found.wait) return { applied: false, reason: "in_flight" };
+  const attempt = found.attempt;
+  if (payment.status !== "PENDING" || attempt === undefined)
+    return { applied: false, reason: "already_applied" };
+  const holdUntil = await holdUntilOf(deps, payment.id);
+  const code = notification.code ?? "card_declined";
+  const outcome: PspOutcome = notification.success
+    ? { outcome: "succeeded", pspReference: notification.pspReference }
+    : RETRYABLE_FAILURE_CODES.has(code)
+      ? { outcome: "failed", code, message: "failed by notification", retryable: true }
+      : { outcome: "declined", code, message: "declined by notification" };
+  const actor = systemActor(payment, "WEBHOOK", notification.pspName);
+  const draft = { ...attempt, currency: payment.currency, refundId: null };
+  const result = await applyAuthorization(deps, actor, payment, draft, outcome, holdUntil);
+  if (result === null) return LOST_RACE;
+  deps.psps.recordAuthorization(notification.pspName, notification.success);
+  // The request of a process that died mid-call is still IN_PROGRESS: it answers what its process would have.
+  if (attempt.status === "PENDING") await answerAbandonedRequest(deps, attempt, result);
+  return { applied: true, paymentId: payment.id, status: result.payment.status };
+}
+
+async function applyModificationNotification(
+  deps: Deps,
+  notification: ModificationNotification,
+  payment: PaymentRecord,
+  attempts: StoredAttempt[],
+  orphaned: PspAttemptId | null,
+): Promise<NotificationResult> {
+  const operation = OPERATION_OF[notification.kind];
+  const of = { operation, pspName: notification.pspName, orphaned };
+  const found = matchAttempt(
+    attempts,
+    of,
+    notification.modificationReference,
+    notification.attemptReference ?? null,
+  );
+  if (found.wait) return { applied: false, reason: "in_flight" };
+  const attempt = found.attempt;
+  if (attempt === undefined) {
+    // A failure reported for a modification we already recorded as confirmed (e.g. REFUND_FAILED after REFUND):
+    // no edge of the state machine undoes it, so an operator must look.
+    const confirmed = attempts.find(
+      (a) =>
+        a.operation === operation &&
+        a.status === "SUCCEEDED" &&
+        notification.modificationReference !== null &&
+        a.pspReference === notification.modificationReference,
+    );
+    if (confirmed && !notification.success) return { applied: false, reason: "contradicts_confirmed" };
+    return { applied: false, reason: "already_applied" };
+  }
+  const actor = systemActor(payment, "WEBHOOK", notification.pspName);
+  const { fee } = await deps.store.merchantSettings(actor);
+  let applied = true;
+  const changed = await changeWithRetry(deps, actor, payment.id, (current) => {
+    const built = notifiedModificationChange(actor, current, notification, attempt, fee);
+    applied = built.applied;
+    return built.parts;
+  });
+  if (attempt.status === "PENDING") {
+    // What was recorded, as the outcome the request of an abandoned attempt answers.
+    const recorded = recordedOutcome(notification, attempt, applied);
+    await answerAbandonedRequest(deps, attempt, {
+      ...changed,
+      errors: modificationErrors(operation, recorded),
+    });
+  }
+  return { applied: true, paymentId: payment.id, status: changed.payment.status };
+}
+
+/** The settlement a modification's notification makes of its attempt. */
+function notifiedSettlement(
+  notification: ModificationNotification,
+  attempt: StoredAttempt,
+): PspAttemptSettlement {
+  return {
+    id: attempt.id,
+    status: notification.success ? "SUCCEEDED" : "FAILED",
+    pspReference: notification.modificationReference ?? attempt.pspReference,
+    errorCode: notification.success ? null : (notification.code ?? "failed"),
+    errorMessage: null,
+  };
+}
+
+/**
+ * The change a modification's notification makes to the payment as read. A success that no longer applies
+ * (the payment moved on meanwhile) is recorded as a failure of the attempt; `applied` says which it was.
+ */
+export function notifiedModificationChange(
+  actor: MerchantActor,
+  current: PaymentRecord,
+  notification: ModificationNotification,
+  attempt: StoredAttempt,
+  fee: FeeSchedule,
+): { parts: ChangeParts; applied: boolean } {
+  const settlement = notifiedSettlement(notification, attempt);
+  const failure = { failureCode: settlement.errorCode };
+  const failed = { ...settlement, status: "FAILED" as const };
+  const applies =
+    notification.kind === "capture"
+      ? current.status === "AUTHORIZED"
+      : notification.kind === "void"
+        ? current.status === "AUTHORIZED" || current.status === "REQUIRES_REVIEW"
+        : true;
+  const succeeds = notification.success && applies;
+  const applied = !notification.success || applies;
+  if (notification.kind === "capture") {
+    const parts = succeeds
+      ? capturedChange(actor, current, settlement, attempt.amountMinor, fee)
+      : captureFailedChange(actor, current, failed, false, failure);
+    return { parts, applied };
+  }
+  if (notification.kind === "void") {
+    const parts = succeeds
+      ? cancelledChange(actor, current, settlement, "payment.cancelled")
+      : cancelFailedChange(actor, current, failed, false, failure);
+    return { parts, applied };
+  }
+  invariant(attempt.refundId !== null, "a refund attempt names its refund");
+  const parts = notification.success
+    ? refundedChange(actor, current, settlement, attempt.refundId, attempt.amountMinor)
+    : refundFailedChange(
+        actor,
+        current,
+        settlement,
+        attempt.refundId,
+        attempt.amountMinor,
+        settlement.errorCode ?? "failed",
+      );
+  return { parts, applied };
+}
+
+function recordedOutcome(
+  notification: ModificationNotification,
+  attempt: StoredAttempt,
+  applied: boolean,
+): PspOutcome {
+  if (!applied)
+    return { outcome: "failed", code: "payment_changed", message: "no longer applies", retryable: false };
+  const settlement = notifiedSettlement(notification, attempt);
+  return notification.success
+    ? { outcome: "succeeded", pspReference: settlement.pspReference ?? "" }
+    : { outcome: "failed", code: settlement.errorCode ?? "failed", message: "failed", retryable: false };
+}
+
+/**
+ * Completes the request that started an attempt its process abandoned (it died mid-call, its idempotency
+ * record still IN_PROGRESS) with the response that request would have stored, so that its replay answers the
+ * operation's object, never an empty payload. A request that did complete is left as it is.
+ */
+export async function answerAbandonedRequest(
+  deps: Pick<Deps, "store">,
+  attempt: Pick<StoredAttempt, "operation" | "refundId">,
+  result: AnsweredChange,
+): Promise<void> {
+  const response = requestResponse(attempt.operation, result, result.errors);
+  await deps.store.completeIdempotencyFor(
+    attempt.refundId ?? result.payment.id,
+    REQUESTS_OF[attempt.operation],
+    encodeResult(response),
+  );
+}

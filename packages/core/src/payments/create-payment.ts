@@ -1,0 +1,336 @@
+// Creates a payment: validates the request, routes it, scores it with the risk rules, records the payment
+// with its first attempt (the intent, claiming the idempotency key), then asks the PSPs in routing order,
+// failing over only when a PSP certainly charged nothing, and records the outcome.
+import { DomainError, invariant } from "../errors/domain-error";
+import { validateCustomer } from "../fraud/customer-context";
+import type { ScoreResult } from "../fraud/risk-scorer";
+import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
+import { type IdempotencyKey, newId, type PaymentId, parseId, parseIdempotencyKey } from "../ids/ids";
+import { parseCurrency } from "../money/currency";
+import { parseAmountMinor } from "../money/money";
+import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
+import { decryptPan, type EncryptedPan } from "../vault/card-vault";
+import { apiEvent, failureData, newAttempt, routingRecord, settle } from "./payment-changes";
+import {
+  callPsp,
+  type PaymentCommandsDependencies,
+  paymentMethodNotFound,
+  requestKeyOf,
+  scope,
+  withField,
+} from "./payment-deps";
+import { validateDescription, validateMetadata } from "./payment-input";
+import type { MerchantActor, PaymentMethodRecord, PaymentRecord, PspAttemptDraft } from "./payment-record";
+import type { CreatePaymentInput } from "./payment-requests";
+import type { PaymentResult } from "./payment-responses";
+import { settleAuthorization } from "./record-authorization";
+
+type Deps = PaymentCommandsDependencies;
+type NewPaymentRequest = ReturnType<typeof parseCreatePayment>;
+type Routed = Awaited<ReturnType<Deps["psps"]["routeAuthorization"]>>;
+type StoredMethod = { method: PaymentMethodRecord; encryptedPan: EncryptedPan };
+
+/** Validates the request: a bad input writes nothing. */
+function parseCreatePayment(input: CreatePaymentInput) {
+  const currency = parseCurrency(input.currency);
+  if (currency === null) {
+    throw new DomainError("CURRENCY_INVALID", "currency must be an ISO 4217 code such as USD.", {
+      field: ["currency"],
+    });
+  }
+  const amountMinor = withField(["amount"], () => parseAmountMinor(input.amount, { currency }));
+  const paymentMethodId = parseId("paymentMethod", input.paymentMethodId);
+  if (paymentMethodId === null) throw paymentMethodNotFound();
+  const description = validateDescription(input.description ?? null);
+  const metadata = validateMetadata(input.metadata ?? {});
+  const customer = validateCustomer(input.customer);
+  const captureMethod = input.captureMethod;
+  return { amountMinor, currency, paymentMethodId, captureMethod, description, metadata, customer };
+}
+
+export async function createPayment(
+  deps: Deps,
+  actor: MerchantActor,
+  input: CreatePaymentInput,
+): Promise<IdempotentOutcome<PaymentResult>> {
+  const key = parseIdempotencyKey(input.idempotencyKey);
+  const request = parseCreatePayment(input);
+  // The key is claimed by the intent write: everything before it only reads, and the velocity counters count
+  // a request once whatever its retries.
+  return deps.idempotency.runClaimedByWrite(scope(actor, key), "createPayment", request, (context) =>
+    authorizeNewPayment(deps, actor, key, request, context),
+  );
+}
+
+async function authorizeNewPayment(
+  deps: Deps,
+  actor: MerchantActor,
+  key: IdempotencyKey,
+  request: NewPaymentRequest,
+  context: IdempotencyContext,
+): Promise<PaymentResult> {
+  const { stored, routed, psp } = await routeForCard(deps, actor, request);
+  const now = deps.now();
+  if (isExpired(stored.method, now)) {
+    throw new DomainError("CARD_EXPIRED", "The card of this payment method has expired.", {
+      field: ["paymentMethodId"],
+    });
+  }
+  const paymentId = newId("payment");
+  const scored = await scorePayment(deps, actor, key, paymentId, request, stored.method, now);
+  const decision = scored?.assessment.decision ?? "APPROVE";
+  const firstAttempt =
+    decision === "DECLINE"
+      ? null
+      : {
+          ...newAttempt("AUTHORIZE", psp.name, request.amountMinor, request.currency, null),
+          routing: routingRecord(routed.decision),
+        };
+  const created = await insertPayment(deps, actor, context, {
+    paymentId,
+    request,
+    stored,
+    psp,
+    firstAttempt,
+    scored,
+  });
+  context.markSideEffects();
+  if (firstAttempt === null) {
+    // Declined by the risk rules: the PSP is never asked.
+    return settleAuthorization(deps, actor, context, created, null, {
+      outcome: "declined",
+      code: "fraud_suspected",
+      message: `Declined by the risk rules (score ${scored?.assessment.score ?? "?"}).`,
+    });
+  }
+  const holdForReview = decision === "REVIEW";
+  const tried = await authorizeInRoutingOrder(
+    deps,
+    actor,
+    { routed, stored, request, holdForReview },
+    created,
+    firstAttempt,
+  );
+  if ("settledElsewhere" in tried) return { payment: tried.settledElsewhere, errors: [] };
+  if (tried.outcome.outcome === "declined" && scored) await deps.risk?.recordDecline(scored.attempt);
+  const holdUntil = holdForReview ? new Date(now.getTime() + deps.reviewHoldTtlMs) : null;
+  return settleAuthorization(deps, actor, context, tried.payment, tried.attempt, tried.outcome, holdUntil);
+}
+
+/** The stored card and the PSPs to ask for it, best first; PSP_UNAVAILABLE when none is configured. */
+async function routeForCard(deps: Deps, actor: MerchantActor, request: NewPaymentRequest) {
+  const stored = await deps.store.findPaymentMethodWithPan(actor, request.paymentMethodId);
+  if (stored === null) throw paymentMethodNotFound();
+  const routed = await deps.psps.routeAuthorization(actor.mode, {
+    merchantId: actor.merchantId,
+    currency: request.currency,
+    brand: stored.method.brand,
+    cardCountry: stored.method.cardCountry,
+    amountMinor: request.amountMinor,
+  });
+  const psp = routed.candidates[0];
+  if (psp === undefined) {
+    throw new DomainError(
+      "PSP_UNAVAILABLE",
+      `No payment service provider is available for ${actor.mode} mode.`,
+      {
+        retryable: true,
+      },
+    );
+  }
+  return { stored, routed, psp };
+}
+
+function scorePayment(
+  deps: Deps,
+  actor: MerchantActor,
+  key: IdempotencyKey,
+  paymentId: PaymentId,
+  request: NewPaymentRequest,
+  method: PaymentMethodRecord,
+  now: Date,
+): Promise<ScoreResult | null> {
+  const { risk } = deps;
+  if (!risk) return Promise.resolve(null);
+  return deps.store.merchantSettings(actor).then((settings) =>
+    risk.score({
+      merchantId: actor.merchantId,
+      mode: actor.mode,
+      paymentId,
+      requestKey: requestKeyOf(actor, key),
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      card: {
+        fingerprint: method.fingerprint,
+        bin: method.bin,
+        brand: method.brand,
+        country: method.cardCountry,
+      },
+      customer: request.customer,
+      settings: settings.risk,
+      now,
+    }),
+  );
+}
+
+interface NewPaymentParts {
+  paymentId: PaymentId;
+  request: NewPaymentRequest;
+  stored: StoredMethod;
+  psp: PaymentServiceProvider;
+  /** Null when the risk rules declined it: no PSP is asked. */
+  firstAttempt: PspAttemptDraft | null;
+  scored: ScoreResult | null;
+}
+
+/** The intent write: the payment, its first attempt and risk assessment, claiming the request's key. */
+function insertPayment(
+  deps: Deps,
+  actor: MerchantActor,
+  context: IdempotencyContext,
+  { paymentId, request, stored, psp, firstAttempt, scored }: NewPaymentParts,
+): Promise<PaymentRecord> {
+  const { amountMinor, currency, captureMethod, customer } = request;
+  const toPsp = firstAttempt !== null;
+  const decision = scored?.assessment.decision ?? "APPROVE";
+  return deps.store.insertPayment({
+    payment: {
+      id: paymentId,
+      merchantId: actor.merchantId,
+      mode: actor.mode,
+      status: "PENDING",
+      amountMinor,
+      currency,
+      amountCapturableMinor: 0n,
+      amountCapturedMinor: 0n,
+      amountRefundedMinor: 0n,
+      amountRefundPendingMinor: 0n,
+      captureMethod,
+      paymentMethodId: request.paymentMethodId,
+      description: request.description,
+      metadata: request.metadata,
+      pspName: toPsp ? psp.name : null,
+      pspReference: null,
+      failureCode: null,
+      failureMessage: null,
+      pendingOperation: toPsp ? "AUTHORIZE" : null,
+      cardFingerprint: stored.method.fingerprint,
+      customerEmail: customer.email,
+      ipAddress: customer.ipAddress,
+      deviceId: customer.deviceId,
+      billingCountry: customer.billingCountry,
+      geoLatitude: scored?.location?.latitude ?? null,
+      geoLongitude: scored?.location?.longitude ?? null,
+      reviewExpiresAt: null,
+    },
+    attempt: firstAttempt,
+    risk: scored && {
+      id: newId("riskAssessment"),
+      score: scored.assessment.score,
+      decision: scored.assessment.decision,
+      signals: scored.assessment.signals,
+      degraded: scored.assessment.degraded,
+      velocitySource: scored.velocitySource,
+    },
+    event: apiEvent(actor, "payment.created", null, "PENDING", {
+      amountMinor,
+      currency,
+      captureMethod,
+      ...(scored ? { riskScore: scored.assessment.score, riskDecision: decision } : {}),
+    }),
+    outbox: [],
+    idempotency: context.claim(),
+  });
+}
+
+interface Authorization {
+  routed: Routed;
+  stored: StoredMethod;
+  request: NewPaymentRequest;
+  holdForReview: boolean;
+}
+
+type Tried =
+  | { payment: PaymentRecord; attempt: PspAttemptDraft; outcome: PspOutcome }
+  | { settledElsewhere: PaymentRecord };
+
+/**
+ * Asks the routed PSPs in order, recording a failover before each next one. Fails over only when a PSP
+ * certainly charged nothing; an unknown outcome is resolved, never re-tried elsewhere. Bounded by the candidates.
+ */
+async function authorizeInRoutingOrder(
+  deps: Deps,
+  actor: MerchantActor,
+  { routed, stored, request, holdForReview }: Authorization,
+  created: PaymentRecord,
+  firstAttempt: PspAttemptDraft,
+): Promise<Tried> {
+  const card = {
+    number: decryptPan(deps.vault, stored.encryptedPan, stored.method.id),
+    expMonth: stored.method.expMonth,
+    expYear: stored.method.expYear,
+  };
+  let payment = created;
+  let attempt = firstAttempt;
+  let outcome: PspOutcome = { outcome: "unavailable", message: "not attempted" };
+  for (let index = 0; index < routed.candidates.length; index++) {
+    const candidate = routed.candidates[index] as PaymentServiceProvider;
+    const sent = attempt;
+    outcome = await callPspAuthorize(candidate, {
+      idempotencyKey: sent.idempotencyKey,
+      reference: payment.id,
+      amountMinor: request.amountMinor,
+      currency: request.currency,
+      card,
+      // A held payment is only authorized: the money is reserved, not taken, until an operator decides.
+      capture: request.captureMethod === "AUTOMATIC" && !holdForReview,
+    });
+    if (outcome.outcome === "succeeded" || outcome.outcome === "declined") {
+      deps.psps.recordAuthorization(candidate.name, outcome.outcome === "succeeded");
+    }
+    const next = routed.candidates[index + 1];
+    const certainlyNotCharged =
+      outcome.outcome === "unavailable" || (outcome.outcome === "failed" && outcome.retryable);
+    if (!certainlyNotCharged || next === undefined) break;
+    const following = {
+      ...newAttempt("AUTHORIZE", next.name, request.amountMinor, request.currency, null),
+      routing: routingRecord(routed.decision),
+    };
+    const moved = await deps.store.applyPaymentChange(actor, {
+      decidedOn: payment,
+      patch: { pspName: next.name },
+      events: [
+        apiEvent(actor, "payment.failover", payment.status, payment.status, {
+          from: candidate.name,
+          to: next.name,
+          ...failureData(outcome),
+        }),
+      ],
+      attemptSettlement: settle(attempt.id, outcome),
+      attemptInsert: following,
+      outbox: [],
+    });
+    if (moved === null) {
+      // A notification settled the payment meanwhile: that outcome stands, no other PSP is tried.
+      const settledElsewhere = await deps.store.findPayment(actor, payment.id);
+      invariant(settledElsewhere !== null, `payment ${payment.id} vanished during failover`);
+      return { settledElsewhere };
+    }
+    payment = moved.payment;
+    attempt = following;
+  }
+  return { payment, attempt, outcome };
+}
+
+function callPspAuthorize(
+  psp: PaymentServiceProvider,
+  request: Parameters<PaymentServiceProvider["authorize"]>[0],
+): Promise<PspOutcome> {
+  return callPsp(() => psp.authorize(request));
+}
+
+function isExpired(method: PaymentMethodRecord, now: Date): boolean {
+  // A card is valid through the last day of its expiry month.
+  const firstDayAfter = Date.UTC(method.expYear, method.expMonth, 1);
+  return now.getTime() >= firstDayAfter;
+}

@@ -1,0 +1,278 @@
+// Capture, cancel and refund: one runner records the attempt (the intent, before any PSP call), calls the PSP
+// that holds the payment with the attempt's key, and records the outcome through a pure change builder,
+// completing the request's idempotency record in that same write.
+import { invariant } from "../errors/domain-error";
+import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
+import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
+import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
+import {
+  apiEvent,
+  type ChangeParts,
+  captureOutcomeChange,
+  newAttempt,
+  refundOutcomeChange,
+  type VoidEventName,
+  voidOutcomeChange,
+} from "./payment-changes";
+import {
+  callPsp,
+  changeWithRetry,
+  type PaymentCommandsDependencies,
+  parseOptionalAmount,
+  parsePaymentId,
+  pspOf,
+  scope,
+} from "./payment-deps";
+import { validateRefundReason } from "./payment-input";
+import type { MerchantActor, PaymentChangeResult, PaymentRecord, PspAttemptDraft } from "./payment-record";
+import type { CancelPaymentInput, CapturePaymentInput, RefundPaymentInput } from "./payment-requests";
+import {
+  modificationResponse,
+  type PaymentResult,
+  type RefundResult,
+  refundResponse,
+} from "./payment-responses";
+import { planCancel, planCapture, planRefund } from "./payment-rules";
+
+type Deps = Pick<PaymentCommandsDependencies, "store" | "psps">;
+
+/** A modification's attempt as recorded, and the payment as that write left it. */
+export interface RecordedModification {
+  psp: PaymentServiceProvider;
+  attempt: PspAttemptDraft;
+  started: PaymentChangeResult;
+}
+
+/** The PSP a modification goes to and the attempt recorded for it. */
+type Intent = { psp: PaymentServiceProvider; attempt: PspAttemptDraft };
+
+/** How a recorded attempt is sent to the PSP and its outcome recorded and answered. */
+export interface Settlement<R> {
+  /** Sends the recorded attempt to the PSP, on the payment as the recording left it. */
+  call(psp: PaymentServiceProvider, attempt: PspAttemptDraft, payment: PaymentRecord): Promise<PspOutcome>;
+  /** The builder of the change the outcome makes; async so that it may read what it needs once, not per retry. */
+  outcomeChange(
+    outcome: PspOutcome,
+    recorded: RecordedModification,
+  ): Promise<(payment: PaymentRecord) => ChangeParts>;
+  respond(outcome: PspOutcome, result: PaymentChangeResult): R;
+}
+
+/** One kind of modification, for the runner. */
+export interface Modification<R> extends Settlement<R> {
+  /**
+   * Checks the payment allows it (a DomainError when not), then asks `holder` for the PSP that holds the
+   * payment (PSP_UNAVAILABLE when it is not configured), and builds the change recording its attempt.
+   */
+  record(payment: PaymentRecord, holder: () => PaymentServiceProvider): Intent & { parts: ChangeParts };
+}
+
+/** Records the modification's attempt, then sends it and records the outcome. */
+export async function runModification<R>(
+  deps: Deps,
+  actor: MerchantActor,
+  context: IdempotencyContext,
+  paymentId: PaymentId,
+  modification: Modification<R>,
+): Promise<R> {
+  let recorded: Intent | null = null;
+  const started = await changeWithRetry(deps, actor, paymentId, (payment) => {
+    const { psp, attempt, parts } = modification.record(payment, () => pspOf(deps, actor, payment));
+    recorded = { psp, attempt };
+    return { ...parts, idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil } };
+  });
+  context.markSideEffects();
+  const intent = recorded as Intent | null;
+  invariant(intent !== null, "the modification's attempt is recorded");
+  return sendAndSettle(deps, actor, context, { ...intent, started }, modification);
+}
+
+/** Sends a recorded attempt to the PSP and records its outcome, completing the request in the same write. */
+export async function sendAndSettle<R>(
+  deps: Deps,
+  actor: MerchantActor,
+  context: IdempotencyContext,
+  recorded: RecordedModification,
+  settlement: Settlement<R>,
+): Promise<R> {
+  const { psp, attempt, started } = recorded;
+  invariant(
+    started.payment.pspReference !== null,
+    `${attempt.operation} attempt recorded on an authorized payment`,
+  );
+  const outcome = await callPsp(() => settlement.call(psp, attempt, started.payment));
+  const build = await settlement.outcomeChange(outcome, recorded);
+  const complete = context.completeWith((result: PaymentChangeResult) => settlement.respond(outcome, result));
+  const settled = await changeWithRetry(deps, actor, started.payment.id, (payment) => ({
+    ...build(payment),
+    idempotency: complete,
+  }));
+  return settlement.respond(outcome, settled);
+}
+
+/** Sends a recorded capture and records the outcome, posted with the merchant's fee when it succeeded. */
+export function captureSettlement(deps: Deps, actor: MerchantActor): Settlement<PaymentResult> {
+  return {
+    call: (psp, attempt, payment) =>
+      psp.capture({
+        idempotencyKey: attempt.idempotencyKey,
+        pspReference: payment.pspReference as string,
+        amountMinor: attempt.amountMinor,
+        currency: payment.currency,
+      }),
+    async outcomeChange(outcome, { attempt }) {
+      const { fee } = await deps.store.merchantSettings(actor);
+      return (payment) => captureOutcomeChange(actor, payment, attempt, outcome, fee);
+    },
+    respond: (outcome, result) => modificationResponse("CAPTURE", outcome, result),
+  };
+}
+
+function captureModification(
+  deps: Deps,
+  actor: MerchantActor,
+  requestedMinor: bigint | null,
+): Modification<PaymentResult> {
+  return {
+    ...captureSettlement(deps, actor),
+    record(payment, holder) {
+      const { captureMinor } = planCapture(payment, requestedMinor);
+      const psp = holder();
+      const attempt = newAttempt("CAPTURE", psp.name, captureMinor, payment.currency, null);
+      const parts = {
+        patch: { pendingOperation: "CAPTURE" as const },
+        events: [],
+        attemptInsert: attempt,
+        outbox: [],
+      };
+      return { psp, attempt, parts };
+    },
+  };
+}
+
+export async function capturePayment(
+  deps: PaymentCommandsDependencies,
+  actor: MerchantActor,
+  input: CapturePaymentInput,
+): Promise<IdempotentOutcome<PaymentResult>> {
+  const key = parseIdempotencyKey(input.idempotencyKey);
+  const paymentId = parsePaymentId(input.paymentId);
+  const requestedMinor = parseOptionalAmount(input.amount);
+  const capture = captureModification(deps, actor, requestedMinor);
+  const normalized = { paymentId, amountMinor: requestedMinor };
+  return deps.idempotency.run(scope(actor, key), "capturePayment", normalized, (context) =>
+    runModification(deps, actor, context, paymentId, capture),
+  );
+}
+
+/**
+ * A void of the authorization, after `plan` accepts the payment: the payment becomes CANCELLED. Shared by
+ * cancelPayment, review rejection and hold expiry.
+ */
+export function voidModification(
+  actor: MerchantActor,
+  eventName: VoidEventName,
+  plan: (payment: PaymentRecord) => void,
+): Modification<PaymentResult> {
+  return {
+    record(payment, holder) {
+      plan(payment);
+      const psp = holder();
+      const attempt = newAttempt("VOID", psp.name, 0n, payment.currency, null);
+      const parts = {
+        patch: { pendingOperation: "VOID" as const },
+        events: [],
+        attemptInsert: attempt,
+        outbox: [],
+      };
+      return { psp, attempt, parts };
+    },
+    call: (psp, attempt, payment) =>
+      psp.void({
+        idempotencyKey: attempt.idempotencyKey,
+        pspReference: payment.pspReference as string,
+        currency: payment.currency,
+      }),
+    outcomeChange:
+      async (outcome, { attempt }) =>
+      (payment) =>
+        voidOutcomeChange(actor, payment, attempt, outcome, eventName),
+    respond: (outcome, result) => modificationResponse("VOID", outcome, result),
+  };
+}
+
+export async function cancelPayment(
+  deps: PaymentCommandsDependencies,
+  actor: MerchantActor,
+  input: CancelPaymentInput,
+): Promise<IdempotentOutcome<PaymentResult>> {
+  const key = parseIdempotencyKey(input.idempotencyKey);
+  const paymentId = parsePaymentId(input.paymentId);
+  const cancel = voidModification(actor, "payment.cancelled", (payment) => planCancel(payment));
+  return deps.idempotency.run(scope(actor, key), "cancelPayment", { paymentId }, (context) =>
+    runModification(deps, actor, context, paymentId, cancel),
+  );
+}
+
+/** A refund: its amount is reserved with the attempt, so parallel refunds never exceed what was captured. */
+function refundModification(
+  actor: MerchantActor,
+  requestedMinor: bigint | null,
+  reason: string | null,
+): Modification<RefundResult> {
+  const refundId = newId("refund");
+  return {
+    record(payment, holder) {
+      const refundMinor = planRefund(payment, requestedMinor);
+      const psp = holder();
+      const attempt = newAttempt("REFUND", psp.name, refundMinor, payment.currency, refundId);
+      const refundInsert = {
+        id: refundId,
+        paymentId: payment.id,
+        merchantId: actor.merchantId,
+        mode: actor.mode,
+        amountMinor: refundMinor,
+        currency: payment.currency,
+        reason,
+      };
+      const event = apiEvent(actor, "refund.created", payment.status, payment.status, {
+        refundId,
+        refundMinor,
+      });
+      const patch = { amountRefundPendingMinor: payment.amountRefundPendingMinor + refundMinor };
+      return {
+        psp,
+        attempt,
+        parts: { patch, events: [event], refundInsert, attemptInsert: attempt, outbox: [] },
+      };
+    },
+    call: (psp, attempt, payment) =>
+      psp.refund({
+        idempotencyKey: attempt.idempotencyKey,
+        pspReference: payment.pspReference as string,
+        amountMinor: attempt.amountMinor,
+        currency: payment.currency,
+      }),
+    async outcomeChange(outcome, { attempt, started }) {
+      const pending = started.refund;
+      invariant(pending !== null, "the refund is returned with the change that inserts it");
+      return (payment) => refundOutcomeChange(actor, payment, attempt, outcome, pending);
+    },
+    respond: refundResponse,
+  };
+}
+
+export async function refundPayment(
+  deps: PaymentCommandsDependencies,
+  actor: MerchantActor,
+  input: RefundPaymentInput,
+): Promise<IdempotentOutcome<RefundResult>> {
+  const key = parseIdempotencyKey(input.idempotencyKey);
+  const paymentId = parsePaymentId(input.paymentId);
+  const requestedMinor = parseOptionalAmount(input.amount);
+  const reason = validateRefundReason(input.reason ?? null);
+  const normalized = { paymentId, amountMinor: requestedMinor, reason };
+  return deps.idempotency.run(scope(actor, key), "refundPayment", normalized, (context) =>
+    runModification(deps, actor, context, paymentId, refundModification(actor, requestedMinor, reason)),
+  );
+}

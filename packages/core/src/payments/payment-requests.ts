@@ -1,0 +1,75 @@
+// What callers hand the payment commands: the inputs of each use case as the transports pass them (unparsed
+// where the command validates), and a PSP's notification once normalised from its webhook format.
+import type { CustomerInput } from "../fraud/customer-context";
+import type { CardInput } from "../vault/card";
+import type { CaptureMethod } from "./payment-record";
+
+export interface TokenizeCardInput {
+  idempotencyKey: string;
+  card: CardInput;
+}
+
+export interface CreatePaymentInput {
+  idempotencyKey: string;
+  /** Who pays, from where: optional context for the fraud rules. */
+  customer?: CustomerInput | null;
+  amount: unknown;
+  currency: string;
+  paymentMethodId: string;
+  captureMethod: CaptureMethod;
+  description?: string | null;
+  metadata?: Record<string, string> | null;
+}
+
+export interface CapturePaymentInput {
+  idempotencyKey: string;
+  paymentId: string;
+  amount?: unknown;
+}
+
+export interface CancelPaymentInput {
+  idempotencyKey: string;
+  paymentId: string;
+}
+
+export interface RefundPaymentInput {
+  idempotencyKey: string;
+  paymentId: string;
+  amount?: unknown;
+  reason?: string | null;
+}
+
+export interface ReviewDecisionInput {
+  idempotencyKey: string;
+  paymentId: string;
+  note?: string | null;
+}
+
+/** An operator acting from the console or the CLI. */
+export interface OperatorActor {
+  operatorId: string;
+}
+
+/** A PSP's notification, normalised from its webhook format. */
+export type PspNotification =
+  | {
+      kind: "authorization";
+      pspName: string;
+      pspReference: string;
+      /** Our payment id as the PSP echoes it: finds the payment before its PSP reference is recorded. */
+      reference: string | null;
+      success: boolean;
+      code: string | null;
+    }
+  | {
+      kind: "capture" | "void" | "refund";
+      pspName: string;
+      /** The payment's reference at the PSP. */
+      paymentPspReference: string;
+      /** The modification's own reference, when the PSP gives one. */
+      modificationReference: string | null;
+      /** Our attempt id as the PSP echoes it (the reference we sent with the modification), when it does. */
+      attemptReference?: string | null;
+      success: boolean;
+      code: string | null;
+    };
