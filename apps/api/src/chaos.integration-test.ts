@@ -513,7 +513,7 @@ describe("what the chaos run can hit, one case at a time", () => {
     });
   }
 
-  /** Null when no payment was created (the PSP_UNAVAILABLE of a PSP skipped for its open breaker). */
+  /** Null when no payment was created (the PSP_NOT_REACHED of a PSP skipped for its open breaker). */
   async function tryPay(input: Record<string, unknown>): Promise<{ id: string; status: string } | null> {
     const method = await app.tokenize(owner.publishableKey, "4242424242424242");
     const result = await app.gql<{ createPayment: { payment: { id: string; status: string } | null } }>(

@@ -276,7 +276,7 @@ describe("test objects with a live key", () => {
     await t.expectLedgerBalanced();
   });
 
-  // No live PSP is configured, so a live-mode command may refuse with PSP_UNAVAILABLE before it looks
+  // No live PSP is configured, so a live-mode command may refuse with PSP_NOT_CONFIGURED before it looks
   // the payment up; either answer is fine as long as the test payment is untouched and nothing is written.
   it.each([
     ["capturePayment", CAPTURE_PAYMENT, () => ({ paymentId: aManual })],
@@ -291,7 +291,7 @@ describe("test objects with a live key", () => {
     const payload = result.data?.[mutation];
     expect(payload?.payment).toBeNull();
     expect(payload?.errors).toHaveLength(1);
-    expect(["PAYMENT_NOT_FOUND", "PSP_UNAVAILABLE"]).toContain(payload?.errors[0]?.code);
+    expect(["PAYMENT_NOT_FOUND", "PSP_NOT_CONFIGURED"]).toContain(payload?.errors[0]?.code);
     expect(await snapshot()).toEqual(before);
     await t.expectLedgerBalanced();
   });

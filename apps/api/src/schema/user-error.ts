@@ -1,6 +1,6 @@
 // UserError: the typed, expected failures of a mutation, returned in its
 // payload with a stable code. Everything else is a masked GraphQL error.
-import { ERROR_CODES, type ErrorCode, isDomainError } from "@paycore/core/errors/domain-error";
+import { ERROR_CODES, isDomainError, isRetryable } from "@paycore/core/errors/domain-error";
 import type { IdempotentOutcome } from "@paycore/core/idempotency/idempotency-service";
 import type { UserErrorData } from "@paycore/core/payments/payment-commands";
 import { GraphQLError } from "graphql";
@@ -28,20 +28,15 @@ export const UserError = builder.objectRef<UserErrorShape>("UserError").implemen
       resolve: (e) => e.field,
     }),
     retryable: t.boolean({
-      description: "True when the same request may succeed later unchanged (e.g. IDEMPOTENCY_IN_PROGRESS).",
+      description:
+        "True when the request may succeed later: with the same idempotency key after IDEMPOTENCY_IN_PROGRESS or PAYMENT_OPERATION_IN_PROGRESS, with a new one after PSP_NOT_REACHED (nothing was done).",
       resolve: (e) => e.retryable,
     }),
   }),
 });
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
-  "IDEMPOTENCY_IN_PROGRESS",
-  "PAYMENT_OPERATION_IN_PROGRESS",
-  "PSP_UNAVAILABLE",
-]);
-
 export function toUserErrors(errors: UserErrorData[]): UserErrorShape[] {
-  return errors.map((e) => ({ ...e, retryable: RETRYABLE.has(e.code) }));
+  return errors.map((e) => ({ ...e, retryable: isRetryable(e.code) }));
 }
 
 /**

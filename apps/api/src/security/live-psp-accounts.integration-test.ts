@@ -70,10 +70,10 @@ afterAll(async () => {
 });
 
 describe("live mode without an account", () => {
-  it("refuses a live payment as PSP_UNAVAILABLE and sends nothing to any PSP", async () => {
+  it("refuses a live payment as PSP_NOT_CONFIGURED (not retryable) and sends nothing to any PSP", async () => {
     const before = { ...t.sandbox.stats };
     const result = await livePayment();
-    expect(result.errors.map((e) => e.code)).toEqual(["PSP_UNAVAILABLE"]);
+    expect(result.errors.map((e) => [e.code, e.retryable])).toEqual([["PSP_NOT_CONFIGURED", false]]);
     expect(t.sandbox.stats).toEqual(before);
     expect(sandbox.charges()).toHaveLength(0);
   });
@@ -190,7 +190,7 @@ describe("a live Stripe account", () => {
     await t.app.services.pspAccounts.setEnabled(ACTOR, accountId, false);
     t.app.services.livePsps.invalidate();
     const charges = sandbox.charges().length;
-    expect((await livePayment()).errors.map((e) => e.code)).toEqual(["PSP_UNAVAILABLE"]);
+    expect((await livePayment()).errors.map((e) => e.code)).toEqual(["PSP_NOT_CONFIGURED"]);
     expect(sandbox.charges()).toHaveLength(charges);
   });
 

@@ -5,6 +5,7 @@
 // that one key never meant two payments.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { type ErrorCode, SAME_KEY_RETRY_CODES } from "@paycore/core/errors/domain-error";
 
 export const PAYMENT_FIELDS =
   "id status amount amountCaptured amountCapturable amountRefunded pspName pendingOperation failureCode";
@@ -41,9 +42,6 @@ const QUERIES: Record<Mutation, string> = {
   cancelPayment: CANCEL_PAYMENT,
   refundPayment: REFUND_PAYMENT,
 };
-
-/** Codes after which the same request is worth sending again with the same key. */
-const RETRY_CODES = new Set(["IDEMPOTENCY_IN_PROGRESS", "PAYMENT_OPERATION_IN_PROGRESS"]);
 
 export interface ClientStats {
   /** HTTP requests sent. */
@@ -166,7 +164,7 @@ export class LoadClient {
       if (payload === null) continue;
       last = payload;
       this.note(mutation, idempotencyKey, payload);
-      if (payload.errors.some((e) => RETRY_CODES.has(e.code))) {
+      if (payload.errors.some((e) => SAME_KEY_RETRY_CODES.has(e.code as ErrorCode))) {
         this.stats.inProgress++;
         continue;
       }

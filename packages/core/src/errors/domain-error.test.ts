@@ -1,31 +1,58 @@
-// Checks that domain errors carry the right code, field and retryability, and that invariants throw a distinct error type.
+// Checks that domain errors carry the right code, field and retryability (from the one table of codes), and that
+// invariants throw a distinct error type.
 import { describe, expect, it } from "vitest";
 import {
   DomainError,
   ERROR_CODES,
+  ERROR_TABLE,
   type ErrorCode,
   InvariantError,
   invariant,
   isDomainError,
+  isRetryable,
+  type RetryAdvice,
+  SAME_KEY_RETRY_CODES,
 } from "./domain-error";
 
-describe("DomainError", () => {
-  const retryableCodes: ErrorCode[] = [
-    "IDEMPOTENCY_IN_PROGRESS",
-    "PAYMENT_OPERATION_IN_PROGRESS",
-    "PSP_UNAVAILABLE",
-  ];
+describe("the table of codes", () => {
+  // Written out here on purpose: changing a code's advice must be a visible decision, not a side effect.
+  const advice: Partial<Record<ErrorCode, RetryAdvice>> = {
+    IDEMPOTENCY_IN_PROGRESS: "same_key",
+    PAYMENT_OPERATION_IN_PROGRESS: "same_key",
+    PSP_NOT_REACHED: "new_key",
+  };
 
-  it.each(ERROR_CODES.map((code) => [code, retryableCodes.includes(code)] as const))(
-    "%s defaults retryable to %s",
+  it.each(ERROR_CODES.map((code) => [code, advice[code] ?? "no"] as const))("%s: retry %s", (code, retry) => {
+    expect(ERROR_TABLE[code].retry).toBe(retry);
+    expect(isRetryable(code)).toBe(retry !== "no");
+    expect(new DomainError(code, "x").retryable).toBe(retry !== "no");
+    expect(SAME_KEY_RETRY_CODES.has(code)).toBe(retry === "same_key");
+  });
+
+  it.each([
+    ["PSP_NOT_REACHED", true],
+    ["PAYMENT_OUTCOME_PENDING", false],
+    ["PSP_NOT_CONFIGURED", false],
+  ] as const)(
+    "%s, one of the three codes that replaced PSP_UNAVAILABLE, is retryable: %s",
     (code, retryable) => {
-      expect(new DomainError(code, "x").retryable).toBe(retryable);
+      expect(isRetryable(code)).toBe(retryable);
     },
   );
 
+  it("PSP_UNAVAILABLE, which meant three things, is gone", () => {
+    expect(ERROR_CODES).not.toContain("PSP_UNAVAILABLE");
+  });
+
+  it.each(ERROR_CODES.map((code) => [code]))("%s has a description", (code) => {
+    expect(ERROR_TABLE[code].description.length).toBeGreaterThan(10);
+  });
+});
+
+describe("DomainError", () => {
   it("lets the caller override retryable", () => {
     expect(new DomainError("PAYMENT_FAILED", "x", { retryable: true }).retryable).toBe(true);
-    expect(new DomainError("PSP_UNAVAILABLE", "x", { retryable: false }).retryable).toBe(false);
+    expect(new DomainError("PSP_NOT_REACHED", "x", { retryable: false }).retryable).toBe(false);
   });
 
   it("keeps code, message and field, and copies the field path", () => {

@@ -1,45 +1,108 @@
-export const ERROR_CODES = [
-  "INVALID_INPUT",
-  "AMOUNT_INVALID",
-  "AMOUNT_TOO_LARGE",
-  "CURRENCY_INVALID",
-  "METADATA_INVALID",
-  "DESCRIPTION_TOO_LONG",
-  "CARD_NUMBER_IN_TEXT",
-  "IDEMPOTENCY_KEY_INVALID",
-  "ID_INVALID",
-  "CARD_NUMBER_INVALID",
-  "CARD_EXPIRY_INVALID",
-  "CARD_EXPIRED",
-  "CARD_CVC_INVALID",
-  "PAYMENT_NOT_FOUND",
-  "PAYMENT_METHOD_NOT_FOUND",
-  "REFUND_NOT_FOUND",
-  "PAYMENT_NOT_CAPTURABLE",
-  "PAYMENT_NOT_CANCELLABLE",
-  "PAYMENT_NOT_REFUNDABLE",
-  "PAYMENT_NOT_IN_REVIEW",
-  "AMOUNT_EXCEEDS_CAPTURABLE",
-  "AMOUNT_EXCEEDS_REFUNDABLE",
-  "PAYMENT_OPERATION_IN_PROGRESS",
-  "PAYMENT_DECLINED",
-  "PAYMENT_FAILED",
-  "PSP_UNAVAILABLE",
-  "IDEMPOTENCY_KEY_REUSED",
-  "IDEMPOTENCY_IN_PROGRESS",
-  "PSP_ACCOUNT_NOT_FOUND",
-  "PSP_ACCOUNT_EXISTS",
-] as const;
+/**
+ * What a client may do after an error: `no` (change the request first), `same_key` (send it again later with the
+ * same idempotency key: nothing was stored under it, or the key's final answer is still being written) or
+ * `new_key` (nothing was done, but the key has recorded this answer and would replay it).
+ */
+export type RetryAdvice = "no" | "same_key" | "new_key";
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+interface ErrorCodeSpec {
+  readonly retry: RetryAdvice;
+  /** When the code is answered: the README's errors table says the same for clients. */
+  readonly description: string;
+}
 
-// Only these describe a transient condition: the same request can succeed later
-// without the client changing anything.
-const RETRYABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "IDEMPOTENCY_IN_PROGRESS",
-  "PAYMENT_OPERATION_IN_PROGRESS",
-  "PSP_UNAVAILABLE",
-]);
+/**
+ * Every code a UserError (or a console DomainError) can carry, in the order the GraphQL enum prints them. The one
+ * source of the codes and of their retryability: ERROR_CODES, the retryable flag and the API's enum derive from it.
+ * Errors that are GraphQL errors rather than payload errors (authentication, rate and query limits) are listed in
+ * apps/api/src/schema/graphql-error-codes.ts: they are transport failures, raised before any command runs.
+ */
+export const ERROR_TABLE = {
+  INVALID_INPUT: {
+    retry: "no",
+    description: "bad input not covered by a more precise code, with its field path",
+  },
+  AMOUNT_INVALID: {
+    retry: "no",
+    description: "an amount that is zero, negative, fractional or not canonical digits",
+  },
+  AMOUNT_TOO_LARGE: { retry: "no", description: "an amount above its currency's maximum" },
+  CURRENCY_INVALID: { retry: "no", description: "not a supported ISO 4217 currency" },
+  METADATA_INVALID: { retry: "no", description: "metadata over its key, length or size limits" },
+  DESCRIPTION_TOO_LONG: { retry: "no", description: "a description over its length limit" },
+  CARD_NUMBER_IN_TEXT: {
+    retry: "no",
+    description: "a card number written in free text or an idempotency key",
+  },
+  IDEMPOTENCY_KEY_INVALID: {
+    retry: "no",
+    description: "an empty, non-printable or over-long idempotency key",
+  },
+  ID_INVALID: { retry: "no", description: "an id that is not of the expected prefixed form" },
+  CARD_NUMBER_INVALID: { retry: "no", description: "a card number failing its length or Luhn check" },
+  CARD_EXPIRY_INVALID: { retry: "no", description: "an impossible expiry month or year" },
+  CARD_EXPIRED: { retry: "no", description: "a card past its expiry" },
+  CARD_CVC_INVALID: { retry: "no", description: "a CVC of the wrong length for its brand" },
+  PAYMENT_NOT_FOUND: { retry: "no", description: "an unknown payment, or another merchant's or mode's" },
+  PAYMENT_METHOD_NOT_FOUND: {
+    retry: "no",
+    description: "an unknown payment method, or another merchant's or mode's",
+  },
+  REFUND_NOT_FOUND: { retry: "no", description: "an unknown refund, or another merchant's or mode's" },
+  PAYMENT_NOT_CAPTURABLE: { retry: "no", description: "the payment's state forbids a capture" },
+  PAYMENT_NOT_CANCELLABLE: { retry: "no", description: "the payment's state forbids a cancellation" },
+  PAYMENT_NOT_REFUNDABLE: { retry: "no", description: "the payment's state forbids a refund" },
+  PAYMENT_NOT_IN_REVIEW: { retry: "no", description: "a review decision on a payment not held for review" },
+  AMOUNT_EXCEEDS_CAPTURABLE: { retry: "no", description: "more than is left to capture" },
+  AMOUNT_EXCEEDS_REFUNDABLE: { retry: "no", description: "more than is left to refund" },
+  PAYMENT_OPERATION_IN_PROGRESS: {
+    retry: "same_key",
+    description: "another request is changing the payment right now: send this one again shortly",
+  },
+  PAYMENT_DECLINED: { retry: "no", description: "the PSP or the risk rules declined the payment" },
+  PAYMENT_FAILED: { retry: "no", description: "the PSP refused or failed the operation without charging" },
+  PSP_NOT_REACHED: {
+    retry: "new_key",
+    description: "no PSP could be reached (network, outage, open breaker): nothing was done, retry later",
+  },
+  PAYMENT_OUTCOME_PENDING: {
+    retry: "no",
+    description:
+      "the PSP was sent the request but did not confirm it: its outcome is resolved with the PSP, and the same key replays the settled answer; a new key would repeat the operation",
+  },
+  PSP_NOT_CONFIGURED: {
+    retry: "no",
+    description:
+      "no PSP is configured for this mode, currency or payment (e.g. live mode without a PSP account)",
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    retry: "no",
+    description: "the key was used with other input or another mutation",
+  },
+  IDEMPOTENCY_IN_PROGRESS: {
+    retry: "same_key",
+    description: "a request with this key is still running: the same key will replay its answer",
+  },
+  PSP_ACCOUNT_NOT_FOUND: { retry: "no", description: "an unknown PSP account (console)" },
+  PSP_ACCOUNT_EXISTS: { retry: "no", description: "a PSP account of that name already exists (console)" },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export const ERROR_CODES = Object.keys(ERROR_TABLE) as readonly ErrorCode[] as readonly [
+  ErrorCode,
+  ...ErrorCode[],
+];
+
+/** True when the request may succeed later unchanged but for, at most, a new idempotency key (see RetryAdvice). */
+export function isRetryable(code: ErrorCode): boolean {
+  return ERROR_TABLE[code].retry !== "no";
+}
+
+/** The codes after which a client sends the same request again with the same key (bounded by the client). */
+export const SAME_KEY_RETRY_CODES: ReadonlySet<ErrorCode> = new Set(
+  ERROR_CODES.filter((code) => ERROR_TABLE[code].retry === "same_key"),
+);
 
 /**
  * An expected business failure the client can act on. It is shown to API callers,
@@ -55,7 +118,7 @@ export class DomainError extends Error {
     super(message);
     this.code = code;
     this.field = options?.field ? [...options.field] : null;
-    this.retryable = options?.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
+    this.retryable = options?.retryable ?? isRetryable(code);
   }
 }
 

@@ -54,7 +54,7 @@ describe("createPayment by the PSP's outcome", () => {
       outcome: { outcome: "unavailable", message: "down" },
       capture: "MANUAL",
       status: "FAILED",
-      error: "PSP_UNAVAILABLE",
+      error: "PSP_NOT_REACHED",
       attempt: "FAILED",
     },
     {
@@ -119,6 +119,27 @@ describe("failover", () => {
       expect((await kit.store.attemptsOf(result.value.payment.id)).length).toBe(row.failsOver ? 2 : 1);
     },
   );
+});
+
+describe("no PSP to ask", () => {
+  it.each([
+    {
+      when: "no PSP is configured for the mode",
+      breakerOpen: false,
+      code: "PSP_NOT_CONFIGURED",
+      retryable: false,
+    },
+    { when: "the only PSP's breaker is open", breakerOpen: true, code: "PSP_NOT_REACHED", retryable: true },
+  ])("$when: $code (retryable $retryable), nothing written or sent", async (row) => {
+    const kit = row.breakerOpen ? paymentKit() : paymentKit([]);
+    if (row.breakerOpen) kit.router.breakersOpen.add(kit.psp.name);
+    const paymentMethodId = await withCard(kit);
+    await expect(createPayment(kit.deps, kit.actor, request(paymentMethodId))).rejects.toMatchObject({
+      code: row.code,
+      retryable: row.retryable,
+    });
+    expect(kit.store.events).toEqual([]);
+  });
 });
 
 describe("bad input", () => {

@@ -117,7 +117,10 @@ async function authorizeNewPayment(
   return settleAuthorization(deps, actor, context, tried.payment, tried.attempt, tried.outcome, holdUntil);
 }
 
-/** The stored card and the PSPs to ask for it, best first; PSP_UNAVAILABLE when none is configured. */
+/**
+ * The stored card and the PSPs to ask for it, best first. With none: PSP_NOT_REACHED when a PSP would take it but
+ * its breaker is open (a passing outage, nothing was done), PSP_NOT_CONFIGURED otherwise.
+ */
 async function routeForCard(deps: Deps, actor: MerchantActor, request: NewPaymentRequest) {
   const stored = await deps.store.findPaymentMethodWithPan(actor, request.paymentMethodId);
   if (stored === null) throw paymentMethodNotFound();
@@ -130,12 +133,15 @@ async function routeForCard(deps: Deps, actor: MerchantActor, request: NewPaymen
   });
   const psp = routed.candidates[0];
   if (psp === undefined) {
+    if (routed.decision.skipped.some((skip) => skip.reason === "breaker_open")) {
+      throw new DomainError(
+        "PSP_NOT_REACHED",
+        "No payment service provider can be reached right now; nothing was done, retry later.",
+      );
+    }
     throw new DomainError(
-      "PSP_UNAVAILABLE",
-      `No payment service provider is available for ${actor.mode} mode.`,
-      {
-        retryable: true,
-      },
+      "PSP_NOT_CONFIGURED",
+      `No payment service provider is configured for ${actor.mode} mode and ${request.currency}.`,
     );
   }
   return { stored, routed, psp };

@@ -25,8 +25,8 @@ const ERROR_OF: Record<PspOutcome["outcome"], string | null> = {
   pending: null,
   declined: "PAYMENT_FAILED",
   failed: "PAYMENT_FAILED",
-  unknown: "PSP_UNAVAILABLE",
-  unavailable: "PSP_UNAVAILABLE",
+  unknown: "PAYMENT_OUTCOME_PENDING",
+  unavailable: "PSP_NOT_REACHED",
 };
 
 /** The attempt's status after each outcome. */
@@ -120,13 +120,13 @@ describe.each(Object.keys(OPERATIONS) as Array<keyof typeof OPERATIONS>)("%s", (
 });
 
 describe("the PSP that holds the payment", () => {
-  it("a payment whose PSP is no longer configured is refused with PSP_UNAVAILABLE, nothing written", async () => {
+  it("a payment whose PSP is no longer configured is refused with PSP_NOT_CONFIGURED, nothing written", async () => {
     const kit = paymentKit();
     const payment = paymentIn(kit.actor, "AUTHORIZED", { pspName: "gone" });
     kit.store.seedPayment(payment);
     await expect(
       capturePayment(kit.deps, kit.actor, { idempotencyKey: "key-1", paymentId: payment.id }),
-    ).rejects.toMatchObject({ code: "PSP_UNAVAILABLE" });
+    ).rejects.toMatchObject({ code: "PSP_NOT_CONFIGURED", retryable: false });
     expect(await kit.store.attemptsOf(payment.id)).toEqual([]);
   });
 
@@ -139,7 +139,7 @@ describe("the PSP that holds the payment", () => {
       idempotencyKey: "key-1",
       paymentId: payment.id,
     });
-    expect(result.value.errors.map((error) => error.code)).toEqual(["PSP_UNAVAILABLE"]);
+    expect(result.value.errors.map((error) => error.code)).toEqual(["PAYMENT_OUTCOME_PENDING"]);
     expect((await kit.store.attemptsOf(payment.id))[0]?.status).toBe("UNKNOWN");
     expect((await kit.store.findPayment(kit.actor, payment.id))?.pendingOperation).toBe("CAPTURE");
   });

@@ -62,7 +62,7 @@ export interface Settlement<R> {
 export interface Modification<R> extends Settlement<R> {
   /**
    * Checks the payment allows it (a DomainError when not), then asks `holder` for the PSP that holds the
-   * payment (PSP_UNAVAILABLE when it is not configured), and builds the change recording its attempt.
+   * payment (PSP_NOT_CONFIGURED when it is not), and builds the change recording its attempt.
    */
   record(payment: PaymentRecord, holder: () => PaymentServiceProvider): Intent & { parts: ChangeParts };
 }

@@ -233,7 +233,7 @@ describe("authorizationChange", () => {
       captureMethod: "MANUAL",
       holdUntil: null,
       status: "FAILED",
-      error: "PSP_UNAVAILABLE",
+      error: "PSP_NOT_REACHED",
       posted: false,
     },
     {

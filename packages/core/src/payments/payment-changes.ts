@@ -480,7 +480,7 @@ function authorizationErrors(outcome: PspOutcome): UserErrorData[] {
     case "unavailable":
       return [
         {
-          code: "PSP_UNAVAILABLE",
+          code: "PSP_NOT_REACHED",
           message:
             "No payment service provider could be reached; nothing was charged. Retry with a new idempotency key.",
           field: null,

@@ -59,9 +59,8 @@ export function pspOf(
   const psp = payment.pspName ? deps.psps.byName(actor.mode, payment.pspName) : null;
   if (psp === null) {
     throw new DomainError(
-      "PSP_UNAVAILABLE",
-      `The payment's PSP (${payment.pspName ?? "none"}) is not configured.`,
-      { retryable: true },
+      "PSP_NOT_CONFIGURED",
+      `The payment's PSP (${payment.pspName ?? "none"}) is not configured in ${actor.mode} mode.`,
     );
   }
   return psp;

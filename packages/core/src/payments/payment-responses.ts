@@ -66,15 +66,15 @@ export const REQUESTS_OF: Record<PspAttemptDraft["operation"], readonly string[]
 function modificationError(what: string, outcome: PspOutcome): UserErrorData {
   if (outcome.outcome === "unavailable") {
     return {
-      code: "PSP_UNAVAILABLE",
-      message: `The PSP could not be reached for the ${what}; nothing was done, retry later.`,
+      code: "PSP_NOT_REACHED",
+      message: `The PSP could not be reached for the ${what}; nothing was done, retry later with a new idempotency key.`,
       field: null,
     };
   }
   if (outcome.outcome === "unknown") {
     return {
-      code: "PSP_UNAVAILABLE",
-      message: `The PSP did not confirm the ${what}; its outcome will be resolved with the PSP.`,
+      code: "PAYMENT_OUTCOME_PENDING",
+      message: `The PSP did not confirm the ${what}; its outcome will be resolved with the PSP and this key will answer it.`,
       field: null,
     };
   }

@@ -66,19 +66,22 @@ export class ScriptedPsp implements PaymentServiceProvider {
 /** Routes every authorization to the given PSPs in order, and finds them by name. */
 export class ScriptedPspRouter implements PspRouter {
   readonly authorizations: Array<{ pspName: string; approved: boolean }> = [];
+  /** PSPs routing leaves out as a real router would when their breaker is open. */
+  readonly breakersOpen = new Set<string>();
 
   constructor(private readonly psps: PaymentServiceProvider[]) {}
 
   async routeAuthorization(_mode: Mode) {
+    const candidates = this.psps.filter((psp) => !this.breakersOpen.has(psp.name));
     const decision: RoutingDecision = {
-      candidates: this.psps.map((psp) => psp.name),
+      candidates: candidates.map((psp) => psp.name),
       matchedRuleId: null,
       scores: {},
       breakers: {},
       explored: false,
-      skipped: [],
+      skipped: [...this.breakersOpen].map((name) => ({ name, reason: "breaker_open" as const })),
     };
-    return { candidates: [...this.psps], decision };
+    return { candidates, decision };
   }
 
   byName(_mode: Mode, name: string): PaymentServiceProvider | null {

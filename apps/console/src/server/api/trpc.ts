@@ -81,7 +81,9 @@ const CONFLICT_CODES = new Set<ErrorCode>([
 function trpcCodeOf(code: ErrorCode): TRPC_ERROR_CODE_KEY {
   if (NOT_FOUND_CODES.has(code)) return "NOT_FOUND";
   if (CONFLICT_CODES.has(code)) return "CONFLICT";
-  if (code === "PSP_UNAVAILABLE") return "SERVICE_UNAVAILABLE";
+  if (code === "PSP_NOT_REACHED") return "SERVICE_UNAVAILABLE";
+  // Not a passing outage: nothing will change until an operator configures a PSP.
+  if (code === "PSP_NOT_CONFIGURED") return "PRECONDITION_FAILED";
   return "BAD_REQUEST";
 }
 
