@@ -1,4 +1,7 @@
-// Goal: minor units become major-unit decimals exactly, with each currency's ISO 4217 exponent.
+// Goal: minor units become major-unit decimals exactly, with each currency's ISO 4217 exponent, through the
+// core's one formatter (whatever case the PSP writes the currency in).
+import { supportedCurrencies } from "@paycore/core/money/currency";
+import { formatMinorUnits as coreFormatMinorUnits, MAX_AMOUNT_MINOR } from "@paycore/core/money/money";
 import { describe, expect, it } from "vitest";
 import { basisPointsOf, formatMinorUnits } from "./minor-units";
 
@@ -16,6 +19,17 @@ describe("formatMinorUnits", () => {
   ])("%s %s → %s", (amountMinor, currency, expected) => {
     expect(formatMinorUnits(amountMinor, currency)).toBe(expected);
   });
+
+  it.each(supportedCurrencies().map((currency) => [currency]))(
+    "is the core's formatter for %s, in lower or upper case",
+    (currency) => {
+      for (const amountMinor of [0n, 1n, -1n, 12_345n, MAX_AMOUNT_MINOR, -MAX_AMOUNT_MINOR]) {
+        const expected = coreFormatMinorUnits(amountMinor, currency);
+        expect(formatMinorUnits(amountMinor, currency)).toBe(expected);
+        expect(formatMinorUnits(amountMinor, currency.toLowerCase())).toBe(expected);
+      }
+    },
+  );
 
   it("refuses an unknown currency", () => {
     expect(() => formatMinorUnits(1n, "XXY")).toThrow(/unknown currency/);

@@ -243,6 +243,23 @@ describe("capture, cancel and refund", () => {
     expect(error).toMatchObject({ statusCode: 404, code: "resource_missing" });
   });
 
+  it.each([
+    ["0100", "parameter_invalid_integer"],
+    ["1.5", "parameter_invalid_integer"],
+    ["1000000000000000", "amount_too_large"],
+  ])("answers 400 for amount=%s (%s): the core's one rule for amounts as text", async (amount, code) => {
+    const response = await fetch(`http://127.0.0.1:${sandbox.port}/v1/payment_intents`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer sk_test_sandbox",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ amount, currency: "usd" }).toString(),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+
   it("rejects a key that is not sk_test_… with 401", async () => {
     const error = await sandboxStripe(sandbox.port, { apiKey: "rk_live_nope" })
       .paymentIntents.retrieve("pi_x")

@@ -1,3 +1,4 @@
+import { readMinorDigits } from "@paycore/core/money/money";
 import qs from "qs";
 import Stripe from "stripe";
 import {
@@ -92,10 +93,13 @@ function amountParam(form: Form, name: string, required: boolean): bigint | unde
     if (required) throw new ParamError("parameter_missing", name, `Missing required param: ${name}.`);
     return undefined;
   }
-  if (typeof value !== "string" || !/^\d{1,20}$/.test(value)) {
+  // The core's one rule for amounts as text (canonical digits, bounded length): our adapter never sends another.
+  const reading = typeof value === "string" ? readMinorDigits(value) : null;
+  if (reading === null || (!reading.ok && reading.reason === "not_canonical")) {
     throw new ParamError("parameter_invalid_integer", name, `Invalid integer: ${String(value)}`);
   }
-  const amount = BigInt(value);
+  if (!reading.ok) throw new ParamError("amount_too_large", name, "Amount is too large.");
+  const amount = reading.amountMinor;
   if (amount < 1n) throw new ParamError("amount_too_small", name, "Amount must be at least 1 minor unit.");
   if (amount > AMOUNT_MINOR_MAX) throw new ParamError("amount_too_large", name, "Amount is too large.");
   return amount;

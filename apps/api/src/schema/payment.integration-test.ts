@@ -364,6 +364,8 @@ describe("bad input writes nothing", () => {
     ["a negative amount", { amount: -5 }, "AMOUNT_INVALID"],
     ["a fractional amount", { amount: 10.5 }, "AMOUNT_INVALID"],
     ["a decimal string", { amount: "10.50" }, "AMOUNT_INVALID"],
+    ["a leading zero", { amount: "0100" }, "AMOUNT_INVALID"],
+    ["a plus sign", { amount: "+100" }, "AMOUNT_INVALID"],
     ["an unsafe JSON number", { amount: 2 ** 53 + 2 }, "AMOUNT_INVALID"],
     ["an amount above the maximum", { amount: "1000000000000000000" }, "AMOUNT_TOO_LARGE"],
     ["a 25-digit amount", { amount: "1".repeat(25) }, "AMOUNT_TOO_LARGE"],

@@ -2,11 +2,10 @@
 // numbers lose precision above 2^53, and a payment amount never may.
 
 import { parseCurrency } from "@paycore/core/money/currency";
-import { MAX_AMOUNT_MINOR } from "@paycore/core/money/money";
+import { MAX_AMOUNT_MINOR, readMinorDigits } from "@paycore/core/money/money";
 import { GraphQLError, Kind, type ValueNode } from "graphql";
 import { builder } from "./builder";
 
-const DIGITS = /^[0-9]+$/;
 const SIGNED_DIGITS = /^-?[0-9]{1,19}$/;
 /** Bounds what a client can make us store in one payment's metadata. */
 const METADATA_MAX_BYTES = 8 * 1024;
@@ -25,15 +24,18 @@ function parseMinorUnits(value: unknown): bigint {
     }
     return BigInt(value);
   }
-  if (typeof value === "string" && DIGITS.test(value)) {
-    // Length first: never turn an arbitrarily long string into a bigint.
-    const amount = value.length > 19 ? MAX_AMOUNT_MINOR + 1n : BigInt(value);
-    if (amount > MAX_AMOUNT_MINOR) {
-      throw inputError("AMOUNT_TOO_LARGE", `MinorUnits must be at most ${MAX_AMOUNT_MINOR}.`);
-    }
-    return amount;
+  // The core's one rule for amounts as text: canonical digits (no leading zero), bounded length.
+  const reading = typeof value === "string" ? readMinorDigits(value) : null;
+  if (reading === null || (!reading.ok && reading.reason === "not_canonical")) {
+    throw inputError(
+      "AMOUNT_INVALID",
+      "MinorUnits must be a non-negative integer or a string of digits without leading zeros.",
+    );
   }
-  throw inputError("AMOUNT_INVALID", "MinorUnits must be a non-negative integer or a string of digits.");
+  if (!reading.ok || reading.amountMinor > MAX_AMOUNT_MINOR) {
+    throw inputError("AMOUNT_TOO_LARGE", `MinorUnits must be at most ${MAX_AMOUNT_MINOR}.`);
+  }
+  return reading.amountMinor;
 }
 
 function literalValue(node: ValueNode): unknown {

@@ -1,29 +1,14 @@
-// Amounts on screen: bigint minor units → an exact decimal string → Intl.NumberFormat, which formats decimal
+// Amounts on screen: bigint minor units → the core's exact decimal string → Intl.NumberFormat, which formats decimal
 // strings without going through a float. The exponent comes from the core's one table of currencies.
-import { currencyExponent, parseCurrency } from "@paycore/core/money/currency";
-import { formatMoney } from "@paycore/core/money/money";
-
-export function exponentOf(currency: string): number | null {
-  const code = parseCurrency(currency);
-  return code === null ? null : currencyExponent(code);
-}
-
-/** "123456" minor units of EUR → "1234.56" (exact string arithmetic). */
-export function minorToDecimal(minor: string | bigint, exponent: number): string {
-  const value = BigInt(minor);
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString();
-  if (exponent === 0) return `${negative ? "-" : ""}${digits}`;
-  const padded = digits.padStart(exponent + 1, "0");
-  return `${negative ? "-" : ""}${padded.slice(0, -exponent)}.${padded.slice(-exponent)}`;
-}
+import { currencyExponent, exponentOf, parseCurrency } from "@paycore/core/money/currency";
+import { formatMinorUnits, formatMoney } from "@paycore/core/money/money";
 
 /** "€1,234.56", "¥500", "KWD 1.234": symbol and decimals per currency. */
 export function formatAmount(minor: string | bigint, currency: string, locale = "en-US"): string {
   const code = parseCurrency(currency);
   if (code === null) return `${minor} ${currency}`;
   const exponent = currencyExponent(code);
-  const decimal = minorToDecimal(minor, exponent);
+  const decimal = formatMinorUnits(BigInt(minor), code);
   try {
     return new Intl.NumberFormat(locale, {
       style: "currency",

@@ -43,6 +43,12 @@ export function currencyExponent(currency: CurrencyCode): number {
   return exponent;
 }
 
+/** The exponent of a currency given as text (USD 2, JPY 0, KWD 3), or null when it is not a supported code. */
+export function exponentOf(currency: string): number | null {
+  const code = parseCurrency(currency);
+  return code === null ? null : currencyExponent(code);
+}
+
 /** All supported currencies, sorted; handy for docs and for generators in property tests. */
 export function supportedCurrencies(): CurrencyCode[] {
   return [...EXPONENTS.keys()].sort() as CurrencyCode[];

@@ -1,8 +1,16 @@
 // Property: every valid amount survives a decimal-string round trip and formatting never loses a digit.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { supportedCurrencies } from "./currency";
-import { formatMoney, MAX_AMOUNT_MINOR, maxAmountMinor, money, parseAmountMinor } from "./money";
+import { currencyExponent, supportedCurrencies } from "./currency";
+import {
+  formatMinorUnits,
+  formatMoney,
+  MAX_AMOUNT_MINOR,
+  maxAmountMinor,
+  money,
+  parseAmountMinor,
+  readMinorDigits,
+} from "./money";
 
 const amountArb = fc.oneof(
   fc.bigInt({ min: 1n, max: MAX_AMOUNT_MINOR }),
@@ -58,6 +66,57 @@ describe("per-currency maximums", () => {
     for (const currency of supportedCurrencies()) {
       expect(maxAmountMinor(currency) * 1000n, currency).toBeLessThanOrEqual(INT64_MAX);
     }
+  });
+});
+
+describe("readMinorDigits properties", () => {
+  it("reads back every amount in [0, MAX] written in decimal", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: MAX_AMOUNT_MINOR }), (amountMinor) => {
+        expect(readMinorDigits(amountMinor.toString())).toEqual({ ok: true, amountMinor });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("refuses every amount written with leading zeros", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: MAX_AMOUNT_MINOR }),
+        fc.integer({ min: 1, max: 20 }),
+        (amount, zeros) => {
+          expect(readMinorDigits("0".repeat(zeros) + amount.toString())).toEqual({
+            ok: false,
+            reason: "not_canonical",
+          });
+        },
+      ),
+    );
+  });
+
+  it("accepts a string only when it is the canonical spelling of what it reads", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9+\-. ]{0,20}$/), (text) => {
+        const reading = readMinorDigits(text);
+        if (reading.ok) expect(reading.amountMinor.toString()).toBe(text);
+      }),
+    );
+  });
+});
+
+describe("formatMinorUnits properties", () => {
+  it("removing the decimal point gives back the minor units, in the currency's exponent", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -MAX_AMOUNT_MINOR, max: MAX_AMOUNT_MINOR }),
+        fc.constantFrom(...supportedCurrencies()),
+        (amountMinor, currency) => {
+          const text = formatMinorUnits(amountMinor, currency);
+          expect(BigInt(text.replace(".", ""))).toBe(amountMinor);
+          expect(text.split(".")[1]?.length ?? 0).toBe(currencyExponent(currency));
+        },
+      ),
+    );
   });
 });
 

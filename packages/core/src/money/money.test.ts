@@ -2,7 +2,16 @@
 import { describe, expect, it } from "vitest";
 import { DomainError, InvariantError } from "../errors/domain-error";
 import { type CurrencyCode, parseCurrency } from "./currency";
-import { formatMoney, MAX_AMOUNT_MINOR, maxAmountMinor, money, parseAmountMinor } from "./money";
+import {
+  formatMinorUnits,
+  formatMoney,
+  MAX_AMOUNT_DIGITS,
+  MAX_AMOUNT_MINOR,
+  maxAmountMinor,
+  money,
+  parseAmountMinor,
+  readMinorDigits,
+} from "./money";
 
 function currency(code: string): CurrencyCode {
   const parsed = parseCurrency(code);
@@ -118,6 +127,60 @@ describe("parseAmountMinor", () => {
       "refund",
       "amount",
     ]);
+  });
+});
+
+describe("readMinorDigits, the one rule for amounts as text", () => {
+  it.each([
+    ["0", 0n],
+    ["7", 7n],
+    ["100", 100n],
+    ["999999999999999", 999_999_999_999_999n],
+    ["0100", "not_canonical"],
+    ["00", "not_canonical"],
+    ["", "not_canonical"],
+    ["+1", "not_canonical"],
+    ["-1", "not_canonical"],
+    ["1.5", "not_canonical"],
+    ["1e3", "not_canonical"],
+    [" 1", "not_canonical"],
+    ["1 ", "not_canonical"],
+    ["1_000", "not_canonical"],
+    ["١٢", "not_canonical"],
+    ["1000000000000000", "too_long"],
+    ["9".repeat(40), "too_long"],
+  ] as [string, bigint | "not_canonical" | "too_long"][])("%s -> %s", (text, expected) => {
+    expect(readMinorDigits(text)).toEqual(
+      typeof expected === "bigint" ? { ok: true, amountMinor: expected } : { ok: false, reason: expected },
+    );
+  });
+
+  it("allows exactly the digits of the largest amount", () => {
+    expect(MAX_AMOUNT_DIGITS).toBe(MAX_AMOUNT_MINOR.toString().length);
+  });
+
+  it.each([
+    ["0100", "AMOUNT_INVALID"],
+    ["1000000000000000", "AMOUNT_TOO_LARGE"],
+  ])("parseAmountMinor applies it: %s is %s", (text, code) => {
+    expect(errorOf(() => parseAmountMinor(text)).code).toBe(code);
+  });
+});
+
+describe("formatMinorUnits, the one minor-to-decimal formatter", () => {
+  it.each([
+    [123456n, "USD", "1234.56"],
+    [5n, "USD", "0.05"],
+    [0n, "USD", "0.00"],
+    [-500n, "USD", "-5.00"],
+    [500n, "JPY", "500"],
+    [-7n, "JPY", "-7"],
+    [1234n, "KWD", "1.234"],
+    [1n, "KWD", "0.001"],
+    [12345n, "CLF", "1.2345"],
+    [900719925474099312n, "USD", "9007199254740993.12"],
+  ])("%s minor %s -> %s", (amountMinor, code, expected) => {
+    expect(formatMinorUnits(amountMinor, currency(code))).toBe(expected);
   });
 });
 

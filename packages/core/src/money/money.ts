@@ -51,11 +51,28 @@ export const MAX_AMOUNT_MINOR: bigint = supportedCurrencies()
   .map(maxAmountMinor)
   .sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))[0] as bigint;
 
-const MAX_AMOUNT_DIGITS = MAX_AMOUNT_MINOR.toString().length;
+/** The most digits an amount written as text may have: MAX_AMOUNT_MINOR's (15). */
+export const MAX_AMOUNT_DIGITS = MAX_AMOUNT_MINOR.toString().length;
 
 // Leading zeros are rejected so that every amount has exactly one spelling; that keeps
 // request hashes for idempotency stable and avoids octal-looking surprises.
 const CANONICAL_DIGITS = /^(?:0|[1-9][0-9]*)$/;
+
+/** An amount read from text: its value, or why the text is not one (`too_long`: canonical digits, too many). */
+export type MinorDigitsReading =
+  | { ok: true; amountMinor: bigint }
+  | { ok: false; reason: "not_canonical" | "too_long" };
+
+/**
+ * The one rule for an amount of minor units written as text, used by the core, the API's MinorUnits scalar and
+ * the sandbox PSPs: ASCII digits only, no sign, no decimal point, no leading zero except "0" itself, and at most
+ * MAX_AMOUNT_DIGITS digits. The length is checked before BigInt() so that a megabyte of digits costs nothing.
+ */
+export function readMinorDigits(text: string): MinorDigitsReading {
+  if (!CANONICAL_DIGITS.test(text)) return { ok: false, reason: "not_canonical" };
+  if (text.length > MAX_AMOUNT_DIGITS) return { ok: false, reason: "too_long" };
+  return { ok: true, amountMinor: BigInt(text) };
+}
 
 export interface ParseAmountOptions {
   allowZero?: boolean;
@@ -89,14 +106,12 @@ export function parseAmountMinor(input: unknown, options?: ParseAmountOptions): 
     }
     value = BigInt(input);
   } else if (typeof input === "string") {
-    if (!CANONICAL_DIGITS.test(input)) {
+    const reading = readMinorDigits(input);
+    if (!reading.ok && reading.reason === "not_canonical") {
       throw invalid("amount must be a string of digits without sign, decimal point, spaces or leading zeros");
     }
-    // Digit-count check first so a megabyte of digits never reaches BigInt().
-    if (input.length > MAX_AMOUNT_DIGITS) {
-      throw tooLarge(field, options?.currency);
-    }
-    value = BigInt(input);
+    if (!reading.ok) throw tooLarge(field, options?.currency);
+    value = reading.amountMinor;
   } else {
     throw invalid("amount must be an integer number of minor units");
   }
@@ -144,17 +159,22 @@ export function money(amountMinor: bigint, currency: CurrencyCode): Money {
   return Object.freeze({ amountMinor, currency });
 }
 
-/** "1234.56 USD", "500 JPY", "1.234 KWD": decimal placement by string arithmetic, never floats. */
-export function formatMoney(value: Money): string {
-  const exponent = currencyExponent(value.currency);
-  const negative = value.amountMinor < 0n;
-  const digits = (negative ? -value.amountMinor : value.amountMinor).toString();
+/**
+ * The one minor-to-decimal formatter, for the core, the console and the sandbox PSPs: 123456n USD → "1234.56",
+ * -500n USD → "-5.00", 500n JPY → "500", 1234n KWD → "1.234". String arithmetic, never floats, so amounts past
+ * 2^53 keep every digit.
+ */
+export function formatMinorUnits(amountMinor: bigint, currency: CurrencyCode): string {
+  const exponent = currencyExponent(currency);
+  const negative = amountMinor < 0n;
+  const digits = (negative ? -amountMinor : amountMinor).toString();
   const sign = negative ? "-" : "";
-  if (exponent === 0) {
-    return `${sign}${digits} ${value.currency}`;
-  }
+  if (exponent === 0) return `${sign}${digits}`;
   const padded = digits.padStart(exponent + 1, "0");
-  const whole = padded.slice(0, -exponent);
-  const fraction = padded.slice(-exponent);
-  return `${sign}${whole}.${fraction} ${value.currency}`;
+  return `${sign}${padded.slice(0, -exponent)}.${padded.slice(-exponent)}`;
+}
+
+/** "1234.56 USD", "500 JPY", "1.234 KWD". */
+export function formatMoney(value: Money): string {
+  return `${formatMinorUnits(value.amountMinor, value.currency)} ${value.currency}`;
 }

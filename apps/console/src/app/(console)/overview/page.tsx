@@ -1,6 +1,8 @@
 // The overview: what needs an operator now, and the last 14 days in four charts.
+
+import { exponentOf } from "@paycore/core/money/currency";
 import Link from "next/link";
-import { exponentOf, formatAmount } from "../../../lib/money";
+import { formatAmount } from "../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { LineChart } from "./line-chart";
 

@@ -1,10 +1,11 @@
 "use client";
+import { exponentOf } from "@paycore/core/money/currency";
 // Full or partial refund. The idempotency key is made when the form renders, so a double click (or a retry
 // after a lost response) makes one refund; a new key is made only after a refund went through.
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
-import { decimalToMinor, exponentOf, formatAmount } from "../../../../lib/money";
+import { decimalToMinor, formatAmount } from "../../../../lib/money";
 import { errorMessage, useTRPC } from "../../../../trpc/client";
 
 export function RefundForm(props: {
