@@ -24,6 +24,7 @@ import {
   validate,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import type { GraphQLErrorCode } from "../schema/graphql-error-codes";
 
 export const QUERY_LIMITS = {
   /** Lexical tokens in a document. The README's queries use under 100, graphql's full introspection query 183. */
@@ -63,7 +64,7 @@ const LIMIT_CODES: ReadonlySet<string> = new Set<QueryLimitCode>([
   "LIST_TOO_LONG",
 ]);
 
-export function limitError(code: string, message: string, status = 400): GraphQLError {
+export function limitError(code: GraphQLErrorCode, message: string, status = 400): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status, spec: false } } });
 }
 

@@ -1,6 +1,7 @@
 // Scalars. Amounts are integers of minor units carried as digit strings: JSON
 // numbers lose precision above 2^53, and a payment amount never may.
 
+import type { ErrorCode } from "@paycore/core/errors/domain-error";
 import { parseCurrency } from "@paycore/core/money/currency";
 import { MAX_AMOUNT_MINOR, readMinorDigits } from "@paycore/core/money/money";
 import { GraphQLError, Kind, type ValueNode } from "graphql";
@@ -10,7 +11,7 @@ const SIGNED_DIGITS = /^-?[0-9]{1,19}$/;
 /** Bounds what a client can make us store in one payment's metadata. */
 const METADATA_MAX_BYTES = 8 * 1024;
 
-function inputError(code: string, message: string): GraphQLError {
+function inputError(code: ErrorCode, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
 

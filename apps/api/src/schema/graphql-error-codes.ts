@@ -1,0 +1,54 @@
+// The codes of GraphQL errors (`extensions.code`): refusals by the transport (authentication, origin, rate and
+// query limits, bad scalars), raised before any command runs, so they never appear in a payload's UserError.
+// The payload's codes live in the core's ERROR_TABLE; the scalars reuse five of them (AMOUNT_INVALID,
+// AMOUNT_TOO_LARGE, CURRENCY_INVALID, INVALID_INPUT, METADATA_INVALID) and are not repeated here.
+// graphql-error-codes.test.ts checks that every code the API's source raises is in one of the two tables.
+
+interface GraphQLErrorCodeSpec {
+  /** The HTTP status of the answer; null when it is 200 with `errors` (a field of a query failed). */
+  readonly httpStatus: number | null;
+  /** True when the same request may succeed later unchanged (after Retry-After where one is sent). */
+  readonly retryable: boolean;
+  readonly description: string;
+}
+
+export const GRAPHQL_ERROR_TABLE = {
+  UNAUTHENTICATED: {
+    httpStatus: 401,
+    retryable: false,
+    description: "no API key, or an unknown or revoked one",
+  },
+  FORBIDDEN: { httpStatus: 403, retryable: false, description: "the wrong kind of key for this operation" },
+  NOT_FOUND: { httpStatus: null, retryable: false, description: "an unknown id in a query" },
+  ORIGIN_NOT_ALLOWED: {
+    httpStatus: 403,
+    retryable: false,
+    description: "a browser request with a secret key, or from an origin the merchant has not allowed",
+  },
+  RATE_LIMITED: {
+    httpStatus: 429,
+    retryable: true,
+    description: "a rate limit was reached; see Retry-After",
+  },
+  CONCURRENCY_LIMITED: {
+    httpStatus: 429,
+    retryable: true,
+    description: "the key already runs its maximum of list or balance queries",
+  },
+  REQUEST_ENTITY_TOO_LARGE: { httpStatus: 413, retryable: false, description: "a request body above 1 MiB" },
+  BAD_REQUEST: { httpStatus: 400, retryable: false, description: "a Content-Length that is not a number" },
+  QUERY_TOO_LARGE: { httpStatus: 400, retryable: false, description: "too many tokens in the document" },
+  QUERY_TOO_DEEP: { httpStatus: 400, retryable: false, description: "nested too deep" },
+  QUERY_TOO_MANY_ALIASES: { httpStatus: 400, retryable: false, description: "too many aliases" },
+  QUERY_TOO_MANY_DIRECTIVES: { httpStatus: 400, retryable: false, description: "too many directives" },
+  QUERY_TOO_COMPLEX: { httpStatus: 400, retryable: false, description: "may resolve too many objects" },
+  LIST_TOO_LONG: { httpStatus: 400, retryable: false, description: "a list in the variables is too long" },
+  QUERY_TIMEOUT: {
+    httpStatus: 503,
+    retryable: true,
+    description: "a query ran past GRAPHQL_QUERY_DEADLINE_MS and was stopped",
+  },
+  RESPONSE_TOO_LARGE: { httpStatus: 400, retryable: false, description: "the answer would exceed 4 MiB" },
+} as const satisfies Record<string, GraphQLErrorCodeSpec>;
+
+export type GraphQLErrorCode = keyof typeof GRAPHQL_ERROR_TABLE;
