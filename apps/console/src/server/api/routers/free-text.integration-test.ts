@@ -1,6 +1,7 @@
 // Goal: no string an operator sends can make a console procedure fail with a 500 or store a card number in
 // clear. Control characters (a NUL reached Postgres and failed the query) and card numbers in names and notes
 // are BAD_REQUEST; refund reasons and review notes go through the core and carry its code.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedMerchant, seedPayment } from "../../testing/seed";
 import { type Browser, createTestConsole, type TestConsole } from "../../testing/test-console";
@@ -88,7 +89,7 @@ describe("through the core", () => {
     const payment = await seedPayment(c.t.app, merchant, { amountMinor: 5_000n });
     const refunds = await c.t.countRows("refunds");
     const error = await (await operator.api()).payments
-      .refund({ paymentId: payment.id, reason, idempotencyKey: `form-${Math.random()}` })
+      .refund({ paymentId: payment.id, reason, idempotencyKey: `form-${randomUUID()}` })
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "BAD_REQUEST", cause: { code: domainCode, field: ["reason"] } });
     expect(await c.t.countRows("refunds")).toBe(refunds);
