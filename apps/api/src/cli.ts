@@ -5,6 +5,7 @@
 import { userInfo } from "node:os";
 import type { ChainStream } from "@paycore/core/ledger/hash-chain";
 import type { MerchantAccessPolicy, MerchantSettings } from "@paycore/core/merchants/merchant";
+import { readMinorDigits } from "@paycore/core/money/money";
 import type { Actor } from "@paycore/core/ports/audit";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
@@ -137,9 +138,9 @@ function settingsChanges(options: SettingsOptions): Partial<MerchantSettings> {
   const changes: Partial<MerchantSettings> = {};
   if (options.feeRateBps !== undefined) changes.feeRateBps = options.feeRateBps;
   if (options.feeFixedMinor !== undefined) {
-    if (!/^\d{1,18}$/.test(options.feeFixedMinor))
-      throw new InvalidArgumentError("--fee-fixed-minor is a whole number of minor units");
-    changes.feeFixedMinor = BigInt(options.feeFixedMinor);
+    const fee = readMinorDigits(options.feeFixedMinor);
+    if (!fee.ok) throw new InvalidArgumentError("--fee-fixed-minor is a whole number of minor units");
+    changes.feeFixedMinor = fee.amountMinor;
   }
   if (options.riskReviewThreshold !== undefined) changes.riskReviewThreshold = options.riskReviewThreshold;
   if (options.riskDeclineThreshold !== undefined) changes.riskDeclineThreshold = options.riskDeclineThreshold;
@@ -400,9 +401,9 @@ routing
           .filter(Boolean);
       const amount = (value?: string) => {
         if (value === undefined) return undefined;
-        if (!/^\d{1,19}$/.test(value))
-          throw new InvalidArgumentError("amounts are whole numbers of minor units");
-        return BigInt(value);
+        const reading = readMinorDigits(value);
+        if (!reading.ok) throw new InvalidArgumentError("amounts are whole numbers of minor units");
+        return reading.amountMinor;
       };
       const currencies = list(options.currency);
       const brands = list(options.brand);

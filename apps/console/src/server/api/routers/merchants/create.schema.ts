@@ -1,3 +1,4 @@
+import { readMinorDigits } from "@paycore/core/money/money";
 import { z } from "zod";
 import { freeText } from "../../text.schema";
 
@@ -9,7 +10,10 @@ export const merchantSettingsFields = {
   feeFixedMinor: z
     .string()
     .trim()
-    .regex(/^\d{1,18}$/, "expected a whole number of minor units, 0 or more"),
+    .refine(
+      (text) => readMinorDigits(text).ok,
+      "expected a whole number of minor units, 0 or more, no leading zeros",
+    ),
   riskReviewThreshold: z.number().int(),
   riskDeclineThreshold: z.number().int(),
 };

@@ -64,6 +64,7 @@ describe("merchants", () => {
       { feeRateBps: 10_001 },
       { feeRateBps: -1 },
       { feeFixedMinor: "-1" },
+      { feeFixedMinor: "025" },
       { riskReviewThreshold: 100, riskDeclineThreshold: 100 },
       { riskReviewThreshold: 60, riskDeclineThreshold: 60 },
       { riskDeclineThreshold: 0, riskReviewThreshold: 0 },
