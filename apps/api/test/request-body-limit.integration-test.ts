@@ -3,9 +3,9 @@
 // request writes nothing.
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REQUEST_BODY_MAX_BYTES } from "./plugins/use-request-body-limit";
-import { CREATE_PAYMENT } from "./testing/load-client";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import { REQUEST_BODY_MAX_BYTES } from "../src/plugins/use-request-body-limit";
+import { CREATE_PAYMENT } from "../src/testing/load-client";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 let t: TestApp;
 let merchant: TestMerchant;

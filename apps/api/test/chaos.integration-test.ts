@@ -9,7 +9,7 @@
 // CHAOS_PAYMENTS (default 300, at least 200) and CHAOS_SEED change the run.
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CountingProxy, startCountingProxy } from "./testing/counting-proxy";
+import { type CountingProxy, startCountingProxy } from "../src/testing/counting-proxy";
 import {
   type ClientPayment,
   figuresTable,
@@ -19,16 +19,16 @@ import {
   seededRandom,
   sleep,
   weighted,
-} from "./testing/load-client";
-import { describePayment, openWork, reconcile } from "./testing/psp-reconciliation";
-import { findTestRedis } from "./testing/redis";
+} from "../src/testing/load-client";
+import { describePayment, openWork, reconcile } from "../src/testing/psp-reconciliation";
+import { findTestRedis } from "../src/testing/redis";
 import {
   createTestApp,
   newKey,
   TEST_FIXTURE_ACTOR,
   type TestApp,
   type TestMerchant,
-} from "./testing/test-app";
+} from "../src/testing/test-app";
 
 const PAYMENTS = Math.max(200, Number(process.env.CHAOS_PAYMENTS ?? 300) || 300);
 const SEED = Number(process.env.CHAOS_SEED ?? 7_2024) || 7_2024;

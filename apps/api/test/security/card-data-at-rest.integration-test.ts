@@ -7,8 +7,8 @@ import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OwnRedis, redisServerAvailable, startOwnRedis } from "../testing/redis";
-import { createTestApp, type TestApp, type TestMerchant } from "../testing/test-app";
+import { type OwnRedis, redisServerAvailable, startOwnRedis } from "../../src/testing/redis";
+import { createTestApp, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const TOKENIZE = `mutation($input: TokenizeCardInput!) {
   tokenizeCard(input: $input) { paymentMethod { id brand last4 expMonth expYear } errors { code field } }

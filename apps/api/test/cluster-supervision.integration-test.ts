@@ -7,7 +7,7 @@ import { get as httpGet } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 
-const FIXTURE = join(import.meta.dirname, "testing/cluster-fixture.ts");
+const FIXTURE = join(import.meta.dirname, "../src/testing/cluster-fixture.ts");
 /** Bounds on the polling below; each try is one request or one short wait. */
 const TRIES_MAX = 200;
 const TRY_PAUSE_MS = 50;

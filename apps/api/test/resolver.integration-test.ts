@@ -7,7 +7,7 @@ import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentStore } from "@paycore/core/ports/payment-store";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const PAYMENT = "id status amountCaptured amountRefunded pendingOperation events { type source }";
 const CREATE = `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { ${PAYMENT} } errors { code } } }`;

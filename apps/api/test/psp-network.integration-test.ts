@@ -12,7 +12,7 @@ import {
   TEST_FIXTURE_ACTOR,
   type TestApp,
   type TestMerchant,
-} from "./testing/test-app";
+} from "../src/testing/test-app";
 
 const STRIPE_SECRET = "whsec_psp_network_test_0123456789";
 const ADYEN_KEY = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";

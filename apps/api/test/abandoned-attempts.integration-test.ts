@@ -8,7 +8,7 @@
 import type { PspAttemptId } from "@paycore/core/ids/ids";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const PAYMENT =
   "id status amountCaptured amountRefunded pendingOperation pspReference events { type source }";

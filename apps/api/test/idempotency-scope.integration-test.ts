@@ -3,9 +3,9 @@
 // replays what its predecessor ran; with Redis and without. Also: the pre-upgrade cache entries are swept.
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteLegacyIdempotencyEntries } from "./adapters/redis-idempotency-cache";
-import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
-import { createTestApp, TEST_FIXTURE_ACTOR, type TestApp, type TestMerchant } from "./testing/test-app";
+import { deleteLegacyIdempotencyEntries } from "../src/adapters/redis-idempotency-cache";
+import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "../src/testing/redis";
+import { createTestApp, TEST_FIXTURE_ACTOR, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const TOKENIZE = `mutation($input: TokenizeCardInput!) {
   tokenizeCard(input: $input) { paymentMethod { id last4 } errors { code message field retryable } }

@@ -8,10 +8,10 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REQUEST_BODY_MAX_BYTES } from "./plugins/use-request-body-limit";
-import { closeServer, listen } from "./server";
-import { createTestApp, type TestApp } from "./testing/test-app";
-import { WEBHOOK_BODY_MAX_BYTES } from "./webhooks/webhook-routes";
+import { REQUEST_BODY_MAX_BYTES } from "../src/plugins/use-request-body-limit";
+import { closeServer, listen } from "../src/server";
+import { createTestApp, type TestApp } from "../src/testing/test-app";
+import { WEBHOOK_BODY_MAX_BYTES } from "../src/webhooks/webhook-routes";
 
 const MIB = 1024 * 1024;
 /** What the server may read past a limit before it stops: socket and stream buffers, not the body. */

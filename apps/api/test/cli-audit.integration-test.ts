@@ -7,7 +7,7 @@ import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "./testing/test-app";
+import { createTestApp, type TestApp } from "../src/testing/test-app";
 
 const ENCRYPTION_KEYS = `1:${generateKeyMaterial()}`;
 const FINGERPRINT = randomBytes(32).toString("base64");

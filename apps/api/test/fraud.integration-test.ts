@@ -3,14 +3,14 @@
 // not captured) until an operator approves or rejects it or the hold expires,
 // and the ledger follows, balanced, through every path.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
+import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "../src/testing/redis";
 import {
   createTestApp,
   newKey,
   TEST_FIXTURE_ACTOR,
   type TestApp,
   type TestMerchant,
-} from "./testing/test-app";
+} from "../src/testing/test-app";
 
 const PAYMENT = `id status amount amountCapturable amountCaptured failureCode reviewExpiresAt pspReference
   risk { score decision degraded signals { name score weight detail } }

@@ -8,7 +8,7 @@ import type { Actor } from "@paycore/core/ports/psp-account-store";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../testing/test-app";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const LIVE_KEY = `sk_live_${randomBytes(12).toString("hex")}`;
 const UNKNOWN_KEY = `sk_live_${randomBytes(12).toString("hex")}`;

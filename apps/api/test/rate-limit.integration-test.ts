@@ -6,9 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CREATE_PAYMENT } from "./testing/load-client";
-import { type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import { CREATE_PAYMENT } from "../src/testing/load-client";
+import { type OwnRedis, redisServerAvailable, startOwnRedis } from "../src/testing/redis";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const TOKENIZE = `mutation($input: TokenizeCardInput!) { tokenizeCard(input: $input) { paymentMethod { id } errors { code } } }`;
 const LIST_PAYMENTS = "{ payments(first: 5) { nodes { id status amount } } }";

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../testing/test-app";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const K1 = generateKeyMaterial();
 const K2 = generateKeyMaterial();

@@ -18,14 +18,14 @@ import {
   isScalarType,
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { schema } from "../schema/index";
+import { schema } from "../../src/schema/index";
 import {
   createTestApp,
   type GraphQLResponse,
   newKey,
   type TestApp,
   type TestMerchant,
-} from "../testing/test-app";
+} from "../../src/testing/test-app";
 
 /** The object kinds an id argument can name, from its name: `paymentId` → payment; `id` on `refund(id)` → refund. */
 type ObjectKind = "payment" | "paymentMethod" | "refund";

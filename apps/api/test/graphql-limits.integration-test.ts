@@ -5,15 +5,15 @@
 // economics or event sequence.
 import { getIntrospectionQuery } from "graphql";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { QUERY_LIMITS } from "./plugins/use-query-limits";
-import { type QueryCounter, startQueryCounter } from "./testing/query-counter";
+import { QUERY_LIMITS } from "../src/plugins/use-query-limits";
+import { type QueryCounter, startQueryCounter } from "../src/testing/query-counter";
 import {
   createTestApp,
   newKey,
   TEST_FIXTURE_ACTOR,
   type TestApp,
   type TestMerchant,
-} from "./testing/test-app";
+} from "../src/testing/test-app";
 
 const NESTED = `events { id type } ledgerEntries { kind lines { account amount } } attempts { id routing }
   refunds { id } risk { score signals { name } } paymentMethod { last4 }`;

@@ -9,9 +9,9 @@ import type {
 } from "@paycore/core/payments/payment-record";
 import type { PaymentChange } from "@paycore/core/ports/payment-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { luhnCard } from "./testing/load-client";
-import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "./testing/redis";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import { luhnCard } from "../src/testing/load-client";
+import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "../src/testing/redis";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const CREATE = `mutation($input: CreatePaymentInput!) {
   createPayment(input: $input) {

@@ -7,8 +7,8 @@ import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "./testing/test-app";
-import { ChainSealer } from "./workers/chain-sealer";
+import { createTestApp, type TestApp } from "../src/testing/test-app";
+import { ChainSealer } from "../src/workers/chain-sealer";
 
 const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const TSX = `${REPO_ROOT}node_modules/.bin/tsx`;

@@ -1,7 +1,7 @@
 // Proves a merchant can never see or change another merchant's objects, nor test objects with a live key (they all look NOT_FOUND and nothing is written), and that only a valid key of the right kind gets in.
 import { hashApiKey } from "@paycore/core/merchants/api-keys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "./testing/test-app";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const ERRORS = "errors { code message field retryable }";
 const PAYMENT_FIELDS = `id status amount amountCapturable amountCaptured amountRefunded updatedAt

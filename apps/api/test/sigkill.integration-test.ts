@@ -17,8 +17,8 @@ import { createTestDatabase } from "@paycore/db/testing/test-database";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createAdminCommands } from "./admin-commands";
-import { type App, createApp } from "./app";
+import { createAdminCommands } from "../src/admin-commands";
+import { type App, createApp } from "../src/app";
 import {
   figuresTable,
   freePort,
@@ -28,10 +28,10 @@ import {
   seededRandom,
   sleep,
   weighted,
-} from "./testing/load-client";
-import { describePayment, openWork, reconcile } from "./testing/psp-reconciliation";
-import { findTestRedis } from "./testing/redis";
-import { TEST_FIXTURE_ACTOR } from "./testing/test-app";
+} from "../src/testing/load-client";
+import { describePayment, openWork, reconcile } from "../src/testing/psp-reconciliation";
+import { findTestRedis } from "../src/testing/redis";
+import { TEST_FIXTURE_ACTOR } from "../src/testing/test-app";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const SEED = 4_242;
