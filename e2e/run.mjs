@@ -8,7 +8,6 @@ const CHROMIUM = "/usr/bin/chromium";
 
 if (!existsSync(CHROMIUM)) {
   const reason = `no Chromium at ${CHROMIUM} (install it with: apt-get install -y chromium)`;
-  // biome-ignore lint/style/noProcessEnv: a test runner script reads whether it runs under CI.
   if (process.env.CI) {
     console.error(`browser tests cannot run: ${reason}`);
     process.exit(1);

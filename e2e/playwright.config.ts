@@ -1,13 +1,13 @@
 // Browser tests in Debian's Chromium (Playwright downloads no browser here).
-// `e2e/serve.ts` starts a fresh database, the sandbox PSP, the API and the
+// `serve.ts` starts a fresh database, the sandbox PSP, the API and the
 // console; screenshots of every test are kept under e2e/artifacts/.
 import { defineConfig } from "@playwright/test";
-import { E2E_PORTS } from "./e2e/state";
+import { E2E_PORTS } from "./state";
 
 export default defineConfig({
-  testDir: "e2e",
+  testDir: ".",
   testMatch: "**/*.spec.ts",
-  outputDir: "e2e/artifacts/test-results",
+  outputDir: "artifacts/test-results",
   // One worker: the specs share the seeded data (e.g. the review queue), and the machine has two cores.
   workers: 1,
   fullyParallel: false,
@@ -34,7 +34,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "node --import tsx e2e/serve.ts",
+    command: "node --import tsx serve.ts",
     url: `http://127.0.0.1:${E2E_PORTS.console}/sign-in`,
     // A cold `next build` takes about a minute on two busy cores.
     timeout: 240_000,

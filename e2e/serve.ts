@@ -17,8 +17,8 @@ import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vaul
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
 import pino from "pino";
-import { encryptTotpSecret, newTotpSecret } from "../src/server/auth/totp";
-import { seedMerchant, seedPayment } from "../src/server/testing/seed";
+import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
+import { seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
 import { E2E_PORTS, type E2eState } from "./state";
 
 const log = (message: string) => console.log(`[e2e] ${message}`);
