@@ -38,7 +38,7 @@ module.exports = {
       severity: "error",
       from: { path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$)" },
       to: {
-        path: "^packages/db/src/repositories/([a-z-]+-store\\.repository|psp-account\\.repository|payment-method-secret\\.repository|payment-store\\.repository|operator-audit-row)\\.ts$",
+        path: "^packages/db/src/repositories/([a-z-]+-store\\.repository|psp-account\\.repository|encrypted-secret\\.repository|payment-store\\.repository|operator-audit-row)\\.ts$",
       },
     },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },

@@ -11,7 +11,7 @@ export default defineConfig({
     alias: { graphql: require.resolve("graphql") },
   },
   test: {
-    include: ["src/**/*.test.ts", "src/**/*.integration-test.ts"],
+    include: ["src/**/*.test.ts", "src/**/*.integration-test.ts", "test/**/*.integration-test.ts"],
     environment: "node",
     globalSetup: ["./vitest.global-setup.ts"],
     testTimeout: 60_000,

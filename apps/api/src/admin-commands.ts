@@ -10,10 +10,10 @@ import { RoutingRuleCommands } from "@paycore/core/psp/routing-rule-commands";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient } from "@paycore/db/client";
+import { encryptedSecretStores as storesOfSecrets } from "@paycore/db/repositories/encrypted-secret.repository";
 import { MerchantStoreRepository } from "@paycore/db/repositories/merchant-store.repository";
 import { OperatorKeyStoreRepository } from "@paycore/db/repositories/operator-key-store.repository";
-import { PaymentMethodSecretStore } from "@paycore/db/repositories/payment-method-secret.repository";
-import { PspAccountRepository, PspAccountSecretStore } from "@paycore/db/repositories/psp-account.repository";
+import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
 import { RiskListStoreRepository } from "@paycore/db/repositories/risk-list-store.repository";
 import { RoutingRuleStoreRepository } from "@paycore/db/repositories/routing-rule-store.repository";
 import type { Sql } from "@paycore/db/sql";
@@ -44,7 +44,7 @@ export function createPspAccountCommands(
   return { pspAccounts: new PspAccountCommands({ store, vault, now }), pspAccountChecks: store };
 }
 
-/** Every kind of stored secret, for the vault's key rotation: a new one (bank accounts, …) adds a line here. */
+/** Every kind of stored secret, for the vault's key rotation (listed in encrypted-secret.repository.ts). */
 export function encryptedSecretStores(sql: Sql): EncryptedSecretStore[] {
-  return [new PaymentMethodSecretStore(sql), new PspAccountSecretStore(sql)];
+  return storesOfSecrets(sql);
 }

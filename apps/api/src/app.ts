@@ -20,7 +20,6 @@ import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.rep
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import {
-  HEARTBEAT_INTERVAL_MS,
   newInstanceId,
   ProcessInstanceRepository,
 } from "@paycore/db/repositories/process-instance.repository";
@@ -49,8 +48,9 @@ import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-li
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createWebhookRoutes, type WebhookEndpoints } from "./webhooks/webhook-routes";
+import { createAppWorkers } from "./workers/app-workers";
 import type { ChainSealer } from "./workers/chain-sealer";
-import { startChainSealer, startOutboxRelay } from "./workers/start-workers";
+import type { WorkerRegistry } from "./workers/worker-registry";
 import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
 
 export interface AppConfig {
@@ -66,7 +66,10 @@ export interface AppConfig {
   /** When the resolver first looks up a modification the PSP acknowledged and no notification decided. */
   acknowledgedDeadlineMs?: number;
   logger: Logger;
-  /** Background work (outbox relay, hold expiry): on for the entry points, off in tests that drive it by hand. */
+  /**
+   * Background workers (outbox relay, chain sealer, resolver, hold expiry): on for the entry points, off in tests
+   * that drive them by hand. The process heartbeat and the idempotency purge run either way.
+   */
   workers?: boolean;
   /** Where test mode's PSPs are served (the sandbox server serves both); null: the in-process sandbox. */
   pspEndpoints: { stripe: string; adyen: string } | null;
@@ -93,6 +96,8 @@ export interface App {
   rateLimiters: RateLimiters;
   /** The tamper-evidence sealer when workers run (its `status()` is the chain lag metric). */
   chainSealer: ChainSealer | null;
+  /** This process's workers, started; their health is GET /health/workers. */
+  workers: WorkerRegistry;
   close(): Promise<void>;
 }
 
@@ -181,14 +186,6 @@ function testModePsps(config: AppConfig): { routable: RoutablePsp[]; webhooks: W
   };
 }
 
-/** How often expired idempotency keys are purged, and how many per batch. */
-const PURGE_INTERVAL_MS = 10 * 60 * 1000;
-const PURGE_BATCH_SIZE = 1000;
-/** How often the resolver looks for unknown PSP outcomes that are due. */
-const RESOLVER_INTERVAL_MS = 2_000;
-/** How often held payments past their deadline are voided. */
-const HOLD_SWEEP_INTERVAL_MS = 60 * 1000;
-
 export function createApp(config: AppConfig): App {
   // One pool for both clients: node-postgres statements on the payment hot path, Prisma for the rest.
   const pool = createPool({
@@ -212,20 +209,12 @@ export function createApp(config: AppConfig): App {
       waitForInProgressMs: config.idempotencyWaitMs,
     },
   );
-  // This process's liveness, heartbeated whether or not background workers run: while it beats, the PSP calls
-  // it has in flight are its own to record; once it stops, a notification or the resolver settles them.
+  // This process's liveness (its heartbeat is a worker below): the PSP calls it makes are its own to record.
   const instanceId = newInstanceId();
   const instances = new ProcessInstanceRepository(sql);
-  const beat = () =>
-    instances
-      .heartbeat(instanceId)
-      .catch((error: unknown) => config.logger.warn({ err: error }, "process heartbeat failed"));
-  void beat();
   void instances
     .purgeGone()
     .catch((error: unknown) => config.logger.warn({ err: error }, "purging gone processes failed"));
-  const heartbeat = setInterval(beat, HEARTBEAT_INTERVAL_MS);
-  heartbeat.unref();
   const paymentStore = new PostgresPaymentStore(db, sql, instanceId);
   const riskData = new RiskDataRepository(sql);
   const risk = new RiskScorer({
@@ -281,45 +270,20 @@ export function createApp(config: AppConfig): App {
       })
       .catch((error: unknown) => config.logger.warn({ err: error }, "legacy idempotency cache sweep failed"));
   }
-  // Committed outbox rows go to the Redis stream consumers read (at least once); without Redis they wait.
-  const relay = config.workers ? startOutboxRelay({ sql, redis, log: config.logger }) : null;
-  // Hash-chains committed journal entries and audit rows after the fact (tamper evidence).
-  const sealer = config.workers ? startChainSealer({ sql, log: config.logger }) : null;
-  const sweep = config.workers
-    ? setInterval(() => {
-        commands
-          .expireReviewHolds()
-          .then(({ expired, failed }) => {
-            if (expired + failed > 0) config.logger.info({ expired, failed }, "review holds expired");
-          })
-          .catch((error: unknown) => config.logger.warn({ err: error }, "review hold expiry failed"));
-      }, HOLD_SWEEP_INTERVAL_MS)
-    : undefined;
-  sweep?.unref();
-  let resolving = false;
-  const resolver = config.workers
-    ? setInterval(() => {
-        if (resolving) return; // one pass at a time per process
-        resolving = true;
-        commands
-          .resolveUnknownOutcomes({ acknowledgedDeadlineMs: config.acknowledgedDeadlineMs })
-          .then((summary) => {
-            if (summary.resolved + summary.escalated > 0)
-              config.logger.info(summary, "unknown PSP outcomes resolved");
-          })
-          .catch((error: unknown) => config.logger.warn({ err: error }, "resolver pass failed"))
-          .finally(() => {
-            resolving = false;
-          });
-      }, RESOLVER_INTERVAL_MS)
-    : undefined;
-  resolver?.unref();
-  const purge = setInterval(() => {
-    idempotencyStore
-      .purgeExpired(new Date(), PURGE_BATCH_SIZE)
-      .catch((error: unknown) => config.logger.warn({ err: error }, "idempotency purge failed"));
-  }, PURGE_INTERVAL_MS);
-  purge.unref();
+  const workers = createAppWorkers({
+    sql,
+    redis,
+    log: config.logger,
+    commands,
+    idempotencyStore,
+    instances,
+    instanceId,
+    ...(config.acknowledgedDeadlineMs === undefined
+      ? {}
+      : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),
+    background: config.workers === true,
+  });
+  workers.registry.start();
 
   const rateLimiters = new RateLimiters(redis, config.apiProcesses ?? 1);
   const yoga = createYogaServer(
@@ -335,23 +299,23 @@ export function createApp(config: AppConfig): App {
   return {
     services,
     yoga,
-    http: createHttpEdge(yoga, createWebhookRoutes(services, testPsps.webhooks, config.logger)),
+    http: createHttpEdge(yoga, createWebhookRoutes(services, testPsps.webhooks, config.logger), () =>
+      workers.registry.health(),
+    ),
     db,
     sql,
     redis,
     rateLimiters,
-    chainSealer: sealer?.sealer ?? null,
+    chainSealer: workers.chainSealer,
+    workers: workers.registry,
     async close() {
-      clearInterval(purge);
-      clearInterval(sweep);
-      clearInterval(resolver);
-      clearInterval(heartbeat);
-      await relay?.stop();
-      // Stopped cleanly (the server drained first): nothing of ours is in flight any more.
+      // Each worker finishes its pass in flight (a resolver's PSP call included) before the clients close.
+      await workers.registry.stop();
+      // Stopped cleanly (the server drained first): nothing of ours is in flight any more, and no heartbeat
+      // can bring the row back.
       await instances
         .unregister(instanceId)
         .catch((error: unknown) => config.logger.warn({ err: error }, "unregistering the process failed"));
-      await sealer?.stop();
       redis?.disconnect();
       await db.$disconnect();
       await pool.end();

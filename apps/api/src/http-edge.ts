@@ -1,12 +1,14 @@
 // The API's HTTP edge: what every request meets before GraphQL. Webhook routes
 // are plain HTTP routes answered here (never parsed by Yoga); every other
-// request is held to the API's body limit, then handed to Yoga. The same
+// request is held to the API's body limit; GET /health/workers is answered
+// here too (before the rate limits); the rest is handed to Yoga. The same
 // routing serves Node's HTTP server (`listener`) and callers in this process
 // (`fetch`: tests call the app without opening a port).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServerAdapter } from "@whatwg-node/server";
 import { REQUEST_BODY_MAX_BYTES } from "./plugins/use-request-body-limit";
 import type { WebhookRoutes } from "./webhooks/webhook-routes";
+import type { WorkersHealth } from "./workers/worker-registry";
 import type { createYogaServer } from "./yoga";
 
 type Yoga = ReturnType<typeof createYogaServer>;
@@ -40,12 +42,40 @@ function refusal(status: 400 | 413): { body: string; headers: Record<string, str
   };
 }
 
+/** The workers' health; Yoga keeps serving `/health` (is the process up). */
+export const WORKERS_HEALTH_PATH = "/health/workers";
+
+/** 200 when every worker is healthy, 503 otherwise; the same body either way. Reads no database. */
+function workersHealthAnswer(
+  method: string | undefined,
+  health: () => WorkersHealth,
+): { status: 200 | 405 | 503; body: string | null; headers: Record<string, string> } {
+  if (method !== "GET" && method !== "HEAD") {
+    const body = JSON.stringify({
+      errors: [
+        { message: `Use GET for ${WORKERS_HEALTH_PATH}.`, extensions: { code: "METHOD_NOT_ALLOWED" } },
+      ],
+    });
+    return { status: 405, body, headers: { "content-type": "application/json", allow: "GET, HEAD" } };
+  }
+  const report = health();
+  return {
+    status: report.healthy ? 200 : 503,
+    body: method === "HEAD" ? null : JSON.stringify(report),
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  };
+}
+
 function pathOf(url: string): string {
   const query = url.indexOf("?");
   return query === -1 ? url : url.slice(0, query);
 }
 
-export function createHttpEdge(yoga: Yoga, webhooks: WebhookRoutes): HttpEdge {
+export function createHttpEdge(
+  yoga: Yoga,
+  webhooks: WebhookRoutes,
+  workersHealth: () => WorkersHealth,
+): HttpEdge {
   const webhookAdapter = createServerAdapter((request: Request) => webhooks.handle(request));
   return {
     listener(request, response) {
@@ -71,6 +101,11 @@ export function createHttpEdge(yoga: Yoga, webhooks: WebhookRoutes): HttpEdge {
           (request.headers["content-length"] ?? "0") !== "0")
       )
         response.setHeader("connection", "close");
+      if (path === WORKERS_HEALTH_PATH) {
+        const answer = workersHealthAnswer(request.method, workersHealth);
+        response.writeHead(answer.status, answer.headers).end(answer.body ?? undefined);
+        return;
+      }
       void yoga(request, response);
     },
     async fetch(url, init) {
@@ -82,6 +117,10 @@ export function createHttpEdge(yoga: Yoga, webhooks: WebhookRoutes): HttpEdge {
           const { body, headers: answer } = refusal(problem);
           return new Response(body, { status: problem, headers: answer });
         }
+      }
+      if (path === WORKERS_HEALTH_PATH) {
+        const answer = workersHealthAnswer(init?.method?.toUpperCase() ?? "GET", workersHealth);
+        return new Response(answer.body, { status: answer.status, headers: answer.headers });
       }
       return init ? yoga.fetch(url, init) : yoga.fetch(url);
     },

@@ -105,6 +105,8 @@ export async function createTestApp(
     apiProcesses?: number;
     /** The GraphQL server's production defaults, deadline and response cap; development's by default. */
     graphql?: Partial<GraphQLServerOptions>;
+    /** Run the background workers as the entry points do; off by default (suites drive them by hand). */
+    workers?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
@@ -136,6 +138,7 @@ export async function createTestApp(
     rateLimits: { ...PERMISSIVE_RATE_LIMITS, ...options.rateLimits },
     ...(options.apiProcesses === undefined ? {} : { apiProcesses: options.apiProcesses }),
     graphql: { ...DEFAULT_GRAPHQL_SERVER_OPTIONS, ...options.graphql },
+    workers: options.workers ?? false,
   });
   const audit = new LedgerAuditRepository(app.db);
   const server = options.listen ? await listen(app, 0, "127.0.0.1") : null;

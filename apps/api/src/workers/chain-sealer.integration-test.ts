@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { formatChainReport, verifyChains } from "../chain-verify";
 import { createTestApp, newKey, type TestApp } from "../testing/test-app";
 import { ChainSealer } from "./chain-sealer";
+import { Worker } from "./worker";
 
 const CREATE = `mutation($input: CreatePaymentInput!) {
   createPayment(input: $input) { payment { id status } errors { code } }
@@ -117,7 +118,8 @@ describe("chain sealer", () => {
     const lines: Array<Record<string, unknown>> = [];
     const capture = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
     const sealer = new ChainSealer({ chains, idleDelayMs: 20, statusIntervalMs: 1_000, log: capture });
-    sealer.start();
+    const worker = new Worker(sealer, { log: capture });
+    worker.start();
     try {
       await t.app.sql.query(
         `INSERT INTO operator_audit_log (action, target_type) VALUES ('test.loop', 'test')`,
@@ -128,10 +130,14 @@ describe("chain sealer", () => {
         await sleep(20);
       }
     } finally {
-      await sealer.stop();
+      await worker.stop();
     }
     expect(sealer.sealedCount.operator_audit).toBe(1);
-    expect(sealer.consecutiveFailures).toBe(0);
+    expect(worker.consecutiveFailures).toBe(0);
+    // The lag metric /health/workers shows, from the last status.
+    expect(worker.health().details).toEqual({
+      lag: expect.arrayContaining([expect.objectContaining({ stream: "operator_audit", lagSeconds: 0 })]),
+    });
     const statuses = lines.filter((line) => line.msg === "chain sealer status");
     expect(statuses.map((line) => line.stream)).toEqual(
       expect.arrayContaining(["journal", "operator_audit"]),

@@ -13,22 +13,21 @@ import {
   SEAL_BATCH_SIZE_MAX,
 } from "@paycore/db/repositories/chain.repository";
 import type { Logger } from "pino";
+import type { PassResult, WorkerJob, WorkerSchedule } from "./worker";
 
 const DEFAULT_BATCH_SIZE = 200;
 const DEFAULT_IDLE_DELAY_MS = 1_000;
 const DEFAULT_STATUS_INTERVAL_MS = 60_000;
 const DEFAULT_LAG_WARN_SECONDS = 60;
-/** First retry delay after a failure; it doubles per consecutive failure up to the cap. */
+/** The worker's first retry delay after a failure; it doubles per consecutive failure up to the cap. */
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 30_000;
-/** Past this many consecutive failures the backoff is at its cap anyway; the counter stops growing. */
-const CONSECUTIVE_FAILURES_MAX = 1_000;
 
 export interface ChainSealerOptions {
   chains: Pick<ChainRepository, "sealBatch" | "status">;
   /** Rows per stream per sealing transaction (1..1000). */
   batchSize?: number;
-  /** Pause after a pass that left no full batch behind. */
+  /** The worker's pause after a pass that left no full batch behind. */
   idleDelayMs?: number;
   /** How often the sealer logs its status (sealed count, backlog in rows and seconds). */
   statusIntervalMs?: number;
@@ -37,29 +36,40 @@ export interface ChainSealerOptions {
   log: Pick<Logger, "info" | "warn">;
 }
 
-export class ChainSealer {
+/** The lag as last measured (with the status log line), for /health/workers: no query per health request. */
+export interface ChainLag {
+  stream: ChainStream;
+  unsealedRows: string;
+  lagSeconds: number;
+  measuredAt: string;
+}
+
+/** The sealer's job: a pass seals a batch of each stream; run it with a Worker. */
+export class ChainSealer implements WorkerJob {
+  readonly name = "chain-sealer";
+  readonly failureMessage = "chain sealer failed: rows stay unsealed and are retried";
+  readonly schedule: WorkerSchedule;
   private readonly chains: ChainSealerOptions["chains"];
   private readonly batchSize: number;
-  private readonly idleDelayMs: number;
   private readonly statusIntervalMs: number;
   private readonly lagWarnSeconds: number;
   private readonly log: ChainSealerOptions["log"];
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private failures = 0;
   private lastStatusAtMs = 0;
+  private lag: ChainLag[] | null = null;
   private readonly sealed: Record<ChainStream, number> = { journal: 0, operator_audit: 0 };
 
   constructor(options: ChainSealerOptions) {
     this.chains = options.chains;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    this.idleDelayMs = options.idleDelayMs ?? DEFAULT_IDLE_DELAY_MS;
     this.statusIntervalMs = options.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS;
     this.lagWarnSeconds = options.lagWarnSeconds ?? DEFAULT_LAG_WARN_SECONDS;
     this.log = options.log;
+    // The Worker checks the schedule's bounds.
+    this.schedule = {
+      intervalMs: options.idleDelayMs ?? DEFAULT_IDLE_DELAY_MS,
+      backoff: { initialDelayMs: BACKOFF_BASE_MS, maxDelayMs: BACKOFF_MAX_MS },
+    };
     assertIntegerIn("batchSize", this.batchSize, 1, SEAL_BATCH_SIZE_MAX);
-    assertIntegerIn("idleDelayMs", this.idleDelayMs, 0, 60 * 60 * 1000);
     assertIntegerIn("statusIntervalMs", this.statusIntervalMs, 1_000, 24 * 60 * 60 * 1000);
     assertIntegerIn("lagWarnSeconds", this.lagWarnSeconds, 1, 24 * 60 * 60);
   }
@@ -67,11 +77,6 @@ export class ChainSealer {
   /** Rows this sealer has sealed since it was created, per stream. */
   get sealedCount(): Readonly<Record<ChainStream, number>> {
     return this.sealed;
-  }
-
-  /** Failures since the last successful pass (0 when healthy). */
-  get consecutiveFailures(): number {
-    return this.failures;
   }
 
   /** One pass: a batch of each stream. Returns how many rows it sealed per stream. */
@@ -102,47 +107,34 @@ export class ChainSealer {
     return Promise.all(CHAIN_STREAMS.map((stream) => this.chains.status(stream)));
   }
 
-  start(): void {
-    if (this.loop) throw new Error("chain sealer already started");
-    this.running = true;
-    this.loop = this.runLoop();
+  /** The worker's pass: a batch of each stream (at once again while one was full), then the periodic status. */
+  async pass(): Promise<PassResult> {
+    const result = await this.runOnce();
+    await this.maybeLogStatus();
+    return {
+      done: result.journal + result.operator_audit,
+      more: result.journal === this.batchSize || result.operator_audit === this.batchSize,
+    };
   }
 
-  /** Stops after the batch in flight (if any) commits or rolls back. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async runLoop(): Promise<void> {
-    while (this.running) {
-      let delayMs: number;
-      try {
-        const result = await this.runOnce();
-        if (this.failures > 0) this.log.info("chain sealer recovered");
-        this.failures = 0;
-        const full = result.journal === this.batchSize || result.operator_audit === this.batchSize;
-        delayMs = full ? 0 : this.idleDelayMs;
-        await this.maybeLogStatus();
-      } catch (error) {
-        this.failures = Math.min(this.failures + 1, CONSECUTIVE_FAILURES_MAX);
-        delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.failures - 1, 10));
-        this.log.warn(
-          { err: error, consecutiveFailures: this.failures, retryInMs: delayMs },
-          "chain sealer failed: rows stay unsealed and are retried",
-        );
-      }
-      if (delayMs > 0) await this.sleep(delayMs);
-    }
+  /** The chain lag metric, as of the last status (every statusIntervalMs); null before the first. */
+  healthDetails(): Record<string, unknown> {
+    return { lag: this.lag };
   }
 
   private async maybeLogStatus(): Promise<void> {
     const nowMs = Date.now();
     if (nowMs - this.lastStatusAtMs < this.statusIntervalMs) return;
     this.lastStatusAtMs = nowMs;
-    for (const status of await this.status()) {
+    const statuses = await this.status();
+    const measuredAt = new Date(nowMs).toISOString();
+    this.lag = statuses.map((status) => ({
+      stream: status.stream,
+      unsealedRows: status.unsealedRows.toString(),
+      lagSeconds: status.oldestUnsealedAgeSeconds,
+      measuredAt,
+    }));
+    for (const status of statuses) {
       const fields = {
         stream: status.stream,
         sealedCount: status.sealedCount.toString(),
@@ -157,21 +149,6 @@ export class ChainSealer {
         this.log.info(fields, "chain sealer status");
       }
     }
-  }
-
-  /** A pause that `stop()` cuts short. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 }
 

@@ -11,8 +11,8 @@ import { createRedisClient } from "../adapters/redis-client";
 import { findTestRedis, redisServerAvailable, startOwnRedis } from "../testing/redis";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../testing/test-app";
 import { OutboxRelay, type OutboxSource, outboxEventFromFields } from "./outbox-relay";
-import { startOutboxRelay } from "./start-workers";
 import { StreamConsumer } from "./stream-consumer";
+import { Worker } from "./worker";
 
 const CREATE = `mutation($input: CreatePaymentInput!) {
   createPayment(input: $input) { payment { id status } errors { code } }
@@ -230,9 +230,10 @@ describe("outbox relay", async () => {
       );
     });
 
-    it("starts in the background from startOutboxRelay and stops cleanly", async () => {
+    it("runs in the background as a worker and stops cleanly", async () => {
       const stream = newStream();
-      const worker = startOutboxRelay({ sql: t.app.sql, redis, log, relay: { stream, idleDelayMs: 20 } });
+      const worker = new Worker(new OutboxRelay({ outbox, redis, stream, idleDelayMs: 20, log }), { log });
+      worker.start();
       try {
         await createPayments(2);
         await waitFor(async () => (await outbox.countUnpublished()) === 0);
@@ -240,7 +241,7 @@ describe("outbox relay", async () => {
       } finally {
         await worker.stop();
       }
-      await startOutboxRelay({ sql: t.app.sql, redis: null, log }).stop();
+      expect(worker.health()).toMatchObject({ running: false, consecutiveFailures: 0 });
     });
 
     const ownSkip = redisServerAvailable() ? null : "redis-server is not installed";
@@ -268,10 +269,11 @@ describe("outbox relay", async () => {
           backoffMaxMs: 400,
           log,
         });
-        down.start();
+        const worker = new Worker(down, { log });
+        worker.start();
         await sleep(1_500);
-        const failuresWhileDown = down.consecutiveFailures;
-        await down.stop();
+        const failuresWhileDown = worker.consecutiveFailures;
+        await worker.stop();
         downClient.disconnect();
 
         expect(await outbox.countUnpublished()).toBe(rows.length);

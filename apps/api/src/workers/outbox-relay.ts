@@ -2,8 +2,8 @@
 // consumer groups (webhooks, reconciliation, analytics) read them. Delivery is
 // at-least-once: a batch is XADDed, then marked published in the transaction
 // that locked it, so a crash in between publishes it again. Consumers dedupe on
-// the `id` field (the outbox id). When Redis is down the relay backs off and
-// the rows wait in Postgres: nothing is lost.
+// the `id` field (the outbox id). When Redis is down the relay's worker backs
+// off and the rows wait in Postgres: nothing is lost.
 //
 // Order: one relay publishes in outbox id order. With several relays, batches
 // interleave, and a row whose transaction commits late is published after
@@ -16,6 +16,7 @@ import {
 } from "@paycore/db/repositories/outbox.repository";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { PassResult, WorkerJob, WorkerSchedule } from "./worker";
 
 export const DEFAULT_EVENT_STREAM = "paycore:events";
 const DEFAULT_BATCH_SIZE = 100;
@@ -25,8 +26,6 @@ const DEFAULT_MAX_STREAM_LENGTH = 1_000_000;
 const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 const DEFAULT_BACKOFF_BASE_MS = 200;
 const DEFAULT_BACKOFF_MAX_MS = 30_000;
-/** Past this many consecutive failures the backoff is at its cap anyway; the counter stops growing. */
-const CONSECUTIVE_FAILURES_MAX = 1_000;
 
 /** The slice of the outbox repository the relay needs (tests wrap it to inject crashes). */
 export type OutboxSource = Pick<OutboxRepository, "publishBatch">;
@@ -45,9 +44,9 @@ export interface OutboxRelayOptions {
   maxStreamLength?: number;
   /** Longest a batch's XADD pipeline may take; past it the batch rolls back and is retried. */
   publishTimeoutMs?: number;
-  /** First retry delay after a failure; it doubles per consecutive failure, with jitter. */
+  /** The worker's first retry delay after a failure; it doubles per consecutive failure, with jitter. */
   backoffBaseMs?: number;
-  /** Cap on the retry delay. */
+  /** Cap on the worker's retry delay. */
   backoffMaxMs?: number;
   log: Pick<Logger, "info" | "warn" | "debug">;
 }
@@ -64,21 +63,18 @@ export interface OutboxEvent {
   createdAt: Date;
 }
 
-export class OutboxRelay {
+/** The relay's job: a pass publishes one batch; run it with a Worker (back to back while batches are full). */
+export class OutboxRelay implements WorkerJob {
+  readonly name = "outbox-relay";
+  readonly failureMessage = "outbox relay failed to publish: rows stay unpublished and are retried";
+  readonly schedule: WorkerSchedule;
   private readonly outbox: OutboxSource;
   private readonly redis: Redis;
   readonly stream: string;
   private readonly batchSize: number;
-  private readonly idleDelayMs: number;
   private readonly maxStreamLength: number;
   private readonly publishTimeoutMs: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
   private readonly log: OutboxRelayOptions["log"];
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private failures = 0;
   private published = 0;
 
   constructor(options: OutboxRelayOptions) {
@@ -86,24 +82,21 @@ export class OutboxRelay {
     this.redis = options.redis;
     this.stream = options.stream ?? DEFAULT_EVENT_STREAM;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    this.idleDelayMs = options.idleDelayMs ?? DEFAULT_IDLE_DELAY_MS;
     this.maxStreamLength = options.maxStreamLength ?? DEFAULT_MAX_STREAM_LENGTH;
     this.publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
-    this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
-    this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.log = options.log;
+    // The Worker checks the schedule's bounds.
+    this.schedule = {
+      intervalMs: options.idleDelayMs ?? DEFAULT_IDLE_DELAY_MS,
+      backoff: {
+        initialDelayMs: options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS,
+        maxDelayMs: options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
+      },
+    };
     assertIntegerIn("batchSize", this.batchSize, 1, OUTBOX_BATCH_SIZE_MAX);
-    assertIntegerIn("idleDelayMs", this.idleDelayMs, 0, 60 * 60 * 1000);
     assertIntegerIn("maxStreamLength", this.maxStreamLength, 1, Number.MAX_SAFE_INTEGER);
     assertIntegerIn("publishTimeoutMs", this.publishTimeoutMs, 1, 60 * 1000);
-    assertIntegerIn("backoffBaseMs", this.backoffBaseMs, 1, 60 * 60 * 1000);
-    assertIntegerIn("backoffMaxMs", this.backoffMaxMs, this.backoffBaseMs, 60 * 60 * 1000);
     if (this.stream.length === 0) throw new Error("stream must not be empty");
-  }
-
-  /** Failures since the last successful batch (0 when healthy): what the backoff is computed from. */
-  get consecutiveFailures(): number {
-    return this.failures;
   }
 
   /** Rows published by this relay since it was created. */
@@ -118,39 +111,10 @@ export class OutboxRelay {
     return count;
   }
 
-  /** Runs batches until `stop()`: back to back while the backlog lasts, then every idleDelayMs. */
-  start(): void {
-    if (this.loop) throw new Error("outbox relay already started");
-    this.running = true;
-    this.loop = this.runLoop();
-  }
-
-  /** Stops after the batch in flight (if any) commits or rolls back. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async runLoop(): Promise<void> {
-    while (this.running) {
-      let delayMs: number;
-      try {
-        const count = await this.runOnce();
-        if (this.failures > 0) this.log.info({ stream: this.stream }, "outbox relay recovered");
-        this.failures = 0;
-        delayMs = count === this.batchSize ? 0 : this.idleDelayMs;
-      } catch (error) {
-        this.failures = Math.min(this.failures + 1, CONSECUTIVE_FAILURES_MAX);
-        delayMs = backoffDelayMs(this.failures, this.backoffBaseMs, this.backoffMaxMs);
-        this.log.warn(
-          { err: error, stream: this.stream, consecutiveFailures: this.failures, retryInMs: delayMs },
-          "outbox relay failed to publish: rows stay unpublished and are retried",
-        );
-      }
-      if (delayMs > 0) await this.sleep(delayMs);
-    }
+  /** The worker's pass: one batch, and the next at once when it was full (a backlog is drained). */
+  async pass(): Promise<PassResult> {
+    const count = await this.runOnce();
+    return { done: count, more: count === this.batchSize };
   }
 
   /** One pipelined round trip for the whole batch; any failed XADD fails the batch (it is retried whole). */
@@ -165,21 +129,6 @@ export class OutboxRelay {
       if (error) throw error;
     }
     this.log.debug({ stream: this.stream, count: rows.length }, "outbox batch published");
-  }
-
-  /** A pause that `stop()` cuts short. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 }
 
@@ -219,13 +168,6 @@ export function outboxEventFromFields(fields: Readonly<Record<string, string>>):
     payload: JSON.parse(required("payload")),
     createdAt: new Date(required("createdAt")),
   };
-}
-
-/** Exponential backoff with jitter: a uniformly random delay in [cap/2, cap], cap = min(max, base·2^(n−1)). */
-function backoffDelayMs(failures: number, baseMs: number, maxMs: number): number {
-  const exponent = Math.min(failures - 1, 30);
-  const capMs = Math.min(maxMs, baseMs * 2 ** exponent);
-  return Math.round(capMs / 2 + Math.random() * (capMs / 2));
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

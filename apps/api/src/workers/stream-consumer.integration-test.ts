@@ -7,6 +7,7 @@ import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findTestRedis } from "../testing/redis";
 import { StreamConsumer, type StreamConsumerOptions, type StreamMessage } from "./stream-consumer";
+import { Worker } from "./worker";
 
 const log = pino({ level: "silent" });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -282,8 +283,9 @@ describe("stream consumer", async () => {
         backoffMaxMs: 50,
       });
       await consumer.ensureGroup();
-      consumer.start();
-      expect(() => consumer.start()).toThrow(/already started/);
+      const worker = new Worker(consumer, { log });
+      worker.start();
+      expect(() => worker.start()).toThrow(/already started/);
       await add(stream, 3);
       await waitFor(() => seen.length === 3);
 
@@ -293,7 +295,7 @@ describe("stream consumer", async () => {
       await waitFor(() => seen.length === 4);
 
       const stopping = Date.now();
-      await consumer.stop();
+      await worker.stop();
       expect(Date.now() - stopping).toBeLessThan(1_000);
       expect(seen).toEqual(["1", "2", "3", "1"]);
     });

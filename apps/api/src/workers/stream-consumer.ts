@@ -30,6 +30,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { PassResult, WorkerJob, WorkerSchedule } from "./worker";
 
 /** One stream entry handed to a handler. */
 export interface StreamMessage {
@@ -68,7 +69,7 @@ export interface StreamConsumerOptions {
   batchSize?: number;
   /** Where a group created by this consumer starts: "$" (entries added from now on) or "0" (the whole stream). */
   startId?: "$" | "0";
-  /** First retry delay of the run loop after a Redis failure; doubles per consecutive failure, with jitter. */
+  /** The worker's first retry delay after a Redis failure; doubles per consecutive failure, with jitter. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   log: Pick<Logger, "info" | "warn" | "error">;
@@ -92,9 +93,8 @@ const BATCH_SIZE_MAX = 1_000;
 const DEFAULT_DEAD_LETTER_MAX_LENGTH = 100_000;
 const DEFAULT_BACKOFF_BASE_MS = 200;
 const DEFAULT_BACKOFF_MAX_MS = 30_000;
-/** How long the run loop pauses when a non-blocking read found nothing. */
+/** How long the worker pauses when a non-blocking read found nothing. */
 const IDLE_POLL_MS = 100;
-const CONSECUTIVE_FAILURES_MAX = 1_000;
 /** Dead-lettered error texts are cut here: a stream entry is no place for a megabyte stack. */
 const ERROR_TEXT_LENGTH_MAX = 2_000;
 const DEAD_LETTER_FIELDS = new Set(["error", "deliveries", "failedAt", "originalId", "group"]);
@@ -104,7 +104,11 @@ export function defaultConsumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
 }
 
-export class StreamConsumer {
+/** A consumer's job: a pass is one round (runOnce); run it with a Worker, whose stop waits up to blockMs for a blocked read. */
+export class StreamConsumer implements WorkerJob {
+  readonly name: string;
+  readonly failureMessage = "stream consumer round failed";
+  readonly schedule: WorkerSchedule;
   private readonly redis: Redis;
   readonly stream: string;
   readonly group: string;
@@ -117,16 +121,10 @@ export class StreamConsumer {
   private readonly blockMs: number;
   private readonly batchSize: number;
   private readonly startId: "$" | "0";
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
   private readonly log: StreamConsumerOptions["log"];
   private groupReady = false;
   /** XAUTOCLAIM's cursor: each call scans on from where the previous one stopped. */
   private claimCursor = "0-0";
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private failures = 0;
 
   constructor(options: StreamConsumerOptions) {
     this.redis = options.redis;
@@ -141,9 +139,16 @@ export class StreamConsumer {
     this.blockMs = options.blockMs ?? DEFAULT_BLOCK_MS;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.startId = options.startId ?? "$";
-    this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
-    this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.log = options.log;
+    this.name = `stream-consumer:${this.stream}:${this.group}`;
+    // A blocking read waits by itself; a non-blocking one polls. The Worker checks the schedule's bounds.
+    this.schedule = {
+      intervalMs: this.blockMs > 0 ? 0 : IDLE_POLL_MS,
+      backoff: {
+        initialDelayMs: options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS,
+        maxDelayMs: options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
+      },
+    };
     for (const [name, value] of Object.entries({
       stream: this.stream,
       group: this.group,
@@ -159,19 +164,12 @@ export class StreamConsumer {
     assertIntegerIn("claimIdleMs", this.claimIdleMs, 1, 24 * 60 * 60 * 1000);
     assertIntegerIn("blockMs", this.blockMs, 0, 60 * 1000);
     assertIntegerIn("batchSize", this.batchSize, 1, BATCH_SIZE_MAX);
-    assertIntegerIn("backoffBaseMs", this.backoffBaseMs, 1, 60 * 60 * 1000);
-    assertIntegerIn("backoffMaxMs", this.backoffMaxMs, this.backoffBaseMs, 60 * 60 * 1000);
     const commandTimeoutMs = this.redis.options.commandTimeout;
     if (commandTimeoutMs !== undefined && this.blockMs > 0 && commandTimeoutMs <= this.blockMs) {
       throw new Error(
         `the Redis commandTimeout (${commandTimeoutMs} ms) must exceed blockMs (${this.blockMs})`,
       );
     }
-  }
-
-  /** Failures of the run loop since its last successful round. */
-  get consecutiveFailures(): number {
-    return this.failures;
   }
 
   /** Creates the group (and the stream) unless it exists. Idempotent; runOnce calls it. */
@@ -210,40 +208,11 @@ export class StreamConsumer {
     return result;
   }
 
-  /** Runs rounds until `stop()`, backing off (capped, with jitter) while Redis fails. */
-  start(): void {
-    if (this.loop) throw new Error("stream consumer already started");
-    this.running = true;
-    this.loop = this.runLoop();
-  }
-
-  /** Stops after the round in flight; a blocked read returns within blockMs. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async runLoop(): Promise<void> {
-    while (this.running) {
-      let delayMs = 0;
-      try {
-        const { handled, failed, deadLettered } = await this.runOnce();
-        if (this.failures > 0)
-          this.log.info({ stream: this.stream, group: this.group }, "consumer recovered");
-        this.failures = 0;
-        if (handled + failed + deadLettered === 0 && this.blockMs === 0) delayMs = IDLE_POLL_MS;
-      } catch (error) {
-        this.failures = Math.min(this.failures + 1, CONSECUTIVE_FAILURES_MAX);
-        delayMs = backoffDelayMs(this.failures, this.backoffBaseMs, this.backoffMaxMs);
-        this.log.warn(
-          { err: error, stream: this.stream, group: this.group, retryInMs: delayMs },
-          "stream consumer round failed",
-        );
-      }
-      if (delayMs > 0) await this.sleep(delayMs);
-    }
+  /** The worker's pass: one round, and the next at once while entries keep coming. */
+  async pass(): Promise<PassResult> {
+    const { handled, failed, deadLettered } = await this.runOnce();
+    const done = handled + failed + deadLettered;
+    return { done, more: done > 0 };
   }
 
   private async claimIdle(): Promise<StreamMessage[]> {
@@ -389,21 +358,6 @@ export class StreamConsumer {
       "stream message dead-lettered",
     );
   }
-
-  /** A pause that `stop()` cuts short. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
-  }
 }
 
 /** Stream entries as Redis returns them: [[id, [field, value, …] | nil], …]. */
@@ -429,13 +383,6 @@ function redisErrorIs(error: unknown, code: string): boolean {
 function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
-}
-
-/** Exponential backoff with jitter: a uniformly random delay in [cap/2, cap], cap = min(max, base·2^(n−1)). */
-function backoffDelayMs(failures: number, baseMs: number, maxMs: number): number {
-  const exponent = Math.min(failures - 1, 30);
-  const capMs = Math.min(maxMs, baseMs * 2 ** exponent);
-  return Math.round(capMs / 2 + Math.random() * (capMs / 2));
 }
 
 function assertIntegerIn(name: string, value: number, min: number, max: number): void {

@@ -1,0 +1,85 @@
+// The background workers of an API process, for the composition root: it
+// builds them once the database and Redis clients exist, starts them, and
+// stops them before it closes those clients. Each worker's job is in its own
+// file in this folder; adding one is a line here.
+import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import { ChainRepository } from "@paycore/db/repositories/chain.repository";
+import type { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
+import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
+import type { ProcessInstanceRepository } from "@paycore/db/repositories/process-instance.repository";
+import type { Sql } from "@paycore/db/sql";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { ChainSealer } from "./chain-sealer";
+import { idempotencyPurgeJob } from "./idempotency-purge";
+import { OutboxRelay } from "./outbox-relay";
+import { processHeartbeatJob } from "./process-heartbeat";
+import { resolverJob } from "./resolver";
+import { reviewHoldExpiryJob } from "./review-hold-expiry";
+import { Worker, type WorkerJob } from "./worker";
+import { WorkerRegistry } from "./worker-registry";
+
+export interface AppWorkersOptions {
+  sql: Sql;
+  redis: Redis | null;
+  log: Logger;
+  commands: Pick<PaymentCommands, "resolveUnknownOutcomes" | "expireReviewHolds">;
+  idempotencyStore: Pick<PostgresIdempotencyStore, "purgeExpired">;
+  instances: Pick<ProcessInstanceRepository, "heartbeat">;
+  instanceId: string;
+  acknowledgedDeadlineMs?: number;
+  /**
+   * The background work (outbox relay, chain sealer, resolver, review-hold expiry): on for the entry points, off
+   * in tests that drive it by hand and in the console and CLI. The heartbeat and the idempotency purge always run.
+   */
+  background: boolean;
+}
+
+export interface AppWorkers {
+  registry: WorkerRegistry;
+  /** The tamper-evidence sealer when the background work runs (its `status()` is the chain lag metric). */
+  chainSealer: ChainSealer | null;
+}
+
+/** Builds the registry, not started. */
+export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
+  const { log } = options;
+  const registry = new WorkerRegistry();
+  const add = (job: WorkerJob) => registry.add(new Worker(job, { log }));
+  const jobLog = (name: string) => log.child({ worker: name });
+  add(processHeartbeatJob({ instances: options.instances, instanceId: options.instanceId }));
+  add(idempotencyPurgeJob({ store: options.idempotencyStore, log: jobLog("idempotency-purge") }));
+  if (!options.background) return { registry, chainSealer: null };
+
+  if (options.redis === null) {
+    // Nothing is lost: the rows wait in Postgres and go out once a process with Redis runs.
+    const reason = "no Redis configured: outbox rows stay unpublished in Postgres";
+    log.warn({ worker: "outbox-relay" }, `the outbox relay is not running: ${reason}`);
+    registry.skip({ name: "outbox-relay", reason });
+  } else {
+    // One per API process is fine: relays share the work through SKIP LOCKED.
+    const relay = new OutboxRelay({
+      outbox: new OutboxRepository(options.sql),
+      redis: options.redis,
+      log: jobLog("outbox-relay"),
+    });
+    registry.add(new Worker(relay, { log: log.child({ stream: relay.stream }) }));
+  }
+  // Every process may run one: a stream's head is locked FOR UPDATE SKIP LOCKED per batch.
+  const chainSealer = new ChainSealer({
+    chains: new ChainRepository(options.sql),
+    log: jobLog("chain-sealer"),
+  });
+  add(chainSealer);
+  add(
+    resolverJob({
+      commands: options.commands,
+      ...(options.acknowledgedDeadlineMs === undefined
+        ? {}
+        : { acknowledgedDeadlineMs: options.acknowledgedDeadlineMs }),
+      log: jobLog("resolver"),
+    }),
+  );
+  add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
+  return { registry, chainSealer };
+}

@@ -1,0 +1,167 @@
+// Goal: the operator CLI changes merchants, API keys' owners, risk lists, routing rules and operator keys only
+// through the core's commands, so every change it makes is in the operator audit log under `cli:<OS user>`, and
+// input the core refuses exits non-zero with the core's message and writes nothing.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { userInfo } from "node:os";
+import { fileURLToPath } from "node:url";
+import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../src/testing/test-app";
+
+const ENCRYPTION_KEYS = `1:${generateKeyMaterial()}`;
+const FINGERPRINT = randomBytes(32).toString("base64");
+const HASH_SECRET = randomBytes(32).toString("base64");
+const API_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ACTOR = `cli:${userInfo().username}`;
+
+let t: TestApp;
+
+/** Runs the operator CLI as a person would, against this test's database. */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+      cwd: API_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "development",
+        DATABASE_URL: t.databaseUrl,
+        VAULT_ENCRYPTION_KEYS: ENCRYPTION_KEYS,
+        VAULT_FINGERPRINT_KEY: FINGERPRINT,
+        IDEMPOTENCY_HASH_SECRET: HASH_SECRET,
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function ok(args: string[]): Promise<Record<string, unknown>> {
+  const result = await cli(args);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+async function auditOf(targetId: string) {
+  return t.app.db.operatorAuditLog.findMany({
+    where: { targetId },
+    orderBy: { id: "asc" },
+    select: { action: true, operatorId: true, after: true },
+  });
+}
+
+beforeAll(async () => {
+  t = await createTestApp({
+    secrets: {
+      vaultEncryptionKeys: ENCRYPTION_KEYS,
+      vaultFingerprintKey: FINGERPRINT,
+      idempotencyHashSecret: HASH_SECRET,
+    },
+  });
+}, 120_000);
+afterAll(() => t.close());
+
+// Each CLI run starts tsx (it compiles the CLI on start): seconds alone, much longer on a loaded machine.
+describe("the CLI's changes are audited as its user", { timeout: 240_000 }, () => {
+  it("merchant create and update, routing prefer and a rule added then removed", async () => {
+    const created = await ok([
+      "merchant",
+      "create",
+      "--name",
+      "CLI Co",
+      "--allowed-origins",
+      "https://Shop.example",
+    ]);
+    const merchantId = created.merchantId as string;
+    expect(created.testSecretKey).toMatch(/^sk_test_/);
+    const updated = await ok(["merchant", "update", "--merchant", merchantId, "--fee-rate-bps", "100"]);
+    expect(updated).toMatchObject({ feeRateBps: 100, allowedOrigins: ["https://shop.example"] });
+    await ok(["routing", "prefer", "--merchant", merchantId, "--authorization-rate", "on"]);
+    const rule = await ok([
+      "routing",
+      "add",
+      "--psp",
+      "stripe,adyen",
+      "--merchant",
+      merchantId,
+      "--currency",
+      "usd",
+    ]);
+    expect(rule).toMatchObject({ pspNames: ["stripe", "adyen"], match: { currencies: ["USD"] } });
+    await ok(["routing", "remove", rule.id as string]);
+
+    expect(
+      (await auditOf(merchantId)).map((row) => [
+        row.action,
+        row.operatorId,
+        (row.after as { actor: string }).actor,
+      ]),
+    ).toEqual([
+      ["merchant.create", null, ACTOR],
+      ["merchant.update_settings", null, ACTOR],
+      ["routing.set_preference", null, ACTOR],
+    ]);
+    expect((await auditOf(rule.id as string)).map((row) => row.action)).toEqual([
+      "routing_rule.add",
+      "routing_rule.remove",
+    ]);
+  });
+
+  it("risk-list add and remove, operator key create and revoke", async () => {
+    const entry = await ok([
+      "risk-list",
+      "add",
+      "--list",
+      "deny",
+      "--kind",
+      "email",
+      "--value",
+      "X@Example.com",
+    ]);
+    expect(entry).toMatchObject({ value: "x@example.com", createdBy: ACTOR });
+    await ok(["risk-list", "remove", entry.id as string]);
+    const key = await ok(["operator", "create-key", "--name", "alice"]);
+    await ok(["operator", "revoke-key", key.operatorKeyId as string]);
+
+    for (const [id, actions] of [
+      [entry.id, ["risk_list.add", "risk_list.remove"]],
+      [key.operatorKeyId, ["operator_key.create", "operator_key.revoke"]],
+    ] as const) {
+      const rows = await auditOf(id as string);
+      expect(rows.map((row) => row.action)).toEqual(actions);
+      expect(rows.every((row) => (row.after as { actor: string }).actor === ACTOR)).toBe(true);
+    }
+    expect(JSON.stringify(await auditOf(key.operatorKeyId as string))).not.toContain(key.key as string);
+  });
+
+  it("refuses what the core refuses, with its message, and writes nothing", async () => {
+    const audit = await t.countRows("operator_audit_log");
+    const merchants = await t.countRows("merchants");
+    const backwards = await cli([
+      "merchant",
+      "create",
+      "--name",
+      "Backwards",
+      "--risk-review-threshold",
+      "80",
+      "--risk-decline-threshold",
+      "70",
+    ]);
+    expect(backwards.code).toBe(1);
+    expect(backwards.stderr).toContain("review threshold must be below the decline threshold");
+    const badOrigin = await cli(["merchant", "create", "--name", "Wild", "--allowed-origins", "*"]);
+    expect(badOrigin.code).toBe(1);
+    expect(await t.countRows("merchants")).toBe(merchants);
+    expect(await t.countRows("operator_audit_log")).toBe(audit);
+  });
+});

@@ -1,0 +1,47 @@
+// Browser tests in Debian's Chromium (Playwright downloads no browser here).
+// `serve.ts` starts a fresh database, the sandbox PSP, the API and the
+// console; screenshots of every test are kept under e2e/artifacts/.
+import { defineConfig } from "@playwright/test";
+import { E2E_PORTS } from "./state";
+
+export default defineConfig({
+  testDir: ".",
+  testMatch: "**/*.spec.ts",
+  outputDir: "artifacts/test-results",
+  // One worker: the specs share the seeded data (e.g. the review queue), and the machine has two cores.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${E2E_PORTS.console}`,
+    screenshot: "on",
+    trace: "retain-on-failure",
+    viewport: { width: 1440, height: 900 },
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    command: "node --import tsx serve.ts",
+    url: `http://127.0.0.1:${E2E_PORTS.console}/sign-in`,
+    // A cold `next build` takes about a minute on two busy cores.
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+    env: { NEXT_TELEMETRY_DISABLED: "1", CHECKPOINT_DISABLE: "1" },
+  },
+});

@@ -1,0 +1,152 @@
+// What the browser tests run against (Playwright's webServer starts this):
+// a fresh database cloned from the migrated template, the sandbox PSP server,
+// the API (for the sandbox's webhooks), seed data made through the core's
+// commands, and the console itself (`next build` when stale, `next start`).
+// Writes the seeded ids and credentials to e2e/artifacts/state.json.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createApp } from "@paycore/api/app";
+import { startConsoleProcess } from "@paycore/api/console-process";
+import { createOperatorAccount } from "@paycore/api/operator-accounts";
+import { startSandboxProcess } from "@paycore/api/psp-sandbox-process";
+import type { AppSecrets } from "@paycore/api/secrets";
+import { closeServer, listen } from "@paycore/api/server";
+import type { OperatorId } from "@paycore/core/ids/ids";
+import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
+import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
+import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
+import pino from "pino";
+import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
+import { seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
+import { E2E_PORTS, type E2eState } from "./state";
+
+const log = (message: string) => console.log(`[e2e] ${message}`);
+const host = "127.0.0.1";
+
+const template = await prepareTemplateDatabase();
+const database = await createTestDatabase(template.adminUrl, template.templateName);
+const secrets: AppSecrets = {
+  vaultEncryptionKeys: `1:${generateKeyMaterial()}`,
+  vaultFingerprintKey: randomBytes(32).toString("base64"),
+  idempotencyHashSecret: randomBytes(32).toString("base64"),
+  stripeWebhookSecret: `whsec_${randomBytes(24).toString("hex")}`,
+  adyenHmacKeyHex: randomBytes(32).toString("hex"),
+};
+const apiUrl = `http://${host}:${E2E_PORTS.api}`;
+const sandbox = await startSandboxProcess({ port: E2E_PORTS.sandbox, host, apiUrl, secrets, log });
+const app = createApp({
+  databaseUrl: database.url,
+  databasePoolMax: 5,
+  redisUrl: null,
+  secrets,
+  pspEndpoints: { stripe: sandbox.url, adyen: `${sandbox.url}/adyen` },
+  pspTimeoutMs: 5_000,
+  idempotencyRetentionHours: 24,
+  idempotencyWaitMs: 5_000,
+  velocityFallback: "postgres",
+  reviewHoldTtlMs: 24 * 60 * 60_000,
+  logger: pino({ level: "warn" }),
+  workers: false,
+});
+const server = await listen(app, E2E_PORTS.api, host);
+
+const acme = await seedMerchant(app, "Acme Books");
+const globex = await seedMerchant(app, "Globex Travel", { holdsGreyZone: true });
+const payments = [];
+for (const [index, currency] of ["USD", "EUR", "JPY", "GBP", "USD", "EUR"].entries()) {
+  payments.push(
+    await seedPayment(app, index % 2 === 0 ? acme : globex, {
+      amountMinor: currency === "JPY" ? 12_000n : BigInt(1_000 + index * 2_345),
+      currency,
+      email: `customer${index}@example.com`,
+    }),
+  );
+}
+const refundable = await seedPayment(app, acme, { amountMinor: 10_000n, email: "refund.me@example.com" });
+const searchable = await seedPayment(app, acme, { amountMinor: 4_321n, email: "findme@example.com" });
+const heldToApprove = await seedPayment(app, globex, { greyZone: true, email: "held.approve@example.com" });
+const heldToReject = await seedPayment(app, globex, { greyZone: true, email: "held.reject@example.com" });
+const operatorRepository = new OperatorRepository(app.db);
+const keyring = parseKeyring({
+  encryptionKeys: secrets.vaultEncryptionKeys,
+  fingerprintKey: secrets.vaultFingerprintKey,
+});
+/** Admins must have TOTP: the seeded admin gets it, and the specs compute codes from the secret. */
+async function enrolTotp(operatorId: OperatorId): Promise<string> {
+  const secret = newTotpSecret();
+  const secretEncrypted = encryptTotpSecret(keyring, secret, operatorId);
+  await operatorRepository.savePendingTotpSecret(operatorId, secretEncrypted);
+  await operatorRepository.enableTotp(
+    operatorId,
+    { secretEncrypted, timeStep: 0n, now: new Date(), recoveryCodeHashes: [] },
+    {
+      operatorId: null,
+      action: "seed.totp_enrolled",
+      targetType: "operator",
+      targetId: operatorId,
+      before: null,
+      after: null,
+    },
+  );
+  return secret;
+}
+const operators = await Promise.all(
+  (["ADMIN", "OPERATOR", "VIEWER"] as const).map(async (role) => {
+    const email = `${role.toLowerCase()}@e2e.test`;
+    const { operator, password } = await createOperatorAccount(operatorRepository, { email, role });
+    const totpSecret = role === "ADMIN" ? await enrolTotp(operator.id) : null;
+    return [role, { email, password, totpSecret }] as const;
+  }),
+);
+// An account the sign-in spec fails against until it is throttled (the others must stay usable), and one the
+// two-factor spec enrols.
+const throttled = { email: "throttled@e2e.test", password: randomBytes(12).toString("hex") };
+await createOperatorAccount(operatorRepository, { ...throttled, role: "VIEWER" });
+const enrolling = { email: "enrol@e2e.test", password: randomBytes(12).toString("hex") };
+await createOperatorAccount(operatorRepository, { ...enrolling, role: "OPERATOR" });
+const state: E2eState = {
+  baseUrl: `http://${host}:${E2E_PORTS.console}`,
+  operators: Object.fromEntries(operators) as E2eState["operators"],
+  throttledOperator: throttled,
+  enrollingOperator: enrolling,
+  refundablePaymentId: refundable.id,
+  searchablePaymentId: searchable.id,
+  heldToApproveId: heldToApprove.id,
+  heldToRejectId: heldToReject.id,
+  otherPaymentIds: payments.map((payment) => payment.id),
+};
+const artifacts = join(import.meta.dirname, "artifacts");
+mkdirSync(artifacts, { recursive: true });
+writeFileSync(join(artifacts, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+// The TOTP steps the specs used last run belong to secrets that no longer exist.
+rmSync(join(artifacts, "totp-steps.json"), { force: true });
+log(`seeded ${payments.length + 4} payments, 2 held for review`);
+
+const started = Date.now();
+const consoleProcess = await startConsoleProcess({
+  port: E2E_PORTS.console,
+  host,
+  databaseUrl: database.url,
+  redisUrl: null,
+  pspSandboxUrl: sandbox.url,
+  secrets,
+  logLevel: "warn",
+  log,
+});
+log(`console ready on ${consoleProcess.url} after ${Math.round((Date.now() - started) / 1000)} s`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  await consoleProcess.stop();
+  await sandbox.stop();
+  await closeServer(server);
+  await app.close();
+  await database.drop();
+  await template.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
