@@ -49,6 +49,11 @@ export const GRAPHQL_ERROR_TABLE = {
     description: "a query ran past GRAPHQL_QUERY_DEADLINE_MS and was stopped",
   },
   RESPONSE_TOO_LARGE: { httpStatus: 400, retryable: false, description: "the answer would exceed 4 MiB" },
+  METHOD_NOT_ALLOWED: {
+    httpStatus: 405,
+    retryable: false,
+    description: "a method other than GET or HEAD on /health/workers",
+  },
 } as const satisfies Record<string, GraphQLErrorCodeSpec>;
 
 export type GraphQLErrorCode = keyof typeof GRAPHQL_ERROR_TABLE;
