@@ -704,7 +704,7 @@ async function withVaultStores<T>(
   }
 }
 
-// Tamper evidence: recompute the hash chains (see README, "Tamper evidence").
+// Tamper evidence: recompute the hash chains (see docs/operations.md, "Tamper evidence").
 async function verifyChainsCommand(streams: readonly ChainStream[], options: { json: boolean }) {
   const database = await openDatabase(readEnv(), (message) => console.error(message));
   const pool = createPool({ url: database.url, max: 2 });

@@ -743,7 +743,7 @@ describe("what the chaos run can hit, one case at a time", () => {
         }),
         "the payment failed over",
       ).not.toBeNull();
-      // Not "Unexpected error.": the request is answered with its payment, FAILED as the README documents
+      // Not "Unexpected error.": the request is answered with its payment, FAILED as docs/api.md documents
       // for processing_error, and its key replays that answer.
       expect(first.errors, first.raw).toBeUndefined();
       expect(first.data?.createPayment.payment?.status).toBe("FAILED");

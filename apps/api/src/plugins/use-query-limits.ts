@@ -27,7 +27,7 @@ import type { Plugin } from "graphql-yoga";
 import type { GraphQLErrorCode } from "../schema/graphql-error-codes";
 
 export const QUERY_LIMITS = {
-  /** Lexical tokens in a document. The README's queries use under 100, graphql's full introspection query 183. */
+  /** Lexical tokens in a document. The queries in docs/api.md use under 100, graphql's full introspection query 183. */
   tokensMax: 2_000,
   /** Nested selections: the deepest honest query (a page's nodes' ledger entries' lines) is 6. */
   depthMax: 10,

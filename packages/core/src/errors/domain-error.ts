@@ -7,7 +7,7 @@ export type RetryAdvice = "no" | "same_key" | "new_key";
 
 interface ErrorCodeSpec {
   readonly retry: RetryAdvice;
-  /** When the code is answered: the README's errors table says the same for clients. */
+  /** When the code is answered: the errors table in docs/api.md says the same for clients. */
   readonly description: string;
 }
 
