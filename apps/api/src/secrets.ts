@@ -48,7 +48,7 @@ export function loadSecrets(env: Env): AppSecrets {
   if (missing.length === 0) return fromEnv as AppSecrets;
   if (env.NODE_ENV === "production") {
     // Names only: never a value.
-    throw new Error(`${missing.join(", ")} required in production (see the README's configuration table)`);
+    throw new Error(`${missing.join(", ")} required in production (see docs/operations.md, "Configuration")`);
   }
   const file = join(env.DATA_DIR, "secrets.json");
   const stored: Partial<AppSecrets> = existsSync(file)
