@@ -57,11 +57,14 @@ function cli(
   });
 }
 
-async function status(keys: string): Promise<Record<string, number>> {
+async function status(keys: string, store = "payment_methods.pan"): Promise<Record<string, number>> {
   const result = await cli(["vault", "status"], keys);
   expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout).stores["payment_methods.pan"];
+  return JSON.parse(result.stdout).stores[store];
 }
+
+const PSP_API_KEY = `sk_live_${randomBytes(12).toString("hex")}`;
+const PSP_WEBHOOK_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
 
 async function pay(app: TestApp, paymentMethodId: string) {
   const result = await app.gql<{ createPayment: { payment: { status: string } | null; errors: unknown[] } }>(
@@ -82,6 +85,17 @@ beforeAll(async () => {
   });
   merchant = await t.createMerchant();
   for (const card of CARDS) paymentMethods.push(await t.tokenize(merchant.publishableKey, card));
+  // A live PSP account: its API key and webhook secret are vault ciphertexts too.
+  await t.app.services.pspAccounts.create(
+    { operatorId: null, name: "test:vault-rotation" },
+    {
+      psp: "stripe",
+      mode: "LIVE",
+      endpoint: "http://127.0.0.1:9",
+      apiKey: PSP_API_KEY,
+      webhookSecret: PSP_WEBHOOK_SECRET,
+    },
+  );
 });
 
 afterAll(() => t.close());
@@ -103,6 +117,7 @@ describe("vault rotate", { timeout: 240_000 }, () => {
     expect(rest.code, rest.stderr).toBe(0);
     expect(JSON.parse(rest.stdout).stores[0]).toMatchObject({ rotated: CARDS.length - 2, complete: true });
     expect(await status(keys)).toEqual({ v2: CARDS.length });
+    expect(await status(keys, "psp_account_secrets")).toEqual({ v2: 2 });
   });
 
   it("writes an audit row per run naming the CLI user", async () => {
@@ -125,6 +140,8 @@ describe("vault rotate", { timeout: 240_000 }, () => {
     try {
       for (const paymentMethodId of paymentMethods)
         expect(await pay(retired, paymentMethodId)).toBe("CAPTURED");
+      // The PSP account's secrets decrypt under the new key alone.
+      expect(await retired.app.services.livePsps.webhookSecrets("stripe")).toEqual([PSP_WEBHOOK_SECRET]);
     } finally {
       await retired.close();
     }
