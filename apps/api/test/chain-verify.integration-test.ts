@@ -1,37 +1,16 @@
 // Goal: `npm run cli -- ledger verify` / `audit verify` print OK with counts on an intact chain, and on a
 // tampered one name the first broken row and exit 1 (the real CLI, run as a child process: about 4 s a run,
 // so two runs).
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, runCli } from "../src/testing/run-cli";
 import { createTestApp, type TestApp } from "../src/testing/test-app";
 import { ChainSealer } from "../src/workers/chain-sealer";
 
-const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const TSX = `${REPO_ROOT}node_modules/.bin/tsx`;
-
-function cli(
-  databaseUrl: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      ["apps/api/src/cli.ts", ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function cli(databaseUrl: string, ...args: string[]): Promise<CliResult> {
+  return runCli(args, { DATABASE_URL: databaseUrl });
 }
 
 let t: TestApp;

@@ -1,48 +1,27 @@
 // Goal: the operator CLI changes merchants, API keys' owners, risk lists, routing rules and operator keys only
 // through the core's commands, so every change it makes is in the operator audit log under `cli:<OS user>`, and
 // input the core refuses exits non-zero with the core's message and writes nothing.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
-import { fileURLToPath } from "node:url";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, runCli } from "../src/testing/run-cli";
 import { createTestApp, type TestApp } from "../src/testing/test-app";
 
 const ENCRYPTION_KEYS = `1:${generateKeyMaterial()}`;
 const FINGERPRINT = randomBytes(32).toString("base64");
 const HASH_SECRET = randomBytes(32).toString("base64");
-const API_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ACTOR = `cli:${userInfo().username}`;
 
 let t: TestApp;
 
 /** Runs the operator CLI as a person would, against this test's database. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      cwd: API_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: "development",
-        DATABASE_URL: t.databaseUrl,
-        VAULT_ENCRYPTION_KEYS: ENCRYPTION_KEYS,
-        VAULT_FINGERPRINT_KEY: FINGERPRINT,
-        IDEMPOTENCY_HASH_SECRET: HASH_SECRET,
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(args, {
+    DATABASE_URL: t.databaseUrl,
+    VAULT_ENCRYPTION_KEYS: ENCRYPTION_KEYS,
+    VAULT_FINGERPRINT_KEY: FINGERPRINT,
+    IDEMPOTENCY_HASH_SECRET: HASH_SECRET,
   });
 }
 

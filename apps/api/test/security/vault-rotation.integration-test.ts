@@ -1,11 +1,10 @@
 // Shows that `npm run cli -- vault rotate` lets an old vault key be retired: it re-encrypts every stored card
 // number under the newest key in bounded batches, can be interrupted and run again, is audited, and an API
 // whose keyring no longer has the old key still pays with every card tokenized under it.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, runCli } from "../../src/testing/run-cli";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const K1 = generateKeyMaterial();
@@ -19,41 +18,18 @@ const CARDS = [
   "4111111111111111",
   "5105105105105100",
 ];
-const API_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 let t: TestApp;
 let merchant: TestMerchant;
 const paymentMethods: string[] = [];
 
 /** Runs the operator CLI as a person would, against this test's database and the given keyring. */
-function cli(
-  args: string[],
-  encryptionKeys: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      cwd: API_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: "development",
-        DATABASE_URL: t.databaseUrl,
-        VAULT_ENCRYPTION_KEYS: encryptionKeys,
-        VAULT_FINGERPRINT_KEY: FINGERPRINT,
-        IDEMPOTENCY_HASH_SECRET: HASH_SECRET,
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+function cli(args: string[], encryptionKeys: string): Promise<CliResult> {
+  return runCli(args, {
+    DATABASE_URL: t.databaseUrl,
+    VAULT_ENCRYPTION_KEYS: encryptionKeys,
+    VAULT_FINGERPRINT_KEY: FINGERPRINT,
+    IDEMPOTENCY_HASH_SECRET: HASH_SECRET,
   });
 }
 
