@@ -90,6 +90,37 @@ export interface BalanceRecord {
   feesMinor: bigint;
 }
 
+/** A journal entry with its lines, as both the single and the batched read select it. */
+const JOURNAL_ENTRY_SELECT = {
+  id: true,
+  paymentId: true,
+  kind: true,
+  currency: true,
+  refundId: true,
+  createdAt: true,
+  lines: {
+    orderBy: { id: "asc" },
+    select: { direction: true, amountMinor: true, account: { select: { code: true } } },
+  },
+} as const;
+
+function toJournalEntry(
+  entry: Omit<Prisma.JournalEntryGetPayload<{ select: typeof JOURNAL_ENTRY_SELECT }>, "paymentId">,
+): JournalEntryRecord {
+  return {
+    id: entry.id,
+    kind: entry.kind,
+    currency: entry.currency as CurrencyCode,
+    refundId: entry.refundId,
+    createdAt: entry.createdAt,
+    lines: entry.lines.map((line) => ({
+      account: line.account.code as LedgerAccountCode,
+      direction: line.direction,
+      amountMinor: line.amountMinor,
+    })),
+  };
+}
+
 export class PaymentQueryRepository {
   constructor(private readonly db: DatabaseClient) {}
 
@@ -232,30 +263,9 @@ export class PaymentQueryRepository {
       where: { paymentId, merchantId: actor.merchantId, mode: actor.mode },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       take: limit,
-      select: {
-        id: true,
-        kind: true,
-        currency: true,
-        refundId: true,
-        createdAt: true,
-        lines: {
-          orderBy: { id: "asc" },
-          select: { direction: true, amountMinor: true, account: { select: { code: true } } },
-        },
-      },
+      select: JOURNAL_ENTRY_SELECT,
     });
-    return entries.map((entry) => ({
-      id: entry.id,
-      kind: entry.kind,
-      currency: entry.currency as CurrencyCode,
-      refundId: entry.refundId,
-      createdAt: entry.createdAt,
-      lines: entry.lines.map((line) => ({
-        account: line.account.code as LedgerAccountCode,
-        direction: line.direction,
-        amountMinor: line.amountMinor,
-      })),
-    }));
+    return entries.map(({ paymentId: _paymentId, ...entry }) => toJournalEntry(entry));
   }
 
   /**
@@ -354,32 +364,9 @@ export class PaymentQueryRepository {
     const entries = await this.db.journalEntry.findMany({
       where: { id: { in: picked.map((row) => row.id) } },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: {
-        id: true,
-        paymentId: true,
-        kind: true,
-        currency: true,
-        refundId: true,
-        createdAt: true,
-        lines: {
-          orderBy: { id: "asc" },
-          select: { direction: true, amountMinor: true, account: { select: { code: true } } },
-        },
-      },
+      select: JOURNAL_ENTRY_SELECT,
     });
-    return entries.map((entry) => ({
-      id: entry.id,
-      paymentId: entry.paymentId as PaymentId,
-      kind: entry.kind,
-      currency: entry.currency as CurrencyCode,
-      refundId: entry.refundId,
-      createdAt: entry.createdAt,
-      lines: entry.lines.map((line) => ({
-        account: line.account.code as LedgerAccountCode,
-        direction: line.direction,
-        amountMinor: line.amountMinor,
-      })),
-    }));
+    return entries.map((entry) => ({ ...toJournalEntry(entry), paymentId: entry.paymentId as PaymentId }));
   }
 
   /**

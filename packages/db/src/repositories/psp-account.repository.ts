@@ -1,7 +1,6 @@
 // PSP accounts and their encrypted secrets. Every change is written in one transaction with its operator
 // audit row; the secrets' ciphertexts never leave this file except towards the core's decryption.
 import type { Mode } from "@paycore/core/payments/payment-record";
-import type { EncryptedSecretRow, EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type {
   AuditDraft,
   NewPspAccount,
@@ -15,9 +14,7 @@ import type {
   PspName,
   PspSecretKind,
 } from "@paycore/core/psp-accounts/psp-account";
-import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient, Prisma } from "../client";
-import type { Sql } from "../sql";
 import { operatorAuditRow } from "./operator-audit-row";
 
 const UNIQUE_VIOLATION = "P2002";
