@@ -85,6 +85,23 @@ export const ERROR_TABLE = {
   },
   PSP_ACCOUNT_NOT_FOUND: { retry: "no", description: "an unknown PSP account (console)" },
   PSP_ACCOUNT_EXISTS: { retry: "no", description: "a PSP account of that name already exists (console)" },
+  OPERATOR_NOT_FOUND: { retry: "no", description: "an unknown console operator (console and CLI)" },
+  OPERATOR_EXISTS: {
+    retry: "no",
+    description: "an operator with that email already exists (console and CLI)",
+  },
+  OPERATOR_SELF_CHANGE: {
+    retry: "no",
+    description: "an operator tried to disable or demote themselves (console)",
+  },
+  LAST_ACTIVE_ADMIN: {
+    retry: "no",
+    description: "the change would leave no active admin (console and CLI)",
+  },
+  OPERATOR_CHANGED: {
+    retry: "no",
+    description: "the operator changed since it was read: reload and decide again (console and CLI)",
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
