@@ -8,7 +8,6 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "@paycore/api/app";
 import { startConsoleProcess } from "@paycore/api/console-process";
-import { createOperatorAccount } from "@paycore/api/operator-accounts";
 import { startSandboxProcess } from "@paycore/api/psp-sandbox-process";
 import type { AppSecrets } from "@paycore/api/secrets";
 import { closeServer, listen } from "@paycore/api/server";
@@ -68,6 +67,10 @@ const searchable = await seedPayment(app, acme, { amountMinor: 4_321n, email: "f
 const heldToApprove = await seedPayment(app, globex, { greyZone: true, email: "held.approve@example.com" });
 const heldToReject = await seedPayment(app, globex, { greyZone: true, email: "held.reject@example.com" });
 const operatorRepository = new OperatorRepository(app.db);
+/** Who seeding acts as in the operator audit log. */
+const SEED_ACTOR = { operatorId: null, name: "e2e:seed" };
+const createOperatorAccount = (input: { email: string; role: string; password?: string }) =>
+  app.services.operatorCommands.create(SEED_ACTOR, input);
 const keyring = parseKeyring({
   encryptionKeys: secrets.vaultEncryptionKeys,
   fingerprintKey: secrets.vaultFingerprintKey,
@@ -94,7 +97,7 @@ async function enrolTotp(operatorId: OperatorId): Promise<string> {
 const operators = await Promise.all(
   (["ADMIN", "OPERATOR", "VIEWER"] as const).map(async (role) => {
     const email = `${role.toLowerCase()}@e2e.test`;
-    const { operator, password } = await createOperatorAccount(operatorRepository, { email, role });
+    const { operator, password } = await createOperatorAccount({ email, role });
     const totpSecret = role === "ADMIN" ? await enrolTotp(operator.id) : null;
     return [role, { email, password, totpSecret }] as const;
   }),
@@ -102,9 +105,9 @@ const operators = await Promise.all(
 // An account the sign-in spec fails against until it is throttled (the others must stay usable), and one the
 // two-factor spec enrols.
 const throttled = { email: "throttled@e2e.test", password: randomBytes(12).toString("hex") };
-await createOperatorAccount(operatorRepository, { ...throttled, role: "VIEWER" });
+await createOperatorAccount({ ...throttled, role: "VIEWER" });
 const enrolling = { email: "enrol@e2e.test", password: randomBytes(12).toString("hex") };
-await createOperatorAccount(operatorRepository, { ...enrolling, role: "OPERATOR" });
+await createOperatorAccount({ ...enrolling, role: "OPERATOR" });
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],

@@ -1,9 +1,11 @@
 // The core's write commands for the operator-managed aggregates (merchants and API keys, risk lists, routing
-// rules, operator keys), built over their write stores. The app, the console and the CLI get these commands,
-// never the write stores themselves; each command audits its change in the change's own transaction.
+// rules, operator keys, operator accounts), built over their write stores. The app, the console and the CLI get
+// these commands, never the write stores themselves; each command audits its change in the change's own
+// transaction.
 import { RiskListCommands } from "@paycore/core/fraud/risk-list-commands";
 import { MerchantCommands } from "@paycore/core/merchants/merchant-commands";
 import { OperatorKeyCommands } from "@paycore/core/operator-keys/operator-key-commands";
+import { OperatorCommands } from "@paycore/core/operators/operator-commands";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
 import { RoutingRuleCommands } from "@paycore/core/psp/routing-rule-commands";
@@ -13,16 +15,19 @@ import type { DatabaseClient } from "@paycore/db/client";
 import { encryptedSecretStores as storesOfSecrets } from "@paycore/db/repositories/encrypted-secret.repository";
 import { MerchantStoreRepository } from "@paycore/db/repositories/merchant-store.repository";
 import { OperatorKeyStoreRepository } from "@paycore/db/repositories/operator-key-store.repository";
+import { OperatorStoreRepository } from "@paycore/db/repositories/operator-store.repository";
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
 import { RiskListStoreRepository } from "@paycore/db/repositories/risk-list-store.repository";
 import { RoutingRuleStoreRepository } from "@paycore/db/repositories/routing-rule-store.repository";
 import type { Sql } from "@paycore/db/sql";
+import { hashPassword } from "./operator-accounts";
 
 export interface AdminCommands {
   merchantCommands: MerchantCommands;
   riskListCommands: RiskListCommands;
   routingRuleCommands: RoutingRuleCommands;
   operatorKeyCommands: OperatorKeyCommands;
+  operatorCommands: OperatorCommands;
 }
 
 export function createAdminCommands(db: DatabaseClient, now: () => Date = () => new Date()): AdminCommands {
@@ -31,6 +36,11 @@ export function createAdminCommands(db: DatabaseClient, now: () => Date = () => 
     riskListCommands: new RiskListCommands({ store: new RiskListStoreRepository(db), now }),
     routingRuleCommands: new RoutingRuleCommands({ store: new RoutingRuleStoreRepository(db) }),
     operatorKeyCommands: new OperatorKeyCommands({ store: new OperatorKeyStoreRepository(db), now }),
+    operatorCommands: new OperatorCommands({
+      store: new OperatorStoreRepository(db),
+      hasher: { hash: hashPassword },
+      now,
+    }),
   };
 }
 

@@ -6,6 +6,8 @@ import { userInfo } from "node:os";
 import type { ChainStream } from "@paycore/core/ledger/hash-chain";
 import type { MerchantAccessPolicy, MerchantSettings } from "@paycore/core/merchants/merchant";
 import { readMinorDigits } from "@paycore/core/money/money";
+import { PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN } from "@paycore/core/operators/operator";
+import type { OperatorCommands } from "@paycore/core/operators/operator-commands";
 import type { Actor } from "@paycore/core/ports/audit";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
@@ -17,7 +19,6 @@ import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
 import { createDatabaseClient } from "@paycore/db/client";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
-import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -34,7 +35,6 @@ import { openDatabase } from "./bootstrap";
 import { formatChainReport, verifyChains } from "./chain-verify";
 import { pspSecretFromEnv, readEnv } from "./env";
 import { createLogger } from "./logger";
-import { createOperatorAccount, OPERATOR_ROLES } from "./operator-accounts";
 import { loadSecrets } from "./secrets";
 import { replayDeadLetter } from "./webhooks/replay";
 
@@ -259,16 +259,13 @@ operator
   .option("--role <role>", "VIEWER (read), OPERATOR (refunds, reviews) or ADMIN", "OPERATOR")
   .option(
     "--password <password>",
-    "at least 12 characters (prefer the generated one: shell history keeps this)",
+    `${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX} characters (prefer the generated one: shell history keeps this)`,
   )
   .action(async (options: { email: string; role: string; password?: string }) => {
-    const role = options.role.toUpperCase();
-    if (!OPERATOR_ROLES.includes(role as (typeof OPERATOR_ROLES)[number]))
-      throw new InvalidArgumentError(`--role must be one of ${OPERATOR_ROLES.join(", ")}`);
-    const created = await withDatabase((db) =>
-      createOperatorAccount(new OperatorRepository(db), {
+    const created = await withCommands(({ operatorCommands, actor }) =>
+      operatorCommands.create(actor, {
         email: options.email,
-        role: role as (typeof OPERATOR_ROLES)[number],
+        role: options.role,
         password: options.password ?? null,
       }),
     );
@@ -278,12 +275,79 @@ operator
           operatorId: created.operator.id,
           email: created.operator.email,
           role: created.operator.role,
-          ...(options.password ? {} : { password: created.password }),
+          ...(created.generated ? { password: created.password } : {}),
         },
         null,
         2,
       ),
     );
+  });
+
+operator
+  .command("list")
+  .description("console operators: role, status, last sign-in, and any sign-in block on their email")
+  .action(async () => {
+    const operators = await withCommands(({ operatorCommands }) => operatorCommands.list());
+    console.log(JSON.stringify(operators, null, 2));
+  });
+
+for (const [name, disabled] of [
+  ["disable", true],
+  ["enable", false],
+] as const) {
+  operator
+    .command(name)
+    .description(
+      disabled
+        ? "disable a console operator and end their sessions (never the last enabled admin)"
+        : "enable a disabled console operator",
+    )
+    .argument("<operatorId>", "opr_…")
+    .action(async (operatorId: string) => {
+      const changed = await withCommands(({ operatorCommands, actor }) =>
+        operatorCommands.setDisabled(actor, operatorId, disabled),
+      );
+      console.log(JSON.stringify(changed, null, 2));
+    });
+}
+
+operator
+  .command("set-role")
+  .description("change a console operator's role (never demotes the last enabled admin)")
+  .argument("<operatorId>", "opr_…")
+  .requiredOption("--role <role>", "VIEWER, OPERATOR or ADMIN")
+  .action(async (operatorId: string, options: { role: string }) => {
+    const changed = await withCommands(({ operatorCommands, actor }) =>
+      operatorCommands.changeRole(actor, operatorId, options.role),
+    );
+    console.log(JSON.stringify(changed, null, 2));
+  });
+
+operator
+  .command("reset-password")
+  .description(
+    "set a new password (generated and shown once without --password) and end the operator's sessions",
+  )
+  .argument("<operatorId>", "opr_…")
+  .option("--password <password>", `${PASSWORD_LENGTH_MIN} to ${PASSWORD_LENGTH_MAX} characters`)
+  .action(async (operatorId: string, options: { password?: string }) => {
+    const issued = await withCommands(({ operatorCommands, actor }) =>
+      operatorCommands.resetPassword(actor, operatorId, options.password ?? null),
+    );
+    console.log(
+      JSON.stringify({ operatorId, ...(issued.generated ? { password: issued.password } : {}) }, null, 2),
+    );
+  });
+
+operator
+  .command("unlock")
+  .description("lift the console's sign-in throttle on an operator's email, from every address")
+  .argument("<operatorId>", "opr_…")
+  .action(async (operatorId: string) => {
+    const { cleared } = await withCommands(({ operatorCommands, actor }) =>
+      operatorCommands.unlock(actor, operatorId),
+    );
+    console.log(JSON.stringify({ operatorId, cleared }, null, 2));
   });
 
 operator
@@ -648,19 +712,18 @@ vault
     integerIn(1, 1e9),
   )
   .action(async (options: { batchSize: number; maxBatches?: number }) => {
-    const results = await withVaultStores(async ({ keyring, stores, operators }) => {
+    const results = await withVaultStores(async ({ keyring, stores, operatorCommands }) => {
       const rotation = await rotateSecrets(keyring, stores, {
         batchSize: options.batchSize,
         ...(options.maxBatches === undefined ? {} : { batchesMax: options.maxBatches }),
         onBatch: (progress) => console.error(JSON.stringify({ progress })),
       });
       // Who ran it and what it did, in the operator audit log (the CLI has no signed-in operator).
-      await operators.appendAudit({
+      await operatorCommands.recordEvent({
         operatorId: null,
         action: "vault.rotate",
         targetType: "vault",
         targetId: `v${keyring.currentVersion}`,
-        before: null,
         after: {
           actor: cliActor().name,
           currentVersion: keyring.currentVersion,
@@ -679,7 +742,7 @@ async function withVaultStores<T>(
   work: (context: {
     keyring: ReturnType<typeof parseKeyring>;
     stores: EncryptedSecretStore[];
-    operators: OperatorRepository;
+    operatorCommands: OperatorCommands;
   }) => Promise<T>,
 ): Promise<T> {
   const env = readEnv();
@@ -695,7 +758,7 @@ async function withVaultStores<T>(
     return await work({
       keyring,
       stores: encryptedSecretStores(new Sql(pool)),
-      operators: new OperatorRepository(db),
+      operatorCommands: createAdminCommands(db).operatorCommands,
     });
   } finally {
     await db.$disconnect();

@@ -13,7 +13,6 @@ import { openDatabase } from "./bootstrap";
 import { type ConsoleProcess, startConsoleProcess } from "./console-process";
 import { type Env, httpServerLimits, readEnv } from "./env";
 import { createLogger } from "./logger";
-import { createFirstAdminIfNone } from "./operator-accounts";
 import { startSandboxProcess } from "./psp-sandbox-process";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
@@ -141,7 +140,10 @@ async function createDemoMerchantOnFirstRun(app: App, env: Env): Promise<void> {
 }
 
 async function createFirstAdminOnFirstRun(app: App, env: Env): Promise<void> {
-  const admin = await createFirstAdminIfNone(new OperatorRepository(app.db));
+  const admin = await app.services.operatorCommands.createFirstAdminIfNone({
+    operatorId: null,
+    name: "system:first-run",
+  });
   if (admin === null) return;
   const file = join(env.DATA_DIR, "first-admin.json");
   mkdirSync(env.DATA_DIR, { recursive: true });

@@ -1,4 +1,5 @@
-// Goal: the operator CLI changes merchants, API keys' owners, risk lists, routing rules and operator keys only
+// Goal: the operator CLI changes merchants, API keys' owners, risk lists, routing rules, operator keys and
+// console operator accounts only
 // through the core's commands, so every change it makes is in the operator audit log under `cli:<OS user>`, and
 // input the core refuses exits non-zero with the core's message and writes nothing.
 import { randomBytes } from "node:crypto";
@@ -121,6 +122,50 @@ describe("the CLI's changes are audited as its user", { timeout: 240_000 }, () =
       expect(rows.every((row) => (row.after as { actor: string }).actor === ACTOR)).toBe(true);
     }
     expect(JSON.stringify(await auditOf(key.operatorKeyId as string))).not.toContain(key.key as string);
+  });
+
+  it("operator accounts: create, set-role, disable, enable, reset-password, unlock, list, all audited", async () => {
+    const created = await ok(["operator", "create", "--email", "CLI.Op@Example.com", "--role", "viewer"]);
+    const id = created.operatorId as string;
+    expect(created).toMatchObject({ email: "cli.op@example.com", role: "VIEWER" });
+    expect(created.password).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(await ok(["operator", "set-role", id, "--role", "OPERATOR"])).toMatchObject({ role: "OPERATOR" });
+    expect((await ok(["operator", "disable", id])).disabledAt).not.toBeNull();
+    expect(await ok(["operator", "enable", id])).toMatchObject({ disabledAt: null });
+    const reset = await ok(["operator", "reset-password", id]);
+    expect(reset.password).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(await ok(["operator", "unlock", id])).toEqual({ operatorId: id, cleared: 0 });
+    const listed = (await cli(["operator", "list"])).stdout;
+    expect(JSON.parse(listed)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id, role: "OPERATOR", disabledAt: null })]),
+    );
+    const rows = await auditOf(id);
+    expect(rows.map((row) => row.action)).toEqual([
+      "operator.create",
+      "operator.change_role",
+      "operator.disable",
+      "operator.enable",
+      "operator.reset_password",
+      "operator.unlock",
+    ]);
+    expect(rows.every((row) => (row.after as { actor: string }).actor === ACTOR)).toBe(true);
+    for (const password of [created.password, reset.password] as string[])
+      expect(JSON.stringify(rows)).not.toContain(password);
+
+    const bad = await cli(["operator", "create", "--email", "x@example.com", "--password", "short"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("passwords are 12 to 256 characters");
+    const lastAdmin = await ok([
+      "operator",
+      "create",
+      "--email",
+      "only.admin@example.com",
+      "--role",
+      "ADMIN",
+    ]);
+    const demote = await cli(["operator", "set-role", lastAdmin.operatorId as string, "--role", "VIEWER"]);
+    expect(demote.code).toBe(1);
+    expect(demote.stderr).toContain("last enabled admin");
   });
 
   it("refuses what the core refuses, with its message, and writes nothing", async () => {

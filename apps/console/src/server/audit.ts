@@ -1,13 +1,15 @@
-// Writes one operator audit row. Snapshots are whitelisted fields turned into
-// JSON-safe values: bigints become digit strings, dates ISO strings.
+// Records a console event in the operator audit log through the operator commands (the one write path): sign-in,
+// sign-out, a chain check. Snapshots are whitelisted fields turned into JSON-safe values: bigints become digit
+// strings, dates ISO strings. A change to an account, a merchant or a PSP account is audited by its own command,
+// in the change's transaction, never here.
 import type { OperatorId } from "@paycore/core/ids/ids";
-import type { AuditSnapshot } from "@paycore/db/repositories/operator.repository";
+import type { AuditValue } from "@paycore/core/ports/audit";
 import type { ConsoleServices } from "./services";
 
 export type AuditInput = Record<string, string | number | boolean | bigint | Date | null | undefined>;
 
-export function auditSnapshot(values: AuditInput): AuditSnapshot {
-  const snapshot: AuditSnapshot = {};
+export function auditSnapshot(values: AuditInput): Record<string, AuditValue> {
+  const snapshot: Record<string, AuditValue> = {};
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) continue;
     snapshot[key] =
@@ -16,7 +18,7 @@ export function auditSnapshot(values: AuditInput): AuditSnapshot {
   return snapshot;
 }
 
-export async function writeAudit(
+export async function recordAuditEvent(
   services: ConsoleServices,
   entry: {
     operatorId: OperatorId | null;
@@ -27,7 +29,7 @@ export async function writeAudit(
     after?: AuditInput | null;
   },
 ): Promise<void> {
-  await services.operators.appendAudit({
+  await services.app.services.operatorCommands.recordEvent({
     operatorId: entry.operatorId,
     action: entry.action,
     targetType: entry.targetType,

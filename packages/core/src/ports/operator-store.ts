@@ -35,12 +35,13 @@ export type OperatorUpdateResult =
   /** The change would leave no enabled admin. */
   | "last_active_admin";
 
-/** An audit row that records an event rather than a change (sign-in, sign-out, a chain check): no before. */
+/** An audit row that records an event rather than an account change (sign-in, sign-out, a chain check). */
 export interface OperatorEvent {
   operatorId: string | null;
   action: string;
   targetType: string;
   targetId: string | null;
+  before?: Record<string, AuditValue> | null;
   after: Record<string, AuditValue> | null;
 }
 

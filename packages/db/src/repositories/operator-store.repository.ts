@@ -174,6 +174,7 @@ export class OperatorStoreRepository implements OperatorStore {
         action: event.action,
         targetType: event.targetType,
         targetId: event.targetId,
+        ...(event.before ? { before: event.before as Prisma.InputJsonValue } : {}),
         ...(event.after === null ? {} : { after: event.after as Prisma.InputJsonValue }),
       },
       select: { id: true },

@@ -1,6 +1,7 @@
-// Console operators, their sessions and the append-only audit log of what they
-// did. Passwords, session tokens and CSRF tokens are stored only as hashes; the
-// console hashes them before they reach this file.
+// Console operators' read side, their sessions, sign-in throttles and second factor, and the audit log's reads.
+// Account changes (create, disable, role, password, unlock) and audit events are written only by
+// operator-store.repository.ts behind the core's OperatorCommands. Passwords, session tokens and CSRF tokens are
+// stored only as hashes; the console hashes them before they reach this file.
 
 import { newId, type OperatorId, type OperatorSessionId } from "@paycore/core/ids/ids";
 import type { DatabaseClient, Prisma } from "../client";
@@ -135,15 +136,6 @@ export class OperatorRepository {
     return this.db.operator.count();
   }
 
-  /** Creates an operator; the email must already be lower-cased (a check constraint insists). */
-  async create(input: { email: string; passwordHash: string; role: OperatorRole }): Promise<OperatorRecord> {
-    const row = await this.db.operator.create({
-      data: { id: newId("operator"), email: input.email, passwordHash: input.passwordHash, role: input.role },
-      select: operatorSelect,
-    });
-    return toOperatorRecord(row);
-  }
-
   async findById(id: string): Promise<OperatorRecord | null> {
     const row = await this.db.operator.findUnique({ where: { id }, select: operatorSelect });
     return row && toOperatorRecord(row);
@@ -238,10 +230,6 @@ export class OperatorRepository {
     }));
   }
 
-  async updatePasswordHash(id: OperatorId, passwordHash: string): Promise<void> {
-    await this.db.operator.update({ where: { id }, data: { passwordHash } });
-  }
-
   async createSession(input: {
     operatorId: OperatorId;
     tokenHash: string;
@@ -310,10 +298,6 @@ export class OperatorRepository {
 
   async revokeSession(id: OperatorSessionId, now: Date): Promise<void> {
     await this.db.operatorSession.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
-  }
-
-  async appendAudit(entry: AuditEntryDraft): Promise<void> {
-    await auditCreate(this.db, entry);
   }
 
   async findTotpState(id: OperatorId): Promise<TotpState | null> {

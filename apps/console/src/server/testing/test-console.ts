@@ -4,7 +4,6 @@
 // handler does, CSRF header included (or not).
 
 import { randomBytes } from "node:crypto";
-import { createOperatorAccount } from "@paycore/api/operator-accounts";
 import { createTestApp, type TestApp } from "@paycore/api/testing/test-app";
 import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
 import type { OperatorRole } from "@paycore/db/repositories/operator.repository";
@@ -90,7 +89,10 @@ export async function createTestConsole(
   const createOperator = async (role: OperatorRole, email?: string) => {
     operatorCount++;
     const address = email ?? `${role.toLowerCase()}${operatorCount}@example.com`;
-    const { password } = await createOperatorAccount(services.operators, { email: address, role });
+    const { password } = await services.app.services.operatorCommands.create(
+      { operatorId: null, name: "test:console" },
+      { email: address, role },
+    );
     return { email: address, password };
   };
 

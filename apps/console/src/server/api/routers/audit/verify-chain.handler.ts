@@ -3,7 +3,7 @@
 // recompute is too costly to run on every page load.
 import { type ChainReport, verifyChains } from "@paycore/api/chain-verify";
 import { CHAIN_STREAMS } from "@paycore/core/ledger/hash-chain";
-import { writeAudit } from "../../../audit";
+import { recordAuditEvent } from "../../../audit";
 import type { SignedInContext } from "../../trpc";
 
 export async function verifyChainHandler({
@@ -16,7 +16,7 @@ export async function verifyChainHandler({
     report.ok
       ? `ok: ${report.sealedCount} sealed, head ${report.headHash}`
       : `${report.firstBreak?.kind} at seal ${report.firstBreak?.seq ?? "-"}, row ${report.firstBreak?.rowId ?? "-"}`;
-  await writeAudit(ctx.services, {
+  await recordAuditEvent(ctx.services, {
     operatorId: ctx.session.operator.id,
     action: "chain.verify",
     targetType: "chain",

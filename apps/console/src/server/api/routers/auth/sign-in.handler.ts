@@ -6,7 +6,7 @@
 
 import { verifyAgainstDummy, verifyPassword } from "@paycore/api/operator-accounts";
 import { TRPCError } from "@trpc/server";
-import { writeAudit } from "../../../audit";
+import { recordAuditEvent } from "../../../audit";
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from "../../../auth/cookies";
 import { delayAfterFailures, secondsUntil, throttleKeys } from "../../../auth/sign-in-throttle";
 import { hashToken, newToken } from "../../../auth/tokens";
@@ -66,7 +66,7 @@ export async function signInHandler({
     if (ipDelayMs > 0)
       await services.operators.blockSignIns(keys.ip.key, new Date(now.getTime() + ipDelayMs));
     const delayMs = Math.max(accountIpDelayMs, ipDelayMs);
-    await writeAudit(services, {
+    await recordAuditEvent(services, {
       operatorId: null,
       action: delayMs > 0 ? "auth.sign_in_throttled" : "auth.sign_in_failed",
       targetType: "operator",
@@ -115,7 +115,7 @@ export async function signInHandler({
   ctx.setCookie(
     serializeCookie(CSRF_COOKIE, csrfToken, { httpOnly: false, secure: ctx.secureCookies, maxAgeSeconds }),
   );
-  await writeAudit(services, {
+  await recordAuditEvent(services, {
     operatorId: operator.id,
     action: "auth.signed_in",
     targetType: "operator_session",

@@ -1,4 +1,4 @@
-import { writeAudit } from "../../../audit";
+import { recordAuditEvent } from "../../../audit";
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from "../../../auth/cookies";
 import type { SignedInContext } from "../../trpc";
 
@@ -11,7 +11,7 @@ export async function signOutHandler({ ctx }: { ctx: SignedInContext }): Promise
   ctx.setCookie(
     serializeCookie(CSRF_COOKIE, "", { httpOnly: false, secure: ctx.secureCookies, maxAgeSeconds: 0 }),
   );
-  await writeAudit(services, {
+  await recordAuditEvent(services, {
     operatorId: session.operator.id,
     action: "auth.signed_out",
     targetType: "operator_session",

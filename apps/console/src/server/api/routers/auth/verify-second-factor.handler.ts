@@ -117,7 +117,7 @@ export async function verifySecondFactorHandler({
   }
   if (ipDelayMs > 0) await services.operators.blockSignIns(keys.ip.key, new Date(now.getTime() + ipDelayMs));
   const delayMs = Math.max(accountDelayMs, ipDelayMs);
-  await services.operators.appendAudit(
+  await services.app.services.operatorCommands.recordEvent(
     audit(delayMs > 0 ? "auth.second_factor_throttled" : "auth.second_factor_failed", {
       failures: accountFailures,
       delaySeconds: delayMs / 1000,

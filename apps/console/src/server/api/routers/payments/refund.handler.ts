@@ -5,7 +5,7 @@ import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseId } from "@paycore/core/ids/ids";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import { decimalToMinor } from "../../../../lib/money";
-import { writeAudit } from "../../../audit";
+import { recordAuditEvent } from "../../../audit";
 import type { SignedInContext } from "../../trpc";
 import type { RefundInput } from "./refund.schema";
 
@@ -50,7 +50,7 @@ export async function refundHandler({
   const refundable =
     payment.amountCapturedMinor - payment.amountRefundedMinor - payment.amountRefundPendingMinor;
   if (!outcome.replayed) {
-    await writeAudit(services, {
+    await recordAuditEvent(services, {
       operatorId: session.operator.id,
       action: "payment.refund",
       targetType: "payment",

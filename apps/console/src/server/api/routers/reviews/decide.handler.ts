@@ -2,7 +2,7 @@
 // same ones the API's operator mutations call), then audit the decision.
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseId } from "@paycore/core/ids/ids";
-import { writeAudit } from "../../../audit";
+import { recordAuditEvent } from "../../../audit";
 import type { SignedInContext } from "../../trpc";
 import type { ReviewDecisionInput } from "./decide.schema";
 
@@ -33,7 +33,7 @@ export function reviewDecisionHandler(decision: "approve" | "reject") {
         : await commands.rejectReview(operator, command);
     const { payment, errors } = outcome.value;
     if (!outcome.replayed) {
-      await writeAudit(services, {
+      await recordAuditEvent(services, {
         operatorId: session.operator.id,
         action: `review.${decision}`,
         targetType: "payment",
