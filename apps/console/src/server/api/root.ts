@@ -2,6 +2,7 @@
 import { auditRouter } from "./routers/audit/audit.router";
 import { authRouter } from "./routers/auth/auth.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
+import { operatorsRouter } from "./routers/operators/operators.router";
 import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
 import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
@@ -18,6 +19,7 @@ export const appRouter = router({
   riskLists: riskListsRouter,
   audit: auditRouter,
   pspAccounts: pspAccountsRouter,
+  operators: operatorsRouter,
 });
 
 export type AppRouter = typeof appRouter;
