@@ -62,9 +62,12 @@ export class OperatorCommands {
     this.generatePassword = deps.generatePassword ?? generateOperatorPassword;
   }
 
-  /** The read side, for the admin's list: every account with its last sign-in and any sign-in block. */
-  list(): Promise<OperatorListing[]> {
-    return this.deps.store.list(this.deps.now());
+  /**
+   * The read side, for the admin's list: every account with its last sign-in and any sign-in block still holding
+   * at `now` (the console passes the clock its sign-in throttle runs on).
+   */
+  list(now: Date = this.deps.now()): Promise<OperatorListing[]> {
+    return this.deps.store.list(now);
   }
 
   /** Without a password one is generated; either way it is returned once and stored only as its hash. */

@@ -81,7 +81,7 @@ export class OperatorStoreRepository implements OperatorStore {
              (SELECT max(s.created_at) FROM operator_sessions s
                WHERE s.operator_id = o.id AND NOT s.second_factor_pending) AS last_sign_in_at,
              (SELECT max(t.blocked_until) FROM console_sign_in_throttles t
-               WHERE t.kind = 'account_ip' AND t.email = o.email AND t.blocked_until > ${now}) AS locked_until
+               WHERE t.kind = 'account_ip' AND t.email = o.email) AS locked_until
         FROM operators o
        ORDER BY o.email
        LIMIT ${OPERATOR_LIST_MAX}`;
@@ -95,7 +95,8 @@ export class OperatorStoreRepository implements OperatorStore {
         totpEnabledAt: row.totp_enabled_at,
       }),
       lastSignInAt: row.last_sign_in_at,
-      lockedUntil: row.locked_until,
+      // Compared here rather than in SQL: `now` is the caller's clock (a test's may be fixed).
+      lockedUntil: row.locked_until !== null && row.locked_until > now ? row.locked_until : null,
     }));
   }
 

@@ -24,7 +24,10 @@ async function auditOf(targetId: string) {
     beforeId: null,
     first: 100,
   });
-  return entries.reverse();
+  // Without the row ids (bigints): what was recorded, oldest first.
+  return entries
+    .reverse()
+    .map(({ action, operatorId, before, after }) => ({ action, operatorId, before, after }));
 }
 
 async function adminId(): Promise<string> {
@@ -77,7 +80,7 @@ describe("operators", () => {
       [{ email: "short@example.com", role: "VIEWER", password: "short" }, "INVALID_INPUT"],
       [{ email: "SET@example.com", role: "ADMIN" }, "OPERATOR_EXISTS"],
     ] as const) {
-      await expect(api.operators.create(input)).rejects.toMatchObject({ shape: { data: { domainCode } } });
+      await expect(api.operators.create(input)).rejects.toMatchObject({ cause: { code: domainCode } });
     }
     await expect(
       api.operators.create({ email: "x@example.com", role: "ROOT" as "ADMIN" }),
@@ -113,10 +116,10 @@ describe("operators", () => {
 
     const self = await adminId();
     await expect(api.operators.setDisabled({ operatorId: self, disabled: true })).rejects.toMatchObject({
-      shape: { data: { domainCode: "OPERATOR_SELF_CHANGE" } },
+      cause: { code: "OPERATOR_SELF_CHANGE" },
     });
     await expect(api.operators.changeRole({ operatorId: self, role: "VIEWER" })).rejects.toMatchObject({
-      shape: { data: { domainCode: "OPERATOR_SELF_CHANGE" } },
+      cause: { code: "OPERATOR_SELF_CHANGE" },
     });
     await expect(
       api.operators.changeRole({ operatorId: "opr_nobody", role: "VIEWER" }),
