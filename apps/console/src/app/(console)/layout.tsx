@@ -23,6 +23,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/audit">Audit log</Link>
           <Link href="/account/two-factor">Two-factor</Link>
           {me.role === "ADMIN" ? <Link href="/psp-accounts">PSP accounts</Link> : null}
+          {me.role === "ADMIN" ? <Link href="/operators">Operators</Link> : null}
         </nav>
         <span className="who">
           <span data-testid="signed-in-as">

@@ -1,0 +1,160 @@
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { type FormEvent, useState } from "react";
+import { errorMessage, useTRPC } from "../../../trpc/client";
+
+type Role = "VIEWER" | "OPERATOR" | "ADMIN";
+const ROLES: Role[] = ["VIEWER", "OPERATOR", "ADMIN"];
+
+/** A password shown once: the admin passes it on through a safe channel; it is not kept anywhere readable. */
+function OneTimePassword({ email, password }: { email: string; password: string }) {
+  return (
+    <p className="notice" role="status">
+      Password for {email}, shown once: <code data-testid="one-time-password">{password}</code>
+    </p>
+  );
+}
+
+export function CreateOperatorForm() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<Role>("OPERATOR");
+  const [password, setPassword] = useState("");
+  const create = useMutation(
+    trpc.operators.create.mutationOptions({
+      onSuccess: () => {
+        setPassword("");
+        router.refresh();
+      },
+    }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ email, role, password: password || null });
+  };
+  return (
+    <>
+      <form className="filters" onSubmit={submit} autoComplete="off">
+        <label className="field">
+          Email
+          <input
+            required
+            type="email"
+            maxLength={254}
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </label>
+        <label className="field">
+          Role
+          <select value={role} onChange={(event) => setRole(event.target.value as Role)}>
+            {ROLES.map((value) => (
+              <option key={value} value={value}>
+                {value.toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Password (empty: generate one)
+          <input
+            type="password"
+            autoComplete="new-password"
+            minLength={12}
+            maxLength={256}
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </label>
+        <button type="submit" disabled={create.isPending}>
+          Add operator
+        </button>
+      </form>
+      {create.data?.password ? (
+        <OneTimePassword email={create.data.operator.email} password={create.data.password} />
+      ) : create.data ? (
+        <p className="notice" role="status">
+          Added {create.data.operator.email}.
+        </p>
+      ) : null}
+      {create.isError ? (
+        <p className="error" role="alert">
+          {errorMessage(create.error)}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+export function OperatorActions({
+  operator,
+}: {
+  operator: { id: string; email: string; role: Role; active: boolean; locked: boolean };
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const refresh = { onSuccess: () => router.refresh() };
+  const toggle = useMutation(trpc.operators.setDisabled.mutationOptions(refresh));
+  const changeRole = useMutation(trpc.operators.changeRole.mutationOptions(refresh));
+  const unlock = useMutation(trpc.operators.unlock.mutationOptions(refresh));
+  const reset = useMutation(trpc.operators.resetPassword.mutationOptions());
+  const error = toggle.error ?? changeRole.error ?? unlock.error ?? reset.error;
+  return (
+    <div className="stack">
+      <div className="row">
+        <label className="field">
+          Role of {operator.email}
+          <select
+            value={operator.role}
+            disabled={changeRole.isPending}
+            onChange={(event) =>
+              changeRole.mutate({ operatorId: operator.id, role: event.target.value as Role })
+            }
+          >
+            {ROLES.map((value) => (
+              <option key={value} value={value}>
+                {value.toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          className="secondary"
+          disabled={toggle.isPending}
+          onClick={() => toggle.mutate({ operatorId: operator.id, disabled: operator.active })}
+        >
+          {operator.active ? "Disable" : "Enable"}
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={reset.isPending}
+          onClick={() => reset.mutate({ operatorId: operator.id })}
+        >
+          Reset password
+        </button>
+        {operator.locked ? (
+          <button
+            type="button"
+            className="secondary"
+            disabled={unlock.isPending}
+            onClick={() => unlock.mutate({ operatorId: operator.id })}
+          >
+            Unlock sign-in
+          </button>
+        ) : null}
+      </div>
+      {reset.data?.password ? (
+        <OneTimePassword email={operator.email} password={reset.data.password} />
+      ) : null}
+      {error ? (
+        <p className="error" role="alert">
+          {errorMessage(error)}
+        </p>
+      ) : null}
+    </div>
+  );
+}
