@@ -32,14 +32,25 @@ module.exports = {
       name: "apps-write-through-core-commands",
       comment:
         "the console's procedures and the CLI change merchants, API keys, risk lists, routing rules, operator keys, " +
-        "PSP accounts and stored secrets only through core commands, which audit each change in its transaction: " +
-        "they may import read repositories, never a write-side module (the composition root admin-commands.ts and " +
-        "app.ts build the commands over those). Operator accounts (operator.repository.ts) are not covered yet.",
+        "PSP accounts, stored secrets and operator accounts only through core commands, which audit each change in " +
+        "its transaction: they may import read repositories, never a write-side module (the composition root " +
+        "admin-commands.ts and app.ts build the commands over those). Operator accounts are written by " +
+        "operator-store.repository.ts; operator.repository.ts (sessions, sign-in throttles, TOTP) may be imported " +
+        "for its types only.",
       severity: "error",
       from: { path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$)" },
       to: {
         path: "^packages/db/src/repositories/([a-z-]+-store\\.repository|psp-account\\.repository|encrypted-secret\\.repository|payment-store\\.repository|operator-audit-row)\\.ts$",
       },
+    },
+    {
+      name: "apps-operator-accounts-through-core-commands",
+      comment:
+        "operator.repository.ts still writes sessions, throttles and TOTP for the console's sign-in: the routers, " +
+        "pages and CLI may use its types, never build it (services.ts does, for the auth procedures).",
+      severity: "error",
+      from: { path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$)" },
+      to: { path: "^packages/db/src/repositories/operator\\.repository\\.ts$", dependencyTypesNot: ["type-only"] },
     },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
