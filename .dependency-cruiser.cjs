@@ -50,7 +50,10 @@ module.exports = {
         "pages and CLI may use its types, never build it (services.ts does, for the auth procedures).",
       severity: "error",
       from: { path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$)" },
-      to: { path: "^packages/db/src/repositories/operator\\.repository\\.ts$", dependencyTypesNot: ["type-only"] },
+      to: {
+        path: "^packages/db/src/repositories/operator\\.repository\\.ts$",
+        dependencyTypesNot: ["type-only"],
+      },
     },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
