@@ -41,6 +41,15 @@ module.exports = {
         path: "^packages/db/src/repositories/([a-z-]+-store\\.repository|psp-account\\.repository|encrypted-secret\\.repository|payment-store\\.repository|operator-audit-row)\\.ts$",
       },
     },
+    {
+      name: "psp-testkit-imports-no-app",
+      comment:
+        "packages/psp-testkit (the one sandbox card table and the in-process sandbox) is shared by the API and the " +
+        "sandbox server, so it may depend on the core only, never on an app.",
+      severity: "error",
+      from: { path: "^packages/psp-testkit/src" },
+      to: { path: "^(apps/|packages/db)" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

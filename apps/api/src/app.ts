@@ -9,7 +9,6 @@ import {
 } from "@paycore/core/idempotency/idempotency-service";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
-import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
@@ -28,6 +27,7 @@ import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
+import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
