@@ -125,9 +125,8 @@ export async function createTestApp(
       adyenHmacKeyHex: options.adyenHmacKeyHex ?? randomBytes(32).toString("hex"),
       ...options.secrets,
     },
-    pspEndpoints: options.pspSandboxUrl
-      ? { stripe: options.pspSandboxUrl, adyen: options.adyenUrl ?? `${options.pspSandboxUrl}/adyen` }
-      : null,
+    pspSandboxUrl: options.pspSandboxUrl ?? null,
+    pspSandboxOverrides: options.adyenUrl ? { adyen: options.adyenUrl } : {},
     pspTimeoutMs: options.pspTimeoutMs ?? 2_000,
     idempotencyRetentionHours: 24,
     idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
