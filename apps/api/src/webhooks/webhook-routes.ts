@@ -26,7 +26,7 @@ export type WebhookEndpoints = ReadonlyMap<PspName, { secret: string; adapter: P
  * mebibyte is far beyond any honest one and small enough that a flood of refused uploads costs little.
  */
 export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024;
-/** Paths this router owns; the PSP name is matched against the configured endpoints before the body is read. */
+/** Paths this router owns; the PSP name is looked up in the registry before the body is read. */
 const WEBHOOK_PATH = /^\/webhooks\/([a-z0-9_-]{1,40})$/;
 
 export interface WebhookRoutes {
