@@ -55,6 +55,25 @@ module.exports = {
         dependencyTypesNot: ["type-only"],
       },
     },
+    {
+      name: "psp-testkit-imports-no-app",
+      comment:
+        "packages/psp-testkit (the one sandbox card table and the in-process sandbox) is shared by the API and the " +
+        "sandbox server, so it may depend on the core only, never on an app.",
+      severity: "error",
+      from: { path: "^packages/psp-testkit/src" },
+      to: { path: "^(apps/|packages/db)" },
+    },
+    {
+      name: "psp-folders-self-contained",
+      comment:
+        "apps/api/src/psps holds every PSP (one folder each, a registry line each) and may move as a whole into a " +
+        "shared package: it imports nothing else of the API but the type of its secrets. The API reaches a PSP " +
+        "only through the registry's modules.",
+      severity: "error",
+      from: { path: "^apps/api/src/psps/", pathNot: "\\.(test|integration-test)\\.ts$" },
+      to: { path: "^apps/api/src/", pathNot: "^apps/api/src/(psps/|secrets\\.ts$)" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

@@ -39,7 +39,7 @@ const app = createApp({
   databasePoolMax: 5,
   redisUrl: null,
   secrets,
-  pspEndpoints: { stripe: sandbox.url, adyen: `${sandbox.url}/adyen` },
+  pspSandboxUrl: sandbox.url,
   pspTimeoutMs: 5_000,
   idempotencyRetentionHours: 24,
   idempotencyWaitMs: 5_000,

@@ -9,7 +9,7 @@ import {
 } from "@paycore/core/idempotency/idempotency-service";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
-import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
+import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
@@ -28,15 +28,13 @@ import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
+import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
 import { LivePsps } from "./adapters/live-psps";
 import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
-import { AdyenPsp } from "./adapters/psp/adyen-psp";
-import { ResilientPsp } from "./adapters/psp/resilient-psp";
-import { StripePsp } from "./adapters/psp/stripe-psp";
-import { AppPspRouter, PSP_PROFILES, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
+import { AppPspRouter, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
 import { RateLimiters } from "./adapters/rate-limiters";
 import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
@@ -45,6 +43,9 @@ import { createAdminCommands } from "./admin-commands";
 import type { Env } from "./env";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
+import type { PspAdapter } from "./psps/psp-module";
+import { PSP_MODULES } from "./psps/registry";
+import { ResilientPsp } from "./psps/resilient-psp";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createWebhookRoutes, type WebhookEndpoints } from "./webhooks/webhook-routes";
@@ -71,8 +72,13 @@ export interface AppConfig {
    * that drive them by hand. The process heartbeat and the idempotency purge run either way.
    */
   workers?: boolean;
-  /** Where test mode's PSPs are served (the sandbox server serves both); null: the in-process sandbox. */
-  pspEndpoints: { stripe: string; adyen: string } | null;
+  /**
+   * The sandbox server's URL: test mode reaches each PSP it emulates there (its module's `sandbox.path`);
+   * null: the in-process sandbox.
+   */
+  pspSandboxUrl: string | null;
+  /** Where one PSP's emulation is reached instead of the sandbox server (tests: a closed port, for failover). */
+  pspSandboxOverrides?: Partial<Record<PspName, string>>;
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
@@ -111,9 +117,7 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
     velocityFallback: env.FRAUD_VELOCITY_FALLBACK,
-    pspEndpoints: env.PSP_SANDBOX_URL
-      ? { stripe: env.PSP_SANDBOX_URL, adyen: `${env.PSP_SANDBOX_URL.replace(/\/$/, "")}/adyen` }
-      : null,
+    pspSandboxUrl: env.PSP_SANDBOX_URL ?? null,
     pspTimeoutMs: env.PSP_TIMEOUT_MS,
     workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
@@ -139,51 +143,33 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
 }
 
 /**
- * Test mode's PSPs. With a sandbox server: the Stripe-style and Adyen-style PSPs through their official SDKs,
- * each behind retries and a circuit breaker. Without: the in-process sandbox.
+ * Test mode's PSPs. With a sandbox server: every registered PSP it emulates, through the PSP's own adapter,
+ * behind retries and a circuit breaker. Without: the in-process sandbox.
  */
 function testModePsps(config: AppConfig): { routable: RoutablePsp[]; webhooks: WebhookEndpoints } {
-  if (config.pspEndpoints === null) {
+  if (config.pspSandboxUrl === null) {
     const sandbox = config.sandboxPsp ?? new SandboxPsp();
     return {
       routable: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }],
-      webhooks: {},
+      webhooks: new Map(),
     };
   }
-  const url = new URL(config.pspEndpoints.stripe);
-  const stripe = new StripePsp({
-    secretKey: "sk_test_paycore_sandbox",
-    host: url.hostname,
-    port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
-    protocol: url.protocol === "https:" ? "https" : "http",
-    timeoutMs: config.pspTimeoutMs,
-  });
-  const adyen = new AdyenPsp({
-    apiKey: "adyen_test_paycore_sandbox",
-    merchantAccount: "PaycoreTest",
-    baseUrl: config.pspEndpoints.adyen,
-    timeoutMs: config.pspTimeoutMs,
-  });
-  const resilientStripe = new ResilientPsp(stripe);
-  const resilientAdyen = new ResilientPsp(adyen);
-  return {
-    routable: [
-      {
-        psp: resilientStripe,
-        profile: PSP_PROFILES.stripe,
-        breakerState: () => resilientStripe.breakerState(),
-      },
-      {
-        psp: resilientAdyen,
-        profile: PSP_PROFILES.adyen,
-        breakerState: () => resilientAdyen.breakerState(),
-      },
-    ],
-    webhooks: {
-      stripe: { pspName: "stripe", secret: config.secrets.stripeWebhookSecret, psp: stripe },
-      adyen: { pspName: "adyen", hmacKeyHex: config.secrets.adyenHmacKeyHex },
-    },
-  };
+  const base = config.pspSandboxUrl.replace(/\/$/, "");
+  const routable: RoutablePsp[] = [];
+  const webhooks = new Map<PspName, { secret: string; adapter: PspAdapter }>();
+  for (const module of Object.values(PSP_MODULES)) {
+    if (!module.sandbox) continue;
+    const adapter = module.createAdapter({
+      endpoint: config.pspSandboxOverrides?.[module.id] ?? `${base}${module.sandbox.path}`,
+      apiKey: module.sandbox.apiKey,
+      merchantAccount: module.sandbox.merchantAccount,
+      timeoutMs: config.pspTimeoutMs,
+    });
+    const resilient = new ResilientPsp(adapter);
+    routable.push({ psp: resilient, profile: module.profile, breakerState: () => resilient.breakerState() });
+    webhooks.set(module.id, { secret: module.sandbox.webhookSecret(config.secrets), adapter });
+  }
+  return { routable, webhooks };
 }
 
 export function createApp(config: AppConfig): App {

@@ -6,7 +6,7 @@
 // after its deadline, reaches the ledger, or is escalated when the PSP cannot
 // say. The ledger balances after each scenario.
 import type { PspAttemptId } from "@paycore/core/ids/ids";
-import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
+import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 

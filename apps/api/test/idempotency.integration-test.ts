@@ -197,7 +197,7 @@ describe("idempotency semantics (Postgres only)", () => {
     const slow = await createTestApp({
       redisUrl: null,
       idempotencyWaitMs: 50,
-      sandbox: new (t.sandbox.constructor as typeof import("@paycore/core/psp/sandbox-psp").SandboxPsp)({
+      sandbox: new (t.sandbox.constructor as typeof import("@paycore/psp-testkit/sandbox-psp").SandboxPsp)({
         latencyMs: 600,
       }),
     });

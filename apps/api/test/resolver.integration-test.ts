@@ -5,7 +5,7 @@
 import type { MerchantId, PaymentId } from "@paycore/core/ids/ids";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentStore } from "@paycore/core/ports/payment-store";
-import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
+import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 

@@ -269,7 +269,7 @@ beforeAll(async () => {
       stripeWebhookSecret: secrets.STRIPE_WEBHOOK_SECRET,
       adyenHmacKeyHex: secrets.ADYEN_HMAC_KEY,
     },
-    pspEndpoints: { stripe: sandbox.url, adyen: `${sandbox.url}/adyen` },
+    pspSandboxUrl: sandbox.url,
     pspTimeoutMs: PSP_TIMEOUT_MS,
     idempotencyRetentionHours: 24,
     idempotencyWaitMs: 5_000,

@@ -1,4 +1,10 @@
 import { hmacValidator, type Types } from "@adyen/api-library";
+import {
+  cardBrand,
+  cardOutcome,
+  cardScenario,
+  type SandboxDeclineCode,
+} from "@paycore/psp-testkit/test-cards";
 import { capturableMinor, moneyStatus, type SandboxCharge, type SandboxRefund } from "./charge-ledger";
 import { headerValue } from "./http-kit";
 import type { StoredResponse } from "./idempotency-store";
@@ -6,7 +12,6 @@ import { exponentOf } from "./minor-units";
 import type { PspCall, PspDialect, PspResult } from "./psp-pipeline";
 import type { SandboxContext } from "./sandbox-context";
 import { adyenPspReference } from "./sandbox-ids";
-import { cardBrand, cardOutcome, cardScenario, type SandboxDeclineCode } from "./test-cards";
 
 export type AdyenEventCode =
   | "AUTHORISATION"

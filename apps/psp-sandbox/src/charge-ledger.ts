@@ -1,4 +1,4 @@
-import type { SandboxScenario } from "./test-cards";
+import type { SandboxScenario } from "@paycore/psp-testkit/test-cards";
 
 export type PspName = "stripe" | "adyen";
 

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { SANDBOX_CARDS } from "@paycore/psp-testkit/test-cards";
 import { createAdyenApi } from "./adyen-api";
 import { ChargeLedger, PSP_NAMES, type PspName, type SandboxCharge } from "./charge-ledger";
 import { FaultInjector, FaultValidationError, parseFaults, type SandboxFaults } from "./fault-injector";
@@ -17,7 +18,6 @@ import {
 import { seededRandom } from "./seeded-random";
 import { parseSettlementDate, settlementCsv } from "./settlement-report";
 import { createStripeApi } from "./stripe-api";
-import { SANDBOX_CARDS } from "./test-cards";
 import {
   DEFAULT_WEBHOOK_RETRY,
   type WebhookDeliveryRecord,

@@ -1,4 +1,10 @@
 import { readMinorDigits } from "@paycore/core/money/money";
+import {
+  cardBrand,
+  cardOutcome,
+  cardScenario,
+  type SandboxDeclineCode,
+} from "@paycore/psp-testkit/test-cards";
 import qs from "qs";
 import Stripe from "stripe";
 import {
@@ -14,7 +20,6 @@ import { exponentOf, formatMinorUnits } from "./minor-units";
 import type { PspCall, PspDialect, PspResult } from "./psp-pipeline";
 import type { SandboxContext } from "./sandbox-context";
 import { stripeId } from "./sandbox-ids";
-import { cardBrand, cardOutcome, cardScenario, type SandboxDeclineCode } from "./test-cards";
 
 /** JSON numbers lose precision past 2^53; Stripe caps amounts far lower anyway. */
 const AMOUNT_MINOR_MAX = BigInt(Number.MAX_SAFE_INTEGER);

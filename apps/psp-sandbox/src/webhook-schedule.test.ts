@@ -1,8 +1,9 @@
 // Goal: the webhook schedule delays, duplicates and reorders exactly as each scenario card promises.
+
+import type { SandboxScenario } from "@paycore/psp-testkit/test-cards";
 import { describe, expect, it } from "vitest";
 import type { SandboxCharge } from "./charge-ledger";
 import { seededRandom } from "./seeded-random";
-import type { SandboxScenario } from "./test-cards";
 import { DEFAULT_TIMINGS, WebhookSchedule } from "./webhook-schedule";
 
 function chargeWith(scenario: SandboxScenario | null): SandboxCharge {

@@ -14,12 +14,12 @@ import type {
 import { describeCredentialProblem, PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { PspAccountCommands, PspCredentials } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { Logger } from "pino";
-import { AdyenPsp } from "./psp/adyen-psp";
-import { type ConnectionCheck, CREDENTIALS_REJECTED } from "./psp/credentials";
-import { ResilientPsp } from "./psp/resilient-psp";
-import { StripePsp } from "./psp/stripe-psp";
-import { TransientPspError } from "./psp/transient-error";
-import { PSP_PROFILES, type PspSet, type RoutablePsp } from "./psp-router";
+import { type ConnectionCheck, CREDENTIALS_REJECTED } from "../psps/credentials";
+import type { PspAdapter } from "../psps/psp-module";
+import { PSP_MODULES } from "../psps/registry";
+import { ResilientPsp } from "../psps/resilient-psp";
+import { TransientPspError } from "../psps/transient-error";
+import type { PspSet, RoutablePsp } from "./psp-router";
 
 /** Accounts change rarely; each process re-reads them at most this often (and after every change it makes). */
 const REFRESH_MS = 30_000;
@@ -28,7 +28,8 @@ interface LiveClient {
   accountId: string;
   /** A digest of what the client was built from: unchanged credentials keep the client (and its breaker). */
   digest: string;
-  sdk: StripePsp | AdyenPsp;
+  /** The PSP module's adapter, unwrapped: connection checks and webhook confirmations. */
+  sdk: PspAdapter;
   psp: ResilientPsp;
   webhookSecrets: string[];
 }
@@ -57,7 +58,7 @@ export class LivePsps implements PspSet {
     await this.fresh();
     return [...this.clients.entries()].map(([name, client]) => ({
       psp: this.proxies.get(name) as LivePspProxy,
-      profile: PSP_PROFILES[name],
+      profile: PSP_MODULES[name].profile,
       breakerState: () => client.psp.breakerState(),
     }));
   }
@@ -70,13 +71,6 @@ export class LivePsps implements PspSet {
   async webhookSecrets(name: PspName): Promise<string[]> {
     await this.fresh();
     return this.clients.get(name)?.webhookSecrets ?? [];
-  }
-
-  /** A PaymentIntent as the live Stripe account sees it: how a live webhook is confirmed before it is trusted. */
-  async retrieveStripeIntent(id: string) {
-    const client = await this.client("stripe");
-    if (!client || !(client.sdk instanceof StripePsp)) throw new Error("no active live stripe account");
-    return client.sdk.retrieveIntent(id);
   }
 
   /** Asks the PSP whether the account's credentials work, and records the answer on the account. */
@@ -166,22 +160,12 @@ export class LivePsps implements PspSet {
     this.loadedAt = this.now().getTime();
   }
 
-  private build(credential: PspCredentials): StripePsp | AdyenPsp {
+  private build(credential: PspCredentials): PspAdapter {
     const { account, apiKey } = credential;
-    if (account.psp === "stripe") {
-      const url = new URL(account.endpoint);
-      return new StripePsp({
-        secretKey: apiKey,
-        host: url.hostname,
-        port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
-        protocol: url.protocol === "https:" ? "https" : "http",
-        timeoutMs: this.options.timeoutMs,
-      });
-    }
-    return new AdyenPsp({
+    return PSP_MODULES[account.psp].createAdapter({
+      endpoint: account.endpoint,
       apiKey,
-      merchantAccount: account.merchantAccount ?? "",
-      baseUrl: account.endpoint,
+      merchantAccount: account.merchantAccount,
       timeoutMs: this.options.timeoutMs,
     });
   }

@@ -41,16 +41,6 @@ export class StaticPspSet implements PspSet {
   }
 }
 
-/** What routing weighs per PSP, the same in both modes: its price and the currencies it settles. */
-export const PSP_PROFILES: Record<"stripe" | "adyen", PspProfile> = {
-  stripe: { name: "stripe", costBps: 290, currencies: "any" },
-  adyen: {
-    name: "adyen",
-    costBps: 250,
-    currencies: ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN"],
-  },
-};
-
 /** Rules and preferences change rarely; each process re-reads them at most this often. */
 const RULES_CACHE_TTL_MS = 30_000;
 const RULES_CACHE_MAX = 10_000;

@@ -2,11 +2,11 @@
 // from the migrated template), optionally real Redis, the in-process sandbox
 // PSP, and a GraphQL client that calls `yoga.fetch` without opening a port.
 import { randomBytes } from "node:crypto";
-import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
 import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
+import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import pino, { type Logger } from "pino";
 import { expect, inject } from "vitest";
 import { type App, createApp } from "../app";
@@ -125,9 +125,8 @@ export async function createTestApp(
       adyenHmacKeyHex: options.adyenHmacKeyHex ?? randomBytes(32).toString("hex"),
       ...options.secrets,
     },
-    pspEndpoints: options.pspSandboxUrl
-      ? { stripe: options.pspSandboxUrl, adyen: options.adyenUrl ?? `${options.pspSandboxUrl}/adyen` }
-      : null,
+    pspSandboxUrl: options.pspSandboxUrl ?? null,
+    pspSandboxOverrides: options.adyenUrl ? { adyen: options.adyenUrl } : {},
     pspTimeoutMs: options.pspTimeoutMs ?? 2_000,
     idempotencyRetentionHours: 24,
     idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,

@@ -2,10 +2,9 @@
 // stored payload passed signature verification when it arrived, so it is
 // applied as stored; the state machine still refuses anything that would move
 // a payment backwards.
-import type { PspNotification } from "@paycore/core/payments/payment-commands";
-import type Stripe from "stripe";
+// Each PSP reads its own stored payloads (its module's `webhook.fromStored`).
+import { pspModule } from "../psps/registry";
 import type { AppServices } from "../services";
-import { type AdyenNotificationItem, fromAdyen, fromStripeIntent, fromStripeRefund } from "./normalise";
 
 export interface ReplayResult {
   id: bigint;
@@ -18,7 +17,8 @@ export async function replayDeadLetter(services: AppServices, id: bigint): Promi
   const letter = (await services.webhooks.deadLetters(1000)).find((l) => l.id === id);
   if (!letter) throw new Error(`no dead letter ${id}`);
   const psp = letter.source.replace(/^webhook:/, "");
-  const notifications = toNotifications(psp, letter.payload);
+  const module = pspModule(psp);
+  const notifications = module ? module.webhook.fromStored(letter.payload, module.id) : [];
   const result: ReplayResult = { id, applied: 0, skipped: 0, stillFailing: [] };
   for (const notification of notifications) {
     const outcome = await services.commands.applyPspNotification(notification);
@@ -28,24 +28,4 @@ export async function replayDeadLetter(services: AppServices, id: bigint): Promi
   }
   if (result.stillFailing.length === 0) await services.webhooks.markReplayed(id);
   return result;
-}
-
-function toNotifications(psp: string, payload: unknown): PspNotification[] {
-  const record = payload as { object?: string; data?: { object?: { object?: string } }; eventCode?: string };
-  if (record.eventCode) {
-    const notification = fromAdyen(psp, payload as AdyenNotificationItem);
-    return notification ? [notification] : [];
-  }
-  const object = record.data?.object;
-  if (object?.object === "payment_intent") return fromStripeIntent(psp, object as Stripe.PaymentIntent);
-  if (object?.object === "refund") {
-    const notification = fromStripeRefund(psp, object as Stripe.Refund);
-    return notification ? [notification] : [];
-  }
-  if (object?.object === "charge") {
-    return ((object as Stripe.Charge).refunds?.data ?? [])
-      .map((refund) => fromStripeRefund(psp, refund))
-      .filter((n): n is PspNotification => n !== null);
-  }
-  return [];
 }

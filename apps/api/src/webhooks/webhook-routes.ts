@@ -1,42 +1,32 @@
 // POST /webhooks/<psp>: PSP notifications, served as plain HTTP routes before
-// GraphQL. The PSP is matched from the path before anything is read (unknown →
-// 404, body unread); the body is then read counting bytes as it streams and
-// refused past WEBHOOK_BODY_MAX_BYTES (413), whether its length was declared or
-// it came chunked. The signature is verified on the raw body before anything
-// is parsed or written (bad, stale or future-dated → 400 or 401, nothing
-// stored). An accepted event is stored once, deduplicated by the PSP's event id
-// under a unique constraint, then applied through the state machine; 2xx is
-// answered only once it is durably stored. What cannot be applied goes to the
-// dead-letter table for operators to inspect and replay.
-import { hmacValidator } from "@adyen/api-library";
+// GraphQL. The PSP is looked up in the registry (src/psps/registry.ts) from the
+// path before anything is read (unknown → 404, body unread); the body is then
+// read counting bytes as it streams and refused past WEBHOOK_BODY_MAX_BYTES
+// (413), whether its length was declared or it came chunked. The PSP's own
+// verifier checks the signature on the raw body before anything is parsed or
+// written (bad, stale or future-dated → 400 or 401, nothing stored). An
+// accepted event is stored once, deduplicated by the PSP's event id under a
+// unique constraint, mapped by the PSP's own normaliser onto the core's
+// notifications, then applied through the state machine; 2xx is answered only
+// once it is durably stored. What cannot be applied goes to the dead-letter
+// table for operators to inspect and replay. Nothing here is specific to one PSP.
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
+import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { Logger } from "pino";
-import Stripe from "stripe";
-import type { StripePsp } from "../adapters/psp/stripe-psp";
+import type { PspAdapter, PspModule, WebhookSecret } from "../psps/psp-module";
+import { pspModule } from "../psps/registry";
 import type { AppServices } from "../services";
-import {
-  type AdyenNotificationItem,
-  adyenEventId,
-  fromAdyen,
-  fromStripeIntent,
-  fromStripeRefund,
-} from "./normalise";
 import { readBodyLimited } from "./read-body-limited";
-import { parseStripeSignatureTimestamp } from "./stripe-signature";
 
-export interface WebhookEndpoints {
-  stripe?: { pspName: string; secret: string; psp: StripePsp };
-  adyen?: { pspName: string; hmacKeyHex: string };
-}
+/** Test mode's webhook endpoints, by PSP: the secret the sandbox signs with, and the adapter that confirms. */
+export type WebhookEndpoints = ReadonlyMap<PspName, { secret: string; adapter: PspAdapter }>;
 
-/** Signed timestamps older or newer than this are refused (replay window). */
-export const SIGNATURE_TOLERANCE_S = 300;
 /**
  * Notifications are a few kilobytes (an Adyen batch holds at most a handful of items); a quarter of a
  * mebibyte is far beyond any honest one and small enough that a flood of refused uploads costs little.
  */
 export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024;
-/** Paths this router owns; the PSP name is matched against the configured endpoints before the body is read. */
+/** Paths this router owns; the PSP name is looked up in the registry before the body is read. */
 const WEBHOOK_PATH = /^\/webhooks\/([a-z0-9_-]{1,40})$/;
 
 export interface WebhookRoutes {
@@ -51,10 +41,6 @@ export function createWebhookRoutes(
   logger: Logger,
   bodyMaxBytes = WEBHOOK_BODY_MAX_BYTES,
 ): WebhookRoutes {
-  // Signature checks only: this client never calls Stripe.
-  const stripeWebhooks = new Stripe("sk_test_webhook_verification_only").webhooks;
-  const adyenHmac = new hmacValidator();
-
   /** Applies the notifications; answers false when one concerns a call of ours still in flight (redeliver later). */
   const apply = async (
     source: string,
@@ -79,102 +65,53 @@ export function createWebhookRoutes(
     return true;
   };
 
-  const handleStripe = async (request: Request, raw: string): Promise<Response> => {
-    const endpoint = endpoints.stripe;
-    const header = request.headers.get("stripe-signature") ?? "";
-    // One timestamp, parsed once: the SDK takes the last `t=` and never refuses a future one, so a header
-    // with two could pass its check with one value and ours with the other.
-    const signedAt = parseStripeSignatureTimestamp(header);
-    if (signedAt === null) return text(400, "invalid signature");
-    if (Math.abs(Date.now() / 1000 - signedAt) > SIGNATURE_TOLERANCE_S)
-      return text(400, "signature timestamp outside the tolerance");
-    // Test mode's secret, then the live account's (current first, then those still in their overlap): the
-    // secret that verifies says which account sent it, and so which account confirms the event.
-    const candidates = [
+  /** A notification for a PSP whose route is known, its body read within the limit. */
+  const handlePsp = async (module: PspModule, request: Request, raw: string): Promise<Response> => {
+    const name = module.id;
+    const endpoint = endpoints.get(name);
+    // Test mode's secret, then the live account's (current first, then those still in their overlap).
+    const secrets: WebhookSecret[] = [
       ...(endpoint ? [{ secret: endpoint.secret, live: false }] : []),
-      ...(await services.livePsps.webhookSecrets("stripe")).map((secret) => ({ secret, live: true })),
+      ...(await services.livePsps.webhookSecrets(name)).map((secret) => ({ secret, live: true })),
     ];
-    let verified: { event: Stripe.Event; live: boolean } | null = null;
-    for (const candidate of candidates) {
+    const verification = module.webhook.verify({
+      headers: request.headers,
+      body: raw,
+      secrets,
+      nowMs: Date.now(),
+    });
+    if (!verification.verified) return text(verification.status, verification.message);
+    // The account whose secret verified is the one that confirms the events.
+    const adapter = async (): Promise<PspAdapter> => {
+      if (!verification.live && endpoint) return endpoint.adapter;
+      const client = await services.livePsps.client(name);
+      if (!client) throw new Error(`no active live ${name} account`);
+      return client.sdk;
+    };
+    let duplicate = true;
+    for (const event of verification.events) {
+      const stored = await services.webhooks.record(name, event.id, event.type, event.payload);
+      if (!stored.needsApplying) continue;
+      duplicate = false;
+      let notifications: PspNotification[];
       try {
-        const event = stripeWebhooks.constructEvent(raw, header, candidate.secret, SIGNATURE_TOLERANCE_S);
-        verified = { event, live: candidate.live };
-        break;
-      } catch {
-        // Not this secret; try the next.
-      }
-    }
-    if (verified === null) return text(400, "invalid signature");
-    const { event, live } = verified;
-    const pspName = endpoint?.pspName ?? "stripe";
-    const retrieveIntent = (id: string) =>
-      live || !endpoint ? services.livePsps.retrieveStripeIntent(id) : endpoint.psp.retrieveIntent(id);
-
-    const stored = await services.webhooks.record(pspName, event.id, event.type, event);
-    if (!stored.needsApplying) return json(200, { received: true, duplicate: true });
-    const object = event.data.object as { object?: string; id?: string };
-    let notifications: PspNotification[] = [];
-    if (object.object === "payment_intent" && object.id) {
-      try {
-        // Read what is true now, not what was true when the event was sent (late or out-of-order delivery).
-        notifications = fromStripeIntent(pspName, await retrieveIntent(object.id));
+        notifications = await module.webhook.normalise(event, { pspName: name, adapter });
       } catch (error) {
         logger.warn(
-          { err: error, eventId: event.id },
-          "could not confirm a Stripe event; asking for redelivery",
+          { err: error, psp: name, eventId: event.id },
+          "could not confirm a PSP event; asking for redelivery",
         );
         return text(503, "retry later");
       }
-    } else if (object.object === "refund") {
-      const notification = fromStripeRefund(pspName, object as Stripe.Refund);
-      notifications = notification ? [notification] : [];
-    } else if (object.object === "charge") {
-      const refunds = (object as Stripe.Charge).refunds?.data ?? [];
-      notifications = refunds.map((r) => fromStripeRefund(pspName, r)).filter((n) => n !== null);
-    }
-    if (!(await applyAndMark(`webhook:${pspName}`, stored.id, notifications, event))) {
-      return text(503, "our call for this is still in flight; send it again later");
-    }
-    return json(200, { received: true });
-  };
-
-  const handleAdyen = async (raw: string): Promise<Response> => {
-    const endpoint = endpoints.adyen;
-    const pspName = endpoint?.pspName ?? "adyen";
-    // Test mode's HMAC key, then the live account's (current first, then those still in their overlap).
-    const hmacKeys = [
-      ...(endpoint ? [endpoint.hmacKeyHex] : []),
-      ...(await services.livePsps.webhookSecrets("adyen")),
-    ];
-    let items: AdyenNotificationItem[];
-    try {
-      const body = JSON.parse(raw) as {
-        notificationItems?: Array<{ NotificationRequestItem: AdyenNotificationItem }>;
-      };
-      items = (body.notificationItems ?? []).map((entry) => entry.NotificationRequestItem);
-    } catch {
-      return text(400, "malformed notification");
-    }
-    // All or nothing: one bad signature and the batch is refused, nothing stored.
-    for (const item of items) {
-      const valid = hmacKeys.some((key) => {
-        try {
-          return adyenHmac.validateHMAC(item as never, key);
-        } catch {
-          return false;
-        }
-      });
-      if (!valid) return text(401, "invalid signature");
-    }
-    for (const item of items) {
-      const stored = await services.webhooks.record(pspName, adyenEventId(item), item.eventCode, item);
-      if (!stored.needsApplying) continue;
-      const notification = fromAdyen(pspName, item);
-      if (!(await applyAndMark(`webhook:${pspName}`, stored.id, notification ? [notification] : [], item))) {
+      if (!(await applyAndMark(`webhook:${name}`, stored.id, notifications, event.payload))) {
         return text(503, "our call for this is still in flight; send it again later");
       }
     }
-    return text(200, "[accepted]");
+    const answer = module.webhook.acknowledge(duplicate);
+    return new Response(answer.body, {
+      status: answer.status,
+      headers: { "content-type": answer.contentType },
+    });
   };
 
   /** Applies and marks the stored event processed; false when it must be redelivered (left unprocessed). */
@@ -203,14 +140,12 @@ export function createWebhookRoutes(
     matches: (pathname) => pathname.startsWith("/webhooks/"),
     async handle(request) {
       const match = WEBHOOK_PATH.exec(new URL(request.url).pathname);
-      const psp = match?.[1];
+      const module = match?.[1] === undefined ? null : pspModule(match[1]);
       const known =
-        psp !== undefined &&
-        (psp === endpoints.stripe?.pspName ||
-          psp === endpoints.adyen?.pspName ||
+        module !== null &&
+        (endpoints.has(module.id) ||
           // A live account's PSP (its name is its route); a cached read, no body read yet.
-          ((psp === "stripe" || psp === "adyen") &&
-            (await services.livePsps.webhookSecrets(psp)).length > 0));
+          (await services.livePsps.webhookSecrets(module.id)).length > 0);
       // Refused before the body is read: closing the connection keeps Node from draining an unread body.
       if (!known) return text(404, "unknown PSP", { close: true });
       if (request.method !== "POST") return text(405, "POST only", { close: true });
@@ -219,13 +154,11 @@ export function createWebhookRoutes(
         return text(400, "Content-Length is not a number of bytes", { close: true });
       if (body.outcome === "too_large")
         return text(413, `larger than ${bodyMaxBytes} bytes`, { close: true });
-      const raw = body.text;
       try {
-        if (psp === (endpoints.stripe?.pspName ?? "stripe")) return await handleStripe(request, raw);
-        return await handleAdyen(raw);
+        return await handlePsp(module, request, body.text);
       } catch (error) {
         // Not stored, or stored and not applied: either way the PSP must send it again.
-        logger.error({ err: error, psp }, "webhook failed");
+        logger.error({ err: error, psp: module.id }, "webhook failed");
         return text(500, "retry later");
       }
     },
@@ -237,8 +170,4 @@ function text(status: number, body: string, options: { close?: boolean } = {}): 
     status,
     headers: { "content-type": "text/plain", ...(options.close ? { connection: "close" } : {}) },
   });
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }

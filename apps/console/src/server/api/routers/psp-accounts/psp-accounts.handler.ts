@@ -2,7 +2,7 @@
 // a core command that writes its audit row in the same transaction; secrets go in and never come back out
 // (the views carry only their last four characters).
 import type { Actor } from "@paycore/core/ports/psp-account-store";
-import type { PspAccountView } from "@paycore/core/psp-accounts/psp-account";
+import type { PspAccountView, PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { SignedInContext } from "../../trpc";
 import type { CreatePspAccountInput, RotatePspSecretInput } from "./psp-accounts.schema";
 
@@ -84,7 +84,7 @@ export async function testPspConnectionHandler({
   input,
 }: {
   ctx: SignedInContext;
-  input: { psp: "stripe" | "adyen" };
+  input: { psp: PspName };
 }): Promise<{ ok: boolean; error: string | null }> {
   const { ok, error } = await ctx.services.app.services.livePsps.checkConnection(input.psp);
   return { ok, error };

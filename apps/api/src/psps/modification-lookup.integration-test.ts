@@ -7,9 +7,9 @@ import { randomUUID } from "node:crypto";
 import type { ModificationQuery, PspOutcome } from "@paycore/core/psp/psp-port";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep } from "../../testing/load-client";
-import { AdyenPsp } from "./adyen-psp";
-import { StripePsp } from "./stripe-psp";
+import { sleep } from "../testing/load-client";
+import { AdyenPsp } from "./adyen/adyen-psp";
+import { StripePsp } from "./stripe/stripe-psp";
 
 /** Approved; its refunds are accepted, then fail (Stripe: pending, then failed). */
 const REFUND_FAILS_CARD = "4000009900000103";

@@ -1,7 +1,9 @@
 /**
- * Magic card numbers, the same for both emulated PSPs. The number alone decides the outcome;
- * any future expiry and any CVC are accepted.
+ * The one table of magic card numbers, served by both sandboxes: the sandbox server
+ * (apps/psp-sandbox, both emulated PSPs) and the in-process sandbox (./sandbox-psp.ts).
+ * The number alone decides the outcome; any future expiry and any CVC are accepted.
  */
+import { luhnValid as digitsLuhnValid } from "@paycore/core/vault/card";
 
 /** A hard no from the issuer: nothing is authorized. Stripe answers 402, Adyen resultCode "Refused". */
 export type SandboxDeclineCode =
@@ -150,18 +152,14 @@ const CARDS_BY_NUMBER: ReadonlyMap<string, SandboxCard> = new Map(
   SANDBOX_CARDS.map((card) => [card.number, card]),
 );
 
+/** A 12-19 digit number with a valid Luhn check digit (the core's check, bounded to card lengths). */
 export function luhnValid(number: string): boolean {
-  if (!/^\d{12,19}$/.test(number)) return false;
-  let sum = 0;
-  for (let index = 0; index < number.length; index += 1) {
-    let digit = Number(number[number.length - 1 - index]);
-    if (index % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
+  return /^\d{12,19}$/.test(number) && digitsLuhnValid(number);
+}
+
+/** The table's entry for a number (spaces and dashes ignored), when it has one. */
+export function sandboxCard(rawNumber: string): SandboxCard | undefined {
+  return CARDS_BY_NUMBER.get(rawNumber.replace(/[\s-]/g, ""));
 }
 
 /** The outcome of a card number, or null when it is not a Luhn-valid number at all. */

@@ -1,6 +1,7 @@
-// Goal: every sandbox card is Luhn-valid, unique and maps to the outcome its table promises.
+// Goal: every card of the one sandbox table (served by the sandbox server and the in-process sandbox) is
+// Luhn-valid, unique and maps to the outcome its table promises.
 import { describe, expect, it } from "vitest";
-import { cardOutcome, luhnValid, SANDBOX_CARDS } from "./test-cards";
+import { cardOutcome, luhnValid, SANDBOX_CARDS, sandboxCard } from "./test-cards";
 
 describe("SANDBOX_CARDS", () => {
   it.each(SANDBOX_CARDS.map((card) => [card.number, card]))(
@@ -33,5 +34,10 @@ describe("SANDBOX_CARDS", () => {
 
   it.each(["4242424242424241", "1234", "abcd"])("%s is not a card number", (number) => {
     expect(cardOutcome(number)).toBeNull();
+  });
+
+  it("finds a card's entry with or without separators, and none for an unlisted number", () => {
+    expect(sandboxCard("4000-0000-0000-0002")?.outcome).toEqual({ kind: "decline", code: "card_declined" });
+    expect(sandboxCard("4111111111111111")).toBeUndefined();
   });
 });

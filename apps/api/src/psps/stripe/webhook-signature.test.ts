@@ -1,7 +1,7 @@
 // Goal: a Stripe-Signature header yields its one timestamp, and any header
 // with none, several or a malformed one yields none (so it is refused).
 import { describe, expect, it } from "vitest";
-import { parseStripeSignatureTimestamp } from "./stripe-signature";
+import { parseStripeSignatureTimestamp } from "./webhook-signature";
 
 describe("parseStripeSignatureTimestamp", () => {
   it.each([

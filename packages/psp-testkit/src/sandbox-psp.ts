@@ -1,7 +1,9 @@
+// The in-process sandbox PSP: test mode's PSP when no sandbox server is configured, and the PSP of the API's
+// integration tests. It lives outside the pure core (it keeps a clock, randomness and timers) and reads the
+// same card table as the sandbox server.
 import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { canonicalJson } from "../idempotency/request-hash";
-import { type CardBrand, luhnValid } from "../vault/card";
+import { canonicalJson } from "@paycore/core/idempotency/request-hash";
 import type {
   AuthorizeRequest,
   ModificationQuery,
@@ -9,66 +11,8 @@ import type {
   PaymentServiceProvider,
   PspChargeStatus,
   PspOutcome,
-} from "./psp-port";
-
-export interface SandboxTestCard {
-  readonly number: string;
-  readonly brand: CardBrand;
-  readonly outcome: "succeeded" | "declined" | "failed";
-  readonly code: string | null;
-  readonly description: string;
-}
-
-/** Magic card numbers, like a PSP's test mode. Any other Luhn-valid number approves. */
-export const SANDBOX_TEST_CARDS: ReadonlyArray<SandboxTestCard> = Object.freeze([
-  { number: "4242424242424242", brand: "visa", outcome: "succeeded", code: null, description: "Approved" },
-  {
-    number: "5555555555554444",
-    brand: "mastercard",
-    outcome: "succeeded",
-    code: null,
-    description: "Approved",
-  },
-  {
-    number: "4000000000000002",
-    brand: "visa",
-    outcome: "declined",
-    code: "card_declined",
-    description: "Declined by the issuer",
-  },
-  {
-    number: "4000000000009995",
-    brand: "visa",
-    outcome: "declined",
-    code: "insufficient_funds",
-    description: "Declined: insufficient funds",
-  },
-  {
-    number: "4000000000000069",
-    brand: "visa",
-    outcome: "declined",
-    code: "expired_card",
-    description: "Declined: the issuer says the card has expired",
-  },
-  {
-    number: "4000000000000127",
-    brand: "visa",
-    outcome: "declined",
-    code: "incorrect_cvc",
-    description: "Declined: incorrect security code",
-  },
-  {
-    number: "4000000000000119",
-    brand: "visa",
-    outcome: "failed",
-    code: "processing_error",
-    description: "Fails with a retryable processing error; nothing is charged",
-  },
-] satisfies SandboxTestCard[]);
-
-const CARDS_BY_NUMBER: ReadonlyMap<string, SandboxTestCard> = new Map(
-  SANDBOX_TEST_CARDS.map((card) => [card.number, card]),
-);
+} from "@paycore/core/psp/psp-port";
+import { cardOutcome, sandboxCard } from "./test-cards";
 
 type Operation = "authorize" | "capture" | "void" | "refund";
 /** What a fault may hit: an operation, or a lookup of a modification's outcome. */
@@ -289,17 +233,8 @@ export class SandboxPsp implements PaymentServiceProvider {
     const invalid = invalidAmount(request.amountMinor, request.currency);
     if (invalid) return invalid;
 
-    const number = request.card.number;
-    const testCard = CARDS_BY_NUMBER.get(number);
-    if (testCard?.outcome === "declined") {
-      return { outcome: "declined", code: testCard.code ?? "card_declined", message: testCard.description };
-    }
-    if (testCard?.outcome === "failed") {
-      return failed(testCard.code ?? "processing_error", testCard.description, true);
-    }
-    if (!testCard && !(/^[0-9]{12,19}$/.test(number) && luhnValid(number))) {
-      return { outcome: "declined", code: "incorrect_number", message: "The card number is incorrect" };
-    }
+    const refusal = refusalOf(request.card.number);
+    if (refusal) return refusal;
 
     const pspReference = newReference("ch");
     this.remember(this.book, pspReference, {
@@ -357,6 +292,21 @@ export class SandboxPsp implements PaymentServiceProvider {
     charge.refundedMinor += request.amountMinor;
     return { outcome: "succeeded", pspReference: newReference("re") };
   }
+}
+
+/**
+ * What the card table makes of the number, when it is not an approval. The network scenarios of the sandbox
+ * server (5xx, timeouts, asynchronous outcomes, late webhooks) need a network; in process they approve.
+ */
+function refusalOf(number: string): PspOutcome | null {
+  const outcome = cardOutcome(number);
+  const message = sandboxCard(number)?.description ?? "Approved";
+  if (outcome === null) {
+    return { outcome: "declined", code: "incorrect_number", message: "The card number is incorrect" };
+  }
+  if (outcome.kind === "decline") return { outcome: "declined", code: outcome.code, message };
+  if (outcome.kind === "processing_error") return failed("processing_error", message, true);
+  return null;
 }
 
 function invalidAmount(amountMinor: bigint, currency: string, chargeCurrency?: string): PspOutcome | null {

@@ -16,8 +16,8 @@ import type {
   PspChargeStatus,
   PspOutcome,
 } from "@paycore/core/psp/psp-port";
-import { type ConnectionCheck, credentialsRejected } from "./credentials";
-import { networkErrorKind, TransientPspError } from "./transient-error";
+import { type ConnectionCheck, credentialsRejected } from "../credentials";
+import { networkErrorKind, TransientPspError } from "../transient-error";
 
 export interface AdyenPspOptions {
   name?: string;

@@ -11,8 +11,8 @@ import type {
   PspOutcome,
 } from "@paycore/core/psp/psp-port";
 import Stripe from "stripe";
-import { type ConnectionCheck, credentialsRejected } from "./credentials";
-import { networkErrorKind, TransientPspError } from "./transient-error";
+import { type ConnectionCheck, credentialsRejected } from "../credentials";
+import { networkErrorKind, TransientPspError } from "../transient-error";
 
 export interface StripePspOptions {
   name?: string;

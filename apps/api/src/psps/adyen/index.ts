@@ -1,0 +1,27 @@
+// The Adyen PSP: the official library's checkout API sent to a base URL (Adyen's, or the sandbox server's
+// Adyen-style emulation in test mode), its HMAC-signed notifications, and its test cards.
+import { SANDBOX_CARDS } from "@paycore/psp-testkit/test-cards";
+import type { PspModule } from "../psp-module";
+import { AdyenPsp } from "./adyen-psp";
+import { adyenWebhook } from "./webhook";
+
+export const adyenModule: PspModule<AdyenPsp> = {
+  id: "adyen",
+  profile: {
+    name: "adyen",
+    costBps: 250,
+    currencies: ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN"],
+  },
+  createAdapter({ endpoint, apiKey, merchantAccount, timeoutMs }) {
+    return new AdyenPsp({ apiKey, merchantAccount: merchantAccount ?? "", baseUrl: endpoint, timeoutMs });
+  },
+  webhook: adyenWebhook,
+  // The sandbox server emulates Adyen with the one sandbox card table (packages/psp-testkit).
+  testCards: SANDBOX_CARDS,
+  sandbox: {
+    path: "/adyen",
+    apiKey: "adyen_test_paycore_sandbox",
+    merchantAccount: "PaycoreTest",
+    webhookSecret: (secrets) => secrets.adyenHmacKeyHex,
+  },
+};

@@ -1,0 +1,99 @@
+// What one PSP is to the platform. Everything PSP-specific lives in its own folder, src/psps/<psp>/: its SDK
+// adapter (the calls behind packages/core/src/psp/psp-port.ts), its webhook signature check and the mapping of
+// its events onto the core's small union of notifications, and its test cards. The folder's index.ts exports
+// one PspModule, and registry.ts lists the modules, one line each. The app, the live accounts and the webhook
+// routes reach a PSP only through this descriptor.
+import type { PspNotification } from "@paycore/core/payments/payment-commands";
+import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
+import type { PspProfile } from "@paycore/core/psp/routing";
+import type { PspName } from "@paycore/core/psp-accounts/psp-account";
+import type { SandboxCard } from "@paycore/psp-testkit/test-cards";
+import type { AppSecrets } from "../secrets";
+import type { ConnectionCheck } from "./credentials";
+
+/** A PSP's SDK adapter: the port, plus the credential check operators run against a live account. */
+export interface PspAdapter extends PaymentServiceProvider {
+  checkConnection(): Promise<ConnectionCheck>;
+}
+
+/** Where and with what an adapter reaches its PSP. */
+export interface PspConnection {
+  /** The PSP's API base URL (in test mode, the sandbox server's URL plus the module's `sandbox.path`). */
+  endpoint: string;
+  apiKey: string;
+  /** The merchant account, for PSPs that scope every call by one (Adyen); null otherwise. */
+  merchantAccount: string | null;
+  /** Per request; past it the outcome is unknown and resolved later. */
+  timeoutMs: number;
+}
+
+/** A secret a notification may be signed with: test mode's, or one of the live account's (current first). */
+export interface WebhookSecret {
+  secret: string;
+  live: boolean;
+}
+
+/** One verified event of a notification, stored once under (PSP, id) before it is applied. */
+export interface WebhookEvent {
+  /** The PSP's own dedupe key for the event. */
+  id: string;
+  type: string;
+  payload: unknown;
+}
+
+export type WebhookVerification =
+  /** `live`: the secret that verified is the live account's, so the live account confirms the events. */
+  | { verified: true; events: WebhookEvent[]; live: boolean }
+  /** Refused before anything is stored: a bad, stale or future-dated signature, or an unreadable body. */
+  | { verified: false; status: 400 | 401; message: string };
+
+export interface NormaliseContext<A extends PspAdapter> {
+  pspName: PspName;
+  /** The adapter of the account whose secret verified the notification, for PSPs whose events are confirmed. */
+  adapter(): Promise<A>;
+}
+
+export interface PspWebhook<A extends PspAdapter> {
+  /** Checks the signature on the raw body against the candidate secrets, then parses the events. */
+  verify(request: {
+    headers: Headers;
+    body: string;
+    secrets: readonly WebhookSecret[];
+    nowMs: number;
+  }): WebhookVerification;
+  /**
+   * The core's notifications for one stored event (none for an event that changes nothing of ours). Throws
+   * when the PSP cannot be asked to confirm it: the route then asks for the notification again.
+   */
+  normalise(event: WebhookEvent, context: NormaliseContext<A>): Promise<PspNotification[]>;
+  /**
+   * The notifications of a stored event's payload read as it was sent, with no call to the PSP: an operator's
+   * replay of a dead letter (the state machine still refuses anything that would move a payment backwards).
+   */
+  fromStored(payload: unknown, pspName: PspName): PspNotification[];
+  /** The answer once every event is durably stored; `duplicate`: every one had been stored before. */
+  acknowledge(duplicate: boolean): { status: number; contentType: string; body: string };
+}
+
+/** How test mode reaches the sandbox server's emulation of the PSP (apps/psp-sandbox). */
+export interface PspSandbox {
+  /** Appended to PSP_SANDBOX_URL: the emulation's base URL. */
+  path: string;
+  apiKey: string;
+  merchantAccount: string | null;
+  /** The secret the sandbox signs this PSP's webhooks with. */
+  webhookSecret(secrets: AppSecrets): string;
+}
+
+export interface PspModule<A extends PspAdapter = PspAdapter> {
+  /** The PSP's name: its webhook route (/webhooks/<id>), its routing name, its live accounts' `psp`. */
+  readonly id: PspName;
+  /** What routing weighs: its price, and the currencies it settles ("any" or ISO 4217 codes). */
+  readonly profile: PspProfile;
+  createAdapter(connection: PspConnection): A;
+  readonly webhook: PspWebhook<A>;
+  /** The magic card numbers of its test mode and what each does. */
+  readonly testCards: ReadonlyArray<SandboxCard>;
+  /** Absent when the sandbox server does not emulate the PSP: test mode then does not offer it. */
+  readonly sandbox?: PspSandbox;
+}
