@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   // The workspace packages ship TypeScript sources.
-  transpilePackages: ["@paycore/core", "@paycore/db", "@paycore/api"],
+  transpilePackages: ["@paycore/core", "@paycore/db", "@paycore/platform", "@paycore/api"],
   // Loaded by Node at run time rather than bundled: native or WASM code, data files next to the module,
   // or CommonJS that must stay one instance (graphql's instanceof checks).
   serverExternalPackages: [

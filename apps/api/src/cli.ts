@@ -22,6 +22,11 @@ import { RiskListRepository } from "@paycore/db/repositories/risk-data.repositor
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
+import { openDatabase } from "@paycore/platform/bootstrap";
+import { formatChainReport, verifyChains } from "@paycore/platform/chain-verify";
+import { pspSecretFromEnv, readEnv } from "@paycore/platform/env";
+import { createLogger } from "@paycore/platform/logger";
+import { loadSecrets } from "@paycore/platform/secrets";
 import { Command, InvalidArgumentError } from "commander";
 import { LivePsps } from "./adapters/live-psps";
 import {
@@ -30,12 +35,7 @@ import {
   createPspAccountCommands,
   encryptedSecretStores,
 } from "./admin-commands";
-import { openDatabase } from "./bootstrap";
-import { formatChainReport, verifyChains } from "./chain-verify";
-import { pspSecretFromEnv, readEnv } from "./env";
-import { createLogger } from "./logger";
 import { createOperatorAccount, OPERATOR_ROLES } from "./operator-accounts";
-import { loadSecrets } from "./secrets";
 import { replayDeadLetter } from "./webhooks/replay";
 
 function integerIn(min: number, max: number) {

@@ -4,8 +4,8 @@
 // readiness over IPC and exits with this process (see child-process.ts).
 import { join } from "node:path";
 import { findRepoRoot } from "@paycore/db/database-url";
+import type { AppSecrets } from "@paycore/platform/secrets";
 import { startChildProcess } from "./child-process";
-import type { AppSecrets } from "./secrets";
 
 const READY_TIMEOUT_MS = 15_000;
 

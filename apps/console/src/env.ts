@@ -1,7 +1,7 @@
 // The only file of the console that reads process.env (a lint rule bans it
 // elsewhere). The core's settings (database, Redis, PSP sandbox, secrets) are
 // the API's own, read by the API's schema so both processes agree.
-import { type Env as ApiEnv, readEnv } from "@paycore/api/env";
+import { type Env as ApiEnv, readEnv } from "@paycore/platform/env";
 import { z } from "zod";
 
 const schema = z.object({

@@ -7,11 +7,11 @@ import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
 import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
+import type { AppSecrets } from "@paycore/platform/secrets";
 import pino, { type Logger } from "pino";
 import { expect, inject } from "vitest";
 import { type App, createApp } from "../app";
 import type { RateLimitConfig } from "../plugins/use-rate-limit";
-import type { AppSecrets } from "../secrets";
 import { closeServer, listen } from "../server";
 import { DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "../yoga";
 

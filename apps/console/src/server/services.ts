@@ -3,12 +3,12 @@
 // One per server process, kept on globalThis so Next's module reloading in
 // development does not open a new database pool per reload.
 import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
-import { createLogger } from "@paycore/api/logger";
 import { parseKeyring, type VaultKeyring } from "@paycore/core/vault/card-vault";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
+import { createLogger } from "@paycore/platform/logger";
 import type { Logger } from "pino";
 import { readConsoleEnv } from "../env";
 import {

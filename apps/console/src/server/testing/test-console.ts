@@ -4,10 +4,10 @@
 // handler does, CSRF header included (or not).
 
 import { randomBytes } from "node:crypto";
-import { createOperatorAccount } from "@paycore/api/operator-accounts";
 import { createTestApp, type TestApp } from "@paycore/api/testing/test-app";
 import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
 import type { OperatorRole } from "@paycore/db/repositories/operator.repository";
+import { generatePassword, hashPassword } from "@paycore/platform/passwords";
 import pino from "pino";
 import { createCaller } from "../api/root";
 import { createConsoleContext } from "../api/trpc";
@@ -90,7 +90,8 @@ export async function createTestConsole(
   const createOperator = async (role: OperatorRole, email?: string) => {
     operatorCount++;
     const address = email ?? `${role.toLowerCase()}${operatorCount}@example.com`;
-    const { password } = await createOperatorAccount(services.operators, { email: address, role });
+    const password = generatePassword();
+    await services.operators.create({ email: address, passwordHash: await hashPassword(password), role });
     return { email: address, password };
   };
 

@@ -1,4 +1,4 @@
-import { PASSWORD_LENGTH_MAX } from "@paycore/api/operator-accounts";
+import { PASSWORD_LENGTH_MAX } from "@paycore/platform/passwords";
 import { z } from "zod";
 import { plainText } from "../../text.schema";
 
