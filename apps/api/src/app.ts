@@ -28,29 +28,37 @@ import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
+import { GeoIpLocator } from "@paycore/platform/adapters/geoip-locator";
+import { LivePsps } from "@paycore/platform/adapters/live-psps";
+import { AdyenPsp } from "@paycore/platform/adapters/psp/adyen-psp";
+import { ResilientPsp } from "@paycore/platform/adapters/psp/resilient-psp";
+import { StripePsp } from "@paycore/platform/adapters/psp/stripe-psp";
+import {
+  AppPspRouter,
+  PSP_PROFILES,
+  type RoutablePsp,
+  StaticPspSet,
+} from "@paycore/platform/adapters/psp-router";
+import { createRedisClient } from "@paycore/platform/adapters/redis-client";
+import {
+  deleteLegacyIdempotencyEntries,
+  RedisIdempotencyCache,
+} from "@paycore/platform/adapters/redis-idempotency-cache";
+import { RedisVelocityCounter } from "@paycore/platform/adapters/redis-velocity-counter";
 import type { Env } from "@paycore/platform/env";
 import { type AppSecrets, loadSecrets } from "@paycore/platform/secrets";
+import { createAppWorkers } from "@paycore/platform/workers/app-workers";
+import type { ChainSealer } from "@paycore/platform/workers/chain-sealer";
+import type { WorkerRegistry } from "@paycore/platform/workers/worker-registry";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { GeoIpLocator } from "./adapters/geoip-locator";
-import { LivePsps } from "./adapters/live-psps";
 import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
-import { AdyenPsp } from "./adapters/psp/adyen-psp";
-import { ResilientPsp } from "./adapters/psp/resilient-psp";
-import { StripePsp } from "./adapters/psp/stripe-psp";
-import { AppPspRouter, PSP_PROFILES, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
 import { RateLimiters } from "./adapters/rate-limiters";
-import { createRedisClient } from "./adapters/redis-client";
-import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
-import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
 import type { AppServices } from "./services";
 import { createWebhookRoutes, type WebhookEndpoints } from "./webhooks/webhook-routes";
-import { createAppWorkers } from "./workers/app-workers";
-import type { ChainSealer } from "./workers/chain-sealer";
-import type { WorkerRegistry } from "./workers/worker-registry";
 import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
 
 export interface AppConfig {

@@ -22,13 +22,13 @@ import { RiskListRepository } from "@paycore/db/repositories/risk-data.repositor
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
+import { LivePsps } from "@paycore/platform/adapters/live-psps";
 import { openDatabase } from "@paycore/platform/bootstrap";
 import { formatChainReport, verifyChains } from "@paycore/platform/chain-verify";
 import { pspSecretFromEnv, readEnv } from "@paycore/platform/env";
 import { createLogger } from "@paycore/platform/logger";
 import { loadSecrets } from "@paycore/platform/secrets";
 import { Command, InvalidArgumentError } from "commander";
-import { LivePsps } from "./adapters/live-psps";
 import {
   type AdminCommands,
   createAdminCommands,

@@ -14,6 +14,7 @@ import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
+import { findTestRedis } from "@paycore/platform/testing/redis";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -30,7 +31,6 @@ import {
   weighted,
 } from "../src/testing/load-client";
 import { describePayment, openWork, reconcile } from "../src/testing/psp-reconciliation";
-import { findTestRedis } from "../src/testing/redis";
 import { TEST_FIXTURE_ACTOR } from "../src/testing/test-app";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));

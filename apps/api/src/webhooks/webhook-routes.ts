@@ -10,9 +10,9 @@
 // dead-letter table for operators to inspect and replay.
 import { hmacValidator } from "@adyen/api-library";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
+import type { StripePsp } from "@paycore/platform/adapters/psp/stripe-psp";
 import type { Logger } from "pino";
 import Stripe from "stripe";
-import type { StripePsp } from "../adapters/psp/stripe-psp";
 import type { AppServices } from "../services";
 import {
   type AdyenNotificationItem,
