@@ -3,8 +3,8 @@
 // applied as stored; the state machine still refuses anything that would move
 // a payment backwards.
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
+import type { AppServices } from "@paycore/platform/services";
 import type Stripe from "stripe";
-import type { AppServices } from "../services";
 import { type AdyenNotificationItem, fromAdyen, fromStripeIntent, fromStripeRefund } from "./normalise";
 
 export interface ReplayResult {

@@ -11,9 +11,9 @@
 import { hmacValidator } from "@adyen/api-library";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { StripePsp } from "@paycore/platform/adapters/psp/stripe-psp";
+import type { AppServices } from "@paycore/platform/services";
 import type { Logger } from "pino";
 import Stripe from "stripe";
-import type { AppServices } from "../services";
 import {
   type AdyenNotificationItem,
   adyenEventId,

@@ -7,16 +7,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
+import { createFirstAdminIfNone } from "@paycore/api/operator-accounts";
+import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "@paycore/api/server";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { openDatabase } from "@paycore/platform/bootstrap";
 import { type Env, httpServerLimits, readEnv } from "@paycore/platform/env";
 import { createLogger } from "@paycore/platform/logger";
 import { type AppSecrets, loadSecrets } from "@paycore/platform/secrets";
-import { type App, appConfigFromEnv, createApp } from "./app";
 import { type ConsoleProcess, startConsoleProcess } from "./console-process";
-import { createFirstAdminIfNone } from "./operator-accounts";
 import { startSandboxProcess } from "./psp-sandbox-process";
-import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
 
 async function main(): Promise<void> {
   const env = readEnv();

@@ -32,7 +32,7 @@ function newestSourceMs(root: string): number {
     "apps/console/src",
     "apps/console/next.config.ts",
     "apps/console/package.json",
-    "apps/api/src",
+    "packages/platform/src",
     "packages/core/src",
     "packages/db/src",
   ].map((path) => join(root, path));

@@ -9,7 +9,7 @@ import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-qu
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
-import type { LivePsps } from "@paycore/platform/adapters/live-psps";
+import type { LivePsps } from "./adapters/live-psps";
 import type { AdminCommands } from "./admin-commands";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
