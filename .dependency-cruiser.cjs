@@ -43,7 +43,8 @@ module.exports = {
     },
     {
       name: "packages-import-no-app",
-      comment: "packages are below the apps: core, db and platform never import an app (tests may start the sandbox PSP).",
+      comment:
+        "packages are below the apps: core, db and platform never import an app (tests may start the sandbox PSP).",
       severity: "error",
       from: { path: "^packages/", pathNot: "\\.(integration-)?test\\.ts$" },
       to: { path: "^apps/" },
