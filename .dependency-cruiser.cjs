@@ -1,5 +1,6 @@
 // Dependency rules checked by `npm run lint`: the core stays pure, only the db
-// package talks to Prisma, and the console and the CLI write only through core commands.
+// package talks to Prisma, no app imports another app, and the console and the
+// CLI write only through core commands.
 module.exports = {
   forbidden: [
     {
@@ -14,11 +15,14 @@ module.exports = {
     },
     {
       name: "core-no-io",
-      comment: "the core does no I/O of its own: no fs, net, http or child processes.",
+      comment:
+        "the core does no I/O and keeps no time of its own: no files, sockets, HTTP, DNS, child processes, threads " +
+        "or timers (callers pass `now` and `sleep`). node:crypto stays allowed (ids, hashes, the vault). The " +
+        "in-process sandbox PSP (psp/sandbox-psp.ts) still sleeps to simulate latency until it leaves the core.",
       severity: "error",
-      from: { path: "^packages/core/src" },
+      from: { path: "^packages/core/src", pathNot: "^packages/core/src/psp/sandbox-psp\\.ts$" },
       to: {
-        path: "^(fs|net|http|https|child_process|node:fs|node:net|node:http|node:https|node:child_process)$",
+        path: "^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|dns/promises|child_process|cluster|worker_threads|timers|timers/promises|readline|os)$",
       },
     },
     {
@@ -29,16 +33,48 @@ module.exports = {
       to: { path: "(@prisma/client|packages/db/src/generated)" },
     },
     {
+      name: "no-app-imports-another-app",
+      comment:
+        "each app (api, console, psp-sandbox) is its own deployable: what two apps share lives in packages/ " +
+        "(@paycore/platform for the runtime). Test suites may start the sandbox PSP server, a stand-in for a PSP.",
+      severity: "error",
+      from: { path: "^apps/([^/]+)/", pathNot: "\\.(integration-)?test\\.ts$|^apps/api/src/testing/" },
+      to: { path: "^apps/", pathNot: "^apps/$1/" },
+    },
+    {
+      name: "packages-import-no-app",
+      comment:
+        "packages are below the apps: core, db and platform never import an app (tests may start the sandbox PSP).",
+      severity: "error",
+      from: { path: "^packages/", pathNot: "\\.(integration-)?test\\.ts$" },
+      to: { path: "^apps/" },
+    },
+    {
+      name: "e2e-through-entry-points",
+      comment:
+        "the browser tests' harness builds the product through the platform, the API's app and server, the dev " +
+        "orchestrator's child processes, and the console's seed and TOTP helpers; nothing else of an app's sources.",
+      severity: "error",
+      from: { path: "^e2e/" },
+      to: {
+        path: "^apps/",
+        pathNot:
+          "^apps/api/src/(app|server|operator-accounts)\\.ts$|^apps/console/src/server/(testing/seed|auth/totp)\\.ts$|^apps/console/package\\.json$",
+      },
+    },
+    {
       name: "apps-write-through-core-commands",
       comment:
         "the console's procedures and the CLI change merchants, API keys, risk lists, routing rules, operator keys, " +
         "PSP accounts, stored secrets and operator accounts only through core commands, which audit each change in " +
-        "its transaction: they may import read repositories, never a write-side module (the composition root " +
-        "admin-commands.ts and app.ts build the commands over those). Operator accounts are written by " +
-        "operator-store.repository.ts; operator.repository.ts (sessions, sign-in throttles, TOTP) may be imported " +
-        "for its types only.",
+        "its transaction: they may import read repositories, never a write-side module (the composition root, " +
+        "packages/platform/src/runtime.ts and admin-commands.ts, builds the commands over those). Operator accounts " +
+        "are written by operator-store.repository.ts; operator.repository.ts (sessions, sign-in throttles, TOTP) " +
+        "may be imported for its types only.",
       severity: "error",
-      from: { path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$)" },
+      from: {
+        path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$|tooling/dev-start/src/)",
+      },
       to: {
         path: "^packages/db/src/repositories/([a-z-]+-store\\.repository|psp-account\\.repository|encrypted-secret\\.repository|payment-store\\.repository|operator-audit-row)\\.ts$",
       },
@@ -67,12 +103,12 @@ module.exports = {
     {
       name: "psp-folders-self-contained",
       comment:
-        "apps/api/src/psps holds every PSP (one folder each, a registry line each) and may move as a whole into a " +
-        "shared package: it imports nothing else of the API but the type of its secrets. The API reaches a PSP " +
-        "only through the registry's modules.",
+        "packages/platform/src/psps holds every PSP (one folder each, a registry line each): it imports nothing " +
+        "else of the platform but the type of its secrets. The API and the runtime reach a PSP only through the " +
+        "registry's modules.",
       severity: "error",
-      from: { path: "^apps/api/src/psps/", pathNot: "\\.(test|integration-test)\\.ts$" },
-      to: { path: "^apps/api/src/", pathNot: "^apps/api/src/(psps/|secrets\\.ts$)" },
+      from: { path: "^packages/platform/src/psps/", pathNot: "\\.(test|integration-test)\\.ts$" },
+      to: { path: "^packages/platform/src/", pathNot: "^packages/platform/src/(psps/|secrets\\.ts$)" },
     },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],

@@ -2,9 +2,8 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   // The workspace packages ship TypeScript sources.
-  transpilePackages: ["@paycore/core", "@paycore/db", "@paycore/api"],
-  // Loaded by Node at run time rather than bundled: native or WASM code, data files next to the module,
-  // or CommonJS that must stay one instance (graphql's instanceof checks).
+  transpilePackages: ["@paycore/core", "@paycore/db", "@paycore/platform"],
+  // Loaded by Node at run time rather than bundled: native or WASM code, data files next to the module.
   serverExternalPackages: [
     "@node-rs/argon2",
     "@prisma/client",
@@ -14,8 +13,6 @@ const config: NextConfig = {
     "pino",
     "stripe",
     "@adyen/api-library",
-    "graphql",
-    "graphql-yoga",
     "fast-geoip",
   ],
   poweredByHeader: false,

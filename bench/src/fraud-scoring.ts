@@ -12,9 +12,9 @@ import { createDatabaseClient } from "@paycore/db/client";
 import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import { createPool, Sql } from "@paycore/db/sql";
 import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
+import { GeoIpLocator } from "@paycore/platform/adapters/geoip-locator";
+import { RedisVelocityCounter } from "@paycore/platform/adapters/redis-velocity-counter";
 import { Redis } from "ioredis";
-import { GeoIpLocator } from "../../apps/api/src/adapters/geoip-locator";
-import { RedisVelocityCounter } from "../../apps/api/src/adapters/redis-velocity-counter";
 
 const SAMPLES = Number(process.argv.find((a) => a.startsWith("--samples="))?.split("=")[1] ?? 2000);
 const CARDS = 200;

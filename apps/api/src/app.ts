@@ -1,87 +1,23 @@
-// The composition root: builds the services from configuration. Tests build
-// the same app against their own database, Redis and PSP, and call
-// `fetch` (webhook routes, then GraphQL) without opening a port.
-
-import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
+// The API's app: the shared runtime (@paycore/platform/runtime: services,
+// PSPs, workers) plus the HTTP transport, the GraphQL server and the webhook
+// routes. Tests build the same app against their own database, Redis and PSP,
+// and call `fetch` (webhook routes, then GraphQL) without opening a port.
+import type { Env } from "@paycore/platform/env";
 import {
-  DEFAULT_IDEMPOTENCY_OPTIONS,
-  IdempotencyService,
-} from "@paycore/core/idempotency/idempotency-service";
-import { PaymentCommands } from "@paycore/core/payments/payment-commands";
-import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
-import type { PspName } from "@paycore/core/psp-accounts/psp-account";
-import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
-import { parseKeyring } from "@paycore/core/vault/card-vault";
-import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
-import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
-import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
-import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
-import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
-import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
-import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
-import {
-  newInstanceId,
-  ProcessInstanceRepository,
-} from "@paycore/db/repositories/process-instance.repository";
-import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
-import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
-import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
-import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
-import { createPool, Sql } from "@paycore/db/sql";
-import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
-import type { Redis } from "ioredis";
+  createRuntime,
+  type Runtime,
+  type RuntimeConfig,
+  runtimeConfigFromEnv,
+} from "@paycore/platform/runtime";
 import type { Logger } from "pino";
-import { GeoIpLocator } from "./adapters/geoip-locator";
-import { LivePsps } from "./adapters/live-psps";
 import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
-import { AppPspRouter, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
 import { RateLimiters } from "./adapters/rate-limiters";
-import { createRedisClient } from "./adapters/redis-client";
-import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
-import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
-import { createAdminCommands } from "./admin-commands";
-import type { Env } from "./env";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
-import type { PspAdapter } from "./psps/psp-module";
-import { PSP_MODULES } from "./psps/registry";
-import { ResilientPsp } from "./psps/resilient-psp";
-import { type AppSecrets, loadSecrets } from "./secrets";
-import type { AppServices } from "./services";
-import { createWebhookRoutes, type WebhookEndpoints } from "./webhooks/webhook-routes";
-import { createAppWorkers } from "./workers/app-workers";
-import type { ChainSealer } from "./workers/chain-sealer";
-import type { WorkerRegistry } from "./workers/worker-registry";
+import { createWebhookRoutes } from "./webhooks/webhook-routes";
 import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
 
-export interface AppConfig {
-  databaseUrl: string;
-  databasePoolMax: number;
-  /** Null runs without the Redis fast path: correct, a little slower. */
-  redisUrl: string | null;
-  secrets: AppSecrets;
-  idempotencyRetentionHours: number;
-  idempotencyWaitMs: number;
-  velocityFallback: VelocityFallback;
-  reviewHoldTtlMs: number;
-  /** When the resolver first looks up a modification the PSP acknowledged and no notification decided. */
-  acknowledgedDeadlineMs?: number;
-  logger: Logger;
-  /**
-   * Background workers (outbox relay, chain sealer, resolver, hold expiry): on for the entry points, off in tests
-   * that drive them by hand. The process heartbeat and the idempotency purge run either way.
-   */
-  workers?: boolean;
-  /**
-   * The sandbox server's URL: test mode reaches each PSP it emulates there (its module's `sandbox.path`);
-   * null: the in-process sandbox.
-   */
-  pspSandboxUrl: string | null;
-  /** Where one PSP's emulation is reached instead of the sandbox server (tests: a closed port, for failover). */
-  pspSandboxOverrides?: Partial<Record<PspName, string>>;
-  pspTimeoutMs: number;
-  /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
-  sandboxPsp?: PaymentServiceProvider;
+export interface AppConfig extends RuntimeConfig {
   /** Defaults to the production defaults; the test harness passes permissive ones. */
   rateLimits?: RateLimitConfig;
   /** API processes sharing the rate limits: each allows its share when Redis is unavailable. */
@@ -90,37 +26,17 @@ export interface AppConfig {
   graphql?: GraphQLServerOptions;
 }
 
-export interface App {
-  services: AppServices;
+export interface App extends Runtime {
   yoga: ReturnType<typeof createYogaServer>;
   /** Every route: webhooks first, then GraphQL. `listener` for Node's HTTP server, `fetch` for callers in this process. */
   http: HttpEdge;
-  db: DatabaseClient;
-  /** node-postgres on the same pool as `db`: the payment hot path and the outbox relay. */
-  sql: Sql;
-  redis: Redis | null;
   rateLimiters: RateLimiters;
-  /** The tamper-evidence sealer when workers run (its `status()` is the chain lag metric). */
-  chainSealer: ChainSealer | null;
-  /** This process's workers, started; their health is GET /health/workers. */
-  workers: WorkerRegistry;
-  close(): Promise<void>;
 }
 
 /** The configuration both entry points (`npm start` and `main.ts`) build from the environment. */
 export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger): AppConfig {
   return {
-    databaseUrl,
-    databasePoolMax: env.DATABASE_POOL_MAX,
-    redisUrl: env.REDIS_URL ?? null,
-    secrets: loadSecrets(env),
-    idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
-    idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
-    velocityFallback: env.FRAUD_VELOCITY_FALLBACK,
-    pspSandboxUrl: env.PSP_SANDBOX_URL ?? null,
-    pspTimeoutMs: env.PSP_TIMEOUT_MS,
-    workers: true,
-    reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
+    ...runtimeConfigFromEnv(env, databaseUrl, logger),
     rateLimits: {
       ipPerSecond: env.RATE_LIMIT_IP_PER_SECOND,
       keyPerSecond: env.RATE_LIMIT_KEY_PER_SECOND,
@@ -132,8 +48,6 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
         .filter((entry) => entry.length > 0),
     },
     apiProcesses: env.API_PROCESSES,
-    acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
-    logger,
     graphql: {
       ...DEFAULT_GRAPHQL_SERVER_OPTIONS,
       production: env.NODE_ENV === "production",
@@ -142,169 +56,24 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
   };
 }
 
-/**
- * Test mode's PSPs. With a sandbox server: every registered PSP it emulates, through the PSP's own adapter,
- * behind retries and a circuit breaker. Without: the in-process sandbox.
- */
-function testModePsps(config: AppConfig): { routable: RoutablePsp[]; webhooks: WebhookEndpoints } {
-  if (config.pspSandboxUrl === null) {
-    const sandbox = config.sandboxPsp ?? new SandboxPsp();
-    return {
-      routable: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }],
-      webhooks: new Map(),
-    };
-  }
-  const base = config.pspSandboxUrl.replace(/\/$/, "");
-  const routable: RoutablePsp[] = [];
-  const webhooks = new Map<PspName, { secret: string; adapter: PspAdapter }>();
-  for (const module of Object.values(PSP_MODULES)) {
-    if (!module.sandbox) continue;
-    const adapter = module.createAdapter({
-      endpoint: config.pspSandboxOverrides?.[module.id] ?? `${base}${module.sandbox.path}`,
-      apiKey: module.sandbox.apiKey,
-      merchantAccount: module.sandbox.merchantAccount,
-      timeoutMs: config.pspTimeoutMs,
-    });
-    const resilient = new ResilientPsp(adapter);
-    routable.push({ psp: resilient, profile: module.profile, breakerState: () => resilient.breakerState() });
-    webhooks.set(module.id, { secret: module.sandbox.webhookSecret(config.secrets), adapter });
-  }
-  return { routable, webhooks };
-}
-
 export function createApp(config: AppConfig): App {
-  // One pool for both clients: node-postgres statements on the payment hot path, Prisma for the rest.
-  const pool = createPool({
-    url: config.databaseUrl,
-    max: config.databasePoolMax,
-    onIdleError: (error) => config.logger.warn({ err: error }, "idle database connection failed"),
-  });
-  const sql = new Sql(pool);
-  const db = createDatabaseClient({ pool });
-  const redis = config.redisUrl
-    ? createRedisClient(config.redisUrl, (message) => config.logger.info(message))
-    : null;
-  const idempotencyStore = new PostgresIdempotencyStore(sql);
-  const idempotency = new IdempotencyService(
-    idempotencyStore,
-    redis ? new RedisIdempotencyCache(redis) : null,
-    {
-      ...DEFAULT_IDEMPOTENCY_OPTIONS,
-      hashSecret: Buffer.from(config.secrets.idempotencyHashSecret, "base64"),
-      retentionMs: config.idempotencyRetentionHours * 60 * 60 * 1000,
-      waitForInProgressMs: config.idempotencyWaitMs,
-    },
-  );
-  // This process's liveness (its heartbeat is a worker below): the PSP calls it makes are its own to record.
-  const instanceId = newInstanceId();
-  const instances = new ProcessInstanceRepository(sql);
-  void instances
-    .purgeGone()
-    .catch((error: unknown) => config.logger.warn({ err: error }, "purging gone processes failed"));
-  const paymentStore = new PostgresPaymentStore(db, sql, instanceId);
-  const riskData = new RiskDataRepository(sql);
-  const risk = new RiskScorer({
-    velocity: redis ? new RedisVelocityCounter(redis) : null,
-    velocityFallback: config.velocityFallback,
-    data: riskData,
-    geo: new GeoIpLocator(),
-  });
-  const testPsps = testModePsps(config);
-  const vault = parseKeyring({
-    encryptionKeys: config.secrets.vaultEncryptionKeys,
-    fingerprintKey: config.secrets.vaultFingerprintKey,
-  });
-  const pspAccountStore = new PspAccountRepository(db);
-  const pspAccounts = new PspAccountCommands({ store: pspAccountStore, vault, now: () => new Date() });
-  const livePsps = new LivePsps({
-    accounts: pspAccounts,
-    checks: pspAccountStore,
-    timeoutMs: config.pspTimeoutMs,
-    log: config.logger,
-  });
-  const commands = new PaymentCommands({
-    store: paymentStore,
-    idempotency,
-    // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
-    psps: new AppPspRouter(
-      { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
-      new RoutingRuleRepository(db),
-    ),
-    risk,
-    reviewHoldTtlMs: config.reviewHoldTtlMs,
-    vault,
-    now: () => new Date(),
-  });
-  const services: AppServices = {
-    commands,
-    paymentStore,
-    queries: new PaymentQueryRepository(db),
-    merchants: new MerchantRepository(db),
-    riskLists: new RiskListRepository(db),
-    apiKeys: new ApiKeyAuthRepository(sql),
-    operatorKeys: new OperatorKeyRepository(db),
-    webhooks: new WebhookRepository(db),
-    pspAccounts,
-    livePsps,
-    ...createAdminCommands(db),
-  };
-  if (redis && config.workers) {
-    // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.
-    deleteLegacyIdempotencyEntries(redis)
-      .then((deleted) => {
-        if (deleted > 0) config.logger.info({ deleted }, "legacy idempotency cache entries deleted");
-      })
-      .catch((error: unknown) => config.logger.warn({ err: error }, "legacy idempotency cache sweep failed"));
-  }
-  const workers = createAppWorkers({
-    sql,
-    redis,
-    log: config.logger,
-    commands,
-    idempotencyStore,
-    instances,
-    instanceId,
-    ...(config.acknowledgedDeadlineMs === undefined
-      ? {}
-      : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),
-    background: config.workers === true,
-  });
-  workers.registry.start();
-
-  const rateLimiters = new RateLimiters(redis, config.apiProcesses ?? 1);
+  const runtime = createRuntime(config);
+  const rateLimiters = new RateLimiters(runtime.redis, config.apiProcesses ?? 1);
   const yoga = createYogaServer(
-    services,
+    runtime.services,
     config.logger,
     {
       limits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
       limiters: rateLimiters,
-      policies: new MerchantAccessPolicies(services.merchants),
+      policies: new MerchantAccessPolicies(runtime.services.merchants),
     },
     config.graphql ?? DEFAULT_GRAPHQL_SERVER_OPTIONS,
   );
+  const webhooks = createWebhookRoutes(runtime.services, runtime.testModeWebhooks, config.logger);
   return {
-    services,
+    ...runtime,
     yoga,
-    http: createHttpEdge(yoga, createWebhookRoutes(services, testPsps.webhooks, config.logger), () =>
-      workers.registry.health(),
-    ),
-    db,
-    sql,
-    redis,
+    http: createHttpEdge(yoga, webhooks, () => runtime.workers.health()),
     rateLimiters,
-    chainSealer: workers.chainSealer,
-    workers: workers.registry,
-    async close() {
-      // Each worker finishes its pass in flight (a resolver's PSP call included) before the clients close.
-      await workers.registry.stop();
-      // Stopped cleanly (the server drained first): nothing of ours is in flight any more, and no heartbeat
-      // can bring the row back.
-      await instances
-        .unregister(instanceId)
-        .catch((error: unknown) => config.logger.warn({ err: error }, "unregistering the process failed"));
-      redis?.disconnect();
-      await db.$disconnect();
-      await pool.end();
-    },
   };
 }

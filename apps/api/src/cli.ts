@@ -23,19 +23,19 @@ import { RiskListRepository } from "@paycore/db/repositories/risk-data.repositor
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
-import { Command, InvalidArgumentError } from "commander";
-import { LivePsps } from "./adapters/live-psps";
+import { LivePsps } from "@paycore/platform/adapters/live-psps";
 import {
   type AdminCommands,
   createAdminCommands,
   createPspAccountCommands,
   encryptedSecretStores,
-} from "./admin-commands";
-import { openDatabase } from "./bootstrap";
-import { formatChainReport, verifyChains } from "./chain-verify";
-import { pspSecretFromEnv, readEnv } from "./env";
-import { createLogger } from "./logger";
-import { loadSecrets } from "./secrets";
+} from "@paycore/platform/admin-commands";
+import { openDatabase } from "@paycore/platform/bootstrap";
+import { formatChainReport, verifyChains } from "@paycore/platform/chain-verify";
+import { pspSecretFromEnv, readEnv } from "@paycore/platform/env";
+import { createLogger } from "@paycore/platform/logger";
+import { loadSecrets } from "@paycore/platform/secrets";
+import { Command, InvalidArgumentError } from "commander";
 import { replayDeadLetter } from "./webhooks/replay";
 
 function integerIn(min: number, max: number) {
@@ -548,8 +548,11 @@ deadLetters
     if (!/^\d+$/.test(id)) throw new InvalidArgumentError("the id is a number");
     const env = readEnv();
     const database = await openDatabase(env, (message) => console.error(message));
-    const { appConfigFromEnv, createApp } = await import("./app");
-    const app = createApp({ ...appConfigFromEnv(env, database.url, createLogger("warn")), workers: false });
+    const { runtimeConfigFromEnv, createRuntime } = await import("@paycore/platform/runtime");
+    const app = createRuntime({
+      ...runtimeConfigFromEnv(env, database.url, createLogger("warn")),
+      workers: false,
+    });
     try {
       const result = await replayDeadLetter(app.services, BigInt(id));
       console.log(JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));

@@ -16,9 +16,9 @@ import type {
   PspAttemptView,
   RiskAssessmentView,
 } from "@paycore/db/repositories/payment-query.repository";
+import type { AppServices } from "@paycore/platform/services";
 import DataLoader from "dataloader";
 import { GraphQLError } from "graphql";
-import type { AppServices } from "./services";
 
 export interface GraphQLContext {
   services: AppServices;

@@ -5,10 +5,10 @@
 // routing serves Node's HTTP server (`listener`) and callers in this process
 // (`fetch`: tests call the app without opening a port).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { WorkersHealth } from "@paycore/platform/workers/worker-registry";
 import { createServerAdapter } from "@whatwg-node/server";
 import { REQUEST_BODY_MAX_BYTES } from "./plugins/use-request-body-limit";
 import type { WebhookRoutes } from "./webhooks/webhook-routes";
-import type { WorkersHealth } from "./workers/worker-registry";
 import type { createYogaServer } from "./yoga";
 
 type Yoga = ReturnType<typeof createYogaServer>;

@@ -3,9 +3,9 @@
 // before any worker starts (a fresh database works), then listen. With API_PROCESSES > 1 this process
 // only supervises that many workers, which share the port.
 import { migrateIfNeeded } from "@paycore/db/database-url";
-import { httpServerLimits, readEnv } from "./env";
-import { createLogger } from "./logger";
-import { loadSecrets } from "./secrets";
+import { httpServerLimits, readEnv } from "@paycore/platform/env";
+import { createLogger } from "@paycore/platform/logger";
+import { loadSecrets } from "@paycore/platform/secrets";
 import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
 
 const env = readEnv();

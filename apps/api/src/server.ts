@@ -2,8 +2,8 @@
 // processes sharing one port (API_PROCESSES, node:cluster).
 import cluster from "node:cluster";
 import { createServer, type RequestListener, type Server } from "node:http";
+import { DEFAULT_HTTP_SERVER_LIMITS, type HttpServerLimits } from "@paycore/platform/env";
 import type { App } from "./app";
-import { DEFAULT_HTTP_SERVER_LIMITS, type HttpServerLimits } from "./env";
 
 /** Node checks the two timeouts on this period (30 s by default), so they are enforced within a second. */
 const CONNECTION_CHECK_INTERVAL_MS_MAX = 1_000;

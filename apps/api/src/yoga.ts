@@ -1,4 +1,6 @@
 // Builds the GraphQL server. `main.ts` only listens; tests call `yoga.fetch`.
+
+import type { AppServices } from "@paycore/platform/services";
 import { type CORSOptions, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
@@ -13,7 +15,6 @@ import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
 import { RESPONSE_MAX_BYTES, useResponseSizeLimit } from "./plugins/use-response-size-limit";
 import { schema } from "./schema/index";
-import type { AppServices } from "./services";
 
 export interface GraphQLServerOptions {
   /** Production: no GraphiQL, no "Did you mean …?" suggestions. */

@@ -2,12 +2,12 @@
 // tampered one name the first broken row and exit 1 (the real CLI, run as a child process: about 4 s a run,
 // so two runs).
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
+import { ChainSealer } from "@paycore/platform/workers/chain-sealer";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCli } from "../src/testing/run-cli";
 import { createTestApp, type TestApp } from "../src/testing/test-app";
-import { ChainSealer } from "../src/workers/chain-sealer";
 
 function cli(databaseUrl: string, ...args: string[]): Promise<CliResult> {
   return runCli(args, { DATABASE_URL: databaseUrl });

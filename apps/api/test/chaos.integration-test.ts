@@ -7,6 +7,8 @@
 // one payment per idempotency key, and the ledger balanced.
 //
 // CHAOS_PAYMENTS (default 300, at least 200) and CHAOS_SEED change the run.
+
+import { findTestRedis } from "@paycore/platform/testing/redis";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CountingProxy, startCountingProxy } from "../src/testing/counting-proxy";
@@ -21,7 +23,6 @@ import {
   weighted,
 } from "../src/testing/load-client";
 import { describePayment, openWork, reconcile } from "../src/testing/psp-reconciliation";
-import { findTestRedis } from "../src/testing/redis";
 import {
   createTestApp,
   newKey,

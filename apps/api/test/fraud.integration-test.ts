@@ -2,8 +2,14 @@
 // risk is declined without reaching the PSP, the grey zone is held (authorized,
 // not captured) until an operator approves or rejects it or the hold expires,
 // and the ledger follows, balanced, through every path.
+
+import {
+  findTestRedis,
+  type OwnRedis,
+  redisServerAvailable,
+  startOwnRedis,
+} from "@paycore/platform/testing/redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "../src/testing/redis";
 import {
   createTestApp,
   newKey,

@@ -1,10 +1,16 @@
 // Goal: an idempotency key is scoped by (merchant, mode, kind of API key), so a public publishable key can neither
 // claim a key the merchant's server is about to use nor learn which keys it used, while a rolled secret key still
 // replays what its predecessor ran; with Redis and without. Also: the pre-upgrade cache entries are swept.
+
+import { deleteLegacyIdempotencyEntries } from "@paycore/platform/adapters/redis-idempotency-cache";
+import {
+  findTestRedis,
+  type OwnRedis,
+  redisServerAvailable,
+  startOwnRedis,
+} from "@paycore/platform/testing/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteLegacyIdempotencyEntries } from "../src/adapters/redis-idempotency-cache";
-import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "../src/testing/redis";
 import { createTestApp, TEST_FIXTURE_ACTOR, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const TOKENIZE = `mutation($input: TokenizeCardInput!) {

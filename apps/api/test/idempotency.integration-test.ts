@@ -8,9 +8,14 @@ import type {
   PaymentRecord,
 } from "@paycore/core/payments/payment-record";
 import type { PaymentChange } from "@paycore/core/ports/payment-store";
+import {
+  findTestRedis,
+  type OwnRedis,
+  redisServerAvailable,
+  startOwnRedis,
+} from "@paycore/platform/testing/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { luhnCard } from "../src/testing/load-client";
-import { findTestRedis, type OwnRedis, redisServerAvailable, startOwnRedis } from "../src/testing/redis";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const CREATE = `mutation($input: CreatePaymentInput!) {

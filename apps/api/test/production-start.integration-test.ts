@@ -63,7 +63,7 @@ async function freePort(): Promise<number> {
 }
 
 function startProduct(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/start.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "tooling/dev-start/src/start.ts"], {
     cwd: REPO_ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -4,10 +4,10 @@
 // merchant where a merchant has its own limits; and browsers reach the API
 // only through a publishable key from an origin its merchant allows.
 import { randomBytes } from "node:crypto";
+import { type OwnRedis, redisServerAvailable, startOwnRedis } from "@paycore/platform/testing/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREATE_PAYMENT } from "../src/testing/load-client";
-import { type OwnRedis, redisServerAvailable, startOwnRedis } from "../src/testing/redis";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const TOKENIZE = `mutation($input: TokenizeCardInput!) { tokenizeCard(input: $input) { paymentMethod { id } errors { code } } }`;

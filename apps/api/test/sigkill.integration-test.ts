@@ -14,10 +14,11 @@ import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
+import { createAdminCommands } from "@paycore/platform/admin-commands";
+import { findTestRedis } from "@paycore/platform/testing/redis";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createAdminCommands } from "../src/admin-commands";
 import { type App, createApp } from "../src/app";
 import {
   figuresTable,
@@ -30,7 +31,6 @@ import {
   weighted,
 } from "../src/testing/load-client";
 import { describePayment, openWork, reconcile } from "../src/testing/psp-reconciliation";
-import { findTestRedis } from "../src/testing/redis";
 import { TEST_FIXTURE_ACTOR } from "../src/testing/test-app";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));

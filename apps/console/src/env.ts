@@ -1,7 +1,8 @@
 // The only file of the console that reads process.env (a lint rule bans it
-// elsewhere). The core's settings (database, Redis, PSP sandbox, secrets) are
-// the API's own, read by the API's schema so both processes agree.
-import { type Env as ApiEnv, readEnv } from "@paycore/api/env";
+// elsewhere). The shared settings (database, Redis, PSP sandbox, secrets) are
+// read by the platform's schema (@paycore/platform/env), the one the API reads,
+// so both processes agree.
+import { type Env as ApiEnv, readEnv } from "@paycore/platform/env";
 import { z } from "zod";
 
 const schema = z.object({

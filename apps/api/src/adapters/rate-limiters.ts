@@ -9,9 +9,10 @@
 // keeps no offline queue), and one that accepts the command but does not
 // answer within REDIS_DEADLINE_MS is passed over for REDIS_PAUSE_MS, so a hung
 // Redis costs one request a deadline, not every request.
+
+import { REDIS_DEADLINE_MS } from "@paycore/platform/adapters/redis-deadline";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { REDIS_DEADLINE_MS } from "./redis-deadline";
 
 /** After a missed deadline, how long every limiter counts in memory before trying Redis again. */
 export const REDIS_PAUSE_MS = 1_000;

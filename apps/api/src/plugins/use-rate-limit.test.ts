@@ -1,9 +1,9 @@
 // Goal: the client a request is counted as is the socket's address unless a trusted proxy vouches for another,
 // IPv6 clients count by their /64, and the built-in defaults are the documented environment defaults.
 import type { IncomingMessage } from "node:http";
+import { readEnv } from "@paycore/platform/env";
 import proxyaddr from "proxy-addr";
 import { describe, expect, it } from "vitest";
-import { readEnv } from "../env";
 import { clientBucket, DEFAULT_RATE_LIMITS } from "./use-rate-limit";
 
 function request(remoteAddress: string | undefined, forwardedFor?: string): { req?: IncomingMessage } {

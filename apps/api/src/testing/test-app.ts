@@ -2,18 +2,25 @@
 // from the migrated template), optionally real Redis, the in-process sandbox
 // PSP, and a GraphQL client that calls `yoga.fetch` without opening a port.
 import { randomBytes } from "node:crypto";
-import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
-import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
-import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
-import { createTestDatabase } from "@paycore/db/testing/test-database";
+import {
+  openTestDatabase,
+  type RuntimeFixtures,
+  runtimeFixtures,
+  type TestRuntimeOptions,
+  testRuntimeConfig,
+} from "@paycore/platform/testing/test-runtime";
 import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
-import pino, { type Logger } from "pino";
-import { expect, inject } from "vitest";
+import { expect } from "vitest";
 import { type App, createApp } from "../app";
 import type { RateLimitConfig } from "../plugins/use-rate-limit";
-import type { AppSecrets } from "../secrets";
 import { closeServer, listen } from "../server";
 import { DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "../yoga";
+
+export {
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestMerchant,
+} from "@paycore/platform/testing/test-runtime";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -24,18 +31,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   raw: string;
 }
 
-export interface TestMerchant {
-  id: string;
-  secretKey: string;
-  publishableKey: string;
-  liveSecretKey: string;
-  livePublishableKey: string;
-}
-
-/** Who test fixtures act as in the operator audit log. */
-export const TEST_FIXTURE_ACTOR = { operatorId: null, name: "test:fixture" } as const;
-
-export interface TestApp {
+export interface TestApp extends RuntimeFixtures {
   app: App;
   /** Set with `listen: true`: where the app serves HTTP (for webhooks from the sandbox PSP server). */
   url: string | null;
@@ -46,22 +42,7 @@ export interface TestApp {
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<GraphQLResponse<T>>;
-  /**
-   * A merchant with test keys. Its risk thresholds are permissive (99/100) unless `realRiskThresholds`: suites
-   * that reuse one test card many times would otherwise (rightly) trip the velocity rules.
-   */
-  createMerchant(options?: {
-    feeRateBps?: number;
-    feeFixedMinor?: bigint;
-    realRiskThresholds?: boolean;
-    riskReviewThreshold?: number;
-    riskDeclineThreshold?: number;
-    accessPolicy?: Partial<MerchantAccessPolicy>;
-  }): Promise<TestMerchant>;
   tokenize(publishableKey: string, number?: string): Promise<string>;
-  /** The global ledger invariant: Σ debits = Σ credits per currency, every entry balanced, payments agree with the ledger. */
-  expectLedgerBalanced(): Promise<void>;
-  countRows(table: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -79,67 +60,24 @@ export const PERMISSIVE_RATE_LIMITS: RateLimitConfig = {
 };
 
 export async function createTestApp(
-  options: {
-    redisUrl?: string | null;
-    idempotencyWaitMs?: number;
-    sandbox?: SandboxPsp;
-    velocityFallback?: "postgres" | "review";
-    reviewHoldTtlMs?: number;
-    /** Test mode through the sandbox PSP server instead of the in-process sandbox. */
-    pspSandboxUrl?: string;
-    pspTimeoutMs?: number;
-    /** Overrides where the Adyen-style PSP is reached (e.g. a closed port, to show failover). */
-    adyenUrl?: string;
-    stripeWebhookSecret?: string;
-    adyenHmacKeyHex?: string;
+  options: TestRuntimeOptions & {
     /** Serve HTTP on a free loopback port, for callers that are not in this process. */
     listen?: boolean;
-    /** Where the app logs; silent by default. */
-    logger?: Logger;
-    /** Key material instead of fresh random keys (a test of key rotation sets the vault's keys). */
-    secrets?: Partial<AppSecrets>;
-    /** Serve another app's database (it stays when this app closes) instead of a fresh clone. */
-    databaseUrl?: string;
     /** Replaces some of the permissive test limits (suites fire many requests from one "client"). */
     rateLimits?: Partial<RateLimitConfig>;
     apiProcesses?: number;
     /** The GraphQL server's production defaults, deadline and response cap; development's by default. */
     graphql?: Partial<GraphQLServerOptions>;
-    /** Run the background workers as the entry points do; off by default (suites drive them by hand). */
-    workers?: boolean;
   } = {},
 ): Promise<TestApp> {
-  const database = options.databaseUrl
-    ? { url: options.databaseUrl, drop: async () => undefined }
-    : await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
+  const database = await openTestDatabase(options.databaseUrl);
   const sandbox = options.sandbox ?? new SandboxPsp();
   const app = createApp({
-    databaseUrl: database.url,
-    databasePoolMax: 20,
-    redisUrl: options.redisUrl ?? null,
-    secrets: {
-      vaultEncryptionKeys: `1:${generateKeyMaterial()}`,
-      vaultFingerprintKey: randomBytes(32).toString("base64"),
-      idempotencyHashSecret: randomBytes(32).toString("base64"),
-      stripeWebhookSecret: options.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString("hex")}`,
-      adyenHmacKeyHex: options.adyenHmacKeyHex ?? randomBytes(32).toString("hex"),
-      ...options.secrets,
-    },
-    pspSandboxUrl: options.pspSandboxUrl ?? null,
-    pspSandboxOverrides: options.adyenUrl ? { adyen: options.adyenUrl } : {},
-    pspTimeoutMs: options.pspTimeoutMs ?? 2_000,
-    idempotencyRetentionHours: 24,
-    idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
-    velocityFallback: options.velocityFallback ?? "postgres",
-    reviewHoldTtlMs: options.reviewHoldTtlMs ?? 24 * 60 * 60 * 1000,
-    logger: options.logger ?? pino({ level: "silent" }),
-    sandboxPsp: sandbox,
+    ...testRuntimeConfig(options, database.url, sandbox),
     rateLimits: { ...PERMISSIVE_RATE_LIMITS, ...options.rateLimits },
     ...(options.apiProcesses === undefined ? {} : { apiProcesses: options.apiProcesses }),
     graphql: { ...DEFAULT_GRAPHQL_SERVER_OPTIONS, ...options.graphql },
-    workers: options.workers ?? false,
   });
-  const audit = new LedgerAuditRepository(app.db);
   const server = options.listen ? await listen(app, 0, "127.0.0.1") : null;
   const address = server?.address();
   const url = address && typeof address === "object" ? `http://127.0.0.1:${address.port}` : null;
@@ -168,30 +106,7 @@ export async function createTestApp(
     sandbox,
     databaseUrl: database.url,
     gql,
-    async createMerchant({ realRiskThresholds, accessPolicy, ...settings } = {}) {
-      // Through the core's command like any operator's merchant (audited, actor "test:fixture").
-      const created = await app.services.merchantCommands.create(TEST_FIXTURE_ACTOR, {
-        name: "Test merchant",
-        modes: ["TEST", "LIVE"],
-        settings: {
-          ...(realRiskThresholds ? {} : { riskReviewThreshold: 99, riskDeclineThreshold: 100 }),
-          ...settings,
-        },
-        ...(accessPolicy === undefined ? {} : { accessPolicy }),
-      });
-      const key = (kind: string, mode: string) => {
-        const found = created.keys.find((k) => k.kind === kind && k.mode === mode);
-        if (!found) throw new Error(`no ${kind} ${mode} key`);
-        return found.key;
-      };
-      return {
-        id: created.merchant.id,
-        secretKey: key("SECRET", "TEST"),
-        publishableKey: key("PUBLISHABLE", "TEST"),
-        liveSecretKey: key("SECRET", "LIVE"),
-        livePublishableKey: key("PUBLISHABLE", "LIVE"),
-      };
-    },
+    ...runtimeFixtures(app),
     async tokenize(publishableKey, number = "4242424242424242") {
       const result = await gql<{ tokenizeCard: { paymentMethod: { id: string } | null; errors: unknown[] } }>(
         publishableKey,
@@ -207,20 +122,6 @@ export async function createTestApp(
       if (!id) throw new Error(`tokenize failed: ${result.raw}`);
       return id;
     },
-    async expectLedgerBalanced() {
-      for (const totals of await audit.totalsByCurrency()) {
-        expect(totals.debitsMinor, `ledger ${totals.currency}: debits = credits`).toBe(totals.creditsMinor);
-      }
-      expect(await audit.unbalancedEntries()).toEqual([]);
-      expect(await audit.paymentsDisagreeingWithLedger()).toEqual([]);
-    },
-    async countRows(table) {
-      if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);
-      const rows = await app.db.$queryRawUnsafe<Array<{ count: bigint }>>(
-        `SELECT count(*)::bigint AS count FROM "${table}"`,
-      );
-      return Number(rows[0]?.count ?? 0);
-    },
     async close() {
       // Every response a change stored was written from its prediction, never rewritten after the fact.
       expect(app.services.paymentStore.mispredictedResponses, "responses stored as predicted").toBe(0);
@@ -229,9 +130,4 @@ export async function createTestApp(
       await database.drop();
     },
   };
-}
-
-/** A fresh idempotency key. */
-export function newKey(prefix = "key"): string {
-  return `${prefix}-${randomBytes(12).toString("hex")}`;
 }

@@ -2,9 +2,9 @@
 // stored payload passed signature verification when it arrived, so it is
 // applied as stored; the state machine still refuses anything that would move
 // a payment backwards.
-// Each PSP reads its own stored payloads (its module's `webhook.fromStored`).
-import { pspModule } from "../psps/registry";
-import type { AppServices } from "../services";
+
+import { pspModule } from "@paycore/platform/psps/registry";
+import type { AppServices } from "@paycore/platform/services";
 
 export interface ReplayResult {
   id: bigint;

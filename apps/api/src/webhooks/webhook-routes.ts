@@ -12,10 +12,10 @@
 // table for operators to inspect and replay. Nothing here is specific to one PSP.
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
+import type { PspAdapter, PspModule, WebhookSecret } from "@paycore/platform/psps/psp-module";
+import { pspModule } from "@paycore/platform/psps/registry";
+import type { AppServices } from "@paycore/platform/services";
 import type { Logger } from "pino";
-import type { PspAdapter, PspModule, WebhookSecret } from "../psps/psp-module";
-import { pspModule } from "../psps/registry";
-import type { AppServices } from "../services";
 import { readBodyLimited } from "./read-body-limited";
 
 /** Test mode's webhook endpoints, by PSP: the secret the sandbox signs with, and the adapter that confirms. */

@@ -4,10 +4,10 @@
 // must be byte-for-byte equal once ids, timestamps, the client's idempotency keys and the PAN's ciphertext (a fresh
 // random nonce each time) are masked; the logs, at trace level, are searched too.
 import { Writable } from "node:stream";
+import { type OwnRedis, redisServerAvailable, startOwnRedis } from "@paycore/platform/testing/redis";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OwnRedis, redisServerAvailable, startOwnRedis } from "../../src/testing/redis";
 import { createTestApp, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const TOKENIZE = `mutation($input: TokenizeCardInput!) {

@@ -5,12 +5,12 @@
 import { spawnSync } from "node:child_process";
 import { Writable } from "node:stream";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
+import { createLogger } from "@paycore/platform/logger";
+import { type OwnRedis, redisServerAvailable, startOwnRedis } from "@paycore/platform/testing/redis";
+import { OutboxRelay } from "@paycore/platform/workers/outbox-relay";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/logger";
-import { type OwnRedis, redisServerAvailable, startOwnRedis } from "../../src/testing/redis";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
-import { OutboxRelay } from "../../src/workers/outbox-relay";
 
 /** A Luhn-valid Visa number no other test uses, so any hit is this test's own card. */
 const CANARY_PAN = "4000056655665556";

@@ -1,14 +1,16 @@
-// What the console's procedures use: the API's app (the same core commands and
-// repositories the merchant API runs on) plus the console's own repositories.
+// What the console's procedures use: the shared runtime (the same core commands
+// and repositories the merchant API runs on, built by @paycore/platform's
+// composition root, without the API's GraphQL server or background workers)
+// plus the console's own repositories.
 // One per server process, kept on globalThis so Next's module reloading in
 // development does not open a new database pool per reload.
-import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
-import { createLogger } from "@paycore/api/logger";
 import { parseKeyring, type VaultKeyring } from "@paycore/core/vault/card-vault";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
+import { createLogger } from "@paycore/platform/logger";
+import { createRuntime, type Runtime, runtimeConfigFromEnv } from "@paycore/platform/runtime";
 import type { Logger } from "pino";
 import { readConsoleEnv } from "../env";
 import {
@@ -26,7 +28,7 @@ export interface ConsoleSettings {
 }
 
 export interface ConsoleServices {
-  app: App;
+  app: Runtime;
   /** The vault's keyring: operators' TOTP secrets are encrypted under a key derived from it. */
   totpKeyring: VaultKeyring;
   operators: OperatorRepository;
@@ -47,7 +49,7 @@ export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
 };
 
 export function createConsoleServices(
-  app: App,
+  app: Runtime,
   totpKeyring: VaultKeyring,
   logger: Logger,
   settings: ConsoleSettings = DEFAULT_CONSOLE_SETTINGS,
@@ -73,9 +75,11 @@ export function getConsoleServices(): ConsoleServices {
   const env = readConsoleEnv();
   // One log stream with the API's (npm start forwards this process's stdout): `app` tells the two apart.
   const logger = createLogger(env.api.LOG_LEVEL).child({ app: "console" });
-  // No background workers here: the API process runs the outbox relay, the resolver and hold expiry.
-  const config = appConfigFromEnv(env.api, env.DATABASE_URL, logger);
-  const app = createApp({ ...config, workers: false });
+  // No background workers here: the API processes run the outbox relay, the resolver, hold expiry and the
+  // idempotency purge. The heartbeat runs: the console's refunds call PSPs, and the resolver must see that
+  // this process is alive while they are in flight.
+  const config = runtimeConfigFromEnv(env.api, env.DATABASE_URL, logger);
+  const app = createRuntime({ ...config, workers: false, idempotencyPurge: false });
   const keyring = parseKeyring({
     encryptionKeys: config.secrets.vaultEncryptionKeys,
     fingerprintKey: config.secrets.vaultFingerprintKey,

@@ -113,6 +113,7 @@ export class IdempotencyService {
     private readonly cache: IdempotencyCache | null,
     private readonly options: IdempotencyOptions,
     private readonly now: () => Date = () => new Date(),
+    // biome-ignore lint/style/noRestrictedGlobals: the default wait between polls of a key in progress (tests pass their own); known exception to the core's no-timers rule
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 

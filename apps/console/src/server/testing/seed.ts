@@ -2,9 +2,9 @@
 // as the API): merchants, tokenized cards and payments, including payments held
 // for fraud review (grey-zone signals at a merchant with the real thresholds).
 import { randomBytes } from "node:crypto";
-import type { App } from "@paycore/api/app";
 import type { MerchantId } from "@paycore/core/ids/ids";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
+import type { Runtime } from "@paycore/platform/runtime";
 
 export interface SeededMerchant {
   id: MerchantId;
@@ -19,7 +19,7 @@ export function newKey(prefix = "seed"): string {
 }
 
 /** Permissive risk thresholds unless `holdsGreyZone`: then the defaults, so grey-zone payments are held. */
-export async function seedMerchant(app: App, name: string, options: { holdsGreyZone?: boolean } = {}) {
+export async function seedMerchant(app: Runtime, name: string, options: { holdsGreyZone?: boolean } = {}) {
   const { merchant } = await app.services.merchantCommands.create(SEED_ACTOR, {
     name,
     modes: ["TEST"],
@@ -50,7 +50,7 @@ export function randomVisa(): string {
 }
 
 export async function seedPayment(
-  app: App,
+  app: Runtime,
   merchant: SeededMerchant,
   options: {
     amountMinor?: bigint;

@@ -1,12 +1,12 @@
-// The console's integration-test harness: the API's test app (its own cloned
-// database, the in-process sandbox PSP) with the console's services on top, and
+// The console's integration-test harness: the shared runtime's test harness (its
+// own cloned database, the in-process sandbox PSP) with the console's services on top, and
 // "browsers" that keep cookies and call the routers the way the Next route
 // handler does, CSRF header included (or not).
 
 import { randomBytes } from "node:crypto";
-import { createTestApp, type TestApp } from "@paycore/api/testing/test-app";
 import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
 import type { OperatorRole } from "@paycore/db/repositories/operator.repository";
+import { createTestRuntime, type TestRuntime } from "@paycore/platform/testing/test-runtime";
 import pino from "pino";
 import { createCaller } from "../api/root";
 import { createConsoleContext } from "../api/trpc";
@@ -26,7 +26,7 @@ export interface Browser {
 }
 
 export interface TestConsole {
-  t: TestApp;
+  t: TestRuntime;
   services: ConsoleServices;
   clock: { now: Date };
   /** A browser at `ip` (as Next's server would put in X-Forwarded-For), 127.0.0.1 unless given. */
@@ -42,7 +42,7 @@ export interface TestConsole {
 export async function createTestConsole(
   options: { settings?: Partial<ConsoleSettings> } = {},
 ): Promise<TestConsole> {
-  const t = await createTestApp();
+  const t = await createTestRuntime();
   const clock = { now: new Date() };
   const services = createConsoleServices(
     t.app,

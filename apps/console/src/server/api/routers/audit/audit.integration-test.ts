@@ -1,6 +1,6 @@
 // Goal: an admin's "verify hash chains" action reports both chains intact, then names the audit row edited
 // behind the triggers' back; each run is itself an audit row; viewers and operators may not run it.
-import { ChainSealer } from "@paycore/api/workers/chain-sealer";
+import { ChainSealer } from "@paycore/platform/workers/chain-sealer";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

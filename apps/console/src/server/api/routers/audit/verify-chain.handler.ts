@@ -1,8 +1,9 @@
 // Recomputes the tamper-evidence hash chains of the journal and of this audit log, and records that an admin
 // ran the check and what it found. A mutation, not a query: it is an audited operator action, and a full
 // recompute is too costly to run on every page load.
-import { type ChainReport, verifyChains } from "@paycore/api/chain-verify";
+
 import { CHAIN_STREAMS } from "@paycore/core/ledger/hash-chain";
+import { type ChainReport, verifyChains } from "@paycore/platform/chain-verify";
 import { recordAuditEvent } from "../../../audit";
 import type { SignedInContext } from "../../trpc";
 

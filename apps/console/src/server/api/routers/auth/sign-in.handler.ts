@@ -4,7 +4,7 @@
 // message and status, the same argon2 work (a dummy hash for unknown emails), and
 // the same throttle (keyed on the email as typed). Counted attempts are audited.
 
-import { verifyAgainstDummy, verifyPassword } from "@paycore/api/operator-accounts";
+import { verifyAgainstDummy, verifyPassword } from "@paycore/platform/passwords";
 import { TRPCError } from "@trpc/server";
 import { recordAuditEvent } from "../../../audit";
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from "../../../auth/cookies";

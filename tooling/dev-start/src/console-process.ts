@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { findRepoRoot } from "@paycore/db/database-url";
+import { type AppSecrets, consoleIdempotencyHashSecret } from "@paycore/platform/secrets";
 import { startChildProcess } from "./child-process";
-import { type AppSecrets, consoleIdempotencyHashSecret } from "./secrets";
 
 const READY_TIMEOUT_MS = 60_000;
 /** `next build` takes about a minute on a quiet machine; a build stuck far past that is stopped. */
@@ -32,7 +32,7 @@ function newestSourceMs(root: string): number {
     "apps/console/src",
     "apps/console/next.config.ts",
     "apps/console/package.json",
-    "apps/api/src",
+    "packages/platform/src",
     "packages/core/src",
     "packages/db/src",
   ].map((path) => join(root, path));

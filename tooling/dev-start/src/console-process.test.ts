@@ -4,9 +4,9 @@
 // the start-up log instead of corrupting the JSON log stream.
 import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
+import { type AppSecrets, consoleIdempotencyHashSecret } from "@paycore/platform/secrets";
 import { describe, expect, it } from "vitest";
 import { consoleEnvironment, forwardConsoleOutput } from "./console-process";
-import { type AppSecrets, consoleIdempotencyHashSecret } from "./secrets";
 
 const SECRETS: AppSecrets = {
   vaultEncryptionKeys: `1:${randomBytes(32).toString("base64")}`,

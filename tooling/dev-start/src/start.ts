@@ -7,15 +7,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
+import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "@paycore/api/server";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
-import { type App, appConfigFromEnv, createApp } from "./app";
-import { openDatabase } from "./bootstrap";
+import { openDatabase } from "@paycore/platform/bootstrap";
+import { type Env, httpServerLimits, readEnv } from "@paycore/platform/env";
+import { createLogger } from "@paycore/platform/logger";
+import { type AppSecrets, loadSecrets } from "@paycore/platform/secrets";
 import { type ConsoleProcess, startConsoleProcess } from "./console-process";
-import { type Env, httpServerLimits, readEnv } from "./env";
-import { createLogger } from "./logger";
 import { startSandboxProcess } from "./psp-sandbox-process";
-import { type AppSecrets, loadSecrets } from "./secrets";
-import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "./server";
 
 async function main(): Promise<void> {
   const env = readEnv();

@@ -20,7 +20,7 @@ import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repos
 import { RiskListStoreRepository } from "@paycore/db/repositories/risk-list-store.repository";
 import { RoutingRuleStoreRepository } from "@paycore/db/repositories/routing-rule-store.repository";
 import type { Sql } from "@paycore/db/sql";
-import { hashPassword } from "./operator-accounts";
+import { hashPassword } from "./passwords";
 
 export interface AdminCommands {
   merchantCommands: MerchantCommands;

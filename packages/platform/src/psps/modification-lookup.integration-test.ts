@@ -4,10 +4,10 @@
 // PaymentIntent, "pending" while a refund is undecided; Adyen, which has no
 // such lookup, "unknown", so that only its notification decides.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ModificationQuery, PspOutcome } from "@paycore/core/psp/psp-port";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep } from "../testing/load-client";
 import { AdyenPsp } from "./adyen/adyen-psp";
 import { StripePsp } from "./stripe/stripe-psp";
 

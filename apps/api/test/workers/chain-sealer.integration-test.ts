@@ -3,13 +3,13 @@
 // stream at a time even with several processes; and the verifier names the first edited, deleted or
 // inserted row, whoever bypassed the append-only triggers.
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
+import { formatChainReport, verifyChains } from "@paycore/platform/chain-verify";
+import { ChainSealer } from "@paycore/platform/workers/chain-sealer";
+import { Worker } from "@paycore/platform/workers/worker";
 import pg from "pg";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatChainReport, verifyChains } from "../chain-verify";
-import { createTestApp, newKey, type TestApp } from "../testing/test-app";
-import { ChainSealer } from "./chain-sealer";
-import { Worker } from "./worker";
+import { createTestApp, newKey, type TestApp } from "../../src/testing/test-app";
 
 const CREATE = `mutation($input: CreatePaymentInput!) {
   createPayment(input: $input) { payment { id status } errors { code } }

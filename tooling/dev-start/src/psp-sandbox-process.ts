@@ -4,10 +4,11 @@
 // readiness over IPC and exits with this process (see child-process.ts).
 import { join } from "node:path";
 import { findRepoRoot } from "@paycore/db/database-url";
+import type { AppSecrets } from "@paycore/platform/secrets";
 import { startChildProcess } from "./child-process";
-import type { AppSecrets } from "./secrets";
 
-const READY_TIMEOUT_MS = 15_000;
+/** tsx transpiles the sandbox at start: about 2 s on a quiet machine, 20 s on a loaded two-core one. */
+const READY_TIMEOUT_MS = 60_000;
 
 export interface SandboxProcess {
   url: string;

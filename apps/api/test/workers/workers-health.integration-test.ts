@@ -2,10 +2,11 @@
 // last run and success and the chain sealer's lag, says why the outbox relay is not running, holds no secret,
 // is answered before the rate limits, and turns 503 while a worker keeps failing (the sealer with its table
 // gone), then 200 again once it recovers; Yoga's /health is unchanged.
+
+import type { WorkersHealth } from "@paycore/platform/workers/worker-registry";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../testing/test-app";
-import type { WorkersHealth } from "./worker-registry";
+import { createTestApp, type TestApp } from "../../src/testing/test-app";
 
 const HEALTH_URL = "http://localhost/health/workers";
 const WAIT_MS = 15_000;

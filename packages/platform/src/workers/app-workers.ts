@@ -1,4 +1,4 @@
-// The background workers of an API process, for the composition root: it
+// The background workers of a process, for the composition root (runtime.ts): it
 // builds them once the database and Redis clients exist, starts them, and
 // stops them before it closes those clients. Each worker's job is in its own
 // file in this folder; adding one is a line here.
@@ -30,9 +30,11 @@ export interface AppWorkersOptions {
   acknowledgedDeadlineMs?: number;
   /**
    * The background work (outbox relay, chain sealer, resolver, review-hold expiry): on for the entry points, off
-   * in tests that drive it by hand and in the console and CLI. The heartbeat and the idempotency purge always run.
+   * in tests that drive it by hand and in the console and CLI. The heartbeat always runs, the purge by default.
    */
   background: boolean;
+  /** The idempotency purge; off in the console, which leaves it to the API processes. */
+  idempotencyPurge?: boolean;
 }
 
 export interface AppWorkers {
@@ -48,7 +50,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   const add = (job: WorkerJob) => registry.add(new Worker(job, { log }));
   const jobLog = (name: string) => log.child({ worker: name });
   add(processHeartbeatJob({ instances: options.instances, instanceId: options.instanceId }));
-  add(idempotencyPurgeJob({ store: options.idempotencyStore, log: jobLog("idempotency-purge") }));
+  if (options.idempotencyPurge !== false)
+    add(idempotencyPurgeJob({ store: options.idempotencyStore, log: jobLog("idempotency-purge") }));
   if (!options.background) return { registry, chainSealer: null };
 
   if (options.redis === null) {

@@ -4,15 +4,19 @@
 // on the outbox id absorb.
 import { randomBytes } from "node:crypto";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
+import { createRedisClient } from "@paycore/platform/adapters/redis-client";
+import { findTestRedis, redisServerAvailable, startOwnRedis } from "@paycore/platform/testing/redis";
+import {
+  OutboxRelay,
+  type OutboxSource,
+  outboxEventFromFields,
+} from "@paycore/platform/workers/outbox-relay";
+import { StreamConsumer } from "@paycore/platform/workers/stream-consumer";
+import { Worker } from "@paycore/platform/workers/worker";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createRedisClient } from "../adapters/redis-client";
-import { findTestRedis, redisServerAvailable, startOwnRedis } from "../testing/redis";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../testing/test-app";
-import { OutboxRelay, type OutboxSource, outboxEventFromFields } from "./outbox-relay";
-import { StreamConsumer } from "./stream-consumer";
-import { Worker } from "./worker";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const CREATE = `mutation($input: CreatePaymentInput!) {
   createPayment(input: $input) { payment { id status } errors { code } }

@@ -1,0 +1,273 @@
+// The composition root: builds the services (core commands over their stores,
+// read repositories), the PSPs and the background workers from configuration.
+// The API puts its HTTP transport on top (apps/api/src/app.ts), the console its
+// routers, the CLI its commands; tests build the same runtime against their own
+// database, Redis and PSP.
+
+import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
+import {
+  DEFAULT_IDEMPOTENCY_OPTIONS,
+  IdempotencyService,
+} from "@paycore/core/idempotency/idempotency-service";
+import { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
+import type { PspName } from "@paycore/core/psp-accounts/psp-account";
+import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import { parseKeyring } from "@paycore/core/vault/card-vault";
+import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
+import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
+import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
+import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
+import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
+import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import {
+  newInstanceId,
+  ProcessInstanceRepository,
+} from "@paycore/db/repositories/process-instance.repository";
+import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
+import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
+import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
+import { createPool, Sql } from "@paycore/db/sql";
+import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { GeoIpLocator } from "./adapters/geoip-locator";
+import { LivePsps } from "./adapters/live-psps";
+import { AppPspRouter, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
+import { createRedisClient } from "./adapters/redis-client";
+import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
+import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
+import { createAdminCommands } from "./admin-commands";
+import type { Env } from "./env";
+import type { PspAdapter } from "./psps/psp-module";
+import { PSP_MODULES } from "./psps/registry";
+import { ResilientPsp } from "./psps/resilient-psp";
+import { type AppSecrets, loadSecrets } from "./secrets";
+import type { AppServices } from "./services";
+import { createAppWorkers } from "./workers/app-workers";
+import type { ChainSealer } from "./workers/chain-sealer";
+import type { WorkerRegistry } from "./workers/worker-registry";
+
+export interface RuntimeConfig {
+  databaseUrl: string;
+  databasePoolMax: number;
+  /** Null runs without the Redis fast path: correct, a little slower. */
+  redisUrl: string | null;
+  secrets: AppSecrets;
+  idempotencyRetentionHours: number;
+  idempotencyWaitMs: number;
+  velocityFallback: VelocityFallback;
+  reviewHoldTtlMs: number;
+  /** When the resolver first looks up a modification the PSP acknowledged and no notification decided. */
+  acknowledgedDeadlineMs?: number;
+  logger: Logger;
+  /**
+   * Background workers (outbox relay, chain sealer, resolver, hold expiry): on for the entry points, off in tests
+   * that drive them by hand and in the console and the CLI. The process heartbeat runs either way.
+   */
+  workers?: boolean;
+  /** The idempotency purge (default on): the console leaves it to the API processes. */
+  idempotencyPurge?: boolean;
+  /**
+   * The sandbox server's URL: test mode reaches each PSP it emulates there (its module's `sandbox.path`);
+   * null: the in-process sandbox.
+   */
+  pspSandboxUrl: string | null;
+  /** Where one PSP's emulation is reached instead of the sandbox server (tests: a closed port, for failover). */
+  pspSandboxOverrides?: Partial<Record<PspName, string>>;
+  pspTimeoutMs: number;
+  /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
+  sandboxPsp?: PaymentServiceProvider;
+}
+
+/** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
+export type TestModeWebhooks = ReadonlyMap<PspName, { secret: string; adapter: PspAdapter }>;
+
+export interface Runtime {
+  services: AppServices;
+  db: DatabaseClient;
+  /** node-postgres on the same pool as `db`: the payment hot path and the outbox relay. */
+  sql: Sql;
+  redis: Redis | null;
+  /** Test mode's webhook verifiers (none with the in-process sandbox). */
+  testModeWebhooks: TestModeWebhooks;
+  /** The tamper-evidence sealer when workers run (its `status()` is the chain lag metric). */
+  chainSealer: ChainSealer | null;
+  /** This process's workers, started; the API serves their health on GET /health/workers. */
+  workers: WorkerRegistry;
+  close(): Promise<void>;
+}
+
+/** The configuration every entry point (API, console, CLI) builds from the environment. */
+export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logger): RuntimeConfig {
+  return {
+    databaseUrl,
+    databasePoolMax: env.DATABASE_POOL_MAX,
+    redisUrl: env.REDIS_URL ?? null,
+    secrets: loadSecrets(env),
+    idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
+    idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
+    velocityFallback: env.FRAUD_VELOCITY_FALLBACK,
+    pspSandboxUrl: env.PSP_SANDBOX_URL ?? null,
+    pspTimeoutMs: env.PSP_TIMEOUT_MS,
+    workers: true,
+    reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
+    acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
+    logger,
+  };
+}
+
+/**
+ * Test mode's PSPs. With a sandbox server: every registered PSP it emulates, through the PSP's own adapter,
+ * behind retries and a circuit breaker. Without: the in-process sandbox.
+ */
+function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhooks: TestModeWebhooks } {
+  if (config.pspSandboxUrl === null) {
+    const sandbox = config.sandboxPsp ?? new SandboxPsp();
+    return {
+      routable: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }],
+      webhooks: new Map(),
+    };
+  }
+  const base = config.pspSandboxUrl.replace(/\/$/, "");
+  const routable: RoutablePsp[] = [];
+  const webhooks = new Map<PspName, { secret: string; adapter: PspAdapter }>();
+  for (const module of Object.values(PSP_MODULES)) {
+    if (!module.sandbox) continue;
+    const adapter = module.createAdapter({
+      endpoint: config.pspSandboxOverrides?.[module.id] ?? `${base}${module.sandbox.path}`,
+      apiKey: module.sandbox.apiKey,
+      merchantAccount: module.sandbox.merchantAccount,
+      timeoutMs: config.pspTimeoutMs,
+    });
+    const resilient = new ResilientPsp(adapter);
+    routable.push({ psp: resilient, profile: module.profile, breakerState: () => resilient.breakerState() });
+    webhooks.set(module.id, { secret: module.sandbox.webhookSecret(config.secrets), adapter });
+  }
+  return { routable, webhooks };
+}
+
+export function createRuntime(config: RuntimeConfig): Runtime {
+  // One pool for both clients: node-postgres statements on the payment hot path, Prisma for the rest.
+  const pool = createPool({
+    url: config.databaseUrl,
+    max: config.databasePoolMax,
+    onIdleError: (error) => config.logger.warn({ err: error }, "idle database connection failed"),
+  });
+  const sql = new Sql(pool);
+  const db = createDatabaseClient({ pool });
+  const redis = config.redisUrl
+    ? createRedisClient(config.redisUrl, (message) => config.logger.info(message))
+    : null;
+  const idempotencyStore = new PostgresIdempotencyStore(sql);
+  const idempotency = new IdempotencyService(
+    idempotencyStore,
+    redis ? new RedisIdempotencyCache(redis) : null,
+    {
+      ...DEFAULT_IDEMPOTENCY_OPTIONS,
+      hashSecret: Buffer.from(config.secrets.idempotencyHashSecret, "base64"),
+      retentionMs: config.idempotencyRetentionHours * 60 * 60 * 1000,
+      waitForInProgressMs: config.idempotencyWaitMs,
+    },
+  );
+  // This process's liveness (its heartbeat is a worker below): the PSP calls it makes are its own to record.
+  const instanceId = newInstanceId();
+  const instances = new ProcessInstanceRepository(sql);
+  void instances
+    .purgeGone()
+    .catch((error: unknown) => config.logger.warn({ err: error }, "purging gone processes failed"));
+  const paymentStore = new PostgresPaymentStore(db, sql, instanceId);
+  const riskData = new RiskDataRepository(sql);
+  const risk = new RiskScorer({
+    velocity: redis ? new RedisVelocityCounter(redis) : null,
+    velocityFallback: config.velocityFallback,
+    data: riskData,
+    geo: new GeoIpLocator(),
+  });
+  const testPsps = testModePsps(config);
+  const vault = parseKeyring({
+    encryptionKeys: config.secrets.vaultEncryptionKeys,
+    fingerprintKey: config.secrets.vaultFingerprintKey,
+  });
+  const pspAccountStore = new PspAccountRepository(db);
+  const pspAccounts = new PspAccountCommands({ store: pspAccountStore, vault, now: () => new Date() });
+  const livePsps = new LivePsps({
+    accounts: pspAccounts,
+    checks: pspAccountStore,
+    timeoutMs: config.pspTimeoutMs,
+    log: config.logger,
+  });
+  const commands = new PaymentCommands({
+    store: paymentStore,
+    idempotency,
+    // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
+    psps: new AppPspRouter(
+      { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
+      new RoutingRuleRepository(db),
+    ),
+    risk,
+    reviewHoldTtlMs: config.reviewHoldTtlMs,
+    vault,
+    now: () => new Date(),
+  });
+  const services: AppServices = {
+    commands,
+    paymentStore,
+    queries: new PaymentQueryRepository(db),
+    merchants: new MerchantRepository(db),
+    riskLists: new RiskListRepository(db),
+    apiKeys: new ApiKeyAuthRepository(sql),
+    operatorKeys: new OperatorKeyRepository(db),
+    webhooks: new WebhookRepository(db),
+    pspAccounts,
+    livePsps,
+    ...createAdminCommands(db),
+  };
+  if (redis && config.workers) {
+    // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.
+    deleteLegacyIdempotencyEntries(redis)
+      .then((deleted) => {
+        if (deleted > 0) config.logger.info({ deleted }, "legacy idempotency cache entries deleted");
+      })
+      .catch((error: unknown) => config.logger.warn({ err: error }, "legacy idempotency cache sweep failed"));
+  }
+  const workers = createAppWorkers({
+    sql,
+    redis,
+    log: config.logger,
+    commands,
+    idempotencyStore,
+    instances,
+    instanceId,
+    ...(config.acknowledgedDeadlineMs === undefined
+      ? {}
+      : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),
+    background: config.workers === true,
+    idempotencyPurge: config.idempotencyPurge ?? true,
+  });
+  workers.registry.start();
+
+  return {
+    services,
+    db,
+    sql,
+    redis,
+    testModeWebhooks: testPsps.webhooks,
+    chainSealer: workers.chainSealer,
+    workers: workers.registry,
+    async close() {
+      // Each worker finishes its pass in flight (a resolver's PSP call included) before the clients close.
+      await workers.registry.stop();
+      // Stopped cleanly (the server drained first): nothing of ours is in flight any more, and no heartbeat
+      // can bring the row back.
+      await instances
+        .unregister(instanceId)
+        .catch((error: unknown) => config.logger.warn({ err: error }, "unregistering the process failed"));
+      redis?.disconnect();
+      await db.$disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+// The integration-test harness of the shared runtime: the composition root on
+// its own Postgres database (cloned from the migrated template by the
+// package's vitest global setup), optionally real Redis, the in-process sandbox
+// PSP, fixtures made through the core's commands, and the global ledger
+// invariant. The API's test app (apps/api/src/testing/test-app.ts) adds its
+// GraphQL client on top; the console's harness uses this one directly.
+import { randomBytes } from "node:crypto";
+import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
+import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
+import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
+import { createTestDatabase } from "@paycore/db/testing/test-database";
+import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
+import pino, { type Logger } from "pino";
+import { expect, inject } from "vitest";
+import { createRuntime, type Runtime, type RuntimeConfig } from "../runtime";
+import type { AppSecrets } from "../secrets";
+
+export interface TestMerchant {
+  id: string;
+  secretKey: string;
+  publishableKey: string;
+  liveSecretKey: string;
+  livePublishableKey: string;
+}
+
+export interface TestMerchantOptions {
+  feeRateBps?: number;
+  feeFixedMinor?: bigint;
+  realRiskThresholds?: boolean;
+  riskReviewThreshold?: number;
+  riskDeclineThreshold?: number;
+  accessPolicy?: Partial<MerchantAccessPolicy>;
+}
+
+/** Who test fixtures act as in the operator audit log. */
+export const TEST_FIXTURE_ACTOR = { operatorId: null, name: "test:fixture" } as const;
+
+export interface TestRuntimeOptions {
+  redisUrl?: string | null;
+  idempotencyWaitMs?: number;
+  sandbox?: SandboxPsp;
+  velocityFallback?: "postgres" | "review";
+  reviewHoldTtlMs?: number;
+  /** Test mode through the sandbox PSP server instead of the in-process sandbox. */
+  pspSandboxUrl?: string;
+  pspTimeoutMs?: number;
+  /** Overrides where the Adyen-style PSP is reached (e.g. a closed port, to show failover). */
+  adyenUrl?: string;
+  stripeWebhookSecret?: string;
+  adyenHmacKeyHex?: string;
+  /** Where the runtime logs; silent by default. */
+  logger?: Logger;
+  /** Key material instead of fresh random keys (a test of key rotation sets the vault's keys). */
+  secrets?: Partial<AppSecrets>;
+  /** Serve another runtime's database (it stays when this one closes) instead of a fresh clone. */
+  databaseUrl?: string;
+  /** Run the background workers as the entry points do; off by default (suites drive them by hand). */
+  workers?: boolean;
+}
+
+/** A test database: a fresh clone of the migrated template, or the one given (kept on drop). */
+export async function openTestDatabase(
+  databaseUrl: string | undefined,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  return databaseUrl
+    ? { url: databaseUrl, drop: async () => undefined }
+    : await createTestDatabase(inject("adminDatabaseUrl"), inject("templateDatabase"));
+}
+
+/** The runtime's configuration for a test: fresh random secrets, small timeouts, the given sandbox. */
+export function testRuntimeConfig(
+  options: TestRuntimeOptions,
+  databaseUrl: string,
+  sandbox: SandboxPsp,
+): RuntimeConfig {
+  return {
+    databaseUrl,
+    databasePoolMax: 20,
+    redisUrl: options.redisUrl ?? null,
+    secrets: {
+      vaultEncryptionKeys: `1:${generateKeyMaterial()}`,
+      vaultFingerprintKey: randomBytes(32).toString("base64"),
+      idempotencyHashSecret: randomBytes(32).toString("base64"),
+      stripeWebhookSecret: options.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString("hex")}`,
+      adyenHmacKeyHex: options.adyenHmacKeyHex ?? randomBytes(32).toString("hex"),
+      ...options.secrets,
+    },
+    pspSandboxUrl: options.pspSandboxUrl ?? null,
+    pspSandboxOverrides: options.adyenUrl ? { adyen: options.adyenUrl } : {},
+    pspTimeoutMs: options.pspTimeoutMs ?? 2_000,
+    idempotencyRetentionHours: 24,
+    idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
+    velocityFallback: options.velocityFallback ?? "postgres",
+    reviewHoldTtlMs: options.reviewHoldTtlMs ?? 24 * 60 * 60 * 1000,
+    logger: options.logger ?? pino({ level: "silent" }),
+    sandboxPsp: sandbox,
+    workers: options.workers ?? false,
+  };
+}
+
+export interface RuntimeFixtures {
+  /**
+   * A merchant with test keys. Its risk thresholds are permissive (99/100) unless `realRiskThresholds`: suites
+   * that reuse one test card many times would otherwise (rightly) trip the velocity rules.
+   */
+  createMerchant(options?: TestMerchantOptions): Promise<TestMerchant>;
+  /** The global ledger invariant: Σ debits = Σ credits per currency, every entry balanced, payments agree with the ledger. */
+  expectLedgerBalanced(): Promise<void>;
+  countRows(table: string): Promise<number>;
+}
+
+/** Fixtures and invariant checks over a runtime's services and database. */
+export function runtimeFixtures(runtime: Pick<Runtime, "services" | "db">): RuntimeFixtures {
+  const audit = new LedgerAuditRepository(runtime.db);
+  return {
+    async createMerchant({ realRiskThresholds, accessPolicy, ...settings } = {}) {
+      // Through the core's command like any operator's merchant (audited, actor "test:fixture").
+      const created = await runtime.services.merchantCommands.create(TEST_FIXTURE_ACTOR, {
+        name: "Test merchant",
+        modes: ["TEST", "LIVE"],
+        settings: {
+          ...(realRiskThresholds ? {} : { riskReviewThreshold: 99, riskDeclineThreshold: 100 }),
+          ...settings,
+        },
+        ...(accessPolicy === undefined ? {} : { accessPolicy }),
+      });
+      const key = (kind: string, mode: string) => {
+        const found = created.keys.find((k) => k.kind === kind && k.mode === mode);
+        if (!found) throw new Error(`no ${kind} ${mode} key`);
+        return found.key;
+      };
+      return {
+        id: created.merchant.id,
+        secretKey: key("SECRET", "TEST"),
+        publishableKey: key("PUBLISHABLE", "TEST"),
+        liveSecretKey: key("SECRET", "LIVE"),
+        livePublishableKey: key("PUBLISHABLE", "LIVE"),
+      };
+    },
+    async expectLedgerBalanced() {
+      for (const totals of await audit.totalsByCurrency()) {
+        expect(totals.debitsMinor, `ledger ${totals.currency}: debits = credits`).toBe(totals.creditsMinor);
+      }
+      expect(await audit.unbalancedEntries()).toEqual([]);
+      expect(await audit.paymentsDisagreeingWithLedger()).toEqual([]);
+    },
+    async countRows(table) {
+      if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);
+      const rows = await runtime.db.$queryRawUnsafe<Array<{ count: bigint }>>(
+        `SELECT count(*)::bigint AS count FROM "${table}"`,
+      );
+      return Number(rows[0]?.count ?? 0);
+    },
+  };
+}
+
+export interface TestRuntime extends RuntimeFixtures {
+  app: Runtime;
+  sandbox: SandboxPsp;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** The runtime alone (no HTTP transport), as the console and the CLI build it. */
+export async function createTestRuntime(options: TestRuntimeOptions = {}): Promise<TestRuntime> {
+  const database = await openTestDatabase(options.databaseUrl);
+  const sandbox = options.sandbox ?? new SandboxPsp();
+  const app = createRuntime(testRuntimeConfig(options, database.url, sandbox));
+  return {
+    app,
+    sandbox,
+    databaseUrl: database.url,
+    ...runtimeFixtures(app),
+    async close() {
+      // Every response a change stored was written from its prediction, never rewritten after the fact.
+      expect(app.services.paymentStore.mispredictedResponses, "responses stored as predicted").toBe(0);
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A fresh idempotency key. */
+export function newKey(prefix = "key"): string {
+  return `${prefix}-${randomBytes(12).toString("hex")}`;
+}
