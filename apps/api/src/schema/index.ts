@@ -7,6 +7,7 @@ import "./refund";
 import "./risk";
 import "./review";
 import "./payment";
+import "./payment-pending";
 import "./balance";
 import { builder } from "./builder";
 
