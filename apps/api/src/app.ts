@@ -17,6 +17,7 @@ import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repo
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
+import { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import {
@@ -253,6 +254,7 @@ export function createApp(config: AppConfig): App {
     commands,
     paymentStore,
     queries: new PaymentQueryRepository(db),
+    nodes: new NodeQueryRepository(db),
     merchants: new MerchantRepository(db),
     riskLists: new RiskListRepository(db),
     apiKeys: new ApiKeyAuthRepository(sql),

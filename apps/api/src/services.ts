@@ -4,6 +4,7 @@ import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
@@ -17,6 +18,8 @@ export interface AppServices extends AdminCommands {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;
+  /** Objects by id in batches (node, nodes, Refund.payment) and payment pages in both directions. */
+  nodes: NodeQueryRepository;
   /** Read side only: changes go through `merchantCommands`. */
   merchants: MerchantRepository;
   /** Read side only: changes go through `riskListCommands`. */

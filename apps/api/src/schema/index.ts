@@ -8,6 +8,7 @@ import "./risk";
 import "./review";
 import "./payment";
 import "./payment-pending";
+import "./node";
 import "./balance";
 import { builder } from "./builder";
 
