@@ -11,5 +11,6 @@ import "./payment-pending";
 import "./node";
 import "./balance";
 import { builder } from "./builder";
+import { withReplayedMutationFields } from "./replayed-fields";
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = withReplayedMutationFields(builder.toSchema({ sortSchema: true }));
