@@ -7,6 +7,7 @@ import { createContext, type GraphQLContext } from "./context";
 import { useExecutionDeadline } from "./plugins/use-execution-deadline";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
 import { useIntrospectionGate } from "./plugins/use-introspection-gate";
+import { usePersistedQueries } from "./plugins/use-persisted-queries";
 import { useQueryLimits } from "./plugins/use-query-limits";
 import { type RateLimitConfig, useRateLimit } from "./plugins/use-rate-limit";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
@@ -66,6 +67,8 @@ export function createYogaServer(
     plugins: [
       useRedactCardNumbers(),
       useIdempotencyReplay(),
+      // Turns a known hash into its query before any limit looks at the document.
+      usePersistedQueries(),
       // After usePspWebhooks, which answers PSP notifications before any limit (see use-rate-limit.ts).
       useRateLimit({
         limits: door.limits,
