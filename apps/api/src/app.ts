@@ -42,6 +42,7 @@ import { RateLimiters } from "./adapters/rate-limiters";
 import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
+import { PaymentWatch } from "./adapters/payment-watch";
 import { createAdminCommands } from "./admin-commands";
 import type { Env } from "./env";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
@@ -255,6 +256,7 @@ export function createApp(config: AppConfig): App {
     paymentStore,
     queries: new PaymentQueryRepository(db),
     nodes: new NodeQueryRepository(db),
+    paymentWatch: new PaymentWatch((ids) => new NodeQueryRepository(db).versionsByIds(ids), config.logger),
     merchants: new MerchantRepository(db),
     riskLists: new RiskListRepository(db),
     apiKeys: new ApiKeyAuthRepository(sql),

@@ -11,6 +11,7 @@ import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-stor
 import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
+import type { PaymentWatch } from "./adapters/payment-watch";
 import type { AdminCommands } from "./admin-commands";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
@@ -20,6 +21,8 @@ export interface AppServices extends AdminCommands {
   queries: PaymentQueryRepository;
   /** Objects by id in batches (node, nodes, Refund.payment) and payment pages in both directions. */
   nodes: NodeQueryRepository;
+  /** Committed payment changes for the paymentUpdated subscription (polls versions, no Redis needed). */
+  paymentWatch: PaymentWatch;
   /** Read side only: changes go through `merchantCommands`. */
   merchants: MerchantRepository;
   /** Read side only: changes go through `riskListCommands`. */

@@ -9,6 +9,7 @@ import "./review";
 import "./payment";
 import "./payment-pending";
 import "./node";
+import "./payment-subscription";
 import "./balance";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";

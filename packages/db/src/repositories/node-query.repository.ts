@@ -98,6 +98,19 @@ export class NodeQueryRepository {
     }));
   }
 
+  /**
+   * The current version of each payment named (versions grow by one with every committed change). Not scoped: the
+   * subscription that asks authorized each id when it subscribed, and reads the payment itself scoped.
+   */
+  async versionsByIds(ids: readonly PaymentId[]): Promise<Map<PaymentId, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.payment.findMany({
+      where: { id: { in: [...ids] } },
+      select: { id: true, version: true },
+    });
+    return new Map(rows.map((row) => [row.id as PaymentId, row.version]));
+  }
+
   /** Keyset paging on (createdAt desc, id desc) in either direction; the page comes back newest first. */
   async paymentsPage(
     actor: MerchantActor,
