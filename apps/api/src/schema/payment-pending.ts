@@ -2,7 +2,7 @@
 // refunds by notification), and what a client may do next. Derived by the core's paymentPendingWork, from the
 // payment and its PSP operations (read in batches through the attempts loader).
 import {
-  PAYMENT_ACTIONS,
+  type PAYMENT_ACTIONS,
   type PaymentOperationView,
   paymentPendingWork,
 } from "@paycore/core/payments/payment-actions";

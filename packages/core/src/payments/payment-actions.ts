@@ -55,16 +55,12 @@ export function paymentPendingWork(
           .filter((o) => o.operation === "CAPTURE" && IN_FLIGHT.has(o.status))
           .reduce((sum, o) => sum + o.amountMinor, 0n)
       : 0n;
-  const availableActions = PAYMENT_ACTIONS.filter((action) => {
-    switch (action) {
-      case "CAPTURE":
-        return allowed(() => planCapture(payment, null));
-      case "CANCEL":
-        return allowed(() => planCancel(payment));
-      case "REFUND":
-        return allowed(() => planRefund(payment, null));
-    }
-  });
+  const checks: Record<PaymentAction, () => unknown> = {
+    CAPTURE: () => planCapture(payment, null),
+    CANCEL: () => planCancel(payment),
+    REFUND: () => planRefund(payment, null),
+  };
+  const availableActions = PAYMENT_ACTIONS.filter((action) => allowed(checks[action]));
   return {
     amountCapturePendingMinor,
     amountRefundPendingMinor: payment.amountRefundPendingMinor,
