@@ -131,7 +131,7 @@ interface Scoped<K> {
 }
 
 /** A loader keyed by id whose batches are queried per merchant and mode (in practice, one query). */
-function scopedLoader<K extends string, V>(
+export function scopedLoader<K extends string, V>(
   load: (actor: MerchantActor, ids: readonly K[]) => Promise<Map<K, V>>,
   missing: V,
 ) {

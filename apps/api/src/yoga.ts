@@ -7,8 +7,10 @@ import type { MerchantAccessPolicies } from "./adapters/merchant-access-policies
 import type { RateLimiters } from "./adapters/rate-limiters";
 import { createContext, type GraphQLContext } from "./context";
 import { useExecutionDeadline } from "./plugins/use-execution-deadline";
+import { renderLocalGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-assets";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
 import { useIntrospectionGate } from "./plugins/use-introspection-gate";
+import { usePersistedQueries } from "./plugins/use-persisted-queries";
 import { useQueryLimits } from "./plugins/use-query-limits";
 import { type RateLimitConfig, useRateLimit } from "./plugins/use-rate-limit";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
@@ -50,6 +52,8 @@ export function createYogaServer(
     healthCheckEndpoint: "/health",
     landingPage: false,
     graphiql: options.production ? false : { title: "paycore merchant API", defaultQuery: GRAPHIQL_QUERY },
+    // From this server's own assets, never a CDN (see use-graphiql-assets.ts).
+    renderGraphiQL: renderLocalGraphiQL,
     context: ({ request }) => createContext(services, request),
     // Unexpected errors are masked even in development: a stack trace or a driver message is no answer for a client.
     maskedErrors: { isDev: false },
@@ -65,8 +69,11 @@ export function createYogaServer(
       error: (...args) => logger.error({ err: args.find((a) => a instanceof Error) }, "graphql error"),
     },
     plugins: [
+      ...(options.production ? [] : [useGraphiQLAssets()]),
       useRedactCardNumbers(),
       useIdempotencyReplay(),
+      // Turns a known hash into its query before any limit looks at the document.
+      usePersistedQueries(),
       // After usePspWebhooks, which answers PSP notifications before any limit (see use-rate-limit.ts).
       useRateLimit({
         limits: door.limits,

@@ -80,10 +80,10 @@ describe.each([
 
       const againPublishable = await tokenize(merchant.publishableKey, key);
       expect(againPublishable.data?.tokenizeCard.paymentMethod?.id).toBe(claimedMethod);
-      expect(againPublishable.extensions?.idempotency).toEqual({ replayed: true });
+      expect(againPublishable.extensions?.idempotency).toEqual({ replayed: true, fields: ["tokenizeCard"] });
       const againSecret = await create(merchant.secretKey, key);
       expect(againSecret.data?.createPayment.payment?.id).toBe(created.data?.createPayment.payment?.id);
-      expect(againSecret.extensions?.idempotency).toEqual({ replayed: true });
+      expect(againSecret.extensions?.idempotency).toEqual({ replayed: true, fields: ["createPayment"] });
     },
   );
 
@@ -130,7 +130,7 @@ describe.each([
 
     const replayed = await create(successor, key, "2500");
     expect(replayed.data?.createPayment.payment?.id, replayed.raw).toBe(paymentId);
-    expect(replayed.extensions?.idempotency).toEqual({ replayed: true });
+    expect(replayed.extensions?.idempotency).toEqual({ replayed: true, fields: ["createPayment"] });
     const reused = await create(successor, key, "2600");
     expect(
       reused.data?.createPayment.errors.map((e) => e.code),

@@ -102,7 +102,7 @@ describe("idempotency semantics (Postgres only)", () => {
     const second = await ctx.create(key);
     expect(second.data).toEqual(first.data);
     expect(first.extensions?.idempotency).toBeUndefined();
-    expect(second.extensions).toEqual({ idempotency: { replayed: true } });
+    expect(second.extensions).toEqual({ idempotency: { replayed: true, fields: ["createPayment"] } });
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     const paymentId = first.data?.createPayment.payment?.id as string;
     expect(t.sandbox.authorizationsFor(paymentId)).toBe(1);
@@ -384,7 +384,7 @@ describe("with Redis", async () => {
       const paymentsBefore = await t.countRows("payments");
       const second = await create(key);
       expect(second.data).toEqual(first.data);
-      expect(second.extensions).toEqual({ idempotency: { replayed: true } });
+      expect(second.extensions).toEqual({ idempotency: { replayed: true, fields: ["createPayment"] } });
       // The retry's intent statement found the key taken and wrote nothing.
       expect(await t.countRows("payments")).toBe(paymentsBefore);
     });
@@ -427,7 +427,7 @@ describe("with Redis", async () => {
       await forgetResults(t, merchant);
 
       const retried = await create(key, "1500", merchant, card);
-      expect(retried.extensions).toEqual({ idempotency: { replayed: true } });
+      expect(retried.extensions).toEqual({ idempotency: { replayed: true, fields: ["createPayment"] } });
       expect(await redis.zcard(counter)).toBe(1);
       // A different payment with the same card does count.
       await create(newKey(), "1500", merchant, card);

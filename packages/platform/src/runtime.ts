@@ -18,6 +18,7 @@ import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
@@ -35,6 +36,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
 import { LivePsps } from "./adapters/live-psps";
+import { PaymentWatch } from "./adapters/payment-watch";
 import { AppPspRouter, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
 import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
@@ -216,6 +218,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     commands,
     paymentStore,
     queries: new PaymentQueryRepository(db),
+    nodes: new NodeQueryRepository(db),
+    paymentWatch: new PaymentWatch((ids) => new NodeQueryRepository(db).versionsByIds(ids), config.logger),
     merchants: new MerchantRepository(db),
     riskLists: new RiskListRepository(db),
     apiKeys: new ApiKeyAuthRepository(sql),

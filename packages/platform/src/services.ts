@@ -4,12 +4,14 @@ import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
+import type { PaymentWatch } from "./adapters/payment-watch";
 import type { AdminCommands } from "./admin-commands";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
@@ -17,6 +19,10 @@ export interface AppServices extends AdminCommands {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;
+  /** Objects by id in batches (node, nodes, Refund.payment) and payment pages in both directions. */
+  nodes: NodeQueryRepository;
+  /** Committed payment changes for the paymentUpdated subscription (polls versions, no Redis needed). */
+  paymentWatch: PaymentWatch;
   /** Read side only: changes go through `merchantCommands`. */
   merchants: MerchantRepository;
   /** Read side only: changes go through `riskListCommands`. */

@@ -49,6 +49,21 @@ export const GRAPHQL_ERROR_TABLE = {
     description: "a query ran past GRAPHQL_QUERY_DEADLINE_MS and was stopped",
   },
   RESPONSE_TOO_LARGE: { httpStatus: 400, retryable: false, description: "the answer would exceed 4 MiB" },
+  SUBSCRIPTION_LIMITED: {
+    httpStatus: 429,
+    retryable: true,
+    description: "the key (10) or the process already holds its maximum of open subscriptions",
+  },
+  PERSISTED_QUERY_NOT_FOUND: {
+    httpStatus: 404,
+    retryable: true,
+    description: "a persisted-query hash this process does not hold: send the query with its hash once",
+  },
+  PERSISTED_QUERY_MISMATCH: {
+    httpStatus: 400,
+    retryable: false,
+    description: "a persisted-query hash that is not the SHA-256 of the query sent with it",
+  },
   METHOD_NOT_ALLOWED: {
     httpStatus: 405,
     retryable: false,

@@ -7,7 +7,11 @@ import "./refund";
 import "./risk";
 import "./review";
 import "./payment";
+import "./payment-pending";
+import "./node";
+import "./payment-subscription";
 import "./balance";
 import { builder } from "./builder";
+import { withReplayedMutationFields } from "./replayed-fields";
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = withReplayedMutationFields(builder.toSchema({ sortSchema: true }));

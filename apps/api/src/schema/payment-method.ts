@@ -3,9 +3,11 @@ import type { TokenizeCardResult } from "@paycore/core/payments/payment-commands
 import type { PaymentMethodRecord } from "@paycore/core/payments/payment-record";
 import { requirePublishableKey } from "../context";
 import { builder } from "./builder";
+import { Node } from "./node-interface";
 import { runMutation, UserError, type UserErrorShape } from "./user-error";
 
 export const PaymentMethod = builder.objectRef<PaymentMethodRecord>("PaymentMethod").implement({
+  interfaces: [Node],
   description: "A card stored in the vault. The card number is encrypted at rest and never returned.",
   fields: (t) => ({
     id: t.exposeID("id"),

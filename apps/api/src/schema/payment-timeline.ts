@@ -4,6 +4,7 @@ import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
 import type { JournalEntryRecord, PspAttemptView } from "@paycore/db/repositories/payment-query.repository";
 import type { PaymentEventView } from "../context";
 import { builder } from "./builder";
+import { Node } from "./node-interface";
 
 const EventStatus = builder.enumType("PaymentEventStatus", { values: PAYMENT_STATUSES });
 const EventSource = builder.enumType("EventSource", {
@@ -19,6 +20,7 @@ const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
 });
 
 export const PaymentEvent = builder.objectRef<PaymentEventView>("PaymentEvent").implement({
+  interfaces: [Node],
   fields: (t) => ({
     id: t.id({
       description: "The payment's id and the event's position in its trail (pay_…:1, pay_…:2, …).",
@@ -44,6 +46,7 @@ const LedgerLineRef = builder.objectRef<LedgerLine>("LedgerLine").implement({
 });
 
 export const LedgerEntry = builder.objectRef<JournalEntryRecord>("LedgerEntry").implement({
+  interfaces: [Node],
   description: "A balanced journal entry: its debits equal its credits.",
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -91,6 +94,7 @@ function merchantRoutingView(routing: unknown): { candidates: unknown; skipped: 
 }
 
 export const PspAttempt = builder.objectRef<PspAttemptView>("PspAttempt").implement({
+  interfaces: [Node],
   description: "One request to a PSP, recorded before it was sent, with the routing decision behind it.",
   fields: (t) => ({
     id: t.exposeID("id"),

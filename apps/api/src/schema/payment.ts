@@ -5,10 +5,12 @@ import { parseId } from "@paycore/core/ids/ids";
 import type { PaymentResult, RefundResult } from "@paycore/core/payments/payment-commands";
 import type { PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
+import type { PaymentPageRequest } from "@paycore/db/repositories/node-query.repository";
 import { PAGE_SIZE_MAX, type PaymentCursor } from "@paycore/db/repositories/payment-query.repository";
 import { GraphQLError } from "graphql";
 import { requireSecretKey } from "../context";
 import { builder } from "./builder";
+import { Node } from "./node-interface";
 import { PaymentMethod } from "./payment-method";
 import { LedgerEntry, PaymentEvent, PspAttempt } from "./payment-timeline";
 import { Refund } from "./refund";
@@ -27,6 +29,7 @@ const PendingOperation = builder.enumType("PendingOperation", {
 });
 
 export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
+  interfaces: [Node],
   description: "A card payment of one merchant, in one mode (test or live).",
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -126,6 +129,12 @@ const PaymentFilter = builder.inputType("PaymentFilter", {
       description: "Created at or after (inclusive).",
     }),
     createdBefore: t.field({ type: "DateTime", required: false, description: "Created before (exclusive)." }),
+    updatedAfter: t.field({
+      type: "DateTime",
+      required: false,
+      description:
+        "Changed after (exclusive): pass the latest updatedAt you hold to fetch what changed since.",
+    }),
   }),
 });
 
@@ -194,21 +203,24 @@ function decodeCursor(cursor: string): PaymentCursor {
 builder.queryField("payments", (t) =>
   t.field({
     type: PaymentConnection,
-    description: `Payments, newest first. At most ${PAGE_SIZE_MAX} per page.`,
-    complexity: (args) => ({ field: 1, multiplier: Math.max(args.first ?? PAGE_SIZE_DEFAULT, 0) }),
+    description: `Payments, newest first. At most ${PAGE_SIZE_MAX} per page: \`first\` (with \`after\`) pages forward, \`last\` (with \`before\`) backward, never both.`,
+    complexity: (args) => ({
+      field: 1,
+      multiplier: Math.max(args.last ?? args.first ?? PAGE_SIZE_DEFAULT, 0),
+    }),
     args: {
-      first: t.arg.int({ required: false, defaultValue: PAGE_SIZE_DEFAULT }),
+      first: t.arg.int({
+        required: false,
+        description: `Default ${PAGE_SIZE_DEFAULT} when \`last\` is not given.`,
+      }),
       after: t.arg.string({ required: false }),
+      last: t.arg.int({ required: false }),
+      before: t.arg.string({ required: false }),
       filter: t.arg({ type: PaymentFilter, required: false }),
     },
     resolve: async (_root, args, context) => {
       const actor = requireSecretKey(context);
-      const first = args.first ?? PAGE_SIZE_DEFAULT;
-      if (first < 1 || first > PAGE_SIZE_MAX) {
-        throw new GraphQLError(`first must be between 1 and ${PAGE_SIZE_MAX}.`, {
-          extensions: { code: "INVALID_INPUT" },
-        });
-      }
+      const page = pageRequest(args);
       const statuses = args.filter?.status ?? null;
       // Each status once is all a filter can mean; a longer list is a mistake or an attack on the query planner.
       if (statuses !== null && statuses.length > PAYMENT_STATUSES.length) {
@@ -216,21 +228,25 @@ builder.queryField("payments", (t) =>
           extensions: { code: "LIST_TOO_LONG", field: ["filter", "status"] },
         });
       }
-      const page = await context.services.queries.listPayments(
+      const found = await context.services.nodes.paymentsPage(
         actor,
         {
           statuses,
           createdFrom: args.filter?.createdFrom ?? null,
           createdBefore: args.filter?.createdBefore ?? null,
+          updatedAfter: args.filter?.updatedAfter ?? null,
         },
-        { first, after: args.after ? decodeCursor(args.after) : null },
+        page,
       );
-      const edges = page.payments.map((node) => ({ cursor: encodeCursor(node), node }));
+      const edges = found.payments.map((node) => ({ cursor: encodeCursor(node), node }));
+      const forward = page.direction === "forward";
       return {
         edges,
+        // Relay's rules: the direction read knows whether more lie beyond; the other side is only known to exist
+        // when the client came from there (a cursor), which is as much as the spec asks.
         pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: args.after != null,
+          hasNextPage: forward ? found.hasMore : page.cursor !== null,
+          hasPreviousPage: forward ? page.cursor !== null : found.hasMore,
           startCursor: edges[0]?.cursor ?? null,
           endCursor: edges.at(-1)?.cursor ?? null,
         },
@@ -238,6 +254,32 @@ builder.queryField("payments", (t) =>
     },
   }),
 );
+
+/** The page a connection's arguments ask for: `first`/`after` forward or `last`/`before` backward, bounded. */
+function pageRequest(args: {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}): PaymentPageRequest {
+  const invalid = (message: string, field: string) =>
+    new GraphQLError(message, { extensions: { code: "INVALID_INPUT", field: [field] } });
+  const backward = args.last != null || args.before != null;
+  if (backward && (args.first != null || args.after != null)) {
+    throw invalid("Page forward (first, after) or backward (last, before), not both at once.", "last");
+  }
+  const size = backward ? (args.last ?? PAGE_SIZE_DEFAULT) : (args.first ?? PAGE_SIZE_DEFAULT);
+  if (size < 1 || size > PAGE_SIZE_MAX) {
+    const name = backward ? "last" : "first";
+    throw invalid(`${name} must be between 1 and ${PAGE_SIZE_MAX}.`, name);
+  }
+  const cursor = backward ? args.before : args.after;
+  return {
+    direction: backward ? "backward" : "forward",
+    size,
+    cursor: cursor ? decodeCursor(cursor) : null,
+  };
+}
 
 interface PaymentPayloadShape {
   payment: PaymentRecord | null;

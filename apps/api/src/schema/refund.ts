@@ -3,6 +3,7 @@ import { parseId } from "@paycore/core/ids/ids";
 import type { RefundRecord } from "@paycore/core/payments/payment-record";
 import { requireSecretKey } from "../context";
 import { builder } from "./builder";
+import { Node } from "./node-interface";
 import { notFound } from "./user-error";
 
 const RefundStatus = builder.enumType("RefundStatus", {
@@ -10,6 +11,7 @@ const RefundStatus = builder.enumType("RefundStatus", {
 });
 
 export const Refund = builder.objectRef<RefundRecord>("Refund").implement({
+  interfaces: [Node],
   fields: (t) => ({
     id: t.exposeID("id"),
     paymentId: t.exposeID("paymentId"),

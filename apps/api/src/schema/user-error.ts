@@ -6,6 +6,7 @@ import type { UserErrorData } from "@paycore/core/payments/payment-commands";
 import { GraphQLError } from "graphql";
 import type { GraphQLContext } from "../context";
 import { builder } from "./builder";
+import { markReplayedPayload } from "./replayed-fields";
 
 const UserErrorCode = builder.enumType("UserErrorCode", {
   description: "Stable codes for expected failures; clients branch on these, never on messages.",
@@ -51,9 +52,13 @@ export async function runMutation<T, P>(
 ): Promise<P> {
   try {
     const outcome = await command();
-    if (outcome.replayed) context.idempotencyReplayed = true;
     const errors = (outcome.value as { errors?: UserErrorData[] }).errors ?? [];
-    return toPayload(outcome.value, toUserErrors(errors));
+    const payload = toPayload(outcome.value, toUserErrors(errors));
+    if (outcome.replayed) {
+      context.idempotencyReplayed = true;
+      markReplayedPayload(payload as object);
+    }
+    return payload;
   } catch (error) {
     if (isDomainError(error)) {
       return toPayload(null, [

@@ -12,6 +12,7 @@ import {
   getNamedType,
   isEnumType,
   isInputObjectType,
+  isInterfaceType,
   isListType,
   isNonNullType,
   isObjectType,
@@ -27,8 +28,11 @@ import {
   type TestMerchant,
 } from "../../src/testing/test-app";
 
-/** The object kinds an id argument can name, from its name: `paymentId` → payment; `id` on `refund(id)` → refund. */
-type ObjectKind = "payment" | "paymentMethod" | "refund";
+/**
+ * The object kinds an id argument can name, from its name: `paymentId` → payment; `id` on `refund(id)` → refund;
+ * `id` on `node(id)` → any kind.
+ */
+type ObjectKind = "payment" | "paymentMethod" | "refund" | "node";
 type Fixtures = Record<ObjectKind, string[]>;
 
 interface GeneratedCall {
@@ -92,6 +96,7 @@ function requiredFields(
 
 /** `errors { code }` for payloads, `__typename` for any other object: enough to see what came back. */
 function selectionFor(type: GraphQLNamedType): string {
+  if (isInterfaceType(type)) return "{ __typename }";
   if (!isObjectType(type)) return "";
   const fields = (type as GraphQLObjectType).getFields();
   const parts = ["__typename"];
@@ -172,6 +177,8 @@ function isRefused(result: GraphQLResponse<Record<string, unknown>>, call: Gener
   const topLevel = result.errors?.map((e) => String(e.extensions?.code)) ?? [];
   const payload = result.data?.[call.field] as { errors?: Array<{ code: string }> } | null | undefined;
   const payloadCodes = payload?.errors?.map((e) => e.code) ?? [];
+  // node(id) answers another merchant's id as it answers an id that does not exist: null (Relay's convention).
+  if (call.kind === "node") return result.errors === undefined && payload === null;
   return (
     (topLevel.length > 0 && topLevel.every((code) => REFUSED_TOP_LEVEL.has(code)) && !payload) ||
     (payloadCodes.length > 0 && payloadCodes.every((code) => REFUSED_PAYLOAD.test(code)))
@@ -181,7 +188,7 @@ function isRefused(result: GraphQLResponse<Record<string, unknown>>, call: Gener
 let t: TestApp;
 let owner: TestMerchant;
 let attacker: TestMerchant;
-const ownerObjects: Fixtures = { payment: [], paymentMethod: [], refund: [] };
+const ownerObjects: Fixtures = { payment: [], paymentMethod: [], refund: [], node: [] };
 let tables: string[] = [];
 
 async function mutation<T>(key: string, document: string, input: Record<string, unknown>): Promise<T> {
@@ -241,6 +248,7 @@ beforeAll(async () => {
   );
   if (!refunded.refund) throw new Error("setup refund failed");
   ownerObjects.refund.push(refunded.refund.id);
+  ownerObjects.node.push(...ownerObjects.payment, ...ownerObjects.paymentMethod, ...ownerObjects.refund);
 });
 
 afterAll(() => t.close());

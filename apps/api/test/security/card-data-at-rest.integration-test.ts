@@ -171,7 +171,10 @@ describe.skipIf(ownRedisSkip !== null)("card data at rest after tokenizeCard", (
   it("replays the same key retried with another CVC, writing nothing; another expiry is refused", async () => {
     const before = await snapshot(t, redis);
     const retried = await tokenize(KEY_A, { number: PAN, expMonth: 11, expYear: 2034, cvc: CVC_B });
-    expect(retried.extensions?.idempotency, retried.raw).toEqual({ replayed: true });
+    expect(retried.extensions?.idempotency, retried.raw).toEqual({
+      replayed: true,
+      fields: ["tokenizeCard"],
+    });
     expect(await snapshot(t, redis)).toEqual(before);
 
     const otherExpiry = await tokenize(KEY_A, { number: PAN, expMonth: 10, expYear: 2034, cvc: CVC_A });

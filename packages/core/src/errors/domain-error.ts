@@ -57,7 +57,8 @@ export const ERROR_TABLE = {
   AMOUNT_EXCEEDS_REFUNDABLE: { retry: "no", description: "more than is left to refund" },
   PAYMENT_OPERATION_IN_PROGRESS: {
     retry: "same_key",
-    description: "another request is changing the payment right now: send this one again shortly",
+    description:
+      "another operation on the payment is in flight (a request running now, or a capture, authorization or void an asynchronous PSP has yet to confirm): send this one again once it settles",
   },
   PAYMENT_DECLINED: { retry: "no", description: "the PSP or the risk rules declined the payment" },
   PAYMENT_FAILED: { retry: "no", description: "the PSP refused or failed the operation without charging" },

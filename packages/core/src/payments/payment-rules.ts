@@ -20,6 +20,16 @@ export interface PaymentAmounts {
 const CANCELLABLE: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(["AUTHORIZED", "REQUIRES_REVIEW"]);
 const REFUNDABLE: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(["CAPTURED", "PARTIALLY_REFUNDED"]);
 
+/**
+ * An operation in flight whose outcome may still make the request valid (a capture, authorization or void can
+ * succeed or fail either way): the answer must be the retryable PAYMENT_OPERATION_IN_PROGRESS, never a state
+ * error that becomes untrue once the PSP settles it (a refund sent while an asynchronous capture is pending).
+ * A refund in flight never makes a payment capturable or cancellable, so it does not block a state answer.
+ */
+function assertNoBlockingOperation(p: PaymentAmounts): void {
+  if (p.pendingOperation !== null && p.pendingOperation !== "REFUND") throw operationInProgress(p);
+}
+
 function operationInProgress(p: PaymentAmounts): DomainError {
   return new DomainError(
     "PAYMENT_OPERATION_IN_PROGRESS",
@@ -40,6 +50,7 @@ export function planCapture(
   p: PaymentAmounts,
   requestedMinor: bigint | null,
 ): { captureMinor: bigint; releaseMinor: bigint } {
+  assertNoBlockingOperation(p);
   if (p.status !== "AUTHORIZED") {
     throw new DomainError(
       "PAYMENT_NOT_CAPTURABLE",
@@ -68,6 +79,7 @@ export function planCapture(
 }
 
 export function planCancel(p: PaymentAmounts): void {
+  assertNoBlockingOperation(p);
   if (!CANCELLABLE.has(p.status)) {
     throw new DomainError(
       "PAYMENT_NOT_CANCELLABLE",
@@ -90,16 +102,14 @@ export function refundableMinor(p: PaymentAmounts): bigint {
 }
 
 export function planRefund(p: PaymentAmounts, requestedMinor: bigint | null): bigint {
+  // Refunds run concurrently (tracked by amountRefundPendingMinor); only a different operation in flight blocks
+  // them, and it does before the status check: a pending capture may make the payment refundable.
+  assertNoBlockingOperation(p);
   if (!REFUNDABLE.has(p.status)) {
     throw new DomainError(
       "PAYMENT_NOT_REFUNDABLE",
       `payment is ${p.status}; only CAPTURED or PARTIALLY_REFUNDED payments can be refunded`,
     );
-  }
-  // Refunds run concurrently (tracked by amountRefundPendingMinor); only a different
-  // operation in flight blocks them.
-  if (p.pendingOperation !== null && p.pendingOperation !== "REFUND") {
-    throw operationInProgress(p);
   }
   const refundable = refundableMinor(p);
   if (refundable === 0n) {

@@ -91,7 +91,7 @@ export interface BalanceRecord {
 }
 
 /** A journal entry with its lines, as both the single and the batched read select it. */
-const JOURNAL_ENTRY_SELECT = {
+export const JOURNAL_ENTRY_SELECT = {
   id: true,
   paymentId: true,
   kind: true,
@@ -104,7 +104,7 @@ const JOURNAL_ENTRY_SELECT = {
   },
 } as const;
 
-function toJournalEntry(
+export function toJournalEntry(
   entry: Omit<Prisma.JournalEntryGetPayload<{ select: typeof JOURNAL_ENTRY_SELECT }>, "paymentId">,
 ): JournalEntryRecord {
   return {
