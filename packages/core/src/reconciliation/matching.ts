@@ -144,6 +144,9 @@ export function matchSettlementLines(input: MatchInput): MatchResult {
     // 1:N: a payment with several captures or refunds; the one of the same amount and currency first.
     const item =
       byOwnReference[0] ??
+      byPaymentReference.find(
+        (c) => c.amountMinor === grossMinor && c.currency === line.currency && c.state === "SUCCEEDED",
+      ) ??
       byPaymentReference.find((c) => c.amountMinor === grossMinor && c.currency === line.currency) ??
       byPaymentReference[0];
     if (item === undefined) {
