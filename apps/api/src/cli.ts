@@ -35,6 +35,7 @@ import { formatChainReport, verifyChains } from "./chain-verify";
 import { pspSecretFromEnv, readEnv } from "./env";
 import { createLogger } from "./logger";
 import { createOperatorAccount, OPERATOR_ROLES } from "./operator-accounts";
+import { registerReconCommands } from "./reconciliation/recon-cli";
 import { loadSecrets } from "./secrets";
 import { replayDeadLetter } from "./webhooks/replay";
 
@@ -734,6 +735,9 @@ program
   .description("recompute the operator audit log's hash chain; exit 1 naming the first broken row")
   .option("--json", "one JSON object per stream", false)
   .action((options: { json: boolean }) => verifyChainsCommand(["operator_audit"], options));
+
+// Settlement reports (issue 16): one registration, the commands live in reconciliation/recon-cli.ts.
+registerReconCommands(program, cliActor);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
