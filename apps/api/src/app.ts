@@ -45,11 +45,13 @@ import { createAdminCommands } from "./admin-commands";
 import type { Env } from "./env";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
+import { createReconciliationCommands } from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createWebhookRoutes, type WebhookEndpoints } from "./webhooks/webhook-routes";
 import { createAppWorkers } from "./workers/app-workers";
 import type { ChainSealer } from "./workers/chain-sealer";
+import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
 import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
 
@@ -282,6 +284,17 @@ export function createApp(config: AppConfig): App {
       ? {}
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),
     background: config.workers === true,
+    // Settlement reports (issue 16): pulled from the sandbox PSPs when the API talks to the sandbox server.
+    settlementReports: config.pspEndpoints
+      ? {
+          job: settlementReportFetchJob({
+            commands: createReconciliationCommands(sql),
+            source: sandboxSettlementSource(config.pspEndpoints.stripe),
+            psps: ["adyen", "stripe"],
+            log: config.logger.child({ worker: "settlement-report-fetch" }),
+          }),
+        }
+      : null,
   });
   workers.registry.start();
 

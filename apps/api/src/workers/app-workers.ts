@@ -33,6 +33,8 @@ export interface AppWorkersOptions {
    * in tests that drive it by hand and in the console and CLI. The heartbeat and the idempotency purge always run.
    */
   background: boolean;
+  /** Where the PSPs publish settlement reports (the sandbox in test mode); null: no scheduled pull. */
+  settlementReports?: { job: WorkerJob } | null;
 }
 
 export interface AppWorkers {
@@ -81,5 +83,6 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
     }),
   );
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
+  if (options.settlementReports) add(options.settlementReports.job);
   return { registry, chainSealer };
 }
