@@ -19,7 +19,7 @@ import {
   type TestApp,
   type TestMerchant,
 } from "../testing/test-app";
-import { createReconciliationCommands } from "./reconciliation-commands.factory";
+import { createReconciliationCommands, createReconItemCommands } from "./reconciliation-commands.factory";
 import { reportRowsOfFile, sha256OfFile } from "./settlement-report-file";
 
 const STRIPE_SECRET = "whsec_settlement_test_0123456789ab";
@@ -275,6 +275,71 @@ describe("an Adyen day with injected differences", () => {
     expect(await balanceOf("recon_adjustments", "EUR")).toBe(3n);
     // Left in the receivable: exactly what is still open on our side (payments 1, 2 and 6).
     expect(await balanceOf("psp_receivable", "EUR")).toBe(1000n + 2000n + 6000n);
+  });
+
+  it("operators: accepting the PSP's figure above the limit needs a second operator; resolve, ignore, reopen", async () => {
+    const { items, approvals } = createReconItemCommands(t.app.sql, { fourEyesAboveMinor: 50n });
+    const alice = { operatorId: "opr_alice", name: "alice@example.test" };
+    const bob = { operatorId: "opr_bob", name: "bob@example.test" };
+    const [mismatch] = await t.app.sql.query<{ id: string; payment_id: string }>(
+      "SELECT id, payment_id FROM recon_items WHERE category = 'AMOUNT_MISMATCH' AND status = 'OPEN'",
+    );
+    const outcome = await items.acceptPspFigure(
+      alice,
+      mismatch?.id as string,
+      "PSP confirmed the short settlement",
+    );
+    expect(outcome.applied).toBe(false);
+    const requestId = outcome.applied ? "" : outcome.approvalRequestId;
+    await expect(approvals.approve(alice, requestId, "looks right")).rejects.toMatchObject({
+      code: "APPROVAL_SAME_OPERATOR",
+    });
+    await expect(items.acceptPspFigure(bob, mismatch?.id as string, "again")).rejects.toMatchObject({
+      code: "APPROVAL_ALREADY_REQUESTED",
+    });
+    const approved = await approvals.approve(bob, requestId, "checked against the PSP's statement");
+    expect(approved).toMatchObject({ status: "APPROVED", requestedBy: alice.name, decidedBy: bob.name });
+    const [resolved] = await t.app.sql.query<{
+      status: string;
+      rule: string;
+      journal_entry_id: string | null;
+    }>("SELECT status::text AS status, rule, journal_entry_id FROM recon_items WHERE id = $1", [
+      mismatch?.id,
+    ]);
+    expect(resolved).toMatchObject({ status: "RESOLVED", rule: "operator.accepted_psp_figure" });
+    expect(resolved?.journal_entry_id).toMatch(/^je_/);
+    // The PSP paid 100 less: that went to the adjustments account, and payment 2's receivable is cleared.
+    expect(await balanceOf("recon_adjustments", "EUR")).toBe(3n + 100n);
+    expect(await balanceOf("psp_receivable", "EUR")).toBe(1000n + 6000n);
+    await expect(approvals.reject(bob, requestId, "too late")).rejects.toMatchObject({
+      code: "APPROVAL_NOT_PENDING",
+    });
+
+    const [currency] = await t.app.sql.query<{ id: string }>(
+      "SELECT id FROM recon_items WHERE category = 'CURRENCY_MISMATCH' AND status = 'OPEN'",
+    );
+    const id = currency?.id as string;
+    await expect(items.resolve(alice, id, "")).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await items.ignore(alice, id, "test data");
+    await expect(items.resolve(alice, id, "fixed")).rejects.toMatchObject({
+      code: "RECON_ITEM_STATE_INVALID",
+    });
+    await items.reopen(bob, id, "not test data after all");
+    await items.resolve(bob, id, "the PSP corrected the currency in the next batch");
+    const audit = await t.app.sql.query<{ action: string }>(
+      "SELECT action FROM operator_audit_log WHERE target_type IN ('recon_item', 'approval_request') ORDER BY id",
+    );
+    expect(audit.map((row) => row.action)).toEqual([
+      "approval.requested",
+      "approval.approved",
+      "recon_item.ignored",
+      "recon_item.reopened",
+      "recon_item.resolved",
+    ]);
+    // The database refuses an edge the state machine does not have.
+    await expect(
+      t.app.sql.query("UPDATE recon_items SET status = 'IGNORED' WHERE id = $1", [id]),
+    ).rejects.toThrow(/illegal reconciliation item transition RESOLVED -> IGNORED/);
   });
 });
 

@@ -23,6 +23,7 @@ export const ID_PREFIXES = {
   pspAccountSecret: "pspsec",
   reconImport: "rimp",
   reconItem: "ritm",
+  approvalRequest: "apr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

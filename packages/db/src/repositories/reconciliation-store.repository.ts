@@ -282,6 +282,74 @@ async function insertAudit(tx: Sql | SqlTransaction, audit: AuditDraft): Promise
   ]);
 }
 
+/** Settlement entries: accounts made on first use, then every entry and every line in one statement each. */
+export async function postSettlementEntries(
+  tx: SqlTransaction,
+  postings: readonly SettlementPostingDraft[],
+): Promise<void> {
+  const accounts = new Map<
+    string,
+    { merchant_id: string; mode: string; code: string; type: string; currency: string }
+  >();
+  const codeOf = (posting: SettlementPostingDraft, account: keyof typeof SETTLEMENT_ACCOUNTS) =>
+    account === "bank_cash" ? posting.bankCashCode : account;
+  for (const posting of postings) {
+    for (const line of posting.entry.lines) {
+      const code = codeOf(posting, line.account);
+      const key = `${posting.merchantId}|${posting.mode}|${code}|${posting.entry.currency}`;
+      accounts.set(key, {
+        merchant_id: posting.merchantId,
+        mode: posting.mode,
+        code,
+        type: SETTLEMENT_ACCOUNTS[line.account],
+        currency: posting.entry.currency,
+      });
+    }
+  }
+  const wanted = [...accounts.values()];
+  await tx.execute(INSERT_ACCOUNTS, [json(wanted.map((a) => ({ ...a, id: newId("ledgerAccount") })))]);
+  const rows = await tx.query<{
+    id: string;
+    merchant_id: string;
+    mode: string;
+    code: string;
+    currency: string;
+  }>(SELECT_ACCOUNTS, [json(wanted)]);
+  const accountIds = new Map(
+    rows.map((r) => [`${r.merchant_id}|${r.mode}|${r.code}|${r.currency.trim()}`, r.id]),
+  );
+  await tx.execute(INSERT_ENTRIES, [
+    json(
+      postings.map((p) => ({
+        id: p.journalEntryId,
+        merchant_id: p.merchantId,
+        mode: p.mode,
+        kind: p.entry.kind,
+        currency: p.entry.currency,
+      })),
+    ),
+  ]);
+  await tx.execute(INSERT_LINES, [
+    json(
+      postings.flatMap((p) =>
+        p.entry.lines.map((line) => {
+          const accountId = accountIds.get(
+            `${p.merchantId}|${p.mode}|${codeOf(p, line.account)}|${p.entry.currency}`,
+          );
+          invariant(accountId !== undefined, "a settlement account was not created");
+          return {
+            journal_entry_id: p.journalEntryId,
+            account_id: accountId,
+            direction: line.direction,
+            amount_minor: line.amountMinor,
+            currency: p.entry.currency,
+          };
+        }),
+      ),
+    ),
+  ]);
+}
+
 class PostgresImportSession implements ReconImportSession {
   constructor(
     private readonly tx: SqlTransaction,
@@ -417,69 +485,8 @@ class PostgresImportSession implements ReconImportSession {
     ]);
   }
 
-  /** The chunk's entries: accounts made on first use, then every entry and every line in one statement each. */
-  private async post(postings: readonly SettlementPostingDraft[]): Promise<void> {
-    const accounts = new Map<
-      string,
-      { merchant_id: string; mode: string; code: string; type: string; currency: string }
-    >();
-    const codeOf = (posting: SettlementPostingDraft, account: keyof typeof SETTLEMENT_ACCOUNTS) =>
-      account === "bank_cash" ? posting.bankCashCode : account;
-    for (const posting of postings) {
-      for (const line of posting.entry.lines) {
-        const code = codeOf(posting, line.account);
-        const key = `${posting.merchantId}|${posting.mode}|${code}|${posting.entry.currency}`;
-        accounts.set(key, {
-          merchant_id: posting.merchantId,
-          mode: posting.mode,
-          code,
-          type: SETTLEMENT_ACCOUNTS[line.account],
-          currency: posting.entry.currency,
-        });
-      }
-    }
-    const wanted = [...accounts.values()];
-    await this.tx.execute(INSERT_ACCOUNTS, [json(wanted.map((a) => ({ ...a, id: newId("ledgerAccount") })))]);
-    const rows = await this.tx.query<{
-      id: string;
-      merchant_id: string;
-      mode: string;
-      code: string;
-      currency: string;
-    }>(SELECT_ACCOUNTS, [json(wanted)]);
-    const accountIds = new Map(
-      rows.map((r) => [`${r.merchant_id}|${r.mode}|${r.code}|${r.currency.trim()}`, r.id]),
-    );
-    await this.tx.execute(INSERT_ENTRIES, [
-      json(
-        postings.map((p) => ({
-          id: p.journalEntryId,
-          merchant_id: p.merchantId,
-          mode: p.mode,
-          kind: p.entry.kind,
-          currency: p.entry.currency,
-        })),
-      ),
-    ]);
-    await this.tx.execute(INSERT_LINES, [
-      json(
-        postings.flatMap((p) =>
-          p.entry.lines.map((line) => {
-            const accountId = accountIds.get(
-              `${p.merchantId}|${p.mode}|${codeOf(p, line.account)}|${p.entry.currency}`,
-            );
-            invariant(accountId !== undefined, "a settlement account was not created");
-            return {
-              journal_entry_id: p.journalEntryId,
-              account_id: accountId,
-              direction: line.direction,
-              amount_minor: line.amountMinor,
-              currency: p.entry.currency,
-            };
-          }),
-        ),
-      ),
-    ]);
+  private post(postings: readonly SettlementPostingDraft[]): Promise<void> {
+    return postSettlementEntries(this.tx, postings);
   }
 
   async recordMissingExternal(
