@@ -36,6 +36,7 @@ import { pspSecretFromEnv, readEnv } from "@paycore/platform/env";
 import { createLogger } from "@paycore/platform/logger";
 import { loadSecrets } from "@paycore/platform/secrets";
 import { Command, InvalidArgumentError } from "commander";
+import { registerReconCommands } from "./reconciliation/recon-cli";
 import { replayDeadLetter } from "./webhooks/replay";
 
 function integerIn(min: number, max: number) {
@@ -800,6 +801,9 @@ program
   .description("recompute the operator audit log's hash chain; exit 1 naming the first broken row")
   .option("--json", "one JSON object per stream", false)
   .action((options: { json: boolean }) => verifyChainsCommand(["operator_audit"], options));
+
+// Settlement reports (issue 16): one registration, the commands live in reconciliation/recon-cli.ts.
+registerReconCommands(program, cliActor);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -47,6 +47,11 @@ export const ADYEN_COLUMNS = [
   "Net Debit (NC)",
   "Net Credit (NC)",
   "Commission (NC)",
+  // Published columns the sandbox's fee model leaves empty (its whole fee is the commission), kept so the layout
+  // is Adyen's: the importer adds every fee column present and checks them against gross − net.
+  "Markup (NC)",
+  "Scheme Fees (NC)",
+  "Interchange (NC)",
   "Batch Number",
 ] as const;
 

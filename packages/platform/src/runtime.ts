@@ -46,10 +46,12 @@ import type { Env } from "./env";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
+import { createReconciliationCommands } from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createAppWorkers } from "./workers/app-workers";
 import type { ChainSealer } from "./workers/chain-sealer";
+import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
 
 export interface RuntimeConfig {
@@ -250,6 +252,17 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),
     background: config.workers === true,
     idempotencyPurge: config.idempotencyPurge ?? true,
+    // Settlement reports: pulled from the sandbox PSPs when test mode talks to the sandbox server.
+    settlementReports: config.pspSandboxUrl
+      ? {
+          job: settlementReportFetchJob({
+            commands: createReconciliationCommands(sql),
+            source: sandboxSettlementSource(config.pspSandboxUrl),
+            psps: ["adyen", "stripe"],
+            log: config.logger.child({ worker: "settlement-report-fetch" }),
+          }),
+        }
+      : null,
   });
   workers.registry.start();
 

@@ -103,6 +103,24 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "the operator changed since it was read: reload and decide again (console and CLI)",
   },
+  APPROVAL_NOT_FOUND: { retry: "no", description: "an unknown approval request (console)" },
+  APPROVAL_NOT_PENDING: {
+    retry: "no",
+    description: "an approval request already approved or rejected (console)",
+  },
+  APPROVAL_SAME_OPERATOR: {
+    retry: "no",
+    description: "the operator who asked for an approval cannot approve it: four eyes (console)",
+  },
+  APPROVAL_ALREADY_REQUESTED: {
+    retry: "no",
+    description: "an approval for that target is already pending (console)",
+  },
+  RECON_ITEM_NOT_FOUND: { retry: "no", description: "an unknown reconciliation item (console)" },
+  RECON_ITEM_STATE_INVALID: {
+    retry: "no",
+    description: "the reconciliation item's state or category forbids the action (console)",
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -21,6 +21,9 @@ export const ID_PREFIXES = {
   routingRule: "rr",
   pspAccount: "pspa",
   pspAccountSecret: "pspsec",
+  reconImport: "rimp",
+  reconItem: "ritm",
+  approvalRequest: "apr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

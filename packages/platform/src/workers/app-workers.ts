@@ -35,6 +35,8 @@ export interface AppWorkersOptions {
   background: boolean;
   /** The idempotency purge; off in the console, which leaves it to the API processes. */
   idempotencyPurge?: boolean;
+  /** Where the PSPs publish settlement reports (the sandbox in test mode); null: no scheduled pull. */
+  settlementReports?: { job: WorkerJob } | null;
 }
 
 export interface AppWorkers {
@@ -84,5 +86,6 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
     }),
   );
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
+  if (options.settlementReports) add(options.settlementReports.job);
   return { registry, chainSealer };
 }

@@ -1,0 +1,87 @@
+// What the reconciliation commands need from storage. One import runs in one transaction (applyImport): lines
+// are staged in bulk, matched chunk by chunk against candidates fetched for the whole chunk, and the items,
+// postings and the import's record commit together, or, when the file is refused, nothing but the refusal.
+import type { CurrencyCode } from "../money/currency";
+import type { ExpectedSettlement, ReconCategory } from "../reconciliation/matching";
+import type { SettlementLine, SettlementPsp } from "../reconciliation/settlement-line";
+import type { SettlementEntryDraft } from "../reconciliation/settlement-posting";
+import type { AuditDraft } from "./audit";
+
+export type ReconItemStatus = "OPEN" | "RESOLVED" | "IGNORED" | "CLOSED";
+
+export interface CurrencyTotal {
+  currency: CurrencyCode;
+  grossMinor: bigint;
+  feeMinor: bigint;
+  netMinor: bigint;
+}
+
+export interface ReconImportDraft {
+  id: string;
+  psp: SettlementPsp;
+  fileName: string;
+  fileSha256: string;
+  importedBy: string;
+}
+
+export interface ReconImportRecord extends ReconImportDraft {
+  status: "APPLIED" | "REFUSED";
+  refusedLine: number | null;
+  refusedReason: string | null;
+  lineCount: number;
+  batches: string[];
+  categoryCounts: Partial<Record<ReconCategory, number>>;
+  totals: CurrencyTotal[];
+  createdAt: Date;
+}
+
+/** A settlement posting for one merchant and mode; bank cash goes to the PSP account's own account. */
+export interface SettlementPostingDraft {
+  journalEntryId: string;
+  merchantId: string;
+  mode: "TEST" | "LIVE";
+  bankCashCode: string;
+  entry: SettlementEntryDraft;
+}
+
+export interface ReconItemDraft {
+  id: string;
+  line: SettlementLine | null;
+  expected: ExpectedSettlement | null;
+  category: ReconCategory;
+  status: ReconItemStatus;
+  rule: string;
+  differenceMinor: bigint;
+  journalEntryId: string | null;
+}
+
+/** Expected items carry their merchant's mode for the postings. */
+export type ExpectedWithMode = ExpectedSettlement & { mode: "TEST" | "LIVE" };
+
+export interface ReconImportSession {
+  /** Bulk-loads parsed lines into the import's staging table. */
+  stage(lines: readonly SettlementLine[]): Promise<void>;
+  /** Staged lines in (line key, line number) order after `after`, at most `limit`. */
+  nextChunk(after: { lineKey: string; lineNumber: number } | null, limit: number): Promise<SettlementLine[]>;
+  /** Captures and refunds the chunk's references name, not yet settled by any recorded line. */
+  expectedFor(lines: readonly SettlementLine[]): Promise<ExpectedWithMode[]>;
+  /** The chunk's line keys already recorded (earlier imports, earlier chunks). */
+  seenLineKeys(lines: readonly SettlementLine[]): Promise<Set<string>>;
+  /** Lines of this import per merchant and mode that a fee row of (batch, account, currency) charges. */
+  feeRowMerchants(
+    line: SettlementLine,
+  ): Promise<Array<{ merchantId: string; mode: "TEST" | "LIVE"; lineCount: number }>>;
+  record(items: readonly ReconItemDraft[], postings: readonly SettlementPostingDraft[]): Promise<void>;
+  /**
+   * Captures and refunds of this PSP that no line has settled although reports up to `coveredUntil` have come in
+   * and their settlement delay plus grace has passed: recorded as MISSING_EXTERNAL items (once). Returns how many.
+   */
+  recordMissingExternal(psp: SettlementPsp, coveredUntil: Date, delayPlusGraceMs: number): Promise<number>;
+  finish(record: ReconImportRecord, audit: AuditDraft): Promise<void>;
+}
+
+export interface ReconciliationStore {
+  findAppliedImport(psp: SettlementPsp, fileSha256: string): Promise<ReconImportRecord | null>;
+  recordRefusal(record: ReconImportRecord, audit: AuditDraft): Promise<void>;
+  applyImport<T>(importId: string, work: (session: ReconImportSession) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,377 @@
+// The one write path of reconciliation: importing a PSP's settlement report. The file's rows arrive one by one
+// (the adapter streams and parses it); every row is read into a line before anything is matched, so a bad row
+// refuses the whole file and only the refusal is recorded. Then, chunk by chunk in line-key order, the pure
+// matcher classifies the lines, the rules decide what happens automatically, and the items and their balanced
+// postings are recorded with the import in one transaction. The same file applies once.
+import { DomainError } from "../errors/domain-error";
+import { newId } from "../ids/ids";
+import type { Actor } from "../ports/audit";
+import type {
+  CurrencyTotal,
+  ReconciliationStore,
+  ReconImportDraft,
+  ReconImportRecord,
+  ReconImportSession,
+  ReconItemDraft,
+  SettlementPostingDraft,
+} from "../ports/reconciliation-store";
+import {
+  autoResolution,
+  DEFAULT_PSP_FEE_SCHEDULES,
+  type FeeSchedules,
+  matchSettlementLines,
+  type ReconCategory,
+} from "./matching";
+import {
+  assertSettlementHeader,
+  type SettlementLine,
+  type SettlementPsp,
+  SettlementReportError,
+  settlementLineReader,
+} from "./settlement-line";
+import { allocateFee, bankCashCode, settlementPosting } from "./settlement-posting";
+
+/** One CSV row as the adapter parsed it: the header first, then the records, with their 1-based line numbers. */
+export interface ReportRow {
+  lineNumber: number;
+  cells: readonly string[];
+}
+
+export interface ReconciliationSettings {
+  feeSchedules: FeeSchedules;
+  /** Amount differences up to this many minor units are accepted automatically with an adjustment. */
+  toleranceMinor: Readonly<Record<SettlementPsp, bigint>>;
+  /** How long after a capture or refund the PSP settles it. */
+  settlementDelayMs: Readonly<Record<SettlementPsp, number>>;
+  /** Added to the delay before an unsettled item is MISSING_EXTERNAL rather than merely expected. */
+  graceMs: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export const DEFAULT_RECONCILIATION_SETTINGS: ReconciliationSettings = {
+  feeSchedules: DEFAULT_PSP_FEE_SCHEDULES,
+  toleranceMinor: { adyen: 0n, stripe: 0n },
+  settlementDelayMs: { adyen: DAY_MS, stripe: 2 * DAY_MS },
+  graceMs: DAY_MS,
+};
+
+/** Bounds: a report of a busy PSP account is large, but not unbounded. */
+export const REPORT_LINES_MAX = 5_000_000;
+export const FILE_NAME_LENGTH_MAX = 255;
+const STAGE_BATCH = 1_000;
+const MATCH_CHUNK = 2_000;
+/** Fee-only rows are one per account, currency and day: a handful per file. */
+const FEE_ROWS_MAX = 10_000;
+
+export interface ImportReportInput {
+  psp: SettlementPsp;
+  fileName: string;
+  fileSha256: string;
+  rows: AsyncIterable<ReportRow>;
+}
+
+export interface ImportReportResult {
+  import: ReconImportRecord;
+  /** True when the same file had been applied before: nothing was done again. */
+  replayed: boolean;
+}
+
+export class ReconciliationCommands {
+  constructor(
+    private readonly deps: {
+      store: ReconciliationStore;
+      now: () => Date;
+      settings?: ReconciliationSettings;
+    },
+  ) {}
+
+  private get settings(): ReconciliationSettings {
+    return this.deps.settings ?? DEFAULT_RECONCILIATION_SETTINGS;
+  }
+
+  async importReport(actor: Actor, input: ImportReportInput): Promise<ImportReportResult> {
+    if (input.psp !== "adyen" && input.psp !== "stripe")
+      throw new DomainError("INVALID_INPUT", "psp is adyen or stripe.", { field: ["psp"] });
+    const fileName = input.fileName.trim();
+    if (fileName === "" || fileName.length > FILE_NAME_LENGTH_MAX)
+      throw new DomainError("INVALID_INPUT", `fileName is 1 to ${FILE_NAME_LENGTH_MAX} characters.`, {
+        field: ["fileName"],
+      });
+    if (!/^[0-9a-f]{64}$/.test(input.fileSha256))
+      throw new DomainError("INVALID_INPUT", "fileSha256 is 64 lower-case hex digits.", {
+        field: ["fileSha256"],
+      });
+    const applied = await this.deps.store.findAppliedImport(input.psp, input.fileSha256);
+    if (applied !== null) return { import: applied, replayed: true };
+
+    const draft: ReconImportDraft = {
+      id: newId("reconImport"),
+      psp: input.psp,
+      fileName,
+      fileSha256: input.fileSha256,
+      importedBy: actor.name,
+    };
+    try {
+      const record = await this.deps.store.applyImport(draft.id, (session) =>
+        this.apply(session, draft, input.rows),
+      );
+      return { import: record, replayed: false };
+    } catch (error) {
+      if (!(error instanceof SettlementReportError)) throw error;
+      const refused: ReconImportRecord = {
+        ...draft,
+        status: "REFUSED",
+        refusedLine: error.lineNumber,
+        refusedReason: error.reason,
+        lineCount: 0,
+        batches: [],
+        categoryCounts: {},
+        totals: [],
+        createdAt: this.deps.now(),
+      };
+      await this.deps.store.recordRefusal(refused, {
+        actor,
+        action: "reconciliation.import_refused",
+        targetId: draft.id,
+        before: null,
+        after: {
+          psp: draft.psp,
+          fileName,
+          fileSha256: draft.fileSha256,
+          line: error.lineNumber,
+          reason: error.reason,
+        },
+      });
+      throw error;
+    }
+  }
+
+  private async apply(
+    session: ReconImportSession,
+    draft: ReconImportDraft,
+    rows: AsyncIterable<ReportRow>,
+  ): Promise<ReconImportRecord> {
+    const { lineCount, latestBookedAt } = await this.stageAll(session, draft.psp, rows);
+    const counts: Partial<Record<ReconCategory, number>> = {};
+    const totals = new Map<string, CurrencyTotal>();
+    const batches = new Set<string>();
+    const feeRows: Array<{ line: SettlementLine; id: string }> = [];
+    let after: { lineKey: string; lineNumber: number } | null = null;
+    for (let chunkIndex = 0; chunkIndex <= Math.ceil(REPORT_LINES_MAX / MATCH_CHUNK); chunkIndex++) {
+      const chunk = await session.nextChunk(after, MATCH_CHUNK);
+      if (chunk.length === 0) break;
+      const last = chunk[chunk.length - 1] as SettlementLine;
+      after = { lineKey: last.lineKey, lineNumber: last.lineNumber };
+      const expected = await session.expectedFor(chunk);
+      const result = matchSettlementLines({
+        lines: chunk,
+        expected,
+        seenLineKeys: await session.seenLineKeys(chunk),
+        feeSchedules: this.settings.feeSchedules,
+      });
+      const expectedById = new Map(expected.map((item) => [item.id, item]));
+      const lineByNumber = new Map(chunk.map((line) => [line.lineNumber, line]));
+      const items: ReconItemDraft[] = [];
+      const postings: SettlementPostingDraft[] = [];
+      for (const outcome of result.lines) {
+        const line = lineByNumber.get(outcome.lineNumber) as SettlementLine;
+        counts[outcome.category] = (counts[outcome.category] ?? 0) + 1;
+        if (outcome.category !== "DUPLICATE") {
+          batches.add(line.batch);
+          const total = totals.get(line.currency) ?? {
+            currency: line.currency,
+            grossMinor: 0n,
+            feeMinor: 0n,
+            netMinor: 0n,
+          };
+          total.grossMinor += line.grossMinor;
+          total.feeMinor += line.feeMinor;
+          total.netMinor += line.netMinor;
+          totals.set(line.currency, total);
+        }
+        const id = newId("reconItem");
+        if (line.type === "FEE" && outcome.category === "MATCHED") {
+          if (feeRows.length >= FEE_ROWS_MAX)
+            throw new SettlementReportError(line.lineNumber, `more than ${FEE_ROWS_MAX} fee-only rows`);
+          feeRows.push({ line, id });
+          continue;
+        }
+        const item = outcome.expectedId === null ? null : (expectedById.get(outcome.expectedId) ?? null);
+        const resolution = autoResolution(outcome, item, this.settings.toleranceMinor[line.psp]);
+        let journalEntryId: string | null = null;
+        let status: ReconItemDraft["status"] = "OPEN";
+        if (item !== null && (resolution.action === "POST" || resolution.action === "ADJUST_AND_POST")) {
+          const sign = item.kind === "REFUND" ? -1n : 1n;
+          const entry = settlementPosting({
+            currency: line.currency,
+            grossMinor: line.grossMinor,
+            feeMinor: line.feeMinor,
+            netMinor: line.netMinor,
+            clearedMinor: sign * item.amountMinor,
+          });
+          if (entry !== null) {
+            journalEntryId = newId("journalEntry");
+            postings.push({
+              journalEntryId,
+              merchantId: item.merchantId,
+              mode: item.mode,
+              bankCashCode: bankCashCode(line.psp, line.merchantAccount),
+              entry,
+            });
+          }
+          // A fee that differs from the schedule is posted as the PSP charged it, but stays open to query.
+          status = outcome.category === "FEE_MISMATCH" ? "OPEN" : "CLOSED";
+        } else if (resolution.action === "NONE") {
+          status = "CLOSED";
+        }
+        items.push({
+          id,
+          line,
+          expected: item,
+          category: outcome.category,
+          status,
+          // The in-flight confirmation is not automated yet: an operator confirms, the item names why.
+          rule: resolution.action === "CONFIRM_AND_POST" ? "operator" : resolution.rule,
+          differenceMinor: outcome.differenceMinor,
+          journalEntryId,
+        });
+      }
+      await session.record(items, postings);
+    }
+    await this.recordFeeRows(session, feeRows);
+    const coveredUntil = latestBookedAt ?? this.deps.now();
+    const missing = await session.recordMissingExternal(
+      draft.psp,
+      coveredUntil,
+      this.settings.settlementDelayMs[draft.psp] + this.settings.graceMs,
+    );
+    if (missing > 0) counts.MISSING_EXTERNAL = (counts.MISSING_EXTERNAL ?? 0) + missing;
+    const record: ReconImportRecord = {
+      ...draft,
+      status: "APPLIED",
+      refusedLine: null,
+      refusedReason: null,
+      lineCount,
+      batches: [...batches].sort(),
+      categoryCounts: counts,
+      totals: [...totals.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)),
+      createdAt: this.deps.now(),
+    };
+    await session.finish(record, {
+      actor: { operatorId: null, name: draft.importedBy },
+      action: "reconciliation.import_applied",
+      targetId: draft.id,
+      before: null,
+      after: {
+        psp: draft.psp,
+        fileName: draft.fileName,
+        fileSha256: draft.fileSha256,
+        lines: lineCount,
+        counts: JSON.stringify(counts),
+      },
+    });
+    return record;
+  }
+
+  /** Reads every row into a line (refusing the file at the first bad one) and stages them in batches. */
+  private async stageAll(
+    session: ReconImportSession,
+    psp: SettlementPsp,
+    rows: AsyncIterable<ReportRow>,
+  ): Promise<{ lineCount: number; latestBookedAt: Date | null }> {
+    const read = settlementLineReader(psp);
+    let header: readonly string[] | null = null;
+    let batch: SettlementLine[] = [];
+    let lineCount = 0;
+    let latestBookedAt: Date | null = null;
+    for await (const row of rows) {
+      if (header === null) {
+        header = row.cells.map((name) => name.trim());
+        assertSettlementHeader(psp, header);
+        continue;
+      }
+      if (row.cells.length !== header.length)
+        throw new SettlementReportError(
+          row.lineNumber,
+          `${row.cells.length} cells where the header has ${header.length} (a truncated or malformed line)`,
+        );
+      if (++lineCount > REPORT_LINES_MAX)
+        throw new SettlementReportError(row.lineNumber, `more than ${REPORT_LINES_MAX} lines`);
+      const record: Record<string, string> = {};
+      header.forEach((name, index) => {
+        record[name] = row.cells[index] as string;
+      });
+      const line = read(record, row.lineNumber);
+      if (latestBookedAt === null || line.bookedAt > latestBookedAt) latestBookedAt = line.bookedAt;
+      batch.push(line);
+      if (batch.length >= STAGE_BATCH) {
+        await session.stage(batch);
+        batch = [];
+      }
+    }
+    if (header === null) throw new SettlementReportError(1, "the file is empty");
+    if (batch.length > 0) await session.stage(batch);
+    return { lineCount, latestBookedAt };
+  }
+
+  /** Fee-only rows charge the merchants whose lines of the same batch, account and currency they cover. */
+  private async recordFeeRows(
+    session: ReconImportSession,
+    feeRows: ReadonlyArray<{ line: SettlementLine; id: string }>,
+  ): Promise<void> {
+    const items: ReconItemDraft[] = [];
+    const postings: SettlementPostingDraft[] = [];
+    for (const { line, id } of feeRows) {
+      const merchants = await session.feeRowMerchants(line);
+      if (merchants.length === 0) {
+        items.push({
+          id,
+          line,
+          expected: null,
+          category: "MATCHED",
+          status: "OPEN",
+          rule: "fee.no_line_of_ours",
+          differenceMinor: 0n,
+          journalEntryId: null,
+        });
+        continue;
+      }
+      const key = (m: { merchantId: string; mode: string }) => `${m.merchantId}|${m.mode}`;
+      const shares = allocateFee(line.feeMinor, new Map(merchants.map((m) => [key(m), m.lineCount])));
+      const grossShares = allocateFee(line.grossMinor, new Map(merchants.map((m) => [key(m), m.lineCount])));
+      let firstEntryId: string | null = null;
+      for (const merchant of merchants) {
+        const feeMinor = shares.get(key(merchant)) ?? 0n;
+        const grossMinor = grossShares.get(key(merchant)) ?? 0n;
+        const entry = settlementPosting({
+          currency: line.currency,
+          grossMinor,
+          feeMinor,
+          netMinor: grossMinor - feeMinor,
+        });
+        if (entry === null) continue;
+        const journalEntryId = newId("journalEntry");
+        firstEntryId ??= journalEntryId;
+        postings.push({
+          journalEntryId,
+          merchantId: merchant.merchantId,
+          mode: merchant.mode,
+          bankCashCode: bankCashCode(line.psp, line.merchantAccount),
+          entry,
+        });
+      }
+      items.push({
+        id,
+        line,
+        expected: null,
+        category: "MATCHED",
+        status: "CLOSED",
+        rule: "fee.allocated_by_line_count",
+        differenceMinor: 0n,
+        journalEntryId: firstEntryId,
+      });
+    }
+    if (items.length > 0) await session.record(items, postings);
+  }
+}

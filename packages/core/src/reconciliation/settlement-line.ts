@@ -1,0 +1,283 @@
+// One line of a PSP's settlement report in our terms, read from the PSP's own published column layout: Adyen's
+// Settlement details report and Stripe's itemized balance change report. Columns are found by header name,
+// unknown columns are ignored, and a line that cannot be read exactly is refused with its line number, so the
+// import can refuse the whole file before writing anything.
+import { DomainError } from "../errors/domain-error";
+import { type CurrencyCode, parseCurrency } from "../money/currency";
+import { parseDecimalMinor } from "./decimal-amount";
+
+export const SETTLEMENT_PSPS = ["adyen", "stripe"] as const;
+export type SettlementPsp = (typeof SETTLEMENT_PSPS)[number];
+
+/** What a line moves; only captures, refunds and fee-only rows are reconciled today. */
+export type SettlementLineType =
+  | "CAPTURE"
+  | "REFUND"
+  | "FEE"
+  | "CHARGEBACK"
+  | "CHARGEBACK_REVERSAL"
+  | "PAYOUT"
+  | "OTHER";
+
+export interface SettlementLine {
+  psp: SettlementPsp;
+  /** 1-based, counting the header as line 1: what an operator sees in a text editor. */
+  lineNumber: number;
+  /** The PSP's identity of the line: Adyen batch + references + type, Stripe's balance transaction id. */
+  lineKey: string;
+  /** Adyen's Batch Number; Stripe's available-on day. */
+  batch: string;
+  type: SettlementLineType;
+  /** The PSP's own word for the type, kept for operators ("Settled", "refund", "dispute"). */
+  rawType: string;
+  /** The payment's PSP reference (Adyen Psp Reference, Stripe payment_intent_id). */
+  pspReference: string | null;
+  /** The modification's (Adyen Modification Reference, Stripe source_id: ch_… or re_…). */
+  modificationReference: string | null;
+  merchantReference: string | null;
+  merchantAccount: string | null;
+  currency: CurrencyCode;
+  /** Signed from our side: positive when the PSP owes us more (a capture), negative for a refund. */
+  grossMinor: bigint;
+  /** What the PSP kept: positive for a charge to us. gross − fee = net, always. */
+  feeMinor: bigint;
+  netMinor: bigint;
+  bookedAt: Date;
+}
+
+/** Why a report is refused: the first bad line, or line 1 for the header. */
+export class SettlementReportError extends DomainError {
+  constructor(
+    readonly lineNumber: number,
+    readonly reason: string,
+  ) {
+    super("INVALID_INPUT", `Settlement report refused at line ${lineNumber}: ${reason}`, {
+      field: ["file", `line ${lineNumber}`],
+    });
+  }
+}
+
+/** Bounds every cell we keep; a PSP reference is 16–40 characters, a batch number a few digits. */
+export const CELL_LENGTH_MAX = 200;
+
+export const ADYEN_REQUIRED_COLUMNS = [
+  "Psp Reference",
+  "Merchant Reference",
+  "Type",
+  "Creation Date",
+  "Gross Currency",
+  "Gross Debit (GC)",
+  "Gross Credit (GC)",
+  "Net Currency",
+  "Net Debit (NC)",
+  "Net Credit (NC)",
+  "Batch Number",
+] as const;
+/** Optional: each is a part of the fee when present. */
+export const ADYEN_FEE_COLUMNS = ["Commission (NC)", "Markup (NC)", "Scheme Fees (NC)", "Interchange (NC)"];
+
+export const STRIPE_REQUIRED_COLUMNS = [
+  "balance_transaction_id",
+  "created_utc",
+  "available_on_utc",
+  "currency",
+  "gross",
+  "fee",
+  "net",
+  "reporting_category",
+  "source_id",
+] as const;
+
+const REQUIRED: Record<SettlementPsp, readonly string[]> = {
+  adyen: ADYEN_REQUIRED_COLUMNS,
+  stripe: STRIPE_REQUIRED_COLUMNS,
+};
+
+/** Refuses a header that lacks a required column, naming the other PSP when it is that PSP's layout. */
+export function assertSettlementHeader(psp: SettlementPsp, header: readonly string[]): void {
+  const present = new Set(header.map((name) => name.trim()));
+  const missing = REQUIRED[psp].filter((name) => !present.has(name));
+  if (missing.length === 0) return;
+  const other: SettlementPsp = psp === "adyen" ? "stripe" : "adyen";
+  if (REQUIRED[other].every((name) => present.has(name))) {
+    throw new SettlementReportError(1, `this is ${other}'s report layout, not ${psp}'s`);
+  }
+  throw new SettlementReportError(1, `missing required columns: ${missing.join(", ")}`);
+}
+
+const ADYEN_TYPES: Record<string, SettlementLineType> = {
+  Settled: "CAPTURE",
+  SettledBulk: "CAPTURE",
+  Refunded: "REFUND",
+  RefundedBulk: "REFUND",
+  Fee: "FEE",
+  Chargeback: "CHARGEBACK",
+  SecondChargeback: "CHARGEBACK",
+  ChargebackReversed: "CHARGEBACK_REVERSAL",
+  MerchantPayout: "PAYOUT",
+};
+
+const STRIPE_CATEGORIES: Record<string, SettlementLineType> = {
+  charge: "CAPTURE",
+  payment: "CAPTURE",
+  refund: "REFUND",
+  fee: "FEE",
+  dispute: "CHARGEBACK",
+  dispute_reversal: "CHARGEBACK_REVERSAL",
+  payout: "PAYOUT",
+};
+
+/** "2026-05-01 10:15:30" (UTC, as both PSPs write it here) or ISO 8601. */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?$/;
+
+function readTimestamp(text: string, lineNumber: number, column: string): Date {
+  const match = TIMESTAMP.exec(text.trim());
+  const date = match === null ? null : new Date(`${match[1]}T${match[2]}${match[3] ?? "Z"}`);
+  if (date === null || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== match?.[1]) {
+    throw new SettlementReportError(lineNumber, `${column} is not a date and time: "${clip(text)}"`);
+  }
+  return date;
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function cell(record: Record<string, string | undefined>, column: string, lineNumber: number): string {
+  const value = (record[column] ?? "").trim();
+  if (value.length > CELL_LENGTH_MAX)
+    throw new SettlementReportError(lineNumber, `${column} is longer than ${CELL_LENGTH_MAX} characters`);
+  return value;
+}
+
+function currencyCell(record: Record<string, string | undefined>, column: string, lineNumber: number) {
+  const text = cell(record, column, lineNumber);
+  const currency = parseCurrency(text.toUpperCase());
+  if (currency === null)
+    throw new SettlementReportError(lineNumber, `${column} "${clip(text)}" is not a currency`);
+  return currency;
+}
+
+function amountCell(
+  record: Record<string, string | undefined>,
+  column: string,
+  currency: CurrencyCode,
+  lineNumber: number,
+): bigint {
+  const text = cell(record, column, lineNumber);
+  const amount = parseDecimalMinor(text, currency);
+  if (amount === null)
+    throw new SettlementReportError(lineNumber, `${column} "${clip(text)}" is not an amount in ${currency}`);
+  return amount;
+}
+
+function orNull(text: string): string | null {
+  return text === "" ? null : text;
+}
+
+/** One record of Adyen's Settlement details report (columns by header name). */
+export function adyenSettlementLine(
+  record: Record<string, string | undefined>,
+  lineNumber: number,
+): SettlementLine {
+  const rawType = cell(record, "Type", lineNumber);
+  const type = ADYEN_TYPES[rawType] ?? "OTHER";
+  const grossCurrencyText = cell(record, "Gross Currency", lineNumber);
+  const currency = currencyCell(record, "Net Currency", lineNumber);
+  // Fee rows carry no gross currency; a gross in another currency is a conversion we do not settle.
+  if (grossCurrencyText !== "" && grossCurrencyText.toUpperCase() !== currency)
+    throw new SettlementReportError(
+      lineNumber,
+      "gross and net currencies differ (FX settlement is not supported)",
+    );
+  const grossMinor =
+    amountCell(record, "Gross Credit (GC)", currency, lineNumber) -
+    amountCell(record, "Gross Debit (GC)", currency, lineNumber);
+  const netMinor =
+    amountCell(record, "Net Credit (NC)", currency, lineNumber) -
+    amountCell(record, "Net Debit (NC)", currency, lineNumber);
+  const feeMinor = grossMinor - netMinor;
+  if (type === "CAPTURE" || type === "REFUND") {
+    const present = ADYEN_FEE_COLUMNS.filter((column) => (record[column] ?? "").trim() !== "");
+    if (present.length > 0) {
+      const partsMinor = present.reduce(
+        (sum, column) => sum + amountCell(record, column, currency, lineNumber),
+        0n,
+      );
+      if (partsMinor !== feeMinor)
+        throw new SettlementReportError(lineNumber, "the fee columns do not add up to gross minus net");
+    }
+  }
+  const pspReference = orNull(cell(record, "Psp Reference", lineNumber));
+  const modificationReference = orNull(cell(record, "Modification Reference", lineNumber));
+  const batch = cell(record, "Batch Number", lineNumber);
+  if (batch === "") throw new SettlementReportError(lineNumber, "Batch Number is empty");
+  const merchantAccount = orNull(cell(record, "Merchant Account", lineNumber));
+  return {
+    psp: "adyen",
+    lineNumber,
+    // Adyen has no line id: a line is its batch, account, references and type (a fee row: account and currency).
+    lineKey: [
+      batch,
+      merchantAccount ?? "",
+      pspReference ?? "",
+      modificationReference ?? "",
+      rawType,
+      currency,
+    ].join("|"),
+    batch,
+    type,
+    rawType,
+    pspReference,
+    modificationReference,
+    merchantReference: orNull(cell(record, "Merchant Reference", lineNumber)),
+    merchantAccount,
+    currency,
+    grossMinor,
+    feeMinor,
+    netMinor,
+    bookedAt: readTimestamp(cell(record, "Creation Date", lineNumber), lineNumber, "Creation Date"),
+  };
+}
+
+/** One record of Stripe's itemized balance change report. */
+export function stripeSettlementLine(
+  record: Record<string, string | undefined>,
+  lineNumber: number,
+): SettlementLine {
+  const rawType = cell(record, "reporting_category", lineNumber);
+  const currency = currencyCell(record, "currency", lineNumber);
+  const grossMinor = amountCell(record, "gross", currency, lineNumber);
+  const feeMinor = amountCell(record, "fee", currency, lineNumber);
+  const netMinor = amountCell(record, "net", currency, lineNumber);
+  if (grossMinor - feeMinor !== netMinor)
+    throw new SettlementReportError(lineNumber, "gross minus fee is not net");
+  const id = cell(record, "balance_transaction_id", lineNumber);
+  if (id === "") throw new SettlementReportError(lineNumber, "balance_transaction_id is empty");
+  const availableOn = readTimestamp(
+    cell(record, "available_on_utc", lineNumber),
+    lineNumber,
+    "available_on_utc",
+  );
+  return {
+    psp: "stripe",
+    lineNumber,
+    lineKey: id,
+    batch: availableOn.toISOString().slice(0, 10),
+    type: STRIPE_CATEGORIES[rawType] ?? "OTHER",
+    rawType,
+    pspReference: orNull(cell(record, "payment_intent_id", lineNumber)),
+    modificationReference: orNull(cell(record, "source_id", lineNumber)),
+    merchantReference: orNull(cell(record, "metadata[reference]", lineNumber)),
+    merchantAccount: null,
+    currency,
+    grossMinor,
+    feeMinor,
+    netMinor,
+    bookedAt: readTimestamp(cell(record, "created_utc", lineNumber), lineNumber, "created_utc"),
+  };
+}
+
+export function settlementLineReader(psp: SettlementPsp) {
+  return psp === "adyen" ? adyenSettlementLine : stripeSettlementLine;
+}

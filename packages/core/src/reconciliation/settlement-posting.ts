@@ -1,0 +1,119 @@
+// The ledger follows the money from the PSP to the bank. A capture left `psp_receivable` holding the gross the
+// PSP owes us; a settlement line clears it: debit the bank with what the PSP paid (net), debit `psp_fees` with
+// what it kept (fee), credit `psp_receivable` with the gross. A refund line runs the other way, a fee-only row
+// moves fee from the bank to `psp_fees`. When we accept a PSP's figure that differs from ours, the difference
+// goes to `recon_adjustments`, so the receivable is still cleared by exactly what it held.
+import { invariant } from "../errors/domain-error";
+import type { EntryDirection } from "../ledger/postings";
+import type { CurrencyCode } from "../money/currency";
+
+/**
+ * Settlement accounts, next to the merchant accounts of ledger/postings.ts (per merchant, mode and currency).
+ * `bank_cash` is kept per PSP account too: its code carries the account (`bank_cash:adyen:<merchant account>`).
+ */
+export const SETTLEMENT_ACCOUNTS = {
+  psp_receivable: "ASSET",
+  bank_cash: "ASSET",
+  psp_fees: "EXPENSE",
+  recon_adjustments: "EXPENSE",
+} as const;
+
+export type SettlementAccount = keyof typeof SETTLEMENT_ACCOUNTS;
+
+export interface SettlementPostingLine {
+  account: SettlementAccount;
+  direction: EntryDirection;
+  amountMinor: bigint;
+}
+
+export interface SettlementEntryDraft {
+  kind: "settlement.line" | "settlement.adjustment";
+  currency: CurrencyCode;
+  lines: SettlementPostingLine[];
+}
+
+/** The ledger code of a PSP account's bank cash: one per PSP and, for Adyen, merchant account. */
+export function bankCashCode(psp: string, merchantAccount: string | null): string {
+  return merchantAccount === null ? `bank_cash:${psp}` : `bank_cash:${psp}:${merchantAccount}`;
+}
+
+/** A signed change of a debit-normal account as a posting line (none for zero). */
+function debitNormal(account: SettlementAccount, changeMinor: bigint): SettlementPostingLine[] {
+  if (changeMinor === 0n) return [];
+  return changeMinor > 0n
+    ? [{ account, direction: "DEBIT", amountMinor: changeMinor }]
+    : [{ account, direction: "CREDIT", amountMinor: -changeMinor }];
+}
+
+/**
+ * The entry of one settled line. `clearedMinor` is what our receivable holds for it (our captured amount, or
+ * minus our refunded amount); it defaults to the PSP's gross. A difference is posted to `recon_adjustments`.
+ * Null when the line moves nothing.
+ */
+export function settlementPosting(input: {
+  currency: CurrencyCode;
+  grossMinor: bigint;
+  feeMinor: bigint;
+  netMinor: bigint;
+  clearedMinor?: bigint;
+}): SettlementEntryDraft | null {
+  invariant(
+    input.grossMinor - input.feeMinor === input.netMinor,
+    "a settlement line's gross − fee must be net",
+  );
+  const clearedMinor = input.clearedMinor ?? input.grossMinor;
+  const lines = [
+    ...debitNormal("bank_cash", input.netMinor),
+    ...debitNormal("psp_fees", input.feeMinor),
+    ...debitNormal("recon_adjustments", clearedMinor - input.grossMinor),
+    ...debitNormal("psp_receivable", -clearedMinor),
+  ];
+  if (lines.length === 0) return null;
+  const entry: SettlementEntryDraft = {
+    kind: clearedMinor === input.grossMinor ? "settlement.line" : "settlement.adjustment",
+    currency: input.currency,
+    lines,
+  };
+  assertSettlementBalanced(entry);
+  return entry;
+}
+
+export function assertSettlementBalanced(entry: SettlementEntryDraft): void {
+  invariant(entry.lines.length >= 2, `settlement entry ${entry.kind} needs at least two lines`);
+  let balanceMinor = 0n;
+  for (const line of entry.lines) {
+    invariant(line.amountMinor > 0n, `settlement entry ${entry.kind} has a non-positive line`);
+    invariant(line.account in SETTLEMENT_ACCOUNTS, `settlement entry ${entry.kind} uses an unknown account`);
+    balanceMinor += line.direction === "DEBIT" ? line.amountMinor : -line.amountMinor;
+  }
+  invariant(balanceMinor === 0n, `settlement entry ${entry.kind} is unbalanced by ${balanceMinor}`);
+}
+
+/**
+ * Splits a fee-only row (one per PSP account, currency and day) over the merchants whose lines it charges, in
+ * proportion to their line counts, by largest remainder: the parts always sum to the fee exactly. Merchants in
+ * id order, so the split does not depend on the order lines arrived in.
+ */
+export function allocateFee(feeMinor: bigint, lineCounts: ReadonlyMap<string, number>): Map<string, bigint> {
+  const merchants = [...lineCounts.entries()]
+    .filter(([, count]) => count > 0)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  invariant(merchants.length > 0, "a fee row needs at least one merchant to charge");
+  const total = BigInt(merchants.reduce((sum, [, count]) => sum + count, 0));
+  const negative = feeMinor < 0n;
+  const whole = negative ? -feeMinor : feeMinor;
+  const parts = merchants.map(([merchantId, count]) => {
+    const scaled = whole * BigInt(count);
+    return { merchantId, share: scaled / total, remainder: scaled % total };
+  });
+  let left = whole - parts.reduce((sum, part) => sum + part.share, 0n);
+  const byRemainder = [...parts].sort((a, b) =>
+    a.remainder === b.remainder ? (a.merchantId < b.merchantId ? -1 : 1) : a.remainder > b.remainder ? -1 : 1,
+  );
+  for (const part of byRemainder) {
+    if (left === 0n) break;
+    part.share += 1n;
+    left -= 1n;
+  }
+  return new Map(parts.map((part) => [part.merchantId, negative ? -part.share : part.share]));
+}

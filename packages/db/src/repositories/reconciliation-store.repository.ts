@@ -1,0 +1,534 @@
+// The write side of reconciliation: the store behind the core's ReconciliationCommands. One import is one
+// transaction on one connection: the parsed lines are bulk-loaded into a temporary staging table (multi-row
+// inserts of 1,000), read back in line-key chunks, the chunk's candidates fetched with one set-based query,
+// and the items, journal entries and lines written with one statement each per chunk. Nothing runs per line.
+import { invariant } from "@paycore/core/errors/domain-error";
+import { newId } from "@paycore/core/ids/ids";
+import type { CurrencyCode } from "@paycore/core/money/currency";
+import type { AuditDraft } from "@paycore/core/ports/audit";
+import type {
+  ExpectedWithMode,
+  ReconciliationStore,
+  ReconImportRecord,
+  ReconImportSession,
+  ReconItemDraft,
+  SettlementPostingDraft,
+} from "@paycore/core/ports/reconciliation-store";
+import type { ReconCategory } from "@paycore/core/reconciliation/matching";
+import type {
+  SettlementLine,
+  SettlementLineType,
+  SettlementPsp,
+} from "@paycore/core/reconciliation/settlement-line";
+import { SETTLEMENT_ACCOUNTS } from "@paycore/core/reconciliation/settlement-posting";
+import type { Sql, SqlTransaction } from "../sql";
+
+const json = (value: unknown) =>
+  JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
+
+const CREATE_STAGING = `
+CREATE TEMP TABLE IF NOT EXISTS recon_staging (
+  line_key text COLLATE "C" NOT NULL, line_number integer NOT NULL, psp text NOT NULL, batch text NOT NULL,
+  type text NOT NULL, raw_type text NOT NULL, psp_reference text, modification_reference text,
+  merchant_reference text, merchant_account text, currency char(3) NOT NULL, gross_minor bigint NOT NULL,
+  fee_minor bigint NOT NULL, net_minor bigint NOT NULL, booked_at timestamptz NOT NULL,
+  PRIMARY KEY (line_key, line_number)
+) ON COMMIT DROP`;
+
+const STAGE = `
+INSERT INTO recon_staging
+SELECT s.line_key, s.line_number, s.psp, s.batch, s.type, s.raw_type, s.psp_reference, s.modification_reference,
+       s.merchant_reference, s.merchant_account, s.currency, s.gross_minor::bigint, s.fee_minor::bigint,
+       s.net_minor::bigint, s.booked_at
+  FROM jsonb_to_recordset($1::jsonb) AS s(line_key text, line_number integer, psp text, batch text, type text,
+       raw_type text, psp_reference text, modification_reference text, merchant_reference text,
+       merchant_account text, currency text, gross_minor text, fee_minor text, net_minor text, booked_at timestamptz)`;
+
+const NEXT_CHUNK = `
+SELECT * FROM recon_staging
+ WHERE $1::text IS NULL OR (line_key, line_number) > ($1::text COLLATE "C", $2::integer)
+ ORDER BY line_key, line_number LIMIT $3`;
+
+/** Not yet settled by a recorded line: the unique index recon_items_expected_settled_key says the same. */
+const UNSETTLED = (id: string) =>
+  `NOT EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = ${id} AND i.line_key IS NOT NULL)`;
+
+/** Succeeded captures are their journal entries (automatic captures have no CAPTURE attempt). */
+const CAPTURES_SUCCEEDED = `
+SELECT je.id, 'CAPTURE' AS kind, p.psp_name AS psp, p.merchant_id, p.mode::text AS mode, p.id AS payment_id,
+       p.psp_reference, NULL::text AS modification_reference, d.amount_minor, je.currency::text AS currency,
+       'SUCCEEDED' AS state, je.created_at
+  FROM payments p
+  JOIN journal_entries je ON je.payment_id = p.id AND je.kind = 'payment.captured'
+  JOIN LATERAL (SELECT l.amount_minor FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
+                 WHERE l.journal_entry_id = je.id AND a.code = 'psp_receivable' AND l.direction = 'DEBIT') d ON true`;
+
+const EXPECTED_FOR = `
+${CAPTURES_SUCCEEDED}
+ WHERE p.psp_name = $1 AND p.psp_reference = ANY($2::text[]) AND ${UNSETTLED("je.id")}
+UNION ALL
+SELECT a.id, 'CAPTURE', a.psp_name, p.merchant_id, p.mode::text, p.id, p.psp_reference, a.psp_reference,
+       a.amount_minor, a.currency::text, 'IN_FLIGHT', a.created_at
+  FROM payments p JOIN psp_attempts a ON a.payment_id = p.id AND a.operation = 'CAPTURE'
+       AND a.status IN ('PENDING', 'ACKNOWLEDGED', 'UNKNOWN')
+ WHERE p.psp_name = $1 AND p.psp_reference = ANY($2::text[]) AND ${UNSETTLED("a.id")}
+UNION ALL
+SELECT r.id, 'REFUND', p.psp_name, r.merchant_id, r.mode::text, p.id, p.psp_reference, r.psp_reference,
+       r.amount_minor, r.currency::text,
+       CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'FAILED' THEN 'FAILED' ELSE 'IN_FLIGHT' END, r.created_at
+  FROM refunds r JOIN payments p ON p.id = r.payment_id
+ WHERE p.psp_name = $1 AND (p.psp_reference = ANY($2::text[]) OR r.psp_reference = ANY($3::text[]))
+   AND ${UNSETTLED("r.id")}`;
+
+const SEEN_KEYS = `
+SELECT line_key FROM recon_items WHERE psp = $1 AND line_key = ANY($2::text[]) AND category <> 'DUPLICATE'`;
+
+const FEE_ROW_MERCHANTS = `
+SELECT merchant_id, mode::text AS mode, count(*)::integer AS line_count FROM recon_items
+ WHERE import_id = $1 AND batch = $2 AND merchant_account IS NOT DISTINCT FROM $3 AND currency = $4
+   AND line_type IN ('CAPTURE', 'REFUND') AND merchant_id IS NOT NULL AND category <> 'DUPLICATE'
+ GROUP BY merchant_id, mode ORDER BY merchant_id, mode`;
+
+const INSERT_ACCOUNTS = `
+INSERT INTO ledger_accounts (id, merchant_id, mode, code, type, currency)
+SELECT a.id, a.merchant_id, a.mode::"Mode", a.code, a.type::"LedgerAccountType", a.currency
+  FROM jsonb_to_recordset($1::jsonb) AS a(id text, merchant_id text, mode text, code text, type text, currency text)
+ON CONFLICT DO NOTHING`;
+
+const SELECT_ACCOUNTS = `
+SELECT la.id, la.merchant_id, la.mode::text AS mode, la.code, la.currency::text AS currency
+  FROM ledger_accounts la
+  JOIN jsonb_to_recordset($1::jsonb) AS a(merchant_id text, mode text, code text, currency text)
+    ON la.merchant_id = a.merchant_id AND la.mode = a.mode::"Mode" AND la.code = a.code AND la.currency = a.currency`;
+
+const INSERT_ENTRIES = `
+INSERT INTO journal_entries (id, merchant_id, mode, kind, currency)
+SELECT e.id, e.merchant_id, e.mode::"Mode", e.kind, e.currency
+  FROM jsonb_to_recordset($1::jsonb) AS e(id text, merchant_id text, mode text, kind text, currency text)`;
+
+const INSERT_LINES = `
+INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
+SELECT l.journal_entry_id, l.account_id, l.direction::"EntryDirection", l.amount_minor::bigint, l.currency
+  FROM jsonb_to_recordset($1::jsonb)
+    AS l(journal_entry_id text, account_id text, direction text, amount_minor text, currency text)`;
+
+const INSERT_ITEMS = `
+INSERT INTO recon_items (id, import_id, psp, category, status, rule, line_key, line_number, batch, line_type,
+  raw_type, psp_reference, modification_reference, merchant_reference, merchant_account, currency, gross_minor,
+  fee_minor, net_minor, booked_at, expected_kind, expected_id, expected_amount_minor, expected_currency,
+  payment_id, merchant_id, mode, difference_minor, journal_entry_id)
+SELECT i.id, $2, i.psp, i.category, i.status::"ReconItemStatus", i.rule, i.line_key, i.line_number, i.batch,
+       i.line_type, i.raw_type, i.psp_reference, i.modification_reference, i.merchant_reference,
+       i.merchant_account, i.currency, i.gross_minor::bigint, i.fee_minor::bigint, i.net_minor::bigint,
+       i.booked_at, i.expected_kind, i.expected_id, i.expected_amount_minor::bigint, i.expected_currency,
+       i.payment_id, i.merchant_id, i.mode::"Mode", i.difference_minor::bigint, i.journal_entry_id
+  FROM jsonb_to_recordset($1::jsonb) AS i(id text, psp text, category text, status text, rule text,
+       line_key text, line_number integer, batch text, line_type text, raw_type text, psp_reference text,
+       modification_reference text, merchant_reference text, merchant_account text, currency text,
+       gross_minor text, fee_minor text, net_minor text, booked_at timestamptz, expected_kind text,
+       expected_id text, expected_amount_minor text, expected_currency text, payment_id text, merchant_id text,
+       mode text, difference_minor text, journal_entry_id text)`;
+
+/**
+ * Captures and succeeded refunds the PSP's reports should have settled: inside the period its reports cover
+ * (from its first reported line) and older than coveredUntil − delay − grace, with no settling line and no
+ * open MISSING_EXTERNAL item yet. A settled item's earlier MISSING_EXTERNAL is closed first.
+ */
+const CLOSE_FOUND = `
+UPDATE recon_items m SET status = 'CLOSED', rule = 'missing.settled_later', updated_at = now()
+ WHERE m.psp = $1 AND m.category = 'MISSING_EXTERNAL' AND m.status = 'OPEN'
+   AND EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = m.expected_id AND i.line_key IS NOT NULL)`;
+
+const INSERT_MISSING = `
+WITH span AS (SELECT min(booked_at) AS since FROM recon_items WHERE psp = $1 AND line_key IS NOT NULL),
+expected AS (
+  ${CAPTURES_SUCCEEDED}
+   WHERE p.psp_name = $1
+  UNION ALL
+  SELECT r.id, 'REFUND', p.psp_name, r.merchant_id, r.mode::text, p.id, p.psp_reference, r.psp_reference,
+         r.amount_minor, r.currency::text, 'SUCCEEDED', r.updated_at
+    FROM refunds r JOIN payments p ON p.id = r.payment_id
+   WHERE p.psp_name = $1 AND r.status = 'SUCCEEDED'
+)
+INSERT INTO recon_items (id, import_id, psp, category, status, rule, currency, expected_kind, expected_id,
+  expected_amount_minor, expected_currency, payment_id, merchant_id, mode, psp_reference, modification_reference)
+SELECT $4 || '_' || row_number() OVER (ORDER BY e.id), $5, $1, 'MISSING_EXTERNAL', 'OPEN', 'operator', e.currency,
+       e.kind, e.id, e.amount_minor, e.currency, e.payment_id, e.merchant_id, e.mode::"Mode", e.psp_reference,
+       e.modification_reference
+  FROM expected e, span
+ WHERE span.since IS NOT NULL
+   AND e.created_at >= span.since - make_interval(secs => $3::double precision / 1000)
+   AND e.created_at <= $2::timestamptz - make_interval(secs => $3::double precision / 1000)
+   AND ${UNSETTLED("e.id")}
+   AND NOT EXISTS (SELECT 1 FROM recon_items m WHERE m.expected_id = e.id AND m.category = 'MISSING_EXTERNAL'
+                     AND m.status = 'OPEN')`;
+
+const INSERT_IMPORT = `
+INSERT INTO recon_imports (id, psp, file_name, file_sha256, status, refused_line, refused_reason, line_count,
+  batches, category_counts, totals, imported_by, created_at)
+VALUES ($1, $2, $3, $4, $5::"ReconImportStatus", $6, $7, $8, $9::text[], $10::jsonb, $11::jsonb, $12, $13)`;
+
+const INSERT_AUDIT = `
+INSERT INTO operator_audit_log (operator_id, action, target_type, target_id, before, after)
+VALUES ($1, $2, 'recon_import', $3, $4::jsonb, $5::jsonb)`;
+
+const SELECT_APPLIED = `
+SELECT id, psp, file_name, file_sha256, status::text AS status, refused_line, refused_reason, line_count,
+       batches, category_counts, totals, imported_by, created_at
+  FROM recon_imports WHERE psp = $1 AND file_sha256 = $2 AND status = 'APPLIED'`;
+
+interface ImportRow {
+  id: string;
+  psp: SettlementPsp;
+  file_name: string;
+  file_sha256: string;
+  status: "APPLIED" | "REFUSED";
+  refused_line: number | null;
+  refused_reason: string | null;
+  line_count: number;
+  batches: string[];
+  category_counts: Partial<Record<ReconCategory, number>>;
+  totals: Array<{ currency: string; grossMinor: string; feeMinor: string; netMinor: string }>;
+  imported_by: string;
+  created_at: Date;
+}
+
+export function toImportRecord(row: ImportRow): ReconImportRecord {
+  return {
+    id: row.id,
+    psp: row.psp,
+    fileName: row.file_name,
+    fileSha256: row.file_sha256.trim(),
+    importedBy: row.imported_by,
+    status: row.status,
+    refusedLine: row.refused_line,
+    refusedReason: row.refused_reason,
+    lineCount: row.line_count,
+    batches: row.batches,
+    categoryCounts: row.category_counts,
+    totals: row.totals.map((t) => ({
+      currency: t.currency as CurrencyCode,
+      grossMinor: BigInt(t.grossMinor),
+      feeMinor: BigInt(t.feeMinor),
+      netMinor: BigInt(t.netMinor),
+    })),
+    createdAt: row.created_at,
+  };
+}
+
+interface StagedRow {
+  line_key: string;
+  line_number: number;
+  psp: SettlementPsp;
+  batch: string;
+  type: SettlementLineType;
+  raw_type: string;
+  psp_reference: string | null;
+  modification_reference: string | null;
+  merchant_reference: string | null;
+  merchant_account: string | null;
+  currency: string;
+  gross_minor: bigint;
+  fee_minor: bigint;
+  net_minor: bigint;
+  booked_at: Date;
+}
+
+function toLine(row: StagedRow): SettlementLine {
+  return {
+    psp: row.psp,
+    lineNumber: row.line_number,
+    lineKey: row.line_key,
+    batch: row.batch,
+    type: row.type,
+    rawType: row.raw_type,
+    pspReference: row.psp_reference,
+    modificationReference: row.modification_reference,
+    merchantReference: row.merchant_reference,
+    merchantAccount: row.merchant_account,
+    currency: row.currency.trim() as CurrencyCode,
+    grossMinor: row.gross_minor,
+    feeMinor: row.fee_minor,
+    netMinor: row.net_minor,
+    bookedAt: row.booked_at,
+  };
+}
+
+function importValues(record: ReconImportRecord): unknown[] {
+  return [
+    record.id,
+    record.psp,
+    record.fileName,
+    record.fileSha256,
+    record.status,
+    record.refusedLine,
+    record.refusedReason,
+    record.lineCount,
+    record.batches,
+    JSON.stringify(record.categoryCounts),
+    json(record.totals),
+    record.importedBy,
+    record.createdAt,
+  ];
+}
+
+async function insertAudit(tx: Sql | SqlTransaction, audit: AuditDraft): Promise<void> {
+  await tx.execute(INSERT_AUDIT, [
+    audit.actor.operatorId,
+    audit.action,
+    audit.targetId,
+    audit.before === null ? null : JSON.stringify(audit.before),
+    JSON.stringify({ ...audit.after, actor: audit.actor.name }),
+  ]);
+}
+
+/** Settlement entries: accounts made on first use, then every entry and every line in one statement each. */
+export async function postSettlementEntries(
+  tx: SqlTransaction,
+  postings: readonly SettlementPostingDraft[],
+): Promise<void> {
+  const accounts = new Map<
+    string,
+    { merchant_id: string; mode: string; code: string; type: string; currency: string }
+  >();
+  const codeOf = (posting: SettlementPostingDraft, account: keyof typeof SETTLEMENT_ACCOUNTS) =>
+    account === "bank_cash" ? posting.bankCashCode : account;
+  for (const posting of postings) {
+    for (const line of posting.entry.lines) {
+      const code = codeOf(posting, line.account);
+      const key = `${posting.merchantId}|${posting.mode}|${code}|${posting.entry.currency}`;
+      accounts.set(key, {
+        merchant_id: posting.merchantId,
+        mode: posting.mode,
+        code,
+        type: SETTLEMENT_ACCOUNTS[line.account],
+        currency: posting.entry.currency,
+      });
+    }
+  }
+  const wanted = [...accounts.values()];
+  await tx.execute(INSERT_ACCOUNTS, [json(wanted.map((a) => ({ ...a, id: newId("ledgerAccount") })))]);
+  const rows = await tx.query<{
+    id: string;
+    merchant_id: string;
+    mode: string;
+    code: string;
+    currency: string;
+  }>(SELECT_ACCOUNTS, [json(wanted)]);
+  const accountIds = new Map(
+    rows.map((r) => [`${r.merchant_id}|${r.mode}|${r.code}|${r.currency.trim()}`, r.id]),
+  );
+  await tx.execute(INSERT_ENTRIES, [
+    json(
+      postings.map((p) => ({
+        id: p.journalEntryId,
+        merchant_id: p.merchantId,
+        mode: p.mode,
+        kind: p.entry.kind,
+        currency: p.entry.currency,
+      })),
+    ),
+  ]);
+  await tx.execute(INSERT_LINES, [
+    json(
+      postings.flatMap((p) =>
+        p.entry.lines.map((line) => {
+          const accountId = accountIds.get(
+            `${p.merchantId}|${p.mode}|${codeOf(p, line.account)}|${p.entry.currency}`,
+          );
+          invariant(accountId !== undefined, "a settlement account was not created");
+          return {
+            journal_entry_id: p.journalEntryId,
+            account_id: accountId,
+            direction: line.direction,
+            amount_minor: line.amountMinor,
+            currency: p.entry.currency,
+          };
+        }),
+      ),
+    ),
+  ]);
+}
+
+class PostgresImportSession implements ReconImportSession {
+  constructor(
+    private readonly tx: SqlTransaction,
+    private readonly importId: string,
+  ) {}
+
+  async stage(lines: readonly SettlementLine[]): Promise<void> {
+    await this.tx.execute(STAGE, [
+      json(
+        lines.map((line) => ({
+          line_key: line.lineKey,
+          line_number: line.lineNumber,
+          psp: line.psp,
+          batch: line.batch,
+          type: line.type,
+          raw_type: line.rawType,
+          psp_reference: line.pspReference,
+          modification_reference: line.modificationReference,
+          merchant_reference: line.merchantReference,
+          merchant_account: line.merchantAccount,
+          currency: line.currency,
+          gross_minor: line.grossMinor,
+          fee_minor: line.feeMinor,
+          net_minor: line.netMinor,
+          booked_at: line.bookedAt.toISOString(),
+        })),
+      ),
+    ]);
+  }
+
+  async nextChunk(after: { lineKey: string; lineNumber: number } | null, limit: number) {
+    const rows = await this.tx.query<StagedRow>(NEXT_CHUNK, [
+      after?.lineKey ?? null,
+      after?.lineNumber ?? 0,
+      limit,
+    ]);
+    return rows.map(toLine);
+  }
+
+  async expectedFor(lines: readonly SettlementLine[]): Promise<ExpectedWithMode[]> {
+    if (lines.length === 0) return [];
+    const psp = (lines[0] as SettlementLine).psp;
+    const paymentRefs = [...new Set(lines.flatMap((l) => (l.pspReference === null ? [] : [l.pspReference])))];
+    const modificationRefs = [
+      ...new Set(lines.flatMap((l) => (l.modificationReference === null ? [] : [l.modificationReference]))),
+    ];
+    const rows = await this.tx.query<{
+      id: string;
+      kind: "CAPTURE" | "REFUND";
+      psp: SettlementPsp;
+      merchant_id: string;
+      mode: "TEST" | "LIVE";
+      payment_id: string;
+      psp_reference: string | null;
+      modification_reference: string | null;
+      amount_minor: bigint;
+      currency: string;
+      state: "SUCCEEDED" | "IN_FLIGHT" | "FAILED";
+      created_at: Date;
+    }>(EXPECTED_FOR, [psp, paymentRefs, modificationRefs]);
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      psp: row.psp,
+      merchantId: row.merchant_id,
+      mode: row.mode,
+      paymentId: row.payment_id,
+      pspReference: row.psp_reference,
+      modificationReference: row.modification_reference,
+      amountMinor: row.amount_minor,
+      currency: row.currency.trim() as CurrencyCode,
+      state: row.state,
+      // Not used for matching lines; MISSING_EXTERNAL is decided in SQL (recordMissingExternal).
+      dueAt: row.created_at,
+    }));
+  }
+
+  async seenLineKeys(lines: readonly SettlementLine[]): Promise<Set<string>> {
+    if (lines.length === 0) return new Set();
+    const rows = await this.tx.query<{ line_key: string }>(SEEN_KEYS, [
+      (lines[0] as SettlementLine).psp,
+      [...new Set(lines.map((line) => line.lineKey))],
+    ]);
+    return new Set(rows.map((row) => row.line_key));
+  }
+
+  async feeRowMerchants(line: SettlementLine) {
+    const rows = await this.tx.query<{ merchant_id: string; mode: "TEST" | "LIVE"; line_count: number }>(
+      FEE_ROW_MERCHANTS,
+      [this.importId, line.batch, line.merchantAccount, line.currency],
+    );
+    return rows.map((row) => ({ merchantId: row.merchant_id, mode: row.mode, lineCount: row.line_count }));
+  }
+
+  async record(items: readonly ReconItemDraft[], postings: readonly SettlementPostingDraft[]): Promise<void> {
+    if (postings.length > 0) await this.post(postings);
+    if (items.length === 0) return;
+    await this.tx.execute(INSERT_ITEMS, [
+      json(
+        items.map((item) => ({
+          id: item.id,
+          psp: item.line?.psp ?? item.expected?.psp,
+          category: item.category,
+          status: item.status,
+          rule: item.rule,
+          line_key: item.line?.lineKey ?? null,
+          line_number: item.line?.lineNumber ?? null,
+          batch: item.line?.batch ?? null,
+          line_type: item.line?.type ?? null,
+          raw_type: item.line?.rawType ?? null,
+          psp_reference: item.line?.pspReference ?? item.expected?.pspReference ?? null,
+          modification_reference:
+            item.line?.modificationReference ?? item.expected?.modificationReference ?? null,
+          merchant_reference: item.line?.merchantReference ?? null,
+          merchant_account: item.line?.merchantAccount ?? null,
+          currency: item.line?.currency ?? item.expected?.currency,
+          gross_minor: item.line?.grossMinor ?? null,
+          fee_minor: item.line?.feeMinor ?? null,
+          net_minor: item.line?.netMinor ?? null,
+          booked_at: item.line?.bookedAt.toISOString() ?? null,
+          expected_kind: item.expected?.kind ?? null,
+          expected_id: item.expected?.id ?? null,
+          expected_amount_minor: item.expected?.amountMinor ?? null,
+          expected_currency: item.expected?.currency ?? null,
+          payment_id: item.expected?.paymentId ?? null,
+          merchant_id: item.expected?.merchantId ?? null,
+          mode: item.expected === null ? null : (item.expected as ExpectedWithMode).mode,
+          difference_minor: item.differenceMinor,
+          journal_entry_id: item.journalEntryId,
+        })),
+      ),
+      this.importId,
+    ]);
+  }
+
+  private post(postings: readonly SettlementPostingDraft[]): Promise<void> {
+    return postSettlementEntries(this.tx, postings);
+  }
+
+  async recordMissingExternal(
+    psp: SettlementPsp,
+    coveredUntil: Date,
+    delayPlusGraceMs: number,
+  ): Promise<number> {
+    await this.tx.execute(CLOSE_FOUND, [psp]);
+    return this.tx.execute(INSERT_MISSING, [
+      psp,
+      coveredUntil,
+      delayPlusGraceMs,
+      newId("reconItem"),
+      this.importId,
+    ]);
+  }
+
+  async finish(record: ReconImportRecord, audit: AuditDraft): Promise<void> {
+    await this.tx.execute(INSERT_IMPORT, importValues(record));
+    await insertAudit(this.tx, audit);
+  }
+}
+
+export class ReconciliationStoreRepository implements ReconciliationStore {
+  constructor(private readonly sql: Sql) {}
+
+  async findAppliedImport(psp: SettlementPsp, fileSha256: string): Promise<ReconImportRecord | null> {
+    const rows = await this.sql.query<ImportRow>(SELECT_APPLIED, [psp, fileSha256]);
+    return rows[0] === undefined ? null : toImportRecord(rows[0]);
+  }
+
+  async recordRefusal(record: ReconImportRecord, audit: AuditDraft): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.execute(INSERT_IMPORT, importValues(record));
+      await insertAudit(tx, audit);
+    });
+  }
+
+  applyImport<T>(importId: string, work: (session: ReconImportSession) => Promise<T>): Promise<T> {
+    return this.sql.transaction(async (tx) => {
+      await tx.execute(CREATE_STAGING);
+      return work(new PostgresImportSession(tx, importId));
+    });
+  }
+}

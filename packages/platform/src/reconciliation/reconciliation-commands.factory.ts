@@ -1,0 +1,44 @@
+// Builds the reconciliation command over its Postgres store: one call for the composition root (app, CLI,
+// worker), kept out of the shared wiring files so it survives their move to packages/platform.
+import { ApprovalCommands } from "@paycore/core/approvals/approval-commands";
+import { ReconItemCommands } from "@paycore/core/reconciliation/recon-item-commands";
+import {
+  DEFAULT_RECONCILIATION_SETTINGS,
+  ReconciliationCommands,
+  type ReconciliationSettings,
+} from "@paycore/core/reconciliation/reconciliation-commands";
+import { ApprovalStoreRepository } from "@paycore/db/repositories/approval-store.repository";
+import { ReconItemStoreRepository } from "@paycore/db/repositories/recon-item-store.repository";
+import { ReconciliationStoreRepository } from "@paycore/db/repositories/reconciliation-store.repository";
+import type { Sql } from "@paycore/db/sql";
+
+/** Adjustments above 100.00 (in minor units of a 2-decimal currency) need a second operator by default. */
+export const DEFAULT_FOUR_EYES_ABOVE_MINOR = 10_000n;
+
+export function createReconciliationCommands(
+  sql: Sql,
+  options: { now?: () => Date; settings?: ReconciliationSettings } = {},
+): ReconciliationCommands {
+  return new ReconciliationCommands({
+    store: new ReconciliationStoreRepository(sql),
+    now: options.now ?? (() => new Date()),
+    settings: options.settings ?? DEFAULT_RECONCILIATION_SETTINGS,
+  });
+}
+
+/** Operators' actions on reconciliation items, with four-eyes approval of adjustments above the given amount. */
+export function createReconItemCommands(
+  sql: Sql,
+  options: { now?: () => Date; fourEyesAboveMinor?: bigint } = {},
+): { items: ReconItemCommands; approvals: ApprovalCommands } {
+  const approvals = new ApprovalCommands({
+    store: new ApprovalStoreRepository(sql),
+    now: options.now ?? (() => new Date()),
+  });
+  const items = new ReconItemCommands({
+    store: new ReconItemStoreRepository(sql),
+    approvals,
+    fourEyesAboveMinor: options.fourEyesAboveMinor ?? DEFAULT_FOUR_EYES_ABOVE_MINOR,
+  });
+  return { items, approvals };
+}
