@@ -24,6 +24,7 @@ import {
   ProcessInstanceRepository,
 } from "@paycore/db/repositories/process-instance.repository";
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
+import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -42,6 +43,8 @@ import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
+import { createHostedDocumentRoutes } from "./documents/hosted-documents";
+import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
@@ -82,6 +85,10 @@ export interface AppConfig {
   apiProcesses?: number;
   /** Production defaults and the query deadline of the GraphQL server; tests default to development's. */
   graphql?: GraphQLServerOptions;
+  /** Outgoing mail (receipts, credit notes); null or absent: mail waits in the email outbox. */
+  email?: MailerConfig | null;
+  /** This API's public origin, for the links to hosted documents; defaults to http://127.0.0.1. */
+  publicBaseUrl?: string;
 }
 
 export interface App {
@@ -128,6 +135,8 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
         .filter((entry) => entry.length > 0),
     },
     apiProcesses: env.API_PROCESSES,
+    email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
+    publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
     acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
     logger,
     graphql: {
@@ -261,7 +270,10 @@ export function createApp(config: AppConfig): App {
     pspAccounts,
     livePsps,
     ...createAdminCommands(db),
+    receipts: new ReceiptRepository(sql),
+    publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
   };
+  const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
     // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.
     deleteLegacyIdempotencyEntries(redis)
@@ -282,6 +294,7 @@ export function createApp(config: AppConfig): App {
       ? {}
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),
     background: config.workers === true,
+    email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
   });
   workers.registry.start();
 
@@ -299,8 +312,11 @@ export function createApp(config: AppConfig): App {
   return {
     services,
     yoga,
-    http: createHttpEdge(yoga, createWebhookRoutes(services, testPsps.webhooks, config.logger), () =>
-      workers.registry.health(),
+    http: createHttpEdge(
+      yoga,
+      createWebhookRoutes(services, testPsps.webhooks, config.logger),
+      () => workers.registry.health(),
+      createHostedDocumentRoutes({ documents: services.receipts, publicBaseUrl: services.publicBaseUrl }),
     ),
     db,
     sql,
@@ -311,6 +327,7 @@ export function createApp(config: AppConfig): App {
     async close() {
       // Each worker finishes its pass in flight (a resolver's PSP call included) before the clients close.
       await workers.registry.stop();
+      mailer?.close();
       // Stopped cleanly (the server drained first): nothing of ours is in flight any more, and no heartbeat
       // can bring the row back.
       await instances

@@ -7,6 +7,7 @@ import type { MerchantRepository } from "@paycore/db/repositories/merchant.repos
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import type { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
@@ -28,4 +29,8 @@ export interface AppServices extends AdminCommands {
   pspAccounts: PspAccountCommands;
   /** Live mode's PSP clients, built from the accounts: connection checks, live webhook secrets. */
   livePsps: LivePsps;
+  /** Receipts and credit notes, read side (the database issues them with the capture or refund). */
+  receipts: ReceiptRepository;
+  /** This API's public origin: links to hosted documents. */
+  publicBaseUrl: string;
 }

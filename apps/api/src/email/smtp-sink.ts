@@ -2,7 +2,8 @@
 // message and stores it in Postgres (smtp_sink_messages), where the console lists and renders it. `npm start`
 // runs it and points the mailer at it unless SMTP_URL names a real server; the email tests send to it. It is a
 // development tool: no authentication, loopback only, a bounded message size.
-import type { SmtpSinkRepository } from "@paycore/db/repositories/smtp-sink.repository";
+import { SmtpSinkRepository } from "@paycore/db/repositories/smtp-sink.repository";
+import { createPool, Sql } from "@paycore/db/sql";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
@@ -95,4 +96,30 @@ export async function startSmtpSink(options: SmtpSinkOptions): Promise<SmtpSink>
     url: `smtp://${host}:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** `npm start`'s sink: its own small pool on the app's database, closed with it. */
+export async function startDevelopmentSink(options: {
+  databaseUrl: string;
+  port: number;
+  onError: (error: unknown) => void;
+}): Promise<SmtpSink> {
+  const pool = createPool({ url: options.databaseUrl, max: 2 });
+  try {
+    const sink = await startSmtpSink({
+      store: new SmtpSinkRepository(new Sql(pool)),
+      port: options.port,
+      onError: options.onError,
+    });
+    return {
+      ...sink,
+      async close() {
+        await sink.close();
+        await pool.end();
+      },
+    };
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
 }

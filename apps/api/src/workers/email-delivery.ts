@@ -2,12 +2,13 @@
 // row is leased first, rendered from its stored document, sent with no transaction open, then marked sent, or
 // failed with its error and retried after a doubling delay until its attempts are spent (then FAILED, shown by
 // the console). Several processes may run it: leases are taken with SKIP LOCKED.
-import type {
+import {
   EmailOutboxRepository,
-  EmailOutboxRow,
-  RetryPolicy,
+  type EmailOutboxRow,
+  type RetryPolicy,
 } from "@paycore/db/repositories/email-outbox.repository";
-import type { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
+import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
+import type { Sql } from "@paycore/db/sql";
 import type { Logger } from "pino";
 import { documentLinks } from "../documents/document-links";
 import {
@@ -95,4 +96,19 @@ export function emailDeliveryJob(options: EmailDeliveryOptions): WorkerJob {
       return { done: sent, more: rows.length === EMAIL_BATCH_SIZE };
     },
   };
+}
+
+/** The job on the app's node-postgres pool: what the worker registry adds when a mail server is configured. */
+export function emailDeliveryFromSql(
+  sql: Sql,
+  email: { mailer: Mailer; publicBaseUrl: string },
+  log: Pick<Logger, "info" | "warn">,
+): WorkerJob {
+  return emailDeliveryJob({
+    outbox: new EmailOutboxRepository(sql),
+    documents: new ReceiptRepository(sql),
+    mailer: email.mailer,
+    publicBaseUrl: email.publicBaseUrl,
+    log,
+  });
 }
