@@ -1,6 +1,7 @@
 // The console's API: one router per area, mounted at /api/trpc by the Next app.
 import { auditRouter } from "./routers/audit/audit.router";
 import { authRouter } from "./routers/auth/auth.router";
+import { mailRouter } from "./routers/mail/mail.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
 import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
@@ -18,6 +19,7 @@ export const appRouter = router({
   riskLists: riskListsRouter,
   audit: auditRouter,
   pspAccounts: pspAccountsRouter,
+  mail: mailRouter,
 });
 
 export type AppRouter = typeof appRouter;
