@@ -7,6 +7,7 @@ import {
   DEFAULT_IDEMPOTENCY_OPTIONS,
   IdempotencyService,
 } from "@paycore/core/idempotency/idempotency-service";
+import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
@@ -15,6 +16,7 @@ import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
+import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
@@ -272,6 +274,7 @@ export function createApp(config: AppConfig): App {
     ...createAdminCommands(db),
     receipts: new ReceiptRepository(sql),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
+    invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {

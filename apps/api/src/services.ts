@@ -1,5 +1,6 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
+import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
@@ -33,4 +34,6 @@ export interface AppServices extends AdminCommands {
   receipts: ReceiptRepository;
   /** This API's public origin: links to hosted documents. */
   publicBaseUrl: string;
+  /** The write path (and reads) for invoices. */
+  invoiceCommands: InvoiceCommands;
 }

@@ -9,6 +9,7 @@ import "./review";
 import "./payment";
 import "./balance";
 import "./receipt";
+import "./invoice";
 import { builder } from "./builder";
 
 export const schema = builder.toSchema({ sortSchema: true });

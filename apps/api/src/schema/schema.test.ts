@@ -21,7 +21,11 @@ const SENSITIVE_WORDS = new Set(["number", "cvc", "cvv", "pan", "fingerprint", "
 /** The one place card data may enter: tokenizeCard's card input, which only publishable keys may call. */
 const CARD_INPUT_FIELDS = ["CardInput.cvc", "CardInput.number"];
 /** Documents' numbers in their gap-free series (a receipt's "#12"): named after the document, never card data. */
-const DOCUMENT_NUMBER_FIELDS = new Set(["Receipt.receiptNumber", "CreditNote.creditNoteNumber"]);
+const DOCUMENT_NUMBER_FIELDS = new Set([
+  "Receipt.receiptNumber",
+  "CreditNote.creditNoteNumber",
+  "Invoice.invoiceNumber",
+]);
 
 function words(name: string): string[] {
   return name

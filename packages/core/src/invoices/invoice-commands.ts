@@ -3,7 +3,8 @@
 // version read. A lost race is INVOICE_STATE_INVALID after a re-read, never a silent overwrite.
 import { parseEmailAddress } from "../documents/email-address";
 import { DomainError } from "../errors/domain-error";
-import { type InvoiceId, type MerchantId, newId, parseId } from "../ids/ids";
+import type { IdempotencyService, IdempotentOutcome } from "../idempotency/idempotency-service";
+import { type InvoiceId, type MerchantId, newId, parseId, parseIdempotencyKey } from "../ids/ids";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { formatMinorUnits, parseAmountMinor } from "../money/money";
 import { assertFreeText } from "../payments/free-text";
@@ -50,6 +51,7 @@ export interface InvoiceLineInput {
 }
 
 export interface CreateInvoiceInput {
+  idempotencyKey: string;
   currency: string;
   customerEmail?: string | null;
   memo?: string | null;
@@ -119,10 +121,38 @@ function parseLines(
   });
 }
 
-export class InvoiceCommands {
-  constructor(private readonly deps: { store: InvoiceStore }) {}
+type Outcome = Promise<IdempotentOutcome<InvoiceRecord>>;
 
-  async create(actor: InvoiceActor, input: CreateInvoiceInput): Promise<InvoiceRecord> {
+const KEY_KINDS = { API: "SECRET", OPERATOR: "OPERATOR", SYSTEM: "SYSTEM" } as const;
+
+export class InvoiceCommands {
+  constructor(private readonly deps: { store: InvoiceStore; idempotency: IdempotencyService }) {}
+
+  /** Every mutation runs under the caller's idempotency key: a retry replays the first answer. */
+  private idempotent(
+    actor: InvoiceActor,
+    rawKey: string,
+    operation: string,
+    request: unknown,
+    work: () => Promise<InvoiceRecord>,
+  ): Outcome {
+    const key = parseIdempotencyKey(rawKey);
+    return this.deps.idempotency.run(
+      { merchantId: actor.merchantId, mode: actor.mode, keyKind: KEY_KINDS[actor.source], key },
+      operation,
+      request,
+      work,
+    );
+  }
+
+  create(actor: InvoiceActor, input: CreateInvoiceInput): Outcome {
+    const { idempotencyKey, ...request } = input;
+    return this.idempotent(actor, idempotencyKey, "createInvoice", request, () =>
+      this.createNow(actor, input),
+    );
+  }
+
+  private async createNow(actor: InvoiceActor, input: CreateInvoiceInput): Promise<InvoiceRecord> {
     const currency = parseCurrency(input.currency);
     if (currency === null)
       throw new DomainError("CURRENCY_INVALID", "currency must be an ISO 4217 code such as USD.", {
@@ -150,7 +180,17 @@ export class InvoiceCommands {
     );
   }
 
-  async addLines(actor: InvoiceActor, rawId: string, inputs: InvoiceLineInput[]): Promise<InvoiceRecord> {
+  addLines(actor: InvoiceActor, idempotencyKey: string, id: string, inputs: InvoiceLineInput[]): Outcome {
+    return this.idempotent(actor, idempotencyKey, "addInvoiceLines", { id, inputs }, () =>
+      this.addLinesNow(actor, id, inputs),
+    );
+  }
+
+  private async addLinesNow(
+    actor: InvoiceActor,
+    rawId: string,
+    inputs: InvoiceLineInput[],
+  ): Promise<InvoiceRecord> {
     const invoice = await this.load(actor, rawId);
     if (!isInvoiceEditable(invoice.status))
       throw new DomainError(
@@ -173,27 +213,35 @@ export class InvoiceCommands {
     return saved;
   }
 
-  finalize(actor: InvoiceActor, id: string): Promise<InvoiceRecord> {
-    return this.move(actor, id, "FINALIZED", (invoice) => {
-      if (invoice.lines.length === 0 || invoice.totalMinor === 0n)
-        throw new DomainError(
-          "INVOICE_STATE_INVALID",
-          "an invoice needs at least one line and a total above 0.",
-        );
-    });
+  finalize(actor: InvoiceActor, idempotencyKey: string, id: string): Outcome {
+    return this.idempotent(actor, idempotencyKey, "finalizeInvoice", { id }, () =>
+      this.move(actor, id, "FINALIZED", (invoice) => {
+        if (invoice.lines.length === 0 || invoice.totalMinor === 0n)
+          throw new DomainError(
+            "INVOICE_STATE_INVALID",
+            "an invoice needs at least one line and a total above 0.",
+          );
+      }),
+    );
   }
 
-  void(actor: InvoiceActor, id: string): Promise<InvoiceRecord> {
-    return this.move(actor, id, "VOIDED");
+  void(actor: InvoiceActor, idempotencyKey: string, id: string): Outcome {
+    return this.idempotent(actor, idempotencyKey, "voidInvoice", { id }, () =>
+      this.move(actor, id, "VOIDED"),
+    );
   }
 
-  markUncollectible(actor: InvoiceActor, id: string): Promise<InvoiceRecord> {
-    return this.move(actor, id, "MARKED_UNCOLLECTIBLE");
+  markUncollectible(actor: InvoiceActor, idempotencyKey: string, id: string): Outcome {
+    return this.idempotent(actor, idempotencyKey, "markInvoiceUncollectible", { id }, () =>
+      this.move(actor, id, "MARKED_UNCOLLECTIBLE"),
+    );
   }
 
   /** The hosted checkout's confirmation that the whole total was paid (later work calls it). */
-  markPaid(actor: InvoiceActor, id: string, paymentId: string): Promise<InvoiceRecord> {
-    return this.move(actor, id, "PAID", undefined, { paymentId });
+  markPaid(actor: InvoiceActor, idempotencyKey: string, id: string, paymentId: string): Outcome {
+    return this.idempotent(actor, idempotencyKey, "markInvoicePaid", { id, paymentId }, () =>
+      this.move(actor, id, "PAID", undefined, { paymentId }),
+    );
   }
 
   get(actor: InvoiceActor, id: string): Promise<InvoiceRecord> {
