@@ -12,6 +12,7 @@ import {
 import type { Logger } from "pino";
 import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
 import { RateLimiters } from "./adapters/rate-limiters";
+import { createHostedDocumentRoutes } from "./documents/hosted-documents";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
 import { createWebhookRoutes } from "./webhooks/webhook-routes";
@@ -73,7 +74,15 @@ export function createApp(config: AppConfig): App {
   return {
     ...runtime,
     yoga,
-    http: createHttpEdge(yoga, webhooks, () => runtime.workers.health()),
+    http: createHttpEdge(
+      yoga,
+      webhooks,
+      () => runtime.workers.health(),
+      createHostedDocumentRoutes({
+        documents: runtime.services.receipts,
+        publicBaseUrl: runtime.services.publicBaseUrl,
+      }),
+    ),
     rateLimiters,
   };
 }

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WorkersHealth } from "@paycore/platform/workers/worker-registry";
 import { createServerAdapter } from "@whatwg-node/server";
+import type { HostedDocumentRoutes } from "./documents/hosted-documents";
 import { REQUEST_BODY_MAX_BYTES } from "./plugins/use-request-body-limit";
 import type { WebhookRoutes } from "./webhooks/webhook-routes";
 import type { createYogaServer } from "./yoga";
@@ -75,8 +76,11 @@ export function createHttpEdge(
   yoga: Yoga,
   webhooks: WebhookRoutes,
   workersHealth: () => WorkersHealth,
+  /** Hosted receipts and credit notes (GET only, no body): answered before Yoga. */
+  documents: HostedDocumentRoutes | null = null,
 ): HttpEdge {
   const webhookAdapter = createServerAdapter((request: Request) => webhooks.handle(request));
+  const documentAdapter = documents && createServerAdapter((request: Request) => documents.handle(request));
   return {
     listener(request, response) {
       const path = pathOf(request.url ?? "/");
@@ -106,6 +110,10 @@ export function createHttpEdge(
         response.writeHead(answer.status, answer.headers).end(answer.body ?? undefined);
         return;
       }
+      if (documents?.matches(path) && documentAdapter) {
+        void documentAdapter.requestListener(request, response);
+        return;
+      }
       void yoga(request, response);
     },
     async fetch(url, init) {
@@ -122,6 +130,7 @@ export function createHttpEdge(
         const answer = workersHealthAnswer(init?.method?.toUpperCase() ?? "GET", workersHealth);
         return new Response(answer.body, { status: answer.status, headers: answer.headers });
       }
+      if (documents?.matches(path)) return documents.handle(new Request(url, init));
       return init ? yoga.fetch(url, init) : yoga.fetch(url);
     },
   };

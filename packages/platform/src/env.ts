@@ -107,6 +107,12 @@ const schema = z.object({
     .default(HTTP.keepAliveTimeoutMs),
   /** Open connections per API process; further ones are closed as they arrive. */
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(HTTP.maxConnections),
+  // Receipts and their mail (docs/operations.md#email): the SMTP server (unset: `npm start` runs the development
+  // sink on SMTP_SINK_PORT and uses it; main.ts then sends no mail), the From address, the public origin in links.
+  SMTP_URL: z.string().url().max(2_000).optional(),
+  SMTP_SINK_PORT: z.coerce.number().int().min(0).max(65535).default(4025),
+  EMAIL_FROM: z.string().min(3).max(200).default("paycore receipts <receipts@paycore.localhost>"),
+  PUBLIC_BASE_URL: z.string().url().max(500).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

@@ -9,6 +9,7 @@ import {
   DEFAULT_IDEMPOTENCY_OPTIONS,
   IdempotencyService,
 } from "@paycore/core/idempotency/idempotency-service";
+import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
@@ -17,6 +18,7 @@ import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
+import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
@@ -27,6 +29,7 @@ import {
   ProcessInstanceRepository,
 } from "@paycore/db/repositories/process-instance.repository";
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
+import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -42,6 +45,7 @@ import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
+import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
@@ -72,6 +76,10 @@ export interface RuntimeConfig {
    * that drive them by hand and in the console and the CLI. The process heartbeat runs either way.
    */
   workers?: boolean;
+  /** Outgoing mail (receipts, credit notes); null or absent: mail waits in the email outbox. */
+  email?: MailerConfig | null;
+  /** This API's public origin, for the links to hosted documents; defaults to http://127.0.0.1. */
+  publicBaseUrl?: string;
   /** The idempotency purge (default on): the console leaves it to the API processes. */
   idempotencyPurge?: boolean;
   /**
@@ -119,6 +127,8 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
     acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
+    email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
+    publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
     logger,
   };
 }
@@ -230,7 +240,11 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     pspAccounts,
     livePsps,
     ...createAdminCommands(db),
+    receipts: new ReceiptRepository(sql),
+    publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
+    invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
   };
+  const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
     // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.
     deleteLegacyIdempotencyEntries(redis)
@@ -252,6 +266,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),
     background: config.workers === true,
     idempotencyPurge: config.idempotencyPurge ?? true,
+    email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
     // Settlement reports: pulled from the sandbox PSPs when test mode talks to the sandbox server.
     settlementReports: config.pspSandboxUrl
       ? {
@@ -277,6 +292,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     async close() {
       // Each worker finishes its pass in flight (a resolver's PSP call included) before the clients close.
       await workers.registry.stop();
+      mailer?.close();
       // Stopped cleanly (the server drained first): nothing of ours is in flight any more, and no heartbeat
       // can bring the row back.
       await instances

@@ -1,5 +1,6 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
+import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
@@ -8,6 +9,7 @@ import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.re
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
+import type { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
@@ -34,4 +36,10 @@ export interface AppServices extends AdminCommands {
   pspAccounts: PspAccountCommands;
   /** Live mode's PSP clients, built from the accounts: connection checks, live webhook secrets. */
   livePsps: LivePsps;
+  /** Receipts and credit notes, read side (the database issues them with the capture or refund). */
+  receipts: ReceiptRepository;
+  /** This API's public origin: links to hosted documents. */
+  publicBaseUrl: string;
+  /** The write path (and reads) for invoices. */
+  invoiceCommands: InvoiceCommands;
 }

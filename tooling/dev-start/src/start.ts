@@ -11,6 +11,7 @@ import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
 import { isWorkerProcess, listen, runWorkerProcesses, stopOnSignal } from "@paycore/api/server";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { openDatabase } from "@paycore/platform/bootstrap";
+import { startDevelopmentSink } from "@paycore/platform/email/smtp-sink";
 import { type Env, httpServerLimits, readEnv } from "@paycore/platform/env";
 import { createLogger } from "@paycore/platform/logger";
 import { type AppSecrets, loadSecrets } from "@paycore/platform/secrets";
@@ -68,7 +69,21 @@ async function serve(
       });
   if (sandbox) started.push(() => sandbox.stop());
   const withSandbox: Env = sandbox ? { ...env, PSP_SANDBOX_URL: sandbox.url } : env;
-  const app = createApp(appConfigFromEnv(withSandbox, databaseUrl, logger));
+  // Mail goes to the development sink unless SMTP_URL names a server (docs/operations.md#email).
+  const sink =
+    env.SMTP_URL || env.SMTP_SINK_PORT === 0 || env.NODE_ENV === "production"
+      ? null
+      : await startDevelopmentSink({
+          databaseUrl,
+          port: env.SMTP_SINK_PORT,
+          onError: (error) => logger.warn({ err: error }, "the SMTP sink could not store a message"),
+        });
+  if (sink) {
+    started.push(() => sink.close());
+    log(`development SMTP sink on ${sink.url} (the console's Mail page shows what it received)`);
+  }
+  const withMail: Env = sink ? { ...withSandbox, SMTP_URL: sink.url } : withSandbox;
+  const app = createApp(appConfigFromEnv(withMail, databaseUrl, logger));
   const closeApp = () => app.close();
   started.push(closeApp);
   if (env.NODE_ENV === "production") {
@@ -100,6 +115,7 @@ async function serve(
       env: {
         DATABASE_URL: databaseUrl,
         ...(withSandbox.PSP_SANDBOX_URL ? { PSP_SANDBOX_URL: withSandbox.PSP_SANDBOX_URL } : {}),
+        ...(withMail.SMTP_URL ? { SMTP_URL: withMail.SMTP_URL } : {}),
       },
       log,
       onListening: (port) => printListening(env, port, `${env.API_PROCESSES} processes`),

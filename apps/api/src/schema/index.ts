@@ -11,6 +11,8 @@ import "./payment-pending";
 import "./node";
 import "./payment-subscription";
 import "./balance";
+import "./receipt";
+import "./invoice";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

@@ -316,6 +316,11 @@ const CreatePaymentInput = builder.inputType("CreatePaymentInput", {
     description: t.string({ required: false }),
     metadata: t.field({ type: "Metadata", required: false }),
     customer: t.field({ type: CustomerInput, required: false }),
+    receiptEmail: t.string({
+      required: false,
+      description:
+        "Send a numbered receipt here when the payment is captured (at most 254 characters). Omitted: no receipt.",
+    }),
   }),
 });
 
@@ -337,6 +342,7 @@ builder.mutationField("createPayment", (t) =>
             description: input.description ?? null,
             metadata: input.metadata ?? null,
             customer: input.customer ?? null,
+            receiptEmail: input.receiptEmail ?? null,
           }),
         toPaymentPayload,
       );

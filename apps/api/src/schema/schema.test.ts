@@ -20,6 +20,12 @@ const SNAPSHOT_PATH = fileURLToPath(new URL("../../schema.graphql", import.meta.
 const SENSITIVE_WORDS = new Set(["number", "cvc", "cvv", "pan", "fingerprint", "secret"]);
 /** The one place card data may enter: tokenizeCard's card input, which only publishable keys may call. */
 const CARD_INPUT_FIELDS = ["CardInput.cvc", "CardInput.number"];
+/** Documents' numbers in their gap-free series (a receipt's "#12"): named after the document, never card data. */
+const DOCUMENT_NUMBER_FIELDS = new Set([
+  "Receipt.receiptNumber",
+  "CreditNote.creditNoteNumber",
+  "Invoice.invoiceNumber",
+]);
 
 function words(name: string): string[] {
   return name
@@ -115,7 +121,8 @@ describe("GraphQL schema", () => {
     for (const type of Object.values(schema.getTypeMap())) {
       if (type.name.startsWith("__") || !(isObjectType(type) || isInterfaceType(type))) continue;
       for (const field of Object.values(type.getFields()) as GraphQLField<unknown, unknown>[]) {
-        if (isSensitive(field.name)) offending.push(`${type.name}.${field.name}`);
+        const path = `${type.name}.${field.name}`;
+        if (isSensitive(field.name) && !DOCUMENT_NUMBER_FIELDS.has(path)) offending.push(path);
         for (const arg of field.args) {
           if (isSensitive(arg.name)) offending.push(`${type.name}.${field.name}(${arg.name})`);
         }

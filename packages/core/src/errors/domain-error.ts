@@ -84,6 +84,13 @@ export const ERROR_TABLE = {
     retry: "same_key",
     description: "a request with this key is still running: the same key will replay its answer",
   },
+  INVOICE_NOT_FOUND: { retry: "no", description: "an unknown invoice, or another merchant's or mode's" },
+  INVOICE_NOT_EDITABLE: { retry: "no", description: "a change to an invoice that is no longer a draft" },
+  INVOICE_STATE_INVALID: {
+    retry: "no",
+    description:
+      "an invoice action its status forbids (finalising twice, voiding a paid invoice, an empty draft)",
+  },
   PSP_ACCOUNT_NOT_FOUND: { retry: "no", description: "an unknown PSP account (console)" },
   PSP_ACCOUNT_EXISTS: { retry: "no", description: "a PSP account of that name already exists (console)" },
   OPERATOR_NOT_FOUND: { retry: "no", description: "an unknown console operator (console and CLI)" },

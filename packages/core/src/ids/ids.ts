@@ -24,6 +24,8 @@ export const ID_PREFIXES = {
   reconImport: "rimp",
   reconItem: "ritm",
   approvalRequest: "apr",
+  invoice: "in",
+  invoiceLine: "il",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -44,6 +46,7 @@ export type OperatorKeyId = Id<"operatorKey">;
 export type OperatorId = Id<"operator">;
 export type OperatorSessionId = Id<"operatorSession">;
 export type PspAccountId = Id<"pspAccount">;
+export type InvoiceId = Id<"invoice">;
 
 // ulid's default source asks the OS for one random byte per character (16 system
 // calls per id, 4% of the API's CPU per payment); this one draws the same

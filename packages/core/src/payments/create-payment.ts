@@ -1,6 +1,7 @@
 // Creates a payment: validates the request, routes it, scores it with the risk rules, records the payment
 // with its first attempt (the intent, claiming the idempotency key), then asks the PSPs in routing order,
 // failing over only when a PSP certainly charged nothing, and records the outcome.
+import { parseEmailAddress } from "../documents/email-address";
 import { DomainError, invariant } from "../errors/domain-error";
 import { validateCustomer } from "../fraud/customer-context";
 import type { ScoreResult } from "../fraud/risk-scorer";
@@ -45,7 +46,18 @@ function parseCreatePayment(input: CreatePaymentInput) {
   const metadata = validateMetadata(input.metadata ?? {});
   const customer = validateCustomer(input.customer);
   const captureMethod = input.captureMethod;
-  return { amountMinor, currency, paymentMethodId, captureMethod, description, metadata, customer };
+  const receiptEmail = parseEmailAddress(input.receiptEmail, ["receiptEmail"]);
+  // Only present when asked for, so the request hash of a payment without a receipt is what it always was.
+  return {
+    amountMinor,
+    currency,
+    paymentMethodId,
+    captureMethod,
+    description,
+    metadata,
+    customer,
+    ...(receiptEmail === null ? {} : { receiptEmail }),
+  };
 }
 
 export async function createPayment(
@@ -229,6 +241,7 @@ function insertPayment(
       geoLongitude: scored?.location?.longitude ?? null,
       reviewExpiresAt: null,
     },
+    receiptEmail: request.receiptEmail ?? null,
     attempt: firstAttempt,
     risk: scored && {
       id: newId("riskAssessment"),

@@ -19,6 +19,8 @@ export interface CreatePaymentInput {
   captureMethod: CaptureMethod;
   description?: string | null;
   metadata?: Record<string, string> | null;
+  /** Where to send the receipt when the payment is captured; none, no receipt (and no receipt number). */
+  receiptEmail?: string | null;
 }
 
 export interface CapturePaymentInput {

@@ -81,6 +81,8 @@ export interface MerchantSettings {
 
 export interface NewPayment {
   payment: Omit<PaymentRecord, "version" | "createdAt" | "updatedAt">;
+  /** The receipt address (receipts are issued in the database when the payment is captured); absent: none. */
+  receiptEmail?: string | null;
   /** Null when the risk rules declined the payment: no PSP is asked. */
   attempt: PspAttemptDraft | null;
   risk: RiskAssessmentDraft | null;

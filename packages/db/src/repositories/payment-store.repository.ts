@@ -331,6 +331,7 @@ export class PostgresPaymentStore implements PaymentStore {
       json([eventJson(event)]),
       json(input.outbox),
       ...(claim ? [claim.key, claim.operation, claim.requestHash, claim.expiresAt, claim.keyKind] : []),
+      input.receiptEmail ?? null,
     ]);
     // The statement writes nothing unless it could claim or link the key: another request holds it.
     if (row === undefined) throw claim ? new IdempotencyKeyTaken() : idempotencyTakenOver();

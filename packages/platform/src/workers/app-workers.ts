@@ -10,7 +10,9 @@ import type { ProcessInstanceRepository } from "@paycore/db/repositories/process
 import type { Sql } from "@paycore/db/sql";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { Mailer } from "../email/mailer";
 import { ChainSealer } from "./chain-sealer";
+import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { OutboxRelay } from "./outbox-relay";
 import { processHeartbeatJob } from "./process-heartbeat";
@@ -37,6 +39,8 @@ export interface AppWorkersOptions {
   idempotencyPurge?: boolean;
   /** Where the PSPs publish settlement reports (the sandbox in test mode); null: no scheduled pull. */
   settlementReports?: { job: WorkerJob } | null;
+  /** Sends the email outbox (with the background work) when a mail server is configured. */
+  email?: { mailer: Mailer; publicBaseUrl: string } | null;
 }
 
 export interface AppWorkers {
@@ -87,5 +91,6 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   );
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
   if (options.settlementReports) add(options.settlementReports.job);
+  if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));
   return { registry, chainSealer };
 }

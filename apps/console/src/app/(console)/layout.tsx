@@ -21,6 +21,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/reviews/lists">Deny/allow lists</Link>
           <Link href="/merchants">Merchants</Link>
           <Link href="/audit">Audit log</Link>
+          <Link href="/mail">Mail</Link>
           <Link href="/account/two-factor">Two-factor</Link>
           {me.role === "ADMIN" ? <Link href="/psp-accounts">PSP accounts</Link> : null}
           {me.role === "ADMIN" ? <Link href="/operators">Operators</Link> : null}

@@ -1,6 +1,7 @@
 // The console's API: one router per area, mounted at /api/trpc by the Next app.
 import { auditRouter } from "./routers/audit/audit.router";
 import { authRouter } from "./routers/auth/auth.router";
+import { mailRouter } from "./routers/mail/mail.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
 import { operatorsRouter } from "./routers/operators/operators.router";
 import { overviewRouter } from "./routers/overview/overview.router";
@@ -20,6 +21,7 @@ export const appRouter = router({
   audit: auditRouter,
   pspAccounts: pspAccountsRouter,
   operators: operatorsRouter,
+  mail: mailRouter,
 });
 
 export type AppRouter = typeof appRouter;

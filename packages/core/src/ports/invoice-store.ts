@@ -1,0 +1,85 @@
+// Where invoices are kept. Every write is conditional on the version the command read (a lost race writes
+// nothing and returns null) and writes the invoice's event, and for a status change its outbox message, in the
+// same transaction. Finalising takes the invoice number from the merchant's gap-free series in that transaction.
+import type { InvoiceId, MerchantId } from "../ids/ids";
+import type { InvoiceEvent, InvoiceStatus } from "../invoices/invoice-state-machine";
+import type { LineAmounts, TaxBehavior } from "../invoices/invoice-totals";
+import type { Mode } from "../payments/payment-record";
+
+export interface InvoiceLineRecord extends LineAmounts {
+  id: string;
+  position: number;
+  description: string;
+  quantity: number;
+  unitAmountMinor: bigint;
+  taxRateBps: number | null;
+  taxBehavior: TaxBehavior;
+}
+
+export interface InvoiceRecord {
+  id: InvoiceId;
+  merchantId: MerchantId;
+  mode: Mode;
+  status: InvoiceStatus;
+  currency: string;
+  customerEmail: string | null;
+  memo: string | null;
+  /** YYYY-MM-DD. */
+  dueDate: string | null;
+  number: bigint | null;
+  netMinor: bigint;
+  taxMinor: bigint;
+  totalMinor: bigint;
+  accessToken: string;
+  version: number;
+  finalizedAt: Date | null;
+  paidAt: Date | null;
+  voidedAt: Date | null;
+  createdAt: Date;
+  lines: InvoiceLineRecord[];
+}
+
+/** Who changed an invoice, as its event records it. */
+export interface InvoiceEventDraft {
+  type: string;
+  source: "API" | "OPERATOR" | "SYSTEM";
+  actor: string | null;
+  data: Record<string, string | number | boolean | null>;
+}
+
+export interface NewInvoice {
+  id: InvoiceId;
+  merchantId: MerchantId;
+  mode: Mode;
+  currency: string;
+  customerEmail: string | null;
+  memo: string | null;
+  dueDate: string | null;
+  lines: InvoiceLineRecord[];
+  totals: LineAmounts;
+}
+
+export interface InvoiceStore {
+  insert(invoice: NewInvoice, event: InvoiceEventDraft): Promise<InvoiceRecord>;
+  find(merchantId: MerchantId, mode: Mode, id: InvoiceId): Promise<InvoiceRecord | null>;
+  /** Replaces a DRAFT's lines and totals if it still has `version`; null otherwise. */
+  replaceDraftLines(
+    invoice: InvoiceRecord,
+    lines: InvoiceLineRecord[],
+    totals: LineAmounts,
+    event: InvoiceEventDraft,
+  ): Promise<InvoiceRecord | null>;
+  /** Moves the invoice from its status to `to` if it still has its version; null otherwise. */
+  transition(
+    invoice: InvoiceRecord,
+    event: InvoiceEvent,
+    to: InvoiceStatus,
+    audit: InvoiceEventDraft,
+    outbox: { topic: string; payload: Record<string, string | number | boolean | null> } | null,
+  ): Promise<InvoiceRecord | null>;
+  list(
+    merchantId: MerchantId,
+    mode: Mode,
+    options: { first: number; status: InvoiceStatus | null; beforeId: string | null },
+  ): Promise<InvoiceRecord[]>;
+}

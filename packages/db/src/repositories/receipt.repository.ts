@@ -1,0 +1,83 @@
+// Receipts and credit notes, read side: the data their hosted page, PDF and email are rendered from. They are
+// written by the database itself in the capture's or refund's transaction (migration 20261207080000), never here.
+// Whitelisted columns: the card shows as brand and last 4 only.
+import type { Mode } from "@paycore/core/payments/payment-record";
+import type { Sql } from "../sql";
+
+export interface ReceiptDocument {
+  kind: "receipt" | "credit_note";
+  id: string;
+  accessToken: string;
+  /** The number in its series (receipts and credit notes each have their own per merchant and mode). */
+  number: bigint;
+  merchantId: string;
+  merchantName: string;
+  mode: Mode;
+  paymentId: string;
+  /** For a credit note: the receipt it corrects. */
+  receiptId: string;
+  receiptNumber: bigint;
+  email: string;
+  amountMinor: bigint;
+  currency: string;
+  description: string | null;
+  cardBrand: string;
+  cardLast4: string;
+  createdAt: Date;
+}
+
+const RECEIPT = `
+SELECT 'receipt' AS kind, r.id, r.access_token AS "accessToken", r.number, r.merchant_id AS "merchantId",
+       m.name AS "merchantName", r.mode, r.payment_id AS "paymentId", r.id AS "receiptId",
+       r.number AS "receiptNumber", r.email, r.amount_minor AS "amountMinor", r.currency,
+       p.description, pm.brand AS "cardBrand", pm.last4 AS "cardLast4", r.created_at AS "createdAt"
+  FROM receipts r
+  JOIN merchants m ON m.id = r.merchant_id
+  JOIN payments p ON p.id = r.payment_id
+  JOIN payment_methods pm ON pm.id = p.payment_method_id`;
+
+const CREDIT_NOTE = `
+SELECT 'credit_note' AS kind, c.id, c.access_token AS "accessToken", c.number, c.merchant_id AS "merchantId",
+       m.name AS "merchantName", c.mode, r.payment_id AS "paymentId", r.id AS "receiptId",
+       r.number AS "receiptNumber", r.email, c.amount_minor AS "amountMinor", c.currency,
+       p.description, pm.brand AS "cardBrand", pm.last4 AS "cardLast4", c.created_at AS "createdAt"
+  FROM credit_notes c
+  JOIN receipts r ON r.id = c.receipt_id
+  JOIN merchants m ON m.id = c.merchant_id
+  JOIN payments p ON p.id = r.payment_id
+  JOIN payment_methods pm ON pm.id = p.payment_method_id`;
+
+export class ReceiptRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async findReceipt(id: string): Promise<ReceiptDocument | null> {
+    const [row] = await this.sql.query<ReceiptDocument>(`${RECEIPT} WHERE r.id = $1`, [id]);
+    return row ?? null;
+  }
+
+  async findCreditNote(id: string): Promise<ReceiptDocument | null> {
+    const [row] = await this.sql.query<ReceiptDocument>(`${CREDIT_NOTE} WHERE c.id = $1`, [id]);
+    return row ?? null;
+  }
+
+  /** A payment's receipt, in the merchant's own scope (the API's `Payment.receipt`). */
+  async findReceiptOfPayment(
+    merchantId: string,
+    mode: Mode,
+    paymentId: string,
+  ): Promise<ReceiptDocument | null> {
+    const [row] = await this.sql.query<ReceiptDocument>(
+      `${RECEIPT} WHERE r.payment_id = $1 AND r.merchant_id = $2 AND r.mode = $3::"Mode"`,
+      [paymentId, merchantId, mode],
+    );
+    return row ?? null;
+  }
+
+  /** The receipt's credit notes, oldest first (a payment has at most a bounded number of refunds). */
+  creditNotesOfReceipt(receiptId: string): Promise<ReceiptDocument[]> {
+    return this.sql.query<ReceiptDocument>(
+      `${CREDIT_NOTE} WHERE c.receipt_id = $1 ORDER BY c.number LIMIT 100`,
+      [receiptId],
+    );
+  }
+}
