@@ -21,6 +21,8 @@ export const ID_PREFIXES = {
   routingRule: "rr",
   pspAccount: "pspa",
   pspAccountSecret: "pspsec",
+  webhookEndpoint: "we",
+  webhookEndpointSecret: "wesec",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
