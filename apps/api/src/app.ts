@@ -44,6 +44,7 @@ import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
 import type { Env } from "./env";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
+import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
@@ -261,6 +262,7 @@ export function createApp(config: AppConfig): App {
     pspAccounts,
     livePsps,
     ...createAdminCommands(db),
+    merchantWebhooks: createMerchantWebhooks({ sql, vault }),
   };
   if (redis && config.workers) {
     // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.
@@ -278,6 +280,7 @@ export function createApp(config: AppConfig): App {
     idempotencyStore,
     instances,
     instanceId,
+    merchantWebhooks: services.merchantWebhooks,
     ...(config.acknowledgedDeadlineMs === undefined
       ? {}
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),

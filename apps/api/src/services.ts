@@ -11,6 +11,7 @@ import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repo
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
 import type { AdminCommands } from "./admin-commands";
+import type { MerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
 export interface AppServices extends AdminCommands {
@@ -28,4 +29,6 @@ export interface AppServices extends AdminCommands {
   pspAccounts: PspAccountCommands;
   /** Live mode's PSP clients, built from the accounts: connection checks, live webhook secrets. */
   livePsps: LivePsps;
+  /** Merchants' webhook endpoints (write path and reads) and the events feed. */
+  merchantWebhooks: MerchantWebhooks;
 }

@@ -8,6 +8,7 @@ import "./risk";
 import "./review";
 import "./payment";
 import "./balance";
+import "./webhook";
 import { builder } from "./builder";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -10,6 +10,7 @@ import type { ProcessInstanceRepository } from "@paycore/db/repositories/process
 import type { Sql } from "@paycore/db/sql";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { MerchantWebhooks } from "../merchant-webhooks/merchant-webhooks";
 import { ChainSealer } from "./chain-sealer";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { OutboxRelay } from "./outbox-relay";
@@ -28,6 +29,8 @@ export interface AppWorkersOptions {
   instances: Pick<ProcessInstanceRepository, "heartbeat">;
   instanceId: string;
   acknowledgedDeadlineMs?: number;
+  /** Merchant webhooks: their delivery worker runs with the background work. */
+  merchantWebhooks?: Pick<MerchantWebhooks, "deliveryJob">;
   /**
    * The background work (outbox relay, chain sealer, resolver, review-hold expiry): on for the entry points, off
    * in tests that drive it by hand and in the console and CLI. The heartbeat and the idempotency purge always run.
@@ -81,5 +84,6 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
     }),
   );
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
+  if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   return { registry, chainSealer };
 }
