@@ -444,6 +444,33 @@ describe("merchant webhook delivery", () => {
     expect(foreign.data?.events.edges).toEqual([]);
   });
 
+  it("refuses bad endpoints with typed errors, before any connection", async () => {
+    const create = async (url: string, enabledEvents: string[], key = merchant.secretKey) => {
+      const result = await t.gql<{ createWebhookEndpoint: { errors: { code: string }[] } }>(
+        key,
+        CREATE_ENDPOINT,
+        {
+          input: { url, enabledEvents },
+        },
+      );
+      return result.data?.createWebhookEndpoint.errors.map((e) => e.code);
+    };
+    expect(await create("http://10.1.2.3/hook", ["*"])).toEqual(["WEBHOOK_URL_FORBIDDEN"]);
+    expect(await create("http://[fe80::1]/hook", ["*"])).toEqual(["WEBHOOK_URL_FORBIDDEN"]);
+    expect(await create("http://example.com/hook", ["*"], merchant.liveSecretKey)).toEqual([
+      "WEBHOOK_URL_INVALID",
+    ]);
+    expect(await create("https://127.0.0.1/hook", ["*"], merchant.liveSecretKey)).toEqual([
+      "WEBHOOK_URL_FORBIDDEN",
+    ]);
+    expect(await create(`${receiver.url}/x`, ["payment.exploded"])).toEqual(["WEBHOOK_EVENT_TYPE_INVALID"]);
+    expect(await create(`${receiver.url}/${"a".repeat(2100)}`, ["*"])).toEqual(["WEBHOOK_URL_INVALID"]);
+    const audited = await t.app.sql.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM operator_audit_log WHERE action = 'webhook_endpoint.create'",
+    );
+    expect(audited[0]?.n).toBeGreaterThan(0);
+  });
+
   it("the database's event types and endpoint transitions equal the core's", async () => {
     const types = await t.app.sql.query<{ type: string }>(
       "SELECT type FROM webhook_event_types ORDER BY type",
