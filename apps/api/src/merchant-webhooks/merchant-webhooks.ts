@@ -7,7 +7,7 @@ import { WebhookEndpointRepository } from "@paycore/db/repositories/webhook-endp
 import { WebhookEndpointStoreRepository } from "@paycore/db/repositories/webhook-endpoint-store.repository";
 import type { Sql } from "@paycore/db/sql";
 import type { Logger } from "pino";
-import { webhookDeliveryJob } from "../workers/webhook-delivery";
+import { webhookDeliveryJob, webhookEventPurgeJob } from "../workers/webhook-delivery";
 import type { WorkerJob } from "../workers/worker";
 import { DnsUrlGuard, type HostResolver, systemResolver } from "./url-guard";
 import { sendWebhook } from "./webhook-sender";
@@ -29,6 +29,8 @@ export interface MerchantWebhooks {
   deliveries: WebhookDeliveryRepository;
   /** The delivery worker's job, for workers/app-workers.ts. */
   deliveryJob(log: Logger): WorkerJob;
+  /** The events' retention: purges events older than 30 days with their deliveries. */
+  purgeJob(): WorkerJob;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
@@ -59,5 +61,6 @@ export function createMerchantWebhooks(options: MerchantWebhooksOptions): Mercha
         send: (target, body, headers) => sendWebhook(target, body, headers, sendOptions),
         log,
       }),
+    purgeJob: () => webhookEventPurgeJob({ deliveries }),
   };
 }

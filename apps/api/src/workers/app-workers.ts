@@ -30,7 +30,7 @@ export interface AppWorkersOptions {
   instanceId: string;
   acknowledgedDeadlineMs?: number;
   /** Merchant webhooks: their delivery worker runs with the background work. */
-  merchantWebhooks?: Pick<MerchantWebhooks, "deliveryJob">;
+  merchantWebhooks?: Pick<MerchantWebhooks, "deliveryJob" | "purgeJob">;
   /**
    * The background work (outbox relay, chain sealer, resolver, review-hold expiry): on for the entry points, off
    * in tests that drive it by hand and in the console and CLI. The heartbeat and the idempotency purge always run.
@@ -85,5 +85,6 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   );
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
+  if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
   return { registry, chainSealer };
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { systemResolver } from "../merchant-webhooks/url-guard";
 import { sendWebhook } from "../merchant-webhooks/webhook-sender";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../testing/test-app";
-import { webhookDeliveryJob } from "./webhook-delivery";
+import { webhookDeliveryJob, webhookEventPurgeJob } from "./webhook-delivery";
 import type { WorkerJob } from "./worker";
 
 const silent = pino({ level: "silent" });
@@ -469,6 +469,25 @@ describe("merchant webhook delivery", () => {
       "SELECT count(*)::int AS n FROM operator_audit_log WHERE action = 'webhook_endpoint.create'",
     );
     expect(audited[0]?.n).toBeGreaterThan(0);
+  });
+
+  it("purges events past their retention with their deliveries and attempts", async () => {
+    await createEndpoint("/old", ["payment.created"]);
+    const paymentId = await createPayment();
+    await drain();
+    await t.app.sql.execute(
+      "UPDATE webhook_events SET created_at = now() - interval '31 days' WHERE object_id = $1",
+      [paymentId],
+    );
+    const purged = await webhookEventPurgeJob({
+      deliveries: t.app.services.merchantWebhooks.deliveries,
+    }).pass();
+    expect(purged.done).toBeGreaterThanOrEqual(2);
+    const left = await t.app.sql.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM webhook_events WHERE object_id = $1",
+      [paymentId],
+    );
+    expect(left[0]?.n).toBe(0);
   });
 
   it("the database's event types and endpoint transitions equal the core's", async () => {

@@ -137,3 +137,28 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): WorkerJo
     },
   };
 }
+
+/** Events (with their deliveries and attempts) are kept this long, then purged: the feed's documented retention. */
+export const EVENT_RETENTION_DAYS = 30;
+const PURGE_BATCH = 1_000;
+
+/** Purges events past their retention, a bounded batch per pass. */
+export function webhookEventPurgeJob(options: {
+  deliveries: Pick<WebhookDeliveryRepository, "purgeEvents">;
+  retentionDays?: number;
+}): WorkerJob {
+  const retentionDays = options.retentionDays ?? EVENT_RETENTION_DAYS;
+  return {
+    name: "webhook-event-purge",
+    failureMessage: "webhook event purge failed: old events stay until the next pass",
+    schedule: {
+      intervalMs: 10 * 60_000,
+      firstPassDelayMs: 60_000,
+      backoff: { initialDelayMs: 60_000, maxDelayMs: 10 * 60_000 },
+    },
+    async pass(): Promise<PassResult> {
+      const done = await options.deliveries.purgeEvents(retentionDays, PURGE_BATCH);
+      return { done, more: done === PURGE_BATCH };
+    },
+  };
+}

@@ -91,6 +91,11 @@ SELECT NULL, 'webhook_endpoint.disable', 'webhook_endpoint', id, '{"status":"ENA
                           'actor', 'system:webhook-delivery')
   FROM disabled`;
 
+// Oldest first, a bounded batch; their deliveries and attempts go with them (ON DELETE CASCADE).
+const PURGE_EVENTS = `
+DELETE FROM webhook_events WHERE id IN (
+  SELECT id FROM webhook_events WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at LIMIT $2)`;
+
 const COUNT_DUE = `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= now()`;
 
 export class WebhookDeliveryRepository {
@@ -139,6 +144,13 @@ export class WebhookDeliveryRepository {
       await tx.execute(ENDPOINT_FAILED, [delivery.endpointId, attempt.attemptedAt]);
       if (disableEndpoint) await tx.execute(ENDPOINT_DISABLE_FAILING, [delivery.endpointId]);
     });
+  }
+
+  /** Deletes up to `limit` events older than `retentionDays` with their deliveries; returns how many. */
+  purgeEvents(retentionDays: number, limit: number): Promise<number> {
+    if (!Number.isInteger(retentionDays) || retentionDays < 4)
+      throw new Error("retention must outlast the 3-day retries");
+    return this.sql.execute(PURGE_EVENTS, [retentionDays, limit]);
   }
 
   async countDue(): Promise<number> {
