@@ -7,6 +7,7 @@ import { paymentsRouter } from "./routers/payments/payments.router";
 import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
+import { webhooksRouter } from "./routers/webhooks/webhooks.router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -18,6 +19,7 @@ export const appRouter = router({
   riskLists: riskListsRouter,
   audit: auditRouter,
   pspAccounts: pspAccountsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;
