@@ -47,6 +47,7 @@ import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
+import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
@@ -243,6 +244,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     receipts: new ReceiptRepository(sql),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
+    merchantWebhooks: createMerchantWebhooks({ sql, vault }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -261,6 +263,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     idempotencyStore,
     instances,
     instanceId,
+    merchantWebhooks: services.merchantWebhooks,
     ...(config.acknowledgedDeadlineMs === undefined
       ? {}
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),

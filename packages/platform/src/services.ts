@@ -15,6 +15,7 @@ import type { WebhookRepository } from "@paycore/db/repositories/webhook.reposit
 import type { LivePsps } from "./adapters/live-psps";
 import type { PaymentWatch } from "./adapters/payment-watch";
 import type { AdminCommands } from "./admin-commands";
+import type { MerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
 export interface AppServices extends AdminCommands {
@@ -42,4 +43,6 @@ export interface AppServices extends AdminCommands {
   publicBaseUrl: string;
   /** The write path (and reads) for invoices. */
   invoiceCommands: InvoiceCommands;
+  /** Merchants' webhook endpoints (write path and reads) and the events feed. */
+  merchantWebhooks: MerchantWebhooks;
 }

@@ -13,6 +13,7 @@ import "./payment-subscription";
 import "./balance";
 import "./receipt";
 import "./invoice";
+import "./webhook";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

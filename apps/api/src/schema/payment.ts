@@ -150,7 +150,7 @@ interface PaymentEdgeShape {
   node: PaymentRecord;
 }
 
-const PageInfo = builder.objectRef<PageInfoShape>("PageInfo").implement({
+export const PageInfo = builder.objectRef<PageInfoShape>("PageInfo").implement({
   fields: (t) => ({
     hasNextPage: t.exposeBoolean("hasNextPage"),
     hasPreviousPage: t.exposeBoolean("hasPreviousPage"),

@@ -58,6 +58,8 @@ describe("GET /health/workers", () => {
       "process-heartbeat",
       "resolver",
       "review-hold-expiry",
+      "webhook-delivery",
+      "webhook-event-purge",
     ]);
     for (const worker of body.workers) {
       expect(worker, worker.name).toMatchObject({ running: true, healthy: true, consecutiveFailures: 0 });

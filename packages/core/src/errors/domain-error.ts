@@ -128,6 +128,26 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "the reconciliation item's state or category forbids the action (console)",
   },
+  WEBHOOK_URL_INVALID: {
+    retry: "no",
+    description: "a webhook URL that is malformed, too long, not https in live mode, or has credentials",
+  },
+  WEBHOOK_URL_FORBIDDEN: {
+    retry: "no",
+    description:
+      "a webhook URL whose host resolves to a private, loopback, link-local or other internal address",
+  },
+  WEBHOOK_EVENT_TYPE_INVALID: { retry: "no", description: "an enabled event type that is not in the list" },
+  WEBHOOK_ENDPOINT_NOT_FOUND: {
+    retry: "no",
+    description: "an unknown webhook endpoint, or another merchant's or mode's",
+  },
+  WEBHOOK_ENDPOINT_LIMIT: { retry: "no", description: "the merchant has as many endpoints as a mode allows" },
+  WEBHOOK_ENDPOINT_STATE: {
+    retry: "no",
+    description: "the endpoint's status forbids the change (e.g. enabling a deleted endpoint)",
+  },
+  WEBHOOK_EVENT_NOT_FOUND: { retry: "no", description: "an unknown event, or another merchant's or mode's" },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

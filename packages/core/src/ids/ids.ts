@@ -26,6 +26,8 @@ export const ID_PREFIXES = {
   approvalRequest: "apr",
   invoice: "in",
   invoiceLine: "il",
+  webhookEndpoint: "we",
+  webhookEndpointSecret: "wesec",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -11,7 +11,7 @@ import { parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
 import { decryptPan, type EncryptedPan } from "../vault/card-vault";
-import { apiEvent, failureData, newAttempt, routingRecord, settle } from "./payment-changes";
+import { apiEvent, failureData, newAttempt, routingRecord, settle, statusMessage } from "./payment-changes";
 import {
   callPsp,
   type PaymentCommandsDependencies,
@@ -257,7 +257,7 @@ function insertPayment(
       captureMethod,
       ...(scored ? { riskScore: scored.assessment.score, riskDecision: decision } : {}),
     }),
-    outbox: [],
+    outbox: [statusMessage("payment.created", paymentId, "PENDING")],
     idempotency: context.claim(),
   });
 }

@@ -11,6 +11,7 @@ import {
   captureOutcomeChange,
   newAttempt,
   refundOutcomeChange,
+  statusMessage,
   type VoidEventName,
   voidOutcomeChange,
 } from "./payment-changes";
@@ -183,7 +184,11 @@ export function voidModification(
         patch: { pendingOperation: "VOID" as const },
         events: [],
         attemptInsert: attempt,
-        outbox: [],
+        // A rejection is a review decision the merchant hears of at once; the cancellation follows the void.
+        outbox:
+          eventName === "review.rejected"
+            ? [statusMessage("payment.review_decided", payment.id, payment.status)]
+            : [],
       };
       return { psp, attempt, parts };
     },
@@ -243,7 +248,13 @@ function refundModification(
       return {
         psp,
         attempt,
-        parts: { patch, events: [event], refundInsert, attemptInsert: attempt, outbox: [] },
+        parts: {
+          patch,
+          events: [event],
+          refundInsert,
+          attemptInsert: attempt,
+          outbox: [{ topic: "refund.created", payload: { refundId, paymentId: payment.id } }],
+        },
       };
     },
     call: (psp, attempt, payment) =>

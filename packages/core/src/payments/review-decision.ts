@@ -83,7 +83,10 @@ export async function approveReview(
         patch: { status, reviewExpiresAt: null, pendingOperation: captureNow ? "CAPTURE" : null },
         events: [apiEvent(actor, "review.approved", payment.status, status, {})],
         ...(attempt ? { attemptInsert: attempt } : {}),
-        outbox: [statusMessage("payment.authorized", payment.id, status)],
+        outbox: [
+          statusMessage("payment.review_decided", payment.id, status),
+          statusMessage("payment.authorized", payment.id, status),
+        ],
         idempotency: captureNow
           ? { recordId: context.recordId, lockedUntil: context.lockedUntil }
           : { ...context.completeWith(answer), lockedUntil: context.lockedUntil },

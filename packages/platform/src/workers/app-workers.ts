@@ -11,6 +11,7 @@ import type { Sql } from "@paycore/db/sql";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Mailer } from "../email/mailer";
+import type { MerchantWebhooks } from "../merchant-webhooks/merchant-webhooks";
 import { ChainSealer } from "./chain-sealer";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
@@ -30,6 +31,8 @@ export interface AppWorkersOptions {
   instances: Pick<ProcessInstanceRepository, "heartbeat">;
   instanceId: string;
   acknowledgedDeadlineMs?: number;
+  /** Merchant webhooks: their delivery worker runs with the background work. */
+  merchantWebhooks?: Pick<MerchantWebhooks, "deliveryJob" | "purgeJob">;
   /**
    * The background work (outbox relay, chain sealer, resolver, review-hold expiry): on for the entry points, off
    * in tests that drive it by hand and in the console and CLI. The heartbeat always runs, the purge by default.
@@ -92,5 +95,7 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
   if (options.settlementReports) add(options.settlementReports.job);
   if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));
+  if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
+  if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
   return { registry, chainSealer };
 }

@@ -9,6 +9,7 @@ import { paymentsRouter } from "./routers/payments/payments.router";
 import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
+import { webhooksRouter } from "./routers/webhooks/webhooks.router";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -22,6 +23,7 @@ export const appRouter = router({
   pspAccounts: pspAccountsRouter,
   operators: operatorsRouter,
   mail: mailRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -19,6 +19,9 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
         <Link href="/merchants">← Merchants</Link>
       </p>
       <h1>{merchant.name}</h1>
+      <p>
+        <Link href={`/merchants/${encodeURIComponent(merchant.id)}/webhooks`}>Webhooks</Link>
+      </p>
       <div className="grid">
         <section className="card" aria-labelledby="settings-heading">
           <h2 id="settings-heading">Settings</h2>

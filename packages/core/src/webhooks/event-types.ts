@@ -1,0 +1,29 @@
+// The event types a merchant's webhook endpoint can subscribe to, and the events feed's filter. An event type
+// is the outbox topic of the change that made it. The migration's webhook_event_types table holds the same
+// list (an integration test compares them): an outbox topic not in it makes no event. Disputes, payouts and
+// invoices add their types here and in a migration that inserts them.
+
+export const WEBHOOK_EVENT_TYPES = [
+  "payment.created",
+  "payment.authorized",
+  "payment.captured",
+  "payment.declined",
+  "payment.failed",
+  "payment.cancelled",
+  "payment.requires_review",
+  "payment.review_decided",
+  "refund.created",
+  "refund.succeeded",
+  "refund.failed",
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** Subscribes an endpoint to every type, including types added later. */
+export const ALL_EVENTS = "*";
+
+const KNOWN: ReadonlySet<string> = new Set(WEBHOOK_EVENT_TYPES);
+
+export function isWebhookEventType(value: string): value is WebhookEventType {
+  return KNOWN.has(value);
+}
