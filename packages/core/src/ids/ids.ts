@@ -21,6 +21,8 @@ export const ID_PREFIXES = {
   routingRule: "rr",
   pspAccount: "pspa",
   pspAccountSecret: "pspsec",
+  dispute: "dp",
+  storedFile: "file",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -41,6 +43,8 @@ export type OperatorKeyId = Id<"operatorKey">;
 export type OperatorId = Id<"operator">;
 export type OperatorSessionId = Id<"operatorSession">;
 export type PspAccountId = Id<"pspAccount">;
+export type DisputeId = Id<"dispute">;
+export type StoredFileId = Id<"storedFile">;
 
 // ulid's default source asks the OS for one random byte per character (16 system
 // calls per id, 4% of the API's CPU per payment); this one draws the same
