@@ -42,6 +42,7 @@ import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
+import { createDisputeServices } from "./dispute-services";
 import type { Env } from "./env";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
@@ -261,6 +262,7 @@ export function createApp(config: AppConfig): App {
     pspAccounts,
     livePsps,
     ...createAdminCommands(db),
+    ...createDisputeServices(db),
   };
   if (redis && config.workers) {
     // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.

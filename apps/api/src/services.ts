@@ -11,9 +11,10 @@ import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repo
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
 import type { AdminCommands } from "./admin-commands";
+import type { DisputeServices } from "./dispute-services";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
-export interface AppServices extends AdminCommands {
+export interface AppServices extends AdminCommands, DisputeServices {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { SandboxPsp } from "@paycore/core/psp/sandbox-psp";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
+import { DisputeRepository } from "@paycore/db/repositories/dispute.repository";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
 import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
@@ -214,6 +215,10 @@ export async function createTestApp(
       }
       expect(await audit.unbalancedEntries()).toEqual([]);
       expect(await audit.paymentsDisagreeingWithLedger()).toEqual([]);
+      expect(
+        await new DisputeRepository(app.db).disagreeingWithLedger(),
+        "disputes agree with the ledger",
+      ).toEqual([]);
     },
     async countRows(table) {
       if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);

@@ -14,6 +14,19 @@ import type { Logger } from "pino";
 import Stripe from "stripe";
 import type { StripePsp } from "../adapters/psp/stripe-psp";
 import type { AppServices } from "../services";
+import { fromAdyenDispute, isAdyenDisputeEvent } from "./disputes/adyen-disputes";
+import { applyDisputeWebhook } from "./disputes/dispute-webhooks";
+import {
+  fromStripeDispute,
+  isStripeDisputeEvent,
+  type StripeDisputeObject,
+} from "./disputes/stripe-disputes";
+import {
+  adyenEventCoverage,
+  type EventCoverage,
+  stripeEventCoverage,
+  UNSUPPORTED_EVENT_TYPE,
+} from "./event-coverage";
 import {
   type AdyenNotificationItem,
   adyenEventId,
@@ -112,6 +125,19 @@ export function createWebhookRoutes(
 
     const stored = await services.webhooks.record(pspName, event.id, event.type, event);
     if (!stored.needsApplying) return json(200, { received: true, duplicate: true });
+    // Types we do not apply are listed (informational) or dead-lettered; disputes go to their own commands.
+    const coverage = stripeEventCoverage(event.type);
+    if (coverage !== "handled") {
+      await settleUncovered(`webhook:${pspName}`, stored.id, coverage, null, event);
+      return json(200, { received: true });
+    }
+    if (isStripeDisputeEvent(event.type)) {
+      const dispute = event.data.object as StripeDisputeObject;
+      const notification = fromStripeDispute(pspName, dispute);
+      await applyDisputeWebhook(services, `webhook:${pspName}`, notification, dispute.id ?? null, event);
+      await services.webhooks.markProcessed(stored.id);
+      return json(200, { received: true });
+    }
     const object = event.data.object as { object?: string; id?: string };
     let notifications: PspNotification[] = [];
     if (object.object === "payment_intent" && object.id) {
@@ -169,12 +195,40 @@ export function createWebhookRoutes(
     for (const item of items) {
       const stored = await services.webhooks.record(pspName, adyenEventId(item), item.eventCode, item);
       if (!stored.needsApplying) continue;
+      const coverage = adyenEventCoverage(item.eventCode);
+      if (coverage !== "handled") {
+        await settleUncovered(`webhook:${pspName}`, stored.id, coverage, item.pspReference, item);
+        continue;
+      }
+      if (isAdyenDisputeEvent(item.eventCode)) {
+        const dispute = fromAdyenDispute(pspName, item);
+        // A failed dispute item (success "false") says nothing happened: stored, nothing to apply.
+        if (dispute !== null || item.success === "true") {
+          await applyDisputeWebhook(services, `webhook:${pspName}`, dispute, item.pspReference, item);
+        }
+        await services.webhooks.markProcessed(stored.id);
+        continue;
+      }
       const notification = fromAdyen(pspName, item);
       if (!(await applyAndMark(`webhook:${pspName}`, stored.id, notification ? [notification] : [], item))) {
         return text(503, "our call for this is still in flight; send it again later");
       }
     }
     return text(200, "[accepted]");
+  };
+
+  /** An event type we do not apply: informational ones are kept as stored, the rest dead-lettered. */
+  const settleUncovered = async (
+    source: string,
+    storedId: bigint,
+    coverage: Exclude<EventCoverage, "handled">,
+    reference: string | null,
+    payload: unknown,
+  ) => {
+    if (coverage === "unsupported") {
+      await services.webhooks.deadLetter(source, reference, UNSUPPORTED_EVENT_TYPE, payload);
+    }
+    await services.webhooks.markProcessed(storedId);
   };
 
   /** Applies and marks the stored event processed; false when it must be redelivered (left unprocessed). */

@@ -35,7 +35,8 @@ export interface DisputeNotification {
   /** The PSP's reference of the disputed payment. */
   paymentPspReference: string;
   status: DisputeStatus;
-  stage: DisputeStage;
+  /** Null: the dispute's current stage (an event about whatever stage it is in); a new dispute's is `inquiry`. */
+  stage: DisputeStage | null;
   /** The PSP's own name for the event (shown to operators). */
   pspStage: string;
   /** Null when the notification does not say (then the payment's captured amount). */
@@ -163,7 +164,7 @@ export class DisputeCommands {
   private async applyOnce(n: DisputeNotification): Promise<DisputeNotificationResult | "conflict"> {
     const existing = await this.deps.store.findByPspReference(n.pspName, n.disputeReference);
     if (existing === null) return this.create(n);
-    const decision = decideDisputeStatus(existing, { status: n.status, stage: n.stage });
+    const decision = decideDisputeStatus(existing, { status: n.status, stage: n.stage ?? existing.stage });
     if (decision.kind === "stale" || decision.kind === "illegal") {
       return {
         applied: false,
@@ -180,10 +181,15 @@ export class DisputeCommands {
       return { applied: false, reason: "duplicate", detail: n.pspStage, dispute: existing };
     }
     const now = this.deps.now();
+    invariant(
+      decision.kind === "change" || decision.kind === "same",
+      "only a change or a refresh is written",
+    );
+    const position = decision.kind === "change" ? decision.to : existing;
     const next: DisputeRecord = {
       ...existing,
-      status: n.status,
-      stage: n.stage,
+      status: position.status,
+      stage: position.stage,
       pspStage: clip(n.pspStage),
       evidenceDueBy,
       version: existing.version + 1,
@@ -239,7 +245,7 @@ export class DisputeCommands {
       currency: payment.currency,
       // Where a dispute starts, before the notification's own position is applied by buildChange.
       status: n.status,
-      stage: n.stage,
+      stage: n.stage ?? "inquiry",
       reason: n.reason,
       reasonCode: n.reasonCode === null ? null : n.reasonCode.slice(0, REASON_CODE_MAX_LENGTH),
       pspName: n.pspName,

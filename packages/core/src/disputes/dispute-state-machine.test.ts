@@ -66,3 +66,14 @@ describe("decideDisputeStatus", () => {
     );
   });
 });
+
+describe("a later stage after evidence", () => {
+  it("keeps an inquiry answered with evidence under review when the chargeback comes", () => {
+    expect(
+      decideDisputeStatus(
+        { status: "UNDER_REVIEW", stage: "inquiry" },
+        { status: "NEEDS_RESPONSE", stage: "chargeback" },
+      ),
+    ).toEqual({ kind: "change", to: { status: "UNDER_REVIEW", stage: "chargeback" } });
+  });
+});

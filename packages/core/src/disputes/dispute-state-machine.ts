@@ -90,6 +90,11 @@ export function decideDisputeStatus(current: DisputePosition, incoming: DisputeP
     if (PROGRESS[incoming.status] <= PROGRESS[current.status]) return { kind: "stale" };
   }
   if (incoming.status === current.status) return { kind: "change", to: incoming };
+  // A later stage asking for a response the merchant already gave (evidence sent during the inquiry): the dispute
+  // stays under review, at the new stage.
+  if (current.status === "UNDER_REVIEW" && incoming.status === "NEEDS_RESPONSE") {
+    return { kind: "change", to: { status: "UNDER_REVIEW", stage: incoming.stage } };
+  }
   if (!canTransitionDispute(current.status, incoming.status)) return { kind: "illegal" };
   return { kind: "change", to: incoming };
 }
