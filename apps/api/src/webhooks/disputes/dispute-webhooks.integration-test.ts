@@ -364,10 +364,45 @@ describe("every event type is handled, listed as informational or dead-lettered"
 
   it("Adyen: an informational code is stored, an unknown one dead-lettered", async () => {
     await sendAdyen({ ...adyenChargeback("REPORT_AVAILABLE", "REPORT_1"), originalReference: undefined });
-    await sendAdyen({ ...adyenChargeback("AUTHORISATION_ADJUSTMENT", "ADJ_1"), originalReference: undefined });
+    await sendAdyen({
+      ...adyenChargeback("AUTHORISATION_ADJUSTMENT", "ADJ_1"),
+      originalReference: undefined,
+    });
     const letters = await t.app.db.deadLetter.findMany({
       where: { reason: "unsupported event type", reference: { in: ["REPORT_1", "ADJ_1"] } },
     });
     expect(letters.map((letter) => letter.reference)).toEqual(["ADJ_1"]);
+  });
+});
+
+describe("refunds of a disputed payment", () => {
+  const REFUND = `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) {
+    refund { id amount status } payment { amountRefundable amountDisputed } errors { code field } } }`;
+  const refund = (paymentId: string, amount: string) =>
+    t.gql<{
+      refundPayment: {
+        refund: { amount: string } | null;
+        payment: { amountRefundable: string; amountDisputed: string } | null;
+        errors: Array<{ code: string }>;
+      };
+    }>(merchant.secretKey, REFUND, { input: { idempotencyKey: newKey(), paymentId, amount } });
+
+  it("refunds only the undisputed amount while a dispute is open, and all of it again once won", async () => {
+    const payment = await capturedPayment("USD");
+    const id = `du_${randomBytes(6).toString("hex")}`;
+    await sendStripe("charge.dispute.created", stripeDispute(id, payment.pspReference, "needs_response"));
+    const tooMuch = await refund(payment.id, "6001");
+    expect(tooMuch.data?.refundPayment.errors).toEqual([{ code: "AMOUNT_DISPUTED", field: ["amount"] }]);
+    const allowed = await refund(payment.id, "6000");
+    expect(allowed.data?.refundPayment.errors).toEqual([]);
+    expect(allowed.data?.refundPayment.payment).toEqual({ amountRefundable: "0", amountDisputed: "4000" });
+    await sendStripe("charge.dispute.closed", stripeDispute(id, payment.pspReference, "won"));
+    const view = await t.gql<{ payment: { amountRefundable: string; amountDisputed: string } }>(
+      merchant.secretKey,
+      `query($id: ID!) { payment(id: $id) { amountRefundable amountDisputed } }`,
+      { id: payment.id },
+    );
+    expect(view.data?.payment).toEqual({ amountRefundable: "4000", amountDisputed: "0" });
+    await t.expectLedgerBalanced();
   });
 });
