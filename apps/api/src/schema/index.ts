@@ -8,6 +8,7 @@ import "./risk";
 import "./review";
 import "./payment";
 import "./balance";
+import "./dispute";
 import { builder } from "./builder";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -218,3 +218,60 @@ describe("merchant actions", () => {
     expect(second.version).toBe(first.version);
   });
 });
+
+describe("submitEvidence", () => {
+  const PDF = new TextEncoder().encode("%PDF-1.4 evidence");
+  let store: InMemoryDisputeStore;
+  let commands: DisputeCommands;
+  let disputeId: string;
+  beforeEach(async () => {
+    store = new InMemoryDisputeStore();
+    store.payments.set("stripe:pi_test1", {
+      id: "pay_1",
+      merchantId: "mer_1",
+      mode: "TEST",
+      currency: USD,
+      amountCapturedMinor: 10_000n,
+      pspName: "stripe",
+    });
+    commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
+    const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    if (!result.applied) throw new Error("setup");
+    disputeId = result.dispute.id;
+  });
+  const submit = (key: string, texts: Record<string, string>, sniffed: string | null = "application/pdf") =>
+    commands.submitEvidence({
+      disputeId,
+      merchantId: "mer_1",
+      mode: "TEST",
+      actor: { kind: "merchant", apiKeyId: "key_1" },
+      idempotencyKey: key,
+      texts,
+      files: [{ filename: "receipt.pdf", sniffedContentType: sniffed, bytes: PDF }],
+    });
+
+  it("stores it with the file's checksum, moves the dispute under review, and replays the same key", async () => {
+    const first = await submit("ev-1", { productDescription: "A blue teapot" });
+    expect(first.dispute.status).toBe("UNDER_REVIEW");
+    expect(first.evidence.files[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const again = await submit("ev-1", { productDescription: "A blue teapot" });
+    expect(again.replayed).toBe(true);
+    expect(store.changes.filter((change) => change.evidence)).toHaveLength(1);
+    await expect(submit("ev-1", { productDescription: "Another" })).rejects.toMatchObject({
+      code: "IDEMPOTENCY_KEY_REUSED",
+    });
+    await expect(submit("ev-2", { productDescription: "More" })).rejects.toMatchObject({
+      code: "DISPUTE_EVIDENCE_NOT_ALLOWED",
+    });
+  });
+
+  it.each([
+    [{ productDescription: "x".repeat(5_001) }, "application/pdf", "EVIDENCE_INVALID"],
+    [{ shippingTracking: "card 4242424242424242" }, "application/pdf", "CARD_NUMBER_IN_TEXT"],
+    [{ productDescription: "fine" }, null, "EVIDENCE_INVALID"],
+    [{ productDescription: "fine" }, "image/gif", "EVIDENCE_INVALID"],
+  ])("refuses %o with a %s file: %s, writing nothing", async (texts, sniffed, code) => {
+    await expect(submit("ev-x", texts, sniffed)).rejects.toMatchObject({ code });
+    expect(store.changes.filter((change) => change.evidence)).toHaveLength(0);
+  });
+});

@@ -3,7 +3,7 @@
 // decided again on fresh data. Money moves with the status (fundsWithdrawnAt), so a duplicated or reordered
 // notification can neither withdraw twice nor move a dispute back.
 import { DomainError, invariant } from "../errors/domain-error";
-import { newId } from "../ids/ids";
+import { newId, parseIdempotencyKey } from "../ids/ids";
 import {
   disputeReinstatementPosting,
   disputeWithdrawalPosting,
@@ -12,8 +12,9 @@ import {
 import { currencyExponent, parseCurrency } from "../money/currency";
 import type { Actor } from "../ports/audit";
 import { auditSnapshot } from "../ports/audit";
-import type { DisputeChange, DisputeEventDraft, DisputeStore } from "../ports/dispute-store";
+import type { DisputeChange, DisputeEventDraft, DisputeStore, StoredEvidence } from "../ports/dispute-store";
 import { type DisputeReason, type DisputeRecord, disputedAmountOf, fundsWithdrawnAt } from "./dispute";
+import { type EvidenceFileInput, type EvidenceTexts, validEvidence } from "./dispute-evidence";
 import {
   type DisputeStage,
   type DisputeStatus,
@@ -87,6 +88,81 @@ export class DisputeCommands {
         );
       }
       return { status: "ACCEPTED" as const, type: "dispute.accepted", evidence: false };
+    });
+  }
+
+  /**
+   * Stores the merchant's evidence and puts the dispute under review, in one transaction. Idempotent: the same
+   * key answers the evidence it stored (a different input under a used key is IDEMPOTENCY_KEY_REUSED).
+   */
+  async submitEvidence(input: {
+    disputeId: string;
+    merchantId: string;
+    mode: "TEST" | "LIVE";
+    actor: DisputeActor;
+    idempotencyKey: string;
+    texts: EvidenceTexts;
+    files: readonly EvidenceFileInput[];
+  }): Promise<{ dispute: DisputeRecord; evidence: StoredEvidence; replayed: boolean }> {
+    const key = parseIdempotencyKey(input.idempotencyKey);
+    const evidence = validEvidence(input.texts, input.files);
+    for (let round = 0; round < DISPUTE_CONFLICT_RETRY_MAX; round++) {
+      const dispute = await this.forMerchant(input);
+      const stored = await this.deps.store.findEvidence(dispute.id, key);
+      if (stored !== null) {
+        const same =
+          canonicalTexts(stored.texts) === canonicalTexts(evidence.texts) &&
+          stored.files.map((f) => f.sha256).join() === evidence.files.map((f) => f.sha256).join();
+        if (!same) {
+          throw new DomainError(
+            "IDEMPOTENCY_KEY_REUSED",
+            "This idempotency key was used with other evidence.",
+            { field: ["idempotencyKey"] },
+          );
+        }
+        return { dispute, evidence: stored, replayed: true };
+      }
+      if (dispute.status !== "INQUIRY" && dispute.status !== "NEEDS_RESPONSE") {
+        throw new DomainError(
+          "DISPUTE_EVIDENCE_NOT_ALLOWED",
+          `The dispute is ${dispute.status}; evidence is taken while it waits for a response.`,
+        );
+      }
+      const now = this.deps.now();
+      const next: DisputeRecord = {
+        ...dispute,
+        status: "UNDER_REVIEW",
+        evidenceSubmittedAt: now,
+        version: dispute.version + 1,
+        updatedAt: now,
+      };
+      const submittedBy = actorName(input.actor);
+      const change = await this.buildChange(dispute, next, {
+        type: "dispute.evidence_submitted",
+        oldStatus: dispute.status,
+        newStatus: next.status,
+        source: input.actor.kind === "operator" ? "OPERATOR" : "API",
+        actor: submittedBy,
+        data: { files: evidence.files.length, texts: Object.keys(evidence.texts).join(",") },
+      });
+      change.evidence = { idempotencyKey: key, texts: evidence.texts, files: evidence.files, submittedBy };
+      if (input.actor.kind === "operator") {
+        change.operatorAudit = {
+          actor: input.actor.operator,
+          action: "dispute.evidence_submitted",
+          targetId: dispute.id,
+          before: auditSnapshot({ status: dispute.status }),
+          after: auditSnapshot({ status: next.status, files: evidence.files.length }),
+        };
+      }
+      if ((await this.deps.store.write(change)) === "written") {
+        const written = await this.deps.store.findEvidence(dispute.id, key);
+        invariant(written !== null, "evidence written with its change is readable");
+        return { dispute: change.dispute, evidence: written, replayed: false };
+      }
+    }
+    throw new DomainError("PAYMENT_OPERATION_IN_PROGRESS", "The dispute is being changed right now; retry.", {
+      retryable: true,
     });
   }
 
@@ -317,6 +393,15 @@ export class DisputeCommands {
     if (configured !== null) return configured;
     return DEFAULT_DISPUTE_FEE_MAJOR * 10n ** BigInt(currencyExponent(dispute.currency));
   }
+}
+
+/** The texts as one string with sorted keys (a stored JSONB object does not keep its key order). */
+function canonicalTexts(texts: EvidenceTexts): string {
+  return JSON.stringify(Object.entries(texts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function actorName(actor: DisputeActor): string {
+  return actor.kind === "operator" ? actor.operator.name : actor.apiKeyId;
 }
 
 export type DisputeActor = { kind: "merchant"; apiKeyId: string } | { kind: "operator"; operator: Actor };

@@ -2,6 +2,7 @@
 // updated only if its version is still the one the change was decided on), its audit event, its outbox messages,
 // its journal entries, the payment's disputed amount, and an operator's audit row when an operator made it.
 import type { DisputeRecord } from "../disputes/dispute";
+import type { EvidenceFileDraft, EvidenceTexts } from "../disputes/dispute-evidence";
 import type { DisputeStatus } from "../disputes/dispute-state-machine";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
@@ -41,6 +42,25 @@ export interface DisputeChange {
   disputedDeltaMinor: bigint;
   /** Set when an operator made the change. */
   operatorAudit: AuditDraft | null;
+  /** Evidence stored with the change (its files in the file store), under its idempotency key. */
+  evidence?: EvidenceDraft;
+}
+
+export interface EvidenceDraft {
+  idempotencyKey: string;
+  texts: EvidenceTexts;
+  files: EvidenceFileDraft[];
+  submittedBy: string;
+}
+
+/** Evidence as stored: its files by id, without their content. */
+export interface StoredEvidence {
+  id: bigint;
+  idempotencyKey: string;
+  texts: EvidenceTexts;
+  files: Array<{ id: string; filename: string; contentType: string; sizeBytes: number; sha256: string }>;
+  submittedBy: string;
+  createdAt: Date;
 }
 
 export interface DisputeStore {
@@ -49,6 +69,7 @@ export interface DisputeStore {
   findPaymentByPspReference(pspName: string, pspReference: string): Promise<DisputedPayment | null>;
   /** The merchant's dispute fee in this currency, or null for the default. */
   disputeFeeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint | null>;
+  findEvidence(disputeId: string, idempotencyKey: string): Promise<StoredEvidence | null>;
   /** "conflict": the dispute changed since (or was created meanwhile): nothing was written. */
   write(change: DisputeChange): Promise<"written" | "conflict">;
 }

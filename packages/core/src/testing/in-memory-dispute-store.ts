@@ -2,7 +2,7 @@
 // like the Postgres store, and keeps every written change so tests can read the postings and events.
 import type { DisputeRecord } from "../disputes/dispute";
 import type { CurrencyCode } from "../money/currency";
-import type { DisputeChange, DisputedPayment, DisputeStore } from "../ports/dispute-store";
+import type { DisputeChange, DisputedPayment, DisputeStore, StoredEvidence } from "../ports/dispute-store";
 
 export class InMemoryDisputeStore implements DisputeStore {
   readonly disputes = new Map<string, DisputeRecord>();
@@ -11,6 +11,7 @@ export class InMemoryDisputeStore implements DisputeStore {
   readonly fees = new Map<string, bigint>();
   readonly changes: DisputeChange[] = [];
   readonly disputedMinor = new Map<string, bigint>();
+  readonly evidence = new Map<string, StoredEvidence>();
   /** Called before each write: tests use it to make another writer win the race. */
   beforeWrite: (() => void) | null = null;
 
@@ -33,6 +34,10 @@ export class InMemoryDisputeStore implements DisputeStore {
     return this.fees.get(`${merchantId}:${currency}`) ?? null;
   }
 
+  async findEvidence(disputeId: string, idempotencyKey: string) {
+    return this.evidence.get(`${disputeId}:${idempotencyKey}`) ?? null;
+  }
+
   async write(change: DisputeChange): Promise<"written" | "conflict"> {
     const hook = this.beforeWrite;
     this.beforeWrite = null;
@@ -46,6 +51,23 @@ export class InMemoryDisputeStore implements DisputeStore {
     }
     this.disputes.set(change.dispute.id, change.dispute);
     this.changes.push(change);
+    if (change.evidence) {
+      const { idempotencyKey, texts, files, submittedBy } = change.evidence;
+      this.evidence.set(`${change.dispute.id}:${idempotencyKey}`, {
+        id: BigInt(this.evidence.size + 1),
+        idempotencyKey,
+        texts,
+        files: files.map((file, index) => ({
+          id: `file_${index}`,
+          filename: file.filename,
+          contentType: file.contentType,
+          sizeBytes: file.sizeBytes,
+          sha256: file.sha256,
+        })),
+        submittedBy,
+        createdAt: change.dispute.updatedAt,
+      });
+    }
     const paymentId = change.dispute.paymentId;
     this.disputedMinor.set(paymentId, (this.disputedMinor.get(paymentId) ?? 0n) + change.disputedDeltaMinor);
     return "written";

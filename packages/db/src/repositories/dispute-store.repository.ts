@@ -4,13 +4,20 @@
 // payment's disputed amount (its version advanced, so a refund decided on the old amount loses its race), and the
 // operator's audit row when an operator acted.
 import type { DisputeRecord } from "@paycore/core/disputes/dispute";
+import type { EvidenceTexts } from "@paycore/core/disputes/dispute-evidence";
 import { newId } from "@paycore/core/ids/ids";
 import { LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
-import type { DisputeChange, DisputedPayment, DisputeStore } from "@paycore/core/ports/dispute-store";
+import type {
+  DisputeChange,
+  DisputedPayment,
+  DisputeStore,
+  StoredEvidence,
+} from "@paycore/core/ports/dispute-store";
 import type { DatabaseClient, Prisma } from "../client";
 import { DISPUTE_SELECT, toDisputeRecord } from "./dispute.repository";
 import { operatorAuditRow, prismaErrorCode, UNIQUE_VIOLATION } from "./operator-audit-row";
+import { insertStoredFiles, StoredFileRepository } from "./stored-file.repository";
 
 /** Thrown inside the transaction to roll it back when the dispute changed since it was read. */
 class VersionConflict extends Error {}
@@ -54,6 +61,31 @@ export class DisputeStoreRepository implements DisputeStore {
       select: { feeMinor: true },
     });
     return row?.feeMinor ?? null;
+  }
+
+  async findEvidence(disputeId: string, idempotencyKey: string): Promise<StoredEvidence | null> {
+    const row = await this.db.disputeEvidence.findUnique({
+      where: { disputeId_idempotencyKey: { disputeId, idempotencyKey } },
+      select: {
+        id: true,
+        idempotencyKey: true,
+        texts: true,
+        fileIds: true,
+        submittedBy: true,
+        createdAt: true,
+      },
+    });
+    if (row === null) return null;
+    const described = await new StoredFileRepository(this.db).describe(row.fileIds);
+    const byId = new Map(described.map((file) => [file.id, file]));
+    return {
+      id: row.id,
+      idempotencyKey: row.idempotencyKey,
+      texts: row.texts as EvidenceTexts,
+      files: row.fileIds.flatMap((id) => byId.get(id) ?? []),
+      submittedBy: row.submittedBy,
+      createdAt: row.createdAt,
+    };
   }
 
   async write(change: DisputeChange): Promise<"written" | "conflict"> {
@@ -118,6 +150,25 @@ export class DisputeStoreRepository implements DisputeStore {
                SET amount_disputed_minor = amount_disputed_minor + ${change.disputedDeltaMinor},
                    version = version + 1
              WHERE id = ${d.paymentId}`;
+        }
+        if (change.evidence) {
+          const fileIds = await insertStoredFiles(
+            tx,
+            d.merchantId,
+            "dispute_evidence",
+            change.evidence.files,
+          );
+          await tx.disputeEvidence.create({
+            data: {
+              disputeId: d.id,
+              merchantId: d.merchantId,
+              idempotencyKey: change.evidence.idempotencyKey,
+              texts: change.evidence.texts as Prisma.InputJsonValue,
+              fileIds,
+              submittedBy: change.evidence.submittedBy,
+            },
+            select: { id: true },
+          });
         }
         if (change.operatorAudit !== null) {
           await tx.operatorAuditLog.create({
