@@ -205,7 +205,10 @@ interface DisputePayloadShape {
 }
 
 const AcceptDisputeInput = builder.inputType("AcceptDisputeInput", {
-  fields: (t) => ({ disputeId: t.id({ required: true }) }),
+  fields: (t) => ({
+    idempotencyKey: t.string({ required: true, description: "Accepting is idempotent; the key is checked." }),
+    disputeId: t.id({ required: true }),
+  }),
 });
 
 const AcceptDisputePayload = builder.objectRef<DisputePayloadShape>("AcceptDisputePayload").implement({
@@ -227,6 +230,7 @@ builder.mutationField("acceptDispute", (t) =>
         context,
         async () => ({
           value: await context.services.disputes.accept({
+            idempotencyKey: input.idempotencyKey,
             disputeId: requireDisputeId(input.disputeId),
             merchantId: actor.merchantId,
             mode: actor.mode,

@@ -176,13 +176,21 @@ describe("merchant actions", () => {
   });
   const merchant = { kind: "merchant", apiKeyId: "key_1" } as const;
 
-  it("accepting closes the dispute and moves no further money", async () => {
-    const accepted = await commands.accept({ disputeId, merchantId: "mer_1", mode: "TEST", actor: merchant });
-    expect(accepted.status).toBe("ACCEPTED");
-    expect(store.changes.at(-1)?.journal).toEqual([]);
+  it("a decided dispute cannot be accepted", async () => {
+    await commands.applyNotification(notification("WON", "chargeback"));
     await expect(
       commands.accept({ disputeId, merchantId: "mer_1", mode: "TEST", actor: merchant }),
     ).rejects.toMatchObject({ code: "DISPUTE_NOT_ACCEPTABLE" });
+  });
+
+  it("accepting closes the dispute and moves no further money; accepting again answers the same", async () => {
+    const accepted = await commands.accept({ disputeId, merchantId: "mer_1", mode: "TEST", actor: merchant });
+    expect(accepted.status).toBe("ACCEPTED");
+    expect(store.changes.at(-1)?.journal).toEqual([]);
+    const changes = store.changes.length;
+    const again = await commands.accept({ disputeId, merchantId: "mer_1", mode: "TEST", actor: merchant });
+    expect(again.version).toBe(accepted.version);
+    expect(store.changes).toHaveLength(changes);
   });
 
   it("another merchant's or mode's dispute is not found", async () => {

@@ -78,9 +78,21 @@ export class DisputeCommands {
     throw new Error(`dispute ${notification.disputeReference} kept changing while being applied`);
   }
 
-  /** The merchant (or an operator on its behalf) concedes: the money stays with the cardholder. */
-  async accept(input: { disputeId: string; merchantId: string; mode: "TEST" | "LIVE"; actor: DisputeActor }) {
+  /**
+   * The merchant (or an operator on its behalf) concedes: the money stays with the cardholder. Accepting an
+   * accepted dispute answers it as it is (a retried request), so the call is idempotent.
+   */
+  async accept(input: {
+    disputeId: string;
+    merchantId: string;
+    mode: "TEST" | "LIVE";
+    actor: DisputeActor;
+    /** Checked like any idempotency key (the acceptance itself is idempotent by state). */
+    idempotencyKey?: string;
+  }) {
+    if (input.idempotencyKey !== undefined) parseIdempotencyKey(input.idempotencyKey);
     return this.merchantAction(input, (dispute) => {
+      if (dispute.status === "ACCEPTED") return null;
       if (dispute.status !== "INQUIRY" && dispute.status !== "NEEDS_RESPONSE") {
         throw new DomainError(
           "DISPUTE_NOT_ACCEPTABLE",
