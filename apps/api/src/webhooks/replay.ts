@@ -5,6 +5,7 @@
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type Stripe from "stripe";
 import type { AppServices } from "../services";
+import { replayDisputeLetter } from "./disputes/dispute-webhooks";
 import { type AdyenNotificationItem, fromAdyen, fromStripeIntent, fromStripeRefund } from "./normalise";
 
 export interface ReplayResult {
@@ -18,6 +19,9 @@ export async function replayDeadLetter(services: AppServices, id: bigint): Promi
   const letter = (await services.webhooks.deadLetters(1000)).find((l) => l.id === id);
   if (!letter) throw new Error(`no dead letter ${id}`);
   const psp = letter.source.replace(/^webhook:/, "");
+  // Disputes go through their own commands.
+  const dispute = await replayDisputeLetter(services, psp, id, letter.payload);
+  if (dispute !== null) return dispute;
   const notifications = toNotifications(psp, letter.payload);
   const result: ReplayResult = { id, applied: 0, skipped: 0, stillFailing: [] };
   for (const notification of notifications) {

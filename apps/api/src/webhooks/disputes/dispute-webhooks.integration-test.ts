@@ -14,6 +14,7 @@ import {
   type TestApp,
   type TestMerchant,
 } from "../../testing/test-app";
+import { replayDeadLetter } from "../replay";
 
 const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
 const ADYEN_KEY = randomBytes(32).toString("hex").toUpperCase();
@@ -276,6 +277,12 @@ describe("Stripe-style dispute events", () => {
     await sendStripe("charge.dispute.created", stripeDispute(id, "pi_unknown_dispute", "needs_response"));
     const letter = await t.app.db.deadLetter.findFirstOrThrow({ where: { reference: "pi_unknown_dispute" } });
     expect(letter.reason).toBe("no payment with this PSP reference");
+    // Replayed before its cause is fixed: still failing, not marked replayed.
+    expect(await replayDeadLetter(t.app.services, letter.id)).toMatchObject({
+      applied: 0,
+      stillFailing: ["unknown_payment"],
+    });
+    expect((await t.app.db.deadLetter.findUniqueOrThrow({ where: { id: letter.id } })).replayedAt).toBeNull();
   });
 
   it("a dispute larger than what was captured is dead-lettered with the reason", async () => {

@@ -3,6 +3,8 @@
 // (an earlier stage, or behind within its stage) is stored and changes nothing.
 import type { DisputeNotification } from "@paycore/core/disputes/dispute-commands";
 import type { AppServices } from "../../services";
+import { type AdyenDisputeItem, fromAdyenDispute, isAdyenDisputeEvent } from "./adyen-disputes";
+import { fromStripeDispute, isStripeDisputeEvent, type StripeDisputeObject } from "./stripe-disputes";
 
 export async function applyDisputeWebhook(
   services: Pick<AppServices, "disputes" | "webhooks">,
@@ -20,4 +22,45 @@ export async function applyDisputeWebhook(
   if (result.reason === "unknown_payment" || result.reason === "invalid") {
     await services.webhooks.deadLetter(source, notification.paymentPspReference, result.detail, payload);
   }
+}
+
+/** What a replay did (the same shape as replay.ts's ReplayResult, kept here so the two files do not import each other). */
+export interface DisputeReplayResult {
+  id: bigint;
+  applied: number;
+  skipped: number;
+  stillFailing: string[];
+}
+
+/**
+ * Replays a dead-lettered dispute event (null when the payload is not one): applied, or still failing with its
+ * reason; a dispute that is already further along counts as skipped. Marked replayed unless still failing.
+ */
+export async function replayDisputeLetter(
+  services: Pick<AppServices, "disputes" | "webhooks">,
+  psp: string,
+  id: bigint,
+  payload: unknown,
+): Promise<DisputeReplayResult | null> {
+  const record = payload as { type?: string; data?: { object?: unknown }; eventCode?: string };
+  let notification: DisputeNotification | null;
+  if (typeof record.eventCode === "string" && isAdyenDisputeEvent(record.eventCode)) {
+    notification = fromAdyenDispute(psp, payload as AdyenDisputeItem);
+  } else if (typeof record.type === "string" && isStripeDisputeEvent(record.type)) {
+    notification = fromStripeDispute(psp, (record.data?.object ?? {}) as StripeDisputeObject);
+  } else {
+    return null;
+  }
+  const result: DisputeReplayResult = { id, applied: 0, skipped: 0, stillFailing: [] };
+  if (notification === null) {
+    result.stillFailing.push("dispute event not understood");
+    return result;
+  }
+  const outcome = await services.disputes.applyNotification(notification);
+  if (outcome.applied) result.applied++;
+  else if (outcome.reason === "unknown_payment" || outcome.reason === "invalid")
+    result.stillFailing.push(outcome.reason);
+  else result.skipped++;
+  if (result.stillFailing.length === 0) await services.webhooks.markReplayed(id);
+  return result;
 }
