@@ -45,6 +45,7 @@ import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
+import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
@@ -245,6 +246,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
+    ...createDisputeServices(db),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {

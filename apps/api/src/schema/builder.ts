@@ -22,6 +22,8 @@ export const builder = new SchemaBuilder<{
     CurrencyCode: { Input: CurrencyCode; Output: string };
     DateTime: { Input: Date; Output: Date };
     Metadata: { Input: Record<string, string>; Output: Record<string, string> };
+    /** An upload of the GraphQL multipart request spec (input only). */
+    File: { Input: File; Output: never };
   };
 }>({
   defaultFieldNullability: false,

@@ -14,6 +14,7 @@ import "./balance";
 import "./receipt";
 import "./invoice";
 import "./webhook";
+import "./dispute";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

@@ -4,6 +4,7 @@
 import { parseId } from "@paycore/core/ids/ids";
 import type { PaymentResult, RefundResult } from "@paycore/core/payments/payment-commands";
 import type { PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
+import { refundableMinor } from "@paycore/core/payments/payment-rules";
 import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
 import type { PaymentPageRequest } from "@paycore/db/repositories/node-query.repository";
 import { PAGE_SIZE_MAX, type PaymentCursor } from "@paycore/db/repositories/payment-query.repository";
@@ -44,8 +45,13 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
     amountRefunded: t.field({ type: "MinorUnits", resolve: (p) => p.amountRefundedMinor }),
     amountRefundable: t.field({
       type: "MinorUnits",
-      description: "Captured, less refunded and refunds in flight.",
-      resolve: (p) => p.amountCapturedMinor - p.amountRefundedMinor - p.amountRefundPendingMinor,
+      description: "Captured, less refunded, refunds in flight and what disputes hold (never below zero).",
+      resolve: (p) => refundableMinor(p),
+    }),
+    amountDisputed: t.field({
+      type: "MinorUnits",
+      description: "Held by disputes that are not won (open, lost or accepted): not refundable.",
+      resolve: (p) => p.amountDisputedMinor,
     }),
     currency: t.field({ type: "CurrencyCode", resolve: (p) => p.currency }),
     captureMethod: t.field({ type: CaptureMethod, resolve: (p) => p.captureMethod }),

@@ -5,6 +5,7 @@
 
 import { pspModule } from "@paycore/platform/psps/registry";
 import type { AppServices } from "@paycore/platform/services";
+import { replayDisputeLetter } from "./disputes/dispute-webhooks";
 
 export interface ReplayResult {
   id: bigint;
@@ -18,6 +19,9 @@ export async function replayDeadLetter(services: AppServices, id: bigint): Promi
   if (!letter) throw new Error(`no dead letter ${id}`);
   const psp = letter.source.replace(/^webhook:/, "");
   const module = pspModule(psp);
+  // Disputes go through their own commands.
+  const dispute = module ? await replayDisputeLetter(services, module, id, letter.payload) : null;
+  if (dispute !== null) return dispute;
   const notifications = module ? module.webhook.fromStored(letter.payload, module.id) : [];
   const result: ReplayResult = { id, applied: 0, skipped: 0, stillFailing: [] };
   for (const notification of notifications) {

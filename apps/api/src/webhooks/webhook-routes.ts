@@ -12,10 +12,12 @@
 // table for operators to inspect and replay. Nothing here is specific to one PSP.
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
+import { UNSUPPORTED_EVENT_TYPE } from "@paycore/platform/psps/event-coverage";
 import type { PspAdapter, PspModule, WebhookSecret } from "@paycore/platform/psps/psp-module";
 import { pspModule } from "@paycore/platform/psps/registry";
 import type { AppServices } from "@paycore/platform/services";
 import type { Logger } from "pino";
+import { applyDisputeWebhook } from "./disputes/dispute-webhooks";
 import { readBodyLimited } from "./read-body-limited";
 
 /** Test mode's webhook endpoints, by PSP: the secret the sandbox signs with, and the adapter that confirms. */
@@ -93,6 +95,29 @@ export function createWebhookRoutes(
       const stored = await services.webhooks.record(name, event.id, event.type, event.payload);
       if (!stored.needsApplying) continue;
       duplicate = false;
+      // Types we do not apply are listed (informational) or dead-lettered; disputes go to their own commands.
+      const coverage = module.webhook.coverage(event.type);
+      if (coverage !== "handled") {
+        if (coverage === "unsupported") {
+          await services.webhooks.deadLetter(`webhook:${name}`, null, UNSUPPORTED_EVENT_TYPE, event.payload);
+        }
+        await services.webhooks.markProcessed(stored.id);
+        continue;
+      }
+      const dispute = module.webhook.dispute(event.payload, name);
+      if (dispute) {
+        if (dispute.apply) {
+          await applyDisputeWebhook(
+            services,
+            `webhook:${name}`,
+            dispute.notification,
+            dispute.reference,
+            event.payload,
+          );
+        }
+        await services.webhooks.markProcessed(stored.id);
+        continue;
+      }
       let notifications: PspNotification[];
       try {
         notifications = await module.webhook.normalise(event, { pspName: name, adapter });

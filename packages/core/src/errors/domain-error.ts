@@ -91,6 +91,24 @@ export const ERROR_TABLE = {
     description:
       "an invoice action its status forbids (finalising twice, voiding a paid invoice, an empty draft)",
   },
+  AMOUNT_DISPUTED: {
+    retry: "no",
+    description:
+      "a refund of money held by an open or lost dispute: only the undisputed amount is refundable",
+  },
+  DISPUTE_NOT_FOUND: { retry: "no", description: "an unknown dispute, or another merchant's or mode's" },
+  DISPUTE_NOT_ACCEPTABLE: {
+    retry: "no",
+    description: "the dispute is already decided (won, lost or accepted) or under review",
+  },
+  DISPUTE_EVIDENCE_NOT_ALLOWED: {
+    retry: "no",
+    description: "evidence for a dispute that is not waiting for a response",
+  },
+  EVIDENCE_INVALID: {
+    retry: "no",
+    description: "dispute evidence over its text or file limits, or a file that is not a PDF, PNG or JPEG",
+  },
   PSP_ACCOUNT_NOT_FOUND: { retry: "no", description: "an unknown PSP account (console)" },
   PSP_ACCOUNT_EXISTS: { retry: "no", description: "a PSP account of that name already exists (console)" },
   OPERATOR_NOT_FOUND: { retry: "no", description: "an unknown console operator (console and CLI)" },

@@ -28,6 +28,8 @@ export const ID_PREFIXES = {
   invoiceLine: "il",
   webhookEndpoint: "we",
   webhookEndpointSecret: "wesec",
+  dispute: "dp",
+  storedFile: "file",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -49,6 +51,8 @@ export type OperatorId = Id<"operator">;
 export type OperatorSessionId = Id<"operatorSession">;
 export type PspAccountId = Id<"pspAccount">;
 export type InvoiceId = Id<"invoice">;
+export type DisputeId = Id<"dispute">;
+export type StoredFileId = Id<"storedFile">;
 
 // ulid's default source asks the OS for one random byte per character (16 system
 // calls per id, 4% of the API's CPU per payment); this one draws the same

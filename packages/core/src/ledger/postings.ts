@@ -19,7 +19,7 @@ export interface PostingLine {
 }
 
 export interface JournalEntryDraft {
-  kind: "payment.captured" | "refund.succeeded";
+  kind: "payment.captured" | "refund.succeeded" | "dispute.funds_withdrawn" | "dispute.funds_reinstated";
   currency: CurrencyCode;
   lines: PostingLine[];
 }
@@ -97,4 +97,45 @@ export function balanceFromTotals(
   return LEDGER_ACCOUNTS[account] === "ASSET"
     ? totals.debitsMinor - totals.creditsMinor
     : totals.creditsMinor - totals.debitsMinor;
+}
+
+/**
+ * The issuer takes the disputed amount back from the PSP, and the merchant bears it plus our dispute fee (charged
+ * once per dispute, with its first withdrawal; zero on later ones).
+ */
+export function disputeWithdrawalPosting(input: {
+  amountMinor: bigint;
+  currency: CurrencyCode;
+  feeMinor: bigint;
+}): JournalEntryDraft {
+  invariant(input.amountMinor > 0n, "a dispute withdrawal needs a positive amount");
+  invariant(input.feeMinor >= 0n, "a dispute fee is never negative");
+  const lines: PostingLine[] = [
+    { account: "merchant_balance", direction: "DEBIT", amountMinor: input.amountMinor + input.feeMinor },
+    { account: "psp_receivable", direction: "CREDIT", amountMinor: input.amountMinor },
+  ];
+  if (input.feeMinor > 0n) {
+    lines.push({ account: "fee_revenue", direction: "CREDIT", amountMinor: input.feeMinor });
+  }
+  const entry: JournalEntryDraft = { kind: "dispute.funds_withdrawn", currency: input.currency, lines };
+  assertBalanced(entry);
+  return entry;
+}
+
+/** A won dispute: the disputed amount comes back; the dispute fee stays earned (docs/operations.md). */
+export function disputeReinstatementPosting(input: {
+  amountMinor: bigint;
+  currency: CurrencyCode;
+}): JournalEntryDraft {
+  invariant(input.amountMinor > 0n, "a dispute reinstatement needs a positive amount");
+  const entry: JournalEntryDraft = {
+    kind: "dispute.funds_reinstated",
+    currency: input.currency,
+    lines: [
+      { account: "psp_receivable", direction: "DEBIT", amountMinor: input.amountMinor },
+      { account: "merchant_balance", direction: "CREDIT", amountMinor: input.amountMinor },
+    ],
+  };
+  assertBalanced(entry);
+  return entry;
 }

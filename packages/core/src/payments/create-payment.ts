@@ -223,6 +223,7 @@ function insertPayment(
       amountCapturedMinor: 0n,
       amountRefundedMinor: 0n,
       amountRefundPendingMinor: 0n,
+      amountDisputedMinor: 0n,
       captureMethod,
       paymentMethodId: request.paymentMethodId,
       description: request.description,

@@ -17,6 +17,7 @@ function payment(overrides: Partial<PaymentAmounts> = {}): PaymentAmounts {
     amountCapturedMinor: 0n,
     amountRefundedMinor: 0n,
     amountRefundPendingMinor: 0n,
+    amountDisputedMinor: 0n,
     pendingOperation: null,
     ...overrides,
   };

@@ -38,6 +38,7 @@ function paymentIn(status: PaymentStatus): PaymentRecord {
     amountCapturedMinor: status === "CAPTURED" || status === "PARTIALLY_REFUNDED" ? 10_000n : 0n,
     amountRefundedMinor: status === "PARTIALLY_REFUNDED" ? 2_000n : 0n,
     amountRefundPendingMinor: 3_000n,
+    amountDisputedMinor: 0n,
     captureMethod: "MANUAL",
     paymentMethodId: newId("paymentMethod"),
     description: null,

@@ -54,6 +54,8 @@ export interface PaymentRecord {
   amountCapturedMinor: bigint;
   amountRefundedMinor: bigint;
   amountRefundPendingMinor: bigint;
+  /** Held by disputes that are not won; not refundable (kept by the dispute commands). */
+  amountDisputedMinor: bigint;
   captureMethod: CaptureMethod;
   paymentMethodId: PaymentMethodId;
   description: string | null;

@@ -35,6 +35,7 @@ describe("refund properties", () => {
             amountCapturedMinor: capturedMinor,
             amountRefundedMinor: 0n,
             amountRefundPendingMinor: 0n,
+            amountDisputedMinor: 0n,
             pendingOperation: null,
           };
           const inFlight: bigint[] = [];

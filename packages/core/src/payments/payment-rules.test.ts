@@ -26,6 +26,7 @@ function authorized(overrides: Partial<PaymentAmounts> = {}): PaymentAmounts {
     amountCapturedMinor: 0n,
     amountRefundedMinor: 0n,
     amountRefundPendingMinor: 0n,
+    amountDisputedMinor: 0n,
     pendingOperation: null,
     ...overrides,
   };
@@ -132,6 +133,7 @@ describe("refundableMinor", () => {
           amountCapturedMinor: capturedMinor,
           amountRefundedMinor: refunded,
           amountRefundPendingMinor: pending,
+          amountDisputedMinor: 0n,
         }),
       ),
     ).toBe(expected);
@@ -245,5 +247,28 @@ describe("refundEvent", () => {
     ["over the captured amount", 1001n],
   ])("treats settling %s as a bug", (_label, settled) => {
     expect(() => refundEvent(captured(), settled)).toThrow(InvariantError);
+  });
+});
+
+describe("refunds of a disputed payment", () => {
+  const captured = (overrides: Partial<PaymentAmounts>) =>
+    authorized({ status: "CAPTURED", amountCapturableMinor: 0n, amountCapturedMinor: 1000n, ...overrides });
+
+  it("refunds only what no dispute holds, and says why when more is asked", () => {
+    const payment = captured({ amountDisputedMinor: 400n });
+    expect(refundableMinor(payment)).toBe(600n);
+    expect(planRefund(payment, 600n)).toBe(600n);
+    expect(planRefund(payment, null)).toBe(600n);
+    expect(() => planRefund(payment, 601n)).toThrow(expect.objectContaining({ code: "AMOUNT_DISPUTED" }));
+  });
+
+  it("a dispute over money already refunded leaves nothing refundable, never a negative amount", () => {
+    const payment = captured({
+      status: "PARTIALLY_REFUNDED",
+      amountRefundedMinor: 800n,
+      amountDisputedMinor: 1000n,
+    });
+    expect(refundableMinor(payment)).toBe(0n);
+    expect(() => planRefund(payment, 1n)).toThrow(expect.objectContaining({ code: "AMOUNT_DISPUTED" }));
   });
 });

@@ -14,6 +14,8 @@ export interface PaymentAmounts {
   amountCapturedMinor: bigint;
   amountRefundedMinor: bigint;
   amountRefundPendingMinor: bigint;
+  /** Held by open or lost disputes: the cardholder's bank has it back, so it cannot be refunded as well. */
+  amountDisputedMinor: bigint;
   pendingOperation: PendingOperation | null;
 }
 
@@ -91,14 +93,19 @@ export function planCancel(p: PaymentAmounts): void {
   }
 }
 
-/** Pending refunds count as spent so that concurrent refunds can never add up past what was captured. */
+/**
+ * Pending refunds count as spent so that concurrent refunds can never add up past what was captured, and the
+ * disputed amount is not refundable (a dispute may cover money already refunded, so this floors at zero).
+ */
 export function refundableMinor(p: PaymentAmounts): bigint {
-  const refundable = p.amountCapturedMinor - p.amountRefundedMinor - p.amountRefundPendingMinor;
+  const undisputed = p.amountCapturedMinor - p.amountRefundedMinor - p.amountRefundPendingMinor;
   invariant(
-    p.amountRefundedMinor >= 0n && p.amountRefundPendingMinor >= 0n && refundable >= 0n,
+    p.amountRefundedMinor >= 0n && p.amountRefundPendingMinor >= 0n && undisputed >= 0n,
     "refunded plus pending refunds exceed the captured amount",
   );
-  return refundable;
+  invariant(p.amountDisputedMinor >= 0n, "a disputed amount is never negative");
+  const refundable = undisputed - p.amountDisputedMinor;
+  return refundable > 0n ? refundable : 0n;
 }
 
 export function planRefund(p: PaymentAmounts, requestedMinor: bigint | null): bigint {
@@ -112,6 +119,12 @@ export function planRefund(p: PaymentAmounts, requestedMinor: bigint | null): bi
     );
   }
   const refundable = refundableMinor(p);
+  if (refundable === 0n && p.amountDisputedMinor > 0n) {
+    throw new DomainError(
+      "AMOUNT_DISPUTED",
+      `${p.amountDisputedMinor} of this payment is held by a dispute; nothing undisputed is left to refund`,
+    );
+  }
   if (refundable === 0n) {
     throw new DomainError(
       "PAYMENT_NOT_REFUNDABLE",
@@ -124,6 +137,13 @@ export function planRefund(p: PaymentAmounts, requestedMinor: bigint | null): bi
     return refundable;
   }
   assertValidRequest(p, requestedMinor);
+  if (requestedMinor > refundable && p.amountDisputedMinor > 0n) {
+    throw new DomainError(
+      "AMOUNT_DISPUTED",
+      `amount ${requestedMinor} exceeds the undisputed refundable amount ${refundable} (${p.amountDisputedMinor} is held by a dispute)`,
+      { field: ["amount"] },
+    );
+  }
   if (requestedMinor > refundable) {
     throw new DomainError(
       "AMOUNT_EXCEEDS_REFUNDABLE",

@@ -70,6 +70,7 @@ export function paymentIn(
     amountCapturedMinor: captured ? amountMinor : 0n,
     amountRefundedMinor: status === "REFUNDED" ? amountMinor : status === "PARTIALLY_REFUNDED" ? 4_000n : 0n,
     amountRefundPendingMinor: 0n,
+    amountDisputedMinor: 0n,
     captureMethod: "MANUAL",
     paymentMethodId: newId("paymentMethod"),
     description: null,

@@ -3,6 +3,7 @@
 // its events onto the core's small union of notifications, and its test cards. The folder's index.ts exports
 // one PspModule, and registry.ts lists the modules, one line each. The app, the live accounts and the webhook
 // routes reach a PSP only through this descriptor.
+import type { DisputeNotification } from "@paycore/core/disputes/dispute-commands";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspProfile } from "@paycore/core/psp/routing";
@@ -10,6 +11,7 @@ import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { SandboxCard } from "@paycore/psp-testkit/test-cards";
 import type { AppSecrets } from "../secrets";
 import type { ConnectionCheck } from "./credentials";
+import type { EventCoverage } from "./event-coverage";
 
 /** A PSP's SDK adapter: the port, plus the credential check operators run against a live account. */
 export interface PspAdapter extends PaymentServiceProvider {
@@ -47,6 +49,15 @@ export type WebhookVerification =
   /** Refused before anything is stored: a bad, stale or future-dated signature, or an unreadable body. */
   | { verified: false; status: 400 | 401; message: string };
 
+/** A dispute event read onto the core's dispute notification (null: a dispute event we could not read). */
+export interface DisputeEvent {
+  notification: DisputeNotification | null;
+  /** The PSP reference a dead letter is filed under. */
+  reference: string | null;
+  /** False when the event says nothing happened (e.g. a failed Adyen item): stored, nothing applied. */
+  apply: boolean;
+}
+
 export interface NormaliseContext<A extends PspAdapter> {
   pspName: PspName;
   /** The adapter of the account whose secret verified the notification, for PSPs whose events are confirmed. */
@@ -71,6 +82,16 @@ export interface PspWebhook<A extends PspAdapter> {
    * replay of a dead letter (the state machine still refuses anything that would move a payment backwards).
    */
   fromStored(payload: unknown, pspName: PspName): PspNotification[];
+  /**
+   * Whether the route applies an event type, only stores it (informational: shown, nothing to apply), or
+   * dead-letters it as `unsupported event type`: nothing a PSP says is ignored.
+   */
+  coverage(type: string): EventCoverage;
+  /**
+   * A stored event's payload as a dispute notification, live or replayed; undefined when the event is not about
+   * a dispute (it then goes through `normalise`).
+   */
+  dispute(payload: unknown, pspName: PspName): DisputeEvent | undefined;
   /** The answer once every event is durably stored; `duplicate`: every one had been stored before. */
   acknowledge(duplicate: boolean): { status: number; contentType: string; body: string };
 }

@@ -6,6 +6,7 @@
 // GraphQL client on top; the console's harness uses this one directly.
 import { randomBytes } from "node:crypto";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
+import { DisputeRepository } from "@paycore/db/repositories/dispute.repository";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
 import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
 import { createTestDatabase } from "@paycore/db/testing/test-database";
@@ -143,6 +144,10 @@ export function runtimeFixtures(runtime: Pick<Runtime, "services" | "db">): Runt
       }
       expect(await audit.unbalancedEntries()).toEqual([]);
       expect(await audit.paymentsDisagreeingWithLedger()).toEqual([]);
+      expect(
+        await new DisputeRepository(runtime.db).disagreeingWithLedger(),
+        "disputes agree with the ledger",
+      ).toEqual([]);
     },
     async countRows(table) {
       if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);

@@ -3,12 +3,27 @@
 // trusted as sent: each names its own outcome, so nothing is confirmed with the PSP.
 import { hmacValidator } from "@adyen/api-library";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
+import { adyenEventCoverage } from "../event-coverage";
 import type { PspWebhook, WebhookVerification } from "../psp-module";
 import type { AdyenPsp } from "./adyen-psp";
+import { type AdyenDisputeItem, fromAdyenDispute, isAdyenDisputeEvent } from "./disputes";
+import type { AdyenNotificationItem } from "./notification-item";
 
 const adyenHmac = new hmacValidator();
 
 export const adyenWebhook: PspWebhook<AdyenPsp> = {
+  coverage: adyenEventCoverage,
+  dispute(payload, pspName) {
+    const item = payload as AdyenDisputeItem;
+    if (typeof item?.eventCode !== "string" || !isAdyenDisputeEvent(item.eventCode)) return undefined;
+    const notification = fromAdyenDispute(pspName, item);
+    // A failed dispute item (success "false") says nothing happened: stored, nothing to apply.
+    return {
+      notification,
+      reference: item.pspReference ?? null,
+      apply: notification !== null || item.success === "true",
+    };
+  },
   verify({ body, secrets }): WebhookVerification {
     let items: AdyenNotificationItem[];
     try {
@@ -49,16 +64,6 @@ export const adyenWebhook: PspWebhook<AdyenPsp> = {
     return { status: 200, contentType: "text/plain", body: "[accepted]" };
   },
 };
-
-export interface AdyenNotificationItem {
-  eventCode: string;
-  success: string;
-  pspReference: string;
-  originalReference?: string;
-  merchantReference?: string;
-  reason?: string;
-  amount?: { value: number; currency: string };
-}
 
 /** Adyen's own dedupe key: the same event code, reference and result is the same event. */
 export function adyenEventId(item: AdyenNotificationItem): string {
@@ -102,3 +107,5 @@ export function fromAdyen(pspName: string, item: AdyenNotificationItem): PspNoti
       return null;
   }
 }
+
+export type { AdyenNotificationItem } from "./notification-item";

@@ -3,7 +3,9 @@
 // read as what the PSP says of the intent now; refunds (and a charge's refunds) as they are sent.
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import Stripe from "stripe";
+import { stripeEventCoverage } from "../event-coverage";
 import type { PspWebhook, WebhookVerification } from "../psp-module";
+import { fromStripeDispute, isStripeDisputeEvent, type StripeDisputeObject } from "./disputes";
 import type { StripePsp } from "./stripe-psp";
 import { parseStripeSignatureTimestamp } from "./webhook-signature";
 
@@ -14,6 +16,13 @@ export const SIGNATURE_TOLERANCE_S = 300;
 const stripeWebhooks = new Stripe("sk_test_webhook_verification_only").webhooks;
 
 export const stripeWebhook: PspWebhook<StripePsp> = {
+  coverage: stripeEventCoverage,
+  dispute(payload, pspName) {
+    const event = payload as { type?: unknown; data?: { object?: unknown } };
+    if (typeof event?.type !== "string" || !isStripeDisputeEvent(event.type)) return undefined;
+    const dispute = (event.data?.object ?? {}) as StripeDisputeObject;
+    return { notification: fromStripeDispute(pspName, dispute), reference: dispute.id ?? null, apply: true };
+  },
   verify({ headers, body, secrets, nowMs }): WebhookVerification {
     const header = headers.get("stripe-signature") ?? "";
     // One timestamp, parsed once: the SDK takes the last `t=` and never refuses a future one, so a header

@@ -1,8 +1,10 @@
 // A payment's page: amounts, card (brand and last 4 only), risk signals, and one
 // timeline joining its events, PSP attempts, webhooks, refunds and ledger entries.
+
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseId } from "@paycore/core/ids/ids";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
+import { refundableMinor } from "@paycore/core/payments/payment-rules";
 import type { SignedInContext } from "../../trpc";
 import { type PaymentRowView, toPaymentRowView } from "./payment-view";
 
@@ -69,8 +71,7 @@ export async function paymentDetailHandler({
   ]);
   const method = methods[0];
   const risk = risks[0];
-  const refundable =
-    record.amountCapturedMinor - record.amountRefundedMinor - record.amountRefundPendingMinor;
+  const refundable = refundableMinor(record);
 
   const timeline: TimelineItem[] = [
     ...events.map((event) => ({

@@ -1,9 +1,11 @@
 // A refund from the payment page, through the same core command the merchant
 // API uses. The form's idempotency key makes a double submit one refund; the
 // core enforces what is still refundable.
+
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseId } from "@paycore/core/ids/ids";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
+import { refundableMinor } from "@paycore/core/payments/payment-rules";
 import { decimalToMinor } from "../../../../lib/money";
 import { recordAuditEvent } from "../../../audit";
 import type { SignedInContext } from "../../trpc";
@@ -47,8 +49,7 @@ export async function refundHandler({
     reason: input.reason,
   });
   const { refund, payment, errors } = outcome.value;
-  const refundable =
-    payment.amountCapturedMinor - payment.amountRefundedMinor - payment.amountRefundPendingMinor;
+  const refundable = refundableMinor(payment);
   if (!outcome.replayed) {
     await recordAuditEvent(services, {
       operatorId: session.operator.id,

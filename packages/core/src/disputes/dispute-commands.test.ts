@@ -1,0 +1,285 @@
+// The dispute commands against an in-memory store: each PSP position moves the money once (withdrawal with its
+// fee, reinstatement on a win), duplicates and stale notifications change nothing, and merchant actions are
+// checked against the status.
+import { beforeEach, describe, expect, it } from "vitest";
+import { DomainError } from "../errors/domain-error";
+import { assertBalanced } from "../ledger/postings";
+import type { CurrencyCode } from "../money/currency";
+import { InMemoryDisputeStore } from "../testing/in-memory-dispute-store";
+import { DisputeCommands, type DisputeNotification } from "./dispute-commands";
+import type { DisputeStage, DisputeStatus } from "./dispute-state-machine";
+
+const USD = "USD" as CurrencyCode;
+const JPY = "JPY" as CurrencyCode;
+
+function notification(status: DisputeStatus, stage: DisputeStage, extra: Partial<DisputeNotification> = {}) {
+  return {
+    pspName: "stripe",
+    disputeReference: "du_test1",
+    paymentPspReference: "pi_test1",
+    status,
+    stage,
+    pspStage: `${status}:${stage}`,
+    amountMinor: 4_000n,
+    currency: "usd",
+    reason: "fraudulent",
+    reasonCode: "10.4",
+    evidenceDueBy: new Date("2026-12-20T00:00:00Z"),
+    ...extra,
+  } satisfies DisputeNotification;
+}
+
+describe("DisputeCommands.applyNotification", () => {
+  let store: InMemoryDisputeStore;
+  let commands: DisputeCommands;
+  beforeEach(() => {
+    store = new InMemoryDisputeStore();
+    store.payments.set("stripe:pi_test1", {
+      id: "pay_1",
+      merchantId: "mer_1",
+      mode: "TEST",
+      currency: USD,
+      amountCapturedMinor: 10_000n,
+      pspName: "stripe",
+    });
+    commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
+  });
+
+  const postings = () => store.changes.flatMap((change) => change.journal);
+
+  it("withdraws the amount and the default fee once, and a duplicate writes nothing", async () => {
+    const first = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    expect(first.applied).toBe(true);
+    const again = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    expect(again).toMatchObject({ applied: false, reason: "duplicate" });
+    expect(postings().map((entry) => entry.kind)).toEqual(["dispute.funds_withdrawn"]);
+    const [withdrawal] = postings();
+    expect(withdrawal?.lines).toEqual([
+      { account: "merchant_balance", direction: "DEBIT", amountMinor: 5_500n },
+      { account: "psp_receivable", direction: "CREDIT", amountMinor: 4_000n },
+      { account: "fee_revenue", direction: "CREDIT", amountMinor: 1_500n },
+    ]);
+    expect(store.disputedMinor.get("pay_1")).toBe(4_000n);
+  });
+
+  it("an inquiry moves no money; its chargeback does", async () => {
+    await commands.applyNotification(notification("INQUIRY", "inquiry"));
+    expect(postings()).toEqual([]);
+    await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    expect(postings().map((entry) => entry.kind)).toEqual(["dispute.funds_withdrawn"]);
+  });
+
+  it("a win gives the amount back and keeps the fee; a late NEEDS_RESPONSE does not withdraw again", async () => {
+    await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    await commands.applyNotification(notification("WON", "chargeback"));
+    const late = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    expect(late).toMatchObject({ applied: false, reason: "stale" });
+    expect(postings().map((entry) => entry.kind)).toEqual([
+      "dispute.funds_withdrawn",
+      "dispute.funds_reinstated",
+    ]);
+    expect(postings()[1]?.lines).toEqual([
+      { account: "psp_receivable", direction: "DEBIT", amountMinor: 4_000n },
+      { account: "merchant_balance", direction: "CREDIT", amountMinor: 4_000n },
+    ]);
+    expect(store.disputedMinor.get("pay_1")).toBe(0n);
+    expect(store.changes.at(-1)?.outbox[0]?.topic).toBe("dispute.closed");
+  });
+
+  it("Adyen's reopened path: won, second chargeback, pre-arbitration won: withdrawn twice, one fee", async () => {
+    await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    await commands.applyNotification(notification("WON", "chargeback"));
+    await commands.applyNotification(notification("LOST", "second_chargeback"));
+    await commands.applyNotification(notification("WON", "pre_arbitration"));
+    expect(postings().map((entry) => entry.kind)).toEqual([
+      "dispute.funds_withdrawn",
+      "dispute.funds_reinstated",
+      "dispute.funds_withdrawn",
+      "dispute.funds_reinstated",
+    ]);
+    expect(postings().filter((e) => e.lines.some((l) => l.account === "fee_revenue"))).toHaveLength(1);
+    for (const entry of postings()) assertBalanced(entry);
+  });
+
+  it("the first notification may already be the outcome (a lost dispute withdraws once)", async () => {
+    await commands.applyNotification(notification("LOST", "chargeback"));
+    await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    expect(postings().map((entry) => entry.kind)).toEqual(["dispute.funds_withdrawn"]);
+  });
+
+  it("uses the merchant's fee for the currency, scaled by nothing (minor units)", async () => {
+    store.fees.set("mer_1:USD", 0n);
+    await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    expect(postings()[0]?.lines).toHaveLength(2);
+  });
+
+  it("the default fee follows the currency's exponent (JPY 15, not 1500)", async () => {
+    store.payments.set("stripe:pi_jpy", {
+      id: "pay_2",
+      merchantId: "mer_1",
+      mode: "TEST",
+      currency: JPY,
+      amountCapturedMinor: 5_000n,
+      pspName: "stripe",
+    });
+    await commands.applyNotification(
+      notification("NEEDS_RESPONSE", "chargeback", {
+        disputeReference: "du_jpy",
+        paymentPspReference: "pi_jpy",
+        currency: "JPY",
+        amountMinor: 5_000n,
+      }),
+    );
+    expect(postings()[0]?.lines.find((line) => line.account === "fee_revenue")?.amountMinor).toBe(15n);
+  });
+
+  it.each([
+    [{ paymentPspReference: "pi_unknown" }, "unknown_payment"],
+    [{ currency: "EUR" }, "invalid"],
+    [{ amountMinor: 10_001n }, "invalid"],
+  ] as const)("refuses %o as %s, writing nothing", async (extra, reason) => {
+    const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback", extra));
+    expect(result).toMatchObject({ applied: false, reason });
+    expect(store.changes).toEqual([]);
+  });
+
+  it("a lost version race is decided again on fresh data (no double withdrawal)", async () => {
+    await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    const [dispute] = [...store.disputes.values()];
+    store.beforeWrite = () => {
+      if (dispute) store.disputes.set(dispute.id, { ...dispute, status: "UNDER_REVIEW", version: 2 });
+    };
+    const result = await commands.applyNotification(notification("LOST", "chargeback"));
+    expect(result.applied).toBe(true);
+    expect(postings().map((entry) => entry.kind)).toEqual(["dispute.funds_withdrawn"]);
+  });
+});
+
+describe("merchant actions", () => {
+  let store: InMemoryDisputeStore;
+  let commands: DisputeCommands;
+  let disputeId: string;
+  beforeEach(async () => {
+    store = new InMemoryDisputeStore();
+    store.payments.set("stripe:pi_test1", {
+      id: "pay_1",
+      merchantId: "mer_1",
+      mode: "TEST",
+      currency: USD,
+      amountCapturedMinor: 10_000n,
+      pspName: "stripe",
+    });
+    commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
+    const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    if (!result.applied) throw new Error("setup");
+    disputeId = result.dispute.id;
+  });
+  const merchant = { kind: "merchant", apiKeyId: "key_1" } as const;
+
+  it("a decided dispute cannot be accepted", async () => {
+    await commands.applyNotification(notification("WON", "chargeback"));
+    await expect(
+      commands.accept({ disputeId, merchantId: "mer_1", mode: "TEST", actor: merchant }),
+    ).rejects.toMatchObject({ code: "DISPUTE_NOT_ACCEPTABLE" });
+  });
+
+  it("accepting closes the dispute and moves no further money; accepting again answers the same", async () => {
+    const accepted = await commands.accept({ disputeId, merchantId: "mer_1", mode: "TEST", actor: merchant });
+    expect(accepted.status).toBe("ACCEPTED");
+    expect(store.changes.at(-1)?.journal).toEqual([]);
+    const changes = store.changes.length;
+    const again = await commands.accept({ disputeId, merchantId: "mer_1", mode: "TEST", actor: merchant });
+    expect(again.version).toBe(accepted.version);
+    expect(store.changes).toHaveLength(changes);
+  });
+
+  it("another merchant's or mode's dispute is not found", async () => {
+    for (const scope of [
+      { merchantId: "mer_2", mode: "TEST" as const },
+      { merchantId: "mer_1", mode: "LIVE" as const },
+    ]) {
+      await expect(commands.accept({ disputeId, ...scope, actor: merchant })).rejects.toBeInstanceOf(
+        DomainError,
+      );
+    }
+  });
+
+  it("evidence moves it under review once; a second submission answers the same dispute", async () => {
+    const operator = {
+      kind: "operator",
+      operator: { operatorId: "opr_1", name: "ops@example.test" },
+    } as const;
+    const first = await commands.recordEvidenceSubmitted({
+      disputeId,
+      merchantId: "mer_1",
+      mode: "TEST",
+      actor: operator,
+    });
+    expect(first.status).toBe("UNDER_REVIEW");
+    expect(store.changes.at(-1)?.operatorAudit?.action).toBe("dispute.evidence_submitted");
+    const second = await commands.recordEvidenceSubmitted({
+      disputeId,
+      merchantId: "mer_1",
+      mode: "TEST",
+      actor: operator,
+    });
+    expect(second.version).toBe(first.version);
+  });
+});
+
+describe("submitEvidence", () => {
+  const PDF = new TextEncoder().encode("%PDF-1.4 evidence");
+  let store: InMemoryDisputeStore;
+  let commands: DisputeCommands;
+  let disputeId: string;
+  beforeEach(async () => {
+    store = new InMemoryDisputeStore();
+    store.payments.set("stripe:pi_test1", {
+      id: "pay_1",
+      merchantId: "mer_1",
+      mode: "TEST",
+      currency: USD,
+      amountCapturedMinor: 10_000n,
+      pspName: "stripe",
+    });
+    commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
+    const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    if (!result.applied) throw new Error("setup");
+    disputeId = result.dispute.id;
+  });
+  const submit = (key: string, texts: Record<string, string>, sniffed: string | null = "application/pdf") =>
+    commands.submitEvidence({
+      disputeId,
+      merchantId: "mer_1",
+      mode: "TEST",
+      actor: { kind: "merchant", apiKeyId: "key_1" },
+      idempotencyKey: key,
+      texts,
+      files: [{ filename: "receipt.pdf", sniffedContentType: sniffed, bytes: PDF }],
+    });
+
+  it("stores it with the file's checksum, moves the dispute under review, and replays the same key", async () => {
+    const first = await submit("ev-1", { productDescription: "A blue teapot" });
+    expect(first.dispute.status).toBe("UNDER_REVIEW");
+    expect(first.evidence.files[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const again = await submit("ev-1", { productDescription: "A blue teapot" });
+    expect(again.replayed).toBe(true);
+    expect(store.changes.filter((change) => change.evidence)).toHaveLength(1);
+    await expect(submit("ev-1", { productDescription: "Another" })).rejects.toMatchObject({
+      code: "IDEMPOTENCY_KEY_REUSED",
+    });
+    await expect(submit("ev-2", { productDescription: "More" })).rejects.toMatchObject({
+      code: "DISPUTE_EVIDENCE_NOT_ALLOWED",
+    });
+  });
+
+  it.each([
+    [{ productDescription: "x".repeat(5_001) }, "application/pdf", "EVIDENCE_INVALID"],
+    [{ shippingTracking: "card 4242424242424242" }, "application/pdf", "CARD_NUMBER_IN_TEXT"],
+    [{ productDescription: "fine" }, null, "EVIDENCE_INVALID"],
+    [{ productDescription: "fine" }, "image/gif", "EVIDENCE_INVALID"],
+  ])("refuses %o with a %s file: %s, writing nothing", async (texts, sniffed, code) => {
+    await expect(submit("ev-x", texts, sniffed)).rejects.toMatchObject({ code });
+    expect(store.changes.filter((change) => change.evidence)).toHaveLength(0);
+  });
+});

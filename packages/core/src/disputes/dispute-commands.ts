@@ -1,0 +1,437 @@
+// The one write path for disputes: PSP notifications (webhooks, later settlement reports) and the merchant's or an
+// operator's actions. Each decision is made on the dispute as read, and written under its version: a lost race is
+// decided again on fresh data. Money moves with the status (fundsWithdrawnAt), so a duplicated or reordered
+// notification can neither withdraw twice nor move a dispute back.
+import { DomainError, invariant } from "../errors/domain-error";
+import { newId, parseIdempotencyKey } from "../ids/ids";
+import {
+  disputeReinstatementPosting,
+  disputeWithdrawalPosting,
+  type JournalEntryDraft,
+} from "../ledger/postings";
+import { currencyExponent, parseCurrency } from "../money/currency";
+import type { Actor } from "../ports/audit";
+import { auditSnapshot } from "../ports/audit";
+import type { DisputeChange, DisputeEventDraft, DisputeStore, StoredEvidence } from "../ports/dispute-store";
+import { type DisputeReason, type DisputeRecord, disputedAmountOf, fundsWithdrawnAt } from "./dispute";
+import { type EvidenceFileInput, type EvidenceTexts, validEvidence } from "./dispute-evidence";
+import {
+  type DisputeStage,
+  type DisputeStatus,
+  decideDisputeStatus,
+  isDecided,
+} from "./dispute-state-machine";
+
+/** A dispute fee in major units of the dispute's currency when the merchant has none set (docs/operations.md). */
+export const DEFAULT_DISPUTE_FEE_MAJOR = 15n;
+
+/** A lost version race is decided again on fresh data this many times. */
+const DISPUTE_CONFLICT_RETRY_MAX = 10;
+
+/** A PSP's view of one dispute, as its webhook mapping (apps/api/src/webhooks/disputes/) normalises it. */
+export interface DisputeNotification {
+  pspName: string;
+  /** The PSP's id of the dispute (Stripe's dp_…/du_…, Adyen's chargeback pspReference). */
+  disputeReference: string;
+  /** The PSP's reference of the disputed payment. */
+  paymentPspReference: string;
+  status: DisputeStatus;
+  /** Null: the dispute's current stage (an event about whatever stage it is in); a new dispute's is `inquiry`. */
+  stage: DisputeStage | null;
+  /** The PSP's own name for the event (shown to operators). */
+  pspStage: string;
+  /** Null when the notification does not say (then the payment's captured amount). */
+  amountMinor: bigint | null;
+  currency: string | null;
+  reason: DisputeReason;
+  reasonCode: string | null;
+  evidenceDueBy: Date | null;
+}
+
+export type DisputeNotificationResult =
+  | { applied: true; dispute: DisputeRecord }
+  | {
+      applied: false;
+      reason: "unknown_payment" | "duplicate" | "stale" | "illegal" | "invalid";
+      detail: string;
+      dispute: DisputeRecord | null;
+    };
+
+export interface DisputeCommandsDependencies {
+  store: DisputeStore;
+  now(): Date;
+}
+
+const REASON_CODE_MAX_LENGTH = 32;
+const PSP_STAGE_MAX_LENGTH = 64;
+
+export class DisputeCommands {
+  constructor(private readonly deps: DisputeCommandsDependencies) {}
+
+  /** Applies a PSP's notification; what it cannot apply is reported (for the dead-letter table or as a no-op). */
+  async applyNotification(notification: DisputeNotification): Promise<DisputeNotificationResult> {
+    for (let round = 0; round < DISPUTE_CONFLICT_RETRY_MAX; round++) {
+      const result = await this.applyOnce(notification);
+      if (result !== "conflict") return result;
+    }
+    // Someone else keeps changing it: the PSP redelivers, and the next delivery decides on fresh data.
+    throw new Error(`dispute ${notification.disputeReference} kept changing while being applied`);
+  }
+
+  /**
+   * The merchant (or an operator on its behalf) concedes: the money stays with the cardholder. Accepting an
+   * accepted dispute answers it as it is (a retried request), so the call is idempotent.
+   */
+  async accept(input: {
+    disputeId: string;
+    merchantId: string;
+    mode: "TEST" | "LIVE";
+    actor: DisputeActor;
+    /** Checked like any idempotency key (the acceptance itself is idempotent by state). */
+    idempotencyKey?: string;
+  }) {
+    if (input.idempotencyKey !== undefined) parseIdempotencyKey(input.idempotencyKey);
+    return this.merchantAction(input, (dispute) => {
+      if (dispute.status === "ACCEPTED") return null;
+      if (dispute.status !== "INQUIRY" && dispute.status !== "NEEDS_RESPONSE") {
+        throw new DomainError(
+          "DISPUTE_NOT_ACCEPTABLE",
+          `The dispute is ${dispute.status}; only an inquiry or a dispute needing a response can be accepted.`,
+        );
+      }
+      return { status: "ACCEPTED" as const, type: "dispute.accepted", evidence: false };
+    });
+  }
+
+  /**
+   * Stores the merchant's evidence and puts the dispute under review, in one transaction. Idempotent: the same
+   * key answers the evidence it stored (a different input under a used key is IDEMPOTENCY_KEY_REUSED).
+   */
+  async submitEvidence(input: {
+    disputeId: string;
+    merchantId: string;
+    mode: "TEST" | "LIVE";
+    actor: DisputeActor;
+    idempotencyKey: string;
+    texts: EvidenceTexts;
+    files: readonly EvidenceFileInput[];
+  }): Promise<{ dispute: DisputeRecord; evidence: StoredEvidence; replayed: boolean }> {
+    const key = parseIdempotencyKey(input.idempotencyKey);
+    const evidence = validEvidence(input.texts, input.files);
+    for (let round = 0; round < DISPUTE_CONFLICT_RETRY_MAX; round++) {
+      const dispute = await this.forMerchant(input);
+      const stored = await this.deps.store.findEvidence(dispute.id, key);
+      if (stored !== null) {
+        const same =
+          canonicalTexts(stored.texts) === canonicalTexts(evidence.texts) &&
+          stored.files.map((f) => f.sha256).join() === evidence.files.map((f) => f.sha256).join();
+        if (!same) {
+          throw new DomainError(
+            "IDEMPOTENCY_KEY_REUSED",
+            "This idempotency key was used with other evidence.",
+            { field: ["idempotencyKey"] },
+          );
+        }
+        return { dispute, evidence: stored, replayed: true };
+      }
+      if (dispute.status !== "INQUIRY" && dispute.status !== "NEEDS_RESPONSE") {
+        throw new DomainError(
+          "DISPUTE_EVIDENCE_NOT_ALLOWED",
+          `The dispute is ${dispute.status}; evidence is taken while it waits for a response.`,
+        );
+      }
+      const now = this.deps.now();
+      const next: DisputeRecord = {
+        ...dispute,
+        status: "UNDER_REVIEW",
+        evidenceSubmittedAt: now,
+        version: dispute.version + 1,
+        updatedAt: now,
+      };
+      const submittedBy = actorName(input.actor);
+      const change = await this.buildChange(dispute, next, {
+        type: "dispute.evidence_submitted",
+        oldStatus: dispute.status,
+        newStatus: next.status,
+        source: input.actor.kind === "operator" ? "OPERATOR" : "API",
+        actor: submittedBy,
+        data: { files: evidence.files.length, texts: Object.keys(evidence.texts).join(",") },
+      });
+      change.evidence = { idempotencyKey: key, texts: evidence.texts, files: evidence.files, submittedBy };
+      if (input.actor.kind === "operator") {
+        change.operatorAudit = {
+          actor: input.actor.operator,
+          action: "dispute.evidence_submitted",
+          targetId: dispute.id,
+          before: auditSnapshot({ status: dispute.status }),
+          after: auditSnapshot({ status: next.status, files: evidence.files.length }),
+        };
+      }
+      if ((await this.deps.store.write(change)) === "written") {
+        const written = await this.deps.store.findEvidence(dispute.id, key);
+        invariant(written !== null, "evidence written with its change is readable");
+        return { dispute: change.dispute, evidence: written, replayed: false };
+      }
+    }
+    throw new DomainError("PAYMENT_OPERATION_IN_PROGRESS", "The dispute is being changed right now; retry.", {
+      retryable: true,
+    });
+  }
+
+  /**
+   * Records that evidence was sent to the PSP (the caller stores the evidence and forwards it first); the dispute
+   * is then under review. Sending evidence again while under review is answered with the dispute as it is.
+   */
+  async recordEvidenceSubmitted(input: {
+    disputeId: string;
+    merchantId: string;
+    mode: "TEST" | "LIVE";
+    actor: DisputeActor;
+  }) {
+    return this.merchantAction(input, (dispute) => {
+      if (dispute.status === "UNDER_REVIEW" && dispute.evidenceSubmittedAt !== null) return null;
+      if (dispute.status !== "INQUIRY" && dispute.status !== "NEEDS_RESPONSE") {
+        throw new DomainError(
+          "DISPUTE_EVIDENCE_NOT_ALLOWED",
+          `The dispute is ${dispute.status}; evidence is taken while it waits for a response.`,
+        );
+      }
+      return { status: "UNDER_REVIEW" as const, type: "dispute.evidence_submitted", evidence: true };
+    });
+  }
+
+  /** Checks that the merchant may act on this dispute now (before its evidence is stored and forwarded). */
+  async forMerchant(input: { disputeId: string; merchantId: string; mode: "TEST" | "LIVE" }) {
+    const dispute = await this.deps.store.findById(input.disputeId);
+    if (dispute === null || dispute.merchantId !== input.merchantId || dispute.mode !== input.mode) {
+      throw new DomainError("DISPUTE_NOT_FOUND", "No such dispute.", { field: ["disputeId"] });
+    }
+    return dispute;
+  }
+
+  private async merchantAction(
+    input: { disputeId: string; merchantId: string; mode: "TEST" | "LIVE"; actor: DisputeActor },
+    decide: (dispute: DisputeRecord) => { status: DisputeStatus; type: string; evidence: boolean } | null,
+  ): Promise<DisputeRecord> {
+    for (let round = 0; round < DISPUTE_CONFLICT_RETRY_MAX; round++) {
+      const dispute = await this.forMerchant(input);
+      const decision = decide(dispute);
+      if (decision === null) return dispute;
+      const now = this.deps.now();
+      const next: DisputeRecord = {
+        ...dispute,
+        status: decision.status,
+        evidenceSubmittedAt: decision.evidence ? now : dispute.evidenceSubmittedAt,
+        version: dispute.version + 1,
+        updatedAt: now,
+      };
+      const change = await this.buildChange(dispute, next, {
+        type: decision.type,
+        oldStatus: dispute.status,
+        newStatus: next.status,
+        source: input.actor.kind === "operator" ? "OPERATOR" : "API",
+        actor: input.actor.kind === "operator" ? input.actor.operator.name : input.actor.apiKeyId,
+        data: {},
+      });
+      if (input.actor.kind === "operator") {
+        change.operatorAudit = {
+          actor: input.actor.operator,
+          action: decision.type,
+          targetId: dispute.id,
+          before: auditSnapshot({ status: dispute.status }),
+          after: auditSnapshot({ status: next.status, paymentId: dispute.paymentId }),
+        };
+      }
+      if ((await this.deps.store.write(change)) === "written") return next;
+    }
+    throw new DomainError("PAYMENT_OPERATION_IN_PROGRESS", "The dispute is being changed right now; retry.", {
+      retryable: true,
+    });
+  }
+
+  private async applyOnce(n: DisputeNotification): Promise<DisputeNotificationResult | "conflict"> {
+    const existing = await this.deps.store.findByPspReference(n.pspName, n.disputeReference);
+    if (existing === null) return this.create(n);
+    const decision = decideDisputeStatus(existing, { status: n.status, stage: n.stage ?? existing.stage });
+    if (decision.kind === "stale" || decision.kind === "illegal") {
+      return {
+        applied: false,
+        reason: decision.kind,
+        detail: `${n.pspStage} (${n.status} at ${n.stage}) after ${existing.status} at ${existing.stage}`,
+        dispute: existing,
+      };
+    }
+    const evidenceDueBy = n.evidenceDueBy ?? existing.evidenceDueBy;
+    const sameDetails =
+      evidenceDueBy?.getTime() === existing.evidenceDueBy?.getTime() &&
+      existing.pspStage === clip(n.pspStage);
+    if (decision.kind === "same" && sameDetails) {
+      return { applied: false, reason: "duplicate", detail: n.pspStage, dispute: existing };
+    }
+    const now = this.deps.now();
+    invariant(
+      decision.kind === "change" || decision.kind === "same",
+      "only a change or a refresh is written",
+    );
+    const position = decision.kind === "change" ? decision.to : existing;
+    const next: DisputeRecord = {
+      ...existing,
+      status: position.status,
+      stage: position.stage,
+      pspStage: clip(n.pspStage),
+      evidenceDueBy,
+      version: existing.version + 1,
+      updatedAt: now,
+    };
+    const change = await this.buildChange(existing, next, {
+      type: isDecided(next.status) && next.status !== existing.status ? "dispute.closed" : "dispute.updated",
+      oldStatus: existing.status,
+      newStatus: next.status,
+      source: "WEBHOOK",
+      actor: n.pspName,
+      data: { pspStage: next.pspStage, stage: next.stage },
+    });
+    if ((await this.deps.store.write(change)) === "conflict") return "conflict";
+    return { applied: true, dispute: change.dispute };
+  }
+
+  private async create(n: DisputeNotification): Promise<DisputeNotificationResult | "conflict"> {
+    const payment = await this.deps.store.findPaymentByPspReference(n.pspName, n.paymentPspReference);
+    if (payment === null) {
+      return {
+        applied: false,
+        reason: "unknown_payment",
+        detail: "no payment with this PSP reference",
+        dispute: null,
+      };
+    }
+    const currency = n.currency === null ? payment.currency : parseCurrency(n.currency.toUpperCase());
+    if (currency !== payment.currency) {
+      return {
+        applied: false,
+        reason: "invalid",
+        detail: `dispute currency ${n.currency} differs from the payment's ${payment.currency}`,
+        dispute: null,
+      };
+    }
+    const amountMinor = n.amountMinor ?? payment.amountCapturedMinor;
+    if (amountMinor <= 0n || amountMinor > payment.amountCapturedMinor) {
+      return {
+        applied: false,
+        reason: "invalid",
+        detail: `disputed amount ${amountMinor} is not within the captured ${payment.amountCapturedMinor}`,
+        dispute: null,
+      };
+    }
+    const now = this.deps.now();
+    const opened: DisputeRecord = {
+      id: newId("dispute"),
+      paymentId: payment.id,
+      merchantId: payment.merchantId,
+      mode: payment.mode,
+      amountMinor,
+      currency: payment.currency,
+      // Where a dispute starts, before the notification's own position is applied by buildChange.
+      status: n.status,
+      stage: n.stage ?? "inquiry",
+      reason: n.reason,
+      reasonCode: n.reasonCode === null ? null : n.reasonCode.slice(0, REASON_CODE_MAX_LENGTH),
+      pspName: n.pspName,
+      pspReference: n.disputeReference,
+      pspStage: clip(n.pspStage),
+      evidenceDueBy: n.evidenceDueBy,
+      fundsWithdrawn: false,
+      feeMinor: 0n,
+      evidenceSubmittedAt: null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const change = await this.buildChange(null, opened, {
+      type: "dispute.created",
+      oldStatus: null,
+      newStatus: opened.status,
+      source: "WEBHOOK",
+      actor: n.pspName,
+      data: { pspStage: opened.pspStage, stage: opened.stage, reasonCode: opened.reasonCode },
+    });
+    if ((await this.deps.store.write(change)) === "conflict") return "conflict";
+    return { applied: true, dispute: change.dispute };
+  }
+
+  /** The change from `before` (null: new) to `next`: money moves to match the new position, once. */
+  private async buildChange(
+    before: DisputeRecord | null,
+    next: DisputeRecord,
+    event: DisputeEventDraft,
+  ): Promise<DisputeChange> {
+    const journal: JournalEntryDraft[] = [];
+    const withdrawn = fundsWithdrawnAt(next.status, next.stage);
+    let feeMinor = next.feeMinor;
+    if (withdrawn && !next.fundsWithdrawn) {
+      const chargeFee = feeMinor === 0n;
+      const fee = chargeFee ? await this.feeFor(next) : 0n;
+      journal.push(
+        disputeWithdrawalPosting({ amountMinor: next.amountMinor, currency: next.currency, feeMinor: fee }),
+      );
+      if (chargeFee) feeMinor = fee;
+    } else if (!withdrawn && next.fundsWithdrawn) {
+      journal.push(disputeReinstatementPosting({ amountMinor: next.amountMinor, currency: next.currency }));
+    }
+    const dispute: DisputeRecord = { ...next, fundsWithdrawn: withdrawn, feeMinor };
+    const disputedDeltaMinor = disputedAmountOf(dispute) - (before === null ? 0n : disputedAmountOf(before));
+    const topic =
+      before === null ? "dispute.created" : isDecided(dispute.status) ? "dispute.closed" : "dispute.updated";
+    invariant(dispute.amountMinor > 0n, "a dispute's amount is positive");
+    return {
+      dispute,
+      expectedVersion: before === null ? null : before.version,
+      event: {
+        ...event,
+        data: {
+          ...event.data,
+          ...(journal.length > 0 ? { ledger: journal.map((entry) => entry.kind).join(",") } : {}),
+        },
+      },
+      outbox: [{ topic, payload: disputeEventPayload(dispute) }],
+      journal,
+      disputedDeltaMinor,
+      operatorAudit: null,
+    };
+  }
+
+  private async feeFor(dispute: DisputeRecord): Promise<bigint> {
+    const configured = await this.deps.store.disputeFeeMinor(dispute.merchantId, dispute.currency);
+    if (configured !== null) return configured;
+    return DEFAULT_DISPUTE_FEE_MAJOR * 10n ** BigInt(currencyExponent(dispute.currency));
+  }
+}
+
+/** The texts as one string with sorted keys (a stored JSONB object does not keep its key order). */
+function canonicalTexts(texts: EvidenceTexts): string {
+  return JSON.stringify(Object.entries(texts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function actorName(actor: DisputeActor): string {
+  return actor.kind === "operator" ? actor.operator.name : actor.apiKeyId;
+}
+
+export type DisputeActor = { kind: "merchant"; apiKeyId: string } | { kind: "operator"; operator: Actor };
+
+function clip(pspStage: string): string {
+  return pspStage.slice(0, PSP_STAGE_MAX_LENGTH);
+}
+
+/** What merchants receive on their event stream: whitelisted fields, amounts as digit strings. */
+export function disputeEventPayload(dispute: DisputeRecord): Record<string, unknown> {
+  return {
+    id: dispute.id,
+    paymentId: dispute.paymentId,
+    status: dispute.status,
+    stage: dispute.stage,
+    reason: dispute.reason,
+    amountMinor: dispute.amountMinor.toString(),
+    currency: dispute.currency,
+    evidenceDueBy: dispute.evidenceDueBy?.toISOString() ?? null,
+  };
+}

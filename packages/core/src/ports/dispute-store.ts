@@ -1,0 +1,75 @@
+// Where disputes are kept. A change is written whole or not at all, in one transaction: the dispute (inserted, or
+// updated only if its version is still the one the change was decided on), its audit event, its outbox messages,
+// its journal entries, the payment's disputed amount, and an operator's audit row when an operator made it.
+import type { DisputeRecord } from "../disputes/dispute";
+import type { EvidenceFileDraft, EvidenceTexts } from "../disputes/dispute-evidence";
+import type { DisputeStatus } from "../disputes/dispute-state-machine";
+import type { JournalEntryDraft } from "../ledger/postings";
+import type { CurrencyCode } from "../money/currency";
+import type { AuditDraft } from "./audit";
+
+/** What a dispute needs of its payment. */
+export interface DisputedPayment {
+  id: string;
+  merchantId: string;
+  mode: "TEST" | "LIVE";
+  currency: CurrencyCode;
+  amountCapturedMinor: bigint;
+  pspName: string | null;
+}
+
+export interface DisputeEventDraft {
+  type: string;
+  oldStatus: DisputeStatus | null;
+  newStatus: DisputeStatus;
+  source: "WEBHOOK" | "API" | "OPERATOR" | "SYSTEM";
+  /** A PSP name, an API key id or an operator's name. */
+  actor: string;
+  data: Record<string, string | number | boolean | null>;
+}
+
+export interface DisputeChange {
+  dispute: DisputeRecord;
+  /** null: a new dispute (insert); otherwise the version the change was decided on. */
+  expectedVersion: number | null;
+  event: DisputeEventDraft;
+  outbox: Array<{
+    topic: "dispute.created" | "dispute.updated" | "dispute.closed";
+    payload: Record<string, unknown>;
+  }>;
+  journal: JournalEntryDraft[];
+  /** How the payment's amountDisputed changes (may be negative, e.g. on a win). */
+  disputedDeltaMinor: bigint;
+  /** Set when an operator made the change. */
+  operatorAudit: AuditDraft | null;
+  /** Evidence stored with the change (its files in the file store), under its idempotency key. */
+  evidence?: EvidenceDraft;
+}
+
+export interface EvidenceDraft {
+  idempotencyKey: string;
+  texts: EvidenceTexts;
+  files: EvidenceFileDraft[];
+  submittedBy: string;
+}
+
+/** Evidence as stored: its files by id, without their content. */
+export interface StoredEvidence {
+  id: bigint;
+  idempotencyKey: string;
+  texts: EvidenceTexts;
+  files: Array<{ id: string; filename: string; contentType: string; sizeBytes: number; sha256: string }>;
+  submittedBy: string;
+  createdAt: Date;
+}
+
+export interface DisputeStore {
+  findById(id: string): Promise<DisputeRecord | null>;
+  findByPspReference(pspName: string, pspReference: string): Promise<DisputeRecord | null>;
+  findPaymentByPspReference(pspName: string, pspReference: string): Promise<DisputedPayment | null>;
+  /** The merchant's dispute fee in this currency, or null for the default. */
+  disputeFeeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint | null>;
+  findEvidence(disputeId: string, idempotencyKey: string): Promise<StoredEvidence | null>;
+  /** "conflict": the dispute changed since (or was created meanwhile): nothing was written. */
+  write(change: DisputeChange): Promise<"written" | "conflict">;
+}
