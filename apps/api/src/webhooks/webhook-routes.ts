@@ -99,7 +99,12 @@ export function createWebhookRoutes(
       const coverage = module.webhook.coverage(event.type);
       if (coverage !== "handled") {
         if (coverage === "unsupported") {
-          await services.webhooks.deadLetter(`webhook:${name}`, null, UNSUPPORTED_EVENT_TYPE, event.payload);
+          await services.webhooks.deadLetter(
+            `webhook:${name}`,
+            module.webhook.reference(event.payload),
+            UNSUPPORTED_EVENT_TYPE,
+            event.payload,
+          );
         }
         await services.webhooks.markProcessed(stored.id);
         continue;

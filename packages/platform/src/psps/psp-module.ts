@@ -87,6 +87,8 @@ export interface PspWebhook<A extends PspAdapter> {
    * dead-letters it as `unsupported event type`: nothing a PSP says is ignored.
    */
   coverage(type: string): EventCoverage;
+  /** The PSP reference a stored event's dead letter is filed under (null when the event names none). */
+  reference(payload: unknown): string | null;
   /**
    * A stored event's payload as a dispute notification, live or replayed; undefined when the event is not about
    * a dispute (it then goes through `normalise`).

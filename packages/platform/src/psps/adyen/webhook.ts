@@ -13,6 +13,7 @@ const adyenHmac = new hmacValidator();
 
 export const adyenWebhook: PspWebhook<AdyenPsp> = {
   coverage: adyenEventCoverage,
+  reference: (payload) => (payload as Partial<AdyenNotificationItem> | null)?.pspReference ?? null,
   dispute(payload, pspName) {
     const item = payload as AdyenDisputeItem;
     if (typeof item?.eventCode !== "string" || !isAdyenDisputeEvent(item.eventCode)) return undefined;

@@ -17,6 +17,8 @@ const stripeWebhooks = new Stripe("sk_test_webhook_verification_only").webhooks;
 
 export const stripeWebhook: PspWebhook<StripePsp> = {
   coverage: stripeEventCoverage,
+  // A Stripe event is filed under its id (it names no PSP reference of its own).
+  reference: () => null,
   dispute(payload, pspName) {
     const event = payload as { type?: unknown; data?: { object?: unknown } };
     if (typeof event?.type !== "string" || !isStripeDisputeEvent(event.type)) return undefined;
