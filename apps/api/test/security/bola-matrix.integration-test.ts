@@ -30,10 +30,38 @@ import {
 
 /**
  * The object kinds an id argument can name, from its name: `paymentId` → payment; `id` on `refund(id)` → refund;
- * `id` on `node(id)` → any kind.
+ * `id` on `deleteWebhookEndpoint(input.id)` → webhookEndpoint; `id` on `node(id)` → any kind. A few positions name
+ * something narrower than their name says (see FIELD_KINDS).
  */
-type ObjectKind = "payment" | "paymentMethod" | "refund" | "node";
+type ObjectKind =
+  | "payment"
+  | "paymentMethod"
+  | "refund"
+  | "node"
+  | "dispute"
+  | "invoice"
+  | "webhookEndpoint"
+  | "event"
+  | "receiptPayment"
+  | "disputedPayment"
+  | "eventObject";
 type Fixtures = Record<ObjectKind, string[]>;
+
+/**
+ * Positions whose kind is not the one their name gives: `receipt(paymentId)` answers only for a captured payment
+ * that asked for a receipt; `disputes(filter.paymentId)` and `events(filter.objectId)` are filters, not accesses.
+ */
+const FIELD_KINDS: Record<string, ObjectKind> = {
+  "receipt(paymentId)": "receiptPayment",
+  "disputes(filter.paymentId)": "disputedPayment",
+  "events(filter.objectId)": "eventObject",
+};
+
+/**
+ * Filter kinds: another merchant's id (or the other mode's) narrows the caller's own list to nothing. Refused
+ * means an empty page and no errors, not an error (an error would say that the id exists somewhere).
+ */
+const FILTER_KINDS: ReadonlySet<ObjectKind> = new Set(["disputedPayment", "eventObject"]);
 
 interface GeneratedCall {
   operation: "query" | "mutation";
@@ -41,17 +69,29 @@ interface GeneratedCall {
   /** Where the id goes, e.g. `input.paymentId`. */
   idPath: string;
   kind: ObjectKind;
-  build(id: string): { document: string; variables: Record<string, unknown> };
+  /** The field's type is nullable: a lookup may answer "no such object" with null (Relay's convention). */
+  nullable: boolean;
+  /**
+   * `siblings` fills the input's other id fields (replayWebhookEvent's eventId next to its endpointId), so that
+   * the refusal is decided by the id under test and not by a sample that names nothing.
+   */
+  build(id: string, siblings?: Partial<Fixtures>): { document: string; variables: Record<string, unknown> };
 }
 
 /** Codes that mean "refused without saying whether the object exists". */
 const REFUSED_TOP_LEVEL = new Set(["NOT_FOUND", "FORBIDDEN"]);
 const REFUSED_PAYLOAD = /_NOT_FOUND$/;
 
-function objectKindOf(argumentName: string, fieldName: string): ObjectKind | null {
-  const base = argumentName === "id" ? fieldName : argumentName.replace(/Id$/, "");
+function objectKindOf(argumentName: string, fieldName: string, idPath: string): ObjectKind | null {
+  const special = FIELD_KINDS[`${fieldName}(${idPath})`];
+  if (special) return special;
+  if (argumentName === "endpointId") return "webhookEndpoint";
+  const base =
+    argumentName === "id"
+      ? fieldName.replace(/^(delete|disable|enable|update|roll)(?=[A-Z])/, "").replace(/Secret$/, "")
+      : argumentName.replace(/Id$/, "");
   if (base === argumentName) return null; // a plain string that merely ends differently
-  return base as ObjectKind;
+  return `${base[0]?.toLowerCase()}${base.slice(1)}` as ObjectKind;
 }
 
 function isIdType(type: GraphQLInputType): boolean {
@@ -83,6 +123,14 @@ function sampleValue(type: GraphQLInputType, name: string): unknown {
   }
 }
 
+/**
+ * Optional input fields an input needs to get past its own validation to the id lookup (evidence with nothing in
+ * it is EVIDENCE_INVALID before the dispute is looked up, which would say nothing about the id).
+ */
+const INPUT_SAMPLES: Record<string, Record<string, unknown>> = {
+  SubmitDisputeEvidenceInput: { productDescription: "A sample product description." },
+};
+
 function requiredFields(
   fields: Record<string, { type: GraphQLInputType; defaultValue?: unknown }>,
 ): Record<string, unknown> {
@@ -94,16 +142,22 @@ function requiredFields(
   return value;
 }
 
-/** `errors { code }` for payloads, `__typename` for any other object: enough to see what came back. */
+/**
+ * `errors { code }` and every other field for payloads (a refused payload's `secret` or `deliveryId` must be null
+ * too), `__typename` for any other object: enough to see what came back.
+ */
 function selectionFor(type: GraphQLNamedType): string {
   if (isInterfaceType(type)) return "{ __typename }";
   if (!isObjectType(type)) return "";
   const fields = (type as GraphQLObjectType).getFields();
+  const isPayload = "errors" in fields;
   const parts = ["__typename"];
   for (const [name, field] of Object.entries(fields)) {
     const named = getNamedType(field.type);
+    if (field.args.length > 0) continue;
     if (name === "errors") parts.push("errors { code }");
-    else if (isObjectType(named) && field.args.length === 0) parts.push(`${name} { __typename }`);
+    else if (isObjectType(named) || isInterfaceType(named)) parts.push(`${name} { __typename }`);
+    else if (isPayload) parts.push(name);
   }
   return `{ ${parts.join(" ")} }`;
 }
@@ -133,33 +187,47 @@ function generateCalls(): GeneratedCall[] {
         }
         return variables;
       };
+      const nullable = !isNonNullType(field.type);
       for (const argument of field.args) {
         if (isIdType(argument.type)) {
-          const kind = objectKindOf(argument.name, field.name);
+          const kind = objectKindOf(argument.name, field.name, argument.name);
           if (!kind) continue;
           calls.push({
             operation,
             field: field.name,
             idPath: argument.name,
             kind,
+            nullable,
             build: (id) => ({ document, variables: { ...baseVariables(), [argument.name]: id } }),
           });
           continue;
         }
         const input = getNamedType(argument.type);
         if (!isInputObjectType(input)) continue;
-        for (const [name, inputField] of Object.entries(input.getFields())) {
+        const inputFields = input.getFields();
+        for (const [name, inputField] of Object.entries(inputFields)) {
           if (!isIdType(inputField.type)) continue;
-          const kind = objectKindOf(name, field.name);
+          const kind = objectKindOf(name, field.name, `${argument.name}.${name}`);
           if (!kind) continue;
           calls.push({
             operation,
             field: field.name,
             idPath: `${argument.name}.${name}`,
             kind,
-            build: (id) => {
+            nullable,
+            build: (id, siblings = {}) => {
               const variables = baseVariables();
-              const value = { ...requiredFields(input.getFields()), [name]: id };
+              const value: Record<string, unknown> = {
+                ...requiredFields(inputFields),
+                ...INPUT_SAMPLES[input.name],
+                [name]: id,
+              };
+              for (const [other, otherField] of Object.entries(inputFields)) {
+                if (other === name || !isIdType(otherField.type) || !isNonNullType(otherField.type)) continue;
+                const otherKind = objectKindOf(other, field.name, `${argument.name}.${other}`);
+                const sibling = otherKind ? siblings[otherKind]?.[0] : undefined;
+                if (sibling) value[other] = sibling;
+              }
               return { document, variables: { ...variables, [argument.name]: value } };
             },
           });
@@ -179,6 +247,21 @@ function isRefused(result: GraphQLResponse<Record<string, unknown>>, call: Gener
   const payloadCodes = payload?.errors?.map((e) => e.code) ?? [];
   // node(id) answers another merchant's id as it answers an id that does not exist: null (Relay's convention).
   if (call.kind === "node") return result.errors === undefined && payload === null;
+  // A filter narrows the caller's own list: another merchant's id leaves it empty, without an error.
+  if (FILTER_KINDS.has(call.kind)) {
+    const page = payload as { edges?: unknown[]; nodes?: unknown[] } | null | undefined;
+    const items = [page?.edges, page?.nodes].filter((list) => list !== undefined);
+    return (
+      result.errors === undefined &&
+      !!page &&
+      items.length > 0 &&
+      items.every((list) => Array.isArray(list) && list.length === 0)
+    );
+  }
+  // A nullable lookup (event, invoice, webhookEndpoint, receipt) answers another merchant's id as it answers an
+  // id that does not exist: null, without an error.
+  if (call.operation === "query" && call.nullable && result.errors === undefined && payload === null)
+    return true;
   return (
     (topLevel.length > 0 && topLevel.every((code) => REFUSED_TOP_LEVEL.has(code)) && !payload) ||
     (payloadCodes.length > 0 && payloadCodes.every((code) => REFUSED_PAYLOAD.test(code)))
@@ -188,7 +271,27 @@ function isRefused(result: GraphQLResponse<Record<string, unknown>>, call: Gener
 let t: TestApp;
 let owner: TestMerchant;
 let attacker: TestMerchant;
-const ownerObjects: Fixtures = { payment: [], paymentMethod: [], refund: [], node: [] };
+const emptyFixtures = (): Fixtures => ({
+  payment: [],
+  paymentMethod: [],
+  refund: [],
+  node: [],
+  dispute: [],
+  invoice: [],
+  webhookEndpoint: [],
+  event: [],
+  receiptPayment: [],
+  disputedPayment: [],
+  eventObject: [],
+});
+const ownerObjects: Fixtures = emptyFixtures();
+/** The attacker's own objects, for the sibling ids of a call (its own event replayed to the owner's endpoint). */
+const attackerObjects: Fixtures = emptyFixtures();
+/**
+ * The owner's live-mode objects, for the sibling ids of the live key's calls: its live endpoint next to a test
+ * event. (There is no live event to put next to a test endpoint: live payments need a live PSP.)
+ */
+const ownerLiveObjects: Fixtures = emptyFixtures();
 let tables: string[] = [];
 
 async function mutation<T>(key: string, document: string, input: Record<string, unknown>): Promise<T> {
@@ -227,8 +330,8 @@ beforeAll(async () => {
   );
   tables = rows.map((r) => r.name);
 
-  // The owner's objects in every state a call could act on: captured (refundable), authorized (capturable,
-  // cancellable), and a refund.
+  // The owner's objects in every state a call could act on: captured (refundable, with a receipt), authorized
+  // (capturable, cancellable), and a refund.
   const paymentMethod = await t.tokenize(owner.publishableKey);
   ownerObjects.paymentMethod.push(paymentMethod);
   const create = `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } errors { code } } }`;
@@ -236,18 +339,118 @@ beforeAll(async () => {
     const created = await mutation<{ payment: { id: string; status: string } | null }>(
       owner.secretKey,
       create,
-      { amount: "5000", currency: "USD", paymentMethodId: paymentMethod, captureMethod },
+      {
+        amount: "5000",
+        currency: "USD",
+        paymentMethodId: paymentMethod,
+        captureMethod,
+        ...(captureMethod === "AUTOMATIC" ? { receiptEmail: "buyer@example.com" } : {}),
+      },
     );
     if (!created.payment) throw new Error("setup payment failed");
     ownerObjects.payment.push(created.payment.id);
   }
+  const captured = ownerObjects.payment[0] as string;
+  ownerObjects.receiptPayment.push(captured);
   const refunded = await mutation<{ refund: { id: string } | null }>(
     owner.secretKey,
     `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id } errors { code } } }`,
-    { paymentId: ownerObjects.payment[0], amount: "100" },
+    { paymentId: captured, amount: "100" },
   );
   if (!refunded.refund) throw new Error("setup refund failed");
   ownerObjects.refund.push(refunded.refund.id);
+
+  // A chargeback on the captured payment, as the PSP's notification opens it (open: acceptable, takes evidence).
+  const { pspName, pspReference } = await t.app.db.payment.findUniqueOrThrow({
+    where: { id: captured },
+    select: { pspName: true, pspReference: true },
+  });
+  if (!pspName || !pspReference) throw new Error("setup: the captured payment has no PSP reference");
+  const opened = await t.app.services.disputes.applyNotification({
+    pspName,
+    disputeReference: `dp_bola_${newKey("d")}`,
+    paymentPspReference: pspReference,
+    status: "NEEDS_RESPONSE",
+    stage: "chargeback",
+    pspStage: "chargeback",
+    amountMinor: 1_000n,
+    currency: "USD",
+    reason: "fraudulent",
+    reasonCode: "10.4",
+    evidenceDueBy: new Date(Date.now() + 14 * 86_400_000),
+  });
+  if (!opened.applied) throw new Error(`setup dispute failed: ${opened.reason} ${opened.detail}`);
+  ownerObjects.dispute.push(opened.dispute.id);
+  ownerObjects.disputedPayment.push(captured);
+
+  // Invoices: a draft (editable, finalisable) and a finalised one (voidable, can be marked uncollectible).
+  const createInvoice = `mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { invoice { id } errors { code } } }`;
+  const lines = [{ description: "Widgets", quantity: 2, unitAmount: "1250" }];
+  for (const finalise of [false, true]) {
+    const invoice = await mutation<{ invoice: { id: string } | null }>(owner.secretKey, createInvoice, {
+      currency: "USD",
+      lines,
+    });
+    if (!invoice.invoice) throw new Error("setup invoice failed");
+    ownerObjects.invoice.push(invoice.invoice.id);
+    if (!finalise) continue;
+    const finalised = await mutation<{ invoice: { status: string } | null }>(
+      owner.secretKey,
+      `mutation($input: FinalizeInvoiceInput!) { finalizeInvoice(input: $input) { invoice { status } errors { code } } }`,
+      { invoiceId: invoice.invoice.id },
+    );
+    if (finalised.invoice?.status !== "OPEN") throw new Error("setup finalise failed");
+  }
+
+  // A webhook endpoint of each merchant (test mode takes a loopback URL), subscribed to a type no call here
+  // emits, so that nothing is queued for it while the matrix runs.
+  const createEndpoint = async (key: string, url = "http://127.0.0.1:9/hooks") => {
+    const result = await t.gql<{
+      createWebhookEndpoint: { endpoint: { id: string } | null; errors: Array<{ code: string }> };
+    }>(
+      key,
+      `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } errors { code } } }`,
+      { input: { url, enabledEvents: ["payment.review_decided"] } },
+    );
+    const id = result.data?.createWebhookEndpoint.endpoint?.id;
+    if (!id) throw new Error(`setup endpoint failed: ${result.raw}`);
+    return id;
+  };
+  ownerObjects.webhookEndpoint.push(await createEndpoint(owner.secretKey));
+  // Live mode takes https to a public address only (an address literal: nothing resolves a name; the test app runs
+  // no delivery worker and no call here emits the subscribed type, so nothing is ever sent to it).
+  ownerLiveObjects.webhookEndpoint.push(
+    await createEndpoint(owner.liveSecretKey, "https://93.184.215.14/hooks"),
+  );
+
+  // The attacker's own payment, event and endpoint: a call that takes two ids gets the attacker's own for the
+  // one not under test (its own event replayed to the owner's endpoint, the owner's event to its own endpoint).
+  const attackerCard = await t.tokenize(attacker.publishableKey);
+  const attackerPayment = await mutation<{ payment: { id: string } | null }>(attacker.secretKey, create, {
+    amount: "700",
+    currency: "USD",
+    paymentMethodId: attackerCard,
+  });
+  if (!attackerPayment.payment) throw new Error("setup attacker payment failed");
+  attackerObjects.payment.push(attackerPayment.payment.id);
+  attackerObjects.webhookEndpoint.push(await createEndpoint(attacker.secretKey));
+
+  // Events: the feed fills as the payments change.
+  const eventIds = async (key: string) => {
+    const result = await t.gql<{ events: { edges: Array<{ node: { id: string } }> } }>(
+      key,
+      `query { events(first: 5) { edges { node { id } } } }`,
+    );
+    return result.data?.events.edges.map((edge) => edge.node.id) ?? [];
+  };
+  ownerObjects.event.push(...(await eventIds(owner.secretKey)));
+  attackerObjects.event.push(...(await eventIds(attacker.secretKey)));
+  if (ownerObjects.event.length === 0 || attackerObjects.event.length === 0)
+    throw new Error("setup: no events in the feed");
+  ownerObjects.eventObject.push(...ownerObjects.payment);
+  ownerLiveObjects.event.push(...ownerObjects.event);
+
+  // The kinds node(id) resolves (disputes and invoices are not Nodes).
   ownerObjects.node.push(...ownerObjects.payment, ...ownerObjects.paymentMethod, ...ownerObjects.refund);
 });
 
@@ -270,17 +473,26 @@ describe("the generated matrix", () => {
       "cancelPayment",
       "refundPayment",
       "createPayment",
+      "dispute",
+      "acceptDispute",
+      "invoice",
+      "finalizeInvoice",
+      "webhookEndpoint",
+      "deleteWebhookEndpoint",
+      "replayWebhookEvent",
+      "event",
+      "events",
     ])
       expect(covered).toContain(field);
   });
 });
 
 const attackers = [
-  ["another merchant's secret key", () => attacker.secretKey],
-  ["the owner's live secret key on test objects", () => owner.liveSecretKey],
+  ["another merchant's secret key", () => attacker.secretKey, () => attackerObjects],
+  ["the owner's live secret key on test objects", () => owner.liveSecretKey, () => ownerLiveObjects],
 ] as const;
 
-describe.each(attackers)("with %s", (_who, key) => {
+describe.each(attackers)("with %s", (_who, key, siblings) => {
   it.each(calls.map((c) => [`${c.operation} ${c.field}(${c.idPath})`, c] as const))(
     "%s is refused for every object of that kind and writes nothing",
     async (_name, call) => {
@@ -288,7 +500,7 @@ describe.each(attackers)("with %s", (_who, key) => {
       expect(ids.length, `fixtures for ${call.kind}`).toBeGreaterThan(0);
       for (const id of ids) {
         const before = await databaseFingerprint();
-        const { document, variables } = call.build(id);
+        const { document, variables } = call.build(id, siblings());
         const result = await t.gql<Record<string, Record<string, unknown> | null>>(
           key(),
           document,
@@ -299,7 +511,15 @@ describe.each(attackers)("with %s", (_who, key) => {
         // Nothing of the owner's object leaks into the payload besides the refusal.
         if (payload) {
           for (const [name, value] of Object.entries(payload)) {
-            if (name !== "errors" && name !== "__typename") expect(value, `${call.field}.${name}`).toBeNull();
+            if (name === "errors" || name === "__typename") continue;
+            // A filter's answer is a page: empty, with its pageInfo (checked empty by isRefused above).
+            if (FILTER_KINDS.has(call.kind) && (name === "edges" || name === "nodes")) {
+              expect(value, `${call.field}.${name}`).toEqual([]);
+            } else if (FILTER_KINDS.has(call.kind) && name === "pageInfo") {
+              expect(value, `${call.field}.${name}`).toEqual({ __typename: "PageInfo" });
+            } else {
+              expect(value, `${call.field}.${name}`).toBeNull();
+            }
           }
         }
         expect(await databaseFingerprint(), `${call.field} on ${id} wrote something`).toEqual(before);
@@ -318,6 +538,11 @@ describe("the owner's own key (the control)", () => {
         const result = await t.gql<Record<string, unknown>>(owner.secretKey, document, variables);
         expect(result.errors, result.raw).toBeUndefined();
         expect(result.data?.[call.field]).not.toBeNull();
+        // A filter finds the owner's own object's entries.
+        if (FILTER_KINDS.has(call.kind)) {
+          const page = result.data?.[call.field] as { edges?: unknown[]; nodes?: unknown[] };
+          expect((page.edges ?? page.nodes ?? []).length, result.raw).toBeGreaterThan(0);
+        }
         // The refusal check above is not vacuous: the owner's own call does not pass it.
         expect(isRefused(result, call)).toBe(false);
       }
