@@ -7,6 +7,7 @@ import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine
 import type { DatabaseClient, Prisma } from "../client";
 import { paymentSelect, refundSelect, toPaymentRecord, toRefundRecord } from "../mappers/payment.mapper";
 import {
+  ATTEMPT_SELECT,
   JOURNAL_ENTRY_SELECT,
   type JournalEntryRecord,
   PAGE_SIZE_MAX,
@@ -33,22 +34,6 @@ export interface PaymentPageRequest {
   size: number;
   cursor: PaymentCursor | null;
 }
-
-const ATTEMPT_SELECT = {
-  id: true,
-  paymentId: true,
-  operation: true,
-  pspName: true,
-  status: true,
-  amountMinor: true,
-  pspReference: true,
-  errorCode: true,
-  refundId: true,
-  routing: true,
-  escalatedAt: true,
-  createdAt: true,
-  updatedAt: true,
-} as const;
 
 export class NodeQueryRepository {
   constructor(private readonly db: DatabaseClient) {}

@@ -29,6 +29,23 @@ import {
 
 export const PAGE_SIZE_MAX = 100;
 
+/** A PSP attempt's columns as the API shows them (`PspAttemptView`), for the single and the batched reads. */
+export const ATTEMPT_SELECT = {
+  id: true,
+  paymentId: true,
+  operation: true,
+  pspName: true,
+  status: true,
+  amountMinor: true,
+  pspReference: true,
+  errorCode: true,
+  refundId: true,
+  routing: true,
+  escalatedAt: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
 export interface PaymentFilter {
   statuses?: PaymentStatus[] | null;
   createdFrom?: Date | null;
@@ -288,21 +305,7 @@ export class PaymentQueryRepository {
     const rows = await this.db.pspAttempt.findMany({
       where: { id: { in: picked.map((row) => row.id) } },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: {
-        id: true,
-        paymentId: true,
-        operation: true,
-        pspName: true,
-        status: true,
-        amountMinor: true,
-        pspReference: true,
-        errorCode: true,
-        refundId: true,
-        routing: true,
-        escalatedAt: true,
-        createdAt: true,
-        updatedAt: true,
-      },
+      select: ATTEMPT_SELECT,
     });
     return rows.map((row) => ({ ...row, paymentId: row.paymentId as PaymentId }));
   }
