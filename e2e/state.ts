@@ -2,7 +2,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const E2E_PORTS = { api: 4300, sandbox: 4310, console: 4320 } as const;
+/** E2E_PORT_BASE moves all three ports (two checkouts running the specs side by side). */
+const base = Number(process.env.E2E_PORT_BASE ?? 4300);
+export const E2E_PORTS = { api: base, sandbox: base + 10, console: base + 20 } as const;
 
 export interface E2eOperator {
   email: string;
