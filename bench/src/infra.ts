@@ -193,6 +193,8 @@ export interface ApiSecrets {
   VAULT_ENCRYPTION_KEYS: string;
   VAULT_FINGERPRINT_KEY: string;
   IDEMPOTENCY_HASH_SECRET: string;
+  STRIPE_WEBHOOK_SECRET: string;
+  ADYEN_HMAC_KEY: string;
 }
 
 export function generateSecrets(): ApiSecrets {
@@ -201,6 +203,9 @@ export function generateSecrets(): ApiSecrets {
     VAULT_ENCRYPTION_KEYS: `1:${key()}`,
     VAULT_FINGERPRINT_KEY: key(),
     IDEMPOTENCY_HASH_SECRET: key(),
+    // Production refuses to start without the PSP webhook secrets (the bench sends no webhooks).
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString("hex")}`,
+    ADYEN_HMAC_KEY: randomBytes(32).toString("hex"),
   };
 }
 
