@@ -1,0 +1,149 @@
+// The configuration files of the cluster's engines, rendered from the layout.
+// Pure functions: the unit tests read them, `cluster:up` writes them.
+import { type ClusterPaths, ETCD, HAPROXY, HOST, type PostgresNode, SCOPE } from "./layout";
+
+export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
+
+/**
+ * Failure detection: the leader key lives `ttl` seconds; Patroni's loop runs every `loop_wait`.
+ * Patroni requires loop_wait + 2 × retry_timeout ≤ ttl. These are tighter than Patroni's defaults
+ * (30/10/10) so a drill on one machine fails over in seconds; production keeps the defaults or
+ * tunes them to its network (docs/operations.md, "High availability").
+ */
+export const FAILOVER_TIMING = { ttl: 10, loop_wait: 2, retry_timeout: 4 } as const;
+
+/**
+ * Patroni's YAML for one node. JSON is YAML, so no YAML library is needed.
+ * `synchronous_mode: true`: a commit returns only once the synchronous standby has it, and Patroni
+ * promotes only that standby, so an acknowledged commit survives the leader's loss.
+ */
+export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
+  const config = {
+    scope: SCOPE,
+    namespace: "/service/",
+    name: node.name,
+    log: { level: "INFO" },
+    restapi: { listen: `${HOST}:${node.restPort}`, connect_address: `${HOST}:${node.restPort}` },
+    etcd3: { hosts: [`${HOST}:${ETCD.client}`] },
+    bootstrap: {
+      dcs: {
+        ...FAILOVER_TIMING,
+        maximum_lag_on_failover: 1_048_576,
+        synchronous_mode: true,
+        postgresql: {
+          use_pg_rewind: true,
+          use_slots: true,
+          parameters: {
+            wal_level: "replica",
+            hot_standby: "on",
+            wal_log_hints: "on",
+            max_wal_senders: 10,
+            max_replication_slots: 10,
+            max_connections: 200,
+            synchronous_commit: "on",
+            shared_buffers: "128MB",
+          },
+        },
+      },
+      initdb: [{ encoding: "UTF8" }, { locale: "C.UTF-8" }, "data-checksums"],
+      // Loopback only, trust: a local cluster for development and drills. Production uses
+      // scram-sha-256 and TLS (docs/operations.md).
+      pg_hba: [
+        "local all all trust",
+        `host replication replicator ${HOST}/32 trust`,
+        `host all all ${HOST}/32 trust`,
+      ],
+    },
+    postgresql: {
+      listen: `${HOST}:${node.port}`,
+      connect_address: `${HOST}:${node.port}`,
+      data_dir: paths.postgres(node.name),
+      bin_dir: POSTGRES_BIN,
+      pgpass: `${paths.postgres(node.name)}.pgpass`,
+      authentication: {
+        superuser: { username: "postgres", password: "postgres" },
+        replication: { username: "replicator", password: "replicator" },
+        rewind: { username: "postgres", password: "postgres" },
+      },
+      parameters: { unix_socket_directories: paths.sockets },
+    },
+    tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/**
+ * HAProxy in TCP mode: the read-write port goes to whichever node answers 200 on Patroni's
+ * `/primary`, the read-only port to those answering `/replica`. `on-marked-down shutdown-sessions`
+ * cuts connections to a node that lost the leadership, so no client keeps writing to a demoted node.
+ */
+export function haproxyConfig(nodes: readonly PostgresNode[]): string {
+  const servers = (check: string) =>
+    nodes.map((n) => `  server ${n.name} ${HOST}:${n.port} maxconn 200 check port ${n.restPort}`).join("\n") +
+    `\n  option httpchk GET ${check}\n  http-check expect status 200`;
+  return `global
+  maxconn 2000
+
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 30m
+  timeout server 30m
+  timeout check 2s
+  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+
+listen stats
+  mode http
+  bind ${HOST}:${HAPROXY.stats}
+  stats enable
+  stats uri /
+
+listen postgres_read_write
+  bind ${HOST}:${HAPROXY.readWrite}
+${servers("/primary")}
+
+listen postgres_read_only
+  bind ${HOST}:${HAPROXY.readOnly}
+  balance roundrobin
+${servers("/replica")}
+`;
+}
+
+export function etcdArgs(dataDir: string): string[] {
+  const client = `http://${HOST}:${ETCD.client}`;
+  const peer = `http://${HOST}:${ETCD.peer}`;
+  return [
+    "--name=etcd1",
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=etcd1=${peer}`,
+    "--initial-cluster-state=new",
+  ];
+}
+
+export function redisArgs(port: number, dataDir: string): string[] {
+  return [
+    "--bind",
+    HOST,
+    "--port",
+    String(port),
+    "--cluster-enabled",
+    "yes",
+    "--cluster-config-file",
+    "nodes.conf",
+    // A replica takes over after 2 s without its master (the failover drill measures it).
+    "--cluster-node-timeout",
+    "2000",
+    "--dir",
+    dataDir,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--protected-mode",
+    "yes",
+  ];
+}

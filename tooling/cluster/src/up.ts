@@ -1,0 +1,248 @@
+// `npm run cluster:up [-- --nodes 2|3]`: a high-availability paycore backend on
+// this machine, from Debian's packages: etcd; Patroni managing PostgreSQL 15
+// nodes with synchronous replication; HAProxy sending read-write connections
+// to the leader and read-only ones to the replicas; a Redis Cluster of three
+// masters and three replicas. Installs what is missing with apt, creates and
+// migrates the database through HAProxy, and prints the settings to run the
+// API, the console, the CLI and the workers against it. Safe to run twice.
+import { execFileSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { findRepoRoot } from "@paycore/db/database-url";
+import pg from "pg";
+import { etcdArgs, haproxyConfig, patroniConfig, redisArgs } from "./configs";
+import { haproxyServers, upServers } from "./haproxy-stats";
+import {
+  type ClusterPaths,
+  clusterPaths,
+  clusterUrls,
+  DATABASE,
+  ETCD,
+  HAPROXY,
+  HOST,
+  MAX_NODES,
+  type PostgresNode,
+  postgresNodes,
+  REDIS_PORTS,
+} from "./layout";
+import { ensurePackages } from "./packages";
+import { describe, healthy, leaderName, patroniCluster } from "./patroni";
+import { type RunAs, runningPid, startDaemon, WaitAborted, waitFor } from "./processes";
+import { redisClusterState } from "./redis-cluster";
+
+const log = (message: string) => console.log(`[cluster] ${message}`);
+
+export function defaultClusterDir(): string {
+  return process.env.CLUSTER_DIR ?? join(findRepoRoot(), ".cluster");
+}
+
+function postgresUser(): RunAs {
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g"), home: "/var/lib/postgresql" };
+}
+
+/** A folder only its owner may enter, or one everyone may traverse (the root, whose children hold the data). */
+function ownedDir(path: string, owner: RunAs | null, mode = 0o700): void {
+  mkdirSync(path, { recursive: true, mode });
+  chmodSync(path, mode);
+  if (owner) chownSync(path, owner.uid, owner.gid);
+}
+
+/** Fails at once, with its log's last lines, when a daemon we wait for has died. */
+function assertRunning(paths: ClusterPaths, name: string): void {
+  if (runningPid(paths, name) !== null) return;
+  const logFile = join(paths.logs, `${name}.log`);
+  const tail = existsSync(logFile)
+    ? readFileSync(logFile, "utf8").trim().split("\n").slice(-15).join("\n")
+    : "";
+  throw new WaitAborted(`${name} exited:\n${tail}`);
+}
+
+async function startEtcd(paths: ClusterPaths): Promise<void> {
+  ownedDir(paths.etcd, null);
+  startDaemon(paths, "etcd", "etcd", etcdArgs(paths.etcd));
+  await waitFor(
+    "etcd",
+    async () => {
+      const response = await fetch(`http://${HOST}:${ETCD.client}/health`, {
+        signal: AbortSignal.timeout(1_000),
+      });
+      const body = (await response.json()) as { health?: string };
+      return body.health === "true" ? true : null;
+    },
+    30_000,
+  );
+  log(`etcd ready on ${HOST}:${ETCD.client}`);
+}
+
+async function startPatroni(
+  paths: ClusterPaths,
+  nodes: readonly PostgresNode[],
+  runAs: RunAs,
+): Promise<void> {
+  ownedDir(join(paths.root, "postgres"), runAs);
+  ownedDir(join(paths.root, "patroni"), runAs);
+  ownedDir(paths.sockets, runAs);
+  for (const node of nodes) {
+    writeFileSync(paths.patroniConfig(node.name), patroniConfig(node, paths));
+    chownSync(paths.patroniConfig(node.name), runAs.uid, runAs.gid);
+  }
+  // The first node bootstraps (initdb) alone; the others clone it once it leads.
+  const [first, ...others] = nodes;
+  if (!first) throw new Error("no Postgres node");
+  startDaemon(paths, `patroni-${first.name}`, "patroni", [paths.patroniConfig(first.name)], { runAs });
+  await waitFor(
+    "the first Postgres node to lead",
+    async () => {
+      assertRunning(paths, `patroni-${first.name}`);
+      return (await patroniCluster(nodes))?.some((m) => m.role === "leader") ? true : null;
+    },
+    120_000,
+  );
+  for (const node of others)
+    startDaemon(paths, `patroni-${node.name}`, "patroni", [paths.patroniConfig(node.name)], { runAs });
+  const members = await waitFor(
+    "a leader, a synchronous standby and every replica streaming",
+    async () => {
+      for (const node of nodes) assertRunning(paths, `patroni-${node.name}`);
+      const current = await patroniCluster(nodes);
+      return current && healthy(current, nodes.length) ? current : null;
+    },
+    180_000,
+    500,
+  );
+  log(`Patroni: ${describe(members)}`);
+}
+
+async function startHaproxy(paths: ClusterPaths, nodes: readonly PostgresNode[]): Promise<void> {
+  writeFileSync(paths.haproxyConfig, haproxyConfig(nodes));
+  execFileSync("haproxy", ["-c", "-q", "-f", paths.haproxyConfig], { stdio: "inherit" });
+  startDaemon(paths, "haproxy", "haproxy", ["-db", "-f", paths.haproxyConfig]);
+  await waitFor(
+    "HAProxy to route writes to the leader only",
+    async () => {
+      const leader = leaderName((await patroniCluster(nodes)) ?? []);
+      const statuses = await haproxyServers();
+      const writers = upServers(statuses, "postgres_read_write");
+      const readers = upServers(statuses, "postgres_read_only");
+      return leader && writers.length === 1 && writers[0] === leader && readers.length === nodes.length - 1
+        ? true
+        : null;
+    },
+    30_000,
+  );
+  log(`HAProxy: read-write ${HOST}:${HAPROXY.readWrite}, read-only ${HOST}:${HAPROXY.readOnly}`);
+}
+
+async function createAndMigrate(repoRoot: string): Promise<void> {
+  const { DATABASE_URL } = clusterUrls();
+  const admin = new pg.Client({
+    connectionString: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/postgres`,
+  });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [DATABASE]);
+    if (rowCount === 0) await admin.query(`create database ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  // Migrations go through HAProxy to whichever node leads, like every other write.
+  execFileSync(process.execPath, [join(repoRoot, "scripts", "prisma.mjs"), "migrate", "deploy"], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  log(`database ${DATABASE} migrated through HAProxy`);
+}
+
+async function startRedisCluster(paths: ClusterPaths): Promise<void> {
+  for (const port of REDIS_PORTS) {
+    ownedDir(paths.redis(port), null);
+    startDaemon(paths, `redis-${port}`, "redis-server", redisArgs(port, paths.redis(port)));
+  }
+  await waitFor(
+    "the Redis nodes",
+    async () => {
+      for (const port of REDIS_PORTS) await redisClusterState(port);
+      return true;
+    },
+    30_000,
+  );
+  if ((await redisClusterState(REDIS_PORTS[0])).state !== "ok") {
+    const known = (await redisClusterState(REDIS_PORTS[0])).knownNodes;
+    if (known <= 1) {
+      execFileSync(
+        "redis-cli",
+        [
+          "--cluster",
+          "create",
+          ...REDIS_PORTS.map((p) => `${HOST}:${p}`),
+          "--cluster-replicas",
+          "1",
+          "--cluster-yes",
+        ],
+        { stdio: ["ignore", "ignore", "inherit"] },
+      );
+    }
+  }
+  await waitFor(
+    "the Redis Cluster to cover every slot",
+    async () => {
+      const states = await Promise.all(REDIS_PORTS.map((port) => redisClusterState(port)));
+      return states.every((s) => s.state === "ok" && s.knownNodes === REDIS_PORTS.length) ? true : null;
+    },
+    60_000,
+    500,
+  );
+  log(`Redis Cluster: 3 masters and 3 replicas on ${HOST}:${REDIS_PORTS[0]}–${REDIS_PORTS.at(-1)}`);
+}
+
+export async function clusterUp(options: { nodes: number; root?: string; migrate?: boolean }): Promise<void> {
+  const repoRoot = findRepoRoot();
+  const paths = clusterPaths(options.root ?? defaultClusterDir());
+  const nodes = postgresNodes(options.nodes);
+  ensurePackages(log);
+  const runAs = postgresUser();
+  // The postgres user must reach its data folders: every parent must be traversable.
+  for (let dir = dirname(paths.root); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      execFileSync("runuser", ["-u", "postgres", "--", "test", "-x", dir]);
+    } catch {
+      throw new Error(`the postgres user cannot enter ${dir}; set CLUSTER_DIR to a folder it can reach`);
+    }
+  }
+  ownedDir(paths.root, null, 0o755);
+  await startEtcd(paths);
+  await startPatroni(paths, nodes, runAs);
+  await startHaproxy(paths, nodes);
+  if (options.migrate !== false) await createAndMigrate(repoRoot);
+  await startRedisCluster(paths);
+  const urls = clusterUrls();
+  const lines = Object.entries(urls).map(([key, value]) => `${key}=${value}`);
+  writeFileSync(paths.urls, `${lines.join("\n")}\n`);
+  console.log(`\nThe cluster is up (data under ${paths.root}). Run paycore against it with:\n`);
+  for (const line of lines) console.log(`  export ${line}`);
+  console.log(`\nHAProxy's stats: http://${HOST}:${HAPROXY.stats}/   Stop it: npm run cluster:down`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  const { values } = parseArgs({
+    options: { nodes: { type: "string", default: "3" }, help: { type: "boolean", default: false } },
+  });
+  if (values.help) {
+    console.log(`npm run cluster:up [-- --nodes 2|3]   (data under CLUSTER_DIR, default .cluster/)`);
+    process.exit(0);
+  }
+  const nodes = Number(values.nodes);
+  if (!Number.isInteger(nodes) || nodes < 2 || nodes > MAX_NODES) {
+    console.error("--nodes must be 2 or 3");
+    process.exit(2);
+  }
+  clusterUp({ nodes }).catch((error: unknown) => {
+    console.error(`[cluster] ${error instanceof Error ? error.message : String(error)}`);
+    console.error("[cluster] logs are under .cluster/logs; `npm run cluster:down` stops what started");
+    process.exit(1);
+  });
+}
