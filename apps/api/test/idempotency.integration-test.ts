@@ -422,7 +422,7 @@ describe("with Redis", async () => {
       const { cardFingerprint } = await t.app.db.payment.findUniqueOrThrow({ where: { id: paymentId } });
       const redis = t.app.redis;
       invariantDefined(redis);
-      const counter = `vel:TEST:card:${cardFingerprint}`;
+      const counter = `vel:{TEST:card:${cardFingerprint}}`;
       expect(await redis.zcard(counter)).toBe(1);
       await forgetResults(t, merchant);
 

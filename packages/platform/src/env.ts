@@ -30,6 +30,11 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Unset: no fast path; idempotency runs on Postgres alone. */
   REDIS_URL: z.string().url().optional(),
+  /** A Redis Cluster instead of one Redis: seed nodes as `host:port,host:port,…` (`npm run cluster:up` prints them). */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*\[?[\w.:-]+\]?:\d{1,5}(\s*,\s*\[?[\w.:-]+\]?:\d{1,5})*\s*$/, "host:port,host:port,…")
+    .optional(),
   DATA_DIR: z.string().default(".data"),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   /** API processes sharing the port (node:cluster); each has its own pool of DATABASE_POOL_MAX connections. */

@@ -35,13 +35,12 @@ import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.rep
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
 import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { GeoIpLocator } from "./adapters/geoip-locator";
 import { LivePsps } from "./adapters/live-psps";
 import { PaymentWatch } from "./adapters/payment-watch";
 import { AppPspRouter, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
-import { createRedisClient } from "./adapters/redis-client";
+import { createRedisClient, type RedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
@@ -65,6 +64,8 @@ export interface RuntimeConfig {
   databasePoolMax: number;
   /** Null runs without the Redis fast path: correct, a little slower. */
   redisUrl: string | null;
+  /** A Redis Cluster's seed nodes (`host:port`); takes the place of redisUrl. */
+  redisClusterNodes?: readonly string[] | null;
   secrets: AppSecrets;
   idempotencyRetentionHours: number;
   idempotencyWaitMs: number;
@@ -104,7 +105,7 @@ export interface Runtime {
   db: DatabaseClient;
   /** node-postgres on the same pool as `db`: the payment hot path and the outbox relay. */
   sql: Sql;
-  redis: Redis | null;
+  redis: RedisClient | null;
   /** Test mode's webhook verifiers (none with the in-process sandbox). */
   testModeWebhooks: TestModeWebhooks;
   /** The tamper-evidence sealer when workers run (its `status()` is the chain lag metric). */
@@ -120,6 +121,9 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     databaseUrl,
     databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL ?? null,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES
+      ? env.REDIS_CLUSTER_NODES.split(",").map((node) => node.trim())
+      : null,
     secrets: loadSecrets(env),
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
@@ -174,9 +178,12 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   });
   const sql = new Sql(pool);
   const db = createDatabaseClient({ pool });
-  const redis = config.redisUrl
-    ? createRedisClient(config.redisUrl, (message) => config.logger.info(message))
-    : null;
+  const redisTarget = config.redisClusterNodes?.length
+    ? { clusterNodes: config.redisClusterNodes }
+    : config.redisUrl
+      ? { url: config.redisUrl }
+      : null;
+  const redis = redisTarget ? createRedisClient(redisTarget, (message) => config.logger.info(message)) : null;
   const idempotencyStore = new PostgresIdempotencyStore(sql);
   const idempotency = new IdempotencyService(
     idempotencyStore,

@@ -10,8 +10,8 @@
 // answer within REDIS_DEADLINE_MS is passed over for REDIS_PAUSE_MS, so a hung
 // Redis costs one request a deadline, not every request.
 
+import type { RedisClient } from "@paycore/platform/adapters/redis-client";
 import { REDIS_DEADLINE_MS } from "@paycore/platform/adapters/redis-deadline";
-import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 
 /** After a missed deadline, how long every limiter counts in memory before trying Redis again. */
@@ -45,7 +45,7 @@ export class RateLimiters {
    * @param processes API processes sharing the limits; each allows this share of them when counting alone
    */
   constructor(
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly processes: number,
     private readonly now: () => number = Date.now,
   ) {}

@@ -11,7 +11,7 @@ import {
   type OutboxSource,
   outboxEventFromFields,
 } from "@paycore/platform/workers/outbox-relay";
-import { StreamConsumer } from "@paycore/platform/workers/stream-consumer";
+import { defaultDeadLetterStream, StreamConsumer } from "@paycore/platform/workers/stream-consumer";
 import { Worker } from "@paycore/platform/workers/worker";
 import { Redis } from "ioredis";
 import pino from "pino";
@@ -40,7 +40,7 @@ describe("outbox relay", async () => {
 
     const newStream = () => {
       const stream = `test:outbox:${randomBytes(6).toString("hex")}`;
-      streamsToDelete.push(stream, `${stream}:dead`);
+      streamsToDelete.push(stream, defaultDeadLetterStream(stream));
       return stream;
     };
     const createPayments = async (count: number) => {
@@ -306,7 +306,8 @@ describe("outbox relay", async () => {
 
 /** The app's kind of client (no offline queue: commands fail at once while disconnected), once connected. */
 async function failFastClient(url: string): Promise<Redis> {
-  const client = createRedisClient(url, () => undefined);
+  // A URL makes a single-node client.
+  const client = createRedisClient({ url }, () => undefined) as Redis;
   if (client.status !== "ready") await new Promise((resolve) => client.once("ready", resolve));
   return client;
 }

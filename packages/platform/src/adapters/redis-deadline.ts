@@ -1,6 +1,6 @@
 // Redis is a fast path: a command that is slow or fails must never stall a
 // payment. Each call answers within a short deadline, or says "unavailable".
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client";
 
 export const UNAVAILABLE = Symbol("unavailable");
 
@@ -8,7 +8,7 @@ export const UNAVAILABLE = Symbol("unavailable");
 export const REDIS_DEADLINE_MS = 250;
 
 export async function withRedisDeadline<T>(
-  redis: Redis,
+  redis: RedisClient,
   command: () => Promise<T>,
 ): Promise<T | typeof UNAVAILABLE> {
   if (redis.status !== "ready") return UNAVAILABLE;

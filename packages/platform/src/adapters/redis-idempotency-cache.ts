@@ -6,7 +6,7 @@
 // hash tag, so the scripts also run on Redis Cluster.
 import { LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX } from "@paycore/core/idempotency/idempotency-service";
 import type { CachedResult, IdempotencyCache, LockOutcome } from "@paycore/core/ports/idempotency-store";
-import type { Redis } from "ioredis";
+import { isCluster, type RedisClient } from "./redis-client";
 import { UNAVAILABLE, withRedisDeadline } from "./redis-deadline";
 
 const RELEASE_IF_OWNER = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -39,7 +39,7 @@ interface IdempotencyScripts {
 export class RedisIdempotencyCache implements IdempotencyCache {
   private readonly scripts: IdempotencyScripts;
 
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: RedisClient) {
     redis.defineCommand("paycoreReleaseIfOwner", { numberOfKeys: 1, lua: RELEASE_IF_OWNER });
     redis.defineCommand("paycoreCompletedOrLock", { numberOfKeys: 2, lua: COMPLETED_OR_LOCK });
     redis.defineCommand("paycorePutAndRelease", { numberOfKeys: 2, lua: PUT_AND_RELEASE });
@@ -104,11 +104,11 @@ export class RedisIdempotencyCache implements IdempotencyCache {
 }
 
 /** `{scope}:done` and `{scope}:lock`: the braces make Redis Cluster keep both in one slot. */
-function doneKey(scopeKey: string): string {
+export function doneKey(scopeKey: string): string {
   return `{${scopeKey}}:done`;
 }
 
-function lockKey(scopeKey: string): string {
+export function lockKey(scopeKey: string): string {
   return `{${scopeKey}}:lock`;
 }
 
@@ -122,15 +122,27 @@ const LEGACY_SCAN_PAGES_MAX = 10_000;
  * and all expire within the cache TTL (an hour) anyway: this removes them at start-up rather than leaving them
  * in memory and snapshots until then. Answers how many went; throws when Redis does (the caller logs it).
  */
-export async function deleteLegacyIdempotencyEntries(redis: Redis): Promise<number> {
+export async function deleteLegacyIdempotencyEntries(redis: RedisClient): Promise<number> {
   const match = `{${LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX}*`;
-  let cursor = "0";
+  // SCAN walks one node: on a cluster, every master in turn. Keys are unlinked one by one (a multi-key
+  // UNLINK must stay in one slot), pipelined per page.
+  const nodes = isCluster(redis) ? redis.nodes("master") : [redis];
   let deleted = 0;
-  for (let page = 0; page < LEGACY_SCAN_PAGES_MAX; page++) {
-    const [next, keys] = await redis.scan(cursor, "MATCH", match, "COUNT", LEGACY_SCAN_PAGE_SIZE);
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-    cursor = next;
-    if (cursor === "0") break;
+  for (const node of nodes) {
+    let cursor = "0";
+    for (let page = 0; page < LEGACY_SCAN_PAGES_MAX; page++) {
+      const [next, keys] = await node.scan(cursor, "MATCH", match, "COUNT", LEGACY_SCAN_PAGE_SIZE);
+      if (keys.length > 0) {
+        const pipeline = node.pipeline();
+        for (const key of keys) pipeline.unlink(key);
+        for (const [error, count] of (await pipeline.exec()) ?? []) {
+          if (error) throw error;
+          deleted += Number(count);
+        }
+      }
+      cursor = next;
+      if (cursor === "0") break;
+    }
   }
   return deleted;
 }

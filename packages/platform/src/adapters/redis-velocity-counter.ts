@@ -2,15 +2,23 @@
 // IP, device and merchant (member = request, score = time), updated and counted
 // in one Lua call so concurrent payments never miss each other. Every call has a
 // short deadline; past it the scorer falls back as configured.
+//
+// On Redis Cluster one script cannot touch keys in several hash slots, so each
+// key carries a hash tag of the entity it counts (the card's keys share
+// `{mode:card:…}`, the IP's share `{mode:ip:…}`) and the script runs once per
+// entity, in parallel, with the other entities' keys replaced by an absent
+// marker in the same slot; the answers are merged. A single Redis runs it once.
 import { createHash } from "node:crypto";
 import type { VelocityCounts } from "@paycore/core/fraud/risk-types";
 import type { VelocityAttempt, VelocityCounter, VelocitySnapshot } from "@paycore/core/ports/risk-data";
-import type { Redis } from "ioredis";
+import { isCluster, type RedisClient } from "./redis-client";
 import { UNAVAILABLE, withRedisDeadline } from "./redis-deadline";
 
 /** Newest members kept per key: bounds memory and the 24-hour amount sum. */
 const MEMBERS_MAX = 1000;
-const NONE = "-";
+/** A key slot the script skips: absent data (no e-mail, no IP) or another entity's key on a cluster. */
+const ABSENT_SUFFIX = ":-";
+const NONE = `none${ABSENT_SUFFIX}`;
 
 // KEYS: 1 card, 2 email, 3 ip, 4 device, 5 merchant, 6 small:ip, 7 small:card, 8 declines:ip, 9 declines:card, 10 location:card
 // ARGV: 1 now ms, 2 member, 3 small (1/0), 4 latitude ("" = none), 5 longitude, 6 members max
@@ -19,6 +27,7 @@ local now = tonumber(ARGV[1])
 local member = ARGV[2]
 local max = tonumber(ARGV[6])
 local day, hour, ten = now - 86400000, now - 3600000, now - 600000
+local function absent(key) return string.sub(key, -2) == "${ABSENT_SUFFIX}" end
 local function touch(key, window)
   redis.call("ZADD", key, now, member)
   redis.call("ZREMRANGEBYSCORE", key, "-inf", "(" .. (now - window))
@@ -27,17 +36,18 @@ local function touch(key, window)
 end
 local windows = {}
 for i = 1, 5 do
-  if KEYS[i] == "${NONE}" then
+  if absent(KEYS[i]) then
     windows[i] = {-1, -1, -1}
   else
     touch(KEYS[i], 86400000)
     windows[i] = {redis.call("ZCOUNT", KEYS[i], ten, "+inf"), redis.call("ZCOUNT", KEYS[i], hour, "+inf"), redis.call("ZCARD", KEYS[i])}
   end
 end
-local cardMembers = redis.call("ZRANGEBYSCORE", KEYS[1], day, "+inf")
+local cardMembers = {}
+if not absent(KEYS[1]) then cardMembers = redis.call("ZRANGEBYSCORE", KEYS[1], day, "+inf") end
 local small = {}
 for i = 6, 7 do
-  if KEYS[i] == "${NONE}" then
+  if absent(KEYS[i]) then
     small[i - 5] = -1
   else
     if ARGV[3] == "1" then touch(KEYS[i], 600000) end
@@ -46,10 +56,11 @@ for i = 6, 7 do
 end
 local declines = {}
 for i = 8, 9 do
-  if KEYS[i] == "${NONE}" then declines[i - 7] = -1 else declines[i - 7] = redis.call("ZCOUNT", KEYS[i], hour, "+inf") end
+  if absent(KEYS[i]) then declines[i - 7] = -1 else declines[i - 7] = redis.call("ZCOUNT", KEYS[i], hour, "+inf") end
 end
-local previous = redis.call("HMGET", KEYS[10], "lat", "lng", "at")
-if ARGV[4] ~= "" then
+local previous = {false, false, false}
+if not absent(KEYS[10]) then previous = redis.call("HMGET", KEYS[10], "lat", "lng", "at") end
+if ARGV[4] ~= "" and not absent(KEYS[10]) then
   redis.call("HSET", KEYS[10], "lat", ARGV[4], "lng", ARGV[5], "at", ARGV[1])
   redis.call("PEXPIRE", KEYS[10], 30 * 86400000)
 end
@@ -61,7 +72,7 @@ type ScriptResult = [number[][], string[], number[], number[], Array<string | nu
 export class RedisVelocityCounter implements VelocityCounter {
   private readonly script: { paycoreRecordAndCount(...keysAndArgs: string[]): Promise<ScriptResult> };
 
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: RedisClient) {
     // Sent once, then run by its SHA (EVALSHA): the script's 1.7 KB do not travel with every payment.
     redis.defineCommand("paycoreRecordAndCount", { numberOfKeys: 10, lua: RECORD_AND_COUNT });
     this.script = redis as unknown as typeof this.script;
@@ -71,17 +82,22 @@ export class RedisVelocityCounter implements VelocityCounter {
     const keys = keysOf(attempt);
     // The request, not the payment: a retry that scores again before it finds its key taken counts once.
     const member = `${attempt.requestKey}|${attempt.amountMinor}|${attempt.currency}`;
-    const result = await this.call(() =>
-      this.script.paycoreRecordAndCount(
-        ...keys,
-        String(attempt.at.getTime()),
-        member,
-        attempt.small ? "1" : "0",
-        attempt.location ? String(attempt.location.latitude) : "",
-        attempt.location ? String(attempt.location.longitude) : "",
-        String(MEMBERS_MAX),
-      ),
-    );
+    const args = [
+      String(attempt.at.getTime()),
+      member,
+      attempt.small ? "1" : "0",
+      attempt.location ? String(attempt.location.latitude) : "",
+      attempt.location ? String(attempt.location.longitude) : "",
+      String(MEMBERS_MAX),
+    ];
+    const result = await this.call(async () => {
+      if (!isCluster(this.redis)) return this.script.paycoreRecordAndCount(...keys, ...args);
+      const calls = slotGroups(keys);
+      const answers = await Promise.all(
+        calls.map((call) => this.script.paycoreRecordAndCount(...call.keys, ...args)),
+      );
+      return mergeGroupResults(calls, answers);
+    });
     if (result === UNAVAILABLE) return "unavailable";
     const [windows, cardMembers, small, declines, previous] = result;
     const counts = (i: number, amount24hMinor = 0n): VelocityCounts | null => {
@@ -116,19 +132,23 @@ export class RedisVelocityCounter implements VelocityCounter {
     attempt: Pick<VelocityAttempt, "mode" | "cardFingerprint" | "ipAddress" | "at" | "paymentId">,
   ): Promise<void> {
     const at = attempt.at.getTime();
-    await this.call(async () => {
-      const pipeline = this.redis.multi();
-      for (const key of [
-        `vel:${attempt.mode}:declines:card:${attempt.cardFingerprint}`,
-        attempt.ipAddress ? `vel:${attempt.mode}:declines:ip:${attempt.ipAddress}` : null,
-      ]) {
-        if (!key) continue;
-        pipeline.zadd(key, at, attempt.paymentId);
-        pipeline.zremrangebyscore(key, "-inf", `(${at - 3_600_000}`);
-        pipeline.pexpire(key, 2 * 3_600_000);
-      }
-      return pipeline.exec();
-    });
+    // One MULTI per key: the card's and the IP's keys live in different hash slots on a cluster.
+    const keys = [
+      `vel:${cardTag(attempt.mode, attempt.cardFingerprint)}:declines`,
+      attempt.ipAddress ? `vel:${ipTag(attempt.mode, attempt.ipAddress)}:declines` : null,
+    ].filter((key): key is string => key !== null);
+    await this.call(() =>
+      Promise.all(
+        keys.map((key) =>
+          this.redis
+            .multi()
+            .zadd(key, at, attempt.paymentId)
+            .zremrangebyscore(key, "-inf", `(${at - 3_600_000}`)
+            .pexpire(key, 2 * 3_600_000)
+            .exec(),
+        ),
+      ),
+    );
   }
 
   private call<T>(command: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
@@ -136,21 +156,78 @@ export class RedisVelocityCounter implements VelocityCounter {
   }
 }
 
-/** Keys per mode; e-mail addresses are hashed so Redis holds no personal data in clear. */
-function keysOf(attempt: VelocityAttempt): string[] {
-  const prefix = `vel:${attempt.mode}`;
+const cardTag = (mode: string, fingerprint: string) => `{${mode}:card:${fingerprint}}`;
+const ipTag = (mode: string, ip: string) => `{${mode}:ip:${ip}}`;
+
+/**
+ * Keys per mode, in the script's KEYS order; e-mail addresses are hashed so Redis holds no personal data in
+ * clear. The `{…}` hash tag names the entity a key counts: the keys of one card share a slot, as do an IP's.
+ */
+export function keysOf(attempt: VelocityAttempt): string[] {
+  const mode = attempt.mode;
   const merchant = attempt.merchantId;
+  const card = cardTag(mode, attempt.cardFingerprint);
+  const ip = attempt.ipAddress ? ipTag(mode, attempt.ipAddress) : null;
   const email = attempt.email ? createHash("sha256").update(attempt.email).digest("hex").slice(0, 32) : null;
   return [
-    `${prefix}:card:${attempt.cardFingerprint}`,
-    email ? `${prefix}:email:${merchant}:${email}` : NONE,
-    attempt.ipAddress ? `${prefix}:ip:${merchant}:${attempt.ipAddress}` : NONE,
-    attempt.deviceId ? `${prefix}:device:${merchant}:${attempt.deviceId}` : NONE,
-    `${prefix}:merchant:${merchant}`,
-    attempt.ipAddress ? `${prefix}:small:ip:${attempt.ipAddress}` : NONE,
-    `${prefix}:small:card:${attempt.cardFingerprint}`,
-    attempt.ipAddress ? `${prefix}:declines:ip:${attempt.ipAddress}` : NONE,
-    `${prefix}:declines:card:${attempt.cardFingerprint}`,
-    `loc:${attempt.mode}:card:${attempt.cardFingerprint}`,
+    `vel:${card}`,
+    email ? `vel:{${mode}:email:${merchant}:${email}}` : NONE,
+    ip ? `vel:${ip}:merchant:${merchant}` : NONE,
+    attempt.deviceId ? `vel:{${mode}:device:${merchant}:${attempt.deviceId}}` : NONE,
+    `vel:{${mode}:merchant:${merchant}}`,
+    ip ? `vel:${ip}:small` : NONE,
+    `vel:${card}:small`,
+    ip ? `vel:${ip}:declines` : NONE,
+    `vel:${card}:declines`,
+    `loc:${card}`,
   ];
+}
+
+/** KEYS positions (0-based) of each entity: card (its counts, small, declines, location), e-mail, IP, device, merchant. */
+export const ENTITY_KEY_POSITIONS: ReadonlyArray<readonly number[]> = [
+  [0, 6, 8, 9],
+  [1],
+  [2, 5, 7],
+  [3],
+  [4],
+];
+
+interface SlotCall {
+  positions: readonly number[];
+  keys: string[];
+}
+
+/** One script call per entity present; the other positions get an absent marker in that entity's slot. */
+export function slotGroups(keys: readonly string[]): SlotCall[] {
+  const calls: SlotCall[] = [];
+  for (const positions of ENTITY_KEY_POSITIONS) {
+    const anchor = keys[positions[0] ?? -1];
+    if (!anchor || anchor === NONE) continue;
+    const marker = `${anchor}${ABSENT_SUFFIX}`;
+    calls.push({ positions, keys: keys.map((key, i) => (positions.includes(i) ? key : marker)) });
+  }
+  return calls;
+}
+
+/** Each position's answer from the call that owned it. */
+export function mergeGroupResults(
+  calls: readonly SlotCall[],
+  answers: readonly ScriptResult[],
+): ScriptResult {
+  const windows: number[][] = Array.from({ length: 5 }, () => [-1, -1, -1]);
+  const small = [-1, -1];
+  const declines = [-1, -1];
+  let cardMembers: string[] = [];
+  let previous: Array<string | null> = [null, null, null];
+  calls.forEach((call, c) => {
+    const [w, members, s, d, p] = answers[c] as ScriptResult;
+    for (const i of call.positions) {
+      if (i < 5) windows[i] = w[i] ?? [-1, -1, -1];
+      if (i === 5 || i === 6) small[i - 5] = s[i - 5] ?? -1;
+      if (i === 7 || i === 8) declines[i - 7] = d[i - 7] ?? -1;
+      if (i === 0) cardMembers = members;
+      if (i === 9) previous = p;
+    }
+  });
+  return [windows, cardMembers, small, declines, previous];
 }

@@ -38,6 +38,8 @@ export const TEST_FIXTURE_ACTOR = { operatorId: null, name: "test:fixture" } as 
 
 export interface TestRuntimeOptions {
   redisUrl?: string | null;
+  /** A Redis Cluster's seed nodes instead of redisUrl (startOwnRedisCluster in testing/redis-cluster.ts). */
+  redisClusterNodes?: readonly string[] | null;
   idempotencyWaitMs?: number;
   sandbox?: SandboxPsp;
   velocityFallback?: "postgres" | "review";
@@ -78,6 +80,7 @@ export function testRuntimeConfig(
     databaseUrl,
     databasePoolMax: 20,
     redisUrl: options.redisUrl ?? null,
+    redisClusterNodes: options.redisClusterNodes ?? null,
     secrets: {
       vaultEncryptionKeys: `1:${generateKeyMaterial()}`,
       vaultFingerprintKey: randomBytes(32).toString("base64"),

@@ -8,8 +8,8 @@ import type { PostgresIdempotencyStore } from "@paycore/db/repositories/idempote
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
 import type { ProcessInstanceRepository } from "@paycore/db/repositories/process-instance.repository";
 import type { Sql } from "@paycore/db/sql";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { RedisClient } from "../adapters/redis-client";
 import type { Mailer } from "../email/mailer";
 import type { MerchantWebhooks } from "../merchant-webhooks/merchant-webhooks";
 import { ChainSealer } from "./chain-sealer";
@@ -24,7 +24,7 @@ import { WorkerRegistry } from "./worker-registry";
 
 export interface AppWorkersOptions {
   sql: Sql;
-  redis: Redis | null;
+  redis: RedisClient | null;
   log: Logger;
   commands: Pick<PaymentCommands, "resolveUnknownOutcomes" | "expireReviewHolds">;
   idempotencyStore: Pick<PostgresIdempotencyStore, "purgeExpired">;

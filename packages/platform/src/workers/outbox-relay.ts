@@ -14,8 +14,8 @@ import {
   type OutboxRepository,
   type OutboxRow,
 } from "@paycore/db/repositories/outbox.repository";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { RedisClient } from "../adapters/redis-client";
 import type { PassResult, WorkerJob, WorkerSchedule } from "./worker";
 
 export const DEFAULT_EVENT_STREAM = "paycore:events";
@@ -33,7 +33,7 @@ export type OutboxSource = Pick<OutboxRepository, "publishBatch">;
 export interface OutboxRelayOptions {
   outbox: OutboxSource;
   /** Preferably a fail-fast client (see adapters/redis-client.ts): no offline queue, so an outage errors at once. */
-  redis: Redis;
+  redis: RedisClient;
   /** The stream every outbox message goes to. */
   stream?: string;
   /** Rows per transaction and per XADD pipeline (1..1000). */
@@ -69,7 +69,7 @@ export class OutboxRelay implements WorkerJob {
   readonly failureMessage = "outbox relay failed to publish: rows stay unpublished and are retried";
   readonly schedule: WorkerSchedule;
   private readonly outbox: OutboxSource;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   readonly stream: string;
   private readonly batchSize: number;
   private readonly maxStreamLength: number;

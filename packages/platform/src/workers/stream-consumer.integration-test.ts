@@ -6,7 +6,12 @@ import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findTestRedis } from "../testing/redis";
-import { StreamConsumer, type StreamConsumerOptions, type StreamMessage } from "./stream-consumer";
+import {
+  defaultDeadLetterStream,
+  StreamConsumer,
+  type StreamConsumerOptions,
+  type StreamMessage,
+} from "./stream-consumer";
 import { Worker } from "./worker";
 
 const log = pino({ level: "silent" });
@@ -31,7 +36,7 @@ describe("stream consumer", async () => {
     /** A stream name no other test or run uses; deleted (with its dead-letter stream) after the test. */
     const newStream = () => {
       const stream = `test:consumer:${randomBytes(6).toString("hex")}`;
-      streamsToDelete.push(stream, `${stream}:dead`);
+      streamsToDelete.push(stream, defaultDeadLetterStream(stream));
       return stream;
     };
     const consumerOf = (

@@ -28,8 +28,8 @@
 // without running the handler again.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { isCluster, type RedisClient } from "../adapters/redis-client";
 import type { PassResult, WorkerJob, WorkerSchedule } from "./worker";
 
 /** One stream entry handed to a handler. */
@@ -46,7 +46,7 @@ export interface StreamConsumerOptions {
    * A connection for this consumer alone: XREADGROUP BLOCK holds it for up to blockMs, delaying any other
    * command sent on it. Its commandTimeout, if set, must exceed blockMs.
    */
-  redis: Redis;
+  redis: RedisClient;
   stream: string;
   group: string;
   /** Unique per process (see `defaultConsumerName`): two live processes sharing a name would share a pending list. */
@@ -109,7 +109,7 @@ export class StreamConsumer implements WorkerJob {
   readonly name: string;
   readonly failureMessage = "stream consumer round failed";
   readonly schedule: WorkerSchedule;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   readonly stream: string;
   readonly group: string;
   readonly consumer: string;
@@ -133,7 +133,8 @@ export class StreamConsumer implements WorkerJob {
     this.consumer = options.consumer;
     this.handle = options.handle;
     this.maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
-    this.deadLetterStream = options.deadLetterStream ?? `${options.stream}:dead`;
+    // `{stream}:dead` hashes like `stream` itself, so the MULTI that moves a message there runs on Redis Cluster.
+    this.deadLetterStream = options.deadLetterStream ?? defaultDeadLetterStream(options.stream);
     this.deadLetterMaxLength = options.deadLetterMaxLength ?? DEFAULT_DEAD_LETTER_MAX_LENGTH;
     this.claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
     this.blockMs = options.blockMs ?? DEFAULT_BLOCK_MS;
@@ -164,7 +165,9 @@ export class StreamConsumer implements WorkerJob {
     assertIntegerIn("claimIdleMs", this.claimIdleMs, 1, 24 * 60 * 60 * 1000);
     assertIntegerIn("blockMs", this.blockMs, 0, 60 * 1000);
     assertIntegerIn("batchSize", this.batchSize, 1, BATCH_SIZE_MAX);
-    const commandTimeoutMs = this.redis.options.commandTimeout;
+    const commandTimeoutMs = isCluster(this.redis)
+      ? this.redis.options.redisOptions?.commandTimeout
+      : this.redis.options.commandTimeout;
     if (commandTimeoutMs !== undefined && this.blockMs > 0 && commandTimeoutMs <= this.blockMs) {
       throw new Error(
         `the Redis commandTimeout (${commandTimeoutMs} ms) must exceed blockMs (${this.blockMs})`,
@@ -389,4 +392,9 @@ function assertIntegerIn(name: string, value: number, min: number, max: number):
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer in ${min}..${max}, got ${value}`);
   }
+}
+
+/** In the stream's hash slot: `{s}:dead` hashes the tag `s`, as does `s` itself when it has no tag of its own. */
+export function defaultDeadLetterStream(stream: string): string {
+  return /\{[^}]+\}/.test(stream) ? `${stream}:dead` : `{${stream}}:dead`;
 }
