@@ -223,7 +223,11 @@ export async function clusterUp(options: { nodes: number; root?: string; migrate
   const lines = Object.entries(urls).map(([key, value]) => `${key}=${value}`);
   writeFileSync(paths.urls, `${lines.join("\n")}\n`);
   console.log(`\nThe cluster is up (data under ${paths.root}). Run paycore against it with:\n`);
-  for (const line of lines) console.log(`  export ${line}`);
+  console.log(`  export DATABASE_URL=${urls.DATABASE_URL}`);
+  console.log(`  export REDIS_CLUSTER_NODES=${urls.REDIS_CLUSTER_NODES}`);
+  console.log(
+    `\nRead-only replicas (psql, reports; paycore itself reads from the leader): ${urls.DATABASE_READ_URL}`,
+  );
   console.log(`\nHAProxy's stats: http://${HOST}:${HAPROXY.stats}/   Stop it: npm run cluster:down`);
 }
 
