@@ -199,7 +199,7 @@ async function startConsole(
 
 function printListening(env: Env, port: number, processes: string | null): void {
   console.log(
-    `paycore API on http://${env.HOST}:${port}/graphql (GraphiQL in a browser), Redis: ${env.REDIS_URL ? "on" : "off"}` +
+    `paycore API on http://${env.HOST}:${port}/graphql (GraphiQL in a browser), Redis: ${env.REDIS_CLUSTER_NODES ? "cluster" : env.REDIS_URL ? "on" : "off"}` +
       (processes ? `, ${processes}` : ""),
   );
 }
