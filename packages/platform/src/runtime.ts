@@ -9,6 +9,7 @@ import {
   DEFAULT_IDEMPOTENCY_OPTIONS,
   IdempotencyService,
 } from "@paycore/core/idempotency/idempotency-service";
+import { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
@@ -18,6 +19,10 @@ import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
+import { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
+import { bankReturnsClient } from "./bank-rails/bank-returns-client";
+import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
+import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
@@ -94,6 +99,11 @@ export interface RuntimeConfig {
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
+  // ---- Bank transfers (issue 18, part 3) ----
+  /** The bank's notification secret; null or absent: POST /webhooks/bank answers 404. */
+  bankWebhookSecret?: string | null;
+  /** The bank's API for returns; absent: `${pspSandboxUrl}/bank` when a sandbox server is configured. */
+  bankRailsUrl?: string | null;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -131,6 +141,8 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
     email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
+    bankWebhookSecret: env.BANK_WEBHOOK_SECRET ?? null,
+    bankRailsUrl: env.BANK_RAILS_URL ?? null,
     logger,
   };
 }
@@ -228,6 +240,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     vault,
     now: () => new Date(),
   });
+  const bankTransferStore = new BankTransferStoreRepository(sql);
+  const bankRailsUrl =
+    config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
   const services: AppServices = {
     commands,
     paymentStore,
@@ -247,6 +262,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
+    // ---- Bank transfers (issue 18, part 3) ----
+    bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
+    bankTransferStore,
+    bankWebhookSecret: config.bankWebhookSecret ?? null,
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -283,6 +302,21 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           }),
         }
       : null,
+    // Bank transfers: expire unpaid ones; send returns when a bank is configured.
+    bankTransfers: {
+      jobs: [
+        bankTransferExpiryJob({ commands: services.bankTransfers, log: config.logger.child({ worker: "bank-transfer-expiry" }) }),
+        ...(bankRailsUrl
+          ? [
+              bankTransferReturnsJob({
+                commands: services.bankTransfers,
+                bank: bankReturnsClient({ baseUrl: bankRailsUrl, timeoutMs: config.pspTimeoutMs }),
+                log: config.logger.child({ worker: "bank-transfer-returns" }),
+              }),
+            ]
+          : []),
+      ],
+    },
   });
   workers.registry.start();
 

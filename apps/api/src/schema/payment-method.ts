@@ -19,6 +19,16 @@ export const PaymentMethod = builder.objectRef<PaymentMethodRecord>("PaymentMeth
   }),
 });
 
+/** How a payment is paid (issue 18): a tokenized card, or a bank transfer the customer sends to our instructions. */
+export const PaymentMethodType = builder.enumType("PaymentMethodType", {
+  values: {
+    CARD: { description: "A tokenized card (paymentMethodId)." },
+    BANK_TRANSFER: {
+      description: "A credit transfer the customer sends, quoting the payment's bankTransferInstructions.",
+    },
+  },
+});
+
 const CardInput = builder.inputType("CardInput", {
   fields: (t) => ({
     number: t.string({ required: true, description: "The card number; spaces and dashes are ignored." }),

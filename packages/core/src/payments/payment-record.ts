@@ -57,7 +57,8 @@ export interface PaymentRecord {
   /** Held by disputes that are not won; not refundable (kept by the dispute commands). */
   amountDisputedMinor: bigint;
   captureMethod: CaptureMethod;
-  paymentMethodId: PaymentMethodId;
+  /** The card; null for a bank-transfer payment (its instructions are in bank_transfers). */
+  paymentMethodId: PaymentMethodId | null;
   description: string | null;
   metadata: Record<string, string>;
   pspName: string | null;

@@ -55,7 +55,7 @@ export function toPaymentRecord(row: Pick<Payment, keyof typeof paymentSelect>):
     amountRefundPendingMinor: row.amountRefundPendingMinor,
     amountDisputedMinor: row.amountDisputedMinor,
     captureMethod: row.captureMethod,
-    paymentMethodId: row.paymentMethodId as PaymentMethodId,
+    paymentMethodId: row.paymentMethodId as PaymentMethodId | null,
     description: row.description,
     metadata: (row.metadata ?? {}) as Record<string, string>,
     pspName: row.pspName,
