@@ -80,3 +80,8 @@ CREATE TABLE "bank_transfer_returns" (
 );
 CREATE INDEX "bank_transfer_returns_status_created_at_idx" ON "bank_transfer_returns"("status", "created_at");
 CREATE INDEX "bank_transfer_returns_payment_id_idx" ON "bank_transfer_returns"("payment_id");
+
+-- Card funding types (issue 18): credit, debit or prepaid from the BIN table, stored with the card so routing
+-- rules can match on it. Cards tokenized before are "unknown" (their BIN stays, a backfill may classify them).
+ALTER TABLE "payment_methods" ADD COLUMN "funding_type" TEXT NOT NULL DEFAULT 'unknown',
+  ADD CONSTRAINT "payment_methods_funding_type" CHECK ("funding_type" IN ('credit', 'debit', 'prepaid', 'unknown'));

@@ -13,6 +13,7 @@ import type {
 } from "../ids/ids";
 import type { CurrencyCode } from "../money/currency";
 import type { CardBrand } from "../vault/card";
+import type { FundingType } from "../vault/funding-type";
 import type { PaymentStatus } from "./payment-state-machine";
 
 export type Mode = "TEST" | "LIVE";
@@ -108,6 +109,8 @@ export interface PaymentMethodRecord {
   /** First 6-8 digits, which PCI DSS allows keeping with last4. */
   bin: string | null;
   cardCountry: string | null;
+  /** credit, debit or prepaid from the BIN table (issue 18); absent on responses stored before it existed. */
+  fundingType?: FundingType;
   createdAt: Date;
 }
 
