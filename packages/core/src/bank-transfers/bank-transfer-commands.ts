@@ -311,7 +311,15 @@ export function decideCreditWrite(locked: LockedTransfer, credit: IncomingCredit
   const status = transition(payment.status, "FUNDS_RECEIVED");
   const returns: QueuedReturn[] =
     decision.excessMinor > 0n
-      ? [{ id: newId("bankReturn"), transferId: credit.transferId, amountMinor: decision.excessMinor, reason: "excess" }]
+      ? [
+          {
+            id: newId("bankReturn"),
+            transferId: credit.transferId,
+            amountMinor: decision.excessMinor,
+            currency: credit.currency,
+            reason: "excess",
+          },
+        ]
       : [];
   return {
     outcome: decision.excessMinor > 0n ? "overpaid" : "completed",
@@ -353,7 +361,15 @@ function returnedWrite(
     outbox: [],
     journal: creditPostings({ kind: "returned", reason: "expired" }, credit, transfer.amountDueMinor, 0n),
     amountReceivedMinor: transfer.amountReceivedMinor,
-    returns: [{ id: newId("bankReturn"), transferId: credit.transferId, amountMinor: credit.amountMinor, reason }],
+    returns: [
+      {
+        id: newId("bankReturn"),
+        transferId: credit.transferId,
+        amountMinor: credit.amountMinor,
+        currency: credit.currency,
+        reason,
+      },
+    ],
   };
 }
 
@@ -384,6 +400,7 @@ function decideExpiry(
       id: newId("bankReturn"),
       transferId: partial.transferId,
       amountMinor: partial.amountMinor,
+      currency: transfer.currency,
       reason: "expired" as const,
     })),
   };

@@ -27,6 +27,8 @@ export interface QueuedReturn {
   /** The bank's id of the incoming transfer being returned (the bank knows the payer: we store no account). */
   transferId: string;
   amountMinor: bigint;
+  /** The returned transfer's currency (a credit in a wrong currency is returned in its own). */
+  currency: BankTransferRecord["currency"];
   reason: "excess" | "expired" | "not_awaiting_funds";
 }
 
@@ -55,7 +57,6 @@ export interface PendingReturn extends QueuedReturn {
   paymentId: PaymentId;
   merchantId: MerchantId;
   mode: Mode;
-  currency: BankTransferRecord["currency"];
   attempts: number;
 }
 

@@ -264,7 +264,7 @@ export class BankTransferStoreRepository implements BankTransferStore {
       await tx.query(
         `INSERT INTO bank_transfer_returns (id, payment_id, merchant_id, mode, transfer_id, amount_minor, currency, reason)
          VALUES ($1, $2, $3, $4::"Mode", $5, $6::bigint, $7, $8)`,
-        [item.id, payment.id, payment.merchantId, payment.mode, item.transferId, item.amountMinor, transfer.currency, item.reason],
+        [item.id, payment.id, payment.merchantId, payment.mode, item.transferId, item.amountMinor, item.currency, item.reason],
       );
     }
   }
