@@ -15,8 +15,8 @@ import { RISK_LIST_KINDS, type RiskListKind, type RiskListName } from "@paycore/
 import { PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { CardBrand } from "@paycore/core/vault/card";
-import type { FundingType } from "@paycore/core/vault/funding-type";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
+import type { FundingType } from "@paycore/core/vault/funding-type";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
 import { createDatabaseClient } from "@paycore/db/client";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";

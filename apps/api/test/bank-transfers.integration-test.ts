@@ -65,10 +65,20 @@ async function control(method: string, path: string, body?: unknown) {
 }
 
 async function create(amount = "10000", extra: Record<string, unknown> = {}) {
-  const result = await t.gql<{ createPayment: { payment: Payment | null; errors: Array<{ code: string; field: string[] }> } }>(
+  const result = await t.gql<{
+    createPayment: { payment: Payment | null; errors: Array<{ code: string; field: string[] }> };
+  }>(
     merchant.secretKey,
     `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { ${PAYMENT} } errors { code field } } }`,
-    { input: { idempotencyKey: newKey(), amount, currency: "EUR", paymentMethodType: "BANK_TRANSFER", ...extra } },
+    {
+      input: {
+        idempotencyKey: newKey(),
+        amount,
+        currency: "EUR",
+        paymentMethodType: "BANK_TRANSFER",
+        ...extra,
+      },
+    },
   );
   if (!result.data) throw new Error(result.raw);
   return result.data.createPayment;
@@ -82,7 +92,10 @@ async function created(amount = "10000", extra: Record<string, unknown> = {}) {
 }
 
 async function read(id: string): Promise<Payment> {
-  const result = await t.gql<{ payment: Payment }>(merchant.secretKey, `{ payment(id: "${id}") { ${PAYMENT} } }`);
+  const result = await t.gql<{ payment: Payment }>(
+    merchant.secretKey,
+    `{ payment(id: "${id}") { ${PAYMENT} } }`,
+  );
   if (!result.data) throw new Error(result.raw);
   return result.data.payment;
 }
@@ -101,7 +114,10 @@ async function sendReturns() {
 }
 
 async function bankReturns(): Promise<Array<{ transferId: string; amount: string }>> {
-  return (await control("GET", "/__sandbox/bank/returns")).body.returns as Array<{ transferId: string; amount: string }>;
+  return (await control("GET", "/__sandbox/bank/returns")).body.returns as Array<{
+    transferId: string;
+    amount: string;
+  }>;
 }
 
 describe("createPayment with BANK_TRANSFER", () => {
@@ -113,7 +129,12 @@ describe("createPayment with BANK_TRANSFER", () => {
     expect(payment.ledgerEntries).toEqual([]);
     expect(instructions.reference).toMatch(/^PC[0-9A-Z]{12}$/);
     expect(instructions.iban).toMatch(/^NL\d{2}PYCR\d{10}$/);
-    expect(instructions).toMatchObject({ bic: "PYCRNL2A", amountDue: "10000", amountReceived: "0", currency: "EUR" });
+    expect(instructions).toMatchObject({
+      bic: "PYCRNL2A",
+      amountDue: "10000",
+      amountReceived: "0",
+      currency: "EUR",
+    });
     const expires = new Date(instructions.expiresAt).getTime() - Date.now();
     expect(expires).toBeGreaterThan(6 * 24 * 3600_000);
   });
@@ -166,7 +187,9 @@ describe("incoming credits", () => {
     expect(after.ledgerEntries.map((e) => e.kind).sort()).toEqual(["bank_transfer.owed", "payment.captured"]);
     await t.expectLedgerBalanced();
     expect(await sendReturns()).toEqual({ sent: 1, failed: 0 });
-    expect(await bankReturns()).toContainEqual(expect.objectContaining({ transferId: sent.transferId, amount: "2500" }));
+    expect(await bankReturns()).toContainEqual(
+      expect.objectContaining({ transferId: sent.transferId, amount: "2500" }),
+    );
     // Sending again finds nothing: the return was posted once.
     expect(await sendReturns()).toEqual({ sent: 0, failed: 0 });
     expect((await read(payment.id)).ledgerEntries.map((e) => e.kind)).toContain("bank_transfer.returned");
@@ -179,7 +202,9 @@ describe("incoming credits", () => {
     expect(sent.deliveries).toEqual([200]);
     expect((await read(payment.id)).status).toBe("AWAITING_FUNDS");
     expect(await sendReturns()).toEqual({ sent: 1, failed: 0 });
-    expect(await bankReturns()).toContainEqual(expect.objectContaining({ transferId: sent.transferId, amount: "10000" }));
+    expect(await bankReturns()).toContainEqual(
+      expect.objectContaining({ transferId: sent.transferId, amount: "10000" }),
+    );
     await t.expectLedgerBalanced();
     const { expired } = await t.app.services.bankTransfers.expireDue(100, new Date(Date.now() + 10 * 60_000));
     expect(expired).toBeGreaterThanOrEqual(1);
@@ -197,8 +222,12 @@ describe("incoming credits", () => {
     const after = await credit({ reference: instructions.reference, amount: "7000" });
     expect(await sendReturns()).toEqual({ sent: 2, failed: 0 });
     const returned = await bankReturns();
-    expect(returned).toContainEqual(expect.objectContaining({ transferId: partial.transferId, amount: "3000" }));
-    expect(returned).toContainEqual(expect.objectContaining({ transferId: after.transferId, amount: "7000" }));
+    expect(returned).toContainEqual(
+      expect.objectContaining({ transferId: partial.transferId, amount: "3000" }),
+    );
+    expect(returned).toContainEqual(
+      expect.objectContaining({ transferId: after.transferId, amount: "7000" }),
+    );
   });
 
   it("a notification delivered twice posts once", async () => {

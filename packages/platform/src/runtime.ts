@@ -4,12 +4,12 @@
 // routers, the CLI its commands; tests build the same runtime against their own
 // database, Redis and PSP.
 
+import { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
 import {
   DEFAULT_IDEMPOTENCY_OPTIONS,
   IdempotencyService,
 } from "@paycore/core/idempotency/idempotency-service";
-import { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
@@ -18,11 +18,8 @@ import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-comma
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
-import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
-import { bankReturnsClient } from "./bank-rails/bank-returns-client";
-import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
-import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
+import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
@@ -50,6 +47,7 @@ import { createRedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
+import { bankReturnsClient } from "./bank-rails/bank-returns-client";
 import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
@@ -61,6 +59,8 @@ import { createReconciliationCommands } from "./reconciliation/reconciliation-co
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createAppWorkers } from "./workers/app-workers";
+import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
+import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
@@ -305,7 +305,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     // Bank transfers: expire unpaid ones; send returns when a bank is configured.
     bankTransfers: {
       jobs: [
-        bankTransferExpiryJob({ commands: services.bankTransfers, log: config.logger.child({ worker: "bank-transfer-expiry" }) }),
+        bankTransferExpiryJob({
+          commands: services.bankTransfers,
+          log: config.logger.child({ worker: "bank-transfer-expiry" }),
+        }),
         ...(bankRailsUrl
           ? [
               bankTransferReturnsJob({

@@ -4,8 +4,8 @@ import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-tra
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
-import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
+import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";

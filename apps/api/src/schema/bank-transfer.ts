@@ -38,7 +38,8 @@ export const BankTransferInstructions = builder
       amountDue: t.field({ type: "MinorUnits", resolve: (b) => b.amountDueMinor }),
       amountReceived: t.field({
         type: "MinorUnits",
-        description: "Received so far towards this payment (partial transfers add up; an excess is returned).",
+        description:
+          "Received so far towards this payment (partial transfers add up; an excess is returned).",
         resolve: (b) => b.amountReceivedMinor,
       }),
       currency: t.field({ type: "CurrencyCode", resolve: (b) => b.currency }),
@@ -56,6 +57,8 @@ builder.objectField(Payment, "bankTransferInstructions", (t) =>
     nullable: true,
     description: "For a BANK_TRANSFER payment: the instructions and the amount received; null for cards.",
     resolve: (p, _args, context) =>
-      p.paymentMethodId === null ? loaderOf(context).load({ id: p.id, merchantId: p.merchantId, mode: p.mode }) : null,
+      p.paymentMethodId === null
+        ? loaderOf(context).load({ id: p.id, merchantId: p.merchantId, mode: p.mode })
+        : null,
   }),
 );

@@ -22,8 +22,10 @@ export const PaymentMethod = builder.objectRef<PaymentMethodRecord>("PaymentMeth
     expYear: t.exposeInt("expYear"),
     fundingType: t.field({
       type: FundingTypeEnum,
-      description: "From the card's BIN: credit, debit or prepaid (UNKNOWN when the BIN table does not know it).",
-      resolve: (m) => (m.fundingType ?? "unknown").toUpperCase() as "CREDIT" | "DEBIT" | "PREPAID" | "UNKNOWN",
+      description:
+        "From the card's BIN: credit, debit or prepaid (UNKNOWN when the BIN table does not know it).",
+      resolve: (m) =>
+        (m.fundingType ?? "unknown").toUpperCase() as "CREDIT" | "DEBIT" | "PREPAID" | "UNKNOWN",
     }),
     createdAt: t.field({ type: "DateTime", resolve: (m) => m.createdAt }),
   }),

@@ -330,11 +330,13 @@ const CreatePaymentInput = builder.inputType("CreatePaymentInput", {
       type: PaymentMethodType,
       required: false,
       defaultValue: "CARD",
-      description: "BANK_TRANSFER answers with bankTransferInstructions and waits for funds (AWAITING_FUNDS).",
+      description:
+        "BANK_TRANSFER answers with bankTransferInstructions and waits for funds (AWAITING_FUNDS).",
     }),
     bankTransferExpiresInSeconds: t.int({
       required: false,
-      description: "BANK_TRANSFER only: how long the customer has to pay (60 to 2592000; default 604800, 7 days).",
+      description:
+        "BANK_TRANSFER only: how long the customer has to pay (60 to 2592000; default 604800, 7 days).",
     }),
     captureMethod: t.field({ type: CaptureMethod, required: false, defaultValue: "AUTOMATIC" }),
     description: t.string({ required: false }),
@@ -382,9 +384,13 @@ builder.mutationField("createPayment", (t) =>
         return runMutation(
           context,
           () => {
-            throw new DomainError("INVALID_INPUT", "bankTransferExpiresInSeconds is for BANK_TRANSFER payments.", {
-              field: ["bankTransferExpiresInSeconds"],
-            });
+            throw new DomainError(
+              "INVALID_INPUT",
+              "bankTransferExpiresInSeconds is for BANK_TRANSFER payments.",
+              {
+                field: ["bankTransferExpiresInSeconds"],
+              },
+            );
           },
           toPaymentPayload,
         );

@@ -33,12 +33,18 @@ export function createBankWebhookRoute(
     const body = await readBodyLimited(request, BANK_WEBHOOK_BODY_MAX_BYTES);
     if (body.outcome === "bad_length") return answer(400, { error: "bad Content-Length" }, true);
     if (body.outcome === "too_large") return answer(413, { error: "too large" }, true);
-    const check = verifyBankSignature(secret, request.headers.get(BANK_SIGNATURE_HEADER), body.text, Date.now());
+    const check = verifyBankSignature(
+      secret,
+      request.headers.get(BANK_SIGNATURE_HEADER),
+      body.text,
+      Date.now(),
+    );
     if (!check.ok) return answer(401, { error: check.reason });
     let payload: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(body.text);
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        throw new Error("not an object");
       payload = parsed as Record<string, unknown>;
     } catch {
       return answer(400, { error: "the body is not a JSON object" });
@@ -59,7 +65,10 @@ export function createBankWebhookRoute(
       if (!result.applied && result.reason === "unknown_reference") {
         return answer(422, { error: "unknown_reference" });
       }
-      return answer(200, result.applied ? { received: true, outcome: result.outcome } : { received: true, duplicate: true });
+      return answer(
+        200,
+        result.applied ? { received: true, outcome: result.outcome } : { received: true, duplicate: true },
+      );
     } catch (error) {
       if (isDomainError(error)) return answer(400, { error: error.code, field: error.field });
       // Nothing committed: the bank must send it again.

@@ -83,7 +83,8 @@ export function createIncomingBank(options: { now: () => Date; log: (line: strin
   async function json(request: IncomingMessage): Promise<Record<string, unknown>> {
     const raw = await readBody(request);
     const parsed: unknown = raw === "" ? {} : JSON.parse(raw);
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new Error("not an object");
     return parsed as Record<string, unknown>;
   }
 
@@ -95,7 +96,12 @@ export function createIncomingBank(options: { now: () => Date; log: (line: strin
     if (typeof body.reference !== "string" && typeof body.iban !== "string")
       return jsonResponse(400, { error: "reference or iban is required" });
     if (transfers.size >= TRANSFERS_MAX) return jsonResponse(429, { error: "too many transfers; reset" });
-    const transfer: Transfer = { transferId: id("btr"), amount: BigInt(amount), currency: body.currency, returned: 0n };
+    const transfer: Transfer = {
+      transferId: id("btr"),
+      amount: BigInt(amount),
+      currency: body.currency,
+      returned: 0n,
+    };
     transfers.set(transfer.transferId, transfer);
     const eventId = id("bev");
     const notification: Notification = {
@@ -124,7 +130,8 @@ export function createIncomingBank(options: { now: () => Date; log: (line: strin
 
   /** POST /bank/v1/returns: sends (part of) an incoming transfer back to its payer; the key replays its answer. */
   function returnTransfer(key: string | null, body: Record<string, unknown>) {
-    if (key === null || key.length === 0 || key.length > 255) return { status: 400, body: { error: "Idempotency-Key required" } };
+    if (key === null || key.length === 0 || key.length > 255)
+      return { status: 400, body: { error: "Idempotency-Key required" } };
     const seen = returns.get(key);
     if (seen) return seen;
     const transfer = typeof body.transferId === "string" ? transfers.get(body.transferId) : undefined;
@@ -137,7 +144,13 @@ export function createIncomingBank(options: { now: () => Date; log: (line: strin
       answer = { status: 422, body: { error: "more than the transfer brought" } };
     else {
       transfer.returned += BigInt(amount);
-      const record = { id: id("bret"), transferId: transfer.transferId, amount, currency: transfer.currency, idempotencyKey: key };
+      const record = {
+        id: id("bret"),
+        transferId: transfer.transferId,
+        amount,
+        currency: transfer.currency,
+        idempotencyKey: key,
+      };
       accepted.push(record);
       answer = { status: 200, body: { id: record.id, status: "accepted" } };
     }

@@ -111,7 +111,8 @@ export function parseIncomingCredit(input: IncomingCreditInput): IncomingCredit 
   const transferId = text(input.transferId, "transferId", /^[A-Za-z0-9_-]{1,100}$/);
   if (typeof input.currency !== "string") throw invalid("currency is malformed.", ["currency"]);
   const currency = parseCurrency(input.currency);
-  if (currency === null) throw new DomainError("CURRENCY_INVALID", "currency is not ISO 4217.", { field: ["currency"] });
+  if (currency === null)
+    throw new DomainError("CURRENCY_INVALID", "currency is not ISO 4217.", { field: ["currency"] });
   const amountMinor = withField(["amount"], () => parseAmountMinor(input.amount, { currency }));
   const reference =
     input.reference === undefined || input.reference === null
@@ -125,7 +126,8 @@ export function parseIncomingCredit(input: IncomingCreditInput): IncomingCredit 
       : text(input.iban, "iban", /^[A-Za-z0-9 ]{5,42}$/)
           .replace(/\s+/g, "")
           .toUpperCase();
-  if (reference === null && iban === null) throw invalid("a credit names a reference or an IBAN.", ["reference"]);
+  if (reference === null && iban === null)
+    throw invalid("a credit names a reference or an IBAN.", ["reference"]);
   const receivedAt = new Date(typeof input.receivedAt === "string" ? input.receivedAt : Number.NaN);
   if (Number.isNaN(receivedAt.getTime())) throw invalid("receivedAt is not a timestamp.", ["receivedAt"]);
   return { eventId, transferId, amountMinor, currency, reference, iban, receivedAt };
@@ -388,10 +390,16 @@ function decideExpiry(
       failureMessage: "No full payment arrived before the bank-transfer instructions expired.",
     },
     events: [
-      apiEvent(systemActor(payment, "SYSTEM", "bank-transfer-expiry"), "payment.cancelled", payment.status, status, {
-        reason: "bank_transfer_expired",
-        amountReceivedMinor: transfer.amountReceivedMinor,
-      }),
+      apiEvent(
+        systemActor(payment, "SYSTEM", "bank-transfer-expiry"),
+        "payment.cancelled",
+        payment.status,
+        status,
+        {
+          reason: "bank_transfer_expired",
+          amountReceivedMinor: transfer.amountReceivedMinor,
+        },
+      ),
     ],
     outbox: [statusMessage("payment.cancelled", payment.id, status)],
     journal: posting === null ? [] : [posting],

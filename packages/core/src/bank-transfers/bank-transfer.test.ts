@@ -43,11 +43,40 @@ function sums(entry: { lines: Array<{ direction: string; amountMinor: bigint }> 
 
 describe("decideCredit", () => {
   it.each([
-    ["exact", 0n, 10_000n, before, { kind: "completed", amountReceivedMinor: 10_000n, appliedFromEarlierMinor: 0n, excessMinor: 0n }],
+    [
+      "exact",
+      0n,
+      10_000n,
+      before,
+      { kind: "completed", amountReceivedMinor: 10_000n, appliedFromEarlierMinor: 0n, excessMinor: 0n },
+    ],
     ["partial", 0n, 4_000n, before, { kind: "partial", amountReceivedMinor: 4_000n }],
-    ["partial then completed", 4_000n, 6_000n, before, { kind: "completed", amountReceivedMinor: 10_000n, appliedFromEarlierMinor: 4_000n, excessMinor: 0n }],
-    ["over", 0n, 12_500n, before, { kind: "completed", amountReceivedMinor: 12_500n, appliedFromEarlierMinor: 0n, excessMinor: 2_500n }],
-    ["partial then over", 4_000n, 7_000n, before, { kind: "completed", amountReceivedMinor: 11_000n, appliedFromEarlierMinor: 4_000n, excessMinor: 1_000n }],
+    [
+      "partial then completed",
+      4_000n,
+      6_000n,
+      before,
+      { kind: "completed", amountReceivedMinor: 10_000n, appliedFromEarlierMinor: 4_000n, excessMinor: 0n },
+    ],
+    [
+      "over",
+      0n,
+      12_500n,
+      before,
+      { kind: "completed", amountReceivedMinor: 12_500n, appliedFromEarlierMinor: 0n, excessMinor: 2_500n },
+    ],
+    [
+      "partial then over",
+      4_000n,
+      7_000n,
+      before,
+      {
+        kind: "completed",
+        amountReceivedMinor: 11_000n,
+        appliedFromEarlierMinor: 4_000n,
+        excessMinor: 1_000n,
+      },
+    ],
     ["late", 0n, 10_000n, after, { kind: "returned", reason: "expired" }],
   ] as const)("%s", (_name, received, amount, receivedAt, expected) => {
     expect(decideCredit(transfer(received), true, { amountMinor: amount, receivedAt })).toEqual(expected);
@@ -74,7 +103,11 @@ describe("creditPostings", () => {
     const [capture, excess] = entries;
     expect(sums(capture!)).toEqual({ debits: 10_000n, credits: 10_000n });
     expect(capture!.lines).toContainEqual({ account: "fee_revenue", direction: "CREDIT", amountMinor: 320n });
-    expect(capture!.lines).toContainEqual({ account: "bank_transfer_unapplied", direction: "DEBIT", amountMinor: 4_000n });
+    expect(capture!.lines).toContainEqual({
+      account: "bank_transfer_unapplied",
+      direction: "DEBIT",
+      amountMinor: 4_000n,
+    });
     expect(excess!.lines).toEqual([
       { account: "bank_transfer_cash", direction: "DEBIT", amountMinor: 1_000n },
       { account: "bank_transfer_owed", direction: "CREDIT", amountMinor: 1_000n },
@@ -82,10 +115,23 @@ describe("creditPostings", () => {
   });
 
   it("holds a partial credit as unapplied, and owes a returned one", () => {
-    const partial = creditPostings({ kind: "partial", amountReceivedMinor: 4_000n }, { ...credit, amountMinor: 4_000n }, 10_000n, 0n);
+    const partial = creditPostings(
+      { kind: "partial", amountReceivedMinor: 4_000n },
+      { ...credit, amountMinor: 4_000n },
+      10_000n,
+      0n,
+    );
     expect(partial).toHaveLength(1);
-    expect(partial[0]!.lines.map((l) => l.account)).toEqual(["bank_transfer_cash", "bank_transfer_unapplied"]);
-    const returned = creditPostings({ kind: "returned", reason: "expired" }, { ...credit, amountMinor: 500n }, 10_000n, 0n);
+    expect(partial[0]!.lines.map((l) => l.account)).toEqual([
+      "bank_transfer_cash",
+      "bank_transfer_unapplied",
+    ]);
+    const returned = creditPostings(
+      { kind: "returned", reason: "expired" },
+      { ...credit, amountMinor: 500n },
+      10_000n,
+      0n,
+    );
     expect(returned[0]!.lines.map((l) => l.account)).toEqual(["bank_transfer_cash", "bank_transfer_owed"]);
   });
 

@@ -121,7 +121,8 @@ export function decideCredit(
 ): CreditDecision {
   invariant(credit.amountMinor > 0n, "a credit needs a positive amount");
   if (!paymentAwaitingFunds) return { kind: "returned", reason: "not_awaiting_funds" };
-  if (credit.receivedAt.getTime() > transfer.expiresAt.getTime()) return { kind: "returned", reason: "expired" };
+  if (credit.receivedAt.getTime() > transfer.expiresAt.getTime())
+    return { kind: "returned", reason: "expired" };
   const received = transfer.amountReceivedMinor + credit.amountMinor;
   if (received < transfer.amountDueMinor) return { kind: "partial", amountReceivedMinor: received };
   return {
@@ -199,7 +200,11 @@ export function creditPostings(
   const entries = [
     entry("payment.captured", currency, key, [
       { account: "bank_transfer_cash", direction: "DEBIT", amountMinor: fromThisCredit },
-      { account: "bank_transfer_unapplied", direction: "DEBIT", amountMinor: decision.appliedFromEarlierMinor },
+      {
+        account: "bank_transfer_unapplied",
+        direction: "DEBIT",
+        amountMinor: decision.appliedFromEarlierMinor,
+      },
       { account: "merchant_balance", direction: "CREDIT", amountMinor: amountDueMinor - feeMinor },
       { account: "fee_revenue", direction: "CREDIT", amountMinor: feeMinor },
     ]),
@@ -229,7 +234,11 @@ export function expiryPosting(
 }
 
 /** A return transfer the bank accepted: the money owed leaves our account. */
-export function returnPosting(returnId: string, currency: CurrencyCode, amountMinor: bigint): BankJournalDraft {
+export function returnPosting(
+  returnId: string,
+  currency: CurrencyCode,
+  amountMinor: bigint,
+): BankJournalDraft {
   return entry("bank_transfer.returned", currency, `return:${returnId}`, [
     { account: "bank_transfer_owed", direction: "DEBIT", amountMinor },
     { account: "bank_transfer_cash", direction: "CREDIT", amountMinor },

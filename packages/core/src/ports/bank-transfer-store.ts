@@ -62,22 +62,34 @@ export interface PendingReturn extends QueuedReturn {
 
 export interface BankTransferStore {
   insertPayment(input: NewBankTransferPayment): Promise<PaymentRecord>;
-  findTransfer(actor: Pick<MerchantActor, "merchantId" | "mode">, paymentId: PaymentId): Promise<BankTransferRecord | null>;
+  findTransfer(
+    actor: Pick<MerchantActor, "merchantId" | "mode">,
+    paymentId: PaymentId,
+  ): Promise<BankTransferRecord | null>;
   /**
    * In one transaction: locks the transfer the credit names (by reference, else by virtual IBAN) and its payment,
    * records the credit under its unique event and transfer ids, then writes what `decide` returns. An unknown
    * reference or a credit already recorded writes nothing.
    */
-  applyCredit(credit: IncomingCredit, decide: (locked: LockedTransfer) => CreditWrite): Promise<ApplyCreditResult>;
+  applyCredit(
+    credit: IncomingCredit,
+    decide: (locked: LockedTransfer) => CreditWrite,
+  ): Promise<ApplyCreditResult>;
   /** Payments still awaiting funds past their expiry, oldest first. */
-  expiredTransfers(now: Date, limit: number): Promise<Array<{ paymentId: PaymentId; merchantId: MerchantId; mode: Mode }>>;
+  expiredTransfers(
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ paymentId: PaymentId; merchantId: MerchantId; mode: Mode }>>;
   /**
    * Expires one payment if it still awaits funds: the change, its event and outbox message, the expiry entry and
    * one queued return per partial credit received. False when it moved on meanwhile.
    */
   expire(
     paymentId: PaymentId,
-    decide: (locked: LockedTransfer, partialCredits: Array<{ transferId: string; amountMinor: bigint }>) => CreditWrite,
+    decide: (
+      locked: LockedTransfer,
+      partialCredits: Array<{ transferId: string; amountMinor: bigint }>,
+    ) => CreditWrite,
   ): Promise<boolean>;
   pendingReturns(limit: number): Promise<PendingReturn[]>;
   /** The bank accepted the return: marked sent and its entry posted (its source key makes a repeat post nothing). */

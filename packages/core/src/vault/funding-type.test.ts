@@ -52,12 +52,7 @@ describe("routing by funding type", () => {
     ["credit", null, ["adyen", "stripe"]],
     [undefined, null, ["adyen", "stripe"]],
   ] as const)("a %s card matches rule %s", (fundingType, ruleId, candidates) => {
-    const decision = routePayment(
-      { ...input, ...(fundingType ? { fundingType } : {}) },
-      [rule],
-      psps,
-      state,
-    );
+    const decision = routePayment({ ...input, ...(fundingType ? { fundingType } : {}) }, [rule], psps, state);
     expect(decision.matchedRuleId).toBe(ruleId);
     expect(decision.candidates).toEqual(candidates);
   });

@@ -20,7 +20,8 @@ export function fundingTypeFromBin(bin: string | null): FundingType {
   if (bin === null || !/^[0-9]+$/.test(bin)) return "unknown";
   let best: { prefix: string; fundingType: FundingType } | null = null;
   for (const entry of BIN_FUNDING_TYPES) {
-    if (bin.startsWith(entry.prefix) && (best === null || entry.prefix.length > best.prefix.length)) best = entry;
+    if (bin.startsWith(entry.prefix) && (best === null || entry.prefix.length > best.prefix.length))
+      best = entry;
   }
   return best?.fundingType ?? "unknown";
 }

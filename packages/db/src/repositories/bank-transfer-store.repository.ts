@@ -2,7 +2,11 @@
 // write is one transaction: the transfer row locked first (so two credits of one payment apply one after the
 // other), the conditional payment update (version and status as read; the payments trigger checks the edge), its
 // audit events, outbox messages, journal entries with their unique source-event keys, and queued returns.
-import type { BankJournalDraft, BankTransferRecord, IncomingCredit } from "@paycore/core/bank-transfers/bank-transfer";
+import type {
+  BankJournalDraft,
+  BankTransferRecord,
+  IncomingCredit,
+} from "@paycore/core/bank-transfers/bank-transfer";
 import { BANK_TRANSFER_ACCOUNTS } from "@paycore/core/bank-transfers/bank-transfer";
 import { invariant } from "@paycore/core/errors/domain-error";
 import { type MerchantId, newId, type PaymentId } from "@paycore/core/ids/ids";
@@ -119,7 +123,15 @@ async function postJournal(
        VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7)
        ON CONFLICT (source_event_key) WHERE source_event_key IS NOT NULL DO NOTHING
        RETURNING id`,
-      [entryId, owner.merchantId, owner.mode, draft.kind, owner.paymentId, draft.currency, draft.sourceEventKey],
+      [
+        entryId,
+        owner.merchantId,
+        owner.mode,
+        draft.kind,
+        owner.paymentId,
+        draft.currency,
+        draft.sourceEventKey,
+      ],
     );
     if (inserted.length === 0) continue;
     await tx.query(
@@ -172,7 +184,17 @@ export class BankTransferStoreRepository implements BankTransferStore {
         `INSERT INTO bank_transfers (payment_id, merchant_id, mode, reference, iban, bic, currency, amount_due_minor,
                                      expires_at)
          VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7, $8::bigint, $9::timestamptz)`,
-        [t.paymentId, t.merchantId, t.mode, t.reference, t.iban, t.bic, t.currency, t.amountDueMinor, t.expiresAt],
+        [
+          t.paymentId,
+          t.merchantId,
+          t.mode,
+          t.reference,
+          t.iban,
+          t.bic,
+          t.currency,
+          t.amountDueMinor,
+          t.expiresAt,
+        ],
       );
       await insertEvents(tx, payment, [input.event]);
       await insertOutbox(tx, payment, input.outbox);
@@ -220,7 +242,10 @@ export class BankTransferStoreRepository implements BankTransferStore {
       `SELECT fee_rate_bps AS rate, fee_fixed_minor AS fixed FROM merchants WHERE id = $1`,
       [transfer.merchantId],
     );
-    invariant(payments[0] !== undefined && fees[0] !== undefined, `transfer ${transfer.paymentId} has no payment`);
+    invariant(
+      payments[0] !== undefined && fees[0] !== undefined,
+      `transfer ${transfer.paymentId} has no payment`,
+    );
     return {
       transfer,
       payment: toPayment(payments[0]),
@@ -255,7 +280,11 @@ export class BankTransferStoreRepository implements BankTransferStore {
     const after = toPayment(updated[0] as Row);
     await insertEvents(tx, after, write.events);
     await insertOutbox(tx, after, write.outbox);
-    await postJournal(tx, { merchantId: payment.merchantId, mode: payment.mode, paymentId: payment.id }, write.journal);
+    await postJournal(
+      tx,
+      { merchantId: payment.merchantId, mode: payment.mode, paymentId: payment.id },
+      write.journal,
+    );
     await tx.query(`UPDATE bank_transfers SET amount_received_minor = $2::bigint WHERE payment_id = $1`, [
       transfer.paymentId,
       write.amountReceivedMinor,
@@ -264,7 +293,16 @@ export class BankTransferStoreRepository implements BankTransferStore {
       await tx.query(
         `INSERT INTO bank_transfer_returns (id, payment_id, merchant_id, mode, transfer_id, amount_minor, currency, reason)
          VALUES ($1, $2, $3, $4::"Mode", $5, $6::bigint, $7, $8)`,
-        [item.id, payment.id, payment.merchantId, payment.mode, item.transferId, item.amountMinor, item.currency, item.reason],
+        [
+          item.id,
+          payment.id,
+          payment.merchantId,
+          payment.mode,
+          item.transferId,
+          item.amountMinor,
+          item.currency,
+          item.reason,
+        ],
       );
     }
   }

@@ -21,12 +21,23 @@ export function bankReturnsClient(options: { baseUrl: string; timeoutMs: number 
           signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch (error) {
-        return { outcome: "unavailable", message: error instanceof Error ? error.message : "bank unreachable" };
+        return {
+          outcome: "unavailable",
+          message: error instanceof Error ? error.message : "bank unreachable",
+        };
       }
       const body = (await response.json().catch(() => null)) as { id?: unknown; error?: unknown } | null;
       if (response.ok && typeof body?.id === "string") return { outcome: "accepted", bankReference: body.id };
-      if (response.status >= 400 && response.status < 500 && response.status !== 409 && response.status !== 429) {
-        return { outcome: "refused", reason: `bank refused the return (${response.status}): ${String(body?.error ?? "")}`.slice(0, 300) };
+      if (
+        response.status >= 400 &&
+        response.status < 500 &&
+        response.status !== 409 &&
+        response.status !== 429
+      ) {
+        return {
+          outcome: "refused",
+          reason: `bank refused the return (${response.status}): ${String(body?.error ?? "")}`.slice(0, 300),
+        };
       }
       return { outcome: "unavailable", message: `bank answered ${response.status}` };
     },

@@ -27,8 +27,10 @@ export function verifyBankSignature(
   }
   const timestamp = Number(parts.get("t"));
   const given = parts.get("v1") ?? "";
-  if (!Number.isInteger(timestamp) || !/^[0-9a-f]{64}$/.test(given)) return { ok: false, reason: "malformed signature" };
-  if (Math.abs(nowMs - timestamp * 1000) > BANK_SIGNATURE_TOLERANCE_MS) return { ok: false, reason: "stale signature" };
+  if (!Number.isInteger(timestamp) || !/^[0-9a-f]{64}$/.test(given))
+    return { ok: false, reason: "malformed signature" };
+  if (Math.abs(nowMs - timestamp * 1000) > BANK_SIGNATURE_TOLERANCE_MS)
+    return { ok: false, reason: "stale signature" };
   const expected = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest();
   const ok = timingSafeEqual(expected, Buffer.from(given, "hex"));
   return ok ? { ok: true } : { ok: false, reason: "bad signature" };

@@ -1,7 +1,10 @@
 // The bank-transfer returns job: sends the money owed back to payers (an overpayment's excess, credits after
 // expiry) through the bank, each return under its own id as the bank's idempotency key, and posts the return
 // only once the bank accepted it. A bank that cannot be reached is asked again on the next pass.
-import type { BankReturnPort, BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
+import type {
+  BankReturnPort,
+  BankTransferCommands,
+} from "@paycore/core/bank-transfers/bank-transfer-commands";
 import type { Logger } from "pino";
 import type { PassResult, WorkerJob } from "./worker";
 
