@@ -57,6 +57,8 @@ export interface SandboxOptions {
    * any other sk_live_ key is refused as Stripe refuses an unknown key. Default: none.
    */
   liveStripeKeys?: readonly string[];
+  /** Where the sandbox bank sends its notifications (bank transfers); also settable by POST /__sandbox/bank/webhook. */
+  bankWebhook?: { url: string; secret: string } | undefined;
 }
 
 export interface SandboxHandle {
@@ -164,7 +166,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const stripe = createStripeApi(context);
   // Bank rails, incoming side (issue 18): credit transfers to our references, signed notifications, returns.
-  const incomingBank = createIncomingBank({ now, log });
+  const incomingBank = createIncomingBank({ now, log, webhook: options.bankWebhook ?? null });
   const adyen = createAdyenApi(context);
   const pipelineDeps: PipelineDeps = {
     faults,

@@ -51,8 +51,12 @@ function id(prefix: string): string {
   return `${prefix}_${randomBytes(10).toString("hex")}`;
 }
 
-export function createIncomingBank(options: { now: () => Date; log: (line: string) => void }): IncomingBank {
-  let webhook: { url: string; secret: string } | null = null;
+export function createIncomingBank(options: {
+  now: () => Date;
+  log: (line: string) => void;
+  webhook?: { url: string; secret: string } | null;
+}): IncomingBank {
+  let webhook: { url: string; secret: string } | null = options.webhook ?? null;
   const transfers = new Map<string, Transfer>();
   const held = new Map<string, Notification>();
   const returns = new Map<string, { status: number; body: Record<string, unknown> }>();
