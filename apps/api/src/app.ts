@@ -15,6 +15,7 @@ import { RateLimiters } from "./adapters/rate-limiters";
 import { createHostedDocumentRoutes } from "./documents/hosted-documents";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
+import { createBankWebhookRoute, withBankRoute } from "./webhooks/bank-webhook";
 import { createWebhookRoutes } from "./webhooks/webhook-routes";
 import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
 
@@ -70,7 +71,11 @@ export function createApp(config: AppConfig): App {
     },
     config.graphql ?? DEFAULT_GRAPHQL_SERVER_OPTIONS,
   );
-  const webhooks = createWebhookRoutes(runtime.services, runtime.testModeWebhooks, config.logger);
+  // Bank transfers (issue 18): POST /webhooks/bank in front of the PSP routes.
+  const webhooks = withBankRoute(
+    createWebhookRoutes(runtime.services, runtime.testModeWebhooks, config.logger),
+    createBankWebhookRoute(runtime.services, config.logger),
+  );
   return {
     ...runtime,
     yoga,

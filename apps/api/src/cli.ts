@@ -16,6 +16,7 @@ import { PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account"
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { CardBrand } from "@paycore/core/vault/card";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
+import type { FundingType } from "@paycore/core/vault/funding-type";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
 import { createDatabaseClient } from "@paycore/db/client";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
@@ -446,6 +447,7 @@ routing
   .option("--currency <codes>", "comma-separated ISO 4217 codes")
   .option("--brand <brands>", "comma-separated card brands (visa, mastercard, amex, …)")
   .option("--country <codes>", "comma-separated card countries (ISO 3166 alpha-2)")
+  .option("--funding <types>", "comma-separated card funding types (credit, debit, prepaid)")
   .option("--min-amount <minor>", "smallest amount in minor units")
   .option("--max-amount <minor>", "largest amount in minor units")
   .action(
@@ -456,6 +458,7 @@ routing
       currency?: string;
       brand?: string;
       country?: string;
+      funding?: string;
       minAmount?: string;
       maxAmount?: string;
     }) => {
@@ -473,6 +476,8 @@ routing
       const currencies = list(options.currency);
       const brands = list(options.brand);
       const countries = list(options.country);
+      // Checked by the core's rule validation (parseFundingType), like the brands.
+      const fundingTypes = list(options.funding) as FundingType[] | undefined;
       const amountMinMinor = amount(options.minAmount);
       const amountMaxMinor = amount(options.maxAmount);
       const rule = await withCommands(({ routingRuleCommands, actor }) =>
@@ -484,6 +489,7 @@ routing
             ...(currencies ? { currencies } : {}),
             ...(brands ? { brands: brands as CardBrand[] } : {}),
             ...(countries ? { countries } : {}),
+            ...(fundingTypes ? { fundingTypes } : {}),
             ...(amountMinMinor !== undefined ? { amountMinMinor } : {}),
             ...(amountMaxMinor !== undefined ? { amountMaxMinor } : {}),
           },

@@ -67,7 +67,8 @@ async function statementsFor(first: number): Promise<string[]> {
   expect(response.errors).toBeUndefined();
   expect(response.data?.payments.nodes).toHaveLength(first);
   expect(response.data?.payments.nodes.every((p) => p.events.length > 0)).toBe(true);
-  return [...counter.statements];
+  // The process heartbeat (every 5 s) may write during a request on a loaded machine: not the request's query.
+  return counter.statements.filter((statement) => !statement.includes("INSERT INTO process_instances"));
 }
 
 it(`reads a page of ${PAGE_SIZE} payments with every nested field in as many queries as a page of 5`, async () => {

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { SANDBOX_CARDS } from "@paycore/psp-testkit/test-cards";
 import { createAdyenApi } from "./adyen-api";
+import { createIncomingBank } from "./bank-rails/incoming";
 import { ChargeLedger, PSP_NAMES, type PspName, type SandboxCharge } from "./charge-ledger";
 import { FaultInjector, FaultValidationError, parseFaults, type SandboxFaults } from "./fault-injector";
 import { jsonResponse, readBody, send } from "./http-kit";
@@ -56,6 +57,8 @@ export interface SandboxOptions {
    * any other sk_live_ key is refused as Stripe refuses an unknown key. Default: none.
    */
   liveStripeKeys?: readonly string[];
+  /** Where the sandbox bank sends its notifications (bank transfers); also settable by POST /__sandbox/bank/webhook. */
+  bankWebhook?: { url: string; secret: string } | undefined;
 }
 
 export interface SandboxHandle {
@@ -162,6 +165,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     liveStripeKeys: new Set(options.liveStripeKeys ?? []),
   };
   const stripe = createStripeApi(context);
+  // Bank rails, incoming side (issue 18): credit transfers to our references, signed notifications, returns.
+  const incomingBank = createIncomingBank({ now, log, webhook: options.bankWebhook ?? null });
   const adyen = createAdyenApi(context);
   const pipelineDeps: PipelineDeps = {
     faults,
@@ -181,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     schedule.clear();
     stripe.clear();
     adyen.clear();
+    incomingBank.reset();
   }
 
   function configureWebhooks(config: SandboxWebhookConfig): void {
@@ -299,6 +305,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const url = new URL(request.url ?? "/", "http://sandbox.invalid");
     const path = url.pathname;
     const work = async () => {
+      if (incomingBank.matches(path)) {
+        await incomingBank.handle(request, response, path);
+        return;
+      }
       if (path === "/__sandbox" || path.startsWith("/__sandbox/")) {
         await handleControl(request, response, path, url.searchParams);
         return;

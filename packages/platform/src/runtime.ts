@@ -4,6 +4,7 @@
 // routers, the CLI its commands; tests build the same runtime against their own
 // database, Redis and PSP.
 
+import { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
 import {
   DEFAULT_IDEMPOTENCY_OPTIONS,
@@ -17,6 +18,7 @@ import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-comma
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
+import { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
@@ -44,6 +46,7 @@ import { createRedisClient, type RedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
+import { bankReturnsClient } from "./bank-rails/bank-returns-client";
 import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
@@ -55,6 +58,8 @@ import { createReconciliationCommands } from "./reconciliation/reconciliation-co
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createAppWorkers } from "./workers/app-workers";
+import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
+import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
@@ -95,6 +100,11 @@ export interface RuntimeConfig {
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
+  // ---- Bank transfers (issue 18, part 3) ----
+  /** The bank's notification secret; null or absent: POST /webhooks/bank answers 404. */
+  bankWebhookSecret?: string | null;
+  /** The bank's API for returns; absent: `${pspSandboxUrl}/bank` when a sandbox server is configured. */
+  bankRailsUrl?: string | null;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -135,6 +145,8 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
     email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
+    bankWebhookSecret: env.BANK_WEBHOOK_SECRET ?? null,
+    bankRailsUrl: env.BANK_RAILS_URL ?? null,
     logger,
   };
 }
@@ -235,6 +247,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     vault,
     now: () => new Date(),
   });
+  const bankTransferStore = new BankTransferStoreRepository(sql);
+  const bankRailsUrl =
+    config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
   const services: AppServices = {
     commands,
     paymentStore,
@@ -254,6 +269,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
+    // ---- Bank transfers (issue 18, part 3) ----
+    bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
+    bankTransferStore,
+    bankWebhookSecret: config.bankWebhookSecret ?? null,
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -290,6 +309,24 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           }),
         }
       : null,
+    // Bank transfers: expire unpaid ones; send returns when a bank is configured.
+    bankTransfers: {
+      jobs: [
+        bankTransferExpiryJob({
+          commands: services.bankTransfers,
+          log: config.logger.child({ worker: "bank-transfer-expiry" }),
+        }),
+        ...(bankRailsUrl
+          ? [
+              bankTransferReturnsJob({
+                commands: services.bankTransfers,
+                bank: bankReturnsClient({ baseUrl: bankRailsUrl, timeoutMs: config.pspTimeoutMs }),
+                log: config.logger.child({ worker: "bank-transfer-returns" }),
+              }),
+            ]
+          : []),
+      ],
+    },
   });
   workers.registry.start();
 

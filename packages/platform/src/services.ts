@@ -1,9 +1,11 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
+import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
+import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
@@ -46,4 +48,11 @@ export interface AppServices extends AdminCommands, DisputeServices {
   invoiceCommands: InvoiceCommands;
   /** Merchants' webhook endpoints (write path and reads) and the events feed. */
   merchantWebhooks: MerchantWebhooks;
+  // ---- Bank transfers (issue 18, part 3) ----
+  /** The write path for bank-transfer payments and the bank's notifications. */
+  bankTransfers: BankTransferCommands;
+  /** Read side: a payment's bank-transfer instructions (GraphQL). */
+  bankTransferStore: Pick<BankTransferStoreRepository, "transfersOf" | "disagreeingWithLedger">;
+  /** The bank's notification secret; null: POST /webhooks/bank answers 404. */
+  bankWebhookSecret: string | null;
 }

@@ -54,6 +54,10 @@ export interface SandboxCard {
 export const SANDBOX_CARDS: ReadonlyArray<SandboxCard> = Object.freeze([
   { number: "4242424242424242", outcome: { kind: "approve" }, description: "Approved (Visa)" },
   { number: "5555555555554444", outcome: { kind: "approve" }, description: "Approved (Mastercard)" },
+  // Funding types (issue 18): approved cards the BIN table knows as debit or prepaid (4242… is credit).
+  { number: "4000056655665556", outcome: { kind: "approve" }, description: "Approved (Visa debit)" },
+  { number: "5200828282828210", outcome: { kind: "approve" }, description: "Approved (Mastercard debit)" },
+  { number: "5105105105105100", outcome: { kind: "approve" }, description: "Approved (Mastercard prepaid)" },
   {
     number: "4000000000000002",
     outcome: { kind: "decline", code: "card_declined" },

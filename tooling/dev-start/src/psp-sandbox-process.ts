@@ -21,6 +21,8 @@ export async function startSandboxProcess(options: {
   /** Where the API serves webhooks, e.g. http://127.0.0.1:4000. */
   apiUrl: string;
   secrets: AppSecrets;
+  /** The sandbox bank signs its notifications to `${apiUrl}/webhooks/bank` with this (bank transfers). */
+  bankWebhookSecret?: string;
   log: (message: string) => void;
 }): Promise<SandboxProcess> {
   const root = findRepoRoot();
@@ -38,6 +40,12 @@ export async function startSandboxProcess(options: {
       STRIPE_WEBHOOK_SECRET: options.secrets.stripeWebhookSecret,
       ADYEN_WEBHOOK_URL: `${options.apiUrl}/webhooks/adyen`,
       ADYEN_HMAC_KEY: options.secrets.adyenHmacKeyHex,
+      ...(options.bankWebhookSecret
+        ? {
+            BANK_WEBHOOK_URL: `${options.apiUrl}/webhooks/bank`,
+            BANK_WEBHOOK_SECRET: options.bankWebhookSecret,
+          }
+        : {}),
     },
     readyTimeoutMs: READY_TIMEOUT_MS,
   });

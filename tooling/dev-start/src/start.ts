@@ -4,6 +4,7 @@
 // demo merchant and prints its test keys. Ctrl-C stops everything cleanly.
 // With API_PROCESSES > 1, this process prepares the database and the demo
 // merchant once, then forks that many API processes sharing the port.
+import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -58,6 +59,11 @@ async function serve(
   log: (message: string) => void,
   logger: ReturnType<typeof createLogger>,
 ): Promise<void> {
+  // Bank transfers (issue 18): the sandbox bank and the API share a notification secret, derived for development.
+  const bankWebhookSecret =
+    env.PSP_SANDBOX_URL || env.NODE_ENV === "production"
+      ? env.BANK_WEBHOOK_SECRET
+      : (env.BANK_WEBHOOK_SECRET ?? devBankSecret(secrets));
   const sandbox = env.PSP_SANDBOX_URL
     ? null
     : await startSandboxProcess({
@@ -65,10 +71,17 @@ async function serve(
         host: env.HOST,
         apiUrl: `http://${env.HOST}:${env.PORT}`,
         secrets,
+        ...(bankWebhookSecret ? { bankWebhookSecret } : {}),
         log,
       });
   if (sandbox) started.push(() => sandbox.stop());
-  const withSandbox: Env = sandbox ? { ...env, PSP_SANDBOX_URL: sandbox.url } : env;
+  const withSandbox: Env = sandbox
+    ? {
+        ...env,
+        PSP_SANDBOX_URL: sandbox.url,
+        ...(bankWebhookSecret ? { BANK_WEBHOOK_SECRET: bankWebhookSecret } : {}),
+      }
+    : env;
   // Mail goes to the development sink unless SMTP_URL names a server (docs/operations.md#email).
   const sink =
     env.SMTP_URL || env.SMTP_SINK_PORT === 0 || env.NODE_ENV === "production"
@@ -116,6 +129,7 @@ async function serve(
         DATABASE_URL: databaseUrl,
         ...(withSandbox.PSP_SANDBOX_URL ? { PSP_SANDBOX_URL: withSandbox.PSP_SANDBOX_URL } : {}),
         ...(withMail.SMTP_URL ? { SMTP_URL: withMail.SMTP_URL } : {}),
+        ...(withSandbox.BANK_WEBHOOK_SECRET ? { BANK_WEBHOOK_SECRET: withSandbox.BANK_WEBHOOK_SECRET } : {}),
       },
       log,
       onListening: (port) => printListening(env, port, `${env.API_PROCESSES} processes`),
@@ -208,3 +222,10 @@ main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
+
+/** Development only: the bank sandbox's notification secret, derived from a generated secret (never used in production). */
+function devBankSecret(secrets: AppSecrets): string {
+  return createHmac("sha256", secrets.idempotencyHashSecret)
+    .update("paycore development bank webhook")
+    .digest("hex");
+}

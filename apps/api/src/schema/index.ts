@@ -15,6 +15,8 @@ import "./receipt";
 import "./invoice";
 import "./webhook";
 import "./dispute";
+// Bank transfers (issue 18, part 3).
+import "./bank-transfer";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

@@ -6,6 +6,11 @@ import { builder } from "./builder";
 import { Node } from "./node-interface";
 import { runMutation, UserError, type UserErrorShape } from "./user-error";
 
+/** Issue 18: a card's funding type, usable in routing rules. */
+const FundingTypeEnum = builder.enumType("FundingType", {
+  values: ["CREDIT", "DEBIT", "PREPAID", "UNKNOWN"] as const,
+});
+
 export const PaymentMethod = builder.objectRef<PaymentMethodRecord>("PaymentMethod").implement({
   interfaces: [Node],
   description: "A card stored in the vault. The card number is encrypted at rest and never returned.",
@@ -15,8 +20,25 @@ export const PaymentMethod = builder.objectRef<PaymentMethodRecord>("PaymentMeth
     last4: t.exposeString("last4"),
     expMonth: t.exposeInt("expMonth"),
     expYear: t.exposeInt("expYear"),
+    fundingType: t.field({
+      type: FundingTypeEnum,
+      description:
+        "From the card's BIN: credit, debit or prepaid (UNKNOWN when the BIN table does not know it).",
+      resolve: (m) =>
+        (m.fundingType ?? "unknown").toUpperCase() as "CREDIT" | "DEBIT" | "PREPAID" | "UNKNOWN",
+    }),
     createdAt: t.field({ type: "DateTime", resolve: (m) => m.createdAt }),
   }),
+});
+
+/** How a payment is paid (issue 18): a tokenized card, or a bank transfer the customer sends to our instructions. */
+export const PaymentMethodType = builder.enumType("PaymentMethodType", {
+  values: {
+    CARD: { description: "A tokenized card (paymentMethodId)." },
+    BANK_TRANSFER: {
+      description: "A credit transfer the customer sends, quoting the payment's bankTransferInstructions.",
+    },
+  },
 });
 
 const CardInput = builder.inputType("CardInput", {

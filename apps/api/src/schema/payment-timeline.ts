@@ -16,6 +16,14 @@ const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
     psp_receivable: { description: "Asset: what the PSP holds for us." },
     merchant_balance: { description: "Liability: what we owe the merchant." },
     fee_revenue: { description: "Revenue: processing fees earned." },
+    // Bank transfers (issue 18).
+    bank_transfer_cash: {
+      description: "Asset: what payers sent to our bank account for bank-transfer payments.",
+    },
+    bank_transfer_unapplied: {
+      description: "Liability: partial bank transfers not yet enough to pay their payment.",
+    },
+    bank_transfer_owed: { description: "Liability: bank-transfer money to return to payers." },
   },
 });
 

@@ -1,6 +1,7 @@
 // Payment: its fields, the payment/payments queries, and the createPayment,
 // capturePayment, cancelPayment and refundPayment mutations.
 
+import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseId } from "@paycore/core/ids/ids";
 import type { PaymentResult, RefundResult } from "@paycore/core/payments/payment-commands";
 import type { PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
@@ -12,7 +13,7 @@ import { GraphQLError } from "graphql";
 import { requireSecretKey } from "../context";
 import { builder } from "./builder";
 import { Node } from "./node-interface";
-import { PaymentMethod } from "./payment-method";
+import { PaymentMethod, PaymentMethodType } from "./payment-method";
 import { LedgerEntry, PaymentEvent, PspAttempt } from "./payment-timeline";
 import { Refund } from "./refund";
 import { CustomerInput, Risk } from "./risk";
@@ -63,9 +64,16 @@ export const Payment = builder.objectRef<PaymentRecord>("Payment").implement({
     }),
     description: t.exposeString("description", { nullable: true }),
     metadata: t.field({ type: "Metadata", resolve: (p) => p.metadata }),
+    paymentMethodType: t.field({
+      type: PaymentMethodType,
+      resolve: (p) => (p.paymentMethodId === null ? "BANK_TRANSFER" : "CARD"),
+    }),
     paymentMethod: t.field({
       type: PaymentMethod,
+      nullable: true,
+      description: "The card; null for a bank-transfer payment (see bankTransferInstructions).",
       resolve: async (p, _args, context) => {
+        if (p.paymentMethodId === null) return null;
         const method = await context.loaders.paymentMethod.load({ ...p, id: p.paymentMethodId });
         if (method === null) throw new Error(`payment ${p.id} has no payment method`);
         return method;
@@ -317,7 +325,19 @@ const CreatePaymentInput = builder.inputType("CreatePaymentInput", {
     }),
     amount: t.field({ type: "MinorUnits", required: true }),
     currency: t.field({ type: "CurrencyCode", required: true }),
-    paymentMethodId: t.id({ required: true }),
+    paymentMethodId: t.id({ required: false, description: "The tokenized card; required for CARD." }),
+    paymentMethodType: t.field({
+      type: PaymentMethodType,
+      required: false,
+      defaultValue: "CARD",
+      description:
+        "BANK_TRANSFER answers with bankTransferInstructions and waits for funds (AWAITING_FUNDS).",
+    }),
+    bankTransferExpiresInSeconds: t.int({
+      required: false,
+      description:
+        "BANK_TRANSFER only: how long the customer has to pay (60 to 2592000; default 604800, 7 days).",
+    }),
     captureMethod: t.field({ type: CaptureMethod, required: false, defaultValue: "AUTOMATIC" }),
     description: t.string({ required: false }),
     metadata: t.field({ type: "Metadata", required: false }),
@@ -336,6 +356,45 @@ builder.mutationField("createPayment", (t) =>
     args: { input: t.arg({ type: CreatePaymentInput, required: true }) },
     resolve: (_root, { input }, context) => {
       const actor = requireSecretKey(context);
+      if (input.paymentMethodType === "BANK_TRANSFER") {
+        return runMutation(
+          context,
+          () => {
+            if (input.paymentMethodId != null || input.captureMethod === "MANUAL") {
+              throw new DomainError(
+                "INVALID_INPUT",
+                "A bank-transfer payment takes no paymentMethodId and is captured when the funds arrive.",
+                { field: [input.paymentMethodId != null ? "paymentMethodId" : "captureMethod"] },
+              );
+            }
+            return context.services.bankTransfers.createPayment(actor, {
+              idempotencyKey: input.idempotencyKey,
+              amount: input.amount,
+              currency: input.currency,
+              description: input.description ?? null,
+              metadata: input.metadata ?? null,
+              receiptEmail: input.receiptEmail ?? null,
+              expiresInSeconds: input.bankTransferExpiresInSeconds ?? null,
+            });
+          },
+          toPaymentPayload,
+        );
+      }
+      if (input.bankTransferExpiresInSeconds != null) {
+        return runMutation(
+          context,
+          () => {
+            throw new DomainError(
+              "INVALID_INPUT",
+              "bankTransferExpiresInSeconds is for BANK_TRANSFER payments.",
+              {
+                field: ["bankTransferExpiresInSeconds"],
+              },
+            );
+          },
+          toPaymentPayload,
+        );
+      }
       return runMutation(
         context,
         () =>
@@ -343,7 +402,8 @@ builder.mutationField("createPayment", (t) =>
             idempotencyKey: input.idempotencyKey,
             amount: input.amount,
             currency: input.currency,
-            paymentMethodId: String(input.paymentMethodId),
+            // A card payment without a card is PAYMENT_METHOD_NOT_FOUND, as an unknown id is.
+            paymentMethodId: input.paymentMethodId == null ? "" : String(input.paymentMethodId),
             captureMethod: input.captureMethod ?? "AUTOMATIC",
             description: input.description ?? null,
             metadata: input.metadata ?? null,

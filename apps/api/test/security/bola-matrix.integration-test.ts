@@ -350,6 +350,20 @@ beforeAll(async () => {
     if (!created.payment) throw new Error("setup payment failed");
     ownerObjects.payment.push(created.payment.id);
   }
+  // A bank-transfer payment waiting for funds (issue 18): its instructions hang off the payment, so every
+  // payment-taking call is tried on it too.
+  const bankTransfer = await mutation<{ payment: { id: string; status: string } | null }>(
+    owner.secretKey,
+    create,
+    {
+      amount: "5000",
+      currency: "EUR",
+      paymentMethodType: "BANK_TRANSFER",
+    },
+  );
+  if (bankTransfer.payment?.status !== "AWAITING_FUNDS")
+    throw new Error("setup bank-transfer payment failed");
+  ownerObjects.payment.push(bankTransfer.payment.id);
   const captured = ownerObjects.payment[0] as string;
   ownerObjects.receiptPayment.push(captured);
   const refunded = await mutation<{ refund: { id: string } | null }>(

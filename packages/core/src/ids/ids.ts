@@ -30,6 +30,8 @@ export const ID_PREFIXES = {
   webhookEndpointSecret: "wesec",
   dispute: "dp",
   storedFile: "file",
+  // Bank transfers (issue 18): a return of money owed to a payer.
+  bankReturn: "bret",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

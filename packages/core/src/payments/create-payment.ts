@@ -142,6 +142,7 @@ async function routeForCard(deps: Deps, actor: MerchantActor, request: NewPaymen
     brand: stored.method.brand,
     cardCountry: stored.method.cardCountry,
     amountMinor: request.amountMinor,
+    ...(stored.method.fundingType ? { fundingType: stored.method.fundingType } : {}),
   });
   const psp = routed.candidates[0];
   if (psp === undefined) {

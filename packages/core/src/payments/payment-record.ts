@@ -13,6 +13,7 @@ import type {
 } from "../ids/ids";
 import type { CurrencyCode } from "../money/currency";
 import type { CardBrand } from "../vault/card";
+import type { FundingType } from "../vault/funding-type";
 import type { PaymentStatus } from "./payment-state-machine";
 
 export type Mode = "TEST" | "LIVE";
@@ -57,7 +58,8 @@ export interface PaymentRecord {
   /** Held by disputes that are not won; not refundable (kept by the dispute commands). */
   amountDisputedMinor: bigint;
   captureMethod: CaptureMethod;
-  paymentMethodId: PaymentMethodId;
+  /** The card; null for a bank-transfer payment (its instructions are in bank_transfers). */
+  paymentMethodId: PaymentMethodId | null;
   description: string | null;
   metadata: Record<string, string>;
   pspName: string | null;
@@ -107,6 +109,8 @@ export interface PaymentMethodRecord {
   /** First 6-8 digits, which PCI DSS allows keeping with last4. */
   bin: string | null;
   cardCountry: string | null;
+  /** credit, debit or prepaid from the BIN table (issue 18); absent on responses stored before it existed. */
+  fundingType?: FundingType;
   createdAt: Date;
 }
 

@@ -28,6 +28,8 @@ const EXPECTED: Record<string, PaymentStatus> = {
   "CAPTURED REFUNDED_FULLY": "REFUNDED",
   "PARTIALLY_REFUNDED REFUNDED_PARTIALLY": "PARTIALLY_REFUNDED",
   "PARTIALLY_REFUNDED REFUNDED_FULLY": "REFUNDED",
+  "AWAITING_FUNDS FUNDS_RECEIVED": "CAPTURED",
+  "AWAITING_FUNDS FUNDS_EXPIRED": "CANCELLED",
 };
 
 const ALL_PAIRS = PAYMENT_STATUSES.flatMap((from) =>
@@ -76,6 +78,7 @@ describe("isTerminal", () => {
     ["DECLINED", true],
     ["FAILED", true],
     ["CANCELLED", true],
+    ["AWAITING_FUNDS", false],
   ] as [PaymentStatus, boolean][])("%s -> %s", (status, terminal) => {
     expect(isTerminal(status)).toBe(terminal);
     expect(PAYMENT_EVENTS.some((event: PaymentEvent) => canTransition(status, event))).toBe(!terminal);

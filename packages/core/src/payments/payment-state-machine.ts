@@ -8,6 +8,8 @@ export const PAYMENT_STATUSES = [
   "DECLINED",
   "FAILED",
   "CANCELLED",
+  // A bank-transfer payment waiting for the customer's credit transfer (docs/api.md, "Bank transfers").
+  "AWAITING_FUNDS",
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
@@ -22,6 +24,9 @@ export const PAYMENT_EVENTS = [
   "CANCELLED",
   "REFUNDED_PARTIALLY",
   "REFUNDED_FULLY",
+  // Bank transfers: the whole amount has arrived (captured only now), or the instructions expired first.
+  "FUNDS_RECEIVED",
+  "FUNDS_EXPIRED",
 ] as const;
 export type PaymentEvent = (typeof PAYMENT_EVENTS)[number];
 
@@ -59,6 +64,11 @@ export const PAYMENT_TRANSITIONS: TransitionTable = deepFreeze({
   DECLINED: {},
   FAILED: {},
   CANCELLED: {},
+  // A partial credit changes no status: the payment keeps waiting, with the received amount on its transfer.
+  AWAITING_FUNDS: {
+    FUNDS_RECEIVED: "CAPTURED",
+    FUNDS_EXPIRED: "CANCELLED",
+  },
 });
 
 function deepFreeze<T extends Record<string, object>>(table: T): T {

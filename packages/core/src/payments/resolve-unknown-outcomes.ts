@@ -186,6 +186,8 @@ async function authorizeAgain(
   attempt: StoredAttempt,
   payment: PaymentRecord,
 ): Promise<PspOutcome> {
+  // A bank-transfer payment has no card and never an authorization attempt.
+  if (payment.paymentMethodId === null) return { outcome: "unknown", message: "no card payment method" };
   const stored = await deps.store.findPaymentMethodWithPan(
     { merchantId: payment.merchantId, mode: payment.mode, apiKeyId: null },
     payment.paymentMethodId,

@@ -5,6 +5,7 @@ import { tokenizeRequestIdentity } from "../idempotency/tokenize-request";
 import { newId, parseIdempotencyKey } from "../ids/ids";
 import { validateCard } from "../vault/card";
 import { encryptPan, fingerprintPan } from "../vault/card-vault";
+import { fundingTypeFromBin } from "../vault/funding-type";
 import { type PaymentCommandsDependencies, scope } from "./payment-deps";
 import type { MerchantActor, PaymentMethodRecord } from "./payment-record";
 import type { TokenizeCardInput } from "./payment-requests";
@@ -34,6 +35,7 @@ export async function tokenizeCard(
       bin: binOf(card.number),
       // Matched on the whole number while we have it: some issuers need more digits than the stored BIN.
       cardCountry: cardCountryFromBin(card.number),
+      fundingType: fundingTypeFromBin(card.number),
       createdAt: deps.now(),
     };
     const paymentMethod = await deps.store.insertPaymentMethod({

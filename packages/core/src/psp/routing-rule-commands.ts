@@ -9,6 +9,7 @@ import { assertFreeText } from "../payments/free-text";
 import type { Actor, AuditValue } from "../ports/audit";
 import type { RoutingRuleStore } from "../ports/routing-rule-store";
 import type { CardBrand } from "../vault/card";
+import { parseFundingType } from "../vault/funding-type";
 import type { RoutingMatch, RoutingRule } from "./routing";
 
 export const ROUTING_PRIORITY_MAX = 1_000_000;
@@ -57,6 +58,15 @@ function validMatch(match: RoutingMatch): RoutingMatch {
       return country;
     });
   }
+  if (match.fundingTypes !== undefined) {
+    boundedList("fundingTypes", match.fundingTypes);
+    valid.fundingTypes = match.fundingTypes.map((raw) => {
+      const fundingType = parseFundingType(raw);
+      if (fundingType === null || fundingType === "unknown")
+        throw invalid(["match", "fundingTypes"], "fundingTypes are among credit, debit, prepaid.");
+      return fundingType;
+    });
+  }
   for (const field of ["amountMinMinor", "amountMaxMinor"] as const) {
     const amount = match[field];
     if (amount === undefined) continue;
@@ -98,6 +108,7 @@ function ruleAudit(rule: RoutingRule): Record<string, AuditValue> {
     currencies: match.currencies?.join(",") ?? null,
     brands: match.brands?.join(",") ?? null,
     countries: match.countries?.join(",") ?? null,
+    fundingTypes: match.fundingTypes?.join(",") ?? null,
     amountMinMinor: match.amountMinMinor?.toString() ?? null,
     amountMaxMinor: match.amountMaxMinor?.toString() ?? null,
   };

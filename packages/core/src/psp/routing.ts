@@ -5,6 +5,7 @@
 // breaker states, rates and the random draw, and stores the decision.
 import type { CurrencyCode } from "../money/currency";
 import type { CardBrand } from "../vault/card";
+import type { FundingType } from "../vault/funding-type";
 
 export interface RoutingMatch {
   currencies?: string[];
@@ -13,6 +14,8 @@ export interface RoutingMatch {
   countries?: string[];
   amountMinMinor?: bigint;
   amountMaxMinor?: bigint;
+  /** Card funding types (issue 18): credit, debit, prepaid; a card of unknown funding matches no such rule. */
+  fundingTypes?: FundingType[];
 }
 
 export interface RoutingRule {
@@ -32,6 +35,8 @@ export interface RoutingInput {
   brand: CardBrand;
   cardCountry: string | null;
   amountMinor: bigint;
+  /** Absent: unknown (matches no rule that names funding types). */
+  fundingType?: FundingType;
 }
 
 export interface PspProfile {
@@ -74,6 +79,7 @@ export function ruleMatches(rule: RoutingRule, input: RoutingInput): boolean {
   if (m.countries && (input.cardCountry === null || !m.countries.includes(input.cardCountry))) return false;
   if (m.amountMinMinor !== undefined && input.amountMinor < m.amountMinMinor) return false;
   if (m.amountMaxMinor !== undefined && input.amountMinor > m.amountMaxMinor) return false;
+  if (m.fundingTypes && !m.fundingTypes.includes(input.fundingType ?? "unknown")) return false;
   return true;
 }
 

@@ -1,3 +1,4 @@
+import type { FundingType } from "@paycore/core/vault/funding-type";
 // Rows to domain records. Every field is named (a whitelist): a column added to
 // a table reaches the domain, and the API, only when someone maps it here.
 
@@ -55,7 +56,7 @@ export function toPaymentRecord(row: Pick<Payment, keyof typeof paymentSelect>):
     amountRefundPendingMinor: row.amountRefundPendingMinor,
     amountDisputedMinor: row.amountDisputedMinor,
     captureMethod: row.captureMethod,
-    paymentMethodId: row.paymentMethodId as PaymentMethodId,
+    paymentMethodId: row.paymentMethodId as PaymentMethodId | null,
     description: row.description,
     metadata: (row.metadata ?? {}) as Record<string, string>,
     pspName: row.pspName,
@@ -121,6 +122,7 @@ export const paymentMethodSelect = {
   fingerprint: true,
   bin: true,
   cardCountry: true,
+  fundingType: true,
   createdAt: true,
 } as const;
 
@@ -138,6 +140,7 @@ export function toPaymentMethodRecord(
     fingerprint: row.fingerprint,
     bin: row.bin,
     cardCountry: row.cardCountry,
+    fundingType: row.fundingType as FundingType,
     createdAt: row.createdAt,
   };
 }

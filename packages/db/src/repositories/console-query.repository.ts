@@ -105,8 +105,9 @@ function toRow(row: Row): ConsolePaymentRow {
     customerEmail: row.customerEmail,
     pspName: row.pspName,
     pspReference: row.pspReference,
-    cardBrand: row.paymentMethod.brand,
-    cardLast4: row.paymentMethod.last4,
+    // A bank-transfer payment (issue 18) has no card.
+    cardBrand: row.paymentMethod?.brand ?? "bank transfer",
+    cardLast4: row.paymentMethod?.last4 ?? "",
     createdAt: row.createdAt,
   };
 }

@@ -50,9 +50,10 @@ const CLAIM_KEY = `WITH claim AS (
 export const INSERT_PAYMENT_METHOD = `
 ${CLAIM_KEY}
 INSERT INTO payment_methods (id, merchant_id, mode, brand, last4, exp_month, exp_year, fingerprint, bin,
-                             card_country, pan_ciphertext, pan_nonce, pan_auth_tag, key_version, created_at)
+                             card_country, pan_ciphertext, pan_nonce, pan_auth_tag, key_version, created_at,
+                             funding_type)
 SELECT $1, $4, $5::"Mode", $6, $7, $8::smallint, $9::smallint, $10, $11, $12, $13::bytea, $14::bytea, $15::bytea,
-       $16::smallint, $17::timestamptz
+       $16::smallint, $17::timestamptz, $18
   FROM claim
 RETURNING ${PAYMENT_METHOD_COLUMNS}`;
 

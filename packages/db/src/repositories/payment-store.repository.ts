@@ -111,6 +111,7 @@ export class PostgresPaymentStore implements PaymentStore {
         encryptedPan.authTag,
         encryptedPan.keyVersion,
         record.createdAt,
+        record.fundingType ?? "unknown",
       ]);
       if (row === undefined) throw idempotencyTakenOver();
       const method = toPaymentMethodRecord(row);

@@ -30,22 +30,24 @@ const RECEIPT = `
 SELECT 'receipt' AS kind, r.id, r.access_token AS "accessToken", r.number, r.merchant_id AS "merchantId",
        m.name AS "merchantName", r.mode, r.payment_id AS "paymentId", r.id AS "receiptId",
        r.number AS "receiptNumber", r.email, r.amount_minor AS "amountMinor", r.currency,
-       p.description, pm.brand AS "cardBrand", pm.last4 AS "cardLast4", r.created_at AS "createdAt"
+       p.description, COALESCE(pm.brand, 'bank transfer') AS "cardBrand", COALESCE(pm.last4, '') AS "cardLast4", r.created_at AS "createdAt"
   FROM receipts r
   JOIN merchants m ON m.id = r.merchant_id
   JOIN payments p ON p.id = r.payment_id
-  JOIN payment_methods pm ON pm.id = p.payment_method_id`;
+  -- A bank-transfer payment (issue 18) has no card.
+  LEFT JOIN payment_methods pm ON pm.id = p.payment_method_id`;
 
 const CREDIT_NOTE = `
 SELECT 'credit_note' AS kind, c.id, c.access_token AS "accessToken", c.number, c.merchant_id AS "merchantId",
        m.name AS "merchantName", c.mode, r.payment_id AS "paymentId", r.id AS "receiptId",
        r.number AS "receiptNumber", r.email, c.amount_minor AS "amountMinor", c.currency,
-       p.description, pm.brand AS "cardBrand", pm.last4 AS "cardLast4", c.created_at AS "createdAt"
+       p.description, COALESCE(pm.brand, 'bank transfer') AS "cardBrand", COALESCE(pm.last4, '') AS "cardLast4", c.created_at AS "createdAt"
   FROM credit_notes c
   JOIN receipts r ON r.id = c.receipt_id
   JOIN merchants m ON m.id = c.merchant_id
   JOIN payments p ON p.id = r.payment_id
-  JOIN payment_methods pm ON pm.id = p.payment_method_id`;
+  -- A bank-transfer payment (issue 18) has no card.
+  LEFT JOIN payment_methods pm ON pm.id = p.payment_method_id`;
 
 export class ReceiptRepository {
   constructor(private readonly sql: Sql) {}

@@ -2,6 +2,7 @@
 // the core's RoutingRuleCommands (routing-rule-store.repository.ts).
 import type { RoutingMatch, RoutingRule } from "@paycore/core/psp/routing";
 import type { CardBrand } from "@paycore/core/vault/card";
+import type { FundingType } from "@paycore/core/vault/funding-type";
 import type { DatabaseClient, Prisma } from "../client";
 
 const RULES_MAX = 1000;
@@ -12,6 +13,7 @@ export interface StoredMatch {
   countries?: string[];
   amountMinMinor?: string;
   amountMaxMinor?: string;
+  fundingTypes?: string[];
 }
 
 export class RoutingRuleRepository {
@@ -52,6 +54,7 @@ export function toStored(match: RoutingMatch): StoredMatch {
     ...(match.countries ? { countries: match.countries } : {}),
     ...(match.amountMinMinor !== undefined ? { amountMinMinor: match.amountMinMinor.toString() } : {}),
     ...(match.amountMaxMinor !== undefined ? { amountMaxMinor: match.amountMaxMinor.toString() } : {}),
+    ...(match.fundingTypes ? { fundingTypes: match.fundingTypes } : {}),
   };
 }
 
@@ -78,5 +81,6 @@ function fromStored(match: StoredMatch): RoutingMatch {
     ...(match.countries ? { countries: match.countries } : {}),
     ...(match.amountMinMinor !== undefined ? { amountMinMinor: BigInt(match.amountMinMinor) } : {}),
     ...(match.amountMaxMinor !== undefined ? { amountMaxMinor: BigInt(match.amountMaxMinor) } : {}),
+    ...(match.fundingTypes ? { fundingTypes: match.fundingTypes as FundingType[] } : {}),
   };
 }

@@ -59,6 +59,8 @@ export interface TestRuntimeOptions {
   databaseUrl?: string;
   /** Run the background workers as the entry points do; off by default (suites drive them by hand). */
   workers?: boolean;
+  /** Bank transfers (issue 18): the bank's notification secret (POST /webhooks/bank answers 404 without one). */
+  bankWebhookSecret?: string;
 }
 
 /** A test database: a fresh clone of the migrated template, or the one given (kept on drop). */
@@ -99,6 +101,7 @@ export function testRuntimeConfig(
     logger: options.logger ?? pino({ level: "silent" }),
     sandboxPsp: sandbox,
     workers: options.workers ?? false,
+    bankWebhookSecret: options.bankWebhookSecret ?? null,
   };
 }
 
@@ -150,6 +153,11 @@ export function runtimeFixtures(runtime: Pick<Runtime, "services" | "db">): Runt
       expect(
         await new DisputeRepository(runtime.db).disagreeingWithLedger(),
         "disputes agree with the ledger",
+      ).toEqual([]);
+      // Bank transfers (issue 18): unapplied = received while waiting, owed = returns not yet sent.
+      expect(
+        await runtime.services.bankTransferStore.disagreeingWithLedger(),
+        "bank transfers agree with the ledger",
       ).toEqual([]);
     },
     async countRows(table) {

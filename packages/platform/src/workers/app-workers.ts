@@ -44,6 +44,8 @@ export interface AppWorkersOptions {
   settlementReports?: { job: WorkerJob } | null;
   /** Sends the email outbox (with the background work) when a mail server is configured. */
   email?: { mailer: Mailer; publicBaseUrl: string } | null;
+  /** Bank transfers (issue 18): expiry, and returns when a bank is configured; run with the background work. */
+  bankTransfers?: { jobs: WorkerJob[] } | null;
 }
 
 export interface AppWorkers {
@@ -97,5 +99,6 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
+  for (const job of options.bankTransfers?.jobs ?? []) add(job);
   return { registry, chainSealer };
 }

@@ -59,7 +59,9 @@ export async function paymentDetailHandler({
   if (!id || !row || !record) throw new DomainError("PAYMENT_NOT_FOUND", "No payment with this id.");
   const actor = actorOf(row);
   const [methods, risks, events, attempts, refunds, entries, webhooks] = await Promise.all([
-    app.services.queries.paymentMethodsByIds(actor, [record.paymentMethodId]),
+    record.paymentMethodId === null
+      ? Promise.resolve([])
+      : app.services.queries.paymentMethodsByIds(actor, [record.paymentMethodId]),
     app.services.queries.riskByPaymentIds(actor, [id]),
     app.services.queries.eventsOf(actor, id),
     app.services.queries.attemptsOf(actor, id),
