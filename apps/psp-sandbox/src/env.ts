@@ -7,6 +7,8 @@ export interface SandboxEnv {
   settlementDir: string | undefined;
   stripeWebhook: { url: string; secret: string } | undefined;
   adyenWebhook: { url: string; hmacKeyHex: string } | undefined;
+  /** Where the bank rails sandbox posts its payout notifications. */
+  bankWebhook: { url: string; secret: string } | undefined;
 }
 
 function integer(name: string, fallback: number | undefined): number | undefined {
@@ -36,5 +38,6 @@ export function readSandboxEnv(): SandboxEnv {
     settlementDir: process.env.PSP_SANDBOX_SETTLEMENT_DIR || undefined,
     stripeWebhook: stripe,
     adyenWebhook: adyen === undefined ? undefined : { url: adyen.url, hmacKeyHex: adyen.secret },
+    bankWebhook: pair("BANK_WEBHOOK_URL", "BANK_WEBHOOK_SECRET"),
   };
 }

@@ -9,6 +9,7 @@ const sandbox = await startSandbox({
   hangMs: env.hangMs,
   settlementDir: env.settlementDir,
   webhooks: { stripe: env.stripeWebhook, adyen: env.adyenWebhook },
+  ...(env.bankWebhook ? { bankRails: { webhook: env.bankWebhook } } : {}),
   log: (line) => console.error(`[psp-sandbox] ${line}`),
 });
 // Tests that start this as a child process wait for this exact line to learn the URL.

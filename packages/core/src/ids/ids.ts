@@ -30,6 +30,9 @@ export const ID_PREFIXES = {
   webhookEndpointSecret: "wesec",
   dispute: "dp",
   storedFile: "file",
+  // Payouts (issue 18, part 1).
+  bankAccount: "ba",
+  payout: "po",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
