@@ -49,6 +49,7 @@ import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
+import { type BankRailsConfig, createPayoutServices } from "./payout-services";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
@@ -94,6 +95,8 @@ export interface RuntimeConfig {
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
+  /** Payouts (issue 18): the bank that sends them; null or absent: payouts are created and wait PENDING. */
+  bankRails?: BankRailsConfig | null;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -132,6 +135,16 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
     logger,
+    // Payouts (issue 18): a bank needs its URL (or the sandbox's) and the secret of its notifications.
+    bankRails:
+      (env.BANK_RAILS_URL ?? env.PSP_SANDBOX_URL) && env.BANK_WEBHOOK_SECRET
+        ? {
+            baseUrl: env.BANK_RAILS_URL ?? `${(env.PSP_SANDBOX_URL as string).replace(/\/$/, "")}/bank/v1`,
+            apiKey: env.BANK_RAILS_API_KEY,
+            webhookSecret: env.BANK_WEBHOOK_SECRET,
+            timeoutMs: env.BANK_TIMEOUT_MS,
+          }
+        : null,
   };
 }
 
@@ -247,6 +260,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
+    // Payouts (issue 18).
+    ...createPayoutServices({ sql, idempotency, vault, bank: config.bankRails ?? null }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -272,6 +287,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     background: config.workers === true,
     idempotencyPurge: config.idempotencyPurge ?? true,
     email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
+    payouts: services.payouts,
     // Settlement reports: pulled from the sandbox PSPs when test mode talks to the sandbox server.
     settlementReports: config.pspSandboxUrl
       ? {

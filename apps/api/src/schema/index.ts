@@ -15,6 +15,8 @@ import "./receipt";
 import "./invoice";
 import "./webhook";
 import "./dispute";
+// Balances and payouts (issue 18).
+import "./payout";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

@@ -17,6 +17,7 @@ import type { PspAdapter, PspModule, WebhookSecret } from "@paycore/platform/psp
 import { pspModule } from "@paycore/platform/psps/registry";
 import type { AppServices } from "@paycore/platform/services";
 import type { Logger } from "pino";
+import { BANK_WEBHOOK_PATH, handleBankWebhook } from "./bank-webhook-route";
 import { applyDisputeWebhook } from "./disputes/dispute-webhooks";
 import { readBodyLimited } from "./read-body-limited";
 
@@ -169,6 +170,8 @@ export function createWebhookRoutes(
   return {
     matches: (pathname) => pathname.startsWith("/webhooks/"),
     async handle(request) {
+      // The bank's payout notifications (issue 18): their own route, not a PSP's.
+      if (new URL(request.url).pathname === BANK_WEBHOOK_PATH) return handleBankWebhook(services, request, logger);
       const match = WEBHOOK_PATH.exec(new URL(request.url).pathname);
       const module = match?.[1] === undefined ? null : pspModule(match[1]);
       const known =

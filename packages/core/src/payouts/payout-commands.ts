@@ -68,6 +68,8 @@ export interface PayoutCommandsDeps {
   /** Null: no bank configured (payouts are created and wait PENDING). */
   bank: BankRails | null;
   now: () => Date;
+  /** The first wait before a bank call without an answer is asked again (doubling, at most an hour). */
+  bankRetryFirstMs?: number;
 }
 
 function associatedData(bankAccountId: string): string {
@@ -313,7 +315,8 @@ export class PayoutCommands {
       if (account === null) continue;
       // Marked sent-without-answer before the call, conditional on the version read: only one process calls,
       // and a cancellation can no longer race the bank. Should the process die mid-call, the next pass asks again.
-      const waitMs = Math.min(BANK_RETRY_FIRST_MS * 2 ** Math.min(payout.bankCallCount, 10), BANK_RETRY_MAX_MS);
+      const firstMs = this.deps.bankRetryFirstMs ?? BANK_RETRY_FIRST_MS;
+      const waitMs = Math.min(firstMs * 2 ** Math.min(payout.bankCallCount, 10), BANK_RETRY_MAX_MS);
       const claimed = await this.deps.store.recordBankCall(
         payout,
         "UNKNOWN",

@@ -262,4 +262,26 @@ export class PayoutRepository {
     );
     return rows.map((row) => row.id);
   }
+
+  /**
+   * Accounts whose pending balance differs from their unreleased pending funds (must always be empty): every
+   * credit to merchant_pending waits in pending_releases until its one release entry moves it to available.
+   */
+  async pendingDisagreeingWithReleases(limit = 100): Promise<string[]> {
+    const rows = await this.sql.query<{ id: string }>(
+      `SELECT a.id FROM ledger_accounts a
+         LEFT JOIN LATERAL (
+           SELECT COALESCE(SUM(CASE l.direction WHEN 'CREDIT' THEN l.amount_minor::numeric
+                                                ELSE -l.amount_minor::numeric END), 0) AS pending
+             FROM ledger_lines l WHERE l.account_id = a.id) b ON true
+         LEFT JOIN LATERAL (
+           SELECT COALESCE(SUM(r.amount_minor::numeric), 0) AS waiting FROM pending_releases r
+            WHERE r.merchant_id = a.merchant_id AND r.mode = a.mode AND r.currency = a.currency
+              AND r.released_entry_id IS NULL) w ON true
+        WHERE a.code = 'merchant_pending' AND b.pending <> w.waiting
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => row.id);
+  }
 }

@@ -57,6 +57,9 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
                     Available
                   </th>
                   <th scope="col" className="amount">
+                    Pending
+                  </th>
+                  <th scope="col" className="amount">
                     Fees
                   </th>
                 </tr>
@@ -68,6 +71,9 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
                     <td>{balance.currency}</td>
                     <td className="amount">
                       <Amount minor={balance.availableMinor} currency={balance.currency} />
+                    </td>
+                    <td className="amount">
+                      <Amount minor={balance.pendingMinor} currency={balance.currency} />
                     </td>
                     <td className="amount">
                       <Amount minor={balance.feesMinor} currency={balance.currency} />
