@@ -216,9 +216,8 @@ CREATE TABLE "payout_schedules" (
 );
 CREATE INDEX "payout_schedules_due_idx" ON "payout_schedules"("next_run_at");
 
-INSERT INTO "webhook_event_types" ("type") VALUES
-  ('payout.created'), ('payout.in_transit'), ('payout.paid'), ('payout.failed'), ('payout.canceled'),
-  ('payout.returned');
+-- payout.* outbox messages are not (yet) merchant webhook event types: webhook_event_types and
+-- webhook_object_snapshot do not list them, so the outbox relay publishes them and no merchant event is made.
 
 -- The balance transactions an automatic (scheduled) payout settled, Stripe's payout reconciliation: every movement
 -- of the available balance not yet settled by an earlier automatic payout (a released capture counts as its

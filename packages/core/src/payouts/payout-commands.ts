@@ -352,7 +352,9 @@ export class PayoutCommands {
         bankReference: answer.status === "accepted" ? answer.bankReference : null,
         bankEvent: null,
       });
-      if (result === "changed") answer.status === "accepted" ? counts.sent++ : counts.failed++;
+      if (result !== "changed") continue;
+      if (answer.status === "accepted") counts.sent++;
+      else counts.failed++;
     }
     return counts;
   }

@@ -20,7 +20,8 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
       </p>
       <h1>{merchant.name}</h1>
       <p>
-        <Link href={`/merchants/${encodeURIComponent(merchant.id)}/webhooks`}>Webhooks</Link>
+        <Link href={`/merchants/${encodeURIComponent(merchant.id)}/webhooks`}>Webhooks</Link> ·{" "}
+        <Link href={`/merchants/${encodeURIComponent(merchant.id)}/balance`}>Balance and payouts</Link>
       </p>
       <div className="grid">
         <section className="card" aria-labelledby="settings-heading">
