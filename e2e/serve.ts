@@ -83,7 +83,12 @@ await app.sql.execute(
 const initech = await seedMerchant(app, "Initech Payouts");
 await seedPayment(app, initech, { amountMinor: 50_000n, currency: "EUR", email: "payout.funds@example.com" });
 await app.services.payouts.releaseDue();
-const payoutActor = { merchantId: initech.id as never, mode: "TEST" as const, name: "e2e:seed", source: "SYSTEM" as const };
+const payoutActor = {
+  merchantId: initech.id as never,
+  mode: "TEST" as const,
+  name: "e2e:seed",
+  source: "SYSTEM" as const,
+};
 await app.services.payouts.addBankAccount(payoutActor, {
   iban: "DE35370400440532013002",
   holderName: "Initech GmbH",

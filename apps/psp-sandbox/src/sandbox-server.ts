@@ -284,7 +284,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // Bank rails: where notifications go, and delivering them now (tests; npm start delivers on a timer).
       if (method === "POST" && path === "/__sandbox/bank/webhook") {
         const body = (await readJson()) as { url?: unknown; secret?: unknown };
-        if (typeof body.url !== "string" || !/^https?:\/\/\S+$/.test(body.url) || typeof body.secret !== "string")
+        if (
+          typeof body.url !== "string" ||
+          !/^https?:\/\/\S+$/.test(body.url) ||
+          typeof body.secret !== "string"
+        )
           throw new FaultValidationError("url (http) and secret are required");
         bank.configure({ url: body.url, secret: body.secret });
         send(response, jsonResponse(200, { url: body.url }));

@@ -14,13 +14,18 @@ const EntryDirection = builder.enumType("EntryDirection", { values: ["DEBIT", "C
 const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
   values: {
     psp_receivable: { description: "Asset: what the PSP holds for us." },
-    merchant_balance: { description: "Liability: what we owe the merchant and it may be paid out now (available)." },
+    merchant_balance: {
+      description: "Liability: what we owe the merchant and it may be paid out now (available).",
+    },
     fee_revenue: { description: "Revenue: processing fees earned." },
     merchant_pending: {
-      description: "Liability: captured for the merchant, not yet released by the PSP's settlement delay (pending).",
+      description:
+        "Liability: captured for the merchant, not yet released by the PSP's settlement delay (pending).",
     },
     merchant_reserved: { description: "Liability: held back from the merchant under a reserve." },
-    payouts_in_transit: { description: "Liability: paid out of the balance, on its way to the merchant's bank." },
+    payouts_in_transit: {
+      description: "Liability: paid out of the balance, on its way to the merchant's bank.",
+    },
     payout_bank: { description: "Asset: our payout bank account (what payouts took, returns gave back)." },
   },
 });

@@ -297,7 +297,9 @@ describe("refunds", () => {
       "{ balance { currency available pending fees } }",
     );
     // Captures wait in pending for the PSP's settlement delay; the refund takes from available.
-    expect(balance.data?.balance).toEqual([{ currency: "EUR", available: "-1000", pending: "14850", fees: "150" }]);
+    expect(balance.data?.balance).toEqual([
+      { currency: "EUR", available: "-1000", pending: "14850", fees: "150" },
+    ]);
   });
 });
 

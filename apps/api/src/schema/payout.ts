@@ -24,7 +24,10 @@ const PAGE_DEFAULT = 20;
 export const PAYOUTS_PAGE_MAX = 100;
 
 const BalanceTransactionType = builder.enumType("BalanceTransactionType", {
-  values: BALANCE_TRANSACTION_TYPES.map((type) => type.toUpperCase()) as unknown as readonly [string, ...string[]],
+  values: BALANCE_TRANSACTION_TYPES.map((type) => type.toUpperCase()) as unknown as readonly [
+    string,
+    ...string[],
+  ],
 });
 const PayoutStatus = builder.enumType("PayoutStatus", { values: PAYOUT_STATUSES });
 const BankRail = builder.enumType("BankRail", {
@@ -46,7 +49,11 @@ const BalanceTransaction = builder.objectRef<BalanceTransactionRecord>("BalanceT
       description: "Gross: net + fee. Negative for refunds, disputes, payouts.",
       resolve: (b) => b.amountMinor,
     }),
-    fee: t.field({ type: "SignedMinorUnits", description: "Our fee in this movement.", resolve: (b) => b.feeMinor }),
+    fee: t.field({
+      type: "SignedMinorUnits",
+      description: "Our fee in this movement.",
+      resolve: (b) => b.feeMinor,
+    }),
     net: t.field({
       type: "SignedMinorUnits",
       description: "What the movement changed the balance by.",
@@ -60,7 +67,8 @@ const BalanceTransaction = builder.objectRef<BalanceTransactionRecord>("BalanceT
     }),
     availableOn: t.field({
       type: "DateTime",
-      description: "When the funds are (or were) available: a capture's PSP settlement delay; otherwise its time.",
+      description:
+        "When the funds are (or were) available: a capture's PSP settlement delay; otherwise its time.",
       resolve: (b) => b.availableOn,
     }),
     createdAt: t.field({ type: "DateTime", resolve: (b) => b.createdAt }),
@@ -72,17 +80,24 @@ interface BalanceTransactionEdgeShape {
   node: BalanceTransactionRecord;
 }
 
-const BalanceTransactionEdge = builder.objectRef<BalanceTransactionEdgeShape>("BalanceTransactionEdge").implement({
-  fields: (t) => ({
-    cursor: t.exposeString("cursor"),
-    node: t.field({ type: BalanceTransaction, resolve: (e) => e.node }),
-  }),
-});
+const BalanceTransactionEdge = builder
+  .objectRef<BalanceTransactionEdgeShape>("BalanceTransactionEdge")
+  .implement({
+    fields: (t) => ({
+      cursor: t.exposeString("cursor"),
+      node: t.field({ type: BalanceTransaction, resolve: (e) => e.node }),
+    }),
+  });
 
 const BalanceTransactionConnection = builder
   .objectRef<{
     edges: BalanceTransactionEdgeShape[];
-    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+    pageInfo: {
+      hasNextPage: boolean;
+      hasPreviousPage: boolean;
+      startCursor: string | null;
+      endCursor: string | null;
+    };
   }>("BalanceTransactionConnection")
   .implement({
     fields: (t) => ({
@@ -192,7 +207,8 @@ builder.queryField("balanceTransactions", (t) =>
 // ---- bank accounts ---------------------------------------------------------------------------------------------
 
 export const BankAccount = builder.objectRef<BankAccountRecord>("BankAccount").implement({
-  description: "A payout destination. The account number is stored encrypted and never shown: only its last four.",
+  description:
+    "A payout destination. The account number is stored encrypted and never shown: only its last four.",
   fields: (t) => ({
     id: t.exposeID("id"),
     rail: t.field({ type: BankRail, resolve: (a) => a.rail }),
@@ -232,7 +248,12 @@ const BankAccountPayload = builder.objectRef<BankAccountPayloadShape>("BankAccou
 
 function payoutActor(context: GraphQLContext): PayoutActor {
   const key = requireSecretKey(context);
-  return { merchantId: key.merchantId, mode: key.mode, name: `key:${key.apiKeyId ?? "unknown"}`, source: "API" };
+  return {
+    merchantId: key.merchantId,
+    mode: key.mode,
+    name: `key:${key.apiKeyId ?? "unknown"}`,
+    source: "API",
+  };
 }
 
 builder.mutationField("addBankAccount", (t) =>
@@ -272,7 +293,8 @@ builder.queryField("bankAccounts", (t) =>
 const PayoutMethod = builder.enumType("PayoutMethod", { values: ["MANUAL", "SCHEDULED", "RETRY"] as const });
 
 export const Payout = builder.objectRef<PayoutRecord>("Payout").implement({
-  description: "Money sent from the available balance to a bank account: PENDING → IN_TRANSIT → PAID, or FAILED / CANCELED; RETURNED after PAID.",
+  description:
+    "Money sent from the available balance to a bank account: PENDING → IN_TRANSIT → PAID, or FAILED / CANCELED; RETURNED after PAID.",
   fields: (t) => ({
     id: t.exposeID("id"),
     status: t.field({ type: PayoutStatus, resolve: (p) => p.status }),
@@ -379,7 +401,10 @@ const PayoutConnection = builder
     fields: (t) => ({
       nodes: t.field({ type: [Payout], complexity: { field: 1, multiplier: 1 }, resolve: (c) => c.nodes }),
       hasNextPage: t.exposeBoolean("hasNextPage"),
-      endCursor: t.exposeString("endCursor", { nullable: true, description: "Pass as `after` (a payout id)." }),
+      endCursor: t.exposeString("endCursor", {
+        nullable: true,
+        description: "Pass as `after` (a payout id).",
+      }),
     }),
   });
 
@@ -396,9 +421,11 @@ builder.queryField("payouts", (t) =>
     resolve: async (_root, args, context) => {
       const actor = requireSecretKey(context);
       const first = args.first ?? PAGE_DEFAULT;
-      if (first < 1 || first > PAYOUTS_PAGE_MAX) throw invalid(`first must be between 1 and ${PAYOUTS_PAGE_MAX}.`, ["first"]);
+      if (first < 1 || first > PAYOUTS_PAGE_MAX)
+        throw invalid(`first must be between 1 and ${PAYOUTS_PAGE_MAX}.`, ["first"]);
       const after = args.after == null ? null : String(args.after);
-      if (after !== null && parseId("payout", after) === null) throw invalid("after is not a payout id.", ["after"]);
+      if (after !== null && parseId("payout", after) === null)
+        throw invalid("after is not a payout id.", ["after"]);
       const rows = await context.services.payoutReads.payouts(actor, {
         first: first + 1,
         before: after,

@@ -17,13 +17,18 @@ function answer(status: number, body: string, close = false): Response {
   });
 }
 
-export async function handleBankWebhook(services: AppServices, request: Request, logger: Logger): Promise<Response> {
+export async function handleBankWebhook(
+  services: AppServices,
+  request: Request,
+  logger: Logger,
+): Promise<Response> {
   const secret = services.bankWebhookSecret;
   if (secret === null) return answer(404, "no bank configured", true);
   if (request.method !== "POST") return answer(405, "POST only", true);
   const body = await readBodyLimited(request, BANK_WEBHOOK_BODY_BYTES_MAX);
   if (body.outcome === "bad_length") return answer(400, "Content-Length is not a number of bytes", true);
-  if (body.outcome === "too_large") return answer(413, `larger than ${BANK_WEBHOOK_BODY_BYTES_MAX} bytes`, true);
+  if (body.outcome === "too_large")
+    return answer(413, `larger than ${BANK_WEBHOOK_BODY_BYTES_MAX} bytes`, true);
   const verdict = verifyBankWebhook(secret, request.headers.get("bank-signature"), body.text, new Date());
   if (!verdict.ok) return answer(verdict.status, verdict.reason);
   try {
@@ -31,7 +36,11 @@ export async function handleBankWebhook(services: AppServices, request: Request,
     if (result === "unknown_payout") return answer(404, "unknown payout");
     if (result === "stale")
       logger.warn(
-        { payoutId: verdict.notification.payoutId, type: verdict.notification.type, eventId: verdict.notification.eventId },
+        {
+          payoutId: verdict.notification.payoutId,
+          type: verdict.notification.type,
+          eventId: verdict.notification.eventId,
+        },
         "bank notification contradicts the payout's status; ignored",
       );
     return answer(200, result);

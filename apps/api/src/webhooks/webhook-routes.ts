@@ -171,7 +171,8 @@ export function createWebhookRoutes(
     matches: (pathname) => pathname.startsWith("/webhooks/"),
     async handle(request) {
       // The bank's payout notifications (issue 18): their own route, not a PSP's.
-      if (new URL(request.url).pathname === BANK_WEBHOOK_PATH) return handleBankWebhook(services, request, logger);
+      if (new URL(request.url).pathname === BANK_WEBHOOK_PATH)
+        return handleBankWebhook(services, request, logger);
       const match = WEBHOOK_PATH.exec(new URL(request.url).pathname);
       const module = match?.[1] === undefined ? null : pspModule(match[1]);
       const known =

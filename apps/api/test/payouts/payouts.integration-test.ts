@@ -85,7 +85,10 @@ async function balanceOf(merchant: TestMerchant, currency = "EUR"): Promise<Bala
 
 async function addAccount(merchant: TestMerchant, input: Record<string, unknown>) {
   const result = await t.gql<{
-    addBankAccount: { bankAccount: { id: string; status: string; last4: string; bankName: string } | null; errors: Array<{ code: string }> };
+    addBankAccount: {
+      bankAccount: { id: string; status: string; last4: string; bankName: string } | null;
+      errors: Array<{ code: string }>;
+    };
   }>(
     merchant.secretKey,
     `mutation($input: AddBankAccountInput!) { addBankAccount(input: $input) {
@@ -103,7 +106,9 @@ interface PayoutView {
 }
 
 async function createPayout(merchant: TestMerchant, amount: string, extra: Record<string, unknown> = {}) {
-  const result = await t.gql<{ createPayout: { payout: PayoutView | null; errors: Array<{ code: string }> } }>(
+  const result = await t.gql<{
+    createPayout: { payout: PayoutView | null; errors: Array<{ code: string }> };
+  }>(
     merchant.secretKey,
     `mutation($input: CreatePayoutInput!) { createPayout(input: $input) {
        payout { id status amount failureCode } ${ERRORS} } }`,
@@ -144,17 +149,23 @@ async function signedPost(body: string, secret = WEBHOOK_SECRET): Promise<Respon
 describe("balances", () => {
   it("keeps a capture pending until its release, and balance transactions sum to the balance", async () => {
     const merchant = await t.createMerchant();
-    await t.app.sql.execute(`UPDATE psp_settlement_delays SET delay_seconds = 86400 WHERE psp_name = 'sandbox'`);
+    await t.app.sql.execute(
+      `UPDATE psp_settlement_delays SET delay_seconds = 86400 WHERE psp_name = 'sandbox'`,
+    );
     const paymentId = await pay(merchant, "10000");
-    expect(await balanceOf(merchant)).toEqual({ currency: "EUR", available: "0", pending: "9680", reserved: "0" });
+    expect(await balanceOf(merchant)).toEqual({
+      currency: "EUR",
+      available: "0",
+      pending: "9680",
+      reserved: "0",
+    });
     // Not due yet: nothing moves.
     await t.app.services.payouts.releaseDue();
     expect((await balanceOf(merchant))?.pending).toBe("9680");
     await t.app.sql.execute(`UPDATE psp_settlement_delays SET delay_seconds = 0 WHERE psp_name = 'sandbox'`);
-    await t.app.sql.execute(
-      `UPDATE pending_releases SET available_on = now() WHERE merchant_id = $1`,
-      [merchant.id],
-    );
+    await t.app.sql.execute(`UPDATE pending_releases SET available_on = now() WHERE merchant_id = $1`, [
+      merchant.id,
+    ]);
     await refund(merchant, paymentId, "2500");
     expect(await balanceOf(merchant)).toMatchObject({ available: "-2500", pending: "9680" });
     expect(await t.app.services.payouts.releaseDue()).toBeGreaterThanOrEqual(1);
@@ -165,10 +176,20 @@ describe("balances", () => {
 
     const txns = await t.gql<{
       balanceTransactions: {
-        nodes: Array<{ type: string; amount: string; fee: string; net: string; source: string; availableOn: string }>;
+        nodes: Array<{
+          type: string;
+          amount: string;
+          fee: string;
+          net: string;
+          source: string;
+          availableOn: string;
+        }>;
         pageInfo: { hasNextPage: boolean };
       };
-    }>(merchant.secretKey, "{ balanceTransactions(first: 10) { nodes { type amount fee net source availableOn } pageInfo { hasNextPage } } }");
+    }>(
+      merchant.secretKey,
+      "{ balanceTransactions(first: 10) { nodes { type amount fee net source availableOn } pageInfo { hasNextPage } } }",
+    );
     const nodes = txns.data?.balanceTransactions.nodes ?? [];
     expect(nodes.map((n) => [n.type, n.amount, n.fee, n.net])).toEqual([
       ["REFUND", "-2500", "0", "-2500"],
@@ -178,10 +199,9 @@ describe("balances", () => {
     const sum = nodes.reduce((total, n) => total + BigInt(n.net), 0n);
     expect(sum).toBe(7180n);
     // Paging: one per page, forward then backward, bounded.
-    const first = await t.gql<{ balanceTransactions: { edges: Array<{ cursor: string; node: { type: string } }> } }>(
-      merchant.secretKey,
-      "{ balanceTransactions(first: 1) { edges { cursor node { type } } } }",
-    );
+    const first = await t.gql<{
+      balanceTransactions: { edges: Array<{ cursor: string; node: { type: string } }> };
+    }>(merchant.secretKey, "{ balanceTransactions(first: 1) { edges { cursor node { type } } } }");
     const cursor = first.data?.balanceTransactions.edges[0]?.cursor;
     const next = await t.gql<{ balanceTransactions: { nodes: Array<{ type: string }> } }>(
       merchant.secretKey,
@@ -206,11 +226,20 @@ describe("bank accounts", () => {
       expect.objectContaining({ code: "BANK_ACCOUNT_INVALID" }),
     ]);
     expect(
-      (await addAccount(merchant, { routingNumber: "021000022", accountNumber: "000123456789", currency: "USD" }))
-        ?.errors,
+      (
+        await addAccount(merchant, {
+          routingNumber: "021000022",
+          accountNumber: "000123456789",
+          currency: "USD",
+        })
+      )?.errors,
     ).toEqual([expect.objectContaining({ code: "BANK_ACCOUNT_INVALID" })]);
     expect(await t.countRows("bank_accounts")).toBeGreaterThanOrEqual(0);
-    const ach = await addAccount(merchant, { routingNumber: "021000021", accountNumber: "000123456789", currency: "USD" });
+    const ach = await addAccount(merchant, {
+      routingNumber: "021000021",
+      accountNumber: "000123456789",
+      currency: "USD",
+    });
     expect(ach?.bankAccount).toMatchObject({ status: "VERIFIED", last4: "6789", bankName: "JPMorgan Chase" });
     const failed = await addAccount(merchant, { iban: IBAN.unverifiable });
     expect(failed?.bankAccount?.status).toBe("VERIFICATION_FAILED");
@@ -330,7 +359,9 @@ describe("payouts through the bank rails sandbox", () => {
       "BANK_ACCOUNT_NOT_FOUND",
     );
     // A refund larger than the available balance makes it negative: payouts wait.
-    await t.app.sql.execute(`UPDATE psp_settlement_delays SET delay_seconds = 86400 WHERE psp_name = 'sandbox'`);
+    await t.app.sql.execute(
+      `UPDATE psp_settlement_delays SET delay_seconds = 86400 WHERE psp_name = 'sandbox'`,
+    );
     const other = await pay(merchant, "20000");
     await t.app.sql.execute(`UPDATE psp_settlement_delays SET delay_seconds = 0 WHERE psp_name = 'sandbox'`);
     await refund(merchant, other, "15000");
@@ -373,9 +404,10 @@ describe("payouts through the bank rails sandbox", () => {
       { currency: "EUR", interval: "DAILY", delayDays: 0, minimum: 100n },
       TEST_FIXTURE_ACTOR,
     );
-    await t.app.sql.execute(`UPDATE payout_schedules SET next_run_at = now() - interval '1 minute' WHERE merchant_id = $1`, [
-      merchant.id,
-    ]);
+    await t.app.sql.execute(
+      `UPDATE payout_schedules SET next_run_at = now() - interval '1 minute' WHERE merchant_id = $1`,
+      [merchant.id],
+    );
     expect(await payouts.runDueSchedules()).toMatchObject({ created: 1 });
     const [scheduled] = await t.app.sql.query<{ id: string; amount_minor: bigint }>(
       "SELECT id, amount_minor FROM payouts WHERE merchant_id = $1 AND method = 'SCHEDULED'",
@@ -394,8 +426,18 @@ describe("payouts through the bank rails sandbox", () => {
     await payouts.sendDuePayouts();
     await sandbox.bank.deliverNotifications();
     expect((await payoutOf(merchant, scheduled?.id as string)).status).toBe("FAILED");
-    const retry = await payouts.retryFailedPayout(TEST_FIXTURE_ACTOR, merchant.id as never, "TEST", scheduled?.id as string);
-    expect(retry).toMatchObject({ method: "RETRY", retryOf: scheduled?.id, status: "PENDING", amountMinor: 9680n });
+    const retry = await payouts.retryFailedPayout(
+      TEST_FIXTURE_ACTOR,
+      merchant.id as never,
+      "TEST",
+      scheduled?.id as string,
+    );
+    expect(retry).toMatchObject({
+      method: "RETRY",
+      retryOf: scheduled?.id,
+      status: "PENDING",
+      amountMinor: 9680n,
+    });
     await expect(
       payouts.retryFailedPayout(TEST_FIXTURE_ACTOR, merchant.id as never, "TEST", scheduled?.id as string),
     ).rejects.toThrow();
@@ -411,7 +453,11 @@ describe("payouts through the bank rails sandbox", () => {
 describe("the bank's webhook", () => {
   it("refuses a bad signature and an unknown payout, and writes nothing", async () => {
     const entries = await t.countRows("journal_entries");
-    const body = JSON.stringify({ id: "bevt_0a1b2c", type: "payout.paid", data: { payout_id: "po_01JZZZZZZZZZZZZZZZZZZZZZZZ" } });
+    const body = JSON.stringify({
+      id: "bevt_0a1b2c",
+      type: "payout.paid",
+      data: { payout_id: "po_01JZZZZZZZZZZZZZZZZZZZZZZZ" },
+    });
     expect((await signedPost(body, "wrong_secret_0123456789")).status).toBe(401);
     const unsigned = await fetch(`${t.url}/webhooks/bank`, { method: "POST", body });
     expect(unsigned.status).toBe(401);

@@ -3,6 +3,8 @@
 // ids, and with the owner's own key of the other mode. Each call must be refused as NOT_FOUND (or FORBIDDEN
 // for operator-only fields) and write nothing. A field added later is covered without editing this file; a
 // field whose id names an object kind this file has no fixture for fails until one is added.
+
+import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import {
   type GraphQLArgument,
   type GraphQLField,
@@ -19,7 +21,6 @@ import {
   isScalarType,
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { schema } from "../../src/schema/index";
 import {
   createTestApp,
@@ -499,7 +500,9 @@ beforeAll(async () => {
   );
   await t.app.sql.execute("UPDATE payout_schedules SET next_run_at = now() - interval '1 minute'");
   if ((await t.app.services.payouts.runDueSchedules()).created !== 1) throw new Error("setup payout failed");
-  const [payout] = await t.app.sql.query<{ id: string }>("SELECT id FROM payouts WHERE merchant_id = $1", [owner.id]);
+  const [payout] = await t.app.sql.query<{ id: string }>("SELECT id FROM payouts WHERE merchant_id = $1", [
+    owner.id,
+  ]);
   if (!payout) throw new Error("setup payout missing");
   ownerObjects.payout.push(payout.id);
   ownerObjects.payoutFilter.push(payout.id);

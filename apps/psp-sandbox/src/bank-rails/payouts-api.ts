@@ -95,7 +95,9 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
   const timer =
     options.autoDeliverMs > 0
       ? setInterval(() => {
-          void deliverNotifications().catch((error: unknown) => options.log(`bank notifications: ${String(error)}`));
+          void deliverNotifications().catch((error: unknown) =>
+            options.log(`bank notifications: ${String(error)}`),
+          );
         }, options.autoDeliverMs)
       : null;
   timer?.unref();
@@ -138,7 +140,13 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
           failure_code: next.failureCode,
         },
       });
-      const record: BankNotificationRecord = { eventId, payoutId: transfer.payoutId, type: next.type, status: null, body };
+      const record: BankNotificationRecord = {
+        eventId,
+        payoutId: transfer.payoutId,
+        type: next.type,
+        status: null,
+        body,
+      };
       sent.push(record);
       const status = await post(record);
       // Delivered when the API took it (2xx); otherwise the same notification goes again next time.
@@ -179,7 +187,12 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
       const outcome = outcomeOf(accountNumber);
       send(
         response,
-        jsonResponse(200, outcome === "verification_failed" ? { status: "failed", code: "name_mismatch" } : { status: "verified" }),
+        jsonResponse(
+          200,
+          outcome === "verification_failed"
+            ? { status: "failed", code: "name_mismatch" }
+            : { status: "verified" },
+        ),
       );
       return true;
     }

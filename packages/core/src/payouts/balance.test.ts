@@ -1,8 +1,8 @@
 // Balance arithmetic: the three parts from account totals, the total, and the payout rule.
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../errors/domain-error";
-import type { CurrencyCode } from "../money/currency";
 import { assertBalanced, capturePosting, type JournalEntryDraft, refundPosting } from "../ledger/postings";
+import type { CurrencyCode } from "../money/currency";
 import { assertPayoutFits, balanceParts, totalBalance } from "./balance";
 import {
   payoutCreatedPosting,
@@ -19,7 +19,8 @@ function ledger(entries: JournalEntryDraft[]) {
   for (const entry of entries) {
     assertBalanced(entry);
     for (const line of entry.lines) {
-      const t = (totals[line.account] ??= { debitsMinor: 0n, creditsMinor: 0n });
+      const t = totals[line.account] ?? { debitsMinor: 0n, creditsMinor: 0n };
+      totals[line.account] = t;
       if (line.direction === "DEBIT") t.debitsMinor += line.amountMinor;
       else t.creditsMinor += line.amountMinor;
     }

@@ -42,9 +42,7 @@ export function assertPayoutFits(availableMinor: bigint, amountMinor: bigint): v
       "The available balance is negative (refunds or disputes): payouts resume once captures restore it.",
     );
   if (amountMinor > availableMinor)
-    throw new DomainError(
-      "PAYOUT_INSUFFICIENT_BALANCE",
-      "The payout is above the available balance.",
-      { field: ["amount"] },
-    );
+    throw new DomainError("PAYOUT_INSUFFICIENT_BALANCE", "The payout is above the available balance.", {
+      field: ["amount"],
+    });
 }

@@ -24,7 +24,11 @@ describe("ABA routing numbers", () => {
 
 describe("parseBankAccount", () => {
   it("takes an IBAN with spaces and shows only its last four and the bank's name", () => {
-    const parsed = parseBankAccount({ iban: "DE89 3704 0044 0532 0130 00", holderName: "Acme GmbH", currency: "EUR" });
+    const parsed = parseBankAccount({
+      iban: "DE89 3704 0044 0532 0130 00",
+      holderName: "Acme GmbH",
+      currency: "EUR",
+    });
     expect(parsed).toMatchObject({
       rail: "SEPA",
       country: "DE",
@@ -47,14 +51,43 @@ describe("parseBankAccount", () => {
 
   it.each([
     ["a wrong IBAN checksum", { iban: "DE89370400440532013001", currency: "EUR" }, "BANK_ACCOUNT_INVALID"],
-    ["an IBAN of the wrong length for its country", { iban: "DE8937040044053201300", currency: "EUR" }, "BANK_ACCOUNT_INVALID"],
+    [
+      "an IBAN of the wrong length for its country",
+      { iban: "DE8937040044053201300", currency: "EUR" },
+      "BANK_ACCOUNT_INVALID",
+    ],
     ["an unknown country", { iban: "XX89370400440532013000", currency: "EUR" }, "BANK_ACCOUNT_INVALID"],
     ["an IBAN for USD", { iban: "DE89370400440532013000", currency: "USD" }, "BANK_ACCOUNT_INVALID"],
-    ["a bad routing number", { routingNumber: "021000022", accountNumber: "000123456789", currency: "USD" }, "BANK_ACCOUNT_INVALID"],
-    ["a short account number", { routingNumber: "021000021", accountNumber: "123", currency: "USD" }, "BANK_ACCOUNT_INVALID"],
-    ["letters in the account number", { routingNumber: "021000021", accountNumber: "12ab5678", currency: "USD" }, "BANK_ACCOUNT_INVALID"],
-    ["ACH in EUR", { routingNumber: "021000021", accountNumber: "000123456789", currency: "EUR" }, "BANK_ACCOUNT_INVALID"],
-    ["both kinds at once", { iban: "DE89370400440532013000", routingNumber: "021000021", accountNumber: "000123456789", currency: "EUR" }, "BANK_ACCOUNT_INVALID"],
+    [
+      "a bad routing number",
+      { routingNumber: "021000022", accountNumber: "000123456789", currency: "USD" },
+      "BANK_ACCOUNT_INVALID",
+    ],
+    [
+      "a short account number",
+      { routingNumber: "021000021", accountNumber: "123", currency: "USD" },
+      "BANK_ACCOUNT_INVALID",
+    ],
+    [
+      "letters in the account number",
+      { routingNumber: "021000021", accountNumber: "12ab5678", currency: "USD" },
+      "BANK_ACCOUNT_INVALID",
+    ],
+    [
+      "ACH in EUR",
+      { routingNumber: "021000021", accountNumber: "000123456789", currency: "EUR" },
+      "BANK_ACCOUNT_INVALID",
+    ],
+    [
+      "both kinds at once",
+      {
+        iban: "DE89370400440532013000",
+        routingNumber: "021000021",
+        accountNumber: "000123456789",
+        currency: "EUR",
+      },
+      "BANK_ACCOUNT_INVALID",
+    ],
     ["neither", { currency: "EUR" }, "BANK_ACCOUNT_INVALID"],
     ["an unknown currency", { iban: "DE89370400440532013000", currency: "EURO" }, "CURRENCY_INVALID"],
   ])("refuses %s", (_label, input, code) => {
@@ -68,18 +101,25 @@ describe("parseBankAccount", () => {
       expect((error as Error).message).not.toContain("0532013001");
     }
     try {
-      parseBankAccount({ routingNumber: "021000021", accountNumber: "12ab5678", holderName: "Acme", currency: "USD" });
+      parseBankAccount({
+        routingNumber: "021000021",
+        accountNumber: "12ab5678",
+        holderName: "Acme",
+        currency: "USD",
+      });
     } catch (error) {
       expect((error as Error).message).not.toContain("12ab5678");
     }
   });
 
   it("refuses an empty or over-long holder name", () => {
-    expect(codeOf(() => parseBankAccount({ iban: "DE89370400440532013000", holderName: " ", currency: "EUR" }))).toBe(
-      "BANK_ACCOUNT_INVALID",
-    );
     expect(
-      codeOf(() => parseBankAccount({ iban: "DE89370400440532013000", holderName: "x".repeat(141), currency: "EUR" })),
+      codeOf(() => parseBankAccount({ iban: "DE89370400440532013000", holderName: " ", currency: "EUR" })),
+    ).toBe("BANK_ACCOUNT_INVALID");
+    expect(
+      codeOf(() =>
+        parseBankAccount({ iban: "DE89370400440532013000", holderName: "x".repeat(141), currency: "EUR" }),
+      ),
     ).toBe("BANK_ACCOUNT_INVALID");
   });
 });

@@ -80,7 +80,8 @@ export function parseBankAccount(input: BankAccountInput): ParsedBankAccount {
     const raw = input.iban as string;
     if (raw.length > 64) throw invalid("The IBAN is not valid.", "iban");
     const iban = electronicFormatIBAN(raw) ?? "";
-    if (!validateIBAN(iban).valid) throw invalid("The IBAN is not valid (checksum or country format).", "iban");
+    if (!validateIBAN(iban).valid)
+      throw invalid("The IBAN is not valid (checksum or country format).", "iban");
     if (currency !== "EUR")
       throw new DomainError("BANK_ACCOUNT_INVALID", "A SEPA (IBAN) bank account takes EUR payouts only.", {
         field: ["currency"],
@@ -103,7 +104,8 @@ export function parseBankAccount(input: BankAccountInput): ParsedBankAccount {
   const account = (input.accountNumber ?? "").replace(/[\s-]/g, "");
   if (!abaRoutingNumberValid(routing))
     throw invalid("The routing number is not a valid 9-digit ABA number.", "routingNumber");
-  if (!/^[0-9]{4,17}$/.test(account)) throw invalid("The account number must be 4 to 17 digits.", "accountNumber");
+  if (!/^[0-9]{4,17}$/.test(account))
+    throw invalid("The account number must be 4 to 17 digits.", "accountNumber");
   if (currency !== "USD")
     throw new DomainError("BANK_ACCOUNT_INVALID", "A US (ACH) bank account takes USD payouts only.", {
       field: ["currency"],

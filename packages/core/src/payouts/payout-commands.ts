@@ -197,7 +197,10 @@ export class PayoutCommands {
         assertPayoutFits(availableMinor, amountMinor);
         // A scheduled payout pays the whole available balance: if it moved since it was read, the next run pays.
         if (method === "SCHEDULED" && availableMinor !== amountMinor)
-          throw new DomainError("PAYOUT_INSUFFICIENT_BALANCE", "The available balance moved; the next run pays it.");
+          throw new DomainError(
+            "PAYOUT_INSUFFICIENT_BALANCE",
+            "The available balance moved; the next run pays it.",
+          );
       },
     );
   }
@@ -228,9 +231,13 @@ export class PayoutCommands {
         field: ["bankAccountId"],
       });
     if (account.currency !== currency)
-      throw new DomainError("BANK_ACCOUNT_INVALID", `The bank account takes ${account.currency} payouts only.`, {
-        field: ["bankAccountId"],
-      });
+      throw new DomainError(
+        "BANK_ACCOUNT_INVALID",
+        `The bank account takes ${account.currency} payouts only.`,
+        {
+          field: ["bankAccountId"],
+        },
+      );
     return account;
   }
 
@@ -243,7 +250,11 @@ export class PayoutCommands {
   }
 
   /** Cancels a payout the bank has not accepted yet; its amount returns to the available balance. */
-  async cancelPayout(actor: PayoutActor, rawId: string, operator: Actor | null = null): Promise<PayoutRecord> {
+  async cancelPayout(
+    actor: PayoutActor,
+    rawId: string,
+    operator: Actor | null = null,
+  ): Promise<PayoutRecord> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const payout = await this.load(actor, rawId);
       if (payout.status !== "PENDING" || payout.bankCall !== "NOT_SENT")
@@ -269,15 +280,26 @@ export class PayoutCommands {
       const result = await this.deps.store.change(change);
       if (result === "written") return change.payout;
     }
-    throw new DomainError("PAYOUT_STATE_INVALID", "The payout changed while it was being cancelled; try again.");
+    throw new DomainError(
+      "PAYOUT_STATE_INVALID",
+      "The payout changed while it was being cancelled; try again.",
+    );
   }
 
   /** An operator retries a FAILED payout: a new payout of the same amount (re-checked against the balance). */
-  async retryFailedPayout(operator: Actor, merchantId: MerchantId, mode: Mode, rawId: string): Promise<PayoutRecord> {
+  async retryFailedPayout(
+    operator: Actor,
+    merchantId: MerchantId,
+    mode: Mode,
+    rawId: string,
+  ): Promise<PayoutRecord> {
     const actor: PayoutActor = { merchantId, mode, name: `operator:${operator.name}`, source: "OPERATOR" };
     const failed = await this.load(actor, rawId);
     if (failed.status !== "FAILED")
-      throw new DomainError("PAYOUT_STATE_INVALID", `Only a FAILED payout can be retried; it is ${failed.status}.`);
+      throw new DomainError(
+        "PAYOUT_STATE_INVALID",
+        `Only a FAILED payout can be retried; it is ${failed.status}.`,
+      );
     const account = await this.deps.store.findBankAccount(merchantId, mode, failed.bankAccountId);
     // A second retry of the same failed payout is refused by the unique index on retry_of.
     return this.createNow(
@@ -311,7 +333,11 @@ export class PayoutCommands {
     const bank = this.deps.bank;
     if (bank === null) return counts;
     for (const payout of await this.deps.store.payoutsToSend(this.deps.now(), limit)) {
-      const account = await this.deps.store.findBankAccount(payout.merchantId, payout.mode, payout.bankAccountId);
+      const account = await this.deps.store.findBankAccount(
+        payout.merchantId,
+        payout.mode,
+        payout.bankAccountId,
+      );
       if (account === null) continue;
       // Marked sent-without-answer before the call, conditional on the version read: only one process calls,
       // and a cancellation can no longer race the bank. Should the process die mid-call, the next pass asks again.
@@ -372,7 +398,11 @@ export class PayoutCommands {
       : null;
     if (payout === null) return "unknown_payout";
     const target =
-      notification.type === "payout.paid" ? "PAID" : notification.type === "payout.failed" ? "FAILED" : "RETURNED";
+      notification.type === "payout.paid"
+        ? "PAID"
+        : notification.type === "payout.failed"
+          ? "FAILED"
+          : "RETURNED";
     return this.applyBankWord(payout.id, target, {
       source: "WEBHOOK",
       actor: "bank",
@@ -449,7 +479,8 @@ export class PayoutCommands {
         status,
         bankCall: events.includes("SENT") || payout.bankCall === "ACCEPTED" ? "ACCEPTED" : payout.bankCall,
         bankReference: how.bankReference ?? payout.bankReference,
-        failureCode: status === "FAILED" || status === "RETURNED" ? (how.failureCode ?? "bank_failure") : null,
+        failureCode:
+          status === "FAILED" || status === "RETURNED" ? (how.failureCode ?? "bank_failure") : null,
         version: payout.version + 1,
       },
       expectedVersion: payout.version,
@@ -472,9 +503,13 @@ export class PayoutCommands {
   ): Promise<void> {
     const trimmed = reason?.trim() || null;
     if (trimmed !== null && trimmed.length > PAUSE_REASON_LENGTH_MAX)
-      throw new DomainError("INVALID_INPUT", `reason must be at most ${PAUSE_REASON_LENGTH_MAX} characters.`, {
-        field: ["reason"],
-      });
+      throw new DomainError(
+        "INVALID_INPUT",
+        `reason must be at most ${PAUSE_REASON_LENGTH_MAX} characters.`,
+        {
+          field: ["reason"],
+        },
+      );
     const before = await this.deps.store.isPaused(merchantId, mode);
     await this.deps.store.setPaused(merchantId, mode, paused, trimmed, {
       actor: operator,
@@ -496,9 +531,13 @@ export class PayoutCommands {
         field: ["currency"],
       });
     if (!["DAILY", "WEEKLY", "MONTHLY"].includes(input.interval))
-      throw new DomainError("INVALID_INPUT", "interval must be DAILY, WEEKLY or MONTHLY.", { field: ["interval"] });
+      throw new DomainError("INVALID_INPUT", "interval must be DAILY, WEEKLY or MONTHLY.", {
+        field: ["interval"],
+      });
     if (!Number.isInteger(input.delayDays) || input.delayDays < 0 || input.delayDays > 30)
-      throw new DomainError("INVALID_INPUT", "delayDays must be an integer from 0 to 30.", { field: ["delayDays"] });
+      throw new DomainError("INVALID_INPUT", "delayDays must be an integer from 0 to 30.", {
+        field: ["delayDays"],
+      });
     const minimumMinor = parseAmountMinor(input.minimum, { currency, field: ["minimum"], allowZero: true });
     const schedule: PayoutSchedule = {
       merchantId: actor.merchantId,
@@ -535,9 +574,18 @@ export class PayoutCommands {
     const counts = { created: 0, skipped: 0 };
     const now = this.deps.now();
     for (const schedule of await this.deps.store.dueSchedules(now, limit)) {
-      if (!(await this.deps.store.advanceSchedule(schedule, nextRun(schedule.interval, schedule.delayDays, now))))
+      if (
+        !(await this.deps.store.advanceSchedule(
+          schedule,
+          nextRun(schedule.interval, schedule.delayDays, now),
+        ))
+      )
         continue;
-      const available = await this.deps.store.availableMinor(schedule.merchantId, schedule.mode, schedule.currency);
+      const available = await this.deps.store.availableMinor(
+        schedule.merchantId,
+        schedule.mode,
+        schedule.currency,
+      );
       if (
         available === null ||
         available <= 0n ||
@@ -610,7 +658,7 @@ export function nextRun(interval: PayoutSchedule["interval"], delayDays: number,
   if (interval === "DAILY") start = midnight + DAY_MS;
   else if (interval === "WEEKLY") {
     const day = new Date(midnight).getUTCDay(); // 0 Sunday
-    const untilMonday = ((8 - day) % 7) || 7;
+    const untilMonday = (8 - day) % 7 || 7;
     start = midnight + untilMonday * DAY_MS;
   } else start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
   return new Date(start + delayDays * DAY_MS);

@@ -27,12 +27,27 @@ function twoLegs(
 
 /** Pending -> available, once the PSP's settlement delay has passed. */
 export function releasePosting(input: { amountMinor: bigint; currency: CurrencyCode }): JournalEntryDraft {
-  return twoLegs("balance.released", input.currency, input.amountMinor, "merchant_pending", "merchant_balance");
+  return twoLegs(
+    "balance.released",
+    input.currency,
+    input.amountMinor,
+    "merchant_pending",
+    "merchant_balance",
+  );
 }
 
 /** Created: the amount leaves the available balance for the payouts in transit. */
-export function payoutCreatedPosting(input: { amountMinor: bigint; currency: CurrencyCode }): JournalEntryDraft {
-  return twoLegs("payout.created", input.currency, input.amountMinor, "merchant_balance", "payouts_in_transit");
+export function payoutCreatedPosting(input: {
+  amountMinor: bigint;
+  currency: CurrencyCode;
+}): JournalEntryDraft {
+  return twoLegs(
+    "payout.created",
+    input.currency,
+    input.amountMinor,
+    "merchant_balance",
+    "payouts_in_transit",
+  );
 }
 
 /** Paid: our payout bank account paid it. */
@@ -50,6 +65,9 @@ export function payoutReversalPosting(input: {
 }
 
 /** Returned after it was paid: the bank gives it back, the merchant's available balance gets it back. */
-export function payoutReturnedPosting(input: { amountMinor: bigint; currency: CurrencyCode }): JournalEntryDraft {
+export function payoutReturnedPosting(input: {
+  amountMinor: bigint;
+  currency: CurrencyCode;
+}): JournalEntryDraft {
   return twoLegs("payout.returned", input.currency, input.amountMinor, "payout_bank", "merchant_balance");
 }

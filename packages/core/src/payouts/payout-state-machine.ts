@@ -47,9 +47,10 @@ export function isPayoutFinal(status: PayoutStatus): boolean {
  * (the bank's answer to our call was lost, its notice came first) is SENT then PAID. Null: no path (stale or
  * contradicting notice, e.g. PAID after FAILED); [] when it is already there (a repeat).
  */
-export function payoutPathTo(from: PayoutStatus, target: "IN_TRANSIT" | "PAID" | "FAILED" | "RETURNED"):
-  | PayoutEvent[]
-  | null {
+export function payoutPathTo(
+  from: PayoutStatus,
+  target: "IN_TRANSIT" | "PAID" | "FAILED" | "RETURNED",
+): PayoutEvent[] | null {
   if (from === target) return [];
   const paths: Record<typeof target, PayoutEvent[][]> = {
     IN_TRANSIT: [["SENT"]],

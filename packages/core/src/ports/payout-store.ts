@@ -106,7 +106,11 @@ export interface PayoutStore {
   insertBankAccount(account: NewBankAccount): Promise<void>;
   findBankAccount(merchantId: MerchantId, mode: Mode, id: string): Promise<BankAccountRecord | null>;
   /** The newest verified account in the currency: the default destination. */
-  defaultBankAccount(merchantId: MerchantId, mode: Mode, currency: CurrencyCode): Promise<BankAccountRecord | null>;
+  defaultBankAccount(
+    merchantId: MerchantId,
+    mode: Mode,
+    currency: CurrencyCode,
+  ): Promise<BankAccountRecord | null>;
   /** The encrypted number, for the bank call only. */
   bankAccountNumber(id: string): Promise<EncryptedPan>;
 
@@ -129,7 +133,13 @@ export interface PayoutStore {
   payoutsToSend(now: Date, limit: number): Promise<PayoutRecord[]>;
 
   isPaused(merchantId: MerchantId, mode: Mode): Promise<boolean>;
-  setPaused(merchantId: MerchantId, mode: Mode, paused: boolean, reason: string | null, audit: AuditDraft): Promise<void>;
+  setPaused(
+    merchantId: MerchantId,
+    mode: Mode,
+    paused: boolean,
+    reason: string | null,
+    audit: AuditDraft,
+  ): Promise<void>;
 
   upsertSchedule(schedule: PayoutSchedule, audit: AuditDraft | null): Promise<void>;
   dueSchedules(now: Date, limit: number): Promise<PayoutSchedule[]>;

@@ -5,9 +5,13 @@
 // that caused it, and the operator's audit row. A new payout locks the merchant's available-balance account row
 // (one per merchant, mode and currency) before it reads the balance, so concurrent payouts cannot overdraw it.
 import { DomainError } from "@paycore/core/errors/domain-error";
-import { newId } from "@paycore/core/ids/ids";
 import type { MerchantId } from "@paycore/core/ids/ids";
-import { type JournalEntryDraft, LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
+import { newId } from "@paycore/core/ids/ids";
+import {
+  type JournalEntryDraft,
+  LEDGER_ACCOUNTS,
+  type LedgerAccountCode,
+} from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { AuditDraft } from "@paycore/core/ports/audit";
@@ -116,7 +120,13 @@ async function insertJournal(
       entry.sourceEventKey ?? null,
     ]);
     for (const line of entry.lines)
-      await tx.execute(INSERT_LINE, [id, accounts[line.account], line.direction, line.amountMinor, entry.currency]);
+      await tx.execute(INSERT_LINE, [
+        id,
+        accounts[line.account],
+        line.direction,
+        line.amountMinor,
+        entry.currency,
+      ]);
   }
 }
 
@@ -246,11 +256,16 @@ export class PayoutStoreRepository implements PayoutStore {
   }
 
   async findPayout(id: string): Promise<PayoutRecord | null> {
-    const rows = await this.sql.query<PayoutRecord>(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = $1`, [id]);
+    const rows = await this.sql.query<PayoutRecord>(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = $1`, [
+      id,
+    ]);
     return rows[0] ?? null;
   }
 
-  async insertPayout(payout: NewPayout, check: (availableMinor: bigint | null) => void): Promise<PayoutRecord> {
+  async insertPayout(
+    payout: NewPayout,
+    check: (availableMinor: bigint | null) => void,
+  ): Promise<PayoutRecord> {
     await this.sql.transaction(async (tx) => {
       // The lock every payout of this merchant, mode and currency queues on: the balance read below cannot
       // change under another payout until this transaction ends.
@@ -474,8 +489,20 @@ export class PayoutStoreRepository implements PayoutStore {
            VALUES ($1, $2, $3::"Mode", 'balance.released', $4, $5)`,
           [id, row.merchantId, row.mode, row.currency, `release:${row.journalEntryId}`],
         );
-        await tx.execute(INSERT_LINE, [id, accounts.merchant_pending, "DEBIT", row.amountMinor, row.currency]);
-        await tx.execute(INSERT_LINE, [id, accounts.merchant_balance, "CREDIT", row.amountMinor, row.currency]);
+        await tx.execute(INSERT_LINE, [
+          id,
+          accounts.merchant_pending,
+          "DEBIT",
+          row.amountMinor,
+          row.currency,
+        ]);
+        await tx.execute(INSERT_LINE, [
+          id,
+          accounts.merchant_balance,
+          "CREDIT",
+          row.amountMinor,
+          row.currency,
+        ]);
         await tx.execute(
           `UPDATE pending_releases SET released_entry_id = $2, released_at = now() WHERE journal_entry_id = $1`,
           [row.journalEntryId, id],

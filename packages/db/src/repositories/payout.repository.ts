@@ -3,8 +3,8 @@
 import type { MerchantId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
-import type { BankAccountRecord, PayoutRecord } from "@paycore/core/ports/payout-store";
 import type { PayoutStatus } from "@paycore/core/payouts/payout-state-machine";
+import type { BankAccountRecord, PayoutRecord } from "@paycore/core/ports/payout-store";
 import type { Sql } from "../sql";
 import { BANK_ACCOUNT_COLUMNS, PAYOUT_COLUMNS } from "./payout-store.repository";
 

@@ -94,6 +94,9 @@ export class BankRailsClient implements BankRails {
     }
     const body = (await response.json().catch(() => ({}))) as { status?: unknown; code?: unknown };
     if (response.ok && body.status === "verified") return { status: "verified" };
-    return { status: "failed", code: typeof body.code === "string" ? body.code.slice(0, 64) : "not_verified" };
+    return {
+      status: "failed",
+      code: typeof body.code === "string" ? body.code.slice(0, 64) : "not_verified",
+    };
   }
 }

@@ -23,7 +23,12 @@ export function PausePayoutsForm({
     <form
       onSubmit={(event) => {
         event.preventDefault();
-        change.mutate({ merchantId, mode, paused: !paused, ...(reason.trim() ? { reason: reason.trim() } : {}) });
+        change.mutate({
+          merchantId,
+          mode,
+          paused: !paused,
+          ...(reason.trim() ? { reason: reason.trim() } : {}),
+        });
       }}
     >
       {paused ? null : (
