@@ -226,6 +226,10 @@ export const BankAccount = builder.objectRef<BankAccountRecord>("BankAccount").i
 
 const AddBankAccountInput = builder.inputType("AddBankAccountInput", {
   fields: (t) => ({
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per account (at most 255 characters); a retry with it replays the answer.",
+    }),
     iban: t.string({ required: false, description: "SEPA (EUR): the IBAN, spaces allowed." }),
     routingNumber: t.string({ required: false, description: "ACH (USD): the 9-digit ABA routing number." }),
     accountNumber: t.string({ required: false, description: "ACH (USD): 4 to 17 digits." }),
@@ -265,16 +269,14 @@ builder.mutationField("addBankAccount", (t) =>
     resolve: (_root, { input }, context) =>
       runMutation(
         context,
-        async (): Promise<IdempotentOutcome<BankAccountRecord>> => ({
-          value: await context.services.payouts.addBankAccount(payoutActor(context), {
+        () =>
+          context.services.payouts.addBankAccountIdempotent(payoutActor(context), input.idempotencyKey, {
             iban: input.iban ?? null,
             routingNumber: input.routingNumber ?? null,
             accountNumber: input.accountNumber ?? null,
             holderName: input.holderName,
             currency: input.currency,
           }),
-          replayed: false,
-        }),
         (bankAccount, errors) => ({ bankAccount, errors }),
       ),
   }),
@@ -365,18 +367,30 @@ builder.mutationField("createPayout", (t) =>
   }),
 );
 
+const CancelPayoutInput = builder.inputType("CancelPayoutInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per change (at most 255 characters); a retry with it replays the answer.",
+    }),
+    payoutId: t.id({ required: true }),
+  }),
+});
+
 builder.mutationField("cancelPayout", (t) =>
   t.field({
     type: PayoutPayload,
     description: "Cancels a payout not yet sent to the bank; its amount returns to the available balance.",
-    args: { payoutId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) =>
+    args: { input: t.arg({ type: CancelPayoutInput, required: true }) },
+    resolve: (_root, { input }, context) =>
       runMutation(
         context,
-        async (): Promise<IdempotentOutcome<PayoutRecord>> => ({
-          value: await context.services.payouts.cancelPayout(payoutActor(context), String(args.payoutId)),
-          replayed: false,
-        }),
+        () =>
+          context.services.payouts.cancelPayoutIdempotent(
+            payoutActor(context),
+            input.idempotencyKey,
+            String(input.payoutId),
+          ),
         (payout, errors) => ({ payout, errors }),
       ),
   }),

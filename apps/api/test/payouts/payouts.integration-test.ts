@@ -93,7 +93,7 @@ async function addAccount(merchant: TestMerchant, input: Record<string, unknown>
     merchant.secretKey,
     `mutation($input: AddBankAccountInput!) { addBankAccount(input: $input) {
        bankAccount { id status last4 bankName rail } ${ERRORS} } }`,
-    { input: { holderName: "Acme GmbH", currency: "EUR", ...input } },
+    { input: { idempotencyKey: newKey(), holderName: "Acme GmbH", currency: "EUR", ...input } },
   );
   return result.data?.addBankAccount;
 }
@@ -369,6 +369,28 @@ describe("payouts through the bank rails sandbox", () => {
     expect((await createPayout(merchant, "1")).errors[0]?.code).toBe("PAYOUT_BALANCE_NEGATIVE");
     expect(await t.countRows("payouts")).toBe(before);
     expect(paymentId).toBeTruthy();
+    await t.expectLedgerBalanced();
+  });
+
+  it("cancels a payout not yet sent, and refuses to cancel one at the bank", async () => {
+    const { merchant } = await fundedMerchant("10000");
+    const cancel = (payoutId: string) =>
+      t.gql<{ cancelPayout: { payout: PayoutView | null; errors: Array<{ code: string }> } }>(
+        merchant.secretKey,
+        `mutation($input: CancelPayoutInput!) { cancelPayout(input: $input) { payout { id status amount failureCode } ${ERRORS} } }`,
+        { input: { idempotencyKey: newKey(), payoutId } },
+      );
+    const first = (await createPayout(merchant, "4000")).payout?.id as string;
+    expect((await cancel(first)).data?.cancelPayout.payout?.status).toBe("CANCELED");
+    expect((await balanceOf(merchant))?.available).toBe("9680");
+    await t.expectLedgerBalanced();
+    const second = (await createPayout(merchant, "4000")).payout?.id as string;
+    await t.app.services.payouts.sendDuePayouts();
+    expect((await cancel(second)).data?.cancelPayout.errors[0]?.code).toBe("PAYOUT_STATE_INVALID");
+    expect((await cancel("po_01JZZZZZZZZZZZZZZZZZZZZZZZ")).data?.cancelPayout.errors[0]?.code).toBe(
+      "PAYOUT_NOT_FOUND",
+    );
+    await sandbox.bank.deliverNotifications();
     await t.expectLedgerBalanced();
   });
 

@@ -488,7 +488,14 @@ beforeAll(async () => {
   const account = await t.gql<{ addBankAccount: { bankAccount: { id: string; status: string } | null } }>(
     owner.secretKey,
     `mutation($input: AddBankAccountInput!) { addBankAccount(input: $input) { bankAccount { id status } errors { code } } }`,
-    { input: { iban: "DE89370400440532013000", holderName: "Owner GmbH", currency: "EUR" } },
+    {
+      input: {
+        idempotencyKey: newKey("setup"),
+        iban: "DE89370400440532013000",
+        holderName: "Owner GmbH",
+        currency: "EUR",
+      },
+    },
   );
   const accountId = account.data?.addBankAccount.bankAccount?.id;
   if (!accountId || account.data?.addBankAccount.bankAccount?.status !== "VERIFIED")

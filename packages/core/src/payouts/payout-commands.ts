@@ -90,6 +90,37 @@ export class PayoutCommands {
 
   // ---- destinations -------------------------------------------------------------------------------------------
 
+  /** addBankAccount under the caller's idempotency key (the API's): a retry replays the stored account. */
+  addBankAccountIdempotent(
+    actor: PayoutActor,
+    idempotencyKey: string,
+    input: BankAccountInput,
+  ): Promise<IdempotentOutcome<BankAccountRecord>> {
+    const key = parseIdempotencyKey(idempotencyKey);
+    return this.deps.idempotency.run(
+      { merchantId: actor.merchantId, mode: actor.mode, keyKind: KEY_KINDS[actor.source], key },
+      "addBankAccount",
+      // The request hash is keyed (HMAC), never stored in clear; the number is part of what a replay must match.
+      input,
+      () => this.addBankAccount(actor, input),
+    );
+  }
+
+  /** cancelPayout under the caller's idempotency key. */
+  cancelPayoutIdempotent(
+    actor: PayoutActor,
+    idempotencyKey: string,
+    payoutId: string,
+  ): Promise<IdempotentOutcome<PayoutRecord>> {
+    const key = parseIdempotencyKey(idempotencyKey);
+    return this.deps.idempotency.run(
+      { merchantId: actor.merchantId, mode: actor.mode, keyKind: KEY_KINDS[actor.source], key },
+      "cancelPayout",
+      { payoutId },
+      () => this.cancelPayout(actor, payoutId),
+    );
+  }
+
   /** Validates, verifies with the bank (instant verification), encrypts the number and stores the account. */
   async addBankAccount(actor: PayoutActor, input: BankAccountInput): Promise<BankAccountRecord> {
     const parsed = parseBankAccount(input);
