@@ -2,7 +2,6 @@
 // (Stripe's balance transactions: every movement of the merchant's balance once, summing to it), bank accounts
 // (IBAN or US routing + account number; only the last four digits and the bank's name are ever shown), and
 // payouts with their lifecycle. Every write goes through the core's PayoutCommands.
-import type { IdempotentOutcome } from "@paycore/core/idempotency/idempotency-service";
 import { parseId } from "@paycore/core/ids/ids";
 import type { PayoutActor } from "@paycore/core/payouts/payout-commands";
 import { PAYOUT_STATUSES } from "@paycore/core/payouts/payout-state-machine";
