@@ -10,7 +10,8 @@ module.exports = {
       from: { path: "^packages/core/src" },
       to: {
         path: "(@prisma|prisma|ioredis|graphql|@pothos|@trpc|next|pg|packages/db|apps/)",
-        pathNot: "^packages/core",
+        // ibantools (pure IBAN validation) ships its ES build in a folder named "jsnext", which "next" would match.
+        pathNot: "^packages/core|node_modules/ibantools/",
       },
     },
     {

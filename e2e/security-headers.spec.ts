@@ -50,6 +50,7 @@ test("every screen renders with no CSP violation and carries the headers", async
     "/reviews",
     "/reviews/lists",
     "/merchants",
+    `/merchants/${state.payoutMerchantId}/balance`,
     "/operators",
     "/audit",
     "/no-such-page",

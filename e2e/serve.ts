@@ -47,6 +47,13 @@ const app = createApp({
   reviewHoldTtlMs: 24 * 60 * 60_000,
   logger: pino({ level: "warn" }),
   workers: false,
+  // Payouts (issue 18): the sandbox's bank rails (its notifications are not configured here).
+  bankRails: {
+    baseUrl: `${sandbox.url}/bank/v1`,
+    apiKey: "bank_test_sandbox",
+    webhookSecret: randomBytes(24).toString("hex"),
+    timeoutMs: 5_000,
+  },
 });
 const server = await listen(app, E2E_PORTS.api, host);
 
@@ -66,6 +73,33 @@ const refundable = await seedPayment(app, acme, { amountMinor: 10_000n, email: "
 const searchable = await seedPayment(app, acme, { amountMinor: 4_321n, email: "findme@example.com" });
 const heldToApprove = await seedPayment(app, globex, { greyZone: true, email: "held.approve@example.com" });
 const heldToReject = await seedPayment(app, globex, { greyZone: true, email: "held.reject@example.com" });
+// Payouts (issue 18): a merchant whose captured balance is released at once (the delays stay 0 in this fresh
+// database), with a verified bank account the
+// bank then refuses (the sandbox's invalid-account IBAN), so its payout is FAILED and can be retried.
+await app.sql.execute(
+  `INSERT INTO psp_settlement_delays (psp_name, delay_seconds) VALUES ('stripe', 0), ('adyen', 0)
+   ON CONFLICT (psp_name) DO UPDATE SET delay_seconds = 0`,
+);
+const initech = await seedMerchant(app, "Initech Payouts");
+await seedPayment(app, initech, { amountMinor: 50_000n, currency: "EUR", email: "payout.funds@example.com" });
+await app.services.payouts.releaseDue();
+const payoutActor = {
+  merchantId: initech.id as never,
+  mode: "TEST" as const,
+  name: "e2e:seed",
+  source: "SYSTEM" as const,
+};
+await app.services.payouts.addBankAccount(payoutActor, {
+  iban: "DE35370400440532013002",
+  holderName: "Initech GmbH",
+  currency: "EUR",
+});
+const failedPayout = await app.services.payouts.createPayout(payoutActor, {
+  idempotencyKey: `seed-${randomBytes(8).toString("hex")}`,
+  amount: 20_000n,
+  currency: "EUR",
+});
+await app.services.payouts.sendDuePayouts();
 const operatorRepository = new OperatorRepository(app.db);
 /** Who seeding acts as in the operator audit log. */
 const SEED_ACTOR = { operatorId: null, name: "e2e:seed" };
@@ -118,6 +152,8 @@ const state: E2eState = {
   heldToApproveId: heldToApprove.id,
   heldToRejectId: heldToReject.id,
   otherPaymentIds: payments.map((payment) => payment.id),
+  payoutMerchantId: initech.id,
+  failedPayoutId: failedPayout.value.id,
 };
 const artifacts = join(import.meta.dirname, "artifacts");
 mkdirSync(artifacts, { recursive: true });

@@ -24,6 +24,9 @@ export interface E2eState {
   heldToApproveId: string;
   heldToRejectId: string;
   otherPaymentIds: string[];
+  /** Payouts (issue 18): a merchant with a released EUR balance and a payout the bank refused. */
+  payoutMerchantId: string;
+  failedPayoutId: string;
 }
 
 export function readState(): E2eState {

@@ -243,7 +243,7 @@ describe("incoming credits", () => {
     const { payment, instructions } = await created("10000");
     const first = await credit({ reference: instructions.reference, amount: "2500", deliver: "hold" });
     const second = await credit({ reference: instructions.reference, amount: "7500", deliver: "hold" });
-    const delivered = await control("POST", "/__sandbox/bank/deliver", {
+    const delivered = await control("POST", "/__sandbox/bank/incoming/deliver", {
       eventIds: [second.eventId, first.eventId, second.eventId],
     });
     expect(delivered.body.deliveries).toEqual([200, 200, 200]);

@@ -7,7 +7,7 @@ export interface SandboxEnv {
   settlementDir: string | undefined;
   stripeWebhook: { url: string; secret: string } | undefined;
   adyenWebhook: { url: string; hmacKeyHex: string } | undefined;
-  /** The sandbox bank's notifications (bank transfers, issue 18). */
+  /** Where the sandbox bank posts its signed notifications: payouts and incoming credit transfers (issue 18). */
   bankWebhook: { url: string; secret: string } | undefined;
 }
 

@@ -10,6 +10,7 @@ const sandbox = await startSandbox({
   settlementDir: env.settlementDir,
   webhooks: { stripe: env.stripeWebhook, adyen: env.adyenWebhook },
   bankWebhook: env.bankWebhook,
+  ...(env.bankWebhook ? { bankRails: { webhook: env.bankWebhook } } : {}),
   log: (line) => console.error(`[psp-sandbox] ${line}`),
 });
 // Tests that start this as a child process wait for this exact line to learn the URL.

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { SANDBOX_CARDS } from "@paycore/psp-testkit/test-cards";
 import { createAdyenApi } from "./adyen-api";
 import { createIncomingBank } from "./bank-rails/incoming";
+import { type BankPayoutsApi, createBankPayoutsApi } from "./bank-rails/payouts-api";
 import { ChargeLedger, PSP_NAMES, type PspName, type SandboxCharge } from "./charge-ledger";
 import { FaultInjector, FaultValidationError, parseFaults, type SandboxFaults } from "./fault-injector";
 import { jsonResponse, readBody, send } from "./http-kit";
@@ -59,6 +60,11 @@ export interface SandboxOptions {
   liveStripeKeys?: readonly string[];
   /** Where the sandbox bank sends its notifications (bank transfers); also settable by POST /__sandbox/bank/webhook. */
   bankWebhook?: { url: string; secret: string } | undefined;
+  /**
+   * The bank rails sandbox's payout side (issue 18): where it posts its signed notifications, and how often it
+   * delivers them (0: only when a test calls `bank.deliverNotifications()`). Default every 2 000 ms.
+   */
+  bankRails?: { webhook?: { url: string; secret: string }; autoDeliverMs?: number };
 }
 
 export interface SandboxHandle {
@@ -78,6 +84,8 @@ export interface SandboxHandle {
   settlementCsv(psp: PspName, date: string): string;
   /** Writes both PSPs' reports of a day into settlementDir; returns the paths. */
   writeSettlementFiles(date: string): Promise<string[]>;
+  /** The bank rails sandbox's payout side (/bank/v1). */
+  bank: BankPayoutsApi;
 }
 
 const DEFAULT_HANG_MS = 30_000;
@@ -166,8 +174,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const stripe = createStripeApi(context);
   // Bank rails, incoming side (issue 18): credit transfers to our references, signed notifications, returns.
-  const incomingBank = createIncomingBank({ now, log, webhook: options.bankWebhook ?? null });
+  const incomingBank = createIncomingBank({
+    now,
+    log,
+    webhook: options.bankWebhook ?? options.bankRails?.webhook ?? null,
+  });
   const adyen = createAdyenApi(context);
+  // Bank rails, payout side (issue 18).
+  const bank = createBankPayoutsApi({
+    now,
+    log,
+    hangMs: () => hangMs,
+    stopSignal: stopController.signal,
+    autoDeliverMs: boundedMs(options.bankRails?.autoDeliverMs, 2_000, "bankRails.autoDeliverMs"),
+  });
+  bank.configure(options.bankRails?.webhook ?? options.bankWebhook ?? null);
   const pipelineDeps: PipelineDeps = {
     faults,
     idempotency,
@@ -187,6 +208,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stripe.clear();
     adyen.clear();
     incomingBank.reset();
+    bank.clear();
   }
 
   function configureWebhooks(config: SandboxWebhookConfig): void {
@@ -269,6 +291,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(200, dispatcher.deliveries()));
         return;
       }
+      // Bank rails: where notifications go, and delivering them now (tests; npm start delivers on a timer).
+      if (method === "POST" && path === "/__sandbox/bank/webhook") {
+        const body = (await readJson()) as { url?: unknown; secret?: unknown };
+        if (
+          typeof body.url !== "string" ||
+          !/^https?:\/\/\S+$/.test(body.url) ||
+          typeof body.secret !== "string"
+        )
+          throw new FaultValidationError("url (http) and secret are required");
+        bank.configure({ url: body.url, secret: body.secret });
+        incomingBank.configure({ url: body.url, secret: body.secret });
+        send(response, jsonResponse(200, { url: body.url }));
+        return;
+      }
+      if (method === "POST" && path === "/__sandbox/bank/deliver") {
+        send(response, jsonResponse(200, { delivered: await bank.deliverNotifications() }));
+        return;
+      }
+      if (method === "GET" && path === "/__sandbox/bank/payouts") {
+        send(response, jsonResponse(200, bank.transfers()));
+        return;
+      }
       if (method === "GET" && path === "/__sandbox/cards") {
         send(response, jsonResponse(200, SANDBOX_CARDS));
         return;
@@ -313,6 +357,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await handleControl(request, response, path, url.searchParams);
         return;
       }
+      if (await bank.handle(request, response, path)) return;
       const dialect = dialects.find(
         (candidate) => path === candidate.pathPrefix || path.startsWith(`${candidate.pathPrefix}/`),
       );
@@ -346,6 +391,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         stopController.abort();
+        bank.stop();
         deferred.cancelAll();
         dispatcher.stop();
         server.close(() => resolve());
@@ -363,6 +409,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     configureWebhooks,
     webhookDeliveries: () => dispatcher.deliveries(),
     settlementCsv: csvFor,
+    bank,
     async writeSettlementFiles(date) {
       const paths: string[] = [];
       for (const psp of PSP_NAMES) {

@@ -79,11 +79,14 @@ const schema = z.object({
   /** A GraphQL query still running after this is stopped (QUERY_TIMEOUT); mutations run to their end. */
   GRAPHQL_QUERY_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
-  // ---- Bank transfers (issue 18, part 3) ----
-  /** The bank's notification secret (POST /webhooks/bank); unset: the route answers 404. */
-  BANK_WEBHOOK_SECRET: z.string().min(32).max(200).optional(),
-  /** The bank's API (returns of incoming transfers); unset: PSP_SANDBOX_URL + /bank, or no returns are sent. */
+  // ---- The bank (issue 18): payouts, and returns of incoming bank transfers ----
+  // Unset BANK_RAILS_URL: the bank rails sandbox under PSP_SANDBOX_URL (/bank/v1) when that is set, otherwise no
+  // bank (payouts wait PENDING, no returns are sent).
   BANK_RAILS_URL: z.string().url().optional(),
+  BANK_RAILS_API_KEY: z.string().min(1).max(200).default("bank_test_sandbox"),
+  /** The secret the bank signs its notifications with (POST /webhooks/bank); unset: the route answers 404. */
+  BANK_WEBHOOK_SECRET: z.string().min(32).max(200).optional(),
+  BANK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Hex HMAC key for Adyen-style notifications. */
   ADYEN_HMAC_KEY: z
     .string()

@@ -51,6 +51,7 @@ import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
+import { type BankRailsConfig, createPayoutServices } from "./payout-services";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
@@ -105,6 +106,8 @@ export interface RuntimeConfig {
   bankWebhookSecret?: string | null;
   /** The bank's API for returns; absent: `${pspSandboxUrl}/bank` when a sandbox server is configured. */
   bankRailsUrl?: string | null;
+  /** Payouts (issue 18): the bank that sends them; null or absent: payouts are created and wait PENDING. */
+  bankRails?: BankRailsConfig | null;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -148,6 +151,16 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     bankWebhookSecret: env.BANK_WEBHOOK_SECRET ?? null,
     bankRailsUrl: env.BANK_RAILS_URL ?? null,
     logger,
+    // Payouts (issue 18): a bank needs its URL (or the sandbox's) and the secret of its notifications.
+    bankRails:
+      (env.BANK_RAILS_URL ?? env.PSP_SANDBOX_URL) && env.BANK_WEBHOOK_SECRET
+        ? {
+            baseUrl: env.BANK_RAILS_URL ?? `${(env.PSP_SANDBOX_URL as string).replace(/\/$/, "")}/bank/v1`,
+            apiKey: env.BANK_RAILS_API_KEY,
+            webhookSecret: env.BANK_WEBHOOK_SECRET,
+            timeoutMs: env.BANK_TIMEOUT_MS,
+          }
+        : null,
   };
 }
 
@@ -272,7 +285,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     // ---- Bank transfers (issue 18, part 3) ----
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
-    bankWebhookSecret: config.bankWebhookSecret ?? null,
+    // Payouts (issue 18).
+    ...createPayoutServices({ sql, idempotency, vault, bank: config.bankRails ?? null }),
+    // One secret for both kinds of the bank's notifications (payouts and incoming credits).
+    bankWebhookSecret: config.bankWebhookSecret ?? config.bankRails?.webhookSecret ?? null,
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -298,6 +314,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     background: config.workers === true,
     idempotencyPurge: config.idempotencyPurge ?? true,
     email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
+    payouts: services.payouts,
     // Settlement reports: pulled from the sandbox PSPs when test mode talks to the sandbox server.
     settlementReports: config.pspSandboxUrl
       ? {

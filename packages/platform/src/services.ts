@@ -19,9 +19,10 @@ import type { PaymentWatch } from "./adapters/payment-watch";
 import type { AdminCommands } from "./admin-commands";
 import type { DisputeServices } from "./dispute-services";
 import type { MerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
+import type { PayoutServices } from "./payout-services";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
-export interface AppServices extends AdminCommands, DisputeServices {
+export interface AppServices extends AdminCommands, DisputeServices, PayoutServices {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;

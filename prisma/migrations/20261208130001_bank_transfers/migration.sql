@@ -9,11 +9,8 @@ ALTER TABLE "payments" ALTER COLUMN "payment_method_id" DROP NOT NULL;
 INSERT INTO "payment_status_transitions" ("from_status", "to_status") VALUES
   ('AWAITING_FUNDS', 'CAPTURED'), ('AWAITING_FUNDS', 'CANCELLED');
 
--- Every journal entry that does not come from an API request names the event it comes from (the bank's event id),
--- unique, so a repeated notification posts nothing. The balances work adds the same column: keep one.
-ALTER TABLE "journal_entries" ADD COLUMN "source_event_key" TEXT;
-CREATE UNIQUE INDEX "journal_entries_source_event_key_key" ON "journal_entries"("source_event_key")
-  WHERE "source_event_key" IS NOT NULL;
+-- Every journal entry that does not come from an API request names the event it comes from (the bank's event id):
+-- journal_entries.source_event_key (unique) comes from the payouts migration (20261208110000), which runs first.
 
 CREATE TABLE "bank_transfers" (
     "payment_id" TEXT NOT NULL,

@@ -17,6 +17,8 @@ import "./webhook";
 import "./dispute";
 // Bank transfers (issue 18, part 3).
 import "./bank-transfer";
+// Balances and payouts (issue 18).
+import "./payout";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

@@ -14,7 +14,9 @@ const EntryDirection = builder.enumType("EntryDirection", { values: ["DEBIT", "C
 const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
   values: {
     psp_receivable: { description: "Asset: what the PSP holds for us." },
-    merchant_balance: { description: "Liability: what we owe the merchant." },
+    merchant_balance: {
+      description: "Liability: what we owe the merchant and it may be paid out now (available).",
+    },
     fee_revenue: { description: "Revenue: processing fees earned." },
     // Bank transfers (issue 18).
     bank_transfer_cash: {
@@ -24,6 +26,15 @@ const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
       description: "Liability: partial bank transfers not yet enough to pay their payment.",
     },
     bank_transfer_owed: { description: "Liability: bank-transfer money to return to payers." },
+    merchant_pending: {
+      description:
+        "Liability: captured for the merchant, not yet released by the PSP's settlement delay (pending).",
+    },
+    merchant_reserved: { description: "Liability: held back from the merchant under a reserve." },
+    payouts_in_transit: {
+      description: "Liability: paid out of the balance, on its way to the merchant's bank.",
+    },
+    payout_bank: { description: "Asset: our payout bank account (what payouts took, returns gave back)." },
   },
 });
 

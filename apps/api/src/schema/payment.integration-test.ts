@@ -99,7 +99,7 @@ describe("automatic capture", () => {
     // 2.9% of 100.00 + 0.30 = 3.20
     expect(linesOf(payment as PaymentView, "payment.captured")).toEqual([
       { account: "psp_receivable", direction: "DEBIT", amount: "10000" },
-      { account: "merchant_balance", direction: "CREDIT", amount: "9680" },
+      { account: "merchant_pending", direction: "CREDIT", amount: "9680" },
       { account: "fee_revenue", direction: "CREDIT", amount: "320" },
     ]);
     expect(payment?.events.map((e) => [e.type, e.oldStatus, e.newStatus, e.source])).toEqual([
@@ -294,9 +294,12 @@ describe("refunds", () => {
     });
     const balance = await t.gql<{ balance: unknown }>(
       other.secretKey,
-      "{ balance { currency available fees } }",
+      "{ balance { currency available pending fees } }",
     );
-    expect(balance.data?.balance).toEqual([{ currency: "EUR", available: "13850", fees: "150" }]);
+    // Captures wait in pending for the PSP's settlement delay; the refund takes from available.
+    expect(balance.data?.balance).toEqual([
+      { currency: "EUR", available: "-1000", pending: "14850", fees: "150" },
+    ]);
   });
 });
 

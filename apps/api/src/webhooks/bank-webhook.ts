@@ -8,6 +8,7 @@ import { isDomainError } from "@paycore/core/errors/domain-error";
 import { BANK_SIGNATURE_HEADER, verifyBankSignature } from "@paycore/platform/bank-rails/bank-signature";
 import type { AppServices } from "@paycore/platform/services";
 import type { Logger } from "pino";
+import { handleBankWebhook } from "./bank-webhook-route";
 import { readBodyLimited } from "./read-body-limited";
 import type { WebhookRoutes } from "./webhook-routes";
 
@@ -22,7 +23,37 @@ function answer(status: number, body: Record<string, unknown>, close = false): R
   });
 }
 
+/**
+ * POST /webhooks/bank for both kinds of the bank's notifications: payout notices (`payout.*`, the payouts'
+ * handler in bank-webhook-route.ts) and incoming credit transfers (below). Each handler checks the signature
+ * itself; this only peeks at the type of a copy of the body to choose.
+ */
 export function createBankWebhookRoute(
+  services: AppServices,
+  logger: Logger,
+): (request: Request) => Promise<Response> {
+  const credits = createCreditTransferRoute(services, logger);
+  return async (request) => {
+    if (request.method === "POST" && services.bankWebhookSecret !== null) {
+      const peek = await readBodyLimited(request.clone(), BANK_WEBHOOK_BODY_MAX_BYTES);
+      if (peek.outcome === "read" && /"type"\s*:\s*"payout\./.test(peek.text) && isPayoutNotice(peek.text))
+        return handleBankWebhook(services, request, logger);
+    }
+    return credits(request);
+  };
+}
+
+function isPayoutNotice(text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const type = typeof parsed === "object" && parsed !== null ? (parsed as { type?: unknown }).type : null;
+    return typeof type === "string" && type.startsWith("payout.");
+  } catch {
+    return false;
+  }
+}
+
+function createCreditTransferRoute(
   services: Pick<AppServices, "bankTransfers" | "bankWebhookSecret">,
   logger: Logger,
 ): (request: Request) => Promise<Response> {

@@ -3,6 +3,8 @@
 // ids, and with the owner's own key of the other mode. Each call must be refused as NOT_FOUND (or FORBIDDEN
 // for operator-only fields) and write nothing. A field added later is covered without editing this file; a
 // field whose id names an object kind this file has no fixture for fails until one is added.
+
+import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import {
   type GraphQLArgument,
   type GraphQLField,
@@ -44,7 +46,10 @@ type ObjectKind =
   | "event"
   | "receiptPayment"
   | "disputedPayment"
-  | "eventObject";
+  | "eventObject"
+  | "payout"
+  | "bankAccount"
+  | "payoutFilter";
 type Fixtures = Record<ObjectKind, string[]>;
 
 /**
@@ -55,13 +60,14 @@ const FIELD_KINDS: Record<string, ObjectKind> = {
   "receipt(paymentId)": "receiptPayment",
   "disputes(filter.paymentId)": "disputedPayment",
   "events(filter.objectId)": "eventObject",
+  "balanceTransactions(filter.payoutId)": "payoutFilter",
 };
 
 /**
  * Filter kinds: another merchant's id (or the other mode's) narrows the caller's own list to nothing. Refused
  * means an empty page and no errors, not an error (an error would say that the id exists somewhere).
  */
-const FILTER_KINDS: ReadonlySet<ObjectKind> = new Set(["disputedPayment", "eventObject"]);
+const FILTER_KINDS: ReadonlySet<ObjectKind> = new Set(["disputedPayment", "eventObject", "payoutFilter"]);
 
 interface GeneratedCall {
   operation: "query" | "mutation";
@@ -283,6 +289,9 @@ const emptyFixtures = (): Fixtures => ({
   receiptPayment: [],
   disputedPayment: [],
   eventObject: [],
+  payout: [],
+  bankAccount: [],
+  payoutFilter: [],
 });
 const ownerObjects: Fixtures = emptyFixtures();
 /** The attacker's own objects, for the sibling ids of a call (its own event replayed to the owner's endpoint). */
@@ -318,8 +327,24 @@ async function databaseFingerprint(): Promise<Record<string, string>> {
   return fingerprint;
 }
 
+let bankSandbox: Awaited<ReturnType<typeof startSandbox>>;
+
 beforeAll(async () => {
-  t = await createTestApp();
+  // Payouts need a bank: the bank rails sandbox (its notifications are never delivered here).
+  bankSandbox = await startSandbox({ port: 0, bankRails: { autoDeliverMs: 0 } });
+  t = await createTestApp({
+    bankRails: {
+      baseUrl: `${bankSandbox.url}/bank/v1`,
+      apiKey: "bank_test_sandbox",
+      webhookSecret: "bola_bank_webhook_secret",
+      timeoutMs: 2_000,
+    },
+  });
+  // Captured funds are available at once, so the owner can pay out.
+  await t.app.sql.execute(
+    `INSERT INTO psp_settlement_delays (psp_name, delay_seconds) VALUES ('sandbox', 0)
+     ON CONFLICT (psp_name) DO UPDATE SET delay_seconds = 0`,
+  );
   owner = await t.createMerchant();
   attacker = await t.createMerchant();
   const rows = await t.app.db.$queryRawUnsafe<Array<{ name: string }>>(
@@ -464,11 +489,53 @@ beforeAll(async () => {
   ownerObjects.eventObject.push(...ownerObjects.payment);
   ownerLiveObjects.event.push(...ownerObjects.event);
 
+  // Payouts (issue 18): a verified EUR bank account and a scheduled payout of the owner's released EUR balance
+  // (scheduled, so that balanceTransactions(filter.payoutId) lists what it settled).
+  const eurCard = await t.tokenize(owner.publishableKey);
+  const eurPayment = await mutation<{ payment: { id: string } | null }>(owner.secretKey, create, {
+    amount: "10000",
+    currency: "EUR",
+    paymentMethodId: eurCard,
+  });
+  if (!eurPayment.payment) throw new Error("setup EUR payment failed");
+  await t.app.services.payouts.releaseDue();
+  const account = await t.gql<{ addBankAccount: { bankAccount: { id: string; status: string } | null } }>(
+    owner.secretKey,
+    `mutation($input: AddBankAccountInput!) { addBankAccount(input: $input) { bankAccount { id status } errors { code } } }`,
+    {
+      input: {
+        idempotencyKey: newKey("setup"),
+        iban: "DE89370400440532013000",
+        holderName: "Owner GmbH",
+        currency: "EUR",
+      },
+    },
+  );
+  const accountId = account.data?.addBankAccount.bankAccount?.id;
+  if (!accountId || account.data?.addBankAccount.bankAccount?.status !== "VERIFIED")
+    throw new Error(`setup bank account failed: ${account.raw}`);
+  ownerObjects.bankAccount.push(accountId);
+  await t.app.services.payouts.setSchedule(
+    { merchantId: owner.id as never, mode: "TEST", name: "bola", source: "OPERATOR" },
+    { currency: "EUR", interval: "DAILY", delayDays: 0, minimum: 0n },
+  );
+  await t.app.sql.execute("UPDATE payout_schedules SET next_run_at = now() - interval '1 minute'");
+  if ((await t.app.services.payouts.runDueSchedules()).created !== 1) throw new Error("setup payout failed");
+  const [payout] = await t.app.sql.query<{ id: string }>("SELECT id FROM payouts WHERE merchant_id = $1", [
+    owner.id,
+  ]);
+  if (!payout) throw new Error("setup payout missing");
+  ownerObjects.payout.push(payout.id);
+  ownerObjects.payoutFilter.push(payout.id);
+
   // The kinds node(id) resolves (disputes and invoices are not Nodes).
   ownerObjects.node.push(...ownerObjects.payment, ...ownerObjects.paymentMethod, ...ownerObjects.refund);
 });
 
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await bankSandbox?.stop();
+});
 
 describe("the generated matrix", () => {
   it("covers every id-taking field of the schema, each with a fixture", () => {
@@ -496,6 +563,10 @@ describe("the generated matrix", () => {
       "replayWebhookEvent",
       "event",
       "events",
+      "payout",
+      "cancelPayout",
+      "createPayout",
+      "balanceTransactions",
     ])
       expect(covered).toContain(field);
   });

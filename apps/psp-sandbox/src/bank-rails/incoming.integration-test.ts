@@ -62,7 +62,7 @@ describe("the sandbox bank", () => {
       deliver: "hold",
     });
     expect(received).toHaveLength(1);
-    await post("/__sandbox/bank/deliver", { eventIds: [held.body.eventId] });
+    await post("/__sandbox/bank/incoming/deliver", { eventIds: [held.body.eventId] });
     expect(received).toHaveLength(2);
     for (const { signature, body } of received) {
       const timestamp = /^t=(\d+),v1=[0-9a-f]{64}$/.exec(signature ?? "")?.[1];

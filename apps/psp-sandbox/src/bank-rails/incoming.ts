@@ -41,11 +41,20 @@ export interface BankReturnRecord {
 }
 
 export interface IncomingBank {
-  /** True for the paths this module answers. */
+  /** True for the paths this module answers (the payout side answers the rest of /bank and /__sandbox/bank). */
   matches(path: string): boolean;
+  /** Where notifications go; the server's POST /__sandbox/bank/webhook sets both sides at once. */
+  configure(webhook: { url: string; secret: string } | null): void;
   handle(request: IncomingMessage, response: ServerResponse, path: string): Promise<void>;
   reset(): void;
 }
+
+const INCOMING_PATHS = new Set([
+  "/__sandbox/bank/incoming",
+  "/__sandbox/bank/incoming/deliver",
+  "/__sandbox/bank/returns",
+  "/bank/v1/returns",
+]);
 
 function id(prefix: string): string {
   return `${prefix}_${randomBytes(10).toString("hex")}`;
@@ -163,7 +172,10 @@ export function createIncomingBank(options: {
   }
 
   return {
-    matches: (path) => path.startsWith("/bank/") || path.startsWith("/__sandbox/bank/"),
+    matches: (path) => INCOMING_PATHS.has(path),
+    configure(next) {
+      webhook = next;
+    },
     reset() {
       transfers.clear();
       held.clear();
@@ -178,16 +190,10 @@ export function createIncomingBank(options: {
         send(response, jsonResponse(400, { error: "the body is not a JSON object" }));
         return;
       }
-      if (request.method === "POST" && path === "/__sandbox/bank/webhook") {
-        if (typeof body.url !== "string" || typeof body.secret !== "string")
-          return send(response, jsonResponse(400, { error: "url and secret are required" }));
-        webhook = { url: body.url, secret: body.secret };
-        return send(response, jsonResponse(200, { url: webhook.url }));
-      }
       if (request.method === "POST" && path === "/__sandbox/bank/incoming") {
         return send(response, await incoming(body));
       }
-      if (request.method === "POST" && path === "/__sandbox/bank/deliver") {
+      if (request.method === "POST" && path === "/__sandbox/bank/incoming/deliver") {
         const ids = Array.isArray(body.eventIds) ? body.eventIds.slice(0, 100) : [];
         const deliveries: number[] = [];
         for (const eventId of ids) {

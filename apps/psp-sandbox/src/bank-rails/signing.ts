@@ -1,6 +1,6 @@
 // How the sandbox bank signs its notifications: `Bank-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 // "<t>.<raw body>">` under the webhook secret the API was configured with (verified by the API's
-// packages/platform/src/bank-rails/bank-signature.ts).
+// packages/platform/src/bank-rails/bank-signature.ts). Payout and incoming-credit notifications alike.
 import { createHmac } from "node:crypto";
 
 export const BANK_SIGNATURE_HEADER = "Bank-Signature";

@@ -166,6 +166,36 @@ export const ERROR_TABLE = {
     description: "the endpoint's status forbids the change (e.g. enabling a deleted endpoint)",
   },
   WEBHOOK_EVENT_NOT_FOUND: { retry: "no", description: "an unknown event, or another merchant's or mode's" },
+  // Balances and payouts (issue 18, part 1).
+  BANK_ACCOUNT_INVALID: {
+    retry: "no",
+    description:
+      "an IBAN, routing or account number that fails its checksum or format, or a rail/currency mismatch",
+  },
+  BANK_ACCOUNT_NOT_FOUND: {
+    retry: "no",
+    description: "an unknown bank account, or another merchant's or mode's",
+  },
+  BANK_ACCOUNT_NOT_VERIFIED: {
+    retry: "no",
+    description:
+      "the destination failed verification, or the merchant has no verified account in the currency",
+  },
+  BANK_ACCOUNT_LIMIT: { retry: "no", description: "the merchant has as many bank accounts as a mode allows" },
+  PAYOUT_NOT_FOUND: { retry: "no", description: "an unknown payout, or another merchant's or mode's" },
+  PAYOUT_INSUFFICIENT_BALANCE: { retry: "no", description: "a payout above the available balance" },
+  PAYOUT_BALANCE_NEGATIVE: {
+    retry: "no",
+    description:
+      "the available balance is negative (refunds, disputes): payouts wait until captures restore it",
+  },
+  PAYOUT_NO_BALANCE: { retry: "no", description: "a payout in a currency the merchant has no balance in" },
+  PAYOUTS_PAUSED: { retry: "no", description: "an operator paused this merchant's payouts" },
+  PAYOUT_STATE_INVALID: {
+    retry: "no",
+    description:
+      "the payout's status forbids the action (e.g. cancelling a paid payout, retrying one not failed)",
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

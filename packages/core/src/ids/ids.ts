@@ -32,6 +32,9 @@ export const ID_PREFIXES = {
   storedFile: "file",
   // Bank transfers (issue 18): a return of money owed to a payer.
   bankReturn: "bret",
+  // Payouts (issue 18, part 1).
+  bankAccount: "ba",
+  payout: "po",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,4 +1,5 @@
-// Property: capture and refund postings always balance, and merchant_balance + fee_revenue always equals psp_receivable.
+// Property: capture and refund postings always balance, and the merchant's balance (available + pending) + fee_revenue
+// always equals psp_receivable.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
@@ -51,7 +52,7 @@ describe("posting properties", () => {
     );
   });
 
-  it("keeps merchant_balance + fee_revenue equal to psp_receivable after any captures and refunds", () => {
+  it("keeps the merchant balance + fee_revenue equal to psp_receivable after any captures and refunds", () => {
     fc.assert(
       fc.property(scheduleArb, fc.array(opArb, { maxLength: 40 }), (schedule, ops) => {
         const totals = emptyTotals();
@@ -79,7 +80,10 @@ describe("posting properties", () => {
           }
 
           const receivable = balanceFromTotals("psp_receivable", totals.psp_receivable);
-          const merchant = balanceFromTotals("merchant_balance", totals.merchant_balance);
+          // The merchant's whole balance: available (merchant_balance) plus pending (merchant_pending).
+          const merchant =
+            balanceFromTotals("merchant_balance", totals.merchant_balance) +
+            balanceFromTotals("merchant_pending", totals.merchant_pending);
           const fees = balanceFromTotals("fee_revenue", totals.fee_revenue);
           expect(merchant + fees).toBe(receivable);
           expect(receivable).toBe(refundableMinor);

@@ -26,7 +26,7 @@ describe("capturePosting", () => {
       59n,
       [
         { account: "psp_receivable", direction: "DEBIT", amountMinor: 1000n },
-        { account: "merchant_balance", direction: "CREDIT", amountMinor: 941n },
+        { account: "merchant_pending", direction: "CREDIT", amountMinor: 941n },
         { account: "fee_revenue", direction: "CREDIT", amountMinor: 59n },
       ],
     ],
@@ -36,7 +36,7 @@ describe("capturePosting", () => {
       0n,
       [
         { account: "psp_receivable", direction: "DEBIT", amountMinor: 1000n },
-        { account: "merchant_balance", direction: "CREDIT", amountMinor: 1000n },
+        { account: "merchant_pending", direction: "CREDIT", amountMinor: 1000n },
       ],
     ],
     [

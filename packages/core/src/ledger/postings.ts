@@ -4,8 +4,17 @@ import type { CurrencyCode } from "../money/currency";
 /** Each merchant has one of each account per (mode, currency); the value is the account type. */
 export const LEDGER_ACCOUNTS = {
   psp_receivable: "ASSET",
+  /** What the merchant may be paid out now ("available"); refunds and dispute debits take from it. */
   merchant_balance: "LIABILITY",
   fee_revenue: "REVENUE",
+  /** Captured for the merchant, not yet released by the PSP's settlement delay ("pending"). */
+  merchant_pending: "LIABILITY",
+  /** Held back from the merchant under a reserve ("reserved"). */
+  merchant_reserved: "LIABILITY",
+  /** Paid out of the merchant's balance, on its way to the merchant's bank. */
+  payouts_in_transit: "LIABILITY",
+  /** Our payout bank account: what payouts took from it (credit) and returns gave back (debit). */
+  payout_bank: "ASSET",
 } as const;
 
 export type LedgerAccountCode = keyof typeof LEDGER_ACCOUNTS;
@@ -19,12 +28,25 @@ export interface PostingLine {
 }
 
 export interface JournalEntryDraft {
-  kind: "payment.captured" | "refund.succeeded" | "dispute.funds_withdrawn" | "dispute.funds_reinstated";
+  kind:
+    | "payment.captured"
+    | "refund.succeeded"
+    | "dispute.funds_withdrawn"
+    | "dispute.funds_reinstated"
+    | "balance.released"
+    | "payout.created"
+    | "payout.paid"
+    | "payout.failed"
+    | "payout.canceled"
+    | "payout.returned";
   currency: CurrencyCode;
   lines: PostingLine[];
 }
 
-/** The PSP owes us the whole capture; we owe the merchant all of it but our fee. */
+/**
+ * The PSP owes us the whole capture; we owe the merchant all of it but our fee, pending until the PSP's settlement
+ * delay has passed (the release entry then moves it to the available balance, `merchant_balance`).
+ */
 export function capturePosting(input: {
   amountMinor: bigint;
   currency: CurrencyCode;
@@ -41,7 +63,7 @@ export function capturePosting(input: {
   const merchantMinor = input.amountMinor - input.feeMinor;
   // Zero-amount lines are dropped: they carry no information and break the "every line > 0" rule.
   if (merchantMinor > 0n) {
-    lines.push({ account: "merchant_balance", direction: "CREDIT", amountMinor: merchantMinor });
+    lines.push({ account: "merchant_pending", direction: "CREDIT", amountMinor: merchantMinor });
   }
   if (input.feeMinor > 0n) {
     lines.push({ account: "fee_revenue", direction: "CREDIT", amountMinor: input.feeMinor });

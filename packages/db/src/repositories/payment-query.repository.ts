@@ -103,7 +103,12 @@ export interface PspAttemptView {
 
 export interface BalanceRecord {
   currency: CurrencyCode;
+  /** merchant_balance: what may be paid out now. */
   availableMinor: bigint;
+  /** merchant_pending: captured, waiting for the PSP's settlement delay. */
+  pendingMinor: bigint;
+  /** merchant_reserved: held back under a reserve. */
+  reservedMinor: bigint;
   feesMinor: bigint;
 }
 
@@ -386,18 +391,26 @@ export class PaymentQueryRepository {
         FROM ledger_accounts a
         LEFT JOIN ledger_lines l ON l.account_id = a.id
        WHERE a.merchant_id = ${actor.merchantId} AND a.mode = ${actor.mode}::"Mode"
-         AND a.code IN ('merchant_balance', 'fee_revenue')
+         AND a.code IN ('merchant_balance', 'merchant_pending', 'merchant_reserved', 'fee_revenue')
        GROUP BY a.currency, a.code
        ORDER BY a.currency`;
     const byCurrency = new Map<string, BalanceRecord>();
     for (const row of rows) {
       const currency = row.currency as CurrencyCode;
-      const balance = byCurrency.get(currency) ?? { currency, availableMinor: 0n, feesMinor: 0n };
+      const balance = byCurrency.get(currency) ?? {
+        currency,
+        availableMinor: 0n,
+        pendingMinor: 0n,
+        reservedMinor: 0n,
+        feesMinor: 0n,
+      };
       const amount = balanceFromTotals(row.code as LedgerAccountCode, {
         debitsMinor: BigInt(row.debits),
         creditsMinor: BigInt(row.credits),
       });
       if (row.code === "merchant_balance") balance.availableMinor = amount;
+      else if (row.code === "merchant_pending") balance.pendingMinor = amount;
+      else if (row.code === "merchant_reserved") balance.reservedMinor = amount;
       else balance.feesMinor = amount;
       byCurrency.set(currency, balance);
     }

@@ -13,6 +13,7 @@ import { createTestDatabase } from "@paycore/db/testing/test-database";
 import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import pino, { type Logger } from "pino";
 import { expect, inject } from "vitest";
+import type { BankRailsConfig } from "../payout-services";
 import { createRuntime, type Runtime, type RuntimeConfig } from "../runtime";
 import type { AppSecrets } from "../secrets";
 
@@ -61,6 +62,8 @@ export interface TestRuntimeOptions {
   workers?: boolean;
   /** Bank transfers (issue 18): the bank's notification secret (POST /webhooks/bank answers 404 without one). */
   bankWebhookSecret?: string;
+  /** Payouts (issue 18): the bank (the bank rails sandbox); none by default (payouts wait PENDING). */
+  bankRails?: BankRailsConfig;
 }
 
 /** A test database: a fresh clone of the migrated template, or the one given (kept on drop). */
@@ -102,6 +105,7 @@ export function testRuntimeConfig(
     sandboxPsp: sandbox,
     workers: options.workers ?? false,
     bankWebhookSecret: options.bankWebhookSecret ?? null,
+    bankRails: options.bankRails ?? null,
   };
 }
 
@@ -158,6 +162,16 @@ export function runtimeFixtures(runtime: Pick<Runtime, "services" | "db">): Runt
       expect(
         await runtime.services.bankTransferStore.disagreeingWithLedger(),
         "bank transfers agree with the ledger",
+      ).toEqual([]);
+      // Payouts (issue 18): each payout's in-transit and paid-out postings match its status, and every pending
+      // account holds exactly its unreleased funds.
+      expect(
+        await runtime.services.payoutReads.payoutsDisagreeingWithLedger(),
+        "payouts agree with the ledger",
+      ).toEqual([]);
+      expect(
+        await runtime.services.payoutReads.pendingDisagreeingWithReleases(),
+        "pending balances agree with their releases",
       ).toEqual([]);
     },
     async countRows(table) {

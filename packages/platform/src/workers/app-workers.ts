@@ -3,6 +3,7 @@
 // stops them before it closes those clients. Each worker's job is in its own
 // file in this folder; adding one is a line here.
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import type { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
@@ -16,6 +17,7 @@ import { ChainSealer } from "./chain-sealer";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { OutboxRelay } from "./outbox-relay";
+import { balanceReleaseJob, payoutDispatchJob } from "./payouts";
 import { processHeartbeatJob } from "./process-heartbeat";
 import { resolverJob } from "./resolver";
 import { reviewHoldExpiryJob } from "./review-hold-expiry";
@@ -46,6 +48,8 @@ export interface AppWorkersOptions {
   email?: { mailer: Mailer; publicBaseUrl: string } | null;
   /** Bank transfers (issue 18): expiry, and returns when a bank is configured; run with the background work. */
   bankTransfers?: { jobs: WorkerJob[] } | null;
+  /** Payouts (issue 18): the release of pending funds, the bank dispatch and the schedules. */
+  payouts?: Pick<PayoutCommands, "releaseDue" | "sendDuePayouts" | "runDueSchedules">;
 }
 
 export interface AppWorkers {
@@ -100,5 +104,10 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
   for (const job of options.bankTransfers?.jobs ?? []) add(job);
+  // Payouts (issue 18).
+  if (options.payouts) {
+    add(balanceReleaseJob({ commands: options.payouts, log: jobLog("balance-release") }));
+    add(payoutDispatchJob({ commands: options.payouts, log: jobLog("payout-dispatch") }));
+  }
   return { registry, chainSealer };
 }

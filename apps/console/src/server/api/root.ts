@@ -6,6 +6,7 @@ import { merchantsRouter } from "./routers/merchants/merchants.router";
 import { operatorsRouter } from "./routers/operators/operators.router";
 import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
+import { payoutsRouter } from "./routers/payouts/payouts.router";
 import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
@@ -24,6 +25,8 @@ export const appRouter = router({
   operators: operatorsRouter,
   mail: mailRouter,
   webhooks: webhooksRouter,
+  // Balances and payouts (issue 18).
+  payouts: payoutsRouter,
 });
 
 export type AppRouter = typeof appRouter;

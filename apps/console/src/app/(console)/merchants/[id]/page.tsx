@@ -20,7 +20,8 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
       </p>
       <h1>{merchant.name}</h1>
       <p>
-        <Link href={`/merchants/${encodeURIComponent(merchant.id)}/webhooks`}>Webhooks</Link>
+        <Link href={`/merchants/${encodeURIComponent(merchant.id)}/webhooks`}>Webhooks</Link> ·{" "}
+        <Link href={`/merchants/${encodeURIComponent(merchant.id)}/balance`}>Balance and payouts</Link>
       </p>
       <div className="grid">
         <section className="card" aria-labelledby="settings-heading">
@@ -57,6 +58,9 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
                     Available
                   </th>
                   <th scope="col" className="amount">
+                    Pending
+                  </th>
+                  <th scope="col" className="amount">
                     Fees
                   </th>
                 </tr>
@@ -68,6 +72,9 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
                     <td>{balance.currency}</td>
                     <td className="amount">
                       <Amount minor={balance.availableMinor} currency={balance.currency} />
+                    </td>
+                    <td className="amount">
+                      <Amount minor={balance.pendingMinor} currency={balance.currency} />
                     </td>
                     <td className="amount">
                       <Amount minor={balance.feesMinor} currency={balance.currency} />

@@ -9,6 +9,8 @@ export interface BalanceView {
   mode: "TEST" | "LIVE";
   currency: string;
   availableMinor: string;
+  pendingMinor: string;
+  reservedMinor: string;
   feesMinor: string;
 }
 
@@ -37,6 +39,8 @@ export async function merchantDetailHandler({
           mode,
           currency: balance.currency,
           availableMinor: balance.availableMinor.toString(),
+          pendingMinor: balance.pendingMinor.toString(),
+          reservedMinor: balance.reservedMinor.toString(),
           feesMinor: balance.feesMinor.toString(),
         }));
       }),

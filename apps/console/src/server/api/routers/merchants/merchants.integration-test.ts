@@ -105,8 +105,11 @@ describe("merchants", () => {
     const detail = await (await viewer.api()).merchants.detail({ merchantId: merchant.id });
     const eur = detail.balances.find((balance) => balance.mode === "TEST" && balance.currency === "EUR");
     expect(eur).toBeDefined();
-    expect(BigInt(eur?.availableMinor ?? "0")).toBeGreaterThan(0n);
-    expect(BigInt(eur?.availableMinor ?? "0") + BigInt(eur?.feesMinor ?? "0")).toBe(10_000n);
+    // The capture's share is pending until the PSP's settlement delay passes (then released to available).
+    expect(BigInt(eur?.pendingMinor ?? "0")).toBeGreaterThan(0n);
+    expect(
+      BigInt(eur?.availableMinor ?? "0") + BigInt(eur?.pendingMinor ?? "0") + BigInt(eur?.feesMinor ?? "0"),
+    ).toBe(10_000n);
     expect(detail.balances.filter((balance) => balance.mode === "LIVE")).toEqual([]);
     await expect((await viewer.api()).merchants.detail({ merchantId: "mer_nothere" })).rejects.toMatchObject({
       code: "NOT_FOUND",

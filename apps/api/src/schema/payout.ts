@@ -1,0 +1,451 @@
+// Balances' movements, payout destinations and payouts (issue 18, part 1): the balanceTransactions connection
+// (Stripe's balance transactions: every movement of the merchant's balance once, summing to it), bank accounts
+// (IBAN or US routing + account number; only the last four digits and the bank's name are ever shown), and
+// payouts with their lifecycle. Every write goes through the core's PayoutCommands.
+import { parseId } from "@paycore/core/ids/ids";
+import type { PayoutActor } from "@paycore/core/payouts/payout-commands";
+import { PAYOUT_STATUSES } from "@paycore/core/payouts/payout-state-machine";
+import type { BankAccountRecord, PayoutRecord } from "@paycore/core/ports/payout-store";
+import {
+  BALANCE_TRANSACTION_TYPES,
+  type BalanceTransactionRecord,
+  type PageRequest,
+} from "@paycore/db/repositories/payout.repository";
+import { GraphQLError } from "graphql";
+import type { GraphQLContext } from "../context";
+import { requireSecretKey } from "../context";
+import { builder } from "./builder";
+import { PageInfo } from "./payment";
+import { runMutation, UserError, type UserErrorShape } from "./user-error";
+
+export const BALANCE_TRANSACTIONS_PAGE_MAX = 100;
+const PAGE_DEFAULT = 20;
+export const PAYOUTS_PAGE_MAX = 100;
+
+const BalanceTransactionType = builder.enumType("BalanceTransactionType", {
+  values: BALANCE_TRANSACTION_TYPES.map((type) => type.toUpperCase()) as unknown as readonly [
+    string,
+    ...string[],
+  ],
+});
+const PayoutStatus = builder.enumType("PayoutStatus", { values: PAYOUT_STATUSES });
+const BankRail = builder.enumType("BankRail", {
+  values: ["SEPA", "ACH"] as const,
+  description: "SEPA: an IBAN, EUR. ACH: a US routing and account number, USD.",
+});
+const BankAccountStatus = builder.enumType("BankAccountStatus", {
+  values: ["VERIFIED", "VERIFICATION_FAILED"] as const,
+});
+
+const BalanceTransaction = builder.objectRef<BalanceTransactionRecord>("BalanceTransaction").implement({
+  description:
+    "One movement of the merchant's balance (available + pending + reserved), Stripe's model: the sum of all of them is the balance.",
+  fields: (t) => ({
+    id: t.exposeID("id", { description: "The ledger journal entry's id." }),
+    type: t.field({ type: BalanceTransactionType, resolve: (b) => b.type.toUpperCase() }),
+    amount: t.field({
+      type: "SignedMinorUnits",
+      description: "Gross: net + fee. Negative for refunds, disputes, payouts.",
+      resolve: (b) => b.amountMinor,
+    }),
+    fee: t.field({
+      type: "SignedMinorUnits",
+      description: "Our fee in this movement.",
+      resolve: (b) => b.feeMinor,
+    }),
+    net: t.field({
+      type: "SignedMinorUnits",
+      description: "What the movement changed the balance by.",
+      resolve: (b) => b.netMinor,
+    }),
+    currency: t.field({ type: "CurrencyCode", resolve: (b) => b.currency }),
+    source: t.id({
+      nullable: true,
+      description: "The payment, refund, dispute or payout it belongs to.",
+      resolve: (b) => b.sourceId,
+    }),
+    availableOn: t.field({
+      type: "DateTime",
+      description:
+        "When the funds are (or were) available: a capture's PSP settlement delay; otherwise its time.",
+      resolve: (b) => b.availableOn,
+    }),
+    createdAt: t.field({ type: "DateTime", resolve: (b) => b.createdAt }),
+  }),
+});
+
+interface BalanceTransactionEdgeShape {
+  cursor: string;
+  node: BalanceTransactionRecord;
+}
+
+const BalanceTransactionEdge = builder
+  .objectRef<BalanceTransactionEdgeShape>("BalanceTransactionEdge")
+  .implement({
+    fields: (t) => ({
+      cursor: t.exposeString("cursor"),
+      node: t.field({ type: BalanceTransaction, resolve: (e) => e.node }),
+    }),
+  });
+
+const BalanceTransactionConnection = builder
+  .objectRef<{
+    edges: BalanceTransactionEdgeShape[];
+    pageInfo: {
+      hasNextPage: boolean;
+      hasPreviousPage: boolean;
+      startCursor: string | null;
+      endCursor: string | null;
+    };
+  }>("BalanceTransactionConnection")
+  .implement({
+    fields: (t) => ({
+      edges: t.field({
+        type: [BalanceTransactionEdge],
+        complexity: { field: 1, multiplier: 1 },
+        resolve: (c) => c.edges,
+      }),
+      nodes: t.field({
+        type: [BalanceTransaction],
+        complexity: { field: 1, multiplier: 1 },
+        resolve: (c) => c.edges.map((e) => e.node),
+      }),
+      pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
+    }),
+  });
+
+const BalanceTransactionFilter = builder.inputType("BalanceTransactionFilter", {
+  fields: (t) => ({
+    type: t.field({ type: BalanceTransactionType, required: false }),
+    payoutId: t.id({
+      required: false,
+      description: "The movements an automatic (scheduled) payout settled: they sum to its amount.",
+    }),
+    createdAfter: t.field({ type: "DateTime", required: false }),
+    createdBefore: t.field({ type: "DateTime", required: false }),
+  }),
+});
+
+function invalid(message: string, field: string[]): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "INVALID_INPUT", field } });
+}
+
+function encodeCursor(row: BalanceTransactionRecord): string {
+  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`, "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [createdAt, id] = Buffer.from(cursor.slice(0, 200), "base64url").toString("utf8").split("|");
+  const date = new Date(createdAt ?? "");
+  if (!id || Number.isNaN(date.getTime()) || parseId("journalEntry", id) === null)
+    throw invalid("The cursor is not valid.", ["after"]);
+  return { createdAt: date, id };
+}
+
+function pageOf(args: {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}): PageRequest {
+  const backward = args.last != null || args.before != null;
+  if (backward && (args.first != null || args.after != null))
+    throw invalid("Page forward (first, after) or backward (last, before), not both at once.", ["last"]);
+  const size = backward ? (args.last ?? PAGE_DEFAULT) : (args.first ?? PAGE_DEFAULT);
+  if (size < 1 || size > BALANCE_TRANSACTIONS_PAGE_MAX) {
+    const name = backward ? "last" : "first";
+    throw invalid(`${name} must be between 1 and ${BALANCE_TRANSACTIONS_PAGE_MAX}.`, [name]);
+  }
+  const cursor = backward ? args.before : args.after;
+  return { direction: backward ? "backward" : "forward", size, cursor: cursor ? decodeCursor(cursor) : null };
+}
+
+builder.queryField("balanceTransactions", (t) =>
+  t.field({
+    type: BalanceTransactionConnection,
+    description: `The movements of the merchant's balance, newest first. At most ${BALANCE_TRANSACTIONS_PAGE_MAX} per page: \`first\` (with \`after\`) pages forward, \`last\` (with \`before\`) backward, never both.`,
+    complexity: (args) => ({ field: 1, multiplier: Math.max(args.last ?? args.first ?? PAGE_DEFAULT, 0) }),
+    args: {
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+      last: t.arg.int({ required: false }),
+      before: t.arg.string({ required: false }),
+      filter: t.arg({ type: BalanceTransactionFilter, required: false }),
+    },
+    resolve: async (_root, args, context) => {
+      const actor = requireSecretKey(context);
+      const page = pageOf(args);
+      const payoutId = args.filter?.payoutId ?? null;
+      if (payoutId !== null && parseId("payout", String(payoutId)) === null)
+        throw invalid("filter.payoutId is not a payout id.", ["filter", "payoutId"]);
+      const found = await context.services.payoutReads.balanceTransactions(
+        actor,
+        {
+          type: (args.filter?.type?.toLowerCase() ?? null) as BalanceTransactionRecord["type"] | null,
+          payoutId: payoutId === null ? null : String(payoutId),
+          createdAfter: args.filter?.createdAfter ?? null,
+          createdBefore: args.filter?.createdBefore ?? null,
+        },
+        page,
+      );
+      const edges = found.rows.map((node) => ({ cursor: encodeCursor(node), node }));
+      const forward = page.direction === "forward";
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: forward ? found.hasMore : page.cursor !== null,
+          hasPreviousPage: forward ? page.cursor !== null : found.hasMore,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
+    },
+  }),
+);
+
+// ---- bank accounts ---------------------------------------------------------------------------------------------
+
+export const BankAccount = builder.objectRef<BankAccountRecord>("BankAccount").implement({
+  description:
+    "A payout destination. The account number is stored encrypted and never shown: only its last four.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    rail: t.field({ type: BankRail, resolve: (a) => a.rail }),
+    country: t.exposeString("country"),
+    currency: t.field({ type: "CurrencyCode", resolve: (a) => a.currency }),
+    holderName: t.exposeString("holderName"),
+    bankName: t.exposeString("bankName"),
+    last4: t.exposeString("last4"),
+    routingNumber: t.exposeString("routingNumber", { nullable: true, description: "ACH only (public)." }),
+    status: t.field({ type: BankAccountStatus, resolve: (a) => a.status }),
+    verifiedAt: t.field({ type: "DateTime", nullable: true, resolve: (a) => a.verifiedAt }),
+    createdAt: t.field({ type: "DateTime", resolve: (a) => a.createdAt }),
+  }),
+});
+
+const AddBankAccountInput = builder.inputType("AddBankAccountInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per account (at most 255 characters); a retry with it replays the answer.",
+    }),
+    iban: t.string({ required: false, description: "SEPA (EUR): the IBAN, spaces allowed." }),
+    routingNumber: t.string({ required: false, description: "ACH (USD): the 9-digit ABA routing number." }),
+    accountNumber: t.string({ required: false, description: "ACH (USD): 4 to 17 digits." }),
+    holderName: t.string({ required: true, description: "1 to 140 characters." }),
+    currency: t.field({ type: "CurrencyCode", required: true }),
+  }),
+});
+
+interface BankAccountPayloadShape {
+  bankAccount: BankAccountRecord | null;
+  errors: UserErrorShape[];
+}
+
+const BankAccountPayload = builder.objectRef<BankAccountPayloadShape>("BankAccountPayload").implement({
+  fields: (t) => ({
+    bankAccount: t.field({ type: BankAccount, nullable: true, resolve: (p) => p.bankAccount }),
+    errors: t.field({ type: [UserError], resolve: (p) => p.errors }),
+  }),
+});
+
+function payoutActor(context: GraphQLContext): PayoutActor {
+  const key = requireSecretKey(context);
+  return {
+    merchantId: key.merchantId,
+    mode: key.mode,
+    name: `key:${key.apiKeyId ?? "unknown"}`,
+    source: "API",
+  };
+}
+
+builder.mutationField("addBankAccount", (t) =>
+  t.field({
+    type: BankAccountPayload,
+    description:
+      "Registers a payout destination and verifies it with the bank at once (the sandbox's instant verification). A payout needs a VERIFIED account.",
+    args: { input: t.arg({ type: AddBankAccountInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      runMutation(
+        context,
+        () =>
+          context.services.payouts.addBankAccountIdempotent(payoutActor(context), input.idempotencyKey, {
+            iban: input.iban ?? null,
+            routingNumber: input.routingNumber ?? null,
+            accountNumber: input.accountNumber ?? null,
+            holderName: input.holderName,
+            currency: input.currency,
+          }),
+        (bankAccount, errors) => ({ bankAccount, errors }),
+      ),
+  }),
+);
+
+builder.queryField("bankAccounts", (t) =>
+  t.field({
+    type: [BankAccount],
+    description: "The merchant's payout destinations in this mode, newest first (at most 100).",
+    resolve: (_root, _args, context) => context.services.payoutReads.bankAccounts(requireSecretKey(context)),
+  }),
+);
+
+// ---- payouts ---------------------------------------------------------------------------------------------------
+
+const PayoutMethod = builder.enumType("PayoutMethod", { values: ["MANUAL", "SCHEDULED", "RETRY"] as const });
+
+export const Payout = builder.objectRef<PayoutRecord>("Payout").implement({
+  description:
+    "Money sent from the available balance to a bank account: PENDING → IN_TRANSIT → PAID, or FAILED / CANCELED; RETURNED after PAID.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    status: t.field({ type: PayoutStatus, resolve: (p) => p.status }),
+    amount: t.field({ type: "MinorUnits", resolve: (p) => p.amountMinor }),
+    currency: t.field({ type: "CurrencyCode", resolve: (p) => p.currency }),
+    method: t.field({ type: PayoutMethod, resolve: (p) => p.method }),
+    bankAccount: t.field({
+      type: BankAccount,
+      nullable: true,
+      resolve: (p, _args, context) =>
+        context.services.payoutReads.bankAccount({ merchantId: p.merchantId, mode: p.mode }, p.bankAccountId),
+    }),
+    failureCode: t.exposeString("failureCode", {
+      nullable: true,
+      description: "account_closed, account_invalid, account_frozen, …",
+    }),
+    retryOf: t.exposeID("retryOf", { nullable: true, description: "The failed payout this one retries." }),
+    createdAt: t.field({ type: "DateTime", resolve: (p) => p.createdAt }),
+    updatedAt: t.field({ type: "DateTime", resolve: (p) => p.updatedAt }),
+  }),
+});
+
+interface PayoutPayloadShape {
+  payout: PayoutRecord | null;
+  errors: UserErrorShape[];
+}
+
+const PayoutPayload = builder.objectRef<PayoutPayloadShape>("PayoutPayload").implement({
+  fields: (t) => ({
+    payout: t.field({ type: Payout, nullable: true, resolve: (p) => p.payout }),
+    errors: t.field({ type: [UserError], resolve: (p) => p.errors }),
+  }),
+});
+
+const CreatePayoutInput = builder.inputType("CreatePayoutInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per payout (at most 255 characters); a retry with it replays the answer.",
+    }),
+    amount: t.field({ type: "MinorUnits", required: true }),
+    currency: t.field({ type: "CurrencyCode", required: true }),
+    bankAccountId: t.id({
+      required: false,
+      description: "Default: the newest verified account in the currency.",
+    }),
+  }),
+});
+
+builder.mutationField("createPayout", (t) =>
+  t.field({
+    type: PayoutPayload,
+    description:
+      "Pays out of the available balance: never more than it, never while it is negative or payouts are paused.",
+    args: { input: t.arg({ type: CreatePayoutInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      runMutation(
+        context,
+        () =>
+          context.services.payouts.createPayout(payoutActor(context), {
+            idempotencyKey: input.idempotencyKey,
+            amount: input.amount,
+            currency: input.currency,
+            bankAccountId: input.bankAccountId == null ? null : String(input.bankAccountId),
+          }),
+        (payout, errors) => ({ payout, errors }),
+      ),
+  }),
+);
+
+const CancelPayoutInput = builder.inputType("CancelPayoutInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per change (at most 255 characters); a retry with it replays the answer.",
+    }),
+    payoutId: t.id({ required: true }),
+  }),
+});
+
+builder.mutationField("cancelPayout", (t) =>
+  t.field({
+    type: PayoutPayload,
+    description: "Cancels a payout not yet sent to the bank; its amount returns to the available balance.",
+    args: { input: t.arg({ type: CancelPayoutInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      runMutation(
+        context,
+        () =>
+          context.services.payouts.cancelPayoutIdempotent(
+            payoutActor(context),
+            input.idempotencyKey,
+            String(input.payoutId),
+          ),
+        (payout, errors) => ({ payout, errors }),
+      ),
+  }),
+);
+
+builder.queryField("payout", (t) =>
+  t.field({
+    type: Payout,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => {
+      const id = String(args.id);
+      if (parseId("payout", id) === null) return null;
+      return context.services.payoutReads.payout(requireSecretKey(context), id);
+    },
+  }),
+);
+
+const PayoutConnection = builder
+  .objectRef<{ nodes: PayoutRecord[]; hasNextPage: boolean; endCursor: string | null }>("PayoutConnection")
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [Payout], complexity: { field: 1, multiplier: 1 }, resolve: (c) => c.nodes }),
+      hasNextPage: t.exposeBoolean("hasNextPage"),
+      endCursor: t.exposeString("endCursor", {
+        nullable: true,
+        description: "Pass as `after` (a payout id).",
+      }),
+    }),
+  });
+
+builder.queryField("payouts", (t) =>
+  t.field({
+    type: PayoutConnection,
+    description: `Payouts, newest first. At most ${PAYOUTS_PAGE_MAX} per page.`,
+    complexity: (args) => ({ field: 1, multiplier: Math.max(args.first ?? PAGE_DEFAULT, 0) }),
+    args: {
+      first: t.arg.int({ required: false, defaultValue: PAGE_DEFAULT }),
+      after: t.arg.id({ required: false }),
+      status: t.arg({ type: PayoutStatus, required: false }),
+    },
+    resolve: async (_root, args, context) => {
+      const actor = requireSecretKey(context);
+      const first = args.first ?? PAGE_DEFAULT;
+      if (first < 1 || first > PAYOUTS_PAGE_MAX)
+        throw invalid(`first must be between 1 and ${PAYOUTS_PAGE_MAX}.`, ["first"]);
+      const after = args.after == null ? null : String(args.after);
+      if (after !== null && parseId("payout", after) === null)
+        throw invalid("after is not a payout id.", ["after"]);
+      const rows = await context.services.payoutReads.payouts(actor, {
+        first: first + 1,
+        before: after,
+        status: args.status ?? null,
+      });
+      const nodes = rows.slice(0, first);
+      return { nodes, hasNextPage: rows.length > first, endCursor: nodes.at(-1)?.id ?? null };
+    },
+  }),
+);

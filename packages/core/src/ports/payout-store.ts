@@ -1,0 +1,153 @@
+// Where bank accounts, payouts and their balances are kept. Every payout change is one transaction: the payout
+// (conditional on the version read; the table's trigger checks the status edge), its audit event, its outbox
+// message, its journal entries (balanced, checked again by the database at commit), the bank notification that
+// caused it (a repeat writes nothing), and the operator's audit row when an operator acted.
+import type { MerchantId } from "../ids/ids";
+import type { JournalEntryDraft } from "../ledger/postings";
+import type { CurrencyCode } from "../money/currency";
+import type { Mode } from "../payments/payment-record";
+import type { BankRail } from "../payouts/bank-account";
+import type { PayoutStatus } from "../payouts/payout-state-machine";
+import type { EncryptedPan } from "../vault/card-vault";
+import type { AuditDraft } from "./audit";
+
+export type BankAccountStatus = "VERIFIED" | "VERIFICATION_FAILED";
+
+export interface BankAccountRecord {
+  id: string;
+  merchantId: MerchantId;
+  mode: Mode;
+  rail: BankRail;
+  country: string;
+  currency: CurrencyCode;
+  holderName: string;
+  bankName: string;
+  last4: string;
+  routingNumber: string | null;
+  status: BankAccountStatus;
+  verifiedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface NewBankAccount extends BankAccountRecord {
+  number: EncryptedPan;
+}
+
+export type PayoutMethod = "MANUAL" | "SCHEDULED" | "RETRY";
+export type BankCallState = "NOT_SENT" | "UNKNOWN" | "ACCEPTED";
+
+export interface PayoutRecord {
+  id: string;
+  merchantId: MerchantId;
+  mode: Mode;
+  currency: CurrencyCode;
+  amountMinor: bigint;
+  bankAccountId: string;
+  status: PayoutStatus;
+  method: PayoutMethod;
+  bankCall: BankCallState;
+  bankCallCount: number;
+  nextBankCallAt: Date;
+  bankReference: string | null;
+  failureCode: string | null;
+  retryOf: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface PayoutEventDraft {
+  type: string;
+  oldStatus: PayoutStatus | null;
+  newStatus: PayoutStatus;
+  source: "API" | "WEBHOOK" | "SYSTEM" | "OPERATOR";
+  actor: string | null;
+  data: Record<string, string | number | boolean | null>;
+}
+
+export interface NewPayout {
+  id: string;
+  merchantId: MerchantId;
+  mode: Mode;
+  currency: CurrencyCode;
+  amountMinor: bigint;
+  bankAccountId: string;
+  method: PayoutMethod;
+  retryOf: string | null;
+  events: PayoutEventDraft[];
+  outbox: Array<{ topic: string; payload: Record<string, unknown> }>;
+  journal: JournalEntryDraft[];
+  operatorAudit: AuditDraft | null;
+}
+
+export interface PayoutChange {
+  payout: PayoutRecord;
+  expectedVersion: number;
+  events: PayoutEventDraft[];
+  outbox: Array<{ topic: string; payload: Record<string, unknown> }>;
+  journal: Array<JournalEntryDraft & { sourceEventKey: string | null }>;
+  /** The bank notification that caused the change: if its event id was seen before, nothing is written. */
+  bankEvent: { eventId: string; type: string } | null;
+  operatorAudit: AuditDraft | null;
+}
+
+export interface PayoutSchedule {
+  merchantId: MerchantId;
+  mode: Mode;
+  currency: CurrencyCode;
+  interval: "DAILY" | "WEEKLY" | "MONTHLY";
+  delayDays: number;
+  minimumMinor: bigint;
+  nextRunAt: Date;
+}
+
+export interface PayoutStore {
+  countBankAccounts(merchantId: MerchantId, mode: Mode): Promise<number>;
+  insertBankAccount(account: NewBankAccount): Promise<void>;
+  findBankAccount(merchantId: MerchantId, mode: Mode, id: string): Promise<BankAccountRecord | null>;
+  /** The newest verified account in the currency: the default destination. */
+  defaultBankAccount(
+    merchantId: MerchantId,
+    mode: Mode,
+    currency: CurrencyCode,
+  ): Promise<BankAccountRecord | null>;
+  /** The encrypted number, for the bank call only. */
+  bankAccountNumber(id: string): Promise<EncryptedPan>;
+
+  findPayout(id: string): Promise<PayoutRecord | null>;
+  /**
+   * Inserts the payout with its entries after locking the merchant's available-balance account (one row per
+   * merchant, mode and currency), so concurrent payouts serialise; `check` sees the available balance under that
+   * lock (null: the merchant has no balance in the currency) and throws to refuse, writing nothing.
+   */
+  insertPayout(payout: NewPayout, check: (availableMinor: bigint | null) => void): Promise<PayoutRecord>;
+  /** "written", "conflict" (the version moved: decide again) or "duplicate" (the bank event was seen). */
+  change(change: PayoutChange): Promise<"written" | "conflict" | "duplicate">;
+  /** Records a bank call's outcome without a status change (UNKNOWN, with the next try's time). */
+  recordBankCall(
+    payout: PayoutRecord,
+    state: BankCallState,
+    nextBankCallAt: Date,
+  ): Promise<"written" | "conflict">;
+  /** PENDING payouts whose bank call is due, of merchants whose payouts are not paused. */
+  payoutsToSend(now: Date, limit: number): Promise<PayoutRecord[]>;
+
+  isPaused(merchantId: MerchantId, mode: Mode): Promise<boolean>;
+  setPaused(
+    merchantId: MerchantId,
+    mode: Mode,
+    paused: boolean,
+    reason: string | null,
+    audit: AuditDraft,
+  ): Promise<void>;
+
+  upsertSchedule(schedule: PayoutSchedule, audit: AuditDraft | null): Promise<void>;
+  dueSchedules(now: Date, limit: number): Promise<PayoutSchedule[]>;
+  /** Moves the schedule's next run on, conditional on the run time read (another process took it otherwise). */
+  advanceSchedule(schedule: PayoutSchedule, nextRunAt: Date): Promise<boolean>;
+  /** The available balance now (unlocked: the insert re-checks under the lock). Null: no balance in it. */
+  availableMinor(merchantId: MerchantId, mode: Mode, currency: CurrencyCode): Promise<bigint | null>;
+
+  /** Posts the release entry of up to `limit` pending funds whose availableOn has passed; returns how many. */
+  releaseDue(now: Date, limit: number): Promise<number>;
+}

@@ -1,0 +1,58 @@
+// The payout jobs: the release of pending funds once their availableOn has passed, the dispatch of PENDING
+// payouts to the bank (and the re-asking of calls without an answer, with the same key), and the payout
+// schedules. Each pass is bounded and goes through the core's PayoutCommands; several processes may run them
+// (releases lock their rows SKIP LOCKED, bank calls and schedules are claimed by a conditional update).
+import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
+import type { Logger } from "pino";
+import type { PassResult, WorkerJob } from "./worker";
+
+const MINUTE_MS = 60_000;
+export const RELEASE_BATCH = 500;
+export const DISPATCH_BATCH = 50;
+export const SCHEDULE_BATCH = 50;
+
+export function balanceReleaseJob(options: {
+  commands: Pick<PayoutCommands, "releaseDue">;
+  log: Pick<Logger, "info">;
+  intervalMs?: number;
+}): WorkerJob {
+  const intervalMs = options.intervalMs ?? MINUTE_MS;
+  return {
+    name: "balance-release",
+    schedule: {
+      intervalMs,
+      firstPassDelayMs: intervalMs,
+      backoff: { initialDelayMs: intervalMs, maxDelayMs: 10 * MINUTE_MS },
+    },
+    failureMessage: "releasing pending funds failed: they stay pending and are retried",
+    async pass(): Promise<PassResult> {
+      const released = await options.commands.releaseDue(RELEASE_BATCH);
+      if (released > 0) options.log.info({ released }, "pending funds released");
+      return { done: released, more: released === RELEASE_BATCH };
+    },
+  };
+}
+
+export function payoutDispatchJob(options: {
+  commands: Pick<PayoutCommands, "sendDuePayouts" | "runDueSchedules">;
+  log: Pick<Logger, "info">;
+  intervalMs?: number;
+}): WorkerJob {
+  const intervalMs = options.intervalMs ?? 15_000;
+  return {
+    name: "payout-dispatch",
+    schedule: {
+      intervalMs,
+      firstPassDelayMs: intervalMs,
+      backoff: { initialDelayMs: intervalMs, maxDelayMs: 10 * MINUTE_MS },
+    },
+    failureMessage: "payout dispatch failed: pending payouts stay pending and are retried",
+    async pass(): Promise<PassResult> {
+      const scheduled = await options.commands.runDueSchedules(SCHEDULE_BATCH);
+      const sent = await options.commands.sendDuePayouts(DISPATCH_BATCH);
+      const done = scheduled.created + sent.sent + sent.failed + sent.unknown;
+      if (done > 0) options.log.info({ ...scheduled, ...sent }, "payouts dispatched");
+      return { done, more: sent.sent + sent.failed + sent.unknown === DISPATCH_BATCH };
+    },
+  };
+}
