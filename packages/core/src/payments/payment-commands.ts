@@ -17,6 +17,7 @@ import type {
   CapturePaymentInput,
   CreatePaymentInput,
   OperatorActor,
+  PaymentCommandOptions,
   PspNotification,
   RefundPaymentInput,
   ReviewDecisionInput,
@@ -48,6 +49,8 @@ export type {
   CapturePaymentInput,
   CreatePaymentInput,
   OperatorActor,
+  OperatorAuditRequest,
+  PaymentCommandOptions,
   PspNotification,
   RefundPaymentInput,
   ReviewDecisionInput,
@@ -82,32 +85,43 @@ export class PaymentCommands {
   capturePayment(
     actor: MerchantActor,
     input: CapturePaymentInput,
+    options: PaymentCommandOptions = {},
   ): Promise<IdempotentOutcome<PaymentResult>> {
-    return capturePayment(this.deps, actor, input);
+    return capturePayment(this.deps, actor, input, options);
   }
 
-  cancelPayment(actor: MerchantActor, input: CancelPaymentInput): Promise<IdempotentOutcome<PaymentResult>> {
-    return cancelPayment(this.deps, actor, input);
+  cancelPayment(
+    actor: MerchantActor,
+    input: CancelPaymentInput,
+    options: PaymentCommandOptions = {},
+  ): Promise<IdempotentOutcome<PaymentResult>> {
+    return cancelPayment(this.deps, actor, input, options);
   }
 
-  refundPayment(actor: MerchantActor, input: RefundPaymentInput): Promise<IdempotentOutcome<RefundResult>> {
-    return refundPayment(this.deps, actor, input);
+  refundPayment(
+    actor: MerchantActor,
+    input: RefundPaymentInput,
+    options: PaymentCommandOptions = {},
+  ): Promise<IdempotentOutcome<RefundResult>> {
+    return refundPayment(this.deps, actor, input, options);
   }
 
   /** An operator approves a payment held for review (captured at once when it asked for automatic capture). */
   approveReview(
     operator: OperatorActor,
     input: ReviewDecisionInput,
+    options: PaymentCommandOptions = {},
   ): Promise<IdempotentOutcome<PaymentResult>> {
-    return approveReview(this.deps, operator, input);
+    return approveReview(this.deps, operator, input, options);
   }
 
   /** An operator rejects a held payment: the authorization is voided and the payment CANCELLED. */
   rejectReview(
     operator: OperatorActor,
     input: ReviewDecisionInput,
+    options: PaymentCommandOptions = {},
   ): Promise<IdempotentOutcome<PaymentResult>> {
-    return rejectReview(this.deps, operator, input);
+    return rejectReview(this.deps, operator, input, options);
   }
 
   /** Voids holds nobody decided in time; returns how many were voided and how many failed. */

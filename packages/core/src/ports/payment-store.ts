@@ -12,6 +12,7 @@ import type {
   RiskAssessmentId,
 } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
+import type { AuditDraft } from "./audit";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
 import type {
@@ -115,6 +116,11 @@ export interface PaymentChange {
   returnRefund?: RefundId;
   outbox: OutboxDraft[];
   idempotency?: IdempotencyLink;
+  /**
+   * The operator_audit_log row (target type `payment`) of an operator's command, written by the same
+   * statement as the change, so the operator's action and its effect commit together or not at all.
+   */
+  operatorAudit?: AuditDraft;
 }
 
 export interface NewPaymentMethod {

@@ -9,6 +9,7 @@ import type { MerchantId, PaymentId, PaymentMethodId, PspAttemptId, RefundId } f
 import { DEFAULT_FEE_SCHEDULE } from "../ledger/fees";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
+import type { AuditDraft } from "../ports/audit";
 import type {
   MerchantActor,
   Mode,
@@ -46,6 +47,8 @@ export class InMemoryPaymentStore implements PaymentStore {
   readonly events: Array<PaymentEventDraft & { paymentId: PaymentId }> = [];
   readonly journal: Array<{ paymentId: PaymentId; draft: JournalEntryDraft; refundId: RefundId | null }> = [];
   readonly outbox: OutboxDraft[] = [];
+  /** Operator audit rows written with a change (PaymentChange.operatorAudit). */
+  readonly operatorAudit: AuditDraft[] = [];
   /** Merchant settings by merchant id; the defaults otherwise. */
   readonly settings = new Map<MerchantId, MerchantSettings>();
   private readonly methods = new Map<
@@ -230,6 +233,7 @@ export class InMemoryPaymentStore implements PaymentStore {
     for (const event of change.events) this.events.push({ ...copy(event), paymentId: payment.id });
     if (change.journal) this.journal.push({ paymentId: payment.id, ...copy(change.journal) });
     this.outbox.push(...copy(change.outbox));
+    if (change.operatorAudit) this.operatorAudit.push(copy(change.operatorAudit));
     if (response !== undefined) link?.complete?.committed(response);
     return result;
   }
