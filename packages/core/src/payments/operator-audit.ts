@@ -5,7 +5,7 @@
 // call and its outcome, the resolver settles the attempt; the attempt (and a refund's `refund.created` event,
 // source OPERATOR) still names the action.
 import type { AuditDraft } from "../ports/audit";
-import type { PaymentChange } from "../ports/payment-store";
+import type { PaymentChange, PaymentStore } from "../ports/payment-store";
 import type { PaymentRecord } from "./payment-record";
 import type { OperatorAuditRequest } from "./payment-requests";
 
@@ -81,4 +81,22 @@ export function withOperatorAudit<T extends Parts>(
   return request === undefined
     ? parts
     : { ...parts, operatorAudit: operatorAuditOf(request, payment, parts, before) };
+}
+
+/**
+ * The store with the operator's audit row added to every change it applies, for a use case that applies one
+ * change through a shared helper (an authorization's outcome): the row commits with that change.
+ */
+export function auditingStore(store: PaymentStore, request: OperatorAuditRequest): PaymentStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "applyPaymentChange") {
+        const apply: PaymentStore["applyPaymentChange"] = (actor, change) =>
+          target.applyPaymentChange(actor, withOperatorAudit(request, change.decidedOn, change));
+        return apply;
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

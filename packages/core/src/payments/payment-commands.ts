@@ -5,7 +5,8 @@
 // outcome through the state machine in one transaction together with the audit event, ledger entry and outbox
 // message.
 import type { IdempotentOutcome } from "../idempotency/idempotency-service";
-import type { PaymentMethodId } from "../ids/ids";
+import type { PaymentMethodId, PspAttemptId } from "../ids/ids";
+import type { Actor } from "../ports/audit";
 import { applyPspNotification } from "./apply-psp-notification";
 import { createPayment } from "./create-payment";
 import { expireReviewHolds, HOLD_EXPIRY_BATCH_MAX } from "./expire-review-holds";
@@ -30,6 +31,10 @@ import type {
   ResolutionSummary,
   TokenizeCardResult,
 } from "./payment-responses";
+import {
+  type ResolveEscalatedAttemptInput,
+  resolveEscalatedAttempt,
+} from "./resolve-escalated-attempt";
 import { type ResolveOptions, resolveUnknownOutcomes } from "./resolve-unknown-outcomes";
 import { approveReview, rejectReview } from "./review-decision";
 import { tokenizeCard } from "./tokenize-card";
@@ -64,6 +69,7 @@ export type {
   TokenizeCardResult,
   UserErrorData,
 } from "./payment-responses";
+export type { ResolveEscalatedAttemptInput } from "./resolve-escalated-attempt";
 export { DEFAULT_ACKNOWLEDGED_DEADLINE_MS, RESOLVE_SCHEDULE_MS } from "./resolve-unknown-outcomes";
 export type { PaymentMethodId };
 
@@ -132,6 +138,17 @@ export class PaymentCommands {
   /** Applies a PSP's notification (webhook); unknown references are for the caller's dead-letter table. */
   applyPspNotification(notification: PspNotification): Promise<NotificationResult> {
     return applyPspNotification(this.deps, notification);
+  }
+
+  /**
+   * An operator records what the PSP confirmed out of band for an attempt whose outcome nobody knows (an
+   * escalated one): applied like the PSP's answer, with the operator's audit row in the same transaction.
+   */
+  resolveEscalatedAttempt(
+    operator: Actor,
+    input: ResolveEscalatedAttemptInput,
+  ): Promise<PaymentResult & { attemptId: PspAttemptId }> {
+    return resolveEscalatedAttempt(this.deps, operator, input);
   }
 
   /** Resolves outcomes nobody knows with the PSP that holds them; returns what happened, for logs and figures. */
