@@ -9,6 +9,11 @@ import type { PaymentMethodId, PspAttemptId } from "../ids/ids";
 import type { Actor } from "../ports/audit";
 import { applyPspNotification } from "./apply-psp-notification";
 import { createPayment } from "./create-payment";
+import {
+  type AuthorizationExpiryStore,
+  type AuthorizationWindows,
+  expireAuthorizations,
+} from "./expire-authorizations";
 import { expireReviewHolds, HOLD_EXPIRY_BATCH_MAX } from "./expire-review-holds";
 import { cancelPayment, capturePayment, refundPayment } from "./modify-payment";
 import type { PaymentCommandsDependencies } from "./payment-deps";
@@ -133,6 +138,17 @@ export class PaymentCommands {
   /** Voids holds nobody decided in time; returns how many were voided and how many failed. */
   expireReviewHolds(limit = HOLD_EXPIRY_BATCH_MAX): Promise<{ expired: number; failed: number }> {
     return expireReviewHolds(this.deps, limit);
+  }
+
+  /**
+   * Warns of and voids authorizations left uncaptured before their brand's window closes (the worker's sweep);
+   * returns how many were warned, voided, and failed (left for the next sweep).
+   */
+  expireAuthorizations(
+    store: AuthorizationExpiryStore,
+    windows: AuthorizationWindows,
+  ): Promise<{ warned: number; voided: number; failed: number }> {
+    return expireAuthorizations(this.deps, store, windows);
   }
 
   /** Applies a PSP's notification (webhook); unknown references are for the caller's dead-letter table. */
