@@ -49,6 +49,12 @@ import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
+import {
+  DEFAULT_WORKBENCH_CONFIG,
+  type WorkbenchConfig,
+  workbenchConfigFromEnv,
+} from "./workbench/workbench-config";
+import { createWorkbenchServices } from "./workbench/workbench-services";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
@@ -94,6 +100,8 @@ export interface RuntimeConfig {
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
+  /** Workbench (issue 17): authorization windows, the adjustment approval threshold, the ledger check's interval. */
+  workbench?: WorkbenchConfig;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -131,6 +139,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
     email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
+    workbench: workbenchConfigFromEnv(env),
     logger,
   };
 }
@@ -247,6 +256,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
+    // Workbench (issue 17): dead letters, manual ledger adjustments, the ledger check, authorization expiry.
+    ...createWorkbenchServices(db, sql, config.workbench),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -266,6 +277,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     instances,
     instanceId,
     merchantWebhooks: services.merchantWebhooks,
+    // Workbench (issue 17): the scheduled ledger check and authorization expiry.
+    workbench: { services, config: config.workbench ?? DEFAULT_WORKBENCH_CONFIG },
     ...(config.acknowledgedDeadlineMs === undefined
       ? {}
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),

@@ -55,8 +55,8 @@ export interface AuthorizationExpiryStore {
 export function validateWindows(windows: AuthorizationWindows): AuthorizationWindows {
   const days = [windows.defaultDays, ...Object.values(windows.byBrand)];
   invariant(
-    days.every((d) => Number.isInteger(d) && d >= 1 && d <= 60),
-    "authorization windows are whole days from 1 to 60",
+    days.every((d) => Number.isInteger(d) && d >= 2 && d <= 60),
+    "authorization windows are whole days from 2 to 60",
   );
   invariant(
     windows.voidBeforeMs >= 0 && windows.warnBeforeMs > windows.voidBeforeMs,

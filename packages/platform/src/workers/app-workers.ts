@@ -19,6 +19,11 @@ import { OutboxRelay } from "./outbox-relay";
 import { processHeartbeatJob } from "./process-heartbeat";
 import { resolverJob } from "./resolver";
 import { reviewHoldExpiryJob } from "./review-hold-expiry";
+// Workbench (issue 17).
+import type { WorkbenchConfig } from "../workbench/workbench-config";
+import type { WorkbenchServices } from "../workbench/workbench-services";
+import { authorizationExpiryJob } from "./authorization-expiry";
+import { ledgerCheckJob } from "./ledger-check";
 import { Worker, type WorkerJob } from "./worker";
 import { WorkerRegistry } from "./worker-registry";
 
@@ -26,7 +31,7 @@ export interface AppWorkersOptions {
   sql: Sql;
   redis: Redis | null;
   log: Logger;
-  commands: Pick<PaymentCommands, "resolveUnknownOutcomes" | "expireReviewHolds">;
+  commands: Pick<PaymentCommands, "resolveUnknownOutcomes" | "expireReviewHolds" | "expireAuthorizations">;
   idempotencyStore: Pick<PostgresIdempotencyStore, "purgeExpired">;
   instances: Pick<ProcessInstanceRepository, "heartbeat">;
   instanceId: string;
@@ -44,6 +49,11 @@ export interface AppWorkersOptions {
   settlementReports?: { job: WorkerJob } | null;
   /** Sends the email outbox (with the background work) when a mail server is configured. */
   email?: { mailer: Mailer; publicBaseUrl: string } | null;
+  /** Workbench (issue 17): the scheduled ledger check and authorization expiry, with the background work. */
+  workbench?: {
+    services: Pick<WorkbenchServices, "ledgerCheck" | "ledgerCheckRuns" | "authorizationExpiry">;
+    config: WorkbenchConfig;
+  };
 }
 
 export interface AppWorkers {
@@ -97,5 +107,25 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
+  // Workbench (issue 17).
+  if (options.workbench) {
+    const { services, config } = options.workbench;
+    add(
+      ledgerCheckJob({
+        intervalMs: config.ledgerCheckIntervalMs,
+        check: services.ledgerCheck,
+        latest: () => services.ledgerCheckRuns.latest(),
+        log: jobLog("ledger-check"),
+      }),
+    );
+    add(
+      authorizationExpiryJob({
+        commands: options.commands,
+        store: services.authorizationExpiry,
+        windows: config.authorizationWindows,
+        log: jobLog("authorization-expiry"),
+      }),
+    );
+  }
   return { registry, chainSealer };
 }
