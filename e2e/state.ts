@@ -24,6 +24,15 @@ export interface E2eState {
   heldToApproveId: string;
   heldToRejectId: string;
   otherPaymentIds: string[];
+  /** Workbench (issue 17): what workbench.spec.ts acts on. */
+  workbench: {
+    /** A second operator, who approves the first one's adjustment. */
+    approver: E2eOperator;
+    authorizedPaymentId: string;
+    disputeId: string;
+    deadLetterId: string;
+    merchantName: string;
+  };
 }
 
 export function readState(): E2eState {
