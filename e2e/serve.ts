@@ -128,7 +128,10 @@ const authorizedToCapture = await app.services.commands.createPayment(workbenchM
   paymentMethodId: workbenchCard.value.paymentMethod.id,
   captureMethod: "MANUAL",
 });
-const disputed = await seedPayment(app, workbenchMerchant, { amountMinor: 6_000n, email: "disputed@example.com" });
+const disputed = await seedPayment(app, workbenchMerchant, {
+  amountMinor: 6_000n,
+  email: "disputed@example.com",
+});
 const opened = await app.services.disputes.applyNotification({
   pspName: disputed.pspName ?? "stripe",
   disputeReference: `du_${randomBytes(8).toString("hex")}`,

@@ -33,16 +33,16 @@ import {
 import { openDatabase } from "@paycore/platform/bootstrap";
 import { formatChainReport, verifyChains } from "@paycore/platform/chain-verify";
 import { pspSecretFromEnv, readEnv } from "@paycore/platform/env";
+import { formatLedgerCheck } from "@paycore/platform/ledger-check";
 import { createLogger } from "@paycore/platform/logger";
 import { loadSecrets } from "@paycore/platform/secrets";
-import { Command, InvalidArgumentError } from "commander";
-import { registerReconCommands } from "./reconciliation/recon-cli";
-import { replayDeadLetter } from "./webhooks/replay";
-import { formatLedgerCheck } from "@paycore/platform/ledger-check";
 import {
   createWorkbenchServices,
   type WorkbenchServices,
 } from "@paycore/platform/workbench/workbench-services";
+import { Command, InvalidArgumentError } from "commander";
+import { registerReconCommands } from "./reconciliation/recon-cli";
+import { replayDeadLetter } from "./webhooks/replay";
 
 function integerIn(min: number, max: number) {
   return (value: string) => {

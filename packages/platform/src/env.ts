@@ -71,7 +71,12 @@ const schema = z.object({
   /** A manual ledger adjustment above this many major units of its currency needs a second operator. */
   LEDGER_ADJUSTMENT_APPROVAL_ABOVE: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
   /** How often the ledger consistency check runs in the background. */
-  LEDGER_CHECK_INTERVAL_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(60),
+  LEDGER_CHECK_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(60),
   /** The sandbox PSP server (Stripe- and Adyen-style); unset: the in-process sandbox. */
   PSP_SANDBOX_URL: z.string().url().optional(),
   /** `npm start` runs the sandbox PSP server on this port (when PSP_SANDBOX_URL is not given). */

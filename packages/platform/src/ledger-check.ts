@@ -14,7 +14,10 @@ import type {
 } from "@paycore/db/repositories/ledger-check-run.repository";
 
 export interface LedgerCheckDeps {
-  audit: Pick<LedgerAuditRepository, "totalsByCurrency" | "unbalancedEntries" | "paymentsDisagreeingWithLedger">;
+  audit: Pick<
+    LedgerAuditRepository,
+    "totalsByCurrency" | "unbalancedEntries" | "paymentsDisagreeingWithLedger"
+  >;
   disputes: Pick<DisputeRepository, "disagreeingWithLedger">;
   chains: Pick<ChainRepository, "verify">;
   runs: Pick<LedgerCheckRunRepository, "record" | "latest">;

@@ -49,18 +49,18 @@ import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
-import {
-  DEFAULT_WORKBENCH_CONFIG,
-  type WorkbenchConfig,
-  workbenchConfigFromEnv,
-} from "./workbench/workbench-config";
-import { createWorkbenchServices } from "./workbench/workbench-services";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
 import { createReconciliationCommands } from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import {
+  DEFAULT_WORKBENCH_CONFIG,
+  type WorkbenchConfig,
+  workbenchConfigFromEnv,
+} from "./workbench/workbench-config";
+import { createWorkbenchServices } from "./workbench/workbench-services";
 import { createAppWorkers } from "./workers/app-workers";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";

@@ -36,7 +36,12 @@ export interface NeedsAttentionSource {
 }
 
 export const NEEDS_ATTENTION_SOURCES: readonly NeedsAttentionSource[] = [
-  { id: "reviews", label: "Held for review", href: "/reviews", count: async (r) => (await r.base()).requiresReview },
+  {
+    id: "reviews",
+    label: "Held for review",
+    href: "/reviews",
+    count: async (r) => (await r.base()).requiresReview,
+  },
   {
     id: "stale_pending",
     label: "Pending over 5 minutes",

@@ -61,7 +61,11 @@ describe("DeadLetterCommands", () => {
     }));
     expect(failing).toMatchObject({ closed: false, stillFailing: ["unknown_payment"] });
     expect(store.audit).toEqual([]);
-    const fixed = await commands.replay(alice, 1n, async () => ({ applied: 1, skipped: 0, stillFailing: [] }));
+    const fixed = await commands.replay(alice, 1n, async () => ({
+      applied: 1,
+      skipped: 0,
+      stillFailing: [],
+    }));
     expect(fixed).toMatchObject({ closed: true, applied: 1 });
     expect(store.audit).toEqual([
       expect.objectContaining({
@@ -71,8 +75,9 @@ describe("DeadLetterCommands", () => {
         after: { state: "REPLAYED", applied: 1, skipped: 0 },
       }),
     ]);
-    await expect(commands.replay(alice, 1n, async () => ({ applied: 0, skipped: 0, stillFailing: [] }))).rejects
-      .toMatchObject({ code: "DEAD_LETTER_CLOSED" });
+    await expect(
+      commands.replay(alice, 1n, async () => ({ applied: 0, skipped: 0, stillFailing: [] })),
+    ).rejects.toMatchObject({ code: "DEAD_LETTER_CLOSED" });
     await expect(commands.dismiss(alice, { id: 1n, note: "dup" })).rejects.toMatchObject({
       code: "DEAD_LETTER_CLOSED",
     });

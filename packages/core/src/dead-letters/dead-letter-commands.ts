@@ -48,7 +48,8 @@ export class DeadLetterCommands {
 
   private async open(id: string | bigint): Promise<DeadLetterRecord> {
     const letter = await this.deps.store.find(parseDeadLetterId(id));
-    if (letter === null) throw new DomainError("DEAD_LETTER_NOT_FOUND", "No such dead letter.", { field: ["id"] });
+    if (letter === null)
+      throw new DomainError("DEAD_LETTER_NOT_FOUND", "No such dead letter.", { field: ["id"] });
     if (!isOpen(letter)) {
       throw new DomainError(
         "DEAD_LETTER_CLOSED",
@@ -98,7 +99,8 @@ export class DeadLetterCommands {
       before: snapshot(letter),
       after: { state: "DISMISSED", note },
     });
-    if (!done) throw new DomainError("DEAD_LETTER_CLOSED", "Another operator closed it first.", { field: ["id"] });
+    if (!done)
+      throw new DomainError("DEAD_LETTER_CLOSED", "Another operator closed it first.", { field: ["id"] });
     const after = await this.deps.store.find(letter.id);
     return after ?? letter;
   }

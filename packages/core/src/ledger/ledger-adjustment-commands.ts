@@ -11,7 +11,12 @@ import { parseAmountMinor } from "../money/money";
 import type { Mode } from "../payments/payment-record";
 import type { Actor, AuditValue } from "../ports/audit";
 import type { LedgerAdjustmentStore } from "../ports/ledger-adjustment-store";
-import { type AdjustableAccount, adjustmentLines, isAdjustableAccount, type LedgerAdjustment } from "./ledger-adjustment";
+import {
+  type AdjustableAccount,
+  adjustmentLines,
+  isAdjustableAccount,
+  type LedgerAdjustment,
+} from "./ledger-adjustment";
 
 /** The approval kind of an adjustment above the threshold. */
 export const LEDGER_ADJUSTMENT = "ledger.manual_adjustment";
@@ -111,13 +116,16 @@ export class LedgerAdjustmentCommands {
       throw invalid("No such merchant.", "merchantId");
     if (input.mode !== "TEST" && input.mode !== "LIVE") throw invalid("Mode is TEST or LIVE.", "mode");
     const currency = parseCurrency(input.currency);
-    if (currency === null) throw new DomainError("CURRENCY_INVALID", "Not a supported currency.", { field: ["currency"] });
+    if (currency === null)
+      throw new DomainError("CURRENCY_INVALID", "Not a supported currency.", { field: ["currency"] });
     if (!isAdjustableAccount(input.debitAccount)) throw invalid("Not an adjustable account.", "debitAccount");
-    if (!isAdjustableAccount(input.creditAccount)) throw invalid("Not an adjustable account.", "creditAccount");
+    if (!isAdjustableAccount(input.creditAccount))
+      throw invalid("Not an adjustable account.", "creditAccount");
     if (input.debitAccount === input.creditAccount)
       throw invalid("Debit and credit two different accounts.", "creditAccount");
     const amountMinor = parseAmountMinor(input.amountMinor, { field: ["amount"] });
-    if (amountMinor <= 0n) throw new DomainError("AMOUNT_INVALID", "The amount is positive.", { field: ["amount"] });
+    if (amountMinor <= 0n)
+      throw new DomainError("AMOUNT_INVALID", "The amount is positive.", { field: ["amount"] });
     const reason = validReason(input.reason);
     const adjustment: LedgerAdjustment = {
       journalEntryId: newId("journalEntry"),
@@ -142,7 +150,11 @@ export class LedgerAdjustmentCommands {
         currency,
         reason,
       });
-      return { status: "PENDING_APPROVAL", journalEntryId: adjustment.journalEntryId, approvalRequestId: request.id };
+      return {
+        status: "PENDING_APPROVAL",
+        journalEntryId: adjustment.journalEntryId,
+        approvalRequestId: request.id,
+      };
     }
     await this.deps.store.post(adjustment, {
       actor,

@@ -46,7 +46,10 @@ export interface AdjustmentLine {
 /** The adjustment's two lines: balanced by construction (one debit, one credit of the same positive amount). */
 export function adjustmentLines(adjustment: LedgerAdjustment): [AdjustmentLine, AdjustmentLine] {
   if (adjustment.amountMinor <= 0n || adjustment.debitAccount === adjustment.creditAccount) {
-    throw new DomainError("LEDGER_ADJUSTMENT_INVALID", "An adjustment moves a positive amount between two accounts.");
+    throw new DomainError(
+      "LEDGER_ADJUSTMENT_INVALID",
+      "An adjustment moves a positive amount between two accounts.",
+    );
   }
   return [
     { account: adjustment.debitAccount, direction: "DEBIT", amountMinor: adjustment.amountMinor },

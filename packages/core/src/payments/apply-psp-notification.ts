@@ -200,7 +200,8 @@ async function applyModificationNotification(
         a.operation === operation &&
         a.status === "FAILED" &&
         ((notification.attemptReference != null && a.id === notification.attemptReference) ||
-          (notification.modificationReference !== null && a.pspReference === notification.modificationReference)),
+          (notification.modificationReference !== null &&
+            a.pspReference === notification.modificationReference)),
     );
     if (failedBefore && notification.success) return { applied: false, reason: "contradicts_confirmed" };
     return { applied: false, reason: "already_applied" };

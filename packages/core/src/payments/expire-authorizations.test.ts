@@ -32,7 +32,11 @@ describe("expireAuthorizations", () => {
     expect((await kit.store.findPayment(kit.actor, payment.id))?.status).toBe("AUTHORIZED");
     // Already warned and not due for the void yet: nothing.
     expect(
-      await expireAuthorizations(kit.deps, storeOf([{ ...soon, warned: true }]), DEFAULT_AUTHORIZATION_WINDOWS),
+      await expireAuthorizations(
+        kit.deps,
+        storeOf([{ ...soon, warned: true }]),
+        DEFAULT_AUTHORIZATION_WINDOWS,
+      ),
     ).toEqual({ warned: 0, voided: 0, failed: 0 });
 
     const closing = { ...soon, warned: true, expiresAt: new Date(TEST_NOW.getTime() + 30 * 60_000) };

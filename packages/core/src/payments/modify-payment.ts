@@ -5,6 +5,7 @@ import { invariant } from "../errors/domain-error";
 import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
 import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
+import { withOperatorAudit } from "./operator-audit";
 import {
   apiEvent,
   type ChangeParts,
@@ -24,7 +25,6 @@ import {
   pspOf,
   scope,
 } from "./payment-deps";
-import { withOperatorAudit } from "./operator-audit";
 import { validateRefundReason } from "./payment-input";
 import type { MerchantActor, PaymentChangeResult, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import type {
@@ -99,7 +99,15 @@ export async function runModification<R>(
   const intent = recorded as Intent | null;
   invariant(intent !== null, "the modification's attempt is recorded");
   const before = readFirst as PaymentRecord | null;
-  return sendAndSettle(deps, actor, context, { ...intent, started }, modification, audit, before ?? undefined);
+  return sendAndSettle(
+    deps,
+    actor,
+    context,
+    { ...intent, started },
+    modification,
+    audit,
+    before ?? undefined,
+  );
 }
 
 /**

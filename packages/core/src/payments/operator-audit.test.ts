@@ -84,9 +84,24 @@ describe("operator audit rows of payment commands", () => {
     const held = paymentIn(kit.actor, "REQUIRES_REVIEW");
     const heldToo = paymentIn(kit.actor, "REQUIRES_REVIEW");
     for (const p of [authorized, held, heldToo]) kit.store.seedPayment(p);
-    await cancelPayment(kit.deps, kit.actor, { idempotencyKey: "k1", paymentId: authorized.id }, audit("payment.cancel"));
-    await rejectReview(kit.deps, { operatorId: "ops" }, { idempotencyKey: "k2", paymentId: held.id }, audit("review.reject"));
-    await approveReview(kit.deps, { operatorId: "ops" }, { idempotencyKey: "k3", paymentId: heldToo.id }, audit("review.approve"));
+    await cancelPayment(
+      kit.deps,
+      kit.actor,
+      { idempotencyKey: "k1", paymentId: authorized.id },
+      audit("payment.cancel"),
+    );
+    await rejectReview(
+      kit.deps,
+      { operatorId: "ops" },
+      { idempotencyKey: "k2", paymentId: held.id },
+      audit("review.reject"),
+    );
+    await approveReview(
+      kit.deps,
+      { operatorId: "ops" },
+      { idempotencyKey: "k3", paymentId: heldToo.id },
+      audit("review.approve"),
+    );
     expect(kit.store.operatorAudit.map((row) => [row.action, row.targetId, row.after?.status])).toEqual([
       ["payment.cancel", authorized.id, "CANCELLED"],
       ["review.reject", held.id, "CANCELLED"],

@@ -36,10 +36,7 @@ import type {
   ResolutionSummary,
   TokenizeCardResult,
 } from "./payment-responses";
-import {
-  type ResolveEscalatedAttemptInput,
-  resolveEscalatedAttempt,
-} from "./resolve-escalated-attempt";
+import { type ResolveEscalatedAttemptInput, resolveEscalatedAttempt } from "./resolve-escalated-attempt";
 import { type ResolveOptions, resolveUnknownOutcomes } from "./resolve-unknown-outcomes";
 import { approveReview, rejectReview } from "./review-decision";
 import { tokenizeCard } from "./tokenize-card";

@@ -101,9 +101,19 @@ describe("resolveEscalatedAttempt", () => {
 
   it.each([
     { what: "a running call", status: "PENDING" as const, input: {}, code: "ATTEMPT_NOT_OPEN" },
-    { what: "a success without reference", status: "UNKNOWN" as const, input: { pspReference: null }, code: "INVALID_INPUT" },
+    {
+      what: "a success without reference",
+      status: "UNKNOWN" as const,
+      input: { pspReference: null },
+      code: "INVALID_INPUT",
+    },
     { what: "no note", status: "UNKNOWN" as const, input: { note: "  " }, code: "INVALID_INPUT" },
-    { what: "a reference with spaces", status: "UNKNOWN" as const, input: { pspReference: "a b" }, code: "INVALID_INPUT" },
+    {
+      what: "a reference with spaces",
+      status: "UNKNOWN" as const,
+      input: { pspReference: "a b" },
+      code: "INVALID_INPUT",
+    },
   ])("refuses $what, writing nothing", async ({ status, input, code }) => {
     const kit = paymentKit();
     const payment = paymentIn(kit.actor, "AUTHORIZED", { pendingOperation: "CAPTURE" });

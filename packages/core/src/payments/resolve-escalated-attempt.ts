@@ -115,16 +115,25 @@ async function resolveAuthorization(
   const pspOutcome: PspOutcome =
     outcome === "SUCCEEDED"
       ? { outcome: "succeeded", pspReference: reference as string }
-      : { outcome: "failed", code: "confirmed_failed", message: "failed (confirmed by an operator)", retryable: false };
+      : {
+          outcome: "failed",
+          code: "confirmed_failed",
+          message: "failed (confirmed by an operator)",
+          retryable: false,
+        };
   const holdUntil = await holdUntilOf(deps, payment.id);
   const draft = { ...attempt, currency: payment.currency, refundId: null };
   // The audit row rides on the authorization's own change.
   const audited = { ...deps, store: auditingStore(deps.store, audit) };
   const applied = await applyAuthorization(audited, actor, payment, draft, pspOutcome, holdUntil);
   if (applied === null) {
-    throw new DomainError("PAYMENT_OPERATION_IN_PROGRESS", "The payment changed meanwhile; reload and retry.", {
-      retryable: true,
-    });
+    throw new DomainError(
+      "PAYMENT_OPERATION_IN_PROGRESS",
+      "The payment changed meanwhile; reload and retry.",
+      {
+        retryable: true,
+      },
+    );
   }
   if (attempt.status === "PENDING") await answerAbandonedRequest(deps, attempt, applied);
   return { payment: applied.payment, errors: applied.errors };

@@ -4,6 +4,7 @@ import { DomainError } from "../errors/domain-error";
 import type { IdempotentOutcome } from "../idempotency/idempotency-service";
 import { parseIdempotencyKey } from "../ids/ids";
 import { captureSettlement, runModification, sendAndSettle, voidModification } from "./modify-payment";
+import { withOperatorAudit } from "./operator-audit";
 import { apiEvent, newAttempt, statusMessage } from "./payment-changes";
 import {
   changeWithRetry,
@@ -15,7 +16,6 @@ import {
 } from "./payment-deps";
 import { validateOperatorNote } from "./payment-input";
 import type { MerchantActor, PaymentChangeResult, PaymentRecord, PspAttemptDraft } from "./payment-record";
-import { withOperatorAudit } from "./operator-audit";
 import type { OperatorActor, PaymentCommandOptions, ReviewDecisionInput } from "./payment-requests";
 import type { PaymentResult } from "./payment-responses";
 import { transition } from "./payment-state-machine";
@@ -104,7 +104,15 @@ export async function approveReview(
     // The capture was recorded with the approval above: only its call and outcome remain.
     const recorded = { psp, attempt: captureAttempt, started: approved };
     const before = (readFirst as PaymentRecord | null) ?? undefined;
-    return sendAndSettle(deps, actor, context, recorded, captureSettlement(deps, actor), options.audit, before);
+    return sendAndSettle(
+      deps,
+      actor,
+      context,
+      recorded,
+      captureSettlement(deps, actor),
+      options.audit,
+      before,
+    );
   });
 }
 

@@ -12,7 +12,6 @@ import type {
   RiskAssessmentId,
 } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
-import type { AuditDraft } from "./audit";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
 import type {
@@ -30,6 +29,7 @@ import type {
   RefundRecord,
 } from "../payments/payment-record";
 import type { EncryptedPan } from "../vault/card-vault";
+import type { AuditDraft } from "./audit";
 
 export type PaymentPatch = Partial<
   Pick<

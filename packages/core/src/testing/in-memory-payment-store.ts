@@ -9,7 +9,6 @@ import type { MerchantId, PaymentId, PaymentMethodId, PspAttemptId, RefundId } f
 import { DEFAULT_FEE_SCHEDULE } from "../ledger/fees";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
-import type { AuditDraft } from "../ports/audit";
 import type {
   MerchantActor,
   Mode,
@@ -20,6 +19,7 @@ import type {
   PaymentRecord,
   RefundRecord,
 } from "../payments/payment-record";
+import type { AuditDraft } from "../ports/audit";
 import type {
   MerchantSettings,
   NewPayment,

@@ -2,10 +2,10 @@
 // the approving transaction, so the action and its approval commit together or not at all. Appliers are
 // registered by kind; a kind without one cannot be approved (a programming error, not an operator's).
 import { DomainError, invariant } from "@paycore/core/errors/domain-error";
+import { adjustmentFromApproval, LEDGER_ADJUSTMENT } from "@paycore/core/ledger/ledger-adjustment-commands";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { ApprovalRequestRecord, ApprovalStore } from "@paycore/core/ports/approval-store";
 import type { AuditDraft } from "@paycore/core/ports/audit";
-import { adjustmentFromApproval, LEDGER_ADJUSTMENT } from "@paycore/core/ledger/ledger-adjustment-commands";
 import { ACCEPT_PSP_FIGURE } from "@paycore/core/reconciliation/recon-item-commands";
 import { type Sql, type SqlTransaction, sqlState } from "../sql";
 import { postAdjustmentIn } from "./ledger-adjustment-store.repository";

@@ -31,7 +31,11 @@ WITH authorized AS (
 export class AuthorizationExpiryRepository implements AuthorizationExpiryStore {
   constructor(private readonly sql: Sql) {}
 
-  async dueAuthorizations(now: Date, windows: AuthorizationWindows, limit: number): Promise<DueAuthorization[]> {
+  async dueAuthorizations(
+    now: Date,
+    windows: AuthorizationWindows,
+    limit: number,
+  ): Promise<DueAuthorization[]> {
     const rows = await this.sql.query<{
       id: string;
       merchant_id: string;
@@ -75,7 +79,13 @@ SELECT count(*)::bigint AS count FROM authorized
 
   /** The same payments, soonest first (bounded), for the console's list. */
   async expiring(now: Date, windows: AuthorizationWindows, limit = 100) {
-    return this.sql.query<{ id: string; merchant_id: string; mode: string; expires_at: Date; warned: boolean }>(
+    return this.sql.query<{
+      id: string;
+      merchant_id: string;
+      mode: string;
+      expires_at: Date;
+      warned: boolean;
+    }>(
       `${WITH_EXPIRY}
 SELECT id, merchant_id, mode, expires_at, warned FROM authorized
  WHERE expires_at - make_interval(secs => $4::float8 / 1000) <= $3::timestamptz

@@ -3,9 +3,13 @@
 // transaction. `postAdjustmentIn` is also the applier of approved requests (approval-store.repository.ts), run
 // inside the approving transaction. The database checks the entry balances when the transaction commits.
 import { invariant } from "@paycore/core/errors/domain-error";
-import { newId } from "@paycore/core/ids/ids";
-import { ADJUSTABLE_ACCOUNTS, adjustmentLines, type LedgerAdjustment } from "@paycore/core/ledger/ledger-adjustment";
 import type { MerchantId } from "@paycore/core/ids/ids";
+import { newId } from "@paycore/core/ids/ids";
+import {
+  ADJUSTABLE_ACCOUNTS,
+  adjustmentLines,
+  type LedgerAdjustment,
+} from "@paycore/core/ledger/ledger-adjustment";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import type { LedgerAdjustmentStore } from "@paycore/core/ports/ledger-adjustment-store";
 import type { Sql, SqlTransaction } from "../sql";
@@ -43,15 +47,28 @@ export async function postAdjustmentIn(tx: SqlTransaction, adjustment: LedgerAdj
     merchantId,
     mode,
     currency,
-    JSON.stringify(codes.map((code) => ({ id: newId("ledgerAccount"), code, type: ADJUSTABLE_ACCOUNTS[code] }))),
+    JSON.stringify(
+      codes.map((code) => ({ id: newId("ledgerAccount"), code, type: ADJUSTABLE_ACCOUNTS[code] })),
+    ),
   ]);
-  const accounts = await tx.query<{ id: string; code: string }>(SELECT_ACCOUNTS, [merchantId, mode, currency, codes]);
+  const accounts = await tx.query<{ id: string; code: string }>(SELECT_ACCOUNTS, [
+    merchantId,
+    mode,
+    currency,
+    codes,
+  ]);
   const idOf = new Map(accounts.map((account) => [account.code, account.id]));
   await tx.execute(INSERT_ENTRY, [adjustment.journalEntryId, merchantId, mode, currency]);
   for (const line of lines) {
     const accountId = idOf.get(line.account);
     invariant(accountId !== undefined, `ledger account ${line.account} was not created`);
-    await tx.execute(INSERT_LINE, [adjustment.journalEntryId, accountId, line.direction, line.amountMinor, currency]);
+    await tx.execute(INSERT_LINE, [
+      adjustment.journalEntryId,
+      accountId,
+      line.direction,
+      line.amountMinor,
+      currency,
+    ]);
   }
   await tx.execute(INSERT_ADJUSTMENT, [
     adjustment.journalEntryId,

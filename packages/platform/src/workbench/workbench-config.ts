@@ -24,9 +24,13 @@ export const DEFAULT_WORKBENCH_CONFIG: WorkbenchConfig = {
 /** "visa=7,mastercard=30" -> { visa: 7, mastercard: 30 }; throws on anything else. */
 export function parseBrandWindows(text: string | undefined): Record<string, number> {
   const windows: Record<string, number> = {};
-  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (text ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([a-z_]{2,20})=(\d{1,2})$/.exec(part.toLowerCase());
-    if (!match?.[1] || !match[2]) throw new Error(`AUTHORIZATION_WINDOW_DAYS_BY_BRAND: "${part}" is not brand=days`);
+    if (!match?.[1] || !match[2])
+      throw new Error(`AUTHORIZATION_WINDOW_DAYS_BY_BRAND: "${part}" is not brand=days`);
     windows[match[1]] = Number(match[2]);
   }
   return windows;

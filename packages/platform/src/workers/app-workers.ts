@@ -12,18 +12,18 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Mailer } from "../email/mailer";
 import type { MerchantWebhooks } from "../merchant-webhooks/merchant-webhooks";
-import { ChainSealer } from "./chain-sealer";
-import { emailDeliveryFromSql } from "./email-delivery";
-import { idempotencyPurgeJob } from "./idempotency-purge";
-import { OutboxRelay } from "./outbox-relay";
-import { processHeartbeatJob } from "./process-heartbeat";
-import { resolverJob } from "./resolver";
-import { reviewHoldExpiryJob } from "./review-hold-expiry";
 // Workbench (issue 17).
 import type { WorkbenchConfig } from "../workbench/workbench-config";
 import type { WorkbenchServices } from "../workbench/workbench-services";
 import { authorizationExpiryJob } from "./authorization-expiry";
+import { ChainSealer } from "./chain-sealer";
+import { emailDeliveryFromSql } from "./email-delivery";
+import { idempotencyPurgeJob } from "./idempotency-purge";
 import { ledgerCheckJob } from "./ledger-check";
+import { OutboxRelay } from "./outbox-relay";
+import { processHeartbeatJob } from "./process-heartbeat";
+import { resolverJob } from "./resolver";
+import { reviewHoldExpiryJob } from "./review-hold-expiry";
 import { Worker, type WorkerJob } from "./worker";
 import { WorkerRegistry } from "./worker-registry";
 

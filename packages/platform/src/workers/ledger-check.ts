@@ -1,7 +1,10 @@
 // The ledger consistency check as a scheduled job (issue 17): every LEDGER_CHECK_INTERVAL_MINUTES one process runs
 // the check (../ledger-check.ts) and stores the run; a run with findings is the workbench's needs-attention item.
 // Several API processes share it: a pass skips when any process stored a run within the last half interval.
-import type { LedgerCheckRun, LedgerCheckTrigger } from "@paycore/db/repositories/ledger-check-run.repository";
+import type {
+  LedgerCheckRun,
+  LedgerCheckTrigger,
+} from "@paycore/db/repositories/ledger-check-run.repository";
 import type { Logger } from "pino";
 import type { PassResult, WorkerJob } from "./worker";
 

@@ -16,9 +16,9 @@ export default async function EscalationsPage() {
     <>
       <h1>Escalated PSP attempts</h1>
       <p className="muted">
-        The PSP could not tell us these outcomes. Ask the PSP (support, dashboard), then record what it confirmed. A
-        later PSP message that says otherwise is kept as a dead letter for an operator; it never changes the payment
-        silently.
+        The PSP could not tell us these outcomes. Ask the PSP (support, dashboard), then record what it
+        confirmed. A later PSP message that says otherwise is kept as a dead letter for an operator; it never
+        changes the payment silently.
       </p>
       {attempts.length === 0 ? <p className="muted">No escalated attempts.</p> : null}
       <ul className="stack" data-testid="escalations">
@@ -34,8 +34,8 @@ export default async function EscalationsPage() {
               {attempt.paymentStatus.toLowerCase().replace(/_/g, " ")}.
             </p>
             <p className="muted">
-              Attempt <span className="mono">{attempt.attemptId}</span>, {attempt.status.toLowerCase()}, escalated{" "}
-              <DateTime iso={attempt.escalatedAt} />
+              Attempt <span className="mono">{attempt.attemptId}</span>, {attempt.status.toLowerCase()},
+              escalated <DateTime iso={attempt.escalatedAt} />
               {attempt.pspReference ? (
                 <>
                   , PSP reference <span className="mono">{attempt.pspReference}</span>

@@ -29,11 +29,21 @@ export function ResolveAttemptForm({ paymentId, attemptId }: { paymentId: string
       <fieldset className="row">
         <legend className="muted">The PSP confirmed it</legend>
         <label>
-          <input type="radio" name={`outcome-${attemptId}`} checked={outcome === "SUCCEEDED"} onChange={() => setOutcome("SUCCEEDED")} />{" "}
+          <input
+            type="radio"
+            name={`outcome-${attemptId}`}
+            checked={outcome === "SUCCEEDED"}
+            onChange={() => setOutcome("SUCCEEDED")}
+          />{" "}
           succeeded
         </label>
         <label>
-          <input type="radio" name={`outcome-${attemptId}`} checked={outcome === "FAILED"} onChange={() => setOutcome("FAILED")} />{" "}
+          <input
+            type="radio"
+            name={`outcome-${attemptId}`}
+            checked={outcome === "FAILED"}
+            onChange={() => setOutcome("FAILED")}
+          />{" "}
           failed
         </label>
       </fieldset>

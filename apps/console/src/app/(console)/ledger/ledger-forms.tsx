@@ -26,7 +26,10 @@ export function LedgerCheckButton() {
   );
 }
 
-export function AdjustmentForm(props: { accounts: string[]; merchants: Array<{ id: string; name: string }> }) {
+export function AdjustmentForm(props: {
+  accounts: string[];
+  merchants: Array<{ id: string; name: string }>;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const [merchantId, setMerchantId] = useState(props.merchants[0]?.id ?? "");
@@ -103,12 +106,25 @@ export function AdjustmentForm(props: { accounts: string[]; merchants: Array<{ i
         </label>
         <label className="field">
           Amount
-          <input name="amount" inputMode="decimal" required value={amount} onChange={(e) => setAmount(e.target.value)} />
+          <input
+            name="amount"
+            inputMode="decimal"
+            required
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+          />
         </label>
       </div>
       <label className="field">
         Reason
-        <textarea name="reason" required maxLength={500} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
+        <textarea
+          name="reason"
+          required
+          maxLength={500}
+          rows={2}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+        />
       </label>
       {confirming ? (
         <div className="card attention-on" role="alertdialog" aria-label="Confirm the adjustment">

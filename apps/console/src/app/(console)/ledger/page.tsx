@@ -11,9 +11,10 @@ export const metadata: Metadata = { title: "Ledger · paycore console" };
 export default async function LedgerPage() {
   const me = await requireOperator();
   const caller = await serverCaller();
-  const [ledger, merchants] = await Promise.all([caller.ledger.overview(), caller.payments.merchants()]).catch(
-    handleProcedureError,
-  );
+  const [ledger, merchants] = await Promise.all([
+    caller.ledger.overview(),
+    caller.payments.merchants(),
+  ]).catch(handleProcedureError);
   const canAct = me.role !== "VIEWER";
   const check = ledger.latestCheck;
   return (
@@ -34,8 +35,8 @@ export default async function LedgerPage() {
               <ul>
                 {check.findings.map((finding) => (
                   <li key={`${finding.kind}-${finding.subject}`}>
-                    <strong>{finding.kind.replace(/_/g, " ")}</strong> <span className="mono">{finding.subject}</span>:{" "}
-                    {finding.detail}
+                    <strong>{finding.kind.replace(/_/g, " ")}</strong>{" "}
+                    <span className="mono">{finding.subject}</span>: {finding.detail}
                   </li>
                 ))}
               </ul>
@@ -48,8 +49,8 @@ export default async function LedgerPage() {
         <section className="card" aria-labelledby="adjust-heading">
           <h2 id="adjust-heading">Manual adjustment</h2>
           <p className="muted">
-            One balanced entry between two adjustable accounts. Above {ledger.approvalAboveMajor} (in the currency's
-            major units) a second operator approves it before it is posted.
+            One balanced entry between two adjustable accounts. Above {ledger.approvalAboveMajor} (in the
+            currency's major units) a second operator approves it before it is posted.
           </p>
           <AdjustmentForm
             accounts={ledger.accounts}
@@ -64,13 +65,15 @@ export default async function LedgerPage() {
           {ledger.pendingApprovals.map((request) => (
             <li key={request.id} className="card">
               <p>
-                <strong>{request.kind}</strong>: <Amount minor={request.amountMinor} currency={request.currency} />,{" "}
-                {request.summary}
+                <strong>{request.kind}</strong>:{" "}
+                <Amount minor={request.amountMinor} currency={request.currency} />, {request.summary}
               </p>
               <p className="muted">
                 Asked by {request.requestedBy}, <DateTime iso={request.createdAt} />: {request.reason}
               </p>
-              {canAct ? <ApprovalActions id={request.id} requestedBy={request.requestedBy} me={me.email} /> : null}
+              {canAct ? (
+                <ApprovalActions id={request.id} requestedBy={request.requestedBy} me={me.email} />
+              ) : null}
             </li>
           ))}
         </ul>

@@ -36,7 +36,14 @@ export function DeadLetterActions({ id }: { id: string }) {
       <form className="stack" onSubmit={submitDismiss} aria-label="Dismiss this dead letter">
         <label className="field">
           Why it needs no replay
-          <textarea name="note" required maxLength={500} rows={2} value={note} onChange={(e) => setNote(e.target.value)} />
+          <textarea
+            name="note"
+            required
+            maxLength={500}
+            rows={2}
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+          />
         </label>
         <div>
           <button type="submit" className="secondary" disabled={dismiss.isPending}>

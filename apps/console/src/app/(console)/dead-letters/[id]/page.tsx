@@ -35,7 +35,8 @@ export default async function DeadLetterPage({ params }: { params: Promise<{ id:
           </dd>
           <dt>Last seen</dt>
           <dd>
-            <DateTime iso={letter.lastSeenAt} /> ({letter.seenCount} {letter.seenCount === 1 ? "time" : "times"})
+            <DateTime iso={letter.lastSeenAt} /> ({letter.seenCount}{" "}
+            {letter.seenCount === 1 ? "time" : "times"})
           </dd>
           {letter.replayedAt ? (
             <>
@@ -63,7 +64,8 @@ export default async function DeadLetterPage({ params }: { params: Promise<{ id:
       ) : null}
       <section className="card" aria-labelledby="payload-heading">
         <h2 id="payload-heading">Payload</h2>
-        <pre className="scroll-x" tabIndex={0} data-testid="dead-letter-payload">
+        {/* Wrapped, not scrolled: no scrollable region that keyboard users could not reach. */}
+        <pre style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }} data-testid="dead-letter-payload">
           {letter.payload}
         </pre>
       </section>

@@ -23,7 +23,8 @@ type TextName = (typeof TEXT_FIELDS)[number]["name"];
 async function toBase64(file: File): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
@@ -55,7 +56,9 @@ export function DisputeResponse({ disputeId }: { disputeId: string }) {
     setConfirming("evidence");
   };
   const send = async () => {
-    const encoded = await Promise.all(files.map(async (file) => ({ filename: file.name, base64: await toBase64(file) })));
+    const encoded = await Promise.all(
+      files.map(async (file) => ({ filename: file.name, base64: await toBase64(file) })),
+    );
     submit.mutate({ disputeId, idempotencyKey: key, ...texts, files: encoded });
   };
   const failed = submit.error ?? accept.error;
@@ -103,12 +106,19 @@ export function DisputeResponse({ disputeId }: { disputeId: string }) {
                 type="button"
                 disabled={pending}
                 onClick={() =>
-                  confirming === "evidence" ? void send() : accept.mutate({ id: disputeId, idempotencyKey: key })
+                  confirming === "evidence"
+                    ? void send()
+                    : accept.mutate({ id: disputeId, idempotencyKey: key })
                 }
               >
                 {confirming === "evidence" ? "Send evidence" : "Accept"}
               </button>
-              <button type="button" className="secondary" disabled={pending} onClick={() => setConfirming(null)}>
+              <button
+                type="button"
+                className="secondary"
+                disabled={pending}
+                onClick={() => setConfirming(null)}
+              >
                 Back
               </button>
             </div>

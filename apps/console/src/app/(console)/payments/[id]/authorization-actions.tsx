@@ -16,16 +16,20 @@ function minorToDecimal(minor: bigint, currency: string): string {
   return code === null ? minor.toString() : formatMinorUnits(minor, code);
 }
 
-export function AuthorizationActions(props: { paymentId: string; currency: string; capturableMinor: string }) {
+export function AuthorizationActions(props: {
+  paymentId: string;
+  currency: string;
+  capturableMinor: string;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const [captureKey, setCaptureKey] = useState(() => crypto.randomUUID());
   const [cancelKey] = useState(() => crypto.randomUUID());
   const [amount, setAmount] = useState("");
   const [reason, setReason] = useState("");
-  const [confirming, setConfirming] = useState<{ kind: "capture"; minor: bigint } | { kind: "cancel" } | null>(
-    null,
-  );
+  const [confirming, setConfirming] = useState<
+    { kind: "capture"; minor: bigint } | { kind: "cancel" } | null
+  >(null);
   const [localError, setLocalError] = useState<string | null>(null);
   const done = {
     onSuccess: (result: { errors: unknown[] }) => {
@@ -142,9 +146,18 @@ export function AuthorizationActions(props: { paymentId: string; currency: strin
                   : cancel.mutate({ paymentId: props.paymentId, reason, idempotencyKey: cancelKey })
               }
             >
-              {pending ? "Working…" : confirming.kind === "capture" ? "Confirm capture" : "Confirm cancellation"}
+              {pending
+                ? "Working…"
+                : confirming.kind === "capture"
+                  ? "Confirm capture"
+                  : "Confirm cancellation"}
             </button>
-            <button type="button" className="secondary" disabled={pending} onClick={() => setConfirming(null)}>
+            <button
+              type="button"
+              className="secondary"
+              disabled={pending}
+              onClick={() => setConfirming(null)}
+            >
               Back
             </button>
           </div>

@@ -132,8 +132,8 @@ export function RefundForm(props: {
         <div className="card attention-on" role="alertdialog" aria-labelledby="confirm-refund-heading">
           <h3 id="confirm-refund-heading">Confirm the refund</h3>
           <p data-testid="confirm-refund-text">
-            Refund {formatAmount(confirming, props.currency)} of the {props.refundableText} still refundable, to the
-            customer's card. This cannot be undone.
+            Refund {formatAmount(confirming, props.currency)} of the {props.refundableText} still refundable,
+            to the customer's card. This cannot be undone.
           </p>
           <div className="row">
             <button type="button" disabled={refund.isPending} onClick={confirm}>

@@ -31,7 +31,11 @@ async function bounded(request: Request): Promise<Request | null> {
     }
     chunks.push(value);
   }
-  return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks) });
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: Buffer.concat(chunks),
+  });
 }
 
 async function handler(incoming: Request): Promise<Response> {

@@ -29,7 +29,11 @@ export function reviewDecisionHandler(decision: "approve" | "reject") {
     const operator = { operatorId: session.operator.email };
     const command = { idempotencyKey: `console:${input.idempotencyKey}`, paymentId, note: input.note };
     const options = {
-      audit: { actor: operatorActor(ctx), action: `review.${decision}`, details: { note: input.note ?? null } },
+      audit: {
+        actor: operatorActor(ctx),
+        action: `review.${decision}`,
+        details: { note: input.note ?? null },
+      },
     };
     const outcome =
       decision === "approve"

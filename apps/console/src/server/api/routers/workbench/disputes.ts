@@ -107,10 +107,19 @@ async function detail({ ctx, input }: { ctx: SignedInContext; input: { id: strin
   };
 }
 
-async function submitEvidence({ ctx, input }: { ctx: SignedInContext; input: z.infer<typeof submitEvidenceSchema> }) {
+async function submitEvidence({
+  ctx,
+  input,
+}: {
+  ctx: SignedInContext;
+  input: z.infer<typeof submitEvidenceSchema>;
+}) {
   const dispute = await findDispute(ctx, input.disputeId);
   const files = await evidenceFilesFromBytes(
-    input.files.map((file) => ({ filename: file.filename, bytes: new Uint8Array(Buffer.from(file.base64, "base64")) })),
+    input.files.map((file) => ({
+      filename: file.filename,
+      bytes: new Uint8Array(Buffer.from(file.base64, "base64")),
+    })),
   );
   const texts = {
     ...(input.productDescription ? { productDescription: input.productDescription } : {}),

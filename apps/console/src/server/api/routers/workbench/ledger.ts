@@ -74,15 +74,23 @@ async function overview({ ctx }: { ctx: SignedInContext }) {
 
 async function runCheck({ ctx }: { ctx: SignedInContext }) {
   const run = await ctx.services.app.services.ledgerCheck("console", ctx.session.operator.email);
-  return { id: run.id.toString(), ok: run.ok, findings: run.findings, finishedAt: run.finishedAt.toISOString() };
+  return {
+    id: run.id.toString(),
+    ok: run.ok,
+    findings: run.findings,
+    finishedAt: run.finishedAt.toISOString(),
+  };
 }
 
 async function adjust({ ctx, input }: { ctx: SignedInContext; input: z.infer<typeof adjustSchema> }) {
   const currency = parseCurrency(input.currency);
   const amountMinor = currency ? decimalToMinor(input.amount, currency) : null;
-  if (currency === null) throw new DomainError("CURRENCY_INVALID", "Not a supported currency.", { field: ["currency"] });
+  if (currency === null)
+    throw new DomainError("CURRENCY_INVALID", "Not a supported currency.", { field: ["currency"] });
   if (amountMinor === null || amountMinor === 0n) {
-    throw new DomainError("AMOUNT_INVALID", `${input.amount} is not an amount in ${currency}.`, { field: ["amount"] });
+    throw new DomainError("AMOUNT_INVALID", `${input.amount} is not an amount in ${currency}.`, {
+      field: ["amount"],
+    });
   }
   return ctx.services.app.services.ledgerAdjustments.adjust(operatorActor(ctx), {
     merchantId: input.merchantId,

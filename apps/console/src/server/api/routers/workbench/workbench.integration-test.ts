@@ -81,7 +81,11 @@ describe("capture and cancel from the console", () => {
   it("cancels an authorized payment with a reason; viewers cannot", async () => {
     const payment = await authorizedPayment();
     await expect(
-      (await viewer.api()).payments.cancel({ paymentId: payment.id, reason: "x", idempotencyKey: "cancel-v-1" }),
+      (await viewer.api()).payments.cancel({
+        paymentId: payment.id,
+        reason: "x",
+        idempotencyKey: "cancel-v-1",
+      }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
     const result = await (await operator.api()).payments.cancel({
       paymentId: payment.id,
@@ -111,7 +115,12 @@ describe("dead letters", () => {
       data: { object: { object: "payment_intent", id: reference, status: "succeeded", metadata: {} } },
     };
     const webhooks = c.t.app.services.webhooks;
-    const id = await webhooks.deadLetter("webhook:stripe", reference, "no payment with this PSP reference", payload);
+    const id = await webhooks.deadLetter(
+      "webhook:stripe",
+      reference,
+      "no payment with this PSP reference",
+      payload,
+    );
     // The same event again while open: seen again, not a second letter.
     expect(
       await webhooks.deadLetter("webhook:stripe", reference, "no payment with this PSP reference", payload),
@@ -158,7 +167,8 @@ describe("escalated attempts", () => {
     c.t.sandbox.injectFault("authorize", "timeout_before_processing");
     const pending = await seedPayment(c.t.app, acme, { amountMinor: 700n });
     expect(pending.status).toBe("PENDING");
-    await c.t.app.db.$executeRaw`UPDATE psp_attempts SET escalated_at = now() WHERE payment_id = ${pending.id}`;
+    await c.t.app.db
+      .$executeRaw`UPDATE psp_attempts SET escalated_at = now() WHERE payment_id = ${pending.id}`;
     const api = await operator.api();
     const [escalated] = (await api.escalations.list()).filter((row) => row.paymentId === pending.id);
     expect(escalated).toMatchObject({ operation: "AUTHORIZE", status: "UNKNOWN", amountMinor: "700" });
@@ -253,7 +263,10 @@ describe("disputes", () => {
 
   it("an operator accepts a dispute; the money stays withdrawn and the ledger agrees", async () => {
     const { dispute } = await disputedPayment();
-    const accepted = await (await operator.api()).disputes.accept({ id: dispute.id, idempotencyKey: "accept-1" });
+    const accepted = await (await operator.api()).disputes.accept({
+      id: dispute.id,
+      idempotencyKey: "accept-1",
+    });
     expect(accepted.status).toBe("ACCEPTED");
     expect((await auditOf(dispute.id))[0]).toMatchObject({ action: "dispute.accepted" });
     await c.t.expectLedgerBalanced();
@@ -330,7 +343,9 @@ describe("manual ledger adjustments and the ledger check", () => {
        WHERE id = ${payment.id as PaymentId}`;
     const broken = await api.ledger.runCheck();
     expect(broken.ok).toBe(false);
-    expect(broken.findings).toContainEqual(expect.objectContaining({ kind: "payment_disagrees", subject: payment.id }));
+    expect(broken.findings).toContainEqual(
+      expect.objectContaining({ kind: "payment_disagrees", subject: payment.id }),
+    );
     const summary = await (await viewer.api()).overview.summary();
     const card = summary.needsAttention.find((item) => item.id === "ledger_disagreements");
     expect(card).toMatchObject({ href: "/ledger", count: 1 });
