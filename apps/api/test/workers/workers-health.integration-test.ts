@@ -53,8 +53,10 @@ describe("GET /health/workers", () => {
     expect(status).toBe(200);
     expect(body.healthy).toBe(true);
     expect(body.workers.map((worker) => worker.name).sort()).toEqual([
+      "authorization-expiry",
       "chain-sealer",
       "idempotency-purge",
+      "ledger-check",
       "process-heartbeat",
       "resolver",
       "review-hold-expiry",
