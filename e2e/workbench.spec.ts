@@ -64,7 +64,7 @@ test("an operator replays a dead letter whose cause is gone", async ({ page }) =
 test("a large manual adjustment waits for a second operator, who approves it", async ({ page, browser }) => {
   await signIn(page, state.operators.OPERATOR);
   await page.goto("/ledger");
-  await page.getByLabel("Merchant").selectOption({ label: workbench.merchantName });
+  await page.locator("select[name=merchantId]").selectOption({ label: workbench.merchantName });
   await page.getByLabel("Debit account").selectOption("recon_adjustments");
   await page.getByLabel("Credit account").selectOption("merchant_balance");
   await page.getByLabel("Amount").fill("250.00");
