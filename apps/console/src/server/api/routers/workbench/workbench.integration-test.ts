@@ -359,3 +359,54 @@ describe("manual ledger adjustments and the ledger check", () => {
     await c.t.expectLedgerBalanced();
   });
 });
+
+describe("authorization expiry", () => {
+  it("warns a day ahead (listed, counted), then voids through the cancel path before the window closes", async () => {
+    const payment = await authorizedPayment(3_000n);
+    const services = c.t.app.services;
+    const windows = services.workbenchConfig.authorizationWindows;
+    const authorizedAgo = async (sql: string) =>
+      c.t.app.db.$executeRawUnsafe(
+        `UPDATE psp_attempts SET updated_at = now() - interval '${sql}'
+          WHERE payment_id = '${payment.id}' AND operation = 'AUTHORIZE'`,
+      );
+    // Authorized just now: nothing is due within a 7-day window.
+    expect(await services.commands.expireAuthorizations(services.authorizationExpiry, windows)).toEqual({
+      warned: 0,
+      voided: 0,
+      failed: 0,
+    });
+    // Its window closes in 12 hours: the warning, once.
+    await authorizedAgo("6 days 12 hours");
+    expect(await services.commands.expireAuthorizations(services.authorizationExpiry, windows)).toMatchObject(
+      {
+        warned: 1,
+        voided: 0,
+      },
+    );
+    expect(await services.commands.expireAuthorizations(services.authorizationExpiry, windows)).toMatchObject(
+      {
+        warned: 0,
+        voided: 0,
+      },
+    );
+    const api = await viewer.api();
+    expect((await api.authorizations.expiring()).map((row) => row.paymentId)).toContain(payment.id);
+    const card = (await api.overview.summary()).needsAttention.find(
+      (item) => item.id === "expiring_authorizations",
+    );
+    expect(card).toMatchObject({ href: "/authorizations", count: 1 });
+    // 30 minutes before the window closes: voided.
+    await authorizedAgo("6 days 23 hours 30 minutes");
+    expect(await services.commands.expireAuthorizations(services.authorizationExpiry, windows)).toMatchObject(
+      {
+        voided: 1,
+      },
+    );
+    const detail = await api.payments.detail({ id: payment.id });
+    expect(detail.payment.status).toBe("CANCELLED");
+    expect(detail.timeline.map((item) => item.title).join(" ")).toMatch(/authorization\.expir/);
+    expect((await api.authorizations.expiring()).map((row) => row.paymentId)).not.toContain(payment.id);
+    await c.t.expectLedgerBalanced();
+  });
+});
