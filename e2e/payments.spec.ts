@@ -27,10 +27,11 @@ test("a partial refund by double click makes one refund; the refundable amount f
   await signIn(page, state.operators.OPERATOR);
   await page.goto(`/payments/${state.refundablePaymentId}`);
   await expect(page.getByTestId("refundable")).toHaveText("$100.00");
-  await page.getByLabel("Partial").check();
-  await page.getByLabel("Amount (USD)").fill("30.00");
+  await page.getByLabel("Amount to refund (USD)").fill("30.00");
   await page.getByLabel("Reason").fill("damaged in transit");
-  const refund = page.getByRole("button", { name: "Refund" });
+  await page.getByRole("button", { name: "Review refund" }).click();
+  await expect(page.getByTestId("confirm-refund-text")).toContainText("Refund $30.00 of the $100.00");
+  const refund = page.getByRole("button", { name: "Confirm refund" });
   await refund.dblclick();
   // The sandbox PSP settles refunds by webhook: pending first, succeeded once the webhook is in.
   await expect(page.getByRole("status")).toContainText(/of \$30\.00: (pending|succeeded)\./);
@@ -45,9 +46,8 @@ test("a partial refund by double click makes one refund; the refundable amount f
   await expect(page.getByRole("heading", { name: "Timeline" })).toBeVisible();
   await page.screenshot({ path: artifact("payment-detail"), fullPage: true });
 
-  await page.getByLabel("Partial").check();
-  await page.getByLabel("Amount (USD)").fill("70.01");
+  await page.getByLabel("Amount to refund (USD)").fill("70.01");
   await page.getByLabel("Reason").fill("too much");
-  await page.getByRole("button", { name: "Refund" }).click();
+  await page.getByRole("button", { name: "Review refund" }).click();
   await expect(page.locator("form p.error")).toHaveText("At most $70.00 can be refunded.");
 });

@@ -17,7 +17,7 @@ import { startSandboxProcess } from "@paycore/dev-start/psp-sandbox-process";
 import type { AppSecrets } from "@paycore/platform/secrets";
 import pino from "pino";
 import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
-import { seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
+import { randomVisa, seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
 import { E2E_PORTS, type E2eState } from "./state";
 
 const log = (message: string) => console.log(`[e2e] ${message}`);
@@ -142,6 +142,66 @@ const throttled = { email: "throttled@e2e.test", password: randomBytes(12).toStr
 await createOperatorAccount({ ...throttled, role: "VIEWER" });
 const enrolling = { email: "enrol@e2e.test", password: randomBytes(12).toString("hex") };
 await createOperatorAccount({ ...enrolling, role: "OPERATOR" });
+// Workbench (issue 17): an authorized payment to capture in part, a dispute waiting for evidence, a dead letter
+// whose cause is gone (its payment is known now: the replay finds it already applied), a second operator.
+const workbenchMerchant = await seedMerchant(app, "Workbench Goods");
+await app.services.routingRuleCommands.add(SEED_ACTOR, {
+  merchantId: workbenchMerchant.id,
+  priority: 1,
+  match: { currencies: ["USD"] },
+  pspNames: ["stripe"],
+});
+const workbenchCard = await app.services.commands.tokenizeCard(workbenchMerchant.actor, {
+  idempotencyKey: `e2e-tok-${randomBytes(6).toString("hex")}`,
+  card: { number: randomVisa(), expMonth: 12, expYear: 2035, cvc: "123" },
+});
+const authorizedToCapture = await app.services.commands.createPayment(workbenchMerchant.actor, {
+  idempotencyKey: `e2e-auth-${randomBytes(6).toString("hex")}`,
+  amount: "8000",
+  currency: "USD",
+  paymentMethodId: workbenchCard.value.paymentMethod.id,
+  captureMethod: "MANUAL",
+});
+const disputed = await seedPayment(app, workbenchMerchant, {
+  amountMinor: 6_000n,
+  email: "disputed@example.com",
+});
+const opened = await app.services.disputes.applyNotification({
+  pspName: disputed.pspName ?? "stripe",
+  disputeReference: `du_${randomBytes(8).toString("hex")}`,
+  paymentPspReference: disputed.pspReference ?? "",
+  status: "NEEDS_RESPONSE",
+  stage: "chargeback",
+  pspStage: "needs_response",
+  amountMinor: 6_000n,
+  currency: "USD",
+  reason: "product_not_received",
+  reasonCode: "13.1",
+  evidenceDueBy: new Date(Date.now() + 7 * 86_400_000),
+});
+if (!opened.applied) throw new Error(`the e2e dispute was not opened: ${opened.reason}`);
+const lettered = await seedPayment(app, workbenchMerchant, { amountMinor: 3_000n });
+const deadLetterId = await app.services.webhooks.deadLetter(
+  "webhook:stripe",
+  lettered.pspReference,
+  "no payment with this PSP reference",
+  {
+    id: `evt_${randomBytes(8).toString("hex")}`,
+    object: "event",
+    type: "payment_intent.succeeded",
+    data: {
+      object: {
+        object: "payment_intent",
+        id: lettered.pspReference,
+        status: "succeeded",
+        metadata: { reference: lettered.id },
+      },
+    },
+  },
+);
+const approver = { email: "approver@e2e.test", password: randomBytes(12).toString("hex") };
+await createOperatorAccount({ ...approver, role: "OPERATOR" });
+
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
@@ -154,6 +214,13 @@ const state: E2eState = {
   otherPaymentIds: payments.map((payment) => payment.id),
   payoutMerchantId: initech.id,
   failedPayoutId: failedPayout.value.id,
+  workbench: {
+    approver: { ...approver, totpSecret: null },
+    authorizedPaymentId: authorizedToCapture.value.payment.id,
+    disputeId: opened.dispute.id,
+    deadLetterId: deadLetterId.toString(),
+    merchantName: "Workbench Goods",
+  },
 };
 const artifacts = join(import.meta.dirname, "artifacts");
 mkdirSync(artifacts, { recursive: true });

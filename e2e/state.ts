@@ -27,6 +27,15 @@ export interface E2eState {
   /** Payouts (issue 18): a merchant with a released EUR balance and a payout the bank refused. */
   payoutMerchantId: string;
   failedPayoutId: string;
+  /** Workbench (issue 17): what workbench.spec.ts acts on. */
+  workbench: {
+    /** A second operator, who approves the first one's adjustment. */
+    approver: E2eOperator;
+    authorizedPaymentId: string;
+    disputeId: string;
+    deadLetterId: string;
+    merchantName: string;
+  };
 }
 
 export function readState(): E2eState {

@@ -34,8 +34,13 @@ import {
 import { openDatabase } from "@paycore/platform/bootstrap";
 import { formatChainReport, verifyChains } from "@paycore/platform/chain-verify";
 import { pspSecretFromEnv, readEnv } from "@paycore/platform/env";
+import { formatLedgerCheck } from "@paycore/platform/ledger-check";
 import { createLogger } from "@paycore/platform/logger";
 import { loadSecrets } from "@paycore/platform/secrets";
+import {
+  createWorkbenchServices,
+  type WorkbenchServices,
+} from "@paycore/platform/workbench/workbench-services";
 import { Command, InvalidArgumentError } from "commander";
 import { registerReconCommands } from "./reconciliation/recon-cli";
 import { replayDeadLetter } from "./webhooks/replay";
@@ -561,13 +566,38 @@ deadLetters
       workers: false,
     });
     try {
-      const result = await replayDeadLetter(app.services, BigInt(id));
+      const result = await replayDeadLetter(app.services, BigInt(id), cliActor());
       console.log(JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
     } finally {
       await app.close();
       await database.stop();
     }
   });
+
+deadLetters
+  .command("dismiss <id>")
+  .description("close a dead letter that needs no replay, with a note (audited)")
+  .requiredOption("--note <text>", "why it needs no replay")
+  .action(async (id: string, options: { note: string }) => {
+    const result = await withWorkbench(({ workbench }) =>
+      workbench.deadLetters.dismiss(cliActor(), { id, note: options.note }),
+    );
+    console.log(JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  });
+
+/** The workbench's services (issue 17) over this command's database. */
+async function withWorkbench<T>(work: (context: { workbench: WorkbenchServices }) => Promise<T>): Promise<T> {
+  const database = await openDatabase(readEnv(), (message) => console.error(message));
+  const pool = createPool({ url: database.url, max: 2 });
+  const db = createDatabaseClient({ pool });
+  try {
+    return await work({ workbench: createWorkbenchServices(db, new Sql(pool)) });
+  } finally {
+    await db.$disconnect();
+    await pool.end();
+    await database.stop();
+  }
+}
 
 const pspAccount = program
   .command("psp-account")
@@ -792,13 +822,29 @@ async function verifyChainsCommand(streams: readonly ChainStream[], options: { j
   }
 }
 
-program
-  .command("ledger")
-  .description("the double-entry ledger")
+const ledger = program.command("ledger").description("the double-entry ledger");
+
+ledger
   .command("verify")
   .description("recompute the journal's hash chain; exit 1 naming the first broken row")
   .option("--json", "one JSON object per stream", false)
   .action((options: { json: boolean }) => verifyChainsCommand(["journal"], options));
+
+ledger
+  .command("check")
+  .description(
+    "the ledger consistency check (balances, payments and disputes against their entries, the journal chain); stored as a run, exit 1 on any disagreement",
+  )
+  .option("--json", "the run as one JSON object", false)
+  .action(async (options: { json: boolean }) => {
+    const run = await withWorkbench(({ workbench }) => workbench.ledgerCheck("cli", cliActor().name));
+    console.log(
+      options.json
+        ? JSON.stringify(run, (_k, v) => (typeof v === "bigint" ? v.toString() : v))
+        : formatLedgerCheck(run),
+    );
+    if (!run.ok) process.exitCode = 1;
+  });
 
 program
   .command("audit")

@@ -68,6 +68,20 @@ const schema = z.object({
     .min(1)
     .max(24 * 60)
     .default(10),
+  // Workbench (issue 17).
+  /** Days a card authorization is held when its brand has no window of its own; voided an hour before it ends. */
+  AUTHORIZATION_WINDOW_DAYS: z.coerce.number().int().min(2).max(60).default(7),
+  /** Per-brand windows in days, e.g. "visa=7,mastercard=30" (brands as payment methods name them). */
+  AUTHORIZATION_WINDOW_DAYS_BY_BRAND: z.string().max(500).optional(),
+  /** A manual ledger adjustment above this many major units of its currency needs a second operator. */
+  LEDGER_ADJUSTMENT_APPROVAL_ABOVE: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
+  /** How often the ledger consistency check runs in the background. */
+  LEDGER_CHECK_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(60),
   /** The sandbox PSP server (Stripe- and Adyen-style); unset: the in-process sandbox. */
   PSP_SANDBOX_URL: z.string().url().optional(),
   /** `npm start` runs the sandbox PSP server on this port (when PSP_SANDBOX_URL is not given). */

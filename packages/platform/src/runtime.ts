@@ -58,6 +58,12 @@ import { ResilientPsp } from "./psps/resilient-psp";
 import { createReconciliationCommands } from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import {
+  DEFAULT_WORKBENCH_CONFIG,
+  type WorkbenchConfig,
+  workbenchConfigFromEnv,
+} from "./workbench/workbench-config";
+import { createWorkbenchServices } from "./workbench/workbench-services";
 import { createAppWorkers } from "./workers/app-workers";
 import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
 import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
@@ -108,6 +114,8 @@ export interface RuntimeConfig {
   bankRailsUrl?: string | null;
   /** Payouts (issue 18): the bank that sends them; null or absent: payouts are created and wait PENDING. */
   bankRails?: BankRailsConfig | null;
+  /** Workbench (issue 17): authorization windows, the adjustment approval threshold, the ledger check's interval. */
+  workbench?: WorkbenchConfig;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -150,6 +158,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
     bankWebhookSecret: env.BANK_WEBHOOK_SECRET ?? null,
     bankRailsUrl: env.BANK_RAILS_URL ?? null,
+    workbench: workbenchConfigFromEnv(env),
     logger,
     // Payouts (issue 18): a bank needs its URL (or the sandbox's) and the secret of its notifications.
     bankRails:
@@ -289,6 +298,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ...createPayoutServices({ sql, idempotency, vault, bank: config.bankRails ?? null }),
     // One secret for both kinds of the bank's notifications (payouts and incoming credits).
     bankWebhookSecret: config.bankWebhookSecret ?? config.bankRails?.webhookSecret ?? null,
+    // Workbench (issue 17): dead letters, manual ledger adjustments, the ledger check, authorization expiry.
+    ...createWorkbenchServices(db, sql, config.workbench),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -308,6 +319,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     instances,
     instanceId,
     merchantWebhooks: services.merchantWebhooks,
+    // Workbench (issue 17): the scheduled ledger check and authorization expiry.
+    workbench: { services, config: config.workbench ?? DEFAULT_WORKBENCH_CONFIG },
     ...(config.acknowledgedDeadlineMs === undefined
       ? {}
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),

@@ -20,9 +20,11 @@ import type { AdminCommands } from "./admin-commands";
 import type { DisputeServices } from "./dispute-services";
 import type { MerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import type { PayoutServices } from "./payout-services";
+// Workbench (issue 17): dead letters, manual ledger adjustments, the ledger check, authorization expiry.
+import type { WorkbenchServices } from "./workbench/workbench-services";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
-export interface AppServices extends AdminCommands, DisputeServices, PayoutServices {
+export interface AppServices extends AdminCommands, DisputeServices, PayoutServices, WorkbenchServices {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;

@@ -60,7 +60,7 @@ export function createWebhookRoutes(
         const reason =
           result.reason === "unknown_payment"
             ? "no payment with this PSP reference"
-            : `${notification.kind} failed after the PSP had confirmed it: needs an operator`;
+            : `${notification.kind} ${notification.success ? "succeeded" : "failed"} at the PSP, contradicting the outcome recorded: needs an operator`;
         await services.webhooks.deadLetter(source, reference, reason, payload);
       }
     }

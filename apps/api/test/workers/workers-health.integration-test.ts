@@ -53,9 +53,11 @@ describe("GET /health/workers", () => {
     expect(status).toBe(200);
     expect(body.healthy).toBe(true);
     expect(body.workers.map((worker) => worker.name).sort()).toEqual([
+      "authorization-expiry",
       "balance-release",
       "chain-sealer",
       "idempotency-purge",
+      "ledger-check",
       "payout-dispatch",
       "process-heartbeat",
       "resolver",

@@ -146,6 +146,21 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "the reconciliation item's state or category forbids the action (console)",
   },
+  ATTEMPT_NOT_OPEN: {
+    retry: "no",
+    description:
+      "an out-of-band outcome for a PSP attempt that is already settled, or whose own call is still running (console)",
+  },
+  DEAD_LETTER_NOT_FOUND: { retry: "no", description: "an unknown dead letter (console and CLI)" },
+  DEAD_LETTER_CLOSED: {
+    retry: "no",
+    description: "a dead letter already replayed or dismissed (console and CLI)",
+  },
+  LEDGER_ADJUSTMENT_INVALID: {
+    retry: "no",
+    description:
+      "a manual ledger adjustment that is unbalanced, names an account that is not adjustable, or has no reason (console)",
+  },
   WEBHOOK_URL_INVALID: {
     retry: "no",
     description: "a webhook URL that is malformed, too long, not https in live mode, or has credentials",

@@ -134,8 +134,20 @@ async function applyAuthorizationNotification(
   const found = matchAttempt(attempts, of, notification.pspReference, null);
   if (found.wait) return { applied: false, reason: "in_flight" };
   const attempt = found.attempt;
-  if (payment.status !== "PENDING" || attempt === undefined)
-    return { applied: false, reason: "already_applied" };
+  if (payment.status !== "PENDING" || attempt === undefined) {
+    // The PSP now says the opposite of the outcome recorded for this very authorization (by its own earlier
+    // answer, or by an operator who had it confirmed out of band): no edge undoes it, so an operator must look.
+    const recorded = attempts.find(
+      (a) =>
+        a.operation === "AUTHORIZE" &&
+        a.pspName === notification.pspName &&
+        a.pspReference === notification.pspReference,
+    );
+    const contradicts =
+      (recorded?.status === "SUCCEEDED" && !notification.success) ||
+      (recorded?.status === "FAILED" && notification.success);
+    return { applied: false, reason: contradicts ? "contradicts_confirmed" : "already_applied" };
+  }
   const holdUntil = await holdUntilOf(deps, payment.id);
   const code = notification.code ?? "card_declined";
   const outcome: PspOutcome = notification.success
@@ -181,6 +193,17 @@ async function applyModificationNotification(
         a.pspReference === notification.modificationReference,
     );
     if (confirmed && !notification.success) return { applied: false, reason: "contradicts_confirmed" };
+    // A success for a modification recorded as failed (by the PSP's earlier answer or by an operator who had it
+    // confirmed out of band): money moved that our books say did not, an operator must look.
+    const failedBefore = attempts.find(
+      (a) =>
+        a.operation === operation &&
+        a.status === "FAILED" &&
+        ((notification.attemptReference != null && a.id === notification.attemptReference) ||
+          (notification.modificationReference !== null &&
+            a.pspReference === notification.modificationReference)),
+    );
+    if (failedBefore && notification.success) return { applied: false, reason: "contradicts_confirmed" };
     return { applied: false, reason: "already_applied" };
   }
   const actor = systemActor(payment, "WEBHOOK", notification.pspName);

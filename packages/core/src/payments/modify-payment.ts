@@ -5,6 +5,7 @@ import { invariant } from "../errors/domain-error";
 import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
 import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
+import { withOperatorAudit } from "./operator-audit";
 import {
   apiEvent,
   type ChangeParts,
@@ -26,7 +27,13 @@ import {
 } from "./payment-deps";
 import { validateRefundReason } from "./payment-input";
 import type { MerchantActor, PaymentChangeResult, PaymentRecord, PspAttemptDraft } from "./payment-record";
-import type { CancelPaymentInput, CapturePaymentInput, RefundPaymentInput } from "./payment-requests";
+import type {
+  CancelPaymentInput,
+  CapturePaymentInput,
+  OperatorAuditRequest,
+  PaymentCommandOptions,
+  RefundPaymentInput,
+} from "./payment-requests";
 import {
   modificationResponse,
   type PaymentResult,
@@ -68,33 +75,54 @@ export interface Modification<R> extends Settlement<R> {
   record(payment: PaymentRecord, holder: () => PaymentServiceProvider): Intent & { parts: ChangeParts };
 }
 
-/** Records the modification's attempt, then sends it and records the outcome. */
+/**
+ * Records the modification's attempt, then sends it and records the outcome. An operator's audit row (`audit`)
+ * is written with the outcome, in the transaction that completes the request.
+ */
 export async function runModification<R>(
   deps: Deps,
   actor: MerchantActor,
   context: IdempotencyContext,
   paymentId: PaymentId,
   modification: Modification<R>,
+  audit?: OperatorAuditRequest,
 ): Promise<R> {
   let recorded: Intent | null = null;
+  let readFirst: PaymentRecord | null = null;
   const started = await changeWithRetry(deps, actor, paymentId, (payment) => {
     const { psp, attempt, parts } = modification.record(payment, () => pspOf(deps, actor, payment));
     recorded = { psp, attempt };
+    readFirst = payment;
     return { ...parts, idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil } };
   });
   context.markSideEffects();
   const intent = recorded as Intent | null;
   invariant(intent !== null, "the modification's attempt is recorded");
-  return sendAndSettle(deps, actor, context, { ...intent, started }, modification);
+  const before = readFirst as PaymentRecord | null;
+  return sendAndSettle(
+    deps,
+    actor,
+    context,
+    { ...intent, started },
+    modification,
+    audit,
+    before ?? undefined,
+  );
 }
 
-/** Sends a recorded attempt to the PSP and records its outcome, completing the request in the same write. */
+/**
+ * Sends a recorded attempt to the PSP and records its outcome, completing the request in the same write, with
+ * the operator's audit row when the command was given one (before: `auditBefore`, the payment as the command
+ * first read it, else as the outcome found it).
+ */
 export async function sendAndSettle<R>(
   deps: Deps,
   actor: MerchantActor,
   context: IdempotencyContext,
   recorded: RecordedModification,
   settlement: Settlement<R>,
+  audit?: OperatorAuditRequest,
+  auditBefore?: PaymentRecord,
 ): Promise<R> {
   const { psp, attempt, started } = recorded;
   invariant(
@@ -104,10 +132,9 @@ export async function sendAndSettle<R>(
   const outcome = await callPsp(() => settlement.call(psp, attempt, started.payment));
   const build = await settlement.outcomeChange(outcome, recorded);
   const complete = context.completeWith((result: PaymentChangeResult) => settlement.respond(outcome, result));
-  const settled = await changeWithRetry(deps, actor, started.payment.id, (payment) => ({
-    ...build(payment),
-    idempotency: complete,
-  }));
+  const settled = await changeWithRetry(deps, actor, started.payment.id, (payment) =>
+    withOperatorAudit(audit, payment, { ...build(payment), idempotency: complete }, auditBefore),
+  );
   return settlement.respond(outcome, settled);
 }
 
@@ -155,6 +182,7 @@ export async function capturePayment(
   deps: PaymentCommandsDependencies,
   actor: MerchantActor,
   input: CapturePaymentInput,
+  options: PaymentCommandOptions = {},
 ): Promise<IdempotentOutcome<PaymentResult>> {
   const key = parseIdempotencyKey(input.idempotencyKey);
   const paymentId = parsePaymentId(input.paymentId);
@@ -162,7 +190,7 @@ export async function capturePayment(
   const capture = captureModification(deps, actor, requestedMinor);
   const normalized = { paymentId, amountMinor: requestedMinor };
   return deps.idempotency.run(scope(actor, key), "capturePayment", normalized, (context) =>
-    runModification(deps, actor, context, paymentId, capture),
+    runModification(deps, actor, context, paymentId, capture, options.audit),
   );
 }
 
@@ -210,12 +238,13 @@ export async function cancelPayment(
   deps: PaymentCommandsDependencies,
   actor: MerchantActor,
   input: CancelPaymentInput,
+  options: PaymentCommandOptions = {},
 ): Promise<IdempotentOutcome<PaymentResult>> {
   const key = parseIdempotencyKey(input.idempotencyKey);
   const paymentId = parsePaymentId(input.paymentId);
   const cancel = voidModification(actor, "payment.cancelled", (payment) => planCancel(payment));
   return deps.idempotency.run(scope(actor, key), "cancelPayment", { paymentId }, (context) =>
-    runModification(deps, actor, context, paymentId, cancel),
+    runModification(deps, actor, context, paymentId, cancel, options.audit),
   );
 }
 
@@ -277,6 +306,7 @@ export async function refundPayment(
   deps: PaymentCommandsDependencies,
   actor: MerchantActor,
   input: RefundPaymentInput,
+  options: PaymentCommandOptions = {},
 ): Promise<IdempotentOutcome<RefundResult>> {
   const key = parseIdempotencyKey(input.idempotencyKey);
   const paymentId = parsePaymentId(input.paymentId);
@@ -284,6 +314,13 @@ export async function refundPayment(
   const reason = validateRefundReason(input.reason ?? null);
   const normalized = { paymentId, amountMinor: requestedMinor, reason };
   return deps.idempotency.run(scope(actor, key), "refundPayment", normalized, (context) =>
-    runModification(deps, actor, context, paymentId, refundModification(actor, requestedMinor, reason)),
+    runModification(
+      deps,
+      actor,
+      context,
+      paymentId,
+      refundModification(actor, requestedMinor, reason),
+      options.audit,
+    ),
   );
 }

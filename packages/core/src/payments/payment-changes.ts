@@ -24,7 +24,11 @@ import { type PaymentEvent, type PaymentStatus, transition } from "./payment-sta
 
 export type ChangeParts = Omit<PaymentChange, "decidedOn">;
 
-export type VoidEventName = "payment.cancelled" | "review.rejected" | "review.expired";
+export type VoidEventName =
+  | "payment.cancelled"
+  | "review.rejected"
+  | "review.expired"
+  | "authorization.expired";
 
 /** The audit event of a modification the PSP accepted without deciding yet. */
 export const ACKNOWLEDGED_EVENTS: Record<ModificationOperation, string> = {

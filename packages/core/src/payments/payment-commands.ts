@@ -5,9 +5,15 @@
 // outcome through the state machine in one transaction together with the audit event, ledger entry and outbox
 // message.
 import type { IdempotentOutcome } from "../idempotency/idempotency-service";
-import type { PaymentMethodId } from "../ids/ids";
+import type { PaymentMethodId, PspAttemptId } from "../ids/ids";
+import type { Actor } from "../ports/audit";
 import { applyPspNotification } from "./apply-psp-notification";
 import { createPayment } from "./create-payment";
+import {
+  type AuthorizationExpiryStore,
+  type AuthorizationWindows,
+  expireAuthorizations,
+} from "./expire-authorizations";
 import { expireReviewHolds, HOLD_EXPIRY_BATCH_MAX } from "./expire-review-holds";
 import { cancelPayment, capturePayment, refundPayment } from "./modify-payment";
 import type { PaymentCommandsDependencies } from "./payment-deps";
@@ -17,6 +23,7 @@ import type {
   CapturePaymentInput,
   CreatePaymentInput,
   OperatorActor,
+  PaymentCommandOptions,
   PspNotification,
   RefundPaymentInput,
   ReviewDecisionInput,
@@ -29,6 +36,7 @@ import type {
   ResolutionSummary,
   TokenizeCardResult,
 } from "./payment-responses";
+import { type ResolveEscalatedAttemptInput, resolveEscalatedAttempt } from "./resolve-escalated-attempt";
 import { type ResolveOptions, resolveUnknownOutcomes } from "./resolve-unknown-outcomes";
 import { approveReview, rejectReview } from "./review-decision";
 import { tokenizeCard } from "./tokenize-card";
@@ -48,6 +56,8 @@ export type {
   CapturePaymentInput,
   CreatePaymentInput,
   OperatorActor,
+  OperatorAuditRequest,
+  PaymentCommandOptions,
   PspNotification,
   RefundPaymentInput,
   ReviewDecisionInput,
@@ -61,6 +71,7 @@ export type {
   TokenizeCardResult,
   UserErrorData,
 } from "./payment-responses";
+export type { ResolveEscalatedAttemptInput } from "./resolve-escalated-attempt";
 export { DEFAULT_ACKNOWLEDGED_DEADLINE_MS, RESOLVE_SCHEDULE_MS } from "./resolve-unknown-outcomes";
 export type { PaymentMethodId };
 
@@ -82,32 +93,43 @@ export class PaymentCommands {
   capturePayment(
     actor: MerchantActor,
     input: CapturePaymentInput,
+    options: PaymentCommandOptions = {},
   ): Promise<IdempotentOutcome<PaymentResult>> {
-    return capturePayment(this.deps, actor, input);
+    return capturePayment(this.deps, actor, input, options);
   }
 
-  cancelPayment(actor: MerchantActor, input: CancelPaymentInput): Promise<IdempotentOutcome<PaymentResult>> {
-    return cancelPayment(this.deps, actor, input);
+  cancelPayment(
+    actor: MerchantActor,
+    input: CancelPaymentInput,
+    options: PaymentCommandOptions = {},
+  ): Promise<IdempotentOutcome<PaymentResult>> {
+    return cancelPayment(this.deps, actor, input, options);
   }
 
-  refundPayment(actor: MerchantActor, input: RefundPaymentInput): Promise<IdempotentOutcome<RefundResult>> {
-    return refundPayment(this.deps, actor, input);
+  refundPayment(
+    actor: MerchantActor,
+    input: RefundPaymentInput,
+    options: PaymentCommandOptions = {},
+  ): Promise<IdempotentOutcome<RefundResult>> {
+    return refundPayment(this.deps, actor, input, options);
   }
 
   /** An operator approves a payment held for review (captured at once when it asked for automatic capture). */
   approveReview(
     operator: OperatorActor,
     input: ReviewDecisionInput,
+    options: PaymentCommandOptions = {},
   ): Promise<IdempotentOutcome<PaymentResult>> {
-    return approveReview(this.deps, operator, input);
+    return approveReview(this.deps, operator, input, options);
   }
 
   /** An operator rejects a held payment: the authorization is voided and the payment CANCELLED. */
   rejectReview(
     operator: OperatorActor,
     input: ReviewDecisionInput,
+    options: PaymentCommandOptions = {},
   ): Promise<IdempotentOutcome<PaymentResult>> {
-    return rejectReview(this.deps, operator, input);
+    return rejectReview(this.deps, operator, input, options);
   }
 
   /** Voids holds nobody decided in time; returns how many were voided and how many failed. */
@@ -115,9 +137,31 @@ export class PaymentCommands {
     return expireReviewHolds(this.deps, limit);
   }
 
+  /**
+   * Warns of and voids authorizations left uncaptured before their brand's window closes (the worker's sweep);
+   * returns how many were warned, voided, and failed (left for the next sweep).
+   */
+  expireAuthorizations(
+    store: AuthorizationExpiryStore,
+    windows: AuthorizationWindows,
+  ): Promise<{ warned: number; voided: number; failed: number }> {
+    return expireAuthorizations(this.deps, store, windows);
+  }
+
   /** Applies a PSP's notification (webhook); unknown references are for the caller's dead-letter table. */
   applyPspNotification(notification: PspNotification): Promise<NotificationResult> {
     return applyPspNotification(this.deps, notification);
+  }
+
+  /**
+   * An operator records what the PSP confirmed out of band for an attempt whose outcome nobody knows (an
+   * escalated one): applied like the PSP's answer, with the operator's audit row in the same transaction.
+   */
+  resolveEscalatedAttempt(
+    operator: Actor,
+    input: ResolveEscalatedAttemptInput,
+  ): Promise<PaymentResult & { attemptId: PspAttemptId }> {
+    return resolveEscalatedAttempt(this.deps, operator, input);
   }
 
   /** Resolves outcomes nobody knows with the PSP that holds them; returns what happened, for logs and figures. */

@@ -1,6 +1,7 @@
 // What callers hand the payment commands: the inputs of each use case as the transports pass them (unparsed
 // where the command validates), and a PSP's notification once normalised from its webhook format.
 import type { CustomerInput } from "../fraud/customer-context";
+import type { Actor, AuditValue } from "../ports/audit";
 import type { CardInput } from "../vault/card";
 import type { CaptureMethod } from "./payment-record";
 
@@ -50,6 +51,24 @@ export interface ReviewDecisionInput {
 /** An operator acting from the console or the CLI. */
 export interface OperatorActor {
   operatorId: string;
+}
+
+/**
+ * An operator's audit row for a payment command (the console's capture, cancel, refund and review decisions):
+ * written in the command's first transaction, the one that records the operator's intent (its attempt), with
+ * the payment as read and as that transaction leaves it. The PSP's answer follows in the payment's own events.
+ */
+export interface OperatorAuditRequest {
+  actor: Actor;
+  /** "payment.refund", "payment.capture", "payment.cancel", "review.approve", "review.reject". */
+  action: string;
+  /** Whitelisted context the operator gave (a reason, a note, the amount asked for). */
+  details: Record<string, AuditValue>;
+}
+
+/** Options every operator-facing payment command takes. */
+export interface PaymentCommandOptions {
+  audit?: OperatorAuditRequest;
 }
 
 /** A PSP's notification, normalised from its webhook format. */

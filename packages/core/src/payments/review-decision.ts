@@ -4,6 +4,7 @@ import { DomainError } from "../errors/domain-error";
 import type { IdempotentOutcome } from "../idempotency/idempotency-service";
 import { parseIdempotencyKey } from "../ids/ids";
 import { captureSettlement, runModification, sendAndSettle, voidModification } from "./modify-payment";
+import { withOperatorAudit } from "./operator-audit";
 import { apiEvent, newAttempt, statusMessage } from "./payment-changes";
 import {
   changeWithRetry,
@@ -15,7 +16,7 @@ import {
 } from "./payment-deps";
 import { validateOperatorNote } from "./payment-input";
 import type { MerchantActor, PaymentChangeResult, PaymentRecord, PspAttemptDraft } from "./payment-record";
-import type { OperatorActor, ReviewDecisionInput } from "./payment-requests";
+import type { OperatorActor, PaymentCommandOptions, ReviewDecisionInput } from "./payment-requests";
 import type { PaymentResult } from "./payment-responses";
 import { transition } from "./payment-state-machine";
 
@@ -65,12 +66,15 @@ export async function approveReview(
   deps: PaymentCommandsDependencies,
   operator: OperatorActor,
   input: ReviewDecisionInput,
+  options: PaymentCommandOptions = {},
 ): Promise<IdempotentOutcome<PaymentResult>> {
   const { actor, key, paymentId } = await operatorOnPayment(deps, operator, input);
   const normalized = { paymentId, note: input.note ?? null };
   return deps.idempotency.run(scope(actor, key), "approveReview", normalized, async (context) => {
     let attempt: PspAttemptDraft | null = null;
+    let readFirst: PaymentRecord | null = null;
     const approved = await changeWithRetry(deps, actor, paymentId, (payment) => {
+      readFirst = payment;
       planReviewDecision(payment);
       const status = transition(payment.status, "REVIEW_APPROVED");
       const captureNow = payment.captureMethod === "AUTOMATIC";
@@ -79,7 +83,8 @@ export async function approveReview(
         ? newAttempt("CAPTURE", payment.pspName ?? "unknown", captureMinor, payment.currency, null)
         : null;
       const answer = (result: PaymentChangeResult) => ({ payment: result.payment, errors: [] });
-      return {
+      // Approval alone completes the request here, with the audit row; a capture carries it to its outcome.
+      return withOperatorAudit(captureNow ? undefined : options.audit, payment, {
         patch: { status, reviewExpiresAt: null, pendingOperation: captureNow ? "CAPTURE" : null },
         events: [apiEvent(actor, "review.approved", payment.status, status, {})],
         ...(attempt ? { attemptInsert: attempt } : {}),
@@ -90,7 +95,7 @@ export async function approveReview(
         idempotency: captureNow
           ? { recordId: context.recordId, lockedUntil: context.lockedUntil }
           : { ...context.completeWith(answer), lockedUntil: context.lockedUntil },
-      };
+      });
     });
     context.markSideEffects();
     const captureAttempt = attempt as PspAttemptDraft | null;
@@ -98,7 +103,16 @@ export async function approveReview(
     const psp = pspOf(deps, actor, approved.payment);
     // The capture was recorded with the approval above: only its call and outcome remain.
     const recorded = { psp, attempt: captureAttempt, started: approved };
-    return sendAndSettle(deps, actor, context, recorded, captureSettlement(deps, actor));
+    const before = (readFirst as PaymentRecord | null) ?? undefined;
+    return sendAndSettle(
+      deps,
+      actor,
+      context,
+      recorded,
+      captureSettlement(deps, actor),
+      options.audit,
+      before,
+    );
   });
 }
 
@@ -107,6 +121,7 @@ export async function rejectReview(
   deps: PaymentCommandsDependencies,
   operator: OperatorActor,
   input: ReviewDecisionInput,
+  options: PaymentCommandOptions = {},
 ): Promise<IdempotentOutcome<PaymentResult>> {
   const { actor, key, paymentId } = await operatorOnPayment(deps, operator, input);
   const reject = voidModification(actor, "review.rejected", planReviewDecision);
@@ -114,6 +129,6 @@ export async function rejectReview(
     scope(actor, key),
     "rejectReview",
     { paymentId, note: input.note ?? null },
-    (context) => runModification(deps, actor, context, paymentId, reject),
+    (context) => runModification(deps, actor, context, paymentId, reject, options.audit),
   );
 }

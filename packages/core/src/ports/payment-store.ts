@@ -29,6 +29,7 @@ import type {
   RefundRecord,
 } from "../payments/payment-record";
 import type { EncryptedPan } from "../vault/card-vault";
+import type { AuditDraft } from "./audit";
 
 export type PaymentPatch = Partial<
   Pick<
@@ -115,6 +116,11 @@ export interface PaymentChange {
   returnRefund?: RefundId;
   outbox: OutboxDraft[];
   idempotency?: IdempotencyLink;
+  /**
+   * The operator_audit_log row (target type `payment`) of an operator's command, written by the same
+   * statement as the change, so the operator's action and its effect commit together or not at all.
+   */
+  operatorAudit?: AuditDraft;
 }
 
 export interface NewPaymentMethod {

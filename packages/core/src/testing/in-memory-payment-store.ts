@@ -19,6 +19,7 @@ import type {
   PaymentRecord,
   RefundRecord,
 } from "../payments/payment-record";
+import type { AuditDraft } from "../ports/audit";
 import type {
   MerchantSettings,
   NewPayment,
@@ -46,6 +47,8 @@ export class InMemoryPaymentStore implements PaymentStore {
   readonly events: Array<PaymentEventDraft & { paymentId: PaymentId }> = [];
   readonly journal: Array<{ paymentId: PaymentId; draft: JournalEntryDraft; refundId: RefundId | null }> = [];
   readonly outbox: OutboxDraft[] = [];
+  /** Operator audit rows written with a change (PaymentChange.operatorAudit). */
+  readonly operatorAudit: AuditDraft[] = [];
   /** Merchant settings by merchant id; the defaults otherwise. */
   readonly settings = new Map<MerchantId, MerchantSettings>();
   private readonly methods = new Map<
@@ -230,6 +233,7 @@ export class InMemoryPaymentStore implements PaymentStore {
     for (const event of change.events) this.events.push({ ...copy(event), paymentId: payment.id });
     if (change.journal) this.journal.push({ paymentId: payment.id, ...copy(change.journal) });
     this.outbox.push(...copy(change.outbox));
+    if (change.operatorAudit) this.operatorAudit.push(copy(change.operatorAudit));
     if (response !== undefined) link?.complete?.committed(response);
     return result;
   }

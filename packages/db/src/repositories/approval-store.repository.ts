@@ -2,11 +2,13 @@
 // the approving transaction, so the action and its approval commit together or not at all. Appliers are
 // registered by kind; a kind without one cannot be approved (a programming error, not an operator's).
 import { DomainError, invariant } from "@paycore/core/errors/domain-error";
+import { adjustmentFromApproval, LEDGER_ADJUSTMENT } from "@paycore/core/ledger/ledger-adjustment-commands";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { ApprovalRequestRecord, ApprovalStore } from "@paycore/core/ports/approval-store";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import { ACCEPT_PSP_FIGURE } from "@paycore/core/reconciliation/recon-item-commands";
 import { type Sql, type SqlTransaction, sqlState } from "../sql";
+import { postAdjustmentIn } from "./ledger-adjustment-store.repository";
 import { acceptPspFigureIn, insertAuditRow } from "./recon-item-store.repository";
 
 /** Applies an approved request inside the approving transaction; false when its target is no longer eligible. */
@@ -16,6 +18,13 @@ export type ApprovalApplier = (tx: SqlTransaction, request: ApprovalRequestRecor
 export const APPROVAL_APPLIERS: Readonly<Record<string, ApprovalApplier>> = {
   [ACCEPT_PSP_FIGURE]: (tx, request) =>
     acceptPspFigureIn(tx, request.targetId, `approved by ${request.decidedBy}: ${request.reason}`),
+  // Workbench (issue 17): a manual ledger adjustment above the threshold, posted with both operators named.
+  [LEDGER_ADJUSTMENT]: async (tx, request) => {
+    const adjustment = adjustmentFromApproval(request);
+    if (adjustment === null) return false;
+    await postAdjustmentIn(tx, adjustment);
+    return true;
+  },
 };
 
 const UNIQUE_VIOLATION = "23505";

@@ -10,9 +10,9 @@ export interface AttentionCounts {
   requiresReview: number;
   /** Payments still PENDING longer than the threshold (an unknown PSP outcome, or a stuck flow). */
   stalePending: number;
-  /** PSP attempts the resolver gave up on. */
+  /** PSP attempts the resolver gave up on, not settled since (by the PSP or an operator). */
   escalatedAttempts: number;
-  /** Dead letters not replayed yet. */
+  /** Dead letters neither replayed nor dismissed. */
   deadLetters: number;
 }
 
@@ -70,8 +70,10 @@ export class ConsoleOverviewRepository {
         (SELECT COUNT(*) FROM payments WHERE status = 'REQUIRES_REVIEW'::"PaymentStatus")::bigint AS requires_review,
         (SELECT COUNT(*) FROM payments
           WHERE status = 'PENDING'::"PaymentStatus" AND created_at < ${pendingBefore})::bigint AS stale_pending,
-        (SELECT COUNT(*) FROM psp_attempts WHERE escalated_at IS NOT NULL)::bigint AS escalated,
-        (SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL)::bigint AS dead_letters`;
+        (SELECT COUNT(*) FROM psp_attempts WHERE escalated_at IS NOT NULL
+            AND status IN ('PENDING', 'UNKNOWN', 'ACKNOWLEDGED'))::bigint AS escalated,
+        (SELECT COUNT(*) FROM dead_letters WHERE replayed_at IS NULL AND dismissed_at IS NULL)::bigint
+          AS dead_letters`;
     const row = rows[0];
     return {
       requiresReview: Number(row?.requires_review ?? 0n),

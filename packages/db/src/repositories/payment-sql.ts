@@ -174,6 +174,7 @@ export const SHAPE_PARTS = [
   "journal",
   "outbox",
   "returnRefund",
+  "operatorAudit",
 ] as const;
 
 /** A change's shape: its parts, and the patch's fields in PATCH_COLUMNS order. */
@@ -199,7 +200,8 @@ export type ChangeParameter =
   | "journal"
   | "lines"
   | "outbox"
-  | "returnRefund";
+  | "returnRefund"
+  | "operatorAudit";
 
 export interface ChangeStatement {
   text: string;
@@ -349,6 +351,17 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
 )`);
   }
   if (shape.outbox) ctes.push(`outbox AS (${INSERT_OUTBOX_FROM($("outbox"))}\n)`);
+  if (shape.operatorAudit) {
+    // An operator's command: its audit row hangs off the changed payment, so it commits with the change or not
+    // at all (issue 15). The actor's name rides in `after`, as operatorAuditRow does.
+    ctes.push(`operator_audit AS (
+  INSERT INTO operator_audit_log (operator_id, action, target_type, target_id, before, after)
+  SELECT a.operator_id, a.action, 'payment', p.id, a.before, a.after
+    FROM p, jsonb_to_record(${$("operatorAudit")}::jsonb) AS a(operator_id text, action text, before jsonb,
+                                                              after jsonb)
+  RETURNING operator_audit_log.id
+)`);
+  }
   const refundSources = [
     shape.refundSettlement ? "SELECT 1 AS priority, * FROM settled_refunds" : null,
     shape.refundInsert ? "SELECT 2 AS priority, * FROM new_refunds" : null,

@@ -370,6 +370,7 @@ export class PostgresPaymentStore implements PaymentStore {
       journal: journal !== null,
       outbox: change.outbox.length > 0,
       returnRefund: change.returnRefund !== undefined,
+      operatorAudit: change.operatorAudit !== undefined,
     });
     const values = statement.parameters.map((name) =>
       changeValue(name, actor, change, journal, predictedResponse, this.instanceId),
@@ -656,6 +657,17 @@ function changeValue(
       return json(change.outbox);
     case "returnRefund":
       return change.returnRefund ?? null;
+    case "operatorAudit": {
+      const audit = change.operatorAudit;
+      return audit === undefined
+        ? null
+        : json({
+            operator_id: audit.actor.operatorId,
+            action: audit.action,
+            before: audit.before,
+            after: { ...audit.after, actor: audit.actor.name },
+          });
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // PSP webhooks: every accepted event stored once (deduplicated by the PSP's
-// event id under a unique constraint), and the dead letters operators replay.
+// event id under a unique constraint), and the dead letters operators replay
+// (closing a letter goes through the core's DeadLetterCommands).
 import type { DatabaseClient, Prisma } from "../client";
 
 export interface DeadLetterRecord {
@@ -10,6 +11,9 @@ export interface DeadLetterRecord {
   payload: unknown;
   createdAt: Date;
   replayedAt: Date | null;
+  lastSeenAt: Date;
+  seenCount: number;
+  dismissedAt: Date | null;
 }
 
 export class WebhookRepository {
@@ -46,12 +50,25 @@ export class WebhookRepository {
     });
   }
 
+  /**
+   * Stores a dead letter; the same event again (same source, reference and payload) while its letter is open is
+   * counted as seen again (last seen, count), not a second letter.
+   */
   async deadLetter(
     source: string,
     reference: string | null,
     reason: string,
     payload: unknown,
   ): Promise<bigint> {
+    const json = JSON.stringify(payload ?? null);
+    const seen = await this.db.$queryRaw<Array<{ id: bigint }>>`
+      UPDATE dead_letters SET last_seen_at = now(), seen_count = seen_count + 1
+       WHERE id = (SELECT id FROM dead_letters
+                    WHERE source = ${source} AND reference IS NOT DISTINCT FROM ${reference}
+                      AND payload = ${json}::jsonb AND replayed_at IS NULL AND dismissed_at IS NULL
+                    ORDER BY id LIMIT 1)
+      RETURNING id`;
+    if (seen[0]) return seen[0].id;
     const row = await this.db.deadLetter.create({
       data: { source, reference, reason, payload: payload as Prisma.InputJsonValue },
       select: { id: true },
@@ -59,15 +76,23 @@ export class WebhookRepository {
     return row.id;
   }
 
+  /** Newest first, open or closed (the CLI's list; the console pages through dead-letter-store.repository.ts). */
   async deadLetters(limit = 100): Promise<DeadLetterRecord[]> {
-    return this.db.deadLetter.findMany({ orderBy: { id: "desc" }, take: Math.min(limit, 1000) });
-  }
-
-  async markReplayed(id: bigint): Promise<void> {
-    await this.db.deadLetter.update({
-      where: { id },
-      data: { replayedAt: new Date() },
-      select: { id: true },
+    return this.db.deadLetter.findMany({
+      orderBy: { id: "desc" },
+      take: Math.min(limit, 1000),
+      select: {
+        id: true,
+        source: true,
+        reference: true,
+        reason: true,
+        payload: true,
+        createdAt: true,
+        replayedAt: true,
+        lastSeenAt: true,
+        seenCount: true,
+        dismissedAt: true,
+      },
     });
   }
 }

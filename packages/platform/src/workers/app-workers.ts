@@ -13,9 +13,14 @@ import type { Logger } from "pino";
 import type { RedisClient } from "../adapters/redis-client";
 import type { Mailer } from "../email/mailer";
 import type { MerchantWebhooks } from "../merchant-webhooks/merchant-webhooks";
+// Workbench (issue 17).
+import type { WorkbenchConfig } from "../workbench/workbench-config";
+import type { WorkbenchServices } from "../workbench/workbench-services";
+import { authorizationExpiryJob } from "./authorization-expiry";
 import { ChainSealer } from "./chain-sealer";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
+import { ledgerCheckJob } from "./ledger-check";
 import { OutboxRelay } from "./outbox-relay";
 import { balanceReleaseJob, payoutDispatchJob } from "./payouts";
 import { processHeartbeatJob } from "./process-heartbeat";
@@ -28,7 +33,7 @@ export interface AppWorkersOptions {
   sql: Sql;
   redis: RedisClient | null;
   log: Logger;
-  commands: Pick<PaymentCommands, "resolveUnknownOutcomes" | "expireReviewHolds">;
+  commands: Pick<PaymentCommands, "resolveUnknownOutcomes" | "expireReviewHolds" | "expireAuthorizations">;
   idempotencyStore: Pick<PostgresIdempotencyStore, "purgeExpired">;
   instances: Pick<ProcessInstanceRepository, "heartbeat">;
   instanceId: string;
@@ -50,6 +55,11 @@ export interface AppWorkersOptions {
   bankTransfers?: { jobs: WorkerJob[] } | null;
   /** Payouts (issue 18): the release of pending funds, the bank dispatch and the schedules. */
   payouts?: Pick<PayoutCommands, "releaseDue" | "sendDuePayouts" | "runDueSchedules">;
+  /** Workbench (issue 17): the scheduled ledger check and authorization expiry, with the background work. */
+  workbench?: {
+    services: Pick<WorkbenchServices, "ledgerCheck" | "ledgerCheckRuns" | "authorizationExpiry">;
+    config: WorkbenchConfig;
+  };
 }
 
 export interface AppWorkers {
@@ -108,6 +118,26 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   if (options.payouts) {
     add(balanceReleaseJob({ commands: options.payouts, log: jobLog("balance-release") }));
     add(payoutDispatchJob({ commands: options.payouts, log: jobLog("payout-dispatch") }));
+  }
+  // Workbench (issue 17).
+  if (options.workbench) {
+    const { services, config } = options.workbench;
+    add(
+      ledgerCheckJob({
+        intervalMs: config.ledgerCheckIntervalMs,
+        check: services.ledgerCheck,
+        latest: () => services.ledgerCheckRuns.latest(),
+        log: jobLog("ledger-check"),
+      }),
+    );
+    add(
+      authorizationExpiryJob({
+        commands: options.commands,
+        store: services.authorizationExpiry,
+        windows: config.authorizationWindows,
+        log: jobLog("authorization-expiry"),
+      }),
+    );
   }
   return { registry, chainSealer };
 }

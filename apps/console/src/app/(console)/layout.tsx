@@ -19,6 +19,11 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/payments">Payments</Link>
           <Link href="/reviews">Fraud reviews</Link>
           <Link href="/reviews/lists">Deny/allow lists</Link>
+          {/* Workbench (issue 17). */}
+          <Link href="/disputes">Disputes</Link>
+          <Link href="/dead-letters">Dead letters</Link>
+          <Link href="/escalations">Escalations</Link>
+          <Link href="/ledger">Ledger</Link>
           <Link href="/merchants">Merchants</Link>
           <Link href="/audit">Audit log</Link>
           <Link href="/mail">Mail</Link>

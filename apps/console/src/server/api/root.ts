@@ -11,6 +11,12 @@ import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
 import { webhooksRouter } from "./routers/webhooks/webhooks.router";
+// Workbench (issue 17).
+import { authorizationsRouter } from "./routers/workbench/authorizations";
+import { deadLettersRouter } from "./routers/workbench/dead-letters";
+import { disputesRouter } from "./routers/workbench/disputes";
+import { escalationsRouter } from "./routers/workbench/escalations";
+import { ledgerRouter } from "./routers/workbench/ledger";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -27,6 +33,12 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   // Balances and payouts (issue 18).
   payouts: payoutsRouter,
+  // Workbench (issue 17).
+  deadLetters: deadLettersRouter,
+  escalations: escalationsRouter,
+  disputes: disputesRouter,
+  ledger: ledgerRouter,
+  authorizations: authorizationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

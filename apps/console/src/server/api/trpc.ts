@@ -72,6 +72,9 @@ const NOT_FOUND_CODES = new Set<ErrorCode>([
   "PAYMENT_METHOD_NOT_FOUND",
   "REFUND_NOT_FOUND",
   "OPERATOR_NOT_FOUND",
+  // Workbench (issue 17).
+  "DEAD_LETTER_NOT_FOUND",
+  "DISPUTE_NOT_FOUND",
 ]);
 const CONFLICT_CODES = new Set<ErrorCode>([
   "IDEMPOTENCY_IN_PROGRESS",

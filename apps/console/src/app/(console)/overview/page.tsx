@@ -22,13 +22,9 @@ export default async function OverviewPage() {
   ]).catch(handleProcedureError);
   // Live accounts a PSP refused (or a connection test failed on): live payments to that PSP fail until fixed.
   const pspAlerts = (pspAccounts ?? []).filter((a) => a.status === "ACTIVE" && a.lastCheckOk === false);
-  const { attention, days } = summary;
-  const cards = [
-    { label: "Held for review", value: attention.requiresReview, href: "/reviews" },
-    { label: "Pending over 5 minutes", value: attention.stalePending, href: "/payments?status=PENDING" },
-    { label: "Escalated PSP attempts", value: attention.escalatedAttempts, href: null },
-    { label: "Dead letters not replayed", value: attention.deadLetters, href: null },
-  ];
+  const { days } = summary;
+  // One card per needs-attention source (server/needs-attention.ts), each linking to its list.
+  const cards = summary.needsAttention;
   return (
     <>
       <h1>Overview</h1>
@@ -36,11 +32,13 @@ export default async function OverviewPage() {
         <h2 id="attention-heading">Needs attention</h2>
         <ul className="attention">
           {cards.map((card) => (
-            <li key={card.label} className={`card${card.value > 0 ? " attention-on" : ""}`}>
+            <li key={card.id} className={`card${card.count > 0 ? " attention-on" : ""}`}>
               <span className="attention-count" data-testid={`attention-${card.label}`}>
-                {card.value}
+                {card.count}
               </span>
-              <span>{card.href ? <Link href={card.href}>{card.label}</Link> : card.label}</span>
+              <span>
+                <Link href={card.href}>{card.label}</Link>
+              </span>
             </li>
           ))}
         </ul>

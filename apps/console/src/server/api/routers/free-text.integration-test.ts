@@ -89,7 +89,7 @@ describe("through the core", () => {
     const payment = await seedPayment(c.t.app, merchant, { amountMinor: 5_000n });
     const refunds = await c.t.countRows("refunds");
     const error = await (await operator.api()).payments
-      .refund({ paymentId: payment.id, reason, idempotencyKey: `form-${randomUUID()}` })
+      .refund({ paymentId: payment.id, amount: "10.00", reason, idempotencyKey: `form-${randomUUID()}` })
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "BAD_REQUEST", cause: { code: domainCode, field: ["reason"] } });
     expect(await c.t.countRows("refunds")).toBe(refunds);

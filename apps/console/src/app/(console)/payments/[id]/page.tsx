@@ -4,6 +4,7 @@ import { formatAmount } from "../../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, Status } from "../../format";
 import { ReviewActions } from "../../reviews/review-actions";
+import { AuthorizationActions } from "./authorization-actions";
 import { RefundForm } from "./refund-form";
 
 export const dynamic = "force-dynamic";
@@ -125,7 +126,23 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
           ) : null}
         </section>
       </div>
-      {canAct ? (
+      {canAct && payment.status === "AUTHORIZED" ? (
+        <section className="card" aria-labelledby="authorization-heading">
+          <h2 id="authorization-heading">Capture or cancel</h2>
+          {payment.pendingOperation !== null ? (
+            <p className="muted">
+              A {payment.pendingOperation.toLowerCase()} is in flight at the PSP; wait for its outcome.
+            </p>
+          ) : (
+            <AuthorizationActions
+              paymentId={payment.id}
+              currency={currency}
+              capturableMinor={payment.amountCapturableMinor}
+            />
+          )}
+        </section>
+      ) : null}
+      {canAct && payment.amountCapturedMinor !== "0" ? (
         <section className="card" aria-labelledby="refund-heading">
           <h2 id="refund-heading">Refund</h2>
           {payment.amountRefundableMinor === "0" ? (

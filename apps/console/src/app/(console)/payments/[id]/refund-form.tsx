@@ -1,7 +1,10 @@
 "use client";
-import { exponentOf } from "@paycore/core/money/currency";
-// Full or partial refund. The idempotency key is made when the form renders, so a double click (or a retry
-// after a lost response) makes one refund; a new key is made only after a refund went through.
+import { exponentOf, parseCurrency } from "@paycore/core/money/currency";
+import { formatMinorUnits } from "@paycore/core/money/money";
+// A refund of the amount the operator types (nothing defaults to the full amount; a button fills in what is
+// left), then a confirmation step stating what will be refunded; only the confirmation calls the server. The
+// idempotency key is made when the form renders, so a double click (or a retry after a lost response) makes one
+// refund; a new key is made only after a refund went through.
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
@@ -17,13 +20,14 @@ export function RefundForm(props: {
   const trpc = useTRPC();
   const router = useRouter();
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
-  const [kind, setKind] = useState<"full" | "partial">("full");
   const [amount, setAmount] = useState("");
+  const [confirming, setConfirming] = useState<bigint | null>(null);
   const [reason, setReason] = useState("");
   const [localError, setLocalError] = useState<string | null>(null);
   const refund = useMutation(
     trpc.payments.refund.mutationOptions({
       onSuccess: (result) => {
+        setConfirming(null);
         if (result.errors.length === 0) {
           setIdempotencyKey(crypto.randomUUID());
           setAmount("");
@@ -35,26 +39,28 @@ export function RefundForm(props: {
   );
   const exponent = exponentOf(props.currency) ?? 2;
 
+  const refundable = BigInt(props.refundableMinor);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setLocalError(null);
-    if (kind === "partial") {
-      const minor = decimalToMinor(amount, props.currency);
-      if (minor === null || minor === 0n) {
-        setLocalError(`Enter an amount in ${props.currency} with at most ${exponent} decimals.`);
-        return;
-      }
-      if (minor > BigInt(props.refundableMinor)) {
-        setLocalError(`At most ${props.refundableText} can be refunded.`);
-        return;
-      }
+    const minor = decimalToMinor(amount, props.currency);
+    if (minor === null || minor === 0n) {
+      setLocalError(`Enter an amount in ${props.currency} with at most ${exponent} decimals.`);
+      return;
     }
-    refund.mutate({
-      paymentId: props.paymentId,
-      amount: kind === "partial" ? amount : null,
-      reason,
-      idempotencyKey,
-    });
+    if (minor > refundable) {
+      setLocalError(`At most ${props.refundableText} can be refunded.`);
+      return;
+    }
+    setConfirming(minor);
+  };
+  const confirm = () => {
+    if (confirming === null) return;
+    refund.mutate({ paymentId: props.paymentId, amount: amountText(confirming), reason, idempotencyKey });
+  };
+  const amountText = (minor: bigint) => {
+    const code = parseCurrency(props.currency);
+    return code === null ? minor.toString() : formatMinorUnits(minor, code);
   };
 
   const result = refund.data;
@@ -63,30 +69,28 @@ export function RefundForm(props: {
       <p>
         Refundable now: <strong data-testid="refundable">{props.refundableText}</strong>
       </p>
-      <fieldset className="row">
-        <legend className="muted">How much</legend>
-        <label>
-          <input type="radio" name="kind" checked={kind === "full"} onChange={() => setKind("full")} /> Full
-          remaining amount
-        </label>
-        <label>
-          <input type="radio" name="kind" checked={kind === "partial"} onChange={() => setKind("partial")} />{" "}
-          Partial
-        </label>
-      </fieldset>
-      {kind === "partial" ? (
-        <label className="field">
-          Amount ({props.currency})
-          <input
-            name="amount"
-            inputMode="decimal"
-            required
-            value={amount}
-            onChange={(event) => setAmount(event.target.value)}
-            placeholder={(0).toFixed(exponent)}
-          />
-        </label>
-      ) : null}
+      <label className="field">
+        Amount to refund ({props.currency})
+        <input
+          name="amount"
+          inputMode="decimal"
+          required
+          value={amount}
+          readOnly={confirming !== null}
+          onChange={(event) => setAmount(event.target.value)}
+          placeholder={(0).toFixed(exponent)}
+        />
+      </label>
+      <div>
+        <button
+          type="button"
+          className="secondary"
+          disabled={confirming !== null}
+          onClick={() => setAmount(amountText(refundable))}
+        >
+          Use the remaining {props.refundableText}
+        </button>
+      </div>
       <label className="field">
         Reason
         <textarea
@@ -95,6 +99,7 @@ export function RefundForm(props: {
           maxLength={500}
           rows={2}
           value={reason}
+          readOnly={confirming !== null}
           onChange={(e) => setReason(e.target.value)}
         />
       </label>
@@ -119,11 +124,32 @@ export function RefundForm(props: {
           {result.refund.status.toLowerCase()}.
         </p>
       ) : null}
-      <div>
-        <button type="submit" disabled={refund.isPending}>
-          {refund.isPending ? "Refunding…" : "Refund"}
-        </button>
-      </div>
+      {confirming === null ? (
+        <div>
+          <button type="submit">Review refund</button>
+        </div>
+      ) : (
+        <div className="card attention-on" role="alertdialog" aria-labelledby="confirm-refund-heading">
+          <h3 id="confirm-refund-heading">Confirm the refund</h3>
+          <p data-testid="confirm-refund-text">
+            Refund {formatAmount(confirming, props.currency)} of the {props.refundableText} still refundable,
+            to the customer's card. This cannot be undone.
+          </p>
+          <div className="row">
+            <button type="button" disabled={refund.isPending} onClick={confirm}>
+              {refund.isPending ? "Refunding…" : "Confirm refund"}
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              disabled={refund.isPending}
+              onClick={() => setConfirming(null)}
+            >
+              Back
+            </button>
+          </div>
+        </div>
+      )}
     </form>
   );
 }

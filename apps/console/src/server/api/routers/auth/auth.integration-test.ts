@@ -293,6 +293,7 @@ describe("roles", () => {
     await expect(api.reviews.queue()).resolves.toEqual([]);
     const input = {
       paymentId: "pay_01JZZZZZZZZZZZZZZZZZZZZZZZ",
+      amount: "1.00",
       reason: "test",
       idempotencyKey: "viewer-key-1",
     };

@@ -1,6 +1,7 @@
 // The overview: counts that need an operator now, and daily series over the last 14 UTC days (every day
 // present, zero when nothing happened). Rates are fractions (0..1), or null on a day with nothing to divide.
 import { overviewWindow } from "@paycore/db/repositories/console-overview.repository";
+import { type NeedsAttentionItem, needsAttention } from "../../../needs-attention";
 import type { SignedInContext } from "../../trpc";
 
 export const OVERVIEW_DAYS = 14;
@@ -15,6 +16,8 @@ export interface AttentionView {
 
 export interface OverviewView {
   attention: AttentionView;
+  /** One card per needs-attention source (server/needs-attention.ts), each linking to its list. */
+  needsAttention: NeedsAttentionItem[];
   /** "YYYY-MM-DD", oldest first. */
   days: string[];
   /** Live mode only, and only payments that captured money: test payments and bare authorizations are not volume. */
@@ -41,8 +44,9 @@ export async function overviewHandler({ ctx }: { ctx: SignedInContext }): Promis
   const { overview } = ctx.services;
   const now = ctx.services.now();
   const window = overviewWindow(now, OVERVIEW_DAYS);
-  const [attention, volume, approval, refunds, psp] = await Promise.all([
+  const [attention, attentionItems, volume, approval, refunds, psp] = await Promise.all([
     overview.attention(now, PENDING_ATTENTION_MS),
+    needsAttention(ctx.services, now),
     overview.dailyVolume(window),
     overview.dailyApproval(window),
     overview.dailyRefunds(window),
@@ -91,6 +95,7 @@ export async function overviewHandler({ ctx }: { ctx: SignedInContext }): Promis
 
   return {
     attention,
+    needsAttention: attentionItems,
     days,
     volume: {
       count,

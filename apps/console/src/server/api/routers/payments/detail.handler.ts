@@ -8,6 +8,8 @@ import { refundableMinor } from "@paycore/core/payments/payment-rules";
 import type { SignedInContext } from "../../trpc";
 import { type PaymentRowView, toPaymentRowView } from "./payment-view";
 
+const NEVER_AUTHORIZED = new Set(["PENDING", "DECLINED", "FAILED"]);
+
 export type TimelineKind = "event" | "attempt" | "webhook" | "refund" | "ledger";
 
 export interface TimelineItem {
@@ -23,6 +25,8 @@ export interface TimelineItem {
 export interface PaymentDetailView {
   payment: PaymentRowView & {
     amountAuthorizedMinor: string;
+    /** A capture, void or refund still in flight at the PSP: no other action until it is settled. */
+    pendingOperation: string | null;
     amountCapturableMinor: string;
     amountRefundPendingMinor: string;
     amountRefundableMinor: string;
@@ -143,7 +147,9 @@ export async function paymentDetailHandler({
   return {
     payment: {
       ...toPaymentRowView(row),
-      amountAuthorizedMinor: record.amountMinor.toString(),
+      // Truthful: a payment the PSP never authorized (declined, failed, still pending) shows nothing authorized.
+      amountAuthorizedMinor: (NEVER_AUTHORIZED.has(record.status) ? 0n : record.amountMinor).toString(),
+      pendingOperation: record.pendingOperation,
       amountCapturableMinor: record.amountCapturableMinor.toString(),
       amountRefundPendingMinor: record.amountRefundPendingMinor.toString(),
       amountRefundableMinor: (refundable > 0n ? refundable : 0n).toString(),

@@ -1,13 +1,14 @@
 // A refund from the payment page, through the same core command the merchant
 // API uses. The form's idempotency key makes a double submit one refund; the
-// core enforces what is still refundable.
+// core enforces what is still refundable. The operator's audit row is written
+// by the command, in the transaction that records the refund (issue 15).
 
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseId } from "@paycore/core/ids/ids";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import { refundableMinor } from "@paycore/core/payments/payment-rules";
 import { decimalToMinor } from "../../../../lib/money";
-import { recordAuditEvent } from "../../../audit";
+import { operatorActor } from "../../actor";
 import type { SignedInContext } from "../../trpc";
 import type { RefundInput } from "./refund.schema";
 
@@ -41,39 +42,25 @@ export async function refundHandler({
     apiKeyId: null,
     by: { source: "OPERATOR", id: session.operator.email, note: input.reason },
   };
-  const outcome = await services.app.services.commands.refundPayment(actor, {
-    // Apart from the merchant's own keys in the same scope.
-    idempotencyKey: `console:${input.idempotencyKey}`,
-    paymentId,
-    ...(amountMinor === null ? {} : { amount: amountMinor.toString() }),
-    reason: input.reason,
-  });
+  const outcome = await services.app.services.commands.refundPayment(
+    actor,
+    {
+      // Apart from the merchant's own keys in the same scope.
+      idempotencyKey: `console:${input.idempotencyKey}`,
+      paymentId,
+      ...(amountMinor === null ? {} : { amount: amountMinor.toString() }),
+      reason: input.reason,
+    },
+    {
+      audit: {
+        actor: operatorActor(ctx),
+        action: "payment.refund",
+        details: { reason: input.reason, requestedAmountMinor: amountMinor?.toString() ?? null },
+      },
+    },
+  );
   const { refund, payment, errors } = outcome.value;
   const refundable = refundableMinor(payment);
-  if (!outcome.replayed) {
-    await recordAuditEvent(services, {
-      operatorId: session.operator.id,
-      action: "payment.refund",
-      targetType: "payment",
-      targetId: paymentId,
-      before: {
-        status: before.status,
-        amountCapturedMinor: before.amountCapturedMinor,
-        amountRefundedMinor: before.amountRefundedMinor,
-      },
-      after: {
-        status: payment.status,
-        amountCapturedMinor: payment.amountCapturedMinor,
-        amountRefundedMinor: payment.amountRefundedMinor,
-        amountRefundPendingMinor: payment.amountRefundPendingMinor,
-        refundId: refund.id,
-        refundAmountMinor: refund.amountMinor,
-        refundStatus: refund.status,
-        reason: input.reason,
-        errors: errors.map((error) => error.code).join(",") || null,
-      },
-    });
-  }
   return {
     refund: {
       id: refund.id,

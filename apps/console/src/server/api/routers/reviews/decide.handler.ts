@@ -1,8 +1,9 @@
 // Approve or reject a held payment through the core's review commands (the
-// same ones the API's operator mutations call), then audit the decision.
+// same ones the API's operator mutations call); the command writes the
+// operator's audit row in the decision's own transaction (issue 15).
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseId } from "@paycore/core/ids/ids";
-import { recordAuditEvent } from "../../../audit";
+import { operatorActor } from "../../actor";
 import type { SignedInContext } from "../../trpc";
 import type { ReviewDecisionInput } from "./decide.schema";
 
@@ -27,26 +28,18 @@ export function reviewDecisionHandler(decision: "approve" | "reject") {
     const commands = services.app.services.commands;
     const operator = { operatorId: session.operator.email };
     const command = { idempotencyKey: `console:${input.idempotencyKey}`, paymentId, note: input.note };
+    const options = {
+      audit: {
+        actor: operatorActor(ctx),
+        action: `review.${decision}`,
+        details: { note: input.note ?? null },
+      },
+    };
     const outcome =
       decision === "approve"
-        ? await commands.approveReview(operator, command)
-        : await commands.rejectReview(operator, command);
+        ? await commands.approveReview(operator, command, options)
+        : await commands.rejectReview(operator, command, options);
     const { payment, errors } = outcome.value;
-    if (!outcome.replayed) {
-      await recordAuditEvent(services, {
-        operatorId: session.operator.id,
-        action: `review.${decision}`,
-        targetType: "payment",
-        targetId: paymentId,
-        before: { status: before.status, amountCapturedMinor: before.amountCapturedMinor },
-        after: {
-          status: payment.status,
-          amountCapturedMinor: payment.amountCapturedMinor,
-          note: input.note,
-          errors: errors.map((error) => error.code).join(",") || null,
-        },
-      });
-    }
     return {
       payment: { id: payment.id, status: payment.status },
       replayed: outcome.replayed,

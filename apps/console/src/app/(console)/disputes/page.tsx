@@ -1,0 +1,68 @@
+// The disputes queue: disputes waiting for a response or under review, soonest evidence due date first, with
+// what is at stake.
+import type { Metadata } from "next";
+import Link from "next/link";
+import { handleProcedureError, serverCaller } from "../../../trpc/server";
+import { Amount, DateTime } from "../format";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Disputes · paycore console" };
+
+export default async function DisputesPage() {
+  const queue = await (await serverCaller()).disputes.queue().catch(handleProcedureError);
+  return (
+    <>
+      <h1>Disputes</h1>
+      <p className="muted">Open disputes, the soonest evidence deadline first.</p>
+      {queue.length === 0 ? <p className="muted">No open disputes.</p> : null}
+      <div className="scroll-x">
+        <table data-testid="disputes-queue">
+          <thead>
+            <tr>
+              <th scope="col">Dispute</th>
+              <th scope="col">Evidence due</th>
+              <th scope="col">Status</th>
+              <th scope="col">Reason</th>
+              <th scope="col" className="amount">
+                At stake
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {queue.map((dispute) => (
+              <tr key={dispute.id}>
+                <td>
+                  <Link className="mono" href={`/disputes/${dispute.id}`}>
+                    {dispute.id}
+                  </Link>
+                  <div className="muted">
+                    {dispute.merchantName} · {dispute.mode.toLowerCase()} · {dispute.pspName}
+                  </div>
+                </td>
+                <td>{dispute.evidenceDueBy ? <DateTime iso={dispute.evidenceDueBy} /> : "—"}</td>
+                <td>
+                  {dispute.status.toLowerCase().replace(/_/g, " ")} ({dispute.stage.replace(/_/g, " ")})
+                </td>
+                <td>
+                  {dispute.reason.replace(/_/g, " ")}
+                  {dispute.reasonCode ? <span className="muted"> ({dispute.reasonCode})</span> : null}
+                </td>
+                <td className="amount">
+                  <Amount minor={dispute.amountMinor} currency={dispute.currency} />
+                  <div className="muted">
+                    {dispute.fundsWithdrawn ? "withdrawn" : "not withdrawn yet"}
+                    {dispute.feeMinor !== "0" ? (
+                      <>
+                        , fee <Amount minor={dispute.feeMinor} currency={dispute.currency} />
+                      </>
+                    ) : null}
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
