@@ -10,9 +10,8 @@ import { recordAuditEvent } from "../audit";
 import { createConsoleContext, roleAtLeast, type SignedInContext, sessionStage } from "../api/trpc";
 import { getConsoleServices } from "../services";
 import { type CsvColumn, csvStream } from "./csv";
+import { CSV_EXPORT_MAX_ROWS } from "./export-limits";
 
-/** The most rows one export writes; the list page says so next to its export link. */
-export const CSV_EXPORT_MAX_ROWS = 50_000;
 
 export interface CsvExport<Input, Row> {
   /** Names the file (`<name>-<UTC date>.csv`) and the audit action (`export.<name>`). */

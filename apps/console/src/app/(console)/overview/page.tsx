@@ -1,5 +1,6 @@
 // The overview: what needs an operator now, and the last 14 days in four charts.
 
+import type { Metadata } from "next";
 import { exponentOf } from "@paycore/core/money/currency";
 import Link from "next/link";
 import { formatAmount } from "../../../lib/money";
@@ -7,6 +8,7 @@ import { handleProcedureError, requireOperator, serverCaller } from "../../../tr
 import { LineChart } from "./line-chart";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Overview" };
 
 const percent = (value: number) => `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
 const utc = (date: Date) => `${date.toISOString().replace("T", " ").slice(0, 19)} UTC`;

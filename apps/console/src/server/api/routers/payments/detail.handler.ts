@@ -6,6 +6,7 @@ import { parseId } from "@paycore/core/ids/ids";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import { refundableMinor } from "@paycore/core/payments/payment-rules";
 import type { SignedInContext } from "../../trpc";
+import type { AuditEntryView } from "../audit/list.handler";
 import { type PaymentRowView, toPaymentRowView } from "./payment-view";
 
 export type TimelineKind = "event" | "attempt" | "webhook" | "refund" | "ledger";
@@ -32,9 +33,14 @@ export interface PaymentDetailView {
     reviewExpiresAt: string | null;
     cardExpiry: string | null;
     cardCountry: string | null;
+    /** The keyed HMAC of the card number (not reversible): what a FINGERPRINT deny-list entry matches. */
+    cardFingerprint: string | null;
+    metadata: Array<{ key: string; value: string }>;
     ipAddress: string | null;
     billingCountry: string | null;
   };
+  /** Operator actions on this payment (refunds, review decisions), newest first. */
+  audit: AuditEntryView[];
   risk: {
     score: number;
     decision: string;
@@ -43,6 +49,9 @@ export interface PaymentDetailView {
   } | null;
   timeline: TimelineItem[];
 }
+
+/** Operator actions shown on a payment's page; the audit log has them all. */
+export const PAYMENT_AUDIT_ENTRIES_MAX = 20;
 
 export async function paymentDetailHandler({
   ctx,
@@ -58,7 +67,7 @@ export async function paymentDetailHandler({
   const record = records[0];
   if (!id || !row || !record) throw new DomainError("PAYMENT_NOT_FOUND", "No payment with this id.");
   const actor = actorOf(row);
-  const [methods, risks, events, attempts, refunds, entries, webhooks] = await Promise.all([
+  const [methods, risks, events, attempts, refunds, entries, webhooks, audit] = await Promise.all([
     app.services.queries.paymentMethodsByIds(actor, [record.paymentMethodId]),
     app.services.queries.riskByPaymentIds(actor, [id]),
     app.services.queries.eventsOf(actor, id),
@@ -68,6 +77,12 @@ export async function paymentDetailHandler({
     record.pspName && record.pspReference
       ? consoleQueries.webhooksMentioning(record.pspName, record.pspReference, record.createdAt)
       : Promise.resolve([]),
+    ctx.services.operators.listAudit({
+      search: id,
+      operatorId: null,
+      beforeId: null,
+      first: PAYMENT_AUDIT_ENTRIES_MAX,
+    }),
   ]);
   const method = methods[0];
   const risk = risks[0];
@@ -151,6 +166,8 @@ export async function paymentDetailHandler({
       reviewExpiresAt: record.reviewExpiresAt?.toISOString() ?? null,
       cardExpiry: method ? `${String(method.expMonth).padStart(2, "0")}/${method.expYear}` : null,
       cardCountry: method?.cardCountry ?? null,
+      cardFingerprint: method?.fingerprint ?? null,
+      metadata: Object.entries(record.metadata ?? {}).map(([key, value]) => ({ key, value: String(value) })),
       ipAddress: record.ipAddress,
       billingCountry: record.billingCountry,
     },
@@ -168,6 +185,18 @@ export async function paymentDetailHandler({
         }
       : null,
     timeline,
+    audit: audit.entries
+      .filter((entry) => entry.targetId === id)
+      .map((entry) => ({
+        id: entry.id.toString(),
+        operatorEmail: entry.operatorEmail,
+        action: entry.action,
+        targetType: entry.targetType,
+        targetId: entry.targetId,
+        before: entry.before,
+        after: entry.after,
+        createdAt: entry.createdAt.toISOString(),
+      })),
   };
 }
 
