@@ -8,8 +8,11 @@ export function FilterChips({ filters, clearHref }: { filters: ActiveFilter[]; c
     <ul className="active-filters" aria-label="Filters in force">
       {filters.map((filter) => (
         <li key={`${filter.key}=${filter.value}`}>
-          <Link className="chip" href={filter.removeHref} aria-label={`Remove filter ${filter.label}`}>
-            <span>{filter.label}</span>
+          <Link className="chip" href={filter.removeHref}>
+            <span>
+              <span className="visually-hidden">Remove filter </span>
+              {filter.label}
+            </span>
             <span aria-hidden="true">×</span>
           </Link>
         </li>
