@@ -12,7 +12,9 @@ const WIDTHS = [1280, 390] as const;
 const UNKNOWN_PAYMENT = "pay_01JZZZZZZZZZZZZZZZZZZZZZZZ";
 
 async function expectAxeClean(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
   const summary = results.violations.map(
     (violation) =>
       `${violation.id} (${violation.impact}): ${violation.nodes
@@ -28,7 +30,9 @@ async function expectFits(page: Page, what: string) {
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
   }));
-  expect(scrollWidth, `${what} is ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(innerWidth);
+  expect(scrollWidth, `${what} is ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(
+    innerWidth,
+  );
 }
 
 /** Every page of the console an admin can open, with the ids the seed made. */
@@ -53,7 +57,9 @@ async function consolePaths(page: Page): Promise<string[]> {
   ];
 }
 
-test("every page fits, is titled, has one main landmark and no axe violation at 1280 and 390 px", async ({ page }) => {
+test("every page fits, is titled, has one main landmark and no axe violation at 1280 and 390 px", async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto("/sign-in");
@@ -88,7 +94,9 @@ test("every page fits, is titled, has one main landmark and no axe violation at 
   expect(titles).toContain(`Payment ${state.refundablePaymentId} · paycore console`);
 });
 
-test("at 390 px the navigation is a menu that opens on the dark header, readable and axe clean", async ({ page }) => {
+test("at 390 px the navigation is a menu that opens on the dark header, readable and axe clean", async ({
+  page,
+}) => {
   await signIn(page, state.operators.OPERATOR);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/payments");
@@ -143,7 +151,9 @@ test("the audit log and the review queue export as CSV", async ({ page }) => {
   await signIn(page, state.operators.OPERATOR);
   const audit = await page.request.get("/audit/export");
   expect(audit.status()).toBe(200);
-  expect((await audit.text()).split("\r\n")[0]).toBe("id,created_at,operator,action,target_type,target_id,before,after");
+  expect((await audit.text()).split("\r\n")[0]).toBe(
+    "id,created_at,operator,action,target_type,target_id,before,after",
+  );
   const reviews = await page.request.get("/reviews/export");
   expect(reviews.status()).toBe(200);
   expect((await reviews.text()).split("\r\n")[0]).toMatch(/^id,held_since,review_expires_at,/);
@@ -184,11 +194,15 @@ test("the payment page shows metadata and the card fingerprint, which prefills a
   );
   await page.getByRole("button", { name: "Add", exact: true }).click();
   const alert = page.getByRole("alert");
-  await expect(alert).toHaveText("The server could not complete this. Try again; if it keeps failing, tell an administrator.");
+  await expect(alert).toHaveText(
+    "The server could not complete this. Try again; if it keeps failing, tell an administrator.",
+  );
   await page.unroute("**/api/trpc/**");
   await page.route("**/api/trpc/**", (route) => route.abort("internetdisconnected"));
   await page.getByRole("button", { name: "Add", exact: true }).click();
-  await expect(alert).toHaveText("The console could not reach its server. Check your connection, then try again.");
+  await expect(alert).toHaveText(
+    "The console could not reach its server. Check your connection, then try again.",
+  );
   await page.unroute("**/api/trpc/**");
 
   await page.getByRole("button", { name: "Add", exact: true }).click();

@@ -17,7 +17,12 @@ export function CopyButton({ text, label, targetId }: { text: string; label: str
   };
   return (
     <>
-      <button type="button" className="secondary copy" onClick={() => void copy()} aria-label={`Copy ${label}`}>
+      <button
+        type="button"
+        className="secondary copy"
+        onClick={() => void copy()}
+        aria-label={`Copy ${label}`}
+      >
         Copy
       </button>
       <span aria-live="polite" className="muted small">

@@ -7,7 +7,10 @@ describe("errorText", () => {
   it.each([
     [{ message: "Give a reason", data: { httpStatus: 400, domainCode: null } }, "Give a reason."],
     [
-      { message: "At most $70.00 can be refunded.", data: { httpStatus: 400, domainCode: "AMOUNT_EXCEEDS_REFUNDABLE" } },
+      {
+        message: "At most $70.00 can be refunded.",
+        data: { httpStatus: 400, domainCode: "AMOUNT_EXCEEDS_REFUNDABLE" },
+      },
       "At most $70.00 can be refunded. (AMOUNT_EXCEEDS_REFUNDABLE)",
     ],
     [{ message: "Unexpected error.", data: { httpStatus: 500, domainCode: null } }, SERVER_ERROR_TEXT],

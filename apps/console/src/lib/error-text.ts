@@ -20,7 +20,8 @@ export function errorText(error: unknown): string {
   if (typeof message !== "string" || message === "") return SERVER_ERROR_TEXT;
   // No tRPC error shape: the answer was not the server's JSON, or there was no answer at all.
   if (!data) {
-    if (/failed to fetch|network ?error|load failed|fetch failed|aborted/i.test(message)) return NETWORK_ERROR_TEXT;
+    if (/failed to fetch|network ?error|load failed|fetch failed|aborted/i.test(message))
+      return NETWORK_ERROR_TEXT;
     return SERVER_ERROR_TEXT;
   }
   if ((data.httpStatus ?? 500) >= 500 && !data.domainCode) {

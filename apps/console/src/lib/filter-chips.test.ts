@@ -9,8 +9,18 @@ describe("activeFilters", () => {
   it("removes one value of a repeated key and keeps the rest, from the first page", () => {
     const search = new URLSearchParams("status=CAPTURED&status=DECLINED&q=eve&after=abc");
     expect(activeFilters("/payments", search, describeFilter)).toEqual([
-      { key: "status", value: "CAPTURED", label: "status: CAPTURED", removeHref: "/payments?status=DECLINED&q=eve" },
-      { key: "status", value: "DECLINED", label: "status: DECLINED", removeHref: "/payments?status=CAPTURED&q=eve" },
+      {
+        key: "status",
+        value: "CAPTURED",
+        label: "status: CAPTURED",
+        removeHref: "/payments?status=DECLINED&q=eve",
+      },
+      {
+        key: "status",
+        value: "DECLINED",
+        label: "status: DECLINED",
+        removeHref: "/payments?status=CAPTURED&q=eve",
+      },
       { key: "q", value: "eve", label: "q: eve", removeHref: "/payments?status=CAPTURED&status=DECLINED" },
     ]);
   });
@@ -19,6 +29,8 @@ describe("activeFilters", () => {
     expect(activeFilters("/audit", new URLSearchParams("q=&unknown=1&x=y"), describeFilter)).toEqual([
       { key: "x", value: "y", label: "x: y", removeHref: "/audit?unknown=1" },
     ]);
-    expect(activeFilters("/audit", new URLSearchParams("q=refund"), describeFilter)[0]?.removeHref).toBe("/audit");
+    expect(activeFilters("/audit", new URLSearchParams("q=refund"), describeFilter)[0]?.removeHref).toBe(
+      "/audit",
+    );
   });
 });

@@ -111,11 +111,14 @@ function searchClause(search: string, params: Params): string {
 
 function whereClause(filter: PaymentSearchFilter, after: PaymentSearchCursor | null, params: Params): string {
   const and: string[] = [];
-  if (filter.statuses.length > 0) and.push(`p.status = ANY(${params.add(filter.statuses, '::"PaymentStatus"[]')})`);
+  if (filter.statuses.length > 0)
+    and.push(`p.status = ANY(${params.add(filter.statuses, '::"PaymentStatus"[]')})`);
   if (filter.merchantId) and.push(`p.merchant_id = ${params.add(filter.merchantId)}`);
   if (filter.currency) and.push(`p.currency = ${params.add(filter.currency)}`);
-  if (filter.amountMinMinor !== null) and.push(`p.amount_minor >= ${params.add(filter.amountMinMinor, "::bigint")}`);
-  if (filter.amountMaxMinor !== null) and.push(`p.amount_minor <= ${params.add(filter.amountMaxMinor, "::bigint")}`);
+  if (filter.amountMinMinor !== null)
+    and.push(`p.amount_minor >= ${params.add(filter.amountMinMinor, "::bigint")}`);
+  if (filter.amountMaxMinor !== null)
+    and.push(`p.amount_minor <= ${params.add(filter.amountMaxMinor, "::bigint")}`);
   if (filter.createdFrom) and.push(`p.created_at >= ${params.add(filter.createdFrom, "::timestamptz")}`);
   if (filter.createdBefore) and.push(`p.created_at < ${params.add(filter.createdBefore, "::timestamptz")}`);
   const search = filter.search?.trim().slice(0, SEARCH_TEXT_MAX_LENGTH) || null;
@@ -186,7 +189,10 @@ export class PaymentSearchRepository {
   }
 
   /** How many payments match, counted up to `cap` (a result of `cap + 1` means "more than cap"). */
-  async count(filter: PaymentSearchFilter, cap = PAYMENT_COUNT_CAP): Promise<{ count: number; capped: boolean }> {
+  async count(
+    filter: PaymentSearchFilter,
+    cap = PAYMENT_COUNT_CAP,
+  ): Promise<{ count: number; capped: boolean }> {
     const limit = Math.min(Math.max(Math.trunc(cap), 1), PAYMENT_COUNT_CAP);
     const params = new Params();
     const where = whereClause(filter, null, params);
@@ -209,11 +215,17 @@ export class PaymentSearchRepository {
     filter: PaymentSearchFilter,
     options: { maxRows: number; pageSize?: number },
   ): AsyncGenerator<PaymentSearchRow[]> {
-    const pageSize = Math.min(Math.max(options.pageSize ?? PAYMENT_SEARCH_PAGE_SIZE_MAX, 1), PAYMENT_SEARCH_PAGE_SIZE_MAX);
+    const pageSize = Math.min(
+      Math.max(options.pageSize ?? PAYMENT_SEARCH_PAGE_SIZE_MAX, 1),
+      PAYMENT_SEARCH_PAGE_SIZE_MAX,
+    );
     let remaining = Math.max(Math.trunc(options.maxRows), 0);
     let after: PaymentSearchCursor | null = null;
     while (remaining > 0) {
-      const { payments, hasNextPage } = await this.search(filter, { first: Math.min(pageSize, remaining), after });
+      const { payments, hasNextPage } = await this.search(filter, {
+        first: Math.min(pageSize, remaining),
+        after,
+      });
       if (payments.length === 0) return;
       yield payments;
       remaining -= payments.length;

@@ -6,12 +6,11 @@
 import { isDomainError } from "@paycore/core/errors/domain-error";
 import type { OperatorRole } from "@paycore/db/repositories/operator.repository";
 import { ZodError, type z } from "zod";
-import { recordAuditEvent } from "../audit";
 import { createConsoleContext, roleAtLeast, type SignedInContext, sessionStage } from "../api/trpc";
+import { recordAuditEvent } from "../audit";
 import { getConsoleServices } from "../services";
 import { type CsvColumn, csvStream } from "./csv";
 import { CSV_EXPORT_MAX_ROWS } from "./export-limits";
-
 
 export interface CsvExport<Input, Row> {
   /** Names the file (`<name>-<UTC date>.csv`) and the audit action (`export.<name>`). */
@@ -44,7 +43,7 @@ function problemOf(error: unknown): string | null {
 }
 
 export function csvExportRoute<Input, Row>(definition: CsvExport<Input, Row>) {
-  return async function GET(request: Request): Promise<Response> {
+  return async function handleExport(request: Request): Promise<Response> {
     const services = getConsoleServices();
     const ctx = await createConsoleContext({
       services,
@@ -74,7 +73,10 @@ export function csvExportRoute<Input, Row>(definition: CsvExport<Input, Row>) {
       const problem = problemOf(error);
       if (problem) return textResponse(400, problem);
       services.logger.error({ err: error, export: definition.name }, "console export failed");
-      return textResponse(500, "The export failed on the server. Try again; if it keeps failing, tell an administrator.");
+      return textResponse(
+        500,
+        "The export failed on the server. Try again; if it keeps failing, tell an administrator.",
+      );
     }
     await recordAuditEvent(services, {
       operatorId: session.operator.id,

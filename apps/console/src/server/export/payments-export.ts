@@ -31,7 +31,10 @@ export const paymentsExport: CsvExport<ReturnType<typeof listPaymentsSchema.pars
     { header: "card_last4", value: (row) => row.cardLast4 },
     { header: "customer_email", value: (row) => row.customerEmail },
     { header: "description", value: (row) => row.description },
-    { header: "metadata", value: (row) => (Object.keys(row.metadata).length > 0 ? JSON.stringify(row.metadata) : "") },
+    {
+      header: "metadata",
+      value: (row) => (Object.keys(row.metadata).length > 0 ? JSON.stringify(row.metadata) : ""),
+    },
     { header: "psp", value: (row) => row.pspName },
     { header: "psp_reference", value: (row) => row.pspReference },
   ],

@@ -2,8 +2,8 @@
 // side; the search's results export as CSV.
 import type { Metadata } from "next";
 import Link from "next/link";
-import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
+import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { AuditChange } from "../audit-change";
 import { DateTime } from "../format";
 import { VerifyChainButton } from "./verify-chain-button";
@@ -50,8 +50,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <p className="muted">
           {search ? (
             <>
-              Entries matching <strong>{search}</strong>, newest first.{" "}
-              <Link href="/audit">Show all</Link>
+              Entries matching <strong>{search}</strong>, newest first. <Link href="/audit">Show all</Link>
             </>
           ) : (
             "Newest first."

@@ -36,7 +36,9 @@ export default async function MerchantsPage() {
               <td data-label="Name">
                 <Link href={`/merchants/${merchant.id}`}>{merchant.name}</Link>
               </td>
-              <td data-label="Id" className="mono">{merchant.id}</td>
+              <td data-label="Id" className="mono">
+                {merchant.id}
+              </td>
               <td data-label="Fee">
                 {feePercent(merchant.feeRateBps)} + {merchant.feeFixedMinor}{" "}
                 <span className="muted">minor units</span>

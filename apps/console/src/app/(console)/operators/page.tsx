@@ -53,7 +53,9 @@ export default async function OperatorsPage() {
                     </div>
                   ) : null}
                 </td>
-                <td data-label="Last sign-in">{operator.lastSignInAt ? <DateTime iso={operator.lastSignInAt} /> : "never"}</td>
+                <td data-label="Last sign-in">
+                  {operator.lastSignInAt ? <DateTime iso={operator.lastSignInAt} /> : "never"}
+                </td>
                 <td data-label="Actions">
                   {operator.id === me.id ? (
                     <span className="muted">you</span>

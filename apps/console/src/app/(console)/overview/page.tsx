@@ -1,7 +1,7 @@
 // The overview: what needs an operator now, and the last 14 days in four charts.
 
-import type { Metadata } from "next";
 import { exponentOf } from "@paycore/core/money/currency";
+import type { Metadata } from "next";
 import Link from "next/link";
 import { formatAmount } from "../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";

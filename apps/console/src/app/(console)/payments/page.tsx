@@ -54,7 +54,9 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
   const search = paymentListSearch(query);
   const firstPage = `/payments${search.size > 0 ? `?${search}` : ""}`;
   const exportHref = `/payments/export${search.size > 0 ? `?${search}` : ""}`;
-  const nextPage = list?.nextCursor ? `/payments?${new URLSearchParams([...search, ["after", list.nextCursor]])}` : null;
+  const nextPage = list?.nextCursor
+    ? `/payments?${new URLSearchParams([...search, ["after", list.nextCursor]])}`
+    : null;
   const merchantName = new Map(merchants.map((merchant) => [merchant.id as string, merchant.name]));
   const chips = activeFilters("/payments", search, (key, value) => {
     if (key === "status") return `Status: ${statusText(value)}`;
@@ -115,7 +117,12 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
             <legend>Status</legend>
             {PAYMENT_STATUSES.map((status) => (
               <label key={status} className="chip">
-                <input type="checkbox" name="status" value={status} defaultChecked={statuses.includes(status)} />
+                <input
+                  type="checkbox"
+                  name="status"
+                  value={status}
+                  defaultChecked={statuses.includes(status)}
+                />
                 {statusText(status)}
               </label>
             ))}

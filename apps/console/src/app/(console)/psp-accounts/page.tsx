@@ -57,7 +57,9 @@ export default async function PspAccountsPage() {
                     {account.status.toLowerCase()}
                   </span>
                 </td>
-                <td data-label="Endpoint" className="mono">{account.endpoint}</td>
+                <td data-label="Endpoint" className="mono">
+                  {account.endpoint}
+                </td>
                 <td data-label="Keys">
                   <div>API key …{account.apiKeyHint ?? "none"}</div>
                   <div>webhook secret …{account.webhookSecretHint ?? "none"}</div>

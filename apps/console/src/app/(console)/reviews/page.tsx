@@ -1,8 +1,9 @@
 // The fraud review queue: held payments, oldest first (they expire first), with the signals that held them.
+
+import { REVIEW_QUEUE_MAX } from "@paycore/db/repositories/console-query.repository";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
-import { REVIEW_QUEUE_MAX } from "@paycore/db/repositories/console-query.repository";
 import { Amount, DateTime } from "../format";
 import { ReviewActions } from "./review-actions";
 
@@ -55,7 +56,9 @@ export default async function ReviewsPage() {
               <td data-label="Held since">
                 <DateTime iso={item.createdAt} />
               </td>
-              <td data-label="Expires">{item.reviewExpiresAt ? <DateTime iso={item.reviewExpiresAt} /> : "—"}</td>
+              <td data-label="Expires">
+                {item.reviewExpiresAt ? <DateTime iso={item.reviewExpiresAt} /> : "—"}
+              </td>
               <td className="amount" data-label="Amount">
                 <Amount minor={item.amountMinor} currency={item.currency} />
               </td>

@@ -116,7 +116,9 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
           <tbody>
             {keys.map((key) => (
               <tr key={key.id} data-testid={`key-${key.id}`}>
-                <td data-label="Key" className="mono">{key.displayHint}</td>
+                <td data-label="Key" className="mono">
+                  {key.displayHint}
+                </td>
                 <td data-label="Kind">{key.kind.toLowerCase()}</td>
                 <td data-label="Mode">{key.mode.toLowerCase()}</td>
                 <td data-label="Created">

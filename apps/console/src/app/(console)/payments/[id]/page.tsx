@@ -2,9 +2,9 @@
 // refund form for operators, operator actions (before and after side by side), and the timeline.
 import type { Metadata } from "next";
 import Link from "next/link";
+import { failureReasonText } from "../../../../lib/failure-reason";
 import { formatAmount } from "../../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
-import { failureReasonText } from "../../../../lib/failure-reason";
 import { AuditChange } from "../../audit-change";
 import { Amount, DateTime, Status } from "../../format";
 import { ReviewActions } from "../../reviews/review-actions";
@@ -123,7 +123,8 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
               <>
                 <dt>Failure</dt>
                 <dd data-testid="failure">
-                  {failureReasonText(payment.failureCode)} <span className="mono muted">{payment.failureCode}</span>
+                  {failureReasonText(payment.failureCode)}{" "}
+                  <span className="mono muted">{payment.failureCode}</span>
                   {payment.failureMessage ? <div className="muted">{payment.failureMessage}</div> : null}
                 </dd>
               </>

@@ -1,6 +1,7 @@
 // GET /payments/export?<the list's query>: the filtered list as a streamed CSV (server/export/export-route.ts).
-import { paymentsExport } from "../../../../server/export/payments-export";
+
 import { csvExportRoute } from "../../../../server/export/export-route";
+import { paymentsExport } from "../../../../server/export/payments-export";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,7 @@
 // GET /reviews/export?<the list's query>: the filtered list as a streamed CSV (server/export/export-route.ts).
-import { reviewsExport } from "../../../../server/export/reviews-export";
+
 import { csvExportRoute } from "../../../../server/export/export-route";
+import { reviewsExport } from "../../../../server/export/reviews-export";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 // The fraud deny and allow lists: what the scorer blocks or trusts outright.
 import type { Metadata } from "next";
-import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { one, readerOf, type SearchParams } from "../../../../lib/list-params";
+import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { DateTime } from "../../format";
 import { AddListEntryForm, RemoveListEntryButton } from "./list-entry-forms";
 

@@ -75,7 +75,9 @@ export function paymentFilterOf(input: Omit<ListPaymentsInput, "after" | "first"
     amountMaxMinor: amountFilter(input.amountMax, currency, "amountMax"),
     createdFrom: input.createdFrom ? new Date(`${input.createdFrom}T00:00:00Z`) : null,
     // Inclusive: everything before the next day.
-    createdBefore: input.createdTo ? new Date(new Date(`${input.createdTo}T00:00:00Z`).getTime() + DAY_MS) : null,
+    createdBefore: input.createdTo
+      ? new Date(new Date(`${input.createdTo}T00:00:00Z`).getTime() + DAY_MS)
+      : null,
     search: checkSearch(input.search?.trim() || null),
   };
 }

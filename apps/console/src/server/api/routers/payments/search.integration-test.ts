@@ -24,10 +24,18 @@ beforeAll(async () => {
   const make = async (name: string, options: Parameters<typeof seedPayment>[2]) => {
     seeded[name] = (await seedPayment(c.t.app, shop, options)).id;
   };
-  await make("eve", { email: "eve.adams@example.com", description: "Blue notebook", metadata: { order: "ord-7f3a" } });
-  await make("zed", { email: "zed@shop.test", description: "50%_off sale", metadata: { campaign: "winter" } });
+  await make("eve", {
+    email: "eve.adams@example.com",
+    description: "Blue notebook",
+    metadata: { order: "ord-7f3a" },
+  });
+  await make("zed", {
+    email: "zed@shop.test",
+    description: "50%_off sale",
+    metadata: { campaign: "winter" },
+  });
   await make("wild", { email: "wild@shop.test", description: "50xyoff sale" });
-  await make("formula", { email: "formula@shop.test", description: "=HYPERLINK(\"x\")" });
+  await make("formula", { email: "formula@shop.test", description: '=HYPERLINK("x")' });
   await make("plain", { email: "plain@shop.test", description: "Red pen" });
   viewer = await c.signedIn("VIEWER");
 });
@@ -70,7 +78,11 @@ describe("payment search", () => {
       // A handful of rows would be scanned whatever the indexes: forbid that to see the plan the index gives.
       await tx.$executeRawUnsafe("SET LOCAL enable_seqscan = off");
       const explain = async (condition: string) =>
-        (await tx.$queryRawUnsafe<Array<{ "QUERY PLAN": string }>>(`EXPLAIN SELECT id FROM payments p WHERE ${condition}`))
+        (
+          await tx.$queryRawUnsafe<Array<{ "QUERY PLAN": string }>>(
+            `EXPLAIN SELECT id FROM payments p WHERE ${condition}`,
+          )
+        )
           .map((row) => row["QUERY PLAN"])
           .join("\n");
       return [
@@ -85,13 +97,23 @@ describe("payment search", () => {
   });
 
   it("counts the matches, with a cap, and shows why a payment was declined", async () => {
-    const list = await (await viewer.api()).payments.list({ search: "shop.test", merchantId: shop.id, first: 2 });
+    const list = await (await viewer.api()).payments.list({
+      search: "shop.test",
+      merchantId: shop.id,
+      first: 2,
+    });
     expect(list).toMatchObject({ count: 4, countCapped: false });
     expect(list.payments).toHaveLength(2);
-    const capped = await c.services.paymentSearch.count(paymentFilterOf({ statuses: [], merchantId: shop.id }), 3);
+    const capped = await c.services.paymentSearch.count(
+      paymentFilterOf({ statuses: [], merchantId: shop.id }),
+      3,
+    );
     expect(capped).toEqual({ count: 3, capped: true });
 
-    const declined = await seedPayment(c.t.app, shop, { cardNumber: "4000000000009995", email: "broke@shop.test" });
+    const declined = await seedPayment(c.t.app, shop, {
+      cardNumber: "4000000000009995",
+      email: "broke@shop.test",
+    });
     expect(declined.status).toBe("DECLINED");
     const [row] = (await (await viewer.api()).payments.list({ search: "broke@shop.test" })).payments;
     expect(row).toMatchObject({ id: declined.id, status: "DECLINED", failureCode: "insufficient_funds" });
@@ -101,9 +123,9 @@ describe("payment search", () => {
 describe("export paging", () => {
   it("walks every match newest first in keyset pages, with no gap or repeat, up to the row limit", async () => {
     const filter = paymentFilterOf({ statuses: [], merchantId: shop.id, search: "shop.test" });
-    const expected = (await c.services.paymentSearch.search(filter, { first: 100, after: null })).payments.map(
-      (p) => p.id,
-    );
+    const expected = (
+      await c.services.paymentSearch.search(filter, { first: 100, after: null })
+    ).payments.map((p) => p.id);
     expect(expected.length).toBeGreaterThanOrEqual(5);
     const pages: string[][] = [];
     for await (const page of c.services.paymentSearch.walk(filter, { maxRows: 1_000, pageSize: 2 })) {
@@ -125,18 +147,28 @@ describe("CSV export route", () => {
   const request = (browser: Browser | null, query: string) =>
     new Request(`http://localhost:3000/payments/export?${query}`, {
       headers: browser
-        ? { cookie: [...browser.cookies].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join("; ") }
+        ? {
+            cookie: [...browser.cookies]
+              .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+              .join("; "),
+          }
         : {},
     });
 
   it("streams the filtered list as CSV, neutralises formulas, and audits the export", async () => {
-    const response = await GET(request(viewer, new URLSearchParams({ q: "shop.test", merchant: shop.id }).toString()));
+    const response = await GET(
+      request(viewer, new URLSearchParams({ q: "shop.test", merchant: shop.id }).toString()),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="payments-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(response.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="payments-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
     const rows = parse(await response.text(), { columns: true }) as Array<Record<string, string>>;
-    expect(rows.map((row) => row.id)).toEqual(expect.arrayContaining([seeded.zed, seeded.formula, seeded.plain]));
-    expect(rows.find((row) => row.id === seeded.formula)?.description).toBe("'=HYPERLINK(\"x\")");
+    expect(rows.map((row) => row.id)).toEqual(
+      expect.arrayContaining([seeded.zed, seeded.formula, seeded.plain]),
+    );
+    expect(rows.find((row) => row.id === seeded.formula)?.description).toBe('\'=HYPERLINK("x")');
     expect(rows.find((row) => row.id === seeded.zed)).toMatchObject({
       merchant_name: "Search Shop",
       currency: "USD",
@@ -151,7 +183,10 @@ describe("CSV export route", () => {
       first: 10,
     });
     expect(entries[0]).toMatchObject({ action: "export.payments", targetType: "payments" });
-    expect(entries[0]?.after).toMatchObject({ maxRows: 50_000, query: expect.stringContaining("q=shop.test") });
+    expect(entries[0]?.after).toMatchObject({
+      maxRows: 50_000,
+      query: expect.stringContaining("q=shop.test"),
+    });
   });
 
   it("refuses without a session, and answers a bad filter with a sentence", async () => {

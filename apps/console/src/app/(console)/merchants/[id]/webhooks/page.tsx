@@ -109,7 +109,9 @@ export default async function MerchantWebhooksPage({
               {endpoints.map((endpoint) => (
                 <tr key={endpoint.id}>
                   <td data-label="Mode">{endpoint.mode}</td>
-                  <td data-label="URL" className="mono">{endpoint.url}</td>
+                  <td data-label="URL" className="mono">
+                    {endpoint.url}
+                  </td>
                   <td data-label="Events">{endpoint.enabledEvents.join(", ")}</td>
                   <td data-label="Status">
                     {endpoint.status}
@@ -120,7 +122,9 @@ export default async function MerchantWebhooksPage({
                       <DateTime iso={endpoint.failingSince} />
                     ) : null}
                   </td>
-                  <td data-label="Secret" className="mono">…{endpoint.secretHint}</td>
+                  <td data-label="Secret" className="mono">
+                    …{endpoint.secretHint}
+                  </td>
                   <td data-label="Log">
                     <Link href={`?endpoint=${encodeURIComponent(endpoint.id)}`}>Deliveries</Link>
                   </td>
