@@ -70,7 +70,8 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
       <h1>Payments</h1>
       <section className="card" aria-labelledby="filters-heading">
         <h2 id="filters-heading">Filters</h2>
-        <form className="filters" method="get" action="/payments">
+        {/* Keyed by the filters: after a chip removes one (a client-side navigation), the form shows the new ones. */}
+        <form key={search.toString()} className="filters" method="get" action="/payments">
           <label className="field">
             Search
             <input
