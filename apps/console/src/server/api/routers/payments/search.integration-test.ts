@@ -120,6 +120,29 @@ describe("payment search", () => {
   });
 });
 
+describe("payment page", () => {
+  it("shows the metadata, the card fingerprint, and the operator actions on the payment", async () => {
+    const operator = await (await c.signedIn("OPERATOR")).api();
+    await operator.payments.refund({
+      paymentId: seeded.eve as string,
+      amount: "1.00",
+      reason: "goodwill",
+      idempotencyKey: "search-detail-refund",
+    });
+    const { payment, audit } = await operator.payments.detail({ id: seeded.eve as string });
+    expect(payment.metadata).toEqual([{ key: "order", value: "ord-7f3a" }]);
+    expect(payment.cardFingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: "payment.refund",
+        before: expect.objectContaining({ amountRefundedMinor: "0" }),
+        after: expect.objectContaining({ amountRefundedMinor: "100", reason: "goodwill" }),
+      }),
+    ]);
+    await c.t.expectLedgerBalanced();
+  });
+});
+
 describe("export paging", () => {
   it("walks every match newest first in keyset pages, with no gap or repeat, up to the row limit", async () => {
     const filter = paymentFilterOf({ statuses: [], merchantId: shop.id, search: "shop.test" });
