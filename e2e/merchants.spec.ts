@@ -1,4 +1,4 @@
-// Goal: an admin creates a merchant and an API key, sees the key once (a reload shows only its hint), revokes
+// Goal: an admin creates a merchant and an API key, sees the key once and copies it (a reload shows only its hint), revokes
 // it, and the overview renders its attention counts and charts.
 import { expect, test } from "@playwright/test";
 import { artifact, signIn } from "./helpers";
@@ -34,6 +34,11 @@ test("an admin creates a merchant and a key shown once, and the overview renders
   const key = (await secret.textContent()) ?? "";
   const hint = `${key.slice(0, 8)}…${key.slice(-4)}`;
   await expect(page.locator("tbody")).toContainText(hint);
+  // The copy button puts the key on the clipboard and says so.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.getByRole("button", { name: "Copy the new key" }).click();
+  await expect(page.getByText("Copied.")).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
   await page.screenshot({ path: artifact("merchant-new-key"), fullPage: true });
 
   // Shown once: after a reload only the hint is left.

@@ -1,23 +1,11 @@
 "use client";
+// Errors outside the console's layout (sign-in, two-factor): the page's own landmark.
+import { ErrorView } from "./error-view";
 
-export default function ErrorPage({
-  error,
-  reset,
-}: {
-  error: Error & { digest?: string };
-  reset: () => void;
-}) {
+export default function ErrorPage(props: { error: Error & { digest?: string }; reset: () => void }) {
   return (
     <main>
-      <div className="error" role="alert">
-        <p>Something went wrong: {error.message || "unexpected error"}.</p>
-        {error.digest ? <p className="mono">Reference: {error.digest}</p> : null}
-      </div>
-      <p>
-        <button type="button" onClick={reset}>
-          Try again
-        </button>
-      </p>
+      <ErrorView {...props} />
     </main>
   );
 }

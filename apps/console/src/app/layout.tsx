@@ -4,7 +4,8 @@ import type { ReactNode } from "react";
 import { TRPCReactProvider } from "../trpc/client";
 import "./globals.css";
 
-export const metadata: Metadata = { title: "paycore console" };
+// Every page names itself ("Payments", "Payment pay_…"); the template adds the console's name.
+export const metadata: Metadata = { title: { template: "%s · paycore console", default: "paycore console" } };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // Every page renders per request: Next puts the request's CSP nonce (set by src/proxy.ts) on its scripts,

@@ -1,4 +1,8 @@
+// An address the console does not have (outside the console's layout): answered with HTTP 404.
+import type { Metadata } from "next";
 import Link from "next/link";
+
+export const metadata: Metadata = { title: "Not found" };
 
 export default function NotFound() {
   return (

@@ -9,6 +9,7 @@ import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
+import { PaymentSearchRepository } from "@paycore/db/repositories/payment-search.repository";
 import { createLogger } from "@paycore/platform/logger";
 import { createRuntime, type Runtime, runtimeConfigFromEnv } from "@paycore/platform/runtime";
 import type { Logger } from "pino";
@@ -33,6 +34,8 @@ export interface ConsoleServices {
   totpKeyring: VaultKeyring;
   operators: OperatorRepository;
   consoleQueries: ConsoleQueryRepository;
+  /** The payments list's search, counts and CSV export (trigram-indexed substring search). */
+  paymentSearch: PaymentSearchRepository;
   overview: ConsoleOverviewRepository;
   /** The tamper-evidence hash chains (verify only: the API's sealing worker writes them). */
   chains: ChainRepository;
@@ -60,6 +63,7 @@ export function createConsoleServices(
     totpKeyring,
     operators: new OperatorRepository(app.db),
     consoleQueries: new ConsoleQueryRepository(app.db),
+    paymentSearch: new PaymentSearchRepository(app.db),
     overview: new ConsoleOverviewRepository(app.db),
     chains: new ChainRepository(app.sql),
     settings,

@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { type ReactNode, useState } from "react";
+import { errorText } from "../lib/error-text";
 import type { AppRouter } from "../server/api/root";
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
@@ -56,11 +57,7 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   );
 }
 
-/** A procedure error's message for people: the domain code when there is one. */
+/** A procedure error as a sentence for people: never raw JSON or a parser's "Unexpected token" (lib/error-text.ts). */
 export function errorMessage(error: unknown): string {
-  if (error && typeof error === "object" && "message" in error && typeof error.message === "string") {
-    const data = (error as { data?: { domainCode?: string | null } }).data;
-    return data?.domainCode ? `${error.message} (${data.domainCode})` : error.message;
-  }
-  return "Something went wrong.";
+  return errorText(error);
 }

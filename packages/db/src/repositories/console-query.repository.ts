@@ -1,5 +1,5 @@
-// Read paths of the operator console: payments across every merchant, with
-// filters and a search box, the fraud review queue, and the webhooks that
+// Read paths of the operator console: one payment's row (the list's search is
+// payment-search.repository.ts), the fraud review queue, and the webhooks that
 // mention a payment. Per-payment detail reuses PaymentQueryRepository once the
 // payment's merchant and mode are known.
 
@@ -10,27 +10,9 @@ import type { Mode } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
 import type { DatabaseClient, Prisma } from "../client";
 
-export const CONSOLE_PAGE_SIZE_MAX = 100;
 export const REVIEW_QUEUE_MAX = 100;
 export const WEBHOOKS_PER_PAYMENT_MAX = 50;
 export const MERCHANT_LIST_MAX = 500;
-
-export interface ConsolePaymentFilter {
-  statuses: PaymentStatus[];
-  merchantId: string | null;
-  currency: string | null;
-  amountMinMinor: bigint | null;
-  amountMaxMinor: bigint | null;
-  createdFrom: Date | null;
-  createdBefore: Date | null;
-  /** A payment id, a PSP reference, a card's last 4 digits or a customer email: each an indexed equality. */
-  search: string | null;
-}
-
-export interface ConsolePaymentCursor {
-  createdAt: Date;
-  id: string;
-}
 
 export interface ConsolePaymentRow {
   id: PaymentId;
@@ -43,8 +25,12 @@ export interface ConsolePaymentRow {
   amountRefundedMinor: bigint;
   currency: CurrencyCode;
   customerEmail: string | null;
+  description: string | null;
   pspName: string | null;
   pspReference: string | null;
+  /** Why a declined or failed payment was: the PSP's code and message as recorded. */
+  failureCode: string | null;
+  failureMessage: string | null;
   cardBrand: string;
   cardLast4: string;
   createdAt: Date;
@@ -82,8 +68,11 @@ const rowSelect = {
   amountRefundedMinor: true,
   currency: true,
   customerEmail: true,
+  description: true,
   pspName: true,
   pspReference: true,
+  failureCode: true,
+  failureMessage: true,
   createdAt: true,
   merchant: { select: { name: true } },
   paymentMethod: { select: { brand: true, last4: true } },
@@ -103,8 +92,11 @@ function toRow(row: Row): ConsolePaymentRow {
     amountRefundedMinor: row.amountRefundedMinor,
     currency: row.currency as CurrencyCode,
     customerEmail: row.customerEmail,
+    description: row.description,
     pspName: row.pspName,
     pspReference: row.pspReference,
+    failureCode: row.failureCode,
+    failureMessage: row.failureMessage,
     // A bank-transfer payment (issue 18) has no card.
     cardBrand: row.paymentMethod?.brand ?? "bank transfer",
     cardLast4: row.paymentMethod?.last4 ?? "",
@@ -112,59 +104,34 @@ function toRow(row: Row): ConsolePaymentRow {
   };
 }
 
-/** What the search box matches, decided by the shape of the text so each search is one indexed equality. */
-function searchCondition(search: string): Prisma.PaymentWhereInput {
-  if (/^pay_[0-9A-Z]{26}$/.test(search)) return { id: search };
-  if (/^\d{4}$/.test(search)) return { paymentMethod: { last4: search } };
-  if (search.includes("@")) return { customerEmail: search.toLowerCase() };
-  return { pspReference: search };
-}
-
 export class ConsoleQueryRepository {
   constructor(private readonly db: DatabaseClient) {}
-
-  /** Newest first, keyset-paginated on (createdAt desc, id desc). */
-  async searchPayments(
-    filter: ConsolePaymentFilter,
-    page: { first: number; after: ConsolePaymentCursor | null },
-  ): Promise<{ payments: ConsolePaymentRow[]; hasNextPage: boolean }> {
-    const take = Math.min(Math.max(page.first, 1), CONSOLE_PAGE_SIZE_MAX);
-    const search = filter.search?.trim() || null;
-    const and: Prisma.PaymentWhereInput[] = [];
-    if (filter.statuses.length > 0) and.push({ status: { in: filter.statuses } });
-    if (filter.merchantId) and.push({ merchantId: filter.merchantId });
-    if (filter.currency) and.push({ currency: filter.currency });
-    if (filter.amountMinMinor !== null) and.push({ amountMinor: { gte: filter.amountMinMinor } });
-    if (filter.amountMaxMinor !== null) and.push({ amountMinor: { lte: filter.amountMaxMinor } });
-    if (filter.createdFrom) and.push({ createdAt: { gte: filter.createdFrom } });
-    if (filter.createdBefore) and.push({ createdAt: { lt: filter.createdBefore } });
-    if (search) and.push(searchCondition(search));
-    if (page.after) {
-      and.push({
-        OR: [
-          { createdAt: { lt: page.after.createdAt } },
-          { createdAt: page.after.createdAt, id: { lt: page.after.id } },
-        ],
-      });
-    }
-    const rows = await this.db.payment.findMany({
-      where: { AND: and },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: take + 1,
-      select: rowSelect,
-    });
-    return { payments: rows.slice(0, take).map(toRow), hasNextPage: rows.length > take };
-  }
 
   async findPayment(id: PaymentId): Promise<ConsolePaymentRow | null> {
     const row = await this.db.payment.findUnique({ where: { id }, select: rowSelect });
     return row && toRow(row);
   }
 
-  /** Payments held for review, oldest first (the first to expire), with their risk signals. */
-  async reviewQueue(limit = REVIEW_QUEUE_MAX): Promise<ReviewQueueRow[]> {
+  /**
+   * Payments held for review, oldest first (the first to expire), with their risk signals. `after` continues
+   * from a row of the previous page (keyset on created_at, id), as the CSV export walks the whole queue.
+   */
+  async reviewQueue(
+    limit = REVIEW_QUEUE_MAX,
+    after: { createdAt: Date; id: string } | null = null,
+  ): Promise<ReviewQueueRow[]> {
     const rows = await this.db.payment.findMany({
-      where: { status: "REQUIRES_REVIEW" },
+      where: {
+        status: "REQUIRES_REVIEW",
+        ...(after
+          ? {
+              OR: [
+                { createdAt: { gt: after.createdAt } },
+                { createdAt: after.createdAt, id: { gt: after.id } },
+              ],
+            }
+          : {}),
+      },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       take: Math.min(Math.max(limit, 1), REVIEW_QUEUE_MAX),
       select: {

@@ -1,6 +1,7 @@
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { requireOperator } from "../../trpc/server";
+import { MainNav } from "./main-nav";
+import { navItemsFor } from "./nav-items";
 import { SignOutButton } from "./sign-out-button";
 
 export const dynamic = "force-dynamic";
@@ -14,25 +15,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       </a>
       <header className="topbar">
         <span className="brand">paycore console</span>
-        <nav aria-label="Main">
-          <Link href="/overview">Overview</Link>
-          <Link href="/payments">Payments</Link>
-          <Link href="/reviews">Fraud reviews</Link>
-          <Link href="/reviews/lists">Deny/allow lists</Link>
-          {/* Workbench (issue 17). */}
-          <Link href="/disputes">Disputes</Link>
-          <Link href="/dead-letters">Dead letters</Link>
-          <Link href="/escalations">Escalations</Link>
-          <Link href="/ledger">Ledger</Link>
-          <Link href="/merchants">Merchants</Link>
-          <Link href="/audit">Audit log</Link>
-          <Link href="/mail">Mail</Link>
-          <Link href="/account/two-factor">Two-factor</Link>
-          {me.role === "ADMIN" ? <Link href="/psp-accounts">PSP accounts</Link> : null}
-          {me.role === "ADMIN" ? <Link href="/operators">Operators</Link> : null}
-        </nav>
+        <MainNav items={navItemsFor(me.role)} />
         <span className="who">
-          <span data-testid="signed-in-as">
+          <span data-testid="signed-in-as" className="who-email">
             {me.email} ({me.role.toLowerCase()})
           </span>
           <SignOutButton />

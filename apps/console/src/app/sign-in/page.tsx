@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { safeNextPath } from "../../lib/safe-next-path";
 import { serverCaller } from "../../trpc/server";
@@ -5,6 +6,7 @@ import { SecondFactorForm } from "./second-factor-form";
 import { SignInForm } from "./sign-in-form";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sign in" };
 
 export default async function SignInPage({
   searchParams,

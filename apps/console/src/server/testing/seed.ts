@@ -59,6 +59,8 @@ export async function seedPayment(
     cardNumber?: string;
     /** Signals that together land in the grey zone: card (US) vs IP (GB) vs billing (FR), first use. */
     greyZone?: boolean;
+    description?: string;
+    metadata?: Record<string, string>;
   } = {},
 ) {
   const commands = app.services.commands;
@@ -72,6 +74,8 @@ export async function seedPayment(
     currency: options.currency ?? "USD",
     paymentMethodId: method.value.paymentMethod.id,
     captureMethod: "AUTOMATIC",
+    ...(options.description === undefined ? {} : { description: options.description }),
+    ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
     customer: options.greyZone
       ? {
           email: options.email ?? "grey@example.com",

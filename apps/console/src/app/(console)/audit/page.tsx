@@ -1,10 +1,15 @@
-// The operator audit log: every console action with who, what, when, and the target before and after.
+// The operator audit log: every console action with who, what, when, and the target before and after side by
+// side; the search's results export as CSV.
+import type { Metadata } from "next";
 import Link from "next/link";
+import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
+import { AuditChange } from "../audit-change";
 import { DateTime } from "../format";
 import { VerifyChainButton } from "./verify-chain-button";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Audit log" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -41,26 +46,44 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </label>
         <button type="submit">Search</button>
       </form>
-      <table>
+      <div className="list-header">
+        <p className="muted">
+          {search ? (
+            <>
+              Entries matching <strong>{search}</strong>, newest first. <Link href="/audit">Show all</Link>
+            </>
+          ) : (
+            "Newest first."
+          )}
+        </p>
+        <p>
+          <a href={`/audit/export${search ? `?${new URLSearchParams({ q: search })}` : ""}`} download>
+            Export CSV
+          </a>{" "}
+          <span className="muted small">(up to {CSV_EXPORT_MAX_ROWS.toLocaleString("en-US")} rows)</span>
+        </p>
+      </div>
+      <table className="responsive">
         <thead>
           <tr>
             <th scope="col">When</th>
             <th scope="col">Who</th>
             <th scope="col">Action</th>
             <th scope="col">Target</th>
-            <th scope="col">Before</th>
-            <th scope="col">After</th>
+            <th scope="col">Change</th>
           </tr>
         </thead>
         <tbody>
           {entries.map((entry) => (
             <tr key={entry.id}>
-              <td>
+              <td data-label="When">
                 <DateTime iso={entry.createdAt} />
               </td>
-              <td>{entry.operatorEmail ?? <span className="muted">—</span>}</td>
-              <td className="mono">{entry.action}</td>
-              <td className="mono">
+              <td data-label="Who">{entry.operatorEmail ?? <span className="muted">—</span>}</td>
+              <td className="mono" data-label="Action">
+                {entry.action}
+              </td>
+              <td className="mono" data-label="Target">
                 {entry.targetType}
                 {entry.targetId ? (
                   <>
@@ -73,11 +96,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   </>
                 ) : null}
               </td>
-              <td>
-                {entry.before ? <pre className="json">{JSON.stringify(entry.before, null, 1)}</pre> : "—"}
-              </td>
-              <td>
-                {entry.after ? <pre className="json">{JSON.stringify(entry.after, null, 1)}</pre> : "—"}
+              <td data-label="Change">
+                <AuditChange before={entry.before} after={entry.after} />
               </td>
             </tr>
           ))}

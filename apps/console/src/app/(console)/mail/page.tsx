@@ -1,9 +1,11 @@
 // Mail the development SMTP sink received (receipts, credit notes): what customers would have been sent.
+import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Mail" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -37,7 +39,7 @@ export default async function MailPage({ searchParams }: { searchParams: Promise
         </label>
         <button type="submit">Filter</button>
       </form>
-      <table>
+      <table className="responsive">
         <thead>
           <tr>
             <th scope="col">Received</th>
@@ -48,11 +50,11 @@ export default async function MailPage({ searchParams }: { searchParams: Promise
         <tbody>
           {messages.map((message) => (
             <tr key={message.id}>
-              <td>
+              <td data-label="Received">
                 <DateTime iso={message.receivedAt} />
               </td>
-              <td>{message.to.join(", ")}</td>
-              <td>
+              <td data-label="To">{message.to.join(", ")}</td>
+              <td data-label="Subject">
                 <Link href={`/mail/${message.id}`}>{message.subject ?? "(no subject)"}</Link>
               </td>
             </tr>

@@ -4,8 +4,9 @@
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useId, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
+import { CopyButton } from "../../copy-button";
 
 export interface SettingsValues {
   feeRateBps: number;
@@ -157,16 +158,18 @@ export function EditSettingsForm({ merchantId, initial }: { merchantId: string; 
 }
 
 function ShownOnce({ secret }: { secret: { key: string; displayHint: string } }) {
+  const secretId = useId();
   return (
     <div className="notice" role="status" data-testid="new-key">
       <p>
         New key <span className="mono">{secret.displayHint}</span>. Copy it now: it is shown once and cannot
         be shown again.
       </p>
-      <p>
-        <code className="mono" data-testid="new-key-secret">
+      <p className="copy-row">
+        <code className="mono" data-testid="new-key-secret" id={secretId}>
           {secret.key}
         </code>
+        <CopyButton text={secret.key} label="the new key" targetId={secretId} />
       </p>
     </div>
   );

@@ -1,10 +1,12 @@
 // Merchants: everyone reads; admins create them.
+import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { DateTime, feePercent } from "../format";
 import { CreateMerchantForm } from "./merchant-forms";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Merchants" };
 
 export default async function MerchantsPage() {
   const me = await requireOperator();
@@ -18,7 +20,7 @@ export default async function MerchantsPage() {
           <CreateMerchantForm />
         </section>
       ) : null}
-      <table>
+      <table className="responsive">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -31,18 +33,20 @@ export default async function MerchantsPage() {
         <tbody>
           {merchants.map((merchant) => (
             <tr key={merchant.id}>
-              <td>
+              <td data-label="Name">
                 <Link href={`/merchants/${merchant.id}`}>{merchant.name}</Link>
               </td>
-              <td className="mono">{merchant.id}</td>
-              <td>
+              <td data-label="Id" className="mono">
+                {merchant.id}
+              </td>
+              <td data-label="Fee">
                 {feePercent(merchant.feeRateBps)} + {merchant.feeFixedMinor}{" "}
                 <span className="muted">minor units</span>
               </td>
-              <td>
+              <td data-label="Review / decline at">
                 {merchant.riskReviewThreshold} / {merchant.riskDeclineThreshold}
               </td>
-              <td>
+              <td data-label="Created">
                 <DateTime iso={merchant.createdAt} />
               </td>
             </tr>

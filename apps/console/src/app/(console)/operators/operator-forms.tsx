@@ -1,18 +1,24 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useId, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
+import { CopyButton } from "../../copy-button";
 
 type Role = "VIEWER" | "OPERATOR" | "ADMIN";
 const ROLES: Role[] = ["VIEWER", "OPERATOR", "ADMIN"];
 
 /** A password shown once: the admin passes it on through a safe channel; it is not kept anywhere readable. */
 function OneTimePassword({ email, password }: { email: string; password: string }) {
+  const passwordId = useId();
   return (
-    <p className="notice" role="status">
-      Password for {email}, shown once: <code data-testid="one-time-password">{password}</code>
-    </p>
+    <div className="notice copy-row" role="status">
+      Password for {email}, shown once:{" "}
+      <code data-testid="one-time-password" id={passwordId}>
+        {password}
+      </code>
+      <CopyButton text={password} label={`the password for ${email}`} targetId={passwordId} />
+    </div>
   );
 }
 

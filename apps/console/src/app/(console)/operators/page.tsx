@@ -1,12 +1,14 @@
 // Console operators (admins): who can sign in, with which role, when they last did, and whether their email is
 // being throttled. Every change is a core command audited in its own transaction; a new or reset password is
 // shown once, here, and never again.
+import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
 import { CreateOperatorForm, OperatorActions } from "./operator-forms";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Operators" };
 
 export default async function OperatorsPage() {
   const me = await requireOperator();
@@ -20,7 +22,7 @@ export default async function OperatorsPage() {
         operators. Nobody can disable or demote themselves, and the last enabled admin stays.
       </p>
       <div className="scroll-x">
-        <table>
+        <table className="responsive">
           <thead>
             <tr>
               <th scope="col">Operator</th>
@@ -33,13 +35,13 @@ export default async function OperatorsPage() {
           <tbody>
             {operators.map((operator) => (
               <tr key={operator.id} data-testid={`operator-${operator.email}`}>
-                <td>
+                <td data-label="Operator">
                   {operator.email}
                   <div className="muted mono">{operator.id}</div>
                   {operator.totpEnabled ? <div className="muted">two-factor on</div> : null}
                 </td>
-                <td>{operator.role.toLowerCase()}</td>
-                <td>
+                <td data-label="Role">{operator.role.toLowerCase()}</td>
+                <td data-label="Status">
                   <span
                     className={`status status-${operator.status === "active" ? "CAPTURED" : "CANCELLED"}`}
                   >
@@ -51,8 +53,10 @@ export default async function OperatorsPage() {
                     </div>
                   ) : null}
                 </td>
-                <td>{operator.lastSignInAt ? <DateTime iso={operator.lastSignInAt} /> : "never"}</td>
-                <td>
+                <td data-label="Last sign-in">
+                  {operator.lastSignInAt ? <DateTime iso={operator.lastSignInAt} /> : "never"}
+                </td>
+                <td data-label="Actions">
                   {operator.id === me.id ? (
                     <span className="muted">you</span>
                   ) : (

@@ -1,12 +1,14 @@
 // The overview: what needs an operator now, and the last 14 days in four charts.
 
 import { exponentOf } from "@paycore/core/money/currency";
+import type { Metadata } from "next";
 import Link from "next/link";
 import { formatAmount } from "../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { LineChart } from "./line-chart";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Overview" };
 
 const percent = (value: number) => `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
 const utc = (date: Date) => `${date.toISOString().replace("T", " ").slice(0, 19)} UTC`;

@@ -1,90 +1,87 @@
 // Payments across merchants. The filter form is a plain GET form: the URL keeps every filter, so a filtered
-// list can be bookmarked and shared, and paging keeps the filters.
+// list can be bookmarked and shared, paging keeps the filters, and the export link is the same URL plus
+// "/export". Statuses are chips (checkboxes); the filters in force show as removable chips above the list.
 import { PAYMENT_STATUSES } from "@paycore/core/payments/payment-state-machine";
 import { TRPCError } from "@trpc/server";
+import type { Metadata } from "next";
 import Link from "next/link";
+import { failureReasonText } from "../../../lib/failure-reason";
+import { activeFilters } from "../../../lib/filter-chips";
+import {
+  one,
+  type PaymentFilterKey,
+  paymentListInput,
+  paymentListQuery,
+  paymentListSearch,
+  readerOf,
+  type SearchParams,
+} from "../../../lib/list-params";
+import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, serverCaller } from "../../../trpc/server";
+import { FilterChips } from "../filter-chips";
 import { Amount, DateTime, Status } from "../format";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Payments" };
 
-type SearchParams = Record<string, string | string[] | undefined>;
+const FILTER_LABELS: Record<PaymentFilterKey, string> = {
+  q: "Search",
+  merchant: "Merchant",
+  currency: "Currency",
+  min: "Amount from",
+  max: "Amount to",
+  from: "Created from",
+  to: "Created to",
+};
 
-const FILTER_KEYS = ["q", "merchant", "currency", "min", "max", "from", "to"] as const;
-
-function one(params: SearchParams, key: string): string {
-  const value = params[key];
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? "";
-}
-
-function many(params: SearchParams, key: string): string[] {
-  const value = params[key];
-  return (Array.isArray(value) ? value : value ? [value] : []).filter(Boolean);
-}
+const statusText = (status: string) => status.replace(/_/g, " ").toLowerCase();
 
 export default async function PaymentsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  const params = await searchParams;
-  const statuses = many(params, "status").filter((status): status is (typeof PAYMENT_STATUSES)[number] =>
-    (PAYMENT_STATUSES as readonly string[]).includes(status),
-  );
-  const filters = Object.fromEntries(FILTER_KEYS.map((key) => [key, one(params, key)])) as Record<
-    (typeof FILTER_KEYS)[number],
-    string
-  >;
+  const read = readerOf(await searchParams);
+  const query = paymentListQuery(read);
+  const { statuses, filters } = query;
   const caller = await serverCaller();
   const merchants = await caller.payments.merchants().catch(handleProcedureError);
   let list: Awaited<ReturnType<typeof caller.payments.list>> | null = null;
   let problem: string | null = null;
   try {
-    list = await caller.payments.list({
-      statuses,
-      merchantId: filters.merchant || null,
-      currency: filters.currency.toUpperCase() || null,
-      amountMin: filters.min || null,
-      amountMax: filters.max || null,
-      createdFrom: filters.from || null,
-      createdTo: filters.to || null,
-      search: filters.q || null,
-      after: one(params, "after") || null,
-    });
+    list = await caller.payments.list({ ...paymentListInput(query), after: query.after || null });
   } catch (error) {
     if (error instanceof TRPCError && error.code === "BAD_REQUEST") problem = error.message;
     else await handleProcedureError(error);
   }
 
-  const query = new URLSearchParams();
-  for (const status of statuses) query.append("status", status);
-  for (const key of FILTER_KEYS) if (filters[key]) query.set(key, filters[key]);
-  const firstPage = `/payments${query.size > 0 ? `?${query}` : ""}`;
+  const search = paymentListSearch(query);
+  const firstPage = `/payments${search.size > 0 ? `?${search}` : ""}`;
+  const exportHref = `/payments/export${search.size > 0 ? `?${search}` : ""}`;
   const nextPage = list?.nextCursor
-    ? `/payments?${new URLSearchParams([...query, ["after", list.nextCursor]])}`
+    ? `/payments?${new URLSearchParams([...search, ["after", list.nextCursor]])}`
     : null;
+  const merchantName = new Map(merchants.map((merchant) => [merchant.id as string, merchant.name]));
+  const chips = activeFilters("/payments", search, (key, value) => {
+    if (key === "status") return `Status: ${statusText(value)}`;
+    if (key === "merchant") return `Merchant: ${merchantName.get(value) ?? value}`;
+    const label = FILTER_LABELS[key as PaymentFilterKey];
+    return label ? `${label}: ${value}` : null;
+  });
 
   return (
     <>
       <h1>Payments</h1>
       <section className="card" aria-labelledby="filters-heading">
         <h2 id="filters-heading">Filters</h2>
-        <form className="filters" method="get" action="/payments">
+        {/* Keyed by the filters: after a chip removes one (a client-side navigation), the form shows the new ones. */}
+        <form key={search.toString()} className="filters" method="get" action="/payments">
           <label className="field">
             Search
             <input
               name="q"
               type="search"
               defaultValue={filters.q}
-              placeholder="pay_…, PSP reference, last 4, email"
+              placeholder="pay_…, PSP reference, last 4, email, description, metadata"
               size={34}
+              maxLength={320}
             />
-          </label>
-          <label className="field">
-            Status
-            <select name="status" multiple defaultValue={statuses}>
-              {PAYMENT_STATUSES.map((status) => (
-                <option key={status} value={status}>
-                  {status.replace(/_/g, " ").toLowerCase()}
-                </option>
-              ))}
-            </select>
           </label>
           <label className="field">
             Merchant
@@ -117,6 +114,20 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
             Created to
             <input name="to" type="date" defaultValue={filters.to} />
           </label>
+          <fieldset className="chips">
+            <legend>Status</legend>
+            {PAYMENT_STATUSES.map((status) => (
+              <label key={status} className="chip">
+                <input
+                  type="checkbox"
+                  name="status"
+                  value={status}
+                  defaultChecked={statuses.includes(status)}
+                />
+                {statusText(status)}
+              </label>
+            ))}
+          </fieldset>
           <div className="row">
             <button type="submit">Apply</button>
             <Link className="button secondary" href="/payments">
@@ -125,6 +136,7 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
           </div>
         </form>
       </section>
+      <FilterChips filters={chips} clearHref="/payments" />
       {problem ? (
         <p className="error" role="alert">
           {problem}
@@ -132,62 +144,92 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
       ) : null}
       {list ? (
         <section aria-label="Payments">
-          <table>
+          <div className="list-header">
+            <p data-testid="result-count">
+              <strong>
+                {list.count.toLocaleString("en-US")}
+                {list.countCapped ? "+" : ""}
+              </strong>{" "}
+              {list.count === 1 && !list.countCapped ? "payment matches" : "payments match"}
+              {chips.length > 0 ? " these filters" : ""}.
+            </p>
+            <p>
+              <a href={exportHref} download>
+                Export CSV
+              </a>{" "}
+              <span className="muted small">(up to {CSV_EXPORT_MAX_ROWS.toLocaleString("en-US")} rows)</span>
+            </p>
+          </div>
+          <table className="payments responsive">
             <thead>
               <tr>
                 <th scope="col">Payment</th>
-                <th scope="col">Created</th>
-                <th scope="col">Merchant</th>
+                <th scope="col">Merchant and customer</th>
                 <th scope="col">Status</th>
                 <th scope="col" className="amount">
                   Amount
                 </th>
-                <th scope="col" className="amount">
-                  Refunded
-                </th>
-                <th scope="col">Card</th>
-                <th scope="col">Customer</th>
-                <th scope="col">PSP reference</th>
+                <th scope="col">Card and PSP</th>
               </tr>
             </thead>
             <tbody>
-              {list.payments.map((payment) => (
-                <tr key={payment.id}>
-                  <td className="mono">
-                    <Link href={`/payments/${payment.id}`}>{payment.id}</Link>
-                    {payment.mode === "TEST" ? <span className="muted"> test</span> : null}
-                  </td>
-                  <td className="nowrap">
-                    <DateTime iso={payment.createdAt} />
-                  </td>
-                  <td>{payment.merchantName}</td>
-                  <td>
-                    <Status status={payment.status} />
-                  </td>
-                  <td className="amount">
-                    <Amount minor={payment.amountMinor} currency={payment.currency} />
-                  </td>
-                  <td className="amount">
-                    {payment.amountRefundedMinor === "0" ? (
-                      <span className="muted">—</span>
-                    ) : (
-                      <Amount minor={payment.amountRefundedMinor} currency={payment.currency} />
-                    )}
-                  </td>
-                  <td className="nowrap">
-                    {payment.cardBrand} ···· {payment.cardLast4}
-                  </td>
-                  <td>{payment.customerEmail ?? <span className="muted">—</span>}</td>
-                  <td className="mono">
-                    {payment.pspReference ? `${payment.pspName}: ${payment.pspReference}` : "—"}
-                  </td>
-                </tr>
-              ))}
+              {list.payments.map((payment) => {
+                const reason = failureReasonText(payment.failureCode);
+                return (
+                  <tr key={payment.id}>
+                    <td data-label="Payment">
+                      <Link className="mono truncate" href={`/payments/${payment.id}`} title={payment.id}>
+                        {payment.id}
+                      </Link>
+                      <span className="muted small">
+                        <DateTime iso={payment.createdAt} />
+                        {payment.mode === "TEST" ? " · test" : ""}
+                      </span>
+                    </td>
+                    <td className="who" data-label="Merchant and customer">
+                      <span className="truncate">{payment.merchantName}</span>
+                      <span className="truncate muted small" title={payment.customerEmail ?? undefined}>
+                        {payment.customerEmail ?? "no email"}
+                      </span>
+                      {payment.description ? (
+                        <span className="truncate muted small" title={payment.description}>
+                          {payment.description}
+                        </span>
+                      ) : null}
+                    </td>
+                    <td data-label="Status">
+                      <Status status={payment.status} />
+                      {reason ? (
+                        <span className="reason" title={payment.failureMessage ?? undefined}>
+                          {reason}
+                        </span>
+                      ) : null}
+                    </td>
+                    <td className="amount" data-label="Amount">
+                      <Amount minor={payment.amountMinor} currency={payment.currency} />
+                      {payment.amountRefundedMinor === "0" ? null : (
+                        <span className="muted small">
+                          <br />
+                          refunded <Amount minor={payment.amountRefundedMinor} currency={payment.currency} />
+                        </span>
+                      )}
+                    </td>
+                    <td data-label="Card and PSP">
+                      <span className="nowrap">
+                        {payment.cardBrand} ···· {payment.cardLast4}
+                      </span>
+                      <span className="truncate mono muted small" title={payment.pspReference ?? undefined}>
+                        {payment.pspReference ? `${payment.pspName}: ${payment.pspReference}` : "—"}
+                      </span>
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
           {list.payments.length === 0 ? <p className="muted">No payments match these filters.</p> : null}
           <nav className="pager" aria-label="Pages">
-            {one(params, "after") ? <Link href={firstPage}>First page</Link> : null}
+            {one(read, "after") ? <Link href={firstPage}>First page</Link> : null}
             {nextPage ? <Link href={nextPage}>Next page</Link> : null}
           </nav>
         </section>

@@ -1,11 +1,13 @@
 // Live PSP accounts (admins): the credentials live payments use, their last check, and the alert when a PSP
 // refused them. Secrets are entered here and never shown again: only their last four characters.
+import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
 import { AccountActions, CreatePspAccountForm } from "./psp-account-forms";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "PSP accounts" };
 
 export default async function PspAccountsPage() {
   const me = await requireOperator();
@@ -31,7 +33,7 @@ export default async function PspAccountsPage() {
         </p>
       ))}
       <div className="scroll-x">
-        <table>
+        <table className="responsive">
           <thead>
             <tr>
               <th scope="col">PSP</th>
@@ -45,22 +47,24 @@ export default async function PspAccountsPage() {
           <tbody>
             {accounts.map((account) => (
               <tr key={account.id}>
-                <td>
+                <td data-label="PSP">
                   {account.psp}
                   <div className="muted mono">{account.id}</div>
                   {account.merchantAccount ? <div className="muted">{account.merchantAccount}</div> : null}
                 </td>
-                <td>
+                <td data-label="Status">
                   <span className={`status status-${account.status === "ACTIVE" ? "CAPTURED" : "CANCELLED"}`}>
                     {account.status.toLowerCase()}
                   </span>
                 </td>
-                <td className="mono">{account.endpoint}</td>
-                <td>
+                <td data-label="Endpoint" className="mono">
+                  {account.endpoint}
+                </td>
+                <td data-label="Keys">
                   <div>API key …{account.apiKeyHint ?? "none"}</div>
                   <div>webhook secret …{account.webhookSecretHint ?? "none"}</div>
                 </td>
-                <td>
+                <td data-label="Last check">
                   {account.lastCheckAt ? (
                     <>
                       {account.lastCheckOk ? "ok" : "failed"}, <DateTime iso={account.lastCheckAt} />
@@ -69,7 +73,7 @@ export default async function PspAccountsPage() {
                     "never"
                   )}
                 </td>
-                <td>
+                <td data-label="Actions">
                   <AccountActions
                     account={{ id: account.id, psp: account.psp, active: account.status === "ACTIVE" }}
                   />

@@ -1,10 +1,14 @@
 // The fraud review queue: held payments, oldest first (they expire first), with the signals that held them.
+
+import { REVIEW_QUEUE_MAX } from "@paycore/db/repositories/console-query.repository";
+import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { Amount, DateTime } from "../format";
 import { ReviewActions } from "./review-actions";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Fraud reviews" };
 
 export default async function ReviewsPage() {
   const me = await requireOperator();
@@ -12,8 +16,19 @@ export default async function ReviewsPage() {
   return (
     <>
       <h1>Fraud reviews</h1>
-      {queue.length === 0 ? <p className="muted">No payments are waiting for review.</p> : null}
-      <table>
+      <div className="list-header">
+        <p data-testid="result-count">
+          {queue.length === 0
+            ? "No payments are waiting for review."
+            : `${queue.length}${queue.length >= REVIEW_QUEUE_MAX ? "+" : ""} ${queue.length === 1 ? "payment is" : "payments are"} waiting for review, oldest first.`}
+        </p>
+        <p>
+          <a href="/reviews/export" download>
+            Export CSV
+          </a>
+        </p>
+      </div>
+      <table className="responsive">
         <thead>
           <tr>
             <th scope="col">Payment</th>
@@ -29,7 +44,7 @@ export default async function ReviewsPage() {
         <tbody>
           {queue.map((item) => (
             <tr key={item.id} data-testid={`review-${item.id}`}>
-              <td>
+              <td data-label="Payment">
                 <Link className="mono" href={`/payments/${item.id}`}>
                   {item.id}
                 </Link>
@@ -38,14 +53,16 @@ export default async function ReviewsPage() {
                   {item.customerEmail ? ` · ${item.customerEmail}` : ""}
                 </div>
               </td>
-              <td>
+              <td data-label="Held since">
                 <DateTime iso={item.createdAt} />
               </td>
-              <td>{item.reviewExpiresAt ? <DateTime iso={item.reviewExpiresAt} /> : "—"}</td>
-              <td className="amount">
+              <td data-label="Expires">
+                {item.reviewExpiresAt ? <DateTime iso={item.reviewExpiresAt} /> : "—"}
+              </td>
+              <td className="amount" data-label="Amount">
                 <Amount minor={item.amountMinor} currency={item.currency} />
               </td>
-              <td>
+              <td data-label="Risk">
                 <strong>{item.riskScore ?? "—"}</strong>
                 <ul>
                   {item.riskSignals.map((signal) => (
@@ -56,7 +73,7 @@ export default async function ReviewsPage() {
                 </ul>
               </td>
               {me.role !== "VIEWER" ? (
-                <td>
+                <td data-label="Decision">
                   {/* Always the same component, so a refresh keeps the operator's confirmation on screen. */}
                   <ReviewActions
                     paymentId={item.id}

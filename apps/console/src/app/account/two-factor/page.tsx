@@ -1,12 +1,14 @@
 // The signed-in operator's two-factor settings. Outside the console's layout:
 // an admin without TOTP is sent here before anything else, and the layout would
 // send them straight back.
+import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { serverCaller } from "../../../trpc/server";
 import { TwoFactorSetup } from "./two-factor-setup";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Two-factor authentication" };
 
 export default async function TwoFactorPage() {
   const me = await (await serverCaller()).auth.me();

@@ -3,6 +3,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
+import { CopyButton } from "../../copy-button";
 
 /** Set-up (secret as QR, text and URI; then a code to confirm; then the recovery codes, once) or turning off. */
 export function TwoFactorSetup({ enabled, mayDisable }: { enabled: boolean; mayDisable: boolean }) {
@@ -102,8 +103,12 @@ export function TwoFactorSetup({ enabled, mayDisable }: { enabled: boolean; mayD
       <p>Scan this with an authenticator app, or enter the key by hand.</p>
       {/* biome-ignore lint/performance/noImgElement: a data: URL made on the server; next/image would add nothing. */}
       <img src={begin.data.qrDataUrl} alt="QR code of the set-up key" width={200} height={200} />
-      <p>
-        Key: <code data-testid="totp-secret">{begin.data.secret}</code>
+      <p className="copy-row">
+        Key:{" "}
+        <code data-testid="totp-secret" id="totp-secret">
+          {begin.data.secret}
+        </code>
+        <CopyButton text={begin.data.secret} label="the set-up key" targetId="totp-secret" />
       </p>
       <details>
         <summary>Set-up link</summary>

@@ -1,11 +1,17 @@
 // One received message: its envelope, its HTML rendered in a sandboxed frame (no scripts, no same-origin
 // access to the console), and its text part.
+import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { DateTime } from "../../format";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Mail ${id.slice(0, 64)}` };
+}
 
 export default async function MailDetailPage({ params }: { params: Promise<{ id: string }> }) {
   await requireOperator();

@@ -1,10 +1,16 @@
 // One merchant: its settings (admins edit them), balances per mode and currency, and its API keys.
+import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, feePercent } from "../../format";
 import { CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Merchant ${id.slice(0, 64)}` };
+}
 
 export default async function MerchantPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -49,7 +55,7 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
           {balances.length === 0 ? (
             <p className="muted">No balance yet in either mode.</p>
           ) : (
-            <table>
+            <table className="responsive">
               <thead>
                 <tr>
                   <th scope="col">Mode</th>
@@ -68,15 +74,15 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
               <tbody>
                 {balances.map((balance) => (
                   <tr key={`${balance.mode}-${balance.currency}`}>
-                    <td>{balance.mode.toLowerCase()}</td>
-                    <td>{balance.currency}</td>
-                    <td className="amount">
+                    <td data-label="Mode">{balance.mode.toLowerCase()}</td>
+                    <td data-label="Currency">{balance.currency}</td>
+                    <td data-label="Available" className="amount">
                       <Amount minor={balance.availableMinor} currency={balance.currency} />
                     </td>
-                    <td className="amount">
+                    <td data-label="Pending" className="amount">
                       <Amount minor={balance.pendingMinor} currency={balance.currency} />
                     </td>
-                    <td className="amount">
+                    <td data-label="Fees" className="amount">
                       <Amount minor={balance.feesMinor} currency={balance.currency} />
                     </td>
                   </tr>
@@ -103,7 +109,7 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
       <section className="card" aria-labelledby="keys-heading">
         <h2 id="keys-heading">API keys</h2>
         {isAdmin ? <CreateKeyForm merchantId={merchant.id} /> : null}
-        <table>
+        <table className="responsive">
           <thead>
             <tr>
               <th scope="col">Key</th>
@@ -117,17 +123,19 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
           <tbody>
             {keys.map((key) => (
               <tr key={key.id} data-testid={`key-${key.id}`}>
-                <td className="mono">{key.displayHint}</td>
-                <td>{key.kind.toLowerCase()}</td>
-                <td>{key.mode.toLowerCase()}</td>
-                <td>
+                <td data-label="Key" className="mono">
+                  {key.displayHint}
+                </td>
+                <td data-label="Kind">{key.kind.toLowerCase()}</td>
+                <td data-label="Mode">{key.mode.toLowerCase()}</td>
+                <td data-label="Created">
                   <DateTime iso={key.createdAt} />
                 </td>
-                <td>
+                <td data-label="Revoked">
                   {key.revokedAt ? <DateTime iso={key.revokedAt} /> : <span className="muted">active</span>}
                 </td>
                 {isAdmin ? (
-                  <td>
+                  <td data-label="Actions">
                     {key.revokedAt ? null : (
                       <KeyActions merchantId={merchant.id} keyId={key.id} label={`key ${key.displayHint}`} />
                     )}

@@ -1,7 +1,11 @@
-// One payment: amounts, card (brand and last 4 only), risk, the refund form for operators, and the timeline.
+// One payment: amounts, card (brand and last 4 only, and its fingerprint for the deny list), metadata, risk, the
+// refund form for operators, operator actions (before and after side by side), and the timeline.
+import type { Metadata } from "next";
 import Link from "next/link";
+import { failureReasonText } from "../../../../lib/failure-reason";
 import { formatAmount } from "../../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
+import { AuditChange } from "../../audit-change";
 import { Amount, DateTime, Status } from "../../format";
 import { ReviewActions } from "../../reviews/review-actions";
 import { AuthorizationActions } from "./authorization-actions";
@@ -9,11 +13,16 @@ import { RefundForm } from "./refund-form";
 
 export const dynamic = "force-dynamic";
 
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Payment ${id.slice(0, 64)}` };
+}
+
 export default async function PaymentPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const me = await requireOperator();
   const caller = await serverCaller();
-  const { payment, risk, timeline } = await caller.payments.detail({ id }).catch(handleProcedureError);
+  const { payment, risk, timeline, audit } = await caller.payments.detail({ id }).catch(handleProcedureError);
   const canAct = me.role !== "VIEWER";
   const currency = payment.currency;
   return (
@@ -75,6 +84,32 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
               {payment.cardExpiry ? ` (exp. ${payment.cardExpiry})` : ""}
               {payment.cardCountry ? `, ${payment.cardCountry}` : ""}
             </dd>
+            {payment.cardFingerprint ? (
+              <>
+                <dt>Card fingerprint</dt>
+                <dd>
+                  <span className="mono" data-testid="card-fingerprint">
+                    {payment.cardFingerprint}
+                  </span>
+                  {canAct ? (
+                    <>
+                      {" "}
+                      <Link
+                        data-testid="deny-card"
+                        href={`/reviews/lists?${new URLSearchParams({
+                          list: "DENY",
+                          kind: "FINGERPRINT",
+                          value: payment.cardFingerprint,
+                          merchant: payment.merchantId,
+                        })}#add-heading`}
+                      >
+                        Add this card to the deny list
+                      </Link>
+                    </>
+                  ) : null}
+                </dd>
+              </>
+            ) : null}
             <dt>Customer</dt>
             <dd>{payment.customerEmail ?? "—"}</dd>
             <dt>IP / billing country</dt>
@@ -88,7 +123,11 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
             {payment.failureCode ? (
               <>
                 <dt>Failure</dt>
-                <dd>{payment.failureCode}</dd>
+                <dd data-testid="failure">
+                  {failureReasonText(payment.failureCode)}{" "}
+                  <span className="mono muted">{payment.failureCode}</span>
+                  {payment.failureMessage ? <div className="muted">{payment.failureMessage}</div> : null}
+                </dd>
               </>
             ) : null}
             {payment.description ? (
@@ -98,6 +137,21 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
               </>
             ) : null}
           </dl>
+        </section>
+        <section className="card" aria-labelledby="metadata-heading">
+          <h2 id="metadata-heading">Metadata</h2>
+          {payment.metadata.length === 0 ? (
+            <p className="muted">No metadata.</p>
+          ) : (
+            <dl className="facts" data-testid="metadata">
+              {payment.metadata.map((entry) => (
+                <div key={entry.key} className="contents">
+                  <dt className="mono">{entry.key}</dt>
+                  <dd>{entry.value}</dd>
+                </div>
+              ))}
+            </dl>
+          )}
         </section>
         <section className="card" aria-labelledby="risk-heading">
           <h2 id="risk-heading">Risk</h2>
@@ -155,6 +209,37 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
               refundableText={formatAmount(payment.amountRefundableMinor, currency)}
             />
           )}
+        </section>
+      ) : null}
+      {audit.length > 0 ? (
+        <section className="card" aria-labelledby="operator-actions-heading">
+          <h2 id="operator-actions-heading">Operator actions</h2>
+          <table className="responsive">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+                <th scope="col">Change</th>
+              </tr>
+            </thead>
+            <tbody>
+              {audit.map((entry) => (
+                <tr key={entry.id}>
+                  <td data-label="When">
+                    <DateTime iso={entry.createdAt} />
+                  </td>
+                  <td data-label="Who">{entry.operatorEmail ?? "—"}</td>
+                  <td className="mono" data-label="Action">
+                    {entry.action}
+                  </td>
+                  <td data-label="Change">
+                    <AuditChange before={entry.before} after={entry.after} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </section>
       ) : null}
       <section className="card" aria-labelledby="timeline-heading">

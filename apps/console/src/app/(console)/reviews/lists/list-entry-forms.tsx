@@ -6,13 +6,22 @@ import { errorMessage, useTRPC } from "../../../../trpc/client";
 
 const KINDS = ["EMAIL", "IP", "BIN", "FINGERPRINT"] as const;
 
-export function AddListEntryForm({ merchants }: { merchants: Array<{ id: string; name: string }> }) {
+export function AddListEntryForm({
+  merchants,
+  initial,
+}: {
+  merchants: Array<{ id: string; name: string }>;
+  /** Values a link prefilled (a payment's card fingerprint); the operator still submits. */
+  initial?: { list: "DENY" | "ALLOW"; kind: (typeof KINDS)[number]; value: string; merchantId: string };
+}) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [list, setList] = useState<"DENY" | "ALLOW">("DENY");
-  const [kind, setKind] = useState<(typeof KINDS)[number]>("EMAIL");
-  const [value, setValue] = useState("");
-  const [merchantId, setMerchantId] = useState("");
+  const [list, setList] = useState<"DENY" | "ALLOW">(initial?.list ?? "DENY");
+  const [kind, setKind] = useState<(typeof KINDS)[number]>(initial?.kind ?? "EMAIL");
+  const [value, setValue] = useState(initial?.value ?? "");
+  const [merchantId, setMerchantId] = useState(
+    initial && merchants.some((merchant) => merchant.id === initial.merchantId) ? initial.merchantId : "",
+  );
   const [note, setNote] = useState("");
   const add = useMutation(
     trpc.riskLists.add.mutationOptions({

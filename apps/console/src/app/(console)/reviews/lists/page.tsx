@@ -1,12 +1,31 @@
 // The fraud deny and allow lists: what the scorer blocks or trusts outright.
+import type { Metadata } from "next";
+import { one, readerOf, type SearchParams } from "../../../../lib/list-params";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { DateTime } from "../../format";
 import { AddListEntryForm, RemoveListEntryButton } from "./list-entry-forms";
 
 export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Deny and allow lists" };
 
-export default async function RiskListsPage() {
+const KINDS = ["EMAIL", "IP", "BIN", "FINGERPRINT"] as const;
+
+/** A link may prefill the form (the payment page's "Add this card to the deny list"): nothing is added until submitted. */
+function prefillOf(params: SearchParams) {
+  const read = readerOf(params);
+  const kind = one(read, "kind");
+  const list = one(read, "list");
+  return {
+    list: list === "ALLOW" ? ("ALLOW" as const) : ("DENY" as const),
+    kind: (KINDS as readonly string[]).includes(kind) ? (kind as (typeof KINDS)[number]) : ("EMAIL" as const),
+    value: one(read, "value").slice(0, 320),
+    merchantId: one(read, "merchant").slice(0, 64),
+  };
+}
+
+export default async function RiskListsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const me = await requireOperator();
+  const prefill = prefillOf(await searchParams);
   const caller = await serverCaller();
   const [entries, merchants] = await Promise.all([
     caller.riskLists.list().catch(handleProcedureError),
@@ -22,10 +41,11 @@ export default async function RiskListsPage() {
           <h2 id="add-heading">Add an entry</h2>
           <AddListEntryForm
             merchants={merchants.map((merchant) => ({ id: merchant.id, name: merchant.name }))}
+            initial={prefill}
           />
         </section>
       ) : null}
-      <table>
+      <table className="responsive">
         <thead>
           <tr>
             <th scope="col">List</th>
@@ -40,20 +60,22 @@ export default async function RiskListsPage() {
         <tbody>
           {entries.map((entry) => (
             <tr key={entry.id}>
-              <td>
+              <td data-label="List">
                 <span className={`status status-${entry.list === "DENY" ? "DECLINED" : "CAPTURED"}`}>
                   {entry.list.toLowerCase()}
                 </span>
               </td>
-              <td>{entry.kind.toLowerCase()}</td>
-              <td className="mono">{entry.value}</td>
-              <td>
+              <td data-label="Kind">{entry.kind.toLowerCase()}</td>
+              <td className="mono" data-label="Value">
+                {entry.value}
+              </td>
+              <td data-label="Merchant">
                 {entry.merchantId
                   ? (merchantName.get(entry.merchantId) ?? entry.merchantId)
                   : "all merchants"}
               </td>
-              <td>{entry.note ?? "—"}</td>
-              <td>
+              <td data-label="Note">{entry.note ?? "—"}</td>
+              <td data-label="Added">
                 <DateTime iso={entry.createdAt} />
                 <div className="muted">{entry.createdBy}</div>
               </td>

@@ -6,6 +6,7 @@ import { parseId } from "@paycore/core/ids/ids";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import { refundableMinor } from "@paycore/core/payments/payment-rules";
 import type { SignedInContext } from "../../trpc";
+import type { AuditEntryView } from "../audit/list.handler";
 import { type PaymentRowView, toPaymentRowView } from "./payment-view";
 
 const NEVER_AUTHORIZED = new Set(["PENDING", "DECLINED", "FAILED"]);
@@ -36,9 +37,14 @@ export interface PaymentDetailView {
     reviewExpiresAt: string | null;
     cardExpiry: string | null;
     cardCountry: string | null;
+    /** The keyed HMAC of the card number (not reversible): what a FINGERPRINT deny-list entry matches. */
+    cardFingerprint: string | null;
+    metadata: Array<{ key: string; value: string }>;
     ipAddress: string | null;
     billingCountry: string | null;
   };
+  /** Operator actions on this payment (refunds, review decisions), newest first. */
+  audit: AuditEntryView[];
   risk: {
     score: number;
     decision: string;
@@ -47,6 +53,9 @@ export interface PaymentDetailView {
   } | null;
   timeline: TimelineItem[];
 }
+
+/** Operator actions shown on a payment's page; the audit log has them all. */
+export const PAYMENT_AUDIT_ENTRIES_MAX = 20;
 
 export async function paymentDetailHandler({
   ctx,
@@ -62,7 +71,7 @@ export async function paymentDetailHandler({
   const record = records[0];
   if (!id || !row || !record) throw new DomainError("PAYMENT_NOT_FOUND", "No payment with this id.");
   const actor = actorOf(row);
-  const [methods, risks, events, attempts, refunds, entries, webhooks] = await Promise.all([
+  const [methods, risks, events, attempts, refunds, entries, webhooks, audit] = await Promise.all([
     record.paymentMethodId === null
       ? Promise.resolve([])
       : app.services.queries.paymentMethodsByIds(actor, [record.paymentMethodId]),
@@ -74,6 +83,12 @@ export async function paymentDetailHandler({
     record.pspName && record.pspReference
       ? consoleQueries.webhooksMentioning(record.pspName, record.pspReference, record.createdAt)
       : Promise.resolve([]),
+    ctx.services.operators.listAudit({
+      search: id,
+      operatorId: null,
+      beforeId: null,
+      first: PAYMENT_AUDIT_ENTRIES_MAX,
+    }),
   ]);
   const method = methods[0];
   const risk = risks[0];
@@ -159,6 +174,8 @@ export async function paymentDetailHandler({
       reviewExpiresAt: record.reviewExpiresAt?.toISOString() ?? null,
       cardExpiry: method ? `${String(method.expMonth).padStart(2, "0")}/${method.expYear}` : null,
       cardCountry: method?.cardCountry ?? null,
+      cardFingerprint: method?.fingerprint ?? null,
+      metadata: Object.entries(record.metadata ?? {}).map(([key, value]) => ({ key, value: String(value) })),
       ipAddress: record.ipAddress,
       billingCountry: record.billingCountry,
     },
@@ -176,6 +193,18 @@ export async function paymentDetailHandler({
         }
       : null,
     timeline,
+    audit: audit.entries
+      .filter((entry) => entry.targetId === id)
+      .map((entry) => ({
+        id: entry.id.toString(),
+        operatorEmail: entry.operatorEmail,
+        action: entry.action,
+        targetType: entry.targetType,
+        targetId: entry.targetId,
+        before: entry.before,
+        after: entry.after,
+        createdAt: entry.createdAt.toISOString(),
+      })),
   };
 }
 

@@ -13,14 +13,25 @@ export interface PaymentRowView {
   amountRefundedMinor: string;
   currency: string;
   customerEmail: string | null;
+  description: string | null;
   pspName: string | null;
   pspReference: string | null;
+  /** Why a declined or failed payment was: the PSP's code and message. */
+  failureCode: string | null;
+  failureMessage: string | null;
   cardBrand: string;
   cardLast4: string;
   createdAt: string;
 }
 
-export function toPaymentRowView(row: ConsolePaymentRow): PaymentRowView {
+/** Any row carrying a payment's list columns (the console's reads and the payment search). */
+type PaymentRowLike = Omit<ConsolePaymentRow, "failureCode" | "failureMessage" | "description"> & {
+  failureCode?: string | null;
+  failureMessage?: string | null;
+  description?: string | null;
+};
+
+export function toPaymentRowView(row: PaymentRowLike): PaymentRowView {
   return {
     id: row.id,
     merchantId: row.merchantId,
@@ -32,8 +43,11 @@ export function toPaymentRowView(row: ConsolePaymentRow): PaymentRowView {
     amountRefundedMinor: row.amountRefundedMinor.toString(),
     currency: row.currency,
     customerEmail: row.customerEmail,
+    description: row.description ?? null,
     pspName: row.pspName,
     pspReference: row.pspReference,
+    failureCode: row.failureCode ?? null,
+    failureMessage: row.failureMessage ?? null,
     cardBrand: row.cardBrand,
     cardLast4: row.cardLast4,
     createdAt: row.createdAt.toISOString(),

@@ -1,11 +1,17 @@
 // A merchant's webhooks: its endpoints in both modes (a failing one flagged), the latest failed deliveries, and
 // one endpoint's delivery log filtered by status and event type, with replay for operators and admins.
+import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../../trpc/server";
 import { DateTime } from "../../../format";
 import { ReplayButton } from "./replay-button";
 
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Webhooks of merchant ${id.slice(0, 64)}` };
+}
 
 const STATUSES = ["PENDING", "SUCCEEDED", "FAILED"] as const;
 type DeliveryStatus = (typeof STATUSES)[number];
@@ -41,7 +47,7 @@ export default async function MerchantWebhooksPage({
     .catch(handleProcedureError);
   const canReplay = me.role === "ADMIN" || me.role === "OPERATOR";
   const deliveryRows = (rows: typeof failures) => (
-    <table>
+    <table className="responsive">
       <thead>
         <tr>
           <th scope="col">Created</th>
@@ -55,20 +61,20 @@ export default async function MerchantWebhooksPage({
       <tbody>
         {rows.map((delivery) => (
           <tr key={delivery.id}>
-            <td>
+            <td data-label="Created">
               <DateTime iso={delivery.createdAt} />
             </td>
-            <td>
+            <td data-label="Event">
               <span className="mono">{delivery.eventId}</span> {delivery.eventType}
               {delivery.replay ? " (replay)" : ""}
             </td>
-            <td>{delivery.status}</td>
-            <td>{delivery.attemptCount}</td>
-            <td>
+            <td data-label="Status">{delivery.status}</td>
+            <td data-label="Attempts">{delivery.attemptCount}</td>
+            <td data-label="Last answer">
               {delivery.lastStatusCode ?? ""} {delivery.lastError ?? ""}
             </td>
             {canReplay ? (
-              <td>
+              <td data-label="Replay">
                 <ReplayButton merchantId={id} endpointId={delivery.endpointId} eventId={delivery.eventId} />
               </td>
             ) : null}
@@ -88,7 +94,7 @@ export default async function MerchantWebhooksPage({
         {endpoints.length === 0 ? (
           <p className="muted">No webhook endpoint in either mode.</p>
         ) : (
-          <table>
+          <table className="responsive">
             <thead>
               <tr>
                 <th scope="col">Mode</th>
@@ -102,10 +108,12 @@ export default async function MerchantWebhooksPage({
             <tbody>
               {endpoints.map((endpoint) => (
                 <tr key={endpoint.id}>
-                  <td>{endpoint.mode}</td>
-                  <td className="mono">{endpoint.url}</td>
-                  <td>{endpoint.enabledEvents.join(", ")}</td>
-                  <td>
+                  <td data-label="Mode">{endpoint.mode}</td>
+                  <td data-label="URL" className="mono">
+                    {endpoint.url}
+                  </td>
+                  <td data-label="Events">{endpoint.enabledEvents.join(", ")}</td>
+                  <td data-label="Status">
                     {endpoint.status}
                     {endpoint.needsAttention ? (
                       <strong role="status"> needs attention: disabled after failing since </strong>
@@ -114,8 +122,10 @@ export default async function MerchantWebhooksPage({
                       <DateTime iso={endpoint.failingSince} />
                     ) : null}
                   </td>
-                  <td className="mono">…{endpoint.secretHint}</td>
-                  <td>
+                  <td data-label="Secret" className="mono">
+                    …{endpoint.secretHint}
+                  </td>
+                  <td data-label="Log">
                     <Link href={`?endpoint=${encodeURIComponent(endpoint.id)}`}>Deliveries</Link>
                   </td>
                 </tr>

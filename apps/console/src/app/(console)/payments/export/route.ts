@@ -1,0 +1,8 @@
+// GET /payments/export?<the list's query>: the filtered list as a streamed CSV (server/export/export-route.ts).
+
+import { csvExportRoute } from "../../../../server/export/export-route";
+import { paymentsExport } from "../../../../server/export/payments-export";
+
+export const dynamic = "force-dynamic";
+
+export const GET = csvExportRoute(paymentsExport);
