@@ -24,6 +24,8 @@ export interface E2eState {
   heldToApproveId: string;
   heldToRejectId: string;
   otherPaymentIds: string[];
+  /** A captured payment whose settlement line the PSP paid 200.00 short: an open AMOUNT_MISMATCH. */
+  reconPaymentId: string;
 }
 
 export function readState(): E2eState {

@@ -52,7 +52,10 @@ import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
-import { createReconciliationCommands } from "./reconciliation/reconciliation-commands.factory";
+import {
+  createReconciliationCommands,
+  createShadowReconciliation,
+} from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createAppWorkers } from "./workers/app-workers";
@@ -247,6 +250,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
+    // Reconciliation's shadow mode (issue 16).
+    shadowReconciliation: createShadowReconciliation(sql, paymentStore),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -276,7 +281,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     settlementReports: config.pspSandboxUrl
       ? {
           job: settlementReportFetchJob({
-            commands: createReconciliationCommands(sql),
+            // Confirms settled captures and refunds we show in flight and applies chargeback rows to their
+            // disputes (issue 16), through the payment and dispute commands.
+            commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
             source: sandboxSettlementSource(config.pspSandboxUrl),
             psps: ["adyen", "stripe"],
             log: config.logger.child({ worker: "settlement-report-fetch" }),

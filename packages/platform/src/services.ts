@@ -3,6 +3,7 @@
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
@@ -46,4 +47,6 @@ export interface AppServices extends AdminCommands, DisputeServices {
   invoiceCommands: InvoiceCommands;
   /** Merchants' webhook endpoints (write path and reads) and the events feed. */
   merchantWebhooks: MerchantWebhooks;
+  /** Reconciliation's shadow mode (issue 16): notifications that contradict our state become open items. */
+  shadowReconciliation: ShadowReconciliation;
 }

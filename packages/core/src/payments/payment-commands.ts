@@ -6,7 +6,7 @@
 // message.
 import type { IdempotentOutcome } from "../idempotency/idempotency-service";
 import type { PaymentMethodId } from "../ids/ids";
-import { applyPspNotification } from "./apply-psp-notification";
+import { applyNotification, applyPspNotification } from "./apply-psp-notification";
 import { createPayment } from "./create-payment";
 import { expireReviewHolds, HOLD_EXPIRY_BATCH_MAX } from "./expire-review-holds";
 import { cancelPayment, capturePayment, refundPayment } from "./modify-payment";
@@ -118,6 +118,21 @@ export class PaymentCommands {
   /** Applies a PSP's notification (webhook); unknown references are for the caller's dead-letter table. */
   applyPspNotification(notification: PspNotification): Promise<NotificationResult> {
     return applyPspNotification(this.deps, notification);
+  }
+
+  /**
+   * A capture or refund the PSP's settlement report shows settled while we still show it in flight (acknowledged,
+   * or unknown after a timeout): confirmed like the PSP's own success notification, through the state machine,
+   * recorded with source RECONCILIATION. A call of ours still running answers `in_flight` (confirm it later).
+   */
+  confirmSettledModification(settled: {
+    kind: "capture" | "refund";
+    pspName: string;
+    paymentPspReference: string;
+    modificationReference: string | null;
+    attemptReference: string | null;
+  }): Promise<NotificationResult> {
+    return applyNotification(this.deps, { ...settled, success: true, code: null }, null, "RECONCILIATION");
   }
 
   /** Resolves outcomes nobody knows with the PSP that holds them; returns what happened, for logs and figures. */

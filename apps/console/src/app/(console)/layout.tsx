@@ -19,6 +19,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/payments">Payments</Link>
           <Link href="/reviews">Fraud reviews</Link>
           <Link href="/reviews/lists">Deny/allow lists</Link>
+          <Link href="/reconciliation">Reconciliation</Link>
           <Link href="/merchants">Merchants</Link>
           <Link href="/audit">Audit log</Link>
           <Link href="/mail">Mail</Link>

@@ -7,6 +7,7 @@ import { operatorsRouter } from "./routers/operators/operators.router";
 import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
 import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
+import { reconciliationRouter } from "./routers/reconciliation/reconciliation.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
 import { webhooksRouter } from "./routers/webhooks/webhooks.router";
@@ -24,6 +25,7 @@ export const appRouter = router({
   operators: operatorsRouter,
   mail: mailRouter,
   webhooks: webhooksRouter,
+  reconciliation: reconciliationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,7 +6,11 @@
 import { randomBytes } from "node:crypto";
 import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
 import type { OperatorRole } from "@paycore/db/repositories/operator.repository";
-import { createTestRuntime, type TestRuntime } from "@paycore/platform/testing/test-runtime";
+import {
+  createTestRuntime,
+  type TestRuntime,
+  type TestRuntimeOptions,
+} from "@paycore/platform/testing/test-runtime";
 import pino from "pino";
 import { createCaller } from "../api/root";
 import { createConsoleContext } from "../api/trpc";
@@ -40,9 +44,9 @@ export interface TestConsole {
 }
 
 export async function createTestConsole(
-  options: { settings?: Partial<ConsoleSettings> } = {},
+  options: { settings?: Partial<ConsoleSettings>; runtime?: TestRuntimeOptions } = {},
 ): Promise<TestConsole> {
-  const t = await createTestRuntime();
+  const t = await createTestRuntime(options.runtime);
   const clock = { now: new Date() };
   const services = createConsoleServices(
     t.app,

@@ -28,6 +28,12 @@ export default async function OverviewPage() {
     { label: "Pending over 5 minutes", value: attention.stalePending, href: "/payments?status=PENDING" },
     { label: "Escalated PSP attempts", value: attention.escalatedAttempts, href: null },
     { label: "Dead letters not replayed", value: attention.deadLetters, href: null },
+    // Reconciliation (issue 16): open items link to the queue.
+    {
+      label: "Open reconciliation items",
+      value: (await caller.reconciliation.openCount().catch(handleProcedureError)).open,
+      href: "/reconciliation/items",
+    },
   ];
   return (
     <>
