@@ -68,8 +68,20 @@ describe("shadowContradiction", () => {
       [attempt({ operation: "AUTHORIZE", pspReference: "pi_1" })],
       "shadow.psp_failed_we_succeeded",
     ],
+    // An automatic capture has no capture attempt of its own: the PSP's capture agrees with what we captured.
+    [
+      "an automatic capture we show captured",
+      modification({ modificationReference: null }),
+      [attempt({ operation: "AUTHORIZE", pspReference: "pi_1" })],
+      null,
+    ],
   ] as const)("%s", (_name, notification, attempts, rule) => {
-    const finding = shadowContradiction(notification, attempts);
+    const captured = attempts.some((a) => a.operation === "AUTHORIZE" && a.status === "SUCCEEDED");
+    const finding = shadowContradiction(notification, attempts, {
+      status: captured ? "CAPTURED" : "AUTHORIZED",
+      amountCapturedMinor: captured ? 2000n : 0n,
+      amountRefundedMinor: 0n,
+    });
     expect(finding?.rule ?? null).toBe(rule);
   });
 
@@ -78,12 +90,16 @@ describe("shadowContradiction", () => {
       attempt({ id: "att_a", pspReference: "ch_a", status: "SUCCEEDED" }),
       attempt({ id: "att_b", pspReference: "ch_b", status: "FAILED" }),
     ];
+    const payment = { status: "CAPTURED", amountCapturedMinor: 2000n, amountRefundedMinor: 0n } as const;
     expect(
       shadowContradiction(
         modification({ attemptReference: "att_b", modificationReference: "ch_a" }),
         attempts,
+        payment,
       ),
     ).toMatchObject({ attemptId: "att_b", amountMinor: 2000n });
-    expect(shadowContradiction(modification({ modificationReference: "ch_a" }), attempts)).toBeNull();
+    expect(
+      shadowContradiction(modification({ modificationReference: "ch_a" }), attempts, payment),
+    ).toBeNull();
   });
 });

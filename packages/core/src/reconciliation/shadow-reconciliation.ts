@@ -30,6 +30,7 @@ const OPERATION_OF = {
 export function shadowContradiction(
   notification: PspNotification,
   attempts: readonly StoredAttemptLike[],
+  payment: Pick<PaymentRecord, "status" | "amountCapturedMinor" | "amountRefundedMinor">,
 ): ShadowFinding | null {
   const operation = OPERATION_OF[notification.kind];
   const ours = attempts.filter((a) => a.operation === operation && a.pspName === notification.pspName);
@@ -44,8 +45,16 @@ export function shadowContradiction(
     (reference === null ? undefined : ours.find((a) => a.pspReference === reference)) ??
     (ours.length === 1 ? ours[0] : undefined);
   if (attempt === undefined) {
-    // A success for an operation we never asked this PSP for (a capture or refund made outside paycore).
-    return notification.success && ours.length === 0 && operation !== "AUTHORIZE"
+    // A success for an operation we have no attempt for. An automatic capture has none (it is the authorization's
+    // own), so only what our record does not show at all is unknown: a capture of a payment we show nothing
+    // captured of, a refund of one we show nothing refunded of, a void of one we do not show cancelled.
+    const shown =
+      operation === "CAPTURE"
+        ? payment.amountCapturedMinor > 0n
+        : operation === "REFUND"
+          ? payment.amountRefundedMinor > 0n
+          : payment.status === "CANCELLED";
+    return notification.success && ours.length === 0 && operation !== "AUTHORIZE" && !shown
       ? { rule: "shadow.unknown_operation", operation, attemptId: null, amountMinor: null }
       : null;
   }
@@ -74,7 +83,7 @@ export interface ShadowStore {
   recordShadowItem(item: {
     id: string;
     psp: string;
-    payment: Pick<PaymentRecord, "id" | "merchantId" | "mode" | "currency">;
+    payment: PaymentRecord;
     finding: ShadowFinding;
   }): Promise<boolean>;
 }
@@ -91,7 +100,7 @@ export class ShadowReconciliation {
       notification.kind === "authorization" ? notification.pspReference : notification.paymentPspReference;
     const payment = await this.deps.store.findPaymentByPspReference(notification.pspName, reference);
     if (payment === null) return null;
-    const finding = shadowContradiction(notification, await this.deps.store.attemptsOf(payment.id));
+    const finding = shadowContradiction(notification, await this.deps.store.attemptsOf(payment.id), payment);
     if (finding === null) return null;
     const recorded = await this.deps.store.recordShadowItem({
       id: this.deps.newItemId(),
