@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
 import { reportRowsOfFile, sha256OfFile } from "@paycore/platform/reconciliation/settlement-report-file";
 import type { Runtime } from "@paycore/platform/runtime";
-import { withSettlementDifferences } from "@paycore/psp-sandbox/settlement-differences";
 import { seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
 
 const SEED_ACTOR = { operatorId: null, name: "e2e:seed" };
@@ -29,14 +28,7 @@ export async function seedReconciliationMismatch(app: Runtime, sandboxUrl: strin
   const response = await fetch(`${sandboxUrl}/__sandbox/settlements/stripe/${day}.csv`);
   if (!response.ok) throw new Error(`the sandbox's settlement report: HTTP ${response.status}`);
   const report = await response.text();
-  // Stripe's report has only money lines here: the payment's line is its position after the header.
-  const line = report
-    .trimEnd()
-    .split("\n")
-    .slice(1)
-    .findIndex((text) => text.includes(`,${row?.psp_reference},`));
-  if (line < 0) throw new Error("the seeded capture is not in the sandbox's settlement report");
-  const csv = withSettlementDifferences("stripe", report, [{ kind: "amount", line, deltaMinor: -20_000n }]);
+  const csv = payShort(report, row?.psp_reference ?? "", 20_000n);
   const dir = await mkdtemp(join(tmpdir(), "e2e-recon-"));
   try {
     const path = join(dir, `stripe-balance-report-${day}.csv`);
@@ -51,4 +43,23 @@ export async function seedReconciliationMismatch(app: Runtime, sandboxUrl: strin
     await rm(dir, { recursive: true, force: true });
   }
   return payment.id;
+}
+
+/** The report with the payment's line paid `shortMinor` less: gross and net both lower (USD, two decimals). */
+function payShort(report: string, pspReference: string, shortMinor: bigint): string {
+  const lines = report.split("\n");
+  const header = (lines[0] ?? "").split(",");
+  const gross = header.indexOf("gross");
+  const net = header.indexOf("net");
+  const index = lines.findIndex((line) => line.split(",").includes(pspReference));
+  const cells = (lines[index] ?? "").split(",");
+  // The sandbox writes this line without quoting (no cell holds a comma or a quote).
+  if (index < 1 || gross < 0 || net < 0 || cells.some((cell) => cell.includes('"')))
+    throw new Error("the seeded capture is not a plain line of the sandbox's settlement report");
+  const minor = (text: string) => BigInt(text.replace(".", ""));
+  const decimal = (value: bigint) => `${value / 100n}.${(value % 100n).toString().padStart(2, "0")}`;
+  cells[gross] = decimal(minor(cells[gross] as string) - shortMinor);
+  cells[net] = decimal(minor(cells[net] as string) - shortMinor);
+  lines[index] = cells.join(",");
+  return lines.join("\n");
 }
