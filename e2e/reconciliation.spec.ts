@@ -14,7 +14,7 @@ async function openMismatch(page: Page) {
   await expect(page.getByTestId("recon-runs")).toContainText("stripe-balance-report-");
   await page.getByRole("link", { name: "Open items" }).click();
   await expect(page.getByRole("heading", { name: "Reconciliation queue" })).toBeVisible();
-  await page.getByLabel("Category").selectOption(["AMOUNT_MISMATCH"]);
+  await page.locator('select[name="category"]').selectOption(["AMOUNT_MISMATCH"]);
   await page.getByRole("button", { name: "Apply" }).click();
   const row = page.locator("tr", { hasText: state.reconPaymentId });
   await expect(row).toContainText("amount mismatch");
