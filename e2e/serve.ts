@@ -18,6 +18,7 @@ import type { AppSecrets } from "@paycore/platform/secrets";
 import pino from "pino";
 import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
 import { randomVisa, seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
+import { seedReconciliationMismatch } from "./seed-reconciliation";
 import { E2E_PORTS, type E2eState } from "./state";
 
 const log = (message: string) => console.log(`[e2e] ${message}`);
@@ -100,6 +101,9 @@ const failedPayout = await app.services.payouts.createPayout(payoutActor, {
   currency: "EUR",
 });
 await app.services.payouts.sendDuePayouts();
+// Reconciliation (issue 16): a Stripe-style day in which the PSP settled 200.00 less than a 500.00 capture,
+// imported as an operator's CLI run would; the reconciliation spec resolves the AMOUNT_MISMATCH it leaves.
+const reconPaymentId = await seedReconciliationMismatch(app, sandbox.url);
 const operatorRepository = new OperatorRepository(app.db);
 /** Who seeding acts as in the operator audit log. */
 const SEED_ACTOR = { operatorId: null, name: "e2e:seed" };
@@ -221,6 +225,7 @@ const state: E2eState = {
     deadLetterId: deadLetterId.toString(),
     merchantName: "Workbench Goods",
   },
+  reconPaymentId,
 };
 const artifacts = join(import.meta.dirname, "artifacts");
 mkdirSync(artifacts, { recursive: true });

@@ -36,6 +36,8 @@ export interface E2eState {
     deadLetterId: string;
     merchantName: string;
   };
+  /** A captured payment whose settlement line the PSP paid 200.00 short: an open AMOUNT_MISMATCH. */
+  reconPaymentId: string;
 }
 
 export function readState(): E2eState {

@@ -82,6 +82,9 @@ const schema = z.object({
     .min(5)
     .max(24 * 60)
     .default(60),
+  // Reconciliation (issue 16): accepting a PSP's figure whose difference is above this many minor units needs a
+  // second operator's approval (four eyes).
+  RECON_FOUR_EYES_ABOVE_MINOR: z.coerce.bigint().min(0n).max(1_000_000_000_000_000n).default(10_000n),
   /** The sandbox PSP server (Stripe- and Adyen-style); unset: the in-process sandbox. */
   PSP_SANDBOX_URL: z.string().url().optional(),
   /** `npm start` runs the sandbox PSP server on this port (when PSP_SANDBOX_URL is not given). */

@@ -55,7 +55,10 @@ import { type BankRailsConfig, createPayoutServices } from "./payout-services";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
-import { createReconciliationCommands } from "./reconciliation/reconciliation-commands.factory";
+import {
+  createReconciliationCommands,
+  createShadowReconciliation,
+} from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import {
@@ -300,6 +303,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     bankWebhookSecret: config.bankWebhookSecret ?? config.bankRails?.webhookSecret ?? null,
     // Workbench (issue 17): dead letters, manual ledger adjustments, the ledger check, authorization expiry.
     ...createWorkbenchServices(db, sql, config.workbench),
+    // Reconciliation's shadow mode (issue 16).
+    shadowReconciliation: createShadowReconciliation(sql, paymentStore),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -332,7 +337,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     settlementReports: config.pspSandboxUrl
       ? {
           job: settlementReportFetchJob({
-            commands: createReconciliationCommands(sql),
+            // Confirms settled captures and refunds we show in flight and applies chargeback rows to their
+            // disputes (issue 16), through the payment and dispute commands.
+            commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
             source: sandboxSettlementSource(config.pspSandboxUrl),
             psps: ["adyen", "stripe"],
             log: config.logger.child({ worker: "settlement-report-fetch" }),

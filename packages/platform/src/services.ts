@@ -4,6 +4,7 @@ import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-tra
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
@@ -58,4 +59,6 @@ export interface AppServices extends AdminCommands, DisputeServices, PayoutServi
   bankTransferStore: Pick<BankTransferStoreRepository, "transfersOf" | "disagreeingWithLedger">;
   /** The bank's notification secret; null: POST /webhooks/bank answers 404. */
   bankWebhookSecret: string | null;
+  /** Reconciliation's shadow mode (issue 16): notifications that contradict our state become open items. */
+  shadowReconciliation: ShadowReconciliation;
 }

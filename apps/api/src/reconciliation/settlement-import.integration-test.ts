@@ -239,10 +239,9 @@ describe("an Adyen day with injected differences", () => {
       AMOUNT_MISMATCH: 2,
       FEE_MISMATCH: 1,
       DUPLICATE: 1,
-      UNSUPPORTED_TYPE: 1,
       CURRENCY_MISMATCH: 1,
       MISSING_INTERNAL: 1,
-      MATCHED: 2, // payment 5 (line 4) and the day's Fee row
+      MATCHED: 3, // payment 5 (line 4), its chargeback row (for the dispute model) and the day's Fee row
       MISSING_EXTERNAL: 1,
     });
     const rows = await t.app.sql.query<{
@@ -270,6 +269,10 @@ describe("an Adyen day with injected differences", () => {
     ]);
     expect(byPayment(payments[4]?.id)).toEqual([
       expect.objectContaining({ category: "MATCHED", status: "CLOSED" }),
+    ]);
+    // The chargeback row waits for its dispute (this command has no dispute commands: the CLI's case).
+    expect(rows.filter((row) => row.rule === "chargeback.to_dispute")).toEqual([
+      expect.objectContaining({ category: "MATCHED", status: "OPEN", payment_id: null }),
     ]);
     expect(byPayment(payments[5]?.id)).toEqual([
       expect.objectContaining({ category: "CURRENCY_MISMATCH", status: "OPEN" }),
@@ -343,6 +346,43 @@ describe("an Adyen day with injected differences", () => {
     await expect(
       t.app.sql.query("UPDATE recon_items SET status = 'IGNORED' WHERE id = $1", [id]),
     ).rejects.toThrow(/illegal reconciliation item transition RESOLVED -> IGNORED/);
+  });
+});
+
+describe("chargeback rows", () => {
+  it("open the payment's dispute through the dispute commands, post the row, and apply once", async () => {
+    const withDisputes = createReconciliationCommands(t.app.sql, { disputes: t.app.services.disputes });
+    const [row] = await t.app.sql.query<{ id: string }>(
+      "SELECT id FROM recon_items WHERE rule = 'chargeback.to_dispute' AND status = 'OPEN'",
+    );
+    const receivableBefore = await balanceOf("psp_receivable", "EUR");
+    const bankBefore = await balanceOf("bank_cash:adyen%", "EUR");
+    expect(await withDisputes.applyChargebacks()).toEqual({ applied: 1, open: 0 });
+    const [item] = await t.app.sql.query<{
+      status: string;
+      rule: string;
+      payment_id: string;
+      journal_entry_id: string | null;
+    }>("SELECT status::text AS status, rule, payment_id, journal_entry_id FROM recon_items WHERE id = $1", [
+      row?.id,
+    ]);
+    expect(item).toMatchObject({ status: "CLOSED", rule: "chargeback.dispute_applied" });
+    expect(item?.journal_entry_id).toMatch(/^je_/);
+    const [dispute] = await t.app.sql.query<{
+      status: string;
+      stage: string;
+      amount_minor: bigint;
+      payment_id: string;
+    }>("SELECT status::text AS status, stage, amount_minor, payment_id FROM disputes WHERE payment_id = $1", [
+      item?.payment_id,
+    ]);
+    expect(dispute).toMatchObject({ status: "NEEDS_RESPONSE", stage: "chargeback", amount_minor: 5000n });
+    // The dispute withdrew 50.00 from the receivable, the row paid it out of the bank: the receivable is unmoved.
+    expect(await balanceOf("psp_receivable", "EUR")).toBe(receivableBefore);
+    expect(await balanceOf("bank_cash:adyen%", "EUR")).toBe(bankBefore - 5000n);
+    // Nothing left to apply; the dispute is not opened twice.
+    expect(await withDisputes.applyChargebacks()).toEqual({ applied: 0, open: 0 });
+    expect(await t.countRows("disputes")).toBe(1);
   });
 });
 

@@ -8,7 +8,7 @@ import { Node } from "./node-interface";
 
 const EventStatus = builder.enumType("PaymentEventStatus", { values: PAYMENT_STATUSES });
 const EventSource = builder.enumType("EventSource", {
-  values: ["API", "WEBHOOK", "SYSTEM", "OPERATOR"] as const,
+  values: ["API", "WEBHOOK", "SYSTEM", "OPERATOR", "RECONCILIATION"] as const,
 });
 const EntryDirection = builder.enumType("EntryDirection", { values: ["DEBIT", "CREDIT"] as const });
 const LedgerAccountCode = builder.enumType("LedgerAccountCode", {

@@ -51,6 +51,11 @@ export function createWebhookRoutes(
   ): Promise<boolean> => {
     for (const notification of notifications) {
       const result = await services.commands.applyPspNotification(notification);
+      // Shadow mode (issue 16): a notification that contradicts our state opens a reconciliation item at once.
+      // A failure here is logged, never a reason to have the PSP redeliver what was applied.
+      await services.shadowReconciliation.observe(notification, result).catch((error: unknown) => {
+        logger.error({ err: error, source }, "shadow reconciliation failed");
+      });
       if (!result.applied && result.reason === "in_flight") return false;
       if (!result.applied && result.reason !== "already_applied") {
         const reference =

@@ -17,7 +17,8 @@ export type NeedsAttentionId =
   | "disputes"
   | "ledger_disagreements"
   | "expiring_authorizations"
-  | "pending_approvals";
+  | "pending_approvals"
+  | "recon_items";
 
 /** What the counts read from, each once per request. */
 export interface AttentionReads {
@@ -91,7 +92,12 @@ export const NEEDS_ATTENTION_SOURCES: readonly NeedsAttentionSource[] = [
     href: "/ledger#approvals",
     count: async (r) => (await r.workbench()).pendingApprovals,
   },
-  // Reconciliation: register the open reconciliation items here (id "recon_items", href "/reconciliation").
+  {
+    id: "recon_items",
+    label: "Open reconciliation items",
+    href: "/reconciliation/items",
+    count: (r) => r.services.recon.reads.openCount(),
+  },
 ];
 
 function once<T>(read: () => Promise<T>): () => Promise<T> {

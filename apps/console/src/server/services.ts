@@ -10,7 +10,12 @@ import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-over
 import { ConsoleQueryRepository } from "@paycore/db/repositories/console-query.repository";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
 import { PaymentSearchRepository } from "@paycore/db/repositories/payment-search.repository";
+import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { createLogger } from "@paycore/platform/logger";
+import {
+  createReconItemCommands,
+  DEFAULT_FOUR_EYES_ABOVE_MINOR,
+} from "@paycore/platform/reconciliation/reconciliation-commands.factory";
 import { createRuntime, type Runtime, runtimeConfigFromEnv } from "@paycore/platform/runtime";
 import type { Logger } from "pino";
 import { readConsoleEnv } from "../env";
@@ -26,6 +31,8 @@ export interface ConsoleSettings {
   idleMs: number;
   signInThrottle: SignInThrottleSettings;
   cookieSecure: "auto" | "always";
+  /** Reconciliation adjustments above this (minor units) wait for a second operator's approval. */
+  reconFourEyesAboveMinor: bigint;
 }
 
 export interface ConsoleServices {
@@ -39,6 +46,8 @@ export interface ConsoleServices {
   overview: ConsoleOverviewRepository;
   /** The tamper-evidence hash chains (verify only: the API's sealing worker writes them). */
   chains: ChainRepository;
+  /** Reconciliation: item actions and four-eyes approvals (the core's commands), and the read side. */
+  recon: ReturnType<typeof createReconItemCommands> & { reads: ReconciliationRepository };
   settings: ConsoleSettings;
   logger: Logger;
   now(): Date;
@@ -49,6 +58,7 @@ export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = {
   idleMs: 30 * 60_000,
   signInThrottle: DEFAULT_SIGN_IN_THROTTLE,
   cookieSecure: "auto",
+  reconFourEyesAboveMinor: DEFAULT_FOUR_EYES_ABOVE_MINOR,
 };
 
 export function createConsoleServices(
@@ -66,6 +76,10 @@ export function createConsoleServices(
     paymentSearch: new PaymentSearchRepository(app.db),
     overview: new ConsoleOverviewRepository(app.db),
     chains: new ChainRepository(app.sql),
+    recon: {
+      ...createReconItemCommands(app.sql, { now, fourEyesAboveMinor: settings.reconFourEyesAboveMinor }),
+      reads: new ReconciliationRepository(app.sql),
+    },
     settings,
     logger,
     now,
@@ -93,6 +107,7 @@ export function getConsoleServices(): ConsoleServices {
     idleMs: env.CONSOLE_IDLE_MINUTES * 60_000,
     signInThrottle: signInThrottleFromEnv(env),
     cookieSecure: env.CONSOLE_COOKIE_SECURE,
+    reconFourEyesAboveMinor: env.api.RECON_FOUR_EYES_ABOVE_MINOR,
   });
   globalForServices.paycoreConsoleServices = services;
   return services;

@@ -50,6 +50,9 @@ export function applyPspNotification(deps: Deps, notification: PspNotification):
   return applyNotification(deps, notification, null);
 }
 
+/** Who tells us: the PSP's notification, or its settlement report (reconciliation), as the event's source. */
+export type NotificationSource = "WEBHOOK" | "RECONCILIATION";
+
 /**
  * `orphaned`: an attempt the caller (the resolver) knows its process abandoned, settled even while PENDING.
  */
@@ -57,11 +60,12 @@ export async function applyNotification(
   deps: Deps,
   notification: PspNotification,
   orphaned: PspAttemptId | null,
+  source: NotificationSource = "WEBHOOK",
 ): Promise<NotificationResult> {
   // The payment and its attempts are read apart: when the payment changed in between (our own call's answer
   // recorded meanwhile, say), the decision was made on stale data and is made again on fresh data.
   for (let round = 0; round < CONFLICT_RETRY_MAX; round++) {
-    const result = await applyNotificationOnce(deps, notification, orphaned);
+    const result = await applyNotificationOnce(deps, notification, orphaned, source);
     if (result !== LOST_RACE) return result;
   }
   return { applied: false, reason: "in_flight" };
@@ -71,14 +75,15 @@ async function applyNotificationOnce(
   deps: Deps,
   notification: PspNotification,
   orphaned: PspAttemptId | null,
+  source: NotificationSource,
 ): Promise<NotificationResult | typeof LOST_RACE> {
   const payment = await findNotifiedPayment(deps, notification);
   if (payment === null) return { applied: false, reason: "unknown_payment" };
   const attempts = await deps.store.attemptsOf(payment.id);
   if (notification.kind === "authorization") {
-    return applyAuthorizationNotification(deps, notification, payment, attempts, orphaned);
+    return applyAuthorizationNotification(deps, notification, payment, attempts, orphaned, source);
   }
-  return applyModificationNotification(deps, notification, payment, attempts, orphaned);
+  return applyModificationNotification(deps, notification, payment, attempts, orphaned, source);
 }
 
 async function findNotifiedPayment(deps: Deps, notification: PspNotification): Promise<PaymentRecord | null> {
@@ -129,6 +134,7 @@ async function applyAuthorizationNotification(
   payment: PaymentRecord,
   attempts: StoredAttempt[],
   orphaned: PspAttemptId | null,
+  source: NotificationSource,
 ): Promise<NotificationResult | typeof LOST_RACE> {
   const of = { operation: "AUTHORIZE" as const, pspName: notification.pspName, orphaned };
   const found = matchAttempt(attempts, of, notification.pspReference, null);
@@ -155,7 +161,7 @@ async function applyAuthorizationNotification(
     : RETRYABLE_FAILURE_CODES.has(code)
       ? { outcome: "failed", code, message: "failed by notification", retryable: true }
       : { outcome: "declined", code, message: "declined by notification" };
-  const actor = systemActor(payment, "WEBHOOK", notification.pspName);
+  const actor = systemActor(payment, source, notification.pspName);
   const draft = { ...attempt, currency: payment.currency, refundId: null };
   const result = await applyAuthorization(deps, actor, payment, draft, outcome, holdUntil);
   if (result === null) return LOST_RACE;
@@ -171,6 +177,7 @@ async function applyModificationNotification(
   payment: PaymentRecord,
   attempts: StoredAttempt[],
   orphaned: PspAttemptId | null,
+  source: NotificationSource,
 ): Promise<NotificationResult> {
   const operation = OPERATION_OF[notification.kind];
   const of = { operation, pspName: notification.pspName, orphaned };
@@ -206,7 +213,7 @@ async function applyModificationNotification(
     if (failedBefore && notification.success) return { applied: false, reason: "contradicts_confirmed" };
     return { applied: false, reason: "already_applied" };
   }
-  const actor = systemActor(payment, "WEBHOOK", notification.pspName);
+  const actor = systemActor(payment, source, notification.pspName);
   const { fee } = await deps.store.merchantSettings(actor);
   let applied = true;
   const changed = await changeWithRetry(deps, actor, payment.id, (current) => {

@@ -7,7 +7,7 @@
 import type { IdempotentOutcome } from "../idempotency/idempotency-service";
 import type { PaymentMethodId, PspAttemptId } from "../ids/ids";
 import type { Actor } from "../ports/audit";
-import { applyPspNotification } from "./apply-psp-notification";
+import { applyNotification, applyPspNotification } from "./apply-psp-notification";
 import { createPayment } from "./create-payment";
 import {
   type AuthorizationExpiryStore,
@@ -162,6 +162,21 @@ export class PaymentCommands {
     input: ResolveEscalatedAttemptInput,
   ): Promise<PaymentResult & { attemptId: PspAttemptId }> {
     return resolveEscalatedAttempt(this.deps, operator, input);
+  }
+
+  /**
+   * A capture or refund the PSP's settlement report shows settled while we still show it in flight (acknowledged,
+   * or unknown after a timeout): confirmed like the PSP's own success notification, through the state machine,
+   * recorded with source RECONCILIATION. A call of ours still running answers `in_flight` (confirm it later).
+   */
+  confirmSettledModification(settled: {
+    kind: "capture" | "refund";
+    pspName: string;
+    paymentPspReference: string;
+    modificationReference: string | null;
+    attemptReference: string | null;
+  }): Promise<NotificationResult> {
+    return applyNotification(this.deps, { ...settled, success: true, code: null }, null, "RECONCILIATION");
   }
 
   /** Resolves outcomes nobody knows with the PSP that holds them; returns what happened, for logs and figures. */

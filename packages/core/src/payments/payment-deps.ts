@@ -98,6 +98,7 @@ function keyKindOf(actor: MerchantActor): IdempotencyKeyKind {
     // Webhooks use no idempotency key of their own today; were one added, it is the system's.
     case "SYSTEM":
     case "WEBHOOK":
+    case "RECONCILIATION":
       return "SYSTEM";
     case undefined:
       return actor.apiKeyKind ?? "SECRET";
@@ -115,7 +116,7 @@ export function requestKeyOf(actor: MerchantActor, key: IdempotencyKey): string 
 /** The actor of work the system does on its own (the resolver, hold expiry) or on a PSP's word. */
 export function systemActor(
   of: Pick<PaymentRecord, "merchantId" | "mode">,
-  source: "SYSTEM" | "WEBHOOK",
+  source: "SYSTEM" | "WEBHOOK" | "RECONCILIATION",
   id: string,
 ): MerchantActor {
   return { merchantId: of.merchantId, mode: of.mode, apiKeyId: null, by: { source, id, note: null } };

@@ -29,7 +29,7 @@ export type PspOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
 /** ACKNOWLEDGED: the PSP accepted the request and will decide later (by webhook). */
 export type PspAttemptStatus = "PENDING" | "ACKNOWLEDGED" | "SUCCEEDED" | "FAILED" | "UNKNOWN";
 export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED";
-export type EventSource = "API" | "WEBHOOK" | "SYSTEM" | "OPERATOR";
+export type EventSource = "API" | "WEBHOOK" | "SYSTEM" | "OPERATOR" | "RECONCILIATION";
 
 /**
  * Who is acting, scoped to one merchant and mode (every read and write is): a merchant's API key, or an
@@ -41,7 +41,7 @@ export interface MerchantActor {
   apiKeyId: ApiKeyId | null;
   /** The kind of the API key, which scopes its idempotency keys; absent: a secret key (all but tokenizing take one). */
   apiKeyKind?: "SECRET" | "PUBLISHABLE";
-  by?: { source: "OPERATOR" | "SYSTEM" | "WEBHOOK"; id: string; note: string | null };
+  by?: { source: "OPERATOR" | "SYSTEM" | "WEBHOOK" | "RECONCILIATION"; id: string; note: string | null };
 }
 
 export interface PaymentRecord {

@@ -24,7 +24,23 @@ export interface ReconItemRecord {
   journalEntryId: string | null;
 }
 
+/** What linking needs of a payment: whose it is, and its currency. */
+export interface LinkablePayment {
+  merchantId: string;
+  mode: "TEST" | "LIVE";
+  currency: CurrencyCode;
+}
+
 export interface ReconItemStore {
+  findPaymentScope(paymentId: string): Promise<LinkablePayment | null>;
+  /** Names the payment on an OPEN item that names none, with the audit row; false when that no longer holds. */
+  linkPayment(
+    id: string,
+    paymentId: string,
+    payment: LinkablePayment,
+    note: string,
+    audit: AuditDraft,
+  ): Promise<boolean>;
   findItem(id: string): Promise<ReconItemRecord | null>;
   /** Conditional on `from`; false when the item was no longer in it. */
   transition(

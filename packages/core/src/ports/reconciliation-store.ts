@@ -59,6 +59,11 @@ export interface ReconItemDraft {
 export type ExpectedWithMode = ExpectedSettlement & { mode: "TEST" | "LIVE" };
 
 export interface ReconImportSession {
+  /**
+   * Serializes imports of the same file (PSP and SHA-256) until this transaction ends, then answers the import
+   * that applied it meanwhile, if one did: the second of two concurrent imports is a replay, never a failure.
+   */
+  claimFile(psp: SettlementPsp, fileSha256: string): Promise<ReconImportRecord | null>;
   /** Bulk-loads parsed lines into the import's staging table. */
   stage(lines: readonly SettlementLine[]): Promise<void>;
   /** Staged lines in (line key, line number) order after `after`, at most `limit`. */
@@ -80,7 +85,51 @@ export interface ReconImportSession {
   finish(record: ReconImportRecord, audit: AuditDraft): Promise<void>;
 }
 
+/** A settled line whose capture or refund we still show in flight: to confirm through the payment commands. */
+export interface InFlightSettlement {
+  itemId: string;
+  psp: SettlementPsp;
+  kind: "CAPTURE" | "REFUND";
+  paymentPspReference: string;
+  modificationReference: string | null;
+  /** Our attempt's id, which the payment commands match exactly. */
+  attemptId: string | null;
+}
+
+/** A chargeback row waiting for its dispute (rule `chargeback.to_dispute`). */
+export interface ChargebackToApply {
+  itemId: string;
+  psp: SettlementPsp;
+  rawType: string;
+  pspReference: string | null;
+  modificationReference: string | null;
+  currency: string;
+  grossMinor: bigint;
+}
+
 export interface ReconciliationStore {
+  /** Open chargeback rows not applied to their disputes yet, oldest first. */
+  chargebacksToApply(limit: number): Promise<ChargebackToApply[]>;
+  /** Posts the row (bank against the receivable), names the dispute's payment and closes the item, audited. */
+  closeChargeback(
+    itemId: string,
+    dispute: { id: string; paymentId: string; merchantId: string; mode: "TEST" | "LIVE" },
+    audit: AuditDraft,
+  ): Promise<boolean>;
+  /** The dispute model did not take the row: the item stays open for an operator, in `category`, with the reason. */
+  leaveChargebackOpen(
+    itemId: string,
+    category: ReconCategory,
+    reason: string,
+    audit: AuditDraft,
+  ): Promise<void>;
+  /** Open items of rule `settled.confirms_in_flight`, oldest first. */
+  inFlightToConfirm(limit: number): Promise<InFlightSettlement[]>;
+  /**
+   * Once our record shows the capture or refund succeeded: posts the line (bank, fees, receivable) and closes the
+   * item with its audit row, in one transaction. False while we still show it in flight (or it failed).
+   */
+  closeConfirmed(itemId: string, audit: AuditDraft): Promise<boolean>;
   findAppliedImport(psp: SettlementPsp, fileSha256: string): Promise<ReconImportRecord | null>;
   recordRefusal(record: ReconImportRecord, audit: AuditDraft): Promise<void>;
   applyImport<T>(importId: string, work: (session: ReconImportSession) => Promise<T>): Promise<T>;

@@ -32,9 +32,16 @@ describe("matchSettlementLines", () => {
     ["STATUS_MISMATCH", aLine(), [anExpected({ state: "FAILED" })], 0n],
     ["FEE_MISMATCH", aLine({ feeMinor: 20n }), [anExpected()], 8n],
     ["MISSING_INTERNAL", aLine(), [], 0n],
+    // A chargeback row goes to the dispute model (after the import), never to a capture or refund.
+    [
+      "MATCHED",
+      aLine({ type: "CHARGEBACK", rawType: "Chargeback", grossMinor: -2000n, feeMinor: 0n }),
+      [anExpected()],
+      0n,
+    ],
     [
       "UNSUPPORTED_TYPE",
-      aLine({ type: "CHARGEBACK", rawType: "Chargeback", grossMinor: -2000n, feeMinor: 0n }),
+      aLine({ type: "PAYOUT", rawType: "MerchantPayout", grossMinor: -2000n, feeMinor: 0n }),
       [anExpected()],
       0n,
     ],

@@ -128,6 +128,11 @@ export function matchSettlementLines(input: MatchInput): MatchResult {
       outcome("MATCHED");
       continue;
     }
+    // Chargeback rows feed the dispute model (ReconciliationCommands.applyChargebacks), not a capture or refund.
+    if (line.type === "CHARGEBACK" || line.type === "CHARGEBACK_REVERSAL") {
+      outcome("MATCHED");
+      continue;
+    }
     if (line.type !== "CAPTURE" && line.type !== "REFUND") {
       outcome("UNSUPPORTED_TYPE");
       continue;

@@ -5,6 +5,7 @@
 import type { ApprovalCommands } from "../approvals/approval-commands";
 import { validReason } from "../approvals/approval-commands";
 import { DomainError } from "../errors/domain-error";
+import { parseId } from "../ids/ids";
 import type { Actor } from "../ports/audit";
 import type { ReconItemRecord, ReconItemStore } from "../ports/recon-item-store";
 import type { ReconItemStatus } from "../ports/reconciliation-store";
@@ -63,6 +64,40 @@ export class ReconItemCommands {
       after: { status: to, category: item.category, reason },
     });
     if (!moved) throw new DomainError("RECON_ITEM_STATE_INVALID", "The item changed meanwhile: reload it.");
+  }
+
+  /**
+   * Links an open item to one of our payments (a PSP line we could not match by reference, say): the item names
+   * the payment, its merchant and mode from then on, and stays open until it is resolved. Audited with the reason.
+   */
+  async linkPayment(actor: Actor, id: string, rawPaymentId: string, rawReason: string): Promise<void> {
+    const reason = validReason(rawReason);
+    const item = await this.item(id);
+    if (item.status !== "OPEN" || item.paymentId !== null)
+      throw new DomainError(
+        "RECON_ITEM_STATE_INVALID",
+        item.status !== "OPEN"
+          ? "Only an open item can be linked to a payment."
+          : "The item already names a payment.",
+      );
+    const paymentId = parseId("payment", rawPaymentId.trim());
+    const payment = paymentId === null ? null : await this.deps.store.findPaymentScope(paymentId);
+    if (paymentId === null || payment === null)
+      throw new DomainError("PAYMENT_NOT_FOUND", "No payment with this id.", { field: ["paymentId"] });
+    if (payment.currency !== item.currency)
+      throw new DomainError(
+        "INVALID_INPUT",
+        `The payment is in ${payment.currency}, the item in ${item.currency}.`,
+        { field: ["paymentId"] },
+      );
+    const linked = await this.deps.store.linkPayment(id, paymentId, payment, reason, {
+      actor,
+      action: "recon_item.payment_linked",
+      targetId: id,
+      before: { status: item.status, paymentId: null },
+      after: { status: item.status, paymentId, reason },
+    });
+    if (!linked) throw new DomainError("RECON_ITEM_STATE_INVALID", "The item changed meanwhile: reload it.");
   }
 
   /** Accepts the PSP's gross for an open AMOUNT_MISMATCH: at once, or through a second operator above the limit. */

@@ -3,9 +3,12 @@
 // refuses the whole file and only the refusal is recorded. Then, chunk by chunk in line-key order, the pure
 // matcher classifies the lines, the rules decide what happens automatically, and the items and their balanced
 // postings are recorded with the import in one transaction. The same file applies once.
+
+import type { DisputeCommands } from "../disputes/dispute-commands";
 import { DomainError } from "../errors/domain-error";
 import { newId } from "../ids/ids";
-import type { Actor } from "../ports/audit";
+import type { PaymentCommands } from "../payments/payment-commands";
+import type { Actor, AuditValue } from "../ports/audit";
 import type {
   CurrencyTotal,
   ReconciliationStore,
@@ -15,6 +18,7 @@ import type {
   ReconItemDraft,
   SettlementPostingDraft,
 } from "../ports/reconciliation-store";
+import { chargebackNotification } from "./chargeback-rows";
 import {
   autoResolution,
   DEFAULT_PSP_FEE_SCHEDULES,
@@ -63,6 +67,9 @@ const STAGE_BATCH = 1_000;
 const MATCH_CHUNK = 2_000;
 /** Fee-only rows are one per account, currency and day: a handful per file. */
 const FEE_ROWS_MAX = 10_000;
+/** Confirmations made after one import (or one worker pass); the rest wait for the next. */
+export const CONFIRMATIONS_PER_PASS_MAX = 500;
+const RECONCILIATION_ACTOR: Actor = { operatorId: null, name: "system:reconciliation" };
 
 export interface ImportReportInput {
   psp: SettlementPsp;
@@ -83,6 +90,13 @@ export class ReconciliationCommands {
       store: ReconciliationStore;
       now: () => Date;
       settings?: ReconciliationSettings;
+      /**
+       * Confirms a capture or refund we show in flight that a report shows settled (source RECONCILIATION). Without
+       * one (the CLI), such items wait open for the next worker pass, which has it.
+       */
+      payments?: Pick<PaymentCommands, "confirmSettledModification">;
+      /** Applies chargeback rows to their disputes; without it (the CLI) they wait for the worker's next pass. */
+      disputes?: Pick<DisputeCommands, "applyNotification">;
     },
   ) {}
 
@@ -103,7 +117,10 @@ export class ReconciliationCommands {
         field: ["fileSha256"],
       });
     const applied = await this.deps.store.findAppliedImport(input.psp, input.fileSha256);
-    if (applied !== null) return { import: applied, replayed: true };
+    if (applied !== null) {
+      await this.afterImport();
+      return { import: applied, replayed: true };
+    }
 
     const draft: ReconImportDraft = {
       id: newId("reconImport"),
@@ -113,10 +130,15 @@ export class ReconciliationCommands {
       importedBy: actor.name,
     };
     try {
-      const record = await this.deps.store.applyImport(draft.id, (session) =>
-        this.apply(session, draft, input.rows),
-      );
-      return { import: record, replayed: false };
+      // Two imports of the same file at once: the store serializes them on the file's identity, and the one that
+      // waited finds the other's import applied and answers it as a replay (nothing is written twice).
+      const result = await this.deps.store.applyImport(draft.id, async (session) => {
+        const appliedMeanwhile = await session.claimFile(input.psp, input.fileSha256);
+        if (appliedMeanwhile !== null) return { import: appliedMeanwhile, replayed: true };
+        return { import: await this.apply(session, draft, input.rows), replayed: false };
+      });
+      await this.afterImport();
+      return result;
     } catch (error) {
       if (!(error instanceof SettlementReportError)) throw error;
       const refused: ReconImportRecord = {
@@ -197,6 +219,23 @@ export class ReconciliationCommands {
           feeRows.push({ line, id });
           continue;
         }
+        if (
+          (line.type === "CHARGEBACK" || line.type === "CHARGEBACK_REVERSAL") &&
+          outcome.category === "MATCHED"
+        ) {
+          // Applied to its dispute after the import commits (applyChargebacks), then posted and closed.
+          items.push({
+            id,
+            line,
+            expected: null,
+            category: "MATCHED",
+            status: "OPEN",
+            rule: "chargeback.to_dispute",
+            differenceMinor: 0n,
+            journalEntryId: null,
+          });
+          continue;
+        }
         const item = outcome.expectedId === null ? null : (expectedById.get(outcome.expectedId) ?? null);
         const resolution = autoResolution(outcome, item, this.settings.toleranceMinor[line.psp]);
         let journalEntryId: string | null = null;
@@ -231,8 +270,8 @@ export class ReconciliationCommands {
           expected: item,
           category: outcome.category,
           status,
-          // The in-flight confirmation is not automated yet: an operator confirms, the item names why.
-          rule: resolution.action === "CONFIRM_AND_POST" ? "operator" : resolution.rule,
+          // An in-flight capture or refund is confirmed after the import commits (confirmInFlight), then posted.
+          rule: resolution.rule,
           differenceMinor: outcome.differenceMinor,
           journalEntryId,
         });
@@ -272,6 +311,109 @@ export class ReconciliationCommands {
       },
     });
     return record;
+  }
+
+  /** What follows an import (or a replay, which retries what an earlier one left): confirmations, chargebacks. */
+  private async afterImport(): Promise<void> {
+    await this.confirmInFlight();
+    await this.applyChargebacks();
+  }
+
+  /**
+   * Chargeback rows (rule `chargeback.to_dispute`) opened or moved their disputes through the dispute commands,
+   * with the notifications' ordering rules (a duplicate or stale row changes nothing, idempotently); then the row's
+   * money is posted (bank against the receivable the dispute's withdrawal or reinstatement moved) and the item
+   * closed (`chargeback.dispute_applied`). A row for a payment we do not have becomes MISSING_INTERNAL, one the
+   * dispute model refuses stays open for an operator (rule `operator`), both with the reason.
+   */
+  async applyChargebacks(): Promise<{ applied: number; open: number }> {
+    const disputes = this.deps.disputes;
+    if (disputes === undefined) return { applied: 0, open: 0 };
+    let applied = 0;
+    let open = 0;
+    for (const row of await this.deps.store.chargebacksToApply(CONFIRMATIONS_PER_PASS_MAX)) {
+      const notification = chargebackNotification(row);
+      const result =
+        notification === null
+          ? ({
+              applied: false,
+              reason: "invalid",
+              detail: `cannot read a ${row.rawType} row`,
+              dispute: null,
+            } as const)
+          : await disputes.applyNotification(notification);
+      const dispute = result.dispute;
+      const audit = (action: string, after: Record<string, AuditValue>) => ({
+        actor: RECONCILIATION_ACTOR,
+        action,
+        targetId: row.itemId,
+        before: { status: "OPEN", rule: "chargeback.to_dispute" },
+        after,
+      });
+      if (
+        dispute !== null &&
+        (result.applied || result.reason === "duplicate" || result.reason === "stale")
+      ) {
+        const closed = await this.deps.store.closeChargeback(
+          row.itemId,
+          {
+            id: dispute.id,
+            paymentId: dispute.paymentId,
+            merchantId: dispute.merchantId,
+            mode: dispute.mode,
+          },
+          audit("reconciliation.chargeback_applied", {
+            status: "CLOSED",
+            rule: "chargeback.dispute_applied",
+            disputeId: dispute.id,
+            disputeStatus: dispute.status,
+          }),
+        );
+        if (closed) applied++;
+        continue;
+      }
+      open++;
+      const detail = result.applied ? "" : result.detail;
+      await this.deps.store.leaveChargebackOpen(
+        row.itemId,
+        !result.applied && result.reason === "unknown_payment" ? "MISSING_INTERNAL" : "MATCHED",
+        detail,
+        audit("reconciliation.chargeback_unapplied", { status: "OPEN", rule: "operator", reason: detail }),
+      );
+    }
+    return { applied, open };
+  }
+
+  /**
+   * Settled lines whose capture or refund we showed in flight (lost notifications): each is confirmed through the
+   * payment commands with source RECONCILIATION, then, once our record shows it succeeded, posted and closed with
+   * rule `settled.confirmed_in_flight`. What is still in flight (our own call still running) or failed stays open
+   * for the next pass or an operator. Idempotent: a confirmed attempt is not confirmed again.
+   */
+  async confirmInFlight(): Promise<{ confirmed: number; waiting: number }> {
+    const payments = this.deps.payments;
+    if (payments === undefined) return { confirmed: 0, waiting: 0 };
+    let confirmed = 0;
+    let waiting = 0;
+    for (const item of await this.deps.store.inFlightToConfirm(CONFIRMATIONS_PER_PASS_MAX)) {
+      await payments.confirmSettledModification({
+        kind: item.kind === "CAPTURE" ? "capture" : "refund",
+        pspName: item.psp,
+        paymentPspReference: item.paymentPspReference,
+        modificationReference: item.modificationReference,
+        attemptReference: item.attemptId,
+      });
+      const closed = await this.deps.store.closeConfirmed(item.itemId, {
+        actor: RECONCILIATION_ACTOR,
+        action: "reconciliation.confirmed_in_flight",
+        targetId: item.itemId,
+        before: { status: "OPEN", rule: "settled.confirms_in_flight" },
+        after: { status: "CLOSED", rule: "settled.confirmed_in_flight", kind: item.kind },
+      });
+      if (closed) confirmed++;
+      else waiting++;
+    }
+    return { confirmed, waiting };
   }
 
   /** Reads every row into a line (refusing the file at the first bad one) and stages them in batches. */

@@ -4,7 +4,7 @@
 import { newId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { AuditDraft } from "@paycore/core/ports/audit";
-import type { ReconItemRecord, ReconItemStore } from "@paycore/core/ports/recon-item-store";
+import type { LinkablePayment, ReconItemRecord, ReconItemStore } from "@paycore/core/ports/recon-item-store";
 import type { ReconItemStatus } from "@paycore/core/ports/reconciliation-store";
 import type { ReconCategory } from "@paycore/core/reconciliation/matching";
 import { bankCashCode, settlementPosting } from "@paycore/core/reconciliation/settlement-posting";
@@ -25,6 +25,12 @@ const RESOLVE_ACCEPTED = `
 UPDATE recon_items SET status = 'RESOLVED', rule = 'operator.accepted_psp_figure', journal_entry_id = $2,
        resolution_note = $3, updated_at = now()
  WHERE id = $1 AND status = 'OPEN' AND category = 'AMOUNT_MISMATCH'`;
+
+const LINK_PAYMENT = `
+UPDATE recon_items SET payment_id = $2, merchant_id = $3, mode = $4::"Mode", resolution_note = $5, updated_at = now()
+ WHERE id = $1 AND status = 'OPEN' AND payment_id IS NULL`;
+
+const PAYMENT_SCOPE = `SELECT merchant_id, mode::text AS mode, currency::text AS currency FROM payments WHERE id = $1`;
 
 const INSERT_AUDIT = `
 INSERT INTO operator_audit_log (operator_id, action, target_type, target_id, before, after)
@@ -123,6 +129,25 @@ export class ReconItemStoreRepository implements ReconItemStore {
   async findItem(id: string): Promise<ReconItemRecord | null> {
     const [row] = await this.sql.query<ItemRow>(SELECT_ITEM, [id]);
     return row === undefined ? null : toItem(row);
+  }
+
+  async findPaymentScope(paymentId: string): Promise<LinkablePayment | null> {
+    const [row] = await this.sql.query<{ merchant_id: string; mode: "TEST" | "LIVE"; currency: string }>(
+      PAYMENT_SCOPE,
+      [paymentId],
+    );
+    return row === undefined
+      ? null
+      : { merchantId: row.merchant_id, mode: row.mode, currency: row.currency.trim() as CurrencyCode };
+  }
+
+  linkPayment(id: string, paymentId: string, payment: LinkablePayment, note: string, audit: AuditDraft) {
+    return this.sql.transaction(async (tx) => {
+      if ((await tx.execute(LINK_PAYMENT, [id, paymentId, payment.merchantId, payment.mode, note])) !== 1)
+        return false;
+      await insertAuditRow(tx, audit, "recon_item");
+      return true;
+    });
   }
 
   transition(id: string, from: ReconItemStatus, to: ReconItemStatus, note: string, audit: AuditDraft) {

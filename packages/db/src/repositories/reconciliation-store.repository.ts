@@ -7,7 +7,9 @@ import { newId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import type {
+  ChargebackToApply,
   ExpectedWithMode,
+  InFlightSettlement,
   ReconciliationStore,
   ReconImportRecord,
   ReconImportSession,
@@ -20,7 +22,11 @@ import type {
   SettlementLineType,
   SettlementPsp,
 } from "@paycore/core/reconciliation/settlement-line";
-import { SETTLEMENT_ACCOUNTS } from "@paycore/core/reconciliation/settlement-posting";
+import {
+  bankCashCode,
+  SETTLEMENT_ACCOUNTS,
+  settlementPosting,
+} from "@paycore/core/reconciliation/settlement-posting";
 import type { Sql, SqlTransaction } from "../sql";
 
 const json = (value: unknown) =>
@@ -172,10 +178,66 @@ const INSERT_AUDIT = `
 INSERT INTO operator_audit_log (operator_id, action, target_type, target_id, before, after)
 VALUES ($1, $2, 'recon_import', $3, $4::jsonb, $5::jsonb)`;
 
+const INSERT_ITEM_AUDIT = `
+INSERT INTO operator_audit_log (operator_id, action, target_type, target_id, before, after)
+VALUES ($1, $2, 'recon_item', $3, $4::jsonb, $5::jsonb)`;
+
 const SELECT_APPLIED = `
 SELECT id, psp, file_name, file_sha256, status::text AS status, refused_line, refused_reason, line_count,
        batches, category_counts, totals, imported_by, created_at
   FROM recon_imports WHERE psp = $1 AND file_sha256 = $2 AND status = 'APPLIED'`;
+
+/** Settled lines we showed in flight, with what the payment commands need to confirm them. */
+const TO_CONFIRM = `
+SELECT r.id AS item_id, r.psp, r.expected_kind, p.psp_reference AS payment_psp_reference, r.modification_reference,
+       CASE r.expected_kind WHEN 'CAPTURE' THEN r.expected_id
+            ELSE (SELECT a.id FROM psp_attempts a WHERE a.refund_id = r.expected_id AND a.operation = 'REFUND'
+                   ORDER BY a.created_at DESC LIMIT 1) END AS attempt_id
+  FROM recon_items r JOIN payments p ON p.id = r.payment_id
+ WHERE r.status = 'OPEN' AND r.rule = 'settled.confirms_in_flight' AND p.psp_reference IS NOT NULL
+ ORDER BY r.created_at, r.id LIMIT $1`;
+
+const CONFIRMING_ITEM = `
+SELECT id, psp, currency::text AS currency, gross_minor, fee_minor, net_minor, merchant_account, expected_kind,
+       expected_id, expected_amount_minor, merchant_id, mode::text AS mode, payment_id
+  FROM recon_items WHERE id = $1 AND status = 'OPEN' AND rule = 'settled.confirms_in_flight' FOR UPDATE`;
+
+const CAPTURE_SUCCEEDED = `SELECT 1 FROM psp_attempts WHERE id = $1 AND status = 'SUCCEEDED'`;
+const REFUND_SUCCEEDED = `SELECT 1 FROM refunds WHERE id = $1 AND status = 'SUCCEEDED'`;
+
+/** The capture's journal entry, not settled by any line yet: what the report's line settles from now on. */
+const CAPTURE_ENTRY = `
+SELECT je.id FROM journal_entries je
+  JOIN ledger_lines l ON l.journal_entry_id = je.id
+  JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'psp_receivable'
+ WHERE je.payment_id = $1 AND je.kind = 'payment.captured' AND l.direction = 'DEBIT' AND l.amount_minor = $2
+   AND NOT EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = je.id AND i.line_key IS NOT NULL)
+ ORDER BY je.created_at DESC, je.id DESC LIMIT 1`;
+
+const CLOSE_CONFIRMED = `
+UPDATE recon_items SET status = 'CLOSED', rule = 'settled.confirmed_in_flight', expected_id = $2,
+       journal_entry_id = $3, updated_at = now()
+ WHERE id = $1 AND status = 'OPEN'`;
+
+const CHARGEBACKS_TO_APPLY = `
+SELECT id, psp, raw_type, psp_reference, modification_reference, currency::text AS currency, gross_minor
+  FROM recon_items WHERE status = 'OPEN' AND rule = 'chargeback.to_dispute'
+ ORDER BY created_at, id LIMIT $1`;
+
+const CHARGEBACK_ITEM = `
+SELECT id, psp, currency::text AS currency, gross_minor, fee_minor, net_minor, merchant_account
+  FROM recon_items WHERE id = $1 AND status = 'OPEN' AND rule = 'chargeback.to_dispute' FOR UPDATE`;
+
+const CLOSE_CHARGEBACK = `
+UPDATE recon_items SET status = 'CLOSED', rule = 'chargeback.dispute_applied', payment_id = $2, merchant_id = $3,
+       mode = $4::"Mode", journal_entry_id = $5, resolution_note = $6, updated_at = now()
+ WHERE id = $1 AND status = 'OPEN'`;
+
+const LEAVE_CHARGEBACK_OPEN = `
+UPDATE recon_items SET category = $2, rule = 'operator', resolution_note = $3, updated_at = now()
+ WHERE id = $1 AND status = 'OPEN' AND rule = 'chargeback.to_dispute'`;
+
+const CLAIM_FILE = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
 
 interface ImportRow {
   id: string;
@@ -282,6 +344,16 @@ async function insertAudit(tx: Sql | SqlTransaction, audit: AuditDraft): Promise
   ]);
 }
 
+async function insertItemAudit(tx: SqlTransaction, audit: AuditDraft): Promise<void> {
+  await tx.execute(INSERT_ITEM_AUDIT, [
+    audit.actor.operatorId,
+    audit.action,
+    audit.targetId,
+    audit.before === null ? null : JSON.stringify(audit.before),
+    JSON.stringify({ ...audit.after, actor: audit.actor.name }),
+  ]);
+}
+
 /** Settlement entries: accounts made on first use, then every entry and every line in one statement each. */
 export async function postSettlementEntries(
   tx: SqlTransaction,
@@ -355,6 +427,14 @@ class PostgresImportSession implements ReconImportSession {
     private readonly tx: SqlTransaction,
     private readonly importId: string,
   ) {}
+
+  async claimFile(psp: SettlementPsp, fileSha256: string): Promise<ReconImportRecord | null> {
+    // A transaction-scoped advisory lock on the file's identity: a concurrent import of the same file waits here
+    // until this one commits or rolls back, then reads the committed import (READ COMMITTED, a new statement).
+    await this.tx.query(CLAIM_FILE, [`recon_import:${psp}:${fileSha256}`]);
+    const rows = await this.tx.query<ImportRow>(SELECT_APPLIED, [psp, fileSha256]);
+    return rows[0] === undefined ? null : toImportRecord(rows[0]);
+  }
 
   async stage(lines: readonly SettlementLine[]): Promise<void> {
     await this.tx.execute(STAGE, [
@@ -512,6 +592,157 @@ class PostgresImportSession implements ReconImportSession {
 
 export class ReconciliationStoreRepository implements ReconciliationStore {
   constructor(private readonly sql: Sql) {}
+
+  async chargebacksToApply(limit: number): Promise<ChargebackToApply[]> {
+    const rows = await this.sql.query<{
+      id: string;
+      psp: SettlementPsp;
+      raw_type: string;
+      psp_reference: string | null;
+      modification_reference: string | null;
+      currency: string;
+      gross_minor: bigint;
+    }>(CHARGEBACKS_TO_APPLY, [limit]);
+    return rows.map((row) => ({
+      itemId: row.id,
+      psp: row.psp,
+      rawType: row.raw_type,
+      pspReference: row.psp_reference,
+      modificationReference: row.modification_reference,
+      currency: row.currency.trim(),
+      grossMinor: row.gross_minor,
+    }));
+  }
+
+  closeChargeback(
+    itemId: string,
+    dispute: { id: string; paymentId: string; merchantId: string; mode: "TEST" | "LIVE" },
+    audit: AuditDraft,
+  ): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const [item] = await tx.query<{
+        psp: string;
+        currency: string;
+        gross_minor: bigint;
+        fee_minor: bigint;
+        net_minor: bigint;
+        merchant_account: string | null;
+      }>(CHARGEBACK_ITEM, [itemId]);
+      if (item === undefined) return false;
+      // The row moves the bank against the receivable: the dispute's own entries moved the receivable against
+      // the merchant's balance when its funds were withdrawn (or reinstated).
+      const entry = settlementPosting({
+        currency: item.currency.trim() as CurrencyCode,
+        grossMinor: item.gross_minor,
+        feeMinor: item.fee_minor,
+        netMinor: item.net_minor,
+      });
+      const journalEntryId = entry === null ? null : newId("journalEntry");
+      if (entry !== null && journalEntryId !== null) {
+        await postSettlementEntries(tx, [
+          {
+            journalEntryId,
+            merchantId: dispute.merchantId,
+            mode: dispute.mode,
+            bankCashCode: bankCashCode(item.psp, item.merchant_account),
+            entry,
+          },
+        ]);
+      }
+      const closed = await tx.execute(CLOSE_CHARGEBACK, [
+        itemId,
+        dispute.paymentId,
+        dispute.merchantId,
+        dispute.mode,
+        journalEntryId,
+        `dispute ${dispute.id}`,
+      ]);
+      if (closed !== 1) return false;
+      await insertItemAudit(tx, audit);
+      return true;
+    });
+  }
+
+  async leaveChargebackOpen(itemId: string, category: ReconCategory, reason: string, audit: AuditDraft) {
+    await this.sql.transaction(async (tx) => {
+      if ((await tx.execute(LEAVE_CHARGEBACK_OPEN, [itemId, category, reason.slice(0, 500)])) !== 1) return;
+      await insertItemAudit(tx, audit);
+    });
+  }
+
+  async inFlightToConfirm(limit: number): Promise<InFlightSettlement[]> {
+    const rows = await this.sql.query<{
+      item_id: string;
+      psp: SettlementPsp;
+      expected_kind: "CAPTURE" | "REFUND";
+      payment_psp_reference: string;
+      modification_reference: string | null;
+      attempt_id: string | null;
+    }>(TO_CONFIRM, [limit]);
+    return rows.map((row) => ({
+      itemId: row.item_id,
+      psp: row.psp,
+      kind: row.expected_kind,
+      paymentPspReference: row.payment_psp_reference,
+      modificationReference: row.modification_reference,
+      attemptId: row.attempt_id,
+    }));
+  }
+
+  closeConfirmed(itemId: string, audit: AuditDraft): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const [item] = await tx.query<{
+        id: string;
+        psp: string;
+        currency: string;
+        gross_minor: bigint;
+        fee_minor: bigint;
+        net_minor: bigint;
+        merchant_account: string | null;
+        expected_kind: "CAPTURE" | "REFUND";
+        expected_id: string;
+        expected_amount_minor: bigint;
+        merchant_id: string;
+        mode: "TEST" | "LIVE";
+        payment_id: string;
+      }>(CONFIRMING_ITEM, [itemId]);
+      if (item === undefined) return false;
+      let settledId = item.expected_id;
+      if (item.expected_kind === "CAPTURE") {
+        if ((await tx.query(CAPTURE_SUCCEEDED, [item.expected_id])).length === 0) return false;
+        const [entry] = await tx.query<{ id: string }>(CAPTURE_ENTRY, [
+          item.payment_id,
+          item.expected_amount_minor,
+        ]);
+        if (entry === undefined) return false;
+        // From now on the line settles the capture's entry, as it would have had the notification arrived.
+        settledId = entry.id;
+      } else if ((await tx.query(REFUND_SUCCEEDED, [item.expected_id])).length === 0) return false;
+      const currency = item.currency.trim() as CurrencyCode;
+      const entry = settlementPosting({
+        currency,
+        grossMinor: item.gross_minor,
+        feeMinor: item.fee_minor,
+        netMinor: item.net_minor,
+        clearedMinor: (item.expected_kind === "REFUND" ? -1n : 1n) * item.expected_amount_minor,
+      });
+      const journalEntryId = entry === null ? null : newId("journalEntry");
+      if (entry !== null && journalEntryId !== null) {
+        await postSettlementEntries(tx, [
+          {
+            journalEntryId,
+            merchantId: item.merchant_id,
+            mode: item.mode,
+            bankCashCode: bankCashCode(item.psp, item.merchant_account),
+            entry,
+          },
+        ]);
+      }
+      if ((await tx.execute(CLOSE_CONFIRMED, [itemId, settledId, journalEntryId])) !== 1) return false;
+      await insertItemAudit(tx, audit);
+      return true;
+    });
+  }
 
   async findAppliedImport(psp: SettlementPsp, fileSha256: string): Promise<ReconImportRecord | null> {
     const rows = await this.sql.query<ImportRow>(SELECT_APPLIED, [psp, fileSha256]);

@@ -19,6 +19,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/dead-letters", label: "Dead letters" },
   { href: "/escalations", label: "Escalations" },
   { href: "/ledger", label: "Ledger" },
+  // Reconciliation (issue 16).
+  { href: "/reconciliation", label: "Reconciliation" },
   { href: "/merchants", label: "Merchants" },
   { href: "/audit", label: "Audit log" },
   { href: "/mail", label: "Mail" },

@@ -8,6 +8,7 @@ import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
 import { payoutsRouter } from "./routers/payouts/payouts.router";
 import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
+import { reconciliationRouter } from "./routers/reconciliation/reconciliation.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
 import { webhooksRouter } from "./routers/webhooks/webhooks.router";
@@ -39,6 +40,7 @@ export const appRouter = router({
   disputes: disputesRouter,
   ledger: ledgerRouter,
   authorizations: authorizationsRouter,
+  reconciliation: reconciliationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,115 @@
+// Settlement report runs, newest first: the file, PSP, batches and day, counts per category, totals gross, fee
+// and net per currency, and what is still open (items and the money at stake in them).
+import type { Metadata } from "next";
+import Link from "next/link";
+import { handleProcedureError, serverCaller } from "../../../trpc/server";
+import { Amount, DateTime } from "../format";
+import { categoryLabel, ReconNav } from "./recon-nav";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Reconciliation runs · paycore console" };
+
+type SearchParams = Record<string, string | string[] | undefined>;
+
+export default async function ReconciliationRunsPage({
+  searchParams,
+}: {
+  searchParams: Promise<SearchParams>;
+}) {
+  const params = await searchParams;
+  const before = typeof params.before === "string" ? params.before : null;
+  const caller = await serverCaller();
+  const { runs, nextCursor } = await caller.reconciliation.runs({ before }).catch(handleProcedureError);
+  return (
+    <>
+      <h1>Reconciliation</h1>
+      <ReconNav current="runs" />
+      <h2>Settlement report runs</h2>
+      {runs.length === 0 ? (
+        <p className="muted">No settlement report has been imported yet.</p>
+      ) : (
+        <div className="scroll-x">
+          <table data-testid="recon-runs">
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">PSP</th>
+                <th scope="col">Batches</th>
+                <th scope="col">Imported</th>
+                <th scope="col">Lines by category</th>
+                <th scope="col" className="amount">
+                  Gross / fee / net
+                </th>
+                <th scope="col">Left open</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((run) => (
+                <tr key={run.id} data-testid={`recon-run-${run.id}`}>
+                  <td>
+                    <span className="break">{run.fileName}</span>
+                    <div className="muted mono" title={run.fileSha256}>
+                      {run.fileSha256.slice(0, 12)}…
+                    </div>
+                    {run.status === "REFUSED" ? (
+                      <div className="error">
+                        Refused at line {run.refusedLine}: {run.refusedReason}
+                      </div>
+                    ) : null}
+                  </td>
+                  <td>{run.psp}</td>
+                  <td className="mono">{run.batches.join(", ") || "—"}</td>
+                  <td>
+                    <DateTime iso={run.createdAt} />
+                    <div className="muted">by {run.importedBy}</div>
+                  </td>
+                  <td>
+                    <ul>
+                      {Object.entries(run.categoryCounts).map(([category, count]) => (
+                        <li key={category}>
+                          <Link
+                            href={`/reconciliation/items?category=${category}&status=OPEN&status=RESOLVED&status=IGNORED&status=CLOSED`}
+                          >
+                            {categoryLabel(category)}
+                          </Link>
+                          : {count}
+                        </li>
+                      ))}
+                    </ul>
+                    <div className="muted">{run.lineCount} lines</div>
+                  </td>
+                  <td className="amount">
+                    {run.totals.map((total) => (
+                      <div key={total.currency}>
+                        <Amount minor={total.grossMinor} currency={total.currency} /> /{" "}
+                        <Amount minor={total.feeMinor} currency={total.currency} /> /{" "}
+                        <Amount minor={total.netMinor} currency={total.currency} />
+                      </div>
+                    ))}
+                  </td>
+                  <td>
+                    {run.openLeft.length === 0 ? (
+                      <span className="muted">nothing</span>
+                    ) : (
+                      run.openLeft.map((left) => (
+                        <div key={left.currency}>
+                          {left.open} open, <Amount minor={left.atStakeMinor} currency={left.currency} /> at
+                          stake
+                        </div>
+                      ))
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {nextCursor && runs.length >= 50 ? (
+        <p className="pager">
+          <Link href={`/reconciliation?before=${encodeURIComponent(nextCursor)}`}>Older runs</Link>
+        </p>
+      ) : null}
+    </>
+  );
+}

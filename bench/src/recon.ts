@@ -1,0 +1,157 @@
+// `npm run bench:recon [-- --lines 10000,100000,1000000]`: imports and matches a Stripe-style settlement report of
+// N lines against N captured payments, end to end through the reconciliation command (streamed CSV, staging,
+// chunked set-based matching, settlement postings), and prints lines per second, the process's peak RSS, and how
+// the time grows with N. The payments, their captures and journal entries are bulk-inserted fixture data
+// (generate_series, in batches), not made through the API: what is measured is the import alone. The report is
+// written to a temporary file line by line, never held whole. Each size gets its own fresh database.
+
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { computeFee } from "@paycore/core/ledger/fees";
+import { DEFAULT_PSP_FEE_SCHEDULES } from "@paycore/core/reconciliation/matching";
+import { createPool, Sql } from "@paycore/db/sql";
+import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
+import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
+import { reportRowsOfFile, sha256OfFile } from "@paycore/platform/reconciliation/settlement-report-file";
+
+/** Fixture rows per INSERT … SELECT generate_series statement. */
+const FIXTURE_BATCH = 100_000;
+const LINES_MAX = 5_000_000;
+const HEADER =
+  "balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,source_id,payment_intent_id\n";
+
+function sizes(): number[] {
+  const index = process.argv.indexOf("--lines");
+  const text = index >= 0 ? (process.argv[index + 1] ?? "") : "1000000";
+  const values = text.split(",").map((part) => Number(part.trim()));
+  if (values.some((n) => !Number.isInteger(n) || n < 1 || n > LINES_MAX))
+    throw new Error(`--lines takes comma-separated counts from 1 to ${LINES_MAX}`);
+  return values;
+}
+
+const amountOf = (n: number) => 1_000n + BigInt(n % 5_000);
+const decimal = (minor: bigint) => `${minor / 100n}.${(minor % 100n).toString().padStart(2, "0")}`;
+/** Eight digits at most: never a card-number-length digit run. */
+const id = (prefix: string, n: number) => `${prefix}bench${n.toString().padStart(8, "0")}`;
+
+/** One merchant, its USD ledger accounts, and `lines` captured Stripe payments with their capture entries. */
+async function insertFixtures(sql: Sql, lines: number): Promise<void> {
+  const merchantId = "mer_benchrecon";
+  await sql.execute("INSERT INTO merchants (id, name) VALUES ($1, 'bench recon')", [merchantId]);
+  await sql.execute(
+    `INSERT INTO payment_methods (id, merchant_id, mode, brand, last4, exp_month, exp_year, fingerprint,
+       pan_ciphertext, pan_nonce, pan_auth_tag, key_version)
+     VALUES ('pm_benchrecon', $1, 'TEST', 'visa', '4242', 12, 2035, $2, '\\x00'::bytea, '\\x00'::bytea,
+       '\\x00'::bytea, 1)`,
+    [merchantId, "0".repeat(64)],
+  );
+  await sql.execute(
+    `INSERT INTO ledger_accounts (id, merchant_id, mode, code, type, currency) VALUES
+       ('la_benchrecv', $1, 'TEST', 'psp_receivable', 'ASSET', 'USD'),
+       ('la_benchbal', $1, 'TEST', 'merchant_balance', 'LIABILITY', 'USD')`,
+    [merchantId],
+  );
+  // The ids and amounts are functions of n, written in SQL as in amountOf and id above.
+  const idOf = (prefix: string) => `'${prefix}bench' || lpad(g::text, 8, '0')`;
+  for (let from = 0; from < lines; from += FIXTURE_BATCH) {
+    const to = Math.min(lines, from + FIXTURE_BATCH) - 1;
+    await sql.transaction(async (tx) => {
+      const range = [from, to, merchantId];
+      const g = "generate_series($1::bigint, $2::bigint) g";
+      await tx.execute(
+        `INSERT INTO payments (id, merchant_id, mode, status, amount_minor, currency, amount_captured_minor,
+           capture_method, payment_method_id, psp_name, psp_reference)
+         SELECT ${idOf("pay_")}, $3, 'TEST', 'CAPTURED',
+                1000 + g % 5000, 'USD', 1000 + g % 5000, 'AUTOMATIC', 'pm_benchrecon', 'stripe',
+                ${idOf("pi_")}
+           FROM ${g}`,
+        range,
+      );
+      await tx.execute(
+        `INSERT INTO journal_entries (id, merchant_id, mode, kind, payment_id, currency)
+         SELECT ${idOf("je_")}, $3, 'TEST', 'payment.captured',
+                ${idOf("pay_")}, 'USD'
+           FROM ${g}`,
+        range,
+      );
+      await tx.execute(
+        `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
+         SELECT ${idOf("je_")}, a.account, a.direction::"EntryDirection",
+                1000 + g % 5000, 'USD'
+           FROM ${g}, (VALUES ('la_benchrecv', 'DEBIT'), ('la_benchbal', 'CREDIT')) AS a(account, direction)
+          WHERE $3::text IS NOT NULL`,
+        range,
+      );
+    });
+  }
+}
+
+/** The PSP's report of those payments, every line matching, written to `path` with back-pressure. */
+async function writeReport(path: string, lines: number): Promise<void> {
+  const out = createWriteStream(path);
+  out.write(HEADER);
+  for (let n = 0; n < lines; n++) {
+    const gross = amountOf(n);
+    const fee = computeFee(gross, DEFAULT_PSP_FEE_SCHEDULES.stripe);
+    const row = `${id("txn_", n)},2026-05-01 10:00:00,2026-05-03 00:00:00,usd,${decimal(gross)},${decimal(fee)},${decimal(gross - fee)},charge,${id("ch_", n)},${id("pi_", n)}\n`;
+    if (!out.write(row)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+}
+
+async function main(): Promise<void> {
+  const template = await prepareTemplateDatabase();
+  const dir = await mkdtemp(join(tmpdir(), "bench-recon-"));
+  const results: Array<{ lines: number; seconds: number; linesPerSecond: number; peakRssMb: number }> = [];
+  try {
+    for (const lines of sizes()) {
+      const database = await createTestDatabase(template.adminUrl, template.templateName);
+      const pool = createPool({ url: database.url, max: 4 });
+      const sql = new Sql(pool);
+      try {
+        await insertFixtures(sql, lines);
+        const path = join(dir, `stripe-${lines}.csv`);
+        await writeReport(path, lines);
+        const sha = await sha256OfFile(path);
+        const recon = createReconciliationCommands(sql);
+        const started = performance.now();
+        const { import: applied } = await recon.importReport(
+          { operatorId: null, name: "bench:recon" },
+          { psp: "stripe", fileName: `stripe-${lines}.csv`, fileSha256: sha, rows: reportRowsOfFile(path) },
+        );
+        const seconds = (performance.now() - started) / 1000;
+        if (applied.categoryCounts.MATCHED !== lines)
+          throw new Error(`expected ${lines} MATCHED lines, got ${JSON.stringify(applied.categoryCounts)}`);
+        results.push({
+          lines,
+          seconds,
+          linesPerSecond: Math.round(lines / seconds),
+          peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        });
+      } finally {
+        await pool.end();
+        await database.drop();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await template.stop();
+  }
+  console.log("lines      seconds   lines/s   peak RSS (MB, process)   time vs previous size");
+  results.forEach((row, index) => {
+    const previous = results[index - 1];
+    const growth = previous
+      ? `${(row.seconds / previous.seconds).toFixed(2)}x time for ${(row.lines / previous.lines).toFixed(1)}x lines`
+      : "";
+    console.log(
+      `${String(row.lines).padEnd(10)} ${row.seconds.toFixed(2).padStart(8)} ${String(row.linesPerSecond).padStart(9)} ${String(row.peakRssMb).padStart(10)}               ${growth}`,
+    );
+  });
+}
+
+await main();
