@@ -12,6 +12,7 @@ import {
 import type { Logger } from "pino";
 import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
 import { RateLimiters } from "./adapters/rate-limiters";
+import { createHostedCheckoutRoutes, withHostedCheckout } from "./checkout/hosted-checkout";
 import { createHostedDocumentRoutes } from "./documents/hosted-documents";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
@@ -78,10 +79,17 @@ export function createApp(config: AppConfig): App {
       yoga,
       webhooks,
       () => runtime.workers.health(),
-      createHostedDocumentRoutes({
-        documents: runtime.services.receipts,
-        publicBaseUrl: runtime.services.publicBaseUrl,
-      }),
+      // Hosted checkout (issue 20) shares the documents' pre-Yoga slot: /checkout/… then /documents/….
+      withHostedCheckout(
+        createHostedDocumentRoutes({
+          documents: runtime.services.receipts,
+          publicBaseUrl: runtime.services.publicBaseUrl,
+        }),
+        createHostedCheckoutRoutes({
+          checkout: runtime.services.checkoutCommands,
+          publicBaseUrl: runtime.services.publicBaseUrl,
+        }),
+      ),
     ),
     rateLimiters,
   };

@@ -55,6 +55,7 @@ import { ResilientPsp } from "./psps/resilient-psp";
 import { createReconciliationCommands } from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import { createCheckoutCommands } from "./checkout/checkout-services";
 import { createAppWorkers } from "./workers/app-workers";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
@@ -228,6 +229,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     vault,
     now: () => new Date(),
   });
+  const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
   const services: AppServices = {
     commands,
     paymentStore,
@@ -244,9 +246,17 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ...createAdminCommands(db),
     receipts: new ReceiptRepository(sql),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
-    invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
+    invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
+    // Hosted checkout (issue 20).
+    checkoutCommands: createCheckoutCommands({
+      sql,
+      idempotency,
+      payments: commands,
+      invoices: invoiceCommands,
+      log: config.logger,
+    }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -272,6 +282,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     background: config.workers === true,
     idempotencyPurge: config.idempotencyPurge ?? true,
     email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
+    checkout: services.checkoutCommands,
     // Settlement reports: pulled from the sandbox PSPs when test mode talks to the sandbox server.
     settlementReports: config.pspSandboxUrl
       ? {

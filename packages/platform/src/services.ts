@@ -1,5 +1,6 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
+import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
@@ -46,4 +47,6 @@ export interface AppServices extends AdminCommands, DisputeServices {
   invoiceCommands: InvoiceCommands;
   /** Merchants' webhook endpoints (write path and reads) and the events feed. */
   merchantWebhooks: MerchantWebhooks;
+  /** Hosted checkout (issue 20): checkout sessions' write path and reads (createCheckoutSession in checkout/). */
+  checkoutCommands: CheckoutCommands;
 }

@@ -15,6 +15,8 @@ import "./receipt";
 import "./invoice";
 import "./webhook";
 import "./dispute";
+// Hosted checkout (issue 20).
+import "./checkout-session";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

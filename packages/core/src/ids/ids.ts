@@ -30,6 +30,7 @@ export const ID_PREFIXES = {
   webhookEndpointSecret: "wesec",
   dispute: "dp",
   storedFile: "file",
+  checkoutSession: "cs",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -53,6 +54,7 @@ export type PspAccountId = Id<"pspAccount">;
 export type InvoiceId = Id<"invoice">;
 export type DisputeId = Id<"dispute">;
 export type StoredFileId = Id<"storedFile">;
+export type CheckoutSessionId = Id<"checkoutSession">;
 
 // ulid's default source asks the OS for one random byte per character (16 system
 // calls per id, 4% of the API's CPU per payment); this one draws the same

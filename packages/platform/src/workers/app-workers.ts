@@ -2,6 +2,7 @@
 // builds them once the database and Redis clients exist, starts them, and
 // stops them before it closes those clients. Each worker's job is in its own
 // file in this folder; adding one is a line here.
+import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import type { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
@@ -13,6 +14,7 @@ import type { Logger } from "pino";
 import type { Mailer } from "../email/mailer";
 import type { MerchantWebhooks } from "../merchant-webhooks/merchant-webhooks";
 import { ChainSealer } from "./chain-sealer";
+import { checkoutSessionExpiryJob } from "./checkout-session-expiry";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { OutboxRelay } from "./outbox-relay";
@@ -44,6 +46,8 @@ export interface AppWorkersOptions {
   settlementReports?: { job: WorkerJob } | null;
   /** Sends the email outbox (with the background work) when a mail server is configured. */
   email?: { mailer: Mailer; publicBaseUrl: string } | null;
+  /** Hosted checkout (issue 20): expires unpaid checkout sessions with the background work. */
+  checkout?: Pick<CheckoutCommands, "expireDue"> | null;
 }
 
 export interface AppWorkers {
@@ -97,5 +101,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
+  // Hosted checkout (issue 20).
+  if (options.checkout)
+    add(checkoutSessionExpiryJob({ checkout: options.checkout, log: jobLog("checkout-session-expiry") }));
   return { registry, chainSealer };
 }
