@@ -47,6 +47,8 @@ const app = createApp({
   reviewHoldTtlMs: 24 * 60 * 60_000,
   logger: pino({ level: "warn" }),
   workers: false,
+  // Hosted checkout pages link to the API's own address.
+  publicBaseUrl: apiUrl,
 });
 const server = await listen(app, E2E_PORTS.api, host);
 
@@ -108,6 +110,15 @@ const throttled = { email: "throttled@e2e.test", password: randomBytes(12).toStr
 await createOperatorAccount({ ...throttled, role: "VIEWER" });
 const enrolling = { email: "enrol@e2e.test", password: randomBytes(12).toString("hex") };
 await createOperatorAccount({ ...enrolling, role: "OPERATOR" });
+// Hosted checkout (issue 20): a merchant whose publishable key may be used from the shop page checkout.spec.ts serves.
+const shopUrl = `http://${host}:${E2E_PORTS.shop}`;
+const shop = await app.services.merchantCommands.create(SEED_ACTOR, {
+  name: "Initech Shop",
+  modes: ["TEST"],
+  settings: { riskReviewThreshold: 99, riskDeclineThreshold: 100 },
+  accessPolicy: { allowedOrigins: [shopUrl] },
+});
+const shopKey = (kind: string) => shop.keys.find((key) => key.kind === kind && key.mode === "TEST")?.key ?? "";
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
@@ -118,6 +129,7 @@ const state: E2eState = {
   heldToApproveId: heldToApprove.id,
   heldToRejectId: heldToReject.id,
   otherPaymentIds: payments.map((payment) => payment.id),
+  checkout: { apiUrl, shopUrl, secretKey: shopKey("SECRET"), publishableKey: shopKey("PUBLISHABLE") },
 };
 const artifacts = join(import.meta.dirname, "artifacts");
 mkdirSync(artifacts, { recursive: true });

@@ -12,6 +12,7 @@ import {
 import type { Logger } from "pino";
 import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
 import { RateLimiters } from "./adapters/rate-limiters";
+import { createCardFieldsRoutes } from "./checkout/card-fields";
 import { createHostedCheckoutRoutes, withHostedCheckout } from "./checkout/hosted-checkout";
 import { createHostedDocumentRoutes } from "./documents/hosted-documents";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
@@ -79,7 +80,7 @@ export function createApp(config: AppConfig): App {
       yoga,
       webhooks,
       () => runtime.workers.health(),
-      // Hosted checkout (issue 20) shares the documents' pre-Yoga slot: /checkout/… then /documents/….
+      // Hosted checkout and card fields (issue 20) share the documents' pre-Yoga slot: /checkout/…, /elements/….
       withHostedCheckout(
         createHostedDocumentRoutes({
           documents: runtime.services.receipts,
@@ -89,6 +90,7 @@ export function createApp(config: AppConfig): App {
           checkout: runtime.services.checkoutCommands,
           publicBaseUrl: runtime.services.publicBaseUrl,
         }),
+        createCardFieldsRoutes(runtime.services),
       ),
     ),
     rateLimiters,

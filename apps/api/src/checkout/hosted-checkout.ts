@@ -276,14 +276,14 @@ export function createHostedCheckoutRoutes(options: {
   };
 }
 
-/** The hosted documents and the hosted checkout behind the one pre-Yoga route slot of the HTTP edge. */
-export function withHostedCheckout(
-  documents: HostedDocumentRoutes,
-  checkout: HostedDocumentRoutes,
-): HostedDocumentRoutes {
+/** Several page routes (documents, checkout, card fields) behind the one pre-Yoga route slot of the HTTP edge. */
+export function withHostedCheckout(...routes: HostedDocumentRoutes[]): HostedDocumentRoutes {
   return {
-    matches: (path) => checkout.matches(path) || documents.matches(path),
-    handle: (request) =>
-      checkout.matches(new URL(request.url).pathname) ? checkout.handle(request) : documents.handle(request),
+    matches: (path) => routes.some((route) => route.matches(path)),
+    handle: (request) => {
+      const path = new URL(request.url).pathname;
+      const route = routes.find((candidate) => candidate.matches(path));
+      return route ? route.handle(request) : Promise.resolve(new Response("Not found\n", { status: 404 }));
+    },
   };
 }
