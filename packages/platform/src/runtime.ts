@@ -254,6 +254,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       sql,
       idempotency,
       payments: commands,
+      paymentReader: paymentStore,
       invoices: invoiceCommands,
       log: config.logger,
     }),

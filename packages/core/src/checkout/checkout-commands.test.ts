@@ -23,6 +23,7 @@ function setup() {
     store,
     idempotency: kit.deps.idempotency,
     payments: new PaymentCommands(kit.deps),
+    paymentReader: kit.store,
     now: clock,
     onCompleted: async (session) => {
       completed.push(session.id);
@@ -142,6 +143,24 @@ describe("checkout sessions", () => {
     const first = await checkout.pay(session.id, session.accessToken, CARD);
     expect(first).toMatchObject({ outcome: "PROCESSING", session: { attemptInFlight: true } });
     expect(await codeOf(checkout.pay(session.id, session.accessToken, CARD))).toBe("CHECKOUT_SESSION_BUSY");
+  });
+
+  it("settles a session whose unknown outcome was decided later, instead of expiring it", async () => {
+    const { checkout, actor, kit, advance, store, completed } = setup();
+    kit.psp.answer("authorize", "throw");
+    const { value: session } = await checkout.create(actor, { ...BASE, idempotencyKey: key(), expiresInSeconds: 1800 });
+    const first = await checkout.pay(session.id, session.accessToken, CARD);
+    const paymentId = first.payment?.id as string;
+    advance(1800_000);
+    // Still undecided: the session is neither expired nor released.
+    expect(await checkout.expireDue()).toEqual({ expired: 0 });
+    expect(store.sessions.get(session.id)).toMatchObject({ status: "OPEN", attemptInFlight: true });
+    // The resolver decided it meanwhile (the in-memory store's record stands for the resolver's write).
+    const payments = (kit.store as unknown as { payments: Map<string, { status: string }> }).payments;
+    payments.set(paymentId, { ...(payments.get(paymentId) as { status: string }), status: "AUTHORIZED" });
+    expect(await checkout.expireDue()).toEqual({ expired: 0 });
+    expect(store.sessions.get(session.id)).toMatchObject({ status: "COMPLETE", paymentId });
+    expect(completed).toEqual([session.id]);
   });
 
   it("expires unpaid sessions after their time, and an expired session refuses payment", async () => {

@@ -7,10 +7,11 @@ import { timingSafeEqual } from "node:crypto";
 import { parseEmailAddress } from "../documents/email-address";
 import { DomainError } from "../errors/domain-error";
 import type { IdempotencyService, IdempotentOutcome } from "../idempotency/idempotency-service";
-import { type CheckoutSessionId, type MerchantId, newId, parseId, parseIdempotencyKey } from "../ids/ids";
+import { type MerchantId, newId, parseId, parseIdempotencyKey } from "../ids/ids";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { formatMinorUnits, maxAmountMinor, parseAmountMinor } from "../money/money";
 import type { PaymentCommands } from "../payments/payment-commands";
+import type { PaymentStore } from "../ports/payment-store";
 import { validateDescription } from "../payments/payment-input";
 import type { CaptureMethod, MerchantActor, Mode, PaymentRecord } from "../payments/payment-record";
 import { assertFreeText } from "../payments/free-text";
@@ -89,6 +90,8 @@ export interface CheckoutCommandsDependencies {
   store: CheckoutSessionStore;
   idempotency: IdempotencyService;
   payments: Pick<PaymentCommands, "tokenizeCard" | "createPayment">;
+  /** Reads a session's payment whose outcome was unknown when the page asked, to settle the session later. */
+  paymentReader: Pick<PaymentStore, "findPayment">;
   now: () => Date;
   /** Called once a session is COMPLETE (the invoice it pays is marked paid); a failure is the caller's to log. */
   onCompleted?: (session: CheckoutSessionRecord) => Promise<void>;
@@ -382,8 +385,38 @@ export class CheckoutCommands {
   async expireDue(limit = CHECKOUT_EXPIRY_BATCH_MAX): Promise<{ expired: number }> {
     const due = await this.deps.store.dueForExpiry(this.deps.now(), Math.min(limit, CHECKOUT_EXPIRY_BATCH_MAX));
     let expired = 0;
-    for (const session of due) if (await this.expireOne(session)) expired++;
+    for (const session of due) {
+      const settled = session.attemptInFlight ? await this.settleInFlight(session) : session;
+      if (settled !== null && settled.status === "OPEN" && (await this.expireOne(settled))) expired++;
+    }
     return { expired };
+  }
+
+  /**
+   * A session past its expiry whose payment's outcome was unknown when the page asked: completes it if the
+   * payment has since been authorized, releases it if declined or failed; null while the payment is undecided
+   * (the session is not expired under a payment that may still succeed).
+   */
+  private async settleInFlight(session: CheckoutSessionRecord): Promise<CheckoutSessionRecord | null> {
+    const paymentId = session.paymentId === null ? null : parseId("payment", session.paymentId);
+    const payment =
+      paymentId &&
+      (await this.deps.paymentReader.findPayment(
+        { merchantId: session.merchantId, mode: session.mode, apiKeyId: null },
+        paymentId,
+      ));
+    if (!payment || payment.status === "PENDING") return null;
+    const system = { source: "SYSTEM" as const, name: "system:checkout-expiry" };
+    if (PAYING_STATUSES.has(payment.status) || payment.amountCapturedMinor > 0n) {
+      const completed = await this.move(session, "PAID", payment.id, system).catch(() => null);
+      if (completed) await this.deps.onCompleted?.(completed);
+      return completed;
+    }
+    return this.deps.store.releaseAttempt(
+      session,
+      payment.id,
+      event(system, "checkout.session.attempt_declined", { paymentId: payment.id, status: payment.status }),
+    );
   }
 
   /** Expires one OPEN session (its expiry passed); false when it changed meanwhile. */

@@ -100,6 +100,6 @@ export interface CheckoutSessionStore {
     audit: CheckoutSessionEventDraft,
     outbox: CheckoutOutboxMessage,
   ): Promise<CheckoutSessionRecord | null>;
-  /** OPEN sessions with no attempt in flight whose expiry is at or before `now`, oldest first. */
+  /** OPEN sessions whose expiry is at or before `now` (with no attempt in flight, or one with its payment), oldest first. */
   dueForExpiry(now: Date, limit: number): Promise<CheckoutSessionRecord[]>;
 }

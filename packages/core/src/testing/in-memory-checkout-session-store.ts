@@ -111,7 +111,12 @@ export class InMemoryCheckoutSessionStore implements CheckoutSessionStore {
 
   async dueForExpiry(now: Date, limit: number) {
     return [...this.sessions.values()]
-      .filter((s) => s.status === "OPEN" && !s.attemptInFlight && s.expiresAt.getTime() <= now.getTime())
+      .filter(
+        (s) =>
+          s.status === "OPEN" &&
+          (!s.attemptInFlight || s.paymentId !== null) &&
+          s.expiresAt.getTime() <= now.getTime(),
+      )
       .slice(0, limit)
       .map((s) => ({ ...s }));
   }

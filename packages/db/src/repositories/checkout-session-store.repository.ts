@@ -197,7 +197,7 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
   async dueForExpiry(now: Date, limit: number): Promise<CheckoutSessionRecord[]> {
     const rows = await this.sql.query<Row>(
       `SELECT ${COLUMNS} FROM checkout_sessions
-        WHERE status = 'OPEN' AND NOT attempt_in_flight AND expires_at <= $1
+        WHERE status = 'OPEN' AND (NOT attempt_in_flight OR payment_id IS NOT NULL) AND expires_at <= $1
         ORDER BY expires_at LIMIT $2`,
       [now, Math.min(Math.max(1, Math.trunc(limit)), 100)],
     );

@@ -8,6 +8,7 @@ import type { IdempotencyService } from "@paycore/core/idempotency/idempotency-s
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { CheckoutSessionRecord } from "@paycore/core/ports/checkout-session-store";
+import type { PaymentStore } from "@paycore/core/ports/payment-store";
 import { CheckoutSessionStoreRepository } from "@paycore/db/repositories/checkout-session-store.repository";
 import type { Sql } from "@paycore/db/sql";
 import type { Logger } from "pino";
@@ -26,6 +27,7 @@ export function createCheckoutCommands(options: {
   sql: Sql;
   idempotency: IdempotencyService;
   payments: Pick<PaymentCommands, "tokenizeCard" | "createPayment">;
+  paymentReader: Pick<PaymentStore, "findPayment">;
   invoices: Pick<InvoiceCommands, "markPaid">;
   log: Pick<Logger, "error">;
 }): CheckoutCommands {
@@ -33,6 +35,7 @@ export function createCheckoutCommands(options: {
     store: new CheckoutSessionStoreRepository(options.sql),
     idempotency: options.idempotency,
     payments: options.payments,
+    paymentReader: options.paymentReader,
     now: () => new Date(),
     async onCompleted(session) {
       if (session.invoiceId === null || session.paymentId === null) return;
