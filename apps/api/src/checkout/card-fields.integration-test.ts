@@ -46,7 +46,7 @@ describe("hosted card fields", () => {
     ["an unknown key", () => ["pk_test_0000000000000000000000000000", SHOP], 401, "UNAUTHENTICATED"],
   ] as const)("refuses %s, and forbids framing the refusal", async (_name, args, status, code) => {
     const [pk, origin] = args();
-    const answer = await fields(pk, origin);
+    const answer = await fields(pk ?? "", origin ?? "");
     expect(answer.status).toBe(status);
     expect(answer.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(await answer.text()).toContain(`data-error-code="${code}"`);

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../testing/test-app";
 
 const FIELDS = `id status url amount currency attempts captureMethod customerEmail successUrl expiresAt
-  lineItems { description quantity unitAmount } payment { id status amount receiptEmail }`;
+  lineItems { description quantity unitAmount } payment { id status amount }`;
 const CREATE = `mutation($input: CreateCheckoutSessionInput!) {
   createCheckoutSession(input: $input) { checkoutSession { ${FIELDS} } errors { code field } }
 }`;
@@ -20,7 +20,7 @@ interface Session {
   url: string | null;
   amount: string;
   attempts: number;
-  payment: { id: string; status: string; amount: string; receiptEmail: string | null } | null;
+  payment: { id: string; status: string; amount: string } | null;
 }
 type Payload = { checkoutSession: Session | null; errors: { code: string; field: string[] | null }[] };
 
@@ -94,8 +94,14 @@ describe("hosted checkout sessions", () => {
       status: "COMPLETE",
       url: null,
       attempts: 1,
-      payment: { status: "CAPTURED", amount: "4200", receiptEmail: "buyer@shop.example" },
+      payment: { status: "CAPTURED", amount: "4200" },
     });
+    // The customer's email asked for the receipt, issued with the capture.
+    const receipts = await t.app.sql.query<{ email: string }>(
+      "SELECT p.receipt_email AS email FROM payments p JOIN receipts r ON r.payment_id = p.id WHERE p.id = $1",
+      [after?.payment?.id],
+    );
+    expect(receipts).toEqual([{ email: "buyer@shop.example" }]);
     const outbox = await t.app.sql.query<{ topic: string }>(
       "SELECT topic FROM outbox_messages WHERE aggregate_id = $1",
       [session.id],

@@ -135,7 +135,7 @@ function renderPage(options: PageOptions): string {
 <p class="amount" id="checkout-amount">${escapeHtml(amount ?? "")}</p>${lines}${alert}
 <form method="post" action="${escapeHtml(options.action)}" autocomplete="on" novalidate>
 <label for="number">Card number</label>
-<input id="number" name="number" inputmode="numeric" autocomplete="cc-number" required maxlength="23" aria-describedby="${problem ? "checkout-problem" : ""}">
+<input id="number" name="number" inputmode="numeric" autocomplete="cc-number" required maxlength="23"${problem ? ' aria-describedby="checkout-problem"' : ""}>
 <div class="row">
 <div><label for="exp-month">Expiry month (MM)</label><input id="exp-month" name="expMonth" inputmode="numeric" autocomplete="cc-exp-month" required maxlength="2"></div>
 <div><label for="exp-year">Expiry year (YYYY)</label><input id="exp-year" name="expYear" inputmode="numeric" autocomplete="cc-exp-year" required maxlength="4"></div>

@@ -63,7 +63,7 @@ export interface CreateCheckoutSessionInput {
   currency: string;
   /** The amount in minor units; or give lineItems, whose total is the amount (not both). */
   amount?: unknown;
-  lineItems?: CheckoutLineItemInput[] | null;
+  lineItems?: readonly CheckoutLineItemInput[] | null;
   captureMethod?: CaptureMethod | null;
   /** Where the receipt goes once the payment is captured. */
   customerEmail?: string | null;
@@ -349,6 +349,9 @@ export class CheckoutCommands {
       payment = created.value.payment;
       declineMessage = created.value.errors[0]?.message ?? null;
     } catch (error) {
+      // Anything else (a database failure after the PSP call) may hide a charge: the attempt stays in flight, so
+      // no second payment can start, and the session waits for an operator rather than risk charging twice.
+      if (!(error instanceof DomainError)) throw error;
       // A refused card (bad number, expired) or a refused payment: nothing was charged, the customer may retry.
       await this.deps.store.releaseAttempt(
         claimed,
