@@ -52,8 +52,11 @@ async function createSession(input: Record<string, unknown> = {}): Promise<Sessi
 }
 
 const readSession = async (id: string) =>
-  (await gql<{ checkoutSession: Session }>(`query($id: ID!) { checkoutSession(id: $id) { ${FIELDS} } }`, { id }))
-    .checkoutSession;
+  (
+    await gql<{ checkoutSession: Session }>(`query($id: ID!) { checkoutSession(id: $id) { ${FIELDS} } }`, {
+      id,
+    })
+  ).checkoutSession;
 
 /** The merchant's shop: a thanks page, and a page embedding the card fields that records what it is told. */
 function shopPage(path: string): string {
@@ -97,7 +100,9 @@ async function expectAxeClean(page: Page) {
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.length}`)).toEqual([]);
 }
 
-test("pays a checkout session with the keyboard and the merchant confirms it server-side", async ({ page }) => {
+test("pays a checkout session with the keyboard and the merchant confirms it server-side", async ({
+  page,
+}) => {
   const session = await createSession();
   await page.setExtraHTTPHeaders({ "accept-language": "de-DE" });
   await page.goto(session.url as string);

@@ -118,7 +118,8 @@ const shop = await app.services.merchantCommands.create(SEED_ACTOR, {
   settings: { riskReviewThreshold: 99, riskDeclineThreshold: 100 },
   accessPolicy: { allowedOrigins: [shopUrl] },
 });
-const shopKey = (kind: string) => shop.keys.find((key) => key.kind === kind && key.mode === "TEST")?.key ?? "";
+const shopKey = (kind: string) =>
+  shop.keys.find((key) => key.kind === kind && key.mode === "TEST")?.key ?? "";
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],

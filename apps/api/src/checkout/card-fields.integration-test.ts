@@ -40,7 +40,12 @@ describe("hosted card fields", () => {
   });
 
   it.each([
-    ["an unregistered origin", () => [merchant.publishableKey, "https://evil.example"], 403, "ORIGIN_NOT_ALLOWED"],
+    [
+      "an unregistered origin",
+      () => [merchant.publishableKey, "https://evil.example"],
+      403,
+      "ORIGIN_NOT_ALLOWED",
+    ],
     ["a wildcard", () => [merchant.publishableKey, "*"], 403, "ORIGIN_NOT_ALLOWED"],
     ["a secret key", () => [merchant.secretKey, SHOP], 401, "UNAUTHENTICATED"],
     ["an unknown key", () => ["pk_test_0000000000000000000000000000", SHOP], 401, "UNAUTHENTICATED"],

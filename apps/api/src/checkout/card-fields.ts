@@ -75,7 +75,9 @@ function page(publishableKey: string, parentOrigin: string, nonce: string): stri
 </body></html>`;
 }
 
-export function createCardFieldsRoutes(services: Pick<AppServices, "apiKeys" | "merchants">): HostedDocumentRoutes {
+export function createCardFieldsRoutes(
+  services: Pick<AppServices, "apiKeys" | "merchants">,
+): HostedDocumentRoutes {
   return {
     matches: (path) => path === CARD_FIELDS_PATH || path === CARD_FIELDS_SCRIPT_PATH,
     async handle(request) {
@@ -96,7 +98,8 @@ export function createCardFieldsRoutes(services: Pick<AppServices, "apiKeys" | "
       if (pk.length > PARAM_LENGTH_MAX || rawOrigin.length > PARAM_LENGTH_MAX)
         return refusal(400, "INVALID_INPUT", "The parameters are too long.");
       const parsed = parseApiKey(pk);
-      const key = parsed?.kind === "PUBLISHABLE" ? await services.apiKeys.findActiveKeyByHash(hashApiKey(pk)) : null;
+      const key =
+        parsed?.kind === "PUBLISHABLE" ? await services.apiKeys.findActiveKeyByHash(hashApiKey(pk)) : null;
       if (key === null || key.kind !== "PUBLISHABLE")
         return refusal(401, "UNAUTHENTICATED", "The card fields need an active publishable key (pk_…).");
       const origin = parseAllowedOrigin(rawOrigin);

@@ -121,7 +121,11 @@ describe("hosted checkout sessions", () => {
 
   it("replays a retried create and refuses bad input with typed errors, writing nothing", async () => {
     const key = newKey();
-    const input = { idempotencyKey: key, lineItems: [{ description: "Tea", quantity: 2, unitAmount: "350" }], amount: null };
+    const input = {
+      idempotencyKey: key,
+      lineItems: [{ description: "Tea", quantity: 2, unitAmount: "350" }],
+      amount: null,
+    };
     const first = await create(input);
     const second = await create(input);
     expect(second.checkoutSession?.id).toBe(first.checkoutSession?.id);
@@ -148,10 +152,18 @@ describe("hosted checkout sessions", () => {
     const declined = await post(session.url as string, DECLINED);
     expect(declined.status).toBe(402);
     expect(await declined.text()).toContain('data-error-code="PAYMENT_DECLINED"');
-    expect(await read(session.id)).toMatchObject({ status: "OPEN", attempts: 1, payment: { status: "DECLINED" } });
+    expect(await read(session.id)).toMatchObject({
+      status: "OPEN",
+      attempts: 1,
+      payment: { status: "DECLINED" },
+    });
     const paid = await post(session.url as string, CARD);
     expect(paid.status).toBe(303);
-    expect(await read(session.id)).toMatchObject({ status: "COMPLETE", attempts: 2, payment: { status: "CAPTURED" } });
+    expect(await read(session.id)).toMatchObject({
+      status: "COMPLETE",
+      attempts: 2,
+      payment: { status: "CAPTURED" },
+    });
   });
 
   it("changes nothing on a tampered redirect, a forged field, a wrong token or a cross-site post", async () => {
@@ -180,10 +192,9 @@ describe("hosted checkout sessions", () => {
     // content change, so the test replaces its trigger check for this one statement).
     await t.app.sql.transaction(async (tx) => {
       await tx.query("ALTER TABLE checkout_sessions DISABLE TRIGGER checkout_sessions_guard_update");
-      await tx.query(
-        "UPDATE checkout_sessions SET expires_at = now() - interval '1 second' WHERE id = $1",
-        [session.id],
-      );
+      await tx.query("UPDATE checkout_sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [
+        session.id,
+      ]);
       await tx.query("ALTER TABLE checkout_sessions ENABLE TRIGGER checkout_sessions_guard_update");
     });
     expect((await checkout.expireDue()).expired).toBe(1);
@@ -201,9 +212,10 @@ describe("hosted checkout sessions", () => {
   it("guards the state table in the database", async () => {
     const session = (await create()).checkoutSession as Session;
     await expect(
-      t.app.sql.query("UPDATE checkout_sessions SET status = 'COMPLETE', version = version + 1 WHERE id = $1", [
-        session.id,
-      ]),
+      t.app.sql.query(
+        "UPDATE checkout_sessions SET status = 'COMPLETE', version = version + 1 WHERE id = $1",
+        [session.id],
+      ),
     ).rejects.toThrow(/checkout_sessions_complete_paid/);
     await expect(
       t.app.sql.query("UPDATE checkout_sessions SET amount_minor = 1, version = version + 1 WHERE id = $1", [

@@ -8,8 +8,8 @@
 // with its typed error code. Amounts are formatted with Intl.NumberFormat at the currency's exponent.
 import { randomBytes } from "node:crypto";
 import {
-  type CheckoutPayResult,
   type CheckoutCommands,
+  type CheckoutPayResult,
   successRedirectUrl,
 } from "@paycore/core/checkout/checkout-commands";
 import { DomainError } from "@paycore/core/errors/domain-error";
@@ -180,7 +180,10 @@ function headers(nonce: string, session: CheckoutSessionRecord | null): Record<s
 
 function answer(status: number, options: Omit<PageOptions, "nonce">): Response {
   const nonce = randomBytes(16).toString("base64");
-  return new Response(renderPage({ ...options, nonce }), { status, headers: headers(nonce, options.session) });
+  return new Response(renderPage({ ...options, nonce }), {
+    status,
+    headers: headers(nonce, options.session),
+  });
 }
 
 /** The form's fields as the card input; the vault's own validation decides what is a card. */

@@ -53,7 +53,8 @@ export const CheckoutSession = builder.objectRef<CheckoutSessionRecord>("Checkou
     payment: t.field({
       type: Payment,
       nullable: true,
-      description: "The paying payment once COMPLETE; while OPEN, the last attempt's (declined or still pending).",
+      description:
+        "The paying payment once COMPLETE; while OPEN, the last attempt's (declined or still pending).",
       resolve: async (s, _args, context) => {
         const id = s.paymentId === null ? null : parseId("payment", s.paymentId);
         if (id === null) return null;
@@ -121,7 +122,12 @@ const CreateCheckoutSessionInput = builder.inputType("CreateCheckoutSessionInput
 
 function checkoutActor(context: GraphQLContext): CheckoutActor {
   const key = requireSecretKey(context);
-  return { merchantId: key.merchantId, mode: key.mode, name: `key:${key.apiKeyId ?? "unknown"}`, source: "API" };
+  return {
+    merchantId: key.merchantId,
+    mode: key.mode,
+    name: `key:${key.apiKeyId ?? "unknown"}`,
+    source: "API",
+  };
 }
 
 builder.mutationField("createCheckoutSession", (t) =>

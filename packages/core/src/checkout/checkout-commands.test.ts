@@ -7,7 +7,11 @@ import { DomainError } from "../errors/domain-error";
 import { PaymentCommands } from "../payments/payment-commands";
 import { InMemoryCheckoutSessionStore } from "../testing/in-memory-checkout-session-store";
 import { paymentKit, TEST_NOW } from "../testing/payment-test-kit";
-import { CHECKOUT_ATTEMPTS_MAX, CheckoutCommands, type CreateCheckoutSessionInput } from "./checkout-commands";
+import {
+  CHECKOUT_ATTEMPTS_MAX,
+  CheckoutCommands,
+  type CreateCheckoutSessionInput,
+} from "./checkout-commands";
 
 const CARD = { number: "4242424242424242", expMonth: 12, expYear: 2030, cvc: "123" };
 let keys = 0;
@@ -29,7 +33,12 @@ function setup() {
       completed.push(session.id);
     },
   });
-  const actor = { merchantId: kit.actor.merchantId, mode: "TEST" as const, name: "key:test", source: "API" as const };
+  const actor = {
+    merchantId: kit.actor.merchantId,
+    mode: "TEST" as const,
+    name: "key:test",
+    source: "API" as const,
+  };
   const advance = (ms: number) => {
     now = new Date(now.getTime() + ms);
   };
@@ -103,15 +112,25 @@ describe("checkout sessions", () => {
   it("completes on the payment's server-side outcome and then refuses a second payment", async () => {
     const { checkout, actor, kit, store, completed } = setup();
     kit.psp.answer("authorize", { outcome: "succeeded", pspReference: "r1" });
-    const { value: session } = await checkout.create(actor, { ...BASE, idempotencyKey: key(), customerEmail: "a@shop.example" });
+    const { value: session } = await checkout.create(actor, {
+      ...BASE,
+      idempotencyKey: key(),
+      customerEmail: "a@shop.example",
+    });
     expect(await codeOf(checkout.pay(session.id, "wrong-token", CARD))).toBe("CHECKOUT_SESSION_NOT_FOUND");
     const paid = await checkout.pay(session.id, session.accessToken, CARD);
     expect(paid.outcome).toBe("COMPLETE");
     expect(paid.payment).toMatchObject({ status: "CAPTURED", amountMinor: 2500n });
-    expect(paid.session).toMatchObject({ status: "COMPLETE", paymentId: paid.payment?.id, attemptInFlight: false });
+    expect(paid.session).toMatchObject({
+      status: "COMPLETE",
+      paymentId: paid.payment?.id,
+      attemptInFlight: false,
+    });
     expect(store.outbox.map((m) => m.topic)).toEqual(["checkout.session.completed"]);
     expect(completed).toEqual([session.id]);
-    expect(await codeOf(checkout.pay(session.id, session.accessToken, CARD))).toBe("CHECKOUT_SESSION_COMPLETED");
+    expect(await codeOf(checkout.pay(session.id, session.accessToken, CARD))).toBe(
+      "CHECKOUT_SESSION_COMPLETED",
+    );
     expect(kit.psp.count("authorize")).toBe(1);
   });
 
@@ -122,7 +141,9 @@ describe("checkout sessions", () => {
     const declined = await checkout.pay(session.id, session.accessToken, CARD);
     expect(declined).toMatchObject({ outcome: "DECLINED", session: { status: "OPEN", attempts: 1 } });
     for (let i = 1; i < CHECKOUT_ATTEMPTS_MAX; i++) await checkout.pay(session.id, session.accessToken, CARD);
-    expect(await codeOf(checkout.pay(session.id, session.accessToken, CARD))).toBe("CHECKOUT_ATTEMPTS_EXCEEDED");
+    expect(await codeOf(checkout.pay(session.id, session.accessToken, CARD))).toBe(
+      "CHECKOUT_ATTEMPTS_EXCEEDED",
+    );
     expect(kit.psp.count("authorize")).toBe(CHECKOUT_ATTEMPTS_MAX);
   });
 
@@ -130,9 +151,9 @@ describe("checkout sessions", () => {
     const { checkout, actor, kit } = setup();
     kit.psp.answer("authorize", { outcome: "succeeded", pspReference: "r1" });
     const { value: session } = await checkout.create(actor, { ...BASE, idempotencyKey: key() });
-    expect(await codeOf(checkout.pay(session.id, session.accessToken, { ...CARD, number: "4242424242424241" }))).not.toBe(
-      "CHECKOUT_SESSION_BUSY",
-    );
+    expect(
+      await codeOf(checkout.pay(session.id, session.accessToken, { ...CARD, number: "4242424242424241" })),
+    ).not.toBe("CHECKOUT_SESSION_BUSY");
     expect((await checkout.pay(session.id, session.accessToken, CARD)).outcome).toBe("COMPLETE");
   });
 
@@ -148,7 +169,11 @@ describe("checkout sessions", () => {
   it("settles a session whose unknown outcome was decided later, instead of expiring it", async () => {
     const { checkout, actor, kit, advance, store, completed } = setup();
     kit.psp.answer("authorize", "throw");
-    const { value: session } = await checkout.create(actor, { ...BASE, idempotencyKey: key(), expiresInSeconds: 1800 });
+    const { value: session } = await checkout.create(actor, {
+      ...BASE,
+      idempotencyKey: key(),
+      expiresInSeconds: 1800,
+    });
     const first = await checkout.pay(session.id, session.accessToken, CARD);
     const paymentId = first.payment?.id as string;
     advance(1800_000);
@@ -175,7 +200,9 @@ describe("checkout sessions", () => {
     expect(await checkout.expireDue()).toEqual({ expired: 1 });
     expect(store.sessions.get(session.id)?.status).toBe("EXPIRED");
     expect(store.outbox.map((m) => m.topic)).toEqual(["checkout.session.expired"]);
-    expect(await codeOf(checkout.pay(session.id, session.accessToken, CARD))).toBe("CHECKOUT_SESSION_EXPIRED");
+    expect(await codeOf(checkout.pay(session.id, session.accessToken, CARD))).toBe(
+      "CHECKOUT_SESSION_EXPIRED",
+    );
   });
 
   it("reads only the merchant's own sessions", async () => {
@@ -184,6 +211,8 @@ describe("checkout sessions", () => {
     await expect(checkout.get(actor, session.id)).resolves.toMatchObject({ id: session.id });
     const other = { ...actor, merchantId: `mer_01J0000000000000000000000X` as typeof actor.merchantId };
     expect(await codeOf(checkout.get(other, session.id))).toBe("CHECKOUT_SESSION_NOT_FOUND");
-    expect(await codeOf(checkout.get({ ...actor, mode: "LIVE" }, session.id))).toBe("CHECKOUT_SESSION_NOT_FOUND");
+    expect(await codeOf(checkout.get({ ...actor, mode: "LIVE" }, session.id))).toBe(
+      "CHECKOUT_SESSION_NOT_FOUND",
+    );
   });
 });

@@ -10,11 +10,10 @@ import type { IdempotencyService, IdempotentOutcome } from "../idempotency/idemp
 import { type MerchantId, newId, parseId, parseIdempotencyKey } from "../ids/ids";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { formatMinorUnits, maxAmountMinor, parseAmountMinor } from "../money/money";
+import { assertFreeText } from "../payments/free-text";
 import type { PaymentCommands } from "../payments/payment-commands";
-import type { PaymentStore } from "../ports/payment-store";
 import { validateDescription } from "../payments/payment-input";
 import type { CaptureMethod, MerchantActor, Mode, PaymentRecord } from "../payments/payment-record";
-import { assertFreeText } from "../payments/free-text";
 import type {
   CheckoutLineItem,
   CheckoutPaymentMethodType,
@@ -22,6 +21,7 @@ import type {
   CheckoutSessionRecord,
   CheckoutSessionStore,
 } from "../ports/checkout-session-store";
+import type { PaymentStore } from "../ports/payment-store";
 import type { CardInput } from "../vault/card";
 import {
   CHECKOUT_SESSION_EVENT_TOPICS,
@@ -127,7 +127,10 @@ export function parseRedirectUrl(input: string, mode: Mode, field: string): stri
   return input;
 }
 
-function parseLineItems(inputs: readonly CheckoutLineItemInput[], currency: CurrencyCode): CheckoutLineItem[] {
+function parseLineItems(
+  inputs: readonly CheckoutLineItemInput[],
+  currency: CurrencyCode,
+): CheckoutLineItem[] {
   if (inputs.length > CHECKOUT_LINE_ITEMS_MAX)
     throw invalid(`a checkout session has at most ${CHECKOUT_LINE_ITEMS_MAX} line items.`, ["lineItems"]);
   return inputs.map((input, index) => {
@@ -144,7 +147,10 @@ function parseLineItems(inputs: readonly CheckoutLineItemInput[], currency: Curr
       input.quantity < 1 ||
       input.quantity > CHECKOUT_LINE_QUANTITY_MAX
     )
-      throw invalid(`quantity must be an integer from 1 to ${CHECKOUT_LINE_QUANTITY_MAX}.`, field("quantity"));
+      throw invalid(
+        `quantity must be an integer from 1 to ${CHECKOUT_LINE_QUANTITY_MAX}.`,
+        field("quantity"),
+      );
     const unitAmountMinor = parseAmountMinor(input.unitAmount, {
       currency,
       allowZero: true,
@@ -167,7 +173,9 @@ export function checkoutAmount(
   const lineItems = parseLineItems(input.lineItems ?? [], currency);
   const amountMinor = lineItems.reduce((sum, line) => sum + line.unitAmountMinor * BigInt(line.quantity), 0n);
   if (amountMinor <= 0n)
-    throw new DomainError("AMOUNT_INVALID", "the line items must total more than 0.", { field: ["lineItems"] });
+    throw new DomainError("AMOUNT_INVALID", "the line items must total more than 0.", {
+      field: ["lineItems"],
+    });
   if (amountMinor > maxAmountMinor(currency))
     throw new DomainError("AMOUNT_TOO_LARGE", "the line items total more than the currency's maximum.", {
       field: ["lineItems"],
@@ -259,7 +267,8 @@ export class CheckoutCommands {
     const expiresInSeconds = parseExpiry(input.expiresInSeconds);
     const paymentMethodTypes = parsePaymentMethodTypes(input.paymentMethodTypes);
     const invoiceId = input.invoiceId == null ? null : parseId("invoice", input.invoiceId);
-    if (input.invoiceId != null && invoiceId === null) throw invalid("invoiceId must be an invoice id.", ["invoiceId"]);
+    if (input.invoiceId != null && invoiceId === null)
+      throw invalid("invoiceId must be an invoice id.", ["invoiceId"]);
     const id = newId("checkoutSession");
     return this.deps.store.insert(
       {
@@ -287,7 +296,10 @@ export class CheckoutCommands {
   }
 
   /** The merchant's read: only its own sessions, in its mode. */
-  async get(actor: Pick<CheckoutActor, "merchantId" | "mode">, rawId: string): Promise<CheckoutSessionRecord> {
+  async get(
+    actor: Pick<CheckoutActor, "merchantId" | "mode">,
+    rawId: string,
+  ): Promise<CheckoutSessionRecord> {
     const id = parseId("checkoutSession", rawId);
     const session = id && (await this.deps.store.find(actor.merchantId, actor.mode, id));
     if (!session) throw notFound();
@@ -386,7 +398,10 @@ export class CheckoutCommands {
 
   /** Expires a bounded batch of OPEN sessions past their expiry; returns how many. */
   async expireDue(limit = CHECKOUT_EXPIRY_BATCH_MAX): Promise<{ expired: number }> {
-    const due = await this.deps.store.dueForExpiry(this.deps.now(), Math.min(limit, CHECKOUT_EXPIRY_BATCH_MAX));
+    const due = await this.deps.store.dueForExpiry(
+      this.deps.now(),
+      Math.min(limit, CHECKOUT_EXPIRY_BATCH_MAX),
+    );
     let expired = 0;
     for (const session of due) {
       const settled = session.attemptInFlight ? await this.settleInFlight(session) : session;
@@ -464,7 +479,10 @@ export class CheckoutCommands {
   ): Promise<CheckoutSessionRecord> {
     const to = checkoutSessionTransition(session.status, sessionEvent);
     if (to === null)
-      throw new DomainError("CHECKOUT_SESSION_COMPLETED", `a session that is ${session.status} cannot change.`);
+      throw new DomainError(
+        "CHECKOUT_SESSION_COMPLETED",
+        `a session that is ${session.status} cannot change.`,
+      );
     const topic = CHECKOUT_SESSION_EVENT_TOPICS[sessionEvent];
     const moved = await this.deps.store.transition(
       session,

@@ -90,7 +90,10 @@ export interface CheckoutSessionStore {
     event: CheckoutSessionEventDraft,
   ): Promise<CheckoutSessionRecord | null>;
   /** Records the attempt's payment while its outcome is unknown; the attempt stays in flight. */
-  recordPendingPayment(session: CheckoutSessionRecord, paymentId: string): Promise<CheckoutSessionRecord | null>;
+  recordPendingPayment(
+    session: CheckoutSessionRecord,
+    paymentId: string,
+  ): Promise<CheckoutSessionRecord | null>;
   /** Moves the session to `to` if it still has its version (COMPLETE with its payment); null otherwise. */
   transition(
     session: CheckoutSessionRecord,

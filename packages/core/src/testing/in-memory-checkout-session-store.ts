@@ -20,7 +20,10 @@ export class InMemoryCheckoutSessionStore implements CheckoutSessionStore {
 
   constructor(private readonly now: () => Date) {}
 
-  async insert(session: NewCheckoutSession, event: CheckoutSessionEventDraft): Promise<CheckoutSessionRecord> {
+  async insert(
+    session: NewCheckoutSession,
+    event: CheckoutSessionEventDraft,
+  ): Promise<CheckoutSessionRecord> {
     const record: CheckoutSessionRecord = {
       ...session,
       status: "OPEN",
@@ -56,8 +59,11 @@ export class InMemoryCheckoutSessionStore implements CheckoutSessionStore {
     const current = this.sessions.get(read.id);
     if (!current || current.version !== read.version || !allowed(current)) return null;
     if (change.status && change.status !== current.status) {
-      const legal = checkoutSessionTransitionEdges().some(([f, t]) => f === current.status && t === change.status);
-      if (!legal) throw new Error(`illegal checkout session transition ${current.status} -> ${change.status}`);
+      const legal = checkoutSessionTransitionEdges().some(
+        ([f, t]) => f === current.status && t === change.status,
+      );
+      if (!legal)
+        throw new Error(`illegal checkout session transition ${current.status} -> ${change.status}`);
     }
     const next = { ...current, ...change, version: current.version + 1 };
     this.sessions.set(next.id, next);
@@ -74,7 +80,11 @@ export class InMemoryCheckoutSessionStore implements CheckoutSessionStore {
     return claimed;
   }
 
-  async releaseAttempt(session: CheckoutSessionRecord, paymentId: string | null, event: CheckoutSessionEventDraft) {
+  async releaseAttempt(
+    session: CheckoutSessionRecord,
+    paymentId: string | null,
+    event: CheckoutSessionEventDraft,
+  ) {
     const released = this.update(session, (s) => s.attemptInFlight, {
       attemptInFlight: false,
       paymentId: paymentId ?? session.paymentId,

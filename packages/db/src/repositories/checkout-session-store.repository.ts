@@ -72,7 +72,10 @@ const TIMESTAMP_COLUMN: { readonly [E in CheckoutSessionEvent]: string } = {
 export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
   constructor(private readonly sql: Sql) {}
 
-  async insert(session: NewCheckoutSession, event: CheckoutSessionEventDraft): Promise<CheckoutSessionRecord> {
+  async insert(
+    session: NewCheckoutSession,
+    event: CheckoutSessionEventDraft,
+  ): Promise<CheckoutSessionRecord> {
     const row = await this.sql.transaction(async (tx) => {
       const [inserted] = await tx.query<Row>(
         `INSERT INTO checkout_sessions (id, merchant_id, mode, currency, amount_minor, line_items, capture_method,
@@ -104,7 +107,11 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
     return fromRow(row);
   }
 
-  async find(merchantId: MerchantId, mode: Mode, id: CheckoutSessionId): Promise<CheckoutSessionRecord | null> {
+  async find(
+    merchantId: MerchantId,
+    mode: Mode,
+    id: CheckoutSessionId,
+  ): Promise<CheckoutSessionRecord | null> {
     const [row] = await this.sql.query<Row>(
       `SELECT ${COLUMNS} FROM checkout_sessions WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`,
       [id, merchantId, mode],
@@ -123,7 +130,11 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
     set: string,
     where: string,
     params: unknown[],
-    event: { from: CheckoutSessionStatus; to: CheckoutSessionStatus; draft: CheckoutSessionEventDraft } | null,
+    event: {
+      from: CheckoutSessionStatus;
+      to: CheckoutSessionStatus;
+      draft: CheckoutSessionEventDraft;
+    } | null,
     outbox: CheckoutOutboxMessage | null = null,
   ): Promise<CheckoutSessionRecord | null> {
     const row = await this.sql.transaction(async (tx) => {
