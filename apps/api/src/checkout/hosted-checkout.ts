@@ -264,7 +264,7 @@ export function createHostedCheckoutRoutes(options: {
           session: result.session,
           locale,
           problem: {
-            code: "PAYMENT_PROCESSING",
+            code: "PAYMENT_OUTCOME_PENDING",
             message: "Your payment is being confirmed. Do not pay again; reload this page in a minute.",
           },
           action,
