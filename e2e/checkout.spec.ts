@@ -101,10 +101,12 @@ async function expectAxeClean(page: Page) {
 }
 
 test("pays a checkout session with the keyboard and the merchant confirms it server-side", async ({
-  page,
+  browser,
 }) => {
   const session = await createSession();
-  await page.setExtraHTTPHeaders({ "accept-language": "de-DE" });
+  // A German customer: the amount in German notation.
+  const context = await browser.newContext({ locale: "de-DE" });
+  const page = await context.newPage();
   await page.goto(session.url as string);
   await expect(page).toHaveTitle(/^Pay 1\.234,56\s€$/);
   await expect(page.locator("#checkout-amount")).toHaveText(/1\.234,56\s€/);
@@ -129,6 +131,7 @@ test("pays a checkout session with the keyboard and the merchant confirms it ser
   // Back on the page: paid, nothing more to pay.
   await page.goto(session.url as string);
   await expect(page.getByRole("heading", { name: "Payment complete" })).toBeVisible();
+  await context.close();
 });
 
 test("fits 360 px, and a declined card keeps the session open", async ({ page }) => {

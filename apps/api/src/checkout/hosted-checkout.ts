@@ -149,7 +149,7 @@ function renderPage(options: PageOptions): string {
   return `<!doctype html>
 <html lang="${escapeHtml(locale)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">${STYLE}</style></head>
 <body><main>${body}</main></body></html>`;
@@ -173,7 +173,9 @@ function headers(nonce: string, session: CheckoutSessionRecord | null): Record<s
     ].join("; "),
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
+    // same-origin, not no-referrer: the page's token never leaves for another origin, and the browser still
+    // names this origin in the form post's Origin header (no-referrer would make it "null", refused below).
+    "referrer-policy": "same-origin",
     "cache-control": "no-store",
   };
 }
