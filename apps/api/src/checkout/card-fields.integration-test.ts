@@ -57,6 +57,34 @@ describe("hosted card fields", () => {
     expect(await answer.text()).toContain(`data-error-code="${code}"`);
   });
 
+  it("lets the merchant register an origin over the API (validated, secret key only)", async () => {
+    const UPDATE = `mutation($input: UpdateAllowedOriginsInput!) { updateAllowedOrigins(input: $input) { allowedOrigins errors { code field } } }`;
+    const other = await t.createMerchant();
+    expect((await fields(other.publishableKey, SHOP)).status).toBe(403);
+    const refused = await t.gql<{ updateAllowedOrigins: unknown }>(other.secretKey, UPDATE, {
+      input: { origins: ["https://*.shop.example"] },
+    });
+    expect(refused.data?.updateAllowedOrigins).toEqual({
+      allowedOrigins: null,
+      errors: [{ code: "INVALID_INPUT", field: ["allowedOrigins"] }],
+    });
+    const byPublishable = await t.gql(other.publishableKey, UPDATE, { input: { origins: [SHOP] } });
+    expect(byPublishable.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const updated = await t.gql<{ updateAllowedOrigins: unknown }>(other.secretKey, UPDATE, {
+      input: { origins: ["https://Shop.example:443/"] },
+    });
+    expect(updated.data?.updateAllowedOrigins).toEqual({ allowedOrigins: [SHOP], errors: [] });
+    const read = await t.gql<{ allowedOrigins: string[] }>(other.secretKey, "{ allowedOrigins }");
+    expect(read.data?.allowedOrigins).toEqual([SHOP]);
+    expect((await fields(other.publishableKey, SHOP)).status).toBe(200);
+    const audit = await t.app.sql.query<{ actor: string; origins: string }>(
+      `SELECT after->>'actor' AS actor, after->>'allowedOrigins' AS origins FROM operator_audit_log
+        WHERE target_id = $1 AND action = 'merchant.update_settings'`,
+      [other.id],
+    );
+    expect(audit).toEqual([{ actor: expect.stringMatching(/^key:key_/), origins: SHOP }]);
+  });
+
   it("serves its script locally; the script posts only to the registered origin and checks senders", async () => {
     const answer = await t.app.http.fetch("http://127.0.0.1/elements/card-fields.js");
     expect(answer.status).toBe(200);

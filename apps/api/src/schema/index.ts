@@ -17,6 +17,7 @@ import "./webhook";
 import "./dispute";
 // Hosted checkout (issue 20).
 import "./checkout-session";
+import "./allowed-origins";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 
