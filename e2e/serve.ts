@@ -55,6 +55,8 @@ const app = createApp({
     webhookSecret: randomBytes(24).toString("hex"),
     timeoutMs: 5_000,
   },
+  // Hosted checkout pages link to the API's own address.
+  publicBaseUrl: apiUrl,
 });
 const server = await listen(app, E2E_PORTS.api, host);
 
@@ -206,6 +208,16 @@ const deadLetterId = await app.services.webhooks.deadLetter(
 const approver = { email: "approver@e2e.test", password: randomBytes(12).toString("hex") };
 await createOperatorAccount({ ...approver, role: "OPERATOR" });
 
+// Hosted checkout (issue 20): a merchant whose publishable key may be used from the shop page checkout.spec.ts serves.
+const shopUrl = `http://${host}:${E2E_PORTS.shop}`;
+const shop = await app.services.merchantCommands.create(SEED_ACTOR, {
+  name: "Initech Shop",
+  modes: ["TEST"],
+  settings: { riskReviewThreshold: 99, riskDeclineThreshold: 100 },
+  accessPolicy: { allowedOrigins: [shopUrl] },
+});
+const shopKey = (kind: string) =>
+  shop.keys.find((key) => key.kind === kind && key.mode === "TEST")?.key ?? "";
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
@@ -226,6 +238,7 @@ const state: E2eState = {
     merchantName: "Workbench Goods",
   },
   reconPaymentId,
+  checkout: { apiUrl, shopUrl, secretKey: shopKey("SECRET"), publishableKey: shopKey("PUBLISHABLE") },
 };
 const artifacts = join(import.meta.dirname, "artifacts");
 mkdirSync(artifacts, { recursive: true });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 /** E2E_PORT_BASE moves all three ports (two checkouts running the specs side by side). */
 const base = Number(process.env.E2E_PORT_BASE ?? 4300);
-export const E2E_PORTS = { api: base, sandbox: base + 10, console: base + 20 } as const;
+export const E2E_PORTS = { api: base, sandbox: base + 10, console: base + 20, shop: base + 30 } as const;
 
 export interface E2eOperator {
   email: string;
@@ -38,6 +38,8 @@ export interface E2eState {
   };
   /** A captured payment whose settlement line the PSP paid 200.00 short: an open AMOUNT_MISMATCH. */
   reconPaymentId: string;
+  /** Hosted checkout (issue 20): a merchant whose allowed origins include the shop page the spec serves. */
+  checkout: { apiUrl: string; shopUrl: string; secretKey: string; publishableKey: string };
 }
 
 export function readState(): E2eState {

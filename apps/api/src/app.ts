@@ -12,6 +12,8 @@ import {
 import type { Logger } from "pino";
 import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
 import { RateLimiters } from "./adapters/rate-limiters";
+import { createCardFieldsRoutes } from "./checkout/card-fields";
+import { createHostedCheckoutRoutes, withHostedCheckout } from "./checkout/hosted-checkout";
 import { createHostedDocumentRoutes } from "./documents/hosted-documents";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
@@ -83,10 +85,18 @@ export function createApp(config: AppConfig): App {
       yoga,
       webhooks,
       () => runtime.workers.health(),
-      createHostedDocumentRoutes({
-        documents: runtime.services.receipts,
-        publicBaseUrl: runtime.services.publicBaseUrl,
-      }),
+      // Hosted checkout and card fields (issue 20) share the documents' pre-Yoga slot: /checkout/…, /elements/….
+      withHostedCheckout(
+        createHostedDocumentRoutes({
+          documents: runtime.services.receipts,
+          publicBaseUrl: runtime.services.publicBaseUrl,
+        }),
+        createHostedCheckoutRoutes({
+          checkout: runtime.services.checkoutCommands,
+          publicBaseUrl: runtime.services.publicBaseUrl,
+        }),
+        createCardFieldsRoutes(runtime.services),
+      ),
     ),
     rateLimiters,
   };

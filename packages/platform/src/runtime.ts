@@ -47,6 +47,7 @@ import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapter
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
 import { bankReturnsClient } from "./bank-rails/bank-returns-client";
+import { createCheckoutCommands } from "./checkout/checkout-services";
 import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
@@ -275,6 +276,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const bankTransferStore = new BankTransferStoreRepository(sql);
   const bankRailsUrl =
     config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
+  const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
   const services: AppServices = {
     commands,
     paymentStore,
@@ -291,7 +293,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ...createAdminCommands(db),
     receipts: new ReceiptRepository(sql),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
-    invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
+    invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
     // ---- Bank transfers (issue 18, part 3) ----
@@ -305,6 +307,15 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ...createWorkbenchServices(db, sql, config.workbench),
     // Reconciliation's shadow mode (issue 16).
     shadowReconciliation: createShadowReconciliation(sql, paymentStore),
+    // Hosted checkout (issue 20).
+    checkoutCommands: createCheckoutCommands({
+      sql,
+      idempotency,
+      payments: commands,
+      paymentReader: paymentStore,
+      invoices: invoiceCommands,
+      log: config.logger,
+    }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -333,6 +344,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     idempotencyPurge: config.idempotencyPurge ?? true,
     email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
     payouts: services.payouts,
+    checkout: services.checkoutCommands,
     // Settlement reports: pulled from the sandbox PSPs when test mode talks to the sandbox server.
     settlementReports: config.pspSandboxUrl
       ? {

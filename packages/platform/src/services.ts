@@ -1,6 +1,7 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
 import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
+import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
@@ -61,4 +62,6 @@ export interface AppServices extends AdminCommands, DisputeServices, PayoutServi
   bankWebhookSecret: string | null;
   /** Reconciliation's shadow mode (issue 16): notifications that contradict our state become open items. */
   shadowReconciliation: ShadowReconciliation;
+  /** Hosted checkout (issue 20): checkout sessions' write path and reads (createCheckoutSession in checkout/). */
+  checkoutCommands: CheckoutCommands;
 }

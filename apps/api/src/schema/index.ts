@@ -19,6 +19,9 @@ import "./dispute";
 import "./bank-transfer";
 // Balances and payouts (issue 18).
 import "./payout";
+// Hosted checkout (issue 20).
+import "./checkout-session";
+import "./allowed-origins";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

@@ -48,9 +48,11 @@ const WEBHOOK_SECRET_FIELDS = [
  * Webhook endpoint mutations take no idempotency key: create and roll return a secret shown once, which must not
  * be kept in an idempotency record to be replayed; update, disable, enable and delete set a state (sending one
  * again changes nothing or answers WEBHOOK_ENDPOINT_STATE); a second replay is one more delivery of the same
- * event, which receivers dedupe on the event id anyway (delivery is at least once).
+ * event, which receivers dedupe on the event id anyway (delivery is at least once). updateAllowedOrigins sets the
+ * whole list: sending it again changes nothing.
  */
 const MUTATIONS_WITHOUT_IDEMPOTENCY_KEY = new Set([
+  "updateAllowedOrigins",
   "createWebhookEndpoint",
   "updateWebhookEndpoint",
   "disableWebhookEndpoint",

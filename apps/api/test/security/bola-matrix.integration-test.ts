@@ -49,7 +49,8 @@ type ObjectKind =
   | "eventObject"
   | "payout"
   | "bankAccount"
-  | "payoutFilter";
+  | "payoutFilter"
+  | "checkoutSession";
 type Fixtures = Record<ObjectKind, string[]>;
 
 /**
@@ -292,6 +293,7 @@ const emptyFixtures = (): Fixtures => ({
   payout: [],
   bankAccount: [],
   payoutFilter: [],
+  checkoutSession: [],
 });
 const ownerObjects: Fixtures = emptyFixtures();
 /** The attacker's own objects, for the sibling ids of a call (its own event replayed to the owner's endpoint). */
@@ -440,6 +442,20 @@ beforeAll(async () => {
     );
     if (finalised.invoice?.status !== "OPEN") throw new Error("setup finalise failed");
   }
+
+  // A checkout session (issue 20), open: readable only by its merchant in its mode.
+  const session = await mutation<{ checkoutSession: { id: string } | null }>(
+    owner.secretKey,
+    `mutation($input: CreateCheckoutSessionInput!) { createCheckoutSession(input: $input) { checkoutSession { id } errors { code } } }`,
+    {
+      currency: "USD",
+      amount: "2500",
+      successUrl: "https://shop.example/thanks",
+      cancelUrl: "https://shop.example/cart",
+    },
+  );
+  if (!session.checkoutSession) throw new Error("setup checkout session failed");
+  ownerObjects.checkoutSession.push(session.checkoutSession.id);
 
   // A webhook endpoint of each merchant (test mode takes a loopback URL), subscribed to a type no call here
   // emits, so that nothing is queued for it while the matrix runs.

@@ -91,6 +91,20 @@ export const ERROR_TABLE = {
     description:
       "an invoice action its status forbids (finalising twice, voiding a paid invoice, an empty draft)",
   },
+  CHECKOUT_SESSION_NOT_FOUND: {
+    retry: "no",
+    description: "an unknown checkout session, another merchant's or mode's, or a wrong page token",
+  },
+  CHECKOUT_SESSION_COMPLETED: { retry: "no", description: "a payment for a checkout session already paid" },
+  CHECKOUT_SESSION_EXPIRED: { retry: "no", description: "a payment for a checkout session past its expiry" },
+  CHECKOUT_SESSION_BUSY: {
+    retry: "no",
+    description: "a payment for a checkout session while another of its payments is still being decided",
+  },
+  CHECKOUT_ATTEMPTS_EXCEEDED: {
+    retry: "no",
+    description: "a checkout session has used up its payment attempts: create a new session",
+  },
   AMOUNT_DISPUTED: {
     retry: "no",
     description:

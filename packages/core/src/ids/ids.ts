@@ -35,6 +35,7 @@ export const ID_PREFIXES = {
   // Payouts (issue 18, part 1).
   bankAccount: "ba",
   payout: "po",
+  checkoutSession: "cs",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -58,6 +59,7 @@ export type PspAccountId = Id<"pspAccount">;
 export type InvoiceId = Id<"invoice">;
 export type DisputeId = Id<"dispute">;
 export type StoredFileId = Id<"storedFile">;
+export type CheckoutSessionId = Id<"checkoutSession">;
 
 // ulid's default source asks the OS for one random byte per character (16 system
 // calls per id, 4% of the API's CPU per payment); this one draws the same

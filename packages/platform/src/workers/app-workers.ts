@@ -2,6 +2,7 @@
 // builds them once the database and Redis clients exist, starts them, and
 // stops them before it closes those clients. Each worker's job is in its own
 // file in this folder; adding one is a line here.
+import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
@@ -18,6 +19,7 @@ import type { WorkbenchConfig } from "../workbench/workbench-config";
 import type { WorkbenchServices } from "../workbench/workbench-services";
 import { authorizationExpiryJob } from "./authorization-expiry";
 import { ChainSealer } from "./chain-sealer";
+import { checkoutSessionExpiryJob } from "./checkout-session-expiry";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { ledgerCheckJob } from "./ledger-check";
@@ -60,6 +62,8 @@ export interface AppWorkersOptions {
     services: Pick<WorkbenchServices, "ledgerCheck" | "ledgerCheckRuns" | "authorizationExpiry">;
     config: WorkbenchConfig;
   };
+  /** Hosted checkout (issue 20): expires unpaid checkout sessions with the background work. */
+  checkout?: Pick<CheckoutCommands, "expireDue"> | null;
 }
 
 export interface AppWorkers {
@@ -139,5 +143,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
       }),
     );
   }
+  // Hosted checkout (issue 20).
+  if (options.checkout)
+    add(checkoutSessionExpiryJob({ checkout: options.checkout, log: jobLog("checkout-session-expiry") }));
   return { registry, chainSealer };
 }

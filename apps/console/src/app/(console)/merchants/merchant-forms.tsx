@@ -157,6 +157,45 @@ export function EditSettingsForm({ merchantId, initial }: { merchantId: string; 
   );
 }
 
+/** The merchant's allowed origins, one per line: browser keys' CORS and the hosted card fields' parents. */
+export function AllowedOriginsForm({ merchantId, initial }: { merchantId: string; initial: string[] }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [text, setText] = useState(initial.join("\n"));
+  const update = useMutation(
+    trpc.merchants.updateAllowedOrigins.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const origins = text
+      .split(/\s+/)
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0);
+    update.mutate({ merchantId, origins });
+  };
+  return (
+    <form className="stack" onSubmit={submit} aria-label="Allowed origins">
+      <label className="field">
+        Allowed origins (one per line, such as https://shop.example)
+        <textarea rows={4} value={text} onChange={(event) => setText(event.target.value)} />
+      </label>
+      <button type="submit" disabled={update.isPending}>
+        Save origins
+      </button>
+      {update.isSuccess ? (
+        <p className="notice" role="status">
+          Saved.
+        </p>
+      ) : null}
+      {update.isError ? (
+        <p className="error" role="alert">
+          {errorMessage(update.error)}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
 function ShownOnce({ secret }: { secret: { key: string; displayHint: string } }) {
   const secretId = useId();
   return (

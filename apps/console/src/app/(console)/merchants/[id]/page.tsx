@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, feePercent } from "../../format";
-import { CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
+import { AllowedOriginsForm, CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
 
 export const dynamic = "force-dynamic";
 
@@ -15,7 +15,7 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function MerchantPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const me = await requireOperator();
-  const { merchant, balances, keys } = await (await serverCaller()).merchants
+  const { merchant, balances, keys, allowedOrigins } = await (await serverCaller()).merchants
     .detail({ merchantId: id })
     .catch(handleProcedureError);
   const isAdmin = me.role === "ADMIN";
@@ -106,6 +106,21 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
           />
         </section>
       ) : null}
+      <section className="card" aria-labelledby="origins-heading">
+        <h2 id="origins-heading">Allowed origins</h2>
+        <p>Pages that may use the publishable keys and embed the hosted card fields.</p>
+        {isAdmin ? (
+          <AllowedOriginsForm merchantId={merchant.id} initial={allowedOrigins} />
+        ) : allowedOrigins.length === 0 ? (
+          <p>None.</p>
+        ) : (
+          <ul>
+            {allowedOrigins.map((origin) => (
+              <li key={origin}>{origin}</li>
+            ))}
+          </ul>
+        )}
+      </section>
       <section className="card" aria-labelledby="keys-heading">
         <h2 id="keys-heading">API keys</h2>
         {isAdmin ? <CreateKeyForm merchantId={merchant.id} /> : null}

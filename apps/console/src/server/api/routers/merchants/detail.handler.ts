@@ -18,6 +18,8 @@ export interface MerchantDetailView {
   merchant: MerchantView;
   balances: BalanceView[];
   keys: ApiKeyView[];
+  /** Browser origins its publishable keys may be used from, and that may frame the hosted card fields. */
+  allowedOrigins: string[];
 }
 
 export async function merchantDetailHandler({
@@ -31,7 +33,7 @@ export async function merchantDetailHandler({
   const merchant = await merchants.findById(input.merchantId);
   if (!merchant) throw new TRPCError({ code: "NOT_FOUND", message: "No merchant with this id." });
   const modes = ["TEST", "LIVE"] as const;
-  const [balances, keys] = await Promise.all([
+  const [balances, keys, policy] = await Promise.all([
     Promise.all(
       modes.map(async (mode) => {
         const actor: MerchantActor = { merchantId: merchant.id, mode, apiKeyId: null };
@@ -46,6 +48,12 @@ export async function merchantDetailHandler({
       }),
     ),
     merchants.listKeys(merchant.id),
+    merchants.findAccessPolicy(merchant.id),
   ]);
-  return { merchant: merchantView(merchant), balances: balances.flat(), keys: keys.map(apiKeyView) };
+  return {
+    merchant: merchantView(merchant),
+    balances: balances.flat(),
+    keys: keys.map(apiKeyView),
+    allowedOrigins: policy?.allowedOrigins ?? [],
+  };
 }

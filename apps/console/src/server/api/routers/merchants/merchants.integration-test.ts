@@ -99,6 +99,25 @@ describe("merchants", () => {
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 
+  it("an admin sets the allowed origins (canonicalised, validated, audited); a viewer may not", async () => {
+    const merchant = await seedMerchant(c.t.app, "Origins");
+    const api = await admin.api();
+    await expect(
+      api.merchants.updateAllowedOrigins({ merchantId: merchant.id, origins: ["https://Shop.example:443"] }),
+    ).resolves.toEqual({ allowedOrigins: ["https://shop.example"] });
+    expect((await api.merchants.detail({ merchantId: merchant.id })).allowedOrigins).toEqual([
+      "https://shop.example",
+    ]);
+    await expect(
+      api.merchants.updateAllowedOrigins({ merchantId: merchant.id, origins: ["*"] }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      (await viewer.api()).merchants.updateAllowedOrigins({ merchantId: merchant.id, origins: [] }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const audit = await auditOf(merchant.id);
+    expect(audit.map((entry) => entry.action)).toContain("merchant.update_settings");
+  });
+
   it("shows balances per currency in both modes", async () => {
     const merchant = await seedMerchant(c.t.app, "Balanced");
     await seedPayment(c.t.app, merchant, { amountMinor: 10_000n, currency: "EUR" });

@@ -10,6 +10,8 @@ import { revokeKeyHandler } from "./revoke-key.handler";
 import { revokeKeySchema } from "./revoke-key.schema";
 import { rollKeyHandler } from "./roll-key.handler";
 import { rollKeySchema } from "./roll-key.schema";
+import { updateAllowedOriginsHandler } from "./update-allowed-origins.handler";
+import { updateAllowedOriginsSchema } from "./update-allowed-origins.schema";
 import { updateSettingsHandler } from "./update-settings.handler";
 import { updateSettingsSchema } from "./update-settings.schema";
 
@@ -18,6 +20,9 @@ export const merchantsRouter = router({
   detail: procedureFor("VIEWER").input(merchantDetailSchema).query(merchantDetailHandler),
   create: procedureFor("ADMIN").input(createMerchantSchema).mutation(createMerchantHandler),
   updateSettings: procedureFor("ADMIN").input(updateSettingsSchema).mutation(updateSettingsHandler),
+  updateAllowedOrigins: procedureFor("ADMIN")
+    .input(updateAllowedOriginsSchema)
+    .mutation(updateAllowedOriginsHandler),
   createKey: procedureFor("ADMIN").input(createKeySchema).mutation(createKeyHandler),
   rollKey: procedureFor("ADMIN").input(rollKeySchema).mutation(rollKeyHandler),
   revokeKey: procedureFor("ADMIN").input(revokeKeySchema).mutation(revokeKeyHandler),
