@@ -47,6 +47,7 @@ import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { createAdminCommands } from "./admin-commands";
 import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
+import { createInvoiceServices } from "./invoice-services";
 import type { Env } from "./env";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import type { PspAdapter } from "./psps/psp-module";
@@ -228,6 +229,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     vault,
     now: () => new Date(),
   });
+  const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
   const services: AppServices = {
     commands,
     paymentStore,
@@ -244,9 +246,16 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ...createAdminCommands(db),
     receipts: new ReceiptRepository(sql),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
-    invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
+    invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
+    // ---- invoices' documents and hosted payment (issue 20 part 2) ----
+    invoices: createInvoiceServices({
+      sql,
+      invoiceCommands,
+      payments: commands,
+      paymentQueries: new PaymentQueryRepository(db),
+    }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {

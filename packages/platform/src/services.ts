@@ -16,6 +16,7 @@ import type { LivePsps } from "./adapters/live-psps";
 import type { PaymentWatch } from "./adapters/payment-watch";
 import type { AdminCommands } from "./admin-commands";
 import type { DisputeServices } from "./dispute-services";
+import type { InvoiceServices } from "./invoice-services";
 import type { MerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
@@ -46,4 +47,7 @@ export interface AppServices extends AdminCommands, DisputeServices {
   invoiceCommands: InvoiceCommands;
   /** Merchants' webhook endpoints (write path and reads) and the events feed. */
   merchantWebhooks: MerchantWebhooks;
+  // ---- invoices' documents and hosted payment (issue 20 part 2) ----
+  /** Invoices' documents (page, PDF, mails, console reads) and paying one from its hosted page. */
+  invoices: InvoiceServices;
 }

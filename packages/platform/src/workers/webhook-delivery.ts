@@ -19,7 +19,7 @@ import type { PassResult, WorkerJob } from "./worker";
 
 export interface WebhookDeliveryJobOptions {
   deliveries: Pick<WebhookDeliveryRepository, "claim" | "succeeded" | "failed">;
-  endpoints: Pick<WebhookEndpointCommands, "signingSecrets">;
+  endpoints: Pick<WebhookEndpointCommands, "signingSecrets" | "disableFailing">;
   /** Posts one webhook (webhook-sender.ts with the app's resolver and timeouts). */
   send: (
     target: { url: string; mode: "TEST" | "LIVE" },
@@ -93,12 +93,10 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): WorkerJo
       random: random(),
     });
     const disable = shouldDisableEndpoint(delivery.failingSince, attemptedAt);
-    await options.deliveries.failed(
-      delivery,
-      attempt,
-      decision.kind === "retry" ? decision.nextAttemptAt : null,
-      disable,
-    );
+    await options.deliveries.failed(delivery, attempt, decision.kind === "retry" ? decision.nextAttemptAt : null);
+    // Through the core command: the endpoint's state machine, its audit row in the same transaction.
+    const disabled =
+      disable && (await options.endpoints.disableFailing(delivery.merchantId, delivery.mode, delivery.endpointId));
     options.log.debug(
       {
         deliveryId: delivery.id,
@@ -108,7 +106,7 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): WorkerJo
       },
       "webhook delivery failed",
     );
-    if (disable)
+    if (disabled)
       options.log.warn(
         { endpointId: delivery.endpointId },
         "webhook endpoint disabled after failing for days",

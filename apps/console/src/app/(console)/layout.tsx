@@ -17,6 +17,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         <nav aria-label="Main">
           <Link href="/overview">Overview</Link>
           <Link href="/payments">Payments</Link>
+          <Link href="/invoices">Invoices</Link>
           <Link href="/reviews">Fraud reviews</Link>
           <Link href="/reviews/lists">Deny/allow lists</Link>
           <Link href="/merchants">Merchants</Link>
