@@ -9,8 +9,9 @@ type Script = "sans" | "cjk" | "arabic";
 
 const require = createRequire(import.meta.url);
 
+/** A file of the package's fonts/ folder (the packages export only their index, under dist/). */
 function fontFile(packageName: string, file: string): string {
-  return path.join(path.dirname(require.resolve(`${packageName}/package.json`)), "fonts", file);
+  return path.join(path.dirname(require.resolve(packageName)), "..", "fonts", file);
 }
 
 /** Font files per script and weight (OpenType, CFF outlines; fontkit reads and subsets them). */
@@ -33,7 +34,7 @@ function fontName(script: Script, bold: boolean): string {
   return `${script}-${bold ? "bold" : "regular"}`;
 }
 
-/** Registers every font under its name on the document (pdfkit embeds only the glyphs used). */
+/** Registers every font under its name (pdfkit reads a file only when a run uses it, and embeds only its glyphs). */
 export function registerPdfFonts(pdf: PDFKit.PDFDocument): void {
   for (const script of Object.keys(PDF_FONT_FILES) as Script[]) {
     pdf.registerFont(fontName(script, false), PDF_FONT_FILES[script].regular);
