@@ -147,8 +147,9 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
     expect(captured[0]?.amount_minor).toBe(5949n);
     expect(after?.paymentId).toBe(captured[0]?.id);
 
+    // Paying a paid invoice charges nothing and lands on its (paid) page.
     const again = await t.app.http.fetch(payUrl, payForm(APPROVED));
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(303);
     expect((await paymentsOf(invoice.id)).filter((p) => p.status === "CAPTURED")).toHaveLength(1);
     const page = await (await t.app.http.fetch(invoice.hostedInvoiceUrl ?? "")).text();
     expect(page).toContain("Paid");
@@ -176,11 +177,12 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
       t.app.http.fetch(payUrl, payForm(APPROVED)),
       t.app.http.fetch(payUrl, payForm(APPROVED)),
     ]);
-    const statuses = answers.map((answer) => answer.status).sort();
-    expect(statuses.filter((status) => status === 303)).toHaveLength(1);
-    expect(statuses.filter((status) => status === 409)).toHaveLength(2);
+    // Each click lands on the paid page (or is told a payment is in flight); one payment was made.
+    for (const answer of answers) expect([303, 409]).toContain(answer.status);
+    expect(answers.some((answer) => answer.status === 303)).toBe(true);
     const payments = await paymentsOf(invoice.id);
     expect(payments).toHaveLength(1);
+    expect(payments[0]?.status).toBe("CAPTURED");
     expect((await read(invoice.id))?.status).toBe("PAID");
     await t.expectLedgerBalanced();
   });

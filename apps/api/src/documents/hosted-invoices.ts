@@ -149,8 +149,12 @@ export function createHostedInvoiceRoutes(options: {
         if (outcome.kind === "failed") return page(invoice, 402, "The payment was declined. Try another card.");
         return page(invoice, 202, "Your payment is being processed. Reload the page in a moment.");
       } catch (error) {
-        if (error instanceof DomainError) return page(invoice, 409, noticeFor(error));
-        throw error;
+        if (!(error instanceof DomainError)) throw error;
+        // A second click or tab that lost to a payment that went through lands on the paid page too.
+        const now = await find(parsed.id, parsed.token);
+        if (now?.status === "PAID")
+          return new Response(null, { status: 303, headers: { ...SECURITY_HEADERS, location: links.pageUrl } });
+        return page(now ?? invoice, 409, noticeFor(error));
       }
     },
   };
