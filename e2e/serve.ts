@@ -11,10 +11,10 @@ import { closeServer, listen } from "@paycore/api/server";
 import type { OperatorId } from "@paycore/core/ids/ids";
 import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
+import { SmtpSinkRepository } from "@paycore/db/repositories/smtp-sink.repository";
 import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
 import { startConsoleProcess } from "@paycore/dev-start/console-process";
 import { startSandboxProcess } from "@paycore/dev-start/psp-sandbox-process";
-import { SmtpSinkRepository } from "@paycore/db/repositories/smtp-sink.repository";
 import { invoiceLinks } from "@paycore/platform/documents/invoice-links";
 import { createMailer } from "@paycore/platform/email/mailer";
 import { startSmtpSink } from "@paycore/platform/email/smtp-sink";
@@ -128,7 +128,9 @@ let specJobsRunning = false;
 const specJobsTimer = setInterval(() => {
   if (specJobsRunning) return;
   specJobsRunning = true;
-  Promise.all(specJobs.map((job) => job.pass().catch((error: unknown) => jobLog.warn({ err: error }, job.name))))
+  Promise.all(
+    specJobs.map((job) => job.pass().catch((error: unknown) => jobLog.warn({ err: error }, job.name))),
+  )
     .finally(() => {
       specJobsRunning = false;
     })

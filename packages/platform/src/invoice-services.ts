@@ -2,7 +2,7 @@
 // documents' read side and paying an invoice from its hosted page. Built by one call in the composition root.
 import type { PaymentId } from "@paycore/core/ids/ids";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
-import { InvoicePayments, type InvoicePaymentOutcome } from "@paycore/core/invoices/invoice-payment";
+import { type InvoicePaymentOutcome, InvoicePayments } from "@paycore/core/invoices/invoice-payment";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import type { InvoiceRecord } from "@paycore/core/ports/invoice-store";
@@ -25,7 +25,11 @@ export interface InvoiceServices {
    * whole total through the payments' createPayment (automatic capture). When the hosted checkout is merged, the
    * merger routes this through createCheckoutSession instead (see docs/api.md, "Paying an invoice").
    */
-  startInvoicePayment(invoice: InvoiceDocument, card: CardInput, tokenKey: string): Promise<InvoicePaymentOutcome>;
+  startInvoicePayment(
+    invoice: InvoiceDocument,
+    card: CardInput,
+    tokenKey: string,
+  ): Promise<InvoicePaymentOutcome>;
 }
 
 function invoiceMerchant(invoice: InvoiceRecord, kind: "SECRET" | "PUBLISHABLE"): MerchantActor {

@@ -59,9 +59,13 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
   let merchant: TestMerchant;
 
   const open = async (lines: Record<string, unknown>[], customerEmail = "buyer@example.test") => {
-    const created = await t.gql<{ createInvoice: { invoice: InvoiceAnswer | null } }>(merchant.secretKey, CREATE, {
-      input: { idempotencyKey: newKey(), currency: "EUR", customerEmail, dueDate: "2027-01-31", lines },
-    });
+    const created = await t.gql<{ createInvoice: { invoice: InvoiceAnswer | null } }>(
+      merchant.secretKey,
+      CREATE,
+      {
+        input: { idempotencyKey: newKey(), currency: "EUR", customerEmail, dueDate: "2027-01-31", lines },
+      },
+    );
     const id = created.data?.createInvoice.invoice?.id;
     if (!id) throw new Error(`createInvoice failed: ${created.raw}`);
     const finalized = await t.gql<{ finalizeInvoice: { invoice: InvoiceAnswer | null } }>(
@@ -128,7 +132,9 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
   });
 
   it("pays once: a declined card frees the invoice, a good card pays the exact total, a second pay charges nothing", async () => {
-    const invoice = await open([{ description: "Hosting", quantity: 1, unitAmount: "4999", taxRateBps: 1900 }]);
+    const invoice = await open([
+      { description: "Hosting", quantity: 1, unitAmount: "4999", taxRateBps: 1900 },
+    ]);
     const payUrl = `${invoice.hostedInvoiceUrl}/pay`;
 
     const declined = await t.app.http.fetch(payUrl, payForm(DECLINED));

@@ -128,7 +128,9 @@ export function createHostedInvoiceRoutes(options: {
         const refreshed = await options.invoices.payments.refresh(invoice);
         if (refreshed?.kind === "paid") invoice = (await find(parsed.id, parsed.token)) ?? invoice;
         const notice =
-          refreshed?.kind === "pending" ? "Your payment is being processed. Reload the page in a moment." : null;
+          refreshed?.kind === "pending"
+            ? "Your payment is being processed. Reload the page in a moment."
+            : null;
         const response = page(invoice, 200, notice);
         return request.method === "HEAD" ? new Response(null, { headers: response.headers }) : response;
       }
@@ -145,15 +147,22 @@ export function createHostedInvoiceRoutes(options: {
           `invoice-page:${invoice.id}:${crypto.randomUUID()}`,
         );
         if (outcome.kind === "paid")
-          return new Response(null, { status: 303, headers: { ...SECURITY_HEADERS, location: links.pageUrl } });
-        if (outcome.kind === "failed") return page(invoice, 402, "The payment was declined. Try another card.");
+          return new Response(null, {
+            status: 303,
+            headers: { ...SECURITY_HEADERS, location: links.pageUrl },
+          });
+        if (outcome.kind === "failed")
+          return page(invoice, 402, "The payment was declined. Try another card.");
         return page(invoice, 202, "Your payment is being processed. Reload the page in a moment.");
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         // A second click or tab that lost to a payment that went through lands on the paid page too.
         const now = await find(parsed.id, parsed.token);
         if (now?.status === "PAID")
-          return new Response(null, { status: 303, headers: { ...SECURITY_HEADERS, location: links.pageUrl } });
+          return new Response(null, {
+            status: 303,
+            headers: { ...SECURITY_HEADERS, location: links.pageUrl },
+          });
         return page(now ?? invoice, 409, noticeFor(error));
       }
     },

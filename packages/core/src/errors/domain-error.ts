@@ -93,7 +93,8 @@ export const ERROR_TABLE = {
   },
   INVOICE_PAYMENT_MISMATCH: {
     retry: "no",
-    description: "a payment that is not captured or not exactly the invoice's total and currency (no partial payment)",
+    description:
+      "a payment that is not captured or not exactly the invoice's total and currency (no partial payment)",
   },
   INVOICE_PAYMENT_IN_PROGRESS: {
     retry: "no",

@@ -158,7 +158,7 @@ export class WebhookEndpointCommands {
    */
   async disableFailing(merchantId: string, mode: Mode, id: string): Promise<boolean> {
     const endpoint = await this.deps.store.findById(merchantId, mode, id);
-    if (!endpoint || endpoint.status !== "ENABLED") return false;
+    if (endpoint?.status !== "ENABLED") return false;
     const status = endpointTransition(endpoint.status, "DISABLE");
     const ok = await this.deps.store.update(
       endpoint.id,

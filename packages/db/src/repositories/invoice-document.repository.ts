@@ -90,7 +90,9 @@ export class InvoiceDocumentRepository {
   }
 
   /** How many invoices per status under the same merchant and mode filter (the list's counts). */
-  async countsByStatus(filter: Pick<InvoiceListFilter, "merchantId" | "mode">): Promise<Record<string, number>> {
+  async countsByStatus(
+    filter: Pick<InvoiceListFilter, "merchantId" | "mode">,
+  ): Promise<Record<string, number>> {
     const rows = await this.sql.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM invoices
         WHERE ($1::text IS NULL OR merchant_id = $1) AND ($2::"Mode" IS NULL OR mode = $2::"Mode")

@@ -210,7 +210,8 @@ export class InvoiceStoreRepository implements InvoiceStore {
             WHERE id = $1 AND invoice_id = $2 AND status = 'PENDING' AND payment_id = $3 RETURNING id`,
           [payment.tryId, invoice.id, payment.paymentId],
         );
-        if (settled.length !== 1) throw new Error("the invoice's payment try is not pending with this payment");
+        if (settled.length !== 1)
+          throw new Error("the invoice's payment try is not pending with this payment");
       }
       const emailKind = EMAIL_KIND[event];
       if (emailKind !== undefined && invoice.customerEmail !== null)
@@ -282,9 +283,10 @@ export class InvoiceStoreRepository implements InvoiceStore {
   }
 
   async failPaymentTry(tryId: string): Promise<void> {
-    await this.sql.query(`UPDATE invoice_payments SET status = 'FAILED' WHERE id = $1 AND status = 'PENDING'`, [
-      tryId,
-    ]);
+    await this.sql.query(
+      `UPDATE invoice_payments SET status = 'FAILED' WHERE id = $1 AND status = 'PENDING'`,
+      [tryId],
+    );
   }
 
   async list(

@@ -9,7 +9,13 @@ import type { InvoiceId, MerchantId } from "@paycore/core/ids/ids";
 import type { InvoiceDocument } from "@paycore/db/repositories/invoice-document.repository";
 import { describe, expect, it } from "vitest";
 import { invoiceLinks } from "./invoice-links";
-import { formatTaxRate, renderInvoiceHtml, renderInvoicePdf, renderInvoiceText, taxLines } from "./invoice-render";
+import {
+  formatTaxRate,
+  renderInvoiceHtml,
+  renderInvoicePdf,
+  renderInvoiceText,
+  taxLines,
+} from "./invoice-render";
 import { scriptRuns } from "./pdf-fonts";
 
 const hasPdftotext = (() => {
@@ -99,18 +105,21 @@ describe("invoice documents", () => {
     expect(text).toContain(`View and pay it online: ${links.pageUrl}`);
   });
 
-  it.skipIf(!hasPdftotext)("writes Greek, Cyrillic, CJK and Arabic as text in the PDF, with number and total", async () => {
-    const pdf = await renderInvoicePdf(invoice);
-    const folder = mkdtempSync(join(tmpdir(), "paycore-invoice-render-"));
-    const file = join(folder, "invoice.pdf");
-    writeFileSync(file, pdf);
-    const text = execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" }).normalize("NFKC");
-    expect(text).toContain("Invoice #42");
-    expect(text).toContain("Total: €25.70");
-    expect(text).toContain("Tax 24% (added): €2.40");
-    for (const word of ["Ταβέρνα", "Ωμέγα", "Пекарня", "东京商店", "Ψωμί", "Хлеб", "抹茶ラテ", "Спасибо"])
-      expect(text).toContain(word);
-    // Arabic comes out shaped (joined forms), in visual order: its letters are there once normalised.
-    for (const letter of ["خ", "ب", "ز"]) expect(text).toContain(letter);
-  });
+  it.skipIf(!hasPdftotext)(
+    "writes Greek, Cyrillic, CJK and Arabic as text in the PDF, with number and total",
+    async () => {
+      const pdf = await renderInvoicePdf(invoice);
+      const folder = mkdtempSync(join(tmpdir(), "paycore-invoice-render-"));
+      const file = join(folder, "invoice.pdf");
+      writeFileSync(file, pdf);
+      const text = execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" }).normalize("NFKC");
+      expect(text).toContain("Invoice #42");
+      expect(text).toContain("Total: €25.70");
+      expect(text).toContain("Tax 24% (added): €2.40");
+      for (const word of ["Ταβέρνα", "Ωμέγα", "Пекарня", "东京商店", "Ψωμί", "Хлеб", "抹茶ラテ", "Спасибо"])
+        expect(text).toContain(word);
+      // Arabic comes out shaped (joined forms), in visual order: its letters are there once normalised.
+      for (const letter of ["خ", "ب", "ز"]) expect(text).toContain(letter);
+    },
+  );
 });

@@ -93,11 +93,7 @@ export function scriptRuns(text: string): ScriptRun[] {
 }
 
 /** Writes one paragraph, each script run in its own font (the fonts must be registered). */
-export function writeText(
-  pdf: PDFKit.PDFDocument,
-  text: string,
-  options: { bold?: boolean } = {},
-): void {
+export function writeText(pdf: PDFKit.PDFDocument, text: string, options: { bold?: boolean } = {}): void {
   const runs = scriptRuns(text.length === 0 ? " " : text);
   runs.forEach((run, index) => {
     pdf.font(fontName(run.script, options.bold === true));

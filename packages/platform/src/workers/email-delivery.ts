@@ -12,14 +12,19 @@ import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import type { Sql } from "@paycore/db/sql";
 import type { Logger } from "pino";
 import { documentLinks } from "../documents/document-links";
+import { invoiceLinks } from "../documents/invoice-links";
+import {
+  invoiceTitle,
+  renderInvoiceHtml,
+  renderInvoicePdf,
+  renderInvoiceText,
+} from "../documents/invoice-render";
 import {
   documentTitle,
   renderDocumentHtml,
   renderDocumentPdf,
   renderDocumentText,
 } from "../documents/receipt-render";
-import { invoiceLinks } from "../documents/invoice-links";
-import { invoiceTitle, renderInvoiceHtml, renderInvoicePdf, renderInvoiceText } from "../documents/invoice-render";
 import type { Mailer, OutgoingMail } from "../email/mailer";
 import type { PassResult, WorkerJob } from "./worker";
 
@@ -74,7 +79,8 @@ async function composeInvoiceMail(
 }
 
 async function composeMail(options: EmailDeliveryOptions, row: EmailOutboxRow): Promise<OutgoingMail | null> {
-  if (row.kind === "invoice_finalized" || row.kind === "invoice_paid") return composeInvoiceMail(options, row);
+  if (row.kind === "invoice_finalized" || row.kind === "invoice_paid")
+    return composeInvoiceMail(options, row);
   const document =
     row.kind === "receipt"
       ? await options.documents.findReceipt(row.documentId)

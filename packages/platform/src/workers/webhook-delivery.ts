@@ -93,10 +93,15 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): WorkerJo
       random: random(),
     });
     const disable = shouldDisableEndpoint(delivery.failingSince, attemptedAt);
-    await options.deliveries.failed(delivery, attempt, decision.kind === "retry" ? decision.nextAttemptAt : null);
+    await options.deliveries.failed(
+      delivery,
+      attempt,
+      decision.kind === "retry" ? decision.nextAttemptAt : null,
+    );
     // Through the core command: the endpoint's state machine, its audit row in the same transaction.
     const disabled =
-      disable && (await options.endpoints.disableFailing(delivery.merchantId, delivery.mode, delivery.endpointId));
+      disable &&
+      (await options.endpoints.disableFailing(delivery.merchantId, delivery.mode, delivery.endpointId));
     options.log.debug(
       {
         deliveryId: delivery.id,

@@ -37,8 +37,10 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
             <dd className="mono">{invoice.id}</dd>
             <dt>Merchant</dt>
             <dd>
-              <Link href={`/merchants/${encodeURIComponent(invoice.merchantId)}`}>{invoice.merchantName}</Link> (
-              {invoice.mode.toLowerCase()})
+              <Link href={`/merchants/${encodeURIComponent(invoice.merchantId)}`}>
+                {invoice.merchantName}
+              </Link>{" "}
+              ({invoice.mode.toLowerCase()})
             </dd>
             <dt>Customer</dt>
             <dd>{invoice.customerEmail ?? "—"}</dd>
@@ -153,7 +155,9 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
           {invoice.timeline.map((event) => (
             <li key={event.id}>
               <DateTime iso={event.at} /> {event.type}
-              {event.from && event.from !== event.to ? ` (${event.from.toLowerCase()} → ${event.to.toLowerCase()})` : ""}
+              {event.from && event.from !== event.to
+                ? ` (${event.from.toLowerCase()} → ${event.to.toLowerCase()})`
+                : ""}
               <span className="muted">
                 {" "}
                 by {event.source.toLowerCase()}

@@ -1,7 +1,8 @@
 // An operator voids an invoice or marks it uncollectible: through the core's InvoiceCommands, which writes the
 // change, its invoice event, its outbox message and the operator audit row in one transaction.
-import type { InvoiceActor } from "@paycore/core/invoices/invoice-commands";
+
 import type { MerchantId } from "@paycore/core/ids/ids";
+import type { InvoiceActor } from "@paycore/core/invoices/invoice-commands";
 import { TRPCError } from "@trpc/server";
 import { operatorActor } from "../../actor";
 import type { SignedInContext } from "../../trpc";

@@ -32,7 +32,15 @@ export interface InvoiceDetailView {
     tax: string;
     gross: string;
   }[];
-  timeline: { id: string; type: string; from: string | null; to: string; source: string; actor: string | null; at: string }[];
+  timeline: {
+    id: string;
+    type: string;
+    from: string | null;
+    to: string;
+    source: string;
+    actor: string | null;
+    at: string;
+  }[];
   /** Null while a draft: a draft has no public page. */
   links: { pageUrl: string; pdfUrl: string } | null;
   createdAt: string;

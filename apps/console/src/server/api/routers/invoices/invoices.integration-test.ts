@@ -25,7 +25,12 @@ describe("invoices in the console", () => {
   it("lists, shows, voids and writes off invoices through the core command, audited", async () => {
     const app = c.t.app;
     const merchant = await seedMerchant(app, `Invoices ${Math.random().toString(36).slice(2, 8)}`);
-    const actor = { merchantId: merchant.id as MerchantId, mode: "TEST" as const, name: "test", source: "API" as const };
+    const actor = {
+      merchantId: merchant.id as MerchantId,
+      mode: "TEST" as const,
+      name: "test",
+      source: "API" as const,
+    };
     const commands = app.services.invoiceCommands;
     const open = async (description: string) => {
       const draft = await commands.create(actor, {
@@ -59,7 +64,12 @@ describe("invoices in the console", () => {
     expect(detail.timeline.map((event) => event.type)).toEqual(["invoice.created", "invoice.finalized"]);
 
     await expect(
-      (await viewer.api()).invoices.action({ id: first.id, action: "VOID", confirm: true, idempotencyKey: key() }),
+      (await viewer.api()).invoices.action({
+        id: first.id,
+        action: "VOID",
+        confirm: true,
+        idempotencyKey: key(),
+      }),
     ).rejects.toThrow();
     const voided = await (await operator.api()).invoices.action({
       id: first.id,

@@ -27,7 +27,12 @@ export async function listInvoicesHandler({
   const documents = ctx.services.app.services.invoices.documents;
   const scope = { merchantId: input.merchantId || null, mode: input.mode ?? null };
   const [rows, counts] = await Promise.all([
-    documents.list({ ...scope, status: input.status ?? null, beforeId: input.before ?? null, limit: input.first + 1 }),
+    documents.list({
+      ...scope,
+      status: input.status ?? null,
+      beforeId: input.before ?? null,
+      limit: input.first + 1,
+    }),
     documents.countsByStatus(scope),
   ]);
   const page = rows.slice(0, input.first);

@@ -62,11 +62,15 @@ export async function updateEndpointHandler({
   input: UpdateEndpointInput;
 }): Promise<EndpointChangeView> {
   const owner = await ownerOf(ctx, input.merchantId, input.endpointId);
-  const endpoint = await ctx.services.app.services.merchantWebhooks.endpoints.update(owner, input.endpointId, {
-    url: input.url ?? null,
-    enabledEvents: input.enabledEvents ?? null,
-    ...(input.description === undefined ? {} : { description: input.description }),
-  });
+  const endpoint = await ctx.services.app.services.merchantWebhooks.endpoints.update(
+    owner,
+    input.endpointId,
+    {
+      url: input.url ?? null,
+      enabledEvents: input.enabledEvents ?? null,
+      ...(input.description === undefined ? {} : { description: input.description }),
+    },
+  );
   return view(endpoint, null);
 }
 

@@ -106,7 +106,11 @@ export function CreateEndpointForm({ merchantId, eventTypes }: { merchantId: str
       </label>
       <label className="field">
         Mode
-        <select name="mode" value={mode} onChange={(e) => setMode(e.target.value === "LIVE" ? "LIVE" : "TEST")}>
+        <select
+          name="mode"
+          value={mode}
+          onChange={(e) => setMode(e.target.value === "LIVE" ? "LIVE" : "TEST")}
+        >
           <option value="TEST">test</option>
           <option value="LIVE">live</option>
         </select>
@@ -126,7 +130,11 @@ export function CreateEndpointForm({ merchantId, eventTypes }: { merchantId: str
           Add endpoint
         </button>
       </div>
-      {create.error ? <p role="alert" className="error">{errorMessage(create.error)}</p> : null}
+      {create.error ? (
+        <p role="alert" className="error">
+          {errorMessage(create.error)}
+        </p>
+      ) : null}
       {create.data?.secret ? <SecretOnce secret={create.data.secret} /> : null}
     </form>
   );
@@ -173,15 +181,30 @@ export function EndpointActions(props: {
       {confirming === null ? (
         <div className="row" style={{ flexWrap: "wrap" }}>
           {props.status === "ENABLED" ? (
-            <button type="button" className="secondary" aria-label={`Disable ${label}`} onClick={() => setConfirming("DISABLE")}>
+            <button
+              type="button"
+              className="secondary"
+              aria-label={`Disable ${label}`}
+              onClick={() => setConfirming("DISABLE")}
+            >
               Disable
             </button>
           ) : (
-            <button type="button" className="secondary" aria-label={`Enable ${label}`} onClick={() => setConfirming("ENABLE")}>
+            <button
+              type="button"
+              className="secondary"
+              aria-label={`Enable ${label}`}
+              onClick={() => setConfirming("ENABLE")}
+            >
               Enable
             </button>
           )}
-          <button type="button" className="secondary" aria-label={`Delete ${label}`} onClick={() => setConfirming("DELETE")}>
+          <button
+            type="button"
+            className="secondary"
+            aria-label={`Delete ${label}`}
+            onClick={() => setConfirming("DELETE")}
+          >
             Delete
           </button>
           <button
@@ -189,21 +212,34 @@ export function EndpointActions(props: {
             className="secondary"
             aria-label={`Roll the secret of ${label}`}
             disabled={roll.isPending}
-            onClick={() => roll.mutate({ merchantId: props.merchantId, endpointId: props.endpointId, overlapHours: 24 })}
+            onClick={() =>
+              roll.mutate({ merchantId: props.merchantId, endpointId: props.endpointId, overlapHours: 24 })
+            }
           >
             Roll secret
           </button>
-          <button type="button" className="secondary" aria-label={`Edit ${label}`} onClick={() => setEditing(!editing)}>
+          <button
+            type="button"
+            className="secondary"
+            aria-label={`Edit ${label}`}
+            onClick={() => setEditing(!editing)}
+          >
             Edit
           </button>
         </div>
       ) : (
         <div role="alertdialog" aria-label={`Confirm ${confirming.toLowerCase()}`} className="row">
-          <span>{confirming === "DELETE" ? "Delete this endpoint for good?" : `${confirming.toLowerCase()} this endpoint?`}</span>
+          <span>
+            {confirming === "DELETE"
+              ? "Delete this endpoint for good?"
+              : `${confirming.toLowerCase()} this endpoint?`}
+          </span>
           <button
             type="button"
             disabled={state.isPending}
-            onClick={() => state.mutate({ merchantId: props.merchantId, endpointId: props.endpointId, change: confirming })}
+            onClick={() =>
+              state.mutate({ merchantId: props.merchantId, endpointId: props.endpointId, change: confirming })
+            }
           >
             Confirm
           </button>
@@ -218,14 +254,30 @@ export function EndpointActions(props: {
           aria-label={`Edit ${label}`}
           onSubmit={(event) => {
             event.preventDefault();
-            update.mutate({ merchantId: props.merchantId, endpointId: props.endpointId, url, enabledEvents: events });
+            update.mutate({
+              merchantId: props.merchantId,
+              endpointId: props.endpointId,
+              url,
+              enabledEvents: events,
+            });
           }}
         >
           <label className="field">
             URL
-            <input type="url" required maxLength={2048} value={url} onChange={(e) => setUrl(e.target.value)} />
+            <input
+              type="url"
+              required
+              maxLength={2048}
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+            />
           </label>
-          <EventChoices eventTypes={props.eventTypes} selected={events} onChange={setEvents} legend="Events" />
+          <EventChoices
+            eventTypes={props.eventTypes}
+            selected={events}
+            onChange={setEvents}
+            legend="Events"
+          />
           <div>
             <button type="submit" disabled={update.isPending || events.length === 0}>
               Save
@@ -239,7 +291,11 @@ export function EndpointActions(props: {
           <SecretOnce secret={roll.data.secret} />
         </>
       ) : null}
-      {error ? <p role="alert" className="error">{errorMessage(error)}</p> : null}
+      {error ? (
+        <p role="alert" className="error">
+          {errorMessage(error)}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -1,8 +1,9 @@
 // A merchant's webhooks: its endpoints in both modes (a failing one flagged), the latest failed deliveries, and
 // one endpoint's delivery log filtered by status and event type, with replay for operators and admins.
+
+import { WEBHOOK_EVENT_TYPES } from "@paycore/core/webhooks/event-types";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../../trpc/server";
-import { WEBHOOK_EVENT_TYPES } from "@paycore/core/webhooks/event-types";
 import { DateTime } from "../../../format";
 import { CreateEndpointForm, EndpointActions } from "./endpoint-forms";
 import { ReplayButton } from "./replay-button";
