@@ -8,14 +8,9 @@ import { join } from "node:path";
 import type { InvoiceId, MerchantId } from "@paycore/core/ids/ids";
 import type { InvoiceDocument } from "@paycore/db/repositories/invoice-document.repository";
 import { describe, expect, it } from "vitest";
+import { formatTaxRate, taxLines } from "./invoice-format";
 import { invoiceLinks } from "./invoice-links";
-import {
-  formatTaxRate,
-  renderInvoiceHtml,
-  renderInvoicePdf,
-  renderInvoiceText,
-  taxLines,
-} from "./invoice-render";
+import { renderInvoiceHtml, renderInvoicePdf, renderInvoiceText } from "./invoice-render";
 import { scriptRuns } from "./pdf-fonts";
 
 const hasPdftotext = (() => {

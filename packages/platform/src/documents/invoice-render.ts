@@ -4,6 +4,7 @@
 import type { InvoiceDocument } from "@paycore/db/repositories/invoice-document.repository";
 import PDFDocument from "pdfkit";
 import { documentDate, escapeHtml, formatAmount } from "./document-format";
+import { formatTaxRate, taxLines } from "./invoice-format";
 import type { InvoiceLinks } from "./invoice-links";
 import { registerPdfFonts, writeText } from "./pdf-fonts";
 
@@ -15,34 +16,6 @@ export function invoiceTitle(invoice: Pick<InvoiceDocument, "number">): string {
 /** Whether the page offers to pay: open, or written off but still payable. */
 export function isInvoicePayable(invoice: Pick<InvoiceDocument, "status">): boolean {
   return invoice.status === "OPEN" || invoice.status === "UNCOLLECTIBLE";
-}
-
-/** "19.5%" from basis points, exactly (no float). */
-export function formatTaxRate(bps: number): string {
-  const whole = Math.trunc(bps / 100);
-  const fraction = String(bps % 100)
-    .padStart(2, "0")
-    .replace(/0+$/, "");
-  return fraction === "" ? `${whole}%` : `${whole}.${fraction}%`;
-}
-
-export interface TaxLine {
-  label: string;
-  amountMinor: bigint;
-}
-
-/** The tax per rate and behaviour, in order of first appearance: "VAT 20% (excl.)". */
-export function taxLines(invoice: Pick<InvoiceDocument, "lines">): TaxLine[] {
-  const byKey = new Map<string, TaxLine>();
-  for (const line of invoice.lines) {
-    if (line.taxRateBps === null) continue;
-    const key = `${line.taxRateBps}:${line.taxBehavior}`;
-    const label = `Tax ${formatTaxRate(line.taxRateBps)} (${line.taxBehavior === "INCLUSIVE" ? "included" : "added"})`;
-    const existing = byKey.get(key) ?? { label, amountMinor: 0n };
-    existing.amountMinor += line.taxMinor;
-    byKey.set(key, existing);
-  }
-  return [...byKey.values()];
 }
 
 /** A line's amount as entered: quantity x unit, net when tax is added, gross when it is included. */

@@ -14,21 +14,31 @@ function fontFile(packageName: string, file: string): string {
   return path.join(path.dirname(require.resolve(packageName)), "..", "fonts", file);
 }
 
-/** Font files per script and weight (OpenType, CFF outlines; fontkit reads and subsets them). */
-export const PDF_FONT_FILES: { readonly [S in Script]: { regular: string; bold: string } } = {
-  sans: {
-    regular: fontFile("@embedpdf/fonts-latin", "NotoSans-Regular.ttf"),
-    bold: fontFile("@embedpdf/fonts-latin", "NotoSans-Bold.ttf"),
-  },
-  cjk: {
-    regular: fontFile("@embedpdf/fonts-sc", "NotoSansHans-Regular.otf"),
-    bold: fontFile("@embedpdf/fonts-sc", "NotoSansHans-Bold.otf"),
-  },
-  arabic: {
-    regular: fontFile("@embedpdf/fonts-arabic", "NotoNaskhArabic-Regular.ttf"),
-    bold: fontFile("@embedpdf/fonts-arabic", "NotoNaskhArabic-Bold.ttf"),
-  },
-};
+type FontFiles = { readonly [S in Script]: { regular: string; bold: string } };
+
+let fontFiles: FontFiles | null = null;
+
+/**
+ * Font files per script and weight (TrueType, and OpenType with CFF outlines for CJK; fontkit reads and subsets
+ * them). Resolved on first use, so a process that never draws an invoice never looks for them.
+ */
+export function pdfFontFiles(): FontFiles {
+  fontFiles ??= {
+    sans: {
+      regular: fontFile("@embedpdf/fonts-latin", "NotoSans-Regular.ttf"),
+      bold: fontFile("@embedpdf/fonts-latin", "NotoSans-Bold.ttf"),
+    },
+    cjk: {
+      regular: fontFile("@embedpdf/fonts-sc", "NotoSansHans-Regular.otf"),
+      bold: fontFile("@embedpdf/fonts-sc", "NotoSansHans-Bold.otf"),
+    },
+    arabic: {
+      regular: fontFile("@embedpdf/fonts-arabic", "NotoNaskhArabic-Regular.ttf"),
+      bold: fontFile("@embedpdf/fonts-arabic", "NotoNaskhArabic-Bold.ttf"),
+    },
+  };
+  return fontFiles;
+}
 
 function fontName(script: Script, bold: boolean): string {
   return `${script}-${bold ? "bold" : "regular"}`;
@@ -36,9 +46,10 @@ function fontName(script: Script, bold: boolean): string {
 
 /** Registers every font under its name (pdfkit reads a file only when a run uses it, and embeds only its glyphs). */
 export function registerPdfFonts(pdf: PDFKit.PDFDocument): void {
-  for (const script of Object.keys(PDF_FONT_FILES) as Script[]) {
-    pdf.registerFont(fontName(script, false), PDF_FONT_FILES[script].regular);
-    pdf.registerFont(fontName(script, true), PDF_FONT_FILES[script].bold);
+  const files = pdfFontFiles();
+  for (const script of Object.keys(files) as Script[]) {
+    pdf.registerFont(fontName(script, false), files[script].regular);
+    pdf.registerFont(fontName(script, true), files[script].bold);
   }
 }
 

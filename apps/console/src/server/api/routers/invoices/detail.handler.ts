@@ -1,6 +1,7 @@
 // One invoice for the console: lines, taxes, totals, state, its timeline (invoice_events) and its document links.
+
+import { taxLines } from "@paycore/platform/documents/invoice-format";
 import { invoiceLinks } from "@paycore/platform/documents/invoice-links";
-import { taxLines } from "@paycore/platform/documents/invoice-render";
 import { TRPCError } from "@trpc/server";
 import type { SignedInContext } from "../../trpc";
 import type { InvoiceDetailInput } from "./list.schema";
