@@ -66,7 +66,7 @@ test("an endpoint added in the console receives a signed delivery, shown in its 
   // An event of this merchant: a refund of one of its payments, from the console.
   await page.goto(`/payments/${state.otherPaymentIds[0]}`);
   await page.getByLabel("Partial").check();
-  await page.getByLabel(/^Amount/).fill("1.00");
+  await page.getByRole("textbox", { name: /^Amount/ }).fill("1.00");
   await page.getByLabel("Reason").fill("webhook e2e");
   await page.getByRole("button", { name: "Refund" }).click();
   await expect(page.getByRole("status")).toContainText(/Refund re_/);
