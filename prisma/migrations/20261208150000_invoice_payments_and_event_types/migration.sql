@@ -3,7 +3,7 @@
 --
 -- Paying an invoice: each try claims a row of invoice_payments first (its id is the payment's idempotency key).
 -- At most one try per invoice is in flight or succeeded (a partial unique index), so a double click or two tabs
--- never charge twice; a declined try is FAILED and frees the invoice for another card. The invoice itself keeps
+-- never charge twice, and a declined try is FAILED and frees the invoice for another card. The invoice itself keeps
 -- the payment that paid it (unique: one payment pays at most one invoice), set in the PAID transition.
 
 ALTER TABLE "invoices" ADD COLUMN "payment_id" TEXT REFERENCES "payments"("id");
