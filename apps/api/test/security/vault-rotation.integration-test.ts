@@ -127,9 +127,9 @@ describe("vault rotate", { timeout: 240_000 }, () => {
       // The PSP account's secrets decrypt under the new key alone.
       expect(await retired.app.services.livePsps.webhookSecrets("stripe")).toEqual([PSP_WEBHOOK_SECRET]);
       // So does the merchant's webhook signing secret.
-      expect(await retired.app.services.merchantWebhooks.endpoints.signingSecrets(webhookEndpoint.id)).toEqual([
-        webhookEndpoint.secret,
-      ]);
+      expect(
+        await retired.app.services.merchantWebhooks.endpoints.signingSecrets(webhookEndpoint.id),
+      ).toEqual([webhookEndpoint.secret]);
     } finally {
       await retired.close();
     }
