@@ -108,7 +108,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Pro
         {list.invoices.length === 0 ? (
           <p className="muted">No invoice matches.</p>
         ) : (
-          <div className="table-wrap">
+          <div className="scroll-x">
             <table>
               <thead>
                 <tr>

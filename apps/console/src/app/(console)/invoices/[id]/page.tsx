@@ -2,6 +2,7 @@
 // page and PDF, and (operators and admins) void or mark uncollectible, each confirmed first.
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Fragment } from "react";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, Status } from "../../format";
 import { InvoiceActions } from "./invoice-actions";
@@ -80,7 +81,7 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
       </div>
       <section className="card" aria-labelledby="lines-heading">
         <h2 id="lines-heading">Lines</h2>
-        <div className="table-wrap">
+        <div className="scroll-x">
           <table>
             <thead>
               <tr>
@@ -134,12 +135,12 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
             <Amount minor={invoice.net} currency={currency} />
           </dd>
           {invoice.taxLines.map((tax) => (
-            <div key={tax.label} style={{ display: "contents" }}>
+            <Fragment key={tax.label}>
               <dt>{tax.label}</dt>
               <dd>
                 <Amount minor={tax.amount} currency={currency} />
               </dd>
-            </div>
+            </Fragment>
           ))}
           <dt>Total</dt>
           <dd data-testid="invoice-total">

@@ -51,7 +51,7 @@ function EventChoices({
         <input type="checkbox" checked={all} onChange={() => onChange(all ? [] : ["*"])} /> Every event (*)
       </label>
       {all ? null : (
-        <div className="row" style={{ flexWrap: "wrap" }}>
+        <div className="row">
           {eventTypes.map((type) => (
             <label key={type}>
               <input
@@ -179,7 +179,7 @@ export function EndpointActions(props: {
   return (
     <div className="stack">
       {confirming === null ? (
-        <div className="row" style={{ flexWrap: "wrap" }}>
+        <div className="row">
           {props.status === "ENABLED" ? (
             <button
               type="button"
