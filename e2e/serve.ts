@@ -11,10 +11,15 @@ import { closeServer, listen } from "@paycore/api/server";
 import type { OperatorId } from "@paycore/core/ids/ids";
 import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
 import { OperatorRepository } from "@paycore/db/repositories/operator.repository";
+import { SmtpSinkRepository } from "@paycore/db/repositories/smtp-sink.repository";
 import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
 import { startConsoleProcess } from "@paycore/dev-start/console-process";
 import { startSandboxProcess } from "@paycore/dev-start/psp-sandbox-process";
+import { invoiceLinks } from "@paycore/platform/documents/invoice-links";
+import { createMailer } from "@paycore/platform/email/mailer";
+import { startSmtpSink } from "@paycore/platform/email/smtp-sink";
 import type { AppSecrets } from "@paycore/platform/secrets";
+import { emailDeliveryFromSql } from "@paycore/platform/workers/email-delivery";
 import pino from "pino";
 import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
 import { randomVisa, seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
@@ -218,6 +223,43 @@ const shop = await app.services.merchantCommands.create(SEED_ACTOR, {
 });
 const shopKey = (kind: string) =>
   shop.keys.find((key) => key.kind === kind && key.mode === "TEST")?.key ?? "";
+// ---- invoices and webhook endpoints specs (issue 20 part 2, issue 19) ----
+// The SMTP sink (its messages on the console's Mail page) and the two jobs these specs need, run here because
+// the API runs with no workers: the email outbox and the merchant webhook deliveries.
+const smtpSink = await startSmtpSink({ store: new SmtpSinkRepository(app.sql), port: E2E_PORTS.smtp });
+const mailer = createMailer({ smtpUrl: smtpSink.url, from: "paycore <billing@paycore.test>" });
+const jobLog = pino({ level: "warn" });
+const specJobs = [
+  emailDeliveryFromSql(app.sql, { mailer, publicBaseUrl: apiUrl }, jobLog),
+  app.services.merchantWebhooks.deliveryJob(jobLog),
+];
+let specJobsRunning = false;
+const specJobsTimer = setInterval(() => {
+  if (specJobsRunning) return;
+  specJobsRunning = true;
+  Promise.all(
+    specJobs.map((job) => job.pass().catch((error: unknown) => jobLog.warn({ err: error }, job.name))),
+  )
+    .finally(() => {
+      specJobsRunning = false;
+    })
+    .catch(() => undefined);
+}, 1_000);
+const invoiceActor = { merchantId: acme.id, mode: "TEST" as const, name: "e2e:seed", source: "API" as const };
+const draft = await app.services.invoiceCommands.create(invoiceActor, {
+  idempotencyKey: `e2e-invoice-${randomBytes(6).toString("hex")}`,
+  currency: "EUR",
+  customerEmail: "invoice.customer@example.com",
+  dueDate: "2027-01-31",
+  lines: [
+    { description: "Βιβλία — Книги — 书籍", quantity: 2, unitAmount: "1500", taxRateBps: 2000 },
+    { description: "Shipping", quantity: 1, unitAmount: "500" },
+  ],
+});
+const openInvoice = (
+  await app.services.invoiceCommands.finalize(invoiceActor, `e2e-finalize-${draft.value.id}`, draft.value.id)
+).value;
+const invoiceUrls = invoiceLinks(apiUrl, openInvoice);
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
@@ -239,6 +281,15 @@ const state: E2eState = {
   },
   reconPaymentId,
   checkout: { apiUrl, shopUrl, secretKey: shopKey("SECRET"), publishableKey: shopKey("PUBLISHABLE") },
+  acmeMerchantId: acme.id,
+  invoice: {
+    id: openInvoice.id,
+    number: String(openInvoice.number),
+    pageUrl: invoiceUrls.pageUrl,
+    pdfUrl: invoiceUrls.pdfUrl,
+    totalText: "€41.00",
+    email: "invoice.customer@example.com",
+  },
 };
 const artifacts = join(import.meta.dirname, "artifacts");
 mkdirSync(artifacts, { recursive: true });
@@ -264,6 +315,9 @@ let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
+  clearInterval(specJobsTimer);
+  mailer.close();
+  await smtpSink.close();
   await consoleProcess.stop();
   await sandbox.stop();
   await closeServer(server);

@@ -4,7 +4,16 @@ import { join } from "node:path";
 
 /** E2E_PORT_BASE moves all three ports (two checkouts running the specs side by side). */
 const base = Number(process.env.E2E_PORT_BASE ?? 4300);
-export const E2E_PORTS = { api: base, sandbox: base + 10, console: base + 20, shop: base + 30 } as const;
+export const E2E_PORTS = {
+  api: base,
+  sandbox: base + 10,
+  console: base + 20,
+  // Invoices and webhook endpoints specs: the SMTP sink, and the spec's own webhook receiver.
+  smtp: base + 25,
+  webhookReceiver: base + 26,
+  // Hosted checkout's spec: the merchant's shop page.
+  shop: base + 30,
+} as const;
 
 export interface E2eOperator {
   email: string;
@@ -40,6 +49,10 @@ export interface E2eState {
   reconPaymentId: string;
   /** Hosted checkout (issue 20): a merchant whose allowed origins include the shop page the spec serves. */
   checkout: { apiUrl: string; shopUrl: string; secretKey: string; publishableKey: string };
+  // ---- invoices and webhook endpoints specs (issue 20 part 2, issue 19) ----
+  acmeMerchantId: string;
+  /** An OPEN invoice of Acme Books with a customer email: its hosted page, PDF, number and total as shown. */
+  invoice: { id: string; number: string; pageUrl: string; pdfUrl: string; totalText: string; email: string };
 }
 
 export function readState(): E2eState {

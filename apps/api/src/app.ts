@@ -90,6 +90,8 @@ export function createApp(config: AppConfig): App {
         createHostedDocumentRoutes({
           documents: runtime.services.receipts,
           publicBaseUrl: runtime.services.publicBaseUrl,
+          // Hosted invoices (issue 20 part 2): page, PDF, pay action.
+          invoices: runtime.services.invoices,
         }),
         createHostedCheckoutRoutes({
           checkout: runtime.services.checkoutCommands,

@@ -76,7 +76,7 @@ export function createHttpEdge(
   yoga: Yoga,
   webhooks: WebhookRoutes,
   workersHealth: () => WorkersHealth,
-  /** Hosted receipts and credit notes (GET only, no body): answered before Yoga. */
+  /** Hosted receipts, credit notes and invoices (GET; an invoice's pay form POSTs): answered before Yoga. */
   documents: HostedDocumentRoutes | null = null,
 ): HttpEdge {
   const webhookAdapter = createServerAdapter((request: Request) => webhooks.handle(request));

@@ -51,6 +51,7 @@ import { createCheckoutCommands } from "./checkout/checkout-services";
 import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
+import { createInvoiceServices } from "./invoice-services";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import { type BankRailsConfig, createPayoutServices } from "./payout-services";
 import type { PspAdapter } from "./psps/psp-module";
@@ -315,6 +316,13 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       paymentReader: paymentStore,
       invoices: invoiceCommands,
       log: config.logger,
+    }),
+    // ---- invoices' documents and hosted payment (issue 20 part 2) ----
+    invoices: createInvoiceServices({
+      sql,
+      invoiceCommands,
+      payments: commands,
+      paymentQueries: new PaymentQueryRepository(db),
     }),
   };
   const mailer = config.email ? createMailer(config.email) : null;

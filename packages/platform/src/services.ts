@@ -20,6 +20,7 @@ import type { LivePsps } from "./adapters/live-psps";
 import type { PaymentWatch } from "./adapters/payment-watch";
 import type { AdminCommands } from "./admin-commands";
 import type { DisputeServices } from "./dispute-services";
+import type { InvoiceServices } from "./invoice-services";
 import type { MerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import type { PayoutServices } from "./payout-services";
 // Workbench (issue 17): dead letters, manual ledger adjustments, the ledger check, authorization expiry.
@@ -64,4 +65,7 @@ export interface AppServices extends AdminCommands, DisputeServices, PayoutServi
   shadowReconciliation: ShadowReconciliation;
   /** Hosted checkout (issue 20): checkout sessions' write path and reads (createCheckoutSession in checkout/). */
   checkoutCommands: CheckoutCommands;
+  // ---- invoices' documents and hosted payment (issue 20 part 2) ----
+  /** Invoices' documents (page, PDF, mails, console reads) and paying one from its hosted page. */
+  invoices: InvoiceServices;
 }

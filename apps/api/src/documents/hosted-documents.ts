@@ -9,6 +9,8 @@ import {
   parseDocumentPath,
 } from "@paycore/platform/documents/document-links";
 import { renderDocumentHtml, renderDocumentPdf } from "@paycore/platform/documents/receipt-render";
+import type { InvoiceServices } from "@paycore/platform/invoice-services";
+import { createHostedInvoiceRoutes } from "./hosted-invoices";
 
 export interface HostedDocumentRoutes {
   matches(path: string): boolean;
@@ -38,10 +40,16 @@ function tokenMatches(given: string, stored: string): boolean {
 export function createHostedDocumentRoutes(options: {
   documents: Pick<ReceiptRepository, "findReceipt" | "findCreditNote">;
   publicBaseUrl: string;
+  /** Hosted invoices (hosted-invoices.ts): their page, PDF and pay action; absent: 404. */
+  invoices?: Pick<InvoiceServices, "documents" | "payments" | "startInvoicePayment"> | null;
 }): HostedDocumentRoutes {
+  const invoices = options.invoices
+    ? createHostedInvoiceRoutes({ invoices: options.invoices, publicBaseUrl: options.publicBaseUrl })
+    : null;
   return {
     matches: (path) => path.startsWith(DOCUMENTS_PATH_PREFIX),
     async handle(request) {
+      if (invoices?.matches(new URL(request.url).pathname)) return invoices.handle(request);
       if (request.method !== "GET" && request.method !== "HEAD")
         return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
       const parsed = parseDocumentPath(new URL(request.url).pathname);

@@ -196,6 +196,14 @@ describe("acceptDispute", () => {
       },
     );
     expect(foreign.data?.acceptDispute.errors).toEqual([{ code: "DISPUTE_NOT_FOUND" }]);
+    // The merchant's events: dispute.created then dispute.closed, each with the dispute's own snapshot.
+    const events = await t.app.sql.query<{ type: string; object: Record<string, unknown> }>(
+      `SELECT type, payload->'data'->'object' AS object FROM webhook_events WHERE object_id = $1
+        ORDER BY (payload->'data'->'object'->>'version')::int`,
+      [disputeId],
+    );
+    expect(events.map((event) => event.type)).toEqual(["dispute.created", "dispute.closed"]);
+    expect(events[1]?.object).toMatchObject({ id: disputeId, object: "dispute", status: "ACCEPTED" });
     await t.expectLedgerBalanced();
   });
 });

@@ -5,6 +5,7 @@ import type { IdempotentOutcome } from "@paycore/core/idempotency/idempotency-se
 import type { InvoiceActor } from "@paycore/core/invoices/invoice-commands";
 import { INVOICE_STATUSES } from "@paycore/core/invoices/invoice-state-machine";
 import type { InvoiceLineRecord, InvoiceRecord } from "@paycore/core/ports/invoice-store";
+import { invoiceLinks } from "@paycore/platform/documents/invoice-links";
 import type { GraphQLContext } from "../context";
 import { requireSecretKey } from "../context";
 import { builder } from "./builder";
@@ -55,6 +56,22 @@ export const Invoice = builder.objectRef<InvoiceRecord>("Invoice").implement({
     paidAt: t.field({ type: "DateTime", nullable: true, resolve: (invoice) => invoice.paidAt }),
     voidedAt: t.field({ type: "DateTime", nullable: true, resolve: (invoice) => invoice.voidedAt }),
     createdAt: t.field({ type: "DateTime", resolve: (invoice) => invoice.createdAt }),
+    paymentId: t.exposeString("paymentId", {
+      nullable: true,
+      description: "The payment that paid the invoice (PAID only).",
+    }),
+    hostedInvoiceUrl: t.string({
+      nullable: true,
+      description: "The customer's page (view and pay), private by its token; null while a draft.",
+      resolve: (invoice, _args, context) =>
+        invoice.status === "DRAFT" ? null : invoiceLinks(context.services.publicBaseUrl, invoice).pageUrl,
+    }),
+    invoicePdfUrl: t.string({
+      nullable: true,
+      description: "The invoice as a PDF; null while a draft.",
+      resolve: (invoice, _args, context) =>
+        invoice.status === "DRAFT" ? null : invoiceLinks(context.services.publicBaseUrl, invoice).pdfUrl,
+    }),
   }),
 });
 

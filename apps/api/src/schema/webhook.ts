@@ -247,6 +247,17 @@ builder.queryField("events", (t) =>
   }),
 );
 
+builder.queryField("webhookEventTypes", (t) =>
+  t.stringList({
+    description:
+      'Every event type an endpoint may enable (payments, refunds, disputes, invoices), or "*" for all of them.',
+    resolve: (_root, _args, context) => {
+      requireSecretKey(context);
+      return [...WEBHOOK_EVENT_TYPES];
+    },
+  }),
+);
+
 builder.queryField("event", (t) =>
   t.field({
     type: WebhookEvent,

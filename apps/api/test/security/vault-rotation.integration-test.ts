@@ -22,6 +22,7 @@ const CARDS = [
 let t: TestApp;
 let merchant: TestMerchant;
 const paymentMethods: string[] = [];
+let webhookEndpoint: { id: string; secret: string };
 
 /** Runs the operator CLI as a person would, against this test's database and the given keyring. */
 function cli(args: string[], encryptionKeys: string): Promise<CliResult> {
@@ -72,6 +73,12 @@ beforeAll(async () => {
       webhookSecret: PSP_WEBHOOK_SECRET,
     },
   );
+  // A merchant's webhook endpoint: its signing secret is a vault ciphertext too.
+  const created = await t.app.services.merchantWebhooks.endpoints.create(
+    { merchantId: merchant.id, mode: "TEST", actor: { operatorId: null, name: "test:vault-rotation" } },
+    { url: "http://127.0.0.1:9/hooks", enabledEvents: ["*"] },
+  );
+  webhookEndpoint = { id: created.endpoint.id, secret: created.secret };
 });
 
 afterAll(() => t.close());
@@ -94,6 +101,7 @@ describe("vault rotate", { timeout: 240_000 }, () => {
     expect(JSON.parse(rest.stdout).stores[0]).toMatchObject({ rotated: CARDS.length - 2, complete: true });
     expect(await status(keys)).toEqual({ v2: CARDS.length });
     expect(await status(keys, "psp_account_secrets")).toEqual({ v2: 2 });
+    expect(await status(keys, "webhook_endpoint_secrets")).toEqual({ v2: 1 });
   });
 
   it("writes an audit row per run naming the CLI user", async () => {
@@ -118,6 +126,10 @@ describe("vault rotate", { timeout: 240_000 }, () => {
         expect(await pay(retired, paymentMethodId)).toBe("CAPTURED");
       // The PSP account's secrets decrypt under the new key alone.
       expect(await retired.app.services.livePsps.webhookSecrets("stripe")).toEqual([PSP_WEBHOOK_SECRET]);
+      // So does the merchant's webhook signing secret.
+      expect(
+        await retired.app.services.merchantWebhooks.endpoints.signingSecrets(webhookEndpoint.id),
+      ).toEqual([webhookEndpoint.secret]);
     } finally {
       await retired.close();
     }

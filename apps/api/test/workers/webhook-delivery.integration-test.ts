@@ -379,6 +379,15 @@ describe("merchant webhook delivery", () => {
     await drain();
     const log = await deliveriesOf(endpoint.id);
     expect(log).toMatchObject({ status: "DISABLED", disabledReason: "FAILING", needsAttention: true });
+    // Disabled through the core command: its audit row, with the worker as the actor.
+    const audit = await t.app.sql.query<{ action: string; after: { actor: string; disabledReason: string } }>(
+      "SELECT action, after FROM operator_audit_log WHERE target_id = $1 ORDER BY id DESC LIMIT 1",
+      [endpoint.id],
+    );
+    expect(audit[0]).toMatchObject({
+      action: "webhook_endpoint.disable",
+      after: { actor: "system:webhook-delivery", disabledReason: "FAILING" },
+    });
     const enabled = await gql<{
       enableWebhookEndpoint: { endpoint: { status: string; needsAttention: boolean } };
     }>(ENABLE, { input: { id: endpoint.id } });

@@ -105,6 +105,19 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "a checkout session has used up its payment attempts: create a new session",
   },
+  INVOICE_PAYMENT_MISMATCH: {
+    retry: "no",
+    description:
+      "a payment that is not captured or not exactly the invoice's total and currency (no partial payment)",
+  },
+  INVOICE_PAYMENT_IN_PROGRESS: {
+    retry: "no",
+    description: "another payment of the invoice is in flight: read the invoice again before paying",
+  },
+  INVOICE_PAYMENT_TRIES_EXCEEDED: {
+    retry: "no",
+    description: "an invoice's hosted page took its maximum of declined payment tries (card testing)",
+  },
   AMOUNT_DISPUTED: {
     retry: "no",
     description:

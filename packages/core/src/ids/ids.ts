@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   approvalRequest: "apr",
   invoice: "in",
   invoiceLine: "il",
+  invoicePayment: "inpay",
   webhookEndpoint: "we",
   webhookEndpointSecret: "wesec",
   dispute: "dp",

@@ -9,11 +9,13 @@ import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { formatMinorUnits, parseAmountMinor } from "../money/money";
 import { assertFreeText } from "../payments/free-text";
 import type { Mode } from "../payments/payment-record";
+import type { Actor, AuditDraft } from "../ports/audit";
 import type {
   InvoiceEventDraft,
   InvoiceLineRecord,
   InvoiceRecord,
   InvoiceStore,
+  InvoiceTransitionExtras,
 } from "../ports/invoice-store";
 import {
   INVOICE_EVENT_TOPICS,
@@ -40,6 +42,18 @@ export interface InvoiceActor {
   /** "key:key_…", "operator:…" or "system:checkout": recorded with each event. */
   name: string;
   source: InvoiceEventDraft["source"];
+  /** A console operator's change: also written to the operator audit log, in the change's transaction. */
+  operator?: Actor | null;
+}
+
+/** The payment that pays an invoice, as the hosted page's try reports it (PaymentRecord's fields). */
+export interface InvoicePaymentProof {
+  paymentId: string;
+  status: string;
+  amountCapturedMinor: bigint;
+  currency: string;
+  /** The hosted page's try (invoice_payments), marked SUCCEEDED in the same transaction; null: none. */
+  tryId: string | null;
 }
 
 export interface InvoiceLineInput {
@@ -237,10 +251,32 @@ export class InvoiceCommands {
     );
   }
 
-  /** The hosted checkout's confirmation that the whole total was paid (later work calls it). */
-  markPaid(actor: InvoiceActor, idempotencyKey: string, id: string, paymentId: string): Outcome {
-    return this.idempotent(actor, idempotencyKey, "markInvoicePaid", { id, paymentId }, () =>
-      this.move(actor, id, "PAID", undefined, { paymentId }),
+  /**
+   * The confirmation that a captured payment paid the whole total: a payment of another amount or currency, or
+   * one not captured, is refused (no partial payment). The invoice keeps the payment (unique in the database).
+   */
+  markPaid(actor: InvoiceActor, idempotencyKey: string, id: string, proof: InvoicePaymentProof): Outcome {
+    const request = { id, paymentId: proof.paymentId };
+    return this.idempotent(actor, idempotencyKey, "markInvoicePaid", request, () =>
+      this.move(
+        actor,
+        id,
+        "PAID",
+        (invoice) => {
+          if (proof.status !== "CAPTURED")
+            throw new DomainError("INVOICE_PAYMENT_MISMATCH", "the payment is not captured.", {
+              field: ["paymentId"],
+            });
+          if (proof.amountCapturedMinor !== invoice.totalMinor || proof.currency !== invoice.currency)
+            throw new DomainError(
+              "INVOICE_PAYMENT_MISMATCH",
+              "an invoice is paid by one payment of exactly its total: partial payment is refused.",
+              { field: ["paymentId"] },
+            );
+        },
+        { paymentId: proof.paymentId },
+        { payment: { paymentId: proof.paymentId, tryId: proof.tryId } },
+      ),
     );
   }
 
@@ -277,6 +313,7 @@ export class InvoiceCommands {
     invoiceEvent: InvoiceEvent,
     check?: (invoice: InvoiceRecord) => void,
     data: Record<string, string> = {},
+    extras: InvoiceTransitionExtras = {},
   ): Promise<InvoiceRecord> {
     const invoice = await this.load(actor, rawId);
     const to = invoiceTransition(invoice.status, invoiceEvent);
@@ -295,10 +332,23 @@ export class InvoiceCommands {
       totalMinor: invoice.totalMinor.toString(),
       ...data,
     };
-    const moved = await this.deps.store.transition(invoice, invoiceEvent, to, event(actor, topic, data), {
-      topic,
-      payload,
-    });
+    const operatorAudit: AuditDraft | null = actor.operator
+      ? {
+          actor: actor.operator,
+          action: `invoice.${invoiceEvent.toLowerCase()}`,
+          targetId: invoice.id,
+          before: { status: invoice.status, version: invoice.version },
+          after: { status: to, merchantId: invoice.merchantId, mode: invoice.mode },
+        }
+      : null;
+    const moved = await this.deps.store.transition(
+      invoice,
+      invoiceEvent,
+      to,
+      event(actor, topic, data),
+      { topic, payload },
+      { ...extras, operatorAudit },
+    );
     if (moved === null)
       throw new DomainError("INVOICE_STATE_INVALID", "the invoice changed meanwhile; read it again.");
     return moved;

@@ -5,6 +5,7 @@ import type { InvoiceId, MerchantId } from "../ids/ids";
 import type { InvoiceEvent, InvoiceStatus } from "../invoices/invoice-state-machine";
 import type { LineAmounts, TaxBehavior } from "../invoices/invoice-totals";
 import type { Mode } from "../payments/payment-record";
+import type { AuditDraft } from "./audit";
 
 export interface InvoiceLineRecord extends LineAmounts {
   id: string;
@@ -31,6 +32,8 @@ export interface InvoiceRecord {
   taxMinor: bigint;
   totalMinor: bigint;
   accessToken: string;
+  /** The payment that paid it (PAID only). */
+  paymentId: string | null;
   version: number;
   finalizedAt: Date | null;
   paidAt: Date | null;
@@ -59,6 +62,24 @@ export interface NewInvoice {
   totals: LineAmounts;
 }
 
+/** What a status change writes besides the invoice, its event and its outbox message (same transaction). */
+export interface InvoiceTransitionExtras {
+  /** PAID: the payment that paid it, and the hosted page's try that made it (marked SUCCEEDED). */
+  payment?: { paymentId: string; tryId: string | null } | null;
+  /** An operator's change: its operator_audit_log row. */
+  operatorAudit?: AuditDraft | null;
+}
+
+/** One try to pay an invoice from its hosted page; its id is the payment's idempotency key. */
+export interface InvoicePaymentTry {
+  id: string;
+  invoiceId: InvoiceId;
+  paymentId: string | null;
+  status: "PENDING" | "SUCCEEDED" | "FAILED";
+  amountMinor: bigint;
+  currency: string;
+}
+
 export interface InvoiceStore {
   insert(invoice: NewInvoice, event: InvoiceEventDraft): Promise<InvoiceRecord>;
   find(merchantId: MerchantId, mode: Mode, id: InvoiceId): Promise<InvoiceRecord | null>;
@@ -76,7 +97,18 @@ export interface InvoiceStore {
     to: InvoiceStatus,
     audit: InvoiceEventDraft,
     outbox: { topic: string; payload: Record<string, string | number | boolean | null> } | null,
+    extras?: InvoiceTransitionExtras,
   ): Promise<InvoiceRecord | null>;
+  /** A new PENDING try for the invoice, or null when one is already PENDING or SUCCEEDED (unique index). */
+  claimPaymentTry(invoice: InvoiceRecord, id: string): Promise<InvoicePaymentTry | null>;
+  /** The invoice's PENDING or SUCCEEDED try, if any. */
+  findLivePaymentTry(invoiceId: InvoiceId): Promise<InvoicePaymentTry | null>;
+  /** Links the try to its payment (once). */
+  attachPayment(tryId: string, paymentId: string): Promise<void>;
+  /** How many tries the invoice has had, failed ones included. */
+  countPaymentTries(invoiceId: InvoiceId): Promise<number>;
+  /** A PENDING try whose payment did not succeed: the invoice may be paid by another try. */
+  failPaymentTry(tryId: string): Promise<void>;
   list(
     merchantId: MerchantId,
     mode: Mode,

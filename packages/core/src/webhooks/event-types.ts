@@ -1,7 +1,7 @@
 // The event types a merchant's webhook endpoint can subscribe to, and the events feed's filter. An event type
 // is the outbox topic of the change that made it. The migration's webhook_event_types table holds the same
-// list (an integration test compares them): an outbox topic not in it makes no event. Disputes, payouts and
-// invoices add their types here and in a migration that inserts them.
+// list (an integration test compares them): an outbox topic not in it makes no event. A new kind of object adds
+// its types here, in a migration that inserts them, and its snapshot in webhook_object_snapshot (SQL).
 
 export const WEBHOOK_EVENT_TYPES = [
   "payment.created",
@@ -15,6 +15,16 @@ export const WEBHOOK_EVENT_TYPES = [
   "refund.created",
   "refund.succeeded",
   "refund.failed",
+  // Disputes (outbox topics of packages/core/src/disputes/dispute-commands.ts).
+  "dispute.created",
+  "dispute.updated",
+  "dispute.closed",
+  // Invoices (INVOICE_EVENT_TOPICS in packages/core/src/invoices/invoice-state-machine.ts).
+  "invoice.finalized",
+  "invoice.paid",
+  "invoice.voided",
+  "invoice.marked_uncollectible",
+  // Payouts: add their types here (and in a migration inserting them into webhook_event_types).
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -151,6 +151,34 @@ export class WebhookEndpointCommands {
     );
   }
 
+  /**
+   * The delivery worker's notice: an endpoint failing since `failingSince` for days is disabled and flagged for
+   * the console (needsAttention), with its audit row (actor system:webhook-delivery) in the same transaction.
+   * An endpoint that is no longer ENABLED is left as it is. Returns whether it was disabled now.
+   */
+  async disableFailing(merchantId: string, mode: Mode, id: string): Promise<boolean> {
+    const endpoint = await this.deps.store.findById(merchantId, mode, id);
+    if (endpoint?.status !== "ENABLED") return false;
+    const status = endpointTransition(endpoint.status, "DISABLE");
+    const ok = await this.deps.store.update(
+      endpoint.id,
+      endpoint.version,
+      { status, disabledReason: "FAILING", needsAttention: true },
+      {
+        actor: { operatorId: null, name: "system:webhook-delivery" },
+        action: "webhook_endpoint.disable",
+        targetId: endpoint.id,
+        before: { status: endpoint.status },
+        after: {
+          status,
+          disabledReason: "FAILING",
+          failingSince: endpoint.failingSince?.toISOString() ?? null,
+        },
+      },
+    );
+    return ok;
+  }
+
   /** Deleted endpoints get no deliveries and leave the list; their delivery history stays for the audit. */
   async delete(owner: EndpointOwner, id: string): Promise<WebhookEndpointView> {
     const endpoint = await this.get(owner, id);

@@ -6,7 +6,8 @@
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { Sql } from "../sql";
 
-export type EmailKind = "receipt" | "credit_note";
+/** invoice_finalized and invoice_paid are written by invoice-store.repository.ts in the invoice's transition. */
+export type EmailKind = "receipt" | "credit_note" | "invoice_finalized" | "invoice_paid";
 
 export interface EmailOutboxRow {
   id: bigint;

@@ -35,6 +35,16 @@ const PSP_ACCOUNT_SECRETS: SecretColumns = {
   keyVersion: "key_version",
 };
 
+/** Merchants' webhook signing secrets (sealed with their row id, like the others). */
+const WEBHOOK_ENDPOINT_SECRETS: SecretColumns = {
+  name: "webhook_endpoint_secrets",
+  table: "webhook_endpoint_secrets",
+  ciphertext: "ciphertext",
+  nonce: "nonce",
+  authTag: "auth_tag",
+  keyVersion: "key_version",
+};
+
 interface Row {
   id: string;
   ciphertext: Buffer;
@@ -108,5 +118,7 @@ UPDATE ${t} s
 
 /** Every store of vault ciphertexts, in the order the rotation visits them. */
 export function encryptedSecretStores(sql: Sql): EncryptedSecretStore[] {
-  return [CARD_NUMBERS, PSP_ACCOUNT_SECRETS].map((columns) => new EncryptedSecretColumns(sql, columns));
+  return [CARD_NUMBERS, PSP_ACCOUNT_SECRETS, WEBHOOK_ENDPOINT_SECRETS].map(
+    (columns) => new EncryptedSecretColumns(sql, columns),
+  );
 }

@@ -9,8 +9,10 @@ import type { Mode } from "@paycore/core/payments/payment-record";
 import type {
   InvoiceEventDraft,
   InvoiceLineRecord,
+  InvoicePaymentTry,
   InvoiceRecord,
   InvoiceStore,
+  InvoiceTransitionExtras,
   NewInvoice,
 } from "@paycore/core/ports/invoice-store";
 import type { Sql, SqlTransaction } from "../sql";
@@ -19,7 +21,7 @@ type InvoiceRow = Omit<InvoiceRecord, "lines">;
 
 const INVOICE_COLUMNS = `id, merchant_id AS "merchantId", mode, status, currency, customer_email AS "customerEmail",
   memo, to_char(due_date, 'YYYY-MM-DD') AS "dueDate", number, net_minor AS "netMinor", tax_minor AS "taxMinor",
-  total_minor AS "totalMinor", access_token AS "accessToken", version, finalized_at AS "finalizedAt",
+  total_minor AS "totalMinor", access_token AS "accessToken", payment_id AS "paymentId", version, finalized_at AS "finalizedAt",
   paid_at AS "paidAt", voided_at AS "voidedAt", created_at AS "createdAt"`;
 
 const LINE_COLUMNS = `id, position, description, quantity, unit_amount_minor AS "unitAmountMinor",
@@ -29,6 +31,15 @@ const LINE_COLUMNS = `id, position, description, quantity, unit_amount_minor AS 
 const INSERT_EVENT = `
 INSERT INTO invoice_events (invoice_id, merchant_id, type, old_status, new_status, source, actor, data)
 VALUES ($1, $2, $3, $4::"InvoiceStatus", $5::"InvoiceStatus", $6::"EventSource", $7, $8::jsonb)`;
+
+const TRY_COLUMNS = `id, invoice_id AS "invoiceId", payment_id AS "paymentId", status, amount_minor AS "amountMinor",
+  currency`;
+
+/** The mail a status change sends to the invoice's customer (email_outbox.kind), if any. */
+const EMAIL_KIND: { readonly [E in InvoiceEvent]?: string } = {
+  FINALIZED: "invoice_finalized",
+  PAID: "invoice_paid",
+};
 
 const TIMESTAMP_COLUMN: { readonly [E in InvoiceEvent]: string } = {
   FINALIZED: "finalized_at",
@@ -171,9 +182,11 @@ export class InvoiceStoreRepository implements InvoiceStore {
     to: InvoiceStatus,
     audit: InvoiceEventDraft,
     outbox: { topic: string; payload: Record<string, string | number | boolean | null> } | null,
+    extras: InvoiceTransitionExtras = {},
   ): Promise<InvoiceRecord | null> {
     const numbering =
       event === "FINALIZED" ? `, number = next_document_number(merchant_id, mode, 'invoice')` : "";
+    const payment = event === "PAID" ? (extras.payment ?? null) : null;
     const changed = await this.sql.transaction(async (tx) => {
       // Lock and re-check first: an UPDATE computes its SET list (the number) before it finds the row was
       // changed by a concurrent finalisation, and the number taken would be lost to the series.
@@ -184,12 +197,41 @@ export class InvoiceStoreRepository implements InvoiceStore {
       if (locked.length === 0) return false;
       const [row] = await tx.query<{ number: bigint | null }>(
         `UPDATE invoices SET status = $3::"InvoiceStatus", version = version + 1,
-                ${TIMESTAMP_COLUMN[event]} = now()${numbering}
+                ${TIMESTAMP_COLUMN[event]} = now()${numbering},
+                payment_id = COALESCE($4, payment_id)
           WHERE id = $1 AND version = $2 RETURNING number`,
-        [invoice.id, invoice.version, to],
+        [invoice.id, invoice.version, to, payment?.paymentId ?? null],
       );
       if (row === undefined) return false;
       await insertEvent(tx, invoice, invoice.status, to, audit);
+      if (payment?.tryId) {
+        const settled = await tx.query(
+          `UPDATE invoice_payments SET status = 'SUCCEEDED'
+            WHERE id = $1 AND invoice_id = $2 AND status = 'PENDING' AND payment_id = $3 RETURNING id`,
+          [payment.tryId, invoice.id, payment.paymentId],
+        );
+        if (settled.length !== 1)
+          throw new Error("the invoice's payment try is not pending with this payment");
+      }
+      const emailKind = EMAIL_KIND[event];
+      if (emailKind !== undefined && invoice.customerEmail !== null)
+        await tx.query(
+          `INSERT INTO email_outbox (merchant_id, mode, kind, document_id, to_address)
+           VALUES ($1, $2::"Mode", $3, $4, $5) ON CONFLICT (kind, document_id) DO NOTHING`,
+          [invoice.merchantId, invoice.mode, emailKind, invoice.id, invoice.customerEmail],
+        );
+      if (extras.operatorAudit)
+        await tx.query(
+          `INSERT INTO operator_audit_log (operator_id, action, target_type, target_id, before, after)
+           VALUES ($1, $2, 'invoice', $3, $4::jsonb, $5::jsonb)`,
+          [
+            extras.operatorAudit.actor.operatorId,
+            extras.operatorAudit.action,
+            extras.operatorAudit.targetId,
+            extras.operatorAudit.before === null ? null : json(extras.operatorAudit.before),
+            json({ ...extras.operatorAudit.after, actor: extras.operatorAudit.actor.name }),
+          ],
+        );
       if (outbox)
         await tx.query(
           `INSERT INTO outbox_messages (merchant_id, mode, topic, aggregate_id, payload)
@@ -205,6 +247,46 @@ export class InvoiceStoreRepository implements InvoiceStore {
       return true;
     });
     return changed ? this.find(invoice.merchantId, invoice.mode, invoice.id) : null;
+  }
+
+  async claimPaymentTry(invoice: InvoiceRecord, id: string): Promise<InvoicePaymentTry | null> {
+    const rows = await this.sql.query<InvoicePaymentTry>(
+      `INSERT INTO invoice_payments (id, invoice_id, amount_minor, currency) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (invoice_id) WHERE status <> 'FAILED' DO NOTHING
+       RETURNING ${TRY_COLUMNS}`,
+      [id, invoice.id, invoice.totalMinor, invoice.currency],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findLivePaymentTry(invoiceId: InvoiceId): Promise<InvoicePaymentTry | null> {
+    const [row] = await this.sql.query<InvoicePaymentTry>(
+      `SELECT ${TRY_COLUMNS} FROM invoice_payments WHERE invoice_id = $1 AND status <> 'FAILED'`,
+      [invoiceId],
+    );
+    return row ?? null;
+  }
+
+  async attachPayment(tryId: string, paymentId: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE invoice_payments SET payment_id = $2 WHERE id = $1 AND (payment_id IS NULL OR payment_id = $2)`,
+      [tryId, paymentId],
+    );
+  }
+
+  async countPaymentTries(invoiceId: InvoiceId): Promise<number> {
+    const [row] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM invoice_payments WHERE invoice_id = $1`,
+      [invoiceId],
+    );
+    return row?.n ?? 0;
+  }
+
+  async failPaymentTry(tryId: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE invoice_payments SET status = 'FAILED' WHERE id = $1 AND status = 'PENDING'`,
+      [tryId],
+    );
   }
 
   async list(

@@ -11,6 +11,8 @@ export const DELIVERY_BATCH_SIZE_MAX = 100;
 export interface ClaimedDelivery {
   id: string;
   endpointId: string;
+  /** The endpoint's merchant: the core command that disables a failing endpoint acts in its scope. */
+  merchantId: string;
   url: string;
   mode: Mode;
   eventId: string;
@@ -46,7 +48,7 @@ WITH due AS (
 UPDATE webhook_deliveries d SET locked_until = now() + make_interval(secs => $2::double precision / 1000)
   FROM due, webhook_endpoints w, webhook_events e
  WHERE d.id = due.id AND w.id = d.endpoint_id AND e.id = d.event_id
-RETURNING d.id, d.endpoint_id AS "endpointId", w.url, w.mode, d.event_id AS "eventId",
+RETURNING d.id, d.endpoint_id AS "endpointId", w.merchant_id AS "merchantId", w.url, w.mode, d.event_id AS "eventId",
           d.attempt_count AS "attemptCount", d.first_attempt_at AS "firstAttemptAt",
           w.failing_since AS "failingSince", e.payload`;
 
@@ -77,20 +79,6 @@ const ENDPOINT_FAILED = `
 UPDATE webhook_endpoints SET failing_since = $2, version = version + 1
  WHERE id = $1 AND failing_since IS NULL`;
 
-// The delivery worker is the actor: the endpoint failed for days, so it is disabled and flagged for the console.
-const ENDPOINT_DISABLE_FAILING = `
-WITH disabled AS (
-  UPDATE webhook_endpoints SET status = 'DISABLED', disabled_reason = 'FAILING', needs_attention = true,
-         version = version + 1
-   WHERE id = $1 AND status = 'ENABLED'
-  RETURNING id, failing_since
-)
-INSERT INTO operator_audit_log (operator_id, action, target_type, target_id, before, after)
-SELECT NULL, 'webhook_endpoint.disable', 'webhook_endpoint', id, '{"status":"ENABLED"}'::jsonb,
-       jsonb_build_object('status', 'DISABLED', 'disabledReason', 'FAILING', 'failingSince', failing_since,
-                          'actor', 'system:webhook-delivery')
-  FROM disabled`;
-
 // Oldest first, a bounded batch; their deliveries and attempts go with them (ON DELETE CASCADE).
 const PURGE_EVENTS = `
 DELETE FROM webhook_events WHERE id IN (
@@ -118,15 +106,10 @@ export class WebhookDeliveryRepository {
   }
 
   /**
-   * Records a failed attempt: retried at `nextAttemptAt`, or given up when it is null. `disableEndpoint` disables
-   * the endpoint (it has failed for days) in the same transaction.
+   * Records a failed attempt: retried at `nextAttemptAt`, or given up when it is null. An endpoint that has
+   * failed for days is disabled afterwards by the core's WebhookEndpointCommands.disableFailing (audited).
    */
-  async failed(
-    delivery: ClaimedDelivery,
-    attempt: AttemptRecord,
-    nextAttemptAt: Date | null,
-    disableEndpoint: boolean,
-  ): Promise<void> {
+  async failed(delivery: ClaimedDelivery, attempt: AttemptRecord, nextAttemptAt: Date | null): Promise<void> {
     await this.sql.transaction(async (tx) => {
       await tx.execute(INSERT_ATTEMPT, attemptValues(delivery.id, attempt));
       const summary = attempt.error ?? (attempt.statusCode === null ? null : `HTTP ${attempt.statusCode}`);
@@ -142,7 +125,6 @@ export class WebhookDeliveryRepository {
         ]);
       }
       await tx.execute(ENDPOINT_FAILED, [delivery.endpointId, attempt.attemptedAt]);
-      if (disableEndpoint) await tx.execute(ENDPOINT_DISABLE_FAILING, [delivery.endpointId]);
     });
   }
 

@@ -5,6 +5,7 @@
 import type { CheckoutActor, CreateCheckoutSessionInput } from "@paycore/core/checkout/checkout-commands";
 import { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { IdempotencyService } from "@paycore/core/idempotency/idempotency-service";
+import type { PaymentId } from "@paycore/core/ids/ids";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { CheckoutSessionRecord } from "@paycore/core/ports/checkout-session-store";
@@ -40,11 +41,24 @@ export function createCheckoutCommands(options: {
     async onCompleted(session) {
       if (session.invoiceId === null || session.paymentId === null) return;
       try {
+        // The invoice checks the payment itself (captured, exactly its total): read it as the session's merchant.
+        const payment = await options.paymentReader.findPayment(
+          { merchantId: session.merchantId, mode: session.mode, apiKeyId: null },
+          session.paymentId as PaymentId,
+        );
+        if (payment === null)
+          throw new Error(`payment ${session.paymentId} of a completed checkout session is missing`);
         await options.invoices.markPaid(
           { merchantId: session.merchantId, mode: session.mode, name: "system:checkout", source: "SYSTEM" },
           `checkout:${session.id}:invoice`,
           session.invoiceId,
-          session.paymentId,
+          {
+            paymentId: payment.id,
+            status: payment.status,
+            amountCapturedMinor: payment.amountCapturedMinor,
+            currency: payment.currency,
+            tryId: null,
+          },
         );
       } catch (error) {
         // The payment stands and the session is COMPLETE; the invoice's state is an operator's to fix.

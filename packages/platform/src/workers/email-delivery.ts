@@ -1,4 +1,4 @@
-// The email-delivery job: sends the email outbox's due rows (receipts, credit notes) through the mailer. Each
+// The email-delivery job: sends the email outbox's due rows (receipts, credit notes, invoices) through the mailer. Each
 // row is leased first, rendered from its stored document, sent with no transaction open, then marked sent, or
 // failed with its error and retried after a doubling delay until its attempts are spent (then FAILED, shown by
 // the console). Several processes may run it: leases are taken with SKIP LOCKED.
@@ -7,10 +7,18 @@ import {
   type EmailOutboxRow,
   type RetryPolicy,
 } from "@paycore/db/repositories/email-outbox.repository";
+import { InvoiceDocumentRepository } from "@paycore/db/repositories/invoice-document.repository";
 import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import type { Sql } from "@paycore/db/sql";
 import type { Logger } from "pino";
 import { documentLinks } from "../documents/document-links";
+import { invoiceLinks } from "../documents/invoice-links";
+import {
+  invoiceTitle,
+  renderInvoiceHtml,
+  renderInvoicePdf,
+  renderInvoiceText,
+} from "../documents/invoice-render";
 import {
   documentTitle,
   renderDocumentHtml,
@@ -33,6 +41,8 @@ export const DEFAULT_EMAIL_RETRY_POLICY: RetryPolicy = {
 export interface EmailDeliveryOptions {
   outbox: Pick<EmailOutboxRepository, "leaseDue" | "markSent" | "markFailed">;
   documents: Pick<ReceiptRepository, "findReceipt" | "findCreditNote">;
+  /** Invoices' mails (kinds invoice_finalized, invoice_paid); absent: such rows fail as unknown documents. */
+  invoices?: Pick<InvoiceDocumentRepository, "findInvoice">;
   mailer: Mailer;
   /** The API's public origin, for the links in the mail. */
   publicBaseUrl: string;
@@ -40,7 +50,37 @@ export interface EmailDeliveryOptions {
   log: Pick<Logger, "info" | "warn">;
 }
 
+/** An invoice's mail: on finalisation (with the pay link) and on payment, the PDF attached to both. */
+async function composeInvoiceMail(
+  options: EmailDeliveryOptions,
+  row: EmailOutboxRow,
+): Promise<OutgoingMail | null> {
+  const invoice = await options.invoices?.findInvoice(row.documentId);
+  if (!invoice) return null;
+  const links = invoiceLinks(options.publicBaseUrl, invoice);
+  const title = invoiceTitle(invoice);
+  const subject =
+    row.kind === "invoice_paid"
+      ? `Payment received: ${title} from ${invoice.merchantName}`
+      : `${title} from ${invoice.merchantName}`;
+  return {
+    to: row.toAddress,
+    subject,
+    text: renderInvoiceText(invoice, links),
+    html: renderInvoiceHtml(invoice, links, { payForm: false }),
+    attachments: [
+      {
+        filename: `invoice-${invoice.number ?? "draft"}.pdf`,
+        content: await renderInvoicePdf(invoice),
+        contentType: "application/pdf",
+      },
+    ],
+  };
+}
+
 async function composeMail(options: EmailDeliveryOptions, row: EmailOutboxRow): Promise<OutgoingMail | null> {
+  if (row.kind === "invoice_finalized" || row.kind === "invoice_paid")
+    return composeInvoiceMail(options, row);
   const document =
     row.kind === "receipt"
       ? await options.documents.findReceipt(row.documentId)
@@ -107,6 +147,7 @@ export function emailDeliveryFromSql(
   return emailDeliveryJob({
     outbox: new EmailOutboxRepository(sql),
     documents: new ReceiptRepository(sql),
+    invoices: new InvoiceDocumentRepository(sql),
     mailer: email.mailer,
     publicBaseUrl: email.publicBaseUrl,
     log,

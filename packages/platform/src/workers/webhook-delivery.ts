@@ -19,7 +19,7 @@ import type { PassResult, WorkerJob } from "./worker";
 
 export interface WebhookDeliveryJobOptions {
   deliveries: Pick<WebhookDeliveryRepository, "claim" | "succeeded" | "failed">;
-  endpoints: Pick<WebhookEndpointCommands, "signingSecrets">;
+  endpoints: Pick<WebhookEndpointCommands, "signingSecrets" | "disableFailing">;
   /** Posts one webhook (webhook-sender.ts with the app's resolver and timeouts). */
   send: (
     target: { url: string; mode: "TEST" | "LIVE" },
@@ -97,8 +97,11 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): WorkerJo
       delivery,
       attempt,
       decision.kind === "retry" ? decision.nextAttemptAt : null,
-      disable,
     );
+    // Through the core command: the endpoint's state machine, its audit row in the same transaction.
+    const disabled =
+      disable &&
+      (await options.endpoints.disableFailing(delivery.merchantId, delivery.mode, delivery.endpointId));
     options.log.debug(
       {
         deliveryId: delivery.id,
@@ -108,7 +111,7 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): WorkerJo
       },
       "webhook delivery failed",
     );
-    if (disable)
+    if (disabled)
       options.log.warn(
         { endpointId: delivery.endpointId },
         "webhook endpoint disabled after failing for days",

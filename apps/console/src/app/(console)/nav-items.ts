@@ -21,6 +21,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/ledger", label: "Ledger" },
   // Reconciliation (issue 16).
   { href: "/reconciliation", label: "Reconciliation" },
+  // Invoices (issue 20).
+  { href: "/invoices", label: "Invoices" },
   { href: "/merchants", label: "Merchants" },
   { href: "/audit", label: "Audit log" },
   { href: "/mail", label: "Mail" },

@@ -1,6 +1,7 @@
 // The console's API: one router per area, mounted at /api/trpc by the Next app.
 import { auditRouter } from "./routers/audit/audit.router";
 import { authRouter } from "./routers/auth/auth.router";
+import { invoicesRouter } from "./routers/invoices/invoices.router";
 import { mailRouter } from "./routers/mail/mail.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
 import { operatorsRouter } from "./routers/operators/operators.router";
@@ -41,6 +42,7 @@ export const appRouter = router({
   ledger: ledgerRouter,
   authorizations: authorizationsRouter,
   reconciliation: reconciliationRouter,
+  invoices: invoicesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -75,3 +75,73 @@ describe("merchant webhooks in the console", () => {
     expect(entries.map((entry) => entry.action)).toContain("webhook_endpoint.replay");
   });
 });
+
+describe("webhook endpoint management in the console", () => {
+  it("creates (secret once), edits, disables, rolls and deletes through the core commands, audited", async () => {
+    const merchant = await seedMerchant(c.t.app, `Endpoints ${Math.random().toString(36).slice(2, 8)}`);
+    const api = await operator.api();
+    const created = await api.webhooks.createEndpoint({
+      merchantId: merchant.id,
+      mode: "TEST",
+      url: "http://127.0.0.1:9/hooks",
+      enabledEvents: ["invoice.paid", "dispute.created"],
+    });
+    expect(created.secret).toMatch(/^whsec_/);
+    expect(created.enabledEvents).toEqual(["dispute.created", "invoice.paid"]);
+    await expect(
+      (await viewer.api()).webhooks.createEndpoint({
+        merchantId: merchant.id,
+        mode: "TEST",
+        url: "http://127.0.0.1:9/other",
+        enabledEvents: ["*"],
+      }),
+    ).rejects.toThrow();
+    await expect(
+      api.webhooks.createEndpoint({
+        merchantId: merchant.id,
+        mode: "TEST",
+        url: "http://127.0.0.1:9/x",
+        enabledEvents: ["no.such_type"],
+      }),
+    ).rejects.toThrow(/Unknown event type/);
+
+    const edited = await api.webhooks.updateEndpoint({
+      merchantId: merchant.id,
+      endpointId: created.id,
+      enabledEvents: ["*"],
+    });
+    expect(edited).toMatchObject({ enabledEvents: ["*"], secret: null });
+    const disabled = await api.webhooks.setEndpointState({
+      merchantId: merchant.id,
+      endpointId: created.id,
+      change: "DISABLE",
+    });
+    expect(disabled.status).toBe("DISABLED");
+    const rolled = await api.webhooks.rollSecret({ merchantId: merchant.id, endpointId: created.id });
+    expect(rolled.secret).toMatch(/^whsec_/);
+    expect(rolled.secret).not.toBe(created.secret);
+    const secrets = await c.t.app.services.merchantWebhooks.endpoints.signingSecrets(created.id);
+    expect(secrets).toEqual([rolled.secret, created.secret]);
+    const deleted = await api.webhooks.setEndpointState({
+      merchantId: merchant.id,
+      endpointId: created.id,
+      change: "DELETE",
+    });
+    expect(deleted.status).toBe("DELETED");
+    const { entries } = await c.services.operators.listAudit({
+      search: created.id,
+      operatorId: null,
+      beforeId: null,
+      first: 20,
+    });
+    expect(entries.map((entry) => entry.action).sort()).toEqual(
+      [
+        "webhook_endpoint.create",
+        "webhook_endpoint.delete",
+        "webhook_endpoint.disable",
+        "webhook_endpoint.roll_secret",
+        "webhook_endpoint.update",
+      ].sort(),
+    );
+  });
+});

@@ -1,9 +1,11 @@
 // A merchant's webhooks: its endpoints in both modes (a failing one flagged), the latest failed deliveries, and
 // one endpoint's delivery log filtered by status and event type, with replay for operators and admins.
+import { WEBHOOK_EVENT_TYPES } from "@paycore/core/webhooks/event-types";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../../trpc/server";
 import { DateTime } from "../../../format";
+import { CreateEndpointForm, EndpointActions } from "./endpoint-forms";
 import { ReplayButton } from "./replay-button";
 
 export const dynamic = "force-dynamic";
@@ -103,6 +105,7 @@ export default async function MerchantWebhooksPage({
                 <th scope="col">Status</th>
                 <th scope="col">Secret</th>
                 <th scope="col">Log</th>
+                {canReplay ? <th scope="col">Manage</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -128,12 +131,30 @@ export default async function MerchantWebhooksPage({
                   <td data-label="Log">
                     <Link href={`?endpoint=${encodeURIComponent(endpoint.id)}`}>Deliveries</Link>
                   </td>
+                  {canReplay ? (
+                    <td>
+                      <EndpointActions
+                        merchantId={id}
+                        endpointId={endpoint.id}
+                        status={endpoint.status}
+                        url={endpoint.url}
+                        enabledEvents={endpoint.enabledEvents}
+                        eventTypes={[...WEBHOOK_EVENT_TYPES]}
+                      />
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
           </table>
         )}
       </section>
+      {canReplay ? (
+        <section className="card" aria-labelledby="add-endpoint-heading">
+          <h2 id="add-endpoint-heading">Add an endpoint</h2>
+          <CreateEndpointForm merchantId={id} eventTypes={[...WEBHOOK_EVENT_TYPES]} />
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="failures-heading">
         <h2 id="failures-heading">Latest failures</h2>
         {failures.length === 0 ? <p className="muted">No failed delivery.</p> : deliveryRows(failures)}

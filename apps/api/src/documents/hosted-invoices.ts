@@ -1,0 +1,170 @@
+// The hosted invoice page, on the API's own origin like receipts: GET /documents/invoices/<id>/<token> is the
+// page (with a pay form while the invoice is payable), the same path with .pdf the PDF, and POST …/pay pays the
+// whole total with the card typed into the form (paycore's origin: the merchant's page never sees the card).
+// An unknown invoice, a draft and a wrong token answer the same 404. A successful payment redirects back to the
+// page (POST, redirect, GET); a declined card or a payment in flight shows the page again with a notice.
+import { timingSafeEqual } from "node:crypto";
+import { DomainError } from "@paycore/core/errors/domain-error";
+import type { CardInput } from "@paycore/core/vault/card";
+import type { InvoiceDocument } from "@paycore/db/repositories/invoice-document.repository";
+import { invoiceLinks, parseInvoicePath } from "@paycore/platform/documents/invoice-links";
+import { renderInvoiceHtml, renderInvoicePdf } from "@paycore/platform/documents/invoice-render";
+import type { InvoiceServices } from "@paycore/platform/invoice-services";
+
+/** A pay form's body: four short fields. Anything longer is refused before it is parsed. */
+const PAY_FORM_BYTES_MAX = 2048;
+
+const SECURITY_HEADERS = {
+  // The pay form posts to this origin only; no script, no framing.
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "private, no-store",
+};
+
+function plain(status: number, text: string, extra: Record<string, string> = {}): Response {
+  return new Response(`${text}\n`, {
+    status,
+    headers: { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8", ...extra },
+  });
+}
+
+function tokenMatches(given: string, stored: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The body as text, at most `limit` bytes (null past it), read as a stream so a large body is not buffered. */
+async function boundedText(request: Request, limit: number): Promise<string | null> {
+  if (request.body === null) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function cardFrom(form: URLSearchParams): CardInput | null {
+  const number = (form.get("number") ?? "").replace(/[\s-]/g, "");
+  const expMonth = Number((form.get("expMonth") ?? "").trim());
+  let expYear = Number((form.get("expYear") ?? "").trim());
+  const cvc = (form.get("cvc") ?? "").trim();
+  if (!/^\d{12,19}$/.test(number) || !/^\d{3,4}$/.test(cvc)) return null;
+  if (!Number.isInteger(expMonth) || !Number.isInteger(expYear)) return null;
+  if (expYear < 100) expYear += 2000;
+  return { number, expMonth, expYear, cvc };
+}
+
+/** What the customer is told of a refusal: the code's meaning, never the input (it holds the card). */
+function noticeFor(error: DomainError): string {
+  switch (error.code) {
+    case "INVOICE_PAYMENT_IN_PROGRESS":
+      return "A payment of this invoice is already in progress. Reload the page in a moment.";
+    case "INVOICE_PAYMENT_TRIES_EXCEEDED":
+      return "This invoice cannot take more payment attempts. Please contact the merchant.";
+    case "INVOICE_STATE_INVALID":
+      return "This invoice cannot be paid any more.";
+    default:
+      return "The card details were not accepted. Check them and try again.";
+  }
+}
+
+export interface HostedInvoiceRoutes {
+  matches(path: string): boolean;
+  handle(request: Request): Promise<Response>;
+}
+
+export function createHostedInvoiceRoutes(options: {
+  invoices: Pick<InvoiceServices, "documents" | "payments" | "startInvoicePayment">;
+  publicBaseUrl: string;
+}): HostedInvoiceRoutes {
+  const page = (invoice: InvoiceDocument, status: number, notice: string | null) =>
+    new Response(renderInvoiceHtml(invoice, invoiceLinks(options.publicBaseUrl, invoice), { notice }), {
+      status,
+      headers: { ...SECURITY_HEADERS, "content-type": "text/html; charset=utf-8" },
+    });
+  const find = async (id: string, token: string): Promise<InvoiceDocument | null> => {
+    const invoice = await options.invoices.documents.findInvoice(id);
+    // A draft is the merchant's work in progress: it has no public page.
+    if (invoice === null || invoice.status === "DRAFT" || !tokenMatches(token, invoice.accessToken))
+      return null;
+    return invoice;
+  };
+  return {
+    matches: (path) => path.startsWith("/documents/invoices/"),
+    async handle(request) {
+      const parsed = parseInvoicePath(new URL(request.url).pathname);
+      if (parsed === null) return plain(404, "Not found");
+      if (parsed.view === "pay") {
+        if (request.method !== "POST") return plain(405, "Method not allowed", { allow: "POST" });
+      } else if (request.method !== "GET" && request.method !== "HEAD")
+        return plain(405, "Method not allowed", { allow: "GET, HEAD" });
+      let invoice = await find(parsed.id, parsed.token);
+      if (invoice === null) return plain(404, "Not found");
+      const links = invoiceLinks(options.publicBaseUrl, invoice);
+      if (parsed.view === "pdf") {
+        const pdf = await renderInvoicePdf(invoice);
+        return new Response(request.method === "HEAD" ? null : new Uint8Array(pdf), {
+          headers: {
+            ...SECURITY_HEADERS,
+            "content-type": "application/pdf",
+            "content-disposition": `inline; filename="invoice-${invoice.number}.pdf"`,
+          },
+        });
+      }
+      if (parsed.view === "page") {
+        // A try left pending (an unknown PSP outcome) is settled from its payment's present status.
+        const refreshed = await options.invoices.payments.refresh(invoice);
+        if (refreshed?.kind === "paid") invoice = (await find(parsed.id, parsed.token)) ?? invoice;
+        const notice =
+          refreshed?.kind === "pending"
+            ? "Your payment is being processed. Reload the page in a moment."
+            : null;
+        const response = page(invoice, 200, notice);
+        return request.method === "HEAD" ? new Response(null, { headers: response.headers }) : response;
+      }
+      const body = await boundedText(request, PAY_FORM_BYTES_MAX);
+      if (body === null) return plain(413, "The form is too large");
+      const card = cardFrom(new URLSearchParams(body));
+      if (card === null) return page(invoice, 400, "Enter the card number, expiry month and year, and CVC.");
+      try {
+        // One tokenization per form post: a resubmitted form is a new try, which the invoice's one-live-try
+        // rule and its PAID state keep from charging twice.
+        const outcome = await options.invoices.startInvoicePayment(
+          invoice,
+          card,
+          `invoice-page:${invoice.id}:${crypto.randomUUID()}`,
+        );
+        if (outcome.kind === "paid")
+          return new Response(null, {
+            status: 303,
+            headers: { ...SECURITY_HEADERS, location: links.pageUrl },
+          });
+        if (outcome.kind === "failed")
+          return page(invoice, 402, "The payment was declined. Try another card.");
+        return page(invoice, 202, "Your payment is being processed. Reload the page in a moment.");
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        // A second click or tab that lost to a payment that went through lands on the paid page too.
+        const now = await find(parsed.id, parsed.token);
+        if (now?.status === "PAID")
+          return new Response(null, {
+            status: 303,
+            headers: { ...SECURITY_HEADERS, location: links.pageUrl },
+          });
+        return page(now ?? invoice, 409, noticeFor(error));
+      }
+    },
+  };
+}
