@@ -58,6 +58,9 @@ import type { AppServices } from "./services";
 import { createAppWorkers } from "./workers/app-workers";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
+// Multiple currencies (issue 18, FX)
+import { createFxServices } from "./fx/fx-services";
+import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
 
 export interface RuntimeConfig {
@@ -94,6 +97,11 @@ export interface RuntimeConfig {
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
+  // ---- Multiple currencies (issue 18, FX) ----
+  /** A rate older than this is stale (FX_RATE_MAX_AGE_HOURS); absent: DEFAULT_FX_RATE_MAX_AGE_HOURS. */
+  fxRateMaxAgeHours?: number;
+  /** Where the scheduled fetch gets rates (FX_RATES_URL) and how often; null or absent: no scheduled fetch. */
+  fxRatesFetch?: { url: string; intervalMs: number } | null;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -132,6 +140,11 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
     logger,
+    // Multiple currencies (issue 18, FX).
+    fxRateMaxAgeHours: env.FX_RATE_MAX_AGE_HOURS,
+    fxRatesFetch: env.FX_RATES_URL
+      ? { url: env.FX_RATES_URL, intervalMs: env.FX_RATES_FETCH_INTERVAL_MINUTES * 60_000 }
+      : null,
   };
 }
 
@@ -247,6 +260,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
+    // Multiple currencies (issue 18, FX): the rates command and the rate book.
+    ...createFxServices(sql, config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -280,6 +295,17 @@ export function createRuntime(config: RuntimeConfig): Runtime {
             source: sandboxSettlementSource(config.pspSandboxUrl),
             psps: ["adyen", "stripe"],
             log: config.logger.child({ worker: "settlement-report-fetch" }),
+          }),
+        }
+      : null,
+    // Multiple currencies (issue 18, FX): the scheduled rates fetch, only when a URL is configured.
+    fxRates: config.fxRatesFetch
+      ? {
+          job: fxRatesFetchJob({
+            commands: services.fxRateCommands,
+            url: config.fxRatesFetch.url,
+            intervalMs: config.fxRatesFetch.intervalMs,
+            log: config.logger.child({ worker: "fx-rates-fetch" }),
           }),
         }
       : null,

@@ -16,10 +16,11 @@ import type { LivePsps } from "./adapters/live-psps";
 import type { PaymentWatch } from "./adapters/payment-watch";
 import type { AdminCommands } from "./admin-commands";
 import type { DisputeServices } from "./dispute-services";
+import type { FxServices } from "./fx/fx-services";
 import type { MerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
-export interface AppServices extends AdminCommands, DisputeServices {
+export interface AppServices extends AdminCommands, DisputeServices, FxServices {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;

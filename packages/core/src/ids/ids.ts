@@ -30,6 +30,7 @@ export const ID_PREFIXES = {
   webhookEndpointSecret: "wesec",
   dispute: "dp",
   storedFile: "file",
+  fxRateImport: "fxi",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

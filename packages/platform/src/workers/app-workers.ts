@@ -44,6 +44,8 @@ export interface AppWorkersOptions {
   settlementReports?: { job: WorkerJob } | null;
   /** Sends the email outbox (with the background work) when a mail server is configured. */
   email?: { mailer: Mailer; publicBaseUrl: string } | null;
+  /** Multiple currencies (issue 18): the scheduled rates fetch when FX_RATES_URL is set; null: none. */
+  fxRates?: { job: WorkerJob } | null;
 }
 
 export interface AppWorkers {
@@ -94,6 +96,7 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   );
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
   if (options.settlementReports) add(options.settlementReports.job);
+  if (options.fxRates) add(options.fxRates.job);
   if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
