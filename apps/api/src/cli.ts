@@ -36,6 +36,7 @@ import { pspSecretFromEnv, readEnv } from "@paycore/platform/env";
 import { createLogger } from "@paycore/platform/logger";
 import { loadSecrets } from "@paycore/platform/secrets";
 import { Command, InvalidArgumentError } from "commander";
+import { registerFxCommands } from "./fx/fx-cli";
 import { registerReconCommands } from "./reconciliation/recon-cli";
 import { replayDeadLetter } from "./webhooks/replay";
 
@@ -804,6 +805,8 @@ program
 
 // Settlement reports (issue 16): one registration, the commands live in reconciliation/recon-cli.ts.
 registerReconCommands(program, cliActor);
+// Exchange rates (issue 18, FX): the commands live in fx/fx-cli.ts.
+registerFxCommands(program, cliActor);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -228,7 +228,13 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     timeoutMs: config.pspTimeoutMs,
     log: config.logger,
   });
+  // Multiple currencies (issue 18, FX): rates, the rate book the payment commands convert with, conversions.
+  const fx = createFxServices(
+    sql,
+    config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
+  );
   const commands = new PaymentCommands({
+    fx: fx.fxRates,
     store: paymentStore,
     idempotency,
     // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
@@ -260,8 +266,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands: new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency }),
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     ...createDisputeServices(db),
-    // Multiple currencies (issue 18, FX): the rates command and the rate book.
-    ...createFxServices(sql, config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours }),
+    // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
+    ...fx,
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {

@@ -31,6 +31,7 @@ export const ID_PREFIXES = {
   dispute: "dp",
   storedFile: "file",
   fxRateImport: "fxi",
+  fxConversion: "fxc",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -6,6 +6,11 @@ export const LEDGER_ACCOUNTS = {
   psp_receivable: "ASSET",
   merchant_balance: "LIABILITY",
   fee_revenue: "REVENUE",
+  // Multiple currencies (issue 18): a conversion posts through the clearing account of each of its two
+  // currencies (../fx/fx-postings.ts); what a refund or dispute converts at another rate than the capture's
+  // goes to FX gain or loss (debit: a loss).
+  fx_clearing: "ASSET",
+  fx_gain_loss: "EXPENSE",
 } as const;
 
 export type LedgerAccountCode = keyof typeof LEDGER_ACCOUNTS;
@@ -19,7 +24,14 @@ export interface PostingLine {
 }
 
 export interface JournalEntryDraft {
-  kind: "payment.captured" | "refund.succeeded" | "dispute.funds_withdrawn" | "dispute.funds_reinstated";
+  kind:
+    | "payment.captured"
+    | "refund.succeeded"
+    | "dispute.funds_withdrawn"
+    | "dispute.funds_reinstated"
+    // Multiple currencies (issue 18): the settlement-currency leg of a conversion (../fx/fx-postings.ts).
+    | "fx.capture_conversion"
+    | "fx.refund_conversion";
   currency: CurrencyCode;
   lines: PostingLine[];
 }

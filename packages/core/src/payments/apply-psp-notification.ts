@@ -1,6 +1,8 @@
 // Applies a PSP's notification (webhook) through the state machine. A late or repeated notification never
 // moves a payment backwards: what no longer applies is reported, not applied. The resolver records the
 // definite answers it gets for modifications through here too, so both settle an attempt the same way.
+import type { FxCaptureTerms, FxRefundTerms } from "../fx/fx-postings";
+import { captureFxTerms, refundFxTerms } from "./payment-fx";
 import { invariant } from "../errors/domain-error";
 import { encodeResult } from "../idempotency/result-codec";
 import { type PspAttemptId, parseId } from "../ids/ids";
@@ -185,9 +187,11 @@ async function applyModificationNotification(
   }
   const actor = systemActor(payment, "WEBHOOK", notification.pspName);
   const { fee } = await deps.store.merchantSettings(actor);
+  // Multiple currencies (issue 18): a succeeded capture or refund converts at the newest rate / the locked one.
+  const fx = notification.success ? await notifiedFxTerms(deps, actor, payment, notification.kind) : null;
   let applied = true;
   const changed = await changeWithRetry(deps, actor, payment.id, (current) => {
-    const built = notifiedModificationChange(actor, current, notification, attempt, fee);
+    const built = notifiedModificationChange(actor, current, notification, attempt, fee, fx);
     applied = built.applied;
     return built.parts;
   });
@@ -226,6 +230,7 @@ export function notifiedModificationChange(
   notification: ModificationNotification,
   attempt: StoredAttempt,
   fee: FeeSchedule,
+  fx: FxCaptureTerms | FxRefundTerms | null = null,
 ): { parts: ChangeParts; applied: boolean } {
   const settlement = notifiedSettlement(notification, attempt);
   const failure = { failureCode: settlement.errorCode };
@@ -240,7 +245,7 @@ export function notifiedModificationChange(
   const applied = !notification.success || applies;
   if (notification.kind === "capture") {
     const parts = succeeds
-      ? capturedChange(actor, current, settlement, attempt.amountMinor, fee)
+      ? capturedChange(actor, current, settlement, attempt.amountMinor, fee, fx && "fxFeeBps" in fx ? fx : null)
       : captureFailedChange(actor, current, failed, false, failure);
     return { parts, applied };
   }
@@ -252,7 +257,14 @@ export function notifiedModificationChange(
   }
   invariant(attempt.refundId !== null, "a refund attempt names its refund");
   const parts = notification.success
-    ? refundedChange(actor, current, settlement, attempt.refundId, attempt.amountMinor)
+    ? refundedChange(
+        actor,
+        current,
+        settlement,
+        attempt.refundId,
+        attempt.amountMinor,
+        fx && "capturedAt" in fx ? fx : null,
+      )
     : refundFailedChange(
         actor,
         current,
@@ -262,6 +274,18 @@ export function notifiedModificationChange(
         settlement.errorCode ?? "failed",
       );
   return { parts, applied };
+}
+
+/** The conversion terms of a notified capture or refund (null for a void, or a payment that settles as it is). */
+async function notifiedFxTerms(
+  deps: Deps,
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  kind: ModificationNotification["kind"],
+): Promise<FxCaptureTerms | FxRefundTerms | null> {
+  if (kind === "capture") return captureFxTerms(deps, actor, payment);
+  if (kind === "void") return null;
+  return refundFxTerms(deps, payment);
 }
 
 function recordedOutcome(

@@ -1,6 +1,7 @@
 // Creates a payment: validates the request, routes it, scores it with the risk rules, records the payment
 // with its first attempt (the intent, claiming the idempotency key), then asks the PSPs in routing order,
 // failing over only when a PSP certainly charged nothing, and records the outcome.
+import { checkConversionRate } from "./payment-fx";
 import { parseEmailAddress } from "../documents/email-address";
 import { DomainError, invariant } from "../errors/domain-error";
 import { validateCustomer } from "../fraud/customer-context";
@@ -88,6 +89,8 @@ async function authorizeNewPayment(
       field: ["paymentMethodId"],
     });
   }
+  // Multiple currencies (issue 18): a payment that will convert needs a fresh rate now (fail fast, lock nothing).
+  await checkConversionRate(deps, actor, request.currency);
   const paymentId = newId("payment");
   const scored = await scorePayment(deps, actor, key, paymentId, request, stored.method, now);
   const decision = scored?.assessment.decision ?? "APPROVE";

@@ -1,6 +1,7 @@
 // Capture, cancel and refund: one runner records the attempt (the intent, before any PSP call), calls the PSP
 // that holds the payment with the attempt's key, and records the outcome through a pure change builder,
 // completing the request's idempotency record in that same write.
+import { captureFxTerms, checkConversionRate, checkRefundRate, refundFxTerms } from "./payment-fx";
 import { invariant } from "../errors/domain-error";
 import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
 import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
@@ -121,9 +122,11 @@ export function captureSettlement(deps: Deps, actor: MerchantActor): Settlement<
         amountMinor: attempt.amountMinor,
         currency: payment.currency,
       }),
-    async outcomeChange(outcome, { attempt }) {
+    async outcomeChange(outcome, { attempt, started }) {
       const { fee } = await deps.store.merchantSettings(actor);
-      return (payment) => captureOutcomeChange(actor, payment, attempt, outcome, fee);
+      // Multiple currencies (issue 18): a succeeded capture converts at the newest rate (checked fresh by the request).
+      const fx = outcome.outcome === "succeeded" ? await captureFxTerms(deps, actor, started.payment) : null;
+      return (payment) => captureOutcomeChange(actor, payment, attempt, outcome, fee, fx);
     },
     respond: (outcome, result) => modificationResponse("CAPTURE", outcome, result),
   };
@@ -161,9 +164,14 @@ export async function capturePayment(
   const requestedMinor = parseOptionalAmount(input.amount);
   const capture = captureModification(deps, actor, requestedMinor);
   const normalized = { paymentId, amountMinor: requestedMinor };
-  return deps.idempotency.run(scope(actor, key), "capturePayment", normalized, (context) =>
-    runModification(deps, actor, context, paymentId, capture),
-  );
+  return deps.idempotency.run(scope(actor, key), "capturePayment", normalized, async (context) => {
+    // Multiple currencies (issue 18): refused before the PSP is asked when the conversion has no fresh rate.
+    if (deps.fx) {
+      const payment = await deps.store.findPayment(actor, paymentId);
+      if (payment !== null) await checkConversionRate(deps, actor, payment.currency, ["paymentId"]);
+    }
+    return runModification(deps, actor, context, paymentId, capture);
+  });
 }
 
 /**
@@ -221,6 +229,7 @@ export async function cancelPayment(
 
 /** A refund: its amount is reserved with the attempt, so parallel refunds never exceed what was captured. */
 function refundModification(
+  deps: Deps,
   actor: MerchantActor,
   requestedMinor: bigint | null,
   reason: string | null,
@@ -267,7 +276,9 @@ function refundModification(
     async outcomeChange(outcome, { attempt, started }) {
       const pending = started.refund;
       invariant(pending !== null, "the refund is returned with the change that inserts it");
-      return (payment) => refundOutcomeChange(actor, payment, attempt, outcome, pending);
+      // Multiple currencies (issue 18): a refund of a converted payment converts back at the locked rate.
+      const fx = outcome.outcome === "succeeded" ? await refundFxTerms(deps, started.payment) : null;
+      return (payment) => refundOutcomeChange(actor, payment, attempt, outcome, pending, fx);
     },
     respond: refundResponse,
   };
@@ -283,7 +294,12 @@ export async function refundPayment(
   const requestedMinor = parseOptionalAmount(input.amount);
   const reason = validateRefundReason(input.reason ?? null);
   const normalized = { paymentId, amountMinor: requestedMinor, reason };
-  return deps.idempotency.run(scope(actor, key), "refundPayment", normalized, (context) =>
-    runModification(deps, actor, context, paymentId, refundModification(actor, requestedMinor, reason)),
-  );
+  return deps.idempotency.run(scope(actor, key), "refundPayment", normalized, async (context) => {
+    // Multiple currencies (issue 18): a refund of a converted payment needs today's rate fresh, for its FX gain/loss.
+    if (deps.fx) {
+      const payment = await deps.store.findPayment(actor, paymentId);
+      if (payment !== null) await checkRefundRate(deps, payment);
+    }
+    return runModification(deps, actor, context, paymentId, refundModification(deps, actor, requestedMinor, reason));
+  });
 }

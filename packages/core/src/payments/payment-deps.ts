@@ -1,5 +1,6 @@
 // What every payment use case needs: its ports, and the helpers they share to read a payment, change it
 // under the version check, reach the PSP that holds it and name the idempotency scope of a request.
+import type { PaymentFxRates } from "../ports/payment-fx";
 import { createHash } from "node:crypto";
 import { DomainError, invariant } from "../errors/domain-error";
 import type { RiskScorer } from "../fraud/risk-scorer";
@@ -24,6 +25,8 @@ export interface PaymentCommandsDependencies {
   /** How long a payment held for review waits for an operator before it is voided. */
   reviewHoldTtlMs: number;
   now(): Date;
+  /** Multiple currencies (issue 18): exchange rates; absent, every payment settles in its own currency. */
+  fx?: PaymentFxRates;
 }
 
 /** A lost optimistic-lock race is retried on fresh data this many times before giving up. */

@@ -157,10 +157,21 @@ export class PostgresPaymentStore implements PaymentStore {
         feeFixedMinor: true,
         riskReviewThreshold: true,
         riskDeclineThreshold: true,
+        // Multiple currencies (issue 18): the merchant's fixed fee per currency (a few rows at most).
+        fixedFees: { select: { currency: true, fixedMinor: true } },
+        settlement: { select: { settlementCurrencies: true, fxFeeBps: true } },
       },
     });
     return {
-      fee: { rateBps: merchant.feeRateBps, fixedMinor: merchant.feeFixedMinor },
+      fee: {
+        rateBps: merchant.feeRateBps,
+        fixedMinor: merchant.feeFixedMinor,
+        fixedByCurrency: Object.fromEntries(merchant.fixedFees.map((row) => [row.currency, row.fixedMinor])),
+      },
+      settlement: {
+        currencies: (merchant.settlement?.settlementCurrencies ?? []) as CurrencyCode[],
+        fxFeeBps: merchant.settlement?.fxFeeBps ?? 0,
+      },
       risk: {
         ...DEFAULT_RISK_SETTINGS,
         reviewThreshold: merchant.riskReviewThreshold,
@@ -352,6 +363,9 @@ export class PostgresPaymentStore implements PaymentStore {
     const journal = change.journal
       ? await this.journalRows(actor, change.journal.draft, change.journal.refundId)
       : null;
+    // Multiple currencies (issue 18): a conversion's settlement-currency leg joins the journal rows, and its record
+    // links the two entries.
+    const fxConversion = journal && change.fxConversion ? await this.fxConversionRows(actor, change, journal) : null;
     const link = change.idempotency;
     // The response to store is written by the change's own statement when the result can be predicted from the
     // payment as read; otherwise it follows in the same transaction, sent with its COMMIT.
@@ -369,9 +383,12 @@ export class PostgresPaymentStore implements PaymentStore {
       journal: journal !== null,
       outbox: change.outbox.length > 0,
       returnRefund: change.returnRefund !== undefined,
+      fxConversion: fxConversion !== null,
     });
     const values = statement.parameters.map((name) =>
-      changeValue(name, actor, change, journal, predictedResponse, this.instanceId),
+      name === "fxConversions"
+        ? json(fxConversion ? [fxConversion] : [])
+        : changeValue(name, actor, change, journal, predictedResponse, this.instanceId),
     );
     try {
       if (link?.complete && predictedResponse === null) {
@@ -420,16 +437,62 @@ export class PostgresPaymentStore implements PaymentStore {
   }
 
   /** A journal entry's rows for the change statement; it must balance before it is written. */
-  private async journalRows(actor: MerchantActor, draft: JournalEntryDraft, refundId: RefundId | null) {
+  private async journalRows(
+    actor: MerchantActor,
+    draft: JournalEntryDraft,
+    refundId: RefundId | null,
+  ): Promise<JournalRows> {
     assertBalanced(draft);
     const accounts = await this.ensureAccounts(actor.merchantId, actor.mode, draft.currency);
+    const id = newId("journalEntry");
     return {
-      entry: { id: newId("journalEntry"), kind: draft.kind, refund_id: refundId, currency: draft.currency },
+      entries: [{ id, kind: draft.kind, refund_id: refundId, currency: draft.currency }],
       lines: draft.lines.map((line) => ({
+        entry_id: id,
         account_id: accounts[line.account],
         direction: line.direction,
         amount_minor: line.amountMinor,
       })),
+    };
+  }
+
+  /**
+   * Multiple currencies (issue 18): adds the conversion's settlement-currency leg to `journal` (whose first entry
+   * is the payment-currency leg) and returns the fx_conversions row naming both.
+   */
+  private async fxConversionRows(actor: MerchantActor, change: PaymentChange, journal: JournalRows) {
+    const fx = change.fxConversion;
+    invariant(fx !== undefined && journal.entries.length === 1, "a conversion has one payment-currency leg");
+    const source = journal.entries[0] as JournalRows["entries"][number];
+    const { draft } = fx;
+    invariant(source.currency === draft.sourceCurrency, "the first leg is in the payment's currency");
+    let settlementEntryId: string | null = null;
+    if (draft.settlementEntry !== null) {
+      invariant(draft.settlementEntry.currency === draft.settlementCurrency, "the second leg is in S");
+      const leg = await this.journalRows(actor, draft.settlementEntry, fx.refundId);
+      journal.entries.push(...leg.entries);
+      journal.lines.push(...leg.lines);
+      settlementEntryId = (leg.entries[0] as JournalRows["entries"][number]).id;
+    }
+    return {
+      id: newId("fxConversion"),
+      refund_id: fx.refundId,
+      kind: draft.kind,
+      source_currency: draft.sourceCurrency,
+      source_amount_minor: draft.sourceMinor,
+      settlement_currency: draft.settlementCurrency,
+      settlement_amount_minor: draft.settlementMinor,
+      original_settlement_minor: draft.originalSettlementMinor,
+      fee_minor: draft.feeMinor,
+      fx_fee_minor: draft.fxFeeMinor,
+      gain_loss_minor: draft.gainLossMinor,
+      rate_numerator: draft.rate.numerator.toString(),
+      rate_denominator: draft.rate.denominator.toString(),
+      rate_source: draft.rate.source,
+      rate_as_of: draft.rate.asOf.toISOString(),
+      rate_path: draft.rate.path,
+      source_entry_id: source.id,
+      settlement_entry_id: settlementEntryId,
     };
   }
 
@@ -593,7 +656,7 @@ function changeValue(
   name: ChangeParameter,
   actor: MerchantActor,
   change: PaymentChange,
-  journal: { entry: unknown; lines: unknown[] } | null,
+  journal: JournalRows | null,
   response: string | null,
   instanceId: string | null,
 ): unknown {
@@ -648,14 +711,23 @@ function changeValue(
     case "events":
       return json(change.events.map(eventJson));
     case "journal":
-      return json(journal ? [journal.entry] : []);
+      return json(journal ? journal.entries : []);
     case "lines":
       return json(journal ? journal.lines : []);
     case "outbox":
       return json(change.outbox);
     case "returnRefund":
       return change.returnRefund ?? null;
+    case "fxConversions":
+      // Given by applyPaymentChange, which builds the row with the journal's entry ids.
+      return json([]);
   }
+}
+
+/** The journal entries of one change (one, or a conversion's two legs) and their lines, tagged by entry. */
+interface JournalRows {
+  entries: Array<{ id: string; kind: string; refund_id: RefundId | null; currency: CurrencyCode }>;
+  lines: Array<{ entry_id: string; account_id: string; direction: string; amount_minor: bigint }>;
 }
 
 /** An optional row as the jsonb array a statement reads it from: empty, or the one row. */

@@ -2,11 +2,14 @@
 // and the scheduled fetch) and the rate book, which answers the rate in force between two currencies or refuses
 // with FX_RATE_MISSING / FX_RATE_STALE. Built by one call in the composition root.
 import { FxRateCommands } from "@paycore/core/fx/fx-rate-commands";
-import { type AppliedRate, type DatedRate, rateInForce } from "@paycore/core/fx/fx-rate";
-import { newId } from "@paycore/core/ids/ids";
+import { DomainError } from "@paycore/core/errors/domain-error";
+import { type AppliedRate, type DatedRate, findRate, rateInForce } from "@paycore/core/fx/fx-rate";
+import { newId, type PaymentId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Actor } from "@paycore/core/ports/audit";
 import type { FxImportResult, FxRateStore } from "@paycore/core/ports/fx-rate-store";
+import type { PaymentFxRates } from "@paycore/core/ports/payment-fx";
+import { FxConversionRepository } from "@paycore/db/repositories/fx-conversion.repository";
 import { FxRateStoreRepository } from "@paycore/db/repositories/fx-rate-store.repository";
 import type { Sql } from "@paycore/db/sql";
 import { parseRatesBytes, type RatesFile, readRatesFile } from "./rate-files";
@@ -15,13 +18,33 @@ import { parseRatesBytes, type RatesFile, readRatesFile } from "./rate-files";
  * last the weekend and a holiday Monday (FX_RATE_MAX_AGE_HOURS). */
 export const DEFAULT_FX_RATE_MAX_AGE_HOURS = 96;
 
-/** Looks up the rate in force, refusing a missing or stale one; never guesses. */
-export class FxRateBook {
+/**
+ * Looks up the rate in force, refusing a missing or stale one; never guesses. Also the payment commands' port
+ * (PaymentFxRates) with the conversions' reads.
+ */
+export class FxRateBook implements PaymentFxRates {
   constructor(
     private readonly store: Pick<FxRateStore, "latestRatesFor">,
     private readonly maxAgeMs: number,
     private readonly now: () => Date = () => new Date(),
+    private readonly conversions: Pick<FxConversionRepository, "captureConversionOf"> | null = null,
   ) {}
+
+  /** The newest rate whatever its age; FX_RATE_MISSING when none can be made. */
+  async newestRate(from: CurrencyCode, to: CurrencyCode): Promise<AppliedRate> {
+    const rates = await this.latest(from, to);
+    const rate = findRate(from, to, (base, quote) => rates.find((r) => r.base === base && r.quote === quote));
+    if (rate === null)
+      throw new DomainError("FX_RATE_MISSING", `No exchange rate from ${from} to ${to} has been imported.`, {
+        field: ["currency"],
+      });
+    return rate;
+  }
+
+  async captureConversionOf(paymentId: PaymentId) {
+    if (this.conversions === null) return null;
+    return this.conversions.captureConversionOf(paymentId);
+  }
 
   /** The newest stored rates relevant to the two currencies (their pairs and every EUR-based one). */
   async latest(from: CurrencyCode, to: CurrencyCode): Promise<DatedRate[]> {
@@ -40,8 +63,10 @@ export class FxRateBook {
 export interface FxServices {
   /** The write path for exchange rates. */
   fxRateCommands: FxRateCommands;
-  /** The rate in force between two currencies. */
+  /** The rate in force between two currencies (also the payment commands' PaymentFxRates). */
   fxRates: FxRateBook;
+  /** Read side of conversions (the rates payments locked). */
+  fxConversions: FxConversionRepository;
 }
 
 export function createFxServices(
@@ -51,9 +76,11 @@ export function createFxServices(
   const now = options.now ?? (() => new Date());
   const store = new FxRateStoreRepository(sql);
   const maxAgeMs = (options.maxAgeHours ?? DEFAULT_FX_RATE_MAX_AGE_HOURS) * 3_600_000;
+  const fxConversions = new FxConversionRepository(sql);
   return {
     fxRateCommands: new FxRateCommands({ store, now, newId: () => newId("fxRateImport") }),
-    fxRates: new FxRateBook(store, maxAgeMs, now),
+    fxRates: new FxRateBook(store, maxAgeMs, now, fxConversions),
+    fxConversions,
   };
 }
 
