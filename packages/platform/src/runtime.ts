@@ -231,6 +231,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   // Multiple currencies (issue 18, FX): rates, the rate book the payment commands convert with, conversions.
   const fx = createFxServices(
     sql,
+    db,
     config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
   );
   const commands = new PaymentCommands({

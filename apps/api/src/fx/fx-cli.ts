@@ -6,6 +6,7 @@ import { isDomainError } from "@paycore/core/errors/domain-error";
 import { formatRatio } from "@paycore/core/fx/fx-rate";
 import { parseCurrency } from "@paycore/core/money/currency";
 import type { Actor } from "@paycore/core/ports/audit";
+import { createDatabaseClient } from "@paycore/db/client";
 import { createPool, Sql } from "@paycore/db/sql";
 import { openDatabase } from "@paycore/platform/bootstrap";
 import { readEnv } from "@paycore/platform/env";
@@ -22,9 +23,11 @@ async function withFx<T>(work: (fx: FxServices) => Promise<T>): Promise<T> {
   const env = readEnv();
   const database = await openDatabase(env, (message) => console.error(message));
   const pool = createPool({ url: database.url, max: 2 });
+  const db = createDatabaseClient({ pool });
   try {
-    return await work(createFxServices(new Sql(pool), { maxAgeHours: env.FX_RATE_MAX_AGE_HOURS }));
+    return await work(createFxServices(new Sql(pool), db, { maxAgeHours: env.FX_RATE_MAX_AGE_HOURS }));
   } finally {
+    await db.$disconnect();
     await pool.end();
     await database.stop();
   }

@@ -15,6 +15,8 @@ import "./receipt";
 import "./invoice";
 import "./webhook";
 import "./dispute";
+// Multiple currencies (issue 18)
+import "./fx";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

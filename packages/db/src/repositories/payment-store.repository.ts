@@ -145,6 +145,11 @@ export class PostgresPaymentStore implements PaymentStore {
     };
   }
 
+  /** Drops this process's cached settings of one merchant: the next payment reads them again. */
+  forgetMerchantSettings(merchantId: string): void {
+    this.settingsCache.delete(merchantId);
+  }
+
   async merchantSettings(actor: MerchantActor): Promise<MerchantSettings> {
     return this.settingsCache.getOrLoad(actor.merchantId, () => this.loadMerchantSettings(actor));
   }

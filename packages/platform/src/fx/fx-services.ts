@@ -11,6 +11,8 @@ import type { FxImportResult, FxRateStore } from "@paycore/core/ports/fx-rate-st
 import type { PaymentFxRates } from "@paycore/core/ports/payment-fx";
 import { FxConversionRepository } from "@paycore/db/repositories/fx-conversion.repository";
 import { FxRateStoreRepository } from "@paycore/db/repositories/fx-rate-store.repository";
+import type { DatabaseClient } from "@paycore/db/client";
+import { MerchantCurrencyRepository } from "@paycore/db/repositories/merchant-currency.repository";
 import type { Sql } from "@paycore/db/sql";
 import { parseRatesBytes, type RatesFile, readRatesFile } from "./rate-files";
 
@@ -67,10 +69,13 @@ export interface FxServices {
   fxRates: FxRateBook;
   /** Read side of conversions (the rates payments locked). */
   fxConversions: FxConversionRepository;
+  /** Read side of merchants' settlement currencies, FX fee and fixed fees per currency. */
+  merchantCurrencies: MerchantCurrencyRepository;
 }
 
 export function createFxServices(
   sql: Sql,
+  db: DatabaseClient,
   options: { maxAgeHours?: number; now?: () => Date } = {},
 ): FxServices {
   const now = options.now ?? (() => new Date());
@@ -81,6 +86,7 @@ export function createFxServices(
     fxRateCommands: new FxRateCommands({ store, now, newId: () => newId("fxRateImport") }),
     fxRates: new FxRateBook(store, maxAgeMs, now, fxConversions),
     fxConversions,
+    merchantCurrencies: new MerchantCurrencyRepository(db),
   };
 }
 
