@@ -1,5 +1,6 @@
 import { procedureFor, router } from "../../trpc";
 import { createMerchantHandler } from "./create.handler";
+import { merchantCurrenciesHandler } from "./currencies.handler";
 import { createMerchantSchema } from "./create.schema";
 import { createKeyHandler } from "./create-key.handler";
 import { createKeySchema } from "./create-key.schema";
@@ -10,6 +11,10 @@ import { revokeKeyHandler } from "./revoke-key.handler";
 import { revokeKeySchema } from "./revoke-key.schema";
 import { rollKeyHandler } from "./roll-key.handler";
 import { rollKeySchema } from "./roll-key.schema";
+import { setFixedFeeHandler } from "./set-fixed-fee.handler";
+import { setFixedFeeSchema } from "./set-fixed-fee.schema";
+import { setSettlementHandler } from "./set-settlement.handler";
+import { setSettlementSchema } from "./set-settlement.schema";
 import { updateSettingsHandler } from "./update-settings.handler";
 import { updateSettingsSchema } from "./update-settings.schema";
 
@@ -21,4 +26,8 @@ export const merchantsRouter = router({
   createKey: procedureFor("ADMIN").input(createKeySchema).mutation(createKeyHandler),
   rollKey: procedureFor("ADMIN").input(rollKeySchema).mutation(rollKeyHandler),
   revokeKey: procedureFor("ADMIN").input(revokeKeySchema).mutation(revokeKeyHandler),
+  // Multiple currencies (issue 18): settlement currencies, FX fee, fixed fees per currency.
+  currencies: procedureFor("VIEWER").input(merchantDetailSchema).query(merchantCurrenciesHandler),
+  setSettlement: procedureFor("ADMIN").input(setSettlementSchema).mutation(setSettlementHandler),
+  setFixedFee: procedureFor("ADMIN").input(setFixedFeeSchema).mutation(setFixedFeeHandler),
 });
