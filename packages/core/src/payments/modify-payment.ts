@@ -36,7 +36,7 @@ import {
 } from "./payment-responses";
 import { planCancel, planCapture, planRefund } from "./payment-rules";
 
-type Deps = Pick<PaymentCommandsDependencies, "store" | "psps">;
+type Deps = Pick<PaymentCommandsDependencies, "store" | "psps" | "fx">;
 
 /** A modification's attempt as recorded, and the payment as that write left it. */
 export interface RecordedModification {
