@@ -16,6 +16,10 @@ const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
     psp_receivable: { description: "Asset: what the PSP holds for us." },
     merchant_balance: { description: "Liability: what we owe the merchant." },
     fee_revenue: { description: "Revenue: processing fees earned." },
+    fx_clearing: {
+      description: "Asset: a conversion's clearing in each of its two currencies (multiple currencies).",
+    },
+    fx_gain_loss: { description: "Expense: FX loss (debit) or gain (credit) on refunds of converted payments." },
   },
 });
 

@@ -122,7 +122,7 @@ export function parseRatesCsv(text: string): RawRateRow[] {
       relax_column_count: false,
       max_record_size: 4096,
       trim: true,
-    }) as { record: string[]; info: { lines: number } }[];
+    }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines ?? null;

@@ -43,7 +43,7 @@ export function fxRatesFetchJob(options: {
       // Read at most the bound, whatever the server declared.
       const chunks: Uint8Array[] = [];
       let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         size += chunk.byteLength;
         if (size > FX_FETCH_BYTES_MAX) throw new Error("exchange rates: the file is over the size bound");
         chunks.push(chunk);
