@@ -23,7 +23,9 @@ test("an admin creates a merchant and a key shown once, and the overview renders
   await page.getByRole("button", { name: "Create merchant" }).click();
   await page.getByRole("status").getByRole("link", { name }).click();
   await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
-  await expect(page.getByText("2.50% (250 bps) + a fixed fee per currency (default 20 hundredths of a major unit)")).toBeVisible();
+  await expect(
+    page.getByText("2.50% (250 bps) + a fixed fee per currency (default 20 hundredths of a major unit)"),
+  ).toBeVisible();
   await expect(page.getByText("No API keys yet.")).toBeVisible();
 
   await page.getByLabel("Kind").selectOption("SECRET");

@@ -14,8 +14,8 @@ import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-comma
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient } from "@paycore/db/client";
 import { encryptedSecretStores as storesOfSecrets } from "@paycore/db/repositories/encrypted-secret.repository";
-import { MerchantStoreRepository } from "@paycore/db/repositories/merchant-store.repository";
 import { MerchantCurrencyStoreRepository } from "@paycore/db/repositories/merchant-currency-store.repository";
+import { MerchantStoreRepository } from "@paycore/db/repositories/merchant-store.repository";
 import { OperatorKeyStoreRepository } from "@paycore/db/repositories/operator-key-store.repository";
 import { OperatorStoreRepository } from "@paycore/db/repositories/operator-store.repository";
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
@@ -45,7 +45,9 @@ export function createAdminCommands(db: DatabaseClient, now: () => Date = () => 
       hasher: { hash: hashPassword },
       now,
     }),
-    merchantCurrencyCommands: new MerchantCurrencyCommands({ store: new MerchantCurrencyStoreRepository(db) }),
+    merchantCurrencyCommands: new MerchantCurrencyCommands({
+      store: new MerchantCurrencyStoreRepository(db),
+    }),
   };
 }
 

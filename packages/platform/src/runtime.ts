@@ -48,6 +48,8 @@ import { createAdminCommands } from "./admin-commands";
 import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
+// Multiple currencies (issue 18, FX)
+import { createFxServices } from "./fx/fx-services";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
@@ -57,10 +59,8 @@ import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
 import { createAppWorkers } from "./workers/app-workers";
 import type { ChainSealer } from "./workers/chain-sealer";
-import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
-// Multiple currencies (issue 18, FX)
-import { createFxServices } from "./fx/fx-services";
 import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
+import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
 
 export interface RuntimeConfig {

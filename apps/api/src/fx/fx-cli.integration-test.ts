@@ -36,7 +36,12 @@ const cli = (args: string[]): Promise<CliResult> => runCli(args, { DATABASE_URL:
 it("imports both samples, refuses a bad file whole, and prints the rate in force", async () => {
   const ecb = await cli(["fx", "import", join(SAMPLES, "eurofxref-daily.xml"), "--json"]);
   expect(ecb.code, ecb.stderr).toBe(0);
-  expect(JSON.parse(ecb.stdout)).toMatchObject({ status: "IMPORTED", source: "ECB", inserted: 30, unchanged: 0 });
+  expect(JSON.parse(ecb.stdout)).toMatchObject({
+    status: "IMPORTED",
+    source: "ECB",
+    inserted: 30,
+    unchanged: 0,
+  });
   const csv = await cli(["fx", "import", join(SAMPLES, "rates.csv")]);
   expect(csv.code, csv.stderr).toBe(0);
   expect(csv.stdout).toMatch(/^imported 4 rates from .*rates\.csv \(CSV\)/);
@@ -53,12 +58,17 @@ it("imports both samples, refuses a bad file whole, and prints the rate in force
   expect(await t.countRows("fx_rates")).toBe(34);
   const audit = await t.app.db.operatorAuditLog.findMany({ where: { action: "fx.rates_imported" } });
   expect(audit).toHaveLength(2);
-  expect((audit[0]?.after as { actor: string }).actor).toMatch(/^cli:/);
+  expect((audit[0]?.after as { actor?: string } | undefined)?.actor).toMatch(/^cli:/);
 
   // GBP→JPY through EUR: 162.45 / 0.85913.
   const rate = await cli(["fx", "rate", "GBP", "JPY", "--json"]);
   expect(rate.code, rate.stderr).toBe(0);
-  expect(JSON.parse(rate.stdout)).toMatchObject({ from: "GBP", to: "JPY", path: "CROSS", rate: "189.086634153155" });
+  expect(JSON.parse(rate.stdout)).toMatchObject({
+    from: "GBP",
+    to: "JPY",
+    path: "CROSS",
+    rate: "189.086634153155",
+  });
   const missing = await cli(["fx", "rate", "USD", "KES"]);
   expect(missing.code).toBe(1);
   expect(missing.stdout).toMatch(/^refused: No exchange rate from USD to KES/);

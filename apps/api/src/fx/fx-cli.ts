@@ -36,14 +36,20 @@ async function withFx<T>(work: (fx: FxServices) => Promise<T>): Promise<T> {
 /** A refusal with a typed code: printed (JSON or text), exit 1; anything else is thrown. */
 function refused(error: unknown, json: boolean): void {
   if (!isDomainError(error)) throw error;
-  console.log(json ? JSON.stringify({ status: "REFUSED", code: error.code, reason: error.message }) : `refused: ${error.message}`);
+  console.log(
+    json
+      ? JSON.stringify({ status: "REFUSED", code: error.code, reason: error.message })
+      : `refused: ${error.message}`,
+  );
   process.exitCode = 1;
 }
 
 export function registerFxCommands(program: Command, actor: () => Actor): void {
   const fx = program.command("fx").description("exchange rates (multiple currencies)");
   fx.command("import")
-    .description("import exchange rates: the ECB's eurofxref XML, or a CSV with the header base,quote,rate,as_of")
+    .description(
+      "import exchange rates: the ECB's eurofxref XML, or a CSV with the header base,quote,rate,as_of",
+    )
     .argument("<file>", "the rates file's path")
     .option("--json", "print the result as JSON", false)
     .action(async (path: string, options: { json: boolean }) => {

@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { importRatesFile, importRatesFromPath } from "@paycore/platform/fx/fx-services";
 import { parseRatesText } from "@paycore/platform/fx/rate-files";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, TEST_FIXTURE_ACTOR, type TestApp, type TestMerchant } from "../testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../testing/test-app";
 
 const SAMPLES = join(import.meta.dirname, "../../../../packages/platform/src/fx/samples");
 const ERRORS = "errors { code field message }";
@@ -75,9 +81,13 @@ async function settlingIn(currencies: string[], fxFeeBps = 0): Promise<TestMerch
 
 async function pay(merchant: TestMerchant, amount: string, currency: string, captureMethod = "AUTOMATIC") {
   const card = await t.tokenize(merchant.publishableKey);
-  const response = await t.gql<{ createPayment: { payment: Payment | null } & Errors }>(merchant.secretKey, CREATE, {
-    input: { idempotencyKey: newKey(), paymentMethodId: card, amount, currency, captureMethod },
-  });
+  const response = await t.gql<{ createPayment: { payment: Payment | null } & Errors }>(
+    merchant.secretKey,
+    CREATE,
+    {
+      input: { idempotencyKey: newKey(), paymentMethodId: card, amount, currency, captureMethod },
+    },
+  );
   if (!response.data) throw new Error(response.raw);
   return response.data.createPayment;
 }
@@ -98,7 +108,11 @@ describe("importing rates", () => {
       join(SAMPLES, "eurofxref-daily.xml"),
     );
     expect(ecb).toMatchObject({ source: "ECB", inserted: 30, unchanged: 0 });
-    const csv = await importRatesFromPath(t.app.services.fxRateCommands, TEST_FIXTURE_ACTOR, join(SAMPLES, "rates.csv"));
+    const csv = await importRatesFromPath(
+      t.app.services.fxRateCommands,
+      TEST_FIXTURE_ACTOR,
+      join(SAMPLES, "rates.csv"),
+    );
     expect(csv).toMatchObject({ source: "CSV", inserted: 4, unchanged: 0 });
     const again = await importRatesFromPath(
       t.app.services.fxRateCommands,
@@ -115,11 +129,18 @@ describe("importing rates", () => {
   it("refuses a bad file, or one contradicting a stored rate, whole: nothing written", async () => {
     const rates = await t.countRows("fx_rates");
     const imports = await t.countRows("fx_rate_imports");
-    await expect(importCsv("base,quote,rate,as_of\nEUR,CAD,1.47,2026-12-01\nEUR,CAD,one,2026-12-02\n")).rejects.toThrow(
-      expect.objectContaining({ code: "FX_RATES_FILE_INVALID", message: expect.stringMatching(/^line 3: rate "one"/) }),
+    await expect(
+      importCsv("base,quote,rate,as_of\nEUR,CAD,1.47,2026-12-01\nEUR,CAD,one,2026-12-02\n"),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        code: "FX_RATES_FILE_INVALID",
+        message: expect.stringMatching(/^line 3: rate "one"/),
+      }),
     );
     // The sample's EUR→USD for 2026-12-04 is 1.0842: another value for the same source and date is refused.
-    await expect(importCsv("base,quote,rate,as_of\nEUR,AUD,1.6,2026-12-01\nUSD,JPY,150.00,2026-12-04T16:00:00Z\n")).rejects.toThrow(
+    await expect(
+      importCsv("base,quote,rate,as_of\nEUR,AUD,1.6,2026-12-01\nUSD,JPY,150.00,2026-12-04T16:00:00Z\n"),
+    ).rejects.toThrow(
       expect.objectContaining({ message: expect.stringMatching(/^line 3: the rate 150 differs/) }),
     );
     expect(await t.countRows("fx_rates")).toBe(rates);
@@ -143,20 +164,30 @@ describe("converting on capture", () => {
       exchangeRateAsOf: `${today()}T00:00:00.000Z`,
     });
     // 2.9% of 108.42 = 3.14 (half up), + 0.30, + the 1% FX fee 1.08.
-    expect(payment.conversion).toMatchObject({ kind: "CAPTURE", fee: "452", fxFee: "108", ratePath: "DIRECT" });
+    expect(payment.conversion).toMatchObject({
+      kind: "CAPTURE",
+      fee: "452",
+      fxFee: "108",
+      ratePath: "DIRECT",
+    });
     expect(await balances(merchant)).toMatchObject({ USD: { available: "10390", fees: "452" } });
 
     // The euro rose: the merchant bears 50.00 EUR at 1.0842 (54.21 USD), the platform the rest (0.79 USD).
     await importCsv(`base,quote,rate,as_of\nEUR,USD,1.1000,${new Date().toISOString()}\n`);
-    const refunded = await t.gql<{ refundPayment: { refund: { status: string; conversion: Conversion } } & Errors }>(
-      merchant.secretKey,
-      REFUND,
-      { input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "5000" } },
-    );
+    const refunded = await t.gql<{
+      refundPayment: { refund: { status: string; conversion: Conversion } } & Errors;
+    }>(merchant.secretKey, REFUND, {
+      input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "5000" },
+    });
     expect(refunded.data?.refundPayment.errors, refunded.raw).toEqual([]);
     expect(refunded.data?.refundPayment.refund).toMatchObject({
       status: "SUCCEEDED",
-      conversion: { kind: "REFUND", settlementAmount: "5500", originalSettlementAmount: "5421", exchangeRate: "1.1" },
+      conversion: {
+        kind: "REFUND",
+        settlementAmount: "5500",
+        originalSettlementAmount: "5421",
+        exchangeRate: "1.1",
+      },
     });
     expect(await balances(merchant)).toMatchObject({ USD: { available: String(10390 - 5421) } });
     const [loss] = await t.app.db.$queryRaw<Array<{ debits: string }>>`
@@ -170,9 +201,13 @@ describe("converting on capture", () => {
     const merchant = await settlingIn(["KWD"]);
     const authorized = await pay(merchant, "10000", "JPY", "MANUAL");
     expect(authorized.payment).toMatchObject({ status: "AUTHORIZED", conversion: null, exchangeRate: null });
-    const captured = await t.gql<{ capturePayment: { payment: Payment } & Errors }>(merchant.secretKey, CAPTURE, {
-      input: { idempotencyKey: newKey(), paymentId: authorized.payment?.id },
-    });
+    const captured = await t.gql<{ capturePayment: { payment: Payment } & Errors }>(
+      merchant.secretKey,
+      CAPTURE,
+      {
+        input: { idempotencyKey: newKey(), paymentId: authorized.payment?.id },
+      },
+    );
     expect(captured.data?.capturePayment.payment).toMatchObject({
       status: "CAPTURED",
       settlementAmount: "20300",
@@ -208,7 +243,9 @@ describe("refusing a conversion without a fresh rate", () => {
     expect(stale.payment).toBeNull();
     expect(stale.errors).toEqual([expect.objectContaining({ code: "FX_RATE_STALE", field: ["currency"] })]);
     const missing = await pay(merchant, "1000", "KES");
-    expect(missing.errors).toEqual([expect.objectContaining({ code: "FX_RATE_MISSING", field: ["currency"] })]);
+    expect(missing.errors).toEqual([
+      expect.objectContaining({ code: "FX_RATE_MISSING", field: ["currency"] }),
+    ]);
     expect(await t.countRows("payments")).toBe(payments);
   });
 
@@ -223,9 +260,13 @@ describe("refusing a conversion without a fresh rate", () => {
       settlementCurrencies: ["HUF"],
     });
     t.app.services.paymentStore.forgetMerchantSettings(merchant.id);
-    const captured = await t.gql<{ capturePayment: { payment: Payment | null } & Errors }>(merchant.secretKey, CAPTURE, {
-      input: { idempotencyKey: newKey(), paymentId: authorized.payment?.id },
-    });
+    const captured = await t.gql<{ capturePayment: { payment: Payment | null } & Errors }>(
+      merchant.secretKey,
+      CAPTURE,
+      {
+        input: { idempotencyKey: newKey(), paymentId: authorized.payment?.id },
+      },
+    );
     expect(captured.data?.capturePayment.errors).toEqual([
       expect.objectContaining({ code: "FX_RATE_STALE", field: ["paymentId"] }),
     ]);

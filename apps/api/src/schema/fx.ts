@@ -3,7 +3,7 @@
 // at that rate with its FX gain or loss, and the merchant's fee schedule (rate, FX fee, fixed fee per currency,
 // settlement currencies). Conversions are read in one batched query per request.
 import { formatRatio } from "@paycore/core/fx/fx-rate";
-import { feeScheduleView, type FeeScheduleView } from "@paycore/core/merchants/merchant-currency-commands";
+import { type FeeScheduleView, feeScheduleView } from "@paycore/core/merchants/merchant-currency-commands";
 import type { FxConversionRecord } from "@paycore/db/repositories/fx-conversion.repository";
 import DataLoader from "dataloader";
 import { type GraphQLContext, requireSecretKey } from "../context";
@@ -29,22 +29,36 @@ const CurrencyConversion = builder.objectRef<FxConversionRecord>("CurrencyConver
     settlementCurrency: t.field({ type: "CurrencyCode", resolve: (c) => c.settlementCurrency }),
     exchangeRate: t.string({
       description: `Settlement-currency major units per source major unit, to ${RATE_DIGITS} decimals (half to even).`,
-      resolve: (c) => formatRatio({ numerator: c.rateNumerator, denominator: c.rateDenominator }, RATE_DIGITS),
+      resolve: (c) =>
+        formatRatio({ numerator: c.rateNumerator, denominator: c.rateDenominator }, RATE_DIGITS),
     }),
-    exchangeRateNumerator: t.string({ description: "The exact rate's numerator.", resolve: (c) => c.rateNumerator.toString() }),
+    exchangeRateNumerator: t.string({
+      description: "The exact rate's numerator.",
+      resolve: (c) => c.rateNumerator.toString(),
+    }),
     exchangeRateDenominator: t.string({
       description: "The exact rate's denominator.",
       resolve: (c) => c.rateDenominator.toString(),
     }),
-    rateSource: t.string({ description: "Where the rate came from: ECB, CSV (or both, through EUR).", resolve: (c) => c.rateSource }),
+    rateSource: t.string({
+      description: "Where the rate came from: ECB, CSV (or both, through EUR).",
+      resolve: (c) => c.rateSource,
+    }),
     rateAsOf: t.field({ type: "DateTime", resolve: (c) => c.rateAsOf }),
-    ratePath: t.string({ description: "DIRECT, INVERSE or CROSS (through EUR).", resolve: (c) => c.ratePath }),
+    ratePath: t.string({
+      description: "DIRECT, INVERSE or CROSS (through EUR).",
+      resolve: (c) => c.ratePath,
+    }),
     fee: t.field({
       type: "MinorUnits",
       description: "A capture's processing fee plus FX fee, in the settlement currency.",
       resolve: (c) => c.feeMinor,
     }),
-    fxFee: t.field({ type: "MinorUnits", description: "The FX fee part of `fee`.", resolve: (c) => c.fxFeeMinor }),
+    fxFee: t.field({
+      type: "MinorUnits",
+      description: "The FX fee part of `fee`.",
+      resolve: (c) => c.fxFeeMinor,
+    }),
     originalSettlementAmount: t.field({
       type: "MinorUnits",
       nullable: true,
@@ -97,7 +111,8 @@ builder.objectFields(Payment, (t) => ({
   conversion: t.field({
     type: CurrencyConversion,
     nullable: true,
-    description: "The conversion the capture locked, when the merchant settles in another currency; null otherwise.",
+    description:
+      "The conversion the capture locked, when the merchant settles in another currency; null otherwise.",
     resolve: (p, _args, context) => captureConversion(context, p.id),
   }),
   exchangeRate: t.string({
@@ -112,12 +127,14 @@ builder.objectFields(Payment, (t) => ({
     type: "MinorUnits",
     nullable: true,
     description: "The captured amount converted at the locked rate (before fees), or null.",
-    resolve: async (p, _args, context) => (await captureConversion(context, p.id))?.settlementAmountMinor ?? null,
+    resolve: async (p, _args, context) =>
+      (await captureConversion(context, p.id))?.settlementAmountMinor ?? null,
   }),
   settlementCurrency: t.field({
     type: "CurrencyCode",
     nullable: true,
-    resolve: async (p, _args, context) => (await captureConversion(context, p.id))?.settlementCurrency ?? null,
+    resolve: async (p, _args, context) =>
+      (await captureConversion(context, p.id))?.settlementCurrency ?? null,
   }),
   exchangeRateSource: t.string({
     nullable: true,
@@ -134,28 +151,33 @@ builder.objectField(Refund, "conversion", (t) =>
   t.field({
     type: CurrencyConversion,
     nullable: true,
-    description: "A refund of a converted payment: at the capture's rate, the difference to today's being FX gain or loss.",
+    description:
+      "A refund of a converted payment: at the capture's rate, the difference to today's being FX gain or loss.",
     resolve: (r, _args, context) => refundConversion(context, r.id),
   }),
 );
 
-const FixedFee = builder
-  .objectRef<FeeScheduleView["fixedFees"][number]>("FixedFee")
-  .implement({
-    fields: (t) => ({
-      currency: t.field({ type: "CurrencyCode", resolve: (f) => f.currency }),
-      amount: t.field({ type: "MinorUnits", description: "In the currency's minor units.", resolve: (f) => f.fixedMinor }),
-      source: t.string({
-        description: "MERCHANT (set for this merchant) or DEFAULT (the default scaled by the currency's exponent).",
-        resolve: (f) => f.source,
-      }),
+const FixedFee = builder.objectRef<FeeScheduleView["fixedFees"][number]>("FixedFee").implement({
+  fields: (t) => ({
+    currency: t.field({ type: "CurrencyCode", resolve: (f) => f.currency }),
+    amount: t.field({
+      type: "MinorUnits",
+      description: "In the currency's minor units.",
+      resolve: (f) => f.fixedMinor,
     }),
-  });
+    source: t.string({
+      description:
+        "MERCHANT (set for this merchant) or DEFAULT (the default scaled by the currency's exponent).",
+      resolve: (f) => f.source,
+    }),
+  }),
+});
 
 const FeeSchedule = builder
   .objectRef<FeeScheduleView & { settlementCurrencies: string[] }>("FeeSchedule")
   .implement({
-    description: "The merchant's fees: a rate, a fixed fee per currency, and an FX fee on converted captures.",
+    description:
+      "The merchant's fees: a rate, a fixed fee per currency, and an FX fee on converted captures.",
     fields: (t) => ({
       rateBps: t.exposeInt("rateBps"),
       fxFeeBps: t.exposeInt("fxFeeBps"),

@@ -19,7 +19,9 @@ const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
     fx_clearing: {
       description: "Asset: a conversion's clearing in each of its two currencies (multiple currencies).",
     },
-    fx_gain_loss: { description: "Expense: FX loss (debit) or gain (credit) on refunds of converted payments." },
+    fx_gain_loss: {
+      description: "Expense: FX loss (debit) or gain (credit) on refunds of converted payments.",
+    },
   },
 });
 

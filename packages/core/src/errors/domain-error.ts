@@ -173,7 +173,8 @@ export const ERROR_TABLE = {
   },
   FX_RATE_STALE: {
     retry: "no",
-    description: "the newest exchange rate between the two currencies is older than the configured maximum age",
+    description:
+      "the newest exchange rate between the two currencies is older than the configured maximum age",
   },
   FX_RATES_FILE_INVALID: {
     retry: "no",

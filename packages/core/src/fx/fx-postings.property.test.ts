@@ -5,8 +5,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assertBalanced, type JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
-import { reduce } from "./fx-rate";
 import { captureConversion, refundConversion } from "./fx-postings";
+import { reduce } from "./fx-rate";
 
 const CURRENCIES = ["USD", "EUR", "JPY", "KWD", "GBP", "CLP", "BHD"] as CurrencyCode[];
 const pair = fc
@@ -20,7 +20,8 @@ function totals(entries: JournalEntryDraft[]) {
     for (const line of entry.lines)
       byCurrency.set(
         entry.currency,
-        (byCurrency.get(entry.currency) ?? 0n) + (line.direction === "DEBIT" ? line.amountMinor : -line.amountMinor),
+        (byCurrency.get(entry.currency) ?? 0n) +
+          (line.direction === "DEBIT" ? line.amountMinor : -line.amountMinor),
       );
   return byCurrency;
 }

@@ -1,14 +1,21 @@
 import { describe, expect, it } from "vitest";
 import type { CurrencyCode } from "../money/currency";
+import { captureConversion, refundConversion } from "./fx-postings";
 import type { AppliedRate } from "./fx-rate";
 import { parseRateText } from "./fx-rate";
-import { captureConversion, refundConversion } from "./fx-postings";
 
 const c = (code: string) => code as CurrencyCode;
 const rate = (base: string, quote: string, text: string): AppliedRate => {
   const ratio = parseRateText(text);
   if (!ratio) throw new Error(text);
-  return { base: c(base), quote: c(quote), ...ratio, source: "ECB", asOf: new Date("2026-12-04T00:00:00Z"), path: "DIRECT" };
+  return {
+    base: c(base),
+    quote: c(quote),
+    ...ratio,
+    source: "ECB",
+    asOf: new Date("2026-12-04T00:00:00Z"),
+    path: "DIRECT",
+  };
 };
 
 describe("captureConversion", () => {
@@ -84,7 +91,11 @@ describe("refundConversion", () => {
       { account: "fx_clearing", direction: "DEBIT", amountMinor: 5_000n },
       { account: "psp_receivable", direction: "CREDIT", amountMinor: 5_000n },
     ]);
-    expect(conversion).toMatchObject({ originalSettlementMinor: 5_421n, settlementMinor: 5_500n, gainLossMinor: -79n });
+    expect(conversion).toMatchObject({
+      originalSettlementMinor: 5_421n,
+      settlementMinor: 5_500n,
+      gainLossMinor: -79n,
+    });
     expect(conversion.settlementEntry?.lines).toEqual([
       { account: "merchant_balance", direction: "DEBIT", amountMinor: 5_421n },
       { account: "fx_gain_loss", direction: "DEBIT", amountMinor: 79n },

@@ -86,13 +86,21 @@ export function captureConversion(input: {
   const processingFee = computeFee(settlementMinor, feeScheduleIn(input.fee, fx.settlementCurrency));
   const fxFee = divideHalfEven(settlementMinor * BigInt(fx.fxFeeBps), 10_000n);
   // Never more than the converted amount, like computeFee's cap.
-  const feeMinor = processingFee + fxFee > settlementMinor ? settlementMinor : processingFee + fxFee;
-  const fxFeeMinor = feeMinor - processingFee < 0n ? 0n : feeMinor - processingFee;
+  let feeMinor = processingFee + fxFee;
+  if (feeMinor > settlementMinor) feeMinor = settlementMinor;
+  // computeFee caps the processing fee at the amount, so this is never negative.
+  const fxFeeMinor = feeMinor - processingFee;
   let settlementEntry: JournalEntryDraft | null = null;
   if (settlementMinor > 0n) {
-    const lines: PostingLine[] = [{ account: "fx_clearing", direction: "DEBIT", amountMinor: settlementMinor }];
+    const lines: PostingLine[] = [
+      { account: "fx_clearing", direction: "DEBIT", amountMinor: settlementMinor },
+    ];
     if (settlementMinor - feeMinor > 0n)
-      lines.push({ account: "merchant_balance", direction: "CREDIT", amountMinor: settlementMinor - feeMinor });
+      lines.push({
+        account: "merchant_balance",
+        direction: "CREDIT",
+        amountMinor: settlementMinor - feeMinor,
+      });
     if (feeMinor > 0n) lines.push({ account: "fee_revenue", direction: "CREDIT", amountMinor: feeMinor });
     settlementEntry = { kind: "fx.capture_conversion", currency: fx.settlementCurrency, lines };
     assertBalanced(settlementEntry);
@@ -116,11 +124,10 @@ export function captureConversion(input: {
 }
 
 /** Both legs of a refund of a converted payment, and the conversion record. */
-export function refundConversion(input: {
-  amountMinor: bigint;
-  currency: CurrencyCode;
-  fx: FxRefundTerms;
-}): { sourceEntry: JournalEntryDraft; conversion: FxConversionDraft } {
+export function refundConversion(input: { amountMinor: bigint; currency: CurrencyCode; fx: FxRefundTerms }): {
+  sourceEntry: JournalEntryDraft;
+  conversion: FxConversionDraft;
+} {
   const { amountMinor, currency, fx } = input;
   invariant(amountMinor > 0n, "a refund conversion needs a positive amount");
   invariant(fx.today.base === currency && fx.today.quote === fx.settlementCurrency, "today's rate is X→S");

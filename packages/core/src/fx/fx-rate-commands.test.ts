@@ -24,14 +24,14 @@ describe("validateRateRows", () => {
   });
 
   it.each([
-    [row(7, "EUR", "usd", "1.1"), "line 7: quote \"usd\" is not an ISO 4217 currency"],
-    [row(7, "XXX", "USD", "1.1"), "line 7: base \"XXX\" is not an ISO 4217 currency"],
+    [row(7, "EUR", "usd", "1.1"), 'line 7: quote "usd" is not an ISO 4217 currency'],
+    [row(7, "XXX", "USD", "1.1"), 'line 7: base "XXX" is not an ISO 4217 currency'],
     [row(7, "EUR", "EUR", "1"), "line 7: base and quote are the same currency"],
-    [row(7, "EUR", "USD", "-1.1"), "line 7: rate \"-1.1\" is not a positive decimal"],
-    [row(7, "EUR", "USD", "0"), "line 7: rate \"0\" is not a positive decimal"],
-    [row(7, "EUR", "USD", "1.1e3"), "line 7: rate \"1.1e3\" is not a positive decimal"],
-    [row(7, "EUR", "USD", "1.1", "2026-02-30"), "line 7: date \"2026-02-30\" is not YYYY-MM-DD"],
-    [row(7, "EUR", "USD", "1.1", "04/12/2026"), "line 7: date \"04/12/2026\" is not YYYY-MM-DD"],
+    [row(7, "EUR", "USD", "-1.1"), 'line 7: rate "-1.1" is not a positive decimal'],
+    [row(7, "EUR", "USD", "0"), 'line 7: rate "0" is not a positive decimal'],
+    [row(7, "EUR", "USD", "1.1e3"), 'line 7: rate "1.1e3" is not a positive decimal'],
+    [row(7, "EUR", "USD", "1.1", "2026-02-30"), 'line 7: date "2026-02-30" is not YYYY-MM-DD'],
+    [row(7, "EUR", "USD", "1.1", "04/12/2026"), 'line 7: date "04/12/2026" is not YYYY-MM-DD'],
     [row(7, "EUR", "USD", "1.1", "2027-01-01"), "line 7: date 2027-01-01 is in the future"],
   ])("refuses %o", (bad, message) => {
     expect(() => validateRateRows([row(2, "EUR", "GBP", "0.85"), bad], NOW)).toThrow(
@@ -59,7 +59,13 @@ describe("FxRateCommands.importRates", () => {
     const store: FxRateStore = {
       async importRates(batch, audit) {
         calls.push({ batch, audit });
-        return { batchId: batch.id, source: batch.source, inserted: batch.rows.length, unchanged: 0, latestAsOf: null };
+        return {
+          batchId: batch.id,
+          source: batch.source,
+          inserted: batch.rows.length,
+          unchanged: 0,
+          latestAsOf: null,
+        };
       },
       async latestRatesFor() {
         return [];
@@ -68,11 +74,18 @@ describe("FxRateCommands.importRates", () => {
     const commands = new FxRateCommands({ store, now: () => NOW, newId: () => "fxi_1" });
     const actor = { operatorId: null, name: "cli:test" };
     await expect(
-      commands.importRates(actor, { source: "CSV", rows: [row(2, "EUR", "USD", "1.1"), row(3, "EUR", "JPY", "abc")] }),
+      commands.importRates(actor, {
+        source: "CSV",
+        rows: [row(2, "EUR", "USD", "1.1"), row(3, "EUR", "JPY", "abc")],
+      }),
     ).rejects.toThrow(/line 3/);
     expect(calls).toHaveLength(0);
     const result = await commands.importRates(actor, { source: "CSV", rows: [row(2, "EUR", "USD", "1.1")] });
     expect(result.inserted).toBe(1);
-    expect(calls[0]?.audit).toMatchObject({ action: "fx.rates_imported", targetId: "fxi_1", after: { rates: 1 } });
+    expect(calls[0]?.audit).toMatchObject({
+      action: "fx.rates_imported",
+      targetId: "fxi_1",
+      after: { rates: 1 },
+    });
   });
 });

@@ -21,7 +21,8 @@ export const RATE_ROWS_MAX = 50_000;
 const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 const SOURCE_PATTERN = /^[A-Za-z0-9:._/+-]{1,200}$/;
 const DATE_ONLY = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
-const DATE_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,3})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+const DATE_TIME =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,3})?)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
 
 export function fileInvalid(line: number | null, reason: string): DomainError {
   return new DomainError("FX_RATES_FILE_INVALID", line === null ? reason : `line ${line}: ${reason}`, {
@@ -52,7 +53,8 @@ export function validateRateRows(rows: readonly RawRateRow[], now: Date): FxRate
   const seen = new Set<string>();
   return rows.map((raw) => {
     const base = parseCurrency(raw.base);
-    if (base === null) throw fileInvalid(raw.line, `base ${JSON.stringify(raw.base)} is not an ISO 4217 currency`);
+    if (base === null)
+      throw fileInvalid(raw.line, `base ${JSON.stringify(raw.base)} is not an ISO 4217 currency`);
     const quote = parseCurrency(raw.quote);
     if (quote === null)
       throw fileInvalid(raw.line, `quote ${JSON.stringify(raw.quote)} is not an ISO 4217 currency`);
@@ -65,7 +67,10 @@ export function validateRateRows(rows: readonly RawRateRow[], now: Date): FxRate
       );
     const asOf = parseAsOf(raw.asOf);
     if (asOf === null)
-      throw fileInvalid(raw.line, `date ${JSON.stringify(raw.asOf.slice(0, 40))} is not YYYY-MM-DD or an ISO time`);
+      throw fileInvalid(
+        raw.line,
+        `date ${JSON.stringify(raw.asOf.slice(0, 40))} is not YYYY-MM-DD or an ISO time`,
+      );
     if (asOf.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
       throw fileInvalid(raw.line, `date ${raw.asOf} is in the future`);
     const key = `${base}/${quote}@${asOf.toISOString()}`;
@@ -79,12 +84,18 @@ export class FxRateCommands {
   constructor(private readonly deps: { store: FxRateStore; now: () => Date; newId: () => string }) {}
 
   /** Checks every row, then stores them all with the audit row, or nothing. */
-  async importRates(actor: Actor, input: { source: string; rows: readonly RawRateRow[] }): Promise<FxImportResult> {
+  async importRates(
+    actor: Actor,
+    input: { source: string; rows: readonly RawRateRow[] },
+  ): Promise<FxImportResult> {
     if (!SOURCE_PATTERN.test(input.source)) throw fileInvalid(null, "the source name is not valid");
     const now = this.deps.now();
     const rows = validateRateRows(input.rows, now);
     const id = this.deps.newId();
-    const latest = rows.reduce<Date | null>((max, row) => (max === null || row.asOf > max ? row.asOf : max), null);
+    const latest = rows.reduce<Date | null>(
+      (max, row) => (max === null || row.asOf > max ? row.asOf : max),
+      null,
+    );
     return this.deps.store.importRates(
       { id, source: input.source, importedAt: now, rows },
       {

@@ -29,7 +29,8 @@ describe("convertMinor properties", () => {
         // u = quote minor units per base minor unit = num·10^eq / (den·10^eb).
         const num = rate.numerator * 10n ** BigInt(currencyExponent(rate.quote));
         const den = rate.denominator * 10n ** BigInt(currencyExponent(rate.base));
-        if (num >= den) expect(diff <= 1n).toBe(true); // the base's minor unit is the coarser one
+        if (num >= den)
+          expect(diff <= 1n).toBe(true); // the base's minor unit is the coarser one
         else expect(diff * num <= den).toBe(true); // within one quote minor unit, valued in base minor units
       }),
       { numRuns: 3000 },

@@ -39,8 +39,21 @@ describe("parseRateText", () => {
 
 describe("divideHalfEven", () => {
   it("rounds halves to the even neighbour, both signs", () => {
-    expect([5n, 15n, 25n, 35n, 14n, 16n].map((n) => divideHalfEven(n, 10n))).toEqual([0n, 2n, 2n, 4n, 1n, 2n]);
-    expect([-5n, -15n, -25n, -14n, -16n].map((n) => divideHalfEven(n, 10n))).toEqual([0n, -2n, -2n, -1n, -2n]);
+    expect([5n, 15n, 25n, 35n, 14n, 16n].map((n) => divideHalfEven(n, 10n))).toEqual([
+      0n,
+      2n,
+      2n,
+      4n,
+      1n,
+      2n,
+    ]);
+    expect([-5n, -15n, -25n, -14n, -16n].map((n) => divideHalfEven(n, 10n))).toEqual([
+      0n,
+      -2n,
+      -2n,
+      -1n,
+      -2n,
+    ]);
     expect(divideHalfEven(7n, 1n)).toBe(7n);
   });
 });
@@ -81,9 +94,18 @@ describe("findRate and rateInForce", () => {
 
   it("uses the pair, its inverse, or a cross through EUR (dated by the older leg)", () => {
     expect(findRate(c("EUR"), c("USD"), latest)).toMatchObject({ path: "DIRECT", numerator: 5421n });
-    expect(findRate(c("USD"), c("EUR"), latest)).toMatchObject({ path: "INVERSE", numerator: 5000n, denominator: 5421n });
+    expect(findRate(c("USD"), c("EUR"), latest)).toMatchObject({
+      path: "INVERSE",
+      numerator: 5000n,
+      denominator: 5421n,
+    });
     const cross = findRate(c("USD"), c("JPY"), latest);
-    expect(cross).toMatchObject({ path: "CROSS", base: "USD", quote: "JPY", asOf: new Date("2026-12-03T00:00:00Z") });
+    expect(cross).toMatchObject({
+      path: "CROSS",
+      base: "USD",
+      quote: "JPY",
+      asOf: new Date("2026-12-03T00:00:00Z"),
+    });
     // 162.45 / 1.0842, exact.
     expect(cross && formatRatio(cross, 6)).toBe("149.833979");
     expect(findRate(c("USD"), c("CHF"), latest)).toBeNull();

@@ -17,7 +17,10 @@ function invalid(field: string, message: string): DomainError {
 
 function currencyOf(field: string, raw: string): CurrencyCode {
   const code = parseCurrency(typeof raw === "string" ? raw.trim() : raw);
-  if (code === null) throw new DomainError("CURRENCY_INVALID", `${String(raw).slice(0, 10)} is not an ISO 4217 currency.`, { field: [field] });
+  if (code === null)
+    throw new DomainError("CURRENCY_INVALID", `${String(raw).slice(0, 10)} is not an ISO 4217 currency.`, {
+      field: [field],
+    });
   return code;
 }
 
@@ -70,7 +73,10 @@ export class MerchantCurrencyCommands {
     merchantId: string,
     input: { settlementCurrencies: readonly string[]; fxFeeBps?: number },
   ): Promise<MerchantCurrencySettings | null> {
-    if (!Array.isArray(input.settlementCurrencies) || input.settlementCurrencies.length > SETTLEMENT_CURRENCIES_MAX)
+    if (
+      !Array.isArray(input.settlementCurrencies) ||
+      input.settlementCurrencies.length > SETTLEMENT_CURRENCIES_MAX
+    )
       throw invalid("settlementCurrencies", `At most ${SETTLEMENT_CURRENCIES_MAX} settlement currencies.`);
     const currencies = input.settlementCurrencies.map((raw) => currencyOf("settlementCurrencies", raw));
     if (new Set(currencies).size !== currencies.length)
@@ -102,7 +108,10 @@ export class MerchantCurrencyCommands {
   ): Promise<MerchantCurrencySettings | null> {
     const currency = currencyOf("currency", input.currency);
     const { fixedMinor } = input;
-    if (fixedMinor !== null && (typeof fixedMinor !== "bigint" || fixedMinor < 0n || fixedMinor > FEE_FIXED_MINOR_MAX))
+    if (
+      fixedMinor !== null &&
+      (typeof fixedMinor !== "bigint" || fixedMinor < 0n || fixedMinor > FEE_FIXED_MINOR_MAX)
+    )
       throw invalid("fixedMinor", "fixedMinor must be a whole number of minor units, 0 to 15 digits.");
     const before = await this.deps.store.find(merchantId);
     if (before === null) return null;

@@ -1,9 +1,9 @@
 // Applies a PSP's notification (webhook) through the state machine. A late or repeated notification never
 // moves a payment backwards: what no longer applies is reported, not applied. The resolver records the
 // definite answers it gets for modifications through here too, so both settle an attempt the same way.
-import type { FxCaptureTerms, FxRefundTerms } from "../fx/fx-postings";
-import { captureFxTerms, refundFxTerms } from "./payment-fx";
+
 import { invariant } from "../errors/domain-error";
+import type { FxCaptureTerms, FxRefundTerms } from "../fx/fx-postings";
 import { encodeResult } from "../idempotency/result-codec";
 import { type PspAttemptId, parseId } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
@@ -24,6 +24,7 @@ import {
   type PaymentCommandsDependencies,
   systemActor,
 } from "./payment-deps";
+import { captureFxTerms, refundFxTerms } from "./payment-fx";
 import type { MerchantActor, PaymentRecord, PspAttemptDraft, PspAttemptSettlement } from "./payment-record";
 import type { PspNotification } from "./payment-requests";
 import {
@@ -245,7 +246,14 @@ export function notifiedModificationChange(
   const applied = !notification.success || applies;
   if (notification.kind === "capture") {
     const parts = succeeds
-      ? capturedChange(actor, current, settlement, attempt.amountMinor, fee, fx && "fxFeeBps" in fx ? fx : null)
+      ? capturedChange(
+          actor,
+          current,
+          settlement,
+          attempt.amountMinor,
+          fee,
+          fx && "fxFeeBps" in fx ? fx : null,
+        )
       : captureFailedChange(actor, current, failed, false, failure);
     return { parts, applied };
   }

@@ -1,7 +1,7 @@
 // Creates a payment: validates the request, routes it, scores it with the risk rules, records the payment
 // with its first attempt (the intent, claiming the idempotency key), then asks the PSPs in routing order,
 // failing over only when a PSP certainly charged nothing, and records the outcome.
-import { checkConversionRate } from "./payment-fx";
+
 import { parseEmailAddress } from "../documents/email-address";
 import { DomainError, invariant } from "../errors/domain-error";
 import { validateCustomer } from "../fraud/customer-context";
@@ -21,6 +21,7 @@ import {
   scope,
   withField,
 } from "./payment-deps";
+import { checkConversionRate } from "./payment-fx";
 import { validateDescription, validateMetadata } from "./payment-input";
 import type { MerchantActor, PaymentMethodRecord, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import type { CreatePaymentInput } from "./payment-requests";

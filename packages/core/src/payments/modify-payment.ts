@@ -1,7 +1,7 @@
 // Capture, cancel and refund: one runner records the attempt (the intent, before any PSP call), calls the PSP
 // that holds the payment with the attempt's key, and records the outcome through a pure change builder,
 // completing the request's idempotency record in that same write.
-import { captureFxTerms, checkConversionRate, checkRefundRate, refundFxTerms } from "./payment-fx";
+
 import { invariant } from "../errors/domain-error";
 import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
 import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
@@ -25,6 +25,7 @@ import {
   pspOf,
   scope,
 } from "./payment-deps";
+import { captureFxTerms, checkCaptureRate, checkRefundRate, refundFxTerms } from "./payment-fx";
 import { validateRefundReason } from "./payment-input";
 import type { MerchantActor, PaymentChangeResult, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import type { CancelPaymentInput, CapturePaymentInput, RefundPaymentInput } from "./payment-requests";
@@ -166,10 +167,7 @@ export async function capturePayment(
   const normalized = { paymentId, amountMinor: requestedMinor };
   return deps.idempotency.run(scope(actor, key), "capturePayment", normalized, async (context) => {
     // Multiple currencies (issue 18): refused before the PSP is asked when the conversion has no fresh rate.
-    if (deps.fx) {
-      const payment = await deps.store.findPayment(actor, paymentId);
-      if (payment !== null) await checkConversionRate(deps, actor, payment.currency, ["paymentId"]);
-    }
+    await checkCaptureRate(deps, actor, paymentId);
     return runModification(deps, actor, context, paymentId, capture);
   });
 }
@@ -296,10 +294,13 @@ export async function refundPayment(
   const normalized = { paymentId, amountMinor: requestedMinor, reason };
   return deps.idempotency.run(scope(actor, key), "refundPayment", normalized, async (context) => {
     // Multiple currencies (issue 18): a refund of a converted payment needs today's rate fresh, for its FX gain/loss.
-    if (deps.fx) {
-      const payment = await deps.store.findPayment(actor, paymentId);
-      if (payment !== null) await checkRefundRate(deps, payment);
-    }
-    return runModification(deps, actor, context, paymentId, refundModification(deps, actor, requestedMinor, reason));
+    await checkRefundRate(deps, paymentId);
+    return runModification(
+      deps,
+      actor,
+      context,
+      paymentId,
+      refundModification(deps, actor, requestedMinor, reason),
+    );
   });
 }

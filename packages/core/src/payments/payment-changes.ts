@@ -2,15 +2,15 @@
 // synchronous answer, the PSP's notification and the resolver all record an outcome through these, so a
 // capture is posted to the ledger the same way whoever learnt of it first. Nothing here reads or writes.
 import { invariant } from "../errors/domain-error";
-import type { IdempotencyContext } from "../idempotency/idempotency-service";
-import { newId, type PaymentId, type RefundId } from "../ids/ids";
-import { computeFee, type FeeSchedule, feeScheduleIn } from "../ledger/fees";
 import {
   captureConversion,
   type FxCaptureTerms,
   type FxRefundTerms,
   refundConversion,
 } from "../fx/fx-postings";
+import type { IdempotencyContext } from "../idempotency/idempotency-service";
+import { newId, type PaymentId, type RefundId } from "../ids/ids";
+import { computeFee, type FeeSchedule, feeScheduleIn } from "../ledger/fees";
 import { capturePosting, refundPosting } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
 import type { PaymentChange } from "../ports/payment-store";
@@ -165,7 +165,10 @@ export function capturePostings(
     fee,
     fx,
   });
-  return { journal: { draft: sourceEntry, refundId: null }, fxConversion: { draft: conversion, refundId: null } };
+  return {
+    journal: { draft: sourceEntry, refundId: null },
+    fxConversion: { draft: conversion, refundId: null },
+  };
 }
 
 /** The ledger of a refund: at the capture's locked rate when the payment was converted (fx). */
@@ -176,8 +179,14 @@ export function refundPostings(
   fx: FxRefundTerms | null,
 ): Pick<ChangeParts, "journal" | "fxConversion"> {
   if (fx === null)
-    return { journal: { draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }), refundId } };
-  const { sourceEntry, conversion } = refundConversion({ amountMinor: refundMinor, currency: payment.currency, fx });
+    return {
+      journal: { draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }), refundId },
+    };
+  const { sourceEntry, conversion } = refundConversion({
+    amountMinor: refundMinor,
+    currency: payment.currency,
+    fx,
+  });
   return { journal: { draft: sourceEntry, refundId }, fxConversion: { draft: conversion, refundId } };
 }
 
@@ -376,7 +385,10 @@ export function refundOutcomeChange(
 ): ChangeParts {
   const settlement = settle(attempt.id, outcome);
   if (outcome.outcome === "succeeded") {
-    return settlingAsRead(refundedChange(actor, payment, settlement, refund.id, refund.amountMinor, fx), refund);
+    return settlingAsRead(
+      refundedChange(actor, payment, settlement, refund.id, refund.amountMinor, fx),
+      refund,
+    );
   }
   if (outcome.outcome === "pending" || outcome.outcome === "unknown") {
     const type = outcome.outcome === "pending" ? ACKNOWLEDGED_EVENTS.REFUND : "refund.unknown";

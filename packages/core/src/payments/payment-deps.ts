@@ -1,6 +1,6 @@
 // What every payment use case needs: its ports, and the helpers they share to read a payment, change it
 // under the version check, reach the PSP that holds it and name the idempotency scope of a request.
-import type { PaymentFxRates } from "../ports/payment-fx";
+
 import { createHash } from "node:crypto";
 import { DomainError, invariant } from "../errors/domain-error";
 import type { RiskScorer } from "../fraud/risk-scorer";
@@ -8,6 +8,7 @@ import type { IdempotencyService } from "../idempotency/idempotency-service";
 import { type IdempotencyKey, type PaymentId, parseId } from "../ids/ids";
 import { parseAmountMinor } from "../money/money";
 import type { IdempotencyScope } from "../ports/idempotency-store";
+import type { PaymentFxRates } from "../ports/payment-fx";
 import type { PaymentChange, PaymentStore } from "../ports/payment-store";
 import type { PspRouter } from "../ports/psp-router";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";

@@ -6,9 +6,10 @@
 // uses the newest rate even when it has since gone stale: the money has moved, and a stored rate is never
 // guessed.
 import type { FxCaptureTerms, FxRefundTerms } from "../fx/fx-postings";
+import type { PaymentId } from "../ids/ids";
 import type { CurrencyCode } from "../money/currency";
-import type { MerchantSettings, PaymentStore } from "../ports/payment-store";
 import type { PaymentFxRates } from "../ports/payment-fx";
+import type { MerchantSettings, PaymentStore } from "../ports/payment-store";
 import type { MerchantActor, PaymentRecord } from "./payment-record";
 
 export interface FxDeps {
@@ -18,7 +19,10 @@ export interface FxDeps {
 }
 
 /** The currency a payment in `currency` settles in, or null when it settles as it is. */
-export function settlementCurrencyOf(settings: MerchantSettings, currency: CurrencyCode): CurrencyCode | null {
+export function settlementCurrencyOf(
+  settings: MerchantSettings,
+  currency: CurrencyCode,
+): CurrencyCode | null {
   const currencies = settings.settlement?.currencies ?? [];
   if (currencies.length === 0 || currencies.includes(currency)) return null;
   return currencies[0] as CurrencyCode;
@@ -36,11 +40,25 @@ export async function checkConversionRate(
   if (target !== null) await deps.fx.rateInForce(currency, target, field);
 }
 
-/** For a refund request of a converted payment: refuses when today's rate is missing or stale. */
-export async function checkRefundRate(deps: FxDeps, payment: PaymentRecord): Promise<void> {
+/** For a capture request: refuses when the payment will convert and no fresh rate exists (no read otherwise). */
+export async function checkCaptureRate(
+  deps: FxDeps & { store: Pick<PaymentStore, "findPayment"> },
+  actor: MerchantActor,
+  paymentId: PaymentId,
+): Promise<void> {
   if (!deps.fx) return;
-  const locked = await deps.fx.captureConversionOf(payment.id);
-  if (locked !== null) await deps.fx.rateInForce(payment.currency, locked.settlementCurrency, ["paymentId"]);
+  const settings = await deps.store.merchantSettings(actor);
+  if ((settings.settlement?.currencies ?? []).length === 0) return;
+  const payment = await deps.store.findPayment(actor, paymentId);
+  if (payment !== null) await checkConversionRate(deps, actor, payment.currency, ["paymentId"]);
+}
+
+/** For a refund request of a converted payment: refuses when today's rate is missing or stale. */
+export async function checkRefundRate(deps: FxDeps, paymentId: PaymentId): Promise<void> {
+  if (!deps.fx) return;
+  const locked = await deps.fx.captureConversionOf(paymentId);
+  if (locked !== null)
+    await deps.fx.rateInForce(locked.sourceCurrency, locked.settlementCurrency, ["paymentId"]);
 }
 
 /** What a capture of this payment converts with, or null when it settles in its own currency. */

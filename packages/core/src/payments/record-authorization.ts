@@ -6,8 +6,8 @@ import { encodeResult } from "../idempotency/result-codec";
 import type { PaymentId } from "../ids/ids";
 import type { PspOutcome } from "../psp/psp-port";
 import { authorizationCaptures, authorizationChange } from "./payment-changes";
-import { captureFxTerms } from "./payment-fx";
 import type { PaymentCommandsDependencies } from "./payment-deps";
+import { captureFxTerms } from "./payment-fx";
 import type { MerchantActor, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import { type AnsweredChange, type PaymentResult, REQUESTS_OF } from "./payment-responses";
 

@@ -25,5 +25,10 @@ export interface MerchantCurrencyStore {
     audit: AuditDraft,
   ): Promise<boolean>;
   /** Sets (or, with null, removes) the merchant's fixed fee in one currency. False when there is no such merchant. */
-  setFixedFee(merchantId: string, currency: CurrencyCode, fixedMinor: bigint | null, audit: AuditDraft): Promise<boolean>;
+  setFixedFee(
+    merchantId: string,
+    currency: CurrencyCode,
+    fixedMinor: bigint | null,
+    audit: AuditDraft,
+  ): Promise<boolean>;
 }

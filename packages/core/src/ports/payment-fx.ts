@@ -6,6 +6,7 @@ import type { PaymentId } from "../ids/ids";
 import type { CurrencyCode } from "../money/currency";
 
 export interface LockedConversion {
+  sourceCurrency: CurrencyCode;
   settlementCurrency: CurrencyCode;
   rate: Ratio;
 }

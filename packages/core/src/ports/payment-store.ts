@@ -3,6 +3,7 @@
 // entry, outbox message and idempotency record change together or not at all.
 
 import type { RiskDecision, RiskSettings, RiskSignal } from "../fraud/risk-types";
+import type { FxConversionDraft } from "../fx/fx-postings";
 import type {
   MerchantId,
   PaymentId,
@@ -11,7 +12,6 @@ import type {
   RefundId,
   RiskAssessmentId,
 } from "../ids/ids";
-import type { FxConversionDraft } from "../fx/fx-postings";
 import type { FeeSchedule } from "../ledger/fees";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";

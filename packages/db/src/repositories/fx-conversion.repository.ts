@@ -28,7 +28,9 @@ export interface FxConversionRecord {
   createdAt: Date;
 }
 
-const columns = (t: string) => `${t}.id, ${t}.payment_id AS "paymentId", ${t}.refund_id AS "refundId", ${t}.kind,
+const columns = (
+  t: string,
+) => `${t}.id, ${t}.payment_id AS "paymentId", ${t}.refund_id AS "refundId", ${t}.kind,
        ${t}.source_currency AS "sourceCurrency", ${t}.source_amount_minor AS "sourceAmountMinor",
        ${t}.settlement_currency AS "settlementCurrency", ${t}.settlement_amount_minor AS "settlementAmountMinor",
        ${t}.original_settlement_minor AS "originalSettlementMinor", ${t}.fee_minor AS "feeMinor",
@@ -60,6 +62,7 @@ export class FxConversionRepository {
     if (row === undefined) return null;
     const record = toRecord(row);
     return {
+      sourceCurrency: record.sourceCurrency,
       settlementCurrency: record.settlementCurrency,
       rate: { numerator: record.rateNumerator, denominator: record.rateDenominator },
     };

@@ -2,8 +2,9 @@
 // One import is one transaction: the import row, every rate in chunks of one set-based statement, the check
 // that no stored rate of the same (source, pair, date) differs, and the operator audit row. A difference
 // raises, so the whole file is refused and nothing is written.
-import { fileInvalid } from "@paycore/core/fx/fx-rate-commands";
+
 import { type DatedRate, parseRateText } from "@paycore/core/fx/fx-rate";
+import { fileInvalid } from "@paycore/core/fx/fx-rate-commands";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import type { FxImportResult, FxRateBatch, FxRateStore } from "@paycore/core/ports/fx-rate-store";
@@ -74,7 +75,13 @@ export class FxRateStoreRepository implements FxRateStore {
       null,
     );
     return this.sql.transaction(async (tx: SqlTransaction) => {
-      await tx.execute(INSERT_IMPORT, [batch.id, batch.source, batch.rows.length, latestAsOf, batch.importedAt]);
+      await tx.execute(INSERT_IMPORT, [
+        batch.id,
+        batch.source,
+        batch.rows.length,
+        latestAsOf,
+        batch.importedAt,
+      ]);
       let inserted = 0;
       for (let start = 0; start < batch.rows.length; start += CHUNK) {
         const chunk = batch.rows.slice(start, start + CHUNK).map((row) => ({
@@ -119,7 +126,8 @@ export class FxRateStoreRepository implements FxRateStore {
     const rows = await this.sql.query<LatestRow>(LATEST_RATES, [currencies]);
     return rows.map((row) => {
       const ratio = parseRateText(canonicalRateText(row.rate));
-      if (ratio === null) throw new Error(`fx_rates holds a rate that is not a positive decimal: ${row.rate}`);
+      if (ratio === null)
+        throw new Error(`fx_rates holds a rate that is not a positive decimal: ${row.rate}`);
       return {
         base: row.base as CurrencyCode,
         quote: row.quote as CurrencyCode,

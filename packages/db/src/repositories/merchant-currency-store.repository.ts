@@ -2,7 +2,10 @@
 // and its operator audit row are one transaction. Apps get the command, never this class.
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { AuditDraft } from "@paycore/core/ports/audit";
-import type { MerchantCurrencySettings, MerchantCurrencyStore } from "@paycore/core/ports/merchant-currency-store";
+import type {
+  MerchantCurrencySettings,
+  MerchantCurrencyStore,
+} from "@paycore/core/ports/merchant-currency-store";
 import type { DatabaseClient } from "../client";
 import { MerchantCurrencyRepository } from "./merchant-currency.repository";
 import { operatorAuditRow } from "./operator-audit-row";

@@ -370,7 +370,8 @@ export class PostgresPaymentStore implements PaymentStore {
       : null;
     // Multiple currencies (issue 18): a conversion's settlement-currency leg joins the journal rows, and its record
     // links the two entries.
-    const fxConversion = journal && change.fxConversion ? await this.fxConversionRows(actor, change, journal) : null;
+    const fxConversion =
+      journal && change.fxConversion ? await this.fxConversionRows(actor, change, journal) : null;
     const link = change.idempotency;
     // The response to store is written by the change's own statement when the result can be predicted from the
     // payment as read; otherwise it follows in the same transaction, sent with its COMMIT.

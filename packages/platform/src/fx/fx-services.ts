@@ -1,17 +1,18 @@
 // The exchange-rate services every process shares: the core's one write path for rates (the CLI's `fx import`
 // and the scheduled fetch) and the rate book, which answers the rate in force between two currencies or refuses
 // with FX_RATE_MISSING / FX_RATE_STALE. Built by one call in the composition root.
-import { FxRateCommands } from "@paycore/core/fx/fx-rate-commands";
+
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { type AppliedRate, type DatedRate, findRate, rateInForce } from "@paycore/core/fx/fx-rate";
+import { FxRateCommands } from "@paycore/core/fx/fx-rate-commands";
 import { newId, type PaymentId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Actor } from "@paycore/core/ports/audit";
 import type { FxImportResult, FxRateStore } from "@paycore/core/ports/fx-rate-store";
 import type { PaymentFxRates } from "@paycore/core/ports/payment-fx";
+import type { DatabaseClient } from "@paycore/db/client";
 import { FxConversionRepository } from "@paycore/db/repositories/fx-conversion.repository";
 import { FxRateStoreRepository } from "@paycore/db/repositories/fx-rate-store.repository";
-import type { DatabaseClient } from "@paycore/db/client";
 import { MerchantCurrencyRepository } from "@paycore/db/repositories/merchant-currency.repository";
 import type { Sql } from "@paycore/db/sql";
 import { parseRatesBytes, type RatesFile, readRatesFile } from "./rate-files";

@@ -57,8 +57,10 @@ describe("bad files", () => {
     expect(refusal("from,to,rate,date\nEUR,USD,1.1,2026-12-04\n")?.message).toMatch(
       /^line 1: the header must be base,quote,rate,as_of/,
     );
-    expect(refusal("base,quote,rate,as_of\nEUR,USD,1.1,2026-12-04\nEUR,JPY,162\n")?.message).toMatch(/^line 3: /);
-    expect(refusal("base,quote,rate,as_of\nEUR,\"USD,1.1,2026-12-04\n")?.code).toBe("FX_RATES_FILE_INVALID");
+    expect(refusal("base,quote,rate,as_of\nEUR,USD,1.1,2026-12-04\nEUR,JPY,162\n")?.message).toMatch(
+      /^line 3: /,
+    );
+    expect(refusal('base,quote,rate,as_of\nEUR,"USD,1.1,2026-12-04\n')?.code).toBe("FX_RATES_FILE_INVALID");
   });
 
   it("refuses bytes that are not UTF-8", () => {

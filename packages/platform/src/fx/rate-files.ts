@@ -24,14 +24,20 @@ const CSV_HEADER = ["base", "quote", "rate", "as_of"] as const;
 
 /** The format from the text itself: XML starts with `<` (after a BOM and blanks), anything else is CSV. */
 export function detectFormat(text: string): RatesFormat {
-  return text.replace(/^\uFEFF/, "").trimStart().startsWith("<") ? "ECB" : "CSV";
+  return text
+    .replace(/^\uFEFF/, "")
+    .trimStart()
+    .startsWith("<")
+    ? "ECB"
+    : "CSV";
 }
 
 /** The file's text, refusing a file over the bound or not UTF-8, then its rows. */
 export async function readRatesFile(path: string): Promise<RatesFile> {
   const info = await stat(path);
   if (!info.isFile()) throw fileInvalid(null, `${path} is not a file`);
-  if (info.size > RATES_FILE_BYTES_MAX) throw fileInvalid(null, `the file is over ${RATES_FILE_BYTES_MAX} bytes`);
+  if (info.size > RATES_FILE_BYTES_MAX)
+    throw fileInvalid(null, `the file is over ${RATES_FILE_BYTES_MAX} bytes`);
   return parseRatesBytes(await readFile(path));
 }
 
@@ -68,9 +74,11 @@ function rateElementLines(text: string): number[] {
 
 type XmlNode = Record<string, unknown>;
 const asArray = (value: unknown): XmlNode[] =>
-  value === undefined ? [] : (Array.isArray(value) ? value : [value]).filter(
-    (item): item is XmlNode => typeof item === "object" && item !== null,
-  );
+  value === undefined
+    ? []
+    : (Array.isArray(value) ? value : [value]).filter(
+        (item): item is XmlNode => typeof item === "object" && item !== null,
+      );
 
 /** The ECB layout: Envelope > Cube > Cube[time] > Cube[currency, rate]; every rate is EUR → currency. */
 export function parseEcbXml(text: string): RawRateRow[] {
@@ -97,7 +105,8 @@ export function parseEcbXml(text: string): RawRateRow[] {
       for (const rate of asArray(day.Cube)) {
         const index = rows.length;
         const line = lines[index] ?? 0;
-        if (typeof time !== "string") throw fileInvalid(line, "a rate outside a <Cube time='YYYY-MM-DD'> element");
+        if (typeof time !== "string")
+          throw fileInvalid(line, "a rate outside a <Cube time='YYYY-MM-DD'> element");
         const currency = rate["@currency"];
         const value = rate["@rate"];
         if (typeof currency !== "string" || typeof value !== "string")

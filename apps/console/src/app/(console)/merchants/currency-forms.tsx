@@ -18,7 +18,9 @@ export function SettlementForm({
   const router = useRouter();
   const [currencies, setCurrencies] = useState(initial.settlementCurrencies.join(" "));
   const [fxFeeBps, setFxFeeBps] = useState(initial.fxFeeBps);
-  const update = useMutation(trpc.merchants.setSettlement.mutationOptions({ onSuccess: () => router.refresh() }));
+  const update = useMutation(
+    trpc.merchants.setSettlement.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const settlementCurrencies = currencies
@@ -73,7 +75,9 @@ export function FixedFeeForm({ merchantId }: { merchantId: string }) {
   const router = useRouter();
   const [currency, setCurrency] = useState("");
   const [fixedMinor, setFixedMinor] = useState("");
-  const update = useMutation(trpc.merchants.setFixedFee.mutationOptions({ onSuccess: () => router.refresh() }));
+  const update = useMutation(
+    trpc.merchants.setFixedFee.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
   const submit = (event: FormEvent) => {
     event.preventDefault();
     update.mutate({

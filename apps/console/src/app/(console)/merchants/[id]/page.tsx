@@ -34,8 +34,8 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             <dd className="mono">{merchant.id}</dd>
             <dt>Fee</dt>
             <dd>
-              {feePercent(merchant.feeRateBps)} ({merchant.feeRateBps} bps) + a fixed fee per currency (default{" "}
-              {merchant.feeFixedMinor} hundredths of a major unit)
+              {feePercent(merchant.feeRateBps)} ({merchant.feeRateBps} bps) + a fixed fee per currency
+              (default {merchant.feeFixedMinor} hundredths of a major unit)
             </dd>
             <dt>Review at score</dt>
             <dd>{merchant.riskReviewThreshold}</dd>
@@ -128,7 +128,10 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
           <>
             <SettlementForm
               merchantId={merchant.id}
-              initial={{ settlementCurrencies: currencies.settlementCurrencies, fxFeeBps: currencies.fxFeeBps }}
+              initial={{
+                settlementCurrencies: currencies.settlementCurrencies,
+                fxFeeBps: currencies.fxFeeBps,
+              }}
             />
             <FixedFeeForm merchantId={merchant.id} />
           </>

@@ -1,9 +1,9 @@
 import { procedureFor, router } from "../../trpc";
 import { createMerchantHandler } from "./create.handler";
-import { merchantCurrenciesHandler } from "./currencies.handler";
 import { createMerchantSchema } from "./create.schema";
 import { createKeyHandler } from "./create-key.handler";
 import { createKeySchema } from "./create-key.schema";
+import { merchantCurrenciesHandler } from "./currencies.handler";
 import { merchantDetailHandler } from "./detail.handler";
 import { merchantDetailSchema } from "./detail.schema";
 import { listMerchantsHandler } from "./list.handler";
