@@ -72,4 +72,5 @@ it("imports both samples, refuses a bad file whole, and prints the rate in force
   const missing = await cli(["fx", "rate", "USD", "KES"]);
   expect(missing.code).toBe(1);
   expect(missing.stdout).toMatch(/^refused: No exchange rate from USD to KES/);
-});
+  // Six CLI processes, each starting TypeScript: slow on a loaded two-core machine.
+}, 240_000);
