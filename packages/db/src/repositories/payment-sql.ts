@@ -346,9 +346,11 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
 ), lines AS (
   INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
   SELECT journal.id, l.account_id, l.direction::"EntryDirection", l.amount_minor, journal.currency
-    FROM jsonb_to_recordset(${$("lines")}::jsonb) AS l(entry_id text, account_id text, direction text,
-                                                       amount_minor bigint)
+    FROM ROWS FROM (jsonb_to_recordset(${$("lines")}::jsonb) AS (entry_id text, account_id text, direction text,
+                                                                  amount_minor bigint))
+         WITH ORDINALITY AS l(entry_id, account_id, direction, amount_minor, n)
     JOIN journal ON journal.id = l.entry_id
+   ORDER BY l.n
   RETURNING ledger_lines.id
 )`);
   }
