@@ -234,6 +234,79 @@ describe("converting on capture", () => {
   });
 });
 
+describe("the fee schedule", () => {
+  it("shows the calling merchant's own fixed fees and settlement currencies, never another merchant's", async () => {
+    const merchant = await settlingIn(["EUR", "JPY"], 75);
+    await t.app.services.merchantCurrencyCommands.setFixedFee(TEST_FIXTURE_ACTOR, merchant.id, {
+      currency: "JPY",
+      fixedMinor: 40n,
+    });
+    const other = await t.createMerchant();
+    const query =
+      "{ feeSchedule { rateBps fxFeeBps settlementCurrencies fixedFees { currency amount source } } }";
+    const mine = await t.gql<{ feeSchedule: unknown }>(merchant.secretKey, query);
+    expect(mine.data?.feeSchedule).toEqual({
+      rateBps: 290,
+      fxFeeBps: 75,
+      settlementCurrencies: ["EUR", "JPY"],
+      fixedFees: [
+        { currency: "EUR", amount: "30", source: "DEFAULT" },
+        { currency: "JPY", amount: "40", source: "MERCHANT" },
+      ],
+    });
+    const theirs = await t.gql<{ feeSchedule: unknown }>(other.secretKey, query);
+    expect(theirs.data?.feeSchedule).toEqual({
+      rateBps: 290,
+      fxFeeBps: 0,
+      settlementCurrencies: [],
+      fixedFees: [],
+    });
+    // Removing the merchant's own fee brings the default back (0.30 yen rounds to 0).
+    await t.app.services.merchantCurrencyCommands.setFixedFee(TEST_FIXTURE_ACTOR, merchant.id, {
+      currency: "JPY",
+      fixedMinor: null,
+    });
+    const after = await t.gql<{ feeSchedule: { fixedFees: unknown[] } }>(merchant.secretKey, query);
+    expect(after.data?.feeSchedule.fixedFees).toContainEqual({
+      currency: "JPY",
+      amount: "0",
+      source: "DEFAULT",
+    });
+    const audit = await t.app.db.operatorAuditLog.findMany({
+      where: {
+        targetId: merchant.id,
+        action: { in: ["merchant.set_fixed_fee", "merchant.remove_fixed_fee"] },
+      },
+    });
+    expect(audit).toHaveLength(2);
+  });
+
+  it("refuses bad settings with a typed error, nothing written", async () => {
+    const merchant = await t.createMerchant();
+    const commands = t.app.services.merchantCurrencyCommands;
+    await expect(
+      commands.setSettlement(TEST_FIXTURE_ACTOR, merchant.id, { settlementCurrencies: ["USD", "USD"] }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", field: ["settlementCurrencies"] });
+    await expect(
+      commands.setSettlement(TEST_FIXTURE_ACTOR, merchant.id, { settlementCurrencies: ["usd"] }),
+    ).rejects.toMatchObject({ code: "CURRENCY_INVALID" });
+    await expect(
+      commands.setSettlement(TEST_FIXTURE_ACTOR, merchant.id, {
+        settlementCurrencies: ["USD"],
+        fxFeeBps: 1001,
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", field: ["fxFeeBps"] });
+    await expect(
+      commands.setFixedFee(TEST_FIXTURE_ACTOR, merchant.id, { currency: "JPY", fixedMinor: -1n }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", field: ["fixedMinor"] });
+    expect(
+      await commands.setFixedFee(TEST_FIXTURE_ACTOR, "mer_missing", { currency: "JPY", fixedMinor: 1n }),
+    ).toBeNull();
+    expect(await t.app.db.merchantSettlement.count({ where: { merchantId: merchant.id } })).toBe(0);
+    expect(await t.app.db.merchantFixedFee.count({ where: { merchantId: merchant.id } })).toBe(0);
+  });
+});
+
 describe("refusing a conversion without a fresh rate", () => {
   it("FX_RATE_STALE and FX_RATE_MISSING at creation, with nothing written", async () => {
     await importCsv(`base,quote,rate,as_of\nCHF,GBP,0.88,${daysAgo(10)}\n`);
