@@ -17,13 +17,15 @@ test("an admin creates a merchant and a key shown once, and the overview renders
   const name = `Umbrella ${Date.now().toString(36)}`;
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Fee rate (bps)").fill("250");
-  await page.getByLabel("Fixed fee (minor units)").fill("20");
+  await page.getByLabel("Default fixed fee (hundredths of a major unit)").fill("20");
   await page.getByLabel("Review threshold (0–99)").fill("50");
   await page.getByLabel("Decline threshold (1–100)").fill("80");
   await page.getByRole("button", { name: "Create merchant" }).click();
   await page.getByRole("status").getByRole("link", { name }).click();
   await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
-  await expect(page.getByText("2.50% (250 bps) + 20 minor units")).toBeVisible();
+  await expect(
+    page.getByText("2.50% (250 bps) + a fixed fee per currency (default 20 hundredths of a major unit)"),
+  ).toBeVisible();
   await expect(page.getByText("No API keys yet.")).toBeVisible();
 
   await page.getByLabel("Kind").selectOption("SECRET");

@@ -42,6 +42,7 @@ import {
   type WorkbenchServices,
 } from "@paycore/platform/workbench/workbench-services";
 import { Command, InvalidArgumentError } from "commander";
+import { registerFxCommands } from "./fx/fx-cli";
 import { registerReconCommands } from "./reconciliation/recon-cli";
 import { replayDeadLetter } from "./webhooks/replay";
 
@@ -856,6 +857,8 @@ program
 
 // Settlement reports (issue 16): one registration, the commands live in reconciliation/recon-cli.ts.
 registerReconCommands(program, cliActor);
+// Exchange rates (issue 18, FX): the commands live in fx/fx-cli.ts.
+registerFxCommands(program, cliActor);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

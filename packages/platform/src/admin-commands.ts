@@ -4,6 +4,7 @@
 // transaction.
 import { RiskListCommands } from "@paycore/core/fraud/risk-list-commands";
 import { MerchantCommands } from "@paycore/core/merchants/merchant-commands";
+import { MerchantCurrencyCommands } from "@paycore/core/merchants/merchant-currency-commands";
 import { OperatorKeyCommands } from "@paycore/core/operator-keys/operator-key-commands";
 import { OperatorCommands } from "@paycore/core/operators/operator-commands";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
@@ -13,6 +14,7 @@ import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-comma
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
 import type { DatabaseClient } from "@paycore/db/client";
 import { encryptedSecretStores as storesOfSecrets } from "@paycore/db/repositories/encrypted-secret.repository";
+import { MerchantCurrencyStoreRepository } from "@paycore/db/repositories/merchant-currency-store.repository";
 import { MerchantStoreRepository } from "@paycore/db/repositories/merchant-store.repository";
 import { OperatorKeyStoreRepository } from "@paycore/db/repositories/operator-key-store.repository";
 import { OperatorStoreRepository } from "@paycore/db/repositories/operator-store.repository";
@@ -28,6 +30,8 @@ export interface AdminCommands {
   routingRuleCommands: RoutingRuleCommands;
   operatorKeyCommands: OperatorKeyCommands;
   operatorCommands: OperatorCommands;
+  /** Multiple currencies (issue 18): settlement currencies, FX fee, fixed fees per currency. */
+  merchantCurrencyCommands: MerchantCurrencyCommands;
 }
 
 export function createAdminCommands(db: DatabaseClient, now: () => Date = () => new Date()): AdminCommands {
@@ -40,6 +44,9 @@ export function createAdminCommands(db: DatabaseClient, now: () => Date = () => 
       store: new OperatorStoreRepository(db),
       hasher: { hash: hashPassword },
       now,
+    }),
+    merchantCurrencyCommands: new MerchantCurrencyCommands({
+      store: new MerchantCurrencyStoreRepository(db),
     }),
   };
 }

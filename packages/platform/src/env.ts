@@ -143,6 +143,11 @@ const schema = z.object({
   SMTP_SINK_PORT: z.coerce.number().int().min(0).max(65535).default(4025),
   EMAIL_FROM: z.string().min(3).max(200).default("paycore receipts <receipts@paycore.localhost>"),
   PUBLIC_BASE_URL: z.string().url().max(500).optional(),
+  // Multiple currencies (issue 18, docs/operations.md#exchange-rates): the scheduled rates fetch is off unless
+  // FX_RATES_URL is set (these machines are offline); a rate older than FX_RATE_MAX_AGE_HOURS is stale.
+  FX_RATES_URL: z.string().url().max(2_000).optional(),
+  FX_RATES_FETCH_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  FX_RATE_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(8_760).default(96),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

@@ -51,6 +51,8 @@ import { createCheckoutCommands } from "./checkout/checkout-services";
 import { createDisputeServices } from "./dispute-services";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
+// Multiple currencies (issue 18, FX)
+import { createFxServices } from "./fx/fx-services";
 import { createInvoiceServices } from "./invoice-services";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import { type BankRailsConfig, createPayoutServices } from "./payout-services";
@@ -73,6 +75,7 @@ import { createAppWorkers } from "./workers/app-workers";
 import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
 import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
+import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
 
@@ -121,6 +124,11 @@ export interface RuntimeConfig {
   bankRails?: BankRailsConfig | null;
   /** Workbench (issue 17): authorization windows, the adjustment approval threshold, the ledger check's interval. */
   workbench?: WorkbenchConfig;
+  // ---- Multiple currencies (issue 18, FX) ----
+  /** A rate older than this is stale (FX_RATE_MAX_AGE_HOURS); absent: DEFAULT_FX_RATE_MAX_AGE_HOURS. */
+  fxRateMaxAgeHours?: number;
+  /** Where the scheduled fetch gets rates (FX_RATES_URL) and how often; null or absent: no scheduled fetch. */
+  fxRatesFetch?: { url: string; intervalMs: number } | null;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -175,6 +183,11 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
             timeoutMs: env.BANK_TIMEOUT_MS,
           }
         : null,
+    // Multiple currencies (issue 18, FX).
+    fxRateMaxAgeHours: env.FX_RATE_MAX_AGE_HOURS,
+    fxRatesFetch: env.FX_RATES_URL
+      ? { url: env.FX_RATES_URL, intervalMs: env.FX_RATES_FETCH_INTERVAL_MINUTES * 60_000 }
+      : null,
   };
 }
 
@@ -261,7 +274,14 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     timeoutMs: config.pspTimeoutMs,
     log: config.logger,
   });
+  // Multiple currencies (issue 18, FX): rates, the rate book the payment commands convert with, conversions.
+  const fx = createFxServices(
+    sql,
+    db,
+    config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
+  );
   const commands = new PaymentCommands({
+    fx: fx.fxRates,
     store: paymentStore,
     idempotency,
     // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
@@ -324,6 +344,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       payments: commands,
       paymentQueries: new PaymentQueryRepository(db),
     }),
+    // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
+    ...fx,
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -384,6 +406,17 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           : []),
       ],
     },
+    // Multiple currencies (issue 18, FX): the scheduled rates fetch, only when a URL is configured.
+    fxRates: config.fxRatesFetch
+      ? {
+          job: fxRatesFetchJob({
+            commands: services.fxRateCommands,
+            url: config.fxRatesFetch.url,
+            intervalMs: config.fxRatesFetch.intervalMs,
+            log: config.logger.child({ worker: "fx-rates-fetch" }),
+          }),
+        }
+      : null,
   });
   workers.registry.start();
 

@@ -20,6 +20,7 @@ import type { LivePsps } from "./adapters/live-psps";
 import type { PaymentWatch } from "./adapters/payment-watch";
 import type { AdminCommands } from "./admin-commands";
 import type { DisputeServices } from "./dispute-services";
+import type { FxServices } from "./fx/fx-services";
 import type { InvoiceServices } from "./invoice-services";
 import type { MerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
 import type { PayoutServices } from "./payout-services";
@@ -27,7 +28,12 @@ import type { PayoutServices } from "./payout-services";
 import type { WorkbenchServices } from "./workbench/workbench-services";
 
 /** Reads through read-only repositories; every operator write through a core command (AdminCommands). */
-export interface AppServices extends AdminCommands, DisputeServices, PayoutServices, WorkbenchServices {
+export interface AppServices
+  extends AdminCommands,
+    DisputeServices,
+    PayoutServices,
+    WorkbenchServices,
+    FxServices {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
   queries: PaymentQueryRepository;

@@ -22,6 +22,8 @@ import "./payout";
 // Hosted checkout (issue 20).
 import "./checkout-session";
 import "./allowed-origins";
+// Multiple currencies (issue 18)
+import "./fx";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

@@ -35,6 +35,12 @@ const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
       description: "Liability: paid out of the balance, on its way to the merchant's bank.",
     },
     payout_bank: { description: "Asset: our payout bank account (what payouts took, returns gave back)." },
+    fx_clearing: {
+      description: "Asset: a conversion's clearing in each of its two currencies (multiple currencies).",
+    },
+    fx_gain_loss: {
+      description: "Expense: FX loss (debit) or gain (credit) on refunds of converted payments.",
+    },
   },
 });
 

@@ -109,8 +109,9 @@ describe("automatic capture", () => {
   });
 
   it.each([
-    ["JPY", "5000", "175"], // 145 + 30 yen
-    ["KWD", "12345", "388"], // 358.005 rounds to 358, + 30 fils
+    // The fixed fee is per currency (issue 18): the default 0.30 is 0 yen (0.30 yen rounds to 0) and 300 fils.
+    ["JPY", "5000", "145"], // 145 + 0 yen
+    ["KWD", "12345", "658"], // 358.005 rounds to 358, + 300 fils
     // The largest amounts each currency takes (see maxAmountMinor); sums past 2^53 and 2^63 are checked in
     // input-safety.integration-test.ts.
     ["USD", "999999999999", "29000000030"], // 28 999 999 999.971 rounds up, + 30 cents

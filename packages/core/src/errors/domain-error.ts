@@ -238,6 +238,20 @@ export const ERROR_TABLE = {
     description:
       "the payout's status forbids the action (e.g. cancelling a paid payout, retrying one not failed)",
   },
+  // Multiple currencies (issue 18): a conversion is never made with a guessed or outdated rate.
+  FX_RATE_MISSING: {
+    retry: "no",
+    description: "no exchange rate (direct, inverse or through EUR) exists between the two currencies",
+  },
+  FX_RATE_STALE: {
+    retry: "no",
+    description:
+      "the newest exchange rate between the two currencies is older than the configured maximum age",
+  },
+  FX_RATES_FILE_INVALID: {
+    retry: "no",
+    description: "a rates file refused whole: the message names the first bad line and why (CLI, worker)",
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

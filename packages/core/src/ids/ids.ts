@@ -37,6 +37,8 @@ export const ID_PREFIXES = {
   bankAccount: "ba",
   payout: "po",
   checkoutSession: "cs",
+  fxRateImport: "fxi",
+  fxConversion: "fxc",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvariantError } from "../errors/domain-error";
 import { MAX_AMOUNT_MINOR } from "../money/money";
-import { computeFee, DEFAULT_FEE_SCHEDULE, type FeeSchedule } from "./fees";
+import { computeFee, DEFAULT_FEE_SCHEDULE, type FeeSchedule, feeScheduleIn, fixedFeeIn } from "./fees";
 
 describe("computeFee", () => {
   it.each([
@@ -58,5 +58,27 @@ describe("computeFee", () => {
         },
       ),
     );
+  });
+});
+
+describe("fixed fees per currency", () => {
+  const c = (code: string) => code as import("../money/currency").CurrencyCode;
+  it("scales the default 0.30 by each currency's exponent, half to even", () => {
+    const schedule: FeeSchedule = { rateBps: 290, fixedMinor: 30n };
+    expect(fixedFeeIn(schedule, c("USD"))).toBe(30n);
+    expect(fixedFeeIn(schedule, c("EUR"))).toBe(30n);
+    expect(fixedFeeIn(schedule, c("JPY"))).toBe(0n); // 0.30 yen
+    expect(fixedFeeIn(schedule, c("KWD"))).toBe(300n); // 0.300 KWD
+    expect(fixedFeeIn({ rateBps: 0, fixedMinor: 150n }, c("JPY"))).toBe(2n); // 1.50 yen → 2 (even)
+    expect(fixedFeeIn({ rateBps: 0, fixedMinor: 250n }, c("JPY"))).toBe(2n); // 2.50 yen → 2 (even)
+  });
+
+  it("uses the merchant's own fixed fee for a currency when it has one", () => {
+    const schedule: FeeSchedule = { rateBps: 290, fixedMinor: 30n, fixedByCurrency: { JPY: 40n, KWD: 100n } };
+    expect(feeScheduleIn(schedule, c("JPY"))).toEqual({ rateBps: 290, fixedMinor: 40n });
+    expect(feeScheduleIn(schedule, c("KWD"))).toEqual({ rateBps: 290, fixedMinor: 100n });
+    expect(feeScheduleIn(schedule, c("USD"))).toEqual({ rateBps: 290, fixedMinor: 30n });
+    // 1000 yen at 2.9% + 40 yen.
+    expect(computeFee(1000n, feeScheduleIn(schedule, c("JPY")))).toBe(69n);
   });
 });

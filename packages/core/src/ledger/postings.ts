@@ -15,6 +15,11 @@ export const LEDGER_ACCOUNTS = {
   payouts_in_transit: "LIABILITY",
   /** Our payout bank account: what payouts took from it (credit) and returns gave back (debit). */
   payout_bank: "ASSET",
+  // Multiple currencies (issue 18): a conversion posts through the clearing account of each of its two
+  // currencies (../fx/fx-postings.ts); what a refund or dispute converts at another rate than the capture's
+  // goes to FX gain or loss (debit: a loss).
+  fx_clearing: "ASSET",
+  fx_gain_loss: "EXPENSE",
 } as const;
 
 export type LedgerAccountCode = keyof typeof LEDGER_ACCOUNTS;
@@ -38,7 +43,10 @@ export interface JournalEntryDraft {
     | "payout.paid"
     | "payout.failed"
     | "payout.canceled"
-    | "payout.returned";
+    | "payout.returned"
+    // Multiple currencies (issue 18): the settlement-currency leg of a conversion (../fx/fx-postings.ts).
+    | "fx.capture_conversion"
+    | "fx.refund_conversion";
   currency: CurrencyCode;
   lines: PostingLine[];
 }

@@ -1,7 +1,9 @@
 // Applies a PSP's notification (webhook) through the state machine. A late or repeated notification never
 // moves a payment backwards: what no longer applies is reported, not applied. The resolver records the
 // definite answers it gets for modifications through here too, so both settle an attempt the same way.
+
 import { invariant } from "../errors/domain-error";
+import type { FxCaptureTerms, FxRefundTerms } from "../fx/fx-postings";
 import { encodeResult } from "../idempotency/result-codec";
 import { type PspAttemptId, parseId } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
@@ -22,6 +24,7 @@ import {
   type PaymentCommandsDependencies,
   systemActor,
 } from "./payment-deps";
+import { captureFxTerms, refundFxTerms } from "./payment-fx";
 import type { MerchantActor, PaymentRecord, PspAttemptDraft, PspAttemptSettlement } from "./payment-record";
 import type { PspNotification } from "./payment-requests";
 import {
@@ -215,9 +218,11 @@ async function applyModificationNotification(
   }
   const actor = systemActor(payment, source, notification.pspName);
   const { fee } = await deps.store.merchantSettings(actor);
+  // Multiple currencies (issue 18): a succeeded capture or refund converts at the newest rate / the locked one.
+  const fx = notification.success ? await notifiedFxTerms(deps, actor, payment, notification.kind) : null;
   let applied = true;
   const changed = await changeWithRetry(deps, actor, payment.id, (current) => {
-    const built = notifiedModificationChange(actor, current, notification, attempt, fee);
+    const built = notifiedModificationChange(actor, current, notification, attempt, fee, fx);
     applied = built.applied;
     return built.parts;
   });
@@ -256,6 +261,7 @@ export function notifiedModificationChange(
   notification: ModificationNotification,
   attempt: StoredAttempt,
   fee: FeeSchedule,
+  fx: FxCaptureTerms | FxRefundTerms | null = null,
 ): { parts: ChangeParts; applied: boolean } {
   const settlement = notifiedSettlement(notification, attempt);
   const failure = { failureCode: settlement.errorCode };
@@ -270,7 +276,14 @@ export function notifiedModificationChange(
   const applied = !notification.success || applies;
   if (notification.kind === "capture") {
     const parts = succeeds
-      ? capturedChange(actor, current, settlement, attempt.amountMinor, fee)
+      ? capturedChange(
+          actor,
+          current,
+          settlement,
+          attempt.amountMinor,
+          fee,
+          fx && "fxFeeBps" in fx ? fx : null,
+        )
       : captureFailedChange(actor, current, failed, false, failure);
     return { parts, applied };
   }
@@ -282,7 +295,14 @@ export function notifiedModificationChange(
   }
   invariant(attempt.refundId !== null, "a refund attempt names its refund");
   const parts = notification.success
-    ? refundedChange(actor, current, settlement, attempt.refundId, attempt.amountMinor)
+    ? refundedChange(
+        actor,
+        current,
+        settlement,
+        attempt.refundId,
+        attempt.amountMinor,
+        fx && "capturedAt" in fx ? fx : null,
+      )
     : refundFailedChange(
         actor,
         current,
@@ -292,6 +312,18 @@ export function notifiedModificationChange(
         settlement.errorCode ?? "failed",
       );
   return { parts, applied };
+}
+
+/** The conversion terms of a notified capture or refund (null for a void, or a payment that settles as it is). */
+async function notifiedFxTerms(
+  deps: Deps,
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  kind: ModificationNotification["kind"],
+): Promise<FxCaptureTerms | FxRefundTerms | null> {
+  if (kind === "capture") return captureFxTerms(deps, actor, payment);
+  if (kind === "void") return null;
+  return refundFxTerms(deps, payment);
 }
 
 function recordedOutcome(

@@ -1,6 +1,7 @@
 // Creates a payment: validates the request, routes it, scores it with the risk rules, records the payment
 // with its first attempt (the intent, claiming the idempotency key), then asks the PSPs in routing order,
 // failing over only when a PSP certainly charged nothing, and records the outcome.
+
 import { parseEmailAddress } from "../documents/email-address";
 import { DomainError, invariant } from "../errors/domain-error";
 import { validateCustomer } from "../fraud/customer-context";
@@ -20,6 +21,7 @@ import {
   scope,
   withField,
 } from "./payment-deps";
+import { checkConversionRate } from "./payment-fx";
 import { validateDescription, validateMetadata } from "./payment-input";
 import type { MerchantActor, PaymentMethodRecord, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import type { CreatePaymentInput } from "./payment-requests";
@@ -88,6 +90,8 @@ async function authorizeNewPayment(
       field: ["paymentMethodId"],
     });
   }
+  // Multiple currencies (issue 18): a payment that will convert needs a fresh rate now (fail fast, lock nothing).
+  await checkConversionRate(deps, actor, request.currency);
   const paymentId = newId("payment");
   const scored = await scorePayment(deps, actor, key, paymentId, request, stored.method, now);
   const decision = scored?.assessment.decision ?? "APPROVE";

@@ -1,6 +1,7 @@
 // Capture, cancel and refund: one runner records the attempt (the intent, before any PSP call), calls the PSP
 // that holds the payment with the attempt's key, and records the outcome through a pure change builder,
 // completing the request's idempotency record in that same write.
+
 import { invariant } from "../errors/domain-error";
 import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
 import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
@@ -25,6 +26,7 @@ import {
   pspOf,
   scope,
 } from "./payment-deps";
+import { captureFxTerms, checkCaptureRate, checkRefundRate, refundFxTerms } from "./payment-fx";
 import { validateRefundReason } from "./payment-input";
 import type { MerchantActor, PaymentChangeResult, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import type {
@@ -42,7 +44,7 @@ import {
 } from "./payment-responses";
 import { planCancel, planCapture, planRefund } from "./payment-rules";
 
-type Deps = Pick<PaymentCommandsDependencies, "store" | "psps">;
+type Deps = Pick<PaymentCommandsDependencies, "store" | "psps" | "fx">;
 
 /** A modification's attempt as recorded, and the payment as that write left it. */
 export interface RecordedModification {
@@ -148,9 +150,11 @@ export function captureSettlement(deps: Deps, actor: MerchantActor): Settlement<
         amountMinor: attempt.amountMinor,
         currency: payment.currency,
       }),
-    async outcomeChange(outcome, { attempt }) {
+    async outcomeChange(outcome, { attempt, started }) {
       const { fee } = await deps.store.merchantSettings(actor);
-      return (payment) => captureOutcomeChange(actor, payment, attempt, outcome, fee);
+      // Multiple currencies (issue 18): a succeeded capture converts at the newest rate (checked fresh by the request).
+      const fx = outcome.outcome === "succeeded" ? await captureFxTerms(deps, actor, started.payment) : null;
+      return (payment) => captureOutcomeChange(actor, payment, attempt, outcome, fee, fx);
     },
     respond: (outcome, result) => modificationResponse("CAPTURE", outcome, result),
   };
@@ -189,9 +193,11 @@ export async function capturePayment(
   const requestedMinor = parseOptionalAmount(input.amount);
   const capture = captureModification(deps, actor, requestedMinor);
   const normalized = { paymentId, amountMinor: requestedMinor };
-  return deps.idempotency.run(scope(actor, key), "capturePayment", normalized, (context) =>
-    runModification(deps, actor, context, paymentId, capture, options.audit),
-  );
+  return deps.idempotency.run(scope(actor, key), "capturePayment", normalized, async (context) => {
+    // Multiple currencies (issue 18): refused before the PSP is asked when the conversion has no fresh rate.
+    await checkCaptureRate(deps, actor, paymentId);
+    return runModification(deps, actor, context, paymentId, capture, options.audit);
+  });
 }
 
 /**
@@ -250,6 +256,7 @@ export async function cancelPayment(
 
 /** A refund: its amount is reserved with the attempt, so parallel refunds never exceed what was captured. */
 function refundModification(
+  deps: Deps,
   actor: MerchantActor,
   requestedMinor: bigint | null,
   reason: string | null,
@@ -296,7 +303,9 @@ function refundModification(
     async outcomeChange(outcome, { attempt, started }) {
       const pending = started.refund;
       invariant(pending !== null, "the refund is returned with the change that inserts it");
-      return (payment) => refundOutcomeChange(actor, payment, attempt, outcome, pending);
+      // Multiple currencies (issue 18): a refund of a converted payment converts back at the locked rate.
+      const fx = outcome.outcome === "succeeded" ? await refundFxTerms(deps, started.payment) : null;
+      return (payment) => refundOutcomeChange(actor, payment, attempt, outcome, pending, fx);
     },
     respond: refundResponse,
   };
@@ -313,14 +322,16 @@ export async function refundPayment(
   const requestedMinor = parseOptionalAmount(input.amount);
   const reason = validateRefundReason(input.reason ?? null);
   const normalized = { paymentId, amountMinor: requestedMinor, reason };
-  return deps.idempotency.run(scope(actor, key), "refundPayment", normalized, (context) =>
-    runModification(
+  return deps.idempotency.run(scope(actor, key), "refundPayment", normalized, async (context) => {
+    // Multiple currencies (issue 18): a refund of a converted payment needs today's rate fresh, for its FX gain/loss.
+    await checkRefundRate(deps, paymentId);
+    return runModification(
       deps,
       actor,
       context,
       paymentId,
-      refundModification(actor, requestedMinor, reason),
+      refundModification(deps, actor, requestedMinor, reason),
       options.audit,
-    ),
-  );
+    );
+  });
 }

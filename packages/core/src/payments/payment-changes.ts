@@ -2,9 +2,15 @@
 // synchronous answer, the PSP's notification and the resolver all record an outcome through these, so a
 // capture is posted to the ledger the same way whoever learnt of it first. Nothing here reads or writes.
 import { invariant } from "../errors/domain-error";
+import {
+  captureConversion,
+  type FxCaptureTerms,
+  type FxRefundTerms,
+  refundConversion,
+} from "../fx/fx-postings";
 import type { IdempotencyContext } from "../idempotency/idempotency-service";
 import { newId, type PaymentId, type RefundId } from "../ids/ids";
-import { computeFee, type FeeSchedule } from "../ledger/fees";
+import { computeFee, type FeeSchedule, feeScheduleIn } from "../ledger/fees";
 import { capturePosting, refundPosting } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
 import type { PaymentChange } from "../ports/payment-store";
@@ -139,6 +145,55 @@ export function apiEvent(
   return { type, oldStatus, newStatus, source: "API", actor: actor.apiKeyId, data };
 }
 
+/**
+ * The ledger of a capture: one entry in the payment's currency; or, when the merchant settles in another
+ * currency (fx), that currency's leg too, converted at the rate locked here (../fx/fx-postings.ts).
+ */
+export function capturePostings(
+  payment: Pick<PaymentRecord, "currency">,
+  captureMinor: bigint,
+  fee: FeeSchedule,
+  fx: FxCaptureTerms | null,
+): Pick<ChangeParts, "journal" | "fxConversion"> {
+  if (fx === null) {
+    const draft = capturePosting({
+      amountMinor: captureMinor,
+      currency: payment.currency,
+      feeMinor: computeFee(captureMinor, feeScheduleIn(fee, payment.currency)),
+    });
+    return { journal: { draft, refundId: null } };
+  }
+  const { sourceEntry, conversion } = captureConversion({
+    amountMinor: captureMinor,
+    currency: payment.currency,
+    fee,
+    fx,
+  });
+  return {
+    journal: { draft: sourceEntry, refundId: null },
+    fxConversion: { draft: conversion, refundId: null },
+  };
+}
+
+/** The ledger of a refund: at the capture's locked rate when the payment was converted (fx). */
+export function refundPostings(
+  payment: Pick<PaymentRecord, "currency">,
+  refundId: RefundId,
+  refundMinor: bigint,
+  fx: FxRefundTerms | null,
+): Pick<ChangeParts, "journal" | "fxConversion"> {
+  if (fx === null)
+    return {
+      journal: { draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }), refundId },
+    };
+  const { sourceEntry, conversion } = refundConversion({
+    amountMinor: refundMinor,
+    currency: payment.currency,
+    fx,
+  });
+  return { journal: { draft: sourceEntry, refundId }, fxConversion: { draft: conversion, refundId } };
+}
+
 /** A capture the PSP confirmed: CAPTURED, the rest of the authorization released, the capture posted. */
 export function capturedChange(
   actor: MerchantActor,
@@ -146,6 +201,7 @@ export function capturedChange(
   settlement: PspAttemptSettlement,
   captureMinor: bigint,
   fee: FeeSchedule,
+  fx: FxCaptureTerms | null = null,
 ): ChangeParts {
   const status = transition(payment.status, "CAPTURE_SUCCEEDED");
   return {
@@ -157,14 +213,7 @@ export function capturedChange(
       }),
     ],
     attemptSettlement: settlement,
-    journal: {
-      draft: capturePosting({
-        amountMinor: captureMinor,
-        currency: payment.currency,
-        feeMinor: computeFee(captureMinor, fee),
-      }),
-      refundId: null,
-    },
+    ...capturePostings(payment, captureMinor, fee, fx),
     outbox: [statusMessage("payment.captured", payment.id, status)],
   };
 }
@@ -229,6 +278,7 @@ export function refundedChange(
   settlement: PspAttemptSettlement,
   refundId: RefundId,
   refundMinor: bigint,
+  fx: FxRefundTerms | null = null,
 ): ChangeParts {
   const event = refundEvent(payment, refundMinor);
   const status = transition(payment.status, event);
@@ -247,7 +297,7 @@ export function refundedChange(
       pspReference: settlement.pspReference,
       failureCode: null,
     },
-    journal: { draft: refundPosting({ amountMinor: refundMinor, currency: payment.currency }), refundId },
+    ...refundPostings(payment, refundId, refundMinor, fx),
     outbox: [{ topic: "refund.succeeded", payload: { refundId, paymentId: payment.id, status } }],
   };
 }
@@ -300,10 +350,11 @@ export function captureOutcomeChange(
   attempt: Pick<PspAttemptDraft, "id" | "amountMinor">,
   outcome: PspOutcome,
   fee: FeeSchedule,
+  fx: FxCaptureTerms | null = null,
 ): ChangeParts {
   const settlement = settle(attempt.id, outcome);
   if (outcome.outcome === "succeeded")
-    return capturedChange(actor, payment, settlement, attempt.amountMinor, fee);
+    return capturedChange(actor, payment, settlement, attempt.amountMinor, fee, fx);
   // Acknowledged, not confirmed: the capture stays pending and the ledger waits for the PSP's notification.
   if (outcome.outcome === "pending")
     return acknowledgedChange(actor, payment, settlement, ACKNOWLEDGED_EVENTS.CAPTURE);
@@ -334,10 +385,14 @@ export function refundOutcomeChange(
   attempt: Pick<PspAttemptDraft, "id">,
   outcome: PspOutcome,
   refund: RefundRecord,
+  fx: FxRefundTerms | null = null,
 ): ChangeParts {
   const settlement = settle(attempt.id, outcome);
   if (outcome.outcome === "succeeded") {
-    return settlingAsRead(refundedChange(actor, payment, settlement, refund.id, refund.amountMinor), refund);
+    return settlingAsRead(
+      refundedChange(actor, payment, settlement, refund.id, refund.amountMinor, fx),
+      refund,
+    );
   }
   if (outcome.outcome === "pending" || outcome.outcome === "unknown") {
     const type = outcome.outcome === "pending" ? ACKNOWLEDGED_EVENTS.REFUND : "refund.unknown";
@@ -355,6 +410,8 @@ export interface AuthorizationTerms {
   holdUntil: Date | null;
   /** The merchant's fees; needed only when the authorization captures (see authorizationCaptures). */
   fee: FeeSchedule | null;
+  /** The conversion when it captures and the merchant settles in another currency (issue 18). */
+  fx?: FxCaptureTerms | null;
   /** The request recording its own outcome; null for a notification or the resolver. */
   context: IdempotencyContext | null;
 }
@@ -451,12 +508,7 @@ function authorizedChange(
     amountCapturedMinor: payment.amountMinor,
     amountCapturableMinor: 0n,
   });
-  const draft = capturePosting({
-    amountMinor: payment.amountMinor,
-    currency: payment.currency,
-    feeMinor: computeFee(payment.amountMinor, terms.fee),
-  });
-  return { ...captured, journal: { draft, refundId: null } };
+  return { ...captured, ...capturePostings(payment, payment.amountMinor, terms.fee, terms.fx ?? null) };
 }
 
 /** What the request of an authorization answers for its outcome. */

@@ -1,5 +1,6 @@
 // What every payment use case needs: its ports, and the helpers they share to read a payment, change it
 // under the version check, reach the PSP that holds it and name the idempotency scope of a request.
+
 import { createHash } from "node:crypto";
 import { DomainError, invariant } from "../errors/domain-error";
 import type { RiskScorer } from "../fraud/risk-scorer";
@@ -7,6 +8,7 @@ import type { IdempotencyService } from "../idempotency/idempotency-service";
 import { type IdempotencyKey, type PaymentId, parseId } from "../ids/ids";
 import { parseAmountMinor } from "../money/money";
 import type { IdempotencyScope } from "../ports/idempotency-store";
+import type { PaymentFxRates } from "../ports/payment-fx";
 import type { PaymentChange, PaymentStore } from "../ports/payment-store";
 import type { PspRouter } from "../ports/psp-router";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
@@ -24,6 +26,8 @@ export interface PaymentCommandsDependencies {
   /** How long a payment held for review waits for an operator before it is voided. */
   reviewHoldTtlMs: number;
   now(): Date;
+  /** Multiple currencies (issue 18): exchange rates; absent, every payment settles in its own currency. */
+  fx?: PaymentFxRates;
 }
 
 /** A lost optimistic-lock race is retried on fresh data this many times before giving up. */

@@ -7,10 +7,11 @@ import type { PaymentId } from "../ids/ids";
 import type { PspOutcome } from "../psp/psp-port";
 import { authorizationCaptures, authorizationChange } from "./payment-changes";
 import type { PaymentCommandsDependencies } from "./payment-deps";
+import { captureFxTerms } from "./payment-fx";
 import type { MerchantActor, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import { type AnsweredChange, type PaymentResult, REQUESTS_OF } from "./payment-responses";
 
-type Deps = Pick<PaymentCommandsDependencies, "store" | "now" | "reviewHoldTtlMs">;
+type Deps = Pick<PaymentCommandsDependencies, "store" | "now" | "reviewHoldTtlMs" | "fx">;
 
 /** Until when a payment the risk rules held for review waits for an operator; null when it is not held. */
 export async function holdUntilOf(deps: Deps, paymentId: PaymentId): Promise<Date | null> {
@@ -28,10 +29,11 @@ async function buildAuthorizationChange(
   holdUntil: Date | null,
 ) {
   // Fees are read only for an authorization that captures at once: the only outcome that posts to the ledger.
-  const fee = authorizationCaptures(payment, outcome, holdUntil)
-    ? (await deps.store.merchantSettings(actor)).fee
-    : null;
-  return authorizationChange(actor, payment, attempt, outcome, { holdUntil, fee, context });
+  const captures = authorizationCaptures(payment, outcome, holdUntil);
+  const fee = captures ? (await deps.store.merchantSettings(actor)).fee : null;
+  // Multiple currencies (issue 18): the capture converts at the newest rate when the merchant settles elsewhere.
+  const fx = captures ? await captureFxTerms(deps, actor, payment) : null;
+  return authorizationChange(actor, payment, attempt, outcome, { holdUntil, fee, fx, context });
 }
 
 /** Records an authorization's outcome for a request; a lost race answers with what is recorded instead. */

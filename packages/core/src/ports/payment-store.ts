@@ -3,6 +3,7 @@
 // entry, outbox message and idempotency record change together or not at all.
 
 import type { RiskDecision, RiskSettings, RiskSignal } from "../fraud/risk-types";
+import type { FxConversionDraft } from "../fx/fx-postings";
 import type {
   MerchantId,
   PaymentId,
@@ -78,6 +79,16 @@ export interface StoredAttempt {
 export interface MerchantSettings {
   fee: FeeSchedule;
   risk: RiskSettings;
+  /**
+   * Multiple currencies (issue 18): the currencies the merchant settles in (the first is where others convert
+   * to) and its FX fee; absent or no currencies: every payment settles in its own currency.
+   */
+  settlement?: SettlementTerms;
+}
+
+export interface SettlementTerms {
+  currencies: CurrencyCode[];
+  fxFeeBps: number;
 }
 
 export interface NewPayment {
@@ -112,6 +123,11 @@ export interface PaymentChange {
     asRead?: RefundRecord;
   };
   journal?: { draft: JournalEntryDraft; refundId: RefundId | null };
+  /**
+   * Multiple currencies (issue 18): when `journal` is the payment-currency leg of a conversion, its settlement-
+   * currency leg and the record linking the two (fx_conversions), written in the same statement.
+   */
+  fxConversion?: { draft: FxConversionDraft; refundId: RefundId | null };
   /** A refund to read back with the result when the change neither inserts nor settles one. */
   returnRefund?: RefundId;
   outbox: OutboxDraft[];

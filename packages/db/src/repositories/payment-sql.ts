@@ -175,6 +175,8 @@ export const SHAPE_PARTS = [
   "outbox",
   "returnRefund",
   "operatorAudit",
+  // Multiple currencies (issue 18): the fx_conversions row linking a conversion's two journal entries.
+  "fxConversion",
 ] as const;
 
 /** A change's shape: its parts, and the patch's fields in PATCH_COLUMNS order. */
@@ -201,7 +203,8 @@ export type ChangeParameter =
   | "lines"
   | "outbox"
   | "returnRefund"
-  | "operatorAudit";
+  | "operatorAudit"
+  | "fxConversions";
 
 export interface ChangeStatement {
   text: string;
@@ -346,8 +349,31 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
 ), lines AS (
   INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
   SELECT journal.id, l.account_id, l.direction::"EntryDirection", l.amount_minor, journal.currency
-    FROM journal, jsonb_to_recordset(${$("lines")}::jsonb) AS l(account_id text, direction text, amount_minor bigint)
+    FROM ROWS FROM (jsonb_to_recordset(${$("lines")}::jsonb) AS (entry_id text, account_id text, direction text,
+                                                                  amount_minor bigint))
+         WITH ORDINALITY AS l(entry_id, account_id, direction, amount_minor, n)
+    JOIN journal ON journal.id = l.entry_id
+   ORDER BY l.n
   RETURNING ledger_lines.id
+)`);
+  }
+  if (shape.fxConversion) {
+    // Both legs are in the journal CTE above; the foreign keys (checked at the statement end) tie each to its currency.
+    ctes.push(`fx_conversion AS (
+  INSERT INTO fx_conversions (id, merchant_id, mode, payment_id, refund_id, kind, source_currency, source_amount_minor,
+                              settlement_currency, settlement_amount_minor, original_settlement_minor, fee_minor,
+                              fx_fee_minor, gain_loss_minor, rate_numerator, rate_denominator, rate_source,
+                              rate_as_of, rate_path, source_entry_id, settlement_entry_id)
+  SELECT c.id, p.merchant_id, p.mode, p.id, c.refund_id, c.kind, c.source_currency, c.source_amount_minor,
+         c.settlement_currency, c.settlement_amount_minor, c.original_settlement_minor, c.fee_minor,
+         c.fx_fee_minor, c.gain_loss_minor, c.rate_numerator::numeric, c.rate_denominator::numeric, c.rate_source,
+         c.rate_as_of, c.rate_path, c.source_entry_id, c.settlement_entry_id
+    FROM p, jsonb_to_recordset(${$("fxConversions")}::jsonb) AS c(id text, refund_id text, kind text,
+         source_currency text, source_amount_minor bigint, settlement_currency text, settlement_amount_minor bigint,
+         original_settlement_minor bigint, fee_minor bigint, fx_fee_minor bigint, gain_loss_minor bigint,
+         rate_numerator text, rate_denominator text, rate_source text, rate_as_of timestamptz, rate_path text,
+         source_entry_id text, settlement_entry_id text)
+  RETURNING fx_conversions.id
 )`);
   }
   if (shape.outbox) ctes.push(`outbox AS (${INSERT_OUTBOX_FROM($("outbox"))}\n)`);

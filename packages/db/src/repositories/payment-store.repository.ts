@@ -146,6 +146,11 @@ export class PostgresPaymentStore implements PaymentStore {
     };
   }
 
+  /** Drops this process's cached settings of one merchant: the next payment reads them again. */
+  forgetMerchantSettings(merchantId: string): void {
+    this.settingsCache.delete(merchantId);
+  }
+
   async merchantSettings(actor: MerchantActor): Promise<MerchantSettings> {
     return this.settingsCache.getOrLoad(actor.merchantId, () => this.loadMerchantSettings(actor));
   }
@@ -158,10 +163,21 @@ export class PostgresPaymentStore implements PaymentStore {
         feeFixedMinor: true,
         riskReviewThreshold: true,
         riskDeclineThreshold: true,
+        // Multiple currencies (issue 18): the merchant's fixed fee per currency (a few rows at most).
+        fixedFees: { select: { currency: true, fixedMinor: true } },
+        settlement: { select: { settlementCurrencies: true, fxFeeBps: true } },
       },
     });
     return {
-      fee: { rateBps: merchant.feeRateBps, fixedMinor: merchant.feeFixedMinor },
+      fee: {
+        rateBps: merchant.feeRateBps,
+        fixedMinor: merchant.feeFixedMinor,
+        fixedByCurrency: Object.fromEntries(merchant.fixedFees.map((row) => [row.currency, row.fixedMinor])),
+      },
+      settlement: {
+        currencies: (merchant.settlement?.settlementCurrencies ?? []) as CurrencyCode[],
+        fxFeeBps: merchant.settlement?.fxFeeBps ?? 0,
+      },
       risk: {
         ...DEFAULT_RISK_SETTINGS,
         reviewThreshold: merchant.riskReviewThreshold,
@@ -353,6 +369,10 @@ export class PostgresPaymentStore implements PaymentStore {
     const journal = change.journal
       ? await this.journalRows(actor, change.journal.draft, change.journal.refundId)
       : null;
+    // Multiple currencies (issue 18): a conversion's settlement-currency leg joins the journal rows, and its record
+    // links the two entries.
+    const fxConversion =
+      journal && change.fxConversion ? await this.fxConversionRows(actor, change, journal) : null;
     const link = change.idempotency;
     // The response to store is written by the change's own statement when the result can be predicted from the
     // payment as read; otherwise it follows in the same transaction, sent with its COMMIT.
@@ -371,9 +391,12 @@ export class PostgresPaymentStore implements PaymentStore {
       outbox: change.outbox.length > 0,
       returnRefund: change.returnRefund !== undefined,
       operatorAudit: change.operatorAudit !== undefined,
+      fxConversion: fxConversion !== null,
     });
     const values = statement.parameters.map((name) =>
-      changeValue(name, actor, change, journal, predictedResponse, this.instanceId),
+      name === "fxConversions"
+        ? json(fxConversion ? [fxConversion] : [])
+        : changeValue(name, actor, change, journal, predictedResponse, this.instanceId),
     );
     try {
       if (link?.complete && predictedResponse === null) {
@@ -422,16 +445,62 @@ export class PostgresPaymentStore implements PaymentStore {
   }
 
   /** A journal entry's rows for the change statement; it must balance before it is written. */
-  private async journalRows(actor: MerchantActor, draft: JournalEntryDraft, refundId: RefundId | null) {
+  private async journalRows(
+    actor: MerchantActor,
+    draft: JournalEntryDraft,
+    refundId: RefundId | null,
+  ): Promise<JournalRows> {
     assertBalanced(draft);
     const accounts = await this.ensureAccounts(actor.merchantId, actor.mode, draft.currency);
+    const id = newId("journalEntry");
     return {
-      entry: { id: newId("journalEntry"), kind: draft.kind, refund_id: refundId, currency: draft.currency },
+      entries: [{ id, kind: draft.kind, refund_id: refundId, currency: draft.currency }],
       lines: draft.lines.map((line) => ({
+        entry_id: id,
         account_id: accounts[line.account],
         direction: line.direction,
         amount_minor: line.amountMinor,
       })),
+    };
+  }
+
+  /**
+   * Multiple currencies (issue 18): adds the conversion's settlement-currency leg to `journal` (whose first entry
+   * is the payment-currency leg) and returns the fx_conversions row naming both.
+   */
+  private async fxConversionRows(actor: MerchantActor, change: PaymentChange, journal: JournalRows) {
+    const fx = change.fxConversion;
+    invariant(fx !== undefined && journal.entries.length === 1, "a conversion has one payment-currency leg");
+    const source = journal.entries[0] as JournalRows["entries"][number];
+    const { draft } = fx;
+    invariant(source.currency === draft.sourceCurrency, "the first leg is in the payment's currency");
+    let settlementEntryId: string | null = null;
+    if (draft.settlementEntry !== null) {
+      invariant(draft.settlementEntry.currency === draft.settlementCurrency, "the second leg is in S");
+      const leg = await this.journalRows(actor, draft.settlementEntry, fx.refundId);
+      journal.entries.push(...leg.entries);
+      journal.lines.push(...leg.lines);
+      settlementEntryId = (leg.entries[0] as JournalRows["entries"][number]).id;
+    }
+    return {
+      id: newId("fxConversion"),
+      refund_id: fx.refundId,
+      kind: draft.kind,
+      source_currency: draft.sourceCurrency,
+      source_amount_minor: draft.sourceMinor,
+      settlement_currency: draft.settlementCurrency,
+      settlement_amount_minor: draft.settlementMinor,
+      original_settlement_minor: draft.originalSettlementMinor,
+      fee_minor: draft.feeMinor,
+      fx_fee_minor: draft.fxFeeMinor,
+      gain_loss_minor: draft.gainLossMinor,
+      rate_numerator: draft.rate.numerator.toString(),
+      rate_denominator: draft.rate.denominator.toString(),
+      rate_source: draft.rate.source,
+      rate_as_of: draft.rate.asOf.toISOString(),
+      rate_path: draft.rate.path,
+      source_entry_id: source.id,
+      settlement_entry_id: settlementEntryId,
     };
   }
 
@@ -595,7 +664,7 @@ function changeValue(
   name: ChangeParameter,
   actor: MerchantActor,
   change: PaymentChange,
-  journal: { entry: unknown; lines: unknown[] } | null,
+  journal: JournalRows | null,
   response: string | null,
   instanceId: string | null,
 ): unknown {
@@ -650,7 +719,7 @@ function changeValue(
     case "events":
       return json(change.events.map(eventJson));
     case "journal":
-      return json(journal ? [journal.entry] : []);
+      return json(journal ? journal.entries : []);
     case "lines":
       return json(journal ? journal.lines : []);
     case "outbox":
@@ -668,7 +737,16 @@ function changeValue(
             after: { ...audit.after, actor: audit.actor.name },
           });
     }
+    case "fxConversions":
+      // Given by applyPaymentChange, which builds the row with the journal's entry ids.
+      return json([]);
   }
+}
+
+/** The journal entries of one change (one, or a conversion's two legs) and their lines, tagged by entry. */
+interface JournalRows {
+  entries: Array<{ id: string; kind: string; refund_id: RefundId | null; currency: CurrencyCode }>;
+  lines: Array<{ entry_id: string; account_id: string; direction: string; amount_minor: bigint }>;
 }
 
 /** An optional row as the jsonb array a statement reads it from: empty, or the one row. */

@@ -173,6 +173,11 @@ export function runtimeFixtures(runtime: Pick<Runtime, "services" | "db">): Runt
         await runtime.services.payoutReads.pendingDisagreeingWithReleases(),
         "pending balances agree with their releases",
       ).toEqual([]);
+      // Multiple currencies (issue 18): every conversion's two fx_clearing legs are equal at its own rate.
+      expect(
+        await runtime.services.fxConversions.conversionsNotNettingOut(),
+        "FX clearing nets out per conversion",
+      ).toEqual([]);
     },
     async countRows(table) {
       if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);

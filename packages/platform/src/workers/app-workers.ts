@@ -64,6 +64,8 @@ export interface AppWorkersOptions {
   };
   /** Hosted checkout (issue 20): expires unpaid checkout sessions with the background work. */
   checkout?: Pick<CheckoutCommands, "expireDue"> | null;
+  /** Multiple currencies (issue 18): the scheduled rates fetch when FX_RATES_URL is set; null: none. */
+  fxRates?: { job: WorkerJob } | null;
 }
 
 export interface AppWorkers {
@@ -114,6 +116,7 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   );
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
   if (options.settlementReports) add(options.settlementReports.job);
+  if (options.fxRates) add(options.fxRates.job);
   if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());

@@ -1,7 +1,12 @@
 // tRPC for the console: the context (services, the session from the cookie),
 // and the middlewares every procedure goes through: domain errors translated in
 // this one place, a CSRF check on every mutation, and role checks on the server.
-import { DomainError, type ErrorCode, isDomainError } from "@paycore/core/errors/domain-error";
+import {
+  type DomainError,
+  ERROR_TABLE,
+  type ErrorCode,
+  isDomainError,
+} from "@paycore/core/errors/domain-error";
 import type { ActiveSession, OperatorRole } from "@paycore/db/repositories/operator.repository";
 import { initTRPC, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
@@ -84,6 +89,17 @@ const CONFLICT_CODES = new Set<ErrorCode>([
   "OPERATOR_CHANGED",
 ]);
 
+/**
+ * A DomainError by its shape, not its class: Next's server build may bundle the core into more than one chunk,
+ * and an error thrown by a command from another chunk is not an `instanceof` this chunk's DomainError.
+ */
+function asDomainError(error: unknown): DomainError | null {
+  if (isDomainError(error)) return error;
+  if (!(error instanceof Error) || error.name !== "DomainError") return null;
+  const { code } = error as { code?: unknown };
+  return typeof code === "string" && code in ERROR_TABLE ? (error as DomainError) : null;
+}
+
 function trpcCodeOf(code: ErrorCode): TRPC_ERROR_CODE_KEY {
   if (NOT_FOUND_CODES.has(code)) return "NOT_FOUND";
   if (CONFLICT_CODES.has(code)) return "CONFLICT";
@@ -95,7 +111,7 @@ function trpcCodeOf(code: ErrorCode): TRPC_ERROR_CODE_KEY {
 
 const t = initTRPC.context<ConsoleContext>().create({
   errorFormatter({ shape, error }) {
-    const domain = isDomainError(error.cause) ? error.cause : null;
+    const domain = asDomainError(error.cause);
     // Anything that is not an expected failure is masked: no stack, no driver or PSP message.
     const masked = error.code === "INTERNAL_SERVER_ERROR" && domain === null;
     const invalid =
@@ -124,8 +140,8 @@ export const router = t.router;
 const translateErrors = t.middleware(async ({ next, ctx, path }) => {
   const result = await next();
   if (result.ok) return result;
-  const cause = result.error.cause;
-  if (cause instanceof DomainError) {
+  const cause = asDomainError(result.error.cause);
+  if (cause !== null) {
     throw new TRPCError({ code: trpcCodeOf(cause.code), message: cause.message, cause });
   }
   if (result.error.code === "INTERNAL_SERVER_ERROR") {

@@ -46,7 +46,7 @@ function SettingsFields({
         />
       </label>
       <label className="field">
-        Fixed fee (minor units)
+        Default fixed fee (hundredths of a major unit)
         <input
           type="number"
           required

@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, feePercent } from "../../format";
+import { FixedFeeForm, SettlementForm } from "../currency-forms";
 import { AllowedOriginsForm, CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
 
 export const dynamic = "force-dynamic";
@@ -15,9 +16,12 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function MerchantPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const me = await requireOperator();
-  const { merchant, balances, keys, allowedOrigins } = await (await serverCaller()).merchants
+  const caller = await serverCaller();
+  const { merchant, balances, keys, allowedOrigins } = await caller.merchants
     .detail({ merchantId: id })
     .catch(handleProcedureError);
+  // Multiple currencies (issue 18): settlement currencies, FX fee, fixed fee per currency.
+  const currencies = await caller.merchants.currencies({ merchantId: id }).catch(handleProcedureError);
   const isAdmin = me.role === "ADMIN";
   return (
     <>
@@ -37,8 +41,8 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             <dd className="mono">{merchant.id}</dd>
             <dt>Fee</dt>
             <dd>
-              {feePercent(merchant.feeRateBps)} ({merchant.feeRateBps} bps) + {merchant.feeFixedMinor} minor
-              units
+              {feePercent(merchant.feeRateBps)} ({merchant.feeRateBps} bps) + a fixed fee per currency
+              (default {merchant.feeFixedMinor} hundredths of a major unit)
             </dd>
             <dt>Review at score</dt>
             <dd>{merchant.riskReviewThreshold}</dd>
@@ -92,6 +96,60 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
           )}
         </section>
       </div>
+      <section className="card" aria-labelledby="currencies-heading">
+        <h2 id="currencies-heading">Currencies and fixed fees</h2>
+        <dl className="facts">
+          <dt>Settles in</dt>
+          <dd>
+            {currencies.settlementCurrencies.length === 0
+              ? "each payment's own currency"
+              : `${currencies.settlementCurrencies.join(", ")} (others convert to ${currencies.settlementCurrencies[0]} on capture)`}
+          </dd>
+          <dt>FX fee</dt>
+          <dd>
+            {feePercent(currencies.fxFeeBps)} ({currencies.fxFeeBps} bps)
+          </dd>
+        </dl>
+        {currencies.fixedFees.length === 0 ? (
+          <p className="muted">Default fixed fee in every currency.</p>
+        ) : (
+          <table>
+            <caption>Fixed fee per currency</caption>
+            <thead>
+              <tr>
+                <th scope="col">Currency</th>
+                <th scope="col" className="amount">
+                  Fixed fee
+                </th>
+                <th scope="col">Source</th>
+              </tr>
+            </thead>
+            <tbody>
+              {currencies.fixedFees.map((fee) => (
+                <tr key={fee.currency} data-testid={`fixed-fee-${fee.currency}`}>
+                  <td>{fee.currency}</td>
+                  <td className="amount">
+                    <Amount minor={fee.fixedMinor} currency={fee.currency} />
+                  </td>
+                  <td>{fee.source === "MERCHANT" ? "this merchant" : "default"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {isAdmin ? (
+          <>
+            <SettlementForm
+              merchantId={merchant.id}
+              initial={{
+                settlementCurrencies: currencies.settlementCurrencies,
+                fxFeeBps: currencies.fxFeeBps,
+              }}
+            />
+            <FixedFeeForm merchantId={merchant.id} />
+          </>
+        ) : null}
+      </section>
       {isAdmin ? (
         <section className="card" aria-labelledby="edit-heading">
           <h2 id="edit-heading">Edit fee and risk settings</h2>

@@ -3,6 +3,7 @@ import { createMerchantHandler } from "./create.handler";
 import { createMerchantSchema } from "./create.schema";
 import { createKeyHandler } from "./create-key.handler";
 import { createKeySchema } from "./create-key.schema";
+import { merchantCurrenciesHandler } from "./currencies.handler";
 import { merchantDetailHandler } from "./detail.handler";
 import { merchantDetailSchema } from "./detail.schema";
 import { listMerchantsHandler } from "./list.handler";
@@ -10,6 +11,10 @@ import { revokeKeyHandler } from "./revoke-key.handler";
 import { revokeKeySchema } from "./revoke-key.schema";
 import { rollKeyHandler } from "./roll-key.handler";
 import { rollKeySchema } from "./roll-key.schema";
+import { setFixedFeeHandler } from "./set-fixed-fee.handler";
+import { setFixedFeeSchema } from "./set-fixed-fee.schema";
+import { setSettlementHandler } from "./set-settlement.handler";
+import { setSettlementSchema } from "./set-settlement.schema";
 import { updateAllowedOriginsHandler } from "./update-allowed-origins.handler";
 import { updateAllowedOriginsSchema } from "./update-allowed-origins.schema";
 import { updateSettingsHandler } from "./update-settings.handler";
@@ -26,4 +31,8 @@ export const merchantsRouter = router({
   createKey: procedureFor("ADMIN").input(createKeySchema).mutation(createKeyHandler),
   rollKey: procedureFor("ADMIN").input(rollKeySchema).mutation(rollKeyHandler),
   revokeKey: procedureFor("ADMIN").input(revokeKeySchema).mutation(revokeKeyHandler),
+  // Multiple currencies (issue 18): settlement currencies, FX fee, fixed fees per currency.
+  currencies: procedureFor("VIEWER").input(merchantDetailSchema).query(merchantCurrenciesHandler),
+  setSettlement: procedureFor("ADMIN").input(setSettlementSchema).mutation(setSettlementHandler),
+  setFixedFee: procedureFor("ADMIN").input(setFixedFeeSchema).mutation(setFixedFeeHandler),
 });

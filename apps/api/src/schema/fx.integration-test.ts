@@ -1,0 +1,349 @@
+// Goal (issue 18, multiple currencies): rates imported from the ECB XML and the CSV samples (a bad or conflicting
+// file refused whole, nothing written); a payment in another currency than the merchant settles in is converted
+// on capture at the rate in force, locked on the payment, with its FX fee; a refund converts back at the locked
+// rate with the difference to today's rate booked as FX gain or loss; a missing or stale rate is refused before
+// anything is written; cross rates through EUR. The ledger invariant (FX clearing included) holds after each.
+import { join } from "node:path";
+import { importRatesFile, importRatesFromPath } from "@paycore/platform/fx/fx-services";
+import { parseRatesText } from "@paycore/platform/fx/rate-files";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../testing/test-app";
+
+const SAMPLES = join(import.meta.dirname, "../../../../packages/platform/src/fx/samples");
+const ERRORS = "errors { code field message }";
+const CONVERSION = `conversion { kind sourceAmount sourceCurrency settlementAmount settlementCurrency exchangeRate
+  exchangeRateNumerator exchangeRateDenominator rateSource rateAsOf ratePath fee fxFee originalSettlementAmount }`;
+const PAYMENT = `id status amount currency exchangeRate settlementAmount settlementCurrency exchangeRateSource
+  exchangeRateAsOf ${CONVERSION}`;
+const CREATE = `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { ${PAYMENT} } ${ERRORS} } }`;
+const CAPTURE = `mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { ${PAYMENT} } ${ERRORS} } }`;
+const REFUND = `mutation($input: RefundPaymentInput!) {
+  refundPayment(input: $input) { refund { id amount status ${CONVERSION} } ${ERRORS} } }`;
+
+interface Conversion {
+  kind: string;
+  sourceAmount: string;
+  settlementAmount: string;
+  settlementCurrency: string;
+  exchangeRate: string;
+  ratePath: string;
+  fee: string;
+  fxFee: string;
+  originalSettlementAmount: string | null;
+  rateSource: string;
+}
+interface Payment {
+  id: string;
+  status: string;
+  exchangeRate: string | null;
+  settlementAmount: string | null;
+  settlementCurrency: string | null;
+  exchangeRateSource: string | null;
+  exchangeRateAsOf: string | null;
+  conversion: Conversion | null;
+}
+interface Errors {
+  errors: Array<{ code: string; field: string[] | null; message: string }>;
+}
+
+let t: TestApp;
+const today = () => new Date().toISOString().slice(0, 10);
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  t = await createTestApp();
+}, 240_000);
+afterAll(async () => {
+  await t?.close();
+});
+afterEach(async () => {
+  await t.expectLedgerBalanced();
+});
+
+function importCsv(text: string) {
+  return importRatesFile(t.app.services.fxRateCommands, TEST_FIXTURE_ACTOR, parseRatesText(text));
+}
+
+async function settlingIn(currencies: string[], fxFeeBps = 0): Promise<TestMerchant> {
+  const merchant = await t.createMerchant();
+  await t.app.services.merchantCurrencyCommands.setSettlement(TEST_FIXTURE_ACTOR, merchant.id, {
+    settlementCurrencies: currencies,
+    fxFeeBps,
+  });
+  return merchant;
+}
+
+async function pay(merchant: TestMerchant, amount: string, currency: string, captureMethod = "AUTOMATIC") {
+  const card = await t.tokenize(merchant.publishableKey);
+  const response = await t.gql<{ createPayment: { payment: Payment | null } & Errors }>(
+    merchant.secretKey,
+    CREATE,
+    {
+      input: { idempotencyKey: newKey(), paymentMethodId: card, amount, currency, captureMethod },
+    },
+  );
+  if (!response.data) throw new Error(response.raw);
+  return response.data.createPayment;
+}
+
+async function balances(merchant: TestMerchant) {
+  const response = await t.gql<{ balance: Array<{ currency: string; available: string; fees: string }> }>(
+    merchant.secretKey,
+    "{ balance { currency available fees } }",
+  );
+  return Object.fromEntries((response.data?.balance ?? []).map((b) => [b.currency, b]));
+}
+
+describe("importing rates", () => {
+  it("imports each shipped sample; the same file again stores nothing", async () => {
+    const ecb = await importRatesFromPath(
+      t.app.services.fxRateCommands,
+      TEST_FIXTURE_ACTOR,
+      join(SAMPLES, "eurofxref-daily.xml"),
+    );
+    expect(ecb).toMatchObject({ source: "ECB", inserted: 30, unchanged: 0 });
+    const csv = await importRatesFromPath(
+      t.app.services.fxRateCommands,
+      TEST_FIXTURE_ACTOR,
+      join(SAMPLES, "rates.csv"),
+    );
+    expect(csv).toMatchObject({ source: "CSV", inserted: 4, unchanged: 0 });
+    const again = await importRatesFromPath(
+      t.app.services.fxRateCommands,
+      TEST_FIXTURE_ACTOR,
+      join(SAMPLES, "eurofxref-daily.xml"),
+    );
+    expect(again).toMatchObject({ inserted: 0, unchanged: 30 });
+    expect(await t.countRows("fx_rates")).toBe(34);
+    expect(await t.countRows("fx_rate_imports")).toBe(3);
+    const audit = await t.app.db.operatorAuditLog.findMany({ where: { action: "fx.rates_imported" } });
+    expect(audit).toHaveLength(3);
+  });
+
+  it("refuses a bad file, or one contradicting a stored rate, whole: nothing written", async () => {
+    const rates = await t.countRows("fx_rates");
+    const imports = await t.countRows("fx_rate_imports");
+    await expect(
+      importCsv("base,quote,rate,as_of\nEUR,CAD,1.47,2026-12-01\nEUR,CAD,one,2026-12-02\n"),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        code: "FX_RATES_FILE_INVALID",
+        message: expect.stringMatching(/^line 3: rate "one"/),
+      }),
+    );
+    // The sample's EUR→USD for 2026-12-04 is 1.0842: another value for the same source and date is refused.
+    await expect(
+      importCsv("base,quote,rate,as_of\nEUR,AUD,1.6,2026-12-01\nUSD,JPY,150.00,2026-12-04T16:00:00Z\n"),
+    ).rejects.toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/^line 3: the rate 150 differs/) }),
+    );
+    expect(await t.countRows("fx_rates")).toBe(rates);
+    expect(await t.countRows("fx_rate_imports")).toBe(imports);
+  });
+});
+
+describe("converting on capture", () => {
+  it("locks the rate on the payment, fees in the settlement currency, and refunds at that rate with FX gain/loss", async () => {
+    await importCsv(`base,quote,rate,as_of\nEUR,USD,1.0842,${today()}\n`);
+    const merchant = await settlingIn(["USD"], 100);
+    const created = await pay(merchant, "10000", "EUR");
+    expect(created.errors).toEqual([]);
+    const payment = created.payment as Payment;
+    expect(payment).toMatchObject({
+      status: "CAPTURED",
+      exchangeRate: "1.0842",
+      settlementAmount: "10842",
+      settlementCurrency: "USD",
+      exchangeRateSource: "CSV",
+      exchangeRateAsOf: `${today()}T00:00:00.000Z`,
+    });
+    // 2.9% of 108.42 = 3.14 (half up), + 0.30, + the 1% FX fee 1.08.
+    expect(payment.conversion).toMatchObject({
+      kind: "CAPTURE",
+      fee: "452",
+      fxFee: "108",
+      ratePath: "DIRECT",
+    });
+    expect(await balances(merchant)).toMatchObject({ USD: { available: "10390", fees: "452" } });
+
+    // The euro rose: the merchant bears 50.00 EUR at 1.0842 (54.21 USD), the platform the rest (0.79 USD).
+    await importCsv(`base,quote,rate,as_of\nEUR,USD,1.1000,${new Date().toISOString()}\n`);
+    const refunded = await t.gql<{
+      refundPayment: { refund: { status: string; conversion: Conversion } } & Errors;
+    }>(merchant.secretKey, REFUND, {
+      input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "5000" },
+    });
+    expect(refunded.data?.refundPayment.errors, refunded.raw).toEqual([]);
+    expect(refunded.data?.refundPayment.refund).toMatchObject({
+      status: "SUCCEEDED",
+      conversion: {
+        kind: "REFUND",
+        settlementAmount: "5500",
+        originalSettlementAmount: "5421",
+        exchangeRate: "1.1",
+      },
+    });
+    expect(await balances(merchant)).toMatchObject({ USD: { available: String(10390 - 5421) } });
+    const [loss] = await t.app.db.$queryRaw<Array<{ debits: string }>>`
+      SELECT sum(l.amount_minor)::text AS debits FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
+       WHERE a.merchant_id = ${merchant.id} AND a.code = 'fx_gain_loss' AND l.direction = 'DEBIT'`;
+    expect(loss?.debits).toBe("79");
+  });
+
+  it("converts a manual capture at the rate in force when it is captured, across exponents", async () => {
+    await importCsv(`base,quote,rate,as_of\nJPY,KWD,0.00203,${today()}\n`);
+    const merchant = await settlingIn(["KWD"]);
+    const authorized = await pay(merchant, "10000", "JPY", "MANUAL");
+    expect(authorized.payment).toMatchObject({ status: "AUTHORIZED", conversion: null, exchangeRate: null });
+    const captured = await t.gql<{ capturePayment: { payment: Payment } & Errors }>(
+      merchant.secretKey,
+      CAPTURE,
+      {
+        input: { idempotencyKey: newKey(), paymentId: authorized.payment?.id },
+      },
+    );
+    expect(captured.data?.capturePayment.payment).toMatchObject({
+      status: "CAPTURED",
+      settlementAmount: "20300",
+      settlementCurrency: "KWD",
+      exchangeRate: "0.00203",
+    });
+    // The default fixed fee 0.30 is 300 fils in KWD; 2.9% of 20.300 KWD is 589 fils (half up).
+    expect(captured.data?.capturePayment.payment.conversion?.fee).toBe("889");
+  });
+
+  it("goes through EUR when only EUR-based rates exist", async () => {
+    await importCsv(`base,quote,rate,as_of\nEUR,SEK,11.2355,${today()}\nEUR,NOK,11.7155,${today()}\n`);
+    const merchant = await settlingIn(["NOK"]);
+    const created = await pay(merchant, "100000", "SEK");
+    // 1000.00 SEK × 11.7155 / 11.2355 = 1042.721739… NOK.
+    expect(created.payment?.conversion).toMatchObject({ ratePath: "CROSS", settlementAmount: "104272" });
+  });
+
+  it("settles a payment in one of the merchant's settlement currencies as it is", async () => {
+    const merchant = await settlingIn(["USD", "EUR"]);
+    const created = await pay(merchant, "2500", "EUR");
+    expect(created.payment).toMatchObject({ status: "CAPTURED", conversion: null, settlementCurrency: null });
+    expect(await balances(merchant)).toMatchObject({ EUR: { fees: "103" } });
+  });
+});
+
+describe("the fee schedule", () => {
+  it("shows the calling merchant's own fixed fees and settlement currencies, never another merchant's", async () => {
+    const merchant = await settlingIn(["EUR", "JPY"], 75);
+    await t.app.services.merchantCurrencyCommands.setFixedFee(TEST_FIXTURE_ACTOR, merchant.id, {
+      currency: "JPY",
+      fixedMinor: 40n,
+    });
+    const other = await t.createMerchant();
+    const query =
+      "{ feeSchedule { rateBps fxFeeBps settlementCurrencies fixedFees { currency amount source } } }";
+    const mine = await t.gql<{ feeSchedule: unknown }>(merchant.secretKey, query);
+    expect(mine.data?.feeSchedule).toEqual({
+      rateBps: 290,
+      fxFeeBps: 75,
+      settlementCurrencies: ["EUR", "JPY"],
+      fixedFees: [
+        { currency: "EUR", amount: "30", source: "DEFAULT" },
+        { currency: "JPY", amount: "40", source: "MERCHANT" },
+      ],
+    });
+    const theirs = await t.gql<{ feeSchedule: unknown }>(other.secretKey, query);
+    expect(theirs.data?.feeSchedule).toEqual({
+      rateBps: 290,
+      fxFeeBps: 0,
+      settlementCurrencies: [],
+      fixedFees: [],
+    });
+    // Removing the merchant's own fee brings the default back (0.30 yen rounds to 0).
+    await t.app.services.merchantCurrencyCommands.setFixedFee(TEST_FIXTURE_ACTOR, merchant.id, {
+      currency: "JPY",
+      fixedMinor: null,
+    });
+    const after = await t.gql<{ feeSchedule: { fixedFees: unknown[] } }>(merchant.secretKey, query);
+    expect(after.data?.feeSchedule.fixedFees).toContainEqual({
+      currency: "JPY",
+      amount: "0",
+      source: "DEFAULT",
+    });
+    const audit = await t.app.db.operatorAuditLog.findMany({
+      where: {
+        targetId: merchant.id,
+        action: { in: ["merchant.set_fixed_fee", "merchant.remove_fixed_fee"] },
+      },
+    });
+    expect(audit).toHaveLength(2);
+  });
+
+  it("refuses bad settings with a typed error, nothing written", async () => {
+    const merchant = await t.createMerchant();
+    const commands = t.app.services.merchantCurrencyCommands;
+    await expect(
+      commands.setSettlement(TEST_FIXTURE_ACTOR, merchant.id, { settlementCurrencies: ["USD", "USD"] }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", field: ["settlementCurrencies"] });
+    await expect(
+      commands.setSettlement(TEST_FIXTURE_ACTOR, merchant.id, { settlementCurrencies: ["usd"] }),
+    ).rejects.toMatchObject({ code: "CURRENCY_INVALID" });
+    await expect(
+      commands.setSettlement(TEST_FIXTURE_ACTOR, merchant.id, {
+        settlementCurrencies: ["USD"],
+        fxFeeBps: 1001,
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", field: ["fxFeeBps"] });
+    await expect(
+      commands.setFixedFee(TEST_FIXTURE_ACTOR, merchant.id, { currency: "JPY", fixedMinor: -1n }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", field: ["fixedMinor"] });
+    expect(
+      await commands.setFixedFee(TEST_FIXTURE_ACTOR, "mer_missing", { currency: "JPY", fixedMinor: 1n }),
+    ).toBeNull();
+    expect(await t.app.db.merchantSettlement.count({ where: { merchantId: merchant.id } })).toBe(0);
+    expect(await t.app.db.merchantFixedFee.count({ where: { merchantId: merchant.id } })).toBe(0);
+  });
+});
+
+describe("refusing a conversion without a fresh rate", () => {
+  it("FX_RATE_STALE and FX_RATE_MISSING at creation, with nothing written", async () => {
+    await importCsv(`base,quote,rate,as_of\nCHF,GBP,0.88,${daysAgo(10)}\n`);
+    const merchant = await settlingIn(["GBP"]);
+    const payments = await t.countRows("payments");
+    const stale = await pay(merchant, "1000", "CHF");
+    expect(stale.payment).toBeNull();
+    expect(stale.errors).toEqual([expect.objectContaining({ code: "FX_RATE_STALE", field: ["currency"] })]);
+    const missing = await pay(merchant, "1000", "KES");
+    expect(missing.errors).toEqual([
+      expect.objectContaining({ code: "FX_RATE_MISSING", field: ["currency"] }),
+    ]);
+    expect(await t.countRows("payments")).toBe(payments);
+  });
+
+  it("FX_RATE_STALE at capture when the rate went stale after the authorization", async () => {
+    await importCsv(`base,quote,rate,as_of\nPLN,CZK,5.87,${today()}\n`);
+    const merchant = await settlingIn(["CZK"]);
+    const authorized = await pay(merchant, "1000", "PLN", "MANUAL");
+    expect(authorized.payment?.status).toBe("AUTHORIZED");
+    // The merchant now settles in HUF, for which only an old PLN rate exists.
+    await importCsv(`base,quote,rate,as_of\nPLN,HUF,92.5,${daysAgo(9)}\n`);
+    await t.app.services.merchantCurrencyCommands.setSettlement(TEST_FIXTURE_ACTOR, merchant.id, {
+      settlementCurrencies: ["HUF"],
+    });
+    t.app.services.paymentStore.forgetMerchantSettings(merchant.id);
+    const captured = await t.gql<{ capturePayment: { payment: Payment | null } & Errors }>(
+      merchant.secretKey,
+      CAPTURE,
+      {
+        input: { idempotencyKey: newKey(), paymentId: authorized.payment?.id },
+      },
+    );
+    expect(captured.data?.capturePayment.errors).toEqual([
+      expect.objectContaining({ code: "FX_RATE_STALE", field: ["paymentId"] }),
+    ]);
+    const row = await t.app.db.payment.findUniqueOrThrow({ where: { id: authorized.payment?.id } });
+    expect(row.status).toBe("AUTHORIZED");
+  });
+});

@@ -1,0 +1,127 @@
+"use client";
+// Admin forms for a merchant's currencies (multiple currencies, issue 18): the settlement currencies and FX fee,
+// and the fixed fee in one currency (set, or removed so that the default applies). Every change goes through
+// the core's command and is audited there.
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { type FormEvent, useState } from "react";
+import { errorMessage, useTRPC } from "../../../trpc/client";
+
+export function SettlementForm({
+  merchantId,
+  initial,
+}: {
+  merchantId: string;
+  initial: { settlementCurrencies: string[]; fxFeeBps: number };
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [currencies, setCurrencies] = useState(initial.settlementCurrencies.join(" "));
+  const [fxFeeBps, setFxFeeBps] = useState(initial.fxFeeBps);
+  const update = useMutation(
+    trpc.merchants.setSettlement.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const settlementCurrencies = currencies
+      .toUpperCase()
+      .split(/[\s,]+/)
+      .filter((code) => code.length > 0);
+    update.mutate({ merchantId, settlementCurrencies, fxFeeBps });
+  };
+  return (
+    <form className="filters" onSubmit={submit} aria-label="Settlement currencies">
+      <label className="field">
+        Settlement currencies (first is the conversion target)
+        <input
+          value={currencies}
+          maxLength={60}
+          placeholder="USD EUR"
+          pattern="^[A-Za-z]{3}([ ,]+[A-Za-z]{3})*$|^$"
+          onChange={(event) => setCurrencies(event.target.value)}
+        />
+      </label>
+      <label className="field">
+        FX fee (bps, 0–1000)
+        <input
+          type="number"
+          required
+          min={0}
+          max={1_000}
+          step={1}
+          value={fxFeeBps}
+          onChange={(event) => setFxFeeBps(event.target.value === "" ? 0 : Number(event.target.value))}
+        />
+      </label>
+      <button type="submit" disabled={update.isPending}>
+        Save settlement
+      </button>
+      {update.isSuccess ? (
+        <p className="notice" role="status">
+          Saved.
+        </p>
+      ) : null}
+      {update.isError ? (
+        <p className="error" role="alert">
+          {errorMessage(update.error)}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+export function FixedFeeForm({ merchantId }: { merchantId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [currency, setCurrency] = useState("");
+  const [fixedMinor, setFixedMinor] = useState("");
+  const update = useMutation(
+    trpc.merchants.setFixedFee.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    update.mutate({
+      merchantId,
+      currency: currency.trim().toUpperCase(),
+      fixedMinor: fixedMinor.trim() === "" ? null : fixedMinor.trim(),
+    });
+  };
+  return (
+    <form className="filters" onSubmit={submit} aria-label="Fixed fee in one currency">
+      <label className="field">
+        Currency
+        <input
+          required
+          value={currency}
+          maxLength={3}
+          pattern="[A-Za-z]{3}"
+          placeholder="JPY"
+          onChange={(event) => setCurrency(event.target.value)}
+        />
+      </label>
+      <label className="field">
+        Fixed fee (minor units; empty: default)
+        <input
+          inputMode="numeric"
+          value={fixedMinor}
+          maxLength={15}
+          pattern="[0-9]*"
+          onChange={(event) => setFixedMinor(event.target.value)}
+        />
+      </label>
+      <button type="submit" disabled={update.isPending}>
+        Set fixed fee
+      </button>
+      {update.isSuccess ? (
+        <p className="notice" role="status">
+          Saved.
+        </p>
+      ) : null}
+      {update.isError ? (
+        <p className="error" role="alert">
+          {errorMessage(update.error)}
+        </p>
+      ) : null}
+    </form>
+  );
+}

@@ -1,0 +1,34 @@
+// A merchant's currency settings (multiple currencies, issue 18): the currencies it settles in, its FX fee, and
+// its fixed fee per currency. Every change is written with its operator audit row in one transaction.
+import type { CurrencyCode } from "../money/currency";
+import type { AuditDraft } from "./audit";
+
+export interface MerchantCurrencySettings {
+  merchantId: string;
+  /** Empty: every payment settles in its own currency. The first is where other currencies convert to. */
+  settlementCurrencies: CurrencyCode[];
+  fxFeeBps: number;
+  /** The merchant's own fixed fee per currency (minor units of that currency). */
+  fixedFees: Array<{ currency: CurrencyCode; fixedMinor: bigint }>;
+  /** The merchant's fee schedule's rate and fixed-fee default (hundredths of a major unit). */
+  feeRateBps: number;
+  feeFixedMinor: bigint;
+}
+
+export interface MerchantCurrencyStore {
+  /** Null when there is no such merchant. */
+  find(merchantId: string): Promise<MerchantCurrencySettings | null>;
+  /** False when there is no such merchant (nothing written). */
+  setSettlement(
+    merchantId: string,
+    settlement: { settlementCurrencies: CurrencyCode[]; fxFeeBps: number },
+    audit: AuditDraft,
+  ): Promise<boolean>;
+  /** Sets (or, with null, removes) the merchant's fixed fee in one currency. False when there is no such merchant. */
+  setFixedFee(
+    merchantId: string,
+    currency: CurrencyCode,
+    fixedMinor: bigint | null,
+    audit: AuditDraft,
+  ): Promise<boolean>;
+}
