@@ -54,6 +54,20 @@ async function consolePaths(page: Page): Promise<string[]> {
     "/operators",
     "/psp-accounts",
     "/account/two-factor",
+    // The workbench (issue 17), reconciliation (16), payouts (18) and invoices (20).
+    "/disputes",
+    `/disputes/${state.workbench.disputeId}`,
+    "/dead-letters",
+    `/dead-letters/${state.workbench.deadLetterId}`,
+    "/escalations",
+    "/ledger",
+    "/authorizations",
+    "/reconciliation",
+    "/reconciliation/items",
+    "/reconciliation/approvals",
+    `/merchants/${state.payoutMerchantId}/balance`,
+    "/invoices",
+    `/invoices/${state.invoice.id}`,
   ];
 }
 

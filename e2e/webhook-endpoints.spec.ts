@@ -65,10 +65,10 @@ test("an endpoint added in the console receives a signed delivery, shown in its 
 
   // An event of this merchant: a refund of one of its payments, from the console.
   await page.goto(`/payments/${state.otherPaymentIds[0]}`);
-  await page.getByLabel("Partial").check();
-  await page.getByRole("textbox", { name: /^Amount/ }).fill("1.00");
+  await page.getByRole("textbox", { name: /^Amount to refund/ }).fill("1.00");
   await page.getByLabel("Reason").fill("webhook e2e");
-  await page.getByRole("button", { name: "Refund" }).click();
+  await page.getByRole("button", { name: "Review refund" }).click();
+  await page.getByRole("button", { name: "Confirm refund" }).click();
   await expect(page.getByRole("status")).toContainText(/Refund re_/);
 
   await expect.poll(() => received.length, { timeout: 60_000 }).toBeGreaterThan(0);

@@ -18,7 +18,7 @@ test("an operator captures an authorized payment partially, after confirming", a
   await page.getByRole("button", { name: "Review capture" }).click();
   await expect(page.getByTestId("confirm-authorization-text")).toContainText("Capture $25.00 of $80.00");
   await page.getByRole("button", { name: "Confirm capture" }).click();
-  await expect(page.getByRole("status")).toContainText(/now (captured|authorized)/);
+  // The notice may be gone already: the page refreshes, and a captured payment has no capture panel.
   await expect(async () => {
     await page.reload();
     await expect(page.getByTestId("amount-captured")).toHaveText("$25.00", { timeout: 1_000 });

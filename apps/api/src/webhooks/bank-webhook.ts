@@ -34,12 +34,13 @@ export function createBankWebhookRoute(
 ): (request: Request) => Promise<Response> {
   const credits = createCreditTransferRoute(services, logger);
   return async (request) => {
-    if (request.method === "POST" && services.bankWebhookSecret !== null) {
-      const peek = await readBodyLimited(request.clone(), BANK_WEBHOOK_BODY_MAX_BYTES);
-      if (peek.outcome === "read" && /"type"\s*:\s*"payout\./.test(peek.text) && isPayoutNotice(peek.text))
-        return handleBankWebhook(services, request, logger);
-    }
-    return credits(request);
+    if (request.method !== "POST" || services.bankWebhookSecret === null) return credits(request);
+    // Read once (within the limit), then hand each handler a request of its own with the same bytes.
+    const body = await readBodyLimited(request, BANK_WEBHOOK_BODY_MAX_BYTES);
+    if (body.outcome === "bad_length") return answer(400, { error: "bad Content-Length" }, true);
+    if (body.outcome === "too_large") return answer(413, { error: "too large" }, true);
+    const again = new Request(request.url, { method: "POST", headers: request.headers, body: body.text });
+    return isPayoutNotice(body.text) ? handleBankWebhook(services, again, logger) : credits(again);
   };
 }
 
