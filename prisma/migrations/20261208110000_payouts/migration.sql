@@ -61,7 +61,12 @@ BEGIN
    WHERE p."id" = entry."payment_id";
   INSERT INTO "pending_releases" ("journal_entry_id", "merchant_id", "mode", "currency", "amount_minor", "available_on")
   VALUES (NEW."journal_entry_id", entry."merchant_id", entry."mode", NEW."currency", NEW."amount_minor",
-          now() + make_interval(secs => COALESCE(delay, 172800)));
+          now() + make_interval(secs => COALESCE(delay, 172800)))
+  -- A second pending credit in one entry adds to its release while unreleased (after that, the check that
+  -- pending balances agree with their releases names the entry).
+  ON CONFLICT ("journal_entry_id") DO UPDATE
+    SET "amount_minor" = "pending_releases"."amount_minor" + EXCLUDED."amount_minor"
+    WHERE "pending_releases"."released_entry_id" IS NULL;
   RETURN NULL;
 END $$;
 CREATE TRIGGER "ledger_lines_track_pending" AFTER INSERT ON "ledger_lines"

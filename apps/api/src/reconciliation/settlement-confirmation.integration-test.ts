@@ -68,7 +68,10 @@ afterAll(async () => {
 });
 
 async function importToday(name: string) {
-  const csv = sandbox.settlementCsv("adyen", new Date().toISOString().slice(0, 10));
+  // The sandbox books an acknowledged capture after its modification delay: wait until today's report has a line.
+  const today = () => sandbox.settlementCsv("adyen", new Date().toISOString().slice(0, 10));
+  await expect.poll(() => today().trim().split("\n").length, { timeout: 5_000 }).toBeGreaterThan(1);
+  const csv = today();
   const path = join(dir, name);
   await writeFile(path, csv);
   return recon.importReport(

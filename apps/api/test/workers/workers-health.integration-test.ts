@@ -55,7 +55,9 @@ describe("GET /health/workers", () => {
     expect(body.workers.map((worker) => worker.name).sort()).toEqual([
       "authorization-expiry",
       "balance-release",
+      "bank-transfer-expiry",
       "chain-sealer",
+      "checkout-session-expiry",
       "idempotency-purge",
       "ledger-check",
       "payout-dispatch",
