@@ -65,7 +65,7 @@ export default async function DeadLetterPage({ params }: { params: Promise<{ id:
       <section className="card" aria-labelledby="payload-heading">
         <h2 id="payload-heading">Payload</h2>
         {/* Wrapped, not scrolled: no scrollable region that keyboard users could not reach. */}
-        <pre style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }} data-testid="dead-letter-payload">
+        <pre className="payload" data-testid="dead-letter-payload">
           {letter.payload}
         </pre>
       </section>

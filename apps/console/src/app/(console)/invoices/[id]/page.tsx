@@ -82,7 +82,7 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
       <section className="card" aria-labelledby="lines-heading">
         <h2 id="lines-heading">Lines</h2>
         <div className="scroll-x">
-          <table>
+          <table className="responsive">
             <thead>
               <tr>
                 <th scope="col">Description</th>
@@ -107,21 +107,23 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
             <tbody>
               {invoice.lines.map((line) => (
                 <tr key={line.id}>
-                  <td>{line.description}</td>
-                  <td className="amount">{line.quantity}</td>
-                  <td className="amount">
+                  <td data-label="Description">{line.description}</td>
+                  <td data-label="Qty" className="amount">
+                    {line.quantity}
+                  </td>
+                  <td data-label="Unit" className="amount">
                     <Amount minor={line.unitAmount} currency={currency} />
                   </td>
-                  <td>
+                  <td data-label="Tax rate">
                     {rate(line.taxRateBps)} {line.taxRateBps === null ? "" : line.taxBehavior.toLowerCase()}
                   </td>
-                  <td className="amount">
+                  <td data-label="Net" className="amount">
                     <Amount minor={line.net} currency={currency} />
                   </td>
-                  <td className="amount">
+                  <td data-label="Tax" className="amount">
                     <Amount minor={line.tax} currency={currency} />
                   </td>
-                  <td className="amount">
+                  <td data-label="Gross" className="amount">
                     <Amount minor={line.gross} currency={currency} />
                   </td>
                 </tr>

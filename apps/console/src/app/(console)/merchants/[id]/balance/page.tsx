@@ -95,7 +95,7 @@ export default async function MerchantBalancePage({
           <p className="muted">No payouts yet.</p>
         ) : (
           <div className="scroll-x">
-            <table>
+            <table className="responsive">
               <thead>
                 <tr>
                   <th scope="col">Created</th>
@@ -112,16 +112,18 @@ export default async function MerchantBalancePage({
               <tbody>
                 {overview.payouts.map((p) => (
                   <tr key={p.id}>
-                    <td>
+                    <td data-label="Created">
                       <DateTime iso={p.createdAt} />
                     </td>
-                    <td className="mono">{p.id}</td>
-                    <td>{p.status.toLowerCase()}</td>
-                    <td>{p.method.toLowerCase()}</td>
-                    <td className="amount">
+                    <td data-label="Payout" className="mono">
+                      {p.id}
+                    </td>
+                    <td data-label="Status">{p.status.toLowerCase()}</td>
+                    <td data-label="Method">{p.method.toLowerCase()}</td>
+                    <td data-label="Amount" className="amount">
                       <Amount minor={p.amountMinor} currency={p.currency} />
                     </td>
-                    <td>{p.failureCode ?? ""}</td>
+                    <td data-label="Failure">{p.failureCode ?? ""}</td>
                     {canAct ? (
                       <td>
                         {p.status === "FAILED" ? (
@@ -142,7 +144,7 @@ export default async function MerchantBalancePage({
           <p className="muted">No movements yet.</p>
         ) : (
           <div className="scroll-x">
-            <table>
+            <table className="responsive">
               <thead>
                 <tr>
                   <th scope="col">Created</th>
@@ -163,23 +165,25 @@ export default async function MerchantBalancePage({
               <tbody>
                 {overview.transactions.map((row) => (
                   <tr key={row.id}>
-                    <td>
+                    <td data-label="Created">
                       <DateTime iso={row.createdAt} />
                     </td>
-                    <td>{row.type}</td>
-                    <td className="amount">
+                    <td data-label="Type">{row.type}</td>
+                    <td data-label="Amount" className="amount">
                       <Amount minor={row.amountMinor} currency={row.currency} />
                     </td>
-                    <td className="amount">
+                    <td data-label="Fee" className="amount">
                       <Amount minor={row.feeMinor} currency={row.currency} />
                     </td>
-                    <td className="amount">
+                    <td data-label="Net" className="amount">
                       <Amount minor={row.netMinor} currency={row.currency} />
                     </td>
-                    <td>
+                    <td data-label="Available on">
                       <DateTime iso={row.availableOn} />
                     </td>
-                    <td className="mono">{row.sourceId ?? ""}</td>
+                    <td data-label="Source" className="mono">
+                      {row.sourceId ?? ""}
+                    </td>
                   </tr>
                 ))}
               </tbody>
