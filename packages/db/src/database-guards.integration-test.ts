@@ -246,12 +246,21 @@ describe("append-only tables", () => {
 
   it.each(["ledger_lines", "journal_entries", "payment_events"])("rejects TRUNCATE %s", async (table) => {
     const before = await count(`SELECT count(*) FROM ${table}`);
-    // journal_entries is referenced by ledger_lines, and Postgres refuses to truncate a referenced table
-    // before any trigger runs; dropping that foreign key inside the (rolled back) transaction lets the
-    // truncate reach the trigger under test rather than the foreign key check.
+    // journal_entries is referenced by ledger_lines (and the FX conversions, payouts' releases...), and Postgres
+    // refuses to truncate a referenced table before any trigger runs; dropping every foreign key to it inside
+    // the (rolled back) transaction lets the truncate reach the trigger under test rather than that check.
     const setup: Array<[string]> =
       table === "journal_entries"
-        ? [["ALTER TABLE ledger_lines DROP CONSTRAINT ledger_lines_journal_entry_id_currency_fkey"]]
+        ? [
+            [
+              `DO $$ DECLARE r record; BEGIN
+                 FOR r IN SELECT conrelid::regclass AS tbl, conname FROM pg_constraint
+                           WHERE confrelid = 'journal_entries'::regclass AND contype = 'f' LOOP
+                   EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.conname);
+                 END LOOP;
+               END $$`,
+            ],
+          ]
         : [];
     const error = await transactionFailure([...setup, [`TRUNCATE ${table}`]]);
     expect(error.code).toBe(INSUFFICIENT_PRIVILEGE);
