@@ -143,6 +143,9 @@ export function redisArgs(port: number, dataDir: string): string[] {
     "",
     "--appendonly",
     "no",
+    // Replicas sync at once instead of after the default 5 s batching delay: one that never synced cannot take over.
+    "--repl-diskless-sync-delay",
+    "0",
     "--protected-mode",
     "yes",
   ];

@@ -126,7 +126,8 @@ describe("drill: the Postgres leader killed under load", () => {
     const client = new LoadClient({
       baseUrl: () => t.url as string,
       timeoutMs: 5_000,
-      triesMax: 40,
+      // Long enough to outlast the failover plus the 30 s lease of an idempotency record whose request was cut.
+      triesMax: 120,
       retryPauseMs: 500,
     });
     const answeredCaptured = new Set<string>();

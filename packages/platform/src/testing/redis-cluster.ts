@@ -66,6 +66,10 @@ export async function startOwnRedisCluster(
         "",
         "--appendonly",
         "no",
+        // Replicas sync at once (the default waits 5 s to batch them); a replica that never synced refuses to
+        // take over from a dead master.
+        "--repl-diskless-sync-delay",
+        "0",
       ],
       { stdio: "ignore" },
     );
@@ -117,6 +121,14 @@ export async function startOwnRedisCluster(
     }, timeoutMs);
   };
   await waitHealthy();
+  // Every replica in sync with its master, so a killed master has a replica able to take over.
+  await until(async () => {
+    for (const port of ports) {
+      const info = await cli(port, "info", "replication");
+      if (/role:slave/.test(info) && !/master_link_status:up/.test(info)) return false;
+    }
+    return true;
+  }, 20_000);
   return {
     nodes: ports.map((port) => `${HOST}:${port}`),
     async masters() {
