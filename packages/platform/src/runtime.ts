@@ -226,7 +226,13 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const pool = createPool({
     url: config.databaseUrl,
     max: config.databasePoolMax,
-    onIdleError: (error) => config.logger.warn({ err: error }, "idle database connection failed"),
+    // The message and code only: node-postgres hangs the whole client on the error (its statements and the
+    // server's cancel key), which has no place in a log line.
+    onIdleError: (error) =>
+      config.logger.warn(
+        { err: { message: error.message, code: (error as { code?: unknown }).code } },
+        "idle database connection failed",
+      ),
   });
   const sql = new Sql(pool);
   const db = createDatabaseClient({ pool });
