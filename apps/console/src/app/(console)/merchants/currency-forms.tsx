@@ -5,7 +5,8 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
-import { errorMessage, useTRPC } from "../../../trpc/client";
+import { useTRPC } from "../../../trpc/client";
+import { SaveStatus } from "./save-status";
 
 export function SettlementForm({
   merchantId,
@@ -56,16 +57,7 @@ export function SettlementForm({
       <button type="submit" disabled={update.isPending}>
         Save settlement
       </button>
-      {update.isSuccess ? (
-        <p className="notice" role="status">
-          Saved.
-        </p>
-      ) : null}
-      {update.isError ? (
-        <p className="error" role="alert">
-          {errorMessage(update.error)}
-        </p>
-      ) : null}
+      <SaveStatus mutation={update} />
     </form>
   );
 }
@@ -112,16 +104,7 @@ export function FixedFeeForm({ merchantId }: { merchantId: string }) {
       <button type="submit" disabled={update.isPending}>
         Set fixed fee
       </button>
-      {update.isSuccess ? (
-        <p className="notice" role="status">
-          Saved.
-        </p>
-      ) : null}
-      {update.isError ? (
-        <p className="error" role="alert">
-          {errorMessage(update.error)}
-        </p>
-      ) : null}
+      <SaveStatus mutation={update} />
     </form>
   );
 }

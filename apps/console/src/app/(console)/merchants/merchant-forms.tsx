@@ -7,6 +7,7 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useId, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
 import { CopyButton } from "../../copy-button";
+import { SaveStatus } from "./save-status";
 
 export interface SettingsValues {
   feeRateBps: number;
@@ -143,16 +144,7 @@ export function EditSettingsForm({ merchantId, initial }: { merchantId: string; 
       <button type="submit" disabled={update.isPending}>
         Save settings
       </button>
-      {update.isSuccess ? (
-        <p className="notice" role="status">
-          Saved.
-        </p>
-      ) : null}
-      {update.isError ? (
-        <p className="error" role="alert">
-          {errorMessage(update.error)}
-        </p>
-      ) : null}
+      <SaveStatus mutation={update} />
     </form>
   );
 }
@@ -182,16 +174,7 @@ export function AllowedOriginsForm({ merchantId, initial }: { merchantId: string
       <button type="submit" disabled={update.isPending}>
         Save origins
       </button>
-      {update.isSuccess ? (
-        <p className="notice" role="status">
-          Saved.
-        </p>
-      ) : null}
-      {update.isError ? (
-        <p className="error" role="alert">
-          {errorMessage(update.error)}
-        </p>
-      ) : null}
+      <SaveStatus mutation={update} />
     </form>
   );
 }
