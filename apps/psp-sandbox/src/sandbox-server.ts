@@ -309,6 +309,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(200, { delivered: await bank.deliverNotifications() }));
         return;
       }
+      if (method === "GET" && path === "/__sandbox/bank/micro-deposits") {
+        send(response, jsonResponse(200, bank.microDeposits()));
+        return;
+      }
       if (method === "GET" && path === "/__sandbox/bank/payouts") {
         send(response, jsonResponse(200, bank.transfers()));
         return;

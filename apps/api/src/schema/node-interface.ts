@@ -1,6 +1,6 @@
 // The Node interface (Relay's object identification): every object with an id implements it, so client caches
 // (Relay, Apollo, urql's graphcache) normalise by id and refetch with `node(id)`. Our ids are already global:
-// prefixed by kind (pay_, re_, pm_, att_, je_) and unique, so they serve as Relay's global ids unchanged.
+// prefixed by kind (pay_, re_, pm_, att_, je_, po_, ba_) and unique, so they serve as Relay's global ids unchanged.
 import { builder } from "./builder";
 
 const TYPE_BY_PREFIX: Readonly<Record<string, string>> = {
@@ -9,6 +9,8 @@ const TYPE_BY_PREFIX: Readonly<Record<string, string>> = {
   pm: "PaymentMethod",
   att: "PspAttempt",
   je: "LedgerEntry",
+  po: "Payout",
+  ba: "BankAccount",
 };
 
 /** The GraphQL type of a node, read from its id: a payment event's stored id is a number (see PaymentEvent.id). */

@@ -10,6 +10,7 @@ import {
   type RefundId,
 } from "@paycore/core/ids/ids";
 import type { MerchantActor, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
+import type { BankAccountRecord, PayoutRecord } from "@paycore/core/ports/payout-store";
 import type { JournalEntryRecord, PspAttemptView } from "@paycore/db/repositories/payment-query.repository";
 import { GraphQLError } from "graphql";
 import { type GraphQLContext, requireSecretKey, scopedLoader } from "../context";
@@ -24,7 +25,7 @@ export const NODES_IDS_MAX = 100;
 const EVENT_ORDINAL_MAX = 500;
 
 function createNodeLoaders(context: GraphQLContext) {
-  const { nodes } = context.services;
+  const { nodes, payoutReads } = context.services;
   const byId = <K extends string, V extends { id: string }>(
     load: (actor: MerchantActor, ids: readonly K[]) => Promise<V[]>,
   ) =>
@@ -39,6 +40,9 @@ function createNodeLoaders(context: GraphQLContext) {
     journalEntry: byId<JournalEntryId, JournalEntryRecord>((actor, ids) =>
       nodes.journalEntriesByIds(actor, ids),
     ),
+    // Payouts (issue 18).
+    payout: byId<string, PayoutRecord>((actor, ids) => payoutReads.payoutsByIds(actor, ids)),
+    bankAccount: byId<string, BankAccountRecord>((actor, ids) => payoutReads.bankAccountsByIds(actor, ids)),
   };
 }
 
@@ -93,6 +97,14 @@ async function loadNode(
       const entryId = parseId("journalEntry", id);
       return entryId && loaders.journalEntry.load({ id: entryId, ...scope });
     }
+    case "po": {
+      const payoutId = parseId("payout", id);
+      return payoutId && loaders.payout.load({ id: payoutId, ...scope });
+    }
+    case "ba": {
+      const bankAccountId = parseId("bankAccount", id);
+      return bankAccountId && loaders.bankAccount.load({ id: bankAccountId, ...scope });
+    }
     default:
       return null;
   }
@@ -103,7 +115,7 @@ builder.queryField("node", (t) =>
     type: Node,
     nullable: true,
     description:
-      "Any object with an id (Payment, Refund, PaymentMethod, PspAttempt, LedgerEntry, PaymentEvent).",
+      "Any object with an id (Payment, Refund, PaymentMethod, PspAttempt, LedgerEntry, PaymentEvent, Payout, BankAccount).",
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) => loadNode(context, requireSecretKey(context), String(id)),
   }),

@@ -41,6 +41,9 @@ const LedgerAccountCode = builder.enumType("LedgerAccountCode", {
     fx_gain_loss: {
       description: "Expense: FX loss (debit) or gain (credit) on refunds of converted payments.",
     },
+    verification_expense: {
+      description: "Expense: the platform's micro-deposits that verify payout destinations.",
+    },
   },
 });
 

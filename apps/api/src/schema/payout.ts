@@ -4,8 +4,16 @@
 // payouts with their lifecycle. Every write goes through the core's PayoutCommands.
 import { parseId } from "@paycore/core/ids/ids";
 import type { PayoutActor } from "@paycore/core/payouts/payout-commands";
+import { BANK_ACCOUNT_STATUSES } from "@paycore/core/payouts/bank-account-state-machine";
+import { MICRO_DEPOSIT_ATTEMPTS_MAX } from "@paycore/core/payouts/micro-deposits";
+import { PAYOUT_INTERVALS, SCHEDULE_DELAY_DAYS_MAX } from "@paycore/core/payouts/payout-schedule";
 import { PAYOUT_STATUSES } from "@paycore/core/payouts/payout-state-machine";
-import type { BankAccountRecord, PayoutRecord } from "@paycore/core/ports/payout-store";
+import type {
+  BankAccountRecord,
+  PayoutRecord,
+  PayoutSchedule as PayoutScheduleRecord,
+  ReservePolicyRecord,
+} from "@paycore/core/ports/payout-store";
 import {
   BALANCE_TRANSACTION_TYPES,
   type BalanceTransactionRecord,
@@ -15,6 +23,7 @@ import { GraphQLError } from "graphql";
 import type { GraphQLContext } from "../context";
 import { requireSecretKey } from "../context";
 import { builder } from "./builder";
+import { Node } from "./node-interface";
 import { PageInfo } from "./payment";
 import { runMutation, UserError, type UserErrorShape } from "./user-error";
 
@@ -34,7 +43,14 @@ const BankRail = builder.enumType("BankRail", {
   description: "SEPA: an IBAN, EUR. ACH: a US routing and account number, USD.",
 });
 const BankAccountStatus = builder.enumType("BankAccountStatus", {
-  values: ["VERIFIED", "VERIFICATION_FAILED"] as const,
+  values: BANK_ACCOUNT_STATUSES,
+  description:
+    "PENDING_VERIFICATION: waiting for the merchant to confirm two micro-deposits (verifyBankAccount). VERIFIED: payouts may go to it. VERIFICATION_FAILED: refused by the bank's check or locked after too many wrong confirmations.",
+});
+const BankAccountVerificationMethod = builder.enumType("BankAccountVerificationMethod", {
+  values: ["INSTANT", "MICRO_DEPOSITS"] as const,
+  description:
+    "INSTANT: the bank checks the account at once (the sandbox's instant verification). MICRO_DEPOSITS: two small credits (1 to 99 minor units) are sent; the merchant confirms both amounts.",
 });
 
 const BalanceTransaction = builder.objectRef<BalanceTransactionRecord>("BalanceTransaction").implement({
@@ -208,6 +224,7 @@ builder.queryField("balanceTransactions", (t) =>
 export const BankAccount = builder.objectRef<BankAccountRecord>("BankAccount").implement({
   description:
     "A payout destination. The account number is stored encrypted and never shown: only its last four.",
+  interfaces: [Node],
   fields: (t) => ({
     id: t.exposeID("id"),
     rail: t.field({ type: BankRail, resolve: (a) => a.rail }),
@@ -220,6 +237,20 @@ export const BankAccount = builder.objectRef<BankAccountRecord>("BankAccount").i
     status: t.field({ type: BankAccountStatus, resolve: (a) => a.status }),
     verifiedAt: t.field({ type: "DateTime", nullable: true, resolve: (a) => a.verifiedAt }),
     createdAt: t.field({ type: "DateTime", resolve: (a) => a.createdAt }),
+    verificationMethod: t.field({ type: BankAccountVerificationMethod, resolve: (a) => a.verificationMethod }),
+    microDepositsSentAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the bank accepted the two micro-deposits (MICRO_DEPOSITS only).",
+      resolve: (a) => a.microDepositsSentAt,
+    }),
+    verificationAttemptsRemaining: t.int({
+      description: `Wrong confirmations left before the account is locked (at most ${MICRO_DEPOSIT_ATTEMPTS_MAX}).`,
+      resolve: (a) =>
+        a.verificationMethod === "MICRO_DEPOSITS" && a.status === "PENDING_VERIFICATION"
+          ? Math.max(MICRO_DEPOSIT_ATTEMPTS_MAX - a.verificationAttempts, 0)
+          : 0,
+    }),
   }),
 });
 
@@ -234,6 +265,11 @@ const AddBankAccountInput = builder.inputType("AddBankAccountInput", {
     accountNumber: t.string({ required: false, description: "ACH (USD): 4 to 17 digits." }),
     holderName: t.string({ required: true, description: "1 to 140 characters." }),
     currency: t.field({ type: "CurrencyCode", required: true }),
+    verificationMethod: t.field({
+      type: BankAccountVerificationMethod,
+      required: false,
+      description: "Default INSTANT.",
+    }),
   }),
 });
 
@@ -263,7 +299,7 @@ builder.mutationField("addBankAccount", (t) =>
   t.field({
     type: BankAccountPayload,
     description:
-      "Registers a payout destination and verifies it with the bank at once (the sandbox's instant verification). A payout needs a VERIFIED account.",
+      "Registers a payout destination and verifies it: with the bank at once (INSTANT, the sandbox's instant verification), or by two micro-deposits the merchant then confirms with verifyBankAccount (MICRO_DEPOSITS). A payout needs a VERIFIED account.",
     args: { input: t.arg({ type: AddBankAccountInput, required: true }) },
     resolve: (_root, { input }, context) =>
       runMutation(
@@ -275,6 +311,40 @@ builder.mutationField("addBankAccount", (t) =>
             accountNumber: input.accountNumber ?? null,
             holderName: input.holderName,
             currency: input.currency,
+            ...(input.verificationMethod ? { verificationMethod: input.verificationMethod } : {}),
+          }),
+        (bankAccount, errors) => ({ bankAccount, errors }),
+      ),
+  }),
+);
+
+const VerifyBankAccountInput = builder.inputType("VerifyBankAccountInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per attempt (at most 255 characters); a retry with it replays the answer.",
+    }),
+    bankAccountId: t.id({ required: true }),
+    amounts: t.field({
+      type: ["MinorUnits"],
+      required: true,
+      description: "The two micro-deposits as they appear on the account's statement, in minor units, any order.",
+    }),
+  }),
+});
+
+builder.mutationField("verifyBankAccount", (t) =>
+  t.field({
+    type: BankAccountPayload,
+    description: `Confirms the two micro-deposits of a PENDING_VERIFICATION account: right, it is VERIFIED; wrong, MICRO_DEPOSITS_MISMATCH, and after ${MICRO_DEPOSIT_ATTEMPTS_MAX} wrong attempts BANK_ACCOUNT_VERIFICATION_LOCKED (the account is VERIFICATION_FAILED for good).`,
+    args: { input: t.arg({ type: VerifyBankAccountInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      runMutation(
+        context,
+        () =>
+          context.services.payouts.verifyBankAccountIdempotent(payoutActor(context), input.idempotencyKey, {
+            bankAccountId: String(input.bankAccountId),
+            amounts: input.amounts.slice(0, 3),
           }),
         (bankAccount, errors) => ({ bankAccount, errors }),
       ),
@@ -296,6 +366,7 @@ const PayoutMethod = builder.enumType("PayoutMethod", { values: ["MANUAL", "SCHE
 export const Payout = builder.objectRef<PayoutRecord>("Payout").implement({
   description:
     "Money sent from the available balance to a bank account: PENDING → IN_TRANSIT → PAID, or FAILED / CANCELED; RETURNED after PAID.",
+  interfaces: [Node],
   fields: (t) => ({
     id: t.exposeID("id"),
     status: t.field({ type: PayoutStatus, resolve: (p) => p.status }),
@@ -447,5 +518,118 @@ builder.queryField("payouts", (t) =>
       const nodes = rows.slice(0, first);
       return { nodes, hasNextPage: rows.length > first, endCursor: nodes.at(-1)?.id ?? null };
     },
+  }),
+);
+
+// ---- payout schedules ------------------------------------------------------------------------------------------
+
+const PayoutInterval = builder.enumType("PayoutInterval", { values: PAYOUT_INTERVALS });
+const WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"] as const;
+const Weekday = builder.enumType("Weekday", { values: WEEKDAYS });
+
+const PayoutSchedule = builder.objectRef<PayoutScheduleRecord>("PayoutSchedule").implement({
+  description:
+    "Automatic payouts of one currency: at each run the whole available balance is paid out when it reaches the minimum (nothing when it is below, negative, or payouts are paused).",
+  fields: (t) => ({
+    currency: t.field({ type: "CurrencyCode", resolve: (s) => s.currency }),
+    interval: t.field({ type: PayoutInterval, resolve: (s) => s.interval }),
+    weeklyAnchor: t.field({
+      type: Weekday,
+      nullable: true,
+      description: "The weekday of a WEEKLY schedule.",
+      resolve: (s) => (s.interval === "WEEKLY" ? (WEEKDAYS[s.weeklyAnchor - 1] ?? null) : null),
+    }),
+    monthlyAnchor: t.int({
+      nullable: true,
+      description: "The day of a MONTHLY schedule (1-31; a shorter month runs on its last day).",
+      resolve: (s) => (s.interval === "MONTHLY" ? s.monthlyAnchor : null),
+    }),
+    delayDays: t.exposeInt("delayDays", { description: "Days after the anchor day's midnight (UTC) it runs." }),
+    minimum: t.field({ type: "MinorUnits", resolve: (s) => s.minimumMinor }),
+    nextRunAt: t.field({ type: "DateTime", resolve: (s) => s.nextRunAt }),
+  }),
+});
+
+builder.queryField("payoutSchedules", (t) =>
+  t.field({
+    type: [PayoutSchedule],
+    description: "The merchant's automatic payouts in this mode, one per currency.",
+    resolve: (_root, _args, context) => context.services.payoutReads.schedules(requireSecretKey(context)),
+  }),
+);
+
+const SetPayoutScheduleInput = builder.inputType("SetPayoutScheduleInput", {
+  fields: (t) => ({
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per change (at most 255 characters); a retry with it replays the answer.",
+    }),
+    currency: t.field({ type: "CurrencyCode", required: true }),
+    interval: t.field({ type: PayoutInterval, required: true }),
+    weeklyAnchor: t.field({ type: Weekday, required: false, description: "WEEKLY only; default MONDAY." }),
+    monthlyAnchor: t.int({ required: false, description: "MONTHLY only: 1-31; default 1." }),
+    delayDays: t.int({ required: false, description: `0 to ${SCHEDULE_DELAY_DAYS_MAX}; default 0.` }),
+    minimum: t.field({
+      type: "MinorUnits",
+      required: false,
+      description: "In minor units of the currency; default 0.",
+    }),
+  }),
+});
+
+interface PayoutSchedulePayloadShape {
+  schedule: PayoutScheduleRecord | null;
+  errors: UserErrorShape[];
+}
+
+const PayoutSchedulePayload = builder
+  .objectRef<PayoutSchedulePayloadShape>("PayoutSchedulePayload")
+  .implement({
+    fields: (t) => ({
+      schedule: t.field({ type: PayoutSchedule, nullable: true, resolve: (p) => p.schedule }),
+      errors: t.field({ type: [UserError], resolve: (p) => p.errors }),
+    }),
+  });
+
+builder.mutationField("setPayoutSchedule", (t) =>
+  t.field({
+    type: PayoutSchedulePayload,
+    description: "Sets (or replaces) the automatic payouts of a currency; audited.",
+    args: { input: t.arg({ type: SetPayoutScheduleInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      runMutation(
+        context,
+        () =>
+          context.services.payouts.setScheduleIdempotent(payoutActor(context), input.idempotencyKey, {
+            currency: input.currency,
+            interval: input.interval,
+            weeklyAnchor: input.weeklyAnchor ? WEEKDAYS.indexOf(input.weeklyAnchor) + 1 : null,
+            monthlyAnchor: input.monthlyAnchor ?? null,
+            delayDays: input.delayDays ?? 0,
+            minimum: input.minimum ?? 0n,
+          }),
+        (schedule, errors) => ({ schedule, errors }),
+      ),
+  }),
+);
+
+// ---- reserves (set by operators, read by merchants) -------------------------------------------------------------
+
+const Reserve = builder.objectRef<ReservePolicyRecord>("Reserve").implement({
+  description:
+    "Funds held back from the available balance (the balance's reserved part), set by the platform: a rolling share of each released capture for some days, and a fixed amount.",
+  fields: (t) => ({
+    currency: t.field({ type: "CurrencyCode", resolve: (r) => r.currency }),
+    rollingBps: t.exposeInt("rollingBps", { description: "Basis points of each released capture held." }),
+    rollingDays: t.exposeInt("rollingDays", { description: "Days each rolling hold is kept." }),
+    fixed: t.field({ type: "MinorUnits", description: "The fixed reserve.", resolve: (r) => r.fixedMinor }),
+  }),
+});
+
+builder.queryField("reserves", (t) =>
+  t.field({
+    type: [Reserve],
+    description: "The reserves applied to the merchant in this mode, one per currency.",
+    resolve: (_root, _args, context) => context.services.payoutReads.reservePolicies(requireSecretKey(context)),
   }),
 );

@@ -2,7 +2,8 @@
 // process. A payout is created once per Idempotency-Key (our payout id): asking again answers the same transfer,
 // so a caller that timed out can never pay twice. Its outcome comes from the account number's last four digits
 // (the test accounts below), and arrives by signed notification (payout.paid, payout.failed, payout.returned),
-// delivered on a timer, or step by step when a test calls deliverNotifications().
+// delivered on a timer, or step by step when a test calls deliverNotifications(). Micro-deposits (two small
+// credits that verify an account) are taken under /bank/v1/micro-deposits, once per Idempotency-Key.
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyTooLargeError, headerValue, holdResponse, jsonResponse, readBody, send } from "../http-kit";
@@ -51,6 +52,18 @@ export interface BankTransfer {
   createdAt: string;
 }
 
+/** Two micro-deposits sent to an account being verified (what the account holder sees on its statement). */
+export interface MicroDepositTransfer {
+  id: string;
+  /** The caller's bank account id (the idempotency key). */
+  reference: string;
+  rail: "SEPA" | "ACH";
+  currency: string;
+  amountsMinor: [string, string];
+  last4: string;
+  createdAt: string;
+}
+
 export interface BankNotificationRecord {
   eventId: string;
   payoutId: string;
@@ -79,6 +92,8 @@ export interface BankPayoutsApi {
   /** The next `count` payout calls create their transfer but never answer (the caller times out). */
   hangNextPayouts(count: number): void;
   transfers(): BankTransfer[];
+  /** The micro-deposits sent, oldest first. */
+  microDeposits(): MicroDepositTransfer[];
   notifications(): BankNotificationRecord[];
   clear(): void;
   stop(): void;
@@ -89,6 +104,7 @@ const CURRENCY = /^[A-Z]{3}$/;
 
 export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsApi {
   const byKey = new Map<string, BankTransfer>();
+  const microDepositsByKey = new Map<string, MicroDepositTransfer>();
   const sent: BankNotificationRecord[] = [];
   let webhook: { url: string; secret: string } | null = null;
   let hangs = 0;
@@ -196,6 +212,51 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
       );
       return true;
     }
+    if (request.method === "POST" && path === `${BANK_PATH_PREFIX}/micro-deposits`) {
+      // Two small credits to verify an account; one pair per Idempotency-Key (the caller's bank account id).
+      const key = headerValue(request, "idempotency-key");
+      if (key === null || key.length === 0 || key.length > 255) {
+        refuse(response, 400, "invalid_request", "Idempotency-Key is required.");
+        return true;
+      }
+      const existing = microDepositsByKey.get(key);
+      if (existing !== undefined) {
+        send(response, jsonResponse(200, { id: existing.id, status: "sent" }));
+        return true;
+      }
+      const amounts = body.amounts;
+      const rail = body.rail;
+      const currency = body.currency;
+      if (
+        (rail !== "SEPA" && rail !== "ACH") ||
+        typeof currency !== "string" ||
+        !CURRENCY.test(currency) ||
+        !Array.isArray(amounts) ||
+        amounts.length !== 2 ||
+        !amounts.every((amount) => typeof amount === "string" && /^[1-9][0-9]?$/.test(amount)) ||
+        !/^[A-Z0-9]{4,34}$/.test(accountNumber)
+      ) {
+        refuse(response, 400, "invalid_request", "rail, currency, two amounts (1-99) and account_number are required.");
+        return true;
+      }
+      const outcome = outcomeOf(accountNumber);
+      if (outcome === "account_invalid" || outcome === "account_closed") {
+        refuse(response, 422, outcome, "The receiving account cannot take credits.");
+        return true;
+      }
+      const transfer: MicroDepositTransfer = {
+        id: `bmd_${randomBytes(10).toString("hex")}`,
+        reference: key,
+        rail,
+        currency,
+        amountsMinor: [amounts[0] as string, amounts[1] as string],
+        last4: accountNumber.slice(-4),
+        createdAt: options.now().toISOString(),
+      };
+      microDepositsByKey.set(key, transfer);
+      send(response, jsonResponse(201, { id: transfer.id, status: "sent" }));
+      return true;
+    }
     if (request.method === "POST" && path === `${BANK_PATH_PREFIX}/payouts`) {
       const key = headerValue(request, "idempotency-key");
       if (key === null || key.length === 0 || key.length > 255) {
@@ -281,9 +342,15 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
       hangs = count;
     },
     transfers: () => [...byKey.values()].map((transfer) => ({ ...transfer, queued: [...transfer.queued] })),
+    microDeposits: () =>
+      [...microDepositsByKey.values()].map((transfer) => ({
+        ...transfer,
+        amountsMinor: [...transfer.amountsMinor] as [string, string],
+      })),
     notifications: () => sent.map((record) => ({ ...record })),
     clear() {
       byKey.clear();
+      microDepositsByKey.clear();
       sent.length = 0;
       hangs = 0;
     },

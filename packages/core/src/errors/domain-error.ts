@@ -238,6 +238,20 @@ export const ERROR_TABLE = {
     description:
       "the payout's status forbids the action (e.g. cancelling a paid payout, retrying one not failed)",
   },
+  // Payouts, finished (issue 18): micro-deposit verification.
+  BANK_ACCOUNT_STATE_INVALID: {
+    retry: "no",
+    description:
+      "the bank account is not waiting for micro-deposit confirmation (already verified, locked, or the deposits are not sent yet)",
+  },
+  MICRO_DEPOSITS_MISMATCH: {
+    retry: "no",
+    description: "the confirmed amounts are not the two micro-deposits; the message says how many attempts remain",
+  },
+  BANK_ACCOUNT_VERIFICATION_LOCKED: {
+    retry: "no",
+    description: "too many wrong micro-deposit confirmations: the account is VERIFICATION_FAILED for good",
+  },
   // Multiple currencies (issue 18): a conversion is never made with a guessed or outdated rate.
   FX_RATE_MISSING: {
     retry: "no",

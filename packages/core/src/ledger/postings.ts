@@ -20,6 +20,8 @@ export const LEDGER_ACCOUNTS = {
   // goes to FX gain or loss (debit: a loss).
   fx_clearing: "ASSET",
   fx_gain_loss: "EXPENSE",
+  /** The platform's cost of verifying payout destinations by micro-deposits (../payouts/micro-deposits.ts). */
+  verification_expense: "EXPENSE",
 } as const;
 
 export type LedgerAccountCode = keyof typeof LEDGER_ACCOUNTS;
@@ -46,7 +48,12 @@ export interface JournalEntryDraft {
     | "payout.returned"
     // Multiple currencies (issue 18): the settlement-currency leg of a conversion (../fx/fx-postings.ts).
     | "fx.capture_conversion"
-    | "fx.refund_conversion";
+    | "fx.refund_conversion"
+    // Reserves (../payouts/reserves.ts): available <-> reserved.
+    | "reserve.held"
+    | "reserve.released"
+    // Bank account verification by micro-deposits, at the platform's cost.
+    | "bank_account.micro_deposits";
   currency: CurrencyCode;
   lines: PostingLine[];
 }

@@ -36,7 +36,26 @@ export interface BankPayoutNotification {
   bankReference: string | null;
 }
 
+/** Two micro-deposits to a destination being verified; the account's id is the call's idempotency key. */
+export interface MicroDepositRequest {
+  bankAccountId: string;
+  rail: BankRail;
+  currency: CurrencyCode;
+  amountsMinor: readonly [bigint, bigint];
+  holderName: string;
+  /** A secret: never logged. */
+  accountNumber: string;
+  routingNumber: string | null;
+}
+
+/** Thrown as BankCallUnknown on a timeout or unreadable answer (asked again later with the same key). */
+export type MicroDepositAnswer =
+  | { status: "accepted"; bankReference: string }
+  | { status: "rejected"; code: "account_invalid" | "account_closed" | "rejected" };
+
 export interface BankRails {
+  /** Sends the two micro-deposits of a verification (idempotent by the bank account's id). */
+  sendMicroDeposits(request: MicroDepositRequest): Promise<MicroDepositAnswer>;
   sendPayout(request: BankPayoutRequest): Promise<BankPayoutAnswer>;
   /** Instant verification of a destination (the sandbox's; a real bank would use micro-deposits). */
   verifyAccount(request: {

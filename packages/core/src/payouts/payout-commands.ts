@@ -4,7 +4,11 @@
 // The bank is called with no transaction open, with the payout's id as its idempotency key: a timeout leaves the
 // payout PENDING with its bank call UNKNOWN, and the next pass asks again with the same key (never paid twice).
 import { DomainError } from "../errors/domain-error";
-import type { IdempotencyService, IdempotentOutcome } from "../idempotency/idempotency-service";
+import type {
+  IdempotencyContext,
+  IdempotencyService,
+  IdempotentOutcome,
+} from "../idempotency/idempotency-service";
 import { type MerchantId, newId, parseId, parseIdempotencyKey } from "../ids/ids";
 import type { JournalEntryDraft } from "../ledger/postings";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
@@ -12,6 +16,8 @@ import { parseAmountMinor } from "../money/money";
 import type { Mode } from "../payments/payment-record";
 import type { Actor, AuditDraft } from "../ports/audit";
 import type {
+  BankAccountChange,
+  BankAccountEventDraft,
   BankAccountRecord,
   PayoutChange,
   PayoutEventDraft,
@@ -19,11 +25,26 @@ import type {
   PayoutRecord,
   PayoutSchedule,
   PayoutStore,
+  ReleasePlan,
+  ReservePolicyRecord,
+  VerificationMethod,
 } from "../ports/payout-store";
 import { decryptSecret, encryptSecret, type VaultKeyring } from "../vault/card-vault";
 import { assertPayoutFits } from "./balance";
 import { type BankAccountInput, parseBankAccount } from "./bank-account";
+import { BANK_ACCOUNT_STATUS_TOPICS, type BankAccountStatus } from "./bank-account-state-machine";
 import { BankCallUnknown, type BankPayoutNotification, type BankRails } from "./bank-rails-port";
+import {
+  decodeMicroDeposits,
+  encodeMicroDeposits,
+  MICRO_DEPOSIT_ATTEMPTS_MAX,
+  type MicroDepositAmounts,
+  microDepositPosting,
+  microDepositsMatch,
+  parseConfirmedAmounts,
+  randomMicroDeposits,
+} from "./micro-deposits";
+import { nextRun, parseScheduleInput, type ScheduleInput } from "./payout-schedule";
 import {
   payoutCreatedPosting,
   payoutPaidPosting,
@@ -37,6 +58,15 @@ import {
   payoutPathTo,
   payoutTransition,
 } from "./payout-state-machine";
+import {
+  fixedReserveChangePosting,
+  parseReservePolicy,
+  reserveReleasePosting,
+  reserveHoldPosting,
+  rollingHoldMinor,
+  rollingReleaseOn,
+} from "./reserves";
+import { releasePosting } from "./payout-postings";
 
 export const BANK_ACCOUNTS_PER_MODE_MAX = 20;
 export const PAUSE_REASON_LENGTH_MAX = 500;
@@ -70,10 +100,28 @@ export interface PayoutCommandsDeps {
   now: () => Date;
   /** The first wait before a bank call without an answer is asked again (doubling, at most an hour). */
   bankRetryFirstMs?: number;
+  /** The micro-deposit amounts of a new verification; default random (tests may fix them). */
+  microDeposits?: () => MicroDepositAmounts;
 }
 
 function associatedData(bankAccountId: string): string {
   return `bank_account:${bankAccountId}`;
+}
+
+function microDepositsAssociatedData(bankAccountId: string): string {
+  return `bank_account_micro_deposits:${bankAccountId}`;
+}
+
+/** Micro-deposits the bank has not accepted yet are sent again by the dispatch pass after this. */
+const MICRO_DEPOSIT_RESEND_AFTER_MS = 60_000;
+
+export interface AddBankAccountOptions {
+  /** INSTANT (default): the bank's check at once. MICRO_DEPOSITS: two small credits the merchant confirms. */
+  verificationMethod?: VerificationMethod | null;
+}
+
+function apiAuditActor(actor: PayoutActor, operator: Actor | null): Actor {
+  return operator ?? { operatorId: null, name: actor.name };
 }
 
 function payoutView(payout: Pick<PayoutRecord, "id" | "amountMinor" | "currency" | "status">) {
@@ -94,7 +142,7 @@ export class PayoutCommands {
   addBankAccountIdempotent(
     actor: PayoutActor,
     idempotencyKey: string,
-    input: BankAccountInput,
+    input: BankAccountInput & AddBankAccountOptions,
   ): Promise<IdempotentOutcome<BankAccountRecord>> {
     const key = parseIdempotencyKey(idempotencyKey);
     return this.deps.idempotency.run(
@@ -121,24 +169,45 @@ export class PayoutCommands {
     );
   }
 
-  /** Validates, verifies with the bank (instant verification), encrypts the number and stores the account. */
-  async addBankAccount(actor: PayoutActor, input: BankAccountInput): Promise<BankAccountRecord> {
+  /**
+   * Validates, encrypts the number and stores the account, verified at once by the bank (INSTANT) or waiting for
+   * the merchant to confirm two micro-deposits (MICRO_DEPOSITS, sent right away; a bank call without an answer is
+   * sent again by the dispatch pass with the same key).
+   */
+  async addBankAccount(
+    actor: PayoutActor,
+    input: BankAccountInput & AddBankAccountOptions,
+  ): Promise<BankAccountRecord> {
     const parsed = parseBankAccount(input);
+    const method: VerificationMethod = input.verificationMethod ?? "INSTANT";
+    if (method !== "INSTANT" && method !== "MICRO_DEPOSITS")
+      throw new DomainError("INVALID_INPUT", "verificationMethod must be INSTANT or MICRO_DEPOSITS.", {
+        field: ["verificationMethod"],
+      });
     if ((await this.deps.store.countBankAccounts(actor.merchantId, actor.mode)) >= BANK_ACCOUNTS_PER_MODE_MAX)
       throw new DomainError(
         "BANK_ACCOUNT_LIMIT",
         `A merchant has at most ${BANK_ACCOUNTS_PER_MODE_MAX} bank accounts per mode.`,
       );
-    const verification = this.deps.bank
-      ? await this.deps.bank.verifyAccount({
-          rail: parsed.rail,
-          accountNumber: parsed.number,
-          routingNumber: parsed.routingNumber,
-          holderName: parsed.holderName,
-        })
-      : { status: "failed" as const, code: "no_bank_configured" };
+    const verification =
+      method === "MICRO_DEPOSITS"
+        ? null
+        : this.deps.bank
+          ? await this.deps.bank.verifyAccount({
+              rail: parsed.rail,
+              accountNumber: parsed.number,
+              routingNumber: parsed.routingNumber,
+              holderName: parsed.holderName,
+            })
+          : { status: "failed" as const, code: "no_bank_configured" };
     const id = newId("bankAccount");
     const now = this.deps.now();
+    const status: BankAccountStatus =
+      verification === null
+        ? "PENDING_VERIFICATION"
+        : verification.status === "verified"
+          ? "VERIFIED"
+          : "VERIFICATION_FAILED";
     const record: BankAccountRecord = {
       id,
       merchantId: actor.merchantId,
@@ -150,15 +219,265 @@ export class PayoutCommands {
       bankName: parsed.bankName,
       last4: parsed.last4,
       routingNumber: parsed.routingNumber,
-      status: verification.status === "verified" ? "VERIFIED" : "VERIFICATION_FAILED",
-      verifiedAt: verification.status === "verified" ? now : null,
+      status,
+      verifiedAt: status === "VERIFIED" ? now : null,
       createdAt: now,
+      verificationMethod: method,
+      microDepositsSentAt: null,
+      verificationAttempts: 0,
+      version: 1,
+      updatedAt: now,
     };
+    const topic = BANK_ACCOUNT_STATUS_TOPICS[status];
+    const amounts = method === "MICRO_DEPOSITS" ? (this.deps.microDeposits ?? randomMicroDeposits)() : null;
     await this.deps.store.insertBankAccount({
       ...record,
       number: encryptSecret(this.deps.vault, parsed.number, associatedData(id)),
+      microDeposits:
+        amounts === null
+          ? null
+          : encryptSecret(this.deps.vault, encodeMicroDeposits(amounts), microDepositsAssociatedData(id)),
+      events: [
+        {
+          type: "bank_account.created",
+          oldStatus: null,
+          newStatus: status,
+          actor: actor.name,
+          data: {
+            verificationMethod: method,
+            ...(verification?.status === "failed" ? { failureCode: verification.code } : {}),
+          },
+        },
+      ],
+      outbox: topic === null ? [] : [{ topic, payload: { id, status } }],
     });
-    return record;
+    if (amounts === null) return record;
+    return this.sendMicroDepositsFor(record);
+  }
+
+  /**
+   * Sends an account's two micro-deposits (idempotent at the bank by the account's id). Accepted: the account
+   * records it and the platform's expense is posted; refused by the bank: the account fails verification; no
+   * definite answer: it stays waiting and the dispatch pass asks again.
+   */
+  private async sendMicroDepositsFor(account: BankAccountRecord): Promise<BankAccountRecord> {
+    const bank = this.deps.bank;
+    const encrypted = await this.deps.store.microDepositAmounts(account.id);
+    if (bank === null || encrypted === null) return account;
+    const amounts = decodeMicroDeposits(
+      decryptSecret(this.deps.vault, encrypted, microDepositsAssociatedData(account.id)),
+    );
+    const number = decryptSecret(
+      this.deps.vault,
+      await this.deps.store.bankAccountNumber(account.id),
+      associatedData(account.id),
+    );
+    let answer: Awaited<ReturnType<BankRails["sendMicroDeposits"]>>;
+    try {
+      answer = await bank.sendMicroDeposits({
+        bankAccountId: account.id,
+        rail: account.rail,
+        currency: account.currency,
+        amountsMinor: amounts,
+        holderName: account.holderName,
+        accountNumber: number,
+        routingNumber: account.routingNumber,
+      });
+    } catch (error) {
+      if (!(error instanceof BankCallUnknown)) throw error;
+      return account;
+    }
+    const current = await this.deps.store.findBankAccount(account.merchantId, account.mode, account.id);
+    if (current === null || current.status !== "PENDING_VERIFICATION" || current.microDepositsSentAt !== null)
+      return current ?? account;
+    const now = this.deps.now();
+    const change: BankAccountChange =
+      answer.status === "accepted"
+        ? {
+            account: { ...current, microDepositsSentAt: now, version: current.version + 1 },
+            expectedVersion: current.version,
+            events: [
+              {
+                type: "bank_account.micro_deposits_sent",
+                oldStatus: current.status,
+                newStatus: current.status,
+                actor: "system:bank-call",
+                data: { bankReference: answer.bankReference },
+              },
+            ],
+            outbox: [],
+            journal: [microDepositPosting({ amounts, currency: current.currency })],
+          }
+        : this.lockChange(current, "system:bank-call", { failureCode: answer.code });
+    const written = await this.deps.store.changeBankAccount(change);
+    return written === "written"
+      ? change.account
+      : ((await this.deps.store.findBankAccount(account.merchantId, account.mode, account.id)) ?? account);
+  }
+
+  /** The dispatch pass: micro-deposits whose bank call had no definite answer are sent again. */
+  async sendPendingMicroDeposits(limit = 50): Promise<number> {
+    if (this.deps.bank === null) return 0;
+    const before = new Date(this.deps.now().getTime() - MICRO_DEPOSIT_RESEND_AFTER_MS);
+    let sent = 0;
+    for (const account of await this.deps.store.microDepositsToSend(before, limit)) {
+      const after = await this.sendMicroDepositsFor(account);
+      if (after.microDepositsSentAt !== null || after.status !== "PENDING_VERIFICATION") sent++;
+    }
+    return sent;
+  }
+
+  private lockChange(
+    account: BankAccountRecord,
+    actorName: string,
+    data: BankAccountEventDraft["data"],
+  ): BankAccountChange {
+    return {
+      account: {
+        ...account,
+        status: "VERIFICATION_FAILED",
+        verificationAttempts: Math.min(account.verificationAttempts + (data.attempt ? 1 : 0), MICRO_DEPOSIT_ATTEMPTS_MAX),
+        version: account.version + 1,
+      },
+      expectedVersion: account.version,
+      events: [
+        {
+          type: "bank_account.verification_failed",
+          oldStatus: account.status,
+          newStatus: "VERIFICATION_FAILED",
+          actor: actorName,
+          data,
+        },
+      ],
+      outbox: [
+        {
+          topic: BANK_ACCOUNT_STATUS_TOPICS.VERIFICATION_FAILED as string,
+          payload: { id: account.id, status: "VERIFICATION_FAILED" },
+        },
+      ],
+      journal: [],
+    };
+  }
+
+  /** verifyBankAccount under the caller's idempotency key: a retry replays the answer (a wrong one too). */
+  verifyBankAccountIdempotent(
+    actor: PayoutActor,
+    idempotencyKey: string,
+    input: { bankAccountId: string; amounts: readonly unknown[] },
+  ): Promise<IdempotentOutcome<BankAccountRecord>> {
+    const key = parseIdempotencyKey(idempotencyKey);
+    return this.deps.idempotency.run(
+      { merchantId: actor.merchantId, mode: actor.mode, keyKind: KEY_KINDS[actor.source], key },
+      "verifyBankAccount",
+      { bankAccountId: input.bankAccountId, amounts: input.amounts.map(String) },
+      (context) => this.verifyBankAccount(actor, input.bankAccountId, input.amounts, context),
+    );
+  }
+
+  /**
+   * The merchant confirms the two micro-deposits. Right: VERIFIED. Wrong: the attempt is counted (and kept even
+   * though the answer is an error); the third wrong one locks the account (VERIFICATION_FAILED).
+   */
+  async verifyBankAccount(
+    actor: PayoutActor,
+    rawId: string,
+    rawAmounts: readonly unknown[],
+    context: Pick<IdempotencyContext, "markSideEffects"> | null = null,
+  ): Promise<BankAccountRecord> {
+    const confirmed = parseConfirmedAmounts(rawAmounts);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const account =
+        parseId("bankAccount", rawId) === null
+          ? null
+          : await this.deps.store.findBankAccount(actor.merchantId, actor.mode, rawId);
+      if (account === null)
+        throw new DomainError("BANK_ACCOUNT_NOT_FOUND", "No such bank account.", { field: ["bankAccountId"] });
+      if (account.status === "VERIFICATION_FAILED" && account.verificationMethod === "MICRO_DEPOSITS")
+        throw new DomainError(
+          "BANK_ACCOUNT_VERIFICATION_LOCKED",
+          "The bank account failed verification and is locked: add it again to start over.",
+          { field: ["bankAccountId"] },
+        );
+      if (
+        account.status !== "PENDING_VERIFICATION" ||
+        account.verificationMethod !== "MICRO_DEPOSITS" ||
+        account.microDepositsSentAt === null
+      )
+        throw new DomainError(
+          "BANK_ACCOUNT_STATE_INVALID",
+          account.status === "PENDING_VERIFICATION"
+            ? "The micro-deposits have not been sent yet; try again later."
+            : `The bank account is ${account.status}: there is nothing to confirm.`,
+          { field: ["bankAccountId"] },
+        );
+      const encrypted = await this.deps.store.microDepositAmounts(account.id);
+      if (encrypted === null) throw new Error(`bank account ${account.id} has no micro-deposits`);
+      const sent = decodeMicroDeposits(
+        decryptSecret(this.deps.vault, encrypted, microDepositsAssociatedData(account.id)),
+      );
+      const now = this.deps.now();
+      if (microDepositsMatch(sent, confirmed)) {
+        const change: BankAccountChange = {
+          account: { ...account, status: "VERIFIED", verifiedAt: now, version: account.version + 1 },
+          expectedVersion: account.version,
+          events: [
+            {
+              type: "bank_account.verified",
+              oldStatus: account.status,
+              newStatus: "VERIFIED",
+              actor: actor.name,
+              data: { attempt: account.verificationAttempts + 1 },
+            },
+          ],
+          outbox: [
+            {
+              topic: BANK_ACCOUNT_STATUS_TOPICS.VERIFIED as string,
+              payload: { id: account.id, status: "VERIFIED" },
+            },
+          ],
+          journal: [],
+        };
+        if ((await this.deps.store.changeBankAccount(change)) === "written") return change.account;
+        continue;
+      }
+      const attempts = account.verificationAttempts + 1;
+      const locks = attempts >= MICRO_DEPOSIT_ATTEMPTS_MAX;
+      const change: BankAccountChange = locks
+        ? this.lockChange(account, actor.name, { attempt: attempts, reason: "too_many_attempts" })
+        : {
+            account: { ...account, verificationAttempts: attempts, version: account.version + 1 },
+            expectedVersion: account.version,
+            events: [
+              {
+                type: "bank_account.verification_attempt_failed",
+                oldStatus: account.status,
+                newStatus: account.status,
+                actor: actor.name,
+                data: { attempt: attempts },
+              },
+            ],
+            outbox: [],
+            journal: [],
+          };
+      if ((await this.deps.store.changeBankAccount(change)) !== "written") continue;
+      // The wrong attempt is kept: a retry under the same key replays this answer instead of counting again.
+      context?.markSideEffects();
+      if (locks)
+        throw new DomainError(
+          "BANK_ACCOUNT_VERIFICATION_LOCKED",
+          `Wrong amounts ${MICRO_DEPOSIT_ATTEMPTS_MAX} times: the bank account is locked (VERIFICATION_FAILED).`,
+          { field: ["amounts"] },
+        );
+      const left = MICRO_DEPOSIT_ATTEMPTS_MAX - attempts;
+      throw new DomainError(
+        "MICRO_DEPOSITS_MISMATCH",
+        `These are not the two micro-deposits; ${left} attempt${left === 1 ? "" : "s"} left.`,
+        { field: ["amounts"] },
+      );
+    }
+    throw new DomainError("BANK_ACCOUNT_STATE_INVALID", "The bank account kept changing; try again.", {
+      field: ["bankAccountId"],
+    });
   }
 
   // ---- payouts ------------------------------------------------------------------------------------------------
@@ -551,50 +870,66 @@ export class PayoutCommands {
     });
   }
 
+  /** setSchedule under the caller's idempotency key (the API's). */
+  setScheduleIdempotent(
+    actor: PayoutActor,
+    idempotencyKey: string,
+    input: ScheduleInput,
+  ): Promise<IdempotentOutcome<PayoutSchedule>> {
+    const key = parseIdempotencyKey(idempotencyKey);
+    return this.deps.idempotency.run(
+      { merchantId: actor.merchantId, mode: actor.mode, keyKind: KEY_KINDS[actor.source], key },
+      "setPayoutSchedule",
+      { ...input, minimum: String(input.minimum) },
+      () => this.setSchedule(actor, input),
+    );
+  }
+
+  /**
+   * Sets (or replaces) the automatic payouts of a currency, audited in the same transaction: by the operator, or
+   * by the merchant's key when it comes through the API.
+   */
   async setSchedule(
     actor: PayoutActor,
-    input: { currency: string; interval: PayoutSchedule["interval"]; delayDays: number; minimum: unknown },
+    input: ScheduleInput,
     operator: Actor | null = null,
   ): Promise<PayoutSchedule> {
-    const currency = parseCurrency(input.currency);
-    if (currency === null)
-      throw new DomainError("CURRENCY_INVALID", "currency must be an ISO 4217 code such as EUR.", {
-        field: ["currency"],
-      });
-    if (!["DAILY", "WEEKLY", "MONTHLY"].includes(input.interval))
-      throw new DomainError("INVALID_INPUT", "interval must be DAILY, WEEKLY or MONTHLY.", {
-        field: ["interval"],
-      });
-    if (!Number.isInteger(input.delayDays) || input.delayDays < 0 || input.delayDays > 30)
-      throw new DomainError("INVALID_INPUT", "delayDays must be an integer from 0 to 30.", {
-        field: ["delayDays"],
-      });
-    const minimumMinor = parseAmountMinor(input.minimum, { currency, field: ["minimum"], allowZero: true });
+    const parsed = parseScheduleInput(input);
     const schedule: PayoutSchedule = {
       merchantId: actor.merchantId,
       mode: actor.mode,
-      currency,
-      interval: input.interval,
-      delayDays: input.delayDays,
-      minimumMinor,
-      nextRunAt: nextRun(input.interval, input.delayDays, this.deps.now()),
+      currency: parsed.currency,
+      interval: parsed.interval,
+      delayDays: parsed.delayDays,
+      weeklyAnchor: parsed.weeklyAnchor,
+      monthlyAnchor: parsed.monthlyAnchor,
+      minimumMinor: parsed.minimumMinor,
+      nextRunAt: nextRun(parsed, this.deps.now()),
     };
-    await this.deps.store.upsertSchedule(
-      schedule,
-      operator && {
-        actor: operator,
-        action: "payouts.schedule",
-        targetId: actor.merchantId,
-        before: null,
-        after: {
-          currency,
-          interval: schedule.interval,
-          delayDays: schedule.delayDays,
-          minimum: minimumMinor.toString(),
-        },
-      },
+    const before = (await this.deps.store.schedules(actor.merchantId, actor.mode)).find(
+      (existing) => existing.currency === parsed.currency,
     );
+    const snapshot = (s: PayoutSchedule) => ({
+      currency: s.currency,
+      interval: s.interval,
+      delayDays: s.delayDays,
+      weeklyAnchor: s.weeklyAnchor,
+      monthlyAnchor: s.monthlyAnchor,
+      minimum: s.minimumMinor.toString(),
+      mode: s.mode,
+    });
+    await this.deps.store.upsertSchedule(schedule, {
+      actor: apiAuditActor(actor, operator),
+      action: "payouts.schedule",
+      targetId: actor.merchantId,
+      before: before ? snapshot(before) : null,
+      after: snapshot(schedule),
+    });
     return schedule;
+  }
+
+  schedules(actor: Pick<PayoutActor, "merchantId" | "mode">): Promise<PayoutSchedule[]> {
+    return this.deps.store.schedules(actor.merchantId, actor.mode);
   }
 
   /**
@@ -605,13 +940,7 @@ export class PayoutCommands {
     const counts = { created: 0, skipped: 0 };
     const now = this.deps.now();
     for (const schedule of await this.deps.store.dueSchedules(now, limit)) {
-      if (
-        !(await this.deps.store.advanceSchedule(
-          schedule,
-          nextRun(schedule.interval, schedule.delayDays, now),
-        ))
-      )
-        continue;
+      if (!(await this.deps.store.advanceSchedule(schedule, nextRun(schedule, now)))) continue;
       const available = await this.deps.store.availableMinor(
         schedule.merchantId,
         schedule.mode,
@@ -644,9 +973,86 @@ export class PayoutCommands {
     return counts;
   }
 
-  /** The release worker's pass: pending funds whose availableOn has passed become available. */
+  /**
+   * The release worker's pass: pending funds whose availableOn has passed become available, less the rolling
+   * reserve in force for the merchant and currency (held in the same transaction, so a payout can never take it).
+   */
   releaseDue(limit = 500): Promise<number> {
-    return this.deps.store.releaseDue(this.deps.now(), limit);
+    const now = this.deps.now();
+    return this.deps.store.releaseDue(now, limit, (due, policy): ReleasePlan => {
+      const release = releasePosting(due);
+      const holdMinor = policy ? rollingHoldMinor(due.amountMinor, policy.rollingBps) : 0n;
+      return {
+        release,
+        hold:
+          policy && holdMinor > 0n
+            ? {
+                entry: reserveHoldPosting({ amountMinor: holdMinor, currency: due.currency }),
+                amountMinor: holdMinor,
+                releaseOn: rollingReleaseOn(now, policy.rollingDays),
+              }
+            : null,
+      };
+    });
+  }
+
+  /** The release worker's pass, second part: rolling reserve holds whose time has come go back to available. */
+  releaseDueReserves(limit = 500): Promise<number> {
+    return this.deps.store.releaseDueReserves(this.deps.now(), limit, reserveReleasePosting);
+  }
+
+  // ---- reserves (operators) ---------------------------------------------------------------------------------
+
+  /**
+   * Sets a merchant's reserve in a currency: the rolling rate and days (for captures released from now on) and
+   * the fixed amount (held or released at once by the difference), audited in the same transaction.
+   */
+  async setReserve(
+    operator: Actor,
+    merchantId: MerchantId,
+    mode: Mode,
+    input: { currency: string; rollingBps: number; rollingDays: number; fixed: unknown },
+  ): Promise<ReservePolicyRecord> {
+    const currency = parseCurrency(input.currency);
+    if (currency === null)
+      throw new DomainError("CURRENCY_INVALID", "currency must be an ISO 4217 code such as EUR.", {
+        field: ["currency"],
+      });
+    const policy = parseReservePolicy(currency, input);
+    const before = (await this.deps.store.reservePolicies(merchantId, mode)).find((p) => p.currency === currency);
+    await this.deps.store.setReservePolicy(
+      merchantId,
+      mode,
+      policy,
+      (fixedInForceMinor) =>
+        fixedReserveChangePosting({ fromMinor: fixedInForceMinor, toMinor: policy.fixedMinor, currency }),
+      {
+        actor: operator,
+        action: "reserves.set",
+        targetId: merchantId,
+        before: before
+          ? {
+              currency,
+              mode,
+              rollingBps: before.rollingBps,
+              rollingDays: before.rollingDays,
+              fixed: before.fixedMinor.toString(),
+            }
+          : null,
+        after: {
+          currency,
+          mode,
+          rollingBps: policy.rollingBps,
+          rollingDays: policy.rollingDays,
+          fixed: policy.fixedMinor.toString(),
+        },
+      },
+    );
+    return { ...policy, merchantId, mode, updatedAt: this.deps.now() };
+  }
+
+  reservePolicies(merchantId: MerchantId, mode: Mode): Promise<ReservePolicyRecord[]> {
+    return this.deps.store.reservePolicies(merchantId, mode);
   }
 }
 
@@ -677,20 +1083,4 @@ function postingFor(
   }
 }
 
-const DAY_MS = 24 * 60 * 60_000;
-
-/**
- * The next run of a schedule after `now`, in UTC: the next midnight (DAILY), Monday (WEEKLY) or 1st of the month
- * (MONTHLY), plus delayDays.
- */
-export function nextRun(interval: PayoutSchedule["interval"], delayDays: number, now: Date): Date {
-  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  let start: number;
-  if (interval === "DAILY") start = midnight + DAY_MS;
-  else if (interval === "WEEKLY") {
-    const day = new Date(midnight).getUTCDay(); // 0 Sunday
-    const untilMonday = (8 - day) % 7 || 7;
-    start = midnight + untilMonday * DAY_MS;
-  } else start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-  return new Date(start + delayDays * DAY_MS);
-}
+export { nextRun } from "./payout-schedule";

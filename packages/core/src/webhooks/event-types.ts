@@ -24,7 +24,16 @@ export const WEBHOOK_EVENT_TYPES = [
   "invoice.paid",
   "invoice.voided",
   "invoice.marked_uncollectible",
-  // Payouts: add their types here (and in a migration inserting them into webhook_event_types).
+  // Payouts (PAYOUT_STATUS_TOPICS in packages/core/src/payouts/payout-state-machine.ts) and bank accounts
+  // (BANK_ACCOUNT_STATUS_TOPICS in ../payouts/bank-account-state-machine.ts); migration 20261209130000.
+  "payout.created",
+  "payout.in_transit",
+  "payout.paid",
+  "payout.failed",
+  "payout.canceled",
+  "payout.returned",
+  "bank_account.verified",
+  "bank_account.verification_failed",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

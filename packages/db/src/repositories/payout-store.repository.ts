@@ -16,8 +16,11 @@ import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import type {
+  BankAccountChange,
+  BankAccountEventDraft,
   BankAccountRecord,
   BankCallState,
+  DueRelease,
   NewBankAccount,
   NewPayout,
   PayoutChange,
@@ -25,7 +28,10 @@ import type {
   PayoutRecord,
   PayoutSchedule,
   PayoutStore,
+  ReleasePlan,
+  ReservePolicyRecord,
 } from "@paycore/core/ports/payout-store";
+import type { ReservePolicy } from "@paycore/core/payouts/reserves";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import { type Sql, type SqlTransaction, sqlState } from "../sql";
 import { INSERT_LEDGER_ACCOUNTS, SELECT_LEDGER_ACCOUNTS } from "./payment-sql";
@@ -34,7 +40,16 @@ const UNIQUE = "23505";
 
 export const BANK_ACCOUNT_COLUMNS = `id, merchant_id AS "merchantId", mode, rail, country, currency,
   holder_name AS "holderName", bank_name AS "bankName", last4, routing_number AS "routingNumber", status,
-  verified_at AS "verifiedAt", created_at AS "createdAt"`;
+  verified_at AS "verifiedAt", created_at AS "createdAt", verification_method AS "verificationMethod",
+  micro_deposits_sent_at AS "microDepositsSentAt", verification_attempts AS "verificationAttempts", version,
+  updated_at AS "updatedAt"`;
+
+const SCHEDULE_COLUMNS = `merchant_id AS "merchantId", mode, currency, interval, delay_days AS "delayDays",
+  weekly_anchor AS "weeklyAnchor", monthly_anchor AS "monthlyAnchor", minimum_minor AS "minimumMinor",
+  next_run_at AS "nextRunAt"`;
+
+const RESERVE_COLUMNS = `merchant_id AS "merchantId", mode, currency, rolling_bps AS "rollingBps",
+  rolling_days AS "rollingDays", fixed_minor AS "fixedMinor", updated_at AS "updatedAt"`;
 
 export const PAYOUT_COLUMNS = `id, merchant_id AS "merchantId", mode, currency, amount_minor AS "amountMinor",
   bank_account_id AS "bankAccountId", status, method, bank_call AS "bankCall", bank_call_count AS "bankCallCount",
@@ -157,6 +172,36 @@ async function insertEvents(
     ]);
 }
 
+const INSERT_BANK_ACCOUNT_EVENT = `
+INSERT INTO bank_account_events (bank_account_id, merchant_id, type, old_status, new_status, actor, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`;
+
+async function insertBankAccountEvents(
+  tx: SqlTransaction,
+  account: { id: string; merchantId: string; mode: Mode },
+  events: BankAccountEventDraft[],
+  outbox: Array<{ topic: string; payload: Record<string, unknown> }>,
+): Promise<void> {
+  for (const event of events)
+    await tx.execute(INSERT_BANK_ACCOUNT_EVENT, [
+      account.id,
+      account.merchantId,
+      event.type,
+      event.oldStatus,
+      event.newStatus,
+      event.actor,
+      JSON.stringify(event.data),
+    ]);
+  for (const message of outbox)
+    await tx.execute(INSERT_OUTBOX, [
+      account.merchantId,
+      account.mode,
+      message.topic,
+      account.id,
+      JSON.stringify(message.payload),
+    ]);
+}
+
 const AVAILABLE_SUM = `
 SELECT COALESCE(SUM(CASE l.direction WHEN 'CREDIT' THEN l.amount_minor::numeric ELSE -l.amount_minor::numeric END), 0)::text
        AS available
@@ -195,30 +240,93 @@ export class PayoutStoreRepository implements PayoutStore {
   }
 
   async insertBankAccount(account: NewBankAccount): Promise<void> {
-    await this.sql.execute(
-      `INSERT INTO bank_accounts (id, merchant_id, mode, rail, country, currency, holder_name, bank_name, last4,
-                                  routing_number, number_ciphertext, number_nonce, number_auth_tag,
-                                  number_key_version, status, verified_at, created_at)
-       VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-      [
-        account.id,
-        account.merchantId,
-        account.mode,
-        account.rail,
-        account.country,
-        account.currency,
-        account.holderName,
-        account.bankName,
-        account.last4,
-        account.routingNumber,
-        account.number.ciphertext,
-        account.number.nonce,
-        account.number.authTag,
-        account.number.keyVersion,
-        account.status,
-        account.verifiedAt,
-        account.createdAt,
-      ],
+    await this.sql.transaction(async (tx) => {
+      await tx.execute(
+        `INSERT INTO bank_accounts (id, merchant_id, mode, rail, country, currency, holder_name, bank_name, last4,
+                                    routing_number, number_ciphertext, number_nonce, number_auth_tag,
+                                    number_key_version, status, verified_at, created_at, verification_method,
+                                    micro_deposits_ciphertext, micro_deposits_nonce, micro_deposits_auth_tag,
+                                    micro_deposits_key_version)
+         VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                 $21, $22)`,
+        [
+          account.id,
+          account.merchantId,
+          account.mode,
+          account.rail,
+          account.country,
+          account.currency,
+          account.holderName,
+          account.bankName,
+          account.last4,
+          account.routingNumber,
+          account.number.ciphertext,
+          account.number.nonce,
+          account.number.authTag,
+          account.number.keyVersion,
+          account.status,
+          account.verifiedAt,
+          account.createdAt,
+          account.verificationMethod,
+          account.microDeposits?.ciphertext ?? null,
+          account.microDeposits?.nonce ?? null,
+          account.microDeposits?.authTag ?? null,
+          account.microDeposits?.keyVersion ?? null,
+        ],
+      );
+      await insertBankAccountEvents(tx, account, account.events, account.outbox);
+    });
+  }
+
+  async microDepositAmounts(id: string): Promise<EncryptedPan | null> {
+    const rows = await this.sql.query<EncryptedPan & { ciphertext: Buffer | null }>(
+      `SELECT micro_deposits_ciphertext AS ciphertext, micro_deposits_nonce AS nonce,
+              micro_deposits_auth_tag AS "authTag", micro_deposits_key_version AS "keyVersion"
+         FROM bank_accounts WHERE id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    return row && row.ciphertext !== null ? row : null;
+  }
+
+  async changeBankAccount(change: BankAccountChange): Promise<"written" | "conflict"> {
+    const a = change.account;
+    try {
+      await this.sql.transaction(async (tx) => {
+        const updated = await tx.execute(
+          `UPDATE bank_accounts SET status = $3, verified_at = $4, micro_deposits_sent_at = $5,
+                                    verification_attempts = $6, version = version + 1
+            WHERE id = $1 AND version = $2`,
+          [a.id, change.expectedVersion, a.status, a.verifiedAt, a.microDepositsSentAt, a.verificationAttempts],
+        );
+        if (updated !== 1) throw new Abort("conflict");
+        await insertBankAccountEvents(tx, a, change.events, change.outbox);
+        for (const entry of change.journal) {
+          const accounts = await ledgerAccountIds(tx, a.merchantId, a.mode, entry.currency);
+          const id = newId("journalEntry");
+          await tx.execute(
+            `INSERT INTO journal_entries (id, merchant_id, mode, kind, currency, bank_account_id, source_event_key)
+             VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7)`,
+            [id, a.merchantId, a.mode, entry.kind, entry.currency, a.id, `${entry.kind}:${a.id}`],
+          );
+          for (const line of entry.lines)
+            await tx.execute(INSERT_LINE, [id, accounts[line.account], line.direction, line.amountMinor, entry.currency]);
+        }
+      });
+      return "written";
+    } catch (error) {
+      if (error instanceof Abort) return "conflict";
+      if (sqlState(error) === UNIQUE) return "conflict";
+      throw error;
+    }
+  }
+
+  async microDepositsToSend(createdBefore: Date, limit: number): Promise<BankAccountRecord[]> {
+    return this.sql.query<BankAccountRecord>(
+      `SELECT ${BANK_ACCOUNT_COLUMNS} FROM bank_accounts
+        WHERE status = 'PENDING_VERIFICATION' AND micro_deposits_sent_at IS NULL AND created_at <= $1
+        ORDER BY created_at LIMIT $2`,
+      [createdBefore, limit],
     );
   }
 
@@ -408,13 +516,15 @@ export class PayoutStoreRepository implements PayoutStore {
     });
   }
 
-  async upsertSchedule(schedule: PayoutSchedule, audit: AuditDraft | null): Promise<void> {
+  async upsertSchedule(schedule: PayoutSchedule, audit: AuditDraft): Promise<void> {
     await this.sql.transaction(async (tx) => {
       await tx.execute(
-        `INSERT INTO payout_schedules (merchant_id, mode, currency, interval, delay_days, minimum_minor, next_run_at)
-         VALUES ($1, $2::"Mode", $3, $4, $5, $6, $7)
+        `INSERT INTO payout_schedules (merchant_id, mode, currency, interval, delay_days, minimum_minor, next_run_at,
+                                       weekly_anchor, monthly_anchor)
+         VALUES ($1, $2::"Mode", $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (merchant_id, mode, currency) DO UPDATE
-           SET interval = $4, delay_days = $5, minimum_minor = $6, next_run_at = $7, updated_at = now()`,
+           SET interval = $4, delay_days = $5, minimum_minor = $6, next_run_at = $7, weekly_anchor = $8,
+               monthly_anchor = $9, updated_at = now()`,
         [
           schedule.merchantId,
           schedule.mode,
@@ -423,17 +533,25 @@ export class PayoutStoreRepository implements PayoutStore {
           schedule.delayDays,
           schedule.minimumMinor,
           schedule.nextRunAt,
+          schedule.weeklyAnchor,
+          schedule.monthlyAnchor,
         ],
       );
-      if (audit) await insertAudit(tx, audit, "merchant");
+      await insertAudit(tx, audit, "merchant");
     });
+  }
+
+  async schedules(merchantId: MerchantId, mode: Mode): Promise<PayoutSchedule[]> {
+    return this.sql.query<PayoutSchedule>(
+      `SELECT ${SCHEDULE_COLUMNS} FROM payout_schedules WHERE merchant_id = $1 AND mode = $2::"Mode"
+        ORDER BY currency LIMIT 200`,
+      [merchantId, mode],
+    );
   }
 
   async dueSchedules(now: Date, limit: number): Promise<PayoutSchedule[]> {
     return this.sql.query<PayoutSchedule>(
-      `SELECT merchant_id AS "merchantId", mode, currency, interval, delay_days AS "delayDays",
-              minimum_minor AS "minimumMinor", next_run_at AS "nextRunAt"
-         FROM payout_schedules WHERE next_run_at <= $1 ORDER BY next_run_at LIMIT $2`,
+      `SELECT ${SCHEDULE_COLUMNS} FROM payout_schedules WHERE next_run_at <= $1 ORDER BY next_run_at LIMIT $2`,
       [now, limit],
     );
   }
@@ -461,16 +579,21 @@ export class PayoutStoreRepository implements PayoutStore {
 
   /**
    * One transaction per batch: the due rows are locked (SKIP LOCKED, so processes share the work), each gets its
-   * release entry (releasePosting's shape: debit merchant_pending, credit merchant_balance) keyed
-   * 'release:<capture entry>', and is marked released.
+   * release entry (debit merchant_pending, credit merchant_balance) keyed 'release:<capture entry>', then the
+   * rolling reserve hold the plan decides from the merchant's policy (debit merchant_balance, credit
+   * merchant_reserved, keyed 'reserve_hold:<capture entry>', tracked in reserve_holds), and is marked released.
    */
-  async releaseDue(now: Date, limit: number): Promise<number> {
+  async releaseDue(
+    now: Date,
+    limit: number,
+    plan: (due: DueRelease, policy: ReservePolicy | null) => ReleasePlan,
+  ): Promise<number> {
     return this.sql.transaction(async (tx) => {
       const due = await tx.query<{
         journalEntryId: string;
         merchantId: string;
         mode: Mode;
-        currency: string;
+        currency: CurrencyCode;
         amountMinor: bigint;
       }>(
         `SELECT journal_entry_id AS "journalEntryId", merchant_id AS "merchantId", mode, currency,
@@ -482,33 +605,122 @@ export class PayoutStoreRepository implements PayoutStore {
         [now, limit],
       );
       for (const row of due) {
-        const accounts = await ledgerAccountIds(tx, row.merchantId, row.mode, row.currency);
-        const id = newId("journalEntry");
-        await tx.execute(
-          `INSERT INTO journal_entries (id, merchant_id, mode, kind, currency, source_event_key)
-           VALUES ($1, $2, $3::"Mode", 'balance.released', $4, $5)`,
-          [id, row.merchantId, row.mode, row.currency, `release:${row.journalEntryId}`],
+        const [policy] = await tx.query<ReservePolicyRecord>(
+          `SELECT ${RESERVE_COLUMNS} FROM reserve_policies
+            WHERE merchant_id = $1 AND mode = $2::"Mode" AND currency = $3`,
+          [row.merchantId, row.mode, row.currency],
         );
-        await tx.execute(INSERT_LINE, [
-          id,
-          accounts.merchant_pending,
-          "DEBIT",
-          row.amountMinor,
-          row.currency,
-        ]);
-        await tx.execute(INSERT_LINE, [
-          id,
-          accounts.merchant_balance,
-          "CREDIT",
-          row.amountMinor,
-          row.currency,
-        ]);
+        const decided = plan({ amountMinor: row.amountMinor, currency: row.currency }, policy ?? null);
+        const id = await insertOwnedEntry(tx, row, decided.release, `release:${row.journalEntryId}`);
         await tx.execute(
           `UPDATE pending_releases SET released_entry_id = $2, released_at = now() WHERE journal_entry_id = $1`,
+          [row.journalEntryId, id],
+        );
+        if (decided.hold) {
+          const holdId = await insertOwnedEntry(
+            tx,
+            row,
+            decided.hold.entry,
+            `reserve_hold:${row.journalEntryId}`,
+          );
+          await tx.execute(
+            `INSERT INTO reserve_holds (journal_entry_id, merchant_id, mode, currency, amount_minor, release_on)
+             VALUES ($1, $2, $3::"Mode", $4, $5, $6)`,
+            [holdId, row.merchantId, row.mode, row.currency, decided.hold.amountMinor, decided.hold.releaseOn],
+          );
+        }
+      }
+      return due.length;
+    });
+  }
+
+  /** Rolling reserve holds past their release_on: each gets its release entry, in one transaction per batch. */
+  async releaseDueReserves(
+    now: Date,
+    limit: number,
+    posting: (hold: { amountMinor: bigint; currency: CurrencyCode }) => JournalEntryDraft,
+  ): Promise<number> {
+    return this.sql.transaction(async (tx) => {
+      const due = await tx.query<{
+        journalEntryId: string;
+        merchantId: string;
+        mode: Mode;
+        currency: CurrencyCode;
+        amountMinor: bigint;
+      }>(
+        `SELECT journal_entry_id AS "journalEntryId", merchant_id AS "merchantId", mode, currency,
+                amount_minor AS "amountMinor"
+           FROM reserve_holds
+          WHERE released_entry_id IS NULL AND release_on <= $1
+          ORDER BY release_on LIMIT $2
+          FOR UPDATE SKIP LOCKED`,
+        [now, limit],
+      );
+      for (const row of due) {
+        const id = await insertOwnedEntry(tx, row, posting(row), `reserve_release:${row.journalEntryId}`);
+        await tx.execute(
+          `UPDATE reserve_holds SET released_entry_id = $2, released_at = now() WHERE journal_entry_id = $1`,
           [row.journalEntryId, id],
         );
       }
       return due.length;
     });
   }
+
+  async reservePolicies(merchantId: MerchantId, mode: Mode): Promise<ReservePolicyRecord[]> {
+    return this.sql.query<ReservePolicyRecord>(
+      `SELECT ${RESERVE_COLUMNS} FROM reserve_policies WHERE merchant_id = $1 AND mode = $2::"Mode"
+        ORDER BY currency LIMIT 200`,
+      [merchantId, mode],
+    );
+  }
+
+  /** Under the policy row's lock (created first if new): the fixed reserve's change and the audit row. */
+  async setReservePolicy(
+    merchantId: MerchantId,
+    mode: Mode,
+    policy: ReservePolicy,
+    change: (fixedInForceMinor: bigint) => JournalEntryDraft | null,
+    audit: AuditDraft,
+  ): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.execute(
+        `INSERT INTO reserve_policies (merchant_id, mode, currency) VALUES ($1, $2::"Mode", $3)
+         ON CONFLICT (merchant_id, mode, currency) DO NOTHING`,
+        [merchantId, mode, policy.currency],
+      );
+      const [current] = await tx.query<{ fixedMinor: bigint }>(
+        `SELECT fixed_minor AS "fixedMinor" FROM reserve_policies
+          WHERE merchant_id = $1 AND mode = $2::"Mode" AND currency = $3 FOR UPDATE`,
+        [merchantId, mode, policy.currency],
+      );
+      const entry = change(BigInt(current?.fixedMinor ?? 0n));
+      if (entry) await insertOwnedEntry(tx, { merchantId, mode }, entry, null);
+      await tx.execute(
+        `UPDATE reserve_policies SET rolling_bps = $4, rolling_days = $5, fixed_minor = $6, updated_at = now()
+          WHERE merchant_id = $1 AND mode = $2::"Mode" AND currency = $3`,
+        [merchantId, mode, policy.currency, policy.rollingBps, policy.rollingDays, policy.fixedMinor],
+      );
+      await insertAudit(tx, audit, "merchant");
+    });
+  }
+}
+
+/** A merchant's entry with no payment or payout (releases, reserves), with its lines; returns its id. */
+async function insertOwnedEntry(
+  tx: SqlTransaction,
+  owner: { merchantId: string; mode: Mode },
+  entry: JournalEntryDraft,
+  sourceEventKey: string | null,
+): Promise<string> {
+  const accounts = await ledgerAccountIds(tx, owner.merchantId, owner.mode, entry.currency);
+  const id = newId("journalEntry");
+  await tx.execute(
+    `INSERT INTO journal_entries (id, merchant_id, mode, kind, currency, source_event_key)
+     VALUES ($1, $2, $3::"Mode", $4, $5, $6)`,
+    [id, owner.merchantId, owner.mode, entry.kind, entry.currency, sourceEventKey],
+  );
+  for (const line of entry.lines)
+    await tx.execute(INSERT_LINE, [id, accounts[line.account], line.direction, line.amountMinor, entry.currency]);
+  return id;
 }

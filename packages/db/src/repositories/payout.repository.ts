@@ -4,7 +4,12 @@ import type { MerchantId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { PayoutStatus } from "@paycore/core/payouts/payout-state-machine";
-import type { BankAccountRecord, PayoutRecord } from "@paycore/core/ports/payout-store";
+import type {
+  BankAccountRecord,
+  PayoutRecord,
+  PayoutSchedule,
+  ReservePolicyRecord,
+} from "@paycore/core/ports/payout-store";
 import type { Sql } from "../sql";
 import { BANK_ACCOUNT_COLUMNS, PAYOUT_COLUMNS } from "./payout-store.repository";
 
@@ -17,6 +22,9 @@ export const BALANCE_TRANSACTION_TYPES = [
   "payout_failure",
   "adjustment",
   "fx",
+  // Reserves: between the available and the reserved parts (the total balance does not change).
+  "reserve_hold",
+  "reserve_release",
 ] as const;
 export type BalanceTransactionType = (typeof BALANCE_TRANSACTION_TYPES)[number];
 
@@ -63,7 +71,8 @@ const MERCHANT_ACCOUNTS = "('merchant_balance', 'merchant_pending', 'merchant_re
 /**
  * One row per journal entry of the merchant that moves its balance (available + pending + reserved), and every
  * capture. A release (pending -> available) moves nothing in total and is not listed. net: the change of the
- * merchant's balance; fee: our fee in the entry; amount = net + fee (Stripe's gross).
+ * merchant's balance; fee: our fee in the entry; amount = net + fee (Stripe's gross). A reserve hold or release
+ * moves funds between available and reserved: net 0 (the total is unchanged), amount its change of available.
  */
 const BALANCE_TRANSACTIONS = `
 WITH moves AS (
@@ -73,6 +82,9 @@ WITH moves AS (
                       END), 0) AS net,
          COALESCE(SUM(CASE WHEN a.code = 'fee_revenue' AND l.direction = 'CREDIT' THEN l.amount_minor::numeric END), 0)
            AS fee,
+         COALESCE(SUM(CASE WHEN a.code = 'merchant_balance' THEN
+                        CASE l.direction WHEN 'CREDIT' THEN l.amount_minor::numeric ELSE -l.amount_minor::numeric END
+                      END), 0) AS available,
          bool_or(a.code IN ${MERCHANT_ACCOUNTS}) AS touches
     FROM journal_entries e
     JOIN ledger_lines l ON l.journal_entry_id = e.id
@@ -97,12 +109,15 @@ WITH moves AS (
            WHEN m.kind = 'payout.created' THEN 'payout'
            WHEN m.kind IN ('payout.failed', 'payout.canceled', 'payout.returned') THEN 'payout_failure'
            WHEN m.kind LIKE 'fx.%' THEN 'fx'
+           WHEN m.kind = 'reserve.held' THEN 'reserve_hold'
+           WHEN m.kind = 'reserve.released' THEN 'reserve_release'
            ELSE 'adjustment'
          END AS type
     FROM moves m
    WHERE m.touches OR m.kind = 'payment.captured'
 )
-SELECT t.id, t.type, (t.net + t.fee)::text AS amount, t.fee::text AS fee, t.net::text AS net, t.currency,
+SELECT t.id, t.type,
+       (CASE WHEN t.type IN ('reserve_hold', 'reserve_release') THEN t.available ELSE t.net + t.fee END)::text AS amount, t.fee::text AS fee, t.net::text AS net, t.currency,
        COALESCE(t.refund_id, t.dispute_id, t.payout_id, t.payment_id) AS "sourceId",
        COALESCE(pr.available_on, t.created_at) AS "availableOn", t.created_at AS "createdAt"
   FROM typed t
@@ -216,6 +231,23 @@ export class PayoutRepository {
     );
   }
 
+  /** node/nodes: the payouts of these ids that the actor's merchant and mode own (others are left out). */
+  async payoutsByIds(actor: Actor, ids: readonly string[]): Promise<PayoutRecord[]> {
+    return this.sql.query<PayoutRecord>(
+      `SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = ANY($1::text[]) AND merchant_id = $2 AND mode = $3::"Mode"`,
+      [ids, actor.merchantId, actor.mode],
+    );
+  }
+
+  /** node/nodes: the bank accounts of these ids that the actor's merchant and mode own. */
+  async bankAccountsByIds(actor: Actor, ids: readonly string[]): Promise<BankAccountRecord[]> {
+    return this.sql.query<BankAccountRecord>(
+      `SELECT ${BANK_ACCOUNT_COLUMNS} FROM bank_accounts
+        WHERE id = ANY($1::text[]) AND merchant_id = $2 AND mode = $3::"Mode"`,
+      [ids, actor.merchantId, actor.mode],
+    );
+  }
+
   async bankAccounts(actor: Actor): Promise<BankAccountRecord[]> {
     return this.sql.query<BankAccountRecord>(
       `SELECT ${BANK_ACCOUNT_COLUMNS} FROM bank_accounts WHERE merchant_id = $1 AND mode = $2::"Mode"
@@ -230,6 +262,25 @@ export class PayoutRepository {
       [id, actor.merchantId, actor.mode],
     );
     return rows[0] ?? null;
+  }
+
+  async schedules(actor: Actor): Promise<PayoutSchedule[]> {
+    return this.sql.query<PayoutSchedule>(
+      `SELECT merchant_id AS "merchantId", mode, currency, interval, delay_days AS "delayDays",
+              weekly_anchor AS "weeklyAnchor", monthly_anchor AS "monthlyAnchor", minimum_minor AS "minimumMinor",
+              next_run_at AS "nextRunAt"
+         FROM payout_schedules WHERE merchant_id = $1 AND mode = $2::"Mode" ORDER BY currency LIMIT 200`,
+      [actor.merchantId, actor.mode],
+    );
+  }
+
+  async reservePolicies(actor: Actor): Promise<ReservePolicyRecord[]> {
+    return this.sql.query<ReservePolicyRecord>(
+      `SELECT merchant_id AS "merchantId", mode, currency, rolling_bps AS "rollingBps",
+              rolling_days AS "rollingDays", fixed_minor AS "fixedMinor", updated_at AS "updatedAt"
+         FROM reserve_policies WHERE merchant_id = $1 AND mode = $2::"Mode" ORDER BY currency LIMIT 200`,
+      [actor.merchantId, actor.mode],
+    );
   }
 
   async payoutsPaused(actor: Actor): Promise<boolean> {
@@ -279,6 +330,30 @@ export class PayoutRepository {
             WHERE r.merchant_id = a.merchant_id AND r.mode = a.mode AND r.currency = a.currency
               AND r.released_entry_id IS NULL) w ON true
         WHERE a.code = 'merchant_pending' AND b.pending <> w.waiting
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Accounts whose reserved balance differs from their unreleased rolling holds plus the fixed reserve in force
+   * (must always be empty): merchant_reserved moves only by those.
+   */
+  async reservedDisagreeingWithHolds(limit = 100): Promise<string[]> {
+    const rows = await this.sql.query<{ id: string }>(
+      `SELECT a.id FROM ledger_accounts a
+         LEFT JOIN LATERAL (
+           SELECT COALESCE(SUM(CASE l.direction WHEN 'CREDIT' THEN l.amount_minor::numeric
+                                                ELSE -l.amount_minor::numeric END), 0) AS reserved
+             FROM ledger_lines l WHERE l.account_id = a.id) b ON true
+         LEFT JOIN LATERAL (
+           SELECT COALESCE(SUM(h.amount_minor::numeric), 0) AS held FROM reserve_holds h
+            WHERE h.merchant_id = a.merchant_id AND h.mode = a.mode AND h.currency = a.currency
+              AND h.released_entry_id IS NULL) h ON true
+         LEFT JOIN reserve_policies p
+           ON p.merchant_id = a.merchant_id AND p.mode = a.mode AND p.currency = a.currency
+        WHERE a.code = 'merchant_reserved' AND b.reserved <> h.held + COALESCE(p.fixed_minor, 0)
         LIMIT $1`,
       [limit],
     );

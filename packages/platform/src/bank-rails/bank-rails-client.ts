@@ -8,6 +8,8 @@ import {
   type BankPayoutRequest,
   type BankRails,
   type BankVerification,
+  type MicroDepositAnswer,
+  type MicroDepositRequest,
 } from "@paycore/core/payouts/bank-rails-port";
 
 export interface BankRailsClientOptions {
@@ -72,6 +74,39 @@ export class BankRailsClient implements BankRails {
       };
     }
     // 5xx, 429 and anything unexpected: nothing definite; ask again with the same key.
+    throw new BankCallUnknown(`bank answered ${response.status}`);
+  }
+
+  async sendMicroDeposits(request: MicroDepositRequest): Promise<MicroDepositAnswer> {
+    const response = await this.call(
+      "/micro-deposits",
+      {
+        rail: request.rail,
+        currency: request.currency,
+        amounts: request.amountsMinor.map((amount) => amount.toString()),
+        holder_name: request.holderName,
+        account_number: request.accountNumber,
+        routing_number: request.routingNumber,
+      },
+      { "Idempotency-Key": request.bankAccountId },
+    );
+    let body: { id?: unknown; error?: { code?: unknown } };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      throw new BankCallUnknown(`bank answered ${response.status} with an unreadable body`);
+    }
+    if (response.status === 200 || response.status === 201) {
+      if (typeof body.id !== "string") throw new BankCallUnknown("bank accepted without a reference");
+      return { status: "accepted", bankReference: body.id.slice(0, 64) };
+    }
+    if (response.status === 422) {
+      const code = String(body.error?.code ?? "");
+      return {
+        status: "rejected",
+        code: REJECTION_CODES.has(code) ? (code as "account_invalid" | "account_closed") : "rejected",
+      };
+    }
     throw new BankCallUnknown(`bank answered ${response.status}`);
   }
 

@@ -173,6 +173,11 @@ export function runtimeFixtures(runtime: Pick<Runtime, "services" | "db">): Runt
         await runtime.services.payoutReads.pendingDisagreeingWithReleases(),
         "pending balances agree with their releases",
       ).toEqual([]);
+      // Reserves (issue 18): every reserved balance is its unreleased rolling holds plus its fixed reserve.
+      expect(
+        await runtime.services.payoutReads.reservedDisagreeingWithHolds(),
+        "reserved balances agree with their holds",
+      ).toEqual([]);
       // Multiple currencies (issue 18): every conversion's two fx_clearing legs are equal at its own rate.
       expect(
         await runtime.services.fxConversions.conversionsNotNettingOut(),

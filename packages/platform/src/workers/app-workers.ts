@@ -56,7 +56,10 @@ export interface AppWorkersOptions {
   /** Bank transfers (issue 18): expiry, and returns when a bank is configured; run with the background work. */
   bankTransfers?: { jobs: WorkerJob[] } | null;
   /** Payouts (issue 18): the release of pending funds, the bank dispatch and the schedules. */
-  payouts?: Pick<PayoutCommands, "releaseDue" | "sendDuePayouts" | "runDueSchedules">;
+  payouts?: Pick<
+    PayoutCommands,
+    "releaseDue" | "releaseDueReserves" | "sendDuePayouts" | "runDueSchedules" | "sendPendingMicroDeposits"
+  >;
   /** Workbench (issue 17): the scheduled ledger check and authorization expiry, with the background work. */
   workbench?: {
     services: Pick<WorkbenchServices, "ledgerCheck" | "ledgerCheckRuns" | "authorizationExpiry">;
