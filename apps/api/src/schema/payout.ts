@@ -3,9 +3,9 @@
 // (IBAN or US routing + account number; only the last four digits and the bank's name are ever shown), and
 // payouts with their lifecycle. Every write goes through the core's PayoutCommands.
 import { parseId } from "@paycore/core/ids/ids";
-import type { PayoutActor } from "@paycore/core/payouts/payout-commands";
 import { BANK_ACCOUNT_STATUSES } from "@paycore/core/payouts/bank-account-state-machine";
 import { MICRO_DEPOSIT_ATTEMPTS_MAX } from "@paycore/core/payouts/micro-deposits";
+import type { PayoutActor } from "@paycore/core/payouts/payout-commands";
 import { PAYOUT_INTERVALS, SCHEDULE_DELAY_DAYS_MAX } from "@paycore/core/payouts/payout-schedule";
 import { PAYOUT_STATUSES } from "@paycore/core/payouts/payout-state-machine";
 import type {
@@ -237,7 +237,10 @@ export const BankAccount = builder.objectRef<BankAccountRecord>("BankAccount").i
     status: t.field({ type: BankAccountStatus, resolve: (a) => a.status }),
     verifiedAt: t.field({ type: "DateTime", nullable: true, resolve: (a) => a.verifiedAt }),
     createdAt: t.field({ type: "DateTime", resolve: (a) => a.createdAt }),
-    verificationMethod: t.field({ type: BankAccountVerificationMethod, resolve: (a) => a.verificationMethod }),
+    verificationMethod: t.field({
+      type: BankAccountVerificationMethod,
+      resolve: (a) => a.verificationMethod,
+    }),
     microDepositsSentAt: t.field({
       type: "DateTime",
       nullable: true,
@@ -328,7 +331,8 @@ const VerifyBankAccountInput = builder.inputType("VerifyBankAccountInput", {
     amounts: t.field({
       type: ["MinorUnits"],
       required: true,
-      description: "The two micro-deposits as they appear on the account's statement, in minor units, any order.",
+      description:
+        "The two micro-deposits as they appear on the account's statement, in minor units, any order.",
     }),
   }),
 });
@@ -544,7 +548,9 @@ const PayoutSchedule = builder.objectRef<PayoutScheduleRecord>("PayoutSchedule")
       description: "The day of a MONTHLY schedule (1-31; a shorter month runs on its last day).",
       resolve: (s) => (s.interval === "MONTHLY" ? s.monthlyAnchor : null),
     }),
-    delayDays: t.exposeInt("delayDays", { description: "Days after the anchor day's midnight (UTC) it runs." }),
+    delayDays: t.exposeInt("delayDays", {
+      description: "Days after the anchor day's midnight (UTC) it runs.",
+    }),
     minimum: t.field({ type: "MinorUnits", resolve: (s) => s.minimumMinor }),
     nextRunAt: t.field({ type: "DateTime", resolve: (s) => s.nextRunAt }),
   }),
@@ -630,6 +636,7 @@ builder.queryField("reserves", (t) =>
   t.field({
     type: [Reserve],
     description: "The reserves applied to the merchant in this mode, one per currency.",
-    resolve: (_root, _args, context) => context.services.payoutReads.reservePolicies(requireSecretKey(context)),
+    resolve: (_root, _args, context) =>
+      context.services.payoutReads.reservePolicies(requireSecretKey(context)),
   }),
 );

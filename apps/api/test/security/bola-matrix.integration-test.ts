@@ -136,6 +136,8 @@ function sampleValue(type: GraphQLInputType, name: string): unknown {
  */
 const INPUT_SAMPLES: Record<string, Record<string, unknown>> = {
   SubmitDisputeEvidenceInput: { productDescription: "A sample product description." },
+  // Two micro-deposit amounts, so that the account's lookup (not the amounts' validation) decides.
+  VerifyBankAccountInput: { amounts: ["12", "34"] },
 };
 
 function requiredFields(
@@ -544,8 +546,33 @@ beforeAll(async () => {
   ownerObjects.payout.push(payout.id);
   ownerObjects.payoutFilter.push(payout.id);
 
-  // The kinds node(id) resolves (disputes and invoices are not Nodes).
-  ownerObjects.node.push(...ownerObjects.payment, ...ownerObjects.paymentMethod, ...ownerObjects.refund);
+  // A bank account waiting for its micro-deposits to be confirmed (verifyBankAccount acts on it).
+  const pending = await t.gql<{ addBankAccount: { bankAccount: { id: string; status: string } | null } }>(
+    owner.secretKey,
+    `mutation($input: AddBankAccountInput!) { addBankAccount(input: $input) { bankAccount { id status } errors { code } } }`,
+    {
+      input: {
+        idempotencyKey: newKey("setup"),
+        iban: "DE89370400440532013000",
+        holderName: "Owner GmbH",
+        currency: "EUR",
+        verificationMethod: "MICRO_DEPOSITS",
+      },
+    },
+  );
+  const pendingId = pending.data?.addBankAccount.bankAccount?.id;
+  if (!pendingId || pending.data?.addBankAccount.bankAccount?.status !== "PENDING_VERIFICATION")
+    throw new Error(`setup micro-deposit bank account failed: ${pending.raw}`);
+  ownerObjects.bankAccount.push(pendingId);
+
+  // The kinds node(id) resolves (disputes and invoices are not Nodes; payouts and bank accounts are).
+  ownerObjects.node.push(
+    ...ownerObjects.payment,
+    ...ownerObjects.paymentMethod,
+    ...ownerObjects.refund,
+    ...ownerObjects.payout,
+    ...ownerObjects.bankAccount,
+  );
 });
 
 afterAll(async () => {
@@ -583,6 +610,7 @@ describe("the generated matrix", () => {
       "cancelPayout",
       "createPayout",
       "balanceTransactions",
+      "verifyBankAccount",
     ])
       expect(covered).toContain(field);
   });

@@ -236,7 +236,12 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
         !amounts.every((amount) => typeof amount === "string" && /^[1-9][0-9]?$/.test(amount)) ||
         !/^[A-Z0-9]{4,34}$/.test(accountNumber)
       ) {
-        refuse(response, 400, "invalid_request", "rail, currency, two amounts (1-99) and account_number are required.");
+        refuse(
+          response,
+          400,
+          "invalid_request",
+          "rail, currency, two amounts (1-99) and account_number are required.",
+        );
         return true;
       }
       const outcome = outcomeOf(accountNumber);

@@ -246,7 +246,8 @@ export const ERROR_TABLE = {
   },
   MICRO_DEPOSITS_MISMATCH: {
     retry: "no",
-    description: "the confirmed amounts are not the two micro-deposits; the message says how many attempts remain",
+    description:
+      "the confirmed amounts are not the two micro-deposits; the message says how many attempts remain",
   },
   BANK_ACCOUNT_VERIFICATION_LOCKED: {
     retry: "no",

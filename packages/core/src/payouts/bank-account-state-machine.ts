@@ -20,11 +20,13 @@ export const BANK_ACCOUNT_TRANSITIONS: TransitionTable = Object.freeze({
 });
 
 /** The outbox topic (merchant webhook event type) of each status an account moves to. */
-export const BANK_ACCOUNT_STATUS_TOPICS: { readonly [S in BankAccountStatus]: string | null } = Object.freeze({
-  PENDING_VERIFICATION: null,
-  VERIFIED: "bank_account.verified",
-  VERIFICATION_FAILED: "bank_account.verification_failed",
-});
+export const BANK_ACCOUNT_STATUS_TOPICS: { readonly [S in BankAccountStatus]: string | null } = Object.freeze(
+  {
+    PENDING_VERIFICATION: null,
+    VERIFIED: "bank_account.verified",
+    VERIFICATION_FAILED: "bank_account.verification_failed",
+  },
+);
 
 export function bankAccountTransition(
   from: BankAccountStatus,
@@ -37,6 +39,7 @@ export function bankAccountTransition(
 export function bankAccountTransitionEdges(): [BankAccountStatus, BankAccountStatus][] {
   const edges: [BankAccountStatus, BankAccountStatus][] = [];
   for (const from of BANK_ACCOUNT_STATUSES)
-    for (const to of Object.values(BANK_ACCOUNT_TRANSITIONS[from])) edges.push([from, to as BankAccountStatus]);
+    for (const to of Object.values(BANK_ACCOUNT_TRANSITIONS[from]))
+      edges.push([from, to as BankAccountStatus]);
   return edges;
 }

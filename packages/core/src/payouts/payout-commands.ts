@@ -44,13 +44,14 @@ import {
   parseConfirmedAmounts,
   randomMicroDeposits,
 } from "./micro-deposits";
-import { nextRun, parseScheduleInput, type ScheduleInput } from "./payout-schedule";
 import {
   payoutCreatedPosting,
   payoutPaidPosting,
   payoutReturnedPosting,
   payoutReversalPosting,
+  releasePosting,
 } from "./payout-postings";
+import { nextRun, parseScheduleInput, type ScheduleInput } from "./payout-schedule";
 import {
   PAYOUT_STATUS_TOPICS,
   type PayoutEvent,
@@ -61,12 +62,11 @@ import {
 import {
   fixedReserveChangePosting,
   parseReservePolicy,
-  reserveReleasePosting,
   reserveHoldPosting,
+  reserveReleasePosting,
   rollingHoldMinor,
   rollingReleaseOn,
 } from "./reserves";
-import { releasePosting } from "./payout-postings";
 
 export const BANK_ACCOUNTS_PER_MODE_MAX = 20;
 export const PAUSE_REASON_LENGTH_MAX = 500;
@@ -336,7 +336,10 @@ export class PayoutCommands {
       account: {
         ...account,
         status: "VERIFICATION_FAILED",
-        verificationAttempts: Math.min(account.verificationAttempts + (data.attempt ? 1 : 0), MICRO_DEPOSIT_ATTEMPTS_MAX),
+        verificationAttempts: Math.min(
+          account.verificationAttempts + (data.attempt ? 1 : 0),
+          MICRO_DEPOSIT_ATTEMPTS_MAX,
+        ),
         version: account.version + 1,
       },
       expectedVersion: account.version,
@@ -391,7 +394,9 @@ export class PayoutCommands {
           ? null
           : await this.deps.store.findBankAccount(actor.merchantId, actor.mode, rawId);
       if (account === null)
-        throw new DomainError("BANK_ACCOUNT_NOT_FOUND", "No such bank account.", { field: ["bankAccountId"] });
+        throw new DomainError("BANK_ACCOUNT_NOT_FOUND", "No such bank account.", {
+          field: ["bankAccountId"],
+        });
       if (account.status === "VERIFICATION_FAILED" && account.verificationMethod === "MICRO_DEPOSITS")
         throw new DomainError(
           "BANK_ACCOUNT_VERIFICATION_LOCKED",
@@ -1019,7 +1024,9 @@ export class PayoutCommands {
         field: ["currency"],
       });
     const policy = parseReservePolicy(currency, input);
-    const before = (await this.deps.store.reservePolicies(merchantId, mode)).find((p) => p.currency === currency);
+    const before = (await this.deps.store.reservePolicies(merchantId, mode)).find(
+      (p) => p.currency === currency,
+    );
     await this.deps.store.setReservePolicy(
       merchantId,
       mode,

@@ -80,7 +80,10 @@ function move(
 }
 
 /** Available -> reserved. */
-export function reserveHoldPosting(input: { amountMinor: bigint; currency: CurrencyCode }): JournalEntryDraft {
+export function reserveHoldPosting(input: {
+  amountMinor: bigint;
+  currency: CurrencyCode;
+}): JournalEntryDraft {
   return move("reserve.held", input.currency, input.amountMinor);
 }
 

@@ -14,6 +14,7 @@ import {
 } from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
+import type { ReservePolicy } from "@paycore/core/payouts/reserves";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import type {
   BankAccountChange,
@@ -31,7 +32,6 @@ import type {
   ReleasePlan,
   ReservePolicyRecord,
 } from "@paycore/core/ports/payout-store";
-import type { ReservePolicy } from "@paycore/core/payouts/reserves";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import { type Sql, type SqlTransaction, sqlState } from "../sql";
 import { INSERT_LEDGER_ACCOUNTS, SELECT_LEDGER_ACCOUNTS } from "./payment-sql";
@@ -297,7 +297,14 @@ export class PayoutStoreRepository implements PayoutStore {
           `UPDATE bank_accounts SET status = $3, verified_at = $4, micro_deposits_sent_at = $5,
                                     verification_attempts = $6, version = version + 1
             WHERE id = $1 AND version = $2`,
-          [a.id, change.expectedVersion, a.status, a.verifiedAt, a.microDepositsSentAt, a.verificationAttempts],
+          [
+            a.id,
+            change.expectedVersion,
+            a.status,
+            a.verifiedAt,
+            a.microDepositsSentAt,
+            a.verificationAttempts,
+          ],
         );
         if (updated !== 1) throw new Abort("conflict");
         await insertBankAccountEvents(tx, a, change.events, change.outbox);
@@ -310,7 +317,13 @@ export class PayoutStoreRepository implements PayoutStore {
             [id, a.merchantId, a.mode, entry.kind, entry.currency, a.id, `${entry.kind}:${a.id}`],
           );
           for (const line of entry.lines)
-            await tx.execute(INSERT_LINE, [id, accounts[line.account], line.direction, line.amountMinor, entry.currency]);
+            await tx.execute(INSERT_LINE, [
+              id,
+              accounts[line.account],
+              line.direction,
+              line.amountMinor,
+              entry.currency,
+            ]);
         }
       });
       return "written";
@@ -626,7 +639,14 @@ export class PayoutStoreRepository implements PayoutStore {
           await tx.execute(
             `INSERT INTO reserve_holds (journal_entry_id, merchant_id, mode, currency, amount_minor, release_on)
              VALUES ($1, $2, $3::"Mode", $4, $5, $6)`,
-            [holdId, row.merchantId, row.mode, row.currency, decided.hold.amountMinor, decided.hold.releaseOn],
+            [
+              holdId,
+              row.merchantId,
+              row.mode,
+              row.currency,
+              decided.hold.amountMinor,
+              decided.hold.releaseOn,
+            ],
           );
         }
       }
@@ -721,6 +741,12 @@ async function insertOwnedEntry(
     [id, owner.merchantId, owner.mode, entry.kind, entry.currency, sourceEventKey],
   );
   for (const line of entry.lines)
-    await tx.execute(INSERT_LINE, [id, accounts[line.account], line.direction, line.amountMinor, entry.currency]);
+    await tx.execute(INSERT_LINE, [
+      id,
+      accounts[line.account],
+      line.direction,
+      line.amountMinor,
+      entry.currency,
+    ]);
   return id;
 }

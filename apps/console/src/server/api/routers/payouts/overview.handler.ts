@@ -1,5 +1,5 @@
 // A merchant's balance per currency (available, pending, reserved), its latest balance transactions and payouts,
-// and whether its payouts are paused: the read repository only.
+// its payout schedules and reserves, and whether its payouts are paused: the read repository only.
 import { TRPCError } from "@trpc/server";
 import type { SignedInContext } from "../../trpc";
 import type { PayoutsOverviewInput } from "./overview.schema";
@@ -22,6 +22,16 @@ export interface PayoutsOverview {
     availableOn: string;
     createdAt: string;
   }>;
+  schedules: Array<{
+    currency: string;
+    interval: string;
+    weeklyAnchor: number;
+    monthlyAnchor: number;
+    delayDays: number;
+    minimumMinor: string;
+    nextRunAt: string;
+  }>;
+  reserves: Array<{ currency: string; rollingBps: number; rollingDays: number; fixedMinor: string }>;
   payouts: Array<{
     id: string;
     status: string;
@@ -45,7 +55,7 @@ export async function payoutsOverviewHandler({
   const merchant = await merchants.findById(input.merchantId);
   if (!merchant) throw new TRPCError({ code: "NOT_FOUND", message: "No merchant with this id." });
   const actor = { merchantId: merchant.id, mode: input.mode };
-  const [balances, transactions, payouts, paused] = await Promise.all([
+  const [balances, transactions, payouts, paused, schedules, reserves] = await Promise.all([
     payoutReads.balances(actor),
     payoutReads.balanceTransactions(
       actor,
@@ -54,6 +64,8 @@ export async function payoutsOverviewHandler({
     ),
     payoutReads.payouts(actor, { first: OVERVIEW_ROWS, before: null, status: null }),
     payoutReads.payoutsPaused(actor),
+    payoutReads.schedules(actor),
+    payoutReads.reservePolicies(actor),
   ]);
   return {
     merchant: { id: merchant.id, name: merchant.name },
@@ -75,6 +87,21 @@ export async function payoutsOverviewHandler({
       sourceId: row.sourceId,
       availableOn: row.availableOn.toISOString(),
       createdAt: row.createdAt.toISOString(),
+    })),
+    schedules: schedules.map((s) => ({
+      currency: s.currency,
+      interval: s.interval,
+      weeklyAnchor: s.weeklyAnchor,
+      monthlyAnchor: s.monthlyAnchor,
+      delayDays: s.delayDays,
+      minimumMinor: s.minimumMinor.toString(),
+      nextRunAt: s.nextRunAt.toISOString(),
+    })),
+    reserves: reserves.map((r) => ({
+      currency: r.currency,
+      rollingBps: r.rollingBps,
+      rollingDays: r.rollingDays,
+      fixedMinor: r.fixedMinor.toString(),
     })),
     payouts: payouts.map((p) => ({
       id: p.id,

@@ -1,10 +1,29 @@
 // A merchant's balance and payouts in one mode: available, pending and reserved per currency, the latest balance
-// transactions, the payouts (operators retry a failed one), and pausing or resuming its payouts.
+// transactions, the payouts (operators retry a failed one), pausing or resuming its payouts, its automatic payout
+// schedules (operators set them) and its reserves (admins set them).
 import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../../trpc/server";
 import { Amount, DateTime } from "../../../format";
 import { PausePayoutsForm, RetryPayoutButton } from "./payout-actions";
+import { PayoutScheduleForm, ReserveForm } from "./schedule-reserve-forms";
+
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+function scheduleText(s: {
+  interval: string;
+  weeklyAnchor: number;
+  monthlyAnchor: number;
+  delayDays: number;
+}) {
+  const when =
+    s.interval === "WEEKLY"
+      ? `weekly on ${WEEKDAYS[s.weeklyAnchor - 1] ?? "Monday"}`
+      : s.interval === "MONTHLY"
+        ? `monthly on day ${s.monthlyAnchor}`
+        : "daily";
+  return s.delayDays > 0 ? `${when}, ${s.delayDays} day${s.delayDays === 1 ? "" : "s"} later` : when;
+}
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Balance and payouts · paycore console" };
@@ -24,6 +43,10 @@ export default async function MerchantBalancePage({
     .overview({ merchantId: id, mode })
     .catch(handleProcedureError);
   const canAct = me.role === "ADMIN" || me.role === "OPERATOR";
+  const isAdmin = me.role === "ADMIN";
+  const firstCurrency = overview.balances[0]?.currency ?? "EUR";
+  const schedule = overview.schedules[0];
+  const reserve = overview.reserves[0];
   const merchantPath = `/merchants/${encodeURIComponent(overview.merchant.id)}`;
   return (
     <>
@@ -87,6 +110,102 @@ export default async function MerchantBalancePage({
         </p>
         {canAct ? (
           <PausePayoutsForm merchantId={overview.merchant.id} mode={mode} paused={overview.paused} />
+        ) : null}
+      </section>
+      <section className="card" aria-labelledby="schedules-heading">
+        <h2 id="schedules-heading">Payout schedules</h2>
+        {overview.schedules.length === 0 ? (
+          <p className="muted">No automatic payouts: the merchant pays out by hand.</p>
+        ) : (
+          <div className="scroll-x">
+            <table className="responsive">
+              <thead>
+                <tr>
+                  <th scope="col">Currency</th>
+                  <th scope="col">Runs</th>
+                  <th scope="col" className="amount">
+                    Minimum
+                  </th>
+                  <th scope="col">Next run</th>
+                </tr>
+              </thead>
+              <tbody>
+                {overview.schedules.map((s) => (
+                  <tr key={s.currency}>
+                    <td data-label="Currency">{s.currency}</td>
+                    <td data-label="Runs">{scheduleText(s)}</td>
+                    <td data-label="Minimum" className="amount">
+                      <Amount minor={s.minimumMinor} currency={s.currency} />
+                    </td>
+                    <td data-label="Next run">
+                      <DateTime iso={s.nextRunAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {canAct ? (
+          <PayoutScheduleForm
+            merchantId={overview.merchant.id}
+            mode={mode}
+            initial={{
+              currency: schedule?.currency ?? firstCurrency,
+              interval: (schedule?.interval as "DAILY" | "WEEKLY" | "MONTHLY" | undefined) ?? "DAILY",
+              weeklyAnchor: schedule?.weeklyAnchor ?? 1,
+              monthlyAnchor: schedule?.monthlyAnchor ?? 1,
+              delayDays: schedule?.delayDays ?? 0,
+              minimumMinor: schedule?.minimumMinor ?? "0",
+            }}
+          />
+        ) : null}
+      </section>
+      <section className="card" aria-labelledby="reserves-heading">
+        <h2 id="reserves-heading">Reserves</h2>
+        {overview.reserves.length === 0 ? (
+          <p className="muted">No reserve: every released capture is available at once.</p>
+        ) : (
+          <div className="scroll-x">
+            <table className="responsive">
+              <thead>
+                <tr>
+                  <th scope="col">Currency</th>
+                  <th scope="col">Rolling</th>
+                  <th scope="col" className="amount">
+                    Fixed
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {overview.reserves.map((r) => (
+                  <tr key={r.currency}>
+                    <td data-label="Currency">{r.currency}</td>
+                    <td data-label="Rolling">
+                      {r.rollingBps > 0
+                        ? `${(r.rollingBps / 100).toFixed(2)}% for ${r.rollingDays} day${r.rollingDays === 1 ? "" : "s"}`
+                        : "none"}
+                    </td>
+                    <td data-label="Fixed" className="amount">
+                      <Amount minor={r.fixedMinor} currency={r.currency} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {isAdmin ? (
+          <ReserveForm
+            merchantId={overview.merchant.id}
+            mode={mode}
+            initial={{
+              currency: reserve?.currency ?? firstCurrency,
+              rollingBps: reserve?.rollingBps ?? 0,
+              rollingDays: reserve?.rollingDays ?? 0,
+              fixedMinor: reserve?.fixedMinor ?? "0",
+            }}
+          />
         ) : null}
       </section>
       <section className="card" aria-labelledby="payouts-heading">
