@@ -108,6 +108,13 @@ const failedPayout = await app.services.payouts.createPayout(payoutActor, {
   currency: "EUR",
 });
 await app.services.payouts.sendDuePayouts();
+// A fixed reserve of 50.00 EUR, so the balance shows a reserved part and the page lists the reserve.
+await app.services.payouts.setReserve({ operatorId: null, name: "e2e:seed" }, initech.id as never, "TEST", {
+  currency: "EUR",
+  rollingBps: 0,
+  rollingDays: 0,
+  fixed: 5_000n,
+});
 // Reconciliation (issue 16): a Stripe-style day in which the PSP settled 200.00 less than a 500.00 capture,
 // imported as an operator's CLI run would; the reconciliation spec resolves the AMOUNT_MISMATCH it leaves.
 const reconPaymentId = await seedReconciliationMismatch(app, sandbox.url);

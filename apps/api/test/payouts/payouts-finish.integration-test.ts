@@ -192,8 +192,13 @@ describe("payout schedules through the API", () => {
     expect(misplaced.errors).toEqual([
       expect.objectContaining({ code: "INVALID_INPUT", field: ["weeklyAnchor"] }),
     ]);
-    const badMinimum = await setSchedule(merchant, { interval: "DAILY", minimum: "-5" });
-    expect(badMinimum.errors[0]?.code).toBeDefined();
+    // A negative minimum is refused by the MinorUnits scalar before anything runs.
+    const badMinimum = await t.gql(
+      merchant.secretKey,
+      "mutation($input: SetPayoutScheduleInput!) { setPayoutSchedule(input: $input) { errors { code } } }",
+      { input: { idempotencyKey: newKey(), currency: "EUR", interval: "DAILY", minimum: "-5" } },
+    );
+    expect(badMinimum.errors?.[0]?.extensions?.code).toBe("AMOUNT_INVALID");
     const noSuchMonthDay = await setSchedule(merchant, { interval: "MONTHLY", monthlyAnchor: 32 });
     expect(noSuchMonthDay.errors).toEqual([
       expect.objectContaining({ code: "INVALID_INPUT", field: ["monthlyAnchor"] }),
@@ -592,13 +597,13 @@ describe("Payout and BankAccount as Nodes", () => {
     const payoutId = (await createPayout(merchant, "1000")).payout?.id as string;
     const other = await t.createMerchant();
     const query = `query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
-      ... on Payout { amount status } ... on BankAccount { last4 status } } }`;
+      ... on Payout { amount payoutStatus: status } ... on BankAccount { last4 accountStatus: status } } }`;
     const own = await t.gql<{ nodes: Array<Record<string, unknown> | null> }>(merchant.secretKey, query, {
       ids: [payoutId, accountId],
     });
     expect(own.data?.nodes).toEqual([
-      { __typename: "Payout", id: payoutId, amount: "1000", status: "PENDING" },
-      { __typename: "BankAccount", id: accountId, last4: "3000", status: "VERIFIED" },
+      { __typename: "Payout", id: payoutId, amount: "1000", payoutStatus: "PENDING" },
+      { __typename: "BankAccount", id: accountId, last4: "3000", accountStatus: "VERIFIED" },
     ]);
     for (const key of [other.secretKey, merchant.liveSecretKey]) {
       const foreign = await t.gql<{ nodes: unknown[] }>(key, query, { ids: [payoutId, accountId] });
