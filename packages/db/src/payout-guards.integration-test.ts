@@ -3,6 +3,11 @@
 // whatever code writes to it.
 import { randomBytes } from "node:crypto";
 import {
+  BANK_ACCOUNT_STATUSES,
+  type BankAccountStatus,
+  bankAccountTransitionEdges,
+} from "@paycore/core/payouts/bank-account-state-machine";
+import {
   PAYOUT_STATUSES,
   type PayoutStatus,
   payoutTransitionEdges,
@@ -123,5 +128,118 @@ describe("payout rows", () => {
     await client.query(insert, [uid("je"), merchantId]);
     expect((await failure(insert, [uid("je"), merchantId])).code).toBe(UNIQUE_VIOLATION);
     await client.query("ROLLBACK");
+  });
+});
+
+// Payouts, finished (issue 18): the bank account verification table, and reserve holds.
+describe("bank account verification", () => {
+  async function insertAccount(status: BankAccountStatus): Promise<string> {
+    const id = uid("ba");
+    await client.query(
+      `INSERT INTO bank_accounts (id, merchant_id, mode, rail, country, currency, holder_name, bank_name, last4,
+         number_ciphertext, number_nonce, number_auth_tag, number_key_version, status, verification_method,
+         micro_deposits_ciphertext, micro_deposits_nonce, micro_deposits_auth_tag, micro_deposits_key_version)
+       VALUES ($1, $2, 'TEST', 'SEPA', 'DE', 'EUR', 'Holder', 'Bank', '3000', '\\x00'::bytea, '\\x00'::bytea,
+               '\\x00'::bytea, 1, $3, 'MICRO_DEPOSITS', '\\x01'::bytea, '\\x01'::bytea, '\\x01'::bytea, 1)`,
+      [id, merchantId, status],
+    );
+    return id;
+  }
+
+  it("holds exactly the core's edges", async () => {
+    const rows = await client.query<{ pair: string }>(
+      "SELECT from_status || '>' || to_status AS pair FROM bank_account_status_transitions",
+    );
+    const core = bankAccountTransitionEdges().map(([from, to]) => `${from}>${to}`);
+    expect(rows.rows.map((row) => row.pair).sort()).toEqual(core.sort());
+  });
+
+  const edges = new Set(bankAccountTransitionEdges().map(([from, to]) => `${from}>${to}`));
+  const pairs = BANK_ACCOUNT_STATUSES.flatMap((from) =>
+    BANK_ACCOUNT_STATUSES.filter((to) => to !== from).map((to) => [from, to] as const),
+  );
+  it.each(pairs)("the trigger allows %s -> %s exactly when the core does", async (from, to) => {
+    const id = await insertAccount(from);
+    const update = "UPDATE bank_accounts SET status = $2, version = version + 1 WHERE id = $1";
+    if (edges.has(`${from}>${to}`)) await client.query(update, [id, to]);
+    else expect((await failure(update, [id, to])).code).toBe(CHECK_VIOLATION);
+  });
+
+  it("refuses an unversioned update, fewer attempts, a new number or new deposits, and deletion", async () => {
+    const id = await insertAccount("PENDING_VERIFICATION");
+    for (const statement of [
+      "UPDATE bank_accounts SET status = 'VERIFIED' WHERE id = $1",
+      "UPDATE bank_accounts SET verification_attempts = 4, version = version + 1 WHERE id = $1",
+      "UPDATE bank_accounts SET number_ciphertext = '\\x02'::bytea, version = version + 1 WHERE id = $1",
+      "UPDATE bank_accounts SET micro_deposits_ciphertext = '\\x02'::bytea, version = version + 1 WHERE id = $1",
+    ])
+      expect((await failure(statement, [id])).code, statement).toBe(CHECK_VIOLATION);
+    await client.query(
+      "UPDATE bank_accounts SET verification_attempts = 2, version = version + 1 WHERE id = $1",
+      [id],
+    );
+    expect(
+      (
+        await failure(
+          "UPDATE bank_accounts SET verification_attempts = 1, version = version + 1 WHERE id = $1",
+          [id],
+        )
+      ).code,
+    ).toBe(CHECK_VIOLATION);
+    expect((await failure("DELETE FROM bank_accounts WHERE id = $1", [id])).code).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
+    await client.query(
+      `INSERT INTO bank_account_events (bank_account_id, merchant_id, type, new_status)
+       VALUES ($1, $2, 'bank_account.created', 'PENDING_VERIFICATION')`,
+      [id, merchantId],
+    );
+    expect((await failure("DELETE FROM bank_account_events WHERE bank_account_id = $1", [id])).code).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
+  });
+});
+
+describe("reserve holds", () => {
+  it("cannot be changed once released, nor deleted", async () => {
+    const hold = uid("je");
+    const release = uid("je");
+    // The entries have no lines: one transaction, rolled back (a savepoint around each refused statement).
+    const refused = async (statement: string, params: unknown[]) => {
+      await client.query("SAVEPOINT refused");
+      const error = await failure(statement, params);
+      await client.query("ROLLBACK TO SAVEPOINT refused");
+      return error.code;
+    };
+    await client.query("BEGIN");
+    try {
+      await client.query(
+        `INSERT INTO journal_entries (id, merchant_id, mode, kind, currency) VALUES ($1, $2, 'TEST', 'x', 'EUR'),
+           ($3, $2, 'TEST', 'x', 'EUR')`,
+        [hold, merchantId, release],
+      );
+      await client.query(
+        `INSERT INTO reserve_holds (journal_entry_id, merchant_id, mode, currency, amount_minor, release_on)
+         VALUES ($1, $2, 'TEST', 'EUR', 100, now())`,
+        [hold, merchantId],
+      );
+      expect(
+        await refused("UPDATE reserve_holds SET amount_minor = 1 WHERE journal_entry_id = $1", [hold]),
+      ).toBe(CHECK_VIOLATION);
+      await client.query(
+        "UPDATE reserve_holds SET released_entry_id = $2, released_at = now() WHERE journal_entry_id = $1",
+        [hold, release],
+      );
+      expect(
+        await refused("UPDATE reserve_holds SET released_entry_id = NULL WHERE journal_entry_id = $1", [
+          hold,
+        ]),
+      ).toBe(CHECK_VIOLATION);
+      expect(await refused("DELETE FROM reserve_holds WHERE journal_entry_id = $1", [hold])).toBe(
+        INSUFFICIENT_PRIVILEGE,
+      );
+    } finally {
+      await client.query("ROLLBACK");
+    }
   });
 });
