@@ -1,6 +1,6 @@
 // Goal: the console shows a merchant's balance (available, pending, reserved), balance transactions and payouts;
-// operators pause and resume its payouts and retry a failed payout, each through the core command with its
-// operator audit row; viewers see the page but cannot act.
+// operators pause and resume its payouts, retry a failed payout and set its payout schedule, admins set its
+// reserve, each through the core command with its operator audit row; viewers see the page but cannot act.
 import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedMerchant, seedPayment } from "../../../testing/seed";
@@ -10,6 +10,7 @@ let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let c: TestConsole;
 let viewer: Browser;
 let operator: Browser;
+let admin: Browser;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, bankRails: { autoDeliverMs: 0 } });
@@ -25,6 +26,7 @@ beforeAll(async () => {
   });
   viewer = await c.signedIn("VIEWER");
   operator = await c.signedIn("OPERATOR");
+  admin = await c.signedIn("ADMIN");
   await c.t.app.sql.execute(
     `INSERT INTO psp_settlement_delays (psp_name, delay_seconds) VALUES ('sandbox', 0)
      ON CONFLICT (psp_name) DO UPDATE SET delay_seconds = 0`,
@@ -115,6 +117,72 @@ describe("balances and payouts in the console", () => {
       [merchant.id, created.value.id],
     );
     expect(audit.map((row) => row.action)).toEqual(["payouts.pause", "payouts.resume", "payout.retry"]);
+    expect(audit.every((row) => row.operator_id !== null)).toBe(true);
+    await c.t.expectLedgerBalanced();
+  });
+
+  it("sets a payout schedule (operators) and a reserve (admins only), audited; bad input writes nothing", async () => {
+    const app = c.t.app;
+    const merchant = await seedMerchant(app, `Schedules ${Math.random().toString(36).slice(2, 8)}`);
+    await seedPayment(app, merchant, { amountMinor: 10_000n, currency: "EUR" });
+    await app.services.payouts.releaseDue();
+    const schedule = {
+      merchantId: merchant.id,
+      mode: "TEST" as const,
+      currency: "eur",
+      interval: "MONTHLY" as const,
+      weeklyAnchor: null,
+      monthlyAnchor: 31,
+      delayDays: 2,
+      minimumMinor: "2500",
+    };
+    await expect((await viewer.api()).payouts.setSchedule(schedule)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    // The core's validation, as a sentence; nothing written.
+    await expect(
+      (await operator.api()).payouts.setSchedule({ ...schedule, currency: "ABC" }),
+    ).rejects.toThrow(/ISO 4217/);
+    const set = await (await operator.api()).payouts.setSchedule(schedule);
+    expect(new Date(set.nextRunAt).getTime()).toBeGreaterThan(Date.now());
+    const reserve = {
+      merchantId: merchant.id,
+      mode: "TEST" as const,
+      currency: "EUR",
+      rollingBps: 500,
+      rollingDays: 14,
+      fixedMinor: "1000",
+    };
+    await expect((await operator.api()).payouts.setReserve(reserve)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect((await admin.api()).payouts.setReserve({ ...reserve, rollingDays: 0 })).rejects.toThrow(
+      /rolling reserve/i,
+    );
+    await (await admin.api()).payouts.setReserve(reserve);
+
+    const overview = await (await viewer.api()).payouts.overview({ merchantId: merchant.id });
+    expect(overview.schedules).toEqual([
+      expect.objectContaining({
+        currency: "EUR",
+        interval: "MONTHLY",
+        monthlyAnchor: 31,
+        delayDays: 2,
+        minimumMinor: "2500",
+      }),
+    ]);
+    expect(overview.reserves).toEqual([
+      { currency: "EUR", rollingBps: 500, rollingDays: 14, fixedMinor: "1000" },
+    ]);
+    expect(overview.balances).toEqual([
+      { currency: "EUR", availableMinor: "8680", pendingMinor: "0", reservedMinor: "1000" },
+    ]);
+    const audit = await app.sql.query<{ action: string; operator_id: string | null }>(
+      `SELECT action, operator_id FROM operator_audit_log
+        WHERE action IN ('payouts.schedule', 'reserves.set') AND target_id = $1 ORDER BY id`,
+      [merchant.id],
+    );
+    expect(audit.map((row) => row.action)).toEqual(["payouts.schedule", "reserves.set"]);
     expect(audit.every((row) => row.operator_id !== null)).toBe(true);
     await c.t.expectLedgerBalanced();
   });
