@@ -1,4 +1,5 @@
-// The one write path for bank accounts, payouts, payout schedules and the release of pending funds. Validation,
+// The one write path for bank accounts (and their verification by micro-deposits), payouts, payout schedules,
+// reserves and the release of pending funds (with the rolling reserve's hold). Validation,
 // the state table and the postings are decided here; the store writes each change with its audit event, outbox
 // message, journal entries and (for operators) audit row in one transaction, conditional on the version read.
 // The bank is called with no transaction open, with the payout's id as its idempotency key: a timeout leaves the
