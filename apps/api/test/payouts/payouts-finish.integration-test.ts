@@ -26,7 +26,7 @@ let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 let t: TestApp;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, seed: 7, bankRails: { autoDeliverMs: 0 } });
+  sandbox = await startSandbox({ port: 0, seed: 7, hangMs: 3_000, bankRails: { autoDeliverMs: 0 } });
   t = await createTestApp({
     listen: true,
     bankRails: {
@@ -402,6 +402,36 @@ describe("bank account verification by micro-deposits", () => {
         account.id,
       ]),
     ).rejects.toThrow(/illegal bank account transition/);
+    await t.expectLedgerBalanced();
+  });
+
+  it("asks the bank again with the same key when the deposits' call got no answer, and sends them once", async () => {
+    const merchant = await t.createMerchant();
+    sandbox.bank.hangNextMicroDeposits(1);
+    const account = (await addAccount(merchant, IBAN.paid, "MICRO_DEPOSITS")).bankAccount as AccountView;
+    expect(account).toMatchObject({ status: "PENDING_VERIFICATION", microDepositsSentAt: null });
+    const sent = microDepositsOf(account.id);
+    // Not confirmed as sent: the merchant cannot confirm yet, and nothing is posted.
+    expect((await verify(merchant, account.id, [...sent])).errors.map((e) => e.code)).toEqual([
+      "BANK_ACCOUNT_STATE_INVALID",
+    ]);
+    await t.expectLedgerBalanced();
+    // A minute later the dispatch worker's pass asks again with the account's id: the bank answers the credits
+    // it already sent (the same amounts, once).
+    await t.app.sql.execute(
+      "UPDATE bank_accounts SET created_at = now() - interval '2 minutes', version = version + 1 WHERE id = $1",
+      [account.id],
+    );
+    await payoutDispatchJob({ commands: t.app.services.payouts, log: quietLog }).pass();
+    expect(sandbox.bank.microDeposits().filter((m) => m.reference === account.id)).toHaveLength(1);
+    const verified = await verify(merchant, account.id, [...sent]);
+    expect(verified.errors).toEqual([]);
+    expect(verified.bankAccount?.status).toBe("VERIFIED");
+    const [posted] = await t.app.sql.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM journal_entries WHERE bank_account_id = $1",
+      [account.id],
+    );
+    expect(posted?.n).toBe("1");
     await t.expectLedgerBalanced();
   });
 

@@ -91,6 +91,8 @@ export interface BankPayoutsApi {
   redeliver(eventId: string): Promise<number | null>;
   /** The next `count` payout calls create their transfer but never answer (the caller times out). */
   hangNextPayouts(count: number): void;
+  /** The next `count` micro-deposit calls send their credits but never answer (the caller times out). */
+  hangNextMicroDeposits(count: number): void;
   transfers(): BankTransfer[];
   /** The micro-deposits sent, oldest first. */
   microDeposits(): MicroDepositTransfer[];
@@ -108,6 +110,7 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
   const sent: BankNotificationRecord[] = [];
   let webhook: { url: string; secret: string } | null = null;
   let hangs = 0;
+  let microDepositHangs = 0;
   const timer =
     options.autoDeliverMs > 0
       ? setInterval(() => {
@@ -259,6 +262,13 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
         createdAt: options.now().toISOString(),
       };
       microDepositsByKey.set(key, transfer);
+      if (microDepositHangs > 0) {
+        microDepositHangs--;
+        // The credits are sent; the answer is lost (the caller must ask again with its key).
+        await holdResponse(response, options.hangMs(), options.stopSignal);
+        response.destroy();
+        return true;
+      }
       send(response, jsonResponse(201, { id: transfer.id, status: "sent" }));
       return true;
     }
@@ -346,6 +356,9 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
     hangNextPayouts(count) {
       hangs = count;
     },
+    hangNextMicroDeposits(count) {
+      microDepositHangs = count;
+    },
     transfers: () => [...byKey.values()].map((transfer) => ({ ...transfer, queued: [...transfer.queued] })),
     microDeposits: () =>
       [...microDepositsByKey.values()].map((transfer) => ({
@@ -358,6 +371,7 @@ export function createBankPayoutsApi(options: BankPayoutsOptions): BankPayoutsAp
       microDepositsByKey.clear();
       sent.length = 0;
       hangs = 0;
+      microDepositHangs = 0;
     },
     stop() {
       if (timer) clearInterval(timer);
