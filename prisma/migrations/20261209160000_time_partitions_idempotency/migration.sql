@@ -30,9 +30,14 @@ BEGIN
     upper_bound := lower_bound + step;
     partition_name := parent || '_p' || to_char(lower_bound, CASE unit WHEN 'day' THEN 'YYYYMMDD' ELSE 'YYYYMM' END);
     IF to_regclass(quote_ident(partition_name)) IS NULL THEN
-      EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', partition_name, parent,
-        lower_bound AT TIME ZONE 'UTC', upper_bound AT TIME ZONE 'UTC');
-      created := created + 1;
+      BEGIN
+        EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', partition_name, parent,
+          lower_bound AT TIME ZONE 'UTC', upper_bound AT TIME ZONE 'UTC');
+        created := created + 1;
+      EXCEPTION WHEN duplicate_table THEN
+        -- Another process created it a moment ago: every API process runs the worker.
+        NULL;
+      END;
     END IF;
     lower_bound := upper_bound;
   END LOOP;
@@ -53,6 +58,55 @@ SELECT parent.relname::TEXT AS "parent",
   JOIN pg_partitioned_table pt ON pt.partrelid = parent.oid
   JOIN pg_namespace n ON n.oid = parent.relnamespace
  WHERE n.nspname = current_schema() AND child.relkind = 'r';
+
+-- Drops one partition if its rows are past the table's retention as of as_of, and returns whether it did. The
+-- default partition is never dropped. A partition qualifies when its whole range ended before as_of - retention
+-- (an old table attached as the first partition, with no lower bound, qualifies by its rows alone) and the
+-- table's own rule holds: idempotency_records: no record in it unexpired (their keys in idempotency_keys go in
+-- the same transaction); outbox_messages: every message in it published. DROP TABLE takes an ACCESS EXCLUSIVE
+-- lock on the parent for a moment: the caller sets a short lock_timeout and tries again at its next pass.
+CREATE FUNCTION "time_partition_drop_if_expired"(part TEXT, as_of TIMESTAMPTZ, retention INTERVAL)
+  RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+DECLARE
+  info RECORD;
+  still_needed BOOLEAN;
+BEGIN
+  SELECT * INTO info FROM "time_partitions" WHERE "partition" = part;
+  IF NOT FOUND OR info."is_default" THEN
+    RAISE EXCEPTION '% is not a dated partition', part USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF info."upper_bound" IS NULL OR info."upper_bound" > as_of - retention THEN
+    RETURN FALSE;
+  END IF;
+  IF info."parent" = 'idempotency_records' THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE "expires_at" >= $1)', part) USING as_of INTO still_needed;
+    IF still_needed THEN
+      RETURN FALSE;
+    END IF;
+    EXECUTE format('DELETE FROM "idempotency_keys" k USING %I r WHERE k."record_id" = r."id"', part);
+  ELSIF info."parent" = 'outbox_messages' THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE "published_at" IS NULL)', part) INTO still_needed;
+    IF still_needed THEN
+      RETURN FALSE;
+    END IF;
+  END IF;
+  EXECUTE format('DROP TABLE %I', part);
+  RETURN TRUE;
+END $$;
+
+-- Rows in each default partition (counted up to 1001: the worker only needs to know there are some), which
+-- means a range was not created ahead in time.
+CREATE FUNCTION "time_partitions_default_rows"() RETURNS TABLE ("parent" TEXT, "rows" BIGINT)
+  LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  info RECORD;
+BEGIN
+  FOR info IN SELECT p."parent", p."partition" FROM "time_partitions" p WHERE p."is_default" ORDER BY 1 LOOP
+    "parent" := info."parent";
+    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %I LIMIT 1001) x', info."partition") INTO "rows";
+    RETURN NEXT;
+  END LOOP;
+END $$;
 
 -- ---------------------------------------------------------------------------
 -- idempotency_records: day partitions on created_at, dropped whole once every record in them has expired.
