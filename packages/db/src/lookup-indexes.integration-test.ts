@@ -75,8 +75,9 @@ const LOOKUPS: Array<[string, string, string]> = [
   ],
   [
     "a PSP notification seen before (every webhook)",
-    `SELECT id FROM psp_webhook_events WHERE psp_name = 'sandbox' AND event_id = 'evt_1'`,
-    "psp_webhook_events_psp_name_event_id_key",
+    `SELECT e.id FROM psp_webhook_event_ids k JOIN psp_webhook_events e ON e.id = k.row_id AND e.received_at = k.received_at
+      WHERE k.psp_name = 'sandbox' AND k.event_id = 'evt_1'`,
+    "psp_webhook_event_ids_pkey",
   ],
   [
     "a payment's attempts (every change, every notification)",
@@ -86,7 +87,7 @@ const LOOKUPS: Array<[string, string, string]> = [
   [
     "a payment's events (payment reads)",
     `SELECT id FROM payment_events WHERE payment_id = 'pay_x' ORDER BY id`,
-    "payment_events_payment_id_id_idx",
+    "payment_events_*payment_id_id_idx",
   ],
   [
     "a payment's refunds (refunds, payment reads)",

@@ -24,6 +24,13 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   // A record is kept for its retention (24 h by default) past its creation: a day is dropped once all its records
   // have expired, and not before the day after it ended (the worker keeps yesterday's partition for late clocks).
   { table: "idempotency_records", unit: "day", retentionDays: 1 },
+  // Published messages are of no further use to the relay; kept a month for inquiries, then dropped by day.
+  { table: "outbox_messages", unit: "day", retentionDays: 30 },
+  // Attempts go with their event after 30 days (the cascade); a month ended 31 days ago holds none of use.
+  { table: "webhook_delivery_attempts", unit: "month", retentionDays: 31 },
+  // Evidence and the payments' audit trail: partitioned to keep each partition small, never dropped.
+  { table: "psp_webhook_events", unit: "month", retentionDays: null },
+  { table: "payment_events", unit: "month", retentionDays: null },
 ];
 
 export interface PartitionInfo {
