@@ -172,4 +172,43 @@ describe("partition maintenance", () => {
     // A stray row is not lost and nothing is moved silently: it stays readable where it landed.
     expect((await insertRecord("key-stray", new Date(), new Date(Date.now() + DAY_MS))).rows).toBe(0);
   });
+
+  it("keeps one event id per PSP across month partitions", async () => {
+    await jobAt(0).pass();
+    const insertEvent = (receivedAt: Date) =>
+      sql.execute(
+        `INSERT INTO psp_webhook_events (psp_name, event_id, event_type, payload, received_at)
+         VALUES ('sandbox', 'evt_partitions_1', 'charge.succeeded', '{}', $1::timestamptz)`,
+        [receivedAt],
+      );
+    expect(await insertEvent(new Date())).toBe(1);
+    // Next month's partition (created ahead): the same event id again writes nothing.
+    const nextMonth = new Date();
+    nextMonth.setUTCDate(1);
+    nextMonth.setUTCMonth(nextMonth.getUTCMonth() + 1);
+    expect(await insertEvent(nextMonth)).toBe(0);
+    const [row] = await sql.query<{ n: bigint }>(
+      "SELECT count(*) AS n FROM psp_webhook_events WHERE event_id = 'evt_partitions_1'",
+    );
+    expect(row?.n).toBe(1n);
+  });
+
+  it("drops an outbox day 30 days after it ended once all of it is published, not before", async () => {
+    const createdAt = new Date(Date.now() - DAY_MS);
+    const day = dayPartition("outbox_messages", createdAt);
+    const [message] = await sql.query<{ id: bigint }>(
+      `INSERT INTO outbox_messages (merchant_id, mode, topic, aggregate_id, payload, created_at)
+       VALUES ('mer_partitions', 'TEST', 'test.partitions', 'x', '{}', $1::timestamptz) RETURNING id`,
+      [createdAt],
+    );
+    // 40 days on but unpublished: kept for the relay.
+    await jobAt(40 * DAY_MS).pass();
+    expect(await partitionNames("outbox_messages")).toContain(day);
+    await sql.execute("UPDATE outbox_messages SET published_at = now() WHERE id = $1", [message?.id]);
+    // Published, 29 days on: within retention.
+    await jobAt(29 * DAY_MS).pass();
+    expect(await partitionNames("outbox_messages")).toContain(day);
+    await jobAt(40 * DAY_MS).pass();
+    expect(await partitionNames("outbox_messages")).not.toContain(day);
+  });
 });
