@@ -20,6 +20,7 @@ import type { FundingType } from "@paycore/core/vault/funding-type";
 import { ROTATION_BATCH_SIZE_MAX, rotateSecrets } from "@paycore/core/vault/key-rotation";
 import { createDatabaseClient } from "@paycore/db/client";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
+import { type PartitionInfo, PartitionRepository } from "@paycore/db/repositories/partition.repository";
 import { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -824,6 +825,48 @@ async function verifyChainsCommand(streams: readonly ChainStream[], options: { j
 }
 
 const ledger = program.command("ledger").description("the double-entry ledger");
+
+// Time partitions (issue 21): what the partition worker maintains.
+program
+  .command("partitions")
+  .description("the time-partitioned tables (docs/operations.md, Time partitions)")
+  .command("status")
+  .description(
+    "every partition with its range, size and estimated rows; exit 1 when a default partition has rows",
+  )
+  .option("--json", "one JSON object per partition", false)
+  .action(async (options: { json: boolean }) => {
+    const database = await openDatabase(readEnv(), (message) => console.error(message));
+    const pool = createPool({ url: database.url, max: 2 });
+    try {
+      const repository = new PartitionRepository(new Sql(pool));
+      const [list, inDefault] = [await repository.list(), await repository.defaultRows()];
+      for (const row of list)
+        console.log(
+          options.json
+            ? JSON.stringify(row, (_key, value) => (typeof value === "bigint" ? value.toString() : value))
+            : formatPartition(row),
+        );
+      for (const [table, rows] of inDefault) {
+        if (rows === 0) continue;
+        console.error(`${table}: ${rows > 1000 ? "over 1000" : rows} rows in the default partition`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await pool.end();
+      await database.stop();
+    }
+  });
+
+function formatPartition(row: PartitionInfo): string {
+  const bound = (at: Date | null, none: string) => (at === null ? none : at.toISOString().slice(0, 10));
+  const range = row.isDefault
+    ? "DEFAULT"
+    : `${bound(row.lowerBound, "MINVALUE")} .. ${bound(row.upperBound, "MAXVALUE")}`;
+  const megabytes = (Number(row.bytes) / (1024 * 1024)).toFixed(1);
+  const rows = row.rowsEstimate < 0 ? "not analyzed" : `~${Math.round(row.rowsEstimate)} rows`;
+  return `${row.partition.padEnd(44)} ${range.padEnd(24)} ${megabytes.padStart(9)} MB  ${rows}`;
+}
 
 ledger
   .command("verify")

@@ -542,17 +542,35 @@ describe("idempotency records", () => {
     );
   }
 
-  it("rejects a second record with the same merchant, mode, key kind and key", async () => {
+  it("writes no second record with the same merchant, mode, key kind and key, whatever its day's partition", async () => {
     const key = uid("key");
     await insertRecord(key, "TEST");
-    // Even for another operation: the key, not the operation, is what is unique.
-    const error = await insertRecord(key, "TEST", "capturePayment").then(
-      () => null,
-      (e: unknown) => e as pg.DatabaseError,
-    );
-    expect(error?.code).toBe(UNIQUE_VIOLATION);
-    expect(error?.constraint).toBe("idempotency_records_merchant_id_mode_key_kind_key_key");
+    // Even for another operation: the key, not the operation, is what is unique. The records are partitioned by
+    // day, so the key is claimed in idempotency_keys (its primary key) by the records' insert trigger, which
+    // skips a record whose key is taken (the ON CONFLICT DO NOTHING every claim in the code relied on).
+    const second = (await insertRecord(key, "TEST", "capturePayment")) as pg.QueryResult;
+    expect(second.rowCount).toBe(0);
+    const tomorrow = (await client.query(
+      `INSERT INTO idempotency_records (id, merchant_id, mode, key_kind, key, operation, request_hash, status,
+                                       locked_until, expires_at, created_at)
+       VALUES ($1, $2, 'TEST', 'SECRET', $3, 'createPayment', $4, 'IN_PROGRESS', now(), now() + interval '2 days',
+               now() + interval '1 day')`,
+      [uid("idem"), merchantId, key, "a".repeat(64)],
+    )) as pg.QueryResult;
+    expect(tomorrow.rowCount).toBe(0);
     expect(await count("SELECT count(*) FROM idempotency_records WHERE key = $1", [key])).toBe(1);
+    const error = await client
+      .query(
+        `INSERT INTO idempotency_keys (merchant_id, mode, key_kind, key, record_id, record_created_at, expires_at)
+         VALUES ($1, 'TEST', 'SECRET', $2, $3, now(), now())`,
+        [merchantId, key, uid("idem")],
+      )
+      .then(
+        () => null,
+        (e: unknown) => e as pg.DatabaseError,
+      );
+    expect(error?.code).toBe(UNIQUE_VIOLATION);
+    expect(error?.constraint).toBe("idempotency_keys_pkey");
   });
 
   it("accepts the same key in the other mode, for another merchant, and for each other key kind", async () => {

@@ -49,6 +49,8 @@ const schema = z.object({
     .max(24 * 90)
     .default(24),
   IDEMPOTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** Time partitions (issue 21): days of day partitions the worker keeps created ahead of now. */
+  PARTITION_DAYS_AHEAD: z.coerce.number().int().min(1).max(366).default(14),
   /** Where velocity counts come from when Redis is unavailable: Postgres (slower) or nowhere (hold for review). */
   FRAUD_VELOCITY_FALLBACK: z.enum(["postgres", "review"]).default("postgres"),
   /** How long a payment held for review waits for an operator before it is voided. */

@@ -89,6 +89,8 @@ export interface RuntimeConfig {
   secrets: AppSecrets;
   idempotencyRetentionHours: number;
   idempotencyWaitMs: number;
+  /** Time partitions (issue 21): days of partitions the partition worker keeps ahead (default 14). */
+  partitionDaysAhead?: number;
   velocityFallback: VelocityFallback;
   reviewHoldTtlMs: number;
   /** When the resolver first looks up a modification the PSP acknowledged and no notification decided. */
@@ -161,6 +163,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     secrets: loadSecrets(env),
     idempotencyRetentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
     idempotencyWaitMs: env.IDEMPOTENCY_WAIT_MS,
+    partitionDaysAhead: env.PARTITION_DAYS_AHEAD,
     velocityFallback: env.FRAUD_VELOCITY_FALLBACK,
     pspSandboxUrl: env.PSP_SANDBOX_URL ?? null,
     pspTimeoutMs: env.PSP_TIMEOUT_MS,
@@ -378,6 +381,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       : { acknowledgedDeadlineMs: config.acknowledgedDeadlineMs }),
     background: config.workers === true,
     idempotencyPurge: config.idempotencyPurge ?? true,
+    ...(config.partitionDaysAhead === undefined ? {} : { partitionDaysAhead: config.partitionDaysAhead }),
     email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
     payouts: services.payouts,
     checkout: services.checkoutCommands,

@@ -1,5 +1,7 @@
-// The Postgres side of idempotency: the unique constraint on (merchant, mode,
+// The Postgres side of idempotency: the primary key of idempotency_keys (merchant, mode,
 // key kind, key) decides which request runs; the rest of this file reads and settles it.
+// idempotency_records is partitioned by day (docs/scaling.md, "Time partitions"): its insert
+// trigger claims the key in idempotency_keys and skips the record when the key is taken.
 // Every request with a key runs these statements, so they go through
 // node-postgres (../sql.ts), not Prisma.
 import type { IdempotencyRecordId } from "@paycore/core/ids/ids";
@@ -13,14 +15,14 @@ import type { Sql } from "../sql";
 const INSERT = `
 INSERT INTO idempotency_records (id, merchant_id, mode, key_kind, key, operation, request_hash, status, locked_until,
                                  expires_at)
-VALUES ($1, $2, $3::"Mode", $9::"IdempotencyKeyKind", $4, $5, $6, 'IN_PROGRESS', $7::timestamptz, $8::timestamptz)
-ON CONFLICT (merchant_id, mode, key_kind, key) DO NOTHING`;
+VALUES ($1, $2, $3::"Mode", $9::"IdempotencyKeyKind", $4, $5, $6, 'IN_PROGRESS', $7::timestamptz, $8::timestamptz)`;
 
 const FIND = `
-SELECT id, operation, request_hash AS "requestHash", status, locked_until AS "lockedUntil",
-       resource_id AS "resourceId", response
-  FROM idempotency_records
- WHERE merchant_id = $1 AND mode = $2::"Mode" AND key_kind = $4::"IdempotencyKeyKind" AND key = $3`;
+SELECT r.id, r.operation, r.request_hash AS "requestHash", r.status, r.locked_until AS "lockedUntil",
+       r.resource_id AS "resourceId", r.response
+  FROM idempotency_keys k
+  JOIN idempotency_records r ON r.id = k.record_id AND r.created_at = k.record_created_at
+ WHERE k.merchant_id = $1 AND k.mode = $2::"Mode" AND k.key_kind = $4::"IdempotencyKeyKind" AND k.key = $3`;
 
 const TAKE_OVER = `
 UPDATE idempotency_records SET locked_until = $2::timestamptz
@@ -32,9 +34,11 @@ DELETE FROM idempotency_records
 
 const COMPLETE = `UPDATE idempotency_records SET status = 'COMPLETED', response = $2::jsonb WHERE id = $1`;
 
+// Frees expired keys: a record without its key is never read again, and goes with its day's partition, which
+// the partition worker drops once every record in it has expired (no row-by-row delete of the payloads).
 const PURGE = `
-DELETE FROM idempotency_records
- WHERE id IN (SELECT id FROM idempotency_records WHERE expires_at < $1::timestamptz LIMIT $2)`;
+DELETE FROM idempotency_keys
+ WHERE record_id IN (SELECT record_id FROM idempotency_keys WHERE expires_at < $1::timestamptz LIMIT $2)`;
 
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly sql: Sql) {}
@@ -86,7 +90,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     if (completed !== 1) throw new Error(`idempotency record ${id} not found`);
   }
 
-  /** Deletes expired records in bounded batches; returns how many went. */
+  /** Frees expired keys in bounded batches (their records go with their partitions); returns how many went. */
   async purgeExpired(now: Date, batchSize = 1000): Promise<number> {
     return this.sql.execute(PURGE, [now, batchSize]);
   }

@@ -32,8 +32,10 @@ SELECT id, merchant_id AS "merchantId", mode, topic, aggregate_id AS "aggregateI
  LIMIT $1
    FOR UPDATE SKIP LOCKED`;
 
+// outbox_messages is partitioned by day on created_at: the batch's time span limits the update to its days.
 const MARK_PUBLISHED = `
-UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL`;
+UPDATE outbox_messages SET published_at = now()
+ WHERE id = ANY($1::bigint[]) AND created_at BETWEEN $2::timestamptz AND $3::timestamptz AND published_at IS NULL`;
 
 const COUNT_UNPUBLISHED = `SELECT count(*) AS n FROM outbox_messages WHERE published_at IS NULL`;
 
@@ -59,7 +61,12 @@ export class OutboxRepository {
       const batch = await tx.query<OutboxRow>(LOCK_BATCH, [limit]);
       if (batch.length === 0) return 0;
       await publish(batch);
-      const count = await tx.execute(MARK_PUBLISHED, [batch.map((row) => row.id)]);
+      const times = batch.map((row) => row.createdAt.getTime());
+      const count = await tx.execute(MARK_PUBLISHED, [
+        batch.map((row) => row.id),
+        new Date(Math.min(...times)),
+        new Date(Math.max(...times)),
+      ]);
       // We hold the row locks, so nobody else can have published them meanwhile.
       if (count !== batch.length) {
         throw new Error(`outbox: marked ${count} of ${batch.length} locked rows published`);

@@ -90,7 +90,8 @@ const INSERT_OUTBOX_FROM = (json: string) => `
 
 /**
  * Inserts the request's idempotency record, linked to the object $1 the statement creates, unless another
- * request holds the key (a claim on the request's first write). Nothing hangs off an empty claim, so a taken key
+ * request holds the key (a claim on the request's first write): the table's insert trigger claims the key in
+ * idempotency_keys and skips the record when it is taken, as ON CONFLICT DO NOTHING did before partitioning. Nothing hangs off an empty claim, so a taken key
  * writes nothing. $2 record, $3 lockedUntil, $4 merchant, $5 mode, $34 key, $35 operation, $36 request hash,
  * $37 expiresAt, $38 key kind.
  */
@@ -99,7 +100,6 @@ const CLAIM_KEY_BY_INSERT = `WITH claim AS (
                                    locked_until, expires_at, resource_id)
   VALUES ($2, $4, $5::"Mode", $38::"IdempotencyKeyKind", $34, $35, $36, 'IN_PROGRESS', $3::timestamptz,
           $37::timestamptz, $1)
-  ON CONFLICT (merchant_id, mode, key_kind, key) DO NOTHING
   RETURNING id
 )`;
 

@@ -29,16 +29,19 @@ export class WebhookRepository {
     eventType: string,
     payload: unknown,
   ): Promise<{ id: bigint; needsApplying: boolean }> {
+    // psp_webhook_events is partitioned by month: its insert trigger claims (psp_name, event_id) in
+    // psp_webhook_event_ids and skips an event already received (docs/scaling.md, "Time partitions").
     const inserted = await this.db.$queryRaw<Array<{ id: bigint }>>`
       INSERT INTO psp_webhook_events (psp_name, event_id, event_type, payload)
       VALUES (${pspName}, ${eventId}, ${eventType}, ${JSON.stringify(payload)}::jsonb)
-      ON CONFLICT (psp_name, event_id) DO NOTHING
       RETURNING id`;
     if (inserted[0]) return { id: inserted[0].id, needsApplying: true };
-    const existing = await this.db.pspWebhookEvent.findUniqueOrThrow({
-      where: { pspName_eventId: { pspName, eventId } },
-      select: { id: true, processedAt: true },
-    });
+    const [existing] = await this.db.$queryRaw<Array<{ id: bigint; processedAt: Date | null }>>`
+      SELECT e.id, e.processed_at AS "processedAt"
+        FROM psp_webhook_event_ids k
+        JOIN psp_webhook_events e ON e.id = k.row_id AND e.received_at = k.received_at
+       WHERE k.psp_name = ${pspName} AND k.event_id = ${eventId}`;
+    if (existing === undefined) throw new Error(`PSP event ${pspName}/${eventId} claimed but not stored`);
     return { id: existing.id, needsApplying: existing.processedAt === null };
   }
 

@@ -19,6 +19,7 @@ import {
   withAdminClient,
   withDatabase,
 } from "../database-url";
+import { PARTITIONED_TABLES, partitionWindow } from "../repositories/partition.repository";
 
 const LOCAL_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 const TEMPLATE_PREFIX = "paycore_template_";
@@ -79,11 +80,30 @@ export async function createTestDatabase(
   const drop = () => dropDatabase(adminUrl, name);
   try {
     await writeNote(adminUrl, name);
+    await ensurePartitions(withDatabase(adminUrl, name));
   } catch (error) {
     await drop().catch(() => {});
     throw error;
   }
   return { url: withDatabase(adminUrl, name), name, drop };
+}
+
+/**
+ * The template is kept between runs, so the partitions its migrations created may lie in the past: each clone
+ * gets today's, as the partition worker would create them (tests run without it).
+ */
+async function ensurePartitions(url: string): Promise<void> {
+  await withAdminClient(url, async (client) => {
+    for (const table of PARTITIONED_TABLES) {
+      const { from, until } = partitionWindow(table.unit, new Date(), table.unit === "day" ? 7 : 2);
+      await client.query(`SELECT "time_partitions_ensure"($1, $2, $3::timestamptz, $4::timestamptz)`, [
+        table.table,
+        table.unit,
+        from,
+        until,
+      ]);
+    }
+  });
 }
 
 /** Drops test databases left by runs that died before their cleanup; never fails. */

@@ -8,6 +8,7 @@ import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import type { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
+import { PartitionRepository } from "@paycore/db/repositories/partition.repository";
 import type { ProcessInstanceRepository } from "@paycore/db/repositories/process-instance.repository";
 import type { Sql } from "@paycore/db/sql";
 import type { Logger } from "pino";
@@ -24,6 +25,7 @@ import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { ledgerCheckJob } from "./ledger-check";
 import { OutboxRelay } from "./outbox-relay";
+import { partitionMaintenanceJob } from "./partitions";
 import { balanceReleaseJob, payoutDispatchJob } from "./payouts";
 import { processHeartbeatJob } from "./process-heartbeat";
 import { resolverJob } from "./resolver";
@@ -69,6 +71,8 @@ export interface AppWorkersOptions {
   checkout?: Pick<CheckoutCommands, "expireDue"> | null;
   /** Multiple currencies (issue 18): the scheduled rates fetch when FX_RATES_URL is set; null: none. */
   fxRates?: { job: WorkerJob } | null;
+  /** Time partitions (issue 21): days of partitions created ahead (PARTITION_DAYS_AHEAD); run with the background work. */
+  partitionDaysAhead?: number;
 }
 
 export interface AppWorkers {
@@ -108,6 +112,13 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
     log: jobLog("chain-sealer"),
   });
   add(chainSealer);
+  add(
+    partitionMaintenanceJob({
+      partitions: new PartitionRepository(options.sql),
+      log: jobLog("partition-maintenance"),
+      ...(options.partitionDaysAhead === undefined ? {} : { daysAhead: options.partitionDaysAhead }),
+    }),
+  );
   add(
     resolverJob({
       commands: options.commands,

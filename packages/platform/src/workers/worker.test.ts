@@ -1,7 +1,8 @@
 // Goal: the one loop every background job runs in behaves as promised, on an injected clock and sleep: the
 // backoff after failures grows and stays within its bounds, a failed pass is recorded and retried, work
 // waiting runs back to back up to a bound, stop waits for the pass in flight, and the health rule says
-// unhealthy after N failures in a row, after a long time without success, or when not running.
+// unhealthy after N failures in a row, after a long time without success, when not running, or while the job
+// reports a problem in its data.
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { type PassResult, Worker, type WorkerJob, type WorkerSchedule } from "./worker";
@@ -265,6 +266,26 @@ describe("Worker", () => {
         consecutiveFailures: failures,
       });
       release();
+      await worker.stop();
+    });
+
+    it("is unhealthy while the job reports a problem in its data, although its passes succeed", async () => {
+      let problem: string | null = "rows in the default partition of t";
+      const job = { ...scriptedJob(() => IDLE), healthProblem: () => problem };
+      const worker = new Worker(job, {
+        log,
+        // Parks in every pause until stopped (a signal aborted before the pause began ends it at once).
+        sleep: (_ms, signal) =>
+          signal.aborted
+            ? Promise.resolve()
+            : new Promise((resolve) => signal.addEventListener("abort", () => resolve())),
+      });
+      worker.start();
+      for (let turn = 0; turn < 200 && worker.health().lastSuccessAt === null; turn += 1)
+        await Promise.resolve();
+      expect(worker.health()).toMatchObject({ healthy: false, problem, consecutiveFailures: 0 });
+      problem = null;
+      expect(worker.health()).toMatchObject({ healthy: true, problem: null });
       await worker.stop();
     });
   });

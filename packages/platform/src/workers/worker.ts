@@ -49,6 +49,11 @@ export interface WorkerJob {
   readonly failureMessage?: string;
   /** Figures beyond the common ones for /health/workers (the chain sealer's lag). Never a secret. */
   healthDetails?(): Record<string, unknown>;
+  /**
+   * A problem the job found in the data it maintains (rows in a default partition), which makes the worker
+   * unhealthy although its passes succeed; null when there is none.
+   */
+  healthProblem?(): string | null;
 }
 
 /** One worker's state as /health/workers shows it: times as ISO strings, no error text (it may hold hosts). */
@@ -198,6 +203,8 @@ export class Worker {
   private problem(): string | null {
     if (!this.running) return "not running";
     if (this.failures >= this.unhealthyAfterFailures) return `${this.failures} passes failed in a row`;
+    const jobProblem = this.job.healthProblem?.() ?? null;
+    if (jobProblem !== null) return jobProblem;
     const sinceMs = this.lastSuccessAtMs ?? this.startedAtMs ?? this.now();
     const quietMs = this.now() - sinceMs;
     if (quietMs > this.unhealthyAfterMs) {
