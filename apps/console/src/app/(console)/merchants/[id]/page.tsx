@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, feePercent } from "../../format";
-import { FixedFeeForm, SettlementForm } from "../currency-forms";
+import { FixedFeeForm, FundingFeeForm, SettlementForm } from "../currency-forms";
 import { AllowedOriginsForm, CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
 
 export const dynamic = "force-dynamic";
@@ -137,6 +137,35 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             </tbody>
           </table>
         )}
+        {currencies.fundingFees.length === 0 ? (
+          <p className="muted">Every card funding type pays the default fee.</p>
+        ) : (
+          <table>
+            <caption>Fee per card funding type</caption>
+            <thead>
+              <tr>
+                <th scope="col">Funding type</th>
+                <th scope="col">Rate</th>
+                <th scope="col">Fixed fee</th>
+              </tr>
+            </thead>
+            <tbody>
+              {currencies.fundingFees.map((rule) => (
+                <tr key={rule.fundingType} data-testid={`funding-fee-${rule.fundingType}`}>
+                  <td>{rule.fundingType}</td>
+                  <td>
+                    {feePercent(rule.rateBps)} ({rule.rateBps} bps)
+                  </td>
+                  <td>
+                    {rule.fixedHundredths === null
+                      ? "the currency's usual"
+                      : `${rule.fixedHundredths} hundredths of a major unit`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
         {isAdmin ? (
           <>
             <SettlementForm
@@ -147,6 +176,7 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
               }}
             />
             <FixedFeeForm merchantId={merchant.id} />
+            <FundingFeeForm merchantId={merchant.id} />
           </>
         ) : null}
       </section>

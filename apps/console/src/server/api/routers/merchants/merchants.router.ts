@@ -13,6 +13,8 @@ import { rollKeyHandler } from "./roll-key.handler";
 import { rollKeySchema } from "./roll-key.schema";
 import { setFixedFeeHandler } from "./set-fixed-fee.handler";
 import { setFixedFeeSchema } from "./set-fixed-fee.schema";
+import { setFundingFeeHandler } from "./set-funding-fee.handler";
+import { setFundingFeeSchema } from "./set-funding-fee.schema";
 import { setSettlementHandler } from "./set-settlement.handler";
 import { setSettlementSchema } from "./set-settlement.schema";
 import { updateAllowedOriginsHandler } from "./update-allowed-origins.handler";
@@ -35,4 +37,6 @@ export const merchantsRouter = router({
   currencies: procedureFor("VIEWER").input(merchantDetailSchema).query(merchantCurrenciesHandler),
   setSettlement: procedureFor("ADMIN").input(setSettlementSchema).mutation(setSettlementHandler),
   setFixedFee: procedureFor("ADMIN").input(setFixedFeeSchema).mutation(setFixedFeeHandler),
+  // Fees per card funding type (issue 18).
+  setFundingFee: procedureFor("ADMIN").input(setFundingFeeSchema).mutation(setFundingFeeHandler),
 });
