@@ -62,6 +62,7 @@ describe("GET /health/workers", () => {
       "ledger-check",
       "payout-dispatch",
       "process-heartbeat",
+      "request-nonce-purge",
       "resolver",
       "review-hold-expiry",
       "webhook-delivery",

@@ -5,6 +5,7 @@ import { handleProcedureError, requireOperator, serverCaller } from "../../../..
 import { Amount, DateTime, feePercent } from "../../format";
 import { FixedFeeForm, FundingFeeForm, SettlementForm } from "../currency-forms";
 import { AllowedOriginsForm, CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
+import { SignedRequestsForm, SigningSecretForm } from "../signed-request-forms";
 
 export const dynamic = "force-dynamic";
 
@@ -22,6 +23,8 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
     .catch(handleProcedureError);
   // Multiple currencies (issue 18): settlement currencies, FX fee, fixed fee per currency.
   const currencies = await caller.merchants.currencies({ merchantId: id }).catch(handleProcedureError);
+  // Signed requests (issue 22): the requirement and the secret keys' signing secrets (hints only).
+  const signing = await caller.merchants.signedRequests({ merchantId: id }).catch(handleProcedureError);
   const isAdmin = me.role === "ADMIN";
   return (
     <>
@@ -208,6 +211,45 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             ))}
           </ul>
         )}
+      </section>
+      <section className="card" aria-labelledby="signing-heading">
+        <h2 id="signing-heading">Signed requests</h2>
+        <p data-testid="signing-required">
+          {signing.required
+            ? "Required: every request with a secret key must be signed."
+            : "Optional: a signed request is checked; an unsigned one is accepted."}
+        </p>
+        {signing.keys.length === 0 ? (
+          <p className="muted">No active secret key.</p>
+        ) : (
+          <table>
+            <caption>Signing secrets of the active secret keys</caption>
+            <thead>
+              <tr>
+                <th scope="col">Key</th>
+                <th scope="col">Signing secret</th>
+              </tr>
+            </thead>
+            <tbody>
+              {signing.keys.map((key) => (
+                <tr key={key.apiKeyId} data-testid={`signing-${key.apiKeyId}`}>
+                  <td className="mono">{key.displayHint}</td>
+                  <td className="mono">
+                    {key.signingSecretHint === null ? "none" : `…${key.signingSecretHint}`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {isAdmin ? (
+          <>
+            <SignedRequestsForm merchantId={merchant.id} required={signing.required} />
+            {signing.keys.length > 0 ? (
+              <SigningSecretForm merchantId={merchant.id} keys={signing.keys} />
+            ) : null}
+          </>
+        ) : null}
       </section>
       <section className="card" aria-labelledby="keys-heading">
         <h2 id="keys-heading">API keys</h2>
