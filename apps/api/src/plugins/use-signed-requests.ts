@@ -3,9 +3,9 @@
 // HMAC-SHA256 signature made with the key's signing secret (packages/core/src/merchants/request-signing.ts). A
 // refusal is HTTP 401 with a GraphQL-over-HTTP body and its own `extensions.code`; nothing has run.
 //
-// Order of the checks: the headers' shape and the timestamp (no body read), then the body (bounded like every
-// request body) and the signature, compared in constant time, then the nonce, recorded only for a request whose
-// signature is right (so a forger cannot burn a merchant's nonces). The key's policy (its secret and the
+// Order of the checks: the headers' shape and the timestamp when the request arrives (no body read); then, as the
+// body is read for parsing (bounded by useRequestBodyLimit), the signature, compared in constant time, and the
+// nonce, recorded only for a request whose signature is right (so a forger cannot burn a merchant's nonces). The key's policy (its secret and the
 // merchant's requirement) is cached for 30 s per process, like the merchants' other access policies.
 import { hashApiKey, parseApiKey } from "@paycore/core/merchants/api-keys";
 import {
@@ -20,8 +20,8 @@ import {
 import type { SigningPolicy } from "@paycore/core/merchants/request-signing-commands";
 import { TtlCache } from "@paycore/core/ttl-cache";
 import type { RequestNonces } from "@paycore/platform/adapters/request-nonces";
+import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { REQUEST_BODY_MAX_BYTES } from "./use-request-body-limit";
 
 const POLICY_TTL_MS = 30_000;
 const POLICIES_MAX = 10_000;
@@ -36,34 +36,24 @@ export interface SignedRequestDependencies {
   nowMs?: () => number;
 }
 
-class BodyTooLarge extends Error {}
+interface PendingCheck {
+  secret: string;
+  apiKeyId: string;
+  method: string;
+  pathWithQuery: string;
+  timestamp: string;
+  nonce: string;
+  signatureHex: string;
+}
 
-/** The body's bytes, at most `limit` of them, from a clone (Yoga parses the original). */
-async function boundedBody(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) throw new BodyTooLarge();
-  const body = request.clone().body;
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    length += value.byteLength;
-    if (length > limit) {
-      await reader.cancel();
-      throw new BodyTooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+/** A refusal raised while the body is parsed: Yoga answers it as a request error with this status. */
+function refusal(code: SignatureRefusal): GraphQLError {
+  return new GraphQLError(SIGNATURE_REFUSAL_MESSAGES[code], {
+    extensions: {
+      code,
+      http: { status: 401, headers: { "www-authenticate": 'PaycoreSignature realm="paycore"' } },
+    },
+  });
 }
 
 /** A secret key from the Authorization header, or null (no header, another scheme or kind: not ours to check). */
@@ -86,23 +76,22 @@ function mediaTypeFor(request: Request): string {
 
 export function useSignedRequests(deps: SignedRequestDependencies): Plugin {
   const policies = new TtlCache<string, SigningPolicy | null>(POLICY_TTL_MS, POLICIES_MAX);
+  /** Requests whose signature is checked when their body is read (set in onRequest, taken in onRequestParse). */
+  const pending = new WeakMap<Request, PendingCheck>();
   const nowMs = deps.nowMs ?? Date.now;
 
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== deps.graphqlPath || request.method === "OPTIONS") return;
-      const refuse = (code: SignatureRefusal | "REQUEST_ENTITY_TOO_LARGE") => {
-        const status = code === "REQUEST_ENTITY_TOO_LARGE" ? 413 : 401;
-        const message =
-          code === "REQUEST_ENTITY_TOO_LARGE"
-            ? `The request body is larger than ${REQUEST_BODY_MAX_BYTES} bytes.`
-            : SIGNATURE_REFUSAL_MESSAGES[code];
+      // Answered before any GraphQL processing, so the body is written as Yoga writes a request error.
+      const refuse = (code: SignatureRefusal) => {
+        const message = SIGNATURE_REFUSAL_MESSAGES[code];
         endResponse(
           new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
-            status,
+            status: 401,
             headers: {
               "content-type": mediaTypeFor(request),
-              ...(status === 401 ? { "www-authenticate": 'PaycoreSignature realm="paycore"' } : {}),
+              "www-authenticate": 'PaycoreSignature realm="paycore"',
             },
           }),
         );
@@ -126,23 +115,43 @@ export function useSignedRequests(deps: SignedRequestDependencies): Plugin {
       if (!checked.ok) return refuse(checked.code);
       // Signed, but this key has no signing secret: nothing can match.
       if (policy.secret === null) return refuse("SIGNATURE_INVALID");
-      let body: Uint8Array;
-      try {
-        body = await boundedBody(request, REQUEST_BODY_MAX_BYTES);
-      } catch (error) {
-        if (error instanceof BodyTooLarge) return refuse("REQUEST_ENTITY_TOO_LARGE");
-        throw error;
-      }
-      const parts = {
+      pending.set(request, {
+        secret: policy.secret,
+        apiKeyId: policy.apiKeyId,
         method: request.method,
         pathWithQuery: `${url.pathname}${url.search}`,
         timestamp: checked.timestamp,
         nonce: checked.nonce,
-        body,
-      };
-      if (!signatureMatches(policy.secret, parts, checked.signatureHex)) return refuse("SIGNATURE_INVALID");
-      const claim = await deps.nonces.claim(policy.apiKeyId, checked.nonce, NONCE_TTL_SECONDS);
-      if (!claim.fresh) return refuse("SIGNATURE_NONCE_REUSED");
+        signatureHex: checked.signatureHex,
+      });
+    },
+
+    // The body is read once, by the parser: the signature over it is checked, then the nonce claimed, and only then
+    // is it parsed. useRequestBodyLimit (after this plugin) bounds what is read.
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      const check = pending.get(request);
+      if (check === undefined || requestParser === undefined) return;
+      pending.delete(request);
+      setRequestParser(async (received) => {
+        const body = new Uint8Array(await received.arrayBuffer());
+        const parts = {
+          method: check.method,
+          pathWithQuery: check.pathWithQuery,
+          timestamp: check.timestamp,
+          nonce: check.nonce,
+          body,
+        };
+        if (!signatureMatches(check.secret, parts, check.signatureHex)) throw refusal("SIGNATURE_INVALID");
+        const claim = await deps.nonces.claim(check.apiKeyId, check.nonce, NONCE_TTL_SECONDS);
+        if (!claim.fresh) throw refusal("SIGNATURE_NONCE_REUSED");
+        return requestParser(
+          new fetchAPI.Request(received.url, {
+            method: received.method,
+            headers: received.headers,
+            ...(received.method === "GET" || received.method === "HEAD" ? {} : { body }),
+          }),
+        );
+      });
     },
   };
 }
