@@ -222,25 +222,17 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
         {signing.keys.length === 0 ? (
           <p className="muted">No active secret key.</p>
         ) : (
-          <table>
-            <caption>Signing secrets of the active secret keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Signing secret</th>
-              </tr>
-            </thead>
-            <tbody>
-              {signing.keys.map((key) => (
-                <tr key={key.apiKeyId} data-testid={`signing-${key.apiKeyId}`}>
-                  <td className="mono">{key.displayHint}</td>
-                  <td className="mono">
-                    {key.signingSecretHint === null ? "none" : `…${key.signingSecretHint}`}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          // A list, not a table: the keys' table below is the page's one table of keys.
+          <ul aria-label="Signing secrets of the active secret keys">
+            {signing.keys.map((key) => (
+              <li key={key.apiKeyId} data-testid={`signing-${key.apiKeyId}`}>
+                <span className="mono">{key.displayHint}</span>: signing secret{" "}
+                <span className="mono">
+                  {key.signingSecretHint === null ? "none" : `…${key.signingSecretHint}`}
+                </span>
+              </li>
+            ))}
+          </ul>
         )}
         {isAdmin ? (
           <>
