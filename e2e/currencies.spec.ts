@@ -39,7 +39,7 @@ test("an admin sets settlement currencies, the FX fee and a fixed fee per curren
   await expect(section.getByTestId("fixed-fee-ZZZ")).toHaveCount(0);
 
   // Fees per card funding type: debit cards at 1.20% with the currency's usual fixed fee.
-  await section.getByLabel("Funding type", { exact: true }).selectOption("debit");
+  await section.getByLabel(/^Funding type/).selectOption("debit");
   await section.getByLabel("Rate (bps, 0–10000; empty: remove)").fill("120");
   await section.getByRole("button", { name: "Set funding fee" }).click();
   await expect(section.getByTestId("funding-fee-debit")).toContainText("1.20% (120 bps)");
