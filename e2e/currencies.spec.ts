@@ -1,6 +1,6 @@
-// Goal (issue 18): an admin sets a merchant's settlement currencies, FX fee and a fixed fee in one currency on
-// the merchant page; the fee schedule shows each currency's fixed fee and where it comes from, at 1280 and at
-// 390 px wide.
+// Goal (issue 18): an admin sets a merchant's settlement currencies, FX fee, a fixed fee in one currency and a
+// fee per card funding type on the merchant page; the fee schedule shows each currency's fixed fee and where it
+// comes from, and the funding-type rules, at 1280 and at 390 px wide.
 import { expect, test } from "@playwright/test";
 import { artifact, signIn } from "./helpers";
 import { readState } from "./state";
@@ -37,6 +37,13 @@ test("an admin sets settlement currencies, the FX fee and a fixed fee per curren
   await section.getByRole("button", { name: "Set fixed fee" }).click();
   await expect(section.getByRole("alert")).toContainText("ZZZ is not an ISO 4217 currency");
   await expect(section.getByTestId("fixed-fee-ZZZ")).toHaveCount(0);
+
+  // Fees per card funding type: debit cards at 1.20% with the currency's usual fixed fee.
+  await section.getByLabel(/^Funding type/).selectOption("debit");
+  await section.getByLabel("Rate (bps, 0–10000; empty: remove)").fill("120");
+  await section.getByRole("button", { name: "Set funding fee" }).click();
+  await expect(section.getByTestId("funding-fee-debit")).toContainText("1.20% (120 bps)");
+  await expect(section.getByTestId("funding-fee-debit")).toContainText("the currency's usual");
   await page.screenshot({ path: artifact("merchant-currencies"), fullPage: true });
 
   await page.setViewportSize({ width: 390, height: 844 });

@@ -1,5 +1,6 @@
-// Goal: an admin creates a merchant and an API key, sees the key once and copies it (a reload shows only its hint), revokes
-// it, and the overview renders its attention counts and charts.
+// Goal: an admin creates a merchant and an API key, sees the key once and copies it (a reload shows only its hint),
+// makes the key's signing secret (shown once) and requires signed requests, revokes the key, and the overview
+// renders its attention counts and charts.
 import { expect, test } from "@playwright/test";
 import { artifact, signIn } from "./helpers";
 import { readState } from "./state";
@@ -48,6 +49,21 @@ test("an admin creates a merchant and a key shown once, and the overview renders
   await expect(page.locator("tbody")).toContainText(hint);
   await expect(page.getByTestId("new-key")).toHaveCount(0);
   expect(await page.content()).not.toContain(key);
+
+  // Signed requests (issue 22): a signing secret for the key, shown once, and the merchant's requirement.
+  const signing = page.getByRole("region", { name: "Signed requests" });
+  await expect(signing.getByTestId("signing-required")).toContainText("Optional");
+  page.once("dialog", (dialog) => dialog.accept());
+  await signing.getByRole("button", { name: "New signing secret" }).click();
+  const signingSecret = signing.getByTestId("new-signing-secret").locator("code");
+  await expect(signingSecret).toHaveText(/^rsk_[A-Za-z0-9_-]{43}$/);
+  const secretText = (await signingSecret.textContent()) ?? "";
+  await signing.getByLabel("Require signed requests for every secret key").check();
+  await signing.getByRole("button", { name: "Save signing rule" }).click();
+  await expect(signing.getByTestId("signing-required")).toContainText("Required");
+  await page.reload();
+  await expect(signing.getByRole("list")).toContainText(`…${secretText.slice(-4)}`);
+  expect(await page.content()).not.toContain(secretText);
 
   page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("button", { name: `Revoke key ${hint}` }).click();

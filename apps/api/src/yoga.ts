@@ -16,6 +16,7 @@ import { type RateLimitConfig, useRateLimit } from "./plugins/use-rate-limit";
 import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
 import { RESPONSE_MAX_BYTES, useResponseSizeLimit } from "./plugins/use-response-size-limit";
+import { useSignedRequests } from "./plugins/use-signed-requests";
 import { schema } from "./schema/index";
 
 export interface GraphQLServerOptions {
@@ -79,6 +80,12 @@ export function createYogaServer(
         limits: door.limits,
         limiters: door.limiters,
         policyOf: (merchantId) => door.policies.policyOf(merchantId),
+      }),
+      // Signed requests (issue 22): after the IP limit, before the body is parsed.
+      useSignedRequests({
+        policyByKeyHash: (keyHash) => services.requestSigning.policyByKeyHash(keyHash),
+        nonces: services.requestNonces,
+        graphqlPath: "/graphql",
       }),
       useQueryLimits({ hideSuggestions: options.production }),
       useIntrospectionGate(),

@@ -11,6 +11,7 @@ import {
   IdempotencyService,
 } from "@paycore/core/idempotency/idempotency-service";
 import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
+import { RequestSigningCommands } from "@paycore/core/merchants/request-signing-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
@@ -32,6 +33,7 @@ import {
 } from "@paycore/db/repositories/process-instance.repository";
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
 import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
+import { RequestSigningStoreRepository } from "@paycore/db/repositories/request-signing-store.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -45,6 +47,7 @@ import { AppPspRouter, type RoutablePsp, StaticPspSet } from "./adapters/psp-rou
 import { createRedisClient, type RedisClient } from "./adapters/redis-client";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
+import { RequestNonces } from "./adapters/request-nonces";
 import { createAdminCommands } from "./admin-commands";
 import { bankReturnsClient } from "./bank-rails/bank-returns-client";
 import { createCheckoutCommands } from "./checkout/checkout-services";
@@ -355,6 +358,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     }),
     // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
     ...fx,
+    // Signed requests (issue 22): signing secrets and the merchant's requirement; the nonces seen.
+    requestSigning: new RequestSigningCommands({ store: new RequestSigningStoreRepository(db), vault }),
+    requestNonces: new RequestNonces({ redis, sql, log: config.logger }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
@@ -385,6 +391,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
     payouts: services.payouts,
     checkout: services.checkoutCommands,
+    requestNonces: services.requestNonces,
     // Settlement reports: pulled from the sandbox PSPs when test mode talks to the sandbox server.
     settlementReports: config.pspSandboxUrl
       ? {

@@ -1,8 +1,10 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
+
 import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
+import type { RequestSigningCommands } from "@paycore/core/merchants/request-signing-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
@@ -18,6 +20,7 @@ import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repo
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
 import type { PaymentWatch } from "./adapters/payment-watch";
+import type { RequestNonces } from "./adapters/request-nonces";
 import type { AdminCommands } from "./admin-commands";
 import type { DisputeServices } from "./dispute-services";
 import type { FxServices } from "./fx/fx-services";
@@ -74,4 +77,8 @@ export interface AppServices
   // ---- invoices' documents and hosted payment (issue 20 part 2) ----
   /** Invoices' documents (page, PDF, mails, console reads) and paying one from its hosted page. */
   invoices: InvoiceServices;
+  /** Signed requests (issue 22): signing secrets, the merchant's requirement, a key's policy for the API. */
+  requestSigning: RequestSigningCommands;
+  /** Signed requests (issue 22): nonces seen within the window (Redis, Postgres when Redis fails). */
+  requestNonces: RequestNonces;
 }

@@ -93,10 +93,9 @@ async function pay(merchant: TestMerchant, amount: string, currency: string, cap
 }
 
 async function balances(merchant: TestMerchant) {
-  const response = await t.gql<{ balance: Array<{ currency: string; available: string; fees: string }> }>(
-    merchant.secretKey,
-    "{ balance { currency available fees } }",
-  );
+  const response = await t.gql<{
+    balance: Array<{ currency: string; available: string; pending: string; fees: string }>;
+  }>(merchant.secretKey, "{ balance { currency available pending fees } }");
   return Object.fromEntries((response.data?.balance ?? []).map((b) => [b.currency, b]));
 }
 
@@ -170,7 +169,22 @@ describe("converting on capture", () => {
       fxFee: "108",
       ratePath: "DIRECT",
     });
-    expect(await balances(merchant)).toMatchObject({ USD: { available: "10390", fees: "452" } });
+    // The converted credit is pending like any capture (the sandbox PSP's default delay), released with it.
+    expect(await balances(merchant)).toMatchObject({
+      USD: { available: "0", pending: "10390", fees: "452" },
+    });
+    const [release] = await t.app.db.$queryRaw<Array<{ amount: string; currency: string }>>`
+      SELECT r.amount_minor::text AS amount, r.currency FROM pending_releases r
+        JOIN journal_entries e ON e.id = r.journal_entry_id
+       WHERE e.payment_id = ${payment.id} AND r.released_entry_id IS NULL`;
+    expect(release).toEqual({ amount: "10390", currency: "USD" });
+    await t.app.sql.execute(`UPDATE pending_releases SET available_on = now() WHERE merchant_id = $1`, [
+      merchant.id,
+    ]);
+    expect(await t.app.services.payouts.releaseDue()).toBeGreaterThanOrEqual(1);
+    expect(await balances(merchant)).toMatchObject({
+      USD: { available: "10390", pending: "0", fees: "452" },
+    });
 
     // The euro rose: the merchant bears 50.00 EUR at 1.0842 (54.21 USD), the platform the rest (0.79 USD).
     await importCsv(`base,quote,rate,as_of\nEUR,USD,1.1000,${new Date().toISOString()}\n`);

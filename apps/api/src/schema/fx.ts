@@ -1,7 +1,7 @@
 // Multiple currencies (issue 18): the conversion a payment's capture locked (Payment.exchangeRate,
 // settlementAmount, settlementCurrency, exchangeRateSource, exchangeRateAsOf, conversion), a refund's conversion
 // at that rate with its FX gain or loss, and the merchant's fee schedule (rate, FX fee, fixed fee per currency,
-// settlement currencies). Conversions are read in one batched query per request.
+// settlement currencies, fees per card funding type). Conversions are read in one batched query per request.
 import { formatRatio } from "@paycore/core/fx/fx-rate";
 import { type FeeScheduleView, feeScheduleView } from "@paycore/core/merchants/merchant-currency-commands";
 import type { FxConversionRecord } from "@paycore/db/repositories/fx-conversion.repository";
@@ -9,6 +9,7 @@ import DataLoader from "dataloader";
 import { type GraphQLContext, requireSecretKey } from "../context";
 import { builder } from "./builder";
 import { Payment } from "./payment";
+import { FundingTypeEnum } from "./payment-method";
 import { Refund } from "./refund";
 
 /** Digits after the point of an exchange rate written as a decimal (exact rates are also given as a fraction). */
@@ -173,6 +174,25 @@ const FixedFee = builder.objectRef<FeeScheduleView["fixedFees"][number]>("FixedF
   }),
 });
 
+const FundingTypeFee = builder.objectRef<FeeScheduleView["fundingFees"][number]>("FundingTypeFee").implement({
+  description:
+    "The merchant's fee for cards of one funding type: its rate, and its fixed fee when it sets one.",
+  fields: (t) => ({
+    fundingType: t.field({
+      type: FundingTypeEnum,
+      resolve: (f) => f.fundingType.toUpperCase() as "CREDIT" | "DEBIT" | "PREPAID",
+    }),
+    rateBps: t.exposeInt("rateBps"),
+    fixedHundredths: t.field({
+      type: "MinorUnits",
+      nullable: true,
+      description:
+        "Hundredths of a major unit, scaled to each currency's exponent (50: 0.50 USD, 0 JPY, 0.500 KWD); null: the currency's usual fixed fee.",
+      resolve: (f) => f.fixedHundredths,
+    }),
+  }),
+});
+
 const FeeSchedule = builder
   .objectRef<FeeScheduleView & { settlementCurrencies: string[] }>("FeeSchedule")
   .implement({
@@ -190,6 +210,12 @@ const FeeSchedule = builder
         type: [FixedFee],
         description: "The fixed fee in each currency the merchant set or settles in (at most 500).",
         resolve: (s) => s.fixedFees,
+      }),
+      fundingFees: t.field({
+        type: [FundingTypeFee],
+        description:
+          "Fees for cards of a funding type (credit, debit, prepaid) that differ from the default; a card of another or unknown funding type pays the default.",
+        resolve: (s) => s.fundingFees,
       }),
     }),
   });

@@ -18,6 +18,32 @@ export const GRAPHQL_ERROR_TABLE = {
     retryable: false,
     description: "no API key, or an unknown or revoked one",
   },
+  // Signed requests (issue 22): each refusal of a signed (or unsigned but required) request has its own code.
+  SIGNATURE_MISSING: {
+    httpStatus: 401,
+    retryable: false,
+    description: "the merchant requires signed requests and a signature header is missing",
+  },
+  SIGNATURE_MALFORMED: {
+    httpStatus: 401,
+    retryable: false,
+    description: "a signature header is not in its format (timestamp, nonce, v1=<hex>)",
+  },
+  SIGNATURE_TIMESTAMP_STALE: {
+    httpStatus: 401,
+    retryable: false,
+    description: "the signed timestamp is more than 5 minutes from the server's clock, either way",
+  },
+  SIGNATURE_INVALID: {
+    httpStatus: 401,
+    retryable: false,
+    description: "the signature does not match the request (or the key has no signing secret)",
+  },
+  SIGNATURE_NONCE_REUSED: {
+    httpStatus: 401,
+    retryable: false,
+    description: "the nonce was already used within the signature window",
+  },
   FORBIDDEN: { httpStatus: 403, retryable: false, description: "the wrong kind of key for this operation" },
   NOT_FOUND: { httpStatus: null, retryable: false, description: "an unknown id in a query" },
   ORIGIN_NOT_ALLOWED: {

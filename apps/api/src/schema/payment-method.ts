@@ -7,7 +7,7 @@ import { Node } from "./node-interface";
 import { runMutation, UserError, type UserErrorShape } from "./user-error";
 
 /** Issue 18: a card's funding type, usable in routing rules. */
-const FundingTypeEnum = builder.enumType("FundingType", {
+export const FundingTypeEnum = builder.enumType("FundingType", {
   values: ["CREDIT", "DEBIT", "PREPAID", "UNKNOWN"] as const,
 });
 

@@ -63,6 +63,7 @@ describe("GET /health/workers", () => {
       "partition-maintenance",
       "payout-dispatch",
       "process-heartbeat",
+      "request-nonce-purge",
       "resolver",
       "review-hold-expiry",
       "webhook-delivery",

@@ -41,7 +41,7 @@ describe("captureConversion", () => {
       currency: "USD",
       lines: [
         { account: "fx_clearing", direction: "DEBIT", amountMinor: 10_842n },
-        { account: "merchant_balance", direction: "CREDIT", amountMinor: 10_842n - 452n },
+        { account: "merchant_pending", direction: "CREDIT", amountMinor: 10_842n - 452n },
         { account: "fee_revenue", direction: "CREDIT", amountMinor: 452n },
       ],
     });

@@ -6,7 +6,7 @@
 //
 // Capture of A (in X) for a merchant settling in S at rate r, processing fee F and FX fee G (both in S):
 //   X: debit psp_receivable A              credit fx_clearing A               (kind payment.captured)
-//   S: debit fx_clearing A·r               credit merchant_balance A·r − F − G
+//   S: debit fx_clearing A·r               credit merchant_pending A·r − F − G
 //                                          credit fee_revenue F + G            (kind fx.capture_conversion)
 // Refund of R (in X) of that payment, with today's rate t: the merchant bears R at the capture's rate r; the
 // difference to today's rate is the platform's FX gain or loss.
@@ -95,9 +95,11 @@ export function captureConversion(input: {
     const lines: PostingLine[] = [
       { account: "fx_clearing", direction: "DEBIT", amountMinor: settlementMinor },
     ];
+    // Pending like an unconverted capture (issue 18): the release worker makes it available at the charge's
+    // availableOn (the PSP's settlement delay, or the settlement report's date), not at once.
     if (settlementMinor - feeMinor > 0n)
       lines.push({
-        account: "merchant_balance",
+        account: "merchant_pending",
         direction: "CREDIT",
         amountMinor: settlementMinor - feeMinor,
       });

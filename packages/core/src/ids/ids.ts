@@ -39,6 +39,8 @@ export const ID_PREFIXES = {
   checkoutSession: "cs",
   fxRateImport: "fxi",
   fxConversion: "fxc",
+  // Signed requests (issue 22): an API key's signing secret.
+  signingSecret: "rsks",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

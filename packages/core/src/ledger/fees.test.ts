@@ -3,7 +3,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvariantError } from "../errors/domain-error";
 import { MAX_AMOUNT_MINOR } from "../money/money";
-import { computeFee, DEFAULT_FEE_SCHEDULE, type FeeSchedule, feeScheduleIn, fixedFeeIn } from "./fees";
+import {
+  computeFee,
+  DEFAULT_FEE_SCHEDULE,
+  type FeeSchedule,
+  feeScheduleForFunding,
+  feeScheduleIn,
+  fixedFeeIn,
+  hasFundingTypeFees,
+} from "./fees";
 
 describe("computeFee", () => {
   it.each([
@@ -80,5 +88,45 @@ describe("fixed fees per currency", () => {
     expect(feeScheduleIn(schedule, c("USD"))).toEqual({ rateBps: 290, fixedMinor: 30n });
     // 1000 yen at 2.9% + 40 yen.
     expect(computeFee(1000n, feeScheduleIn(schedule, c("JPY")))).toBe(69n);
+  });
+});
+
+describe("fees per card funding type", () => {
+  const c = (code: string) => code as import("../money/currency").CurrencyCode;
+  const schedule: FeeSchedule = {
+    rateBps: 290,
+    fixedMinor: 30n,
+    fixedByCurrency: { JPY: 40n },
+    byFundingType: {
+      debit: { rateBps: 120, fixedHundredths: null },
+      prepaid: { rateBps: 350, fixedHundredths: 50n },
+    },
+  };
+
+  it.each([
+    ["debit: its rate, the currency's fixed fee", "debit", "USD", { rateBps: 120, fixedMinor: 30n }],
+    ["debit in JPY: the merchant's own JPY fixed fee", "debit", "JPY", { rateBps: 120, fixedMinor: 40n }],
+    ["prepaid: its rate and its own fixed 0.50", "prepaid", "USD", { rateBps: 350, fixedMinor: 50n }],
+    ["prepaid in KWD: 0.50 scaled to 500 fils", "prepaid", "KWD", { rateBps: 350, fixedMinor: 500n }],
+    ["prepaid in JPY: 0.50 yen rounds to 0 (even)", "prepaid", "JPY", { rateBps: 350, fixedMinor: 0n }],
+    ["credit without a rule: the default", "credit", "USD", { rateBps: 290, fixedMinor: 30n }],
+    ["unknown funding: the default", "unknown", "USD", { rateBps: 290, fixedMinor: 30n }],
+    ["not a card: the default", null, "JPY", { rateBps: 290, fixedMinor: 40n }],
+  ] as const)("%s", (_label, fundingType, currency, expected) => {
+    expect(feeScheduleIn(feeScheduleForFunding(schedule, fundingType), c(currency))).toEqual(expected);
+  });
+
+  it("tells whether any rule names a funding type", () => {
+    expect(hasFundingTypeFees(schedule)).toBe(true);
+    expect(hasFundingTypeFees({ rateBps: 290, fixedMinor: 30n, byFundingType: {} })).toBe(false);
+    expect(hasFundingTypeFees(DEFAULT_FEE_SCHEDULE)).toBe(false);
+  });
+
+  it("charges a debit card less than a credit card on the same capture", () => {
+    // 100.00 USD: debit 1.2% + 0.30 = 1.50; credit 2.9% + 0.30 = 3.20.
+    expect(computeFee(10_000n, feeScheduleIn(feeScheduleForFunding(schedule, "debit"), c("USD")))).toBe(150n);
+    expect(computeFee(10_000n, feeScheduleIn(feeScheduleForFunding(schedule, "credit"), c("USD")))).toBe(
+      320n,
+    );
   });
 });

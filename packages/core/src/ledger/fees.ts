@@ -1,6 +1,21 @@
 import { invariant } from "../errors/domain-error";
 import { divideHalfEven } from "../fx/fx-rate";
 import { type CurrencyCode, currencyExponent } from "../money/currency";
+import type { FundingType } from "../vault/funding-type";
+
+/** The card funding types a fee rule can name (an "unknown" card takes the default). */
+export const FEE_FUNDING_TYPES = ["credit", "debit", "prepaid"] as const;
+export type FeeFundingType = (typeof FEE_FUNDING_TYPES)[number];
+
+/**
+ * A merchant's fee for cards of one funding type (issue 18): its own rate, and optionally its own fixed fee in
+ * hundredths of a major unit (scaled to each currency's exponent like the default). Null fixed: the fixed fee the
+ * currency would take without the rule (the merchant's own for that currency, else the default).
+ */
+export interface FundingTypeFee {
+  rateBps: number;
+  fixedHundredths: bigint | null;
+}
 
 /**
  * A percentage in basis points (integer 0..10000) plus a fixed fee. Resolved for one currency (feeScheduleIn),
@@ -13,6 +28,8 @@ export interface FeeSchedule {
   fixedMinor: bigint;
   /** The merchant's fixed fee per currency, in that currency's minor units (merchant_fixed_fees). */
   fixedByCurrency?: Readonly<Record<string, bigint>>;
+  /** The merchant's fee per card funding type; a card of another (or unknown) funding type takes the above. */
+  byFundingType?: Readonly<Partial<Record<FeeFundingType, FundingTypeFee>>>;
 }
 
 /** Minor units per hundredth of a major unit are 10^(exponent - 2): the default's scale. */
@@ -36,6 +53,30 @@ export function fixedFeeIn(schedule: FeeSchedule, currency: CurrencyCode): bigin
 /** The schedule for one currency: its rate, and its fixed fee in that currency's minor units. */
 export function feeScheduleIn(schedule: FeeSchedule, currency: CurrencyCode): FeeSchedule {
   return { rateBps: schedule.rateBps, fixedMinor: fixedFeeIn(schedule, currency) };
+}
+
+/** Whether any fee rule names a funding type (only then does a capture need its card's funding type). */
+export function hasFundingTypeFees(schedule: FeeSchedule): boolean {
+  return schedule.byFundingType !== undefined && Object.keys(schedule.byFundingType).length > 0;
+}
+
+/**
+ * The schedule for a card of `fundingType`: a rule for it replaces the rate, and the fixed fee when it sets one
+ * (then in hundredths of a major unit for every currency, the merchant's per-currency fixed fees set aside).
+ * Without a rule, for a card whose funding type is unknown, or for a payment that is not a card (null), the
+ * schedule is unchanged. Still to be resolved per currency by feeScheduleIn.
+ */
+export function feeScheduleForFunding(schedule: FeeSchedule, fundingType: FundingType | null): FeeSchedule {
+  const rule =
+    fundingType !== null && fundingType !== "unknown" ? schedule.byFundingType?.[fundingType] : undefined;
+  if (rule === undefined) return schedule;
+  if (rule.fixedHundredths === null)
+    return {
+      rateBps: rule.rateBps,
+      fixedMinor: schedule.fixedMinor,
+      ...(schedule.fixedByCurrency ? { fixedByCurrency: schedule.fixedByCurrency } : {}),
+    };
+  return { rateBps: rule.rateBps, fixedMinor: rule.fixedHundredths };
 }
 
 export const DEFAULT_FEE_SCHEDULE: FeeSchedule = Object.freeze({ rateBps: 290, fixedMinor: 30n });

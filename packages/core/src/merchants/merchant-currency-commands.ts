@@ -3,11 +3,11 @@
 // written with its operator audit row. A "not found" is a null result for the transport to word.
 import { DomainError } from "../errors/domain-error";
 import { FX_FEE_BPS_MAX } from "../fx/fx-postings";
-import { fixedFeeIn } from "../ledger/fees";
+import { FEE_FUNDING_TYPES, type FeeFundingType, type FundingTypeFee, fixedFeeIn } from "../ledger/fees";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import type { Actor } from "../ports/audit";
 import type { MerchantCurrencySettings, MerchantCurrencyStore } from "../ports/merchant-currency-store";
-import { FEE_FIXED_MINOR_MAX } from "./merchant";
+import { FEE_FIXED_MINOR_MAX, FEE_RATE_BPS_MAX } from "./merchant";
 
 export const SETTLEMENT_CURRENCIES_MAX = 10;
 
@@ -31,6 +31,8 @@ export interface FeeScheduleView {
   /** The default fixed fee, in hundredths of a major unit (scaled to each currency's exponent). */
   defaultFixedHundredths: bigint;
   fixedFees: Array<{ currency: CurrencyCode; fixedMinor: bigint; source: "MERCHANT" | "DEFAULT" }>;
+  /** The merchant's fee per card funding type (credit, debit, prepaid); a type not listed takes the default. */
+  fundingFees: Array<{ fundingType: FeeFundingType } & FundingTypeFee>;
 }
 
 /**
@@ -57,6 +59,9 @@ export function feeScheduleView(
       fixedMinor: fixedFeeIn(schedule, currency as CurrencyCode),
       source: own.has(currency) ? ("MERCHANT" as const) : ("DEFAULT" as const),
     })),
+    fundingFees: [...settings.fundingFees].sort(
+      (a, b) => FEE_FUNDING_TYPES.indexOf(a.fundingType) - FEE_FUNDING_TYPES.indexOf(b.fundingType),
+    ),
   };
 }
 
@@ -123,6 +128,55 @@ export class MerchantCurrencyCommands {
       before: { currency, fixedMinor: previous === null ? null : previous.toString() },
       after: { currency, fixedMinor: fixedMinor === null ? null : fixedMinor.toString() },
     });
+    return written ? this.deps.store.find(merchantId) : null;
+  }
+
+  /**
+   * Sets the merchant's fee for cards of one funding type (credit, debit or prepaid): a rate (0 to 10000 basis
+   * points) and optionally a fixed fee in hundredths of a major unit (null: the currency's usual fixed fee); or
+   * removes it (fee null), so such cards take the default again. Takes effect for captures from then on.
+   */
+  async setFundingFee(
+    actor: Actor,
+    merchantId: string,
+    input: { fundingType: string; fee: { rateBps: number; fixedHundredths: bigint | null } | null },
+  ): Promise<MerchantCurrencySettings | null> {
+    const raw = typeof input.fundingType === "string" ? input.fundingType.trim().toLowerCase() : "";
+    if (!(FEE_FUNDING_TYPES as readonly string[]).includes(raw))
+      throw invalid("fundingType", "fundingType is one of credit, debit, prepaid.");
+    const fundingType = raw as FeeFundingType;
+    const { fee } = input;
+    if (fee !== null) {
+      if (!Number.isInteger(fee.rateBps) || fee.rateBps < 0 || fee.rateBps > FEE_RATE_BPS_MAX)
+        throw invalid("rateBps", `rateBps must be an integer from 0 to ${FEE_RATE_BPS_MAX}.`);
+      if (
+        fee.fixedHundredths !== null &&
+        (typeof fee.fixedHundredths !== "bigint" ||
+          fee.fixedHundredths < 0n ||
+          fee.fixedHundredths > FEE_FIXED_MINOR_MAX)
+      )
+        throw invalid("fixedHundredths", "fixedHundredths must be a whole number, 0 to 15 digits.");
+    }
+    const before = await this.deps.store.find(merchantId);
+    if (before === null) return null;
+    const previous = before.fundingFees.find((rule) => rule.fundingType === fundingType) ?? null;
+    const shown = (rule: FundingTypeFee | null) => ({
+      fundingType,
+      rateBps: rule === null ? null : rule.rateBps,
+      fixedHundredths: rule?.fixedHundredths == null ? null : rule.fixedHundredths.toString(),
+    });
+    const written = await this.deps.store.setFundingFee(
+      merchantId,
+      fundingType,
+      fee === null ? null : { rateBps: fee.rateBps, fixedHundredths: fee.fixedHundredths },
+      {
+        actor,
+        action: fee === null ? "merchant.remove_funding_fee" : "merchant.set_funding_fee",
+        targetId: merchantId,
+        before: shown(previous),
+        after: shown(fee),
+      },
+    );
     return written ? this.deps.store.find(merchantId) : null;
   }
 }

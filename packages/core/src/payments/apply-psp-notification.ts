@@ -20,6 +20,7 @@ import {
 } from "./payment-changes";
 import {
   CONFLICT_RETRY_MAX,
+  captureFeeOf,
   changeWithRetry,
   type PaymentCommandsDependencies,
   systemActor,
@@ -217,7 +218,7 @@ async function applyModificationNotification(
     return { applied: false, reason: "already_applied" };
   }
   const actor = systemActor(payment, source, notification.pspName);
-  const { fee } = await deps.store.merchantSettings(actor);
+  const fee = await captureFeeOf(deps, actor, payment);
   // Multiple currencies (issue 18): a succeeded capture or refund converts at the newest rate / the locked one.
   const fx = notification.success ? await notifiedFxTerms(deps, actor, payment, notification.kind) : null;
   let applied = true;

@@ -19,6 +19,7 @@ import {
 } from "./payment-changes";
 import {
   callPsp,
+  captureFeeOf,
   changeWithRetry,
   type PaymentCommandsDependencies,
   parseOptionalAmount,
@@ -151,7 +152,7 @@ export function captureSettlement(deps: Deps, actor: MerchantActor): Settlement<
         currency: payment.currency,
       }),
     async outcomeChange(outcome, { attempt, started }) {
-      const { fee } = await deps.store.merchantSettings(actor);
+      const fee = await captureFeeOf(deps, actor, started.payment);
       // Multiple currencies (issue 18): a succeeded capture converts at the newest rate (checked fresh by the request).
       const fx = outcome.outcome === "succeeded" ? await captureFxTerms(deps, actor, started.payment) : null;
       return (payment) => captureOutcomeChange(actor, payment, attempt, outcome, fee, fx);

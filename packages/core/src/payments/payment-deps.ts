@@ -6,6 +6,7 @@ import { DomainError, invariant } from "../errors/domain-error";
 import type { RiskScorer } from "../fraud/risk-scorer";
 import type { IdempotencyService } from "../idempotency/idempotency-service";
 import { type IdempotencyKey, type PaymentId, parseId } from "../ids/ids";
+import { type FeeSchedule, feeScheduleForFunding, hasFundingTypeFees } from "../ledger/fees";
 import { parseAmountMinor } from "../money/money";
 import type { IdempotencyScope } from "../ports/idempotency-store";
 import type { PaymentFxRates } from "../ports/payment-fx";
@@ -79,6 +80,21 @@ export async function existingPayment(
   const payment = await deps.store.findPayment(actor, paymentId);
   invariant(payment !== null, `payment ${paymentId} vanished`);
   return payment;
+}
+
+/**
+ * The merchant's fees for capturing this payment: its card's funding type picks a fee rule when the merchant has
+ * any (issue 18); the card is read only then, so merchants without such rules pay no extra query.
+ */
+export async function captureFeeOf(
+  deps: { store: Pick<PaymentStore, "merchantSettings" | "paymentMethodFundingType"> },
+  actor: MerchantActor,
+  payment: Pick<PaymentRecord, "paymentMethodId">,
+): Promise<FeeSchedule> {
+  const { fee } = await deps.store.merchantSettings(actor);
+  if (!hasFundingTypeFees(fee) || payment.paymentMethodId === null) return fee;
+  const fundingType = await deps.store.paymentMethodFundingType(actor, payment.paymentMethodId);
+  return feeScheduleForFunding(fee, fundingType);
 }
 
 export async function callPsp(call: () => Promise<PspOutcome>): Promise<PspOutcome> {

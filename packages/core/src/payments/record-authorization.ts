@@ -6,7 +6,7 @@ import { encodeResult } from "../idempotency/result-codec";
 import type { PaymentId } from "../ids/ids";
 import type { PspOutcome } from "../psp/psp-port";
 import { authorizationCaptures, authorizationChange } from "./payment-changes";
-import type { PaymentCommandsDependencies } from "./payment-deps";
+import { captureFeeOf, type PaymentCommandsDependencies } from "./payment-deps";
 import { captureFxTerms } from "./payment-fx";
 import type { MerchantActor, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import { type AnsweredChange, type PaymentResult, REQUESTS_OF } from "./payment-responses";
@@ -30,7 +30,7 @@ async function buildAuthorizationChange(
 ) {
   // Fees are read only for an authorization that captures at once: the only outcome that posts to the ledger.
   const captures = authorizationCaptures(payment, outcome, holdUntil);
-  const fee = captures ? (await deps.store.merchantSettings(actor)).fee : null;
+  const fee = captures ? await captureFeeOf(deps, actor, payment) : null;
   // Multiple currencies (issue 18): the capture converts at the newest rate when the merchant settles elsewhere.
   const fx = captures ? await captureFxTerms(deps, actor, payment) : null;
   return authorizationChange(actor, payment, attempt, outcome, { holdUntil, fee, fx, context });

@@ -11,7 +11,12 @@ import type { StoredAttempt } from "../ports/payment-store";
 import type { PspOutcome } from "../psp/psp-port";
 import { answerAbandonedRequest, notifiedModificationChange } from "./apply-psp-notification";
 import { auditingStore, withOperatorAudit } from "./operator-audit";
-import { changeWithRetry, type PaymentCommandsDependencies, paymentNotFound } from "./payment-deps";
+import {
+  captureFeeOf,
+  changeWithRetry,
+  type PaymentCommandsDependencies,
+  paymentNotFound,
+} from "./payment-deps";
 import { validateOperatorNote } from "./payment-input";
 import type { MerchantActor, PaymentRecord } from "./payment-record";
 import type { OperatorAuditRequest } from "./payment-requests";
@@ -158,7 +163,7 @@ async function resolveModification(
     success: outcome === "SUCCEEDED",
     code: outcome === "SUCCEEDED" ? null : "confirmed_failed",
   } as const;
-  const { fee } = await deps.store.merchantSettings(actor);
+  const fee = await captureFeeOf(deps, actor, payment);
   let applied = true;
   const changed = await changeWithRetry(deps, actor, payment.id, (current) => {
     const built = notifiedModificationChange(actor, current, confirmed, attempt, fee);

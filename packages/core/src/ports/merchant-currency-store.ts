@@ -1,5 +1,6 @@
 // A merchant's currency settings (multiple currencies, issue 18): the currencies it settles in, its FX fee, and
 // its fixed fee per currency. Every change is written with its operator audit row in one transaction.
+import type { FeeFundingType, FundingTypeFee } from "../ledger/fees";
 import type { CurrencyCode } from "../money/currency";
 import type { AuditDraft } from "./audit";
 
@@ -10,6 +11,8 @@ export interface MerchantCurrencySettings {
   fxFeeBps: number;
   /** The merchant's own fixed fee per currency (minor units of that currency). */
   fixedFees: Array<{ currency: CurrencyCode; fixedMinor: bigint }>;
+  /** The merchant's fee per card funding type (issue 18), by funding type. */
+  fundingFees: Array<{ fundingType: FeeFundingType } & FundingTypeFee>;
   /** The merchant's fee schedule's rate and fixed-fee default (hundredths of a major unit). */
   feeRateBps: number;
   feeFixedMinor: bigint;
@@ -29,6 +32,13 @@ export interface MerchantCurrencyStore {
     merchantId: string,
     currency: CurrencyCode,
     fixedMinor: bigint | null,
+    audit: AuditDraft,
+  ): Promise<boolean>;
+  /** Sets (or, with null, removes) the merchant's fee for one card funding type. False when there is no such merchant. */
+  setFundingFee(
+    merchantId: string,
+    fundingType: FeeFundingType,
+    fee: FundingTypeFee | null,
     audit: AuditDraft,
   ): Promise<boolean>;
 }

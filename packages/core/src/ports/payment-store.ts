@@ -30,6 +30,7 @@ import type {
   RefundRecord,
 } from "../payments/payment-record";
 import type { EncryptedPan } from "../vault/card-vault";
+import type { FundingType } from "../vault/funding-type";
 import type { AuditDraft } from "./audit";
 
 export type PaymentPatch = Partial<
@@ -151,6 +152,8 @@ export interface PaymentStore {
     actor: MerchantActor,
     id: PaymentMethodId,
   ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan } | null>;
+  /** A stored card's funding type (issue 18: fee rules per funding type); null when there is no such card. */
+  paymentMethodFundingType(actor: MerchantActor, id: PaymentMethodId): Promise<FundingType | null>;
   /** Fees and risk thresholds of the actor's merchant. */
   merchantSettings(actor: MerchantActor): Promise<MerchantSettings>;
   /** The merchant and mode of a payment, for operators who act across merchants. */

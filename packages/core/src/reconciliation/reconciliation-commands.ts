@@ -31,6 +31,7 @@ import {
   type SettlementLine,
   type SettlementPsp,
   SettlementReportError,
+  settlementAvailableOn,
   settlementLineReader,
 } from "./settlement-line";
 import { allocateFee, bankCashCode, settlementPosting } from "./settlement-posting";
@@ -180,6 +181,7 @@ export class ReconciliationCommands {
     const batches = new Set<string>();
     const feeRows: Array<{ line: SettlementLine; id: string }> = [];
     let after: { lineKey: string; lineNumber: number } | null = null;
+    let releasesMoved = 0;
     for (let chunkIndex = 0; chunkIndex <= Math.ceil(REPORT_LINES_MAX / MATCH_CHUNK); chunkIndex++) {
       const chunk = await session.nextChunk(after, MATCH_CHUNK);
       if (chunk.length === 0) break;
@@ -196,6 +198,8 @@ export class ReconciliationCommands {
       const lineByNumber = new Map(chunk.map((line) => [line.lineNumber, line]));
       const items: ReconItemDraft[] = [];
       const postings: SettlementPostingDraft[] = [];
+      // Issue 18: a capture's settled line says when its money is available; its pending release moves there.
+      const releaseMoves = new Map<string, Date>();
       for (const outcome of result.lines) {
         const line = lineByNumber.get(outcome.lineNumber) as SettlementLine;
         counts[outcome.category] = (counts[outcome.category] ?? 0) + 1;
@@ -237,6 +241,13 @@ export class ReconciliationCommands {
           continue;
         }
         const item = outcome.expectedId === null ? null : (expectedById.get(outcome.expectedId) ?? null);
+        if (
+          item !== null &&
+          item.kind === "CAPTURE" &&
+          line.type === "CAPTURE" &&
+          outcome.category !== "DUPLICATE"
+        )
+          releaseMoves.set(item.paymentId, settlementAvailableOn(line));
         const resolution = autoResolution(outcome, item, this.settings.toleranceMinor[line.psp]);
         let journalEntryId: string | null = null;
         let status: ReconItemDraft["status"] = "OPEN";
@@ -277,6 +288,10 @@ export class ReconciliationCommands {
         });
       }
       await session.record(items, postings);
+      if (releaseMoves.size > 0)
+        releasesMoved += await session.rescheduleReleases(
+          [...releaseMoves].map(([paymentId, availableOn]) => ({ paymentId, availableOn })),
+        );
     }
     await this.recordFeeRows(session, feeRows);
     const coveredUntil = latestBookedAt ?? this.deps.now();
@@ -308,6 +323,7 @@ export class ReconciliationCommands {
         fileSha256: draft.fileSha256,
         lines: lineCount,
         counts: JSON.stringify(counts),
+        releasesMoved,
       },
     });
     return record;

@@ -278,6 +278,15 @@ export function stripeSettlementLine(
   };
 }
 
+/**
+ * When the line's money is available to the merchant, per the PSP (issue 18): Stripe's `available_on_utc` (the
+ * line's batch is that day), Adyen's booking of the line into its settlement batch (Creation Date: the batch pays
+ * out what it booked). A capture's pending release is moved to this time when its line arrives.
+ */
+export function settlementAvailableOn(line: Pick<SettlementLine, "psp" | "batch" | "bookedAt">): Date {
+  return line.psp === "stripe" ? new Date(`${line.batch}T00:00:00.000Z`) : line.bookedAt;
+}
+
 export function settlementLineReader(psp: SettlementPsp) {
   return psp === "adyen" ? adyenSettlementLine : stripeSettlementLine;
 }

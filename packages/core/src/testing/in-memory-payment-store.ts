@@ -30,6 +30,7 @@ import type {
   StoredAttempt,
 } from "../ports/payment-store";
 import type { EncryptedPan } from "../vault/card-vault";
+import type { FundingType } from "../vault/funding-type";
 import type { InMemoryIdempotencyStore } from "./in-memory-idempotency";
 
 interface AttemptRow extends StoredAttempt {
@@ -97,6 +98,12 @@ export class InMemoryPaymentStore implements PaymentStore {
     const stored = this.methods.get(id);
     if (!stored || !ownedBy(stored.method, actor)) return null;
     return copy(stored);
+  }
+
+  async paymentMethodFundingType(actor: MerchantActor, id: PaymentMethodId): Promise<FundingType | null> {
+    const stored = this.methods.get(id);
+    if (!stored || !ownedBy(stored.method, actor)) return null;
+    return stored.method.fundingType ?? "unknown";
   }
 
   async merchantSettings(actor: MerchantActor): Promise<MerchantSettings> {

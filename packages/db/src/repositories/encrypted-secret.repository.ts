@@ -45,6 +45,16 @@ const WEBHOOK_ENDPOINT_SECRETS: SecretColumns = {
   keyVersion: "key_version",
 };
 
+/** API keys' request-signing secrets (issue 22), sealed with their row id. */
+const API_KEY_SIGNING_SECRETS: SecretColumns = {
+  name: "api_key_signing_secrets",
+  table: "api_key_signing_secrets",
+  ciphertext: "ciphertext",
+  nonce: "nonce",
+  authTag: "auth_tag",
+  keyVersion: "key_version",
+};
+
 interface Row {
   id: string;
   ciphertext: Buffer;
@@ -118,7 +128,7 @@ UPDATE ${t} s
 
 /** Every store of vault ciphertexts, in the order the rotation visits them. */
 export function encryptedSecretStores(sql: Sql): EncryptedSecretStore[] {
-  return [CARD_NUMBERS, PSP_ACCOUNT_SECRETS, WEBHOOK_ENDPOINT_SECRETS].map(
+  return [CARD_NUMBERS, PSP_ACCOUNT_SECRETS, WEBHOOK_ENDPOINT_SECRETS, API_KEY_SIGNING_SECRETS].map(
     (columns) => new EncryptedSecretColumns(sql, columns),
   );
 }

@@ -1,5 +1,6 @@
 // A merchant's currency settings, write side: the store behind the core's MerchantCurrencyCommands. Each change
 // and its operator audit row are one transaction. Apps get the command, never this class.
+import type { FeeFundingType, FundingTypeFee } from "@paycore/core/ledger/fees";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import type {
@@ -57,6 +58,29 @@ export class MerchantCurrencyStoreRepository implements MerchantCurrencyStore {
           where: { merchantId_currency: { merchantId, currency } },
           create: { merchantId, currency, fixedMinor },
           update: { fixedMinor, updatedAt: new Date() },
+        });
+      }
+      await tx.operatorAuditLog.create({ data: operatorAuditRow(audit, TARGET_TYPE), select: { id: true } });
+      return true;
+    });
+  }
+
+  setFundingFee(
+    merchantId: string,
+    fundingType: FeeFundingType,
+    fee: FundingTypeFee | null,
+    audit: AuditDraft,
+  ): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const exists = await tx.merchant.count({ where: { id: merchantId } });
+      if (exists === 0) return false;
+      if (fee === null) {
+        await tx.merchantFundingFee.deleteMany({ where: { merchantId, fundingType } });
+      } else {
+        await tx.merchantFundingFee.upsert({
+          where: { merchantId_fundingType: { merchantId, fundingType } },
+          create: { merchantId, fundingType, rateBps: fee.rateBps, fixedHundredths: fee.fixedHundredths },
+          update: { rateBps: fee.rateBps, fixedHundredths: fee.fixedHundredths, updatedAt: new Date() },
         });
       }
       await tx.operatorAuditLog.create({ data: operatorAuditRow(audit, TARGET_TYPE), select: { id: true } });

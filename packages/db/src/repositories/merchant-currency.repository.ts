@@ -1,5 +1,6 @@
 // A merchant's currency settings, read side (multiple currencies, issue 18): settlement currencies, FX fee and
 // fixed fees per currency, for the console, the GraphQL merchant query and the store behind the command.
+import type { FeeFundingType } from "@paycore/core/ledger/fees";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { MerchantCurrencySettings } from "@paycore/core/ports/merchant-currency-store";
 import type { DatabaseClient } from "../client";
@@ -16,6 +17,7 @@ export class MerchantCurrencyRepository {
         feeFixedMinor: true,
         settlement: { select: { settlementCurrencies: true, fxFeeBps: true } },
         fixedFees: { select: { currency: true, fixedMinor: true }, orderBy: { currency: "asc" }, take: 500 },
+        fundingFees: { select: { fundingType: true, rateBps: true, fixedHundredths: true }, take: 3 },
       },
     });
     if (merchant === null) return null;
@@ -26,6 +28,11 @@ export class MerchantCurrencyRepository {
       fixedFees: merchant.fixedFees.map((fee) => ({
         currency: fee.currency as CurrencyCode,
         fixedMinor: fee.fixedMinor,
+      })),
+      fundingFees: merchant.fundingFees.map((rule) => ({
+        fundingType: rule.fundingType as FeeFundingType,
+        rateBps: rule.rateBps,
+        fixedHundredths: rule.fixedHundredths,
       })),
       feeRateBps: merchant.feeRateBps,
       feeFixedMinor: merchant.feeFixedMinor,

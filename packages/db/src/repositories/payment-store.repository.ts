@@ -38,6 +38,7 @@ import type {
 } from "@paycore/core/ports/payment-store";
 import { TtlCache } from "@paycore/core/ttl-cache";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
+import { type FundingType, parseFundingType } from "@paycore/core/vault/funding-type";
 import type { DatabaseClient, Prisma } from "../client";
 import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 import {
@@ -125,6 +126,14 @@ export class PostgresPaymentStore implements PaymentStore {
     return method;
   }
 
+  async paymentMethodFundingType(actor: MerchantActor, id: PaymentMethodId): Promise<FundingType | null> {
+    const [row] = await this.sql.query<{ fundingType: string }>(
+      `SELECT funding_type AS "fundingType" FROM payment_methods WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`,
+      [id, actor.merchantId, actor.mode],
+    );
+    return row === undefined ? null : (parseFundingType(row.fundingType) ?? "unknown");
+  }
+
   async findPaymentMethodWithPan(
     actor: MerchantActor,
     id: PaymentMethodId,
@@ -165,6 +174,8 @@ export class PostgresPaymentStore implements PaymentStore {
         riskDeclineThreshold: true,
         // Multiple currencies (issue 18): the merchant's fixed fee per currency (a few rows at most).
         fixedFees: { select: { currency: true, fixedMinor: true } },
+        // Fee rules per card funding type (issue 18): at most one per credit, debit, prepaid.
+        fundingFees: { select: { fundingType: true, rateBps: true, fixedHundredths: true }, take: 3 },
         settlement: { select: { settlementCurrencies: true, fxFeeBps: true } },
       },
     });
@@ -173,6 +184,16 @@ export class PostgresPaymentStore implements PaymentStore {
         rateBps: merchant.feeRateBps,
         fixedMinor: merchant.feeFixedMinor,
         fixedByCurrency: Object.fromEntries(merchant.fixedFees.map((row) => [row.currency, row.fixedMinor])),
+        ...(merchant.fundingFees.length > 0
+          ? {
+              byFundingType: Object.fromEntries(
+                merchant.fundingFees.map((row) => [
+                  row.fundingType,
+                  { rateBps: row.rateBps, fixedHundredths: row.fixedHundredths },
+                ]),
+              ),
+            }
+          : {}),
       },
       settlement: {
         currencies: (merchant.settlement?.settlementCurrencies ?? []) as CurrencyCode[],

@@ -524,6 +524,25 @@ class PostgresImportSession implements ReconImportSession {
     return rows.map((row) => ({ merchantId: row.merchant_id, mode: row.mode, lineCount: row.line_count }));
   }
 
+  async rescheduleReleases(moves: ReadonlyArray<{ paymentId: string; availableOn: Date }>): Promise<number> {
+    if (moves.length === 0) return 0;
+    // Only unreleased rows move (the release worker locks and marks its rows, so a row it is posting is either
+    // already marked or waits for this transaction): a release is never posted twice.
+    return this.tx.execute(
+      `UPDATE pending_releases r SET available_on = m.available_on
+         FROM jsonb_to_recordset($1::jsonb) AS m(payment_id text, available_on timestamptz), journal_entries e
+        WHERE e.payment_id = m.payment_id AND e.refund_id IS NULL
+          AND e.kind IN ('payment.captured', 'fx.capture_conversion')
+          AND r.journal_entry_id = e.id AND r.released_entry_id IS NULL
+          AND r.available_on IS DISTINCT FROM m.available_on`,
+      [
+        JSON.stringify(
+          moves.map((move) => ({ payment_id: move.paymentId, available_on: move.availableOn.toISOString() })),
+        ),
+      ],
+    );
+  }
+
   async record(items: readonly ReconItemDraft[], postings: readonly SettlementPostingDraft[]): Promise<void> {
     if (postings.length > 0) await this.post(postings);
     if (items.length === 0) return;

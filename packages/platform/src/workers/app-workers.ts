@@ -2,6 +2,7 @@
 // builds them once the database and Redis clients exist, starts them, and
 // stops them before it closes those clients. Each worker's job is in its own
 // file in this folder; adding one is a line here.
+
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
@@ -13,6 +14,7 @@ import type { ProcessInstanceRepository } from "@paycore/db/repositories/process
 import type { Sql } from "@paycore/db/sql";
 import type { Logger } from "pino";
 import type { RedisClient } from "../adapters/redis-client";
+import type { RequestNonces } from "../adapters/request-nonces";
 import type { Mailer } from "../email/mailer";
 import type { MerchantWebhooks } from "../merchant-webhooks/merchant-webhooks";
 // Workbench (issue 17).
@@ -28,6 +30,7 @@ import { OutboxRelay } from "./outbox-relay";
 import { partitionMaintenanceJob } from "./partitions";
 import { balanceReleaseJob, payoutDispatchJob } from "./payouts";
 import { processHeartbeatJob } from "./process-heartbeat";
+import { requestNoncePurgeJob } from "./request-nonce-purge";
 import { resolverJob } from "./resolver";
 import { reviewHoldExpiryJob } from "./review-hold-expiry";
 import { Worker, type WorkerJob } from "./worker";
@@ -73,6 +76,8 @@ export interface AppWorkersOptions {
   fxRates?: { job: WorkerJob } | null;
   /** Time partitions (issue 21): days of partitions created ahead (PARTITION_DAYS_AHEAD); run with the background work. */
   partitionDaysAhead?: number;
+  /** Signed requests (issue 22): the purge of Postgres nonces past their expiry, with the background work. */
+  requestNonces?: Pick<RequestNonces, "purgeExpired"> | null;
 }
 
 export interface AppWorkers {
@@ -160,6 +165,9 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
       }),
     );
   }
+  // Signed requests (issue 22).
+  if (options.requestNonces)
+    add(requestNoncePurgeJob({ nonces: options.requestNonces, log: jobLog("request-nonce-purge") }));
   // Hosted checkout (issue 20).
   if (options.checkout)
     add(checkoutSessionExpiryJob({ checkout: options.checkout, log: jobLog("checkout-session-expiry") }));

@@ -108,3 +108,70 @@ export function FixedFeeForm({ merchantId }: { merchantId: string }) {
     </form>
   );
 }
+
+/** Fees per card funding type (issue 18): a rate and an optional fixed fee for credit, debit or prepaid cards. */
+export function FundingFeeForm({ merchantId }: { merchantId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [fundingType, setFundingType] = useState<"credit" | "debit" | "prepaid">("debit");
+  const [rateBps, setRateBps] = useState("");
+  const [fixedHundredths, setFixedHundredths] = useState("");
+  const update = useMutation(
+    trpc.merchants.setFundingFee.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    // An empty rate removes the rule: cards of this funding type pay the default again.
+    update.mutate({
+      merchantId,
+      fundingType,
+      fee:
+        rateBps.trim() === ""
+          ? null
+          : {
+              rateBps: Number(rateBps),
+              fixedHundredths: fixedHundredths.trim() === "" ? null : fixedHundredths.trim(),
+            },
+    });
+  };
+  return (
+    <form className="filters" onSubmit={submit} aria-label="Fee per card funding type">
+      <label className="field">
+        Funding type
+        <select
+          value={fundingType}
+          onChange={(event) => setFundingType(event.target.value as "credit" | "debit" | "prepaid")}
+        >
+          <option value="credit">credit</option>
+          <option value="debit">debit</option>
+          <option value="prepaid">prepaid</option>
+        </select>
+      </label>
+      <label className="field">
+        Rate (bps, 0–10000; empty: remove)
+        <input
+          type="number"
+          min={0}
+          max={10_000}
+          step={1}
+          value={rateBps}
+          onChange={(event) => setRateBps(event.target.value)}
+        />
+      </label>
+      <label className="field">
+        Fixed fee (hundredths; empty: usual)
+        <input
+          inputMode="numeric"
+          value={fixedHundredths}
+          maxLength={15}
+          pattern="[0-9]*"
+          onChange={(event) => setFixedHundredths(event.target.value)}
+        />
+      </label>
+      <button type="submit" disabled={update.isPending}>
+        Set funding fee
+      </button>
+      <SaveStatus mutation={update} />
+    </form>
+  );
+}

@@ -3,8 +3,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, feePercent } from "../../format";
-import { FixedFeeForm, SettlementForm } from "../currency-forms";
+import { FixedFeeForm, FundingFeeForm, SettlementForm } from "../currency-forms";
 import { AllowedOriginsForm, CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
+import { SignedRequestsForm, SigningSecretForm } from "../signed-request-forms";
 
 export const dynamic = "force-dynamic";
 
@@ -22,6 +23,8 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
     .catch(handleProcedureError);
   // Multiple currencies (issue 18): settlement currencies, FX fee, fixed fee per currency.
   const currencies = await caller.merchants.currencies({ merchantId: id }).catch(handleProcedureError);
+  // Signed requests (issue 22): the requirement and the secret keys' signing secrets (hints only).
+  const signing = await caller.merchants.signedRequests({ merchantId: id }).catch(handleProcedureError);
   const isAdmin = me.role === "ADMIN";
   return (
     <>
@@ -137,6 +140,35 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             </tbody>
           </table>
         )}
+        {currencies.fundingFees.length === 0 ? (
+          <p className="muted">Every card funding type pays the default fee.</p>
+        ) : (
+          <table>
+            <caption>Fee per card funding type</caption>
+            <thead>
+              <tr>
+                <th scope="col">Funding type</th>
+                <th scope="col">Rate</th>
+                <th scope="col">Fixed fee</th>
+              </tr>
+            </thead>
+            <tbody>
+              {currencies.fundingFees.map((rule) => (
+                <tr key={rule.fundingType} data-testid={`funding-fee-${rule.fundingType}`}>
+                  <td>{rule.fundingType}</td>
+                  <td>
+                    {feePercent(rule.rateBps)} ({rule.rateBps} bps)
+                  </td>
+                  <td>
+                    {rule.fixedHundredths === null
+                      ? "the currency's usual"
+                      : `${rule.fixedHundredths} hundredths of a major unit`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
         {isAdmin ? (
           <>
             <SettlementForm
@@ -147,6 +179,7 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
               }}
             />
             <FixedFeeForm merchantId={merchant.id} />
+            <FundingFeeForm merchantId={merchant.id} />
           </>
         ) : null}
       </section>
@@ -178,6 +211,37 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             ))}
           </ul>
         )}
+      </section>
+      <section className="card" aria-labelledby="signing-heading">
+        <h2 id="signing-heading">Signed requests</h2>
+        <p data-testid="signing-required">
+          {signing.required
+            ? "Required: every request with a secret key must be signed."
+            : "Optional: a signed request is checked; an unsigned one is accepted."}
+        </p>
+        {signing.keys.length === 0 ? (
+          <p className="muted">No active secret key.</p>
+        ) : (
+          // A list, not a table: the keys' table below is the page's one table of keys.
+          <ul aria-label="Signing secrets of the active secret keys">
+            {signing.keys.map((key) => (
+              <li key={key.apiKeyId} data-testid={`signing-${key.apiKeyId}`}>
+                <span className="mono">{key.displayHint}</span>: signing secret{" "}
+                <span className="mono">
+                  {key.signingSecretHint === null ? "none" : `…${key.signingSecretHint}`}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+        {isAdmin ? (
+          <>
+            <SignedRequestsForm merchantId={merchant.id} required={signing.required} />
+            {signing.keys.length > 0 ? (
+              <SigningSecretForm merchantId={merchant.id} keys={signing.keys} />
+            ) : null}
+          </>
+        ) : null}
       </section>
       <section className="card" aria-labelledby="keys-heading">
         <h2 id="keys-heading">API keys</h2>

@@ -1,5 +1,6 @@
 // A merchant's currencies (multiple currencies, issue 18): the currencies it settles in, its FX fee, and its fixed
-// fee in each currency (its own, or the default scaled by the currency's exponent).
+// fee in each currency (its own, or the default scaled by the currency's exponent), and its fees per card funding
+// type.
 import { feeScheduleView } from "@paycore/core/merchants/merchant-currency-commands";
 import type { MerchantCurrencySettings } from "@paycore/core/ports/merchant-currency-store";
 import { TRPCError } from "@trpc/server";
@@ -12,6 +13,8 @@ export interface MerchantCurrenciesView {
   /** The default fixed fee in hundredths of a major unit. */
   defaultFixedHundredths: string;
   fixedFees: Array<{ currency: string; fixedMinor: string; source: "MERCHANT" | "DEFAULT" }>;
+  /** Fees per card funding type (issue 18); fixedHundredths null: the currency's usual fixed fee. */
+  fundingFees: Array<{ fundingType: string; rateBps: number; fixedHundredths: string | null }>;
 }
 
 export function merchantCurrenciesView(settings: MerchantCurrencySettings): MerchantCurrenciesView {
@@ -24,6 +27,11 @@ export function merchantCurrenciesView(settings: MerchantCurrencySettings): Merc
       currency: fee.currency,
       fixedMinor: fee.fixedMinor.toString(),
       source: fee.source,
+    })),
+    fundingFees: view.fundingFees.map((rule) => ({
+      fundingType: rule.fundingType,
+      rateBps: rule.rateBps,
+      fixedHundredths: rule.fixedHundredths === null ? null : rule.fixedHundredths.toString(),
     })),
   };
 }

@@ -11,10 +11,17 @@ import { revokeKeyHandler } from "./revoke-key.handler";
 import { revokeKeySchema } from "./revoke-key.schema";
 import { rollKeyHandler } from "./roll-key.handler";
 import { rollKeySchema } from "./roll-key.schema";
+import { rollSigningSecretHandler } from "./roll-signing-secret.handler";
+import { rollSigningSecretSchema } from "./roll-signing-secret.schema";
 import { setFixedFeeHandler } from "./set-fixed-fee.handler";
 import { setFixedFeeSchema } from "./set-fixed-fee.schema";
+import { setFundingFeeHandler } from "./set-funding-fee.handler";
+import { setFundingFeeSchema } from "./set-funding-fee.schema";
 import { setSettlementHandler } from "./set-settlement.handler";
 import { setSettlementSchema } from "./set-settlement.schema";
+import { setSignedRequestsHandler } from "./set-signed-requests.handler";
+import { setSignedRequestsSchema } from "./set-signed-requests.schema";
+import { signedRequestsHandler } from "./signed-requests.handler";
 import { updateAllowedOriginsHandler } from "./update-allowed-origins.handler";
 import { updateAllowedOriginsSchema } from "./update-allowed-origins.schema";
 import { updateSettingsHandler } from "./update-settings.handler";
@@ -35,4 +42,10 @@ export const merchantsRouter = router({
   currencies: procedureFor("VIEWER").input(merchantDetailSchema).query(merchantCurrenciesHandler),
   setSettlement: procedureFor("ADMIN").input(setSettlementSchema).mutation(setSettlementHandler),
   setFixedFee: procedureFor("ADMIN").input(setFixedFeeSchema).mutation(setFixedFeeHandler),
+  // Fees per card funding type (issue 18).
+  setFundingFee: procedureFor("ADMIN").input(setFundingFeeSchema).mutation(setFundingFeeHandler),
+  // Signed requests (issue 22): the merchant's requirement and its keys' signing secrets.
+  signedRequests: procedureFor("VIEWER").input(merchantDetailSchema).query(signedRequestsHandler),
+  setSignedRequests: procedureFor("ADMIN").input(setSignedRequestsSchema).mutation(setSignedRequestsHandler),
+  rollSigningSecret: procedureFor("ADMIN").input(rollSigningSecretSchema).mutation(rollSigningSecretHandler),
 });
