@@ -1,4 +1,5 @@
 import type { ChargeLedger } from "./charge-ledger";
+import type { SandboxDisputes } from "./disputes";
 import type { WebhookDispatcher } from "./webhook-dispatcher";
 import type { SandboxTimings, WebhookSchedule } from "./webhook-schedule";
 
@@ -77,6 +78,8 @@ export interface SandboxContext {
   readonly timings: SandboxTimings;
   readonly deferred: DeferredWork;
   readonly attempts: AttemptMemory;
+  /** Disputes of both PSPs (./disputes.ts); each PSP's API announces them in its own notifications. */
+  readonly disputes: SandboxDisputes;
   readonly webhooks: SandboxWebhookConfig;
   readonly hangMs: () => number;
   readonly now: () => Date;

@@ -7,6 +7,7 @@ import { createAdyenApi } from "./adyen-api";
 import { createIncomingBank } from "./bank-rails/incoming";
 import { type BankPayoutsApi, createBankPayoutsApi } from "./bank-rails/payouts-api";
 import { ChargeLedger, PSP_NAMES, type PspName, type SandboxCharge } from "./charge-ledger";
+import { DisputeError, type OpenDisputeInput, type SandboxDispute, SandboxDisputes } from "./disputes";
 import { FaultInjector, FaultValidationError, parseFaults, type SandboxFaults } from "./fault-injector";
 import { jsonResponse, readBody, send } from "./http-kit";
 import { IdempotencyStore } from "./idempotency-store";
@@ -29,6 +30,7 @@ import {
 import { DEFAULT_TIMINGS, type SandboxTimings, TIMING_MS_MAX, WebhookSchedule } from "./webhook-schedule";
 
 export type { SandboxCharge } from "./charge-ledger";
+export type { SandboxDispute } from "./disputes";
 export type { SandboxFaults } from "./fault-injector";
 export type { SandboxWebhookConfig } from "./sandbox-context";
 
@@ -74,6 +76,12 @@ export interface SandboxHandle {
   stop(): Promise<void>;
   /** A deep copy of the sandbox's ledger. */
   charges(): SandboxCharge[];
+  /** A deep copy of both PSPs' disputes. */
+  disputes(): SandboxDispute[];
+  /** Opens a dispute on a captured payment (as POST /__sandbox/disputes does). */
+  openDispute(psp: PspName, pspReference: string, input?: OpenDisputeInput): SandboxDispute;
+  /** The dispute's due date passes now (as POST /__sandbox/disputes/<id>/expire does). */
+  expireDispute(id: string): SandboxDispute;
   setFaults(psp: PspName, faults: SandboxFaults): void;
   clearFaults(): void;
   /** Forgets charges, idempotency keys, queued webhooks and faults; keeps the webhook configuration. */
@@ -131,6 +139,45 @@ function validateWebhookConfig(input: unknown): SandboxWebhookConfig {
   return config;
 }
 
+/** A dispute as the control API shows it (amounts as digit strings). */
+function disputeView(dispute: SandboxDispute): Record<string, unknown> {
+  return { ...dispute, amountMinor: dispute.amountMinor.toString() };
+}
+
+function parseOpenDispute(input: unknown): { psp: PspName; pspReference: string; input: OpenDisputeInput } {
+  if (typeof input !== "object" || input === null) throw new FaultValidationError("body must be an object");
+  const body = input as Record<string, unknown>;
+  if (body.psp !== "stripe" && body.psp !== "adyen")
+    throw new FaultValidationError("psp must be stripe or adyen");
+  if (typeof body.pspReference !== "string" || !/^[A-Za-z0-9_]{1,64}$/.test(body.pspReference)) {
+    throw new FaultValidationError("pspReference must be the payment's PSP reference");
+  }
+  const open: OpenDisputeInput = {};
+  if (body.kind !== undefined) {
+    if (body.kind !== "chargeback" && body.kind !== "inquiry") {
+      throw new FaultValidationError("kind must be chargeback or inquiry");
+    }
+    open.kind = body.kind;
+  }
+  if (body.reason !== undefined) {
+    if (typeof body.reason !== "string") throw new FaultValidationError("reason must be a string");
+    open.reason = body.reason;
+  }
+  if (body.amountMinor !== undefined) {
+    if (typeof body.amountMinor !== "string" || !/^[1-9]\d{0,15}$/.test(body.amountMinor)) {
+      throw new FaultValidationError("amountMinor must be a digit string of minor units");
+    }
+    open.amountMinor = BigInt(body.amountMinor);
+  }
+  if (body.outcomeOnEvidence !== undefined) {
+    if (body.outcomeOnEvidence !== "won" && body.outcomeOnEvidence !== "lost") {
+      throw new FaultValidationError("outcomeOnEvidence must be won or lost");
+    }
+    open.outcomeOnEvidence = body.outcomeOnEvidence;
+  }
+  return { psp: body.psp, pspReference: body.pspReference, input: open };
+}
+
 /** Starts one HTTP server emulating a Stripe-style PSP (/v1) and an Adyen-style PSP (/adyen/v72). */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const log = options.log ?? (() => {});
@@ -158,9 +205,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultInjector(random);
   const idempotency = new IdempotencyStore();
   const stopController = new AbortController();
+  const disputes = new SandboxDisputes({
+    ledger,
+    deferred,
+    now,
+    openDelayMs: () => timings.disputeOpenDelayMs,
+    decisionDelayMs: () => timings.disputeDecisionDelayMs,
+  });
+  // Due dates pass on the sandbox's clock; a long-running sandbox looks once a minute (tests expire explicitly).
+  const dueTimer = setInterval(() => disputes.expireDue(), 60_000);
+  dueTimer.unref();
 
   const context: SandboxContext = {
     ledger,
+    disputes,
     dispatcher,
     schedule,
     timings,
@@ -207,6 +265,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     schedule.clear();
     stripe.clear();
     adyen.clear();
+    disputes.clear();
     incomingBank.reset();
     bank.clear();
   }
@@ -313,6 +372,35 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(200, bank.transfers()));
         return;
       }
+      // Disputes: open one on any captured payment, list them, pass a due date now.
+      if (path === "/__sandbox/disputes") {
+        if (method === "POST") {
+          const { psp, pspReference, input } = parseOpenDispute(await readJson());
+          send(response, jsonResponse(201, disputeView(disputes.open(psp, pspReference, input))));
+          return;
+        }
+        if (method === "GET") {
+          const psp = query.get("psp");
+          const payment = query.get("paymentPspReference");
+          const list = disputes
+            .list()
+            .filter(
+              (d) =>
+                (psp === null || d.psp === psp) && (payment === null || d.paymentPspReference === payment),
+            );
+          send(response, jsonResponse(200, list.map(disputeView)));
+          return;
+        }
+      }
+      const expire = /^\/__sandbox\/disputes\/(?<id>[A-Za-z0-9_]+)\/expire$/.exec(path);
+      if (method === "POST" && expire !== null) {
+        send(response, jsonResponse(200, disputeView(disputes.expire(expire.groups!.id!))));
+        return;
+      }
+      if (method === "POST" && path === "/__sandbox/disputes/expire-due") {
+        send(response, jsonResponse(200, { expired: disputes.expireDue() }));
+        return;
+      }
       if (method === "GET" && path === "/__sandbox/cards") {
         send(response, jsonResponse(200, SANDBOX_CARDS));
         return;
@@ -339,11 +427,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(400, { error: error.message }));
         return;
       }
+      if (error instanceof DisputeError) {
+        send(response, jsonResponse(error.status, { error: error.message }));
+        return;
+      }
       throw error;
     }
   }
 
-  const dialects: ReadonlyArray<PspDialect> = [stripe.dialect, adyen.dialect];
+  // Longest prefix first: the Adyen Disputes API sits beside its Checkout API under /adyen.
+  const dialects: ReadonlyArray<PspDialect> = [stripe.dialect, adyen.disputesDialect, adyen.dialect];
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://sandbox.invalid");
@@ -391,6 +484,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         stopController.abort();
+        clearInterval(dueTimer);
         bank.stop();
         deferred.cancelAll();
         dispatcher.stop();
@@ -400,6 +494,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return stopping;
     },
     charges: () => ledger.list(),
+    disputes: () => disputes.list(),
+    openDispute: (psp, pspReference, input = {}) => structuredClone(disputes.open(psp, pspReference, input)),
+    expireDispute: (id) => structuredClone(disputes.expire(id)),
     setFaults(psp, value) {
       const parsed = parseFaults({ ...value, psp });
       faults.set(parsed.psp, parsed.faults);

@@ -14,6 +14,7 @@ import {
   type SandboxCharge,
   type SandboxRefund,
 } from "./charge-ledger";
+import { DisputeError, type SandboxDispute, type SandboxDisputeEvent } from "./disputes";
 import { headerValue } from "./http-kit";
 import type { StoredResponse } from "./idempotency-store";
 import { exponentOf, formatMinorUnits } from "./minor-units";
@@ -264,6 +265,7 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
     charge.status = moneyStatus(charge);
     if (charge.captureMethod === "automatic") {
       emit(charge, "payment_intent.succeeded", intentJson(charge), key);
+      context.disputes.afterCapture(charge);
     } else {
       emit(charge, "payment_intent.amount_capturable_updated", intentJson(charge), key);
     }
@@ -499,6 +501,7 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
       amountMinor,
     });
     emit(charge, "payment_intent.succeeded", intentJson(charge), call.idempotencyKey);
+    context.disputes.afterCapture(charge);
     return respond(200, intentJson(charge), true);
   }
 
@@ -621,6 +624,128 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
     return respond(200, refundJson(charge, refund), false);
   }
 
+  /** Stripe's dispute statuses: an inquiry's carry the warning_ prefix. */
+  function disputeStatus(dispute: SandboxDispute): string {
+    if (dispute.kind === "inquiry") {
+      return dispute.status === "needs_response"
+        ? "warning_needs_response"
+        : dispute.status === "under_review"
+          ? "warning_under_review"
+          : "warning_closed";
+    }
+    return dispute.status === "closed" ? "lost" : dispute.status;
+  }
+
+  function disputeJson(dispute: SandboxDispute): Record<string, unknown> {
+    const charge = ledger.get("stripe", dispute.paymentPspReference);
+    const latest = dispute.evidence.at(-1);
+    return {
+      id: dispute.id,
+      object: "dispute",
+      amount: Number(dispute.amountMinor),
+      balance_transactions: [],
+      charge: charge?.chargeId ?? null,
+      created: unixSeconds(new Date(dispute.createdAt)),
+      currency: dispute.currency.toLowerCase(),
+      evidence: latest?.fields ?? {},
+      evidence_details: {
+        due_by: unixSeconds(new Date(dispute.dueBy)),
+        has_evidence: dispute.evidence.length > 0,
+        past_due: dispute.closedAt !== null && dispute.evidence.length === 0,
+        submission_count: dispute.evidence.length,
+      },
+      is_charge_refundable: false,
+      livemode: false,
+      metadata: {},
+      payment_intent: dispute.paymentPspReference,
+      payment_method_details: {
+        type: "card",
+        card: { brand: charge?.cardBrand ?? "visa", network_reason_code: dispute.networkReasonCode },
+      },
+      reason: dispute.reason,
+      status: disputeStatus(dispute),
+    };
+  }
+
+  /** The engine's events as Stripe's charge.dispute.* events; each carries the whole dispute object. */
+  function announceDispute(dispute: SandboxDispute, event: SandboxDisputeEvent, charge: SandboxCharge): void {
+    const object = disputeJson(dispute);
+    switch (event) {
+      case "opened":
+        emit(charge, "charge.dispute.created", object, null);
+        return;
+      case "funds_withdrawn":
+        emit(charge, "charge.dispute.funds_withdrawn", object, null);
+        return;
+      case "evidence_received":
+        emit(charge, "charge.dispute.updated", object, null);
+        return;
+      case "won":
+        emit(charge, "charge.dispute.closed", object, null);
+        if (dispute.kind === "chargeback") emit(charge, "charge.dispute.funds_reinstated", object, null);
+        return;
+      case "lost":
+      case "expired":
+        emit(charge, "charge.dispute.closed", object, null);
+        return;
+    }
+  }
+  context.disputes.register("stripe", () => stripeId("du"), announceDispute);
+
+  function disputeError(error: DisputeError): PspResult {
+    return respond(
+      error.status,
+      invalidRequest(error.status === 404 ? "resource_missing" : null, error.message, "dispute"),
+      error.status !== 404,
+    );
+  }
+
+  function retrieveDispute(call: PspCall): PspResult {
+    const dispute = context.disputes.get(call.params.id!);
+    if (dispute === undefined || dispute.psp !== "stripe")
+      return notFound("dispute", call.params.id!, "dispute");
+    return respond(200, disputeJson(dispute), false);
+  }
+
+  /** POST /v1/disputes/:id with evidence[...] and submit=true: what Stripe's disputes.update sends. */
+  function updateDispute(call: PspCall): PspResult {
+    const dispute = context.disputes.get(call.params.id!);
+    if (dispute === undefined || dispute.psp !== "stripe")
+      return notFound("dispute", call.params.id!, "dispute");
+    const form = asForm(call.body);
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(asForm(form.evidence))) {
+      if (typeof value !== "string") {
+        throw new ParamError("parameter_invalid", `evidence[${name}]`, `Invalid evidence[${name}].`);
+      }
+      fields[name] = value;
+    }
+    try {
+      context.disputes.receiveEvidence(
+        dispute.id,
+        { idempotencyKey: call.idempotencyKey, fields, documents: [] },
+        stringParam(form, "submit") === "true",
+      );
+    } catch (error) {
+      if (error instanceof DisputeError) return disputeError(error);
+      throw error;
+    }
+    return respond(200, disputeJson(dispute), true);
+  }
+
+  function closeDispute(call: PspCall): PspResult {
+    const dispute = context.disputes.get(call.params.id!);
+    if (dispute === undefined || dispute.psp !== "stripe")
+      return notFound("dispute", call.params.id!, "dispute");
+    try {
+      context.disputes.accept(dispute.id);
+    } catch (error) {
+      if (error instanceof DisputeError) return disputeError(error);
+      throw error;
+    }
+    return respond(200, disputeJson(dispute), true);
+  }
+
   /** Parameter errors are 400s that store nothing, like Stripe's validation. */
   function withParamErrors(handler: (call: PspCall) => PspResult): (call: PspCall) => PspResult {
     return (call) => {
@@ -655,6 +780,13 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
       },
       { method: "POST", pattern: /^\/refunds$/, handle: withParamErrors(createRefund) },
       { method: "GET", pattern: /^\/refunds\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveRefund) },
+      { method: "GET", pattern: /^\/disputes\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveDispute) },
+      { method: "POST", pattern: /^\/disputes\/(?<id>[\w-]+)$/, handle: withParamErrors(updateDispute) },
+      {
+        method: "POST",
+        pattern: /^\/disputes\/(?<id>[\w-]+)\/close$/,
+        handle: withParamErrors(closeDispute),
+      },
     ],
 
     authenticate(request): StoredResponse | null {
