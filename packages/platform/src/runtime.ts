@@ -286,15 +286,16 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     db,
     config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
   );
+  // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
+  const pspRouter = new AppPspRouter(
+    { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
+    new RoutingRuleRepository(db),
+  );
   const commands = new PaymentCommands({
     fx: fx.fxRates,
     store: paymentStore,
     idempotency,
-    // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
-    psps: new AppPspRouter(
-      { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
-      new RoutingRuleRepository(db),
-    ),
+    psps: pspRouter,
     risk,
     reviewHoldTtlMs: config.reviewHoldTtlMs,
     vault,
@@ -322,7 +323,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
-    ...createDisputeServices(db),
+    // Disputes: evidence is forwarded to the dispute's PSP through the same router (issue 17).
+    ...createDisputeServices(db, pspRouter),
     // ---- Bank transfers (issue 18, part 3) ----
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
@@ -412,6 +414,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           : []),
       ],
     },
+    // Disputes (issue 17): evidence forwarding retries.
+    disputes: services.disputes,
     // Multiple currencies (issue 18, FX): the scheduled rates fetch, only when a URL is configured.
     fxRates: config.fxRatesFetch
       ? {

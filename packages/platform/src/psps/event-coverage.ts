@@ -46,7 +46,6 @@ export const ADYEN_HANDLED_CODES: ReadonlySet<string> = new Set([
 /** Adyen notifications that tell an operator something but change no payment or dispute of ours. */
 export const ADYEN_INFORMATIONAL_CODES: ReadonlySet<string> = new Set([
   "REPORT_AVAILABLE",
-  "DISPUTE_DEFENSE_PERIOD_ENDED",
   "ISSUER_COMMENTS",
   "ISSUER_RESPONSE_TIMEFRAME_EXPIRED",
   "PENDING",

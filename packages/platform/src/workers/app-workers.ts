@@ -3,6 +3,7 @@
 // stops them before it closes those clients. Each worker's job is in its own
 // file in this folder; adding one is a line here.
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
+import type { DisputeCommands } from "@paycore/core/disputes/dispute-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
@@ -20,6 +21,7 @@ import type { WorkbenchServices } from "../workbench/workbench-services";
 import { authorizationExpiryJob } from "./authorization-expiry";
 import { ChainSealer } from "./chain-sealer";
 import { checkoutSessionExpiryJob } from "./checkout-session-expiry";
+import { disputeEvidenceForwardingJob } from "./dispute-evidence-forwarding";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { ledgerCheckJob } from "./ledger-check";
@@ -66,6 +68,10 @@ export interface AppWorkersOptions {
   checkout?: Pick<CheckoutCommands, "expireDue"> | null;
   /** Multiple currencies (issue 18): the scheduled rates fetch when FX_RATES_URL is set; null: none. */
   fxRates?: { job: WorkerJob } | null;
+  /** Disputes (issue 17): evidence not yet confirmed delivered to the PSP is sent again (same key). */
+  disputes?: Pick<DisputeCommands, "forwardDueEvidence"> | null;
+  /** Reports the PSPs announce (issue 16): the download queue fed by REPORT_AVAILABLE and report runs. */
+  announcedReports?: { job: WorkerJob } | null;
 }
 
 export interface AppWorkers {
@@ -146,6 +152,16 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
       }),
     );
   }
+  // Disputes (issue 17): evidence forwarding retries.
+  if (options.disputes)
+    add(
+      disputeEvidenceForwardingJob({
+        disputes: options.disputes,
+        log: jobLog("dispute-evidence-forwarding"),
+      }),
+    );
+  // Reports announced by the PSPs (issue 16).
+  if (options.announcedReports) add(options.announcedReports.job);
   // Hosted checkout (issue 20).
   if (options.checkout)
     add(checkoutSessionExpiryJob({ checkout: options.checkout, log: jobLog("checkout-session-expiry") }));
