@@ -127,6 +127,7 @@ function paymentMethodVariant(brand: string): string {
 export function createAdyenApi(context: SandboxContext): {
   dialect: PspDialect;
   disputesDialect: PspDialect;
+  notifyReportAvailable(fileName: string, downloadUrl: string): void;
   clear(): void;
 } {
   const { ledger } = context;
@@ -159,8 +160,6 @@ export function createAdyenApi(context: SandboxContext): {
       detail: `${notification.eventCode} success=${notification.success}`,
       modificationReference: notification.pspReference,
     });
-    const config = context.webhooks.adyen;
-    if (config === undefined) return;
     const item: AdyenNotificationItem = {
       additionalData: { ...notification.additionalData },
       amount: { currency: charge.currency, value: Number(notification.amountMinor) },
@@ -177,17 +176,24 @@ export function createAdyenApi(context: SandboxContext): {
       success: notification.success ? "true" : "false",
       ...(notification.operations === undefined ? {} : { operations: notification.operations }),
     };
+    enqueueItem(item, context.schedule.delaysFor(charge), charge.pspReference);
+  }
+
+  /** Signs one notification item and queues it (one copy per delay). */
+  function enqueueItem(item: AdyenNotificationItem, delays: number[], paymentPspReference: string): void {
+    const config = context.webhooks.adyen;
+    if (config === undefined) return;
     item.additionalData.hmacSignature = validator.calculateHmac(
       item as unknown as Types.notification.NotificationRequestItem,
       config.hmacKeyHex,
     );
     const body = JSON.stringify({ live: "false", notificationItems: [{ NotificationRequestItem: item }] });
-    for (const delayMs of context.schedule.delaysFor(charge)) {
+    for (const delayMs of delays) {
       context.dispatcher.enqueue({
         psp: "adyen",
         eventId: `${item.eventCode}:${item.pspReference}`,
         eventType: item.eventCode,
-        paymentPspReference: charge.pspReference,
+        paymentPspReference,
         body,
         delayMs,
         endpoint: {
@@ -586,6 +592,28 @@ export function createAdyenApi(context: SandboxContext): {
     });
   }
 
+  /**
+   * REPORT_AVAILABLE, as Adyen sends it: the file name as pspReference, the download URL as reason; no payment.
+   */
+  function notifyReportAvailable(fileName: string, downloadUrl: string): void {
+    enqueueItem(
+      {
+        additionalData: {},
+        amount: { currency: "EUR", value: 0 },
+        eventCode: "REPORT_AVAILABLE",
+        eventDate: eventDate(context.now()),
+        merchantAccountCode: "PaycoreSandboxECOM",
+        merchantReference: "",
+        paymentMethod: "",
+        pspReference: fileName,
+        reason: downloadUrl,
+        success: "true",
+      },
+      [0],
+      fileName,
+    );
+  }
+
   /** Adyen's dispute reason texts for the sandbox's reasons. */
   const ADYEN_DISPUTE_REASONS: Readonly<Record<string, string>> = {
     fraudulent: "Fraud",
@@ -823,5 +851,5 @@ export function createAdyenApi(context: SandboxContext): {
     ],
   };
 
-  return { dialect, disputesDialect, clear() {} };
+  return { dialect, disputesDialect, notifyReportAvailable, clear() {} };
 }

@@ -13,6 +13,12 @@ import { jsonResponse, readBody, send } from "./http-kit";
 import { IdempotencyStore } from "./idempotency-store";
 import { handlePspRequest, type PipelineDeps, type PspDialect } from "./psp-pipeline";
 import {
+  adyenDownloadPath,
+  adyenReportAuthorized,
+  adyenReportFileName,
+  ReportAnnouncements,
+} from "./report-announcements";
+import {
   AttemptMemory,
   DeferredWork,
   type SandboxContext,
@@ -60,6 +66,11 @@ export interface SandboxOptions {
    * any other sk_live_ key is refused as Stripe refuses an unknown key. Default: none.
    */
   liveStripeKeys?: readonly string[];
+  /**
+   * Announce yesterday's settlement reports of both PSPs this often (Adyen's REPORT_AVAILABLE, Stripe's report
+   * runs); 0, the default: only when asked (POST /__sandbox/reports/announce, or `announceReports`).
+   */
+  reportScheduleMs?: number;
   /** Where the sandbox bank sends its notifications (bank transfers); also settable by POST /__sandbox/bank/webhook. */
   bankWebhook?: { url: string; secret: string } | undefined;
   /**
@@ -82,6 +93,11 @@ export interface SandboxHandle {
   openDispute(psp: PspName, pspReference: string, input?: OpenDisputeInput): SandboxDispute;
   /** The dispute's due date passes now (as POST /__sandbox/disputes/<id>/expire does). */
   expireDispute(id: string): SandboxDispute;
+  /** Announces a UTC day's settlement report the PSP's way (default: yesterday on the sandbox's clock). */
+  announceReport(
+    psp: PspName,
+    day?: string,
+  ): { psp: PspName; day: string; fileName?: string; reportRun?: string };
   setFaults(psp: PspName, faults: SandboxFaults): void;
   clearFaults(): void;
   /** Forgets charges, idempotency keys, queued webhooks and faults; keeps the webhook configuration. */
@@ -215,10 +231,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Due dates pass on the sandbox's clock; a long-running sandbox looks once a minute (tests expire explicitly).
   const dueTimer = setInterval(() => disputes.expireDue(), 60_000);
   dueTimer.unref();
+  let baseUrl = "";
+  const reports = new ReportAnnouncements({
+    now,
+    announceAdyen: (fileName, path) => adyen.notifyReportAvailable(fileName, `${baseUrl}${path}`),
+    announceStripe: (run) => stripe.announceReportRun(run),
+    later: (work) => deferred.later(timings.modificationDelayMs, work),
+  });
+  const reportScheduleMs = options.reportScheduleMs ?? 0;
+  if (!Number.isInteger(reportScheduleMs) || reportScheduleMs < 0) {
+    throw new RangeError("reportScheduleMs must be a non-negative integer");
+  }
+  // The schedule: yesterday's reports of both PSPs, announced every reportScheduleMs (0: only when asked).
+  const reportTimer =
+    reportScheduleMs > 0
+      ? setInterval(() => {
+          for (const psp of PSP_NAMES) reports.announce(psp, reports.yesterday());
+        }, reportScheduleMs)
+      : null;
+  reportTimer?.unref();
 
   const context: SandboxContext = {
     ledger,
     disputes,
+    reports,
+    baseUrl: () => baseUrl,
     dispatcher,
     schedule,
     timings,
@@ -266,6 +303,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stripe.clear();
     adyen.clear();
     disputes.clear();
+    reports.clear();
     incomingBank.reset();
     bank.clear();
   }
@@ -287,6 +325,57 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const path = join(options.settlementDir, settlementFileName(psp, date));
     await writeFile(path, csv, "utf8");
     return path;
+  }
+
+  /**
+   * Report files: Adyen's under /adyen/reports/download/... with the report user's basic auth; Stripe's report run
+   * results under /v1/files/<id>/contents with a secret key. Streamed as CSV; 401 without the credentials.
+   */
+  async function serveReportDownload(request: IncomingMessage, response: ServerResponse, path: string) {
+    if (request.method !== "GET") return false;
+    const adyenFile =
+      /^\/adyen\/reports\/download\/MerchantAccount\/[A-Za-z0-9_]+\/(?<file>[\w.-]+\.csv)$/.exec(path);
+    const stripeFile = /^\/v1\/files\/(?<id>file_[A-Za-z0-9]+)\/contents$/.exec(path);
+    if (adyenFile === null && stripeFile === null) return false;
+    let psp: PspName;
+    let day: string | undefined;
+    if (adyenFile !== null) {
+      if (!adyenReportAuthorized(request)) {
+        send(response, {
+          status: 401,
+          headers: { "WWW-Authenticate": 'Basic realm="Adyen"' },
+          body: "Unauthorized",
+        });
+        return true;
+      }
+      psp = "adyen";
+      const match = /^settlement_detail_report_(\d{4}-\d{2}-\d{2})\.csv$/.exec(adyenFile.groups!.file!);
+      day = match?.[1];
+      if (day !== undefined && adyenDownloadPath(adyenReportFileName(day)) !== path) day = undefined;
+    } else {
+      const authorization = request.headers.authorization ?? "";
+      if (!/^Bearer\s+sk_(test|live)_\S+$/.test(authorization)) {
+        send(
+          response,
+          jsonResponse(401, {
+            error: { type: "invalid_request_error", message: "Invalid API Key provided" },
+          }),
+        );
+        return true;
+      }
+      psp = "stripe";
+      day = reports.stripeFile(stripeFile!.groups!.id!)?.day;
+    }
+    if (day === undefined) {
+      send(response, jsonResponse(404, { error: `no report at ${path}` }));
+      return true;
+    }
+    send(response, {
+      status: 200,
+      headers: { "Content-Type": "text/csv; charset=utf-8" },
+      body: csvFor(psp, day),
+    });
+    return true;
   }
 
   async function handleControl(
@@ -401,6 +490,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(200, { expired: disputes.expireDue() }));
         return;
       }
+      // Settlement reports announced the PSP's way (REPORT_AVAILABLE, report runs): yesterday's unless a day is given.
+      if (method === "POST" && path === "/__sandbox/reports/announce") {
+        const body = (await readJson()) as { psp?: unknown; day?: unknown };
+        const psps = body.psp === undefined ? PSP_NAMES : [body.psp];
+        if (!psps.every((psp) => psp === "stripe" || psp === "adyen")) {
+          throw new FaultValidationError("psp must be stripe or adyen");
+        }
+        const day = body.day === undefined ? reports.yesterday() : body.day;
+        if (typeof day !== "string" || parseSettlementDate(day) === null) {
+          throw new FaultValidationError("day must be a date (YYYY-MM-DD)");
+        }
+        send(
+          response,
+          jsonResponse(
+            200,
+            (psps as PspName[]).map((psp) => reports.announce(psp, day)),
+          ),
+        );
+        return;
+      }
       if (method === "GET" && path === "/__sandbox/cards") {
         send(response, jsonResponse(200, SANDBOX_CARDS));
         return;
@@ -451,6 +560,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return;
       }
       if (await bank.handle(request, response, path)) return;
+      if (await serveReportDownload(request, response, path)) return;
       const dialect = dialects.find(
         (candidate) => path === candidate.pathPrefix || path.startsWith(`${candidate.pathPrefix}/`),
       );
@@ -476,6 +586,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  baseUrl = url;
 
   let stopping: Promise<void> | null = null;
   return {
@@ -485,6 +596,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stopping ??= new Promise<void>((resolve) => {
         stopController.abort();
         clearInterval(dueTimer);
+        if (reportTimer !== null) clearInterval(reportTimer);
         bank.stop();
         deferred.cancelAll();
         dispatcher.stop();
@@ -497,6 +609,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     disputes: () => disputes.list(),
     openDispute: (psp, pspReference, input = {}) => structuredClone(disputes.open(psp, pspReference, input)),
     expireDispute: (id) => structuredClone(disputes.expire(id)),
+    announceReport: (psp, day) => reports.announce(psp, day ?? reports.yesterday()),
     setFaults(psp, value) {
       const parsed = parseFaults({ ...value, psp });
       faults.set(parsed.psp, parsed.faults);

@@ -19,6 +19,7 @@ import { headerValue } from "./http-kit";
 import type { StoredResponse } from "./idempotency-store";
 import { exponentOf, formatMinorUnits } from "./minor-units";
 import type { PspCall, PspDialect, PspResult } from "./psp-pipeline";
+import { type ReportRun, reportRunJson } from "./report-announcements";
 import type { SandboxContext } from "./sandbox-context";
 import { stripeId } from "./sandbox-ids";
 
@@ -116,7 +117,11 @@ function unixSeconds(date: Date): number {
 }
 
 /** The Stripe-style API under /v1, driven by the official `stripe` SDK. */
-export function createStripeApi(context: SandboxContext): { dialect: PspDialect; clear(): void } {
+export function createStripeApi(context: SandboxContext): {
+  dialect: PspDialect;
+  announceReportRun(run: ReportRun): void;
+  clear(): void;
+} {
   const { ledger } = context;
   const intents = new Map<string, IntentExtras>();
   const refundIntentIds = new Map<string, string>();
@@ -214,6 +219,17 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
 
   function emit(charge: SandboxCharge, type: string, object: Record<string, unknown>, key: string | null) {
     ledger.note(charge, "webhook_raised", { detail: type });
+    send(type, object, key, context.schedule.delaysFor(charge), charge.pspReference);
+  }
+
+  /** Signs and queues one event (per copy), with or without a payment behind it. */
+  function send(
+    type: string,
+    object: Record<string, unknown>,
+    key: string | null,
+    delays: number[],
+    paymentPspReference: string,
+  ) {
     const config = context.webhooks.stripe;
     if (config === undefined) return;
     const event = {
@@ -228,12 +244,12 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
       type,
     };
     const body = JSON.stringify(event, null, 2);
-    for (const delayMs of context.schedule.delaysFor(charge)) {
+    for (const delayMs of delays) {
       context.dispatcher.enqueue({
         psp: "stripe",
         eventId: event.id,
         eventType: type,
-        paymentPspReference: charge.pspReference,
+        paymentPspReference,
         body,
         delayMs,
         endpoint: {
@@ -746,6 +762,42 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
     return respond(200, disputeJson(dispute), true);
   }
 
+  /** A report run that succeeded: `reporting.report_run.succeeded`, announced without a payment behind it. */
+  function announceReportRun(run: ReportRun): void {
+    send("reporting.report_run.succeeded", reportRunJson(run, context.baseUrl()), null, [0], run.id);
+  }
+
+  /** POST /v1/reporting/report_runs: the itemized balance change report of one UTC day. */
+  function createReportRun(call: PspCall): PspResult {
+    const form = asForm(call.body);
+    const reportType = stringParam(form, "report_type");
+    if (reportType !== "balance_change_from_activity.itemized.1") {
+      throw new ParamError(
+        "parameter_invalid",
+        "report_type",
+        "The sandbox runs balance_change_from_activity.itemized.1 only.",
+      );
+    }
+    const parameters = asForm(form.parameters);
+    const start = Number(stringParam(parameters, "interval_start"));
+    const end = Number(stringParam(parameters, "interval_end"));
+    if (!Number.isSafeInteger(start) || end !== start + 86_400 || start % 86_400 !== 0) {
+      throw new ParamError(
+        "parameter_invalid",
+        "parameters[interval_start]",
+        "The sandbox reports whole UTC days: interval_start at midnight, interval_end a day later.",
+      );
+    }
+    const run = context.reports.createRun(new Date(start * 1000).toISOString().slice(0, 10));
+    return respond(200, reportRunJson(run, context.baseUrl()), true);
+  }
+
+  function retrieveReportRun(call: PspCall): PspResult {
+    const run = context.reports.run(call.params.id!);
+    if (run === undefined) return notFound("reporting.report_run", call.params.id!, "id");
+    return respond(200, reportRunJson(run, context.baseUrl()), false);
+  }
+
   /** Parameter errors are 400s that store nothing, like Stripe's validation. */
   function withParamErrors(handler: (call: PspCall) => PspResult): (call: PspCall) => PspResult {
     return (call) => {
@@ -786,6 +838,12 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
         method: "POST",
         pattern: /^\/disputes\/(?<id>[\w-]+)\/close$/,
         handle: withParamErrors(closeDispute),
+      },
+      { method: "POST", pattern: /^\/reporting\/report_runs$/, handle: withParamErrors(createReportRun) },
+      {
+        method: "GET",
+        pattern: /^\/reporting\/report_runs\/(?<id>[\w-]+)$/,
+        handle: withParamErrors(retrieveReportRun),
       },
     ],
 
@@ -886,6 +944,7 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
 
   return {
     dialect,
+    announceReportRun,
     clear() {
       intents.clear();
       refundIntentIds.clear();

@@ -10,6 +10,7 @@
 // notifications, then applied through the state machine; 2xx is answered only
 // once it is durably stored. What cannot be applied goes to the dead-letter
 // table for operators to inspect and replay. Nothing here is specific to one PSP.
+import { DomainError } from "@paycore/core/errors/domain-error";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import { UNSUPPORTED_EVENT_TYPE } from "@paycore/platform/psps/event-coverage";
@@ -110,6 +111,18 @@ export function createWebhookRoutes(
             UNSUPPORTED_EVENT_TYPE,
             event.payload,
           );
+        }
+        await services.webhooks.markProcessed(stored.id);
+        continue;
+      }
+      // A settlement report is ready (issue 16): queued once per file for the download worker.
+      const report = module.webhook.report?.(event.payload);
+      if (report) {
+        try {
+          await services.announcedReports.announce({ psp: name, ...report });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          await services.webhooks.deadLetter(`webhook:${name}`, null, error.message, event.payload);
         }
         await services.webhooks.markProcessed(stored.id);
         continue;
