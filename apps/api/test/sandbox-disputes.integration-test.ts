@@ -299,3 +299,35 @@ describe("evidence forwarding, attempt before call", () => {
     ]);
   });
 });
+
+describe("the merchant's dispute fee", () => {
+  it("an operator sets it per currency (audited); the next withdrawal charges it, other currencies keep the default", async () => {
+    const actor = { operatorId: null, name: "ops:dispute-fee-test" };
+    const commands = t.app.services.merchantCurrencyCommands;
+    const settings = await commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: 2_500n });
+    expect(settings?.disputeFees).toEqual([{ currency: "EUR", feeMinor: 2_500n }]);
+    const audit = await t.app.db.operatorAuditLog.findFirstOrThrow({
+      where: { action: "merchant.set_dispute_fee", targetId: merchant.id },
+    });
+    expect(audit.after).toMatchObject({ actor: "ops:dispute-fee-test", currency: "EUR", feeMinor: "2500" });
+    await expect(
+      commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: -1n }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(
+      commands.setDisputeFee(actor, merchant.id, { currency: "XYZ", feeMinor: 1n }),
+    ).rejects.toMatchObject({ code: "CURRENCY_INVALID" });
+
+    const eur = await captured("4000000000000259", "EUR");
+    await until("the EUR withdrawal", async () => (await disputeOf(eur.id)).fundsWithdrawn);
+    expect((await disputeOf(eur.id)).feeMinor).toBe(2_500n);
+    const usd = await captured("4000000000000259", "USD");
+    await until("the USD withdrawal", async () => (await disputeOf(usd.id)).fundsWithdrawn);
+    expect((await disputeOf(usd.id)).feeMinor).toBe(DEFAULT_FEE_MINOR);
+
+    // Removed: the default again for the next dispute.
+    await commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: null });
+    expect(
+      (await commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: null }))?.disputeFees,
+    ).toEqual([]);
+  });
+});

@@ -10,6 +10,8 @@ export interface MerchantCurrencySettings {
   fxFeeBps: number;
   /** The merchant's own fixed fee per currency (minor units of that currency). */
   fixedFees: Array<{ currency: CurrencyCode; fixedMinor: bigint }>;
+  /** The merchant's own dispute fee per currency (minor units); elsewhere the default (15 major units) applies. */
+  disputeFees: Array<{ currency: CurrencyCode; feeMinor: bigint }>;
   /** The merchant's fee schedule's rate and fixed-fee default (hundredths of a major unit). */
   feeRateBps: number;
   feeFixedMinor: bigint;
@@ -29,6 +31,13 @@ export interface MerchantCurrencyStore {
     merchantId: string,
     currency: CurrencyCode,
     fixedMinor: bigint | null,
+    audit: AuditDraft,
+  ): Promise<boolean>;
+  /** Sets (or, with null, removes) the merchant's dispute fee in one currency. False when there is no such merchant. */
+  setDisputeFee(
+    merchantId: string,
+    currency: CurrencyCode,
+    feeMinor: bigint | null,
     audit: AuditDraft,
   ): Promise<boolean>;
 }

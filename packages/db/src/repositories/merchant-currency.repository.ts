@@ -16,6 +16,7 @@ export class MerchantCurrencyRepository {
         feeFixedMinor: true,
         settlement: { select: { settlementCurrencies: true, fxFeeBps: true } },
         fixedFees: { select: { currency: true, fixedMinor: true }, orderBy: { currency: "asc" }, take: 500 },
+        disputeFees: { select: { currency: true, feeMinor: true }, orderBy: { currency: "asc" }, take: 500 },
       },
     });
     if (merchant === null) return null;
@@ -26,6 +27,10 @@ export class MerchantCurrencyRepository {
       fixedFees: merchant.fixedFees.map((fee) => ({
         currency: fee.currency as CurrencyCode,
         fixedMinor: fee.fixedMinor,
+      })),
+      disputeFees: merchant.disputeFees.map((fee) => ({
+        currency: fee.currency as CurrencyCode,
+        feeMinor: fee.feeMinor,
       })),
       feeRateBps: merchant.feeRateBps,
       feeFixedMinor: merchant.feeFixedMinor,

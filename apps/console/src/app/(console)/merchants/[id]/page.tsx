@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, feePercent } from "../../format";
-import { FixedFeeForm, SettlementForm } from "../currency-forms";
+import { DisputeFeeForm, FixedFeeForm, SettlementForm } from "../currency-forms";
 import { AllowedOriginsForm, CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
 
 export const dynamic = "force-dynamic";
@@ -149,6 +149,37 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             <FixedFeeForm merchantId={merchant.id} />
           </>
         ) : null}
+      </section>
+      <section className="card" aria-labelledby="dispute-fees-heading">
+        <h2 id="dispute-fees-heading">Dispute fees</h2>
+        {currencies.disputeFees.length === 0 ? (
+          <p className="muted">
+            Default dispute fee (15.00 in the currency&apos;s major unit) in every currency.
+          </p>
+        ) : (
+          <table>
+            <caption>Dispute fee per currency (the default in any other)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Currency</th>
+                <th scope="col" className="amount">
+                  Dispute fee
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {currencies.disputeFees.map((fee) => (
+                <tr key={fee.currency} data-testid={`dispute-fee-${fee.currency}`}>
+                  <td>{fee.currency}</td>
+                  <td className="amount">
+                    <Amount minor={fee.feeMinor} currency={fee.currency} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {isAdmin ? <DisputeFeeForm merchantId={merchant.id} /> : null}
       </section>
       {isAdmin ? (
         <section className="card" aria-labelledby="edit-heading">

@@ -1,5 +1,5 @@
 // A merchant's currencies (multiple currencies, issue 18): the currencies it settles in, its FX fee, and its fixed
-// fee in each currency (its own, or the default scaled by the currency's exponent).
+// fee in each currency (its own, or the default scaled by the currency's exponent), and its dispute fees.
 import { feeScheduleView } from "@paycore/core/merchants/merchant-currency-commands";
 import type { MerchantCurrencySettings } from "@paycore/core/ports/merchant-currency-store";
 import { TRPCError } from "@trpc/server";
@@ -12,6 +12,8 @@ export interface MerchantCurrenciesView {
   /** The default fixed fee in hundredths of a major unit. */
   defaultFixedHundredths: string;
   fixedFees: Array<{ currency: string; fixedMinor: string; source: "MERCHANT" | "DEFAULT" }>;
+  /** The merchant's own dispute fees; any other currency is charged the default (15 major units). */
+  disputeFees: Array<{ currency: string; feeMinor: string }>;
 }
 
 export function merchantCurrenciesView(settings: MerchantCurrencySettings): MerchantCurrenciesView {
@@ -24,6 +26,10 @@ export function merchantCurrenciesView(settings: MerchantCurrencySettings): Merc
       currency: fee.currency,
       fixedMinor: fee.fixedMinor.toString(),
       source: fee.source,
+    })),
+    disputeFees: settings.disputeFees.map((fee) => ({
+      currency: fee.currency,
+      feeMinor: fee.feeMinor.toString(),
     })),
   };
 }

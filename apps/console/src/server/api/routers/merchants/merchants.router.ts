@@ -11,6 +11,8 @@ import { revokeKeyHandler } from "./revoke-key.handler";
 import { revokeKeySchema } from "./revoke-key.schema";
 import { rollKeyHandler } from "./roll-key.handler";
 import { rollKeySchema } from "./roll-key.schema";
+import { setDisputeFeeHandler } from "./set-dispute-fee.handler";
+import { setDisputeFeeSchema } from "./set-dispute-fee.schema";
 import { setFixedFeeHandler } from "./set-fixed-fee.handler";
 import { setFixedFeeSchema } from "./set-fixed-fee.schema";
 import { setSettlementHandler } from "./set-settlement.handler";
@@ -35,4 +37,5 @@ export const merchantsRouter = router({
   currencies: procedureFor("VIEWER").input(merchantDetailSchema).query(merchantCurrenciesHandler),
   setSettlement: procedureFor("ADMIN").input(setSettlementSchema).mutation(setSettlementHandler),
   setFixedFee: procedureFor("ADMIN").input(setFixedFeeSchema).mutation(setFixedFeeHandler),
+  setDisputeFee: procedureFor("ADMIN").input(setDisputeFeeSchema).mutation(setDisputeFeeHandler),
 });
