@@ -130,13 +130,16 @@ export function createWebhookRoutes(
       const dispute = module.webhook.dispute(event.payload, name);
       if (dispute) {
         if (dispute.apply) {
-          await applyDisputeWebhook(
+          const outcome = await applyDisputeWebhook(
             services,
             `webhook:${name}`,
             dispute.notification,
             dispute.reference,
             event.payload,
           );
+          // Left unprocessed: the PSP's redelivery applies it once our call's answer is recorded.
+          if (outcome === "in_flight")
+            return text(503, "our call for this is still in flight; send it again later");
         }
         await services.webhooks.markProcessed(stored.id);
         continue;

@@ -395,3 +395,49 @@ describe("forwarding evidence to the PSP", () => {
     expect(sent).toHaveLength(0);
   });
 });
+
+describe("disputes racing our own calls (nothing a PSP says is ignored)", () => {
+  let store: InMemoryDisputeStore;
+  let commands: DisputeCommands;
+  beforeEach(() => {
+    store = new InMemoryDisputeStore();
+    commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
+  });
+  const adyenChargeback = (extra: Partial<DisputeNotification> = {}) =>
+    notification("NEEDS_RESPONSE", "chargeback", {
+      pspName: "adyen",
+      disputeReference: "DSP1",
+      paymentPspReference: "PSP1",
+      currency: "EUR",
+      ...extra,
+    });
+
+  it("a dispute about a payment whose call is still in flight (named by our payment id) asks for redelivery", async () => {
+    store.attemptsByPayment.set("pay_1", {
+      paymentPspName: "adyen",
+      attempts: [{ id: "att_1", pspName: "adyen", status: "PENDING", pspReference: null }],
+    });
+    const result = await commands.applyNotification(adyenChargeback({ paymentReference: "pay_1" }));
+    expect(result).toMatchObject({ applied: false, reason: "in_flight" });
+    expect(store.changes).toHaveLength(0);
+  });
+
+  it("a dispute about an attempt that failed over to another PSP is filed for an operator, naming the attempt", async () => {
+    store.attemptsByPayment.set("pay_2", {
+      paymentPspName: "stripe",
+      attempts: [
+        { id: "att_a", pspName: "adyen", status: "FAILED", pspReference: "PSP1" },
+        { id: "att_s", pspName: "stripe", status: "SUCCEEDED", pspReference: "pi_2" },
+      ],
+    });
+    const result = await commands.applyNotification(adyenChargeback());
+    expect(result).toMatchObject({ applied: false, reason: "failed_over", attemptId: "att_a" });
+    expect(result.applied ? "" : result.detail).toContain("failed over to stripe");
+    expect(store.changes).toHaveLength(0);
+  });
+
+  it("a dispute about nothing of ours is an unknown payment", async () => {
+    const result = await commands.applyNotification(adyenChargeback({ paymentReference: "pay_404" }));
+    expect(result).toMatchObject({ applied: false, reason: "unknown_payment" });
+  });
+});

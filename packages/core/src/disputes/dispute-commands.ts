@@ -43,6 +43,12 @@ export interface DisputeNotification {
   disputeReference: string;
   /** The PSP's reference of the disputed payment. */
   paymentPspReference: string;
+  /**
+   * Our payment id as the PSP echoes it (Adyen's merchantReference), when it does: how a dispute about a payment
+   * whose PSP reference is not recorded yet (its call still in flight) or about an attempt that failed over is
+   * recognised. Stripe's dispute names only the PaymentIntent.
+   */
+  paymentReference?: string | null;
   status: DisputeStatus;
   /** Null: the dispute's current stage (an event about whatever stage it is in); a new dispute's is `inquiry`. */
   stage: DisputeStage | null;
@@ -60,9 +66,16 @@ export type DisputeNotificationResult =
   | { applied: true; dispute: DisputeRecord }
   | {
       applied: false;
-      reason: "unknown_payment" | "duplicate" | "stale" | "illegal" | "invalid";
+      /**
+       * in_flight: our call for the payment is still running (its PSP reference not recorded): the PSP is asked to
+       * redeliver. failed_over: the PSP disputes an attempt of ours that failed over to another PSP (nothing was
+       * charged there by our records): filed for an operator under that attempt.
+       */
+      reason: "unknown_payment" | "duplicate" | "stale" | "illegal" | "invalid" | "in_flight" | "failed_over";
       detail: string;
       dispute: DisputeRecord | null;
+      /** The attempt a failed_over dispute is about. */
+      attemptId?: string;
     };
 
 export interface DisputeCommandsDependencies {
@@ -399,14 +412,7 @@ export class DisputeCommands {
 
   private async create(n: DisputeNotification): Promise<DisputeNotificationResult | "conflict"> {
     const payment = await this.deps.store.findPaymentByPspReference(n.pspName, n.paymentPspReference);
-    if (payment === null) {
-      return {
-        applied: false,
-        reason: "unknown_payment",
-        detail: "no payment with this PSP reference",
-        dispute: null,
-      };
-    }
+    if (payment === null) return this.unplaced(n);
     const currency = n.currency === null ? payment.currency : parseCurrency(n.currency.toUpperCase());
     if (currency !== payment.currency) {
       return {
@@ -459,6 +465,47 @@ export class DisputeCommands {
     });
     if ((await this.deps.store.write(change)) === "conflict") return "conflict";
     return { applied: true, dispute: change.dispute };
+  }
+
+  /**
+   * A dispute whose payment is not found by its PSP reference: our own call may still be in flight (redeliver
+   * later), or the PSP disputes an attempt that failed over to another PSP (an operator must look); otherwise the
+   * payment is unknown.
+   */
+  private async unplaced(n: DisputeNotification): Promise<DisputeNotificationResult> {
+    const unknown = {
+      applied: false as const,
+      reason: "unknown_payment" as const,
+      detail: "no payment with this PSP reference",
+      dispute: null,
+    };
+    const found = await this.deps.store.findAttemptsForDispute(
+      n.pspName,
+      n.paymentPspReference,
+      n.paymentReference ?? null,
+    );
+    if (found === null) return unknown;
+    const atThisPsp = found.attempts.filter((attempt) => attempt.pspName === n.pspName);
+    if (atThisPsp.some((attempt) => attempt.status === "PENDING" && attempt.pspReference === null)) {
+      return {
+        applied: false,
+        reason: "in_flight",
+        detail: `our call for payment ${found.paymentId} at ${n.pspName} is still in flight`,
+        dispute: null,
+      };
+    }
+    const disputed =
+      atThisPsp.find((attempt) => attempt.pspReference === n.paymentPspReference) ?? atThisPsp[0];
+    if (disputed !== undefined && found.paymentPspName !== n.pspName) {
+      return {
+        applied: false,
+        reason: "failed_over",
+        detail: `${n.pspName} disputes attempt ${disputed.id} (${disputed.status}) of payment ${found.paymentId}, which failed over to ${found.paymentPspName ?? "no PSP"}: needs an operator`,
+        dispute: null,
+        attemptId: disputed.id,
+      };
+    }
+    return unknown;
   }
 
   /** The change from `before` (null: new) to `next`: money moves to match the new position, once. */

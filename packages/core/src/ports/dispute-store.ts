@@ -83,6 +83,21 @@ export interface DisputeStore {
   findById(id: string): Promise<DisputeRecord | null>;
   findByPspReference(pspName: string, pspReference: string): Promise<DisputeRecord | null>;
   findPaymentByPspReference(pspName: string, pspReference: string): Promise<DisputedPayment | null>;
+  /**
+   * The payment (and its authorization and capture attempts) a dispute may be about although no payment carries
+   * its PSP reference: an attempt at this PSP with that reference, or our payment id as the PSP echoed it. Null:
+   * none.
+   */
+  findAttemptsForDispute(
+    pspName: string,
+    paymentPspReference: string,
+    paymentId: string | null,
+  ): Promise<{
+    paymentId: string;
+    /** The PSP the payment went through in the end (null while undecided). */
+    paymentPspName: string | null;
+    attempts: Array<{ id: string; pspName: string; status: string; pspReference: string | null }>;
+  } | null>;
   /** The merchant's dispute fee in this currency, or null for the default. */
   disputeFeeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint | null>;
   findEvidence(disputeId: string, idempotencyKey: string): Promise<StoredEvidence | null>;

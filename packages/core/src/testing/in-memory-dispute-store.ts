@@ -33,6 +33,14 @@ export class InMemoryDisputeStore implements DisputeStore {
   /** Evidence forwarding rows by evidence id, and the audit events recorded with their outcomes. */
   readonly forwards = new Map<bigint, ForwardRow>();
   readonly forwardEvents: DisputeEventDraft[] = [];
+  /** Payments known only through their attempts (races: in flight, failed over), by payment id. */
+  readonly attemptsByPayment = new Map<
+    string,
+    {
+      paymentPspName: string | null;
+      attempts: Array<{ id: string; pspName: string; status: string; pspReference: string | null }>;
+    }
+  >();
   /** The clock leases are compared with. */
   now: () => Date = () => new Date();
   /** Called before each write: tests use it to make another writer win the race. */
@@ -51,6 +59,16 @@ export class InMemoryDisputeStore implements DisputeStore {
 
   async findPaymentByPspReference(pspName: string, pspReference: string) {
     return this.payments.get(`${pspName}:${pspReference}`) ?? null;
+  }
+
+  async findAttemptsForDispute(pspName: string, paymentPspReference: string, paymentId: string | null) {
+    for (const [id, entry] of this.attemptsByPayment) {
+      const byReference = entry.attempts.some(
+        (attempt) => attempt.pspName === pspName && attempt.pspReference === paymentPspReference,
+      );
+      if (byReference || id === paymentId) return { paymentId: id, ...entry };
+    }
+    return null;
   }
 
   async disputeFeeMinor(merchantId: string, currency: CurrencyCode) {

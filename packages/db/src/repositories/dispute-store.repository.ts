@@ -59,6 +59,30 @@ export class DisputeStoreRepository implements DisputeStore {
     return row ? { ...row, currency: row.currency as CurrencyCode } : null;
   }
 
+  async findAttemptsForDispute(pspName: string, paymentPspReference: string, paymentId: string | null) {
+    const byAttempt = await this.db.pspAttempt.findFirst({
+      where: { pspName, pspReference: paymentPspReference, operation: { in: ["AUTHORIZE", "CAPTURE"] } },
+      select: { paymentId: true },
+    });
+    const id = byAttempt?.paymentId ?? paymentId;
+    if (id === null) return null;
+    const payment = await this.db.payment.findUnique({
+      where: { id },
+      select: {
+        id: true,
+        pspName: true,
+        attempts: {
+          where: { operation: { in: ["AUTHORIZE", "CAPTURE"] } },
+          orderBy: { createdAt: "asc" },
+          take: 50,
+          select: { id: true, pspName: true, status: true, pspReference: true },
+        },
+      },
+    });
+    if (payment === null) return null;
+    return { paymentId: payment.id, paymentPspName: payment.pspName, attempts: payment.attempts };
+  }
+
   async disputeFeeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint | null> {
     const row = await this.db.merchantDisputeFee.findUnique({
       where: { merchantId_currency: { merchantId, currency } },

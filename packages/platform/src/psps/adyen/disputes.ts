@@ -60,6 +60,8 @@ export function fromAdyenDispute(pspName: string, item: AdyenDisputeItem): Dispu
     pspName,
     disputeReference: extra.disputePspReference ?? paymentReference,
     paymentPspReference: paymentReference,
+    // Our payment id, echoed by Adyen on every item: places a dispute that races our own call.
+    paymentReference: item.merchantReference || null,
     status: row.status,
     stage: row.stage,
     pspStage: item.eventCode,
