@@ -4,6 +4,7 @@
 // to the PSP through its SDK (delivered once, even when the first try times out) and decides the dispute; the
 // money moves once per position and the ledger invariant holds after every scenario.
 import { randomBytes } from "node:crypto";
+import { hmacValidator } from "@adyen/api-library";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -329,5 +330,85 @@ describe("the merchant's dispute fee", () => {
     expect(
       (await commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: null }))?.disputeFees,
     ).toEqual([]);
+  });
+});
+
+describe("a dispute racing our own call", () => {
+  /** A signed Adyen-style chargeback notification, posted to the app's webhook route. */
+  function postAdyenChargeback(paymentReference: string, merchantReference: string) {
+    const item = {
+      eventCode: "NOTIFICATION_OF_CHARGEBACK",
+      success: "true",
+      pspReference: `DSP${randomBytes(6).toString("hex").toUpperCase()}`,
+      originalReference: paymentReference,
+      merchantReference,
+      merchantAccountCode: "PaycoreTest",
+      reason: "Fraud",
+      amount: { value: 8_000, currency: "EUR" },
+      eventDate: new Date().toISOString(),
+    };
+    const hmacSignature = new hmacValidator().calculateHmac(item as never, ADYEN_KEY);
+    const body = JSON.stringify({
+      live: "false",
+      notificationItems: [{ NotificationRequestItem: { ...item, additionalData: { hmacSignature } } }],
+    });
+    return {
+      body,
+      send: () =>
+        fetch(`${t.url}/webhooks/adyen`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+    };
+  }
+
+  it("is answered 503 while the payment's authorization is in flight (not dead-lettered), and applies once it is recorded", async () => {
+    // Every Adyen call takes 600 ms (within our 1 s timeout): long enough to race it.
+    sandbox.setFaults("adyen", { latencyMs: 600 });
+    const method = await t.tokenize(merchant.publishableKey, "5555555555554444");
+    const creating = t.gql<{ createPayment: { payment: { id: string } } }>(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+      { input: { idempotencyKey: newKey(), amount: "8000", currency: "EUR", paymentMethodId: method } },
+    );
+    const pending = await until("the payment's intent recorded", () =>
+      t.app.db.payment.findFirst({
+        where: { merchantId: merchant.id, status: "PENDING", currency: "EUR" },
+        orderBy: { createdAt: "desc" },
+        select: { id: true },
+      }),
+    );
+    // Sent (and redelivered) while the call runs: every answer given while the attempt was still in flight
+    // afterwards is a 503, with nothing written; bounded by the call itself.
+    const early = postAdyenChargeback("PSPNOTYETKNOWN", pending.id);
+    let inFlightAnswers = 0;
+    for (let tries = 0; tries < 100; tries++) {
+      const answer = await early.send();
+      const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+        where: { paymentId: pending.id, operation: "AUTHORIZE" },
+        select: { status: true },
+      });
+      if (attempt.status !== "PENDING") break;
+      expect(answer.status).toBe(503);
+      inFlightAnswers++;
+      expect(await t.app.db.deadLetter.count({ where: { reference: "PSPNOTYETKNOWN" } })).toBe(0);
+      expect(await t.app.db.dispute.count({ where: { paymentId: pending.id } })).toBe(0);
+    }
+    expect(inFlightAnswers).toBeGreaterThan(0);
+
+    await creating;
+    sandbox.clearFaults();
+    const payment = await until("captured", async () => {
+      const row = await t.app.db.payment.findUniqueOrThrow({
+        where: { id: pending.id },
+        select: { status: true, pspReference: true },
+      });
+      return row.status === "CAPTURED" ? row : null;
+    });
+    // The PSP's redelivery (with the payment's reference) now opens the dispute.
+    const redelivered = postAdyenChargeback(payment.pspReference!, pending.id);
+    expect((await redelivered.send()).status).toBe(200);
+    expect(await disputeOf(pending.id, "NEEDS_RESPONSE")).toMatchObject({ stage: "inquiry" });
   });
 });
