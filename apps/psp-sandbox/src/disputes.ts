@@ -6,7 +6,6 @@
 // sent through the same webhook dispatcher, schedule and fault injection as every other notification.
 import type { SandboxScenario } from "@paycore/psp-testkit/test-cards";
 import type { ChargeLedger, PspName, SandboxCharge } from "./charge-ledger";
-import type { DeferredWork } from "./sandbox-context";
 
 export type SandboxDisputeKind = "inquiry" | "chargeback";
 export type SandboxDisputeStatus = "needs_response" | "under_review" | "won" | "lost" | "closed";
@@ -112,7 +111,8 @@ export class SandboxDisputes {
   constructor(
     private readonly deps: {
       ledger: ChargeLedger;
-      deferred: DeferredWork;
+      /** The sandbox's deferred work (cancelled on reset and stop). */
+      deferred: { later(delayMs: number, work: () => void): void };
       now: () => Date;
       /** From a dispute card's capture to its dispute. */
       openDelayMs: () => number;
