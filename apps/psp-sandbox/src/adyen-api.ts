@@ -6,6 +6,7 @@ import {
   type SandboxDeclineCode,
 } from "@paycore/psp-testkit/test-cards";
 import { capturableMinor, moneyStatus, type SandboxCharge, type SandboxRefund } from "./charge-ledger";
+import { DisputeError, type SandboxDispute, type SandboxDisputeEvent } from "./disputes";
 import { headerValue } from "./http-kit";
 import type { StoredResponse } from "./idempotency-store";
 import { exponentOf } from "./minor-units";
@@ -19,7 +20,16 @@ export type AdyenEventCode =
   | "CAPTURE_FAILED"
   | "CANCELLATION"
   | "REFUND"
-  | "REFUND_FAILED";
+  | "REFUND_FAILED"
+  // Disputes (./disputes.ts): the dispute's own pspReference, the payment's as originalReference.
+  | "REQUEST_FOR_INFORMATION"
+  | "NOTIFICATION_OF_CHARGEBACK"
+  | "CHARGEBACK"
+  | "INFORMATION_SUPPLIED"
+  | "CHARGEBACK_REVERSED"
+  | "SECOND_CHARGEBACK"
+  | "DISPUTE_DEFENSE_PERIOD_ENDED"
+  | "REPORT_AVAILABLE";
 
 /** One NotificationRequestItem as Adyen posts it (amount.value is a JSON number). */
 export interface AdyenNotificationItem {
@@ -114,7 +124,12 @@ function paymentMethodVariant(brand: string): string {
 }
 
 /** The Adyen-style Checkout API under /adyen/v72, driven by @adyen/api-library. */
-export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; clear(): void } {
+export function createAdyenApi(context: SandboxContext): {
+  dialect: PspDialect;
+  disputesDialect: PspDialect;
+  notifyReportAvailable(fileName: string, downloadUrl: string): void;
+  clear(): void;
+} {
   const { ledger } = context;
   const validator = new hmacValidator();
 
@@ -138,16 +153,15 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
       amountMinor: bigint;
       reason?: string;
       operations?: string[];
+      additionalData?: Record<string, string>;
     },
   ): void {
     ledger.note(charge, "webhook_raised", {
       detail: `${notification.eventCode} success=${notification.success}`,
       modificationReference: notification.pspReference,
     });
-    const config = context.webhooks.adyen;
-    if (config === undefined) return;
     const item: AdyenNotificationItem = {
-      additionalData: {},
+      additionalData: { ...notification.additionalData },
       amount: { currency: charge.currency, value: Number(notification.amountMinor) },
       eventCode: notification.eventCode,
       eventDate: eventDate(context.now()),
@@ -162,17 +176,24 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
       success: notification.success ? "true" : "false",
       ...(notification.operations === undefined ? {} : { operations: notification.operations }),
     };
+    enqueueItem(item, context.schedule.delaysFor(charge), charge.pspReference);
+  }
+
+  /** Signs one notification item and queues it (one copy per delay). */
+  function enqueueItem(item: AdyenNotificationItem, delays: number[], paymentPspReference: string): void {
+    const config = context.webhooks.adyen;
+    if (config === undefined) return;
     item.additionalData.hmacSignature = validator.calculateHmac(
       item as unknown as Types.notification.NotificationRequestItem,
       config.hmacKeyHex,
     );
     const body = JSON.stringify({ live: "false", notificationItems: [{ NotificationRequestItem: item }] });
-    for (const delayMs of context.schedule.delaysFor(charge)) {
+    for (const delayMs of delays) {
       context.dispatcher.enqueue({
         psp: "adyen",
         eventId: `${item.eventCode}:${item.pspReference}`,
         eventType: item.eventCode,
-        paymentPspReference: charge.pspReference,
+        paymentPspReference,
         body,
         delayMs,
         endpoint: {
@@ -221,6 +242,7 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
         originalReference: charge.pspReference,
         amountMinor: charge.amountMinor,
       });
+      context.disputes.afterCapture(charge);
     }
   }
 
@@ -450,6 +472,7 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
       originalReference: charge.pspReference,
       amountMinor: requested.valueMinor,
     });
+    context.disputes.afterCapture(charge);
     if (charge.scenario !== "capture_fails") return;
     context.deferred.later(context.timings.followUpFailureDelayMs, () => {
       // The scheme rejected the capture after Adyen accepted it: nothing was taken after all.
@@ -569,6 +592,147 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
     });
   }
 
+  /**
+   * REPORT_AVAILABLE, as Adyen sends it: the file name as pspReference, the download URL as reason; no payment.
+   */
+  function notifyReportAvailable(fileName: string, downloadUrl: string): void {
+    enqueueItem(
+      {
+        additionalData: {},
+        amount: { currency: "EUR", value: 0 },
+        eventCode: "REPORT_AVAILABLE",
+        eventDate: eventDate(context.now()),
+        merchantAccountCode: "PaycoreSandboxECOM",
+        merchantReference: "",
+        paymentMethod: "",
+        pspReference: fileName,
+        reason: downloadUrl,
+        success: "true",
+      },
+      [0],
+      fileName,
+    );
+  }
+
+  /** Adyen's dispute reason texts for the sandbox's reasons. */
+  const ADYEN_DISPUTE_REASONS: Readonly<Record<string, string>> = {
+    fraudulent: "Fraud",
+    product_not_received: "Goods/Services Not Provided",
+    product_unacceptable: "Not as Described",
+    duplicate: "Duplicate Processing",
+    credit_not_processed: "Credit Not Processed",
+    subscription_canceled: "Cancelled Recurring Transaction",
+  };
+
+  function notifyDispute(
+    dispute: SandboxDispute,
+    charge: SandboxCharge,
+    eventCode: AdyenEventCode,
+    disputeStatus: string,
+  ): void {
+    notify(charge, {
+      eventCode,
+      success: true,
+      pspReference: dispute.id,
+      originalReference: dispute.paymentPspReference,
+      amountMinor: dispute.amountMinor,
+      reason: ADYEN_DISPUTE_REASONS[dispute.reason] ?? "General",
+      additionalData: {
+        disputePspReference: dispute.id,
+        chargebackReasonCode: dispute.networkReasonCode,
+        chargebackSchemeCode: charge.cardBrand === "mastercard" ? "mc" : charge.cardBrand,
+        defensePeriodEndsAt: `${dispute.dueBy.slice(0, 19)}+00:00`,
+        disputeStatus,
+        defendable: "true",
+      },
+    });
+  }
+
+  /** The engine's events as Adyen's dispute notifications (its own sequence, not Stripe's). */
+  function announceDispute(dispute: SandboxDispute, event: SandboxDisputeEvent, charge: SandboxCharge): void {
+    const inquiry = dispute.kind === "inquiry";
+    switch (event) {
+      case "opened":
+        notifyDispute(
+          dispute,
+          charge,
+          inquiry ? "REQUEST_FOR_INFORMATION" : "NOTIFICATION_OF_CHARGEBACK",
+          "Undefended",
+        );
+        return;
+      case "funds_withdrawn":
+        notifyDispute(dispute, charge, "CHARGEBACK", "Undefended");
+        return;
+      case "evidence_received":
+        notifyDispute(dispute, charge, "INFORMATION_SUPPLIED", "Pending");
+        return;
+      case "won":
+        // An inquiry just ends: Adyen has no notification for a request for information that was answered.
+        if (!inquiry) notifyDispute(dispute, charge, "CHARGEBACK_REVERSED", "Won");
+        return;
+      case "lost":
+        // The defence reverses the chargeback, then the issuer declines it: the amount is deducted again.
+        notifyDispute(dispute, charge, "CHARGEBACK_REVERSED", "Pending");
+        notifyDispute(dispute, charge, "SECOND_CHARGEBACK", "Lost");
+        return;
+      case "expired":
+        if (!inquiry) notifyDispute(dispute, charge, "DISPUTE_DEFENSE_PERIOD_ENDED", "Lost");
+        return;
+    }
+  }
+  context.disputes.register("adyen", adyenPspReference, announceDispute);
+
+  /** Adyen's Disputes API (DisputeService v30): defence documents, defend, accept. */
+  function disputeCall(kind: "supply" | "defend" | "accept") {
+    return (call: PspCall): PspResult => {
+      const body = asObject(call.body);
+      const id = requiredString(body, "disputePspReference", "000");
+      requiredString(body, "merchantAccountCode", "901");
+      const dispute = context.disputes.get(id);
+      if (dispute === undefined || dispute.psp !== "adyen") {
+        return respond(
+          200,
+          { disputeServiceResult: { success: false, errorMessage: "Dispute not found" } },
+          true,
+        );
+      }
+      try {
+        if (kind === "accept") {
+          context.disputes.accept(id);
+        } else if (kind === "defend") {
+          const reason = requiredString(body, "defenseReasonCode", "000");
+          context.disputes.receiveEvidence(
+            id,
+            { idempotencyKey: call.idempotencyKey, fields: { defenseReasonCode: reason }, documents: [] },
+            true,
+          );
+        } else {
+          const documents = Array.isArray(body.defenseDocuments) ? body.defenseDocuments.map(asObject) : [];
+          if (documents.length === 0 || documents.length > 20) {
+            throw new ValidationError("000", "defenseDocuments must hold 1 to 20 documents");
+          }
+          const received = documents.map((document, index) => {
+            const content = typeof document.content === "string" ? document.content : "";
+            const type =
+              typeof document.defenseDocumentTypeCode === "string" ? document.defenseDocumentTypeCode : "";
+            if (content === "" || type === "")
+              throw new ValidationError("000", `defenseDocuments[${index}] is incomplete`);
+            return { name: type, bytes: Buffer.from(content, "base64").length };
+          });
+          context.disputes.receiveEvidence(
+            id,
+            { idempotencyKey: call.idempotencyKey, fields: {}, documents: received },
+            false,
+          );
+        }
+      } catch (error) {
+        if (!(error instanceof DisputeError)) throw error;
+        return respond(200, { disputeServiceResult: { success: false, errorMessage: error.message } }, true);
+      }
+      return respond(200, { disputeServiceResult: { success: true } }, true);
+    };
+  }
+
   /** Validation errors are 422s that store nothing. */
   function withValidation(handler: (call: PspCall) => PspResult): (call: PspCall) => PspResult {
     return (call) => {
@@ -676,5 +840,16 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
     };
   }
 
-  return { dialect, clear() {} };
+  /** The Disputes API beside the Checkout API: the adapter maps Adyen's ca-test host here. */
+  const disputesDialect: PspDialect = {
+    ...dialect,
+    pathPrefix: "/adyen/ca/services/DisputeService/v30",
+    routes: [
+      { method: "POST", pattern: /^\/supplyDefenseDocument$/, handle: withValidation(disputeCall("supply")) },
+      { method: "POST", pattern: /^\/defendDispute$/, handle: withValidation(disputeCall("defend")) },
+      { method: "POST", pattern: /^\/acceptDispute$/, handle: withValidation(disputeCall("accept")) },
+    ],
+  };
+
+  return { dialect, disputesDialect, notifyReportAvailable, clear() {} };
 }

@@ -5,6 +5,8 @@ export interface SandboxEnv {
   seed: number | undefined;
   hangMs: number | undefined;
   settlementDir: string | undefined;
+  /** Announce yesterday's settlement reports this often (REPORT_AVAILABLE, report runs); undefined: only when asked. */
+  reportScheduleMs: number | undefined;
   stripeWebhook: { url: string; secret: string } | undefined;
   adyenWebhook: { url: string; hmacKeyHex: string } | undefined;
   /** Where the sandbox bank posts its signed notifications: payouts and incoming credit transfers (issue 18). */
@@ -36,6 +38,7 @@ export function readSandboxEnv(): SandboxEnv {
     seed: integer("PSP_SANDBOX_SEED", undefined),
     hangMs: integer("PSP_SANDBOX_HANG_MS", undefined),
     settlementDir: process.env.PSP_SANDBOX_SETTLEMENT_DIR || undefined,
+    reportScheduleMs: integer("PSP_SANDBOX_REPORT_SCHEDULE_MS", undefined),
     stripeWebhook: stripe,
     adyenWebhook: adyen === undefined ? undefined : { url: adyen.url, hmacKeyHex: adyen.secret },
     bankWebhook: pair("BANK_WEBHOOK_URL", "BANK_WEBHOOK_SECRET"),

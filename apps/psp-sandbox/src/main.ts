@@ -8,6 +8,7 @@ const sandbox = await startSandbox({
   seed: env.seed,
   hangMs: env.hangMs,
   settlementDir: env.settlementDir,
+  ...(env.reportScheduleMs === undefined ? {} : { reportScheduleMs: env.reportScheduleMs }),
   webhooks: { stripe: env.stripeWebhook, adyen: env.adyenWebhook },
   bankWebhook: env.bankWebhook,
   ...(env.bankWebhook ? { bankRails: { webhook: env.bankWebhook } } : {}),

@@ -1,4 +1,6 @@
 import type { ChargeLedger } from "./charge-ledger";
+import type { SandboxDisputes } from "./disputes";
+import type { ReportAnnouncements } from "./report-announcements";
 import type { WebhookDispatcher } from "./webhook-dispatcher";
 import type { SandboxTimings, WebhookSchedule } from "./webhook-schedule";
 
@@ -77,6 +79,12 @@ export interface SandboxContext {
   readonly timings: SandboxTimings;
   readonly deferred: DeferredWork;
   readonly attempts: AttemptMemory;
+  /** Disputes of both PSPs (./disputes.ts); each PSP's API announces them in its own notifications. */
+  readonly disputes: SandboxDisputes;
+  /** Settlement reports announced by each PSP (./report-announcements.ts). */
+  readonly reports: ReportAnnouncements;
+  /** The sandbox's own URL (known once it listens), for download URLs it hands out. */
+  readonly baseUrl: () => string;
   readonly webhooks: SandboxWebhookConfig;
   readonly hangMs: () => number;
   readonly now: () => Date;

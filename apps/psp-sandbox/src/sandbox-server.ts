@@ -7,10 +7,17 @@ import { createAdyenApi } from "./adyen-api";
 import { createIncomingBank } from "./bank-rails/incoming";
 import { type BankPayoutsApi, createBankPayoutsApi } from "./bank-rails/payouts-api";
 import { ChargeLedger, PSP_NAMES, type PspName, type SandboxCharge } from "./charge-ledger";
+import { DisputeError, type OpenDisputeInput, type SandboxDispute, SandboxDisputes } from "./disputes";
 import { FaultInjector, FaultValidationError, parseFaults, type SandboxFaults } from "./fault-injector";
 import { jsonResponse, readBody, send } from "./http-kit";
 import { IdempotencyStore } from "./idempotency-store";
 import { handlePspRequest, type PipelineDeps, type PspDialect } from "./psp-pipeline";
+import {
+  adyenDownloadPath,
+  adyenReportAuthorized,
+  adyenReportFileName,
+  ReportAnnouncements,
+} from "./report-announcements";
 import {
   AttemptMemory,
   DeferredWork,
@@ -29,6 +36,7 @@ import {
 import { DEFAULT_TIMINGS, type SandboxTimings, TIMING_MS_MAX, WebhookSchedule } from "./webhook-schedule";
 
 export type { SandboxCharge } from "./charge-ledger";
+export type { SandboxDispute } from "./disputes";
 export type { SandboxFaults } from "./fault-injector";
 export type { SandboxWebhookConfig } from "./sandbox-context";
 
@@ -58,6 +66,11 @@ export interface SandboxOptions {
    * any other sk_live_ key is refused as Stripe refuses an unknown key. Default: none.
    */
   liveStripeKeys?: readonly string[];
+  /**
+   * Announce yesterday's settlement reports of both PSPs this often (Adyen's REPORT_AVAILABLE, Stripe's report
+   * runs); 0, the default: only when asked (POST /__sandbox/reports/announce, or `announceReports`).
+   */
+  reportScheduleMs?: number;
   /** Where the sandbox bank sends its notifications (bank transfers); also settable by POST /__sandbox/bank/webhook. */
   bankWebhook?: { url: string; secret: string } | undefined;
   /**
@@ -74,6 +87,17 @@ export interface SandboxHandle {
   stop(): Promise<void>;
   /** A deep copy of the sandbox's ledger. */
   charges(): SandboxCharge[];
+  /** A deep copy of both PSPs' disputes. */
+  disputes(): SandboxDispute[];
+  /** Opens a dispute on a captured payment (as POST /__sandbox/disputes does). */
+  openDispute(psp: PspName, pspReference: string, input?: OpenDisputeInput): SandboxDispute;
+  /** The dispute's due date passes now (as POST /__sandbox/disputes/<id>/expire does). */
+  expireDispute(id: string): SandboxDispute;
+  /** Announces a UTC day's settlement report the PSP's way (default: yesterday on the sandbox's clock). */
+  announceReport(
+    psp: PspName,
+    day?: string,
+  ): { psp: PspName; day: string; fileName?: string; reportRun?: string };
   setFaults(psp: PspName, faults: SandboxFaults): void;
   clearFaults(): void;
   /** Forgets charges, idempotency keys, queued webhooks and faults; keeps the webhook configuration. */
@@ -131,6 +155,45 @@ function validateWebhookConfig(input: unknown): SandboxWebhookConfig {
   return config;
 }
 
+/** A dispute as the control API shows it (amounts as digit strings). */
+function disputeView(dispute: SandboxDispute): Record<string, unknown> {
+  return { ...dispute, amountMinor: dispute.amountMinor.toString() };
+}
+
+function parseOpenDispute(input: unknown): { psp: PspName; pspReference: string; input: OpenDisputeInput } {
+  if (typeof input !== "object" || input === null) throw new FaultValidationError("body must be an object");
+  const body = input as Record<string, unknown>;
+  if (body.psp !== "stripe" && body.psp !== "adyen")
+    throw new FaultValidationError("psp must be stripe or adyen");
+  if (typeof body.pspReference !== "string" || !/^[A-Za-z0-9_]{1,64}$/.test(body.pspReference)) {
+    throw new FaultValidationError("pspReference must be the payment's PSP reference");
+  }
+  const open: OpenDisputeInput = {};
+  if (body.kind !== undefined) {
+    if (body.kind !== "chargeback" && body.kind !== "inquiry") {
+      throw new FaultValidationError("kind must be chargeback or inquiry");
+    }
+    open.kind = body.kind;
+  }
+  if (body.reason !== undefined) {
+    if (typeof body.reason !== "string") throw new FaultValidationError("reason must be a string");
+    open.reason = body.reason;
+  }
+  if (body.amountMinor !== undefined) {
+    if (typeof body.amountMinor !== "string" || !/^[1-9]\d{0,15}$/.test(body.amountMinor)) {
+      throw new FaultValidationError("amountMinor must be a digit string of minor units");
+    }
+    open.amountMinor = BigInt(body.amountMinor);
+  }
+  if (body.outcomeOnEvidence !== undefined) {
+    if (body.outcomeOnEvidence !== "won" && body.outcomeOnEvidence !== "lost") {
+      throw new FaultValidationError("outcomeOnEvidence must be won or lost");
+    }
+    open.outcomeOnEvidence = body.outcomeOnEvidence;
+  }
+  return { psp: body.psp, pspReference: body.pspReference, input: open };
+}
+
 /** Starts one HTTP server emulating a Stripe-style PSP (/v1) and an Adyen-style PSP (/adyen/v72). */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const log = options.log ?? (() => {});
@@ -158,9 +221,41 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultInjector(random);
   const idempotency = new IdempotencyStore();
   const stopController = new AbortController();
+  const disputes = new SandboxDisputes({
+    ledger,
+    deferred,
+    now,
+    openDelayMs: () => timings.disputeOpenDelayMs,
+    decisionDelayMs: () => timings.disputeDecisionDelayMs,
+  });
+  // Due dates pass on the sandbox's clock; a long-running sandbox looks once a minute (tests expire explicitly).
+  const dueTimer = setInterval(() => disputes.expireDue(), 60_000);
+  dueTimer.unref();
+  let baseUrl = "";
+  const reports = new ReportAnnouncements({
+    now,
+    announceAdyen: (fileName, path) => adyen.notifyReportAvailable(fileName, `${baseUrl}${path}`),
+    announceStripe: (run) => stripe.announceReportRun(run),
+    later: (work) => deferred.later(timings.modificationDelayMs, work),
+  });
+  const reportScheduleMs = options.reportScheduleMs ?? 0;
+  if (!Number.isInteger(reportScheduleMs) || reportScheduleMs < 0) {
+    throw new RangeError("reportScheduleMs must be a non-negative integer");
+  }
+  // The schedule: yesterday's reports of both PSPs, announced every reportScheduleMs (0: only when asked).
+  const reportTimer =
+    reportScheduleMs > 0
+      ? setInterval(() => {
+          for (const psp of PSP_NAMES) reports.announce(psp, reports.yesterday());
+        }, reportScheduleMs)
+      : null;
+  reportTimer?.unref();
 
   const context: SandboxContext = {
     ledger,
+    disputes,
+    reports,
+    baseUrl: () => baseUrl,
     dispatcher,
     schedule,
     timings,
@@ -207,6 +302,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     schedule.clear();
     stripe.clear();
     adyen.clear();
+    disputes.clear();
+    reports.clear();
     incomingBank.reset();
     bank.clear();
   }
@@ -228,6 +325,57 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const path = join(options.settlementDir, settlementFileName(psp, date));
     await writeFile(path, csv, "utf8");
     return path;
+  }
+
+  /**
+   * Report files: Adyen's under /adyen/reports/download/... with the report user's basic auth; Stripe's report run
+   * results under /v1/files/<id>/contents with a secret key. Streamed as CSV; 401 without the credentials.
+   */
+  async function serveReportDownload(request: IncomingMessage, response: ServerResponse, path: string) {
+    if (request.method !== "GET") return false;
+    const adyenFile =
+      /^\/adyen\/reports\/download\/MerchantAccount\/[A-Za-z0-9_]+\/(?<file>[\w.-]+\.csv)$/.exec(path);
+    const stripeFile = /^\/v1\/files\/(?<id>file_[A-Za-z0-9]+)\/contents$/.exec(path);
+    if (adyenFile === null && stripeFile === null) return false;
+    let psp: PspName;
+    let day: string | undefined;
+    if (adyenFile !== null) {
+      if (!adyenReportAuthorized(request)) {
+        send(response, {
+          status: 401,
+          headers: { "WWW-Authenticate": 'Basic realm="Adyen"' },
+          body: "Unauthorized",
+        });
+        return true;
+      }
+      psp = "adyen";
+      const match = /^settlement_detail_report_(\d{4}-\d{2}-\d{2})\.csv$/.exec(adyenFile.groups!.file!);
+      day = match?.[1];
+      if (day !== undefined && adyenDownloadPath(adyenReportFileName(day)) !== path) day = undefined;
+    } else {
+      const authorization = request.headers.authorization ?? "";
+      if (!/^Bearer\s+sk_(test|live)_\S+$/.test(authorization)) {
+        send(
+          response,
+          jsonResponse(401, {
+            error: { type: "invalid_request_error", message: "Invalid API Key provided" },
+          }),
+        );
+        return true;
+      }
+      psp = "stripe";
+      day = reports.stripeFile(stripeFile!.groups!.id!)?.day;
+    }
+    if (day === undefined) {
+      send(response, jsonResponse(404, { error: `no report at ${path}` }));
+      return true;
+    }
+    send(response, {
+      status: 200,
+      headers: { "Content-Type": "text/csv; charset=utf-8" },
+      body: csvFor(psp, day),
+    });
+    return true;
   }
 
   async function handleControl(
@@ -317,6 +465,55 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(200, bank.transfers()));
         return;
       }
+      // Disputes: open one on any captured payment, list them, pass a due date now.
+      if (path === "/__sandbox/disputes") {
+        if (method === "POST") {
+          const { psp, pspReference, input } = parseOpenDispute(await readJson());
+          send(response, jsonResponse(201, disputeView(disputes.open(psp, pspReference, input))));
+          return;
+        }
+        if (method === "GET") {
+          const psp = query.get("psp");
+          const payment = query.get("paymentPspReference");
+          const list = disputes
+            .list()
+            .filter(
+              (d) =>
+                (psp === null || d.psp === psp) && (payment === null || d.paymentPspReference === payment),
+            );
+          send(response, jsonResponse(200, list.map(disputeView)));
+          return;
+        }
+      }
+      const expire = /^\/__sandbox\/disputes\/(?<id>[A-Za-z0-9_]+)\/expire$/.exec(path);
+      if (method === "POST" && expire !== null) {
+        send(response, jsonResponse(200, disputeView(disputes.expire(expire.groups!.id!))));
+        return;
+      }
+      if (method === "POST" && path === "/__sandbox/disputes/expire-due") {
+        send(response, jsonResponse(200, { expired: disputes.expireDue() }));
+        return;
+      }
+      // Settlement reports announced the PSP's way (REPORT_AVAILABLE, report runs): yesterday's unless a day is given.
+      if (method === "POST" && path === "/__sandbox/reports/announce") {
+        const body = (await readJson()) as { psp?: unknown; day?: unknown };
+        const psps = body.psp === undefined ? PSP_NAMES : [body.psp];
+        if (!psps.every((psp) => psp === "stripe" || psp === "adyen")) {
+          throw new FaultValidationError("psp must be stripe or adyen");
+        }
+        const day = body.day === undefined ? reports.yesterday() : body.day;
+        if (typeof day !== "string" || parseSettlementDate(day) === null) {
+          throw new FaultValidationError("day must be a date (YYYY-MM-DD)");
+        }
+        send(
+          response,
+          jsonResponse(
+            200,
+            (psps as PspName[]).map((psp) => reports.announce(psp, day)),
+          ),
+        );
+        return;
+      }
       if (method === "GET" && path === "/__sandbox/cards") {
         send(response, jsonResponse(200, SANDBOX_CARDS));
         return;
@@ -343,11 +540,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(400, { error: error.message }));
         return;
       }
+      if (error instanceof DisputeError) {
+        send(response, jsonResponse(error.status, { error: error.message }));
+        return;
+      }
       throw error;
     }
   }
 
-  const dialects: ReadonlyArray<PspDialect> = [stripe.dialect, adyen.dialect];
+  // Longest prefix first: the Adyen Disputes API sits beside its Checkout API under /adyen.
+  const dialects: ReadonlyArray<PspDialect> = [stripe.dialect, adyen.disputesDialect, adyen.dialect];
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://sandbox.invalid");
@@ -362,6 +564,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return;
       }
       if (await bank.handle(request, response, path)) return;
+      if (await serveReportDownload(request, response, path)) return;
       const dialect = dialects.find(
         (candidate) => path === candidate.pathPrefix || path.startsWith(`${candidate.pathPrefix}/`),
       );
@@ -387,6 +590,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  baseUrl = url;
 
   let stopping: Promise<void> | null = null;
   return {
@@ -395,6 +599,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         stopController.abort();
+        clearInterval(dueTimer);
+        if (reportTimer !== null) clearInterval(reportTimer);
         bank.stop();
         deferred.cancelAll();
         dispatcher.stop();
@@ -404,6 +610,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return stopping;
     },
     charges: () => ledger.list(),
+    disputes: () => disputes.list(),
+    openDispute: (psp, pspReference, input = {}) => structuredClone(disputes.open(psp, pspReference, input)),
+    expireDispute: (id) => structuredClone(disputes.expire(id)),
+    announceReport: (psp, day) => reports.announce(psp, day ?? reports.yesterday()),
     setFaults(psp, value) {
       const parsed = parseFaults({ ...value, psp });
       faults.set(parsed.psp, parsed.faults);

@@ -14,10 +14,12 @@ import {
   type SandboxCharge,
   type SandboxRefund,
 } from "./charge-ledger";
+import { DisputeError, type SandboxDispute, type SandboxDisputeEvent } from "./disputes";
 import { headerValue } from "./http-kit";
 import type { StoredResponse } from "./idempotency-store";
 import { exponentOf, formatMinorUnits } from "./minor-units";
 import type { PspCall, PspDialect, PspResult } from "./psp-pipeline";
+import { type ReportRun, reportRunJson } from "./report-announcements";
 import type { SandboxContext } from "./sandbox-context";
 import { stripeId } from "./sandbox-ids";
 
@@ -115,7 +117,11 @@ function unixSeconds(date: Date): number {
 }
 
 /** The Stripe-style API under /v1, driven by the official `stripe` SDK. */
-export function createStripeApi(context: SandboxContext): { dialect: PspDialect; clear(): void } {
+export function createStripeApi(context: SandboxContext): {
+  dialect: PspDialect;
+  announceReportRun(run: ReportRun): void;
+  clear(): void;
+} {
   const { ledger } = context;
   const intents = new Map<string, IntentExtras>();
   const refundIntentIds = new Map<string, string>();
@@ -213,6 +219,17 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
 
   function emit(charge: SandboxCharge, type: string, object: Record<string, unknown>, key: string | null) {
     ledger.note(charge, "webhook_raised", { detail: type });
+    send(type, object, key, context.schedule.delaysFor(charge), charge.pspReference);
+  }
+
+  /** Signs and queues one event (per copy), with or without a payment behind it. */
+  function send(
+    type: string,
+    object: Record<string, unknown>,
+    key: string | null,
+    delays: number[],
+    paymentPspReference: string,
+  ) {
     const config = context.webhooks.stripe;
     if (config === undefined) return;
     const event = {
@@ -227,12 +244,12 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
       type,
     };
     const body = JSON.stringify(event, null, 2);
-    for (const delayMs of context.schedule.delaysFor(charge)) {
+    for (const delayMs of delays) {
       context.dispatcher.enqueue({
         psp: "stripe",
         eventId: event.id,
         eventType: type,
-        paymentPspReference: charge.pspReference,
+        paymentPspReference,
         body,
         delayMs,
         endpoint: {
@@ -264,6 +281,7 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
     charge.status = moneyStatus(charge);
     if (charge.captureMethod === "automatic") {
       emit(charge, "payment_intent.succeeded", intentJson(charge), key);
+      context.disputes.afterCapture(charge);
     } else {
       emit(charge, "payment_intent.amount_capturable_updated", intentJson(charge), key);
     }
@@ -499,6 +517,7 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
       amountMinor,
     });
     emit(charge, "payment_intent.succeeded", intentJson(charge), call.idempotencyKey);
+    context.disputes.afterCapture(charge);
     return respond(200, intentJson(charge), true);
   }
 
@@ -621,6 +640,164 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
     return respond(200, refundJson(charge, refund), false);
   }
 
+  /** Stripe's dispute statuses: an inquiry's carry the warning_ prefix. */
+  function disputeStatus(dispute: SandboxDispute): string {
+    if (dispute.kind === "inquiry") {
+      return dispute.status === "needs_response"
+        ? "warning_needs_response"
+        : dispute.status === "under_review"
+          ? "warning_under_review"
+          : "warning_closed";
+    }
+    return dispute.status === "closed" ? "lost" : dispute.status;
+  }
+
+  function disputeJson(dispute: SandboxDispute): Record<string, unknown> {
+    const charge = ledger.get("stripe", dispute.paymentPspReference);
+    const latest = dispute.evidence.at(-1);
+    return {
+      id: dispute.id,
+      object: "dispute",
+      amount: Number(dispute.amountMinor),
+      balance_transactions: [],
+      charge: charge?.chargeId ?? null,
+      created: unixSeconds(new Date(dispute.createdAt)),
+      currency: dispute.currency.toLowerCase(),
+      evidence: latest?.fields ?? {},
+      evidence_details: {
+        due_by: unixSeconds(new Date(dispute.dueBy)),
+        has_evidence: dispute.evidence.length > 0,
+        past_due: dispute.closedAt !== null && dispute.evidence.length === 0,
+        submission_count: dispute.evidence.length,
+      },
+      is_charge_refundable: false,
+      livemode: false,
+      metadata: {},
+      payment_intent: dispute.paymentPspReference,
+      payment_method_details: {
+        type: "card",
+        card: { brand: charge?.cardBrand ?? "visa", network_reason_code: dispute.networkReasonCode },
+      },
+      reason: dispute.reason,
+      status: disputeStatus(dispute),
+    };
+  }
+
+  /** The engine's events as Stripe's charge.dispute.* events; each carries the whole dispute object. */
+  function announceDispute(dispute: SandboxDispute, event: SandboxDisputeEvent, charge: SandboxCharge): void {
+    const object = disputeJson(dispute);
+    switch (event) {
+      case "opened":
+        emit(charge, "charge.dispute.created", object, null);
+        return;
+      case "funds_withdrawn":
+        emit(charge, "charge.dispute.funds_withdrawn", object, null);
+        return;
+      case "evidence_received":
+        emit(charge, "charge.dispute.updated", object, null);
+        return;
+      case "won":
+        emit(charge, "charge.dispute.closed", object, null);
+        if (dispute.kind === "chargeback") emit(charge, "charge.dispute.funds_reinstated", object, null);
+        return;
+      case "lost":
+      case "expired":
+        emit(charge, "charge.dispute.closed", object, null);
+        return;
+    }
+  }
+  context.disputes.register("stripe", () => stripeId("du"), announceDispute);
+
+  function disputeError(error: DisputeError): PspResult {
+    return respond(
+      error.status,
+      invalidRequest(error.status === 404 ? "resource_missing" : null, error.message, "dispute"),
+      error.status !== 404,
+    );
+  }
+
+  function retrieveDispute(call: PspCall): PspResult {
+    const dispute = context.disputes.get(call.params.id!);
+    if (dispute === undefined || dispute.psp !== "stripe")
+      return notFound("dispute", call.params.id!, "dispute");
+    return respond(200, disputeJson(dispute), false);
+  }
+
+  /** POST /v1/disputes/:id with evidence[...] and submit=true: what Stripe's disputes.update sends. */
+  function updateDispute(call: PspCall): PspResult {
+    const dispute = context.disputes.get(call.params.id!);
+    if (dispute === undefined || dispute.psp !== "stripe")
+      return notFound("dispute", call.params.id!, "dispute");
+    const form = asForm(call.body);
+    const fields: Record<string, string> = {};
+    for (const [name, value] of Object.entries(asForm(form.evidence))) {
+      if (typeof value !== "string") {
+        throw new ParamError("parameter_invalid", `evidence[${name}]`, `Invalid evidence[${name}].`);
+      }
+      fields[name] = value;
+    }
+    try {
+      context.disputes.receiveEvidence(
+        dispute.id,
+        { idempotencyKey: call.idempotencyKey, fields, documents: [] },
+        stringParam(form, "submit") === "true",
+      );
+    } catch (error) {
+      if (error instanceof DisputeError) return disputeError(error);
+      throw error;
+    }
+    return respond(200, disputeJson(dispute), true);
+  }
+
+  function closeDispute(call: PspCall): PspResult {
+    const dispute = context.disputes.get(call.params.id!);
+    if (dispute === undefined || dispute.psp !== "stripe")
+      return notFound("dispute", call.params.id!, "dispute");
+    try {
+      context.disputes.accept(dispute.id);
+    } catch (error) {
+      if (error instanceof DisputeError) return disputeError(error);
+      throw error;
+    }
+    return respond(200, disputeJson(dispute), true);
+  }
+
+  /** A report run that succeeded: `reporting.report_run.succeeded`, announced without a payment behind it. */
+  function announceReportRun(run: ReportRun): void {
+    send("reporting.report_run.succeeded", reportRunJson(run, context.baseUrl()), null, [0], run.id);
+  }
+
+  /** POST /v1/reporting/report_runs: the itemized balance change report of one UTC day. */
+  function createReportRun(call: PspCall): PspResult {
+    const form = asForm(call.body);
+    const reportType = stringParam(form, "report_type");
+    if (reportType !== "balance_change_from_activity.itemized.1") {
+      throw new ParamError(
+        "parameter_invalid",
+        "report_type",
+        "The sandbox runs balance_change_from_activity.itemized.1 only.",
+      );
+    }
+    const parameters = asForm(form.parameters);
+    const start = Number(stringParam(parameters, "interval_start"));
+    const end = Number(stringParam(parameters, "interval_end"));
+    if (!Number.isSafeInteger(start) || end !== start + 86_400 || start % 86_400 !== 0) {
+      throw new ParamError(
+        "parameter_invalid",
+        "parameters[interval_start]",
+        "The sandbox reports whole UTC days: interval_start at midnight, interval_end a day later.",
+      );
+    }
+    const run = context.reports.createRun(new Date(start * 1000).toISOString().slice(0, 10));
+    return respond(200, reportRunJson(run, context.baseUrl()), true);
+  }
+
+  function retrieveReportRun(call: PspCall): PspResult {
+    const run = context.reports.run(call.params.id!);
+    if (run === undefined) return notFound("reporting.report_run", call.params.id!, "id");
+    return respond(200, reportRunJson(run, context.baseUrl()), false);
+  }
+
   /** Parameter errors are 400s that store nothing, like Stripe's validation. */
   function withParamErrors(handler: (call: PspCall) => PspResult): (call: PspCall) => PspResult {
     return (call) => {
@@ -655,6 +832,19 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
       },
       { method: "POST", pattern: /^\/refunds$/, handle: withParamErrors(createRefund) },
       { method: "GET", pattern: /^\/refunds\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveRefund) },
+      { method: "GET", pattern: /^\/disputes\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveDispute) },
+      { method: "POST", pattern: /^\/disputes\/(?<id>[\w-]+)$/, handle: withParamErrors(updateDispute) },
+      {
+        method: "POST",
+        pattern: /^\/disputes\/(?<id>[\w-]+)\/close$/,
+        handle: withParamErrors(closeDispute),
+      },
+      { method: "POST", pattern: /^\/reporting\/report_runs$/, handle: withParamErrors(createReportRun) },
+      {
+        method: "GET",
+        pattern: /^\/reporting\/report_runs\/(?<id>[\w-]+)$/,
+        handle: withParamErrors(retrieveReportRun),
+      },
     ],
 
     authenticate(request): StoredResponse | null {
@@ -754,6 +944,7 @@ export function createStripeApi(context: SandboxContext): { dialect: PspDialect;
 
   return {
     dialect,
+    announceReportRun,
     clear() {
       intents.clear();
       refundIntentIds.clear();

@@ -13,6 +13,10 @@ export interface SandboxTimings {
   lateWebhookDelayMs: number;
   /** Webhooks of an out_of_order_webhooks card raised within this window are delivered newest first. Default 1000. */
   outOfOrderWindowMs: number;
+  /** From a dispute card's capture to its dispute's first notification. Default 500. */
+  disputeOpenDelayMs: number;
+  /** From submitted evidence to the dispute's decision. Default 1000. */
+  disputeDecisionDelayMs: number;
 }
 
 export const DEFAULT_TIMINGS: SandboxTimings = {
@@ -21,6 +25,8 @@ export const DEFAULT_TIMINGS: SandboxTimings = {
   followUpFailureDelayMs: 500,
   lateWebhookDelayMs: 5_000,
   outOfOrderWindowMs: 1_000,
+  disputeOpenDelayMs: 500,
+  disputeDecisionDelayMs: 1_000,
 };
 
 export const TIMING_MS_MAX = 600_000;

@@ -1,6 +1,7 @@
 // The dispute services the app, the webhook routes and the console share: the core's one write path over its
 // Postgres store, and the read repository. Built by one call in the composition root.
 import { DisputeCommands } from "@paycore/core/disputes/dispute-commands";
+import type { PspRouter } from "@paycore/core/ports/psp-router";
 import type { DatabaseClient } from "@paycore/db/client";
 import { DisputeRepository } from "@paycore/db/repositories/dispute.repository";
 import { DisputeStoreRepository } from "@paycore/db/repositories/dispute-store.repository";
@@ -12,12 +13,18 @@ export interface DisputeServices {
   disputeReads: DisputeRepository;
 }
 
+/** `psps`: where evidence is forwarded (without them, evidence is stored and left for a process that has them). */
 export function createDisputeServices(
   db: DatabaseClient,
+  psps: Pick<PspRouter, "byName"> | null = null,
   now: () => Date = () => new Date(),
 ): DisputeServices {
   return {
-    disputes: new DisputeCommands({ store: new DisputeStoreRepository(db), now }),
+    disputes: new DisputeCommands({
+      store: new DisputeStoreRepository(db),
+      now,
+      ...(psps === null ? {} : { psps }),
+    }),
     disputeReads: new DisputeRepository(db),
   };
 }

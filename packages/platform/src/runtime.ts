@@ -16,8 +16,11 @@ import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
+import type { SettlementPsp } from "@paycore/core/reconciliation/settlement-line";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
+import { AnnouncedReportStoreRepository } from "@paycore/db/repositories/announced-report-store.repository";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
@@ -74,6 +77,7 @@ import {
   workbenchConfigFromEnv,
 } from "./workbench/workbench-config";
 import { createWorkbenchServices } from "./workbench/workbench-services";
+import { announcedReportFetchJob, type ReportCredentials } from "./workers/announced-report-fetch";
 import { createAppWorkers } from "./workers/app-workers";
 import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
 import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
@@ -227,6 +231,16 @@ function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhook
   return { routable, webhooks };
 }
 
+/** Test mode's report downloads: from the sandbox server only, with each emulated PSP's report credentials. */
+export function sandboxReportCredentials(
+  sandboxUrl: string,
+): (psp: SettlementPsp) => ReportCredentials | null {
+  return (psp) => {
+    const module = PSP_MODULES[psp];
+    return module?.sandbox ? { origin: sandboxUrl, authorization: module.sandbox.reportAuthorization } : null;
+  };
+}
+
 export function createRuntime(config: RuntimeConfig): Runtime {
   // One pool for both clients: node-postgres statements on the payment hot path, Prisma for the rest.
   const pool = createPool({
@@ -292,15 +306,16 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     db,
     config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
   );
+  // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
+  const pspRouter = new AppPspRouter(
+    { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
+    new RoutingRuleRepository(db),
+  );
   const commands = new PaymentCommands({
     fx: fx.fxRates,
     store: paymentStore,
     idempotency,
-    // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
-    psps: new AppPspRouter(
-      { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
-      new RoutingRuleRepository(db),
-    ),
+    psps: pspRouter,
     risk,
     reviewHoldTtlMs: config.reviewHoldTtlMs,
     vault,
@@ -328,7 +343,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
-    ...createDisputeServices(db),
+    // Disputes: evidence is forwarded to the dispute's PSP through the same router (issue 17).
+    ...createDisputeServices(db, pspRouter),
     // ---- Bank transfers (issue 18, part 3) ----
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
@@ -340,6 +356,11 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ...createWorkbenchServices(db, sql, config.workbench),
     // Reconciliation's shadow mode (issue 16).
     shadowReconciliation: createShadowReconciliation(sql, paymentStore),
+    // Settlement reports the PSPs announce (issue 16).
+    announcedReports: new AnnouncedReportCommands({
+      store: new AnnouncedReportStoreRepository(sql),
+      now: () => new Date(),
+    }),
     // Hosted checkout (issue 20).
     checkoutCommands: createCheckoutCommands({
       sql,
@@ -423,6 +444,20 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           : []),
       ],
     },
+    // Disputes (issue 17): evidence forwarding retries.
+    disputes: services.disputes,
+    // Reports the PSPs announce (issue 16): downloaded with the sandbox's report credentials in test mode. Live
+    // accounts keep no report credentials yet, so their announcements stay queued (docs/operations.md).
+    announcedReports: config.pspSandboxUrl
+      ? {
+          job: announcedReportFetchJob({
+            reports: services.announcedReports,
+            commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
+            credentials: sandboxReportCredentials(config.pspSandboxUrl),
+            log: config.logger.child({ worker: "announced-report-fetch" }),
+          }),
+        }
+      : null,
     // Multiple currencies (issue 18, FX): the scheduled rates fetch, only when a URL is configured.
     fxRates: config.fxRatesFetch
       ? {

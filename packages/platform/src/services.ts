@@ -7,6 +7,7 @@ import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { RequestSigningCommands } from "@paycore/core/merchants/request-signing-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import type { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
 import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
@@ -72,6 +73,8 @@ export interface AppServices
   bankWebhookSecret: string | null;
   /** Reconciliation's shadow mode (issue 16): notifications that contradict our state become open items. */
   shadowReconciliation: ShadowReconciliation;
+  /** Settlement reports the PSPs announce (issue 16): queued by the webhook routes, fetched by a worker. */
+  announcedReports: AnnouncedReportCommands;
   /** Hosted checkout (issue 20): checkout sessions' write path and reads (createCheckoutSession in checkout/). */
   checkoutCommands: CheckoutCommands;
   // ---- invoices' documents and hosted payment (issue 20 part 2) ----

@@ -6,6 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { canonicalJson } from "@paycore/core/idempotency/request-hash";
 import type {
   AuthorizeRequest,
+  DisputeEvidenceOutcome,
+  DisputeEvidenceRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
@@ -16,7 +18,7 @@ import { cardOutcome, sandboxCard } from "./test-cards";
 
 type Operation = "authorize" | "capture" | "void" | "refund";
 /** What a fault may hit: an operation, or a lookup of a modification's outcome. */
-type FaultTarget = Operation | "lookup";
+type FaultTarget = Operation | "lookup" | "evidence";
 
 /**
  * Faults the app must survive. "timeout_before_processing" loses the request (nothing happens);
@@ -79,6 +81,7 @@ export class SandboxPsp implements PaymentServiceProvider {
   private readonly authorizationCounts = new Map<string, number>();
   private readonly faults: { operation: FaultTarget; fault: SandboxFault }[] = [];
   private readonly acknowledgeModifications: boolean;
+  private readonly evidence = new Map<string, { disputeReference: string; fields: number; files: number }>();
 
   private readonly maxRemembered: number;
 
@@ -146,6 +149,33 @@ export class SandboxPsp implements PaymentServiceProvider {
 
   refund(request: ModifyRequest): Promise<PspOutcome> {
     return this.modify("refund", request, () => this.doRefund(request));
+  }
+
+  /**
+   * Dispute evidence, recorded once per idempotency key (a repeated key answers as the first did). The in-process
+   * sandbox sends no webhooks, so it opens no disputes of its own: evidence reaches it for disputes a test created.
+   * A queued fault: "timeout_before_processing" loses the request, "timeout_after_processing" records it and
+   * loses the answer (both answer unknown).
+   */
+  async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
+    await this.wait();
+    const faultIndex = this.faults.findIndex((f) => f.operation === "evidence");
+    const fault = faultIndex === -1 ? null : this.faults.splice(faultIndex, 1)[0]!.fault;
+    if (fault === "timeout_before_processing") return { outcome: "unknown", message: "sandbox: timed out" };
+    if (!this.evidence.has(request.idempotencyKey)) {
+      this.evidence.set(request.idempotencyKey, {
+        disputeReference: request.disputeReference,
+        fields: Object.keys(request.texts).length,
+        files: request.files.length,
+      });
+    }
+    if (fault === "timeout_after_processing") return { outcome: "unknown", message: "sandbox: answer lost" };
+    return { outcome: "delivered" };
+  }
+
+  /** Evidence received, by idempotency key (each key once, however often it was sent). */
+  evidenceReceived(): ReadonlyMap<string, { disputeReference: string; fields: number; files: number }> {
+    return this.evidence;
   }
 
   /** The decided outcome of a modification, found by the key it was sent with. */

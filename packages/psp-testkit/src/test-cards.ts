@@ -36,7 +36,26 @@ export type SandboxScenario =
   /** Approved; a capture fails (Stripe: 400 charge_expired_for_capture; Adyen: CAPTURE then CAPTURE_FAILED). */
   | "capture_fails"
   /** Approved; a refund fails after being accepted (Stripe: pending then refund.updated failed; Adyen: REFUND then REFUND_FAILED). */
-  | "refund_fails";
+  | "refund_fails"
+  /**
+   * Approved and captured, then disputed as fraudulent (a chargeback: the money is withdrawn). Evidence loses.
+   * Stripe: charge.dispute.created, .funds_withdrawn; after evidence .updated then .closed lost; undefended past
+   * the due date .closed lost. Adyen: NOTIFICATION_OF_CHARGEBACK, CHARGEBACK; after evidence INFORMATION_SUPPLIED,
+   * CHARGEBACK_REVERSED then SECOND_CHARGEBACK; undefended DISPUTE_DEFENSE_PERIOD_ENDED.
+   */
+  | "dispute_fraudulent"
+  /**
+   * Approved and captured, then an inquiry (retrieval request: no money moves). Stripe: charge.dispute.created
+   * warning_needs_response; evidence .updated warning_under_review then .closed warning_closed; undefended
+   * .closed warning_closed. Adyen: REQUEST_FOR_INFORMATION; evidence INFORMATION_SUPPLIED.
+   */
+  | "dispute_inquiry"
+  /**
+   * Approved and captured, then disputed (a chargeback); WON when evidence is submitted, lost otherwise.
+   * Stripe: after evidence .updated, .closed won and .funds_reinstated. Adyen: after evidence
+   * INFORMATION_SUPPLIED and CHARGEBACK_REVERSED.
+   */
+  | "dispute_won_with_evidence";
 
 export type SandboxCardOutcome =
   | { kind: "approve" }
@@ -149,6 +168,22 @@ export const SANDBOX_CARDS: ReadonlyArray<SandboxCard> = Object.freeze([
     outcome: { kind: "scenario", scenario: "refund_fails" },
     description:
       "Approved; refunds fail after acceptance (Stripe pending then failed, Adyen REFUND then REFUND_FAILED)",
+  },
+  // Dispute cards (Stripe's documented numbers; the Adyen-style PSP sends its own notification sequence for them).
+  {
+    number: "4000000000000259",
+    outcome: { kind: "scenario", scenario: "dispute_fraudulent" },
+    description: "Captured, then disputed as fraudulent (chargeback); evidence loses",
+  },
+  {
+    number: "4000000000001976",
+    outcome: { kind: "scenario", scenario: "dispute_inquiry" },
+    description: "Captured, then an inquiry (no money moves); closed after evidence or the due date",
+  },
+  {
+    number: "4000000000002685",
+    outcome: { kind: "scenario", scenario: "dispute_won_with_evidence" },
+    description: "Captured, then disputed (chargeback); won when evidence is submitted, lost otherwise",
   },
 ] satisfies SandboxCard[]);
 

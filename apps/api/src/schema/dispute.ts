@@ -49,8 +49,37 @@ const DisputeFile = builder.objectRef<StoredEvidence["files"][number]>("DisputeE
   }),
 });
 
+const EvidenceDeliveryStatus = builder.enumType("EvidenceDeliveryStatus", {
+  description:
+    "Whether evidence reached the PSP: PENDING (not sent yet), UNKNOWN (sent without an answer: sent again with the same key, so the PSP takes it once), DELIVERED, REJECTED (the PSP refused it, e.g. the dispute had closed).",
+  values: ["PENDING", "UNKNOWN", "DELIVERED", "REJECTED"] as const,
+});
+
+const EvidenceDeliveryRef = builder
+  .objectRef<{
+    status: "PENDING" | "UNKNOWN" | "DELIVERED" | "REJECTED";
+    attempts: number;
+    deliveredAt: Date | null;
+  }>("DisputeEvidenceDelivery")
+  .implement({
+    fields: (t) => ({
+      status: t.field({ type: EvidenceDeliveryStatus, resolve: (d) => d.status }),
+      attempts: t.exposeInt("attempts", {
+        description: "Tries so far (each with the same idempotency key).",
+      }),
+      deliveredAt: t.field({ type: "DateTime", nullable: true, resolve: (d) => d.deliveredAt }),
+    }),
+  });
+
 const DisputeEvidence = builder.objectRef<StoredEvidence>("DisputeEvidence").implement({
   fields: (t) => ({
+    delivery: t.field({
+      type: EvidenceDeliveryRef,
+      nullable: true,
+      description: "Forwarding to the PSP.",
+      resolve: async (e, _args, context) =>
+        (await context.services.disputeReads.evidenceDeliveries([e.id])).get(e.id) ?? null,
+    }),
     productDescription: t.string({ nullable: true, resolve: (e) => e.texts.productDescription ?? null }),
     customerCommunication: t.string({
       nullable: true,
@@ -87,6 +116,13 @@ export const Dispute = builder.objectRef<DisputeRecord>("Dispute").implement({
       description: "The disputed amount is out of the balance (from the chargeback on, until won).",
     }),
     fee: t.field({ type: "MinorUnits", description: "The dispute fee charged.", resolve: (d) => d.feeMinor }),
+    evidenceDelivery: t.field({
+      type: EvidenceDeliveryStatus,
+      nullable: true,
+      description: "Whether the latest evidence reached the PSP (null: none submitted).",
+      resolve: async (d, _args, context) =>
+        (await context.services.disputeReads.latestEvidenceDelivery(d.id))?.status ?? null,
+    }),
     pspReference: t.exposeString("pspReference"),
     createdAt: t.field({ type: "DateTime", resolve: (d) => d.createdAt }),
     updatedAt: t.field({ type: "DateTime", resolve: (d) => d.updatedAt }),

@@ -10,6 +10,7 @@
 // notifications, then applied through the state machine; 2xx is answered only
 // once it is durably stored. What cannot be applied goes to the dead-letter
 // table for operators to inspect and replay. Nothing here is specific to one PSP.
+import { DomainError } from "@paycore/core/errors/domain-error";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import { UNSUPPORTED_EVENT_TYPE } from "@paycore/platform/psps/event-coverage";
@@ -114,16 +115,31 @@ export function createWebhookRoutes(
         await services.webhooks.markProcessed(stored.id);
         continue;
       }
+      // A settlement report is ready (issue 16): queued once per file for the download worker.
+      const report = module.webhook.report?.(event.payload);
+      if (report) {
+        try {
+          await services.announcedReports.announce({ psp: name, ...report });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          await services.webhooks.deadLetter(`webhook:${name}`, null, error.message, event.payload);
+        }
+        await services.webhooks.markProcessed(stored.id);
+        continue;
+      }
       const dispute = module.webhook.dispute(event.payload, name);
       if (dispute) {
         if (dispute.apply) {
-          await applyDisputeWebhook(
+          const outcome = await applyDisputeWebhook(
             services,
             `webhook:${name}`,
             dispute.notification,
             dispute.reference,
             event.payload,
           );
+          // Left unprocessed: the PSP's redelivery applies it once our call's answer is recorded.
+          if (outcome === "in_flight")
+            return text(503, "our call for this is still in flight; send it again later");
         }
         await services.webhooks.markProcessed(stored.id);
         continue;

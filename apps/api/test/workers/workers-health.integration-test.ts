@@ -58,6 +58,7 @@ describe("GET /health/workers", () => {
       "bank-transfer-expiry",
       "chain-sealer",
       "checkout-session-expiry",
+      "dispute-evidence-forwarding",
       "idempotency-purge",
       "ledger-check",
       "partition-maintenance",

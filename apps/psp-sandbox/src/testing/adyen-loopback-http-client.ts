@@ -16,7 +16,8 @@ export const adyenApiLibrary: typeof import("@adyen/api-library") = require("@ad
 const ApiException: typeof ApiExceptionClass =
   require("@adyen/api-library/lib/src/services/exception/apiException").default;
 
-const ADYEN_TEST_ORIGIN = /^https:\/\/checkout-test\.adyen\.com\//;
+/** The Checkout API's host, and the Customer Area's (its Disputes API, ca/services/DisputeService/v30). */
+const ADYEN_TEST_ORIGIN = /^https:\/\/(checkout|ca)-test\.adyen\.com\//;
 
 /**
  * The library's ClientInterface over plain HTTP to the sandbox: rewrites

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { DomainError } from "../errors/domain-error";
 import { assertBalanced } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
+import type { DisputeEvidenceOutcome, DisputeEvidenceRequest, PaymentServiceProvider } from "../psp/psp-port";
 import { InMemoryDisputeStore } from "../testing/in-memory-dispute-store";
 import { DisputeCommands, type DisputeNotification } from "./dispute-commands";
 import type { DisputeStage, DisputeStatus } from "./dispute-state-machine";
@@ -281,5 +282,162 @@ describe("submitEvidence", () => {
   ])("refuses %o with a %s file: %s, writing nothing", async (texts, sniffed, code) => {
     await expect(submit("ev-x", texts, sniffed)).rejects.toMatchObject({ code });
     expect(store.changes.filter((change) => change.evidence)).toHaveLength(0);
+  });
+});
+
+describe("forwarding evidence to the PSP", () => {
+  const PDF = new TextEncoder().encode("%PDF-1.4 evidence");
+  let store: InMemoryDisputeStore;
+  let sent: Array<{ key: string; dispute: string; texts: Record<string, string>; files: number }>;
+  let answers: DisputeEvidenceOutcome[];
+  let commands: DisputeCommands;
+  let disputeId: string;
+
+  beforeEach(async () => {
+    store = new InMemoryDisputeStore();
+    store.payments.set("stripe:pi_test1", {
+      id: "pay_1",
+      merchantId: "mer_1",
+      mode: "TEST",
+      currency: USD,
+      amountCapturedMinor: 10_000n,
+      pspName: "stripe",
+    });
+    sent = [];
+    answers = [];
+    // A PSP that records what reaches it and answers from the script (delivered once the script runs out).
+    const psp = {
+      name: "stripe",
+      async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
+        sent.push({
+          key: request.idempotencyKey,
+          dispute: request.disputeReference,
+          texts: { ...request.texts },
+          files: request.files.length,
+        });
+        return answers.shift() ?? { outcome: "delivered" };
+      },
+    } as unknown as PaymentServiceProvider;
+    commands = new DisputeCommands({
+      store,
+      now: () => new Date("2026-12-07T00:00:00Z"),
+      psps: { byName: (mode, name) => (mode === "TEST" && name === "stripe" ? psp : null) },
+    });
+    const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    if (!result.applied) throw new Error("setup");
+    disputeId = result.dispute.id;
+  });
+
+  const submit = (key: string) =>
+    commands.submitEvidence({
+      disputeId,
+      merchantId: "mer_1",
+      mode: "TEST",
+      actor: { kind: "merchant", apiKeyId: "key_1" },
+      idempotencyKey: key,
+      texts: { productDescription: "A blue teapot" },
+      files: [{ filename: "receipt.pdf", sniffedContentType: "application/pdf", bytes: PDF }],
+    });
+
+  it("sends stored evidence once with its own key, records DELIVERED with an audit event, and never resends", async () => {
+    const result = await submit("ev-1");
+    expect(sent).toEqual([
+      {
+        key: `${disputeId}:ev${result.evidence.id}`,
+        dispute: "du_test1",
+        texts: { productDescription: "A blue teapot" },
+        files: 1,
+      },
+    ]);
+    expect(store.forwards.get(result.evidence.id)?.status).toBe("DELIVERED");
+    expect(store.forwardEvents.map((event) => event.type)).toEqual(["dispute.evidence_delivered"]);
+    await submit("ev-1");
+    expect(await commands.forwardDueEvidence(10)).toEqual({ tried: 0, delivered: 0 });
+    expect(await commands.forwardEvidence(result.evidence.id)).toMatchObject({ status: null });
+    expect(sent).toHaveLength(1);
+  });
+
+  it("a timeout is UNKNOWN and the worker's pass resends it with the same key until delivered", async () => {
+    answers.push({ outcome: "unknown", message: "timeout" });
+    const result = await submit("ev-1");
+    expect(store.forwards.get(result.evidence.id)).toMatchObject({ status: "UNKNOWN", lastError: "timeout" });
+    expect(await commands.forwardDueEvidence(10)).toEqual({ tried: 1, delivered: 1 });
+    expect(sent.map((s) => s.key)).toEqual([sent[0]!.key, sent[0]!.key]);
+    expect(store.forwards.get(result.evidence.id)?.status).toBe("DELIVERED");
+    expect(store.forwardEvents.map((event) => event.type)).toEqual([
+      "dispute.evidence_delivery_unknown",
+      "dispute.evidence_delivered",
+    ]);
+  });
+
+  it("a refusal is final (REJECTED, with the PSP reason): never sent again", async () => {
+    answers.push({ outcome: "rejected", code: "dispute_closed", message: "closed" });
+    const result = await submit("ev-1");
+    expect(store.forwards.get(result.evidence.id)).toMatchObject({
+      status: "REJECTED",
+      lastError: "dispute_closed: closed",
+    });
+    expect(await commands.forwardDueEvidence(10)).toEqual({ tried: 0, delivered: 0 });
+  });
+
+  it("a PSP the router cannot give (a disabled live account) leaves the evidence UNKNOWN to resend", async () => {
+    const orphan = new DisputeCommands({ store, now: () => new Date(), psps: { byName: () => null } });
+    const result = await orphan.submitEvidence({
+      disputeId,
+      merchantId: "mer_1",
+      mode: "TEST",
+      actor: { kind: "merchant", apiKeyId: "key_1" },
+      idempotencyKey: "ev-9",
+      texts: { productDescription: "A blue teapot" },
+      files: [],
+    });
+    expect(store.forwards.get(result.evidence.id)?.status).toBe("UNKNOWN");
+    expect(sent).toHaveLength(0);
+  });
+});
+
+describe("disputes racing our own calls (nothing a PSP says is ignored)", () => {
+  let store: InMemoryDisputeStore;
+  let commands: DisputeCommands;
+  beforeEach(() => {
+    store = new InMemoryDisputeStore();
+    commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
+  });
+  const adyenChargeback = (extra: Partial<DisputeNotification> = {}) =>
+    notification("NEEDS_RESPONSE", "chargeback", {
+      pspName: "adyen",
+      disputeReference: "DSP1",
+      paymentPspReference: "PSP1",
+      currency: "EUR",
+      ...extra,
+    });
+
+  it("a dispute about a payment whose call is still in flight (named by our payment id) asks for redelivery", async () => {
+    store.attemptsByPayment.set("pay_1", {
+      paymentPspName: "adyen",
+      attempts: [{ id: "att_1", pspName: "adyen", status: "PENDING", pspReference: null }],
+    });
+    const result = await commands.applyNotification(adyenChargeback({ paymentReference: "pay_1" }));
+    expect(result).toMatchObject({ applied: false, reason: "in_flight" });
+    expect(store.changes).toHaveLength(0);
+  });
+
+  it("a dispute about an attempt that failed over to another PSP is filed for an operator, naming the attempt", async () => {
+    store.attemptsByPayment.set("pay_2", {
+      paymentPspName: "stripe",
+      attempts: [
+        { id: "att_a", pspName: "adyen", status: "FAILED", pspReference: "PSP1" },
+        { id: "att_s", pspName: "stripe", status: "SUCCEEDED", pspReference: "pi_2" },
+      ],
+    });
+    const result = await commands.applyNotification(adyenChargeback());
+    expect(result).toMatchObject({ applied: false, reason: "failed_over", attemptId: "att_a" });
+    expect(result.applied ? "" : result.detail).toContain("failed over to stripe");
+    expect(store.changes).toHaveLength(0);
+  });
+
+  it("a dispute about nothing of ours is an unknown payment", async () => {
+    const result = await commands.applyNotification(adyenChargeback({ paymentReference: "pay_404" }));
+    expect(result).toMatchObject({ applied: false, reason: "unknown_payment" });
   });
 });

@@ -12,7 +12,15 @@ import {
 import { currencyExponent, parseCurrency } from "../money/currency";
 import type { Actor } from "../ports/audit";
 import { auditSnapshot } from "../ports/audit";
-import type { DisputeChange, DisputeEventDraft, DisputeStore, StoredEvidence } from "../ports/dispute-store";
+import type {
+  DisputeChange,
+  DisputeEventDraft,
+  DisputeStore,
+  EvidenceForwardStatus,
+  StoredEvidence,
+} from "../ports/dispute-store";
+import type { PspRouter } from "../ports/psp-router";
+import type { DisputeEvidenceOutcome } from "../psp/psp-port";
 import { type DisputeReason, type DisputeRecord, disputedAmountOf, fundsWithdrawnAt } from "./dispute";
 import { type EvidenceFileInput, type EvidenceTexts, validEvidence } from "./dispute-evidence";
 import {
@@ -35,6 +43,12 @@ export interface DisputeNotification {
   disputeReference: string;
   /** The PSP's reference of the disputed payment. */
   paymentPspReference: string;
+  /**
+   * Our payment id as the PSP echoes it (Adyen's merchantReference), when it does: how a dispute about a payment
+   * whose PSP reference is not recorded yet (its call still in flight) or about an attempt that failed over is
+   * recognised. Stripe's dispute names only the PaymentIntent.
+   */
+  paymentReference?: string | null;
   status: DisputeStatus;
   /** Null: the dispute's current stage (an event about whatever stage it is in); a new dispute's is `inquiry`. */
   stage: DisputeStage | null;
@@ -52,14 +66,35 @@ export type DisputeNotificationResult =
   | { applied: true; dispute: DisputeRecord }
   | {
       applied: false;
-      reason: "unknown_payment" | "duplicate" | "stale" | "illegal" | "invalid";
+      /**
+       * in_flight: our call for the payment is still running (its PSP reference not recorded): the PSP is asked to
+       * redeliver. failed_over: the PSP disputes an attempt of ours that failed over to another PSP (nothing was
+       * charged there by our records): filed for an operator under that attempt.
+       */
+      reason: "unknown_payment" | "duplicate" | "stale" | "illegal" | "invalid" | "in_flight" | "failed_over";
       detail: string;
       dispute: DisputeRecord | null;
+      /** The attempt a failed_over dispute is about. */
+      attemptId?: string;
     };
 
 export interface DisputeCommandsDependencies {
   store: DisputeStore;
   now(): Date;
+  /** The PSPs evidence is forwarded to; without them evidence is stored only (and forwarded by whoever has them). */
+  psps?: Pick<PspRouter, "byName">;
+}
+
+/** How long one forwarding try holds its evidence: longer than any PSP call (timeouts are seconds). */
+export const EVIDENCE_FORWARD_LEASE_MS = 120_000;
+/** After this many tries an UNKNOWN forwarding stops being retried by the worker and needs an operator. */
+export const EVIDENCE_FORWARD_ATTEMPTS_MAX = 20;
+const FORWARD_ERROR_MAX_LENGTH = 500;
+
+export interface EvidenceForwardResult {
+  /** null: not forwarded by this call (already final, or another process holds it). */
+  status: Exclude<EvidenceForwardStatus, "PENDING"> | null;
+  detail: string | null;
 }
 
 const REASON_CODE_MAX_LENGTH = 32;
@@ -170,6 +205,9 @@ export class DisputeCommands {
       if ((await this.deps.store.write(change)) === "written") {
         const written = await this.deps.store.findEvidence(dispute.id, key);
         invariant(written !== null, "evidence written with its change is readable");
+        // Stored first (the forwarding row is the attempt), then sent with no transaction open. A failure here
+        // leaves it PENDING or UNKNOWN for the forwarding worker; the merchant's request has succeeded either way.
+        if (this.deps.psps) await this.forwardEvidence(written.id);
         return { dispute: change.dispute, evidence: written, replayed: false };
       }
     }
@@ -198,6 +236,83 @@ export class DisputeCommands {
       }
       return { status: "UNDER_REVIEW" as const, type: "dispute.evidence_submitted", evidence: true };
     });
+  }
+
+  /**
+   * Sends stored evidence to the dispute's PSP: claims it (a lease), calls the PSP with the evidence's own key,
+   * records the outcome with an audit event. A timeout is UNKNOWN and sent again later with the same key, so the
+   * PSP takes it once; DELIVERED and REJECTED are final.
+   */
+  async forwardEvidence(evidenceId: bigint): Promise<EvidenceForwardResult> {
+    const now = this.deps.now();
+    const claim = await this.deps.store.claimEvidenceForwarding(
+      evidenceId,
+      new Date(now.getTime() + EVIDENCE_FORWARD_LEASE_MS),
+    );
+    if (claim === null) return { status: null, detail: "not due for forwarding" };
+    const { dispute } = claim;
+    const psp = this.deps.psps?.byName(dispute.mode, dispute.pspName) ?? null;
+    let outcome: DisputeEvidenceOutcome;
+    if (psp === null || psp.submitDisputeEvidence === undefined) {
+      outcome = { outcome: "unknown", message: `no ${dispute.pspName} client takes evidence right now` };
+    } else {
+      try {
+        outcome = await psp.submitDisputeEvidence({
+          idempotencyKey: claim.pspKey,
+          disputeReference: dispute.pspReference,
+          paymentPspReference: claim.paymentPspReference,
+          texts: claim.texts as Record<string, string>,
+          files: claim.files,
+        });
+      } catch (error) {
+        // A programmer error in an adapter still must not lose the evidence: it stays to resend.
+        outcome = { outcome: "unknown", message: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    const status =
+      outcome.outcome === "delivered" ? "DELIVERED" : outcome.outcome === "rejected" ? "REJECTED" : "UNKNOWN";
+    const error =
+      outcome.outcome === "delivered"
+        ? null
+        : (outcome.outcome === "rejected" ? `${outcome.code}: ${outcome.message}` : outcome.message).slice(
+            0,
+            FORWARD_ERROR_MAX_LENGTH,
+          );
+    await this.deps.store.recordEvidenceForwarding({
+      evidenceId,
+      status,
+      error,
+      dispute,
+      event: {
+        type:
+          status === "DELIVERED"
+            ? "dispute.evidence_delivered"
+            : status === "REJECTED"
+              ? "dispute.evidence_rejected"
+              : "dispute.evidence_delivery_unknown",
+        oldStatus: dispute.status,
+        newStatus: dispute.status,
+        source: "SYSTEM",
+        actor: dispute.pspName,
+        data: { evidenceId: evidenceId.toString(), attempt: claim.attempts, error },
+      },
+    });
+    return { status, detail: error };
+  }
+
+  /**
+   * The forwarding worker's pass: evidence still PENDING (its process died before or during the call) or UNKNOWN
+   * (a timeout), oldest first, sent again with its own key. Bounded by `limit`.
+   */
+  async forwardDueEvidence(limit: number): Promise<{ tried: number; delivered: number }> {
+    invariant(limit > 0 && limit <= 1_000, "a forwarding batch is bounded");
+    let delivered = 0;
+    const due = await this.deps.store.evidenceToForward(limit);
+    for (const evidenceId of due) {
+      const result = await this.forwardEvidence(evidenceId);
+      if (result.status === "DELIVERED") delivered++;
+    }
+    return { tried: due.length, delivered };
   }
 
   /** Checks that the merchant may act on this dispute now (before its evidence is stored and forwarded). */
@@ -297,14 +412,7 @@ export class DisputeCommands {
 
   private async create(n: DisputeNotification): Promise<DisputeNotificationResult | "conflict"> {
     const payment = await this.deps.store.findPaymentByPspReference(n.pspName, n.paymentPspReference);
-    if (payment === null) {
-      return {
-        applied: false,
-        reason: "unknown_payment",
-        detail: "no payment with this PSP reference",
-        dispute: null,
-      };
-    }
+    if (payment === null) return this.unplaced(n);
     const currency = n.currency === null ? payment.currency : parseCurrency(n.currency.toUpperCase());
     if (currency !== payment.currency) {
       return {
@@ -357,6 +465,47 @@ export class DisputeCommands {
     });
     if ((await this.deps.store.write(change)) === "conflict") return "conflict";
     return { applied: true, dispute: change.dispute };
+  }
+
+  /**
+   * A dispute whose payment is not found by its PSP reference: our own call may still be in flight (redeliver
+   * later), or the PSP disputes an attempt that failed over to another PSP (an operator must look); otherwise the
+   * payment is unknown.
+   */
+  private async unplaced(n: DisputeNotification): Promise<DisputeNotificationResult> {
+    const unknown = {
+      applied: false as const,
+      reason: "unknown_payment" as const,
+      detail: "no payment with this PSP reference",
+      dispute: null,
+    };
+    const found = await this.deps.store.findAttemptsForDispute(
+      n.pspName,
+      n.paymentPspReference,
+      n.paymentReference ?? null,
+    );
+    if (found === null) return unknown;
+    const atThisPsp = found.attempts.filter((attempt) => attempt.pspName === n.pspName);
+    if (atThisPsp.some((attempt) => attempt.status === "PENDING" && attempt.pspReference === null)) {
+      return {
+        applied: false,
+        reason: "in_flight",
+        detail: `our call for payment ${found.paymentId} at ${n.pspName} is still in flight`,
+        dispute: null,
+      };
+    }
+    const disputed =
+      atThisPsp.find((attempt) => attempt.pspReference === n.paymentPspReference) ?? atThisPsp[0];
+    if (disputed !== undefined && found.paymentPspName !== n.pspName) {
+      return {
+        applied: false,
+        reason: "failed_over",
+        detail: `${n.pspName} disputes attempt ${disputed.id} (${disputed.status}) of payment ${found.paymentId}, which failed over to ${found.paymentPspName ?? "no PSP"}: needs an operator`,
+        dispute: null,
+        attemptId: disputed.id,
+      };
+    }
+    return unknown;
   }
 
   /** The change from `before` (null: new) to `next`: money moves to match the new position, once. */

@@ -179,4 +179,34 @@ export class MerchantCurrencyCommands {
     );
     return written ? this.deps.store.find(merchantId) : null;
   }
+
+  /**
+   * Sets the dispute fee the merchant is charged in one currency when a dispute's money is withdrawn (minor units
+   * of it, 0 to 15 digits: below the database's bound), or removes it (null: the default, 15 major units). Applies
+   * to disputes whose money is withdrawn from then on; fees already charged stay.
+   */
+  async setDisputeFee(
+    actor: Actor,
+    merchantId: string,
+    input: { currency: string; feeMinor: bigint | null },
+  ): Promise<MerchantCurrencySettings | null> {
+    const currency = currencyOf("currency", input.currency);
+    const { feeMinor } = input;
+    if (
+      feeMinor !== null &&
+      (typeof feeMinor !== "bigint" || feeMinor < 0n || feeMinor > FEE_FIXED_MINOR_MAX)
+    )
+      throw invalid("feeMinor", "feeMinor must be a whole number of minor units, 0 to 15 digits.");
+    const before = await this.deps.store.find(merchantId);
+    if (before === null) return null;
+    const previous = before.disputeFees.find((fee) => fee.currency === currency)?.feeMinor ?? null;
+    const written = await this.deps.store.setDisputeFee(merchantId, currency, feeMinor, {
+      actor,
+      action: feeMinor === null ? "merchant.remove_dispute_fee" : "merchant.set_dispute_fee",
+      targetId: merchantId,
+      before: { currency, feeMinor: previous === null ? null : previous.toString() },
+      after: { currency, feeMinor: feeMinor === null ? null : feeMinor.toString() },
+    });
+    return written ? this.deps.store.find(merchantId) : null;
+  }
 }

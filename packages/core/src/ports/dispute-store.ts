@@ -63,13 +63,62 @@ export interface StoredEvidence {
   createdAt: Date;
 }
 
+export type EvidenceForwardStatus = "PENDING" | "UNKNOWN" | "DELIVERED" | "REJECTED";
+
+/** Evidence claimed for one forwarding try (a lease: no other process sends it meanwhile). */
+export interface EvidenceForwardClaim {
+  evidenceId: bigint;
+  /** The key the PSP is called with on every try. */
+  pspKey: string;
+  /** Tries so far, this one included. */
+  attempts: number;
+  dispute: DisputeRecord;
+  /** The payment's reference at the dispute's PSP. */
+  paymentPspReference: string;
+  texts: EvidenceTexts;
+  files: Array<{ filename: string; contentType: string; bytes: Uint8Array }>;
+}
+
 export interface DisputeStore {
   findById(id: string): Promise<DisputeRecord | null>;
   findByPspReference(pspName: string, pspReference: string): Promise<DisputeRecord | null>;
   findPaymentByPspReference(pspName: string, pspReference: string): Promise<DisputedPayment | null>;
+  /**
+   * The payment (and its authorization and capture attempts) a dispute may be about although no payment carries
+   * its PSP reference: an attempt at this PSP with that reference, or our payment id as the PSP echoed it. Null:
+   * none.
+   */
+  findAttemptsForDispute(
+    pspName: string,
+    paymentPspReference: string,
+    paymentId: string | null,
+  ): Promise<{
+    paymentId: string;
+    /** The PSP the payment went through in the end (null while undecided). */
+    paymentPspName: string | null;
+    attempts: Array<{ id: string; pspName: string; status: string; pspReference: string | null }>;
+  } | null>;
   /** The merchant's dispute fee in this currency, or null for the default. */
   disputeFeeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint | null>;
   findEvidence(disputeId: string, idempotencyKey: string): Promise<StoredEvidence | null>;
   /** "conflict": the dispute changed since (or was created meanwhile): nothing was written. */
   write(change: DisputeChange): Promise<"written" | "conflict">;
+  /**
+   * Claims evidence still to forward (PENDING or UNKNOWN, no live lease) until `leaseUntil`, counting the try;
+   * null when it is not to forward (sent already, or another process holds it).
+   */
+  claimEvidenceForwarding(evidenceId: bigint, leaseUntil: Date): Promise<EvidenceForwardClaim | null>;
+  /**
+   * Records a try's outcome under its claim (only from PENDING or UNKNOWN), with the dispute's audit event, in
+   * one transaction; false when it was recorded already.
+   */
+  recordEvidenceForwarding(record: {
+    evidenceId: bigint;
+    status: Exclude<EvidenceForwardStatus, "PENDING">;
+    error: string | null;
+    dispute: DisputeRecord;
+    event: DisputeEventDraft;
+  }): Promise<boolean>;
+  /** Evidence still to forward whose lease (if any) has run out, oldest first, at most `limit`. */
+  evidenceToForward(limit: number): Promise<bigint[]>;
 }

@@ -13,6 +13,8 @@ export interface MerchantCurrencySettings {
   fixedFees: Array<{ currency: CurrencyCode; fixedMinor: bigint }>;
   /** The merchant's fee per card funding type (issue 18), by funding type. */
   fundingFees: Array<{ fundingType: FeeFundingType } & FundingTypeFee>;
+  /** The merchant's own dispute fee per currency (minor units); elsewhere the default (15 major units) applies. */
+  disputeFees: Array<{ currency: CurrencyCode; feeMinor: bigint }>;
   /** The merchant's fee schedule's rate and fixed-fee default (hundredths of a major unit). */
   feeRateBps: number;
   feeFixedMinor: bigint;
@@ -39,6 +41,13 @@ export interface MerchantCurrencyStore {
     merchantId: string,
     fundingType: FeeFundingType,
     fee: FundingTypeFee | null,
+    audit: AuditDraft,
+  ): Promise<boolean>;
+  /** Sets (or, with null, removes) the merchant's dispute fee in one currency. False when there is no such merchant. */
+  setDisputeFee(
+    merchantId: string,
+    currency: CurrencyCode,
+    feeMinor: bigint | null,
     audit: AuditDraft,
   ): Promise<boolean>;
 }

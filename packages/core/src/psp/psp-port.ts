@@ -60,6 +60,25 @@ export interface ModificationQuery {
   modificationReference: string | null;
 }
 
+/** A dispute's evidence, sent to the PSP that holds the dispute. */
+export interface DisputeEvidenceRequest {
+  /** The same on every try of one evidence: the PSP takes it once. */
+  idempotencyKey: string;
+  /** The PSP's id of the dispute (Stripe's du_…, Adyen's dispute pspReference). */
+  disputeReference: string;
+  paymentPspReference: string;
+  /** Our text fields (productDescription, customerCommunication, shippingTracking, refundPolicy, uncategorizedText). */
+  texts: Readonly<Record<string, string>>;
+  files: ReadonlyArray<{ filename: string; contentType: string; bytes: Uint8Array }>;
+}
+
+export type DisputeEvidenceOutcome =
+  | { outcome: "delivered" }
+  /** The PSP refused it as it stands (the dispute is closed, say): sending it again changes nothing. */
+  | { outcome: "rejected"; code: string; message: string }
+  /** Timeout, network error or unreadable answer: it may have arrived; sent again with the same key. */
+  | { outcome: "unknown"; message: string };
+
 export interface PaymentServiceProvider {
   readonly name: string;
   authorize(request: AuthorizeRequest): Promise<PspOutcome>;
@@ -73,4 +92,6 @@ export interface PaymentServiceProvider {
    * pending: not decided yet; unknown: the PSP cannot tell (or has no lookup), so only its notification will.
    */
   lookupModification(query: ModificationQuery): Promise<PspOutcome>;
+  /** Sends a dispute's evidence (issue 17); absent on a PSP that takes none through its API. */
+  submitDisputeEvidence?(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome>;
 }

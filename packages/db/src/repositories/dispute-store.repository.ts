@@ -4,6 +4,7 @@
 // payment's disputed amount (its version advanced, so a refund decided on the old amount loses its race), and the
 // operator's audit row when an operator acted.
 import type { DisputeRecord } from "@paycore/core/disputes/dispute";
+import { EVIDENCE_FORWARD_ATTEMPTS_MAX } from "@paycore/core/disputes/dispute-commands";
 import type { EvidenceTexts } from "@paycore/core/disputes/dispute-evidence";
 import { newId } from "@paycore/core/ids/ids";
 import { LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
@@ -11,7 +12,10 @@ import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
   DisputeChange,
   DisputedPayment,
+  DisputeEventDraft,
   DisputeStore,
+  EvidenceForwardClaim,
+  EvidenceForwardStatus,
   StoredEvidence,
 } from "@paycore/core/ports/dispute-store";
 import type { DatabaseClient, Prisma } from "../client";
@@ -55,6 +59,30 @@ export class DisputeStoreRepository implements DisputeStore {
     return row ? { ...row, currency: row.currency as CurrencyCode } : null;
   }
 
+  async findAttemptsForDispute(pspName: string, paymentPspReference: string, paymentId: string | null) {
+    const byAttempt = await this.db.pspAttempt.findFirst({
+      where: { pspName, pspReference: paymentPspReference, operation: { in: ["AUTHORIZE", "CAPTURE"] } },
+      select: { paymentId: true },
+    });
+    const id = byAttempt?.paymentId ?? paymentId;
+    if (id === null) return null;
+    const payment = await this.db.payment.findUnique({
+      where: { id },
+      select: {
+        id: true,
+        pspName: true,
+        attempts: {
+          where: { operation: { in: ["AUTHORIZE", "CAPTURE"] } },
+          orderBy: { createdAt: "asc" },
+          take: 50,
+          select: { id: true, pspName: true, status: true, pspReference: true },
+        },
+      },
+    });
+    if (payment === null) return null;
+    return { paymentId: payment.id, paymentPspName: payment.pspName, attempts: payment.attempts };
+  }
+
   async disputeFeeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint | null> {
     const row = await this.db.merchantDisputeFee.findUnique({
       where: { merchantId_currency: { merchantId, currency } },
@@ -86,6 +114,29 @@ export class DisputeStoreRepository implements DisputeStore {
       submittedBy: row.submittedBy,
       createdAt: row.createdAt,
     };
+  }
+
+  claimEvidenceForwarding(evidenceId: bigint, leaseUntil: Date): Promise<EvidenceForwardClaim | null> {
+    return claimEvidenceForwarding(this.db, evidenceId, leaseUntil);
+  }
+
+  recordEvidenceForwarding(record: {
+    evidenceId: bigint;
+    status: Exclude<EvidenceForwardStatus, "PENDING">;
+    error: string | null;
+    dispute: { id: string; merchantId: string };
+    event: DisputeEventDraft;
+  }): Promise<boolean> {
+    return recordEvidenceForwarding(this.db, record);
+  }
+
+  async evidenceToForward(limit: number): Promise<bigint[]> {
+    const rows = await this.db.$queryRaw<Array<{ evidence_id: bigint }>>`
+      SELECT evidence_id FROM dispute_evidence_forwards
+       WHERE status IN ('PENDING', 'UNKNOWN') AND (lease_until IS NULL OR lease_until <= now())
+         AND attempts < ${EVIDENCE_FORWARD_ATTEMPTS_MAX}
+       ORDER BY created_at LIMIT ${limit}`;
+    return rows.map((row) => row.evidence_id);
   }
 
   async write(change: DisputeChange): Promise<"written" | "conflict"> {
@@ -158,7 +209,7 @@ export class DisputeStoreRepository implements DisputeStore {
             "dispute_evidence",
             change.evidence.files,
           );
-          await tx.disputeEvidence.create({
+          const evidence = await tx.disputeEvidence.create({
             data: {
               disputeId: d.id,
               merchantId: d.merchantId,
@@ -168,6 +219,16 @@ export class DisputeStoreRepository implements DisputeStore {
               submittedBy: change.evidence.submittedBy,
             },
             select: { id: true },
+          });
+          // The forwarding attempt, recorded before the PSP is called, with the key every try uses.
+          await tx.disputeEvidenceForward.create({
+            data: {
+              evidenceId: evidence.id,
+              disputeId: d.id,
+              merchantId: d.merchantId,
+              pspKey: `${d.id}:ev${evidence.id}`,
+            },
+            select: { evidenceId: true },
           });
         }
         if (change.operatorAudit !== null) {
@@ -185,6 +246,87 @@ export class DisputeStoreRepository implements DisputeStore {
       throw error;
     }
   }
+}
+
+/** The forwarding's side of the store, on the same client (claims, outcomes, the worker's scan). */
+export async function claimEvidenceForwarding(
+  db: DatabaseClient,
+  evidenceId: bigint,
+  leaseUntil: Date,
+): Promise<EvidenceForwardClaim | null> {
+  const claimed = await db.$queryRaw<Array<{ psp_key: string; attempts: number; dispute_id: string }>>`
+    UPDATE dispute_evidence_forwards
+       SET attempts = attempts + 1, lease_until = ${leaseUntil}
+     WHERE evidence_id = ${evidenceId} AND status IN ('PENDING', 'UNKNOWN')
+       AND (lease_until IS NULL OR lease_until <= now()) AND attempts < 1000
+    RETURNING psp_key, attempts, dispute_id`;
+  const row = claimed[0];
+  if (row === undefined) return null;
+  const dispute = await db.dispute.findUniqueOrThrow({
+    where: { id: row.dispute_id },
+    select: DISPUTE_SELECT,
+  });
+  const evidence = await db.disputeEvidence.findUniqueOrThrow({
+    where: { id: evidenceId },
+    select: { texts: true, fileIds: true },
+  });
+  const payment = await db.payment.findUniqueOrThrow({
+    where: { id: dispute.paymentId },
+    select: { pspReference: true },
+  });
+  const files = await db.storedFile.findMany({
+    where: { id: { in: evidence.fileIds } },
+    select: { id: true, filename: true, contentType: true, content: true },
+  });
+  const byId = new Map(files.map((file) => [file.id, file]));
+  return {
+    evidenceId,
+    pspKey: row.psp_key,
+    attempts: row.attempts,
+    dispute: toDisputeRecord(dispute),
+    paymentPspReference: payment.pspReference ?? "",
+    texts: evidence.texts as EvidenceTexts,
+    files: evidence.fileIds.flatMap((id) => {
+      const file = byId.get(id);
+      return file
+        ? [{ filename: file.filename, contentType: file.contentType, bytes: new Uint8Array(file.content) }]
+        : [];
+    }),
+  };
+}
+
+export async function recordEvidenceForwarding(
+  db: DatabaseClient,
+  record: {
+    evidenceId: bigint;
+    status: Exclude<EvidenceForwardStatus, "PENDING">;
+    error: string | null;
+    dispute: { id: string; merchantId: string };
+    event: DisputeEventDraft;
+  },
+): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const updated = await tx.$executeRaw`
+      UPDATE dispute_evidence_forwards
+         SET status = ${record.status}, last_error = ${record.error}, lease_until = NULL,
+             delivered_at = CASE WHEN ${record.status} = 'DELIVERED' THEN now() ELSE NULL END
+       WHERE evidence_id = ${record.evidenceId} AND status IN ('PENDING', 'UNKNOWN')`;
+    if (updated !== 1) return false;
+    await tx.disputeEvent.create({
+      data: {
+        disputeId: record.dispute.id,
+        merchantId: record.dispute.merchantId,
+        type: record.event.type,
+        oldStatus: record.event.oldStatus,
+        newStatus: record.event.newStatus,
+        source: record.event.source,
+        actor: record.event.actor,
+        data: record.event.data as Prisma.InputJsonValue,
+      },
+      select: { id: true },
+    });
+    return true;
+  });
 }
 
 async function writeDispute(tx: Tx, change: DisputeChange): Promise<void> {

@@ -67,6 +67,13 @@ export interface DisputeEventRecord {
   createdAt: Date;
 }
 
+/** Whether evidence reached the PSP: PENDING (not sent yet), UNKNOWN (sent, no answer: resent), DELIVERED, REJECTED. */
+export interface EvidenceDelivery {
+  status: "PENDING" | "UNKNOWN" | "DELIVERED" | "REJECTED";
+  attempts: number;
+  deliveredAt: Date | null;
+}
+
 export interface DisputeListFilter {
   statuses?: readonly DisputeStatus[];
   paymentId?: string;
@@ -139,6 +146,40 @@ export class DisputeRepository {
   async findById(id: string): Promise<DisputeRecord | null> {
     const row = await this.db.dispute.findUnique({ where: { id }, select: DISPUTE_SELECT });
     return row ? toDisputeRecord(row) : null;
+  }
+
+  /** Where forwarding each piece of evidence stands (issue 17), by evidence id. */
+  async evidenceDeliveries(evidenceIds: readonly bigint[]): Promise<Map<bigint, EvidenceDelivery>> {
+    const rows = await this.db.disputeEvidenceForward.findMany({
+      where: { evidenceId: { in: [...evidenceIds] } },
+      select: { evidenceId: true, status: true, attempts: true, deliveredAt: true },
+    });
+    return new Map(
+      rows.map((row) => [
+        row.evidenceId,
+        {
+          status: row.status as EvidenceDelivery["status"],
+          attempts: row.attempts,
+          deliveredAt: row.deliveredAt,
+        },
+      ]),
+    );
+  }
+
+  /** The latest evidence's forwarding of each dispute (null: no evidence yet), for the console and the API. */
+  async latestEvidenceDelivery(disputeId: string): Promise<EvidenceDelivery | null> {
+    const row = await this.db.disputeEvidenceForward.findFirst({
+      where: { disputeId },
+      orderBy: { evidenceId: "desc" },
+      select: { status: true, attempts: true, deliveredAt: true },
+    });
+    return row
+      ? {
+          status: row.status as EvidenceDelivery["status"],
+          attempts: row.attempts,
+          deliveredAt: row.deliveredAt,
+        }
+      : null;
   }
 
   async events(disputeId: string, limit = PAGE_MAX): Promise<DisputeEventRecord[]> {

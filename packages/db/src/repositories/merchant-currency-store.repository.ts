@@ -87,4 +87,27 @@ export class MerchantCurrencyStoreRepository implements MerchantCurrencyStore {
       return true;
     });
   }
+
+  setDisputeFee(
+    merchantId: string,
+    currency: CurrencyCode,
+    feeMinor: bigint | null,
+    audit: AuditDraft,
+  ): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const exists = await tx.merchant.count({ where: { id: merchantId } });
+      if (exists === 0) return false;
+      if (feeMinor === null) {
+        await tx.merchantDisputeFee.deleteMany({ where: { merchantId, currency } });
+      } else {
+        await tx.merchantDisputeFee.upsert({
+          where: { merchantId_currency: { merchantId, currency } },
+          create: { merchantId, currency, feeMinor },
+          update: { feeMinor, updatedAt: new Date() },
+        });
+      }
+      await tx.operatorAuditLog.create({ data: operatorAuditRow(audit, TARGET_TYPE), select: { id: true } });
+      return true;
+    });
+  }
 }

@@ -18,6 +18,7 @@ export class MerchantCurrencyRepository {
         settlement: { select: { settlementCurrencies: true, fxFeeBps: true } },
         fixedFees: { select: { currency: true, fixedMinor: true }, orderBy: { currency: "asc" }, take: 500 },
         fundingFees: { select: { fundingType: true, rateBps: true, fixedHundredths: true }, take: 3 },
+        disputeFees: { select: { currency: true, feeMinor: true }, orderBy: { currency: "asc" }, take: 500 },
       },
     });
     if (merchant === null) return null;
@@ -33,6 +34,10 @@ export class MerchantCurrencyRepository {
         fundingType: rule.fundingType as FeeFundingType,
         rateBps: rule.rateBps,
         fixedHundredths: rule.fixedHundredths,
+      })),
+      disputeFees: merchant.disputeFees.map((fee) => ({
+        currency: fee.currency as CurrencyCode,
+        feeMinor: fee.feeMinor,
       })),
       feeRateBps: merchant.feeRateBps,
       feeFixedMinor: merchant.feeFixedMinor,

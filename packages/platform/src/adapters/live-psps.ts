@@ -6,6 +6,8 @@
 import { createHash } from "node:crypto";
 import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
 import type {
+  DisputeEvidenceOutcome,
+  DisputeEvidenceRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
@@ -199,6 +201,12 @@ class LivePspProxy implements PaymentServiceProvider {
 
   lookupModification(query: ModificationQuery): Promise<PspOutcome> {
     return this.call("lookup", (psp) => psp.lookupModification(query));
+  }
+
+  async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
+    const client = await this.live.client(this.name);
+    if (!client) return { outcome: "unknown", message: `no active live ${this.name} account is configured` };
+    return client.psp.submitDisputeEvidence(request);
   }
 
   async status(pspReference: string) {

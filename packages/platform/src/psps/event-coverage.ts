@@ -18,6 +18,8 @@ export const STRIPE_HANDLED_TYPES: ReadonlySet<string> = new Set([
   "charge.refunded",
   "charge.refund.updated",
   ...STRIPE_DISPUTE_EVENT_TYPES,
+  // A settlement report is ready: queued for download and import (issue 16).
+  "reporting.report_run.succeeded",
 ]);
 
 /** Stripe events that repeat what a handled event says, or change nothing of ours. */
@@ -31,6 +33,7 @@ export const STRIPE_INFORMATIONAL_TYPES: ReadonlySet<string> = new Set([
   "charge.pending",
   "charge.updated",
   "payment_method.attached",
+  "reporting.report_run.failed",
 ]);
 
 export const ADYEN_HANDLED_CODES: ReadonlySet<string> = new Set([
@@ -41,12 +44,12 @@ export const ADYEN_HANDLED_CODES: ReadonlySet<string> = new Set([
   "REFUND",
   "REFUND_FAILED",
   ...ADYEN_DISPUTE_EVENT_CODES,
+  // A settlement report is ready: queued for download with the report user's credentials (issue 16).
+  "REPORT_AVAILABLE",
 ]);
 
 /** Adyen notifications that tell an operator something but change no payment or dispute of ours. */
 export const ADYEN_INFORMATIONAL_CODES: ReadonlySet<string> = new Set([
-  "REPORT_AVAILABLE",
-  "DISPUTE_DEFENSE_PERIOD_ENDED",
   "ISSUER_COMMENTS",
   "ISSUER_RESPONSE_TIMEFRAME_EXPIRED",
   "PENDING",

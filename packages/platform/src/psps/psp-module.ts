@@ -94,6 +94,11 @@ export interface PspWebhook<A extends PspAdapter> {
    * a dispute (it then goes through `normalise`).
    */
   dispute(payload: unknown, pspName: PspName): DisputeEvent | undefined;
+  /**
+   * The settlement report a stored event announces (Adyen's REPORT_AVAILABLE, Stripe's succeeded report run), as
+   * sent (the route validates it through the core); undefined when the event announces none.
+   */
+  report?(payload: unknown): { fileName: unknown; url: unknown } | undefined;
   /** The answer once every event is durably stored; `duplicate`: every one had been stored before. */
   acknowledge(duplicate: boolean): { status: number; contentType: string; body: string };
 }
@@ -106,6 +111,8 @@ export interface PspSandbox {
   merchantAccount: string | null;
   /** The secret the sandbox signs this PSP's webhooks with. */
   webhookSecret(secrets: AppSecrets): string;
+  /** The Authorization header its announced settlement reports are downloaded with (issue 16). */
+  reportAuthorization: string;
 }
 
 export interface PspModule<A extends PspAdapter = PspAdapter> {

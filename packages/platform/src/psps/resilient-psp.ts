@@ -5,6 +5,8 @@
 // "unavailable" (safe to fail over); anything else is "unknown" (to resolve).
 import type {
   AuthorizeRequest,
+  DisputeEvidenceOutcome,
+  DisputeEvidenceRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
@@ -116,6 +118,21 @@ export class ResilientPsp implements PaymentServiceProvider {
 
   lookupModification(query: ModificationQuery): Promise<PspOutcome> {
     return this.run(() => this.inner.lookupModification(query));
+  }
+
+  /**
+   * Evidence goes out once per forwarding try, outside the breaker and without retries here: its adapter answers
+   * unknown for anything transient, and the forwarding worker sends it again later with the same key.
+   */
+  submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
+    if (this.inner.submitDisputeEvidence === undefined) {
+      return Promise.resolve({
+        outcome: "rejected",
+        code: "unsupported",
+        message: `${this.name} takes no evidence`,
+      });
+    }
+    return this.inner.submitDisputeEvidence(request);
   }
 
   status(pspReference: string): Promise<PspChargeStatus> {

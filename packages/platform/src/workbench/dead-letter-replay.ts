@@ -27,7 +27,12 @@ async function replayDispute(
   }
   const outcome = await services.disputes.applyNotification(dispute.notification);
   if (outcome.applied) result.applied++;
-  else if (outcome.reason === "unknown_payment" || outcome.reason === "invalid")
+  else if (
+    outcome.reason === "unknown_payment" ||
+    outcome.reason === "invalid" ||
+    outcome.reason === "failed_over" ||
+    outcome.reason === "in_flight"
+  )
     result.stillFailing.push(outcome.reason);
   else result.skipped++;
   return result;

@@ -4,6 +4,7 @@
 // file in this folder; adding one is a line here.
 
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
+import type { DisputeCommands } from "@paycore/core/disputes/dispute-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
@@ -23,6 +24,7 @@ import type { WorkbenchServices } from "../workbench/workbench-services";
 import { authorizationExpiryJob } from "./authorization-expiry";
 import { ChainSealer } from "./chain-sealer";
 import { checkoutSessionExpiryJob } from "./checkout-session-expiry";
+import { disputeEvidenceForwardingJob } from "./dispute-evidence-forwarding";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { ledgerCheckJob } from "./ledger-check";
@@ -78,6 +80,10 @@ export interface AppWorkersOptions {
   partitionDaysAhead?: number;
   /** Signed requests (issue 22): the purge of Postgres nonces past their expiry, with the background work. */
   requestNonces?: Pick<RequestNonces, "purgeExpired"> | null;
+  /** Disputes (issue 17): evidence not yet confirmed delivered to the PSP is sent again (same key). */
+  disputes?: Pick<DisputeCommands, "forwardDueEvidence"> | null;
+  /** Reports the PSPs announce (issue 16): the download queue fed by REPORT_AVAILABLE and report runs. */
+  announcedReports?: { job: WorkerJob } | null;
 }
 
 export interface AppWorkers {
@@ -168,6 +174,16 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   // Signed requests (issue 22).
   if (options.requestNonces)
     add(requestNoncePurgeJob({ nonces: options.requestNonces, log: jobLog("request-nonce-purge") }));
+  // Disputes (issue 17): evidence forwarding retries.
+  if (options.disputes)
+    add(
+      disputeEvidenceForwardingJob({
+        disputes: options.disputes,
+        log: jobLog("dispute-evidence-forwarding"),
+      }),
+    );
+  // Reports announced by the PSPs (issue 16).
+  if (options.announcedReports) add(options.announcedReports.job);
   // Hosted checkout (issue 20).
   if (options.checkout)
     add(checkoutSessionExpiryJob({ checkout: options.checkout, log: jobLog("checkout-session-expiry") }));

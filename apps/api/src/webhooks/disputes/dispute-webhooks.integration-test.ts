@@ -370,7 +370,7 @@ describe("every event type is handled, listed as informational or dead-lettered"
   });
 
   it("Adyen: an informational code is stored, an unknown one dead-lettered", async () => {
-    await sendAdyen({ ...adyenChargeback("REPORT_AVAILABLE", "REPORT_1"), originalReference: undefined });
+    await sendAdyen({ ...adyenChargeback("ISSUER_COMMENTS", "REPORT_1"), originalReference: undefined });
     await sendAdyen({
       ...adyenChargeback("AUTHORISATION_ADJUSTMENT", "ADJ_1"),
       originalReference: undefined,

@@ -1,5 +1,7 @@
-// Applies a PSP's dispute notification through the core's dispute commands. A dispute about a payment we do not
-// know, or one we cannot read, goes to the dead-letter table for an operator; a duplicate or a stale notification
+// Applies a PSP's dispute notification through the core's dispute commands. A dispute about a payment whose call is
+// still in flight answers "in_flight" (the route asks the PSP to redeliver). A dispute about a payment we do not
+// know, about an attempt that failed over to another PSP, or one we cannot read, goes to the dead-letter table
+// for an operator; a duplicate or a stale notification
 // (an earlier stage, or behind within its stage) is stored and changes nothing. Replaying a dead-lettered dispute
 // event is the platform's (workbench/dead-letter-replay.ts).
 import type { DisputeNotification } from "@paycore/core/disputes/dispute-commands";
@@ -11,14 +13,18 @@ export async function applyDisputeWebhook(
   notification: DisputeNotification | null,
   reference: string | null,
   payload: unknown,
-): Promise<void> {
+): Promise<"applied" | "in_flight"> {
   if (notification === null) {
     await services.webhooks.deadLetter(source, reference, "dispute event not understood", payload);
-    return;
+    return "applied";
   }
   const result = await services.disputes.applyNotification(notification);
-  if (result.applied) return;
-  if (result.reason === "unknown_payment" || result.reason === "invalid") {
+  if (result.applied) return "applied";
+  // Our own call for the payment is still running: the PSP is asked to send it again (never dead-lettered).
+  if (result.reason === "in_flight") return "in_flight";
+  if (result.reason === "unknown_payment" || result.reason === "invalid" || result.reason === "failed_over") {
+    // A failed-over attempt's dispute is filed under that attempt's PSP reference, naming the attempt.
     await services.webhooks.deadLetter(source, notification.paymentPspReference, result.detail, payload);
   }
+  return "applied";
 }

@@ -17,6 +17,8 @@ const ADYEN_DISPUTE_EVENTS: Readonly<Record<string, { status: DisputeStatus; sta
     CHARGEBACK: { status: "NEEDS_RESPONSE", stage: "chargeback" },
     INFORMATION_SUPPLIED: { status: "UNDER_REVIEW", stage: null },
     CHARGEBACK_REVERSED: { status: "WON", stage: "chargeback" },
+    // The defence period ended undefended (or the merchant accepted liability): the chargeback stands, lost.
+    DISPUTE_DEFENSE_PERIOD_ENDED: { status: "LOST", stage: "chargeback" },
     SECOND_CHARGEBACK: { status: "LOST", stage: "second_chargeback" },
     PREARBITRATION_WON: { status: "WON", stage: "pre_arbitration" },
     PREARBITRATION_LOST: { status: "LOST", stage: "pre_arbitration" },
@@ -58,6 +60,8 @@ export function fromAdyenDispute(pspName: string, item: AdyenDisputeItem): Dispu
     pspName,
     disputeReference: extra.disputePspReference ?? paymentReference,
     paymentPspReference: paymentReference,
+    // Our payment id, echoed by Adyen on every item: places a dispute that races our own call.
+    paymentReference: item.merchantReference || null,
     status: row.status,
     stage: row.stage,
     pspStage: item.eventCode,

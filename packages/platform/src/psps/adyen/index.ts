@@ -23,5 +23,7 @@ export const adyenModule: PspModule<AdyenPsp> = {
     apiKey: "adyen_test_paycore_sandbox",
     merchantAccount: "PaycoreTest",
     webhookSecret: (secrets) => secrets.adyenHmacKeyHex,
+    // Adyen's report user (basic auth), as the sandbox server's emulation knows it.
+    reportAuthorization: `Basic ${Buffer.from("report@Company.PaycoreSandbox:sandbox-report-password").toString("base64")}`,
   },
 };

@@ -25,6 +25,12 @@ export const adyenWebhook: PspWebhook<AdyenPsp> = {
       apply: notification !== null || item.success === "true",
     };
   },
+  // REPORT_AVAILABLE: the file name as pspReference, its download URL as reason.
+  report(payload) {
+    const item = payload as Partial<AdyenNotificationItem> | null;
+    if (item?.eventCode !== "REPORT_AVAILABLE" || item.success !== "true") return undefined;
+    return { fileName: item.pspReference, url: item.reason };
+  },
   verify({ body, secrets }): WebhookVerification {
     let items: AdyenNotificationItem[];
     try {

@@ -26,5 +26,7 @@ export const stripeModule: PspModule<StripePsp> = {
     apiKey: "sk_test_paycore_sandbox",
     merchantAccount: null,
     webhookSecret: (secrets) => secrets.stripeWebhookSecret,
+    // Report run results are downloaded with the secret key, as Stripe's files are.
+    reportAuthorization: "Bearer sk_test_paycore_sandbox",
   },
 };

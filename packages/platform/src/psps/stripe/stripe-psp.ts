@@ -4,6 +4,8 @@
 // is thrown as a TransientPspError for the resilience policy.
 import type {
   AuthorizeRequest,
+  DisputeEvidenceOutcome,
+  DisputeEvidenceRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
@@ -190,6 +192,46 @@ export class StripePsp implements PaymentServiceProvider {
   /** Looks up a PaymentIntent by id: how webhook payloads are confirmed before they are trusted. */
   async retrieveIntent(id: string): Promise<Stripe.PaymentIntent> {
     return this.translate(() => this.stripe.paymentIntents.retrieve(id));
+  }
+
+  /**
+   * Evidence through `disputes.update(id, { evidence, submit: true })` with the evidence's own idempotency key.
+   * Our texts map onto Stripe's text fields; customer communication, which Stripe takes as a file, is added to
+   * uncategorized_text. Files are not uploaded: Stripe takes them through its Files API on another host
+   * (files.stripe.com), which this adapter does not reach; their names are listed in uncategorized_text.
+   */
+  async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
+    const texts = request.texts;
+    const uncategorized = [
+      texts.uncategorizedText,
+      texts.customerCommunication ? `Customer communication:\n${texts.customerCommunication}` : undefined,
+      request.files.length > 0
+        ? `Documents held by the merchant: ${request.files.map((file) => file.filename).join(", ")}`
+        : undefined,
+    ].filter((part): part is string => part !== undefined && part.length > 0);
+    const evidence: Stripe.DisputeUpdateParams.Evidence = {
+      ...(texts.productDescription ? { product_description: texts.productDescription } : {}),
+      ...(texts.shippingTracking ? { shipping_tracking_number: texts.shippingTracking } : {}),
+      ...(texts.refundPolicy ? { refund_policy_disclosure: texts.refundPolicy } : {}),
+      ...(uncategorized.length > 0 ? { uncategorized_text: uncategorized.join("\n\n") } : {}),
+    };
+    try {
+      await this.translate(() =>
+        this.stripe.disputes.update(
+          request.disputeReference,
+          { evidence, submit: true },
+          { idempotencyKey: request.idempotencyKey },
+        ),
+      );
+      return { outcome: "delivered" };
+    } catch (error) {
+      if (error instanceof TransientPspError) return { outcome: "unknown", message: error.message };
+      if (isCredentialError(error)) return { outcome: "unknown", message: "the PSP refused our credentials" };
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+        return { outcome: "rejected", code: error.code ?? "invalid_request", message: error.message };
+      }
+      return { outcome: "unknown", message: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   private async call(run: () => Promise<PspOutcome>): Promise<PspOutcome> {

@@ -19,6 +19,13 @@ export const stripeWebhook: PspWebhook<StripePsp> = {
   coverage: stripeEventCoverage,
   // A Stripe event is filed under its id (it names no PSP reference of its own).
   reference: () => null,
+  // A succeeded report run: its result file (named after the run) at the file's URL.
+  report(payload) {
+    const event = payload as { type?: unknown; data?: { object?: unknown } };
+    if (event?.type !== "reporting.report_run.succeeded") return undefined;
+    const run = event.data?.object as { id?: unknown; result?: { url?: unknown } | null } | undefined;
+    return { fileName: typeof run?.id === "string" ? `${run.id}.csv` : run?.id, url: run?.result?.url };
+  },
   dispute(payload, pspName) {
     const event = payload as { type?: unknown; data?: { object?: unknown } };
     if (typeof event?.type !== "string" || !isStripeDisputeEvent(event.type)) return undefined;

@@ -1,6 +1,6 @@
 "use client";
 // Admin forms for a merchant's currencies (multiple currencies, issue 18): the settlement currencies and FX fee,
-// and the fixed fee in one currency (set, or removed so that the default applies). Every change goes through
+// the fixed fee and the dispute fee in one currency (set, or removed so that the default applies). Every change goes through
 // the core's command and is audited there.
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
@@ -170,6 +170,54 @@ export function FundingFeeForm({ merchantId }: { merchantId: string }) {
       </label>
       <button type="submit" disabled={update.isPending}>
         Set funding fee
+      </button>
+      <SaveStatus mutation={update} />
+    </form>
+  );
+}
+
+/** The dispute fee in one currency (issue 17): charged when a dispute's money is withdrawn; empty: the default. */
+export function DisputeFeeForm({ merchantId }: { merchantId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [currency, setCurrency] = useState("");
+  const [feeMinor, setFeeMinor] = useState("");
+  const update = useMutation(
+    trpc.merchants.setDisputeFee.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    update.mutate({
+      merchantId,
+      currency: currency.trim().toUpperCase(),
+      feeMinor: feeMinor.trim() === "" ? null : feeMinor.trim(),
+    });
+  };
+  return (
+    <form className="filters" onSubmit={submit} aria-label="Dispute fee in one currency">
+      <label className="field">
+        Dispute fee currency
+        <input
+          required
+          value={currency}
+          maxLength={3}
+          pattern="[A-Za-z]{3}"
+          placeholder="USD"
+          onChange={(event) => setCurrency(event.target.value)}
+        />
+      </label>
+      <label className="field">
+        Dispute fee (minor units; empty: default)
+        <input
+          inputMode="numeric"
+          value={feeMinor}
+          maxLength={15}
+          pattern="[0-9]*"
+          onChange={(event) => setFeeMinor(event.target.value)}
+        />
+      </label>
+      <button type="submit" disabled={update.isPending}>
+        Set dispute fee
       </button>
       <SaveStatus mutation={update} />
     </form>

@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, feePercent } from "../../format";
-import { FixedFeeForm, FundingFeeForm, SettlementForm } from "../currency-forms";
+import { DisputeFeeForm, FixedFeeForm, FundingFeeForm, SettlementForm } from "../currency-forms";
 import { AllowedOriginsForm, CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
 import { SignedRequestsForm, SigningSecretForm } from "../signed-request-forms";
 
@@ -182,6 +182,37 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             <FundingFeeForm merchantId={merchant.id} />
           </>
         ) : null}
+      </section>
+      <section className="card" aria-labelledby="dispute-fees-heading">
+        <h2 id="dispute-fees-heading">Dispute fees</h2>
+        {currencies.disputeFees.length === 0 ? (
+          <p className="muted">
+            Default dispute fee (15.00 in the currency&apos;s major unit) in every currency.
+          </p>
+        ) : (
+          <table>
+            <caption>Dispute fee per currency (the default in any other)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Currency</th>
+                <th scope="col" className="amount">
+                  Dispute fee
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {currencies.disputeFees.map((fee) => (
+                <tr key={fee.currency} data-testid={`dispute-fee-${fee.currency}`}>
+                  <td>{fee.currency}</td>
+                  <td className="amount">
+                    <Amount minor={fee.feeMinor} currency={fee.currency} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {isAdmin ? <DisputeFeeForm merchantId={merchant.id} /> : null}
       </section>
       {isAdmin ? (
         <section className="card" aria-labelledby="edit-heading">

@@ -1,6 +1,6 @@
 // A merchant's currencies (multiple currencies, issue 18): the currencies it settles in, its FX fee, and its fixed
-// fee in each currency (its own, or the default scaled by the currency's exponent), and its fees per card funding
-// type.
+// fee in each currency (its own, or the default scaled by the currency's exponent), its fees per card funding
+// type, and its dispute fees.
 import { feeScheduleView } from "@paycore/core/merchants/merchant-currency-commands";
 import type { MerchantCurrencySettings } from "@paycore/core/ports/merchant-currency-store";
 import { TRPCError } from "@trpc/server";
@@ -15,6 +15,8 @@ export interface MerchantCurrenciesView {
   fixedFees: Array<{ currency: string; fixedMinor: string; source: "MERCHANT" | "DEFAULT" }>;
   /** Fees per card funding type (issue 18); fixedHundredths null: the currency's usual fixed fee. */
   fundingFees: Array<{ fundingType: string; rateBps: number; fixedHundredths: string | null }>;
+  /** The merchant's own dispute fees; any other currency is charged the default (15 major units). */
+  disputeFees: Array<{ currency: string; feeMinor: string }>;
 }
 
 export function merchantCurrenciesView(settings: MerchantCurrencySettings): MerchantCurrenciesView {
@@ -32,6 +34,10 @@ export function merchantCurrenciesView(settings: MerchantCurrencySettings): Merc
       fundingType: rule.fundingType,
       rateBps: rule.rateBps,
       fixedHundredths: rule.fixedHundredths === null ? null : rule.fixedHundredths.toString(),
+    })),
+    disputeFees: settings.disputeFees.map((fee) => ({
+      currency: fee.currency,
+      feeMinor: fee.feeMinor.toString(),
     })),
   };
 }

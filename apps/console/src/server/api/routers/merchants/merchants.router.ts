@@ -13,6 +13,8 @@ import { rollKeyHandler } from "./roll-key.handler";
 import { rollKeySchema } from "./roll-key.schema";
 import { rollSigningSecretHandler } from "./roll-signing-secret.handler";
 import { rollSigningSecretSchema } from "./roll-signing-secret.schema";
+import { setDisputeFeeHandler } from "./set-dispute-fee.handler";
+import { setDisputeFeeSchema } from "./set-dispute-fee.schema";
 import { setFixedFeeHandler } from "./set-fixed-fee.handler";
 import { setFixedFeeSchema } from "./set-fixed-fee.schema";
 import { setFundingFeeHandler } from "./set-funding-fee.handler";
@@ -48,4 +50,5 @@ export const merchantsRouter = router({
   signedRequests: procedureFor("VIEWER").input(merchantDetailSchema).query(signedRequestsHandler),
   setSignedRequests: procedureFor("ADMIN").input(setSignedRequestsSchema).mutation(setSignedRequestsHandler),
   rollSigningSecret: procedureFor("ADMIN").input(rollSigningSecretSchema).mutation(rollSigningSecretHandler),
+  setDisputeFee: procedureFor("ADMIN").input(setDisputeFeeSchema).mutation(setDisputeFeeHandler),
 });

@@ -1,0 +1,414 @@
+// Goal: disputes driven end to end from the sandbox PSP server, on real Postgres: each dispute test card (Stripe's
+// 0259, 1976, 2685, and the Adyen-style PSP's own notification sequence for them) and the sandbox's dispute
+// endpoint open a dispute through the signed webhooks; evidence submitted through the merchant API is forwarded
+// to the PSP through its SDK (delivered once, even when the first try times out) and decides the dispute; the
+// money moves once per position and the ledger invariant holds after every scenario.
+import { randomBytes } from "node:crypto";
+import { hmacValidator } from "@adyen/api-library";
+import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../src/testing/test-app";
+
+const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
+const ADYEN_KEY = randomBytes(32).toString("hex").toUpperCase();
+/** The default dispute fee: 15 major units. */
+const DEFAULT_FEE_MINOR = 1_500n;
+const SUBMIT = `mutation($input: SubmitDisputeEvidenceInput!) { submitDisputeEvidence(input: $input) {
+  dispute { id status evidenceDelivery } evidence { delivery { status attempts } } errors { code } } }`;
+
+let sandbox: SandboxHandle;
+let t: TestApp;
+let merchant: TestMerchant;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    port: 0,
+    seed: 171,
+    hangMs: 3_000,
+    timings: { disputeOpenDelayMs: 20, disputeDecisionDelayMs: 50, modificationDelayMs: 20 },
+    webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
+  });
+  t = await createTestApp({
+    pspSandboxUrl: sandbox.url,
+    stripeWebhookSecret: STRIPE_SECRET,
+    adyenHmacKeyHex: ADYEN_KEY,
+    pspTimeoutMs: 1_000,
+    listen: true,
+  });
+  sandbox.configureWebhooks({
+    stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
+    adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+  });
+  merchant = await t.createMerchant();
+  const rules = t.app.services.routingRuleCommands;
+  await rules.add(TEST_FIXTURE_ACTOR, {
+    merchantId: merchant.id,
+    priority: 1,
+    match: { currencies: ["USD"] },
+    pspNames: ["stripe"],
+  });
+  await rules.add(TEST_FIXTURE_ACTOR, {
+    merchantId: merchant.id,
+    priority: 2,
+    match: { currencies: ["EUR"] },
+    pspNames: ["adyen"],
+  });
+}, 60_000);
+
+afterEach(async () => {
+  sandbox.clearFaults();
+  await t.expectLedgerBalanced();
+});
+
+afterAll(async () => {
+  await t?.close();
+  await sandbox?.stop();
+});
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A captured payment with this card (Adyen's capture settles by notification: waited for, bounded). */
+async function captured(number: string, currency: "USD" | "EUR", amount = "8000") {
+  const method = await t.tokenize(merchant.publishableKey, number);
+  const created = await t.gql<{ createPayment: { payment: { id: string } } }>(
+    merchant.secretKey,
+    `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } errors { code } } }`,
+    { input: { idempotencyKey: newKey(), amount, currency, paymentMethodId: method } },
+  );
+  const id = created.data?.createPayment.payment.id;
+  if (!id) throw new Error(`not created: ${created.raw}`);
+  return until(`payment ${id} captured`, async () => {
+    const row = await t.app.db.payment.findUniqueOrThrow({
+      where: { id },
+      select: { id: true, status: true, pspReference: true },
+    });
+    return row.status === "CAPTURED" && row.pspReference ? { id, pspReference: row.pspReference } : null;
+  });
+}
+
+function disputeOf(paymentId: string, status?: string) {
+  return until(`a ${status ?? "any"} dispute on ${paymentId}`, async () => {
+    const dispute = await t.app.db.dispute.findFirst({ where: { paymentId } });
+    return dispute && (status === undefined || dispute.status === status) ? dispute : null;
+  });
+}
+
+async function merchantBalance(currency: string): Promise<bigint> {
+  const rows = await t.app.db.$queryRaw<Array<{ balance: string }>>`
+    SELECT COALESCE(SUM(CASE l.direction WHEN 'CREDIT' THEN l.amount_minor ELSE -l.amount_minor END), 0)::text
+           AS balance
+      FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
+     WHERE a.merchant_id = ${merchant.id} AND a.code = 'merchant_balance' AND a.currency = ${currency}`;
+  return BigInt(rows[0]?.balance ?? "0");
+}
+
+async function ledgerKinds(disputeId: string): Promise<string[]> {
+  const entries = await t.app.db.journalEntry.findMany({
+    where: { disputeId },
+    orderBy: { createdAt: "asc" },
+    select: { kind: true },
+  });
+  return entries.map((entry) => entry.kind);
+}
+
+async function submitEvidence(disputeId: string, key = newKey()) {
+  const result = await t.gql<{
+    submitDisputeEvidence: {
+      dispute: { status: string; evidenceDelivery: string | null } | null;
+      evidence: { delivery: { status: string; attempts: number } | null } | null;
+      errors: Array<{ code: string }>;
+    };
+  }>(merchant.secretKey, SUBMIT, {
+    input: {
+      idempotencyKey: key,
+      disputeId,
+      productDescription: "A hand-made lamp",
+      shippingTracking: "TRACK-2026-0042",
+    },
+  });
+  const payload = result.data?.submitDisputeEvidence;
+  expect(payload?.errors, result.raw).toEqual([]);
+  return payload!;
+}
+
+function sandboxDispute(paymentPspReference: string) {
+  return sandbox.disputes().find((dispute) => dispute.paymentPspReference === paymentPspReference);
+}
+
+describe("Stripe-style dispute cards", () => {
+  it("4000 0000 0000 2685: disputed, evidence forwarded with disputes.update, then WON: the amount comes back, the fee stays", async () => {
+    const payment = await captured("4000000000002685", "USD");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    await until("funds withdrawn", async () => (await disputeOf(payment.id)).fundsWithdrawn);
+    expect((await disputeOf(payment.id)).feeMinor).toBe(DEFAULT_FEE_MINOR);
+    const withdrawn = await merchantBalance("USD");
+    const submitted = await submitEvidence(open.id);
+    expect(submitted.evidence?.delivery).toEqual({ status: "DELIVERED", attempts: 1 });
+    expect(submitted.dispute?.evidenceDelivery).toBe("DELIVERED");
+    expect(sandboxDispute(payment.pspReference)?.evidence[0]?.fields).toMatchObject({
+      product_description: "A hand-made lamp",
+      shipping_tracking_number: "TRACK-2026-0042",
+    });
+    const won = await disputeOf(payment.id, "WON");
+    expect(won.fundsWithdrawn).toBe(false);
+    expect(await ledgerKinds(won.id)).toEqual(["dispute.funds_withdrawn", "dispute.funds_reinstated"]);
+    // The disputed amount is back; the fee is not.
+    expect(await merchantBalance("USD")).toBe(withdrawn + 8_000n);
+  });
+
+  it("4000 0000 0000 0259: disputed as fraudulent; evidence delivered, the dispute LOST, the money stays out", async () => {
+    const payment = await captured("4000000000000259", "USD");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    expect(open).toMatchObject({ reason: "fraudulent", reasonCode: "10.4", amountMinor: 8_000n });
+    await submitEvidence(open.id);
+    const lost = await disputeOf(payment.id, "LOST");
+    expect(lost.fundsWithdrawn).toBe(true);
+    expect(await ledgerKinds(lost.id)).toEqual(["dispute.funds_withdrawn"]);
+  });
+
+  it("4000 0000 0000 1976: an inquiry moves no money; evidence closes it as won at the inquiry stage", async () => {
+    const payment = await captured("4000000000001976", "USD");
+    const inquiry = await disputeOf(payment.id, "INQUIRY");
+    expect(inquiry.stage).toBe("inquiry");
+    await submitEvidence(inquiry.id);
+    const closed = await disputeOf(payment.id, "WON");
+    expect(closed.stage).toBe("inquiry");
+    expect(await ledgerKinds(closed.id)).toEqual([]);
+  });
+
+  it("the 2685 card undefended past its due date (triggered) is LOST", async () => {
+    const payment = await captured("4000000000002685", "USD");
+    await disputeOf(payment.id, "NEEDS_RESPONSE");
+    const id = sandboxDispute(payment.pspReference)!.id;
+    const expired = await fetch(`${sandbox.url}/__sandbox/disputes/${id}/expire`, { method: "POST" });
+    expect(expired.status).toBe(200);
+    expect((await disputeOf(payment.id, "LOST")).fundsWithdrawn).toBe(true);
+  });
+});
+
+describe("Adyen-style dispute cards (its own notification sequence)", () => {
+  it("the 2685 card: NOTIFICATION_OF_CHARGEBACK, CHARGEBACK, evidence through the Disputes API, CHARGEBACK_REVERSED: WON", async () => {
+    const payment = await captured("4000000000002685", "EUR");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    await until("the CHARGEBACK", async () => (await disputeOf(payment.id)).stage === "chargeback");
+    const submitted = await submitEvidence(open.id);
+    expect(submitted.evidence?.delivery?.status).toBe("DELIVERED");
+    // Defence documents (the texts as one document), then the defence.
+    expect(sandboxDispute(payment.pspReference)?.evidence.map((e) => e.documents.length)).toEqual([1, 0]);
+    const won = await disputeOf(payment.id, "WON");
+    expect(await ledgerKinds(won.id)).toEqual(["dispute.funds_withdrawn", "dispute.funds_reinstated"]);
+  });
+
+  it("the 0259 card defended: CHARGEBACK_REVERSED then SECOND_CHARGEBACK, LOST at the second chargeback", async () => {
+    const payment = await captured("4000000000000259", "EUR");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    await until("the CHARGEBACK", async () => (await disputeOf(payment.id)).stage === "chargeback");
+    await submitEvidence(open.id);
+    const lost = await until("the second chargeback", async () => {
+      const dispute = await disputeOf(payment.id);
+      return dispute.status === "LOST" && dispute.stage === "second_chargeback" ? dispute : null;
+    });
+    expect(lost.fundsWithdrawn).toBe(true);
+    // However the reversal and the second chargeback arrived, the money is out once more than it came back.
+    const kinds = await ledgerKinds(lost.id);
+    expect(kinds.filter((kind) => kind === "dispute.funds_withdrawn").length).toBe(
+      kinds.filter((kind) => kind === "dispute.funds_reinstated").length + 1,
+    );
+  });
+
+  it("the 0259 card undefended: DISPUTE_DEFENSE_PERIOD_ENDED makes it LOST", async () => {
+    const payment = await captured("4000000000000259", "EUR");
+    await until("the CHARGEBACK", async () => (await disputeOf(payment.id)).stage === "chargeback");
+    sandbox.expireDispute(sandboxDispute(payment.pspReference)!.id);
+    const lost = await disputeOf(payment.id, "LOST");
+    expect(lost).toMatchObject({ stage: "chargeback", fundsWithdrawn: true });
+  });
+});
+
+describe("the sandbox's dispute endpoint", () => {
+  it("opens a dispute on any captured payment with a reason and an amount", async () => {
+    const payment = await captured("4242424242424242", "USD", "9000");
+    const response = await fetch(`${sandbox.url}/__sandbox/disputes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        psp: "stripe",
+        pspReference: payment.pspReference,
+        reason: "product_not_received",
+        amountMinor: "2500",
+      }),
+    });
+    expect(response.status).toBe(201);
+    const dispute = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    expect(dispute).toMatchObject({
+      reason: "product_not_received",
+      reasonCode: "13.1",
+      amountMinor: 2_500n,
+    });
+    const row = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: payment.id },
+      select: { amountDisputedMinor: true },
+    });
+    expect(row.amountDisputedMinor).toBe(2_500n);
+  });
+});
+
+describe("evidence forwarding, attempt before call", () => {
+  it("a timeout leaves the evidence UNKNOWN; the worker's pass resends it with the same key: the PSP records it once", async () => {
+    const payment = await captured("4242424242424242", "USD");
+    sandbox.openDispute("stripe", payment.pspReference, { reason: "general", outcomeOnEvidence: "won" });
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    // The sandbox processes the evidence, then holds its answer past our timeout.
+    sandbox.setFaults("stripe", { timeoutRate: 1 });
+    const submitted = await submitEvidence(open.id);
+    expect(submitted.evidence?.delivery).toEqual({ status: "UNKNOWN", attempts: 1 });
+    expect(submitted.dispute?.status).toBe("UNDER_REVIEW");
+    sandbox.clearFaults();
+    expect(await t.app.services.disputes.forwardDueEvidence(10)).toEqual({ tried: 1, delivered: 1 });
+    const forward = await t.app.db.disputeEvidenceForward.findFirstOrThrow({ where: { disputeId: open.id } });
+    expect(forward).toMatchObject({ status: "DELIVERED", attempts: 2 });
+    expect(sandboxDispute(payment.pspReference)?.evidence).toHaveLength(1);
+    expect(await t.app.services.disputes.forwardDueEvidence(10)).toEqual({ tried: 0, delivered: 0 });
+    await disputeOf(payment.id, "WON");
+    const events = await t.app.db.disputeEvent.findMany({
+      where: { disputeId: open.id, type: { startsWith: "dispute.evidence_" } },
+      orderBy: { id: "asc" },
+      select: { type: true },
+    });
+    expect(events.map((event) => event.type)).toEqual([
+      "dispute.evidence_submitted",
+      "dispute.evidence_delivery_unknown",
+      "dispute.evidence_delivered",
+    ]);
+  });
+});
+
+describe("the merchant's dispute fee", () => {
+  it("an operator sets it per currency (audited); the next withdrawal charges it, other currencies keep the default", async () => {
+    const actor = { operatorId: null, name: "ops:dispute-fee-test" };
+    const commands = t.app.services.merchantCurrencyCommands;
+    const settings = await commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: 2_500n });
+    expect(settings?.disputeFees).toEqual([{ currency: "EUR", feeMinor: 2_500n }]);
+    const audit = await t.app.db.operatorAuditLog.findFirstOrThrow({
+      where: { action: "merchant.set_dispute_fee", targetId: merchant.id },
+    });
+    expect(audit.after).toMatchObject({ actor: "ops:dispute-fee-test", currency: "EUR", feeMinor: "2500" });
+    await expect(
+      commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: -1n }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(
+      commands.setDisputeFee(actor, merchant.id, { currency: "XYZ", feeMinor: 1n }),
+    ).rejects.toMatchObject({ code: "CURRENCY_INVALID" });
+
+    const eur = await captured("4000000000000259", "EUR");
+    await until("the EUR withdrawal", async () => (await disputeOf(eur.id)).fundsWithdrawn);
+    expect((await disputeOf(eur.id)).feeMinor).toBe(2_500n);
+    const usd = await captured("4000000000000259", "USD");
+    await until("the USD withdrawal", async () => (await disputeOf(usd.id)).fundsWithdrawn);
+    expect((await disputeOf(usd.id)).feeMinor).toBe(DEFAULT_FEE_MINOR);
+
+    // Removed: the default again for the next dispute.
+    await commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: null });
+    expect(
+      (await commands.setDisputeFee(actor, merchant.id, { currency: "EUR", feeMinor: null }))?.disputeFees,
+    ).toEqual([]);
+  });
+});
+
+describe("a dispute racing our own call", () => {
+  /** A signed Adyen-style chargeback notification, posted to the app's webhook route. */
+  function postAdyenChargeback(paymentReference: string, merchantReference: string) {
+    const item = {
+      eventCode: "NOTIFICATION_OF_CHARGEBACK",
+      success: "true",
+      pspReference: `DSP${randomBytes(6).toString("hex").toUpperCase()}`,
+      originalReference: paymentReference,
+      merchantReference,
+      merchantAccountCode: "PaycoreTest",
+      reason: "Fraud",
+      amount: { value: 8_000, currency: "EUR" },
+      eventDate: new Date().toISOString(),
+    };
+    const hmacSignature = new hmacValidator().calculateHmac(item as never, ADYEN_KEY);
+    const body = JSON.stringify({
+      live: "false",
+      notificationItems: [{ NotificationRequestItem: { ...item, additionalData: { hmacSignature } } }],
+    });
+    return {
+      body,
+      send: () =>
+        fetch(`${t.url}/webhooks/adyen`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+    };
+  }
+
+  it("is answered 503 while the payment's authorization is in flight (not dead-lettered), and applies once it is recorded", async () => {
+    // Every Adyen call takes 600 ms (within our 1 s timeout): long enough to race it.
+    sandbox.setFaults("adyen", { latencyMs: 600 });
+    const method = await t.tokenize(merchant.publishableKey, "5555555555554444");
+    const creating = t.gql<{ createPayment: { payment: { id: string } } }>(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+      { input: { idempotencyKey: newKey(), amount: "8000", currency: "EUR", paymentMethodId: method } },
+    );
+    const pending = await until("the payment's intent recorded", () =>
+      t.app.db.payment.findFirst({
+        where: { merchantId: merchant.id, status: "PENDING", currency: "EUR" },
+        orderBy: { createdAt: "desc" },
+        select: { id: true },
+      }),
+    );
+    // Sent (and redelivered) while the call runs: every answer given while the attempt was still in flight
+    // afterwards is a 503, with nothing written; bounded by the call itself.
+    const early = postAdyenChargeback("PSPNOTYETKNOWN", pending.id);
+    let inFlightAnswers = 0;
+    for (let tries = 0; tries < 100; tries++) {
+      const answer = await early.send();
+      const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+        where: { paymentId: pending.id, operation: "AUTHORIZE" },
+        select: { status: true },
+      });
+      if (attempt.status !== "PENDING") break;
+      expect(answer.status).toBe(503);
+      inFlightAnswers++;
+      expect(await t.app.db.deadLetter.count({ where: { reference: "PSPNOTYETKNOWN" } })).toBe(0);
+      expect(await t.app.db.dispute.count({ where: { paymentId: pending.id } })).toBe(0);
+    }
+    expect(inFlightAnswers).toBeGreaterThan(0);
+
+    await creating;
+    sandbox.clearFaults();
+    const payment = await until("captured", async () => {
+      const row = await t.app.db.payment.findUniqueOrThrow({
+        where: { id: pending.id },
+        select: { status: true, pspReference: true },
+      });
+      return row.status === "CAPTURED" ? row : null;
+    });
+    // The PSP's redelivery (with the payment's reference) now opens the dispute.
+    const redelivered = postAdyenChargeback(payment.pspReference!, pending.id);
+    expect((await redelivered.send()).status).toBe(200);
+    expect(await disputeOf(pending.id, "NEEDS_RESPONSE")).toMatchObject({ stage: "inquiry" });
+  });
+});

@@ -1,0 +1,250 @@
+// Goal: settlement reports announced by the sandbox PSPs the way each PSP announces them (Adyen's signed
+// REPORT_AVAILABLE with a download URL fetched with the report user's basic auth; Stripe's report run whose
+// `reporting.report_run.succeeded` names its result file) are queued once per file by the webhook routes, then
+// downloaded and imported through the reconciliation command by the worker, end to end through the sandbox
+// server; the same report announced again, or under another name, never posts twice; a URL off the PSP's report
+// host is never fetched; the ledger invariant holds after each scenario.
+import { randomBytes } from "node:crypto";
+import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
+import { sandboxReportCredentials } from "@paycore/platform/runtime";
+import { announcedReportFetchJob } from "@paycore/platform/workers/announced-report-fetch";
+import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../../src/testing/test-app";
+
+const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
+const ADYEN_KEY = randomBytes(32).toString("hex").toUpperCase();
+const DAY_MS = 86_400_000;
+const YESTERDAY = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
+const YESTERDAY_NOON = new Date(`${YESTERDAY}T12:00:00Z`);
+
+let sandbox: SandboxHandle;
+let t: TestApp;
+let merchant: TestMerchant;
+
+beforeAll(async () => {
+  // The sandbox books its charges yesterday, so they are in yesterday's reports.
+  sandbox = await startSandbox({
+    port: 0,
+    seed: 16,
+    now: () => YESTERDAY_NOON,
+    timings: { modificationDelayMs: 20 },
+    webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
+  });
+  t = await createTestApp({
+    pspSandboxUrl: sandbox.url,
+    stripeWebhookSecret: STRIPE_SECRET,
+    adyenHmacKeyHex: ADYEN_KEY,
+    listen: true,
+  });
+  sandbox.configureWebhooks({
+    stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
+    adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+  });
+  merchant = await t.createMerchant();
+  const rules = t.app.services.routingRuleCommands;
+  await rules.add(TEST_FIXTURE_ACTOR, {
+    merchantId: merchant.id,
+    priority: 1,
+    match: { currencies: ["USD"] },
+    pspNames: ["stripe"],
+  });
+  await rules.add(TEST_FIXTURE_ACTOR, {
+    merchantId: merchant.id,
+    priority: 2,
+    match: { currencies: ["EUR"] },
+    pspNames: ["adyen"],
+  });
+  for (const [amount, currency] of [
+    ["1500", "USD"],
+    ["2500", "USD"],
+    ["3000", "EUR"],
+  ] as const) {
+    const method = await t.tokenize(
+      merchant.publishableKey,
+      currency === "EUR" ? "5555555555554444" : "4242424242424242",
+    );
+    const created = await t.gql<{ createPayment: { payment: { id: string } } }>(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+      { input: { idempotencyKey: newKey(), amount, currency, paymentMethodId: method } },
+    );
+    const id = created.data?.createPayment.payment.id;
+    await until(`payment ${id} captured`, async () => {
+      const row = await t.app.db.payment.findUnique({ where: { id: id ?? "" }, select: { status: true } });
+      return row?.status === "CAPTURED";
+    });
+  }
+}, 60_000);
+
+afterEach(async () => {
+  await t.expectLedgerBalanced();
+});
+
+afterAll(async () => {
+  await t?.close();
+  await sandbox?.stop();
+});
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function job(credentials = sandboxReportCredentials(sandbox.url)) {
+  return announcedReportFetchJob({
+    reports: t.app.services.announcedReports,
+    commands: createReconciliationCommands(t.app.sql),
+    credentials,
+    log: pino({ level: "silent" }),
+  });
+}
+
+function downloads(psp: string) {
+  return t.app.db.pspReportDownload.findMany({ where: { psp }, orderBy: { id: "asc" } });
+}
+
+async function announce(psp: "adyen" | "stripe") {
+  const response = await fetch(`${sandbox.url}/__sandbox/reports/announce`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ psp, day: YESTERDAY }),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function postedEntries(): Promise<number> {
+  return t.countRows("journal_entries");
+}
+
+describe("Adyen-style REPORT_AVAILABLE", () => {
+  it("queues the file once, downloads it with the report user's basic auth and imports it; announced again, nothing more", async () => {
+    await announce("adyen");
+    const [queued] = await until("the download queued", async () => {
+      const rows = await downloads("adyen");
+      return rows.length === 1 ? rows : null;
+    });
+    expect(queued).toMatchObject({
+      status: "QUEUED",
+      fileName: `settlement_detail_report_${YESTERDAY}.csv`,
+      url: `${sandbox.url}/adyen/reports/download/MerchantAccount/PaycoreSandboxECOM/settlement_detail_report_${YESTERDAY}.csv`,
+    });
+    // Without the report user's credentials the download is refused (401): tried again later, nothing imported.
+    await job(() => ({ origin: sandbox.url, authorization: "Basic bm9ib2R5Om5vdGhpbmc=" })).pass();
+    expect((await downloads("adyen"))[0]).toMatchObject({
+      status: "QUEUED",
+      lastError: "download answered HTTP 401",
+    });
+    await t.app.db.$executeRaw`UPDATE psp_report_downloads SET next_attempt_at = now() WHERE psp = 'adyen'`;
+
+    expect(await job().pass()).toEqual({ done: 1, more: false });
+    const [imported] = await downloads("adyen");
+    expect(imported?.status).toBe("IMPORTED");
+    const run = await t.app.db.reconImport.findUniqueOrThrow({ where: { id: imported!.importId! } });
+    // The capture's Settled line and the batch's MerchantPayout line.
+    expect(run).toMatchObject({ psp: "adyen", lineCount: 2, importedBy: "system:announced-report-fetch" });
+    expect(run.categoryCounts).toEqual({ MATCHED: 2 });
+
+    const entries = await postedEntries();
+    await announce("adyen");
+    // The same notification again is the same event: stored once, queued once.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await downloads("adyen")).toHaveLength(1);
+    expect(await job().pass()).toEqual({ done: 0, more: false });
+    expect(await postedEntries()).toBe(entries);
+  });
+});
+
+describe("Stripe-style report runs", () => {
+  it("reporting.report_run.succeeded queues the result file; imported once, and the same report under another run posts nothing", async () => {
+    await announce("stripe");
+    const [queued] = await until("the download queued", async () => {
+      const rows = await downloads("stripe");
+      return rows.length === 1 ? rows : null;
+    });
+    expect(queued?.fileName).toMatch(/^frr_\w+\.csv$/);
+    expect(await job().pass()).toEqual({ done: 1, more: false });
+    const [imported] = await downloads("stripe");
+    const run = await t.app.db.reconImport.findUniqueOrThrow({ where: { id: imported!.importId! } });
+    expect(run).toMatchObject({ psp: "stripe", lineCount: 2 });
+    expect(run.categoryCounts).toEqual({ MATCHED: 2 });
+
+    // A second run of the same day: another file name, the same bytes: a replay of the first import.
+    const entries = await postedEntries();
+    const imports = await t.countRows("recon_imports");
+    await announce("stripe");
+    await until("the second run queued", async () => (await downloads("stripe")).length === 2);
+    expect(await job().pass()).toEqual({ done: 1, more: false });
+    const second = (await downloads("stripe"))[1];
+    expect(second).toMatchObject({ status: "IMPORTED", importId: imported!.importId });
+    expect(await postedEntries()).toBe(entries);
+    expect(await t.countRows("recon_imports")).toBe(imports);
+  });
+
+  it("the sandbox answers report runs through the Stripe API (POST /v1/reporting/report_runs) for polling integrations", async () => {
+    const start = Date.parse(`${YESTERDAY}T00:00:00Z`) / 1000;
+    const form = new URLSearchParams({
+      report_type: "balance_change_from_activity.itemized.1",
+      "parameters[interval_start]": String(start),
+      "parameters[interval_end]": String(start + 86_400),
+    });
+    const created = await fetch(`${sandbox.url}/v1/reporting/report_runs`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk_test_poll", "content-type": "application/x-www-form-urlencoded" },
+      body: form,
+    });
+    const run = (await created.json()) as { id: string; status: string };
+    expect(run.status).toBe("pending");
+    const done = await until("the run succeeded", async () => {
+      const response = await fetch(`${sandbox.url}/v1/reporting/report_runs/${run.id}`, {
+        headers: { authorization: "Bearer sk_test_poll" },
+      });
+      const body = (await response.json()) as { status: string; result: { url: string } | null };
+      return body.status === "succeeded" ? body : null;
+    });
+    const file = await fetch(done.result!.url, { headers: { authorization: "Bearer sk_test_poll" } });
+    expect((await file.text()).split("\n")[0]).toContain("balance_transaction_id");
+    expect((await fetch(done.result!.url)).status).toBe(401);
+  });
+});
+
+describe("announcements that are not fetched", () => {
+  it("a URL off the PSP's report host is refused without a request; a bad file name is refused at once", async () => {
+    expect(
+      await t.app.services.announcedReports.announce({
+        psp: "adyen",
+        fileName: "elsewhere.csv",
+        url: "http://127.0.0.2:9/reports/elsewhere.csv",
+      }),
+    ).toBe("queued");
+    await job().pass();
+    const row = await t.app.db.pspReportDownload.findFirstOrThrow({ where: { fileName: "elsewhere.csv" } });
+    expect(row).toMatchObject({
+      status: "REFUSED",
+      lastError: "the announced URL is not on adyen's report host",
+    });
+    await expect(
+      t.app.services.announcedReports.announce({
+        psp: "adyen",
+        fileName: "../../etc/passwd",
+        url: `${sandbox.url}/x`,
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT" });
+  });
+});

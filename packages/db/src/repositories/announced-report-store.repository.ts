@@ -1,0 +1,71 @@
+// Announced settlement reports, write side: the queue behind the core's AnnouncedReportCommands. The unique
+// (psp, file_name) makes a repeated announcement a no-op; claims, outcomes and retries are conditional updates
+// on QUEUED rows (the table's trigger keeps IMPORTED and REFUSED final).
+import type {
+  AnnouncedReportStore,
+  QueuedReport,
+  ReportAnnouncement,
+} from "@paycore/core/reconciliation/announced-reports";
+import { REPORT_DOWNLOAD_ATTEMPTS_MAX } from "@paycore/core/reconciliation/announced-reports";
+import type { SettlementPsp } from "@paycore/core/reconciliation/settlement-line";
+import type { Sql } from "../sql";
+
+export class AnnouncedReportStoreRepository implements AnnouncedReportStore {
+  constructor(private readonly sql: Sql) {}
+
+  async enqueue(announcement: ReportAnnouncement): Promise<"queued" | "duplicate"> {
+    const rows = await this.sql.query<{ id: string }>(
+      `INSERT INTO psp_report_downloads (psp, file_name, url) VALUES ($1, $2, $3)
+       ON CONFLICT (psp, file_name) DO NOTHING RETURNING id`,
+      [announcement.psp, announcement.fileName, announcement.url],
+    );
+    return rows.length === 1 ? "queued" : "duplicate";
+  }
+
+  async claimDue(limit: number, now: Date, retryAt: Date): Promise<QueuedReport[]> {
+    const rows = await this.sql.query<{
+      id: string;
+      psp: SettlementPsp;
+      file_name: string;
+      url: string;
+      attempts: number;
+    }>(
+      `UPDATE psp_report_downloads SET attempts = attempts + 1, next_attempt_at = $3
+        WHERE id IN (SELECT id FROM psp_report_downloads
+                      WHERE status = 'QUEUED' AND next_attempt_at <= $2 AND attempts < $4
+                      ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, psp, file_name, url, attempts`,
+      [limit, now, retryAt, REPORT_DOWNLOAD_ATTEMPTS_MAX],
+    );
+    return rows.map((row) => ({
+      id: BigInt(row.id),
+      psp: row.psp,
+      fileName: row.file_name,
+      url: row.url,
+      attempts: row.attempts,
+    }));
+  }
+
+  async markImported(id: bigint, importId: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE psp_report_downloads SET status = 'IMPORTED', import_id = $2, completed_at = now(), last_error = NULL
+        WHERE id = $1 AND status = 'QUEUED'`,
+      [id.toString(), importId],
+    );
+  }
+
+  async markRetry(id: bigint, error: string, nextAttemptAt: Date): Promise<void> {
+    await this.sql.query(
+      `UPDATE psp_report_downloads SET last_error = $2, next_attempt_at = $3 WHERE id = $1 AND status = 'QUEUED'`,
+      [id.toString(), error, nextAttemptAt],
+    );
+  }
+
+  async markRefused(id: bigint, error: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE psp_report_downloads SET status = 'REFUSED', last_error = $2, completed_at = now()
+        WHERE id = $1 AND status = 'QUEUED'`,
+      [id.toString(), error],
+    );
+  }
+}

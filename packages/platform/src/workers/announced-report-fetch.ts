@@ -1,0 +1,119 @@
+// Downloads the settlement reports the PSPs announced (issue 16: Adyen's REPORT_AVAILABLE, Stripe's report runs)
+// and imports each through the reconciliation command. Every 30 s, a bounded batch of due downloads is claimed;
+// each file is fetched with the PSP's report credentials (Adyen: its report user's basic auth; Stripe: the secret
+// key), only from the PSP's own report origin (a notification names the URL, so nothing else is ever fetched),
+// streamed to a temporary file, never held whole, imported, and removed. A failed download is tried again later
+// (exponential backoff); a file the import refuses is final (the import records the line and reason).
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Actor } from "@paycore/core/ports/audit";
+import type { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
+import type { ReconciliationCommands } from "@paycore/core/reconciliation/reconciliation-commands";
+import { type SettlementPsp, SettlementReportError } from "@paycore/core/reconciliation/settlement-line";
+import type { Logger } from "pino";
+import { reportRowsOfFile, sha256OfFile } from "../reconciliation/settlement-report-file";
+import { REPORT_BYTES_MAX } from "./settlement-report-fetch";
+import type { PassResult, WorkerJob } from "./worker";
+
+export const ANNOUNCED_REPORT_INTERVAL_MS = 30_000;
+const BATCH_SIZE = 10;
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+const ACTOR: Actor = { operatorId: null, name: "system:announced-report-fetch" };
+
+/** How to download a PSP's reports: the only origin they come from, and the Authorization header to send. */
+export interface ReportCredentials {
+  origin: string;
+  authorization: string;
+}
+
+export function announcedReportFetchJob(options: {
+  reports: Pick<AnnouncedReportCommands, "claimDue" | "imported" | "failed" | "refused">;
+  commands: Pick<ReconciliationCommands, "importReport">;
+  credentials: (psp: SettlementPsp) => ReportCredentials | null;
+  log: Pick<Logger, "info" | "warn">;
+  fetch?: typeof fetch;
+}): WorkerJob {
+  const fetchFn = options.fetch ?? fetch;
+  return {
+    name: "announced-report-fetch",
+    schedule: {
+      intervalMs: ANNOUNCED_REPORT_INTERVAL_MS,
+      backoff: {
+        initialDelayMs: ANNOUNCED_REPORT_INTERVAL_MS,
+        maxDelayMs: 10 * ANNOUNCED_REPORT_INTERVAL_MS,
+      },
+    },
+    failureMessage: "announced settlement reports could not be fetched: they stay queued and are tried again",
+    async pass(): Promise<PassResult> {
+      const due = await options.reports.claimDue(BATCH_SIZE);
+      let done = 0;
+      for (const report of due) {
+        const credentials = options.credentials(report.psp);
+        if (credentials === null) {
+          await options.reports.failed(report, `no report credentials for ${report.psp}`);
+          continue;
+        }
+        let url: URL;
+        try {
+          url = new URL(report.url);
+        } catch {
+          await options.reports.refused(report.id, "the announced URL is not a URL");
+          continue;
+        }
+        if (url.origin !== new URL(credentials.origin).origin) {
+          await options.reports.refused(report.id, `the announced URL is not on ${report.psp}'s report host`);
+          continue;
+        }
+        const dir = await mkdtemp(join(tmpdir(), "announced-report-"));
+        const path = join(dir, "report.csv");
+        try {
+          const response = await fetchFn(url, {
+            headers: { authorization: credentials.authorization },
+            signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS),
+          });
+          if (!response.ok || response.body === null) {
+            await options.reports.failed(report, `download answered HTTP ${response.status}`);
+            continue;
+          }
+          if (Number(response.headers.get("content-length") ?? "0") > REPORT_BYTES_MAX) {
+            await options.reports.refused(report.id, "the report is over the size bound");
+            continue;
+          }
+          await pipeline(
+            Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
+            createWriteStream(path),
+          );
+          const result = await options.commands.importReport(ACTOR, {
+            psp: report.psp,
+            fileName: report.fileName,
+            fileSha256: await sha256OfFile(path),
+            rows: reportRowsOfFile(path),
+          });
+          await options.reports.imported(report.id, result.import.id);
+          done++;
+          options.log.info(
+            { psp: report.psp, file: report.fileName, import: result.import.id, replayed: result.replayed },
+            "announced settlement report imported",
+          );
+        } catch (error) {
+          if (error instanceof SettlementReportError) {
+            await options.reports.refused(report.id, `line ${error.lineNumber}: ${error.reason}`);
+            options.log.warn(
+              { psp: report.psp, file: report.fileName, line: error.lineNumber },
+              "report refused",
+            );
+          } else {
+            await options.reports.failed(report, error instanceof Error ? error.message : String(error));
+          }
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+      return { done, more: due.length >= BATCH_SIZE };
+    },
+  };
+}
