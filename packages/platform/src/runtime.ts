@@ -12,6 +12,7 @@ import {
 } from "@paycore/core/idempotency/idempotency-service";
 import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import { DEFAULT_ACTION_TTL_MS } from "@paycore/core/payments/payment-deps";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
@@ -91,6 +92,8 @@ export interface RuntimeConfig {
   idempotencyWaitMs: number;
   velocityFallback: VelocityFallback;
   reviewHoldTtlMs: number;
+  /** 3-D Secure: how long a challenge may take before the payment is cancelled (default 15 minutes). */
+  threeDSecureActionTtlMs?: number;
   /** When the resolver first looks up a modification the PSP acknowledged and no notification decided. */
   acknowledgedDeadlineMs?: number;
   logger: Logger;
@@ -166,6 +169,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     pspTimeoutMs: env.PSP_TIMEOUT_MS,
     workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
+    threeDSecureActionTtlMs: env.THREE_D_SECURE_ACTION_TTL_MINUTES * 60_000,
     acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
     email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
@@ -197,7 +201,10 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
  */
 function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhooks: TestModeWebhooks } {
   if (config.pspSandboxUrl === null) {
-    const sandbox = config.sandboxPsp ?? new SandboxPsp();
+    // Its 3-D Secure challenge page is served by the API (apps/api/src/three-d-secure/sandbox-challenge.ts).
+    const sandbox =
+      config.sandboxPsp ??
+      new SandboxPsp({ challengeUrlBase: `${publicBaseUrlOf(config)}${SANDBOX_CHALLENGE_PATH}` });
     return {
       routable: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }],
       webhooks: new Map(),
@@ -219,6 +226,15 @@ function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhook
     webhooks.set(module.id, { secret: module.sandbox.webhookSecret(config.secrets), adapter });
   }
   return { routable, webhooks };
+}
+
+/** 3-D Secure: the API's route a challenge returns to (the payment id follows). */
+export const THREE_D_SECURE_RETURN_PATH = "/three-d-secure/return/";
+/** 3-D Secure: where the API serves the in-process sandbox's challenge page (its PSP reference follows). */
+export const SANDBOX_CHALLENGE_PATH = "/sandbox/3ds/challenge/";
+
+function publicBaseUrlOf(config: Pick<RuntimeConfig, "publicBaseUrl">): string {
+  return (config.publicBaseUrl ?? "http://127.0.0.1").replace(/\/$/, "");
 }
 
 export function createRuntime(config: RuntimeConfig): Runtime {
@@ -299,6 +315,11 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     reviewHoldTtlMs: config.reviewHoldTtlMs,
     vault,
     now: () => new Date(),
+    // 3-D Secure (issue 20): the PSP's challenge page sends the customer back to the API's return route.
+    threeDSecure: {
+      returnUrlFor: (paymentId) => `${publicBaseUrlOf(config)}${THREE_D_SECURE_RETURN_PATH}${paymentId}`,
+      actionTtlMs: config.threeDSecureActionTtlMs ?? DEFAULT_ACTION_TTL_MS,
+    },
   });
   const bankTransferStore = new BankTransferStoreRepository(sql);
   const bankRailsUrl =

@@ -5,6 +5,7 @@
 // "unavailable" (safe to fail over); anything else is "unknown" (to resolve).
 import type {
   AuthorizeRequest,
+  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
@@ -84,6 +85,8 @@ export class ResilientPsp implements PaymentServiceProvider {
     });
     // Retries outside the breaker: an open breaker stops the retries at once.
     this.policy = wrap(retries, this.breaker);
+    const complete = inner.completeAuthentication?.bind(inner);
+    if (complete) this.completeAuthentication = (request) => this.run(() => complete(request));
   }
 
   breakerState(): BreakerState {
@@ -117,6 +120,9 @@ export class ResilientPsp implements PaymentServiceProvider {
   lookupModification(query: ModificationQuery): Promise<PspOutcome> {
     return this.run(() => this.inner.lookupModification(query));
   }
+
+  /** 3-D Secure: forwarded only when the PSP has it (a PSP without it never asks for a challenge). */
+  readonly completeAuthentication?: (request: CompleteAuthenticationRequest) => Promise<PspOutcome>;
 
   status(pspReference: string): Promise<PspChargeStatus> {
     return this.policy.execute(() => this.inner.status(pspReference));
