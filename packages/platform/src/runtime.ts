@@ -145,6 +145,8 @@ export interface Runtime {
   redis: RedisClient | null;
   /** Test mode's webhook verifiers (none with the in-process sandbox). */
   testModeWebhooks: TestModeWebhooks;
+  /** The in-process sandbox when test mode runs on it (the API serves its 3-D Secure challenge page); else null. */
+  inProcessSandbox: SandboxPsp | null;
   /** The tamper-evidence sealer when workers run (its `status()` is the chain lag metric). */
   chainSealer: ChainSealer | null;
   /** This process's workers, started; the API serves their health on GET /health/workers. */
@@ -199,7 +201,11 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
  * Test mode's PSPs. With a sandbox server: every registered PSP it emulates, through the PSP's own adapter,
  * behind retries and a circuit breaker. Without: the in-process sandbox.
  */
-function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhooks: TestModeWebhooks } {
+function testModePsps(config: RuntimeConfig): {
+  routable: RoutablePsp[];
+  webhooks: TestModeWebhooks;
+  inProcess: SandboxPsp | null;
+} {
   if (config.pspSandboxUrl === null) {
     // Its 3-D Secure challenge page is served by the API (apps/api/src/three-d-secure/sandbox-challenge.ts).
     const sandbox =
@@ -208,6 +214,7 @@ function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhook
     return {
       routable: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }],
       webhooks: new Map(),
+      inProcess: sandbox instanceof SandboxPsp ? sandbox : null,
     };
   }
   const base = config.pspSandboxUrl.replace(/\/$/, "");
@@ -225,7 +232,7 @@ function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhook
     routable.push({ psp: resilient, profile: module.profile, breakerState: () => resilient.breakerState() });
     webhooks.set(module.id, { secret: module.sandbox.webhookSecret(config.secrets), adapter });
   }
-  return { routable, webhooks };
+  return { routable, webhooks, inProcess: null };
 }
 
 /** 3-D Secure: the API's route a challenge returns to (the payment id follows). */
@@ -453,6 +460,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     sql,
     redis,
     testModeWebhooks: testPsps.webhooks,
+    inProcessSandbox: testPsps.inProcess,
     chainSealer: workers.chainSealer,
     workers: workers.registry,
     async close() {
