@@ -245,6 +245,104 @@ describe("3-D Secure with the in-process sandbox", () => {
   });
 });
 
+describe("3-D Secure on the hosted checkout page", () => {
+  const s = scenario();
+  beforeAll(() => s.setup());
+  afterEach(async () => {
+    await s.t.expectLedgerBalanced();
+  });
+  afterAll(async () => {
+    await s.t?.close();
+  });
+
+  const CREATE_SESSION = `mutation($input: CreateCheckoutSessionInput!) {
+    createCheckoutSession(input: $input) { checkoutSession { id url status payment { id status } } errors { code } }
+  }`;
+  const GET_SESSION = `query($id: ID!) { checkoutSession(id: $id) { id status attempts payment { id status } } }`;
+  type Session = {
+    id: string;
+    url: string;
+    status: string;
+    attempts: number;
+    payment: { id: string; status: string } | null;
+  };
+
+  const session = async () => {
+    const merchant = await s.t.createMerchant();
+    const created = await s.t.gql<{ createCheckoutSession: { checkoutSession: Session } }>(
+      merchant.secretKey,
+      CREATE_SESSION,
+      {
+        input: {
+          idempotencyKey: newKey(),
+          currency: "EUR",
+          amount: "4200",
+          successUrl: "https://shop.example/thanks?cs={CHECKOUT_SESSION_ID}",
+          cancelUrl: "https://shop.example/cart",
+        },
+      },
+    );
+    const made = created.data?.createCheckoutSession.checkoutSession as Session;
+    const read = async () =>
+      (await s.t.gql<{ checkoutSession: Session }>(merchant.secretKey, GET_SESSION, { id: made.id })).data
+        ?.checkoutSession as Session;
+    return { made, read };
+  };
+  const submit = (url: string, number: string) =>
+    s.t.app.http.fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ number, expMonth: "12", expYear: "2031", cvc: "123" }).toString(),
+      redirect: "manual",
+    });
+  const challengeLink = (html: string) => {
+    const match = /id="challenge-link" href="([^"]+)"/.exec(html);
+    expect(match).not.toBeNull();
+    return (match?.[1] ?? "").replaceAll("&amp;", "&");
+  };
+
+  it("sends the customer to the challenge and back, then to the success URL", async () => {
+    const { made, read } = await session();
+    const posted = await submit(made.url, CHALLENGE);
+    expect(posted.status).toBe(200);
+    const html = await posted.text();
+    expect(html).toContain('http-equiv="refresh"');
+    expect(html).not.toContain("<script");
+    const link = challengeLink(html);
+    expect((await read()).payment?.status).toBe("REQUIRES_ACTION");
+    // Paying again while the challenge is open is refused.
+    const again = await submit(made.url, CHALLENGE);
+    expect(again.status).toBe(409);
+
+    const back = await s.challenge(link, "authenticated");
+    const returned = await s.followReturn(back);
+    expect(returned.status).toBe(303);
+    const checkoutPage = returned.headers.get("location") as string;
+    expect(checkoutPage.startsWith(made.url)).toBe(true);
+    const resumed = await s.t.app.http.fetch(checkoutPage, { redirect: "manual" });
+    expect(resumed.status).toBe(303);
+    expect(resumed.headers.get("location")).toBe(`https://shop.example/thanks?cs=${made.id}`);
+    expect(await read()).toMatchObject({ status: "COMPLETE", payment: { status: "CAPTURED" } });
+  });
+
+  it("comes back to the page with the error when the challenge fails; the customer may pay again", async () => {
+    const { made, read } = await session();
+    const link = challengeLink(await (await submit(made.url, CHALLENGE)).text());
+    const back = await s.challenge(link, "failed");
+    const returned = await s.followReturn(back);
+    const resumed = await s.t.app.http.fetch(returned.headers.get("location") as string, {
+      redirect: "manual",
+    });
+    expect(resumed.status).toBe(402);
+    expect(await resumed.text()).toContain('data-error-code="PAYMENT_DECLINED"');
+    expect(await read()).toMatchObject({ status: "OPEN", payment: { status: "DECLINED" } });
+    // Another card completes it.
+    const paid = await submit(made.url, FRICTIONLESS);
+    expect(paid.status).toBe(303);
+    expect((await read()).status).toBe("COMPLETE");
+  });
+});
+
 describe("3-D Secure: an abandoned challenge", () => {
   // Every challenge is past its deadline at once: the expiry is triggered by running the worker's command.
   const s = scenario({ ttlMs: 1 });
