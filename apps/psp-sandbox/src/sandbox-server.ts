@@ -20,6 +20,7 @@ import {
 import { seededRandom } from "./seeded-random";
 import { parseSettlementDate, settlementCsv } from "./settlement-report";
 import { createStripeApi } from "./stripe-api";
+import { ChallengeBook } from "./three-d-secure";
 import {
   DEFAULT_WEBHOOK_RETRY,
   type WebhookDeliveryRecord,
@@ -159,6 +160,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const idempotency = new IdempotencyStore();
   const stopController = new AbortController();
 
+  const challenges = new ChallengeBook();
+  // Set once the server listens; the challenge pages' absolute URLs are built from it.
+  let publicUrl = "";
   const context: SandboxContext = {
     ledger,
     dispatcher,
@@ -171,6 +175,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now,
     log,
     liveStripeKeys: new Set(options.liveStripeKeys ?? []),
+    challenges,
+    publicUrl: () => publicUrl,
   };
   const stripe = createStripeApi(context);
   // Bank rails, incoming side (issue 18): credit transfers to our references, signed notifications, returns.
@@ -208,6 +214,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stripe.clear();
     adyen.clear();
     incomingBank.reset();
+    challenges.clear();
     bank.clear();
   }
 
@@ -349,6 +356,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const url = new URL(request.url ?? "/", "http://sandbox.invalid");
     const path = url.pathname;
     const work = async () => {
+      if (challenges.matches(path)) {
+        await challenges.handle(request, response, path);
+        return;
+      }
       if (incomingBank.matches(path)) {
         await incomingBank.handle(request, response, path);
         return;
@@ -383,6 +394,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  publicUrl = url;
 
   let stopping: Promise<void> | null = null;
   return {
