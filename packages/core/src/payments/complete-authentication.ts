@@ -143,7 +143,8 @@ async function abandon(
       currency: payment.currency,
     }),
   );
-  if (voided.outcome !== "succeeded") {
+  // Acknowledged counts: nothing was ever authorized, and the PSP will not authorize a cancelled challenge.
+  if (voided.outcome !== "succeeded" && voided.outcome !== "pending") {
     // The PSP did not confirm: keep waiting, the next sweep asks again (with the same key).
     const released = await deps.store.applyPaymentChange(actor, {
       decidedOn: payment,
@@ -171,6 +172,7 @@ async function abandon(
     // The challenged attempt ends with the authorization the PSP cancelled.
     attemptSettlement: {
       ...settle(attempt.id, voided),
+      pspReference,
       status: "FAILED",
       errorCode: "authentication_abandoned",
       errorMessage: null,
