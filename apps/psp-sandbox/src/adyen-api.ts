@@ -318,16 +318,27 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
     returnUrl: string | null,
   ): PspResult {
     if (flow === "frictionless_failed") {
-      authentications.set(charge.pspReference, { flow: "frictionless", result: "failed", manualCapture, returnUrl: "" });
+      authentications.set(charge.pspReference, {
+        flow: "frictionless",
+        result: "failed",
+        manualCapture,
+        returnUrl: "",
+      });
       refuse(charge, NOT_AUTHENTICATED, "declined", "authentication_failed");
       return respond(200, paymentResponse(charge, "Refused", NOT_AUTHENTICATED), true);
     }
     if (flow === "frictionless") {
-      authentications.set(charge.pspReference, { flow: "frictionless", result: "authenticated", manualCapture, returnUrl: "" });
+      authentications.set(charge.pspReference, {
+        flow: "frictionless",
+        result: "authenticated",
+        manualCapture,
+        returnUrl: "",
+      });
       authorise(charge, manualCapture);
       return respond(200, paymentResponse(charge, "Authorised", null), true);
     }
-    if (returnUrl === null) throw new ValidationError("14_012", "Required field 'returnUrl' is not provided.");
+    if (returnUrl === null)
+      throw new ValidationError("14_012", "Required field 'returnUrl' is not provided.");
     const authentication = { flow: "challenge" as const, result: null, manualCapture, returnUrl };
     authentications.set(charge.pspReference, authentication);
     charge.status = "requires_action";
@@ -597,7 +608,11 @@ export function createAdyenApi(context: SandboxContext): { dialect: PspDialect; 
     if (charge.status === "requires_action") {
       // 3-D Secure: an abandoned challenge is cancelled before anything was authorised.
       charge.status = "voided";
-      ledger.note(charge, "voided", { amountMinor: 0n, modificationReference, detail: "challenge abandoned" });
+      ledger.note(charge, "voided", {
+        amountMinor: 0n,
+        modificationReference,
+        detail: "challenge abandoned",
+      });
       notify(charge, {
         eventCode: "CANCELLATION",
         success: true,

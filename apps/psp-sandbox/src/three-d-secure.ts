@@ -52,9 +52,12 @@ export class ChallengeBook {
   /** Serves the challenge page (GET) and the customer's choice (POST). */
   async handle(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
     const match = PATH.exec(path);
-    const challenge = match?.groups && this.get(match.groups.psp as PspName, match.groups.reference as string);
+    const challenge =
+      match?.groups && this.get(match.groups.psp as PspName, match.groups.reference as string);
     if (!challenge) {
-      response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("No such authentication.\n");
+      response
+        .writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+        .end("No such authentication.\n");
       return;
     }
     if (request.method === "GET") {
@@ -85,7 +88,9 @@ export class ChallengeBook {
     }
     if (challenge.state === "pending") {
       if (!challenge.decide(result)) {
-        response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("This authentication was cancelled.\n");
+        response
+          .writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+          .end("This authentication was cancelled.\n");
         return;
       }
       challenge.state = result;

@@ -6,7 +6,13 @@
 // expiry command. The ledger balances after every scenario.
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, TEST_FIXTURE_ACTOR, type TestApp, type TestMerchant } from "../testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../testing/test-app";
 
 const CARDS = {
   stripe: { frictionless: "4000000000003063", challenge: "4000000000003220" },

@@ -9,6 +9,7 @@ import { type PspAttemptId, parseId } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
 import type { StoredAttempt } from "../ports/payment-store";
 import type { PspOutcome } from "../psp/psp-port";
+import { completeAuthentication } from "./complete-authentication";
 import {
   type ChangeParts,
   cancelFailedChange,
@@ -34,7 +35,6 @@ import {
   REQUESTS_OF,
   requestResponse,
 } from "./payment-responses";
-import { completeAuthentication } from "./complete-authentication";
 import { applyAuthorization, holdUntilOf } from "./record-authorization";
 
 type Deps = PaymentCommandsDependencies;

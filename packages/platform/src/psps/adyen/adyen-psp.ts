@@ -150,9 +150,17 @@ export class AdyenPsp implements PaymentServiceProvider {
       );
       const merchantReference = (response as { merchantReference?: string }).merchantReference;
       if (merchantReference !== undefined && merchantReference !== request.reference) {
-        return { outcome: "failed", code: "reference_mismatch", message: "not this payment's", retryable: false };
+        return {
+          outcome: "failed",
+          code: "reference_mismatch",
+          message: "not this payment's",
+          retryable: false,
+        };
       }
-      return paymentOutcome({ ...response, pspReference: response.pspReference ?? request.pspReference }, "CHALLENGE");
+      return paymentOutcome(
+        { ...response, pspReference: response.pspReference ?? request.pspReference },
+        "CHALLENGE",
+      );
     });
   }
 
@@ -282,12 +290,19 @@ function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): P
     case "RedirectShopper":
     case "ChallengeShopper": {
       const url = (response.action as { url?: string } | null | undefined)?.url;
-      if (!url) return { outcome: "failed", code: "unsupported_action", message: "no redirect", retryable: false };
+      if (!url)
+        return { outcome: "failed", code: "unsupported_action", message: "no redirect", retryable: false };
       return {
         outcome: "requires_action",
         pspReference,
         redirectUrl: url,
-        threeDSecure: { status: "CHALLENGE_REQUIRED", flow: "CHALLENGE", version: "2.2.0", eci: null, liabilityShift: false },
+        threeDSecure: {
+          status: "CHALLENGE_REQUIRED",
+          flow: "CHALLENGE",
+          version: "2.2.0",
+          eci: null,
+          liabilityShift: false,
+        },
       };
     }
     case "Cancelled":
@@ -309,10 +324,7 @@ function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): P
 }
 
 /** Adyen's 3-D Secure additionalData (threeDAuthenticated, liabilityShift, threeDSVersion, eci); null without. */
-function threeDSecureOf(
-  data: Record<string, string> | null,
-  flowHint?: "CHALLENGE",
-): PspThreeDSecure | null {
+function threeDSecureOf(data: Record<string, string> | null, flowHint?: "CHALLENGE"): PspThreeDSecure | null {
   if (data === null || data.threeDOffered !== "true") return null;
   const authenticated = data.threeDAuthenticated === "true";
   return {

@@ -201,15 +201,22 @@ export class StripePsp implements PaymentServiceProvider {
     return this.call(async () => {
       const intent = await this.stripe.paymentIntents.retrieve(request.pspReference);
       if (intent.metadata?.reference !== request.reference) {
-        return { outcome: "failed", code: "reference_mismatch", message: "not this payment's", retryable: false };
+        return {
+          outcome: "failed",
+          code: "reference_mismatch",
+          message: "not this payment's",
+          retryable: false,
+        };
       }
       if (intent.status === "succeeded" || intent.status === "requires_capture") {
-        const chargeId = typeof intent.latest_charge === "string" ? intent.latest_charge : intent.latest_charge?.id;
+        const chargeId =
+          typeof intent.latest_charge === "string" ? intent.latest_charge : intent.latest_charge?.id;
         const charge = chargeId ? await this.stripe.charges.retrieve(chargeId) : null;
         const threeDSecure = charge ? threeDSecureOf(charge) : null;
         return { outcome: "succeeded", pspReference: intent.id, ...(threeDSecure ? { threeDSecure } : {}) };
       }
-      if (intent.last_payment_error?.code === AUTHENTICATION_FAILURE) return authenticationFailed("CHALLENGE");
+      if (intent.last_payment_error?.code === AUTHENTICATION_FAILURE)
+        return authenticationFailed("CHALLENGE");
       if (intent.status === "canceled")
         return { outcome: "failed", code: "charge_voided", message: "cancelled", retryable: false };
       return intentOutcome(intent);
@@ -294,7 +301,12 @@ function authenticationFailed(flow: "FRICTIONLESS" | "CHALLENGE"): PspOutcome {
 /** payment_method_details.card.three_d_secure of a charge, as the core records it; null without 3-D Secure. */
 function threeDSecureOf(charge: Stripe.Charge): PspThreeDSecure | null {
   const details = charge.payment_method_details?.card?.three_d_secure as
-    | { authentication_flow?: string | null; result?: string | null; version?: string | null; electronic_commerce_indicator?: string | null }
+    | {
+        authentication_flow?: string | null;
+        result?: string | null;
+        version?: string | null;
+        electronic_commerce_indicator?: string | null;
+      }
     | null
     | undefined;
   if (!details) return null;
@@ -320,12 +332,23 @@ function intentOutcome(intent: Stripe.PaymentIntent): PspOutcome {
     case "requires_action": {
       const redirect = intent.next_action?.redirect_to_url?.url;
       if (!redirect)
-        return { outcome: "failed", code: "unsupported_next_action", message: "no redirect", retryable: false };
+        return {
+          outcome: "failed",
+          code: "unsupported_next_action",
+          message: "no redirect",
+          retryable: false,
+        };
       return {
         outcome: "requires_action",
         pspReference: intent.id,
         redirectUrl: redirect,
-        threeDSecure: { status: "CHALLENGE_REQUIRED", flow: "CHALLENGE", version: "2.2.0", eci: null, liabilityShift: false },
+        threeDSecure: {
+          status: "CHALLENGE_REQUIRED",
+          flow: "CHALLENGE",
+          version: "2.2.0",
+          eci: null,
+          liabilityShift: false,
+        },
       };
     }
     case "processing":
