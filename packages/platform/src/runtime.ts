@@ -332,6 +332,14 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const bankRailsUrl =
     config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
   const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
+  const checkoutCommands = createCheckoutCommands({
+    sql,
+    idempotency,
+    payments: commands,
+    paymentReader: paymentStore,
+    invoices: invoiceCommands,
+    log: config.logger,
+  });
   const services: AppServices = {
     commands,
     paymentStore,
@@ -363,20 +371,14 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     // Reconciliation's shadow mode (issue 16).
     shadowReconciliation: createShadowReconciliation(sql, paymentStore),
     // Hosted checkout (issue 20).
-    checkoutCommands: createCheckoutCommands({
-      sql,
-      idempotency,
-      payments: commands,
-      paymentReader: paymentStore,
-      invoices: invoiceCommands,
-      log: config.logger,
-    }),
-    // ---- invoices' documents and hosted payment (issue 20 part 2) ----
+    checkoutCommands,
+    // ---- invoices' documents and hosted payment (issue 20 part 2), paid through the hosted checkout ----
     invoices: createInvoiceServices({
       sql,
       invoiceCommands,
       payments: commands,
       paymentQueries: new PaymentQueryRepository(db),
+      checkout: { checkoutCommands, publicBaseUrl: publicBaseUrlOf(config) },
     }),
     // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
     ...fx,

@@ -366,7 +366,10 @@ export class CheckoutCommands {
         paymentMethodId: tokenized.value.paymentMethod.id,
         captureMethod: claimed.captureMethod,
         description: claimed.description,
-        metadata: { checkoutSessionId: claimed.id },
+        metadata: {
+          checkoutSessionId: claimed.id,
+          ...(claimed.invoiceId ? { invoiceId: claimed.invoiceId } : {}),
+        },
         receiptEmail: claimed.customerEmail,
         ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}),
       });
