@@ -1,4 +1,4 @@
-// Goal (issue 20): 3-D Secure on the hosted checkout in Chromium, against the sandbox server's Stripe-style PSP.
+// Goal (issue 20): 3-D Secure on the hosted checkout in Chromium, against the sandbox server (whichever PSP routes).
 // A customer pays with a frictionless card and lands on the shop's thanks page; with a challenge card they are
 // sent to the sandbox's challenge page (its own origin), complete it, come back through paycore (which confirms
 // with the PSP) and land on the thanks page; failing the challenge brings them back to the checkout with the
@@ -103,7 +103,7 @@ async function reachChallenge(page: Page, session: Session) {
   await page.goto(session.url as string);
   await expectUsable(page);
   await payWith(page, CHALLENGE);
-  await page.waitForURL(/\/3ds\/challenge\/stripe\/pi_/);
+  await page.waitForURL(/\/3ds\/challenge\/(stripe|adyen)\/[A-Za-z0-9_]+$/);
   expect(new URL(page.url()).origin).not.toBe(new URL(checkout.apiUrl).origin);
   await expect(page.getByRole("heading", { name: "Confirm this payment" })).toBeVisible();
   await expectUsable(page);
