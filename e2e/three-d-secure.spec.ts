@@ -11,6 +11,8 @@ import { expect, type Page, test } from "@playwright/test";
 import { readState } from "./state";
 
 const { checkout, controlUrl } = readState();
+// Each test crosses three origins (checkout, the sandbox's challenge, the shop) on a busy two-core machine.
+test.describe.configure({ timeout: 90_000 });
 const FRICTIONLESS = "4000000000003063";
 const CHALLENGE = "4000002760003184";
 
