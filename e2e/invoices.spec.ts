@@ -1,4 +1,5 @@
-// Goal: a finalised invoice is paid by a customer on its hosted page (paycore's origin, a Chromium form), its PDF
+// Goal: a finalised invoice is paid by a customer from its hosted page through the hosted checkout (the page's Pay
+// button opens the checkout for exactly its total; the card is typed there, on paycore's origin), its PDF
 // carries its number and total (pdftotext), the finalisation and payment mails reach the SMTP sink (the console's
 // Mail page), and the console lists the invoice as paid with its payment and timeline.
 import { execFileSync } from "node:child_process";
@@ -43,11 +44,18 @@ test("an invoice is paid on its page, its PDF shows number and total, its mails 
   await page.goto(invoice.pageUrl);
   await expect(page).toHaveTitle(`Invoice #${invoice.number} from Acme Books`);
   await expect(page.getByRole("heading", { name: `Pay ${invoice.totalText}` })).toBeVisible();
-  await page.getByLabel("Card number").fill(randomVisa());
-  await page.getByLabel("Expiry month").fill("12");
-  await page.getByLabel("Expiry year").fill("2030");
-  await page.getByLabel("CVC").fill("123");
+  // The invoice page holds no card field: its Pay button opens the hosted checkout for the total.
+  await expect(page.getByLabel("Card number")).toHaveCount(0);
   await page.getByRole("button", { name: `Pay ${invoice.totalText}` }).click();
+  await expect(page).toHaveURL(/\/checkout\/cs_[0-9A-Z]{26}\/[0-9a-f]{64}$/);
+  await expect(page.locator("#checkout-amount")).toHaveText(invoice.totalText);
+  await page.getByLabel("Card number").fill(randomVisa());
+  await page.getByLabel("Expiry month (MM)").fill("12");
+  await page.getByLabel("Expiry year (YYYY)").fill("2030");
+  await page.getByLabel("Security code (CVC)").fill("123");
+  await page.getByRole("button", { name: `Pay ${invoice.totalText}` }).click();
+  // The checkout's success URL is the invoice page, now paid.
+  await expect(page).toHaveURL(invoice.pageUrl);
   await expect(page.getByRole("status")).toContainText("Paid");
   await expect(page.getByRole("button", { name: /^Pay/ })).toHaveCount(0);
   await page.screenshot({ path: artifact("invoice-paid"), fullPage: true });

@@ -5,6 +5,7 @@
 // Writes the seeded ids and credentials to e2e/artifacts/state.json.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { createApp } from "@paycore/api/app";
 import { closeServer, listen } from "@paycore/api/server";
@@ -20,6 +21,7 @@ import { createMailer } from "@paycore/platform/email/mailer";
 import { startSmtpSink } from "@paycore/platform/email/smtp-sink";
 import type { AppSecrets } from "@paycore/platform/secrets";
 import { emailDeliveryFromSql } from "@paycore/platform/workers/email-delivery";
+import { threeDSecureExpiryJob } from "@paycore/platform/workers/three-d-secure-expiry";
 import pino from "pino";
 import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
 import { randomVisa, seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
@@ -62,6 +64,9 @@ const app = createApp({
   },
   // Hosted checkout pages link to the API's own address.
   publicBaseUrl: apiUrl,
+  // 3-D Secure: every challenge is past its deadline at once, so the abandoned-challenge spec needs no waiting;
+  // the expiry worker does not run on its own here (workers: false): the spec runs one pass of its job.
+  threeDSecureActionTtlMs: 1,
 });
 const server = await listen(app, E2E_PORTS.api, host);
 
@@ -252,6 +257,25 @@ const specJobsTimer = setInterval(() => {
     })
     .catch(() => undefined);
 }, 1_000);
+// A spec asks for one pass of a worker's job (the workers do not run on their own here): loopback only.
+const controlJobs = new Map([
+  ["three-d-secure-expiry", threeDSecureExpiryJob({ commands: app.services.commands, log: jobLog })],
+]);
+const control = createServer((request, response) => {
+  const job = /^\/jobs\/([a-z-]+)$/.exec(request.url ?? "")?.[1];
+  const found = job === undefined ? undefined : controlJobs.get(job);
+  if (request.method !== "POST" || found === undefined) {
+    response.writeHead(404).end();
+    return;
+  }
+  found
+    .pass()
+    .then((result) =>
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result)),
+    )
+    .catch((error: unknown) => response.writeHead(500).end(String(error)));
+});
+await new Promise<void>((resolve) => control.listen(E2E_PORTS.control, host, resolve));
 const invoiceActor = { merchantId: acme.id, mode: "TEST" as const, name: "e2e:seed", source: "API" as const };
 const draft = await app.services.invoiceCommands.create(invoiceActor, {
   idempotencyKey: `e2e-invoice-${randomBytes(6).toString("hex")}`,
@@ -288,6 +312,7 @@ const state: E2eState = {
   },
   reconPaymentId,
   checkout: { apiUrl, shopUrl, secretKey: shopKey("SECRET"), publishableKey: shopKey("PUBLISHABLE") },
+  controlUrl: `http://${host}:${E2E_PORTS.control}`,
   acmeMerchantId: acme.id,
   invoice: {
     id: openInvoice.id,
@@ -323,6 +348,7 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   clearInterval(specJobsTimer);
+  control.close();
   mailer.close();
   await smtpSink.close();
   await consoleProcess.stop();

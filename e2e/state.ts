@@ -13,6 +13,8 @@ export const E2E_PORTS = {
   webhookReceiver: base + 26,
   // Hosted checkout's spec: the merchant's shop page.
   shop: base + 30,
+  // 3-D Secure spec: serve.ts's control port, which runs one pass of a worker's job when a spec asks.
+  control: base + 31,
 } as const;
 
 export interface E2eOperator {
@@ -49,6 +51,8 @@ export interface E2eState {
   reconPaymentId: string;
   /** Hosted checkout (issue 20): a merchant whose allowed origins include the shop page the spec serves. */
   checkout: { apiUrl: string; shopUrl: string; secretKey: string; publishableKey: string };
+  /** 3-D Secure spec: POST <controlUrl>/jobs/three-d-secure-expiry runs one pass of the expiry worker's job. */
+  controlUrl: string;
   // ---- invoices and webhook endpoints specs (issue 20 part 2, issue 19) ----
   acmeMerchantId: string;
   /** An OPEN invoice of Acme Books with a customer email: its hosted page, PDF, number and total as shown. */

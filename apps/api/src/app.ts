@@ -17,6 +17,7 @@ import { createHostedCheckoutRoutes, withHostedCheckout } from "./checkout/hoste
 import { createHostedDocumentRoutes } from "./documents/hosted-documents";
 import { createHttpEdge, type HttpEdge } from "./http-edge";
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from "./plugins/use-rate-limit";
+import { createThreeDSecureRoutes } from "./three-d-secure/three-d-secure-routes";
 import { createBankWebhookRoute, withBankRoute } from "./webhooks/bank-webhook";
 import { createWebhookRoutes } from "./webhooks/webhook-routes";
 import { createYogaServer, DEFAULT_GRAPHQL_SERVER_OPTIONS, type GraphQLServerOptions } from "./yoga";
@@ -98,6 +99,11 @@ export function createApp(config: AppConfig): App {
           publicBaseUrl: runtime.services.publicBaseUrl,
         }),
         createCardFieldsRoutes(runtime.services),
+        // 3-D Secure (issue 20): the challenge's return route, and the in-process sandbox's challenge page.
+        createThreeDSecureRoutes({
+          commands: runtime.services.commands,
+          sandbox: runtime.inProcessSandbox,
+        }),
       ),
     ),
     rateLimiters,

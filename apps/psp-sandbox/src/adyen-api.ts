@@ -66,6 +66,13 @@ const REFUSALS: Readonly<Record<SandboxDeclineCode, AdyenRefusal>> = {
   fraudulent: { reason: "FRAUD", code: "20", raw: "59 : Suspected fraud" },
 };
 
+/** 3-D Secure failed: Adyen's refusal reason 11. */
+const NOT_AUTHENTICATED: AdyenRefusal = {
+  reason: "3D Not Authenticated",
+  code: "11",
+  raw: "3D Not Authenticated",
+};
+
 const PROCESSING_ERROR: AdyenRefusal = {
   reason: "Acquirer Error",
   code: "4",
@@ -259,8 +266,39 @@ export function createAdyenApi(context: SandboxContext): {
     });
   }
 
-  function paymentResponse(charge: SandboxCharge, resultCode: string, refusal: AdyenRefusal | null): Json {
+  /** 3-D Secure: what each charge's authentication was (frictionless or challenge) and how it ended. */
+  const authentications = new Map<
+    string,
+    {
+      flow: "frictionless" | "challenge";
+      result: "authenticated" | "failed" | null;
+      manualCapture: boolean;
+      returnUrl: string;
+    }
+  >();
+
+  /** Adyen's 3-D Secure additionalData (threeDAuthenticated, liabilityShift, threeDSVersion, eci). */
+  function threeDSecureData(charge: SandboxCharge): Record<string, string> {
+    const authentication = authentications.get(charge.pspReference);
+    if (!authentication || authentication.result === null) return {};
+    const authenticated = authentication.result === "authenticated";
+    const mastercard = charge.cardBrand === "mastercard";
     return {
+      threeDOffered: "true",
+      threeDAuthenticated: String(authenticated),
+      threeDAuthenticatedResponse: authenticated ? "Y" : "N",
+      liabilityShift: String(authenticated),
+      threeDSVersion: "2.2.0",
+      eci: authenticated ? (mastercard ? "02" : "05") : mastercard ? "00" : "07",
+      // Not Adyen's field name: the sandbox says which flow it ran (Adyen reports it in its Customer Area).
+      threeDSAuthenticationFlow: authentication.flow,
+    };
+  }
+
+  function paymentResponse(charge: SandboxCharge, resultCode: string, refusal: AdyenRefusal | null): Json {
+    const secure = threeDSecureData(charge);
+    return {
+      ...(Object.keys(secure).length > 0 && refusal === null ? { additionalData: secure } : {}),
       amount: { currency: charge.currency, value: Number(charge.amountMinor) },
       merchantReference: charge.reference,
       pspReference: charge.pspReference,
@@ -270,9 +308,102 @@ export function createAdyenApi(context: SandboxContext): {
         : {
             refusalReason: refusal.reason,
             refusalReasonCode: refusal.code,
-            additionalData: { refusalReasonRaw: refusal.raw },
+            additionalData: { refusalReasonRaw: refusal.raw, ...secure },
           }),
     };
+  }
+
+  /** The redirect a challenge needs: the action of a RedirectShopper answer. */
+  function redirectShopper(charge: SandboxCharge): Json {
+    return {
+      ...paymentResponse(charge, "RedirectShopper", null),
+      action: {
+        type: "redirect",
+        method: "GET",
+        paymentMethodType: "scheme",
+        url: `${context.publicUrl()}/3ds/challenge/adyen/${charge.pspReference}`,
+        // The sandbox's paymentData is the payment's reference: /payments/details takes it back.
+        paymentData: charge.pspReference,
+      },
+    };
+  }
+
+  /**
+   * 3-D Secure as Adyen's test cards behave: frictionless cards authenticate (or are refused, reason 11) within
+   * /payments; a challenge answers RedirectShopper with the challenge page (on this server's origin) and waits;
+   * /payments/details then authorises it if the shopper completed the challenge, or refuses it.
+   */
+  function authenticate(
+    charge: SandboxCharge,
+    flow: "frictionless" | "challenge" | "frictionless_failed",
+    manualCapture: boolean,
+    returnUrl: string | null,
+  ): PspResult {
+    if (flow === "frictionless_failed") {
+      authentications.set(charge.pspReference, {
+        flow: "frictionless",
+        result: "failed",
+        manualCapture,
+        returnUrl: "",
+      });
+      refuse(charge, NOT_AUTHENTICATED, "declined", "authentication_failed");
+      return respond(200, paymentResponse(charge, "Refused", NOT_AUTHENTICATED), true);
+    }
+    if (flow === "frictionless") {
+      authentications.set(charge.pspReference, {
+        flow: "frictionless",
+        result: "authenticated",
+        manualCapture,
+        returnUrl: "",
+      });
+      authorise(charge, manualCapture);
+      return respond(200, paymentResponse(charge, "Authorised", null), true);
+    }
+    if (returnUrl === null)
+      throw new ValidationError("14_012", "Required field 'returnUrl' is not provided.");
+    const authentication = { flow: "challenge" as const, result: null, manualCapture, returnUrl };
+    authentications.set(charge.pspReference, authentication);
+    charge.status = "requires_action";
+    ledger.note(charge, "requires_action", { detail: "3ds_challenge" });
+    context.challenges.add({
+      psp: "adyen",
+      reference: charge.pspReference,
+      amountMinor: charge.amountMinor,
+      currency: charge.currency,
+      returnUrl,
+      returnParam: "pspReference",
+      state: "pending",
+      decide: (result) => {
+        if (charge.status !== "requires_action") return false;
+        const held = authentications.get(charge.pspReference);
+        if (held) held.result = result;
+        return true;
+      },
+    });
+    return respond(200, redirectShopper(charge), true);
+  }
+
+  /** /payments/details: the outcome of a challenged payment, authorised once (the charge's own state decides). */
+  function paymentDetails(call: PspCall): PspResult {
+    const body = asObject(call.body);
+    const pspReference = requiredString(body, "paymentData", "14_003");
+    const charge = ledger.get("adyen", pspReference);
+    const authentication = charge && authentications.get(charge.pspReference);
+    if (!charge || !authentication || authentication.flow !== "challenge") {
+      return respond(422, errorBody(422, "14_002", "Invalid payment data", "validation"), false);
+    }
+    if (charge.status === "requires_action") {
+      if (authentication.result === null) return respond(200, redirectShopper(charge), false);
+      if (authentication.result === "failed") {
+        refuse(charge, NOT_AUTHENTICATED, "declined", "authentication_failed");
+      } else {
+        authorise(charge, authentication.manualCapture);
+      }
+    }
+    if (charge.status === "voided") return respond(200, paymentResponse(charge, "Cancelled", null), true);
+    if (charge.status === "declined")
+      return respond(200, paymentResponse(charge, "Refused", NOT_AUTHENTICATED), true);
+    return respond(200, paymentResponse(charge, "Authorised", null), true);
   }
 
   /** The payment methods a merchant account offers: what integrations call to check their credentials. */
@@ -346,6 +477,10 @@ export function createAdyenApi(context: SandboxContext): {
     if (outcome.kind === "processing_error") {
       refuse(charge, PROCESSING_ERROR, "failed", "processing_error");
       return respond(200, paymentResponse(charge, "Error", PROCESSING_ERROR), true);
+    }
+    if (outcome.kind === "three_d_secure") {
+      const returnUrl = typeof body.returnUrl === "string" ? body.returnUrl : null;
+      return authenticate(charge, outcome.flow, manualCapture, returnUrl);
     }
     if (scenario === "async_approve" || scenario === "async_decline") {
       context.deferred.later(context.timings.asyncOutcomeDelayMs, () => {
@@ -493,6 +628,23 @@ export function createAdyenApi(context: SandboxContext): {
   }
 
   function applyCancel(charge: SandboxCharge, modificationReference: string): void {
+    if (charge.status === "requires_action") {
+      // 3-D Secure: an abandoned challenge is cancelled before anything was authorised.
+      charge.status = "voided";
+      ledger.note(charge, "voided", {
+        amountMinor: 0n,
+        modificationReference,
+        detail: "challenge abandoned",
+      });
+      notify(charge, {
+        eventCode: "CANCELLATION",
+        success: true,
+        pspReference: modificationReference,
+        originalReference: charge.pspReference,
+        amountMinor: charge.amountMinor,
+      });
+      return;
+    }
     if (charge.status !== "authorized") {
       const reason = `Payment is ${charge.status}, not authorised`;
       ledger.note(charge, "cancel_refused", { modificationReference, detail: reason });
@@ -751,6 +903,7 @@ export function createAdyenApi(context: SandboxContext): {
     routes: [
       { method: "POST", pattern: /^\/payments$/, handle: withValidation(payments) },
       { method: "POST", pattern: /^\/paymentMethods$/, handle: withValidation(paymentMethods) },
+      { method: "POST", pattern: /^\/payments\/details$/, handle: withValidation(paymentDetails) },
       {
         method: "POST",
         pattern: /^\/payments\/(?<pspReference>[A-Za-z0-9]+)\/captures$/,
@@ -851,5 +1004,12 @@ export function createAdyenApi(context: SandboxContext): {
     ],
   };
 
-  return { dialect, disputesDialect, notifyReportAvailable, clear() {} };
+  return {
+    dialect,
+    disputesDialect,
+    notifyReportAvailable,
+    clear() {
+      authentications.clear();
+    },
+  };
 }

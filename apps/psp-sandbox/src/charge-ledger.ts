@@ -15,7 +15,9 @@ export type SandboxChargeStatus =
   | "voided"
   | "declined"
   /** The PSP failed without charging (processing_error). */
-  | "failed";
+  | "failed"
+  /** 3-D Secure: waiting for the customer's challenge (Stripe "requires_action", Adyen "RedirectShopper"). */
+  | "requires_action";
 
 export interface SandboxTimelineEntry {
   /** ISO 8601, UTC. */

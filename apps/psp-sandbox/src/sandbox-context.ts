@@ -1,6 +1,7 @@
 import type { ChargeLedger } from "./charge-ledger";
 import type { SandboxDisputes } from "./disputes";
 import type { ReportAnnouncements } from "./report-announcements";
+import type { ChallengeBook } from "./three-d-secure";
 import type { WebhookDispatcher } from "./webhook-dispatcher";
 import type { SandboxTimings, WebhookSchedule } from "./webhook-schedule";
 
@@ -91,4 +92,8 @@ export interface SandboxContext {
   readonly log: (line: string) => void;
   /** Stripe-style live secret keys this sandbox accepts besides any sk_test_ key (a sandbox as a live endpoint). */
   readonly liveStripeKeys: ReadonlySet<string>;
+  /** 3-D Secure challenges waiting for the customer (three-d-secure.ts). */
+  readonly challenges: ChallengeBook;
+  /** This server's own origin (known once it listens): where its challenge pages are. */
+  readonly publicUrl: () => string;
 }

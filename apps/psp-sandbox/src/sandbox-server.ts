@@ -27,6 +27,7 @@ import {
 import { seededRandom } from "./seeded-random";
 import { parseSettlementDate, settlementCsv } from "./settlement-report";
 import { createStripeApi } from "./stripe-api";
+import { ChallengeBook } from "./three-d-secure";
 import {
   DEFAULT_WEBHOOK_RETRY,
   type WebhookDeliveryRecord,
@@ -251,6 +252,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       : null;
   reportTimer?.unref();
 
+  const challenges = new ChallengeBook();
+  // Set once the server listens; the challenge pages' absolute URLs are built from it.
+  let publicUrl = "";
   const context: SandboxContext = {
     ledger,
     disputes,
@@ -266,6 +270,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now,
     log,
     liveStripeKeys: new Set(options.liveStripeKeys ?? []),
+    challenges,
+    publicUrl: () => publicUrl,
   };
   const stripe = createStripeApi(context);
   // Bank rails, incoming side (issue 18): credit transfers to our references, signed notifications, returns.
@@ -305,6 +311,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     disputes.clear();
     reports.clear();
     incomingBank.reset();
+    challenges.clear();
     bank.clear();
   }
 
@@ -555,6 +562,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const url = new URL(request.url ?? "/", "http://sandbox.invalid");
     const path = url.pathname;
     const work = async () => {
+      if (challenges.matches(path)) {
+        await challenges.handle(request, response, path);
+        return;
+      }
       if (incomingBank.matches(path)) {
         await incomingBank.handle(request, response, path);
         return;
@@ -591,6 +602,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   baseUrl = url;
+  publicUrl = url;
 
   let stopping: Promise<void> | null = null;
   return {

@@ -26,7 +26,13 @@ import { stripeId } from "./sandbox-ids";
 /** JSON numbers lose precision past 2^53; Stripe caps amounts far lower anyway. */
 const AMOUNT_MINOR_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
-type StripeStatus = "processing" | "requires_capture" | "succeeded" | "canceled" | "requires_payment_method";
+type StripeStatus =
+  | "processing"
+  | "requires_capture"
+  | "succeeded"
+  | "canceled"
+  | "requires_payment_method"
+  | "requires_action";
 
 /** What Stripe keeps about a PaymentIntent beyond the sandbox's ledger of money. */
 interface IntentExtras {
@@ -36,6 +42,12 @@ interface IntentExtras {
   lastPaymentError: Record<string, unknown> | null;
   cancellationReason: string | null;
   canceledAt: number | null;
+  /** 3-D Secure: how the cardholder was authenticated (result null while the challenge waits). */
+  threeDSecure: { flow: "frictionless" | "challenge"; result: "authenticated" | "failed" | null } | null;
+  /** 3-D Secure: where the challenge page sends the customer back (return_url). */
+  returnUrl: string | null;
+  /** The create request asked for latest_charge expanded (expand[]=latest_charge). */
+  expandCharge: boolean;
 }
 
 interface StripeDecline {
@@ -44,7 +56,15 @@ interface StripeDecline {
   readonly message: string;
 }
 
-const DECLINES: Readonly<Record<SandboxDeclineCode | "processing_error", StripeDecline>> = {
+const DECLINES: Readonly<
+  Record<SandboxDeclineCode | "processing_error" | "authentication_failed", StripeDecline>
+> = {
+  // 3-D Secure failed (frictionless refusal or a failed challenge): Stripe's payment_intent_authentication_failure.
+  authentication_failed: {
+    code: "payment_intent_authentication_failure",
+    declineCode: "authentication_failed",
+    message: "The provided PaymentMethod has failed authentication.",
+  },
   card_declined: {
     code: "card_declined",
     declineCode: "generic_decline",
@@ -153,13 +173,40 @@ export function createStripeApi(context: SandboxContext): {
       case "declined":
       case "failed":
         return "requires_payment_method";
+      case "requires_action":
+        return "requires_action";
     }
+  }
+
+  /** What Stripe's Charge says of 3-D Secure (payment_method_details.card.three_d_secure). */
+  function threeDSecureJson(charge: SandboxCharge, extras: IntentExtras): Record<string, unknown> | null {
+    const authentication = extras.threeDSecure;
+    if (authentication === null || authentication.result === null) return null;
+    const authenticated = authentication.result === "authenticated";
+    const mastercard = charge.cardBrand === "mastercard";
+    return {
+      authentication_flow: authentication.flow,
+      result: authentication.result,
+      version: "2.2.0",
+      electronic_commerce_indicator: authenticated ? (mastercard ? "02" : "05") : mastercard ? "00" : "07",
+    };
   }
 
   function intentJson(charge: SandboxCharge): Record<string, unknown> {
     const extras = intents.get(charge.pspReference)!;
     const status = stripeStatus(charge, extras);
     return {
+      ...(extras.expandCharge ? { latest_charge: chargeJson(charge) } : {}),
+      next_action:
+        status === "requires_action"
+          ? {
+              type: "redirect_to_url",
+              redirect_to_url: {
+                url: `${context.publicUrl()}/3ds/challenge/stripe/${charge.pspReference}`,
+                return_url: extras.returnUrl,
+              },
+            }
+          : null,
       id: charge.pspReference,
       object: "payment_intent",
       amount: Number(charge.amountMinor),
@@ -172,7 +219,7 @@ export function createStripeApi(context: SandboxContext): {
       currency: charge.currency.toLowerCase(),
       description: null,
       last_payment_error: extras.lastPaymentError,
-      latest_charge: charge.chargeId,
+      ...(extras.expandCharge ? {} : { latest_charge: charge.chargeId }),
       livemode: false,
       metadata: extras.metadata,
       payment_method: extras.paymentMethodId,
@@ -196,6 +243,14 @@ export function createStripeApi(context: SandboxContext): {
       metadata: extras.metadata,
       paid: charge.authorizedMinor > 0n,
       payment_intent: charge.pspReference,
+      payment_method_details: {
+        type: "card",
+        card: {
+          brand: charge.cardBrand,
+          last4: charge.cardLast4,
+          three_d_secure: threeDSecureJson(charge, extras),
+        },
+      },
       refunded: charge.capturedMinor > 0n && charge.refundedMinor >= charge.capturedMinor,
       status: charge.authorizedMinor > 0n ? "succeeded" : "failed",
     };
@@ -217,7 +272,12 @@ export function createStripeApi(context: SandboxContext): {
     };
   }
 
-  function emit(charge: SandboxCharge, type: string, object: Record<string, unknown>, key: string | null) {
+  function emit(charge: SandboxCharge, type: string, expanded: Record<string, unknown>, key: string | null) {
+    // Events never carry expansions: a PaymentIntent names its latest charge by id.
+    const object =
+      expanded.object === "payment_intent" && typeof expanded.latest_charge === "object"
+        ? { ...expanded, latest_charge: charge.chargeId }
+        : expanded;
     ledger.note(charge, "webhook_raised", { detail: type });
     send(type, object, key, context.schedule.delaysFor(charge), charge.pspReference);
   }
@@ -289,7 +349,7 @@ export function createStripeApi(context: SandboxContext): {
 
   function decline(
     charge: SandboxCharge,
-    reason: SandboxDeclineCode | "processing_error",
+    reason: SandboxDeclineCode | "processing_error" | "authentication_failed",
     key: string | null,
   ) {
     const decline = DECLINES[reason];
@@ -411,6 +471,9 @@ export function createStripeApi(context: SandboxContext): {
       lastPaymentError: null,
       cancellationReason: null,
       canceledAt: null,
+      threeDSecure: null,
+      returnUrl: stringParam(form, "return_url") ?? null,
+      expandCharge: Array.isArray(form.expand) && form.expand.includes("latest_charge"),
     });
     ledger.add(charge);
     chargeIntentIds.set(charge.chargeId!, charge.pspReference);
@@ -421,6 +484,7 @@ export function createStripeApi(context: SandboxContext): {
       decline(charge, outcome.kind === "decline" ? outcome.code : "processing_error", call.idempotencyKey);
       return respond(402, cardErrorBody(charge), true);
     }
+    if (outcome.kind === "three_d_secure") return authenticate(charge, outcome.flow, call.idempotencyKey);
     if (scenario === "async_approve" || scenario === "async_decline") {
       const key = call.idempotencyKey;
       context.deferred.later(context.timings.asyncOutcomeDelayMs, () => {
@@ -437,6 +501,65 @@ export function createStripeApi(context: SandboxContext): {
       true,
       scenario === "timeout_after_charge" ? context.hangMs() : undefined,
     );
+  }
+
+  /**
+   * 3-D Secure as Stripe's test cards behave: frictionless cards authenticate (or are refused) within the confirm;
+   * a challenge leaves the PaymentIntent requires_action with next_action.redirect_to_url, and the customer's
+   * choice on this server's challenge page authorizes it (as Stripe does itself after a challenge) or fails it
+   * with payment_intent_authentication_failure.
+   */
+  function authenticate(
+    charge: SandboxCharge,
+    flow: "frictionless" | "challenge" | "frictionless_failed",
+    key: string | null,
+  ): PspResult {
+    const extras = intents.get(charge.pspReference)!;
+    if (flow === "frictionless_failed") {
+      extras.threeDSecure = { flow: "frictionless", result: "failed" };
+      decline(charge, "authentication_failed", key);
+      return respond(402, cardErrorBody(charge), true);
+    }
+    if (flow === "frictionless") {
+      extras.threeDSecure = { flow: "frictionless", result: "authenticated" };
+      authorize(charge, key);
+      return respond(200, intentJson(charge), true);
+    }
+    if (extras.returnUrl === null) {
+      throw new ParamError(
+        "parameter_missing",
+        "return_url",
+        "This card requires authentication: return_url is required to confirm it.",
+      );
+    }
+    const authentication = { flow: "challenge" as const, result: null as "authenticated" | "failed" | null };
+    extras.threeDSecure = authentication;
+    charge.status = "requires_action";
+    ledger.note(charge, "requires_action", { detail: "3ds_challenge" });
+    context.challenges.add({
+      psp: "stripe",
+      reference: charge.pspReference,
+      amountMinor: charge.amountMinor,
+      currency: charge.currency,
+      returnUrl: extras.returnUrl,
+      returnParam: "payment_intent",
+      state: "pending",
+      decide: (result) => {
+        if (charge.status !== "requires_action" || extras.canceledAt !== null) return false;
+        authentication.result = result;
+        if (result === "authenticated") authorize(charge, null);
+        else decline(charge, "authentication_failed", null);
+        return true;
+      },
+    });
+    return respond(200, intentJson(charge), true);
+  }
+
+  function retrieveCharge(call: PspCall): PspResult {
+    const intentId = chargeIntentIds.get(call.params.id!);
+    const charge = intentId === undefined ? undefined : ledger.get("stripe", intentId);
+    if (charge === undefined) return notFound("charge", call.params.id!, "id");
+    return respond(200, chargeJson(charge), false);
   }
 
   function retrievePaymentIntent(call: PspCall): PspResult {
@@ -534,7 +657,8 @@ export function createStripeApi(context: SandboxContext): {
     }
     const extras = intents.get(charge.pspReference)!;
     const cancellable =
-      extras.canceledAt === null && ["authorized", "declined", "failed"].includes(charge.status);
+      extras.canceledAt === null &&
+      ["authorized", "declined", "failed", "requires_action"].includes(charge.status);
     if (!cancellable) {
       return unexpectedState(
         charge,
@@ -830,6 +954,7 @@ export function createStripeApi(context: SandboxContext): {
         pattern: /^\/payment_intents\/(?<id>[\w-]+)\/cancel$/,
         handle: withParamErrors(cancelPaymentIntent),
       },
+      { method: "GET", pattern: /^\/charges\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveCharge) },
       { method: "POST", pattern: /^\/refunds$/, handle: withParamErrors(createRefund) },
       { method: "GET", pattern: /^\/refunds\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveRefund) },
       { method: "GET", pattern: /^\/disputes\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveDispute) },

@@ -53,6 +53,13 @@ const schema = z.object({
   PARTITION_DAYS_AHEAD: z.coerce.number().int().min(1).max(366).default(14),
   /** Where velocity counts come from when Redis is unavailable: Postgres (slower) or nowhere (hold for review). */
   FRAUD_VELOCITY_FALLBACK: z.enum(["postgres", "review"]).default("postgres"),
+  /** 3-D Secure: how long a customer has to complete a challenge before the payment is cancelled. */
+  THREE_D_SECURE_ACTION_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
   /** How long a payment held for review waits for an operator before it is voided. */
   REVIEW_HOLD_TTL_MINUTES: z.coerce
     .number()

@@ -13,6 +13,7 @@ import {
 import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { RequestSigningCommands } from "@paycore/core/merchants/request-signing-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import { DEFAULT_ACTION_TTL_MS } from "@paycore/core/payments/payment-deps";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
@@ -100,6 +101,8 @@ export interface RuntimeConfig {
   partitionDaysAhead?: number;
   velocityFallback: VelocityFallback;
   reviewHoldTtlMs: number;
+  /** 3-D Secure: how long a challenge may take before the payment is cancelled (default 15 minutes). */
+  threeDSecureActionTtlMs?: number;
   /** When the resolver first looks up a modification the PSP acknowledged and no notification decided. */
   acknowledgedDeadlineMs?: number;
   logger: Logger;
@@ -151,6 +154,8 @@ export interface Runtime {
   redis: RedisClient | null;
   /** Test mode's webhook verifiers (none with the in-process sandbox). */
   testModeWebhooks: TestModeWebhooks;
+  /** The in-process sandbox when test mode runs on it (the API serves its 3-D Secure challenge page); else null. */
+  inProcessSandbox: SandboxPsp | null;
   /** The tamper-evidence sealer when workers run (its `status()` is the chain lag metric). */
   chainSealer: ChainSealer | null;
   /** This process's workers, started; the API serves their health on GET /health/workers. */
@@ -176,6 +181,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     pspTimeoutMs: env.PSP_TIMEOUT_MS,
     workers: true,
     reviewHoldTtlMs: env.REVIEW_HOLD_TTL_MINUTES * 60_000,
+    threeDSecureActionTtlMs: env.THREE_D_SECURE_ACTION_TTL_MINUTES * 60_000,
     acknowledgedDeadlineMs: env.RESOLVER_ACKNOWLEDGED_DEADLINE_MINUTES * 60_000,
     email: env.SMTP_URL ? { smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM } : null,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
@@ -205,12 +211,20 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
  * Test mode's PSPs. With a sandbox server: every registered PSP it emulates, through the PSP's own adapter,
  * behind retries and a circuit breaker. Without: the in-process sandbox.
  */
-function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhooks: TestModeWebhooks } {
+function testModePsps(config: RuntimeConfig): {
+  routable: RoutablePsp[];
+  webhooks: TestModeWebhooks;
+  inProcess: SandboxPsp | null;
+} {
   if (config.pspSandboxUrl === null) {
-    const sandbox = config.sandboxPsp ?? new SandboxPsp();
+    // Its 3-D Secure challenge page is served by the API (apps/api/src/three-d-secure/sandbox-challenge.ts).
+    const sandbox =
+      config.sandboxPsp ??
+      new SandboxPsp({ challengeUrlBase: `${publicBaseUrlOf(config)}${SANDBOX_CHALLENGE_PATH}` });
     return {
       routable: [{ psp: sandbox, profile: { name: sandbox.name, costBps: 0, currencies: "any" } }],
       webhooks: new Map(),
+      inProcess: sandbox instanceof SandboxPsp ? sandbox : null,
     };
   }
   const base = config.pspSandboxUrl.replace(/\/$/, "");
@@ -228,7 +242,16 @@ function testModePsps(config: RuntimeConfig): { routable: RoutablePsp[]; webhook
     routable.push({ psp: resilient, profile: module.profile, breakerState: () => resilient.breakerState() });
     webhooks.set(module.id, { secret: module.sandbox.webhookSecret(config.secrets), adapter });
   }
-  return { routable, webhooks };
+  return { routable, webhooks, inProcess: null };
+}
+
+/** 3-D Secure: the API's route a challenge returns to (the payment id follows). */
+export const THREE_D_SECURE_RETURN_PATH = "/three-d-secure/return/";
+/** 3-D Secure: where the API serves the in-process sandbox's challenge page (its PSP reference follows). */
+export const SANDBOX_CHALLENGE_PATH = "/sandbox/3ds/challenge/";
+
+function publicBaseUrlOf(config: Pick<RuntimeConfig, "publicBaseUrl">): string {
+  return (config.publicBaseUrl ?? "http://127.0.0.1").replace(/\/$/, "");
 }
 
 /** Test mode's report downloads: from the sandbox server only, with each emulated PSP's report credentials. */
@@ -320,11 +343,24 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     reviewHoldTtlMs: config.reviewHoldTtlMs,
     vault,
     now: () => new Date(),
+    // 3-D Secure (issue 20): the PSP's challenge page sends the customer back to the API's return route.
+    threeDSecure: {
+      returnUrlFor: (paymentId) => `${publicBaseUrlOf(config)}${THREE_D_SECURE_RETURN_PATH}${paymentId}`,
+      actionTtlMs: config.threeDSecureActionTtlMs ?? DEFAULT_ACTION_TTL_MS,
+    },
   });
   const bankTransferStore = new BankTransferStoreRepository(sql);
   const bankRailsUrl =
     config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
   const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
+  const checkoutCommands = createCheckoutCommands({
+    sql,
+    idempotency,
+    payments: commands,
+    paymentReader: paymentStore,
+    invoices: invoiceCommands,
+    log: config.logger,
+  });
   const services: AppServices = {
     commands,
     paymentStore,
@@ -362,20 +398,14 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       now: () => new Date(),
     }),
     // Hosted checkout (issue 20).
-    checkoutCommands: createCheckoutCommands({
-      sql,
-      idempotency,
-      payments: commands,
-      paymentReader: paymentStore,
-      invoices: invoiceCommands,
-      log: config.logger,
-    }),
-    // ---- invoices' documents and hosted payment (issue 20 part 2) ----
+    checkoutCommands,
+    // ---- invoices' documents and hosted payment (issue 20 part 2), paid through the hosted checkout ----
     invoices: createInvoiceServices({
       sql,
       invoiceCommands,
       payments: commands,
       paymentQueries: new PaymentQueryRepository(db),
+      checkout: { checkoutCommands, publicBaseUrl: publicBaseUrlOf(config) },
     }),
     // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
     ...fx,
@@ -478,6 +508,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     sql,
     redis,
     testModeWebhooks: testPsps.webhooks,
+    inProcessSandbox: testPsps.inProcess,
     chainSealer: workers.chainSealer,
     workers: workers.registry,
     async close() {

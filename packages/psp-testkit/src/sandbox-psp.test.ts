@@ -44,17 +44,88 @@ describe("the port", () => {
 function expectedOutcome(outcome: SandboxCardOutcome): { outcome: string; code: string | null } {
   if (outcome.kind === "decline") return { outcome: "declined", code: outcome.code };
   if (outcome.kind === "processing_error") return { outcome: "failed", code: "processing_error" };
+  if (outcome.kind === "three_d_secure") {
+    if (outcome.flow === "challenge") return { outcome: "requires_action", code: null };
+    if (outcome.flow === "frictionless_failed") return { outcome: "declined", code: "authentication_failed" };
+  }
   return { outcome: "succeeded", code: null };
 }
+
+describe("3-D Secure", () => {
+  const challengeCard = { number: "4000002760003184", expMonth: 12, expYear: 2030 };
+  const started = async (psp: SandboxPsp, capture = false) => {
+    const result = await psp.authorize(
+      authorizeRequest({ card: challengeCard, capture, returnUrl: "https://shop.example/r?x=1" }),
+    );
+    if (result.outcome !== "requires_action") throw new Error(`expected a challenge, got ${result.outcome}`);
+    return result;
+  };
+  const complete = (psp: SandboxPsp, pspReference: string) =>
+    psp.completeAuthentication({ idempotencyKey: key(), pspReference, reference: "pay_1" });
+
+  it("holds a challenge until the customer decides, then authorizes once", async () => {
+    const psp = new SandboxPsp({ challengeUrlBase: "http://127.0.0.1:1/challenge/" });
+    const asked = await started(psp, true);
+    expect(asked.redirectUrl).toBe(`http://127.0.0.1:1/challenge/${asked.pspReference}`);
+    expect(asked.threeDSecure).toMatchObject({ status: "CHALLENGE_REQUIRED", liabilityShift: false });
+    expect((await complete(psp, asked.pspReference)).outcome).toBe("requires_action");
+    const back = psp.completeChallenge(asked.pspReference, "authenticated");
+    expect(back).toBe(`https://shop.example/r?x=1&pspReference=${asked.pspReference}`);
+    const first = await complete(psp, asked.pspReference);
+    const second = await complete(psp, asked.pspReference);
+    expect(first).toMatchObject({
+      outcome: "succeeded",
+      threeDSecure: { status: "AUTHENTICATED", flow: "CHALLENGE", eci: "05", liabilityShift: true },
+    });
+    expect(second).toEqual(first);
+    expect(psp.charges()[0]).toMatchObject({ capturedMinor: 1000n });
+  });
+
+  it("declines a failed challenge; a decided challenge cannot be changed", async () => {
+    const psp = new SandboxPsp();
+    const asked = await started(psp);
+    psp.completeChallenge(asked.pspReference, "failed");
+    psp.completeChallenge(asked.pspReference, "authenticated");
+    expect(await complete(psp, asked.pspReference)).toMatchObject({
+      outcome: "declined",
+      code: "authentication_failed",
+      threeDSecure: { status: "FAILED", liabilityShift: false },
+    });
+  });
+
+  it("refuses a completion for another payment, and a cancelled challenge", async () => {
+    const psp = new SandboxPsp();
+    const asked = await started(psp);
+    const other = await psp.completeAuthentication({
+      idempotencyKey: key(),
+      pspReference: asked.pspReference,
+      reference: "pay_other",
+    });
+    expect(other.outcome).toBe("failed");
+    await psp.void({ idempotencyKey: key(), pspReference: asked.pspReference, currency: "USD" });
+    expect(psp.completeChallenge(asked.pspReference, "authenticated")).toBeNull();
+    expect((await complete(psp, asked.pspReference)).outcome).toBe("failed");
+  });
+
+  it("needs a return URL for a challenge", async () => {
+    const result = await new SandboxPsp().authorize(authorizeRequest({ card: challengeCard }));
+    expect(result).toMatchObject({ outcome: "failed", code: "return_url_required" });
+  });
+});
 
 describe("authorize", () => {
   it.each(SANDBOX_CARDS.map((card) => [card.number, expectedOutcome(card.outcome)] as const))(
     "card %s -> %o",
     async (number, { outcome, code }) => {
       const psp = new SandboxPsp();
-      const result = await psp.authorize(authorizeRequest({ card: { number, expMonth: 1, expYear: 2030 } }));
+      const result = await psp.authorize(
+        authorizeRequest({
+          card: { number, expMonth: 1, expYear: 2030 },
+          returnUrl: "https://shop.example/return",
+        }),
+      );
       expect(result.outcome).toBe(outcome);
-      if (result.outcome === "succeeded") {
+      if (result.outcome === "succeeded" || result.outcome === "requires_action") {
         expect(result.pspReference).toMatch(/^sbx_ch_[0-9a-f]+$/);
         expect(psp.charges()).toHaveLength(1);
       } else {

@@ -8,13 +8,14 @@ import type {
   AuthorizeRequest,
   DisputeEvidenceOutcome,
   DisputeEvidenceRequest,
+  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
   PspChargeStatus,
   PspOutcome,
 } from "@paycore/core/psp/psp-port";
-import { cardOutcome, sandboxCard } from "./test-cards";
+import { cardBrand, cardOutcome, sandboxCard, sandboxThreeDSecure } from "./test-cards";
 
 type Operation = "authorize" | "capture" | "void" | "refund";
 /** What a fault may hit: an operation, or a lookup of a modification's outcome. */
@@ -36,6 +37,17 @@ interface Charge {
   refundedMinor: bigint;
   captured: boolean;
   voided: boolean;
+  /** 3-D Secure: the challenge of a card that needs one, until it is completed or failed. */
+  challenge: Challenge | null;
+}
+
+/** A 3-D Secure challenge the sandbox holds: the authorization waits for the customer. */
+interface Challenge {
+  state: "pending" | "authenticated" | "failed";
+  /** Where the customer goes back to after the challenge page. */
+  returnUrl: string;
+  capture: boolean;
+  brand: string;
 }
 
 interface StoredResult {
@@ -84,6 +96,7 @@ export class SandboxPsp implements PaymentServiceProvider {
   private readonly evidence = new Map<string, { disputeReference: string; fields: number; files: number }>();
 
   private readonly maxRemembered: number;
+  private readonly challengeUrlBase: string;
 
   /**
    * `maxRemembered` bounds each of the sandbox's books (charges, idempotent results, authorization counts):
@@ -97,8 +110,14 @@ export class SandboxPsp implements PaymentServiceProvider {
      * then learnt through lookupModification. Sends no notification.
      */
     acknowledgeModifications?: boolean;
+    /**
+     * 3-D Secure: where the sandbox's challenge page for a charge is served (its reference is appended). The API
+     * serves the in-process sandbox's page when it runs with it (apps/api/src/three-d-secure/).
+     */
+    challengeUrlBase?: string;
   }) {
     this.latencyMs = options?.latencyMs ?? 0;
+    this.challengeUrlBase = options?.challengeUrlBase ?? "http://127.0.0.1/sandbox/3ds/challenge/";
     this.acknowledgeModifications = options?.acknowledgeModifications ?? false;
     this.maxRemembered = options?.maxRemembered ?? DEFAULT_MAX_REMEMBERED;
   }
@@ -176,6 +195,65 @@ export class SandboxPsp implements PaymentServiceProvider {
   /** Evidence received, by idempotency key (each key once, however often it was sent). */
   evidenceReceived(): ReadonlyMap<string, { disputeReference: string; fields: number; files: number }> {
     return this.evidence;
+  }
+
+  /** 3-D Secure: the challenge waiting on a charge, for the challenge page (null: none, or decided). */
+  challengeOf(pspReference: string): { amountMinor: bigint; currency: string; state: string } | null {
+    const charge = this.book.get(pspReference);
+    if (!charge?.challenge) return null;
+    return { amountMinor: charge.amountMinor, currency: charge.currency, state: charge.challenge.state };
+  }
+
+  /**
+   * 3-D Secure: the customer completes (or fails) the challenge on the sandbox's page. Returns where the page sends
+   * the customer back (the payment's return URL with the PSP reference appended), or null for no such challenge.
+   * A challenge is decided once; the authorization happens when the merchant asks (completeAuthentication).
+   */
+  completeChallenge(pspReference: string, result: "authenticated" | "failed"): string | null {
+    const charge = this.book.get(pspReference);
+    const challenge = charge?.challenge;
+    if (!charge || !challenge || charge.voided) return null;
+    if (challenge.state === "pending") challenge.state = result;
+    const back = new URL(challenge.returnUrl);
+    back.searchParams.set("pspReference", pspReference);
+    return back.toString();
+  }
+
+  /** 3-D Secure: the outcome of a charge's authentication, authorizing it once the challenge succeeded. */
+  async completeAuthentication(request: CompleteAuthenticationRequest): Promise<PspOutcome> {
+    await this.wait();
+    const charge = this.book.get(request.pspReference);
+    const challenge = charge?.challenge;
+    if (!charge || !challenge || charge.reference !== request.reference) {
+      return failed("resource_missing", "no such authentication");
+    }
+    if (charge.voided) return failed("charge_voided", "the authentication was cancelled");
+    if (challenge.state === "pending") {
+      return {
+        outcome: "requires_action",
+        pspReference: charge.pspReference,
+        redirectUrl: `${this.challengeUrlBase}${charge.pspReference}`,
+        threeDSecure: sandboxThreeDSecure("CHALLENGE", null, challenge.brand),
+      };
+    }
+    if (challenge.state === "failed") {
+      return {
+        outcome: "declined",
+        code: "authentication_failed",
+        message: "The cardholder failed 3-D Secure authentication",
+        threeDSecure: sandboxThreeDSecure("CHALLENGE", false, challenge.brand),
+      };
+    }
+    // Authorized (and captured) on the first completion only: the charge's own state, whatever the key.
+    if (!charge.captured && charge.capturedMinor === 0n && challenge.capture && !charge.voided) {
+      charge.capturedMinor = charge.amountMinor;
+      charge.captured = true;
+    }
+    return {
+      outcome: "succeeded",
+      pspReference: charge.pspReference,
+      threeDSecure: sandboxThreeDSecure("CHALLENGE", true, challenge.brand),
+    };
   }
 
   /** The decided outcome of a modification, found by the key it was sent with. */
@@ -266,17 +344,50 @@ export class SandboxPsp implements PaymentServiceProvider {
     const refusal = refusalOf(request.card.number);
     if (refusal) return refusal;
 
+    const outcome = cardOutcome(request.card.number);
+    const flow = outcome?.kind === "three_d_secure" ? outcome.flow : null;
+    const brand = cardBrand(request.card.number.replace(/[\s-]/g, ""));
+    if (flow === "frictionless_failed") {
+      return {
+        outcome: "declined",
+        code: "authentication_failed",
+        message: "The issuer refused 3-D Secure authentication",
+        threeDSecure: sandboxThreeDSecure("FRICTIONLESS", false, brand),
+      };
+    }
+    const challenged = flow === "challenge";
+    if (challenged && request.returnUrl === undefined) {
+      return failed("return_url_required", "a card that needs a 3-D Secure challenge needs a return URL");
+    }
     const pspReference = newReference("ch");
     this.remember(this.book, pspReference, {
       pspReference,
       reference: request.reference,
       amountMinor: request.amountMinor,
       currency: request.currency,
-      capturedMinor: request.capture ? request.amountMinor : 0n,
+      capturedMinor: request.capture && !challenged ? request.amountMinor : 0n,
       refundedMinor: 0n,
-      captured: request.capture,
+      captured: request.capture && !challenged,
       voided: false,
+      challenge: challenged
+        ? { state: "pending", returnUrl: request.returnUrl as string, capture: request.capture, brand }
+        : null,
     });
+    if (challenged) {
+      return {
+        outcome: "requires_action",
+        pspReference,
+        redirectUrl: `${this.challengeUrlBase}${pspReference}`,
+        threeDSecure: sandboxThreeDSecure("CHALLENGE", null, brand),
+      };
+    }
+    if (flow === "frictionless") {
+      return {
+        outcome: "succeeded",
+        pspReference,
+        threeDSecure: sandboxThreeDSecure("FRICTIONLESS", true, brand),
+      };
+    }
     return { outcome: "succeeded", pspReference };
   }
 
@@ -354,6 +465,7 @@ function invalidAmount(amountMinor: bigint, currency: string, chargeCurrency?: s
 
 function stateOf(charge: Charge): PspChargeStatus["state"] {
   if (charge.voided) return "voided";
+  if (charge.challenge !== null && charge.challenge.state !== "authenticated") return "not_found";
   if (!charge.captured) return "authorized";
   if (charge.refundedMinor === 0n) return "captured";
   return charge.refundedMinor === charge.capturedMinor ? "refunded" : "partially_refunded";

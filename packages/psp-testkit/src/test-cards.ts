@@ -57,8 +57,17 @@ export type SandboxScenario =
    */
   | "dispute_won_with_evidence";
 
+/**
+ * 3-D Secure as the PSPs' test modes simulate it: frictionless (the issuer authenticates without the customer),
+ * challenge (the customer must complete the issuer's challenge page, served by the sandbox, then the payment is
+ * authorized or, when they fail it, declined), or frictionless_failed (the issuer refuses at once).
+ */
+export type SandboxThreeDSecureFlow = "frictionless" | "challenge" | "frictionless_failed";
+
 export type SandboxCardOutcome =
   | { kind: "approve" }
+  /** 3-D Secure is required for this card; the flow says how the authentication goes. */
+  | { kind: "three_d_secure"; flow: SandboxThreeDSecureFlow }
   | { kind: "decline"; code: SandboxDeclineCode }
   /** The PSP failed without charging (Stripe: 402 processing_error; Adyen: resultCode "Error"). */
   | { kind: "processing_error" }
@@ -185,7 +194,74 @@ export const SANDBOX_CARDS: ReadonlyArray<SandboxCard> = Object.freeze([
     outcome: { kind: "scenario", scenario: "dispute_won_with_evidence" },
     description: "Captured, then disputed (chargeback); won when evidence is submitted, lost otherwise",
   },
+  // 3-D Secure (issue 20). Stripe documents 4000 0027 6000 3184 and 4000 0000 0000 3220 as cards that always
+  // ask for a challenge; Adyen documents 4212 3456 7891 0006 (challenge) and 5201 2815 0512 9736 (frictionless)
+  // as enrolled 3D Secure 2 cards. 4000 0000 0000 3063 is Stripe's "3DS required" card, which this sandbox
+  // authenticates frictionlessly; 4000 0099 0000 0111 is the sandbox's own: the issuer refuses the
+  // authentication without a challenge. Both sandbox PSPs serve every card.
+  {
+    number: "4000000000003063",
+    outcome: { kind: "three_d_secure", flow: "frictionless" },
+    description: "3-D Secure required: authenticated frictionlessly (liability shift), then approved",
+  },
+  {
+    number: "5201281505129736",
+    outcome: { kind: "three_d_secure", flow: "frictionless" },
+    description:
+      "3-D Secure 2 (Adyen's frictionless Mastercard): authenticated frictionlessly, then approved",
+  },
+  {
+    number: "4000002760003184",
+    outcome: { kind: "three_d_secure", flow: "challenge" },
+    description:
+      "3-D Secure required on every payment: challenge (complete it to approve, fail it to decline)",
+  },
+  {
+    number: "4000000000003220",
+    outcome: { kind: "three_d_secure", flow: "challenge" },
+    description: "3-D Secure 2 challenge must be completed (complete it to approve, fail it to decline)",
+  },
+  {
+    number: "4212345678910006",
+    outcome: { kind: "three_d_secure", flow: "challenge" },
+    description:
+      "3-D Secure 2 (Adyen's challenge Visa): challenge (complete it to approve, fail it to decline)",
+  },
+  {
+    number: "4000009900000111",
+    outcome: { kind: "three_d_secure", flow: "frictionless_failed" },
+    description:
+      "3-D Secure required: the issuer refuses the authentication (declined authentication_failed)",
+  },
 ] satisfies SandboxCard[]);
+
+/** What a sandbox reports of an authentication (the shape of the core's ThreeDSecureRecord). */
+export function sandboxThreeDSecure(
+  flow: "FRICTIONLESS" | "CHALLENGE",
+  authenticated: boolean | null,
+  brand: string,
+) {
+  // ECI: 05 (Visa) / 02 (Mastercard) fully authenticated, 07 / 00 not authenticated.
+  const mastercard = brand === "mastercard";
+  const eci =
+    authenticated === true
+      ? mastercard
+        ? "02"
+        : "05"
+      : authenticated === false
+        ? mastercard
+          ? "00"
+          : "07"
+        : null;
+  return {
+    status:
+      authenticated === true ? "AUTHENTICATED" : authenticated === false ? "FAILED" : "CHALLENGE_REQUIRED",
+    flow,
+    version: "2.2.0",
+    eci,
+    liabilityShift: authenticated === true,
+  } as const;
+}
 
 const CARDS_BY_NUMBER: ReadonlyMap<string, SandboxCard> = new Map(
   SANDBOX_CARDS.map((card) => [card.number, card]),

@@ -80,6 +80,8 @@ interface PageOptions {
   /** A refusal or decline to announce (role=alert), with its code. */
   problem: { code: string; message: string } | null;
   action: string;
+  /** 3-D Secure: the card issuer's challenge the customer must complete (a link, and a refresh to it). */
+  challengeUrl?: string | null;
 }
 
 const STYLE = `
@@ -113,7 +115,12 @@ function renderPage(options: PageOptions): string {
     ? `<div class="alert" role="alert" id="checkout-problem" data-error-code="${escapeHtml(problem.code)}">${escapeHtml(problem.message)}</div>`
     : "";
   let body: string;
-  if (session === null) {
+  if (options.challengeUrl) {
+    const link = escapeHtml(options.challengeUrl);
+    body = `<h1>Confirm your payment with your bank</h1><p class="amount">${escapeHtml(amount ?? "")}</p>${alert}
+<p>Your card issuer asks you to confirm this payment (3-D Secure). You are taken to its page; come back here when it is done.</p>
+<p><a id="challenge-link" href="${link}">Continue to your bank's authentication</a></p>`;
+  } else if (session === null) {
     body = `<h1>Checkout not found</h1>${alert}<p>This payment page does not exist. Go back to the shop and try again.</p>`;
   } else if (session.status === "COMPLETE") {
     body = `<h1>Payment complete</h1><p class="amount">${escapeHtml(amount ?? "")}</p>${alert}
@@ -150,7 +157,11 @@ function renderPage(options: PageOptions): string {
 <html lang="${escapeHtml(locale)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="same-origin">
-<title>${escapeHtml(title)}</title>
+<title>${escapeHtml(options.challengeUrl ? "Confirm your payment" : title)}</title>${
+    options.challengeUrl
+      ? `\n<meta http-equiv="refresh" content="0;url=${escapeHtml(options.challengeUrl)}">`
+      : ""
+  }
 <style nonce="${nonce}">${STYLE}</style></head>
 <body><main>${body}</main></body></html>`;
 }
@@ -201,10 +212,11 @@ function cardOf(form: URLSearchParams) {
 }
 
 export function createHostedCheckoutRoutes(options: {
-  checkout: Pick<CheckoutCommands, "open" | "pay">;
+  checkout: Pick<CheckoutCommands, "open" | "pay" | "resume">;
   publicBaseUrl: string;
 }): HostedDocumentRoutes {
   const ownOrigin = originOf(options.publicBaseUrl);
+  const ownBase = options.publicBaseUrl.replace(/\/$/, "");
   return {
     matches: (path) => path.startsWith(CHECKOUT_PATH_PREFIX),
     async handle(request) {
@@ -222,6 +234,9 @@ export function createHostedCheckoutRoutes(options: {
       const [, id = "", token = ""] = match;
       const action = `${CHECKOUT_PATH_PREFIX}${id}/${token}`;
       if (request.method === "GET" || request.method === "HEAD") {
+        // Back from a 3-D Secure challenge (or a reload while a payment is in flight): its recorded outcome.
+        const resumed = await options.checkout.resume(id, token);
+        if (resumed !== null) return outcomePage(resumed, locale, action);
         const session = await options.checkout.open(id, token);
         if (session === null) return notFound();
         return answer(200, { session, locale, problem: null, action });
@@ -243,7 +258,9 @@ export function createHostedCheckoutRoutes(options: {
         });
       let result: CheckoutPayResult;
       try {
-        result = await options.checkout.pay(id, token, cardOf(new URLSearchParams(body.text)));
+        result = await options.checkout.pay(id, token, cardOf(new URLSearchParams(body.text)), {
+          returnUrl: `${ownBase}${action}`,
+        });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         const session = await options.checkout.open(id, token);
@@ -256,29 +273,44 @@ export function createHostedCheckoutRoutes(options: {
           action,
         });
       }
-      if (result.outcome === "COMPLETE")
-        return new Response(null, {
-          status: 303,
-          headers: { location: successRedirectUrl(result.session), "cache-control": "no-store" },
-        });
-      if (result.outcome === "PROCESSING")
-        return answer(202, {
-          session: result.session,
-          locale,
-          problem: {
-            code: "PAYMENT_OUTCOME_PENDING",
-            message: "Your payment is being confirmed. Do not pay again; reload this page in a minute.",
-          },
-          action,
-        });
-      return answer(402, {
-        session: result.session,
-        locale,
-        problem: { code: "PAYMENT_DECLINED", message: result.declineMessage ?? "The payment was declined." },
-        action,
-      });
+      return outcomePage(result, locale, action);
     },
   };
+}
+
+/** The page (or redirect) for a payment's outcome, after the form's post or back from a 3-D Secure challenge. */
+function outcomePage(result: CheckoutPayResult, locale: string, action: string): Response {
+  if (result.outcome === "COMPLETE")
+    return new Response(null, {
+      status: 303,
+      headers: { location: successRedirectUrl(result.session), "cache-control": "no-store" },
+    });
+  if (result.outcome === "REQUIRES_ACTION" && result.redirectUrl)
+    // Not a 303: the page's form-action allows only this origin and the merchant's, and a form post's redirect
+    // must stay within it; the customer goes on by the page's refresh (or its link), no script needed.
+    return answer(200, {
+      session: result.session,
+      locale,
+      problem: null,
+      action,
+      challengeUrl: result.redirectUrl,
+    });
+  if (result.outcome === "PROCESSING" || result.outcome === "REQUIRES_ACTION")
+    return answer(202, {
+      session: result.session,
+      locale,
+      problem: {
+        code: "PAYMENT_OUTCOME_PENDING",
+        message: "Your payment is being confirmed. Do not pay again; reload this page in a minute.",
+      },
+      action,
+    });
+  return answer(402, {
+    session: result.session,
+    locale,
+    problem: { code: "PAYMENT_DECLINED", message: result.declineMessage ?? "The payment was declined." },
+    action,
+  });
 }
 
 /** Several page routes (documents, checkout, card fields) behind the one pre-Yoga route slot of the HTTP edge. */

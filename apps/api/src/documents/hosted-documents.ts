@@ -41,7 +41,7 @@ export function createHostedDocumentRoutes(options: {
   documents: Pick<ReceiptRepository, "findReceipt" | "findCreditNote">;
   publicBaseUrl: string;
   /** Hosted invoices (hosted-invoices.ts): their page, PDF and pay action; absent: 404. */
-  invoices?: Pick<InvoiceServices, "documents" | "payments" | "startInvoicePayment"> | null;
+  invoices?: Pick<InvoiceServices, "documents" | "payments" | "startInvoiceCheckout"> | null;
 }): HostedDocumentRoutes {
   const invoices = options.invoices
     ? createHostedInvoiceRoutes({ invoices: options.invoices, publicBaseUrl: options.publicBaseUrl })

@@ -1,7 +1,8 @@
 // Goal: an invoice is finalised (its mail queued in the same transaction), its hosted page and PDF show its number
-// and total behind the token, and the page's pay form pays exactly the total once: a declined card frees the
-// invoice for another try, a good card makes it PAID with its payment, its invoice.paid event and mail; paying
-// again, or twice at once, charges nothing more; a payment of another amount is refused. The ledger stays balanced.
+// and total behind the token, and the page's Pay button pays exactly the total once through the hosted checkout
+// (issue 20): it makes (or reuses) one checkout session for the total, a declined card there leaves the invoice
+// open, a good card makes it PAID with its payment, its invoice.paid event and mail; paying again, or twice at once,
+// charges nothing more; a payment of another amount is refused. The ledger stays balanced.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,13 +47,23 @@ function pdfToText(pdf: Uint8Array): string {
   return execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" });
 }
 
-function payForm(number: string): RequestInit {
+/** The hosted checkout page's card form. */
+function cardForm(number: string): RequestInit {
   return {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ number, expMonth: "12", expYear: "2030", cvc: "123" }).toString(),
+    redirect: "manual",
   };
 }
+
+/** The invoice page's Pay button: a form with nothing but itself. */
+const PAY_BUTTON: RequestInit = {
+  method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded" },
+  body: "",
+  redirect: "manual",
+};
 
 describe("hosted invoices: page, PDF, paying once for exactly the total", () => {
   let t: TestApp;
@@ -115,7 +126,7 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
     expect(html).toContain('<form method="post"');
     const wrong = (invoice.hostedInvoiceUrl ?? "").replace(/[0-9a-f]{32}$/, "0".repeat(32));
     expect((await t.app.http.fetch(wrong)).status).toBe(404);
-    expect((await t.app.http.fetch(`${wrong}/pay`, payForm(APPROVED))).status).toBe(404);
+    expect((await t.app.http.fetch(`${wrong}/pay`, PAY_BUTTON)).status).toBe(404);
 
     const pdf = await t.app.http.fetch(invoice.invoicePdfUrl ?? "");
     expect(pdf.status).toBe(200);
@@ -131,18 +142,29 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
     expect(text).toContain("咨询服务");
   });
 
-  it("pays once: a declined card frees the invoice, a good card pays the exact total, a second pay charges nothing", async () => {
+  it("pays once through the hosted checkout: one session for the total, a decline leaves it open, a second pay charges nothing", async () => {
     const invoice = await open([
       { description: "Hosting", quantity: 1, unitAmount: "4999", taxRateBps: 1900 },
     ]);
     const payUrl = `${invoice.hostedInvoiceUrl}/pay`;
+    const page = await (await t.app.http.fetch(invoice.hostedInvoiceUrl ?? "")).text();
+    // The invoice page holds no card field: the card is typed on the checkout page.
+    expect(page).not.toContain('name="number"');
 
-    const declined = await t.app.http.fetch(payUrl, payForm(DECLINED));
+    const toCheckout = await t.app.http.fetch(payUrl, PAY_BUTTON);
+    expect(toCheckout.status).toBe(303);
+    const checkoutUrl = toCheckout.headers.get("location") as string;
+    expect(checkoutUrl).toMatch(/^http:\/\/127\.0\.0\.1\/checkout\/cs_[0-9A-Z]{26}\/[0-9a-f]{64}$/);
+    const checkoutPage = await (await t.app.http.fetch(checkoutUrl)).text();
+    expect(checkoutPage).toContain("59.49");
+    // A second click reuses the open session.
+    expect((await t.app.http.fetch(payUrl, PAY_BUTTON)).headers.get("location")).toBe(checkoutUrl);
+
+    const declined = await t.app.http.fetch(checkoutUrl, cardForm(DECLINED));
     expect(declined.status).toBe(402);
-    expect(await declined.text()).toContain("declined");
     expect((await read(invoice.id))?.status).toBe("OPEN");
 
-    const paid = await t.app.http.fetch(payUrl, payForm(APPROVED));
+    const paid = await t.app.http.fetch(checkoutUrl, cardForm(APPROVED));
     expect(paid.status).toBe(303);
     expect(paid.headers.get("location")).toBe(invoice.hostedInvoiceUrl);
     const after = await read(invoice.id);
@@ -153,13 +175,15 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
     expect(captured[0]?.amount_minor).toBe(5949n);
     expect(after?.paymentId).toBe(captured[0]?.id);
 
-    // Paying a paid invoice charges nothing and lands on its (paid) page.
-    const again = await t.app.http.fetch(payUrl, payForm(APPROVED));
+    // Paying a paid invoice charges nothing and lands on its (paid) page; its session refuses another card.
+    const again = await t.app.http.fetch(payUrl, PAY_BUTTON);
     expect(again.status).toBe(303);
+    expect(again.headers.get("location")).toBe(invoice.hostedInvoiceUrl);
+    expect((await t.app.http.fetch(checkoutUrl, cardForm(APPROVED))).status).toBe(409);
     expect((await paymentsOf(invoice.id)).filter((p) => p.status === "CAPTURED")).toHaveLength(1);
-    const page = await (await t.app.http.fetch(invoice.hostedInvoiceUrl ?? "")).text();
-    expect(page).toContain("Paid");
-    expect(page).not.toContain('<form method="post"');
+    const paidPage = await (await t.app.http.fetch(invoice.hostedInvoiceUrl ?? "")).text();
+    expect(paidPage).toContain("Paid");
+    expect(paidPage).not.toContain('<form method="post"');
 
     const mails = await t.app.sql.query<{ kind: string }>(
       "SELECT kind FROM email_outbox WHERE document_id = $1 ORDER BY id",
@@ -175,17 +199,18 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
     await t.expectLedgerBalanced();
   });
 
-  it("two pay forms sent at once charge one card at most", async () => {
+  it("clicks and card forms sent at once make one session and charge one card at most", async () => {
     const invoice = await open([{ description: "Licence", quantity: 3, unitAmount: "1000" }]);
     const payUrl = `${invoice.hostedInvoiceUrl}/pay`;
-    const answers = await Promise.all([
-      t.app.http.fetch(payUrl, payForm(APPROVED)),
-      t.app.http.fetch(payUrl, payForm(APPROVED)),
-      t.app.http.fetch(payUrl, payForm(APPROVED)),
-    ]);
-    // Each click lands on the paid page (or is told a payment is in flight); one payment was made.
+    const clicks = await Promise.all([1, 2, 3].map(() => t.app.http.fetch(payUrl, PAY_BUTTON)));
+    const sessions = new Set(clicks.map((click) => click.headers.get("location")));
+    expect(clicks.map((click) => click.status)).toEqual([303, 303, 303]);
+    expect(sessions.size).toBe(1);
+    const checkoutUrl = [...sessions][0] as string;
+    const answers = await Promise.all([1, 2, 3].map(() => t.app.http.fetch(checkoutUrl, cardForm(APPROVED))));
+    // One form pays; the others are told the session is busy or already paid.
+    expect(answers.filter((answer) => answer.status === 303)).toHaveLength(1);
     for (const answer of answers) expect([303, 409]).toContain(answer.status);
-    expect(answers.some((answer) => answer.status === 303)).toBe(true);
     const payments = await paymentsOf(invoice.id);
     expect(payments).toHaveLength(1);
     expect(payments[0]?.status).toBe("CAPTURED");

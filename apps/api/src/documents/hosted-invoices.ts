@@ -1,11 +1,10 @@
 // The hosted invoice page, on the API's own origin like receipts: GET /documents/invoices/<id>/<token> is the
-// page (with a pay form while the invoice is payable), the same path with .pdf the PDF, and POST …/pay pays the
-// whole total with the card typed into the form (paycore's origin: the merchant's page never sees the card).
-// An unknown invoice, a draft and a wrong token answer the same 404. A successful payment redirects back to the
-// page (POST, redirect, GET); a declined card or a payment in flight shows the page again with a notice.
+// page (with a Pay button while the invoice is payable), the same path with .pdf the PDF, and POST …/pay sends
+// the customer to the hosted checkout (issue 20): a checkout session for exactly the invoice's total, made or
+// reused, whose success and cancel URLs are this page. The session's completion marks the invoice paid.
+// An unknown invoice, a draft and a wrong token answer the same 404; a paid invoice's Pay redirects to its page.
 import { timingSafeEqual } from "node:crypto";
 import { DomainError } from "@paycore/core/errors/domain-error";
-import type { CardInput } from "@paycore/core/vault/card";
 import type { InvoiceDocument } from "@paycore/db/repositories/invoice-document.repository";
 import { invoiceLinks, parseInvoicePath } from "@paycore/platform/documents/invoice-links";
 import { renderInvoiceHtml, renderInvoicePdf } from "@paycore/platform/documents/invoice-render";
@@ -55,17 +54,6 @@ async function boundedText(request: Request, limit: number): Promise<string | nu
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function cardFrom(form: URLSearchParams): CardInput | null {
-  const number = (form.get("number") ?? "").replace(/[\s-]/g, "");
-  const expMonth = Number((form.get("expMonth") ?? "").trim());
-  let expYear = Number((form.get("expYear") ?? "").trim());
-  const cvc = (form.get("cvc") ?? "").trim();
-  if (!/^\d{12,19}$/.test(number) || !/^\d{3,4}$/.test(cvc)) return null;
-  if (!Number.isInteger(expMonth) || !Number.isInteger(expYear)) return null;
-  if (expYear < 100) expYear += 2000;
-  return { number, expMonth, expYear, cvc };
-}
-
 /** What the customer is told of a refusal: the code's meaning, never the input (it holds the card). */
 function noticeFor(error: DomainError): string {
   switch (error.code) {
@@ -86,7 +74,7 @@ export interface HostedInvoiceRoutes {
 }
 
 export function createHostedInvoiceRoutes(options: {
-  invoices: Pick<InvoiceServices, "documents" | "payments" | "startInvoicePayment">;
+  invoices: Pick<InvoiceServices, "documents" | "payments" | "startInvoiceCheckout">;
   publicBaseUrl: string;
 }): HostedInvoiceRoutes {
   const page = (invoice: InvoiceDocument, status: number, notice: string | null) =>
@@ -134,36 +122,17 @@ export function createHostedInvoiceRoutes(options: {
         const response = page(invoice, 200, notice);
         return request.method === "HEAD" ? new Response(null, { headers: response.headers }) : response;
       }
+      // The Pay button posts nothing but itself: the card is entered on the hosted checkout page (issue 20).
       const body = await boundedText(request, PAY_FORM_BYTES_MAX);
       if (body === null) return plain(413, "The form is too large");
-      const card = cardFrom(new URLSearchParams(body));
-      if (card === null) return page(invoice, 400, "Enter the card number, expiry month and year, and CVC.");
+      if (invoice.status === "PAID")
+        return new Response(null, { status: 303, headers: { ...SECURITY_HEADERS, location: links.pageUrl } });
       try {
-        // One tokenization per form post: a resubmitted form is a new try, which the invoice's one-live-try
-        // rule and its PAID state keep from charging twice.
-        const outcome = await options.invoices.startInvoicePayment(
-          invoice,
-          card,
-          `invoice-page:${invoice.id}:${crypto.randomUUID()}`,
-        );
-        if (outcome.kind === "paid")
-          return new Response(null, {
-            status: 303,
-            headers: { ...SECURITY_HEADERS, location: links.pageUrl },
-          });
-        if (outcome.kind === "failed")
-          return page(invoice, 402, "The payment was declined. Try another card.");
-        return page(invoice, 202, "Your payment is being processed. Reload the page in a moment.");
+        const { url } = await options.invoices.startInvoiceCheckout(invoice, links.pageUrl);
+        return new Response(null, { status: 303, headers: { ...SECURITY_HEADERS, location: url } });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        // A second click or tab that lost to a payment that went through lands on the paid page too.
-        const now = await find(parsed.id, parsed.token);
-        if (now?.status === "PAID")
-          return new Response(null, {
-            status: 303,
-            headers: { ...SECURITY_HEADERS, location: links.pageUrl },
-          });
-        return page(now ?? invoice, 409, noticeFor(error));
+        return page(invoice, 409, noticeFor(error));
       }
     },
   };

@@ -8,6 +8,8 @@ import "./risk";
 import "./review";
 import "./payment";
 import "./payment-pending";
+// 3-D Secure (issue 20).
+import "./three-d-secure";
 import "./node";
 import "./payment-subscription";
 import "./balance";

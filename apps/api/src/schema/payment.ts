@@ -347,6 +347,11 @@ const CreatePaymentInput = builder.inputType("CreatePaymentInput", {
       description:
         "Send a numbered receipt here when the payment is captured (at most 254 characters). Omitted: no receipt.",
     }),
+    returnUrl: t.string({
+      required: false,
+      description:
+        "3-D Secure: where paycore sends the customer after a challenge (absolute http(s), at most 2048 characters), with ?payment_id=… appended. Omitted: paycore's own page says how it went.",
+    }),
   }),
 });
 
@@ -409,6 +414,7 @@ builder.mutationField("createPayment", (t) =>
             metadata: input.metadata ?? null,
             customer: input.customer ?? null,
             receiptEmail: input.receiptEmail ?? null,
+            returnUrl: input.returnUrl ?? null,
           }),
         toPaymentPayload,
       );

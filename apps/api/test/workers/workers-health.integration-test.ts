@@ -67,6 +67,7 @@ describe("GET /health/workers", () => {
       "request-nonce-purge",
       "resolver",
       "review-hold-expiry",
+      "three-d-secure-expiry",
       "webhook-delivery",
       "webhook-event-purge",
     ]);

@@ -12,6 +12,8 @@ const REASONS: Record<string, string> = {
   processing_error: "PSP processing error",
   psp_unavailable: "No PSP could be reached",
   fraud_suspected: "Declined by our fraud rules",
+  authentication_failed: "3-D Secure authentication failed",
+  authentication_abandoned: "3-D Secure challenge not completed in time",
 };
 
 export function failureReasonText(code: string | null): string | null {

@@ -193,6 +193,10 @@ export class BankTransferCommands {
           geoLatitude: null,
           geoLongitude: null,
           reviewExpiresAt: null,
+          threeDSecure: null,
+          nextActionUrl: null,
+          actionExpiresAt: null,
+          returnUrl: null,
         },
         transfer: {
           paymentId,

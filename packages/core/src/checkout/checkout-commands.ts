@@ -81,9 +81,14 @@ export interface CreateCheckoutSessionInput {
 export interface CheckoutPayResult {
   session: CheckoutSessionRecord;
   payment: PaymentRecord | null;
-  /** COMPLETE: paid, redirect to the success URL; DECLINED: show the reason, the customer may retry; PROCESSING: the outcome is not known yet. */
-  outcome: "COMPLETE" | "DECLINED" | "PROCESSING";
+  /**
+   * COMPLETE: paid, redirect to the success URL; DECLINED: show the reason, the customer may retry; PROCESSING:
+   * the outcome is not known yet; REQUIRES_ACTION: send the customer to `redirectUrl` (3-D Secure challenge).
+   */
+  outcome: "COMPLETE" | "DECLINED" | "PROCESSING" | "REQUIRES_ACTION";
   declineMessage: string | null;
+  /** 3-D Secure: the PSP's challenge page, set with REQUIRES_ACTION. */
+  redirectUrl?: string | null;
 }
 
 export interface CheckoutCommandsDependencies {
@@ -319,7 +324,13 @@ export class CheckoutCommands {
    * is created through the payment commands, each under a key derived from the session and attempt, so a
    * retried request never pays twice. The session completes only on the payment's server-side outcome.
    */
-  async pay(rawId: string, token: string, card: CardInput): Promise<CheckoutPayResult> {
+  async pay(
+    rawId: string,
+    token: string,
+    card: CardInput,
+    /** 3-D Secure: where the customer comes back after a challenge (the hosted page itself). */
+    options: { returnUrl?: string } = {},
+  ): Promise<CheckoutPayResult> {
     const found = await this.open(rawId, token);
     if (found === null) throw notFound();
     const session = await this.refuseUnpayable(found);
@@ -355,8 +366,12 @@ export class CheckoutCommands {
         paymentMethodId: tokenized.value.paymentMethod.id,
         captureMethod: claimed.captureMethod,
         description: claimed.description,
-        metadata: { checkoutSessionId: claimed.id },
+        metadata: {
+          checkoutSessionId: claimed.id,
+          ...(claimed.invoiceId ? { invoiceId: claimed.invoiceId } : {}),
+        },
         receiptEmail: claimed.customerEmail,
+        ...(options.returnUrl ? { returnUrl: options.returnUrl } : {}),
       });
       payment = created.value.payment;
       declineMessage = created.value.errors[0]?.message ?? null;
@@ -379,8 +394,18 @@ export class CheckoutCommands {
       await this.deps.onCompleted?.(completed);
       return { session: completed, payment, outcome: "COMPLETE", declineMessage: null };
     }
-    if (payment.status === "PENDING") {
+    if (payment.status === "PENDING" || payment.status === "REQUIRES_ACTION") {
+      // Undecided, or waiting for the customer's 3-D Secure challenge: the attempt stays in flight with its payment.
       const pending = await this.deps.store.recordPendingPayment(claimed, payment.id);
+      if (payment.status === "REQUIRES_ACTION") {
+        return {
+          session: pending ?? claimed,
+          payment,
+          outcome: "REQUIRES_ACTION",
+          declineMessage: null,
+          redirectUrl: payment.nextActionUrl,
+        };
+      }
       return { session: pending ?? claimed, payment, outcome: "PROCESSING", declineMessage: null };
     }
     const released = await this.deps.store.releaseAttempt(
@@ -393,6 +418,44 @@ export class CheckoutCommands {
       payment,
       outcome: "DECLINED",
       declineMessage: declineMessage ?? "The payment was declined.",
+    };
+  }
+
+  /**
+   * The hosted page shown again while a payment is in flight (the customer back from a 3-D Secure challenge, or
+   * reloading): the session follows its payment's recorded outcome, decided server-side (the return route asked
+   * the PSP). Null when no payment is in flight or the token does not match.
+   */
+  async resume(rawId: string, token: string): Promise<CheckoutPayResult | null> {
+    const session = await this.open(rawId, token);
+    if (session === null || session.status !== "OPEN" || !session.attemptInFlight) return null;
+    const paymentId = session.paymentId === null ? null : parseId("payment", session.paymentId);
+    const payment =
+      paymentId &&
+      (await this.deps.paymentReader.findPayment(
+        { merchantId: session.merchantId, mode: session.mode, apiKeyId: null },
+        paymentId,
+      ));
+    if (!payment) return null;
+    if (payment.status === "REQUIRES_ACTION")
+      return {
+        session,
+        payment,
+        outcome: "REQUIRES_ACTION",
+        declineMessage: null,
+        redirectUrl: payment.nextActionUrl,
+      };
+    if (payment.status === "PENDING")
+      return { session, payment, outcome: "PROCESSING", declineMessage: null };
+    const settled = await this.settleInFlight(session);
+    const now = settled ?? (await this.deps.store.findById(session.id)) ?? session;
+    if (now.status === "COMPLETE")
+      return { session: now, payment, outcome: "COMPLETE", declineMessage: null };
+    return {
+      session: now,
+      payment,
+      outcome: "DECLINED",
+      declineMessage: payment.failureMessage ?? "The payment was declined.",
     };
   }
 
@@ -423,7 +486,8 @@ export class CheckoutCommands {
         { merchantId: session.merchantId, mode: session.mode, apiKeyId: null },
         paymentId,
       ));
-    if (!payment || payment.status === "PENDING") return null;
+    // Undecided, or its 3-D Secure challenge still open (the expiry worker cancels an abandoned one): wait.
+    if (!payment || payment.status === "PENDING" || payment.status === "REQUIRES_ACTION") return null;
     const system = { source: "SYSTEM" as const, name: "system:checkout-expiry" };
     if (PAYING_STATUSES.has(payment.status) || payment.amountCapturedMinor > 0n) {
       const completed = await this.move(session, "PAID", payment.id, system).catch(() => null);

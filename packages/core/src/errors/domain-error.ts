@@ -105,6 +105,19 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "a checkout session has used up its payment attempts: create a new session",
   },
+  RETURN_URL_INVALID: {
+    retry: "no",
+    description: "a return URL that is not an absolute http(s) URL of at most 2048 characters",
+  },
+  THREE_D_SECURE_NOT_REQUIRED: {
+    retry: "no",
+    description: "a 3-D Secure return for a payment that never asked for authentication",
+  },
+  THREE_D_SECURE_RETURN_MISMATCH: {
+    retry: "no",
+    description:
+      "a 3-D Secure return whose authentication is not this payment's (tampered, or another payment's challenge)",
+  },
   INVOICE_PAYMENT_MISMATCH: {
     retry: "no",
     description:

@@ -9,6 +9,7 @@ import { type PspAttemptId, parseId } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
 import type { StoredAttempt } from "../ports/payment-store";
 import type { PspOutcome } from "../psp/psp-port";
+import { completeAuthentication } from "./complete-authentication";
 import {
   type ChangeParts,
   cancelFailedChange,
@@ -83,6 +84,18 @@ async function applyNotificationOnce(
 ): Promise<NotificationResult | typeof LOST_RACE> {
   const payment = await findNotifiedPayment(deps, notification);
   if (payment === null) return { applied: false, reason: "unknown_payment" };
+  if (notification.kind === "authorization" && payment.status === "REQUIRES_ACTION") {
+    // 3-D Secure: the PSP says the challenge is over. Its outcome and the authentication's details are asked of
+    // the PSP by the one completion path, which a return of the customer may be running too: applied once.
+    const { payment: after } = await completeAuthentication(
+      deps,
+      { paymentId: payment.id, returnedReference: null },
+      "WEBHOOK",
+    );
+    return after.status === "REQUIRES_ACTION"
+      ? { applied: false, reason: "in_flight" }
+      : { applied: true, paymentId: after.id, status: after.status };
+  }
   const attempts = await deps.store.attemptsOf(payment.id);
   if (notification.kind === "authorization") {
     return applyAuthorizationNotification(deps, notification, payment, attempts, orphaned, source);

@@ -29,6 +29,7 @@ import type { PaymentResult } from "./payment-responses";
 import { settleAuthorization } from "./record-authorization";
 
 type Deps = PaymentCommandsDependencies;
+const RETURN_URL_LENGTH_MAX = 2048;
 type NewPaymentRequest = ReturnType<typeof parseCreatePayment>;
 type Routed = Awaited<ReturnType<Deps["psps"]["routeAuthorization"]>>;
 type StoredMethod = { method: PaymentMethodRecord; encryptedPan: EncryptedPan };
@@ -49,6 +50,7 @@ function parseCreatePayment(input: CreatePaymentInput) {
   const customer = validateCustomer(input.customer);
   const captureMethod = input.captureMethod;
   const receiptEmail = parseEmailAddress(input.receiptEmail, ["receiptEmail"]);
+  const returnUrl = parseReturnUrl(input.returnUrl);
   // Only present when asked for, so the request hash of a payment without a receipt is what it always was.
   return {
     amountMinor,
@@ -59,6 +61,7 @@ function parseCreatePayment(input: CreatePaymentInput) {
     metadata,
     customer,
     ...(receiptEmail === null ? {} : { receiptEmail }),
+    ...(returnUrl === null ? {} : { returnUrl }),
   };
 }
 
@@ -131,6 +134,29 @@ async function authorizeNewPayment(
   if (tried.outcome.outcome === "declined" && scored) await deps.risk?.recordDecline(scored.attempt);
   const holdUntil = holdForReview ? new Date(now.getTime() + deps.reviewHoldTtlMs) : null;
   return settleAuthorization(deps, actor, context, tried.payment, tried.attempt, tried.outcome, holdUntil);
+}
+
+/** A merchant's return URL after 3-D Secure: an absolute http(s) URL with no credentials, bounded. */
+function parseReturnUrl(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const invalid = () =>
+    new DomainError(
+      "RETURN_URL_INVALID",
+      "returnUrl must be an absolute http or https URL of at most 2048 characters.",
+      {
+        field: ["returnUrl"],
+      },
+    );
+  if (typeof value !== "string" || value.length > RETURN_URL_LENGTH_MAX) throw invalid();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid();
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username !== "" || url.password !== "")
+    throw invalid();
+  return url.toString();
 }
 
 /**
@@ -246,6 +272,10 @@ function insertPayment(
       geoLatitude: scored?.location?.latitude ?? null,
       geoLongitude: scored?.location?.longitude ?? null,
       reviewExpiresAt: null,
+      threeDSecure: null,
+      nextActionUrl: null,
+      actionExpiresAt: null,
+      returnUrl: request.returnUrl ?? null,
     },
     receiptEmail: request.receiptEmail ?? null,
     attempt: firstAttempt,
@@ -309,6 +339,7 @@ async function authorizeInRoutingOrder(
       card,
       // A held payment is only authorized: the money is reserved, not taken, until an operator decides.
       capture: request.captureMethod === "AUTOMATIC" && !holdForReview,
+      ...(deps.threeDSecure ? { returnUrl: deps.threeDSecure.returnUrlFor(payment.id) } : {}),
     });
     if (outcome.outcome === "succeeded" || outcome.outcome === "declined") {
       deps.psps.recordAuthorization(candidate.name, outcome.outcome === "succeeded");

@@ -17,6 +17,19 @@ const OUTCOMES: Record<PspOutcome["outcome"], PspOutcome> = {
   unknown: { outcome: "unknown", message: "timeout" },
   pending: { outcome: "pending", pspReference: "psp_modification_1" },
   unavailable: { outcome: "unavailable", message: "breaker open" },
+  // Only authorizations ask for authentication: a modification answered so failed (modificationOutcome).
+  requires_action: {
+    outcome: "requires_action",
+    pspReference: "psp_ref",
+    redirectUrl: "http://127.0.0.1:4010/3ds/challenge/x",
+    threeDSecure: {
+      status: "CHALLENGE_REQUIRED",
+      flow: "CHALLENGE",
+      version: "2.2.0",
+      eci: null,
+      liabilityShift: false,
+    },
+  },
 };
 
 /** The request's error code for each outcome; succeeded and pending (accepted) answer none. */
@@ -27,6 +40,7 @@ const ERROR_OF: Record<PspOutcome["outcome"], string | null> = {
   failed: "PAYMENT_FAILED",
   unknown: "PAYMENT_OUTCOME_PENDING",
   unavailable: "PSP_NOT_REACHED",
+  requires_action: "PAYMENT_FAILED",
 };
 
 /** The attempt's status after each outcome. */
@@ -37,6 +51,7 @@ const ATTEMPT_OF = {
   declined: "FAILED",
   failed: "FAILED",
   unavailable: "FAILED",
+  requires_action: "FAILED",
 } as const;
 
 const OPERATIONS = {

@@ -11,6 +11,7 @@ import {
   apiEvent,
   type ChangeParts,
   captureOutcomeChange,
+  modificationOutcome,
   newAttempt,
   refundOutcomeChange,
   statusMessage,
@@ -132,7 +133,7 @@ export async function sendAndSettle<R>(
     started.payment.pspReference !== null,
     `${attempt.operation} attempt recorded on an authorized payment`,
   );
-  const outcome = await callPsp(() => settlement.call(psp, attempt, started.payment));
+  const outcome = modificationOutcome(await callPsp(() => settlement.call(psp, attempt, started.payment)));
   const build = await settlement.outcomeChange(outcome, recorded);
   const complete = context.completeWith((result: PaymentChangeResult) => settlement.respond(outcome, result));
   const settled = await changeWithRetry(deps, actor, started.payment.id, (payment) =>

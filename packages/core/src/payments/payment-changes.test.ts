@@ -23,6 +23,18 @@ const OUTCOMES: Record<PspOutcome["outcome"], PspOutcome> = {
   unknown: { outcome: "unknown", message: "timeout" },
   pending: { outcome: "pending", pspReference: "psp_ref" },
   unavailable: { outcome: "unavailable", message: "breaker open" },
+  requires_action: {
+    outcome: "requires_action",
+    pspReference: "psp_ref",
+    redirectUrl: "http://127.0.0.1:4010/3ds/challenge/x",
+    threeDSecure: {
+      status: "CHALLENGE_REQUIRED",
+      flow: "CHALLENGE",
+      version: "2.2.0",
+      eci: null,
+      liabilityShift: false,
+    },
+  },
 };
 
 function paymentIn(status: PaymentStatus): PaymentRecord {
@@ -56,6 +68,10 @@ function paymentIn(status: PaymentStatus): PaymentRecord {
     geoLatitude: null,
     geoLongitude: null,
     reviewExpiresAt: null,
+    threeDSecure: null,
+    nextActionUrl: null,
+    actionExpiresAt: null,
+    returnUrl: null,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -69,8 +85,9 @@ const grid = PAYMENT_STATUSES.flatMap((status) =>
 
 /** Where a succeeded modification may go from; anywhere else the payment rules or the state machine refuse it. */
 const SUCCEEDS_FROM = {
-  // PENDING: an automatic capture authorizes and captures in one call.
-  capture: { PENDING: "CAPTURED", AUTHORIZED: "CAPTURED" },
+  // PENDING: an automatic capture authorizes and captures in one call; REQUIRES_ACTION likewise once the
+  // customer's 3-D Secure challenge succeeded.
+  capture: { PENDING: "CAPTURED", AUTHORIZED: "CAPTURED", REQUIRES_ACTION: "CAPTURED" },
   void: { AUTHORIZED: "CANCELLED", REQUIRES_REVIEW: "CANCELLED" },
   refund: { CAPTURED: "PARTIALLY_REFUNDED", PARTIALLY_REFUNDED: "PARTIALLY_REFUNDED" },
 } as const;
@@ -82,6 +99,7 @@ const UNDECIDED = {
   declined: { attempt: "FAILED", inFlight: false },
   failed: { attempt: "FAILED", inFlight: false },
   unavailable: { attempt: "FAILED", inFlight: false },
+  requires_action: { attempt: "FAILED", inFlight: false },
 } as const;
 
 describe("captureOutcomeChange", () => {
@@ -179,9 +197,12 @@ describe("refundOutcomeChange", () => {
     expect(change.patch).toEqual({ amountRefundPendingMinor: 0n });
     expect(change.refundSettlement).toMatchObject({
       status: "FAILED",
-      failureCode: { declined: "card_declined", failed: "processing_error", unavailable: "psp_unavailable" }[
-        outcome
-      ],
+      failureCode: {
+        declined: "card_declined",
+        failed: "processing_error",
+        unavailable: "psp_unavailable",
+        requires_action: "unexpected_requires_action",
+      }[outcome],
     });
   });
 });

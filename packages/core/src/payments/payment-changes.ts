@@ -27,6 +27,7 @@ import type {
 import type { ModificationOperation, UserErrorData } from "./payment-responses";
 import { refundEvent } from "./payment-rules";
 import { type PaymentEvent, type PaymentStatus, transition } from "./payment-state-machine";
+import { threeDSecureRecord } from "./three-d-secure";
 
 export type ChangeParts = Omit<PaymentChange, "decidedOn">;
 
@@ -76,6 +77,8 @@ export function settle(id: PspAttemptDraft["id"], outcome: PspOutcome): PspAttem
         errorMessage: outcome.message,
       };
     case "pending":
+    // 3-D Secure: the PSP holds the authorization until the customer's challenge; decided by its completion.
+    case "requires_action":
       return {
         id,
         status: "ACKNOWLEDGED",
@@ -99,7 +102,8 @@ export function settle(id: PspAttemptDraft["id"], outcome: PspOutcome): PspAttem
 export function failureData(outcome: PspOutcome): Record<string, unknown> {
   if (outcome.outcome === "declined" || outcome.outcome === "failed") return { failureCode: outcome.code };
   if (outcome.outcome === "unavailable") return { failureCode: "psp_unavailable" };
-  if (outcome.outcome === "unknown" || outcome.outcome === "pending") return { outcome: outcome.outcome };
+  if (outcome.outcome === "unknown" || outcome.outcome === "pending" || outcome.outcome === "requires_action")
+    return { outcome: outcome.outcome };
   return {};
 }
 
@@ -343,15 +347,33 @@ export function acknowledgedChange(
   };
 }
 
+/** The outcome of a capture, void or refund */
+export type ModificationOutcome = Exclude<PspOutcome, { outcome: "requires_action" }>;
+
+/**
+ * Only an authorization asks for the customer's authentication: a PSP that answers a capture, void or refund
+ * with requires_action did not apply it, and nothing can be done with it.
+ */
+export function modificationOutcome(outcome: PspOutcome): ModificationOutcome {
+  if (outcome.outcome !== "requires_action") return outcome;
+  return {
+    outcome: "failed",
+    code: "unexpected_requires_action",
+    message: "the PSP asked for authentication on a modification",
+    retryable: false,
+  };
+}
+
 /** What a capture request's outcome does; an unknown one keeps the capture pending, never assumed either way. */
 export function captureOutcomeChange(
   actor: MerchantActor,
   payment: PaymentRecord,
   attempt: Pick<PspAttemptDraft, "id" | "amountMinor">,
-  outcome: PspOutcome,
+  answer: PspOutcome,
   fee: FeeSchedule,
   fx: FxCaptureTerms | null = null,
 ): ChangeParts {
+  const outcome = modificationOutcome(answer);
   const settlement = settle(attempt.id, outcome);
   if (outcome.outcome === "succeeded")
     return capturedChange(actor, payment, settlement, attempt.amountMinor, fee, fx);
@@ -367,9 +389,10 @@ export function voidOutcomeChange(
   actor: MerchantActor,
   payment: PaymentRecord,
   attempt: Pick<PspAttemptDraft, "id">,
-  outcome: PspOutcome,
+  answer: PspOutcome,
   eventName: VoidEventName,
 ): ChangeParts {
+  const outcome = modificationOutcome(answer);
   const settlement = settle(attempt.id, outcome);
   if (outcome.outcome === "succeeded") return cancelledChange(actor, payment, settlement, eventName);
   if (outcome.outcome === "pending")
@@ -383,10 +406,11 @@ export function refundOutcomeChange(
   actor: MerchantActor,
   payment: PaymentRecord,
   attempt: Pick<PspAttemptDraft, "id">,
-  outcome: PspOutcome,
+  answer: PspOutcome,
   refund: RefundRecord,
   fx: FxRefundTerms | null = null,
 ): ChangeParts {
+  const outcome = modificationOutcome(answer);
   const settlement = settle(attempt.id, outcome);
   if (outcome.outcome === "succeeded") {
     return settlingAsRead(
@@ -414,6 +438,8 @@ export interface AuthorizationTerms {
   fx?: FxCaptureTerms | null;
   /** The request recording its own outcome; null for a notification or the resolver. */
   context: IdempotencyContext | null;
+  /** 3-D Secure: until when a challenge the PSP asks for may be completed (the expiry worker cancels it after). */
+  actionExpiresAt?: Date | null;
 }
 
 /** Whether a succeeded authorization of this payment is captured at once, and so posted with its fee. */
@@ -431,11 +457,18 @@ export function authorizationChange(
 ): { change: PaymentChange; errors: UserErrorData[] } {
   const errors = authorizationErrors(outcome);
   const { context } = terms;
+  const threeDSecure = "threeDSecure" in outcome && outcome.threeDSecure ? outcome.threeDSecure : null;
   const change = (event: PaymentEvent | null, patch: PaymentChange["patch"]): PaymentChange => {
     const status: PaymentStatus = event ? transition(payment.status, event) : payment.status;
+    // Leaving REQUIRES_ACTION: the challenge is over, so its page and deadline go (the database checks it).
+    const actionOver =
+      payment.status === "REQUIRES_ACTION" && status !== "REQUIRES_ACTION"
+        ? { nextActionUrl: null, actionExpiresAt: null }
+        : {};
+    const authenticated = threeDSecure ? { threeDSecure: threeDSecureRecord(threeDSecure) } : {};
     return {
       decidedOn: payment,
-      patch: { ...patch, status, pendingOperation: null },
+      patch: { ...patch, ...actionOver, ...authenticated, status, pendingOperation: null },
       events: [apiEvent(actor, eventType(status), payment.status, status, failureData(outcome))],
       ...(attempt ? { attemptSettlement: settle(attempt.id, outcome) } : {}),
       outbox: [statusMessage(eventType(status), payment.id, status)],
@@ -464,6 +497,18 @@ export function authorizationChange(
         }),
         errors,
       };
+    case "requires_action": {
+      // 3-D Secure: nothing is authorized until the customer completes the issuer's challenge at the PSP.
+      invariant(terms.actionExpiresAt, "a challenge has a deadline");
+      return {
+        change: change("AUTHENTICATION_REQUIRED", {
+          pspReference: outcome.pspReference,
+          nextActionUrl: outcome.redirectUrl,
+          actionExpiresAt: terms.actionExpiresAt,
+        }),
+        errors,
+      };
+    }
     case "pending":
       // Accepted, decided later by the PSP's notification: the payment stays PENDING, the attempt ACKNOWLEDGED.
       return {

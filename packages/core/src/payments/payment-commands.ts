@@ -8,6 +8,13 @@ import type { IdempotentOutcome } from "../idempotency/idempotency-service";
 import type { PaymentMethodId, PspAttemptId } from "../ids/ids";
 import type { Actor } from "../ports/audit";
 import { applyNotification, applyPspNotification } from "./apply-psp-notification";
+import {
+  ACTION_EXPIRY_BATCH_MAX,
+  type CompleteAuthenticationInput,
+  type CompletionSource,
+  completeAuthentication,
+  expireAbandonedActions,
+} from "./complete-authentication";
 import { createPayment } from "./create-payment";
 import {
   type AuthorizationExpiryStore,
@@ -41,6 +48,7 @@ import { type ResolveOptions, resolveUnknownOutcomes } from "./resolve-unknown-o
 import { approveReview, rejectReview } from "./review-decision";
 import { tokenizeCard } from "./tokenize-card";
 
+export type { CompleteAuthenticationInput } from "./complete-authentication";
 export { HOLD_EXPIRY_BATCH_MAX } from "./expire-review-holds";
 export type { PaymentCommandsDependencies } from "./payment-deps";
 export {
@@ -130,6 +138,24 @@ export class PaymentCommands {
     options: PaymentCommandOptions = {},
   ): Promise<IdempotentOutcome<PaymentResult>> {
     return rejectReview(this.deps, operator, input, options);
+  }
+
+  /**
+   * 3-D Secure: finishes a payment waiting for its customer's challenge, after the customer's return (or the PSP's
+   * notification), with the outcome confirmed with the PSP; a duplicate finds it decided and changes nothing.
+   */
+  completeAuthentication(
+    input: CompleteAuthenticationInput,
+    source: CompletionSource = "SYSTEM",
+  ): Promise<PaymentResult> {
+    return completeAuthentication(this.deps, input, source);
+  }
+
+  /** 3-D Secure: cancels payments whose challenge nobody completed in time (after asking the PSP). */
+  expireAbandonedActions(
+    limit = ACTION_EXPIRY_BATCH_MAX,
+  ): Promise<{ expired: number; completed: number; failed: number }> {
+    return expireAbandonedActions(this.deps, limit);
   }
 
   /** Voids holds nobody decided in time; returns how many were voided and how many failed. */

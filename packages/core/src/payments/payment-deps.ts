@@ -29,6 +29,19 @@ export interface PaymentCommandsDependencies {
   now(): Date;
   /** Multiple currencies (issue 18): exchange rates; absent, every payment settles in its own currency. */
   fx?: PaymentFxRates;
+  /**
+   * 3-D Secure (issue 20): paycore's return route for a payment (where the PSP's challenge page sends the customer
+   * back), and how long a challenge may take before the payment is cancelled (default 15 minutes).
+   */
+  threeDSecure?: { returnUrlFor(paymentId: PaymentId): string; actionTtlMs: number };
+}
+
+/** How long a customer has for a 3-D Secure challenge when the platform does not say. */
+export const DEFAULT_ACTION_TTL_MS = 15 * 60_000;
+
+/** Until when a challenge asked for now may be completed. */
+export function actionExpiresAt(deps: Pick<PaymentCommandsDependencies, "threeDSecure" | "now">): Date {
+  return new Date(deps.now().getTime() + (deps.threeDSecure?.actionTtlMs ?? DEFAULT_ACTION_TTL_MS));
 }
 
 /** A lost optimistic-lock race is retried on fresh data this many times before giving up. */

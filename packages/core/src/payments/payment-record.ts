@@ -15,6 +15,7 @@ import type { CurrencyCode } from "../money/currency";
 import type { CardBrand } from "../vault/card";
 import type { FundingType } from "../vault/funding-type";
 import type { PaymentStatus } from "./payment-state-machine";
+import type { ThreeDSecureRecord } from "./three-d-secure";
 
 export type Mode = "TEST" | "LIVE";
 /**
@@ -77,6 +78,14 @@ export interface PaymentRecord {
   geoLongitude: number | null;
   /** A fraud hold not decided by then is voided. */
   reviewExpiresAt: Date | null;
+  /** 3-D Secure: the authentication's outcome as the PSP reported it; null when the payment was never authenticated. */
+  threeDSecure: ThreeDSecureRecord | null;
+  /** 3-D Secure: the PSP's challenge page the customer must visit; only while REQUIRES_ACTION. */
+  nextActionUrl: string | null;
+  /** 3-D Secure: past this an uncompleted challenge is abandoned and the payment cancelled. */
+  actionExpiresAt: Date | null;
+  /** Where paycore sends the customer after a challenge (the merchant's page, or the hosted checkout's). */
+  returnUrl: string | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;

@@ -22,6 +22,11 @@ export interface CreatePaymentInput {
   metadata?: Record<string, string> | null;
   /** Where to send the receipt when the payment is captured; none, no receipt (and no receipt number). */
   receiptEmail?: string | null;
+  /**
+   * 3-D Secure: where paycore sends the customer once a challenge is over (http or https, at most 2,048
+   * characters); without it the customer lands on paycore's own page that says how it went.
+   */
+  returnUrl?: string | null;
 }
 
 export interface CapturePaymentInput {

@@ -10,6 +10,8 @@ export const PAYMENT_STATUSES = [
   "CANCELLED",
   // A bank-transfer payment waiting for the customer's credit transfer (docs/api.md, "Bank transfers").
   "AWAITING_FUNDS",
+  // 3-D Secure: the issuer asks for a challenge; the customer must complete it at the PSP (docs/api.md, "3-D Secure").
+  "REQUIRES_ACTION",
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
@@ -27,6 +29,9 @@ export const PAYMENT_EVENTS = [
   // Bank transfers: the whole amount has arrived (captured only now), or the instructions expired first.
   "FUNDS_RECEIVED",
   "FUNDS_EXPIRED",
+  // 3-D Secure: the PSP asks for the customer's challenge; or nobody completed it in time.
+  "AUTHENTICATION_REQUIRED",
+  "ACTION_EXPIRED",
 ] as const;
 export type PaymentEvent = (typeof PAYMENT_EVENTS)[number];
 
@@ -41,6 +46,17 @@ export const PAYMENT_TRANSITIONS: TransitionTable = deepFreeze({
     HELD_FOR_REVIEW: "REQUIRES_REVIEW",
     AUTHORIZATION_DECLINED: "DECLINED",
     AUTHORIZATION_FAILED: "FAILED",
+    AUTHENTICATION_REQUIRED: "REQUIRES_ACTION",
+  },
+  // After the challenge the PSP authorizes (or captures) the payment, or declines it when the authentication
+  // failed; a challenge nobody completed in time is cancelled by the expiry worker.
+  REQUIRES_ACTION: {
+    AUTHORIZATION_SUCCEEDED: "AUTHORIZED",
+    CAPTURE_SUCCEEDED: "CAPTURED",
+    HELD_FOR_REVIEW: "REQUIRES_REVIEW",
+    AUTHORIZATION_DECLINED: "DECLINED",
+    AUTHORIZATION_FAILED: "FAILED",
+    ACTION_EXPIRED: "CANCELLED",
   },
   REQUIRES_REVIEW: {
     REVIEW_APPROVED: "AUTHORIZED",

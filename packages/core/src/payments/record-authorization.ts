@@ -6,12 +6,12 @@ import { encodeResult } from "../idempotency/result-codec";
 import type { PaymentId } from "../ids/ids";
 import type { PspOutcome } from "../psp/psp-port";
 import { authorizationCaptures, authorizationChange } from "./payment-changes";
-import { captureFeeOf, type PaymentCommandsDependencies } from "./payment-deps";
+import { actionExpiresAt, captureFeeOf, type PaymentCommandsDependencies } from "./payment-deps";
 import { captureFxTerms } from "./payment-fx";
 import type { MerchantActor, PaymentRecord, PspAttemptDraft } from "./payment-record";
 import { type AnsweredChange, type PaymentResult, REQUESTS_OF } from "./payment-responses";
 
-type Deps = Pick<PaymentCommandsDependencies, "store" | "now" | "reviewHoldTtlMs" | "fx">;
+type Deps = Pick<PaymentCommandsDependencies, "store" | "now" | "reviewHoldTtlMs" | "fx" | "threeDSecure">;
 
 /** Until when a payment the risk rules held for review waits for an operator; null when it is not held. */
 export async function holdUntilOf(deps: Deps, paymentId: PaymentId): Promise<Date | null> {
@@ -33,7 +33,14 @@ async function buildAuthorizationChange(
   const fee = captures ? await captureFeeOf(deps, actor, payment) : null;
   // Multiple currencies (issue 18): the capture converts at the newest rate when the merchant settles elsewhere.
   const fx = captures ? await captureFxTerms(deps, actor, payment) : null;
-  return authorizationChange(actor, payment, attempt, outcome, { holdUntil, fee, fx, context });
+  const challengeUntil = outcome.outcome === "requires_action" ? actionExpiresAt(deps) : null;
+  return authorizationChange(actor, payment, attempt, outcome, {
+    holdUntil,
+    fee,
+    fx,
+    context,
+    actionExpiresAt: challengeUntil,
+  });
 }
 
 /** Records an authorization's outcome for a request; a lost race answers with what is recorded instead. */

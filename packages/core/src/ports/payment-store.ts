@@ -47,6 +47,9 @@ export type PaymentPatch = Partial<
     | "failureMessage"
     | "pendingOperation"
     | "reviewExpiresAt"
+    | "threeDSecure"
+    | "nextActionUrl"
+    | "actionExpiresAt"
   >
 >;
 
@@ -190,6 +193,11 @@ export interface PaymentStore {
    * given response.
    */
   completeIdempotencyFor(resourceId: string, operations: readonly string[], response: unknown): Promise<void>;
+  /** 3-D Secure: payments whose challenge is past its deadline (REQUIRES_ACTION), oldest first. */
+  expiredActions(
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ paymentId: PaymentId; merchantId: MerchantId; mode: Mode }>>;
   /** Payments held for review past their deadline, oldest first. */
   expiredReviewHolds(
     now: Date,

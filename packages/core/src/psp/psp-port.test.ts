@@ -18,6 +18,8 @@ function describeOutcome(outcome: PspOutcome): string {
       return `pending ${outcome.pspReference}`;
     case "unavailable":
       return "unavailable";
+    case "requires_action":
+      return `requires_action ${outcome.redirectUrl}`;
     default: {
       const unreachable: never = outcome;
       return unreachable;

@@ -1,3 +1,5 @@
+import type { ThreeDSecureRecord } from "../payments/three-d-secure";
+
 /** Raw card data sent to the PSP; lives only in memory for the duration of the call. */
 export interface CardDetails {
   number: string;
@@ -5,10 +7,23 @@ export interface CardDetails {
   expYear: number;
 }
 
+/** What the PSP reports of a 3-D Secure authentication (see payments/three-d-secure.ts). */
+export type PspThreeDSecure = ThreeDSecureRecord;
+
 export type PspOutcome =
-  | { outcome: "succeeded"; pspReference: string }
-  /** A hard no from the issuer or PSP, e.g. card_declined, insufficient_funds, expired_card, incorrect_cvc. */
-  | { outcome: "declined"; code: string; message: string }
+  /** threeDSecure: present when the PSP authenticated the cardholder first (frictionless or after a challenge). */
+  | { outcome: "succeeded"; pspReference: string; threeDSecure?: PspThreeDSecure }
+  /**
+   * A hard no from the issuer or PSP, e.g. card_declined, insufficient_funds, expired_card, incorrect_cvc;
+   * authentication_failed with threeDSecure when the cardholder failed 3-D Secure.
+   */
+  | { outcome: "declined"; code: string; message: string; threeDSecure?: PspThreeDSecure }
+  /**
+   * 3-D Secure: the issuer asks for a challenge. Nothing is authorized yet; the customer must visit redirectUrl
+   * (the PSP's challenge page), after which the PSP sends them to the request's returnUrl and the outcome is
+   * asked of the PSP with completeAuthentication.
+   */
+  | { outcome: "requires_action"; pspReference: string; redirectUrl: string; threeDSecure: PspThreeDSecure }
   /** The PSP says nothing was charged, e.g. processing_error. */
   | { outcome: "failed"; code: string; message: string; retryable: boolean }
   /** Timeout or unreadable answer: money may or may not have moved, so it must be resolved, not retried blindly. */
@@ -26,6 +41,21 @@ export interface AuthorizeRequest {
   currency: string;
   card: CardDetails;
   capture: boolean;
+  /**
+   * 3-D Secure: where the PSP's challenge page sends the customer back (paycore's return route for this payment).
+   * Without it a card that needs a challenge cannot be authenticated.
+   */
+  returnUrl?: string;
+}
+
+/** Asks the PSP for the outcome of a payment's authentication and, when it succeeded, to authorize it. */
+export interface CompleteAuthenticationRequest {
+  /** Derived from the authorize attempt's key: a repeated completion replays the PSP's first answer. */
+  idempotencyKey: string;
+  /** The payment's reference at the PSP (from the requires_action answer). */
+  pspReference: string;
+  /** Our payment id: the PSP's answer must be about it. */
+  reference: string;
 }
 
 export interface ModifyRequest {
@@ -94,4 +124,11 @@ export interface PaymentServiceProvider {
   lookupModification(query: ModificationQuery): Promise<PspOutcome>;
   /** Sends a dispute's evidence (issue 17); absent on a PSP that takes none through its API. */
   submitDisputeEvidence?(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome>;
+  /**
+   * 3-D Secure: the outcome of the customer's challenge, confirmed with the PSP server to server (the customer's
+   * redirect is never trusted). succeeded: authenticated and authorized (or captured); declined
+   * (authentication_failed): the authentication failed; requires_action: the challenge is not completed yet;
+   * unknown: ask again. Absent for a PSP that never answers requires_action.
+   */
+  completeAuthentication?(request: CompleteAuthenticationRequest): Promise<PspOutcome>;
 }

@@ -173,6 +173,14 @@ export class InMemoryPaymentStore implements PaymentStore {
     this.idempotency.completeFor(resourceId, operations, response);
   }
 
+  async expiredActions(now: Date, limit: number) {
+    return [...this.payments.values()]
+      .filter((p) => p.status === "REQUIRES_ACTION" && p.actionExpiresAt !== null && p.actionExpiresAt < now)
+      .sort((a, b) => (a.actionExpiresAt?.getTime() ?? 0) - (b.actionExpiresAt?.getTime() ?? 0))
+      .slice(0, limit)
+      .map((p) => ({ paymentId: p.id, merchantId: p.merchantId, mode: p.mode }));
+  }
+
   async expiredReviewHolds(now: Date, limit: number) {
     return [...this.payments.values()]
       .filter((p) => p.status === "REQUIRES_REVIEW" && p.reviewExpiresAt !== null && p.reviewExpiresAt < now)

@@ -11,6 +11,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "payment.failed",
   "payment.cancelled",
   "payment.requires_review",
+  // 3-D Secure (issue 20): the customer must complete a challenge (nextAction on the payment).
+  "payment.requires_action",
   "payment.review_decided",
   "refund.created",
   "refund.succeeded",

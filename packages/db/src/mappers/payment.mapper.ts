@@ -5,6 +5,7 @@ import type { FundingType } from "@paycore/core/vault/funding-type";
 import type { MerchantId, PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { PaymentMethodRecord, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
+import { parseThreeDSecure } from "@paycore/core/payments/three-d-secure";
 import type { CardBrand } from "@paycore/core/vault/card";
 import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 
@@ -37,6 +38,10 @@ export const paymentSelect = {
   geoLatitude: true,
   geoLongitude: true,
   reviewExpiresAt: true,
+  threeDSecure: true,
+  nextActionUrl: true,
+  actionExpiresAt: true,
+  returnUrl: true,
   version: true,
   createdAt: true,
   updatedAt: true,
@@ -72,6 +77,10 @@ export function toPaymentRecord(row: Pick<Payment, keyof typeof paymentSelect>):
     geoLatitude: row.geoLatitude,
     geoLongitude: row.geoLongitude,
     reviewExpiresAt: row.reviewExpiresAt,
+    threeDSecure: parseThreeDSecure(row.threeDSecure),
+    nextActionUrl: row.nextActionUrl,
+    actionExpiresAt: row.actionExpiresAt,
+    returnUrl: row.returnUrl,
     version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

@@ -298,6 +298,21 @@ export class PostgresPaymentStore implements PaymentStore {
     return row?.decision ?? null;
   }
 
+  async expiredActions(now: Date, limit: number) {
+    // Served by payments_action_expiry_idx (partial: REQUIRES_ACTION only).
+    const rows = await this.db.payment.findMany({
+      where: { status: "REQUIRES_ACTION", actionExpiresAt: { lt: now } },
+      orderBy: { actionExpiresAt: "asc" },
+      take: limit,
+      select: { id: true, merchantId: true, mode: true },
+    });
+    return rows.map((row) => ({
+      paymentId: row.id as PaymentId,
+      merchantId: row.merchantId as MerchantId,
+      mode: row.mode,
+    }));
+  }
+
   async expiredReviewHolds(now: Date, limit: number) {
     const rows = await this.db.payment.findMany({
       where: { status: "REQUIRES_REVIEW", reviewExpiresAt: { lt: now } },
@@ -370,6 +385,7 @@ export class PostgresPaymentStore implements PaymentStore {
       json(input.outbox),
       ...(claim ? [claim.key, claim.operation, claim.requestHash, claim.expiresAt, claim.keyKind] : []),
       input.receiptEmail ?? null,
+      payment.returnUrl,
     ]);
     // The statement writes nothing unless it could claim or link the key: another request holds it.
     if (row === undefined) throw claim ? new IdempotencyKeyTaken() : idempotencyTakenOver();

@@ -103,13 +103,8 @@ export function renderInvoiceHtml(
     ? `<section aria-labelledby="pay-heading">
       <h2 id="pay-heading">Pay ${amount(invoice.totalMinor)}</h2>
       ${notice}
-      <form method="post" action="${escapeHtml(links.payUrl)}" autocomplete="on">
-        <label>Card number <input name="number" inputmode="numeric" autocomplete="cc-number" required maxlength="23"></label>
-        <div class="row">
-          <label>Expiry month <input name="expMonth" inputmode="numeric" autocomplete="cc-exp-month" required maxlength="2" size="2"></label>
-          <label>Expiry year <input name="expYear" inputmode="numeric" autocomplete="cc-exp-year" required maxlength="4" size="4"></label>
-          <label>CVC <input name="cvc" inputmode="numeric" autocomplete="cc-csc" required maxlength="4" size="4"></label>
-        </div>
+      <p>You pay the whole amount on paycore's secure checkout page (card details are entered there).</p>
+      <form method="post" action="${escapeHtml(links.payUrl)}">
         <button type="submit">Pay ${amount(invoice.totalMinor)}</button>
       </form>
     </section>`

@@ -7,6 +7,7 @@ import type {
   AuthorizeRequest,
   DisputeEvidenceOutcome,
   DisputeEvidenceRequest,
+  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
@@ -86,6 +87,8 @@ export class ResilientPsp implements PaymentServiceProvider {
     });
     // Retries outside the breaker: an open breaker stops the retries at once.
     this.policy = wrap(retries, this.breaker);
+    const complete = inner.completeAuthentication?.bind(inner);
+    if (complete) this.completeAuthentication = (request) => this.run(() => complete(request));
   }
 
   breakerState(): BreakerState {
@@ -134,6 +137,8 @@ export class ResilientPsp implements PaymentServiceProvider {
     }
     return this.inner.submitDisputeEvidence(request);
   }
+  /** 3-D Secure: forwarded only when the PSP has it (a PSP without it never asks for a challenge). */
+  readonly completeAuthentication?: (request: CompleteAuthenticationRequest) => Promise<PspOutcome>;
 
   status(pspReference: string): Promise<PspChargeStatus> {
     return this.policy.execute(() => this.inner.status(pspReference));

@@ -45,6 +45,8 @@ export interface TestRuntimeOptions {
   sandbox?: SandboxPsp;
   velocityFallback?: "postgres" | "review";
   reviewHoldTtlMs?: number;
+  /** 3-D Secure: how long a challenge may take (tests of the expiry set it to 1 ms). */
+  threeDSecureActionTtlMs?: number;
   /** Test mode through the sandbox PSP server instead of the in-process sandbox. */
   pspSandboxUrl?: string;
   pspTimeoutMs?: number;
@@ -101,6 +103,9 @@ export function testRuntimeConfig(
     idempotencyWaitMs: options.idempotencyWaitMs ?? 10_000,
     velocityFallback: options.velocityFallback ?? "postgres",
     reviewHoldTtlMs: options.reviewHoldTtlMs ?? 24 * 60 * 60 * 1000,
+    ...(options.threeDSecureActionTtlMs === undefined
+      ? {}
+      : { threeDSecureActionTtlMs: options.threeDSecureActionTtlMs }),
     logger: options.logger ?? pino({ level: "silent" }),
     sandboxPsp: sandbox,
     workers: options.workers ?? false,

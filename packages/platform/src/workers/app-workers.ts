@@ -35,6 +35,7 @@ import { processHeartbeatJob } from "./process-heartbeat";
 import { requestNoncePurgeJob } from "./request-nonce-purge";
 import { resolverJob } from "./resolver";
 import { reviewHoldExpiryJob } from "./review-hold-expiry";
+import { threeDSecureExpiryJob } from "./three-d-secure-expiry";
 import { Worker, type WorkerJob } from "./worker";
 import { WorkerRegistry } from "./worker-registry";
 
@@ -42,7 +43,10 @@ export interface AppWorkersOptions {
   sql: Sql;
   redis: RedisClient | null;
   log: Logger;
-  commands: Pick<PaymentCommands, "resolveUnknownOutcomes" | "expireReviewHolds" | "expireAuthorizations">;
+  commands: Pick<
+    PaymentCommands,
+    "resolveUnknownOutcomes" | "expireReviewHolds" | "expireAuthorizations" | "expireAbandonedActions"
+  >;
   idempotencyStore: Pick<PostgresIdempotencyStore, "purgeExpired">;
   instances: Pick<ProcessInstanceRepository, "heartbeat">;
   instanceId: string;
@@ -140,6 +144,7 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
     }),
   );
   add(reviewHoldExpiryJob({ commands: options.commands, log: jobLog("review-hold-expiry") }));
+  add(threeDSecureExpiryJob({ commands: options.commands, log: jobLog("three-d-secure-expiry") }));
   if (options.settlementReports) add(options.settlementReports.job);
   if (options.fxRates) add(options.fxRates.job);
   if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));

@@ -12,11 +12,13 @@ import type {
   AuthorizeRequest,
   DisputeEvidenceOutcome,
   DisputeEvidenceRequest,
+  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
   PspChargeStatus,
   PspOutcome,
+  PspThreeDSecure,
 } from "@paycore/core/psp/psp-port";
 import { type ConnectionCheck, credentialsRejected } from "../credentials";
 import { networkErrorKind, TransientPspError } from "../transient-error";
@@ -199,30 +201,40 @@ export class AdyenPsp implements PaymentServiceProvider {
             expiryYear: String(request.card.expYear),
           } as never,
           ...(request.capture ? {} : { additionalData: { manualCapture: "true" } }),
+          // 3-D Secure: where the challenge page sends the shopper back.
+          ...(request.returnUrl ? { returnUrl: request.returnUrl } : {}),
         } as unknown as Parameters<CheckoutApiType["PaymentsApi"]["payments"]>[0],
         { idempotencyKey: request.idempotencyKey },
       );
-      const pspReference = response.pspReference ?? "";
-      switch (String(response.resultCode)) {
-        case "Authorised":
-          return { outcome: "succeeded", pspReference };
-        case "Received":
-        case "Pending":
-          return { outcome: "pending", pspReference };
-        case "Refused": {
-          const reason = response.refusalReason ?? "Refused";
-          if (RETRYABLE_REFUSALS.has(reason))
-            return { outcome: "failed", code: reason, message: reason, retryable: true };
-          return { outcome: "declined", code: refusalCode(reason), message: reason };
-        }
-        default:
-          return {
-            outcome: "failed",
-            code: "processing_error",
-            message: response.refusalReason ?? "Error",
-            retryable: true,
-          };
+      return paymentOutcome(response);
+    });
+  }
+
+  /**
+   * 3-D Secure: /payments/details with the challenge's paymentData (its reference, kept server-side): Adyen
+   * authorises the payment if the shopper completed the challenge, refuses it otherwise, or asks again.
+   */
+  async completeAuthentication(request: CompleteAuthenticationRequest): Promise<PspOutcome> {
+    return this.answer(async () => {
+      const response = await this.checkout.PaymentsApi.paymentsDetails(
+        { paymentData: request.pspReference, details: {} } as unknown as Parameters<
+          CheckoutApiType["PaymentsApi"]["paymentsDetails"]
+        >[0],
+        { idempotencyKey: request.idempotencyKey },
+      );
+      const merchantReference = (response as { merchantReference?: string }).merchantReference;
+      if (merchantReference !== undefined && merchantReference !== request.reference) {
+        return {
+          outcome: "failed",
+          code: "reference_mismatch",
+          message: "not this payment's",
+          retryable: false,
+        };
       }
+      return paymentOutcome(
+        { ...response, pspReference: response.pspReference ?? request.pspReference },
+        "CHALLENGE",
+      );
     });
   }
 
@@ -330,12 +342,81 @@ function tooLarge(): PspOutcome {
 }
 
 /** Adyen refusal reasons mapped onto the decline codes our API reports. */
+interface AdyenPaymentAnswer {
+  pspReference?: string;
+  resultCode?: unknown;
+  refusalReason?: string;
+  additionalData?: Record<string, string> | null;
+  action?: unknown;
+}
+
+/** A /payments or /payments/details answer as an outcome, with its 3-D Secure details. */
+function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): PspOutcome {
+  const pspReference = response.pspReference ?? "";
+  const threeDSecure = threeDSecureOf(response.additionalData ?? null, flowHint);
+  const secure = threeDSecure ? { threeDSecure } : {};
+  switch (String(response.resultCode)) {
+    case "Authorised":
+      return { outcome: "succeeded", pspReference, ...secure };
+    case "Received":
+    case "Pending":
+      return { outcome: "pending", pspReference };
+    case "RedirectShopper":
+    case "ChallengeShopper": {
+      const url = (response.action as { url?: string } | null | undefined)?.url;
+      if (!url)
+        return { outcome: "failed", code: "unsupported_action", message: "no redirect", retryable: false };
+      return {
+        outcome: "requires_action",
+        pspReference,
+        redirectUrl: url,
+        threeDSecure: {
+          status: "CHALLENGE_REQUIRED",
+          flow: "CHALLENGE",
+          version: "2.2.0",
+          eci: null,
+          liabilityShift: false,
+        },
+      };
+    }
+    case "Cancelled":
+      return { outcome: "failed", code: "charge_voided", message: "cancelled", retryable: false };
+    case "Refused": {
+      const reason = response.refusalReason ?? "Refused";
+      if (RETRYABLE_REFUSALS.has(reason))
+        return { outcome: "failed", code: reason, message: reason, retryable: true };
+      return { outcome: "declined", code: refusalCode(reason), message: reason, ...secure };
+    }
+    default:
+      return {
+        outcome: "failed",
+        code: "processing_error",
+        message: response.refusalReason ?? "Error",
+        retryable: true,
+      };
+  }
+}
+
+/** Adyen's 3-D Secure additionalData (threeDAuthenticated, liabilityShift, threeDSVersion, eci); null without. */
+function threeDSecureOf(data: Record<string, string> | null, flowHint?: "CHALLENGE"): PspThreeDSecure | null {
+  if (data === null || data.threeDOffered !== "true") return null;
+  const authenticated = data.threeDAuthenticated === "true";
+  return {
+    status: authenticated ? "AUTHENTICATED" : "FAILED",
+    flow: flowHint ?? (data.threeDSAuthenticationFlow === "challenge" ? "CHALLENGE" : "FRICTIONLESS"),
+    version: data.threeDSVersion ?? "2.2.0",
+    eci: data.eci ?? null,
+    liabilityShift: data.liabilityShift === "true",
+  };
+}
+
 function refusalCode(reason: string): string {
   const table: Record<string, string> = {
     "Not enough balance": "insufficient_funds",
     "Expired Card": "expired_card",
     "CVC Declined": "incorrect_cvc",
     "Stolen Card": "stolen_card",
+    "3D Not Authenticated": "authentication_failed",
     "Lost Card": "lost_card",
     FRAUD: "fraudulent",
     Fraud: "fraudulent",

@@ -6,11 +6,13 @@ import type {
   AuthorizeRequest,
   DisputeEvidenceOutcome,
   DisputeEvidenceRequest,
+  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
   PspChargeStatus,
   PspOutcome,
+  PspThreeDSecure,
 } from "@paycore/core/psp/psp-port";
 import Stripe from "stripe";
 import { type ConnectionCheck, credentialsRejected } from "../credentials";
@@ -64,6 +66,10 @@ export class StripePsp implements PaymentServiceProvider {
             },
           } as unknown as Stripe.PaymentIntentCreateParams.PaymentMethodData,
           metadata: { reference: request.reference },
+          // 3-D Secure: where Stripe's challenge page sends the customer back; the charge comes expanded so a
+          // frictionless authentication's details arrive with the answer (no second request).
+          ...(request.returnUrl ? { return_url: request.returnUrl } : {}),
+          expand: ["latest_charge"],
         },
         { idempotencyKey: request.idempotencyKey },
       );
@@ -189,6 +195,36 @@ export class StripePsp implements PaymentServiceProvider {
     });
   }
 
+  /**
+   * 3-D Secure: after the challenge Stripe authorizes (or fails) the PaymentIntent by itself; its state is read
+   * here, server to server, with the authentication's details from its charge.
+   */
+  async completeAuthentication(request: CompleteAuthenticationRequest): Promise<PspOutcome> {
+    return this.call(async () => {
+      const intent = await this.stripe.paymentIntents.retrieve(request.pspReference);
+      if (intent.metadata?.reference !== request.reference) {
+        return {
+          outcome: "failed",
+          code: "reference_mismatch",
+          message: "not this payment's",
+          retryable: false,
+        };
+      }
+      if (intent.status === "succeeded" || intent.status === "requires_capture") {
+        const chargeId =
+          typeof intent.latest_charge === "string" ? intent.latest_charge : intent.latest_charge?.id;
+        const charge = chargeId ? await this.stripe.charges.retrieve(chargeId) : null;
+        const threeDSecure = charge ? threeDSecureOf(charge) : null;
+        return { outcome: "succeeded", pspReference: intent.id, ...(threeDSecure ? { threeDSecure } : {}) };
+      }
+      if (intent.last_payment_error?.code === AUTHENTICATION_FAILURE)
+        return authenticationFailed("CHALLENGE");
+      if (intent.status === "canceled")
+        return { outcome: "failed", code: "charge_voided", message: "cancelled", retryable: false };
+      return intentOutcome(intent);
+    });
+  }
+
   /** Looks up a PaymentIntent by id: how webhook payloads are confirmed before they are trusted. */
   async retrieveIntent(id: string): Promise<Stripe.PaymentIntent> {
     return this.translate(() => this.stripe.paymentIntents.retrieve(id));
@@ -239,6 +275,7 @@ export class StripePsp implements PaymentServiceProvider {
       return await this.translate(run);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError) {
+        if (error.code === AUTHENTICATION_FAILURE) return authenticationFailed("FRICTIONLESS");
         const code = error.decline_code ?? error.code ?? "card_declined";
         if (RETRYABLE_CARD_CODES.has(error.code ?? "") || RETRYABLE_CARD_CODES.has(code)) {
           return { outcome: "failed", code: error.code ?? code, message: error.message, retryable: true };
@@ -291,11 +328,71 @@ export class StripePsp implements PaymentServiceProvider {
   }
 }
 
+/** Stripe's code for a PaymentIntent whose 3-D Secure authentication failed. */
+const AUTHENTICATION_FAILURE = "payment_intent_authentication_failure";
+
+function authenticationFailed(flow: "FRICTIONLESS" | "CHALLENGE"): PspOutcome {
+  return {
+    outcome: "declined",
+    code: "authentication_failed",
+    message: "The cardholder failed 3-D Secure authentication.",
+    threeDSecure: { status: "FAILED", flow, version: "2.2.0", eci: null, liabilityShift: false },
+  };
+}
+
+/** payment_method_details.card.three_d_secure of a charge, as the core records it; null without 3-D Secure. */
+function threeDSecureOf(charge: Stripe.Charge): PspThreeDSecure | null {
+  const details = charge.payment_method_details?.card?.three_d_secure as
+    | {
+        authentication_flow?: string | null;
+        result?: string | null;
+        version?: string | null;
+        electronic_commerce_indicator?: string | null;
+      }
+    | null
+    | undefined;
+  if (!details) return null;
+  const authenticated = details.result === "authenticated";
+  return {
+    status: authenticated ? "AUTHENTICATED" : "FAILED",
+    flow: details.authentication_flow === "challenge" ? "CHALLENGE" : "FRICTIONLESS",
+    version: details.version ?? "2.2.0",
+    eci: details.electronic_commerce_indicator ?? null,
+    // Stripe: a successful authentication shifts fraud liability to the issuer.
+    liabilityShift: authenticated,
+  };
+}
+
 function intentOutcome(intent: Stripe.PaymentIntent): PspOutcome {
   switch (intent.status) {
     case "succeeded":
-    case "requires_capture":
-      return { outcome: "succeeded", pspReference: intent.id };
+    case "requires_capture": {
+      const charge = typeof intent.latest_charge === "object" ? intent.latest_charge : null;
+      const threeDSecure = charge ? threeDSecureOf(charge) : null;
+      return { outcome: "succeeded", pspReference: intent.id, ...(threeDSecure ? { threeDSecure } : {}) };
+    }
+    case "requires_action": {
+      const redirect = intent.next_action?.redirect_to_url?.url;
+      if (!redirect)
+        return {
+          outcome: "failed",
+          code: "unsupported_next_action",
+          message: "no redirect",
+          retryable: false,
+        };
+      return {
+        outcome: "requires_action",
+        pspReference: intent.id,
+        redirectUrl: redirect,
+        threeDSecure: {
+          status: "CHALLENGE_REQUIRED",
+          flow: "CHALLENGE",
+          version: "2.2.0",
+          eci: null,
+          liabilityShift: false,
+        },
+      };
+    }
     case "processing":
       return { outcome: "pending", pspReference: intent.id };
     default: {

@@ -120,6 +120,25 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
             <dd className="mono">
               {payment.pspName ?? "—"} {payment.pspReference ?? ""}
             </dd>
+            {payment.threeDSecure ? (
+              <>
+                <dt>3-D Secure</dt>
+                <dd data-testid="three-d-secure">
+                  {payment.threeDSecure.status.toLowerCase().replace("_", " ")},{" "}
+                  {payment.threeDSecure.flow.toLowerCase()} (version {payment.threeDSecure.version}
+                  {payment.threeDSecure.eci ? `, ECI ${payment.threeDSecure.eci}` : ""}).{" "}
+                  {payment.threeDSecure.liabilityShift
+                    ? "Liability shifted to the card issuer."
+                    : "No liability shift."}
+                  {payment.actionExpiresAt ? (
+                    <div className="muted">
+                      Waiting for the customer's challenge until{" "}
+                      <time dateTime={payment.actionExpiresAt}>{payment.actionExpiresAt}</time>.
+                    </div>
+                  ) : null}
+                </dd>
+              </>
+            ) : null}
             {payment.failureCode ? (
               <>
                 <dt>Failure</dt>

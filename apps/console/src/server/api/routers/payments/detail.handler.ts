@@ -35,6 +35,16 @@ export interface PaymentDetailView {
     description: string | null;
     failureCode: string | null;
     reviewExpiresAt: string | null;
+    /** 3-D Secure: the authentication as the PSP reported it; null when the payment was never authenticated. */
+    threeDSecure: {
+      status: string;
+      flow: string;
+      version: string;
+      eci: string | null;
+      liabilityShift: boolean;
+    } | null;
+    /** 3-D Secure: until when the customer may complete the challenge (REQUIRES_ACTION only). */
+    actionExpiresAt: string | null;
     cardExpiry: string | null;
     cardCountry: string | null;
     /** The keyed HMAC of the card number (not reversible): what a FINGERPRINT deny-list entry matches. */
@@ -172,6 +182,8 @@ export async function paymentDetailHandler({
       description: record.description,
       failureCode: record.failureCode,
       reviewExpiresAt: record.reviewExpiresAt?.toISOString() ?? null,
+      threeDSecure: record.threeDSecure,
+      actionExpiresAt: record.actionExpiresAt?.toISOString() ?? null,
       cardExpiry: method ? `${String(method.expMonth).padStart(2, "0")}/${method.expYear}` : null,
       cardCountry: method?.cardCountry ?? null,
       cardFingerprint: method?.fingerprint ?? null,
