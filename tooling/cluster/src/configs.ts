@@ -90,7 +90,7 @@ defaults
   timeout client 30m
   timeout server 30m
   timeout check 2s
-  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+  default-server inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 on-marked-down shutdown-sessions
 
 listen stats
   mode http

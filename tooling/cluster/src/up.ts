@@ -29,7 +29,7 @@ import {
 } from "./layout";
 import { ensurePackages } from "./packages";
 import { describe, healthy, leaderName, patroniCluster } from "./patroni";
-import { type RunAs, runningPid, startDaemon, WaitAborted, waitFor } from "./processes";
+import { type RunAs, runningPid, startDaemon, stopDaemon, WaitAborted, waitFor } from "./processes";
 import { redisClusterState } from "./redis-cluster";
 
 const log = (message: string) => console.log(`[cluster] ${message}`);
@@ -117,8 +117,12 @@ async function startPatroni(
 }
 
 async function startHaproxy(paths: ClusterPaths, nodes: readonly PostgresNode[]): Promise<void> {
-  writeFileSync(paths.haproxyConfig, haproxyConfig(nodes));
+  const config = haproxyConfig(nodes);
+  const changed = !existsSync(paths.haproxyConfig) || readFileSync(paths.haproxyConfig, "utf8") !== config;
+  writeFileSync(paths.haproxyConfig, config);
   execFileSync("haproxy", ["-c", "-q", "-f", paths.haproxyConfig], { stdio: "inherit" });
+  // A running HAProxy keeps the configuration it started with: restart it when this one differs.
+  if (changed && runningPid(paths, "haproxy") !== null) await stopDaemon(paths, "haproxy");
   startDaemon(paths, "haproxy", "haproxy", ["-db", "-f", paths.haproxyConfig]);
   await waitFor(
     "HAProxy to route writes to the leader only",
