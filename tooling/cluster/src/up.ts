@@ -161,7 +161,7 @@ async function createAndMigrate(repoRoot: string): Promise<void> {
   log(`database ${DATABASE} migrated through HAProxy`);
 }
 
-async function startRedisCluster(paths: ClusterPaths): Promise<void> {
+export async function startRedisCluster(paths: ClusterPaths): Promise<void> {
   for (const port of REDIS_PORTS) {
     ownedDir(paths.redis(port), null);
     startDaemon(paths, `redis-${port}`, "redis-server", redisArgs(port, paths.redis(port)));
