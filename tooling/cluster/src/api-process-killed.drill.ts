@@ -25,8 +25,10 @@ const API_PROCESSES = 3;
 const PAYMENTS = Number(process.env.DRILL_PAYMENTS ?? 90) || 90;
 const START_WINDOW_MS = 15_000;
 const KILL_AFTER_MS = 5_000;
-const READY_TIMEOUT_MS = 90_000;
-const REPLACED_TIMEOUT_MS = 60_000;
+// Each process compiles the API with tsx: over a minute on a busy two-core machine.
+const READY_TIMEOUT_MS = 240_000;
+const REPLACED_TIMEOUT_MS = 120_000;
+const SURVIVORS_WINDOW_MS = 5_000;
 
 /** The API processes the supervisor forked (its children). */
 function workerPids(primaryPid: number): number[] {
@@ -114,25 +116,31 @@ describe("drill: one of several API processes killed under load", () => {
     let victim = 0;
     let replacement: number | null = null;
     let replacedAfterMs = 0;
-    let answeredWhileReplacing = 0;
+    /** Answers the two surviving processes gave in the seconds after the kill (the replacement is still compiling). */
+    let answeredAfterKill = 0;
+    const answered = () => load.client.stats.requests - load.client.stats.noAnswer - load.client.inFlight;
     const killer = (async () => {
       await sleep(KILL_AFTER_MS);
       victim = before[0] as number;
-      const answeredAtKill = load.client.stats.requests - load.client.stats.noAnswer;
+      const answeredAtKill = answered();
       const killedAt = Date.now();
       process.kill(victim, "SIGKILL");
+      const survivors = (async () => {
+        await sleep(SURVIVORS_WINDOW_MS);
+        answeredAfterKill = answered() - answeredAtKill;
+      })();
       for (;;) {
         const now = workerPids(primaryPid);
         const fresh = now.filter((pid) => !before.includes(pid));
         if (now.length === API_PROCESSES && fresh.length === 1) {
           replacement = fresh[0] as number;
           replacedAfterMs = Date.now() - killedAt;
-          answeredWhileReplacing = load.client.stats.requests - load.client.stats.noAnswer - answeredAtKill;
           break;
         }
         if (Date.now() - killedAt > REPLACED_TIMEOUT_MS) break;
         await sleep(100);
       }
+      await survivors;
     })();
     await load.run(PAYMENTS, START_WINDOW_MS, 6);
     await killer;
@@ -143,7 +151,7 @@ describe("drill: one of several API processes killed under load", () => {
       figuresTable(`One of ${API_PROCESSES} API processes SIGKILLed under load`, [
         ["API processes before / after", `${before.join(", ")} / ${after.join(", ")}`],
         ["killed → replacement", `${victim} → ${replacement ?? "none"} after ${replacedAfterMs} ms`],
-        ["requests answered while the replacement started", answeredWhileReplacing],
+        [`requests answered in the ${SURVIVORS_WINDOW_MS / 1000} s after the kill`, answeredAfterKill],
         ...invariants.rows,
       ]),
     );
@@ -151,7 +159,7 @@ describe("drill: one of several API processes killed under load", () => {
     expect(isAlive(victim)).toBe(false);
     expect(replacement).not.toBeNull();
     expect(after).toHaveLength(API_PROCESSES);
-    expect(answeredWhileReplacing).toBeGreaterThan(0);
+    expect(answeredAfterKill).toBeGreaterThan(0);
     await invariants.check();
   });
 });

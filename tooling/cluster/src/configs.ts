@@ -1,6 +1,6 @@
 // The configuration files of the cluster's engines, rendered from the layout.
 // Pure functions: the unit tests read them, `cluster:up` writes them.
-import { type ClusterPaths, ETCD, HAPROXY, HOST, type PostgresNode, SCOPE } from "./layout";
+import { type ClusterPaths, ETCD, HAPROXY, HOST, type PostgresNode, SCOPE, STANZA } from "./layout";
 
 export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -42,6 +42,11 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
             max_connections: 200,
             synchronous_commit: "on",
             shared_buffers: "128MB",
+            // Every WAL segment goes to pgBackRest's encrypted repository (the leader archives; a promoted
+            // standby takes over), so a base backup plus the archive restores to any moment (drill:backup).
+            archive_mode: "on",
+            archive_command: archiveCommand(paths),
+            archive_timeout: 60,
           },
         },
       },
@@ -70,6 +75,44 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
   };
   return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export function archiveCommand(paths: ClusterPaths): string {
+  return `pgbackrest --config=${paths.backup.config} --stanza=${STANZA} archive-push %p`;
+}
+
+/**
+ * pgBackRest's configuration: one repository on this machine, encrypted (aes-256-cbc with a passphrase of its
+ * own, so a copied repository reads as noise), full backups kept two at a time with their WAL; the nodes are
+ * listed so a backup runs against whichever leads. Production keeps the repository on another machine or in
+ * object storage (repo1-type=s3) and the passphrase in its secret store (docs/operations.md).
+ */
+export function pgbackrestConfig(
+  nodes: readonly PostgresNode[],
+  paths: ClusterPaths,
+  cipherPass: string,
+): string {
+  const pgs = nodes.flatMap((node, i) => [
+    `pg${i + 1}-path=${paths.postgres(node.name)}`,
+    `pg${i + 1}-port=${node.port}`,
+    `pg${i + 1}-socket-path=${paths.sockets}`,
+  ]);
+  return `[global]
+repo1-path=${paths.backup.repo}
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=${cipherPass}
+repo1-retention-full=2
+log-path=${paths.backup.log}
+lock-path=${paths.backup.lock}
+spool-path=${paths.backup.spool}
+log-level-console=warn
+log-level-file=info
+start-fast=y
+compress-type=lz4
+
+[${STANZA}]
+${pgs.join("\n")}
+`;
 }
 
 /**

@@ -8,6 +8,8 @@ export const HOST = "127.0.0.1";
 /** Patroni's cluster name (its key prefix in etcd). */
 export const SCOPE = "paycore";
 export const DATABASE = "paycore";
+/** pgBackRest's name for the cluster's backups. */
+export const STANZA = "paycore";
 
 export const ETCD = { client: 2479, peer: 2480 } as const;
 /** HAProxy: read-write to the leader, read-only to the replicas, and its stats page. */
@@ -47,6 +49,8 @@ export interface ClusterPaths {
   redis: (port: number) => string;
   /** What `cluster:up` printed, for the drills and `cluster:status`. */
   urls: string;
+  /** pgBackRest: its configuration (holds the repository's cipher passphrase: mode 600), repository, logs. */
+  backup: { config: string; repo: string; log: string; lock: string; spool: string; restores: string };
 }
 
 export function clusterPaths(root: string): ClusterPaths {
@@ -61,6 +65,14 @@ export function clusterPaths(root: string): ClusterPaths {
     haproxyConfig: join(root, "haproxy.cfg"),
     redis: (port) => join(root, "redis", String(port)),
     urls: join(root, "cluster.env"),
+    backup: {
+      config: join(root, "backup", "pgbackrest.conf"),
+      repo: join(root, "backup", "repo"),
+      log: join(root, "backup", "log"),
+      lock: join(root, "backup", "lock"),
+      spool: join(root, "backup", "spool"),
+      restores: join(root, "restores"),
+    },
   };
 }
 

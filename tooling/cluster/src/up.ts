@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { findRepoRoot } from "@paycore/db/database-url";
 import pg from "pg";
+import { ensureStanza, prepareBackups } from "./backup";
 import { etcdArgs, haproxyConfig, patroniConfig, redisArgs } from "./configs";
 import { haproxyServers, upServers } from "./haproxy-stats";
 import {
@@ -140,6 +141,24 @@ async function startHaproxy(paths: ClusterPaths, nodes: readonly PostgresNode[])
   log(`HAProxy: read-write ${HOST}:${HAPROXY.readWrite}, read-only ${HOST}:${HAPROXY.readOnly}`);
 }
 
+/** pgBackRest's stanza, once the leader archives its WAL (clusters made before archiving was configured do not). */
+async function startBackups(paths: ClusterPaths): Promise<void> {
+  const admin = new pg.Client({
+    connectionString: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/postgres`,
+  });
+  await admin.connect();
+  const { rows } = await admin.query<{ archive_mode: string }>("show archive_mode");
+  await admin.end();
+  if (rows[0]?.archive_mode !== "on") {
+    log(
+      "WAL archiving is off in this cluster (made before backups were configured): no backups until it is recreated (npm run cluster:down -- --purge)",
+    );
+    return;
+  }
+  ensureStanza(paths);
+  log(`pgBackRest: stanza ready, WAL archived to the encrypted repository ${paths.backup.repo}`);
+}
+
 async function createAndMigrate(repoRoot: string): Promise<void> {
   const { DATABASE_URL } = clusterUrls();
   const admin = new pg.Client({
@@ -219,8 +238,10 @@ export async function clusterUp(options: { nodes: number; root?: string; migrate
   }
   ownedDir(paths.root, null, 0o755);
   await startEtcd(paths);
+  prepareBackups(paths, nodes, runAs);
   await startPatroni(paths, nodes, runAs);
   await startHaproxy(paths, nodes);
+  await startBackups(paths);
   if (options.migrate !== false) await createAndMigrate(repoRoot);
   await startRedisCluster(paths);
   const urls = clusterUrls();
