@@ -1,6 +1,16 @@
 // The configuration files of the cluster's engines, rendered from the layout.
 // Pure functions: the unit tests read them, `cluster:up` writes them.
-import { type ClusterPaths, ETCD, HAPROXY, HOST, type PostgresNode, SCOPE, STANZA } from "./layout";
+import {
+  BEHIND_TLS,
+  type ClusterPaths,
+  ETCD,
+  HAPROXY,
+  HOST,
+  type PostgresNode,
+  SCOPE,
+  STANZA,
+} from "./layout";
+import { tlsFiles } from "./tls";
 
 export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -70,7 +80,14 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
         replication: { username: "replicator", password: "replicator" },
         rewind: { username: "postgres", password: "postgres" },
       },
-      parameters: { unix_socket_directories: paths.sockets },
+      // Applied at every start and reload (not only at bootstrap): TLS with the cluster's test CA.
+      parameters: {
+        unix_socket_directories: paths.sockets,
+        ssl: "on",
+        ssl_cert_file: tlsFiles(paths.root).postgresCert,
+        ssl_key_file: tlsFiles(paths.root).postgresKey,
+        ssl_min_protocol_version: "TLSv1.2",
+      },
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
   };
@@ -120,7 +137,7 @@ ${pgs.join("\n")}
  * `/primary`, the read-only port to those answering `/replica`. `on-marked-down shutdown-sessions`
  * cuts connections to a node that lost the leadership, so no client keeps writing to a demoted node.
  */
-export function haproxyConfig(nodes: readonly PostgresNode[]): string {
+export function haproxyConfig(nodes: readonly PostgresNode[], tlsPem?: string): string {
   const servers = (check: string) =>
     nodes.map((n) => `  server ${n.name} ${HOST}:${n.port} maxconn 200 check port ${n.restPort}`).join("\n") +
     `\n  option httpchk GET ${check}\n  http-check expect status 200`;
@@ -149,7 +166,34 @@ listen postgres_read_only
   bind ${HOST}:${HAPROXY.readOnly}
   balance roundrobin
 ${servers("/replica")}
+${tlsPem ? tlsFronts(tlsPem) : ""}`;
+}
+
+/**
+ * TLS for the API and the console, terminated by HAProxy with the cluster's certificate (TLS 1.2 at least),
+ * HSTS on every answer (also HAProxy's own 503 when nothing listens behind), the scheme and the client's
+ * address passed on (X-Forwarded-Proto, X-Forwarded-For: set RATE_LIMIT_TRUSTED_PROXIES=127.0.0.1 so the API
+ * reads the client's address from it).
+ */
+function tlsFronts(pem: string): string {
+  const front = (name: string, port: number, upstream: number) => `
+frontend ${name}_tls
+  mode http
+  bind ${HOST}:${port} ssl crt ${pem} ssl-min-ver TLSv1.2 alpn http/1.1
+  timeout client 60s
+  option forwardfor
+  http-request set-header X-Forwarded-Proto https
+  http-after-response set-header Strict-Transport-Security "max-age=63072000; includeSubDomains"
+  default_backend ${name}_http
+
+backend ${name}_http
+  mode http
+  timeout server 60s
+  server ${name} ${HOST}:${upstream}
 `;
+  return (
+    front("api", HAPROXY.apiTls, BEHIND_TLS.api) + front("console", HAPROXY.consoleTls, BEHIND_TLS.console)
+  );
 }
 
 export function etcdArgs(dataDir: string): string[] {

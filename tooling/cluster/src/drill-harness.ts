@@ -16,7 +16,9 @@ import { findRepoRoot } from "@paycore/db/database-url";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import pg from "pg";
 import { expect } from "vitest";
-import { HAPROXY, HOST } from "./layout";
+import { clusterDatabaseUrl, HAPROXY, HOST } from "./layout";
+import { tlsFiles } from "./tls";
+import { defaultClusterDir } from "./up";
 
 export const DRILL_SECRETS = {
   VAULT_ENCRYPTION_KEYS: `1:${generateKeyMaterial()}`,
@@ -35,7 +37,8 @@ export async function drillDatabase(): Promise<string> {
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = `postgres://postgres@${HOST}:${HAPROXY.readWrite}/${name}`;
+  // The API's connections use TLS, checked against the cluster's test CA (sslmode=verify-full).
+  const url = clusterDatabaseUrl(name, tlsFiles(defaultClusterDir()).caCert);
   const root = findRepoRoot();
   execFileSync(process.execPath, [join(root, "scripts", "prisma.mjs"), "migrate", "deploy"], {
     cwd: root,

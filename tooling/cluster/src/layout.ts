@@ -13,7 +13,15 @@ export const STANZA = "paycore";
 
 export const ETCD = { client: 2479, peer: 2480 } as const;
 /** HAProxy: read-write to the leader, read-only to the replicas, and its stats page. */
-export const HAPROXY = { readWrite: 5440, readOnly: 5439, stats: 8440 } as const;
+export const HAPROXY = {
+  readWrite: 5440,
+  readOnly: 5439,
+  stats: 8440,
+  apiTls: 8448,
+  consoleTls: 8449,
+} as const;
+/** Where HAProxy's TLS fronts send requests: the API's and the console's default ports (PORT, CONSOLE_PORT). */
+export const BEHIND_TLS = { api: 4000, console: 4020 } as const;
 /** Redis Cluster: three masters and three replicas. */
 export const REDIS_PORTS = [7101, 7102, 7103, 7104, 7105, 7106] as const;
 
@@ -82,10 +90,18 @@ export interface ClusterUrls {
   REDIS_CLUSTER_NODES: string;
 }
 
-export function clusterUrls(): ClusterUrls {
+export function clusterUrls(caCert?: string): ClusterUrls {
+  // With the cluster's CA: TLS to Postgres, the server's name (127.0.0.1) checked against its certificate.
+  const tls = caCert ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(caCert)}` : "";
   return {
-    DATABASE_URL: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/${DATABASE}`,
-    DATABASE_READ_URL: `postgres://postgres@${HOST}:${HAPROXY.readOnly}/${DATABASE}`,
+    DATABASE_URL: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/${DATABASE}${tls}`,
+    DATABASE_READ_URL: `postgres://postgres@${HOST}:${HAPROXY.readOnly}/${DATABASE}${tls}`,
     REDIS_CLUSTER_NODES: REDIS_PORTS.map((port) => `${HOST}:${port}`).join(","),
   };
+}
+
+/** A database of the cluster through HAProxy's read-write port, over TLS when the CA is given. */
+export function clusterDatabaseUrl(database: string, caCert?: string): string {
+  const tls = caCert ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(caCert)}` : "";
+  return `postgres://postgres@${HOST}:${HAPROXY.readWrite}/${database}${tls}`;
 }

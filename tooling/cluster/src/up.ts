@@ -16,7 +16,9 @@ import { ensureStanza, prepareBackups } from "./backup";
 import { etcdArgs, haproxyConfig, patroniConfig, redisArgs } from "./configs";
 import { haproxyServers, upServers } from "./haproxy-stats";
 import {
+  BEHIND_TLS,
   type ClusterPaths,
+  clusterDatabaseUrl,
   clusterPaths,
   clusterUrls,
   DATABASE,
@@ -32,6 +34,7 @@ import { ensurePackages } from "./packages";
 import { describe, healthy, leaderName, patroniCluster } from "./patroni";
 import { type RunAs, runningPid, startDaemon, stopDaemon, WaitAborted, waitFor } from "./processes";
 import { redisClusterState } from "./redis-cluster";
+import { ensureTestCa, tlsFiles } from "./tls";
 
 const log = (message: string) => console.log(`[cluster] ${message}`);
 
@@ -89,6 +92,13 @@ async function startPatroni(
   for (const node of nodes) {
     writeFileSync(paths.patroniConfig(node.name), patroniConfig(node, paths));
     chownSync(paths.patroniConfig(node.name), runAs.uid, runAs.gid);
+    // A running node re-reads its file and applies what changed (TLS, say) without a restart.
+    if (runningPid(paths, `patroni-${node.name}`) !== null) {
+      await fetch(`http://${HOST}:${node.restPort}/reload`, {
+        method: "POST",
+        signal: AbortSignal.timeout(5_000),
+      }).catch(() => undefined);
+    }
   }
   // The first node bootstraps (initdb) alone; the others clone it once it leads.
   const [first, ...others] = nodes;
@@ -118,7 +128,7 @@ async function startPatroni(
 }
 
 async function startHaproxy(paths: ClusterPaths, nodes: readonly PostgresNode[]): Promise<void> {
-  const config = haproxyConfig(nodes);
+  const config = haproxyConfig(nodes, tlsFiles(paths.root).haproxyPem);
   const changed = !existsSync(paths.haproxyConfig) || readFileSync(paths.haproxyConfig, "utf8") !== config;
   writeFileSync(paths.haproxyConfig, config);
   execFileSync("haproxy", ["-c", "-q", "-f", paths.haproxyConfig], { stdio: "inherit" });
@@ -159,8 +169,8 @@ async function startBackups(paths: ClusterPaths): Promise<void> {
   log(`pgBackRest: stanza ready, WAL archived to the encrypted repository ${paths.backup.repo}`);
 }
 
-async function createAndMigrate(repoRoot: string): Promise<void> {
-  const { DATABASE_URL } = clusterUrls();
+async function createAndMigrate(repoRoot: string, caCert: string): Promise<void> {
+  const { DATABASE_URL } = clusterUrls(caCert);
   const admin = new pg.Client({
     connectionString: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/postgres`,
   });
@@ -238,13 +248,15 @@ export async function clusterUp(options: { nodes: number; root?: string; migrate
   }
   ownedDir(paths.root, null, 0o755);
   await startEtcd(paths);
+  const tls = ensureTestCa(paths.root, runAs);
   prepareBackups(paths, nodes, runAs);
   await startPatroni(paths, nodes, runAs);
   await startHaproxy(paths, nodes);
   await startBackups(paths);
-  if (options.migrate !== false) await createAndMigrate(repoRoot);
+  await waitFor("Postgres to offer TLS", () => postgresTls(), 60_000, 500);
+  if (options.migrate !== false) await createAndMigrate(repoRoot, tls.caCert);
   await startRedisCluster(paths);
-  const urls = clusterUrls();
+  const urls = clusterUrls(tls.caCert);
   const lines = Object.entries(urls).map(([key, value]) => `${key}=${value}`);
   writeFileSync(paths.urls, `${lines.join("\n")}\n`);
   console.log(`\nThe cluster is up (data under ${paths.root}). Run paycore against it with:\n`);
@@ -253,7 +265,25 @@ export async function clusterUp(options: { nodes: number; root?: string; migrate
   console.log(
     `\nRead-only replicas (psql, reports; paycore itself reads from the leader): ${urls.DATABASE_READ_URL}`,
   );
+  console.log(
+    `\nTLS (test CA ${tls.caCert}, HSTS): the API https://127.0.0.1:${HAPROXY.apiTls}/ -> 127.0.0.1:${BEHIND_TLS.api}, the console https://127.0.0.1:${HAPROXY.consoleTls}/ -> 127.0.0.1:${BEHIND_TLS.console}; node clients: export NODE_EXTRA_CA_CERTS=${tls.caCert}`,
+  );
   console.log(`\nHAProxy's stats: http://${HOST}:${HAPROXY.stats}/   Stop it: npm run cluster:down`);
+}
+
+/** True once the leader, through HAProxy, accepts a TLS connection checked against the test CA. */
+async function postgresTls(): Promise<true | null> {
+  const caCert = tlsFiles(defaultClusterDir()).caCert;
+  const client = new pg.Client({ connectionString: clusterDatabaseUrl("postgres", caCert) });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ ssl: boolean }>(
+      "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+    );
+    return rows[0]?.ssl ? true : null;
+  } finally {
+    await client.end();
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
