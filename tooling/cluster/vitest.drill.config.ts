@@ -14,7 +14,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.drill.ts"],
     environment: "node",
-    testTimeout: 300_000,
+    testTimeout: 420_000,
     hookTimeout: 300_000,
     maxWorkers: 1,
   },

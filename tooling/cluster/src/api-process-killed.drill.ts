@@ -14,6 +14,7 @@ import {
   type DrillBackend,
   drillInvariants,
   paymentLoad,
+  resolverDuringLoad,
   startDrillBackend,
 } from "./drill-harness";
 import { clusterUrls, postgresNodes } from "./layout";
@@ -148,7 +149,9 @@ describe("drill: one of several API processes killed under load", () => {
         await sleep(100);
       }
     })();
+    const resolver = resolverDuringLoad(backend.t);
     await load.run(PAYMENTS, START_WINDOW_MS, 6);
+    await resolver.stop();
     loadDone = true;
     await killer;
     const invariants = await drillInvariants(backend, load, PAYMENTS);

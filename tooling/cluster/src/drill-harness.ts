@@ -188,6 +188,31 @@ export function paymentLoad(baseUrl: () => string, merchant: TestMerchant, seedB
   };
 }
 
+/**
+ * The resolver during the load, as the API's resolver worker runs it (the in-process API runs no workers): a
+ * request cut after its PSP call left its payment and its idempotency record open, and the client's retries
+ * with that key answer "in progress" until the outcome is resolved with the PSP. Every second; errors (the
+ * database failing over) are the next round's problem.
+ */
+export function resolverDuringLoad(t: TestApp) {
+  let stopped = false;
+  let rounds = 0;
+  const run = (async () => {
+    while (!stopped) {
+      await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 3_000 }).catch(() => undefined);
+      rounds++;
+      await sleep(1_000);
+    }
+  })();
+  return {
+    async stop(): Promise<number> {
+      stopped = true;
+      await run;
+      return rounds;
+    },
+  };
+}
+
 /** Probes writes through HAProxy every 100 ms; the longest gap between two successful writes is the outage. */
 export function writeProbe() {
   let last = Date.now();

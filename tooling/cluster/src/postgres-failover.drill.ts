@@ -14,6 +14,7 @@ import {
   type DrillBackend,
   drillInvariants,
   paymentLoad,
+  resolverDuringLoad,
   startDrillBackend,
   writeProbe,
 } from "./drill-harness";
@@ -47,7 +48,7 @@ describe("drill: the Postgres leader killed under load", () => {
     await backend?.close();
   });
 
-  it("promotes the synchronous standby and loses nothing", { timeout: 300_000 }, async () => {
+  it("promotes the synchronous standby and loses nothing", { timeout: 420_000 }, async () => {
     const load = paymentLoad(() => backend.t.url as string, backend.merchant, 9_000);
     const before = await patroniCluster(NODES);
     const oldLeader = before ? leaderName(before) : null;
@@ -77,7 +78,9 @@ describe("drill: the Postgres leader killed under load", () => {
         await sleep(100);
       }
     })();
+    const resolver = resolverDuringLoad(backend.t);
     await load.run(PAYMENTS, START_WINDOW_MS, 6);
+    await resolver.stop();
     await killer;
     const outageMs = await probe.stop();
     const invariants = await drillInvariants(backend, load, PAYMENTS);

@@ -7,7 +7,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { figuresTable } from "@paycore/api/testing/load-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DrillBackend, drillInvariants, paymentLoad, startDrillBackend } from "./drill-harness";
+import {
+  type DrillBackend,
+  drillInvariants,
+  paymentLoad,
+  resolverDuringLoad,
+  startDrillBackend,
+} from "./drill-harness";
 import { clusterPaths, clusterUrls, postgresNodes, REDIS_PORTS } from "./layout";
 import { isAlive, readPid } from "./processes";
 import { redisClusterState } from "./redis-cluster";
@@ -51,7 +57,9 @@ describe("drill: the whole Redis Cluster gone under load", () => {
       requestsWhileDead = load.client.stats.requests - requestsBeforeKill;
       await startRedisCluster(paths);
     })();
+    const resolver = resolverDuringLoad(backend.t);
     await load.run(PAYMENTS, START_WINDOW_MS, 6);
+    await resolver.stop();
     await killer;
     const invariants = await drillInvariants(backend, load, PAYMENTS);
     const states = await Promise.all(REDIS_PORTS.map((port) => redisClusterState(port)));
