@@ -56,6 +56,9 @@ describe("the cluster's configuration", () => {
       ssl_key_file: "/var/tmp/paycore-cluster-test/tls/postgres/server.key",
       ssl_min_protocol_version: "TLSv1.2",
     });
+    expect(config.postgresql.recovery_conf.restore_command).toBe(
+      `pgbackrest --config=${paths.backup.config} --stanza=paycore archive-get %f "%p"`,
+    );
     expect(config.bootstrap.dcs.postgresql.parameters).toMatchObject({
       archive_mode: "on",
       archive_command: `pgbackrest --config=${paths.backup.config} --stanza=paycore archive-push %p`,

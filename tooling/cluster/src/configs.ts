@@ -87,6 +87,13 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
         ssl_cert_file: tlsFiles(paths.root).postgresCert,
         ssl_key_file: tlsFiles(paths.root).postgresKey,
         ssl_min_protocol_version: "TLSv1.2",
+        // WAL kept for a node that rejoins after a failover (the old leader, pg_rewound); older WAL comes from
+        // the archive (restore_command below). Without either, the drill's old leader asked the new one for a
+        // segment it had already removed and never came back.
+        wal_keep_size: "512MB",
+      },
+      recovery_conf: {
+        restore_command: `pgbackrest --config=${paths.backup.config} --stanza=${STANZA} archive-get %f "%p"`,
       },
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
