@@ -1,7 +1,9 @@
 // Builds the GraphQL server. `main.ts` only listens; tests call `yoga.fetch`.
 
+import { isDatabaseUnavailable } from "@paycore/db/database-unavailable";
 import type { AppServices } from "@paycore/platform/services";
-import { type CORSOptions, createYoga, type YogaServerInstance } from "graphql-yoga";
+import { GraphQLError } from "graphql";
+import { type CORSOptions, createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
 import type { RateLimiters } from "./adapters/rate-limiters";
@@ -57,7 +59,7 @@ export function createYogaServer(
     renderGraphiQL: renderLocalGraphiQL,
     context: ({ request }) => createContext(services, request),
     // Unexpected errors are masked even in development: a stack trace or a driver message is no answer for a client.
-    maskedErrors: { isDev: false },
+    maskedErrors: { isDev: false, maskError: maskUnavailableDatabase },
     batching: false,
     // An allow-list, never Yoga's default (any origin, with credentials): see corsFor.
     cors: (request) => corsFor(request, door.policies, logger),
@@ -95,6 +97,33 @@ export function createYogaServer(
       useRequestBodyLimit(),
     ],
   });
+}
+
+/** Seconds a client waits before sending a request again after SERVICE_UNAVAILABLE (a failover takes ~10 s). */
+const DATABASE_UNAVAILABLE_RETRY_AFTER_S = 2;
+
+/**
+ * Yoga's masking, except for a database that could not be reached (a failover, a restart): that is answered
+ * SERVICE_UNAVAILABLE, HTTP 503 with Retry-After, so a client knows to send the request again with the same
+ * idempotency key instead of treating "Unexpected error." as final. Nothing of the driver's message is shown.
+ */
+export function maskUnavailableDatabase(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  if (!isDatabaseUnavailable(original)) return maskError(error, message, isDev);
+  return new GraphQLError(
+    "The service is briefly unavailable (its database is failing over); send the request again with the same idempotency key.",
+    {
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+      extensions: {
+        code: "SERVICE_UNAVAILABLE",
+        http: {
+          status: 503,
+          spec: false,
+          headers: { "retry-after": String(DATABASE_UNAVAILABLE_RETRY_AFTER_S) },
+        },
+      },
+    },
+  );
 }
 
 /**

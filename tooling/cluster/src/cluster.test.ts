@@ -1,8 +1,8 @@
 // The local cluster's configuration and the readers of its engines' answers (pure: no process is started).
 import { describe, expect, it } from "vitest";
-import { FAILOVER_TIMING, haproxyConfig, patroniConfig, redisArgs } from "./configs";
+import { FAILOVER_TIMING, haproxyConfig, patroniConfig, pgbackrestConfig, redisArgs } from "./configs";
 import { parseStatsCsv, upServers } from "./haproxy-stats";
-import { clusterPaths, clusterUrls, postgresNodes, REDIS_PORTS } from "./layout";
+import { clusterPaths, clusterUrls, HAPROXY, postgresNodes, REDIS_PORTS } from "./layout";
 import { healthy, leaderName } from "./patroni";
 import { parseClusterInfo } from "./redis-cluster";
 
@@ -41,6 +41,54 @@ describe("the cluster's configuration", () => {
     expect(ro).toContain("GET /replica");
     expect(rw.match(/^\s+server /gm)).toHaveLength(3);
     expect(cfg).toContain("on-marked-down shutdown-sessions");
+  });
+
+  it("checks the leader fast enough to route writes to a new one within a quarter second of its promotion", () => {
+    const cfg = haproxyConfig(postgresNodes(3));
+    expect(cfg).toMatch(/default-server inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 /);
+  });
+
+  it("serves Postgres over TLS with the cluster's certificate and archives WAL to pgBackRest", () => {
+    const config = JSON.parse(patroniConfig(postgresNodes(3)[0] as never, paths));
+    expect(config.postgresql.parameters).toMatchObject({
+      ssl: "on",
+      ssl_cert_file: "/var/tmp/paycore-cluster-test/tls/postgres/server.crt",
+      ssl_key_file: "/var/tmp/paycore-cluster-test/tls/postgres/server.key",
+      ssl_min_protocol_version: "TLSv1.2",
+    });
+    expect(config.postgresql.recovery_conf.restore_command).toBe(
+      `pgbackrest --config=${paths.backup.config} --stanza=paycore archive-get %f "%p"`,
+    );
+    expect(config.bootstrap.dcs.postgresql.parameters).toMatchObject({
+      archive_mode: "on",
+      archive_command: `pgbackrest --config=${paths.backup.config} --stanza=paycore archive-push %p`,
+    });
+  });
+
+  it("keeps backups in an encrypted repository that knows every node", () => {
+    const text = pgbackrestConfig(postgresNodes(3), paths, "a-passphrase");
+    expect(text).toContain("repo1-cipher-type=aes-256-cbc");
+    expect(text).toContain("repo1-cipher-pass=a-passphrase");
+    expect(text.match(/^pg\d-path=/gm)).toHaveLength(3);
+  });
+
+  it("terminates TLS for the API and the console with HSTS, only when given a certificate", () => {
+    expect(haproxyConfig(postgresNodes(3))).not.toContain("ssl crt");
+    const cfg = haproxyConfig(postgresNodes(3), "/c/server.pem");
+    expect(cfg).toContain(`bind 127.0.0.1:${HAPROXY.apiTls} ssl crt /c/server.pem ssl-min-ver TLSv1.2`);
+    expect(cfg).toContain(`bind 127.0.0.1:${HAPROXY.consoleTls} ssl crt /c/server.pem ssl-min-ver TLSv1.2`);
+    expect(
+      cfg.match(
+        /http-after-response set-header Strict-Transport-Security "max-age=63072000; includeSubDomains"/g,
+      ),
+    ).toHaveLength(2);
+    expect(cfg).toContain("http-request set-header X-Forwarded-Proto https");
+  });
+
+  it("gives verify-full database URLs when the CA is known", () => {
+    expect(clusterUrls("/c/ca.crt").DATABASE_URL).toBe(
+      "postgres://postgres@127.0.0.1:5440/paycore?sslmode=verify-full&sslrootcert=%2Fc%2Fca.crt",
+    );
   });
 
   it("starts Redis in cluster mode on loopback and prints every node", () => {

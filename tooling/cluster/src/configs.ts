@@ -1,6 +1,16 @@
 // The configuration files of the cluster's engines, rendered from the layout.
 // Pure functions: the unit tests read them, `cluster:up` writes them.
-import { type ClusterPaths, ETCD, HAPROXY, HOST, type PostgresNode, SCOPE } from "./layout";
+import {
+  BEHIND_TLS,
+  type ClusterPaths,
+  ETCD,
+  HAPROXY,
+  HOST,
+  type PostgresNode,
+  SCOPE,
+  STANZA,
+} from "./layout";
+import { tlsFiles } from "./tls";
 
 export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -42,6 +52,11 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
             max_connections: 200,
             synchronous_commit: "on",
             shared_buffers: "128MB",
+            // Every WAL segment goes to pgBackRest's encrypted repository (the leader archives; a promoted
+            // standby takes over), so a base backup plus the archive restores to any moment (drill:backup).
+            archive_mode: "on",
+            archive_command: archiveCommand(paths),
+            archive_timeout: 60,
           },
         },
       },
@@ -65,11 +80,63 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
         replication: { username: "replicator", password: "replicator" },
         rewind: { username: "postgres", password: "postgres" },
       },
-      parameters: { unix_socket_directories: paths.sockets },
+      // Applied at every start and reload (not only at bootstrap): TLS with the cluster's test CA.
+      parameters: {
+        unix_socket_directories: paths.sockets,
+        ssl: "on",
+        ssl_cert_file: tlsFiles(paths.root).postgresCert,
+        ssl_key_file: tlsFiles(paths.root).postgresKey,
+        ssl_min_protocol_version: "TLSv1.2",
+        // WAL kept for a node that rejoins after a failover (the old leader, pg_rewound); older WAL comes from
+        // the archive (restore_command below). Without either, the drill's old leader asked the new one for a
+        // segment it had already removed and never came back.
+        wal_keep_size: "512MB",
+      },
+      recovery_conf: {
+        restore_command: `pgbackrest --config=${paths.backup.config} --stanza=${STANZA} archive-get %f "%p"`,
+      },
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
   };
   return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export function archiveCommand(paths: ClusterPaths): string {
+  return `pgbackrest --config=${paths.backup.config} --stanza=${STANZA} archive-push %p`;
+}
+
+/**
+ * pgBackRest's configuration: one repository on this machine, encrypted (aes-256-cbc with a passphrase of its
+ * own, so a copied repository reads as noise), full backups kept two at a time with their WAL; the nodes are
+ * listed so a backup runs against whichever leads. Production keeps the repository on another machine or in
+ * object storage (repo1-type=s3) and the passphrase in its secret store (docs/operations.md).
+ */
+export function pgbackrestConfig(
+  nodes: readonly PostgresNode[],
+  paths: ClusterPaths,
+  cipherPass: string,
+): string {
+  const pgs = nodes.flatMap((node, i) => [
+    `pg${i + 1}-path=${paths.postgres(node.name)}`,
+    `pg${i + 1}-port=${node.port}`,
+    `pg${i + 1}-socket-path=${paths.sockets}`,
+  ]);
+  return `[global]
+repo1-path=${paths.backup.repo}
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=${cipherPass}
+repo1-retention-full=2
+log-path=${paths.backup.log}
+lock-path=${paths.backup.lock}
+spool-path=${paths.backup.spool}
+log-level-console=warn
+log-level-file=info
+start-fast=y
+compress-type=lz4
+
+[${STANZA}]
+${pgs.join("\n")}
+`;
 }
 
 /**
@@ -77,7 +144,7 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
  * `/primary`, the read-only port to those answering `/replica`. `on-marked-down shutdown-sessions`
  * cuts connections to a node that lost the leadership, so no client keeps writing to a demoted node.
  */
-export function haproxyConfig(nodes: readonly PostgresNode[]): string {
+export function haproxyConfig(nodes: readonly PostgresNode[], tlsPem?: string): string {
   const servers = (check: string) =>
     nodes.map((n) => `  server ${n.name} ${HOST}:${n.port} maxconn 200 check port ${n.restPort}`).join("\n") +
     `\n  option httpchk GET ${check}\n  http-check expect status 200`;
@@ -90,7 +157,7 @@ defaults
   timeout client 30m
   timeout server 30m
   timeout check 2s
-  default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+  default-server inter 1s fastinter 250ms downinter 250ms fall 2 rise 1 on-marked-down shutdown-sessions
 
 listen stats
   mode http
@@ -106,7 +173,34 @@ listen postgres_read_only
   bind ${HOST}:${HAPROXY.readOnly}
   balance roundrobin
 ${servers("/replica")}
+${tlsPem ? tlsFronts(tlsPem) : ""}`;
+}
+
+/**
+ * TLS for the API and the console, terminated by HAProxy with the cluster's certificate (TLS 1.2 at least),
+ * HSTS on every answer (also HAProxy's own 503 when nothing listens behind), the scheme and the client's
+ * address passed on (X-Forwarded-Proto, X-Forwarded-For: set RATE_LIMIT_TRUSTED_PROXIES=127.0.0.1 so the API
+ * reads the client's address from it).
+ */
+function tlsFronts(pem: string): string {
+  const front = (name: string, port: number, upstream: number) => `
+frontend ${name}_tls
+  mode http
+  bind ${HOST}:${port} ssl crt ${pem} ssl-min-ver TLSv1.2 alpn http/1.1
+  timeout client 60s
+  option forwardfor
+  http-request set-header X-Forwarded-Proto https
+  http-after-response set-header Strict-Transport-Security "max-age=63072000; includeSubDomains"
+  default_backend ${name}_http
+
+backend ${name}_http
+  mode http
+  timeout server 60s
+  server ${name} ${HOST}:${upstream}
 `;
+  return (
+    front("api", HAPROXY.apiTls, BEHIND_TLS.api) + front("console", HAPROXY.consoleTls, BEHIND_TLS.console)
+  );
 }
 
 export function etcdArgs(dataDir: string): string[] {

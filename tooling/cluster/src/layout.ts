@@ -8,10 +8,20 @@ export const HOST = "127.0.0.1";
 /** Patroni's cluster name (its key prefix in etcd). */
 export const SCOPE = "paycore";
 export const DATABASE = "paycore";
+/** pgBackRest's name for the cluster's backups. */
+export const STANZA = "paycore";
 
 export const ETCD = { client: 2479, peer: 2480 } as const;
 /** HAProxy: read-write to the leader, read-only to the replicas, and its stats page. */
-export const HAPROXY = { readWrite: 5440, readOnly: 5439, stats: 8440 } as const;
+export const HAPROXY = {
+  readWrite: 5440,
+  readOnly: 5439,
+  stats: 8440,
+  apiTls: 8448,
+  consoleTls: 8449,
+} as const;
+/** Where HAProxy's TLS fronts send requests: the API's and the console's default ports (PORT, CONSOLE_PORT). */
+export const BEHIND_TLS = { api: 4000, console: 4020 } as const;
 /** Redis Cluster: three masters and three replicas. */
 export const REDIS_PORTS = [7101, 7102, 7103, 7104, 7105, 7106] as const;
 
@@ -47,6 +57,8 @@ export interface ClusterPaths {
   redis: (port: number) => string;
   /** What `cluster:up` printed, for the drills and `cluster:status`. */
   urls: string;
+  /** pgBackRest: its configuration (holds the repository's cipher passphrase: mode 600), repository, logs. */
+  backup: { config: string; repo: string; log: string; lock: string; spool: string; restores: string };
 }
 
 export function clusterPaths(root: string): ClusterPaths {
@@ -61,6 +73,14 @@ export function clusterPaths(root: string): ClusterPaths {
     haproxyConfig: join(root, "haproxy.cfg"),
     redis: (port) => join(root, "redis", String(port)),
     urls: join(root, "cluster.env"),
+    backup: {
+      config: join(root, "backup", "pgbackrest.conf"),
+      repo: join(root, "backup", "repo"),
+      log: join(root, "backup", "log"),
+      lock: join(root, "backup", "lock"),
+      spool: join(root, "backup", "spool"),
+      restores: join(root, "restores"),
+    },
   };
 }
 
@@ -70,10 +90,18 @@ export interface ClusterUrls {
   REDIS_CLUSTER_NODES: string;
 }
 
-export function clusterUrls(): ClusterUrls {
+export function clusterUrls(caCert?: string): ClusterUrls {
+  // With the cluster's CA: TLS to Postgres, the server's name (127.0.0.1) checked against its certificate.
+  const tls = caCert ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(caCert)}` : "";
   return {
-    DATABASE_URL: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/${DATABASE}`,
-    DATABASE_READ_URL: `postgres://postgres@${HOST}:${HAPROXY.readOnly}/${DATABASE}`,
+    DATABASE_URL: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/${DATABASE}${tls}`,
+    DATABASE_READ_URL: `postgres://postgres@${HOST}:${HAPROXY.readOnly}/${DATABASE}${tls}`,
     REDIS_CLUSTER_NODES: REDIS_PORTS.map((port) => `${HOST}:${port}`).join(","),
   };
+}
+
+/** A database of the cluster through HAProxy's read-write port, over TLS when the CA is given. */
+export function clusterDatabaseUrl(database: string, caCert?: string): string {
+  const tls = caCert ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(caCert)}` : "";
+  return `postgres://postgres@${HOST}:${HAPROXY.readWrite}/${database}${tls}`;
 }

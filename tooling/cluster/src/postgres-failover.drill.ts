@@ -1,33 +1,34 @@
-// Drill (`npm run drill:postgres`): the Postgres leader of the local cluster is
-// killed with SIGKILL (its Patroni and its postmaster: the machine is gone)
-// under a steady load of creates, captures and refunds. Patroni promotes the
-// synchronous standby, HAProxy reroutes, the API's pool reconnects; clients
-// retry with their idempotency keys. Prints the figures, then checks: every
-// payment answered CAPTURED exists (0 lost), 0 double charges against the
-// sandbox's ledger, the ledger balanced, no idempotency record in progress.
-// The killed node is started again and rejoins as a replica.
+// Drill (`npm run drill:postgres`): the Postgres leader of the local cluster is killed with SIGKILL (its Patroni
+// and its postmaster: the machine is gone) under a steady load of creates, captures and refunds through the API
+// (in this process, on HAProxy's read-write port). Patroni promotes the synchronous standby, HAProxy reroutes,
+// the API's pool drops the dead connections and opens new ones; requests cut mid-way are answered
+// SERVICE_UNAVAILABLE and their clients retry with the same idempotency keys. Prints the figures, then checks
+// the invariants (drill-harness.ts). The killed node is started again and rejoins as a replica.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { figuresTable, LoadClient, luhnCard, runPaced, seededRandom } from "@paycore/api/testing/load-client";
-import { openWork, reconcile } from "@paycore/api/testing/psp-reconciliation";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "@paycore/api/testing/test-app";
-import { findRepoRoot } from "@paycore/db/database-url";
-import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
-import pg from "pg";
+import { figuresTable } from "@paycore/api/testing/load-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterPaths, HAPROXY, HOST, postgresNodes } from "./layout";
+import {
+  type DrillBackend,
+  drillInvariants,
+  paymentLoad,
+  resolverDuringLoad,
+  startDrillBackend,
+  writeProbe,
+} from "./drill-harness";
+import { clusterPaths, postgresNodes } from "./layout";
 import { describe as describeMembers, healthy, leaderName, patroniCluster } from "./patroni";
 import { readPid, startDaemon } from "./processes";
 import { clusterUp, defaultClusterDir } from "./up";
 
 const NODES = postgresNodes(3);
-const PAYMENTS = Number(process.env.DRILL_PAYMENTS ?? 120) || 120;
-const START_WINDOW_MS = 24_000;
-const KILL_AFTER_MS = 6_000;
-const STRIPE_SECRET = "whsec_pg_drill_0123456789abcdef";
-const ADYEN_KEY = "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF";
+const PAYMENTS = Number(process.env.DRILL_PAYMENTS ?? 90) || 90;
+const START_WINDOW_MS = 18_000;
+const KILL_AFTER_MS = 5_000;
+/** How long the drill waits to show the old leader rejoining. */
+const REJOIN_SHOWN_MS = 30_000;
 
 const paths = clusterPaths(defaultClusterDir());
 const runAs = () => {
@@ -35,142 +36,24 @@ const runAs = () => {
   return { uid: id("-u"), gid: id("-g"), home: "/var/lib/postgresql" };
 };
 
-/** A fresh database for this drill, created and migrated through HAProxy. */
-async function drillDatabase(): Promise<string> {
-  const name = `paycore_drill_${Date.now().toString(36)}`;
-  const admin = new pg.Client({
-    connectionString: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/postgres`,
-  });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = `postgres://postgres@${HOST}:${HAPROXY.readWrite}/${name}`;
-  const root = findRepoRoot();
-  execFileSync(process.execPath, [join(root, "scripts", "prisma.mjs"), "migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url },
-    stdio: "ignore",
-  });
-  return url;
-}
-
-/** Probes writes through HAProxy every 100 ms; the longest gap between two successful writes is the outage. */
-function writeProbe() {
-  let last = Date.now();
-  let longestGapMs = 0;
-  let stopped = false;
-  const run = (async () => {
-    while (!stopped) {
-      const client = new pg.Client({
-        connectionString: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/postgres`,
-        connectionTimeoutMillis: 1_000,
-        query_timeout: 1_000,
-      });
-      // A dropped connection also arrives as an 'error' event; the loop reconnects.
-      client.on("error", () => {});
-      try {
-        await client.connect();
-        while (!stopped) {
-          await client.query("select txid_current()");
-          const now = Date.now();
-          longestGapMs = Math.max(longestGapMs, now - last);
-          last = now;
-          await sleep(100);
-        }
-      } catch {
-        await sleep(100);
-      } finally {
-        await client.end().catch(() => {});
-      }
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await run;
-      return longestGapMs;
-    },
-  };
-}
-
 describe("drill: the Postgres leader killed under load", () => {
-  let sandbox: SandboxHandle;
-  let t: TestApp;
-  let merchant: TestMerchant;
+  let backend: DrillBackend;
 
   beforeAll(async () => {
     await clusterUp({ nodes: NODES.length, migrate: false });
-    sandbox = await startSandbox({ port: 0, seed: 21 });
-    t = await createTestApp({
-      databaseUrl: await drillDatabase(),
-      pspSandboxUrl: sandbox.url,
-      stripeWebhookSecret: STRIPE_SECRET,
-      adyenHmacKeyHex: ADYEN_KEY,
-      redisUrl: null,
-      idempotencyWaitMs: 2_000,
-      listen: true,
-    });
-    sandbox.configureWebhooks({
-      stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
-      adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
-    });
-    merchant = await t.createMerchant();
+    backend = await startDrillBackend({ seed: 21 });
   }, 240_000);
 
   afterAll(async () => {
-    await t?.close();
-    await sandbox?.stop();
+    await backend?.close();
   });
 
-  it("promotes the synchronous standby and loses nothing", { timeout: 300_000 }, async () => {
-    const client = new LoadClient({
-      baseUrl: () => t.url as string,
-      timeoutMs: 5_000,
-      // Long enough to outlast the failover plus the 30 s lease of an idempotency record whose request was cut.
-      triesMax: 120,
-      retryPauseMs: 500,
-    });
-    const answeredCaptured = new Set<string>();
-    const operations = { captures: 0, refunds: 0 };
-    const onePayment = async (index: number) => {
-      const random = seededRandom(9_000 + index);
-      const paymentMethodId = await client.tokenize(merchant.publishableKey, luhnCard("4111", random));
-      const manual = index % 3 === 0;
-      const input = {
-        amount: String(2_000 + index),
-        currency: "EUR",
-        paymentMethodId,
-        captureMethod: manual ? "MANUAL" : "AUTOMATIC",
-      };
-      let payment = (await client.mutate("createPayment", merchant.secretKey, newKey("pgdrill"), input))
-        ?.payment;
-      if (payment && manual && payment.status === "AUTHORIZED") {
-        operations.captures++;
-        payment =
-          (
-            await client.mutate("capturePayment", merchant.secretKey, newKey("cap"), {
-              paymentId: payment.id,
-            })
-          )?.payment ?? payment;
-      }
-      if (payment?.status === "CAPTURED") {
-        answeredCaptured.add(payment.id);
-        if (index % 4 === 0) {
-          operations.refunds++;
-          await client.mutate("refundPayment", merchant.secretKey, newKey("ref"), {
-            paymentId: payment.id,
-            amount: "500",
-          });
-        }
-      }
-    };
-
+  it("promotes the synchronous standby and loses nothing", { timeout: 420_000 }, async () => {
+    const load = paymentLoad(() => backend.t.url as string, backend.merchant, 9_000);
     const before = await patroniCluster(NODES);
     const oldLeader = before ? leaderName(before) : null;
     if (!oldLeader) throw new Error("no leader before the drill");
     const probe = writeProbe();
-    const startedAt = Date.now();
-    let killedAt = 0;
     let newLeader: string | null = null;
     let promotedAfterMs = 0;
     const killer = (async () => {
@@ -179,7 +62,8 @@ describe("drill: the Postgres leader killed under load", () => {
       const postmasterPid = Number(
         readFileSync(join(paths.postgres(oldLeader), "postmaster.pid"), "utf8").split("\n")[0],
       );
-      killedAt = Date.now();
+      const killedAt = Date.now();
+      // Both: a surviving Patroni would restart its postmaster and keep the leadership.
       if (patroniPid) process.kill(patroniPid, "SIGKILL");
       process.kill(postmasterPid, "SIGKILL");
       for (;;) {
@@ -191,35 +75,22 @@ describe("drill: the Postgres leader killed under load", () => {
           break;
         }
         if (Date.now() - killedAt > 90_000) break;
-        await sleep(200);
+        await sleep(100);
       }
     })();
-    await runPaced(PAYMENTS, 6, (i) => startedAt + Math.floor((i * START_WINDOW_MS) / PAYMENTS), onePayment);
+    const resolver = resolverDuringLoad(backend.t);
+    await load.run(PAYMENTS, START_WINDOW_MS, 6);
+    await resolver.stop();
     await killer;
     const outageMs = await probe.stop();
+    const invariants = await drillInvariants(backend, load, PAYMENTS);
 
-    // Settle what is still open, then compare with the sandbox's ledger.
-    const settleBy = Date.now() + 60_000;
-    for (;;) {
-      await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 1_000 });
-      const open = await openWork(t.app.db);
-      if (open.openAttempts + open.openPayments + open.openRefunds === 0 || Date.now() > settleBy) break;
-      await sleep(250);
-    }
-    const result = await reconcile(t.app.db, sandbox.charges());
-    const stored = await t.app.db.payment.findMany({
-      where: { id: { in: [...answeredCaptured] } },
-      select: { id: true },
-    });
-    const lost = [...answeredCaptured].filter((id) => !stored.some((p) => p.id === id));
-    const inProgress = await t.app.db.idempotencyRecord.count({ where: { status: "IN_PROGRESS" } });
-    const keyProblems = [...client.paymentIdsByKey].filter(([, ids]) => ids.size !== 1).length;
-
-    // The old leader comes back as a replica of the new one.
+    // The old leader comes back as a replica of the new one (pg_rewind if its timeline diverged). Shown, not
+    // required: the next `cluster:up` (every drill starts with one) waits until the cluster is whole again.
     startDaemon(paths, `patroni-${oldLeader}`, "patroni", [paths.patroniConfig(oldLeader)], {
       runAs: runAs(),
     });
-    const rejoinBy = Date.now() + 120_000;
+    const rejoinBy = Date.now() + REJOIN_SHOWN_MS;
     let after = await patroniCluster(NODES);
     while (!(after && healthy(after, NODES.length)) && Date.now() < rejoinBy) {
       await sleep(500);
@@ -229,32 +100,15 @@ describe("drill: the Postgres leader killed under load", () => {
     console.log(
       figuresTable("Postgres leader killed under load", [
         ["leader killed → promoted", `${oldLeader} → ${newLeader ?? "none"} after ${promotedAfterMs} ms`],
-        ["longest time without a write through HAProxy (ms)", outageMs],
-        ["payments sent / in the database", `${PAYMENTS} / ${result.payments}`],
-        ["captures / refunds sent", `${operations.captures} / ${operations.refunds}`],
+        ["seconds without a write through HAProxy", (outageMs / 1000).toFixed(1)],
+        ...invariants.rows,
         [
-          "client: requests / no answer / in progress / same-key retries / replays",
-          `${client.stats.requests} / ${client.stats.noAnswer} / ${client.stats.inProgress} / ${client.stats.sameKeyRetries} / ${client.stats.replays}`,
+          `cluster ${REJOIN_SHOWN_MS / 1000} s at most after restarting the old leader`,
+          after ? describeMembers(after) : "unknown",
         ],
-        [
-          "client: GraphQL errors",
-          `${client.stats.graphqlErrors} ${client.stats.graphqlErrorMessages.slice(0, 2).join(" | ")}`,
-        ],
-        ["answered CAPTURED / lost", `${answeredCaptured.size} / ${lost.length}`],
-        ["keys answered with more than one payment", keyProblems],
-        ["double charges", result.doubleCharges.length],
-        ["idempotency records left in progress", inProgress],
-        ["violations", result.violations.length],
-        ["cluster after the old leader rejoined", after ? describeMembers(after) : "unknown"],
       ]),
     );
     expect(newLeader).not.toBeNull();
-    expect(lost).toEqual([]);
-    expect(keyProblems).toBe(0);
-    expect(result.doubleCharges).toEqual([]);
-    expect(result.violations).toEqual([]);
-    expect(inProgress).toBe(0);
-    await t.expectLedgerBalanced();
-    expect(after && healthy(after, NODES.length)).toBe(true);
+    await invariants.check();
   });
 });

@@ -12,10 +12,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { findRepoRoot } from "@paycore/db/database-url";
 import pg from "pg";
+import { ensureStanza, prepareBackups } from "./backup";
 import { etcdArgs, haproxyConfig, patroniConfig, redisArgs } from "./configs";
 import { haproxyServers, upServers } from "./haproxy-stats";
 import {
+  BEHIND_TLS,
   type ClusterPaths,
+  clusterDatabaseUrl,
   clusterPaths,
   clusterUrls,
   DATABASE,
@@ -29,8 +32,9 @@ import {
 } from "./layout";
 import { ensurePackages } from "./packages";
 import { describe, healthy, leaderName, patroniCluster } from "./patroni";
-import { type RunAs, runningPid, startDaemon, WaitAborted, waitFor } from "./processes";
+import { type RunAs, runningPid, startDaemon, stopDaemon, WaitAborted, waitFor } from "./processes";
 import { redisClusterState } from "./redis-cluster";
+import { ensureTestCa, tlsFiles } from "./tls";
 
 const log = (message: string) => console.log(`[cluster] ${message}`);
 
@@ -88,6 +92,13 @@ async function startPatroni(
   for (const node of nodes) {
     writeFileSync(paths.patroniConfig(node.name), patroniConfig(node, paths));
     chownSync(paths.patroniConfig(node.name), runAs.uid, runAs.gid);
+    // A running node re-reads its file and applies what changed (TLS, say) without a restart.
+    if (runningPid(paths, `patroni-${node.name}`) !== null) {
+      await fetch(`http://${HOST}:${node.restPort}/reload`, {
+        method: "POST",
+        signal: AbortSignal.timeout(5_000),
+      }).catch(() => undefined);
+    }
   }
   // The first node bootstraps (initdb) alone; the others clone it once it leads.
   const [first, ...others] = nodes;
@@ -117,8 +128,12 @@ async function startPatroni(
 }
 
 async function startHaproxy(paths: ClusterPaths, nodes: readonly PostgresNode[]): Promise<void> {
-  writeFileSync(paths.haproxyConfig, haproxyConfig(nodes));
+  const config = haproxyConfig(nodes, tlsFiles(paths.root).haproxyPem);
+  const changed = !existsSync(paths.haproxyConfig) || readFileSync(paths.haproxyConfig, "utf8") !== config;
+  writeFileSync(paths.haproxyConfig, config);
   execFileSync("haproxy", ["-c", "-q", "-f", paths.haproxyConfig], { stdio: "inherit" });
+  // A running HAProxy keeps the configuration it started with: restart it when this one differs.
+  if (changed && runningPid(paths, "haproxy") !== null) await stopDaemon(paths, "haproxy");
   startDaemon(paths, "haproxy", "haproxy", ["-db", "-f", paths.haproxyConfig]);
   await waitFor(
     "HAProxy to route writes to the leader only",
@@ -136,8 +151,26 @@ async function startHaproxy(paths: ClusterPaths, nodes: readonly PostgresNode[])
   log(`HAProxy: read-write ${HOST}:${HAPROXY.readWrite}, read-only ${HOST}:${HAPROXY.readOnly}`);
 }
 
-async function createAndMigrate(repoRoot: string): Promise<void> {
-  const { DATABASE_URL } = clusterUrls();
+/** pgBackRest's stanza, once the leader archives its WAL (clusters made before archiving was configured do not). */
+async function startBackups(paths: ClusterPaths): Promise<void> {
+  const admin = new pg.Client({
+    connectionString: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/postgres`,
+  });
+  await admin.connect();
+  const { rows } = await admin.query<{ archive_mode: string }>("show archive_mode");
+  await admin.end();
+  if (rows[0]?.archive_mode !== "on") {
+    log(
+      "WAL archiving is off in this cluster (made before backups were configured): no backups until it is recreated (npm run cluster:down -- --purge)",
+    );
+    return;
+  }
+  ensureStanza(paths);
+  log(`pgBackRest: stanza ready, WAL archived to the encrypted repository ${paths.backup.repo}`);
+}
+
+async function createAndMigrate(repoRoot: string, caCert: string): Promise<void> {
+  const { DATABASE_URL } = clusterUrls(caCert);
   const admin = new pg.Client({
     connectionString: `postgres://postgres@${HOST}:${HAPROXY.readWrite}/postgres`,
   });
@@ -157,7 +190,7 @@ async function createAndMigrate(repoRoot: string): Promise<void> {
   log(`database ${DATABASE} migrated through HAProxy`);
 }
 
-async function startRedisCluster(paths: ClusterPaths): Promise<void> {
+export async function startRedisCluster(paths: ClusterPaths): Promise<void> {
   for (const port of REDIS_PORTS) {
     ownedDir(paths.redis(port), null);
     startDaemon(paths, `redis-${port}`, "redis-server", redisArgs(port, paths.redis(port)));
@@ -215,11 +248,15 @@ export async function clusterUp(options: { nodes: number; root?: string; migrate
   }
   ownedDir(paths.root, null, 0o755);
   await startEtcd(paths);
+  const tls = ensureTestCa(paths.root, runAs);
+  prepareBackups(paths, nodes, runAs);
   await startPatroni(paths, nodes, runAs);
   await startHaproxy(paths, nodes);
-  if (options.migrate !== false) await createAndMigrate(repoRoot);
+  await startBackups(paths);
+  await waitFor("Postgres to offer TLS", () => postgresTls(), 60_000, 500);
+  if (options.migrate !== false) await createAndMigrate(repoRoot, tls.caCert);
   await startRedisCluster(paths);
-  const urls = clusterUrls();
+  const urls = clusterUrls(tls.caCert);
   const lines = Object.entries(urls).map(([key, value]) => `${key}=${value}`);
   writeFileSync(paths.urls, `${lines.join("\n")}\n`);
   console.log(`\nThe cluster is up (data under ${paths.root}). Run paycore against it with:\n`);
@@ -228,7 +265,25 @@ export async function clusterUp(options: { nodes: number; root?: string; migrate
   console.log(
     `\nRead-only replicas (psql, reports; paycore itself reads from the leader): ${urls.DATABASE_READ_URL}`,
   );
+  console.log(
+    `\nTLS (test CA ${tls.caCert}, HSTS): the API https://127.0.0.1:${HAPROXY.apiTls}/ -> 127.0.0.1:${BEHIND_TLS.api}, the console https://127.0.0.1:${HAPROXY.consoleTls}/ -> 127.0.0.1:${BEHIND_TLS.console}; node clients: export NODE_EXTRA_CA_CERTS=${tls.caCert}`,
+  );
   console.log(`\nHAProxy's stats: http://${HOST}:${HAPROXY.stats}/   Stop it: npm run cluster:down`);
+}
+
+/** True once the leader, through HAProxy, accepts a TLS connection checked against the test CA. */
+async function postgresTls(): Promise<true | null> {
+  const caCert = tlsFiles(defaultClusterDir()).caCert;
+  const client = new pg.Client({ connectionString: clusterDatabaseUrl("postgres", caCert) });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ ssl: boolean }>(
+      "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+    );
+    return rows[0]?.ssl ? true : null;
+  } finally {
+    await client.end();
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {

@@ -74,6 +74,12 @@ export const GRAPHQL_ERROR_TABLE = {
     retryable: true,
     description: "a query ran past GRAPHQL_QUERY_DEADLINE_MS and was stopped",
   },
+  SERVICE_UNAVAILABLE: {
+    httpStatus: 503,
+    retryable: true,
+    description:
+      "the database could not be reached (a failover or restart): nothing was done that the same idempotency key will not replay; send the request again with that key after Retry-After",
+  },
   RESPONSE_TOO_LARGE: { httpStatus: 400, retryable: false, description: "the answer would exceed 4 MiB" },
   SUBSCRIPTION_LIMITED: {
     httpStatus: 429,

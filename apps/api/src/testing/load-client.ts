@@ -57,6 +57,8 @@ export interface ClientStats {
   /** GraphQL errors, e.g. "Unexpected error." (an exception the API masked). */
   graphqlErrors: number;
   graphqlErrorMessages: string[];
+  /** GraphQL errors by `extensions.code` (SERVICE_UNAVAILABLE during a database failover, say). */
+  graphqlErrorCodes: Record<string, number>;
 }
 
 export class LoadClient {
@@ -68,6 +70,7 @@ export class LoadClient {
     sameKeyRetries: 0,
     graphqlErrors: 0,
     graphqlErrorMessages: [],
+    graphqlErrorCodes: {},
   };
   /** Requests sent and not answered yet. */
   inFlight = 0;
@@ -103,7 +106,7 @@ export class LoadClient {
       });
       const body = (await response.json()) as {
         data?: T;
-        errors?: Array<{ message: string }>;
+        errors?: Array<{ message: string; extensions?: { code?: string } }>;
         extensions?: { idempotency?: { replayed?: boolean } };
       };
       if (body.errors?.length) {
@@ -111,6 +114,8 @@ export class LoadClient {
         for (const error of body.errors) {
           if (this.stats.graphqlErrorMessages.length < 20)
             this.stats.graphqlErrorMessages.push(error.message);
+          const code = error.extensions?.code ?? "none";
+          this.stats.graphqlErrorCodes[code] = (this.stats.graphqlErrorCodes[code] ?? 0) + 1;
         }
       }
       const replayed =

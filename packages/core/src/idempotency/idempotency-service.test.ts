@@ -340,6 +340,99 @@ describe("IdempotencyService.run", () => {
   });
 });
 
+/** The in-memory store, unreachable on demand (a database failover): its calls fail like a lost connection. */
+class FailingOverStore extends InMemoryIdempotencyStore {
+  down = false;
+  /** The next insert commits, then its answer is lost (the connection dropped during COMMIT). */
+  loseNextInsertAnswer = false;
+
+  override async insertOrGet(input: Parameters<InMemoryIdempotencyStore["insertOrGet"]>[0]) {
+    if (this.down) throw new Error("Connection terminated unexpectedly");
+    const result = await super.insertOrGet(input);
+    if (this.loseNextInsertAnswer) {
+      this.loseNextInsertAnswer = false;
+      this.down = true;
+      throw new Error("Connection terminated unexpectedly");
+    }
+    return result;
+  }
+
+  override async release(id: Parameters<InMemoryIdempotencyStore["release"]>[0], lockedUntil: Date) {
+    if (this.down) throw new Error("Connection terminated unexpectedly");
+    return super.release(id, lockedUntil);
+  }
+}
+
+describe("IdempotencyService.run across a database failover", () => {
+  function failoverHarness() {
+    const clock = { t: T0 };
+    const now = () => new Date(clock.t);
+    const sleep = async (ms: number) => {
+      clock.t += ms;
+      await Promise.resolve();
+    };
+    const store = new FailingOverStore();
+    const service = new IdempotencyService(store, null, OPTIONS, now, sleep);
+    const scope: IdempotencyScope = {
+      merchantId: newId("merchant") as MerchantId,
+      mode: "TEST",
+      keyKind: "SECRET",
+      key: "key-failover",
+    };
+    return { clock, store, service, scope };
+  }
+
+  it("releases a key whose work failed with the database unreachable as soon as it is back, not after the lease", async () => {
+    const { clock, store, service, scope } = failoverHarness();
+    const cut = vi.fn(async () => {
+      store.down = true;
+      throw new Error("Connection terminated unexpectedly");
+    });
+    await rejection(service.run(scope, "createPayment", INPUT, cut));
+    expect(await store.find(scope)).not.toBeNull();
+
+    store.down = false;
+    await ticks(50);
+    expect(await store.find(scope), "released once the store answered").toBeNull();
+    expect(clock.t - T0).toBeLessThan(OPTIONS.lockTtlMs);
+
+    const execute = vi.fn(async () => RESULT);
+    const retried = await service.run(scope, "createPayment", INPUT, execute);
+    expect(retried).toEqual({ value: RESULT, replayed: false });
+    expect(execute).toHaveBeenCalledTimes(1);
+  });
+
+  it("releases a record whose insert committed but whose answer was lost", async () => {
+    const { store, service, scope } = failoverHarness();
+    store.loseNextInsertAnswer = true;
+    const execute = vi.fn(async () => RESULT);
+    await rejection(service.run(scope, "createPayment", INPUT, execute));
+    expect(execute).not.toHaveBeenCalled();
+    expect(await store.find(scope), "the insert committed").not.toBeNull();
+
+    store.down = false;
+    await ticks(50);
+    expect(await store.find(scope)).toBeNull();
+    expect(await service.run(scope, "createPayment", INPUT, execute)).toEqual({
+      value: RESULT,
+      replayed: false,
+    });
+  });
+
+  it("never releases a record once the work has had side effects", async () => {
+    const { store, service, scope } = failoverHarness();
+    const crash = vi.fn(async (context: IdempotencyContext) => {
+      context.markSideEffects();
+      store.down = true;
+      throw new Error("Connection terminated unexpectedly");
+    });
+    await rejection(service.run(scope, "createPayment", INPUT, crash));
+    store.down = false;
+    await ticks(50);
+    expect((await store.find(scope))?.status).toBe("IN_PROGRESS");
+  });
+});
+
 describe('IdempotencyService.run with claim: "on_first_write"', () => {
   const ON_WRITE = { claim: "on_first_write" } as const;
 

@@ -42,6 +42,9 @@ const POLL_INTERVAL_MAX_MS = 100;
 /** Claims of one key by one request: a released key is claimed again, a bounded number of times. */
 const CLAIM_ATTEMPTS_MAX = 3;
 const RETRY = Symbol("retry");
+/** Pause between releases of a record while the store is unreachable, and a bound on them (beyond any lease). */
+const RELEASE_RETRY_PAUSE_MS = 250;
+const RELEASE_TRIES_MAX = 1_000;
 
 export interface IdempotentOutcome<T> {
   value: T;
@@ -185,13 +188,21 @@ export class IdempotencyService {
           ran = await this.execute(held, execute);
         }
       } else {
-        const inserted = await this.store.insertOrGet({
-          id: recordId,
-          scope,
-          ...incoming,
-          lockedUntil,
-          expiresAt,
-        });
+        let inserted: Awaited<ReturnType<IdempotencyStore["insertOrGet"]>>;
+        try {
+          inserted = await this.store.insertOrGet({
+            id: recordId,
+            scope,
+            ...incoming,
+            lockedUntil,
+            expiresAt,
+          });
+        } catch (error) {
+          // The insert may have committed with its answer lost (the database failed over mid-commit): a record
+          // that nothing links yet would hold the key for the whole lease. Release it once the store answers.
+          this.releaseEventually(recordId, lockedUntil);
+          throw error;
+        }
         const held = inserted.inserted
           ? { recordId, lockedUntil }
           : await this.onExisting<T>(inserted.existing, scope, scopeKey, incoming);
@@ -277,13 +288,42 @@ export class IdempotencyService {
       if (!sideEffects) {
         // Nothing durable happened: forget the key so the client can fix the input and retry with it. A claim on
         // the first write has nothing to forget: that write either committed (side effects follow) or wrote nothing.
-        if (!insert) await this.store.release(recordId, lockedUntil).catch(() => undefined);
+        if (!insert) {
+          await this.store
+            .release(recordId, lockedUntil)
+            .catch(() => this.releaseEventually(recordId, lockedUntil));
+        }
       } else if (isDomainError(error) && !completedInTransaction) {
         await this.store.complete(recordId, encodeResult(error));
       }
       // Otherwise (a crash after side effects) the record stays IN_PROGRESS and linked: its outcome is resolved, never redone.
       throw error;
     }
+  }
+
+  /**
+   * Releases a record that created nothing once the store answers again, trying until its lock would have
+   * expired anyway (then a retry takes it over). Without this, a request cut by a database failover left its key
+   * IDEMPOTENCY_IN_PROGRESS for the whole lease (30 s) after the database was back. Not awaited: the client gets
+   * its error at once. The release is conditional (still IN_PROGRESS, unlinked, our lock), so it is always safe.
+   */
+  private releaseEventually(recordId: IdempotencyRecordId, lockedUntil: Date): void {
+    const attempt = async (): Promise<void> => {
+      for (
+        let tries = 0;
+        tries < RELEASE_TRIES_MAX && this.now().getTime() < lockedUntil.getTime();
+        tries++
+      ) {
+        await this.sleep(RELEASE_RETRY_PAUSE_MS);
+        try {
+          await this.store.release(recordId, lockedUntil);
+          return;
+        } catch {
+          // still unreachable: try again after the pause
+        }
+      }
+    };
+    void attempt();
   }
 
   private replayOrRefuse<T>(

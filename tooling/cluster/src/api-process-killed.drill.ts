@@ -1,0 +1,176 @@
+// Drill (`npm run drill:api-process`): the production API (apps/api/src/main.ts) runs as three processes behind
+// one port (API_PROCESSES=3, node:cluster) on the local cluster (DATABASE_URL on HAProxy, REDIS_CLUSTER_NODES).
+// One of them is killed with SIGKILL under a load of creates, captures and refunds: the two others keep
+// serving, the supervising process starts a replacement, and the dead one's cut requests are retried by their
+// clients with the same idempotency keys (what it left half done is resolved, as the workers would). Prints the
+// figures, then checks the invariants (drill-harness.ts).
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { figuresTable, freePort } from "@paycore/api/testing/load-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  DRILL_SECRETS,
+  type DrillBackend,
+  drillInvariants,
+  paymentLoad,
+  resolverDuringLoad,
+  startDrillBackend,
+} from "./drill-harness";
+import { clusterUrls, postgresNodes } from "./layout";
+import { isAlive } from "./processes";
+import { clusterUp } from "./up";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const API_PROCESSES = 3;
+const PAYMENTS = Number(process.env.DRILL_PAYMENTS ?? 90) || 90;
+const START_WINDOW_MS = 15_000;
+const KILL_AFTER_MS = 5_000;
+// Each process compiles the API with tsx: over a minute on a busy two-core machine.
+const READY_TIMEOUT_MS = 240_000;
+const REPLACED_TIMEOUT_MS = 120_000;
+
+/** The API processes the supervisor forked (its children). */
+function workerPids(primaryPid: number): number[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(primaryPid)], { encoding: "utf8" })
+      .split("\n")
+      .map((line) => Number(line.trim()))
+      .filter((pid) => Number.isInteger(pid) && pid > 0);
+  } catch {
+    return [];
+  }
+}
+
+describe("drill: one of several API processes killed under load", () => {
+  let backend: DrillBackend;
+  let primary: ChildProcess;
+  let port: number;
+  const output: string[] = [];
+  /** API process pid → when it logged that it listens. */
+  const listeningAt = new Map<number, number>();
+
+  beforeAll(async () => {
+    await clusterUp({ nodes: postgresNodes(3).length, migrate: false });
+    port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    backend = await startDrillBackend({ seed: 23, webhooksTo: () => url });
+    primary = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main.ts"], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? REPO_ROOT,
+        NODE_ENV: "production",
+        LOG_LEVEL: "info",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        API_PROCESSES: String(API_PROCESSES),
+        DATABASE_URL: backend.databaseUrl,
+        DATABASE_POOL_MAX: "5",
+        REDIS_CLUSTER_NODES: clusterUrls().REDIS_CLUSTER_NODES,
+        PSP_SANDBOX_URL: backend.sandbox.url,
+        PSP_TIMEOUT_MS: "2000",
+        IDEMPOTENCY_WAIT_MS: "2000",
+        RATE_LIMIT_IP_PER_SECOND: "100000",
+        RATE_LIMIT_KEY_PER_SECOND: "100000",
+        RATE_LIMIT_TOKENIZE_PER_MINUTE: "100000",
+        RATE_LIMIT_TOKENIZE_PER_IP_PER_MINUTE: "100000",
+        ...DRILL_SECRETS,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      // Each API process logs (pino, JSON) "listening on …" with its pid once it serves.
+      for (const match of chunk.toString().matchAll(/"pid":(\d+)[^\n]*"msg":"listening on /g))
+        listeningAt.set(Number(match[1]), Date.now());
+      if (output.length > 200) output.shift();
+    };
+    primary.stdout?.on("data", keep);
+    primary.stderr?.on("data", keep);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (primary.exitCode !== null)
+        throw new Error(`the API exited before it was ready:\n${output.join("")}`);
+      const pids = primary.pid ? workerPids(primary.pid) : [];
+      const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok && pids.length === API_PROCESSES) break;
+      if (Date.now() > deadline) throw new Error(`the API did not start in time:\n${output.join("")}`);
+      await sleep(250);
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    if (primary && primary.exitCode === null) {
+      const exited = new Promise((resolve) => primary.once("exit", resolve));
+      primary.kill("SIGTERM");
+      await Promise.race([exited, sleep(10_000)]);
+      if (primary.exitCode === null) primary.kill("SIGKILL");
+    }
+    await backend?.close();
+  });
+
+  it("the others keep serving, the dead one is replaced, nothing is lost or charged twice", {
+    timeout: 300_000,
+  }, async () => {
+    const primaryPid = primary.pid as number;
+    const load = paymentLoad(() => `http://127.0.0.1:${port}`, backend.merchant, 15_000);
+    const before = workerPids(primaryPid);
+    let victim = 0;
+    let replacement: number | null = null;
+    let replacedAfterMs = 0;
+    let loadDone = false;
+    /** Answers the two surviving processes gave in the seconds after the kill (the replacement is still compiling). */
+    /** Answers given after the kill and before the replacement listened: the two survivors' work alone. */
+    let answeredBySurvivors = 0;
+    let replacementListenedAfterMs: number | null = null;
+    const answered = () => load.client.stats.requests - load.client.stats.noAnswer - load.client.inFlight;
+    const killer = (async () => {
+      await sleep(KILL_AFTER_MS);
+      victim = before[0] as number;
+      const answeredAtKill = answered();
+      const killedAt = Date.now();
+      process.kill(victim, "SIGKILL");
+      for (;;) {
+        const now = workerPids(primaryPid);
+        const fresh = now.filter((pid) => !before.includes(pid));
+        if (replacement === null && now.length === API_PROCESSES && fresh.length === 1) {
+          replacement = fresh[0] as number;
+          replacedAfterMs = Date.now() - killedAt;
+        }
+        const listened = replacement === null ? undefined : listeningAt.get(replacement);
+        if (listened !== undefined || Date.now() - killedAt > REPLACED_TIMEOUT_MS || loadDone) {
+          answeredBySurvivors = answered() - answeredAtKill;
+          replacementListenedAfterMs = listened === undefined ? null : listened - killedAt;
+          break;
+        }
+        await sleep(100);
+      }
+    })();
+    const resolver = resolverDuringLoad(backend.t);
+    await load.run(PAYMENTS, START_WINDOW_MS, 6);
+    await resolver.stop();
+    loadDone = true;
+    await killer;
+    const invariants = await drillInvariants(backend, load, PAYMENTS);
+    const after = workerPids(primaryPid);
+
+    console.log(
+      figuresTable(`One of ${API_PROCESSES} API processes SIGKILLed under load`, [
+        ["API processes before / after", `${before.join(", ")} / ${after.join(", ")}`],
+        ["killed → replacement", `${victim} → ${replacement ?? "none"} after ${replacedAfterMs} ms`],
+        ["replacement listening after (ms)", replacementListenedAfterMs ?? "not before the load ended"],
+        ["requests answered after the kill, before the replacement listened", answeredBySurvivors],
+        ...invariants.rows,
+      ]),
+    );
+    expect(isAlive(primaryPid)).toBe(true);
+    expect(isAlive(victim)).toBe(false);
+    expect(replacement).not.toBeNull();
+    expect(after).toHaveLength(API_PROCESSES);
+    expect(answeredBySurvivors).toBeGreaterThan(0);
+    await invariants.check();
+  });
+});
