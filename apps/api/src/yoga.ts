@@ -1,5 +1,6 @@
 // Builds the GraphQL server. `main.ts` only listens; tests call `yoga.fetch`.
 
+import type { PlatformMetrics } from "@paycore/platform/metrics/metrics";
 import type { AppServices } from "@paycore/platform/services";
 import { type CORSOptions, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
@@ -10,6 +11,7 @@ import { useExecutionDeadline } from "./plugins/use-execution-deadline";
 import { renderLocalGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-assets";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
 import { useIntrospectionGate } from "./plugins/use-introspection-gate";
+import { useMetrics } from "./plugins/use-metrics";
 import { usePersistedQueries } from "./plugins/use-persisted-queries";
 import { useQueryLimits } from "./plugins/use-query-limits";
 import { type RateLimitConfig, useRateLimit } from "./plugins/use-rate-limit";
@@ -38,6 +40,8 @@ export interface ApiDoor {
   limits: RateLimitConfig;
   limiters: RateLimiters;
   policies: MerchantAccessPolicies;
+  /** The runtime's metrics (issue 22); absent in tests that build Yoga alone. */
+  metrics?: PlatformMetrics;
 }
 
 export function createYogaServer(
@@ -70,6 +74,8 @@ export function createYogaServer(
     },
     plugins: [
       ...(options.production ? [] : [useGraphiQLAssets()]),
+      // First: it times the whole request and sees every refusal the plugins after it make.
+      ...(door.metrics ? [useMetrics(door.metrics)] : []),
       useRedactCardNumbers(),
       useIdempotencyReplay(),
       // Turns a known hash into its query before any limit looks at the document.

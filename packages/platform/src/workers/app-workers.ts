@@ -23,6 +23,7 @@ import { checkoutSessionExpiryJob } from "./checkout-session-expiry";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { ledgerCheckJob } from "./ledger-check";
+import { metricsRefreshJob } from "./metrics-refresh";
 import { OutboxRelay } from "./outbox-relay";
 import { balanceReleaseJob, payoutDispatchJob } from "./payouts";
 import { processHeartbeatJob } from "./process-heartbeat";
@@ -66,6 +67,8 @@ export interface AppWorkersOptions {
   checkout?: Pick<CheckoutCommands, "expireDue"> | null;
   /** Multiple currencies (issue 18): the scheduled rates fetch when FX_RATES_URL is set; null: none. */
   fxRates?: { job: WorkerJob } | null;
+  /** Metrics (issue 22): the backlog and age gauges' periodic refresh, with the background work. */
+  metricsRefresh?: Parameters<typeof metricsRefreshJob>[0] | null;
 }
 
 export interface AppWorkers {
@@ -146,6 +149,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
       }),
     );
   }
+  // Metrics (issue 22): the gauges a scrape reads, refreshed by one periodic query.
+  if (options.metricsRefresh) add(metricsRefreshJob(options.metricsRefresh));
   // Hosted checkout (issue 20).
   if (options.checkout)
     add(checkoutSessionExpiryJob({ checkout: options.checkout, log: jobLog("checkout-session-expiry") }));
