@@ -17,6 +17,7 @@ import {
   type SandboxContext,
   type SandboxWebhookConfig,
 } from "./sandbox-context";
+import { createSandboxMetrics, SANDBOX_METRICS_PATH } from "./sandbox-metrics";
 import { seededRandom } from "./seeded-random";
 import { parseSettlementDate, settlementCsv } from "./settlement-report";
 import { createStripeApi } from "./stripe-api";
@@ -65,6 +66,8 @@ export interface SandboxOptions {
    * delivers them (0: only when a test calls `bank.deliverNotifications()`). Default every 2 000 ms.
    */
   bankRails?: { webhook?: { url: string; secret: string }; autoDeliverMs?: number };
+  /** The bearer token GET /metrics asks for (METRICS_TOKEN); unset: loopback clients only. */
+  metricsToken?: string | null;
 }
 
 export interface SandboxHandle {
@@ -344,6 +347,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const dialects: ReadonlyArray<PspDialect> = [stripe.dialect, adyen.dialect];
+  const metrics = createSandboxMetrics({
+    token: options.metricsToken ?? null,
+    faults: (psp) => faults.current(psp),
+    chargeCount: () => ledger.list().length,
+  });
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://sandbox.invalid");
@@ -357,6 +365,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await handleControl(request, response, path, url.searchParams);
         return;
       }
+      if (path === SANDBOX_METRICS_PATH) {
+        await metrics.handle(request, response);
+        return;
+      }
       if (await bank.handle(request, response, path)) return;
       const dialect = dialects.find(
         (candidate) => path === candidate.pathPrefix || path.startsWith(`${candidate.pathPrefix}/`),
@@ -365,6 +377,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(404, { error: `no route ${request.method} ${path}` }));
         return;
       }
+      metrics.observe(dialect.psp, response);
       await handlePspRequest(dialect, pipelineDeps, request, response, path);
     };
     work().catch((error: unknown) => {
