@@ -23,7 +23,14 @@ interface RequestObservation {
   startedAt: bigint;
   operation: string;
   type: string;
+  result: "ok" | "client_error" | "server_error";
 }
+
+/**
+ * Codes that are our failure, not the client's: a masked unexpected error, a query past its deadline, a
+ * dependency down. A request with one is a bad event of the availability objective (docs/operations.md).
+ */
+const SERVER_ERROR_CODES = new Set(["INTERNAL_SERVER_ERROR", "QUERY_TIMEOUT", "SERVICE_UNAVAILABLE"]);
 
 export function useMetrics(metrics: PlatformMetrics): Plugin<GraphQLContext> {
   const known = new Set<string>();
@@ -44,6 +51,7 @@ export function useMetrics(metrics: PlatformMetrics): Plugin<GraphQLContext> {
         startedAt: process.hrtime.bigint(),
         operation: params.operationName ? label(params.operationName) : "unknown",
         type: "unknown",
+        result: "ok",
       });
     },
     onExecute({ args, executeFn, setExecuteFn }) {
@@ -75,6 +83,12 @@ export function useMetrics(metrics: PlatformMetrics): Plugin<GraphQLContext> {
           const code =
             typeof error.extensions?.code === "string" ? error.extensions.code : "INTERNAL_SERVER_ERROR";
           metrics.graphqlErrors.inc({ operation, type, code });
+          if (observation)
+            observation.result = SERVER_ERROR_CODES.has(code)
+              ? "server_error"
+              : observation.result === "server_error"
+                ? "server_error"
+                : "client_error";
           if (code === "RATE_LIMITED")
             metrics.rateLimitRefusals.inc({
               limit: typeof error.extensions?.limit === "string" ? error.extensions.limit : "unknown",
@@ -90,14 +104,15 @@ export function useMetrics(metrics: PlatformMetrics): Plugin<GraphQLContext> {
         // answers (GraphiQL's page, /health) are not GraphQL requests.
         if (response.status === 429) {
           metrics.rateLimitRefusals.inc({ limit: "ip" });
-          metrics.graphqlRequests.inc({ operation: "unknown", type: "unknown" });
+          metrics.graphqlRequests.inc({ operation: "unknown", type: "unknown", result: "client_error" });
           metrics.graphqlErrors.inc({ operation: "unknown", type: "unknown", code: "RATE_LIMITED" });
         }
         return;
       }
       observations.delete(request);
       const labels = { operation: observation.operation, type: observation.type };
-      metrics.graphqlRequests.inc(labels);
+      const result = response.status >= 500 ? "server_error" : observation.result;
+      metrics.graphqlRequests.inc({ ...labels, result });
       metrics.graphqlDuration.observe(labels, Number(process.hrtime.bigint() - observation.startedAt) / 1e9);
     },
   };

@@ -16,12 +16,16 @@ const PSP_BUCKETS_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 /** GraphQL requests: a payment is ~20 ms of our own work plus its PSP call. */
 const REQUEST_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Age buckets of unsettled PSP attempts, as the gauges' `age` label (upper bounds; the last is open). */
+/**
+ * Age buckets of unsettled PSP attempts, as the gauges' `age` label (upper bounds; the last is open). The last
+ * starts past the resolver's whole schedule (RESOLVE_SCHEDULE_MS, about 7 h 21 min): an UNKNOWN attempt there
+ * has outlived every lookup the resolver makes (the PaycoreUnknownAttemptsPastResolverSchedule alert).
+ */
 export const ATTEMPT_AGE_BUCKETS = [
   { label: "lt_5m", maxSeconds: 300 },
   { label: "5m_1h", maxSeconds: 3_600 },
-  { label: "1h_24h", maxSeconds: 86_400 },
-  { label: "gte_24h", maxSeconds: Number.POSITIVE_INFINITY },
+  { label: "1h_8h", maxSeconds: 8 * 3_600 },
+  { label: "gte_8h", maxSeconds: Number.POSITIVE_INFINITY },
 ] as const;
 
 export type AttemptAgeLabel = (typeof ATTEMPT_AGE_BUCKETS)[number]["label"];
@@ -43,7 +47,7 @@ export interface PlatformMetrics {
   idempotencyReplays: Counter<"operation">;
   idempotencyConflicts: Counter<"operation" | "code">;
   redisFallbacks: Counter<"reason">;
-  graphqlRequests: Counter<"operation" | "type">;
+  graphqlRequests: Counter<"operation" | "type" | "result">;
   graphqlErrors: Counter<"operation" | "type" | "code">;
   graphqlDuration: Histogram<"operation" | "type">;
   rateLimitRefusals: Counter<"limit">;
@@ -166,8 +170,8 @@ export function createPlatformMetrics(options: MetricsOptions): PlatformMetrics 
     }),
     graphqlRequests: new Counter({
       name: "paycore_graphql_requests_total",
-      help: "GraphQL requests by operation name (bounded; anonymous and unknown ones bucketed) and type.",
-      labelNames: ["operation", "type"],
+      help: "GraphQL requests by operation name (bounded; anonymous and unknown ones bucketed), type and result (ok, client_error, server_error: the availability objective's bad events).",
+      labelNames: ["operation", "type", "result"],
       registers,
     }),
     graphqlErrors: new Counter({
