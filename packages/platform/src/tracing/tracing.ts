@@ -5,11 +5,11 @@
 // undici (fetch), node-postgres and ioredis, plus our own spans (spans.ts).
 // Nothing of OpenTelemetry's SDK is loaded when it is off: zero cost.
 //
-// Must run before pg and ioredis are first imported: ioredis is loaded as an
-// ES module import of a CommonJS package, which only the import-in-the-middle
-// hook (@opentelemetry/instrumentation/hook.mjs) lets the instrumentation
-// patch, so the entry points call this first and import the app afterwards.
-import { register } from "node:module";
+// Must run before pg and ioredis are first imported (the entry points call it
+// first and import the app afterwards): the instrumentations patch modules as
+// they load, through the require hook and, for ES modules, the
+// import-in-the-middle loader hook (@opentelemetry/instrumentation/hook.mjs).
+import { createRequire, register } from "node:module";
 import { enableSpans } from "./spans";
 
 export interface TracingConfig {
@@ -66,6 +66,12 @@ export async function startTracing(config: TracingConfig): Promise<Tracing | nul
     ],
   });
   sdk.start();
+  // ioredis and pg are CommonJS packages our ES modules import: the instrumentations patch them through the
+  // require hook, which an ES import does not pass through in every loader (vitest's, for one). Requiring them
+  // once here patches the classes that every later import shares (one module.exports per file).
+  const require = createRequire(import.meta.url);
+  require("ioredis");
+  require("pg");
   enableSpans();
   return {
     flush: () => processor.forceFlush(),
