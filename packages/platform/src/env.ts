@@ -163,6 +163,8 @@ const schema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
   /** OTLP/HTTP endpoint for traces (e.g. http://127.0.0.1:4318); unset: tracing is off and costs nothing. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().max(2_000).optional(),
+  /** The service.name of this process's spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default("paycore-api"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });
