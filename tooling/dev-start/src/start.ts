@@ -133,6 +133,7 @@ async function serve(
       },
       log,
       onListening: (port) => printListening(env, port, `${env.API_PROCESSES} processes`),
+      metrics: { port: env.METRICS_PORT, host: env.HOST, token: env.METRICS_TOKEN ?? null },
     });
     await stopStarted();
     process.exit(code);
