@@ -60,6 +60,7 @@ describe("GET /health/workers", () => {
       "checkout-session-expiry",
       "idempotency-purge",
       "ledger-check",
+      "metrics-refresh",
       "payout-dispatch",
       "process-heartbeat",
       "resolver",
