@@ -6,9 +6,15 @@ import { build } from "esbuild";
 
 const ours = /^@paycore\//;
 
+// main.mjs, and instrument.mjs: the tracing preload (`node --import dist/instrument.mjs`, see start:prod), which
+// must run before main.mjs loads node:http, pg and ioredis.
 await build({
-  entryPoints: [new URL("../src/main.ts", import.meta.url).pathname],
-  outfile: new URL("../dist/main.mjs", import.meta.url).pathname,
+  entryPoints: {
+    main: new URL("../src/main.ts", import.meta.url).pathname,
+    instrument: new URL("../../../packages/platform/src/tracing/instrument.ts", import.meta.url).pathname,
+  },
+  outdir: new URL("../dist", import.meta.url).pathname,
+  outExtension: { ".js": ".mjs" },
   bundle: true,
   platform: "node",
   format: "esm",

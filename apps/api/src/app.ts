@@ -29,6 +29,8 @@ export interface AppConfig extends RuntimeConfig {
   apiProcesses?: number;
   /** Production defaults and the query deadline of the GraphQL server; tests default to development's. */
   graphql?: GraphQLServerOptions;
+  /** METRICS_TOKEN: the bearer token GET /metrics asks for; null or absent: loopback clients only. */
+  metricsToken?: string | null;
 }
 
 export interface App extends Runtime {
@@ -53,6 +55,7 @@ export function appConfigFromEnv(env: Env, databaseUrl: string, logger: Logger):
         .filter((entry) => entry.length > 0),
     },
     apiProcesses: env.API_PROCESSES,
+    metricsToken: env.METRICS_TOKEN ?? null,
     graphql: {
       ...DEFAULT_GRAPHQL_SERVER_OPTIONS,
       production: env.NODE_ENV === "production",
@@ -71,6 +74,7 @@ export function createApp(config: AppConfig): App {
       limits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
       limiters: rateLimiters,
       policies: new MerchantAccessPolicies(runtime.services.merchants),
+      metrics: runtime.metrics,
     },
     config.graphql ?? DEFAULT_GRAPHQL_SERVER_OPTIONS,
   );
@@ -105,6 +109,7 @@ export function createApp(config: AppConfig): App {
           sandbox: runtime.inProcessSandbox,
         }),
       ),
+      { registry: runtime.metrics.registry, token: config.metricsToken ?? null },
     ),
     rateLimiters,
   };

@@ -5,8 +5,10 @@
 // routing serves Node's HTTP server (`listener`) and callers in this process
 // (`fetch`: tests call the app without opening a port).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { METRICS_PATH, metricsAnswer } from "@paycore/platform/metrics/metrics-route";
 import type { WorkersHealth } from "@paycore/platform/workers/worker-registry";
 import { createServerAdapter } from "@whatwg-node/server";
+import type { Registry } from "prom-client";
 import type { HostedDocumentRoutes } from "./documents/hosted-documents";
 import { REQUEST_BODY_MAX_BYTES } from "./plugins/use-request-body-limit";
 import type { WebhookRoutes } from "./webhooks/webhook-routes";
@@ -72,12 +74,19 @@ function pathOf(url: string): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/** GET /metrics (issue 22): this process's registry, behind METRICS_TOKEN or loopback-only without one. */
+export interface MetricsExposure {
+  registry: Pick<Registry, "metrics">;
+  token: string | null;
+}
+
 export function createHttpEdge(
   yoga: Yoga,
   webhooks: WebhookRoutes,
   workersHealth: () => WorkersHealth,
   /** Hosted receipts, credit notes and invoices (GET; an invoice's pay form POSTs): answered before Yoga. */
   documents: HostedDocumentRoutes | null = null,
+  metrics: MetricsExposure | null = null,
 ): HttpEdge {
   const webhookAdapter = createServerAdapter((request: Request) => webhooks.handle(request));
   const documentAdapter = documents && createServerAdapter((request: Request) => documents.handle(request));
@@ -110,6 +119,21 @@ export function createHttpEdge(
         response.writeHead(answer.status, answer.headers).end(answer.body ?? undefined);
         return;
       }
+      if (path === METRICS_PATH && metrics) {
+        void metricsAnswer(
+          metrics.registry,
+          {
+            method: request.method,
+            authorization: request.headers.authorization,
+            remoteAddress: request.socket.remoteAddress ?? null,
+          },
+          metrics.token,
+        ).then(
+          (answer) => response.writeHead(answer.status, answer.headers).end(answer.body),
+          () => response.writeHead(500).end(),
+        );
+        return;
+      }
       if (documents?.matches(path) && documentAdapter) {
         void documentAdapter.requestListener(request, response);
         return;
@@ -129,6 +153,22 @@ export function createHttpEdge(
       if (path === WORKERS_HEALTH_PATH) {
         const answer = workersHealthAnswer(init?.method?.toUpperCase() ?? "GET", workersHealth);
         return new Response(answer.body, { status: answer.status, headers: answer.headers });
+      }
+      if (path === METRICS_PATH && metrics) {
+        // No socket in this process: only the token lets an in-process caller in.
+        const answer = await metricsAnswer(
+          metrics.registry,
+          {
+            method: init?.method?.toUpperCase() ?? "GET",
+            authorization: new Headers(init?.headers).get("authorization"),
+            remoteAddress: null,
+          },
+          metrics.token,
+        );
+        return new Response(answer.body, {
+          status: answer.status,
+          headers: answer.headers,
+        });
       }
       if (documents?.matches(path)) return documents.handle(new Request(url, init));
       return init ? yoga.fetch(url, init) : yoga.fetch(url);

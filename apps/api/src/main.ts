@@ -23,6 +23,7 @@ if (env.API_PROCESSES > 1 && !isWorkerProcess()) {
     count: env.API_PROCESSES,
     log: (message) => logger.info(message),
     onListening: (port) => logger.info(`${env.API_PROCESSES} API processes listening on ${env.HOST}:${port}`),
+    metrics: { port: env.METRICS_PORT, host: env.HOST, token: env.METRICS_TOKEN ?? null },
   });
   process.exit(code);
 } else {

@@ -3,6 +3,8 @@
 import cluster from "node:cluster";
 import { createServer, type RequestListener, type Server } from "node:http";
 import { DEFAULT_HTTP_SERVER_LIMITS, type HttpServerLimits } from "@paycore/platform/env";
+import { METRICS_PATH, metricsAnswer } from "@paycore/platform/metrics/metrics-route";
+import { AggregatorRegistry, type Registry } from "prom-client";
 import type { App } from "./app";
 
 /** Node checks the two timeouts on this period (30 s by default), so they are enforced within a second. */
@@ -32,6 +34,8 @@ export async function listen(
   limits: HttpServerLimits = DEFAULT_HTTP_SERVER_LIMITS,
 ): Promise<Server> {
   const server = createHttpServer(app.http.listener, limits);
+  // A worker of runWorkerProcesses: the primary's metrics port asks each worker for its registry over IPC.
+  if (cluster.isWorker) answerPrimaryMetricsRequests(app.metrics.registry);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -61,6 +65,46 @@ export function stopOnSignal(
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/**
+ * In a worker: answers the primary's metrics requests (node:cluster IPC) with this registry. prom-client adds
+ * its IPC listener when an AggregatorRegistry is built, so one is built here (and never used otherwise).
+ */
+export function answerPrimaryMetricsRequests(registry: Registry): void {
+  AggregatorRegistry.setRegistries([registry]);
+  new AggregatorRegistry();
+}
+
+function serveClusterMetrics(
+  config: { port: number; host: string; token: string | null },
+  log: (m: string) => void,
+) {
+  const aggregator = new AggregatorRegistry();
+  const server = createServer((request, response) => {
+    const path = (request.url ?? "/").split("?")[0];
+    if (path !== METRICS_PATH) {
+      response.writeHead(404).end();
+      return;
+    }
+    void metricsAnswer(
+      { metrics: async () => (await aggregator.clusterMetrics()) as string },
+      {
+        method: request.method,
+        authorization: request.headers.authorization,
+        remoteAddress: request.socket.remoteAddress ?? null,
+      },
+      config.token,
+    ).then(
+      (answer) => response.writeHead(answer.status, answer.headers).end(answer.body),
+      () => response.writeHead(503).end("A worker did not answer.\n"),
+    );
+  });
+  server.listen(config.port, config.host, () =>
+    log(`metrics of every API process on http://${config.host}:${config.port}${METRICS_PATH}`),
+  );
+  // The primary exits with its workers; the metrics server must not keep it alive.
+  server.unref();
 }
 
 /** True in a process forked by `runWorkerProcesses`: it serves, and leaves set-up to the primary. */
@@ -95,8 +139,15 @@ export function runWorkerProcesses(options: {
   log: (message: string) => void;
   onListening?: (port: number) => void;
   crashLoop?: CrashLoopLimit;
+  /**
+   * Where the primary serves GET /metrics with every worker's series summed (counters, histograms, pool gauges)
+   * or maxed (the figures every worker reads from the database, breaker states): prom-client's
+   * AggregatorRegistry over node:cluster's IPC. A scrape of the shared port would reach one random worker.
+   */
+  metrics?: { port: number; host: string; token: string | null };
 }): Promise<number> {
   const { count, log } = options;
+  if (options.metrics) serveClusterMetrics(options.metrics, log);
   const crashLoop = options.crashLoop ?? DEFAULT_CRASH_LOOP_LIMIT;
   let stopping = false;
   let exitCode = 0;

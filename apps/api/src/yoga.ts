@@ -1,6 +1,7 @@
 // Builds the GraphQL server. `main.ts` only listens; tests call `yoga.fetch`.
 
 import { isDatabaseUnavailable } from "@paycore/db/database-unavailable";
+import type { PlatformMetrics } from "@paycore/platform/metrics/metrics";
 import type { AppServices } from "@paycore/platform/services";
 import { GraphQLError } from "graphql";
 import { type CORSOptions, createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
@@ -12,6 +13,7 @@ import { useExecutionDeadline } from "./plugins/use-execution-deadline";
 import { renderLocalGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-assets";
 import { useIdempotencyReplay } from "./plugins/use-idempotency-replay";
 import { useIntrospectionGate } from "./plugins/use-introspection-gate";
+import { useMetrics } from "./plugins/use-metrics";
 import { usePersistedQueries } from "./plugins/use-persisted-queries";
 import { useQueryLimits } from "./plugins/use-query-limits";
 import { type RateLimitConfig, useRateLimit } from "./plugins/use-rate-limit";
@@ -41,6 +43,8 @@ export interface ApiDoor {
   limits: RateLimitConfig;
   limiters: RateLimiters;
   policies: MerchantAccessPolicies;
+  /** The runtime's metrics (issue 22); absent in tests that build Yoga alone. */
+  metrics?: PlatformMetrics;
 }
 
 export function createYogaServer(
@@ -73,6 +77,8 @@ export function createYogaServer(
     },
     plugins: [
       ...(options.production ? [] : [useGraphiQLAssets()]),
+      // First: it times the whole request and sees every refusal the plugins after it make.
+      ...(door.metrics ? [useMetrics(door.metrics)] : []),
       useRedactCardNumbers(),
       useIdempotencyReplay(),
       // Turns a known hash into its query before any limit looks at the document.

@@ -98,3 +98,34 @@ describe("runWorkerProcesses", () => {
     expect(stderr()).toMatch(/crash loop/);
   });
 });
+
+describe("metrics with several API processes (issue 22)", () => {
+  it("serves every worker's series summed on the primary's metrics port, to loopback clients", async () => {
+    const { createServer } = await import("node:net");
+    const metricsPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+      });
+    });
+    const { child, stderr } = startPrimary(["--metrics-port", String(metricsPort)]);
+    const port = await listeningPort(child);
+    // Requests until both workers have served some (each on a fresh connection, handed out round-robin).
+    const pids = new Map<number, number>();
+    let sent = 0;
+    for (let i = 0; i < TRIES_MAX && (pids.size < 2 || sent < 10); i++) {
+      const pid = await pidAt(port);
+      if (pid !== null) {
+        sent += 1;
+        pids.set(pid, (pids.get(pid) ?? 0) + 1);
+      }
+    }
+    expect(pids.size).toBe(2);
+    const scrape = await get(metricsPort, "/metrics");
+    const total = /^fixture_requests_total\S* (\d+)$/m.exec(scrape ?? "")?.[1];
+    expect(Number(total), scrape ?? `no answer: ${stderr()}`).toBe(sent);
+    expect(await get(metricsPort, "/other")).toBe("");
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  });
+});

@@ -11,6 +11,8 @@ export interface SandboxEnv {
   adyenWebhook: { url: string; hmacKeyHex: string } | undefined;
   /** Where the sandbox bank posts its signed notifications: payouts and incoming credit transfers (issue 18). */
   bankWebhook: { url: string; secret: string } | undefined;
+  /** The bearer token GET /metrics asks for (issue 22); unset: loopback clients only. */
+  metricsToken: string | undefined;
 }
 
 function integer(name: string, fallback: number | undefined): number | undefined {
@@ -42,5 +44,6 @@ export function readSandboxEnv(): SandboxEnv {
     stripeWebhook: stripe,
     adyenWebhook: adyen === undefined ? undefined : { url: adyen.url, hmacKeyHex: adyen.secret },
     bankWebhook: pair("BANK_WEBHOOK_URL", "BANK_WEBHOOK_SECRET"),
+    metricsToken: process.env.METRICS_TOKEN || undefined,
   };
 }

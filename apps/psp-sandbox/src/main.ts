@@ -13,6 +13,7 @@ const sandbox = await startSandbox({
   bankWebhook: env.bankWebhook,
   ...(env.bankWebhook ? { bankRails: { webhook: env.bankWebhook } } : {}),
   log: (line) => console.error(`[psp-sandbox] ${line}`),
+  metricsToken: env.metricsToken ?? null,
 });
 // Tests that start this as a child process wait for this exact line to learn the URL.
 console.log(`psp-sandbox listening on ${sandbox.url}`);

@@ -24,6 +24,7 @@ import {
   type SandboxContext,
   type SandboxWebhookConfig,
 } from "./sandbox-context";
+import { createSandboxMetrics, SANDBOX_METRICS_PATH } from "./sandbox-metrics";
 import { seededRandom } from "./seeded-random";
 import { parseSettlementDate, settlementCsv } from "./settlement-report";
 import { createStripeApi } from "./stripe-api";
@@ -79,6 +80,8 @@ export interface SandboxOptions {
    * delivers them (0: only when a test calls `bank.deliverNotifications()`). Default every 2 000 ms.
    */
   bankRails?: { webhook?: { url: string; secret: string }; autoDeliverMs?: number };
+  /** The bearer token GET /metrics asks for (METRICS_TOKEN); unset: loopback clients only. */
+  metricsToken?: string | null;
 }
 
 export interface SandboxHandle {
@@ -557,6 +560,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   // Longest prefix first: the Adyen Disputes API sits beside its Checkout API under /adyen.
   const dialects: ReadonlyArray<PspDialect> = [stripe.dialect, adyen.disputesDialect, adyen.dialect];
+  const metrics = createSandboxMetrics({
+    token: options.metricsToken ?? null,
+    faults: (psp) => faults.current(psp),
+    chargeCount: () => ledger.list().length,
+  });
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://sandbox.invalid");
@@ -574,6 +582,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await handleControl(request, response, path, url.searchParams);
         return;
       }
+      if (path === SANDBOX_METRICS_PATH) {
+        await metrics.handle(request, response);
+        return;
+      }
       if (await bank.handle(request, response, path)) return;
       if (await serveReportDownload(request, response, path)) return;
       const dialect = dialects.find(
@@ -583,6 +595,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(response, jsonResponse(404, { error: `no route ${request.method} ${path}` }));
         return;
       }
+      metrics.observe(dialect.psp, response);
       await handlePspRequest(dialect, pipelineDeps, request, response, path);
     };
     work().catch((error: unknown) => {

@@ -157,6 +157,23 @@ const schema = z.object({
   FX_RATES_URL: z.string().url().max(2_000).optional(),
   FX_RATES_FETCH_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   FX_RATE_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(8_760).default(96),
+  // Observability (issue 22, docs/operations.md#metrics-traces-and-alerts).
+  /**
+   * The bearer token GET /metrics asks for (API, console, sandbox). Unset: /metrics answers loopback clients only
+   * (`npm start` sets a development token and prints it).
+   */
+  METRICS_TOKEN: z
+    .string()
+    .min(16)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, "printable ASCII, no spaces")
+    .optional(),
+  /** With API_PROCESSES > 1: the supervising process serves every worker's metrics, summed, on this port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
+  /** OTLP/HTTP endpoint for traces (e.g. http://127.0.0.1:4318); unset: tracing is off and costs nothing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().max(2_000).optional(),
+  /** The service.name of this process's spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default("paycore-api"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

@@ -6,10 +6,7 @@
 
 import { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
-import {
-  DEFAULT_IDEMPOTENCY_OPTIONS,
-  IdempotencyService,
-} from "@paycore/core/idempotency/idempotency-service";
+import { DEFAULT_IDEMPOTENCY_OPTIONS } from "@paycore/core/idempotency/idempotency-service";
 import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { RequestSigningCommands } from "@paycore/core/merchants/request-signing-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
@@ -24,10 +21,12 @@ import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { AnnouncedReportStoreRepository } from "@paycore/db/repositories/announced-report-store.repository";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
+import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
+import { OperationalFiguresRepository } from "@paycore/db/repositories/operational-figures.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
@@ -38,6 +37,7 @@ import {
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
 import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import { RequestSigningStoreRepository } from "@paycore/db/repositories/request-signing-store.repository";
+import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -49,6 +49,7 @@ import { LivePsps } from "./adapters/live-psps";
 import { PaymentWatch } from "./adapters/payment-watch";
 import { AppPspRouter, type RoutablePsp, StaticPspSet } from "./adapters/psp-router";
 import { createRedisClient, type RedisClient } from "./adapters/redis-client";
+import { onRedisFallback } from "./adapters/redis-deadline";
 import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapters/redis-idempotency-cache";
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { RequestNonces } from "./adapters/request-nonces";
@@ -62,6 +63,10 @@ import type { Env } from "./env";
 import { createFxServices } from "./fx/fx-services";
 import { createInvoiceServices } from "./invoice-services";
 import { createMerchantWebhooks } from "./merchant-webhooks/merchant-webhooks";
+import { MeteredIdempotencyService } from "./metrics/metered-idempotency";
+import { meterPaymentCreation } from "./metrics/metered-payments";
+import { MeteredPspRouter } from "./metrics/metered-psp-router";
+import { createPlatformMetrics, type PlatformMetrics } from "./metrics/metrics";
 import { type BankRailsConfig, createPayoutServices } from "./payout-services";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
@@ -72,6 +77,7 @@ import {
 } from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import { tracedCommands } from "./tracing/traced-commands";
 import {
   DEFAULT_WORKBENCH_CONFIG,
   type WorkbenchConfig,
@@ -84,6 +90,7 @@ import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
 import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
+import { type MetricsRefreshSources, refreshOperationalGauges } from "./workers/metrics-refresh";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
 
@@ -141,6 +148,8 @@ export interface RuntimeConfig {
   fxRateMaxAgeHours?: number;
   /** Where the scheduled fetch gets rates (FX_RATES_URL) and how often; null or absent: no scheduled fetch. */
   fxRatesFetch?: { url: string; intervalMs: number } | null;
+  /** The `process` label on this runtime's metrics (issue 22); defaults to "api". */
+  metricsProcess?: string;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -160,6 +169,10 @@ export interface Runtime {
   chainSealer: ChainSealer | null;
   /** This process's workers, started; the API serves their health on GET /health/workers. */
   workers: WorkerRegistry;
+  /** Prometheus metrics (issue 22): the registry a /metrics route serves, and the instruments. */
+  metrics: PlatformMetrics;
+  /** Sets the backlog and age gauges now (the metrics-refresh worker does it every 30 s). */
+  refreshMetrics(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -286,7 +299,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       : null;
   const redis = redisTarget ? createRedisClient(redisTarget, (message) => config.logger.info(message)) : null;
   const idempotencyStore = new PostgresIdempotencyStore(sql);
-  const idempotency = new IdempotencyService(
+  const idempotency = new MeteredIdempotencyService(
     idempotencyStore,
     redis ? new RedisIdempotencyCache(redis) : null,
     {
@@ -311,6 +324,17 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     geo: new GeoIpLocator(),
   });
   const testPsps = testModePsps(config);
+  // Metrics (issue 22): one registry per runtime; the pool and breaker gauges read their figures at scrape time.
+  const metrics = createPlatformMetrics({
+    process: config.metricsProcess ?? "api",
+    pool: () => pool,
+    breakers: async () =>
+      testPsps.routable.flatMap((p) =>
+        p.breakerState ? [{ psp: p.psp.name, state: p.breakerState() }] : [],
+      ),
+  });
+  idempotency.observeWith(metrics);
+  const stopCountingRedisFallbacks = onRedisFallback((reason) => metrics.redisFallbacks.inc({ reason }));
   const vault = parseKeyring({
     encryptionKeys: config.secrets.vaultEncryptionKeys,
     fingerprintKey: config.secrets.vaultFingerprintKey,
@@ -330,11 +354,11 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
   );
   // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
-  const pspRouter = new AppPspRouter(
-    { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
-    new RoutingRuleRepository(db),
+  const pspRouter = new MeteredPspRouter(
+    new AppPspRouter({ TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps }, new RoutingRuleRepository(db)),
+    metrics,
   );
-  const commands = new PaymentCommands({
+  const untracedCommands = new PaymentCommands({
     fx: fx.fxRates,
     store: paymentStore,
     idempotency,
@@ -349,6 +373,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       actionTtlMs: config.threeDSecureActionTtlMs ?? DEFAULT_ACTION_TTL_MS,
     },
   });
+  // A span per payment command when tracing is on (issue 22); the same object when it is off.
+  const commands = tracedCommands(meterPaymentCreation(untracedCommands, metrics), "payments");
   const bankTransferStore = new BankTransferStoreRepository(sql);
   const bankRailsUrl =
     config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
@@ -422,6 +448,12 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       })
       .catch((error: unknown) => config.logger.warn({ err: error }, "legacy idempotency cache sweep failed"));
   }
+  const metricsSources: MetricsRefreshSources = {
+    figures: new OperationalFiguresRepository(sql),
+    overview: new ConsoleOverviewRepository(db),
+    recon: new ReconciliationRepository(sql),
+    workbench: services,
+  };
   const workers = createAppWorkers({
     sql,
     redis,
@@ -499,6 +531,11 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           }),
         }
       : null,
+    metricsRefresh: {
+      metrics,
+      sources: metricsSources,
+      log: config.logger.child({ worker: "metrics-refresh" }),
+    },
   });
   workers.registry.start();
 
@@ -511,7 +548,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     inProcessSandbox: testPsps.inProcess,
     chainSealer: workers.chainSealer,
     workers: workers.registry,
+    metrics,
+    refreshMetrics: () => refreshOperationalGauges(metrics, metricsSources, new Date()),
     async close() {
+      stopCountingRedisFallbacks();
       // Each worker finishes its pass in flight (a resolver's PSP call included) before the clients close.
       await workers.registry.stop();
       mailer?.close();

@@ -4,8 +4,8 @@
 // demo merchant and prints its test keys. Ctrl-C stops everything cleanly.
 // With API_PROCESSES > 1, this process prepares the database and the demo
 // merchant once, then forks that many API processes sharing the port.
-import { createHmac } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { createHmac, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type App, appConfigFromEnv, createApp } from "@paycore/api/app";
@@ -20,7 +20,7 @@ import { type ConsoleProcess, startConsoleProcess } from "./console-process";
 import { startSandboxProcess } from "./psp-sandbox-process";
 
 async function main(): Promise<void> {
-  const env = readEnv();
+  const env = withDevelopmentMetricsToken(readEnv());
   const logger = createLogger(env.LOG_LEVEL);
   const log = (message: string) => logger.info(message);
 
@@ -133,6 +133,7 @@ async function serve(
       },
       log,
       onListening: (port) => printListening(env, port, `${env.API_PROCESSES} processes`),
+      metrics: { port: env.METRICS_PORT, host: env.HOST, token: env.METRICS_TOKEN ?? null },
     });
     await stopStarted();
     process.exit(code);
@@ -141,6 +142,23 @@ async function serve(
   const server = await listen(app, env.PORT, env.HOST, httpServerLimits(env));
   printListening(env, (server.address() as AddressInfo).port, null);
   stopOnSignal(server, stopStarted, log);
+}
+
+/**
+ * Outside production without METRICS_TOKEN: a random token kept in DATA_DIR/metrics-token (made on the first run),
+ * put in this process's environment so the sandbox, the console and forked API processes inherit it, and
+ * printed; `npm run monitoring:up` reads the same file (issue 22, docs/operations.md#metrics).
+ */
+function withDevelopmentMetricsToken(env: Env): Env {
+  if (env.METRICS_TOKEN || env.NODE_ENV === "production" || isWorkerProcess()) return env;
+  const file = join(env.DATA_DIR, "metrics-token");
+  mkdirSync(env.DATA_DIR, { recursive: true });
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(24).toString("base64url")}\n`, { mode: 0o600 });
+  const token = readFileSync(file, "utf8").trim();
+  // biome-ignore lint/style/noProcessEnv: the children (sandbox, console, API processes) inherit this environment.
+  process.env.METRICS_TOKEN = token;
+  console.log(`GET /metrics (API, console, sandbox) takes the bearer token in ${file}: ${token}`);
+  return { ...env, METRICS_TOKEN: token };
 }
 
 async function createDemoMerchantOnFirstRun(app: App, env: Env): Promise<void> {

@@ -11,7 +11,7 @@
 // Redis costs one request a deadline, not every request.
 
 import type { RedisClient } from "@paycore/platform/adapters/redis-client";
-import { REDIS_DEADLINE_MS } from "@paycore/platform/adapters/redis-deadline";
+import { REDIS_DEADLINE_MS, reportRedisFallback } from "@paycore/platform/adapters/redis-deadline";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 
 /** After a missed deadline, how long every limiter counts in memory before trying Redis again. */
@@ -68,6 +68,7 @@ export class RateLimiters {
     return new Promise<RateLimiterRes>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.deadlineMisses += 1;
+        reportRedisFallback("deadline");
         this.redisPausedUntilMs = this.now() + REDIS_PAUSE_MS;
         memory.consume(subject).then(resolve, reject);
       }, REDIS_DEADLINE_MS);

@@ -68,6 +68,8 @@ export async function createTestApp(
     apiProcesses?: number;
     /** The GraphQL server's production defaults, deadline and response cap; development's by default. */
     graphql?: Partial<GraphQLServerOptions>;
+    /** The bearer token GET /metrics asks for; none by default (loopback clients only). */
+    metricsToken?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase(options.databaseUrl);
@@ -77,6 +79,7 @@ export async function createTestApp(
     rateLimits: { ...PERMISSIVE_RATE_LIMITS, ...options.rateLimits },
     ...(options.apiProcesses === undefined ? {} : { apiProcesses: options.apiProcesses }),
     graphql: { ...DEFAULT_GRAPHQL_SERVER_OPTIONS, ...options.graphql },
+    metricsToken: options.metricsToken ?? null,
   });
   const server = options.listen ? await listen(app, 0, "127.0.0.1") : null;
   const address = server?.address();

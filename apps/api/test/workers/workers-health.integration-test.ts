@@ -61,6 +61,7 @@ describe("GET /health/workers", () => {
       "dispute-evidence-forwarding",
       "idempotency-purge",
       "ledger-check",
+      "metrics-refresh",
       "partition-maintenance",
       "payout-dispatch",
       "process-heartbeat",

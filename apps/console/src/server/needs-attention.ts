@@ -1,112 +1,34 @@
 // The needs-attention sources (issue 17): each is a count of things waiting for an operator and the list where
 // they are handled; the overview shows one card per source, linking to its list. THE place to register a source:
-// add one entry to NEEDS_ATTENTION_SOURCES (a typed id, a label, the list's path, the count). Counts share one
-// query per repository per request (the memoised getters of AttentionReads).
-import type { AttentionCounts } from "@paycore/db/repositories/console-overview.repository";
-import type { WorkbenchAttentionCounts } from "@paycore/db/repositories/workbench-query.repository";
+// add its id and count to @paycore/platform/attention/attention-counts (the API's metrics export the same counts
+// as paycore_needs_attention_items{source}, issue 22) and its label and list here.
+import {
+  attentionCounts,
+  type NeedsAttentionId,
+  PENDING_ATTENTION_MS,
+} from "@paycore/platform/attention/attention-counts";
 import type { ConsoleServices } from "./services";
 
-/** Payments still PENDING longer than this count as stale. */
-export const PENDING_ATTENTION_MS = 5 * 60_000;
-
-export type NeedsAttentionId =
-  | "reviews"
-  | "stale_pending"
-  | "escalated_attempts"
-  | "dead_letters"
-  | "disputes"
-  | "ledger_disagreements"
-  | "expiring_authorizations"
-  | "pending_approvals"
-  | "recon_items";
-
-/** What the counts read from, each once per request. */
-export interface AttentionReads {
-  base(): Promise<AttentionCounts>;
-  workbench(): Promise<WorkbenchAttentionCounts>;
-  services: ConsoleServices;
-  now: Date;
-}
+export { type NeedsAttentionId, PENDING_ATTENTION_MS };
 
 export interface NeedsAttentionSource {
   id: NeedsAttentionId;
   label: string;
   /** The list where these are handled. */
   href: string;
-  count(reads: AttentionReads): Promise<number>;
 }
 
 export const NEEDS_ATTENTION_SOURCES: readonly NeedsAttentionSource[] = [
-  {
-    id: "reviews",
-    label: "Held for review",
-    href: "/reviews",
-    count: async (r) => (await r.base()).requiresReview,
-  },
-  {
-    id: "stale_pending",
-    label: "Pending over 5 minutes",
-    href: "/payments?status=PENDING",
-    count: async (r) => (await r.base()).stalePending,
-  },
-  {
-    id: "escalated_attempts",
-    label: "Escalated PSP attempts",
-    href: "/escalations",
-    count: async (r) => (await r.workbench()).escalatedAttempts,
-  },
-  {
-    id: "dead_letters",
-    label: "Dead letters to look at",
-    href: "/dead-letters",
-    count: async (r) => (await r.workbench()).openDeadLetters,
-  },
-  {
-    id: "disputes",
-    label: "Disputes needing a response",
-    href: "/disputes",
-    count: async (r) => (await r.workbench()).disputesNeedingResponse,
-  },
-  {
-    id: "ledger_disagreements",
-    label: "Ledger check disagreements",
-    href: "/ledger",
-    count: async (r) => {
-      const latest = await r.services.app.services.ledgerCheckRuns.latest();
-      return latest?.findings.length ?? 0;
-    },
-  },
-  {
-    id: "expiring_authorizations",
-    label: "Authorizations about to expire",
-    href: "/authorizations",
-    count: (r) =>
-      r.services.app.services.authorizationExpiry.expiringCount(
-        r.now,
-        r.services.app.services.workbenchConfig.authorizationWindows,
-      ),
-  },
-  {
-    id: "pending_approvals",
-    label: "Approvals waiting for a second operator",
-    href: "/ledger#approvals",
-    count: async (r) => (await r.workbench()).pendingApprovals,
-  },
-  {
-    id: "recon_items",
-    label: "Open reconciliation items",
-    href: "/reconciliation/items",
-    count: (r) => r.services.recon.reads.openCount(),
-  },
+  { id: "reviews", label: "Held for review", href: "/reviews" },
+  { id: "stale_pending", label: "Pending over 5 minutes", href: "/payments?status=PENDING" },
+  { id: "escalated_attempts", label: "Escalated PSP attempts", href: "/escalations" },
+  { id: "dead_letters", label: "Dead letters to look at", href: "/dead-letters" },
+  { id: "disputes", label: "Disputes needing a response", href: "/disputes" },
+  { id: "ledger_disagreements", label: "Ledger check disagreements", href: "/ledger" },
+  { id: "expiring_authorizations", label: "Authorizations about to expire", href: "/authorizations" },
+  { id: "pending_approvals", label: "Approvals waiting for a second operator", href: "/ledger#approvals" },
+  { id: "recon_items", label: "Open reconciliation items", href: "/reconciliation/items" },
 ];
-
-function once<T>(read: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | null = null;
-  return () => {
-    value ??= read();
-    return value;
-  };
-}
 
 export interface NeedsAttentionItem {
   id: NeedsAttentionId;
@@ -116,18 +38,9 @@ export interface NeedsAttentionItem {
 }
 
 export async function needsAttention(services: ConsoleServices, now: Date): Promise<NeedsAttentionItem[]> {
-  const reads: AttentionReads = {
-    base: once(() => services.overview.attention(now, PENDING_ATTENTION_MS)),
-    workbench: once(() => services.app.services.workbenchQueries.attentionCounts()),
-    services,
+  const counts = await attentionCounts(
+    { overview: services.overview, recon: services.recon.reads, workbench: services.app.services },
     now,
-  };
-  return Promise.all(
-    NEEDS_ATTENTION_SOURCES.map(async (source) => ({
-      id: source.id,
-      label: source.label,
-      href: source.href,
-      count: await source.count(reads),
-    })),
   );
+  return NEEDS_ATTENTION_SOURCES.map((source) => ({ ...source, count: counts[source.id] }));
 }

@@ -97,7 +97,12 @@ export function getConsoleServices(): ConsoleServices {
   // idempotency purge. The heartbeat runs: the console's refunds call PSPs, and the resolver must see that
   // this process is alive while they are in flight.
   const config = runtimeConfigFromEnv(env.api, env.DATABASE_URL, logger);
-  const app = createRuntime({ ...config, workers: false, idempotencyPurge: false });
+  const app = createRuntime({
+    ...config,
+    workers: false,
+    idempotencyPurge: false,
+    metricsProcess: "console",
+  });
   const keyring = parseKeyring({
     encryptionKeys: config.secrets.vaultEncryptionKeys,
     fingerprintKey: config.secrets.vaultFingerprintKey,

@@ -28,6 +28,7 @@ import { disputeEvidenceForwardingJob } from "./dispute-evidence-forwarding";
 import { emailDeliveryFromSql } from "./email-delivery";
 import { idempotencyPurgeJob } from "./idempotency-purge";
 import { ledgerCheckJob } from "./ledger-check";
+import { metricsRefreshJob } from "./metrics-refresh";
 import { OutboxRelay } from "./outbox-relay";
 import { partitionMaintenanceJob } from "./partitions";
 import { balanceReleaseJob, payoutDispatchJob } from "./payouts";
@@ -88,6 +89,8 @@ export interface AppWorkersOptions {
   disputes?: Pick<DisputeCommands, "forwardDueEvidence"> | null;
   /** Reports the PSPs announce (issue 16): the download queue fed by REPORT_AVAILABLE and report runs. */
   announcedReports?: { job: WorkerJob } | null;
+  /** Metrics (issue 22): the backlog and age gauges' periodic refresh, with the background work. */
+  metricsRefresh?: Parameters<typeof metricsRefreshJob>[0] | null;
 }
 
 export interface AppWorkers {
@@ -189,6 +192,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
     );
   // Reports announced by the PSPs (issue 16).
   if (options.announcedReports) add(options.announcedReports.job);
+  // Metrics (issue 22): the gauges a scrape reads, refreshed by one periodic query.
+  if (options.metricsRefresh) add(metricsRefreshJob(options.metricsRefresh));
   // Hosted checkout (issue 20).
   if (options.checkout)
     add(checkoutSessionExpiryJob({ checkout: options.checkout, log: jobLog("checkout-session-expiry") }));
