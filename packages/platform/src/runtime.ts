@@ -36,8 +36,8 @@ import {
 } from "@paycore/db/repositories/process-instance.repository";
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
 import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
-import { RequestSigningStoreRepository } from "@paycore/db/repositories/request-signing-store.repository";
 import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
+import { RequestSigningStoreRepository } from "@paycore/db/repositories/request-signing-store.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -355,7 +355,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   );
   // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
   const pspRouter = new MeteredPspRouter(
-    new AppPspRouter({ TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps }, new RoutingRuleRepository(db)),
+    new AppPspRouter(
+      { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
+      new RoutingRuleRepository(db),
+    ),
     metrics,
   );
   const untracedCommands = new PaymentCommands({

@@ -6,9 +6,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { canonicalJson } from "@paycore/core/idempotency/request-hash";
 import type {
   AuthorizeRequest,
+  CompleteAuthenticationRequest,
   DisputeEvidenceOutcome,
   DisputeEvidenceRequest,
-  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,

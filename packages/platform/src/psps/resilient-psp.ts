@@ -5,9 +5,9 @@
 // "unavailable" (safe to fail over); anything else is "unknown" (to resolve).
 import type {
   AuthorizeRequest,
+  CompleteAuthenticationRequest,
   DisputeEvidenceOutcome,
   DisputeEvidenceRequest,
-  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,

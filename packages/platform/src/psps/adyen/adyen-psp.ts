@@ -10,9 +10,9 @@ import type { CheckoutAPI as CheckoutApiType, Config } from "@adyen/api-library"
 import type { IRequest } from "@adyen/api-library/lib/src/typings/requestOptions";
 import type {
   AuthorizeRequest,
+  CompleteAuthenticationRequest,
   DisputeEvidenceOutcome,
   DisputeEvidenceRequest,
-  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,

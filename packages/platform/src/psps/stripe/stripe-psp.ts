@@ -4,9 +4,9 @@
 // is thrown as a TransientPspError for the resilience policy.
 import type {
   AuthorizeRequest,
+  CompleteAuthenticationRequest,
   DisputeEvidenceOutcome,
   DisputeEvidenceRequest,
-  CompleteAuthenticationRequest,
   ModificationQuery,
   ModifyRequest,
   PaymentServiceProvider,
