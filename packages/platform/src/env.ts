@@ -148,6 +148,13 @@ const schema = z.object({
   FX_RATES_URL: z.string().url().max(2_000).optional(),
   FX_RATES_FETCH_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   FX_RATE_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(8_760).default(96),
+  // Onboarding (issue 22, docs/operations.md#merchant-onboarding): what an unverified merchant may take in live
+  // payments, as the total per currency in minor units ("EUR:100000,USD:100000"); a currency not listed: nothing.
+  UNVERIFIED_LIVE_LIMITS: z
+    .string()
+    .max(2_000)
+    .regex(/^\s*([A-Za-z]{3}:\d{1,16}\s*(,\s*[A-Za-z]{3}:\d{1,16}\s*)*)?$/, "CUR:minorUnits,CUR:minorUnits,…")
+    .default("EUR:100000,USD:100000,GBP:100000"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

@@ -11,6 +11,9 @@ import {
   IdempotencyService,
 } from "@paycore/core/idempotency/idempotency-service";
 import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
+import { MerchantAdmission } from "@paycore/core/onboarding/merchant-admission";
+import { type LiveLimits, parseLiveLimits } from "@paycore/core/onboarding/onboarding";
+import { OnboardingCommands } from "@paycore/core/onboarding/onboarding-commands";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
@@ -23,6 +26,8 @@ import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.r
 import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
+import { OnboardingRepository } from "@paycore/db/repositories/onboarding.repository";
+import { OnboardingStoreRepository } from "@paycore/db/repositories/onboarding-store.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
@@ -79,6 +84,9 @@ import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
 
+/** UNVERIFIED_LIVE_LIMITS' default: 1,000.00 in each of EUR, USD and GBP. */
+export const DEFAULT_UNVERIFIED_LIVE_LIMITS = "EUR:100000,USD:100000,GBP:100000";
+
 export interface RuntimeConfig {
   databaseUrl: string;
   databasePoolMax: number;
@@ -129,6 +137,9 @@ export interface RuntimeConfig {
   fxRateMaxAgeHours?: number;
   /** Where the scheduled fetch gets rates (FX_RATES_URL) and how often; null or absent: no scheduled fetch. */
   fxRatesFetch?: { url: string; intervalMs: number } | null;
+  // ---- Onboarding (issue 22) ----
+  /** An unverified merchant's live payments, total per currency (UNVERIFIED_LIVE_LIMITS); absent: the default. */
+  unverifiedLiveLimits?: LiveLimits;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -185,6 +196,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
         : null,
     // Multiple currencies (issue 18, FX).
     fxRateMaxAgeHours: env.FX_RATE_MAX_AGE_HOURS,
+    unverifiedLiveLimits: parseLiveLimits(env.UNVERIFIED_LIVE_LIMITS),
     fxRatesFetch: env.FX_RATES_URL
       ? { url: env.FX_RATES_URL, intervalMs: env.FX_RATES_FETCH_INTERVAL_MINUTES * 60_000 }
       : null,
@@ -286,7 +298,14 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     db,
     config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
   );
+  // Onboarding (issue 22): live payments and payouts ask the merchant's standing first.
+  const onboardingStore = new OnboardingStoreRepository(sql);
+  const admission = new MerchantAdmission(
+    onboardingStore,
+    config.unverifiedLiveLimits ?? parseLiveLimits(DEFAULT_UNVERIFIED_LIVE_LIMITS),
+  );
   const commands = new PaymentCommands({
+    admission,
     fx: fx.fxRates,
     store: paymentStore,
     idempotency,
@@ -327,7 +346,11 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
     // Payouts (issue 18).
-    ...createPayoutServices({ sql, idempotency, vault, bank: config.bankRails ?? null }),
+    ...createPayoutServices({ sql, idempotency, vault, bank: config.bankRails ?? null, admission }),
+    // Onboarding and KYC (issue 22): the write path, the console's reads, the standing checks.
+    onboarding: new OnboardingCommands({ store: onboardingStore, now: () => new Date() }),
+    onboardingReads: new OnboardingRepository(sql),
+    admission,
     // One secret for both kinds of the bank's notifications (payouts and incoming credits).
     bankWebhookSecret: config.bankWebhookSecret ?? config.bankRails?.webhookSecret ?? null,
     // Workbench (issue 17): dead letters, manual ledger adjustments, the ledger check, authorization expiry.

@@ -3,6 +3,8 @@
 import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
+import type { MerchantAdmission } from "@paycore/core/onboarding/merchant-admission";
+import type { OnboardingCommands } from "@paycore/core/onboarding/onboarding-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
@@ -10,6 +12,7 @@ import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth
 import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
+import type { OnboardingRepository } from "@paycore/db/repositories/onboarding.repository";
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
@@ -74,4 +77,11 @@ export interface AppServices
   // ---- invoices' documents and hosted payment (issue 20 part 2) ----
   /** Invoices' documents (page, PDF, mails, console reads) and paying one from its hosted page. */
   invoices: InvoiceServices;
+  // ---- Onboarding and KYC (issue 22) ----
+  /** The write path for merchants' onboarding: details, documents, decisions, rule restrictions. */
+  onboarding: OnboardingCommands;
+  /** Read side: the review queue, a merchant's onboarding events and documents. */
+  onboardingReads: OnboardingRepository;
+  /** The standing checks live payments and payouts make (the sanctions review reads it too). */
+  admission: MerchantAdmission;
 }

@@ -90,6 +90,9 @@ async function authorizeNewPayment(
       field: ["paymentMethodId"],
     });
   }
+  // Onboarding (issue 22): an unverified merchant's live payments stop at its limit; restricted ones take none.
+  if (actor.mode === "LIVE" && deps.admission)
+    await deps.admission.checkLivePayment(actor.merchantId, request.amountMinor, request.currency);
   // Multiple currencies (issue 18): a payment that will convert needs a fresh rate now (fail fast, lock nothing).
   await checkConversionRate(deps, actor, request.currency);
   const paymentId = newId("payment");

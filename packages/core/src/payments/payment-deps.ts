@@ -7,6 +7,7 @@ import type { RiskScorer } from "../fraud/risk-scorer";
 import type { IdempotencyService } from "../idempotency/idempotency-service";
 import { type IdempotencyKey, type PaymentId, parseId } from "../ids/ids";
 import { parseAmountMinor } from "../money/money";
+import type { MerchantAdmission } from "../onboarding/merchant-admission";
 import type { IdempotencyScope } from "../ports/idempotency-store";
 import type { PaymentFxRates } from "../ports/payment-fx";
 import type { PaymentChange, PaymentStore } from "../ports/payment-store";
@@ -28,6 +29,8 @@ export interface PaymentCommandsDependencies {
   now(): Date;
   /** Multiple currencies (issue 18): exchange rates; absent, every payment settles in its own currency. */
   fx?: PaymentFxRates;
+  /** Onboarding (issue 22): live payments of unverified, restricted or frozen merchants; absent: no checks. */
+  admission?: Pick<MerchantAdmission, "checkLivePayment">;
 }
 
 /** A lost optimistic-lock race is retried on fresh data this many times before giving up. */

@@ -9,6 +9,7 @@ import { type MerchantId, newId, parseId, parseIdempotencyKey } from "../ids/ids
 import type { JournalEntryDraft } from "../ledger/postings";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
+import type { MerchantAdmission } from "../onboarding/merchant-admission";
 import type { Mode } from "../payments/payment-record";
 import type { Actor, AuditDraft } from "../ports/audit";
 import type {
@@ -70,6 +71,8 @@ export interface PayoutCommandsDeps {
   now: () => Date;
   /** The first wait before a bank call without an answer is asked again (doubling, at most an hour). */
   bankRetryFirstMs?: number;
+  /** Onboarding and sanctions (issue 22): payouts held or refused by the merchant's standing; absent: none. */
+  admission?: Pick<MerchantAdmission, "checkPayout">;
 }
 
 function associatedData(bankAccountId: string): string {
@@ -190,6 +193,7 @@ export class PayoutCommands {
     const amountMinor = parseAmountMinor(input.amount, { currency, field: ["amount"] });
     if (await this.deps.store.isPaused(actor.merchantId, actor.mode))
       throw new DomainError("PAYOUTS_PAUSED", "Payouts are paused for this merchant.");
+    await this.deps.admission?.checkPayout(actor.merchantId, actor.mode);
     const account = await this.destination(actor, currency, input.bankAccountId ?? null);
     const id = newId("payout");
     const event: PayoutEventDraft = {
