@@ -53,6 +53,7 @@ test("every screen renders with no CSP violation and carries the headers", async
     `/merchants/${state.payoutMerchantId}/balance`,
     "/operators",
     "/audit",
+    "/onboarding",
     "/no-such-page",
   ];
   const nonces = new Set<string>();

@@ -260,6 +260,20 @@ const openInvoice = (
   await app.services.invoiceCommands.finalize(invoiceActor, `e2e-finalize-${draft.value.id}`, draft.value.id)
 ).value;
 const invoiceUrls = invoiceLinks(apiUrl, openInvoice);
+// ---- onboarding (issue 22): a merchant pending verification with its business details submitted ----
+const applicant = await app.services.merchantCommands.create(SEED_ACTOR, {
+  name: "Umbrella Traders",
+  modes: ["TEST"],
+});
+await app.services.onboarding.submitDetails({ ...SEED_ACTOR, source: "OPERATOR" }, applicant.merchant.id, {
+  legalName: "Umbrella Traders Ltd",
+  country: "GB",
+  registrationNumber: "07654321",
+  representativeName: "Jane Example",
+  representativeBirthDate: "1979-06-01",
+  website: "https://umbrella.example",
+  expectedMonthlyVolume: { amount: "1000000", currency: "GBP" },
+});
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
@@ -282,6 +296,7 @@ const state: E2eState = {
   reconPaymentId,
   checkout: { apiUrl, shopUrl, secretKey: shopKey("SECRET"), publishableKey: shopKey("PUBLISHABLE") },
   acmeMerchantId: acme.id,
+  onboardingMerchantId: applicant.merchant.id,
   invoice: {
     id: openInvoice.id,
     number: String(openInvoice.number),

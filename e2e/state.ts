@@ -51,6 +51,8 @@ export interface E2eState {
   checkout: { apiUrl: string; shopUrl: string; secretKey: string; publishableKey: string };
   // ---- invoices and webhook endpoints specs (issue 20 part 2, issue 19) ----
   acmeMerchantId: string;
+  /** Onboarding (issue 22): a merchant pending verification, its details submitted. */
+  onboardingMerchantId: string;
   /** An OPEN invoice of Acme Books with a customer email: its hosted page, PDF, number and total as shown. */
   invoice: { id: string; number: string; pageUrl: string; pdfUrl: string; totalText: string; email: string };
 }

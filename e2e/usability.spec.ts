@@ -68,6 +68,9 @@ async function consolePaths(page: Page): Promise<string[]> {
     `/merchants/${state.payoutMerchantId}/balance`,
     "/invoices",
     `/invoices/${state.invoice.id}`,
+    // Onboarding and KYC (issue 22).
+    "/onboarding",
+    `/onboarding/${state.onboardingMerchantId}`,
   ];
 }
 

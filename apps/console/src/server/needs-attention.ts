@@ -18,7 +18,8 @@ export type NeedsAttentionId =
   | "ledger_disagreements"
   | "expiring_authorizations"
   | "pending_approvals"
-  | "recon_items";
+  | "recon_items"
+  | "onboarding";
 
 /** What the counts read from, each once per request. */
 export interface AttentionReads {
@@ -97,6 +98,13 @@ export const NEEDS_ATTENTION_SOURCES: readonly NeedsAttentionSource[] = [
     label: "Open reconciliation items",
     href: "/reconciliation/items",
     count: (r) => r.services.recon.reads.openCount(),
+  },
+  // Onboarding (issue 22): merchants pending verification, and those a risk-signal rule or an operator restricted.
+  {
+    id: "onboarding",
+    label: "Merchants awaiting an onboarding decision",
+    href: "/onboarding",
+    count: (r) => r.services.app.services.onboardingReads.countAwaitingDecision(),
   },
 ];
 

@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth/auth.router";
 import { invoicesRouter } from "./routers/invoices/invoices.router";
 import { mailRouter } from "./routers/mail/mail.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
+import { onboardingRouter } from "./routers/onboarding/onboarding.router";
 import { operatorsRouter } from "./routers/operators/operators.router";
 import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
@@ -43,6 +44,8 @@ export const appRouter = router({
   authorizations: authorizationsRouter,
   reconciliation: reconciliationRouter,
   invoices: invoicesRouter,
+  // Onboarding and KYC (issue 22).
+  onboarding: onboardingRouter,
 });
 
 export type AppRouter = typeof appRouter;
