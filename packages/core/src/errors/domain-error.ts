@@ -278,6 +278,16 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "a payout while a possible sanctions match of the merchant waits for an operator's review",
   },
+  SANCTIONS_HIT_NOT_FOUND: { retry: "no", description: "an unknown sanctions hit (console, CLI)" },
+  SANCTIONS_HIT_DECIDED: {
+    retry: "no",
+    description: "a decision on a sanctions hit already decided (false positive or confirmed)",
+  },
+  SANCTIONS_LIST_INVALID: {
+    retry: "no",
+    description:
+      "a sanctions list file refused whole: not the OFAC SDN CSV or EU XML layout, or over its bounds (CLI)",
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -39,6 +39,10 @@ export const ID_PREFIXES = {
   checkoutSession: "cs",
   fxRateImport: "fxi",
   fxConversion: "fxc",
+  // Sanctions screening (issue 22): an imported list version, one screening of one name, a possible match.
+  sanctionsListVersion: "slv",
+  sanctionsScreening: "scr",
+  sanctionsHit: "sh",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -222,11 +222,15 @@ export class OnboardingStoreRepository implements OnboardingStore, MerchantStand
   }
 
   async standingOf(merchantId: string): Promise<MerchantStanding | null> {
-    const [row] = await this.sql.query<{ status: OnboardingStatus }>(
-      `SELECT onboarding_status AS status FROM merchants WHERE id = $1`,
+    const [row] = await this.sql.query<{ status: OnboardingStatus; frozen: boolean; reviewOpen: boolean }>(
+      `SELECT m.onboarding_status AS status, m.frozen_at IS NOT NULL AS frozen,
+              EXISTS (SELECT 1 FROM sanctions_hits h WHERE h.merchant_id = m.id AND h.status = 'OPEN') AS "reviewOpen"
+         FROM merchants m WHERE m.id = $1`,
       [merchantId],
     );
-    return row ? { onboardingStatus: row.status, frozen: false, sanctionsReviewOpen: false } : null;
+    return row
+      ? { onboardingStatus: row.status, frozen: row.frozen, sanctionsReviewOpen: row.reviewOpen }
+      : null;
   }
 
   async liveVolumeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint> {
