@@ -155,6 +155,17 @@ const schema = z.object({
     .max(2_000)
     .regex(/^\s*([A-Za-z]{3}:\d{1,16}\s*(,\s*[A-Za-z]{3}:\d{1,16}\s*)*)?$/, "CUR:minorUnits,CUR:minorUnits,…")
     .default("EUR:100000,USD:100000,GBP:100000"),
+  // Sanctions screening (issue 22, docs/operations.md#sanctions-screening): the Jaro-Winkler score at or above which
+  // a listed name is a hit, and the scheduled list fetch, off unless a URL is set (these machines are offline).
+  SANCTIONS_MATCH_THRESHOLD: z.coerce.number().min(0.5).max(1).default(0.92),
+  SANCTIONS_OFAC_SDN_URL: z.string().url().max(2_000).optional(),
+  SANCTIONS_EU_URL: z.string().url().max(2_000).optional(),
+  SANCTIONS_FETCH_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(10_080)
+    .default(24 * 60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

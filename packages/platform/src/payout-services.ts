@@ -38,6 +38,8 @@ export function createPayoutServices(options: {
   now?: () => Date;
   /** Onboarding and sanctions (issue 22): payouts held or refused by the merchant's standing. */
   admission?: Pick<MerchantAdmission, "checkPayout">;
+  /** Sanctions (issue 22): a new bank account's holder is screened. */
+  screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> };
 }): PayoutServices {
   return {
     payouts: new PayoutCommands({
@@ -53,6 +55,7 @@ export function createPayoutServices(options: {
         : null,
       now: options.now ?? (() => new Date()),
       ...(options.admission ? { admission: options.admission } : {}),
+      ...(options.screening ? { screening: options.screening } : {}),
       ...(options.bank?.retryFirstMs === undefined ? {} : { bankRetryFirstMs: options.bank.retryFirstMs }),
     }),
     payoutReads: new PayoutRepository(options.sql),

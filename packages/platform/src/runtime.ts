@@ -18,6 +18,8 @@ import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
+import { DEFAULT_MATCH_THRESHOLD } from "@paycore/core/sanctions/name-matching";
+import { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
@@ -39,6 +41,8 @@ import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repos
 import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+import { SanctionsRepository } from "@paycore/db/repositories/sanctions.repository";
+import { SanctionsStoreRepository } from "@paycore/db/repositories/sanctions-store.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
 import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
@@ -81,6 +85,7 @@ import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
 import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
+import { sanctionsListFetchJob, sanctionsScreeningJob } from "./workers/sanctions-screening";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
 
@@ -140,6 +145,10 @@ export interface RuntimeConfig {
   // ---- Onboarding (issue 22) ----
   /** An unverified merchant's live payments, total per currency (UNVERIFIED_LIVE_LIMITS); absent: the default. */
   unverifiedLiveLimits?: LiveLimits;
+  /** Sanctions: the Jaro-Winkler score at or above which a listed name is a hit (SANCTIONS_MATCH_THRESHOLD). */
+  sanctionsMatchThreshold?: number;
+  /** Sanctions: the scheduled list fetch (SANCTIONS_OFAC_SDN_URL, SANCTIONS_EU_URL); absent: none (offline). */
+  sanctionsFetch?: { ofacSdnUrl: string | null; euUrl: string | null; intervalMs: number } | null;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -197,6 +206,15 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     // Multiple currencies (issue 18, FX).
     fxRateMaxAgeHours: env.FX_RATE_MAX_AGE_HOURS,
     unverifiedLiveLimits: parseLiveLimits(env.UNVERIFIED_LIVE_LIMITS),
+    sanctionsMatchThreshold: env.SANCTIONS_MATCH_THRESHOLD,
+    sanctionsFetch:
+      env.SANCTIONS_OFAC_SDN_URL || env.SANCTIONS_EU_URL
+        ? {
+            ofacSdnUrl: env.SANCTIONS_OFAC_SDN_URL ?? null,
+            euUrl: env.SANCTIONS_EU_URL ?? null,
+            intervalMs: env.SANCTIONS_FETCH_INTERVAL_MINUTES * 60_000,
+          }
+        : null,
     fxRatesFetch: env.FX_RATES_URL
       ? { url: env.FX_RATES_URL, intervalMs: env.FX_RATES_FETCH_INTERVAL_MINUTES * 60_000 }
       : null,
@@ -298,6 +316,11 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     db,
     config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
   );
+  // Sanctions (issue 22): merchants, representatives and bank-account holders screened against the imported lists.
+  const sanctions = new SanctionsCommands({
+    store: new SanctionsStoreRepository(sql),
+    threshold: config.sanctionsMatchThreshold ?? DEFAULT_MATCH_THRESHOLD,
+  });
   // Onboarding (issue 22): live payments and payouts ask the merchant's standing first.
   const onboardingStore = new OnboardingStoreRepository(sql);
   const admission = new MerchantAdmission(
@@ -336,7 +359,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     webhooks: new WebhookRepository(db),
     pspAccounts,
     livePsps,
-    ...createAdminCommands(db),
+    ...createAdminCommands(db, () => new Date(), sanctions),
     receipts: new ReceiptRepository(sql),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
@@ -346,9 +369,22 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
     // Payouts (issue 18).
-    ...createPayoutServices({ sql, idempotency, vault, bank: config.bankRails ?? null, admission }),
+    ...createPayoutServices({
+      sql,
+      idempotency,
+      vault,
+      bank: config.bankRails ?? null,
+      admission,
+      screening: sanctions,
+    }),
     // Onboarding and KYC (issue 22): the write path, the console's reads, the standing checks.
-    onboarding: new OnboardingCommands({ store: onboardingStore, now: () => new Date() }),
+    onboarding: new OnboardingCommands({
+      store: onboardingStore,
+      now: () => new Date(),
+      screening: sanctions,
+    }),
+    sanctions,
+    sanctionsReads: new SanctionsRepository(sql),
     onboardingReads: new OnboardingRepository(sql),
     admission,
     // One secret for both kinds of the bank's notifications (payouts and incoming credits).
@@ -430,6 +466,25 @@ export function createRuntime(config: RuntimeConfig): Runtime {
                 commands: services.bankTransfers,
                 bank: bankReturnsClient({ baseUrl: bankRailsUrl, timeoutMs: config.pspTimeoutMs }),
                 log: config.logger.child({ worker: "bank-transfer-returns" }),
+              }),
+            ]
+          : []),
+      ],
+    },
+    // Sanctions (issue 22): merchants not yet screened against the newest lists; the list fetch when configured.
+    sanctions: {
+      jobs: [
+        sanctionsScreeningJob({ sanctions, log: config.logger.child({ worker: "sanctions-screening" }) }),
+        ...(config.sanctionsFetch
+          ? [
+              sanctionsListFetchJob({
+                sanctions,
+                ...config.sanctionsFetch,
+                currentSha256: async () =>
+                  new Map(
+                    (await sanctions.currentVersions()).map((version) => [version.source, version.sha256]),
+                  ),
+                log: config.logger.child({ worker: "sanctions-list-fetch" }),
               }),
             ]
           : []),

@@ -8,6 +8,7 @@ import type { OnboardingCommands } from "@paycore/core/onboarding/onboarding-com
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
+import type { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
@@ -18,6 +19,7 @@ import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-qu
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import type { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
+import type { SanctionsRepository } from "@paycore/db/repositories/sanctions.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
 import type { PaymentWatch } from "./adapters/payment-watch";
@@ -84,4 +86,8 @@ export interface AppServices
   onboardingReads: OnboardingRepository;
   /** The standing checks live payments and payouts make (the sanctions review reads it too). */
   admission: MerchantAdmission;
+  /** Sanctions (issue 22): list imports, screenings, hit decisions. */
+  sanctions: SanctionsCommands;
+  /** Read side: hits to review, screenings, list versions. */
+  sanctionsReads: SanctionsRepository;
 }

@@ -24,6 +24,8 @@ import {
 export interface OnboardingCommandsDeps {
   store: OnboardingStore;
   now: () => Date;
+  /** Sanctions (issue 22): the merchant's names are screened again once its details change. */
+  screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> };
 }
 
 /** Who acts: an operator (or the CLI), the merchant's own API key, or a rule of the platform. */
@@ -88,7 +90,10 @@ export class OnboardingCommands {
           after: detailsAudit(details),
         },
       );
-      if (saved) return saved;
+      if (saved) {
+        await this.deps.screening?.screenMerchant(merchantId, "DETAILS_UPDATED");
+        return saved;
+      }
     }
     throw conflict();
   }

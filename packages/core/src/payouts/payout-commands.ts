@@ -73,6 +73,8 @@ export interface PayoutCommandsDeps {
   bankRetryFirstMs?: number;
   /** Onboarding and sanctions (issue 22): payouts held or refused by the merchant's standing; absent: none. */
   admission?: Pick<MerchantAdmission, "checkPayout">;
+  /** Sanctions (issue 22): a new bank account's holder is screened once the account is stored. */
+  screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> };
 }
 
 function associatedData(bankAccountId: string): string {
@@ -161,6 +163,7 @@ export class PayoutCommands {
       ...record,
       number: encryptSecret(this.deps.vault, parsed.number, associatedData(id)),
     });
+    await this.deps.screening?.screenMerchant(actor.merchantId, "BANK_ACCOUNT_ADDED");
     return record;
   }
 

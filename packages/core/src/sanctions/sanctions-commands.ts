@@ -48,6 +48,11 @@ export class SanctionsCommands {
     if (!(deps.threshold > 0 && deps.threshold <= 1)) throw new Error("the match threshold is in (0, 1]");
   }
 
+  /** The newest version of each list. */
+  currentVersions(): Promise<SanctionsListVersionRecord[]> {
+    return this.deps.store.currentVersions();
+  }
+
   get threshold(): number {
     return this.deps.threshold;
   }

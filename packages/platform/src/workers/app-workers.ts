@@ -66,6 +66,8 @@ export interface AppWorkersOptions {
   checkout?: Pick<CheckoutCommands, "expireDue"> | null;
   /** Multiple currencies (issue 18): the scheduled rates fetch when FX_RATES_URL is set; null: none. */
   fxRates?: { job: WorkerJob } | null;
+  /** Sanctions and risk signals (issue 22): screening after list imports, the list fetch, the risk signals. */
+  sanctions?: { jobs: WorkerJob[] } | null;
 }
 
 export interface AppWorkers {
@@ -121,6 +123,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
   for (const job of options.bankTransfers?.jobs ?? []) add(job);
+  // Sanctions screening and risk signals (issue 22).
+  for (const job of options.sanctions?.jobs ?? []) add(job);
   // Payouts (issue 18).
   if (options.payouts) {
     add(balanceReleaseJob({ commands: options.payouts, log: jobLog("balance-release") }));
