@@ -54,6 +54,7 @@ test("every screen renders with no CSP violation and carries the headers", async
     "/operators",
     "/audit",
     "/onboarding",
+    "/sanctions",
     "/no-such-page",
   ];
   const nonces = new Set<string>();

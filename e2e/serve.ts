@@ -18,6 +18,7 @@ import { startSandboxProcess } from "@paycore/dev-start/psp-sandbox-process";
 import { invoiceLinks } from "@paycore/platform/documents/invoice-links";
 import { createMailer } from "@paycore/platform/email/mailer";
 import { startSmtpSink } from "@paycore/platform/email/smtp-sink";
+import { importSanctionsFromPaths } from "@paycore/platform/sanctions/sanctions-services";
 import type { AppSecrets } from "@paycore/platform/secrets";
 import { emailDeliveryFromSql } from "@paycore/platform/workers/email-delivery";
 import pino from "pino";
@@ -274,6 +275,20 @@ await app.services.onboarding.submitDetails({ ...SEED_ACTOR, source: "OPERATOR" 
   website: "https://umbrella.example",
   expectedMonthlyVolume: { amount: "1000000", currency: "GBP" },
 });
+// ---- sanctions (issue 22): the shipped sample lists, and a merchant whose name is on the OFAC sample ----
+const sanctionsSamples = new URL("../packages/platform/src/sanctions/samples/", import.meta.url).pathname;
+await importSanctionsFromPaths(app.services.sanctions, SEED_ACTOR, `${sanctionsSamples}sdn.csv`, {
+  aliasesPath: `${sanctionsSamples}alt.csv`,
+});
+await importSanctionsFromPaths(app.services.sanctions, SEED_ACTOR, `${sanctionsSamples}eu-consolidated.xml`);
+const listed = await app.services.merchantCommands.create(SEED_ACTOR, {
+  name: "Zeltramos Holdings Ltd",
+  modes: ["TEST"],
+});
+const listedHit = (await app.services.sanctionsReads.hits(100)).find(
+  (hit) => hit.merchantId === listed.merchant.id,
+);
+if (!listedHit) throw new Error("the seeded sanctions hit was not opened");
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
@@ -297,6 +312,7 @@ const state: E2eState = {
   checkout: { apiUrl, shopUrl, secretKey: shopKey("SECRET"), publishableKey: shopKey("PUBLISHABLE") },
   acmeMerchantId: acme.id,
   onboardingMerchantId: applicant.merchant.id,
+  sanctionsHitId: listedHit.id,
   invoice: {
     id: openInvoice.id,
     number: String(openInvoice.number),

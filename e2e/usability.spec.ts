@@ -71,6 +71,8 @@ async function consolePaths(page: Page): Promise<string[]> {
     // Onboarding and KYC (issue 22).
     "/onboarding",
     `/onboarding/${state.onboardingMerchantId}`,
+    "/sanctions",
+    `/sanctions/${state.sanctionsHitId}`,
   ];
 }
 

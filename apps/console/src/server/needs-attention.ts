@@ -19,7 +19,8 @@ export type NeedsAttentionId =
   | "expiring_authorizations"
   | "pending_approvals"
   | "recon_items"
-  | "onboarding";
+  | "onboarding"
+  | "sanctions_hits";
 
 /** What the counts read from, each once per request. */
 export interface AttentionReads {
@@ -105,6 +106,13 @@ export const NEEDS_ATTENTION_SOURCES: readonly NeedsAttentionSource[] = [
     label: "Merchants awaiting an onboarding decision",
     href: "/onboarding",
     count: (r) => r.services.app.services.onboardingReads.countAwaitingDecision(),
+  },
+  // Sanctions screening (issue 22): possible matches waiting for an operator; each blocks its merchant's payouts.
+  {
+    id: "sanctions_hits",
+    label: "Sanctions hits to review",
+    href: "/sanctions",
+    count: (r) => r.services.app.services.sanctionsReads.openCount(),
   },
 ];
 

@@ -26,6 +26,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/merchants", label: "Merchants" },
   // Onboarding and KYC (issue 22).
   { href: "/onboarding", label: "Onboarding" },
+  { href: "/sanctions", label: "Sanctions" },
   { href: "/audit", label: "Audit log" },
   { href: "/mail", label: "Mail" },
   { href: "/account/two-factor", label: "Two-factor" },

@@ -13,6 +13,7 @@ import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
 import { reconciliationRouter } from "./routers/reconciliation/reconciliation.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
+import { sanctionsRouter } from "./routers/sanctions/sanctions.router";
 import { webhooksRouter } from "./routers/webhooks/webhooks.router";
 // Workbench (issue 17).
 import { authorizationsRouter } from "./routers/workbench/authorizations";
@@ -46,6 +47,7 @@ export const appRouter = router({
   invoices: invoicesRouter,
   // Onboarding and KYC (issue 22).
   onboarding: onboardingRouter,
+  sanctions: sanctionsRouter,
 });
 
 export type AppRouter = typeof appRouter;
