@@ -166,6 +166,13 @@ const schema = z.object({
     .min(60)
     .max(10_080)
     .default(24 * 60),
+  // Risk signals (issue 22): over this window of live payments, a merchant with at least RISK_SIGNAL_MIN_PAYMENTS is
+  // restricted when its refund, dispute or decline rate (basis points) is above its maximum.
+  RISK_SIGNAL_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  RISK_SIGNAL_MIN_PAYMENTS: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  RISK_REFUND_RATE_MAX_BPS: z.coerce.number().int().min(0).max(10_000).default(1_000),
+  RISK_DISPUTE_RATE_MAX_BPS: z.coerce.number().int().min(0).max(10_000).default(100),
+  RISK_DECLINE_RATE_MAX_BPS: z.coerce.number().int().min(0).max(10_000).default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

@@ -14,6 +14,10 @@ import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { MerchantAdmission } from "@paycore/core/onboarding/merchant-admission";
 import { type LiveLimits, parseLiveLimits } from "@paycore/core/onboarding/onboarding";
 import { OnboardingCommands } from "@paycore/core/onboarding/onboarding-commands";
+import {
+  DEFAULT_RISK_SIGNAL_THRESHOLDS,
+  type RiskSignalThresholds,
+} from "@paycore/core/onboarding/risk-signals";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
@@ -40,6 +44,7 @@ import {
 import { PspAccountRepository } from "@paycore/db/repositories/psp-account.repository";
 import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
+import { RiskSignalsRepository } from "@paycore/db/repositories/risk-signals.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
 import { SanctionsRepository } from "@paycore/db/repositories/sanctions.repository";
 import { SanctionsStoreRepository } from "@paycore/db/repositories/sanctions-store.repository";
@@ -85,6 +90,7 @@ import { bankTransferExpiryJob } from "./workers/bank-transfer-expiry";
 import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
+import { riskSignalsJob } from "./workers/risk-signals";
 import { sanctionsListFetchJob, sanctionsScreeningJob } from "./workers/sanctions-screening";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
@@ -149,6 +155,8 @@ export interface RuntimeConfig {
   sanctionsMatchThreshold?: number;
   /** Sanctions: the scheduled list fetch (SANCTIONS_OFAC_SDN_URL, SANCTIONS_EU_URL); absent: none (offline). */
   sanctionsFetch?: { ofacSdnUrl: string | null; euUrl: string | null; intervalMs: number } | null;
+  /** Risk signals (RISK_SIGNAL_*, RISK_*_RATE_MAX_BPS); absent: the defaults. */
+  riskSignals?: RiskSignalThresholds;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -207,6 +215,13 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     fxRateMaxAgeHours: env.FX_RATE_MAX_AGE_HOURS,
     unverifiedLiveLimits: parseLiveLimits(env.UNVERIFIED_LIVE_LIMITS),
     sanctionsMatchThreshold: env.SANCTIONS_MATCH_THRESHOLD,
+    riskSignals: {
+      windowDays: env.RISK_SIGNAL_WINDOW_DAYS,
+      minPayments: env.RISK_SIGNAL_MIN_PAYMENTS,
+      refundRateMaxBps: env.RISK_REFUND_RATE_MAX_BPS,
+      disputeRateMaxBps: env.RISK_DISPUTE_RATE_MAX_BPS,
+      declineRateMaxBps: env.RISK_DECLINE_RATE_MAX_BPS,
+    },
     sanctionsFetch:
       env.SANCTIONS_OFAC_SDN_URL || env.SANCTIONS_EU_URL
         ? {
@@ -475,6 +490,13 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     sanctions: {
       jobs: [
         sanctionsScreeningJob({ sanctions, log: config.logger.child({ worker: "sanctions-screening" }) }),
+        // Risk signals: refund, dispute and decline rates over a window restrict a merchant automatically.
+        riskSignalsJob({
+          counts: new RiskSignalsRepository(sql),
+          onboarding: services.onboarding,
+          thresholds: config.riskSignals ?? DEFAULT_RISK_SIGNAL_THRESHOLDS,
+          log: config.logger.child({ worker: "risk-signals" }),
+        }),
         ...(config.sanctionsFetch
           ? [
               sanctionsListFetchJob({

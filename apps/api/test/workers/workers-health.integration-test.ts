@@ -64,6 +64,7 @@ describe("GET /health/workers", () => {
       "process-heartbeat",
       "resolver",
       "review-hold-expiry",
+      "risk-signals",
       "sanctions-screening",
       "webhook-delivery",
       "webhook-event-purge",

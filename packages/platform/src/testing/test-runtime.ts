@@ -6,6 +6,7 @@
 // GraphQL client on top; the console's harness uses this one directly.
 import { randomBytes } from "node:crypto";
 import { parseLiveLimits } from "@paycore/core/onboarding/onboarding";
+import type { RiskSignalThresholds } from "@paycore/core/onboarding/risk-signals";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { DisputeRepository } from "@paycore/db/repositories/dispute.repository";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
@@ -83,6 +84,8 @@ export interface TestRuntimeOptions {
   bankRails?: BankRailsConfig;
   /** Onboarding (issue 22): UNVERIFIED_LIVE_LIMITS' form, e.g. "USD:100000"; absent: the default. */
   unverifiedLiveLimits?: string;
+  /** Risk signals (issue 22): thresholds; absent: the defaults. */
+  riskSignals?: RiskSignalThresholds;
 }
 
 /** A test database: a fresh clone of the migrated template, or the one given (kept on drop). */
@@ -125,6 +128,7 @@ export function testRuntimeConfig(
     workers: options.workers ?? false,
     bankWebhookSecret: options.bankWebhookSecret ?? null,
     bankRails: options.bankRails ?? null,
+    ...(options.riskSignals === undefined ? {} : { riskSignals: options.riskSignals }),
     ...(options.unverifiedLiveLimits === undefined
       ? {}
       : { unverifiedLiveLimits: parseLiveLimits(options.unverifiedLiveLimits) }),
