@@ -7,8 +7,11 @@
 // of the table is the core's.
 import { randomBytes } from "node:crypto";
 import { onboardingTransitionEdges } from "@paycore/core/onboarding/onboarding-state-machine";
+import { RiskSignalsRepository } from "@paycore/db/repositories/risk-signals.repository";
 import { TEST_FIXTURE_ACTOR } from "@paycore/platform/testing/test-runtime";
+import { riskSignalsJob } from "@paycore/platform/workers/risk-signals";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
@@ -263,6 +266,76 @@ describe("restriction", () => {
       "RESTRICTED",
       "VERIFIED",
     ]);
+  });
+});
+
+describe("risk signals", () => {
+  it("restrict a merchant whose live refund rate is above its threshold, naming the rule", async () => {
+    const merchant = await t.createMerchant();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const paid = await payment(merchant.liveSecretKey, merchant.livePublishableKey, "1000");
+      expect(paid.errors).toEqual([]);
+      ids.push(paid.payment?.id as string);
+    }
+    for (const id of ids.slice(0, 2)) {
+      const refunded = await t.gql<{ refundPayment: { errors: Errors } }>(
+        merchant.liveSecretKey,
+        `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { ${ERRORS} } }`,
+        { input: { idempotencyKey: newKey("re"), paymentId: id, amount: "500" } },
+      );
+      expect(refunded.data?.refundPayment.errors).toEqual([]);
+    }
+    const job = riskSignalsJob({
+      counts: new RiskSignalsRepository(t.app.sql),
+      onboarding: t.app.services.onboarding,
+      thresholds: {
+        windowDays: 30,
+        minPayments: 4,
+        refundRateMaxBps: 5_000,
+        disputeRateMaxBps: 100,
+        declineRateMaxBps: 5_000,
+      },
+      log: pino({ level: "silent" }),
+    });
+    // 2 of 4 captured payments refunded is 50%: at the threshold, not above it.
+    await job.pass();
+    expect((await t.app.services.onboarding.find(merchant.id))?.status).toBe("VERIFIED");
+    const third = await t.gql<{ refundPayment: { errors: Errors } }>(
+      merchant.liveSecretKey,
+      `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { ${ERRORS} } }`,
+      { input: { idempotencyKey: newKey("re"), paymentId: ids[2], amount: "1000" } },
+    );
+    expect(third.data?.refundPayment.errors).toEqual([]);
+    await job.pass();
+    expect((await t.app.services.onboarding.find(merchant.id))?.status).toBe("RESTRICTED");
+    const [event] = await t.app.services.onboardingReads.events(merchant.id, 1);
+    expect(event).toMatchObject({
+      newStatus: "RESTRICTED",
+      rule: "risk_signals.refund_rate",
+      source: "SYSTEM",
+    });
+    const audit = await t.app.db.operatorAuditLog.findFirst({
+      where: { targetId: merchant.id, action: "merchant.onboarding_restrict" },
+      select: { after: true },
+    });
+    expect(audit?.after).toMatchObject({
+      rule: "risk_signals.refund_rate",
+      actor: "system:risk_signals.refund_rate",
+    });
+    // Operators see it in the onboarding queue (the overview's needs-attention count reads the same).
+    expect((await t.app.services.onboardingReads.queue()).map((row) => row.merchantId)).toContain(
+      merchant.id,
+    );
+    expect(
+      (await payment(merchant.liveSecretKey, merchant.livePublishableKey, "100")).errors.map((e) => e.code),
+    ).toEqual(["MERCHANT_RESTRICTED"]);
+    // A second pass leaves it as it is (no second event).
+    await job.pass();
+    expect(
+      (await t.app.services.onboardingReads.events(merchant.id)).filter((e) => e.rule !== null),
+    ).toHaveLength(1);
+    await t.expectLedgerBalanced();
   });
 });
 
