@@ -143,7 +143,10 @@ describe("a payout bank account's holder on the OFAC list", () => {
     const merchant = await t.createMerchant();
     await pay(merchant, "10000");
     const clean = await addAccount(merchant.secretKey, "Beispiel Handel GmbH");
-    expect((await payout(merchant.secretKey, clean)).errors).toEqual([]);
+    const before = await payout(merchant.secretKey, clean);
+    expect(before.errors).toEqual([]);
+    const statusOf = async (id: string) =>
+      (await t.app.db.payout.findUniqueOrThrow({ where: { id }, select: { status: true } })).status;
 
     // Word order, case and a one-letter difference from the alias "KORVANYEK, Dragomir".
     const flagged = await addAccount(merchant.secretKey, "dragomir korvanek");
@@ -160,6 +163,9 @@ describe("a payout bank account's holder on the OFAC list", () => {
     const blocked = await payout(merchant.secretKey, clean);
     expect(blocked.payout).toBeNull();
     expect(blocked.errors.map((e) => e.code)).toEqual(["PAYOUTS_BLOCKED_SANCTIONS"]);
+    // The payout made before the hit is not sent to the bank while the hit is open.
+    await t.app.services.payouts.sendDuePayouts();
+    expect(await statusOf(before.payout?.id as string)).toBe("PENDING");
 
     await t.app.services.sanctions.decideHit(
       OPERATOR,
@@ -167,6 +173,8 @@ describe("a payout bank account's holder on the OFAC list", () => {
       "FALSE_POSITIVE",
       "Different person: DOB differs.",
     );
+    await t.app.services.payouts.sendDuePayouts();
+    expect(await statusOf(before.payout?.id as string)).not.toBe("PENDING");
     expect((await payout(merchant.secretKey, clean)).errors).toEqual([]);
     // The decision holds when the merchant is screened again.
     await t.app.services.sanctions.screenMerchant(merchant.id, "MANUAL");
