@@ -39,6 +39,8 @@ function expectSecurityHeaders(headers: Record<string, string>, what: string) {
 }
 
 test("every screen renders with no CSP violation and carries the headers", async ({ page }) => {
+  // A dozen screens, each checked for CSP reports: over the default 30 s on a busy machine.
+  test.setTimeout(120_000);
   const violations = await watchCsp(page);
   const signInResponse = await page.goto("/sign-in");
   expectSecurityHeaders(signInResponse?.headers() ?? {}, "/sign-in");
@@ -53,6 +55,8 @@ test("every screen renders with no CSP violation and carries the headers", async
     `/merchants/${state.payoutMerchantId}/balance`,
     "/operators",
     "/audit",
+    "/onboarding",
+    "/sanctions",
     "/no-such-page",
   ];
   const nonces = new Set<string>();

@@ -19,6 +19,7 @@ import { startSandboxProcess } from "@paycore/dev-start/psp-sandbox-process";
 import { invoiceLinks } from "@paycore/platform/documents/invoice-links";
 import { createMailer } from "@paycore/platform/email/mailer";
 import { startSmtpSink } from "@paycore/platform/email/smtp-sink";
+import { importSanctionsFromPaths } from "@paycore/platform/sanctions/sanctions-services";
 import type { AppSecrets } from "@paycore/platform/secrets";
 import { emailDeliveryFromSql } from "@paycore/platform/workers/email-delivery";
 import { threeDSecureExpiryJob } from "@paycore/platform/workers/three-d-secure-expiry";
@@ -291,6 +292,34 @@ const openInvoice = (
   await app.services.invoiceCommands.finalize(invoiceActor, `e2e-finalize-${draft.value.id}`, draft.value.id)
 ).value;
 const invoiceUrls = invoiceLinks(apiUrl, openInvoice);
+// ---- onboarding (issue 22): a merchant pending verification with its business details submitted ----
+const applicant = await app.services.merchantCommands.create(SEED_ACTOR, {
+  name: "Umbrella Traders",
+  modes: ["TEST"],
+});
+await app.services.onboarding.submitDetails({ ...SEED_ACTOR, source: "OPERATOR" }, applicant.merchant.id, {
+  legalName: "Umbrella Traders Ltd",
+  country: "GB",
+  registrationNumber: "07654321",
+  representativeName: "Jane Example",
+  representativeBirthDate: "1979-06-01",
+  website: "https://umbrella.example",
+  expectedMonthlyVolume: { amount: "1000000", currency: "GBP" },
+});
+// ---- sanctions (issue 22): the shipped sample lists, and a merchant whose name is on the OFAC sample ----
+const sanctionsSamples = new URL("../packages/platform/src/sanctions/samples/", import.meta.url).pathname;
+await importSanctionsFromPaths(app.services.sanctions, SEED_ACTOR, `${sanctionsSamples}sdn.csv`, {
+  aliasesPath: `${sanctionsSamples}alt.csv`,
+});
+await importSanctionsFromPaths(app.services.sanctions, SEED_ACTOR, `${sanctionsSamples}eu-consolidated.xml`);
+const listed = await app.services.merchantCommands.create(SEED_ACTOR, {
+  name: "Zeltramos Holdings Ltd",
+  modes: ["TEST"],
+});
+const listedHit = (await app.services.sanctionsReads.hits(100)).find(
+  (hit) => hit.merchantId === listed.merchant.id,
+);
+if (!listedHit) throw new Error("the seeded sanctions hit was not opened");
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
@@ -314,6 +343,8 @@ const state: E2eState = {
   checkout: { apiUrl, shopUrl, secretKey: shopKey("SECRET"), publishableKey: shopKey("PUBLISHABLE") },
   controlUrl: `http://${host}:${E2E_PORTS.control}`,
   acmeMerchantId: acme.id,
+  onboardingMerchantId: applicant.merchant.id,
+  sanctionsHitId: listedHit.id,
   invoice: {
     id: openInvoice.id,
     number: String(openInvoice.number),

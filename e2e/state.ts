@@ -55,6 +55,10 @@ export interface E2eState {
   controlUrl: string;
   // ---- invoices and webhook endpoints specs (issue 20 part 2, issue 19) ----
   acmeMerchantId: string;
+  /** Onboarding (issue 22): a merchant pending verification, its details submitted. */
+  onboardingMerchantId: string;
+  /** Sanctions (issue 22): an open hit of a merchant named like an entity of the OFAC sample. */
+  sanctionsHitId: string;
   /** An OPEN invoice of Acme Books with a customer email: its hosted page, PDF, number and total as shown. */
   invoice: { id: string; number: string; pageUrl: string; pdfUrl: string; totalText: string; email: string };
 }

@@ -45,6 +45,7 @@ import {
 import { Command, InvalidArgumentError } from "commander";
 import { registerFxCommands } from "./fx/fx-cli";
 import { registerReconCommands } from "./reconciliation/recon-cli";
+import { registerSanctionsCommands } from "./sanctions/sanctions-cli";
 import { replayDeadLetter } from "./webhooks/replay";
 
 function integerIn(min: number, max: number) {
@@ -902,6 +903,8 @@ program
 registerReconCommands(program, cliActor);
 // Exchange rates (issue 18, FX): the commands live in fx/fx-cli.ts.
 registerFxCommands(program, cliActor);
+// Sanctions screening (issue 22): the commands live in sanctions/sanctions-cli.ts.
+registerSanctionsCommands(program, cliActor);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

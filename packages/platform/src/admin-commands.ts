@@ -34,9 +34,18 @@ export interface AdminCommands {
   merchantCurrencyCommands: MerchantCurrencyCommands;
 }
 
-export function createAdminCommands(db: DatabaseClient, now: () => Date = () => new Date()): AdminCommands {
+export function createAdminCommands(
+  db: DatabaseClient,
+  now: () => Date = () => new Date(),
+  /** Sanctions (issue 22): screens a merchant's name once it is created. */
+  screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> },
+): AdminCommands {
   return {
-    merchantCommands: new MerchantCommands({ store: new MerchantStoreRepository(db), now }),
+    merchantCommands: new MerchantCommands({
+      store: new MerchantStoreRepository(db),
+      now,
+      ...(screening ? { screening } : {}),
+    }),
     riskListCommands: new RiskListCommands({ store: new RiskListStoreRepository(db), now }),
     routingRuleCommands: new RoutingRuleCommands({ store: new RoutingRuleStoreRepository(db) }),
     operatorKeyCommands: new OperatorKeyCommands({ store: new OperatorKeyStoreRepository(db), now }),

@@ -174,6 +174,31 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().max(2_000).optional(),
   /** The service.name of this process's spans. */
   OTEL_SERVICE_NAME: z.string().min(1).max(100).default("paycore-api"),
+  // Onboarding (issue 22, docs/operations.md#merchant-onboarding): what an unverified merchant may take in live
+  // payments, as the total per currency in minor units ("EUR:100000,USD:100000"); a currency not listed: nothing.
+  UNVERIFIED_LIVE_LIMITS: z
+    .string()
+    .max(2_000)
+    .regex(/^\s*([A-Za-z]{3}:\d{1,16}\s*(,\s*[A-Za-z]{3}:\d{1,16}\s*)*)?$/, "CUR:minorUnits,CUR:minorUnits,…")
+    .default("EUR:100000,USD:100000,GBP:100000"),
+  // Sanctions screening (issue 22, docs/operations.md#sanctions-screening): the Jaro-Winkler score at or above which
+  // a listed name is a hit, and the scheduled list fetch, off unless a URL is set (these machines are offline).
+  SANCTIONS_MATCH_THRESHOLD: z.coerce.number().min(0.5).max(1).default(0.92),
+  SANCTIONS_OFAC_SDN_URL: z.string().url().max(2_000).optional(),
+  SANCTIONS_EU_URL: z.string().url().max(2_000).optional(),
+  SANCTIONS_FETCH_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(10_080)
+    .default(24 * 60),
+  // Risk signals (issue 22): over this window of live payments, a merchant with at least RISK_SIGNAL_MIN_PAYMENTS is
+  // restricted when its refund, dispute or decline rate (basis points) is above its maximum.
+  RISK_SIGNAL_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  RISK_SIGNAL_MIN_PAYMENTS: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  RISK_REFUND_RATE_MAX_BPS: z.coerce.number().int().min(0).max(10_000).default(1_000),
+  RISK_DISPUTE_RATE_MAX_BPS: z.coerce.number().int().min(0).max(10_000).default(100),
+  RISK_DECLINE_RATE_MAX_BPS: z.coerce.number().int().min(0).max(10_000).default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 });

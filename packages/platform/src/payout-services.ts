@@ -2,6 +2,7 @@
 // path (PayoutCommands) over its Postgres store, and the read repository. Built by one call in the composition
 // root (runtime.ts).
 import type { IdempotencyService } from "@paycore/core/idempotency/idempotency-service";
+import type { MerchantAdmission } from "@paycore/core/onboarding/merchant-admission";
 import { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
 import { PayoutRepository } from "@paycore/db/repositories/payout.repository";
@@ -35,6 +36,10 @@ export function createPayoutServices(options: {
   vault: VaultKeyring;
   bank: BankRailsConfig | null;
   now?: () => Date;
+  /** Onboarding and sanctions (issue 22): payouts held or refused by the merchant's standing. */
+  admission?: Pick<MerchantAdmission, "checkPayout">;
+  /** Sanctions (issue 22): a new bank account's holder is screened. */
+  screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> };
 }): PayoutServices {
   return {
     payouts: new PayoutCommands({
@@ -49,6 +54,8 @@ export function createPayoutServices(options: {
           })
         : null,
       now: options.now ?? (() => new Date()),
+      ...(options.admission ? { admission: options.admission } : {}),
+      ...(options.screening ? { screening: options.screening } : {}),
       ...(options.bank?.retryFirstMs === undefined ? {} : { bankRetryFirstMs: options.bank.retryFirstMs }),
     }),
     payoutReads: new PayoutRepository(options.sql),

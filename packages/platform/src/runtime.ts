@@ -9,6 +9,13 @@ import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scor
 import { DEFAULT_IDEMPOTENCY_OPTIONS } from "@paycore/core/idempotency/idempotency-service";
 import { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { RequestSigningCommands } from "@paycore/core/merchants/request-signing-commands";
+import { MerchantAdmission } from "@paycore/core/onboarding/merchant-admission";
+import { type LiveLimits, parseLiveLimits } from "@paycore/core/onboarding/onboarding";
+import { OnboardingCommands } from "@paycore/core/onboarding/onboarding-commands";
+import {
+  DEFAULT_RISK_SIGNAL_THRESHOLDS,
+  type RiskSignalThresholds,
+} from "@paycore/core/onboarding/risk-signals";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import { DEFAULT_ACTION_TTL_MS } from "@paycore/core/payments/payment-deps";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
@@ -16,6 +23,8 @@ import type { PspName } from "@paycore/core/psp-accounts/psp-account";
 import { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
 import type { SettlementPsp } from "@paycore/core/reconciliation/settlement-line";
+import { DEFAULT_MATCH_THRESHOLD } from "@paycore/core/sanctions/name-matching";
+import { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { AnnouncedReportStoreRepository } from "@paycore/db/repositories/announced-report-store.repository";
@@ -26,6 +35,8 @@ import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.r
 import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
+import { OnboardingRepository } from "@paycore/db/repositories/onboarding.repository";
+import { OnboardingStoreRepository } from "@paycore/db/repositories/onboarding-store.repository";
 import { OperationalFiguresRepository } from "@paycore/db/repositories/operational-figures.repository";
 import { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
@@ -39,7 +50,10 @@ import { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { RequestSigningStoreRepository } from "@paycore/db/repositories/request-signing-store.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
+import { RiskSignalsRepository } from "@paycore/db/repositories/risk-signals.repository";
 import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+import { SanctionsRepository } from "@paycore/db/repositories/sanctions.repository";
+import { SanctionsStoreRepository } from "@paycore/db/repositories/sanctions-store.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import { createPool, Sql } from "@paycore/db/sql";
 import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
@@ -91,8 +105,13 @@ import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
 import { type MetricsRefreshSources, refreshOperationalGauges } from "./workers/metrics-refresh";
+import { riskSignalsJob } from "./workers/risk-signals";
+import { sanctionsListFetchJob, sanctionsScreeningJob } from "./workers/sanctions-screening";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
 import type { WorkerRegistry } from "./workers/worker-registry";
+
+/** UNVERIFIED_LIVE_LIMITS' default: 1,000.00 in each of EUR, USD and GBP. */
+export const DEFAULT_UNVERIFIED_LIVE_LIMITS = "EUR:100000,USD:100000,GBP:100000";
 
 export interface RuntimeConfig {
   databaseUrl: string;
@@ -150,6 +169,15 @@ export interface RuntimeConfig {
   fxRatesFetch?: { url: string; intervalMs: number } | null;
   /** The `process` label on this runtime's metrics (issue 22); defaults to "api". */
   metricsProcess?: string;
+  // ---- Onboarding (issue 22) ----
+  /** An unverified merchant's live payments, total per currency (UNVERIFIED_LIVE_LIMITS); absent: the default. */
+  unverifiedLiveLimits?: LiveLimits;
+  /** Sanctions: the Jaro-Winkler score at or above which a listed name is a hit (SANCTIONS_MATCH_THRESHOLD). */
+  sanctionsMatchThreshold?: number;
+  /** Sanctions: the scheduled list fetch (SANCTIONS_OFAC_SDN_URL, SANCTIONS_EU_URL); absent: none (offline). */
+  sanctionsFetch?: { ofacSdnUrl: string | null; euUrl: string | null; intervalMs: number } | null;
+  /** Risk signals (RISK_SIGNAL_*, RISK_*_RATE_MAX_BPS); absent: the defaults. */
+  riskSignals?: RiskSignalThresholds;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -214,6 +242,23 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
         : null,
     // Multiple currencies (issue 18, FX).
     fxRateMaxAgeHours: env.FX_RATE_MAX_AGE_HOURS,
+    unverifiedLiveLimits: parseLiveLimits(env.UNVERIFIED_LIVE_LIMITS),
+    sanctionsMatchThreshold: env.SANCTIONS_MATCH_THRESHOLD,
+    riskSignals: {
+      windowDays: env.RISK_SIGNAL_WINDOW_DAYS,
+      minPayments: env.RISK_SIGNAL_MIN_PAYMENTS,
+      refundRateMaxBps: env.RISK_REFUND_RATE_MAX_BPS,
+      disputeRateMaxBps: env.RISK_DISPUTE_RATE_MAX_BPS,
+      declineRateMaxBps: env.RISK_DECLINE_RATE_MAX_BPS,
+    },
+    sanctionsFetch:
+      env.SANCTIONS_OFAC_SDN_URL || env.SANCTIONS_EU_URL
+        ? {
+            ofacSdnUrl: env.SANCTIONS_OFAC_SDN_URL ?? null,
+            euUrl: env.SANCTIONS_EU_URL ?? null,
+            intervalMs: env.SANCTIONS_FETCH_INTERVAL_MINUTES * 60_000,
+          }
+        : null,
     fxRatesFetch: env.FX_RATES_URL
       ? { url: env.FX_RATES_URL, intervalMs: env.FX_RATES_FETCH_INTERVAL_MINUTES * 60_000 }
       : null,
@@ -353,6 +398,17 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     db,
     config.fxRateMaxAgeHours === undefined ? {} : { maxAgeHours: config.fxRateMaxAgeHours },
   );
+  // Sanctions (issue 22): merchants, representatives and bank-account holders screened against the imported lists.
+  const sanctions = new SanctionsCommands({
+    store: new SanctionsStoreRepository(sql),
+    threshold: config.sanctionsMatchThreshold ?? DEFAULT_MATCH_THRESHOLD,
+  });
+  // Onboarding (issue 22): live payments and payouts ask the merchant's standing first.
+  const onboardingStore = new OnboardingStoreRepository(sql);
+  const admission = new MerchantAdmission(
+    onboardingStore,
+    config.unverifiedLiveLimits ?? parseLiveLimits(DEFAULT_UNVERIFIED_LIVE_LIMITS),
+  );
   // Test mode only ever reaches sandboxes; live mode only the PSP accounts operators configured.
   const pspRouter = new MeteredPspRouter(
     new AppPspRouter(
@@ -362,6 +418,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     metrics,
   );
   const untracedCommands = new PaymentCommands({
+    admission,
     fx: fx.fxRates,
     store: paymentStore,
     idempotency,
@@ -403,7 +460,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     webhooks: new WebhookRepository(db),
     pspAccounts,
     livePsps,
-    ...createAdminCommands(db),
+    ...createAdminCommands(db, () => new Date(), sanctions),
     receipts: new ReceiptRepository(sql),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
@@ -414,7 +471,24 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
     // Payouts (issue 18).
-    ...createPayoutServices({ sql, idempotency, vault, bank: config.bankRails ?? null }),
+    ...createPayoutServices({
+      sql,
+      idempotency,
+      vault,
+      bank: config.bankRails ?? null,
+      admission,
+      screening: sanctions,
+    }),
+    // Onboarding and KYC (issue 22): the write path, the console's reads, the standing checks.
+    onboarding: new OnboardingCommands({
+      store: onboardingStore,
+      now: () => new Date(),
+      screening: sanctions,
+    }),
+    sanctions,
+    sanctionsReads: new SanctionsRepository(sql),
+    onboardingReads: new OnboardingRepository(sql),
+    admission,
     // One secret for both kinds of the bank's notifications (payouts and incoming credits).
     bankWebhookSecret: config.bankWebhookSecret ?? config.bankRails?.webhookSecret ?? null,
     // Workbench (issue 17): dead letters, manual ledger adjustments, the ledger check, authorization expiry.
@@ -456,6 +530,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     overview: new ConsoleOverviewRepository(db),
     recon: new ReconciliationRepository(sql),
     workbench: services,
+    compliance: services,
   };
   const workers = createAppWorkers({
     sql,
@@ -523,6 +598,32 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           }),
         }
       : null,
+    // Sanctions (issue 22): merchants not yet screened against the newest lists; the list fetch when configured.
+    sanctions: {
+      jobs: [
+        sanctionsScreeningJob({ sanctions, log: config.logger.child({ worker: "sanctions-screening" }) }),
+        // Risk signals: refund, dispute and decline rates over a window restrict a merchant automatically.
+        riskSignalsJob({
+          counts: new RiskSignalsRepository(sql),
+          onboarding: services.onboarding,
+          thresholds: config.riskSignals ?? DEFAULT_RISK_SIGNAL_THRESHOLDS,
+          log: config.logger.child({ worker: "risk-signals" }),
+        }),
+        ...(config.sanctionsFetch
+          ? [
+              sanctionsListFetchJob({
+                sanctions,
+                ...config.sanctionsFetch,
+                currentSha256: async () =>
+                  new Map(
+                    (await sanctions.currentVersions()).map((version) => [version.source, version.sha256]),
+                  ),
+                log: config.logger.child({ worker: "sanctions-list-fetch" }),
+              }),
+            ]
+          : []),
+      ],
+    },
     // Multiple currencies (issue 18, FX): the scheduled rates fetch, only when a URL is configured.
     fxRates: config.fxRatesFetch
       ? {

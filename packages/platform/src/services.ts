@@ -5,19 +5,24 @@ import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-tra
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { RequestSigningCommands } from "@paycore/core/merchants/request-signing-commands";
+import type { MerchantAdmission } from "@paycore/core/onboarding/merchant-admission";
+import type { OnboardingCommands } from "@paycore/core/onboarding/onboarding-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
 import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
+import type { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
+import type { OnboardingRepository } from "@paycore/db/repositories/onboarding.repository";
 import type { OperatorKeyRepository } from "@paycore/db/repositories/operator-key.repository";
 import type { PaymentQueryRepository } from "@paycore/db/repositories/payment-query.repository";
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import type { ReceiptRepository } from "@paycore/db/repositories/receipt.repository";
 import type { RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
+import type { SanctionsRepository } from "@paycore/db/repositories/sanctions.repository";
 import type { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
 import type { LivePsps } from "./adapters/live-psps";
 import type { PaymentWatch } from "./adapters/payment-watch";
@@ -84,4 +89,15 @@ export interface AppServices
   requestSigning: RequestSigningCommands;
   /** Signed requests (issue 22): nonces seen within the window (Redis, Postgres when Redis fails). */
   requestNonces: RequestNonces;
+  // ---- Onboarding and KYC (issue 22) ----
+  /** The write path for merchants' onboarding: details, documents, decisions, rule restrictions. */
+  onboarding: OnboardingCommands;
+  /** Read side: the review queue, a merchant's onboarding events and documents. */
+  onboardingReads: OnboardingRepository;
+  /** The standing checks live payments and payouts make (the sanctions review reads it too). */
+  admission: MerchantAdmission;
+  /** Sanctions (issue 22): list imports, screenings, hit decisions. */
+  sanctions: SanctionsCommands;
+  /** Read side: hits to review, screenings, list versions. */
+  sanctionsReads: SanctionsRepository;
 }

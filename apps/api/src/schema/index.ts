@@ -26,6 +26,8 @@ import "./checkout-session";
 import "./allowed-origins";
 // Multiple currencies (issue 18)
 import "./fx";
+// Onboarding and KYC (issue 22).
+import "./onboarding";
 import { builder } from "./builder";
 import { withReplayedMutationFields } from "./replayed-fields";
 

@@ -68,6 +68,8 @@ describe("GET /health/workers", () => {
       "request-nonce-purge",
       "resolver",
       "review-hold-expiry",
+      "risk-signals",
+      "sanctions-screening",
       "three-d-secure-expiry",
       "webhook-delivery",
       "webhook-event-purge",

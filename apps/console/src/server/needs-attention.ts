@@ -28,6 +28,10 @@ export const NEEDS_ATTENTION_SOURCES: readonly NeedsAttentionSource[] = [
   { id: "expiring_authorizations", label: "Authorizations about to expire", href: "/authorizations" },
   { id: "pending_approvals", label: "Approvals waiting for a second operator", href: "/ledger#approvals" },
   { id: "recon_items", label: "Open reconciliation items", href: "/reconciliation/items" },
+  // Onboarding (issue 22): merchants pending verification, and those a risk-signal rule or an operator restricted.
+  { id: "onboarding", label: "Merchants awaiting an onboarding decision", href: "/onboarding" },
+  // Sanctions screening (issue 22): possible matches waiting for an operator; each blocks its merchant's payouts.
+  { id: "sanctions_hits", label: "Sanctions hits to review", href: "/sanctions" },
 ];
 
 export interface NeedsAttentionItem {
@@ -39,7 +43,12 @@ export interface NeedsAttentionItem {
 
 export async function needsAttention(services: ConsoleServices, now: Date): Promise<NeedsAttentionItem[]> {
   const counts = await attentionCounts(
-    { overview: services.overview, recon: services.recon.reads, workbench: services.app.services },
+    {
+      overview: services.overview,
+      recon: services.recon.reads,
+      workbench: services.app.services,
+      compliance: services.app.services,
+    },
     now,
   );
   return NEEDS_ATTENTION_SOURCES.map((source) => ({ ...source, count: counts[source.id] }));

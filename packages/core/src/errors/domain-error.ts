@@ -280,6 +280,42 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "a rates file refused whole: the message names the first bad line and why (CLI, worker)",
   },
+  // Onboarding, KYC and sanctions (issue 22).
+  ONBOARDING_STATE_INVALID: {
+    retry: "no",
+    description: "the merchant's onboarding status forbids the change (e.g. approving a rejected merchant)",
+  },
+  ONBOARDING_DETAILS_MISSING: {
+    retry: "no",
+    description: "a merchant approved before its business details were submitted",
+  },
+  LIVE_LIMIT_EXCEEDED: {
+    retry: "no",
+    description:
+      "a live payment that would take an unverified merchant's live total in its currency past the configured limit",
+  },
+  PAYOUTS_HELD_UNVERIFIED: {
+    retry: "no",
+    description: "a live payout of a merchant not verified yet (test-mode payouts work)",
+  },
+  MERCHANT_RESTRICTED: {
+    retry: "no",
+    description: "a live payment or a payout of a restricted, rejected or frozen merchant",
+  },
+  PAYOUTS_BLOCKED_SANCTIONS: {
+    retry: "no",
+    description: "a payout while a possible sanctions match of the merchant waits for an operator's review",
+  },
+  SANCTIONS_HIT_NOT_FOUND: { retry: "no", description: "an unknown sanctions hit (console, CLI)" },
+  SANCTIONS_HIT_DECIDED: {
+    retry: "no",
+    description: "a decision on a sanctions hit already decided (false positive or confirmed)",
+  },
+  SANCTIONS_LIST_INVALID: {
+    retry: "no",
+    description:
+      "a sanctions list file refused whole: not the OFAC SDN CSV or EU XML layout, or over its bounds (CLI)",
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

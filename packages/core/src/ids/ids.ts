@@ -41,6 +41,10 @@ export const ID_PREFIXES = {
   fxConversion: "fxc",
   // Signed requests (issue 22): an API key's signing secret.
   signingSecret: "rsks",
+  // Sanctions screening (issue 22): an imported list version, one screening of one name, a possible match.
+  sanctionsListVersion: "slv",
+  sanctionsScreening: "scr",
+  sanctionsHit: "sh",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -25,6 +25,8 @@ import {
 export interface MerchantCommandsDeps {
   store: MerchantStore;
   now: () => Date;
+  /** Sanctions (issue 22): a new merchant's name is screened once it is created. */
+  screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> };
 }
 
 export interface CreateMerchantInput {
@@ -88,6 +90,7 @@ export class MerchantCommands {
         },
       },
     );
+    await this.deps.screening?.screenMerchant(merchant.id, "CREATED");
     return { merchant, keys: keys.map((key) => key.issued) };
   }
 

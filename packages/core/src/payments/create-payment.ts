@@ -86,6 +86,10 @@ async function authorizeNewPayment(
   request: NewPaymentRequest,
   context: IdempotencyContext,
 ): Promise<PaymentResult> {
+  // Onboarding (issue 22): an unverified merchant's live payments stop at its limit; restricted or frozen ones take
+  // none. Asked before routing: a refused merchant learns why, whatever its PSP accounts.
+  if (actor.mode === "LIVE" && deps.admission)
+    await deps.admission.checkLivePayment(actor.merchantId, request.amountMinor, request.currency);
   const { stored, routed, psp } = await routeForCard(deps, actor, request);
   const now = deps.now();
   if (isExpired(stored.method, now)) {

@@ -8,6 +8,7 @@ import type { IdempotencyService } from "../idempotency/idempotency-service";
 import { type IdempotencyKey, type PaymentId, parseId } from "../ids/ids";
 import { type FeeSchedule, feeScheduleForFunding, hasFundingTypeFees } from "../ledger/fees";
 import { parseAmountMinor } from "../money/money";
+import type { MerchantAdmission } from "../onboarding/merchant-admission";
 import type { IdempotencyScope } from "../ports/idempotency-store";
 import type { PaymentFxRates } from "../ports/payment-fx";
 import type { PaymentChange, PaymentStore } from "../ports/payment-store";
@@ -34,6 +35,8 @@ export interface PaymentCommandsDependencies {
    * back), and how long a challenge may take before the payment is cancelled (default 15 minutes).
    */
   threeDSecure?: { returnUrlFor(paymentId: PaymentId): string; actionTtlMs: number };
+  /** Onboarding (issue 22): live payments of unverified, restricted or frozen merchants; absent: no checks. */
+  admission?: Pick<MerchantAdmission, "checkLivePayment">;
 }
 
 /** How long a customer has for a 3-D Secure challenge when the platform does not say. */

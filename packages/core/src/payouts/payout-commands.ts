@@ -14,6 +14,7 @@ import { type MerchantId, newId, parseId, parseIdempotencyKey } from "../ids/ids
 import type { JournalEntryDraft } from "../ledger/postings";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
+import type { MerchantAdmission } from "../onboarding/merchant-admission";
 import type { Mode } from "../payments/payment-record";
 import type { Actor, AuditDraft } from "../ports/audit";
 import type {
@@ -103,6 +104,10 @@ export interface PayoutCommandsDeps {
   bankRetryFirstMs?: number;
   /** The micro-deposit amounts of a new verification; default random (tests may fix them). */
   microDeposits?: () => MicroDepositAmounts;
+  /** Onboarding and sanctions (issue 22): payouts held or refused by the merchant's standing; absent: none. */
+  admission?: Pick<MerchantAdmission, "checkPayout">;
+  /** Sanctions (issue 22): a new bank account's holder is screened once the account is stored. */
+  screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> };
 }
 
 function associatedData(bankAccountId: string): string {
@@ -252,6 +257,7 @@ export class PayoutCommands {
       ],
       outbox: topic === null ? [] : [{ topic, payload: { id, status } }],
     });
+    await this.deps.screening?.screenMerchant(actor.merchantId, "BANK_ACCOUNT_ADDED");
     if (amounts === null) return record;
     return this.sendMicroDepositsFor(record);
   }
@@ -515,6 +521,7 @@ export class PayoutCommands {
     const amountMinor = parseAmountMinor(input.amount, { currency, field: ["amount"] });
     if (await this.deps.store.isPaused(actor.merchantId, actor.mode))
       throw new DomainError("PAYOUTS_PAUSED", "Payouts are paused for this merchant.");
+    await this.deps.admission?.checkPayout(actor.merchantId, actor.mode);
     const account = await this.destination(actor, currency, input.bankAccountId ?? null);
     const id = newId("payout");
     const event: PayoutEventDraft = {

@@ -498,6 +498,12 @@ export class PayoutStoreRepository implements PayoutStore {
           WHERE p.status = 'PENDING' AND p.next_bank_call_at <= $1
             AND NOT EXISTS (SELECT 1 FROM payout_settings s
                              WHERE s.merchant_id = p.merchant_id AND s.mode = p.mode AND s.paused)
+            -- Onboarding and sanctions (issue 22): a payout never sent waits while its merchant has an open
+            -- sanctions hit, is frozen, or (live) is not verified. One already sent is asked about as ever.
+            AND (p.bank_call_count > 0 OR (
+                  NOT EXISTS (SELECT 1 FROM sanctions_hits h WHERE h.merchant_id = p.merchant_id AND h.status = 'OPEN')
+              AND NOT EXISTS (SELECT 1 FROM merchants m WHERE m.id = p.merchant_id
+                                AND (m.frozen_at IS NOT NULL OR (p.mode = 'LIVE' AND m.onboarding_status <> 'VERIFIED')))))
           ORDER BY p.next_bank_call_at LIMIT $2)
         ORDER BY next_bank_call_at`,
       [now, limit],

@@ -5,7 +5,9 @@
 // metrics-refresh worker). Same functions, same figures. Each read runs once
 // per call (memoised), whatever the number of sources using it.
 import type { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
+import type { OnboardingRepository } from "@paycore/db/repositories/onboarding.repository";
 import type { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
+import type { SanctionsRepository } from "@paycore/db/repositories/sanctions.repository";
 import type { WorkbenchServices } from "../workbench/workbench-services";
 
 /** Payments still PENDING longer than this count as stale. */
@@ -21,6 +23,8 @@ export const NEEDS_ATTENTION_IDS = [
   "expiring_authorizations",
   "pending_approvals",
   "recon_items",
+  "onboarding",
+  "sanctions_hits",
 ] as const;
 
 export type NeedsAttentionId = (typeof NEEDS_ATTENTION_IDS)[number];
@@ -33,6 +37,11 @@ export interface AttentionSources {
     WorkbenchServices,
     "workbenchQueries" | "ledgerCheckRuns" | "authorizationExpiry" | "workbenchConfig"
   >;
+  /** Onboarding and sanctions (issue 22): merchants awaiting a decision, open sanctions hits. */
+  compliance: {
+    onboardingReads: Pick<OnboardingRepository, "countAwaitingDecision">;
+    sanctionsReads: Pick<SanctionsRepository, "openCount">;
+  };
 }
 
 function once<T>(read: () => Promise<T>): () => Promise<T> {
@@ -65,6 +74,8 @@ export async function attentionCounts(
       ),
     pending_approvals: async () => (await workbench()).pendingApprovals,
     recon_items: () => sources.recon.openCount(),
+    onboarding: () => sources.compliance.onboardingReads.countAwaitingDecision(),
+    sanctions_hits: () => sources.compliance.sanctionsReads.openCount(),
   };
   const entries = await Promise.all(
     NEEDS_ATTENTION_IDS.map(async (id) => [id, await counters[id]()] as const),

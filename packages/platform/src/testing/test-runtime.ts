@@ -5,6 +5,8 @@
 // invariant. The API's test app (apps/api/src/testing/test-app.ts) adds its
 // GraphQL client on top; the console's harness uses this one directly.
 import { randomBytes } from "node:crypto";
+import { parseLiveLimits } from "@paycore/core/onboarding/onboarding";
+import type { RiskSignalThresholds } from "@paycore/core/onboarding/risk-signals";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { DisputeRepository } from "@paycore/db/repositories/dispute.repository";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
@@ -32,7 +34,23 @@ export interface TestMerchantOptions {
   riskReviewThreshold?: number;
   riskDeclineThreshold?: number;
   accessPolicy?: Partial<MerchantAccessPolicy>;
+  /**
+   * Onboarding (issue 22): VERIFIED by default (details submitted and approved through the onboarding command), so
+   * suites that take live payments or make live payouts are not held; PENDING_VERIFICATION leaves it as created.
+   */
+  onboarding?: "VERIFIED" | "PENDING_VERIFICATION";
 }
+
+/** Business details that pass onboarding's checks, for fixtures (invented). */
+export const TEST_BUSINESS_DETAILS = {
+  legalName: "Test Merchant GmbH",
+  country: "DE",
+  registrationNumber: "HRB 12345",
+  representativeName: "Erika Beispiel",
+  representativeBirthDate: "1980-04-30",
+  website: "https://shop.example",
+  expectedMonthlyVolume: { amount: "5000000", currency: "EUR" },
+} as const;
 
 /** Who test fixtures act as in the operator audit log. */
 export const TEST_FIXTURE_ACTOR = { operatorId: null, name: "test:fixture" } as const;
@@ -66,6 +84,10 @@ export interface TestRuntimeOptions {
   bankWebhookSecret?: string;
   /** Payouts (issue 18): the bank (the bank rails sandbox); none by default (payouts wait PENDING). */
   bankRails?: BankRailsConfig;
+  /** Onboarding (issue 22): UNVERIFIED_LIVE_LIMITS' form, e.g. "USD:100000"; absent: the default. */
+  unverifiedLiveLimits?: string;
+  /** Risk signals (issue 22): thresholds; absent: the defaults. */
+  riskSignals?: RiskSignalThresholds;
 }
 
 /** A test database: a fresh clone of the migrated template, or the one given (kept on drop). */
@@ -111,6 +133,10 @@ export function testRuntimeConfig(
     workers: options.workers ?? false,
     bankWebhookSecret: options.bankWebhookSecret ?? null,
     bankRails: options.bankRails ?? null,
+    ...(options.riskSignals === undefined ? {} : { riskSignals: options.riskSignals }),
+    ...(options.unverifiedLiveLimits === undefined
+      ? {}
+      : { unverifiedLiveLimits: parseLiveLimits(options.unverifiedLiveLimits) }),
   };
 }
 
@@ -129,7 +155,7 @@ export interface RuntimeFixtures {
 export function runtimeFixtures(runtime: Pick<Runtime, "services" | "db">): RuntimeFixtures {
   const audit = new LedgerAuditRepository(runtime.db);
   return {
-    async createMerchant({ realRiskThresholds, accessPolicy, ...settings } = {}) {
+    async createMerchant({ realRiskThresholds, accessPolicy, onboarding, ...settings } = {}) {
       // Through the core's command like any operator's merchant (audited, actor "test:fixture").
       const created = await runtime.services.merchantCommands.create(TEST_FIXTURE_ACTOR, {
         name: "Test merchant",
@@ -140,6 +166,19 @@ export function runtimeFixtures(runtime: Pick<Runtime, "services" | "db">): Runt
         },
         ...(accessPolicy === undefined ? {} : { accessPolicy }),
       });
+      if (onboarding !== "PENDING_VERIFICATION") {
+        const fixture = { ...TEST_FIXTURE_ACTOR, source: "OPERATOR" } as const;
+        await runtime.services.onboarding.submitDetails(fixture, created.merchant.id, {
+          ...TEST_BUSINESS_DETAILS,
+          expectedMonthlyVolume: { ...TEST_BUSINESS_DETAILS.expectedMonthlyVolume },
+        });
+        await runtime.services.onboarding.decide(
+          TEST_FIXTURE_ACTOR,
+          created.merchant.id,
+          "APPROVE",
+          "fixture",
+        );
+      }
       const key = (kind: string, mode: string) => {
         const found = created.keys.find((k) => k.kind === kind && k.mode === mode);
         if (!found) throw new Error(`no ${kind} ${mode} key`);

@@ -91,6 +91,8 @@ export interface AppWorkersOptions {
   announcedReports?: { job: WorkerJob } | null;
   /** Metrics (issue 22): the backlog and age gauges' periodic refresh, with the background work. */
   metricsRefresh?: Parameters<typeof metricsRefreshJob>[0] | null;
+  /** Sanctions and risk signals (issue 22): screening after list imports, the list fetch, the risk signals. */
+  sanctions?: { jobs: WorkerJob[] } | null;
 }
 
 export interface AppWorkers {
@@ -154,6 +156,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
   for (const job of options.bankTransfers?.jobs ?? []) add(job);
+  // Sanctions screening and risk signals (issue 22).
+  for (const job of options.sanctions?.jobs ?? []) add(job);
   // Payouts (issue 18).
   if (options.payouts) {
     add(balanceReleaseJob({ commands: options.payouts, log: jobLog("balance-release") }));

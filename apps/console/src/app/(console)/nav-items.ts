@@ -24,6 +24,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
   // Invoices (issue 20).
   { href: "/invoices", label: "Invoices" },
   { href: "/merchants", label: "Merchants" },
+  // Onboarding and KYC (issue 22).
+  { href: "/onboarding", label: "Onboarding" },
+  { href: "/sanctions", label: "Sanctions" },
   { href: "/audit", label: "Audit log" },
   { href: "/mail", label: "Mail" },
   { href: "/account/two-factor", label: "Two-factor" },

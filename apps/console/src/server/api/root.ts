@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth/auth.router";
 import { invoicesRouter } from "./routers/invoices/invoices.router";
 import { mailRouter } from "./routers/mail/mail.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
+import { onboardingRouter } from "./routers/onboarding/onboarding.router";
 import { operatorsRouter } from "./routers/operators/operators.router";
 import { overviewRouter } from "./routers/overview/overview.router";
 import { paymentsRouter } from "./routers/payments/payments.router";
@@ -12,6 +13,7 @@ import { pspAccountsRouter } from "./routers/psp-accounts/psp-accounts.router";
 import { reconciliationRouter } from "./routers/reconciliation/reconciliation.router";
 import { reviewsRouter } from "./routers/reviews/reviews.router";
 import { riskListsRouter } from "./routers/risk-lists/risk-lists.router";
+import { sanctionsRouter } from "./routers/sanctions/sanctions.router";
 import { webhooksRouter } from "./routers/webhooks/webhooks.router";
 // Workbench (issue 17).
 import { authorizationsRouter } from "./routers/workbench/authorizations";
@@ -43,6 +45,9 @@ export const appRouter = router({
   authorizations: authorizationsRouter,
   reconciliation: reconciliationRouter,
   invoices: invoicesRouter,
+  // Onboarding and KYC (issue 22).
+  onboarding: onboardingRouter,
+  sanctions: sanctionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

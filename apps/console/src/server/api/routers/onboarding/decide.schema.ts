@@ -1,0 +1,12 @@
+import { DECISION_NOTE_LENGTH_MAX } from "@paycore/core/onboarding/onboarding";
+import { z } from "zod";
+import { freeText, plainText } from "../../text.schema";
+
+export const decideSchema = z.object({
+  merchantId: plainText().min(1).max(64),
+  decision: z.enum(["APPROVE", "RESTRICT", "REJECT"]),
+  note: freeText({ multiline: true }).pipe(
+    z.string().min(1, "A decision needs a note.").max(DECISION_NOTE_LENGTH_MAX),
+  ),
+});
+export type DecideInput = z.infer<typeof decideSchema>;
