@@ -43,6 +43,12 @@ const PLATFORM_TABLES: Record<string, string> = {
   webhook_endpoint_status_transitions: "a state machine, reference data",
   webhook_event_types: "reference data",
   bank_notifications: "the bank's notifications as received, before the payout's merchant is known",
+  bank_account_status_transitions: "a state machine, reference data",
+  merchant_onboarding_transitions: "a state machine, reference data",
+  sanctions_hit_transitions: "a state machine, reference data",
+  psp_report_downloads: "settlement reports the PSP accounts announce, across merchants (like recon_imports)",
+  sanctions_list_versions: "sanctions lists, reference data",
+  sanctions_names: "sanctions lists, reference data",
 };
 
 /** Merchant data without merchant_id yet: each gains the column (filled from its parent) before sharding. */
@@ -54,6 +60,9 @@ const TABLES_MISSING_MERCHANT_ID: Record<string, string> = {
   webhook_deliveries: "gains merchant_id from its endpoint",
   webhook_delivery_attempts: "gains merchant_id from its delivery",
   webhook_endpoint_secrets: "gains merchant_id from its endpoint",
+  api_key_signing_secrets: "gains merchant_id from its API key",
+  request_nonces:
+    "gains merchant_id from the API key that signed (short-lived rows, purged after 10 minutes)",
 };
 
 /** Merchant-keyed tables whose merchant_id may be NULL: platform-wide rows that move to a reference table. */
@@ -97,6 +106,12 @@ const CROSS_MERCHANT_KEYS: Record<string, string> = {
   "receipts(payment_id) -> payments(id)": "(merchant_id, payment_id)",
   "refunds(payment_id) -> payments(id)": "(merchant_id, payment_id)",
   "risk_assessments(payment_id) -> payments(id)": "(merchant_id, payment_id)",
+  "dispute_evidence_forwards(evidence_id) -> dispute_evidence(id)": "(merchant_id, evidence_id)",
+  "dispute_evidence_forwards(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
+  "bank_account_events(bank_account_id) -> bank_accounts(id)": "(merchant_id, bank_account_id)",
+  "reserve_holds(journal_entry_id) -> journal_entries(id)": "(merchant_id, journal_entry_id)",
+  "reserve_holds(released_entry_id) -> journal_entries(id)": "(merchant_id, released_entry_id)",
+  "sanctions_hits(screening_id) -> sanctions_screenings(id)": "(merchant_id, screening_id)",
   // From a platform table to a merchant's: a reference table cannot reference a distributed one.
   "bank_notifications(payout_id) -> payouts(id)": "checked by the payout's command instead of a foreign key",
 };
