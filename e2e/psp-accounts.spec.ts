@@ -14,6 +14,8 @@ const ROTATED_KEY = "sk_live_e2eaccount0002";
 test("an admin adds a live account, sees a failed check as an alert, and rotates its key", async ({
   page,
 }) => {
+  // Eleven page loads and two widths: past the default 30 s on a busy two-core machine (CI runs it beside the drills).
+  test.setTimeout(90_000);
   await signIn(page, state.operators.ADMIN);
   await page.getByRole("link", { name: "PSP accounts" }).click();
   await expect(page.getByRole("heading", { name: "PSP accounts", level: 1 })).toBeVisible();
