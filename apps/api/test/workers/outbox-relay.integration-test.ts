@@ -114,7 +114,8 @@ describe("outbox relay", async () => {
           topic: row.topic,
           aggregateId: row.aggregateId,
           merchantId: merchant.id,
-          mode: "TEST",
+          // The merchant's onboarding events (account.updated) are live-mode rows beside the test payments'.
+          mode: row.mode,
           payload: row.payload,
           createdAt: row.createdAt,
         })),

@@ -205,6 +205,10 @@ async function authorizeAgain(
       expYear: stored.method.expYear,
     },
     capture: payment.captureMethod === "AUTOMATIC" && !held,
+    // The same body as the first send (create-payment.ts): a PSP that checks its idempotency key against the body
+    // (Adyen answers 422 to a key reused with another body) must see the identical request, or a charge that
+    // happened would be recorded FAILED.
+    ...(deps.threeDSecure ? { returnUrl: deps.threeDSecure.returnUrlFor(payment.id) } : {}),
   });
 }
 
