@@ -243,6 +243,9 @@ beforeAll(async () => {
     LOG_LEVEL: "warn",
     HOST: "127.0.0.1",
     PORT: String(port),
+    // Every process of one deployment shares its public URL: the 3-D Secure return URL is part of the body an
+    // unknown authorization is asked about again with, so the resolver below must build the very same one.
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: database.url,
     PSP_SANDBOX_URL: sandbox.url,
     PSP_TIMEOUT_MS: String(PSP_TIMEOUT_MS),
@@ -270,6 +273,7 @@ beforeAll(async () => {
       adyenHmacKeyHex: secrets.ADYEN_HMAC_KEY,
     },
     pspSandboxUrl: sandbox.url,
+    publicBaseUrl: `http://127.0.0.1:${port}`,
     pspTimeoutMs: PSP_TIMEOUT_MS,
     idempotencyRetentionHours: 24,
     idempotencyWaitMs: 5_000,

@@ -313,6 +313,14 @@ export class AdyenPsp implements PaymentServiceProvider {
     } catch (error) {
       if (error instanceof AdyenRequestError && (error.status === 401 || error.status === 403))
         return credentialsRejected();
+      // 704: the key was used before with another body. Its first request may well have charged, so this says
+      // nothing about the outcome: unknown, for the resolver (never a definite failure).
+      if (
+        error instanceof AdyenRequestError &&
+        error.status === 422 &&
+        /"errorCode"\s*:\s*"704"/.test(error.body)
+      )
+        return { outcome: "unknown", message: "adyen: idempotency key already used with another request" };
       if (error instanceof AdyenRequestError) {
         return {
           outcome: "failed",
