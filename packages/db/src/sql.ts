@@ -17,7 +17,13 @@ export interface PoolOptions {
 export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
   // Without a listener, an idle connection's error would end the process.
-  pool.on("error", options.onIdleError ?? (() => {}));
+  const onError = options.onIdleError ?? (() => {});
+  pool.on("error", onError);
+  // The pool listens on idle clients only: a checked-out client whose server goes away between two statements
+  // (a Postgres failover mid-transaction) emits 'error' with no listener, an uncaught exception that ends the
+  // process. Each client gets its own listener; its next statement then fails and the request is answered
+  // SERVICE_UNAVAILABLE, and the pool discards the broken client when it is released.
+  pool.on("connect", (client) => client.on("error", onError));
   return pool;
 }
 
