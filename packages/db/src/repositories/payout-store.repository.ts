@@ -162,12 +162,21 @@ async function insertEvents(
       event.actor,
       JSON.stringify(event.data),
     ]);
+  await insertOutbox(tx, payout, outbox);
+}
+
+/** The outbox messages of a payout's or a bank account's change, in its transaction. */
+async function insertOutbox(
+  tx: SqlTransaction,
+  aggregate: { id: string; merchantId: string; mode: Mode },
+  outbox: Array<{ topic: string; payload: Record<string, unknown> }>,
+): Promise<void> {
   for (const message of outbox)
     await tx.execute(INSERT_OUTBOX, [
-      payout.merchantId,
-      payout.mode,
+      aggregate.merchantId,
+      aggregate.mode,
       message.topic,
-      payout.id,
+      aggregate.id,
       JSON.stringify(message.payload),
     ]);
 }
@@ -192,14 +201,7 @@ async function insertBankAccountEvents(
       event.actor,
       JSON.stringify(event.data),
     ]);
-  for (const message of outbox)
-    await tx.execute(INSERT_OUTBOX, [
-      account.merchantId,
-      account.mode,
-      message.topic,
-      account.id,
-      JSON.stringify(message.payload),
-    ]);
+  await insertOutbox(tx, account, outbox);
 }
 
 const AVAILABLE_SUM = `
