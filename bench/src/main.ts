@@ -703,13 +703,32 @@ async function main(): Promise<void> {
       concurrency: bestConcurrency,
       durationMs: options.durationMs,
     });
-    await scenario("read", {
+    const readStep = await scenario("read", {
       name: "read mix (payment by id / payments page)",
       operation: "read",
       merchants: "many",
       concurrency: bestConcurrency,
       durationMs: options.durationMs,
     });
+
+    // With --profile, the read mix is profiled too (its own step, after the measured one): where a read's CPU goes.
+    let readProfile: ProfileSummary | null = null;
+    if (options.profile && has("read")) {
+      heading(`API: CPU profile of the read mix at concurrency ${bestConcurrency} (profiler overhead included)`);
+      const file = join(outDir, "api-read.cpuprofile");
+      await probes.call(api.pid, "/profile/start");
+      await runApiStep({
+        name: "read mix (profiled)",
+        operation: "read",
+        merchants: "many",
+        concurrency: bestConcurrency,
+        durationMs: options.durationMs,
+      });
+      await probes.call(api.pid, `/profile/stop?file=${encodeURIComponent(file)}`);
+      readProfile = summarizeProfile(JSON.parse(readFileSync(file, "utf8")), 30);
+      printProfileSummary(readProfile);
+      console.log(`  profile: ${relative(repoRoot, file)} (open in Chrome DevTools or speedscope)`);
+    }
 
     let profile: ProfileSummary | null = null;
     if (options.profile) {
@@ -960,6 +979,12 @@ async function main(): Promise<void> {
         met: hot && manyAgain ? hot.throughput / manyAgain.throughput >= 0.8 : null,
       },
       {
+        name: "read mix: API CPU per read",
+        target: "≤ 1.0 ms",
+        measured: readStep ? `${readStep.cpuMsPerOp.api.toFixed(2)} ms` : "not measured",
+        met: readStep ? readStep.cpuMsPerOp.api <= 1.0 : null,
+      },
+      {
         name: "API RSS at peak (1 process)",
         target: "< 300 MB",
         measured: `${fmt.mb(rssPeak)} MB${multi.length ? `; ${options.processes} processes together: ${fmt.mb(multiRssPeak)} MB` : ""}`,
@@ -1015,6 +1040,7 @@ async function main(): Promise<void> {
       checks,
       storage,
       profile,
+      readProfile,
     };
     const file = join(outDir, "result.json");
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

@@ -450,9 +450,12 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const services: AppServices = {
     commands,
     paymentStore,
-    queries: new PaymentQueryRepository(db),
-    nodes: new NodeQueryRepository(db),
-    paymentWatch: new PaymentWatch((ids) => new NodeQueryRepository(db).versionsByIds(ids), config.logger),
+    queries: new PaymentQueryRepository(db, sql),
+    nodes: new NodeQueryRepository(db, sql),
+    paymentWatch: new PaymentWatch(
+      (ids) => new NodeQueryRepository(db, sql).versionsByIds(ids),
+      config.logger,
+    ),
     merchants: new MerchantRepository(db),
     riskLists: new RiskListRepository(db),
     apiKeys: new ApiKeyAuthRepository(sql),
@@ -507,7 +510,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       sql,
       invoiceCommands,
       payments: commands,
-      paymentQueries: new PaymentQueryRepository(db),
+      paymentQueries: new PaymentQueryRepository(db, sql),
       checkout: { checkoutCommands, publicBaseUrl: publicBaseUrlOf(config) },
     }),
     // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.

@@ -4,8 +4,10 @@
 import type { JournalEntryId, PaymentId, PspAttemptId, RefundId } from "@paycore/core/ids/ids";
 import type { MerchantActor, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
-import type { DatabaseClient, Prisma } from "../client";
-import { paymentSelect, refundSelect, toPaymentRecord, toRefundRecord } from "../mappers/payment.mapper";
+import type { DatabaseClient } from "../client";
+import type { Payment } from "../generated/prisma/client";
+import { type paymentSelect, refundSelect, toPaymentRecord, toRefundRecord } from "../mappers/payment.mapper";
+import type { Sql } from "../sql";
 import {
   ATTEMPT_SELECT,
   JOURNAL_ENTRY_SELECT,
@@ -15,6 +17,7 @@ import {
   type PspAttemptView,
   toJournalEntry,
 } from "./payment-query.repository";
+import { PAYMENT_COLUMNS } from "./payment-sql";
 
 export interface PaymentPageFilter {
   statuses: PaymentStatus[] | null;
@@ -35,15 +38,53 @@ export interface PaymentPageRequest {
   cursor: PaymentCursor | null;
 }
 
+type PaymentRow = Pick<Payment, keyof typeof paymentSelect>;
+
+/**
+ * The page statement for the filters a request uses: one text per combination of parts present (at most 32 with
+ * both directions), each a prepared statement, so no statement carries `$n IS NULL OR …` arms that would keep a
+ * generic plan off the index. Every shape is served by an index that starts with (merchant_id, mode) and ends
+ * with the list's order (see the read path in docs/benchmarks.md).
+ */
+function paymentsPageStatement(filter: PaymentPageFilter, page: PaymentPageRequest, actor: MerchantActor) {
+  const values: unknown[] = [actor.merchantId, actor.mode];
+  const where = [`merchant_id = $1`, `mode = $2::"Mode"`];
+  const add = (condition: (n: string) => string, value: unknown) => {
+    values.push(value);
+    where.push(condition(`$${values.length}`));
+  };
+  if (filter.statuses && filter.statuses.length > 0)
+    add((n) => `status = ANY(${n}::"PaymentStatus"[])`, filter.statuses);
+  if (filter.updatedAfter) add((n) => `updated_at > ${n}::timestamptz`, filter.updatedAfter);
+  if (filter.createdFrom) add((n) => `created_at >= ${n}::timestamptz`, filter.createdFrom);
+  if (filter.createdBefore) add((n) => `created_at < ${n}::timestamptz`, filter.createdBefore);
+  const forward = page.direction === "forward";
+  if (page.cursor) {
+    values.push(page.cursor.createdAt, page.cursor.id);
+    where.push(
+      `(created_at, id) ${forward ? "<" : ">"} ($${values.length - 1}::timestamptz, $${values.length})`,
+    );
+  }
+  const order = forward ? "DESC" : "ASC";
+  values.push(Math.min(Math.max(page.size, 1), PAGE_SIZE_MAX) + 1);
+  const text = `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE ${where.join(" AND ")}
+ ORDER BY created_at ${order}, id ${order} LIMIT $${values.length}::int`;
+  return { text, values };
+}
+
 export class NodeQueryRepository {
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(
+    private readonly db: DatabaseClient,
+    /** The merchant API's hot reads (payments by id, the payment page) go through node-postgres, not Prisma. */
+    private readonly sql: Sql,
+  ) {}
 
   async paymentsByIds(actor: MerchantActor, ids: readonly PaymentId[]): Promise<PaymentRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.payment.findMany({
-      where: { id: { in: [...ids] }, merchantId: actor.merchantId, mode: actor.mode },
-      select: paymentSelect,
-    });
+    const rows = await this.sql.query<PaymentRow>(
+      `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = ANY($1::text[]) AND merchant_id = $2 AND mode = $3::"Mode"`,
+      [[...ids], actor.merchantId, actor.mode],
+    );
     return rows.map(toPaymentRecord);
   }
 
@@ -103,34 +144,12 @@ export class NodeQueryRepository {
     page: PaymentPageRequest,
   ): Promise<{ payments: PaymentRecord[]; hasMore: boolean }> {
     const take = Math.min(Math.max(page.size, 1), PAGE_SIZE_MAX);
-    const forward = page.direction === "forward";
-    const beyond = forward ? "lt" : "gt";
-    const where: Prisma.PaymentWhereInput = {
-      merchantId: actor.merchantId,
-      mode: actor.mode,
-      ...(filter.statuses && filter.statuses.length > 0 ? { status: { in: filter.statuses } } : {}),
-      ...(filter.updatedAfter ? { updatedAt: { gt: filter.updatedAfter } } : {}),
-      createdAt: {
-        ...(filter.createdFrom ? { gte: filter.createdFrom } : {}),
-        ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
-      },
-      ...(page.cursor
-        ? {
-            OR: [
-              { createdAt: { [beyond]: page.cursor.createdAt } },
-              { createdAt: page.cursor.createdAt, id: { [beyond]: page.cursor.id } },
-            ],
-          }
-        : {}),
-    };
-    const order = forward ? "desc" : "asc";
-    const rows = await this.db.payment.findMany({
-      where,
-      orderBy: [{ createdAt: order }, { id: order }],
-      take: take + 1,
-      select: paymentSelect,
-    });
+    const { text, values } = paymentsPageStatement(filter, page, actor);
+    const rows = await this.sql.query<PaymentRow>(text, values);
     const payments = rows.slice(0, take).map(toPaymentRecord);
-    return { payments: forward ? payments : payments.reverse(), hasMore: rows.length > take };
+    return {
+      payments: page.direction === "forward" ? payments : payments.reverse(),
+      hasMore: rows.length > take,
+    };
   }
 }

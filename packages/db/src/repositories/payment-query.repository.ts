@@ -18,14 +18,20 @@ import type {
 } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
 import type { DatabaseClient, Prisma } from "../client";
+import type { PaymentMethod, Refund } from "../generated/prisma/client";
 import {
-  paymentMethodSelect,
+  type paymentMethodSelect,
   paymentSelect,
   refundSelect,
   toPaymentMethodRecord,
   toPaymentRecord,
   toRefundRecord,
 } from "../mappers/payment.mapper";
+import type { Sql } from "../sql";
+import { PAYMENT_METHOD_COLUMNS, REFUND_COLUMNS } from "./payment-sql";
+
+type PaymentMethodRow = Pick<PaymentMethod, keyof typeof paymentMethodSelect>;
+type RefundRow = Pick<Refund, keyof typeof refundSelect>;
 
 export const PAGE_SIZE_MAX = 100;
 
@@ -144,7 +150,11 @@ export function toJournalEntry(
 }
 
 export class PaymentQueryRepository {
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(
+    private readonly db: DatabaseClient,
+    /** The merchant API's hot nested reads (cards, refunds of a page) go through node-postgres, not Prisma. */
+    private readonly sql: Sql,
+  ) {}
 
   async listPayments(
     actor: MerchantActor,
@@ -187,11 +197,13 @@ export class PaymentQueryRepository {
   }
 
   async refundsByPaymentIds(actor: MerchantActor, paymentIds: readonly PaymentId[]): Promise<RefundRecord[]> {
-    const rows = await this.db.refund.findMany({
-      where: { paymentId: { in: [...paymentIds] }, merchantId: actor.merchantId, mode: actor.mode },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: refundSelect,
-    });
+    if (paymentIds.length === 0) return [];
+    const rows = await this.sql.query<RefundRow>(
+      `SELECT ${REFUND_COLUMNS} FROM refunds
+        WHERE payment_id = ANY($1::text[]) AND merchant_id = $2 AND mode = $3::"Mode"
+        ORDER BY created_at, id`,
+      [[...paymentIds], actor.merchantId, actor.mode],
+    );
     return rows.map(toRefundRecord);
   }
 
@@ -251,10 +263,12 @@ export class PaymentQueryRepository {
     actor: MerchantActor,
     ids: readonly PaymentMethodId[],
   ): Promise<PaymentMethodRecord[]> {
-    const rows = await this.db.paymentMethod.findMany({
-      where: { id: { in: [...ids] }, merchantId: actor.merchantId, mode: actor.mode },
-      select: paymentMethodSelect,
-    });
+    if (ids.length === 0) return [];
+    const rows = await this.sql.query<PaymentMethodRow>(
+      `SELECT ${PAYMENT_METHOD_COLUMNS} FROM payment_methods
+        WHERE id = ANY($1::text[]) AND merchant_id = $2 AND mode = $3::"Mode"`,
+      [[...ids], actor.merchantId, actor.mode],
+    );
     return rows.map(toPaymentMethodRecord);
   }
 
