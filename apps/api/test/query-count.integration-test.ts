@@ -1,6 +1,7 @@
-// Goal: a page of 50 payments with every nested field (events, attempts, refunds and their payment, ledger entries
-// and lines, risk, card, pending work) costs the same number of database queries as a page of 5: nested fields
-// load in batches, so the count cannot grow with the page (an N+1 would add dozens of statements here).
+// Goal: a page of 50 payments with every nested field (events, attempts, refunds with their payment and conversion,
+// disputes with their evidence delivery, ledger entries and lines, risk, card, pending work, the capture's
+// conversion, bank-transfer instructions) costs the same small number of database queries as a page of 5: nested
+// fields load in batches, so the count cannot grow with the page (an N+1 would add dozens of statements here).
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type QueryCounter, startQueryCounter } from "../src/testing/query-counter";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
@@ -13,7 +14,12 @@ const EVERY_FIELD = `id status amount amountCapturable amountCaptured amountCapt
   attempts { id operation status amount routing }
   refunds { id amount status payment { id status } }
   ledgerEntries { id kind lines { account direction amount } }
-  risk { score decision signals { name score } }`;
+  risk { score decision signals { name score } }
+  disputes { id status amount evidenceDelivery }
+  conversion { kind exchangeRate } exchangeRate settlementAmount
+  refunds { id conversion { kind exchangeRate } }
+  bankTransferInstructions { reference }
+  threeDSecure { status } nextAction { redirectUrl }`;
 const PAGE = `query($first: Int!) { payments(first: $first) { nodes { ${EVERY_FIELD} } } }`;
 
 let t: TestApp;
@@ -41,6 +47,7 @@ beforeAll(async () => {
       },
     );
     const id = created.data?.createPayment.payment.id;
+    if (i % 5 === 0) await dispute(id as string, i);
     if (i % 3 === 1) {
       await t.gql(
         merchant.secretKey,
@@ -52,6 +59,32 @@ beforeAll(async () => {
   counter = startQueryCounter();
 }, 120_000);
 
+/** A chargeback on the payment through the dispute command, as a PSP notification would open it. */
+async function dispute(paymentId: string, n: number): Promise<void> {
+  const read = await t.gql<{ payment: { pspName: string; pspReference: string } }>(
+    merchant.secretKey,
+    `query($id: ID!) { payment(id: $id) { pspName pspReference } }`,
+    { id: paymentId },
+  );
+  const payment = read.data?.payment;
+  if (!payment) throw new Error(read.raw);
+  const result = await t.app.services.disputes.applyNotification({
+    pspName: payment.pspName,
+    disputeReference: `dp_query_count_${n}`,
+    paymentPspReference: payment.pspReference,
+    paymentReference: paymentId,
+    status: "NEEDS_RESPONSE",
+    stage: "chargeback",
+    pspStage: "CHARGEBACK",
+    amountMinor: 500n,
+    currency: "USD",
+    reason: "fraudulent",
+    reasonCode: null,
+    evidenceDueBy: null,
+  });
+  expect(result).toBeTruthy();
+}
+
 afterAll(async () => {
   counter?.stop();
   await t?.close();
@@ -59,14 +92,15 @@ afterAll(async () => {
 
 async function statementsFor(first: number): Promise<string[]> {
   counter.reset();
-  const response = await t.gql<{ payments: { nodes: Array<{ events: unknown[]; refunds: unknown[] }> } }>(
-    merchant.secretKey,
-    PAGE,
-    { first },
-  );
+  const response = await t.gql<{
+    payments: { nodes: Array<{ events: unknown[]; refunds: unknown[]; disputes: unknown[] }> };
+  }>(merchant.secretKey, PAGE, { first });
   expect(response.errors).toBeUndefined();
   expect(response.data?.payments.nodes).toHaveLength(first);
   expect(response.data?.payments.nodes.every((p) => p.events.length > 0)).toBe(true);
+  // Both pages hold payments with refunds and with disputes, so those loaders run in both.
+  expect(response.data?.payments.nodes.some((p) => p.refunds.length > 0)).toBe(true);
+  expect(response.data?.payments.nodes.some((p) => p.disputes.length > 0)).toBe(true);
   // The process heartbeat (every 5 s) may write during a request on a loaded machine: not the request's query.
   return counter.statements.filter((statement) => !statement.includes("INSERT INTO process_instances"));
 }
@@ -75,6 +109,8 @@ it(`reads a page of ${PAGE_SIZE} payments with every nested field in as many que
   const small = await statementsFor(5);
   const large = await statementsFor(PAGE_SIZE);
   expect(large.length).toBe(small.length);
-  // The key, the page, then one batch (or two: ids within their bound, then rows) per nested kind.
+  // The key, the page, then one batch (or two: ids within their bound, then rows) per nested kind: cards,
+  // refunds, refunds' payments, conversions of captures and of refunds, events, attempts, ledger entries with
+  // their lines and accounts, risk, disputes, disputes' evidence delivery. 18 on 7 December 2026.
   expect(large.length).toBeLessThanOrEqual(18);
 });

@@ -14,6 +14,7 @@ import {
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseId } from "@paycore/core/ids/ids";
 import type { StoredEvidence } from "@paycore/core/ports/dispute-store";
+import type { EvidenceDelivery } from "@paycore/db/repositories/dispute.repository";
 import DataLoader from "dataloader";
 import { fileTypeFromBuffer } from "file-type";
 import { GraphQLError } from "graphql";
@@ -121,7 +122,7 @@ export const Dispute = builder.objectRef<DisputeRecord>("Dispute").implement({
       nullable: true,
       description: "Whether the latest evidence reached the PSP (null: none submitted).",
       resolve: async (d, _args, context) =>
-        (await context.services.disputeReads.latestEvidenceDelivery(d.id))?.status ?? null,
+        (await latestEvidenceDeliveryOf(context).load(d.id))?.status ?? null,
     }),
     pspReference: t.exposeString("pspReference"),
     createdAt: t.field({ type: "DateTime", resolve: (d) => d.createdAt }),
@@ -139,6 +140,20 @@ function disputesOfPayment(context: GraphQLContext): DataLoader<string, DisputeR
       return ids.map((id) => byPayment.get(id) ?? []);
     });
     loaders.set(context, loader);
+  }
+  return loader;
+}
+
+/** One batched query per request for the latest evidence delivery of every dispute shown (a page's disputes). */
+const deliveryLoaders = new WeakMap<GraphQLContext, DataLoader<string, EvidenceDelivery | null>>();
+function latestEvidenceDeliveryOf(context: GraphQLContext): DataLoader<string, EvidenceDelivery | null> {
+  let loader = deliveryLoaders.get(context);
+  if (!loader) {
+    loader = new DataLoader(async (ids: readonly string[]) => {
+      const latest = await context.services.disputeReads.latestEvidenceDeliveries(ids);
+      return ids.map((id) => latest.get(id) ?? null);
+    });
+    deliveryLoaders.set(context, loader);
   }
   return loader;
 }

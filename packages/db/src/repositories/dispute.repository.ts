@@ -166,20 +166,27 @@ export class DisputeRepository {
     );
   }
 
-  /** The latest evidence's forwarding of each dispute (null: no evidence yet), for the console and the API. */
-  async latestEvidenceDelivery(disputeId: string): Promise<EvidenceDelivery | null> {
-    const row = await this.db.disputeEvidenceForward.findFirst({
-      where: { disputeId },
+  /**
+   * The latest evidence's forwarding of each dispute named (absent: no evidence yet), in one query however many
+   * disputes a page shows (the API's dataloader). Evidence per dispute is bounded by its submissions.
+   */
+  async latestEvidenceDeliveries(disputeIds: readonly string[]): Promise<Map<string, EvidenceDelivery>> {
+    if (disputeIds.length === 0) return new Map();
+    const rows = await this.db.disputeEvidenceForward.findMany({
+      where: { disputeId: { in: [...disputeIds] } },
       orderBy: { evidenceId: "desc" },
-      select: { status: true, attempts: true, deliveredAt: true },
+      select: { disputeId: true, status: true, attempts: true, deliveredAt: true },
     });
-    return row
-      ? {
-          status: row.status as EvidenceDelivery["status"],
-          attempts: row.attempts,
-          deliveredAt: row.deliveredAt,
-        }
-      : null;
+    const latest = new Map<string, EvidenceDelivery>();
+    for (const row of rows) {
+      if (latest.has(row.disputeId)) continue;
+      latest.set(row.disputeId, {
+        status: row.status as EvidenceDelivery["status"],
+        attempts: row.attempts,
+        deliveredAt: row.deliveredAt,
+      });
+    }
+    return latest;
   }
 
   async events(disputeId: string, limit = PAGE_MAX): Promise<DisputeEventRecord[]> {
