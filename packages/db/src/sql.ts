@@ -63,6 +63,14 @@ export class Sql {
     return (await runOn<R>(this.pool, text, values)).rows;
   }
 
+  /**
+   * One statement planned for its values on every call (unnamed, never prepared): for the few reads whose best
+   * plan depends on the values, where a generic plan would pick one index for all of them.
+   */
+  async queryPlannedPerCall<R>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+    return (await this.pool.query({ text, values: values as unknown[], types })).rows as R[];
+  }
+
   /** Rows changed (or returned) by one statement. */
   async execute(text: string, values: readonly unknown[] = []): Promise<number> {
     return (await runOn(this.pool, text, values)).rowCount ?? 0;

@@ -156,6 +156,33 @@ describe("payments, paged both ways", () => {
     expect(forward.data?.payments.nodes.map((n) => n.id)).toEqual(paymentIds.slice(1, 3));
   });
 
+  it("pages a status filter both ways: each status's page merged in the list's order", async () => {
+    const both = { status: ["CAPTURED", "PARTIALLY_REFUNDED"] };
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 4; page++) {
+      const response = await t.gql<Page>(owner.secretKey, LIST, { first: 2, after, filter: both });
+      seen.push(...(response.data?.payments.nodes.map((n) => n.id) ?? []));
+      if (!response.data?.payments.pageInfo.hasNextPage) break;
+      after = response.data.payments.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(paymentIds);
+    const backward = await t.gql<Page>(owner.secretKey, LIST, { last: 3, filter: both });
+    expect(backward.data?.payments.nodes.map((n) => n.id)).toEqual(paymentIds.slice(2, 5));
+    expect(backward.data?.payments.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+    const refunded = await t.gql<Page>(owner.secretKey, LIST, {
+      first: 5,
+      filter: { status: ["PARTIALLY_REFUNDED"] },
+    });
+    expect(refunded.data?.payments.nodes.map((n) => n.id)).toEqual([paymentIds[0]]);
+    const afterRefunded = await t.gql<Page>(owner.secretKey, LIST, {
+      first: 5,
+      after: refunded.data?.payments.pageInfo.endCursor,
+      filter: { status: ["CAPTURED"] },
+    });
+    expect(afterRefunded.data?.payments.nodes.map((n) => n.id)).toEqual(paymentIds.slice(1));
+  });
+
   it.each([
     [{ first: 2, last: 2 }, "last"],
     [{ after: "x", before: "y" }, "last"],

@@ -28,6 +28,8 @@ function selectList(fields: Record<string, true>, from = "", aliasPrefix = ""): 
 }
 
 export const PAYMENT_COLUMNS = selectList(paymentSelect);
+/** The same list read from a table aliased `p`. */
+export const PAYMENT_COLUMNS_OF_P = selectList(paymentSelect, "p.");
 export const REFUND_COLUMNS = selectList(refundSelect);
 export const PAYMENT_METHOD_COLUMNS = selectList(paymentMethodSelect);
 
