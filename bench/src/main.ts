@@ -714,7 +714,9 @@ async function main(): Promise<void> {
     // With --profile, the read mix is profiled too (its own step, after the measured one): where a read's CPU goes.
     let readProfile: ProfileSummary | null = null;
     if (options.profile && has("read")) {
-      heading(`API: CPU profile of the read mix at concurrency ${bestConcurrency} (profiler overhead included)`);
+      heading(
+        `API: CPU profile of the read mix at concurrency ${bestConcurrency} (profiler overhead included)`,
+      );
       const file = join(outDir, "api-read.cpuprofile");
       await probes.call(api.pid, "/profile/start");
       await runApiStep({
