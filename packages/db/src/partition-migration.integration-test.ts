@@ -55,7 +55,8 @@ beforeAll(async () => {
             'COMPLETED', now(), now() + interval '1 day', now() - interval '1 hour');`);
   // The partition migrations (20261209160000, …160100, 20261210070100 for the webhook tables) and those
   // between them, in order.
-  for (const folder of folders.filter((folder) => folder >= FIRST_PARTITION_MIGRATION)) await runMigration(folder);
+  for (const folder of folders.filter((folder) => folder >= FIRST_PARTITION_MIGRATION))
+    await runMigration(folder);
 });
 
 afterAll(async () => {
