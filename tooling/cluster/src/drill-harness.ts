@@ -146,6 +146,10 @@ export interface PaymentLoad {
   run(count: number, windowMs: number, concurrency: number): Promise<void>;
 }
 
+/** New-key retries of a payment refused PSP_NOT_REACHED, and the pause before each. */
+const PSP_NOT_REACHED_RETRIES_MAX = 20;
+const PSP_NOT_REACHED_PAUSE_MS = 2_000;
+
 /** Clients that retry with their idempotency keys for long enough to outlast a failover. */
 export function paymentLoad(baseUrl: () => string, merchant: TestMerchant, seedBase: number): PaymentLoad {
   const client = new LoadClient({ baseUrl, timeoutMs: 5_000, triesMax: 120, retryPauseMs: 500 });
@@ -168,8 +172,16 @@ export function paymentLoad(baseUrl: () => string, merchant: TestMerchant, seedB
       paymentMethodId,
       captureMethod: manual ? "MANUAL" : "AUTOMATIC",
     };
-    const created = await client.mutate("createPayment", merchant.secretKey, newKey("drill"), input);
+    // PSP_NOT_REACHED (a PSP's breaker open: nothing was done) asks for a retry later with a new key, as a
+    // merchant would; bounded.
+    let created = await client.mutate("createPayment", merchant.secretKey, newKey("drill"), input);
     noteErrors("createPayment", created);
+    for (let retry = 0; retry < PSP_NOT_REACHED_RETRIES_MAX; retry++) {
+      if (!created?.errors.some((error) => error.code === "PSP_NOT_REACHED")) break;
+      await sleep(PSP_NOT_REACHED_PAUSE_MS);
+      created = await client.mutate("createPayment", merchant.secretKey, newKey("drill"), input);
+      noteErrors("createPayment", created);
+    }
     let payment = created?.payment;
     if (payment && manual && payment.status === "AUTHORIZED") {
       operations.captures++;
@@ -312,7 +324,7 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
     ["keys answered with more than one payment", keyProblems],
     ["double charges", result.doubleCharges.length],
     ["idempotency records left in progress", inProgress],
-    ["violations", result.violations.length],
+    ["violations", `${result.violations.length} ${result.violations.slice(0, 3).join("; ")}`],
   ];
   return {
     rows,
