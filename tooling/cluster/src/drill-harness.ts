@@ -172,12 +172,14 @@ export function paymentLoad(baseUrl: () => string, merchant: TestMerchant, seedB
       paymentMethodId,
       captureMethod: manual ? "MANUAL" : "AUTOMATIC",
     };
-    // PSP_NOT_REACHED (a PSP's breaker open: nothing was done) asks for a retry later with a new key, as a
-    // merchant would; bounded.
+    // PSP_NOT_REACHED without a payment (a PSP's breaker open: nothing was done) asks for a retry later with a
+    // new key, as a merchant would; bounded. With a payment (FAILED, the PSP unreachable) that payment is the one
+    // sent, and is checked like the others.
     let created = await client.mutate("createPayment", merchant.secretKey, newKey("drill"), input);
     noteErrors("createPayment", created);
     for (let retry = 0; retry < PSP_NOT_REACHED_RETRIES_MAX; retry++) {
-      if (!created?.errors.some((error) => error.code === "PSP_NOT_REACHED")) break;
+      if (created?.payment !== null || !created.errors.some((error) => error.code === "PSP_NOT_REACHED"))
+        break;
       await sleep(PSP_NOT_REACHED_PAUSE_MS);
       created = await client.mutate("createPayment", merchant.secretKey, newKey("drill"), input);
       noteErrors("createPayment", created);
