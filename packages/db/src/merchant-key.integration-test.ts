@@ -59,6 +59,8 @@ const TABLES_MISSING_MERCHANT_ID: Record<string, string> = {
   payout_items: "gains merchant_id from its payout",
   webhook_deliveries: "gains merchant_id from its endpoint",
   webhook_delivery_attempts: "gains merchant_id from its delivery",
+  webhook_delivery_ids:
+    "the deliveries' id claims (time partitions); gains merchant_id with webhook_deliveries",
   webhook_endpoint_secrets: "gains merchant_id from its endpoint",
   api_key_signing_secrets: "gains merchant_id from its API key",
   request_nonces:

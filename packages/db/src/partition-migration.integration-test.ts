@@ -11,7 +11,6 @@ import { createDatabase, dropDatabase, findRepoRoot, withDatabase } from "./data
 import { prepareTemplateDatabase } from "./testing/test-database";
 
 const FIRST_PARTITION_MIGRATION = "20261209160000_time_partitions_idempotency";
-const PARTITION_MIGRATIONS = [FIRST_PARTITION_MIGRATION, "20261209160100_time_partitions_outbox_events"];
 
 let prepared: Awaited<ReturnType<typeof prepareTemplateDatabase>> | undefined;
 let name: string | undefined;
@@ -54,7 +53,10 @@ beforeAll(async () => {
                                      locked_until, expires_at, created_at)
     VALUES ('idem_upgrade', 'mer_upgrade', 'TEST', 'SECRET', 'key-upgrade', 'createPayment', repeat('a', 64),
             'COMPLETED', now(), now() + interval '1 day', now() - interval '1 hour');`);
-  for (const folder of PARTITION_MIGRATIONS) await runMigration(folder);
+  // The partition migrations (20261209160000, …160100, 20261210070100 for the webhook tables) and those
+  // between them, in order.
+  for (const folder of folders.filter((folder) => folder >= FIRST_PARTITION_MIGRATION))
+    await runMigration(folder);
 });
 
 afterAll(async () => {
@@ -71,6 +73,8 @@ describe("time partitions on a database with rows", () => {
     ["payment_events", "payment_id = 'pay_upgrade'"],
     ["outbox_messages", "aggregate_id = 'pay_upgrade'"],
     ["webhook_delivery_attempts", "latency_ms = 5"],
+    ["webhook_events", "object_id = 'pay_upgrade'"],
+    ["webhook_deliveries", "endpoint_id = 'we_upgrade'"],
     ["psp_webhook_events", "event_id = 'evt_upgrade'"],
   ])("keeps %s's rows in the old table, now its first partition", async (table, where) => {
     const row = await one<{ partition: string }>(
@@ -102,6 +106,25 @@ describe("time partitions on a database with rows", () => {
     await expect(client.query("TRUNCATE payment_events_legacy")).rejects.toThrow(
       "payment_events is append-only: TRUNCATE rejected",
     );
+  });
+
+  it("claims the old webhook events' and deliveries' ids, so references to them still hold and cascade", async () => {
+    const claims = await one<{ events: string; deliveries: string }>(
+      `SELECT (SELECT count(*)::text FROM webhook_event_ids) AS events,
+              (SELECT count(*)::text FROM webhook_delivery_ids) AS deliveries`,
+    );
+    expect(claims).toEqual({ events: "1", deliveries: "1" });
+    await client.query("BEGIN");
+    try {
+      await client.query("DELETE FROM webhook_events WHERE object_id = 'pay_upgrade'");
+      const left = await one<{ n: string }>(
+        `SELECT ((SELECT count(*) FROM webhook_deliveries) + (SELECT count(*) FROM webhook_delivery_attempts)
+                 + (SELECT count(*) FROM webhook_delivery_ids))::text AS n`,
+      );
+      expect(left.n).toBe("0");
+    } finally {
+      await client.query("ROLLBACK");
+    }
   });
 
   it("sends new rows to the new partitions, with one webhook event per outbox row", async () => {

@@ -140,15 +140,28 @@ export interface PaymentLoad {
   client: LoadClient;
   answeredCaptured: Set<string>;
   operations: { captures: number; refunds: number };
+  /** Error codes of the answers' payloads (a declined or refused payment), by mutation and code. */
+  answerErrors: Record<string, number>;
   /** Sends `count` payments over `windowMs` with `concurrency` clients; a third captured by hand, a quarter refunded. */
   run(count: number, windowMs: number, concurrency: number): Promise<void>;
 }
+
+/** New-key retries of a payment refused PSP_NOT_REACHED, and the pause before each. */
+const PSP_NOT_REACHED_RETRIES_MAX = 20;
+const PSP_NOT_REACHED_PAUSE_MS = 2_000;
 
 /** Clients that retry with their idempotency keys for long enough to outlast a failover. */
 export function paymentLoad(baseUrl: () => string, merchant: TestMerchant, seedBase: number): PaymentLoad {
   const client = new LoadClient({ baseUrl, timeoutMs: 5_000, triesMax: 120, retryPauseMs: 500 });
   const answeredCaptured = new Set<string>();
   const operations = { captures: 0, refunds: 0 };
+  const answerErrors: Record<string, number> = {};
+  const noteErrors = (mutation: string, payload: { errors: Array<{ code: string }> } | null) => {
+    for (const error of payload?.errors ?? []) {
+      const name = `${mutation}:${error.code}`;
+      answerErrors[name] = (answerErrors[name] ?? 0) + 1;
+    }
+  };
   const onePayment = async (index: number) => {
     const random = seededRandom(seedBase + index);
     const paymentMethodId = await client.tokenize(merchant.publishableKey, luhnCard("4111", random));
@@ -159,7 +172,19 @@ export function paymentLoad(baseUrl: () => string, merchant: TestMerchant, seedB
       paymentMethodId,
       captureMethod: manual ? "MANUAL" : "AUTOMATIC",
     };
-    let payment = (await client.mutate("createPayment", merchant.secretKey, newKey("drill"), input))?.payment;
+    // PSP_NOT_REACHED without a payment (a PSP's breaker open: nothing was done) asks for a retry later with a
+    // new key, as a merchant would; bounded. With a payment (FAILED, the PSP unreachable) that payment is the one
+    // sent, and is checked like the others.
+    let created = await client.mutate("createPayment", merchant.secretKey, newKey("drill"), input);
+    noteErrors("createPayment", created);
+    for (let retry = 0; retry < PSP_NOT_REACHED_RETRIES_MAX; retry++) {
+      if (created?.payment !== null || !created.errors.some((error) => error.code === "PSP_NOT_REACHED"))
+        break;
+      await sleep(PSP_NOT_REACHED_PAUSE_MS);
+      created = await client.mutate("createPayment", merchant.secretKey, newKey("drill"), input);
+      noteErrors("createPayment", created);
+    }
+    let payment = created?.payment;
     if (payment && manual && payment.status === "AUTHORIZED") {
       operations.captures++;
       payment =
@@ -181,6 +206,7 @@ export function paymentLoad(baseUrl: () => string, merchant: TestMerchant, seedB
     client,
     answeredCaptured,
     operations,
+    answerErrors,
     async run(count, windowMs, concurrency) {
       const startedAt = Date.now();
       await runPaced(count, concurrency, (i) => startedAt + Math.floor((i * windowMs) / count), onePayment);
@@ -296,10 +322,11 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
       `${otherErrors} ${JSON.stringify(stats.graphqlErrorCodes)}`,
     ],
     ["answered CAPTURED / lost", `${load.answeredCaptured.size} / ${lost.length}`],
+    ["createPayment answers with errors, by code", JSON.stringify(load.answerErrors)],
     ["keys answered with more than one payment", keyProblems],
     ["double charges", result.doubleCharges.length],
     ["idempotency records left in progress", inProgress],
-    ["violations", result.violations.length],
+    ["violations", `${result.violations.length} ${result.violations.slice(0, 3).join("; ")}`],
   ];
   return {
     rows,

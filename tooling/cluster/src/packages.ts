@@ -8,6 +8,9 @@ export const REQUIRED: ReadonlyArray<readonly [string, string]> = [
   ["haproxy", "haproxy"],
   ["redis-server", "redis-server"],
   ["redis-cli", "redis-tools"],
+  // Patroni's nodes archive their WAL with it (archive_command, restore_command): without it a node's archiving
+  // fails and a replica cannot start from the archive, so the cluster never becomes healthy.
+  ["pgbackrest", "pgbackrest"],
   ["/usr/lib/postgresql/15/bin/postgres", "postgresql-15"],
 ];
 

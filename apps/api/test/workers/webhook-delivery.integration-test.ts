@@ -484,10 +484,21 @@ describe("merchant webhook delivery", () => {
     await createEndpoint("/old", ["payment.created"]);
     const paymentId = await createPayment();
     await drain();
-    await t.app.sql.execute(
-      "UPDATE webhook_events SET created_at = now() - interval '31 days' WHERE object_id = $1",
-      [paymentId],
-    );
+    // Events written 31 days ago. An event's time is fixed once written (its id claim in webhook_event_ids
+    // mirrors it, and a change would move the row to another month's partition), so the test moves it as a
+    // restore of old rows would: the table owner, with triggers off for the transaction.
+    await t.app.sql.transaction(async (tx) => {
+      await tx.execute("SET LOCAL session_replication_role = replica");
+      await tx.execute(
+        "UPDATE webhook_events SET created_at = now() - interval '31 days' WHERE object_id = $1",
+        [paymentId],
+      );
+      await tx.execute(
+        `UPDATE webhook_event_ids c SET created_at = e.created_at FROM webhook_events e
+          WHERE e.id = c.event_id AND e.object_id = $1`,
+        [paymentId],
+      );
+    });
     const purged = await webhookEventPurgeJob({
       deliveries: t.app.services.merchantWebhooks.deliveries,
     }).pass();

@@ -13,7 +13,8 @@ export interface PartitionedTable {
   unit: PartitionUnit;
   /**
    * Partitions whose range ended longer ago than this are dropped, when the table's own rule allows (see
-   * time_partition_drop_if_expired: idempotency records all expired, outbox messages all published); null: kept
+   * time_partition_drop_if_expired: idempotency records all expired, outbox messages all published, webhook
+   * deliveries none pending); null: kept
    * (audit and evidence).
    */
   retentionDays: number | null;
@@ -28,6 +29,11 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   { table: "outbox_messages", unit: "day", retentionDays: 30 },
   // Attempts go with their event after 30 days (the cascade); a month ended 31 days ago holds none of use.
   { table: "webhook_delivery_attempts", unit: "month", retentionDays: 31 },
+  // Likewise deliveries, once none in the month is still PENDING (a disabled endpoint's wait for it), and then
+  // the events (the 30-day purge has deleted most of them by then). Each drop deletes the partition's id claims
+  // first, so what referenced a row goes with it (migration 20261210070100_time_partitions_webhooks).
+  { table: "webhook_deliveries", unit: "month", retentionDays: 31 },
+  { table: "webhook_events", unit: "month", retentionDays: 31 },
   // Evidence and the payments' audit trail: partitioned to keep each partition small, never dropped.
   { table: "psp_webhook_events", unit: "month", retentionDays: null },
   { table: "payment_events", unit: "month", retentionDays: null },

@@ -211,4 +211,75 @@ describe("partition maintenance", () => {
     await jobAt(40 * DAY_MS).pass();
     expect(await partitionNames("outbox_messages")).not.toContain(day);
   });
+
+  it("partitions webhook events and deliveries by month: ids unique across months, the purge's cascade, a month dropped once none of it is pending", async () => {
+    await sql.execute(`INSERT INTO merchants (id, name) VALUES ('mer_partitions', 'Partitions')`);
+    await sql.execute(
+      `INSERT INTO payments (id, merchant_id, mode, amount_minor, currency, capture_method)
+       VALUES ('pay_partitions', 'mer_partitions', 'TEST', 1000, 'EUR', 'AUTOMATIC')`,
+    );
+    await sql.execute(
+      `INSERT INTO webhook_endpoints (id, merchant_id, mode, url, enabled_events)
+       VALUES ('we_partitions', 'mer_partitions', 'TEST', 'https://merchant.example/hooks', '{*}')`,
+    );
+    // Two outbox messages of a known type: the outbox trigger writes an event and a delivery for each.
+    for (const topic of ["payment.created", "payment.captured"])
+      await sql.execute(
+        `INSERT INTO outbox_messages (merchant_id, mode, topic, aggregate_id, payload)
+         VALUES ('mer_partitions', 'TEST', $1, 'pay_partitions', '{}')`,
+        [topic],
+      );
+    await sql.execute(
+      `INSERT INTO webhook_delivery_attempts (delivery_id, attempted_at, latency_ms)
+       SELECT id, now(), 5 FROM webhook_deliveries`,
+    );
+    const month = `_p${new Date().toISOString().slice(0, 7).replace("-", "")}`;
+    const [placed] = await sql.query<{ event: string; delivery: string }>(
+      `SELECT (SELECT min(tableoid::regclass::text) FROM webhook_events) AS event,
+              (SELECT min(tableoid::regclass::text) FROM webhook_deliveries) AS delivery`,
+    );
+    expect(placed).toEqual({ event: `webhook_events${month}`, delivery: `webhook_deliveries${month}` });
+
+    // An event id (or outbox message) taken in one month is refused in another: the claim table holds it.
+    await expect(
+      sql.execute(
+        `INSERT INTO webhook_events (id, merchant_id, mode, type, object_id, outbox_id, payload, created_at)
+         SELECT id, merchant_id, mode, type, object_id, outbox_id + 1000, payload, created_at + interval '40 days'
+           FROM webhook_events LIMIT 1`,
+      ),
+    ).rejects.toThrow("webhook_event_ids_pkey");
+    // A delivery of an unknown event is refused, as the foreign key to the events did.
+    await expect(
+      sql.execute(
+        `INSERT INTO webhook_deliveries (id, endpoint_id, event_id) VALUES ('whd_partitions', 'we_partitions', 'evt_none')`,
+      ),
+    ).rejects.toThrow("webhook_deliveries_event_id_fkey");
+
+    const counts = async () => {
+      const [row] = await sql.query<Record<string, number>>(
+        `SELECT (SELECT count(*)::int FROM webhook_events) AS events, (SELECT count(*)::int FROM webhook_event_ids) AS "eventIds",
+                (SELECT count(*)::int FROM webhook_deliveries) AS deliveries,
+                (SELECT count(*)::int FROM webhook_delivery_ids) AS "deliveryIds",
+                (SELECT count(*)::int FROM webhook_delivery_attempts) AS attempts`,
+      );
+      return row;
+    };
+    expect(await counts()).toEqual({ events: 2, eventIds: 2, deliveries: 2, deliveryIds: 2, attempts: 2 });
+    // The purge deletes an event: its delivery and the delivery's attempts go with it, claims included.
+    await sql.execute(
+      `DELETE FROM webhook_events WHERE outbox_id = (SELECT min(outbox_id) FROM webhook_events)`,
+    );
+    expect(await counts()).toEqual({ events: 1, eventIds: 1, deliveries: 1, deliveryIds: 1, attempts: 1 });
+
+    // 70 days on the month has ended over 31 days ago, but its delivery is still PENDING: the deliveries' month
+    // stays; the events' month goes, and its claim's cascade takes the delivery and its attempt with it.
+    const later = 70 * DAY_MS;
+    await jobAt(later).pass();
+    expect(await partitionNames("webhook_deliveries")).toContain(`webhook_deliveries${month}`);
+    expect(await partitionNames("webhook_events")).not.toContain(`webhook_events${month}`);
+    expect(await counts()).toEqual({ events: 0, eventIds: 0, deliveries: 0, deliveryIds: 0, attempts: 0 });
+    // Now empty, the deliveries' month goes at the next pass.
+    await jobAt(later).pass();
+    expect(await partitionNames("webhook_deliveries")).not.toContain(`webhook_deliveries${month}`);
+  });
 });
