@@ -19,9 +19,9 @@ module.exports = {
       comment:
         "the core does no I/O and keeps no time of its own: no files, sockets, HTTP, DNS, child processes, threads " +
         "or timers (callers pass `now` and `sleep`). node:crypto stays allowed (ids, hashes, the vault). The " +
-        "in-process sandbox PSP (psp/sandbox-psp.ts) still sleeps to simulate latency until it leaves the core.",
+        "in-process sandbox PSP, which sleeps to simulate latency, lives in packages/psp-testkit.",
       severity: "error",
-      from: { path: "^packages/core/src", pathNot: "^packages/core/src/psp/sandbox-psp\\.ts$" },
+      from: { path: "^packages/core/src" },
       to: {
         path: "^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|dns|dns/promises|child_process|cluster|worker_threads|timers|timers/promises|readline|os)$",
       },

@@ -5,18 +5,11 @@
 // money moves once per position and the ledger invariant holds after every scenario.
 import { randomBytes } from "node:crypto";
 import { hmacValidator } from "@adyen/api-library";
-import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestApp,
-  newKey,
-  TEST_FIXTURE_ACTOR,
-  type TestApp,
-  type TestMerchant,
-} from "../src/testing/test-app";
+import { createSandboxTestApp, until } from "../src/testing/sandbox-test-app";
+import { newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
-const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
-const ADYEN_KEY = randomBytes(32).toString("hex").toUpperCase();
 /** The default dispute fee: 15 major units. */
 const DEFAULT_FEE_MINOR = 1_500n;
 const SUBMIT = `mutation($input: SubmitDisputeEvidenceInput!) { submitDisputeEvidence(input: $input) {
@@ -26,39 +19,23 @@ let sandbox: SandboxHandle;
 let t: TestApp;
 let merchant: TestMerchant;
 
+let adyenKey: string;
+
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    seed: 171,
-    hangMs: 3_000,
-    timings: { disputeOpenDelayMs: 20, disputeDecisionDelayMs: 50, modificationDelayMs: 20 },
-    webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
-  });
-  t = await createTestApp({
-    pspSandboxUrl: sandbox.url,
-    stripeWebhookSecret: STRIPE_SECRET,
-    adyenHmacKeyHex: ADYEN_KEY,
-    pspTimeoutMs: 1_000,
-    listen: true,
-  });
-  sandbox.configureWebhooks({
-    stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
-    adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
-  });
-  merchant = await t.createMerchant();
-  const rules = t.app.services.routingRuleCommands;
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen"],
-  });
+  ({
+    sandbox,
+    t,
+    merchant,
+    secrets: { adyenHmacKeyHex: adyenKey },
+  } = await createSandboxTestApp({
+    sandbox: {
+      seed: 171,
+      hangMs: 3_000,
+      timings: { disputeOpenDelayMs: 20, disputeDecisionDelayMs: 50, modificationDelayMs: 20 },
+      webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
+    },
+    app: { pspTimeoutMs: 1_000 },
+  }));
 }, 60_000);
 
 afterEach(async () => {
@@ -70,20 +47,6 @@ afterAll(async () => {
   await t?.close();
   await sandbox?.stop();
 });
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 15_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A captured payment with this card (Adyen's capture settles by notification: waited for, bounded). */
 async function captured(number: string, currency: "USD" | "EUR", amount = "8000") {
@@ -347,7 +310,7 @@ describe("a dispute racing our own call", () => {
       amount: { value: 8_000, currency: "EUR" },
       eventDate: new Date().toISOString(),
     };
-    const hmacSignature = new hmacValidator().calculateHmac(item as never, ADYEN_KEY);
+    const hmacSignature = new hmacValidator().calculateHmac(item as never, adyenKey);
     const body = JSON.stringify({
       live: "false",
       notificationItems: [{ NotificationRequestItem: { ...item, additionalData: { hmacSignature } } }],

@@ -14,19 +14,12 @@ import {
   createReconItemCommands,
 } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
 import { reportRowsOfFile, sha256OfFile } from "@paycore/platform/reconciliation/settlement-report-file";
-import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
 import { withSettlementDifferences } from "@paycore/psp-sandbox/settlement-differences";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestApp,
-  newKey,
-  TEST_FIXTURE_ACTOR,
-  type TestApp,
-  type TestMerchant,
-} from "../testing/test-app";
+import { createSandboxTestApp } from "../testing/sandbox-test-app";
+import { newKey, type TestApp, type TestMerchant } from "../testing/test-app";
 
-const STRIPE_SECRET = "whsec_settlement_test_0123456789ab";
-const ADYEN_KEY = "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF";
 const ACTOR = { operatorId: null, name: "cli:recon-test" };
 const PAYMENT = "id status amountCaptured pspName pspReference";
 const CREATE = `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { ${PAYMENT} } errors { code } } }`;
@@ -40,43 +33,20 @@ interface Payment {
   pspReference: string | null;
 }
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let sandbox: SandboxHandle;
 let t: TestApp;
 let merchant: TestMerchant;
 let dir: string;
 let recon: ReconciliationCommands;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    seed: 16,
-    timings: { asyncOutcomeDelayMs: 20, modificationDelayMs: 20 },
-    webhookRetry: { attemptsMax: 8, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 2_000 },
-  });
-  t = await createTestApp({
-    pspSandboxUrl: sandbox.url,
-    stripeWebhookSecret: STRIPE_SECRET,
-    adyenHmacKeyHex: ADYEN_KEY,
-    listen: true,
-  });
-  sandbox.configureWebhooks({
-    stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
-    adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
-  });
-  merchant = await t.createMerchant();
-  const rules = t.app.services.routingRuleCommands;
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen"],
-  });
+  ({ sandbox, t, merchant } = await createSandboxTestApp({
+    sandbox: {
+      seed: 16,
+      timings: { asyncOutcomeDelayMs: 20, modificationDelayMs: 20 },
+      webhookRetry: { attemptsMax: 8, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 2_000 },
+    },
+  }));
   dir = await mkdtemp(join(tmpdir(), "recon-"));
   recon = createReconciliationCommands(t.app.sql, {
     settings: { ...DEFAULT_RECONCILIATION_SETTINGS, toleranceMinor: { adyen: 5n, stripe: 5n } },

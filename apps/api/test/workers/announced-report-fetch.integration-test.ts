@@ -4,23 +4,15 @@
 // downloaded and imported through the reconciliation command by the worker, end to end through the sandbox
 // server; the same report announced again, or under another name, never posts twice; a URL off the PSP's report
 // host is never fetched; the ledger invariant holds after each scenario.
-import { randomBytes } from "node:crypto";
 import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
 import { sandboxReportCredentials } from "@paycore/platform/runtime";
 import { announcedReportFetchJob } from "@paycore/platform/workers/announced-report-fetch";
-import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestApp,
-  newKey,
-  TEST_FIXTURE_ACTOR,
-  type TestApp,
-  type TestMerchant,
-} from "../../src/testing/test-app";
+import { createSandboxTestApp, until } from "../../src/testing/sandbox-test-app";
+import { newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
-const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
-const ADYEN_KEY = randomBytes(32).toString("hex").toUpperCase();
 const DAY_MS = 86_400_000;
 const YESTERDAY = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
 const YESTERDAY_NOON = new Date(`${YESTERDAY}T12:00:00Z`);
@@ -31,37 +23,14 @@ let merchant: TestMerchant;
 
 beforeAll(async () => {
   // The sandbox books its charges yesterday, so they are in yesterday's reports.
-  sandbox = await startSandbox({
-    port: 0,
-    seed: 16,
-    now: () => YESTERDAY_NOON,
-    timings: { modificationDelayMs: 20 },
-    webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
-  });
-  t = await createTestApp({
-    pspSandboxUrl: sandbox.url,
-    stripeWebhookSecret: STRIPE_SECRET,
-    adyenHmacKeyHex: ADYEN_KEY,
-    listen: true,
-  });
-  sandbox.configureWebhooks({
-    stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
-    adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
-  });
-  merchant = await t.createMerchant();
-  const rules = t.app.services.routingRuleCommands;
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen"],
-  });
+  ({ sandbox, t, merchant } = await createSandboxTestApp({
+    sandbox: {
+      seed: 16,
+      now: () => YESTERDAY_NOON,
+      timings: { modificationDelayMs: 20 },
+      webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
+    },
+  }));
   for (const [amount, currency] of [
     ["1500", "USD"],
     ["2500", "USD"],
@@ -92,20 +61,6 @@ afterAll(async () => {
   await t?.close();
   await sandbox?.stop();
 });
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 15_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function job(credentials = sandboxReportCredentials(sandbox.url)) {
   return announcedReportFetchJob({

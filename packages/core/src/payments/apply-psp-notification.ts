@@ -8,7 +8,7 @@ import { encodeResult } from "../idempotency/result-codec";
 import { type PspAttemptId, parseId } from "../ids/ids";
 import type { FeeSchedule } from "../ledger/fees";
 import type { StoredAttempt } from "../ports/payment-store";
-import type { PspOutcome } from "../psp/psp-port";
+import { isRetryableFailureCode, type PspOutcome } from "../psp/psp-port";
 import { completeAuthentication } from "./complete-authentication";
 import {
   type ChangeParts,
@@ -44,9 +44,6 @@ type AuthorizationNotification = Extract<PspNotification, { kind: "authorization
 
 /** A change built on a payment that changed before it was applied: nothing was written. */
 const LOST_RACE = Symbol("lost race");
-
-/** Failure codes that mean "nothing charged, another try may work", as a PSP may report them by notification. */
-const RETRYABLE_FAILURE_CODES = new Set(["processing_error", "try_again_later", "issuer_not_available"]);
 
 const OPERATION_OF = { capture: "CAPTURE", void: "VOID", refund: "REFUND" } as const;
 
@@ -175,7 +172,7 @@ async function applyAuthorizationNotification(
   const code = notification.code ?? "card_declined";
   const outcome: PspOutcome = notification.success
     ? { outcome: "succeeded", pspReference: notification.pspReference }
-    : RETRYABLE_FAILURE_CODES.has(code)
+    : isRetryableFailureCode(code)
       ? { outcome: "failed", code, message: "failed by notification", retryable: true }
       : { outcome: "declined", code, message: "declined by notification" };
   const actor = systemActor(payment, source, notification.pspName);

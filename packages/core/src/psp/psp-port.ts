@@ -33,6 +33,20 @@ export type PspOutcome =
   /** The request never reached the PSP (connection refused, circuit open): certainly nothing was charged. */
   | { outcome: "unavailable"; message: string };
 
+/**
+ * The failure codes that mean "nothing was charged, another try may work", however a PSP reports them (in its
+ * answer or by notification): such a failure is `retryable` (routing may fail over), any other code is a decline.
+ */
+const RETRYABLE_FAILURE_CODES: ReadonlySet<string> = new Set([
+  "processing_error",
+  "try_again_later",
+  "issuer_not_available",
+]);
+
+export function isRetryableFailureCode(code: string): boolean {
+  return RETRYABLE_FAILURE_CODES.has(code);
+}
+
 export interface AuthorizeRequest {
   idempotencyKey: string;
   /** Our payment id. */

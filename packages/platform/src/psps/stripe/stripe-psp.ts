@@ -2,17 +2,18 @@
 // and port (the sandbox in test mode; api.stripe.com in production). Definite
 // answers become outcomes; what may be retried with the same idempotency key
 // is thrown as a TransientPspError for the resilience policy.
-import type {
-  AuthorizeRequest,
-  CompleteAuthenticationRequest,
-  DisputeEvidenceOutcome,
-  DisputeEvidenceRequest,
-  ModificationQuery,
-  ModifyRequest,
-  PaymentServiceProvider,
-  PspChargeStatus,
-  PspOutcome,
-  PspThreeDSecure,
+import {
+  type AuthorizeRequest,
+  type CompleteAuthenticationRequest,
+  type DisputeEvidenceOutcome,
+  type DisputeEvidenceRequest,
+  isRetryableFailureCode,
+  type ModificationQuery,
+  type ModifyRequest,
+  type PaymentServiceProvider,
+  type PspChargeStatus,
+  type PspOutcome,
+  type PspThreeDSecure,
 } from "@paycore/core/psp/psp-port";
 import Stripe from "stripe";
 import { type ConnectionCheck, credentialsRejected } from "../credentials";
@@ -27,9 +28,6 @@ export interface StripePspOptions {
   /** Per request; past it the outcome is unknown and resolved later. */
   timeoutMs: number;
 }
-
-/** Decline codes that mean "nothing charged, another try may work". */
-const RETRYABLE_CARD_CODES = new Set(["processing_error", "try_again_later", "issuer_not_available"]);
 
 export class StripePsp implements PaymentServiceProvider {
   readonly name: string;
@@ -277,7 +275,7 @@ export class StripePsp implements PaymentServiceProvider {
       if (error instanceof Stripe.errors.StripeCardError) {
         if (error.code === AUTHENTICATION_FAILURE) return authenticationFailed("FRICTIONLESS");
         const code = error.decline_code ?? error.code ?? "card_declined";
-        if (RETRYABLE_CARD_CODES.has(error.code ?? "") || RETRYABLE_CARD_CODES.has(code)) {
+        if (isRetryableFailureCode(error.code ?? "") || isRetryableFailureCode(code)) {
           return { outcome: "failed", code: error.code ?? code, message: error.message, retryable: true };
         }
         return { outcome: "declined", code, message: error.message };

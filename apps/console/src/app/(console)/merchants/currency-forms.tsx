@@ -1,12 +1,18 @@
 "use client";
 // Admin forms for a merchant's currencies (multiple currencies, issue 18): the settlement currencies and FX fee,
 // the fixed fee and the dispute fee in one currency (set, or removed so that the default applies). Every change goes through
-// the core's command and is audited there.
+// the core's command and is audited there. The form plumbing is settings-form.tsx.
 import { useMutation } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useTRPC } from "../../../trpc/client";
-import { SaveStatus } from "./save-status";
+import {
+  CurrencyField,
+  MinorUnitsField,
+  SettingsForm,
+  textOrNull,
+  useRefreshOnSave,
+  WholeNumberField,
+} from "./settings-form";
 
 export function SettlementForm({
   merchantId,
@@ -16,14 +22,10 @@ export function SettlementForm({
   initial: { settlementCurrencies: string[]; fxFeeBps: number };
 }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const [currencies, setCurrencies] = useState(initial.settlementCurrencies.join(" "));
   const [fxFeeBps, setFxFeeBps] = useState(initial.fxFeeBps);
-  const update = useMutation(
-    trpc.merchants.setSettlement.mutationOptions({ onSuccess: () => router.refresh() }),
-  );
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const update = useMutation(trpc.merchants.setSettlement.mutationOptions(useRefreshOnSave()));
+  const submit = () => {
     const settlementCurrencies = currencies
       .toUpperCase()
       .split(/[\s,]+/)
@@ -31,7 +33,12 @@ export function SettlementForm({
     update.mutate({ merchantId, settlementCurrencies, fxFeeBps });
   };
   return (
-    <form className="filters" onSubmit={submit} aria-label="Settlement currencies">
+    <SettingsForm
+      label="Settlement currencies"
+      submitLabel="Save settlement"
+      mutation={update}
+      onSubmit={submit}
+    >
       <label className="field">
         Settlement currencies (first is the conversion target)
         <input
@@ -42,85 +49,53 @@ export function SettlementForm({
           onChange={(event) => setCurrencies(event.target.value)}
         />
       </label>
-      <label className="field">
-        FX fee (bps, 0–1000)
-        <input
-          type="number"
-          required
-          min={0}
-          max={1_000}
-          step={1}
-          value={fxFeeBps}
-          onChange={(event) => setFxFeeBps(event.target.value === "" ? 0 : Number(event.target.value))}
-        />
-      </label>
-      <button type="submit" disabled={update.isPending}>
-        Save settlement
-      </button>
-      <SaveStatus mutation={update} />
-    </form>
+      <WholeNumberField
+        label="FX fee (bps, 0–1000)"
+        min={0}
+        max={1_000}
+        value={fxFeeBps}
+        onChange={setFxFeeBps}
+      />
+    </SettingsForm>
   );
 }
 
 export function FixedFeeForm({ merchantId }: { merchantId: string }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const [currency, setCurrency] = useState("");
   const [fixedMinor, setFixedMinor] = useState("");
-  const update = useMutation(
-    trpc.merchants.setFixedFee.mutationOptions({ onSuccess: () => router.refresh() }),
-  );
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const update = useMutation(trpc.merchants.setFixedFee.mutationOptions(useRefreshOnSave()));
+  const submit = () =>
     update.mutate({
       merchantId,
       currency: currency.trim().toUpperCase(),
-      fixedMinor: fixedMinor.trim() === "" ? null : fixedMinor.trim(),
+      fixedMinor: textOrNull(fixedMinor),
     });
-  };
   return (
-    <form className="filters" onSubmit={submit} aria-label="Fixed fee in one currency">
-      <label className="field">
-        Currency
-        <input
-          required
-          value={currency}
-          maxLength={3}
-          pattern="[A-Za-z]{3}"
-          placeholder="JPY"
-          onChange={(event) => setCurrency(event.target.value)}
-        />
-      </label>
-      <label className="field">
-        Fixed fee (minor units; empty: default)
-        <input
-          inputMode="numeric"
-          value={fixedMinor}
-          maxLength={15}
-          pattern="[0-9]*"
-          onChange={(event) => setFixedMinor(event.target.value)}
-        />
-      </label>
-      <button type="submit" disabled={update.isPending}>
-        Set fixed fee
-      </button>
-      <SaveStatus mutation={update} />
-    </form>
+    <SettingsForm
+      label="Fixed fee in one currency"
+      submitLabel="Set fixed fee"
+      mutation={update}
+      onSubmit={submit}
+    >
+      <CurrencyField value={currency} placeholder="JPY" onChange={setCurrency} />
+      <MinorUnitsField
+        label="Fixed fee (minor units; empty: default)"
+        value={fixedMinor}
+        onChange={setFixedMinor}
+      />
+    </SettingsForm>
   );
 }
 
 /** Fees per card funding type (issue 18): a rate and an optional fixed fee for credit, debit or prepaid cards. */
 export function FundingFeeForm({ merchantId }: { merchantId: string }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const [fundingType, setFundingType] = useState<"credit" | "debit" | "prepaid">("debit");
   const [rateBps, setRateBps] = useState("");
   const [fixedHundredths, setFixedHundredths] = useState("");
-  const update = useMutation(
-    trpc.merchants.setFundingFee.mutationOptions({ onSuccess: () => router.refresh() }),
-  );
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const update = useMutation(trpc.merchants.setFundingFee.mutationOptions(useRefreshOnSave()));
+  const submit = () => {
     // An empty rate removes the rule: cards of this funding type pay the default again.
     update.mutate({
       merchantId,
@@ -128,14 +103,16 @@ export function FundingFeeForm({ merchantId }: { merchantId: string }) {
       fee:
         rateBps.trim() === ""
           ? null
-          : {
-              rateBps: Number(rateBps),
-              fixedHundredths: fixedHundredths.trim() === "" ? null : fixedHundredths.trim(),
-            },
+          : { rateBps: Number(rateBps), fixedHundredths: textOrNull(fixedHundredths) },
     });
   };
   return (
-    <form className="filters" onSubmit={submit} aria-label="Fee per card funding type">
+    <SettingsForm
+      label="Fee per card funding type"
+      submitLabel="Set funding fee"
+      mutation={update}
+      onSubmit={submit}
+    >
       <label className="field">
         Funding type
         <select
@@ -147,6 +124,7 @@ export function FundingFeeForm({ merchantId }: { merchantId: string }) {
           <option value="prepaid">prepaid</option>
         </select>
       </label>
+      {/* Not a WholeNumberField: empty is meaningful here (remove the rule), not 0. */}
       <label className="field">
         Rate (bps, 0–10000; empty: remove)
         <input
@@ -158,68 +136,36 @@ export function FundingFeeForm({ merchantId }: { merchantId: string }) {
           onChange={(event) => setRateBps(event.target.value)}
         />
       </label>
-      <label className="field">
-        Fixed fee (hundredths; empty: usual)
-        <input
-          inputMode="numeric"
-          value={fixedHundredths}
-          maxLength={15}
-          pattern="[0-9]*"
-          onChange={(event) => setFixedHundredths(event.target.value)}
-        />
-      </label>
-      <button type="submit" disabled={update.isPending}>
-        Set funding fee
-      </button>
-      <SaveStatus mutation={update} />
-    </form>
+      <MinorUnitsField
+        label="Fixed fee (hundredths; empty: usual)"
+        value={fixedHundredths}
+        onChange={setFixedHundredths}
+      />
+    </SettingsForm>
   );
 }
 
 /** The dispute fee in one currency (issue 17): charged when a dispute's money is withdrawn; empty: the default. */
 export function DisputeFeeForm({ merchantId }: { merchantId: string }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const [currency, setCurrency] = useState("");
   const [feeMinor, setFeeMinor] = useState("");
-  const update = useMutation(
-    trpc.merchants.setDisputeFee.mutationOptions({ onSuccess: () => router.refresh() }),
-  );
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    update.mutate({
-      merchantId,
-      currency: currency.trim().toUpperCase(),
-      feeMinor: feeMinor.trim() === "" ? null : feeMinor.trim(),
-    });
-  };
+  const update = useMutation(trpc.merchants.setDisputeFee.mutationOptions(useRefreshOnSave()));
+  const submit = () =>
+    update.mutate({ merchantId, currency: currency.trim().toUpperCase(), feeMinor: textOrNull(feeMinor) });
   return (
-    <form className="filters" onSubmit={submit} aria-label="Dispute fee in one currency">
-      <label className="field">
-        Dispute fee currency
-        <input
-          required
-          value={currency}
-          maxLength={3}
-          pattern="[A-Za-z]{3}"
-          placeholder="USD"
-          onChange={(event) => setCurrency(event.target.value)}
-        />
-      </label>
-      <label className="field">
-        Dispute fee (minor units; empty: default)
-        <input
-          inputMode="numeric"
-          value={feeMinor}
-          maxLength={15}
-          pattern="[0-9]*"
-          onChange={(event) => setFeeMinor(event.target.value)}
-        />
-      </label>
-      <button type="submit" disabled={update.isPending}>
-        Set dispute fee
-      </button>
-      <SaveStatus mutation={update} />
-    </form>
+    <SettingsForm
+      label="Dispute fee in one currency"
+      submitLabel="Set dispute fee"
+      mutation={update}
+      onSubmit={submit}
+    >
+      <CurrencyField label="Dispute fee currency" value={currency} placeholder="USD" onChange={setCurrency} />
+      <MinorUnitsField
+        label="Dispute fee (minor units; empty: default)"
+        value={feeMinor}
+        onChange={setFeeMinor}
+      />
+    </SettingsForm>
   );
 }

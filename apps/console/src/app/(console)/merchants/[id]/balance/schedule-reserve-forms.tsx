@@ -1,14 +1,21 @@
 "use client";
 // Operators' forms on a merchant's balance page: its automatic payouts in one currency (interval, anchor day,
 // delay, minimum) and, for admins, its reserve in one currency (rolling rate and days, fixed amount). Each goes
-// through the core's PayoutCommands, audited in the same transaction.
+// through the core's PayoutCommands, audited in the same transaction. The form plumbing is settings-form.tsx.
 import { useMutation } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useTRPC } from "../../../../../trpc/client";
-import { SaveStatus } from "../../save-status";
+import {
+  CurrencyField,
+  MinorUnitsField,
+  SettingsForm,
+  useRefreshOnSave,
+  WholeNumberField,
+} from "../../settings-form";
 
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+/** A non-negative amount in minor units without leading zeros, at most 18 digits. */
+const MINOR_UNITS = "^(0|[1-9][0-9]{0,17})$";
 
 export function PayoutScheduleForm({
   merchantId,
@@ -27,16 +34,14 @@ export function PayoutScheduleForm({
   };
 }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const [currency, setCurrency] = useState(initial.currency);
   const [interval, setInterval] = useState(initial.interval);
   const [weeklyAnchor, setWeeklyAnchor] = useState(initial.weeklyAnchor);
   const [monthlyAnchor, setMonthlyAnchor] = useState(initial.monthlyAnchor);
   const [delayDays, setDelayDays] = useState(initial.delayDays);
   const [minimumMinor, setMinimumMinor] = useState(initial.minimumMinor);
-  const update = useMutation(trpc.payouts.setSchedule.mutationOptions({ onSuccess: () => router.refresh() }));
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const update = useMutation(trpc.payouts.setSchedule.mutationOptions(useRefreshOnSave()));
+  const submit = () =>
     update.mutate({
       merchantId,
       mode,
@@ -47,20 +52,9 @@ export function PayoutScheduleForm({
       delayDays,
       minimumMinor: minimumMinor.trim() === "" ? "0" : minimumMinor.trim(),
     });
-  };
   return (
-    <form className="filters" onSubmit={submit} aria-label="Payout schedule">
-      <label className="field">
-        Currency
-        <input
-          value={currency}
-          required
-          maxLength={3}
-          pattern="^[A-Za-z]{3}$"
-          placeholder="EUR"
-          onChange={(event) => setCurrency(event.target.value)}
-        />
-      </label>
+    <SettingsForm label="Payout schedule" submitLabel="Save schedule" mutation={update} onSubmit={submit}>
+      <CurrencyField value={currency} placeholder="EUR" onChange={setCurrency} />
       <label className="field">
         Interval
         <select
@@ -85,45 +79,29 @@ export function PayoutScheduleForm({
         </label>
       ) : null}
       {interval === "MONTHLY" ? (
-        <label className="field">
-          Day of the month (1–31)
-          <input
-            type="number"
-            required
-            min={1}
-            max={31}
-            step={1}
-            value={monthlyAnchor}
-            onChange={(event) => setMonthlyAnchor(Number(event.target.value))}
-          />
-        </label>
+        <WholeNumberField
+          label="Day of the month (1–31)"
+          min={1}
+          max={31}
+          value={monthlyAnchor}
+          onChange={setMonthlyAnchor}
+        />
       ) : null}
-      <label className="field">
-        Delay (days, 0–30)
-        <input
-          type="number"
-          required
-          min={0}
-          max={30}
-          step={1}
-          value={delayDays}
-          onChange={(event) => setDelayDays(event.target.value === "" ? 0 : Number(event.target.value))}
-        />
-      </label>
-      <label className="field">
-        Minimum (minor units)
-        <input
-          inputMode="numeric"
-          pattern="^(0|[1-9][0-9]{0,17})$"
-          value={minimumMinor}
-          onChange={(event) => setMinimumMinor(event.target.value)}
-        />
-      </label>
-      <button type="submit" disabled={update.isPending}>
-        Save schedule
-      </button>
-      <SaveStatus mutation={update} />
-    </form>
+      <WholeNumberField
+        label="Delay (days, 0–30)"
+        min={0}
+        max={30}
+        value={delayDays}
+        onChange={setDelayDays}
+      />
+      <MinorUnitsField
+        label="Minimum (minor units)"
+        value={minimumMinor}
+        onChange={setMinimumMinor}
+        pattern={MINOR_UNITS}
+        maxLength={18}
+      />
+    </SettingsForm>
   );
 }
 
@@ -137,14 +115,12 @@ export function ReserveForm({
   initial: { currency: string; rollingBps: number; rollingDays: number; fixedMinor: string };
 }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const [currency, setCurrency] = useState(initial.currency);
   const [rollingBps, setRollingBps] = useState(initial.rollingBps);
   const [rollingDays, setRollingDays] = useState(initial.rollingDays);
   const [fixedMinor, setFixedMinor] = useState(initial.fixedMinor);
-  const update = useMutation(trpc.payouts.setReserve.mutationOptions({ onSuccess: () => router.refresh() }));
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const update = useMutation(trpc.payouts.setReserve.mutationOptions(useRefreshOnSave()));
+  const submit = () =>
     update.mutate({
       merchantId,
       mode,
@@ -153,57 +129,30 @@ export function ReserveForm({
       rollingDays,
       fixedMinor: fixedMinor.trim() === "" ? "0" : fixedMinor.trim(),
     });
-  };
   return (
-    <form className="filters" onSubmit={submit} aria-label="Reserve">
-      <label className="field">
-        Currency
-        <input
-          value={currency}
-          required
-          maxLength={3}
-          pattern="^[A-Za-z]{3}$"
-          placeholder="EUR"
-          onChange={(event) => setCurrency(event.target.value)}
-        />
-      </label>
-      <label className="field">
-        Rolling reserve (bps, 0–5000)
-        <input
-          type="number"
-          required
-          min={0}
-          max={5_000}
-          step={1}
-          value={rollingBps}
-          onChange={(event) => setRollingBps(event.target.value === "" ? 0 : Number(event.target.value))}
-        />
-      </label>
-      <label className="field">
-        Held for (days, 0–180)
-        <input
-          type="number"
-          required
-          min={0}
-          max={180}
-          step={1}
-          value={rollingDays}
-          onChange={(event) => setRollingDays(event.target.value === "" ? 0 : Number(event.target.value))}
-        />
-      </label>
-      <label className="field">
-        Fixed reserve (minor units)
-        <input
-          inputMode="numeric"
-          pattern="^(0|[1-9][0-9]{0,17})$"
-          value={fixedMinor}
-          onChange={(event) => setFixedMinor(event.target.value)}
-        />
-      </label>
-      <button type="submit" disabled={update.isPending}>
-        Save reserve
-      </button>
-      <SaveStatus mutation={update} />
-    </form>
+    <SettingsForm label="Reserve" submitLabel="Save reserve" mutation={update} onSubmit={submit}>
+      <CurrencyField value={currency} placeholder="EUR" onChange={setCurrency} />
+      <WholeNumberField
+        label="Rolling reserve (bps, 0–5000)"
+        min={0}
+        max={5_000}
+        value={rollingBps}
+        onChange={setRollingBps}
+      />
+      <WholeNumberField
+        label="Held for (days, 0–180)"
+        min={0}
+        max={180}
+        value={rollingDays}
+        onChange={setRollingDays}
+      />
+      <MinorUnitsField
+        label="Fixed reserve (minor units)"
+        value={fixedMinor}
+        onChange={setFixedMinor}
+        pattern={MINOR_UNITS}
+        maxLength={18}
+      />
+    </SettingsForm>
   );
 }
