@@ -149,6 +149,43 @@ async function submitEvidence(disputeId: string, key = newKey()) {
   return payload!;
 }
 
+const PDF_BYTES = new TextEncoder().encode("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n");
+const PNG_BYTES = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** Evidence with files, as the merchant API takes them (the GraphQL multipart request spec). */
+async function submitEvidenceWithFiles(
+  disputeId: string,
+  files: Array<{ name: string; bytes: Uint8Array; type: string }>,
+) {
+  const form = new FormData();
+  const input = { idempotencyKey: newKey(), disputeId, productDescription: "A hand-made lamp" };
+  form.append(
+    "operations",
+    JSON.stringify({ query: SUBMIT, variables: { input: { ...input, files: files.map(() => null) } } }),
+  );
+  form.append(
+    "map",
+    JSON.stringify(
+      Object.fromEntries(files.map((_, index) => [String(index), [`variables.input.files.${index}`]])),
+    ),
+  );
+  files.forEach((file, index) => {
+    form.append(String(index), new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
+  });
+  const response = await t.app.http.fetch("http://localhost/graphql", {
+    method: "POST",
+    headers: { authorization: `Bearer ${merchant.secretKey}`, "graphql-require-preflight": "1" },
+    body: form,
+  });
+  const body = (await response.json()) as {
+    data?: { submitDisputeEvidence: { evidence: { delivery: { status: string } | null } | null } };
+  };
+  return body.data?.submitDisputeEvidence;
+}
+
 function sandboxDispute(paymentPspReference: string) {
   return sandbox.disputes().find((dispute) => dispute.paymentPspReference === paymentPspReference);
 }
@@ -194,6 +231,29 @@ describe("Stripe-style dispute cards", () => {
     expect(await ledgerKinds(closed.id)).toEqual([]);
   });
 
+  it("evidence files are uploaded through Stripe's Files API and referenced by kind in the evidence fields", async () => {
+    const payment = await captured("4000000000002685", "USD");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    const submitted = await submitEvidenceWithFiles(open.id, [
+      { name: "receipt.pdf", bytes: PDF_BYTES, type: "application/pdf" },
+      { name: "photo.png", bytes: PNG_BYTES, type: "image/png" },
+    ]);
+    expect(submitted?.evidence?.delivery?.status).toBe("DELIVERED");
+    const [received] = sandboxDispute(payment.pspReference)!.evidence;
+    expect(received!.fields).toMatchObject({
+      receipt: expect.stringMatching(/^file_/),
+      uncategorized_file: expect.stringMatching(/^file_/),
+      product_description: "A hand-made lamp",
+    });
+    // The sandbox accepted them only as files of our account: each reference is one of our uploads.
+    expect(received!.documents).toEqual([
+      { name: "receipt", bytes: PDF_BYTES.byteLength, contentType: "application/pdf" },
+      { name: "uncategorized_file", bytes: PNG_BYTES.byteLength, contentType: "image/png" },
+    ]);
+    expect(received!.fields.uncategorized_text ?? "").not.toContain("receipt.pdf");
+    await disputeOf(payment.id, "WON");
+  });
+
   it("the 2685 card undefended past its due date (triggered) is LOST", async () => {
     const payment = await captured("4000000000002685", "USD");
     await disputeOf(payment.id, "NEEDS_RESPONSE");
@@ -211,8 +271,11 @@ describe("Adyen-style dispute cards (its own notification sequence)", () => {
     await until("the CHARGEBACK", async () => (await disputeOf(payment.id)).stage === "chargeback");
     const submitted = await submitEvidence(open.id);
     expect(submitted.evidence?.delivery?.status).toBe("DELIVERED");
-    // Defence documents (the texts as one document), then the defence.
+    // Defence documents (the texts rendered as one PDF: live Adyen takes PDF, JPEG and TIFF), then the defence.
     expect(sandboxDispute(payment.pspReference)?.evidence.map((e) => e.documents.length)).toEqual([1, 0]);
+    expect(sandboxDispute(payment.pspReference)?.evidence[0]?.documents[0]).toMatchObject({
+      contentType: "application/pdf",
+    });
     const won = await disputeOf(payment.id, "WON");
     expect(await ledgerKinds(won.id)).toEqual(["dispute.funds_withdrawn", "dispute.funds_reinstated"]);
   });
@@ -232,6 +295,27 @@ describe("Adyen-style dispute cards (its own notification sequence)", () => {
     expect(kinds.filter((kind) => kind === "dispute.funds_withdrawn").length).toBe(
       kinds.filter((kind) => kind === "dispute.funds_reinstated").length + 1,
     );
+  });
+
+  it("files go as PDF or JPEG: a PNG is wrapped in a PDF; the sandbox checks each document's type and bytes", async () => {
+    const payment = await captured("4000000000002685", "EUR");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    await until("the CHARGEBACK", async () => (await disputeOf(payment.id)).stage === "chargeback");
+    const submitted = await submitEvidenceWithFiles(open.id, [
+      { name: "receipt.pdf", bytes: PDF_BYTES, type: "application/pdf" },
+      { name: "photo.png", bytes: PNG_BYTES, type: "image/png" },
+    ]);
+    expect(submitted?.evidence?.delivery?.status).toBe("DELIVERED");
+    // One supplyDefenseDocument call per document, then defendDispute.
+    const documents = sandboxDispute(payment.pspReference)!.evidence.flatMap((e) => e.documents);
+    // The PDF as it is, the PNG in a PDF, the texts in a PDF.
+    expect(documents.map((document) => document.contentType)).toEqual([
+      "application/pdf",
+      "application/pdf",
+      "application/pdf",
+    ]);
+    expect(documents[0]!.bytes).toBe(PDF_BYTES.byteLength);
+    await disputeOf(payment.id, "WON");
   });
 
   it("the 0259 card undefended: DISPUTE_DEFENSE_PERIOD_ENDED makes it LOST", async () => {
