@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hmacValidator } from "@adyen/api-library";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -446,6 +447,90 @@ describe("a dispute racing our own call", () => {
         }),
     };
   }
+
+  it("Stripe: a dispute naming only the PaymentIntent is answered 503 with Retry-After while an authorization is in flight, then applied on the sandbox's redelivery", async () => {
+    // The sandbox charges at once and opens the 0259 card's dispute 20 ms later, but holds its answer to our
+    // authorization 600 ms (within our 1 s timeout): the dispute's webhook arrives while our call is in flight.
+    sandbox.setFaults("stripe", { answerDelayMs: 600 });
+    const method = await t.tokenize(merchant.publishableKey, "4000000000000259");
+    const created = await t.gql<{ createPayment: { payment: { id: string; status: string } } }>(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } } }`,
+      { input: { idempotencyKey: newKey(), amount: "8000", currency: "USD", paymentMethodId: method } },
+    );
+    sandbox.clearFaults();
+    const payment = created.data!.createPayment.payment;
+    expect(payment.status).toBe("CAPTURED");
+    const row = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: payment.id },
+      select: { pspReference: true },
+    });
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    expect(open).toMatchObject({ reason: "fraudulent", amountMinor: 8_000n });
+    // The sandbox's first delivery of charge.dispute.created was refused with 503 and redelivered.
+    const delivery = await until("charge.dispute.created delivered", async () =>
+      sandbox
+        .webhookDeliveries()
+        .find(
+          (record) =>
+            record.eventType === "charge.dispute.created" &&
+            record.paymentPspReference === row.pspReference &&
+            record.status === "delivered",
+        ),
+    );
+    expect(delivery.attempts).toBeGreaterThan(1);
+    expect(await t.app.db.deadLetter.count({ where: { reference: row.pspReference } })).toBe(0);
+    await until("funds withdrawn", async () => (await disputeOf(payment.id)).fundsWithdrawn);
+  });
+
+  it("Stripe: the route's 503 for a dispute racing our call carries Retry-After", async () => {
+    sandbox.setFaults("stripe", { latencyMs: 600 });
+    const method = await t.tokenize(merchant.publishableKey, "4242424242424242");
+    const creating = t.gql(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+      { input: { idempotencyKey: newKey(), amount: "8000", currency: "USD", paymentMethodId: method } },
+    );
+    await until("an authorization in flight", () =>
+      t.app.db.pspAttempt.findFirst({
+        where: { pspName: "stripe", operation: "AUTHORIZE", status: "PENDING", pspReference: null },
+        select: { id: true },
+      }),
+    );
+    const payload = JSON.stringify({
+      id: `evt_${randomBytes(8).toString("hex")}`,
+      object: "event",
+      type: "charge.dispute.created",
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: `du_${randomBytes(6).toString("hex")}`,
+          object: "dispute",
+          amount: 8_000,
+          currency: "usd",
+          status: "needs_response",
+          reason: "fraudulent",
+          payment_intent: "pi_not_recorded_yet",
+        },
+      },
+    });
+    const answer = await fetch(`${t.url}/webhooks/stripe`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "stripe-signature": new Stripe("sk_test_signing_only").webhooks.generateTestHeaderString({
+          payload,
+          secret: STRIPE_SECRET,
+        }),
+      },
+      body: payload,
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get("retry-after")).toBe("5");
+    expect(await t.app.db.deadLetter.count({ where: { reference: "pi_not_recorded_yet" } })).toBe(0);
+    await creating;
+    sandbox.clearFaults();
+  });
 
   it("is answered 503 while the payment's authorization is in flight (not dead-lettered), and applies once it is recorded", async () => {
     // Every Adyen call takes 600 ms (within our 1 s timeout): long enough to race it.

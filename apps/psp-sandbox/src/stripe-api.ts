@@ -186,7 +186,7 @@ async function parseMultipart(bytes: Buffer, contentType: string): Promise<Form 
     data = await new Request("http://sandbox.invalid/", {
       method: "POST",
       headers: { "content-type": contentType },
-      body: bytes,
+      body: new Uint8Array(bytes),
     }).formData();
   } catch {
     return null;
