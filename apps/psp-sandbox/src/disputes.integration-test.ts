@@ -155,7 +155,12 @@ describe("Stripe-style dispute cards", () => {
         { idempotencyKey: key },
       );
     const receipt = await upload(stripe, pdf, "receipt.pdf", "file-receipt");
-    expect(receipt).toMatchObject({ object: "file", purpose: "dispute_evidence", type: "pdf", size: pdf.length });
+    expect(receipt).toMatchObject({
+      object: "file",
+      purpose: "dispute_evidence",
+      type: "pdf",
+      size: pdf.length,
+    });
     // The same key again is the same file.
     expect((await upload(stripe, pdf, "receipt.pdf", "file-receipt")).id).toBe(receipt.id);
     expect((await stripe.files.retrieve(receipt.id)).filename).toBe("receipt.pdf");
@@ -256,13 +261,18 @@ describe("Adyen-style dispute cards", () => {
         } as never,
         { idempotencyKey: key },
       );
-    expect((await refusedDocument("plain words", "text/plain", "adyen-docs-text")).disputeServiceResult).toEqual({
+    expect(
+      (await refusedDocument("plain words", "text/plain", "adyen-docs-text")).disputeServiceResult,
+    ).toEqual({
       success: false,
       errorMessage: "defenseDocuments[0]: contentType must be application/pdf, image/jpeg or image/tiff",
     });
     expect(
       (await refusedDocument("not a pdf at all", "application/pdf", "adyen-docs-fake")).disputeServiceResult,
-    ).toEqual({ success: false, errorMessage: "defenseDocuments[0]: the content is not a application/pdf document" });
+    ).toEqual({
+      success: false,
+      errorMessage: "defenseDocuments[0]: the content is not a application/pdf document",
+    });
     const supplied = await disputes.supplyDefenseDocument(
       {
         disputePspReference: disputeReference,

@@ -10,6 +10,8 @@ export interface PspCall {
   /** Path without the PSP prefix and query, e.g. "/payment_intents/pi_1/capture". */
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
+  /** The query string without its "?" ("" when none): a GET's parameters (Stripe's list calls). */
+  readonly query: string;
   readonly body: unknown;
   readonly idempotencyKey: string | null;
   /** The calling account as the dialect identifies it (Stripe: its secret key's fingerprint); null when none. */
@@ -163,7 +165,8 @@ export async function handlePspRequest(
   let result: PspResult;
   try {
     const account = dialect.accountOf?.(request) ?? null;
-    result = await route.handle({ method, path, params, body: parsed.value, idempotencyKey, account });
+    const query = (request.url ?? "").split("?")[1] ?? "";
+    result = await route.handle({ method, path, params, query, body: parsed.value, idempotencyKey, account });
   } catch (error) {
     if (usesKey) deps.idempotency.release(psp, idempotencyKey);
     deps.log(`${psp} ${method} ${fullPath} failed: ${error instanceof Error ? error.stack : String(error)}`);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readMinorDigits } from "@paycore/core/money/money";
 import {
   cardBrand,
@@ -5,7 +6,6 @@ import {
   cardScenario,
   type SandboxDeclineCode,
 } from "@paycore/psp-testkit/test-cards";
-import { createHash } from "node:crypto";
 import qs from "qs";
 import Stripe from "stripe";
 import {
@@ -1003,7 +1003,11 @@ export function createStripeApi(context: SandboxContext): {
     if (purpose === undefined)
       throw new ParamError("parameter_missing", "purpose", "Missing required param: purpose.");
     if (!FILE_PURPOSES.has(purpose)) {
-      throw new ParamError("parameter_invalid", "purpose", "The sandbox takes files for dispute_evidence only.");
+      throw new ParamError(
+        "parameter_invalid",
+        "purpose",
+        "The sandbox takes files for dispute_evidence only.",
+      );
     }
     const part = form.file as UploadedPart | undefined;
     const content = (part as { content?: Buffer } | undefined)?.content;
@@ -1072,6 +1076,31 @@ export function createStripeApi(context: SandboxContext): {
     return respond(200, reportRunJson(run, context.baseUrl()), true);
   }
 
+  /** GET /v1/reporting/report_runs?limit=&created[gte]=: recent runs, newest first (how a poller finds them). */
+  function listReportRuns(call: PspCall): PspResult {
+    const query = asForm(qs.parse(call.query, { depth: 2, parameterLimit: 20 }));
+    const limit = query.limit === undefined ? 10 : Number(stringParam(query, "limit"));
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100) {
+      throw new ParamError("parameter_invalid_integer", "limit", "limit must be an integer from 1 to 100.");
+    }
+    const created = asForm(query.created);
+    const gte = created.gte === undefined ? 0 : Number(stringParam(created, "gte"));
+    if (!Number.isSafeInteger(gte)) {
+      throw new ParamError("parameter_invalid_integer", "created[gte]", "created[gte] must be an integer.");
+    }
+    const runs = context.reports.recentRuns(limit + 1, gte);
+    return respond(
+      200,
+      {
+        object: "list",
+        url: "/v1/reporting/report_runs",
+        has_more: runs.length > limit,
+        data: runs.slice(0, limit).map((run) => reportRunJson(run, context.baseUrl())),
+      },
+      false,
+    );
+  }
+
   function retrieveReportRun(call: PspCall): PspResult {
     const run = context.reports.run(call.params.id!);
     if (run === undefined) return notFound("reporting.report_run", call.params.id!, "id");
@@ -1123,6 +1152,7 @@ export function createStripeApi(context: SandboxContext): {
       { method: "POST", pattern: /^\/files$/, handle: withParamErrors(createFile) },
       { method: "GET", pattern: /^\/files\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveFile) },
       { method: "POST", pattern: /^\/reporting\/report_runs$/, handle: withParamErrors(createReportRun) },
+      { method: "GET", pattern: /^\/reporting\/report_runs$/, handle: withParamErrors(listReportRuns) },
       {
         method: "GET",
         pattern: /^\/reporting\/report_runs\/(?<id>[\w-]+)$/,

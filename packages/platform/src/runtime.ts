@@ -85,6 +85,7 @@ import { type BankRailsConfig, createPayoutServices } from "./payout-services";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
+import { StripePsp } from "./psps/stripe/stripe-psp";
 import {
   createReconciliationCommands,
   createShadowReconciliation,
@@ -105,6 +106,7 @@ import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
 import { type MetricsRefreshSources, refreshOperationalGauges } from "./workers/metrics-refresh";
+import { type ReportRunSource, reportRunPollJob } from "./workers/report-run-poll";
 import { riskSignalsJob } from "./workers/risk-signals";
 import { sanctionsListFetchJob, sanctionsScreeningJob } from "./workers/sanctions-screening";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
@@ -310,6 +312,14 @@ export const SANDBOX_CHALLENGE_PATH = "/sandbox/3ds/challenge/";
 
 function publicBaseUrlOf(config: Pick<RuntimeConfig, "publicBaseUrl">): string {
   return (config.publicBaseUrl ?? "http://127.0.0.1").replace(/\/$/, "");
+}
+
+/** Test mode's Stripe-style account, whose report runs the poll lists (the sandbox's). */
+export function testModeReportRunSources(webhooks: TestModeWebhooks): ReportRunSource[] {
+  const adapter = webhooks.get("stripe")?.adapter;
+  return adapter instanceof StripePsp
+    ? [{ label: "test", succeededReportRuns: adapter.succeededReportRuns.bind(adapter) }]
+    : [];
 }
 
 /** Test mode's report downloads: from the sandbox server only, with each emulated PSP's report credentials. */
@@ -595,6 +605,12 @@ export function createRuntime(config: RuntimeConfig): Runtime {
             commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
             credentials: sandboxReportCredentials(config.pspSandboxUrl),
             log: config.logger.child({ worker: "announced-report-fetch" }),
+          }),
+          // Stripe's report runs listed through the SDK: a lost report_run.succeeded webhook is made up for.
+          poll: reportRunPollJob({
+            reports: services.announcedReports,
+            sources: async () => testModeReportRunSources(testPsps.webhooks),
+            log: config.logger.child({ worker: "report-run-poll" }),
           }),
         }
       : null,

@@ -6,8 +6,9 @@
 // host is never fetched; the ledger invariant holds after each scenario.
 import { randomBytes } from "node:crypto";
 import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
-import { sandboxReportCredentials } from "@paycore/platform/runtime";
+import { sandboxReportCredentials, testModeReportRunSources } from "@paycore/platform/runtime";
 import { announcedReportFetchJob } from "@paycore/platform/workers/announced-report-fetch";
+import { reportRunPollJob } from "@paycore/platform/workers/report-run-poll";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -221,6 +222,59 @@ describe("Stripe-style report runs", () => {
     const file = await fetch(done.result!.url, { headers: { authorization: "Bearer sk_test_poll" } });
     expect((await file.text()).split("\n")[0]).toContain("balance_transaction_id");
     expect((await fetch(done.result!.url)).status).toBe(401);
+  });
+});
+
+describe("Stripe report runs polled", () => {
+  it("a run whose webhook was lost is found by the poll, imported once; polled again (or announced late), nothing more", async () => {
+    const poll = reportRunPollJob({
+      reports: t.app.services.announcedReports,
+      sources: async () => testModeReportRunSources(t.app.testModeWebhooks),
+      log: pino({ level: "silent" }),
+    });
+    // The webhook is lost: the sandbox signs it with a secret we do not know, so every delivery is refused.
+    sandbox.configureWebhooks({
+      stripe: { url: `${t.url}/webhooks/stripe`, secret: "whsec_lost_webhook" },
+      adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+    });
+    const before = (await downloads("stripe")).length;
+    const entries = await postedEntries();
+    const imports = await t.countRows("recon_imports");
+    try {
+      const response = await fetch(`${sandbox.url}/__sandbox/reports/announce`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ psp: "stripe", day: YESTERDAY }),
+      });
+      const [{ reportRun }] = (await response.json()) as [{ reportRun: string }];
+      await until("the webhook refused", async () =>
+        sandbox
+          .webhookDeliveries()
+          .some((d) => d.eventType === "reporting.report_run.succeeded" && d.lastStatusCode === 400),
+      );
+      expect(await downloads("stripe")).toHaveLength(before);
+
+      // The lost run is queued: the only run the webhooks did not announce.
+      const found = await poll.pass();
+      expect(found).toEqual({ done: 1, more: false });
+      const lost = async () => (await downloads("stripe")).find((row) => row.fileName === `${reportRun}.csv`);
+      expect(await lost()).toMatchObject({ status: "QUEUED" });
+      // (Also imports the run the previous test created through the API, whose download it left queued.)
+      await job().pass();
+      // The same day's report was imported before (by its webhook): a replay, nothing posted twice.
+      expect((await lost())?.status).toBe("IMPORTED");
+      expect(await postedEntries()).toBe(entries);
+      expect(await t.countRows("recon_imports")).toBe(imports);
+
+      // Polled again: every run is known, nothing queued.
+      expect(await poll.pass()).toEqual({ done: 0, more: false });
+      expect(await downloads("stripe")).toHaveLength(before + found.done);
+    } finally {
+      sandbox.configureWebhooks({
+        stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
+        adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+      });
+    }
   });
 });
 

@@ -75,7 +75,9 @@ export class InMemoryDisputeStore implements DisputeStore {
   readonly unreferencedInFlight: Array<{ pspName: string; createdAt: Date }> = [];
 
   async hasUnreferencedAuthorizationInFlight(pspName: string, _mode: "TEST" | "LIVE" | null, since: Date) {
-    return this.unreferencedInFlight.some((attempt) => attempt.pspName === pspName && attempt.createdAt >= since);
+    return this.unreferencedInFlight.some(
+      (attempt) => attempt.pspName === pspName && attempt.createdAt >= since,
+    );
   }
 
   async disputeFeeMinor(merchantId: string, currency: CurrencyCode) {

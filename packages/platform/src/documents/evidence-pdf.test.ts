@@ -16,7 +16,9 @@ describe("evidence PDFs", () => {
     const first = await renderEvidenceTextPdf("du_1", texts);
     expect(first.subarray(0, 5).toString("latin1")).toBe("%PDF-");
     expect((await renderEvidenceTextPdf("du_1", texts)).equals(first)).toBe(true);
-    expect((await renderEvidenceTextPdf("du_1", { productDescription: "Another" })).equals(first)).toBe(false);
+    expect((await renderEvidenceTextPdf("du_1", { productDescription: "Another" })).equals(first)).toBe(
+      false,
+    );
   });
 
   it("wraps a PNG in a one-page PDF", async () => {
@@ -29,7 +31,11 @@ describe("evidence PDFs", () => {
 describe("Stripe evidence file fields", () => {
   it.each([
     [["receipt.pdf"], { receipt: "f0" }, []],
-    [["shipping-label.png", "emails.pdf"], { shipping_documentation: "f0", customer_communication: "f1" }, []],
+    [
+      ["shipping-label.png", "emails.pdf"],
+      { shipping_documentation: "f0", customer_communication: "f1" },
+      [],
+    ],
     [["scan.png"], { uncategorized_file: "f0" }, []],
     [["receipt.pdf", "invoice.pdf"], { receipt: "f0", uncategorized_file: "f1" }, []],
     [["receipt.pdf", "invoice.pdf", "receipt-2.pdf"], { receipt: "f0", uncategorized_file: "f1" }, ["f2"]],

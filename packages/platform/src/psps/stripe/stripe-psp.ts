@@ -225,6 +225,22 @@ export class StripePsp implements PaymentServiceProvider {
     });
   }
 
+  /**
+   * Report runs created since `createdSinceS` (Unix seconds) that succeeded, newest first, at most `limit`
+   * (`reporting.reportRuns.list`): how a lost `reporting.report_run.succeeded` webhook is made up for.
+   */
+  async succeededReportRuns(
+    createdSinceS: number,
+    limit: number,
+  ): Promise<Array<{ id: string; url: string | null }>> {
+    const page = await this.translate(() =>
+      this.stripe.reporting.reportRuns.list({ limit, created: { gte: createdSinceS } }),
+    );
+    return page.data
+      .filter((run) => run.status === "succeeded")
+      .map((run) => ({ id: run.id, url: run.result?.url ?? null }));
+  }
+
   /** Looks up a PaymentIntent by id: how webhook payloads are confirmed before they are trusted. */
   async retrieveIntent(id: string): Promise<Stripe.PaymentIntent> {
     return this.translate(() => this.stripe.paymentIntents.retrieve(id));
