@@ -325,10 +325,32 @@ export function testModeReportRunSources(webhooks: TestModeWebhooks): ReportRunS
 /** Test mode's report downloads: from the sandbox server only, with each emulated PSP's report credentials. */
 export function sandboxReportCredentials(
   sandboxUrl: string,
-): (psp: SettlementPsp) => ReportCredentials | null {
-  return (psp) => {
+): (psp: SettlementPsp) => Promise<ReportCredentials[]> {
+  return async (psp) => {
     const module = PSP_MODULES[psp];
-    return module?.sandbox ? { origin: sandboxUrl, authorization: module.sandbox.reportAuthorization } : null;
+    return module?.sandbox
+      ? [{ origin: sandboxUrl, authorization: module.sandbox.reportAuthorization, account: "sandbox" }]
+      : [];
+  };
+}
+
+/**
+ * Report downloads in both modes: test mode's sandbox (when configured), then the active live account's report
+ * origin with its report credentials (the vault's REPORT_CREDENTIAL; null authorization when not configured).
+ */
+export function reportCredentialsOf(
+  sandboxUrl: string | null,
+  livePsps: Pick<LivePsps, "reportCredentials">,
+): (psp: SettlementPsp) => Promise<ReportCredentials[]> {
+  const sandbox = sandboxUrl === null ? null : sandboxReportCredentials(sandboxUrl);
+  return async (psp) => {
+    const live = await livePsps.reportCredentials(psp);
+    return [
+      ...(sandbox === null ? [] : await sandbox(psp)),
+      ...(live === null
+        ? []
+        : [{ origin: live.origin, authorization: live.authorization, account: live.accountId }]),
+    ];
   };
 }
 
@@ -598,22 +620,27 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     disputes: services.disputes,
     // Reports the PSPs announce (issue 16): downloaded with the sandbox's report credentials in test mode. Live
     // accounts keep no report credentials yet, so their announcements stay queued (docs/operations.md).
-    announcedReports: config.pspSandboxUrl
-      ? {
-          job: announcedReportFetchJob({
-            reports: services.announcedReports,
-            commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
-            credentials: sandboxReportCredentials(config.pspSandboxUrl),
-            log: config.logger.child({ worker: "announced-report-fetch" }),
-          }),
-          // Stripe's report runs listed through the SDK: a lost report_run.succeeded webhook is made up for.
-          poll: reportRunPollJob({
-            reports: services.announcedReports,
-            sources: async () => testModeReportRunSources(testPsps.webhooks),
-            log: config.logger.child({ worker: "report-run-poll" }),
-          }),
-        }
-      : null,
+    // Reports the PSPs announce (issue 16): downloaded with test mode's sandbox report credentials and with each
+    // live account's report credentials (the vault's REPORT_CREDENTIAL; a live account without them leaves its
+    // downloads queued as a needs-attention item). Stripe's report runs are polled in test mode (the sandbox).
+    announcedReports: {
+      job: announcedReportFetchJob({
+        reports: services.announcedReports,
+        commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
+        credentials: reportCredentialsOf(config.pspSandboxUrl, livePsps),
+        log: config.logger.child({ worker: "announced-report-fetch" }),
+      }),
+      // Stripe's report runs listed through the SDK: a lost report_run.succeeded webhook is made up for.
+      ...(config.pspSandboxUrl
+        ? {
+            poll: reportRunPollJob({
+              reports: services.announcedReports,
+              sources: async () => testModeReportRunSources(testPsps.webhooks),
+              log: config.logger.child({ worker: "report-run-poll" }),
+            }),
+          }
+        : {}),
+    },
     // Sanctions (issue 22): merchants not yet screened against the newest lists; the list fetch when configured.
     sanctions: {
       jobs: [

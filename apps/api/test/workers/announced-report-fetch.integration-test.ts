@@ -5,8 +5,13 @@
 // server; the same report announced again, or under another name, never posts twice; a URL off the PSP's report
 // host is never fetched; the ledger invariant holds after each scenario.
 import { randomBytes } from "node:crypto";
+import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
-import { sandboxReportCredentials, testModeReportRunSources } from "@paycore/platform/runtime";
+import {
+  reportCredentialsOf,
+  sandboxReportCredentials,
+  testModeReportRunSources,
+} from "@paycore/platform/runtime";
 import { announcedReportFetchJob } from "@paycore/platform/workers/announced-report-fetch";
 import { reportRunPollJob } from "@paycore/platform/workers/report-run-poll";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
@@ -147,7 +152,7 @@ describe("Adyen-style REPORT_AVAILABLE", () => {
       url: `${sandbox.url}/adyen/reports/download/MerchantAccount/PaycoreSandboxECOM/settlement_detail_report_${YESTERDAY}.csv`,
     });
     // Without the report user's credentials the download is refused (401): tried again later, nothing imported.
-    await job(() => ({ origin: sandbox.url, authorization: "Basic bm9ib2R5Om5vdGhpbmc=" })).pass();
+    await job(async () => [{ origin: sandbox.url, authorization: "Basic bm9ib2R5Om5vdGhpbmc=" }]).pass();
     expect((await downloads("adyen"))[0]).toMatchObject({
       status: "QUEUED",
       lastError: "download answered HTTP 401",
@@ -274,6 +279,78 @@ describe("Stripe report runs polled", () => {
         stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
         adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
       });
+    }
+  });
+});
+
+describe("live accounts' report credentials", () => {
+  it("a live account without report credentials leaves its reports queued as a needs-attention item; with them (vault), they are fetched", async () => {
+    // A second sandbox server stands in for the live Adyen-style PSP (a loopback endpoint serves its reports).
+    const live = await startSandbox({ port: 0, seed: 61, now: () => YESTERDAY_NOON });
+    const operator = { operatorId: null, name: "ops:report-credentials-test" };
+    try {
+      const account = await t.app.services.pspAccounts.create(operator, {
+        psp: "adyen",
+        mode: "LIVE",
+        endpoint: `${live.url}/adyen`,
+        merchantAccount: "PaycoreLiveECOM",
+        apiKey: `AQE_live_${randomBytes(8).toString("hex")}`,
+        webhookSecret: randomBytes(32).toString("hex").toUpperCase(),
+      });
+      expect(account.reportCredentialHint).toBeNull();
+      t.app.services.livePsps.invalidate();
+      const liveJob = announcedReportFetchJob({
+        reports: t.app.services.announcedReports,
+        commands: createReconciliationCommands(t.app.sql),
+        credentials: reportCredentialsOf(sandbox.url, t.app.services.livePsps),
+        log: pino({ level: "silent" }),
+      });
+      const fileName = `settlement_detail_report_${YESTERDAY}.csv`;
+      await t.app.services.announcedReports.announce({
+        psp: "adyen",
+        fileName: `live_${fileName}`,
+        url: `${live.url}/adyen/reports/download/MerchantAccount/PaycoreSandboxECOM/${fileName}`,
+      });
+      const recon = new ReconciliationRepository(t.app.sql);
+      expect(await recon.downloadsAwaitingCredentials()).toBe(0);
+      await liveJob.pass();
+      const waiting = await t.app.db.pspReportDownload.findFirstOrThrow({
+        where: { fileName: `live_${fileName}` },
+      });
+      expect(waiting.status).toBe("QUEUED");
+      expect(waiting.lastError).toBe(
+        `no report credentials configured for the live adyen account ${account.id}: set them (docs/operations.md)`,
+      );
+      // The needs-attention count the overview and the metrics share.
+      expect(await recon.downloadsAwaitingCredentials()).toBe(1);
+
+      // Not a report user:password pair: refused, nothing stored.
+      await expect(
+        t.app.services.pspAccounts.rotateSecret(operator, account.id, "REPORT_CREDENTIAL", "just-a-password"),
+      ).rejects.toMatchObject({ code: "INVALID_INPUT", field: ["reportCredential"] });
+      const withCredentials = await t.app.services.pspAccounts.rotateSecret(
+        operator,
+        account.id,
+        "REPORT_CREDENTIAL",
+        "report@Company.PaycoreSandbox:sandbox-report-password",
+      );
+      expect(withCredentials.reportCredentialHint).toBe("word");
+      const audit = await t.app.db.operatorAuditLog.findFirstOrThrow({
+        where: { action: "psp_account.rotate_report_credential", targetId: account.id },
+      });
+      expect(JSON.stringify(audit.after)).not.toContain("sandbox-report-password");
+      t.app.services.livePsps.invalidate();
+      await t.app.db
+        .$executeRaw`UPDATE psp_report_downloads SET next_attempt_at = now() WHERE id = ${waiting.id}`;
+      expect(await liveJob.pass()).toEqual({ done: 1, more: false });
+      expect(await t.app.db.pspReportDownload.findUniqueOrThrow({ where: { id: waiting.id } })).toMatchObject(
+        { status: "IMPORTED" },
+      );
+      expect(await recon.downloadsAwaitingCredentials()).toBe(0);
+      await t.app.services.pspAccounts.setEnabled(operator, account.id, false);
+      t.app.services.livePsps.invalidate();
+    } finally {
+      await live.stop();
     }
   });
 });
