@@ -71,6 +71,7 @@ import { createAdminCommands } from "./admin-commands";
 import { bankReturnsClient } from "./bank-rails/bank-returns-client";
 import { createCheckoutCommands } from "./checkout/checkout-services";
 import { createDisputeServices } from "./dispute-services";
+import { EVIDENCE_PDF } from "./documents/evidence-pdf";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 // Multiple currencies (issue 18, FX)
@@ -297,6 +298,7 @@ function testModePsps(config: RuntimeConfig): {
       apiKey: module.sandbox.apiKey,
       merchantAccount: module.sandbox.merchantAccount,
       timeoutMs: config.pspTimeoutMs,
+      evidencePdf: EVIDENCE_PDF,
     });
     const resilient = new ResilientPsp(adapter);
     routable.push({ psp: resilient, profile: module.profile, breakerState: () => resilient.breakerState() });

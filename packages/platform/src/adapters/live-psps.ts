@@ -16,6 +16,7 @@ import type {
 import { describeCredentialProblem, PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { PspAccountCommands, PspCredentials } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { Logger } from "pino";
+import { EVIDENCE_PDF } from "../documents/evidence-pdf";
 import { type ConnectionCheck, CREDENTIALS_REJECTED } from "../psps/credentials";
 import type { PspAdapter } from "../psps/psp-module";
 import { PSP_MODULES } from "../psps/registry";
@@ -222,6 +223,7 @@ export class LivePsps implements PspSet {
       apiKey,
       merchantAccount: account.merchantAccount,
       timeoutMs: this.options.timeoutMs,
+      evidencePdf: EVIDENCE_PDF,
     });
   }
 }

@@ -3,6 +3,7 @@
 // one-page PDF. The same library and embedded fonts as the invoices' PDFs (pdfkit, pdf-fonts.ts), so any script
 // a merchant writes in is drawn.
 import PDFDocument from "pdfkit";
+import type { EvidencePdfRenderer } from "../psps/psp-module";
 import { registerPdfFonts, writeText } from "./pdf-fonts";
 
 /** Headings of our evidence text fields, in the order they are written. */
@@ -69,3 +70,6 @@ export function renderImagePdf(title: string, image: Uint8Array): Promise<Buffer
     pdf.image(Buffer.from(image), { fit: [483, 730], align: "center" });
   });
 }
+
+/** What the runtime hands the PSP adapters that take documents only (psps/psp-module.ts). */
+export const EVIDENCE_PDF: EvidencePdfRenderer = { texts: renderEvidenceTextPdf, image: renderImagePdf };

@@ -20,8 +20,8 @@ import type {
   PspOutcome,
   PspThreeDSecure,
 } from "@paycore/core/psp/psp-port";
-import { renderEvidenceTextPdf, renderImagePdf } from "../../documents/evidence-pdf";
 import { type ConnectionCheck, credentialsRejected } from "../credentials";
+import type { EvidencePdfRenderer } from "../psp-module";
 import { networkErrorKind, TransientPspError } from "../transient-error";
 
 export interface AdyenPspOptions {
@@ -31,6 +31,8 @@ export interface AdyenPspOptions {
   /** Where Adyen's checkout API is served, e.g. http://127.0.0.1:4010/adyen. */
   baseUrl: string;
   timeoutMs: number;
+  /** Renders text evidence and PNG images as PDF (Adyen takes PDF, JPEG and TIFF only). */
+  evidencePdf?: EvidencePdfRenderer;
 }
 
 const ADYEN_TEST_HOST = "https://checkout-test.adyen.com";
@@ -129,6 +131,21 @@ export class AdyenPsp implements PaymentServiceProvider {
    */
   async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
     const merchantAccountCode = this.options.merchantAccount;
+    const renderer = this.options.evidencePdf;
+    const needsRendering =
+      request.files.some((file) => file.contentType === "image/png") ||
+      Object.values(request.texts).some((text) => text.length > 0);
+    if (renderer === undefined && needsRendering) {
+      return {
+        outcome: "rejected",
+        code: "no_pdf_renderer",
+        message: "this adapter cannot render evidence as PDF",
+      };
+    }
+    const renderEvidenceTextPdf = (reference: string, texts: Readonly<Record<string, string>>) =>
+      (renderer as EvidencePdfRenderer).texts(reference, texts);
+    const renderImagePdf = (title: string, image: Uint8Array) =>
+      (renderer as EvidencePdfRenderer).image(title, image);
     const documents: Array<{ content: Uint8Array; contentType: string }> = [];
     for (const file of request.files) {
       documents.push(
