@@ -5,11 +5,19 @@
 // money moves once per position and the ledger invariant holds after every scenario.
 import { randomBytes } from "node:crypto";
 import { hmacValidator } from "@adyen/api-library";
-import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
+import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSandboxTestApp, until } from "../src/testing/sandbox-test-app";
-import { newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../src/testing/test-app";
 
+const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
+const ADYEN_KEY = randomBytes(32).toString("hex").toUpperCase();
 /** The default dispute fee: 15 major units. */
 const DEFAULT_FEE_MINOR = 1_500n;
 const SUBMIT = `mutation($input: SubmitDisputeEvidenceInput!) { submitDisputeEvidence(input: $input) {
@@ -19,23 +27,39 @@ let sandbox: SandboxHandle;
 let t: TestApp;
 let merchant: TestMerchant;
 
-let adyenKey: string;
-
 beforeAll(async () => {
-  ({
-    sandbox,
-    t,
-    merchant,
-    secrets: { adyenHmacKeyHex: adyenKey },
-  } = await createSandboxTestApp({
-    sandbox: {
-      seed: 171,
-      hangMs: 3_000,
-      timings: { disputeOpenDelayMs: 20, disputeDecisionDelayMs: 50, modificationDelayMs: 20 },
-      webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
-    },
-    app: { pspTimeoutMs: 1_000 },
-  }));
+  sandbox = await startSandbox({
+    port: 0,
+    seed: 171,
+    hangMs: 3_000,
+    timings: { disputeOpenDelayMs: 20, disputeDecisionDelayMs: 50, modificationDelayMs: 20 },
+    webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
+  });
+  t = await createTestApp({
+    pspSandboxUrl: sandbox.url,
+    stripeWebhookSecret: STRIPE_SECRET,
+    adyenHmacKeyHex: ADYEN_KEY,
+    pspTimeoutMs: 1_000,
+    listen: true,
+  });
+  sandbox.configureWebhooks({
+    stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
+    adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+  });
+  merchant = await t.createMerchant();
+  const rules = t.app.services.routingRuleCommands;
+  await rules.add(TEST_FIXTURE_ACTOR, {
+    merchantId: merchant.id,
+    priority: 1,
+    match: { currencies: ["USD"] },
+    pspNames: ["stripe"],
+  });
+  await rules.add(TEST_FIXTURE_ACTOR, {
+    merchantId: merchant.id,
+    priority: 2,
+    match: { currencies: ["EUR"] },
+    pspNames: ["adyen"],
+  });
 }, 60_000);
 
 afterEach(async () => {
@@ -47,6 +71,20 @@ afterAll(async () => {
   await t?.close();
   await sandbox?.stop();
 });
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /** A captured payment with this card (Adyen's capture settles by notification: waited for, bounded). */
 async function captured(number: string, currency: "USD" | "EUR", amount = "8000") {
@@ -112,6 +150,43 @@ async function submitEvidence(disputeId: string, key = newKey()) {
   return payload!;
 }
 
+const PDF_BYTES = new TextEncoder().encode("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n");
+const PNG_BYTES = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** Evidence with files, as the merchant API takes them (the GraphQL multipart request spec). */
+async function submitEvidenceWithFiles(
+  disputeId: string,
+  files: Array<{ name: string; bytes: Uint8Array; type: string }>,
+) {
+  const form = new FormData();
+  const input = { idempotencyKey: newKey(), disputeId, productDescription: "A hand-made lamp" };
+  form.append(
+    "operations",
+    JSON.stringify({ query: SUBMIT, variables: { input: { ...input, files: files.map(() => null) } } }),
+  );
+  form.append(
+    "map",
+    JSON.stringify(
+      Object.fromEntries(files.map((_, index) => [String(index), [`variables.input.files.${index}`]])),
+    ),
+  );
+  files.forEach((file, index) => {
+    form.append(String(index), new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
+  });
+  const response = await t.app.http.fetch("http://localhost/graphql", {
+    method: "POST",
+    headers: { authorization: `Bearer ${merchant.secretKey}`, "graphql-require-preflight": "1" },
+    body: form,
+  });
+  const body = (await response.json()) as {
+    data?: { submitDisputeEvidence: { evidence: { delivery: { status: string } | null } | null } };
+  };
+  return body.data?.submitDisputeEvidence;
+}
+
 function sandboxDispute(paymentPspReference: string) {
   return sandbox.disputes().find((dispute) => dispute.paymentPspReference === paymentPspReference);
 }
@@ -157,6 +232,29 @@ describe("Stripe-style dispute cards", () => {
     expect(await ledgerKinds(closed.id)).toEqual([]);
   });
 
+  it("evidence files are uploaded through Stripe's Files API and referenced by kind in the evidence fields", async () => {
+    const payment = await captured("4000000000002685", "USD");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    const submitted = await submitEvidenceWithFiles(open.id, [
+      { name: "receipt.pdf", bytes: PDF_BYTES, type: "application/pdf" },
+      { name: "photo.png", bytes: PNG_BYTES, type: "image/png" },
+    ]);
+    expect(submitted?.evidence?.delivery?.status).toBe("DELIVERED");
+    const [received] = sandboxDispute(payment.pspReference)!.evidence;
+    expect(received!.fields).toMatchObject({
+      receipt: expect.stringMatching(/^file_/),
+      uncategorized_file: expect.stringMatching(/^file_/),
+      product_description: "A hand-made lamp",
+    });
+    // The sandbox accepted them only as files of our account: each reference is one of our uploads.
+    expect(received!.documents).toEqual([
+      { name: "receipt", bytes: PDF_BYTES.byteLength, contentType: "application/pdf" },
+      { name: "uncategorized_file", bytes: PNG_BYTES.byteLength, contentType: "image/png" },
+    ]);
+    expect(received!.fields.uncategorized_text ?? "").not.toContain("receipt.pdf");
+    await disputeOf(payment.id, "WON");
+  });
+
   it("the 2685 card undefended past its due date (triggered) is LOST", async () => {
     const payment = await captured("4000000000002685", "USD");
     await disputeOf(payment.id, "NEEDS_RESPONSE");
@@ -174,8 +272,11 @@ describe("Adyen-style dispute cards (its own notification sequence)", () => {
     await until("the CHARGEBACK", async () => (await disputeOf(payment.id)).stage === "chargeback");
     const submitted = await submitEvidence(open.id);
     expect(submitted.evidence?.delivery?.status).toBe("DELIVERED");
-    // Defence documents (the texts as one document), then the defence.
+    // Defence documents (the texts rendered as one PDF: live Adyen takes PDF, JPEG and TIFF), then the defence.
     expect(sandboxDispute(payment.pspReference)?.evidence.map((e) => e.documents.length)).toEqual([1, 0]);
+    expect(sandboxDispute(payment.pspReference)?.evidence[0]?.documents[0]).toMatchObject({
+      contentType: "application/pdf",
+    });
     const won = await disputeOf(payment.id, "WON");
     expect(await ledgerKinds(won.id)).toEqual(["dispute.funds_withdrawn", "dispute.funds_reinstated"]);
   });
@@ -195,6 +296,27 @@ describe("Adyen-style dispute cards (its own notification sequence)", () => {
     expect(kinds.filter((kind) => kind === "dispute.funds_withdrawn").length).toBe(
       kinds.filter((kind) => kind === "dispute.funds_reinstated").length + 1,
     );
+  });
+
+  it("files go as PDF or JPEG: a PNG is wrapped in a PDF; the sandbox checks each document's type and bytes", async () => {
+    const payment = await captured("4000000000002685", "EUR");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    await until("the CHARGEBACK", async () => (await disputeOf(payment.id)).stage === "chargeback");
+    const submitted = await submitEvidenceWithFiles(open.id, [
+      { name: "receipt.pdf", bytes: PDF_BYTES, type: "application/pdf" },
+      { name: "photo.png", bytes: PNG_BYTES, type: "image/png" },
+    ]);
+    expect(submitted?.evidence?.delivery?.status).toBe("DELIVERED");
+    // One supplyDefenseDocument call per document, then defendDispute.
+    const documents = sandboxDispute(payment.pspReference)!.evidence.flatMap((e) => e.documents);
+    // The PDF as it is, the PNG in a PDF, the texts in a PDF.
+    expect(documents.map((document) => document.contentType)).toEqual([
+      "application/pdf",
+      "application/pdf",
+      "application/pdf",
+    ]);
+    expect(documents[0]!.bytes).toBe(PDF_BYTES.byteLength);
+    await disputeOf(payment.id, "WON");
   });
 
   it("the 0259 card undefended: DISPUTE_DEFENSE_PERIOD_ENDED makes it LOST", async () => {
@@ -310,7 +432,7 @@ describe("a dispute racing our own call", () => {
       amount: { value: 8_000, currency: "EUR" },
       eventDate: new Date().toISOString(),
     };
-    const hmacSignature = new hmacValidator().calculateHmac(item as never, adyenKey);
+    const hmacSignature = new hmacValidator().calculateHmac(item as never, ADYEN_KEY);
     const body = JSON.stringify({
       live: "false",
       notificationItems: [{ NotificationRequestItem: { ...item, additionalData: { hmacSignature } } }],
@@ -325,6 +447,90 @@ describe("a dispute racing our own call", () => {
         }),
     };
   }
+
+  it("Stripe: a dispute naming only the PaymentIntent is answered 503 with Retry-After while an authorization is in flight, then applied on the sandbox's redelivery", async () => {
+    // The sandbox charges at once and opens the 0259 card's dispute 20 ms later, but holds its answer to our
+    // authorization 600 ms (within our 1 s timeout): the dispute's webhook arrives while our call is in flight.
+    sandbox.setFaults("stripe", { answerDelayMs: 600 });
+    const method = await t.tokenize(merchant.publishableKey, "4000000000000259");
+    const created = await t.gql<{ createPayment: { payment: { id: string; status: string } } }>(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } } }`,
+      { input: { idempotencyKey: newKey(), amount: "8000", currency: "USD", paymentMethodId: method } },
+    );
+    sandbox.clearFaults();
+    const payment = created.data!.createPayment.payment;
+    expect(payment.status).toBe("CAPTURED");
+    const row = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: payment.id },
+      select: { pspReference: true },
+    });
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    expect(open).toMatchObject({ reason: "fraudulent", amountMinor: 8_000n });
+    // The sandbox's first delivery of charge.dispute.created was refused with 503 and redelivered.
+    const delivery = await until("charge.dispute.created delivered", async () =>
+      sandbox
+        .webhookDeliveries()
+        .find(
+          (record) =>
+            record.eventType === "charge.dispute.created" &&
+            record.paymentPspReference === row.pspReference &&
+            record.status === "delivered",
+        ),
+    );
+    expect(delivery.attempts).toBeGreaterThan(1);
+    expect(await t.app.db.deadLetter.count({ where: { reference: row.pspReference } })).toBe(0);
+    await until("funds withdrawn", async () => (await disputeOf(payment.id)).fundsWithdrawn);
+  });
+
+  it("Stripe: the route's 503 for a dispute racing our call carries Retry-After", async () => {
+    sandbox.setFaults("stripe", { latencyMs: 600 });
+    const method = await t.tokenize(merchant.publishableKey, "4242424242424242");
+    const creating = t.gql(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+      { input: { idempotencyKey: newKey(), amount: "8000", currency: "USD", paymentMethodId: method } },
+    );
+    await until("an authorization in flight", () =>
+      t.app.db.pspAttempt.findFirst({
+        where: { pspName: "stripe", operation: "AUTHORIZE", status: "PENDING", pspReference: null },
+        select: { id: true },
+      }),
+    );
+    const payload = JSON.stringify({
+      id: `evt_${randomBytes(8).toString("hex")}`,
+      object: "event",
+      type: "charge.dispute.created",
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: `du_${randomBytes(6).toString("hex")}`,
+          object: "dispute",
+          amount: 8_000,
+          currency: "usd",
+          status: "needs_response",
+          reason: "fraudulent",
+          payment_intent: "pi_not_recorded_yet",
+        },
+      },
+    });
+    const answer = await fetch(`${t.url}/webhooks/stripe`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "stripe-signature": new Stripe("sk_test_signing_only").webhooks.generateTestHeaderString({
+          payload,
+          secret: STRIPE_SECRET,
+        }),
+      },
+      body: payload,
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get("retry-after")).toBe("5");
+    expect(await t.app.db.deadLetter.count({ where: { reference: "pi_not_recorded_yet" } })).toBe(0);
+    await creating;
+    sandbox.clearFaults();
+  });
 
   it("is answered 503 while the payment's authorization is in flight (not dead-lettered), and applies once it is recorded", async () => {
     // Every Adyen call takes 600 ms (within our 1 s timeout): long enough to race it.

@@ -90,6 +90,24 @@ class ValidationError extends Error {
   }
 }
 
+/** What Adyen's live Disputes API takes as a defence document, with each type's leading bytes. */
+const DEFENSE_DOCUMENT_TYPES: Readonly<Record<string, ReadonlyArray<readonly number[]>>> = {
+  "application/pdf": [[0x25, 0x50, 0x44, 0x46, 0x2d]], // %PDF-
+  "image/jpeg": [[0xff, 0xd8, 0xff]],
+  "image/tiff": [
+    [0x49, 0x49, 0x2a, 0x00],
+    [0x4d, 0x4d, 0x00, 0x2a],
+  ],
+};
+
+/** Null when the document is one Adyen takes (its declared type, and content that starts as that type does). */
+export function defenseDocumentRefusal(contentType: unknown, bytes: Uint8Array): string | null {
+  const signatures = typeof contentType === "string" ? DEFENSE_DOCUMENT_TYPES[contentType] : undefined;
+  if (signatures === undefined) return "contentType must be application/pdf, image/jpeg or image/tiff";
+  const matches = signatures.some((signature) => signature.every((byte, at) => bytes[at] === byte));
+  return matches ? null : `the content is not a ${contentType} document`;
+}
+
 function asObject(value: unknown): Json {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
 }
@@ -869,7 +887,10 @@ export function createAdyenApi(context: SandboxContext): {
               typeof document.defenseDocumentTypeCode === "string" ? document.defenseDocumentTypeCode : "";
             if (content === "" || type === "")
               throw new ValidationError("000", `defenseDocuments[${index}] is incomplete`);
-            return { name: type, bytes: Buffer.from(content, "base64").length };
+            const bytes = Buffer.from(content, "base64");
+            const refusal = defenseDocumentRefusal(document.contentType, bytes);
+            if (refusal !== null) throw new DisputeError(400, `defenseDocuments[${index}]: ${refusal}`);
+            return { name: type, bytes: bytes.length, contentType: String(document.contentType) };
           });
           context.disputes.receiveEvidence(
             id,

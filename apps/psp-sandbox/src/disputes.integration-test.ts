@@ -143,13 +143,62 @@ describe("Stripe-style dispute cards", () => {
     expect(after.status).toBe("lost");
   });
 
+  it("evidence files: uploaded through the Files API (files.create, multipart), referenced by id; checked by owner and content", async () => {
+    const intent = await stripePayment("4000000000002685");
+    await until(() => stripeEvents(intent.id).length >= 2);
+    const [dispute] = sandbox.disputes().filter((d) => d.paymentPspReference === intent.id);
+    const stripe = sandboxStripe(sandbox.port, { apiKey: "sk_test_files_owner" });
+    const pdf = Buffer.from("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n");
+    const upload = (client: typeof stripe, data: Buffer, name: string, key: string) =>
+      client.files.create(
+        { purpose: "dispute_evidence", file: { data, name, type: "application/pdf" } },
+        { idempotencyKey: key },
+      );
+    const receipt = await upload(stripe, pdf, "receipt.pdf", "file-receipt");
+    expect(receipt).toMatchObject({
+      object: "file",
+      purpose: "dispute_evidence",
+      type: "pdf",
+      size: pdf.length,
+    });
+    // The same key again is the same file.
+    expect((await upload(stripe, pdf, "receipt.pdf", "file-receipt")).id).toBe(receipt.id);
+    expect((await stripe.files.retrieve(receipt.id)).filename).toBe("receipt.pdf");
+    // Content that is not a PDF, JPEG or PNG is refused whatever its declared type.
+    await expect(upload(stripe, Buffer.from("plain words"), "notes.pdf", "file-text")).rejects.toMatchObject({
+      type: "StripeInvalidRequestError",
+      code: "file_invalid",
+    });
+    // Another account's file is unknown to this one: neither retrieved nor referenced.
+    const other = sandboxStripe(sandbox.port, { apiKey: "sk_test_files_other" });
+    const foreign = await upload(other, pdf, "foreign.pdf", "file-foreign");
+    await expect(stripe.files.retrieve(foreign.id)).rejects.toMatchObject({ statusCode: 404 });
+    await expect(
+      stripe.disputes.update(dispute!.id, { evidence: { receipt: foreign.id }, submit: true }),
+    ).rejects.toMatchObject({ code: "resource_missing", param: "evidence[receipt]" });
+    await expect(
+      stripe.disputes.update(dispute!.id, { evidence: { uncategorized_file: "file_missing" }, submit: true }),
+    ).rejects.toMatchObject({ code: "resource_missing" });
+    expect(sandbox.disputes().find((d) => d.id === dispute!.id)!.evidence).toHaveLength(0);
+
+    await stripe.disputes.update(dispute!.id, {
+      evidence: { receipt: receipt.id, product_description: "A lamp" },
+      submit: true,
+    });
+    const after = sandbox.disputes().find((d) => d.id === dispute!.id)!;
+    expect(after.evidence[0]).toMatchObject({
+      fields: { receipt: receipt.id, product_description: "A lamp" },
+      documents: [{ name: "receipt", bytes: pdf.length, contentType: "application/pdf" }],
+    });
+  });
+
   it("4000 0000 0000 1976: an inquiry, closed after evidence", async () => {
     const intent = await stripePayment("4000000000001976");
     await until(() => stripeEvents(intent.id).length >= 1);
     expect(stripeEvents(intent.id)).toEqual(["charge.dispute.created:warning_needs_response"]);
     const [dispute] = sandbox.disputes().filter((d) => d.paymentPspReference === intent.id);
     await sandboxStripe(sandbox.port).disputes.update(dispute!.id, {
-      evidence: { customer_communication: "The customer recognised it" } as never,
+      evidence: { uncategorized_text: "The customer recognised it" },
       submit: true,
     });
     await until(() => stripeEvents(intent.id).length >= 3);
@@ -196,6 +245,34 @@ describe("Adyen-style dispute cards", () => {
       chargebackReasonCode: "13.1",
     });
     const disputes = adyenDisputes();
+    // Like live Adyen: PDF, JPEG or TIFF only, checked by the declared type and by the content's leading bytes.
+    const refusedDocument = (content: string, contentType: string, key: string) =>
+      disputes.supplyDefenseDocument(
+        {
+          disputePspReference: disputeReference,
+          merchantAccountCode: ADYEN_MERCHANT_ACCOUNT,
+          defenseDocuments: [
+            {
+              content: Buffer.from(content).toString("base64"),
+              contentType,
+              defenseDocumentTypeCode: "DefenseMaterial",
+            },
+          ],
+        } as never,
+        { idempotencyKey: key },
+      );
+    expect(
+      (await refusedDocument("plain words", "text/plain", "adyen-docs-text")).disputeServiceResult,
+    ).toEqual({
+      success: false,
+      errorMessage: "defenseDocuments[0]: contentType must be application/pdf, image/jpeg or image/tiff",
+    });
+    expect(
+      (await refusedDocument("not a pdf at all", "application/pdf", "adyen-docs-fake")).disputeServiceResult,
+    ).toEqual({
+      success: false,
+      errorMessage: "defenseDocuments[0]: the content is not a application/pdf document",
+    });
     const supplied = await disputes.supplyDefenseDocument(
       {
         disputePspReference: disputeReference,
@@ -228,6 +305,7 @@ describe("Adyen-style dispute cards", () => {
     ).toEqual(["INFORMATION_SUPPLIED", "CHARGEBACK_REVERSED"]);
     const dispute = sandbox.disputes().find((d) => d.id === disputeReference)!;
     expect(dispute.evidence.map((e) => e.documents.length)).toEqual([1, 0]);
+    expect(dispute.evidence[0]!.documents[0]).toMatchObject({ contentType: "application/pdf" });
   });
 
   it("the 0259 card defended: CHARGEBACK_REVERSED then SECOND_CHARGEBACK; undefended: DISPUTE_DEFENSE_PERIOD_ENDED", async () => {

@@ -30,8 +30,8 @@ export interface SandboxEvidenceRecord {
   readonly receivedAt: string;
   /** Text fields by name, as the PSP's API names them. */
   readonly fields: Readonly<Record<string, string>>;
-  /** Documents (Adyen defence documents), by name and size. */
-  readonly documents: ReadonlyArray<{ name: string; bytes: number }>;
+  /** Documents (Adyen defence documents; Stripe's files referenced by evidence fields), by name, size and type. */
+  readonly documents: ReadonlyArray<{ name: string; bytes: number; contentType?: string }>;
 }
 
 export interface SandboxDispute {
@@ -214,7 +214,7 @@ export class SandboxDisputes {
     evidence: {
       idempotencyKey: string | null;
       fields: Record<string, string>;
-      documents: { name: string; bytes: number }[];
+      documents: { name: string; bytes: number; contentType?: string }[];
     },
     submit: boolean,
   ): SandboxDispute {

@@ -5,6 +5,11 @@ import type { RandomSource } from "./seeded-random";
 export interface SandboxFaults {
   /** Extra processing time added to every request, inside the idempotency lock (so concurrent retries see 409). */
   latencyMs?: number;
+  /**
+   * Every request is processed, then its answer held this long (below the client's timeout: a slow answer, not a
+   * lost one). What the request caused (a dispute card's dispute, a webhook) may reach the client first.
+   */
+  answerDelayMs?: number;
   /** Probability (0..1) of answering 500 or 503 before doing anything. */
   errorRate?: number;
   /** Probability (0..1) of processing the request, then holding the response for `hangMs`. */
@@ -31,6 +36,12 @@ export function parseFaults(input: unknown): { psp: PspName; faults: SandboxFaul
     }
     faults.latencyMs = Math.min(body.latencyMs as number, LATENCY_MS_MAX);
   }
+  if (body.answerDelayMs !== undefined) {
+    if (!Number.isInteger(body.answerDelayMs) || (body.answerDelayMs as number) < 0) {
+      throw new FaultValidationError("answerDelayMs must be a non-negative integer");
+    }
+    faults.answerDelayMs = Math.min(body.answerDelayMs as number, LATENCY_MS_MAX);
+  }
   for (const field of ["errorRate", "timeoutRate"] as const) {
     const value = body[field];
     if (value === undefined) continue;
@@ -52,7 +63,11 @@ export class FaultInjector {
   constructor(private readonly random: RandomSource) {}
 
   set(psp: PspName, faults: SandboxFaults): void {
-    this.faultsByPsp.set(psp, { ...faults, latencyMs: Math.min(faults.latencyMs ?? 0, LATENCY_MS_MAX) });
+    this.faultsByPsp.set(psp, {
+      ...faults,
+      latencyMs: Math.min(faults.latencyMs ?? 0, LATENCY_MS_MAX),
+      answerDelayMs: Math.min(faults.answerDelayMs ?? 0, LATENCY_MS_MAX),
+    });
   }
 
   clear(): void {
@@ -69,6 +84,10 @@ export class FaultInjector {
 
   latencyMs(psp: PspName): number {
     return this.current(psp).latencyMs ?? 0;
+  }
+
+  answerDelayMs(psp: PspName): number {
+    return this.current(psp).answerDelayMs ?? 0;
   }
 
   /** 500 or 503 when this request should fail before doing anything, otherwise null. */

@@ -7,6 +7,11 @@ export class BodyTooLargeError extends Error {}
 
 /** Reads the whole request body as UTF-8, refusing more than REQUEST_BODY_BYTES_MAX. */
 export async function readBody(request: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(request)).toString("utf8");
+}
+
+/** Reads the whole request body as bytes (a multipart upload's files are binary), refusing more than the bound. */
+export async function readBodyBytes(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of request) {
@@ -16,7 +21,7 @@ export async function readBody(request: IncomingMessage): Promise<string> {
       throw new BodyTooLargeError(`body over ${REQUEST_BODY_BYTES_MAX} bytes`);
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /** JSON with bigint written as a digit string (the sandbox's own endpoints only). */

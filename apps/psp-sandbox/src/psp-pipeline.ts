@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PspName } from "./charge-ledger";
 import type { FaultInjector } from "./fault-injector";
-import { BodyTooLargeError, headerValue, holdResponse, readBody, send, sleep } from "./http-kit";
+import { BodyTooLargeError, headerValue, holdResponse, readBodyBytes, send, sleep } from "./http-kit";
 import { type IdempotencyStore, requestFingerprint, type StoredResponse } from "./idempotency-store";
 
 /** One API call, after authentication and body parsing. */
@@ -10,8 +10,12 @@ export interface PspCall {
   /** Path without the PSP prefix and query, e.g. "/payment_intents/pi_1/capture". */
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
+  /** The query string without its "?" ("" when none): a GET's parameters (Stripe's list calls). */
+  readonly query: string;
   readonly body: unknown;
   readonly idempotencyKey: string | null;
+  /** The calling account as the dialect identifies it (Stripe: its secret key's fingerprint); null when none. */
+  readonly account: string | null;
 }
 
 export type PspResult =
@@ -45,10 +49,17 @@ export interface PspDialect {
   readonly routes: ReadonlyArray<PspRoute>;
   /** null when authenticated, otherwise the PSP's 401. */
   authenticate(request: IncomingMessage): StoredResponse | null;
+  /** `bytes` is the body as received (a multipart upload's files are binary); `raw` the same as UTF-8. */
   parseBody(
     raw: string,
     request: IncomingMessage,
-  ): { ok: true; value: unknown } | { ok: false; status: number };
+    bytes: Buffer,
+  ):
+    | { ok: true; value: unknown }
+    | { ok: false; status: number }
+    | Promise<{ ok: true; value: unknown } | { ok: false; status: number }>;
+  /** Which account calls (after authentication); absent: calls are not told apart by account. */
+  accountOf?(request: IncomingMessage): string | null;
   /** Serializes a body with the PSP's usual headers. */
   render(status: number, body: unknown, idempotencyKey: string | null): StoredResponse;
   errorResponse(
@@ -88,9 +99,9 @@ export async function handlePspRequest(
     return;
   }
   const idempotencyKey = headerValue(request, "idempotency-key");
-  let raw: string;
+  let bytes: Buffer;
   try {
-    raw = await readBody(request);
+    bytes = await readBodyBytes(request);
   } catch (error) {
     const message = error instanceof BodyTooLargeError ? error.message : "could not read the body";
     send(response, dialect.errorResponse({ kind: "bad_request", status: 413, message }, idempotencyKey));
@@ -122,7 +133,7 @@ export async function handlePspRequest(
     send(response, dialect.errorResponse({ kind: "not_found", path: fullPath }, idempotencyKey));
     return;
   }
-  const parsed = dialect.parseBody(raw, request);
+  const parsed = await dialect.parseBody(bytes.toString("utf8"), request, bytes);
   if (!parsed.ok) {
     send(
       response,
@@ -153,7 +164,9 @@ export async function handlePspRequest(
 
   let result: PspResult;
   try {
-    result = await route.handle({ method, path, params, body: parsed.value, idempotencyKey });
+    const account = dialect.accountOf?.(request) ?? null;
+    const query = (request.url ?? "").split("?")[1] ?? "";
+    result = await route.handle({ method, path, params, query, body: parsed.value, idempotencyKey, account });
   } catch (error) {
     if (usesKey) deps.idempotency.release(psp, idempotencyKey);
     deps.log(`${psp} ${method} ${fullPath} failed: ${error instanceof Error ? error.stack : String(error)}`);
@@ -174,7 +187,8 @@ export async function handlePspRequest(
     if (result.store) deps.idempotency.complete(psp, idempotencyKey, stored);
     else deps.idempotency.release(psp, idempotencyKey);
   }
-  const holdMs = result.holdMs ?? (deps.faults.drawTimeout(psp) ? deps.hangMs() : 0);
+  const holdMs =
+    result.holdMs ?? (deps.faults.drawTimeout(psp) ? deps.hangMs() : deps.faults.answerDelayMs(psp));
   if (holdMs > 0) {
     const outcome = await holdResponse(response, holdMs, deps.stopSignal);
     if (outcome === "closed") return;

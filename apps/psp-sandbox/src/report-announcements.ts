@@ -85,6 +85,14 @@ export class ReportAnnouncements {
     return run;
   }
 
+  /** Runs created at or after `createdGte` (Unix seconds), newest first, at most `limit`. */
+  recentRuns(limit: number, createdGte: number): ReportRun[] {
+    return [...this.runs.values()]
+      .filter((run) => run.created >= createdGte)
+      .reverse()
+      .slice(0, limit);
+  }
+
   run(id: string): ReportRun | undefined {
     return this.runs.get(id);
   }

@@ -15,7 +15,7 @@ function randomString(alphabet: string, length: number): string {
  * Ids are random rather than seeded: a sandbox restarted with the same seed must not hand out a
  * PSP reference that a long-lived database already holds.
  */
-export type StripeIdPrefix = "pi" | "ch" | "re" | "evt" | "txn" | "pm" | "req" | "du" | "frr";
+export type StripeIdPrefix = "pi" | "ch" | "re" | "evt" | "txn" | "pm" | "req" | "du" | "frr" | "file";
 
 export function stripeId(prefix: StripeIdPrefix): string {
   return `${prefix}_${randomString(ALPHANUMERIC, 24)}`;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readMinorDigits } from "@paycore/core/money/money";
 import {
   cardBrand,
@@ -136,6 +137,79 @@ function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
 
+/** A file uploaded through Stripe's Files API (`files.create`, multipart), kept in memory with its owner. */
+interface SandboxFile {
+  readonly id: string;
+  /** The uploading account (its key's fingerprint): only it may reference the file. */
+  readonly account: string;
+  readonly purpose: string;
+  readonly filename: string;
+  readonly contentType: string;
+  readonly bytes: Buffer;
+  readonly created: number;
+}
+
+/** An upload's file part as parsed: its bytes ride along outside the fingerprinted value (non-enumerable). */
+interface UploadedPart {
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+}
+
+const FILES_MAX = 10_000;
+/** The purposes the sandbox takes (Stripe has more); the request body bound (1 MiB) bounds each file. */
+const FILE_PURPOSES = new Set(["dispute_evidence"]);
+/** What Stripe takes as dispute evidence (PDF, JPEG, PNG), by the content's leading bytes, with its file type. */
+const EVIDENCE_FILE_SIGNATURES: ReadonlyArray<{ type: string; mime: string; bytes: readonly number[] }> = [
+  { type: "pdf", mime: "application/pdf", bytes: [0x25, 0x50, 0x44, 0x46, 0x2d] },
+  { type: "jpg", mime: "image/jpeg", bytes: [0xff, 0xd8, 0xff] },
+  { type: "png", mime: "image/png", bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+];
+/** Stripe's dispute evidence fields that take a file id (the rest are text). */
+export const STRIPE_EVIDENCE_FILE_FIELDS: ReadonlySet<string> = new Set([
+  "cancellation_policy",
+  "customer_communication",
+  "customer_signature",
+  "duplicate_charge_documentation",
+  "receipt",
+  "refund_policy",
+  "service_documentation",
+  "shipping_documentation",
+  "uncategorized_file",
+]);
+
+/** Parses a multipart/form-data body (WHATWG's parser, as Node's fetch Request implements it). */
+async function parseMultipart(bytes: Buffer, contentType: string): Promise<Form | null> {
+  let data: FormData;
+  try {
+    data = await new Request("http://sandbox.invalid/", {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body: new Uint8Array(bytes),
+    }).formData();
+  } catch {
+    return null;
+  }
+  const form: Form = {};
+  for (const [name, value] of data.entries()) {
+    if (typeof value === "string") {
+      form[name] = value;
+      continue;
+    }
+    const content = Buffer.from(await value.arrayBuffer());
+    const part: UploadedPart = {
+      name: value.name,
+      type: value.type,
+      size: content.length,
+      sha256: createHash("sha256").update(content).digest("hex"),
+    };
+    Object.defineProperty(part, "content", { value: content, enumerable: false });
+    form[name] = part;
+  }
+  return form;
+}
+
 /** The Stripe-style API under /v1, driven by the official `stripe` SDK. */
 export function createStripeApi(context: SandboxContext): {
   dialect: PspDialect;
@@ -146,6 +220,7 @@ export function createStripeApi(context: SandboxContext): {
   const intents = new Map<string, IntentExtras>();
   const refundIntentIds = new Map<string, string>();
   const chargeIntentIds = new Map<string, string>();
+  const files = new Map<string, SandboxFile>();
 
   function respond(status: number, body: unknown, store: boolean, holdMs?: number): PspResult {
     return holdMs === undefined
@@ -860,10 +935,24 @@ export function createStripeApi(context: SandboxContext): {
       }
       fields[name] = value;
     }
+    // A file field names an upload of this account, for dispute evidence (Stripe: "No such file upload").
+    const documents: Array<{ name: string; bytes: number; contentType: string }> = [];
+    for (const [name, value] of Object.entries(fields)) {
+      if (!STRIPE_EVIDENCE_FILE_FIELDS.has(name)) continue;
+      const file = files.get(value);
+      if (file === undefined || file.account !== call.account || file.purpose !== "dispute_evidence") {
+        return respond(
+          400,
+          invalidRequest("resource_missing", `No such file upload: '${value}'`, `evidence[${name}]`),
+          false,
+        );
+      }
+      documents.push({ name, bytes: file.bytes.length, contentType: file.contentType });
+    }
     try {
       context.disputes.receiveEvidence(
         dispute.id,
-        { idempotencyKey: call.idempotencyKey, fields, documents: [] },
+        { idempotencyKey: call.idempotencyKey, fields, documents },
         stringParam(form, "submit") === "true",
       );
     } catch (error) {
@@ -884,6 +973,77 @@ export function createStripeApi(context: SandboxContext): {
       throw error;
     }
     return respond(200, disputeJson(dispute), true);
+  }
+
+  function fileJson(file: SandboxFile): Record<string, unknown> {
+    const type = EVIDENCE_FILE_SIGNATURES.find((signature) => signature.mime === file.contentType)?.type;
+    return {
+      id: file.id,
+      object: "file",
+      created: file.created,
+      expires_at: null,
+      filename: file.filename,
+      links: null,
+      purpose: file.purpose,
+      size: file.bytes.length,
+      title: null,
+      type: type ?? null,
+      url: null,
+    };
+  }
+
+  /**
+   * POST /v1/files (multipart/form-data: purpose and file), what `stripe.files.create` sends to its files host.
+   * The sandbox serves it on its one origin (the SDK sends files to the host it is configured with). The type is
+   * read from the content, as Stripe does; the file belongs to the uploading account.
+   */
+  function createFile(call: PspCall): PspResult {
+    const form = asForm(call.body);
+    const purpose = stringParam(form, "purpose");
+    if (purpose === undefined)
+      throw new ParamError("parameter_missing", "purpose", "Missing required param: purpose.");
+    if (!FILE_PURPOSES.has(purpose)) {
+      throw new ParamError(
+        "parameter_invalid",
+        "purpose",
+        "The sandbox takes files for dispute_evidence only.",
+      );
+    }
+    const part = form.file as UploadedPart | undefined;
+    const content = (part as { content?: Buffer } | undefined)?.content;
+    if (part === undefined || content === undefined || content.length === 0) {
+      throw new ParamError("parameter_missing", "file", "Missing required param: file.");
+    }
+    const signature = EVIDENCE_FILE_SIGNATURES.find((candidate) =>
+      candidate.bytes.every((byte, at) => content[at] === byte),
+    );
+    if (signature === undefined) {
+      throw new ParamError(
+        "file_invalid",
+        "file",
+        "The file is not a PDF, JPEG or PNG: dispute evidence must be one of these.",
+      );
+    }
+    if (call.account === null) throw new ParamError("parameter_invalid", "file", "No account.");
+    if (files.size >= FILES_MAX) return respond(429, invalidRequest("rate_limit", "Too many files."), false);
+    const file: SandboxFile = {
+      id: stripeId("file"),
+      account: call.account,
+      purpose,
+      filename: part.name.slice(0, 255) || "upload",
+      contentType: signature.mime,
+      bytes: content,
+      created: unixSeconds(context.now()),
+    };
+    files.set(file.id, file);
+    return respond(200, fileJson(file), true);
+  }
+
+  /** GET /v1/files/:id: the uploading account's file only (another account's is as unknown as a missing one). */
+  function retrieveFile(call: PspCall): PspResult {
+    const file = files.get(call.params.id!);
+    if (file === undefined || file.account !== call.account) return notFound("file", call.params.id!, "id");
+    return respond(200, fileJson(file), false);
   }
 
   /** A report run that succeeded: `reporting.report_run.succeeded`, announced without a payment behind it. */
@@ -914,6 +1074,31 @@ export function createStripeApi(context: SandboxContext): {
     }
     const run = context.reports.createRun(new Date(start * 1000).toISOString().slice(0, 10));
     return respond(200, reportRunJson(run, context.baseUrl()), true);
+  }
+
+  /** GET /v1/reporting/report_runs?limit=&created[gte]=: recent runs, newest first (how a poller finds them). */
+  function listReportRuns(call: PspCall): PspResult {
+    const query = asForm(qs.parse(call.query, { depth: 2, parameterLimit: 20 }));
+    const limit = query.limit === undefined ? 10 : Number(stringParam(query, "limit"));
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100) {
+      throw new ParamError("parameter_invalid_integer", "limit", "limit must be an integer from 1 to 100.");
+    }
+    const created = asForm(query.created);
+    const gte = created.gte === undefined ? 0 : Number(stringParam(created, "gte"));
+    if (!Number.isSafeInteger(gte)) {
+      throw new ParamError("parameter_invalid_integer", "created[gte]", "created[gte] must be an integer.");
+    }
+    const runs = context.reports.recentRuns(limit + 1, gte);
+    return respond(
+      200,
+      {
+        object: "list",
+        url: "/v1/reporting/report_runs",
+        has_more: runs.length > limit,
+        data: runs.slice(0, limit).map((run) => reportRunJson(run, context.baseUrl())),
+      },
+      false,
+    );
   }
 
   function retrieveReportRun(call: PspCall): PspResult {
@@ -964,7 +1149,10 @@ export function createStripeApi(context: SandboxContext): {
         pattern: /^\/disputes\/(?<id>[\w-]+)\/close$/,
         handle: withParamErrors(closeDispute),
       },
+      { method: "POST", pattern: /^\/files$/, handle: withParamErrors(createFile) },
+      { method: "GET", pattern: /^\/files\/(?<id>[\w-]+)$/, handle: withParamErrors(retrieveFile) },
       { method: "POST", pattern: /^\/reporting\/report_runs$/, handle: withParamErrors(createReportRun) },
+      { method: "GET", pattern: /^\/reporting\/report_runs$/, handle: withParamErrors(listReportRuns) },
       {
         method: "GET",
         pattern: /^\/reporting\/report_runs\/(?<id>[\w-]+)$/,
@@ -998,9 +1186,20 @@ export function createStripeApi(context: SandboxContext): {
       return null;
     },
 
-    parseBody(raw) {
+    async parseBody(raw, request, bytes) {
+      const contentType = headerValue(request, "content-type") ?? "";
+      if (/^multipart\/form-data;/i.test(contentType)) {
+        const form = await parseMultipart(bytes, contentType);
+        return form === null ? { ok: false, status: 400 } : { ok: true, value: form };
+      }
       if (raw === "") return { ok: true, value: {} };
       return { ok: true, value: qs.parse(raw, { depth: 5, parameterLimit: 500, arrayLimit: 50 }) };
+    },
+
+    /** The account is the secret key (its fingerprint: the key itself is not kept). */
+    accountOf(request) {
+      const match = /^Bearer\s+(\S+)$/i.exec(headerValue(request, "authorization") ?? "");
+      return match === null ? null : createHash("sha256").update(match[1]!).digest("hex").slice(0, 32);
     },
 
     render: (status, body, idempotencyKey) => render(status, body, idempotencyKey),
@@ -1074,6 +1273,7 @@ export function createStripeApi(context: SandboxContext): {
       intents.clear();
       refundIntentIds.clear();
       chargeIntentIds.clear();
+      files.clear();
     },
   };
 }

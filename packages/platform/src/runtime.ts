@@ -71,6 +71,7 @@ import { createAdminCommands } from "./admin-commands";
 import { bankReturnsClient } from "./bank-rails/bank-returns-client";
 import { createCheckoutCommands } from "./checkout/checkout-services";
 import { createDisputeServices } from "./dispute-services";
+import { EVIDENCE_PDF } from "./documents/evidence-pdf";
 import { createMailer, type MailerConfig } from "./email/mailer";
 import type { Env } from "./env";
 // Multiple currencies (issue 18, FX)
@@ -85,6 +86,7 @@ import { type BankRailsConfig, createPayoutServices } from "./payout-services";
 import type { PspAdapter } from "./psps/psp-module";
 import { PSP_MODULES } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
+import { StripePsp } from "./psps/stripe/stripe-psp";
 import {
   createReconciliationCommands,
   createShadowReconciliation,
@@ -105,6 +107,7 @@ import { bankTransferReturnsJob } from "./workers/bank-transfer-returns";
 import type { ChainSealer } from "./workers/chain-sealer";
 import { fxRatesFetchJob } from "./workers/fx-rates-fetch";
 import { type MetricsRefreshSources, refreshOperationalGauges } from "./workers/metrics-refresh";
+import { type ReportRunSource, reportRunPollJob } from "./workers/report-run-poll";
 import { riskSignalsJob } from "./workers/risk-signals";
 import { sanctionsListFetchJob, sanctionsScreeningJob } from "./workers/sanctions-screening";
 import { sandboxSettlementSource, settlementReportFetchJob } from "./workers/settlement-report-fetch";
@@ -295,6 +298,7 @@ function testModePsps(config: RuntimeConfig): {
       apiKey: module.sandbox.apiKey,
       merchantAccount: module.sandbox.merchantAccount,
       timeoutMs: config.pspTimeoutMs,
+      evidencePdf: EVIDENCE_PDF,
     });
     const resilient = new ResilientPsp(adapter);
     routable.push({ psp: resilient, profile: module.profile, breakerState: () => resilient.breakerState() });
@@ -312,13 +316,43 @@ function publicBaseUrlOf(config: Pick<RuntimeConfig, "publicBaseUrl">): string {
   return (config.publicBaseUrl ?? "http://127.0.0.1").replace(/\/$/, "");
 }
 
+/** Test mode's Stripe-style account, whose report runs the poll lists (the sandbox's). */
+export function testModeReportRunSources(webhooks: TestModeWebhooks): ReportRunSource[] {
+  const adapter = webhooks.get("stripe")?.adapter;
+  return adapter instanceof StripePsp
+    ? [{ label: "test", succeededReportRuns: adapter.succeededReportRuns.bind(adapter) }]
+    : [];
+}
+
 /** Test mode's report downloads: from the sandbox server only, with each emulated PSP's report credentials. */
 export function sandboxReportCredentials(
   sandboxUrl: string,
-): (psp: SettlementPsp) => ReportCredentials | null {
-  return (psp) => {
+): (psp: SettlementPsp) => Promise<ReportCredentials[]> {
+  return async (psp) => {
     const module = PSP_MODULES[psp];
-    return module?.sandbox ? { origin: sandboxUrl, authorization: module.sandbox.reportAuthorization } : null;
+    return module?.sandbox
+      ? [{ origin: sandboxUrl, authorization: module.sandbox.reportAuthorization, account: "sandbox" }]
+      : [];
+  };
+}
+
+/**
+ * Report downloads in both modes: test mode's sandbox (when configured), then the active live account's report
+ * origin with its report credentials (the vault's REPORT_CREDENTIAL; null authorization when not configured).
+ */
+export function reportCredentialsOf(
+  sandboxUrl: string | null,
+  livePsps: Pick<LivePsps, "reportCredentials">,
+): (psp: SettlementPsp) => Promise<ReportCredentials[]> {
+  const sandbox = sandboxUrl === null ? null : sandboxReportCredentials(sandboxUrl);
+  return async (psp) => {
+    const live = await livePsps.reportCredentials(psp);
+    return [
+      ...(sandbox === null ? [] : await sandbox(psp)),
+      ...(live === null
+        ? []
+        : [{ origin: live.origin, authorization: live.authorization, account: live.accountId }]),
+    ];
   };
 }
 
@@ -591,16 +625,27 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     disputes: services.disputes,
     // Reports the PSPs announce (issue 16): downloaded with the sandbox's report credentials in test mode. Live
     // accounts keep no report credentials yet, so their announcements stay queued (docs/operations.md).
-    announcedReports: config.pspSandboxUrl
-      ? {
-          job: announcedReportFetchJob({
-            reports: services.announcedReports,
-            commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
-            credentials: sandboxReportCredentials(config.pspSandboxUrl),
-            log: config.logger.child({ worker: "announced-report-fetch" }),
-          }),
-        }
-      : null,
+    // Reports the PSPs announce (issue 16): downloaded with test mode's sandbox report credentials and with each
+    // live account's report credentials (the vault's REPORT_CREDENTIAL; a live account without them leaves its
+    // downloads queued as a needs-attention item). Stripe's report runs are polled in test mode (the sandbox).
+    announcedReports: {
+      job: announcedReportFetchJob({
+        reports: services.announcedReports,
+        commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
+        credentials: reportCredentialsOf(config.pspSandboxUrl, livePsps),
+        log: config.logger.child({ worker: "announced-report-fetch" }),
+      }),
+      // Stripe's report runs listed through the SDK: a lost report_run.succeeded webhook is made up for.
+      ...(config.pspSandboxUrl
+        ? {
+            poll: reportRunPollJob({
+              reports: services.announcedReports,
+              sources: async () => testModeReportRunSources(testPsps.webhooks),
+              log: config.logger.child({ worker: "report-run-poll" }),
+            }),
+          }
+        : {}),
+    },
     // Sanctions (issue 22): merchants not yet screened against the newest lists; the list fetch when configured.
     sanctions: {
       jobs: [

@@ -29,6 +29,8 @@ export type WebhookEndpoints = ReadonlyMap<PspName, { secret: string; adapter: P
  * mebibyte is far beyond any honest one and small enough that a flood of refused uploads costs little.
  */
 export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024;
+/** Retry-After on a 503 for a call of ours still in flight: its answer is seconds away. */
+export const IN_FLIGHT_RETRY_AFTER_S = 5;
 /** Paths this router owns; the PSP name is looked up in the registry before the body is read. */
 const WEBHOOK_PATH = /^\/webhooks\/([a-z0-9_-]{1,40})$/;
 
@@ -130,16 +132,20 @@ export function createWebhookRoutes(
       const dispute = module.webhook.dispute(event.payload, name);
       if (dispute) {
         if (dispute.apply) {
+          // The account whose secret verified says the mode (where a race with our own call is looked for).
+          const notification =
+            dispute.notification === null
+              ? null
+              : { ...dispute.notification, mode: verification.live ? ("LIVE" as const) : ("TEST" as const) };
           const outcome = await applyDisputeWebhook(
             services,
             `webhook:${name}`,
-            dispute.notification,
+            notification,
             dispute.reference,
             event.payload,
           );
           // Left unprocessed: the PSP's redelivery applies it once our call's answer is recorded.
-          if (outcome === "in_flight")
-            return text(503, "our call for this is still in flight; send it again later");
+          if (outcome === "in_flight") return inFlight();
         }
         await services.webhooks.markProcessed(stored.id);
         continue;
@@ -155,7 +161,7 @@ export function createWebhookRoutes(
         return text(503, "retry later");
       }
       if (!(await applyAndMark(`webhook:${name}`, stored.id, notifications, event.payload))) {
-        return text(503, "our call for this is still in flight; send it again later");
+        return inFlight();
       }
     }
     const answer = module.webhook.acknowledge(duplicate);
@@ -214,6 +220,14 @@ export function createWebhookRoutes(
       }
     },
   };
+}
+
+/** 503 with Retry-After: the event is stored unprocessed and the PSP's redelivery applies it. */
+function inFlight(): Response {
+  return new Response("our call for this is still in flight; send it again later", {
+    status: 503,
+    headers: { "content-type": "text/plain", "retry-after": String(IN_FLIGHT_RETRY_AFTER_S) },
+  });
 }
 
 function text(status: number, body: string, options: { close?: boolean } = {}): Response {

@@ -4,15 +4,29 @@
 // downloaded and imported through the reconciliation command by the worker, end to end through the sandbox
 // server; the same report announced again, or under another name, never posts twice; a URL off the PSP's report
 // host is never fetched; the ledger invariant holds after each scenario.
+import { randomBytes } from "node:crypto";
+import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
-import { sandboxReportCredentials } from "@paycore/platform/runtime";
+import {
+  reportCredentialsOf,
+  sandboxReportCredentials,
+  testModeReportRunSources,
+} from "@paycore/platform/runtime";
 import { announcedReportFetchJob } from "@paycore/platform/workers/announced-report-fetch";
-import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
+import { reportRunPollJob } from "@paycore/platform/workers/report-run-poll";
+import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSandboxTestApp, until } from "../../src/testing/sandbox-test-app";
-import { newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../../src/testing/test-app";
 
+const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
+const ADYEN_KEY = randomBytes(32).toString("hex").toUpperCase();
 const DAY_MS = 86_400_000;
 const YESTERDAY = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
 const YESTERDAY_NOON = new Date(`${YESTERDAY}T12:00:00Z`);
@@ -23,14 +37,37 @@ let merchant: TestMerchant;
 
 beforeAll(async () => {
   // The sandbox books its charges yesterday, so they are in yesterday's reports.
-  ({ sandbox, t, merchant } = await createSandboxTestApp({
-    sandbox: {
-      seed: 16,
-      now: () => YESTERDAY_NOON,
-      timings: { modificationDelayMs: 20 },
-      webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
-    },
-  }));
+  sandbox = await startSandbox({
+    port: 0,
+    seed: 16,
+    now: () => YESTERDAY_NOON,
+    timings: { modificationDelayMs: 20 },
+    webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
+  });
+  t = await createTestApp({
+    pspSandboxUrl: sandbox.url,
+    stripeWebhookSecret: STRIPE_SECRET,
+    adyenHmacKeyHex: ADYEN_KEY,
+    listen: true,
+  });
+  sandbox.configureWebhooks({
+    stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
+    adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+  });
+  merchant = await t.createMerchant();
+  const rules = t.app.services.routingRuleCommands;
+  await rules.add(TEST_FIXTURE_ACTOR, {
+    merchantId: merchant.id,
+    priority: 1,
+    match: { currencies: ["USD"] },
+    pspNames: ["stripe"],
+  });
+  await rules.add(TEST_FIXTURE_ACTOR, {
+    merchantId: merchant.id,
+    priority: 2,
+    match: { currencies: ["EUR"] },
+    pspNames: ["adyen"],
+  });
   for (const [amount, currency] of [
     ["1500", "USD"],
     ["2500", "USD"],
@@ -61,6 +98,20 @@ afterAll(async () => {
   await t?.close();
   await sandbox?.stop();
 });
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 function job(credentials = sandboxReportCredentials(sandbox.url)) {
   return announcedReportFetchJob({
@@ -101,7 +152,7 @@ describe("Adyen-style REPORT_AVAILABLE", () => {
       url: `${sandbox.url}/adyen/reports/download/MerchantAccount/PaycoreSandboxECOM/settlement_detail_report_${YESTERDAY}.csv`,
     });
     // Without the report user's credentials the download is refused (401): tried again later, nothing imported.
-    await job(() => ({ origin: sandbox.url, authorization: "Basic bm9ib2R5Om5vdGhpbmc=" })).pass();
+    await job(async () => [{ origin: sandbox.url, authorization: "Basic bm9ib2R5Om5vdGhpbmc=" }]).pass();
     expect((await downloads("adyen"))[0]).toMatchObject({
       status: "QUEUED",
       lastError: "download answered HTTP 401",
@@ -176,6 +227,131 @@ describe("Stripe-style report runs", () => {
     const file = await fetch(done.result!.url, { headers: { authorization: "Bearer sk_test_poll" } });
     expect((await file.text()).split("\n")[0]).toContain("balance_transaction_id");
     expect((await fetch(done.result!.url)).status).toBe(401);
+  });
+});
+
+describe("Stripe report runs polled", () => {
+  it("a run whose webhook was lost is found by the poll, imported once; polled again (or announced late), nothing more", async () => {
+    const poll = reportRunPollJob({
+      reports: t.app.services.announcedReports,
+      sources: async () => testModeReportRunSources(t.app.testModeWebhooks),
+      log: pino({ level: "silent" }),
+    });
+    // The webhook is lost: the sandbox signs it with a secret we do not know, so every delivery is refused.
+    sandbox.configureWebhooks({
+      stripe: { url: `${t.url}/webhooks/stripe`, secret: "whsec_lost_webhook" },
+      adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+    });
+    const before = (await downloads("stripe")).length;
+    const entries = await postedEntries();
+    const imports = await t.countRows("recon_imports");
+    try {
+      const response = await fetch(`${sandbox.url}/__sandbox/reports/announce`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ psp: "stripe", day: YESTERDAY }),
+      });
+      const [{ reportRun }] = (await response.json()) as [{ reportRun: string }];
+      await until("the webhook refused", async () =>
+        sandbox
+          .webhookDeliveries()
+          .some((d) => d.eventType === "reporting.report_run.succeeded" && d.lastStatusCode === 400),
+      );
+      expect(await downloads("stripe")).toHaveLength(before);
+
+      // The lost run is queued: the only run the webhooks did not announce.
+      const found = await poll.pass();
+      expect(found).toEqual({ done: 1, more: false });
+      const lost = async () => (await downloads("stripe")).find((row) => row.fileName === `${reportRun}.csv`);
+      expect(await lost()).toMatchObject({ status: "QUEUED" });
+      // (Also imports the run the previous test created through the API, whose download it left queued.)
+      await job().pass();
+      // The same day's report was imported before (by its webhook): a replay, nothing posted twice.
+      expect((await lost())?.status).toBe("IMPORTED");
+      expect(await postedEntries()).toBe(entries);
+      expect(await t.countRows("recon_imports")).toBe(imports);
+
+      // Polled again: every run is known, nothing queued.
+      expect(await poll.pass()).toEqual({ done: 0, more: false });
+      expect(await downloads("stripe")).toHaveLength(before + found.done);
+    } finally {
+      sandbox.configureWebhooks({
+        stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
+        adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+      });
+    }
+  });
+});
+
+describe("live accounts' report credentials", () => {
+  it("a live account without report credentials leaves its reports queued as a needs-attention item; with them (vault), they are fetched", async () => {
+    // A second sandbox server stands in for the live Adyen-style PSP (a loopback endpoint serves its reports).
+    const live = await startSandbox({ port: 0, seed: 61, now: () => YESTERDAY_NOON });
+    const operator = { operatorId: null, name: "ops:report-credentials-test" };
+    try {
+      const account = await t.app.services.pspAccounts.create(operator, {
+        psp: "adyen",
+        mode: "LIVE",
+        endpoint: `${live.url}/adyen`,
+        merchantAccount: "PaycoreLiveECOM",
+        apiKey: `AQE_live_${randomBytes(8).toString("hex")}`,
+        webhookSecret: randomBytes(32).toString("hex").toUpperCase(),
+      });
+      expect(account.reportCredentialHint).toBeNull();
+      t.app.services.livePsps.invalidate();
+      const liveJob = announcedReportFetchJob({
+        reports: t.app.services.announcedReports,
+        commands: createReconciliationCommands(t.app.sql),
+        credentials: reportCredentialsOf(sandbox.url, t.app.services.livePsps),
+        log: pino({ level: "silent" }),
+      });
+      const fileName = `settlement_detail_report_${YESTERDAY}.csv`;
+      await t.app.services.announcedReports.announce({
+        psp: "adyen",
+        fileName: `live_${fileName}`,
+        url: `${live.url}/adyen/reports/download/MerchantAccount/PaycoreSandboxECOM/${fileName}`,
+      });
+      const recon = new ReconciliationRepository(t.app.sql);
+      expect(await recon.downloadsAwaitingCredentials()).toBe(0);
+      await liveJob.pass();
+      const waiting = await t.app.db.pspReportDownload.findFirstOrThrow({
+        where: { fileName: `live_${fileName}` },
+      });
+      expect(waiting.status).toBe("QUEUED");
+      expect(waiting.lastError).toBe(
+        `no report credentials configured for the live adyen account ${account.id}: set them (docs/operations.md)`,
+      );
+      // The needs-attention count the overview and the metrics share.
+      expect(await recon.downloadsAwaitingCredentials()).toBe(1);
+
+      // Not a report user:password pair: refused, nothing stored.
+      await expect(
+        t.app.services.pspAccounts.rotateSecret(operator, account.id, "REPORT_CREDENTIAL", "just-a-password"),
+      ).rejects.toMatchObject({ code: "INVALID_INPUT", field: ["reportCredential"] });
+      const withCredentials = await t.app.services.pspAccounts.rotateSecret(
+        operator,
+        account.id,
+        "REPORT_CREDENTIAL",
+        "report@Company.PaycoreSandbox:sandbox-report-password",
+      );
+      expect(withCredentials.reportCredentialHint).toBe("word");
+      const audit = await t.app.db.operatorAuditLog.findFirstOrThrow({
+        where: { action: "psp_account.rotate_report_credential", targetId: account.id },
+      });
+      expect(JSON.stringify(audit.after)).not.toContain("sandbox-report-password");
+      t.app.services.livePsps.invalidate();
+      await t.app.db
+        .$executeRaw`UPDATE psp_report_downloads SET next_attempt_at = now() WHERE id = ${waiting.id}`;
+      expect(await liveJob.pass()).toEqual({ done: 1, more: false });
+      expect(await t.app.db.pspReportDownload.findUniqueOrThrow({ where: { id: waiting.id } })).toMatchObject(
+        { status: "IMPORTED" },
+      );
+      expect(await recon.downloadsAwaitingCredentials()).toBe(0);
+      await t.app.services.pspAccounts.setEnabled(operator, account.id, false);
+      t.app.services.livePsps.invalidate();
+    } finally {
+      await live.stop();
+    }
   });
 });
 

@@ -32,6 +32,12 @@ export const NEEDS_ATTENTION_SOURCES: readonly NeedsAttentionSource[] = [
   { id: "onboarding", label: "Merchants awaiting an onboarding decision", href: "/onboarding" },
   // Sanctions screening (issue 22): possible matches waiting for an operator; each blocks its merchant's payouts.
   { id: "sanctions_hits", label: "Sanctions hits to review", href: "/sanctions" },
+  // Settlement reports (issue 16): announced by a live PSP account that has no report credentials to fetch them.
+  {
+    id: "report_credentials",
+    label: "Settlement reports waiting for report credentials",
+    href: "/psp-accounts",
+  },
 ];
 
 export interface NeedsAttentionItem {

@@ -431,8 +431,33 @@ describe("disputes racing our own calls (nothing a PSP says is ignored)", () => 
       ],
     });
     const result = await commands.applyNotification(adyenChargeback());
-    expect(result).toMatchObject({ applied: false, reason: "failed_over", attemptId: "att_a" });
+    expect(result).toMatchObject({
+      applied: false,
+      reason: "failed_over",
+      attemptId: "att_a",
+      paymentId: "pay_2",
+    });
     expect(result.applied ? "" : result.detail).toContain("failed over to stripe");
+    expect(store.changes).toHaveLength(0);
+  });
+
+  it("a Stripe dispute naming only a PaymentIntent we have not recorded asks for redelivery while an authorization at that PSP waits for its answer", async () => {
+    const stripeDispute = notification("NEEDS_RESPONSE", "chargeback", {
+      pspName: "stripe",
+      disputeReference: "du_1",
+      paymentPspReference: "pi_unrecorded",
+      currency: "USD",
+      mode: "TEST",
+    });
+    // Only at another PSP, or older than the window: not ours to wait for.
+    store.unreferencedInFlight.push({ pspName: "adyen", createdAt: new Date("2026-12-06T23:59:00Z") });
+    store.unreferencedInFlight.push({ pspName: "stripe", createdAt: new Date("2026-12-06T23:40:00Z") });
+    expect(await commands.applyNotification(stripeDispute)).toMatchObject({ reason: "unknown_payment" });
+    store.unreferencedInFlight.push({ pspName: "stripe", createdAt: new Date("2026-12-06T23:59:00Z") });
+    expect(await commands.applyNotification(stripeDispute)).toMatchObject({
+      applied: false,
+      reason: "in_flight",
+    });
     expect(store.changes).toHaveLength(0);
   });
 

@@ -49,6 +49,11 @@ export interface DisputeNotification {
    * recognised. Stripe's dispute names only the PaymentIntent.
    */
   paymentReference?: string | null;
+  /**
+   * The mode of the PSP account that sent it (the webhook secret that verified says which): where a race with our
+   * own call is looked for when the dispute names nothing we have recorded yet. Absent: any mode.
+   */
+  mode?: "TEST" | "LIVE";
   status: DisputeStatus;
   /** Null: the dispute's current stage (an event about whatever stage it is in); a new dispute's is `inquiry`. */
   stage: DisputeStage | null;
@@ -74,8 +79,9 @@ export type DisputeNotificationResult =
       reason: "unknown_payment" | "duplicate" | "stale" | "illegal" | "invalid" | "in_flight" | "failed_over";
       detail: string;
       dispute: DisputeRecord | null;
-      /** The attempt a failed_over dispute is about. */
+      /** The attempt a failed_over dispute is about, its payment and the amount disputed (when the PSP says). */
       attemptId?: string;
+      paymentId?: string;
     };
 
 export interface DisputeCommandsDependencies {
@@ -98,6 +104,13 @@ export interface EvidenceForwardResult {
 }
 
 const REASON_CODE_MAX_LENGTH = 32;
+/**
+ * A dispute that names only the PSP's payment reference (Stripe's names only the PaymentIntent) while one of our
+ * authorizations at that PSP has no reference recorded yet may be about it: redelivery is asked for while such
+ * an attempt is younger than this (far longer than any PSP call; an abandoned call is the resolver's after that),
+ * and the dispute is unplaced (dead-lettered) after.
+ */
+export const UNREFERENCED_IN_FLIGHT_WINDOW_MS = 10 * 60_000;
 const PSP_STAGE_MAX_LENGTH = 64;
 
 export class DisputeCommands {
@@ -484,7 +497,20 @@ export class DisputeCommands {
       n.paymentPspReference,
       n.paymentReference ?? null,
     );
-    if (found === null) return unknown;
+    if (found === null) {
+      // Nothing carries this reference and the PSP named no payment of ours (Stripe): while an authorization of
+      // ours at this PSP account still waits for its answer, this may be its dispute. Redelivery is asked for.
+      const since = new Date(this.deps.now().getTime() - UNREFERENCED_IN_FLIGHT_WINDOW_MS);
+      if (await this.deps.store.hasUnreferencedAuthorizationInFlight(n.pspName, n.mode ?? null, since)) {
+        return {
+          applied: false,
+          reason: "in_flight",
+          detail: `an authorization of ours at ${n.pspName} is still in flight without a reference`,
+          dispute: null,
+        };
+      }
+      return unknown;
+    }
     const atThisPsp = found.attempts.filter((attempt) => attempt.pspName === n.pspName);
     if (atThisPsp.some((attempt) => attempt.status === "PENDING" && attempt.pspReference === null)) {
       return {
@@ -503,6 +529,7 @@ export class DisputeCommands {
         detail: `${n.pspName} disputes attempt ${disputed.id} (${disputed.status}) of payment ${found.paymentId}, which failed over to ${found.paymentPspName ?? "no PSP"}: needs an operator`,
         dispute: null,
         attemptId: disputed.id,
+        paymentId: found.paymentId,
       };
     }
     return unknown;

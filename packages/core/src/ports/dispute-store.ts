@@ -98,6 +98,15 @@ export interface DisputeStore {
     paymentPspName: string | null;
     attempts: Array<{ id: string; pspName: string; status: string; pspReference: string | null }>;
   } | null>;
+  /**
+   * Whether an authorization of ours at this PSP (in this mode; null: any) created since `since` is still PENDING
+   * with no PSP reference recorded: a call whose answer has not arrived yet.
+   */
+  hasUnreferencedAuthorizationInFlight(
+    pspName: string,
+    mode: "TEST" | "LIVE" | null,
+    since: Date,
+  ): Promise<boolean>;
   /** The merchant's dispute fee in this currency, or null for the default. */
   disputeFeeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint | null>;
   findEvidence(disputeId: string, idempotencyKey: string): Promise<StoredEvidence | null>;

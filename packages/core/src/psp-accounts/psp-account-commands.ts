@@ -13,6 +13,7 @@ import {
   secretHint,
   validApiKey,
   validatePspAccountInput,
+  validReportCredential,
   validWebhookSecret,
 } from "./psp-account";
 
@@ -28,6 +29,8 @@ export interface PspCredentials {
   apiKey: string;
   /** The current webhook secret first, then replaced ones still in their overlap. */
   webhookSecrets: string[];
+  /** How the account's announced reports are downloaded; null: not configured (a needs-attention item). */
+  reportCredential: string | null;
 }
 
 function notFound(): DomainError {
@@ -92,8 +95,18 @@ export class PspAccountCommands {
     if (!account) throw notFound();
     if (!Number.isInteger(overlapMs) || overlapMs < 0 || overlapMs > SECRET_OVERLAP_MAX_MS)
       throw new DomainError("INVALID_INPUT", "overlap must be 0 to 30 days", { field: ["overlap"] });
-    const value = kind === "API_KEY" ? validApiKey(secret) : validWebhookSecret(account.psp, secret);
-    const hintField = kind === "API_KEY" ? "apiKeyHint" : "webhookSecretHint";
+    const value =
+      kind === "API_KEY"
+        ? validApiKey(secret)
+        : kind === "WEBHOOK_SECRET"
+          ? validWebhookSecret(account.psp, secret)
+          : validReportCredential(account.psp, secret);
+    const hintField =
+      kind === "API_KEY"
+        ? "apiKeyHint"
+        : kind === "WEBHOOK_SECRET"
+          ? "webhookSecretHint"
+          : "reportCredentialHint";
     const replaced = await this.deps.store.replaceSecret(
       accountId,
       this.sealed(kind, value),
@@ -146,7 +159,12 @@ export class PspAccountCommands {
       const open = (kind: PspSecretKind) => secrets.filter((s) => s.kind === kind).map((s) => this.open(s));
       const [apiKey] = open("API_KEY");
       if (apiKey === undefined) continue; // cannot happen: an account is created with its key
-      result.push({ account, apiKey, webhookSecrets: open("WEBHOOK_SECRET") });
+      result.push({
+        account,
+        apiKey,
+        webhookSecrets: open("WEBHOOK_SECRET"),
+        reportCredential: open("REPORT_CREDENTIAL")[0] ?? null,
+      });
     }
     return result;
   }

@@ -9,7 +9,7 @@ import type { Mode } from "../payments/payment-record";
 export const PSP_NAMES = ["stripe", "adyen"] as const;
 export type PspName = (typeof PSP_NAMES)[number];
 
-export const PSP_SECRET_KINDS = ["API_KEY", "WEBHOOK_SECRET"] as const;
+export const PSP_SECRET_KINDS = ["API_KEY", "WEBHOOK_SECRET", "REPORT_CREDENTIAL"] as const;
 export type PspSecretKind = (typeof PSP_SECRET_KINDS)[number];
 
 export const PSP_ACCOUNT_STATUSES = ["ACTIVE", "DISABLED"] as const;
@@ -50,6 +50,8 @@ export interface PspAccountView {
   status: PspAccountStatus;
   apiKeyHint: string | null;
   webhookSecretHint: string | null;
+  /** Null: no report credentials, so the account's announced settlement reports cannot be downloaded. */
+  reportCredentialHint: string | null;
   lastCheckAt: Date | null;
   lastCheckOk: boolean | null;
   /** The last credential problem seen (rejected key, unreachable endpoint): the operator alert. */
@@ -80,6 +82,22 @@ export function validWebhookSecret(psp: PspName, value: string): string {
     throw invalid("a Stripe webhook secret starts with whsec_", "webhookSecret");
   if (psp === "adyen" && !/^(?:[0-9A-Fa-f]{2}){16,64}$/.test(secret))
     throw invalid("an Adyen HMAC key is 32 to 128 hex digits", "webhookSecret");
+  return secret;
+}
+
+/**
+ * A report credential: Adyen's report user as "user:password" (basic auth on its report downloads), or a Stripe
+ * secret or restricted key (its report files are read with a key).
+ */
+export function validReportCredential(psp: PspName, value: string): string {
+  const secret = validSecret(value, "reportCredential");
+  if (psp === "adyen" && !/^[^\s:]{1,200}:\S{8,}$/.test(secret))
+    throw invalid(
+      "an Adyen report credential is the report user and its password, as user:password",
+      "reportCredential",
+    );
+  if (psp === "stripe" && !/^(?:sk|rk)_(?:live|test)_\S{8,}$/.test(secret))
+    throw invalid("a Stripe report credential is a secret (sk_) or restricted (rk_) key", "reportCredential");
   return secret;
 }
 

@@ -30,6 +30,13 @@ export interface AnnouncedReportStore {
   markRefused(id: bigint, error: string): Promise<void>;
 }
 
+/**
+ * How a download waiting for report credentials is marked (its last error starts with it): the needs-attention
+ * item "report downloads waiting for credentials" counts these, and setting the account's report credentials
+ * lets the next try through.
+ */
+export const REPORT_CREDENTIALS_MISSING = "no report credentials configured";
+
 const FILE_NAME = /^[\w.-]{1,255}$/;
 const URL_LENGTH_MAX = 2_000;
 const ERROR_LENGTH_MAX = 500;

@@ -3,7 +3,10 @@
 // attempt it names must agree with what the PSP says; when it does not (the PSP says captured, we show the capture
 // failed; it says a refund failed that we show succeeded; it reports an operation we never asked for), the
 // contradiction becomes an open reconciliation item at once (category STATUS_MISMATCH, rule shadow.*). Pure
-// rules here; the store records the item once per attempt and rule while it is open.
+// rules here; the store records the item once per attempt and rule while it is open. A dispute about an attempt
+// of ours that failed over to another PSP (the first PSP may have taken the money after all) is recorded the same
+// way, on that attempt (rule shadow.dispute_on_failed_over_attempt): the open-items queue is its needs-attention
+// item, and the item links to the payment's timeline.
 
 import type { PspNotification } from "../payments/payment-requests";
 import type { NotificationResult } from "../payments/payment-responses";
@@ -12,7 +15,11 @@ import type { PaymentRecord, StoredAttemptLike } from "./shadow-types";
 export type { StoredAttemptLike } from "./shadow-types";
 
 export interface ShadowFinding {
-  rule: "shadow.psp_succeeded_we_failed" | "shadow.psp_failed_we_succeeded" | "shadow.unknown_operation";
+  rule:
+    | "shadow.psp_succeeded_we_failed"
+    | "shadow.psp_failed_we_succeeded"
+    | "shadow.unknown_operation"
+    | "shadow.dispute_on_failed_over_attempt";
   operation: "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
   /** The attempt the notification names, or null when we have none (then the item names the payment). */
   attemptId: string | null;
@@ -78,6 +85,7 @@ export function shadowContradiction(
 /** What the shadow check reads and writes. */
 export interface ShadowStore {
   findPaymentByPspReference(pspName: string, pspReference: string): Promise<PaymentRecord | null>;
+  findPaymentById(paymentId: string): Promise<PaymentRecord | null>;
   attemptsOf(paymentId: PaymentRecord["id"]): Promise<StoredAttemptLike[]>;
   /** Records the open item unless one is open for the same attempt (or payment) and rule; true when recorded. */
   recordShadowItem(item: {
@@ -90,6 +98,32 @@ export interface ShadowStore {
 
 export class ShadowReconciliation {
   constructor(private readonly deps: { store: ShadowStore; newItemId: () => string }) {}
+
+  /**
+   * A PSP disputes an attempt of ours that failed over to another PSP: money may have been taken there although we
+   * recorded the attempt as failed. Recorded as an open STATUS_MISMATCH item on that attempt (once while open:
+   * every later event of the same dispute finds it open); true when recorded now.
+   */
+  async disputeOnFailedOverAttempt(input: {
+    pspName: string;
+    paymentId: string;
+    attemptId: string;
+    amountMinor: bigint | null;
+  }): Promise<boolean> {
+    const payment = await this.deps.store.findPaymentById(input.paymentId);
+    if (payment === null) return false;
+    return this.deps.store.recordShadowItem({
+      id: this.deps.newItemId(),
+      psp: input.pspName,
+      payment,
+      finding: {
+        rule: "shadow.dispute_on_failed_over_attempt",
+        operation: "AUTHORIZE",
+        attemptId: input.attemptId,
+        amountMinor: input.amountMinor,
+      },
+    });
+  }
 
   /** Compares an applied notification with our state; returns the finding recorded, if any. */
   async observe(notification: PspNotification, result: NotificationResult): Promise<ShadowFinding | null> {

@@ -71,6 +71,15 @@ export class InMemoryDisputeStore implements DisputeStore {
     return null;
   }
 
+  /** Authorizations in flight with no reference yet, as the test sets them (this fake keeps no mode). */
+  readonly unreferencedInFlight: Array<{ pspName: string; createdAt: Date }> = [];
+
+  async hasUnreferencedAuthorizationInFlight(pspName: string, _mode: "TEST" | "LIVE" | null, since: Date) {
+    return this.unreferencedInFlight.some(
+      (attempt) => attempt.pspName === pspName && attempt.createdAt >= since,
+    );
+  }
+
   async disputeFeeMinor(merchantId: string, currency: CurrencyCode) {
     return this.fees.get(`${merchantId}:${currency}`) ?? null;
   }

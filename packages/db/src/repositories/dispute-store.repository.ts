@@ -83,6 +83,26 @@ export class DisputeStoreRepository implements DisputeStore {
     return { paymentId: payment.id, paymentPspName: payment.pspName, attempts: payment.attempts };
   }
 
+  async hasUnreferencedAuthorizationInFlight(
+    pspName: string,
+    mode: "TEST" | "LIVE" | null,
+    since: Date,
+  ): Promise<boolean> {
+    // psp_attempts_unsettled_idx (created_at, WHERE status IN ('PENDING', 'UNKNOWN')) bounds the scan.
+    const row = await this.db.pspAttempt.findFirst({
+      where: {
+        pspName,
+        operation: "AUTHORIZE",
+        status: "PENDING",
+        pspReference: null,
+        createdAt: { gte: since },
+        ...(mode === null ? {} : { payment: { mode } }),
+      },
+      select: { id: true },
+    });
+    return row !== null;
+  }
+
   async disputeFeeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint | null> {
     const row = await this.db.merchantDisputeFee.findUnique({
       where: { merchantId_currency: { merchantId, currency } },

@@ -48,6 +48,7 @@ function toView(row: AccountRow): PspAccountView {
     status: row.status,
     apiKeyHint: hint("API_KEY"),
     webhookSecretHint: hint("WEBHOOK_SECRET"),
+    reportCredentialHint: hint("REPORT_CREDENTIAL"),
     lastCheckAt: row.lastCheckAt,
     lastCheckOk: row.lastCheckOk,
     lastError: row.lastError,

@@ -27,6 +27,33 @@ export class ShadowReconciliationStoreRepository implements ShadowStore {
     return this.payments.findPaymentByPspReference(pspName, pspReference);
   }
 
+  async findPaymentById(paymentId: string): Promise<PaymentRecord | null> {
+    const rows = await this.sql.query<{
+      id: string;
+      merchant_id: string;
+      mode: "TEST" | "LIVE";
+      currency: string;
+      status: string;
+      amount_captured_minor: bigint;
+      amount_refunded_minor: bigint;
+    }>(
+      `SELECT id, merchant_id, mode, currency, status, amount_captured_minor, amount_refunded_minor
+         FROM payments WHERE id = $1`,
+      [paymentId],
+    );
+    const row = rows[0];
+    if (row === undefined) return null;
+    return {
+      id: row.id,
+      merchantId: row.merchant_id,
+      mode: row.mode,
+      currency: row.currency,
+      status: row.status,
+      amountCapturedMinor: BigInt(row.amount_captured_minor),
+      amountRefundedMinor: BigInt(row.amount_refunded_minor),
+    } as PaymentRecord;
+  }
+
   attemptsOf(paymentId: PaymentRecord["id"]) {
     return this.payments.attemptsOf(paymentId);
   }

@@ -16,6 +16,7 @@ import type {
 import { describeCredentialProblem, PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { PspAccountCommands, PspCredentials } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { Logger } from "pino";
+import { EVIDENCE_PDF } from "../documents/evidence-pdf";
 import { type ConnectionCheck, CREDENTIALS_REJECTED } from "../psps/credentials";
 import type { PspAdapter } from "../psps/psp-module";
 import { PSP_MODULES } from "../psps/registry";
@@ -34,6 +35,29 @@ interface LiveClient {
   sdk: PspAdapter;
   psp: ResilientPsp;
   webhookSecrets: string[];
+  /** Where the account's reports are downloaded from, and with what (null: not configured). */
+  reports: { origin: string; credential: string | null };
+}
+
+/**
+ * Where each PSP serves a live account's report files (Adyen's customer area, Stripe's files host). An account
+ * whose endpoint is a loopback host (a sandbox or a local proxy as the live endpoint) serves them there.
+ */
+const LIVE_REPORT_ORIGINS: Readonly<Record<PspName, string>> = {
+  adyen: "https://ca-live.adyen.com",
+  stripe: "https://files.stripe.com",
+};
+
+function reportOrigin(psp: PspName, endpoint: string): string {
+  const url = new URL(endpoint);
+  return /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(url.hostname)
+    ? url.origin
+    : LIVE_REPORT_ORIGINS[psp];
+}
+
+/** The Authorization header a report download is sent with: Adyen's report user (basic), a Stripe key (bearer). */
+export function reportAuthorization(psp: PspName, credential: string): string {
+  return psp === "adyen" ? `Basic ${Buffer.from(credential).toString("base64")}` : `Bearer ${credential}`;
 }
 
 export interface LivePspsOptions {
@@ -73,6 +97,25 @@ export class LivePsps implements PspSet {
   async webhookSecrets(name: PspName): Promise<string[]> {
     await this.fresh();
     return this.clients.get(name)?.webhookSecrets ?? [];
+  }
+
+  /**
+   * How the active live account of this PSP downloads its announced reports: its report origin and the
+   * Authorization header, or a null authorization when the account has no report credentials; null when the PSP
+   * has no active live account.
+   */
+  async reportCredentials(
+    name: PspName,
+  ): Promise<{ accountId: string; origin: string; authorization: string | null } | null> {
+    await this.fresh();
+    const client = this.clients.get(name);
+    if (!client) return null;
+    const { origin, credential } = client.reports;
+    return {
+      accountId: client.accountId,
+      origin,
+      authorization: credential === null ? null : reportAuthorization(name, credential),
+    };
   }
 
   /** Asks the PSP whether the account's credentials work, and records the answer on the account. */
@@ -146,7 +189,14 @@ export class LivePsps implements PspSet {
         .digest("hex");
       const existing = this.clients.get(credential.account.psp);
       if (existing?.digest === digest) {
-        next.set(credential.account.psp, { ...existing, webhookSecrets: credential.webhookSecrets });
+        next.set(credential.account.psp, {
+          ...existing,
+          webhookSecrets: credential.webhookSecrets,
+          reports: {
+            origin: reportOrigin(credential.account.psp, credential.account.endpoint),
+            credential: credential.reportCredential,
+          },
+        });
         continue;
       }
       const sdk = this.build(credential);
@@ -156,6 +206,10 @@ export class LivePsps implements PspSet {
         sdk,
         psp: new ResilientPsp(sdk),
         webhookSecrets: credential.webhookSecrets,
+        reports: {
+          origin: reportOrigin(credential.account.psp, credential.account.endpoint),
+          credential: credential.reportCredential,
+        },
       });
     }
     this.clients = next;
@@ -169,6 +223,7 @@ export class LivePsps implements PspSet {
       apiKey,
       merchantAccount: account.merchantAccount,
       timeoutMs: this.options.timeoutMs,
+      evidencePdf: EVIDENCE_PDF,
     });
   }
 }

@@ -25,6 +25,7 @@ export const NEEDS_ATTENTION_IDS = [
   "recon_items",
   "onboarding",
   "sanctions_hits",
+  "report_credentials",
 ] as const;
 
 export type NeedsAttentionId = (typeof NEEDS_ATTENTION_IDS)[number];
@@ -32,7 +33,7 @@ export type NeedsAttentionId = (typeof NEEDS_ATTENTION_IDS)[number];
 /** What the counts read from. */
 export interface AttentionSources {
   overview: Pick<ConsoleOverviewRepository, "attention">;
-  recon: Pick<ReconciliationRepository, "openCount">;
+  recon: Pick<ReconciliationRepository, "openCount" | "downloadsAwaitingCredentials">;
   workbench: Pick<
     WorkbenchServices,
     "workbenchQueries" | "ledgerCheckRuns" | "authorizationExpiry" | "workbenchConfig"
@@ -76,6 +77,7 @@ export async function attentionCounts(
     recon_items: () => sources.recon.openCount(),
     onboarding: () => sources.compliance.onboardingReads.countAwaitingDecision(),
     sanctions_hits: () => sources.compliance.sanctionsReads.openCount(),
+    report_credentials: () => sources.recon.downloadsAwaitingCredentials(),
   };
   const entries = await Promise.all(
     NEEDS_ATTENTION_IDS.map(async (id) => [id, await counters[id]()] as const),

@@ -27,6 +27,17 @@ export interface PspConnection {
   merchantAccount: string | null;
   /** Per request; past it the outcome is unknown and resolved later. */
   timeoutMs: number;
+  /**
+   * Renders dispute evidence as PDF for PSPs that take documents only (Adyen): given by the runtime
+   * (documents/evidence-pdf.ts), so the PSP folders stay self-contained. Absent: such a PSP refuses text evidence.
+   */
+  evidencePdf?: EvidencePdfRenderer;
+}
+
+/** Dispute evidence as PDF: the texts as one document, an image wrapped in one; the same bytes every time. */
+export interface EvidencePdfRenderer {
+  texts(disputeReference: string, texts: Readonly<Record<string, string>>): Promise<Uint8Array>;
+  image(title: string, image: Uint8Array): Promise<Uint8Array>;
 }
 
 /** A secret a notification may be signed with: test mode's, or one of the live account's (current first). */

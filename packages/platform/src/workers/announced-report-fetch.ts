@@ -11,7 +11,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Actor } from "@paycore/core/ports/audit";
-import type { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
+import {
+  type AnnouncedReportCommands,
+  REPORT_CREDENTIALS_MISSING,
+} from "@paycore/core/reconciliation/announced-reports";
 import type { ReconciliationCommands } from "@paycore/core/reconciliation/reconciliation-commands";
 import { type SettlementPsp, SettlementReportError } from "@paycore/core/reconciliation/settlement-line";
 import type { Logger } from "pino";
@@ -24,16 +27,22 @@ const BATCH_SIZE = 10;
 const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 const ACTOR: Actor = { operatorId: null, name: "system:announced-report-fetch" };
 
-/** How to download a PSP's reports: the only origin they come from, and the Authorization header to send. */
+/**
+ * How to download a PSP's reports from one account: the only origin they come from, and the Authorization header
+ * to send (null: the account has no report credentials configured, a needs-attention item).
+ */
 export interface ReportCredentials {
   origin: string;
-  authorization: string;
+  authorization: string | null;
+  /** Which account (named in the error a missing credential leaves). */
+  account?: string;
 }
 
 export function announcedReportFetchJob(options: {
   reports: Pick<AnnouncedReportCommands, "claimDue" | "imported" | "failed" | "refused">;
   commands: Pick<ReconciliationCommands, "importReport">;
-  credentials: (psp: SettlementPsp) => ReportCredentials | null;
+  /** The accounts a PSP's reports may come from (test mode's sandbox, the live account); the URL's origin picks. */
+  credentials: (psp: SettlementPsp) => Promise<ReportCredentials[]>;
   log: Pick<Logger, "info" | "warn">;
   fetch?: typeof fetch;
 }): WorkerJob {
@@ -52,9 +61,9 @@ export function announcedReportFetchJob(options: {
       const due = await options.reports.claimDue(BATCH_SIZE);
       let done = 0;
       for (const report of due) {
-        const credentials = options.credentials(report.psp);
-        if (credentials === null) {
-          await options.reports.failed(report, `no report credentials for ${report.psp}`);
+        const candidates = await options.credentials(report.psp);
+        if (candidates.length === 0) {
+          await options.reports.failed(report, `${REPORT_CREDENTIALS_MISSING}: no ${report.psp} account`);
           continue;
         }
         let url: URL;
@@ -64,8 +73,19 @@ export function announcedReportFetchJob(options: {
           await options.reports.refused(report.id, "the announced URL is not a URL");
           continue;
         }
-        if (url.origin !== new URL(credentials.origin).origin) {
+        const credentials = candidates.find((candidate) => new URL(candidate.origin).origin === url.origin);
+        if (credentials === undefined) {
           await options.reports.refused(report.id, `the announced URL is not on ${report.psp}'s report host`);
+          continue;
+        }
+        if (credentials.authorization === null) {
+          // Never skipped in silence: kept queued (retried) and counted as a needs-attention item.
+          const account = credentials.account ?? report.psp;
+          await options.reports.failed(
+            report,
+            `${REPORT_CREDENTIALS_MISSING} for the live ${report.psp} account ${account}: set them (docs/operations.md)`,
+          );
+          options.log.warn({ psp: report.psp, file: report.fileName, account }, "no report credentials");
           continue;
         }
         const dir = await mkdtemp(join(tmpdir(), "announced-report-"));

@@ -88,7 +88,7 @@ export interface AppWorkersOptions {
   /** Disputes (issue 17): evidence not yet confirmed delivered to the PSP is sent again (same key). */
   disputes?: Pick<DisputeCommands, "forwardDueEvidence"> | null;
   /** Reports the PSPs announce (issue 16): the download queue fed by REPORT_AVAILABLE and report runs. */
-  announcedReports?: { job: WorkerJob } | null;
+  announcedReports?: { job: WorkerJob; poll?: WorkerJob } | null;
   /** Metrics (issue 22): the backlog and age gauges' periodic refresh, with the background work. */
   metricsRefresh?: Parameters<typeof metricsRefreshJob>[0] | null;
   /** Sanctions and risk signals (issue 22): screening after list imports, the list fetch, the risk signals. */
@@ -196,6 +196,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
     );
   // Reports announced by the PSPs (issue 16).
   if (options.announcedReports) add(options.announcedReports.job);
+  // Stripe's report runs polled (a lost report webhook is made up for).
+  if (options.announcedReports?.poll) add(options.announcedReports.poll);
   // Metrics (issue 22): the gauges a scrape reads, refreshed by one periodic query.
   if (options.metricsRefresh) add(metricsRefreshJob(options.metricsRefresh));
   // Hosted checkout (issue 20).

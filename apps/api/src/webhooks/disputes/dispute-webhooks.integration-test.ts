@@ -354,6 +354,71 @@ describe("Adyen-style dispute notifications", () => {
   });
 });
 
+describe("a dispute about an attempt that failed over", () => {
+  it("is recorded on that attempt as an open reconciliation item (the needs-attention queue), once, not dead-lettered", async () => {
+    // GBP: the Adyen-style PSP first, then the Stripe-style one. processing_error: nothing charged by our records,
+    // retryable, so the payment fails over (and fails at the second PSP as well).
+    await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
+      merchantId: merchant.id,
+      priority: 3,
+      match: { currencies: ["GBP"] },
+      pspNames: ["adyen", "stripe"],
+    });
+    const card = await t.tokenize(merchant.publishableKey, "4000000000000119");
+    const created = await t.gql<{ createPayment: { payment: { id: string } | null } }>(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } } }`,
+      { input: { idempotencyKey: newKey(), paymentMethodId: card, amount: "2500", currency: "GBP" } },
+    );
+    const paymentId = created.data?.createPayment.payment?.id;
+    if (!paymentId) throw new Error(`not created: ${created.raw}`);
+    const adyenAttempt = await t.app.db.pspAttempt.findFirstOrThrow({
+      where: { paymentId, pspName: "adyen", operation: "AUTHORIZE" },
+      select: { id: true, status: true },
+    });
+    expect(adyenAttempt.status).toBe("FAILED");
+    const openItems = () =>
+      t.app.db.reconItem.findMany({
+        where: { paymentId, rule: "shadow.dispute_on_failed_over_attempt", status: "OPEN" },
+      });
+    const before = await t.app.services.workbenchQueries.attentionCounts();
+
+    // Adyen says it charged after all: the chargeback names its own reference and echoes our payment id.
+    const chargeback = (eventCode: string) => ({
+      eventCode,
+      pspReference: "PSPFAILEDOVER01",
+      originalReference: "PSPFAILEDOVER01",
+      merchantReference: paymentId,
+      reason: "Fraud",
+      amount: { value: 2_500, currency: "GBP" },
+      eventDate: new Date().toISOString(),
+    });
+    await sendAdyen(chargeback("NOTIFICATION_OF_CHARGEBACK"));
+    await sendAdyen(chargeback("CHARGEBACK"));
+    const items = await openItems();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      category: "STATUS_MISMATCH",
+      psp: "adyen",
+      expectedKind: "AUTHORIZE",
+      expectedId: adyenAttempt.id,
+      expectedAmountMinor: 2_500n,
+      merchantId: merchant.id,
+    });
+    const audit = await t.app.db.operatorAuditLog.findFirstOrThrow({
+      where: { action: "reconciliation.shadow_contradiction", targetId: items[0]!.id },
+    });
+    expect(audit.after).toMatchObject({ attemptId: adyenAttempt.id, paymentId });
+    // Not a dead letter, and no dispute on a payment we show failed (an operator decides what happened).
+    expect(await t.app.db.deadLetter.count({ where: { reference: "PSPFAILEDOVER01" } })).toBe(0);
+    expect(await t.app.db.dispute.count({ where: { paymentId } })).toBe(0);
+    expect((await t.app.services.workbenchQueries.attentionCounts()).openDeadLetters).toBe(
+      before.openDeadLetters,
+    );
+    await t.expectLedgerBalanced();
+  });
+});
+
 describe("every event type is handled, listed as informational or dead-lettered", () => {
   it("Stripe: an informational type is stored and processed, an unknown one dead-lettered", async () => {
     await sendStripe("charge.succeeded", { id: "ch_info", object: "charge" }, "evt_info_charge_succeeded");

@@ -21,6 +21,7 @@ import type {
   PspThreeDSecure,
 } from "@paycore/core/psp/psp-port";
 import { type ConnectionCheck, credentialsRejected } from "../credentials";
+import type { EvidencePdfRenderer } from "../psp-module";
 import { networkErrorKind, TransientPspError } from "../transient-error";
 
 export interface AdyenPspOptions {
@@ -30,6 +31,8 @@ export interface AdyenPspOptions {
   /** Where Adyen's checkout API is served, e.g. http://127.0.0.1:4010/adyen. */
   baseUrl: string;
   timeoutMs: number;
+  /** Renders text evidence and PNG images as PDF (Adyen takes PDF, JPEG and TIFF only). */
+  evidencePdf?: EvidencePdfRenderer;
 }
 
 const ADYEN_TEST_HOST = "https://checkout-test.adyen.com";
@@ -120,23 +123,43 @@ export class AdyenPsp implements PaymentServiceProvider {
   }
 
   /**
-   * Evidence through Adyen's Disputes API: each file, then the texts as one plain-text document, with
-   * supplyDefenseDocument (one document per call keeps each request small), then defendDispute. Every call has
-   * its own key derived from the evidence's, so a retry after a timeout repeats none of them at Adyen. Adyen's
-   * live service takes PDF, JPEG and TIFF documents; a text document is what the sandbox takes (rendering the
-   * texts into a PDF for the live service is not done).
+   * Evidence through Adyen's Disputes API: each file, then the texts as one document, with supplyDefenseDocument
+   * (one document per call keeps each request small), then defendDispute. Every call has its own key derived
+   * from the evidence's, so a retry after a timeout repeats none of them at Adyen. Adyen takes PDF, JPEG and TIFF
+   * documents only: the texts are rendered into a PDF and a PNG is wrapped in one (documents/evidence-pdf.ts,
+   * deterministic bytes, so a retry sends the same body under the same key).
    */
   async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
     const merchantAccountCode = this.options.merchantAccount;
-    const textDocument = Object.entries(request.texts)
-      .map(([name, value]) => `${name}:\n${value}`)
-      .join("\n\n");
-    const documents = [
-      ...request.files.map((file) => ({ content: file.bytes, contentType: file.contentType })),
-      ...(textDocument.length > 0
-        ? [{ content: new TextEncoder().encode(textDocument), contentType: "text/plain" }]
-        : []),
-    ];
+    const renderer = this.options.evidencePdf;
+    const needsRendering =
+      request.files.some((file) => file.contentType === "image/png") ||
+      Object.values(request.texts).some((text) => text.length > 0);
+    if (renderer === undefined && needsRendering) {
+      return {
+        outcome: "rejected",
+        code: "no_pdf_renderer",
+        message: "this adapter cannot render evidence as PDF",
+      };
+    }
+    const renderEvidenceTextPdf = (reference: string, texts: Readonly<Record<string, string>>) =>
+      (renderer as EvidencePdfRenderer).texts(reference, texts);
+    const renderImagePdf = (title: string, image: Uint8Array) =>
+      (renderer as EvidencePdfRenderer).image(title, image);
+    const documents: Array<{ content: Uint8Array; contentType: string }> = [];
+    for (const file of request.files) {
+      documents.push(
+        file.contentType === "image/png"
+          ? { content: await renderImagePdf(file.filename, file.bytes), contentType: "application/pdf" }
+          : { content: file.bytes, contentType: file.contentType },
+      );
+    }
+    if (Object.values(request.texts).some((text) => text.length > 0)) {
+      documents.push({
+        content: await renderEvidenceTextPdf(request.disputeReference, request.texts),
+        contentType: "application/pdf",
+      });
+    }
     try {
       for (const [index, document] of documents.entries()) {
         const supplied = await this.disputes.supplyDefenseDocument(

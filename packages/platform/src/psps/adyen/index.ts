@@ -12,8 +12,14 @@ export const adyenModule: PspModule<AdyenPsp> = {
     costBps: 250,
     currencies: ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN"],
   },
-  createAdapter({ endpoint, apiKey, merchantAccount, timeoutMs }) {
-    return new AdyenPsp({ apiKey, merchantAccount: merchantAccount ?? "", baseUrl: endpoint, timeoutMs });
+  createAdapter({ endpoint, apiKey, merchantAccount, timeoutMs, evidencePdf }) {
+    return new AdyenPsp({
+      apiKey,
+      merchantAccount: merchantAccount ?? "",
+      baseUrl: endpoint,
+      timeoutMs,
+      ...(evidencePdf ? { evidencePdf } : {}),
+    });
   },
   webhook: adyenWebhook,
   // The sandbox server emulates Adyen with the one sandbox card table (packages/psp-testkit).

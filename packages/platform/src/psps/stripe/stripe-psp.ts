@@ -223,6 +223,22 @@ export class StripePsp implements PaymentServiceProvider {
     });
   }
 
+  /**
+   * Report runs created since `createdSinceS` (Unix seconds) that succeeded, newest first, at most `limit`
+   * (`reporting.reportRuns.list`): how a lost `reporting.report_run.succeeded` webhook is made up for.
+   */
+  async succeededReportRuns(
+    createdSinceS: number,
+    limit: number,
+  ): Promise<Array<{ id: string; url: string | null }>> {
+    const page = await this.translate(() =>
+      this.stripe.reporting.reportRuns.list({ limit, created: { gte: createdSinceS } }),
+    );
+    return page.data
+      .filter((run) => run.status === "succeeded")
+      .map((run) => ({ id: run.id, url: run.result?.url ?? null }));
+  }
+
   /** Looks up a PaymentIntent by id: how webhook payloads are confirmed before they are trusted. */
   async retrieveIntent(id: string): Promise<Stripe.PaymentIntent> {
     return this.translate(() => this.stripe.paymentIntents.retrieve(id));
@@ -230,20 +246,41 @@ export class StripePsp implements PaymentServiceProvider {
 
   /**
    * Evidence through `disputes.update(id, { evidence, submit: true })` with the evidence's own idempotency key.
-   * Our texts map onto Stripe's text fields; customer communication, which Stripe takes as a file, is added to
-   * uncategorized_text. Files are not uploaded: Stripe takes them through its Files API on another host
-   * (files.stripe.com), which this adapter does not reach; their names are listed in uncategorized_text.
+   * Each file is uploaded first through Stripe's Files API (`files.create`, purpose dispute_evidence, multipart; the
+   * SDK sends it to its files host, which the configured host replaces, as for the API) with a key derived from the
+   * evidence's, so a retry after a timeout gets the same file ids; each file id then goes into the evidence field of
+   * its kind (stripeEvidenceFileFields). Our texts map onto Stripe's text fields; customer communication, which
+   * Stripe takes as a file, is added to uncategorized_text.
    */
   async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
     const texts = request.texts;
+    const uploaded: Array<{ id: string; filename: string }> = [];
+    try {
+      for (const [index, file] of request.files.entries()) {
+        const created = await this.translate(() =>
+          this.stripe.files.create(
+            {
+              purpose: "dispute_evidence",
+              file: { data: Buffer.from(file.bytes), name: file.filename, type: file.contentType },
+            },
+            { idempotencyKey: `${request.idempotencyKey}:f${index}` },
+          ),
+        );
+        uploaded.push({ id: created.id, filename: file.filename });
+      }
+    } catch (error) {
+      return evidenceFailure(error);
+    }
+    const placed = stripeEvidenceFileFields(uploaded);
     const uncategorized = [
       texts.uncategorizedText,
       texts.customerCommunication ? `Customer communication:\n${texts.customerCommunication}` : undefined,
-      request.files.length > 0
-        ? `Documents held by the merchant: ${request.files.map((file) => file.filename).join(", ")}`
+      placed.unplaced.length > 0
+        ? `Further documents: ${placed.unplaced.map((file) => `${file.id} (${file.filename})`).join(", ")}`
         : undefined,
     ].filter((part): part is string => part !== undefined && part.length > 0);
     const evidence: Stripe.DisputeUpdateParams.Evidence = {
+      ...placed.fields,
       ...(texts.productDescription ? { product_description: texts.productDescription } : {}),
       ...(texts.shippingTracking ? { shipping_tracking_number: texts.shippingTracking } : {}),
       ...(texts.refundPolicy ? { refund_policy_disclosure: texts.refundPolicy } : {}),
@@ -259,12 +296,7 @@ export class StripePsp implements PaymentServiceProvider {
       );
       return { outcome: "delivered" };
     } catch (error) {
-      if (error instanceof TransientPspError) return { outcome: "unknown", message: error.message };
-      if (isCredentialError(error)) return { outcome: "unknown", message: "the PSP refused our credentials" };
-      if (error instanceof Stripe.errors.StripeInvalidRequestError) {
-        return { outcome: "rejected", code: error.code ?? "invalid_request", message: error.message };
-      }
-      return { outcome: "unknown", message: error instanceof Error ? error.message : String(error) };
+      return evidenceFailure(error);
     }
   }
 
@@ -324,6 +356,59 @@ export class StripePsp implements PaymentServiceProvider {
       throw error;
     }
   }
+}
+
+/** A failed evidence call: refused as it stands (rejected), or perhaps arrived (unknown, sent again). */
+function evidenceFailure(error: unknown): DisputeEvidenceOutcome {
+  if (error instanceof TransientPspError) return { outcome: "unknown", message: error.message };
+  if (isCredentialError(error)) return { outcome: "unknown", message: "the PSP refused our credentials" };
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    return { outcome: "rejected", code: error.code ?? "invalid_request", message: error.message };
+  }
+  return { outcome: "unknown", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** A document's kind, read from its file name, as Stripe's evidence file field that takes it (first match wins). */
+const STRIPE_FILE_FIELD_BY_NAME: ReadonlyArray<readonly [RegExp, StripeEvidenceFileField]> = [
+  [/receipt|invoice/i, "receipt"],
+  [/communication|e-?mail|message|chat|correspondence/i, "customer_communication"],
+  [/ship|tracking|deliver/i, "shipping_documentation"],
+  [/refund/i, "refund_policy"],
+  [/cancel/i, "cancellation_policy"],
+  [/signature|signed/i, "customer_signature"],
+  [/service/i, "service_documentation"],
+];
+
+type StripeEvidenceFileField =
+  | "receipt"
+  | "customer_communication"
+  | "shipping_documentation"
+  | "refund_policy"
+  | "cancellation_policy"
+  | "customer_signature"
+  | "service_documentation"
+  | "uncategorized_file";
+
+/**
+ * Uploaded files placed in Stripe's evidence file fields by kind (read from the file's name: "receipt.pdf" is a
+ * receipt, "shipping-label.png" shipping documentation, anything else uncategorized_file). Stripe takes one file
+ * per field: a second file of a kind goes to uncategorized_file while it is free; what is left is listed by file id
+ * in uncategorized_text (returned as unplaced), so every uploaded file is referenced.
+ */
+export function stripeEvidenceFileFields(files: ReadonlyArray<{ id: string; filename: string }>): {
+  fields: Partial<Record<StripeEvidenceFileField, string>>;
+  unplaced: Array<{ id: string; filename: string }>;
+} {
+  const fields: Partial<Record<StripeEvidenceFileField, string>> = {};
+  const unplaced: Array<{ id: string; filename: string }> = [];
+  for (const file of files) {
+    const kind =
+      STRIPE_FILE_FIELD_BY_NAME.find(([pattern]) => pattern.test(file.filename))?.[1] ?? "uncategorized_file";
+    const field = fields[kind] === undefined ? kind : "uncategorized_file";
+    if (fields[field] === undefined) fields[field] = file.id;
+    else unplaced.push(file);
+  }
+  return { fields, unplaced };
 }
 
 /** Stripe's code for a PaymentIntent whose 3-D Secure authentication failed. */

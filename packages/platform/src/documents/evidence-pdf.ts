@@ -1,0 +1,75 @@
+// Dispute evidence as PDF documents, for PSPs whose dispute service takes documents only (Adyen's live Disputes
+// API accepts PDF, JPEG and TIFF): the merchant's text fields rendered into one PDF, and a PNG image wrapped in a
+// one-page PDF. The same library and embedded fonts as the invoices' PDFs (pdfkit, pdf-fonts.ts), so any script
+// a merchant writes in is drawn.
+import PDFDocument from "pdfkit";
+import type { EvidencePdfRenderer } from "../psps/psp-module";
+import { registerPdfFonts, writeText } from "./pdf-fonts";
+
+/** Headings of our evidence text fields, in the order they are written. */
+const TEXT_HEADINGS: ReadonlyArray<readonly [string, string]> = [
+  ["productDescription", "Product or service"],
+  ["customerCommunication", "Customer communication"],
+  ["shippingTracking", "Shipping tracking"],
+  ["refundPolicy", "Refund policy"],
+  ["uncategorizedText", "Other information"],
+];
+
+/**
+ * A fixed creation date: pdfkit derives the file's ID from it, so the same evidence renders to the same bytes
+ * and a retry under the evidence's idempotency key sends the same request (the PSP would refuse another body).
+ */
+const CREATION_DATE = new Date(Date.UTC(2026, 0, 1));
+
+function pdfOf(title: string, draw: (pdf: PDFKit.PDFDocument) => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const pdf = new PDFDocument({
+      size: "A4",
+      margin: 56,
+      info: { Title: title, Producer: "paycore", CreationDate: CREATION_DATE },
+    });
+    const chunks: Buffer[] = [];
+    pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
+    pdf.on("end", () => resolve(Buffer.concat(chunks)));
+    pdf.on("error", reject);
+    try {
+      draw(pdf);
+      pdf.end();
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+/** The evidence's text fields as one PDF, a heading per field; unknown fields follow under their own name. */
+export function renderEvidenceTextPdf(
+  disputeReference: string,
+  texts: Readonly<Record<string, string>>,
+): Promise<Buffer> {
+  const known = new Set(TEXT_HEADINGS.map(([field]) => field));
+  const sections = [
+    ...TEXT_HEADINGS.filter(([field]) => texts[field]).map(([field, heading]) => [heading, texts[field]!]),
+    ...Object.entries(texts).filter(([field, value]) => !known.has(field) && value.length > 0),
+  ];
+  return pdfOf(`Dispute evidence ${disputeReference}`, (pdf) => {
+    registerPdfFonts(pdf);
+    pdf.fontSize(16);
+    writeText(pdf, `Dispute evidence: ${disputeReference}`, { bold: true });
+    for (const [heading, text] of sections) {
+      pdf.moveDown().fontSize(12);
+      writeText(pdf, heading!, { bold: true });
+      pdf.moveDown(0.3).fontSize(10);
+      for (const paragraph of text!.split("\n")) writeText(pdf, paragraph);
+    }
+  });
+}
+
+/** A PNG (or JPEG) image on one A4 page, scaled to fit. */
+export function renderImagePdf(title: string, image: Uint8Array): Promise<Buffer> {
+  return pdfOf(title, (pdf) => {
+    pdf.image(Buffer.from(image), { fit: [483, 730], align: "center" });
+  });
+}
+
+/** What the runtime hands the PSP adapters that take documents only (psps/psp-module.ts). */
+export const EVIDENCE_PDF: EvidencePdfRenderer = { texts: renderEvidenceTextPdf, image: renderImagePdf };
