@@ -506,7 +506,6 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoices: createInvoiceServices({
       sql,
       invoiceCommands,
-      payments: commands,
       paymentQueries: new PaymentQueryRepository(db),
       checkout: { checkoutCommands, publicBaseUrl: publicBaseUrlOf(config) },
     }),
