@@ -177,7 +177,7 @@ async function abandon(
       errorCode: "authentication_abandoned",
       errorMessage: null,
     },
-    outbox: [statusMessage("payment.cancelled", payment.id, status)],
+    outbox: [statusMessage("payment.canceled", payment.id, status)],
   });
   return { payment: result?.payment ?? (await existingPayment(deps, actor, payment.id)), errors: [] };
 }
