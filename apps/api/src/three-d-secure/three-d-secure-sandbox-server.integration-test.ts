@@ -3,7 +3,8 @@
 // liability shift; a challenge card REQUIRES_ACTION with the challenge page on the sandbox's own origin; the
 // customer completes it there and comes back, and paycore confirms with the PSP and authorizes once; a failed
 // challenge declines; a tampered return is refused (paycore's signed return state names the payment; Adyen's
-// opaque redirectResult is passed to /payments/details and must be this payment's); an abandoned challenge is cancelled at the PSP and here by the
+// opaque redirectResult is passed to /payments/details and must be this payment's); a completion call that gets
+// no answer (fault injection) is resolved by the resolver; an abandoned challenge is cancelled at the PSP and here by the
 // expiry command. The ledger balances after every scenario.
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -187,6 +188,62 @@ describe.each(["stripe", "adyen"] as const)("3-D Secure at the %s-style sandbox"
     for (const payment of [first, second]) {
       expect(sandbox.charges().filter((charge) => charge.reference === payment.id)).toHaveLength(1);
     }
+  });
+
+  it("a completion call that gets no answer is resolved by the resolver: asked of the PSP, authorized once", async () => {
+    const payment = await pay(CARDS[psp].challenge, "MANUAL");
+    const back = await challenge(payment.nextAction?.redirectUrl as string, "authenticated");
+    // Fault injection. Stripe-style: the PaymentIntent is read but the answer never arrives (processed, then
+    // held past our timeout). Adyen-style: the connection closes without an answer (a /payments/details whose
+    // answer is merely held is replayed to our retry under the same key, so it would not stay unknown).
+    sandbox.setFaults(psp, psp === "stripe" ? { timeoutRate: 1 } : { down: true });
+    let returned: Response;
+    try {
+      returned = await t.app.http.fetch(back, { redirect: "manual" });
+    } finally {
+      sandbox.clearFaults();
+    }
+    expect(returned.status).toBe(200);
+    const waiting = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: payment.id },
+      select: { status: true, pendingOperation: true },
+    });
+    // Still waiting, and marked: the claim taken before the call stays while its outcome is unknown.
+    expect(waiting).toEqual({ status: "REQUIRES_ACTION", pendingOperation: "AUTHORIZE" });
+    const swept = await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 0 });
+    expect(swept.resolved).toBeGreaterThanOrEqual(1);
+    expect(await read(payment.id)).toMatchObject({
+      status: "AUTHORIZED",
+      nextAction: null,
+      threeDSecure: { status: "AUTHENTICATED", flow: "CHALLENGE", liabilityShift: true },
+    });
+    // Claim, call, record: each ask of the PSP was preceded by its recorded claim.
+    const events = await t.app.db.paymentEvent.findMany({
+      where: { paymentId: payment.id },
+      orderBy: { id: "asc" },
+      select: { type: true, data: true },
+    });
+    const trail = events
+      .map((event) => event.type)
+      .filter((type) => type.startsWith("payment.authentication") || type === "payment.authorized");
+    expect(trail).toEqual([
+      "payment.authentication_checked",
+      "payment.authentication_unknown",
+      "payment.authentication_checked",
+      "payment.authorized",
+    ]);
+    expect(
+      events
+        .filter((e) => e.type === "payment.authentication_checked")
+        .map((e) => (e.data as { by: string }).by),
+    ).toEqual(["return", "resolver"]);
+    // Once: one charge, authorized for the amount; a later pass and the customer's second return change nothing.
+    const charges = sandbox.charges().filter((charge) => charge.reference === payment.id);
+    expect(charges).toHaveLength(1);
+    expect(charges[0]?.authorizedMinor).toBe(1999n);
+    await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 0 });
+    expect((await t.app.http.fetch(back, { redirect: "manual" })).status).toBe(200);
+    expect((await read(payment.id)).status).toBe("AUTHORIZED");
   });
 
   it("cancels an abandoned challenge at the PSP and here", async () => {

@@ -137,15 +137,23 @@ async function finish(
   if (mode === "expire" && outcome.outcome === "requires_action") {
     return abandon(deps, actor, psp, attempt, claimed.payment);
   }
-  // Not completed yet, or no answer: the claim is released and the payment keeps waiting (a later return,
-  // notification or the expiry worker asks again; the PSP decides from its own state, never twice).
+  // No answer (a timeout, an unreadable answer): the claim stays, as the mark that a completion's outcome is
+  // unknown; the resolver asks the PSP again once it is stale (resolveUnknownCompletions), as does a later return,
+  // notification or the expiry worker. The PSP decides from its own state, never twice.
+  // Not completed yet (or the call never reached the PSP, or the answer was another payment's): the claim is
+  // released and the payment keeps waiting.
+  const unknown = outcome.outcome === "unknown";
   const released = await deps.store.applyPaymentChange(actor, {
     decidedOn: claimed.payment,
-    patch: { pendingOperation: null },
+    patch: { pendingOperation: unknown ? "AUTHORIZE" : null },
     events: [
-      apiEvent(actor, "payment.authentication_pending", payment.status, payment.status, {
-        outcome: outcome.outcome,
-      }),
+      apiEvent(
+        actor,
+        unknown ? "payment.authentication_unknown" : "payment.authentication_pending",
+        payment.status,
+        payment.status,
+        { outcome: outcome.outcome },
+      ),
     ],
     outbox: [],
   });
@@ -236,6 +244,41 @@ export async function expireAbandonedActions(
       else summary.completed++;
     } catch {
       summary.failed++;
+    }
+  }
+  return summary;
+}
+
+/**
+ * The resolver's part (resolve-unknown-outcomes.ts): payments whose completion call got no answer (the claim
+ * kept, pendingOperation AUTHORIZE on a REQUIRES_ACTION payment, whether the answer timed out or the process
+ * died mid-call) and that nothing changed since `staleBefore` are asked of the PSP again, each under a new claim
+ * (the same discipline: claim, then call, then record): a decided authentication is recorded once, a challenge
+ * not completed yet goes back to waiting, and no answer again keeps the mark for the next pass. The action's
+ * expiry bounds it: past its deadline the expiry worker asks (and abandons) instead.
+ */
+export async function resolveUnknownCompletions(
+  deps: Deps,
+  staleBefore: Date,
+  limit: number,
+): Promise<{ resolved: number; rescheduled: number }> {
+  const due = await deps.store.unknownCompletions(staleBefore, Math.min(limit, ACTION_EXPIRY_BATCH_MAX));
+  const summary = { resolved: 0, rescheduled: 0 };
+  for (const item of due) {
+    const actor = systemActor(item, "SYSTEM", "resolver");
+    try {
+      const payment = await deps.store.findPayment(actor, item.paymentId);
+      if (
+        payment === null ||
+        payment.status !== "REQUIRES_ACTION" ||
+        payment.pendingOperation !== "AUTHORIZE"
+      )
+        continue;
+      const { payment: after } = await finish(deps, actor, payment, "resolve");
+      if (after.status === "REQUIRES_ACTION" && after.pendingOperation === "AUTHORIZE") summary.rescheduled++;
+      else summary.resolved++;
+    } catch {
+      summary.rescheduled++;
     }
   }
   return summary;

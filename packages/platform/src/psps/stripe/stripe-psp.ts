@@ -2,6 +2,8 @@
 // and port (the sandbox in test mode; api.stripe.com in production). Definite
 // answers become outcomes; what may be retried with the same idempotency key
 // is thrown as a TransientPspError for the resilience policy.
+
+import { REFERENCE_MISMATCH_CODE } from "@paycore/core/payments/complete-authentication";
 import type {
   AuthorizeRequest,
   CompleteAuthenticationRequest,
@@ -205,7 +207,7 @@ export class StripePsp implements PaymentServiceProvider {
       if (intent.metadata?.reference !== request.reference) {
         return {
           outcome: "failed",
-          code: "reference_mismatch",
+          code: REFERENCE_MISMATCH_CODE,
           message: "not this payment's",
           retryable: false,
         };
