@@ -146,6 +146,10 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "dispute evidence over its text or file limits, or a file that is not a PDF, PNG or JPEG",
   },
+  API_KEY_NOT_FOUND: {
+    retry: "no",
+    description: "an unknown publishable key, a revoked one, or another merchant's or mode's",
+  },
   PSP_ACCOUNT_NOT_FOUND: { retry: "no", description: "an unknown PSP account (console)" },
   PSP_ACCOUNT_EXISTS: { retry: "no", description: "a PSP account of that name already exists (console)" },
   OPERATOR_NOT_FOUND: { retry: "no", description: "an unknown console operator (console and CLI)" },
