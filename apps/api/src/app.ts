@@ -9,6 +9,7 @@ import {
   type RuntimeConfig,
   runtimeConfigFromEnv,
 } from "@paycore/platform/runtime";
+import { createThreeDSecureReturnState } from "@paycore/platform/three-d-secure/return-state";
 import type { Logger } from "pino";
 import { MerchantAccessPolicies } from "./adapters/merchant-access-policies";
 import { RateLimiters } from "./adapters/rate-limiters";
@@ -107,6 +108,7 @@ export function createApp(config: AppConfig): App {
         createThreeDSecureRoutes({
           commands: runtime.services.commands,
           sandbox: runtime.inProcessSandbox,
+          returnState: createThreeDSecureReturnState(config.secrets.idempotencyHashSecret),
         }),
       ),
       { registry: runtime.metrics.registry, token: config.metricsToken ?? null },

@@ -287,7 +287,7 @@ describe("idempotency semantics (Postgres only)", () => {
         patch: { status: "CANCELLED", amountCapturableMinor: 0n },
         events: [
           {
-            type: "payment.cancelled",
+            type: "payment.canceled",
             oldStatus: payment.status,
             newStatus: "CANCELLED",
             source: "API",

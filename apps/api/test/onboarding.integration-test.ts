@@ -235,7 +235,7 @@ describe("an unverified merchant", () => {
     // The date of birth is personal data: kept on the merchant, never copied into the audit log.
     expect(JSON.stringify(audit)).not.toContain("1975-02-14");
     const outbox = await t.app.db.outboxMessage.findMany({
-      where: { merchantId: pending.id, topic: "account.updated" },
+      where: { merchantId: pending.id, topic: "account.updated", mode: "LIVE" },
     });
     expect(outbox.map((row) => (row.payload as { onboardingStatus: string }).onboardingStatus)).toEqual([
       "VERIFIED",

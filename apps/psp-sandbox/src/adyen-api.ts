@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { hmacValidator, type Types } from "@adyen/api-library";
 import {
   cardBrand,
@@ -294,6 +295,23 @@ export function createAdyenApi(context: SandboxContext): {
       returnUrl: string;
     }
   >();
+  /**
+   * A challenge's opaque redirectResult -> its charge's reference. Live Adyen sends the shopper back with an
+   * opaque `redirectResult` (never the pspReference) that only /payments/details reads; so does the sandbox.
+   * Bounded like the challenge book: the oldest are forgotten first.
+   */
+  const redirectResults = new Map<string, string>();
+  const REDIRECT_RESULTS_MAX = 50_000;
+  function newRedirectResult(pspReference: string): string {
+    // Random, not derived from the reference: a shopper cannot make another payment's result.
+    const token = randomBytes(48).toString("base64url");
+    if (redirectResults.size >= REDIRECT_RESULTS_MAX) {
+      const oldest = redirectResults.keys().next().value;
+      if (oldest !== undefined) redirectResults.delete(oldest);
+    }
+    redirectResults.set(token, pspReference);
+    return token;
+  }
 
   /** Adyen's 3-D Secure additionalData (threeDAuthenticated, liabilityShift, threeDSVersion, eci). */
   function threeDSecureData(charge: SandboxCharge): Record<string, string> {
@@ -389,7 +407,8 @@ export function createAdyenApi(context: SandboxContext): {
       amountMinor: charge.amountMinor,
       currency: charge.currency,
       returnUrl,
-      returnParam: "pspReference",
+      returnParam: "redirectResult",
+      returnValue: newRedirectResult(charge.pspReference),
       state: "pending",
       decide: (result) => {
         if (charge.status !== "requires_action") return false;
@@ -401,10 +420,24 @@ export function createAdyenApi(context: SandboxContext): {
     return respond(200, redirectShopper(charge), true);
   }
 
-  /** /payments/details: the outcome of a challenged payment, authorised once (the charge's own state decides). */
+  /**
+   * /payments/details: the outcome of a challenged payment, authorised once (the charge's own state decides). As
+   * live Adyen: `details.redirectResult` from the shopper's return; or, without a return (a server asking after
+   * a lost answer or before expiring the challenge), the `paymentData` of the RedirectShopper action (the
+   * sandbox's is the payment's reference).
+   */
   function paymentDetails(call: PspCall): PspResult {
     const body = asObject(call.body);
-    const pspReference = requiredString(body, "paymentData", "14_003");
+    const redirectResult = asObject(body.details).redirectResult;
+    let pspReference: string;
+    if (typeof redirectResult === "string" && redirectResult !== "") {
+      const known = redirectResults.get(redirectResult);
+      if (known === undefined)
+        return respond(422, errorBody(422, "14_002", "Invalid redirectResult", "validation"), false);
+      pspReference = known;
+    } else {
+      pspReference = requiredString(body, "paymentData", "14_003");
+    }
     const charge = ledger.get("adyen", pspReference);
     const authentication = charge && authentications.get(charge.pspReference);
     if (!charge || !authentication || authentication.flow !== "challenge") {
@@ -1031,6 +1064,7 @@ export function createAdyenApi(context: SandboxContext): {
     notifyReportAvailable,
     clear() {
       authentications.clear();
+      redirectResults.clear();
     },
   };
 }

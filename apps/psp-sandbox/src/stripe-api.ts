@@ -618,6 +618,7 @@ export function createStripeApi(context: SandboxContext): {
       currency: charge.currency,
       returnUrl: extras.returnUrl,
       returnParam: "payment_intent",
+      returnValue: charge.pspReference,
       state: "pending",
       decide: (result) => {
         if (charge.status !== "requires_action" || extras.canceledAt !== null) return false;

@@ -2,7 +2,7 @@
 // leaves its charge waiting (Stripe "requires_action", Adyen "RedirectShopper"); the customer's browser is sent to
 // the challenge page this server serves on its own origin (GET /3ds/challenge/<psp>/<reference>), presses
 // "Complete authentication" or "Fail authentication", and is sent back to the merchant's return URL with the PSP's
-// reference appended. Each PSP decides what the result does to its charge (its `decide` callback); the merchant
+// return parameter appended (Stripe's payment_intent, Adyen's opaque redirectResult). Each PSP decides what the result does to its charge (its `decide` callback); the merchant
 // learns the outcome only by asking the PSP, never from the redirect.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { challengePage, challengeResultOf } from "@paycore/psp-testkit/challenge-page";
@@ -15,9 +15,14 @@ export interface SandboxChallenge {
   readonly reference: string;
   readonly amountMinor: bigint;
   readonly currency: string;
-  /** Where the page sends the customer afterwards; `returnParam`=reference is appended. */
+  /** Where the page sends the customer afterwards; `returnParam`=`returnValue` is appended. */
   readonly returnUrl: string;
   readonly returnParam: string;
+  /**
+   * What the return carries: Stripe's the PaymentIntent's id; Adyen's an opaque `redirectResult` that only its
+   * /payments/details can read (as live Adyen does: the merchant server passes it on as `details.redirectResult`).
+   */
+  readonly returnValue: string;
   state: "pending" | "authenticated" | "failed";
   /** Applies the result to the PSP's charge; false when the charge cannot take it any more (cancelled). */
   readonly decide: (result: "authenticated" | "failed") => boolean;
@@ -96,7 +101,7 @@ export class ChallengeBook {
       challenge.state = result;
     }
     const back = new URL(challenge.returnUrl);
-    back.searchParams.set(challenge.returnParam, challenge.reference);
+    back.searchParams.set(challenge.returnParam, challenge.returnValue);
     response.writeHead(303, { location: back.toString(), "cache-control": "no-store" }).end();
   }
 }

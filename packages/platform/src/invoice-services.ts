@@ -1,14 +1,12 @@
 // The invoice services the API (hosted invoice page) and the console share, besides InvoiceCommands: the
-// documents' read side and paying an invoice from its hosted page. Built by one call in the composition root.
+// documents' read side and paying an invoice from its hosted page (through the hosted checkout). Built by one call in the composition root.
 import type { CheckoutActor, CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import { DomainError } from "@paycore/core/errors/domain-error";
 import type { PaymentId } from "@paycore/core/ids/ids";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
-import { type InvoicePaymentOutcome, InvoicePayments } from "@paycore/core/invoices/invoice-payment";
-import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
+import { InvoicePayments } from "@paycore/core/invoices/invoice-payment";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import type { InvoiceRecord } from "@paycore/core/ports/invoice-store";
-import type { CardInput } from "@paycore/core/vault/card";
 import {
   type InvoiceDocument,
   InvoiceDocumentRepository,
@@ -21,18 +19,8 @@ import { createCheckoutSession } from "./checkout/checkout-services";
 export interface InvoiceServices {
   /** Invoices with their lines and merchant's name: the hosted page, the PDF, the mails, the console. */
   documents: InvoiceDocumentRepository;
-  /** Paying from the hosted page: one try at a time, the exact total, then PAID. */
+  /** Settles a try the former direct pay path left PENDING (see invoice-payment.ts). */
   payments: InvoicePayments;
-  /**
-   * The hosted invoice page's pay action: tokenizes the card in the invoice's merchant and mode, then pays the
-   * whole total through the payments' createPayment (automatic capture). When the hosted checkout is merged, the
-   * merger routes this through createCheckoutSession instead (see docs/api.md, "Paying an invoice").
-   */
-  startInvoicePayment(
-    invoice: InvoiceDocument,
-    card: CardInput,
-    tokenKey: string,
-  ): Promise<InvoicePaymentOutcome>;
   /**
    * The hosted invoice page's Pay button (issue 20): the invoice is paid through the hosted checkout. Creates the
    * invoice's checkout session for exactly its total (or reuses the one still open, under a key derived from the
@@ -49,12 +37,12 @@ export interface InvoiceServices {
 /** Sessions made for one invoice, at most: each new one only after the previous expired unpaid. */
 export const INVOICE_CHECKOUT_SESSIONS_MAX = 20;
 
-function invoiceMerchant(invoice: InvoiceRecord, kind: "SECRET" | "PUBLISHABLE"): MerchantActor {
+function invoiceMerchant(invoice: InvoiceRecord): MerchantActor {
   return {
     merchantId: invoice.merchantId,
     mode: invoice.mode,
     apiKeyId: null,
-    apiKeyKind: kind,
+    apiKeyKind: "SECRET",
     by: { source: "SYSTEM", id: `invoice:${invoice.id}`, note: null },
   };
 }
@@ -62,7 +50,6 @@ function invoiceMerchant(invoice: InvoiceRecord, kind: "SECRET" | "PUBLISHABLE")
 export function createInvoiceServices(deps: {
   sql: Sql;
   invoiceCommands: InvoiceCommands;
-  payments: PaymentCommands;
   paymentQueries: Pick<PaymentQueryRepository, "paymentsByIds">;
   /** The hosted checkout the invoice page pays through. */
   checkout: { checkoutCommands: CheckoutCommands; publicBaseUrl: string };
@@ -71,20 +58,8 @@ export function createInvoiceServices(deps: {
   const invoicePayments = new InvoicePayments({
     store: new InvoiceStoreRepository(deps.sql),
     invoices: deps.invoiceCommands,
-    async createPayment(invoice, input) {
-      const { value } = await deps.payments.createPayment(invoiceMerchant(invoice, "SECRET"), {
-        idempotencyKey: input.idempotencyKey,
-        amount: invoice.totalMinor.toString(),
-        currency: invoice.currency,
-        paymentMethodId: input.paymentMethodId,
-        captureMethod: "AUTOMATIC",
-        description: input.description,
-        metadata: { invoiceId: invoice.id },
-      });
-      return value.payment;
-    },
     async findPayment(invoice, paymentId) {
-      const [payment] = await deps.paymentQueries.paymentsByIds(invoiceMerchant(invoice, "SECRET"), [
+      const [payment] = await deps.paymentQueries.paymentsByIds(invoiceMerchant(invoice), [
         paymentId as PaymentId,
       ]);
       return payment ?? null;
@@ -123,13 +98,6 @@ export function createInvoiceServices(deps: {
         "INVOICE_PAYMENT_TRIES_EXCEEDED",
         "This invoice cannot take more payment attempts.",
       );
-    },
-    async startInvoicePayment(invoice, card, tokenKey) {
-      const { value } = await deps.payments.tokenizeCard(invoiceMerchant(invoice, "PUBLISHABLE"), {
-        idempotencyKey: tokenKey,
-        card,
-      });
-      return invoicePayments.pay(invoice, value.paymentMethod.id);
     },
   };
 }

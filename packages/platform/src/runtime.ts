@@ -93,6 +93,7 @@ import {
 } from "./reconciliation/reconciliation-commands.factory";
 import { type AppSecrets, loadSecrets } from "./secrets";
 import type { AppServices } from "./services";
+import { createThreeDSecureReturnState } from "./three-d-secure/return-state";
 import { tracedCommands } from "./tracing/traced-commands";
 import {
   DEFAULT_WORKBENCH_CONFIG,
@@ -451,6 +452,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ),
     metrics,
   );
+  const threeDSecureReturnState = createThreeDSecureReturnState(config.secrets.idempotencyHashSecret);
   const untracedCommands = new PaymentCommands({
     admission,
     fx: fx.fxRates,
@@ -463,7 +465,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     now: () => new Date(),
     // 3-D Secure (issue 20): the PSP's challenge page sends the customer back to the API's return route.
     threeDSecure: {
-      returnUrlFor: (paymentId) => `${publicBaseUrlOf(config)}${THREE_D_SECURE_RETURN_PATH}${paymentId}`,
+      // The payment is named by paycore's own signed state (three-d-secure/return-state.ts), never by the PSP.
+      returnUrlFor: (paymentId) =>
+        `${publicBaseUrlOf(config)}${THREE_D_SECURE_RETURN_PATH}${paymentId}/${threeDSecureReturnState.stateFor(paymentId)}`,
       actionTtlMs: config.threeDSecureActionTtlMs ?? DEFAULT_ACTION_TTL_MS,
     },
   });
@@ -543,7 +547,6 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoices: createInvoiceServices({
       sql,
       invoiceCommands,
-      payments: commands,
       paymentQueries: new PaymentQueryRepository(db, sql),
       checkout: { checkoutCommands, publicBaseUrl: publicBaseUrlOf(config) },
     }),

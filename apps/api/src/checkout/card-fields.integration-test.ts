@@ -1,5 +1,5 @@
 // Goal: the card fields iframe is served only for an active publishable key and a parent origin registered for
-// its merchant; its CSP lets only that origin frame it, allows only its own script and requests to its own
+// that key (managed over the API: validated, bounded, audited; a rolled key keeps them); its CSP lets only that origin frame it, allows only its own script and requests to its own
 // origin; an unregistered origin or a secret key gets a refusal that forbids framing; the script it loads is
 // served locally and answers only the registered origin (never "*").
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,32 +57,100 @@ describe("hosted card fields", () => {
     expect(await answer.text()).toContain(`data-error-code="${code}"`);
   });
 
-  it("lets the merchant register an origin over the API (validated, secret key only)", async () => {
-    const UPDATE = `mutation($input: UpdateAllowedOriginsInput!) { updateAllowedOrigins(input: $input) { allowedOrigins errors { code field } } }`;
+  it("takes its origins from the publishable key: managed over the API, validated, bounded, audited", async () => {
+    const KEYS = `{ publishableKeys { id displayHint allowedOrigins } }`;
+    const UPDATE = `mutation($input: UpdatePublishableKeyOriginsInput!) {
+      updatePublishableKeyOrigins(input: $input) { publishableKey { id allowedOrigins } errors { code field } }
+    }`;
     const other = await t.createMerchant();
     expect((await fields(other.publishableKey, SHOP)).status).toBe(403);
-    const refused = await t.gql<{ updateAllowedOrigins: unknown }>(other.secretKey, UPDATE, {
-      input: { origins: ["https://*.shop.example"] },
-    });
-    expect(refused.data?.updateAllowedOrigins).toEqual({
-      allowedOrigins: null,
-      errors: [{ code: "INVALID_INPUT", field: ["allowedOrigins"] }],
-    });
-    const byPublishable = await t.gql(other.publishableKey, UPDATE, { input: { origins: [SHOP] } });
+    // The merchant's own list (CORS) no longer decides who may frame the card fields.
+    await t.gql(
+      other.secretKey,
+      `mutation { updateAllowedOrigins(input: { origins: ["${SHOP}"] }) { errors { code } } }`,
+    );
+    expect((await fields(other.publishableKey, SHOP)).status).toBe(403);
+
+    const listed = await t.gql<{ publishableKeys: Array<{ id: string; allowedOrigins: string[] }> }>(
+      other.secretKey,
+      KEYS,
+    );
+    expect(listed.data?.publishableKeys).toHaveLength(1);
+    const keyId = listed.data?.publishableKeys[0]?.id as string;
+    expect(listed.data?.publishableKeys[0]?.allowedOrigins).toEqual([]);
+    const update = (origins: string[], id = keyId, key = other.secretKey) =>
+      t.gql<{ updatePublishableKeyOrigins: { publishableKey: unknown; errors: unknown[] } }>(key, UPDATE, {
+        input: { publishableKeyId: id, origins },
+      });
+    for (const bad of [
+      ["https://*.shop.example"],
+      ["http://shop.example"],
+      ["https://shop.example/checkout"],
+      Array.from({ length: 21 }, (_, index) => `https://shop${index}.example`),
+    ]) {
+      expect((await update(bad)).data?.updatePublishableKeyOrigins).toEqual({
+        publishableKey: null,
+        errors: [{ code: "INVALID_INPUT", field: ["origins"] }],
+      });
+    }
+    const notFound = {
+      publishableKey: null,
+      errors: [{ code: "API_KEY_NOT_FOUND", field: ["publishableKeyId"] }],
+    };
+    expect(
+      (await update([SHOP], "key_00000000000000000000000000")).data?.updatePublishableKeyOrigins,
+    ).toEqual(notFound);
+    // Another merchant's key, and a key of the other mode, are not found either.
+    const mine = await t.gql<{ publishableKeys: Array<{ id: string }> }>(merchant.secretKey, KEYS);
+    expect(
+      (await update([SHOP], mine.data?.publishableKeys[0]?.id)).data?.updatePublishableKeyOrigins,
+    ).toEqual(notFound);
+    expect((await update([SHOP], keyId, other.liveSecretKey)).data?.updatePublishableKeyOrigins).toEqual(
+      notFound,
+    );
+    const byPublishable = await update([SHOP], keyId, other.publishableKey);
     expect(byPublishable.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    const updated = await t.gql<{ updateAllowedOrigins: unknown }>(other.secretKey, UPDATE, {
-      input: { origins: ["https://Shop.example:443/"] },
+    // Nothing was written by any refusal.
+    expect((await fields(other.publishableKey, SHOP)).status).toBe(403);
+
+    // Canonicalised; http only for localhost, in test mode.
+    const LOCAL = "http://localhost:3000";
+    expect(
+      (await update(["https://Shop.example:443/", LOCAL, SHOP])).data?.updatePublishableKeyOrigins,
+    ).toEqual({
+      publishableKey: { id: keyId, allowedOrigins: [SHOP, LOCAL] },
+      errors: [],
     });
-    expect(updated.data?.updateAllowedOrigins).toEqual({ allowedOrigins: [SHOP], errors: [] });
-    const read = await t.gql<{ allowedOrigins: string[] }>(other.secretKey, "{ allowedOrigins }");
-    expect(read.data?.allowedOrigins).toEqual([SHOP]);
-    expect((await fields(other.publishableKey, SHOP)).status).toBe(200);
-    const audit = await t.app.sql.query<{ actor: string; origins: string }>(
-      `SELECT after->>'actor' AS actor, after->>'allowedOrigins' AS origins FROM operator_audit_log
-        WHERE target_id = $1 AND action = 'merchant.update_settings'`,
+    const framed = await fields(other.publishableKey, SHOP);
+    expect(framed.status).toBe(200);
+    expect(framed.headers.get("content-security-policy")).toContain(`frame-ancestors ${SHOP}`);
+    expect((await fields(other.publishableKey, LOCAL)).status).toBe(200);
+    const audit = await t.app.sql.query<{ actor: string; before: string; after: string }>(
+      `SELECT after->>'actor' AS actor, before->>'allowedOrigins' AS before, after->>'allowedOrigins' AS after
+         FROM operator_audit_log WHERE target_id = $1 AND action = 'api_key.update_allowed_origins'`,
       [other.id],
     );
-    expect(audit).toEqual([{ actor: expect.stringMatching(/^key:key_/), origins: SHOP }]);
+    expect(audit).toEqual([
+      { actor: expect.stringMatching(/^key:key_/), before: "", after: `${SHOP} ${LOCAL}` },
+    ]);
+
+    // A live key takes https only; a rolled key keeps its predecessor's origins.
+    const live = await t.gql<{ publishableKeys: Array<{ id: string }> }>(other.liveSecretKey, KEYS);
+    const liveKeyId = live.data?.publishableKeys[0]?.id as string;
+    expect((await update([LOCAL], liveKeyId, other.liveSecretKey)).data?.updatePublishableKeyOrigins).toEqual(
+      {
+        publishableKey: null,
+        errors: [{ code: "INVALID_INPUT", field: ["origins"] }],
+      },
+    );
+    const rolled = await t.app.services.merchantCommands.rollKey(
+      { operatorId: null, name: "test" },
+      other.id,
+      keyId,
+    );
+    expect(rolled?.created.allowedOrigins).toEqual([SHOP, LOCAL]);
+    expect((await fields(rolled?.created.key as string, SHOP)).status).toBe(200);
+    expect((await fields(other.publishableKey, SHOP)).status).toBe(401);
   });
 
   it("serves its script locally; the script posts only to the registered origin and checks senders", async () => {

@@ -3,8 +3,8 @@
 // checkout page. The page collects number, expiry and CVC; its script (/elements/card-fields.js) tokenizes them
 // through this origin's tokenizeCard (with the publishable key, under the API's tokenize rate limits) and hands
 // the parent only the payment method id, with postMessage to the registered origin. The parent origin must be one
-// of the merchant's allowed origins (the list its publishable keys' CORS uses: console, CLI); the CSP's
-// frame-ancestors names that origin alone, so no other site can frame the fields. A key that is not an active
+// of the publishable key's own allowed origins (api_keys.allowed_origins: API updatePublishableKeyOrigins, the
+// console); the CSP's frame-ancestors names that origin alone, so no other site can frame the fields. A key that is not an active
 // publishable key, or an origin not registered, gets a refusal page that forbids framing.
 import { randomBytes } from "node:crypto";
 import { parseAllowedOrigin } from "@paycore/core/merchants/allowed-origins";
@@ -75,9 +75,7 @@ function page(publishableKey: string, parentOrigin: string, nonce: string): stri
 </body></html>`;
 }
 
-export function createCardFieldsRoutes(
-  services: Pick<AppServices, "apiKeys" | "merchants">,
-): HostedDocumentRoutes {
+export function createCardFieldsRoutes(services: Pick<AppServices, "apiKeys">): HostedDocumentRoutes {
   return {
     matches: (path) => path === CARD_FIELDS_PATH || path === CARD_FIELDS_SCRIPT_PATH,
     async handle(request) {
@@ -103,12 +101,11 @@ export function createCardFieldsRoutes(
       if (key === null || key.kind !== "PUBLISHABLE")
         return refusal(401, "UNAUTHENTICATED", "The card fields need an active publishable key (pk_…).");
       const origin = parseAllowedOrigin(rawOrigin);
-      const policy = await services.merchants.findAccessPolicy(key.merchantId);
-      if (!origin.ok || !(policy?.allowedOrigins ?? []).includes(origin.origin))
+      if (!origin.ok || !key.allowedOrigins.includes(origin.origin))
         return refusal(
           403,
           "ORIGIN_NOT_ALLOWED",
-          "This page's origin is not registered for the publishable key: add it to the merchant's allowed origins.",
+          "This page's origin is not registered for the publishable key: add it to the key's allowed origins.",
         );
       const nonce = randomBytes(16).toString("base64");
       return new Response(request.method === "HEAD" ? null : page(pk, origin.origin, nonce), {

@@ -54,17 +54,15 @@ async function boundedText(request: Request, limit: number): Promise<string | nu
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** What the customer is told of a refusal: the code's meaning, never the input (it holds the card). */
+/** What the customer is told of a refusal: the code's meaning, never the error's own text. */
 function noticeFor(error: DomainError): string {
   switch (error.code) {
-    case "INVOICE_PAYMENT_IN_PROGRESS":
-      return "A payment of this invoice is already in progress. Reload the page in a moment.";
     case "INVOICE_PAYMENT_TRIES_EXCEEDED":
       return "This invoice cannot take more payment attempts. Please contact the merchant.";
     case "INVOICE_STATE_INVALID":
       return "This invoice cannot be paid any more.";
     default:
-      return "The card details were not accepted. Check them and try again.";
+      return "This invoice cannot be paid right now. Please try again in a moment.";
   }
 }
 

@@ -2,7 +2,7 @@
 // the events feed. A secret key sees and changes only its own merchant's endpoints in its own mode; every change
 // goes through WebhookEndpointCommands and is audited with the key that made it.
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
-import { WEBHOOK_EVENT_TYPES } from "@paycore/core/webhooks/event-types";
+import { WEBHOOK_EVENT_TYPES, webhookEventTypeNames } from "@paycore/core/webhooks/event-types";
 import type { WebhookEndpointView } from "@paycore/core/webhooks/webhook-endpoint";
 import type { EndpointOwner } from "@paycore/core/webhooks/webhook-endpoint-commands";
 import type {
@@ -223,13 +223,16 @@ builder.queryField("events", (t) =>
           extensions: { code: "LIST_TOO_LONG", field: ["filter", "types"] },
         });
       }
+      // A type matches its former names too (payment.canceled finds the payment.cancelled events written before).
+      const typeNames =
+        types === null ? null : [...new Set(types.flatMap((type) => webhookEventTypeNames(type)))];
       const objectId = args.filter?.objectId == null ? null : String(args.filter.objectId);
       if (objectId !== null && objectId.length > ID_LENGTH_MAX)
         throw invalid("objectId is too long.", ["filter"]);
       const rows = await context.services.merchantWebhooks.reads.events(
         actor.merchantId,
         actor.mode,
-        { types, objectId, createdAfter: args.filter?.createdAfter ?? null },
+        { types: typeNames, objectId, createdAfter: args.filter?.createdAfter ?? null },
         args.after ? decodeEventCursor(args.after) : null,
         first + 1,
       );

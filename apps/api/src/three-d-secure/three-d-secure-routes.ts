@@ -1,25 +1,31 @@
 // 3-D Secure (issue 20) on the API's own origin, served in the documents' pre-Yoga slot:
-//   GET|POST /three-d-secure/return/<payment id>  where the PSP's challenge page sends the customer back. The
-//     outcome is confirmed with the PSP server to server (PaymentCommands.completeAuthentication); of the query
-//     only the PSP reference is read (Stripe's payment_intent, the Adyen-style sandbox's pspReference), and it
-//     must be the payment's own. Then 303 to the payment's return URL (the merchant's, or the hosted checkout's)
-//     with ?payment_id=…, or a small page saying how it went.
+//   GET|POST /three-d-secure/return/<payment id>/<state>  where the PSP's challenge page sends the customer
+//     back. The payment is the one paycore's own signed state names (three-d-secure/return-state.ts in the
+//     platform; a state that is not the payment's is refused, nothing written), never one the PSP names. The
+//     outcome is confirmed with the PSP server to server (PaymentCommands.completeAuthentication), passing on
+//     the opaque result the return carried (Adyen's `redirectResult`, as `details.redirectResult`); the PSP's
+//     answer must be about this payment. A PSP reference in the query (Stripe's payment_intent) must be the
+//     payment's own. Then 303 to the payment's return URL (the merchant's, or the hosted checkout's) with
+//     ?payment_id=…, or a small page saying how it went.
+//     A return URL without state (a challenge started before the state existed) is accepted only with the
+//     payment's own PSP reference in the query, and without a redirect result.
 //   GET|POST /sandbox/3ds/challenge/<reference>  the in-process sandbox's challenge page (test mode without the
 //     sandbox server only; the sandbox server serves its own on its own origin).
 import { DomainError } from "@paycore/core/errors/domain-error";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentRecord } from "@paycore/core/payments/payment-record";
 import { SANDBOX_CHALLENGE_PATH, THREE_D_SECURE_RETURN_PATH } from "@paycore/platform/runtime";
+import type { ThreeDSecureReturnState } from "@paycore/platform/three-d-secure/return-state";
 import { challengePage, challengeResultOf } from "@paycore/psp-testkit/challenge-page";
 import type { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import { formatAmount } from "../checkout/hosted-checkout";
 import type { HostedDocumentRoutes } from "../documents/hosted-documents";
 import { readBodyLimited } from "../webhooks/read-body-limited";
 
-const RETURN_PATH = /^\/three-d-secure\/return\/(pay_[0-9A-HJKMNP-TV-Z]{26})\/?$/;
+const RETURN_PATH = /^\/three-d-secure\/return\/(pay_[0-9A-HJKMNP-TV-Z]{26})(?:\/([0-9a-f]{32}))?\/?$/;
 const CHALLENGE_PATH = /^\/sandbox\/3ds\/challenge\/(sbx_ch_[0-9a-f]{24})\/?$/;
-/** A PSP's return carries a few short parameters; the challenge form one. */
-const FORM_MAX_BYTES = 2048;
+/** A PSP's return carries a few parameters (Adyen's redirectResult runs to a few hundred bytes); the challenge form one. */
+const FORM_MAX_BYTES = 8192;
 
 const STATUS_OF: Record<string, number> = {
   PAYMENT_NOT_FOUND: 404,
@@ -82,6 +88,8 @@ export function createThreeDSecureRoutes(options: {
   commands: Pick<PaymentCommands, "completeAuthentication">;
   /** The in-process sandbox whose challenge page this API serves; null with the sandbox server. */
   sandbox: SandboxPsp | null;
+  /** Checks the return URL's signed state (the same key as the runtime's return URLs). */
+  returnState: ThreeDSecureReturnState;
 }): HostedDocumentRoutes {
   return {
     matches: (path) =>
@@ -104,12 +112,25 @@ export function createThreeDSecureRoutes(options: {
         if (body.outcome !== "read") return page(413, "Too large", "<p>The return is too large.</p>");
         params = new URLSearchParams(body.text);
       }
+      const paymentId = match[1] as string;
+      const state = match[2] ?? null;
       const returnedReference = params.get("payment_intent") ?? params.get("pspReference");
+      const redirectResult = params.get("redirectResult");
       let payment: PaymentRecord;
       try {
+        if (
+          state === null
+            ? returnedReference === null || redirectResult !== null
+            : !options.returnState.verify(paymentId, state)
+        )
+          throw new DomainError(
+            "THREE_D_SECURE_RETURN_MISMATCH",
+            "This return is not one paycore made for this payment; nothing was changed.",
+          );
         ({ payment } = await options.commands.completeAuthentication({
-          paymentId: match[1] as string,
+          paymentId,
           returnedReference,
+          redirectResult,
         }));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;

@@ -2,7 +2,9 @@
 // for the Stripe-style and the Adyen-style PSP, a frictionless card is authenticated and captured with its
 // liability shift; a challenge card REQUIRES_ACTION with the challenge page on the sandbox's own origin; the
 // customer completes it there and comes back, and paycore confirms with the PSP and authorizes once; a failed
-// challenge declines; a tampered return is refused; an abandoned challenge is cancelled at the PSP and here by the
+// challenge declines; a tampered return is refused (paycore's signed return state names the payment; Adyen's
+// opaque redirectResult is passed to /payments/details and must be this payment's); a completion call that gets
+// no answer (fault injection) is resolved by the resolver; an abandoned challenge is cancelled at the PSP and here by the
 // expiry command. The ledger balances after every scenario.
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -107,7 +109,16 @@ describe.each(["stripe", "adyen"] as const)("3-D Secure at the %s-style sandbox"
     const payment = await pay(CARDS[psp].challenge, "MANUAL");
     expect(payment.status).toBe("REQUIRES_ACTION");
     const back = await challenge(payment.nextAction?.redirectUrl as string, "authenticated");
-    expect(back.startsWith(`http://127.0.0.1/three-d-secure/return/${payment.id}?`)).toBe(true);
+    // Paycore's own signed state names the payment; Adyen's return carries an opaque redirectResult, never
+    // the PSP reference.
+    const returned = new URL(back);
+    expect(returned.pathname).toMatch(new RegExp(`^/three-d-secure/return/${payment.id}/[0-9a-f]{32}$`));
+    if (psp === "adyen") {
+      expect(returned.searchParams.get("redirectResult")).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+      expect(back).not.toContain(payment.pspReference);
+    } else {
+      expect(returned.searchParams.get("payment_intent")).toBe(payment.pspReference);
+    }
     const [first, second] = await Promise.all([
       t.app.http.fetch(back, { redirect: "manual" }),
       t.app.http.fetch(back, { redirect: "manual" }),
@@ -139,6 +150,100 @@ describe.each(["stripe", "adyen"] as const)("3-D Secure at the %s-style sandbox"
       failureCode: "authentication_failed",
       threeDSecure: { status: "FAILED", liabilityShift: false },
     });
+  });
+
+  it("refuses a return whose signed state is not the payment's, or whose redirect result is another payment's", async () => {
+    const first = await pay(CARDS[psp].challenge);
+    const second = await pay(CARDS[psp].challenge);
+    const firstBack = new URL(await challenge(first.nextAction?.redirectUrl as string, "authenticated"));
+    const secondBack = new URL(await challenge(second.nextAction?.redirectUrl as string, "authenticated"));
+    // The first payment's state on the second payment's path: refused before the PSP is asked.
+    const stateOfFirst = firstBack.pathname.split("/").at(-1) as string;
+    const swapped = `http://127.0.0.1/three-d-secure/return/${second.id}/${stateOfFirst}${secondBack.search}`;
+    const refused = await t.app.http.fetch(swapped, { redirect: "manual" });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('data-error-code="THREE_D_SECURE_RETURN_MISMATCH"');
+    // A state made up for the payment: refused as well.
+    const forged = `http://127.0.0.1/three-d-secure/return/${second.id}/${"0".repeat(32)}${secondBack.search}`;
+    expect((await t.app.http.fetch(forged, { redirect: "manual" })).status).toBe(400);
+    expect((await read(second.id)).status).toBe("REQUIRES_ACTION");
+    if (psp === "adyen") {
+      // The first payment's own signed return carrying the second's redirect result: Adyen's answer is about
+      // the second payment, so nothing is recorded on the first.
+      const mixed = `${firstBack.origin}${firstBack.pathname}${secondBack.search}`;
+      const mismatch = await t.app.http.fetch(mixed, { redirect: "manual" });
+      expect(mismatch.status).toBe(400);
+      expect(await mismatch.text()).toContain('data-error-code="THREE_D_SECURE_RETURN_MISMATCH"');
+      expect((await read(first.id)).status).toBe("REQUIRES_ACTION");
+    }
+    // Each genuine return still completes its own payment, once.
+    for (const [payment, back] of [
+      [first, firstBack],
+      [second, secondBack],
+    ] as const) {
+      expect((await t.app.http.fetch(back.toString(), { redirect: "manual" })).status).toBe(200);
+      // Automatic capture: Stripe captures at once, Adyen by notification (none here).
+      expect(["CAPTURED", "AUTHORIZED"]).toContain((await read(payment.id)).status);
+    }
+    for (const payment of [first, second]) {
+      expect(sandbox.charges().filter((charge) => charge.reference === payment.id)).toHaveLength(1);
+    }
+  });
+
+  it("a completion call that gets no answer is resolved by the resolver: asked of the PSP, authorized once", async () => {
+    const payment = await pay(CARDS[psp].challenge, "MANUAL");
+    const back = await challenge(payment.nextAction?.redirectUrl as string, "authenticated");
+    // Fault injection. Stripe-style: the PaymentIntent is read but the answer never arrives (processed, then
+    // held past our timeout). Adyen-style: the connection closes without an answer (a /payments/details whose
+    // answer is merely held is replayed to our retry under the same key, so it would not stay unknown).
+    sandbox.setFaults(psp, psp === "stripe" ? { timeoutRate: 1 } : { down: true });
+    let returned: Response;
+    try {
+      returned = await t.app.http.fetch(back, { redirect: "manual" });
+    } finally {
+      sandbox.clearFaults();
+    }
+    expect(returned.status).toBe(200);
+    const waiting = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: payment.id },
+      select: { status: true, pendingOperation: true },
+    });
+    // Still waiting, and marked: the claim taken before the call stays while its outcome is unknown.
+    expect(waiting).toEqual({ status: "REQUIRES_ACTION", pendingOperation: "AUTHORIZE" });
+    const swept = await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 0 });
+    expect(swept.resolved).toBeGreaterThanOrEqual(1);
+    expect(await read(payment.id)).toMatchObject({
+      status: "AUTHORIZED",
+      nextAction: null,
+      threeDSecure: { status: "AUTHENTICATED", flow: "CHALLENGE", liabilityShift: true },
+    });
+    // Claim, call, record: each ask of the PSP was preceded by its recorded claim.
+    const events = await t.app.db.paymentEvent.findMany({
+      where: { paymentId: payment.id },
+      orderBy: { id: "asc" },
+      select: { type: true, data: true },
+    });
+    const trail = events
+      .map((event) => event.type)
+      .filter((type) => type.startsWith("payment.authentication") || type === "payment.authorized");
+    expect(trail).toEqual([
+      "payment.authentication_checked",
+      "payment.authentication_unknown",
+      "payment.authentication_checked",
+      "payment.authorized",
+    ]);
+    expect(
+      events
+        .filter((e) => e.type === "payment.authentication_checked")
+        .map((e) => (e.data as { by: string }).by),
+    ).toEqual(["return", "resolver"]);
+    // Once: one charge, authorized for the amount; a later pass and the customer's second return change nothing.
+    const charges = sandbox.charges().filter((charge) => charge.reference === payment.id);
+    expect(charges).toHaveLength(1);
+    expect(charges[0]?.authorizedMinor).toBe(1999n);
+    await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 0 });
+    expect((await t.app.http.fetch(back, { redirect: "manual" })).status).toBe(200);
+    expect((await read(payment.id)).status).toBe("AUTHORIZED");
   });
 
   it("cancels an abandoned challenge at the PSP and here", async () => {

@@ -143,8 +143,11 @@ describe("3-D Secure with the in-process sandbox", () => {
     expect(payment.events.map((event) => event.type)).toContain("payment.requires_action");
 
     const back = await s.challenge(payment.nextAction?.redirectUrl as string, "authenticated");
-    expect(back).toBe(
-      `http://127.0.0.1/three-d-secure/return/${payment.id}?pspReference=${payment.pspReference}`,
+    // Paycore's own signed state names the payment in the return URL it gave the PSP.
+    expect(back).toMatch(
+      new RegExp(
+        `^http://127\\.0\\.0\\.1/three-d-secure/return/${payment.id}/[0-9a-f]{32}\\?pspReference=${payment.pspReference}$`,
+      ),
     );
     const returned = await s.followReturn(back);
     expect(returned.status).toBe(303);
@@ -227,12 +230,17 @@ describe("3-D Secure with the in-process sandbox", () => {
     expect(await s.read(first.id)).toEqual(before);
 
     const plain = (await s.pay(PLAIN)).payment;
-    const notRequired = await s.followReturn(`http://127.0.0.1/three-d-secure/return/${plain.id}`);
+    // A return URL without the signed state is accepted only with the payment's own PSP reference.
+    const unsigned = await s.followReturn(`http://127.0.0.1/three-d-secure/return/${plain.id}`);
+    expect(unsigned.status).toBe(400);
+    const notRequired = await s.followReturn(
+      `http://127.0.0.1/three-d-secure/return/${plain.id}?pspReference=${plain.pspReference}`,
+    );
     expect(notRequired.status).toBe(409);
     expect(await notRequired.text()).toContain('data-error-code="THREE_D_SECURE_NOT_REQUIRED"');
 
     const unknown = await s.followReturn(
-      "http://127.0.0.1/three-d-secure/return/pay_00000000000000000000000000",
+      "http://127.0.0.1/three-d-secure/return/pay_00000000000000000000000000?pspReference=sbx_ch_1",
     );
     expect(unknown.status).toBe(404);
   });

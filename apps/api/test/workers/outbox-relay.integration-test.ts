@@ -114,7 +114,7 @@ describe("outbox relay", async () => {
           topic: row.topic,
           aggregateId: row.aggregateId,
           merchantId: merchant.id,
-          // The merchant's onboarding events (account.updated) are live-mode rows beside the test payments'.
+          // The merchant's onboarding events (account.updated) are rows of both modes beside the test payments'.
           mode: row.mode,
           payload: row.payload,
           createdAt: row.createdAt,

@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { WEBHOOK_EVENT_TYPES } from "@paycore/core/webhooks/event-types";
+import { DEPRECATED_WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPES } from "@paycore/core/webhooks/event-types";
 import { WEBHOOK_ENDPOINT_TRANSITIONS } from "@paycore/core/webhooks/webhook-endpoint";
 import { systemResolver } from "@paycore/platform/merchant-webhooks/url-guard";
 import { sendWebhook } from "@paycore/platform/merchant-webhooks/webhook-sender";
@@ -98,6 +98,7 @@ const CREATE_PAYMENT = `mutation($input: CreatePaymentInput!) {
   createPayment(input: $input) { payment { id status } errors { code } }
 }`;
 const CAPTURE = `mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { id status } errors { code } } }`;
+const CANCEL = `mutation($input: CancelPaymentInput!) { cancelPayment(input: $input) { payment { id status } errors { code } } }`;
 const REFUND = `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id status } errors { code } } }`;
 
 describe("merchant webhook delivery", () => {
@@ -510,11 +511,117 @@ describe("merchant webhook delivery", () => {
     expect(left[0]?.n).toBe(0);
   });
 
-  it("the database's event types and endpoint transitions equal the core's", async () => {
-    const types = await t.app.sql.query<{ type: string }>(
-      "SELECT type FROM webhook_event_types ORDER BY type",
+  it("payment.canceled is the one spelling; an endpoint that enabled payment.cancelled still receives it", async () => {
+    const current = await createEndpoint("/canceled", ["payment.canceled"]);
+    const deprecated = await createEndpoint("/cancelled", ["payment.cancelled"]);
+    const paymentId = await createPayment("MANUAL");
+    const canceled = await gql<{ cancelPayment: { payment: { status: string } | null } }>(CANCEL, {
+      input: { idempotencyKey: newKey(), paymentId },
+    });
+    expect(canceled.cancelPayment.payment?.status).toBe("CANCELLED");
+    await drain();
+    for (const [path, endpoint] of [
+      ["/canceled", current],
+      ["/cancelled", deprecated],
+    ] as const) {
+      const received = forPath(path);
+      expect(received).toHaveLength(1);
+      const event = stripe.webhooks.constructEvent(
+        received[0]?.rawBody as string,
+        received[0]?.headers["paycore-signature"] as string,
+        endpoint.secret,
+      ) as unknown as { type: string; data: { object: { id: string; status: string } } };
+      expect(event.type).toBe("payment.canceled");
+      expect(event.data.object).toMatchObject({ id: paymentId, status: "CANCELLED" });
+    }
+    // The endpoint keeps the name it was given; the types offered are the current names only.
+    const read = await gql<{ webhookEndpoint: { enabledEvents: string[] } }>(
+      `query($id: ID!) { webhookEndpoint(id: $id) { enabledEvents } }`,
+      { id: deprecated.id },
     );
-    expect(types.map((row) => row.type)).toEqual([...WEBHOOK_EVENT_TYPES].sort());
+    expect(read.webhookEndpoint.enabledEvents).toEqual(["payment.cancelled"]);
+    const offered = await gql<{ webhookEventTypes: string[] }>("{ webhookEventTypes }", {});
+    expect(offered.webhookEventTypes).toContain("payment.canceled");
+    expect(offered.webhookEventTypes).not.toContain("payment.cancelled");
+    // The feed's filter finds the event by either name.
+    for (const type of ["payment.canceled", "payment.cancelled"]) {
+      const feed = await gql<{ events: { edges: Array<{ node: { type: string; objectId: string } }> } }>(
+        EVENTS,
+        {
+          first: 5,
+          filter: { types: [type], objectId: paymentId },
+        },
+      );
+      expect(feed.events.edges.map((edge) => edge.node.type)).toEqual(["payment.canceled"]);
+    }
+    // An outbox message still written under the old topic (a branch not yet renamed) makes the new type.
+    await t.app.sql.execute(
+      `INSERT INTO outbox_messages (merchant_id, mode, topic, aggregate_id, payload)
+       VALUES ($1, 'TEST', 'payment.cancelled', $2, jsonb_build_object('paymentId', $2::text))`,
+      [merchant.id, paymentId],
+    );
+    await drain();
+    expect(forPath("/cancelled").map((r) => JSON.parse(r.rawBody).type)).toEqual([
+      "payment.canceled",
+      "payment.canceled",
+    ]);
+    await t.expectLedgerBalanced();
+  });
+
+  it("account.updated: an endpoint that enables it receives the account's onboarding changes, signed", async () => {
+    const endpoint = await createEndpoint("/account", ["account.updated"]);
+    await createEndpoint("/payments-only", ["payment.created"]);
+    const operator = { operatorId: null, name: "cli:reviewer" };
+    await t.app.services.onboarding.decide(operator, merchant.id, "RESTRICT", "chargebacks under review");
+    await t.app.services.onboarding.decide(operator, merchant.id, "APPROVE", "review closed");
+    await drain();
+    expect(forPath("/payments-only")).toEqual([]);
+    const received = forPath("/account");
+    expect(received).toHaveLength(2);
+    const events = received.map(
+      (r) =>
+        stripe.webhooks.constructEvent(
+          r.rawBody,
+          r.headers["paycore-signature"] as string,
+          endpoint.secret,
+        ) as unknown as {
+          type: string;
+          livemode: boolean;
+          data: { object: Record<string, unknown> & { version: number }; previousAttributes: unknown };
+        },
+    );
+    const byVersion = [...events].sort((a, b) => a.data.object.version - b.data.object.version);
+    expect(byVersion.map((e) => e.type)).toEqual(["account.updated", "account.updated"]);
+    expect(byVersion.map((e) => e.data.object.onboardingStatus)).toEqual(["RESTRICTED", "VERIFIED"]);
+    expect(byVersion[0]?.data.object).toMatchObject({ id: merchant.id, object: "account", frozen: false });
+    expect(byVersion[0]?.data.object.decidedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(byVersion[1]?.data.previousAttributes).toMatchObject({ onboardingStatus: "RESTRICTED" });
+    // The test-mode endpoint got the test-mode copy; the business details (personal data) are not in it.
+    expect(byVersion.every((e) => e.livemode === false)).toBe(true);
+    expect(Object.keys(byVersion[0]?.data.object ?? {}).sort()).toEqual([
+      "createdAt",
+      "decidedAt",
+      "detailsSubmittedAt",
+      "frozen",
+      "id",
+      "object",
+      "onboardingStatus",
+      "version",
+    ]);
+  });
+
+  it("the database's event types and endpoint transitions equal the core's", async () => {
+    const types = await t.app.sql.query<{ type: string; replaced_by: string | null }>(
+      "SELECT type, replaced_by FROM webhook_event_types ORDER BY type",
+    );
+    expect(types.filter((row) => row.replaced_by === null).map((row) => row.type)).toEqual(
+      [...WEBHOOK_EVENT_TYPES].sort(),
+    );
+    expect(
+      Object.fromEntries(
+        types.filter((row) => row.replaced_by !== null).map((row) => [row.type, row.replaced_by]),
+      ),
+    ).toEqual(DEPRECATED_WEBHOOK_EVENT_TYPES);
     const edges = await t.app.sql.query<{ from: string; to: string }>(
       `SELECT from_status::text AS "from", to_status::text AS "to" FROM webhook_endpoint_status_transitions ORDER BY 1, 2`,
     );

@@ -396,7 +396,7 @@ function decideExpiry(
     events: [
       apiEvent(
         systemActor(payment, "SYSTEM", "bank-transfer-expiry"),
-        "payment.cancelled",
+        "payment.canceled",
         payment.status,
         status,
         {
@@ -405,7 +405,7 @@ function decideExpiry(
         },
       ),
     ],
-    outbox: [statusMessage("payment.cancelled", payment.id, status)],
+    outbox: [statusMessage("payment.canceled", payment.id, status)],
     journal: posting === null ? [] : [posting],
     amountReceivedMinor: transfer.amountReceivedMinor,
     returns: partials.map((partial) => ({

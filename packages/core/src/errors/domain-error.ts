@@ -123,13 +123,10 @@ export const ERROR_TABLE = {
     description:
       "a payment that is not captured or not exactly the invoice's total and currency (no partial payment)",
   },
-  INVOICE_PAYMENT_IN_PROGRESS: {
-    retry: "no",
-    description: "another payment of the invoice is in flight: read the invoice again before paying",
-  },
   INVOICE_PAYMENT_TRIES_EXCEEDED: {
     retry: "no",
-    description: "an invoice's hosted page took its maximum of declined payment tries (card testing)",
+    description:
+      "an invoice's hosted page made its maximum of checkout sessions (each expired unpaid): a bound on card testing",
   },
   AMOUNT_DISPUTED: {
     retry: "no",
@@ -148,6 +145,10 @@ export const ERROR_TABLE = {
   EVIDENCE_INVALID: {
     retry: "no",
     description: "dispute evidence over its text or file limits, or a file that is not a PDF, PNG or JPEG",
+  },
+  API_KEY_NOT_FOUND: {
+    retry: "no",
+    description: "an unknown publishable key, a revoked one, or another merchant's or mode's",
   },
   PSP_ACCOUNT_NOT_FOUND: { retry: "no", description: "an unknown PSP account (console)" },
   PSP_ACCOUNT_EXISTS: { retry: "no", description: "a PSP account of that name already exists (console)" },

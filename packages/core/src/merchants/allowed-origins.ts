@@ -55,3 +55,39 @@ export function parseAllowedOrigins(
   }
   return { ok: true, origins };
 }
+
+/** A publishable key's card-fields origins: its shop's pages (also bounded in the database). */
+export const KEY_ALLOWED_ORIGINS_MAX = 20;
+
+/** The hosts a test-mode key's card fields may be framed from over plain http: the developer's own machine. */
+const LOCAL_HOSTS: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * A publishable key's card-fields origins (duplicates dropped), or why not: at most KEY_ALLOWED_ORIGINS_MAX
+ * canonical origins, https only, except a local host (localhost, 127.0.0.1, [::1]) over http in test mode.
+ */
+export function parseKeyAllowedOrigins(
+  raw: readonly string[],
+  mode: "TEST" | "LIVE",
+): { ok: true; origins: string[] } | { ok: false; reason: string } {
+  if (raw.length > KEY_ALLOWED_ORIGINS_MAX)
+    return { ok: false, reason: `at most ${KEY_ALLOWED_ORIGINS_MAX} origins per publishable key` };
+  const origins: string[] = [];
+  for (const entry of raw) {
+    const parsed = parseAllowedOrigin(entry);
+    if (!parsed.ok) return parsed;
+    const url = new URL(parsed.origin);
+    const local = LOCAL_HOSTS.has(url.hostname);
+    if (url.protocol !== "https:" && !(mode === "TEST" && local)) {
+      return {
+        ok: false,
+        reason:
+          mode === "TEST"
+            ? `"${parsed.origin}" must use https (http only for localhost in test mode)`
+            : `"${parsed.origin}" must use https`,
+      };
+    }
+    if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
+  }
+  return { ok: true, origins };
+}

@@ -76,6 +76,13 @@ function fakeStore() {
       audits.push(audit);
       return { revoked: keys.get(keyId) as ApiKeyRecord, created: keys.get(next.id) as ApiKeyRecord };
     },
+    async updateKeyOrigins(merchantId, keyId, origins, audit) {
+      const key = keys.get(keyId);
+      if (!key || key.merchantId !== merchantId || key.kind !== "PUBLISHABLE" || key.revokedAt) return null;
+      keys.set(keyId, { ...key, allowedOrigins: origins });
+      audits.push(audit);
+      return keys.get(keyId) ?? null;
+    },
   };
   return { store, audits };
 }
@@ -133,5 +140,63 @@ describe("MerchantCommands", () => {
     expect(audits.at(-1)).toMatchObject({ action: "api_key.roll", after: { revokedKeyId: keyId } });
     expect(await commands.rollKey(ACTOR, merchant.id, keyId)).toBeNull();
     expect(await commands.revokeKey(ACTOR, merchant.id, keyId)).toBeNull();
+  });
+
+  it.each([
+    ["a wildcard", ["https://*.shop.example"]],
+    ["plain http off localhost", ["http://shop.example"]],
+    ["a path", ["https://shop.example/pay"]],
+    ["21 origins", Array.from({ length: 21 }, (_, index) => `https://s${index}.example`)],
+  ])("refuses a publishable key's card-field origins with %s, auditing nothing", async (_label, origins) => {
+    const { commands, audits, merchant, keys } = await setUp();
+    const publishable = keys.find((key) => key.kind === "PUBLISHABLE") as ApiKeyRecord;
+    await expect(
+      commands.updateKeyOrigins(ACTOR, merchant.id, publishable.id, origins),
+    ).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      field: ["origins"],
+    });
+    expect(audits).toHaveLength(1);
+  });
+
+  it("sets a publishable key's card-field origins (canonical, localhost over http in test mode), audited; a rolled key keeps them", async () => {
+    const { commands, audits, merchant, keys } = await setUp();
+    const publishable = keys.find((key) => key.kind === "PUBLISHABLE") as ApiKeyRecord;
+    const secret = keys.find((key) => key.kind === "SECRET") as ApiKeyRecord;
+    const updated = await commands.updateKeyOrigins(ACTOR, merchant.id, publishable.id, [
+      "https://Shop.example:443/",
+      "http://localhost:3000",
+      "https://shop.example",
+    ]);
+    expect(updated?.allowedOrigins).toEqual(["https://shop.example", "http://localhost:3000"]);
+    expect(audits.at(-1)).toMatchObject({
+      action: "api_key.update_allowed_origins",
+      before: { keyId: publishable.id, allowedOrigins: "" },
+      after: { keyId: publishable.id, allowedOrigins: "https://shop.example http://localhost:3000" },
+    });
+    // A secret key has none; another mode's key is not found from this mode.
+    await expect(commands.updateKeyOrigins(ACTOR, merchant.id, secret.id, [])).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+    });
+    expect(await commands.updateKeyOrigins(ACTOR, merchant.id, publishable.id, [], "LIVE")).toBeNull();
+    const rolled = await commands.rollKey(ACTOR, merchant.id, publishable.id);
+    expect(rolled?.created.allowedOrigins).toEqual(["https://shop.example", "http://localhost:3000"]);
+  });
+
+  it("gives a new merchant's publishable keys its allowed origins that suit a key of their mode", async () => {
+    const { store } = fakeStore();
+    const commands = new MerchantCommands({ store, now: () => new Date("2026-12-06T12:00:00Z") });
+    const { keys } = await commands.create(ACTOR, {
+      name: "Shop",
+      modes: ["TEST", "LIVE"],
+      accessPolicy: {
+        allowedOrigins: ["https://shop.example", "http://localhost:3000", "http://shop.example"],
+      },
+    });
+    const originsOf = (kind: string, mode: string) =>
+      keys.find((key) => key.kind === kind && key.mode === mode)?.allowedOrigins;
+    expect(originsOf("PUBLISHABLE", "TEST")).toEqual(["https://shop.example", "http://localhost:3000"]);
+    expect(originsOf("PUBLISHABLE", "LIVE")).toEqual(["https://shop.example"]);
+    expect(originsOf("SECRET", "TEST")).toEqual([]);
   });
 });

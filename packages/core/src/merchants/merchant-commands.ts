@@ -6,6 +6,7 @@ import { type MerchantId, newId } from "../ids/ids";
 import type { Mode } from "../payments/payment-record";
 import { type Actor, auditSnapshot } from "../ports/audit";
 import type { MerchantChanges, MerchantStore, NewApiKeyRow } from "../ports/merchant-store";
+import { KEY_ALLOWED_ORIGINS_MAX, parseKeyAllowedOrigins } from "./allowed-origins";
 import { type ApiKeyKind, generateApiKey } from "./api-keys";
 import {
   type ApiKeyRecord,
@@ -74,7 +75,15 @@ export class MerchantCommands {
     for (const mode of modes) checkKeyKind("SECRET", mode);
     const id = newId("merchant");
     const at = this.deps.now();
-    const keys = modes.flatMap((mode) => KINDS.map((kind) => this.newKey(id, kind, mode, at)));
+    // A new merchant's publishable keys start with its allowed origins that suit a key's card fields (as the
+    // migration copied them to existing keys): those a key of that mode accepts, at most 20.
+    const keyOrigins = (mode: Mode) =>
+      accessPolicy.allowedOrigins
+        .filter((origin) => parseKeyAllowedOrigins([origin], mode).ok)
+        .slice(0, KEY_ALLOWED_ORIGINS_MAX);
+    const keys = modes.flatMap((mode) =>
+      KINDS.map((kind) => this.newKey(id, kind, mode, at, keyOrigins(mode))),
+    );
     const merchant = await this.deps.store.create(
       { id, name, ...settings, ...accessPolicy },
       keys.map((key) => key.row),
@@ -183,7 +192,7 @@ export class MerchantCommands {
     const old = await this.deps.store.findKey(merchantId, keyId);
     if (!old || old.revokedAt !== null) return null;
     const at = this.deps.now();
-    const { row, issued } = this.newKey(old.merchantId, old.kind, old.mode, at);
+    const { row, issued } = this.newKey(old.merchantId, old.kind, old.mode, at, old.allowedOrigins);
     const rolled = await this.deps.store.rollKey(old.id, row, {
       actor,
       action: "api_key.roll",
@@ -194,7 +203,46 @@ export class MerchantCommands {
     return rolled ? { revoked: rolled.revoked, created: issued } : null;
   }
 
-  private newKey(merchantId: MerchantId, kind: ApiKeyKind, mode: Mode, at: Date) {
+  /**
+   * Replaces a publishable key's hosted card-fields origins (the pages that may frame its card fields and receive
+   * their payment method), audited in the same transaction. `mode` (the API's secret key's) limits it to keys of
+   * that mode. Null when it is not an active key of the merchant (in that mode); INVALID_INPUT for a secret key or
+   * origins out of bounds (at most 20, https only, except localhost in test mode).
+   */
+  async updateKeyOrigins(
+    actor: Actor,
+    merchantId: string,
+    keyId: string,
+    origins: readonly string[],
+    mode: Mode | null = null,
+  ): Promise<ApiKeyRecord | null> {
+    if (!Array.isArray(origins))
+      throw new DomainError("INVALID_INPUT", "origins is a list.", { field: ["origins"] });
+    const before = await this.deps.store.findKey(merchantId, keyId);
+    if (!before || before.revokedAt !== null || (mode !== null && before.mode !== mode)) return null;
+    if (before.kind !== "PUBLISHABLE")
+      throw new DomainError("INVALID_INPUT", "Only a publishable key has card-field origins.", {
+        field: ["publishableKeyId"],
+      });
+    const parsed = parseKeyAllowedOrigins(origins, before.mode);
+    if (!parsed.ok) throw new DomainError("INVALID_INPUT", parsed.reason, { field: ["origins"] });
+    return this.deps.store.updateKeyOrigins(before.merchantId, before.id, parsed.origins, {
+      actor,
+      action: "api_key.update_allowed_origins",
+      targetId: before.merchantId,
+      before: { keyId: before.id, allowedOrigins: before.allowedOrigins.join(" ") },
+      after: { keyId: before.id, allowedOrigins: parsed.origins.join(" ") },
+    });
+  }
+
+  /** `allowedOrigins`: a publishable key's card-field origins (a rolled key keeps its predecessor's). */
+  private newKey(
+    merchantId: MerchantId,
+    kind: ApiKeyKind,
+    mode: Mode,
+    at: Date,
+    allowedOrigins: string[] = [],
+  ) {
     const generated = generateApiKey(kind, mode);
     const row: NewApiKeyRow = {
       id: newId("apiKey"),
@@ -204,6 +252,7 @@ export class MerchantCommands {
       secretHash: generated.secretHash,
       displayHint: generated.displayHint,
       createdAt: at,
+      allowedOrigins: kind === "PUBLISHABLE" ? allowedOrigins : [],
     };
     const issued: NewApiKey = {
       id: row.id,
@@ -213,6 +262,7 @@ export class MerchantCommands {
       displayHint: row.displayHint,
       createdAt: at,
       revokedAt: null,
+      allowedOrigins: row.allowedOrigins,
       key: generated.key,
     };
     return { row, issued };

@@ -40,6 +40,8 @@ export interface ApiKeyRecord {
   displayHint: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /** A publishable key's hosted card fields' parent origins (empty for a secret key). */
+  allowedOrigins: string[];
 }
 
 /** A key just made: its record plus the whole key, to show once. */

@@ -300,7 +300,7 @@ export function notifiedModificationChange(
   }
   if (notification.kind === "void") {
     const parts = succeeds
-      ? cancelledChange(actor, current, settlement, "payment.cancelled")
+      ? cancelledChange(actor, current, settlement, "payment.canceled")
       : cancelFailedChange(actor, current, failed, false, failure);
     return { parts, applied };
   }

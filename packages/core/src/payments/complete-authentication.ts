@@ -34,6 +34,10 @@ type Deps = PaymentCommandsDependencies;
 export const ACTION_EXPIRY_BATCH_MAX = 100;
 /** Bounds the PSP reference a return may carry (it is only compared, never stored). */
 const RETURNED_REFERENCE_LENGTH_MAX = 255;
+/** Bounds the opaque redirect result a return may carry (passed to the PSP, never stored). */
+export const REDIRECT_RESULT_LENGTH_MAX = 4096;
+/** The failure code a PSP answers when the completion it was given is another payment's (nothing recorded). */
+export const REFERENCE_MISMATCH_CODE = "reference_mismatch";
 
 export interface CompleteAuthenticationInput {
   paymentId: string;
@@ -43,6 +47,12 @@ export interface CompleteAuthenticationInput {
    * payment's own: a return naming another payment's authentication is refused, nothing written.
    */
   returnedReference: string | null;
+  /**
+   * The opaque result the return carried for the PSP (Adyen's `redirectResult`); null without one. The payment
+   * is named by paycore's own signed return state (checked by the route), never by this: it is passed to the
+   * PSP, whose answer must name this payment (otherwise THREE_D_SECURE_RETURN_MISMATCH, nothing recorded).
+   */
+  redirectResult?: string | null;
 }
 
 /** Who finishes the authentication: the customer's return (SYSTEM), or the PSP's notification (WEBHOOK). */
@@ -55,6 +65,7 @@ export async function completeAuthentication(
 ): Promise<PaymentResult> {
   const paymentId = parsePaymentId(input.paymentId);
   const returned = parseReturnedReference(input.returnedReference);
+  const redirectResult = parseRedirectResult(input.redirectResult ?? null);
   const paymentScope = await deps.store.findPaymentScope(paymentId);
   if (paymentScope === null) throw paymentNotFound();
   const actor = systemActor(paymentScope, source, source === "WEBHOOK" ? "psp" : "three-d-secure-return");
@@ -73,7 +84,7 @@ export async function completeAuthentication(
   }
   // Decided already (a duplicate return, or the notification came first): that outcome stands.
   if (payment.status !== "REQUIRES_ACTION") return { payment, errors: [] };
-  return finish(deps, actor, payment, "complete");
+  return finish(deps, actor, payment, "complete", redirectResult);
 }
 
 /**
@@ -84,7 +95,8 @@ async function finish(
   deps: Deps,
   actor: MerchantActor,
   payment: PaymentRecord,
-  mode: "complete" | "expire",
+  mode: "complete" | "expire" | "resolve",
+  redirectResult: string | null = null,
 ): Promise<PaymentResult> {
   const psp = pspOf(deps, actor, payment);
   const attempt = await challengedAttempt(deps, payment);
@@ -97,14 +109,27 @@ async function finish(
     events: [
       apiEvent(actor, "payment.authentication_checked", payment.status, payment.status, {
         attemptId: attempt.id,
-        by: mode === "expire" ? "expiry" : actor.by?.source === "WEBHOOK" ? "notification" : "return",
+        by:
+          mode === "expire"
+            ? "expiry"
+            : mode === "resolve"
+              ? "resolver"
+              : actor.by?.source === "WEBHOOK"
+                ? "notification"
+                : "return",
       }),
     ],
     outbox: [],
   });
   if (claimed === null) return { payment: await existingPayment(deps, actor, payment.id), errors: [] };
-  const outcome = await askPsp(psp, attempt, claimed.payment);
-  if (outcome.outcome === "succeeded" || outcome.outcome === "declined" || outcome.outcome === "failed") {
+  const outcome = await askPsp(psp, attempt, claimed.payment, redirectResult);
+  // The PSP's answer is about another payment (a return's redirect result that is not this payment's): nothing
+  // about this one was learnt, so nothing is recorded.
+  const mismatch = outcome.outcome === "failed" && outcome.code === REFERENCE_MISMATCH_CODE;
+  if (
+    !mismatch &&
+    (outcome.outcome === "succeeded" || outcome.outcome === "declined" || outcome.outcome === "failed")
+  ) {
     const holdUntil = outcome.outcome === "succeeded" ? await holdUntilOf(deps, payment.id) : null;
     const draft = draftOf(attempt, claimed.payment);
     return settleAuthorization(deps, actor, null, claimed.payment, draft, outcome, holdUntil);
@@ -112,18 +137,33 @@ async function finish(
   if (mode === "expire" && outcome.outcome === "requires_action") {
     return abandon(deps, actor, psp, attempt, claimed.payment);
   }
-  // Not completed yet, or no answer: the claim is released and the payment keeps waiting (a later return,
-  // notification or the expiry worker asks again; the PSP decides from its own state, never twice).
+  // No answer (a timeout, an unreadable answer): the claim stays, as the mark that a completion's outcome is
+  // unknown; the resolver asks the PSP again once it is stale (resolveUnknownCompletions), as does a later return,
+  // notification or the expiry worker. The PSP decides from its own state, never twice.
+  // Not completed yet (or the call never reached the PSP, or the answer was another payment's): the claim is
+  // released and the payment keeps waiting.
+  const unknown = outcome.outcome === "unknown";
   const released = await deps.store.applyPaymentChange(actor, {
     decidedOn: claimed.payment,
-    patch: { pendingOperation: null },
+    patch: { pendingOperation: unknown ? "AUTHORIZE" : null },
     events: [
-      apiEvent(actor, "payment.authentication_pending", payment.status, payment.status, {
-        outcome: outcome.outcome,
-      }),
+      apiEvent(
+        actor,
+        unknown ? "payment.authentication_unknown" : "payment.authentication_pending",
+        payment.status,
+        payment.status,
+        { outcome: outcome.outcome },
+      ),
     ],
     outbox: [],
   });
+  if (mismatch) {
+    // The return's redirect result was another payment's: this one is left as it was (released above).
+    throw new DomainError(
+      "THREE_D_SECURE_RETURN_MISMATCH",
+      "The authentication this return names is not this payment's; nothing was changed.",
+    );
+  }
   return { payment: released?.payment ?? (await existingPayment(deps, actor, payment.id)), errors: [] };
 }
 
@@ -177,7 +217,7 @@ async function abandon(
       errorCode: "authentication_abandoned",
       errorMessage: null,
     },
-    outbox: [statusMessage("payment.cancelled", payment.id, status)],
+    outbox: [statusMessage("payment.canceled", payment.id, status)],
   });
   return { payment: result?.payment ?? (await existingPayment(deps, actor, payment.id)), errors: [] };
 }
@@ -209,6 +249,41 @@ export async function expireAbandonedActions(
   return summary;
 }
 
+/**
+ * The resolver's part (resolve-unknown-outcomes.ts): payments whose completion call got no answer (the claim
+ * kept, pendingOperation AUTHORIZE on a REQUIRES_ACTION payment, whether the answer timed out or the process
+ * died mid-call) and that nothing changed since `staleBefore` are asked of the PSP again, each under a new claim
+ * (the same discipline: claim, then call, then record): a decided authentication is recorded once, a challenge
+ * not completed yet goes back to waiting, and no answer again keeps the mark for the next pass. The action's
+ * expiry bounds it: past its deadline the expiry worker asks (and abandons) instead.
+ */
+export async function resolveUnknownCompletions(
+  deps: Deps,
+  staleBefore: Date,
+  limit: number,
+): Promise<{ resolved: number; rescheduled: number }> {
+  const due = await deps.store.unknownCompletions(staleBefore, Math.min(limit, ACTION_EXPIRY_BATCH_MAX));
+  const summary = { resolved: 0, rescheduled: 0 };
+  for (const item of due) {
+    const actor = systemActor(item, "SYSTEM", "resolver");
+    try {
+      const payment = await deps.store.findPayment(actor, item.paymentId);
+      if (
+        payment === null ||
+        payment.status !== "REQUIRES_ACTION" ||
+        payment.pendingOperation !== "AUTHORIZE"
+      )
+        continue;
+      const { payment: after } = await finish(deps, actor, payment, "resolve");
+      if (after.status === "REQUIRES_ACTION" && after.pendingOperation === "AUTHORIZE") summary.rescheduled++;
+      else summary.resolved++;
+    } catch {
+      summary.rescheduled++;
+    }
+  }
+  return summary;
+}
+
 /** The authorize attempt the challenge left open (ACKNOWLEDGED with the payment's PSP reference). */
 async function challengedAttempt(deps: Deps, payment: PaymentRecord): Promise<StoredAttempt> {
   const attempts = await deps.store.attemptsOf(payment.id);
@@ -226,6 +301,7 @@ function askPsp(
   psp: PaymentServiceProvider,
   attempt: StoredAttempt,
   payment: PaymentRecord,
+  redirectResult: string | null,
 ): Promise<PspOutcome> {
   const complete = psp.completeAuthentication?.bind(psp);
   if (complete === undefined) {
@@ -235,7 +311,12 @@ function askPsp(
   // a second completion after an unanswered one finds it decided, never authorizes twice.
   const idempotencyKey = parseIdempotencyKey(`${attempt.idempotencyKey}:3ds:${payment.version}`);
   return callPsp(() =>
-    complete({ idempotencyKey, pspReference: payment.pspReference as string, reference: payment.id }),
+    complete({
+      idempotencyKey,
+      pspReference: payment.pspReference as string,
+      reference: payment.id,
+      redirectResult,
+    }),
   );
 }
 
@@ -255,6 +336,17 @@ function draftOf(attempt: StoredAttempt, payment: PaymentRecord): PspAttemptDraf
 function parseReturnedReference(value: string | null): string | null {
   if (value === null || value === "") return null;
   if (value.length > RETURNED_REFERENCE_LENGTH_MAX || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new DomainError(
+      "THREE_D_SECURE_RETURN_MISMATCH",
+      "The authentication this return names is not this payment's; nothing was changed.",
+    );
+  }
+  return value;
+}
+
+function parseRedirectResult(value: string | null): string | null {
+  if (value === null || value === "") return null;
+  if (value.length > REDIRECT_RESULT_LENGTH_MAX || !/^[\x21-\x7e]+$/.test(value)) {
     throw new DomainError(
       "THREE_D_SECURE_RETURN_MISMATCH",
       "The authentication this return names is not this payment's; nothing was changed.",

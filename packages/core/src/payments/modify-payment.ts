@@ -250,7 +250,7 @@ export async function cancelPayment(
 ): Promise<IdempotentOutcome<PaymentResult>> {
   const key = parseIdempotencyKey(input.idempotencyKey);
   const paymentId = parsePaymentId(input.paymentId);
-  const cancel = voidModification(actor, "payment.cancelled", (payment) => planCancel(payment));
+  const cancel = voidModification(actor, "payment.canceled", (payment) => planCancel(payment));
   return deps.idempotency.run(scope(actor, key), "cancelPayment", { paymentId }, (context) =>
     runModification(deps, actor, context, paymentId, cancel, options.audit),
   );

@@ -133,14 +133,14 @@ describe("voidOutcomeChange", () => {
   it.each(grid)("void $outcome on a $status payment", ({ status, outcome }) => {
     const payment = paymentIn(status);
     const build = () =>
-      voidOutcomeChange(actor, payment, { id: newId("pspAttempt") }, OUTCOMES[outcome], "payment.cancelled");
+      voidOutcomeChange(actor, payment, { id: newId("pspAttempt") }, OUTCOMES[outcome], "payment.canceled");
     if (outcome === "succeeded") {
       const to = (SUCCEEDS_FROM.void as Partial<Record<PaymentStatus, PaymentStatus>>)[status];
       if (to === undefined) return expect(build).toThrow(IllegalTransitionError);
       const change = build();
       expect(change.patch).toMatchObject({ status: to, amountCapturableMinor: 0n, pendingOperation: null });
       expect(change.outbox).toEqual([
-        { topic: "payment.cancelled", payload: { paymentId: payment.id, status: to } },
+        { topic: "payment.canceled", payload: { paymentId: payment.id, status: to } },
       ]);
       return;
     }

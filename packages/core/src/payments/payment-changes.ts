@@ -32,7 +32,7 @@ import { threeDSecureRecord } from "./three-d-secure";
 export type ChangeParts = Omit<PaymentChange, "decidedOn">;
 
 export type VoidEventName =
-  | "payment.cancelled"
+  | "payment.canceled"
   | "review.rejected"
   | "review.expired"
   | "authorization.expired";
@@ -256,7 +256,7 @@ export function cancelledChange(
       }),
     ],
     attemptSettlement: settlement,
-    outbox: [statusMessage("payment.cancelled", payment.id, status)],
+    outbox: [statusMessage("payment.canceled", payment.id, status)],
   };
 }
 

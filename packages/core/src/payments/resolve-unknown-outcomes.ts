@@ -2,11 +2,14 @@
 // mid-call, are asked again of the same PSP with the same idempotency key (so it can never charge twice),
 // never of another PSP; captures, voids and refunds the PSP acknowledged but never decided (no notification
 // came) are looked up at the PSP once past their deadline. Inconclusive answers are retried on a growing
-// schedule; after the last, the attempt is escalated to operators.
+// schedule; after the last, the attempt is escalated to operators. 3-D Secure completions whose call got no
+// answer (a REQUIRES_ACTION payment still claimed for it) are asked again too, once stale
+// (resolveUnknownCompletions in complete-authentication.ts; bounded by the challenge's expiry).
 import type { StoredAttempt } from "../ports/payment-store";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
 import { decryptPan } from "../vault/card-vault";
 import { answerAbandonedRequest, applyNotification } from "./apply-psp-notification";
+import { resolveUnknownCompletions } from "./complete-authentication";
 import { ACKNOWLEDGED_EVENTS, acknowledgedChange, apiEvent, settle } from "./payment-changes";
 import {
   CONFLICT_RETRY_MAX,
@@ -74,6 +77,10 @@ export async function resolveUnknownOutcomes(
   const due = await deps.store.attemptsToResolve(now, staleBefore, acknowledgedBefore, limit);
   const summary: ResolutionSummary = { resolved: 0, rescheduled: 0, escalated: 0 };
   for (const attempt of due) summary[await resolveOne(deps, attempt, now)]++;
+  // 3-D Secure completions whose call got no answer (complete-authentication.ts): asked again the same way.
+  const completions = await resolveUnknownCompletions(deps, staleBefore, limit);
+  summary.resolved += completions.resolved;
+  summary.rescheduled += completions.rescheduled;
   return summary;
 }
 

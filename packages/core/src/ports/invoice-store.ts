@@ -70,7 +70,7 @@ export interface InvoiceTransitionExtras {
   operatorAudit?: AuditDraft | null;
 }
 
-/** One try to pay an invoice from its hosted page; its id is the payment's idempotency key. */
+/** One try to pay an invoice made by the former direct pay path of its hosted page (see invoice-payment.ts). */
 export interface InvoicePaymentTry {
   id: string;
   invoiceId: InvoiceId;
@@ -99,14 +99,8 @@ export interface InvoiceStore {
     outbox: { topic: string; payload: Record<string, string | number | boolean | null> } | null,
     extras?: InvoiceTransitionExtras,
   ): Promise<InvoiceRecord | null>;
-  /** A new PENDING try for the invoice, or null when one is already PENDING or SUCCEEDED (unique index). */
-  claimPaymentTry(invoice: InvoiceRecord, id: string): Promise<InvoicePaymentTry | null>;
   /** The invoice's PENDING or SUCCEEDED try, if any. */
   findLivePaymentTry(invoiceId: InvoiceId): Promise<InvoicePaymentTry | null>;
-  /** Links the try to its payment (once). */
-  attachPayment(tryId: string, paymentId: string): Promise<void>;
-  /** How many tries the invoice has had, failed ones included. */
-  countPaymentTries(invoiceId: InvoiceId): Promise<number>;
   /** A PENDING try whose payment did not succeed: the invoice may be paid by another try. */
   failPaymentTry(tryId: string): Promise<void>;
   list(

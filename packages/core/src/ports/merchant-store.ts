@@ -25,6 +25,8 @@ export interface NewApiKeyRow {
   secretHash: string;
   displayHint: string;
   createdAt: Date;
+  /** A publishable key's card-fields origins (validated by the command); empty for a secret key. */
+  allowedOrigins: string[];
 }
 
 export type MerchantChanges = Partial<MerchantSettings> & Partial<MerchantAccessPolicy>;
@@ -46,4 +48,14 @@ export interface MerchantStore {
     next: NewApiKeyRow,
     audit: AuditDraft,
   ): Promise<{ revoked: ApiKeyRecord; created: ApiKeyRecord } | null>;
+  /**
+   * Replaces an active publishable key's card-fields origins, with its audit row; null (nothing written) when it
+   * is not an active publishable key of the merchant.
+   */
+  updateKeyOrigins(
+    merchantId: string,
+    keyId: string,
+    origins: string[],
+    audit: AuditDraft,
+  ): Promise<ApiKeyRecord | null>;
 }

@@ -193,6 +193,14 @@ export interface PaymentStore {
    * given response.
    */
   completeIdempotencyFor(resourceId: string, operations: readonly string[], response: unknown): Promise<void>;
+  /**
+   * 3-D Secure: payments whose completion call got no answer (REQUIRES_ACTION still claimed for it, i.e.
+   * pendingOperation AUTHORIZE) and that have not changed since `staleBefore`, oldest change first.
+   */
+  unknownCompletions(
+    staleBefore: Date,
+    limit: number,
+  ): Promise<Array<{ paymentId: PaymentId; merchantId: MerchantId; mode: Mode }>>;
   /** 3-D Secure: payments whose challenge is past its deadline (REQUIRES_ACTION), oldest first. */
   expiredActions(
     now: Date,

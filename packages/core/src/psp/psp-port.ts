@@ -70,6 +70,12 @@ export interface CompleteAuthenticationRequest {
   pspReference: string;
   /** Our payment id: the PSP's answer must be about it. */
   reference: string;
+  /**
+   * The opaque result the customer's return carried (Adyen's `redirectResult`), passed on as the PSP expects
+   * (`details.redirectResult`); null when the completion is not a return (a notification, the resolver, expiry).
+   * A PSP whose answer names another payment answers failed with code `reference_mismatch` (nothing is recorded).
+   */
+  redirectResult?: string | null;
 }
 
 export interface ModifyRequest {

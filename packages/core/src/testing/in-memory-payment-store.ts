@@ -173,6 +173,17 @@ export class InMemoryPaymentStore implements PaymentStore {
     this.idempotency.completeFor(resourceId, operations, response);
   }
 
+  async unknownCompletions(staleBefore: Date, limit: number) {
+    return [...this.payments.values()]
+      .filter(
+        (p) =>
+          p.status === "REQUIRES_ACTION" && p.pendingOperation === "AUTHORIZE" && p.updatedAt < staleBefore,
+      )
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+      .slice(0, limit)
+      .map((p) => ({ paymentId: p.id, merchantId: p.merchantId, mode: p.mode }));
+  }
+
   async expiredActions(now: Date, limit: number) {
     return [...this.payments.values()]
       .filter((p) => p.status === "REQUIRES_ACTION" && p.actionExpiresAt !== null && p.actionExpiresAt < now)

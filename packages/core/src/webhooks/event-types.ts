@@ -9,7 +9,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "payment.captured",
   "payment.declined",
   "payment.failed",
-  "payment.cancelled",
+  "payment.canceled",
   "payment.requires_review",
   // 3-D Secure (issue 20): the customer must complete a challenge (nextAction on the payment).
   "payment.requires_action",
@@ -36,9 +36,23 @@ export const WEBHOOK_EVENT_TYPES = [
   "payout.returned",
   "bank_account.verified",
   "bank_account.verification_failed",
+  // The merchant's account: its onboarding status changed, or it was frozen (ONBOARDING_TOPIC in
+  // ../onboarding/onboarding-state-machine.ts and the sanctions store); migration 20261210060100.
+  "account.updated",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/**
+ * Former names, still accepted in an endpoint's enabledEvents and in the events feed's filter: an endpoint that
+ * enabled one receives its current name. One spelling across every type, "canceled" as Stripe and our payout
+ * events spell it (migration 20261210060100 keeps the same map in webhook_event_types.replaced_by).
+ */
+export const DEPRECATED_WEBHOOK_EVENT_TYPES = {
+  "payment.cancelled": "payment.canceled",
+} as const satisfies Record<string, WebhookEventType>;
+
+export type DeprecatedWebhookEventType = keyof typeof DEPRECATED_WEBHOOK_EVENT_TYPES;
 
 /** Subscribes an endpoint to every type, including types added later. */
 export const ALL_EVENTS = "*";
@@ -47,4 +61,22 @@ const KNOWN: ReadonlySet<string> = new Set(WEBHOOK_EVENT_TYPES);
 
 export function isWebhookEventType(value: string): value is WebhookEventType {
   return KNOWN.has(value);
+}
+
+export function isDeprecatedWebhookEventType(value: string): value is DeprecatedWebhookEventType {
+  return Object.hasOwn(DEPRECATED_WEBHOOK_EVENT_TYPES, value);
+}
+
+/** The type's current name: itself, or the current name of a deprecated one. */
+export function currentWebhookEventType(value: string): string {
+  return isDeprecatedWebhookEventType(value) ? DEPRECATED_WEBHOOK_EVENT_TYPES[value] : value;
+}
+
+/** Every name a type has had (itself and its deprecated aliases): what the events feed matches for a filter. */
+export function webhookEventTypeNames(value: string): string[] {
+  const current = currentWebhookEventType(value);
+  const aliases = Object.entries(DEPRECATED_WEBHOOK_EVENT_TYPES)
+    .filter(([, to]) => to === current)
+    .map(([from]) => from);
+  return [current, ...aliases];
 }

@@ -3,7 +3,12 @@
 import { DomainError } from "../errors/domain-error";
 import type { Mode } from "../payments/payment-record";
 import { containsCardNumber } from "../vault/card-number-text";
-import { ALL_EVENTS, isWebhookEventType, type WebhookEventType } from "./event-types";
+import {
+  ALL_EVENTS,
+  currentWebhookEventType,
+  isDeprecatedWebhookEventType,
+  isWebhookEventType,
+} from "./event-types";
 
 export type WebhookEndpointStatus = "ENABLED" | "DISABLED" | "DELETED";
 export type WebhookEndpointEvent = "DISABLE" | "ENABLE" | "DELETE";
@@ -91,7 +96,10 @@ export function validWebhookUrl(raw: string, mode: Mode): URL {
   return url;
 }
 
-/** The enabled events, deduplicated and sorted: known types, or `*` alone for every type. */
+/**
+ * The enabled events, deduplicated and sorted: known types (a deprecated name is kept as given: it is delivered
+ * its current name), or `*` alone for every type.
+ */
 export function validEnabledEvents(raw: readonly string[]): string[] {
   const invalid = (message: string) =>
     new DomainError("WEBHOOK_EVENT_TYPE_INVALID", message, { field: ["enabledEvents"] });
@@ -103,9 +111,9 @@ export function validEnabledEvents(raw: readonly string[]): string[] {
     if (unique.length > 1) throw invalid("`*` enables every type: list it alone.");
     return [ALL_EVENTS];
   }
-  const unknown = unique.find((type) => !isWebhookEventType(type));
+  const unknown = unique.find((type) => !isWebhookEventType(type) && !isDeprecatedWebhookEventType(type));
   if (unknown !== undefined) throw invalid(`Unknown event type: ${unknown.slice(0, 64)}.`);
-  return (unique as WebhookEventType[]).sort();
+  return unique.sort();
 }
 
 export function validDescription(raw: string | null | undefined): string | null {
@@ -127,7 +135,9 @@ export function validDescription(raw: string | null | undefined): string | null 
   return trimmed;
 }
 
-/** Whether an endpoint wants an event of this type. */
+/** Whether an endpoint wants an event of this type (an enabled deprecated name wants its current name). */
 export function endpointWants(enabledEvents: readonly string[], type: string): boolean {
-  return enabledEvents.includes(ALL_EVENTS) || enabledEvents.includes(type);
+  if (enabledEvents.includes(ALL_EVENTS)) return true;
+  const wanted = currentWebhookEventType(type);
+  return enabledEvents.some((enabled) => currentWebhookEventType(enabled) === wanted);
 }

@@ -11,7 +11,7 @@ import {
   retryDelayMs,
   shouldDisableEndpoint,
 } from "./delivery-schedule";
-import { WEBHOOK_EVENT_TYPES } from "./event-types";
+import { DEPRECATED_WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPES, webhookEventTypeNames } from "./event-types";
 import {
   endpointTransition,
   endpointWants,
@@ -79,6 +79,23 @@ describe("endpoint input", () => {
     expect(endpointWants(["*"], "refund.created")).toBe(true);
     expect(endpointWants(["payment.created"], "refund.created")).toBe(false);
     expect(WEBHOOK_EVENT_TYPES).toContain("payment.review_decided");
+  });
+
+  it("one spelling (canceled); the former payment.cancelled is accepted and wants payment.canceled", () => {
+    expect(WEBHOOK_EVENT_TYPES.filter((type) => type.includes("cancelled"))).toEqual([]);
+    expect(WEBHOOK_EVENT_TYPES).toEqual(expect.arrayContaining(["payment.canceled", "payout.canceled"]));
+    expect(validEnabledEvents(["payment.cancelled", "refund.created"])).toEqual([
+      "payment.cancelled",
+      "refund.created",
+    ]);
+    expect(endpointWants(["payment.cancelled"], "payment.canceled")).toBe(true);
+    expect(endpointWants(["payment.canceled"], "payment.cancelled")).toBe(true);
+    expect(endpointWants(["payment.cancelled"], "payment.captured")).toBe(false);
+    expect(webhookEventTypeNames("payment.canceled")).toEqual(["payment.canceled", "payment.cancelled"]);
+    expect(webhookEventTypeNames("payment.cancelled")).toEqual(["payment.canceled", "payment.cancelled"]);
+    expect(webhookEventTypeNames("refund.created")).toEqual(["refund.created"]);
+    for (const current of Object.values(DEPRECATED_WEBHOOK_EVENT_TYPES))
+      expect(WEBHOOK_EVENT_TYPES).toContain(current);
   });
 
   it("descriptions are trimmed, bounded and free of card numbers", () => {

@@ -271,6 +271,7 @@ describe("a change that fails in the database writes no audit row", () => {
       secretHash: "f".repeat(64),
       displayHint: "sk_test_…ffff",
       createdAt: new Date(),
+      allowedOrigins: [],
     };
     await expectNothingWritten(
       () => stores.merchants.addKey(collision, AUDIT),

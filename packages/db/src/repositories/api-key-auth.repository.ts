@@ -11,10 +11,12 @@ export interface AuthenticatedKey {
   merchantId: MerchantId;
   kind: ApiKeyKind;
   mode: Mode;
+  /** A publishable key's hosted card fields' parent origins (empty for a secret key). */
+  allowedOrigins: string[];
 }
 
 const FIND_ACTIVE_BY_HASH = `
-SELECT id AS "apiKeyId", merchant_id AS "merchantId", kind, mode
+SELECT id AS "apiKeyId", merchant_id AS "merchantId", kind, mode, allowed_origins AS "allowedOrigins"
   FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`;
 
 export class ApiKeyAuthRepository {

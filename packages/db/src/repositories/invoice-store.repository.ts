@@ -249,37 +249,12 @@ export class InvoiceStoreRepository implements InvoiceStore {
     return changed ? this.find(invoice.merchantId, invoice.mode, invoice.id) : null;
   }
 
-  async claimPaymentTry(invoice: InvoiceRecord, id: string): Promise<InvoicePaymentTry | null> {
-    const rows = await this.sql.query<InvoicePaymentTry>(
-      `INSERT INTO invoice_payments (id, invoice_id, amount_minor, currency) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (invoice_id) WHERE status <> 'FAILED' DO NOTHING
-       RETURNING ${TRY_COLUMNS}`,
-      [id, invoice.id, invoice.totalMinor, invoice.currency],
-    );
-    return rows[0] ?? null;
-  }
-
   async findLivePaymentTry(invoiceId: InvoiceId): Promise<InvoicePaymentTry | null> {
     const [row] = await this.sql.query<InvoicePaymentTry>(
       `SELECT ${TRY_COLUMNS} FROM invoice_payments WHERE invoice_id = $1 AND status <> 'FAILED'`,
       [invoiceId],
     );
     return row ?? null;
-  }
-
-  async attachPayment(tryId: string, paymentId: string): Promise<void> {
-    await this.sql.query(
-      `UPDATE invoice_payments SET payment_id = $2 WHERE id = $1 AND (payment_id IS NULL OR payment_id = $2)`,
-      [tryId, paymentId],
-    );
-  }
-
-  async countPaymentTries(invoiceId: InvoiceId): Promise<number> {
-    const [row] = await this.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM invoice_payments WHERE invoice_id = $1`,
-      [invoiceId],
-    );
-    return row?.n ?? 0;
   }
 
   async failPaymentTry(tryId: string): Promise<void> {

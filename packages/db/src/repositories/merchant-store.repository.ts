@@ -106,4 +106,22 @@ export class MerchantStoreRepository implements MerchantStore {
       return { revoked: toApiKeyRecord(revoked), created: toApiKeyRecord(created) };
     });
   }
+
+  updateKeyOrigins(
+    merchantId: string,
+    keyId: string,
+    origins: string[],
+    audit: AuditDraft,
+  ): Promise<ApiKeyRecord | null> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.apiKey.updateMany({
+        where: { id: keyId, merchantId, kind: "PUBLISHABLE", revokedAt: null },
+        data: { allowedOrigins: origins },
+      });
+      if (count === 0) return null;
+      await tx.operatorAuditLog.create({ data: operatorAuditRow(audit, TARGET_TYPE), select: { id: true } });
+      const row = await tx.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: apiKeySelect });
+      return toApiKeyRecord(row);
+    });
+  }
 }

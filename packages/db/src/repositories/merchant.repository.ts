@@ -46,6 +46,7 @@ export const apiKeySelect = {
   displayHint: true,
   createdAt: true,
   revokedAt: true,
+  allowedOrigins: true,
 } as const;
 
 export function toMerchantRecord(row: {
@@ -68,6 +69,7 @@ export function toApiKeyRecord(row: {
   displayHint: string;
   createdAt: Date;
   revokedAt: Date | null;
+  allowedOrigins: string[];
 }): ApiKeyRecord {
   return { ...row, id: row.id as ApiKeyId, merchantId: row.merchantId as MerchantId };
 }

@@ -177,9 +177,11 @@ export class OnboardingStoreRepository implements OnboardingStore, MerchantStand
       if (!row) return null;
       await insertEvent(tx, merchantId, event);
       await insertOnboardingAudit(tx, audit);
+      // One message per mode: the account is the merchant's in both, and each mode's webhook endpoints and
+      // events feed see its account.updated (a test-mode receiver on the developer's machine included).
       await tx.execute(
         `INSERT INTO outbox_messages (merchant_id, mode, topic, aggregate_id, payload)
-         VALUES ($1, 'LIVE', $2, $1, $3::jsonb)`,
+         SELECT $1, mode, $2, $1, $3::jsonb FROM unnest(ARRAY['LIVE', 'TEST']::"Mode"[]) AS mode`,
         [merchantId, outbox.topic, JSON.stringify(outbox.payload)],
       );
       return toOnboardingRecord(row);

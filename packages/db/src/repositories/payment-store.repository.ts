@@ -298,6 +298,21 @@ export class PostgresPaymentStore implements PaymentStore {
     return row?.decision ?? null;
   }
 
+  async unknownCompletions(staleBefore: Date, limit: number) {
+    // Served by payments_action_expiry_idx (partial: REQUIRES_ACTION only, a few rows at any time).
+    const rows = await this.db.payment.findMany({
+      where: { status: "REQUIRES_ACTION", pendingOperation: "AUTHORIZE", updatedAt: { lt: staleBefore } },
+      orderBy: { updatedAt: "asc" },
+      take: limit,
+      select: { id: true, merchantId: true, mode: true },
+    });
+    return rows.map((row) => ({
+      paymentId: row.id as PaymentId,
+      merchantId: row.merchantId as MerchantId,
+      mode: row.mode,
+    }));
+  }
+
   async expiredActions(now: Date, limit: number) {
     // Served by payments_action_expiry_idx (partial: REQUIRES_ACTION only).
     const rows = await this.db.payment.findMany({

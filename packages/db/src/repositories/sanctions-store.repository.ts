@@ -205,9 +205,9 @@ export class SanctionsStoreRepository implements SanctionsStore {
         ]);
         await tx.execute(
           `INSERT INTO outbox_messages (merchant_id, mode, topic, aggregate_id, payload)
-           SELECT m.id, 'LIVE', 'account.updated', m.id,
+           SELECT m.id, mode, 'account.updated', m.id,
                   jsonb_build_object('id', m.id, 'onboardingStatus', m.onboarding_status, 'frozen', true)
-             FROM merchants m WHERE m.id = $1`,
+             FROM merchants m CROSS JOIN unnest(ARRAY['LIVE', 'TEST']::"Mode"[]) AS mode WHERE m.id = $1`,
           [hit.merchantId],
         );
       }

@@ -6,8 +6,9 @@
 // and the outcome arrives by notification.
 
 import { createRequire } from "node:module";
-import type { CheckoutAPI as CheckoutApiType, Config } from "@adyen/api-library";
+import type { CheckoutAPI as CheckoutApiType, Config, Types } from "@adyen/api-library";
 import type { IRequest } from "@adyen/api-library/lib/src/typings/requestOptions";
+import { REFERENCE_MISMATCH_CODE } from "@paycore/core/payments/complete-authentication";
 import type {
   AuthorizeRequest,
   CompleteAuthenticationRequest,
@@ -234,22 +235,29 @@ export class AdyenPsp implements PaymentServiceProvider {
   }
 
   /**
-   * 3-D Secure: /payments/details with the challenge's paymentData (its reference, kept server-side): Adyen
-   * authorises the payment if the shopper completed the challenge, refuses it otherwise, or asks again.
+   * 3-D Secure: /payments/details. After the shopper's return, with the opaque `redirectResult` it carried as
+   * `details.redirectResult` (what live Adyen expects); without a return (the resolver after a lost answer,
+   * expiry, a notification), with the challenge's paymentData (its reference, kept server-side). Adyen
+   * authorises the payment if the shopper completed the challenge, refuses it otherwise, or asks again. The
+   * answer must be about this payment (merchantReference and pspReference): a redirect result of another
+   * payment is `reference_mismatch`, and nothing is recorded.
    */
   async completeAuthentication(request: CompleteAuthenticationRequest): Promise<PspOutcome> {
     return this.answer(async () => {
-      const response = await this.checkout.PaymentsApi.paymentsDetails(
-        { paymentData: request.pspReference, details: {} } as unknown as Parameters<
-          CheckoutApiType["PaymentsApi"]["paymentsDetails"]
-        >[0],
-        { idempotencyKey: request.idempotencyKey },
-      );
+      const body: Types.checkout.PaymentDetailsRequest = request.redirectResult
+        ? { details: { redirectResult: request.redirectResult } }
+        : { paymentData: request.pspReference, details: {} };
+      const response = await this.checkout.PaymentsApi.paymentsDetails(body, {
+        idempotencyKey: request.idempotencyKey,
+      });
       const merchantReference = (response as { merchantReference?: string }).merchantReference;
-      if (merchantReference !== undefined && merchantReference !== request.reference) {
+      if (
+        (merchantReference !== undefined && merchantReference !== request.reference) ||
+        (response.pspReference !== undefined && response.pspReference !== request.pspReference)
+      ) {
         return {
           outcome: "failed",
-          code: "reference_mismatch",
+          code: REFERENCE_MISMATCH_CODE,
           message: "not this payment's",
           retryable: false,
         };

@@ -2,6 +2,7 @@
 // and port (the sandbox in test mode; api.stripe.com in production). Definite
 // answers become outcomes; what may be retried with the same idempotency key
 // is thrown as a TransientPspError for the resilience policy.
+import { REFERENCE_MISMATCH_CODE } from "@paycore/core/payments/complete-authentication";
 import {
   type AuthorizeRequest,
   type CompleteAuthenticationRequest,
@@ -203,7 +204,7 @@ export class StripePsp implements PaymentServiceProvider {
       if (intent.metadata?.reference !== request.reference) {
         return {
           outcome: "failed",
-          code: "reference_mismatch",
+          code: REFERENCE_MISMATCH_CODE,
           message: "not this payment's",
           retryable: false,
         };

@@ -179,6 +179,46 @@ export function AllowedOriginsForm({ merchantId, initial }: { merchantId: string
   );
 }
 
+/** One publishable key's hosted card-field origins (the pages that may frame its card fields). */
+export function KeyOriginsForm({
+  merchantId,
+  keyId,
+  label,
+  initial,
+}: {
+  merchantId: string;
+  keyId: string;
+  label: string;
+  initial: string[];
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [text, setText] = useState(initial.join("\n"));
+  const update = useMutation(
+    trpc.merchants.updateKeyOrigins.mutationOptions({ onSuccess: () => router.refresh() }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const origins = text
+      .split(/\s+/)
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0);
+    update.mutate({ merchantId, keyId, origins });
+  };
+  return (
+    <form className="stack" onSubmit={submit} aria-label={`Card-field origins of ${label}`}>
+      <label className="field">
+        Card-field origins of {label} (one per line, https; http only for localhost in test mode; at most 20)
+        <textarea rows={3} value={text} onChange={(event) => setText(event.target.value)} />
+      </label>
+      <button type="submit" disabled={update.isPending}>
+        Save origins of {label}
+      </button>
+      <SaveStatus mutation={update} />
+    </form>
+  );
+}
+
 function ShownOnce({ secret }: { secret: { key: string; displayHint: string } }) {
   const secretId = useId();
   return (

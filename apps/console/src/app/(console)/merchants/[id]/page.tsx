@@ -4,7 +4,13 @@ import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { Amount, DateTime, feePercent } from "../../format";
 import { DisputeFeeForm, FixedFeeForm, FundingFeeForm, SettlementForm } from "../currency-forms";
-import { AllowedOriginsForm, CreateKeyForm, EditSettingsForm, KeyActions } from "../merchant-forms";
+import {
+  AllowedOriginsForm,
+  CreateKeyForm,
+  EditSettingsForm,
+  KeyActions,
+  KeyOriginsForm,
+} from "../merchant-forms";
 import { SignedRequestsForm, SigningSecretForm } from "../signed-request-forms";
 
 export const dynamic = "force-dynamic";
@@ -26,6 +32,8 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
   // Signed requests (issue 22): the requirement and the secret keys' signing secrets (hints only).
   const signing = await caller.merchants.signedRequests({ merchantId: id }).catch(handleProcedureError);
   const isAdmin = me.role === "ADMIN";
+  // Hosted card fields (issue 20): each active publishable key's own allowed parent origins.
+  const publishableKeys = keys.filter((key) => key.kind === "PUBLISHABLE" && key.revokedAt === null);
   return (
     <>
       <p>
@@ -230,7 +238,7 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
       ) : null}
       <section className="card" aria-labelledby="origins-heading">
         <h2 id="origins-heading">Allowed origins</h2>
-        <p>Pages that may use the publishable keys and embed the hosted card fields.</p>
+        <p>Pages that may use the publishable keys (CORS).</p>
         {isAdmin ? (
           <AllowedOriginsForm merchantId={merchant.id} initial={allowedOrigins} />
         ) : allowedOrigins.length === 0 ? (
@@ -239,6 +247,37 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
           <ul>
             {allowedOrigins.map((origin) => (
               <li key={origin}>{origin}</li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="card" aria-labelledby="card-field-origins-heading">
+        <h2 id="card-field-origins-heading">Card-field origins</h2>
+        <p>
+          Per publishable key: the pages that may embed its hosted card fields and receive their payment
+          method.
+        </p>
+        {publishableKeys.length === 0 ? (
+          <p className="muted">No active publishable key.</p>
+        ) : (
+          // A list, not a table: the keys' table below is the page's one table of keys.
+          <ul aria-label="Card-field origins of the active publishable keys">
+            {publishableKeys.map((key) => (
+              <li key={key.id} data-testid={`origins-${key.id}`}>
+                {isAdmin ? (
+                  <KeyOriginsForm
+                    merchantId={merchant.id}
+                    keyId={key.id}
+                    label={`${key.mode.toLowerCase()} key ${key.displayHint}`}
+                    initial={key.allowedOrigins}
+                  />
+                ) : (
+                  <>
+                    <span className="mono">{key.displayHint}</span>:{" "}
+                    {key.allowedOrigins.length === 0 ? "none" : key.allowedOrigins.join(", ")}
+                  </>
+                )}
+              </li>
             ))}
           </ul>
         )}

@@ -19,6 +19,8 @@ export interface ApiKeyView {
   displayHint: string;
   createdAt: string;
   revokedAt: string | null;
+  /** A publishable key's hosted card fields' parent origins (empty for a secret key). */
+  allowedOrigins: string[];
 }
 
 /** A key just made: shown once, stored only as its hash. */
@@ -46,5 +48,6 @@ export function apiKeyView(key: ApiKeyRecord): ApiKeyView {
     displayHint: key.displayHint,
     createdAt: key.createdAt.toISOString(),
     revokedAt: key.revokedAt?.toISOString() ?? null,
+    allowedOrigins: key.allowedOrigins,
   };
 }

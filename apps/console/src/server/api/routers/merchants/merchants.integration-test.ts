@@ -118,6 +118,62 @@ describe("merchants", () => {
     expect(audit.map((entry) => entry.action)).toContain("merchant.update_settings");
   });
 
+  it("an admin sets a publishable key's card-field origins (validated, audited); a viewer may not", async () => {
+    const merchant = await seedMerchant(c.t.app, "Key origins");
+    const api = await admin.api();
+    const detail = await api.merchants.detail({ merchantId: merchant.id });
+    const publishable = detail.keys.find((key) => key.kind === "PUBLISHABLE" && key.mode === "TEST");
+    const secret = detail.keys.find((key) => key.kind === "SECRET");
+    if (!publishable || !secret) throw new Error("the seeded merchant has no test keys");
+    await expect(
+      api.merchants.updateKeyOrigins({
+        merchantId: merchant.id,
+        keyId: publishable.id,
+        origins: ["https://Shop.example:443", "http://127.0.0.1:5173"],
+      }),
+    ).resolves.toMatchObject({
+      id: publishable.id,
+      allowedOrigins: ["https://shop.example", "http://127.0.0.1:5173"],
+    });
+    const reread = (await api.merchants.detail({ merchantId: merchant.id })).keys.find(
+      (k) => k.id === publishable.id,
+    );
+    expect(reread?.allowedOrigins).toEqual(["https://shop.example", "http://127.0.0.1:5173"]);
+    // Refused, nothing written: plain http elsewhere than localhost, a secret key, an unknown key, a viewer.
+    await expect(
+      api.merchants.updateKeyOrigins({
+        merchantId: merchant.id,
+        keyId: publishable.id,
+        origins: ["http://shop.example"],
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      api.merchants.updateKeyOrigins({ merchantId: merchant.id, keyId: secret.id, origins: [] }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      api.merchants.updateKeyOrigins({
+        merchantId: merchant.id,
+        keyId: "key_00000000000000000000000000",
+        origins: [],
+      }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      (await viewer.api()).merchants.updateKeyOrigins({
+        merchantId: merchant.id,
+        keyId: publishable.id,
+        origins: [],
+      }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const audit = (await auditOf(merchant.id)).filter(
+      (entry) => entry.action === "api_key.update_allowed_origins",
+    );
+    expect(audit).toHaveLength(1);
+    expect(
+      (await api.merchants.detail({ merchantId: merchant.id })).keys.find((k) => k.id === publishable.id)
+        ?.allowedOrigins,
+    ).toEqual(["https://shop.example", "http://127.0.0.1:5173"]);
+  });
+
   it("shows balances per currency in both modes", async () => {
     const merchant = await seedMerchant(c.t.app, "Balanced");
     await seedPayment(c.t.app, merchant, { amountMinor: 10_000n, currency: "EUR" });
@@ -150,6 +206,7 @@ describe("API keys", () => {
       merchantId: merchant.id,
       kind: "SECRET",
       mode: "LIVE",
+      allowedOrigins: [],
     });
 
     // Read back: the hint, never the key.
@@ -162,6 +219,7 @@ describe("API keys", () => {
         displayHint: created.displayHint,
         createdAt: created.createdAt,
         revokedAt: null,
+        allowedOrigins: [],
       },
     ]);
     expect(JSON.stringify(listed)).not.toContain(created.key);

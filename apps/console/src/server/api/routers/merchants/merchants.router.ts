@@ -26,6 +26,8 @@ import { setSignedRequestsSchema } from "./set-signed-requests.schema";
 import { signedRequestsHandler } from "./signed-requests.handler";
 import { updateAllowedOriginsHandler } from "./update-allowed-origins.handler";
 import { updateAllowedOriginsSchema } from "./update-allowed-origins.schema";
+import { updateKeyOriginsHandler } from "./update-key-origins.handler";
+import { updateKeyOriginsSchema } from "./update-key-origins.schema";
 import { updateSettingsHandler } from "./update-settings.handler";
 import { updateSettingsSchema } from "./update-settings.schema";
 
@@ -37,6 +39,7 @@ export const merchantsRouter = router({
   updateAllowedOrigins: procedureFor("ADMIN")
     .input(updateAllowedOriginsSchema)
     .mutation(updateAllowedOriginsHandler),
+  updateKeyOrigins: procedureFor("ADMIN").input(updateKeyOriginsSchema).mutation(updateKeyOriginsHandler),
   createKey: procedureFor("ADMIN").input(createKeySchema).mutation(createKeyHandler),
   rollKey: procedureFor("ADMIN").input(rollKeySchema).mutation(rollKeyHandler),
   revokeKey: procedureFor("ADMIN").input(revokeKeySchema).mutation(revokeKeyHandler),
