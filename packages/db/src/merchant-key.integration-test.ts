@@ -86,6 +86,7 @@ const CROSS_MERCHANT_KEYS: Record<string, string> = {
   "dispute_events(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
   "dispute_evidence(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
   "disputes(payment_id) -> payments(id)": "(merchant_id, payment_id)",
+  "fx_conversions(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
   "fx_conversions(payment_id) -> payments(id)": "(merchant_id, payment_id)",
   "fx_conversions(refund_id) -> refunds(id)": "(merchant_id, refund_id)",
   "fx_conversions(settlement_entry_id, settlement_currency) -> journal_entries(id, currency)":

@@ -466,7 +466,8 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     // Disputes: evidence is forwarded to the dispute's PSP through the same router (issue 17).
-    ...createDisputeServices(db, pspRouter),
+    // A converted payment's dispute posts in the settlement currency with the payments' rates (issue 18).
+    ...createDisputeServices(db, pspRouter, () => new Date(), fx.fxRates),
     // ---- Bank transfers (issue 18, part 3) ----
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
