@@ -4,6 +4,8 @@
 // routers, the CLI its commands; tests build the same runtime against their own
 // database, Redis and PSP.
 
+import { BankTransferRefunds } from "@paycore/core/bank-transfers/bank-refunds";
+import { BankRefundStoreRepository } from "@paycore/db/repositories/bank-refund-store.repository";
 import { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
 import { DEFAULT_IDEMPOTENCY_OPTIONS } from "@paycore/core/idempotency/idempotency-service";
@@ -68,6 +70,7 @@ import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapter
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { RequestNonces } from "./adapters/request-nonces";
 import { createAdminCommands } from "./admin-commands";
+import { bankRefundRails } from "./bank-rails/bank-refund-rails";
 import { bankReturnsClient } from "./bank-rails/bank-returns-client";
 import { createCheckoutCommands } from "./checkout/checkout-services";
 import { createDisputeServices } from "./dispute-services";
@@ -417,7 +420,18 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ),
     metrics,
   );
+  // Refunds of bank-transfer payments (issue 18): through the bank rails (returns along the paying transfer, or a
+  // credit transfer to an account the refund names), behind the same refundPayment command.
+  const refundBankUrl =
+    config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
+  const bankRefunds = new BankTransferRefunds({
+    store: new BankRefundStoreRepository(sql),
+    vault,
+    bank: refundBankUrl ? bankRefundRails(refundBankUrl, config.bankRails ?? null, config.pspTimeoutMs) : null,
+    now: () => new Date(),
+  });
   const untracedCommands = new PaymentCommands({
+    bankRefunds,
     admission,
     fx: fx.fxRates,
     store: paymentStore,
@@ -471,6 +485,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     // ---- Bank transfers (issue 18, part 3) ----
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
+    bankRefunds,
     // Payouts (issue 18).
     ...createPayoutServices({
       sql,
@@ -578,6 +593,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           ? [
               bankTransferReturnsJob({
                 commands: services.bankTransfers,
+                refunds: services.bankRefunds,
                 bank: bankReturnsClient({ baseUrl: bankRailsUrl, timeoutMs: config.pspTimeoutMs }),
                 log: config.logger.child({ worker: "bank-transfer-returns" }),
               }),

@@ -1,6 +1,7 @@
 // What every payment use case needs: its ports, and the helpers they share to read a payment, change it
 // under the version check, reach the PSP that holds it and name the idempotency scope of a request.
 
+import type { BankTransferRefunds } from "../bank-transfers/bank-refunds";
 import { createHash } from "node:crypto";
 import { DomainError, invariant } from "../errors/domain-error";
 import type { RiskScorer } from "../fraud/risk-scorer";
@@ -35,6 +36,8 @@ export interface PaymentCommandsDependencies {
    * back), and how long a challenge may take before the payment is cancelled (default 15 minutes).
    */
   threeDSecure?: { returnUrlFor(paymentId: PaymentId): string; actionTtlMs: number };
+  /** Bank-transfer payments' refunds (issue 18): through the bank rails; absent: such refunds are refused. */
+  bankRefunds?: Pick<BankTransferRefunds, "handles" | "refund">;
   /** Onboarding (issue 22): live payments of unverified, restricted or frozen merchants; absent: no checks. */
   admission?: Pick<MerchantAdmission, "checkLivePayment">;
 }
