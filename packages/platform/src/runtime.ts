@@ -163,6 +163,8 @@ export interface RuntimeConfig {
   bankRailsUrl?: string | null;
   /** Payouts (issue 18): the bank that sends them; null or absent: payouts are created and wait PENDING. */
   bankRails?: BankRailsConfig | null;
+  /** Four eyes (issue 18): fixed reserves above this many major units wait for a second admin; absent: none. */
+  reserveApprovalAboveMajor?: bigint | null;
   /** Workbench (issue 17): authorization windows, the adjustment approval threshold, the ledger check's interval. */
   workbench?: WorkbenchConfig;
   // ---- Multiple currencies (issue 18, FX) ----
@@ -246,6 +248,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     // Multiple currencies (issue 18, FX).
     fxRateMaxAgeHours: env.FX_RATE_MAX_AGE_HOURS,
     unverifiedLiveLimits: parseLiveLimits(env.UNVERIFIED_LIVE_LIMITS),
+    reserveApprovalAboveMajor: BigInt(env.RESERVE_APPROVAL_ABOVE),
     sanctionsMatchThreshold: env.SANCTIONS_MATCH_THRESHOLD,
     riskSignals: {
       windowDays: env.RISK_SIGNAL_WINDOW_DAYS,
@@ -492,6 +495,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       idempotency,
       vault,
       bank: config.bankRails ?? null,
+      reserveApprovalAboveMajor: config.reserveApprovalAboveMajor ?? null,
       admission,
       screening: sanctions,
     }),

@@ -142,6 +142,7 @@ export function ReserveForm({
   const [rollingBps, setRollingBps] = useState(initial.rollingBps);
   const [rollingDays, setRollingDays] = useState(initial.rollingDays);
   const [fixedMinor, setFixedMinor] = useState(initial.fixedMinor);
+  const [reason, setReason] = useState("");
   const update = useMutation(trpc.payouts.setReserve.mutationOptions({ onSuccess: () => router.refresh() }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -152,8 +153,10 @@ export function ReserveForm({
       rollingBps,
       rollingDays,
       fixedMinor: fixedMinor.trim() === "" ? "0" : fixedMinor.trim(),
+      ...(reason.trim() === "" ? {} : { reason: reason.trim() }),
     });
   };
+  const pendingApproval = update.data?.approvalRequestId ?? null;
   return (
     <form className="filters" onSubmit={submit} aria-label="Reserve">
       <label className="field">
@@ -200,10 +203,20 @@ export function ReserveForm({
           onChange={(event) => setFixedMinor(event.target.value)}
         />
       </label>
+      <label className="field">
+        Reason (needed above the four-eyes threshold)
+        <input maxLength={500} value={reason} onChange={(event) => setReason(event.target.value)} />
+      </label>
       <button type="submit" disabled={update.isPending}>
         Save reserve
       </button>
-      <SaveStatus mutation={update} />
+      {pendingApproval ? (
+        <p className="notice" role="status">
+          Waiting for a second admin's approval (request {pendingApproval}).
+        </p>
+      ) : (
+        <SaveStatus mutation={update} />
+      )}
     </form>
   );
 }
