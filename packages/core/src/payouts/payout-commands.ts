@@ -54,7 +54,7 @@ import {
   payoutReversalPosting,
   releasePosting,
 } from "./payout-postings";
-import { nextRun, parseScheduleInput, type ScheduleInput } from "./payout-schedule";
+import { nextRun, nextRunOf, parseScheduleInput, type ScheduleInput } from "./payout-schedule";
 import {
   PAYOUT_STATUS_TOPICS,
   type PayoutEvent,
@@ -925,7 +925,7 @@ export class PayoutCommands {
       weeklyAnchor: parsed.weeklyAnchor,
       monthlyAnchor: parsed.monthlyAnchor,
       minimumMinor: parsed.minimumMinor,
-      nextRunAt: nextRun(parsed, this.deps.now()),
+      nextRunAt: nextRunOf(parsed, this.deps.now()),
     };
     const before = (await this.deps.store.schedules(actor.merchantId, actor.mode)).find(
       (existing) => existing.currency === parsed.currency,
@@ -961,6 +961,11 @@ export class PayoutCommands {
     const counts = { created: 0, skipped: 0 };
     const now = this.deps.now();
     for (const schedule of await this.deps.store.dueSchedules(now, limit)) {
+      // A schedule turned off (MANUAL) has no run time and is never due; skipped should the store answer one.
+      if (schedule.interval === "MANUAL" || schedule.nextRunAt === null) {
+        counts.skipped++;
+        continue;
+      }
       if (!(await this.deps.store.advanceSchedule(schedule, nextRun(schedule, now)))) continue;
       const available = await this.deps.store.availableMinor(
         schedule.merchantId,

@@ -19,7 +19,7 @@ export function PayoutScheduleForm({
   mode: "TEST" | "LIVE";
   initial: {
     currency: string;
-    interval: "DAILY" | "WEEKLY" | "MONTHLY";
+    interval: "DAILY" | "WEEKLY" | "MONTHLY" | "MANUAL";
     weeklyAnchor: number;
     monthlyAnchor: number;
     delayDays: number;
@@ -65,11 +65,12 @@ export function PayoutScheduleForm({
         Interval
         <select
           value={interval}
-          onChange={(event) => setInterval(event.target.value as "DAILY" | "WEEKLY" | "MONTHLY")}
+          onChange={(event) => setInterval(event.target.value as "DAILY" | "WEEKLY" | "MONTHLY" | "MANUAL")}
         >
           <option value="DAILY">Daily</option>
           <option value="WEEKLY">Weekly</option>
           <option value="MONTHLY">Monthly</option>
+          <option value="MANUAL">Off (manual payouts only)</option>
         </select>
       </label>
       {interval === "WEEKLY" ? (
