@@ -96,7 +96,10 @@ async function paidBankTransfer(...credits: string[]): Promise<{ id: string; tra
 }
 
 async function status(paymentId: string): Promise<string> {
-  const row = await t.app.db.payment.findUniqueOrThrow({ where: { id: paymentId }, select: { status: true } });
+  const row = await t.app.db.payment.findUniqueOrThrow({
+    where: { id: paymentId },
+    select: { status: true },
+  });
   return row.status;
 }
 
@@ -165,7 +168,12 @@ describe("to the payer's account the refund names", () => {
     expect(answer.errors).toEqual([]);
     expect(answer.refund).toMatchObject({ status: "PENDING", amount: "3000" });
     const row = await bankRefund(answer.refund?.id as string);
-    expect(row).toMatchObject({ destination: "ACCOUNT", rail: "SEPA", accountLast4: "3000", status: "PENDING" });
+    expect(row).toMatchObject({
+      destination: "ACCOUNT",
+      rail: "SEPA",
+      accountLast4: "3000",
+      status: "PENDING",
+    });
     expect(row.bankReference).not.toBeNull();
     expect(Buffer.from(row.accountCiphertext ?? []).toString("latin1")).not.toContain("DE893704");
     await sandbox.bank.deliverNotifications();
@@ -179,21 +187,34 @@ describe("to the payer's account the refund names", () => {
 
   it("a closed account fails after acceptance and an invalid one at once: the amount is refundable again", async () => {
     const paid = await paidBankTransfer("5000");
-    const closed = await refund({ paymentId: paid.id, bankAccount: { iban: IBAN.closed, holderName: "Ada Payer" } });
+    const closed = await refund({
+      paymentId: paid.id,
+      bankAccount: { iban: IBAN.closed, holderName: "Ada Payer" },
+    });
     expect(closed.refund?.status).toBe("PENDING");
     await sandbox.bank.deliverNotifications();
     expect(await bankRefund(closed.refund?.id as string)).toMatchObject({ status: "FAILED" });
-    const invalid = await refund({ paymentId: paid.id, bankAccount: { iban: IBAN.invalid, holderName: "Ada Payer" } });
+    const invalid = await refund({
+      paymentId: paid.id,
+      bankAccount: { iban: IBAN.invalid, holderName: "Ada Payer" },
+    });
     expect(invalid.refund?.status).toBe("FAILED");
     expect(invalid.errors).toEqual([expect.objectContaining({ code: "PAYMENT_FAILED" })]);
     const payment = await t.app.db.payment.findUniqueOrThrow({ where: { id: paid.id } });
-    expect(payment).toMatchObject({ status: "CAPTURED", amountRefundedMinor: 0n, amountRefundPendingMinor: 0n });
+    expect(payment).toMatchObject({
+      status: "CAPTURED",
+      amountRefundedMinor: 0n,
+      amountRefundPendingMinor: 0n,
+    });
     expect(await kindsOf(paid.id)).not.toContain("refund.succeeded");
   });
 
   it("a refund the payer's bank returns after it was paid is RETURNED, and the payment refundable again", async () => {
     const paid = await paidBankTransfer("4000");
-    const answer = await refund({ paymentId: paid.id, bankAccount: { iban: IBAN.returned, holderName: "Ada Payer" } });
+    const answer = await refund({
+      paymentId: paid.id,
+      bankAccount: { iban: IBAN.returned, holderName: "Ada Payer" },
+    });
     await sandbox.bank.deliverNotifications();
     expect(await status(paid.id)).toBe("REFUNDED");
     await sandbox.bank.deliverNotifications();
@@ -211,7 +232,10 @@ describe("to the payer's account the refund names", () => {
   it("a bank call that timed out stays PENDING and is asked again with the same key: one transfer", async () => {
     const paid = await paidBankTransfer("7000");
     sandbox.bank.hangNextPayouts(1);
-    const answer = await refund({ paymentId: paid.id, bankAccount: { iban: IBAN.paid, holderName: "Ada Payer" } });
+    const answer = await refund({
+      paymentId: paid.id,
+      bankAccount: { iban: IBAN.paid, holderName: "Ada Payer" },
+    });
     expect(answer.refund?.status).toBe("PENDING");
     expect(answer.errors).toEqual([expect.objectContaining({ code: "PAYMENT_OUTCOME_PENDING" })]);
     const refundId = answer.refund?.id as string;
@@ -233,7 +257,8 @@ describe("refused with a typed error, nothing written", () => {
       { code: "BANK_ACCOUNT_REQUIRED", field: ["bankAccount"] },
     ]);
     expect(
-      (await refund({ paymentId: paid.id, bankAccount: { iban: "DE00 1234", holderName: "Ada Payer" } })).errors,
+      (await refund({ paymentId: paid.id, bankAccount: { iban: "DE00 1234", holderName: "Ada Payer" } }))
+        .errors,
     ).toEqual([expect.objectContaining({ code: "BANK_ACCOUNT_INVALID" })]);
     const card = await t.tokenize(merchant.publishableKey);
     const cardPayment = await t.gql<{ createPayment: { payment: { id: string } } }>(
@@ -261,7 +286,9 @@ describe("refused with a typed error, nothing written", () => {
       ),
     ).rejects.toThrow(/illegal bank refund transition/);
     await expect(
-      t.app.sql.execute(`UPDATE bank_transfer_refunds SET version = version + 2 WHERE refund_id = $1`, [refundId]),
+      t.app.sql.execute(`UPDATE bank_transfer_refunds SET version = version + 2 WHERE refund_id = $1`, [
+        refundId,
+      ]),
     ).rejects.toThrow(/without advancing its version/);
   });
 });

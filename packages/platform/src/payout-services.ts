@@ -2,11 +2,11 @@
 // path (PayoutCommands) over its Postgres store, and the read repository. Built by one call in the composition
 // root (runtime.ts).
 import { ApprovalCommands } from "@paycore/core/approvals/approval-commands";
-import { ApprovalStoreRepository } from "@paycore/db/repositories/approval-store.repository";
 import type { IdempotencyService } from "@paycore/core/idempotency/idempotency-service";
 import type { MerchantAdmission } from "@paycore/core/onboarding/merchant-admission";
 import { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
+import { ApprovalStoreRepository } from "@paycore/db/repositories/approval-store.repository";
 import { PayoutRepository } from "@paycore/db/repositories/payout.repository";
 import { PayoutStoreRepository } from "@paycore/db/repositories/payout-store.repository";
 import type { Sql } from "@paycore/db/sql";

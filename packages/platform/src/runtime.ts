@@ -5,7 +5,6 @@
 // database, Redis and PSP.
 
 import { BankTransferRefunds } from "@paycore/core/bank-transfers/bank-refunds";
-import { BankRefundStoreRepository } from "@paycore/db/repositories/bank-refund-store.repository";
 import { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
 import { DEFAULT_IDEMPOTENCY_OPTIONS } from "@paycore/core/idempotency/idempotency-service";
@@ -31,6 +30,7 @@ import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { AnnouncedReportStoreRepository } from "@paycore/db/repositories/announced-report-store.repository";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
+import { BankRefundStoreRepository } from "@paycore/db/repositories/bank-refund-store.repository";
 import { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
@@ -430,7 +430,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const bankRefunds = new BankTransferRefunds({
     store: new BankRefundStoreRepository(sql),
     vault,
-    bank: refundBankUrl ? bankRefundRails(refundBankUrl, config.bankRails ?? null, config.pspTimeoutMs) : null,
+    bank: refundBankUrl
+      ? bankRefundRails(refundBankUrl, config.bankRails ?? null, config.pspTimeoutMs)
+      : null,
     now: () => new Date(),
   });
   const untracedCommands = new PaymentCommands({

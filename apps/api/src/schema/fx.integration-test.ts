@@ -277,7 +277,9 @@ describe("disputes of a converted payment", () => {
   async function disputeTransactions(merchant: TestMerchant) {
     const response = await t.gql<{
       balanceTransactions: {
-        edges: Array<{ node: { type: string; amount: string; fee: string; net: string; currency: string; source: string } }>;
+        edges: Array<{
+          node: { type: string; amount: string; fee: string; net: string; currency: string; source: string };
+        }>;
       };
     }>(
       merchant.secretKey,
@@ -325,7 +327,9 @@ describe("disputes of a converted payment", () => {
     expect(won.fundsWithdrawn).toBe(false);
     expect(BigInt((await balances(merchant)).USD?.available ?? "0")).toBe(before - 5_963n + 4_337n);
     const both = await t.app.services.fxConversions.disputeConversionsOf([opened.id]);
-    expect(both.map((c) => [c.kind, c.settlementAmountMinor, c.originalSettlementMinor, c.gainLossMinor])).toEqual([
+    expect(
+      both.map((c) => [c.kind, c.settlementAmountMinor, c.originalSettlementMinor, c.gainLossMinor]),
+    ).toEqual([
       ["DISPUTE", 6_050n, 5_963n, -87n],
       ["DISPUTE_REVERSAL", 4_200n, 4_337n, -137n],
     ]);

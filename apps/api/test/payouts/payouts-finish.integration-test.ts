@@ -314,7 +314,9 @@ describe("turning a payout schedule off", () => {
       [merchant.id],
     );
     await job.pass();
-    expect(await t.app.sql.query("SELECT 1 FROM payouts WHERE merchant_id = $1", [merchant.id])).toHaveLength(1);
+    expect(await t.app.sql.query("SELECT 1 FROM payouts WHERE merchant_id = $1", [merchant.id])).toHaveLength(
+      1,
+    );
     await t.expectLedgerBalanced();
   });
 });

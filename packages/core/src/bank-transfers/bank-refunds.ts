@@ -83,7 +83,11 @@ type BankAnswer =
   | { kind: "failed"; code: string }
   | { kind: "unknown"; message: string };
 
-export function refundSucceededPosting(refundId: string, currency: CurrencyCode, amountMinor: bigint): BankJournalDraft {
+export function refundSucceededPosting(
+  refundId: string,
+  currency: CurrencyCode,
+  amountMinor: bigint,
+): BankJournalDraft {
   invariant(amountMinor > 0n, "a refund posts a positive amount");
   return {
     kind: "refund.succeeded",
@@ -96,7 +100,11 @@ export function refundSucceededPosting(refundId: string, currency: CurrencyCode,
   };
 }
 
-export function refundReturnedPosting(refundId: string, currency: CurrencyCode, amountMinor: bigint): BankJournalDraft {
+export function refundReturnedPosting(
+  refundId: string,
+  currency: CurrencyCode,
+  amountMinor: bigint,
+): BankJournalDraft {
   invariant(amountMinor > 0n, "a returned refund posts a positive amount");
   return {
     kind: "refund.returned",
@@ -183,7 +191,8 @@ export class BankTransferRefunds {
       });
       if (written !== "conflict") recorded = written;
     }
-    if (recorded === null) throw new Error(`payment ${paymentId} kept changing while its refund was recorded`);
+    if (recorded === null)
+      throw new Error(`payment ${paymentId} kept changing while its refund was recorded`);
     context.markSideEffects();
     const settled = await this.askBank(refundId);
     const refund = settled?.refund ?? recorded.refund;
@@ -212,7 +221,10 @@ export class BankTransferRefunds {
 
   /** Asks the bank again, with the same key, about refunds whose answer was unknown. */
   async resolveUnknown(limit = BANK_REFUND_BATCH_MAX): Promise<{ resolved: number }> {
-    const ids = await this.deps.store.unresolved(Math.min(limit, BANK_REFUND_BATCH_MAX), BANK_REFUND_ATTEMPTS_MAX);
+    const ids = await this.deps.store.unresolved(
+      Math.min(limit, BANK_REFUND_BATCH_MAX),
+      BANK_REFUND_ATTEMPTS_MAX,
+    );
     let resolved = 0;
     for (const id of ids) {
       const settled = await this.askBank(id);
@@ -289,7 +301,9 @@ export class BankTransferRefunds {
   }
 
   /** One call to the bank for a pending refund the bank has not accepted yet; its answer recorded. Null: unknown. */
-  private async askBank(refundId: RefundId): Promise<{ refund: RefundRecord; payment: PaymentRecord } | null> {
+  private async askBank(
+    refundId: RefundId,
+  ): Promise<{ refund: RefundRecord; payment: PaymentRecord } | null> {
     const bank = this.deps.bank;
     invariant(bank !== null, "a bank is configured");
     const bankRefund = await this.deps.store.findBankRefund(refundId);
@@ -387,9 +401,14 @@ export class BankTransferRefunds {
         ...base,
         patch: { amountRefundPendingMinor: payment.amountRefundPendingMinor - amount },
         events: [
-          apiEvent(actor, "refund.failed", payment.status, payment.status, { ...data, code: detail.failureCode }),
+          apiEvent(actor, "refund.failed", payment.status, payment.status, {
+            ...data,
+            code: detail.failureCode,
+          }),
         ],
-        outbox: [{ topic: "refund.failed", payload: { refundId: bankRefund.refundId, paymentId: payment.id } }],
+        outbox: [
+          { topic: "refund.failed", payload: { refundId: bankRefund.refundId, paymentId: payment.id } },
+        ],
         journal: [],
       });
     }
@@ -400,7 +419,15 @@ export class BankTransferRefunds {
     return this.deps.store.recordOutcome({
       ...base,
       patch: { status: after.status, amountRefundedMinor: after.refundedMinor, ...pending },
-      events: [apiEvent(actor, next === "SUCCEEDED" ? "refund.succeeded" : "refund.returned", payment.status, after.status, data)],
+      events: [
+        apiEvent(
+          actor,
+          next === "SUCCEEDED" ? "refund.succeeded" : "refund.returned",
+          payment.status,
+          after.status,
+          data,
+        ),
+      ],
       // refund.returned is no merchant webhook event type (yet): the relay publishes it, no merchant event is made.
       outbox: [
         {

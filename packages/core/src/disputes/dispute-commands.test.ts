@@ -163,7 +163,9 @@ describe("DisputeCommands.applyNotification", () => {
     todayRate = { numerator: 4n, denominator: 5n };
     await converting.applyNotification(notification("WON", "chargeback"));
     expect(postings()).toEqual([]);
-    const [withdrawal, reinstatement] = store.changes.flatMap((change) => (change.conversion ? [change.conversion] : []));
+    const [withdrawal, reinstatement] = store.changes.flatMap((change) =>
+      change.conversion ? [change.conversion] : [],
+    );
     // 40.00 + 15.00 USD: the merchant bears 49.50 EUR (0.9), 52.25 EUR left (0.95): a 2.75 EUR loss.
     expect(withdrawal?.sourceEntry.currency).toBe("USD");
     expect(withdrawal?.draft).toMatchObject({

@@ -230,7 +230,8 @@ export const ERROR_TABLE = {
   // Refunds of bank-transfer payments (issue 18, bank-transfers/bank-refunds.ts).
   BANK_ACCOUNT_REQUIRED: {
     retry: "no",
-    description: "a refund of a bank-transfer payment paid by several transfers needs the payer's bank account",
+    description:
+      "a refund of a bank-transfer payment paid by several transfers needs the payer's bank account",
   },
   BANK_UNAVAILABLE: {
     retry: "no",

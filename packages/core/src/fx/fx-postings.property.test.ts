@@ -118,17 +118,21 @@ describe("conversion postings", () => {
           const merchant = (entry: JournalEntryDraft | null) =>
             (entry?.lines ?? [])
               .filter((line) => line.account === "merchant_balance")
-              .reduce((sum, line) => sum + (line.direction === "CREDIT" ? line.amountMinor : -line.amountMinor), 0n);
-          const net = merchant(withdrawal.conversion.settlementEntry) + merchant(reinstatement.conversion.settlementEntry);
+              .reduce(
+                (sum, line) => sum + (line.direction === "CREDIT" ? line.amountMinor : -line.amountMinor),
+                0n,
+              );
+          const net =
+            merchant(withdrawal.conversion.settlementEntry) +
+            merchant(reinstatement.conversion.settlementEntry);
           const capturedRate = { base: from, quote: to, ...captured };
-          expect(-net).toBe(
-            convertMinor(amount + fee, capturedRate) - convertMinor(amount, capturedRate),
-          );
+          expect(-net).toBe(convertMinor(amount + fee, capturedRate) - convertMinor(amount, capturedRate));
           expect(withdrawal.conversion.gainLossMinor).toBe(
             (withdrawal.conversion.originalSettlementMinor ?? 0n) - withdrawal.conversion.settlementMinor,
           );
           expect(reinstatement.conversion.gainLossMinor).toBe(
-            reinstatement.conversion.settlementMinor - (reinstatement.conversion.originalSettlementMinor ?? 0n),
+            reinstatement.conversion.settlementMinor -
+              (reinstatement.conversion.originalSettlementMinor ?? 0n),
           );
         },
       ),

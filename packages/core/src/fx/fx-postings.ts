@@ -227,7 +227,11 @@ export function disputeConversion(input: {
     lines: sourceLines,
   };
   assertBalanced(sourceEntry);
-  const original = convertMinor(sourceMinor, { base: currency, quote: fx.settlementCurrency, ...fx.capturedAt });
+  const original = convertMinor(sourceMinor, {
+    base: currency,
+    quote: fx.settlementCurrency,
+    ...fx.capturedAt,
+  });
   const today = convertMinor(sourceMinor, fx.today);
   // What the platform keeps: on a withdrawal the merchant pays `original` and `today` leaves; on a reinstatement
   // `today` comes in and the merchant gets `original` back.

@@ -2,7 +2,6 @@
 // that holds the payment with the attempt's key, and records the outcome through a pure change builder,
 // completing the request's idempotency record in that same write.
 
-import type { BankRefundAccountInput } from "../bank-transfers/bank-refunds";
 import { DomainError, invariant } from "../errors/domain-error";
 import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
 import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
@@ -354,4 +353,3 @@ export async function refundPayment(
     );
   });
 }
-

@@ -1,8 +1,8 @@
 // What every payment use case needs: its ports, and the helpers they share to read a payment, change it
 // under the version check, reach the PSP that holds it and name the idempotency scope of a request.
 
-import type { BankTransferRefunds } from "../bank-transfers/bank-refunds";
 import { createHash } from "node:crypto";
+import type { BankTransferRefunds } from "../bank-transfers/bank-refunds";
 import { DomainError, invariant } from "../errors/domain-error";
 import type { RiskScorer } from "../fraud/risk-scorer";
 import type { IdempotencyService } from "../idempotency/idempotency-service";

@@ -65,11 +65,11 @@ import {
 import {
   fixedReserveChangePosting,
   parseReservePolicy,
+  reserveApprovalPayload,
   reserveHoldPosting,
   reserveReleasePosting,
   rollingHoldMinor,
   rollingReleaseOn,
-  reserveApprovalPayload,
   SET_RESERVE,
 } from "./reserves";
 
@@ -1037,7 +1037,13 @@ export class PayoutCommands {
     operator: Actor,
     merchantId: MerchantId,
     mode: Mode,
-    input: { currency: string; rollingBps: number; rollingDays: number; fixed: unknown; reason?: string | null },
+    input: {
+      currency: string;
+      rollingBps: number;
+      rollingDays: number;
+      fixed: unknown;
+      reason?: string | null;
+    },
   ): Promise<ReservePolicyRecord & { approvalRequestId: string | null }> {
     const currency = parseCurrency(input.currency);
     if (currency === null)

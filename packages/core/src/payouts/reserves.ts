@@ -141,11 +141,16 @@ export function reserveFromApproval(payload: Record<string, unknown>): ReserveAp
   const { merchantId, mode, currency, rollingBps, rollingDays, fixed } = payload;
   if (typeof merchantId !== "string" || (mode !== "TEST" && mode !== "LIVE") || typeof currency !== "string")
     return null;
-  if (typeof rollingBps !== "number" || typeof rollingDays !== "number" || typeof fixed !== "string") return null;
+  if (typeof rollingBps !== "number" || typeof rollingDays !== "number" || typeof fixed !== "string")
+    return null;
   const parsedCurrency = parseCurrency(currency);
   if (parsedCurrency === null) return null;
   try {
-    return { merchantId, mode, policy: parseReservePolicy(parsedCurrency, { rollingBps, rollingDays, fixed }) };
+    return {
+      merchantId,
+      mode,
+      policy: parseReservePolicy(parsedCurrency, { rollingBps, rollingDays, fixed }),
+    };
   } catch {
     return null;
   }

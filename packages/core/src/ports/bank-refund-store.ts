@@ -56,7 +56,10 @@ export interface BankRefundPaymentWrite {
 }
 
 export interface BankRefundIntent extends BankRefundPaymentWrite {
-  refund: Pick<RefundRecord, "id" | "paymentId" | "merchantId" | "mode" | "amountMinor" | "currency" | "reason">;
+  refund: Pick<
+    RefundRecord,
+    "id" | "paymentId" | "merchantId" | "mode" | "amountMinor" | "currency" | "reason"
+  >;
   destination: BankRefundDestination;
 }
 
@@ -73,7 +76,9 @@ export interface BankRefundStore {
   /** The payment's bank-transfer credits that paid it (the transfers' ids), null when it is no bank transfer. */
   paidByTransfers(paymentId: PaymentId): Promise<string[] | null>;
   /** Records the intent; "conflict" when the payment changed since it was read (nothing written). */
-  recordIntent(intent: BankRefundIntent): Promise<{ refund: RefundRecord; payment: PaymentRecord } | "conflict">;
+  recordIntent(
+    intent: BankRefundIntent,
+  ): Promise<{ refund: RefundRecord; payment: PaymentRecord } | "conflict">;
   findBankRefund(refundId: RefundId): Promise<BankRefundRecord | null>;
   /** Counts a call to the bank (before it is made): the resolver's bound. */
   countAttempt(refundId: RefundId): Promise<void>;

@@ -4,9 +4,9 @@
 import { DomainError, invariant } from "@paycore/core/errors/domain-error";
 import { adjustmentFromApproval, LEDGER_ADJUSTMENT } from "@paycore/core/ledger/ledger-adjustment-commands";
 import type { CurrencyCode } from "@paycore/core/money/currency";
+import { fixedReserveChangePosting, reserveFromApproval, SET_RESERVE } from "@paycore/core/payouts/reserves";
 import type { ApprovalRequestRecord, ApprovalStore } from "@paycore/core/ports/approval-store";
 import type { AuditDraft } from "@paycore/core/ports/audit";
-import { fixedReserveChangePosting, reserveFromApproval, SET_RESERVE } from "@paycore/core/payouts/reserves";
 import { ACCEPT_PSP_FIGURE } from "@paycore/core/reconciliation/recon-item-commands";
 import { type Sql, type SqlTransaction, sqlState } from "../sql";
 import { postAdjustmentIn } from "./ledger-adjustment-store.repository";

@@ -27,7 +27,8 @@ class Conflict extends Error {}
 
 const toPayment = (row: Row): PaymentRecord =>
   toPaymentRecord(row as unknown as Parameters<typeof toPaymentRecord>[0]);
-const toRefund = (row: Row): RefundRecord => toRefundRecord(row as unknown as Parameters<typeof toRefundRecord>[0]);
+const toRefund = (row: Row): RefundRecord =>
+  toRefundRecord(row as unknown as Parameters<typeof toRefundRecord>[0]);
 
 const BANK_REFUND_COLUMNS = `refund_id AS "refundId", payment_id AS "paymentId", merchant_id AS "merchantId", mode,
   amount_minor::text AS "amountMinor", currency, destination, transfer_id AS "transferId", rail,
@@ -89,12 +90,16 @@ export class BankRefundStoreRepository implements BankRefundStore {
   }
 
   async findPayment(paymentId: PaymentId): Promise<PaymentRecord | null> {
-    const [row] = await this.sql.query<Row>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1`, [paymentId]);
+    const [row] = await this.sql.query<Row>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1`, [
+      paymentId,
+    ]);
     return row ? toPayment(row) : null;
   }
 
   async findRefund(refundId: RefundId): Promise<RefundRecord | null> {
-    const [row] = await this.sql.query<Row>(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1`, [refundId]);
+    const [row] = await this.sql.query<Row>(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1`, [
+      refundId,
+    ]);
     return row ? toRefund(row) : null;
   }
 
@@ -124,7 +129,9 @@ export class BankRefundStoreRepository implements BankRefundStore {
     return rows.map((row) => row.refundId as RefundId);
   }
 
-  async recordIntent(intent: BankRefundIntent): Promise<{ refund: RefundRecord; payment: PaymentRecord } | "conflict"> {
+  async recordIntent(
+    intent: BankRefundIntent,
+  ): Promise<{ refund: RefundRecord; payment: PaymentRecord } | "conflict"> {
     try {
       return await this.sql.transaction(async (tx) => {
         const payment = await updatePayment(tx, intent);
@@ -183,7 +190,8 @@ export class BankRefundStoreRepository implements BankRefundStore {
           [write.refundId, write.expectedVersion, write.status, write.bankReference, write.failureCode],
         );
         if (moved.length !== 1) throw new Conflict();
-        const payment = Object.keys(write.patch).length > 0 ? await updatePayment(tx, write) : write.decidedOn;
+        const payment =
+          Object.keys(write.patch).length > 0 ? await updatePayment(tx, write) : write.decidedOn;
         const [refundRow] =
           write.status === "PENDING"
             ? await tx.query<Row>(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1`, [write.refundId])
@@ -227,8 +235,16 @@ async function updatePayment(tx: SqlTransaction, write: BankRefundPaymentWrite):
   return toPayment(rows[0] as Row);
 }
 
-async function writeRest(tx: SqlTransaction, payment: PaymentRecord, write: BankRefundPaymentWrite): Promise<void> {
+async function writeRest(
+  tx: SqlTransaction,
+  payment: PaymentRecord,
+  write: BankRefundPaymentWrite,
+): Promise<void> {
   await insertEvents(tx, payment, write.events);
   await insertOutbox(tx, payment, write.outbox);
-  await postJournal(tx, { merchantId: payment.merchantId, mode: payment.mode, paymentId: payment.id }, write.journal);
+  await postJournal(
+    tx,
+    { merchantId: payment.merchantId, mode: payment.mode, paymentId: payment.id },
+    write.journal,
+  );
 }

@@ -81,7 +81,11 @@ export async function insertEvents(tx: SqlTransaction, payment: PaymentRecord, e
   );
 }
 
-export async function insertOutbox(tx: SqlTransaction, payment: PaymentRecord, outbox: CreditWrite["outbox"]) {
+export async function insertOutbox(
+  tx: SqlTransaction,
+  payment: PaymentRecord,
+  outbox: CreditWrite["outbox"],
+) {
   for (const message of outbox) {
     await tx.query(
       `INSERT INTO outbox_messages (merchant_id, mode, topic, aggregate_id, payload) VALUES ($1, $2::"Mode", $3, $4, $5::jsonb)`,

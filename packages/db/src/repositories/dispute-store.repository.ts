@@ -7,7 +7,11 @@ import type { DisputeRecord } from "@paycore/core/disputes/dispute";
 import { EVIDENCE_FORWARD_ATTEMPTS_MAX } from "@paycore/core/disputes/dispute-commands";
 import type { EvidenceTexts } from "@paycore/core/disputes/dispute-evidence";
 import { newId } from "@paycore/core/ids/ids";
-import { type JournalEntryDraft, LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
+import {
+  type JournalEntryDraft,
+  LEDGER_ACCOUNTS,
+  type LedgerAccountCode,
+} from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
   DisputeChange,
@@ -174,7 +178,9 @@ export class DisputeStoreRepository implements DisputeStore {
           // A converted payment's dispute: both legs and the row linking them (multiple currencies, issue 18).
           const { sourceEntry, draft } = change.conversion;
           const sourceEntryId = await writeEntry(tx, d, sourceEntry);
-          const settlementEntryId = draft.settlementEntry ? await writeEntry(tx, d, draft.settlementEntry) : null;
+          const settlementEntryId = draft.settlementEntry
+            ? await writeEntry(tx, d, draft.settlementEntry)
+            : null;
           await tx.fxConversion.create({
             data: {
               id: newId("fxConversion"),

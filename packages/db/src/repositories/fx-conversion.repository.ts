@@ -29,9 +29,7 @@ export interface FxConversionRecord {
   createdAt: Date;
 }
 
-const columns = (
-  t: string,
-) => `${t}.id, ${t}.payment_id AS "paymentId", ${t}.refund_id AS "refundId",
+const columns = (t: string) => `${t}.id, ${t}.payment_id AS "paymentId", ${t}.refund_id AS "refundId",
        ${t}.dispute_id AS "disputeId", ${t}.kind,
        ${t}.source_currency AS "sourceCurrency", ${t}.source_amount_minor AS "sourceAmountMinor",
        ${t}.settlement_currency AS "settlementCurrency", ${t}.settlement_amount_minor AS "settlementAmountMinor",

@@ -4,10 +4,11 @@
 // PSP, fixtures made through the core's commands, and the global ledger
 // invariant. The API's test app (apps/api/src/testing/test-app.ts) adds its
 // GraphQL client on top; the console's harness uses this one directly.
-import { DEFAULT_RESERVE_APPROVAL_ABOVE_MAJOR } from "@paycore/core/payouts/reserves";
+
 import { randomBytes } from "node:crypto";
 import { parseLiveLimits } from "@paycore/core/onboarding/onboarding";
 import type { RiskSignalThresholds } from "@paycore/core/onboarding/risk-signals";
+import { DEFAULT_RESERVE_APPROVAL_ABOVE_MAJOR } from "@paycore/core/payouts/reserves";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { DisputeRepository } from "@paycore/db/repositories/dispute.repository";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";

@@ -2,11 +2,12 @@
 // expiry) through the bank, each return under its own id as the bank's idempotency key, and posts the return
 // only once the bank accepted it. A bank that cannot be reached is asked again on the next pass. The same pass asks
 // the bank again, with the same key, about bank-transfer refunds whose answer was unknown (issue 18).
+
+import type { BankTransferRefunds } from "@paycore/core/bank-transfers/bank-refunds";
 import type {
   BankReturnPort,
   BankTransferCommands,
 } from "@paycore/core/bank-transfers/bank-transfer-commands";
-import type { BankTransferRefunds } from "@paycore/core/bank-transfers/bank-refunds";
 import type { Logger } from "pino";
 import type { PassResult, WorkerJob } from "./worker";
 

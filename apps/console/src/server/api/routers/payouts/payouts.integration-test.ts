@@ -224,7 +224,9 @@ describe("balances and payouts in the console", () => {
     const approved = await (await second.api()).ledger.approve({ id, note: "Agreed with risk" });
     expect(approved.status).toBe("APPROVED");
     const overview = await (await viewer.api()).payouts.overview({ merchantId: merchant.id });
-    expect(overview.reserves).toEqual([{ currency: "EUR", rollingBps: 0, rollingDays: 0, fixedMinor: "1000001" }]);
+    expect(overview.reserves).toEqual([
+      { currency: "EUR", rollingBps: 0, rollingDays: 0, fixedMinor: "1000001" },
+    ]);
     expect(overview.balances).toEqual([
       expect.objectContaining({ currency: "EUR", reservedMinor: "1000001" }),
     ]);
