@@ -28,7 +28,7 @@ import type { MerchantActor, PaymentRecord, RefundRecord } from "../payments/pay
 import type { RefundResult, UserErrorData } from "../payments/payment-responses";
 import { planRefund } from "../payments/payment-rules";
 import { transition } from "../payments/payment-state-machine";
-import { type BankAccountInput, parseBankAccount } from "../payouts/bank-account";
+import { parseBankAccount } from "../payouts/bank-account";
 import {
   BankCallUnknown,
   type BankPayoutAnswer,
@@ -36,10 +36,12 @@ import {
   type BankPayoutRequest,
 } from "../payouts/bank-rails-port";
 import type {
+  BankRefundAccountInput,
   BankRefundDestination,
   BankRefundOutcomeWrite,
   BankRefundRecord,
   BankRefundStore,
+  BankRefundsPort,
 } from "../ports/bank-refund-store";
 import { decryptSecret, encryptSecret, type VaultKeyring } from "../vault/card-vault";
 import type { BankJournalDraft } from "./bank-transfer";
@@ -70,9 +72,6 @@ export interface BankRefundDependencies {
   bank: BankRefundRails | null;
   now(): Date;
 }
-
-/** The account a refund names (the payer's), as the API takes it. */
-export type BankRefundAccountInput = Omit<BankAccountInput, "currency">;
 
 const associatedData = (refundId: string) => `bank-refund:${refundId}`;
 
@@ -134,7 +133,9 @@ export function statusAfter(
   return { status: transition(payment.status, event), refundedMinor };
 }
 
-export class BankTransferRefunds {
+export type { BankRefundAccountInput };
+
+export class BankTransferRefunds implements BankRefundsPort {
   constructor(private readonly deps: BankRefundDependencies) {}
 
   /** Whether this payment is a bank transfer (its refunds go through the bank, here). */

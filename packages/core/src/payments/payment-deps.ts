@@ -2,7 +2,6 @@
 // under the version check, reach the PSP that holds it and name the idempotency scope of a request.
 
 import { createHash } from "node:crypto";
-import type { BankTransferRefunds } from "../bank-transfers/bank-refunds";
 import { DomainError, invariant } from "../errors/domain-error";
 import type { RiskScorer } from "../fraud/risk-scorer";
 import type { IdempotencyService } from "../idempotency/idempotency-service";
@@ -10,6 +9,7 @@ import { type IdempotencyKey, type PaymentId, parseId } from "../ids/ids";
 import { type FeeSchedule, feeScheduleForFunding, hasFundingTypeFees } from "../ledger/fees";
 import { parseAmountMinor } from "../money/money";
 import type { MerchantAdmission } from "../onboarding/merchant-admission";
+import type { BankRefundsPort } from "../ports/bank-refund-store";
 import type { IdempotencyScope } from "../ports/idempotency-store";
 import type { PaymentFxRates } from "../ports/payment-fx";
 import type { PaymentChange, PaymentStore } from "../ports/payment-store";
@@ -37,7 +37,7 @@ export interface PaymentCommandsDependencies {
    */
   threeDSecure?: { returnUrlFor(paymentId: PaymentId): string; actionTtlMs: number };
   /** Bank-transfer payments' refunds (issue 18): through the bank rails; absent: such refunds are refused. */
-  bankRefunds?: Pick<BankTransferRefunds, "handles" | "refund">;
+  bankRefunds?: BankRefundsPort;
   /** Onboarding (issue 22): live payments of unverified, restricted or frozen merchants; absent: no checks. */
   admission?: Pick<MerchantAdmission, "checkLivePayment">;
 }

@@ -1,8 +1,9 @@
 // What callers hand the payment commands: the inputs of each use case as the transports pass them (unparsed
 // where the command validates), and a PSP's notification once normalised from its webhook format.
-import type { BankRefundAccountInput } from "../bank-transfers/bank-refunds";
+
 import type { CustomerInput } from "../fraud/customer-context";
 import type { Actor, AuditValue } from "../ports/audit";
+import type { BankRefundAccountInput } from "../ports/bank-refund-store";
 import type { CardInput } from "../vault/card";
 import type { CaptureMethod } from "./payment-record";
 

@@ -3,10 +3,35 @@
 // refund row (its own status edges and version checked by its trigger), the payment's audit events, outbox
 // messages and journal entries (each with a unique source-event key, so a repeated bank notice posts nothing).
 import type { BankJournalDraft } from "../bank-transfers/bank-transfer";
+import type { IdempotencyContext } from "../idempotency/idempotency-service";
 import type { PaymentId, RefundId } from "../ids/ids";
 import type { CurrencyCode } from "../money/currency";
-import type { OutboxDraft, PaymentEventDraft, PaymentRecord, RefundRecord } from "../payments/payment-record";
+import type {
+  MerchantActor,
+  OutboxDraft,
+  PaymentEventDraft,
+  PaymentRecord,
+  RefundRecord,
+} from "../payments/payment-record";
+import type { RefundResult } from "../payments/payment-responses";
+import type { BankAccountInput } from "../payouts/bank-account";
 import type { EncryptedPan } from "../vault/card-vault";
+
+/** The account a refund names (the payer's), as the API takes it. */
+export type BankRefundAccountInput = Omit<BankAccountInput, "currency">;
+
+/** What refundPayment needs of the bank-transfer refunds (bank-transfers/bank-refunds.ts implements it). */
+export interface BankRefundsPort {
+  handles(payment: Pick<PaymentRecord, "id" | "pspName" | "paymentMethodId">): Promise<boolean>;
+  refund(
+    actor: MerchantActor,
+    context: IdempotencyContext,
+    paymentId: PaymentId,
+    requestedMinor: bigint | null,
+    reason: string | null,
+    account: BankRefundAccountInput | null,
+  ): Promise<RefundResult>;
+}
 
 export type BankRefundStatus = "PENDING" | "SUCCEEDED" | "FAILED" | "RETURNED";
 
