@@ -77,6 +77,8 @@ const NULLABLE_MERCHANT_ID: Record<string, string> = {
 /** Foreign keys between merchant-keyed tables without merchant_id: each gains it (a composite key) before sharding. */
 const CROSS_MERCHANT_KEYS: Record<string, string> = {
   "bank_transfer_credits(payment_id) -> bank_transfers(payment_id)": "(merchant_id, payment_id)",
+  "bank_transfer_refunds(payment_id) -> bank_transfers(payment_id)": "(merchant_id, payment_id)",
+  "bank_transfer_refunds(refund_id) -> refunds(id)": "(merchant_id, refund_id)",
   "bank_transfer_returns(payment_id) -> bank_transfers(payment_id)": "(merchant_id, payment_id)",
   "bank_transfers(payment_id) -> payments(id)": "(merchant_id, payment_id) -> payments (merchant_id, id)",
   "checkout_session_events(checkout_session_id) -> checkout_sessions(id)":
@@ -88,6 +90,7 @@ const CROSS_MERCHANT_KEYS: Record<string, string> = {
   "dispute_events(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
   "dispute_evidence(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
   "disputes(payment_id) -> payments(id)": "(merchant_id, payment_id)",
+  "fx_conversions(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
   "fx_conversions(payment_id) -> payments(id)": "(merchant_id, payment_id)",
   "fx_conversions(refund_id) -> refunds(id)": "(merchant_id, refund_id)",
   "fx_conversions(settlement_entry_id, settlement_currency) -> journal_entries(id, currency)":

@@ -84,6 +84,8 @@ const schema = z.object({
   AUTHORIZATION_WINDOW_DAYS_BY_BRAND: z.string().max(500).optional(),
   /** A manual ledger adjustment above this many major units of its currency needs a second operator. */
   LEDGER_ADJUSTMENT_APPROVAL_ABOVE: z.coerce.number().int().min(0).max(1_000_000_000).default(100),
+  /** Four eyes (issue 18): a fixed reserve above this many major units of its currency needs a second admin. */
+  RESERVE_APPROVAL_ABOVE: z.coerce.number().int().min(0).max(1_000_000_000).default(10_000),
   /** How often the ledger consistency check runs in the background. */
   LEDGER_CHECK_INTERVAL_MINUTES: z.coerce
     .number()

@@ -1,10 +1,12 @@
 // The payout services the app, the bank's webhook route, the workers and the console share: the core's one write
 // path (PayoutCommands) over its Postgres store, and the read repository. Built by one call in the composition
 // root (runtime.ts).
+import { ApprovalCommands } from "@paycore/core/approvals/approval-commands";
 import type { IdempotencyService } from "@paycore/core/idempotency/idempotency-service";
 import type { MerchantAdmission } from "@paycore/core/onboarding/merchant-admission";
 import { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
+import { ApprovalStoreRepository } from "@paycore/db/repositories/approval-store.repository";
 import { PayoutRepository } from "@paycore/db/repositories/payout.repository";
 import { PayoutStoreRepository } from "@paycore/db/repositories/payout-store.repository";
 import type { Sql } from "@paycore/db/sql";
@@ -40,6 +42,8 @@ export function createPayoutServices(options: {
   admission?: Pick<MerchantAdmission, "checkPayout">;
   /** Sanctions (issue 22): a new bank account's holder is screened. */
   screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> };
+  /** Four eyes (issue 18): a fixed reserve above this many major units waits for a second admin; null: none. */
+  reserveApprovalAboveMajor?: bigint | null;
 }): PayoutServices {
   return {
     payouts: new PayoutCommands({
@@ -56,6 +60,18 @@ export function createPayoutServices(options: {
       now: options.now ?? (() => new Date()),
       ...(options.admission ? { admission: options.admission } : {}),
       ...(options.screening ? { screening: options.screening } : {}),
+      ...(options.reserveApprovalAboveMajor == null
+        ? {}
+        : {
+            reserveApproval: {
+              // The same four-eyes requests as the workbench's (one table, one approve/reject path).
+              approvals: new ApprovalCommands({
+                store: new ApprovalStoreRepository(options.sql),
+                now: options.now ?? (() => new Date()),
+              }),
+              aboveMajor: options.reserveApprovalAboveMajor,
+            },
+          }),
       ...(options.bank?.retryFirstMs === undefined ? {} : { bankRetryFirstMs: options.bank.retryFirstMs }),
     }),
     payoutReads: new PayoutRepository(options.sql),

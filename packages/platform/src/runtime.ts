@@ -4,6 +4,7 @@
 // routers, the CLI its commands; tests build the same runtime against their own
 // database, Redis and PSP.
 
+import { BankTransferRefunds } from "@paycore/core/bank-transfers/bank-refunds";
 import { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import { RiskScorer, type VelocityFallback } from "@paycore/core/fraud/risk-scorer";
 import { DEFAULT_IDEMPOTENCY_OPTIONS } from "@paycore/core/idempotency/idempotency-service";
@@ -29,6 +30,7 @@ import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { AnnouncedReportStoreRepository } from "@paycore/db/repositories/announced-report-store.repository";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
+import { BankRefundStoreRepository } from "@paycore/db/repositories/bank-refund-store.repository";
 import { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
@@ -68,6 +70,7 @@ import { deleteLegacyIdempotencyEntries, RedisIdempotencyCache } from "./adapter
 import { RedisVelocityCounter } from "./adapters/redis-velocity-counter";
 import { RequestNonces } from "./adapters/request-nonces";
 import { createAdminCommands } from "./admin-commands";
+import { bankRefundRails } from "./bank-rails/bank-refund-rails";
 import { bankReturnsClient } from "./bank-rails/bank-returns-client";
 import { createCheckoutCommands } from "./checkout/checkout-services";
 import { createDisputeServices } from "./dispute-services";
@@ -164,6 +167,8 @@ export interface RuntimeConfig {
   bankRailsUrl?: string | null;
   /** Payouts (issue 18): the bank that sends them; null or absent: payouts are created and wait PENDING. */
   bankRails?: BankRailsConfig | null;
+  /** Four eyes (issue 18): fixed reserves above this many major units wait for a second admin; absent: none. */
+  reserveApprovalAboveMajor?: bigint | null;
   /** Workbench (issue 17): authorization windows, the adjustment approval threshold, the ledger check's interval. */
   workbench?: WorkbenchConfig;
   // ---- Multiple currencies (issue 18, FX) ----
@@ -247,6 +252,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     // Multiple currencies (issue 18, FX).
     fxRateMaxAgeHours: env.FX_RATE_MAX_AGE_HOURS,
     unverifiedLiveLimits: parseLiveLimits(env.UNVERIFIED_LIVE_LIMITS),
+    reserveApprovalAboveMajor: BigInt(env.RESERVE_APPROVAL_ABOVE),
     sanctionsMatchThreshold: env.SANCTIONS_MATCH_THRESHOLD,
     riskSignals: {
       windowDays: env.RISK_SIGNAL_WINDOW_DAYS,
@@ -453,7 +459,20 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     metrics,
   );
   const threeDSecureReturnState = createThreeDSecureReturnState(config.secrets.idempotencyHashSecret);
+  // Refunds of bank-transfer payments (issue 18): through the bank rails (returns along the paying transfer, or a
+  // credit transfer to an account the refund names), behind the same refundPayment command.
+  const refundBankUrl =
+    config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
+  const bankRefunds = new BankTransferRefunds({
+    store: new BankRefundStoreRepository(sql),
+    vault,
+    bank: refundBankUrl
+      ? bankRefundRails(refundBankUrl, config.bankRails ?? null, config.pspTimeoutMs)
+      : null,
+    now: () => new Date(),
+  });
   const untracedCommands = new PaymentCommands({
+    bankRefunds,
     admission,
     fx: fx.fxRates,
     store: paymentStore,
@@ -507,16 +526,19 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
     // Disputes: evidence is forwarded to the dispute's PSP through the same router (issue 17).
-    ...createDisputeServices(db, pspRouter),
+    // A converted payment's dispute posts in the settlement currency with the payments' rates (issue 18).
+    ...createDisputeServices(db, pspRouter, () => new Date(), fx.fxRates),
     // ---- Bank transfers (issue 18, part 3) ----
     bankTransfers: new BankTransferCommands({ store: bankTransferStore, idempotency, now: () => new Date() }),
     bankTransferStore,
+    bankRefunds,
     // Payouts (issue 18).
     ...createPayoutServices({
       sql,
       idempotency,
       vault,
       bank: config.bankRails ?? null,
+      reserveApprovalAboveMajor: config.reserveApprovalAboveMajor ?? null,
       admission,
       screening: sanctions,
     }),
@@ -617,6 +639,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
           ? [
               bankTransferReturnsJob({
                 commands: services.bankTransfers,
+                refunds: services.bankRefunds,
                 bank: bankReturnsClient({ baseUrl: bankRailsUrl, timeoutMs: config.pspTimeoutMs }),
                 log: config.logger.child({ worker: "bank-transfer-returns" }),
               }),

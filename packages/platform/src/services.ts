@@ -1,6 +1,7 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
 
+import type { BankTransferRefunds } from "@paycore/core/bank-transfers/bank-refunds";
 import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
@@ -74,6 +75,8 @@ export interface AppServices
   bankTransfers: BankTransferCommands;
   /** Read side: a payment's bank-transfer instructions (GraphQL). */
   bankTransferStore: Pick<BankTransferStoreRepository, "transfersOf" | "disagreeingWithLedger">;
+  /** Refunds of bank-transfer payments (issue 18): the bank's notices about them and the unknown-outcome resolver. */
+  bankRefunds: Pick<BankTransferRefunds, "applyBankNotice" | "resolveUnknown">;
   /** The bank's notification secret; null: POST /webhooks/bank answers 404. */
   bankWebhookSecret: string | null;
   /** Reconciliation's shadow mode (issue 16): notifications that contradict our state become open items. */

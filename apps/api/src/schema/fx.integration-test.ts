@@ -2,7 +2,9 @@
 // file refused whole, nothing written); a payment in another currency than the merchant settles in is converted
 // on capture at the rate in force, locked on the payment, with its FX fee; a refund converts back at the locked
 // rate with the difference to today's rate booked as FX gain or loss; a missing or stale rate is refused before
-// anything is written; cross rates through EUR. The ledger invariant (FX clearing included) holds after each.
+// anything is written; cross rates through EUR; a dispute of a converted payment (its withdrawal and, on a win, its
+// reinstatement) posts in the settlement currency at the locked rate with FX gain or loss, listed as the merchant's
+// dispute balance transactions. The ledger invariant (FX clearing included) holds after each.
 import { join } from "node:path";
 import { importRatesFile, importRatesFromPath } from "@paycore/platform/fx/fx-services";
 import { parseRatesText } from "@paycore/platform/fx/rate-files";
@@ -245,6 +247,113 @@ describe("converting on capture", () => {
     const created = await pay(merchant, "2500", "EUR");
     expect(created.payment).toMatchObject({ status: "CAPTURED", conversion: null, settlementCurrency: null });
     expect(await balances(merchant)).toMatchObject({ EUR: { fees: "103" } });
+  });
+});
+
+describe("disputes of a converted payment", () => {
+  async function dispute(paymentId: string, status: "NEEDS_RESPONSE" | "WON", amountMinor: bigint) {
+    const { pspName, pspReference } = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: paymentId },
+      select: { pspName: true, pspReference: true },
+    });
+    if (!pspName || !pspReference) throw new Error("setup: the payment has no PSP reference");
+    const result = await t.app.services.disputes.applyNotification({
+      pspName,
+      disputeReference: `dp_fx_${paymentId}`,
+      paymentPspReference: pspReference,
+      status,
+      stage: "chargeback",
+      pspStage: status,
+      amountMinor,
+      currency: "EUR",
+      reason: "fraudulent",
+      reasonCode: "10.4",
+      evidenceDueBy: new Date(Date.now() + 7 * 86_400_000),
+    });
+    if (!result.applied) throw new Error(`dispute not applied: ${result.reason} ${result.detail}`);
+    return result.dispute;
+  }
+
+  async function disputeTransactions(merchant: TestMerchant) {
+    const response = await t.gql<{
+      balanceTransactions: {
+        edges: Array<{
+          node: { type: string; amount: string; fee: string; net: string; currency: string; source: string };
+        }>;
+      };
+    }>(
+      merchant.secretKey,
+      `{ balanceTransactions(first: 20) { edges { node { type amount fee net currency source } } } }`,
+    );
+    return (response.data?.balanceTransactions.edges ?? [])
+      .map((edge) => edge.node)
+      .filter((node) => node.type === "DISPUTE" || node.type === "DISPUTE_REVERSAL");
+  }
+
+  it("withdraws at the locked rate with the loss to fx_gain_loss, and gives the amount back at that rate on a win", async () => {
+    await importCsv(`base,quote,rate,as_of\nEUR,USD,1.0842,${new Date().toISOString()}\n`);
+    const merchant = await settlingIn(["USD"]);
+    const created = await pay(merchant, "10000", "EUR");
+    const payment = created.payment as Payment;
+    expect(payment).toMatchObject({ status: "CAPTURED", settlementAmount: "10842" });
+    const before = BigInt((await balances(merchant)).USD?.available ?? "0");
+
+    // The euro rose to 1.10: 40.00 EUR disputed with the default 15.00 EUR fee. The merchant bears 55.00 EUR at
+    // 1.0842 = 59.63 USD; 60.50 USD is what it costs today; the platform loses 0.87 USD.
+    await importCsv(`base,quote,rate,as_of\nEUR,USD,1.1000,${new Date(Date.now() + 1000).toISOString()}\n`);
+    const opened = await dispute(payment.id, "NEEDS_RESPONSE", 4_000n);
+    expect(opened).toMatchObject({ fundsWithdrawn: true, feeMinor: 1_500n, currency: "EUR" });
+    expect(BigInt((await balances(merchant)).USD?.available ?? "0")).toBe(before - 5_963n);
+    // The merchant never holds euros: its EUR balance stays zero (the dispute fee is fee revenue in EUR).
+    expect((await balances(merchant)).EUR).toMatchObject({ available: "0", pending: "0", fees: "1500" });
+    const conversions = await t.app.services.fxConversions.disputeConversionsOf([opened.id]);
+    expect(conversions).toHaveLength(1);
+    expect(conversions[0]).toMatchObject({
+      kind: "DISPUTE",
+      sourceCurrency: "EUR",
+      sourceAmountMinor: 5_500n,
+      settlementCurrency: "USD",
+      settlementAmountMinor: 6_050n,
+      originalSettlementMinor: 5_963n,
+      gainLossMinor: -87n,
+      rateSource: "CSV",
+    });
+    await t.expectLedgerBalanced();
+
+    // The euro fell to 1.05 and the merchant won: 40.00 EUR back at 1.0842 = 43.37 USD (the fee stays earned);
+    // 42.00 USD came in; the platform loses another 1.37 USD.
+    await importCsv(`base,quote,rate,as_of\nEUR,USD,1.0500,${new Date(Date.now() + 2000).toISOString()}\n`);
+    const won = await dispute(payment.id, "WON", 4_000n);
+    expect(won.fundsWithdrawn).toBe(false);
+    expect(BigInt((await balances(merchant)).USD?.available ?? "0")).toBe(before - 5_963n + 4_337n);
+    const both = await t.app.services.fxConversions.disputeConversionsOf([opened.id]);
+    expect(
+      both.map((c) => [c.kind, c.settlementAmountMinor, c.originalSettlementMinor, c.gainLossMinor]),
+    ).toEqual([
+      ["DISPUTE", 6_050n, 5_963n, -87n],
+      ["DISPUTE_REVERSAL", 4_200n, 4_337n, -137n],
+    ]);
+    const [loss] = await t.app.db.$queryRaw<Array<{ net: string }>>`
+      SELECT sum(CASE l.direction WHEN 'DEBIT' THEN l.amount_minor ELSE -l.amount_minor END)::text AS net
+        FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
+       WHERE a.merchant_id = ${merchant.id} AND a.code = 'fx_gain_loss'`;
+    expect(loss?.net).toBe("224");
+
+    // The merchant's balance transactions list both in USD, sourced to the dispute.
+    expect(await disputeTransactions(merchant)).toEqual([
+      { type: "DISPUTE_REVERSAL", amount: "4337", fee: "0", net: "4337", currency: "USD", source: opened.id },
+      { type: "DISPUTE", amount: "-5963", fee: "0", net: "-5963", currency: "USD", source: opened.id },
+    ]);
+  });
+
+  it("a dispute of a payment that settled as it is posts in its own currency, with no conversion", async () => {
+    const merchant = await settlingIn(["USD", "EUR"]);
+    const created = await pay(merchant, "2500", "EUR");
+    const opened = await dispute(created.payment?.id as string, "NEEDS_RESPONSE", 2_500n);
+    expect(await t.app.services.fxConversions.disputeConversionsOf([opened.id])).toEqual([]);
+    expect(await disputeTransactions(merchant)).toEqual([
+      { type: "DISPUTE", amount: "-2500", fee: "1500", net: "-4000", currency: "EUR", source: opened.id },
+    ]);
   });
 });
 

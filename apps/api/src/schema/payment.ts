@@ -478,6 +478,16 @@ builder.mutationField("cancelPayment", (t) =>
   }),
 );
 
+/** The payer's account a bank-transfer refund is paid to (issue 18): encrypted at once, shown as its last four. */
+const RefundBankAccountInput = builder.inputType("RefundBankAccountInput", {
+  fields: (t) => ({
+    iban: t.string({ required: false, description: "SEPA (EUR): the IBAN, spaces allowed." }),
+    routingNumber: t.string({ required: false, description: "ACH (USD): the 9-digit ABA routing number." }),
+    accountNumber: t.string({ required: false, description: "ACH (USD): 4 to 17 digits." }),
+    holderName: t.string({ required: true, description: "1 to 140 characters." }),
+  }),
+});
+
 const RefundPaymentInput = builder.inputType("RefundPaymentInput", {
   fields: (t) => ({
     idempotencyKey: t.string({ required: true }),
@@ -488,6 +498,12 @@ const RefundPaymentInput = builder.inputType("RefundPaymentInput", {
       description: "At most the refundable amount; omitted refunds all that is left.",
     }),
     reason: t.string({ required: false }),
+    bankAccount: t.field({
+      type: RefundBankAccountInput,
+      required: false,
+      description:
+        "A bank-transfer payment only: the payer's account to refund to. Without it the refund goes back along the credit transfer that paid (when one transfer paid it).",
+    }),
   }),
 });
 
@@ -521,6 +537,14 @@ builder.mutationField("refundPayment", (t) =>
             paymentId: String(input.paymentId),
             amount: input.amount ?? null,
             reason: input.reason ?? null,
+            bankAccount: input.bankAccount
+              ? {
+                  iban: input.bankAccount.iban ?? null,
+                  routingNumber: input.bankAccount.routingNumber ?? null,
+                  accountNumber: input.bankAccount.accountNumber ?? null,
+                  holderName: input.bankAccount.holderName,
+                }
+              : null,
           }),
         (value: RefundResult | null, errors) => ({
           refund: value?.refund ?? null,

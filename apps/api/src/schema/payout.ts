@@ -552,7 +552,12 @@ const PayoutSchedule = builder.objectRef<PayoutScheduleRecord>("PayoutSchedule")
       description: "Days after the anchor day's midnight (UTC) it runs.",
     }),
     minimum: t.field({ type: "MinorUnits", resolve: (s) => s.minimumMinor }),
-    nextRunAt: t.field({ type: "DateTime", resolve: (s) => s.nextRunAt }),
+    nextRunAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "Null when the schedule is off (MANUAL).",
+      resolve: (s) => s.nextRunAt,
+    }),
   }),
 });
 

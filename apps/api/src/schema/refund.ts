@@ -7,7 +7,8 @@ import { Node } from "./node-interface";
 import { notFound } from "./user-error";
 
 const RefundStatus = builder.enumType("RefundStatus", {
-  values: ["PENDING", "SUCCEEDED", "FAILED"] as const,
+  // RETURNED: a bank-transfer refund the payer's bank sent back after it was paid (issue 18).
+  values: ["PENDING", "SUCCEEDED", "FAILED", "RETURNED"] as const,
 });
 
 export const Refund = builder.objectRef<RefundRecord>("Refund").implement({

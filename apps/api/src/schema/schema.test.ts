@@ -25,7 +25,13 @@ const CARD_INPUT_FIELDS = ["CardInput.cvc", "CardInput.number"];
  * never returned (a BankAccount shows its last four). A US routing number identifies the bank, not the account:
  * public, and shown back.
  */
-const BANK_ACCOUNT_INPUT_FIELDS = ["AddBankAccountInput.accountNumber", "AddBankAccountInput.routingNumber"];
+const BANK_ACCOUNT_INPUT_FIELDS = [
+  "AddBankAccountInput.accountNumber",
+  "AddBankAccountInput.routingNumber",
+  // A bank-transfer payment's refund to the payer's account: encrypted at once, never returned.
+  "RefundBankAccountInput.accountNumber",
+  "RefundBankAccountInput.routingNumber",
+];
 const PUBLIC_NUMBER_FIELDS = new Set(["BankAccount.routingNumber"]);
 /** Documents' numbers in their gap-free series (a receipt's "#12"): named after the document, never card data. */
 const DOCUMENT_NUMBER_FIELDS = new Set([

@@ -2,7 +2,8 @@
 // the body is read within BANK_WEBHOOK_BODY_BYTES_MAX, its signature checked (bad or stale: 401, nothing
 // written), then the core applies it: an unknown payout is refused (404, so the bank's console shows it), a
 // repeat of an event id changes and posts nothing (200), a notice that contradicts the payout's status is
-// acknowledged and logged (200: sending it again would not change it).
+// acknowledged and logged (200: sending it again would not change it). A notice about a credit transfer that
+// carries a bank-transfer payment's refund (its payout id is the refund's re_… id) goes to the refunds (issue 18).
 import { BANK_WEBHOOK_BODY_BYTES_MAX, verifyBankWebhook } from "@paycore/platform/bank-rails/bank-webhook";
 import type { AppServices } from "@paycore/platform/services";
 import type { Logger } from "pino";
@@ -32,6 +33,11 @@ export async function handleBankWebhook(
   const verdict = verifyBankWebhook(secret, request.headers.get("bank-signature"), body.text, new Date());
   if (!verdict.ok) return answer(verdict.status, verdict.reason);
   try {
+    if (verdict.notification.payoutId.startsWith("re_")) {
+      const refund = await services.bankRefunds.applyBankNotice(verdict.notification);
+      if (refund.reason === "unknown_refund") return answer(404, "unknown refund");
+      return answer(200, refund.applied ? "applied" : "duplicate");
+    }
     const result = await services.payouts.applyBankNotification(verdict.notification);
     if (result === "unknown_payout") return answer(404, "unknown payout");
     if (result === "stale")

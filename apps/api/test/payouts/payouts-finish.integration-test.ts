@@ -143,7 +143,7 @@ interface ScheduleView {
   monthlyAnchor: number | null;
   delayDays: number;
   minimum: string;
-  nextRunAt: string;
+  nextRunAt: string | null;
 }
 const SCHEDULE_FIELDS = "currency interval weeklyAnchor monthlyAnchor delayDays minimum nextRunAt";
 
@@ -279,6 +279,44 @@ describe("payout schedules through the API", () => {
     await due();
     await job.pass();
     expect(await payoutsOf()).toHaveLength(1);
+    await t.expectLedgerBalanced();
+  });
+});
+
+describe("turning a payout schedule off", () => {
+  it("interval MANUAL keeps no run time, is audited, and the dispatch worker never pays it out", async () => {
+    const { merchant } = await fundedMerchant("10000");
+    const job = payoutDispatchJob({ commands: t.app.services.payouts, log: quietLog });
+    expect((await setSchedule(merchant, { interval: "DAILY", minimum: "0" })).errors).toEqual([]);
+    const off = await setSchedule(merchant, { interval: "MANUAL" });
+    expect(off.errors).toEqual([]);
+    expect(off.schedule).toMatchObject({ interval: "MANUAL", nextRunAt: null });
+    // Even a row forced due is not run: it has no run time (the database keeps MANUAL and NULL together).
+    await expect(
+      t.app.sql.execute(
+        "UPDATE payout_schedules SET next_run_at = now() - interval '1 second' WHERE merchant_id = $1",
+        [merchant.id],
+      ),
+    ).rejects.toThrow(/payout_schedules_manual_never_runs/);
+    await job.pass();
+    const payouts = await t.app.sql.query("SELECT 1 FROM payouts WHERE merchant_id = $1", [merchant.id]);
+    expect(payouts).toEqual([]);
+    expect(await balanceOf(merchant)).toMatchObject({ available: "9680" });
+    const audit = await t.app.sql.query<{ after: { interval: string } }>(
+      "SELECT after FROM operator_audit_log WHERE action = 'payouts.schedule' AND target_id = $1 ORDER BY id",
+      [merchant.id],
+    );
+    expect(audit.map((row) => row.after.interval)).toEqual(["DAILY", "MANUAL"]);
+    // Turned on again: it runs.
+    expect((await setSchedule(merchant, { interval: "DAILY" })).errors).toEqual([]);
+    await t.app.sql.execute(
+      "UPDATE payout_schedules SET next_run_at = now() - interval '1 second' WHERE merchant_id = $1",
+      [merchant.id],
+    );
+    await job.pass();
+    expect(await t.app.sql.query("SELECT 1 FROM payouts WHERE merchant_id = $1", [merchant.id])).toHaveLength(
+      1,
+    );
     await t.expectLedgerBalanced();
   });
 });

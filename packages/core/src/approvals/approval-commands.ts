@@ -11,6 +11,9 @@ import type { Actor, AuditValue } from "../ports/audit";
 import { type ApprovalStatus, canTransitionApproval } from "./approval-state-machine";
 
 export const APPROVAL_REASON_LENGTH_MAX = 500;
+
+/** Kinds only an admin may approve (what they apply is an admin's action in the first place). */
+export const ADMIN_APPROVAL_KINDS: ReadonlySet<string> = new Set(["payouts.set_reserve"]);
 const KIND = /^[a-z][a-z0-9_.]{2,63}$/;
 
 export interface RequestApprovalInput {
@@ -83,8 +86,9 @@ export class ApprovalCommands {
     return request;
   }
 
-  approve(actor: Actor, id: string, note: string): Promise<ApprovalRequestRecord> {
-    return this.decide(actor, id, "APPROVED", note);
+  /** `approverIsAdmin`: whether the approving operator is an admin (required for ADMIN_APPROVAL_KINDS). */
+  approve(actor: Actor, id: string, note: string, approverIsAdmin = false): Promise<ApprovalRequestRecord> {
+    return this.decide(actor, id, "APPROVED", note, approverIsAdmin);
   }
 
   reject(actor: Actor, id: string, note: string): Promise<ApprovalRequestRecord> {
@@ -96,6 +100,7 @@ export class ApprovalCommands {
     id: string,
     to: ApprovalStatus,
     rawNote: string,
+    approverIsAdmin = false,
   ): Promise<ApprovalRequestRecord> {
     const note = validReason(rawNote, "note");
     const before = await this.deps.store.findById(id);
@@ -109,6 +114,8 @@ export class ApprovalCommands {
       (before.requestedByOperatorId !== null && before.requestedByOperatorId === actor.operatorId);
     if (sameOperator)
       throw new DomainError("APPROVAL_SAME_OPERATOR", "A second operator must decide this request.");
+    if (to === "APPROVED" && ADMIN_APPROVAL_KINDS.has(before.kind) && !approverIsAdmin)
+      throw new DomainError("APPROVAL_SAME_OPERATOR", "A second admin must approve this request.");
     const decided: ApprovalRequestRecord = {
       ...before,
       status: to,

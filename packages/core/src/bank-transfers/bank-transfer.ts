@@ -145,7 +145,10 @@ export interface BankJournalDraft {
     | "payment.captured"
     | "bank_transfer.owed"
     | "bank_transfer.expired"
-    | "bank_transfer.returned";
+    | "bank_transfer.returned"
+    // Refunds of bank-transfer payments (./bank-refunds.ts).
+    | "refund.succeeded"
+    | "refund.returned";
   currency: CurrencyCode;
   lines: BankPostingLine[];
   /** The bank event (or our return) the entry comes from: unique, so a repeated notification posts nothing. */

@@ -134,6 +134,68 @@ describe("DisputeCommands.applyNotification", () => {
     expect(postings()[0]?.lines.find((line) => line.account === "fee_revenue")?.amountMinor).toBe(15n);
   });
 
+  it("a converted payment's dispute posts in the settlement currency at the locked rate, the rest FX gain or loss", async () => {
+    // pay_1 (USD) was captured for a merchant settling in EUR at 0.9 (locked); today's rate is 0.95.
+    let todayRate = { numerator: 19n, denominator: 20n };
+    const converting = new DisputeCommands({
+      store,
+      now: () => new Date("2026-12-07T00:00:00Z"),
+      fx: {
+        captureConversionOf: async (paymentId) =>
+          paymentId === "pay_1"
+            ? {
+                sourceCurrency: USD,
+                settlementCurrency: "EUR" as CurrencyCode,
+                rate: { numerator: 9n, denominator: 10n },
+              }
+            : null,
+        newestRate: async (from, to) => ({
+          base: from,
+          quote: to,
+          ...todayRate,
+          source: "ECB",
+          asOf: new Date("2026-12-06T00:00:00Z"),
+          path: "DIRECT",
+        }),
+      },
+    });
+    await converting.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+    todayRate = { numerator: 4n, denominator: 5n };
+    await converting.applyNotification(notification("WON", "chargeback"));
+    expect(postings()).toEqual([]);
+    const [withdrawal, reinstatement] = store.changes.flatMap((change) =>
+      change.conversion ? [change.conversion] : [],
+    );
+    // 40.00 + 15.00 USD: the merchant bears 49.50 EUR (0.9), 52.25 EUR left (0.95): a 2.75 EUR loss.
+    expect(withdrawal?.sourceEntry.currency).toBe("USD");
+    expect(withdrawal?.draft).toMatchObject({
+      kind: "DISPUTE",
+      sourceMinor: 5_500n,
+      originalSettlementMinor: 4_950n,
+      settlementMinor: 5_225n,
+      gainLossMinor: -275n,
+    });
+    expect(withdrawal?.draft.settlementEntry?.currency).toBe("EUR");
+    // The win: 36.00 EUR back to the merchant (0.9), 32.00 EUR came in (0.8): a 4.00 EUR loss.
+    expect(reinstatement?.draft).toMatchObject({
+      kind: "DISPUTE_REVERSAL",
+      sourceMinor: 4_000n,
+      originalSettlementMinor: 3_600n,
+      settlementMinor: 3_200n,
+      gainLossMinor: -400n,
+    });
+    for (const change of store.changes) {
+      if (!change.conversion) continue;
+      assertBalanced(change.conversion.sourceEntry);
+      if (change.conversion.draft.settlementEntry) assertBalanced(change.conversion.draft.settlementEntry);
+    }
+    expect(store.changes[0]?.event.data).toMatchObject({
+      ledger: "dispute.funds_withdrawn,fx.dispute_conversion",
+      settlementCurrency: "EUR",
+      fxGainLossMinor: "-275",
+    });
+  });
+
   it.each([
     [{ paymentPspReference: "pi_unknown" }, "unknown_payment"],
     [{ currency: "EUR" }, "invalid"],

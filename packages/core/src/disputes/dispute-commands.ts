@@ -3,7 +3,8 @@
 // decided again on fresh data. Money moves with the status (fundsWithdrawnAt), so a duplicated or reordered
 // notification can neither withdraw twice nor move a dispute back.
 import { DomainError, invariant } from "../errors/domain-error";
-import { newId, parseIdempotencyKey } from "../ids/ids";
+import { disputeConversion, type FxConversionDraft } from "../fx/fx-postings";
+import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
 import {
   disputeReinstatementPosting,
   disputeWithdrawalPosting,
@@ -19,6 +20,7 @@ import type {
   EvidenceForwardStatus,
   StoredEvidence,
 } from "../ports/dispute-store";
+import type { PaymentFxRates } from "../ports/payment-fx";
 import type { PspRouter } from "../ports/psp-router";
 import type { DisputeEvidenceOutcome } from "../psp/psp-port";
 import { type DisputeReason, type DisputeRecord, disputedAmountOf, fundsWithdrawnAt } from "./dispute";
@@ -89,6 +91,12 @@ export interface DisputeCommandsDependencies {
   now(): Date;
   /** The PSPs evidence is forwarded to; without them evidence is stored only (and forwarded by whoever has them). */
   psps?: Pick<PspRouter, "byName">;
+  /**
+   * Exchange rates (multiple currencies, issue 18): a dispute of a payment whose capture converted moves money in
+   * the settlement currency at the capture's locked rate, the difference to the newest rate (the same rate
+   * source the capture read) booked as FX gain or loss. Absent: disputes post in the payment's currency only.
+   */
+  fx?: Pick<PaymentFxRates, "newestRate" | "captureConversionOf">;
 }
 
 /** How long one forwarding try holds its evidence: longer than any PSP call (timeouts are seconds). */
@@ -542,18 +550,25 @@ export class DisputeCommands {
     event: DisputeEventDraft,
   ): Promise<DisputeChange> {
     const journal: JournalEntryDraft[] = [];
+    let conversion: { sourceEntry: JournalEntryDraft; draft: FxConversionDraft } | undefined;
     const withdrawn = fundsWithdrawnAt(next.status, next.stage);
     let feeMinor = next.feeMinor;
     if (withdrawn && !next.fundsWithdrawn) {
       const chargeFee = feeMinor === 0n;
       const fee = chargeFee ? await this.feeFor(next) : 0n;
-      journal.push(
-        disputeWithdrawalPosting({ amountMinor: next.amountMinor, currency: next.currency, feeMinor: fee }),
-      );
+      conversion = await this.converted(next, "withdrawal", fee);
+      if (conversion === undefined)
+        journal.push(
+          disputeWithdrawalPosting({ amountMinor: next.amountMinor, currency: next.currency, feeMinor: fee }),
+        );
       if (chargeFee) feeMinor = fee;
     } else if (!withdrawn && next.fundsWithdrawn) {
-      journal.push(disputeReinstatementPosting({ amountMinor: next.amountMinor, currency: next.currency }));
+      conversion = await this.converted(next, "reinstatement", 0n);
+      if (conversion === undefined)
+        journal.push(disputeReinstatementPosting({ amountMinor: next.amountMinor, currency: next.currency }));
     }
+    const posted = conversion === undefined ? journal : [conversion.sourceEntry];
+    if (conversion?.draft.settlementEntry) posted.push(conversion.draft.settlementEntry);
     const dispute: DisputeRecord = { ...next, fundsWithdrawn: withdrawn, feeMinor };
     const disputedDeltaMinor = disputedAmountOf(dispute) - (before === null ? 0n : disputedAmountOf(before));
     const topic =
@@ -566,14 +581,47 @@ export class DisputeCommands {
         ...event,
         data: {
           ...event.data,
-          ...(journal.length > 0 ? { ledger: journal.map((entry) => entry.kind).join(",") } : {}),
+          ...(posted.length > 0 ? { ledger: posted.map((entry) => entry.kind).join(",") } : {}),
+          ...(conversion === undefined
+            ? {}
+            : {
+                settlementCurrency: conversion.draft.settlementCurrency,
+                settlementAmountMinor: conversion.draft.settlementMinor.toString(),
+                originalSettlementMinor: (conversion.draft.originalSettlementMinor ?? 0n).toString(),
+                fxGainLossMinor: conversion.draft.gainLossMinor.toString(),
+              }),
         },
       },
       outbox: [{ topic, payload: disputeEventPayload(dispute) }],
       journal,
+      ...(conversion === undefined ? {} : { conversion }),
       disputedDeltaMinor,
       operatorAudit: null,
     };
+  }
+
+  /**
+   * The legs of this movement when the disputed payment's capture converted (its locked rate, and the newest rate
+   * whatever its age: the PSP has already moved the money, and a stored rate is never guessed); undefined when it
+   * settled in its own currency.
+   */
+  private async converted(
+    dispute: DisputeRecord,
+    movement: "withdrawal" | "reinstatement",
+    feeMinor: bigint,
+  ): Promise<{ sourceEntry: JournalEntryDraft; draft: FxConversionDraft } | undefined> {
+    if (!this.deps.fx) return undefined;
+    const locked = await this.deps.fx.captureConversionOf(dispute.paymentId as PaymentId);
+    if (locked === null || locked.sourceCurrency !== dispute.currency) return undefined;
+    const today = await this.deps.fx.newestRate(dispute.currency, locked.settlementCurrency);
+    const { sourceEntry, conversion } = disputeConversion({
+      movement,
+      amountMinor: dispute.amountMinor,
+      feeMinor,
+      currency: dispute.currency,
+      fx: { settlementCurrency: locked.settlementCurrency, capturedAt: locked.rate, today },
+    });
+    return { sourceEntry, draft: conversion };
   }
 
   private async feeFor(dispute: DisputeRecord): Promise<bigint> {

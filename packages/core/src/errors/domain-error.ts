@@ -228,6 +228,16 @@ export const ERROR_TABLE = {
     description:
       "an IBAN, routing or account number that fails its checksum or format, or a rail/currency mismatch",
   },
+  // Refunds of bank-transfer payments (issue 18, bank-transfers/bank-refunds.ts).
+  BANK_ACCOUNT_REQUIRED: {
+    retry: "no",
+    description:
+      "a refund of a bank-transfer payment paid by several transfers needs the payer's bank account",
+  },
+  BANK_UNAVAILABLE: {
+    retry: "no",
+    description: "no bank is configured here to send a bank-transfer payment's refund",
+  },
   BANK_ACCOUNT_NOT_FOUND: {
     retry: "no",
     description: "an unknown bank account, or another merchant's or mode's",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CurrencyCode } from "../money/currency";
-import { captureConversion, refundConversion } from "./fx-postings";
+import { captureConversion, disputeConversion, refundConversion } from "./fx-postings";
 import type { AppliedRate } from "./fx-rate";
 import { parseRateText } from "./fx-rate";
 
@@ -122,5 +122,85 @@ describe("refundConversion", () => {
     });
     expect(same.conversion.gainLossMinor).toBe(0n);
     expect(same.conversion.settlementEntry?.lines).toHaveLength(2);
+  });
+});
+
+describe("disputeConversion", () => {
+  const capturedAt = { numerator: 5421n, denominator: 5000n }; // 1.0842
+
+  it("withdraws the amount and fee at the captured rate; the platform books the difference to today's rate", () => {
+    // 40.00 EUR disputed with a 15.00 EUR fee: the merchant bears 55.00 EUR at 1.0842 = 59.63 USD; at 1.10 it is
+    // 60.50 USD that actually leaves: a loss of 0.87 USD.
+    const { sourceEntry, conversion } = disputeConversion({
+      movement: "withdrawal",
+      amountMinor: 4_000n,
+      feeMinor: 1_500n,
+      currency: c("EUR"),
+      fx: { settlementCurrency: c("USD"), capturedAt, today: rate("EUR", "USD", "1.1000") },
+    });
+    expect(sourceEntry).toEqual({
+      kind: "dispute.funds_withdrawn",
+      currency: "EUR",
+      lines: [
+        { account: "fx_clearing", direction: "DEBIT", amountMinor: 5_500n },
+        { account: "psp_receivable", direction: "CREDIT", amountMinor: 4_000n },
+        { account: "fee_revenue", direction: "CREDIT", amountMinor: 1_500n },
+      ],
+    });
+    expect(conversion).toMatchObject({
+      kind: "DISPUTE",
+      sourceMinor: 5_500n,
+      originalSettlementMinor: 5_963n,
+      settlementMinor: 6_050n,
+      gainLossMinor: -87n,
+    });
+    expect(conversion.settlementEntry).toEqual({
+      kind: "fx.dispute_conversion",
+      currency: "USD",
+      lines: [
+        { account: "merchant_balance", direction: "DEBIT", amountMinor: 5_963n },
+        { account: "fx_clearing", direction: "CREDIT", amountMinor: 6_050n },
+        { account: "fx_gain_loss", direction: "DEBIT", amountMinor: 87n },
+      ],
+    });
+  });
+
+  it("a won dispute gives the amount back at the captured rate, never the fee, and the platform keeps a rise", () => {
+    const { sourceEntry, conversion } = disputeConversion({
+      movement: "reinstatement",
+      amountMinor: 4_000n,
+      feeMinor: 0n,
+      currency: c("EUR"),
+      fx: { settlementCurrency: c("USD"), capturedAt, today: rate("EUR", "USD", "1.1000") },
+    });
+    expect(sourceEntry.lines).toEqual([
+      { account: "psp_receivable", direction: "DEBIT", amountMinor: 4_000n },
+      { account: "fx_clearing", direction: "CREDIT", amountMinor: 4_000n },
+    ]);
+    // 40.00 EUR at 1.0842 = 43.37 USD back to the merchant (half to even of 43.368); 44.00 USD came in.
+    expect(conversion).toMatchObject({
+      kind: "DISPUTE_REVERSAL",
+      originalSettlementMinor: 4_337n,
+      settlementMinor: 4_400n,
+      gainLossMinor: 63n,
+    });
+    expect(conversion.settlementEntry).toEqual({
+      kind: "fx.dispute_reversal_conversion",
+      currency: "USD",
+      lines: [
+        { account: "merchant_balance", direction: "CREDIT", amountMinor: 4_337n },
+        { account: "fx_clearing", direction: "DEBIT", amountMinor: 4_400n },
+        { account: "fx_gain_loss", direction: "CREDIT", amountMinor: 63n },
+      ],
+    });
+    expect(() =>
+      disputeConversion({
+        movement: "reinstatement",
+        amountMinor: 4_000n,
+        feeMinor: 1n,
+        currency: c("EUR"),
+        fx: { settlementCurrency: c("USD"), capturedAt, today: rate("EUR", "USD", "1.1") },
+      }),
+    ).toThrow(/returns no fee/);
   });
 });

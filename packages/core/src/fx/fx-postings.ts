@@ -14,6 +14,18 @@
 //   S: debit merchant_balance R·r          credit fx_clearing R·t
 //      and fx_gain_loss: debit R·t − R·r when positive (a loss), credit R·r − R·t when positive (a gain)
 //                                                                              (kind fx.refund_conversion)
+// A dispute of D with dispute fee P (both in X, the dispute's currency) of that payment: the merchant bears D + P
+// at the capture's locked rate r, like a refund; the difference to today's rate t is the platform's.
+//   X: debit fx_clearing D + P             credit psp_receivable D, credit fee_revenue P
+//                                                                              (kind dispute.funds_withdrawn)
+//   S: debit merchant_balance (D+P)·r      credit fx_clearing (D+P)·t, and fx_gain_loss as for a refund
+//                                                                              (kind fx.dispute_conversion)
+// A won dispute brings D back (the fee stays earned): the merchant gets D at the locked rate r back, what comes
+// in is D at today's rate t', and the difference is again the platform's gain or loss.
+//   X: debit psp_receivable D              credit fx_clearing D               (kind dispute.funds_reinstated)
+//   S: debit fx_clearing D·t'              credit merchant_balance D·r
+//      and fx_gain_loss: credit D·t' − D·r when positive (a gain), debit D·r − D·t' when positive (a loss)
+//                                                                              (kind fx.dispute_reversal_conversion)
 // Every product is convertMinor (one rounding, half to even).
 import { invariant } from "../errors/domain-error";
 import { computeFee, type FeeSchedule, feeScheduleIn } from "../ledger/fees";
@@ -31,7 +43,10 @@ export interface FxCaptureTerms {
   fxFeeBps: number;
 }
 
-/** A refund of a converted payment: the capture's locked rate, and today's rate (newest) for the difference. */
+/**
+ * A refund (or a dispute) of a converted payment: the capture's locked rate, and today's rate (newest) for the
+ * difference.
+ */
 export interface FxRefundTerms {
   settlementCurrency: CurrencyCode;
   capturedAt: Ratio;
@@ -40,19 +55,19 @@ export interface FxRefundTerms {
 
 /** The record linking a conversion's two legs (fx_conversions), written with them. */
 export interface FxConversionDraft {
-  kind: "CAPTURE" | "REFUND";
+  kind: "CAPTURE" | "REFUND" | "DISPUTE" | "DISPUTE_REVERSAL";
   sourceCurrency: CurrencyCode;
   sourceMinor: bigint;
   settlementCurrency: CurrencyCode;
   /** What went through S's clearing account: the source amount at `rate`. */
   settlementMinor: bigint;
   rate: AppliedRate;
-  /** A refund: the source amount at the capture's rate (what the merchant bears). */
+  /** A refund or a dispute: the source amount at the capture's rate (what the merchant bears, or gets back). */
   originalSettlementMinor: bigint | null;
   /** Processing fee plus FX fee, in S (capture only). */
   feeMinor: bigint;
   fxFeeMinor: bigint;
-  /** Positive: the platform gained; negative: it lost (refunds only). */
+  /** Positive: the platform gained; negative: it lost (refunds and disputes only). */
   gainLossMinor: bigint;
   /** The S leg; null when the converted amounts are all zero (a source amount worth under one minor unit). */
   settlementEntry: JournalEntryDraft | null;
@@ -165,6 +180,85 @@ export function refundConversion(input: { amountMinor: bigint; currency: Currenc
       kind: "REFUND",
       sourceCurrency: currency,
       sourceMinor: amountMinor,
+      settlementCurrency: fx.settlementCurrency,
+      settlementMinor: today,
+      rate: fx.today,
+      originalSettlementMinor: original,
+      feeMinor: 0n,
+      fxFeeMinor: 0n,
+      gainLossMinor: gainLoss,
+      settlementEntry,
+    },
+  };
+}
+
+/**
+ * Both legs of a dispute's money movement on a converted payment (the withdrawal, or its reinstatement when the
+ * merchant wins), and the conversion record. The dispute fee is in the dispute's currency like an unconverted
+ * dispute's, withdrawn with the amount and converted with it; a reinstatement never returns it.
+ */
+export function disputeConversion(input: {
+  movement: "withdrawal" | "reinstatement";
+  amountMinor: bigint;
+  feeMinor: bigint;
+  currency: CurrencyCode;
+  fx: FxRefundTerms;
+}): { sourceEntry: JournalEntryDraft; conversion: FxConversionDraft } {
+  const { amountMinor, feeMinor, currency, fx } = input;
+  invariant(amountMinor > 0n, "a dispute conversion needs a positive amount");
+  invariant(feeMinor >= 0n, "a dispute fee is never negative");
+  invariant(input.movement === "withdrawal" || feeMinor === 0n, "a reinstatement returns no fee");
+  invariant(fx.today.base === currency && fx.today.quote === fx.settlementCurrency, "today's rate is X→S");
+  const withdrawal = input.movement === "withdrawal";
+  const sourceMinor = amountMinor + feeMinor;
+  const sourceLines: PostingLine[] = withdrawal
+    ? [
+        { account: "fx_clearing", direction: "DEBIT", amountMinor: sourceMinor },
+        { account: "psp_receivable", direction: "CREDIT", amountMinor },
+      ]
+    : [
+        { account: "psp_receivable", direction: "DEBIT", amountMinor },
+        { account: "fx_clearing", direction: "CREDIT", amountMinor },
+      ];
+  if (feeMinor > 0n) sourceLines.push({ account: "fee_revenue", direction: "CREDIT", amountMinor: feeMinor });
+  const sourceEntry: JournalEntryDraft = {
+    kind: withdrawal ? "dispute.funds_withdrawn" : "dispute.funds_reinstated",
+    currency,
+    lines: sourceLines,
+  };
+  assertBalanced(sourceEntry);
+  const original = convertMinor(sourceMinor, {
+    base: currency,
+    quote: fx.settlementCurrency,
+    ...fx.capturedAt,
+  });
+  const today = convertMinor(sourceMinor, fx.today);
+  // What the platform keeps: on a withdrawal the merchant pays `original` and `today` leaves; on a reinstatement
+  // `today` comes in and the merchant gets `original` back.
+  const gainLoss = withdrawal ? original - today : today - original;
+  const lines: PostingLine[] = [];
+  const merchantDirection = withdrawal ? "DEBIT" : "CREDIT";
+  const clearingDirection = withdrawal ? "CREDIT" : "DEBIT";
+  if (original > 0n)
+    lines.push({ account: "merchant_balance", direction: merchantDirection, amountMinor: original });
+  if (today > 0n) lines.push({ account: "fx_clearing", direction: clearingDirection, amountMinor: today });
+  if (gainLoss < 0n) lines.push({ account: "fx_gain_loss", direction: "DEBIT", amountMinor: -gainLoss });
+  if (gainLoss > 0n) lines.push({ account: "fx_gain_loss", direction: "CREDIT", amountMinor: gainLoss });
+  let settlementEntry: JournalEntryDraft | null = null;
+  if (lines.length > 0) {
+    settlementEntry = {
+      kind: withdrawal ? "fx.dispute_conversion" : "fx.dispute_reversal_conversion",
+      currency: fx.settlementCurrency,
+      lines,
+    };
+    assertBalanced(settlementEntry);
+  }
+  return {
+    sourceEntry,
+    conversion: {
+      kind: withdrawal ? "DISPUTE" : "DISPUTE_REVERSAL",
+      sourceCurrency: currency,
+      sourceMinor,
       settlementCurrency: fx.settlementCurrency,
       settlementMinor: today,
       rate: fx.today,

@@ -49,6 +49,8 @@ export interface JournalEntryDraft {
     // Multiple currencies (issue 18): the settlement-currency leg of a conversion (../fx/fx-postings.ts).
     | "fx.capture_conversion"
     | "fx.refund_conversion"
+    | "fx.dispute_conversion"
+    | "fx.dispute_reversal_conversion"
     // Reserves (../payouts/reserves.ts): available <-> reserved.
     | "reserve.held"
     | "reserve.released"

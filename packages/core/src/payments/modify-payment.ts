@@ -2,7 +2,7 @@
 // that holds the payment with the attempt's key, and records the outcome through a pure change builder,
 // completing the request's idempotency record in that same write.
 
-import { invariant } from "../errors/domain-error";
+import { DomainError, invariant } from "../errors/domain-error";
 import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
 import { newId, type PaymentId, parseIdempotencyKey } from "../ids/ids";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
@@ -323,8 +323,24 @@ export async function refundPayment(
   const paymentId = parsePaymentId(input.paymentId);
   const requestedMinor = parseOptionalAmount(input.amount);
   const reason = validateRefundReason(input.reason ?? null);
-  const normalized = { paymentId, amountMinor: requestedMinor, reason };
+  const bankAccount = input.bankAccount ?? null;
+  const normalized = {
+    paymentId,
+    amountMinor: requestedMinor,
+    reason,
+    // The request hash is keyed (HMAC), never stored in clear; the account is part of what a replay must match.
+    ...(bankAccount === null ? {} : { bankAccount }),
+  };
   return deps.idempotency.run(scope(actor, key), "refundPayment", normalized, async (context) => {
+    // A bank-transfer payment is refunded through the bank rails (issue 18), not a PSP.
+    const bankRefunds = deps.bankRefunds;
+    const payment = bankRefunds ? await deps.store.findPayment(actor, paymentId) : null;
+    if (bankRefunds && payment !== null && (await bankRefunds.handles(payment)))
+      return bankRefunds.refund(actor, context, paymentId, requestedMinor, reason, bankAccount);
+    if (bankAccount !== null)
+      throw new DomainError("INVALID_INPUT", "bankAccount is for refunds of bank-transfer payments only.", {
+        field: ["bankAccount"],
+      });
     // Multiple currencies (issue 18): a refund of a converted payment needs today's rate fresh, for its FX gain/loss.
     await checkRefundRate(deps, paymentId);
     return runModification(

@@ -9,6 +9,7 @@ import { type IdempotencyKey, type PaymentId, parseId } from "../ids/ids";
 import { type FeeSchedule, feeScheduleForFunding, hasFundingTypeFees } from "../ledger/fees";
 import { parseAmountMinor } from "../money/money";
 import type { MerchantAdmission } from "../onboarding/merchant-admission";
+import type { BankRefundsPort } from "../ports/bank-refund-store";
 import type { IdempotencyScope } from "../ports/idempotency-store";
 import type { PaymentFxRates } from "../ports/payment-fx";
 import type { PaymentChange, PaymentStore } from "../ports/payment-store";
@@ -35,6 +36,8 @@ export interface PaymentCommandsDependencies {
    * back), and how long a challenge may take before the payment is cancelled (default 15 minutes).
    */
   threeDSecure?: { returnUrlFor(paymentId: PaymentId): string; actionTtlMs: number };
+  /** Bank-transfer payments' refunds (issue 18): through the bank rails; absent: such refunds are refused. */
+  bankRefunds?: BankRefundsPort;
   /** Onboarding (issue 22): live payments of unverified, restricted or frozen merchants; absent: no checks. */
   admission?: Pick<MerchantAdmission, "checkLivePayment">;
 }

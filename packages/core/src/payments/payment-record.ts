@@ -29,7 +29,8 @@ export type CaptureMethod = "AUTOMATIC" | "MANUAL";
 export type PspOperation = "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
 /** ACKNOWLEDGED: the PSP accepted the request and will decide later (by webhook). */
 export type PspAttemptStatus = "PENDING" | "ACKNOWLEDGED" | "SUCCEEDED" | "FAILED" | "UNKNOWN";
-export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED";
+/** RETURNED: a bank-transfer refund the payer's bank sent back after it was paid (bank-transfers/bank-refunds.ts). */
+export type RefundStatus = "PENDING" | "SUCCEEDED" | "FAILED" | "RETURNED";
 export type EventSource = "API" | "WEBHOOK" | "SYSTEM" | "OPERATOR" | "RECONCILIATION";
 
 /**

@@ -1,7 +1,9 @@
 // What callers hand the payment commands: the inputs of each use case as the transports pass them (unparsed
 // where the command validates), and a PSP's notification once normalised from its webhook format.
+
 import type { CustomerInput } from "../fraud/customer-context";
 import type { Actor, AuditValue } from "../ports/audit";
+import type { BankRefundAccountInput } from "../ports/bank-refund-store";
 import type { CardInput } from "../vault/card";
 import type { CaptureMethod } from "./payment-record";
 
@@ -45,6 +47,11 @@ export interface RefundPaymentInput {
   paymentId: string;
   amount?: unknown;
   reason?: string | null;
+  /**
+   * A bank-transfer payment only: the payer's account to refund to (IBAN, or US routing and account numbers, with
+   * the holder's name). Without it the refund goes back along the credit transfer that paid, when there was one.
+   */
+  bankAccount?: BankRefundAccountInput | null;
 }
 
 export interface ReviewDecisionInput {

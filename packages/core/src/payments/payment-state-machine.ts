@@ -32,6 +32,9 @@ export const PAYMENT_EVENTS = [
   // 3-D Secure: the PSP asks for the customer's challenge; or nobody completed it in time.
   "AUTHENTICATION_REQUIRED",
   "ACTION_EXPIRED",
+  // A bank-transfer refund the payer's bank sent back (bank-transfers/bank-refunds.ts): refundable again.
+  "REFUND_RETURNED_PARTIALLY",
+  "REFUND_RETURNED_FULLY",
 ] as const;
 export type PaymentEvent = (typeof PAYMENT_EVENTS)[number];
 
@@ -75,8 +78,13 @@ export const PAYMENT_TRANSITIONS: TransitionTable = deepFreeze({
   PARTIALLY_REFUNDED: {
     REFUNDED_PARTIALLY: "PARTIALLY_REFUNDED",
     REFUNDED_FULLY: "REFUNDED",
+    REFUND_RETURNED_PARTIALLY: "PARTIALLY_REFUNDED",
+    REFUND_RETURNED_FULLY: "CAPTURED",
   },
-  REFUNDED: {},
+  REFUNDED: {
+    REFUND_RETURNED_PARTIALLY: "PARTIALLY_REFUNDED",
+    REFUND_RETURNED_FULLY: "CAPTURED",
+  },
   DECLINED: {},
   FAILED: {},
   CANCELLED: {},

@@ -4,6 +4,7 @@
 // message, journal entries and (for operators) audit row in one transaction, conditional on the version read.
 // The bank is called with no transaction open, with the payout's id as its idempotency key: a timeout leaves the
 // payout PENDING with its bank call UNKNOWN, and the next pass asks again with the same key (never paid twice).
+import type { ApprovalCommands } from "../approvals/approval-commands";
 import { DomainError } from "../errors/domain-error";
 import type {
   IdempotencyContext,
@@ -12,7 +13,7 @@ import type {
 } from "../idempotency/idempotency-service";
 import { type MerchantId, newId, parseId, parseIdempotencyKey } from "../ids/ids";
 import type { JournalEntryDraft } from "../ledger/postings";
-import { type CurrencyCode, parseCurrency } from "../money/currency";
+import { type CurrencyCode, currencyExponent, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
 import type { MerchantAdmission } from "../onboarding/merchant-admission";
 import type { Mode } from "../payments/payment-record";
@@ -53,7 +54,7 @@ import {
   payoutReversalPosting,
   releasePosting,
 } from "./payout-postings";
-import { nextRun, parseScheduleInput, type ScheduleInput } from "./payout-schedule";
+import { nextRun, nextRunOf, parseScheduleInput, type ScheduleInput } from "./payout-schedule";
 import {
   PAYOUT_STATUS_TOPICS,
   type PayoutEvent,
@@ -64,10 +65,12 @@ import {
 import {
   fixedReserveChangePosting,
   parseReservePolicy,
+  reserveApprovalPayload,
   reserveHoldPosting,
   reserveReleasePosting,
   rollingHoldMinor,
   rollingReleaseOn,
+  SET_RESERVE,
 } from "./reserves";
 
 export const BANK_ACCOUNTS_PER_MODE_MAX = 20;
@@ -108,6 +111,11 @@ export interface PayoutCommandsDeps {
   admission?: Pick<MerchantAdmission, "checkPayout">;
   /** Sanctions (issue 22): a new bank account's holder is screened once the account is stored. */
   screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> };
+  /**
+   * Four eyes (issue 18): a fixed reserve above `aboveMajor` major units of its currency waits for a second admin's
+   * approval (the workbench's ApprovalCommands, kind payouts.set_reserve). Absent: every reserve is set at once.
+   */
+  reserveApproval?: { approvals: Pick<ApprovalCommands, "request">; aboveMajor: bigint };
 }
 
 function associatedData(bankAccountId: string): string {
@@ -917,7 +925,7 @@ export class PayoutCommands {
       weeklyAnchor: parsed.weeklyAnchor,
       monthlyAnchor: parsed.monthlyAnchor,
       minimumMinor: parsed.minimumMinor,
-      nextRunAt: nextRun(parsed, this.deps.now()),
+      nextRunAt: nextRunOf(parsed, this.deps.now()),
     };
     const before = (await this.deps.store.schedules(actor.merchantId, actor.mode)).find(
       (existing) => existing.currency === parsed.currency,
@@ -953,6 +961,11 @@ export class PayoutCommands {
     const counts = { created: 0, skipped: 0 };
     const now = this.deps.now();
     for (const schedule of await this.deps.store.dueSchedules(now, limit)) {
+      // A schedule turned off (MANUAL) has no run time and is never due; skipped should the store answer one.
+      if (schedule.interval === "MANUAL" || schedule.nextRunAt === null) {
+        counts.skipped++;
+        continue;
+      }
       if (!(await this.deps.store.advanceSchedule(schedule, nextRun(schedule, now)))) continue;
       const available = await this.deps.store.availableMinor(
         schedule.merchantId,
@@ -1024,14 +1037,34 @@ export class PayoutCommands {
     operator: Actor,
     merchantId: MerchantId,
     mode: Mode,
-    input: { currency: string; rollingBps: number; rollingDays: number; fixed: unknown },
-  ): Promise<ReservePolicyRecord> {
+    input: {
+      currency: string;
+      rollingBps: number;
+      rollingDays: number;
+      fixed: unknown;
+      reason?: string | null;
+    },
+  ): Promise<ReservePolicyRecord & { approvalRequestId: string | null }> {
     const currency = parseCurrency(input.currency);
     if (currency === null)
       throw new DomainError("CURRENCY_INVALID", "currency must be an ISO 4217 code such as EUR.", {
         field: ["currency"],
       });
     const policy = parseReservePolicy(currency, input);
+    const approval = this.deps.reserveApproval;
+    if (approval && policy.fixedMinor > approval.aboveMajor * 10n ** BigInt(currencyExponent(currency))) {
+      // Above the threshold: a four-eyes request; a second admin's approval sets it (the approval store's applier,
+      // in the approving transaction, with the reserve's own audit row). Nothing moves until then.
+      const request = await approval.approvals.request(operator, {
+        kind: SET_RESERVE,
+        targetId: `${merchantId}:${mode}:${currency}`,
+        payload: reserveApprovalPayload(merchantId, mode, policy),
+        amountMinor: policy.fixedMinor,
+        currency,
+        reason: input.reason ?? "",
+      });
+      return { ...policy, merchantId, mode, updatedAt: this.deps.now(), approvalRequestId: request.id };
+    }
     const before = (await this.deps.store.reservePolicies(merchantId, mode)).find(
       (p) => p.currency === currency,
     );
@@ -1063,7 +1096,7 @@ export class PayoutCommands {
         },
       },
     );
-    return { ...policy, merchantId, mode, updatedAt: this.deps.now() };
+    return { ...policy, merchantId, mode, updatedAt: this.deps.now(), approvalRequestId: null };
   }
 
   reservePolicies(merchantId: MerchantId, mode: Mode): Promise<ReservePolicyRecord[]> {

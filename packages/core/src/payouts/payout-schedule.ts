@@ -1,11 +1,12 @@
 // Automatic payouts per merchant, mode and currency: DAILY, WEEKLY (on an ISO weekday, 1 Monday .. 7 Sunday) or
 // MONTHLY (on a day of the month, 1..31; a shorter month runs on its last day), delayDays after that day's
-// midnight UTC, paying the whole available balance once it reaches the minimum. Pure: validation and run times.
+// midnight UTC, paying the whole available balance once it reaches the minimum; or MANUAL: the schedule is off
+// (no automatic payouts; the merchant pays out with createPayout), it never runs. Pure: validation and run times.
 import { DomainError } from "../errors/domain-error";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
 
-export const PAYOUT_INTERVALS = ["DAILY", "WEEKLY", "MONTHLY"] as const;
+export const PAYOUT_INTERVALS = ["DAILY", "WEEKLY", "MONTHLY", "MANUAL"] as const;
 export type PayoutInterval = (typeof PAYOUT_INTERVALS)[number];
 export const SCHEDULE_DELAY_DAYS_MAX = 30;
 
@@ -43,7 +44,7 @@ export function parseScheduleInput(input: ScheduleInput): ParsedSchedule {
       field: ["currency"],
     });
   if (!(PAYOUT_INTERVALS as readonly string[]).includes(input.interval))
-    throw invalid("interval must be DAILY, WEEKLY or MONTHLY.", "interval");
+    throw invalid("interval must be DAILY, WEEKLY, MONTHLY or MANUAL.", "interval");
   const interval = input.interval as PayoutInterval;
   if (!Number.isInteger(input.delayDays) || input.delayDays < 0 || input.delayDays > SCHEDULE_DELAY_DAYS_MAX)
     throw invalid(`delayDays must be an integer from 0 to ${SCHEDULE_DELAY_DAYS_MAX}.`, "delayDays");
@@ -72,6 +73,7 @@ function daysInMonth(year: number, month: number): number {
  * A monthly anchor past the month's end runs on the month's last day.
  */
 export function nextRun(timing: ScheduleTiming, now: Date): Date {
+  if (timing.interval === "MANUAL") throw new Error("a MANUAL schedule never runs");
   const delay = timing.delayDays * DAY_MS;
   const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   // Candidates start from today's anchor (which may still be ahead once the delay is added) and move on.
@@ -92,4 +94,9 @@ export function nextRun(timing: ScheduleTiming, now: Date): Date {
     if (candidate + delay > now.getTime()) return new Date(candidate + delay);
   }
   throw new Error("nextRun found no run within 400 periods");
+}
+
+/** When a schedule runs next: null for MANUAL (off: the payout-dispatch worker never picks it). */
+export function nextRunOf(timing: ScheduleTiming, now: Date): Date | null {
+  return timing.interval === "MANUAL" ? null : nextRun(timing, now);
 }

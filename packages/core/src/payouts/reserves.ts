@@ -6,7 +6,7 @@
 // balanced entry between merchant_balance and merchant_reserved: the merchant's total balance does not change.
 import { DomainError } from "../errors/domain-error";
 import { assertBalanced, type JournalEntryDraft } from "../ledger/postings";
-import type { CurrencyCode } from "../money/currency";
+import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
 
 export const RESERVE_BPS_MAX = 5_000;
@@ -106,4 +106,52 @@ export function fixedReserveChangePosting(input: {
   return delta > 0n
     ? reserveHoldPosting({ amountMinor: delta, currency: input.currency })
     : reserveReleasePosting({ amountMinor: -delta, currency: input.currency });
+}
+
+/** RESERVE_APPROVAL_ABOVE's default: fixed reserves above 10,000 major units need a second admin. */
+export const DEFAULT_RESERVE_APPROVAL_ABOVE_MAJOR = 10_000n;
+
+/** The four-eyes kind of a reserve above the threshold (approvals/approval-commands.ts, an admin approves). */
+export const SET_RESERVE = "payouts.set_reserve";
+
+/** What a reserve's approval request carries: the merchant, mode and the policy to set when approved. */
+export interface ReserveApprovalPayload {
+  merchantId: string;
+  mode: "TEST" | "LIVE";
+  policy: ReservePolicy;
+}
+
+export function reserveApprovalPayload(
+  merchantId: string,
+  mode: "TEST" | "LIVE",
+  policy: ReservePolicy,
+): Record<string, string | number> {
+  return {
+    merchantId,
+    mode,
+    currency: policy.currency,
+    rollingBps: policy.rollingBps,
+    rollingDays: policy.rollingDays,
+    fixed: policy.fixedMinor.toString(),
+  };
+}
+
+/** The reserve an approved request sets (null when its payload is not one: then it is never applied). */
+export function reserveFromApproval(payload: Record<string, unknown>): ReserveApprovalPayload | null {
+  const { merchantId, mode, currency, rollingBps, rollingDays, fixed } = payload;
+  if (typeof merchantId !== "string" || (mode !== "TEST" && mode !== "LIVE") || typeof currency !== "string")
+    return null;
+  if (typeof rollingBps !== "number" || typeof rollingDays !== "number" || typeof fixed !== "string")
+    return null;
+  const parsedCurrency = parseCurrency(currency);
+  if (parsedCurrency === null) return null;
+  try {
+    return {
+      merchantId,
+      mode,
+      policy: parseReservePolicy(parsedCurrency, { rollingBps, rollingDays, fixed }),
+    };
+  } catch {
+    return null;
+  }
 }

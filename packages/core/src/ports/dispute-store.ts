@@ -4,6 +4,7 @@
 import type { DisputeRecord } from "../disputes/dispute";
 import type { EvidenceFileDraft, EvidenceTexts } from "../disputes/dispute-evidence";
 import type { DisputeStatus } from "../disputes/dispute-state-machine";
+import type { FxConversionDraft } from "../fx/fx-postings";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
 import type { AuditDraft } from "./audit";
@@ -38,6 +39,11 @@ export interface DisputeChange {
     payload: Record<string, unknown>;
   }>;
   journal: JournalEntryDraft[];
+  /**
+   * A converted payment's dispute (multiple currencies, issue 18): instead of `journal`, the payment-currency leg,
+   * and the conversion record whose settlementEntry is the settlement-currency leg, written together.
+   */
+  conversion?: { sourceEntry: JournalEntryDraft; draft: FxConversionDraft };
   /** How the payment's amountDisputed changes (may be negative, e.g. on a win). */
   disputedDeltaMinor: bigint;
   /** Set when an operator made the change. */

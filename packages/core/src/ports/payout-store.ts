@@ -135,7 +135,8 @@ export interface PayoutSchedule {
   /** Day of a MONTHLY schedule (1..31). */
   monthlyAnchor: number;
   minimumMinor: bigint;
-  nextRunAt: Date;
+  /** Null: a MANUAL schedule (off), never run. */
+  nextRunAt: Date | null;
 }
 
 export interface ReservePolicyRecord extends ReservePolicy {

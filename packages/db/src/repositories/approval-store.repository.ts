@@ -4,11 +4,13 @@
 import { DomainError, invariant } from "@paycore/core/errors/domain-error";
 import { adjustmentFromApproval, LEDGER_ADJUSTMENT } from "@paycore/core/ledger/ledger-adjustment-commands";
 import type { CurrencyCode } from "@paycore/core/money/currency";
+import { fixedReserveChangePosting, reserveFromApproval, SET_RESERVE } from "@paycore/core/payouts/reserves";
 import type { ApprovalRequestRecord, ApprovalStore } from "@paycore/core/ports/approval-store";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import { ACCEPT_PSP_FIGURE } from "@paycore/core/reconciliation/recon-item-commands";
 import { type Sql, type SqlTransaction, sqlState } from "../sql";
 import { postAdjustmentIn } from "./ledger-adjustment-store.repository";
+import { setReservePolicyIn } from "./payout-store.repository";
 import { acceptPspFigureIn, insertAuditRow } from "./recon-item-store.repository";
 
 /** Applies an approved request inside the approving transaction; false when its target is no longer eligible. */
@@ -23,6 +25,41 @@ export const APPROVAL_APPLIERS: Readonly<Record<string, ApprovalApplier>> = {
     const adjustment = adjustmentFromApproval(request);
     if (adjustment === null) return false;
     await postAdjustmentIn(tx, adjustment);
+    return true;
+  },
+  // Payouts (issue 18): a fixed reserve above the threshold, set by a second admin's approval with its own audit
+  // row naming both operators.
+  [SET_RESERVE]: async (tx, request) => {
+    const reserve = reserveFromApproval(request.payload);
+    if (reserve === null) return false;
+    const { merchantId, mode, policy } = reserve;
+    await setReservePolicyIn(
+      tx,
+      merchantId,
+      mode,
+      policy,
+      (fixedInForceMinor) =>
+        fixedReserveChangePosting({
+          fromMinor: fixedInForceMinor,
+          toMinor: policy.fixedMinor,
+          currency: policy.currency,
+        }),
+      {
+        actor: { operatorId: request.decidedByOperatorId, name: request.decidedBy ?? "approver" },
+        action: "reserves.set",
+        targetId: merchantId,
+        before: null,
+        after: {
+          currency: policy.currency,
+          mode,
+          rollingBps: policy.rollingBps,
+          rollingDays: policy.rollingDays,
+          fixed: policy.fixedMinor.toString(),
+          requestedBy: request.requestedBy,
+          approvalRequestId: request.id,
+        },
+      },
+    );
     return true;
   },
 };

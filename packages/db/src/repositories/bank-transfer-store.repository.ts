@@ -56,7 +56,7 @@ function toPayment(row: Row): PaymentRecord {
   return toPaymentRecord(row as unknown as Parameters<typeof toPaymentRecord>[0]);
 }
 
-async function insertEvents(tx: SqlTransaction, payment: PaymentRecord, events: PaymentEventDraft[]) {
+export async function insertEvents(tx: SqlTransaction, payment: PaymentRecord, events: PaymentEventDraft[]) {
   if (events.length === 0) return;
   await tx.query(
     `INSERT INTO payment_events (payment_id, merchant_id, type, old_status, new_status, source, actor, data)
@@ -81,7 +81,11 @@ async function insertEvents(tx: SqlTransaction, payment: PaymentRecord, events: 
   );
 }
 
-async function insertOutbox(tx: SqlTransaction, payment: PaymentRecord, outbox: CreditWrite["outbox"]) {
+export async function insertOutbox(
+  tx: SqlTransaction,
+  payment: PaymentRecord,
+  outbox: CreditWrite["outbox"],
+) {
   for (const message of outbox) {
     await tx.query(
       `INSERT INTO outbox_messages (merchant_id, mode, topic, aggregate_id, payload) VALUES ($1, $2::"Mode", $3, $4, $5::jsonb)`,
@@ -91,7 +95,7 @@ async function insertOutbox(tx: SqlTransaction, payment: PaymentRecord, outbox: 
 }
 
 /** Posts entries; one whose source key was posted before is skipped (ON CONFLICT on the partial unique index). */
-async function postJournal(
+export async function postJournal(
   tx: SqlTransaction,
   owner: { merchantId: string; mode: Mode; paymentId: string | null },
   entries: readonly BankJournalDraft[],

@@ -7,7 +7,11 @@ import type { DisputeRecord } from "@paycore/core/disputes/dispute";
 import { EVIDENCE_FORWARD_ATTEMPTS_MAX } from "@paycore/core/disputes/dispute-commands";
 import type { EvidenceTexts } from "@paycore/core/disputes/dispute-evidence";
 import { newId } from "@paycore/core/ids/ids";
-import { LEDGER_ACCOUNTS, type LedgerAccountCode } from "@paycore/core/ledger/postings";
+import {
+  type JournalEntryDraft,
+  LEDGER_ACCOUNTS,
+  type LedgerAccountCode,
+} from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type {
   DisputeChange,
@@ -189,29 +193,39 @@ export class DisputeStoreRepository implements DisputeStore {
             select: { id: true },
           });
         }
-        for (const entry of change.journal) {
-          const accounts = await ledgerAccounts(tx, d.merchantId, d.mode, entry.currency);
-          const journalEntryId = newId("journalEntry");
-          await tx.journalEntry.create({
+        for (const entry of change.journal) await writeEntry(tx, d, entry);
+        if (change.conversion) {
+          // A converted payment's dispute: both legs and the row linking them (multiple currencies, issue 18).
+          const { sourceEntry, draft } = change.conversion;
+          const sourceEntryId = await writeEntry(tx, d, sourceEntry);
+          const settlementEntryId = draft.settlementEntry
+            ? await writeEntry(tx, d, draft.settlementEntry)
+            : null;
+          await tx.fxConversion.create({
             data: {
-              id: journalEntryId,
+              id: newId("fxConversion"),
               merchantId: d.merchantId,
               mode: d.mode,
-              kind: entry.kind,
               paymentId: d.paymentId,
               disputeId: d.id,
-              currency: entry.currency,
+              kind: draft.kind,
+              sourceCurrency: draft.sourceCurrency,
+              sourceAmountMinor: draft.sourceMinor,
+              settlementCurrency: draft.settlementCurrency,
+              settlementAmountMinor: draft.settlementMinor,
+              originalSettlementMinor: draft.originalSettlementMinor,
+              feeMinor: draft.feeMinor,
+              fxFeeMinor: draft.fxFeeMinor,
+              gainLossMinor: draft.gainLossMinor,
+              rateNumerator: draft.rate.numerator.toString(),
+              rateDenominator: draft.rate.denominator.toString(),
+              rateSource: draft.rate.source,
+              rateAsOf: draft.rate.asOf,
+              ratePath: draft.rate.path,
+              sourceEntryId,
+              settlementEntryId,
             },
             select: { id: true },
-          });
-          await tx.ledgerLine.createMany({
-            data: entry.lines.map((line) => ({
-              journalEntryId,
-              accountId: accounts[line.account],
-              direction: line.direction,
-              amountMinor: line.amountMinor,
-              currency: entry.currency,
-            })),
           });
         }
         if (change.disputedDeltaMinor !== 0n) {
@@ -385,6 +399,34 @@ async function writeDispute(tx: Tx, change: DisputeChange): Promise<void> {
     data: { ...fields, version: change.expectedVersion + 1 },
   });
   if (count !== 1) throw new VersionConflict();
+}
+
+/** One journal entry of the dispute and its lines; returns its id. */
+async function writeEntry(tx: Tx, d: DisputeRecord, entry: JournalEntryDraft): Promise<string> {
+  const accounts = await ledgerAccounts(tx, d.merchantId, d.mode, entry.currency);
+  const journalEntryId = newId("journalEntry");
+  await tx.journalEntry.create({
+    data: {
+      id: journalEntryId,
+      merchantId: d.merchantId,
+      mode: d.mode,
+      kind: entry.kind,
+      paymentId: d.paymentId,
+      disputeId: d.id,
+      currency: entry.currency,
+    },
+    select: { id: true },
+  });
+  await tx.ledgerLine.createMany({
+    data: entry.lines.map((line) => ({
+      journalEntryId,
+      accountId: accounts[line.account],
+      direction: line.direction,
+      amountMinor: line.amountMinor,
+      currency: entry.currency,
+    })),
+  });
+  return journalEntryId;
 }
 
 /** The merchant's accounts in this mode and currency, created on first use. */

@@ -11,7 +11,8 @@ export interface FxConversionRecord {
   id: string;
   paymentId: PaymentId;
   refundId: string | null;
-  kind: "CAPTURE" | "REFUND";
+  disputeId: string | null;
+  kind: "CAPTURE" | "REFUND" | "DISPUTE" | "DISPUTE_REVERSAL";
   sourceCurrency: CurrencyCode;
   sourceAmountMinor: bigint;
   settlementCurrency: CurrencyCode;
@@ -28,9 +29,8 @@ export interface FxConversionRecord {
   createdAt: Date;
 }
 
-const columns = (
-  t: string,
-) => `${t}.id, ${t}.payment_id AS "paymentId", ${t}.refund_id AS "refundId", ${t}.kind,
+const columns = (t: string) => `${t}.id, ${t}.payment_id AS "paymentId", ${t}.refund_id AS "refundId",
+       ${t}.dispute_id AS "disputeId", ${t}.kind,
        ${t}.source_currency AS "sourceCurrency", ${t}.source_amount_minor AS "sourceAmountMinor",
        ${t}.settlement_currency AS "settlementCurrency", ${t}.settlement_amount_minor AS "settlementAmountMinor",
        ${t}.original_settlement_minor AS "originalSettlementMinor", ${t}.fee_minor AS "feeMinor",
@@ -88,12 +88,24 @@ export class FxConversionRepository {
     return rows.map(toRecord);
   }
 
+  /** The conversions of these disputes' money movements (withdrawals and reinstatements), oldest first. */
+  async disputeConversionsOf(disputeIds: readonly string[]): Promise<FxConversionRecord[]> {
+    if (disputeIds.length === 0) return [];
+    const rows = await this.sql.query<Row>(
+      `SELECT ${COLUMNS} FROM fx_conversions WHERE dispute_id = ANY($1::text[]) ORDER BY created_at, id`,
+      [disputeIds],
+    );
+    return rows.map(toRecord);
+  }
+
   /**
    * The ledger invariant for conversions: each one's payment-currency leg moves exactly its source amount through
    * that currency's fx_clearing, its settlement leg exactly its settlement amount through the other's, in opposite
    * directions, and the settlement amount is the source amount at the conversion's own rate (convertMinor, one
-   * half-even rounding); a refund's original amount is the source at its capture's locked rate. Returns the ids
-   * of conversions that break it (always empty).
+   * half-even rounding); a refund's or dispute's original amount is the source at its capture's locked rate, and its
+   * gain or loss the difference (a refund or a withdrawal: original − today; a reinstatement: today − original).
+   * Money leaves through the source leg's clearing on a refund or withdrawal (debit), and comes in on a capture
+   * or reinstatement (credit). Returns the ids of conversions that break it (always empty).
    */
   async conversionsNotNettingOut(limit = 100): Promise<string[]> {
     const rows = await this.sql.query<
@@ -117,7 +129,7 @@ export class FxConversionRepository {
                 WHERE l.journal_entry_id = c.settlement_entry_id AND a.code = 'fx_clearing') AS "settlementDirection",
               k.rate_numerator::text AS "capturedNumerator", k.rate_denominator::text AS "capturedDenominator"
          FROM fx_conversions c
-         LEFT JOIN fx_conversions k ON k.payment_id = c.payment_id AND k.kind = 'CAPTURE' AND c.kind = 'REFUND'`,
+         LEFT JOIN fx_conversions k ON k.payment_id = c.payment_id AND k.kind = 'CAPTURE' AND c.kind <> 'CAPTURE'`,
     );
     const broken: string[] = [];
     for (const row of rows) {
@@ -128,8 +140,13 @@ export class FxConversionRepository {
         numerator: c.rateNumerator,
         denominator: c.rateDenominator,
       });
-      const sourceDirection = c.kind === "CAPTURE" ? "CREDIT" : "DEBIT";
-      const settlementDirection = c.kind === "CAPTURE" ? "DEBIT" : "CREDIT";
+      const incoming = c.kind === "CAPTURE" || c.kind === "DISPUTE_REVERSAL";
+      const sourceDirection = incoming ? "CREDIT" : "DEBIT";
+      const settlementDirection = incoming ? "DEBIT" : "CREDIT";
+      const gainLoss =
+        c.kind === "DISPUTE_REVERSAL"
+          ? c.settlementAmountMinor - (c.originalSettlementMinor ?? 0n)
+          : (c.originalSettlementMinor ?? 0n) - c.settlementAmountMinor;
       const ok =
         row.sourceClearing === c.sourceAmountMinor.toString() &&
         row.sourceDirection === sourceDirection &&
@@ -147,7 +164,7 @@ export class FxConversionRepository {
                 numerator: BigInt(row.capturedNumerator),
                 denominator: BigInt(row.capturedDenominator),
               }) &&
-            c.gainLossMinor === (c.originalSettlementMinor ?? 0n) - c.settlementAmountMinor));
+            c.gainLossMinor === gainLoss));
       if (!ok) broken.push(c.id);
       if (broken.length >= limit) break;
     }

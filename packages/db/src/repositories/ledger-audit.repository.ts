@@ -41,7 +41,9 @@ export class LedgerAuditRepository {
       SELECT p.id FROM payments p
         LEFT JOIN LATERAL (
           SELECT COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'payment.captured'), 0) AS captured,
-                 COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'refund.succeeded'), 0) AS refunded
+                 COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'refund.succeeded'), 0)
+                 -- A bank-transfer refund the payer's bank sent back (issue 18) is refunded no more.
+                 - COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'refund.returned'), 0) AS refunded
             FROM journal_entries e JOIN ledger_lines l ON l.journal_entry_id = e.id AND l.direction = 'DEBIT'
            WHERE e.payment_id = p.id
         ) j ON true

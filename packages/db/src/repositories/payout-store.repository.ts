@@ -711,27 +711,40 @@ export class PayoutStoreRepository implements PayoutStore {
     change: (fixedInForceMinor: bigint) => JournalEntryDraft | null,
     audit: AuditDraft,
   ): Promise<void> {
-    await this.sql.transaction(async (tx) => {
-      await tx.execute(
-        `INSERT INTO reserve_policies (merchant_id, mode, currency) VALUES ($1, $2::"Mode", $3)
-         ON CONFLICT (merchant_id, mode, currency) DO NOTHING`,
-        [merchantId, mode, policy.currency],
-      );
-      const [current] = await tx.query<{ fixedMinor: bigint }>(
-        `SELECT fixed_minor AS "fixedMinor" FROM reserve_policies
-          WHERE merchant_id = $1 AND mode = $2::"Mode" AND currency = $3 FOR UPDATE`,
-        [merchantId, mode, policy.currency],
-      );
-      const entry = change(BigInt(current?.fixedMinor ?? 0n));
-      if (entry) await insertOwnedEntry(tx, { merchantId, mode }, entry, null);
-      await tx.execute(
-        `UPDATE reserve_policies SET rolling_bps = $4, rolling_days = $5, fixed_minor = $6, updated_at = now()
-          WHERE merchant_id = $1 AND mode = $2::"Mode" AND currency = $3`,
-        [merchantId, mode, policy.currency, policy.rollingBps, policy.rollingDays, policy.fixedMinor],
-      );
-      await insertAudit(tx, audit, "merchant");
-    });
+    await this.sql.transaction((tx) => setReservePolicyIn(tx, merchantId, mode, policy, change, audit));
   }
+}
+
+/**
+ * Sets a reserve policy inside a transaction: the policy locked, the entry moving the fixed reserve by its change,
+ * the operator's audit row. Also the applier of an approved four-eyes reserve (approval-store.repository.ts).
+ */
+export async function setReservePolicyIn(
+  tx: SqlTransaction,
+  merchantId: string,
+  mode: Mode,
+  policy: ReservePolicy,
+  change: (fixedInForceMinor: bigint) => JournalEntryDraft | null,
+  audit: AuditDraft,
+): Promise<void> {
+  await tx.execute(
+    `INSERT INTO reserve_policies (merchant_id, mode, currency) VALUES ($1, $2::"Mode", $3)
+     ON CONFLICT (merchant_id, mode, currency) DO NOTHING`,
+    [merchantId, mode, policy.currency],
+  );
+  const [current] = await tx.query<{ fixedMinor: bigint }>(
+    `SELECT fixed_minor AS "fixedMinor" FROM reserve_policies
+      WHERE merchant_id = $1 AND mode = $2::"Mode" AND currency = $3 FOR UPDATE`,
+    [merchantId, mode, policy.currency],
+  );
+  const entry = change(BigInt(current?.fixedMinor ?? 0n));
+  if (entry) await insertOwnedEntry(tx, { merchantId, mode }, entry, null);
+  await tx.execute(
+    `UPDATE reserve_policies SET rolling_bps = $4, rolling_days = $5, fixed_minor = $6, updated_at = now()
+      WHERE merchant_id = $1 AND mode = $2::"Mode" AND currency = $3`,
+    [merchantId, mode, policy.currency, policy.rollingBps, policy.rollingDays, policy.fixedMinor],
+  );
+  await insertAudit(tx, audit, "merchant");
 }
 
 /** A merchant's entry with no payment or payout (releases, reserves), with its lines; returns its id. */

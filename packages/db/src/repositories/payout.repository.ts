@@ -106,6 +106,9 @@ WITH moves AS (
            WHEN m.kind = 'refund.succeeded' THEN 'refund'
            WHEN m.kind = 'dispute.funds_withdrawn' THEN 'dispute'
            WHEN m.kind = 'dispute.funds_reinstated' THEN 'dispute_reversal'
+           -- A converted payment's dispute moves the merchant's balance in its settlement currency only.
+           WHEN m.kind = 'fx.dispute_conversion' THEN 'dispute'
+           WHEN m.kind = 'fx.dispute_reversal_conversion' THEN 'dispute_reversal'
            WHEN m.kind = 'payout.created' THEN 'payout'
            WHEN m.kind IN ('payout.failed', 'payout.canceled', 'payout.returned') THEN 'payout_failure'
            WHEN m.kind LIKE 'fx.%' THEN 'fx'

@@ -4,9 +4,11 @@
 // PSP, fixtures made through the core's commands, and the global ledger
 // invariant. The API's test app (apps/api/src/testing/test-app.ts) adds its
 // GraphQL client on top; the console's harness uses this one directly.
+
 import { randomBytes } from "node:crypto";
 import { parseLiveLimits } from "@paycore/core/onboarding/onboarding";
 import type { RiskSignalThresholds } from "@paycore/core/onboarding/risk-signals";
+import { DEFAULT_RESERVE_APPROVAL_ABOVE_MAJOR } from "@paycore/core/payouts/reserves";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { DisputeRepository } from "@paycore/db/repositories/dispute.repository";
 import { LedgerAuditRepository } from "@paycore/db/repositories/ledger-audit.repository";
@@ -84,6 +86,8 @@ export interface TestRuntimeOptions {
   bankWebhookSecret?: string;
   /** Payouts (issue 18): the bank (the bank rails sandbox); none by default (payouts wait PENDING). */
   bankRails?: BankRailsConfig;
+  /** Four eyes for reserves (issue 18): fixed reserves above this many major units; absent: the env default. */
+  reserveApprovalAboveMajor?: bigint;
   /** Onboarding (issue 22): UNVERIFIED_LIVE_LIMITS' form, e.g. "USD:100000"; absent: the default. */
   unverifiedLiveLimits?: string;
   /** Risk signals (issue 22): thresholds; absent: the defaults. */
@@ -133,6 +137,7 @@ export function testRuntimeConfig(
     workers: options.workers ?? false,
     bankWebhookSecret: options.bankWebhookSecret ?? null,
     bankRails: options.bankRails ?? null,
+    reserveApprovalAboveMajor: options.reserveApprovalAboveMajor ?? DEFAULT_RESERVE_APPROVAL_ABOVE_MAJOR,
     ...(options.riskSignals === undefined ? {} : { riskSignals: options.riskSignals }),
     ...(options.unverifiedLiveLimits === undefined
       ? {}

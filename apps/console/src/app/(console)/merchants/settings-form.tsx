@@ -24,6 +24,7 @@ export function SettingsForm({
   submitLabel,
   mutation,
   onSubmit,
+  status,
   children,
 }: {
   /** The form's accessible name. */
@@ -31,6 +32,8 @@ export function SettingsForm({
   submitLabel: string;
   mutation: SaveMutation;
   onSubmit: () => void;
+  /** Shown instead of the save status when given (e.g. a change waiting for a second admin's approval). */
+  status?: ReactNode;
   children: ReactNode;
 }) {
   const submit = (event: FormEvent) => {
@@ -43,7 +46,7 @@ export function SettingsForm({
       <button type="submit" disabled={mutation.isPending}>
         {submitLabel}
       </button>
-      <SaveStatus mutation={mutation} />
+      {status ?? <SaveStatus mutation={mutation} />}
     </form>
   );
 }

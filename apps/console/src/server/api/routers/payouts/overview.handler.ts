@@ -29,7 +29,8 @@ export interface PayoutsOverview {
     monthlyAnchor: number;
     delayDays: number;
     minimumMinor: string;
-    nextRunAt: string;
+    /** Null: the schedule is off (MANUAL). */
+    nextRunAt: string | null;
   }>;
   reserves: Array<{ currency: string; rollingBps: number; rollingDays: number; fixedMinor: string }>;
   payouts: Array<{
@@ -95,7 +96,7 @@ export async function payoutsOverviewHandler({
       monthlyAnchor: s.monthlyAnchor,
       delayDays: s.delayDays,
       minimumMinor: s.minimumMinor.toString(),
-      nextRunAt: s.nextRunAt.toISOString(),
+      nextRunAt: s.nextRunAt?.toISOString() ?? null,
     })),
     reserves: reserves.map((r) => ({
       currency: r.currency,

@@ -1,6 +1,8 @@
 // Goal: the console shows a merchant's balance (available, pending, reserved), balance transactions and payouts;
 // operators pause and resume its payouts, retry a failed payout and set its payout schedule, admins set its
-// reserve, each through the core command with its operator audit row; viewers see the page but cannot act.
+// reserve, each through the core command with its operator audit row; viewers see the page but cannot act. A fixed
+// reserve above the four-eyes threshold waits for a second admin's approval (the workbench's approvals), which sets
+// it in the approving transaction with its audit rows.
 import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedMerchant, seedPayment } from "../../../testing/seed";
@@ -144,7 +146,7 @@ describe("balances and payouts in the console", () => {
       (await operator.api()).payouts.setSchedule({ ...schedule, currency: "ABC" }),
     ).rejects.toThrow(/ISO 4217/);
     const set = await (await operator.api()).payouts.setSchedule(schedule);
-    expect(new Date(set.nextRunAt).getTime()).toBeGreaterThan(Date.now());
+    expect(new Date(set.nextRunAt ?? 0).getTime()).toBeGreaterThan(Date.now());
     const reserve = {
       merchantId: merchant.id,
       mode: "TEST" as const,
@@ -184,6 +186,57 @@ describe("balances and payouts in the console", () => {
     );
     expect(audit.map((row) => row.action)).toEqual(["payouts.schedule", "reserves.set"]);
     expect(audit.every((row) => row.operator_id !== null)).toBe(true);
+    await c.t.expectLedgerBalanced();
+  });
+
+  it("a fixed reserve above the threshold waits for a second admin; the approval sets it, audited", async () => {
+    const app = c.t.app;
+    const merchant = await seedMerchant(app, `Reserve ${Math.random().toString(36).slice(2, 8)}`);
+    await seedPayment(app, merchant, { amountMinor: 10_000n, currency: "EUR" });
+    await app.services.payouts.releaseDue();
+    // The runtime's default threshold: 10,000 EUR; this is 10,000.01 EUR.
+    const reserve = {
+      merchantId: merchant.id,
+      mode: "TEST" as const,
+      currency: "EUR",
+      rollingBps: 0,
+      rollingDays: 0,
+      fixedMinor: "1000001",
+    };
+    const requester = admin;
+    await expect((await requester.api()).payouts.setReserve(reserve)).rejects.toThrow(/reason/i);
+    const requested = await (await requester.api()).payouts.setReserve({
+      ...reserve,
+      reason: "Chargeback risk after the audit",
+    });
+    expect(requested.approvalRequestId).toMatch(/^apr_/);
+    const id = requested.approvalRequestId as string;
+    // Nothing moved yet.
+    expect((await (await viewer.api()).payouts.overview({ merchantId: merchant.id })).reserves).toEqual([]);
+    // Not the requester, and not an operator who is no admin.
+    await expect((await requester.api()).ledger.approve({ id, note: "looks fine" })).rejects.toThrow(
+      /second operator/,
+    );
+    await expect((await operator.api()).ledger.approve({ id, note: "looks fine" })).rejects.toThrow(
+      /second admin/,
+    );
+    const second = await c.signedIn("ADMIN");
+    const approved = await (await second.api()).ledger.approve({ id, note: "Agreed with risk" });
+    expect(approved.status).toBe("APPROVED");
+    const overview = await (await viewer.api()).payouts.overview({ merchantId: merchant.id });
+    expect(overview.reserves).toEqual([
+      { currency: "EUR", rollingBps: 0, rollingDays: 0, fixedMinor: "1000001" },
+    ]);
+    expect(overview.balances).toEqual([
+      expect.objectContaining({ currency: "EUR", reservedMinor: "1000001" }),
+    ]);
+    const audit = await app.sql.query<{ action: string }>(
+      `SELECT action FROM operator_audit_log WHERE target_id IN ($1, $2) ORDER BY id`,
+      [merchant.id, id],
+    );
+    expect(audit.map((row) => row.action)).toEqual(
+      expect.arrayContaining(["approval.requested", "approval.approved", "reserves.set"]),
+    );
     await c.t.expectLedgerBalanced();
   });
 });

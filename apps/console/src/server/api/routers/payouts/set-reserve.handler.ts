@@ -1,6 +1,7 @@
 // An admin sets a merchant's reserve in one currency (rolling rate and days, fixed amount) through the core's
 // PayoutCommands.setReserve: the policy, the entry that moves the fixed reserve by its change, and the operator's
-// audit row are one transaction. Admin only: it moves the merchant's money between available and reserved.
+// audit row are one transaction. Admin only: it moves the merchant's money between available and reserved. A
+// fixed reserve above RESERVE_APPROVAL_ABOVE becomes a four-eyes request a second admin approves in the workbench.
 import type { MerchantId } from "@paycore/core/ids/ids";
 import { TRPCError } from "@trpc/server";
 import { operatorActor } from "../../actor";
@@ -13,7 +14,7 @@ export async function setReserveHandler({
 }: {
   ctx: SignedInContext;
   input: SetReserveInput;
-}): Promise<{ currency: string }> {
+}): Promise<{ currency: string; approvalRequestId: string | null }> {
   const merchant = await ctx.services.app.services.merchants.findById(input.merchantId);
   if (!merchant) throw new TRPCError({ code: "NOT_FOUND", message: "No merchant with this id." });
   const policy = await ctx.services.app.services.payouts.setReserve(
@@ -25,7 +26,8 @@ export async function setReserveHandler({
       rollingBps: input.rollingBps,
       rollingDays: input.rollingDays,
       fixed: input.fixedMinor,
+      reason: input.reason ?? null,
     },
   );
-  return { currency: policy.currency };
+  return { currency: policy.currency, approvalRequestId: policy.approvalRequestId };
 }

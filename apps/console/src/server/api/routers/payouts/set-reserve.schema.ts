@@ -9,5 +9,7 @@ export const setReserveSchema = z.object({
   rollingBps: z.number().int().min(0).max(5_000),
   rollingDays: z.number().int().min(0).max(180),
   fixedMinor: z.string().regex(/^(0|[1-9][0-9]{0,17})$/, "a whole number of minor units"),
+  /** Why: required when the fixed reserve is above the four-eyes threshold (the core checks it). */
+  reason: z.string().max(500).optional(),
 });
 export type SetReserveInput = z.infer<typeof setReserveSchema>;

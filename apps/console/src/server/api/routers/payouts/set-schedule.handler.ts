@@ -12,7 +12,7 @@ export async function setScheduleHandler({
 }: {
   ctx: SignedInContext;
   input: SetScheduleInput;
-}): Promise<{ nextRunAt: string }> {
+}): Promise<{ nextRunAt: string | null }> {
   const merchant = await ctx.services.app.services.merchants.findById(input.merchantId);
   if (!merchant) throw new TRPCError({ code: "NOT_FOUND", message: "No merchant with this id." });
   const operator = operatorActor(ctx);
@@ -33,5 +33,5 @@ export async function setScheduleHandler({
     },
     operator,
   );
-  return { nextRunAt: schedule.nextRunAt.toISOString() };
+  return { nextRunAt: schedule.nextRunAt?.toISOString() ?? null };
 }

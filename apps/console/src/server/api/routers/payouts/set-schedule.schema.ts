@@ -8,7 +8,8 @@ export const setScheduleSchema = z.object({
   merchantId: plainText().min(1).max(64),
   mode: z.enum(["TEST", "LIVE"]),
   currency: z.string().regex(/^[A-Za-z]{3}$/, "a three-letter currency code"),
-  interval: z.enum(["DAILY", "WEEKLY", "MONTHLY"]),
+  /** MANUAL turns the schedule off: no automatic payouts. */
+  interval: z.enum(["DAILY", "WEEKLY", "MONTHLY", "MANUAL"]),
   /** ISO weekday, WEEKLY only. */
   weeklyAnchor: z.number().int().min(1).max(7).nullable(),
   /** Day of the month, MONTHLY only. */

@@ -108,7 +108,13 @@ function decide(decision: "approve" | "reject") {
     const approvals = ctx.services.app.services.approvals;
     const decided =
       decision === "approve"
-        ? await approvals.approve(operatorActor(ctx), input.id, input.note)
+        ? await approvals.approve(
+            operatorActor(ctx),
+            input.id,
+            input.note,
+            // Some kinds (a large reserve) only a second admin approves; the core checks it.
+            ctx.session.operator.role === "ADMIN",
+          )
         : await approvals.reject(operatorActor(ctx), input.id, input.note);
     return { id: decided.id, status: decided.status, decidedBy: decided.decidedBy };
   };

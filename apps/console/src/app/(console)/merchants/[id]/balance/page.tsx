@@ -16,6 +16,7 @@ function scheduleText(s: {
   monthlyAnchor: number;
   delayDays: number;
 }) {
+  if (s.interval === "MANUAL") return "off (manual payouts only)";
   const when =
     s.interval === "WEEKLY"
       ? `weekly on ${WEEKDAYS[s.weeklyAnchor - 1] ?? "Monday"}`
@@ -138,7 +139,7 @@ export default async function MerchantBalancePage({
                       <Amount minor={s.minimumMinor} currency={s.currency} />
                     </td>
                     <td data-label="Next run">
-                      <DateTime iso={s.nextRunAt} />
+                      {s.nextRunAt === null ? "Off" : <DateTime iso={s.nextRunAt} />}
                     </td>
                   </tr>
                 ))}
@@ -152,7 +153,8 @@ export default async function MerchantBalancePage({
             mode={mode}
             initial={{
               currency: schedule?.currency ?? firstCurrency,
-              interval: (schedule?.interval as "DAILY" | "WEEKLY" | "MONTHLY" | undefined) ?? "DAILY",
+              interval:
+                (schedule?.interval as "DAILY" | "WEEKLY" | "MONTHLY" | "MANUAL" | undefined) ?? "DAILY",
               weeklyAnchor: schedule?.weeklyAnchor ?? 1,
               monthlyAnchor: schedule?.monthlyAnchor ?? 1,
               delayDays: schedule?.delayDays ?? 0,

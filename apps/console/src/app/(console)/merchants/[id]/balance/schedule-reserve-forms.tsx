@@ -26,7 +26,7 @@ export function PayoutScheduleForm({
   mode: "TEST" | "LIVE";
   initial: {
     currency: string;
-    interval: "DAILY" | "WEEKLY" | "MONTHLY";
+    interval: "DAILY" | "WEEKLY" | "MONTHLY" | "MANUAL";
     weeklyAnchor: number;
     monthlyAnchor: number;
     delayDays: number;
@@ -59,11 +59,12 @@ export function PayoutScheduleForm({
         Interval
         <select
           value={interval}
-          onChange={(event) => setInterval(event.target.value as "DAILY" | "WEEKLY" | "MONTHLY")}
+          onChange={(event) => setInterval(event.target.value as "DAILY" | "WEEKLY" | "MONTHLY" | "MANUAL")}
         >
           <option value="DAILY">Daily</option>
           <option value="WEEKLY">Weekly</option>
           <option value="MONTHLY">Monthly</option>
+          <option value="MANUAL">Off (manual payouts only)</option>
         </select>
       </label>
       {interval === "WEEKLY" ? (
@@ -119,6 +120,7 @@ export function ReserveForm({
   const [rollingBps, setRollingBps] = useState(initial.rollingBps);
   const [rollingDays, setRollingDays] = useState(initial.rollingDays);
   const [fixedMinor, setFixedMinor] = useState(initial.fixedMinor);
+  const [reason, setReason] = useState("");
   const update = useMutation(trpc.payouts.setReserve.mutationOptions(useRefreshOnSave()));
   const submit = () =>
     update.mutate({
@@ -128,9 +130,23 @@ export function ReserveForm({
       rollingBps,
       rollingDays,
       fixedMinor: fixedMinor.trim() === "" ? "0" : fixedMinor.trim(),
+      ...(reason.trim() === "" ? {} : { reason: reason.trim() }),
     });
+  const pendingApproval = update.data?.approvalRequestId ?? null;
   return (
-    <SettingsForm label="Reserve" submitLabel="Save reserve" mutation={update} onSubmit={submit}>
+    <SettingsForm
+      label="Reserve"
+      submitLabel="Save reserve"
+      mutation={update}
+      onSubmit={submit}
+      status={
+        pendingApproval ? (
+          <p className="notice" role="status">
+            Waiting for a second admin's approval (request {pendingApproval}).
+          </p>
+        ) : null
+      }
+    >
       <CurrencyField value={currency} placeholder="EUR" onChange={setCurrency} />
       <WholeNumberField
         label="Rolling reserve (bps, 0–5000)"
@@ -153,6 +169,10 @@ export function ReserveForm({
         pattern={MINOR_UNITS}
         maxLength={18}
       />
+      <label className="field">
+        Reason (needed above the four-eyes threshold)
+        <input maxLength={500} value={reason} onChange={(event) => setReason(event.target.value)} />
+      </label>
     </SettingsForm>
   );
 }
