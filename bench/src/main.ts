@@ -82,6 +82,7 @@ const HELP = `npm run bench -- [options]
   --merchants <n>       regular merchants (default 100), plus one hot merchant
   --processes <n>       API processes for the multi-process scenario (default 2)
   --pool <n>            DATABASE_POOL_MAX per API process (default: the product's, 10)
+  --group-commit <on|off>  DATABASE_GROUP_COMMIT for the API (default: the product's, on)
   --warmup <s>          warm-up seconds before measuring (default 3)
   --profile             also CPU-profile the API during one createPayment step and summarise it
   --keep-database       keep the bench database afterwards (its name is printed) to inspect it
@@ -98,6 +99,7 @@ interface Options {
   merchants: number;
   processes: number;
   poolMax: number | null;
+  groupCommit: "on" | "off" | undefined;
   warmupMs: number;
   profile: boolean;
   keepDatabase: boolean;
@@ -113,6 +115,7 @@ function parseOptions(): Options {
       merchants: { type: "string", default: "100" },
       processes: { type: "string", default: "2" },
       pool: { type: "string" },
+      "group-commit": { type: "string" },
       warmup: { type: "string", default: "3" },
       profile: { type: "boolean", default: false },
       "keep-database": { type: "boolean", default: false },
@@ -150,11 +153,17 @@ function parseOptions(): Options {
     merchants: Math.round(number("merchants", values.merchants, 1, 10_000)),
     processes: Math.round(number("processes", values.processes, 2, 64)),
     poolMax: values.pool === undefined ? null : Math.round(number("pool", values.pool, 1, 200)),
+    groupCommit: parseOnOff("group-commit", values["group-commit"]),
     warmupMs: number("warmup", values.warmup, 0, 600) * 1000,
     profile: values.profile,
     keepDatabase: values["keep-database"],
     soakMinutes: Math.round(number("soak-minutes", values["soak-minutes"], 1, 25)),
   };
+}
+
+function parseOnOff(name: string, value: string | undefined): "on" | "off" | undefined {
+  if (value === undefined || value === "on" || value === "off") return value;
+  throw new Error(`--${name} must be on or off`);
 }
 
 /** The load generator process. */
@@ -432,6 +441,7 @@ async function main(): Promise<void> {
         secrets,
         processes,
         poolMax: options.poolMax,
+        ...(options.groupCommit ? { groupCommit: options.groupCommit } : {}),
         probeDir,
         logFile: join(outDir, `api-${++apiLogCount}.log`),
       });
