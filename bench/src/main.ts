@@ -31,7 +31,14 @@ import {
   type StepResult,
   type StepSpec,
 } from "./load-protocol";
-import { type EventLoopDelay, type MemoryUsage, Probes, type StepUsage, watch } from "./monitor";
+import {
+  countPostgresOf,
+  type EventLoopDelay,
+  type MemoryUsage,
+  Probes,
+  type StepUsage,
+  watch,
+} from "./monitor";
 import {
   capturePaymentTemplate,
   type PhysicalResult,
@@ -39,6 +46,14 @@ import {
   runPhysical,
   VARIANT_DESCRIPTIONS,
 } from "./physical-limit";
+import {
+  API_CORE,
+  type PinnedResult,
+  POSTGRES_CORE,
+  pinnedUnavailable,
+  runPinnedChild,
+  startPinnedPostgres,
+} from "./pinned";
 import { type ProfileSummary, printProfileSummary, summarizeProfile } from "./profile-summary";
 import { fmt, heading, progress, table } from "./report";
 
@@ -51,6 +66,7 @@ const SCENARIOS = [
   "refund",
   "read",
   "processes",
+  "pinned",
   "soak",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -83,6 +99,7 @@ const HELP = `npm run bench -- [options]
   --processes <n>       API processes for the multi-process scenario (default 2)
   --pool <n>            DATABASE_POOL_MAX per API process (default: the product's, 10)
   --group-commit <on|off>  DATABASE_GROUP_COMMIT for the API (default: the product's, on)
+  --postgres-pid <pid>  count only this postmaster's processes as Postgres (the pinned view's own cluster)
   --warmup <s>          warm-up seconds before measuring (default 3)
   --profile             also CPU-profile the API during one createPayment step and summarise it
   --keep-database       keep the bench database afterwards (its name is printed) to inspect it
@@ -100,6 +117,7 @@ interface Options {
   processes: number;
   poolMax: number | null;
   groupCommit: "on" | "off" | undefined;
+  postgresPid: number | null;
   warmupMs: number;
   profile: boolean;
   keepDatabase: boolean;
@@ -116,6 +134,7 @@ function parseOptions(): Options {
       processes: { type: "string", default: "2" },
       pool: { type: "string" },
       "group-commit": { type: "string" },
+      "postgres-pid": { type: "string" },
       warmup: { type: "string", default: "3" },
       profile: { type: "boolean", default: false },
       "keep-database": { type: "boolean", default: false },
@@ -154,10 +173,28 @@ function parseOptions(): Options {
     processes: Math.round(number("processes", values.processes, 2, 64)),
     poolMax: values.pool === undefined ? null : Math.round(number("pool", values.pool, 1, 200)),
     groupCommit: parseOnOff("group-commit", values["group-commit"]),
+    postgresPid:
+      values["postgres-pid"] === undefined
+        ? null
+        : Math.round(number("postgres-pid", values["postgres-pid"], 1, 2 ** 22)),
     warmupMs: number("warmup", values.warmup, 0, 600) * 1000,
     profile: values.profile,
     keepDatabase: values["keep-database"],
     soakMinutes: Math.round(number("soak-minutes", values["soak-minutes"], 1, 25)),
+  };
+}
+
+/** The per-core view's ratio: Postgres on one core, the API on the other. */
+function pinnedTarget(pinned: PinnedResult | null, skipped: string | null): Target {
+  const name = "createPayment vs physical limit (Postgres on 1 core, API on the other)";
+  if (pinned === null || pinned.ratio === null || !pinned.physicalBest || !pinned.createPaymentBest)
+    return { name, target: "≥ 50%", measured: skipped ? `skipped: ${skipped}` : "not measured", met: null };
+  const { physicalBest, createPaymentBest } = pinned;
+  return {
+    name,
+    target: "≥ 50%",
+    measured: `${(pinned.ratio * 100).toFixed(1)}% (${fmt.rate(createPaymentBest.throughput)}/s c=${createPaymentBest.concurrency} vs ${fmt.rate(physicalBest.throughput)}/s c=${physicalBest.concurrency}; API ${fmt.ms(createPaymentBest.apiCpuMsPerOp)} ms, PG ${fmt.ms(createPaymentBest.pgCpuMsPerOp)} ms per payment; checks ${pinned.checksPassed ? "pass" : "FAIL"})`,
+    met: pinned.ratio >= 0.5 && pinned.checksPassed,
   };
 }
 
@@ -361,6 +398,7 @@ async function main(): Promise<void> {
   const probes = new Probes(probeDir);
   const seconds = options.durationMs / 1000;
   const has = (scenario: Scenario) => options.scenarios.has(scenario);
+  if (options.postgresPid !== null) countPostgresOf(options.postgresPid);
 
   const cleanups: Array<() => Promise<void>> = [];
   let cleaning: Promise<void> | null = null;
@@ -805,6 +843,46 @@ async function main(): Promise<void> {
         .join(", ")}`,
     );
 
+    // 4b. The per-core view: Postgres on one core, the API (and the load) on the other.
+    let pinned: PinnedResult | null = null;
+    let pinnedSkipped: string | null = null;
+    if (has("pinned")) {
+      heading(
+        `per-core view: Postgres pinned to core ${POSTGRES_CORE}, API, Redis and load to core ${API_CORE}`,
+      );
+      pinnedSkipped = pinnedUnavailable();
+      if (pinnedSkipped) {
+        console.log(`  skipped: ${pinnedSkipped}`);
+      } else {
+        const pinnedPostgres = await startPinnedPostgres(database.url);
+        cleanups.push(() => pinnedPostgres.stop());
+        progress(
+          `private cluster ${pinnedPostgres.adminUrl} (postmaster ${pinnedPostgres.pid}): ${pinnedPostgres.settings}`,
+        );
+        // The ramp's levels from 4 up (one request in flight never finds the limit), the physical limit too.
+        const levels = options.concurrency.filter((c) => c >= 4);
+        pinned = await runPinnedChild({
+          repoRoot,
+          postgres: pinnedPostgres,
+          args: [
+            "--scenarios",
+            "physical,ramp",
+            "--concurrency",
+            (levels.length > 0 ? levels : options.concurrency).join(","),
+            "--duration",
+            String(seconds),
+            "--warmup",
+            String(options.warmupMs / 1000),
+            "--merchants",
+            String(options.merchants),
+            ...(options.poolMax === null ? [] : ["--pool", String(options.poolMax)]),
+            ...(options.groupCommit ? ["--group-commit", options.groupCommit] : []),
+          ],
+        });
+        await pinnedPostgres.stop();
+      }
+    }
+
     // 5. Summary.
     const allSteps = [...apiSteps];
     const errors = [...warmups, ...allSteps].reduce((sum, s) => sum + s.errorCount + s.notSent, 0);
@@ -938,11 +1016,12 @@ async function main(): Promise<void> {
     const newPaymentCost = manyAgain ?? best;
     const targets: Target[] = [
       {
-        name: "createPayment vs physical limit",
+        name: "createPayment vs physical limit (shared 2 cores)",
         target: "≥ 50%",
         measured: ratio === null ? "not measured" : `${(ratio * 100).toFixed(1)}%`,
         met: ratio === null ? null : ratio >= 0.5,
       },
+      ...(has("pinned") ? [pinnedTarget(pinned, pinnedSkipped)] : []),
       {
         name: "p99 at half the max sustained throughput",
         target: "< 50 ms",
@@ -1020,6 +1099,7 @@ async function main(): Promise<void> {
       },
       api: { steps: apiSteps, warmups, totals },
       ratio,
+      pinned,
       latencyTail,
       targets,
       checks,
