@@ -288,6 +288,8 @@ interface ApiStep extends StepResult {
    * grow").
    */
   blocksReadPerOp: number;
+  /** Transactions the bench database committed per operation (pg_stat_database.xact_commit): group commit lowers it. */
+  commitsPerOp: number;
   /** CPU milliseconds per successful operation. */
   cpuMsPerOp: { api: number; postgres: number; redis: number; server: number };
 }
@@ -469,6 +471,15 @@ async function main(): Promise<void> {
           )
         ).rows[0]?.blocks ?? 0,
       );
+    // Also counts the monitor's own reads (a few per step): noise against thousands of payments.
+    const commitCount = async () =>
+      Number(
+        (
+          await monitorClient.query<{ commits: string }>(
+            "SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = current_database()",
+          )
+        ).rows[0]?.commits ?? 0,
+      );
     const secrets = generateSecrets();
     let apiLogCount = 0;
     const launchApi = async (processes: number): Promise<ApiProcess> => {
@@ -608,6 +619,7 @@ async function main(): Promise<void> {
       });
       const walBefore = await walPosition();
       const blocksBefore = await blocksRead();
+      const commitsBefore = await commitCount();
       const specs = targets.map((target) => ({ ...target.spec, baseUrl: target.api.baseUrl }));
       const results =
         specs.length === 1
@@ -617,6 +629,7 @@ async function main(): Promise<void> {
       const walBytes = await walSince(walBefore);
       // Backends report their block counts when a transaction ends, at most once a second when busy.
       const blocks = (await blocksRead()) - blocksBefore;
+      const commits = (await commitCount()) - commitsBefore;
       const eventLoop = await probes.eventLoop(pids);
       const memory = await probes.memory(pids);
       const ok = results.reduce((sum, result) => sum + result.ok, 0);
@@ -645,6 +658,7 @@ async function main(): Promise<void> {
           },
           walBytesPerOp: walBytes / Math.max(1, ok),
           blocksReadPerOp: blocks / Math.max(1, ok),
+          commitsPerOp: commits / Math.max(1, ok),
           eventLoop: eventLoop.filter((e) => own.has(e.pid)),
           memory: memory.filter((m) => own.has(m.pid)),
           cpuMsPerOp: {
@@ -1147,7 +1161,7 @@ function stepLine(s: ApiStep): string {
           .join(", ")}${s.notSent ? `, not sent ${s.notSent}` : ""})`;
   return (
     `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}` +
-    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}` +
+    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}  commits/op ${s.commitsPerOp.toFixed(2)}` +
     `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)} steal ${fmt.pct(s.usage.cpu.steal)}`
   );
 }
