@@ -1030,7 +1030,10 @@ async function main(): Promise<void> {
     const newPaymentCost = manyAgain ?? best;
     const targets: Target[] = [
       {
-        name: "createPayment vs physical limit (shared 2 cores)",
+        name:
+          options.postgresPid === null
+            ? "createPayment vs physical limit (shared 2 cores)"
+            : "createPayment vs physical limit (this run: Postgres's own cluster)",
         target: "≥ 50%",
         measured: ratio === null ? "not measured" : `${(ratio * 100).toFixed(1)}%`,
         met: ratio === null ? null : ratio >= 0.5,
