@@ -198,6 +198,23 @@ function pinnedTarget(pinned: PinnedResult | null, skipped: string | null): Targ
   };
 }
 
+/** The API's group commit counters (its /metrics, loopback), as one line; null when it is off. */
+async function groupCommitFigures(baseUrl: string): Promise<string | null> {
+  try {
+    const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    const alone = value(/^paycore_db_group_commit_flushes\{[^}]*kind="alone"[^}]*\} (\d+)/m);
+    const groups = value(/^paycore_db_group_commit_flushes\{[^}]*kind="group"[^}]*\} (\d+)/m);
+    const fallbacks = value(/^paycore_db_group_commit_flushes\{[^}]*kind="fallback"[^}]*\} (\d+)/m);
+    const grouped = value(/^paycore_db_group_commit_grouped_statements\{[^}]*\} (\d+)/m);
+    if (![alone, groups, fallbacks, grouped].every(Number.isFinite)) return null;
+    const statements = alone + grouped;
+    return `${statements} write statements in ${alone + groups} commits (${alone} alone, ${grouped} in ${groups} groups of ${(grouped / Math.max(1, groups)).toFixed(1)} on average; ${fallbacks} groups rerun one by one)`;
+  } catch {
+    return null;
+  }
+}
+
 function parseOnOff(name: string, value: string | undefined): "on" | "off" | undefined {
   if (value === undefined || value === "on" || value === "off") return value;
   throw new Error(`--${name} must be on or off`);
@@ -710,6 +727,8 @@ async function main(): Promise<void> {
       for (const concurrency of options.concurrency)
         ramp.push(await runApiStep(create("createPayment", concurrency)));
     }
+    const groupCommit = ramp.length > 0 ? await groupCommitFigures(api.baseUrl) : null;
+    if (groupCommit) console.log(`  group commit over the ramp and warm-up: ${groupCommit}`);
     const best = ramp.reduce<ApiStep | null>(
       (a, b) => (a === null || b.throughput > a.throughput ? b : a),
       null,

@@ -379,6 +379,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const metrics = createPlatformMetrics({
     process: config.metricsProcess ?? "api",
     pool: () => pool,
+    groupCommit: () => (paymentWrites instanceof GroupCommit ? paymentWrites.stats : null),
     breakers: async () =>
       testPsps.routable.flatMap((p) =>
         p.breakerState ? [{ psp: p.psp.name, state: p.breakerState() }] : [],
