@@ -250,6 +250,8 @@ export async function startApi(options: {
   secrets: ApiSecrets;
   processes: number;
   poolMax: number | null;
+  /** DATABASE_GROUP_COMMIT for the API: "on" (the product's default) or "off", for before/after pairs. */
+  groupCommit?: "on" | "off";
   probeDir: string;
   logFile: string;
 }): Promise<ApiProcess> {
@@ -275,6 +277,7 @@ export async function startApi(options: {
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.poolMax !== null) env.DATABASE_POOL_MAX = String(options.poolMax);
+  if (options.groupCommit) env.DATABASE_GROUP_COMMIT = options.groupCommit;
   const log = createWriteStream(options.logFile, { flags: "a" });
   buildApi(options.repoRoot);
   const child = spawn(

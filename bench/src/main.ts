@@ -31,7 +31,14 @@ import {
   type StepResult,
   type StepSpec,
 } from "./load-protocol";
-import { type EventLoopDelay, type MemoryUsage, Probes, type StepUsage, watch } from "./monitor";
+import {
+  countPostgresOf,
+  type EventLoopDelay,
+  type MemoryUsage,
+  Probes,
+  type StepUsage,
+  watch,
+} from "./monitor";
 import {
   capturePaymentTemplate,
   type PhysicalResult,
@@ -39,6 +46,14 @@ import {
   runPhysical,
   VARIANT_DESCRIPTIONS,
 } from "./physical-limit";
+import {
+  API_CORE,
+  type PinnedResult,
+  POSTGRES_CORE,
+  pinnedUnavailable,
+  runPinnedChild,
+  startPinnedPostgres,
+} from "./pinned";
 import { type ProfileSummary, printProfileSummary, summarizeProfile } from "./profile-summary";
 import { fmt, heading, progress, table } from "./report";
 
@@ -51,6 +66,7 @@ const SCENARIOS = [
   "refund",
   "read",
   "processes",
+  "pinned",
   "soak",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -82,6 +98,8 @@ const HELP = `npm run bench -- [options]
   --merchants <n>       regular merchants (default 100), plus one hot merchant
   --processes <n>       API processes for the multi-process scenario (default 2)
   --pool <n>            DATABASE_POOL_MAX per API process (default: the product's, 10)
+  --group-commit <on|off>  DATABASE_GROUP_COMMIT for the API (default: the product's, on)
+  --postgres-pid <pid>  count only this postmaster's processes as Postgres (the pinned view's own cluster)
   --warmup <s>          warm-up seconds before measuring (default 3)
   --profile             also CPU-profile the API during one createPayment step and summarise it
   --keep-database       keep the bench database afterwards (its name is printed) to inspect it
@@ -98,6 +116,8 @@ interface Options {
   merchants: number;
   processes: number;
   poolMax: number | null;
+  groupCommit: "on" | "off" | undefined;
+  postgresPid: number | null;
   warmupMs: number;
   profile: boolean;
   keepDatabase: boolean;
@@ -113,6 +133,8 @@ function parseOptions(): Options {
       merchants: { type: "string", default: "100" },
       processes: { type: "string", default: "2" },
       pool: { type: "string" },
+      "group-commit": { type: "string" },
+      "postgres-pid": { type: "string" },
       warmup: { type: "string", default: "3" },
       profile: { type: "boolean", default: false },
       "keep-database": { type: "boolean", default: false },
@@ -150,11 +172,52 @@ function parseOptions(): Options {
     merchants: Math.round(number("merchants", values.merchants, 1, 10_000)),
     processes: Math.round(number("processes", values.processes, 2, 64)),
     poolMax: values.pool === undefined ? null : Math.round(number("pool", values.pool, 1, 200)),
+    groupCommit: parseOnOff("group-commit", values["group-commit"]),
+    postgresPid:
+      values["postgres-pid"] === undefined
+        ? null
+        : Math.round(number("postgres-pid", values["postgres-pid"], 1, 2 ** 22)),
     warmupMs: number("warmup", values.warmup, 0, 600) * 1000,
     profile: values.profile,
     keepDatabase: values["keep-database"],
     soakMinutes: Math.round(number("soak-minutes", values["soak-minutes"], 1, 25)),
   };
+}
+
+/** The per-core view's ratio: Postgres on one core, the API on the other. */
+function pinnedTarget(pinned: PinnedResult | null, skipped: string | null): Target {
+  const name = "createPayment vs physical limit (Postgres on 1 core, API on the other)";
+  if (pinned === null || pinned.ratio === null || !pinned.physicalBest || !pinned.createPaymentBest)
+    return { name, target: "≥ 50%", measured: skipped ? `skipped: ${skipped}` : "not measured", met: null };
+  const { physicalBest, createPaymentBest } = pinned;
+  return {
+    name,
+    target: "≥ 50%",
+    measured: `${(pinned.ratio * 100).toFixed(1)}% (${fmt.rate(createPaymentBest.throughput)}/s c=${createPaymentBest.concurrency} vs ${fmt.rate(physicalBest.throughput)}/s c=${physicalBest.concurrency}; API ${fmt.ms(createPaymentBest.apiCpuMsPerOp)} ms, PG ${fmt.ms(createPaymentBest.pgCpuMsPerOp)} ms per payment; checks ${pinned.checksPassed ? "pass" : "FAIL"})`,
+    met: pinned.ratio >= 0.5 && pinned.checksPassed,
+  };
+}
+
+/** The API's group commit counters (its /metrics, loopback), as one line; null when it is off. */
+async function groupCommitFigures(baseUrl: string): Promise<string | null> {
+  try {
+    const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    const alone = value(/^paycore_db_group_commit_flushes\{[^}]*kind="alone"[^}]*\} (\d+)/m);
+    const groups = value(/^paycore_db_group_commit_flushes\{[^}]*kind="group"[^}]*\} (\d+)/m);
+    const fallbacks = value(/^paycore_db_group_commit_flushes\{[^}]*kind="fallback"[^}]*\} (\d+)/m);
+    const grouped = value(/^paycore_db_group_commit_grouped_statements\{[^}]*\} (\d+)/m);
+    if (![alone, groups, fallbacks, grouped].every(Number.isFinite)) return null;
+    const statements = alone + grouped;
+    return `${statements} write statements in ${alone + groups} commits (${alone} alone, ${grouped} in ${groups} groups of ${(grouped / Math.max(1, groups)).toFixed(1)} on average; ${fallbacks} groups rerun one by one)`;
+  } catch {
+    return null;
+  }
+}
+
+function parseOnOff(name: string, value: string | undefined): "on" | "off" | undefined {
+  if (value === undefined || value === "on" || value === "off") return value;
+  throw new Error(`--${name} must be on or off`);
 }
 
 /** The load generator process. */
@@ -242,6 +305,8 @@ interface ApiStep extends StepResult {
    * grow").
    */
   blocksReadPerOp: number;
+  /** Transactions the bench database committed per operation (pg_stat_database.xact_commit): group commit lowers it. */
+  commitsPerOp: number;
   /** CPU milliseconds per successful operation. */
   cpuMsPerOp: { api: number; postgres: number; redis: number; server: number };
 }
@@ -352,6 +417,7 @@ async function main(): Promise<void> {
   const probes = new Probes(probeDir);
   const seconds = options.durationMs / 1000;
   const has = (scenario: Scenario) => options.scenarios.has(scenario);
+  if (options.postgresPid !== null) countPostgresOf(options.postgresPid);
 
   const cleanups: Array<() => Promise<void>> = [];
   let cleaning: Promise<void> | null = null;
@@ -422,6 +488,15 @@ async function main(): Promise<void> {
           )
         ).rows[0]?.blocks ?? 0,
       );
+    // Also counts the monitor's own reads (a few per step): noise against thousands of payments.
+    const commitCount = async () =>
+      Number(
+        (
+          await monitorClient.query<{ commits: string }>(
+            "SELECT xact_commit::text AS commits FROM pg_stat_database WHERE datname = current_database()",
+          )
+        ).rows[0]?.commits ?? 0,
+      );
     const secrets = generateSecrets();
     let apiLogCount = 0;
     const launchApi = async (processes: number): Promise<ApiProcess> => {
@@ -432,6 +507,7 @@ async function main(): Promise<void> {
         secrets,
         processes,
         poolMax: options.poolMax,
+        ...(options.groupCommit ? { groupCommit: options.groupCommit } : {}),
         probeDir,
         logFile: join(outDir, `api-${++apiLogCount}.log`),
       });
@@ -560,6 +636,7 @@ async function main(): Promise<void> {
       });
       const walBefore = await walPosition();
       const blocksBefore = await blocksRead();
+      const commitsBefore = await commitCount();
       const specs = targets.map((target) => ({ ...target.spec, baseUrl: target.api.baseUrl }));
       const results =
         specs.length === 1
@@ -569,6 +646,7 @@ async function main(): Promise<void> {
       const walBytes = await walSince(walBefore);
       // Backends report their block counts when a transaction ends, at most once a second when busy.
       const blocks = (await blocksRead()) - blocksBefore;
+      const commits = (await commitCount()) - commitsBefore;
       const eventLoop = await probes.eventLoop(pids);
       const memory = await probes.memory(pids);
       const ok = results.reduce((sum, result) => sum + result.ok, 0);
@@ -597,6 +675,7 @@ async function main(): Promise<void> {
           },
           walBytesPerOp: walBytes / Math.max(1, ok),
           blocksReadPerOp: blocks / Math.max(1, ok),
+          commitsPerOp: commits / Math.max(1, ok),
           eventLoop: eventLoop.filter((e) => own.has(e.pid)),
           memory: memory.filter((m) => own.has(m.pid)),
           cpuMsPerOp: {
@@ -648,6 +727,8 @@ async function main(): Promise<void> {
       for (const concurrency of options.concurrency)
         ramp.push(await runApiStep(create("createPayment", concurrency)));
     }
+    const groupCommit = ramp.length > 0 ? await groupCommitFigures(api.baseUrl) : null;
+    if (groupCommit) console.log(`  group commit over the ramp and warm-up: ${groupCommit}`);
     const best = ramp.reduce<ApiStep | null>(
       (a, b) => (a === null || b.throughput > a.throughput ? b : a),
       null,
@@ -816,6 +897,46 @@ async function main(): Promise<void> {
         .join(", ")}`,
     );
 
+    // 4b. The per-core view: Postgres on one core, the API (and the load) on the other.
+    let pinned: PinnedResult | null = null;
+    let pinnedSkipped: string | null = null;
+    if (has("pinned")) {
+      heading(
+        `per-core view: Postgres pinned to core ${POSTGRES_CORE}, API, Redis and load to core ${API_CORE}`,
+      );
+      pinnedSkipped = pinnedUnavailable();
+      if (pinnedSkipped) {
+        console.log(`  skipped: ${pinnedSkipped}`);
+      } else {
+        const pinnedPostgres = await startPinnedPostgres(database.url);
+        cleanups.push(() => pinnedPostgres.stop());
+        progress(
+          `private cluster ${pinnedPostgres.adminUrl} (postmaster ${pinnedPostgres.pid}): ${pinnedPostgres.settings}`,
+        );
+        // The ramp's levels from 16 up, where both limits peak: the default run stays under ~4 minutes.
+        const levels = options.concurrency.filter((c) => c >= 16);
+        pinned = await runPinnedChild({
+          repoRoot,
+          postgres: pinnedPostgres,
+          args: [
+            "--scenarios",
+            "physical,ramp",
+            "--concurrency",
+            (levels.length > 0 ? levels : options.concurrency).join(","),
+            "--duration",
+            String(seconds),
+            "--warmup",
+            String(options.warmupMs / 1000),
+            "--merchants",
+            String(options.merchants),
+            ...(options.poolMax === null ? [] : ["--pool", String(options.poolMax)]),
+            ...(options.groupCommit ? ["--group-commit", options.groupCommit] : []),
+          ],
+        });
+        await pinnedPostgres.stop();
+      }
+    }
+
     // 5. Summary.
     const allSteps = [...apiSteps];
     const errors = [...warmups, ...allSteps].reduce((sum, s) => sum + s.errorCount + s.notSent, 0);
@@ -949,11 +1070,15 @@ async function main(): Promise<void> {
     const newPaymentCost = manyAgain ?? best;
     const targets: Target[] = [
       {
-        name: "createPayment vs physical limit",
+        name:
+          options.postgresPid === null
+            ? "createPayment vs physical limit (shared 2 cores)"
+            : "createPayment vs physical limit (this run: Postgres's own cluster)",
         target: "≥ 50%",
         measured: ratio === null ? "not measured" : `${(ratio * 100).toFixed(1)}%`,
         met: ratio === null ? null : ratio >= 0.5,
       },
+      ...(has("pinned") ? [pinnedTarget(pinned, pinnedSkipped)] : []),
       {
         name: "p99 at half the max sustained throughput",
         target: "< 50 ms",
@@ -1037,6 +1162,7 @@ async function main(): Promise<void> {
       },
       api: { steps: apiSteps, warmups, totals },
       ratio,
+      pinned,
       latencyTail,
       targets,
       checks,
@@ -1085,7 +1211,7 @@ function stepLine(s: ApiStep): string {
           .join(", ")}${s.notSent ? `, not sent ${s.notSent}` : ""})`;
   return (
     `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}` +
-    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}` +
+    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}  commits/op ${s.commitsPerOp.toFixed(2)}` +
     `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)} steal ${fmt.pct(s.usage.cpu.steal)}`
   );
 }

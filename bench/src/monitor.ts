@@ -112,9 +112,25 @@ function ticksOf(pids: number[]): Map<number, number> {
   return map;
 }
 
+/**
+ * The pinned view's run (pinned.ts) measures a private cluster: only its postmaster and that postmaster's
+ * children count, not the machine's shared server.
+ */
+let postgresPostmaster: number | null = null;
+
+/** Counts only the Postgres processes of the postmaster `pid` (the run's own cluster) from now on. */
+export function countPostgresOf(pid: number): void {
+  postgresPostmaster = pid;
+}
+
 function postgresTicks(): Map<number, number> {
   const map = new Map<number, number>();
-  for (const p of allProcesses()) if (p.comm === "postgres") map.set(p.pid, p.cpuTicks);
+  for (const p of allProcesses()) {
+    if (p.comm !== "postgres") continue;
+    if (postgresPostmaster !== null && p.pid !== postgresPostmaster && p.ppid !== postgresPostmaster)
+      continue;
+    map.set(p.pid, p.cpuTicks);
+  }
   return map;
 }
 

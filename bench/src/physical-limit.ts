@@ -86,8 +86,13 @@ export async function capturePaymentTemplate(
       paymentId,
       "ORDER BY created_at",
     );
+    // Partitions are left out: their rows are the partitioned table's (payment_events' day partitions were
+    // counted, and written, twice until 7 December).
     const referencing = await client.query<{ table_name: string }>(
-      "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'payment_id' ORDER BY table_name",
+      `SELECT c.table_name FROM information_schema.columns c
+         JOIN pg_class t ON t.relname = c.table_name AND t.relnamespace = 'public'::regnamespace
+        WHERE c.table_schema = 'public' AND c.column_name = 'payment_id' AND NOT t.relispartition
+        ORDER BY c.table_name`,
     );
     const others: Record<string, Row[]> = {};
     for (const { table_name: table } of referencing.rows) {

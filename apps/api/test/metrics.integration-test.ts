@@ -178,6 +178,8 @@ describe("GET /metrics on the API", () => {
       paycore_redis_fallbacks_total: "counter",
       paycore_db_pool_connections: "gauge",
       paycore_db_pool_waiting_requests: "gauge",
+      paycore_db_group_commit_flushes: "gauge",
+      paycore_db_group_commit_grouped_statements: "gauge",
       paycore_nodejs_eventloop_lag_p99_seconds: "gauge",
       paycore_nodejs_heap_size_used_bytes: "gauge",
       paycore_process_cpu_seconds_total: "counter",
@@ -189,6 +191,11 @@ describe("GET /metrics on the API", () => {
     expect(value(scraped, "paycore_psp_attempts_unsettled", { status: "unknown", age: "lt_5m" })).toBe(0);
     expect(value(scraped, "paycore_needs_attention_items", { source: "recon_items" })).toBe(0);
     expect(value(scraped, "paycore_operational_figures_refreshed_timestamp_seconds")).toBeGreaterThan(0);
+    // The two payments' writes went through the group commit (alone or grouped): their intents at least.
+    const flushes =
+      value(scraped, "paycore_db_group_commit_flushes", { kind: "alone" }) +
+      value(scraped, "paycore_db_group_commit_grouped_statements");
+    expect(flushes).toBeGreaterThanOrEqual(2);
   });
 
   it("keeps labels bounded: operation names fold into 'other', no payment or merchant id in any label", async () => {

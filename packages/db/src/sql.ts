@@ -31,7 +31,7 @@ const INT8_OID = 20;
 const parseInt8 = (value: string) => BigInt(value);
 
 /** Type parsers for our statements only: the pool's other user (Prisma's adapter) brings its own. */
-const types = {
+export const types = {
   getTypeParser(oid: number, format?: "text" | "binary") {
     if (oid === INT8_OID) return parseInt8;
     return pg.types.getTypeParser(oid, format);
@@ -46,7 +46,7 @@ interface Queryable {
 /** Statement texts to prepared-statement names; the texts are a fixed set written in this package. */
 const statementNames = new Map<string, string>();
 
-function statement(text: string, values: readonly unknown[]): pg.QueryConfig {
+export function statement(text: string, values: readonly unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);
   if (name === undefined) {
     name = `paycore_${statementNames.size + 1}`;

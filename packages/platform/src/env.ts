@@ -37,6 +37,8 @@ const schema = z.object({
     .optional(),
   DATA_DIR: z.string().default(".data"),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Group commit of the payment hot path's writes (packages/db/src/group-commit.ts); "off" runs them one by one. */
+  DATABASE_GROUP_COMMIT: z.enum(["on", "off"]).default("on"),
   /** API processes sharing the port (node:cluster); each has its own pool of DATABASE_POOL_MAX connections. */
   API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   /** "1:<base64 32 bytes>,2:<base64 32 bytes>": the highest version encrypts, all decrypt. */

@@ -24,15 +24,28 @@ SELECT r.id, r.operation, r.request_hash AS "requestHash", r.status, r.locked_un
   JOIN idempotency_records r ON r.id = k.record_id AND r.created_at = k.record_created_at
  WHERE k.merchant_id = $1 AND k.mode = $2::"Mode" AND k.key_kind = $4::"IdempotencyKeyKind" AND k.key = $3`;
 
+/**
+ * The partition key of record `idExpression`, from its key's row: an update by id alone probes every day
+ * partition of idempotency_records (17 with the partitions made ahead), with this Postgres prunes all but one
+ * at run time (an init plan on idempotency_keys' record_id index). Every record has its key row until the key
+ * expires, after which its record is never touched again.
+ */
+export function recordCreatedAt(idExpression: string): string {
+  return `(SELECT record_created_at FROM idempotency_keys WHERE record_id = ${idExpression})`;
+}
+
 const TAKE_OVER = `
 UPDATE idempotency_records SET locked_until = $2::timestamptz
- WHERE id = $1 AND status = 'IN_PROGRESS' AND resource_id IS NULL AND locked_until < $3::timestamptz`;
+ WHERE id = $1 AND created_at = ${recordCreatedAt("$1")} AND status = 'IN_PROGRESS' AND resource_id IS NULL
+   AND locked_until < $3::timestamptz`;
 
 const RELEASE = `
 DELETE FROM idempotency_records
- WHERE id = $1 AND status = 'IN_PROGRESS' AND resource_id IS NULL AND locked_until = $2::timestamptz`;
+ WHERE id = $1 AND created_at = ${recordCreatedAt("$1")} AND status = 'IN_PROGRESS' AND resource_id IS NULL
+   AND locked_until = $2::timestamptz`;
 
-const COMPLETE = `UPDATE idempotency_records SET status = 'COMPLETED', response = $2::jsonb WHERE id = $1`;
+const COMPLETE = `UPDATE idempotency_records SET status = 'COMPLETED', response = $2::jsonb
+ WHERE id = $1 AND created_at = ${recordCreatedAt("$1")}`;
 
 // Frees expired keys: a record without its key is never read again, and goes with its day's partition, which
 // the partition worker drops once every record in it has expired (no row-by-row delete of the payloads).

@@ -11,6 +11,7 @@
 // per connection.
 import { paymentMethodSelect, paymentSelect, refundSelect } from "../mappers/payment.mapper";
 import { literal } from "../sql";
+import { recordCreatedAt } from "./idempotency.repository";
 
 /** `merchantId` → `merchant_id`. */
 function snake(field: string): string {
@@ -43,7 +44,7 @@ export const SELECT_REFUND = `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $
  */
 const CLAIM_KEY = `WITH claim AS (
   UPDATE idempotency_records SET resource_id = $1
-   WHERE id = $2 AND resource_id IS NULL AND status = 'IN_PROGRESS'
+   WHERE id = $2 AND created_at = ${recordCreatedAt("$2")} AND resource_id IS NULL AND status = 'IN_PROGRESS'
      AND ($3::timestamptz IS NULL OR locked_until = $3::timestamptz)
   RETURNING id
 )`;
@@ -306,7 +307,7 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
          status = CASE WHEN ${response}::text IS NULL THEN status ELSE 'COMPLETED' END,
          response = COALESCE(replace(${response}::text, '${TRANSACTION_TIME_JSON}', ${TRANSACTION_TIME_SQL})::jsonb,
                              response)
-   WHERE id = ${$("linkRecord")}${
+   WHERE id = ${$("linkRecord")} AND created_at = ${recordCreatedAt($("linkRecord"))}${
      shape.claim
        ? ` AND resource_id IS NULL AND status = 'IN_PROGRESS'
      AND locked_until = ${$("claimLockedUntil")}::timestamptz`
@@ -444,7 +445,7 @@ UPDATE idempotency_records
    SET resource_id = $2,
        status = CASE WHEN $3::jsonb IS NULL THEN status ELSE 'COMPLETED' END,
        response = COALESCE($3::jsonb, response)
- WHERE id = $1`;
+ WHERE id = $1 AND created_at = ${recordCreatedAt("$1")}`;
 
 /**
  * Completes an idempotency record with its stored response, as text with its values written in (see
@@ -454,7 +455,7 @@ UPDATE idempotency_records
 export function completeIdempotencyText(recordId: string, response: string): string {
   return `WITH completed AS (
   UPDATE idempotency_records SET status = 'COMPLETED', response = ${literal(response)}::jsonb
-   WHERE id = ${literal(recordId)}
+   WHERE id = ${literal(recordId)} AND created_at = ${recordCreatedAt(literal(recordId))}
   RETURNING 1
 )
 SELECT expect_rows((SELECT count(*) FROM completed), 1, 'completing idempotency record ' || ${literal(recordId)})`;

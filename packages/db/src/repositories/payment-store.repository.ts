@@ -41,6 +41,7 @@ import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import { type FundingType, parseFundingType } from "@paycore/core/vault/funding-type";
 import type { DatabaseClient, Prisma } from "../client";
 import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
+import type { StatementRunner } from "../group-commit";
 import {
   type paymentMethodSelect,
   paymentSelect,
@@ -84,11 +85,14 @@ export class PostgresPaymentStore implements PaymentStore {
   /**
    * @param instanceId this process's id (see ProcessInstanceRepository), recorded as the owner of each attempt
    *   it inserts; null: attempts without owner, judged abandoned only by age (the resolver's staleness).
+   * @param writes what runs the hot path's self-contained write statements (a payment's intent, a change with
+   *   its predicted response): the group commit (../group-commit.ts) in the runtime, else one statement each.
    */
   constructor(
     private readonly db: DatabaseClient,
     private readonly sql: Sql,
     private readonly instanceId: string | null = null,
+    private readonly writes: StatementRunner = sql,
   ) {}
 
   async insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord> {
@@ -351,7 +355,7 @@ export class PostgresPaymentStore implements PaymentStore {
         "an idempotency record is claimed in the payment's own merchant and mode",
       );
     }
-    const [row] = await this.sql.query<PaymentRow>(claim ? INSERT_PAYMENT_CLAIMING_KEY : INSERT_PAYMENT, [
+    const [row] = await this.writes.query<PaymentRow>(claim ? INSERT_PAYMENT_CLAIMING_KEY : INSERT_PAYMENT, [
       payment.id,
       idempotency.recordId,
       idempotency.lockedUntil ?? null,
@@ -463,7 +467,7 @@ export class PostgresPaymentStore implements PaymentStore {
         complete.committed(response);
         return result;
       }
-      const [row] = await this.sql.query<ChangeRow>(statement.text, values);
+      const [row] = await this.writes.query<ChangeRow>(statement.text, values);
       const result = changeResult(row);
       if (link?.complete && predictedResponse !== null) {
         const response = link.complete.response(result);

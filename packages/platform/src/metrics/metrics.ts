@@ -6,6 +6,7 @@
 // idempotency service, the GraphQL plugin); the core stays pure. Backlog and
 // age gauges are set by the metrics-refresh worker from one periodic query,
 // never computed per scrape.
+import type { GroupCommitStats } from "@paycore/db/group-commit";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Prometheus' text exposition format. */
@@ -73,6 +74,8 @@ export interface MetricsOptions {
   breakers?: () => Promise<ReadonlyArray<{ psp: string; state: "closed" | "open" | "half_open" }>>;
   /** The process's role as a constant label on every series (`api`, `console`). */
   process: string;
+  /** The payment writes' group commit counters (issue 23), read at scrape time; null when it is off. */
+  groupCommit?: () => GroupCommitStats | null;
 }
 
 const BREAKER_STATES = ["closed", "open", "half_open"] as const;
@@ -103,6 +106,32 @@ export function createPlatformMetrics(options: MetricsOptions): PlatformMetrics 
       registers,
       collect() {
         this.set(read().waitingCount);
+      },
+    });
+  }
+
+  const groupCommit = options.groupCommit;
+  if (groupCommit) {
+    new Gauge({
+      name: "paycore_db_group_commit_flushes",
+      help: "Payment write flushes since start, by kind: alone (one statement, its own commit), group (one transaction for several), fallback (a group Postgres refused, rerun one by one).",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        const stats = groupCommit();
+        if (stats === null) return;
+        this.set({ kind: "alone" }, stats.singles);
+        this.set({ kind: "group" }, stats.groups);
+        this.set({ kind: "fallback" }, stats.fallbacks);
+      },
+    });
+    new Gauge({
+      name: "paycore_db_group_commit_grouped_statements",
+      help: "Payment write statements since start that went in groups of two or more.",
+      registers,
+      collect() {
+        const stats = groupCommit();
+        if (stats !== null) this.set(stats.grouped);
       },
     });
   }

@@ -1,0 +1,192 @@
+// Group commit for the payment hot path (issue 23), after TigerBeetle's batching: the writes of the requests
+// waiting at the same moment go to Postgres together, one round trip and ONE commit for the group, instead of
+// one round trip and one commit (a WAL flush) each.
+//
+// A member is one self-contained statement that runs on its own today without BEGIN or COMMIT: it writes all
+// of its rows or none (the payment statements of payment-sql.ts check their own effect and raise). A group is
+// one simple-query string, `BEGIN; EXECUTE s1(…); EXECUTE s2(…); …; COMMIT`, over statements prepared once per
+// connection with SQL PREPARE, so Postgres plans each shape once, as it does for the single statements.
+//
+// - When to flush: as soon as a connection is free. Requests queue only while every connection is busy, and
+//   the first connection freed takes the whole queue (up to GROUP_SIZE_MAX): a lone request waits for nothing,
+//   and under load the group grows by itself with the wait.
+// - Each member stays atomic and exactly-once on its own: when the group fails with an error Postgres reports
+//   (a constraint, a check of one member, a deadlock, the deferred balance check at COMMIT), the whole group
+//   was rolled back, so every member runs again alone, in order, and only the one at fault fails. An error
+//   without SQLSTATE (the connection lost, the COMMIT's outcome unknown) fails every member with that error, as
+//   it would fail the lone statement: nothing is run twice.
+// - Each member's result (its rows) goes to its own caller.
+import pg from "pg";
+import { sqlState, statement, types } from "./sql";
+
+/** Members in one group at most: a group holds its locks until its COMMIT, so it stays short. */
+export const GROUP_SIZE_MAX = 32;
+
+/** What runs a write statement: the group commit, or `Sql` itself (one statement, one commit). */
+export interface StatementRunner {
+  query<R>(text: string, values?: readonly unknown[]): Promise<R[]>;
+}
+
+interface Member {
+  text: string;
+  values: readonly unknown[];
+  resolve: (rows: unknown[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Counters for tests and the bench: how many groups ran and how big they were. */
+export interface GroupCommitStats {
+  /** Flushes of one member (a plain single statement). */
+  singles: number;
+  /** Flushes of two members or more, in one transaction. */
+  groups: number;
+  /** Members that went in groups of two or more. */
+  grouped: number;
+  /** Groups that failed and ran again member by member. */
+  fallbacks: number;
+  /** The largest group so far. */
+  largest: number;
+}
+
+/** SQL-level prepared statement names: their own prefix, apart from node-postgres's protocol-level ones. */
+const groupStatementNames = new Map<string, string>();
+
+function groupStatementName(text: string): string {
+  let name = groupStatementNames.get(text);
+  if (name === undefined) {
+    name = `paycore_group_${groupStatementNames.size + 1}`;
+    groupStatementNames.set(text, name);
+  }
+  return name;
+}
+
+/** The statements prepared (SQL PREPARE) on each connection. */
+const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+
+export class GroupCommit implements StatementRunner {
+  readonly stats: GroupCommitStats = { singles: 0, groups: 0, grouped: 0, fallbacks: 0, largest: 0 };
+  private queue: Member[] = [];
+  /** A flush is waiting for a connection: members that come meanwhile join its group. */
+  private waiting = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly groupSizeMax = GROUP_SIZE_MAX,
+  ) {}
+
+  /** Runs one self-contained statement, alone or in a group; resolves with its own rows. */
+  query<R>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+    return new Promise<R[]>((resolve, reject) => {
+      this.queue.push({ text, values, resolve: resolve as (rows: unknown[]) => void, reject });
+      if (!this.waiting) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.waiting = true;
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      this.waiting = false;
+      for (const member of this.queue.splice(0)) member.reject(error);
+      return;
+    }
+    this.waiting = false;
+    const group = this.queue.splice(0, this.groupSizeMax);
+    // More than one group's worth waited: the next connection takes the rest.
+    if (this.queue.length > 0) void this.flush();
+    let broken: Error | undefined;
+    try {
+      if (group.length === 1) {
+        this.stats.singles++;
+        await runAlone(client, group[0] as Member);
+      } else if (group.length > 1) {
+        broken = await this.runGroup(client, group);
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** The group in one transaction; on an error Postgres reports, member by member. Returns a broken connection. */
+  private async runGroup(client: pg.PoolClient, group: Member[]): Promise<Error | undefined> {
+    this.stats.groups++;
+    this.stats.grouped += group.length;
+    this.stats.largest = Math.max(this.stats.largest, group.length);
+    try {
+      const names = await prepare(client, group);
+      const text = [
+        "BEGIN",
+        ...group.map((member, i) => `EXECUTE ${names[i]}(${member.values.map(literalOf).join(", ")})`),
+        "COMMIT",
+      ].join(";\n");
+      const results = (await client.query({ text, types })) as unknown as pg.QueryResult[];
+      group.forEach((member, i) => {
+        member.resolve((results[i + 1] as pg.QueryResult).rows);
+      });
+      return undefined;
+    } catch (error) {
+      if (sqlState(error) === undefined) {
+        // The connection failed: whether the COMMIT happened is unknown, so nothing runs again.
+        for (const member of group) member.reject(error);
+        return error instanceof Error ? error : new Error(String(error));
+      }
+      // Postgres refused the group and rolled it back (the string's transaction is left aborted until now).
+      this.stats.fallbacks++;
+      try {
+        await client.query("ROLLBACK");
+      } catch (rollbackError) {
+        for (const member of group) member.reject(rollbackError);
+        return rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      for (const member of group) await runAlone(client, member);
+      return undefined;
+    }
+  }
+}
+
+/** One member as a plain statement: its own transaction, its own result or error. */
+async function runAlone(client: pg.PoolClient, member: Member): Promise<void> {
+  try {
+    member.resolve((await client.query(statement(member.text, member.values))).rows);
+  } catch (error) {
+    member.reject(error);
+  }
+}
+
+/** Prepares (SQL PREPARE, parameter types inferred as for a protocol-level statement) what the connection lacks. */
+async function prepare(client: pg.PoolClient, group: readonly Member[]): Promise<string[]> {
+  let prepared = preparedOn.get(client);
+  if (prepared === undefined) {
+    prepared = new Set();
+    preparedOn.set(client, prepared);
+  }
+  const names: string[] = [];
+  for (const member of group) {
+    const name = groupStatementName(member.text);
+    if (!prepared.has(name)) {
+      // Its own round trip, outside any transaction: a prepared statement outlives a rolled-back group.
+      await client.query(`PREPARE ${name} AS ${member.text}`);
+      prepared.add(name);
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+/**
+ * A parameter written as a literal of the EXECUTE: untyped, so Postgres reads it as the prepared parameter's type,
+ * exactly as it reads a bound parameter's text. Dates as ISO 8601 in UTC, buffers as bytea hex.
+ */
+export function literalOf(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "string") return pg.escapeLiteral(value);
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean")
+    return pg.escapeLiteral(String(value));
+  if (value instanceof Date) return pg.escapeLiteral(value.toISOString());
+  if (Buffer.isBuffer(value)) return pg.escapeLiteral(`\\x${value.toString("hex")}`);
+  throw new TypeError(
+    `a grouped statement's parameter must be a scalar, a Date or a Buffer, not ${typeof value}`,
+  );
+}
