@@ -1,5 +1,6 @@
 // The invoice services the API (hosted invoice page) and the console share, besides InvoiceCommands: the
 // documents' read side and paying an invoice from its hosted page. Built by one call in the composition root.
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { CheckoutActor, CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import { DomainError } from "@paycore/core/errors/domain-error";
 import type { PaymentId } from "@paycore/core/ids/ids";
@@ -66,10 +67,12 @@ export function createInvoiceServices(deps: {
   paymentQueries: Pick<PaymentQueryRepository, "paymentsByIds">;
   /** The hosted checkout the invoice page pays through. */
   checkout: { checkoutCommands: CheckoutCommands; publicBaseUrl: string };
+  /** Seals and opens the customer's e-mail (issue 22). */
+  pii: PiiVault;
 }): InvoiceServices {
-  const documents = new InvoiceDocumentRepository(deps.sql);
+  const documents = new InvoiceDocumentRepository(deps.sql, deps.pii);
   const invoicePayments = new InvoicePayments({
-    store: new InvoiceStoreRepository(deps.sql),
+    store: new InvoiceStoreRepository(deps.sql, deps.pii),
     invoices: deps.invoiceCommands,
     async createPayment(invoice, input) {
       const { value } = await deps.payments.createPayment(invoiceMerchant(invoice, "SECRET"), {

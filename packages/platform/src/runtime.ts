@@ -26,6 +26,7 @@ import type { SettlementPsp } from "@paycore/core/reconciliation/settlement-line
 import { DEFAULT_MATCH_THRESHOLD } from "@paycore/core/sanctions/name-matching";
 import { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
+import { createPiiVault } from "@paycore/core/vault/pii-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { AnnouncedReportStoreRepository } from "@paycore/db/repositories/announced-report-store.repository";
 import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
@@ -360,10 +361,18 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   void instances
     .purgeGone()
     .catch((error: unknown) => config.logger.warn({ err: error }, "purging gone processes failed"));
-  const paymentStore = new PostgresPaymentStore(db, sql, instanceId);
-  const riskData = new RiskDataRepository(sql);
+  const vault = parseKeyring({
+    encryptionKeys: config.secrets.vaultEncryptionKeys,
+    fingerprintKey: config.secrets.vaultFingerprintKey,
+  });
+  // Customers' e-mails and IPs sealed at rest, searched by blind index (issue 22).
+  const pii = createPiiVault(vault);
+  const paymentStore = new PostgresPaymentStore(db, sql, instanceId, pii);
+  const riskData = new RiskDataRepository(sql, pii);
   const risk = new RiskScorer({
-    velocity: redis ? new RedisVelocityCounter(redis) : null,
+    velocity: redis
+      ? new RedisVelocityCounter(redis, (kind, value) => pii.blindIndex(kind, value) as string)
+      : null,
     velocityFallback: config.velocityFallback,
     data: riskData,
     geo: new GeoIpLocator(),
@@ -380,10 +389,6 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   });
   idempotency.observeWith(metrics);
   const stopCountingRedisFallbacks = onRedisFallback((reason) => metrics.redisFallbacks.inc({ reason }));
-  const vault = parseKeyring({
-    encryptionKeys: config.secrets.vaultEncryptionKeys,
-    fingerprintKey: config.secrets.vaultFingerprintKey,
-  });
   const pspAccountStore = new PspAccountRepository(db);
   const pspAccounts = new PspAccountCommands({ store: pspAccountStore, vault, now: () => new Date() });
   const livePsps = new LivePsps({
@@ -435,10 +440,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   });
   // A span per payment command when tracing is on (issue 22); the same object when it is off.
   const commands = tracedCommands(meterPaymentCreation(untracedCommands, metrics), "payments");
-  const bankTransferStore = new BankTransferStoreRepository(sql);
+  const bankTransferStore = new BankTransferStoreRepository(sql, pii);
   const bankRailsUrl =
     config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
-  const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
+  const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql, pii), idempotency });
   const checkoutCommands = createCheckoutCommands({
     sql,
     idempotency,
@@ -446,13 +451,15 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     paymentReader: paymentStore,
     invoices: invoiceCommands,
     log: config.logger,
+    pii,
   });
   const services: AppServices = {
     commands,
     paymentStore,
-    queries: new PaymentQueryRepository(db),
-    nodes: new NodeQueryRepository(db),
-    paymentWatch: new PaymentWatch((ids) => new NodeQueryRepository(db).versionsByIds(ids), config.logger),
+    pii,
+    queries: new PaymentQueryRepository(db, pii),
+    nodes: new NodeQueryRepository(db, pii),
+    paymentWatch: new PaymentWatch((ids) => new NodeQueryRepository(db, pii).versionsByIds(ids), config.logger),
     merchants: new MerchantRepository(db),
     riskLists: new RiskListRepository(db),
     apiKeys: new ApiKeyAuthRepository(sql),
@@ -461,7 +468,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     pspAccounts,
     livePsps,
     ...createAdminCommands(db, () => new Date(), sanctions),
-    receipts: new ReceiptRepository(sql),
+    receipts: new ReceiptRepository(sql, pii),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
@@ -507,8 +514,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       sql,
       invoiceCommands,
       payments: commands,
-      paymentQueries: new PaymentQueryRepository(db),
+      paymentQueries: new PaymentQueryRepository(db, pii),
       checkout: { checkoutCommands, publicBaseUrl: publicBaseUrlOf(config) },
+      pii,
     }),
     // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
     ...fx,
@@ -549,7 +557,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     background: config.workers === true,
     idempotencyPurge: config.idempotencyPurge ?? true,
     ...(config.partitionDaysAhead === undefined ? {} : { partitionDaysAhead: config.partitionDaysAhead }),
-    email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
+    email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl, pii },
     payouts: services.payouts,
     checkout: services.checkoutCommands,
     requestNonces: services.requestNonces,

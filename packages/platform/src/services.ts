@@ -1,6 +1,7 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
 
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
@@ -45,6 +46,8 @@ export interface AppServices
     FxServices {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
+  /** Customers' e-mails and IPs: sealed at rest, opened on read, searched by blind index (issue 22). */
+  pii: PiiVault;
   queries: PaymentQueryRepository;
   /** Objects by id in batches (node, nodes, Refund.payment) and payment pages in both directions. */
   nodes: NodeQueryRepository;

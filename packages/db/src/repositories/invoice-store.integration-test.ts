@@ -3,6 +3,7 @@
 // change writes its event and outbox message; editing a finalised invoice is refused by the command and, behind
 // its back, by the database, whose transition table is the core's table edge for edge.
 
+import { testPiiVault } from "../testing/test-pii-vault";
 import { randomBytes } from "node:crypto";
 import {
   DEFAULT_IDEMPOTENCY_OPTIONS,
@@ -54,7 +55,7 @@ beforeAll(async () => {
     ...DEFAULT_IDEMPOTENCY_OPTIONS,
     hashSecret: randomBytes(32),
   });
-  commands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
+  commands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql, testPiiVault()), idempotency });
 });
 afterAll(async () => {
   await pool?.end();

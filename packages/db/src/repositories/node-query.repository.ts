@@ -1,6 +1,7 @@
 // Reads for the merchant API's client comforts: objects by id in batches (the `node`/`nodes` queries and
 // `Refund.payment`), and payment pages in both directions with an `updatedAfter` filter. Every query is scoped by
 // merchant and mode: another merchant's id is simply not found.
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { JournalEntryId, PaymentId, PspAttemptId, RefundId } from "@paycore/core/ids/ids";
 import type { MerchantActor, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
@@ -36,7 +37,10 @@ export interface PaymentPageRequest {
 }
 
 export class NodeQueryRepository {
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(
+    private readonly db: DatabaseClient,
+    private readonly pii: PiiVault,
+  ) {}
 
   async paymentsByIds(actor: MerchantActor, ids: readonly PaymentId[]): Promise<PaymentRecord[]> {
     if (ids.length === 0) return [];
@@ -44,7 +48,7 @@ export class NodeQueryRepository {
       where: { id: { in: [...ids] }, merchantId: actor.merchantId, mode: actor.mode },
       select: paymentSelect,
     });
-    return rows.map(toPaymentRecord);
+    return rows.map((row) => toPaymentRecord(row, this.pii));
   }
 
   async refundsByIds(actor: MerchantActor, ids: readonly RefundId[]): Promise<RefundRecord[]> {
@@ -130,7 +134,7 @@ export class NodeQueryRepository {
       take: take + 1,
       select: paymentSelect,
     });
-    const payments = rows.slice(0, take).map(toPaymentRecord);
+    const payments = rows.slice(0, take).map((row) => toPaymentRecord(row, this.pii));
     return { payments: forward ? payments : payments.reverse(), hasMore: rows.length > take };
   }
 }

@@ -1,6 +1,7 @@
 // Read paths of the merchant API: lists, timelines, ledger entries and
 // balances. Every query is scoped by merchant and mode.
 
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { RiskSignal } from "@paycore/core/fraud/risk-types";
 import type { PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
 import {
@@ -144,7 +145,10 @@ export function toJournalEntry(
 }
 
 export class PaymentQueryRepository {
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(
+    private readonly db: DatabaseClient,
+    private readonly pii: PiiVault,
+  ) {}
 
   async listPayments(
     actor: MerchantActor,
@@ -175,7 +179,7 @@ export class PaymentQueryRepository {
       take: take + 1,
       select: paymentSelect,
     });
-    return { payments: rows.slice(0, take).map(toPaymentRecord), hasNextPage: rows.length > take };
+    return { payments: rows.slice(0, take).map((row) => toPaymentRecord(row, this.pii)), hasNextPage: rows.length > take };
   }
 
   async paymentsByIds(actor: MerchantActor, ids: readonly PaymentId[]): Promise<PaymentRecord[]> {
@@ -183,7 +187,7 @@ export class PaymentQueryRepository {
       where: { id: { in: [...ids] }, merchantId: actor.merchantId, mode: actor.mode },
       select: paymentSelect,
     });
-    return rows.map(toPaymentRecord);
+    return rows.map((row) => toPaymentRecord(row, this.pii));
   }
 
   async refundsByPaymentIds(actor: MerchantActor, paymentIds: readonly PaymentId[]): Promise<RefundRecord[]> {

@@ -2,6 +2,7 @@
 // completion hook that marks the invoice a session pays as paid (through InvoiceCommands, under a key derived from
 // the session, so a repeated completion replays). `createCheckoutSession` is the call other features use (the
 // hosted invoice page): it creates the session and returns the hosted page's address.
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { CheckoutActor, CreateCheckoutSessionInput } from "@paycore/core/checkout/checkout-commands";
 import { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { IdempotencyService } from "@paycore/core/idempotency/idempotency-service";
@@ -31,9 +32,11 @@ export function createCheckoutCommands(options: {
   paymentReader: Pick<PaymentStore, "findPayment">;
   invoices: Pick<InvoiceCommands, "markPaid">;
   log: Pick<Logger, "error">;
+  /** Seals the customer's e-mail (issue 22). */
+  pii: PiiVault;
 }): CheckoutCommands {
   return new CheckoutCommands({
-    store: new CheckoutSessionStoreRepository(options.sql),
+    store: new CheckoutSessionStoreRepository(options.sql, options.pii),
     idempotency: options.idempotency,
     payments: options.payments,
     paymentReader: options.paymentReader,
