@@ -1,6 +1,7 @@
 // `npm run bench:fraud`: how long scoring one payment takes (p50/p99), with
 // velocity in Redis and with the Postgres fallback, on real servers: this is
 // the latency fraud checks add to every createPayment. Prints a table.
+import { testPiiVault } from "@paycore/db/testing/test-pii-vault";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { validateCustomer } from "@paycore/core/fraud/customer-context";
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     () => true,
     () => false,
   );
-  const data = new RiskDataRepository(new Sql(pool));
+  const data = new RiskDataRepository(new Sql(pool), testPiiVault());
   const geo = new GeoIpLocator();
   const merchantId = newId("merchant");
   await db.merchant.create({ data: { id: merchantId, name: "bench" } });
