@@ -28,7 +28,8 @@ export interface PaymentSearchFilter {
   createdBefore: Date | null;
   /**
    * A payment id, a card's last 4 digits or a PSP reference (each an indexed equality), or a substring of at
-   * least SEARCH_SUBSTRING_MIN_LENGTH characters of the customer's email, the description or the metadata.
+   * least SEARCH_SUBSTRING_MIN_LENGTH characters of the description or the metadata, or a whole customer e-mail
+   * (anything with an @, matched through its blind index: the address is sealed at rest).
    * Shorter text that is none of those matches a PSP reference only.
    */
   search: string | null;
