@@ -382,10 +382,13 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const metrics = createPlatformMetrics({
     process: config.metricsProcess ?? "api",
     pool: () => pool,
-    breakers: async () =>
-      testPsps.routable.flatMap((p) =>
-        p.breakerState ? [{ psp: p.psp.name, state: p.breakerState() }] : [],
+    // Test mode's sandboxes and live mode's PSP accounts (built lazily below; read only at scrape time).
+    breakers: async () => [
+      ...testPsps.routable.flatMap((p) =>
+        p.breakerState ? [{ psp: p.psp.name, mode: "test" as const, state: p.breakerState() }] : [],
       ),
+      ...livePsps.breakerStates().map(({ psp, state }) => ({ psp, mode: "live" as const, state })),
+    ],
   });
   idempotency.observeWith(metrics);
   const stopCountingRedisFallbacks = onRedisFallback((reason) => metrics.redisFallbacks.inc({ reason }));

@@ -88,6 +88,8 @@ export interface TestRuntimeOptions {
   unverifiedLiveLimits?: string;
   /** Risk signals (issue 22): thresholds; absent: the defaults. */
   riskSignals?: RiskSignalThresholds;
+  /** The metrics' `process` label, as the console sets it ("console"); absent: "api". */
+  metricsProcess?: string;
 }
 
 /** A test database: a fresh clone of the migrated template, or the one given (kept on drop). */
@@ -134,6 +136,7 @@ export function testRuntimeConfig(
     bankWebhookSecret: options.bankWebhookSecret ?? null,
     bankRails: options.bankRails ?? null,
     ...(options.riskSignals === undefined ? {} : { riskSignals: options.riskSignals }),
+    ...(options.metricsProcess === undefined ? {} : { metricsProcess: options.metricsProcess }),
     ...(options.unverifiedLiveLimits === undefined
       ? {}
       : { unverifiedLiveLimits: parseLiveLimits(options.unverifiedLiveLimits) }),
