@@ -55,8 +55,8 @@ async function pay(email: string, ip: string): Promise<string> {
   return payment.id;
 }
 
-function receiptOf(paymentId: string) {
-  return t.gql<{ receipt: { email: string | null } | null }>(
+function receiptOf(paymentId: string, app: TestApp = t) {
+  return app.gql<{ receipt: { email: string | null } | null }>(
     merchant.secretKey,
     `query($id: ID!) { receipt(paymentId: $id) { email } }`,
     { id: paymentId },
@@ -311,12 +311,25 @@ describe("customers' personal data at rest", { timeout: 240_000 }, () => {
     );
     expect(sessions.map((s) => s.customer_email)).toEqual([null]);
 
-    // Grace is untouched, and so are every payment's amounts and versions.
-    const read = await receiptOf(paymentIds.grace);
-    expect(read.data?.receipt?.email, read.raw).toBe(GRACE);
-    // The erased customer's receipt is still there (a financial record), rendered without the address.
-    const erasedReceipt = await receiptOf(paymentIds.ada);
-    expect(erasedReceipt.data?.receipt, erasedReceipt.raw).toEqual({ email: null });
+    // Grace is untouched, and so are every payment's amounts and versions. (Read by an API that has the new key:
+    // the rotation above sealed everything under version 2.)
+    const current = await createTestApp({
+      databaseUrl: t.databaseUrl,
+      secrets: {
+        vaultEncryptionKeys: `1:${K1},2:${K2}`,
+        vaultFingerprintKey: FINGERPRINT,
+        idempotencyHashSecret: HASH_SECRET,
+      },
+    });
+    try {
+      const read = await receiptOf(paymentIds.grace, current);
+      expect(read.data?.receipt?.email, read.raw).toBe(GRACE);
+      // The erased customer's receipt is still there (a financial record), rendered without the address.
+      const erasedReceipt = await receiptOf(paymentIds.ada, current);
+      expect(erasedReceipt.data?.receipt, erasedReceipt.raw).toEqual({ email: null });
+    } finally {
+      await current.close();
+    }
     const after = await t.app.sql.query<{ id: string; amount_captured_minor: string; version: number }>(
       `SELECT id, amount_captured_minor::text, version FROM payments WHERE merchant_id = $1 ORDER BY id`,
       [merchant.id],

@@ -2,7 +2,11 @@
 // that names the e-mail, while amounts, statuses and the ledger stay as they are. The person is found through the
 // e-mail's blind index (the only way to find sealed data), and the store rewrites every table and writes the
 // operator audit row in one transaction. Erasing twice is harmless: the second finds nothing.
+import type { ApprovalCommands } from "../approvals/approval-commands";
+import type { ApprovalRequestRecord } from "../ports/approval-store";
 import { DomainError } from "../errors/domain-error";
+import { invariant } from "../errors/domain-error";
+import { parseCurrency } from "../money/currency";
 import { parseEmailAddress } from "../documents/email-address";
 import { parseId } from "../ids/ids";
 import { assertFreeText } from "../payments/free-text";
@@ -56,4 +60,29 @@ export class CustomerErasureCommands {
       after: { reason },
     });
   }
+}
+
+/**
+ * The console's erasure: four eyes. An admin's request becomes an approval request of kind `customer.erase` that
+ * stores the merchant and the e-mail's blind index (never the address); when another operator approves it, the
+ * store's applier erases in the approving transaction (packages/db approval-store.repository.ts).
+ */
+export async function requestCustomerErasure(
+  approvals: Pick<ApprovalCommands, "request">,
+  pii: Pick<PiiVault, "blindIndex">,
+  actor: Actor,
+  input: CustomerErasureInput,
+): Promise<ApprovalRequestRecord> {
+  const target = erasureTarget(pii, input);
+  // An erasure moves no money: the request carries zero in ISO 4217's "no currency".
+  const noCurrency = parseCurrency("XXX");
+  invariant(noCurrency !== null, "ISO 4217 has XXX");
+  return approvals.request(actor, {
+    kind: CUSTOMER_ERASE_ACTION,
+    targetId: target.merchantId,
+    payload: { emailIndex: target.emailIndex },
+    amountMinor: 0n,
+    currency: noCurrency,
+    reason: input.reason,
+  });
 }

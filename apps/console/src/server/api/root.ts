@@ -21,6 +21,7 @@ import { deadLettersRouter } from "./routers/workbench/dead-letters";
 import { disputesRouter } from "./routers/workbench/disputes";
 import { escalationsRouter } from "./routers/workbench/escalations";
 import { ledgerRouter } from "./routers/workbench/ledger";
+import { customersRouter } from "./routers/customers/customers";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -48,6 +49,8 @@ export const appRouter = router({
   // Onboarding and KYC (issue 22).
   onboarding: onboardingRouter,
   sanctions: sanctionsRouter,
+  // Customers' personal data (issue 22): erasure, four eyes.
+  customers: customersRouter,
 });
 
 export type AppRouter = typeof appRouter;
