@@ -4,8 +4,7 @@
 // operator audit row in one transaction. Erasing twice is harmless: the second finds nothing.
 import type { ApprovalCommands } from "../approvals/approval-commands";
 import type { ApprovalRequestRecord } from "../ports/approval-store";
-import { DomainError } from "../errors/domain-error";
-import { invariant } from "../errors/domain-error";
+import { DomainError, invariant } from "../errors/domain-error";
 import { parseCurrency } from "../money/currency";
 import { parseEmailAddress } from "../documents/email-address";
 import { parseId } from "../ids/ids";
@@ -74,9 +73,10 @@ export async function requestCustomerErasure(
   input: CustomerErasureInput,
 ): Promise<ApprovalRequestRecord> {
   const target = erasureTarget(pii, input);
-  // An erasure moves no money: the request carries zero in ISO 4217's "no currency".
-  const noCurrency = parseCurrency("XXX");
-  invariant(noCurrency !== null, "ISO 4217 has XXX");
+  // An erasure moves no money: the request carries zero (approval requests name a currency; the console's list
+  // shows the kind's own summary beside it).
+  const noCurrency = parseCurrency("EUR");
+  invariant(noCurrency !== null, "EUR is an ISO 4217 currency");
   return approvals.request(actor, {
     kind: CUSTOMER_ERASE_ACTION,
     targetId: target.merchantId,
