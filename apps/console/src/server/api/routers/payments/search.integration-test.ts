@@ -48,13 +48,16 @@ const ids = async (search: string) =>
   (await (await viewer.api()).payments.list({ search, merchantId: shop.id })).payments.map((p) => p.id);
 
 describe("payment search", () => {
-  it("finds a prefix or substring of the email, description or metadata, case-insensitively", async () => {
-    expect(await ids("eve.ad")).toEqual([seeded.eve]);
-    expect(await ids("adams@EXAMPLE")).toEqual([seeded.eve]);
+  it("finds a whole e-mail (blind index) and a substring of the description or metadata, case-insensitively", async () => {
+    // The e-mail is sealed at rest (issue 22): a whole address matches through its blind index, a part never.
+    expect(await ids(" Eve.Adams@EXAMPLE.com")).toEqual([seeded.eve]);
+    expect(await ids("adams@EXAMPLE")).toEqual([]);
+    expect(await ids("eve.ad")).toEqual([]);
     expect(await ids("NOTEBOOK")).toEqual([seeded.eve]);
     expect(await ids("ord-7f")).toEqual([seeded.eve]);
     expect(await ids("winter")).toEqual([seeded.zed]);
-    expect(await ids("shop.test")).toEqual([seeded.plain, seeded.formula, seeded.wild, seeded.zed]);
+    expect(await ids("shop.test")).toEqual([]);
+    expect(await ids("wild@shop.test")).toEqual([seeded.wild]);
     expect(await ids("nothing-like-this")).toEqual([]);
     // The exact searches still work: the payment id and a card's last 4.
     expect(await ids(seeded.eve as string)).toEqual([seeded.eve]);
