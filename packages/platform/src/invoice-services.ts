@@ -1,6 +1,6 @@
 // The invoice services the API (hosted invoice page) and the console share, besides InvoiceCommands: the
 // documents' read side and paying an invoice from its hosted page. Built by one call in the composition root.
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
+
 import type { CheckoutActor, CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import { DomainError } from "@paycore/core/errors/domain-error";
 import type { PaymentId } from "@paycore/core/ids/ids";
@@ -10,6 +10,7 @@ import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import type { InvoiceRecord } from "@paycore/core/ports/invoice-store";
 import type { CardInput } from "@paycore/core/vault/card";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import {
   type InvoiceDocument,
   InvoiceDocumentRepository,

@@ -462,7 +462,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     pii,
     queries: new PaymentQueryRepository(db, pii),
     nodes: new NodeQueryRepository(db, pii),
-    paymentWatch: new PaymentWatch((ids) => new NodeQueryRepository(db, pii).versionsByIds(ids), config.logger),
+    paymentWatch: new PaymentWatch(
+      (ids) => new NodeQueryRepository(db, pii).versionsByIds(ids),
+      config.logger,
+    ),
     merchants: new MerchantRepository(db),
     riskLists: new RiskListRepository(db),
     apiKeys: new ApiKeyAuthRepository(sql),

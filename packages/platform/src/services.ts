@@ -1,7 +1,6 @@
 // What request handlers may use. Its own file so that the context and the
 // schema depend on this shape, not on the composition root that builds it.
 
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { BankTransferCommands } from "@paycore/core/bank-transfers/bank-transfer-commands";
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
@@ -13,6 +12,7 @@ import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-
 import type { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
 import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
 import type { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";

@@ -74,7 +74,11 @@ export function registerCustomerCommands(program: Command, actor: () => Actor): 
       "seal the e-mails and IPs that older rows hold in clear, in batches; safe to interrupt and run again",
     )
     .option("--batch-size <rows>", "rows per batch (default 500)", integerIn(1, BACKFILL_BATCH_SIZE_MAX), 500)
-    .option("--max-batches <n>", "stop after this many batches per column (default: until done)", integerIn(1, 1e9))
+    .option(
+      "--max-batches <n>",
+      "stop after this many batches per column (default: until done)",
+      integerIn(1, 1e9),
+    )
     .action(async (options: { batchSize: number; maxBatches?: number }) => {
       const results = await withCustomerPii(({ backfill }) =>
         backfill({

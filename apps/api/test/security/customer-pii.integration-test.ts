@@ -171,7 +171,10 @@ describe("customers' personal data at rest", { timeout: 240_000 }, () => {
       createdFrom: null,
       createdBefore: null,
     };
-    const found = await search.search({ ...filter, search: "  Ada.Lovelace@EXAMPLE.test" }, { first: 10, after: null });
+    const found = await search.search(
+      { ...filter, search: "  Ada.Lovelace@EXAMPLE.test" },
+      { first: 10, after: null },
+    );
     expect(found.payments.map((p) => p.id)).toEqual([paymentIds.ada]);
     expect(found.payments[0]?.customerEmail).toBe(ADA);
     const partial = await search.search({ ...filter, search: "lovelace" }, { first: 10, after: null });
@@ -241,7 +244,11 @@ describe("customers' personal data at rest", { timeout: 240_000 }, () => {
     // An API holding only the new key reads them, and the blind index (keyed by the fingerprint key) still finds them.
     const retired = await createTestApp({
       databaseUrl: t.databaseUrl,
-      secrets: { vaultEncryptionKeys: `2:${K2}`, vaultFingerprintKey: FINGERPRINT, idempotencyHashSecret: HASH_SECRET },
+      secrets: {
+        vaultEncryptionKeys: `2:${K2}`,
+        vaultFingerprintKey: FINGERPRINT,
+        idempotencyHashSecret: HASH_SECRET,
+      },
     });
     try {
       const search = new PaymentSearchRepository(retired.app.db, retired.app.services.pii);
@@ -296,9 +303,10 @@ describe("customers' personal data at rest", { timeout: 240_000 }, () => {
       [paymentIds.ada],
     );
     expect(Object.values(ada ?? { missing: "row" }).every((value) => value === null)).toBe(true);
-    const [receipt] = await t.app.sql.query<{ email: string }>(`SELECT email FROM receipts WHERE payment_id = $1`, [
-      paymentIds.ada,
-    ]);
+    const [receipt] = await t.app.sql.query<{ email: string }>(
+      `SELECT email FROM receipts WHERE payment_id = $1`,
+      [paymentIds.ada],
+    );
     expect(receipt?.email).toBe("pii1:erased");
     const [invoice] = await t.app.sql.query<{ customer_email: string | null }>(
       `SELECT customer_email FROM invoices WHERE id = $1`,

@@ -37,7 +37,11 @@ describe("CustomerErasureCommands", () => {
     expect(result.payments).toBe(1);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.emailIndex).toBe(pii.blindIndex("email", "ada@example.test"));
-    expect(calls[0]?.audit).toMatchObject({ action: "customer.erase", targetId: MERCHANT, after: { reason: "ticket 42" } });
+    expect(calls[0]?.audit).toMatchObject({
+      action: "customer.erase",
+      targetId: MERCHANT,
+      after: { reason: "ticket 42" },
+    });
     expect(JSON.stringify(calls[0]?.audit)).not.toContain("ada");
   });
 
@@ -45,7 +49,11 @@ describe("CustomerErasureCommands", () => {
     ["a malformed merchant", { merchantId: "acme", email: "a@b.test", reason: "r" }, "merchant"],
     ["a malformed e-mail", { merchantId: MERCHANT, email: "not-an-address", reason: "r" }, "email"],
     ["an empty reason", { merchantId: MERCHANT, email: "a@b.test", reason: "  " }, "reason"],
-    ["a card number in the reason", { merchantId: MERCHANT, email: "a@b.test", reason: `card ${"4242".repeat(4)}` }, "reason"],
+    [
+      "a card number in the reason",
+      { merchantId: MERCHANT, email: "a@b.test", reason: `card ${"4242".repeat(4)}` },
+      "reason",
+    ],
   ])("refuses %s with a typed error and erases nothing", async (_name, input, field) => {
     const { store, calls } = recordingStore();
     const erasing = new CustomerErasureCommands({ store, pii }).erase(actor, input);

@@ -3,12 +3,12 @@
 // e-mail's blind index (the only way to find sealed data), and the store rewrites every table and writes the
 // operator audit row in one transaction. Erasing twice is harmless: the second finds nothing.
 import type { ApprovalCommands } from "../approvals/approval-commands";
-import type { ApprovalRequestRecord } from "../ports/approval-store";
-import { DomainError, invariant } from "../errors/domain-error";
-import { parseCurrency } from "../money/currency";
 import { parseEmailAddress } from "../documents/email-address";
+import { DomainError, invariant } from "../errors/domain-error";
 import { parseId } from "../ids/ids";
+import { parseCurrency } from "../money/currency";
 import { assertFreeText } from "../payments/free-text";
+import type { ApprovalRequestRecord } from "../ports/approval-store";
 import type { Actor } from "../ports/audit";
 import type { CustomerErasureResult, CustomerErasureStore } from "../ports/customer-erasure-store";
 import type { PiiVault } from "../vault/pii-vault";
@@ -31,16 +31,16 @@ export function erasureTarget(
 ): { merchantId: string; emailIndex: string } {
   const merchantId = parseId("merchant", input.merchantId.trim());
   if (merchantId === null)
-    throw new DomainError("INVALID_INPUT", "merchant must be a merchant id (mer_…).", { field: ["merchant"] });
+    throw new DomainError("INVALID_INPUT", "merchant must be a merchant id (mer_…).", {
+      field: ["merchant"],
+    });
   const email = parseEmailAddress(input.email, ["email"]);
   if (email === null) throw new DomainError("INVALID_INPUT", "email is required.", { field: ["email"] });
   return { merchantId, emailIndex: pii.blindIndex("email", email) as string };
 }
 
 export class CustomerErasureCommands {
-  constructor(
-    private readonly deps: { store: CustomerErasureStore; pii: Pick<PiiVault, "blindIndex"> },
-  ) {}
+  constructor(private readonly deps: { store: CustomerErasureStore; pii: Pick<PiiVault, "blindIndex"> }) {}
 
   async erase(actor: Actor, input: CustomerErasureInput): Promise<CustomerErasureResult> {
     const target = erasureTarget(this.deps.pii, input);

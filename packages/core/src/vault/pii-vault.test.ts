@@ -55,9 +55,7 @@ describe("PII vault", () => {
     const sealed = vault().seal("email", "mer_a", "ada@example.test") as string;
     const old = parsePiiEnvelope(sealed);
     if (old === null) throw new Error("not an envelope");
-    const next = formatPiiEnvelope(
-      reencryptSecret(both.keyring, old, piiAssociatedData("email", "mer_a")),
-    );
+    const next = formatPiiEnvelope(reencryptSecret(both.keyring, old, piiAssociatedData("email", "mer_a")));
     expect(next).toMatch(/^pii1:2:/);
     expect(vault(`2:${K2}`).open("email", "mer_a", next)).toBe("ada@example.test");
   });

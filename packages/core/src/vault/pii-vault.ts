@@ -98,7 +98,9 @@ export function createPiiVault(keyring: VaultKeyring): PiiVault {
     },
     blindIndex(kind, value) {
       if (value === null) return null;
-      return createHmac("sha256", indexKey).update(`${kind}:${normalise(kind, value)}`, "utf8").digest("hex");
+      return createHmac("sha256", indexKey)
+        .update(`${kind}:${normalise(kind, value)}`, "utf8")
+        .digest("hex");
     },
   };
 }

@@ -49,7 +49,10 @@ export const paymentSelect = {
 } as const;
 
 /** The customer's e-mail and IP are opened here (sealed at rest, issue 22): the domain sees plaintext only. */
-export function toPaymentRecord(row: Pick<Payment, keyof typeof paymentSelect>, pii: PiiVault): PaymentRecord {
+export function toPaymentRecord(
+  row: Pick<Payment, keyof typeof paymentSelect>,
+  pii: PiiVault,
+): PaymentRecord {
   return {
     id: row.id as PaymentId,
     merchantId: row.merchantId as MerchantId,

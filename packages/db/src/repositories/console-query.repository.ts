@@ -3,12 +3,12 @@
 // mention a payment. Per-payment detail reuses PaymentQueryRepository once the
 // payment's merchant and mode are known.
 
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { RiskSignal } from "@paycore/core/fraud/risk-types";
 import type { MerchantId, PaymentId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient, Prisma } from "../client";
 
 export const REVIEW_QUEUE_MAX = 100;

@@ -187,7 +187,11 @@ export async function backfillPii(
   pii: PiiVault,
   options: { batchSize: number; batchesMax?: number; onBatch?: (progress: BackfillProgress) => void },
 ): Promise<BackfillProgress[]> {
-  if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > BACKFILL_BATCH_SIZE_MAX)
+  if (
+    !Number.isInteger(options.batchSize) ||
+    options.batchSize < 1 ||
+    options.batchSize > BACKFILL_BATCH_SIZE_MAX
+  )
     throw new Error(`pii backfill: batchSize must be 1 to ${BACKFILL_BATCH_SIZE_MAX}`);
   const results: BackfillProgress[] = [];
   for (const column of PII_COLUMNS) {
@@ -223,7 +227,9 @@ export async function backfillPii(
       afterId = rows[rows.length - 1]?.id ?? afterId;
       options.onBatch?.({ ...progress });
     }
-    const [left] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${plaintext}`);
+    const [left] = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${table} WHERE ${plaintext}`,
+    );
     progress.complete = (left?.n ?? 0) === 0;
     results.push(progress);
   }

@@ -92,7 +92,10 @@ export class InvoiceDocumentRepository {
         ORDER BY i.id DESC LIMIT $5`,
       [filter.merchantId, filter.mode, filter.status, filter.beforeId, limit],
     );
-    return rows.map((row) => ({ ...row, customerEmail: this.pii.open("email", row.merchantId, row.customerEmail) }));
+    return rows.map((row) => ({
+      ...row,
+      customerEmail: this.pii.open("email", row.merchantId, row.customerEmail),
+    }));
   }
 
   /** How many invoices per status under the same merchant and mode filter (the list's counts). */

@@ -3,7 +3,6 @@
 // change writes its event and outbox message; editing a finalised invoice is refused by the command and, behind
 // its back, by the database, whose transition table is the core's table edge for edge.
 
-import { testPiiVault } from "../testing/test-pii-vault";
 import { randomBytes } from "node:crypto";
 import {
   DEFAULT_IDEMPOTENCY_OPTIONS,
@@ -16,6 +15,7 @@ import { invoiceTransitionEdges } from "@paycore/core/invoices/invoice-state-mac
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool, Sql } from "../sql";
 import { createTestDatabase, prepareTemplateDatabase } from "../testing/test-database";
+import { testPiiVault } from "../testing/test-pii-vault";
 import { PostgresIdempotencyStore } from "./idempotency.repository";
 import { InvoiceStoreRepository } from "./invoice-store.repository";
 

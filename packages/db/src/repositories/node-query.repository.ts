@@ -1,10 +1,11 @@
 // Reads for the merchant API's client comforts: objects by id in batches (the `node`/`nodes` queries and
 // `Refund.payment`), and payment pages in both directions with an `updatedAfter` filter. Every query is scoped by
 // merchant and mode: another merchant's id is simply not found.
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
+
 import type { JournalEntryId, PaymentId, PspAttemptId, RefundId } from "@paycore/core/ids/ids";
 import type { MerchantActor, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient, Prisma } from "../client";
 import { paymentSelect, refundSelect, toPaymentRecord, toRefundRecord } from "../mappers/payment.mapper";
 import {

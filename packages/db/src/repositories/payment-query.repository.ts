@@ -1,7 +1,6 @@
 // Read paths of the merchant API: lists, timelines, ledger entries and
 // balances. Every query is scoped by merchant and mode.
 
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { RiskSignal } from "@paycore/core/fraud/risk-types";
 import type { PaymentId, PaymentMethodId, RefundId } from "@paycore/core/ids/ids";
 import {
@@ -18,6 +17,7 @@ import type {
   RefundRecord,
 } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient, Prisma } from "../client";
 import {
   paymentMethodSelect,
@@ -179,7 +179,10 @@ export class PaymentQueryRepository {
       take: take + 1,
       select: paymentSelect,
     });
-    return { payments: rows.slice(0, take).map((row) => toPaymentRecord(row, this.pii)), hasNextPage: rows.length > take };
+    return {
+      payments: rows.slice(0, take).map((row) => toPaymentRecord(row, this.pii)),
+      hasNextPage: rows.length > take,
+    };
   }
 
   async paymentsByIds(actor: MerchantActor, ids: readonly PaymentId[]): Promise<PaymentRecord[]> {

@@ -4,11 +4,11 @@
 // exactly, or a substring of the customer's email, the description or the metadata through the trigram
 // indexes of migration 20261208170000_console_payment_search (LIKE wildcards in the text are escaped).
 
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { MerchantId, PaymentId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient } from "../client";
 
 export const PAYMENT_SEARCH_PAGE_SIZE_MAX = 500;
@@ -198,7 +198,10 @@ export class PaymentSearchRepository {
         LIMIT ${params.add(take + 1, "::int")}`,
       ...params.values,
     );
-    return { payments: rows.slice(0, take).map((row) => toRow(row, this.pii)), hasNextPage: rows.length > take };
+    return {
+      payments: rows.slice(0, take).map((row) => toRow(row, this.pii)),
+      hasNextPage: rows.length > take,
+    };
   }
 
   /** How many payments match, counted up to `cap` (a result of `cap + 1` means "more than cap"). */

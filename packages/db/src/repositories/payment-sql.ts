@@ -112,7 +112,12 @@ const CLAIM_KEY_BY_INSERT = `WITH claim AS (
  * the 3-D Secure return URL and the blind indexes of the customer's e-mail, the receipt address and the IP follow
  * the claim's parameters ($34–$38 after CLAIM_KEY's, $39–$43 after CLAIM_KEY_BY_INSERT's).
  */
-const insertPayment = (claim: string, receiptEmail: string, returnUrl: string, blindIndexes: readonly string[]) => `
+const insertPayment = (
+  claim: string,
+  receiptEmail: string,
+  returnUrl: string,
+  blindIndexes: readonly string[],
+) => `
 ${claim}, p AS (
   INSERT INTO payments (id, merchant_id, mode, status, amount_minor, currency, amount_capturable_minor,
                         amount_captured_minor, amount_refunded_minor, amount_refund_pending_minor, capture_method,
@@ -143,7 +148,11 @@ ${claim}, p AS (
 SELECT ${PAYMENT_COLUMNS} FROM p`;
 
 export const INSERT_PAYMENT = insertPayment(CLAIM_KEY, "$34", "$35", ["$36", "$37", "$38"]);
-export const INSERT_PAYMENT_CLAIMING_KEY = insertPayment(CLAIM_KEY_BY_INSERT, "$39", "$40", ["$41", "$42", "$43"]);
+export const INSERT_PAYMENT_CLAIMING_KEY = insertPayment(CLAIM_KEY_BY_INSERT, "$39", "$40", [
+  "$41",
+  "$42",
+  "$43",
+]);
 
 /** The payment columns a change may set, as the patch names them. */
 const PATCH_COLUMNS = {

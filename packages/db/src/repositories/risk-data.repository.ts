@@ -3,7 +3,7 @@
 // when Redis is unavailable. Each is one indexed round trip, run on every
 // createPayment, so through node-postgres (../sql.ts). The operators' list
 // reads below it go through Prisma; their writes are in risk-list-store.repository.ts.
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
+
 import type { ListHit, RiskContext, VelocityCounts } from "@paycore/core/fraud/risk-types";
 import type { RiskListEntryId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
@@ -15,6 +15,7 @@ import type {
   VelocitySnapshot,
 } from "@paycore/core/ports/risk-data";
 import type { RiskListEntryRecord } from "@paycore/core/ports/risk-list-store";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient } from "../client";
 import type { Sql } from "../sql";
 

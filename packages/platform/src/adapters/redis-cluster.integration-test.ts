@@ -89,7 +89,8 @@ describe.skipIf(skip)("Redis adapters on a Redis Cluster", () => {
       attempt({ mode: "LIVE", deviceId: null }),
     ];
     for (const a of attempts) {
-      for (const call of slotGroups(keysOf(a, testBlindIndex))) expect((await slotsOf(call.keys)).size).toBe(1);
+      for (const call of slotGroups(keysOf(a, testBlindIndex)))
+        expect((await slotsOf(call.keys)).size).toBe(1);
     }
     for (const scope of ["idem:v2:mer_1:TEST:createPayment:k1", "idem:v2:mer_2:LIVE:refundPayment:{odd}"]) {
       expect((await slotsOf([doneKey(scope), lockKey(scope)])).size).toBe(1);

@@ -138,7 +138,9 @@ export class RedisVelocityCounter implements VelocityCounter {
     // One MULTI per key: the card's and the IP's keys live in different hash slots on a cluster.
     const keys = [
       `vel:${cardTag(attempt.mode, attempt.cardFingerprint)}:declines`,
-      attempt.ipAddress ? `vel:${ipTag(attempt.mode, this.blindIndex("ip", attempt.ipAddress))}:declines` : null,
+      attempt.ipAddress
+        ? `vel:${ipTag(attempt.mode, this.blindIndex("ip", attempt.ipAddress))}:declines`
+        : null,
     ].filter((key): key is string => key !== null);
     await this.call(() =>
       Promise.all(

@@ -11,9 +11,14 @@ import {
 import type { Sql } from "@paycore/db/sql";
 import type { AppSecrets } from "../secrets";
 
-export function piiVaultFromSecrets(secrets: Pick<AppSecrets, "vaultEncryptionKeys" | "vaultFingerprintKey">) {
+export function piiVaultFromSecrets(
+  secrets: Pick<AppSecrets, "vaultEncryptionKeys" | "vaultFingerprintKey">,
+) {
   return createPiiVault(
-    parseKeyring({ encryptionKeys: secrets.vaultEncryptionKeys, fingerprintKey: secrets.vaultFingerprintKey }),
+    parseKeyring({
+      encryptionKeys: secrets.vaultEncryptionKeys,
+      fingerprintKey: secrets.vaultFingerprintKey,
+    }),
   );
 }
 

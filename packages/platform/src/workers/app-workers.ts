@@ -3,11 +3,11 @@
 // stops them before it closes those clients. Each worker's job is in its own
 // file in this folder; adding one is a line here.
 
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { DisputeCommands } from "@paycore/core/disputes/dispute-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import type { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
@@ -153,7 +153,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   add(threeDSecureExpiryJob({ commands: options.commands, log: jobLog("three-d-secure-expiry") }));
   if (options.settlementReports) add(options.settlementReports.job);
   if (options.fxRates) add(options.fxRates.job);
-  if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery"), options.email.pii));
+  if (options.email)
+    add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery"), options.email.pii));
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
   for (const job of options.bankTransfers?.jobs ?? []) add(job);

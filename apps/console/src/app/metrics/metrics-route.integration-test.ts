@@ -22,7 +22,8 @@ const scrape = (authorization?: string, method = "GET") =>
 beforeAll(async () => {
   tc = await createTestConsole({ runtime: { metricsProcess: "console" } });
   // The route reads the process's console services, as under `next start`: these are the test's.
-  (globalThis as unknown as { paycoreConsoleServices?: ConsoleServices }).paycoreConsoleServices = tc.services;
+  (globalThis as unknown as { paycoreConsoleServices?: ConsoleServices }).paycoreConsoleServices =
+    tc.services;
   vi.stubEnv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/unused");
 });
 
@@ -65,7 +66,9 @@ describe("the console's /metrics route", () => {
     ])
       expect(body).toContain(`# TYPE ${name} ${type}`);
     expect(body).toMatch(/^paycore_db_pool_connections\{[^}]*process="console"[^}]*\} \d+/m);
-    expect(body).toMatch(/^paycore_psp_circuit_breaker_state\{[^}]*mode="test"[^}]*process="console"[^}]*\} 1/m);
+    expect(body).toMatch(
+      /^paycore_psp_circuit_breaker_state\{[^}]*mode="test"[^}]*process="console"[^}]*\} 1/m,
+    );
     expect(body).not.toContain('process="api"');
   });
 });

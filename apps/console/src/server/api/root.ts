@@ -1,6 +1,7 @@
 // The console's API: one router per area, mounted at /api/trpc by the Next app.
 import { auditRouter } from "./routers/audit/audit.router";
 import { authRouter } from "./routers/auth/auth.router";
+import { customersRouter } from "./routers/customers/customers";
 import { invoicesRouter } from "./routers/invoices/invoices.router";
 import { mailRouter } from "./routers/mail/mail.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
@@ -21,7 +22,6 @@ import { deadLettersRouter } from "./routers/workbench/dead-letters";
 import { disputesRouter } from "./routers/workbench/disputes";
 import { escalationsRouter } from "./routers/workbench/escalations";
 import { ledgerRouter } from "./routers/workbench/ledger";
-import { customersRouter } from "./routers/customers/customers";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({

@@ -64,8 +64,8 @@ async function overview({ ctx }: { ctx: SignedInContext }) {
         row.kind === CUSTOMER_ERASE_ACTION
           ? `erase a customer's personal data at merchant ${row.targetId} (no money moves)`
           : typeof row.payload.debitAccount === "string"
-          ? `debit ${row.payload.debitAccount}, credit ${String(row.payload.creditAccount)} of merchant ${String(row.payload.merchantId)} (${String(row.payload.mode).toLowerCase()})`
-          : row.targetId,
+            ? `debit ${row.payload.debitAccount}, credit ${String(row.payload.creditAccount)} of merchant ${String(row.payload.merchantId)} (${String(row.payload.mode).toLowerCase()})`
+            : row.targetId,
     })),
     adjustments: adjustments.map((row) => ({
       ...row,
