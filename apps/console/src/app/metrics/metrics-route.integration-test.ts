@@ -1,7 +1,7 @@
 // Goal (issue 22): the console's GET /metrics is closed to the public and serves Prometheus text with the console's
 // own series. The route handler is called as Next calls it, on a console runtime over a real database: no token
 // configured answers 401 to everyone, a missing or wrong bearer token 401, another method 405, and the right token
-// 200 with the text format, every series labelled process="console" (its pool, breakers and Node figures).
+// 200 with the text format, every series labelled process="console" (its pool, PSP and Node figures).
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ConsoleServices } from "../../server/services";
