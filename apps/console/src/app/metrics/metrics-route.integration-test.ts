@@ -66,9 +66,6 @@ describe("the console's /metrics route", () => {
     ])
       expect(body).toContain(`# TYPE ${name} ${type}`);
     expect(body).toMatch(/^paycore_db_pool_connections\{[^}]*process="console"[^}]*\} \d+/m);
-    expect(body).toMatch(
-      /^paycore_psp_circuit_breaker_state\{[^}]*mode="test"[^}]*process="console"[^}]*\} 1/m,
-    );
     expect(body).not.toContain('process="api"');
   });
 });
