@@ -89,12 +89,13 @@ describe("payment search", () => {
           .map((row) => row["QUERY PLAN"])
           .join("\n");
       return [
-        await explain(`p.customer_email ILIKE '%ve.ad%'`),
+        await explain(`p.customer_email_bidx = '${"0".repeat(64)}'`),
         await explain(`p.description ILIKE '%noteb%'`),
         await explain(`(p.metadata::text) ILIKE '%ord-7f%'`),
       ];
     });
-    expect(plans[0]).toContain("payments_customer_email_trgm_idx");
+    // The e-mail is sealed at rest: its blind index is an equality on an index (issue 22).
+    expect(plans[0]).toContain("payments_customer_email_bidx_idx");
     expect(plans[1]).toContain("payments_description_trgm_idx");
     expect(plans[2]).toContain("payments_metadata_trgm_idx");
   });
