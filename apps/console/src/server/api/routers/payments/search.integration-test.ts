@@ -204,7 +204,7 @@ describe("CSV export route", () => {
       currency: "USD",
       amount: "25.00",
       description: "50%_off sale",
-      metadata: '{"campaign":"winter"}',
+      metadata: '{"channel":"shoptest","campaign":"winter"}',
     });
     const { entries } = await c.services.operators.listAudit({
       search: "export.payments",
