@@ -1,6 +1,7 @@
 // `npm run bench:fraud`: how long scoring one payment takes (p50/p99), with
 // velocity in Redis and with the Postgres fallback, on real servers: this is
 // the latency fraud checks add to every createPayment. Prints a table.
+
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { validateCustomer } from "@paycore/core/fraud/customer-context";
@@ -12,6 +13,7 @@ import { createDatabaseClient } from "@paycore/db/client";
 import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import { createPool, Sql } from "@paycore/db/sql";
 import { createTestDatabase, prepareTemplateDatabase } from "@paycore/db/testing/test-database";
+import { testPiiVault } from "@paycore/db/testing/test-pii-vault";
 import { GeoIpLocator } from "@paycore/platform/adapters/geoip-locator";
 import { RedisVelocityCounter } from "@paycore/platform/adapters/redis-velocity-counter";
 import { Redis } from "ioredis";
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     () => true,
     () => false,
   );
-  const data = new RiskDataRepository(new Sql(pool));
+  const data = new RiskDataRepository(new Sql(pool), testPiiVault());
   const geo = new GeoIpLocator();
   const merchantId = newId("merchant");
   await db.merchant.create({ data: { id: merchantId, name: "bench" } });

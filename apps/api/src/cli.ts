@@ -43,6 +43,7 @@ import {
   type WorkbenchServices,
 } from "@paycore/platform/workbench/workbench-services";
 import { Command, InvalidArgumentError } from "commander";
+import { registerCustomerCommands } from "./customers/customer-cli";
 import { registerFxCommands } from "./fx/fx-cli";
 import { registerReconCommands } from "./reconciliation/recon-cli";
 import { registerSanctionsCommands } from "./sanctions/sanctions-cli";
@@ -905,6 +906,7 @@ registerReconCommands(program, cliActor);
 registerFxCommands(program, cliActor);
 // Sanctions screening (issue 22): the commands live in sanctions/sanctions-cli.ts.
 registerSanctionsCommands(program, cliActor);
+registerCustomerCommands(program, cliActor);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -132,8 +132,12 @@ describe("GET /metrics on the API", () => {
       value(scraped, "paycore_psp_requests_total", { psp, operation: "authorize", outcome: "succeeded" }),
     ).toBe(1);
     expect(value(scraped, "paycore_psp_request_duration_seconds_count", { operation: "authorize" })).toBe(2);
-    expect(value(scraped, "paycore_psp_circuit_breaker_state", { psp: "stripe", state: "closed" })).toBe(1);
-    expect(value(scraped, "paycore_psp_circuit_breaker_state", { psp: "stripe", state: "open" })).toBe(0);
+    expect(
+      value(scraped, "paycore_psp_circuit_breaker_state", { psp: "stripe", mode: "test", state: "closed" }),
+    ).toBe(1);
+    expect(
+      value(scraped, "paycore_psp_circuit_breaker_state", { psp: "stripe", mode: "test", state: "open" }),
+    ).toBe(0);
     expect(value(scraped, "paycore_idempotency_conflicts_total", { code: "IDEMPOTENCY_KEY_REUSED" })).toBe(1);
     expect(value(scraped, "paycore_idempotency_replays_total", { operation: "createPayment" })).toBe(1);
     expect(
@@ -146,6 +150,36 @@ describe("GET /metrics on the API", () => {
     expect(value(scraped, "paycore_db_pool_connections", { state: "idle" })).toBeGreaterThan(0);
     expect(value(scraped, "paycore_nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
     await t.expectLedgerBalanced();
+  });
+
+  it("covers live mode's PSPs in the breaker gauge once their clients are built", async () => {
+    const before = await scrape(t.url as string, TOKEN);
+    expect(value(before, "paycore_psp_circuit_breaker_state", { mode: "live" })).toBe(0);
+    // A live PSP account (unreachable endpoint: nothing calls it); routing builds its client.
+    await t.app.services.pspAccounts.create(
+      { operatorId: null, name: "test:metrics" },
+      {
+        psp: "stripe",
+        mode: "LIVE",
+        endpoint: "http://127.0.0.1:9",
+        apiKey: `sk_live_${randomBytes(12).toString("hex")}`,
+        webhookSecret: `whsec_${randomBytes(16).toString("hex")}`,
+      },
+    );
+    t.app.services.livePsps.invalidate();
+    const routable = await t.app.services.livePsps.routable();
+    expect(routable.map((p) => p.profile.name)).toEqual(["stripe"]);
+    const scraped = await scrape(t.url as string, TOKEN);
+    expect(
+      value(scraped, "paycore_psp_circuit_breaker_state", { psp: "stripe", mode: "live", state: "closed" }),
+    ).toBe(1);
+    expect(
+      value(scraped, "paycore_psp_circuit_breaker_state", { psp: "stripe", mode: "live", state: "open" }),
+    ).toBe(0);
+    // Test mode's series are still there beside it.
+    expect(
+      value(scraped, "paycore_psp_circuit_breaker_state", { psp: "stripe", mode: "test", state: "closed" }),
+    ).toBe(1);
   });
 
   it("serves every documented series with its type", async () => {

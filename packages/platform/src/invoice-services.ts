@@ -7,6 +7,8 @@ import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { InvoicePayments } from "@paycore/core/invoices/invoice-payment";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import type { InvoiceRecord } from "@paycore/core/ports/invoice-store";
+import type { CardInput } from "@paycore/core/vault/card";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import {
   type InvoiceDocument,
   InvoiceDocumentRepository,
@@ -53,10 +55,12 @@ export function createInvoiceServices(deps: {
   paymentQueries: Pick<PaymentQueryRepository, "paymentsByIds">;
   /** The hosted checkout the invoice page pays through. */
   checkout: { checkoutCommands: CheckoutCommands; publicBaseUrl: string };
+  /** Seals and opens the customer's e-mail (issue 22). */
+  pii: PiiVault;
 }): InvoiceServices {
-  const documents = new InvoiceDocumentRepository(deps.sql);
+  const documents = new InvoiceDocumentRepository(deps.sql, deps.pii);
   const invoicePayments = new InvoicePayments({
-    store: new InvoiceStoreRepository(deps.sql),
+    store: new InvoiceStoreRepository(deps.sql, deps.pii),
     invoices: deps.invoiceCommands,
     async findPayment(invoice, paymentId) {
       const [payment] = await deps.paymentQueries.paymentsByIds(invoiceMerchant(invoice), [

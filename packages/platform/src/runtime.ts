@@ -27,6 +27,7 @@ import type { SettlementPsp } from "@paycore/core/reconciliation/settlement-line
 import { DEFAULT_MATCH_THRESHOLD } from "@paycore/core/sanctions/name-matching";
 import { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
+import { createPiiVault } from "@paycore/core/vault/pii-vault";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { GroupCommit } from "@paycore/db/group-commit";
 import { AnnouncedReportStoreRepository } from "@paycore/db/repositories/announced-report-store.repository";
@@ -405,12 +406,20 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   void instances
     .purgeGone()
     .catch((error: unknown) => config.logger.warn({ err: error }, "purging gone processes failed"));
+  const vault = parseKeyring({
+    encryptionKeys: config.secrets.vaultEncryptionKeys,
+    fingerprintKey: config.secrets.vaultFingerprintKey,
+  });
+  // Customers' e-mails and IPs sealed at rest, searched by blind index (issue 22).
+  const pii = createPiiVault(vault);
   // The payments' intent and change statements of requests waiting at the same moment share one commit.
   const paymentWrites = config.databaseGroupCommit === false ? sql : new GroupCommit(pool);
-  const paymentStore = new PostgresPaymentStore(db, sql, instanceId, paymentWrites);
-  const riskData = new RiskDataRepository(sql);
+  const paymentStore = new PostgresPaymentStore(db, sql, instanceId, pii, paymentWrites);
+  const riskData = new RiskDataRepository(sql, pii);
   const risk = new RiskScorer({
-    velocity: redis ? new RedisVelocityCounter(redis) : null,
+    velocity: redis
+      ? new RedisVelocityCounter(redis, (kind, value) => pii.blindIndex(kind, value) as string)
+      : null,
     velocityFallback: config.velocityFallback,
     data: riskData,
     geo: new GeoIpLocator(),
@@ -421,17 +430,16 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     process: config.metricsProcess ?? "api",
     pool: () => pool,
     groupCommit: () => (paymentWrites instanceof GroupCommit ? paymentWrites.stats : null),
-    breakers: async () =>
-      testPsps.routable.flatMap((p) =>
-        p.breakerState ? [{ psp: p.psp.name, state: p.breakerState() }] : [],
+    // Test mode's sandboxes and live mode's PSP accounts (built lazily below; read only at scrape time).
+    breakers: async () => [
+      ...testPsps.routable.flatMap((p) =>
+        p.breakerState ? [{ psp: p.psp.name, mode: "test" as const, state: p.breakerState() }] : [],
       ),
+      ...livePsps.breakerStates().map(({ psp, state }) => ({ psp, mode: "live" as const, state })),
+    ],
   });
   idempotency.observeWith(metrics);
   const stopCountingRedisFallbacks = onRedisFallback((reason) => metrics.redisFallbacks.inc({ reason }));
-  const vault = parseKeyring({
-    encryptionKeys: config.secrets.vaultEncryptionKeys,
-    fingerprintKey: config.secrets.vaultFingerprintKey,
-  });
   const pspAccountStore = new PspAccountRepository(db);
   const pspAccounts = new PspAccountCommands({ store: pspAccountStore, vault, now: () => new Date() });
   const livePsps = new LivePsps({
@@ -499,10 +507,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   });
   // A span per payment command when tracing is on (issue 22); the same object when it is off.
   const commands = tracedCommands(meterPaymentCreation(untracedCommands, metrics), "payments");
-  const bankTransferStore = new BankTransferStoreRepository(sql);
+  const bankTransferStore = new BankTransferStoreRepository(sql, pii);
   const bankRailsUrl =
     config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
-  const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
+  const invoiceCommands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql, pii), idempotency });
   const checkoutCommands = createCheckoutCommands({
     sql,
     idempotency,
@@ -510,14 +518,16 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     paymentReader: paymentStore,
     invoices: invoiceCommands,
     log: config.logger,
+    pii,
   });
   const services: AppServices = {
     commands,
     paymentStore,
-    queries: new PaymentQueryRepository(db, sql),
-    nodes: new NodeQueryRepository(db, sql),
+    pii,
+    queries: new PaymentQueryRepository(db, sql, pii),
+    nodes: new NodeQueryRepository(db, sql, pii),
     paymentWatch: new PaymentWatch(
-      (ids) => new NodeQueryRepository(db, sql).versionsByIds(ids),
+      (ids) => new NodeQueryRepository(db, sql, pii).versionsByIds(ids),
       config.logger,
     ),
     merchants: new MerchantRepository(db),
@@ -528,7 +538,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     pspAccounts,
     livePsps,
     ...createAdminCommands(db, () => new Date(), sanctions),
-    receipts: new ReceiptRepository(sql),
+    receipts: new ReceiptRepository(sql, pii),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
     merchantWebhooks: createMerchantWebhooks({ sql, vault }),
@@ -576,8 +586,9 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     invoices: createInvoiceServices({
       sql,
       invoiceCommands,
-      paymentQueries: new PaymentQueryRepository(db, sql),
+      paymentQueries: new PaymentQueryRepository(db, sql, pii),
       checkout: { checkoutCommands, publicBaseUrl: publicBaseUrlOf(config) },
+      pii,
     }),
     // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
     ...fx,
@@ -618,7 +629,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     background: config.workers === true,
     idempotencyPurge: config.idempotencyPurge ?? true,
     ...(config.partitionDaysAhead === undefined ? {} : { partitionDaysAhead: config.partitionDaysAhead }),
-    email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl },
+    email: mailer && { mailer, publicBaseUrl: services.publicBaseUrl, pii },
     payouts: services.payouts,
     checkout: services.checkoutCommands,
     requestNonces: services.requestNonces,

@@ -13,6 +13,7 @@ import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-
 import type { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
 import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
 import type { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
 import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
@@ -46,6 +47,8 @@ export interface AppServices
     FxServices {
   commands: PaymentCommands;
   paymentStore: PostgresPaymentStore;
+  /** Customers' e-mails and IPs: sealed at rest, opened on read, searched by blind index (issue 22). */
+  pii: PiiVault;
   queries: PaymentQueryRepository;
   /** Objects by id in batches (node, nodes, Refund.payment) and payment pages in both directions. */
   nodes: NodeQueryRepository;

@@ -280,7 +280,7 @@ describe("fraud velocity from Postgres", () => {
     const [payment] = await t.app.db.$queryRaw<Array<{ card_fingerprint: string }>>`
       SELECT card_fingerprint FROM payments WHERE id = ${paymentId}::text`;
     const attemptMinor = 500n;
-    const snapshot = await new RiskDataRepository(t.app.sql).velocityFromPayments(
+    const snapshot = await new RiskDataRepository(t.app.sql, t.app.services.pii).velocityFromPayments(
       {
         merchantId: merchant.id,
         mode: "TEST",

@@ -36,7 +36,10 @@ export const Receipt = builder.objectRef<ReceiptDocument>("Receipt").implement({
       description: "The number in the merchant's receipt series, which has no gaps.",
       resolve: (receipt) => receipt.number.toString(),
     }),
-    email: t.exposeString("email"),
+    email: t.exposeString("email", {
+      nullable: true,
+      description: "Null once the customer's personal data was erased (`customer erase`).",
+    }),
     amount: t.field({ type: "MinorUnits", resolve: (receipt) => receipt.amountMinor }),
     currency: t.field({ type: "CurrencyCode", resolve: (receipt) => receipt.currency }),
     url: t.string({

@@ -54,9 +54,9 @@ describe("receipts and their email", () => {
     t = await createTestApp({ redisUrl: null });
     merchant = await t.createMerchant();
     card = await t.tokenize(merchant.publishableKey);
-    outbox = new EmailOutboxRepository(t.app.sql);
+    outbox = new EmailOutboxRepository(t.app.sql, t.app.services.pii);
     sinkMessages = new SmtpSinkRepository(t.app.sql);
-    receipts = new ReceiptRepository(t.app.sql);
+    receipts = new ReceiptRepository(t.app.sql, t.app.services.pii);
     sink = await startSmtpSink({ store: sinkMessages, port: 0 });
     mailer = createMailer({ smtpUrl: sink.url, from: "Receipts <receipts@paycore.test>" });
   });

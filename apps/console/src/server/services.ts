@@ -72,8 +72,8 @@ export function createConsoleServices(
     app,
     totpKeyring,
     operators: new OperatorRepository(app.db),
-    consoleQueries: new ConsoleQueryRepository(app.db),
-    paymentSearch: new PaymentSearchRepository(app.db),
+    consoleQueries: new ConsoleQueryRepository(app.db, app.services.pii),
+    paymentSearch: new PaymentSearchRepository(app.db, app.services.pii),
     overview: new ConsoleOverviewRepository(app.db),
     chains: new ChainRepository(app.sql),
     recon: {

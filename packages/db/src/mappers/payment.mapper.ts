@@ -7,6 +7,7 @@ import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { PaymentMethodRecord, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import { parseThreeDSecure } from "@paycore/core/payments/three-d-secure";
 import type { CardBrand } from "@paycore/core/vault/card";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 
 export const paymentSelect = {
@@ -47,7 +48,11 @@ export const paymentSelect = {
   updatedAt: true,
 } as const;
 
-export function toPaymentRecord(row: Pick<Payment, keyof typeof paymentSelect>): PaymentRecord {
+/** The customer's e-mail and IP are opened here (sealed at rest, issue 22): the domain sees plaintext only. */
+export function toPaymentRecord(
+  row: Pick<Payment, keyof typeof paymentSelect>,
+  pii: PiiVault,
+): PaymentRecord {
   return {
     id: row.id as PaymentId,
     merchantId: row.merchantId as MerchantId,
@@ -70,8 +75,8 @@ export function toPaymentRecord(row: Pick<Payment, keyof typeof paymentSelect>):
     failureMessage: row.failureMessage,
     pendingOperation: row.pendingOperation,
     cardFingerprint: row.cardFingerprint,
-    customerEmail: row.customerEmail,
-    ipAddress: row.ipAddress,
+    customerEmail: pii.open("email", row.merchantId, row.customerEmail),
+    ipAddress: pii.open("ip", row.merchantId, row.ipAddress),
     deviceId: row.deviceId,
     billingCountry: row.billingCountry,
     geoLatitude: row.geoLatitude,

@@ -1,6 +1,7 @@
 // Four eyes, storage side: the store behind the core's ApprovalCommands. An approval runs its kind's applier in
 // the approving transaction, so the action and its approval commit together or not at all. Appliers are
 // registered by kind; a kind without one cannot be approved (a programming error, not an operator's).
+import { CUSTOMER_ERASE_ACTION } from "@paycore/core/customers/customer-erasure-commands";
 import { DomainError, invariant } from "@paycore/core/errors/domain-error";
 import { adjustmentFromApproval, LEDGER_ADJUSTMENT } from "@paycore/core/ledger/ledger-adjustment-commands";
 import type { CurrencyCode } from "@paycore/core/money/currency";
@@ -9,6 +10,7 @@ import type { ApprovalRequestRecord, ApprovalStore } from "@paycore/core/ports/a
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import { ACCEPT_PSP_FIGURE } from "@paycore/core/reconciliation/recon-item-commands";
 import { type Sql, type SqlTransaction, sqlState } from "../sql";
+import { eraseCustomerIn } from "./customer-pii-store.repository";
 import { postAdjustmentIn } from "./ledger-adjustment-store.repository";
 import { setReservePolicyIn } from "./payout-store.repository";
 import { acceptPspFigureIn, insertAuditRow } from "./recon-item-store.repository";
@@ -21,6 +23,24 @@ export const APPROVAL_APPLIERS: Readonly<Record<string, ApprovalApplier>> = {
   [ACCEPT_PSP_FIGURE]: (tx, request) =>
     acceptPspFigureIn(tx, request.targetId, `approved by ${request.decidedBy}: ${request.reason}`),
   // Workbench (issue 17): a manual ledger adjustment above the threshold, posted with both operators named.
+  // Customers' personal data (issue 22): an admin's erasure, applied once another operator approves it.
+  [CUSTOMER_ERASE_ACTION]: async (tx, request) => {
+    const emailIndex = request.payload.emailIndex;
+    if (typeof emailIndex !== "string") return false;
+    const erased = await eraseCustomerIn(tx, request.targetId, emailIndex);
+    await insertAuditRow(
+      tx,
+      {
+        actor: { operatorId: request.decidedByOperatorId, name: request.decidedBy ?? "unknown" },
+        action: CUSTOMER_ERASE_ACTION,
+        targetId: request.targetId,
+        before: null,
+        after: { ...erased, reason: request.reason, requestedBy: request.requestedBy, approval: request.id },
+      },
+      "merchant_customer",
+    );
+    return true;
+  },
   [LEDGER_ADJUSTMENT]: async (tx, request) => {
     const adjustment = adjustmentFromApproval(request);
     if (adjustment === null) return false;

@@ -21,6 +21,7 @@ import type {
   NewBankTransferPayment,
   PendingReturn,
 } from "@paycore/core/ports/bank-transfer-store";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import { toPaymentRecord } from "../mappers/payment.mapper";
 import type { Sql, SqlTransaction } from "../sql";
 import { PAYMENT_COLUMNS } from "./payment-sql";
@@ -52,8 +53,8 @@ function toTransfer(row: Row): BankTransferRecord {
   };
 }
 
-function toPayment(row: Row): PaymentRecord {
-  return toPaymentRecord(row as unknown as Parameters<typeof toPaymentRecord>[0]);
+function toPayment(row: Row, pii: PiiVault): PaymentRecord {
+  return toPaymentRecord(row as unknown as Parameters<typeof toPaymentRecord>[0], pii);
 }
 
 export async function insertEvents(tx: SqlTransaction, payment: PaymentRecord, events: PaymentEventDraft[]) {
@@ -160,15 +161,19 @@ export async function postJournal(
 }
 
 export class BankTransferStoreRepository implements BankTransferStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly pii: PiiVault,
+  ) {}
 
   insertPayment(input: NewBankTransferPayment): Promise<PaymentRecord> {
     const { payment: p, transfer: t } = input;
     return this.sql.transaction(async (tx) => {
       const rows = await tx.query<Row>(
         `INSERT INTO payments (id, merchant_id, mode, status, amount_minor, currency, capture_method,
-                               payment_method_id, description, metadata, receipt_email)
-         VALUES ($1, $2, $3::"Mode", $4::"PaymentStatus", $5::bigint, $6, $7::"CaptureMethod", NULL, $8, $9::jsonb, $10)
+                               payment_method_id, description, metadata, receipt_email, receipt_email_bidx)
+         VALUES ($1, $2, $3::"Mode", $4::"PaymentStatus", $5::bigint, $6, $7::"CaptureMethod", NULL, $8, $9::jsonb, $10,
+                 $11)
          RETURNING ${PAYMENT_COLUMNS}`,
         [
           p.id,
@@ -180,10 +185,11 @@ export class BankTransferStoreRepository implements BankTransferStore {
           p.captureMethod,
           p.description,
           json(p.metadata),
-          input.receiptEmail,
+          this.pii.seal("email", p.merchantId, input.receiptEmail),
+          this.pii.blindIndex("email", input.receiptEmail),
         ],
       );
-      const payment = toPayment(rows[0] as Row);
+      const payment = toPayment(rows[0] as Row, this.pii);
       await tx.query(
         `INSERT INTO bank_transfers (payment_id, merchant_id, mode, reference, iban, bic, currency, amount_due_minor,
                                      expires_at)
@@ -252,7 +258,7 @@ export class BankTransferStoreRepository implements BankTransferStore {
     );
     return {
       transfer,
-      payment: toPayment(payments[0]),
+      payment: toPayment(payments[0], this.pii),
       fee: { rateBps: Number(fees[0].rate), fixedMinor: BigInt(fees[0].fixed) },
     };
   }
@@ -281,7 +287,7 @@ export class BankTransferStoreRepository implements BankTransferStore {
       ],
     );
     invariant(updated.length === 1, `payment ${payment.id} changed under its lock`);
-    const after = toPayment(updated[0] as Row);
+    const after = toPayment(updated[0] as Row, this.pii);
     await insertEvents(tx, after, write.events);
     await insertOutbox(tx, after, write.outbox);
     await postJournal(

@@ -16,6 +16,7 @@ import type {
   CheckoutSessionStore,
   NewCheckoutSession,
 } from "@paycore/core/ports/checkout-session-store";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { Sql, SqlTransaction } from "../sql";
 
 const COLUMNS = `id, merchant_id AS "merchantId", mode, status, currency, amount_minor AS "amountMinor",
@@ -29,9 +30,10 @@ type Row = Omit<CheckoutSessionRecord, "lineItems"> & {
   lineItems: { description: string; quantity: number; unitAmountMinor: string }[];
 };
 
-function fromRow(row: Row): CheckoutSessionRecord {
+function fromRow(row: Row, pii: PiiVault): CheckoutSessionRecord {
   return {
     ...row,
+    customerEmail: pii.open("email", row.merchantId, row.customerEmail),
     lineItems: row.lineItems.map(
       (line): CheckoutLineItem => ({
         description: line.description,
@@ -70,7 +72,11 @@ const TIMESTAMP_COLUMN: { readonly [E in CheckoutSessionEvent]: string } = {
 };
 
 export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Seals the customer's e-mail on insert and opens it on read (issue 22). */
+    private readonly pii: PiiVault,
+  ) {}
 
   async insert(
     session: NewCheckoutSession,
@@ -80,8 +86,9 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
       const [inserted] = await tx.query<Row>(
         `INSERT INTO checkout_sessions (id, merchant_id, mode, currency, amount_minor, line_items, capture_method,
                                         customer_email, description, success_url, cancel_url, payment_method_types,
-                                        invoice_id, expires_at)
-         VALUES ($1, $2, $3::"Mode", $4, $5, $6::jsonb, $7::"CaptureMethod", $8, $9, $10, $11, $12::text[], $13, $14)
+                                        invoice_id, expires_at, customer_email_bidx)
+         VALUES ($1, $2, $3::"Mode", $4, $5, $6::jsonb, $7::"CaptureMethod", $8, $9, $10, $11, $12::text[], $13, $14,
+                 $15)
          RETURNING ${COLUMNS}`,
         [
           session.id,
@@ -91,20 +98,21 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
           session.amountMinor,
           json(session.lineItems),
           session.captureMethod,
-          session.customerEmail,
+          this.pii.seal("email", session.merchantId, session.customerEmail),
           session.description,
           session.successUrl,
           session.cancelUrl,
           session.paymentMethodTypes,
           session.invoiceId,
           session.expiresAt,
+          this.pii.blindIndex("email", session.customerEmail),
         ],
       );
       await insertEvent(tx, session, null, "OPEN", event);
       return inserted;
     });
     if (row === undefined) throw new Error("the inserted checkout session was not returned");
-    return fromRow(row);
+    return fromRow(row, this.pii);
   }
 
   async find(
@@ -116,12 +124,12 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
       `SELECT ${COLUMNS} FROM checkout_sessions WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`,
       [id, merchantId, mode],
     );
-    return row === undefined ? null : fromRow(row);
+    return row === undefined ? null : fromRow(row, this.pii);
   }
 
   async findById(id: CheckoutSessionId): Promise<CheckoutSessionRecord | null> {
     const [row] = await this.sql.query<Row>(`SELECT ${COLUMNS} FROM checkout_sessions WHERE id = $1`, [id]);
-    return row === undefined ? null : fromRow(row);
+    return row === undefined ? null : fromRow(row, this.pii);
   }
 
   /** One conditional UPDATE and, when it changed the row, its event; null when the session moved meanwhile. */
@@ -153,7 +161,7 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
         );
       return updated;
     });
-    return row === undefined ? null : fromRow(row);
+    return row === undefined ? null : fromRow(row, this.pii);
   }
 
   claimAttempt(session: CheckoutSessionRecord, now: Date, event: CheckoutSessionEventDraft) {
@@ -212,6 +220,6 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
         ORDER BY expires_at LIMIT $2`,
       [now, Math.min(Math.max(1, Math.trunc(limit)), 100)],
     );
-    return rows.map(fromRow);
+    return rows.map((row) => fromRow(row, this.pii));
   }
 }

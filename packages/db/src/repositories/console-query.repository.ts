@@ -8,6 +8,7 @@ import type { MerchantId, PaymentId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient, Prisma } from "../client";
 
 export const REVIEW_QUEUE_MAX = 100;
@@ -80,7 +81,7 @@ const rowSelect = {
 
 type Row = Prisma.PaymentGetPayload<{ select: typeof rowSelect }>;
 
-function toRow(row: Row): ConsolePaymentRow {
+function toRow(row: Row, pii: PiiVault): ConsolePaymentRow {
   return {
     id: row.id as PaymentId,
     merchantId: row.merchantId as MerchantId,
@@ -91,7 +92,7 @@ function toRow(row: Row): ConsolePaymentRow {
     amountCapturedMinor: row.amountCapturedMinor,
     amountRefundedMinor: row.amountRefundedMinor,
     currency: row.currency as CurrencyCode,
-    customerEmail: row.customerEmail,
+    customerEmail: pii.open("email", row.merchantId, row.customerEmail),
     description: row.description,
     pspName: row.pspName,
     pspReference: row.pspReference,
@@ -105,11 +106,15 @@ function toRow(row: Row): ConsolePaymentRow {
 }
 
 export class ConsoleQueryRepository {
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(
+    private readonly db: DatabaseClient,
+    /** Opens the sealed e-mail (issue 22). */
+    private readonly pii: PiiVault,
+  ) {}
 
   async findPayment(id: PaymentId): Promise<ConsolePaymentRow | null> {
     const row = await this.db.payment.findUnique({ where: { id }, select: rowSelect });
-    return row && toRow(row);
+    return row && toRow(row, this.pii);
   }
 
   /**
@@ -142,7 +147,7 @@ export class ConsoleQueryRepository {
       },
     });
     return rows.map((row) => ({
-      ...toRow(row),
+      ...toRow(row, this.pii),
       reviewExpiresAt: row.reviewExpiresAt,
       pendingOperation: row.pendingOperation,
       riskScore: row.risk?.score ?? null,

@@ -4,6 +4,7 @@
 // that fails is retried with a doubling delay until its attempts are spent, then it is FAILED with its last error.
 // Delivery is at-least-once: a process that dies between the SMTP answer and marking the row sends it again.
 import type { Mode } from "@paycore/core/payments/payment-record";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { Sql } from "../sql";
 
 /** invoice_finalized and invoice_paid are written by invoice-store.repository.ts in the invoice's transition. */
@@ -15,7 +16,8 @@ export interface EmailOutboxRow {
   mode: Mode;
   kind: EmailKind;
   documentId: string;
-  toAddress: string;
+  /** Opened from its envelope; null once the customer's data was erased (the row is then never sent). */
+  toAddress: string | null;
   /** Attempts including the one this lease is for. */
   attempts: number;
 }
@@ -69,13 +71,22 @@ export interface RetryPolicy {
 }
 
 export class EmailOutboxRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Opens the sealed recipient (issue 22). */
+    private readonly pii: PiiVault,
+  ) {}
+
+  private opened<T extends EmailOutboxRow>(row: T): T {
+    return { ...row, toAddress: this.pii.open("email", row.merchantId, row.toAddress) };
+  }
 
   /** Up to `limit` due rows, leased for `leaseMs` (their attempt counted). */
-  leaseDue(limit: number, leaseMs: number): Promise<EmailOutboxRow[]> {
+  async leaseDue(limit: number, leaseMs: number): Promise<EmailOutboxRow[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > EMAIL_BATCH_SIZE_MAX)
       throw new Error(`email batch limit must be an integer in 1..${EMAIL_BATCH_SIZE_MAX}, got ${limit}`);
-    return this.sql.query<EmailOutboxRow>(LEASE_DUE, [limit, leaseMs]);
+    const rows = await this.sql.query<EmailOutboxRow>(LEASE_DUE, [limit, leaseMs]);
+    return rows.map((row) => this.opened(row));
   }
 
   async markSent(id: bigint, messageId: string | null): Promise<void> {
@@ -93,8 +104,9 @@ export class EmailOutboxRepository {
   }
 
   /** The newest rows, optionally those of one document; at most 100. */
-  list(options: { documentId?: string | null; limit: number }): Promise<EmailOutboxEntry[]> {
+  async list(options: { documentId?: string | null; limit: number }): Promise<EmailOutboxEntry[]> {
     const limit = Math.min(Math.max(1, Math.trunc(options.limit)), 100);
-    return this.sql.query<EmailOutboxEntry>(LIST, [options.documentId ?? null, limit]);
+    const rows = await this.sql.query<EmailOutboxEntry>(LIST, [options.documentId ?? null, limit]);
+    return rows.map((row) => this.opened(row));
   }
 }

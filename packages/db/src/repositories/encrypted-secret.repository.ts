@@ -5,6 +5,7 @@
 import type { EncryptedSecretRow, EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import type { Sql } from "../sql";
+import { piiSecretStores } from "./customer-pii-store.repository";
 
 /** Where a kind of secret lives. Names are constants of this file, never input, so they go into the SQL text. */
 interface SecretColumns {
@@ -126,9 +127,12 @@ UPDATE ${t} s
   }
 }
 
-/** Every store of vault ciphertexts, in the order the rotation visits them. */
+/** Every store of vault ciphertexts, in the order the rotation visits them: customers' e-mails and IPs last. */
 export function encryptedSecretStores(sql: Sql): EncryptedSecretStore[] {
-  return [CARD_NUMBERS, PSP_ACCOUNT_SECRETS, WEBHOOK_ENDPOINT_SECRETS, API_KEY_SIGNING_SECRETS].map(
-    (columns) => new EncryptedSecretColumns(sql, columns),
-  );
+  return [
+    ...[CARD_NUMBERS, PSP_ACCOUNT_SECRETS, WEBHOOK_ENDPOINT_SECRETS, API_KEY_SIGNING_SECRETS].map(
+      (columns) => new EncryptedSecretColumns(sql, columns),
+    ),
+    ...piiSecretStores(sql),
+  ];
 }

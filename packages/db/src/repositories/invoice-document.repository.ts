@@ -4,6 +4,7 @@
 import type { InvoiceStatus } from "@paycore/core/invoices/invoice-state-machine";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { InvoiceLineRecord, InvoiceRecord } from "@paycore/core/ports/invoice-store";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { Sql } from "../sql";
 
 export interface InvoiceDocument extends Omit<InvoiceRecord, "lines"> {
@@ -64,20 +65,24 @@ export interface InvoiceEventRow {
 export const INVOICE_LIST_LIMIT_MAX = 100;
 
 export class InvoiceDocumentRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Opens the customer's sealed e-mail (issue 22). */
+    private readonly pii: PiiVault,
+  ) {}
 
   /** The invoice with its lines and merchant's name, or null. */
   async findInvoice(id: string): Promise<InvoiceDocument | null> {
     const [row] = await this.sql.query<Omit<InvoiceDocument, "lines">>(INVOICE, [id]);
     if (row === undefined) return null;
     const lines = await this.sql.query<InvoiceLineRecord>(LINES, [id]);
-    return { ...row, lines };
+    return { ...row, customerEmail: this.pii.open("email", row.merchantId, row.customerEmail), lines };
   }
 
   /** Invoices across merchants, newest first, filtered (the console's list). */
-  list(filter: InvoiceListFilter): Promise<InvoiceSummary[]> {
+  async list(filter: InvoiceListFilter): Promise<InvoiceSummary[]> {
     const limit = Math.min(Math.max(1, Math.trunc(filter.limit)), INVOICE_LIST_LIMIT_MAX);
-    return this.sql.query<InvoiceSummary>(
+    const rows = await this.sql.query<InvoiceSummary>(
       `SELECT i.id, i.merchant_id AS "merchantId", m.name AS "merchantName", i.mode, i.status, i.number,
               i.currency, i.total_minor AS "totalMinor", i.customer_email AS "customerEmail",
               to_char(i.due_date, 'YYYY-MM-DD') AS "dueDate", i.created_at AS "createdAt"
@@ -87,6 +92,10 @@ export class InvoiceDocumentRepository {
         ORDER BY i.id DESC LIMIT $5`,
       [filter.merchantId, filter.mode, filter.status, filter.beforeId, limit],
     );
+    return rows.map((row) => ({
+      ...row,
+      customerEmail: this.pii.open("email", row.merchantId, row.customerEmail),
+    }));
   }
 
   /** How many invoices per status under the same merchant and mode filter (the list's counts). */

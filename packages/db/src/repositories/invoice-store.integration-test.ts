@@ -15,6 +15,7 @@ import { invoiceTransitionEdges } from "@paycore/core/invoices/invoice-state-mac
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool, Sql } from "../sql";
 import { createTestDatabase, prepareTemplateDatabase } from "../testing/test-database";
+import { testPiiVault } from "../testing/test-pii-vault";
 import { PostgresIdempotencyStore } from "./idempotency.repository";
 import { InvoiceStoreRepository } from "./invoice-store.repository";
 
@@ -54,7 +55,7 @@ beforeAll(async () => {
     ...DEFAULT_IDEMPOTENCY_OPTIONS,
     hashSecret: randomBytes(32),
   });
-  commands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql), idempotency });
+  commands = new InvoiceCommands({ store: new InvoiceStoreRepository(sql, testPiiVault()), idempotency });
 });
 afterAll(async () => {
   await pool?.end();

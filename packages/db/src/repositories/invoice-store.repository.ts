@@ -15,6 +15,7 @@ import type {
   InvoiceTransitionExtras,
   NewInvoice,
 } from "@paycore/core/ports/invoice-store";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { Sql, SqlTransaction } from "../sql";
 
 type InvoiceRow = Omit<InvoiceRecord, "lines">;
@@ -109,25 +110,34 @@ async function insertEvent(
 }
 
 export class InvoiceStoreRepository implements InvoiceStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Seals the customer's e-mail on insert (and in the mail it sends) and opens it on read (issue 22). */
+    private readonly pii: PiiVault,
+  ) {}
+
+  private opened(row: InvoiceRow): InvoiceRow {
+    return { ...row, customerEmail: this.pii.open("email", row.merchantId, row.customerEmail) };
+  }
 
   async insert(invoice: NewInvoice, event: InvoiceEventDraft): Promise<InvoiceRecord> {
     await this.sql.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO invoices (id, merchant_id, mode, currency, customer_email, memo, due_date, net_minor, tax_minor,
-                               total_minor)
-         VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7::date, $8, $9, $10)`,
+                               total_minor, customer_email_bidx)
+         VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7::date, $8, $9, $10, $11)`,
         [
           invoice.id,
           invoice.merchantId,
           invoice.mode,
           invoice.currency,
-          invoice.customerEmail,
+          this.pii.seal("email", invoice.merchantId, invoice.customerEmail),
           invoice.memo,
           invoice.dueDate,
           invoice.totals.netMinor,
           invoice.totals.taxMinor,
           invoice.totals.grossMinor,
+          this.pii.blindIndex("email", invoice.customerEmail),
         ],
       );
       await insertLines(tx, invoice.id, invoice.lines);
@@ -148,7 +158,7 @@ export class InvoiceStoreRepository implements InvoiceStore {
       `SELECT ${LINE_COLUMNS} FROM invoice_lines WHERE invoice_id = $1 ORDER BY position LIMIT 100`,
       [id],
     );
-    return { ...row, lines };
+    return { ...this.opened(row), lines };
   }
 
   async replaceDraftLines(
@@ -218,7 +228,13 @@ export class InvoiceStoreRepository implements InvoiceStore {
         await tx.query(
           `INSERT INTO email_outbox (merchant_id, mode, kind, document_id, to_address)
            VALUES ($1, $2::"Mode", $3, $4, $5) ON CONFLICT (kind, document_id) DO NOTHING`,
-          [invoice.merchantId, invoice.mode, emailKind, invoice.id, invoice.customerEmail],
+          [
+            invoice.merchantId,
+            invoice.mode,
+            emailKind,
+            invoice.id,
+            this.pii.seal("email", invoice.merchantId, invoice.customerEmail),
+          ],
         );
       if (extras.operatorAudit)
         await tx.query(
@@ -289,6 +305,6 @@ export class InvoiceStoreRepository implements InvoiceStore {
       list.push(line);
       byInvoice.set(invoiceId, list);
     }
-    return rows.map((row) => ({ ...row, lines: byInvoice.get(row.id) ?? [] }));
+    return rows.map((row) => ({ ...this.opened(row), lines: byInvoice.get(row.id) ?? [] }));
   }
 }

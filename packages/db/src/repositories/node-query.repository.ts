@@ -1,9 +1,11 @@
 // Reads for the merchant API's client comforts: objects by id in batches (the `node`/`nodes` queries and
 // `Refund.payment`), and payment pages in both directions with an `updatedAfter` filter. Every query is scoped by
 // merchant and mode: another merchant's id is simply not found.
+
 import type { JournalEntryId, PaymentId, PspAttemptId, RefundId } from "@paycore/core/ids/ids";
 import type { MerchantActor, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient } from "../client";
 import type { Payment } from "../generated/prisma/client";
 import { type paymentSelect, refundSelect, toPaymentRecord, toRefundRecord } from "../mappers/payment.mapper";
@@ -90,6 +92,7 @@ export class NodeQueryRepository {
     private readonly db: DatabaseClient,
     /** The merchant API's hot reads (payments by id, the payment page) go through node-postgres, not Prisma. */
     private readonly sql: Sql,
+    private readonly pii: PiiVault,
   ) {}
 
   async paymentsByIds(actor: MerchantActor, ids: readonly PaymentId[]): Promise<PaymentRecord[]> {
@@ -98,7 +101,7 @@ export class NodeQueryRepository {
       `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = ANY($1::text[]) AND merchant_id = $2 AND mode = $3::"Mode"`,
       [[...ids], actor.merchantId, actor.mode],
     );
-    return rows.map(toPaymentRecord);
+    return rows.map((row) => toPaymentRecord(row, this.pii));
   }
 
   async refundsByIds(actor: MerchantActor, ids: readonly RefundId[]): Promise<RefundRecord[]> {
@@ -164,7 +167,7 @@ export class NodeQueryRepository {
     const rows = filter.updatedAfter
       ? await this.sql.queryPlannedPerCall<PaymentRow>(text, values)
       : await this.sql.query<PaymentRow>(text, values);
-    const payments = rows.slice(0, take).map(toPaymentRecord);
+    const payments = rows.slice(0, take).map((row) => toPaymentRecord(row, this.pii));
     return {
       payments: page.direction === "forward" ? payments : payments.reverse(),
       hasMore: rows.length > take,

@@ -17,6 +17,7 @@ import type {
   RefundRecord,
 } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient, Prisma } from "../client";
 import type { PaymentMethod, Refund } from "../generated/prisma/client";
 import {
@@ -154,6 +155,7 @@ export class PaymentQueryRepository {
     private readonly db: DatabaseClient,
     /** The merchant API's hot nested reads (cards, refunds of a page) go through node-postgres, not Prisma. */
     private readonly sql: Sql,
+    private readonly pii: PiiVault,
   ) {}
 
   async listPayments(
@@ -185,7 +187,10 @@ export class PaymentQueryRepository {
       take: take + 1,
       select: paymentSelect,
     });
-    return { payments: rows.slice(0, take).map(toPaymentRecord), hasNextPage: rows.length > take };
+    return {
+      payments: rows.slice(0, take).map((row) => toPaymentRecord(row, this.pii)),
+      hasNextPage: rows.length > take,
+    };
   }
 
   async paymentsByIds(actor: MerchantActor, ids: readonly PaymentId[]): Promise<PaymentRecord[]> {
@@ -193,7 +198,7 @@ export class PaymentQueryRepository {
       where: { id: { in: [...ids] }, merchantId: actor.merchantId, mode: actor.mode },
       select: paymentSelect,
     });
-    return rows.map(toPaymentRecord);
+    return rows.map((row) => toPaymentRecord(row, this.pii));
   }
 
   async refundsByPaymentIds(actor: MerchantActor, paymentIds: readonly PaymentId[]): Promise<RefundRecord[]> {

@@ -8,6 +8,7 @@ import type { MerchantId, PaymentId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient } from "../client";
 
 export const PAYMENT_SEARCH_PAGE_SIZE_MAX = 500;
@@ -27,7 +28,8 @@ export interface PaymentSearchFilter {
   createdBefore: Date | null;
   /**
    * A payment id, a card's last 4 digits or a PSP reference (each an indexed equality), or a substring of at
-   * least SEARCH_SUBSTRING_MIN_LENGTH characters of the customer's email, the description or the metadata.
+   * least SEARCH_SUBSTRING_MIN_LENGTH characters of the description or the metadata, or a whole customer e-mail
+   * (anything with an @, matched through its blind index: the address is sealed at rest).
    * Shorter text that is none of those matches a PSP reference only.
    */
   search: string | null;
@@ -97,19 +99,26 @@ class Params {
   }
 }
 
-function searchClause(search: string, params: Params): string {
+function searchClause(search: string, params: Params, pii: PiiVault): string {
   if (/^pay_[0-9A-Z]{26}$/.test(search)) return `p.id = ${params.add(search)}`;
   if (/^\d{4}$/.test(search)) return `pm.last4 = ${params.add(search)}`;
+  // The customer's e-mail is sealed at rest (issue 22): a whole address matches through its blind index, never
+  // a substring of it.
+  if (search.includes("@")) return `p.customer_email_bidx = ${params.add(pii.blindIndex("email", search))}`;
   const exact = params.add(search);
   if (search.length < SEARCH_SUBSTRING_MIN_LENGTH) return `p.psp_reference = ${exact}`;
   const pattern = params.add(`%${escapeLike(search)}%`);
   return `(p.psp_reference = ${exact}
-        OR p.customer_email ILIKE ${pattern} ESCAPE '\\'
         OR p.description ILIKE ${pattern} ESCAPE '\\'
         OR (p.metadata::text) ILIKE ${pattern} ESCAPE '\\')`;
 }
 
-function whereClause(filter: PaymentSearchFilter, after: PaymentSearchCursor | null, params: Params): string {
+function whereClause(
+  filter: PaymentSearchFilter,
+  after: PaymentSearchCursor | null,
+  params: Params,
+  pii: PiiVault,
+): string {
   const and: string[] = [];
   if (filter.statuses.length > 0)
     and.push(`p.status = ANY(${params.add(filter.statuses, '::"PaymentStatus"[]')})`);
@@ -122,7 +131,7 @@ function whereClause(filter: PaymentSearchFilter, after: PaymentSearchCursor | n
   if (filter.createdFrom) and.push(`p.created_at >= ${params.add(filter.createdFrom, "::timestamptz")}`);
   if (filter.createdBefore) and.push(`p.created_at < ${params.add(filter.createdBefore, "::timestamptz")}`);
   const search = filter.search?.trim().slice(0, SEARCH_TEXT_MAX_LENGTH) || null;
-  if (search) and.push(searchClause(search, params));
+  if (search) and.push(searchClause(search, params, pii));
   if (after) {
     and.push(
       `(p.created_at, p.id) < (${params.add(after.createdAt, "::timestamptz")}, ${params.add(after.id)})`,
@@ -131,7 +140,7 @@ function whereClause(filter: PaymentSearchFilter, after: PaymentSearchCursor | n
   return and.length > 0 ? `WHERE ${and.join("\n     AND ")}` : "";
 }
 
-function toRow(row: RawRow): PaymentSearchRow {
+function toRow(row: RawRow, pii: PiiVault): PaymentSearchRow {
   const metadata =
     row.metadata && typeof row.metadata === "object" && !Array.isArray(row.metadata)
       ? Object.fromEntries(
@@ -148,7 +157,7 @@ function toRow(row: RawRow): PaymentSearchRow {
     amountCapturedMinor: BigInt(row.amount_captured_minor),
     amountRefundedMinor: BigInt(row.amount_refunded_minor),
     currency: row.currency as CurrencyCode,
-    customerEmail: row.customer_email,
+    customerEmail: pii.open("email", row.merchant_id, row.customer_email),
     description: row.description,
     metadata,
     pspName: row.psp_name,
@@ -162,7 +171,11 @@ function toRow(row: RawRow): PaymentSearchRow {
 }
 
 export class PaymentSearchRepository {
-  constructor(private readonly db: DatabaseClient) {}
+  constructor(
+    private readonly db: DatabaseClient,
+    /** Opens the sealed e-mail and computes the blind index searches use (issue 22). */
+    private readonly pii: PiiVault,
+  ) {}
 
   /** Newest first, keyset-paginated on (created_at desc, id desc): a page costs the same however deep. */
   async search(
@@ -171,7 +184,7 @@ export class PaymentSearchRepository {
   ): Promise<{ payments: PaymentSearchRow[]; hasNextPage: boolean }> {
     const take = Math.min(Math.max(Math.trunc(page.first), 1), PAYMENT_SEARCH_PAGE_SIZE_MAX);
     const params = new Params();
-    const where = whereClause(filter, page.after, params);
+    const where = whereClause(filter, page.after, params, this.pii);
     const rows = await this.db.$queryRawUnsafe<RawRow[]>(
       `SELECT p.id, p.merchant_id, m.name AS merchant_name, p.mode::text AS mode, p.status::text AS status,
               p.amount_minor, p.amount_captured_minor, p.amount_refunded_minor, p.currency::text AS currency,
@@ -185,7 +198,10 @@ export class PaymentSearchRepository {
         LIMIT ${params.add(take + 1, "::int")}`,
       ...params.values,
     );
-    return { payments: rows.slice(0, take).map(toRow), hasNextPage: rows.length > take };
+    return {
+      payments: rows.slice(0, take).map((row) => toRow(row, this.pii)),
+      hasNextPage: rows.length > take,
+    };
   }
 
   /** How many payments match, counted up to `cap` (a result of `cap + 1` means "more than cap"). */
@@ -195,7 +211,7 @@ export class PaymentSearchRepository {
   ): Promise<{ count: number; capped: boolean }> {
     const limit = Math.min(Math.max(Math.trunc(cap), 1), PAYMENT_COUNT_CAP);
     const params = new Params();
-    const where = whereClause(filter, null, params);
+    const where = whereClause(filter, null, params, this.pii);
     const [row] = await this.db.$queryRawUnsafe<Array<{ n: number | bigint }>>(
       `SELECT count(*)::int AS n FROM (
          SELECT 1 FROM payments p JOIN payment_methods pm ON pm.id = p.payment_method_id

@@ -111,22 +111,27 @@ const CLAIM_KEY_BY_INSERT = `WITH claim AS (
  * merchant, its first use, written only if the request holds its idempotency key, which the statement links to
  * the payment: `claim` either updates the record the request claimed before (CLAIM_KEY: $3 its lockedUntil,
  * NULL: any lock) or inserts it (CLAIM_KEY_BY_INSERT). $1 payment id, $2 idempotency record, $4–$29 the
- * payment's columns, $30 attempts, $31 risk assessments, $32 events, $33 outbox (jsonb arrays); the receipt address
- * and the 3-D Secure return URL follow the claim's parameters ($34, $35 after CLAIM_KEY's, $39, $40 after
- * CLAIM_KEY_BY_INSERT's).
+ * payment's columns, $30 attempts, $31 risk assessments, $32 events, $33 outbox (jsonb arrays); the receipt address,
+ * the 3-D Secure return URL and the blind indexes of the customer's e-mail, the receipt address and the IP follow
+ * the claim's parameters ($34–$38 after CLAIM_KEY's, $39–$43 after CLAIM_KEY_BY_INSERT's).
  */
-const insertPayment = (claim: string, receiptEmail: string, returnUrl: string) => `
+const insertPayment = (
+  claim: string,
+  receiptEmail: string,
+  returnUrl: string,
+  blindIndexes: readonly string[],
+) => `
 ${claim}, p AS (
   INSERT INTO payments (id, merchant_id, mode, status, amount_minor, currency, amount_capturable_minor,
                         amount_captured_minor, amount_refunded_minor, amount_refund_pending_minor, capture_method,
                         payment_method_id, description, metadata, psp_name, psp_reference, failure_code,
                         failure_message, pending_operation, card_fingerprint, customer_email, ip_address, device_id,
                         billing_country, geo_latitude, geo_longitude, review_expires_at, receipt_email,
-                        return_url)
+                        return_url, customer_email_bidx, receipt_email_bidx, ip_address_bidx)
   SELECT $1, $4, $5::"Mode", $6::"PaymentStatus", $7::bigint, $8, $9::bigint, $10::bigint, $11::bigint,
          $12::bigint, $13::"CaptureMethod", $14, $15, $16::jsonb, $17, $18, $19, $20, $21::"PspOperation", $22,
          $23, $24, $25, $26, $27::float8, $28::float8, $29::timestamptz, ${receiptEmail}::text,
-         ${returnUrl}::text
+         ${returnUrl}::text, ${blindIndexes.map((parameter) => `${parameter}::char(64)`).join(", ")}
     FROM claim
   RETURNING *
 ), attempts AS (${INSERT_ATTEMPTS_FROM("$30")}
@@ -145,8 +150,12 @@ ${claim}, p AS (
 )
 SELECT ${PAYMENT_COLUMNS} FROM p`;
 
-export const INSERT_PAYMENT = insertPayment(CLAIM_KEY, "$34", "$35");
-export const INSERT_PAYMENT_CLAIMING_KEY = insertPayment(CLAIM_KEY_BY_INSERT, "$39", "$40");
+export const INSERT_PAYMENT = insertPayment(CLAIM_KEY, "$34", "$35", ["$36", "$37", "$38"]);
+export const INSERT_PAYMENT_CLAIMING_KEY = insertPayment(CLAIM_KEY_BY_INSERT, "$39", "$40", [
+  "$41",
+  "$42",
+  "$43",
+]);
 
 /** The payment columns a change may set, as the patch names them. */
 const PATCH_COLUMNS = {

@@ -39,6 +39,7 @@ import type {
 import { TtlCache } from "@paycore/core/ttl-cache";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import { type FundingType, parseFundingType } from "@paycore/core/vault/funding-type";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient, Prisma } from "../client";
 import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 import type { StatementRunner } from "../group-commit";
@@ -91,7 +92,9 @@ export class PostgresPaymentStore implements PaymentStore {
   constructor(
     private readonly db: DatabaseClient,
     private readonly sql: Sql,
-    private readonly instanceId: string | null = null,
+    private readonly instanceId: string | null,
+    /** Seals the customer's e-mail and IP on insert and opens them on read (issue 22). */
+    private readonly pii: PiiVault,
     private readonly writes: StatementRunner = sql,
   ) {}
 
@@ -221,12 +224,12 @@ export class PostgresPaymentStore implements PaymentStore {
       where: { pspName, pspReference },
       select: paymentSelect,
     });
-    if (direct) return toPaymentRecord(direct);
+    if (direct) return toPaymentRecord(direct, this.pii);
     const attempt = await this.db.pspAttempt.findFirst({
       where: { pspName, pspReference },
       select: { payment: { select: paymentSelect } },
     });
-    return attempt ? toPaymentRecord(attempt.payment) : null;
+    return attempt ? toPaymentRecord(attempt.payment, this.pii) : null;
   }
 
   async attemptsOf(paymentId: PaymentId): Promise<StoredAttempt[]> {
@@ -378,8 +381,8 @@ export class PostgresPaymentStore implements PaymentStore {
       payment.failureMessage,
       payment.pendingOperation,
       payment.cardFingerprint,
-      payment.customerEmail,
-      payment.ipAddress,
+      this.pii.seal("email", payment.merchantId, payment.customerEmail),
+      this.pii.seal("ip", payment.merchantId, payment.ipAddress),
       payment.deviceId,
       payment.billingCountry,
       payment.geoLatitude,
@@ -403,17 +406,20 @@ export class PostgresPaymentStore implements PaymentStore {
       json([eventJson(event)]),
       json(input.outbox),
       ...(claim ? [claim.key, claim.operation, claim.requestHash, claim.expiresAt, claim.keyKind] : []),
-      input.receiptEmail ?? null,
+      this.pii.seal("email", payment.merchantId, input.receiptEmail ?? null),
       payment.returnUrl,
+      this.pii.blindIndex("email", payment.customerEmail),
+      this.pii.blindIndex("email", input.receiptEmail ?? null),
+      this.pii.blindIndex("ip", payment.ipAddress),
     ]);
     // The statement writes nothing unless it could claim or link the key: another request holds it.
     if (row === undefined) throw claim ? new IdempotencyKeyTaken() : idempotencyTakenOver();
-    return toPaymentRecord(row);
+    return toPaymentRecord(row, this.pii);
   }
 
   async findPayment(actor: MerchantActor, id: PaymentId): Promise<PaymentRecord | null> {
     const [row] = await this.sql.query<PaymentRow>(SELECT_PAYMENT, [id, actor.merchantId, actor.mode]);
-    return row === undefined ? null : toPaymentRecord(row);
+    return row === undefined ? null : toPaymentRecord(row, this.pii);
   }
 
   async findRefund(actor: MerchantActor, id: RefundId): Promise<RefundRecord | null> {
@@ -459,7 +465,7 @@ export class PostgresPaymentStore implements PaymentStore {
         const { complete, recordId } = link;
         const { result, response } = await this.sql.transaction(async (tx) => {
           const [row] = await tx.query<ChangeRow>(statement.text, values);
-          const result = changeResult(row);
+          const result = changeResult(row, this.pii);
           const response = complete.response(result);
           await tx.executeAndCommit(completeIdempotencyText(recordId, json(response)));
           return { result, response };
@@ -468,7 +474,7 @@ export class PostgresPaymentStore implements PaymentStore {
         return result;
       }
       const [row] = await this.writes.query<ChangeRow>(statement.text, values);
-      const result = changeResult(row);
+      const result = changeResult(row, this.pii);
       if (link?.complete && predictedResponse !== null) {
         const response = link.complete.response(result);
         const stored = json(response);
@@ -638,10 +644,10 @@ function refundOf(row: PrefixedRefundRow): RefundRow {
 /** A change statement's row: the payment as changed, the refund it returns if any (else nulls). */
 type ChangeRow = PaymentRow & PrefixedRefundRow;
 
-function changeResult(row: ChangeRow | undefined): PaymentChangeResult {
+function changeResult(row: ChangeRow | undefined, pii: PiiVault): PaymentChangeResult {
   invariant(row !== undefined, "the change statement returns one row");
   return {
-    payment: toPaymentRecord(row),
+    payment: toPaymentRecord(row, pii),
     refund: row.refundId === null || row.refundId === undefined ? null : toRefundRecord(refundOf(row)),
   };
 }

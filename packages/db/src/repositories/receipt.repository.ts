@@ -2,6 +2,7 @@
 // written by the database itself in the capture's or refund's transaction (migration 20261207080000), never here.
 // Whitelisted columns: the card shows as brand and last 4 only.
 import type { Mode } from "@paycore/core/payments/payment-record";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { Sql } from "../sql";
 
 export interface ReceiptDocument {
@@ -17,7 +18,8 @@ export interface ReceiptDocument {
   /** For a credit note: the receipt it corrects. */
   receiptId: string;
   receiptNumber: bigint;
-  email: string;
+  /** Null once the customer's data was erased (`customer erase`): the document renders without it. */
+  email: string | null;
   amountMinor: bigint;
   currency: string;
   description: string | null;
@@ -50,16 +52,24 @@ SELECT 'credit_note' AS kind, c.id, c.access_token AS "accessToken", c.number, c
   LEFT JOIN payment_methods pm ON pm.id = p.payment_method_id`;
 
 export class ReceiptRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Opens the sealed address (issue 22). */
+    private readonly pii: PiiVault,
+  ) {}
+
+  private opened(row: ReceiptDocument | undefined): ReceiptDocument | null {
+    return row === undefined ? null : { ...row, email: this.pii.open("email", row.merchantId, row.email) };
+  }
 
   async findReceipt(id: string): Promise<ReceiptDocument | null> {
     const [row] = await this.sql.query<ReceiptDocument>(`${RECEIPT} WHERE r.id = $1`, [id]);
-    return row ?? null;
+    return this.opened(row);
   }
 
   async findCreditNote(id: string): Promise<ReceiptDocument | null> {
     const [row] = await this.sql.query<ReceiptDocument>(`${CREDIT_NOTE} WHERE c.id = $1`, [id]);
-    return row ?? null;
+    return this.opened(row);
   }
 
   /** A payment's receipt, in the merchant's own scope (the API's `Payment.receipt`). */
@@ -72,14 +82,15 @@ export class ReceiptRepository {
       `${RECEIPT} WHERE r.payment_id = $1 AND r.merchant_id = $2 AND r.mode = $3::"Mode"`,
       [paymentId, merchantId, mode],
     );
-    return row ?? null;
+    return this.opened(row);
   }
 
   /** The receipt's credit notes, oldest first (a payment has at most a bounded number of refunds). */
-  creditNotesOfReceipt(receiptId: string): Promise<ReceiptDocument[]> {
-    return this.sql.query<ReceiptDocument>(
+  async creditNotesOfReceipt(receiptId: string): Promise<ReceiptDocument[]> {
+    const rows = await this.sql.query<ReceiptDocument>(
       `${CREDIT_NOTE} WHERE c.receipt_id = $1 ORDER BY c.number LIMIT 100`,
       [receiptId],
     );
+    return rows.map((row) => this.opened(row) as ReceiptDocument);
   }
 }

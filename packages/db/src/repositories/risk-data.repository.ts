@@ -3,6 +3,7 @@
 // when Redis is unavailable. Each is one indexed round trip, run on every
 // createPayment, so through node-postgres (../sql.ts). The operators' list
 // reads below it go through Prisma; their writes are in risk-list-store.repository.ts.
+
 import type { ListHit, RiskContext, VelocityCounts } from "@paycore/core/fraud/risk-types";
 import type { RiskListEntryId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
@@ -14,6 +15,7 @@ import type {
   VelocitySnapshot,
 } from "@paycore/core/ports/risk-data";
 import type { RiskListEntryRecord } from "@paycore/core/ports/risk-list-store";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient } from "../client";
 import type { Sql } from "../sql";
 
@@ -45,7 +47,7 @@ SELECT count(*) AS n, avg(amount_captured_minor)::float8 AS mean, stddev_pop(amo
 
 /**
  * $1 card fingerprint, $2 mode, $3–$5 10 minutes, 1 hour and 24 hours ago, $6 currency, $7 the largest "small"
- * amount, $8 merchant, $9 email, $10 IP, $11 device. Amounts are summed and compared as numeric and the sum
+ * amount, $8 merchant, $9 email's and $10 IP's blind indexes (issue 22: the columns are sealed), $11 device. Amounts are summed and compared as numeric and the sum
  * returned as text: a card's day of large payments may add up past a signed 64-bit integer, which the ::bigint
  * cast turned into an error (and the fallback into a 500).
  */
@@ -60,13 +62,13 @@ SELECT
       AND currency = $6 AND amount_minor <= $7::numeric) AS card_small10m,
   (SELECT count(*) FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND created_at >= $4::timestamptz
       AND status = 'DECLINED') AS card_declines1h,
-  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND customer_email = $9
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND customer_email_bidx = $9
       AND created_at >= $4::timestamptz) AS email1h,
-  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address_bidx = $10
       AND created_at >= $4::timestamptz) AS ip1h,
-  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address_bidx = $10
       AND created_at >= $3::timestamptz AND currency = $6 AND amount_minor <= $7::numeric) AS ip_small10m,
-  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address = $10
+  (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND ip_address_bidx = $10
       AND created_at >= $4::timestamptz AND status = 'DECLINED') AS ip_declines1h,
   (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND device_id = $11
       AND created_at >= $4::timestamptz) AS device1h,
@@ -78,7 +80,11 @@ SELECT
 export type { RiskListEntryRecord } from "@paycore/core/ports/risk-list-store";
 
 export class RiskDataRepository implements RiskDataStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Velocity by e-mail and IP counts through their blind indexes. */
+    private readonly pii: PiiVault,
+  ) {}
 
   async cardContext(
     lookup: ListLookup & { mode: Mode; cardFingerprint: string },
@@ -125,8 +131,8 @@ export class RiskDataRepository implements RiskDataStore {
         currency,
         smallAmountMaxMinor,
         merchantId,
-        email,
-        ipAddress,
+        this.pii.blindIndex("email", email),
+        this.pii.blindIndex("ip", ipAddress),
         deviceId,
       ],
     );

@@ -89,6 +89,14 @@ export class LivePsps implements PspSet {
     }));
   }
 
+  /**
+   * The breaker state of each live PSP client built so far, for the metrics' scrape: no refresh, no I/O (a client
+   * is built when routing or a webhook first needs it, and rebuilt when its account changes).
+   */
+  breakerStates(): Array<{ psp: PspName; state: ReturnType<LiveClient["psp"]["breakerState"]> }> {
+    return [...this.clients.entries()].map(([psp, client]) => ({ psp, state: client.psp.breakerState() }));
+  }
+
   byName(name: string): PaymentServiceProvider | null {
     return this.proxies.get(name as PspName) ?? null;
   }

@@ -8,6 +8,8 @@ import { LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX } from "@paycore/core/idempotency/i
 import { type CurrencyCode, parseCurrency } from "@paycore/core/money/currency";
 import type { CachedResult } from "@paycore/core/ports/idempotency-store";
 import type { VelocityAttempt } from "@paycore/core/ports/risk-data";
+import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
+import { createPiiVault } from "@paycore/core/vault/pii-vault";
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OwnRedis, redisServerAvailable, startOwnRedis } from "../testing/redis";
@@ -23,6 +25,11 @@ import {
 import { keysOf, RedisVelocityCounter, slotGroups } from "./redis-velocity-counter";
 
 const skip = !redisServerAvailable();
+
+const piiVault = createPiiVault(
+  parseKeyring({ encryptionKeys: `1:${generateKeyMaterial()}`, fingerprintKey: generateKeyMaterial() }),
+);
+const testBlindIndex = (kind: "email" | "ip", value: string) => piiVault.blindIndex(kind, value) as string;
 
 async function ready(client: RedisClient): Promise<void> {
   if (client.status !== "ready") await new Promise((resolve) => client.once("ready", resolve));
@@ -82,7 +89,8 @@ describe.skipIf(skip)("Redis adapters on a Redis Cluster", () => {
       attempt({ mode: "LIVE", deviceId: null }),
     ];
     for (const a of attempts) {
-      for (const call of slotGroups(keysOf(a))) expect((await slotsOf(call.keys)).size).toBe(1);
+      for (const call of slotGroups(keysOf(a, testBlindIndex)))
+        expect((await slotsOf(call.keys)).size).toBe(1);
     }
     for (const scope of ["idem:v2:mer_1:TEST:createPayment:k1", "idem:v2:mer_2:LIVE:refundPayment:{odd}"]) {
       expect((await slotsOf([doneKey(scope), lockKey(scope)])).size).toBe(1);
@@ -92,14 +100,14 @@ describe.skipIf(skip)("Redis adapters on a Redis Cluster", () => {
     }
     // The entities really are spread: a card's keys and an IP's keys are not forced into one slot.
     const spread = await slotsOf(
-      slotGroups(keysOf(attempts[0] as VelocityAttempt)).map((c) => c.keys[0] as string),
+      slotGroups(keysOf(attempts[0] as VelocityAttempt, testBlindIndex)).map((c) => c.keys[0] as string),
     );
     expect(spread.size).toBeGreaterThan(1);
   });
 
   it("counts velocity exactly as a single Redis does", async () => {
-    const onCluster = new RedisVelocityCounter(client);
-    const onSingle = new RedisVelocityCounter(singleClient);
+    const onCluster = new RedisVelocityCounter(client, testBlindIndex);
+    const onSingle = new RedisVelocityCounter(singleClient, testBlindIndex);
     const card = randomBytes(16).toString("hex");
     const base = Date.now();
     const sequence = Array.from({ length: 12 }, (_, i) =>

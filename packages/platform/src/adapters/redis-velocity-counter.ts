@@ -8,7 +8,6 @@
 // `{mode:card:…}`, the IP's share `{mode:ip:…}`) and the script runs once per
 // entity, in parallel, with the other entities' keys replaced by an absent
 // marker in the same slot; the answers are merged. A single Redis runs it once.
-import { createHash } from "node:crypto";
 import type { VelocityCounts } from "@paycore/core/fraud/risk-types";
 import type { VelocityAttempt, VelocityCounter, VelocitySnapshot } from "@paycore/core/ports/risk-data";
 import { isCluster, type RedisClient } from "./redis-client";
@@ -72,14 +71,18 @@ type ScriptResult = [number[][], string[], number[], number[], Array<string | nu
 export class RedisVelocityCounter implements VelocityCounter {
   private readonly script: { paycoreRecordAndCount(...keysAndArgs: string[]): Promise<ScriptResult> };
 
-  constructor(private readonly redis: RedisClient) {
+  constructor(
+    private readonly redis: RedisClient,
+    /** E-mails and IPs become their blind indexes in key names: Redis holds neither in clear (issue 22). */
+    private readonly blindIndex: BlindIndex,
+  ) {
     // Sent once, then run by its SHA (EVALSHA): the script's 1.7 KB do not travel with every payment.
     redis.defineCommand("paycoreRecordAndCount", { numberOfKeys: 10, lua: RECORD_AND_COUNT });
     this.script = redis as unknown as typeof this.script;
   }
 
   async recordAndCount(attempt: VelocityAttempt): Promise<VelocitySnapshot | "unavailable"> {
-    const keys = keysOf(attempt);
+    const keys = keysOf(attempt, this.blindIndex);
     // The request, not the payment: a retry that scores again before it finds its key taken counts once.
     const member = `${attempt.requestKey}|${attempt.amountMinor}|${attempt.currency}`;
     const args = [
@@ -135,7 +138,9 @@ export class RedisVelocityCounter implements VelocityCounter {
     // One MULTI per key: the card's and the IP's keys live in different hash slots on a cluster.
     const keys = [
       `vel:${cardTag(attempt.mode, attempt.cardFingerprint)}:declines`,
-      attempt.ipAddress ? `vel:${ipTag(attempt.mode, attempt.ipAddress)}:declines` : null,
+      attempt.ipAddress
+        ? `vel:${ipTag(attempt.mode, this.blindIndex("ip", attempt.ipAddress))}:declines`
+        : null,
     ].filter((key): key is string => key !== null);
     await this.call(() =>
       Promise.all(
@@ -157,18 +162,22 @@ export class RedisVelocityCounter implements VelocityCounter {
 }
 
 const cardTag = (mode: string, fingerprint: string) => `{${mode}:card:${fingerprint}}`;
-const ipTag = (mode: string, ip: string) => `{${mode}:ip:${ip}}`;
+/** The blind index of an IP (the IP's tag) or e-mail: PiiVault.blindIndex, keyed from the vault's secrets. */
+export type BlindIndex = (kind: "email" | "ip", value: string) => string;
+
+const ipTag = (mode: string, ipIndex: string) => `{${mode}:ip:${ipIndex.slice(0, 32)}}`;
 
 /**
- * Keys per mode, in the script's KEYS order; e-mail addresses are hashed so Redis holds no personal data in
- * clear. The `{…}` hash tag names the entity a key counts: the keys of one card share a slot, as do an IP's.
+ * Keys per mode, in the script's KEYS order; e-mail addresses and IPs appear only as their keyed blind indexes
+ * (128 bits of them) so Redis holds no personal data in clear, nor a hash that a dictionary reverses. The `{…}`
+ * hash tag names the entity a key counts: the keys of one card share a slot, as do an IP's.
  */
-export function keysOf(attempt: VelocityAttempt): string[] {
+export function keysOf(attempt: VelocityAttempt, blindIndex: BlindIndex): string[] {
   const mode = attempt.mode;
   const merchant = attempt.merchantId;
   const card = cardTag(mode, attempt.cardFingerprint);
-  const ip = attempt.ipAddress ? ipTag(mode, attempt.ipAddress) : null;
-  const email = attempt.email ? createHash("sha256").update(attempt.email).digest("hex").slice(0, 32) : null;
+  const ip = attempt.ipAddress ? ipTag(mode, blindIndex("ip", attempt.ipAddress)) : null;
+  const email = attempt.email ? blindIndex("email", attempt.email).slice(0, 32) : null;
   return [
     `vel:${card}`,
     email ? `vel:{${mode}:email:${merchant}:${email}}` : NONE,

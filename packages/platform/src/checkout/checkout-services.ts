@@ -2,6 +2,7 @@
 // completion hook that marks the invoice a session pays as paid (through InvoiceCommands, under a key derived from
 // the session, so a repeated completion replays). `createCheckoutSession` is the call other features use (the
 // hosted invoice page): it creates the session and returns the hosted page's address.
+
 import type { CheckoutActor, CreateCheckoutSessionInput } from "@paycore/core/checkout/checkout-commands";
 import { CheckoutCommands } from "@paycore/core/checkout/checkout-commands";
 import type { IdempotencyService } from "@paycore/core/idempotency/idempotency-service";
@@ -10,6 +11,7 @@ import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { CheckoutSessionRecord } from "@paycore/core/ports/checkout-session-store";
 import type { PaymentStore } from "@paycore/core/ports/payment-store";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import { CheckoutSessionStoreRepository } from "@paycore/db/repositories/checkout-session-store.repository";
 import type { Sql } from "@paycore/db/sql";
 import type { Logger } from "pino";
@@ -31,9 +33,11 @@ export function createCheckoutCommands(options: {
   paymentReader: Pick<PaymentStore, "findPayment">;
   invoices: Pick<InvoiceCommands, "markPaid">;
   log: Pick<Logger, "error">;
+  /** Seals the customer's e-mail (issue 22). */
+  pii: PiiVault;
 }): CheckoutCommands {
   return new CheckoutCommands({
-    store: new CheckoutSessionStoreRepository(options.sql),
+    store: new CheckoutSessionStoreRepository(options.sql, options.pii),
     idempotency: options.idempotency,
     payments: options.payments,
     paymentReader: options.paymentReader,

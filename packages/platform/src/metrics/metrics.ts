@@ -70,8 +70,13 @@ export interface PlatformMetrics {
 export interface MetricsOptions {
   /** Read at scrape time for the pool gauges; absent in processes without a pool. */
   pool?: () => PoolFigures;
-  /** The PSPs' breaker states at scrape time (cheap: an in-memory field per PSP). */
-  breakers?: () => Promise<ReadonlyArray<{ psp: string; state: "closed" | "open" | "half_open" }>>;
+  /**
+   * The PSPs' breaker states at scrape time (cheap: an in-memory field per PSP), test mode's sandboxes and live
+   * mode's PSP accounts alike (`mode`: a test and a live PSP of one name have breakers of their own).
+   */
+  breakers?: () => Promise<
+    ReadonlyArray<{ psp: string; mode: "test" | "live"; state: "closed" | "open" | "half_open" }>
+  >;
   /** The process's role as a constant label on every series (`api`, `console`). */
   process: string;
   /** The payment writes' group commit counters (issue 23), read at scrape time; null when it is off. */
@@ -140,14 +145,14 @@ export function createPlatformMetrics(options: MetricsOptions): PlatformMetrics 
   const pspBreakerState = new Gauge({
     name: "paycore_psp_circuit_breaker_state",
     aggregator: "max",
-    help: "1 for the state each PSP's circuit breaker is in (closed, open, half_open), 0 for the others.",
-    labelNames: ["psp", "state"],
+    help: "1 for the state each PSP's circuit breaker is in (closed, open, half_open), 0 for the others, per mode.",
+    labelNames: ["psp", "mode", "state"],
     registers,
     async collect() {
       if (!breakers) return;
-      for (const { psp, state } of await breakers()) {
+      for (const { psp, mode, state } of await breakers()) {
         for (const candidate of BREAKER_STATES)
-          this.set({ psp, state: candidate }, candidate === state ? 1 : 0);
+          this.set({ psp, mode, state: candidate }, candidate === state ? 1 : 0);
       }
     },
   });

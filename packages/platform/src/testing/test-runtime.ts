@@ -92,6 +92,8 @@ export interface TestRuntimeOptions {
   unverifiedLiveLimits?: string;
   /** Risk signals (issue 22): thresholds; absent: the defaults. */
   riskSignals?: RiskSignalThresholds;
+  /** The metrics' `process` label, as the console sets it ("console"); absent: "api". */
+  metricsProcess?: string;
 }
 
 /** A test database: a fresh clone of the migrated template, or the one given (kept on drop). */
@@ -139,6 +141,7 @@ export function testRuntimeConfig(
     bankRails: options.bankRails ?? null,
     reserveApprovalAboveMajor: options.reserveApprovalAboveMajor ?? DEFAULT_RESERVE_APPROVAL_ABOVE_MAJOR,
     ...(options.riskSignals === undefined ? {} : { riskSignals: options.riskSignals }),
+    ...(options.metricsProcess === undefined ? {} : { metricsProcess: options.metricsProcess }),
     ...(options.unverifiedLiveLimits === undefined
       ? {}
       : { unverifiedLiveLimits: parseLiveLimits(options.unverifiedLiveLimits) }),

@@ -7,6 +7,7 @@ import type { CheckoutCommands } from "@paycore/core/checkout/checkout-commands"
 import type { DisputeCommands } from "@paycore/core/disputes/dispute-commands";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import type { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
@@ -64,7 +65,7 @@ export interface AppWorkersOptions {
   /** Where the PSPs publish settlement reports (the sandbox in test mode); null: no scheduled pull. */
   settlementReports?: { job: WorkerJob } | null;
   /** Sends the email outbox (with the background work) when a mail server is configured. */
-  email?: { mailer: Mailer; publicBaseUrl: string } | null;
+  email?: { mailer: Mailer; publicBaseUrl: string; pii: PiiVault } | null;
   /** Bank transfers (issue 18): expiry, and returns when a bank is configured; run with the background work. */
   bankTransfers?: { jobs: WorkerJob[] } | null;
   /** Payouts (issue 18): the release of pending funds, the bank dispatch and the schedules. */
@@ -152,7 +153,8 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
   add(threeDSecureExpiryJob({ commands: options.commands, log: jobLog("three-d-secure-expiry") }));
   if (options.settlementReports) add(options.settlementReports.job);
   if (options.fxRates) add(options.fxRates.job);
-  if (options.email) add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery")));
+  if (options.email)
+    add(emailDeliveryFromSql(options.sql, options.email, jobLog("email-delivery"), options.email.pii));
   if (options.merchantWebhooks) add(options.merchantWebhooks.deliveryJob(jobLog("webhook-delivery")));
   if (options.merchantWebhooks) add(options.merchantWebhooks.purgeJob());
   for (const job of options.bankTransfers?.jobs ?? []) add(job);

@@ -2,6 +2,7 @@
 // row is leased first, rendered from its stored document, sent with no transaction open, then marked sent, or
 // failed with its error and retried after a doubling delay until its attempts are spent (then FAILED, shown by
 // the console). Several processes may run it: leases are taken with SKIP LOCKED.
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import {
   EmailOutboxRepository,
   type EmailOutboxRow,
@@ -57,6 +58,7 @@ async function composeInvoiceMail(
 ): Promise<OutgoingMail | null> {
   const invoice = await options.invoices?.findInvoice(row.documentId);
   if (!invoice) return null;
+  if (row.toAddress === null) throw new Error("the recipient was erased (customer erase)");
   const links = invoiceLinks(options.publicBaseUrl, invoice);
   const title = invoiceTitle(invoice);
   const subject =
@@ -86,6 +88,7 @@ async function composeMail(options: EmailDeliveryOptions, row: EmailOutboxRow): 
       ? await options.documents.findReceipt(row.documentId)
       : await options.documents.findCreditNote(row.documentId);
   if (document === null) return null;
+  if (row.toAddress === null) throw new Error("the recipient was erased (customer erase)");
   const links = documentLinks(options.publicBaseUrl, document);
   const title = documentTitle(document);
   return {
@@ -143,11 +146,12 @@ export function emailDeliveryFromSql(
   sql: Sql,
   email: { mailer: Mailer; publicBaseUrl: string },
   log: Pick<Logger, "info" | "warn">,
+  pii: PiiVault,
 ): WorkerJob {
   return emailDeliveryJob({
-    outbox: new EmailOutboxRepository(sql),
-    documents: new ReceiptRepository(sql),
-    invoices: new InvoiceDocumentRepository(sql),
+    outbox: new EmailOutboxRepository(sql, pii),
+    documents: new ReceiptRepository(sql, pii),
+    invoices: new InvoiceDocumentRepository(sql, pii),
     mailer: email.mailer,
     publicBaseUrl: email.publicBaseUrl,
     log,

@@ -1,6 +1,7 @@
 // The console's API: one router per area, mounted at /api/trpc by the Next app.
 import { auditRouter } from "./routers/audit/audit.router";
 import { authRouter } from "./routers/auth/auth.router";
+import { customersRouter } from "./routers/customers/customers";
 import { invoicesRouter } from "./routers/invoices/invoices.router";
 import { mailRouter } from "./routers/mail/mail.router";
 import { merchantsRouter } from "./routers/merchants/merchants.router";
@@ -48,6 +49,8 @@ export const appRouter = router({
   // Onboarding and KYC (issue 22).
   onboarding: onboardingRouter,
   sanctions: sanctionsRouter,
+  // Customers' personal data (issue 22): erasure, four eyes.
+  customers: customersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,7 @@
 // for a second operator); the four-eyes requests waiting, approved or rejected by another operator. Every write is
 // a core command that writes its audit row in its own transaction.
 import { APPROVAL_REASON_LENGTH_MAX } from "@paycore/core/approvals/approval-commands";
+import { CUSTOMER_ERASE_ACTION } from "@paycore/core/customers/customer-erasure-commands";
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { ADJUSTABLE_ACCOUNTS } from "@paycore/core/ledger/ledger-adjustment";
 import { parseCurrency } from "@paycore/core/money/currency";
@@ -60,9 +61,11 @@ async function overview({ ctx }: { ctx: SignedInContext }) {
       requestedBy: row.requestedBy,
       createdAt: row.createdAt.toISOString(),
       summary:
-        typeof row.payload.debitAccount === "string"
-          ? `debit ${row.payload.debitAccount}, credit ${String(row.payload.creditAccount)} of merchant ${String(row.payload.merchantId)} (${String(row.payload.mode).toLowerCase()})`
-          : row.targetId,
+        row.kind === CUSTOMER_ERASE_ACTION
+          ? `erase a customer's personal data at merchant ${row.targetId} (no money moves)`
+          : typeof row.payload.debitAccount === "string"
+            ? `debit ${row.payload.debitAccount}, credit ${String(row.payload.creditAccount)} of merchant ${String(row.payload.merchantId)} (${String(row.payload.mode).toLowerCase()})`
+            : row.targetId,
     })),
     adjustments: adjustments.map((row) => ({
       ...row,

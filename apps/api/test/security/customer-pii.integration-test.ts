@@ -1,0 +1,356 @@
+// Goal (issue 22): customers' e-mails and IP addresses are sealed at rest in every column that holds them (read back
+// here with raw SQL: no plaintext), searching by e-mail works through the keyed blind index, `pii backfill` seals
+// rows written before sealing began (resumable, idempotent), `vault rotate` re-seals them under a new key, and
+// `customer erase` removes one customer's data everywhere while the amounts and the ledger stay intact.
+import { randomBytes } from "node:crypto";
+import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
+import { PaymentSearchRepository } from "@paycore/db/repositories/payment-search.repository";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, runCli } from "../../src/testing/run-cli";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
+
+const K1 = generateKeyMaterial();
+const K2 = generateKeyMaterial();
+const FINGERPRINT = randomBytes(32).toString("base64");
+const HASH_SECRET = randomBytes(32).toString("base64");
+
+const ADA = "ada.lovelace@example.test";
+const ADA_IP = "81.2.69.142";
+const GRACE = "grace.hopper@example.test";
+const GRACE_IP = "81.2.69.160";
+
+let t: TestApp;
+let merchant: TestMerchant;
+const paymentIds: Record<"ada" | "grace", string> = { ada: "", grace: "" };
+let invoiceId = "";
+
+function cli(args: string[], encryptionKeys: string): Promise<CliResult> {
+  return runCli(args, {
+    DATABASE_URL: t.databaseUrl,
+    VAULT_ENCRYPTION_KEYS: encryptionKeys,
+    VAULT_FINGERPRINT_KEY: FINGERPRINT,
+    IDEMPOTENCY_HASH_SECRET: HASH_SECRET,
+  });
+}
+
+async function pay(email: string, ip: string): Promise<string> {
+  const card = await t.tokenize(merchant.publishableKey);
+  const result = await t.gql<{ createPayment: { payment: { id: string; status: string } | null } }>(
+    merchant.secretKey,
+    `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } errors { code } } }`,
+    {
+      input: {
+        idempotencyKey: newKey("pii"),
+        amount: "2500",
+        currency: "EUR",
+        paymentMethodId: card,
+        // Mixed case and spaces: the blind index normalises, so searches in any case find it.
+        customer: { email: ` ${email.toUpperCase()} `, ipAddress: ip },
+        receiptEmail: email,
+      },
+    },
+  );
+  const payment = result.data?.createPayment.payment;
+  if (payment?.status !== "CAPTURED") throw new Error(`payment failed: ${result.raw}`);
+  return payment.id;
+}
+
+function receiptOf(paymentId: string, app: TestApp = t) {
+  return app.gql<{ receipt: { email: string | null } | null }>(
+    merchant.secretKey,
+    `query($id: ID!) { receipt(paymentId: $id) { email } }`,
+    { id: paymentId },
+  );
+}
+
+/** Every stored value of every PII column at this merchant, as raw text. */
+async function storedPii(): Promise<string[]> {
+  const rows = await t.app.sql.query<{ value: string | null }>(
+    `SELECT customer_email AS value FROM payments WHERE merchant_id = $1
+     UNION ALL SELECT receipt_email FROM payments WHERE merchant_id = $1
+     UNION ALL SELECT ip_address FROM payments WHERE merchant_id = $1
+     UNION ALL SELECT email FROM receipts WHERE merchant_id = $1
+     UNION ALL SELECT to_address FROM email_outbox WHERE merchant_id = $1
+     UNION ALL SELECT customer_email FROM invoices WHERE merchant_id = $1
+     UNION ALL SELECT customer_email FROM checkout_sessions WHERE merchant_id = $1`,
+    [merchant.id],
+  );
+  return rows.flatMap((row) => (row.value === null ? [] : [row.value]));
+}
+
+/** Whole rows as text: no column anywhere in these tables holds the plaintext. */
+async function rowsContaining(text: string): Promise<number> {
+  const [row] = await t.app.sql.query<{ n: number }>(
+    `SELECT ((SELECT count(*) FROM payments p WHERE p::text ILIKE $1)
+           + (SELECT count(*) FROM receipts r WHERE r::text ILIKE $1)
+           + (SELECT count(*) FROM email_outbox o WHERE o::text ILIKE $1)
+           + (SELECT count(*) FROM invoices i WHERE i::text ILIKE $1)
+           + (SELECT count(*) FROM checkout_sessions c WHERE c::text ILIKE $1)
+           + (SELECT count(*) FROM risk_assessments a WHERE a::text ILIKE $1)
+           + (SELECT count(*) FROM payment_events e WHERE e::text ILIKE $1))::int AS n`,
+    [`%${text}%`],
+  );
+  return row?.n ?? -1;
+}
+
+beforeAll(async () => {
+  t = await createTestApp({
+    secrets: {
+      vaultEncryptionKeys: `1:${K1}`,
+      vaultFingerprintKey: FINGERPRINT,
+      idempotencyHashSecret: HASH_SECRET,
+    },
+  });
+  merchant = await t.createMerchant();
+  paymentIds.ada = await pay(ADA, ADA_IP);
+  paymentIds.grace = await pay(GRACE, GRACE_IP);
+  const created = await t.gql<{ createInvoice: { invoice: { id: string } | null } }>(
+    merchant.secretKey,
+    `mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { invoice { id } errors { code } } }`,
+    {
+      input: {
+        idempotencyKey: newKey("inv"),
+        currency: "EUR",
+        customerEmail: ADA,
+        lines: [{ description: "Consulting", quantity: 1, unitAmount: "10000" }],
+      },
+    },
+  );
+  invoiceId = created.data?.createInvoice.invoice?.id ?? "";
+  if (!invoiceId) throw new Error(`createInvoice failed: ${created.raw}`);
+  const finalized = await t.gql<{ finalizeInvoice: { invoice: { id: string } | null } }>(
+    merchant.secretKey,
+    `mutation($input: FinalizeInvoiceInput!) { finalizeInvoice(input: $input) { invoice { id } errors { code } } }`,
+    { input: { idempotencyKey: newKey("fin"), invoiceId } },
+  );
+  if (!finalized.data?.finalizeInvoice.invoice) throw new Error(`finalizeInvoice failed: ${finalized.raw}`);
+  const session = await t.gql<{ createCheckoutSession: { checkoutSession: { id: string } | null } }>(
+    merchant.secretKey,
+    `mutation($input: CreateCheckoutSessionInput!) {
+       createCheckoutSession(input: $input) { checkoutSession { id } errors { code } } }`,
+    {
+      input: {
+        idempotencyKey: newKey("cs"),
+        currency: "EUR",
+        amount: "1200",
+        customerEmail: ADA,
+        successUrl: "https://shop.example.test/ok",
+        cancelUrl: "https://shop.example.test/cancel",
+      },
+    },
+  );
+  if (!session.data?.createCheckoutSession.checkoutSession)
+    throw new Error(`createCheckoutSession failed: ${session.raw}`);
+});
+
+afterAll(() => t?.close());
+
+// The CLI is started per test (tsx compiles it on start): seconds alone, minutes on a loaded machine.
+describe("customers' personal data at rest", { timeout: 600_000 }, () => {
+  it("stores only envelopes: no column of payments, receipts, mails, invoices or sessions holds the plaintext", async () => {
+    const values = await storedPii();
+    // 2 payments x 3 columns, 2 receipts, 2 receipt mails + 1 invoice mail, 1 invoice, 1 checkout session.
+    expect(values).toHaveLength(13);
+    for (const value of values) expect(value).toMatch(/^pii1:1:/);
+    for (const text of [ADA, GRACE, ADA_IP, GRACE_IP, "lovelace"]) expect(await rowsContaining(text)).toBe(0);
+  });
+
+  it("gives the plaintext back to the merchant and to the receipt", async () => {
+    const read = await receiptOf(paymentIds.ada);
+    expect(read.data?.receipt?.email, read.raw).toBe(ADA);
+  });
+
+  it("finds payments by e-mail through the blind index, in any case, never by a substring", async () => {
+    const search = new PaymentSearchRepository(t.app.db, t.app.services.pii);
+    const filter = {
+      statuses: [],
+      merchantId: merchant.id,
+      currency: null,
+      amountMinMinor: null,
+      amountMaxMinor: null,
+      createdFrom: null,
+      createdBefore: null,
+    };
+    const found = await search.search(
+      { ...filter, search: "  Ada.Lovelace@EXAMPLE.test" },
+      { first: 10, after: null },
+    );
+    expect(found.payments.map((p) => p.id)).toEqual([paymentIds.ada]);
+    expect(found.payments[0]?.customerEmail).toBe(ADA);
+    const partial = await search.search({ ...filter, search: "lovelace" }, { first: 10, after: null });
+    expect(partial.payments).toEqual([]);
+    const [row] = await t.app.sql.query<{ customer_email_bidx: string; ip_address_bidx: string }>(
+      `SELECT customer_email_bidx, ip_address_bidx FROM payments WHERE id = $1`,
+      [paymentIds.ada],
+    );
+    expect(row?.customer_email_bidx).toBe(t.app.services.pii.blindIndex("email", ADA));
+    expect(row?.ip_address_bidx).toBe(t.app.services.pii.blindIndex("ip", ADA_IP));
+    // Keyed: not the plain SHA-256 a dictionary of addresses would reverse.
+    expect(row?.customer_email_bidx).not.toContain(ADA);
+  });
+
+  it("seals rows written before sealing began with `pii backfill`: resumable, then idempotent", async () => {
+    // Rows as an older release wrote them: plaintext, no blind index (the maintenance switch lets the test write them).
+    await t.app.sql.transaction(async (tx) => {
+      await tx.execute("SET LOCAL paycore.pii_maintenance = 'on'");
+      await tx.execute(
+        `UPDATE payments SET customer_email = $2, customer_email_bidx = NULL WHERE id = ANY($1::text[])`,
+        [[paymentIds.ada, paymentIds.grace], "legacy@example.test"],
+      );
+    });
+    const keys = `1:${K1}`;
+    const partial = await cli(["pii", "backfill", "--batch-size", "1", "--max-batches", "1"], keys);
+    expect(partial.code, partial.stderr).toBe(3);
+    const rest = await cli(["pii", "backfill"], keys);
+    expect(rest.code, rest.stderr).toBe(0);
+    const again = await cli(["pii", "backfill"], keys);
+    expect(again.code, again.stderr).toBe(0);
+    const columns = JSON.parse(again.stdout).columns as Array<{ sealed: number }>;
+    expect(columns.every((column) => column.sealed === 0)).toBe(true);
+    expect(await rowsContaining("legacy@example.test")).toBe(0);
+    const [row] = await t.app.sql.query<{ customer_email_bidx: string }>(
+      `SELECT customer_email_bidx FROM payments WHERE id = $1`,
+      [paymentIds.ada],
+    );
+    expect(row?.customer_email_bidx).toBe(t.app.services.pii.blindIndex("email", "legacy@example.test"));
+    // Put Ada back (sealed, as the API would have written it) for the erase below.
+    await t.app.sql.transaction(async (tx) => {
+      await tx.execute("SET LOCAL paycore.pii_maintenance = 'on'");
+      for (const [id, email] of [
+        [paymentIds.ada, ADA],
+        [paymentIds.grace, GRACE],
+      ] as const)
+        await tx.execute(`UPDATE payments SET customer_email = $2, customer_email_bidx = $3 WHERE id = $1`, [
+          id,
+          t.app.services.pii.seal("email", merchant.id, email),
+          t.app.services.pii.blindIndex("email", email),
+        ]);
+    });
+  });
+
+  it("re-seals every PII column under the new key with `vault rotate`", async () => {
+    const keys = `1:${K1},2:${K2}`;
+    const rotated = await cli(["vault", "rotate", "--batch-size", "3"], keys);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const status = await cli(["vault", "status"], keys);
+    const stores = JSON.parse(status.stdout).stores as Record<string, Record<string, number>>;
+    expect(stores["payments.customer_email"]).toEqual({ v2: 2 });
+    expect(stores["payments.ip_address"]).toEqual({ v2: 2 });
+    expect(stores["receipts.email"]).toEqual({ v2: 2 });
+    expect(stores["email_outbox.to_address"]).toEqual({ v2: 3 });
+    expect(stores["invoices.customer_email"]).toEqual({ v2: 1 });
+    expect(stores["checkout_sessions.customer_email"]).toEqual({ v2: 1 });
+    for (const value of await storedPii()) expect(value).toMatch(/^pii1:2:/);
+    // An API holding only the new key reads them, and the blind index (keyed by the fingerprint key) still finds them.
+    const retired = await createTestApp({
+      databaseUrl: t.databaseUrl,
+      secrets: {
+        vaultEncryptionKeys: `2:${K2}`,
+        vaultFingerprintKey: FINGERPRINT,
+        idempotencyHashSecret: HASH_SECRET,
+      },
+    });
+    try {
+      const search = new PaymentSearchRepository(retired.app.db, retired.app.services.pii);
+      const found = await search.search(
+        {
+          statuses: [],
+          merchantId: merchant.id,
+          currency: null,
+          amountMinMinor: null,
+          amountMaxMinor: null,
+          createdFrom: null,
+          createdBefore: null,
+          search: ADA,
+        },
+        { first: 10, after: null },
+      );
+      expect(found.payments.map((p) => [p.id, p.customerEmail])).toEqual([[paymentIds.ada, ADA]]);
+    } finally {
+      await retired.close();
+    }
+  });
+
+  it("erases one customer everywhere with `customer erase`, audited, leaving amounts and the ledger intact", async () => {
+    const before = await t.app.sql.query<{ id: string; amount_captured_minor: string; version: number }>(
+      `SELECT id, amount_captured_minor::text, version FROM payments WHERE merchant_id = $1 ORDER BY id`,
+      [merchant.id],
+    );
+    const refused = await cli(
+      ["customer", "erase", "--email", "not-an-address", "--merchant", merchant.id, "--reason", "ticket 42"],
+      `1:${K1},2:${K2}`,
+    );
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: "REFUSED", code: "INVALID_INPUT" });
+
+    const erased = await cli(
+      ["customer", "erase", "--email", ADA.toUpperCase(), "--merchant", merchant.id, "--reason", "ticket 42"],
+      `1:${K1},2:${K2}`,
+    );
+    expect(erased.code, erased.stderr).toBe(0);
+    expect(JSON.parse(erased.stdout)).toEqual({
+      status: "ERASED",
+      payments: 1,
+      receipts: 1,
+      invoices: 1,
+      checkoutSessions: 1,
+      mails: 2,
+    });
+
+    const [ada] = await t.app.sql.query<Record<string, string | null>>(
+      `SELECT customer_email, customer_email_bidx, receipt_email, receipt_email_bidx, ip_address, ip_address_bidx
+         FROM payments WHERE id = $1`,
+      [paymentIds.ada],
+    );
+    expect(Object.values(ada ?? { missing: "row" }).every((value) => value === null)).toBe(true);
+    const [receipt] = await t.app.sql.query<{ email: string }>(
+      `SELECT email FROM receipts WHERE payment_id = $1`,
+      [paymentIds.ada],
+    );
+    expect(receipt?.email).toBe("pii1:erased");
+    const [invoice] = await t.app.sql.query<{ customer_email: string | null }>(
+      `SELECT customer_email FROM invoices WHERE id = $1`,
+      [invoiceId],
+    );
+    expect(invoice?.customer_email).toBeNull();
+    const sessions = await t.app.sql.query<{ customer_email: string | null }>(
+      `SELECT customer_email FROM checkout_sessions WHERE merchant_id = $1`,
+      [merchant.id],
+    );
+    expect(sessions.map((s) => s.customer_email)).toEqual([null]);
+
+    // Grace is untouched, and so are every payment's amounts and versions. (Read by an API that has the new key:
+    // the rotation above sealed everything under version 2.)
+    const current = await createTestApp({
+      databaseUrl: t.databaseUrl,
+      secrets: {
+        vaultEncryptionKeys: `1:${K1},2:${K2}`,
+        vaultFingerprintKey: FINGERPRINT,
+        idempotencyHashSecret: HASH_SECRET,
+      },
+    });
+    try {
+      const read = await receiptOf(paymentIds.grace, current);
+      expect(read.data?.receipt?.email, read.raw).toBe(GRACE);
+      // The erased customer's receipt is still there (a financial record), rendered without the address.
+      const erasedReceipt = await receiptOf(paymentIds.ada, current);
+      expect(erasedReceipt.data?.receipt, erasedReceipt.raw).toEqual({ email: null });
+    } finally {
+      await current.close();
+    }
+    const after = await t.app.sql.query<{ id: string; amount_captured_minor: string; version: number }>(
+      `SELECT id, amount_captured_minor::text, version FROM payments WHERE merchant_id = $1 ORDER BY id`,
+      [merchant.id],
+    );
+    expect(after).toEqual(before);
+
+    const audit = await t.app.sql.query<{ target_id: string; after: Record<string, unknown> }>(
+      `SELECT target_id, after FROM operator_audit_log WHERE action = 'customer.erase'`,
+    );
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.target_id).toBe(merchant.id);
+    expect(audit[0]?.after).toMatchObject({ reason: "ticket 42", payments: 1 });
+    expect(JSON.stringify(audit[0]?.after)).not.toContain("lovelace");
+    await t.expectLedgerBalanced();
+  });
+});
