@@ -243,7 +243,7 @@ const smtpSink = await startSmtpSink({ store: new SmtpSinkRepository(app.sql), p
 const mailer = createMailer({ smtpUrl: smtpSink.url, from: "paycore <billing@paycore.test>" });
 const jobLog = pino({ level: "warn" });
 const specJobs = [
-  emailDeliveryFromSql(app.sql, { mailer, publicBaseUrl: apiUrl }, jobLog),
+  emailDeliveryFromSql(app.sql, { mailer, publicBaseUrl: apiUrl }, jobLog, app.services.pii),
   app.services.merchantWebhooks.deliveryJob(jobLog),
 ];
 let specJobsRunning = false;

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     () => true,
     () => false,
   );
-  const data = new RiskDataRepository(new Sql(pool), testPiiVault());
+  const pii = testPiiVault();
+  const data = new RiskDataRepository(new Sql(pool), pii);
   const geo = new GeoIpLocator();
   const merchantId = newId("merchant");
   await db.merchant.create({ data: { id: merchantId, name: "bench" } });
@@ -53,7 +54,12 @@ async function main(): Promise<void> {
   if (haveRedis) {
     setups.push([
       "Redis velocity",
-      new RiskScorer({ velocity: new RedisVelocityCounter(redis), velocityFallback: "postgres", data, geo }),
+      new RiskScorer({
+        velocity: new RedisVelocityCounter(redis, (kind, value) => pii.blindIndex(kind, value) as string),
+        velocityFallback: "postgres",
+        data,
+        geo,
+      }),
     ]);
   } else {
     console.log(`no Redis at ${redisUrl}: measuring the Postgres fallback only`);

@@ -479,7 +479,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const refundBankUrl =
     config.bankRailsUrl ?? (config.pspSandboxUrl ? `${config.pspSandboxUrl.replace(/\/$/, "")}/bank` : null);
   const bankRefunds = new BankTransferRefunds({
-    store: new BankRefundStoreRepository(sql),
+    store: new BankRefundStoreRepository(sql, pii),
     vault,
     bank: refundBankUrl
       ? bankRefundRails(refundBankUrl, config.bankRails ?? null, config.pspTimeoutMs)

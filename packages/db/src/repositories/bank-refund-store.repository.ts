@@ -15,6 +15,7 @@ import type {
   BankRefundStatus,
   BankRefundStore,
 } from "@paycore/core/ports/bank-refund-store";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import { toPaymentRecord, toRefundRecord } from "../mappers/payment.mapper";
 import type { Sql, SqlTransaction } from "../sql";
 import { insertEvents, insertOutbox, postJournal } from "./bank-transfer-store.repository";
@@ -25,8 +26,8 @@ type Row = Record<string, unknown>;
 /** Thrown inside a transaction to roll it back when a row changed since it was read. */
 class Conflict extends Error {}
 
-const toPayment = (row: Row): PaymentRecord =>
-  toPaymentRecord(row as unknown as Parameters<typeof toPaymentRecord>[0]);
+const toPayment = (row: Row, pii: PiiVault): PaymentRecord =>
+  toPaymentRecord(row as unknown as Parameters<typeof toPaymentRecord>[0], pii);
 const toRefund = (row: Row): RefundRecord =>
   toRefundRecord(row as unknown as Parameters<typeof toRefundRecord>[0]);
 
@@ -72,7 +73,11 @@ function toBankRefund(row: Row): BankRefundRecord {
 }
 
 export class BankRefundStoreRepository implements BankRefundStore {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Opens the customer's sealed e-mail and IP on the payment rows it returns. */
+    private readonly pii: PiiVault,
+  ) {}
 
   async paidByTransfers(paymentId: PaymentId): Promise<string[] | null> {
     const transfer = await this.sql.query<{ paymentId: string }>(
@@ -93,7 +98,7 @@ export class BankRefundStoreRepository implements BankRefundStore {
     const [row] = await this.sql.query<Row>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1`, [
       paymentId,
     ]);
-    return row ? toPayment(row) : null;
+    return row ? toPayment(row, this.pii) : null;
   }
 
   async findRefund(refundId: RefundId): Promise<RefundRecord | null> {
@@ -134,7 +139,7 @@ export class BankRefundStoreRepository implements BankRefundStore {
   ): Promise<{ refund: RefundRecord; payment: PaymentRecord } | "conflict"> {
     try {
       return await this.sql.transaction(async (tx) => {
-        const payment = await updatePayment(tx, intent);
+        const payment = await updatePayment(tx, intent, this.pii);
         const r = intent.refund;
         const [refundRow] = await tx.query<Row>(
           `INSERT INTO refunds (id, payment_id, merchant_id, mode, amount_minor, currency, status, reason)
@@ -191,7 +196,7 @@ export class BankRefundStoreRepository implements BankRefundStore {
         );
         if (moved.length !== 1) throw new Conflict();
         const payment =
-          Object.keys(write.patch).length > 0 ? await updatePayment(tx, write) : write.decidedOn;
+          Object.keys(write.patch).length > 0 ? await updatePayment(tx, write, this.pii) : write.decidedOn;
         const [refundRow] =
           write.status === "PENDING"
             ? await tx.query<Row>(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1`, [write.refundId])
@@ -212,7 +217,11 @@ export class BankRefundStoreRepository implements BankRefundStore {
 }
 
 /** The conditional payment update: only if it is still as the decision read it. */
-async function updatePayment(tx: SqlTransaction, write: BankRefundPaymentWrite): Promise<PaymentRecord> {
+async function updatePayment(
+  tx: SqlTransaction,
+  write: BankRefundPaymentWrite,
+  pii: PiiVault,
+): Promise<PaymentRecord> {
   const p = write.decidedOn;
   const rows = await tx.query<Row>(
     `UPDATE payments
@@ -232,7 +241,7 @@ async function updatePayment(tx: SqlTransaction, write: BankRefundPaymentWrite):
     ],
   );
   if (rows.length !== 1) throw new Conflict();
-  return toPayment(rows[0] as Row);
+  return toPayment(rows[0] as Row, pii);
 }
 
 async function writeRest(
