@@ -541,7 +541,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     receipts: new ReceiptRepository(sql, pii),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
-    merchantWebhooks: createMerchantWebhooks({ sql, vault }),
+    merchantWebhooks: createMerchantWebhooks({ sql, vault, pii }),
     // Disputes: evidence is forwarded to the dispute's PSP through the same router (issue 17).
     // A converted payment's dispute posts in the settlement currency with the payments' rates (issue 18).
     ...createDisputeServices(db, pspRouter, () => new Date(), fx.fxRates),

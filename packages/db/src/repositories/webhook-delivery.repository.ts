@@ -4,7 +4,9 @@
 // with the same event id and body. Only deliveries of ENABLED endpoints are claimed: a disabled endpoint's
 // deliveries wait for it to be enabled again.
 import type { Mode } from "@paycore/core/payments/payment-record";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { Sql } from "../sql";
+import { openSealedPayload } from "./webhook-payload-pii";
 
 export const DELIVERY_BATCH_SIZE_MAX = 100;
 
@@ -87,14 +89,19 @@ DELETE FROM webhook_events WHERE id IN (
 const COUNT_DUE = `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_at <= now()`;
 
 export class WebhookDeliveryRepository {
-  constructor(private readonly sql: Sql) {}
+  /** @param pii opens a sealed customer e-mail in the events' snapshots before they are signed and sent. */
+  constructor(
+    private readonly sql: Sql,
+    private readonly pii: PiiVault | null = null,
+  ) {}
 
   /** Leases up to `limit` due deliveries for `leaseMs`. */
-  claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > DELIVERY_BATCH_SIZE_MAX) {
       throw new Error(`delivery batch must be an integer in 1..${DELIVERY_BATCH_SIZE_MAX}, got ${limit}`);
     }
-    return this.sql.query<ClaimedDelivery>(CLAIM, [limit, leaseMs]);
+    const rows = await this.sql.query<ClaimedDelivery>(CLAIM, [limit, leaseMs]);
+    return rows.map((row) => ({ ...row, payload: openSealedPayload(row.payload, row.merchantId, this.pii) }));
   }
 
   async succeeded(delivery: ClaimedDelivery, attempt: AttemptRecord): Promise<void> {

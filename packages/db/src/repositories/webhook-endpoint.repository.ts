@@ -1,12 +1,15 @@
 // Merchants' webhook endpoints, events and deliveries, read side: the API's queries, the console's pages and
 // the endpoint store's reads. Every read is scoped to one merchant and mode; every list is bounded.
+
 import type { Mode } from "@paycore/core/payments/payment-record";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type {
   DisabledReason,
   WebhookEndpointStatus,
   WebhookEndpointView,
 } from "@paycore/core/webhooks/webhook-endpoint";
 import type { Sql } from "../sql";
+import { openSealedPayload } from "./webhook-payload-pii";
 
 export const WEBHOOK_PAGE_SIZE_MAX = 100;
 
@@ -167,7 +170,11 @@ function boundedLimit(limit: number): number {
 }
 
 export class WebhookEndpointRepository {
-  constructor(private readonly sql: Sql) {}
+  /** @param pii opens a sealed customer e-mail in the events' snapshots (null: payloads as stored). */
+  constructor(
+    private readonly sql: Sql,
+    private readonly pii: PiiVault | null = null,
+  ) {}
 
   async findById(merchantId: string, mode: Mode, id: string): Promise<WebhookEndpointView | null> {
     const [row] = await this.sql.query<EndpointRow>(FIND_BY_ID, [id, merchantId, mode]);
@@ -186,14 +193,14 @@ export class WebhookEndpointRepository {
   }
 
   /** Up to `limit` events newest first, after the cursor; ask for one more than the page to know if more follow. */
-  events(
+  async events(
     merchantId: string,
     mode: Mode,
     filter: EventsFilter,
     after: EventsCursor | null,
     limit: number,
   ): Promise<WebhookEventRow[]> {
-    return this.sql.query<WebhookEventRow>(EVENTS_PAGE, [
+    const rows = await this.sql.query<WebhookEventRow>(EVENTS_PAGE, [
       merchantId,
       mode,
       filter.types && filter.types.length > 0 ? [...filter.types] : null,
@@ -203,11 +210,12 @@ export class WebhookEndpointRepository {
       after?.id ?? null,
       boundedLimit(limit),
     ]);
+    return rows.map((row) => ({ ...row, payload: openSealedPayload(row.payload, merchantId, this.pii) }));
   }
 
   async eventById(merchantId: string, mode: Mode, id: string): Promise<WebhookEventRow | null> {
     const [row] = await this.sql.query<WebhookEventRow>(EVENT_BY_ID, [id, merchantId, mode]);
-    return row ?? null;
+    return row ? { ...row, payload: openSealedPayload(row.payload, merchantId, this.pii) } : null;
   }
 
   /** An endpoint's deliveries, newest first; filter by status and event type. The caller checks the endpoint's owner. */

@@ -1,6 +1,8 @@
 // Merchant webhooks for the composition root: one factory call builds the endpoint commands (the write path),
 // the reads, and the delivery job for the worker registry.
+
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
+import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import { WebhookEndpointCommands } from "@paycore/core/webhooks/webhook-endpoint-commands";
 import { WebhookDeliveryRepository } from "@paycore/db/repositories/webhook-delivery.repository";
 import { WebhookEndpointRepository } from "@paycore/db/repositories/webhook-endpoint.repository";
@@ -15,6 +17,8 @@ import { sendWebhook } from "./webhook-sender";
 export interface MerchantWebhooksOptions {
   sql: Sql;
   vault: VaultKeyring;
+  /** Opens customers' sealed e-mails in stored event snapshots (invoices) for delivery and the events feed. */
+  pii?: PiiVault;
   /** Tests inject a resolver that maps test hostnames to chosen addresses. */
   resolve?: HostResolver;
   connectTimeoutMs?: number;
@@ -44,7 +48,7 @@ export function createMerchantWebhooks(options: MerchantWebhooksOptions): Mercha
     urlGuard: new DnsUrlGuard(resolve),
     now: () => new Date(),
   });
-  const deliveries = new WebhookDeliveryRepository(options.sql);
+  const deliveries = new WebhookDeliveryRepository(options.sql, options.pii ?? null);
   const sendOptions = {
     resolve,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -52,7 +56,7 @@ export function createMerchantWebhooks(options: MerchantWebhooksOptions): Mercha
   };
   return {
     endpoints,
-    reads: new WebhookEndpointRepository(options.sql),
+    reads: new WebhookEndpointRepository(options.sql, options.pii ?? null),
     deliveries,
     deliveryJob: (log) =>
       webhookDeliveryJob({
