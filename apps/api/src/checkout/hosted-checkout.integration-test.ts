@@ -101,7 +101,12 @@ describe("hosted checkout sessions", () => {
       "SELECT p.receipt_email AS email FROM payments p JOIN receipts r ON r.payment_id = p.id WHERE p.id = $1",
       [after?.payment?.id],
     );
-    expect(receipts).toEqual([{ email: "buyer@shop.example" }]);
+    // Sealed at rest (issue 22): the receipt address opens to the customer's e-mail for the merchant.
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]?.email).toMatch(/^pii1:/);
+    expect(t.app.services.pii.open("email", merchant.id, receipts[0]?.email ?? null)).toBe(
+      "buyer@shop.example",
+    );
     const outbox = await t.app.sql.query<{ topic: string }>(
       "SELECT topic FROM outbox_messages WHERE aggregate_id = $1",
       [session.id],

@@ -115,7 +115,12 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
       "SELECT kind, to_address FROM email_outbox WHERE document_id = $1",
       [invoice.id],
     );
-    expect(mails).toEqual([{ kind: "invoice_finalized", to_address: "buyer@example.test" }]);
+    // The recipient is sealed at rest (issue 22) and opens to the invoice's address for its merchant.
+    expect(mails.map((mail) => mail.kind)).toEqual(["invoice_finalized"]);
+    expect(mails[0]?.to_address).toMatch(/^pii1:/);
+    expect(t.app.services.pii.open("email", merchant.id, mails[0]?.to_address ?? null)).toBe(
+      "buyer@example.test",
+    );
 
     const page = await t.app.http.fetch(invoice.hostedInvoiceUrl ?? "");
     expect(page.status).toBe(200);

@@ -50,7 +50,8 @@ type ObjectKind =
   | "payout"
   | "bankAccount"
   | "payoutFilter"
-  | "checkoutSession";
+  | "checkoutSession"
+  | "publishableKey";
 type Fixtures = Record<ObjectKind, string[]>;
 
 /**
@@ -296,6 +297,7 @@ const emptyFixtures = (): Fixtures => ({
   bankAccount: [],
   payoutFilter: [],
   checkoutSession: [],
+  publishableKey: [],
 });
 const ownerObjects: Fixtures = emptyFixtures();
 /** The attacker's own objects, for the sibling ids of a call (its own event replayed to the owner's endpoint). */
@@ -483,6 +485,15 @@ beforeAll(async () => {
     await createEndpoint(owner.liveSecretKey, "https://93.184.215.14/hooks"),
   );
 
+  // The owner's test-mode publishable key (card-field origins are set per key).
+  const keys = await t.gql<{ publishableKeys: Array<{ id: string }> }>(
+    owner.secretKey,
+    "query { publishableKeys { id } }",
+  );
+  const publishableKeyId = keys.data?.publishableKeys[0]?.id;
+  if (!publishableKeyId) throw new Error(`setup publishable key failed: ${keys.raw}`);
+  ownerObjects.publishableKey.push(publishableKeyId);
+
   // The attacker's own payment, event and endpoint: a call that takes two ids gets the attacker's own for the
   // one not under test (its own event replayed to the owner's endpoint, the owner's event to its own endpoint).
   const attackerCard = await t.tokenize(attacker.publishableKey);
@@ -614,6 +625,7 @@ describe("the generated matrix", () => {
       "createPayout",
       "balanceTransactions",
       "verifyBankAccount",
+      "updatePublishableKeyOrigins",
     ])
       expect(covered).toContain(field);
   });
