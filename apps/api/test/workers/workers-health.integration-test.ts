@@ -53,6 +53,7 @@ describe("GET /health/workers", () => {
     expect(status).toBe(200);
     expect(body.healthy).toBe(true);
     expect(body.workers.map((worker) => worker.name).sort()).toEqual([
+      "announced-report-fetch",
       "authorization-expiry",
       "balance-release",
       "bank-transfer-expiry",
