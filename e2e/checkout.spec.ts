@@ -23,6 +23,12 @@ async function gql<T>(query: string, variables: Record<string, unknown>): Promis
   return body.data;
 }
 
+const PAY_WITH_METHOD = `mutation($input: CreatePaymentInput!) {
+  createPayment(input: $input) { payment { status } errors { code } }
+}`;
+const isRetryable = (errors: { code: string }[]) =>
+  errors.some((error) => error.code === "PSP_NOT_REACHED" || error.code === "RATE_LIMITED");
+
 interface Session {
   id: string;
   url: string | null;
@@ -178,9 +184,14 @@ test("the card fields iframe tokenizes and the parent page never sees the number
 
   // The id pays like any payment method of the merchant.
   const paymentMethodId = (await page.locator("#result").textContent()) as string;
-  const paid = await gql<{ createPayment: { payment: { status: string } | null } }>(
-    `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { status } errors { code } } }`,
-    { input: { idempotencyKey: `e2e-pm-${Date.now()}`, amount: "990", currency: "USD", paymentMethodId } },
-  );
-  expect(paid.createPayment.payment?.status).toBe("CAPTURED");
+  // A merchant retries a retryable refusal with the same key (PSP_NOT_REACHED: a breaker is open for a moment on a
+  // loaded machine; RATE_LIMITED); anything else fails the test, with its code in the message.
+  const input = { idempotencyKey: `e2e-pm-${Date.now()}`, amount: "990", currency: "USD", paymentMethodId };
+  type Paid = { createPayment: { payment: { status: string } | null; errors: { code: string }[] } };
+  let paid = await gql<Paid>(PAY_WITH_METHOD, { input });
+  for (let attempt = 1; attempt <= 3 && isRetryable(paid.createPayment.errors); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
+    paid = await gql<Paid>(PAY_WITH_METHOD, { input });
+  }
+  expect(paid.createPayment).toMatchObject({ errors: [], payment: { status: "CAPTURED" } });
 });
