@@ -598,12 +598,18 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   };
   const mailer = config.email ? createMailer(config.email) : null;
   if (redis && config.workers) {
-    // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC.
-    deleteLegacyIdempotencyEntries(redis)
-      .then((deleted) => {
-        if (deleted > 0) config.logger.info({ deleted }, "legacy idempotency cache entries deleted");
-      })
-      .catch((error: unknown) => config.logger.warn({ err: error }, "legacy idempotency cache sweep failed"));
+    // Once per API start: cached tokenize results from before the upgrade hold hashes over the PAN and CVC. Only once
+    // Redis is ready: commands are not queued while it connects (enableOfflineQueue is off).
+    const sweep = () =>
+      deleteLegacyIdempotencyEntries(redis)
+        .then((deleted) => {
+          if (deleted > 0) config.logger.info({ deleted }, "legacy idempotency cache entries deleted");
+        })
+        .catch((error: unknown) =>
+          config.logger.warn({ err: error }, "legacy idempotency cache sweep failed"),
+        );
+    if (redis.status === "ready") void sweep();
+    else redis.once("ready", () => void sweep());
   }
   const metricsSources: MetricsRefreshSources = {
     figures: new OperationalFiguresRepository(sql),
