@@ -57,12 +57,19 @@ describe("the cluster's configuration", () => {
       ssl_min_protocol_version: "TLSv1.2",
     });
     expect(config.postgresql.recovery_conf.restore_command).toBe(
-      `pgbackrest --config=${paths.backup.config} --stanza=paycore archive-get %f "%p"`,
+      `pgbackrest --config=${paths.backup.config} --stanza=paycore --pg1-path=${paths.postgres("pg1")} archive-get %f "%p"`,
     );
-    expect(config.bootstrap.dcs.postgresql.parameters).toMatchObject({
-      archive_mode: "on",
-      archive_command: `pgbackrest --config=${paths.backup.config} --stanza=paycore archive-push %p`,
-    });
+    expect(config.bootstrap.dcs.postgresql.parameters).toMatchObject({ archive_mode: "on" });
+  });
+
+  it.each(postgresNodes(3))("archives WAL from $name's own data directory when it leads", (node) => {
+    // pgBackRest refuses archive-push from a directory other than its pg1-path: one shared command left a promoted
+    // standby archiving nothing.
+    const config = JSON.parse(patroniConfig(node, paths));
+    expect(config.postgresql.parameters.archive_command).toBe(
+      `pgbackrest --config=${paths.backup.config} --stanza=paycore --pg1-path=${paths.postgres(node.name)} archive-push %p`,
+    );
+    expect(config.bootstrap.dcs.postgresql.parameters.archive_command).toBeUndefined();
   });
 
   it("keeps backups in an encrypted repository that knows every node", () => {

@@ -54,8 +54,8 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
             shared_buffers: "128MB",
             // Every WAL segment goes to pgBackRest's encrypted repository (the leader archives; a promoted
             // standby takes over), so a base backup plus the archive restores to any moment (drill:backup).
+            // The command itself is each node's own (below): it names the node's data directory.
             archive_mode: "on",
-            archive_command: archiveCommand(paths),
             archive_timeout: 60,
           },
         },
@@ -91,9 +91,10 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
         // the archive (restore_command below). Without either, the drill's old leader asked the new one for a
         // segment it had already removed and never came back.
         wal_keep_size: "512MB",
+        archive_command: archiveCommand(node, paths),
       },
       recovery_conf: {
-        restore_command: `pgbackrest --config=${paths.backup.config} --stanza=${STANZA} archive-get %f "%p"`,
+        restore_command: `${pgbackrestForNode(node, paths)} archive-get %f "%p"`,
       },
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
@@ -101,8 +102,19 @@ export function patroniConfig(node: PostgresNode, paths: ClusterPaths): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-export function archiveCommand(paths: ClusterPaths): string {
-  return `pgbackrest --config=${paths.backup.config} --stanza=${STANZA} archive-push %p`;
+/**
+ * pgBackRest as one node runs it: `--pg1-path` is that node's data directory. pgBackRest refuses to archive from a
+ * directory other than pg1-path (error 032), and the configuration file's pg1 is the first node: with one
+ * archive_command for all (it was in Patroni's shared configuration), a promoted standby archived nothing after
+ * the Postgres drill (`pg_stat_archiver`: 0 archived, 24 failed), its WAL piled up and the next `cluster:up`
+ * failed its `pgbackrest check`.
+ */
+function pgbackrestForNode(node: PostgresNode, paths: ClusterPaths): string {
+  return `pgbackrest --config=${paths.backup.config} --stanza=${STANZA} --pg1-path=${paths.postgres(node.name)}`;
+}
+
+export function archiveCommand(node: PostgresNode, paths: ClusterPaths): string {
+  return `${pgbackrestForNode(node, paths)} archive-push %p`;
 }
 
 /**

@@ -219,13 +219,20 @@ export function paymentLoad(baseUrl: () => string, merchant: TestMerchant, seedB
  * request cut after its PSP call left its payment and its idempotency record open, and the client's retries
  * with that key answer "in progress" until the outcome is resolved with the PSP. Every second; errors (the
  * database failing over) are the next round's problem.
+ *
+ * With the worker's own staleness rule: a PENDING attempt is taken over once its process stopped heartbeating
+ * (20 s; the in-process API never heartbeats) or after 2 minutes, never while its process is still calling the
+ * PSP. It used to take over any attempt older than 3 s: at a load of 30-40 a live process's call lasts longer,
+ * so two senders raced for one attempt. One run left a sandbox authorization on a FAILED payment that way: the
+ * owner's breaker was open (it sent nothing, and recorded FAILED at 11:04:04.55), while this resolver had re-sent
+ * the authorization, which the loaded sandbox applied at 11:04:14.
  */
 export function resolverDuringLoad(t: TestApp) {
   let stopped = false;
   let rounds = 0;
   const run = (async () => {
     while (!stopped) {
-      await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 3_000 }).catch(() => undefined);
+      await t.app.services.commands.resolveUnknownOutcomes().catch(() => undefined);
       rounds++;
       await sleep(1_000);
     }
@@ -299,6 +306,11 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
     select: { id: true },
   });
   const lost = [...load.answeredCaptured].filter((id) => !stored.some((p) => p.id === id));
+  // Each payment the load sends has its own amount (2,000 + its index), so two payments with one amount are one
+  // payment created twice under two keys (the client was told to retry with a new key while the first existed).
+  const sentTwice = await t.app.db.$queryRaw<Array<{ amount: string; payments: string }>>`
+    SELECT amount_minor::text AS amount, string_agg(id || ' ' || status::text, ', ' ORDER BY created_at) AS payments
+      FROM payments GROUP BY amount_minor HAVING count(*) > 1 ORDER BY amount_minor LIMIT 5`;
   const inProgress = await t.app.db.idempotencyRecord.count({ where: { status: "IN_PROGRESS" } });
   const keyProblems = [...load.client.paymentIdsByKey].filter(([, ids]) => ids.size !== 1).length;
   const stats = load.client.stats;
@@ -322,6 +334,10 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
       `${otherErrors} ${JSON.stringify(stats.graphqlErrorCodes)}`,
     ],
     ["answered CAPTURED / lost", `${load.answeredCaptured.size} / ${lost.length}`],
+    [
+      "payments created twice (one amount, two keys)",
+      `${sentTwice.length} ${sentTwice.map((row) => `${row.amount}: ${row.payments}`).join("; ")}`,
+    ],
     ["createPayment answers with errors, by code", JSON.stringify(load.answerErrors)],
     ["keys answered with more than one payment", keyProblems],
     ["double charges", result.doubleCharges.length],
@@ -333,6 +349,7 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
     async check() {
       // In-flight requests failed with a retryable answer or completed: nothing masked as "Unexpected error.".
       expect(stats.graphqlErrorCodes).toEqual(unavailable > 0 ? { SERVICE_UNAVAILABLE: unavailable } : {});
+      expect(sentTwice).toEqual([]);
       expect(result.payments).toBe(paymentsSent);
       expect(lost).toEqual([]);
       expect(keyProblems).toBe(0);

@@ -12,6 +12,7 @@ import {
   LEGACY_IDEMPOTENCY_SCOPE_KEY_PREFIX,
 } from "./idempotency-service";
 import { hashRequest } from "./request-hash";
+import { encodeResult } from "./result-codec";
 
 const SECRET = Buffer.alloc(32, 7);
 const T0 = Date.parse("2025-06-15T12:00:00.000Z");
@@ -579,6 +580,61 @@ describe('IdempotencyService.run with claim: "on_first_write"', () => {
         status: "COMPLETED",
         resourceId: "pay_1",
       });
+    },
+  );
+  it.each(CACHE_MODES)(
+    "answers a key whose dead holder left a payment in progress, never with a refusal of its own work before the write (cache %s)",
+    async (mode) => {
+      // The API-process drill's 61st payment: a process wrote the payment and died in its PSP call; 30 s later
+      // (the Redis lock expired) a retry with the key ran the work before the write on another process, whose
+      // breaker was open, and answered PSP_NOT_REACHED ("nothing was done, retry with a new key") for a key that
+      // had a payment: the client's new key made a second payment.
+      const { service, store, scope, clock } = harness(mode);
+      const orphanId = await orphanRecord(store, scope, clock.t + OPTIONS.lockTtlMs);
+      store.link(orphanId, "pay_1");
+      clock.t += OPTIONS.lockTtlMs;
+      const refused = new DomainError(
+        "PSP_NOT_REACHED",
+        "No payment service provider can be reached right now.",
+      );
+      const refusing = vi.fn(async () => {
+        throw refused;
+      });
+
+      const error = await rejection(service.run(scope, "createPayment", INPUT, refusing, ON_WRITE));
+      expect((error as DomainError).code).toBe("IDEMPOTENCY_IN_PROGRESS");
+      expect((error as DomainError).retryable).toBe(true);
+
+      // Once the resolver stored the payment's answer, the key replays it.
+      store.completeFor("pay_1", ["createPayment"], encodeResult(RESULT));
+      const replayed = await service.run(scope, "createPayment", INPUT, refusing, ON_WRITE);
+      expect(replayed).toEqual({ value: RESULT, replayed: true });
+      expect(store.size).toBe(1);
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "still answers its own refusal before the write when no one holds the key (cache %s)",
+    async (mode) => {
+      const { service, store, scope, clock } = harness(mode);
+      // A holder that died before writing anything: nothing to wait for, the refusal is this request's answer.
+      await orphanRecord(store, scope, clock.t);
+      const refused = new DomainError(
+        "PSP_NOT_REACHED",
+        "No payment service provider can be reached right now.",
+      );
+      const error = await rejection(
+        service.run(
+          scope,
+          "createPayment",
+          INPUT,
+          async () => {
+            throw refused;
+          },
+          ON_WRITE,
+        ),
+      );
+      expect(error).toBe(refused);
     },
   );
 });

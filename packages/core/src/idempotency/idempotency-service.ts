@@ -179,7 +179,11 @@ export class IdempotencyService {
         try {
           ran = await this.execute({ recordId, lockedUntil, insert }, execute);
         } catch (error) {
-          if (!(error instanceof IdempotencyKeyTaken)) throw error;
+          if (!(error instanceof IdempotencyKeyTaken)) {
+            const held = await this.refusalOrHeldKey<T>(error, recordId, scope, scopeKey, incoming);
+            if (held === null) throw error;
+            return held;
+          }
           // Someone holds the key after all (a result Redis no longer has, or Redis down): as if claimed first.
           const existing = await this.store.find(scope);
           if (existing === null) return RETRY;
@@ -249,6 +253,35 @@ export class IdempotencyService {
         return { recordId: existing.id, lockedUntil };
       }
     }
+  }
+
+  /**
+   * The work refused the request before its first write (a domain error: the PSPs' breakers open, say), so it
+   * claimed nothing; but the Redis lock only proves that no live request holds the key. A request whose process
+   * died after its write leaves its record linked and in progress, and its Redis lock expires after the lease:
+   * answering this refusal ("nothing was done, retry with a new key") for that key would make the client create a
+   * second payment. So the key's record decides, as if it had been claimed first: replay it, wait for it
+   * (IDEMPOTENCY_IN_PROGRESS), or refuse a different input. Null (answer the refusal) when no record holds the key,
+   * its holder died before writing anything, or the store cannot be read (then the refusal is all there is).
+   * One read more, on the refusal path only.
+   */
+  private async refusalOrHeldKey<T>(
+    error: unknown,
+    ownRecordId: IdempotencyRecordId,
+    scope: IdempotencyScope,
+    scopeKey: string,
+    incoming: { operation: string; requestHash: string },
+  ): Promise<IdempotentOutcome<T> | null> {
+    if (!isDomainError(error)) return null;
+    const existing = await this.store.find(scope).catch(() => null);
+    if (existing === null || existing.id === ownRecordId) return null;
+    const decision = decideOnExisting(existing, incoming, this.now());
+    if (decision.kind === "take_over") return null;
+    if (decision.kind === "replay") return this.replay<T>(existing.response);
+    if (decision.kind === "reused") throw keyReused(decision.reason);
+    const waited = await this.waitForEarlier<T>(scope, scopeKey, incoming, true);
+    // The holder let the key go while we waited (it died before writing): the refusal is this request's answer.
+    return waited === RETRY ? null : waited;
   }
 
   private async execute<T>(
