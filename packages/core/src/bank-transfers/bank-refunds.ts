@@ -429,7 +429,7 @@ export class BankTransferRefunds implements BankRefundsPort {
           data,
         ),
       ],
-      // refund.returned is no merchant webhook event type (yet): the relay publishes it, no merchant event is made.
+      // Both are merchant webhook event types: the outbox trigger makes the event in this transaction.
       outbox: [
         {
           topic: next === "SUCCEEDED" ? "refund.succeeded" : "refund.returned",
