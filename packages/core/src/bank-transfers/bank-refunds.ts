@@ -43,6 +43,7 @@ import type {
   BankRefundStore,
   BankRefundsPort,
 } from "../ports/bank-refund-store";
+import { bankRefundAccountAssociatedData } from "../vault/associated-data";
 import { decryptSecret, encryptSecret, type VaultKeyring } from "../vault/card-vault";
 import type { BankJournalDraft } from "./bank-transfer";
 import type { BankReturnOutcome } from "./bank-transfer-commands";
@@ -73,7 +74,7 @@ export interface BankRefundDependencies {
   now(): Date;
 }
 
-const associatedData = (refundId: string) => `bank-refund:${refundId}`;
+const associatedData = bankRefundAccountAssociatedData;
 
 /** The bank's answer, reduced to what the refund does next. */
 type BankAnswer =

@@ -32,6 +32,7 @@ import type {
   ReservePolicyRecord,
   VerificationMethod,
 } from "../ports/payout-store";
+import { bankAccountNumberAssociatedData, microDepositsAssociatedData } from "../vault/associated-data";
 import { decryptSecret, encryptSecret, type VaultKeyring } from "../vault/card-vault";
 import { assertPayoutFits } from "./balance";
 import { type BankAccountInput, parseBankAccount } from "./bank-account";
@@ -118,13 +119,7 @@ export interface PayoutCommandsDeps {
   reserveApproval?: { approvals: Pick<ApprovalCommands, "request">; aboveMajor: bigint };
 }
 
-function associatedData(bankAccountId: string): string {
-  return `bank_account:${bankAccountId}`;
-}
-
-function microDepositsAssociatedData(bankAccountId: string): string {
-  return `bank_account_micro_deposits:${bankAccountId}`;
-}
+const associatedData = bankAccountNumberAssociatedData;
 
 /** Micro-deposits the bank has not accepted yet are sent again by the dispatch pass after this. */
 const MICRO_DEPOSIT_RESEND_AFTER_MS = 60_000;
