@@ -405,6 +405,18 @@ describe("refund.returned, a merchant webhook event", () => {
       ]);
       const types = await t.gql<{ webhookEventTypes: string[] }>(merchant.secretKey, "{ webhookEventTypes }");
       expect(types.data?.webhookEventTypes).toContain("refund.returned");
+      // The return is a balance transaction of its own: REFUND_FAILURE, the refund's amount back to the merchant.
+      const moves = await t.gql<{
+        balanceTransactions: {
+          nodes: Array<{ type: string; net: string; currency: string; source: string }>;
+        };
+      }>(
+        merchant.secretKey,
+        "{ balanceTransactions(first: 100, filter: { type: REFUND_FAILURE }) { nodes { type net currency source } } }",
+      );
+      expect(moves.data?.balanceTransactions.nodes.filter((node) => node.source === refundId)).toEqual([
+        { type: "REFUND_FAILURE", net: "2600", currency: "EUR", source: refundId },
+      ]);
     } finally {
       receiver.stop();
     }
