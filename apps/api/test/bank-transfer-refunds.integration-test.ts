@@ -2,9 +2,15 @@
 // sandbox bank: back along the credit transfer that paid (the bank's returns API), or to the payer's account the
 // refund names (a credit transfer, decided by the bank's signed notices: paid, failed, returned after paid). The
 // bank refund's states are guarded in the database; a refund whose bank call timed out stays PENDING and is asked
-// again with the same key, never paid twice; bad input is a typed error with nothing written. The ledger
-// invariant holds after each scenario.
+// again with the same key, never paid twice; bad input is a typed error with nothing written. A returned refund is
+// a refund.returned merchant webhook event, written with the return and delivered signed to a real receiver on
+// loopback. The ledger invariant holds after each scenario.
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import pino from "pino";
+import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
@@ -290,5 +296,129 @@ describe("refused with a typed error, nothing written", () => {
         refundId,
       ]),
     ).rejects.toThrow(/without advancing its version/);
+  });
+});
+
+describe("refund.returned, a merchant webhook event", () => {
+  /** A real receiver on 127.0.0.1 that answers 200 and keeps every raw body with its signature header. */
+  async function startReceiver() {
+    const received: Array<{ rawBody: string; signature: string }> = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        received.push({
+          rawBody: Buffer.concat(chunks).toString("utf8"),
+          signature: String(req.headers["paycore-signature"] ?? ""),
+        });
+        res.writeHead(200).end("ok");
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    return { received, url, stop: () => server.close() };
+  }
+
+  it("is written with the return, delivered signed to an endpoint that enabled it, and listed in the feed", async () => {
+    const receiver = await startReceiver();
+    try {
+      const created = await t.gql<{
+        createWebhookEndpoint: { endpoint: { id: string } | null; secret: string | null; errors: unknown[] };
+      }>(
+        merchant.secretKey,
+        `mutation($input: CreateWebhookEndpointInput!) {
+           createWebhookEndpoint(input: $input) { endpoint { id } secret errors { code } } }`,
+        { input: { url: receiver.url, enabledEvents: ["refund.returned"] } },
+      );
+      expect(created.data?.createWebhookEndpoint.errors).toEqual([]);
+      const secret = created.data?.createWebhookEndpoint.secret as string;
+
+      const paid = await paidBankTransfer("2600");
+      const answer = await refund({
+        paymentId: paid.id,
+        bankAccount: { iban: IBAN.returned, holderName: "Ada Payer" },
+      });
+      const refundId = answer.refund?.id as string;
+      await sandbox.bank.deliverNotifications();
+      expect(await bankRefund(refundId)).toMatchObject({ status: "SUCCEEDED" });
+      // Not returned yet: no refund.returned event exists.
+      const returnedEvents = () =>
+        t.app.sql.query<{ id: string; outbox_id: string; payload: { data: { object: { status: string } } } }>(
+          "SELECT id, outbox_id::text, payload FROM webhook_events WHERE object_id = $1 AND type = 'refund.returned'",
+          [refundId],
+        );
+      expect(await returnedEvents()).toEqual([]);
+      await sandbox.bank.deliverNotifications();
+      expect(await bankRefund(refundId)).toMatchObject({ status: "RETURNED" });
+
+      // One event, made from the return's own outbox message (the same transaction as the state change).
+      const [event] = await returnedEvents();
+      expect(event?.payload.data.object.status).toBe("RETURNED");
+      const [message] = await t.app.sql.query<{ id: string; topic: string }>(
+        "SELECT id::text, topic FROM outbox_messages WHERE id = $1::bigint",
+        [event?.outbox_id],
+      );
+      expect(message?.topic).toBe("refund.returned");
+
+      const job = t.app.services.merchantWebhooks.deliveryJob(pino({ level: "silent" }));
+      for (let pass = 0; pass < 10 && (await job.pass()).done > 0; pass += 1);
+      // The endpoint enabled refund.returned only: the refund's created and succeeded events did not go to it.
+      expect(receiver.received).toHaveLength(1);
+      const delivery = receiver.received[0] as { rawBody: string; signature: string };
+      const verified = new Stripe("sk_test_webhook_verification_only").webhooks.constructEvent(
+        delivery.rawBody,
+        delivery.signature,
+        secret,
+      ) as unknown as {
+        id: string;
+        type: string;
+        data: { object: Record<string, unknown>; previousAttributes: Record<string, unknown> | null };
+      };
+      expect(verified.id).toBe(event?.id);
+      expect(verified.type).toBe("refund.returned");
+      expect(verified.data.object).toMatchObject({
+        id: refundId,
+        object: "refund",
+        paymentId: paid.id,
+        status: "RETURNED",
+        amount: "2600",
+        currency: "EUR",
+      });
+      expect(verified.data.previousAttributes).toMatchObject({ status: "SUCCEEDED" });
+      expect(() =>
+        new Stripe("sk_test_webhook_verification_only").webhooks.constructEvent(
+          delivery.rawBody,
+          delivery.signature,
+          "whsec_wrong",
+        ),
+      ).toThrow();
+
+      const feed = await t.gql<{ events: { edges: Array<{ node: { id: string; type: string } }> } }>(
+        merchant.secretKey,
+        `query($id: ID) { events(first: 10, filter: { objectId: $id, types: ["refund.returned"] }) {
+           edges { node { id type } } } }`,
+        { id: refundId },
+      );
+      expect(feed.data?.events.edges.map((edge) => edge.node)).toEqual([
+        { id: event?.id, type: "refund.returned" },
+      ]);
+      const types = await t.gql<{ webhookEventTypes: string[] }>(merchant.secretKey, "{ webhookEventTypes }");
+      expect(types.data?.webhookEventTypes).toContain("refund.returned");
+      // The return is a balance transaction of its own: REFUND_FAILURE, the refund's amount back to the merchant.
+      const moves = await t.gql<{
+        balanceTransactions: {
+          nodes: Array<{ type: string; net: string; currency: string; source: string }>;
+        };
+      }>(
+        merchant.secretKey,
+        "{ balanceTransactions(first: 100, filter: { type: REFUND_FAILURE }) { nodes { type net currency source } } }",
+      );
+      expect(moves.data?.balanceTransactions.nodes.filter((node) => node.source === refundId)).toEqual([
+        { type: "REFUND_FAILURE", net: "2600", currency: "EUR", source: refundId },
+      ]);
+    } finally {
+      receiver.stop();
+    }
   });
 });

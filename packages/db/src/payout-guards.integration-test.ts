@@ -1,5 +1,5 @@
-// Proves the database enforces the payout state machine (the same edges as the core's table), an immutable
-// identity, amount and destination, no deletion, an append-only audit trail, and one posting per source-event key,
+// Proves the database enforces the payout state machine (the same edges as the core's table), a version that
+// counts status changes (one per change, none otherwise), an immutable identity, amount and destination, no deletion, an append-only audit trail, and one posting per source-event key,
 // whatever code writes to it.
 import { randomBytes } from "node:crypto";
 import {
@@ -107,6 +107,44 @@ describe("payout rows", () => {
       (await failure(`UPDATE payouts SET amount_minor = 1, version = version + 1 WHERE id = $1`, [id])).code,
     ).toBe(CHECK_VIOLATION);
     expect((await failure(`DELETE FROM payouts WHERE id = $1`, [id])).code).toBe(INSUFFICIENT_PRIVILEGE);
+  });
+
+  it("advance the version by exactly one per status change and never otherwise (merchants see it)", async () => {
+    const id = await insertPayout("PENDING");
+    // The bank call's bookkeeping leaves the version alone; advancing it there is refused.
+    await client.query(
+      "UPDATE payouts SET bank_call = 'UNKNOWN', bank_call_count = bank_call_count + 1 WHERE id = $1",
+      [id],
+    );
+    expect(
+      (
+        await failure(
+          "UPDATE payouts SET bank_call_count = bank_call_count + 1, version = version + 1 WHERE id = $1",
+          [id],
+        )
+      ).message,
+    ).toMatch(/version moved without a status change/);
+    expect((await failure("UPDATE payouts SET bank_call_count = 0 WHERE id = $1", [id])).message).toMatch(
+      /bank call count cannot go back/,
+    );
+    expect((await failure("UPDATE payouts SET failure_code = 'x' WHERE id = $1", [id])).message).toMatch(
+      /failure code changed without a status change/,
+    );
+    // A status change moves one edge and one version: two steps or a skipped version are refused.
+    expect(
+      (await failure(`UPDATE payouts SET status = 'PAID', version = version + 2 WHERE id = $1`, [id])).code,
+    ).toBe(CHECK_VIOLATION);
+    expect(
+      (await failure(`UPDATE payouts SET status = 'IN_TRANSIT', version = version + 2 WHERE id = $1`, [id]))
+        .message,
+    ).toMatch(/without advancing its version by one/);
+    await client.query(`UPDATE payouts SET status = 'IN_TRANSIT', version = version + 1 WHERE id = $1`, [id]);
+    await client.query(`UPDATE payouts SET status = 'PAID', version = version + 1 WHERE id = $1`, [id]);
+    const row = await client.query<{ version: number; bank_call_count: number }>(
+      "SELECT version, bank_call_count FROM payouts WHERE id = $1",
+      [id],
+    );
+    expect(row.rows[0]).toEqual({ version: 3, bank_call_count: 1 });
   });
 
   it("keep the audit trail append-only", async () => {

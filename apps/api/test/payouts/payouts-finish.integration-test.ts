@@ -606,8 +606,8 @@ describe("payout events for merchants' webhooks", () => {
     const events = await eventsOf(id);
     expect(events.map((e) => [e.type, e.payload.data.object.status, e.payload.data.object.version])).toEqual([
       ["payout.created", "PENDING", 1],
-      ["payout.in_transit", "IN_TRANSIT", 3],
-      ["payout.paid", "PAID", 4],
+      ["payout.in_transit", "IN_TRANSIT", 2],
+      ["payout.paid", "PAID", 3],
     ]);
     expect(events[0]?.payload.data.object).toMatchObject({
       object: "payout",
@@ -625,6 +625,56 @@ describe("payout events for merchants' webhooks", () => {
       "payout.in_transit",
       "payout.paid",
     ]);
+  });
+
+  it("numbers versions by status change only: a bank call asked again adds none, and a paid notice that overtakes our call's answer makes two events, each showing its own step", async () => {
+    const { merchant } = await fundedMerchant("10000");
+    const view = (events: Awaited<ReturnType<typeof eventsOf>>) =>
+      events.map((e) => [e.type, e.payload.data.object.status, e.payload.data.object.version]);
+    const versionAndCalls = async (id: string) =>
+      (
+        await t.app.sql.query<{ version: number; calls: number }>(
+          "SELECT version, bank_call_count AS calls FROM payouts WHERE id = $1",
+          [id],
+        )
+      )[0];
+
+    // Earlier tests' payouts still due are sent first, so the one hang below meets this test's payout.
+    await t.app.services.payouts.sendDuePayouts();
+    // Our call gets no answer, is asked again (same key), then paid: two bank calls, versions 1, 2, 3.
+    const retried = (await createPayout(merchant, "2000")).payout?.id as string;
+    sandbox.bank.hangNextPayouts(1);
+    expect(await t.app.services.payouts.sendDuePayouts()).toMatchObject({ unknown: 1 });
+    expect(await versionAndCalls(retried)).toEqual({ version: 1, calls: 1 });
+    expect(await t.app.services.payouts.sendDuePayouts()).toMatchObject({ sent: 1 });
+    await sandbox.bank.deliverNotifications();
+    expect(view(await eventsOf(retried))).toEqual([
+      ["payout.created", "PENDING", 1],
+      ["payout.in_transit", "IN_TRANSIT", 2],
+      ["payout.paid", "PAID", 3],
+    ]);
+    expect(await versionAndCalls(retried)).toEqual({ version: 3, calls: 2 });
+
+    // Our call's answer is lost and the bank's paid notice comes first: PENDING -> IN_TRANSIT -> PAID in one
+    // transaction, one update, event and snapshot per step (the database refuses PENDING -> PAID in one update).
+    const overtaken = (await createPayout(merchant, "1000")).payout?.id as string;
+    sandbox.bank.hangNextPayouts(1);
+    expect(await t.app.services.payouts.sendDuePayouts()).toMatchObject({ unknown: 1 });
+    await sandbox.bank.deliverNotifications();
+    const events = await eventsOf(overtaken);
+    expect(view(events)).toEqual([
+      ["payout.created", "PENDING", 1],
+      ["payout.in_transit", "IN_TRANSIT", 2],
+      ["payout.paid", "PAID", 3],
+    ]);
+    expect(await versionAndCalls(overtaken)).toEqual({ version: 3, calls: 1 });
+    // Asking the bank again later finds nothing to do: no new version, no new event.
+    await t.app.services.payouts.sendDuePayouts();
+    expect(await eventsOf(overtaken)).toHaveLength(3);
+    expect((await versionAndCalls(overtaken))?.version).toBe(3);
+    const balance = await balanceOf(merchant);
+    expect(balance?.available).toBe("6680");
+    await t.expectLedgerBalanced();
   });
 
   it("emits canceled, failed and returned", async () => {

@@ -43,6 +43,7 @@ import type {
   BankRefundStore,
   BankRefundsPort,
 } from "../ports/bank-refund-store";
+import { bankRefundAccountAssociatedData } from "../vault/associated-data";
 import { decryptSecret, encryptSecret, type VaultKeyring } from "../vault/card-vault";
 import type { BankJournalDraft } from "./bank-transfer";
 import type { BankReturnOutcome } from "./bank-transfer-commands";
@@ -73,7 +74,7 @@ export interface BankRefundDependencies {
   now(): Date;
 }
 
-const associatedData = (refundId: string) => `bank-refund:${refundId}`;
+const associatedData = bankRefundAccountAssociatedData;
 
 /** The bank's answer, reduced to what the refund does next. */
 type BankAnswer =
@@ -429,7 +430,7 @@ export class BankTransferRefunds implements BankRefundsPort {
           data,
         ),
       ],
-      // refund.returned is no merchant webhook event type (yet): the relay publishes it, no merchant event is made.
+      // Both are merchant webhook event types: the outbox trigger makes the event in this transaction.
       outbox: [
         {
           topic: next === "SUCCEEDED" ? "refund.succeeded" : "refund.returned",

@@ -32,6 +32,7 @@ import type {
   ReservePolicyRecord,
   VerificationMethod,
 } from "../ports/payout-store";
+import { bankAccountNumberAssociatedData, microDepositsAssociatedData } from "../vault/associated-data";
 import { decryptSecret, encryptSecret, type VaultKeyring } from "../vault/card-vault";
 import { assertPayoutFits } from "./balance";
 import { type BankAccountInput, parseBankAccount } from "./bank-account";
@@ -118,13 +119,7 @@ export interface PayoutCommandsDeps {
   reserveApproval?: { approvals: Pick<ApprovalCommands, "request">; aboveMajor: bigint };
 }
 
-function associatedData(bankAccountId: string): string {
-  return `bank_account:${bankAccountId}`;
-}
-
-function microDepositsAssociatedData(bankAccountId: string): string {
-  return `bank_account_micro_deposits:${bankAccountId}`;
-}
+const associatedData = bankAccountNumberAssociatedData;
 
 /** Micro-deposits the bank has not accepted yet are sent again by the dispatch pass after this. */
 const MICRO_DEPOSIT_RESEND_AFTER_MS = 60_000;
@@ -810,7 +805,11 @@ export class PayoutCommands {
     throw new Error(`payout ${payoutId} kept changing while a bank answer was applied`);
   }
 
-  /** The change that walks `payout` along `events`: one audit event, outbox message and posting per step. */
+  /**
+   * The change that walks `payout` along `events`: one audit event, outbox message and posting per step. The store
+   * writes each step as its own update, so a two-step path (a PAID notice for a payout still PENDING) makes two
+   * events whose snapshots show IN_TRANSIT at version n + 1, then PAID at n + 2.
+   */
   private transitionChange(payout: PayoutRecord, events: PayoutEvent[], how: ChangeHow): PayoutChange {
     let status: PayoutStatus = payout.status;
     const drafts: PayoutEventDraft[] = [];
@@ -850,9 +849,15 @@ export class PayoutCommands {
         status,
         bankCall: events.includes("SENT") || payout.bankCall === "ACCEPTED" ? "ACCEPTED" : payout.bankCall,
         bankReference: how.bankReference ?? payout.bankReference,
+        // A repeat (no step) changes no merchant-visible field: the failure code stays as the first word set it.
         failureCode:
-          status === "FAILED" || status === "RETURNED" ? (how.failureCode ?? "bank_failure") : null,
-        version: payout.version + 1,
+          events.length === 0
+            ? payout.failureCode
+            : status === "FAILED" || status === "RETURNED"
+              ? (how.failureCode ?? "bank_failure")
+              : null,
+        // One version per status step (the database checks it: migration 20261211020200).
+        version: payout.version + events.length,
       },
       expectedVersion: payout.version,
       events: drafts,

@@ -183,9 +183,15 @@ export interface PayoutStore {
    * lock (null: the merchant has no balance in the currency) and throws to refuse, writing nothing.
    */
   insertPayout(payout: NewPayout, check: (availableMinor: bigint | null) => void): Promise<PayoutRecord>;
-  /** "written", "conflict" (the version moved: decide again) or "duplicate" (the bank event was seen). */
+  /**
+   * "written", "conflict" (the version or the bank call count moved: decide again) or "duplicate" (the bank event
+   * was seen). Each status step is its own update advancing the version by one, with its event and outbox message.
+   */
   change(change: PayoutChange): Promise<"written" | "conflict" | "duplicate">;
-  /** Records a bank call's outcome without a status change (UNKNOWN, with the next try's time). */
+  /**
+   * Records a bank call's outcome without a status change (UNKNOWN, with the next try's time): the call count
+   * advances (the compare-and-set that lets one process call), the version does not (merchants see it).
+   */
   recordBankCall(
     payout: PayoutRecord,
     state: BankCallState,

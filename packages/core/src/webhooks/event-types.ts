@@ -17,6 +17,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "refund.created",
   "refund.succeeded",
   "refund.failed",
+  // A bank-transfer refund sent back by the payer's bank after it was paid (issue 18, migration 20261211020300).
+  "refund.returned",
   // Disputes (outbox topics of packages/core/src/disputes/dispute-commands.ts).
   "dispute.created",
   "dispute.updated",

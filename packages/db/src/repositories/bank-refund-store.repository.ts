@@ -173,7 +173,7 @@ export class BankRefundStoreRepository implements BankRefundStore {
             account?.number.keyVersion ?? null,
           ],
         );
-        await writeRest(tx, payment, intent);
+        await writeRest(tx, payment, intent, r.id);
         return { refund: toRefund(refundRow as Row), payment };
       });
     } catch (error) {
@@ -206,7 +206,7 @@ export class BankRefundStoreRepository implements BankRefundStore {
                   WHERE id = $1 RETURNING ${REFUND_COLUMNS}`,
                 [write.refundId, write.status, write.bankReference, write.failureCode],
               );
-        await writeRest(tx, payment, write);
+        await writeRest(tx, payment, write, write.refundId);
         return { refund: toRefund(refundRow as Row), payment };
       });
     } catch (error) {
@@ -244,16 +244,19 @@ async function updatePayment(
   return toPayment(rows[0] as Row, pii);
 }
 
+/** The events, outbox messages and journal entries of a refund's change; its entries name the refund (the balance
+ * transaction's source, as for card refunds). */
 async function writeRest(
   tx: SqlTransaction,
   payment: PaymentRecord,
   write: BankRefundPaymentWrite,
+  refundId: string,
 ): Promise<void> {
   await insertEvents(tx, payment, write.events);
   await insertOutbox(tx, payment, write.outbox);
   await postJournal(
     tx,
-    { merchantId: payment.merchantId, mode: payment.mode, paymentId: payment.id },
+    { merchantId: payment.merchantId, mode: payment.mode, paymentId: payment.id, refundId },
     write.journal,
   );
 }

@@ -98,7 +98,7 @@ export async function insertOutbox(
 /** Posts entries; one whose source key was posted before is skipped (ON CONFLICT on the partial unique index). */
 export async function postJournal(
   tx: SqlTransaction,
-  owner: { merchantId: string; mode: Mode; paymentId: string | null },
+  owner: { merchantId: string; mode: Mode; paymentId: string | null; refundId?: string | null },
   entries: readonly BankJournalDraft[],
 ): Promise<number> {
   let posted = 0;
@@ -124,8 +124,8 @@ export async function postJournal(
     const idOf = new Map(accounts.map((a) => [a.code, a.id]));
     const entryId = newId("journalEntry");
     const inserted = await tx.query<{ id: string }>(
-      `INSERT INTO journal_entries (id, merchant_id, mode, kind, payment_id, currency, source_event_key)
-       VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7)
+      `INSERT INTO journal_entries (id, merchant_id, mode, kind, payment_id, currency, source_event_key, refund_id)
+       VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7, $8)
        ON CONFLICT (source_event_key) WHERE source_event_key IS NOT NULL DO NOTHING
        RETURNING id`,
       [
@@ -136,6 +136,7 @@ export async function postJournal(
         owner.paymentId,
         draft.currency,
         draft.sourceEventKey,
+        owner.refundId ?? null,
       ],
     );
     if (inserted.length === 0) continue;

@@ -1,6 +1,7 @@
 // Bank accounts, payouts, payout settings and schedules, and the release of pending funds: the store behind the
-// core's PayoutCommands (node-postgres). A payout change is one transaction: the payout (conditional on its
-// version; the table's trigger checks the status edge), its audit events, outbox messages, journal entries
+// core's PayoutCommands (node-postgres). A payout change is one transaction: the payout (one update per status
+// step, conditional on its version and bank call count; the table's trigger checks the edge and that the version
+// advances by one per status change and not otherwise), its audit events, outbox messages, journal entries
 // (each with its source-event key: a repeat raises a unique violation and writes nothing), the bank notification
 // that caused it, and the operator's audit row. A new payout locks the merchant's available-balance account row
 // (one per merchant, mode and currency) before it reads the balance, so concurrent payouts cannot overdraw it.
@@ -459,14 +460,39 @@ export class PayoutStoreRepository implements PayoutStore {
           );
           if (seen === 0) throw new Abort("duplicate");
         }
-        const updated = await tx.execute(
-          `UPDATE payouts SET status = $3::"PayoutStatus", bank_call = $4, bank_reference = $5, failure_code = $6,
-                              version = version + 1
-            WHERE id = $1 AND version = $2`,
-          [p.id, change.expectedVersion, p.status, p.bankCall, p.bankReference, p.failureCode],
-        );
-        if (updated !== 1) throw new Abort("conflict");
-        await insertEvents(tx, p, change.events, change.outbox);
+        if (change.outbox.length !== change.events.length)
+          throw new Error(`payout ${p.id}: a change has one outbox message per status step`);
+        // The version counts status changes (migration 20261211020200): one UPDATE per step, each followed by its
+        // audit event and outbox message, so each webhook snapshot shows its own step and version. Every update is
+        // conditional on the version and the bank call count read: a claim of the bank call (recordBankCall) moves
+        // only the count, and a change decided before it must not win.
+        if (change.events.length === 0) {
+          const updated = await tx.execute(
+            `UPDATE payouts SET bank_call = $3, bank_reference = $4
+              WHERE id = $1 AND version = $2 AND bank_call_count = $5`,
+            [p.id, change.expectedVersion, p.bankCall, p.bankReference, p.bankCallCount],
+          );
+          if (updated !== 1) throw new Abort("conflict");
+        }
+        for (const [step, event] of change.events.entries()) {
+          const last = step === change.events.length - 1;
+          const updated = await tx.execute(
+            `UPDATE payouts SET status = $3::"PayoutStatus", bank_call = $4, bank_reference = $5, failure_code = $6,
+                                version = version + 1
+              WHERE id = $1 AND version = $2 AND bank_call_count = $7`,
+            [
+              p.id,
+              change.expectedVersion + step,
+              event.newStatus,
+              p.bankCall,
+              p.bankReference,
+              last ? p.failureCode : null,
+              p.bankCallCount,
+            ],
+          );
+          if (updated !== 1) throw new Abort("conflict");
+          await insertEvents(tx, p, [event], [change.outbox[step] as PayoutChange["outbox"][number]]);
+        }
         await insertJournal(tx, { merchantId: p.merchantId, mode: p.mode, payoutId: p.id }, change.journal);
         if (change.operatorAudit) await insertAudit(tx, change.operatorAudit, "payout");
       });
@@ -484,11 +510,11 @@ export class PayoutStoreRepository implements PayoutStore {
     state: BankCallState,
     nextBankCallAt: Date,
   ): Promise<"written" | "conflict"> {
+    // Bookkeeping, not a status change: the version stays (merchants see it), the count is the compare-and-set.
     const updated = await this.sql.execute(
-      `UPDATE payouts SET bank_call = $3, bank_call_count = bank_call_count + 1, next_bank_call_at = $4,
-                          version = version + 1
-        WHERE id = $1 AND version = $2 AND status = 'PENDING'`,
-      [payout.id, payout.version, state, nextBankCallAt],
+      `UPDATE payouts SET bank_call = $3, bank_call_count = bank_call_count + 1, next_bank_call_at = $4
+        WHERE id = $1 AND version = $2 AND bank_call_count = $5 AND status = 'PENDING'`,
+      [payout.id, payout.version, state, nextBankCallAt, payout.bankCallCount],
     );
     return updated === 1 ? "written" : "conflict";
   }

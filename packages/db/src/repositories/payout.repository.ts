@@ -16,6 +16,8 @@ import { BANK_ACCOUNT_COLUMNS, PAYOUT_COLUMNS } from "./payout-store.repository"
 export const BALANCE_TRANSACTION_TYPES = [
   "charge",
   "refund",
+  // A bank-transfer refund the payer's bank sent back after it was paid (Stripe's refund_failure): funds come back.
+  "refund_failure",
   "dispute",
   "dispute_reversal",
   "payout",
@@ -104,6 +106,7 @@ WITH moves AS (
          CASE
            WHEN m.kind = 'payment.captured' THEN 'charge'
            WHEN m.kind = 'refund.succeeded' THEN 'refund'
+           WHEN m.kind = 'refund.returned' THEN 'refund_failure'
            WHEN m.kind = 'dispute.funds_withdrawn' THEN 'dispute'
            WHEN m.kind = 'dispute.funds_reinstated' THEN 'dispute_reversal'
            -- A converted payment's dispute moves the merchant's balance in its settlement currency only.
