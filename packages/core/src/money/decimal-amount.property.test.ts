@@ -10,6 +10,12 @@ const CURRENCIES = (["JPY", "USD", "KWD"] as const).map((code) => parseCurrency(
 const currencyArb = fc.constantFrom(...CURRENCIES);
 const SUMS_MAX = 10n ** 18n - 1n;
 
+/** The formatter's text of an amount with more fraction digits written after it (a point first in JPY). */
+function withMoreDigits(amountMinor: bigint, currency: CurrencyCode, digits: string): string {
+  const text = formatMinorUnits(amountMinor, currency);
+  return `${text}${currencyExponent(currency) === 0 ? "." : ""}${digits}`;
+}
+
 describe("format → parse round trip", () => {
   it("reads back every amount in [0, the currency's maximum] formatted by formatMinorUnits", () => {
     fc.assert(
@@ -44,8 +50,7 @@ describe("format → parse round trip", () => {
         fc.bigInt({ min: 0n, max: 10n ** 9n }),
         fc.integer({ min: 1, max: 6 }),
         (currency, amountMinor, zeros) => {
-          const text = formatMinorUnits(amountMinor, currency);
-          const padded = `${text}${currencyExponent(currency) === 0 ? "." : ""}${"0".repeat(zeros)}`;
+          const padded = withMoreDigits(amountMinor, currency, "0".repeat(zeros));
           expect(parseDecimalAmount(padded, currency)).toEqual({ ok: true, amountMinor });
         },
       ),
@@ -61,8 +66,7 @@ describe("refusals", () => {
         fc.bigInt({ min: 0n, max: 10n ** 9n }),
         fc.integer({ min: 1, max: 9 }),
         (currency, amountMinor, digit) => {
-          const text = formatMinorUnits(amountMinor, currency);
-          const tooPrecise = `${text}${currencyExponent(currency) === 0 ? "." : ""}${digit}`;
+          const tooPrecise = withMoreDigits(amountMinor, currency, String(digit));
           expect(parseDecimalAmount(tooPrecise, currency)).toEqual({ ok: false, reason: "too_precise" });
         },
       ),
