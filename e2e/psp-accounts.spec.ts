@@ -21,6 +21,12 @@ test("an admin adds a live account, sees a failed check as an alert, and rotates
   await expect(page.getByRole("heading", { name: "PSP accounts", level: 1 })).toBeVisible();
 
   const form = page.getByRole("region", { name: "Add a live account" });
+  // The form offers the platform's PSP registry, and asks for a merchant account where the PSP's rules need one.
+  await expect(form.getByLabel("PSP").locator("option")).toHaveText(["stripe", "adyen"]);
+  await form.getByLabel("PSP").selectOption("adyen");
+  await expect(form.getByLabel("Merchant account")).toBeVisible();
+  await form.getByLabel("PSP").selectOption("stripe");
+  await expect(form.getByLabel("Merchant account")).toHaveCount(0);
   await form.getByLabel("Endpoint").fill(UNREACHABLE);
   await form.getByLabel("API key").fill(API_KEY);
   await form.getByLabel("Webhook secret").fill("whsec_e2eaccountsecret");

@@ -12,7 +12,6 @@ import type { Actor } from "@paycore/core/ports/audit";
 import type { EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { PspAccountStore } from "@paycore/core/ports/psp-account-store";
 import { RISK_LIST_KINDS, type RiskListKind, type RiskListName } from "@paycore/core/ports/risk-list-store";
-import { PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { PspAccountCommands } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { CardBrand } from "@paycore/core/vault/card";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
@@ -37,6 +36,7 @@ import { formatChainReport, verifyChains } from "@paycore/platform/chain-verify"
 import { pspSecretFromEnv, readEnv } from "@paycore/platform/env";
 import { formatLedgerCheck } from "@paycore/platform/ledger-check";
 import { createLogger } from "@paycore/platform/logger";
+import { pspModule, pspNames } from "@paycore/platform/psps/registry";
 import { loadSecrets } from "@paycore/platform/secrets";
 import {
   createWorkbenchServices,
@@ -612,7 +612,7 @@ const pspAccount = program
 pspAccount
   .command("add")
   .description("configure a PSP account; the secrets come from $PSP_API_KEY and $PSP_WEBHOOK_SECRET")
-  .requiredOption("--psp <name>", "stripe or adyen")
+  .requiredOption("--psp <name>", "a registered PSP's name (stripe, adyen, …)")
   .requiredOption("--endpoint <url>", "the PSP's API base URL (https; http only to a loopback host)")
   .option("--merchant-account <name>", "Adyen's merchant account")
   .option("--mode <mode>", "LIVE (TEST reaches the sandbox and needs no account)", "LIVE")
@@ -681,15 +681,15 @@ pspAccount
   .command("test <psp>")
   .description("ask the PSP whether the active live account's credentials work (changes nothing at the PSP)")
   .action(async (psp: string) => {
-    if (!PSP_NAMES.includes(psp as PspName))
-      throw new InvalidArgumentError(`the PSP is one of ${PSP_NAMES.join(", ")}`);
+    const module = pspModule(psp);
+    if (module === null) throw new InvalidArgumentError(`the PSP is one of ${pspNames().join(", ")}`);
     const check = await withPspAccounts(({ commands, checks }) =>
       new LivePsps({
         accounts: commands,
         checks,
         timeoutMs: 10_000,
         log: createLogger("warn"),
-      }).checkConnection(psp as PspName),
+      }).checkConnection(module.id),
     );
     console.log(JSON.stringify(check, null, 2));
     if (!check.ok) process.exitCode = 1;

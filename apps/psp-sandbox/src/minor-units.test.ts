@@ -1,9 +1,10 @@
 // Goal: minor units become major-unit decimals exactly, with each currency's ISO 4217 exponent, through the
-// core's one formatter (whatever case the PSP writes the currency in).
+// core's one formatter (whatever case the PSP writes the currency in), and read back through the core's one
+// decimal reader.
 import { supportedCurrencies } from "@paycore/core/money/currency";
 import { formatMinorUnits as coreFormatMinorUnits, MAX_AMOUNT_MINOR } from "@paycore/core/money/money";
 import { describe, expect, it } from "vitest";
-import { basisPointsOf, formatMinorUnits } from "./minor-units";
+import { basisPointsOf, formatMinorUnits, readMinorUnits } from "./minor-units";
 
 describe("formatMinorUnits", () => {
   it.each([
@@ -33,6 +34,32 @@ describe("formatMinorUnits", () => {
 
   it("refuses an unknown currency", () => {
     expect(() => formatMinorUnits(1n, "XXY")).toThrow(/unknown currency/);
+  });
+});
+
+describe("readMinorUnits", () => {
+  it.each([
+    ["12.34", "usd", 1234n],
+    ["-12.34", "USD", -1234n],
+    ["", "USD", 0n],
+    ["500", "jpy", 500n],
+    ["-0.001", "KWD", -1n],
+  ])("%j %s → %s", (text, currency, expected) => {
+    expect(readMinorUnits(text, currency)).toBe(expected);
+  });
+
+  it("reads back every amount it formats", () => {
+    for (const currency of ["JPY", "usd", "KWD"])
+      for (const amountMinor of [0n, 1n, -1n, 12_345n, MAX_AMOUNT_MINOR, -MAX_AMOUNT_MINOR])
+        expect(readMinorUnits(formatMinorUnits(amountMinor, currency), currency)).toBe(amountMinor);
+  });
+
+  it.each([
+    ["12.345", "USD"],
+    ["1,234.00", "USD"],
+    ["1", "XXY"],
+  ])("throws on %j %s, which the sandbox never writes", (text, currency) => {
+    expect(() => readMinorUnits(text, currency)).toThrow();
   });
 });
 

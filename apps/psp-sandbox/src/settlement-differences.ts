@@ -4,7 +4,7 @@
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import type { PspName } from "./charge-ledger";
-import { formatMinorUnits } from "./minor-units";
+import { formatMinorUnits, readMinorUnits } from "./minor-units";
 
 export type SettlementDifference =
   /** The line never reaches the report: the PSP did not settle it (MISSING_EXTERNAL on our side). */
@@ -24,15 +24,6 @@ export type SettlementDifference =
 
 type Row = Record<string, string>;
 
-/** Integer minor units of a report decimal ("-12.34" → -1234n), for the currency's exponent. */
-function toMinor(text: string): bigint {
-  if (text === "") return 0n;
-  const negative = text.startsWith("-");
-  const [whole, fraction = ""] = text.replace("-", "").split(".");
-  const minor = BigInt(`${whole}${fraction}`);
-  return negative ? -minor : minor;
-}
-
 const ADYEN_MONEY_TYPES = new Set(["Settled", "Refunded"]);
 
 function isMoneyLine(psp: PspName, row: Row): boolean {
@@ -43,7 +34,8 @@ function isMoneyLine(psp: PspName, row: Row): boolean {
 
 /** Adds deltaMinor to a signed amount held in a debit/credit column pair (Adyen) or one signed column (Stripe). */
 function shiftAdyen(row: Row, debit: string, credit: string, deltaMinor: bigint, currency: string): void {
-  const signed = toMinor(row[credit] ?? "") - toMinor(row[debit] ?? "") + deltaMinor;
+  const signed =
+    readMinorUnits(row[credit] ?? "", currency) - readMinorUnits(row[debit] ?? "", currency) + deltaMinor;
   row[credit] = signed > 0n ? formatMinorUnits(signed, currency) : "";
   row[debit] = signed < 0n ? formatMinorUnits(-signed, currency) : "";
 }
@@ -66,20 +58,23 @@ function apply(psp: PspName, rows: Row[], money: Row[], difference: SettlementDi
         shiftAdyen(row, "Gross Debit (GC)", "Gross Credit (GC)", difference.deltaMinor, currency);
         shiftAdyen(row, "Net Debit (NC)", "Net Credit (NC)", difference.deltaMinor, currency);
       } else {
-        row.gross = formatMinorUnits(toMinor(row.gross ?? "") + difference.deltaMinor, currency);
-        row.net = formatMinorUnits(toMinor(row.net ?? "") + difference.deltaMinor, currency);
+        row.gross = formatMinorUnits(
+          readMinorUnits(row.gross ?? "", currency) + difference.deltaMinor,
+          currency,
+        );
+        row.net = formatMinorUnits(readMinorUnits(row.net ?? "", currency) + difference.deltaMinor, currency);
       }
       return;
     case "fee":
       if (psp === "adyen") {
         row["Commission (NC)"] = formatMinorUnits(
-          toMinor(row["Commission (NC)"] ?? "") + difference.deltaMinor,
+          readMinorUnits(row["Commission (NC)"] ?? "", currency) + difference.deltaMinor,
           currency,
         );
         shiftAdyen(row, "Net Debit (NC)", "Net Credit (NC)", -difference.deltaMinor, currency);
       } else {
-        row.fee = formatMinorUnits(toMinor(row.fee ?? "") + difference.deltaMinor, currency);
-        row.net = formatMinorUnits(toMinor(row.net ?? "") - difference.deltaMinor, currency);
+        row.fee = formatMinorUnits(readMinorUnits(row.fee ?? "", currency) + difference.deltaMinor, currency);
+        row.net = formatMinorUnits(readMinorUnits(row.net ?? "", currency) - difference.deltaMinor, currency);
       }
       return;
     case "currency":
@@ -91,7 +86,7 @@ function apply(psp: PspName, rows: Row[], money: Row[], difference: SettlementDi
     case "chargeback": {
       const chargeback: Row = { ...row };
       if (psp === "adyen") {
-        const gross = toMinor(row["Gross Credit (GC)"] ?? "");
+        const gross = readMinorUnits(row["Gross Credit (GC)"] ?? "", currency);
         Object.assign(chargeback, {
           Type: "Chargeback",
           "Modification Reference": `CB${row["Psp Reference"] ?? ""}`,
@@ -102,7 +97,7 @@ function apply(psp: PspName, rows: Row[], money: Row[], difference: SettlementDi
           "Commission (NC)": "",
         });
       } else {
-        const gross = toMinor(row.gross ?? "");
+        const gross = readMinorUnits(row.gross ?? "", currency);
         Object.assign(chargeback, {
           balance_transaction_id: `${row.balance_transaction_id}_dispute`,
           reporting_category: "dispute",

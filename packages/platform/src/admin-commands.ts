@@ -23,6 +23,7 @@ import { RiskListStoreRepository } from "@paycore/db/repositories/risk-list-stor
 import { RoutingRuleStoreRepository } from "@paycore/db/repositories/routing-rule-store.repository";
 import type { Sql } from "@paycore/db/sql";
 import { hashPassword } from "./passwords";
+import { pspCatalog } from "./psps/registry";
 
 export interface AdminCommands {
   merchantCommands: MerchantCommands;
@@ -67,7 +68,10 @@ export function createPspAccountCommands(
   now: () => Date = () => new Date(),
 ): { pspAccounts: PspAccountCommands; pspAccountChecks: Pick<PspAccountStore, "recordCheck"> } {
   const store = new PspAccountRepository(db);
-  return { pspAccounts: new PspAccountCommands({ store, vault, now }), pspAccountChecks: store };
+  return {
+    pspAccounts: new PspAccountCommands({ store, vault, psps: pspCatalog(), now }),
+    pspAccountChecks: store,
+  };
 }
 
 /** Every kind of stored secret, for the vault's key rotation (listed in encrypted-secret.repository.ts). */

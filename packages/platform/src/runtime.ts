@@ -89,9 +89,8 @@ import { MeteredPspRouter } from "./metrics/metered-psp-router";
 import { createPlatformMetrics, type PlatformMetrics } from "./metrics/metrics";
 import { type BankRailsConfig, createPayoutServices } from "./payout-services";
 import type { PspAdapter } from "./psps/psp-module";
-import { PSP_MODULES } from "./psps/registry";
+import { PSP_MODULES, pspCatalog, pspModule, sandboxSettlementReportPsps } from "./psps/registry";
 import { ResilientPsp } from "./psps/resilient-psp";
-import { StripePsp } from "./psps/stripe/stripe-psp";
 import {
   createReconciliationCommands,
   createShadowReconciliation,
@@ -160,7 +159,7 @@ export interface RuntimeConfig {
    */
   pspSandboxUrl: string | null;
   /** Where one PSP's emulation is reached instead of the sandbox server (tests: a closed port, for failover). */
-  pspSandboxOverrides?: Partial<Record<PspName, string>>;
+  pspSandboxOverrides?: Readonly<Record<string, string>>;
   pspTimeoutMs: number;
   /** The test-mode PSP when no sandbox server is configured; defaults to a new in-process sandbox. */
   sandboxPsp?: PaymentServiceProvider;
@@ -303,7 +302,7 @@ function testModePsps(config: RuntimeConfig): {
   const base = config.pspSandboxUrl.replace(/\/$/, "");
   const routable: RoutablePsp[] = [];
   const webhooks = new Map<PspName, { secret: string; adapter: PspAdapter }>();
-  for (const module of Object.values(PSP_MODULES)) {
+  for (const module of PSP_MODULES.values()) {
     if (!module.sandbox) continue;
     const adapter = module.createAdapter({
       endpoint: config.pspSandboxOverrides?.[module.id] ?? `${base}${module.sandbox.path}`,
@@ -328,12 +327,21 @@ function publicBaseUrlOf(config: Pick<RuntimeConfig, "publicBaseUrl">): string {
   return (config.publicBaseUrl ?? "http://127.0.0.1").replace(/\/$/, "");
 }
 
-/** Test mode's Stripe-style account, whose report runs the poll lists (the sandbox's). */
+/** Test mode's accounts whose report runs the poll lists: each sandbox PSP whose module lists runs (Stripe's). */
 export function testModeReportRunSources(webhooks: TestModeWebhooks): ReportRunSource[] {
-  const adapter = webhooks.get("stripe")?.adapter;
-  return adapter instanceof StripePsp
-    ? [{ label: "test", succeededReportRuns: adapter.succeededReportRuns.bind(adapter) }]
-    : [];
+  return [...webhooks].flatMap(([name, { adapter }]) => {
+    const reports = pspModule(name)?.settlementReports;
+    const list = reports?.succeededReportRuns;
+    return reports === undefined || list === undefined
+      ? []
+      : [
+          {
+            label: "test",
+            psp: reports.layout,
+            succeededReportRuns: (since: number, limit: number) => list(adapter, since, limit),
+          },
+        ];
+  });
 }
 
 /** Test mode's report downloads: from the sandbox server only, with each emulated PSP's report credentials. */
@@ -341,7 +349,7 @@ export function sandboxReportCredentials(
   sandboxUrl: string,
 ): (psp: SettlementPsp) => Promise<ReportCredentials[]> {
   return async (psp) => {
-    const module = PSP_MODULES[psp];
+    const module = pspModule(psp);
     return module?.sandbox
       ? [{ origin: sandboxUrl, authorization: module.sandbox.reportAuthorization, account: "sandbox" }]
       : [];
@@ -441,7 +449,12 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   idempotency.observeWith(metrics);
   const stopCountingRedisFallbacks = onRedisFallback((reason) => metrics.redisFallbacks.inc({ reason }));
   const pspAccountStore = new PspAccountRepository(db);
-  const pspAccounts = new PspAccountCommands({ store: pspAccountStore, vault, now: () => new Date() });
+  const pspAccounts = new PspAccountCommands({
+    store: pspAccountStore,
+    vault,
+    psps: pspCatalog(),
+    now: () => new Date(),
+  });
   const livePsps = new LivePsps({
     accounts: pspAccounts,
     checks: pspAccountStore,
@@ -647,7 +660,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
             // disputes (issue 16), through the payment and dispute commands.
             commands: createReconciliationCommands(sql, { payments: commands, disputes: services.disputes }),
             source: sandboxSettlementSource(config.pspSandboxUrl),
-            psps: ["adyen", "stripe"],
+            psps: sandboxSettlementReportPsps(),
             log: config.logger.child({ worker: "settlement-report-fetch" }),
           }),
         }

@@ -5,7 +5,7 @@
 // nonce'd stylesheet, form posts only to this origin and the merchant's success and cancel origins, and no
 // framing. The card number is read from the form body, handed to the vault and never logged, echoed or stored in
 // clear. An unknown session and a wrong token answer the same 404; a paid or expired session refuses payment
-// with its typed error code. Amounts are formatted with Intl.NumberFormat at the currency's exponent.
+// with its typed error code. Amounts go through the core's one localised formatter (exact, the currency's decimals).
 import { randomBytes } from "node:crypto";
 import {
   type CheckoutCommands,
@@ -13,8 +13,7 @@ import {
   successRedirectUrl,
 } from "@paycore/core/checkout/checkout-commands";
 import { DomainError } from "@paycore/core/errors/domain-error";
-import { type CurrencyCode, currencyExponent } from "@paycore/core/money/currency";
-import { formatMinorUnits } from "@paycore/core/money/money";
+import { formatLocalisedAmount } from "@paycore/core/money/localised-amount";
 import type { CheckoutSessionRecord } from "@paycore/core/ports/checkout-session-store";
 import { CHECKOUT_PATH_PREFIX } from "@paycore/platform/checkout/checkout-services";
 import type { HostedDocumentRoutes } from "../documents/hosted-documents";
@@ -60,19 +59,6 @@ export function localeOf(header: string | null): string {
   }
 }
 
-/** The amount in the customer's locale, exact at the currency's exponent (JPY 0, EUR 2, KWD 3 decimals). */
-export function formatAmount(amountMinor: bigint, currency: string, locale: string): string {
-  const exponent = currencyExponent(currency as CurrencyCode);
-  const format = new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency,
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-  });
-  // A decimal string keeps every digit (a number would lose them past 2^53).
-  return format.format(formatMinorUnits(amountMinor, currency as CurrencyCode) as Intl.StringNumericLiteral);
-}
-
 interface PageOptions {
   session: CheckoutSessionRecord | null;
   locale: string;
@@ -103,7 +89,7 @@ button{margin-top:1.5rem;width:100%;font:inherit;font-weight:700;padding:.75rem;
 
 function renderPage(options: PageOptions): string {
   const { session, locale, nonce, problem } = options;
-  const amount = session ? formatAmount(session.amountMinor, session.currency, locale) : null;
+  const amount = session ? formatLocalisedAmount(session.amountMinor, session.currency, locale) : null;
   const title = session
     ? session.status === "COMPLETE"
       ? "Payment complete"
@@ -135,7 +121,7 @@ function renderPage(options: PageOptions): string {
         : `<ul aria-label="Items">${session.lineItems
             .map(
               (line) =>
-                `<li>${escapeHtml(line.description)} × ${line.quantity}: ${escapeHtml(formatAmount(line.unitAmountMinor * BigInt(line.quantity), session.currency, locale))}</li>`,
+                `<li>${escapeHtml(line.description)} × ${line.quantity}: ${escapeHtml(formatLocalisedAmount(line.unitAmountMinor * BigInt(line.quantity), session.currency, locale))}</li>`,
             )
             .join("")}</ul>`;
     body = `<h1>${escapeHtml(session.description ?? "Payment")}</h1>

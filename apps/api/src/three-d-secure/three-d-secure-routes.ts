@@ -11,14 +11,15 @@
 //     payment's own PSP reference in the query, and without a redirect result.
 //   GET|POST /sandbox/3ds/challenge/<reference>  the in-process sandbox's challenge page (test mode without the
 //     sandbox server only; the sandbox server serves its own on its own origin).
+
 import { DomainError } from "@paycore/core/errors/domain-error";
+import { formatLocalisedAmount } from "@paycore/core/money/localised-amount";
 import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentRecord } from "@paycore/core/payments/payment-record";
 import { SANDBOX_CHALLENGE_PATH, THREE_D_SECURE_RETURN_PATH } from "@paycore/platform/runtime";
 import type { ThreeDSecureReturnState } from "@paycore/platform/three-d-secure/return-state";
 import { challengePage, challengeResultOf } from "@paycore/psp-testkit/challenge-page";
 import type { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
-import { formatAmount } from "../checkout/hosted-checkout";
 import type { HostedDocumentRoutes } from "../documents/hosted-documents";
 import { readBodyLimited } from "../webhooks/read-body-limited";
 
@@ -159,7 +160,7 @@ async function sandboxChallenge(sandbox: SandboxPsp, request: Request, reference
   if (request.method === "GET") {
     const { html, headers } = challengePage({
       pspName: "in-process",
-      amount: formatAmount(held.amountMinor, held.currency, "en"),
+      amount: formatLocalisedAmount(held.amountMinor, held.currency, "en"),
       action,
       decided: held.state === "pending" ? null : (held.state as "authenticated" | "failed"),
     });

@@ -23,7 +23,7 @@ describe("formatAmount", () => {
 });
 
 describe("one formatter", () => {
-  it("has no minor-to-decimal formatter or exponent table of its own: both are the core's", () => {
+  it("has no formatter, parser or exponent table of its own: all are the core's", () => {
     expect(Object.keys(money).sort()).toEqual(["decimalToMinor", "formatAmount"]);
   });
 });
@@ -36,6 +36,11 @@ describe("decimalToMinor", () => {
     ["1.234", "KWD", 1234n],
     ["1.5", "JPY", null],
     ["1.001", "USD", null],
+    // The core's one rule: exact trailing zeros are the same amount; a leading zero is not an amount's spelling.
+    ["12.500", "EUR", 1250n],
+    ["007", "USD", null],
+    ["1,234.56", "USD", null],
+    ["10000000000", "USD", null],
     ["-1", "USD", null],
     ["1e3", "USD", null],
     ["10", "ZZZ", null],

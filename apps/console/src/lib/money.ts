@@ -1,32 +1,23 @@
-// Amounts on screen: bigint minor units → the core's exact decimal string → Intl.NumberFormat, which formats decimal
-// strings without going through a float. The exponent comes from the core's one table of currencies.
-import { currencyExponent, exponentOf, parseCurrency } from "@paycore/core/money/currency";
-import { formatMinorUnits, formatMoney } from "@paycore/core/money/money";
+// Amounts on screen and typed by operators, through the core's one localised formatter and one decimal reader
+// (packages/core/src/money/): the console keeps only the adaptation to what its pages hold (digit strings,
+// currency codes as text).
+import { parseCurrency } from "@paycore/core/money/currency";
+import { parseDecimalAmount } from "@paycore/core/money/decimal-amount";
+import { formatLocalisedAmount } from "@paycore/core/money/localised-amount";
 
 /** "€1,234.56", "¥500", "KWD 1.234": symbol and decimals per currency. */
 export function formatAmount(minor: string | bigint, currency: string, locale = "en-US"): string {
-  const code = parseCurrency(currency);
-  if (code === null) return `${minor} ${currency}`;
-  const exponent = currencyExponent(code);
-  const decimal = formatMinorUnits(BigInt(minor), code);
-  try {
-    return new Intl.NumberFormat(locale, {
-      style: "currency",
-      currency: code,
-      minimumFractionDigits: exponent,
-      maximumFractionDigits: exponent,
-    }).format(decimal as Intl.StringNumericLiteral);
-  } catch {
-    return formatMoney({ amountMinor: BigInt(minor), currency: code });
-  }
+  return formatLocalisedAmount(BigInt(minor), currency, locale);
 }
 
-/** "12.5" EUR → 1250n; null when not a plain non-negative decimal with at most the currency's decimals. */
+/**
+ * "12.5" EUR → 1250n, by the core's rules (parseDecimalAmount): no sign, no grouping, no leading zeros, exact
+ * trailing zeros allowed, at most one payment's maximum. Null when the text is not such an amount in a supported
+ * currency.
+ */
 export function decimalToMinor(input: string, currency: string): bigint | null {
-  const exponent = exponentOf(currency);
-  const text = input.trim();
-  if (exponent === null || !/^\d{1,18}(\.\d+)?$/.test(text)) return null;
-  const [whole = "0", fraction = ""] = text.split(".");
-  if (fraction.length > exponent) return null;
-  return BigInt(whole + fraction.padEnd(exponent, "0"));
+  const code = parseCurrency(currency);
+  if (code === null) return null;
+  const reading = parseDecimalAmount(input, code);
+  return reading.ok ? reading.amountMinor : null;
 }

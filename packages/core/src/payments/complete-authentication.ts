@@ -102,25 +102,7 @@ async function finish(
   const attempt = await challengedAttempt(deps, payment);
   const pspReference = payment.pspReference;
   invariant(pspReference !== null, `payment ${payment.id} requires action without a PSP reference`);
-  // The claim: of concurrent completions only the one that advances the version asks the PSP.
-  const claimed = await deps.store.applyPaymentChange(actor, {
-    decidedOn: payment,
-    patch: { pendingOperation: "AUTHORIZE" },
-    events: [
-      apiEvent(actor, "payment.authentication_checked", payment.status, payment.status, {
-        attemptId: attempt.id,
-        by:
-          mode === "expire"
-            ? "expiry"
-            : mode === "resolve"
-              ? "resolver"
-              : actor.by?.source === "WEBHOOK"
-                ? "notification"
-                : "return",
-      }),
-    ],
-    outbox: [],
-  });
+  const claimed = await claimCompletion(deps, actor, payment, attempt.id, mode);
   if (claimed === null) return { payment: await existingPayment(deps, actor, payment.id), errors: [] };
   const outcome = await askPsp(psp, attempt, claimed.payment, redirectResult);
   // The PSP's answer is about another payment (a return's redirect result that is not this payment's): nothing
@@ -165,6 +147,32 @@ async function finish(
     );
   }
   return { payment: released?.payment ?? (await existingPayment(deps, actor, payment.id)), errors: [] };
+}
+
+/** The claim: of concurrent completions only the one that advances the version asks the PSP (null: lost). */
+function claimCompletion(
+  deps: Deps,
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  attemptId: string,
+  mode: "complete" | "expire" | "resolve",
+) {
+  const by =
+    mode === "expire"
+      ? "expiry"
+      : mode === "resolve"
+        ? "resolver"
+        : actor.by?.source === "WEBHOOK"
+          ? "notification"
+          : "return";
+  return deps.store.applyPaymentChange(actor, {
+    decidedOn: payment,
+    patch: { pendingOperation: "AUTHORIZE" },
+    events: [
+      apiEvent(actor, "payment.authentication_checked", payment.status, payment.status, { attemptId, by }),
+    ],
+    outbox: [],
+  });
 }
 
 /** The challenge was not completed in time: cancelled at the PSP (so it cannot authorize later), then here. */

@@ -447,18 +447,20 @@ export function authorizationCaptures(payment: PaymentRecord, outcome: PspOutcom
   return outcome.outcome === "succeeded" && holdUntil === null && payment.captureMethod === "AUTOMATIC";
 }
 
-/** The change an authorization's outcome makes to the payment as read, and the errors its request answers. */
-export function authorizationChange(
+/**
+ * Builds an authorization outcome's change for an event (null: the status stays): the status the state machine
+ * allows, the 3-D Secure result, the attempt's settlement, the outbox message and the idempotent answer.
+ */
+function outcomeChangeOf(
   actor: MerchantActor,
   payment: PaymentRecord,
   attempt: PspAttemptDraft | null,
   outcome: PspOutcome,
-  terms: AuthorizationTerms,
-): { change: PaymentChange; errors: UserErrorData[] } {
-  const errors = authorizationErrors(outcome);
-  const { context } = terms;
+  context: IdempotencyContext | null,
+  errors: UserErrorData[],
+): (event: PaymentEvent | null, patch: PaymentChange["patch"]) => PaymentChange {
   const threeDSecure = "threeDSecure" in outcome && outcome.threeDSecure ? outcome.threeDSecure : null;
-  const change = (event: PaymentEvent | null, patch: PaymentChange["patch"]): PaymentChange => {
+  return (event, patch) => {
     const status: PaymentStatus = event ? transition(payment.status, event) : payment.status;
     // Leaving REQUIRES_ACTION: the challenge is over, so its page and deadline go (the database checks it).
     const actionOver =
@@ -477,6 +479,18 @@ export function authorizationChange(
         : {}),
     };
   };
+}
+
+/** The change an authorization's outcome makes to the payment as read, and the errors its request answers. */
+export function authorizationChange(
+  actor: MerchantActor,
+  payment: PaymentRecord,
+  attempt: PspAttemptDraft | null,
+  outcome: PspOutcome,
+  terms: AuthorizationTerms,
+): { change: PaymentChange; errors: UserErrorData[] } {
+  const errors = authorizationErrors(outcome);
+  const change = outcomeChangeOf(actor, payment, attempt, outcome, terms.context, errors);
   switch (outcome.outcome) {
     case "succeeded":
       return { change: authorizedChange(payment, outcome.pspReference, terms, change), errors };

@@ -8,7 +8,9 @@ import {
   DEFAULT_SECRET_OVERLAP_MS,
   type PspAccountInput,
   type PspAccountView,
+  type PspCatalog,
   type PspSecretKind,
+  registeredPsp,
   SECRET_OVERLAP_MAX_MS,
   secretHint,
   validApiKey,
@@ -19,6 +21,8 @@ import {
 
 export interface PspAccountCommandsDeps {
   store: PspAccountStore;
+  /** The registered PSPs and each one's account rules (the platform's registry). */
+  psps: PspCatalog;
   vault: VaultKeyring;
   now: () => Date;
 }
@@ -41,7 +45,7 @@ export class PspAccountCommands {
   constructor(private readonly deps: PspAccountCommandsDeps) {}
 
   async create(actor: Actor, input: PspAccountInput): Promise<PspAccountView> {
-    const valid = validatePspAccountInput(input);
+    const valid = validatePspAccountInput(input, this.deps.psps);
     const id = newId("pspAccount");
     const secrets = [
       this.sealed("API_KEY", valid.apiKey),
@@ -99,8 +103,8 @@ export class PspAccountCommands {
       kind === "API_KEY"
         ? validApiKey(secret)
         : kind === "WEBHOOK_SECRET"
-          ? validWebhookSecret(account.psp, secret)
-          : validReportCredential(account.psp, secret);
+          ? validWebhookSecret(registeredPsp(this.deps.psps, account.psp).rules, secret)
+          : validReportCredential(registeredPsp(this.deps.psps, account.psp).rules, secret);
     const hintField =
       kind === "API_KEY"
         ? "apiKeyHint"

@@ -1,17 +1,40 @@
-// Checks what a PSP account may be configured with: an endpoint reached over https (or http on loopback)
-// with nothing secret in the URL, secrets in the form each PSP issues them, and problems described to
-// operators without any key in them.
+// Checks what a PSP account may be configured with: a PSP of the catalog the platform registers, an endpoint
+// reached over https (or http on loopback) with nothing secret in the URL, secrets in the shape the PSP's own
+// rules declare, and problems described to operators without any key in them. The PSPs here are made up: the
+// real ones' rules live in their folders and are tested there (packages/platform/src/psps/registry.test.ts).
 import { describe, expect, it } from "vitest";
+import { InvariantError } from "../errors/domain-error";
 import {
   describeCredentialProblem,
+  type PspAccountRules,
+  type PspCatalog,
+  parsePspName,
+  pspName,
+  registeredPsp,
   secretHint,
   validatePspAccountInput,
   validEndpoint,
+  validReportCredential,
   validWebhookSecret,
 } from "./psp-account";
 
+const KEYED: PspAccountRules = {
+  merchantAccountRequired: false,
+  webhookSecret: { pattern: /^whsec_[A-Za-z0-9]{8,}$/, message: "a keyed webhook secret starts with whsec_" },
+  reportCredential: { pattern: /^rk_\S{8,}$/, message: "a keyed report credential starts with rk_" },
+};
+const SCOPED: PspAccountRules = {
+  merchantAccountRequired: true,
+  webhookSecret: { pattern: /^(?:[0-9a-f]{2}){16,64}$/, message: "a scoped HMAC key is hex" },
+  reportCredential: { pattern: /^[^\s:]+:\S{8,}$/, message: "user:password" },
+};
+const CATALOG: PspCatalog = new Map([
+  [pspName("keyed-psp"), KEYED],
+  [pspName("scoped-psp"), SCOPED],
+]);
+
 const VALID = {
-  psp: "stripe",
+  psp: "keyed-psp",
   mode: "LIVE" as const,
   endpoint: "https://api.stripe.com",
   apiKey: "sk_live_abcdefgh12345678",
@@ -44,25 +67,64 @@ describe("validEndpoint", () => {
   });
 });
 
-describe("validWebhookSecret", () => {
-  it.each([
-    ["stripe", "whsec_0123456789abcdef", true],
-    ["stripe", "0123456789abcdef", false],
-    ["adyen", "ab".repeat(32), true],
-    ["adyen", "xyz", false],
-    ["adyen", "whsec_0123456789abcdef", false],
-  ] as const)("%s %s: %s", (psp, secret, ok) => {
-    if (ok) expect(validWebhookSecret(psp, secret)).toBe(secret);
-    else
-      expect(() => validWebhookSecret(psp, secret)).toThrow(
-        expect.objectContaining({ field: ["webhookSecret"] }),
+describe("PSP names", () => {
+  it.each(["stripe", "adyen", "acme", "acme-eu", "acme_eu", "p2", "x"])(
+    "spells %s like a PSP name",
+    (text) => {
+      expect(parsePspName(text)).toBe(text);
+    },
+  );
+
+  it.each(["", "Stripe", "2c2p", "acme/eu", "acme eu", "-acme", "a".repeat(33), "__proto__"])(
+    "refuses %j",
+    (text) => {
+      expect(parsePspName(text)).toBeNull();
+    },
+  );
+
+  it("treats a misspelt name in code as a programmer error", () => {
+    expect(() => pspName("Acme")).toThrow(InvariantError);
+  });
+
+  it("finds only registered PSPs, and names them when refusing", () => {
+    expect(registeredPsp(CATALOG, "scoped-psp")).toEqual({ psp: "scoped-psp", rules: SCOPED });
+    for (const unknown of ["paypal", "constructor", "KEYED-PSP"])
+      expect(() => registeredPsp(CATALOG, unknown)).toThrow(
+        expect.objectContaining({
+          code: "INVALID_INPUT",
+          field: ["psp"],
+          message: "psp must be one of keyed-psp, scoped-psp",
+        }),
       );
   });
 });
 
+describe("secrets in the PSP's declared shape", () => {
+  it.each([
+    [KEYED, "whsec_0123456789abcdef", true],
+    [KEYED, "0123456789abcdef", false],
+    [SCOPED, "ab".repeat(32), true],
+    [SCOPED, "xyz", false],
+    [SCOPED, "whsec_0123456789abcdef", false],
+  ] as const)("webhook secret %#: %s", (rules, secret, ok) => {
+    if (ok) expect(validWebhookSecret(rules, secret)).toBe(secret);
+    else
+      expect(() => validWebhookSecret(rules, secret)).toThrow(
+        expect.objectContaining({ field: ["webhookSecret"], message: rules.webhookSecret.message }),
+      );
+  });
+
+  it("checks a report credential against its own shape, after trimming", () => {
+    expect(validReportCredential(SCOPED, " report-user:password123 ")).toBe("report-user:password123");
+    expect(() => validReportCredential(KEYED, "report-user:password123")).toThrow(
+      expect.objectContaining({ field: ["reportCredential"], message: KEYED.reportCredential.message }),
+    );
+  });
+});
+
 describe("validatePspAccountInput", () => {
-  it("trims and keeps a valid Stripe account", () => {
-    expect(validatePspAccountInput({ ...VALID, apiKey: ` ${VALID.apiKey} ` })).toEqual({
+  it("trims and keeps a valid account", () => {
+    expect(validatePspAccountInput({ ...VALID, apiKey: ` ${VALID.apiKey} ` }, CATALOG)).toEqual({
       ...VALID,
       merchantAccount: null,
     });
@@ -74,10 +136,11 @@ describe("validatePspAccountInput", () => {
     [{ apiKey: "" }, "apiKey"],
     [{ apiKey: "sk_live_\u0000" }, "apiKey"],
     [{ apiKey: "x".repeat(501) }, "apiKey"],
-    [{ psp: "adyen", webhookSecret: "ab".repeat(32) }, "merchantAccount"],
-    [{ psp: "adyen", webhookSecret: "ab".repeat(32), merchantAccount: "has space" }, "merchantAccount"],
+    [{ webhookSecret: "ab".repeat(32) }, "webhookSecret"],
+    [{ psp: "scoped-psp", webhookSecret: "ab".repeat(32) }, "merchantAccount"],
+    [{ psp: "scoped-psp", webhookSecret: "ab".repeat(32), merchantAccount: "has space" }, "merchantAccount"],
   ])("refuses %o on %s", (override, field) => {
-    expect(() => validatePspAccountInput({ ...VALID, ...override })).toThrow(
+    expect(() => validatePspAccountInput({ ...VALID, ...override }, CATALOG)).toThrow(
       expect.objectContaining({ code: "INVALID_INPUT", field: [field] }),
     );
   });

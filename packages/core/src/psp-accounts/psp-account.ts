@@ -3,11 +3,48 @@
 // API key and webhook secret are stored encrypted by the vault (associated data: the secret's own id) and
 // never shown again after they are entered. Replacing a secret keeps the previous one valid for a while
 // (the overlap), so webhooks the PSP signed before it switched still verify.
-import { DomainError } from "../errors/domain-error";
+import { DomainError, invariant } from "../errors/domain-error";
 import type { Mode } from "../payments/payment-record";
 
-export const PSP_NAMES = ["stripe", "adyen"] as const;
-export type PspName = (typeof PSP_NAMES)[number];
+/**
+ * A PSP's name ("stripe", "adyen"): its webhook route, its routing name, its live accounts' `psp`. The core checks
+ * only the spelling; which PSPs exist is the platform's registry (packages/platform/src/psps/registry.ts), handed
+ * to the commands as a PspCatalog, so adding a PSP is its folder plus one registration line and no core change.
+ */
+export type PspName = string & { readonly __brand: "PspName" };
+
+/** Lower-case ASCII letters, digits, "_" and "-", a letter first, at most 32 characters (a URL path segment). */
+const PSP_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** A PSP name from outside (a form, a path, a row), or null when it is not spelled like one. */
+export function parsePspName(text: string): PspName | null {
+  return typeof text === "string" && PSP_NAME.test(text) ? (text as PspName) : null;
+}
+
+/** A PSP name written in code (a module's id): a misspelling is a programmer error. */
+export function pspName(text: string): PspName {
+  const name = parsePspName(text);
+  invariant(name !== null, `${text} is not spelled like a PSP name`);
+  return name;
+}
+
+/** The shape a secret of one kind has at a PSP (Stripe's webhook secrets start with whsec_, …). */
+export interface SecretShape {
+  readonly pattern: RegExp;
+  /** Said to the operator when a secret does not have the shape: what it should look like, never the value. */
+  readonly message: string;
+}
+
+/** What a live account of one PSP must carry: each PSP declares it in its own folder (its PspModule). */
+export interface PspAccountRules {
+  /** PSPs that scope every call by a merchant account (Adyen) need one on the account. */
+  readonly merchantAccountRequired: boolean;
+  readonly webhookSecret: SecretShape;
+  readonly reportCredential: SecretShape;
+}
+
+/** The PSPs a live account may name, with each one's rules: built by the platform from its PSP registry. */
+export type PspCatalog = ReadonlyMap<PspName, PspAccountRules>;
 
 export const PSP_SECRET_KINDS = ["API_KEY", "WEBHOOK_SECRET", "REPORT_CREDENTIAL"] as const;
 export type PspSecretKind = (typeof PSP_SECRET_KINDS)[number];
@@ -75,30 +112,32 @@ function validSecret(value: string, field: string): string {
   return trimmed;
 }
 
-/** The webhook secret in the form each PSP issues it (Stripe: whsec_…; Adyen: an HMAC key in hex). */
-export function validWebhookSecret(psp: PspName, value: string): string {
-  const secret = validSecret(value, "webhookSecret");
-  if (psp === "stripe" && !/^whsec_[A-Za-z0-9+/=_-]{8,}$/.test(secret))
-    throw invalid("a Stripe webhook secret starts with whsec_", "webhookSecret");
-  if (psp === "adyen" && !/^(?:[0-9A-Fa-f]{2}){16,64}$/.test(secret))
-    throw invalid("an Adyen HMAC key is 32 to 128 hex digits", "webhookSecret");
+function shaped(value: string, shape: SecretShape, field: string): string {
+  const secret = validSecret(value, field);
+  if (!shape.pattern.test(secret)) throw invalid(shape.message, field);
   return secret;
 }
 
+/** The webhook secret in the form its PSP issues it (Stripe: whsec_…; Adyen: an HMAC key in hex). */
+export function validWebhookSecret(rules: PspAccountRules, value: string): string {
+  return shaped(value, rules.webhookSecret, "webhookSecret");
+}
+
 /**
- * A report credential: Adyen's report user as "user:password" (basic auth on its report downloads), or a Stripe
- * secret or restricted key (its report files are read with a key).
+ * A report credential in the form its PSP takes it (Adyen: the report user as "user:password"; Stripe: a secret
+ * or restricted key).
  */
-export function validReportCredential(psp: PspName, value: string): string {
-  const secret = validSecret(value, "reportCredential");
-  if (psp === "adyen" && !/^[^\s:]{1,200}:\S{8,}$/.test(secret))
-    throw invalid(
-      "an Adyen report credential is the report user and its password, as user:password",
-      "reportCredential",
-    );
-  if (psp === "stripe" && !/^(?:sk|rk)_(?:live|test)_\S{8,}$/.test(secret))
-    throw invalid("a Stripe report credential is a secret (sk_) or restricted (rk_) key", "reportCredential");
-  return secret;
+export function validReportCredential(rules: PspAccountRules, value: string): string {
+  return shaped(value, rules.reportCredential, "reportCredential");
+}
+
+/** The rules of a registered PSP; INVALID_INPUT naming the registered ones otherwise. */
+export function registeredPsp(catalog: PspCatalog, psp: string): { psp: PspName; rules: PspAccountRules } {
+  const name = parsePspName(psp);
+  const rules = name === null ? undefined : catalog.get(name);
+  if (name === null || rules === undefined)
+    throw invalid(`psp must be one of ${[...catalog.keys()].sort().join(", ")}`, "psp");
+  return { psp: name, rules };
 }
 
 export function validApiKey(value: string): string {
@@ -127,14 +166,12 @@ export function validEndpoint(value: string): string {
   return url.toString().replace(/\/$/, "");
 }
 
-export function validatePspAccountInput(input: PspAccountInput): ValidPspAccountInput {
-  if (!PSP_NAMES.includes(input.psp as PspName))
-    throw invalid(`psp must be one of ${PSP_NAMES.join(", ")}`, "psp");
-  const psp = input.psp as PspName;
+export function validatePspAccountInput(input: PspAccountInput, catalog: PspCatalog): ValidPspAccountInput {
+  const { psp, rules } = registeredPsp(catalog, input.psp);
   if (input.mode !== "LIVE" && input.mode !== "TEST") throw invalid("mode must be LIVE or TEST", "mode");
   const merchantAccount = input.merchantAccount?.trim() || null;
-  if (psp === "adyen" && merchantAccount === null)
-    throw invalid("an Adyen account needs its merchant account", "merchantAccount");
+  if (rules.merchantAccountRequired && merchantAccount === null)
+    throw invalid(`${psp} accounts need their merchant account`, "merchantAccount");
   if (merchantAccount !== null && !/^[\x21-\x7e]{1,100}$/.test(merchantAccount))
     throw invalid(
       `merchantAccount must be 1 to ${MERCHANT_ACCOUNT_LENGTH_MAX} printable characters`,
@@ -146,7 +183,7 @@ export function validatePspAccountInput(input: PspAccountInput): ValidPspAccount
     endpoint: validEndpoint(input.endpoint),
     merchantAccount,
     apiKey: validApiKey(input.apiKey),
-    webhookSecret: validWebhookSecret(psp, input.webhookSecret),
+    webhookSecret: validWebhookSecret(rules, input.webhookSecret),
   };
 }
 

@@ -8,6 +8,7 @@ import { MAX_AMOUNT_MINOR } from "../money/money";
 import { assertFreeText } from "../payments/free-text";
 import type { Actor, AuditValue } from "../ports/audit";
 import type { RoutingRuleStore } from "../ports/routing-rule-store";
+import { parsePspName } from "../psp-accounts/psp-account";
 import type { CardBrand } from "../vault/card";
 import { parseFundingType } from "../vault/funding-type";
 import type { RoutingMatch, RoutingRule } from "./routing";
@@ -15,7 +16,6 @@ import type { RoutingMatch, RoutingRule } from "./routing";
 export const ROUTING_PRIORITY_MAX = 1_000_000;
 /** PSPs per rule and values per match list: far above any real rule, small enough to evaluate per payment. */
 export const ROUTING_LIST_MAX = 50;
-const PSP_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const COUNTRY = /^[A-Z]{2}$/;
 const BRANDS: readonly CardBrand[] = ["visa", "mastercard", "amex", "discover", "diners", "jcb", "unionpay"];
 
@@ -94,7 +94,7 @@ export function validRoutingRule(input: NewRoutingRuleInput): NewRoutingRuleInpu
     throw invalid(["priority"], `priority is an integer from 0 to ${ROUTING_PRIORITY_MAX}.`);
   const pspNames = input.pspNames.map((name) => name.trim().toLowerCase());
   boundedList("pspNames", pspNames);
-  if (pspNames.some((name) => !PSP_NAME.test(name)) || new Set(pspNames).size !== pspNames.length)
+  if (pspNames.some((name) => parsePspName(name) === null) || new Set(pspNames).size !== pspNames.length)
     throw invalid(["pspNames"], "PSP names are distinct lower-case names such as stripe,adyen.");
   return { merchantId, priority: input.priority, pspNames, match: validMatch(input.match) };
 }

@@ -4,7 +4,7 @@
 // import can refuse the whole file before writing anything.
 import { DomainError } from "../errors/domain-error";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
-import { parseDecimalMinor } from "./decimal-amount";
+import { type DecimalAmountRules, parseDecimalAmount } from "../money/decimal-amount";
 
 export const SETTLEMENT_PSPS = ["adyen", "stripe"] as const;
 export type SettlementPsp = (typeof SETTLEMENT_PSPS)[number];
@@ -143,6 +143,13 @@ function clip(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
+/**
+ * Report amounts are signed (fees and refunds are debits) and a payout or batch line sums many payments, so the
+ * bound is what a BIGINT column holds with room to add, not one payment's maximum.
+ */
+export const REPORT_AMOUNT_MINOR_MAX = 10n ** 18n - 1n;
+const REPORT_AMOUNT_RULES: DecimalAmountRules = { negative: true, maximumMinor: REPORT_AMOUNT_MINOR_MAX };
+
 function cell(record: Record<string, string | undefined>, column: string, lineNumber: number): string {
   const value = (record[column] ?? "").trim();
   if (value.length > CELL_LENGTH_MAX)
@@ -165,10 +172,15 @@ function amountCell(
   lineNumber: number,
 ): bigint {
   const text = cell(record, column, lineNumber);
-  const amount = parseDecimalMinor(text, currency);
-  if (amount === null)
-    throw new SettlementReportError(lineNumber, `${column} "${clip(text)}" is not an amount in ${currency}`);
-  return amount;
+  // An empty cell is zero: both layouts leave the credit or the debit column of a line blank.
+  if (text === "") return 0n;
+  const reading = parseDecimalAmount(text, currency, REPORT_AMOUNT_RULES);
+  if (!reading.ok)
+    throw new SettlementReportError(
+      lineNumber,
+      `${column} "${clip(text)}" is not an amount in ${currency} (${reading.reason.replace("_", " ")})`,
+    );
+  return reading.amountMinor;
 }
 
 function orNull(text: string): string | null {

@@ -13,13 +13,13 @@ import type {
   PaymentServiceProvider,
   PspOutcome,
 } from "@paycore/core/psp/psp-port";
-import { describeCredentialProblem, PSP_NAMES, type PspName } from "@paycore/core/psp-accounts/psp-account";
+import { describeCredentialProblem, type PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { PspAccountCommands, PspCredentials } from "@paycore/core/psp-accounts/psp-account-commands";
 import type { Logger } from "pino";
 import { EVIDENCE_PDF } from "../documents/evidence-pdf";
 import { type ConnectionCheck, CREDENTIALS_REJECTED } from "../psps/credentials";
-import type { PspAdapter } from "../psps/psp-module";
-import { PSP_MODULES } from "../psps/registry";
+import type { PspAdapter, PspModule } from "../psps/psp-module";
+import { pspModule, pspNames } from "../psps/registry";
 import { ResilientPsp } from "../psps/resilient-psp";
 import { TransientPspError } from "../psps/transient-error";
 import type { PspSet, RoutablePsp } from "./psp-router";
@@ -29,6 +29,8 @@ const REFRESH_MS = 30_000;
 
 interface LiveClient {
   accountId: string;
+  /** Its module's routing profile. */
+  profile: PspModule["profile"];
   /** A digest of what the client was built from: unchanged credentials keep the client (and its breaker). */
   digest: string;
   /** The PSP module's adapter, unwrapped: connection checks and webhook confirmations. */
@@ -36,28 +38,24 @@ interface LiveClient {
   psp: ResilientPsp;
   webhookSecrets: string[];
   /** Where the account's reports are downloaded from, and with what (null: not configured). */
-  reports: { origin: string; credential: string | null };
+  reports: { origin: string | null; credential: string | null };
 }
 
 /**
- * Where each PSP serves a live account's report files (Adyen's customer area, Stripe's files host). An account
- * whose endpoint is a loopback host (a sandbox or a local proxy as the live endpoint) serves them there.
+ * Where a live account's report files are served: its PSP's report origin (the module's), or the account's own
+ * origin when its endpoint is a loopback host (a sandbox or a local proxy as the live endpoint). Null: paycore
+ * reads no settlement report of this PSP.
  */
-const LIVE_REPORT_ORIGINS: Readonly<Record<PspName, string>> = {
-  adyen: "https://ca-live.adyen.com",
-  stripe: "https://files.stripe.com",
-};
-
-function reportOrigin(psp: PspName, endpoint: string): string {
+function reportOrigin(psp: string, endpoint: string): string | null {
+  const reports = pspModule(psp)?.settlementReports;
+  if (reports === undefined) return null;
   const url = new URL(endpoint);
-  return /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(url.hostname)
-    ? url.origin
-    : LIVE_REPORT_ORIGINS[psp];
+  return /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(url.hostname) ? url.origin : reports.liveOrigin;
 }
 
-/** The Authorization header a report download is sent with: Adyen's report user (basic), a Stripe key (bearer). */
-export function reportAuthorization(psp: PspName, credential: string): string {
-  return psp === "adyen" ? `Basic ${Buffer.from(credential).toString("base64")}` : `Bearer ${credential}`;
+/** The Authorization header a report download is sent with, as the PSP's module builds it (null: no reports). */
+export function reportAuthorization(psp: string, credential: string): string | null {
+  return pspModule(psp)?.settlementReports?.authorization(credential) ?? null;
 }
 
 export interface LivePspsOptions {
@@ -69,22 +67,23 @@ export interface LivePspsOptions {
 }
 
 export class LivePsps implements PspSet {
-  private clients = new Map<PspName, LiveClient>();
+  // Keyed by PSP name; looked up by names from outside (a webhook path, a report's PSP, the CLI), so by string.
+  private clients = new Map<string, LiveClient>();
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | null = null;
-  private readonly proxies: Map<PspName, LivePspProxy>;
+  private readonly proxies: Map<string, LivePspProxy>;
   private readonly now: () => Date;
 
   constructor(private readonly options: LivePspsOptions) {
     this.now = options.now ?? (() => new Date());
-    this.proxies = new Map(PSP_NAMES.map((name) => [name, new LivePspProxy(name, this)]));
+    this.proxies = new Map(pspNames().map((name) => [name, new LivePspProxy(name, this)]));
   }
 
   async routable(): Promise<RoutablePsp[]> {
     await this.fresh();
     return [...this.clients.entries()].map(([name, client]) => ({
       psp: this.proxies.get(name) as LivePspProxy,
-      profile: PSP_MODULES[name].profile,
+      profile: client.profile,
       breakerState: () => client.psp.breakerState(),
     }));
   }
@@ -93,16 +92,16 @@ export class LivePsps implements PspSet {
    * The breaker state of each live PSP client built so far, for the metrics' scrape: no refresh, no I/O (a client
    * is built when routing or a webhook first needs it, and rebuilt when its account changes).
    */
-  breakerStates(): Array<{ psp: PspName; state: ReturnType<LiveClient["psp"]["breakerState"]> }> {
+  breakerStates(): Array<{ psp: string; state: ReturnType<LiveClient["psp"]["breakerState"]> }> {
     return [...this.clients.entries()].map(([psp, client]) => ({ psp, state: client.psp.breakerState() }));
   }
 
   byName(name: string): PaymentServiceProvider | null {
-    return this.proxies.get(name as PspName) ?? null;
+    return this.proxies.get(name) ?? null;
   }
 
   /** The webhook secrets a live notification from this PSP may be signed with (current first). */
-  async webhookSecrets(name: PspName): Promise<string[]> {
+  async webhookSecrets(name: string): Promise<string[]> {
     await this.fresh();
     return this.clients.get(name)?.webhookSecrets ?? [];
   }
@@ -110,15 +109,16 @@ export class LivePsps implements PspSet {
   /**
    * How the active live account of this PSP downloads its announced reports: its report origin and the
    * Authorization header, or a null authorization when the account has no report credentials; null when the PSP
-   * has no active live account.
+   * has no active live account or paycore reads none of its reports (its module declares no settlementReports).
    */
   async reportCredentials(
-    name: PspName,
+    name: string,
   ): Promise<{ accountId: string; origin: string; authorization: string | null } | null> {
     await this.fresh();
     const client = this.clients.get(name);
-    if (!client) return null;
-    const { origin, credential } = client.reports;
+    const origin = client?.reports.origin ?? null;
+    if (!client || origin === null) return null;
+    const { credential } = client.reports;
     return {
       accountId: client.accountId,
       origin,
@@ -127,7 +127,7 @@ export class LivePsps implements PspSet {
   }
 
   /** Asks the PSP whether the account's credentials work, and records the answer on the account. */
-  async checkConnection(name: PspName): Promise<ConnectionCheck & { accountId: string | null }> {
+  async checkConnection(name: string): Promise<ConnectionCheck & { accountId: string | null }> {
     await this.refresh();
     const client = this.clients.get(name);
     if (!client) return { ok: false, error: `no active live ${name} account`, accountId: null };
@@ -143,7 +143,7 @@ export class LivePsps implements PspSet {
   }
 
   /** The current client of a PSP, or null when no active account is configured. */
-  async client(name: PspName): Promise<LiveClient | null> {
+  async client(name: string): Promise<LiveClient | null> {
     await this.fresh();
     return this.clients.get(name) ?? null;
   }
@@ -183,8 +183,14 @@ export class LivePsps implements PspSet {
       if (this.loadedAt === Number.NEGATIVE_INFINITY) throw error;
       return;
     }
-    const next = new Map<PspName, LiveClient>();
+    const next = new Map<string, LiveClient>();
     for (const credential of credentials) {
+      const module = pspModule(credential.account.psp);
+      if (module === null) {
+        // An account of a PSP no longer registered: nothing can speak to it; the operator disables it.
+        this.options.log.warn({ account: credential.account.id }, "live PSP account of an unregistered PSP");
+        continue;
+      }
       const digest = createHash("sha256")
         .update(
           JSON.stringify([
@@ -207,9 +213,10 @@ export class LivePsps implements PspSet {
         });
         continue;
       }
-      const sdk = this.build(credential);
+      const sdk = this.build(module, credential);
       next.set(credential.account.psp, {
         accountId: credential.account.id,
+        profile: module.profile,
         digest,
         sdk,
         psp: new ResilientPsp(sdk),
@@ -224,9 +231,9 @@ export class LivePsps implements PspSet {
     this.loadedAt = this.now().getTime();
   }
 
-  private build(credential: PspCredentials): PspAdapter {
+  private build(module: PspModule, credential: PspCredentials): PspAdapter {
     const { account, apiKey } = credential;
-    return PSP_MODULES[account.psp].createAdapter({
+    return module.createAdapter({
       endpoint: account.endpoint,
       apiKey,
       merchantAccount: account.merchantAccount,

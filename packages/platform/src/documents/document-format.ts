@@ -1,25 +1,6 @@
-// Formatting shared by the hosted pages, PDFs and emails of documents (receipts, credit notes): amounts through
-// the core's exact minor-to-decimal formatter and Intl.NumberFormat (never a float), and HTML escaping.
-import { currencyExponent, parseCurrency } from "@paycore/core/money/currency";
-import { formatMinorUnits, formatMoney } from "@paycore/core/money/money";
-
-/** "$1,234.56", "¥500", "KWD 1.234": symbol and decimals per currency, in `locale`. */
-export function formatAmount(amountMinor: bigint, currency: string, locale = "en-US"): string {
-  const code = parseCurrency(currency);
-  if (code === null) return `${amountMinor} ${currency}`;
-  const exponent = currencyExponent(code);
-  const decimal = formatMinorUnits(amountMinor, code);
-  try {
-    return new Intl.NumberFormat(locale, {
-      style: "currency",
-      currency: code,
-      minimumFractionDigits: exponent,
-      maximumFractionDigits: exponent,
-    }).format(decimal as Intl.StringNumericLiteral);
-  } catch {
-    return formatMoney({ amountMinor, currency: code });
-  }
-}
+// Formatting shared by the hosted pages, PDFs and emails of documents (receipts, credit notes, invoices): HTML
+// escaping, card brands and dates. Amounts go through the core's one localised formatter
+// (packages/core/src/money/localised-amount.ts).
 
 const HTML_ESCAPES: Record<string, string> = {
   "&": "&amp;",

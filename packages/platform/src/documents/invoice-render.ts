@@ -1,9 +1,10 @@
 // An invoice rendered from one set of data (InvoiceDocument), like receipts (receipt-render.ts): the hosted page
 // (with its pay form while the invoice is payable), the PDF (pdfkit with the embedded Noto fonts, so merchant
 // names and line descriptions in Greek, Cyrillic, CJK or Arabic come out as text) and the mails' text.
+import { formatLocalisedAmount } from "@paycore/core/money/localised-amount";
 import type { InvoiceDocument } from "@paycore/db/repositories/invoice-document.repository";
 import PDFDocument from "pdfkit";
-import { documentDate, escapeHtml, formatAmount } from "./document-format";
+import { documentDate, escapeHtml } from "./document-format";
 import { formatTaxRate, taxLines } from "./invoice-format";
 import type { InvoiceLinks } from "./invoice-links";
 import { registerPdfFonts, writeText } from "./pdf-fonts";
@@ -41,7 +42,7 @@ function headerRows(invoice: InvoiceDocument): Row[] {
 }
 
 function totalRows(invoice: InvoiceDocument, locale: string): Row[] {
-  const amount = (minor: bigint) => formatAmount(minor, invoice.currency, locale);
+  const amount = (minor: bigint) => formatLocalisedAmount(minor, invoice.currency, locale);
   return [
     { label: "Subtotal", value: amount(invoice.netMinor) },
     ...taxLines(invoice).map((tax) => ({ label: tax.label, value: amount(tax.amountMinor) })),
@@ -55,7 +56,7 @@ export function renderInvoiceText(invoice: InvoiceDocument, links: InvoiceLinks,
   out.push("");
   for (const line of invoice.lines)
     out.push(
-      `${line.description} — ${line.quantity} × ${formatAmount(line.unitAmountMinor, invoice.currency, locale)} = ${formatAmount(lineAmountMinor(line), invoice.currency, locale)}`,
+      `${line.description} — ${line.quantity} × ${formatLocalisedAmount(line.unitAmountMinor, invoice.currency, locale)} = ${formatLocalisedAmount(lineAmountMinor(line), invoice.currency, locale)}`,
     );
   out.push("");
   for (const row of totalRows(invoice, locale)) out.push(`${row.label}: ${row.value}`);
@@ -81,7 +82,7 @@ export function renderInvoiceHtml(
 ): string {
   const locale = options.locale ?? "en-US";
   const title = `${invoiceTitle(invoice)} from ${invoice.merchantName}`;
-  const amount = (minor: bigint) => escapeHtml(formatAmount(minor, invoice.currency, locale));
+  const amount = (minor: bigint) => escapeHtml(formatLocalisedAmount(minor, invoice.currency, locale));
   const header = headerRows(invoice)
     .map((row) => `<tr><th scope="row">${escapeHtml(row.label)}</th><td>${escapeHtml(row.value)}</td></tr>`)
     .join("\n        ");
@@ -183,7 +184,7 @@ export function renderInvoicePdf(invoice: InvoiceDocument, locale = "en-US"): Pr
     pdf.on("error", reject);
     try {
       registerPdfFonts(pdf);
-      const amount = (minor: bigint) => formatAmount(minor, invoice.currency, locale);
+      const amount = (minor: bigint) => formatLocalisedAmount(minor, invoice.currency, locale);
       pdf.fontSize(18);
       writeText(pdf, invoice.merchantName, { bold: true });
       pdf.moveDown(0.5).fontSize(14);

@@ -2,9 +2,10 @@
 // PDF (pdfkit, its built-in Helvetica: no font files to ship) and the email's subject and text. What appears is
 // the merchant's name, the document's number and date, the amount in its currency's exponent, and the card as
 // brand and last 4: nothing else of the card exists in the data.
+import { formatLocalisedAmount } from "@paycore/core/money/localised-amount";
 import type { ReceiptDocument } from "@paycore/db/repositories/receipt.repository";
 import PDFDocument from "pdfkit";
-import { cardBrandName, documentDate, escapeHtml, formatAmount } from "./document-format";
+import { cardBrandName, documentDate, escapeHtml } from "./document-format";
 
 export interface DocumentLinks {
   /** The hosted page. */
@@ -23,7 +24,7 @@ interface Row {
 }
 
 function rows(document: ReceiptDocument, locale: string): Row[] {
-  const amount = formatAmount(document.amountMinor, document.currency, locale);
+  const amount = formatLocalisedAmount(document.amountMinor, document.currency, locale);
   const list: Row[] = [
     { label: "Number", value: String(document.number) },
     { label: "Date", value: documentDate(document.createdAt) },

@@ -7,7 +7,8 @@ import type { DisputeNotification } from "@paycore/core/disputes/dispute-command
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { PaymentServiceProvider } from "@paycore/core/psp/psp-port";
 import type { PspProfile } from "@paycore/core/psp/routing";
-import type { PspName } from "@paycore/core/psp-accounts/psp-account";
+import type { PspAccountRules, PspName } from "@paycore/core/psp-accounts/psp-account";
+import type { SettlementPsp } from "@paycore/core/reconciliation/settlement-line";
 import type { SandboxCard } from "@paycore/psp-testkit/test-cards";
 import type { AppSecrets } from "../secrets";
 import type { ConnectionCheck } from "./credentials";
@@ -126,6 +127,30 @@ export interface PspSandbox {
   reportAuthorization: string;
 }
 
+/**
+ * A PSP whose settlement reports paycore reads: the layout is one the core's reconciliation knows
+ * (packages/core/src/reconciliation/settlement-line.ts), and it is the PSP's own name, because imports and
+ * downloads are kept per PSP.
+ */
+export interface PspSettlementReports<A extends PspAdapter> {
+  readonly layout: SettlementPsp;
+  /** Where a live account's report files are served (an account on a loopback endpoint serves its own). */
+  readonly liveOrigin: string;
+  /** The Authorization header a report download is sent with, from the account's report credential. */
+  authorization(credential: string): string;
+  /**
+   * Whether test mode pulls the previous days' reports from the sandbox server's daily files
+   * (/__sandbox/settlements/<psp>/<day>.csv): the sandbox emulation publishes them.
+   */
+  readonly sandboxDailyFiles: boolean;
+  /** The report runs an account lists (Stripe), so a lost announcement is made up for; absent: none. */
+  succeededReportRuns?(
+    adapter: A,
+    createdSinceS: number,
+    limit: number,
+  ): Promise<Array<{ id: string; url: string | null }>>;
+}
+
 export interface PspModule<A extends PspAdapter = PspAdapter> {
   /** The PSP's name: its webhook route (/webhooks/<id>), its routing name, its live accounts' `psp`. */
   readonly id: PspName;
@@ -137,4 +162,10 @@ export interface PspModule<A extends PspAdapter = PspAdapter> {
   readonly testCards: ReadonlyArray<SandboxCard>;
   /** Absent when the sandbox server does not emulate the PSP: test mode then does not offer it. */
   readonly sandbox?: PspSandbox;
+  /** What a live account of the PSP must carry (merchant account, secret shapes), checked by the core's commands. */
+  readonly accountRules: PspAccountRules;
+  /** A live account's endpoint as operators enter it (the console form's example). */
+  readonly liveEndpointExample: string;
+  /** Absent: paycore does not read the PSP's settlement reports (no fetch, no download, no report-run poll). */
+  readonly settlementReports?: PspSettlementReports<A>;
 }

@@ -8,6 +8,7 @@
 
 import { DomainError } from "@paycore/core/errors/domain-error";
 import type { AnnouncedReportCommands } from "@paycore/core/reconciliation/announced-reports";
+import type { SettlementPsp } from "@paycore/core/reconciliation/settlement-line";
 import type { Logger } from "pino";
 import type { PassResult, WorkerJob } from "./worker";
 
@@ -17,9 +18,11 @@ export const REPORT_RUN_POLL_LOOKBACK_MS = 4 * 86_400_000;
 /** Runs listed per account and pass (one a day per report type: far more than a lookback holds). */
 export const REPORT_RUN_POLL_LIMIT = 50;
 
-/** One Stripe account whose runs are listed (test mode's, then each live account's). */
+/** One account whose report runs are listed (Stripe's: test mode's, then each live account's). */
 export interface ReportRunSource {
   label: string;
+  /** The PSP whose report the runs are, as its module declares it (settlementReports.layout). */
+  psp: SettlementPsp;
   succeededReportRuns(
     createdSinceS: number,
     limit: number,
@@ -50,7 +53,7 @@ export function reportRunPollJob(options: {
           if (run.url === null) continue;
           try {
             const outcome = await options.reports.announce({
-              psp: "stripe",
+              psp: source.psp,
               fileName: `${run.id}.csv`,
               url: run.url,
             });

@@ -12,7 +12,9 @@ export const metadata: Metadata = { title: "PSP accounts" };
 export default async function PspAccountsPage() {
   const me = await requireOperator();
   if (me.role !== "ADMIN") notFound();
-  const accounts = await (await serverCaller()).pspAccounts.list().catch(handleProcedureError);
+  const caller = await serverCaller();
+  const accounts = await caller.pspAccounts.list().catch(handleProcedureError);
+  const psps = await caller.pspAccounts.psps().catch(handleProcedureError);
   const alerts = accounts.filter((a) => a.status === "ACTIVE" && a.lastCheckOk === false);
   return (
     <>
@@ -86,7 +88,7 @@ export default async function PspAccountsPage() {
       {accounts.length === 0 ? <p className="muted">No PSP account yet: live payments are refused.</p> : null}
       <section className="card" aria-labelledby="add-account">
         <h2 id="add-account">Add a live account</h2>
-        <CreatePspAccountForm />
+        <CreatePspAccountForm psps={psps} />
       </section>
     </>
   );

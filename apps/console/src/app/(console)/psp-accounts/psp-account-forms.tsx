@@ -4,10 +4,16 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
 
-export function CreatePspAccountForm() {
+/** The PSPs come from the platform's registry: a new PSP's folder adds it here with nothing else to change. */
+export function CreatePspAccountForm({
+  psps,
+}: {
+  psps: Array<{ name: string; merchantAccountRequired: boolean; endpointExample: string }>;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [psp, setPsp] = useState<"stripe" | "adyen">("stripe");
+  const [psp, setPsp] = useState(psps[0]?.name ?? "");
+  const chosen = psps.find((candidate) => candidate.name === psp);
   const [endpoint, setEndpoint] = useState("");
   const [merchantAccount, setMerchantAccount] = useState("");
   const [apiKey, setApiKey] = useState("");
@@ -30,9 +36,12 @@ export function CreatePspAccountForm() {
     <form className="filters" onSubmit={submit} autoComplete="off">
       <label className="field">
         PSP
-        <select value={psp} onChange={(event) => setPsp(event.target.value as "stripe" | "adyen")}>
-          <option value="stripe">stripe</option>
-          <option value="adyen">adyen</option>
+        <select value={psp} onChange={(event) => setPsp(event.target.value)}>
+          {psps.map((candidate) => (
+            <option key={candidate.name} value={candidate.name}>
+              {candidate.name}
+            </option>
+          ))}
         </select>
       </label>
       <label className="field">
@@ -41,14 +50,12 @@ export function CreatePspAccountForm() {
           required
           type="url"
           value={endpoint}
-          placeholder={
-            psp === "stripe" ? "https://api.stripe.com" : "https://…-checkout-live.adyenpayments.com/checkout"
-          }
+          placeholder={chosen?.endpointExample}
           onChange={(event) => setEndpoint(event.target.value)}
           size={34}
         />
       </label>
-      {psp === "adyen" ? (
+      {chosen?.merchantAccountRequired ? (
         <label className="field">
           Merchant account
           <input
@@ -83,11 +90,7 @@ export function CreatePspAccountForm() {
   );
 }
 
-export function AccountActions({
-  account,
-}: {
-  account: { id: string; psp: "stripe" | "adyen"; active: boolean };
-}) {
+export function AccountActions({ account }: { account: { id: string; psp: string; active: boolean } }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [kind, setKind] = useState<"API_KEY" | "WEBHOOK_SECRET">("API_KEY");

@@ -1,8 +1,11 @@
 // Admins' PSP accounts: list, create, rotate a secret, enable or disable, test the connection. Every write is
 // a core command that writes its audit row in the same transaction; secrets go in and never come back out
 // (the views carry only their last four characters).
+
+import { DomainError } from "@paycore/core/errors/domain-error";
 import type { Actor } from "@paycore/core/ports/psp-account-store";
-import type { PspAccountView, PspName } from "@paycore/core/psp-accounts/psp-account";
+import type { PspAccountView } from "@paycore/core/psp-accounts/psp-account";
+import { pspModule, pspNames } from "@paycore/platform/psps/registry";
 import type { SignedInContext } from "../../trpc";
 import type { CreatePspAccountInput, RotatePspSecretInput } from "./psp-accounts.schema";
 
@@ -23,6 +26,29 @@ function row(view: PspAccountView): PspAccountRow {
 
 function actor(ctx: SignedInContext): Actor {
   return { operatorId: ctx.session.operator.id, name: ctx.session.operator.email };
+}
+
+/** A PSP a live account may name, as the create form offers it. */
+export interface RegisteredPsp {
+  name: string;
+  merchantAccountRequired: boolean;
+  endpointExample: string;
+}
+
+/** The PSPs of the platform's registry: the form offers exactly what the core's command accepts. */
+export function registeredPspsHandler(): RegisteredPsp[] {
+  return pspNames().flatMap((name) => {
+    const module = pspModule(name);
+    return module === null
+      ? []
+      : [
+          {
+            name,
+            merchantAccountRequired: module.accountRules.merchantAccountRequired,
+            endpointExample: module.liveEndpointExample,
+          },
+        ];
+  });
 }
 
 export async function listPspAccountsHandler({ ctx }: { ctx: SignedInContext }): Promise<PspAccountRow[]> {
@@ -84,8 +110,11 @@ export async function testPspConnectionHandler({
   input,
 }: {
   ctx: SignedInContext;
-  input: { psp: PspName };
+  input: { psp: string };
 }): Promise<{ ok: boolean; error: string | null }> {
-  const { ok, error } = await ctx.services.app.services.livePsps.checkConnection(input.psp);
+  const module = pspModule(input.psp);
+  if (module === null)
+    throw new DomainError("INVALID_INPUT", `psp must be one of ${pspNames().join(", ")}`, { field: ["psp"] });
+  const { ok, error } = await ctx.services.app.services.livePsps.checkConnection(module.id);
   return { ok, error };
 }

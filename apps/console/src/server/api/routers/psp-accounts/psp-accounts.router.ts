@@ -2,6 +2,7 @@ import { procedureFor, router } from "../../trpc";
 import {
   createPspAccountHandler,
   listPspAccountsHandler,
+  registeredPspsHandler,
   rotatePspSecretHandler,
   setPspAccountEnabledHandler,
   testPspConnectionHandler,
@@ -16,6 +17,7 @@ import {
 /** Credentials that move real money: admins only, every action audited. */
 export const pspAccountsRouter = router({
   list: procedureFor("ADMIN").query(listPspAccountsHandler),
+  psps: procedureFor("ADMIN").query(registeredPspsHandler),
   create: procedureFor("ADMIN").input(createPspAccountSchema).mutation(createPspAccountHandler),
   rotateSecret: procedureFor("ADMIN").input(rotatePspSecretSchema).mutation(rotatePspSecretHandler),
   setEnabled: procedureFor("ADMIN").input(setPspAccountEnabledSchema).mutation(setPspAccountEnabledHandler),

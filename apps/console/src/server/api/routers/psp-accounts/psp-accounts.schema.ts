@@ -1,9 +1,11 @@
-import { PSP_NAMES } from "@paycore/core/psp-accounts/psp-account";
 import { z } from "zod";
 
-// Shapes only; the core command validates the values (endpoint rules, secret formats) once for every caller.
+// Shapes only; the core command validates the values (a registered PSP, endpoint rules, secret formats) once for
+// every caller.
+const pspNameSchema = z.string().min(1).max(32);
+
 export const createPspAccountSchema = z.object({
-  psp: z.enum(PSP_NAMES),
+  psp: pspNameSchema,
   endpoint: z.string().trim().min(1).max(500),
   merchantAccount: z.string().trim().max(100).nullish(),
   apiKey: z.string().min(1).max(500),
@@ -19,7 +21,7 @@ export const rotatePspSecretSchema = z.object({
 
 export const pspAccountIdSchema = z.object({ accountId: z.string().min(1).max(64) });
 export const setPspAccountEnabledSchema = pspAccountIdSchema.extend({ enabled: z.boolean() });
-export const testPspConnectionSchema = z.object({ psp: z.enum(PSP_NAMES) });
+export const testPspConnectionSchema = z.object({ psp: pspNameSchema });
 
 export type CreatePspAccountInput = z.infer<typeof createPspAccountSchema>;
 export type RotatePspSecretInput = z.infer<typeof rotatePspSecretSchema>;

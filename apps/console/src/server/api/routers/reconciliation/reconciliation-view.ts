@@ -2,7 +2,8 @@
 // strings, amounts as digit strings; and the queue's filter turned into the repository's.
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { parseCurrency } from "@paycore/core/money/currency";
-import { parseDecimalMinor } from "@paycore/core/reconciliation/decimal-amount";
+import { parseDecimalAmount } from "@paycore/core/money/decimal-amount";
+import { REPORT_AMOUNT_MINOR_MAX } from "@paycore/core/reconciliation/settlement-line";
 import type {
   ApprovalView,
   ReconItemFilter,
@@ -55,10 +56,11 @@ function amountBound(text: string | null, currency: string | null, field: string
   const parsed = currency === null ? null : parseCurrency(currency);
   if (parsed === null)
     throw new DomainError("INVALID_INPUT", "Choose a currency to filter by amount.", { field: ["currency"] });
-  const minor = parseDecimalMinor(text.trim(), parsed);
-  if (minor === null || minor < 0n)
+  // Items hold report figures, so the bound is a report line's, not one payment's.
+  const reading = parseDecimalAmount(text, parsed, { maximumMinor: REPORT_AMOUNT_MINOR_MAX });
+  if (!reading.ok)
     throw new DomainError("INVALID_INPUT", `${field} is not an amount in ${parsed}.`, { field: [field] });
-  return minor;
+  return reading.amountMinor;
 }
 
 export function itemFilter(input: ReconItemsInput, now: Date): ReconItemFilter {
