@@ -3,7 +3,9 @@
 // - the backfill seals rows written before the release that began sealing (and fills their blind indexes);
 // - the key rotation re-seals envelopes under an old key version (an EncryptedSecretStore per column, beside the
 //   card vault's stores);
-// - `customer erase` drops one customer's data from every column in one transaction, with its audit row.
+// - `customer erase` drops one customer's data from every column in one transaction, with its audit row, and opens
+//   the sweep of the stored event copies (event-copy-pii.repository.ts), which runs after it in bounded batches.
+// The three cover the event copies too: the backfill and the rotation walk them here, the erasure by its sweep.
 // Each rewrite runs in a transaction with paycore.pii_maintenance = 'on' (SET LOCAL), which lets the guard triggers
 // of payments, invoices, checkout sessions and receipts pass an update that changes these columns and nothing else
 // (migration 20261210040100_customer_pii_encryption).
@@ -21,6 +23,7 @@ import {
   piiAssociatedData,
 } from "@paycore/core/vault/pii-vault";
 import type { Sql, SqlTransaction } from "../sql";
+import { backfillEventCopies, EventCopySecretStore, openErasureSweepIn } from "./event-copy-pii.repository";
 import { insertAuditRow } from "./recon-item-store.repository";
 
 /** Where a customer's e-mail or IP lives. Names are constants of this file, never input, so they go into SQL text. */
@@ -162,7 +165,10 @@ SELECT split_part(${c}, ':', 2)::int AS key_version, count(*)::text AS count FRO
 }
 
 export function piiSecretStores(sql: Sql): EncryptedSecretStore[] {
-  return PII_COLUMNS.map((column) => new PiiColumnSecretStore(sql, column));
+  return [
+    ...PII_COLUMNS.map((column) => new PiiColumnSecretStore(sql, column)),
+    new EventCopySecretStore(sql),
+  ];
 }
 
 export interface BackfillProgress {
@@ -233,6 +239,10 @@ export async function backfillPii(
     progress.complete = (left?.n ?? 0) === 0;
     results.push(progress);
   }
+  // The stored event copies (invoice snapshots written before sealing began), with the same batch budget.
+  const events = await backfillEventCopies(sql, pii, options);
+  results.push({ column: "webhook_events.payload", ...events });
+  options.onBatch?.({ column: "webhook_events.payload", ...events });
   return results;
 }
 
@@ -241,7 +251,9 @@ export async function backfillPii(
  * approving transaction of a four-eyes request): every payment that names the e-mail (as customer or receipt
  * address) loses its e-mail, receipt address and IP with their blind indexes; its receipt keeps the erased marker
  * (the document renders without the address); mails not yet sent are cancelled and their recipient erased; invoices
- * and checkout sessions addressed to it lose the address. Amounts, statuses and the ledger are not touched.
+ * and checkout sessions addressed to it lose the address. Amounts, statuses and the ledger are not touched. The
+ * stored event copies are left to the sweep this transaction opens (sweepErasedEventCopies), so a busy merchant's
+ * thirty days of events are not rewritten in one transaction.
  */
 export async function eraseCustomerIn(
   tx: SqlTransaction,
@@ -281,6 +293,7 @@ export async function eraseCustomerIn(
              OR document_id IN (SELECT c.id FROM credit_notes c WHERE c.receipt_id = ANY($1::text[])))`,
     [[...receipts.map((row) => row.id), ...invoices.map((row) => row.id)], PII_ERASED, merchantId],
   );
+  await openErasureSweepIn(tx, merchantId, emailIndex);
   return {
     payments: paymentIds.length,
     receipts: receipts.length,
