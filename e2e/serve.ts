@@ -87,6 +87,8 @@ const refundable = await seedPayment(app, acme, { amountMinor: 10_000n, email: "
 const searchable = await seedPayment(app, acme, { amountMinor: 4_321n, email: "findme@example.com" });
 const heldToApprove = await seedPayment(app, globex, { greyZone: true, email: "held.approve@example.com" });
 const heldToReject = await seedPayment(app, globex, { greyZone: true, email: "held.reject@example.com" });
+// Customer erasure (issue 22): the one customer customer-erasure.spec.ts erases (nobody else uses this address).
+await seedPayment(app, acme, { amountMinor: 1_500n, email: "erase.me@example.com" });
 // Payouts (issue 18): a merchant whose captured balance is released at once (the delays stay 0 in this fresh
 // database), with a verified bank account the
 // bank then refuses (the sandbox's invalid-account IBAN), so its payout is FAILED and can be retried.

@@ -4,7 +4,7 @@
 // approves it the limit and the hold are gone; a restricted one takes no live payment (MERCHANT_RESTRICTED). The
 // details go through the API's mutation with typed errors for bad input; every change writes its event, audit
 // row and outbox message; the database refuses an illegal edge even when written around the core, and its copy
-// of the table is the core's.
+// of the table is the core's. Concurrent live payments of an unverified merchant never take it past its limit.
 import { randomBytes } from "node:crypto";
 import { onboardingTransitionEdges } from "@paycore/core/onboarding/onboarding-state-machine";
 import { RiskSignalsRepository } from "@paycore/db/repositories/risk-signals.repository";
@@ -372,5 +372,40 @@ describe("the database's guard", () => {
     await expect(
       t.app.sql.execute(`DELETE FROM merchant_onboarding_events WHERE merchant_id = $1`, [merchant.id]),
     ).rejects.toThrow();
+  });
+});
+
+describe("the live limit under concurrency", () => {
+  it("lets concurrent live payments of an unverified merchant take its total to the limit and never past it", async () => {
+    const merchant = await t.createMerchant({ onboarding: "PENDING_VERIFICATION" });
+    // Eight payments of 300.00 against a limit of 1,000.00, sent together: an early check that only reads would
+    // let them all pass; the insert's lock lets exactly three in (900.00) and refuses the other five.
+    const cards = await Promise.all(Array.from({ length: 8 }, () => t.tokenize(merchant.livePublishableKey)));
+    const results = await Promise.all(
+      cards.map(async (paymentMethodId) => {
+        const result = await t.gql<{
+          createPayment: { payment: { id: string; status: string } | null; errors: Errors };
+        }>(
+          merchant.liveSecretKey,
+          `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } ${ERRORS} } }`,
+          { input: { idempotencyKey: newKey("race"), amount: "30000", currency: "USD", paymentMethodId } },
+        );
+        if (!result.data) throw new Error(result.raw);
+        return result.data.createPayment;
+      }),
+    );
+    const taken = results.filter((result) => result.payment !== null);
+    expect(taken.map((result) => result.payment?.status)).toEqual(["CAPTURED", "CAPTURED", "CAPTURED"]);
+    const refused = results.filter((result) => result.payment === null);
+    expect(refused.map((result) => result.errors.map((error) => error.code))).toEqual(
+      Array.from({ length: 5 }, () => ["LIVE_LIMIT_EXCEEDED"]),
+    );
+    const [live] = await t.app.sql.query<{ total: string; count: number }>(
+      `SELECT COALESCE(sum(amount_minor), 0)::text AS total, count(*)::int AS count FROM payments
+        WHERE merchant_id = $1 AND mode = 'LIVE'`,
+      [merchant.id],
+    );
+    expect(live).toEqual({ total: "90000", count: 3 });
+    await t.expectLedgerBalanced();
   });
 });

@@ -35,6 +35,7 @@ import { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repo
 import { BankRefundStoreRepository } from "@paycore/db/repositories/bank-refund-store.repository";
 import { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import { ConsoleOverviewRepository } from "@paycore/db/repositories/console-overview.repository";
+import { sweepErasedEventCopies } from "@paycore/db/repositories/event-copy-pii.repository";
 import { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { InvoiceStoreRepository } from "@paycore/db/repositories/invoice-store.repository";
 import { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
@@ -652,6 +653,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     payouts: services.payouts,
     checkout: services.checkoutCommands,
     requestNonces: services.requestNonces,
+    piiErasureSweep: (batchSize) => sweepErasedEventCopies(sql, pii, batchSize),
     // Settlement reports: pulled from the sandbox PSPs when test mode talks to the sandbox server.
     settlementReports: config.pspSandboxUrl
       ? {

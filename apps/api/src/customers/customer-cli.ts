@@ -1,6 +1,7 @@
 // `npm run cli -- customer erase --email <address> --merchant <merchantId> --reason <ticket>`: erases one customer's
 // e-mail, receipt address and IP from every row of that merchant that names the e-mail (payments, receipts, mails,
-// invoices, checkout sessions) in one audited transaction; amounts and the ledger are untouched (issue 22).
+// invoices, checkout sessions) in one audited transaction, then from the stored event copies (webhook_events
+// payloads) in bounded batches; amounts and the ledger are untouched (issue 22).
 // `npm run cli -- pii backfill [--batch-size n] [--max-batches n]`: seals the e-mails and IPs that rows written
 // before sealing began still hold in clear; resumable and idempotent (exit 3 while rows are left).
 import { isDomainError } from "@paycore/core/errors/domain-error";
@@ -16,6 +17,10 @@ import {
 import { readEnv } from "@paycore/platform/env";
 import { loadSecrets } from "@paycore/platform/secrets";
 import { type Command, InvalidArgumentError } from "commander";
+
+/** The CLI's sweep of stored event copies: 500 events per transaction, at most 10,000 batches in one run. */
+const SWEEP_BATCH_SIZE = 500;
+const SWEEP_BATCHES_MAX = 10_000;
 
 async function withCustomerPii<T>(work: (services: CustomerPiiServices) => Promise<T>): Promise<T> {
   const env = readEnv();
@@ -44,20 +49,30 @@ export function registerCustomerCommands(program: Command, actor: () => Actor): 
     .description("customers' personal data")
     .command("erase")
     .description(
-      "erase a customer's e-mail, receipt address and IP at one merchant (payments, receipts, mails, invoices, checkout sessions); amounts and the ledger stay",
+      "erase a customer's e-mail, receipt address and IP at one merchant (payments, receipts, mails, invoices, checkout sessions, stored webhook events); amounts and the ledger stay",
     )
     .requiredOption("--email <address>", "the customer's e-mail address (matched through its blind index)")
     .requiredOption("--merchant <merchantId>", "the merchant whose customer asked")
     .requiredOption("--reason <text>", "why: the request's reference, kept in the audit log")
     .action(async (options: { email: string; merchant: string; reason: string }) => {
       try {
-        const erased = await withCustomerPii(({ customerErasure }) =>
-          customerErasure.erase(actor(), {
+        const erased = await withCustomerPii(async ({ customerErasure, sweepEventCopies }) => {
+          const counts = await customerErasure.erase(actor(), {
             merchantId: options.merchant,
             email: options.email,
             reason: options.reason,
-          }),
-        );
+          });
+          // Then the stored event copies, batch by batch, with any sweep left open before (the worker shares
+          // them through SKIP LOCKED). Interrupted, the worker finishes the sweep.
+          let storedCopies = 0;
+          for (let batch = 0; batch < SWEEP_BATCHES_MAX; batch++) {
+            const progress = await sweepEventCopies(SWEEP_BATCH_SIZE);
+            if (progress === null) break;
+            if (progress.finished && progress.merchantId === options.merchant.trim())
+              storedCopies += progress.copiesErased;
+          }
+          return { ...counts, storedCopies };
+        });
         console.log(JSON.stringify({ status: "ERASED", ...erased }, null, 2));
       } catch (error) {
         if (!isDomainError(error)) throw error;

@@ -1,9 +1,13 @@
 // Goal (issue 22): customers' e-mails and IP addresses are sealed at rest in every column that holds them (read back
 // here with raw SQL: no plaintext), searching by e-mail works through the keyed blind index, `pii backfill` seals
 // rows written before sealing began (resumable, idempotent), `vault rotate` re-seals them under a new key, and
-// `customer erase` removes one customer's data everywhere while the amounts and the ledger stay intact.
+// `customer erase` removes one customer's data everywhere while the amounts and the ledger stay intact. The stored
+// event copies (webhook_events payloads: an invoice's snapshot holds its customer e-mail) are sealed by the backfill,
+// re-sealed by the rotation and erased by the erasure's sweep; after the erasure a search of every table of the
+// database finds the e-mail and the IP neither in clear nor in an envelope that the keyring opens.
 import { randomBytes } from "node:crypto";
-import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
+import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
+import { createPiiVault, PII_ERASED } from "@paycore/core/vault/pii-vault";
 import { PaymentSearchRepository } from "@paycore/db/repositories/payment-search.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCli } from "../../src/testing/run-cli";
@@ -91,6 +95,52 @@ async function rowsContaining(text: string): Promise<number> {
     [`%${text}%`],
   );
   return row?.n ?? -1;
+}
+
+/** The invoice's stored event copies: every customerEmail of their snapshots (object and previous attributes). */
+async function invoiceEventEmails(): Promise<string[]> {
+  const rows = await t.app.sql.query<{ value: string }>(
+    `SELECT v.value FROM webhook_events e, unnest(ARRAY['object', 'previousAttributes']) AS p(name),
+            LATERAL (SELECT e.payload->'data'->p.name->>'customerEmail' AS value) v
+      WHERE e.merchant_id = $1 AND e.object_id = $2 AND v.value IS NOT NULL ORDER BY e.created_at, p.name`,
+    [merchant.id, invoiceId],
+  );
+  return rows.map((row) => row.value);
+}
+
+/**
+ * Every table of the database whose rows hold one of `plaintexts`: in clear (any case), or inside a PII envelope
+ * that the whole keyring opens for this merchant as an e-mail or an IP.
+ */
+async function tablesHolding(plaintexts: string[], encryptionKeys: string): Promise<string[]> {
+  const pii = createPiiVault(parseKeyring({ encryptionKeys, fingerprintKey: FINGERPRINT }));
+  const wanted = plaintexts.map((text) => text.toLowerCase());
+  const tables = await t.app.sql.query<{ name: string }>(
+    `SELECT table_name::text AS name FROM information_schema.tables
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+  );
+  const found: string[] = [];
+  for (const { name } of tables) {
+    if (!/^[a-z0-9_]+$/.test(name)) continue;
+    const rows = await t.app.sql.query<{ row: string }>(`SELECT r::text AS row FROM "${name}" r`);
+    const holds = rows.some(({ row }) => {
+      const text = row.toLowerCase();
+      if (wanted.some((plain) => text.includes(plain))) return true;
+      for (const envelope of row.match(/pii1:[0-9]+:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g) ?? [])
+        for (const kind of ["email", "ip"] as const) {
+          let opened: string | null = null;
+          try {
+            opened = pii.open(kind, merchant.id, envelope);
+          } catch {
+            // Not this kind or not this merchant's: the associated data differ.
+          }
+          if (opened !== null && wanted.includes(opened.toLowerCase())) return true;
+        }
+      return false;
+    });
+    if (holds) found.push(name);
+  }
+  return found;
 }
 
 beforeAll(async () => {
@@ -198,6 +248,15 @@ describe("customers' personal data at rest", { timeout: 600_000 }, () => {
         [[paymentIds.ada, paymentIds.grace], "legacy@example.test"],
       );
     });
+    // And the invoice's event copies as an event written before sealing began: Ada's address in clear.
+    const sealedCopies = await invoiceEventEmails();
+    expect(sealedCopies.length).toBeGreaterThan(0);
+    for (const value of sealedCopies) expect(value).toMatch(/^pii1:1:/);
+    await t.app.sql.execute(
+      `UPDATE webhook_events SET payload = jsonb_set(payload, '{data,object,customerEmail}', to_jsonb($3::text))
+        WHERE merchant_id = $1 AND object_id = $2`,
+      [merchant.id, invoiceId, ADA],
+    );
     const keys = `1:${K1}`;
     const partial = await cli(["pii", "backfill", "--batch-size", "1", "--max-batches", "1"], keys);
     expect(partial.code, partial.stderr).toBe(3);
@@ -208,6 +267,11 @@ describe("customers' personal data at rest", { timeout: 600_000 }, () => {
     const columns = JSON.parse(again.stdout).columns as Array<{ sealed: number }>;
     expect(columns.every((column) => column.sealed === 0)).toBe(true);
     expect(await rowsContaining("legacy@example.test")).toBe(0);
+    const copies = await invoiceEventEmails();
+    for (const value of copies) {
+      expect(value).toMatch(/^pii1:1:/);
+      expect(t.app.services.pii.open("email", merchant.id, value)).toBe(ADA);
+    }
     const [row] = await t.app.sql.query<{ customer_email_bidx: string }>(
       `SELECT customer_email_bidx FROM payments WHERE id = $1`,
       [paymentIds.ada],
@@ -240,6 +304,9 @@ describe("customers' personal data at rest", { timeout: 600_000 }, () => {
     expect(stores["email_outbox.to_address"]).toEqual({ v2: 3 });
     expect(stores["invoices.customer_email"]).toEqual({ v2: 1 });
     expect(stores["checkout_sessions.customer_email"]).toEqual({ v2: 1 });
+    const copies = await invoiceEventEmails();
+    expect(stores["webhook_events.payload"]).toEqual({ v2: copies.length });
+    for (const value of copies) expect(value).toMatch(/^pii1:2:/);
     for (const value of await storedPii()) expect(value).toMatch(/^pii1:2:/);
     // An API holding only the new key reads them, and the blind index (keyed by the fingerprint key) still finds them.
     const retired = await createTestApp({
@@ -276,6 +343,15 @@ describe("customers' personal data at rest", { timeout: 600_000 }, () => {
       `SELECT id, amount_captured_minor::text, version FROM payments WHERE merchant_id = $1 ORDER BY id`,
       [merchant.id],
     );
+    const ledger = () =>
+      t.app.sql.query<{ entries: string; lines: string }>(
+        `SELECT (SELECT md5(string_agg(j::text, '|' ORDER BY j.id)) FROM journal_entries j) AS entries,
+                (SELECT md5(string_agg(l::text, '|' ORDER BY l::text)) FROM ledger_lines l) AS lines`,
+      );
+    const ledgerBefore = await ledger();
+    const eventCopies = (await invoiceEventEmails()).length;
+    // Before: the whole-database search does find Ada (it is not blind).
+    expect(await tablesHolding([ADA, ADA_IP], `1:${K1},2:${K2}`)).not.toEqual([]);
     const refused = await cli(
       ["customer", "erase", "--email", "not-an-address", "--merchant", merchant.id, "--reason", "ticket 42"],
       `1:${K1},2:${K2}`,
@@ -288,14 +364,38 @@ describe("customers' personal data at rest", { timeout: 600_000 }, () => {
       `1:${K1},2:${K2}`,
     );
     expect(erased.code, erased.stderr).toBe(0);
-    expect(JSON.parse(erased.stdout)).toEqual({
+    const output = JSON.parse(erased.stdout);
+    expect(output).toEqual({
       status: "ERASED",
       payments: 1,
       receipts: 1,
       invoices: 1,
       checkoutSessions: 1,
       mails: 2,
+      storedCopies: expect.any(Number),
     });
+    // The invoice's events, and the stored responses of the payment, invoice and session creations.
+    expect(output.storedCopies).toBeGreaterThanOrEqual(eventCopies + 3);
+    // The stored event copies hold the erased marker (the events feed and deliveries read it as null), the stored
+    // idempotent responses hold null, and no table of the database holds Ada's address or IP in clear or in an
+    // envelope the keyring opens.
+    const copies = await invoiceEventEmails();
+    expect(copies).toHaveLength(eventCopies);
+    for (const value of copies) expect(value).toBe(PII_ERASED);
+    expect(await tablesHolding([ADA, ADA_IP], `1:${K1},2:${K2}`)).toEqual([]);
+    // Grace's data is still there: the search is not blind.
+    expect(await tablesHolding([GRACE], `1:${K1},2:${K2}`)).not.toEqual([]);
+    const sweeps = await t.app.sql.query<{
+      email_index: string | null;
+      finished: boolean;
+      copies_erased: number;
+    }>(
+      `SELECT email_index, finished_at IS NOT NULL AS finished, copies_erased FROM pii_erasure_sweeps
+        WHERE merchant_id = $1`,
+      [merchant.id],
+    );
+    expect(sweeps).toEqual([{ email_index: null, finished: true, copies_erased: output.storedCopies }]);
+    expect(await ledger()).toEqual(ledgerBefore);
 
     const [ada] = await t.app.sql.query<Record<string, string | null>>(
       `SELECT customer_email, customer_email_bidx, receipt_email, receipt_email_bidx, ip_address, ip_address_bidx

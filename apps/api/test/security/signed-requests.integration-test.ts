@@ -1,11 +1,12 @@
 // Goal (issue 22): signed requests against a real API instance listening on loopback, with its own Redis. A
 // merchant that requires signatures gets every refusal with its own code and HTTP 401 in a GraphQL-over-HTTP body
-// (missing headers, a stale or future timestamp, a reused nonce with Redis up and with Redis down, a bad
-// signature, a tampered body or query), and a valid signed request succeeds; a merchant that does not require
-// them accepts unsigned requests but still checks a signed one. The signing secret is not the API key, is sealed
-// in the vault, shown once and audited by its hint only.
+// (missing headers, a stale or future timestamp, a reused nonce with Redis up, with Redis down, and one first seen
+// by Redis then replayed after Redis went down, a bad signature, a tampered body or query), and a valid signed
+// request succeeds; a merchant that does not require them accepts unsigned requests but still checks a signed one.
+// The signing secret is not the API key, is sealed in the vault, shown once and audited by its hint only.
 import { randomBytes } from "node:crypto";
 import { signRequest } from "@paycore/core/merchants/request-signing";
+import { nonceDigest } from "@paycore/platform/adapters/request-nonces";
 import { type OwnRedis, redisServerAvailable, startOwnRedis } from "@paycore/platform/testing/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -167,14 +168,16 @@ describe("a merchant that requires signed requests", () => {
     },
   );
 
-  it("refuses a nonce used before (Redis up), and keeps it in Redis only", async () => {
+  it("refuses a nonce used before (Redis up), and writes it through to Postgres as its digest", async () => {
     const used = nonce();
     expect((await call({ key: merchant.secretKey, secret, nonce: used })).status).toBe(200);
     expect(await call({ key: merchant.secretKey, secret, nonce: used })).toMatchObject({
       status: 401,
       code: "SIGNATURE_NONCE_REUSED",
     });
-    expect(await t.app.db.requestNonce.count({ where: { nonce: used } })).toBe(0);
+    expect(
+      await t.app.db.requestNonce.count({ where: { nonceDigest: new Uint8Array(nonceDigest(used)) } }),
+    ).toBe(1);
   });
 
   it("answers plain JSON to a client that accepts only it", async () => {
@@ -266,12 +269,22 @@ describe("the signing secret", () => {
 
 // Last: it stops this suite's Redis.
 describe("with Redis down", () => {
-  it("keeps nonces in Postgres and still refuses a reuse", async () => {
+  it("refuses a nonce first seen by Redis, replayed once Redis is down; keeps new ones in Postgres", async () => {
     const { merchant, secret } = await merchantWithSecret(true);
+    const seenByRedis = nonce();
+    expect(await call({ key: merchant.secretKey, secret, nonce: seenByRedis })).toMatchObject({
+      status: 200,
+    });
     await redis.stop();
+    expect(await call({ key: merchant.secretKey, secret, nonce: seenByRedis })).toMatchObject({
+      status: 401,
+      code: "SIGNATURE_NONCE_REUSED",
+    });
     const used = nonce();
     expect(await call({ key: merchant.secretKey, secret, nonce: used })).toMatchObject({ status: 200 });
-    expect(await t.app.db.requestNonce.count({ where: { nonce: used } })).toBe(1);
+    expect(
+      await t.app.db.requestNonce.count({ where: { nonceDigest: new Uint8Array(nonceDigest(used)) } }),
+    ).toBe(1);
     expect(await call({ key: merchant.secretKey, secret, nonce: used })).toMatchObject({
       status: 401,
       code: "SIGNATURE_NONCE_REUSED",
@@ -281,6 +294,8 @@ describe("with Redis down", () => {
     expect(
       await t.app.services.requestNonces.purgeExpired(new Date(Date.now() + 11 * 60_000), 100),
     ).toBeGreaterThanOrEqual(1);
-    expect(await t.app.db.requestNonce.count({ where: { nonce: used } })).toBe(0);
+    expect(
+      await t.app.db.requestNonce.count({ where: { nonceDigest: new Uint8Array(nonceDigest(used)) } }),
+    ).toBe(0);
   });
 });

@@ -65,6 +65,7 @@ describe("GET /health/workers", () => {
       "metrics-refresh",
       "partition-maintenance",
       "payout-dispatch",
+      "pii-erasure-sweep",
       "process-heartbeat",
       "request-nonce-purge",
       "resolver",

@@ -240,12 +240,19 @@ export function livePaymentRefusal(
   if (standing.onboardingStatus === "VERIFIED") return Promise.resolve(null);
   const limit = limits.get(payment.currency) ?? 0n;
   return soFarMinor().then((soFar) =>
-    soFar + payment.amountMinor > limit
-      ? new DomainError(
-          "LIVE_LIMIT_EXCEEDED",
-          `Until the merchant is verified, its live payments in ${payment.currency} total at most ${limit} minor units (${soFar} taken).`,
-          { field: ["amount"] },
-        )
-      : null,
+    soFar + payment.amountMinor > limit ? liveLimitExceeded(payment.currency, limit, soFar) : null,
+  );
+}
+
+/** The refusal of a live payment that would take an unverified merchant's total in `currency` past `limitMinor`. */
+export function liveLimitExceeded(
+  currency: CurrencyCode,
+  limitMinor: bigint,
+  soFarMinor: bigint,
+): DomainError {
+  return new DomainError(
+    "LIVE_LIMIT_EXCEEDED",
+    `Until the merchant is verified, its live payments in ${currency} total at most ${limitMinor} minor units (${soFarMinor} taken).`,
+    { field: ["amount"] },
   );
 }

@@ -88,8 +88,11 @@ async function authorizeNewPayment(
 ): Promise<PaymentResult> {
   // Onboarding (issue 22): an unverified merchant's live payments stop at its limit; restricted or frozen ones take
   // none. Asked before routing: a refused merchant learns why, whatever its PSP accounts.
-  if (actor.mode === "LIVE" && deps.admission)
-    await deps.admission.checkLivePayment(actor.merchantId, request.amountMinor, request.currency);
+  // The insert enforces the limit again under a lock (liveVolumeCapMinor): this early check only answers sooner.
+  const liveVolumeCapMinor =
+    actor.mode === "LIVE" && deps.admission
+      ? await deps.admission.checkLivePayment(actor.merchantId, request.amountMinor, request.currency)
+      : null;
   const { stored, routed, psp } = await routeForCard(deps, actor, request);
   const now = deps.now();
   if (isExpired(stored.method, now)) {
@@ -110,6 +113,7 @@ async function authorizeNewPayment(
           routing: routingRecord(routed.decision),
         };
   const created = await insertPayment(deps, actor, context, {
+    liveVolumeCapMinor,
     paymentId,
     request,
     stored,
@@ -227,6 +231,8 @@ function scorePayment(
 }
 
 interface NewPaymentParts {
+  /** An unverified merchant's live limit, enforced by the insert; null: none. */
+  liveVolumeCapMinor: bigint | null;
   paymentId: PaymentId;
   request: NewPaymentRequest;
   stored: StoredMethod;
@@ -241,7 +247,7 @@ function insertPayment(
   deps: Deps,
   actor: MerchantActor,
   context: IdempotencyContext,
-  { paymentId, request, stored, psp, firstAttempt, scored }: NewPaymentParts,
+  { liveVolumeCapMinor, paymentId, request, stored, psp, firstAttempt, scored }: NewPaymentParts,
 ): Promise<PaymentRecord> {
   const { amountMinor, currency, captureMethod, customer } = request;
   const toPsp = firstAttempt !== null;
@@ -282,6 +288,7 @@ function insertPayment(
       returnUrl: request.returnUrl ?? null,
     },
     receiptEmail: request.receiptEmail ?? null,
+    liveVolumeCapMinor,
     attempt: firstAttempt,
     risk: scored && {
       id: newId("riskAssessment"),

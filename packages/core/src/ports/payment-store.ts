@@ -99,6 +99,12 @@ export interface NewPayment {
   payment: Omit<PaymentRecord, "version" | "createdAt" | "updatedAt">;
   /** The receipt address (receipts are issued in the database when the payment is captured); absent: none. */
   receiptEmail?: string | null;
+  /**
+   * An unverified merchant's live limit in the payment's currency (issue 22): the store inserts only while the
+   * merchant's live total in that currency (payments not declined, failed or cancelled) plus this amount stays
+   * within it, checked and inserted atomically, else throws LIVE_LIMIT_EXCEEDED. Absent or null: no limit.
+   */
+  liveVolumeCapMinor?: bigint | null;
   /** Null when the risk rules declined the payment: no PSP is asked. */
   attempt: PspAttemptDraft | null;
   risk: RiskAssessmentDraft | null;

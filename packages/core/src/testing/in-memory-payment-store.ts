@@ -9,6 +9,7 @@ import type { MerchantId, PaymentId, PaymentMethodId, PspAttemptId, RefundId } f
 import { DEFAULT_FEE_SCHEDULE } from "../ledger/fees";
 import type { JournalEntryDraft } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
+import { liveLimitExceeded } from "../onboarding/onboarding";
 import type {
   MerchantActor,
   Mode,
@@ -203,6 +204,20 @@ export class InMemoryPaymentStore implements PaymentStore {
   async insertPayment(input: NewPayment): Promise<PaymentRecord> {
     const now = this.now();
     const payment: PaymentRecord = { ...copy(input.payment), version: 1, createdAt: now, updatedAt: now };
+    // The live limit, as Postgres checks it under its lock (one thread here: the check and the insert are atomic).
+    const cap = input.liveVolumeCapMinor ?? null;
+    if (cap !== null) {
+      const soFar = [...this.payments.values()]
+        .filter(
+          (p) =>
+            p.merchantId === payment.merchantId &&
+            p.mode === "LIVE" &&
+            p.currency === payment.currency &&
+            !["DECLINED", "FAILED", "CANCELLED"].includes(p.status),
+        )
+        .reduce((sum, p) => sum + p.amountMinor, 0n);
+      if (soFar + payment.amountMinor > cap) throw liveLimitExceeded(payment.currency, cap, soFar);
+    }
     // The claim or link comes first: when the key is held it throws and nothing is written.
     const { idempotency } = input;
     this.idempotency.write(

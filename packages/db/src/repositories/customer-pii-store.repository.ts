@@ -3,10 +3,13 @@
 // - the backfill seals rows written before the release that began sealing (and fills their blind indexes);
 // - the key rotation re-seals envelopes under an old key version (an EncryptedSecretStore per column, beside the
 //   card vault's stores);
-// - `customer erase` drops one customer's data from every column in one transaction, with its audit row.
+// - `customer erase` drops one customer's data from every column in one transaction, with its audit row, and opens
+//   the sweep of the stored event copies (event-copy-pii.repository.ts), which runs after it in bounded batches.
+// The three cover the event copies too: the backfill and the rotation walk them here, the erasure by its sweep.
 // Each rewrite runs in a transaction with paycore.pii_maintenance = 'on' (SET LOCAL), which lets the guard triggers
 // of payments, invoices, checkout sessions and receipts pass an update that changes these columns and nothing else
 // (migration 20261210040100_customer_pii_encryption).
+import { CUSTOMER_ERASE_ACTION } from "@paycore/core/customers/customer-erasure-commands";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import type { CustomerErasureResult, CustomerErasureStore } from "@paycore/core/ports/customer-erasure-store";
 import type { EncryptedSecretRow, EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
@@ -21,6 +24,7 @@ import {
   piiAssociatedData,
 } from "@paycore/core/vault/pii-vault";
 import type { Sql, SqlTransaction } from "../sql";
+import { backfillEventCopies, EventCopySecretStore, openErasureSweepIn } from "./event-copy-pii.repository";
 import { insertAuditRow } from "./recon-item-store.repository";
 
 /** Where a customer's e-mail or IP lives. Names are constants of this file, never input, so they go into SQL text. */
@@ -162,7 +166,10 @@ SELECT split_part(${c}, ':', 2)::int AS key_version, count(*)::text AS count FRO
 }
 
 export function piiSecretStores(sql: Sql): EncryptedSecretStore[] {
-  return PII_COLUMNS.map((column) => new PiiColumnSecretStore(sql, column));
+  return [
+    ...PII_COLUMNS.map((column) => new PiiColumnSecretStore(sql, column)),
+    new EventCopySecretStore(sql),
+  ];
 }
 
 export interface BackfillProgress {
@@ -233,6 +240,10 @@ export async function backfillPii(
     progress.complete = (left?.n ?? 0) === 0;
     results.push(progress);
   }
+  // The stored event copies (invoice snapshots written before sealing began), with the same batch budget.
+  const events = await backfillEventCopies(sql, pii, options);
+  results.push({ column: "webhook_events.payload", ...events });
+  options.onBatch?.({ column: "webhook_events.payload", ...events });
   return results;
 }
 
@@ -241,7 +252,9 @@ export async function backfillPii(
  * approving transaction of a four-eyes request): every payment that names the e-mail (as customer or receipt
  * address) loses its e-mail, receipt address and IP with their blind indexes; its receipt keeps the erased marker
  * (the document renders without the address); mails not yet sent are cancelled and their recipient erased; invoices
- * and checkout sessions addressed to it lose the address. Amounts, statuses and the ledger are not touched.
+ * and checkout sessions addressed to it lose the address. Amounts, statuses and the ledger are not touched. The
+ * stored event copies are left to the sweep this transaction opens (sweepErasedEventCopies), so a busy merchant's
+ * thirty days of events are not rewritten in one transaction.
  */
 export async function eraseCustomerIn(
   tx: SqlTransaction,
@@ -281,6 +294,7 @@ export async function eraseCustomerIn(
              OR document_id IN (SELECT c.id FROM credit_notes c WHERE c.receipt_id = ANY($1::text[])))`,
     [[...receipts.map((row) => row.id), ...invoices.map((row) => row.id)], PII_ERASED, merchantId],
   );
+  await openErasureSweepIn(tx, merchantId, emailIndex);
   return {
     payments: paymentIds.length,
     receipts: receipts.length,
@@ -304,4 +318,82 @@ export class CustomerErasureStoreRepository implements CustomerErasureStore {
       return result;
     });
   }
+}
+
+/** What an erasure request will erase, as counts (the console shows these, never the data). */
+export type ErasurePreview = CustomerErasureResult;
+
+/**
+ * Counts what `eraseCustomerIn` would change now for this merchant and e-mail blind index: the same rows, read
+ * without changing them (stored event copies and idempotent responses are swept after the erasure, so they are
+ * not counted here).
+ */
+export async function previewErasure(
+  sql: Sql,
+  merchantId: string,
+  emailIndex: string,
+): Promise<ErasurePreview> {
+  const [row] = await sql.query<Record<keyof ErasurePreview, number>>(
+    `WITH named AS (
+       SELECT id FROM payments
+        WHERE merchant_id = $1 AND (customer_email_bidx = $2 OR receipt_email_bidx = $2)),
+     receipts AS (SELECT r.id FROM receipts r WHERE r.payment_id IN (SELECT id FROM named) AND r.email <> $3),
+     invoices AS (SELECT id FROM invoices WHERE merchant_id = $1 AND customer_email_bidx = $2)
+     SELECT (SELECT count(*) FROM named)::int AS payments,
+            (SELECT count(*) FROM receipts)::int AS receipts,
+            (SELECT count(*) FROM invoices)::int AS invoices,
+            (SELECT count(*) FROM checkout_sessions WHERE merchant_id = $1 AND customer_email_bidx = $2)::int
+              AS "checkoutSessions",
+            (SELECT count(*) FROM email_outbox o
+              WHERE o.merchant_id = $1 AND o.to_address <> $3
+                AND (o.document_id IN (SELECT id FROM receipts) OR o.document_id IN (SELECT id FROM invoices)
+                     OR o.document_id IN (SELECT c.id FROM credit_notes c
+                                           WHERE c.receipt_id IN (SELECT id FROM receipts))))::int AS mails`,
+    [merchantId, emailIndex, PII_ERASED],
+  );
+  return row ?? { payments: 0, receipts: 0, invoices: 0, checkoutSessions: 0, mails: 0 };
+}
+
+export interface PendingErasureRequest {
+  approvalId: string;
+  merchantId: string;
+  merchantName: string;
+  requestedBy: string;
+  reason: string;
+  createdAt: Date;
+  /** What approving it would erase now. */
+  preview: ErasurePreview;
+}
+
+/** The erasure requests waiting for a second operator, newest first (at most `limit`), with their counts. */
+export async function pendingErasureRequests(sql: Sql, limit: number): Promise<PendingErasureRequest[]> {
+  const rows = await sql.query<{
+    id: string;
+    target_id: string;
+    name: string;
+    requested_by: string;
+    reason: string;
+    created_at: Date;
+    email_index: string | null;
+  }>(
+    `SELECT a.id, a.target_id, m.name, a.requested_by, a.reason, a.created_at, a.payload->>'emailIndex' AS email_index
+       FROM approval_requests a JOIN merchants m ON m.id = a.target_id
+      WHERE a.kind = $2 AND a.status = 'PENDING'
+      ORDER BY a.created_at DESC, a.id DESC LIMIT $1`,
+    [limit, CUSTOMER_ERASE_ACTION],
+  );
+  return Promise.all(
+    rows.map(async (row) => ({
+      approvalId: row.id,
+      merchantId: row.target_id,
+      merchantName: row.name,
+      requestedBy: row.requested_by,
+      reason: row.reason,
+      createdAt: row.created_at,
+      preview:
+        row.email_index === null
+          ? { payments: 0, receipts: 0, invoices: 0, checkoutSessions: 0, mails: 0 }
+          : await previewErasure(sql, row.target_id, row.email_index),
+    })),
+  );
 }

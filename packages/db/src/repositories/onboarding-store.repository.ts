@@ -114,6 +114,10 @@ export async function insertOnboardingAudit(tx: SqlTransaction, audit: AuditDraf
   ]);
 }
 
+/** A merchant's live total in one currency ($1, $2): what an unverified merchant's live limit bounds. */
+export const LIVE_VOLUME_SQL = `SELECT COALESCE(sum(amount_minor), 0)::text AS total FROM payments
+  WHERE merchant_id = $1 AND mode = 'LIVE' AND currency = $2 AND status NOT IN ('DECLINED', 'FAILED', 'CANCELLED')`;
+
 export class OnboardingStoreRepository implements OnboardingStore, MerchantStandingReader {
   constructor(private readonly sql: Sql) {}
 
@@ -236,12 +240,7 @@ export class OnboardingStoreRepository implements OnboardingStore, MerchantStand
   }
 
   async liveVolumeMinor(merchantId: string, currency: CurrencyCode): Promise<bigint> {
-    const [row] = await this.sql.query<{ total: string }>(
-      `SELECT COALESCE(sum(amount_minor), 0)::text AS total FROM payments
-        WHERE merchant_id = $1 AND mode = 'LIVE' AND currency = $2
-          AND status NOT IN ('DECLINED', 'FAILED', 'CANCELLED')`,
-      [merchantId, currency],
-    );
+    const [row] = await this.sql.query<{ total: string }>(LIVE_VOLUME_SQL, [merchantId, currency]);
     return BigInt(row?.total ?? "0");
   }
 }

@@ -18,6 +18,7 @@ import {
   type LedgerAccountCode,
 } from "@paycore/core/ledger/postings";
 import type { CurrencyCode } from "@paycore/core/money/currency";
+import { liveLimitExceeded } from "@paycore/core/onboarding/onboarding";
 import type {
   MerchantActor,
   Mode,
@@ -52,6 +53,7 @@ import {
   toRefundRecord,
 } from "../mappers/payment.mapper";
 import { type Sql, sqlState } from "../sql";
+import { LIVE_VOLUME_SQL } from "./onboarding-store.repository";
 import {
   CHANGE_CHECKS,
   type ChangeCheck,
@@ -358,7 +360,8 @@ export class PostgresPaymentStore implements PaymentStore {
         "an idempotency record is claimed in the payment's own merchant and mode",
       );
     }
-    const [row] = await this.writes.query<PaymentRow>(claim ? INSERT_PAYMENT_CLAIMING_KEY : INSERT_PAYMENT, [
+    const statement = claim ? INSERT_PAYMENT_CLAIMING_KEY : INSERT_PAYMENT;
+    const values = [
       payment.id,
       idempotency.recordId,
       idempotency.lockedUntil ?? null,
@@ -411,7 +414,26 @@ export class PostgresPaymentStore implements PaymentStore {
       this.pii.blindIndex("email", payment.customerEmail),
       this.pii.blindIndex("email", input.receiptEmail ?? null),
       this.pii.blindIndex("ip", payment.ipAddress),
-    ]);
+    ];
+    const cap = input.liveVolumeCapMinor ?? null;
+    const [row] =
+      cap === null
+        ? await this.writes.query<PaymentRow>(statement, values)
+        : await this.sql.transaction(async (tx) => {
+            // An unverified merchant's live limit (issue 22): one lock per merchant and currency, taken for the
+            // transaction, so the sum read next already holds every payment inserted before it (READ COMMITTED
+            // reads what committed before each statement) and no other insert can pass it meanwhile.
+            await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+              `live-volume:${payment.merchantId}:${payment.currency}`,
+            ]);
+            const [volume] = await tx.query<{ total: string }>(LIVE_VOLUME_SQL, [
+              payment.merchantId,
+              payment.currency,
+            ]);
+            const soFar = BigInt(volume?.total ?? "0");
+            if (soFar + payment.amountMinor > cap) throw liveLimitExceeded(payment.currency, cap, soFar);
+            return tx.query<PaymentRow>(statement, values);
+          });
     // The statement writes nothing unless it could claim or link the key: another request holds it.
     if (row === undefined) throw claim ? new IdempotencyKeyTaken() : idempotencyTakenOver();
     return toPaymentRecord(row, this.pii);

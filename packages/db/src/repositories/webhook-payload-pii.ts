@@ -5,7 +5,7 @@
 import { PII_ENVELOPE_PREFIX, type PiiVault } from "@paycore/core/vault/pii-vault";
 
 /** Snapshot fields that may hold a sealed e-mail. */
-const SEALED_EMAIL_FIELDS = ["customerEmail", "receiptEmail", "email"] as const;
+export const SEALED_EMAIL_FIELDS = ["customerEmail", "receiptEmail", "email"] as const;
 
 function openObject(object: unknown, merchantId: string, pii: PiiVault): unknown {
   if (object === null || typeof object !== "object" || Array.isArray(object)) return object;

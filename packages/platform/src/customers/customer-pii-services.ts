@@ -1,5 +1,6 @@
 // Customers' personal data (issue 22) for the CLI and the console: the erase command over its store, and the
-// backfill that seals rows written before sealing began. The PII vault comes from the configured secrets.
+// backfill that seals rows written before sealing began, and the sweep that erases the customer from stored event
+// copies after an erasure. The PII vault comes from the configured secrets.
 import { CustomerErasureCommands } from "@paycore/core/customers/customer-erasure-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createPiiVault, type PiiVault } from "@paycore/core/vault/pii-vault";
@@ -8,6 +9,10 @@ import {
   backfillPii,
   CustomerErasureStoreRepository,
 } from "@paycore/db/repositories/customer-pii-store.repository";
+import {
+  type ErasureSweepProgress,
+  sweepErasedEventCopies,
+} from "@paycore/db/repositories/event-copy-pii.repository";
 import type { Sql } from "@paycore/db/sql";
 import type { AppSecrets } from "../secrets";
 
@@ -29,11 +34,14 @@ export interface CustomerPiiServices {
     batchesMax?: number;
     onBatch?: (progress: BackfillProgress) => void;
   }): Promise<BackfillProgress[]>;
+  /** One batch of the oldest open erasure sweep of stored event copies; null when none is open. */
+  sweepEventCopies(batchSize: number): Promise<ErasureSweepProgress | null>;
 }
 
 export function createCustomerPiiServices(sql: Sql, pii: PiiVault): CustomerPiiServices {
   return {
     customerErasure: new CustomerErasureCommands({ store: new CustomerErasureStoreRepository(sql), pii }),
     backfill: (options) => backfillPii(sql, pii, options),
+    sweepEventCopies: (batchSize) => sweepErasedEventCopies(sql, pii, batchSize),
   };
 }

@@ -9,6 +9,7 @@ import type { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PayoutCommands } from "@paycore/core/payouts/payout-commands";
 import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
+import type { ErasureSweepProgress } from "@paycore/db/repositories/event-copy-pii.repository";
 import type { PostgresIdempotencyStore } from "@paycore/db/repositories/idempotency.repository";
 import { OutboxRepository } from "@paycore/db/repositories/outbox.repository";
 import { PartitionRepository } from "@paycore/db/repositories/partition.repository";
@@ -33,6 +34,7 @@ import { metricsRefreshJob } from "./metrics-refresh";
 import { OutboxRelay } from "./outbox-relay";
 import { partitionMaintenanceJob } from "./partitions";
 import { balanceReleaseJob, payoutDispatchJob } from "./payouts";
+import { piiErasureSweepJob } from "./pii-erasure-sweep";
 import { processHeartbeatJob } from "./process-heartbeat";
 import { requestNoncePurgeJob } from "./request-nonce-purge";
 import { resolverJob } from "./resolver";
@@ -92,6 +94,8 @@ export interface AppWorkersOptions {
   announcedReports?: { job: WorkerJob; poll?: WorkerJob } | null;
   /** Metrics (issue 22): the backlog and age gauges' periodic refresh, with the background work. */
   metricsRefresh?: Parameters<typeof metricsRefreshJob>[0] | null;
+  /** Customers' personal data (issue 22): one batch of the oldest open erasure sweep of stored event copies. */
+  piiErasureSweep?: ((batchSize: number) => Promise<ErasureSweepProgress | null>) | null;
   /** Sanctions and risk signals (issue 22): screening after list imports, the list fetch, the risk signals. */
   sanctions?: { jobs: WorkerJob[] } | null;
 }
@@ -185,6 +189,9 @@ export function createAppWorkers(options: AppWorkersOptions): AppWorkers {
       }),
     );
   }
+  // Customers' personal data (issue 22): erasures reach the stored event copies.
+  if (options.piiErasureSweep)
+    add(piiErasureSweepJob({ sweep: options.piiErasureSweep, log: jobLog("pii-erasure-sweep") }));
   // Signed requests (issue 22).
   if (options.requestNonces)
     add(requestNoncePurgeJob({ nonces: options.requestNonces, log: jobLog("request-nonce-purge") }));

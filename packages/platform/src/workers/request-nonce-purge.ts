@@ -1,5 +1,6 @@
 // Signed requests (issue 22): every minute, deletes one bounded batch of the Postgres nonces past their expiry
-// (written only while Redis was unavailable), so request_nonces holds about ten minutes of them at most.
+// (every accepted nonce is written through to Postgres), so request_nonces holds about ten minutes of them at most;
+// a full batch runs the next pass at once.
 import type { Logger } from "pino";
 import type { RequestNonces } from "../adapters/request-nonces";
 import type { PassResult, WorkerJob } from "./worker";

@@ -32,6 +32,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/account/two-factor", label: "Two-factor" },
   { href: "/psp-accounts", label: "PSP accounts", minimumRole: "ADMIN" },
   { href: "/operators", label: "Operators", minimumRole: "ADMIN" },
+  // Customers' personal data (issue 22).
+  { href: "/customers/erasure", label: "Customer erasure", minimumRole: "ADMIN" },
 ];
 
 const RANK: Record<OperatorRole, number> = { VIEWER: 0, OPERATOR: 1, ADMIN: 2 };
