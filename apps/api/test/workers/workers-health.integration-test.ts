@@ -66,6 +66,7 @@ describe("GET /health/workers", () => {
       "partition-maintenance",
       "payout-dispatch",
       "process-heartbeat",
+      "report-run-poll",
       "request-nonce-purge",
       "resolver",
       "review-hold-expiry",

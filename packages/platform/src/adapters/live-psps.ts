@@ -37,6 +37,9 @@ interface LiveClient {
   webhookSecrets: string[];
   /** Where the account's reports are downloaded from, and with what (null: not configured). */
   reports: { origin: string; credential: string | null };
+  /** The account's endpoint and merchant account, for the report-run lister built with the report credentials. */
+  endpoint: string;
+  merchantAccount: string | null;
 }
 
 /**
@@ -53,6 +56,23 @@ function reportOrigin(psp: PspName, endpoint: string): string {
   return /^(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(url.hostname)
     ? url.origin
     : LIVE_REPORT_ORIGINS[psp];
+}
+
+/** A live account whose report runs the report-run poll lists. */
+export interface LiveReportRunSource {
+  psp: PspName;
+  accountId: string;
+  succeededReportRuns(
+    createdSinceS: number,
+    limit: number,
+  ): Promise<Array<{ id: string; url: string | null }>>;
+}
+
+/** An adapter that lists its PSP's succeeded report runs (Stripe's `reporting.reportRuns.list`). */
+function listsReportRuns(
+  adapter: PspAdapter,
+): adapter is PspAdapter & Pick<LiveReportRunSource, "succeededReportRuns"> {
+  return typeof (adapter as Partial<LiveReportRunSource>).succeededReportRuns === "function";
 }
 
 /** The Authorization header a report download is sent with: Adyen's report user (basic), a Stripe key (bearer). */
@@ -124,6 +144,46 @@ export class LivePsps implements PspSet {
       origin,
       authorization: credential === null ? null : reportAuthorization(name, credential),
     };
+  }
+
+  /**
+   * The active live accounts whose report runs can be listed (Stripe's report runs; Adyen announces its reports
+   * only by notification): each one with report credentials configured, listed with those credentials (a key
+   * allowed to read reports), from the account's endpoint. An account without report credentials is not listed:
+   * its missing credentials are already a needs-attention item once it announces a report.
+   */
+  async reportRunSources(): Promise<LiveReportRunSource[]> {
+    await this.fresh();
+    const sources: LiveReportRunSource[] = [];
+    for (const [psp, client] of this.clients) {
+      if (client.reports.credential === null) continue;
+      const lister = PSP_MODULES[psp].createAdapter({
+        endpoint: client.endpoint,
+        apiKey: client.reports.credential,
+        merchantAccount: client.merchantAccount,
+        timeoutMs: this.options.timeoutMs,
+        evidencePdf: EVIDENCE_PDF,
+      });
+      if (!listsReportRuns(lister)) continue;
+      sources.push({
+        psp,
+        accountId: client.accountId,
+        succeededReportRuns: lister.succeededReportRuns.bind(lister),
+      });
+    }
+    return sources;
+  }
+
+  /**
+   * Records that listing an account's report runs failed, as the account's alert (the PSP accounts page and the
+   * overview's card), with anything key-like masked.
+   */
+  async recordReportRunFailure(accountId: string, message: string): Promise<void> {
+    await this.options.checks.recordCheck(accountId, {
+      at: this.now(),
+      ok: false,
+      error: describeCredentialProblem(`report runs could not be listed: ${message}`),
+    });
   }
 
   /** Asks the PSP whether the account's credentials work, and records the answer on the account. */
@@ -218,6 +278,8 @@ export class LivePsps implements PspSet {
           origin: reportOrigin(credential.account.psp, credential.account.endpoint),
           credential: credential.reportCredential,
         },
+        endpoint: credential.account.endpoint,
+        merchantAccount: credential.account.merchantAccount,
       });
     }
     this.clients = next;

@@ -1,4 +1,5 @@
 "use client";
+import type { PspSecretKind } from "@paycore/core/psp-accounts/psp-account";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
@@ -83,6 +84,20 @@ export function CreatePspAccountForm() {
   );
 }
 
+/** What each PSP's report credentials are, under the field (the core command checks the form). */
+const REPORT_CREDENTIAL_FORMAT: Record<"stripe" | "adyen", string> = {
+  stripe:
+    "Report credentials: a restricted key (rk_live_…) allowed to read reports, or a secret key. Announced reports are downloaded and report runs listed with it.",
+  adyen:
+    "Report credentials: the report user and its password as user:password (basic auth on Adyen's report downloads).",
+};
+
+const SECRET_NAMES: Record<PspSecretKind, string> = {
+  API_KEY: "API key",
+  WEBHOOK_SECRET: "webhook secret",
+  REPORT_CREDENTIAL: "report credential",
+};
+
 export function AccountActions({
   account,
 }: {
@@ -90,7 +105,8 @@ export function AccountActions({
 }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [kind, setKind] = useState<"API_KEY" | "WEBHOOK_SECRET">("API_KEY");
+  const [kind, setKind] = useState<PspSecretKind>("API_KEY");
+  const [stored, setStored] = useState<PspSecretKind | null>(null);
   const [secret, setSecret] = useState("");
   const [overlapHours, setOverlapHours] = useState(24);
   const refresh = { onSuccess: () => router.refresh() };
@@ -98,8 +114,10 @@ export function AccountActions({
   const toggle = useMutation(trpc.pspAccounts.setEnabled.mutationOptions(refresh));
   const rotate = useMutation(
     trpc.pspAccounts.rotateSecret.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (_account, variables) => {
+        // The secret leaves the page as soon as it is stored; only what was replaced is said.
         setSecret("");
+        setStored(variables.kind);
         router.refresh();
       },
     }),
@@ -144,12 +162,10 @@ export function AccountActions({
       >
         <label className="field">
           Rotate
-          <select
-            value={kind}
-            onChange={(event) => setKind(event.target.value as "API_KEY" | "WEBHOOK_SECRET")}
-          >
+          <select value={kind} onChange={(event) => setKind(event.target.value as PspSecretKind)}>
             <option value="API_KEY">API key</option>
             <option value="WEBHOOK_SECRET">webhook secret</option>
+            <option value="REPORT_CREDENTIAL">report credentials</option>
           </select>
         </label>
         <label className="field">
@@ -158,6 +174,9 @@ export function AccountActions({
             required
             type="password"
             value={secret}
+            aria-describedby={
+              kind === "REPORT_CREDENTIAL" ? `report-credential-format-${account.id}` : undefined
+            }
             onChange={(event) => setSecret(event.target.value)}
           />
         </label>
@@ -174,7 +193,17 @@ export function AccountActions({
         <button type="submit" disabled={rotate.isPending}>
           Rotate
         </button>
+        {kind === "REPORT_CREDENTIAL" ? (
+          <p className="muted" id={`report-credential-format-${account.id}`}>
+            {REPORT_CREDENTIAL_FORMAT[account.psp]}
+          </p>
+        ) : null}
       </form>
+      {stored !== null && !rotate.isError ? (
+        <p className="notice" role="status">
+          Stored. The new {SECRET_NAMES[stored]} is not shown again, only its last four characters.
+        </p>
+      ) : null}
       {error ? (
         <p className="error" role="alert">
           {errorMessage(error)}
