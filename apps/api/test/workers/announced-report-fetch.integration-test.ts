@@ -390,6 +390,12 @@ describe("downloads without any account to fetch them with", () => {
       fileName,
       url: `${sandbox.url}/adyen/reports/download/MerchantAccount/PaycoreSandboxECOM/settlement_detail_report_${YESTERDAY}.csv`,
     });
+    // And one off every account's report host, which no account will ever serve.
+    await t.app.services.announcedReports.announce({
+      psp: "adyen",
+      fileName: "parked_elsewhere.csv",
+      url: "http://127.0.0.3:9/reports/parked_elsewhere.csv",
+    });
     // No Adyen account at all in this process (no sandbox, no live account).
     await job(async () => []).pass();
     const parked = await t.app.db.pspReportDownload.findFirstOrThrow({ where: { fileName } });
@@ -399,13 +405,20 @@ describe("downloads without any account to fetch them with", () => {
       lastError: "no report credentials configured: no adyen account",
     });
     const entries = await postedEntries();
+    expect(
+      await t.app.db.pspReportDownload.findFirstOrThrow({ where: { fileName: "parked_elsewhere.csv" } }),
+    ).toMatchObject({ status: "AWAITING_CREDENTIALS", attempts: 0 });
     // The sandbox's credentials serve that origin: resumed and downloaded in one pass (the same bytes as the
-    // webhook's import of that day: a replay, nothing posted twice).
+    // webhook's import of that day: a replay, nothing posted twice). The other is resumed too, and now that an
+    // account exists its URL is known to be off every report host: refused without a request.
     expect(await job().pass()).toEqual({ done: 1, more: false });
     expect(await t.app.db.pspReportDownload.findUniqueOrThrow({ where: { id: parked.id } })).toMatchObject({
       status: "IMPORTED",
       attempts: 1,
     });
+    expect(
+      await t.app.db.pspReportDownload.findFirstOrThrow({ where: { fileName: "parked_elsewhere.csv" } }),
+    ).toMatchObject({ status: "REFUSED", lastError: "the announced URL is not on adyen's report host" });
     expect(await postedEntries()).toBe(entries);
   });
 });

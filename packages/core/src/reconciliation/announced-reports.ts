@@ -34,10 +34,17 @@ export interface AnnouncedReportStore {
    */
   markAwaitingCredentials(id: bigint, error: string): Promise<void>;
   /**
-   * Puts this PSP's parked downloads from `origin` back in the queue, due at `now` (AWAITING_CREDENTIALS →
-   * QUEUED), at most `limit`; answers how many.
+   * Puts this PSP's parked downloads from `origin`, and those parked with exactly `noAccountError` (parked while
+   * the PSP had no account at all, so their origin was never placed), back in the queue, due at `now`
+   * (AWAITING_CREDENTIALS → QUEUED), at most `limit`; answers how many.
    */
-  resumeAwaitingCredentials(psp: SettlementPsp, origin: string, now: Date, limit: number): Promise<number>;
+  resumeAwaitingCredentials(
+    psp: SettlementPsp,
+    origin: string,
+    noAccountError: string,
+    now: Date,
+    limit: number,
+  ): Promise<number>;
 }
 
 /**
@@ -47,6 +54,11 @@ export interface AnnouncedReportStore {
  * worker's next pass puts it back in the queue and downloads it.
  */
 export const REPORT_CREDENTIALS_MISSING = "no report credentials configured";
+
+/** The error a download is parked with while its PSP has no account at all to fetch it with. */
+export function noAccountError(psp: SettlementPsp): string {
+  return `${REPORT_CREDENTIALS_MISSING}: no ${psp} account`;
+}
 
 const FILE_NAME = /^[\w.-]{1,255}$/;
 const URL_LENGTH_MAX = 2_000;
@@ -143,8 +155,9 @@ export class AnnouncedReportCommands {
   }
 
   /**
-   * Report credentials are configured for this PSP's `origin`: its parked downloads are due now. Answers how many
-   * were put back (bounded per call).
+   * Report credentials are configured for this PSP's `origin`: its parked downloads are due now, and so are those
+   * parked while the PSP had no account at all (the next try fetches them, or refuses a URL off every account's
+   * report host). Answers how many were put back (bounded per call).
    */
   credentialsAvailable(psp: SettlementPsp, origin: string): Promise<number> {
     const parsed = new URL(origin);
@@ -152,6 +165,7 @@ export class AnnouncedReportCommands {
     return this.deps.store.resumeAwaitingCredentials(
       psp,
       origin,
+      noAccountError(psp),
       this.deps.now(),
       REPORT_DOWNLOADS_RESUMED_MAX,
     );

@@ -82,6 +82,7 @@ export class AnnouncedReportStoreRepository implements AnnouncedReportStore {
   async resumeAwaitingCredentials(
     psp: SettlementPsp,
     origin: string,
+    noAccountError: string,
     now: Date,
     limit: number,
   ): Promise<number> {
@@ -89,10 +90,11 @@ export class AnnouncedReportStoreRepository implements AnnouncedReportStore {
     const rows = await this.sql.query<{ id: string }>(
       `UPDATE psp_report_downloads SET status = 'QUEUED', next_attempt_at = $3
         WHERE id IN (SELECT id FROM psp_report_downloads
-                      WHERE status = 'AWAITING_CREDENTIALS' AND psp = $1 AND left(url, length($2) + 1) = $2 || '/'
+                      WHERE status = 'AWAITING_CREDENTIALS' AND psp = $1
+                        AND (left(url, length($2) + 1) = $2 || '/' OR last_error = $5)
                       ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
         RETURNING id`,
-      [psp, origin, now, limit],
+      [psp, origin, now, limit, noAccountError],
     );
     return rows.length;
   }

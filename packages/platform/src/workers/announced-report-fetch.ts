@@ -15,6 +15,7 @@ import { pipeline } from "node:stream/promises";
 import type { Actor } from "@paycore/core/ports/audit";
 import {
   type AnnouncedReportCommands,
+  noAccountError,
   REPORT_CREDENTIALS_MISSING,
 } from "@paycore/core/reconciliation/announced-reports";
 import type { ReconciliationCommands } from "@paycore/core/reconciliation/reconciliation-commands";
@@ -86,10 +87,7 @@ export function announcedReportFetchJob(options: {
         const candidates = credentialsOf.get(report.psp) ?? (await options.credentials(report.psp));
         if (candidates.length === 0) {
           // Parked, not failed: no try is used while no account exists to download it with.
-          await options.reports.awaitCredentials(
-            report,
-            `${REPORT_CREDENTIALS_MISSING}: no ${report.psp} account`,
-          );
+          await options.reports.awaitCredentials(report, noAccountError(report.psp));
           continue;
         }
         let url: URL;
