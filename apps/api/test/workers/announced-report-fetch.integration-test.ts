@@ -288,7 +288,7 @@ describe("Stripe report runs polled", () => {
 });
 
 describe("live accounts' report credentials", () => {
-  it("a live account without report credentials leaves its reports queued as a needs-attention item; with them (vault), they are fetched", async () => {
+  it("a live account without report credentials parks its reports (no try used) as a needs-attention item; with them (vault), they are fetched", async () => {
     // A second sandbox server stands in for the live Adyen-style PSP (a loopback endpoint serves its reports).
     const live = await startSandbox({ port: 0, seed: 61, now: () => YESTERDAY_NOON });
     const operator = { operatorId: null, name: "ops:report-credentials-test" };
