@@ -80,17 +80,15 @@ export function reportRunPollJob(options: {
           failures.push({ account: source.label, error: text, at: now().toISOString() });
           options.onAccountFailure?.(source);
           options.log.warn({ account: source.label, reason: text }, "report runs could not be listed");
-          await source
-            .recordFailure?.(text)
-            .catch((failure: unknown) =>
-              options.log.warn(
-                {
-                  account: source.label,
-                  reason: failure instanceof Error ? failure.message : String(failure),
-                },
-                "could not record the report-run alert",
-              ),
-            );
+          await source.recordFailure?.(text).catch((failure: unknown) =>
+            options.log.warn(
+              {
+                account: source.label,
+                reason: failure instanceof Error ? failure.message : String(failure),
+              },
+              "could not record the report-run alert",
+            ),
+          );
           continue;
         }
         for (const run of runs) {
