@@ -19,10 +19,14 @@ import { startSandboxProcess } from "@paycore/dev-start/psp-sandbox-process";
 import { invoiceLinks } from "@paycore/platform/documents/invoice-links";
 import { createMailer } from "@paycore/platform/email/mailer";
 import { startSmtpSink } from "@paycore/platform/email/smtp-sink";
+import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
+import { reportCredentialsOf } from "@paycore/platform/runtime";
 import { importSanctionsFromPaths } from "@paycore/platform/sanctions/sanctions-services";
 import type { AppSecrets } from "@paycore/platform/secrets";
+import { announcedReportFetchJob } from "@paycore/platform/workers/announced-report-fetch";
 import { emailDeliveryFromSql } from "@paycore/platform/workers/email-delivery";
 import { threeDSecureExpiryJob } from "@paycore/platform/workers/three-d-secure-expiry";
+import type { WorkerJob } from "@paycore/platform/workers/worker";
 import pino from "pino";
 import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
 import { randomVisa, seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
@@ -261,9 +265,33 @@ const specJobsTimer = setInterval(() => {
     .catch(() => undefined);
 }, 1_000);
 // A spec asks for one pass of a worker's job (the workers do not run on their own here): loopback only.
-const controlJobs = new Map([
+// The announced-report download re-reads the live accounts first: their report credentials are set in the console's
+// process, whose cache this one does not share.
+const announcedReportJob = announcedReportFetchJob({
+  reports: app.services.announcedReports,
+  commands: createReconciliationCommands(app.sql),
+  credentials: reportCredentialsOf(sandbox.url, app.services.livePsps),
+  log: jobLog,
+});
+const controlJobs = new Map<string, Pick<WorkerJob, "pass">>([
   ["three-d-secure-expiry", threeDSecureExpiryJob({ commands: app.services.commands, log: jobLog })],
+  [
+    "announced-report-fetch",
+    {
+      pass: () => {
+        app.services.livePsps.invalidate();
+        return announcedReportJob.pass();
+      },
+    },
+  ],
 ]);
+// ---- PSP accounts spec (issue 16): a live Adyen-style account's announced report, on the unreachable loopback
+// origin the spec's account names; parked by the download job until the spec sets the report credentials ----
+await app.services.announcedReports.announce({
+  psp: "adyen",
+  fileName: "e2e_live_settlement_detail_report.csv",
+  url: `http://127.0.0.1:9/adyen/reports/download/MerchantAccount/E2eLiveECOM/settlement_detail_report.csv`,
+});
 const control = createServer((request, response) => {
   const job = /^\/jobs\/([a-z-]+)$/.exec(request.url ?? "")?.[1];
   const found = job === undefined ? undefined : controlJobs.get(job);

@@ -51,7 +51,10 @@ export interface E2eState {
   reconPaymentId: string;
   /** Hosted checkout (issue 20): a merchant whose allowed origins include the shop page the spec serves. */
   checkout: { apiUrl: string; shopUrl: string; secretKey: string; publishableKey: string };
-  /** 3-D Secure spec: POST <controlUrl>/jobs/three-d-secure-expiry runs one pass of the expiry worker's job. */
+  /**
+   * POST <controlUrl>/jobs/<name> runs one pass of a worker's job: three-d-secure-expiry (3-D Secure spec),
+   * announced-report-fetch (PSP accounts spec: parks and resumes the seeded live report download).
+   */
   controlUrl: string;
   // ---- invoices and webhook endpoints specs (issue 20 part 2, issue 19) ----
   acmeMerchantId: string;

@@ -8,7 +8,7 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { computeFee } from "@paycore/core/ledger/fees";
@@ -115,6 +115,11 @@ async function main(): Promise<void> {
       const sql = new Sql(pool);
       try {
         await insertFixtures(sql, lines);
+        // The planner's statistics for the bulk-inserted rows, as autovacuum keeps them in production. The shared
+        // test server runs with autovacuum off: without this, the statistics the template was cloned with (empty
+        // tables) made the planner read every psp_receivable ledger line for each chunk of 2,000 lines, a cost that
+        // grew with the number of payments (the first 1,000,000-line run was stopped after an hour).
+        await sql.execute("ANALYZE payments, journal_entries, ledger_lines, ledger_accounts");
         const path = join(dir, `stripe-${lines}.csv`);
         await writeReport(path, lines);
         const sha = await sha256OfFile(path);
@@ -127,12 +132,19 @@ async function main(): Promise<void> {
         const seconds = (performance.now() - started) / 1000;
         if (applied.categoryCounts.MATCHED !== lines)
           throw new Error(`expected ${lines} MATCHED lines, got ${JSON.stringify(applied.categoryCounts)}`);
-        results.push({
+        const row = {
           lines,
           seconds,
           linesPerSecond: Math.round(lines / seconds),
           peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-        });
+        };
+        results.push(row);
+        // Each size as soon as it is measured: a long run stopped early keeps what it measured.
+        console.error(
+          `measured ${lines} lines: ${seconds.toFixed(2)} s, ${row.linesPerSecond} lines/s, peak RSS ${row.peakRssMb} MB (load ${loadavg()
+            .map((value) => value.toFixed(1))
+            .join(" ")})`,
+        );
       } finally {
         await pool.end();
         await database.drop();
@@ -142,6 +154,12 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
     await template.stop();
   }
+  // Other work on the machine slows every figure: say how busy it was (two cores: a load over 2 is contention).
+  console.log(
+    `load average at the end (1/5/15 min): ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" / ")} on ${availableParallelism()} cores`,
+  );
   console.log("lines      seconds   lines/s   peak RSS (MB, process)   time vs previous size");
   results.forEach((row, index) => {
     const previous = results[index - 1];

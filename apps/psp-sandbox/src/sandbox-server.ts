@@ -339,7 +339,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   /**
    * Report files: Adyen's under /adyen/reports/download/... with the report user's basic auth; Stripe's report run
-   * results under /v1/files/<id>/contents with a secret key. Streamed as CSV; 401 without the credentials.
+   * results under /v1/files/<id>/contents with a secret or restricted key. Streamed as CSV; 401 without the credentials.
    */
   async function serveReportDownload(request: IncomingMessage, response: ServerResponse, path: string) {
     if (request.method !== "GET") return false;
@@ -364,7 +364,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (day !== undefined && adyenDownloadPath(adyenReportFileName(day)) !== path) day = undefined;
     } else {
       const authorization = request.headers.authorization ?? "";
-      if (!/^Bearer\s+sk_(test|live)_\S+$/.test(authorization)) {
+      // A secret key, or a restricted key (rk_) as a reporting integration is given one, as Stripe's files host takes.
+      if (!/^Bearer\s+(?:sk|rk)_(test|live)_\S+$/.test(authorization)) {
         send(
           response,
           jsonResponse(401, {

@@ -338,11 +338,28 @@ export function testModeReportRunSources(webhooks: TestModeWebhooks): ReportRunS
       : [
           {
             label: "test",
+            mode: "test" as const,
             psp: reports.layout,
             succeededReportRuns: (since: number, limit: number) => list(adapter, since, limit),
           },
         ];
   });
+}
+
+/**
+ * Every live account whose report runs the poll lists (those with report credentials configured); a failure to
+ * list one becomes that account's alert.
+ */
+export async function liveReportRunSources(
+  livePsps: Pick<LivePsps, "reportRunSources" | "recordReportRunFailure">,
+): Promise<ReportRunSource[]> {
+  return (await livePsps.reportRunSources()).map((source) => ({
+    label: source.accountId,
+    psp: source.layout,
+    mode: "live",
+    succeededReportRuns: source.succeededReportRuns,
+    recordFailure: (message: string) => livePsps.recordReportRunFailure(source.accountId, message),
+  }));
 }
 
 /** Test mode's report downloads: from the sandbox server only, with each emulated PSP's report credentials. */
@@ -688,11 +705,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     },
     // Disputes (issue 17): evidence forwarding retries.
     disputes: services.disputes,
-    // Reports the PSPs announce (issue 16): downloaded with the sandbox's report credentials in test mode. Live
-    // accounts keep no report credentials yet, so their announcements stay queued (docs/operations.md).
     // Reports the PSPs announce (issue 16): downloaded with test mode's sandbox report credentials and with each
-    // live account's report credentials (the vault's REPORT_CREDENTIAL; a live account without them leaves its
-    // downloads queued as a needs-attention item). Stripe's report runs are polled in test mode (the sandbox).
+    // live account's report credentials (the vault's REPORT_CREDENTIAL; a live account without them parks its
+    // downloads as a needs-attention item until they are set). Stripe's report runs are polled for the sandbox
+    // and for every live account with report credentials.
     announcedReports: {
       job: announcedReportFetchJob({
         reports: services.announcedReports,
@@ -701,15 +717,15 @@ export function createRuntime(config: RuntimeConfig): Runtime {
         log: config.logger.child({ worker: "announced-report-fetch" }),
       }),
       // Stripe's report runs listed through the SDK: a lost report_run.succeeded webhook is made up for.
-      ...(config.pspSandboxUrl
-        ? {
-            poll: reportRunPollJob({
-              reports: services.announcedReports,
-              sources: async () => testModeReportRunSources(testPsps.webhooks),
-              log: config.logger.child({ worker: "report-run-poll" }),
-            }),
-          }
-        : {}),
+      poll: reportRunPollJob({
+        reports: services.announcedReports,
+        sources: async () => [
+          ...(config.pspSandboxUrl ? testModeReportRunSources(testPsps.webhooks) : []),
+          ...(await liveReportRunSources(livePsps)),
+        ],
+        onAccountFailure: (source) => metrics.reportRunPollFailures.inc({ mode: source.mode }),
+        log: config.logger.child({ worker: "report-run-poll" }),
+      }),
     },
     // Sanctions (issue 22): merchants not yet screened against the newest lists; the list fetch when configured.
     sanctions: {

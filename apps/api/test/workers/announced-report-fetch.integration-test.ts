@@ -3,11 +3,15 @@
 // `reporting.report_run.succeeded` names its result file) are queued once per file by the webhook routes, then
 // downloaded and imported through the reconciliation command by the worker, end to end through the sandbox
 // server; the same report announced again, or under another name, never posts twice; a URL off the PSP's report
-// host is never fetched; the ledger invariant holds after each scenario.
+// host is never fetched; a download without report credentials is parked without using its tries and resumes when
+// they are set; every live account with report credentials has its report runs polled, one failing account never
+// stopping the others; the ledger invariant holds after each scenario.
 import { randomBytes } from "node:crypto";
+import { REPORT_DOWNLOAD_ATTEMPTS_MAX } from "@paycore/core/reconciliation/announced-reports";
 import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
 import {
+  liveReportRunSources,
   reportCredentialsOf,
   sandboxReportCredentials,
   testModeReportRunSources,
@@ -284,7 +288,7 @@ describe("Stripe report runs polled", () => {
 });
 
 describe("live accounts' report credentials", () => {
-  it("a live account without report credentials leaves its reports queued as a needs-attention item; with them (vault), they are fetched", async () => {
+  it("a live account without report credentials parks its reports (no try used) as a needs-attention item; with them (vault), they are fetched", async () => {
     // A second sandbox server stands in for the live Adyen-style PSP (a loopback endpoint serves its reports).
     const live = await startSandbox({ port: 0, seed: 61, now: () => YESTERDAY_NOON });
     const operator = { operatorId: null, name: "ops:report-credentials-test" };
@@ -317,12 +321,35 @@ describe("live accounts' report credentials", () => {
       const waiting = await t.app.db.pspReportDownload.findFirstOrThrow({
         where: { fileName: `live_${fileName}` },
       });
-      expect(waiting.status).toBe("QUEUED");
+      // Parked: the try its claim counted is given back.
+      expect(waiting).toMatchObject({ status: "AWAITING_CREDENTIALS", attempts: 0 });
       expect(waiting.lastError).toBe(
         `no report credentials configured for the live adyen account ${account.id}: set them (docs/operations.md)`,
       );
       // The needs-attention count the overview and the metrics share.
       expect(await recon.downloadsAwaitingCredentials()).toBe(1);
+      // Waiting uses none of its 12 tries, however many passes (and however late) it waits: a parked download
+      // is not claimed, even when its retry time has come.
+      for (let pass = 0; pass < REPORT_DOWNLOAD_ATTEMPTS_MAX + 3; pass++) {
+        await t.app.db
+          .$executeRaw`UPDATE psp_report_downloads SET next_attempt_at = now() - interval '1 day' WHERE id = ${waiting.id}`;
+        await liveJob.pass();
+      }
+      expect(await t.app.db.pspReportDownload.findUniqueOrThrow({ where: { id: waiting.id } })).toMatchObject(
+        {
+          status: "AWAITING_CREDENTIALS",
+          attempts: 0,
+        },
+      );
+      // The database holds the rule too: a parked download goes back to the queue only, its tries unchanged.
+      await expect(
+        t.app.db
+          .$executeRaw`UPDATE psp_report_downloads SET attempts = attempts + 1 WHERE id = ${waiting.id}`,
+      ).rejects.toThrow(/its tries do not change/);
+      await expect(
+        t.app.db
+          .$executeRaw`UPDATE psp_report_downloads SET status = 'REFUSED', completed_at = now() WHERE id = ${waiting.id}`,
+      ).rejects.toThrow(/it can only be queued again/);
 
       // Not a report user:password pair: refused, nothing stored.
       await expect(
@@ -340,17 +367,183 @@ describe("live accounts' report credentials", () => {
       });
       expect(JSON.stringify(audit.after)).not.toContain("sandbox-report-password");
       t.app.services.livePsps.invalidate();
-      await t.app.db
-        .$executeRaw`UPDATE psp_report_downloads SET next_attempt_at = now() WHERE id = ${waiting.id}`;
+      // The next pass finds the credentials, puts the parked download back in the queue and downloads it: its
+      // first try.
       expect(await liveJob.pass()).toEqual({ done: 1, more: false });
       expect(await t.app.db.pspReportDownload.findUniqueOrThrow({ where: { id: waiting.id } })).toMatchObject(
-        { status: "IMPORTED" },
+        { status: "IMPORTED", attempts: 1 },
       );
       expect(await recon.downloadsAwaitingCredentials()).toBe(0);
       await t.app.services.pspAccounts.setEnabled(operator, account.id, false);
       t.app.services.livePsps.invalidate();
     } finally {
       await live.stop();
+    }
+  });
+});
+
+describe("downloads without any account to fetch them with", () => {
+  it("are parked without using a try, and resume once an account with report credentials serves their origin", async () => {
+    const fileName = `parked_settlement_detail_report_${YESTERDAY}.csv`;
+    await t.app.services.announcedReports.announce({
+      psp: "adyen",
+      fileName,
+      url: `${sandbox.url}/adyen/reports/download/MerchantAccount/PaycoreSandboxECOM/settlement_detail_report_${YESTERDAY}.csv`,
+    });
+    // And one off every account's report host, which no account will ever serve.
+    await t.app.services.announcedReports.announce({
+      psp: "adyen",
+      fileName: "parked_elsewhere.csv",
+      url: "http://127.0.0.3:9/reports/parked_elsewhere.csv",
+    });
+    // No Adyen account at all in this process (no sandbox, no live account).
+    await job(async () => []).pass();
+    const parked = await t.app.db.pspReportDownload.findFirstOrThrow({ where: { fileName } });
+    expect(parked).toMatchObject({
+      status: "AWAITING_CREDENTIALS",
+      attempts: 0,
+      lastError: "no report credentials configured: no adyen account",
+    });
+    const entries = await postedEntries();
+    expect(
+      await t.app.db.pspReportDownload.findFirstOrThrow({ where: { fileName: "parked_elsewhere.csv" } }),
+    ).toMatchObject({ status: "AWAITING_CREDENTIALS", attempts: 0 });
+    // The sandbox's credentials serve that origin: resumed and downloaded in one pass (the same bytes as the
+    // webhook's import of that day: a replay, nothing posted twice). The other is resumed too, and now that an
+    // account exists its URL is known to be off every report host: refused without a request.
+    expect(await job().pass()).toEqual({ done: 1, more: false });
+    expect(await t.app.db.pspReportDownload.findUniqueOrThrow({ where: { id: parked.id } })).toMatchObject({
+      status: "IMPORTED",
+      attempts: 1,
+    });
+    expect(
+      await t.app.db.pspReportDownload.findFirstOrThrow({ where: { fileName: "parked_elsewhere.csv" } }),
+    ).toMatchObject({ status: "REFUSED", lastError: "the announced URL is not on adyen's report host" });
+    expect(await postedEntries()).toBe(entries);
+  });
+});
+
+describe("live accounts' report runs polled", () => {
+  it("every live account with report credentials is polled with them; one that fails is isolated, counted and shown on the account", async () => {
+    // A second sandbox server stands in for the live Stripe account (a loopback endpoint serves its files). It
+    // accepts the report key only, not the account's API key: the runs can only be listed with the former.
+    const reportKey = `rk_live_${randomBytes(12).toString("hex")}`;
+    const live = await startSandbox({
+      port: 0,
+      seed: 62,
+      now: () => YESTERDAY_NOON,
+      liveStripeKeys: [reportKey],
+    });
+    const operator = { operatorId: null, name: "ops:report-run-poll-test" };
+    const failures: Array<{ label: string; mode: string }> = [];
+    const poll = reportRunPollJob({
+      reports: t.app.services.announcedReports,
+      sources: async () => [
+        ...testModeReportRunSources(t.app.testModeWebhooks),
+        ...(await liveReportRunSources(t.app.services.livePsps)),
+      ],
+      onAccountFailure: (source) => failures.push({ label: source.label, mode: source.mode }),
+      log: pino({ level: "silent" }),
+    });
+    let stopped = false;
+    try {
+      const account = await t.app.services.pspAccounts.create(operator, {
+        psp: "stripe",
+        mode: "LIVE",
+        endpoint: live.url,
+        apiKey: `sk_live_${randomBytes(8).toString("hex")}`,
+        webhookSecret: `whsec_${randomBytes(16).toString("hex")}`,
+      });
+      t.app.services.livePsps.invalidate();
+      // No report credentials: the account is not listed.
+      expect(await liveReportRunSources(t.app.services.livePsps)).toEqual([]);
+      await t.app.services.pspAccounts.rotateSecret(operator, account.id, "REPORT_CREDENTIAL", reportKey);
+      t.app.services.livePsps.invalidate();
+      expect((await liveReportRunSources(t.app.services.livePsps)).map((source) => source.label)).toEqual([
+        account.id,
+      ]);
+
+      // The live account's run (its webhook goes nowhere: the live sandbox has none configured).
+      const response = await fetch(`${live.url}/__sandbox/reports/announce`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ psp: "stripe", day: YESTERDAY }),
+      });
+      const [{ reportRun }] = (await response.json()) as [{ reportRun: string }];
+      await until("the live run succeeded", async () => {
+        const run = await fetch(`${live.url}/v1/reporting/report_runs/${reportRun}`, {
+          headers: { authorization: `Bearer ${reportKey}` },
+        });
+        return ((await run.json()) as { status: string }).status === "succeeded";
+      });
+      expect(await poll.pass()).toMatchObject({ done: 1, more: false });
+      expect(failures).toEqual([]);
+      const queued = await t.app.db.pspReportDownload.findFirstOrThrow({
+        where: { fileName: `${reportRun}.csv` },
+      });
+      expect(queued.url.startsWith(`${live.url}/`)).toBe(true);
+      // Downloaded from the live origin with the live account's report credentials.
+      const liveJob = announcedReportFetchJob({
+        reports: t.app.services.announcedReports,
+        commands: createReconciliationCommands(t.app.sql),
+        credentials: reportCredentialsOf(sandbox.url, t.app.services.livePsps),
+        log: pino({ level: "silent" }),
+      });
+      await liveJob.pass();
+      expect(await t.app.db.pspReportDownload.findUniqueOrThrow({ where: { id: queued.id } })).toMatchObject({
+        status: "IMPORTED",
+        attempts: 1,
+        lastError: null,
+      });
+
+      // The live PSP becomes unreachable; test mode's sandbox loses a report webhook in the same while.
+      await live.stop();
+      stopped = true;
+      sandbox.configureWebhooks({
+        stripe: { url: `${t.url}/webhooks/stripe`, secret: "whsec_lost_webhook" },
+        adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+      });
+      const lostResponse = await fetch(`${sandbox.url}/__sandbox/reports/announce`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ psp: "stripe", day: YESTERDAY }),
+      });
+      const [{ reportRun: lostRun }] = (await lostResponse.json()) as [{ reportRun: string }];
+      await until("the test run succeeded", async () => {
+        const run = await fetch(`${sandbox.url}/v1/reporting/report_runs/${lostRun}`, {
+          headers: { authorization: "Bearer sk_test_poll" },
+        });
+        return ((await run.json()) as { status: string }).status === "succeeded";
+      });
+      // Its webhook was refused (signed with a secret we do not know): only the poll can find it.
+      expect(
+        await t.app.db.pspReportDownload.findFirst({ where: { fileName: `${lostRun}.csv` } }),
+      ).toBeNull();
+      // The live account is polled first (its id sorts before "test") and fails; the sandbox is polled all the
+      // same, and the pass itself succeeds.
+      expect(await poll.pass()).toMatchObject({ done: 1, more: false });
+      expect(
+        await t.app.db.pspReportDownload.findFirst({ where: { fileName: `${lostRun}.csv` } }),
+      ).toMatchObject({
+        status: "QUEUED",
+      });
+      expect(failures).toEqual([{ label: account.id, mode: "live" }]);
+      expect(poll.healthDetails?.()).toEqual({
+        failingAccounts: [{ account: account.id, error: expect.any(String), at: expect.any(String) }],
+      });
+      const [alerted] = (await t.app.services.pspAccounts.list()).filter((row) => row.id === account.id);
+      expect(alerted).toMatchObject({ lastCheckOk: false });
+      expect(alerted?.lastError).toMatch(/^report runs could not be listed: /);
+      expect(alerted?.lastError).not.toContain(reportKey);
+      await liveJob.pass();
+      await t.app.services.pspAccounts.setEnabled(operator, account.id, false);
+      t.app.services.livePsps.invalidate();
+    } finally {
+      if (!stopped) await live.stop();
+      sandbox.configureWebhooks({
+        stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
+        adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
+      });
     }
   });
 });

@@ -67,6 +67,7 @@ describe("GET /health/workers", () => {
       "payout-dispatch",
       "pii-erasure-sweep",
       "process-heartbeat",
+      "report-run-poll",
       "request-nonce-purge",
       "resolver",
       "review-hold-expiry",

@@ -32,10 +32,11 @@ export const NEEDS_ATTENTION_SOURCES: readonly NeedsAttentionSource[] = [
   { id: "onboarding", label: "Merchants awaiting an onboarding decision", href: "/onboarding" },
   // Sanctions screening (issue 22): possible matches waiting for an operator; each blocks its merchant's payouts.
   { id: "sanctions_hits", label: "Sanctions hits to review", href: "/sanctions" },
-  // Settlement reports (issue 16): announced by a live PSP account that has no report credentials to fetch them.
+  // Settlement reports (issue 16): announced by a live PSP account that has no report credentials to fetch them;
+  // parked (no download try used) until the credentials are set on the PSP accounts page.
   {
     id: "report_credentials",
-    label: "Settlement reports waiting for report credentials",
+    label: "Settlement reports parked until report credentials are set",
     href: "/psp-accounts",
   },
 ];

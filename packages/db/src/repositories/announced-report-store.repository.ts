@@ -1,6 +1,7 @@
 // Announced settlement reports, write side: the queue behind the core's AnnouncedReportCommands. The unique
 // (psp, file_name) makes a repeated announcement a no-op; claims, outcomes and retries are conditional updates
-// on QUEUED rows (the table's trigger keeps IMPORTED and REFUSED final).
+// on QUEUED rows (the table's trigger keeps IMPORTED and REFUSED final). A download without report credentials is
+// parked (AWAITING_CREDENTIALS, its claim's try given back) until credentials for its origin appear.
 import type {
   AnnouncedReportStore,
   QueuedReport,
@@ -67,5 +68,34 @@ export class AnnouncedReportStoreRepository implements AnnouncedReportStore {
         WHERE id = $1 AND status = 'QUEUED'`,
       [id.toString(), error],
     );
+  }
+
+  async markAwaitingCredentials(id: bigint, error: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE psp_report_downloads
+          SET status = 'AWAITING_CREDENTIALS', attempts = greatest(attempts - 1, 0), last_error = $2
+        WHERE id = $1 AND status = 'QUEUED'`,
+      [id.toString(), error],
+    );
+  }
+
+  async resumeAwaitingCredentials(
+    psp: SettlementPsp,
+    origin: string,
+    noAccountError: string,
+    now: Date,
+    limit: number,
+  ): Promise<number> {
+    // The URL's origin is compared as a prefix up to its first path slash (no LIKE: an origin may hold '_').
+    const rows = await this.sql.query<{ id: string }>(
+      `UPDATE psp_report_downloads SET status = 'QUEUED', next_attempt_at = $3
+        WHERE id IN (SELECT id FROM psp_report_downloads
+                      WHERE status = 'AWAITING_CREDENTIALS' AND psp = $1
+                        AND (left(url, length($2) + 1) = $2 || '/' OR last_error = $5)
+                      ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [psp, origin, now, limit, noAccountError],
+    );
+    return rows.length;
   }
 }

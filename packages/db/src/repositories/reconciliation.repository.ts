@@ -2,7 +2,6 @@
 // filters and counts, one item with our record beside the PSP's line, and the approvals waiting for a second
 // operator. Every list is bounded and paged by keyset (created_at, id); amounts leave as digit strings.
 // Changes go through the core's ReconItemCommands and ApprovalCommands, never through here.
-import { REPORT_CREDENTIALS_MISSING } from "@paycore/core/reconciliation/announced-reports";
 import type { Sql } from "../sql";
 
 /** A page of the queue on screen; the CSV export reads pages of EXPORT_PAGE_ROWS. */
@@ -272,11 +271,10 @@ export class ReconciliationRepository {
     return Object.fromEntries(rows.map((row) => [row.category, row.count]));
   }
 
-  /** Announced reports still queued because their PSP account has no report credentials (needs attention). */
+  /** Announced reports parked because their PSP account has no report credentials (needs attention). */
   async downloadsAwaitingCredentials(): Promise<number> {
     const [row] = await this.sql.query<{ count: number }>(
-      "SELECT count(*)::integer AS count FROM psp_report_downloads WHERE status = 'QUEUED' AND last_error LIKE $1",
-      [`${REPORT_CREDENTIALS_MISSING}%`],
+      "SELECT count(*)::integer AS count FROM psp_report_downloads WHERE status = 'AWAITING_CREDENTIALS'",
     );
     return row?.count ?? 0;
   }

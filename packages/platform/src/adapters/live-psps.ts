@@ -15,6 +15,7 @@ import type {
 } from "@paycore/core/psp/psp-port";
 import { describeCredentialProblem, type PspName } from "@paycore/core/psp-accounts/psp-account";
 import type { PspAccountCommands, PspCredentials } from "@paycore/core/psp-accounts/psp-account-commands";
+import type { SettlementPsp } from "@paycore/core/reconciliation/settlement-line";
 import type { Logger } from "pino";
 import { EVIDENCE_PDF } from "../documents/evidence-pdf";
 import { type ConnectionCheck, CREDENTIALS_REJECTED } from "../psps/credentials";
@@ -39,6 +40,9 @@ interface LiveClient {
   webhookSecrets: string[];
   /** Where the account's reports are downloaded from, and with what (null: not configured). */
   reports: { origin: string | null; credential: string | null };
+  /** The account's endpoint and merchant account, for the report-run lister built with the report credentials. */
+  endpoint: string;
+  merchantAccount: string | null;
 }
 
 /**
@@ -56,6 +60,17 @@ function reportOrigin(psp: string, endpoint: string): string | null {
 /** The Authorization header a report download is sent with, as the PSP's module builds it (null: no reports). */
 export function reportAuthorization(psp: string, credential: string): string | null {
   return pspModule(psp)?.settlementReports?.authorization(credential) ?? null;
+}
+
+/** A live account whose report runs the report-run poll lists. */
+export interface LiveReportRunSource {
+  accountId: string;
+  /** The report layout its runs are in (the PSP module's settlementReports.layout). */
+  layout: SettlementPsp;
+  succeededReportRuns(
+    createdSinceS: number,
+    limit: number,
+  ): Promise<Array<{ id: string; url: string | null }>>;
 }
 
 export interface LivePspsOptions {
@@ -124,6 +139,54 @@ export class LivePsps implements PspSet {
       origin,
       authorization: credential === null ? null : reportAuthorization(name, credential),
     };
+  }
+
+  /**
+   * The active live accounts whose report runs can be listed (Stripe's report runs; Adyen announces its reports
+   * only by notification): each one with report credentials configured, listed with those credentials (a key
+   * allowed to read reports), from the account's endpoint. An account without report credentials is not listed:
+   * its missing credentials are already a needs-attention item once it announces a report.
+   */
+  async reportRunSources(): Promise<LiveReportRunSource[]> {
+    await this.fresh();
+    const sources: LiveReportRunSource[] = [];
+    for (const [psp, client] of this.clients) {
+      const reports = pspModule(psp)?.settlementReports;
+      const list = reports?.succeededReportRuns;
+      const module = pspModule(psp);
+      if (
+        client.reports.credential === null ||
+        reports === undefined ||
+        list === undefined ||
+        module === null
+      )
+        continue;
+      const lister = module.createAdapter({
+        endpoint: client.endpoint,
+        apiKey: client.reports.credential,
+        merchantAccount: client.merchantAccount,
+        timeoutMs: this.options.timeoutMs,
+        evidencePdf: EVIDENCE_PDF,
+      });
+      sources.push({
+        accountId: client.accountId,
+        layout: reports.layout,
+        succeededReportRuns: (since, limit) => list(lister, since, limit),
+      });
+    }
+    return sources;
+  }
+
+  /**
+   * Records that listing an account's report runs failed, as the account's alert (the PSP accounts page and the
+   * overview's card), with anything key-like masked.
+   */
+  async recordReportRunFailure(accountId: string, message: string): Promise<void> {
+    await this.options.checks.recordCheck(accountId, {
+      at: this.now(),
+      ok: false,
+      error: describeCredentialProblem(`report runs could not be listed: ${message}`),
+    });
   }
 
   /** Asks the PSP whether the account's credentials work, and records the answer on the account. */
@@ -225,6 +288,8 @@ export class LivePsps implements PspSet {
           origin: reportOrigin(credential.account.psp, credential.account.endpoint),
           credential: credential.reportCredential,
         },
+        endpoint: credential.account.endpoint,
+        merchantAccount: credential.account.merchantAccount,
       });
     }
     this.clients = next;

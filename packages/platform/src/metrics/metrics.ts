@@ -52,6 +52,7 @@ export interface PlatformMetrics {
   graphqlErrors: Counter<"operation" | "type" | "code">;
   graphqlDuration: Histogram<"operation" | "type">;
   rateLimitRefusals: Counter<"limit">;
+  reportRunPollFailures: Counter<"mode">;
   // Set by the metrics-refresh worker from one periodic query.
   attemptsUnsettled: Gauge<"status" | "age">;
   outboxBacklog: Gauge<never>;
@@ -226,6 +227,12 @@ export function createPlatformMetrics(options: MetricsOptions): PlatformMetrics 
       name: "paycore_rate_limit_refusals_total",
       help: "Requests refused by a rate or concurrency limit, by limit.",
       labelNames: ["limit"],
+      registers,
+    }),
+    reportRunPollFailures: new Counter({
+      name: "paycore_report_run_poll_failures_total",
+      help: "PSP accounts whose report runs a report-run-poll pass could not list, by mode (the account is named in the log, its alert and /health/workers).",
+      labelNames: ["mode"],
       registers,
     }),
     attemptsUnsettled: new Gauge({

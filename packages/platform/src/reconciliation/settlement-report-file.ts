@@ -68,9 +68,16 @@ export async function* reportRows(
     try {
       for await (const chunk of text) {
         if (!parser.write(chunk))
-          await new Promise((resolve) => {
-            parser.once("drain", resolve);
-            parser.once("close", resolve);
+          await new Promise<void>((resolve) => {
+            // Whichever comes first removes both: a listener left behind per wait would pile up on a large file
+            // (bench:recon showed Node's MaxListenersExceededWarning from the "close" ones).
+            const resume = () => {
+              parser.off("drain", resume);
+              parser.off("close", resume);
+              resolve();
+            };
+            parser.once("drain", resume);
+            parser.once("close", resume);
           });
         if (parser.destroyed) return;
       }

@@ -3,7 +3,9 @@
 // each file is fetched with the PSP's report credentials (Adyen: its report user's basic auth; Stripe: the secret
 // key), only from the PSP's own report origin (a notification names the URL, so nothing else is ever fetched),
 // streamed to a temporary file, never held whole, imported, and removed. A failed download is tried again later
-// (exponential backoff); a file the import refuses is final (the import records the line and reason).
+// (exponential backoff); a file the import refuses is final (the import records the line and reason). A download
+// whose account has no report credentials is parked, using none of its tries: each pass first puts back in the queue
+// the parked downloads of every origin that has credentials now, so setting them resumes the wait within a pass.
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +15,7 @@ import { pipeline } from "node:stream/promises";
 import type { Actor } from "@paycore/core/ports/audit";
 import {
   type AnnouncedReportCommands,
+  noAccountError,
   REPORT_CREDENTIALS_MISSING,
 } from "@paycore/core/reconciliation/announced-reports";
 import type { ReconciliationCommands } from "@paycore/core/reconciliation/reconciliation-commands";
@@ -23,6 +26,8 @@ import { REPORT_BYTES_MAX } from "./settlement-report-fetch";
 import type { PassResult, WorkerJob } from "./worker";
 
 export const ANNOUNCED_REPORT_INTERVAL_MS = 30_000;
+/** The PSPs whose parked downloads each pass looks at. */
+const REPORT_PSPS: readonly SettlementPsp[] = ["adyen", "stripe"];
 const BATCH_SIZE = 10;
 const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 const ACTOR: Actor = { operatorId: null, name: "system:announced-report-fetch" };
@@ -39,7 +44,10 @@ export interface ReportCredentials {
 }
 
 export function announcedReportFetchJob(options: {
-  reports: Pick<AnnouncedReportCommands, "claimDue" | "imported" | "failed" | "refused">;
+  reports: Pick<
+    AnnouncedReportCommands,
+    "claimDue" | "imported" | "failed" | "refused" | "awaitCredentials" | "credentialsAvailable"
+  >;
   commands: Pick<ReconciliationCommands, "importReport">;
   /** The accounts a PSP's reports may come from (test mode's sandbox, the live account); the URL's origin picks. */
   credentials: (psp: SettlementPsp) => Promise<ReportCredentials[]>;
@@ -58,12 +66,28 @@ export function announcedReportFetchJob(options: {
     },
     failureMessage: "announced settlement reports could not be fetched: they stay queued and are tried again",
     async pass(): Promise<PassResult> {
+      // Credentials set since the last pass (a console form, the CLI): their parked downloads are due now.
+      const credentialsOf = new Map<SettlementPsp, ReportCredentials[]>();
+      for (const psp of REPORT_PSPS) {
+        const candidates = await options.credentials(psp);
+        credentialsOf.set(psp, candidates);
+        for (const candidate of candidates) {
+          if (candidate.authorization === null) continue;
+          const resumed = await options.reports.credentialsAvailable(psp, new URL(candidate.origin).origin);
+          if (resumed > 0)
+            options.log.info(
+              { psp, account: candidate.account, resumed },
+              "report credentials set: downloads resumed",
+            );
+        }
+      }
       const due = await options.reports.claimDue(BATCH_SIZE);
       let done = 0;
       for (const report of due) {
-        const candidates = await options.credentials(report.psp);
+        const candidates = credentialsOf.get(report.psp) ?? (await options.credentials(report.psp));
         if (candidates.length === 0) {
-          await options.reports.failed(report, `${REPORT_CREDENTIALS_MISSING}: no ${report.psp} account`);
+          // Parked, not failed: no try is used while no account exists to download it with.
+          await options.reports.awaitCredentials(report, noAccountError(report.psp));
           continue;
         }
         let url: URL;
@@ -79,9 +103,10 @@ export function announcedReportFetchJob(options: {
           continue;
         }
         if (credentials.authorization === null) {
-          // Never skipped in silence: kept queued (retried) and counted as a needs-attention item.
+          // Never skipped in silence: parked (no try used) and counted as a needs-attention item until the
+          // account's report credentials are set, when a pass puts it back in the queue.
           const account = credentials.account ?? report.psp;
-          await options.reports.failed(
+          await options.reports.awaitCredentials(
             report,
             `${REPORT_CREDENTIALS_MISSING} for the live ${report.psp} account ${account}: set them (docs/operations.md)`,
           );

@@ -154,13 +154,15 @@ const translateErrors = t.middleware(async ({ next, ctx, path }) => {
  * Every mutation carries the CSRF token in a header, equal to the CSRF cookie (double submit: another site can
  * neither read the cookie nor set the header), and, once signed in, equal to the token issued with the session.
  */
+export function csrfValid(ctx: Pick<ConsoleContext, "csrfHeader" | "csrfCookie" | "session">): boolean {
+  const header = ctx.csrfHeader;
+  if (!header || !ctx.csrfCookie || !sameToken(header, ctx.csrfCookie)) return false;
+  return !ctx.session || sameToken(hashToken(header), ctx.session.csrfTokenHash);
+}
+
 const requireCsrf = t.middleware(({ next, ctx, type }) => {
   if (type !== "mutation") return next();
-  const header = ctx.csrfHeader;
-  if (!header || !ctx.csrfCookie || !sameToken(header, ctx.csrfCookie)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Missing or invalid CSRF token." });
-  }
-  if (ctx.session && !sameToken(hashToken(header), ctx.session.csrfTokenHash)) {
+  if (!csrfValid(ctx)) {
     throw new TRPCError({ code: "FORBIDDEN", message: "Missing or invalid CSRF token." });
   }
   return next();

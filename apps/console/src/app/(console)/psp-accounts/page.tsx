@@ -23,6 +23,13 @@ export default async function PspAccountsPage() {
         Live payments reach only these accounts; test mode always uses the sandbox. Without an active account
         for a PSP, live payments to it are refused.
       </p>
+      <p className="muted">
+        Report credentials download the settlement reports a live account announces (and list Stripe&apos;s
+        report runs). Until an account has them, its announced reports wait on the overview&apos;s
+        needs-attention card without using any of their download tries; once they are set, the next pass of
+        the download worker fetches them. Set or replace them with <em>Rotate</em> and{" "}
+        <em>report credentials</em>.
+      </p>
       {alerts.map((account) => (
         <p key={account.id} className="error" role="alert">
           {account.psp} ({account.id}): {account.lastError ?? "the last check failed"}
@@ -65,6 +72,11 @@ export default async function PspAccountsPage() {
                 <td data-label="Keys">
                   <div>API key …{account.apiKeyHint ?? "none"}</div>
                   <div>webhook secret …{account.webhookSecretHint ?? "none"}</div>
+                  <div>
+                    {account.reportCredentialHint
+                      ? `report credentials …${account.reportCredentialHint}`
+                      : "report credentials: none (announced reports wait)"}
+                  </div>
                 </td>
                 <td data-label="Last check">
                   {account.lastCheckAt ? (
@@ -78,6 +90,9 @@ export default async function PspAccountsPage() {
                 <td data-label="Actions">
                   <AccountActions
                     account={{ id: account.id, psp: account.psp, active: account.status === "ACTIVE" }}
+                    reportCredentialFormat={
+                      psps.find((psp) => psp.name === account.psp)?.reportCredentialFormat
+                    }
                   />
                 </td>
               </tr>

@@ -1,4 +1,5 @@
 "use client";
+import type { PspSecretKind } from "@paycore/core/psp-accounts/psp-account";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
@@ -90,10 +91,24 @@ export function CreatePspAccountForm({
   );
 }
 
-export function AccountActions({ account }: { account: { id: string; psp: string; active: boolean } }) {
+const SECRET_NAMES: Record<PspSecretKind, string> = {
+  API_KEY: "API key",
+  WEBHOOK_SECRET: "webhook secret",
+  REPORT_CREDENTIAL: "report credential",
+};
+
+/** `reportCredentialFormat` is the PSP module's own description of its report credentials (from the registry). */
+export function AccountActions({
+  account,
+  reportCredentialFormat,
+}: {
+  account: { id: string; psp: string; active: boolean };
+  reportCredentialFormat: string | undefined;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [kind, setKind] = useState<"API_KEY" | "WEBHOOK_SECRET">("API_KEY");
+  const [kind, setKind] = useState<PspSecretKind>("API_KEY");
+  const [stored, setStored] = useState<PspSecretKind | null>(null);
   const [secret, setSecret] = useState("");
   const [overlapHours, setOverlapHours] = useState(24);
   const refresh = { onSuccess: () => router.refresh() };
@@ -101,8 +116,10 @@ export function AccountActions({ account }: { account: { id: string; psp: string
   const toggle = useMutation(trpc.pspAccounts.setEnabled.mutationOptions(refresh));
   const rotate = useMutation(
     trpc.pspAccounts.rotateSecret.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (_account, variables) => {
+        // The secret leaves the page as soon as it is stored; only what was replaced is said.
         setSecret("");
+        setStored(variables.kind);
         router.refresh();
       },
     }),
@@ -147,12 +164,10 @@ export function AccountActions({ account }: { account: { id: string; psp: string
       >
         <label className="field">
           Rotate
-          <select
-            value={kind}
-            onChange={(event) => setKind(event.target.value as "API_KEY" | "WEBHOOK_SECRET")}
-          >
+          <select value={kind} onChange={(event) => setKind(event.target.value as PspSecretKind)}>
             <option value="API_KEY">API key</option>
             <option value="WEBHOOK_SECRET">webhook secret</option>
+            <option value="REPORT_CREDENTIAL">report credentials</option>
           </select>
         </label>
         <label className="field">
@@ -161,6 +176,9 @@ export function AccountActions({ account }: { account: { id: string; psp: string
             required
             type="password"
             value={secret}
+            aria-describedby={
+              kind === "REPORT_CREDENTIAL" ? `report-credential-format-${account.id}` : undefined
+            }
             onChange={(event) => setSecret(event.target.value)}
           />
         </label>
@@ -177,7 +195,18 @@ export function AccountActions({ account }: { account: { id: string; psp: string
         <button type="submit" disabled={rotate.isPending}>
           Rotate
         </button>
+        {kind === "REPORT_CREDENTIAL" ? (
+          <p className="muted" id={`report-credential-format-${account.id}`}>
+            Report credentials: {reportCredentialFormat ?? "as the PSP issues them"}. Announced reports are
+            downloaded and report runs listed with them.
+          </p>
+        ) : null}
       </form>
+      {stored !== null && !rotate.isError ? (
+        <p className="notice" role="status">
+          Stored. The new {SECRET_NAMES[stored]} is not shown again, only its last four characters.
+        </p>
+      ) : null}
       {error ? (
         <p className="error" role="alert">
           {errorMessage(error)}

@@ -2,9 +2,10 @@
 // and net per currency, and what is still open (items and the money at stake in them).
 import type { Metadata } from "next";
 import Link from "next/link";
-import { handleProcedureError, serverCaller } from "../../../trpc/server";
+import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { Amount, DateTime } from "../format";
 import { categoryLabel, ReconNav } from "./recon-nav";
+import { ReportUploadForm } from "./report-upload-form";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Reconciliation runs · paycore console" };
@@ -19,11 +20,23 @@ export default async function ReconciliationRunsPage({
   const params = await searchParams;
   const before = typeof params.before === "string" ? params.before : null;
   const caller = await serverCaller();
+  const me = await requireOperator();
   const { runs, nextCursor } = await caller.reconciliation.runs({ before }).catch(handleProcedureError);
   return (
     <>
       <h1>Reconciliation</h1>
       <ReconNav current="runs" />
+      {me.role === "VIEWER" ? null : (
+        <section className="card" aria-labelledby="report-upload-heading">
+          <h2 id="report-upload-heading">Import a settlement report</h2>
+          <p className="muted">
+            The PSP&apos;s file as downloaded (Adyen&apos;s settlement details report, Stripe&apos;s itemized
+            balance change report). A file with an error is refused whole with its line; the same file again
+            changes nothing.
+          </p>
+          <ReportUploadForm />
+        </section>
+      )}
       <h2>Settlement report runs</h2>
       {runs.length === 0 ? (
         <p className="muted">No settlement report has been imported yet.</p>

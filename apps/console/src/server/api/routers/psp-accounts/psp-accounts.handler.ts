@@ -33,6 +33,8 @@ export interface RegisteredPsp {
   name: string;
   merchantAccountRequired: boolean;
   endpointExample: string;
+  /** What the PSP's report credentials look like, as its module says it (shown under the rotate form). */
+  reportCredentialFormat: string;
 }
 
 /** The PSPs of the platform's registry: the form offers exactly what the core's command accepts. */
@@ -46,6 +48,7 @@ export function registeredPspsHandler(): RegisteredPsp[] {
             name,
             merchantAccountRequired: module.accountRules.merchantAccountRequired,
             endpointExample: module.liveEndpointExample,
+            reportCredentialFormat: module.accountRules.reportCredential.message,
           },
         ];
   });

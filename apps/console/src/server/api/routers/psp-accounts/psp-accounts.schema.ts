@@ -1,3 +1,4 @@
+import { PSP_SECRET_KINDS } from "@paycore/core/psp-accounts/psp-account";
 import { z } from "zod";
 
 // Shapes only; the core command validates the values (a registered PSP, endpoint rules, secret formats) once for
@@ -14,7 +15,8 @@ export const createPspAccountSchema = z.object({
 
 export const rotatePspSecretSchema = z.object({
   accountId: z.string().min(1).max(64),
-  kind: z.enum(["API_KEY", "WEBHOOK_SECRET"]),
+  // REPORT_CREDENTIAL: how the account's announced settlement reports are downloaded (issue 16).
+  kind: z.enum(PSP_SECRET_KINDS),
   secret: z.string().min(1).max(500),
   overlapHours: z.number().int().min(0).max(720),
 });
