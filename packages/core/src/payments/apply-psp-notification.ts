@@ -173,8 +173,19 @@ async function applyAuthorizationNotification(
   const outcome: PspOutcome = notification.success
     ? { outcome: "succeeded", pspReference: notification.pspReference }
     : isRetryableFailureCode(code)
-      ? { outcome: "failed", code, message: "failed by notification", retryable: true }
-      : { outcome: "declined", code, message: "declined by notification" };
+      ? {
+          outcome: "failed",
+          code,
+          message: "failed by notification",
+          retryable: true,
+          pspReference: notification.pspReference,
+        }
+      : {
+          outcome: "declined",
+          code,
+          message: "declined by notification",
+          pspReference: notification.pspReference,
+        };
   const actor = systemActor(payment, source, notification.pspName);
   const draft = { ...attempt, currency: payment.currency, refundId: null };
   const result = await applyAuthorization(deps, actor, payment, draft, outcome, holdUntil);

@@ -308,10 +308,21 @@ export class StripePsp implements PaymentServiceProvider {
       if (error instanceof Stripe.errors.StripeCardError) {
         if (error.code === AUTHENTICATION_FAILURE) return authenticationFailed("FRICTIONLESS");
         const code = error.decline_code ?? error.code ?? "card_declined";
+        // The refused PaymentIntent, recorded on the attempt: a dispute or notice about it (an attempt that
+        // failed over, say) then finds that attempt instead of being a dead letter.
+        const intentId = error.payment_intent?.id;
+        const reference =
+          typeof intentId === "string" && intentId.length > 0 ? { pspReference: intentId } : {};
         if (isRetryableFailureCode(error.code ?? "") || isRetryableFailureCode(code)) {
-          return { outcome: "failed", code: error.code ?? code, message: error.message, retryable: true };
+          return {
+            outcome: "failed",
+            code: error.code ?? code,
+            message: error.message,
+            retryable: true,
+            ...reference,
+          };
         }
-        return { outcome: "declined", code, message: error.message };
+        return { outcome: "declined", code, message: error.message, ...reference };
       }
       if (isCredentialError(error)) return credentialsRejected();
       if (error instanceof Stripe.errors.StripeInvalidRequestError) {
@@ -486,12 +497,14 @@ function intentOutcome(intent: Stripe.PaymentIntent): PspOutcome {
           outcome: "declined",
           code: error.decline_code ?? error.code ?? "card_declined",
           message: error.message ?? "declined",
+          pspReference: intent.id,
         };
       return {
         outcome: "failed",
         code: `status_${intent.status}`,
         message: "unexpected payment intent status",
         retryable: false,
+        pspReference: intent.id,
       };
     }
   }
