@@ -1,3 +1,4 @@
+import type { EvidenceFileKind } from "../disputes/dispute-evidence";
 import type { ThreeDSecureRecord } from "../payments/three-d-secure";
 
 /** Raw card data sent to the PSP; lives only in memory for the duration of the call. */
@@ -129,7 +130,8 @@ export interface DisputeEvidenceRequest {
   paymentPspReference: string;
   /** Our text fields (productDescription, customerCommunication, shippingTracking, refundPolicy, uncategorizedText). */
   texts: Readonly<Record<string, string>>;
-  files: ReadonlyArray<{ filename: string; contentType: string; bytes: Uint8Array }>;
+  /** kind: what the document is (an EvidenceFileKind): where the PSP files it. */
+  files: ReadonlyArray<{ filename: string; kind: EvidenceFileKind; contentType: string; bytes: Uint8Array }>;
 }
 
 export type DisputeEvidenceOutcome =
