@@ -83,6 +83,16 @@ export function DisputeResponse({
     submit.mutate({ disputeId, idempotencyKey: key, ...texts, files: encoded });
   };
   const failed = submit.error ?? accept.error;
+  /** The chosen kinds as the confirmation names them: ": Receipt, Other document". */
+  const describeKinds = () =>
+    files.length === 0
+      ? ""
+      : `: ${files
+          .map(
+            (_, index) =>
+              fileKinds.find((option) => option.value === kinds[index])?.label ?? "Other document",
+          )
+          .join(", ")}`;
   return (
     <div className="stack">
       <form className="stack" onSubmit={review} aria-label="Submit evidence">
@@ -147,7 +157,7 @@ export function DisputeResponse({
           <div className="card attention-on" role="alertdialog" aria-label="Confirm">
             <p data-testid="confirm-dispute-text">
               {confirming === "evidence"
-                ? `Send this evidence (${files.length} ${files.length === 1 ? "file" : "files"}) to the PSP. The dispute goes under review and no more evidence can be added.`
+                ? `Send this evidence (${files.length} ${files.length === 1 ? "file" : "files"}${describeKinds()}) to the PSP. The dispute goes under review and no more evidence can be added.`
                 : "Accept the dispute: the disputed amount stays with the cardholder. This cannot be undone."}
             </p>
             <div className="row">
