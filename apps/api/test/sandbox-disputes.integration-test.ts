@@ -659,3 +659,54 @@ describe("a dispute racing our own call", () => {
     expect(await disputeOf(pending.id, "NEEDS_RESPONSE")).toMatchObject({ stage: "inquiry" });
   });
 });
+
+describe("normal traffic of a payment that fails over", () => {
+  it.each([
+    ["stripe", "adyen", "payment_intent.payment_failed"],
+    ["adyen", "stripe", "AUTHORISATION"],
+  ])(
+    "%s first, then %s: the first PSP's refusal keeps its reference, and its %s notice leaves no dead letter",
+    async (first, second, noticeType) => {
+      // A merchant of its own, GBP routed to both PSPs; the sandbox refuses this card with processing_error at
+      // either (retryable, nothing charged), so the payment fails over and fails at the second PSP as well.
+      const own = await t.createMerchant();
+      await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
+        merchantId: own.id,
+        priority: 1,
+        match: { currencies: ["GBP"] },
+        pspNames: [first as string, second as string],
+      });
+      const method = await t.tokenize(own.publishableKey, "4000000000000119");
+      const created = await t.gql<{ createPayment: { payment: { id: string } | null } }>(
+        own.secretKey,
+        `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+        { input: { idempotencyKey: newKey(), amount: "2500", currency: "GBP", paymentMethodId: method } },
+      );
+      const paymentId = created.data?.createPayment.payment?.id;
+      if (!paymentId) throw new Error(`not created: ${created.raw}`);
+      const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+        where: { paymentId, pspName: first, operation: "AUTHORIZE" },
+        select: { status: true, pspReference: true },
+      });
+      expect(attempt.status).toBe("FAILED");
+      expect(attempt.pspReference).toBeTruthy();
+      // The first PSP's own failure notice for that attempt, delivered (answered 2xx) by the sandbox.
+      await until(`${noticeType} delivered`, async () =>
+        sandbox
+          .webhookDeliveries()
+          .find(
+            (record) =>
+              record.eventType === noticeType &&
+              record.paymentPspReference === attempt.pspReference &&
+              record.status === "delivered",
+          ),
+      );
+      expect(await t.app.db.deadLetter.count({ where: { reference: attempt.pspReference } })).toBe(0);
+      const payment = await t.app.db.payment.findUniqueOrThrow({
+        where: { id: paymentId },
+        select: { status: true, pspName: true },
+      });
+      expect(payment).toEqual({ status: "FAILED", pspName: second });
+    },
+  );
+});

@@ -108,7 +108,18 @@ async function findNotifiedPayment(deps: Deps, notification: PspNotification): P
   const id = parseId("payment", notification.reference);
   const scope = id ? await deps.store.findPaymentScope(id) : null;
   const byReference = id && scope ? await deps.store.findPayment({ ...scope, apiKeyId: null }, id) : null;
-  return byReference !== null && byReference.pspName === notification.pspName ? byReference : null;
+  if (byReference === null) return null;
+  if (byReference.pspName === notification.pspName) return byReference;
+  // The payment failed over to another PSP: the notice is about its attempt at this one, recognised only by the
+  // reference that attempt recorded (so a success there is a contradiction for an operator, never ignored).
+  const attempts = await deps.store.attemptsOf(byReference.id);
+  const ofAttempt = attempts.some(
+    (a) =>
+      a.operation === "AUTHORIZE" &&
+      a.pspName === notification.pspName &&
+      a.pspReference === notification.pspReference,
+  );
+  return ofAttempt ? byReference : null;
 }
 
 /**

@@ -411,6 +411,9 @@ function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): P
   const pspReference = response.pspReference ?? "";
   const threeDSecure = threeDSecureOf(response.additionalData ?? null, flowHint);
   const secure = threeDSecure ? { threeDSecure } : {};
+  // A refusal keeps the reference Adyen gave it: its notification (or a dispute about an attempt that failed over)
+  // then finds that attempt.
+  const refused = pspReference.length > 0 ? { pspReference } : {};
   switch (String(response.resultCode)) {
     case "Authorised":
       return { outcome: "succeeded", pspReference, ...secure };
@@ -440,8 +443,8 @@ function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): P
     case "Refused": {
       const reason = response.refusalReason ?? "Refused";
       if (RETRYABLE_REFUSALS.has(reason))
-        return { outcome: "failed", code: reason, message: reason, retryable: true };
-      return { outcome: "declined", code: refusalCode(reason), message: reason, ...secure };
+        return { outcome: "failed", code: reason, message: reason, retryable: true, ...refused };
+      return { outcome: "declined", code: refusalCode(reason), message: reason, ...secure, ...refused };
     }
     default:
       return {
@@ -449,6 +452,7 @@ function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): P
         code: "processing_error",
         message: response.refusalReason ?? "Error",
         retryable: true,
+        ...refused,
       };
   }
 }
