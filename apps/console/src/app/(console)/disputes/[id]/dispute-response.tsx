@@ -126,7 +126,7 @@ export function DisputeResponse({
           <fieldset className="stack" data-testid="evidence-file-kinds">
             <legend>What each file is</legend>
             {files.map((file, index) => (
-              <label key={`${index}-${file.name}`} className="field">
+              <label key={`${file.name}:${file.size}:${file.lastModified}`} className="field">
                 <span className="mono">{file.name}</span>
                 <select
                   name={`fileKind${index}`}
