@@ -1,8 +1,8 @@
 // Goal: the exception workbench in the browser: an operator captures part of an authorized payment after a
-// confirmation step, submits dispute evidence with a file on the merchant's behalf, replays a dead letter whose
-// cause is gone, and asks for a large ledger adjustment that a second operator approves; each page is reached
-// from the overview's needs-attention cards or the navigation. (Axe checks at 1280 and 390 px are the usability
-// work's, which adds @axe-core/playwright to the suite.)
+// confirmation step, submits dispute evidence with a file (and its kind) on the merchant's behalf, replays a dead
+// letter whose cause is gone, and asks for a large ledger adjustment that a second operator approves; each page is
+// reached from the overview's needs-attention cards or the navigation. (Axe checks at 1280 and 390 px are the
+// usability work's, which adds @axe-core/playwright to the suite.)
 import { expect, test } from "@playwright/test";
 import { artifact, signIn } from "./helpers";
 import { readState } from "./state";
@@ -40,8 +40,12 @@ test("an operator submits dispute evidence with a file on the merchant's behalf"
     mimeType: "application/pdf",
     buffer: Buffer.from("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"),
   });
+  // The file is filed by the kind the operator chose (Stripe's shipping_documentation), not by its name.
+  const kind = page.getByTestId("evidence-file-kinds").getByLabel("delivery.pdf");
+  await expect(kind).toHaveValue("UNCATEGORIZED");
+  await kind.selectOption({ label: "Shipping documentation" });
   await page.getByRole("button", { name: "Review evidence" }).click();
-  await expect(page.getByTestId("confirm-dispute-text")).toContainText("1 file");
+  await expect(page.getByTestId("confirm-dispute-text")).toContainText("1 file: Shipping documentation");
   await page.getByRole("button", { name: "Send evidence" }).click();
   await expect(page.getByTestId("dispute-status")).toHaveText("under review");
   await expect(page.getByTestId("dispute-outcome")).toContainText("Under review");

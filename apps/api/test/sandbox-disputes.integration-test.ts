@@ -159,10 +159,11 @@ const PNG_BYTES = Buffer.from(
 /** Evidence with files, as the merchant API takes them (the GraphQL multipart request spec). */
 async function submitEvidenceWithFiles(
   disputeId: string,
-  files: Array<{ name: string; bytes: Uint8Array; type: string }>,
+  files: Array<{ name: string; bytes: Uint8Array; type: string; kind?: string }>,
 ) {
   const form = new FormData();
-  const input = { idempotencyKey: newKey(), disputeId, productDescription: "A hand-made lamp" };
+  const kinds = files.every((file) => file.kind === undefined) ? {} : { fileKinds: files.map((f) => f.kind) };
+  const input = { idempotencyKey: newKey(), disputeId, productDescription: "A hand-made lamp", ...kinds };
   form.append(
     "operations",
     JSON.stringify({ query: SUBMIT, variables: { input: { ...input, files: files.map(() => null) } } }),
@@ -236,8 +237,8 @@ describe("Stripe-style dispute cards", () => {
     const payment = await captured("4000000000002685", "USD");
     const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
     const submitted = await submitEvidenceWithFiles(open.id, [
-      { name: "receipt.pdf", bytes: PDF_BYTES, type: "application/pdf" },
-      { name: "photo.png", bytes: PNG_BYTES, type: "image/png" },
+      { name: "receipt.pdf", bytes: PDF_BYTES, type: "application/pdf", kind: "RECEIPT" },
+      { name: "photo.png", bytes: PNG_BYTES, type: "image/png", kind: "UNCATEGORIZED" },
     ]);
     expect(submitted?.evidence?.delivery?.status).toBe("DELIVERED");
     const [received] = sandboxDispute(payment.pspReference)!.evidence;
@@ -253,6 +254,83 @@ describe("Stripe-style dispute cards", () => {
     ]);
     expect(received!.fields.uncategorized_text ?? "").not.toContain("receipt.pdf");
     await disputeOf(payment.id, "WON");
+  });
+
+  it("each kind of document reaches the sandbox in Stripe's field for it, whatever the file is called", async () => {
+    const fieldOf: Record<string, string> = {
+      RECEIPT: "receipt",
+      CUSTOMER_COMMUNICATION: "customer_communication",
+      SHIPPING_DOCUMENTATION: "shipping_documentation",
+      REFUND_POLICY: "refund_policy",
+      CANCELLATION_POLICY: "cancellation_policy",
+      CUSTOMER_SIGNATURE: "customer_signature",
+      SERVICE_DOCUMENTATION: "service_documentation",
+      DUPLICATE_CHARGE_DOCUMENTATION: "duplicate_charge_documentation",
+      UNCATEGORIZED: "uncategorized_file",
+    };
+    const kinds = Object.keys(fieldOf);
+    // A PDF of its own length per kind, named so that no name could give its kind away.
+    const fileOf = (kind: string) => ({
+      name: `scan-${kinds.indexOf(kind)}.pdf`,
+      bytes: new TextEncoder().encode(`%PDF-1.4\n%${"k".repeat(kinds.indexOf(kind) + 1)}\n%%EOF\n`),
+      type: "application/pdf",
+      kind,
+    });
+    // Three files per submission (the limit), so three disputes cover the nine kinds.
+    for (let first = 0; first < kinds.length; first += 3) {
+      const files = kinds.slice(first, first + 3).map(fileOf);
+      const payment = await captured("4000000000002685", "USD");
+      const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+      const submitted = await submitEvidenceWithFiles(open.id, files);
+      expect(submitted?.evidence?.delivery?.status).toBe("DELIVERED");
+      const stored = await t.app.db.storedFile.findMany({
+        where: { merchantId: merchant.id, filename: { in: files.map((file) => file.name) } },
+        orderBy: { createdAt: "desc" },
+        take: files.length,
+        select: { filename: true, evidenceKind: true },
+      });
+      expect(new Map(stored.map((file) => [file.filename, file.evidenceKind]))).toEqual(
+        new Map(files.map((file) => [file.name, file.kind])),
+      );
+      const [received] = sandboxDispute(payment.pspReference)!.evidence;
+      // The sandbox took each field's id only as a file of our account that exists: one document per field.
+      expect(received!.documents).toEqual(
+        files.map((file) => ({
+          name: fieldOf[file.kind],
+          bytes: file.bytes.byteLength,
+          contentType: "application/pdf",
+        })),
+      );
+      for (const file of files) expect(received!.fields[fieldOf[file.kind]!]).toMatch(/^file_/);
+      expect(received!.fields.uncategorized_text ?? "").not.toContain("Further documents");
+      await disputeOf(payment.id, "WON");
+    }
+  });
+
+  it("fileKinds must name one kind per file: otherwise EVIDENCE_INVALID and nothing is stored", async () => {
+    const payment = await captured("4000000000002685", "USD");
+    const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
+    const form = new FormData();
+    const input = {
+      idempotencyKey: newKey(),
+      disputeId: open.id,
+      files: [null],
+      fileKinds: ["RECEIPT", "RECEIPT"],
+    };
+    form.append("operations", JSON.stringify({ query: SUBMIT, variables: { input } }));
+    form.append("map", JSON.stringify({ "0": ["variables.input.files.0"] }));
+    form.append("0", new Blob([PDF_BYTES], { type: "application/pdf" }), "receipt.pdf");
+    const response = await t.app.http.fetch("http://localhost/graphql", {
+      method: "POST",
+      headers: { authorization: `Bearer ${merchant.secretKey}`, "graphql-require-preflight": "1" },
+      body: form,
+    });
+    const body = (await response.json()) as {
+      data?: { submitDisputeEvidence: { errors: Array<{ code: string }> } };
+    };
+    expect(body.data?.submitDisputeEvidence.errors).toEqual([{ code: "EVIDENCE_INVALID" }]);
+    expect(await t.app.db.disputeEvidence.count({ where: { disputeId: open.id } })).toBe(0);
+    expect((await disputeOf(open.paymentId)).status).toBe("NEEDS_RESPONSE");
   });
 
   it("the 2685 card undefended past its due date (triggered) is LOST", async () => {
@@ -580,4 +658,55 @@ describe("a dispute racing our own call", () => {
     expect((await redelivered.send()).status).toBe(200);
     expect(await disputeOf(pending.id, "NEEDS_RESPONSE")).toMatchObject({ stage: "inquiry" });
   });
+});
+
+describe("normal traffic of a payment that fails over", () => {
+  it.each([
+    ["stripe", "adyen", "payment_intent.payment_failed"],
+    ["adyen", "stripe", "AUTHORISATION"],
+  ])(
+    "%s first, then %s: the first PSP's refusal keeps its reference, and its %s notice leaves no dead letter",
+    async (first, second, noticeType) => {
+      // A merchant of its own, GBP routed to both PSPs; the sandbox refuses this card with processing_error at
+      // either (retryable, nothing charged), so the payment fails over and fails at the second PSP as well.
+      const own = await t.createMerchant();
+      await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
+        merchantId: own.id,
+        priority: 1,
+        match: { currencies: ["GBP"] },
+        pspNames: [first as string, second as string],
+      });
+      const method = await t.tokenize(own.publishableKey, "4000000000000119");
+      const created = await t.gql<{ createPayment: { payment: { id: string } | null } }>(
+        own.secretKey,
+        `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+        { input: { idempotencyKey: newKey(), amount: "2500", currency: "GBP", paymentMethodId: method } },
+      );
+      const paymentId = created.data?.createPayment.payment?.id;
+      if (!paymentId) throw new Error(`not created: ${created.raw}`);
+      const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+        where: { paymentId, pspName: first, operation: "AUTHORIZE" },
+        select: { status: true, pspReference: true },
+      });
+      expect(attempt.status).toBe("FAILED");
+      expect(attempt.pspReference).toBeTruthy();
+      // The first PSP's own failure notice for that attempt, delivered (answered 2xx) by the sandbox.
+      await until(`${noticeType} delivered`, async () =>
+        sandbox
+          .webhookDeliveries()
+          .find(
+            (record) =>
+              record.eventType === noticeType &&
+              record.paymentPspReference === attempt.pspReference &&
+              record.status === "delivered",
+          ),
+      );
+      expect(await t.app.db.deadLetter.count({ where: { reference: attempt.pspReference } })).toBe(0);
+      const payment = await t.app.db.payment.findUniqueOrThrow({
+        where: { id: paymentId },
+        select: { status: true, pspName: true },
+      });
+      expect(payment).toEqual({ status: "FAILED", pspName: second });
+    },
+  );
 });

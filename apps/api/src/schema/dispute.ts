@@ -3,9 +3,11 @@
 // bytes by `file-type`, never taken from the client).
 import type { DisputeRecord } from "@paycore/core/disputes/dispute";
 import {
+  EVIDENCE_FILE_KINDS,
   EVIDENCE_FILE_MAX_BYTES,
   EVIDENCE_FILES_MAX,
   type EvidenceFileInput,
+  type EvidenceFileKind,
 } from "@paycore/core/disputes/dispute-evidence";
 import {
   DISPUTE_STATUSES,
@@ -40,10 +42,17 @@ builder.scalarType("File", {
 
 const DisputeStatus = builder.enumType("DisputeStatus", { values: DISPUTE_STATUSES });
 
+const DisputeEvidenceFileKind = builder.enumType("DisputeEvidenceFileKind", {
+  description:
+    "What an evidence document is: the PSP files it accordingly (Stripe: receipt, customer_communication, shipping_documentation, refund_policy, cancellation_policy, customer_signature, service_documentation, duplicate_charge_documentation, uncategorized_file; Adyen: the label of the defence document).",
+  values: EVIDENCE_FILE_KINDS,
+});
+
 const DisputeFile = builder.objectRef<StoredEvidence["files"][number]>("DisputeEvidenceFile").implement({
   fields: (t) => ({
     id: t.exposeID("id"),
     filename: t.exposeString("filename"),
+    kind: t.field({ type: DisputeEvidenceFileKind, resolve: (file) => file.kind }),
     contentType: t.exposeString("contentType"),
     size: t.exposeInt("sizeBytes"),
     sha256: t.exposeString("sha256"),
@@ -309,6 +318,12 @@ const SubmitDisputeEvidenceInput = builder.inputType("SubmitDisputeEvidenceInput
       required: false,
       description: `At most ${EVIDENCE_FILES_MAX} files of at most ${EVIDENCE_FILE_MAX_BYTES} bytes: PDF, PNG or JPEG (checked by content).`,
     }),
+    fileKinds: t.field({
+      type: [DisputeEvidenceFileKind],
+      required: false,
+      description:
+        "What each file is, in the order of `files` (as many kinds as files). Absent: every file is UNCATEGORIZED.",
+    }),
   }),
 });
 
@@ -333,7 +348,7 @@ builder.mutationField("submitDisputeEvidence", (t) =>
       return runMutation(
         context,
         async () => {
-          const files = await readEvidenceFiles(input.files ?? []);
+          const files = await readEvidenceFiles(input.files ?? [], input.fileKinds ?? null);
           const result = await context.services.disputes.submitEvidence({
             disputeId: requireDisputeId(input.disputeId),
             merchantId: actor.merchantId,
@@ -366,10 +381,18 @@ function requireDisputeId(input: string | number): string {
   return id;
 }
 
-/** Reads each upload (bounded before reading) and sniffs its type from its first bytes. */
-async function readEvidenceFiles(files: readonly File[]): Promise<EvidenceFileInput[]> {
+/** Reads each upload (bounded before reading) with its kind, and sniffs its type from its first bytes. */
+async function readEvidenceFiles(
+  files: readonly File[],
+  kinds: readonly EvidenceFileKind[] | null,
+): Promise<EvidenceFileInput[]> {
   if (files.length > EVIDENCE_FILES_MAX) {
     throw new DomainError("EVIDENCE_INVALID", `At most ${EVIDENCE_FILES_MAX} files.`, { field: ["files"] });
+  }
+  if (kinds !== null && kinds.length !== files.length) {
+    throw new DomainError("EVIDENCE_INVALID", "fileKinds names one kind per file, in the order of files.", {
+      field: ["fileKinds"],
+    });
   }
   const read: EvidenceFileInput[] = [];
   for (const [index, file] of files.entries()) {
@@ -380,7 +403,13 @@ async function readEvidenceFiles(files: readonly File[]): Promise<EvidenceFileIn
     }
     const bytes = new Uint8Array(await file.arrayBuffer());
     const sniffed = await fileTypeFromBuffer(bytes);
-    read.push({ filename: file.name, sniffedContentType: sniffed?.mime ?? null, bytes });
+    const kind = kinds?.[index];
+    read.push({
+      filename: file.name,
+      ...(kind === undefined ? {} : { kind }),
+      sniffedContentType: sniffed?.mime ?? null,
+      bytes,
+    });
   }
   return read;
 }

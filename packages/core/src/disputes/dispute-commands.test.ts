@@ -310,7 +310,12 @@ describe("submitEvidence", () => {
     if (!result.applied) throw new Error("setup");
     disputeId = result.dispute.id;
   });
-  const submit = (key: string, texts: Record<string, string>, sniffed: string | null = "application/pdf") =>
+  const submit = (
+    key: string,
+    texts: Record<string, string>,
+    sniffed: string | null = "application/pdf",
+    kind: string | null = "RECEIPT",
+  ) =>
     commands.submitEvidence({
       disputeId,
       merchantId: "mer_1",
@@ -318,8 +323,42 @@ describe("submitEvidence", () => {
       actor: { kind: "merchant", apiKeyId: "key_1" },
       idempotencyKey: key,
       texts,
-      files: [{ filename: "receipt.pdf", sniffedContentType: sniffed, bytes: PDF }],
+      files: [
+        {
+          filename: "receipt.pdf",
+          ...(kind === null ? {} : { kind }),
+          sniffedContentType: sniffed,
+          bytes: PDF,
+        },
+      ],
     });
+
+  it("keeps each file's kind; the same key with the same file under another kind is refused", async () => {
+    const first = await submit("ev-1", { productDescription: "A blue teapot" });
+    expect(first.evidence.files.map((file) => file.kind)).toEqual(["RECEIPT"]);
+    await expect(
+      submit("ev-1", { productDescription: "A blue teapot" }, "application/pdf", "SHIPPING_DOCUMENTATION"),
+    ).rejects.toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
+    expect((await submit("ev-1", { productDescription: "A blue teapot" })).replayed).toBe(true);
+  });
+
+  it("a file without a kind is stored as UNCATEGORIZED", async () => {
+    const result = await submit("ev-1", { productDescription: "A blue teapot" }, "application/pdf", null);
+    expect(result.evidence.files.map((file) => file.kind)).toEqual(["UNCATEGORIZED"]);
+  });
+
+  it.each([["INVOICE"], ["receipt"], [""]])(
+    "refuses the kind %j with EVIDENCE_INVALID naming the file",
+    async (kind) => {
+      await expect(
+        submit("ev-x", { productDescription: "fine" }, "application/pdf", kind),
+      ).rejects.toMatchObject({
+        code: "EVIDENCE_INVALID",
+        field: ["files", "0", "kind"],
+      });
+      expect(store.changes.filter((change) => change.evidence)).toHaveLength(0);
+    },
+  );
 
   it("stores it with the file's checksum, moves the dispute under review, and replays the same key", async () => {
     const first = await submit("ev-1", { productDescription: "A blue teapot" });

@@ -180,7 +180,7 @@ export class DisputeCommands {
       if (stored !== null) {
         const same =
           canonicalTexts(stored.texts) === canonicalTexts(evidence.texts) &&
-          stored.files.map((f) => f.sha256).join() === evidence.files.map((f) => f.sha256).join();
+          filesKey(stored.files) === filesKey(evidence.files);
         if (!same) {
           throw new DomainError(
             "IDEMPOTENCY_KEY_REUSED",
@@ -629,6 +629,11 @@ export class DisputeCommands {
     if (configured !== null) return configured;
     return DEFAULT_DISPUTE_FEE_MAJOR * 10n ** BigInt(currencyExponent(dispute.currency));
   }
+}
+
+/** The files as one string, in order: each one's content and kind (the same bytes under another kind differ). */
+function filesKey(files: ReadonlyArray<{ sha256: string; kind: string }>): string {
+  return files.map((file) => `${file.kind}:${file.sha256}`).join();
 }
 
 /** The texts as one string with sorted keys (a stored JSONB object does not keep its key order). */

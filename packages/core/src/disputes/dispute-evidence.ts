@@ -24,8 +24,44 @@ export const EVIDENCE_FILES_MAX = 3;
 const FILENAME_MAX_LENGTH = 255;
 const SAFE_FILENAME = /^[\w.\- ()]+$/;
 
+/**
+ * What a document is, as the merchant says (a PSP files each kind in its own place: Stripe's evidence file fields,
+ * the label on Adyen's defence documents). Files stored before kinds existed are UNCATEGORIZED.
+ */
+export const EVIDENCE_FILE_KINDS = [
+  "RECEIPT",
+  "CUSTOMER_COMMUNICATION",
+  "SHIPPING_DOCUMENTATION",
+  "REFUND_POLICY",
+  "CANCELLATION_POLICY",
+  "CUSTOMER_SIGNATURE",
+  "SERVICE_DOCUMENTATION",
+  "DUPLICATE_CHARGE_DOCUMENTATION",
+  "UNCATEGORIZED",
+] as const;
+export type EvidenceFileKind = (typeof EVIDENCE_FILE_KINDS)[number];
+
+/** Each kind as people read it (the console's chooser, the heading of a document sent as PDF). */
+export const EVIDENCE_FILE_KIND_LABELS: Readonly<Record<EvidenceFileKind, string>> = {
+  RECEIPT: "Receipt",
+  CUSTOMER_COMMUNICATION: "Customer communication",
+  SHIPPING_DOCUMENTATION: "Shipping documentation",
+  REFUND_POLICY: "Refund policy",
+  CANCELLATION_POLICY: "Cancellation policy",
+  CUSTOMER_SIGNATURE: "Customer signature",
+  SERVICE_DOCUMENTATION: "Service documentation",
+  DUPLICATE_CHARGE_DOCUMENTATION: "Duplicate charge documentation",
+  UNCATEGORIZED: "Other document",
+};
+
+export function isEvidenceFileKind(value: unknown): value is EvidenceFileKind {
+  return typeof value === "string" && (EVIDENCE_FILE_KINDS as readonly string[]).includes(value);
+}
+
 export interface EvidenceFileInput {
   filename: string;
+  /** What the document is; absent: UNCATEGORIZED. */
+  kind?: string;
   /** What the content is, as sniffed from its bytes; null when it is none of the accepted types. */
   sniffedContentType: string | null;
   bytes: Uint8Array;
@@ -33,6 +69,7 @@ export interface EvidenceFileInput {
 
 export interface EvidenceFileDraft {
   filename: string;
+  kind: EvidenceFileKind;
   contentType: EvidenceContentType;
   sizeBytes: number;
   sha256: string;
@@ -72,8 +109,12 @@ export function validEvidence(
       throw invalid(field, `A file is 1 byte to ${EVIDENCE_FILE_MAX_BYTES} bytes.`);
     if (!(EVIDENCE_CONTENT_TYPES as readonly string[]).includes(file.sniffedContentType ?? ""))
       throw invalid(field, "A file must be a PDF, PNG or JPEG (checked by its content).");
+    const kind = file.kind ?? "UNCATEGORIZED";
+    if (!isEvidenceFileKind(kind))
+      throw invalid([...field, "kind"], `A file's kind is one of ${EVIDENCE_FILE_KINDS.join(", ")}.`);
     return {
       filename,
+      kind,
       contentType: file.sniffedContentType as EvidenceContentType,
       sizeBytes: file.bytes.byteLength,
       sha256: createHash("sha256").update(file.bytes).digest("hex"),

@@ -108,7 +108,18 @@ async function findNotifiedPayment(deps: Deps, notification: PspNotification): P
   const id = parseId("payment", notification.reference);
   const scope = id ? await deps.store.findPaymentScope(id) : null;
   const byReference = id && scope ? await deps.store.findPayment({ ...scope, apiKeyId: null }, id) : null;
-  return byReference !== null && byReference.pspName === notification.pspName ? byReference : null;
+  if (byReference === null) return null;
+  if (byReference.pspName === notification.pspName) return byReference;
+  // The payment failed over to another PSP: the notice is about its attempt at this one, recognised only by the
+  // reference that attempt recorded (so a success there is a contradiction for an operator, never ignored).
+  const attempts = await deps.store.attemptsOf(byReference.id);
+  const ofAttempt = attempts.some(
+    (a) =>
+      a.operation === "AUTHORIZE" &&
+      a.pspName === notification.pspName &&
+      a.pspReference === notification.pspReference,
+  );
+  return ofAttempt ? byReference : null;
 }
 
 /**
@@ -173,8 +184,19 @@ async function applyAuthorizationNotification(
   const outcome: PspOutcome = notification.success
     ? { outcome: "succeeded", pspReference: notification.pspReference }
     : isRetryableFailureCode(code)
-      ? { outcome: "failed", code, message: "failed by notification", retryable: true }
-      : { outcome: "declined", code, message: "declined by notification" };
+      ? {
+          outcome: "failed",
+          code,
+          message: "failed by notification",
+          retryable: true,
+          pspReference: notification.pspReference,
+        }
+      : {
+          outcome: "declined",
+          code,
+          message: "declined by notification",
+          pspReference: notification.pspReference,
+        };
   const actor = systemActor(payment, source, notification.pspName);
   const draft = { ...attempt, currency: payment.currency, refundId: null };
   const result = await applyAuthorization(deps, actor, payment, draft, outcome, holdUntil);

@@ -72,7 +72,8 @@ export function settle(id: PspAttemptDraft["id"], outcome: PspOutcome): PspAttem
       return {
         id,
         status: "FAILED",
-        pspReference: null,
+        // Kept when the PSP named what it refused: a later dispute or notice about it finds this attempt.
+        pspReference: outcome.pspReference ?? null,
         errorCode: outcome.code,
         errorMessage: outcome.message,
       };

@@ -2,7 +2,7 @@
 // updated only if its version is still the one the change was decided on), its audit event, its outbox messages,
 // its journal entries, the payment's disputed amount, and an operator's audit row when an operator made it.
 import type { DisputeRecord } from "../disputes/dispute";
-import type { EvidenceFileDraft, EvidenceTexts } from "../disputes/dispute-evidence";
+import type { EvidenceFileDraft, EvidenceFileKind, EvidenceTexts } from "../disputes/dispute-evidence";
 import type { DisputeStatus } from "../disputes/dispute-state-machine";
 import type { FxConversionDraft } from "../fx/fx-postings";
 import type { JournalEntryDraft } from "../ledger/postings";
@@ -64,7 +64,14 @@ export interface StoredEvidence {
   id: bigint;
   idempotencyKey: string;
   texts: EvidenceTexts;
-  files: Array<{ id: string; filename: string; contentType: string; sizeBytes: number; sha256: string }>;
+  files: Array<{
+    id: string;
+    filename: string;
+    kind: EvidenceFileKind;
+    contentType: string;
+    sizeBytes: number;
+    sha256: string;
+  }>;
   submittedBy: string;
   createdAt: Date;
 }
@@ -82,7 +89,7 @@ export interface EvidenceForwardClaim {
   /** The payment's reference at the dispute's PSP. */
   paymentPspReference: string;
   texts: EvidenceTexts;
-  files: Array<{ filename: string; contentType: string; bytes: Uint8Array }>;
+  files: Array<{ filename: string; kind: EvidenceFileKind; contentType: string; bytes: Uint8Array }>;
 }
 
 export interface DisputeStore {

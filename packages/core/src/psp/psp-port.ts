@@ -1,3 +1,4 @@
+import type { EvidenceFileKind } from "../disputes/dispute-evidence";
 import type { ThreeDSecureRecord } from "../payments/three-d-secure";
 
 /** Raw card data sent to the PSP; lives only in memory for the duration of the call. */
@@ -15,17 +16,27 @@ export type PspOutcome =
   | { outcome: "succeeded"; pspReference: string; threeDSecure?: PspThreeDSecure }
   /**
    * A hard no from the issuer or PSP, e.g. card_declined, insufficient_funds, expired_card, incorrect_cvc;
-   * authentication_failed with threeDSecure when the cardholder failed 3-D Secure.
+   * authentication_failed with threeDSecure when the cardholder failed 3-D Secure. pspReference: what the PSP
+   * created for the refused call, when its answer names it (Stripe's PaymentIntent), recorded on the attempt.
    */
-  | { outcome: "declined"; code: string; message: string; threeDSecure?: PspThreeDSecure }
+  | {
+      outcome: "declined";
+      code: string;
+      message: string;
+      threeDSecure?: PspThreeDSecure;
+      pspReference?: string;
+    }
   /**
    * 3-D Secure: the issuer asks for a challenge. Nothing is authorized yet; the customer must visit redirectUrl
    * (the PSP's challenge page), after which the PSP sends them to the request's returnUrl and the outcome is
    * asked of the PSP with completeAuthentication.
    */
   | { outcome: "requires_action"; pspReference: string; redirectUrl: string; threeDSecure: PspThreeDSecure }
-  /** The PSP says nothing was charged, e.g. processing_error. */
-  | { outcome: "failed"; code: string; message: string; retryable: boolean }
+  /**
+   * The PSP says nothing was charged, e.g. processing_error. pspReference as for declined: a dispute about an
+   * attempt that failed over is then recognised by it.
+   */
+  | { outcome: "failed"; code: string; message: string; retryable: boolean; pspReference?: string }
   /** Timeout or unreadable answer: money may or may not have moved, so it must be resolved, not retried blindly. */
   | { outcome: "unknown"; message: string }
   /** Acknowledged, decided later: the outcome arrives by webhook (asynchronous PSPs and modifications). */
@@ -119,7 +130,8 @@ export interface DisputeEvidenceRequest {
   paymentPspReference: string;
   /** Our text fields (productDescription, customerCommunication, shippingTracking, refundPolicy, uncategorizedText). */
   texts: Readonly<Record<string, string>>;
-  files: ReadonlyArray<{ filename: string; contentType: string; bytes: Uint8Array }>;
+  /** kind: what the document is (an EvidenceFileKind): where the PSP files it. */
+  files: ReadonlyArray<{ filename: string; kind: EvidenceFileKind; contentType: string; bytes: Uint8Array }>;
 }
 
 export type DisputeEvidenceOutcome =

@@ -19,7 +19,7 @@ interface ForwardRow {
   attempts: number;
   leaseUntil: Date | null;
   lastError: string | null;
-  files: Array<{ filename: string; contentType: string; bytes: Uint8Array }>;
+  files: EvidenceForwardClaim["files"];
 }
 
 export class InMemoryDisputeStore implements DisputeStore {
@@ -113,6 +113,7 @@ export class InMemoryDisputeStore implements DisputeStore {
         lastError: null,
         files: files.map((file) => ({
           filename: file.filename,
+          kind: file.kind,
           contentType: file.contentType,
           bytes: file.bytes,
         })),
@@ -124,6 +125,7 @@ export class InMemoryDisputeStore implements DisputeStore {
         files: files.map((file, index) => ({
           id: `file_${index}`,
           filename: file.filename,
+          kind: file.kind,
           contentType: file.contentType,
           sizeBytes: file.sizeBytes,
           sha256: file.sha256,

@@ -134,7 +134,12 @@ export class DisputeStoreRepository implements DisputeStore {
       id: row.id,
       idempotencyKey: row.idempotencyKey,
       texts: row.texts as EvidenceTexts,
-      files: row.fileIds.flatMap((id) => byId.get(id) ?? []),
+      files: row.fileIds.flatMap((id) => {
+        const file = byId.get(id);
+        if (file === undefined) return [];
+        const { evidenceKind, ...rest } = file;
+        return [{ ...rest, kind: evidenceKind ?? "UNCATEGORIZED" }];
+      }),
       submittedBy: row.submittedBy,
       createdAt: row.createdAt,
     };
@@ -241,7 +246,7 @@ export class DisputeStoreRepository implements DisputeStore {
             tx,
             d.merchantId,
             "dispute_evidence",
-            change.evidence.files,
+            change.evidence.files.map((file) => ({ ...file, evidenceKind: file.kind })),
           );
           const evidence = await tx.disputeEvidence.create({
             data: {
@@ -310,7 +315,7 @@ export async function claimEvidenceForwarding(
   });
   const files = await db.storedFile.findMany({
     where: { id: { in: evidence.fileIds } },
-    select: { id: true, filename: true, contentType: true, content: true },
+    select: { id: true, filename: true, evidenceKind: true, contentType: true, content: true },
   });
   const byId = new Map(files.map((file) => [file.id, file]));
   return {
@@ -323,7 +328,14 @@ export async function claimEvidenceForwarding(
     files: evidence.fileIds.flatMap((id) => {
       const file = byId.get(id);
       return file
-        ? [{ filename: file.filename, contentType: file.contentType, bytes: new Uint8Array(file.content) }]
+        ? [
+            {
+              filename: file.filename,
+              kind: file.evidenceKind ?? "UNCATEGORIZED",
+              contentType: file.contentType,
+              bytes: new Uint8Array(file.content),
+            },
+          ]
         : [];
     }),
   };

@@ -1,11 +1,14 @@
 // Files kept in Postgres, so replicas and backups carry them: append-only rows with their SHA-256, which the
 // database checks against the content on insert. Any feature stores its files here under its own `purpose`
 // (dispute evidence first); writes happen inside the caller's transaction, next to what names the files.
+import type { EvidenceFileKind } from "@paycore/core/disputes/dispute-evidence";
 import { newId } from "@paycore/core/ids/ids";
 import type { DatabaseClient, Prisma } from "../client";
 
 export interface NewStoredFile {
   filename: string;
+  /** A dispute evidence document's kind; required exactly for purpose dispute_evidence (a database check). */
+  evidenceKind?: EvidenceFileKind;
   contentType: string;
   sizeBytes: number;
   sha256: string;
@@ -40,6 +43,7 @@ export async function insertStoredFiles(
       sizeBytes: file.sizeBytes,
       sha256: file.sha256,
       content: new Uint8Array(file.bytes),
+      evidenceKind: file.evidenceKind ?? null,
     })),
   });
   return ids;
@@ -60,7 +64,14 @@ export class StoredFileRepository {
   async describe(ids: readonly string[]) {
     return this.db.storedFile.findMany({
       where: { id: { in: [...ids] } },
-      select: { id: true, filename: true, contentType: true, sizeBytes: true, sha256: true },
+      select: {
+        id: true,
+        filename: true,
+        contentType: true,
+        sizeBytes: true,
+        sha256: true,
+        evidenceKind: true,
+      },
     });
   }
 }

@@ -41,16 +41,32 @@ function pdfOf(title: string, draw: (pdf: PDFKit.PDFDocument) => void): Promise<
   });
 }
 
-/** The evidence's text fields as one PDF, a heading per field; unknown fields follow under their own name. */
+/** A document sent beside the texts, as the texts' PDF lists it: its kind's label and its file name. */
+export interface EvidenceDocumentEntry {
+  label: string;
+  filename: string;
+}
+
+/**
+ * The evidence's text fields as one PDF, a heading per field; unknown fields follow under their own name. The
+ * documents sent with it are listed last, numbered in the order they are sent, each under its kind's label.
+ */
 export function renderEvidenceTextPdf(
   disputeReference: string,
   texts: Readonly<Record<string, string>>,
+  documents: readonly EvidenceDocumentEntry[] = [],
 ): Promise<Buffer> {
   const known = new Set(TEXT_HEADINGS.map(([field]) => field));
   const sections = [
     ...TEXT_HEADINGS.filter(([field]) => texts[field]).map(([field, heading]) => [heading, texts[field]!]),
     ...Object.entries(texts).filter(([field, value]) => !known.has(field) && value.length > 0),
   ];
+  if (documents.length > 0) {
+    sections.push([
+      "Documents",
+      documents.map((document, index) => `${index + 1}. ${document.label}: ${document.filename}`).join("\n"),
+    ]);
+  }
   return pdfOf(`Dispute evidence ${disputeReference}`, (pdf) => {
     registerPdfFonts(pdf);
     pdf.fontSize(16);
@@ -64,10 +80,16 @@ export function renderEvidenceTextPdf(
   });
 }
 
-/** A PNG (or JPEG) image on one A4 page, scaled to fit. */
-export function renderImagePdf(title: string, image: Uint8Array): Promise<Buffer> {
+/** A PNG (or JPEG) image on one A4 page under its label (the document's kind and name), scaled to fit. */
+export function renderImagePdf(title: string, image: Uint8Array, label?: string): Promise<Buffer> {
   return pdfOf(title, (pdf) => {
-    pdf.image(Buffer.from(image), { fit: [483, 730], align: "center" });
+    if (label !== undefined) {
+      registerPdfFonts(pdf);
+      pdf.fontSize(12);
+      writeText(pdf, label, { bold: true });
+      pdf.moveDown(0.5);
+    }
+    pdf.image(Buffer.from(image), { fit: [483, label === undefined ? 730 : 700], align: "center" });
   });
 }
 

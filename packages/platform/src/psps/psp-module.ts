@@ -37,8 +37,14 @@ export interface PspConnection {
 
 /** Dispute evidence as PDF: the texts as one document, an image wrapped in one; the same bytes every time. */
 export interface EvidencePdfRenderer {
-  texts(disputeReference: string, texts: Readonly<Record<string, string>>): Promise<Uint8Array>;
-  image(title: string, image: Uint8Array): Promise<Uint8Array>;
+  /** documents: those sent beside the texts, listed in the PDF by their kind's label and file name. */
+  texts(
+    disputeReference: string,
+    texts: Readonly<Record<string, string>>,
+    documents?: ReadonlyArray<{ label: string; filename: string }>,
+  ): Promise<Uint8Array>;
+  /** label: the heading above the image (the document's kind and file name). */
+  image(title: string, image: Uint8Array, label?: string): Promise<Uint8Array>;
 }
 
 /** A secret a notification may be signed with: test mode's, or one of the live account's (current first). */

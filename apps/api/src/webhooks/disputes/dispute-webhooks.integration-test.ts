@@ -419,6 +419,85 @@ describe("a dispute about an attempt that failed over", () => {
   });
 });
 
+describe("a Stripe dispute about an attempt that failed over", () => {
+  it("finds the attempt by the PaymentIntent the refusal named: an open reconciliation item on it, not a dead letter", async () => {
+    // A merchant of its own (its routing apart from the other tests): GBP to the Stripe-style PSP first, then the
+    // Adyen-style one. The sandbox answers this card's charge with processing_error (nothing charged by our
+    // records, retryable), so the payment fails over; Stripe's refusal names the PaymentIntent it created.
+    const own = await t.createMerchant();
+    await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
+      merchantId: own.id,
+      priority: 1,
+      match: { currencies: ["GBP"] },
+      pspNames: ["stripe", "adyen"],
+    });
+    const card = await t.tokenize(own.publishableKey, "4000000000000119");
+    const created = await t.gql<{ createPayment: { payment: { id: string } | null } }>(
+      own.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } } }`,
+      { input: { idempotencyKey: newKey(), paymentMethodId: card, amount: "2500", currency: "GBP" } },
+    );
+    const paymentId = created.data?.createPayment.payment?.id;
+    if (!paymentId) throw new Error(`not created: ${created.raw}`);
+    const stripeAttempt = await t.app.db.pspAttempt.findFirstOrThrow({
+      where: { paymentId, pspName: "stripe", operation: "AUTHORIZE" },
+      select: { id: true, status: true, pspReference: true, errorCode: true },
+    });
+    expect(stripeAttempt).toMatchObject({ status: "FAILED", errorCode: "processing_error" });
+    expect(stripeAttempt.pspReference).toMatch(/^pi_/);
+    const intent = stripeAttempt.pspReference as string;
+    const payment = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: paymentId },
+      select: { pspName: true, pspReference: true },
+    });
+    expect(payment.pspName).toBe("adyen");
+    expect(payment.pspReference).not.toBe(intent);
+    const before = await t.app.services.workbenchQueries.attentionCounts();
+
+    // Stripe says it charged after all: the dispute names only that PaymentIntent (no payment id of ours).
+    const disputeId = `du_${randomBytes(6).toString("hex")}`;
+    const dispute = { ...stripeDispute(disputeId, intent, "needs_response", 2_500), currency: "gbp" };
+    await sendStripe("charge.dispute.created", dispute);
+    await sendStripe("charge.dispute.funds_withdrawn", dispute);
+    await sendStripe("charge.dispute.updated", { ...dispute, status: "under_review" });
+
+    const items = await t.app.db.reconItem.findMany({
+      where: { paymentId, rule: "shadow.dispute_on_failed_over_attempt", status: "OPEN" },
+    });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      category: "STATUS_MISMATCH",
+      psp: "stripe",
+      expectedKind: "AUTHORIZE",
+      expectedId: stripeAttempt.id,
+      expectedAmountMinor: 2_500n,
+      merchantId: own.id,
+    });
+    const audit = await t.app.db.operatorAuditLog.findFirstOrThrow({
+      where: { action: "reconciliation.shadow_contradiction", targetId: items[0]!.id },
+    });
+    expect(audit.after).toMatchObject({ attemptId: stripeAttempt.id, paymentId });
+    // Not a dead letter, and no dispute (nor money moved) on a payment we show failed: an operator decides.
+    expect(await t.app.db.deadLetter.count({ where: { reference: intent } })).toBe(0);
+    expect(await t.app.db.dispute.count({ where: { paymentId } })).toBe(0);
+    expect(await t.app.db.journalEntry.count({ where: { paymentId, disputeId: { not: null } } })).toBe(0);
+    expect((await t.app.services.workbenchQueries.attentionCounts()).openDeadLetters).toBe(
+      before.openDeadLetters,
+    );
+    await t.expectLedgerBalanced();
+  });
+
+  it("a Stripe dispute naming a PaymentIntent no attempt of ours carries is still a dead letter", async () => {
+    const intent = `pi_${randomBytes(8).toString("hex")}`;
+    await sendStripe(
+      "charge.dispute.created",
+      stripeDispute(`du_${randomBytes(6).toString("hex")}`, intent, "needs_response"),
+    );
+    const letter = await t.app.db.deadLetter.findFirstOrThrow({ where: { reference: intent } });
+    expect(letter.reason).toBe("no payment with this PSP reference");
+  });
+});
+
 describe("every event type is handled, listed as informational or dead-lettered", () => {
   it("Stripe: an informational type is stored and processed, an unknown one dead-lettered", async () => {
     await sendStripe("charge.succeeded", { id: "ch_info", object: "charge" }, "evt_info_charge_succeeded");

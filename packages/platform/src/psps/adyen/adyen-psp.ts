@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import type { CheckoutAPI as CheckoutApiType, Config, Types } from "@adyen/api-library";
 import type { IRequest } from "@adyen/api-library/lib/src/typings/requestOptions";
+import { EVIDENCE_FILE_KIND_LABELS } from "@paycore/core/disputes/dispute-evidence";
 import { REFERENCE_MISMATCH_CODE } from "@paycore/core/payments/complete-authentication";
 import type {
   AuthorizeRequest,
@@ -127,8 +128,9 @@ export class AdyenPsp implements PaymentServiceProvider {
    * Evidence through Adyen's Disputes API: each file, then the texts as one document, with supplyDefenseDocument
    * (one document per call keeps each request small), then defendDispute. Every call has its own key derived
    * from the evidence's, so a retry after a timeout repeats none of them at Adyen. Adyen takes PDF, JPEG and TIFF
-   * documents only: the texts are rendered into a PDF and a PNG is wrapped in one (documents/evidence-pdf.ts,
-   * deterministic bytes, so a retry sends the same body under the same key).
+   * documents only: the texts (closed by the list of documents under their kinds' labels) are rendered into a PDF
+   * and a PNG is wrapped in one under its kind's label (documents/evidence-pdf.ts, deterministic bytes, so a retry
+   * sends the same body under the same key).
    */
   async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
     const merchantAccountCode = this.options.merchantAccount;
@@ -143,21 +145,36 @@ export class AdyenPsp implements PaymentServiceProvider {
         message: "this adapter cannot render evidence as PDF",
       };
     }
-    const renderEvidenceTextPdf = (reference: string, texts: Readonly<Record<string, string>>) =>
-      (renderer as EvidencePdfRenderer).texts(reference, texts);
-    const renderImagePdf = (title: string, image: Uint8Array) =>
-      (renderer as EvidencePdfRenderer).image(title, image);
     const documents: Array<{ content: Uint8Array; contentType: string }> = [];
-    for (const file of request.files) {
+    // Each document's kind as a label: above a PNG's image, and in the list that closes the texts' PDF (a PDF or
+    // JPEG of the merchant's is sent as it is). Adyen's type code stays DefenseMaterial for all of them.
+    const labelled = request.files.map((file) => ({
+      label: EVIDENCE_FILE_KIND_LABELS[file.kind],
+      filename: file.filename,
+    }));
+    for (const [index, file] of request.files.entries()) {
+      const entry = labelled[index]!;
       documents.push(
         file.contentType === "image/png"
-          ? { content: await renderImagePdf(file.filename, file.bytes), contentType: "application/pdf" }
+          ? {
+              content: await (renderer as EvidencePdfRenderer).image(
+                file.filename,
+                file.bytes,
+                `${entry.label}: ${entry.filename}`,
+              ),
+              contentType: "application/pdf",
+            }
           : { content: file.bytes, contentType: file.contentType },
       );
     }
-    if (Object.values(request.texts).some((text) => text.length > 0)) {
+    const hasTexts = Object.values(request.texts).some((text) => text.length > 0);
+    if (hasTexts || (renderer !== undefined && request.files.length > 0)) {
       documents.push({
-        content: await renderEvidenceTextPdf(request.disputeReference, request.texts),
+        content: await (renderer as EvidencePdfRenderer).texts(
+          request.disputeReference,
+          request.texts,
+          labelled,
+        ),
         contentType: "application/pdf",
       });
     }
@@ -394,6 +411,9 @@ function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): P
   const pspReference = response.pspReference ?? "";
   const threeDSecure = threeDSecureOf(response.additionalData ?? null, flowHint);
   const secure = threeDSecure ? { threeDSecure } : {};
+  // A refusal keeps the reference Adyen gave it: its notification (or a dispute about an attempt that failed over)
+  // then finds that attempt.
+  const refused = pspReference.length > 0 ? { pspReference } : {};
   switch (String(response.resultCode)) {
     case "Authorised":
       return { outcome: "succeeded", pspReference, ...secure };
@@ -423,8 +443,8 @@ function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): P
     case "Refused": {
       const reason = response.refusalReason ?? "Refused";
       if (RETRYABLE_REFUSALS.has(reason))
-        return { outcome: "failed", code: reason, message: reason, retryable: true };
-      return { outcome: "declined", code: refusalCode(reason), message: reason, ...secure };
+        return { outcome: "failed", code: reason, message: reason, retryable: true, ...refused };
+      return { outcome: "declined", code: refusalCode(reason), message: reason, ...secure, ...refused };
     }
     default:
       return {
@@ -432,6 +452,7 @@ function paymentOutcome(response: AdyenPaymentAnswer, flowHint?: "CHALLENGE"): P
         code: "processing_error",
         message: response.refusalReason ?? "Error",
         retryable: true,
+        ...refused,
       };
   }
 }

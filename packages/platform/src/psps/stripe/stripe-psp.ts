@@ -2,6 +2,7 @@
 // and port (the sandbox in test mode; api.stripe.com in production). Definite
 // answers become outcomes; what may be retried with the same idempotency key
 // is thrown as a TransientPspError for the resilience policy.
+import { EVIDENCE_FILE_KIND_LABELS, type EvidenceFileKind } from "@paycore/core/disputes/dispute-evidence";
 import { REFERENCE_MISMATCH_CODE } from "@paycore/core/payments/complete-authentication";
 import {
   type AuthorizeRequest,
@@ -255,7 +256,7 @@ export class StripePsp implements PaymentServiceProvider {
    */
   async submitDisputeEvidence(request: DisputeEvidenceRequest): Promise<DisputeEvidenceOutcome> {
     const texts = request.texts;
-    const uploaded: Array<{ id: string; filename: string }> = [];
+    const uploaded: Array<{ id: string; filename: string; kind: EvidenceFileKind }> = [];
     try {
       for (const [index, file] of request.files.entries()) {
         const created = await this.translate(() =>
@@ -267,7 +268,7 @@ export class StripePsp implements PaymentServiceProvider {
             { idempotencyKey: `${request.idempotencyKey}:f${index}` },
           ),
         );
-        uploaded.push({ id: created.id, filename: file.filename });
+        uploaded.push({ id: created.id, filename: file.filename, kind: file.kind });
       }
     } catch (error) {
       return evidenceFailure(error);
@@ -277,7 +278,9 @@ export class StripePsp implements PaymentServiceProvider {
       texts.uncategorizedText,
       texts.customerCommunication ? `Customer communication:\n${texts.customerCommunication}` : undefined,
       placed.unplaced.length > 0
-        ? `Further documents: ${placed.unplaced.map((file) => `${file.id} (${file.filename})`).join(", ")}`
+        ? `Further documents: ${placed.unplaced
+            .map((file) => `${file.id} (${EVIDENCE_FILE_KIND_LABELS[file.kind]}: ${file.filename})`)
+            .join(", ")}`
         : undefined,
     ].filter((part): part is string => part !== undefined && part.length > 0);
     const evidence: Stripe.DisputeUpdateParams.Evidence = {
@@ -308,10 +311,21 @@ export class StripePsp implements PaymentServiceProvider {
       if (error instanceof Stripe.errors.StripeCardError) {
         if (error.code === AUTHENTICATION_FAILURE) return authenticationFailed("FRICTIONLESS");
         const code = error.decline_code ?? error.code ?? "card_declined";
+        // The refused PaymentIntent, recorded on the attempt: a dispute or notice about it (an attempt that
+        // failed over, say) then finds that attempt instead of being a dead letter.
+        const intentId = error.payment_intent?.id;
+        const reference =
+          typeof intentId === "string" && intentId.length > 0 ? { pspReference: intentId } : {};
         if (isRetryableFailureCode(error.code ?? "") || isRetryableFailureCode(code)) {
-          return { outcome: "failed", code: error.code ?? code, message: error.message, retryable: true };
+          return {
+            outcome: "failed",
+            code: error.code ?? code,
+            message: error.message,
+            retryable: true,
+            ...reference,
+          };
         }
-        return { outcome: "declined", code, message: error.message };
+        return { outcome: "declined", code, message: error.message, ...reference };
       }
       if (isCredentialError(error)) return credentialsRejected();
       if (error instanceof Stripe.errors.StripeInvalidRequestError) {
@@ -369,16 +383,18 @@ function evidenceFailure(error: unknown): DisputeEvidenceOutcome {
   return { outcome: "unknown", message: error instanceof Error ? error.message : String(error) };
 }
 
-/** A document's kind, read from its file name, as Stripe's evidence file field that takes it (first match wins). */
-const STRIPE_FILE_FIELD_BY_NAME: ReadonlyArray<readonly [RegExp, StripeEvidenceFileField]> = [
-  [/receipt|invoice/i, "receipt"],
-  [/communication|e-?mail|message|chat|correspondence/i, "customer_communication"],
-  [/ship|tracking|deliver/i, "shipping_documentation"],
-  [/refund/i, "refund_policy"],
-  [/cancel/i, "cancellation_policy"],
-  [/signature|signed/i, "customer_signature"],
-  [/service/i, "service_documentation"],
-];
+/** Stripe's evidence file field for each kind of document (one file per field). */
+export const STRIPE_FILE_FIELD_BY_KIND: Readonly<Record<EvidenceFileKind, StripeEvidenceFileField>> = {
+  RECEIPT: "receipt",
+  CUSTOMER_COMMUNICATION: "customer_communication",
+  SHIPPING_DOCUMENTATION: "shipping_documentation",
+  REFUND_POLICY: "refund_policy",
+  CANCELLATION_POLICY: "cancellation_policy",
+  CUSTOMER_SIGNATURE: "customer_signature",
+  SERVICE_DOCUMENTATION: "service_documentation",
+  DUPLICATE_CHARGE_DOCUMENTATION: "duplicate_charge_documentation",
+  UNCATEGORIZED: "uncategorized_file",
+};
 
 type StripeEvidenceFileField =
   | "receipt"
@@ -388,24 +404,26 @@ type StripeEvidenceFileField =
   | "cancellation_policy"
   | "customer_signature"
   | "service_documentation"
+  | "duplicate_charge_documentation"
   | "uncategorized_file";
 
 /**
- * Uploaded files placed in Stripe's evidence file fields by kind (read from the file's name: "receipt.pdf" is a
- * receipt, "shipping-label.png" shipping documentation, anything else uncategorized_file). Stripe takes one file
- * per field: a second file of a kind goes to uncategorized_file while it is free; what is left is listed by file id
- * in uncategorized_text (returned as unplaced), so every uploaded file is referenced.
+ * Uploaded files placed in Stripe's evidence file fields by the kind the merchant gave each (a receipt in
+ * `receipt`, shipping documentation in `shipping_documentation`, an uncategorized one in `uncategorized_file`).
+ * Stripe takes one file per field: a second file of a kind goes to uncategorized_file while it is free; what is
+ * left is listed by file id in uncategorized_text (returned as unplaced), so every uploaded file is referenced.
  */
-export function stripeEvidenceFileFields(files: ReadonlyArray<{ id: string; filename: string }>): {
+export function stripeEvidenceFileFields(
+  files: ReadonlyArray<{ id: string; filename: string; kind: EvidenceFileKind }>,
+): {
   fields: Partial<Record<StripeEvidenceFileField, string>>;
-  unplaced: Array<{ id: string; filename: string }>;
+  unplaced: Array<{ id: string; filename: string; kind: EvidenceFileKind }>;
 } {
   const fields: Partial<Record<StripeEvidenceFileField, string>> = {};
-  const unplaced: Array<{ id: string; filename: string }> = [];
+  const unplaced: Array<{ id: string; filename: string; kind: EvidenceFileKind }> = [];
   for (const file of files) {
-    const kind =
-      STRIPE_FILE_FIELD_BY_NAME.find(([pattern]) => pattern.test(file.filename))?.[1] ?? "uncategorized_file";
-    const field = fields[kind] === undefined ? kind : "uncategorized_file";
+    const own = STRIPE_FILE_FIELD_BY_KIND[file.kind];
+    const field = fields[own] === undefined ? own : "uncategorized_file";
     if (fields[field] === undefined) fields[field] = file.id;
     else unplaced.push(file);
   }
@@ -486,12 +504,14 @@ function intentOutcome(intent: Stripe.PaymentIntent): PspOutcome {
           outcome: "declined",
           code: error.decline_code ?? error.code ?? "card_declined",
           message: error.message ?? "declined",
+          pspReference: intent.id,
         };
       return {
         outcome: "failed",
         code: `status_${intent.status}`,
         message: "unexpected payment intent status",
         retryable: false,
+        pspReference: intent.id,
       };
     }
   }

@@ -1,7 +1,8 @@
 "use client";
 // Evidence on the merchant's behalf (text fields and up to three PDF, PNG or JPEG files, checked by content on the
-// server), or acceptance of the dispute; each after a confirmation step. One idempotency key per form rendering:
+// server, each with the kind of document it is: the PSP files it by kind), or acceptance of the dispute; each after a confirmation step. One idempotency key per form rendering:
 // a double submit sends the evidence once.
+import type { EvidenceFileKind } from "@paycore/core/disputes/dispute-evidence";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
@@ -28,12 +29,28 @@ async function toBase64(file: File): Promise<string> {
   return btoa(binary);
 }
 
-export function DisputeResponse({ disputeId }: { disputeId: string }) {
+/** The kinds a document may have (the core's list, handed down by the page). */
+export interface FileKindOption {
+  value: EvidenceFileKind;
+  label: string;
+}
+
+const UNCATEGORIZED: EvidenceFileKind = "UNCATEGORIZED";
+
+export function DisputeResponse({
+  disputeId,
+  fileKinds,
+}: {
+  disputeId: string;
+  fileKinds: readonly FileKindOption[];
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const [key] = useState(() => crypto.randomUUID());
   const [texts, setTexts] = useState<Partial<Record<TextName, string>>>({});
   const [files, setFiles] = useState<File[]>([]);
+  // One kind per chosen file, in the same order; a new choice of files starts them all uncategorized.
+  const [kinds, setKinds] = useState<EvidenceFileKind[]>([]);
   const [confirming, setConfirming] = useState<"evidence" | "accept" | null>(null);
   const [localError, setLocalError] = useState<string | null>(null);
   const done = {
@@ -57,11 +74,25 @@ export function DisputeResponse({ disputeId }: { disputeId: string }) {
   };
   const send = async () => {
     const encoded = await Promise.all(
-      files.map(async (file) => ({ filename: file.name, base64: await toBase64(file) })),
+      files.map(async (file, index) => ({
+        filename: file.name,
+        kind: kinds[index] ?? UNCATEGORIZED,
+        base64: await toBase64(file),
+      })),
     );
     submit.mutate({ disputeId, idempotencyKey: key, ...texts, files: encoded });
   };
   const failed = submit.error ?? accept.error;
+  /** The chosen kinds as the confirmation names them: ": Receipt, Other document". */
+  const describeKinds = () =>
+    files.length === 0
+      ? ""
+      : `: ${files
+          .map(
+            (_, index) =>
+              fileKinds.find((option) => option.value === kinds[index])?.label ?? "Other document",
+          )
+          .join(", ")}`;
   return (
     <div className="stack">
       <form className="stack" onSubmit={review} aria-label="Submit evidence">
@@ -84,9 +115,37 @@ export function DisputeResponse({ disputeId }: { disputeId: string }) {
             name="files"
             multiple
             accept="application/pdf,image/png,image/jpeg"
-            onChange={(e) => setFiles(Array.from(e.target.files ?? []))}
+            onChange={(e) => {
+              const chosen = Array.from(e.target.files ?? []);
+              setFiles(chosen);
+              setKinds(chosen.map(() => UNCATEGORIZED));
+            }}
           />
         </label>
+        {files.length > 0 ? (
+          <fieldset className="stack" data-testid="evidence-file-kinds">
+            <legend>What each file is</legend>
+            {files.map((file, index) => (
+              <label key={`${file.name}:${file.size}:${file.lastModified}`} className="field">
+                <span className="mono">{file.name}</span>
+                <select
+                  name={`fileKind${index}`}
+                  value={kinds[index] ?? UNCATEGORIZED}
+                  onChange={(e) => {
+                    const chosen = fileKinds.find((option) => option.value === e.target.value)?.value;
+                    if (chosen) setKinds(kinds.map((kind, at) => (at === index ? chosen : kind)));
+                  }}
+                >
+                  {fileKinds.map((option) => (
+                    <option key={option.value} value={option.value}>
+                      {option.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
         {confirming === null ? (
           <div className="row">
             <button type="submit">Review evidence</button>
@@ -98,7 +157,7 @@ export function DisputeResponse({ disputeId }: { disputeId: string }) {
           <div className="card attention-on" role="alertdialog" aria-label="Confirm">
             <p data-testid="confirm-dispute-text">
               {confirming === "evidence"
-                ? `Send this evidence (${files.length} ${files.length === 1 ? "file" : "files"}) to the PSP. The dispute goes under review and no more evidence can be added.`
+                ? `Send this evidence (${files.length} ${files.length === 1 ? "file" : "files"}${describeKinds()}) to the PSP. The dispute goes under review and no more evidence can be added.`
                 : "Accept the dispute: the disputed amount stays with the cardholder. This cannot be undone."}
             </p>
             <div className="row">

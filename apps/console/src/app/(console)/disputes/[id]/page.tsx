@@ -1,5 +1,6 @@
 // One dispute: what is at stake, its outcome so far and its events, the payment's timeline, and (while it waits for
 // a response) evidence on the merchant's behalf or acceptance.
+import { EVIDENCE_FILE_KIND_LABELS, EVIDENCE_FILE_KINDS } from "@paycore/core/disputes/dispute-evidence";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatAmount } from "../../../../lib/money";
@@ -8,6 +9,9 @@ import { Amount, DateTime } from "../../format";
 import { DisputeResponse } from "./dispute-response";
 
 export const dynamic = "force-dynamic";
+
+/** The kinds an evidence document may have, for the form's chooser (the core's list, in its order). */
+const FILE_KINDS = EVIDENCE_FILE_KINDS.map((value) => ({ value, label: EVIDENCE_FILE_KIND_LABELS[value] }));
 export const metadata: Metadata = { title: "Dispute · paycore console" };
 
 const OUTCOMES: Record<string, string> = {
@@ -87,7 +91,7 @@ export default async function DisputePage({ params }: { params: Promise<{ id: st
       {dispute.canRespond && me.role !== "VIEWER" ? (
         <section className="card" aria-labelledby="respond-heading">
           <h2 id="respond-heading">Respond on the merchant's behalf</h2>
-          <DisputeResponse disputeId={dispute.id} />
+          <DisputeResponse disputeId={dispute.id} fileKinds={FILE_KINDS} />
         </section>
       ) : null}
       <section className="card" aria-labelledby="payment-timeline-heading">

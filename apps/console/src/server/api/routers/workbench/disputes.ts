@@ -1,8 +1,9 @@
 // Disputes in the console: the queue ordered by evidence due date with what is at stake (the disputed amount, the
 // dispute fee, whether the funds are already withdrawn), a dispute with its events, evidence submitted on the
-// merchant's behalf (text fields and PDF/PNG/JPEG files, through the same core command as the API's
-// submitDisputeEvidence) and acceptance. The core writes the operator's audit row in the change's transaction.
+// merchant's behalf (text fields and PDF/PNG/JPEG files, each with its kind, through the same core command as the
+// API's submitDisputeEvidence) and acceptance. The core writes the operator's audit row in the change's transaction.
 import {
+  EVIDENCE_FILE_KINDS,
   EVIDENCE_FILE_MAX_BYTES,
   EVIDENCE_FILES_MAX,
   EVIDENCE_TEXT_LIMITS,
@@ -34,6 +35,7 @@ export const submitEvidenceSchema = z.object({
     .array(
       z.object({
         filename: plainText().min(1).max(255),
+        kind: z.enum(EVIDENCE_FILE_KINDS).default("UNCATEGORIZED"),
         base64: z
           .string()
           .max(BASE64_MAX, `A file is at most ${EVIDENCE_FILE_MAX_BYTES / 1024} KiB.`)
@@ -115,12 +117,13 @@ async function submitEvidence({
   input: z.infer<typeof submitEvidenceSchema>;
 }) {
   const dispute = await findDispute(ctx, input.disputeId);
-  const files = await evidenceFilesFromBytes(
+  const read = await evidenceFilesFromBytes(
     input.files.map((file) => ({
       filename: file.filename,
       bytes: new Uint8Array(Buffer.from(file.base64, "base64")),
     })),
   );
+  const files = read.map((file, index) => ({ ...file, kind: input.files[index]?.kind ?? "UNCATEGORIZED" }));
   const texts = {
     ...(input.productDescription ? { productDescription: input.productDescription } : {}),
     ...(input.customerCommunication ? { customerCommunication: input.customerCommunication } : {}),

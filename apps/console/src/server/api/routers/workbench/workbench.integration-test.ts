@@ -247,10 +247,16 @@ describe("disputes", () => {
       idempotencyKey: "evidence-form-1",
       productDescription: "A blue mug, delivered",
       shippingTracking: "TRACK-1A2B",
-      files: [{ filename: "receipt.pdf", base64: pdf }],
+      files: [{ filename: "scan.pdf", kind: "RECEIPT" as const, base64: pdf }],
     };
     const sent = await api.disputes.submitEvidence(form);
     expect(sent).toMatchObject({ dispute: { status: "UNDER_REVIEW" }, files: 1, replayed: false });
+    // The kind the operator chose is stored with the file (the PSP files it by kind, not by its name).
+    const stored = await c.t.app.db.storedFile.findFirstOrThrow({
+      where: { merchantId: dispute.merchantId, filename: "scan.pdf", purpose: "dispute_evidence" },
+      select: { evidenceKind: true },
+    });
+    expect(stored.evidenceKind).toBe("RECEIPT");
     expect(await api.disputes.submitEvidence(form)).toMatchObject({ replayed: true });
     expect((await auditOf(dispute.id))[0]).toMatchObject({
       action: "dispute.evidence_submitted",
