@@ -13,7 +13,7 @@ export interface Check {
 export interface Expected {
   /** Merchants the API served (not the physical-limit merchant). */
   apiMerchantIds: string[];
-  physicalMerchantId: string;
+  physicalMerchantIds: string[];
   /** Payments the API answered CAPTURED to (load steps plus set-up). */
   apiPayments: number;
   /** Copies the physical-limit writer committed, plus the API payment it copied. */
@@ -95,8 +95,8 @@ export async function runChecks(databaseUrl: string, expected: Expected): Promis
       ok: apiPayments === expected.apiPayments,
       detail: `${apiPayments} in the database (${statuses.rows.map((r) => `${r.status} ${r.n}`).join(", ")}), ${expected.apiPayments} answered CAPTURED`,
     });
-    const physicalPayments = await one("SELECT count(*) FROM payments WHERE merchant_id = $1", [
-      expected.physicalMerchantId,
+    const physicalPayments = await one("SELECT count(*) FROM payments WHERE merchant_id = ANY($1)", [
+      expected.physicalMerchantIds,
     ]);
     checks.push({
       name: "physical-limit payments in the database = commits counted",

@@ -54,7 +54,10 @@ async function inParallel<T, R>(items: T[], parallel: number, work: (item: T, in
 export interface CreatedMerchants {
   merchants: BenchMerchant[];
   hot: BenchMerchant;
+  /** The physical-limit writer's merchant (the first of `physical`). */
   raw: BenchMerchant;
+  /** Merchants the physical limit may spread its copies over (`--physical-merchants`). */
+  physical: BenchMerchant[];
 }
 
 /**
@@ -68,6 +71,8 @@ export async function createMerchants(options: {
   baseUrl: string;
   runId: string;
   count: number;
+  /** Merchants for the physical-limit writer (default 1). */
+  physicalCount?: number;
   cardsPerMerchant: number;
   hotCards: number;
   vault: VaultKeyring;
@@ -78,7 +83,9 @@ export async function createMerchants(options: {
   const names = [
     ...Array.from({ length: options.count }, (_, i) => `bench merchant ${i + 1}`),
     "bench hot merchant",
-    "bench physical-limit merchant",
+    ...Array.from({ length: options.physicalCount ?? 1 }, (_, i) =>
+      i === 0 ? "bench physical-limit merchant" : `bench physical-limit merchant ${i + 1}`,
+    ),
   ];
   let created: Array<{ id: string; secretKey: string; publishableKey: string }>;
   try {
@@ -123,6 +130,7 @@ export async function createMerchants(options: {
       merchants: benchMerchants.slice(0, options.count),
       hot: benchMerchants[options.count] as BenchMerchant,
       raw: benchMerchants[options.count + 1] as BenchMerchant,
+      physical: benchMerchants.slice(options.count + 1),
     };
   } finally {
     await client.end();

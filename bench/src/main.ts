@@ -41,6 +41,8 @@ import {
 } from "./monitor";
 import {
   capturePaymentTemplate,
+  countLockedRelations,
+  type LockCount,
   type PhysicalResult,
   type PhysicalVariant,
   runPhysical,
@@ -99,6 +101,10 @@ const HELP = `npm run bench -- [options]
   --processes <n>       API processes for the multi-process scenario (default 2)
   --pool <n>            DATABASE_POOL_MAX per API process (default: the product's, 10)
   --group-commit <on|off>  DATABASE_GROUP_COMMIT for the API (default: the product's, on)
+  --physical-merchants <n>  also measure the physical limit with its copies spread over n merchants in turn,
+                        alternating with one merchant at each level (default 1: one merchant only)
+  --rate <n>            the latency scenario's fixed arrival rate in createPayment/s (open loop), instead of
+                        half the ramp's best: the same load for runs that change one thing (default: half)
   --postgres-pid <pid>  count only this postmaster's processes as Postgres (the pinned view's own cluster)
   --warmup <s>          warm-up seconds before measuring (default 3)
   --profile             also CPU-profile the API during one createPayment step and summarise it
@@ -117,6 +123,8 @@ interface Options {
   processes: number;
   poolMax: number | null;
   groupCommit: "on" | "off" | undefined;
+  physicalMerchants: number;
+  ratePerSecond: number | null;
   postgresPid: number | null;
   warmupMs: number;
   profile: boolean;
@@ -134,6 +142,8 @@ function parseOptions(): Options {
       processes: { type: "string", default: "2" },
       pool: { type: "string" },
       "group-commit": { type: "string" },
+      "physical-merchants": { type: "string", default: "1" },
+      rate: { type: "string" },
       "postgres-pid": { type: "string" },
       warmup: { type: "string", default: "3" },
       profile: { type: "boolean", default: false },
@@ -173,6 +183,8 @@ function parseOptions(): Options {
     processes: Math.round(number("processes", values.processes, 2, 64)),
     poolMax: values.pool === undefined ? null : Math.round(number("pool", values.pool, 1, 200)),
     groupCommit: parseOnOff("group-commit", values["group-commit"]),
+    physicalMerchants: Math.round(number("physical-merchants", values["physical-merchants"], 1, 1_000)),
+    ratePerSecond: values.rate === undefined ? null : number("rate", values.rate, 1, 100_000),
     postgresPid:
       values["postgres-pid"] === undefined
         ? null
@@ -377,6 +389,16 @@ function tailLine(tail: LatencyTail): string {
   );
 }
 
+/** pg_class.relkind, spelled out for the lock counts. */
+const RELATION_KINDS: Record<string, string> = {
+  r: "tables",
+  p: "partitioned tables",
+  i: "indexes",
+  I: "partitioned indexes",
+  S: "sequences",
+  v: "views",
+};
+
 interface PhysicalStep extends PhysicalResult {
   usage: StepUsage;
   postgresCpuMsPerPayment: number;
@@ -527,6 +549,7 @@ async function main(): Promise<void> {
       baseUrl: api.baseUrl,
       runId,
       count: options.merchants,
+      physicalCount: options.scenarios.has("physical") ? options.physicalMerchants : 1,
       cardsPerMerchant,
       hotCards: HOT_MERCHANT_CARDS,
       vault: parseKeyring({
@@ -545,6 +568,7 @@ async function main(): Promise<void> {
     let measurePhysical: ((variant: PhysicalVariant, concurrency: number) => Promise<PhysicalStep>) | null =
       null;
     let templateRows: Record<string, number> = {};
+    const lockCounts: LockCount[] = [];
     if (has("physical")) {
       const paymentId = await createOnePayment(api.baseUrl, fixtures.raw, `${runId}-physical-template`);
       physicalCommitted += 1;
@@ -557,11 +581,34 @@ async function main(): Promise<void> {
           .join(", ")}; ledger_accounts already exist`,
       );
       const runTag = randomBytes(2).toString("hex");
-      const measure = async (variant: PhysicalVariant, concurrency: number) => {
+      // Relations locked per transaction (issue 23): past a backend's 16 fast-path slots every further lock
+      // goes through the shared lock manager. Each count commits one copy.
+      for (const variant of ["one-transaction", "api-shaped"] as const) {
+        const count = await countLockedRelations(database.url, template, variant, runTag);
+        physicalCommitted += 1;
+        lockCounts.push(count);
+        for (const [index, transaction] of count.transactions.entries()) {
+          console.log(
+            `  locks: ${variant} transaction ${index + 1}: ${transaction.relations} relations (${transaction.fastPath} fast path; ${Object.entries(
+              transaction.byKind,
+            )
+              .map(([kind, n]) => `${RELATION_KINDS[kind] ?? kind} ${n}`)
+              .join(", ")})`,
+          );
+        }
+      }
+      // With --physical-merchants n, one payment of each of the n merchants is copied in turn.
+      const spreadTemplates = [template];
+      for (const [index, merchant] of fixtures.physical.slice(1).entries()) {
+        const id = await createOnePayment(api.baseUrl, merchant, `${runId}-physical-template-${index + 2}`);
+        physicalCommitted += 1;
+        spreadTemplates.push(await capturePaymentTemplate(database.url, id));
+      }
+      const measure = async (variant: PhysicalVariant, concurrency: number, merchants = 1) => {
         const walBefore = await walPosition();
         const { usage, ...result } = await runPhysical({
           databaseUrl: database.url,
-          template,
+          templates: spreadTemplates.slice(0, merchants),
           variant,
           concurrency,
           durationMs: options.durationMs,
@@ -579,7 +626,7 @@ async function main(): Promise<void> {
             (usage.cpu.postgres * 10 * (usage.elapsedMs / 1000)) / Math.max(1, result.payments),
         };
         console.log(
-          `  ${variant.padEnd(15)} c=${String(concurrency).padStart(3)}  ${fmt.rate(step.throughput).padStart(6)} payments/s  p50 ${fmt.ms(step.latencyMs.p50)} ms  p99 ${fmt.ms(step.latencyMs.p99)} ms  errors ${step.errorCount}  CPU postgres ${fmt.pct(usage.cpu.postgres)} writer ${fmt.pct(usage.cpu.loadClient)} other ${fmt.pct(usage.cpu.other)} steal ${fmt.pct(usage.cpu.steal)}`,
+          `  ${variant.padEnd(15)} ${`${merchants} merch.`.padStart(11)} c=${String(concurrency).padStart(3)}  ${fmt.rate(step.throughput).padStart(6)} payments/s  p50 ${fmt.ms(step.latencyMs.p50)} ms  p99 ${fmt.ms(step.latencyMs.p99)} ms  errors ${step.errorCount}  CPU postgres ${fmt.pct(usage.cpu.postgres)} (${fmt.ms(step.postgresCpuMsPerPayment)} ms/payment) writer ${fmt.pct(usage.cpu.loadClient)} other ${fmt.pct(usage.cpu.other)} steal ${fmt.pct(usage.cpu.steal)}`,
         );
         return step;
       };
@@ -593,6 +640,9 @@ async function main(): Promise<void> {
           physical.push(step);
           if (variant === "one-transaction" && (!physicalBest || step.throughput > physicalBest.throughput))
             physicalBest = step;
+          // The same level over many merchants right after, so that both halves of the pair see the same host.
+          if (variant === "one-transaction" && spreadTemplates.length > 1)
+            physical.push(await measure(variant, concurrency, spreadTemplates.length));
         }
       }
       // Tens of thousands of rows just landed in every payment table. Vacuumed and analyzed now, they are not
@@ -740,15 +790,20 @@ async function main(): Promise<void> {
 
     let latencyStep: ApiStep | null = null;
     let latencyTail: LatencyTail | null = null;
-    if (has("latency") && best) {
-      heading(`API: open loop at half the best throughput (${fmt.rate(best.throughput / 2)}/s)`);
+    if (has("latency") && (best || options.ratePerSecond !== null)) {
+      const rate = options.ratePerSecond ?? Math.max(1, (best?.throughput ?? 2) / 2);
+      heading(
+        options.ratePerSecond === null
+          ? `API: open loop at half the best throughput (${fmt.rate(rate)}/s)`
+          : `API: open loop at the fixed rate of --rate (${fmt.rate(rate)}/s)`,
+      );
       latencyStep = await runApiStep({
-        name: "createPayment @ 50% of max",
+        name: options.ratePerSecond === null ? "createPayment @ 50% of max" : "createPayment @ fixed rate",
         operation: "createPayment",
         merchants: "many",
         concurrency: 256,
         durationMs: options.durationMs,
-        ratePerSecond: Math.max(1, best.throughput / 2),
+        ratePerSecond: rate,
       });
       latencyTail = attributeTail(
         latencyStep,
@@ -881,7 +936,7 @@ async function main(): Promise<void> {
     const totals = client.totals;
     const checks: Check[] = await runChecks(database.url, {
       apiMerchantIds: [...fixtures.merchants, fixtures.hot].map((m: BenchMerchant) => m.id),
-      physicalMerchantId: fixtures.raw.id,
+      physicalMerchantIds: fixtures.physical.map((m: BenchMerchant) => m.id),
       apiPayments: totals.paymentsCreated,
       physicalPayments: physicalCommitted,
       refunds: totals.refundsSucceeded,
@@ -1155,6 +1210,7 @@ async function main(): Promise<void> {
       },
       physical: {
         rowsPerPayment: templateRows,
+        lockedRelations: lockCounts,
         variants: VARIANT_DESCRIPTIONS,
         steps: physical,
         /** The best level again after the API steps: how far the host's speed moved meanwhile. */

@@ -136,7 +136,14 @@ export async function capturePaymentTemplate(
     return `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values.join(", ")};`;
   };
   const otherInserts = () => Object.entries(others).map(([table, rows]) => insert(table, rows));
-  const claimed = { status: "'IN_PROGRESS'", resource_id: "NULL", response: "NULL" };
+  // The record's creation time is the captured one, not now(): the completion below finds the record by it
+  // (its partition key), and a copy inserted with now() was never completed (its key stayed IN_PROGRESS).
+  const claimed = {
+    status: "'IN_PROGRESS'",
+    resource_id: "NULL",
+    response: "NULL",
+    created_at: literal(idem.created_at),
+  };
   // By id and creation time, as the API updates it: idempotency_records is partitioned by day, and an update by id
   // alone would open (and lock) every day's partition and its indexes, which past the 16 fast-path locks of a
   // backend turns into LWLock:LockManager waits under concurrency (seen here: the limit fell from 241/s at c=4 to
@@ -245,8 +252,82 @@ function rowCounts(captured: Captured): Record<string, number> {
   };
 }
 
+/** The relations one transaction of a variant holds locks on, counted before it ends (then rolled back). */
+export interface LockCount {
+  variant: PhysicalVariant;
+  /** Per transaction of the variant, in order. */
+  transactions: Array<{
+    /** The schema's relations locked (tables, partitions, indexes, sequences), each once whatever its modes. */
+    relations: number;
+    /** Of those, how many a backend's 16 fast-path slots held (in some mode); the rest went through the shared lock manager. */
+    fastPath: number;
+    /** The relations by kind: r table, p partitioned table, i index, I partitioned index, S sequence. */
+    byKind: Record<string, number>;
+    names: string[];
+  }>;
+}
+
+/** Relation locks of this backend on the schema's relations (a relation locked in two modes counts once). */
+const LOCKS_HELD = `SELECT c.relname AS name, c.relkind::text AS kind, bool_or(l.fastpath) AS "fastPath"
+  FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relnamespace = current_schema()::regnamespace
+ GROUP BY c.relname, c.relkind
+ ORDER BY c.relname`;
+
+/**
+ * Runs each transaction of the variant once with fresh identifiers and reads pg_locks just before its COMMIT:
+ * how many relations a payment's transaction locks (issue 23: past 16, every further lock goes
+ * through the shared lock manager, LWLock:LockManager under concurrency).
+ */
+export async function countLockedRelations(
+  databaseUrl: string,
+  template: PaymentTemplate,
+  variant: PhysicalVariant,
+  runTag: string,
+): Promise<LockCount> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const values = template.identifiers.map((identifier) => {
+      const suffix = `${runTag}LOCKS${variant === "api-shaped" ? "A" : "O"}`.toUpperCase().padStart(14, "0");
+      return identifier.length > suffix.length
+        ? identifier.slice(0, identifier.length - suffix.length) + suffix
+        : suffix;
+    });
+    const transactions: LockCount["transactions"] = [];
+    for (const statement of template.variants[variant]) {
+      const text = statement.map((part) => (typeof part === "number" ? values[part] : part)).join("");
+      const commitAt = text.lastIndexOf("COMMIT;");
+      if (commitAt < 0) throw new Error("a physical-limit transaction without COMMIT");
+      try {
+        // The later transactions of a variant need the earlier ones' rows, so each is committed after it is
+        // read: the count leaves one payment behind, which the caller counts with the limit's.
+        await client.query(text.slice(0, commitAt));
+        const locks = await client.query<{ name: string; kind: string; fastPath: boolean }>(LOCKS_HELD);
+        const byKind: Record<string, number> = {};
+        for (const lock of locks.rows) byKind[lock.kind] = (byKind[lock.kind] ?? 0) + 1;
+        transactions.push({
+          relations: locks.rows.length,
+          fastPath: locks.rows.filter((lock) => lock.fastPath).length,
+          byKind,
+          names: locks.rows.map((lock) => lock.name),
+        });
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      }
+    }
+    return { variant, transactions };
+  } finally {
+    await client.end();
+  }
+}
+
 export interface PhysicalResult {
   variant: PhysicalVariant;
+  /** Merchants the copies were spread over, in turn (1: every copy for one merchant). */
+  merchants: number;
   concurrency: number;
   payments: number;
   errors: Record<string, number>;
@@ -263,7 +344,8 @@ let copies = 0;
 /** Writes copies of the payment from `concurrency` connections for `durationMs`. */
 export async function runPhysical(options: {
   databaseUrl: string;
-  template: PaymentTemplate;
+  /** One per merchant: copy n copies templates[n mod length]. */
+  templates: readonly PaymentTemplate[];
   variant: PhysicalVariant;
   concurrency: number;
   durationMs: number;
@@ -271,8 +353,8 @@ export async function runPhysical(options: {
   /** Started once every connection is open, stopped before any closes (their CPU is counted). */
   watch: () => Promise<{ stop(): Promise<StepUsage> }>;
 }): Promise<PhysicalResult & { usage: StepUsage }> {
-  const { template, concurrency } = options;
-  const statements = template.variants[options.variant];
+  const { templates, concurrency } = options;
+  if (templates.length === 0) throw new Error("no payment template to copy");
   const clients = await Promise.all(
     Array.from({ length: concurrency }, async () => {
       const client = new pg.Client({ connectionString: options.databaseUrl });
@@ -300,6 +382,8 @@ export async function runPhysical(options: {
       clients.map(async (client) => {
         while (performance.now() < deadline) {
           const n = ++copies;
+          const template = templates[n % templates.length] as PaymentTemplate;
+          const statements = template.variants[options.variant];
           const values = template.identifiers.map((identifier) => fresh(identifier, n));
           const sent = performance.now();
           try {
@@ -329,6 +413,7 @@ export async function runPhysical(options: {
   return {
     usage,
     variant: options.variant,
+    merchants: templates.length,
     concurrency,
     payments,
     errors,

@@ -173,6 +173,46 @@ describe.skipIf(ownRedisSkip !== null)(
       }
     });
 
+    it("counts a known key's limit with the IP's in one Redis round trip, and an unknown key after it authenticates", async () => {
+      const merchant = await t.createMerchant();
+      const list = () => call(t, { key: merchant.secretKey, query: LIST_PAYMENTS });
+      const before = t.app.rateLimiters.redisCalls;
+      expect((await list()).status).toBe(200);
+      // First sight of the key: the IP at the door, the key once authenticated.
+      expect(t.app.rateLimiters.redisCalls - before).toBe(2);
+      const known = t.app.rateLimiters.redisCalls;
+      expect((await list()).status).toBe(200);
+      expect(t.app.rateLimiters.redisCalls - known).toBe(1);
+      // A forged key never spends a real key's count: it is not known, so only its IP is counted.
+      const forged = await call(t, {
+        key: `sk_test_${randomBytes(16).toString("hex")}`,
+        query: LIST_PAYMENTS,
+      });
+      expect(forged.status).toBe(401);
+      const [key] = await t.app.sql.query<{ id: string }>(
+        "SELECT id FROM api_keys WHERE merchant_id = $1 AND kind = 'SECRET' AND mode = 'TEST'",
+        [merchant.id],
+      );
+      const redis = new Redis(own.url);
+      try {
+        const count = Number(await redis.get(`paycore:rl:key:${KEY_PER_SECOND}:1:${key?.id}`));
+        // Both calls of this second, or only the second if the window turned in between.
+        expect(count === 1 || count === 2).toBe(true);
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it("refuses a known key at the door once its limit is reached, with the key's limit named", async () => {
+      const merchant = await t.createMerchant({ accessPolicy: { rateLimitTokenizePerMinute: 100 } });
+      const list = () => call(t, { key: merchant.secretKey, query: LIST_PAYMENTS });
+      expect((await list()).status).toBe(200);
+      const answers = await Promise.all(Array.from({ length: KEY_PER_SECOND * 10 }, list));
+      const refused = answers.filter((a) => a.status === 429);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const answer of refused) expectLimited(answer, "RATE_LIMITED", "key");
+    });
+
     it("applies a merchant's own limit instead of the default", async () => {
       const generous = await t.createMerchant({
         accessPolicy: { rateLimitKeyPerSecond: 10_000, rateLimitTokenizePerMinute: 100 },

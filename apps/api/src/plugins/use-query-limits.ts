@@ -6,7 +6,8 @@
 // Depth, aliases and directives come from graphql-armor's validation rules; they only depend on the document,
 // so Yoga's validation cache may keep their verdict. The cost depends on the variables (`first: $n`), so it is
 // measured in onExecute on every request with Pothos' complexity rule, which reads each field's arguments;
-// graphql-armor's cost limit does not read arguments. The token limit is graphql-js' own `maxTokens`.
+// graphql-armor's cost limit does not read arguments. Each cost is kept per parsed document and the values of
+// the variables it reads (QueryCosts). The token limit is graphql-js' own `maxTokens`.
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesRule } from "@escape.tech/graphql-armor-max-directives";
@@ -14,16 +15,21 @@ import { createComplexityRule } from "@pothos/plugin-complexity";
 import {
   type DocumentNode,
   GraphQLError,
+  type GraphQLSchema,
   getOperationAST,
   type ParseOptions,
   parse,
   type Source,
   specifiedRules,
+  TypeInfo,
   type ValidationContext,
   type ValidationRule,
   validate,
+  visit,
+  visitWithTypeInfo,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { defaultFieldComplexity } from "../schema/builder";
 import type { GraphQLErrorCode } from "../schema/graphql-error-codes";
 
 export const QUERY_LIMITS = {
@@ -109,6 +115,96 @@ function tooLongList(value: unknown, max: number): boolean {
   return false;
 }
 
+/** Costs kept per document, one per operation and values of the variables its cost reads. */
+const COSTS_PER_DOCUMENT_MAX = 32;
+/** Variables whose values (as JSON) are longer than this are not a cache key: the cost is measured anew. */
+const COST_KEY_LENGTH_MAX = 512;
+
+interface DocumentCosts {
+  /** Variables the cost reads: those in the arguments of fields with their own complexity function. */
+  costVariables: readonly string[];
+  /** Least recently used first (a Map keeps insertion order; a hit is moved to the end). */
+  costs: Map<string, number>;
+}
+
+/**
+ * A query's cost, measured once per parsed document (Yoga's parse cache hands the same DocumentNode to every
+ * request with the same text), operation and values of the variables the cost depends on. The complexity rule
+ * walks the whole document with the schema on every call; the read mix spent about a tenth of its CPU on it
+ * (issue 23). Fields without their own complexity cost what their type says (`defaultFieldComplexity`, which
+ * reads no argument); a field with its own function (`first`, `ids`) may read any of its arguments, so the
+ * variables used in those arguments are part of the key.
+ */
+export class QueryCosts {
+  private readonly byDocument = new WeakMap<DocumentNode, DocumentCosts>();
+  hits = 0;
+  misses = 0;
+
+  costOf(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null,
+    variables: Readonly<Record<string, unknown>> | null | undefined,
+    measure: () => number | null,
+  ): number | null {
+    let entry = this.byDocument.get(document);
+    if (entry === undefined) {
+      entry = { costVariables: costVariablesOf(schema, document), costs: new Map() };
+      this.byDocument.set(document, entry);
+    }
+    const key = JSON.stringify([
+      operationName,
+      ...entry.costVariables.map((name) => variables?.[name] ?? null),
+    ]);
+    if (key.length > COST_KEY_LENGTH_MAX) {
+      this.misses += 1;
+      return measure();
+    }
+    const known = entry.costs.get(key);
+    if (known !== undefined) {
+      this.hits += 1;
+      entry.costs.delete(key);
+      entry.costs.set(key, known);
+      return known;
+    }
+    this.misses += 1;
+    const cost = measure();
+    // Bad variables measure nothing (the executor reports them): nothing is kept.
+    if (cost === null) return null;
+    if (entry.costs.size >= COSTS_PER_DOCUMENT_MAX) {
+      const oldest = entry.costs.keys().next();
+      if (!oldest.done) entry.costs.delete(oldest.value);
+    }
+    entry.costs.set(key, cost);
+    return cost;
+  }
+}
+
+/** The variables used in the arguments of fields whose cost is their own function of the arguments, sorted. */
+function costVariablesOf(schema: GraphQLSchema, document: DocumentNode): readonly string[] {
+  const typeInfo = new TypeInfo(schema);
+  const names = new Set<string>();
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const complexity = typeInfo.getFieldDef()?.extensions?.complexity;
+        // An unknown field has failed validation already; its arguments are counted to be safe.
+        if (typeof complexity === "function" && complexity === defaultFieldComplexity) return;
+        if (complexity !== undefined && typeof complexity !== "function") return;
+        for (const argument of node.arguments ?? []) {
+          visit(argument, {
+            Variable(variable) {
+              names.add(variable.name.value);
+            },
+          });
+        }
+      },
+    }),
+  );
+  return [...names].sort();
+}
+
 /**
  * Bad variables make the complexity rule throw or report graphql's coercion error, suggestions included; those
  * are left to the executor, which reports them (without suggestions when asked). Only the cost verdict counts.
@@ -130,6 +226,7 @@ export interface QueryLimitsOptions {
 }
 
 export function useQueryLimits({ hideSuggestions }: QueryLimitsOptions): Plugin {
+  const costs = new QueryCosts();
   return {
     onParse({ setParseFn }) {
       setParseFn((source: string | Source, options?: ParseOptions): DocumentNode => {
@@ -181,25 +278,37 @@ export function useQueryLimits({ hideSuggestions }: QueryLimitsOptions): Plugin 
       // A mutation's fields return single objects, so its cost is bounded by its aliases (at most 15 times a
       // payment's, about 1,500): measuring it would only slow the payment path down.
       if (getOperationAST(args.document, args.operationName)?.operation === "mutation") return;
-      const errors = costErrors(() =>
-        validate(args.schema, args.document, [
-          createComplexityRule({
-            context: args.contextValue as object,
-            variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-            operationName: args.operationName ?? null,
-            validate: (result, report) => {
-              if (result.complexity > QUERY_LIMITS.costMax) {
-                report(
-                  limitError(
-                    "QUERY_TOO_COMPLEX",
-                    `The query may resolve ${result.complexity} objects; at most ${QUERY_LIMITS.costMax} are allowed. Ask for smaller pages or fewer nested lists.`,
-                  ),
-                );
-              }
-            },
-          }),
-        ]),
+      const cost = costs.costOf(
+        args.schema,
+        args.document,
+        args.operationName ?? null,
+        args.variableValues,
+        () => {
+          let complexity: number | null = null;
+          costErrors(() =>
+            validate(args.schema, args.document, [
+              createComplexityRule({
+                context: args.contextValue as object,
+                variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+                operationName: args.operationName ?? null,
+                validate: (result) => {
+                  complexity = result.complexity;
+                },
+              }),
+            ]),
+          );
+          return complexity;
+        },
       );
+      const errors =
+        cost !== null && cost > QUERY_LIMITS.costMax
+          ? [
+              limitError(
+                "QUERY_TOO_COMPLEX",
+                `The query may resolve ${cost} objects; at most ${QUERY_LIMITS.costMax} are allowed. Ask for smaller pages or fewer nested lists.`,
+              ),
+            ]
+          : [];
       if (errors.length > 0) setResultAndStopExecution({ errors: [...errors] });
     },
   };

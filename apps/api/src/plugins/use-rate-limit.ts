@@ -2,7 +2,9 @@
 // - per client IP, before anything else is read (so bad keys are limited too);
 // - per key once it is known: secret and operator keys per second, publishable
 //   keys (which may only tokenize cards) per minute and per minute and IP,
-//   tight, because tokenizing is how stolen cards are tested;
+//   tight, because tokenizing is how stolen cards are tested. A key that
+//   authenticated in the last minute is counted with the IP, in one Redis round
+//   trip; any other key after authentication;
 // - expensive queries (payment lists, balances) in flight per key and process;
 // - and the browser origins a key may be used from (CORS is only the
 //   browser's half: a refused origin is refused here, before anything runs).
@@ -13,13 +15,15 @@
 // come from a PSP's few addresses in bursts (a settlement run), a per-IP limit
 // made for merchants would throttle them, and their signature check is a cheap
 // HMAC that refuses anything forged before any database work.
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { TtlCache } from "@paycore/core/ttl-cache";
 import type { MerchantAccessPolicy } from "@paycore/db/repositories/merchant.repository";
 import { type DocumentNode, GraphQLError, getOperationAST, Kind, type SelectionSetNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
-import type { LimitDecision, LimitSpec, RateLimiters } from "../adapters/rate-limiters";
+import type { LimitCheck, LimitsDecision, RateLimiters } from "../adapters/rate-limiters";
 import type { GraphQLContext } from "../context";
 
 export interface RateLimitConfig {
@@ -61,10 +65,26 @@ export interface RateLimitDependencies {
   policyOf(merchantId: string): Promise<MerchantAccessPolicy>;
 }
 
+/** Keys seen authenticated lately, by the hash of the presented key: whose limits to count at the door. */
+const KNOWN_KEYS_TTL_MS = 60_000;
+const KNOWN_KEYS_MAX = 10_000;
+
+/** Who a key belonged to when it last authenticated. Never used to authenticate: only to count its limits. */
+interface KnownKey {
+  principal: string;
+  kind: "SECRET" | "PUBLISHABLE" | "OPERATOR";
+  merchantId: string | null;
+}
+
 export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext> {
   const { limits, limiters } = deps;
   const trust = proxyaddr.compile(limits.trustedProxies);
   const clientOf = new WeakMap<Request, string>();
+  /** The hash of the request's bearer token, for remembering its key once authenticated. */
+  const tokenHashOf = new WeakMap<Request, string>();
+  /** The principal whose key limits were already counted with the IP limit, at the door. */
+  const countedAtDoor = new WeakMap<Request, string>();
+  const knownKeys = new TtlCache<string, KnownKey>(KNOWN_KEYS_TTL_MS, KNOWN_KEYS_MAX);
   /** Expensive queries in flight, per key; an entry is removed when its count returns to 0. */
   const inFlight = new Map<string, number>();
 
@@ -72,13 +92,31 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
     async onRequest({ request, serverContext, endResponse, fetchAPI }) {
       const client = clientBucket(serverContext as { req?: IncomingMessage }, trust);
       clientOf.set(request, client);
-      const decision = await limiters.consume(
-        { name: "ip", points: limits.ipPerSecond, durationSec: 1 },
-        client,
-      );
-      if (decision.allowed) return;
+      // A key that authenticated lately has its own limits counted here too, in the same round trip as the
+      // IP's (issue 23). Its hash only picks which counts to take: a forged or unknown key is never in the
+      // map, so it can spend nobody's limit, and authentication still runs on every request.
+      const tokenHash = bearerTokenHash(request);
+      if (tokenHash !== null) tokenHashOf.set(request, tokenHash);
+      const known = tokenHash === null ? undefined : knownKeys.get(tokenHash);
+      let keyChecks: LimitCheckNamed[] = [];
+      if (known !== undefined) {
+        const policy = known.merchantId === null ? null : await deps.policyOf(known.merchantId);
+        // A request its origin refuses is answered in onExecute, without counting its key.
+        if (originRefusal(request, known.kind, policy?.allowedOrigins ?? []) === null) {
+          keyChecks = keyLimitChecks(limits, known.kind, known.principal, policy, client);
+        }
+      }
+      const checks: LimitCheckNamed[] = [
+        { limit: "ip", spec: { name: "ip", points: limits.ipPerSecond, durationSec: 1 }, subject: client },
+        ...keyChecks,
+      ];
+      const decision = await limiters.consumeAll(checks);
+      if (decision.allowed) {
+        if (known !== undefined && keyChecks.length > 0) countedAtDoor.set(request, known.principal);
+        return;
+      }
       // No GraphQL pipeline runs for it, so the body is written as Yoga would write the error.
-      const error = rateLimited("ip", decision);
+      const error = rateLimited(checks[decision.index]?.limit ?? "ip", decision);
       const { http: _http, ...extensions } = error.extensions;
       const body = { errors: [{ message: error.message, extensions }] };
       endResponse(
@@ -104,48 +142,27 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
       const principal = auth?.apiKeyId ?? operator?.operatorKeyId ?? null;
       // Without a key the resolvers answer UNAUTHENTICATED; the IP limit has counted the request.
       if (principal === null) return;
+      const kind = auth?.kind ?? "OPERATOR";
+      const tokenHash = tokenHashOf.get(request);
+      if (tokenHash !== undefined) {
+        knownKeys.set(tokenHash, { principal, kind, merchantId: auth?.merchantId ?? null });
+      }
       const policy = auth === null ? null : await deps.policyOf(auth.merchantId);
 
-      const refusal = originRefusal(request, auth?.kind ?? "OPERATOR", policy?.allowedOrigins ?? []);
+      const refusal = originRefusal(request, kind, policy?.allowedOrigins ?? []);
       if (refusal !== null) {
         setResultAndStopExecution({ errors: [refusal] });
         return;
       }
 
-      const client = clientOf.get(request) ?? "unknown";
-      const checks: Array<[string, LimitSpec, string]> =
-        auth?.kind === "PUBLISHABLE"
-          ? [
-              [
-                "tokenize",
-                {
-                  name: "tokenize",
-                  points: policy?.rateLimitTokenizePerMinute ?? limits.tokenizePerMinute,
-                  durationSec: 60,
-                },
-                principal,
-              ],
-              [
-                "tokenize_ip",
-                { name: "tokenize-ip", points: limits.tokenizePerIpPerMinute, durationSec: 60 },
-                `${principal}:${client}`,
-              ],
-            ]
-          : [
-              [
-                "key",
-                {
-                  name: "key",
-                  points: policy?.rateLimitKeyPerSecond ?? limits.keyPerSecond,
-                  durationSec: 1,
-                },
-                principal,
-              ],
-            ];
-      for (const [limit, spec, subject] of checks) {
-        const decision = await limiters.consume(spec, subject);
+      if (countedAtDoor.get(request) !== principal) {
+        const client = clientOf.get(request) ?? "unknown";
+        const checks = keyLimitChecks(limits, kind, principal, policy, client);
+        const decision = await limiters.consumeAll(checks);
         if (!decision.allowed) {
-          setResultAndStopExecution({ errors: [rateLimited(limit, decision)] });
+          setResultAndStopExecution({
+            errors: [rateLimited(checks[decision.index]?.limit ?? "key", decision)],
+          });
           return;
         }
       }
@@ -178,6 +195,63 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
     },
   };
 }
+
+/** A limit to count and the name a refusal gives it (`extensions.limit`). */
+interface LimitCheckNamed extends LimitCheck {
+  limit: string;
+}
+
+/**
+ * A key's own limits: secret and operator keys per second; publishable keys per minute, and per minute and
+ * client, tight, because tokenizing is how stolen cards are tested.
+ */
+function keyLimitChecks(
+  limits: RateLimitConfig,
+  kind: KnownKey["kind"],
+  principal: string,
+  policy: MerchantAccessPolicy | null,
+  client: string,
+): LimitCheckNamed[] {
+  if (kind === "PUBLISHABLE") {
+    return [
+      {
+        limit: "tokenize",
+        spec: {
+          name: "tokenize",
+          points: policy?.rateLimitTokenizePerMinute ?? limits.tokenizePerMinute,
+          durationSec: 60,
+        },
+        subject: principal,
+      },
+      {
+        limit: "tokenize_ip",
+        spec: { name: "tokenize-ip", points: limits.tokenizePerIpPerMinute, durationSec: 60 },
+        subject: `${principal}:${client}`,
+      },
+    ];
+  }
+  return [
+    {
+      limit: "key",
+      spec: { name: "key", points: policy?.rateLimitKeyPerSecond ?? limits.keyPerSecond, durationSec: 1 },
+      subject: principal,
+    },
+  ];
+}
+
+/** SHA-256 of the bearer token, or null without one; a malformed header is authentication's to refuse. */
+function bearerTokenHash(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  if (header === null) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (match === null || (match[1] as string).length > BEARER_TOKEN_LENGTH_MAX) return null;
+  return createHash("sha256")
+    .update(match[1] as string)
+    .digest("base64url");
+}
+
+/** Keys are about 40 characters; anything much longer is not a key and is not hashed here. */
+const BEARER_TOKEN_LENGTH_MAX = 200;
 
 /**
  * The bucket a request's client is counted in: its address as proxy-addr finds it (the socket's, or the
@@ -223,11 +297,11 @@ function truncate(value: string): string {
   return value.length > 100 ? `${value.slice(0, 100)}…` : value;
 }
 
-function retryAfterSeconds(decision: Extract<LimitDecision, { allowed: false }>): number {
+function retryAfterSeconds(decision: Extract<LimitsDecision, { allowed: false }>): number {
   return Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
 }
 
-function rateLimited(limit: string, decision: Extract<LimitDecision, { allowed: false }>): GraphQLError {
+function rateLimited(limit: string, decision: Extract<LimitsDecision, { allowed: false }>): GraphQLError {
   const seconds = retryAfterSeconds(decision);
   return new GraphQLError(`Too many requests (${limit} limit): retry after ${seconds} s.`, {
     extensions: {
