@@ -86,7 +86,9 @@ module.exports = {
         "operator.repository.ts still writes sessions, throttles and TOTP for the console's sign-in: the routers, " +
         "pages and CLI may use its types, never build it (services.ts does, for the auth procedures).",
       severity: "error",
-      from: { path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli(-program)?\\.ts$)" },
+      from: {
+        path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli(-program)?\\.ts$)",
+      },
       to: {
         path: "^packages/db/src/repositories/operator\\.repository\\.ts$",
         dependencyTypesNot: ["type-only"],
