@@ -74,7 +74,7 @@ module.exports = {
         "may be imported for its types only.",
       severity: "error",
       from: {
-        path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$|tooling/dev-start/src/)",
+        path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli(-program)?\\.ts$|tooling/dev-start/src/)",
       },
       to: {
         path: "^packages/db/src/repositories/([a-z-]+-store\\.repository|psp-account\\.repository|encrypted-secret\\.repository|payment-store\\.repository|operator-audit-row)\\.ts$",
@@ -86,7 +86,9 @@ module.exports = {
         "operator.repository.ts still writes sessions, throttles and TOTP for the console's sign-in: the routers, " +
         "pages and CLI may use its types, never build it (services.ts does, for the auth procedures).",
       severity: "error",
-      from: { path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli\\.ts$)" },
+      from: {
+        path: "^(apps/console/src/server/api/routers/|apps/console/src/app/|apps/api/src/cli(-program)?\\.ts$)",
+      },
       to: {
         path: "^packages/db/src/repositories/operator\\.repository\\.ts$",
         dependencyTypesNot: ["type-only"],

@@ -6,7 +6,11 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "src/**/*.integration-test.ts"],
     environment: "node",
+    globalSetup: ["./vitest.global-setup.ts"],
     testTimeout: 60000,
     hookTimeout: 120000,
+    // Two cores: two files at a time (vitest's default is one fewer than the cores), each on its own cloned
+    // database (or, for partition-migration, its own empty one).
+    maxWorkers: 2,
   },
 });

@@ -1,16 +1,16 @@
 // Goal: `npm run cli -- ledger verify` / `audit verify` print OK with counts on an intact chain, and on a
-// tampered one name the first broken row and exit 1 (the real CLI, run as a child process: about 4 s a run,
-// so two runs).
+// tampered one name the first broken row and exit 1 (the CLI's program run in this process; cli-audit's suite
+// runs the binary).
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { ChainSealer } from "@paycore/platform/workers/chain-sealer";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, runCli } from "../src/testing/run-cli";
+import { type CliResult, runCliInProcess } from "../src/testing/run-cli";
 import { createTestApp, type TestApp } from "../src/testing/test-app";
 
 function cli(databaseUrl: string, ...args: string[]): Promise<CliResult> {
-  return runCli(args, { DATABASE_URL: databaseUrl });
+  return runCliInProcess(args, { DATABASE_URL: databaseUrl });
 }
 
 let t: TestApp;

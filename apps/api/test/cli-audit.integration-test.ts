@@ -1,12 +1,14 @@
 // Goal: the operator CLI changes merchants, API keys' owners, risk lists, routing rules, operator keys and
 // console operator accounts only
 // through the core's commands, so every change it makes is in the operator audit log under `cli:<OS user>`, and
-// input the core refuses exits non-zero with the core's message and writes nothing.
+// input the core refuses exits non-zero with the core's message and writes nothing. Two commands run the CLI as a
+// child process (`npm run cli`), to show the binary prints, exits and audits the same; the rest run its program
+// in this process.
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, runCli } from "../src/testing/run-cli";
+import { type CliResult, runCli, runCliInProcess } from "../src/testing/run-cli";
 import { createTestApp, type TestApp } from "../src/testing/test-app";
 
 const ENCRYPTION_KEYS = `1:${generateKeyMaterial()}`;
@@ -16,18 +18,28 @@ const ACTOR = `cli:${userInfo().username}`;
 
 let t: TestApp;
 
-/** Runs the operator CLI as a person would, against this test's database. */
+const cliEnv = () => ({
+  DATABASE_URL: t.databaseUrl,
+  VAULT_ENCRYPTION_KEYS: ENCRYPTION_KEYS,
+  VAULT_FINGERPRINT_KEY: FINGERPRINT,
+  IDEMPOTENCY_HASH_SECRET: HASH_SECRET,
+});
+
+/** Runs an operator CLI command (its program, in this process) against this test's database. */
 function cli(args: string[]): Promise<CliResult> {
-  return runCli(args, {
-    DATABASE_URL: t.databaseUrl,
-    VAULT_ENCRYPTION_KEYS: ENCRYPTION_KEYS,
-    VAULT_FINGERPRINT_KEY: FINGERPRINT,
-    IDEMPOTENCY_HASH_SECRET: HASH_SECRET,
-  });
+  return runCliInProcess(args, cliEnv());
 }
 
-async function ok(args: string[]): Promise<Record<string, unknown>> {
-  const result = await cli(args);
+/** Runs the operator CLI as a person would: `tsx src/cli.ts` as a child process (it compiles on start: seconds). */
+function cliProcess(args: string[]): Promise<CliResult> {
+  return runCli(args, cliEnv());
+}
+
+async function ok(
+  args: string[],
+  run: (args: string[]) => Promise<CliResult> = cli,
+): Promise<Record<string, unknown>> {
+  const result = await run(args);
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout);
 }
@@ -51,17 +63,14 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t.close());
 
-// Each CLI run starts tsx (it compiles the CLI on start): seconds alone, much longer on a loaded machine.
+// The two child processes start tsx (it compiles the CLI on start): seconds alone, longer on a loaded machine.
 describe("the CLI's changes are audited as its user", { timeout: 240_000 }, () => {
   it("merchant create and update, routing prefer and a rule added then removed", async () => {
-    const created = await ok([
-      "merchant",
-      "create",
-      "--name",
-      "CLI Co",
-      "--allowed-origins",
-      "https://Shop.example",
-    ]);
+    // The binary: prints the JSON, exits 0, and its change is audited as the OS user like the in-process runs.
+    const created = await ok(
+      ["merchant", "create", "--name", "CLI Co", "--allowed-origins", "https://Shop.example"],
+      cliProcess,
+    );
     const merchantId = created.merchantId as string;
     expect(created.testSecretKey).toMatch(/^sk_test_/);
     const updated = await ok(["merchant", "update", "--merchant", merchantId, "--fee-rate-bps", "100"]);
@@ -171,7 +180,8 @@ describe("the CLI's changes are audited as its user", { timeout: 240_000 }, () =
   it("refuses what the core refuses, with its message, and writes nothing", async () => {
     const audit = await t.countRows("operator_audit_log");
     const merchants = await t.countRows("merchants");
-    const backwards = await cli([
+    // The binary again: a refused command exits 1 with the core's message on standard error.
+    const backwards = await cliProcess([
       "merchant",
       "create",
       "--name",

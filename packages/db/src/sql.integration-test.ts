@@ -88,31 +88,57 @@ describe("Sql", () => {
   });
 });
 
+/** Shapes prepared per round trip: one simple query per batch (round trips, not parsing, were most of the time). */
+const SHAPES_PER_BATCH = 128;
+
 describe("payment change statements", () => {
   it("every shape of change is a statement Postgres prepares, with a type for each parameter it takes", async () => {
     const parts = SHAPE_PARTS;
+    const statementOf = (bits: number) => {
+      const shape = Object.fromEntries(parts.map((part, i) => [part, (bits & (1 << i)) !== 0])) as Omit<
+        ChangeShape,
+        "patch"
+      >;
+      // The patch's fields vary with the bits too: none, all, and subsets in between.
+      const patch = PATCH_FIELDS.filter(
+        (_, i) => ((bits >> (i % parts.length)) & 1) === 1 || bits === (1 << parts.length) - 1,
+      );
+      return paymentChangeStatement({ ...shape, patch });
+    };
+    const shapesTotal = 1 << parts.length;
     const client = await pool.connect();
     try {
-      for (let bits = 0; bits < 1 << parts.length; bits++) {
-        const shape = Object.fromEntries(parts.map((part, i) => [part, (bits & (1 << i)) !== 0])) as Omit<
-          ChangeShape,
-          "patch"
-        >;
-        // The patch's fields vary with the bits too: none, all, and subsets in between.
-        const patch = PATCH_FIELDS.filter(
-          (_, i) => ((bits >> (i % parts.length)) & 1) === 1 || bits === (1 << parts.length) - 1,
-        );
-        const statement = paymentChangeStatement({ ...shape, patch });
-        expect(new Set(statement.parameters).size).toBe(statement.parameters.length);
-        await client.query(`PREPARE shape_${bits} AS ${statement.text}`);
-        const [types] = (
-          await client.query<{ n: number }>(
-            "SELECT cardinality(parameter_types) AS n FROM pg_prepared_statements WHERE name = $1",
-            [`shape_${bits}`],
-          )
-        ).rows;
-        expect(types?.n).toBe(statement.parameters.length);
-        await client.query(`DEALLOCATE shape_${bits}`);
+      for (let first = 0; first < shapesTotal; first += SHAPES_PER_BATCH) {
+        const batch = Array.from({ length: Math.min(SHAPES_PER_BATCH, shapesTotal - first) }, (_, i) => ({
+          bits: first + i,
+          statement: statementOf(first + i),
+        }));
+        for (const { bits, statement } of batch)
+          expect(new Set(statement.parameters).size, `shape ${bits}`).toBe(statement.parameters.length);
+        const prepares = batch.map(({ bits, statement }) => `PREPARE shape_${bits} AS ${statement.text};`);
+        let results: pg.QueryResult<{ name: string; n: number }>[];
+        try {
+          // One simple query: prepare the batch, read each statement's parameter types, deallocate them all.
+          results = (await client.query(
+            [
+              ...prepares,
+              "SELECT name, cardinality(parameter_types) AS n FROM pg_prepared_statements;",
+              "DEALLOCATE ALL;",
+            ].join("\n"),
+          )) as unknown as pg.QueryResult<{ name: string; n: number }>[];
+        } catch (error) {
+          // Name the shape Postgres refused: prepare the batch's statements one at a time (those the batch did
+          // prepare stay prepared: prepared statements outlive the aborted transaction).
+          await client.query("DEALLOCATE ALL");
+          for (const [index, { bits }] of batch.entries())
+            await client.query(prepares[index] as string).catch((cause: Error) => {
+              throw new Error(`shape ${bits} does not prepare: ${cause.message}`);
+            });
+          throw error;
+        }
+        const parameterCounts = new Map(results.at(-2)?.rows.map((row) => [row.name, row.n]));
+        for (const { bits, statement } of batch)
+          expect(parameterCounts.get(`shape_${bits}`), `shape ${bits}`).toBe(statement.parameters.length);
       }
     } finally {
       client.release();

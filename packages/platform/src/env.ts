@@ -235,8 +235,16 @@ export function readEnv(source: Record<string, string | undefined> = process.env
  * PSP credentials for `npm run cli -- psp-account`: read from the environment of that one command, so they
  * stay out of its arguments (and the shell's history). Not part of the API's configuration.
  */
-export function pspSecretFromEnv(name: "PSP_API_KEY" | "PSP_WEBHOOK_SECRET"): string | undefined {
-  return process.env[name];
+export function pspSecretFromEnv(
+  name: "PSP_API_KEY" | "PSP_WEBHOOK_SECRET",
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return source[name];
+}
+
+/** This process's whole environment, for a program that hands it on (the operator CLI builds its commands over it). */
+export function processEnvironment(): Readonly<Record<string, string | undefined>> {
+  return process.env;
 }
 
 /** The HTTP server's limits from the environment. */

@@ -17,15 +17,19 @@ import {
 import { readEnv } from "@paycore/platform/env";
 import { loadSecrets } from "@paycore/platform/secrets";
 import { type Command, InvalidArgumentError } from "commander";
+import { type CliIo, errLine, outLine } from "../cli-io";
 
 /** The CLI's sweep of stored event copies: 500 events per transaction, at most 10,000 batches in one run. */
 const SWEEP_BATCH_SIZE = 500;
 const SWEEP_BATCHES_MAX = 10_000;
 
-async function withCustomerPii<T>(work: (services: CustomerPiiServices) => Promise<T>): Promise<T> {
-  const env = readEnv();
+async function withCustomerPii<T>(
+  io: CliIo,
+  work: (services: CustomerPiiServices) => Promise<T>,
+): Promise<T> {
+  const env = readEnv(io.env);
   const pii = piiVaultFromSecrets(loadSecrets(env));
-  const database = await openDatabase(env, (message) => console.error(message));
+  const database = await openDatabase(env, (message) => errLine(io, message));
   const pool = createPool({ url: database.url, max: 2 });
   try {
     return await work(createCustomerPiiServices(new Sql(pool), pii));
@@ -43,7 +47,7 @@ function integerIn(min: number, max: number) {
   };
 }
 
-export function registerCustomerCommands(program: Command, actor: () => Actor): void {
+export function registerCustomerCommands(program: Command, actor: () => Actor, io: CliIo): void {
   program
     .command("customer")
     .description("customers' personal data")
@@ -56,7 +60,7 @@ export function registerCustomerCommands(program: Command, actor: () => Actor): 
     .requiredOption("--reason <text>", "why: the request's reference, kept in the audit log")
     .action(async (options: { email: string; merchant: string; reason: string }) => {
       try {
-        const erased = await withCustomerPii(async ({ customerErasure, sweepEventCopies }) => {
+        const erased = await withCustomerPii(io, async ({ customerErasure, sweepEventCopies }) => {
           const counts = await customerErasure.erase(actor(), {
             merchantId: options.merchant,
             email: options.email,
@@ -73,11 +77,11 @@ export function registerCustomerCommands(program: Command, actor: () => Actor): 
           }
           return { ...counts, storedCopies };
         });
-        console.log(JSON.stringify({ status: "ERASED", ...erased }, null, 2));
+        outLine(io, JSON.stringify({ status: "ERASED", ...erased }, null, 2));
       } catch (error) {
         if (!isDomainError(error)) throw error;
-        console.log(JSON.stringify({ status: "REFUSED", code: error.code, reason: error.message }));
-        process.exitCode = 1;
+        outLine(io, JSON.stringify({ status: "REFUSED", code: error.code, reason: error.message }));
+        io.setExitCode(1);
       }
     });
 
@@ -95,15 +99,15 @@ export function registerCustomerCommands(program: Command, actor: () => Actor): 
       integerIn(1, 1e9),
     )
     .action(async (options: { batchSize: number; maxBatches?: number }) => {
-      const results = await withCustomerPii(({ backfill }) =>
+      const results = await withCustomerPii(io, ({ backfill }) =>
         backfill({
           batchSize: options.batchSize,
           ...(options.maxBatches === undefined ? {} : { batchesMax: options.maxBatches }),
-          onBatch: (progress) => console.error(JSON.stringify({ progress })),
+          onBatch: (progress) => errLine(io, JSON.stringify({ progress })),
         }),
       );
-      console.log(JSON.stringify({ columns: results }, null, 2));
+      outLine(io, JSON.stringify({ columns: results }, null, 2));
       // Not done (a batch budget, or rows changed underneath): say so in the exit code, so a script loops.
-      if (results.some((result) => !result.complete)) process.exitCode = 3;
+      if (results.some((result) => !result.complete)) io.setExitCode(3);
     });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type CliResult, runCli } from "../testing/run-cli";
+import { type CliResult, runCliInProcess } from "../testing/run-cli";
 import { createTestApp, type TestApp } from "../testing/test-app";
 
 const SAMPLES = join(import.meta.dirname, "../../../../packages/platform/src/fx/samples");
@@ -31,7 +31,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 240_000);
 
-const cli = (args: string[]): Promise<CliResult> => runCli(args, { DATABASE_URL: t.databaseUrl, ...ENV });
+const cli = (args: string[]): Promise<CliResult> =>
+  runCliInProcess(args, { DATABASE_URL: t.databaseUrl, ...ENV });
 
 it("imports both samples, refuses a bad file whole, and prints the rate in force", async () => {
   const ecb = await cli(["fx", "import", join(SAMPLES, "eurofxref-daily.xml"), "--json"]);

@@ -12,6 +12,7 @@ import { openDatabase } from "@paycore/platform/bootstrap";
 import { readEnv } from "@paycore/platform/env";
 import { createFxServices, type FxServices, importRatesFromPath } from "@paycore/platform/fx/fx-services";
 import { type Command, InvalidArgumentError } from "commander";
+import { type CliIo, errLine, outLine } from "../cli-io";
 
 function currencyArgument(value: string) {
   const code = parseCurrency(value);
@@ -19,9 +20,9 @@ function currencyArgument(value: string) {
   return code;
 }
 
-async function withFx<T>(work: (fx: FxServices) => Promise<T>): Promise<T> {
-  const env = readEnv();
-  const database = await openDatabase(env, (message) => console.error(message));
+async function withFx<T>(io: CliIo, work: (fx: FxServices) => Promise<T>): Promise<T> {
+  const env = readEnv(io.env);
+  const database = await openDatabase(env, (message) => errLine(io, message));
   const pool = createPool({ url: database.url, max: 2 });
   const db = createDatabaseClient({ pool });
   try {
@@ -34,17 +35,18 @@ async function withFx<T>(work: (fx: FxServices) => Promise<T>): Promise<T> {
 }
 
 /** A refusal with a typed code: printed (JSON or text), exit 1; anything else is thrown. */
-function refused(error: unknown, json: boolean): void {
+function refused(io: CliIo, error: unknown, json: boolean): void {
   if (!isDomainError(error)) throw error;
-  console.log(
+  outLine(
+    io,
     json
       ? JSON.stringify({ status: "REFUSED", code: error.code, reason: error.message })
       : `refused: ${error.message}`,
   );
-  process.exitCode = 1;
+  io.setExitCode(1);
 }
 
-export function registerFxCommands(program: Command, actor: () => Actor): void {
+export function registerFxCommands(program: Command, actor: () => Actor, io: CliIo): void {
   const fx = program.command("fx").description("exchange rates (multiple currencies)");
   fx.command("import")
     .description(
@@ -53,17 +55,18 @@ export function registerFxCommands(program: Command, actor: () => Actor): void {
     .argument("<file>", "the rates file's path")
     .option("--json", "print the result as JSON", false)
     .action(async (path: string, options: { json: boolean }) => {
-      await withFx(async ({ fxRateCommands }) => {
+      await withFx(io, async ({ fxRateCommands }) => {
         try {
           const result = await importRatesFromPath(fxRateCommands, actor(), path);
           const latest = result.latestAsOf?.toISOString() ?? null;
-          console.log(
+          outLine(
+            io,
             options.json
               ? JSON.stringify({ status: "IMPORTED", ...result, latestAsOf: latest })
               : `imported ${result.inserted} rates from ${path} (${result.source}) as ${result.batchId}; ${result.unchanged} already stored; newest ${latest}`,
           );
         } catch (error) {
-          refused(error, options.json);
+          refused(io, error, options.json);
         }
       });
     });
@@ -73,11 +76,12 @@ export function registerFxCommands(program: Command, actor: () => Actor): void {
     .argument("<to>", "ISO 4217 code", currencyArgument)
     .option("--json", "print the rate as JSON", false)
     .action(async (from, to, options: { json: boolean }) => {
-      await withFx(async ({ fxRates }) => {
+      await withFx(io, async ({ fxRates }) => {
         try {
           const rate = await fxRates.rateInForce(from, to);
           const text = formatRatio(rate, 12);
-          console.log(
+          outLine(
+            io,
             options.json
               ? JSON.stringify({
                   from,
@@ -92,7 +96,7 @@ export function registerFxCommands(program: Command, actor: () => Actor): void {
               : `1 ${from} = ${text} ${to} (${rate.path.toLowerCase()}, ${rate.source}, ${rate.asOf.toISOString()})`,
           );
         } catch (error) {
-          refused(error, options.json);
+          refused(io, error, options.json);
         }
       });
     });

@@ -7,7 +7,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type CliResult, runCli } from "../testing/run-cli";
+import { type CliResult, runCliInProcess } from "../testing/run-cli";
 import { createTestApp, type TestApp } from "../testing/test-app";
 
 const ENV = {
@@ -32,7 +32,7 @@ afterAll(async () => {
 }, 240_000);
 
 function cli(args: string[]): Promise<CliResult> {
-  return runCli(args, { DATABASE_URL: t.databaseUrl, ...ENV });
+  return runCliInProcess(args, { DATABASE_URL: t.databaseUrl, ...ENV });
 }
 
 it("imports, replays, and refuses with the line", async () => {

@@ -16,6 +16,7 @@ import { readEnv } from "@paycore/platform/env";
 import { createReconciliationCommands } from "@paycore/platform/reconciliation/reconciliation-commands.factory";
 import { reportRowsOfFile, sha256OfFile } from "@paycore/platform/reconciliation/settlement-report-file";
 import { type Command, InvalidArgumentError } from "commander";
+import { type CliIo, errLine, outLine } from "../cli-io";
 
 function pspOption(value: string): SettlementPsp {
   if (!(SETTLEMENT_PSPS as readonly string[]).includes(value))
@@ -55,7 +56,7 @@ function textRun(run: ReconImportRecord, replayed: boolean): string {
   return lines.join("\n");
 }
 
-export function registerReconCommands(program: Command, actor: () => Actor): void {
+export function registerReconCommands(program: Command, actor: () => Actor, io: CliIo): void {
   program
     .command("recon")
     .description("settlement reports and reconciliation")
@@ -74,7 +75,7 @@ export function registerReconCommands(program: Command, actor: () => Actor): voi
       ) => {
         const path = options.file ?? fileArgument;
         if (path === undefined) throw new InvalidArgumentError("give the report's path");
-        const database = await openDatabase(readEnv(), (message) => console.error(message));
+        const database = await openDatabase(readEnv(io.env), (message) => errLine(io, message));
         const pool = createPool({ url: database.url, max: 2 });
         try {
           const commands = createReconciliationCommands(new Sql(pool));
@@ -84,7 +85,8 @@ export function registerReconCommands(program: Command, actor: () => Actor): voi
             fileSha256: await sha256OfFile(path),
             rows: reportRowsOfFile(path),
           });
-          console.log(
+          outLine(
+            io,
             options.json
               ? JSON.stringify(jsonRun(result.import, result.replayed))
               : textRun(result.import, result.replayed),
@@ -92,10 +94,11 @@ export function registerReconCommands(program: Command, actor: () => Actor): voi
         } catch (error) {
           if (!(error instanceof SettlementReportError)) throw error;
           const refusal = { status: "REFUSED", line: error.lineNumber, reason: error.reason };
-          console.log(
+          outLine(
+            io,
             options.json ? JSON.stringify(refusal) : `refused at line ${error.lineNumber}: ${error.reason}`,
           );
-          process.exitCode = 1;
+          io.setExitCode(1);
         } finally {
           await pool.end();
           await database.stop();

@@ -16,15 +16,17 @@ import {
   importSanctionsFromPaths,
 } from "@paycore/platform/sanctions/sanctions-services";
 import { type Command, InvalidArgumentError } from "commander";
+import { type CliIo, errLine, outLine } from "../cli-io";
 
 /** Screening after an import: at most this many merchants (the worker screens any left). */
 const SCREEN_AFTER_IMPORT_MAX = 100_000;
 
 async function withSanctions<T>(
+  io: CliIo,
   work: (services: ReturnType<typeof createSanctionsServices>) => Promise<T>,
 ): Promise<T> {
-  const env = readEnv();
-  const database = await openDatabase(env, (message) => console.error(message));
+  const env = readEnv(io.env);
+  const database = await openDatabase(env, (message) => errLine(io, message));
   const pool = createPool({ url: database.url, max: 2 });
   try {
     return await work(createSanctionsServices(new Sql(pool), env.SANCTIONS_MATCH_THRESHOLD));
@@ -40,17 +42,18 @@ function formatArgument(value: string): SanctionsFileFormat {
   return value as SanctionsFileFormat;
 }
 
-function refused(error: unknown, json: boolean): void {
+function refused(io: CliIo, error: unknown, json: boolean): void {
   if (!isDomainError(error)) throw error;
-  console.log(
+  outLine(
+    io,
     json
       ? JSON.stringify({ status: "REFUSED", code: error.code, reason: error.message })
       : `refused: ${error.message}`,
   );
-  process.exitCode = 1;
+  io.setExitCode(1);
 }
 
-export function registerSanctionsCommands(program: Command, actor: () => Actor): void {
+export function registerSanctionsCommands(program: Command, actor: () => Actor, io: CliIo): void {
   const sanctions = program.command("sanctions").description("sanctions lists and screening");
   sanctions
     .command("import")
@@ -67,7 +70,7 @@ export function registerSanctionsCommands(program: Command, actor: () => Actor):
     .option("--json", "print the result as JSON", false)
     .action(
       async (path: string, options: { format?: SanctionsFileFormat; aliases?: string; json: boolean }) => {
-        await withSanctions(async ({ sanctions: commands }) => {
+        await withSanctions(io, async ({ sanctions: commands }) => {
           try {
             const version = await importSanctionsFromPaths(commands, actor(), path, {
               ...(options.format ? { format: options.format } : {}),
@@ -81,7 +84,8 @@ export function registerSanctionsCommands(program: Command, actor: () => Actor):
               hits += pass.openedHits;
               if (pass.merchants === 0) break;
             }
-            console.log(
+            outLine(
+              io,
               options.json
                 ? JSON.stringify({
                     status: "IMPORTED",
@@ -92,7 +96,7 @@ export function registerSanctionsCommands(program: Command, actor: () => Actor):
                 : `imported ${version.nameCount} names of ${version.entryCount} entries from ${path} (${version.source}) as ${version.id}; screened ${merchants} merchants, ${hits} new hits`,
             );
           } catch (error) {
-            refused(error, options.json);
+            refused(io, error, options.json);
           }
         });
       },
@@ -103,9 +107,10 @@ export function registerSanctionsCommands(program: Command, actor: () => Actor):
     .argument("<merchantId>")
     .option("--json", "print the result as JSON", false)
     .action(async (merchantId: string, options: { json: boolean }) => {
-      await withSanctions(async ({ sanctions: commands }) => {
+      await withSanctions(io, async ({ sanctions: commands }) => {
         const result = await commands.screenMerchant(merchantId, "MANUAL");
-        console.log(
+        outLine(
+          io,
           options.json
             ? JSON.stringify(result)
             : `screened ${result.screened} names, ${result.openedHits} new hits`,
@@ -117,12 +122,13 @@ export function registerSanctionsCommands(program: Command, actor: () => Actor):
     .description("list sanctions hits, open ones first")
     .option("--json", "print the hits as JSON", false)
     .action(async (options: { json: boolean }) => {
-      await withSanctions(async ({ sanctionsReads }) => {
+      await withSanctions(io, async ({ sanctionsReads }) => {
         const hits = await sanctionsReads.hits(100);
-        if (options.json) console.log(JSON.stringify(hits));
+        if (options.json) outLine(io, JSON.stringify(hits));
         else
           for (const hit of hits)
-            console.log(
+            outLine(
+              io,
               `${hit.id} ${hit.status} ${hit.merchantId} ${hit.subjectType} "${hit.subjectName}" ~ "${hit.listedName}" (${hit.source}, ${hit.score})`,
             );
       });

@@ -10,7 +10,7 @@ import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vaul
 import { createPiiVault, PII_ERASED } from "@paycore/core/vault/pii-vault";
 import { PaymentSearchRepository } from "@paycore/db/repositories/payment-search.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, runCli } from "../../src/testing/run-cli";
+import { type CliResult, runCliInProcess } from "../../src/testing/run-cli";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const K1 = generateKeyMaterial();
@@ -28,8 +28,9 @@ let merchant: TestMerchant;
 const paymentIds: Record<"ada" | "grace", string> = { ada: "", grace: "" };
 let invoiceId = "";
 
+/** Runs an operator CLI command (its program, in this process) against this test's database and keyring. */
 function cli(args: string[], encryptionKeys: string): Promise<CliResult> {
-  return runCli(args, {
+  return runCliInProcess(args, {
     DATABASE_URL: t.databaseUrl,
     VAULT_ENCRYPTION_KEYS: encryptionKeys,
     VAULT_FINGERPRINT_KEY: FINGERPRINT,
@@ -195,8 +196,7 @@ beforeAll(async () => {
 
 afterAll(() => t?.close());
 
-// The CLI is started per test (tsx compiles it on start): seconds alone, minutes on a loaded machine.
-describe("customers' personal data at rest", { timeout: 600_000 }, () => {
+describe("customers' personal data at rest", () => {
   it("stores only envelopes: no column of payments, receipts, mails, invoices or sessions holds the plaintext", async () => {
     const values = await storedPii();
     // 2 payments x 3 columns, 2 receipts, 2 receipt mails + 1 invoice mail, 1 invoice, 1 checkout session.

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { generateKeyMaterial } from "@paycore/core/vault/card-vault";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, runCli } from "../../src/testing/run-cli";
+import { type CliResult, runCliInProcess } from "../../src/testing/run-cli";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const K1 = generateKeyMaterial();
@@ -24,9 +24,9 @@ let merchant: TestMerchant;
 const paymentMethods: string[] = [];
 let webhookEndpoint: { id: string; secret: string };
 
-/** Runs the operator CLI as a person would, against this test's database and the given keyring. */
+/** Runs an operator CLI command (its program, in this process) against this test's database and the given keyring. */
 function cli(args: string[], encryptionKeys: string): Promise<CliResult> {
-  return runCli(args, {
+  return runCliInProcess(args, {
     DATABASE_URL: t.databaseUrl,
     VAULT_ENCRYPTION_KEYS: encryptionKeys,
     VAULT_FINGERPRINT_KEY: FINGERPRINT,
@@ -83,8 +83,7 @@ beforeAll(async () => {
 
 afterAll(() => t.close());
 
-// Each test starts the CLI (tsx compiles it on start): seconds alone, much longer on a loaded machine.
-describe("vault rotate", { timeout: 240_000 }, () => {
+describe("vault rotate", () => {
   it("starts with every card under version 1", async () => {
     expect(await status(`1:${K1},2:${K2}`)).toEqual({ v1: CARDS.length });
   });
