@@ -1,6 +1,6 @@
 // The erasure requests waiting for a second operator (issue 22), each with what approving it would erase now, as
 // counts: the request stores the e-mail's blind index only, so no address is shown.
-import { pendingErasureRequests } from "@paycore/db/repositories/customer-pii-store.repository";
+import { pendingErasureRequests } from "@paycore/db/repositories/customer-erasure-queries.repository";
 import type { SignedInContext } from "../../trpc";
 
 /** The page shows at most this many pending requests. */

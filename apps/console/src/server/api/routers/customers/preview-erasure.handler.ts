@@ -1,7 +1,7 @@
 // What an erasure would erase, before an admin requests it (issue 22): counts per table for the merchant and the
 // e-mail's blind index, never the data itself (the admin sees only what they typed). Validated like the request.
 import { erasureTarget } from "@paycore/core/customers/customer-erasure-commands";
-import { previewErasure } from "@paycore/db/repositories/customer-pii-store.repository";
+import { previewErasure } from "@paycore/db/repositories/customer-erasure-queries.repository";
 import type { z } from "zod";
 import type { SignedInContext } from "../../trpc";
 import type { previewErasureSchema } from "./preview-erasure.schema";
