@@ -113,7 +113,7 @@ test("an admin sets and replaces a live account's report credentials; the parked
   await expect(page.getByTestId(PARKED_CARD)).toHaveText("1");
 
   await page.goto("/psp-accounts");
-  await row().getByLabel("Rotate", { exact: true }).selectOption("REPORT_CREDENTIAL");
+  await row().getByRole("combobox", { name: "Rotate" }).selectOption("REPORT_CREDENTIAL");
   await expect(row().getByText("the report user and its password, as user:password")).toBeVisible();
   // Not a user:password pair: refused by the core command, nothing stored, the value not echoed.
   await row().getByLabel("New secret").fill("not-a-pair");
@@ -131,7 +131,7 @@ test("an admin sets and replaces a live account's report credentials; the parked
   await page.screenshot({ path: artifact("psp-accounts-report-credentials-1280"), fullPage: true });
 
   // Replaced: the new one is current (its last four shown), the old one is never shown.
-  await row().getByLabel("Rotate", { exact: true }).selectOption("REPORT_CREDENTIAL");
+  await row().getByRole("combobox", { name: "Rotate" }).selectOption("REPORT_CREDENTIAL");
   await row().getByLabel("New secret").fill(`report@Company.E2e:${REPLACED_PASSWORD}`);
   await row().getByRole("button", { name: "Rotate" }).click();
   await expect(row()).toContainText("report credentials …0002");
@@ -149,7 +149,7 @@ test("an admin sets and replaces a live account's report credentials; the parked
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/psp-accounts");
-  await row().getByLabel("Rotate", { exact: true }).selectOption("REPORT_CREDENTIAL");
+  await row().getByRole("combobox", { name: "Rotate" }).selectOption("REPORT_CREDENTIAL");
   await expectAxeClean(page, "/psp-accounts at 390");
   await page.screenshot({ path: artifact("psp-accounts-report-credentials-390"), fullPage: true });
 

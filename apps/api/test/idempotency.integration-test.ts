@@ -203,18 +203,20 @@ describe("idempotency semantics (Postgres only)", () => {
       redisUrl: null,
       idempotencyWaitMs: 50,
       sandbox: new (t.sandbox.constructor as typeof import("@paycore/psp-testkit/sandbox-psp").SandboxPsp)({
-        latencyMs: 600,
+        latencyMs: 3_000,
       }),
     });
     try {
       const s = await setUp(slow);
       const key = newKey();
-      const [first, second] = await Promise.all([
-        s.create(key),
-        new Promise<Awaited<ReturnType<typeof s.create>>>((resolve) =>
-          setTimeout(() => resolve(s.create(key)), 100),
-        ),
-      ]);
+      const paymentsBefore = await slow.countRows("payments");
+      const firstRequest = s.create(key);
+      // The second request goes once the first has written its intent and sits in the PSP call (3 s), not after
+      // a fixed delay: on a loaded machine the first may not have reached the database 100 ms later.
+      for (let poll = 0; poll < 500 && (await slow.countRows("payments")) === paymentsBefore; poll++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const [first, second] = await Promise.all([firstRequest, s.create(key)]);
       expect(first.data?.createPayment.payment?.status).toBe("CAPTURED");
       expect(second.data?.createPayment.errors).toEqual([
         expect.objectContaining({ code: "IDEMPOTENCY_IN_PROGRESS", retryable: true }),

@@ -18,7 +18,7 @@ import {
 } from "@paycore/core/vault/card-vault";
 import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, runCli } from "../../src/testing/run-cli";
+import { type CliResult, runCliInProcess } from "../../src/testing/run-cli";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const K1 = generateKeyMaterial();
@@ -47,7 +47,7 @@ function bankRails() {
 }
 
 function cli(args: string[], encryptionKeys: string): Promise<CliResult> {
-  return runCli(args, {
+  return runCliInProcess(args, {
     DATABASE_URL: t.databaseUrl,
     VAULT_ENCRYPTION_KEYS: encryptionKeys,
     VAULT_FINGERPRINT_KEY: FINGERPRINT,
