@@ -2,34 +2,13 @@
 // merchant would change (counts per table: the address appears only as typed, in the preview) and requests it;
 // the pending request shows its counts and no address; a second operator approves it in the ledger's approvals,
 // after which the request is gone. The page has no axe violations and fits at 1280 and 390 px.
-import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page, test } from "@playwright/test";
-import { artifact, signIn } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { artifact, expectAxeClean, expectFits, signIn } from "./helpers";
 import { readState } from "./state";
 
 const state = readState();
 const ADDRESS = "erase.me@example.com";
 const REASON = "Erasure request ER-2026-118";
-
-async function expectAxeClean(page: Page, what: string) {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  const summary = results.violations.map(
-    (violation) => `${violation.id} (${violation.impact}): ${violation.nodes[0]?.target.join(" ") ?? ""}`,
-  );
-  expect(summary, `axe on ${what}`).toEqual([]);
-}
-
-async function expectFits(page: Page, what: string) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  expect(scrollWidth, `${what} is ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(
-    innerWidth,
-  );
-}
 
 test("an admin requests a customer's erasure from its counts; a second operator approves it", async ({
   page,

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 import { generateSync } from "otplib";
 import type { E2eOperator } from "./state";
@@ -42,4 +43,30 @@ export async function signIn(page: Page, operator: E2eOperator): Promise<void> {
 
 export function artifact(name: string): string {
   return `${import.meta.dirname}/artifacts/${name}.png`;
+}
+
+/** No axe violation (WCAG 2.1 A and AA) on the page as it is now; `what` names it in the failure. */
+export async function expectAxeClean(page: Page, what: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  const summary = results.violations.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.nodes
+        .slice(0, 3)
+        .map((node) => node.target.join(" "))
+        .join(", ")}`,
+  );
+  expect(summary, `axe on ${what}`).toEqual([]);
+}
+
+/** The page needs no sideways scrolling in its window. */
+export async function expectFits(page: Page, what: string) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  expect(scrollWidth, `${what} is ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(
+    innerWidth,
+  );
 }

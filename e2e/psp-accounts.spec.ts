@@ -3,9 +3,8 @@
 // the overview, a secret is rotated, report credentials are set and replaced (a parked report download shows on
 // the overview until they are, then resumes), the page is axe clean at 1280 and 390 px, and operators below
 // admin are not offered the page.
-import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page, test } from "@playwright/test";
-import { artifact, signIn } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { artifact, expectAxeClean, signIn } from "./helpers";
 import { readState } from "./state";
 
 const state = readState();
@@ -14,20 +13,6 @@ const PARKED_CARD = "attention-Settlement reports parked until report credential
 const LIVE_ADYEN_ENDPOINT = "http://127.0.0.1:9/adyen";
 const REPORT_PASSWORD = "e2e-report-pass-0001";
 const REPLACED_PASSWORD = "e2e-report-pass-0002";
-
-async function expectAxeClean(page: Page, what: string) {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  const summary = results.violations.map(
-    (violation) =>
-      `${violation.id} (${violation.impact}): ${violation.nodes
-        .slice(0, 3)
-        .map((node) => node.target.join(" "))
-        .join(", ")}`,
-  );
-  expect(summary, `axe on ${what}`).toEqual([]);
-}
 
 async function runDownloadPass() {
   const response = await fetch(`${state.controlUrl}/jobs/announced-report-fetch`, { method: "POST" });

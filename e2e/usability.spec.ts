@@ -2,38 +2,13 @@
 // has its own title and one main landmark, and axe finds no violation at either width (the phone menu open
 // too); filters show as chips with a result count; a filtered list exports as CSV; a card's fingerprint
 // prefills a deny-list entry; an unknown payment answers 404; failed calls read as sentences.
-import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
-import { artifact, signIn } from "./helpers";
+import { artifact, expectAxeClean, expectFits, signIn } from "./helpers";
 import { readState } from "./state";
 
 const state = readState();
 const WIDTHS = [1280, 390] as const;
 const UNKNOWN_PAYMENT = "pay_01JZZZZZZZZZZZZZZZZZZZZZZZ";
-
-async function expectAxeClean(page: Page, what: string) {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  const summary = results.violations.map(
-    (violation) =>
-      `${violation.id} (${violation.impact}): ${violation.nodes
-        .slice(0, 3)
-        .map((node) => node.target.join(" "))
-        .join(", ")}`,
-  );
-  expect(summary, `axe on ${what}`).toEqual([]);
-}
-
-async function expectFits(page: Page, what: string) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  expect(scrollWidth, `${what} is ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(
-    innerWidth,
-  );
-}
 
 /** Every page of the console an admin can open, with the ids the seed made. */
 async function consolePaths(page: Page): Promise<string[]> {
