@@ -151,14 +151,14 @@ export class LivePsps implements PspSet {
     await this.fresh();
     const sources: LiveReportRunSource[] = [];
     for (const [psp, client] of this.clients) {
-      const reports = pspModule(psp)?.settlementReports;
-      const list = reports?.succeededReportRuns;
       const module = pspModule(psp);
+      const reports = module?.settlementReports;
+      const list = reports?.succeededReportRuns;
       if (
-        client.reports.credential === null ||
+        module === null ||
         reports === undefined ||
         list === undefined ||
-        module === null
+        client.reports.credential === null
       )
         continue;
       const lister = module.createAdapter({
