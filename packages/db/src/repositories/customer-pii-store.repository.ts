@@ -9,7 +9,6 @@
 // Each rewrite runs in a transaction with paycore.pii_maintenance = 'on' (SET LOCAL), which lets the guard triggers
 // of payments, invoices, checkout sessions and receipts pass an update that changes these columns and nothing else
 // (migration 20261210040100_customer_pii_encryption).
-import { CUSTOMER_ERASE_ACTION } from "@paycore/core/customers/customer-erasure-commands";
 import type { AuditDraft } from "@paycore/core/ports/audit";
 import type { CustomerErasureResult, CustomerErasureStore } from "@paycore/core/ports/customer-erasure-store";
 import type { EncryptedSecretRow, EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
