@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { closeServer, listen } from "@paycore/api/server";
+import { figuresTable } from "@paycore/api/testing/load-client";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "@paycore/api/testing/test-app";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +76,8 @@ describe("drill: TLS in front of the API and the console, and to Postgres", () =
   let t: TestApp;
   let merchant: TestMerchant;
   let server: Server;
+  /** What each check saw, printed after the three (pass or fail). */
+  const figures: Array<readonly [string, string | number]> = [];
 
   beforeAll(async () => {
     await clusterUp({ nodes: 3, migrate: false });
@@ -90,6 +93,7 @@ describe("drill: TLS in front of the API and the console, and to Postgres", () =
   }, 300_000);
 
   afterAll(async () => {
+    console.log(figuresTable("TLS: HAProxy's fronts and Postgres through HAProxy", figures));
     if (server) await closeServer(server);
     await t?.close();
   });
@@ -107,11 +111,17 @@ describe("drill: TLS in front of the API and the console, and to Postgres", () =
         },
       }),
     });
+    figures.push(
+      [`API https://${HOST}:${HAPROXY.apiTls}, CA trusted: HTTP status`, answer.status],
+      ["  payment created", /"id":"(pay_[^"]+)"/.exec(answer.body)?.[1] ?? answer.body.slice(0, 80)],
+      ["  Strict-Transport-Security", String(answer.headers["strict-transport-security"] ?? "none")],
+    );
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body).data.createPayment.payment.id).toMatch(/^pay_/);
     expect(answer.headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
 
     const untrusting = await refusal(() => https(HAPROXY.apiTls, "/health", {}));
+    figures.push(["API, system CAs only: refused with", untrusting]);
     expect(untrusting).toMatch(
       /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/,
     );
@@ -119,8 +129,13 @@ describe("drill: TLS in front of the API and the console, and to Postgres", () =
 
   it("the console's TLS front sends HSTS even when nothing answers behind it, and refuses an untrusting client", async () => {
     const answer = await https(HAPROXY.consoleTls, "/", { ca });
+    figures.push([
+      `console https://${HOST}:${HAPROXY.consoleTls}, CA trusted: status / Strict-Transport-Security`,
+      `${answer.status} / ${String(answer.headers["strict-transport-security"] ?? "none")}`,
+    ]);
     expect(answer.headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
     const untrusting = await refusal(() => https(HAPROXY.consoleTls, "/", {}));
+    figures.push(["console, system CAs only: refused with", untrusting]);
     expect(untrusting).toMatch(
       /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/,
     );
@@ -130,6 +145,7 @@ describe("drill: TLS in front of the API and the console, and to Postgres", () =
     const [{ ssl, version }] = (await t.app.sql.query<{ ssl: boolean; version: string }>(
       "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
     )) as [{ ssl: boolean; version: string }];
+    figures.push(["the API's Postgres connection (pg_stat_ssl): ssl / version", `${ssl} / ${version}`]);
     expect(ssl).toBe(true);
     expect(version).toMatch(/^TLSv1\.[23]$/);
 
@@ -143,6 +159,7 @@ describe("drill: TLS in front of the API and the console, and to Postgres", () =
     untrusting.on("error", () => undefined);
     const refused = await refusal(() => untrusting.connect());
     await untrusting.end().catch(() => undefined);
+    figures.push(["Postgres through HAProxy, CA not trusted: refused with", refused]);
     expect(refused).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|self-signed/);
   });
 });
