@@ -56,11 +56,17 @@ export function createWebhookRoutes(
       const result = await services.commands.applyPspNotification(notification);
       // Shadow mode (issue 16): a notification that contradicts our state opens a reconciliation item at once.
       // A failure here is logged, never a reason to have the PSP redeliver what was applied.
-      await services.shadowReconciliation.observe(notification, result).catch((error: unknown) => {
-        logger.error({ err: error, source }, "shadow reconciliation failed");
-      });
+      const observed = await services.shadowReconciliation
+        .observe(notification, result)
+        .catch((error: unknown) => {
+          logger.error({ err: error, source }, "shadow reconciliation failed");
+          return null;
+        });
       if (!result.applied && result.reason === "in_flight") return false;
-      if (!result.applied && result.reason !== "already_applied") {
+      // A contradiction of what we recorded is one operator item: its reconciliation item (open now, or already
+      // open for the same attempt and rule). Dead-lettered only when no item covers it, so it is never lost.
+      const covered = !result.applied && result.reason === "contradicts_confirmed" && observed !== null;
+      if (!result.applied && result.reason !== "already_applied" && !covered) {
         const reference =
           notification.kind === "authorization"
             ? notification.pspReference
