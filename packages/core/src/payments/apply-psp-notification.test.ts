@@ -165,6 +165,12 @@ describe("authorizationContradiction", () => {
       recorded: null,
     },
     {
+      what: "a late success under a new reference of an attempt the PSP failed",
+      success: true,
+      attempts: [at("FAILED", "psp_auth_0")],
+      recorded: "FAILED",
+    },
+    {
       what: "a decline of an attempt we recorded failed",
       success: false,
       attempts: [at("FAILED", null)],

@@ -230,10 +230,9 @@ export function authorizationContradiction(
     return null;
   }
   if (!notification.success) return null;
-  // The store lists attempts newest first: the latest attempt given up on is the one answered late.
-  const latest = atPsp.find(
-    (a) => a.pspReference === null && (a.status === "FAILED" || a.status === "UNKNOWN"),
-  );
+  // A success under a reference we never recorded (a timed-out attempt has none; a PSP may answer a retry under a
+  // new one): the latest attempt at this PSP we gave up on is the one answered late (the store lists newest first).
+  const latest = atPsp.find((a) => a.status === "FAILED" || a.status === "UNKNOWN");
   return latest === undefined ? null : contradiction(latest, latest.status as "FAILED" | "UNKNOWN");
 }
 
