@@ -1,8 +1,9 @@
 // Goal: every PSP message that contradicts what we recorded for an attempt becomes exactly one operator item (an
 // open STATUS_MISMATCH reconciliation item naming the payment and the attempt, with its audit row), never a silent
 // flip and never a second queue: no dead letter, no second item when the PSP says it again, the payment as it
-// was, the ledger balanced. Cases: a message contradicting an operator's resolution of an escalated attempt (rule
-// shadow.contradicts_operator_resolution, the operator's outcome beside the PSP's message), and a late
+// was, the ledger balanced. Cases: a message contradicting an operator's resolution of an escalated authorization
+// (either way) or capture (rule shadow.contradicts_operator_resolution, the operator's outcome beside the PSP's
+// message), and a late
 // authorization success for a payment we recorded FAILED (rule shadow.psp_succeeded_we_failed). Real Postgres,
 // the sandbox PSP server, Adyen-style notifications signed with HMAC through the API's webhook route.
 import { randomBytes } from "node:crypto";
@@ -59,13 +60,20 @@ async function pay(card: string) {
 }
 
 async function authorisation(paymentId: string, pspReference: string, success: boolean) {
-  const notification = {
-    merchantAccountCode: "PaycoreTest",
+  await adyenNotification({
     eventCode: "AUTHORISATION",
     pspReference,
     merchantReference: paymentId,
     success: success ? "true" : "false",
     ...(success ? {} : { reason: "Refused" }),
+  });
+}
+
+/** One Adyen-style notification item, signed with the HMAC key, through the webhook route: answered 200. */
+async function adyenNotification(fields: Record<string, string>) {
+  const notification = {
+    merchantAccountCode: "PaycoreTest",
+    ...fields,
     amount: { currency: "EUR", value: 4200 },
     eventDate: new Date().toISOString(),
   };
@@ -217,6 +225,79 @@ describe("a PSP message contradicting an operator's resolution", () => {
     });
     expect(await itemsOf(payment.id)).toHaveLength(1);
     expect(await snapshot(payment.id)).toEqual(before);
+  });
+});
+
+describe("a PSP message contradicting an operator's resolution of a modification", () => {
+  it("the PSP says it captured what an operator recorded as a failed capture: one item, the payment authorized", async () => {
+    const method = await t.tokenize(merchant.publishableKey, "4242424242424242");
+    const created = await t.gql<{ createPayment: { payment: { id: string; status: string } | null } }>(
+      merchant.secretKey,
+      CREATE,
+      {
+        input: {
+          idempotencyKey: newKey(),
+          paymentMethodId: method,
+          amount: "4200",
+          currency: "EUR",
+          captureMethod: "MANUAL",
+        },
+      },
+    );
+    const payment = created.data?.createPayment.payment;
+    expect(payment?.status, created.raw).toBe("AUTHORIZED");
+    const paymentId = payment?.id as string;
+    // Adyen acknowledges a capture and settles it by notification (none is sent here): the attempt stays open.
+    await t.gql(
+      merchant.secretKey,
+      `mutation($input: CapturePaymentInput!) { capturePayment(input: $input) { errors { code } } }`,
+      { input: { idempotencyKey: newKey(), paymentId } },
+    );
+    const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+      where: { paymentId, operation: "CAPTURE" },
+      select: { id: true, status: true, pspReference: true },
+    });
+    expect(attempt.status).toBe("ACKNOWLEDGED");
+    const resolved = await t.app.services.commands.resolveEscalatedAttempt(OPERATOR, {
+      paymentId,
+      attemptId: attempt.id,
+      outcome: "FAILED",
+      note: "Adyen support says the capture was refused",
+    });
+    expect(resolved.payment.status).toBe("AUTHORIZED");
+    const before = await snapshot(paymentId);
+    const row = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: paymentId },
+      select: { pspReference: true },
+    });
+
+    const capture = {
+      eventCode: "CAPTURE",
+      pspReference: attempt.pspReference ?? `CAP${randomBytes(6).toString("hex").toUpperCase()}`,
+      originalReference: row.pspReference as string,
+      merchantReference: attempt.id,
+      success: "true",
+    };
+    await adyenNotification(capture);
+    const items = await itemsOf(paymentId);
+    expect(items).toEqual([
+      expect.objectContaining({
+        category: "STATUS_MISMATCH",
+        status: "OPEN",
+        rule: "shadow.contradicts_operator_resolution",
+        expected_kind: "CAPTURE",
+        expected_id: attempt.id,
+        raw_type: "capture succeeded",
+      }),
+    ]);
+    const audit = await itemAudit(items[0]?.id as string);
+    expect(audit[0]?.after).toMatchObject({
+      recorded: { status: "FAILED", byOperator: "ops@example.com", operatorOutcome: "FAILED" },
+    });
+    await adyenNotification(capture);
+    expect(await itemsOf(paymentId)).toHaveLength(1);
+    expect(await deadLetters(paymentId, row.pspReference as string)).toBe(0);
+    expect(await snapshot(paymentId)).toEqual(before);
   });
 });
 
