@@ -9,7 +9,9 @@
 // unique constraint, mapped by the PSP's own normaliser onto the core's
 // notifications, then applied through the state machine; 2xx is answered only
 // once it is durably stored. What cannot be applied goes to the dead-letter
-// table for operators to inspect and replay. Nothing here is specific to one PSP.
+// table for operators to inspect and replay, except a message that contradicts
+// what we recorded: that is one reconciliation item (shadow mode), dead-lettered
+// only if the item could not be recorded. Nothing here is specific to one PSP.
 import { DomainError } from "@paycore/core/errors/domain-error";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
