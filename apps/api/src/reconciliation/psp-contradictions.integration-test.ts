@@ -8,6 +8,7 @@
 // the sandbox PSP server, Adyen-style notifications signed with HMAC through the API's webhook route.
 import { randomBytes } from "node:crypto";
 import { hmacValidator } from "@adyen/api-library";
+import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -178,6 +179,22 @@ describe("a PSP message contradicting an operator's resolution", () => {
       psp: { description: "authorization succeeded", pspReference: lateReference },
     });
     expect(String(audit[0]?.after.reason)).toContain("ops@example.com recorded the authorize as failed");
+    // In the console's queue (its reads) and in the overview's needs-attention count of open items.
+    const reads = new ReconciliationRepository(t.app.sql);
+    const queue = await reads.items(
+      {
+        statuses: ["OPEN"],
+        categories: ["STATUS_MISMATCH"],
+        psp: "adyen",
+        createdBefore: null,
+        currency: null,
+        amountMinMinor: null,
+        amountMaxMinor: null,
+      },
+      null,
+    );
+    expect(queue.map((item) => item.id)).toContain(items[0]?.id);
+    expect(await reads.openCount()).toBeGreaterThanOrEqual(1);
 
     // Redelivered: no second item, no dead letter, the payment as it was.
     await authorisation(payment.id, lateReference, true);
