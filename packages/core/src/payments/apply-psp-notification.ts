@@ -112,14 +112,16 @@ async function findNotifiedPayment(deps: Deps, notification: PspNotification): P
   if (byReference === null) return null;
   if (byReference.pspName === notification.pspName) return byReference;
   // The payment failed over to another PSP: the notice is about its attempt at this one, recognised by the
-  // reference that attempt recorded, or (an attempt that timed out has none) by our payment id the PSP echoes
-  // back in a signed message. A success there is a contradiction for an operator, never ignored.
+  // reference that attempt recorded, or, for a success of an attempt we recorded FAILED without a reference (it
+  // never got an answer), by our payment id the PSP echoes back in a signed message. A success there is a
+  // contradiction for an operator, never ignored; nothing else is settled through an attempt matched that way.
   const attempts = await deps.store.attemptsOf(byReference.id);
   const ofAttempt = attempts.some(
     (a) =>
       a.operation === "AUTHORIZE" &&
       a.pspName === notification.pspName &&
-      (a.pspReference === notification.pspReference || a.pspReference === null),
+      (a.pspReference === notification.pspReference ||
+        (notification.success && a.pspReference === null && a.status === "FAILED")),
   );
   return ofAttempt ? byReference : null;
 }
