@@ -381,12 +381,22 @@ describe("Adyen-style dispute cards (its own notification sequence)", () => {
     const open = await disputeOf(payment.id, "NEEDS_RESPONSE");
     await until("the CHARGEBACK", async () => (await disputeOf(payment.id)).stage === "chargeback");
     const submitted = await submitEvidenceWithFiles(open.id, [
-      { name: "receipt.pdf", bytes: PDF_BYTES, type: "application/pdf" },
-      { name: "photo.png", bytes: PNG_BYTES, type: "image/png" },
+      { name: "receipt.pdf", bytes: PDF_BYTES, type: "application/pdf", kind: "RECEIPT" },
+      { name: "photo.png", bytes: PNG_BYTES, type: "image/png", kind: "SHIPPING_DOCUMENTATION" },
     ]);
     expect(submitted?.evidence?.delivery?.status).toBe("DELIVERED");
     // One supplyDefenseDocument call per document, then defendDispute.
-    const documents = sandboxDispute(payment.pspReference)!.evidence.flatMap((e) => e.documents);
+    const evidence = sandboxDispute(payment.pspReference)!.evidence;
+    const documents = evidence.flatMap((e) => e.documents);
+    // Each under the type code its kind maps to among those the sandbox lists for this dispute
+    // (retrieveApplicableDefenseReasons): the receipt as TIDorInvoice; a kind no specific code fits, and the
+    // texts' PDF, as DefenseMaterial; defended with the reason those types belong to.
+    expect(documents.map((document) => document.name)).toEqual([
+      "TIDorInvoice",
+      "DefenseMaterial",
+      "DefenseMaterial",
+    ]);
+    expect(evidence.at(-1)?.fields).toEqual({ defenseReasonCode: "SupplyDefenseMaterial" });
     // The PDF as it is, the PNG in a PDF, the texts in a PDF.
     expect(documents.map((document) => document.contentType)).toEqual([
       "application/pdf",

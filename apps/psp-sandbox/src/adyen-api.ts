@@ -6,6 +6,7 @@ import {
   cardScenario,
   type SandboxDeclineCode,
 } from "@paycore/psp-testkit/test-cards";
+import { applicableDefenseReasons, documentTypeApplies } from "./adyen-defense-reasons";
 import { capturableMinor, moneyStatus, type SandboxCharge, type SandboxRefund } from "./charge-ledger";
 import { DisputeError, type SandboxDispute, type SandboxDisputeEvent } from "./disputes";
 import { headerValue } from "./http-kit";
@@ -886,7 +887,7 @@ export function createAdyenApi(context: SandboxContext): {
   context.disputes.register("adyen", adyenPspReference, announceDispute);
 
   /** Adyen's Disputes API (DisputeService v30): defence documents, defend, accept. */
-  function disputeCall(kind: "supply" | "defend" | "accept") {
+  function disputeCall(kind: "supply" | "defend" | "accept" | "reasons") {
     return (call: PspCall): PspResult => {
       const body = asObject(call.body);
       const id = requiredString(body, "disputePspReference", "000");
@@ -897,6 +898,16 @@ export function createAdyenApi(context: SandboxContext): {
           200,
           { disputeServiceResult: { success: false, errorMessage: "Dispute not found" } },
           true,
+        );
+      }
+      if (kind === "reasons") {
+        return respond(
+          200,
+          {
+            defenseReasons: applicableDefenseReasons(dispute.reason),
+            disputeServiceResult: { success: true },
+          },
+          false,
         );
       }
       try {
@@ -920,6 +931,8 @@ export function createAdyenApi(context: SandboxContext): {
               typeof document.defenseDocumentTypeCode === "string" ? document.defenseDocumentTypeCode : "";
             if (content === "" || type === "")
               throw new ValidationError("000", `defenseDocuments[${index}] is incomplete`);
+            if (!documentTypeApplies(dispute.reason, type))
+              throw new DisputeError(400, `defenseDocuments[${index}]: document type ${type} does not apply`);
             const bytes = Buffer.from(content, "base64");
             const refusal = defenseDocumentRefusal(document.contentType, bytes);
             if (refusal !== null) throw new DisputeError(400, `defenseDocuments[${index}]: ${refusal}`);
@@ -1055,6 +1068,11 @@ export function createAdyenApi(context: SandboxContext): {
       { method: "POST", pattern: /^\/supplyDefenseDocument$/, handle: withValidation(disputeCall("supply")) },
       { method: "POST", pattern: /^\/defendDispute$/, handle: withValidation(disputeCall("defend")) },
       { method: "POST", pattern: /^\/acceptDispute$/, handle: withValidation(disputeCall("accept")) },
+      {
+        method: "POST",
+        pattern: /^\/retrieveApplicableDefenseReasons$/,
+        handle: withValidation(disputeCall("reasons")),
+      },
     ],
   };
 

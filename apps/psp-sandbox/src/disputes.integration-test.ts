@@ -273,6 +273,39 @@ describe("Adyen-style dispute cards", () => {
       success: false,
       errorMessage: "defenseDocuments[0]: the content is not a application/pdf document",
     });
+    // The reasons that apply to this dispute (product_not_received: generic material only), and their types: a
+    // type none of them lists is refused, as Adyen refuses one that does not apply.
+    const reasons = await disputes.retrieveApplicableDefenseReasons({
+      disputePspReference: disputeReference,
+      merchantAccountCode: ADYEN_MERCHANT_ACCOUNT,
+    } as never);
+    expect(reasons.disputeServiceResult?.success).toBe(true);
+    expect(
+      reasons.defenseReasons?.map((reason) => [
+        reason.defenseReasonCode,
+        reason.defenseDocumentTypes?.map(
+          (type) => `${type.defenseDocumentTypeCode}:${type.requirementLevel}`,
+        ),
+      ]),
+    ).toEqual([["SupplyDefenseMaterial", ["TIDorInvoice:Optional", "DefenseMaterial:Required"]]]);
+    const inapplicable = await disputes.supplyDefenseDocument(
+      {
+        disputePspReference: disputeReference,
+        merchantAccountCode: ADYEN_MERCHANT_ACCOUNT,
+        defenseDocuments: [
+          {
+            content: Buffer.from("%PDF-1.4 proof").toString("base64"),
+            contentType: "application/pdf",
+            defenseDocumentTypeCode: "GoodsNotReturned",
+          },
+        ],
+      } as never,
+      { idempotencyKey: "adyen-docs-inapplicable" },
+    );
+    expect(inapplicable.disputeServiceResult).toEqual({
+      success: false,
+      errorMessage: "defenseDocuments[0]: document type GoodsNotReturned does not apply",
+    });
     const supplied = await disputes.supplyDefenseDocument(
       {
         disputePspReference: disputeReference,

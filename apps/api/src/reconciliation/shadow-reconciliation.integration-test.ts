@@ -131,8 +131,9 @@ describe("shadow mode", () => {
     );
     expect(audit.map((row) => row.action)).toEqual(["reconciliation.shadow_contradiction"]);
 
-    // Said again (another event): still one open item.
+    // Said again (another event): still one open item. The item is the one operator item: no dead letter too.
     expect((await refundEvent("evt_shadow_again", { ...reference, status: "failed" })).status).toBe(200);
     expect(await t.countRows("recon_items")).toBe(1);
+    expect(await t.countRows("dead_letters")).toBe(0);
   });
 });

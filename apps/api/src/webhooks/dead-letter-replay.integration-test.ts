@@ -1,7 +1,7 @@
 // Goal: a dead letter whose cause is gone is replayed through the platform's replay (shared by the CLI and the
 // console) and closes with the operator's audit row in the close's transaction; and a PSP message that
-// contradicts the outcome recorded for a payment is dead-lettered for an operator, never applied (the payment and
-// the ledger stay as they were).
+// contradicts the outcome recorded for a payment is one reconciliation item for an operator (not a dead letter as
+// well), never applied (the payment and the ledger stay as they were).
 import { randomBytes } from "node:crypto";
 import { hmacValidator } from "@adyen/api-library";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
@@ -104,7 +104,7 @@ describe("dead-letter replay", () => {
 });
 
 describe("contradicting PSP messages", () => {
-  it("an Adyen AUTHORISATION failure for a payment recorded as captured is dead-lettered, not applied", async () => {
+  it("an Adyen AUTHORISATION failure for a payment recorded as captured is one item, not applied", async () => {
     const payment = await capturedPayment("EUR");
     const notification = {
       merchantAccountCode: "PaycoreTest",
@@ -128,10 +128,18 @@ describe("contradicting PSP messages", () => {
       }),
     });
     expect(response.status).toBe(200);
-    const letter = await t.app.db.deadLetter.findFirstOrThrow({ where: { reference: payment.pspReference } });
-    expect(letter.reason).toBe(
-      "authorization failed at the PSP, contradicting the outcome recorded: needs an operator",
+    expect(await t.app.db.deadLetter.count({ where: { reference: payment.pspReference } })).toBe(0);
+    const items = await t.app.sql.query<{ rule: string; category: string; raw_type: string }>(
+      "SELECT rule, category, raw_type FROM recon_items WHERE payment_id = $1 AND status = 'OPEN'",
+      [payment.id],
     );
+    expect(items).toEqual([
+      {
+        rule: "shadow.psp_failed_we_succeeded",
+        category: "STATUS_MISMATCH",
+        raw_type: "authorization failed (Refused)",
+      },
+    ]);
     const after = await t.app.db.payment.findUniqueOrThrow({ where: { id: payment.id } });
     expect(after).toMatchObject({ status: "CAPTURED", version: payment.version });
     await t.expectLedgerBalanced();

@@ -9,7 +9,9 @@
 // unique constraint, mapped by the PSP's own normaliser onto the core's
 // notifications, then applied through the state machine; 2xx is answered only
 // once it is durably stored. What cannot be applied goes to the dead-letter
-// table for operators to inspect and replay. Nothing here is specific to one PSP.
+// table for operators to inspect and replay, except a message that contradicts
+// what we recorded: that is one reconciliation item (shadow mode), dead-lettered
+// only if the item could not be recorded. Nothing here is specific to one PSP.
 import { DomainError } from "@paycore/core/errors/domain-error";
 import type { PspNotification } from "@paycore/core/payments/payment-commands";
 import type { PspName } from "@paycore/core/psp-accounts/psp-account";
@@ -56,11 +58,17 @@ export function createWebhookRoutes(
       const result = await services.commands.applyPspNotification(notification);
       // Shadow mode (issue 16): a notification that contradicts our state opens a reconciliation item at once.
       // A failure here is logged, never a reason to have the PSP redeliver what was applied.
-      await services.shadowReconciliation.observe(notification, result).catch((error: unknown) => {
-        logger.error({ err: error, source }, "shadow reconciliation failed");
-      });
+      const observed = await services.shadowReconciliation
+        .observe(notification, result)
+        .catch((error: unknown) => {
+          logger.error({ err: error, source }, "shadow reconciliation failed");
+          return null;
+        });
       if (!result.applied && result.reason === "in_flight") return false;
-      if (!result.applied && result.reason !== "already_applied") {
+      // A contradiction of what we recorded is one operator item: its reconciliation item (open now, or already
+      // open for the same attempt and rule). Dead-lettered only when no item covers it, so it is never lost.
+      const covered = !result.applied && result.reason === "contradicts_confirmed" && observed !== null;
+      if (!result.applied && result.reason !== "already_applied" && !covered) {
         const reference =
           notification.kind === "authorization"
             ? notification.pspReference

@@ -1,10 +1,12 @@
 // Goal: a PSP's notification, on the in-memory fakes, settles the attempt it is about exactly once and never
 // moves a payment backwards: an authorization or modification whose call is over is applied, a repeat is
 // reported already applied, a call still in flight makes the PSP redeliver, an unknown reference goes to the
-// dead letters, and a failure reported after a confirmed refund is flagged for an operator.
+// dead letters, and a failure reported after a confirmed refund, or an authorization that contradicts the one we
+// recorded (or succeeds late for an attempt we gave up on), is flagged for an operator naming the attempt.
 import { describe, expect, it } from "vitest";
+import type { StoredAttempt } from "../ports/payment-store";
 import { paymentIn, paymentKit, storedAttempt } from "../testing/payment-test-kit";
-import { applyPspNotification } from "./apply-psp-notification";
+import { applyPspNotification, authorizationContradiction } from "./apply-psp-notification";
 import type { PaymentStatus } from "./payment-state-machine";
 
 function authorization(reference: string, success: boolean, code: string | null = null) {
@@ -110,7 +112,83 @@ describe("modification notifications", () => {
     expect(await applyPspNotification(kit.deps, notification)).toEqual({
       applied: false,
       reason: "contradicts_confirmed",
+      contradiction: {
+        paymentId: payment.id,
+        attemptId: attempt.id,
+        operation: "REFUND",
+        recorded: "SUCCEEDED",
+        amountMinor: payment.amountMinor,
+      },
     });
     expect(await kit.store.findPayment(kit.actor, payment.id)).toEqual(payment);
+  });
+});
+
+describe("authorizationContradiction", () => {
+  const at = (status: string, pspReference: string | null, pspName = "scripted") =>
+    ({
+      ...storedAttempt("AUTHORIZE", "UNKNOWN", 10_000n),
+      status,
+      pspReference,
+      pspName,
+    }) as unknown as StoredAttempt;
+  const payment = { id: "pay_1" } as never;
+  it.each([
+    {
+      what: "a decline of an authorization we recorded succeeded",
+      success: false,
+      attempts: [at("SUCCEEDED", "psp_auth_1")],
+      recorded: "SUCCEEDED",
+    },
+    {
+      what: "a success of one we recorded failed",
+      success: true,
+      attempts: [at("FAILED", "psp_auth_1")],
+      recorded: "FAILED",
+    },
+    {
+      what: "a late success of an attempt failed after a timeout (no reference)",
+      success: true,
+      attempts: [at("FAILED", null)],
+      recorded: "FAILED",
+    },
+    {
+      what: "a late success of an attempt that failed over (unknown, no reference)",
+      success: true,
+      attempts: [at("SUCCEEDED", "other_ref", "other"), at("UNKNOWN", null)],
+      recorded: "UNKNOWN",
+    },
+    {
+      what: "a repeated success of the authorization we recorded",
+      success: true,
+      attempts: [at("SUCCEEDED", "psp_auth_1")],
+      recorded: null,
+    },
+    {
+      what: "a late success under a new reference of an attempt the PSP failed",
+      success: true,
+      attempts: [at("FAILED", "psp_auth_0")],
+      recorded: "FAILED",
+    },
+    {
+      what: "a decline of an attempt we recorded failed",
+      success: false,
+      attempts: [at("FAILED", null)],
+      recorded: null,
+    },
+    {
+      what: "a success from a PSP we never called",
+      success: true,
+      attempts: [at("FAILED", null, "other")],
+      recorded: null,
+    },
+  ] as const)("$what -> $recorded", ({ success, attempts, recorded }) => {
+    const found = authorizationContradiction(
+      { ...authorization("pay_1", success), code: success ? null : "card_declined" },
+      payment,
+      attempts as unknown as StoredAttempt[],
+    );
+    expect(found?.recorded ?? null).toBe(recorded);
+    if (found) expect(found.attemptId).toBe(attempts.find((a) => a.pspName === "scripted")?.id);
   });
 });

@@ -34,6 +34,7 @@ import {
   modificationErrors,
   type NotificationResult,
   REQUESTS_OF,
+  type RecordedContradiction,
   requestResponse,
 } from "./payment-responses";
 import { applyAuthorization, holdUntilOf } from "./record-authorization";
@@ -110,14 +111,17 @@ async function findNotifiedPayment(deps: Deps, notification: PspNotification): P
   const byReference = id && scope ? await deps.store.findPayment({ ...scope, apiKeyId: null }, id) : null;
   if (byReference === null) return null;
   if (byReference.pspName === notification.pspName) return byReference;
-  // The payment failed over to another PSP: the notice is about its attempt at this one, recognised only by the
-  // reference that attempt recorded (so a success there is a contradiction for an operator, never ignored).
+  // The payment failed over to another PSP: the notice is about its attempt at this one, recognised by the
+  // reference that attempt recorded, or, for a success of an attempt we recorded FAILED without a reference (it
+  // never got an answer), by our payment id the PSP echoes back in a signed message. A success there is a
+  // contradiction for an operator, never ignored; nothing else is settled through an attempt matched that way.
   const attempts = await deps.store.attemptsOf(byReference.id);
   const ofAttempt = attempts.some(
     (a) =>
       a.operation === "AUTHORIZE" &&
       a.pspName === notification.pspName &&
-      a.pspReference === notification.pspReference,
+      (a.pspReference === notification.pspReference ||
+        (notification.success && a.pspReference === null && a.status === "FAILED")),
   );
   return ofAttempt ? byReference : null;
 }
@@ -166,18 +170,10 @@ async function applyAuthorizationNotification(
   if (found.wait) return { applied: false, reason: "in_flight" };
   const attempt = found.attempt;
   if (payment.status !== "PENDING" || attempt === undefined) {
-    // The PSP now says the opposite of the outcome recorded for this very authorization (by its own earlier
-    // answer, or by an operator who had it confirmed out of band): no edge undoes it, so an operator must look.
-    const recorded = attempts.find(
-      (a) =>
-        a.operation === "AUTHORIZE" &&
-        a.pspName === notification.pspName &&
-        a.pspReference === notification.pspReference,
-    );
-    const contradicts =
-      (recorded?.status === "SUCCEEDED" && !notification.success) ||
-      (recorded?.status === "FAILED" && notification.success);
-    return { applied: false, reason: contradicts ? "contradicts_confirmed" : "already_applied" };
+    const contradiction = authorizationContradiction(notification, payment, attempts);
+    return contradiction === null
+      ? { applied: false, reason: "already_applied" }
+      : { applied: false, reason: "contradicts_confirmed", contradiction };
   }
   const holdUntil = await holdUntilOf(deps, payment.id);
   const code = notification.code ?? "card_declined";
@@ -205,6 +201,41 @@ async function applyAuthorizationNotification(
   // The request of a process that died mid-call is still IN_PROGRESS: it answers what its process would have.
   if (attempt.status === "PENDING") await answerAbandonedRequest(deps, attempt, result);
   return { applied: true, paymentId: payment.id, status: result.payment.status };
+}
+
+/**
+ * What an authorization notice that no longer applies says against our record, or null when it agrees. The PSP
+ * says the opposite of the outcome recorded for this very authorization (by its own earlier answer, or by an
+ * operator who had it confirmed out of band); or it reports a success we have no record of, the late answer to an
+ * attempt at this PSP we gave up on (failed after a timeout, or failed over to another PSP): a customer may have
+ * been charged on a payment we show failed or paid elsewhere. No edge undoes either, so an operator must look.
+ */
+export function authorizationContradiction(
+  notification: AuthorizationNotification,
+  payment: Pick<PaymentRecord, "id">,
+  attempts: readonly StoredAttempt[],
+): RecordedContradiction | null {
+  const atPsp = attempts.filter((a) => a.operation === "AUTHORIZE" && a.pspName === notification.pspName);
+  const contradiction = (a: StoredAttempt, recorded: RecordedContradiction["recorded"]) => ({
+    paymentId: payment.id,
+    attemptId: a.id,
+    operation: a.operation,
+    recorded,
+    amountMinor: a.amountMinor,
+  });
+  const recorded = atPsp.find((a) => a.pspReference === notification.pspReference);
+  if (recorded !== undefined) {
+    if (recorded.status === "SUCCEEDED" && !notification.success) return contradiction(recorded, "SUCCEEDED");
+    // Reaching here, the payment has moved on without this attempt (a still-open one would have been applied).
+    if ((recorded.status === "FAILED" || recorded.status === "UNKNOWN") && notification.success)
+      return contradiction(recorded, recorded.status);
+    return null;
+  }
+  if (!notification.success) return null;
+  // A success under a reference we never recorded (a timed-out attempt has none; a PSP may answer a retry under a
+  // new one): the latest attempt at this PSP we gave up on is the one answered late (the store lists newest first).
+  const latest = atPsp.find((a) => a.status === "FAILED" || a.status === "UNKNOWN");
+  return latest === undefined ? null : contradiction(latest, latest.status as "FAILED" | "UNKNOWN");
 }
 
 async function applyModificationNotification(
@@ -235,7 +266,12 @@ async function applyModificationNotification(
         notification.modificationReference !== null &&
         a.pspReference === notification.modificationReference,
     );
-    if (confirmed && !notification.success) return { applied: false, reason: "contradicts_confirmed" };
+    if (confirmed && !notification.success)
+      return {
+        applied: false,
+        reason: "contradicts_confirmed",
+        contradiction: modificationContradiction(payment, confirmed, "SUCCEEDED"),
+      };
     // A success for a modification recorded as failed (by the PSP's earlier answer or by an operator who had it
     // confirmed out of band): money moved that our books say did not, an operator must look.
     const failedBefore = attempts.find(
@@ -246,7 +282,12 @@ async function applyModificationNotification(
           (notification.modificationReference !== null &&
             a.pspReference === notification.modificationReference)),
     );
-    if (failedBefore && notification.success) return { applied: false, reason: "contradicts_confirmed" };
+    if (failedBefore && notification.success)
+      return {
+        applied: false,
+        reason: "contradicts_confirmed",
+        contradiction: modificationContradiction(payment, failedBefore, "FAILED"),
+      };
     return { applied: false, reason: "already_applied" };
   }
   const actor = systemActor(payment, source, notification.pspName);
@@ -268,6 +309,20 @@ async function applyModificationNotification(
     });
   }
   return { applied: true, paymentId: payment.id, status: changed.payment.status };
+}
+
+function modificationContradiction(
+  payment: Pick<PaymentRecord, "id">,
+  attempt: StoredAttempt,
+  recorded: "SUCCEEDED" | "FAILED",
+): RecordedContradiction {
+  return {
+    paymentId: payment.id,
+    attemptId: attempt.id,
+    operation: attempt.operation,
+    recorded,
+    amountMinor: attempt.amountMinor,
+  };
 }
 
 /** The settlement a modification's notification makes of its attempt. */

@@ -2,7 +2,7 @@
 // outcome the PSP gave: the request itself, and the notification or resolver that finishes the request of a
 // process that died, store this same response, so a replay answers the same whoever recorded the outcome.
 import { type ErrorCode, invariant } from "../errors/domain-error";
-import type { PaymentId } from "../ids/ids";
+import type { PaymentId, PspAttemptId } from "../ids/ids";
 import type { PspOutcome } from "../psp/psp-port";
 import type {
   PaymentChangeResult,
@@ -40,7 +40,19 @@ export type NotificationResult =
    * in_flight: our own call for it is still running, or the payment kept changing under it; either way the PSP
    * should redeliver later.
    */
-  | { applied: false; reason: "unknown_payment" | "already_applied" | "contradicts_confirmed" | "in_flight" };
+  | { applied: false; reason: "unknown_payment" | "already_applied" | "in_flight" }
+  /** The PSP says the opposite of what we recorded for one attempt: nothing applied, an operator must look. */
+  | { applied: false; reason: "contradicts_confirmed"; contradiction: RecordedContradiction };
+
+/** A PSP message that contradicts the outcome we recorded for one attempt of ours (no edge undoes it). */
+export interface RecordedContradiction {
+  paymentId: PaymentId;
+  attemptId: PspAttemptId;
+  operation: PspAttemptDraft["operation"];
+  /** What our record says of the attempt: UNKNOWN for one we gave up on (the payment moved on without it). */
+  recorded: "SUCCEEDED" | "FAILED" | "UNKNOWN";
+  amountMinor: bigint;
+}
 
 export interface ResolutionSummary {
   resolved: number;

@@ -1,7 +1,7 @@
 // Goal: an operator's out-of-band outcome for an escalated attempt settles it through the same change builders
 // as the PSP's answer (authorization, capture, refund), with the operator's audit row in that change; a settled
 // attempt or a call still running is refused (ATTEMPT_NOT_OPEN), and a later PSP message that contradicts the
-// recorded outcome is reported `contradicts_confirmed`, never applied.
+// recorded outcome is reported `contradicts_confirmed` naming the attempt, never applied.
 import { describe, expect, it } from "vitest";
 import { paymentIn, paymentKit, storedAttempt } from "../testing/payment-test-kit";
 import { applyPspNotification } from "./apply-psp-notification";
@@ -40,7 +40,17 @@ describe("resolveEscalatedAttempt", () => {
       success: false,
       code: "card_declined",
     });
-    expect(contradiction).toEqual({ applied: false, reason: "contradicts_confirmed" });
+    expect(contradiction).toEqual({
+      applied: false,
+      reason: "contradicts_confirmed",
+      contradiction: {
+        paymentId: payment.id,
+        attemptId: attempt.id,
+        operation: "AUTHORIZE",
+        recorded: "SUCCEEDED",
+        amountMinor: payment.amountMinor,
+      },
+    });
     expect((await kit.store.findPayment(kit.actor, payment.id))?.status).toBe("AUTHORIZED");
     // Settled now: recording it again is refused.
     await expect(
@@ -77,7 +87,17 @@ describe("resolveEscalatedAttempt", () => {
       success: true,
       code: null,
     });
-    expect(later).toEqual({ applied: false, reason: "contradicts_confirmed" });
+    expect(later).toEqual({
+      applied: false,
+      reason: "contradicts_confirmed",
+      contradiction: {
+        paymentId: payment.id,
+        attemptId: attempt.id,
+        operation: "CAPTURE",
+        recorded: "FAILED",
+        amountMinor: payment.amountMinor,
+      },
+    });
     expect((await kit.store.findPayment(kit.actor, payment.id))?.status).toBe("AUTHORIZED");
   });
 

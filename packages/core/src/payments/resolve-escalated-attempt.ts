@@ -2,8 +2,9 @@
 // outcome nobody knows, typically one the resolver escalated: succeeded with the PSP's reference, or failed. It
 // is applied through the same change builders as the PSP's own answer would be, with the operator as the event's
 // actor and the operator's audit row in the same transaction. A later PSP message that contradicts it is not
-// applied: apply-psp-notification answers `contradicts_confirmed`, which the webhook route dead-letters for an
-// operator (never a silent flip).
+// applied: apply-psp-notification answers `contradicts_confirmed` naming the attempt, and the webhook route opens
+// a reconciliation item for it (rule shadow.contradicts_operator_resolution, the operator's outcome beside the
+// PSP's message): never a silent flip.
 import { DomainError } from "../errors/domain-error";
 import { type PaymentId, type PspAttemptId, parseId } from "../ids/ids";
 import type { Actor } from "../ports/audit";

@@ -6,10 +6,15 @@
 // rules here; the store records the item once per attempt and rule while it is open. A dispute about an attempt
 // of ours that failed over to another PSP (the first PSP may have taken the money after all) is recorded the same
 // way, on that attempt (rule shadow.dispute_on_failed_over_attempt): the open-items queue is its needs-attention
-// item, and the item links to the payment's timeline.
+// item, and the item links to the payment's timeline. A notification the payment commands refuse because it
+// contradicts what we recorded (`contradicts_confirmed`: an outcome the PSP gave earlier, an operator's resolution
+// of an escalated attempt, or a late authorization of an attempt we gave up on) is recorded from the command's own
+// answer, naming the attempt; when an operator had recorded that attempt's outcome the rule is
+// shadow.contradicts_operator_resolution and the item carries the operator's outcome beside the PSP's message. The
+// item is the one operator item for it: the webhook route dead-letters such a message only when no item covers it.
 
 import type { PspNotification } from "../payments/payment-requests";
-import type { NotificationResult } from "../payments/payment-responses";
+import type { NotificationResult, RecordedContradiction } from "../payments/payment-responses";
 import type { PaymentRecord, StoredAttemptLike } from "./shadow-types";
 
 export type { StoredAttemptLike } from "./shadow-types";
@@ -19,11 +24,46 @@ export interface ShadowFinding {
     | "shadow.psp_succeeded_we_failed"
     | "shadow.psp_failed_we_succeeded"
     | "shadow.unknown_operation"
-    | "shadow.dispute_on_failed_over_attempt";
+    | "shadow.dispute_on_failed_over_attempt"
+    | "shadow.contradicts_operator_resolution";
   operation: "AUTHORIZE" | "CAPTURE" | "VOID" | "REFUND";
   /** The attempt the notification names, or null when we have none (then the item names the payment). */
   attemptId: string | null;
   amountMinor: bigint | null;
+  /** What the PSP said, for the item's PSP side (absent for a dispute). */
+  pspMessage?: PspMessage;
+  /** What we recorded for the attempt, and who recorded it when an operator did, for the item's audit row. */
+  recorded?: RecordedOutcome;
+}
+
+/** The PSP's message as the item shows it. */
+export interface PspMessage {
+  /** e.g. "authorization succeeded", "refund failed (lost_or_stolen_card)". */
+  description: string;
+  pspReference: string;
+  modificationReference: string | null;
+}
+
+/** What our record says of the attempt the PSP contradicts. */
+export interface RecordedOutcome {
+  status: "SUCCEEDED" | "FAILED" | "UNKNOWN";
+  /** The operator's resolution of the escalated attempt, when an operator recorded the outcome. */
+  operator: OperatorResolution | null;
+}
+
+/** An operator's recorded resolution of an escalated attempt (its audit row). */
+export interface OperatorResolution {
+  operator: string;
+  outcome: "SUCCEEDED" | "FAILED";
+  pspReference: string | null;
+  note: string;
+  recordedAt: Date;
+}
+
+/** What an observation found: the finding, and whether this call opened its item (false: one was open). */
+export interface ShadowObservation {
+  finding: ShadowFinding;
+  openedNow: boolean;
 }
 
 const OPERATION_OF = {
@@ -87,6 +127,8 @@ export interface ShadowStore {
   findPaymentByPspReference(pspName: string, pspReference: string): Promise<PaymentRecord | null>;
   findPaymentById(paymentId: string): Promise<PaymentRecord | null>;
   attemptsOf(paymentId: PaymentRecord["id"]): Promise<StoredAttemptLike[]>;
+  /** The operator's recorded resolution of this attempt, if an operator recorded its outcome. */
+  operatorResolutionOf(paymentId: string, attemptId: string): Promise<OperatorResolution | null>;
   /** Records the open item unless one is open for the same attempt (or payment) and rule; true when recorded. */
   recordShadowItem(item: {
     id: string;
@@ -125,23 +167,73 @@ export class ShadowReconciliation {
     });
   }
 
-  /** Compares an applied notification with our state; returns the finding recorded, if any. */
-  async observe(notification: PspNotification, result: NotificationResult): Promise<ShadowFinding | null> {
+  /**
+   * Compares an applied notification with our state; returns the contradiction found, if any, with whether its
+   * item was opened now (false: an item for the same attempt and rule was already open, e.g. a redelivery).
+   */
+  async observe(
+    notification: PspNotification,
+    result: NotificationResult,
+  ): Promise<ShadowObservation | null> {
     // Our own call still running, or an unknown payment (dead-lettered by the caller): nothing to compare yet.
     if (!result.applied && (result.reason === "in_flight" || result.reason === "unknown_payment"))
       return null;
+    if (!result.applied && result.reason === "contradicts_confirmed") {
+      return this.recordContradiction(notification, result.contradiction);
+    }
     const reference =
       notification.kind === "authorization" ? notification.pspReference : notification.paymentPspReference;
     const payment = await this.deps.store.findPaymentByPspReference(notification.pspName, reference);
     if (payment === null) return null;
-    const finding = shadowContradiction(notification, await this.deps.store.attemptsOf(payment.id), payment);
-    if (finding === null) return null;
-    const recorded = await this.deps.store.recordShadowItem({
-      id: this.deps.newItemId(),
-      psp: notification.pspName,
-      payment,
-      finding,
-    });
-    return recorded ? finding : null;
+    const found = shadowContradiction(notification, await this.deps.store.attemptsOf(payment.id), payment);
+    if (found === null) return null;
+    const finding = { ...found, pspMessage: pspMessageOf(notification) };
+    return { finding, openedNow: await this.record(notification.pspName, payment, finding) };
   }
+
+  /** The payment commands refused a notification that contradicts our record of one attempt: its item. */
+  private async recordContradiction(
+    notification: PspNotification,
+    contradiction: RecordedContradiction,
+  ): Promise<ShadowObservation | null> {
+    const payment = await this.deps.store.findPaymentById(contradiction.paymentId);
+    if (payment === null) return null;
+    const operator = await this.deps.store.operatorResolutionOf(payment.id, contradiction.attemptId);
+    const finding: ShadowFinding = {
+      rule:
+        operator !== null
+          ? "shadow.contradicts_operator_resolution"
+          : notification.success
+            ? "shadow.psp_succeeded_we_failed"
+            : "shadow.psp_failed_we_succeeded",
+      operation: contradiction.operation,
+      attemptId: contradiction.attemptId,
+      amountMinor: contradiction.amountMinor,
+      pspMessage: pspMessageOf(notification),
+      recorded: { status: contradiction.recorded, operator },
+    };
+    return { finding, openedNow: await this.record(notification.pspName, payment, finding) };
+  }
+
+  private record(psp: string, payment: PaymentRecord, finding: ShadowFinding): Promise<boolean> {
+    return this.deps.store.recordShadowItem({ id: this.deps.newItemId(), psp, payment, finding });
+  }
+}
+
+/** The PSP's message as an item shows it: what it says happened, and its references. */
+export function pspMessageOf(notification: PspNotification): PspMessage {
+  const outcome = notification.success ? "succeeded" : "failed";
+  // Bounded: the code is the PSP's text.
+  const code = !notification.success && notification.code ? ` (${notification.code.slice(0, 64)})` : "";
+  return notification.kind === "authorization"
+    ? {
+        description: `authorization ${outcome}${code}`,
+        pspReference: notification.pspReference,
+        modificationReference: null,
+      }
+    : {
+        description: `${notification.kind} ${outcome}${code}`,
+        pspReference: notification.paymentPspReference,
+        modificationReference: notification.modificationReference,
+      };
 }

@@ -1,16 +1,24 @@
 // Shadow mode, storage side: reads the payment and its attempts through the payment store, and records a
 // contradiction as an open reconciliation item with its audit row in one statement, once per attempt (or
 // payment) and rule while it is open (the partial unique index recon_items_shadow_key).
-import type { ShadowFinding, ShadowStore } from "@paycore/core/reconciliation/shadow-reconciliation";
+import type {
+  OperatorResolution,
+  PspMessage,
+  ShadowFinding,
+  ShadowStore,
+} from "@paycore/core/reconciliation/shadow-reconciliation";
 import type { PaymentRecord } from "@paycore/core/reconciliation/shadow-types";
 import type { Sql } from "../sql";
 import type { PostgresPaymentStore } from "./payment-store.repository";
 
+// The PSP's side (its message, its references) beside ours (the attempt, its amount); the audit row holds both
+// outcomes, the operator's resolution included, in words the item's history shows.
 const RECORD = `
 WITH item AS (
   INSERT INTO recon_items (id, psp, category, status, rule, currency, expected_kind, expected_id,
-    expected_amount_minor, expected_currency, payment_id, merchant_id, mode)
-  VALUES ($1, $2, 'STATUS_MISMATCH', 'OPEN', $3, $4, $5, $6, $7, $4, $8, $9, $10::"Mode")
+    expected_amount_minor, expected_currency, payment_id, merchant_id, mode, raw_type, psp_reference,
+    modification_reference)
+  VALUES ($1, $2, 'STATUS_MISMATCH', 'OPEN', $3, $4, $5, $6, $7, $4, $8, $9, $10::"Mode", $12, $13, $14)
   ON CONFLICT (expected_id, rule) WHERE rule LIKE 'shadow.%' AND status = 'OPEN' DO NOTHING
   RETURNING id
 )
@@ -58,6 +66,26 @@ export class ShadowReconciliationStoreRepository implements ShadowStore {
     return this.payments.attemptsOf(paymentId);
   }
 
+  async operatorResolutionOf(paymentId: string, attemptId: string): Promise<OperatorResolution | null> {
+    const rows = await this.sql.query<{ after: Record<string, unknown>; created_at: Date }>(
+      `SELECT after, created_at FROM operator_audit_log
+        WHERE target_id = $1 AND target_type = 'payment' AND action = 'attempt.resolve'
+          AND after->>'attemptId' = $2
+        ORDER BY id DESC LIMIT 1`,
+      [paymentId, attemptId],
+    );
+    const row = rows[0];
+    if (row === undefined) return null;
+    const after = row.after;
+    return {
+      operator: String(after.actor ?? "operator"),
+      outcome: after.confirmedOutcome === "SUCCEEDED" ? "SUCCEEDED" : "FAILED",
+      pspReference: typeof after.pspReference === "string" ? after.pspReference : null,
+      note: String(after.note ?? ""),
+      recordedAt: row.created_at,
+    };
+  }
+
   async recordShadowItem(item: {
     id: string;
     psp: string;
@@ -65,6 +93,7 @@ export class ShadowReconciliationStoreRepository implements ShadowStore {
     finding: ShadowFinding;
   }): Promise<boolean> {
     const { finding, payment } = item;
+    const message = finding.pspMessage ?? null;
     const written = await this.sql.execute(RECORD, [
       item.id,
       item.psp,
@@ -82,8 +111,42 @@ export class ShadowReconciliationStoreRepository implements ShadowStore {
         paymentId: payment.id,
         attemptId: finding.attemptId,
         actor: "system:shadow-reconciliation",
+        ...(message ? { psp: message } : {}),
+        ...(finding.recorded
+          ? {
+              recorded: {
+                status: finding.recorded.status,
+                ...(finding.recorded.operator
+                  ? {
+                      byOperator: finding.recorded.operator.operator,
+                      operatorOutcome: finding.recorded.operator.outcome,
+                      operatorPspReference: finding.recorded.operator.pspReference,
+                      operatorNote: finding.recorded.operator.note,
+                      operatorRecordedAt: finding.recorded.operator.recordedAt.toISOString(),
+                    }
+                  : {}),
+              },
+            }
+          : {}),
+        ...(message ? { reason: contradictionSentence(finding, message) } : {}),
       }),
+      message?.description ?? null,
+      message?.pspReference ?? null,
+      message?.modificationReference ?? null,
     ]);
     return written === 1;
   }
+}
+
+/** The item's history line: what we recorded (and who, when an operator did) against what the PSP says. */
+function contradictionSentence(finding: ShadowFinding, message: PspMessage): string {
+  const operation = finding.operation.toLowerCase();
+  const operator = finding.recorded?.operator ?? null;
+  const ours =
+    operator !== null
+      ? `${operator.operator} recorded the ${operation} as ${operator.outcome.toLowerCase()} (${operator.note})`
+      : finding.recorded
+        ? `we recorded the ${operation} as ${finding.recorded.status.toLowerCase()}`
+        : `we recorded the ${operation} otherwise`;
+  return `${ours}; the PSP says ${message.description}`;
 }

@@ -25,6 +25,7 @@ import type {
 import { type ConnectionCheck, credentialsRejected } from "../credentials";
 import type { EvidencePdfRenderer } from "../psp-module";
 import { networkErrorKind, TransientPspError } from "../transient-error";
+import { type ApplicableDefenseReason, GENERIC_DOCUMENT_TYPE, planDefense } from "./defense-documents";
 
 export interface AdyenPspOptions {
   name?: string;
@@ -147,7 +148,7 @@ export class AdyenPsp implements PaymentServiceProvider {
     }
     const documents: Array<{ content: Uint8Array; contentType: string }> = [];
     // Each document's kind as a label: above a PNG's image, and in the list that closes the texts' PDF (a PDF or
-    // JPEG of the merchant's is sent as it is). Adyen's type code stays DefenseMaterial for all of them.
+    // JPEG of the merchant's is sent as it is). Its kind also picks Adyen's type code (defense-documents.ts).
     const labelled = request.files.map((file) => ({
       label: EVIDENCE_FILE_KIND_LABELS[file.kind],
       filename: file.filename,
@@ -178,7 +179,10 @@ export class AdyenPsp implements PaymentServiceProvider {
         contentType: "application/pdf",
       });
     }
+    // The texts' PDF (last, when there is one) has no kind: it goes as generic material.
+    const kinds = documents.map((_, index) => request.files[index]?.kind ?? null);
     try {
+      const plan = planDefense(kinds, await this.applicableDefenseReasons(request.disputeReference));
       for (const [index, document] of documents.entries()) {
         const supplied = await this.disputes.supplyDefenseDocument(
           {
@@ -188,7 +192,7 @@ export class AdyenPsp implements PaymentServiceProvider {
               {
                 content: Buffer.from(document.content).toString("base64"),
                 contentType: document.contentType,
-                defenseDocumentTypeCode: "DefenseMaterial",
+                defenseDocumentTypeCode: plan.documentTypes[index] ?? GENERIC_DOCUMENT_TYPE,
               },
             ],
           } as never,
@@ -206,7 +210,7 @@ export class AdyenPsp implements PaymentServiceProvider {
         {
           disputePspReference: request.disputeReference,
           merchantAccountCode,
-          defenseReasonCode: "SupplyDefenseMaterial",
+          defenseReasonCode: plan.defenseReasonCode,
         },
         { idempotencyKey: `${request.idempotencyKey}:defend` },
       );
@@ -224,6 +228,19 @@ export class AdyenPsp implements PaymentServiceProvider {
       }
       return { outcome: "unknown", message: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /**
+   * The defence reasons Adyen says apply to this dispute, with their document types (a read: no idempotency key).
+   * An answer without them (or a refusal) leaves the generic reason and type; an error is thrown to the caller.
+   */
+  private async applicableDefenseReasons(disputeReference: string): Promise<ApplicableDefenseReason[]> {
+    const answer = await this.disputes.retrieveApplicableDefenseReasons({
+      disputePspReference: disputeReference,
+      merchantAccountCode: this.options.merchantAccount,
+    } as never);
+    if (answer.disputeServiceResult?.success !== true) return [];
+    return (answer.defenseReasons ?? []) as ApplicableDefenseReason[];
   }
 
   async authorize(request: AuthorizeRequest): Promise<PspOutcome> {

@@ -22,6 +22,7 @@ export default async function ReconItemPage({ params }: { params: Promise<{ id: 
   const me = await requireOperator();
   const item = await (await serverCaller()).reconciliation.item({ id }).catch(handleProcedureError);
   const hasLine = item.lineKey !== null;
+  const shadow = item.rule.startsWith("shadow.");
   return (
     <>
       <h1>
@@ -31,7 +32,7 @@ export default async function ReconItemPage({ params }: { params: Promise<{ id: 
       <p className="muted mono">{item.id}</p>
       <div className="grid">
         <section className="card" aria-labelledby="psp-line-heading" data-testid="psp-line">
-          <h2 id="psp-line-heading">The PSP&apos;s line</h2>
+          <h2 id="psp-line-heading">{shadow && !hasLine ? "The PSP's message" : "The PSP's line"}</h2>
           {hasLine ? (
             <dl className="facts">
               <dt>PSP</dt>
@@ -64,6 +65,18 @@ export default async function ReconItemPage({ params }: { params: Promise<{ id: 
               <dt>Booked</dt>
               <dd>{item.bookedAt ? <DateTime iso={item.bookedAt} /> : "—"}</dd>
             </dl>
+          ) : shadow ? (
+            // Shadow mode: no report line, the PSP's message that contradicts our record of the attempt.
+            <dl className="facts" data-testid="psp-message">
+              <dt>PSP</dt>
+              <dd>{item.psp}</dd>
+              <dt>Message</dt>
+              <dd>{item.rawType ?? "—"}</dd>
+              <dt>PSP reference</dt>
+              <dd className="mono break">{item.pspReference ?? "—"}</dd>
+              <dt>Modification</dt>
+              <dd className="mono break">{item.modificationReference ?? "—"}</dd>
+            </dl>
           ) : (
             <p className="muted">
               The PSP has no line for this: we {item.expectedKind === "REFUND" ? "refunded" : "captured"} it
@@ -77,6 +90,12 @@ export default async function ReconItemPage({ params }: { params: Promise<{ id: 
             <dl className="facts">
               <dt>What</dt>
               <dd>{item.expectedKind ? item.expectedKind.toLowerCase() : "payment (linked)"}</dd>
+              {shadow && item.expectedId ? (
+                <>
+                  <dt>Attempt</dt>
+                  <dd className="mono break">{item.expectedId}</dd>
+                </>
+              ) : null}
               <dt>Amount</dt>
               <dd data-testid="our-amount">
                 <Money minor={item.expectedAmountMinor} currency={item.expectedCurrency ?? item.currency} />
