@@ -447,5 +447,23 @@ describe("with Redis velocity counters", async () => {
       expect(new Set(sources.map((s) => s.velocitySource))).toEqual(new Set(["redis"]));
       await t.expectLedgerBalanced();
     });
+
+    it("flags impossible travel from the card's last location, which Redis holds sealed (issue 22)", async () => {
+      const number = randomVisa();
+      const method = await t.tokenize(merchant.publishableKey, number);
+      await ctx.pay({ customer: { ipAddress: "81.2.69.142" } }, method);
+      const { payment } = await ctx.pay({ customer: { ipAddress: "8.8.8.8" } }, method);
+      expect(payment?.risk.signals.map((s) => s.name)).toContain("impossible_travel");
+      const [row] = await t.app.sql.query<{ card_fingerprint: string }>(
+        `SELECT card_fingerprint FROM payments WHERE id = $1`,
+        [payment?.id],
+      );
+      const redisClient = t.app.redis;
+      if (!redisClient || !row) throw new Error("expected Redis and the payment");
+      const stored = await redisClient.hgetall(`loc:{TEST:card:${row.card_fingerprint}}`);
+      expect(stored.lat).toMatch(/^pii1:/);
+      expect(stored.lng).toBe("sealed");
+      expect(JSON.stringify(stored)).not.toMatch(/37\.|-122\./);
+    });
   });
 });
