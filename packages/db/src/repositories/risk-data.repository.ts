@@ -50,8 +50,8 @@ SELECT count(*) AS n, avg(amount_captured_minor)::float8 AS mean, stddev_pop(amo
  * $1 card fingerprint, $2 mode, $3–$5 10 minutes, 1 hour and 24 hours ago, $6 currency, $7 the largest "small"
  * amount, $8 merchant, $9 email's and $10 IP's blind indexes (issue 22: the columns are sealed), $11 device. The
  * card's previous location is one row (the newest located payment of the card in the mode, through the partial
- * index payments_card_fingerprint_located_idx), sealed at its own merchant: opened here, in the app. Amounts are summed and compared as numeric and the sum
- * returned as text: a card's day of large payments may add up past a signed 64-bit integer, which the ::bigint
+ * index payments_card_fingerprint_located_idx), sealed at its own merchant: opened here, in the app. Amounts are
+ * summed and compared as numeric and the sum returned as text: a card's day of large payments may add up past a signed 64-bit integer, which the ::bigint
  * cast turned into an error (and the fallback into a 500).
  */
 const VELOCITY_FROM_PAYMENTS = `
