@@ -1,7 +1,8 @@
 // Goal: erasing a customer's personal data from the console (issue 22). An admin previews what an erasure at one
 // merchant would change (counts per table: the address appears only as typed, in the preview) and requests it;
-// the pending request shows its counts and no address; a second operator approves it in the ledger's approvals,
-// after which the request is gone. The page has no axe violations and fits at 1280 and 390 px.
+// the pending request shows its counts and no address; an operator who is no admin is offered Reject only (the
+// server refuses their approval too), and a second admin approves it in the ledger's approvals, after which the
+// request is gone. The page has no axe violations and fits at 1280 and 390 px.
 import { expect, test } from "@playwright/test";
 import { artifact, expectAxeClean, expectFits, signIn } from "./helpers";
 import { readState } from "./state";
@@ -10,7 +11,7 @@ const state = readState();
 const ADDRESS = "erase.me@example.com";
 const REASON = "Erasure request ER-2026-118";
 
-test("an admin requests a customer's erasure from its counts; a second operator approves it", async ({
+test("an admin requests a customer's erasure from its counts; a second admin approves it", async ({
   page,
   browser,
 }) => {
@@ -51,8 +52,18 @@ test("an admin requests a customer's erasure from its counts; a second operator 
   await expectAxeClean(page, "the customer erasure page at 390 px");
   await page.screenshot({ path: artifact("customer-erasure-390"), fullPage: true });
 
+  // An operator who is no admin sees the request but may only reject it.
+  const operator = await browser.newPage();
+  await signIn(operator, state.workbench.approver);
+  await operator.goto("/ledger");
+  const seen = operator.getByTestId("pending-approvals").locator("li", { hasText: REASON });
+  await expect(seen).toContainText("Only a second admin approves this request.");
+  await expect(seen.getByRole("button", { name: "Approve" })).toHaveCount(0);
+  await expect(seen.getByRole("button", { name: "Reject" })).toBeVisible();
+  await operator.close();
+
   const second = await browser.newPage();
-  await signIn(second, state.workbench.approver);
+  await signIn(second, state.secondAdmin);
   await second.goto("/ledger");
   const request = second.getByTestId("pending-approvals").locator("li", { hasText: REASON });
   await expect(request).toContainText("erase a customer's personal data");

@@ -166,6 +166,10 @@ const operators = await Promise.all(
     return [role, { email, password, totpSecret }] as const;
   }),
 );
+// A second admin: a customer's erasure is approved by an admin other than the one who asked (issue 22).
+const secondAdmin = { email: "second-admin@e2e.test", password: randomBytes(12).toString("hex") };
+const secondAdminAccount = await createOperatorAccount({ ...secondAdmin, role: "ADMIN" });
+const secondAdminTotp = await enrolTotp(secondAdminAccount.operator.id);
 // An account the sign-in spec fails against until it is throttled (the others must stay usable), and one the
 // two-factor spec enrols.
 const throttled = { email: "throttled@e2e.test", password: randomBytes(12).toString("hex") };
@@ -353,6 +357,7 @@ if (!listedHit) throw new Error("the seeded sanctions hit was not opened");
 const state: E2eState = {
   baseUrl: `http://${host}:${E2E_PORTS.console}`,
   operators: Object.fromEntries(operators) as E2eState["operators"],
+  secondAdmin: { ...secondAdmin, totpSecret: secondAdminTotp },
   throttledOperator: throttled,
   enrollingOperator: enrolling,
   refundablePaymentId: refundable.id,

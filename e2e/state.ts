@@ -27,6 +27,8 @@ export interface E2eState {
   baseUrl: string;
   /** totpSecret: set for the admin (admins must have TOTP), null for the others. */
   operators: Record<"ADMIN" | "OPERATOR" | "VIEWER", E2eOperator>;
+  /** A second admin (with TOTP): approves what only an admin may, a customer's erasure (issue 22). */
+  secondAdmin: E2eOperator;
   throttledOperator: { email: string; password: string };
   /** Starts without TOTP; the two-factor spec enrols it. */
   enrollingOperator: { email: string; password: string };

@@ -301,6 +301,36 @@ describe("risk decisions (Postgres velocity)", () => {
     const travel = payment?.risk.signals.find((s) => s.name === "impossible_travel");
     expect(travel?.score).toBeGreaterThanOrEqual(90);
     expect(travel?.detail).toMatch(/km/);
+    // Issue 22: the locations are sealed (the rule opened the previous one in the app); no clear coordinates.
+    const stored = await t.app.sql.query<{
+      geo_location: string | null;
+      geo_latitude: number | null;
+      geo_longitude: number | null;
+    }>(
+      `SELECT geo_location, geo_latitude, geo_longitude FROM payments
+        WHERE payment_method_id = $1 ORDER BY created_at`,
+      [method],
+    );
+    expect(stored).toHaveLength(2);
+    for (const row of stored) {
+      expect(row.geo_location).toMatch(/^pii1:/);
+      expect([row.geo_latitude, row.geo_longitude]).toEqual([null, null]);
+    }
+  });
+
+  it("still reads a previous location stored in clear before sealing began (not backfilled yet)", async () => {
+    const method = await t.tokenize(ctx.merchant.publishableKey, randomVisa());
+    const first = await ctx.pay({ customer: { ipAddress: "81.2.69.142" } }, method);
+    // As an older release wrote it: London's coordinates in the clear columns, nothing sealed.
+    await t.app.sql.transaction(async (tx) => {
+      await tx.execute("SET LOCAL paycore.pii_maintenance = 'on'");
+      await tx.execute(
+        `UPDATE payments SET geo_location = NULL, geo_latitude = 51.5142, geo_longitude = -0.0931 WHERE id = $1`,
+        [first.payment?.id],
+      );
+    });
+    const { payment } = await ctx.pay({ customer: { ipAddress: "8.8.8.8" } }, method);
+    expect(payment?.risk.signals.map((s) => s.name)).toContain("impossible_travel");
   });
 });
 
@@ -416,6 +446,24 @@ describe("with Redis velocity counters", async () => {
       });
       expect(new Set(sources.map((s) => s.velocitySource))).toEqual(new Set(["redis"]));
       await t.expectLedgerBalanced();
+    });
+
+    it("flags impossible travel from the card's last location, which Redis holds sealed (issue 22)", async () => {
+      const number = randomVisa();
+      const method = await t.tokenize(merchant.publishableKey, number);
+      await ctx.pay({ customer: { ipAddress: "81.2.69.142" } }, method);
+      const { payment } = await ctx.pay({ customer: { ipAddress: "8.8.8.8" } }, method);
+      expect(payment?.risk.signals.map((s) => s.name)).toContain("impossible_travel");
+      const [row] = await t.app.sql.query<{ card_fingerprint: string }>(
+        `SELECT card_fingerprint FROM payments WHERE id = $1`,
+        [payment?.id],
+      );
+      const redisClient = t.app.redis;
+      if (!redisClient || !row) throw new Error("expected Redis and the payment");
+      const stored = await redisClient.hgetall(`loc:{TEST:card:${row.card_fingerprint}}`);
+      expect(stored.lat).toMatch(/^pii1:/);
+      expect(stored.lng).toBe("sealed");
+      expect(JSON.stringify(stored)).not.toMatch(/37\.|-122\./);
     });
   });
 });

@@ -444,7 +444,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const riskData = new RiskDataRepository(sql, pii);
   const risk = new RiskScorer({
     velocity: redis
-      ? new RedisVelocityCounter(redis, (kind, value) => pii.blindIndex(kind, value) as string)
+      ? new RedisVelocityCounter(redis, (kind, value) => pii.blindIndex(kind, value) as string, pii)
       : null,
     velocityFallback: config.velocityFallback,
     data: riskData,

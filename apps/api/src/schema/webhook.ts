@@ -56,7 +56,8 @@ const WebhookAttempt = builder.objectRef<WebhookAttemptRow>("WebhookDeliveryAtte
     error: t.exposeString("error", { nullable: true }),
     responseExcerpt: t.exposeString("responseExcerpt", {
       nullable: true,
-      description: "At most the first 1 KiB of the endpoint's answer.",
+      description:
+        "A failed attempt's answer: at most its first 1 KiB, with every value of the event we sent replaced by [redacted]. Null for a successful attempt.",
     }),
   }),
 });

@@ -1,14 +1,19 @@
-// Goal (issue 22): customers' e-mails and IP addresses are sealed at rest in every column that holds them (read back
+// Goal (issue 22): customers' e-mails, IP addresses and payments' locations are sealed at rest in every column that
+// holds them (read back
 // here with raw SQL: no plaintext), searching by e-mail works through the keyed blind index, `pii backfill` seals
 // rows written before sealing began (resumable, idempotent), `vault rotate` re-seals them under a new key, and
 // `customer erase` removes one customer's data everywhere while the amounts and the ledger stay intact. The stored
 // event copies (webhook_events payloads: an invoice's snapshot holds its customer e-mail) are sealed by the backfill,
 // re-sealed by the rotation and erased by the erasure's sweep; after the erasure a search of every table of the
-// database finds the e-mail and the IP neither in clear nor in an envelope that the keyring opens.
+// database finds the e-mail, the IP and the payment's coordinates neither in clear nor in an envelope that the
+// keyring opens.
 import { randomBytes } from "node:crypto";
+import type { CurrencyCode } from "@paycore/core/money/currency";
+import type { VelocityAttempt } from "@paycore/core/ports/risk-data";
 import { generateKeyMaterial, parseKeyring } from "@paycore/core/vault/card-vault";
-import { createPiiVault, PII_ERASED } from "@paycore/core/vault/pii-vault";
+import { createPiiVault, formatGeoPoint, PII_ERASED, parseGeoPoint } from "@paycore/core/vault/pii-vault";
 import { PaymentSearchRepository } from "@paycore/db/repositories/payment-search.repository";
+import { RiskDataRepository } from "@paycore/db/repositories/risk-data.repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCliInProcess } from "../../src/testing/run-cli";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
@@ -21,12 +26,29 @@ const HASH_SECRET = randomBytes(32).toString("base64");
 const ADA = "ada.lovelace@example.test";
 const ADA_IP = "81.2.69.142";
 const GRACE = "grace.hopper@example.test";
-const GRACE_IP = "81.2.69.160";
+// Located elsewhere than Ada's (geo-IP: London and Mountain View), so her coordinates are hers alone.
+const GRACE_IP = "8.8.8.8";
 
 let t: TestApp;
 let merchant: TestMerchant;
 const paymentIds: Record<"ada" | "grace", string> = { ada: "", grace: "" };
 let invoiceId = "";
+/** Where each payment was located, as the sealed text holds it ("latitude,longitude"). */
+const points: Record<"ada" | "grace", string> = { ada: "", grace: "" };
+
+/** The opened location of a payment, or null; asserts the clear columns are empty. */
+async function storedPoint(paymentId: string, app: TestApp = t): Promise<string | null> {
+  const [row] = await app.app.sql.query<{
+    geo_location: string | null;
+    geo_latitude: number | null;
+    geo_longitude: number | null;
+  }>(`SELECT geo_location, geo_latitude, geo_longitude FROM payments WHERE id = $1`, [paymentId]);
+  expect(row?.geo_latitude ?? null).toBeNull();
+  expect(row?.geo_longitude ?? null).toBeNull();
+  if (!row?.geo_location) return null;
+  expect(row.geo_location).toMatch(/^pii1:/);
+  return formatGeoPoint(parseGeoPoint(app.app.services.pii.open("geo", merchant.id, row.geo_location)));
+}
 
 /** Runs an operator CLI command (its program, in this process) against this test's database and keyring. */
 function cli(args: string[], encryptionKeys: string): Promise<CliResult> {
@@ -38,8 +60,8 @@ function cli(args: string[], encryptionKeys: string): Promise<CliResult> {
   });
 }
 
-async function pay(email: string, ip: string): Promise<string> {
-  const card = await t.tokenize(merchant.publishableKey);
+async function pay(email: string, ip: string, cardNumber?: string): Promise<string> {
+  const card = await t.tokenize(merchant.publishableKey, cardNumber);
   const result = await t.gql<{ createPayment: { payment: { id: string; status: string } | null } }>(
     merchant.secretKey,
     `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } errors { code } } }`,
@@ -60,6 +82,45 @@ async function pay(email: string, ip: string): Promise<string> {
   return payment.id;
 }
 
+/** A fresh Luhn-valid Visa of the sandbox's BIN 424242 (the sandbox approves any). */
+function freshVisa(): string {
+  const body = `424242${Array.from({ length: 9 }, () => Math.floor(Math.random() * 10)).join("")}`;
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    let digit = Number(body[body.length - 1 - i]);
+    if (i % 2 === 0) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return `${body}${(10 - (sum % 10)) % 10}`;
+}
+
+/** What the fraud rules' Postgres lookup gets for a new attempt with this payment's card, a minute later. */
+async function velocityAttemptOf(paymentId: string): Promise<VelocityAttempt> {
+  const [row] = await t.app.sql.query<{ card_fingerprint: string; mode: "TEST" | "LIVE"; created_at: Date }>(
+    `SELECT card_fingerprint, mode, created_at FROM payments WHERE id = $1`,
+    [paymentId],
+  );
+  if (!row) throw new Error(`no payment ${paymentId}`);
+  return {
+    merchantId: merchant.id,
+    mode: row.mode,
+    paymentId: "pay_next",
+    requestKey: "next",
+    amountMinor: 100n,
+    currency: "EUR" as CurrencyCode,
+    small: false,
+    at: new Date(row.created_at.getTime() + 60_000),
+    cardFingerprint: row.card_fingerprint,
+    email: null,
+    ipAddress: null,
+    deviceId: null,
+    location: null,
+  };
+}
+
 function receiptOf(paymentId: string, app: TestApp = t) {
   return app.gql<{ receipt: { email: string | null } | null }>(
     merchant.secretKey,
@@ -74,6 +135,7 @@ async function storedPii(): Promise<string[]> {
     `SELECT customer_email AS value FROM payments WHERE merchant_id = $1
      UNION ALL SELECT receipt_email FROM payments WHERE merchant_id = $1
      UNION ALL SELECT ip_address FROM payments WHERE merchant_id = $1
+     UNION ALL SELECT geo_location FROM payments WHERE merchant_id = $1
      UNION ALL SELECT email FROM receipts WHERE merchant_id = $1
      UNION ALL SELECT to_address FROM email_outbox WHERE merchant_id = $1
      UNION ALL SELECT customer_email FROM invoices WHERE merchant_id = $1
@@ -111,7 +173,8 @@ async function invoiceEventEmails(): Promise<string[]> {
 
 /**
  * Every table of the database whose rows hold one of `plaintexts`: in clear (any case), or inside a PII envelope
- * that the whole keyring opens for this merchant as an e-mail or an IP.
+ * that the whole keyring opens for this merchant as an e-mail, an IP or a location. A location is searched as the
+ * text "latitude,longitude", which is also how a row shows the two clear coordinate columns side by side.
  */
 async function tablesHolding(plaintexts: string[], encryptionKeys: string): Promise<string[]> {
   const pii = createPiiVault(parseKeyring({ encryptionKeys, fingerprintKey: FINGERPRINT }));
@@ -128,7 +191,7 @@ async function tablesHolding(plaintexts: string[], encryptionKeys: string): Prom
       const text = row.toLowerCase();
       if (wanted.some((plain) => text.includes(plain))) return true;
       for (const envelope of row.match(/pii1:[0-9]+:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g) ?? [])
-        for (const kind of ["email", "ip"] as const) {
+        for (const kind of ["email", "ip", "geo"] as const) {
           let opened: string | null = null;
           try {
             opened = pii.open(kind, merchant.id, envelope);
@@ -154,7 +217,12 @@ beforeAll(async () => {
   });
   merchant = await t.createMerchant();
   paymentIds.ada = await pay(ADA, ADA_IP);
-  paymentIds.grace = await pay(GRACE, GRACE_IP);
+  // Her own card: the same card a second later on another continent is what the impossible-travel rule flags.
+  paymentIds.grace = await pay(GRACE, GRACE_IP, freshVisa());
+  points.ada = (await storedPoint(paymentIds.ada)) ?? "";
+  points.grace = (await storedPoint(paymentIds.grace)) ?? "";
+  if (!points.ada || !points.grace || points.ada === points.grace)
+    throw new Error(`expected two distinct located payments: ${points.ada} / ${points.grace}`);
   const created = await t.gql<{ createInvoice: { invoice: { id: string } | null } }>(
     merchant.secretKey,
     `mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { invoice { id } errors { code } } }`,
@@ -199,10 +267,15 @@ afterAll(() => t?.close());
 describe("customers' personal data at rest", () => {
   it("stores only envelopes: no column of payments, receipts, mails, invoices or sessions holds the plaintext", async () => {
     const values = await storedPii();
-    // 2 payments x 3 columns, 2 receipts, 2 receipt mails + 1 invoice mail, 1 invoice, 1 checkout session.
-    expect(values).toHaveLength(13);
+    // 2 payments x 4 columns, 2 receipts, 2 receipt mails + 1 invoice mail, 1 invoice, 1 checkout session.
+    expect(values).toHaveLength(15);
     for (const value of values) expect(value).toMatch(/^pii1:1:/);
     for (const text of [ADA, GRACE, ADA_IP, GRACE_IP, "lovelace"]) expect(await rowsContaining(text)).toBe(0);
+    // The coordinates: neither in clear columns nor in any text of these tables.
+    for (const point of [points.ada, points.grace]) {
+      expect(await rowsContaining(point)).toBe(0);
+      expect(await rowsContaining(point.split(",")[0] as string)).toBe(0);
+    }
   });
 
   it("gives the plaintext back to the merchant and to the receipt", async () => {
@@ -247,7 +320,21 @@ describe("customers' personal data at rest", () => {
         `UPDATE payments SET customer_email = $2, customer_email_bidx = NULL WHERE id = ANY($1::text[])`,
         [[paymentIds.ada, paymentIds.grace], "legacy@example.test"],
       );
+      // And their locations in the clear columns, as before 20261212040100.
+      for (const who of ["ada", "grace"] as const) {
+        const point = parseGeoPoint(points[who]);
+        await tx.execute(
+          `UPDATE payments SET geo_location = NULL, geo_latitude = $2, geo_longitude = $3 WHERE id = $1`,
+          [paymentIds[who], point?.latitude, point?.longitude],
+        );
+      }
     });
+    // Readers accept the legacy columns until the backfill: the fraud rule's lookup and the payment read.
+    const legacy = await new RiskDataRepository(t.app.sql, t.app.services.pii).velocityFromPayments(
+      await velocityAttemptOf(paymentIds.ada),
+      0n,
+    );
+    expect(formatGeoPoint(legacy.previousCardLocation)).toBe(points.ada);
     // And the invoice's event copies as an event written before sealing began: Ada's address in clear.
     const sealedCopies = await invoiceEventEmails();
     expect(sealedCopies.length).toBeGreaterThan(0);
@@ -277,6 +364,16 @@ describe("customers' personal data at rest", () => {
       [paymentIds.ada],
     );
     expect(row?.customer_email_bidx).toBe(t.app.services.pii.blindIndex("email", "legacy@example.test"));
+    // The clear coordinates moved into the sealed column (storedPoint checks the clear ones are null).
+    expect(await storedPoint(paymentIds.ada)).toBe(points.ada);
+    expect(await storedPoint(paymentIds.grace)).toBe(points.grace);
+    const located = JSON.parse(again.stdout).columns.find(
+      (column: { column: string }) => column.column === "payments.geo_latitude+geo_longitude",
+    );
+    expect(located).toMatchObject({ sealed: 0, complete: true });
+    expect(JSON.parse(rest.stdout).columns).toContainEqual(
+      expect.objectContaining({ column: "payments.geo_latitude+geo_longitude", complete: true }),
+    );
     // Put Ada back (sealed, as the API would have written it) for the erase below.
     await t.app.sql.transaction(async (tx) => {
       await tx.execute("SET LOCAL paycore.pii_maintenance = 'on'");
@@ -300,6 +397,7 @@ describe("customers' personal data at rest", () => {
     const stores = JSON.parse(status.stdout).stores as Record<string, Record<string, number>>;
     expect(stores["payments.customer_email"]).toEqual({ v2: 2 });
     expect(stores["payments.ip_address"]).toEqual({ v2: 2 });
+    expect(stores["payments.geo_location"]).toEqual({ v2: 2 });
     expect(stores["receipts.email"]).toEqual({ v2: 2 });
     expect(stores["email_outbox.to_address"]).toEqual({ v2: 3 });
     expect(stores["invoices.customer_email"]).toEqual({ v2: 1 });
@@ -351,7 +449,8 @@ describe("customers' personal data at rest", () => {
     const ledgerBefore = await ledger();
     const eventCopies = (await invoiceEventEmails()).length;
     // Before: the whole-database search does find Ada (it is not blind).
-    expect(await tablesHolding([ADA, ADA_IP], `1:${K1},2:${K2}`)).not.toEqual([]);
+    expect(await tablesHolding([ADA, ADA_IP, points.ada], `1:${K1},2:${K2}`)).not.toEqual([]);
+    expect(await tablesHolding([points.ada], `1:${K1},2:${K2}`)).toEqual(["payments"]);
     const refused = await cli(
       ["customer", "erase", "--email", "not-an-address", "--merchant", merchant.id, "--reason", "ticket 42"],
       `1:${K1},2:${K2}`,
@@ -382,9 +481,10 @@ describe("customers' personal data at rest", () => {
     const copies = await invoiceEventEmails();
     expect(copies).toHaveLength(eventCopies);
     for (const value of copies) expect(value).toBe(PII_ERASED);
-    expect(await tablesHolding([ADA, ADA_IP], `1:${K1},2:${K2}`)).toEqual([]);
+    expect(await tablesHolding([ADA, ADA_IP, points.ada], `1:${K1},2:${K2}`)).toEqual([]);
     // Grace's data is still there: the search is not blind.
     expect(await tablesHolding([GRACE], `1:${K1},2:${K2}`)).not.toEqual([]);
+    expect(await tablesHolding([points.grace], `1:${K1},2:${K2}`)).toEqual(["payments"]);
     const sweeps = await t.app.sql.query<{
       email_index: string | null;
       finished: boolean;
@@ -398,7 +498,8 @@ describe("customers' personal data at rest", () => {
     expect(await ledger()).toEqual(ledgerBefore);
 
     const [ada] = await t.app.sql.query<Record<string, string | null>>(
-      `SELECT customer_email, customer_email_bidx, receipt_email, receipt_email_bidx, ip_address, ip_address_bidx
+      `SELECT customer_email, customer_email_bidx, receipt_email, receipt_email_bidx, ip_address, ip_address_bidx,
+              geo_location, geo_latitude, geo_longitude
          FROM payments WHERE id = $1`,
       [paymentIds.ada],
     );

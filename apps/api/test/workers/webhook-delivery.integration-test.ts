@@ -7,6 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { DEPRECATED_WEBHOOK_EVENT_TYPES, WEBHOOK_EVENT_TYPES } from "@paycore/core/webhooks/event-types";
 import { WEBHOOK_ENDPOINT_TRANSITIONS } from "@paycore/core/webhooks/webhook-endpoint";
+import { createCustomerPiiServices } from "@paycore/platform/customers/customer-pii-services";
 import { systemResolver } from "@paycore/platform/merchant-webhooks/url-guard";
 import { sendWebhook } from "@paycore/platform/merchant-webhooks/webhook-sender";
 import { webhookDeliveryJob, webhookEventPurgeJob } from "@paycore/platform/workers/webhook-delivery";
@@ -14,7 +15,13 @@ import type { WorkerJob } from "@paycore/platform/workers/worker";
 import pino from "pino";
 import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../../src/testing/test-app";
 
 const silent = pino({ level: "silent" });
 const stripe = new Stripe("sk_test_webhook_verification_only");
@@ -29,6 +36,8 @@ interface Received {
 class Receiver {
   readonly received: Received[] = [];
   script: Array<number | "hang"> = [];
+  /** When set, every request is answered with this status and its own body echoed back (issue 22). */
+  echo: number | null = null;
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -38,6 +47,11 @@ class Receiver {
         headers: req.headers,
         rawBody: Buffer.concat(chunks).toString("utf8"),
       });
+      if (this.echo !== null) {
+        res.writeHead(this.echo, { "content-type": "application/json" });
+        res.end(this.received.at(-1)?.rawBody);
+        return;
+      }
       const next = this.script.shift() ?? 200;
       if (next === "hang") return; // never answers: the sender's total timeout ends it
       res.writeHead(next, { "content-type": "text/plain" });
@@ -192,6 +206,7 @@ describe("merchant webhook delivery", () => {
     );
     receiver.received.length = 0;
     receiver.script = [];
+    receiver.echo = null;
   });
   afterAll(async () => {
     await receiver?.stop();
@@ -607,6 +622,110 @@ describe("merchant webhook delivery", () => {
       "object",
       "onboardingStatus",
       "version",
+    ]);
+  });
+
+  it("an endpoint that echoes the body leaves no customer data in the attempts; an erasure clears older excerpts", async () => {
+    const endpoint = await createEndpoint("/echo", ["invoice.finalized"]);
+    const invoiceFor = async (customerEmail: string, description: string) => {
+      const created = await gql<{ createInvoice: { invoice: { id: string } | null } }>(
+        `mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { invoice { id } errors { code } } }`,
+        {
+          input: {
+            idempotencyKey: newKey(),
+            currency: "EUR",
+            customerEmail,
+            lines: [{ description, quantity: 1, unitAmount: "4200" }],
+          },
+        },
+      );
+      const invoiceId = created.createInvoice.invoice?.id as string;
+      await gql(
+        `mutation($input: FinalizeInvoiceInput!) { finalizeInvoice(input: $input) { invoice { id } errors { code } } }`,
+        { input: { idempotencyKey: newKey(), invoiceId } },
+      );
+      return invoiceId;
+    };
+    const excerpts = () =>
+      t.app.sql.query<{ event_id: string; status_code: number | null; response_excerpt: string | null }>(
+        `SELECT d.event_id, a.status_code, a.response_excerpt FROM webhook_delivery_attempts a
+           JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1 ORDER BY a.id`,
+        [endpoint.id],
+      );
+    const attemptRowsHolding = async (text: string) => {
+      const [row] = await t.app.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhook_delivery_attempts a WHERE a::text ILIKE $1`,
+        [`%${text}%`],
+      );
+      return row?.n;
+    };
+
+    // A 2xx that echoes: delivered, and nothing of the answer is kept.
+    receiver.echo = 200;
+    await invoiceFor("echo.ada@example.test", "Lovelace consulting");
+    await drain();
+    expect(forPath("/echo").at(-1)?.rawBody).toContain("echo.ada@example.test");
+    expect((await excerpts()).map((row) => [row.status_code, row.response_excerpt])).toEqual([[200, null]]);
+
+    // A 4xx that echoes: the excerpt is kept for the operator, less every value of the event we sent.
+    receiver.echo = 422;
+    await invoiceFor("echo.grace@example.test", "Hopper compiler review");
+    await drain();
+    const failed = (await excerpts()).filter((row) => row.status_code === 422);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.response_excerpt).toContain('"customerEmail":"[redacted]"');
+    // The shape stays (keys, numbers); the event's own values, ids and type included, are known from the delivery.
+    expect(failed[0]?.response_excerpt).toMatch(/^\{"id":"\[redacted\]","data":\{"object":\{/);
+    for (const text of ["echo.ada", "echo.grace", "Hopper", "Lovelace"])
+      expect(await attemptRowsHolding(text)).toBe(0);
+    const log = await deliveriesOf(endpoint.id);
+    expect(log?.deliveries.find((d) => d.status === "PENDING")?.attempts[0]?.responseExcerpt).toContain(
+      "[redacted]",
+    );
+
+    // Attempts stored before excerpts were scrubbed still hold what an endpoint echoed: the customer's erasure
+    // clears the excerpts of the deliveries of that customer's events, and only those.
+    const [graceEvent, adaEvent] = await Promise.all(
+      ["echo.grace@example.test", "echo.ada@example.test"].map(async (email) => {
+        const rows = await excerpts();
+        const events = await t.app.sql.query<{ id: string }>(
+          `SELECT id FROM webhook_events WHERE merchant_id = $1 AND type = 'invoice.finalized'
+             AND id = ANY($2::text[])`,
+          [merchant.id, rows.map((row) => row.event_id)],
+        );
+        for (const event of events) {
+          const [payload] = await t.app.sql.query<{ email: string }>(
+            `SELECT payload->'data'->'object'->>'customerEmail' AS email FROM webhook_events WHERE id = $1`,
+            [event.id],
+          );
+          if (t.app.services.pii.open("email", merchant.id, payload?.email ?? null) === email)
+            return event.id;
+        }
+        throw new Error(`no event for ${email}`);
+      }),
+    );
+    await t.app.sql.execute(
+      `UPDATE webhook_delivery_attempts a SET response_excerpt = 'echo: ' || d.event_id || ' ' || $2
+         FROM webhook_deliveries d WHERE a.delivery_id = d.id AND d.endpoint_id = $1`,
+      [endpoint.id, "customer echo.old@example.test"],
+    );
+    const pii = createCustomerPiiServices(t.app.sql, t.app.services.pii);
+    await pii.customerErasure.erase(TEST_FIXTURE_ACTOR, {
+      merchantId: merchant.id,
+      email: "echo.grace@example.test",
+      reason: "erasure ticket 9",
+    });
+    for (let batch = 0; batch < 50; batch += 1) {
+      const progress = await pii.sweepEventCopies(500);
+      if (progress === null || progress.finished) break;
+    }
+    const after = await excerpts();
+    expect(after.filter((row) => row.event_id === graceEvent)).toHaveLength(1);
+    expect(
+      after.filter((row) => row.event_id === graceEvent).every((row) => row.response_excerpt === null),
+    ).toBe(true);
+    expect(after.filter((row) => row.event_id === adaEvent).map((row) => row.response_excerpt)).toEqual([
+      `echo: ${adaEvent} customer echo.old@example.test`,
     ]);
   });
 

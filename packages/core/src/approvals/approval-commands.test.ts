@@ -99,3 +99,44 @@ describe("approval state machine", () => {
     },
   );
 });
+
+describe("admin-only kinds", () => {
+  it.each(["payouts.set_reserve", "customer.erase"])(
+    "%s: an operator who is no admin cannot approve it, an admin can, and the audit row says so",
+    async (kind) => {
+      const audits: Array<Record<string, unknown> | null> = [];
+      const store = memoryStore();
+      const decide = store.decide.bind(store);
+      store.decide = async (decided, audit) => {
+        audits.push(audit.after);
+        return decide(decided, audit);
+      };
+      const commands = new ApprovalCommands({ store, now: () => new Date(0) });
+      const request = await commands.request(alice, { ...input, kind });
+      await expect(commands.approve(bob, request.id, "ok", false)).rejects.toMatchObject({
+        code: "APPROVAL_ADMIN_REQUIRED",
+      });
+      expect(store.applied).toEqual([]);
+      // Four eyes still holds for an admin requester.
+      await expect(commands.approve(alice, request.id, "ok", true)).rejects.toMatchObject({
+        code: "APPROVAL_SAME_OPERATOR",
+      });
+      expect(await commands.approve(bob, request.id, "ok", true)).toMatchObject({ status: "APPROVED" });
+      expect(audits).toEqual([expect.objectContaining({ approverRole: "ADMIN", decidedBy: bob.name })]);
+    },
+  );
+
+  it("other kinds need no admin, and their audit row names no role", async () => {
+    const audits: Array<Record<string, unknown> | null> = [];
+    const store = memoryStore();
+    const decide = store.decide.bind(store);
+    store.decide = async (decided, audit) => {
+      audits.push(audit.after);
+      return decide(decided, audit);
+    };
+    const commands = new ApprovalCommands({ store, now: () => new Date(0) });
+    const request = await commands.request(alice, input);
+    await commands.approve(bob, request.id, "ok", false);
+    expect(audits[0]).not.toHaveProperty("approverRole");
+  });
+});

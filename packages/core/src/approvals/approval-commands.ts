@@ -2,6 +2,7 @@
 // approves it (the action applies in the same transaction as the approval) or rejects it. Reusable: a kind names
 // what is applied (recon.accept_psp_figure today; manual ledger adjustments and payouts next), and the store
 // holds the applier of each kind.
+import { CUSTOMER_ERASE_ACTION } from "../customers/customer-erasure-commands";
 import { DomainError } from "../errors/domain-error";
 import { newId } from "../ids/ids";
 import type { CurrencyCode } from "../money/currency";
@@ -12,8 +13,14 @@ import { type ApprovalStatus, canTransitionApproval } from "./approval-state-mac
 
 export const APPROVAL_REASON_LENGTH_MAX = 500;
 
-/** Kinds only an admin may approve (what they apply is an admin's action in the first place). */
-export const ADMIN_APPROVAL_KINDS: ReadonlySet<string> = new Set(["payouts.set_reserve"]);
+/**
+ * Kinds only an admin may approve (what they apply is an admin's action in the first place): a large fixed reserve,
+ * and a customer's erasure (issue 22: the request is an admin's, and so is its approval).
+ */
+export const ADMIN_APPROVAL_KINDS: ReadonlySet<string> = new Set([
+  "payouts.set_reserve",
+  CUSTOMER_ERASE_ACTION,
+]);
 const KIND = /^[a-z][a-z0-9_.]{2,63}$/;
 
 export interface RequestApprovalInput {
@@ -114,8 +121,9 @@ export class ApprovalCommands {
       (before.requestedByOperatorId !== null && before.requestedByOperatorId === actor.operatorId);
     if (sameOperator)
       throw new DomainError("APPROVAL_SAME_OPERATOR", "A second operator must decide this request.");
-    if (to === "APPROVED" && ADMIN_APPROVAL_KINDS.has(before.kind) && !approverIsAdmin)
-      throw new DomainError("APPROVAL_SAME_OPERATOR", "A second admin must approve this request.");
+    const adminOnly = ADMIN_APPROVAL_KINDS.has(before.kind);
+    if (to === "APPROVED" && adminOnly && !approverIsAdmin)
+      throw new DomainError("APPROVAL_ADMIN_REQUIRED", "A second admin must approve this request.");
     const decided: ApprovalRequestRecord = {
       ...before,
       status: to,
@@ -129,7 +137,12 @@ export class ApprovalCommands {
       action: to === "APPROVED" ? "approval.approved" : "approval.rejected",
       targetId: id,
       before: snapshot(before),
-      after: { ...snapshot(decided), note },
+      // An admin-only kind's approval records that an admin gave it (the applier's own row names them too).
+      after: {
+        ...snapshot(decided),
+        note,
+        ...(to === "APPROVED" && adminOnly ? { approverRole: "ADMIN" } : {}),
+      },
     });
     if (result === null) throw new DomainError("APPROVAL_NOT_PENDING", "Another operator decided it first.");
     return result;

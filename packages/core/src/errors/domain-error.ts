@@ -178,6 +178,11 @@ export const ERROR_TABLE = {
     retry: "no",
     description: "the operator who asked for an approval cannot approve it: four eyes (console)",
   },
+  APPROVAL_ADMIN_REQUIRED: {
+    retry: "no",
+    description:
+      "an operator who is not an admin tried to approve a request only a second admin may approve: a large reserve, a customer's erasure (console)",
+  },
   APPROVAL_ALREADY_REQUESTED: {
     retry: "no",
     description: "an approval for that target is already pending (console)",

@@ -6,8 +6,10 @@ import { InvariantError } from "../errors/domain-error";
 import { generateKeyMaterial, parseKeyring, reencryptSecret } from "./card-vault";
 import {
   createPiiVault,
+  formatGeoPoint,
   formatPiiEnvelope,
   PII_ERASED,
+  parseGeoPoint,
   parsePiiEnvelope,
   piiAssociatedData,
 } from "./pii-vault";
@@ -69,5 +71,34 @@ describe("PII vault", () => {
     expect(vault(`1:${K1}`, generateKeyMaterial()).blindIndex("email", "ada@example.test")).not.toBe(index);
     expect(vault().blindIndex("ip", "ada@example.test")).not.toBe(index);
     expect(vault().blindIndex("email", null)).toBeNull();
+  });
+});
+
+describe("a payment's location (kind geo)", () => {
+  it.each([
+    [48.8566, 2.3522],
+    [-33.8688, 151.2093],
+    [0, 0],
+    [90, -180],
+    [1e-7, -0.000001],
+    [40.71277612345679, -74.005974],
+  ])("seals %s,%s and opens to the same numbers, for its kind and merchant only", (latitude, longitude) => {
+    const sealed = vault().seal("geo", "mer_a", formatGeoPoint({ latitude, longitude })) as string;
+    expect(sealed).toMatch(/^pii1:1:/);
+    expect(sealed).not.toContain(String(latitude));
+    expect(parseGeoPoint(vault().open("geo", "mer_a", sealed))).toEqual({ latitude, longitude });
+    expect(() => vault().open("geo", "mer_b", sealed)).toThrow(InvariantError);
+    expect(() => vault().open("ip", "mer_a", sealed)).toThrow(InvariantError);
+  });
+
+  it("null stays null; a point out of range is a programming error; stray text is no point", () => {
+    expect(formatGeoPoint(null)).toBeNull();
+    expect(vault().seal("geo", "mer_a", formatGeoPoint(null))).toBeNull();
+    expect(() => formatGeoPoint({ latitude: 91, longitude: 0 })).toThrow(InvariantError);
+    expect(() => formatGeoPoint({ latitude: Number.NaN, longitude: 0 })).toThrow(InvariantError);
+    expect(parseGeoPoint(null)).toBeNull();
+    expect(parseGeoPoint("somewhere")).toBeNull();
+    expect(parseGeoPoint("95,10")).toBeNull();
+    expect(vault().open("geo", "mer_a", PII_ERASED)).toBeNull();
   });
 });

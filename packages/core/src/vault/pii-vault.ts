@@ -8,8 +8,11 @@ import { createHmac, hkdfSync } from "node:crypto";
 import { invariant } from "../errors/domain-error";
 import { decryptSecret, type EncryptedPan, encryptSecret, type VaultKeyring } from "./card-vault";
 
-/** What a sealed value is; part of its associated data, so an IP ciphertext never opens as an e-mail. */
-export type PiiKind = "email" | "ip";
+/**
+ * What a sealed value is; part of its associated data, so an IP ciphertext never opens as an e-mail. `geo` is a
+ * payment's location (billing coordinates or the IP's), sealed as `formatGeoPoint`'s text; it has no blind index.
+ */
+export type PiiKind = "email" | "ip" | "geo";
 
 /** Every sealed value starts with this; a value without it is a plaintext row not yet backfilled. */
 export const PII_ENVELOPE_PREFIX = "pii1:";
@@ -39,6 +42,31 @@ export function normaliseEmailForIndex(email: string): string {
 /** Trimmed lower case (IPv6 hex digits): the same address always gives the same index value. */
 export function normaliseIpForIndex(ip: string): string {
   return ip.trim().toLowerCase();
+}
+
+/** A point as the text a `geo` envelope seals: "latitude,longitude", each the number's shortest exact form. */
+export function formatGeoPoint(point: { latitude: number; longitude: number } | null): string | null {
+  if (point === null) return null;
+  invariant(
+    Number.isFinite(point.latitude) &&
+      Number.isFinite(point.longitude) &&
+      Math.abs(point.latitude) <= 90 &&
+      Math.abs(point.longitude) <= 180,
+    "pii vault: a location is a latitude and a longitude in range",
+  );
+  return `${point.latitude},${point.longitude}`;
+}
+
+const GEO_POINT = /^(-?[0-9]+(?:\.[0-9]+)?(?:e-?[0-9]+)?),(-?[0-9]+(?:\.[0-9]+)?(?:e-?[0-9]+)?)$/;
+
+/** The point of an opened `geo` value; null for null, or for text that is no point (never written by us). */
+export function parseGeoPoint(text: string | null): { latitude: number; longitude: number } | null {
+  if (text === null) return null;
+  const match = GEO_POINT.exec(text);
+  if (match === null) return null;
+  const latitude = Number(match[1]);
+  const longitude = Number(match[2]);
+  return Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180 ? { latitude, longitude } : null;
 }
 
 export function piiAssociatedData(kind: PiiKind, merchantId: string): string {

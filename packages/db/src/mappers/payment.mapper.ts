@@ -7,7 +7,7 @@ import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { PaymentMethodRecord, PaymentRecord, RefundRecord } from "@paycore/core/payments/payment-record";
 import { parseThreeDSecure } from "@paycore/core/payments/three-d-secure";
 import type { CardBrand } from "@paycore/core/vault/card";
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
+import { type PiiVault, parseGeoPoint } from "@paycore/core/vault/pii-vault";
 import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 
 export const paymentSelect = {
@@ -36,6 +36,7 @@ export const paymentSelect = {
   ipAddress: true,
   deviceId: true,
   billingCountry: true,
+  geoLocation: true,
   geoLatitude: true,
   geoLongitude: true,
   reviewExpiresAt: true,
@@ -48,7 +49,10 @@ export const paymentSelect = {
   updatedAt: true,
 } as const;
 
-/** The customer's e-mail and IP are opened here (sealed at rest, issue 22): the domain sees plaintext only. */
+/**
+ * The customer's e-mail, IP and location are opened here (sealed at rest, issue 22): the domain sees plaintext only.
+ * A location written before sealing began is still in the clear columns until the backfill moves it.
+ */
 export function toPaymentRecord(
   row: Pick<Payment, keyof typeof paymentSelect>,
   pii: PiiVault,
@@ -79,8 +83,7 @@ export function toPaymentRecord(
     ipAddress: pii.open("ip", row.merchantId, row.ipAddress),
     deviceId: row.deviceId,
     billingCountry: row.billingCountry,
-    geoLatitude: row.geoLatitude,
-    geoLongitude: row.geoLongitude,
+    ...openPaymentLocation(row, pii),
     reviewExpiresAt: row.reviewExpiresAt,
     threeDSecure: parseThreeDSecure(row.threeDSecure),
     nextActionUrl: row.nextActionUrl,
@@ -90,6 +93,20 @@ export function toPaymentRecord(
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** A payment's location: its sealed column, else the legacy clear ones (rows the backfill has not sealed yet). */
+export function openPaymentLocation(
+  row: Pick<Payment, "merchantId" | "geoLocation" | "geoLatitude" | "geoLongitude">,
+  pii: PiiVault,
+): { geoLatitude: number | null; geoLongitude: number | null } {
+  if (row.geoLocation !== null) {
+    const point = parseGeoPoint(pii.open("geo", row.merchantId, row.geoLocation));
+    return { geoLatitude: point?.latitude ?? null, geoLongitude: point?.longitude ?? null };
+  }
+  return row.geoLatitude !== null && row.geoLongitude !== null
+    ? { geoLatitude: row.geoLatitude, geoLongitude: row.geoLongitude }
+    : { geoLatitude: null, geoLongitude: null };
 }
 
 export const refundSelect = {

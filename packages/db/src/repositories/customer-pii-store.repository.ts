@@ -1,5 +1,5 @@
-// Customers' personal data at rest (issue 22): every column that holds a customer's e-mail or IP address, sealed by
-// the PII vault (packages/core/src/vault/pii-vault.ts). Three jobs walk them:
+// Customers' personal data at rest (issue 22): every column that holds a customer's e-mail, IP address or a payment's
+// location, sealed by the PII vault (packages/core/src/vault/pii-vault.ts). Three jobs walk them:
 // - the backfill seals rows written before the release that began sealing (and fills their blind indexes);
 // - the key rotation re-seals envelopes under an old key version (an EncryptedSecretStore per column, beside the
 //   card vault's stores);
@@ -14,6 +14,7 @@ import type { CustomerErasureResult, CustomerErasureStore } from "@paycore/core/
 import type { EncryptedSecretRow, EncryptedSecretStore } from "@paycore/core/ports/encrypted-secret-store";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import {
+  formatGeoPoint,
   formatPiiEnvelope,
   PII_ENVELOPE_PREFIX,
   PII_ERASED,
@@ -62,6 +63,15 @@ export const PII_COLUMNS: readonly PiiColumn[] = [
     column: "ip_address",
     kind: "ip",
     blindIndex: "ip_address_bidx",
+  },
+  // A payment's location (billing coordinates or the IP's), sealed as "latitude,longitude" (migration 20261212040100).
+  {
+    name: "payments.geo_location",
+    table: "payments",
+    id: "id",
+    column: "geo_location",
+    kind: "geo",
+    blindIndex: null,
   },
   { name: "receipts.email", table: "receipts", id: "id", column: "email", kind: "email", blindIndex: null },
   {
@@ -239,6 +249,8 @@ export async function backfillPii(
     progress.complete = (left?.n ?? 0) === 0;
     results.push(progress);
   }
+  results.push(await backfillPaymentLocations(sql, pii, options));
+  options.onBatch?.({ ...(results[results.length - 1] as BackfillProgress) });
   // The stored event copies (invoice snapshots written before sealing began), with the same batch budget.
   const events = await backfillEventCopies(sql, pii, options);
   results.push({ column: "webhook_events.payload", ...events });
@@ -246,10 +258,76 @@ export async function backfillPii(
   return results;
 }
 
+/** Where a payment's location was kept in clear before 20261212040100; the backfill's progress names it so. */
+export const LEGACY_LOCATION_COLUMNS = "payments.geo_latitude+geo_longitude";
+
+/**
+ * Seals the clear coordinates of payments located before sealing began into `geo_location` and nulls the clear
+ * columns in the same update (compare-and-set on the values read), in batches by id like the column backfill.
+ */
+async function backfillPaymentLocations(
+  sql: Sql,
+  pii: PiiVault,
+  options: { batchSize: number; batchesMax?: number },
+): Promise<BackfillProgress> {
+  const progress: BackfillProgress = {
+    column: LEGACY_LOCATION_COLUMNS,
+    sealed: 0,
+    skipped: 0,
+    complete: false,
+  };
+  const legacy = "(geo_latitude IS NOT NULL OR geo_longitude IS NOT NULL)";
+  let afterId: string | null = null;
+  const batchesMax = options.batchesMax ?? Number.POSITIVE_INFINITY;
+  for (let batch = 0; batch < batchesMax; batch++) {
+    const rows: Array<{
+      id: string;
+      merchant_id: string;
+      latitude: number | null;
+      longitude: number | null;
+    }> = await sql.query(
+      `SELECT id, merchant_id, geo_latitude AS latitude, geo_longitude AS longitude FROM payments
+          WHERE ${legacy} AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+      [afterId, options.batchSize],
+    );
+    if (rows.length === 0) break;
+    const sealed = await sql.transaction(async (tx) => {
+      await tx.execute(MAINTENANCE);
+      return tx.execute(
+        `UPDATE payments p SET geo_location = n.sealed, geo_latitude = NULL, geo_longitude = NULL
+           FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) AS n(id, sealed, latitude, longitude)
+          WHERE p.id = n.id AND p.geo_latitude IS NOT DISTINCT FROM n.latitude
+            AND p.geo_longitude IS NOT DISTINCT FROM n.longitude`,
+        [
+          rows.map((row) => row.id),
+          rows.map((row) =>
+            // Half a point was never written by the API; it holds nothing the fraud rule can use: dropped.
+            row.latitude === null || row.longitude === null
+              ? null
+              : pii.seal(
+                  "geo",
+                  row.merchant_id,
+                  formatGeoPoint({ latitude: row.latitude, longitude: row.longitude }),
+                ),
+          ),
+          rows.map((row) => row.latitude),
+          rows.map((row) => row.longitude),
+        ],
+      );
+    });
+    progress.sealed += sealed;
+    progress.skipped += rows.length - sealed;
+    afterId = rows[rows.length - 1]?.id ?? afterId;
+  }
+  const [left] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM payments WHERE ${legacy}`);
+  progress.complete = (left?.n ?? 0) === 0;
+  return progress;
+}
+
 /**
  * Erases one customer's personal data at one merchant inside the caller's transaction (the CLI's command, or the
  * approving transaction of a four-eyes request): every payment that names the e-mail (as customer or receipt
- * address) loses its e-mail, receipt address and IP with their blind indexes; its receipt keeps the erased marker
+ * address) loses its e-mail, receipt address, IP (with their blind indexes) and location; its receipt keeps the erased marker
  * (the document renders without the address); mails not yet sent are cancelled and their recipient erased; invoices
  * and checkout sessions addressed to it lose the address. Amounts, statuses and the ledger are not touched. The
  * stored event copies are left to the sweep this transaction opens (sweepErasedEventCopies), so a busy merchant's
@@ -263,7 +341,8 @@ export async function eraseCustomerIn(
   await tx.execute(MAINTENANCE);
   const payments = await tx.query<{ id: string }>(
     `UPDATE payments SET customer_email = NULL, customer_email_bidx = NULL, receipt_email = NULL,
-                         receipt_email_bidx = NULL, ip_address = NULL, ip_address_bidx = NULL
+                         receipt_email_bidx = NULL, ip_address = NULL, ip_address_bidx = NULL,
+                         geo_location = NULL, geo_latitude = NULL, geo_longitude = NULL
       WHERE merchant_id = $1 AND (customer_email_bidx = $2 OR receipt_email_bidx = $2)
       RETURNING id`,
     [merchantId, emailIndex],

@@ -3,7 +3,8 @@
 // sealing began, plaintext before it. `webhook_events.payload` is the only stored copy: deliveries hold no body
 // (the delivery worker reads the event), the events feed reads the same rows, and outbox payloads carry ids and
 // amounts only. Three jobs rewrite the copies, like the columns of customer-pii-store.repository.ts:
-// - the erasure sweep replaces one customer's e-mail with the erased marker, in bounded batches that resume from
+// - the erasure sweep replaces one customer's e-mail with the erased marker (and clears the response excerpts of
+//   those events' delivery attempts, where an echoing endpoint may have left it), in bounded batches that resume from
 //   a cursor kept in `pii_erasure_sweeps` (the erasure's own transaction opens the sweep); it then walks the
 //   idempotency records' stored responses too (a createPayment response holds the e-mail and IP in clear for the
 //   records' retention), nulling the e-mail and the IP beside it;
@@ -162,7 +163,8 @@ export function eraseCustomerInJson(
 /**
  * One batch of the oldest open erasure sweep, in one transaction with its cursor. Stage `webhook_events`: the
  * merchant's stored events after the cursor (creation time, then id) whose snapshot has an e-mail field; a
- * matching e-mail becomes the erased marker (the delivery worker and the events feed read it as null). Stage
+ * matching e-mail becomes the erased marker (the delivery worker and the events feed read it as null), and the
+ * response excerpts of those events' delivery attempts are cleared (an endpoint may have echoed the body). Stage
  * `idempotency_records`: the merchant's records with a stored response; a matching e-mail and its object's IP
  * become null (what a replay then answers, like a read of the erased payment). A value matches when its
  * plaintext (opened if sealed) has the sweep's blind index. A short batch moves to the next stage, or finishes the
@@ -208,6 +210,15 @@ export async function sweepErasedEventCopies(
         return next === row.payload ? [] : [{ row, next }];
       });
       erased = await replacePayloads(tx, rewrites);
+      // The answers of the merchant's endpoint to those events: one that echoed the body kept the customer's data in
+      // its excerpt (attempts before excerpts were scrubbed, issue 22). The excerpts go; the attempts stay.
+      if (rewrites.length > 0)
+        erased += await tx.execute(
+          `UPDATE webhook_delivery_attempts a SET response_excerpt = NULL
+             FROM webhook_deliveries d
+            WHERE a.delivery_id = d.id AND d.event_id = ANY($1::text[]) AND a.response_excerpt IS NOT NULL`,
+          [rewrites.map((rewrite) => rewrite.row.id)],
+        );
       read = rows.length;
       last = rows[rows.length - 1];
     } else {

@@ -95,14 +95,14 @@ const INSERT_OUTBOX_FROM = (json: string) => `
  * Inserts the request's idempotency record, linked to the object $1 the statement creates, unless another
  * request holds the key (a claim on the request's first write): the table's insert trigger claims the key in
  * idempotency_keys and skips the record when it is taken, as ON CONFLICT DO NOTHING did before partitioning. Nothing hangs off an empty claim, so a taken key
- * writes nothing. $2 record, $3 lockedUntil, $4 merchant, $5 mode, $34 key, $35 operation, $36 request hash,
- * $37 expiresAt, $38 key kind.
+ * writes nothing. $2 record, $3 lockedUntil, $4 merchant, $5 mode, $33 key, $34 operation, $35 request hash,
+ * $36 expiresAt, $37 key kind.
  */
 const CLAIM_KEY_BY_INSERT = `WITH claim AS (
   INSERT INTO idempotency_records (id, merchant_id, mode, key_kind, key, operation, request_hash, status,
                                    locked_until, expires_at, resource_id)
-  VALUES ($2, $4, $5::"Mode", $38::"IdempotencyKeyKind", $34, $35, $36, 'IN_PROGRESS', $3::timestamptz,
-          $37::timestamptz, $1)
+  VALUES ($2, $4, $5::"Mode", $37::"IdempotencyKeyKind", $33, $34, $35, 'IN_PROGRESS', $3::timestamptz,
+          $36::timestamptz, $1)
   RETURNING id
 )`;
 
@@ -110,10 +110,11 @@ const CLAIM_KEY_BY_INSERT = `WITH claim AS (
  * A new payment with its attempt, risk assessment, creation event, outbox messages and, for a card new at the
  * merchant, its first use, written only if the request holds its idempotency key, which the statement links to
  * the payment: `claim` either updates the record the request claimed before (CLAIM_KEY: $3 its lockedUntil,
- * NULL: any lock) or inserts it (CLAIM_KEY_BY_INSERT). $1 payment id, $2 idempotency record, $4–$29 the
- * payment's columns, $30 attempts, $31 risk assessments, $32 events, $33 outbox (jsonb arrays); the receipt address,
- * the 3-D Secure return URL and the blind indexes of the customer's e-mail, the receipt address and the IP follow
- * the claim's parameters ($34–$38 after CLAIM_KEY's, $39–$43 after CLAIM_KEY_BY_INSERT's).
+ * NULL: any lock) or inserts it (CLAIM_KEY_BY_INSERT). $1 payment id, $2 idempotency record, $4–$28 the
+ * payment's columns (its location sealed into one, $27), $29 attempts, $30 risk assessments, $31 events, $32 outbox
+ * (jsonb arrays); the receipt address, the 3-D Secure return URL and the blind indexes of the customer's e-mail, the
+ * receipt address and the IP follow the claim's parameters ($33–$37 after CLAIM_KEY's, $38–$42 after
+ * CLAIM_KEY_BY_INSERT's).
  */
 const insertPayment = (
   claim: string,
@@ -126,23 +127,23 @@ ${claim}, p AS (
                         amount_captured_minor, amount_refunded_minor, amount_refund_pending_minor, capture_method,
                         payment_method_id, description, metadata, psp_name, psp_reference, failure_code,
                         failure_message, pending_operation, card_fingerprint, customer_email, ip_address, device_id,
-                        billing_country, geo_latitude, geo_longitude, review_expires_at, receipt_email,
+                        billing_country, geo_location, review_expires_at, receipt_email,
                         return_url, customer_email_bidx, receipt_email_bidx, ip_address_bidx)
   SELECT $1, $4, $5::"Mode", $6::"PaymentStatus", $7::bigint, $8, $9::bigint, $10::bigint, $11::bigint,
          $12::bigint, $13::"CaptureMethod", $14, $15, $16::jsonb, $17, $18, $19, $20, $21::"PspOperation", $22,
-         $23, $24, $25, $26, $27::float8, $28::float8, $29::timestamptz, ${receiptEmail}::text,
+         $23, $24, $25, $26, $27::text, $28::timestamptz, ${receiptEmail}::text,
          ${returnUrl}::text, ${blindIndexes.map((parameter) => `${parameter}::char(64)`).join(", ")}
     FROM claim
   RETURNING *
-), attempts AS (${INSERT_ATTEMPTS_FROM("$30")}
+), attempts AS (${INSERT_ATTEMPTS_FROM("$29")}
 ), risk AS (
   INSERT INTO risk_assessments (id, payment_id, merchant_id, score, decision, signals, degraded, velocity_source)
   SELECT r.id, p.id, p.merchant_id, r.score, r.decision::"RiskDecision", r.signals, r.degraded, r.velocity_source
-    FROM p, jsonb_to_recordset($31::jsonb) AS r(id text, score smallint, decision text, signals jsonb,
+    FROM p, jsonb_to_recordset($30::jsonb) AS r(id text, score smallint, decision text, signals jsonb,
                                                degraded boolean, velocity_source text)
   RETURNING risk_assessments.id
-), events AS (${INSERT_EVENTS_FROM("$32")}
-), outbox AS (${INSERT_OUTBOX_FROM("$33")}
+), events AS (${INSERT_EVENTS_FROM("$31")}
+), outbox AS (${INSERT_OUTBOX_FROM("$32")}
 ), first_use AS (
   INSERT INTO card_first_uses (merchant_id, mode, card_fingerprint, payment_id)
   SELECT p.merchant_id, p.mode, p.card_fingerprint, p.id FROM p WHERE p.card_fingerprint IS NOT NULL
@@ -150,11 +151,11 @@ ${claim}, p AS (
 )
 SELECT ${PAYMENT_COLUMNS} FROM p`;
 
-export const INSERT_PAYMENT = insertPayment(CLAIM_KEY, "$34", "$35", ["$36", "$37", "$38"]);
-export const INSERT_PAYMENT_CLAIMING_KEY = insertPayment(CLAIM_KEY_BY_INSERT, "$39", "$40", [
+export const INSERT_PAYMENT = insertPayment(CLAIM_KEY, "$33", "$34", ["$35", "$36", "$37"]);
+export const INSERT_PAYMENT_CLAIMING_KEY = insertPayment(CLAIM_KEY_BY_INSERT, "$38", "$39", [
+  "$40",
   "$41",
   "$42",
-  "$43",
 ]);
 
 /** The payment columns a change may set, as the patch names them. */

@@ -40,7 +40,7 @@ import type {
 import { TtlCache } from "@paycore/core/ttl-cache";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import { type FundingType, parseFundingType } from "@paycore/core/vault/funding-type";
-import type { PiiVault } from "@paycore/core/vault/pii-vault";
+import { formatGeoPoint, type PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient, Prisma } from "../client";
 import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 import type { StatementRunner } from "../group-commit";
@@ -388,8 +388,14 @@ export class PostgresPaymentStore implements PaymentStore {
       this.pii.seal("ip", payment.merchantId, payment.ipAddress),
       payment.deviceId,
       payment.billingCountry,
-      payment.geoLatitude,
-      payment.geoLongitude,
+      // The location is sealed (issue 22); the legacy clear columns are no longer written.
+      this.pii.seal(
+        "geo",
+        payment.merchantId,
+        payment.geoLatitude !== null && payment.geoLongitude !== null
+          ? formatGeoPoint({ latitude: payment.geoLatitude, longitude: payment.geoLongitude })
+          : null,
+      ),
       payment.reviewExpiresAt,
       json(attempt ? [this.attemptRow(attempt)] : []),
       json(

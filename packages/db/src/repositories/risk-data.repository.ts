@@ -17,6 +17,7 @@ import type {
 import type { RiskListEntryRecord } from "@paycore/core/ports/risk-list-store";
 import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient } from "../client";
+import { openPaymentLocation } from "../mappers/payment.mapper";
 import type { Sql } from "../sql";
 
 const MINUTE_MS = 60_000;
@@ -47,8 +48,10 @@ SELECT count(*) AS n, avg(amount_captured_minor)::float8 AS mean, stddev_pop(amo
 
 /**
  * $1 card fingerprint, $2 mode, $3–$5 10 minutes, 1 hour and 24 hours ago, $6 currency, $7 the largest "small"
- * amount, $8 merchant, $9 email's and $10 IP's blind indexes (issue 22: the columns are sealed), $11 device. Amounts are summed and compared as numeric and the sum
- * returned as text: a card's day of large payments may add up past a signed 64-bit integer, which the ::bigint
+ * amount, $8 merchant, $9 email's and $10 IP's blind indexes (issue 22: the columns are sealed), $11 device. The
+ * card's previous location is one row (the newest located payment of the card in the mode, through the partial
+ * index payments_card_fingerprint_located_idx), sealed at its own merchant: opened here, in the app. Amounts are
+ * summed and compared as numeric and the sum returned as text: a card's day of large payments may add up past a signed 64-bit integer, which the ::bigint
  * cast turned into an error (and the fallback into a 500).
  */
 const VELOCITY_FROM_PAYMENTS = `
@@ -73,9 +76,20 @@ SELECT
   (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND device_id = $11
       AND created_at >= $4::timestamptz) AS device1h,
   (SELECT count(*) FROM payments WHERE merchant_id = $8 AND mode = $2::"Mode" AND created_at >= $3::timestamptz) AS merchant10m,
-  (SELECT json_build_object('latitude', geo_latitude, 'longitude', geo_longitude, 'at', created_at)
-     FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode" AND geo_latitude IS NOT NULL
+  (SELECT json_build_object('merchantId', merchant_id, 'sealed', geo_location, 'latitude', geo_latitude,
+                            'longitude', geo_longitude, 'at', created_at)
+     FROM payments WHERE card_fingerprint = $1 AND mode = $2::"Mode"
+      AND (geo_location IS NOT NULL OR geo_latitude IS NOT NULL)
     ORDER BY created_at DESC LIMIT 1) AS previous_location`;
+
+/** The previous located payment of a card as VELOCITY_FROM_PAYMENTS returns it. */
+interface StoredLocation {
+  merchantId: string;
+  sealed: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  at: string;
+}
 
 export type { RiskListEntryRecord } from "@paycore/core/ports/risk-list-store";
 
@@ -150,11 +164,7 @@ export class RiskDataRepository implements RiskDataStore {
       count24h,
       amount24hMinor,
     });
-    const previous = row.previous_location as unknown as {
-      latitude: number;
-      longitude: number;
-      at: string;
-    } | null;
+    const previous = this.openLocation(row.previous_location as unknown as StoredLocation | null);
     return {
       velocity: {
         card: counts(
@@ -173,10 +183,25 @@ export class RiskDataRepository implements RiskDataStore {
         },
         declines1h: { card: n("card_declines1h") - 1, ip: ipAddress ? n("ip_declines1h") - 1 : null },
       },
-      previousCardLocation: previous
-        ? { latitude: previous.latitude, longitude: previous.longitude, at: new Date(previous.at) }
-        : null,
+      previousCardLocation: previous,
     };
+  }
+
+  /** The sealed location (a legacy row: its clear columns) of the card's previous payment, as the rule reads it. */
+  private openLocation(stored: StoredLocation | null): RiskContext["previousCardLocation"] {
+    if (stored === null) return null;
+    const { geoLatitude, geoLongitude } = openPaymentLocation(
+      {
+        merchantId: stored.merchantId,
+        geoLocation: stored.sealed,
+        geoLatitude: stored.latitude,
+        geoLongitude: stored.longitude,
+      },
+      this.pii,
+    );
+    return geoLatitude === null || geoLongitude === null
+      ? null
+      : { latitude: geoLatitude, longitude: geoLongitude, at: new Date(stored.at) };
   }
 }
 

@@ -10,6 +10,7 @@
 // marker in the same slot; the answers are merged. A single Redis runs it once.
 import type { VelocityCounts } from "@paycore/core/fraud/risk-types";
 import type { VelocityAttempt, VelocityCounter, VelocitySnapshot } from "@paycore/core/ports/risk-data";
+import { formatGeoPoint, type PiiVault, parseGeoPoint } from "@paycore/core/vault/pii-vault";
 import { isCluster, type RedisClient } from "./redis-client";
 import { UNAVAILABLE, withRedisDeadline } from "./redis-deadline";
 
@@ -75,6 +76,12 @@ export class RedisVelocityCounter implements VelocityCounter {
     private readonly redis: RedisClient,
     /** E-mails and IPs become their blind indexes in key names: Redis holds neither in clear (issue 22). */
     private readonly blindIndex: BlindIndex,
+    /**
+     * Seals the card's last location (kind geo, scope LOCATION_SCOPE) so Redis does not hold where a customer was
+     * in clear for the key's 30 days (issue 22). Without it (tests of the counters alone) the coordinates are
+     * stored as numbers.
+     */
+    private readonly locations: Pick<PiiVault, "seal" | "open"> | null = null,
   ) {
     // Sent once, then run by its SHA (EVALSHA): the script's 1.7 KB do not travel with every payment.
     redis.defineCommand("paycoreRecordAndCount", { numberOfKeys: 10, lua: RECORD_AND_COUNT });
@@ -89,8 +96,7 @@ export class RedisVelocityCounter implements VelocityCounter {
       String(attempt.at.getTime()),
       member,
       attempt.small ? "1" : "0",
-      attempt.location ? String(attempt.location.latitude) : "",
-      attempt.location ? String(attempt.location.longitude) : "",
+      ...this.locationArgs(attempt.location),
       String(MEMBERS_MAX),
     ];
     const result = await this.call(async () => {
@@ -116,6 +122,7 @@ export class RedisVelocityCounter implements VelocityCounter {
     }
     const orNull = (n: number | undefined) => (n === undefined || n === -1 ? null : Number(n));
     const [lat, lng, at] = previous;
+    const point = this.openLocation(lat ?? null, lng ?? null);
     return {
       velocity: {
         card: counts(0, cardAmount24hMinor),
@@ -126,9 +133,33 @@ export class RedisVelocityCounter implements VelocityCounter {
         smallAttempts10m: { ip: orNull(small[0]), card: orNull(small[1]) },
         declines1h: { ip: orNull(declines[0]), card: orNull(declines[1]) },
       },
-      previousCardLocation:
-        lat && lng && at ? { latitude: Number(lat), longitude: Number(lng), at: new Date(Number(at)) } : null,
+      previousCardLocation: point && at ? { ...point, at: new Date(Number(at)) } : null,
     };
+  }
+
+  /** ARGV 4 and 5: the sealed point and a marker, or the two numbers (no vault), or none. */
+  private locationArgs(location: VelocityAttempt["location"]): [string, string] {
+    if (location === null) return ["", ""];
+    if (this.locations === null) return [String(location.latitude), String(location.longitude)];
+    return [this.locations.seal("geo", LOCATION_SCOPE, formatGeoPoint(location)) as string, SEALED_MARKER];
+  }
+
+  /** The point a location hash holds: sealed (opened here), as numbers (stored without a vault, or before it). */
+  private openLocation(
+    lat: string | null,
+    lng: string | null,
+  ): { latitude: number; longitude: number } | null {
+    if (!lat || !lng) return null;
+    if (lng === SEALED_MARKER) {
+      if (this.locations === null) return null;
+      try {
+        return parseGeoPoint(this.locations.open("geo", LOCATION_SCOPE, lat));
+      } catch {
+        // Sealed under a key no longer in the keyring: no previous location, as if it had expired.
+        return null;
+      }
+    }
+    return { latitude: Number(lat), longitude: Number(lng) };
   }
 
   async recordDecline(
@@ -160,6 +191,14 @@ export class RedisVelocityCounter implements VelocityCounter {
     return withRedisDeadline(this.redis, command);
   }
 }
+
+/**
+ * The associated data's scope of a sealed card location in Redis: the key is the card's across merchants, so the
+ * scope is not a merchant; "velocity" is never a merchant id (those are mer_…).
+ */
+export const LOCATION_SCOPE = "velocity";
+/** What the `lng` field holds beside a sealed point in `lat`. */
+const SEALED_MARKER = "sealed";
 
 const cardTag = (mode: string, fingerprint: string) => `{${mode}:card:${fingerprint}}`;
 /** The blind index of an IP (the IP's tag) or e-mail: PiiVault.blindIndex, keyed from the vault's secrets. */

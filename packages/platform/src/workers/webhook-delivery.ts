@@ -14,6 +14,7 @@ import {
   type WebhookDeliveryRepository,
 } from "@paycore/db/repositories/webhook-delivery.repository";
 import type { Logger } from "pino";
+import { excerptToKeep } from "../merchant-webhooks/response-excerpt";
 import { isSuccess, type SendResult } from "../merchant-webhooks/webhook-sender";
 import type { PassResult, WorkerJob } from "./worker";
 
@@ -80,7 +81,9 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): WorkerJo
       statusCode: result.statusCode,
       latencyMs: result.latencyMs,
       error: result.error,
-      responseExcerpt: result.responseExcerpt,
+      // Issue 22: only a failed attempt keeps an excerpt, and never a value of the event we sent (an endpoint may
+      // echo the body, customer e-mail included).
+      responseExcerpt: excerptToKeep(result, delivery.payload),
     };
     if (isSuccess(result)) {
       await options.deliveries.succeeded(delivery, attempt);

@@ -176,7 +176,8 @@ export function AdjustmentForm(props: {
   );
 }
 
-export function ApprovalActions(props: { id: string; requestedBy: string; me: string }) {
+/** `canApprove`: false for a kind only an admin approves when the operator is none (the server refuses it too). */
+export function ApprovalActions(props: { id: string; requestedBy: string; me: string; canApprove: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [note, setNote] = useState("");
@@ -193,14 +194,17 @@ export function ApprovalActions(props: { id: string; requestedBy: string; me: st
         Note
         <input name="note" required maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />
       </label>
+      {props.canApprove ? null : <p className="muted">Only a second admin approves this request.</p>}
       <div className="row">
-        <button
-          type="button"
-          disabled={approve.isPending || note.trim() === ""}
-          onClick={() => approve.mutate({ id: props.id, note })}
-        >
-          Approve
-        </button>
+        {props.canApprove ? (
+          <button
+            type="button"
+            disabled={approve.isPending || note.trim() === ""}
+            onClick={() => approve.mutate({ id: props.id, note })}
+          >
+            Approve
+          </button>
+        ) : null}
         <button
           type="button"
           className="danger"

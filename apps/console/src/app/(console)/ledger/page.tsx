@@ -72,7 +72,12 @@ export default async function LedgerPage() {
                 Asked by {request.requestedBy}, <DateTime iso={request.createdAt} />: {request.reason}
               </p>
               {canAct ? (
-                <ApprovalActions id={request.id} requestedBy={request.requestedBy} me={me.email} />
+                <ApprovalActions
+                  id={request.id}
+                  requestedBy={request.requestedBy}
+                  me={me.email}
+                  canApprove={!request.adminOnly || me.role === "ADMIN"}
+                />
               ) : null}
             </li>
           ))}

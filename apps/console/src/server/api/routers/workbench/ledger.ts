@@ -2,7 +2,7 @@
 // latest run; manual adjustments between adjustable accounts with a reason (above the configured amount they wait
 // for a second operator); the four-eyes requests waiting, approved or rejected by another operator. Every write is
 // a core command that writes its audit row in its own transaction.
-import { APPROVAL_REASON_LENGTH_MAX } from "@paycore/core/approvals/approval-commands";
+import { ADMIN_APPROVAL_KINDS, APPROVAL_REASON_LENGTH_MAX } from "@paycore/core/approvals/approval-commands";
 import { CUSTOMER_ERASE_ACTION } from "@paycore/core/customers/customer-erasure-commands";
 import { DomainError } from "@paycore/core/errors/domain-error";
 import { ADJUSTABLE_ACCOUNTS } from "@paycore/core/ledger/ledger-adjustment";
@@ -60,6 +60,8 @@ async function overview({ ctx }: { ctx: SignedInContext }) {
       reason: row.reason,
       requestedBy: row.requestedBy,
       createdAt: row.createdAt.toISOString(),
+      // Only a second admin approves these (the core refuses anyone else): the page offers others Reject only.
+      adminOnly: ADMIN_APPROVAL_KINDS.has(row.kind),
       summary:
         row.kind === CUSTOMER_ERASE_ACTION
           ? `erase a customer's personal data at merchant ${row.targetId} (no money moves)`
@@ -115,7 +117,8 @@ function decide(decision: "approve" | "reject") {
             operatorActor(ctx),
             input.id,
             input.note,
-            // Some kinds (a large reserve) only a second admin approves; the core checks it.
+            // Some kinds (a large reserve, a customer's erasure) only a second admin approves; the core checks it
+            // (APPROVAL_ADMIN_REQUIRED), whatever the page shows.
             ctx.session.operator.role === "ADMIN",
           )
         : await approvals.reject(operatorActor(ctx), input.id, input.note);
