@@ -2,7 +2,7 @@
 // approves it (the action applies in the same transaction as the approval) or rejects it. Reusable: a kind names
 // what is applied (recon.accept_psp_figure today; manual ledger adjustments and payouts next), and the store
 // holds the applier of each kind.
-import { CUSTOMER_ERASE_ACTION } from "../customers/customer-erasure-commands";
+import { CUSTOMER_ERASE_ACTION } from "../customers/customer-erasure-action";
 import { DomainError } from "../errors/domain-error";
 import { newId } from "../ids/ids";
 import type { CurrencyCode } from "../money/currency";

@@ -13,7 +13,9 @@ import type { Actor } from "../ports/audit";
 import type { CustomerErasureResult, CustomerErasureStore } from "../ports/customer-erasure-store";
 import type { PiiVault } from "../vault/pii-vault";
 
-export const CUSTOMER_ERASE_ACTION = "customer.erase";
+import { CUSTOMER_ERASE_ACTION } from "./customer-erasure-action";
+
+export { CUSTOMER_ERASE_ACTION };
 
 export interface CustomerErasureInput {
   merchantId: string;
