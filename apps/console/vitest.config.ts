@@ -18,5 +18,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: two files at a time, each on its own cloned database.
     maxWorkers: 2,
+    // Files share their worker's module graph: the console's modules are imported once per worker, not
+    // once per file. A file must undo in its afterAll what it changed in the process (stubbed env,
+    // `globalThis.paycoreConsoleServices`, servers). If one ever cannot, give it a project of its own
+    // with `isolate: true`, as apps/api/vitest.config.ts does for tracing.
+    isolate: false,
   },
 });

@@ -68,6 +68,8 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  // The next file in this worker must not find these (closed) services.
+  (globalThis as { paycoreConsoleServices?: unknown }).paycoreConsoleServices = undefined;
   await c?.close();
   await sandbox?.stop();
 });
