@@ -9,18 +9,25 @@
 -- (the same rule, applied at once instead of at COMMIT).
 DROP TRIGGER "ledger_lines_balanced" ON "ledger_lines";
 
+-- Written so that its cost follows the statement's lines, whatever the tables' sizes and statistics: one primary
+-- key lookup per entry of the statement (a correlated subquery, never turned into a join over journal_entries),
+-- then the balance of the earlier entries alone (usually none).
 CREATE FUNCTION "ledger_lines_check_earlier_entries"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+  earlier text[];
   unbalanced RECORD;
 BEGIN
+  SELECT array_agg(n."id") INTO earlier
+    FROM (SELECT DISTINCT "journal_entry_id" AS "id" FROM new_lines) n
+   WHERE (SELECT e."txid" FROM "journal_entries" e WHERE e."id" = n."id") <> pg_current_xact_id()::text::bigint;
+  IF earlier IS NULL THEN
+    RETURN NULL;
+  END IF;
   SELECT l."journal_entry_id" AS id, count(*) AS line_count,
          COALESCE(sum(CASE l."direction" WHEN 'DEBIT' THEN l."amount_minor" ELSE -l."amount_minor" END), 0) AS net
     INTO unbalanced
     FROM "ledger_lines" l
-   WHERE l."journal_entry_id" IN (
-           SELECT e."id" FROM "journal_entries" e
-            WHERE e."id" IN (SELECT DISTINCT n."journal_entry_id" FROM new_lines n)
-              AND e."txid" <> pg_current_xact_id()::text::bigint)
+   WHERE l."journal_entry_id" = ANY (earlier)
    GROUP BY l."journal_entry_id"
   HAVING count(*) < 2
       OR COALESCE(sum(CASE l."direction" WHEN 'DEBIT' THEN l."amount_minor" ELSE -l."amount_minor" END), 0) <> 0
@@ -42,18 +49,23 @@ CREATE TRIGGER "ledger_lines_balanced_earlier_entries" AFTER INSERT ON "ledger_l
 DROP TRIGGER "ledger_lines_track_pending" ON "ledger_lines";
 DROP FUNCTION "ledger_lines_track_pending"();
 
+-- Like the balance check, its cost follows the statement's lines: a primary key lookup per credit line's account
+-- and per pending entry (correlated subqueries and an OFFSET 0 lateral, never joins over the whole tables).
 CREATE FUNCTION "ledger_lines_track_pending"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO "pending_releases" ("journal_entry_id", "merchant_id", "mode", "currency", "amount_minor", "available_on")
-  SELECT n."journal_entry_id", e."merchant_id", e."mode", n."currency", sum(n."amount_minor"),
+  SELECT p."journal_entry_id", e."merchant_id", e."mode", p."currency", p."amount_minor",
          now() + make_interval(secs => COALESCE(
-           (SELECT d."delay_seconds" FROM "payments" p JOIN "psp_settlement_delays" d ON d."psp_name" = p."psp_name"
-             WHERE p."id" = e."payment_id"), 172800))
-    FROM new_lines n
-    JOIN "ledger_accounts" a ON a."id" = n."account_id" AND a."code" = 'merchant_pending'
-    JOIN "journal_entries" e ON e."id" = n."journal_entry_id" AND e."kind" IS DISTINCT FROM 'balance.released'
-   WHERE n."direction" = 'CREDIT'
-   GROUP BY n."journal_entry_id", e."merchant_id", e."mode", e."payment_id", n."currency"
+           (SELECT d."delay_seconds" FROM "payments" pay JOIN "psp_settlement_delays" d ON d."psp_name" = pay."psp_name"
+             WHERE pay."id" = e."payment_id"), 172800))
+    FROM (SELECT n."journal_entry_id", n."currency", sum(n."amount_minor") AS "amount_minor"
+            FROM new_lines n
+           WHERE n."direction" = 'CREDIT'
+             AND (SELECT a."code" FROM "ledger_accounts" a WHERE a."id" = n."account_id") = 'merchant_pending'
+           GROUP BY n."journal_entry_id", n."currency") p
+   CROSS JOIN LATERAL (SELECT j."merchant_id", j."mode", j."payment_id", j."kind" FROM "journal_entries" j
+                        WHERE j."id" = p."journal_entry_id" OFFSET 0) e
+   WHERE e."kind" IS DISTINCT FROM 'balance.released'
   -- A second pending credit in one entry adds to its release while unreleased (after that, the check that
   -- pending balances agree with their releases names the entry).
   ON CONFLICT ("journal_entry_id") DO UPDATE
