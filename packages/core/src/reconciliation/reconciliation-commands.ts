@@ -66,9 +66,9 @@ export const DEFAULT_RECONCILIATION_SETTINGS: ReconciliationSettings = {
 /** Bounds: a report of a busy PSP account is large, but not unbounded. */
 export const REPORT_LINES_MAX = 5_000_000;
 export const FILE_NAME_LENGTH_MAX = 255;
-/** Lines per staging statement and per matching chunk: few round trips, statements of a few megabytes at most. */
-const STAGE_BATCH = 5_000;
-const MATCH_CHUNK = 5_000;
+/** Lines per staging statement and per matching chunk (5,000 raised the peak RSS at 100,000 lines from 209 to 305 MB). */
+const STAGE_BATCH = 2_000;
+const MATCH_CHUNK = 2_000;
 /** Fee-only rows are one per account, currency and day: a handful per file. */
 const FEE_ROWS_MAX = 10_000;
 /** Confirmations made after one import (or one worker pass); the rest wait for the next. */
