@@ -192,7 +192,7 @@ async function main(): Promise<void> {
             { operatorId: null, name: "bench:recon" },
             { psp: "stripe", fileName: `stripe-${lines}.csv`, fileSha256: sha, rows: reportRowsOfFile(path) },
           );
-        const profilePath = `recon-${lines}.cpuprofile`;
+        const profilePath = join(tmpdir(), `recon-${lines}.cpuprofile`);
         const { import: applied } =
           statements === null ? await run() : await statements.profileCpu(profilePath, run);
         if (statements !== null) console.error(`CPU profile of the import: ${profilePath}`);
