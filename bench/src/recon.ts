@@ -5,9 +5,10 @@
 // (generate_series, in batches), not made through the API: what is measured is the import alone. The report is
 // written to a temporary file line by line, never held whole. Each size gets its own fresh database.
 
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -23,6 +24,45 @@ const FIXTURE_BATCH = 100_000;
 const LINES_MAX = 5_000_000;
 const HEADER =
   "balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,source_id,payment_intent_id\n";
+
+const PROFILE = process.argv.includes("--profile");
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds (user + system) used so far by each server process of this database, read from /proc: the
+ * server runs on this machine in the bench's setups (127.0.0.1). Empty when /proc cannot be read.
+ */
+async function backendCpu(sql: Sql): Promise<Map<number, number>> {
+  const rows = await sql.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // Not on this machine, or the backend has gone.
+    }
+  }
+  return cpu;
+}
+
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
 
 function sizes(): number[] {
   const index = process.argv.indexOf("--lines");
@@ -104,14 +144,32 @@ async function writeReport(path: string, lines: number): Promise<void> {
   await once(out, "finish");
 }
 
+/** CPU seconds per 10,000 lines, Node + Postgres: far less sensitive to the machine's load than wall time. */
+const per10k = (row: { lines: number; nodeCpuSeconds: number; postgresCpuSeconds: number }) =>
+  `node ${((row.nodeCpuSeconds * 10_000) / row.lines).toFixed(2)} s + postgres ${((row.postgresCpuSeconds * 10_000) / row.lines).toFixed(2)} s`;
+
 async function main(): Promise<void> {
   const template = await prepareTemplateDatabase();
   const dir = await mkdtemp(join(tmpdir(), "bench-recon-"));
-  const results: Array<{ lines: number; seconds: number; linesPerSecond: number; peakRssMb: number }> = [];
+  const results: Array<{
+    lines: number;
+    seconds: number;
+    linesPerSecond: number;
+    peakRssMb: number;
+    nodeCpuSeconds: number;
+    postgresCpuSeconds: number;
+  }> = [];
   try {
     for (const lines of sizes()) {
       const database = await createTestDatabase(template.adminUrl, template.templateName);
-      const pool = createPool({ url: database.url, max: 4 });
+      // --profile: the server also times each PL/pgSQL function (triggers included) and logs the plans of the
+      // import's slow statements, nested ones too (auto_explain, in the server's log).
+      const url = PROFILE
+        ? `${database.url}${database.url.includes("?") ? "&" : "?"}options=${encodeURIComponent(
+            "-c track_functions=all -c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=50 -c auto_explain.log_analyze=on -c auto_explain.log_nested_statements=on -c auto_explain.log_triggers=on",
+          )}`
+        : database.url;
+      const pool = createPool({ url, max: 4 });
       const sql = new Sql(pool);
       try {
         await insertFixtures(sql, lines);
@@ -124,12 +182,25 @@ async function main(): Promise<void> {
         await writeReport(path, lines);
         const sha = await sha256OfFile(path);
         const recon = createReconciliationCommands(sql);
+        const statements = PROFILE ? await import("./recon-statements") : null;
+        statements?.profileStatements(true);
+        const postgresBefore = await backendCpu(sql);
+        const nodeBefore = process.cpuUsage();
         const started = performance.now();
-        const { import: applied } = await recon.importReport(
-          { operatorId: null, name: "bench:recon" },
-          { psp: "stripe", fileName: `stripe-${lines}.csv`, fileSha256: sha, rows: reportRowsOfFile(path) },
-        );
+        const run = () =>
+          recon.importReport(
+            { operatorId: null, name: "bench:recon" },
+            { psp: "stripe", fileName: `stripe-${lines}.csv`, fileSha256: sha, rows: reportRowsOfFile(path) },
+          );
+        const profilePath = join(tmpdir(), `recon-${lines}.cpuprofile`);
+        const { import: applied } =
+          statements === null ? await run() : await statements.profileCpu(profilePath, run);
+        if (statements !== null) console.error(`CPU profile of the import: ${profilePath}`);
         const seconds = (performance.now() - started) / 1000;
+        const nodeCpu = process.cpuUsage(nodeBefore);
+        const nodeCpuSeconds = (nodeCpu.user + nodeCpu.system) / 1e6;
+        const postgresCpuSeconds = cpuSince(postgresBefore, await backendCpu(sql));
+        statements?.profileStatements(false);
         if (applied.categoryCounts.MATCHED !== lines)
           throw new Error(`expected ${lines} MATCHED lines, got ${JSON.stringify(applied.categoryCounts)}`);
         const row = {
@@ -137,14 +208,37 @@ async function main(): Promise<void> {
           seconds,
           linesPerSecond: Math.round(lines / seconds),
           peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+          nodeCpuSeconds,
+          postgresCpuSeconds,
         };
         results.push(row);
         // Each size as soon as it is measured: a long run stopped early keeps what it measured.
         console.error(
-          `measured ${lines} lines: ${seconds.toFixed(2)} s, ${row.linesPerSecond} lines/s, peak RSS ${row.peakRssMb} MB (load ${loadavg()
+          `measured ${lines} lines: ${seconds.toFixed(2)} s, ${row.linesPerSecond} lines/s, CPU node ${nodeCpuSeconds.toFixed(2)} s + postgres ${postgresCpuSeconds.toFixed(2)} s (per 10k lines: ${per10k(row)}), peak RSS ${row.peakRssMb} MB (load ${loadavg()
             .map((value) => value.toFixed(1))
             .join(" ")})`,
         );
+        if (PROFILE) {
+          // Function statistics reach the view when the import's backend reports them (idle, within a second).
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          const functions = await sql.query<{
+            funcname: string;
+            calls: bigint;
+            self_time: number;
+            total_time: number;
+          }>(
+            "SELECT funcname, calls, self_time, total_time FROM pg_stat_user_functions ORDER BY total_time DESC LIMIT 10",
+          );
+          for (const f of functions)
+            console.error(
+              `  function ${f.funcname}: ${f.calls} calls, ${f.total_time.toFixed(0)} ms (self ${f.self_time.toFixed(0)} ms)`,
+            );
+        }
+        if (statements !== null) {
+          const top = [...statements.statementTimes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+          for (const [text, { calls, ms }] of top)
+            console.error(`  ${ms.toFixed(0).padStart(7)} ms ${String(calls).padStart(6)}x  ${text}`);
+        }
       } finally {
         await pool.end();
         await database.drop();
@@ -160,14 +254,16 @@ async function main(): Promise<void> {
       .map((value) => value.toFixed(2))
       .join(" / ")} on ${availableParallelism()} cores`,
   );
-  console.log("lines      seconds   lines/s   peak RSS (MB, process)   time vs previous size");
+  console.log(
+    "lines      seconds   lines/s   peak RSS (MB, process)   CPU per 10k lines                  time vs previous size",
+  );
   results.forEach((row, index) => {
     const previous = results[index - 1];
     const growth = previous
       ? `${(row.seconds / previous.seconds).toFixed(2)}x time for ${(row.lines / previous.lines).toFixed(1)}x lines`
       : "";
     console.log(
-      `${String(row.lines).padEnd(10)} ${row.seconds.toFixed(2).padStart(8)} ${String(row.linesPerSecond).padStart(9)} ${String(row.peakRssMb).padStart(10)}               ${growth}`,
+      `${String(row.lines).padEnd(10)} ${row.seconds.toFixed(2).padStart(8)} ${String(row.linesPerSecond).padStart(9)} ${String(row.peakRssMb).padStart(10)}               ${per10k(row).padEnd(34)} ${growth}`,
     );
   });
 }

@@ -305,6 +305,18 @@ describe("balanced journal entries", () => {
     ]);
   });
 
+  it("checks a line added to an entry of an earlier transaction at the end of its statement", async () => {
+    const id = await insertBalancedEntry(100);
+    const [sql, params] = lineSql(id, accounts.USD.asset, "DEBIT", 5);
+    const error = await client.query(sql, params).then(
+      () => null,
+      (e: unknown) => e as pg.DatabaseError,
+    );
+    expect(error?.code).toBe(CHECK_VIOLATION);
+    expect(error?.message).toMatch(/does not balance \(3 lines, debits - credits = 5\)/);
+    expect(await count("SELECT count(*) FROM ledger_lines WHERE journal_entry_id = $1", [id])).toBe(2);
+  });
+
   it.each([
     ["a single line", (id: string) => [lineSql(id, accounts.USD.asset, "DEBIT", 100)], /\(1 lines, /],
     ["no line at all", () => [], /\(0 lines, /],

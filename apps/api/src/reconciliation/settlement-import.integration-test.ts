@@ -49,7 +49,13 @@ beforeAll(async () => {
   }));
   dir = await mkdtemp(join(tmpdir(), "recon-"));
   recon = createReconciliationCommands(t.app.sql, {
-    settings: { ...DEFAULT_RECONCILIATION_SETTINGS, toleranceMinor: { adyen: 5n, stripe: 5n } },
+    // Chunks of two lines: every file crosses chunk boundaries, where the import matches one chunk while the
+    // chunk before is still being written (duplicates and 1:N lines then fall in different chunks).
+    settings: {
+      ...DEFAULT_RECONCILIATION_SETTINGS,
+      toleranceMinor: { adyen: 5n, stripe: 5n },
+      chunkLines: 2,
+    },
   });
 }, 60_000);
 
@@ -202,6 +208,7 @@ describe("an Adyen day with injected differences", () => {
         toleranceMinor: { adyen: 5n, stripe: 5n },
         settlementDelayMs: { adyen: 0, stripe: 0 },
         graceMs: 0,
+        chunkLines: 2,
       },
     });
     const { import: applied } = await importCsv("adyen", csv, "adyen-differences.csv", strict);

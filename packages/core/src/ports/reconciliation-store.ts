@@ -58,6 +58,11 @@ export interface ReconItemDraft {
 /** Expected items carry their merchant's mode for the postings. */
 export type ExpectedWithMode = ExpectedSettlement & { mode: "TEST" | "LIVE" };
 
+/**
+ * One import's transaction. The command overlaps calls (it matches one chunk while the previous chunk's record is
+ * still being written, and parses lines while the previous batch is staged): an implementation runs the calls in
+ * the order they are made, or at least never lets one of them fail for another still running.
+ */
 export interface ReconImportSession {
   /**
    * Serializes imports of the same file (PSP and SHA-256) until this transaction ends, then answers the import

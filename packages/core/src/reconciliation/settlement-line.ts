@@ -130,7 +130,22 @@ const STRIPE_CATEGORIES: Record<string, SettlementLineType> = {
 /** "2026-05-01 10:15:30" (UTC, as both PSPs write it here) or ISO 8601. */
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?$/;
 
+/**
+ * The last text read per column and its time: a report repeats its dates line after line (Stripe's available-on
+ * day, a batch's booking time), and a large file reads millions of them.
+ */
+const lastTimestamps = new Map<string, { text: string; time: number }>();
+
 function readTimestamp(text: string, lineNumber: number, column: string): Date {
+  const last = lastTimestamps.get(column);
+  if (last !== undefined && last.text === text) return new Date(last.time);
+  const date = parseTimestamp(text, lineNumber, column);
+  if (lastTimestamps.size < 8 || last !== undefined)
+    lastTimestamps.set(column, { text, time: date.getTime() });
+  return date;
+}
+
+function parseTimestamp(text: string, lineNumber: number, column: string): Date {
   const match = TIMESTAMP.exec(text.trim());
   const date = match === null ? null : new Date(`${match[1]}T${match[2]}${match[3] ?? "Z"}`);
   if (date === null || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== match?.[1]) {
