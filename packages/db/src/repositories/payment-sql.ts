@@ -32,6 +32,8 @@ export const PAYMENT_COLUMNS = selectList(paymentSelect);
 export const PAYMENT_COLUMNS_OF_P = selectList(paymentSelect, "p.");
 export const REFUND_COLUMNS = selectList(refundSelect);
 export const PAYMENT_METHOD_COLUMNS = selectList(paymentMethodSelect);
+/** The card's columns read from a table aliased `pm`, each named `method…` (`methodId`, `methodBrand`, …). */
+export const PAYMENT_METHOD_COLUMNS_OF_PM = selectList(paymentMethodSelect, "pm.", "method");
 
 export const SELECT_PAYMENT = `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`;
 
