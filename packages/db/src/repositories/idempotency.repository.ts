@@ -27,11 +27,11 @@ SELECT r.id, r.created_at AS "createdAt", r.operation, r.request_hash AS "reques
 
 // Every write to a record names it by id and creation time (its partition key, carried from the claim: see
 // IdempotencyRecordRef), so Postgres plans it against one day partition. Named by id alone, or with the time
-// read by a subquery, an update opens and locks every day partition of idempotency_records and their indexes
-// (45 relations with the 10 partitions the worker keeps, against 5): past a backend's 16 fast-path slots each
-// further lock goes through the shared lock manager. The creation time is a parameter, so each call gets a
-// custom plan pruned to its partition (Postgres's choice for these statements: a generic plan costs every
-// partition); `idempotency.integration-test.ts` counts the relations a write locks.
+// read by a subquery, an update opens and locks every day partition of idempotency_records (a completion: 23
+// relations on a test database with 10 partitions, against 5): past a backend's 16 fast-path slots each further
+// lock goes through the shared lock manager. The creation time is a parameter, so each call gets a custom plan
+// pruned to its partition (Postgres's choice for these statements: a generic plan costs every partition);
+// `idempotency.integration-test.ts` counts the partitions each write locks.
 
 const TAKE_OVER = `
 UPDATE idempotency_records SET locked_until = $2::timestamptz
