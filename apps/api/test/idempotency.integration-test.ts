@@ -282,7 +282,11 @@ describe("idempotency semantics (Postgres only)", () => {
     }
 
     /** A cancellation of `payment` that claims the record and completes it with the payment it answers. */
-    function cancellation(payment: PaymentRecord, recordId: string, lockedUntil: Date) {
+    function cancellation(
+      payment: PaymentRecord,
+      record: { id: string; createdAt: Date },
+      lockedUntil: Date,
+    ) {
       const committed: unknown[] = [];
       const change: PaymentChange = {
         decidedOn: payment,
@@ -299,7 +303,8 @@ describe("idempotency semantics (Postgres only)", () => {
         ],
         outbox: [],
         idempotency: {
-          recordId: recordId as IdempotencyRecordId,
+          recordId: record.id as IdempotencyRecordId,
+          recordCreatedAt: record.createdAt,
           lockedUntil,
           complete: {
             response: (result: PaymentChangeResult) => encodeResult({ payment: result.payment }),
@@ -312,7 +317,7 @@ describe("idempotency semantics (Postgres only)", () => {
 
     it("writes the change and the completed record together, the response at the change's own time", async () => {
       const { actor, store, payment, record, lockedUntil } = await authorizedWithKey();
-      const { change, committed } = cancellation(payment, record.id, lockedUntil);
+      const { change, committed } = cancellation(payment, record, lockedUntil);
       const result = await store.applyPaymentChange(actor, change);
       invariantDefined(result);
       expect(result.payment).toMatchObject({ status: "CANCELLED", version: payment.version + 1 });
@@ -326,7 +331,7 @@ describe("idempotency semantics (Postgres only)", () => {
     it("writes nothing, the idempotency record included, when the payment changed since it was read", async () => {
       const { actor, store, payment, record, lockedUntil, expectUntouched } = await authorizedWithKey();
       const stale = { ...payment, version: payment.version - 1 };
-      const { change, committed } = cancellation(stale, record.id, lockedUntil);
+      const { change, committed } = cancellation(stale, record, lockedUntil);
       expect(await store.applyPaymentChange(actor, change)).toBeNull();
       await expectUntouched();
       expect(committed).toEqual([]);
@@ -334,7 +339,7 @@ describe("idempotency semantics (Postgres only)", () => {
 
     it("writes nothing, the payment included, when another request took the key over", async () => {
       const { actor, store, payment, record, lockedUntil, expectUntouched } = await authorizedWithKey();
-      const { change, committed } = cancellation(payment, record.id, new Date(lockedUntil.getTime() - 1000));
+      const { change, committed } = cancellation(payment, record, new Date(lockedUntil.getTime() - 1000));
       await expect(store.applyPaymentChange(actor, change)).rejects.toMatchObject({
         code: "IDEMPOTENCY_IN_PROGRESS",
       });
@@ -344,7 +349,7 @@ describe("idempotency semantics (Postgres only)", () => {
 
     it("writes nothing when a row it settles does not exist", async () => {
       const { actor, store, payment, record, lockedUntil, expectUntouched } = await authorizedWithKey();
-      const { change, committed } = cancellation(payment, record.id, lockedUntil);
+      const { change, committed } = cancellation(payment, record, lockedUntil);
       const attemptSettlement = {
         id: newId("pspAttempt"),
         status: "SUCCEEDED" as const,

@@ -114,3 +114,23 @@ it(`reads a page of ${PAGE_SIZE} payments with every nested field in as many que
   // their lines and accounts, risk, disputes, disputes' evidence delivery. 18 on 7 December 2026.
   expect(large.length).toBeLessThanOrEqual(18);
 });
+
+it("reads a payment by id with its card in one statement after the key's", async () => {
+  const page = await t.gql<{ payments: { nodes: Array<{ id: string }> } }>(
+    merchant.secretKey,
+    `query { payments(first: 1) { nodes { id } } }`,
+  );
+  const id = page.data?.payments.nodes[0]?.id;
+  counter.reset();
+  const response = await t.gql<{ payment: { paymentMethod: { last4: string } } }>(
+    merchant.secretKey,
+    `query($id: ID!) { payment(id: $id) { id status amount paymentMethod { brand last4 } } }`,
+    { id },
+  );
+  expect(response.data?.payment.paymentMethod.last4).toHaveLength(4);
+  const statements = counter.statements.filter(
+    (statement) => !statement.includes("INSERT INTO process_instances"),
+  );
+  // The API key, then the payment joined with its card (the bench's read mix asks exactly this).
+  expect(statements).toHaveLength(2);
+});

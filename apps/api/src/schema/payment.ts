@@ -127,9 +127,12 @@ builder.queryField("payment", (t) =>
     resolve: async (_root, { id }, context) => {
       const actor = requireSecretKey(context);
       const paymentId = parseId("payment", String(id));
-      const payment = paymentId && (await context.services.paymentStore.findPayment(actor, paymentId));
-      if (!payment) throw notFound("payment");
-      return payment;
+      const found = paymentId && (await context.services.queries.paymentWithMethodById(actor, paymentId));
+      if (!found) throw notFound("payment");
+      // Read with the payment: `paymentMethod` below then answers from the loader without a query of its own.
+      if (found.method)
+        context.loaders.paymentMethod.prime({ ...found.payment, id: found.method.id }, found.method);
+      return found.payment;
     },
   }),
 );

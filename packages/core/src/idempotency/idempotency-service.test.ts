@@ -60,16 +60,21 @@ const RESULT = {
 
 /** The record of a createPayment (INPUT) whose process died holding the key: IN_PROGRESS, lock expired at `t`. */
 async function orphanRecord(store: InMemoryIdempotencyStore, scope: IdempotencyScope, t: number) {
-  const id = newId("idempotencyRecord");
+  const record = { id: newId("idempotencyRecord"), createdAt: new Date(t - OPTIONS.lockTtlMs) };
   await store.insertOrGet({
-    id,
+    ...record,
     scope,
     operation: "createPayment",
     requestHash: hashRequest(SECRET, "createPayment", INPUT),
     lockedUntil: new Date(t - 1),
     expiresAt: new Date(t + OPTIONS.retentionMs),
   });
-  return id;
+  return record;
+}
+
+/** The record a running request holds, as the store's writes name it. */
+function refOf(context: IdempotencyContext) {
+  return { id: context.recordId, createdAt: context.recordCreatedAt };
 }
 
 async function ticks(n: number): Promise<void> {
@@ -152,7 +157,7 @@ describe("IdempotencyService.run", () => {
     async (mode) => {
       const { service, store, scope } = harness(mode);
       const execute = vi.fn(async (context: IdempotencyContext): Promise<typeof RESULT> => {
-        store.link(context.recordId, "pay_1", { lockedUntil: context.lockedUntil });
+        store.link(refOf(context), "pay_1", { lockedUntil: context.lockedUntil });
         context.markSideEffects();
         throw new DomainError("PAYMENT_DECLINED", "The card was declined.", { field: ["card"] });
       });
@@ -176,7 +181,7 @@ describe("IdempotencyService.run", () => {
       const { service, store, scope, clock } = harness(mode);
       const crash = new Error("connection reset");
       const execute = vi.fn(async (context: IdempotencyContext): Promise<typeof RESULT> => {
-        store.link(context.recordId, "pay_1", { lockedUntil: context.lockedUntil });
+        store.link(refOf(context), "pay_1", { lockedUntil: context.lockedUntil });
         context.markSideEffects();
         throw crash;
       });
@@ -199,9 +204,9 @@ describe("IdempotencyService.run", () => {
     "takes over a record left by a crash before any side effect (cache %s)",
     async (mode) => {
       const { service, store, scope, clock } = harness(mode);
-      const orphanId = await orphanRecord(store, scope, clock.t);
+      const orphan = await orphanRecord(store, scope, clock.t);
       const execute = vi.fn(async (context: IdempotencyContext) => {
-        expect(context.recordId).toBe(orphanId);
+        expect(context.recordId).toBe(orphan.id);
         expect(context.lockedUntil.getTime()).toBeGreaterThan(clock.t);
         return RESULT;
       });
@@ -210,7 +215,7 @@ describe("IdempotencyService.run", () => {
       expect(outcome).toEqual({ value: RESULT, replayed: false });
       expect(execute).toHaveBeenCalledTimes(1);
       const record = await store.find(scope);
-      expect(record?.id).toBe(orphanId);
+      expect(record?.id).toBe(orphan.id);
       expect(record?.status).toBe("COMPLETED");
     },
   );
@@ -219,8 +224,8 @@ describe("IdempotencyService.run", () => {
     "never re-runs a crashed request that created a resource, even past its lock (cache %s)",
     async (mode) => {
       const { service, store, scope, clock } = harness(mode);
-      const orphanId = await orphanRecord(store, scope, clock.t);
-      store.link(orphanId, "pay_1");
+      const orphan = await orphanRecord(store, scope, clock.t);
+      store.link(orphan, "pay_1");
       const execute = vi.fn(async () => RESULT);
 
       const error = await rejection(service.run(scope, "createPayment", INPUT, execute));
@@ -285,7 +290,10 @@ describe("IdempotencyService.run", () => {
         expect(link.recordId).toBe(context.recordId);
         // What the store's transaction does: build the response from the committed row and complete the record.
         const response = link.complete?.response({ id: "pm_1", version: 1n, createdAt: committedAt });
-        store.link(link.recordId, "pm_1", { lockedUntil: context.lockedUntil, response });
+        store.link({ id: link.recordId, createdAt: link.recordCreatedAt }, "pm_1", {
+          lockedUntil: context.lockedUntil,
+          response,
+        });
         link.complete?.committed(response);
         return draft;
       });
@@ -358,9 +366,9 @@ class FailingOverStore extends InMemoryIdempotencyStore {
     return result;
   }
 
-  override async release(id: Parameters<InMemoryIdempotencyStore["release"]>[0], lockedUntil: Date) {
+  override async release(record: Parameters<InMemoryIdempotencyStore["release"]>[0], lockedUntil: Date) {
     if (this.down) throw new Error("Connection terminated unexpectedly");
-    return super.release(id, lockedUntil);
+    return super.release(record, lockedUntil);
   }
 }
 
@@ -567,7 +575,7 @@ describe('IdempotencyService.run with claim: "on_first_write"', () => {
     "takes over a record claimed beforehand by a request that died before writing (cache %s)",
     async (mode) => {
       const { service, store, scope, clock } = harness(mode);
-      const orphanId = await orphanRecord(store, scope, clock.t);
+      const orphan = await orphanRecord(store, scope, clock.t);
       const execute = writingWork(store);
 
       const outcome = await service.run(scope, "createPayment", INPUT, execute, ON_WRITE);
@@ -576,7 +584,7 @@ describe('IdempotencyService.run with claim: "on_first_write"', () => {
       // taken-over record; without Redis the take-over came first.
       expect(execute).toHaveBeenCalledTimes(mode === "available" ? 2 : 1);
       expect(await store.find(scope)).toMatchObject({
-        id: orphanId,
+        id: orphan.id,
         status: "COMPLETED",
         resourceId: "pay_1",
       });
@@ -590,8 +598,8 @@ describe('IdempotencyService.run with claim: "on_first_write"', () => {
       // breaker was open, and answered PSP_NOT_REACHED ("nothing was done, retry with a new key") for a key that
       // had a payment: the client's new key made a second payment.
       const { service, store, scope, clock } = harness(mode);
-      const orphanId = await orphanRecord(store, scope, clock.t + OPTIONS.lockTtlMs);
-      store.link(orphanId, "pay_1");
+      const orphan = await orphanRecord(store, scope, clock.t + OPTIONS.lockTtlMs);
+      store.link(orphan, "pay_1");
       clock.t += OPTIONS.lockTtlMs;
       const refused = new DomainError(
         "PSP_NOT_REACHED",

@@ -9,6 +9,7 @@ import { type IdempotencyRecordId, newId } from "../ids/ids";
 import type { IdempotencyLink, NewIdempotencyRecord } from "../payments/payment-record";
 import type {
   IdempotencyCache,
+  IdempotencyRecordRef,
   IdempotencyScope,
   IdempotencyStore,
   StoredIdempotencyRecord,
@@ -54,6 +55,8 @@ export interface IdempotentOutcome<T> {
 /** Handed to the work being made idempotent. */
 export interface IdempotencyContext {
   recordId: IdempotencyRecordId;
+  /** The record's creation time (its partition key), which every write to the record names with its id. */
+  recordCreatedAt: Date;
   /**
    * The lock this request holds on its record. The first write that links the record to what it creates is
    * conditional on it, so a request that lost its lock to a take-over can never create a second object.
@@ -101,6 +104,8 @@ export class IdempotencyKeyTaken extends Error {
 /** The record a request holds while it runs: what its first write links (an IdempotencyLink without a response). */
 export interface Claim {
   recordId: IdempotencyRecordId;
+  /** The record's creation time: chosen when a request creates the record, read with it when it takes one over. */
+  recordCreatedAt: Date;
   lockedUntil: Date;
   /** Set when the record does not exist yet: the first write inserts it. */
   insert?: NewIdempotencyRecord;
@@ -168,6 +173,9 @@ export class IdempotencyService {
     try {
       const now = this.now();
       const recordId = newId("idempotencyRecord");
+      // The record's partition key, chosen here rather than by the database so that every later write to the
+      // record (link, completion, release) can name it and touch one day's partition.
+      const recordCreatedAt = now;
       const lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
       const expiresAt = new Date(now.getTime() + this.options.retentionMs);
       let ran: { value: T; storedResponse: unknown };
@@ -177,7 +185,7 @@ export class IdempotencyService {
         // it every replay would do the work before the write again, so the key is claimed first instead.
         const insert = { ...scope, ...incoming, lockedUntil, expiresAt };
         try {
-          ran = await this.execute({ recordId, lockedUntil, insert }, execute);
+          ran = await this.execute({ recordId, recordCreatedAt, lockedUntil, insert }, execute);
         } catch (error) {
           if (!(error instanceof IdempotencyKeyTaken)) {
             const held = await this.refusalOrHeldKey<T>(error, recordId, scope, scopeKey, incoming);
@@ -196,6 +204,7 @@ export class IdempotencyService {
         try {
           inserted = await this.store.insertOrGet({
             id: recordId,
+            createdAt: recordCreatedAt,
             scope,
             ...incoming,
             lockedUntil,
@@ -204,11 +213,11 @@ export class IdempotencyService {
         } catch (error) {
           // The insert may have committed with its answer lost (the database failed over mid-commit): a record
           // that nothing links yet would hold the key for the whole lease. Release it once the store answers.
-          this.releaseEventually(recordId, lockedUntil);
+          this.releaseEventually({ id: recordId, createdAt: recordCreatedAt }, lockedUntil);
           throw error;
         }
         const held = inserted.inserted
-          ? { recordId, lockedUntil }
+          ? { recordId, recordCreatedAt, lockedUntil }
           : await this.onExisting<T>(inserted.existing, scope, scopeKey, incoming);
         if (!isClaim(held)) return held;
         ran = await this.execute(held, execute);
@@ -247,10 +256,10 @@ export class IdempotencyService {
         return this.waitForEarlier<T>(scope, scopeKey, incoming, true);
       case "take_over": {
         const lockedUntil = new Date(now.getTime() + this.options.lockTtlMs);
-        if (!(await this.store.takeOver(existing.id, lockedUntil, now))) {
+        if (!(await this.store.takeOver(existing, lockedUntil, now))) {
           return this.waitForEarlier<T>(scope, scopeKey, incoming, true);
         }
-        return { recordId: existing.id, lockedUntil };
+        return { recordId: existing.id, recordCreatedAt: existing.createdAt, lockedUntil };
       }
     }
   }
@@ -288,19 +297,25 @@ export class IdempotencyService {
     claim: Claim,
     execute: (context: IdempotencyContext) => Promise<T>,
   ): Promise<{ value: T; storedResponse: unknown }> {
-    const { recordId, lockedUntil, insert } = claim;
+    const { recordId, recordCreatedAt, lockedUntil, insert } = claim;
+    const record = { id: recordId, createdAt: recordCreatedAt };
     let sideEffects = false;
     let completedInTransaction = false;
     let storedResponse: unknown;
     const context: IdempotencyContext = {
       recordId,
+      recordCreatedAt,
       lockedUntil,
-      claim: () => (insert ? { recordId, lockedUntil, insert } : { recordId, lockedUntil }),
+      claim: () =>
+        insert
+          ? { recordId, recordCreatedAt, lockedUntil, insert }
+          : { recordId, recordCreatedAt, lockedUntil },
       markSideEffects: () => {
         sideEffects = true;
       },
       completeWith: (build) => ({
         recordId,
+        recordCreatedAt,
         complete: {
           response: (result) => encodeResult(build(result)),
           committed: (response) => {
@@ -314,7 +329,7 @@ export class IdempotencyService {
       const value = await execute(context);
       if (!completedInTransaction) {
         storedResponse = encodeResult(value);
-        await this.store.complete(recordId, storedResponse);
+        await this.store.complete(record, storedResponse);
       }
       return { value, storedResponse };
     } catch (error) {
@@ -323,11 +338,11 @@ export class IdempotencyService {
         // the first write has nothing to forget: that write either committed (side effects follow) or wrote nothing.
         if (!insert) {
           await this.store
-            .release(recordId, lockedUntil)
-            .catch(() => this.releaseEventually(recordId, lockedUntil));
+            .release(record, lockedUntil)
+            .catch(() => this.releaseEventually(record, lockedUntil));
         }
       } else if (isDomainError(error) && !completedInTransaction) {
-        await this.store.complete(recordId, encodeResult(error));
+        await this.store.complete(record, encodeResult(error));
       }
       // Otherwise (a crash after side effects) the record stays IN_PROGRESS and linked: its outcome is resolved, never redone.
       throw error;
@@ -340,7 +355,7 @@ export class IdempotencyService {
    * IDEMPOTENCY_IN_PROGRESS for the whole lease (30 s) after the database was back. Not awaited: the client gets
    * its error at once. The release is conditional (still IN_PROGRESS, unlinked, our lock), so it is always safe.
    */
-  private releaseEventually(recordId: IdempotencyRecordId, lockedUntil: Date): void {
+  private releaseEventually(record: IdempotencyRecordRef, lockedUntil: Date): void {
     const attempt = async (): Promise<void> => {
       for (
         let tries = 0;
@@ -349,7 +364,7 @@ export class IdempotencyService {
       ) {
         await this.sleep(RELEASE_RETRY_PAUSE_MS);
         try {
-          await this.store.release(recordId, lockedUntil);
+          await this.store.release(record, lockedUntil);
           return;
         } catch {
           // still unreachable: try again after the pause

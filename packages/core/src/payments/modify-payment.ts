@@ -97,7 +97,14 @@ export async function runModification<R>(
     const { psp, attempt, parts } = modification.record(payment, () => pspOf(deps, actor, payment));
     recorded = { psp, attempt };
     readFirst = payment;
-    return { ...parts, idempotency: { recordId: context.recordId, lockedUntil: context.lockedUntil } };
+    return {
+      ...parts,
+      idempotency: {
+        recordId: context.recordId,
+        recordCreatedAt: context.recordCreatedAt,
+        lockedUntil: context.lockedUntil,
+      },
+    };
   });
   context.markSideEffects();
   const intent = recorded as Intent | null;

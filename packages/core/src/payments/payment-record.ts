@@ -161,6 +161,8 @@ export interface OutboxDraft {
 /** What the idempotency layer needs from a unit of work: link the record to what it created, or complete it in the same transaction. */
 export interface IdempotencyLink<R = PaymentChangeResult> {
   recordId: IdempotencyRecordId;
+  /** The record's creation time, its partition key: the write names it, so it touches one day's partition. */
+  recordCreatedAt: Date;
   /** Set on the write that first links the record: it applies only while the request still holds this lock. */
   lockedUntil?: Date;
   /**

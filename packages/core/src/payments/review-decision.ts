@@ -93,7 +93,11 @@ export async function approveReview(
           statusMessage("payment.authorized", payment.id, status),
         ],
         idempotency: captureNow
-          ? { recordId: context.recordId, lockedUntil: context.lockedUntil }
+          ? {
+              recordId: context.recordId,
+              recordCreatedAt: context.recordCreatedAt,
+              lockedUntil: context.lockedUntil,
+            }
           : { ...context.completeWith(answer), lockedUntil: context.lockedUntil },
       });
     });

@@ -13,15 +13,25 @@ export interface IdempotencyScope {
   key: string;
 }
 
-export interface StoredIdempotencyRecord extends ExistingIdempotencyRecord {
+/**
+ * A record as its updates name it: by id and creation time. The creation time is the record's partition key
+ * (idempotency_records is partitioned by day), so an update that names it touches one partition and its indexes,
+ * not every day's (docs/scaling.md, "Time partitions").
+ */
+export interface IdempotencyRecordRef {
   id: IdempotencyRecordId;
+  createdAt: Date;
+}
+
+export interface StoredIdempotencyRecord extends ExistingIdempotencyRecord, IdempotencyRecordRef {
   response: unknown;
 }
 
 export interface IdempotencyStore {
-  /** Inserts an IN_PROGRESS record, or returns the one that already holds the key. */
+  /** Inserts an IN_PROGRESS record created at `createdAt`, or returns the one that already holds the key. */
   insertOrGet(input: {
     id: IdempotencyRecordId;
+    createdAt: Date;
     scope: IdempotencyScope;
     operation: string;
     requestHash: string;
@@ -30,11 +40,11 @@ export interface IdempotencyStore {
   }): Promise<{ inserted: true } | { inserted: false; existing: StoredIdempotencyRecord }>;
   find(scope: IdempotencyScope): Promise<StoredIdempotencyRecord | null>;
   /** Takes over a crashed request's record: only if still IN_PROGRESS, unlinked and past its lock. */
-  takeOver(id: IdempotencyRecordId, lockedUntil: Date, now: Date): Promise<boolean>;
+  takeOver(record: IdempotencyRecordRef, lockedUntil: Date, now: Date): Promise<boolean>;
   /** Forgets a request that changed nothing (bad input), so the key can be used again; only while it holds `lockedUntil`. */
-  release(id: IdempotencyRecordId, lockedUntil: Date): Promise<void>;
+  release(record: IdempotencyRecordRef, lockedUntil: Date): Promise<void>;
   /** Completes a record outside a payment transaction (e.g. a tokenized card). */
-  complete(id: IdempotencyRecordId, response: unknown): Promise<void>;
+  complete(record: IdempotencyRecordRef, response: unknown): Promise<void>;
 }
 
 export interface CachedResult {

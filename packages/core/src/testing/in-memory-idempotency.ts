@@ -7,6 +7,7 @@ import type { IdempotencyRecordId } from "../ids/ids";
 import type {
   CachedResult,
   IdempotencyCache,
+  IdempotencyRecordRef,
   IdempotencyScope,
   IdempotencyStore,
   LockOutcome,
@@ -30,6 +31,7 @@ function toJson(value: unknown): unknown {
 function copyOut(row: Row): StoredIdempotencyRecord {
   return {
     id: row.id,
+    createdAt: new Date(row.createdAt.getTime()),
     operation: row.operation,
     requestHash: row.requestHash,
     status: row.status,
@@ -42,12 +44,14 @@ function copyOut(row: Row): StoredIdempotencyRecord {
 /** A new IN_PROGRESS record. */
 function newRow(
   id: IdempotencyRecordId,
+  createdAt: Date,
   scopeKey: string,
   fields: { operation: string; requestHash: string; lockedUntil: Date; expiresAt: Date },
   resourceId: string | null,
 ): Row {
   return {
     id,
+    createdAt: new Date(createdAt.getTime()),
     scopeKey,
     operation: fields.operation,
     requestHash: fields.requestHash,
@@ -72,7 +76,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     const scopeKey = scopeKeyOf(input.scope);
     const existing = this.rows.get(scopeKey);
     if (existing) return { inserted: false as const, existing: copyOut(existing) };
-    this.rows.set(scopeKey, newRow(input.id, scopeKey, input, null));
+    this.rows.set(scopeKey, newRow(input.id, input.createdAt, scopeKey, input, null));
     return { inserted: true as const };
   }
 
@@ -81,8 +85,8 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return row ? copyOut(row) : null;
   }
 
-  async takeOver(id: IdempotencyRecordId, lockedUntil: Date, now: Date): Promise<boolean> {
-    const row = this.byId(id);
+  async takeOver(record: IdempotencyRecordRef, lockedUntil: Date, now: Date): Promise<boolean> {
+    const row = this.byRef(record);
     if (!row) return false;
     if (
       row.status !== "IN_PROGRESS" ||
@@ -95,8 +99,8 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return true;
   }
 
-  async release(id: IdempotencyRecordId, lockedUntil: Date): Promise<void> {
-    const row = this.byId(id);
+  async release(record: IdempotencyRecordRef, lockedUntil: Date): Promise<void> {
+    const row = this.byRef(record);
     if (
       row &&
       row.status === "IN_PROGRESS" &&
@@ -107,10 +111,10 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  async complete(id: IdempotencyRecordId, response: unknown): Promise<void> {
-    const row = this.byId(id);
-    // Prisma's update throws when the row does not exist.
-    if (!row) throw new Error(`idempotency record ${id} not found`);
+  async complete(record: IdempotencyRecordRef, response: unknown): Promise<void> {
+    const row = this.byRef(record);
+    // The Postgres store throws when the row does not exist.
+    if (!row) throw new Error(`idempotency record ${record.id} not found`);
     row.status = "COMPLETED";
     row.response = toJson(response);
   }
@@ -121,12 +125,12 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
    * IdempotencyLink.complete built), completes it in the same step.
    */
   link(
-    recordId: IdempotencyRecordId,
+    record: IdempotencyRecordRef,
     resourceId: string,
     options: { lockedUntil?: Date; response?: unknown } = {},
   ): void {
-    const row = this.byId(recordId);
-    if (!row) throw new Error(`idempotency record ${recordId} not found`);
+    const row = this.byRef(record);
+    if (!row) throw new Error(`idempotency record ${record.id} not found`);
     if (options.lockedUntil !== undefined) {
       if (
         row.status !== "IN_PROGRESS" ||
@@ -152,14 +156,15 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
    * says so (throwing IdempotencyKeyTaken, and writing nothing, when the key is held), else links it as `link`.
    */
   write(claim: Claim, resourceId: string): void {
+    const record = { id: claim.recordId, createdAt: claim.recordCreatedAt };
     if (!claim.insert) {
-      this.link(claim.recordId, resourceId, { lockedUntil: claim.lockedUntil });
+      this.link(record, resourceId, { lockedUntil: claim.lockedUntil });
       return;
     }
     const { insert } = claim;
     const scopeKey = scopeKeyOf(insert);
     if (this.rows.has(scopeKey)) throw new IdempotencyKeyTaken();
-    this.rows.set(scopeKey, newRow(claim.recordId, scopeKey, insert, resourceId));
+    this.rows.set(scopeKey, newRow(claim.recordId, claim.recordCreatedAt, scopeKey, insert, resourceId));
   }
 
   /**
@@ -184,8 +189,11 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return this.rows.size;
   }
 
-  private byId(id: IdempotencyRecordId): Row | undefined {
-    for (const row of this.rows.values()) if (row.id === id) return row;
+  /** By id and creation time, as Postgres finds a record in its day partition: a wrong time finds nothing. */
+  private byRef(record: IdempotencyRecordRef): Row | undefined {
+    for (const row of this.rows.values()) {
+      if (row.id === record.id && row.createdAt.getTime() === record.createdAt.getTime()) return row;
+    }
     return undefined;
   }
 }

@@ -42,13 +42,14 @@ describe("InMemoryPaymentStore.applyPaymentChange", () => {
       lockedUntil: new Date(1_000),
       expiresAt: new Date(9e12),
     };
-    await idempotencyStore.insertOrGet({ id: recordId, scope, ...held });
+    const recordCreatedAt = new Date(500);
+    await idempotencyStore.insertOrGet({ id: recordId, createdAt: recordCreatedAt, scope, ...held });
     const change = {
       decidedOn: payment,
       patch: { pendingOperation: "CAPTURE" as const },
       events: [],
       outbox: [],
-      idempotency: { recordId, lockedUntil: new Date(2_000) },
+      idempotency: { recordId, recordCreatedAt, lockedUntil: new Date(2_000) },
     };
     await expect(store.applyPaymentChange(actor, change)).rejects.toMatchObject({
       code: "IDEMPOTENCY_IN_PROGRESS",

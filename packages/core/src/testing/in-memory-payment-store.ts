@@ -86,7 +86,7 @@ export class InMemoryPaymentStore implements PaymentStore {
   async insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord> {
     const { record, idempotency } = input;
     const response = idempotency.complete?.response(copy(record));
-    this.idempotency.link(idempotency.recordId, record.id, {
+    this.idempotency.link({ id: idempotency.recordId, createdAt: idempotency.recordCreatedAt }, record.id, {
       lockedUntil: idempotency.lockedUntil,
       response,
     });
@@ -223,6 +223,7 @@ export class InMemoryPaymentStore implements PaymentStore {
     this.idempotency.write(
       {
         recordId: idempotency.recordId,
+        recordCreatedAt: idempotency.recordCreatedAt,
         lockedUntil: idempotency.lockedUntil ?? now,
         insert: idempotency.insert,
       },
@@ -266,7 +267,10 @@ export class InMemoryPaymentStore implements PaymentStore {
     const response = link?.complete?.response(copy(result));
     // Linking throws when another request took the key over: it runs before anything is written.
     if (link)
-      this.idempotency.link(link.recordId, resourceOf(change), { lockedUntil: link.lockedUntil, response });
+      this.idempotency.link({ id: link.recordId, createdAt: link.recordCreatedAt }, resourceOf(change), {
+        lockedUntil: link.lockedUntil,
+        response,
+      });
     this.payments.set(payment.id, payment);
     if (refund) this.refunds.set(refund.id, refund);
     if (change.attemptInsert) this.insertAttempt(payment.id, change.attemptInsert, now);

@@ -19,9 +19,9 @@ import type {
 import type { PaymentStatus } from "@paycore/core/payments/payment-state-machine";
 import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import type { DatabaseClient, Prisma } from "../client";
-import type { PaymentMethod, Refund } from "../generated/prisma/client";
+import type { Payment, PaymentMethod, Refund } from "../generated/prisma/client";
 import {
-  type paymentMethodSelect,
+  paymentMethodSelect,
   paymentSelect,
   refundSelect,
   toPaymentMethodRecord,
@@ -29,9 +29,35 @@ import {
   toRefundRecord,
 } from "../mappers/payment.mapper";
 import type { Sql } from "../sql";
-import { PAYMENT_METHOD_COLUMNS, REFUND_COLUMNS } from "./payment-sql";
+import {
+  PAYMENT_COLUMNS_OF_P,
+  PAYMENT_METHOD_COLUMNS,
+  PAYMENT_METHOD_COLUMNS_OF_PM,
+  REFUND_COLUMNS,
+} from "./payment-sql";
 
 type PaymentMethodRow = Pick<PaymentMethod, keyof typeof paymentMethodSelect>;
+type PaymentRow = Pick<Payment, keyof typeof paymentSelect>;
+
+/**
+ * A payment by id with its card in one round trip (the API's `payment(id)`, whose clients mostly ask for the card's
+ * brand and last four): the card is a primary-key probe for Postgres, a round trip saved for the API.
+ */
+const PAYMENT_WITH_METHOD = `
+SELECT ${PAYMENT_COLUMNS_OF_P}, ${PAYMENT_METHOD_COLUMNS_OF_PM}
+  FROM payments p
+  LEFT JOIN payment_methods pm ON pm.id = p.payment_method_id AND pm.merchant_id = p.merchant_id AND pm.mode = p.mode
+ WHERE p.id = $1 AND p.merchant_id = $2 AND p.mode = $3::"Mode"`;
+
+/** `method…` columns of a joined row back to a card row (null when the payment has no card). */
+function methodOf(row: Record<string, unknown>): PaymentMethodRow | null {
+  if (row.methodId === null || row.methodId === undefined) return null;
+  const method: Record<string, unknown> = {};
+  for (const field of Object.keys(paymentMethodSelect)) {
+    method[field] = row[`method${field[0]?.toUpperCase()}${field.slice(1)}`];
+  }
+  return method as PaymentMethodRow;
+}
 type RefundRow = Pick<Refund, keyof typeof refundSelect>;
 
 export const PAGE_SIZE_MAX = 100;
@@ -262,6 +288,21 @@ export class PaymentQueryRepository {
       select: refundSelect,
     });
     return row === null ? null : toRefundRecord(row);
+  }
+
+  /** The payment and its card (null for a bank transfer), or null when the caller has no such payment. */
+  async paymentWithMethodById(
+    actor: MerchantActor,
+    id: PaymentId,
+  ): Promise<{ payment: PaymentRecord; method: PaymentMethodRecord | null } | null> {
+    const [row] = await this.sql.query<PaymentRow & Record<string, unknown>>(PAYMENT_WITH_METHOD, [
+      id,
+      actor.merchantId,
+      actor.mode,
+    ]);
+    if (row === undefined) return null;
+    const method = methodOf(row);
+    return { payment: toPaymentRecord(row, this.pii), method: method && toPaymentMethodRecord(method) };
   }
 
   async paymentMethodsByIds(

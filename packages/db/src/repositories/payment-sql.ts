@@ -11,7 +11,6 @@
 // per connection.
 import { paymentMethodSelect, paymentSelect, refundSelect } from "../mappers/payment.mapper";
 import { literal } from "../sql";
-import { recordCreatedAt } from "./idempotency.repository";
 
 /** `merchantId` → `merchant_id`. */
 function snake(field: string): string {
@@ -33,25 +32,31 @@ export const PAYMENT_COLUMNS = selectList(paymentSelect);
 export const PAYMENT_COLUMNS_OF_P = selectList(paymentSelect, "p.");
 export const REFUND_COLUMNS = selectList(refundSelect);
 export const PAYMENT_METHOD_COLUMNS = selectList(paymentMethodSelect);
+/** The card's columns read from a table aliased `pm`, each named `method…` (`methodId`, `methodBrand`, …). */
+export const PAYMENT_METHOD_COLUMNS_OF_PM = selectList(paymentMethodSelect, "pm.", "method");
 
 export const SELECT_PAYMENT = `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`;
 
 export const SELECT_REFUND = `SELECT ${REFUND_COLUMNS} FROM refunds WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`;
 
 /**
- * Links idempotency record $2 to the object $1 being created, only while the request still holds the key
- * ($3: its lockedUntil; NULL: any). The object's insert selects FROM claim, so without the link nothing is written.
+ * Links idempotency record $2, created at `createdAt` (its partition key: see idempotency.repository.ts), to the
+ * object $1 being created, only while the request still holds the key ($3: its lockedUntil; NULL: any). The
+ * object's insert selects FROM claim, so without the link nothing is written.
  */
-const CLAIM_KEY = `WITH claim AS (
+const claimKey = (createdAt: string) => `WITH claim AS (
   UPDATE idempotency_records SET resource_id = $1
-   WHERE id = $2 AND created_at = ${recordCreatedAt("$2")} AND resource_id IS NULL AND status = 'IN_PROGRESS'
+   WHERE id = $2 AND created_at = ${createdAt}::timestamptz AND resource_id IS NULL AND status = 'IN_PROGRESS'
      AND ($3::timestamptz IS NULL OR locked_until = $3::timestamptz)
   RETURNING id
 )`;
 
-/** A tokenized card, written only if the request still holds its idempotency key, which it links to the card. */
+/**
+ * A tokenized card, written only if the request still holds its idempotency key (record $2 created at $19), which
+ * it links to the card.
+ */
 export const INSERT_PAYMENT_METHOD = `
-${CLAIM_KEY}
+${claimKey("$19")}
 INSERT INTO payment_methods (id, merchant_id, mode, brand, last4, exp_month, exp_year, fingerprint, bin,
                              card_country, pan_ciphertext, pan_nonce, pan_auth_tag, key_version, created_at,
                              funding_type)
@@ -96,25 +101,26 @@ const INSERT_OUTBOX_FROM = (json: string) => `
  * request holds the key (a claim on the request's first write): the table's insert trigger claims the key in
  * idempotency_keys and skips the record when it is taken, as ON CONFLICT DO NOTHING did before partitioning. Nothing hangs off an empty claim, so a taken key
  * writes nothing. $2 record, $3 lockedUntil, $4 merchant, $5 mode, $33 key, $34 operation, $35 request hash,
- * $36 expiresAt, $37 key kind.
+ * $36 expiresAt, $37 key kind, $43 the record's creation time (its partition key, which the request's later
+ * writes to the record name).
  */
 const CLAIM_KEY_BY_INSERT = `WITH claim AS (
   INSERT INTO idempotency_records (id, merchant_id, mode, key_kind, key, operation, request_hash, status,
-                                   locked_until, expires_at, resource_id)
+                                   locked_until, expires_at, resource_id, created_at)
   VALUES ($2, $4, $5::"Mode", $37::"IdempotencyKeyKind", $33, $34, $35, 'IN_PROGRESS', $3::timestamptz,
-          $36::timestamptz, $1)
+          $36::timestamptz, $1, $43::timestamptz)
   RETURNING id
 )`;
 
 /**
  * A new payment with its attempt, risk assessment, creation event, outbox messages and, for a card new at the
  * merchant, its first use, written only if the request holds its idempotency key, which the statement links to
- * the payment: `claim` either updates the record the request claimed before (CLAIM_KEY: $3 its lockedUntil,
- * NULL: any lock) or inserts it (CLAIM_KEY_BY_INSERT). $1 payment id, $2 idempotency record, $4–$28 the
- * payment's columns (its location sealed into one, $27), $29 attempts, $30 risk assessments, $31 events, $32 outbox
- * (jsonb arrays); the receipt address, the 3-D Secure return URL and the blind indexes of the customer's e-mail, the
- * receipt address and the IP follow the claim's parameters ($33–$37 after CLAIM_KEY's, $38–$42 after
- * CLAIM_KEY_BY_INSERT's).
+ * the payment: `claim` either updates the record the request claimed before (claimKey: $3 its lockedUntil,
+ * NULL: any lock; $38 its creation time) or inserts it (CLAIM_KEY_BY_INSERT: $43 its creation time). $1 payment
+ * id, $2 idempotency record, $4–$28 the payment's columns (its location sealed into one, $27), $29 attempts, $30
+ * risk assessments, $31 events, $32 outbox (jsonb arrays); the receipt address, the 3-D Secure return URL and the
+ * blind indexes of the customer's e-mail, the receipt address and the IP follow the claim's parameters ($33–$37
+ * after claimKey's, $38–$42 after CLAIM_KEY_BY_INSERT's).
  */
 const insertPayment = (
   claim: string,
@@ -151,7 +157,7 @@ ${claim}, p AS (
 )
 SELECT ${PAYMENT_COLUMNS} FROM p`;
 
-export const INSERT_PAYMENT = insertPayment(CLAIM_KEY, "$33", "$34", ["$35", "$36", "$37"]);
+export const INSERT_PAYMENT = insertPayment(claimKey("$38"), "$33", "$34", ["$35", "$36", "$37"]);
 export const INSERT_PAYMENT_CLAIMING_KEY = insertPayment(CLAIM_KEY_BY_INSERT, "$38", "$39", [
   "$40",
   "$41",
@@ -211,6 +217,7 @@ export type ChangeParameter =
   | "expectedStatus"
   | "patch"
   | "linkRecord"
+  | "linkCreatedAt"
   | "linkResource"
   | "claimLockedUntil"
   | "response"
@@ -317,7 +324,7 @@ export function paymentChangeStatement(shape: ChangeShape): ChangeStatement {
          status = CASE WHEN ${response}::text IS NULL THEN status ELSE 'COMPLETED' END,
          response = COALESCE(replace(${response}::text, '${TRANSACTION_TIME_JSON}', ${TRANSACTION_TIME_SQL})::jsonb,
                              response)
-   WHERE id = ${$("linkRecord")} AND created_at = ${recordCreatedAt($("linkRecord"))}${
+   WHERE id = ${$("linkRecord")} AND created_at = ${$("linkCreatedAt")}::timestamptz${
      shape.claim
        ? ` AND resource_id IS NULL AND status = 'IN_PROGRESS'
      AND locked_until = ${$("claimLockedUntil")}::timestamptz`
@@ -447,25 +454,25 @@ SELECT ${columns.join(",\n       ")}
 }
 
 /**
- * Links the idempotency record to what its request created, completing it with the stored response when one
- * is given (NULL: linked only, completed later).
+ * Links the idempotency record ($1, created at $4) to what its request created, completing it with the stored
+ * response when one is given (NULL: linked only, completed later).
  */
 export const LINK_IDEMPOTENCY = `
 UPDATE idempotency_records
    SET resource_id = $2,
        status = CASE WHEN $3::jsonb IS NULL THEN status ELSE 'COMPLETED' END,
        response = COALESCE($3::jsonb, response)
- WHERE id = $1 AND created_at = ${recordCreatedAt("$1")}`;
+ WHERE id = $1 AND created_at = $4::timestamptz`;
 
 /**
  * Completes an idempotency record with its stored response, as text with its values written in (see
  * `literal`), to send with a transaction's COMMIT in one round trip. A missing record raises (expect_rows), so
  * the COMMIT does not run.
  */
-export function completeIdempotencyText(recordId: string, response: string): string {
+export function completeIdempotencyText(recordId: string, recordCreatedAt: Date, response: string): string {
   return `WITH completed AS (
   UPDATE idempotency_records SET status = 'COMPLETED', response = ${literal(response)}::jsonb
-   WHERE id = ${literal(recordId)} AND created_at = ${recordCreatedAt(literal(recordId))}
+   WHERE id = ${literal(recordId)} AND created_at = ${literal(recordCreatedAt.toISOString())}::timestamptz
   RETURNING 1
 )
 SELECT expect_rows((SELECT count(*) FROM completed), 1, 'completing idempotency record ' || ${literal(recordId)})`;

@@ -122,12 +122,18 @@ export class PostgresPaymentStore implements PaymentStore {
         encryptedPan.keyVersion,
         record.createdAt,
         record.fundingType ?? "unknown",
+        idempotency.recordCreatedAt,
       ]);
       if (row === undefined) throw idempotencyTakenOver();
       const method = toPaymentMethodRecord(row);
       const response = idempotency.complete?.response(method);
       if (response !== undefined) {
-        await tx.execute(LINK_IDEMPOTENCY, [idempotency.recordId, method.id, json(response)]);
+        await tx.execute(LINK_IDEMPOTENCY, [
+          idempotency.recordId,
+          method.id,
+          json(response),
+          idempotency.recordCreatedAt,
+        ]);
       }
       return { method, response };
     });
@@ -420,6 +426,8 @@ export class PostgresPaymentStore implements PaymentStore {
       this.pii.blindIndex("email", payment.customerEmail),
       this.pii.blindIndex("email", input.receiptEmail ?? null),
       this.pii.blindIndex("ip", payment.ipAddress),
+      // $38 (claimKey) or $43 (CLAIM_KEY_BY_INSERT): the record's partition key.
+      idempotency.recordCreatedAt,
     ];
     const cap = input.liveVolumeCapMinor ?? null;
     const [row] =
@@ -490,12 +498,12 @@ export class PostgresPaymentStore implements PaymentStore {
     );
     try {
       if (link?.complete && predictedResponse === null) {
-        const { complete, recordId } = link;
+        const { complete, recordId, recordCreatedAt } = link;
         const { result, response } = await this.sql.transaction(async (tx) => {
           const [row] = await tx.query<ChangeRow>(statement.text, values);
           const result = changeResult(row, this.pii);
           const response = complete.response(result);
-          await tx.executeAndCommit(completeIdempotencyText(recordId, json(response)));
+          await tx.executeAndCommit(completeIdempotencyText(recordId, recordCreatedAt, json(response)));
           return { result, response };
         });
         complete.committed(response);
@@ -510,7 +518,12 @@ export class PostgresPaymentStore implements PaymentStore {
         if (stored !== predictedResponse.replaceAll(TRANSACTION_TIME_JSON, time)) {
           // The committed rows differ from the prediction (never expected; counted): store their response.
           this.mispredictedResponses++;
-          await this.sql.execute(LINK_IDEMPOTENCY, [link.recordId, resourceOf(change), stored]);
+          await this.sql.execute(LINK_IDEMPOTENCY, [
+            link.recordId,
+            resourceOf(change),
+            stored,
+            link.recordCreatedAt,
+          ]);
         }
         link.complete.committed(response);
       }
@@ -773,6 +786,8 @@ function changeValue(
       return json(change.patch);
     case "linkRecord":
       return change.idempotency?.recordId ?? null;
+    case "linkCreatedAt":
+      return change.idempotency?.recordCreatedAt ?? null;
     case "linkResource":
       return resourceOf(change);
     case "claimLockedUntil":

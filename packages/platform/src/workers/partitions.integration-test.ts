@@ -122,6 +122,7 @@ describe("partition maintenance", () => {
     };
     const claimed = await store.insertOrGet({
       id: "idem_partitions_store" as IdempotencyRecordId,
+      createdAt: new Date(now),
       scope,
       operation: "createPayment",
       requestHash: "b".repeat(64),
