@@ -228,15 +228,19 @@ describe("through the Adyen-style PSP", () => {
       input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" },
     });
     await eventually(payment.id, (p) => p.refunds[0]?.status === "SUCCEEDED");
+    // The PSP's failure contradicts the refund it confirmed: one open reconciliation item for an operator (shadow
+    // mode), not a dead letter, and nothing undone by itself.
     const deadline = Date.now() + 10_000;
-    let letters = 0;
-    while (letters === 0 && Date.now() < deadline) {
+    let items: { category: string; rule: string }[] = [];
+    while (items.length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      letters = await t.app.db.deadLetter.count({
-        where: { reference: payment.pspReference as string, reason: { contains: "needs an operator" } },
-      });
+      items = await t.app.sql.query<{ category: string; rule: string }>(
+        `SELECT category::text AS category, rule FROM recon_items WHERE payment_id = $1 AND status = 'OPEN'`,
+        [payment.id],
+      );
     }
-    expect(letters).toBe(1);
+    expect(items).toEqual([{ category: "STATUS_MISMATCH", rule: "shadow.psp_failed_we_succeeded" }]);
+    expect(await t.app.db.deadLetter.count({ where: { reference: payment.pspReference as string } })).toBe(0);
     expect(await read(payment.id)).toMatchObject({ status: "PARTIALLY_REFUNDED", amountRefunded: "700" });
   });
 

@@ -341,17 +341,16 @@ describe("chain sealer", () => {
     await paymentScenario(t);
     await sealUntil(sealer, async () => (await sealedIds(t, "journal")).length === 4);
     const victim = (await sealedIds(t, "journal"))[2] as string;
-    // Insert is allowed by the triggers (append-only), and a mirrored pair keeps the entry balanced.
+    // Insert is allowed by the triggers (append-only), and a mirrored pair keeps the entry balanced. Lines added to
+    // an entry of an earlier transaction must balance within their statement, so the pair is one INSERT.
     await tamper(
       t,
       [],
       [
         `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
        SELECT journal_entry_id, account_id, direction, 5, currency FROM ledger_lines
-        WHERE id = (SELECT min(id) FROM ledger_lines WHERE journal_entry_id = '${victim}' AND direction = 'DEBIT')`,
-        `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
-       SELECT journal_entry_id, account_id, direction, 5, currency FROM ledger_lines
-        WHERE id = (SELECT min(id) FROM ledger_lines WHERE journal_entry_id = '${victim}' AND direction = 'CREDIT')`,
+        WHERE id IN ((SELECT min(id) FROM ledger_lines WHERE journal_entry_id = '${victim}' AND direction = 'DEBIT'),
+                     (SELECT min(id) FROM ledger_lines WHERE journal_entry_id = '${victim}' AND direction = 'CREDIT'))`,
       ],
     );
     expect(await chains.verify("journal")).toMatchObject({
