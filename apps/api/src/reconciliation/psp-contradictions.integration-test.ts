@@ -7,10 +7,10 @@
 // authorization success for a payment we recorded FAILED (rule shadow.psp_succeeded_we_failed). Real Postgres,
 // the sandbox PSP server, Adyen-style notifications signed with HMAC through the API's webhook route.
 import { randomBytes } from "node:crypto";
-import { hmacValidator } from "@adyen/api-library";
 import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { postSignedAdyenNotification } from "../testing/adyen-notification";
 import {
   createTestApp,
   newKey,
@@ -78,17 +78,7 @@ async function adyenNotification(fields: Record<string, string>) {
     amount: { currency: "EUR", value: 4200 },
     eventDate: new Date().toISOString(),
   };
-  const hmacSignature = new hmacValidator().calculateHmac(notification as never, ADYEN_KEY);
-  const response = await t.app.http.fetch("http://localhost/webhooks/adyen", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      live: "false",
-      notificationItems: [
-        { NotificationRequestItem: { ...notification, additionalData: { hmacSignature } } },
-      ],
-    }),
-  });
+  const response = await postSignedAdyenNotification(t, ADYEN_KEY, notification);
   expect(response.status).toBe(200);
 }
 

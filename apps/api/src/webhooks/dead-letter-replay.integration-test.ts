@@ -3,9 +3,9 @@
 // contradicts the outcome recorded for a payment is one reconciliation item for an operator (not a dead letter as
 // well), never applied (the payment and the ledger stay as they were).
 import { randomBytes } from "node:crypto";
-import { hmacValidator } from "@adyen/api-library";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postSignedAdyenNotification } from "../testing/adyen-notification";
 import {
   createTestApp,
   newKey,
@@ -116,17 +116,7 @@ describe("contradicting PSP messages", () => {
       amount: { currency: "EUR", value: 4200 },
       eventDate: new Date().toISOString(),
     };
-    const hmacSignature = new hmacValidator().calculateHmac(notification as never, ADYEN_KEY);
-    const response = await t.app.http.fetch("http://localhost/webhooks/adyen", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        live: "false",
-        notificationItems: [
-          { NotificationRequestItem: { ...notification, additionalData: { hmacSignature } } },
-        ],
-      }),
-    });
+    const response = await postSignedAdyenNotification(t, ADYEN_KEY, notification);
     expect(response.status).toBe(200);
     expect(await t.app.db.deadLetter.count({ where: { reference: payment.pspReference } })).toBe(0);
     const items = await t.app.sql.query<{ rule: string; category: string; raw_type: string }>(
