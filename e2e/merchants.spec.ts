@@ -10,12 +10,15 @@ const state = readState();
 test("an admin creates a merchant and a key shown once, and the overview renders its charts", async ({
   page,
 }) => {
+  // Three pages, a full-page screenshot of each and the charts: more than the default 30 s on a loaded CI machine.
+  test.setTimeout(120_000);
   await signIn(page, state.operators.ADMIN);
   await page.getByRole("link", { name: "Merchants" }).click();
   await expect(page.getByRole("heading", { name: "Merchants", level: 1 })).toBeVisible();
 
-  // Base 36: a 13-digit timestamp in a name is Luhn-valid one time in ten, and names refuse card numbers.
-  const name = `Umbrella ${Date.now().toString(36)}`;
+  // A millisecond timestamp is Luhn-valid one time in ten, yet never taken for a card number (13 digits starting
+  // with 1): names refuse card numbers, not timestamps.
+  const name = `Umbrella ${Date.now()}`;
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Fee rate (bps)").fill("250");
   await page.getByLabel("Default fixed fee (hundredths of a major unit)").fill("20");

@@ -5,12 +5,15 @@ import { describe, expect, it } from "vitest";
 import { luhnValid } from "./card";
 import { containsCardNumber, redactCardNumbers } from "./card-number-text";
 
-/** A Luhn-valid number: a leading 1–9, random digits, then the check digit. */
+/**
+ * A Luhn-valid number with a card's shape: a leading digit a card of that length can have (13 digits: Visa's 4;
+ * 1 only at UATP's 15 digits; never 0), random digits, then the check digit.
+ */
 const cardNumberArb = fc
   .integer({ min: 13, max: 19 })
   .chain((length) =>
     fc.tuple(
-      fc.integer({ min: 1, max: 9 }),
+      length === 13 ? fc.constant(4) : fc.integer({ min: length === 15 ? 1 : 2, max: 9 }),
       fc.array(fc.integer({ min: 0, max: 9 }), { minLength: length - 2, maxLength: length - 2 }),
     ),
   )

@@ -17,6 +17,7 @@ describe("containsCardNumber", () => {
     ["after a date in the same run", "2026-10 4242 4242 4242 4242"],
     ["followed by more groups", "4242 4242 4242 4242 99"],
     ["in a key", "key_4242424242424242"],
+    ["UATP, 15 digits starting with 1", "135412345678911"],
   ])("finds a card number: %s", (_label, text) => {
     expect(containsCardNumber(text)).toBe(true);
   });
@@ -35,8 +36,20 @@ describe("containsCardNumber", () => {
     ["glued to letters", "order4242424242424242x"],
     ["inside a hex key", "create-4f4242424242424242e1"],
     ["zero padding (Luhn-valid, but no card starts with 0)", "pay_01JEXAMPLE0000000000000000"],
+    // Luhn-valid, but only Visa issues 13 digits and only UATP (15 digits) starts with 1.
+    ["13 Luhn-valid digits not starting with 4", "order-1733600000009"],
+    ["16 Luhn-valid digits starting with 1", "ts 1733600000000009"],
   ])("finds none: %s", (_label, text) => {
     expect(containsCardNumber(text)).toBe(false);
+  });
+
+  it("never refuses a key built from a millisecond or microsecond timestamp", () => {
+    // Ten thousand consecutive milliseconds hold about a thousand Luhn-valid ones.
+    const start = 1_765_000_000_000;
+    for (let offset = 0; offset < 10_000; offset++) {
+      expect(containsCardNumber(`order-${start + offset}`)).toBe(false);
+      expect(containsCardNumber(`order-${(start + offset) * 1000 + 7}`)).toBe(false);
+    }
   });
 });
 

@@ -26,7 +26,7 @@ export const REDACT_DIGITS_MIN = 12;
 export const CARD_NUMBER_REDACTED = "[redacted]";
 
 /**
- * Whether the text holds a card number: a Luhn-valid 13–19 digit stretch, not starting with 0, of a run made of whole groups
+ * Whether the text holds a card number: a Luhn-valid 13–19 digit stretch with a card's shape (see `hasCardShape`), of a run made of whole groups
  * (a group is what sits between separators). So "ref 2026-10 4242 4242 4242 4242" is caught although the
  * run starts with a date, while a long unseparated reference is judged as a whole and not cut into
  * arbitrary windows (which would refuse one in ten 20-digit references by chance).
@@ -54,18 +54,34 @@ function gluedToLetters(text: string, index: number, length: number): boolean {
 }
 
 function runHoldsCardNumber(groups: string[]): boolean {
-  // Each window grows until it passes 19 digits, so the work is bounded by 19 groups per start. No card number
-  // starts with 0 (ISO/IEC 7812 major industry identifier 0 is not a card), which keeps zero padding such as
-  // "0000000000000000" (Luhn-valid) out.
+  // Each window grows until it passes 19 digits, so the work is bounded by 19 groups per start.
   for (let start = 0; start < groups.length; start++) {
     let digits = "";
     for (let end = start; end < groups.length; end++) {
       digits += groups[end];
       if (digits.length > CARD_NUMBER_DIGITS_MAX) break;
-      if (digits.length >= CARD_NUMBER_DIGITS_MIN && digits[0] !== "0" && luhnValid(digits)) return true;
+      if (digits.length >= CARD_NUMBER_DIGITS_MIN && hasCardShape(digits) && luhnValid(digits)) return true;
     }
   }
   return false;
+}
+
+/**
+ * Whether 13–19 digits could be a card number by their first digit and length, before Luhn (which one
+ * random number in ten passes):
+ * - no card starts with 0 (ISO/IEC 7812 major industry identifier 0 is not a card), which keeps zero padding
+ *   such as "0000000000000000" (Luhn-valid) out;
+ * - 13 digits are only ever a Visa (4…);
+ * - the only cards starting with 1 are UATP's, of 15 digits.
+ * The last two keep Unix timestamps out: a merchant's `order-${Date.now()}` key (13 digits starting with 1 until
+ * the year 2286) or a microsecond timestamp (16 digits starting with 1) was refused one time in ten.
+ */
+function hasCardShape(digits: string): boolean {
+  const first = digits[0];
+  if (first === "0") return false;
+  if (digits.length === CARD_NUMBER_DIGITS_MIN) return first === "4";
+  if (first === "1") return digits.length === 15;
+  return true;
 }
 
 /** Replaces every run of 12 or more digits (any separators above) with "[redacted]". */
