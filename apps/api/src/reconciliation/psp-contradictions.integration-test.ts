@@ -71,11 +71,11 @@ async function authorisation(paymentId: string, pspReference: string, success: b
 }
 
 /** One Adyen-style notification item, signed with the HMAC key, through the webhook route: answered 200. */
-async function adyenNotification(fields: Record<string, string>) {
+async function adyenNotification(fields: Record<string, string>, valueMinor = 4200) {
   const notification = {
     merchantAccountCode: "PaycoreTest",
     ...fields,
-    amount: { currency: "EUR", value: 4200 },
+    amount: { currency: "EUR", value: valueMinor },
     eventDate: new Date().toISOString(),
   };
   const response = await postSignedAdyenNotification(t, ADYEN_KEY, notification);
@@ -342,3 +342,96 @@ describe("a late authorization of a payment we recorded FAILED", () => {
     expect(await snapshot(payment.id)).toEqual(before);
   });
 });
+
+describe("a refund failure racing the recording of the refund's success", () => {
+  it("the failure applied while the success is being written is one item, never a dead letter", async () => {
+    // The PSP confirms a refund, then says it failed (Adyen's REFUND then REFUND_FAILED), the two notices a
+    // moment apart. The failure is decided while the success is still being written: it read the refund's attempt
+    // open. It must not then be applied on top of the success (the payments guard refuses a refund released twice),
+    // nor be dead-lettered for it: decided again on what was committed, it is the contradiction it is.
+    const payment = await pay("4242424242424242");
+    expect(payment.status).toBe("CAPTURED");
+    const refund = await t.gql<{ refundPayment: { refund: { status: string } | null } }>(
+      merchant.secretKey,
+      `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { status } errors { code } } }`,
+      { input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" } },
+    );
+    expect(refund.data?.refundPayment.refund?.status, refund.raw).toBe("PENDING");
+    const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+      where: { paymentId: payment.id, operation: "REFUND" },
+      select: { id: true, status: true, pspReference: true },
+    });
+    expect(attempt.status).toBe("ACKNOWLEDGED");
+    const { pspReference } = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: payment.id },
+      select: { pspReference: true },
+    });
+    const notice = (eventCode: string) => ({
+      eventCode,
+      pspReference: attempt.pspReference ?? `RF${randomBytes(6).toString("hex").toUpperCase()}`,
+      originalReference: pspReference as string,
+      merchantReference: attempt.id,
+      success: "true",
+      ...(eventCode === "REFUND_FAILED" ? { reason: "Refund failed: the card account is closed" } : {}),
+    });
+
+    // A second connection holds the payment's row: the success's write waits behind it, then the failure's, in
+    // that order; released, the success commits first and the failure's write finds the payment changed.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = t.app.sql.transaction(async (tx) => {
+      await tx.query("SELECT id FROM payments WHERE id = $1 FOR UPDATE", [payment.id]);
+      locked();
+      await held;
+    });
+    await lockTaken;
+    const succeeded = adyenNotification(notice("REFUND"), 700);
+    await waitersOnLocks(1);
+    const failed = adyenNotification(notice("REFUND_FAILED"), 700);
+    await waitersOnLocks(2);
+    release();
+    await holder;
+    await Promise.all([succeeded, failed]);
+
+    expect(await itemsOf(payment.id)).toEqual([
+      expect.objectContaining({
+        category: "STATUS_MISMATCH",
+        status: "OPEN",
+        rule: "shadow.psp_failed_we_succeeded",
+        expected_kind: "REFUND",
+        expected_id: attempt.id,
+      }),
+    ]);
+    // Whatever its reference (an apply that throws is dead-lettered with none), no dead letter holds the notices.
+    const letters = await t.app.db.deadLetter.findMany({ select: { payload: true } });
+    expect(letters.filter((letter) => JSON.stringify(letter.payload).includes(attempt.id))).toEqual([]);
+    expect(
+      await t.app.db.payment.findUniqueOrThrow({
+        where: { id: payment.id },
+        select: { status: true, amountRefundedMinor: true, amountRefundPendingMinor: true },
+      }),
+    ).toEqual({ status: "PARTIALLY_REFUNDED", amountRefundedMinor: 700n, amountRefundPendingMinor: 0n });
+    expect(
+      await t.app.db.pspAttempt.findUniqueOrThrow({ where: { id: attempt.id }, select: { status: true } }),
+    ).toEqual({ status: "SUCCEEDED" });
+  });
+});
+
+/** Waits (bounded) until this many statements of the test's database wait for a lock. */
+async function waitersOnLocks(count: number) {
+  for (let round = 0; round < 200; round++) {
+    const [row] = await t.app.sql.query<{ waiting: number }>(
+      `SELECT count(*)::int AS waiting FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if ((row?.waiting ?? 0) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`fewer than ${count} statements waited for a lock within 10 s`);
+}
