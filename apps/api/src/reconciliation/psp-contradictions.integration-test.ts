@@ -11,6 +11,7 @@ import { ReconciliationRepository } from "@paycore/db/repositories/reconciliatio
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postSignedAdyenNotification } from "../testing/adyen-notification";
+import { holdPaymentRow } from "../testing/row-lock";
 import {
   createTestApp,
   newKey,
@@ -377,26 +378,12 @@ describe("a refund failure racing the recording of the refund's success", () => 
 
     // A second connection holds the payment's row: the success's write waits behind it, then the failure's, in
     // that order; released, the success commits first and the failure's write finds the payment changed.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked = () => {};
-    const lockTaken = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = t.app.sql.transaction(async (tx) => {
-      await tx.query("SELECT id FROM payments WHERE id = $1 FOR UPDATE", [payment.id]);
-      locked();
-      await held;
-    });
-    await lockTaken;
+    const row = await holdPaymentRow(t, payment.id);
     const succeeded = adyenNotification(notice("REFUND"), 700);
-    await waitersOnLocks(1);
+    await row.waiters(1);
     const failed = adyenNotification(notice("REFUND_FAILED"), 700);
-    await waitersOnLocks(2);
-    release();
-    await holder;
+    await row.waiters(2);
+    await row.release();
     await Promise.all([succeeded, failed]);
 
     expect(await itemsOf(payment.id)).toEqual([
@@ -422,16 +409,3 @@ describe("a refund failure racing the recording of the refund's success", () => 
     ).toEqual({ status: "SUCCEEDED" });
   });
 });
-
-/** Waits (bounded) until this many statements of the test's database wait for a lock. */
-async function waitersOnLocks(count: number) {
-  for (let round = 0; round < 200; round++) {
-    const [row] = await t.app.sql.query<{ waiting: number }>(
-      `SELECT count(*)::int AS waiting FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    if ((row?.waiting ?? 0) >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`fewer than ${count} statements waited for a lock within 10 s`);
-}
