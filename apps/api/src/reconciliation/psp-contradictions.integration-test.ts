@@ -3,9 +3,10 @@
 // flip and never a second queue: no dead letter, no second item when the PSP says it again, the payment as it
 // was, the ledger balanced. Cases: a message contradicting an operator's resolution of an escalated authorization
 // (either way) or capture (rule shadow.contradicts_operator_resolution, the operator's outcome beside the PSP's
-// message), and a late
-// authorization success for a payment we recorded FAILED (rule shadow.psp_succeeded_we_failed). Real Postgres,
-// the sandbox PSP server, Adyen-style notifications signed with HMAC through the API's webhook route.
+// message), a late authorization success for a payment we recorded FAILED (rule shadow.psp_succeeded_we_failed),
+// and a refund failure decided while the refund's success is still being written (rule
+// shadow.psp_failed_we_succeeded, ordered deterministically by a held payment row). Real Postgres, the sandbox PSP
+// server, Adyen-style notifications signed with HMAC through the API's webhook route.
 import { randomBytes } from "node:crypto";
 import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
