@@ -1,12 +1,14 @@
 // Goal: a PSP call whose outcome is unknown (timeout before or after the PSP
 // acted, or a process that died mid-call) is resolved by asking the same PSP
 // again with the same idempotency key: never a second charge, never another
-// PSP, the ledger balanced, and escalation to operators when it stays unknown.
-import type { MerchantId, PaymentId } from "@paycore/core/ids/ids";
+// PSP, the ledger balanced, and escalation to operators when it stays unknown; an answer contradicting what a
+// notification recorded meanwhile is one reconciliation item, never a silent drop nor a change.
+import type { MerchantId, PaymentId, PspAttemptId } from "@paycore/core/ids/ids";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentStore } from "@paycore/core/ports/payment-store";
 import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { holdPaymentRow } from "../src/testing/row-lock";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const PAYMENT = "id status amountCaptured amountRefunded pendingOperation events { type source }";
@@ -236,5 +238,304 @@ describe("notifications racing other changes", () => {
     expect(
       await t.app.db.pspAttempt.findUniqueOrThrow({ where: { id: attempt.id }, select: { status: true } }),
     ).toEqual({ status: "SUCCEEDED" });
+  });
+});
+
+describe("an answer that contradicts what was recorded while the PSP was asked", () => {
+  // The resolver asks the PSP about an attempt with no known outcome; meanwhile a notification settles the attempt
+  // the other way. The PSP's answer then contradicts our record: one reconciliation item (the same kinds shadow
+  // mode opens for a notification), its audit row naming the resolver's rule; nothing changed, money included.
+  // Deterministic: a second connection holds the payment's row, the notification's write queues first, the
+  // resolver's second; released, the notification commits and the resolver's write finds the payment changed.
+
+  async function items(paymentId: string) {
+    return t.app.sql.query<{ id: string; rule: string; expected_kind: string; expected_id: string }>(
+      `SELECT id, rule, expected_kind, expected_id FROM recon_items
+        WHERE payment_id = $1 AND category = 'STATUS_MISMATCH' AND status = 'OPEN'`,
+      [paymentId],
+    );
+  }
+
+  async function auditOf(itemId: string) {
+    return t.app.sql.query<{ action: string; after: Record<string, unknown> }>(
+      "SELECT action, after FROM operator_audit_log WHERE target_type = 'recon_item' AND target_id = $1",
+      [itemId],
+    );
+  }
+
+  async function snapshot(paymentId: string) {
+    return t.app.db.payment.findUniqueOrThrow({
+      where: { id: paymentId },
+      select: { status: true, version: true, amountCapturedMinor: true, amountRefundedMinor: true },
+    });
+  }
+
+  it("the PSP says it authorized what a notification declined meanwhile: one item, the payment stays declined", async () => {
+    sandbox.injectFault("authorize", "timeout_after_processing");
+    const { payment } = await create();
+    expect(payment).toMatchObject({ status: "PENDING", pendingOperation: "AUTHORIZE" });
+    const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+      where: { paymentId: payment.id },
+      select: { id: true, status: true, pspName: true },
+    });
+    expect(attempt.status).toBe("UNKNOWN");
+    const charge = sandbox.charges().find((c) => c.reference === payment.id);
+    if (!charge) throw new Error("the sandbox holds no charge for the payment");
+
+    const row = await holdPaymentRow(t, payment.id);
+    const notified = t.app.services.commands.applyPspNotification({
+      kind: "authorization",
+      pspName: attempt.pspName,
+      pspReference: charge.pspReference,
+      reference: payment.id,
+      success: false,
+      code: "Refused",
+    });
+    await row.waiters(1);
+    const resolving = t.app.services.commands.resolveUnknownOutcomes();
+    await row.waiters(2);
+    await row.release();
+    expect(await notified).toMatchObject({ applied: true, status: "DECLINED" });
+    await resolving;
+
+    const found = await items(payment.id);
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        rule: "shadow.psp_succeeded_we_failed",
+        expected_kind: "AUTHORIZE",
+        expected_id: attempt.id,
+      },
+    ]);
+    const audit = await auditOf(found[0]?.id as string);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      action: "reconciliation.shadow_contradiction",
+      after: {
+        actor: "system:resolver",
+        detectedBy: { worker: "resolver", rule: "resolver.asked_again" },
+        recorded: { status: "FAILED" },
+        psp: { description: "authorization succeeded", pspReference: charge.pspReference },
+      },
+    });
+    expect(String(audit[0]?.after.reason)).toContain("the resolver asked again");
+    const before = await snapshot(payment.id);
+    expect(before).toMatchObject({ status: "DECLINED", amountCapturedMinor: 0n });
+    expect(
+      await t.app.db.pspAttempt.findUniqueOrThrow({ where: { id: attempt.id }, select: { status: true } }),
+    ).toEqual({ status: "FAILED" });
+
+    // Run again: the attempt is settled, nothing is asked or opened twice; the same report again opens nothing.
+    await t.app.services.commands.resolveUnknownOutcomes();
+    expect(
+      await t.app.services.shadowReconciliation.resolverContradiction({
+        notification: {
+          kind: "authorization",
+          pspName: attempt.pspName,
+          pspReference: charge.pspReference,
+          reference: payment.id,
+          success: true,
+          code: null,
+        },
+        contradiction: {
+          paymentId: payment.id as PaymentId,
+          attemptId: attempt.id as PspAttemptId,
+          operation: "AUTHORIZE",
+          recorded: "FAILED",
+          amountMinor: 2000n,
+        },
+        rule: "resolver.asked_again",
+      }),
+    ).toBe(false);
+    expect(await items(payment.id)).toHaveLength(1);
+    expect(await snapshot(payment.id)).toEqual(before);
+    expect(sandbox.authorizationsFor(payment.id)).toBe(1);
+  });
+
+  it("the PSP says it refunded what a notification failed meanwhile: one item, nothing refunded", async () => {
+    const { payment } = await create();
+    expect(payment.status).toBe("CAPTURED");
+    sandbox.injectFault("refund", "timeout_after_processing");
+    const refund = await t.gql<{ refundPayment: { refund: { status: string } } }>(
+      merchant.secretKey,
+      REFUND,
+      { input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" } },
+    );
+    expect(refund.data?.refundPayment.refund.status).toBe("PENDING");
+    const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+      where: { paymentId: payment.id, operation: "REFUND" },
+      select: { id: true, status: true, pspName: true },
+    });
+    expect(attempt.status).toBe("UNKNOWN");
+    const { pspReference } = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: payment.id },
+      select: { pspReference: true },
+    });
+
+    const row = await holdPaymentRow(t, payment.id);
+    const notified = t.app.services.commands.applyPspNotification({
+      kind: "refund",
+      pspName: attempt.pspName,
+      paymentPspReference: pspReference as string,
+      modificationReference: null,
+      attemptReference: attempt.id,
+      success: false,
+      code: "refund_failed",
+    });
+    await row.waiters(1);
+    const resolving = t.app.services.commands.resolveUnknownOutcomes();
+    await row.waiters(2);
+    await row.release();
+    expect(await notified).toMatchObject({ applied: true });
+    await resolving;
+
+    const found = await items(payment.id);
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        rule: "shadow.psp_succeeded_we_failed",
+        expected_kind: "REFUND",
+        expected_id: attempt.id,
+      },
+    ]);
+    const audit = await auditOf(found[0]?.id as string);
+    expect(audit[0]?.after).toMatchObject({
+      detectedBy: { worker: "resolver", rule: "resolver.asked_again" },
+      recorded: { status: "FAILED" },
+      psp: { description: "refund succeeded" },
+    });
+    const before = await snapshot(payment.id);
+    expect(before).toMatchObject({ status: "CAPTURED", amountRefundedMinor: 0n });
+    expect(
+      await t.app.db.refund.findFirstOrThrow({ where: { paymentId: payment.id }, select: { status: true } }),
+    ).toEqual({ status: "FAILED" });
+
+    await t.app.services.commands.resolveUnknownOutcomes();
+    expect(await items(payment.id)).toHaveLength(1);
+    expect(await snapshot(payment.id)).toEqual(before);
+    // The PSP's truth, for the operator who takes the item: it did refund.
+    expect(sandbox.charges().find((c) => c.reference === payment.id)?.refundedMinor).toBe(700n);
+  });
+
+  it("the PSP says it declined what a notification authorized meanwhile: one item, the payment kept", async () => {
+    // The documented declined card: the PSP declined, but the answer was lost (UNKNOWN, the payment PENDING).
+    const declinedCard = await t.tokenize(merchant.publishableKey, "4000000000000002");
+    sandbox.injectFault("authorize", "timeout_after_processing");
+    const { payment } = await create({ paymentMethodId: declinedCard });
+    expect(payment).toMatchObject({ status: "PENDING", pendingOperation: "AUTHORIZE" });
+    const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+      where: { paymentId: payment.id },
+      select: { id: true, status: true, pspName: true },
+    });
+    expect(attempt.status).toBe("UNKNOWN");
+    const reference = `sbx_ch_notified_${newKey().slice(0, 12)}`;
+
+    const row = await holdPaymentRow(t, payment.id);
+    const notified = t.app.services.commands.applyPspNotification({
+      kind: "authorization",
+      pspName: attempt.pspName,
+      pspReference: reference,
+      reference: payment.id,
+      success: true,
+      code: null,
+    });
+    await row.waiters(1);
+    const resolving = t.app.services.commands.resolveUnknownOutcomes();
+    await row.waiters(2);
+    await row.release();
+    expect(await notified).toMatchObject({ applied: true, status: "CAPTURED" });
+    await resolving;
+
+    const found = await items(payment.id);
+    expect(found).toEqual([
+      {
+        id: expect.any(String),
+        rule: "shadow.psp_failed_we_succeeded",
+        expected_kind: "AUTHORIZE",
+        expected_id: attempt.id,
+      },
+    ]);
+    const audit = await auditOf(found[0]?.id as string);
+    expect(audit[0]?.after).toMatchObject({
+      detectedBy: { worker: "resolver", rule: "resolver.asked_again" },
+      recorded: { status: "SUCCEEDED" },
+      psp: { description: "authorization failed (card_declined)" },
+    });
+    const before = await snapshot(payment.id);
+    expect(before).toMatchObject({ status: "CAPTURED", amountCapturedMinor: 2000n });
+    await t.app.services.commands.resolveUnknownOutcomes();
+    expect(await items(payment.id)).toHaveLength(1);
+    expect(await snapshot(payment.id)).toEqual(before);
+  });
+
+  it("a refund the PSP acknowledged, looked up after a notification failed it: one item naming the lookup", async () => {
+    // Adyen's way: captures, voids and refunds are acknowledged, their outcome learnt later (here by lookup).
+    const acknowledging = new SandboxPsp({ acknowledgeModifications: true });
+    const isolated = await createTestApp({ sandbox: acknowledging });
+    try {
+      const owner = await isolated.createMerchant();
+      const method = await isolated.tokenize(owner.publishableKey);
+      const created = await isolated.gql<{ createPayment: { payment: Payment } }>(owner.secretKey, CREATE, {
+        input: { idempotencyKey: newKey(), amount: "2000", currency: "USD", paymentMethodId: method },
+      });
+      const payment = created.data?.createPayment.payment as Payment;
+      expect(payment.status, created.raw).toBe("CAPTURED");
+      await isolated.gql(owner.secretKey, REFUND, {
+        input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" },
+      });
+      const attempt = await isolated.app.db.pspAttempt.findFirstOrThrow({
+        where: { paymentId: payment.id, operation: "REFUND" },
+        select: { id: true, status: true, pspName: true },
+      });
+      expect(attempt.status).toBe("ACKNOWLEDGED");
+      const { pspReference } = await isolated.app.db.payment.findUniqueOrThrow({
+        where: { id: payment.id },
+        select: { pspReference: true },
+      });
+
+      const row = await holdPaymentRow(isolated, payment.id);
+      const notified = isolated.app.services.commands.applyPspNotification({
+        kind: "refund",
+        pspName: attempt.pspName,
+        paymentPspReference: pspReference as string,
+        modificationReference: null,
+        attemptReference: attempt.id,
+        success: false,
+        code: "refund_failed",
+      });
+      await row.waiters(1);
+      // Past its deadline at once: the acknowledged refund is looked up now.
+      const resolving = isolated.app.services.commands.resolveUnknownOutcomes({ acknowledgedDeadlineMs: 0 });
+      await row.waiters(2);
+      await row.release();
+      expect(await notified).toMatchObject({ applied: true });
+      await resolving;
+
+      const found = await isolated.app.sql.query<{ id: string; rule: string; expected_id: string }>(
+        `SELECT id, rule, expected_id FROM recon_items WHERE payment_id = $1 AND status = 'OPEN'`,
+        [payment.id],
+      );
+      expect(found).toEqual([
+        { id: expect.any(String), rule: "shadow.psp_succeeded_we_failed", expected_id: attempt.id },
+      ]);
+      const [audit] = await isolated.app.sql.query<{ after: Record<string, unknown> }>(
+        "SELECT after FROM operator_audit_log WHERE target_type = 'recon_item' AND target_id = $1",
+        [found[0]?.id],
+      );
+      expect(audit?.after).toMatchObject({
+        detectedBy: { worker: "resolver", rule: "resolver.looked_up" },
+        recorded: { status: "FAILED" },
+      });
+      expect(String(audit?.after.reason)).toContain("the resolver looked it up");
+      expect(
+        await isolated.app.db.payment.findUniqueOrThrow({
+          where: { id: payment.id },
+          select: { status: true, amountRefundedMinor: true },
+        }),
+      ).toEqual({ status: "CAPTURED", amountRefundedMinor: 0n });
+      await isolated.expectLedgerBalanced();
+    } finally {
+      await isolated.close();
+    }
   });
 });

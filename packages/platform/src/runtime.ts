@@ -517,8 +517,11 @@ export function createRuntime(config: RuntimeConfig): Runtime {
       : null,
     now: () => new Date(),
   });
+  // Reconciliation's shadow mode (issue 16): the webhook routes and the attempt resolver report contradictions to it.
+  const shadowReconciliation = createShadowReconciliation(sql, paymentStore);
   const untracedCommands = new PaymentCommands({
     bankRefunds,
+    contradictions: shadowReconciliation,
     admission,
     fx: fx.fxRates,
     store: paymentStore,
@@ -605,7 +608,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     // Workbench (issue 17): dead letters, manual ledger adjustments, the ledger check, authorization expiry.
     ...createWorkbenchServices(db, sql, config.workbench),
     // Reconciliation's shadow mode (issue 16).
-    shadowReconciliation: createShadowReconciliation(sql, paymentStore),
+    shadowReconciliation,
     // Settlement reports the PSPs announce (issue 16).
     announcedReports: new AnnouncedReportCommands({
       store: new AnnouncedReportStoreRepository(sql),

@@ -3,14 +3,16 @@
 // flip and never a second queue: no dead letter, no second item when the PSP says it again, the payment as it
 // was, the ledger balanced. Cases: a message contradicting an operator's resolution of an escalated authorization
 // (either way) or capture (rule shadow.contradicts_operator_resolution, the operator's outcome beside the PSP's
-// message), and a late
-// authorization success for a payment we recorded FAILED (rule shadow.psp_succeeded_we_failed). Real Postgres,
-// the sandbox PSP server, Adyen-style notifications signed with HMAC through the API's webhook route.
+// message), a late authorization success for a payment we recorded FAILED (rule shadow.psp_succeeded_we_failed),
+// and a refund failure decided while the refund's success is still being written (rule
+// shadow.psp_failed_we_succeeded, ordered deterministically by a held payment row). Real Postgres, the sandbox PSP
+// server, Adyen-style notifications signed with HMAC through the API's webhook route.
 import { randomBytes } from "node:crypto";
 import { ReconciliationRepository } from "@paycore/db/repositories/reconciliation.repository";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postSignedAdyenNotification } from "../testing/adyen-notification";
+import { holdPaymentRow } from "../testing/row-lock";
 import {
   createTestApp,
   newKey,
@@ -71,11 +73,11 @@ async function authorisation(paymentId: string, pspReference: string, success: b
 }
 
 /** One Adyen-style notification item, signed with the HMAC key, through the webhook route: answered 200. */
-async function adyenNotification(fields: Record<string, string>) {
+async function adyenNotification(fields: Record<string, string>, valueMinor = 4200) {
   const notification = {
     merchantAccountCode: "PaycoreTest",
     ...fields,
-    amount: { currency: "EUR", value: 4200 },
+    amount: { currency: "EUR", value: valueMinor },
     eventDate: new Date().toISOString(),
   };
   const response = await postSignedAdyenNotification(t, ADYEN_KEY, notification);
@@ -340,5 +342,71 @@ describe("a late authorization of a payment we recorded FAILED", () => {
     expect(await itemsOf(payment.id)).toHaveLength(1);
     expect(await deadLetters(payment.id, lateReference)).toBe(0);
     expect(await snapshot(payment.id)).toEqual(before);
+  });
+});
+
+describe("a refund failure racing the recording of the refund's success", () => {
+  it("the failure applied while the success is being written is one item, never a dead letter", async () => {
+    // The PSP confirms a refund, then says it failed (Adyen's REFUND then REFUND_FAILED), the two notices a
+    // moment apart. The failure is decided while the success is still being written: it read the refund's attempt
+    // open. It must not then be applied on top of the success (the payments guard refuses a refund released twice),
+    // nor be dead-lettered for it: decided again on what was committed, it is the contradiction it is.
+    const payment = await pay("4242424242424242");
+    expect(payment.status).toBe("CAPTURED");
+    const refund = await t.gql<{ refundPayment: { refund: { status: string } | null } }>(
+      merchant.secretKey,
+      `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { status } errors { code } } }`,
+      { input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" } },
+    );
+    expect(refund.data?.refundPayment.refund?.status, refund.raw).toBe("PENDING");
+    const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
+      where: { paymentId: payment.id, operation: "REFUND" },
+      select: { id: true, status: true, pspReference: true },
+    });
+    expect(attempt.status).toBe("ACKNOWLEDGED");
+    const { pspReference } = await t.app.db.payment.findUniqueOrThrow({
+      where: { id: payment.id },
+      select: { pspReference: true },
+    });
+    const notice = (eventCode: string) => ({
+      eventCode,
+      pspReference: attempt.pspReference ?? `RF${randomBytes(6).toString("hex").toUpperCase()}`,
+      originalReference: pspReference as string,
+      merchantReference: attempt.id,
+      success: "true",
+      ...(eventCode === "REFUND_FAILED" ? { reason: "Refund failed: the card account is closed" } : {}),
+    });
+
+    // A second connection holds the payment's row: the success's write waits behind it, then the failure's, in
+    // that order; released, the success commits first and the failure's write finds the payment changed.
+    const row = await holdPaymentRow(t, payment.id);
+    const succeeded = adyenNotification(notice("REFUND"), 700);
+    await row.waiters(1);
+    const failed = adyenNotification(notice("REFUND_FAILED"), 700);
+    await row.waiters(2);
+    await row.release();
+    await Promise.all([succeeded, failed]);
+
+    expect(await itemsOf(payment.id)).toEqual([
+      expect.objectContaining({
+        category: "STATUS_MISMATCH",
+        status: "OPEN",
+        rule: "shadow.psp_failed_we_succeeded",
+        expected_kind: "REFUND",
+        expected_id: attempt.id,
+      }),
+    ]);
+    // Whatever its reference (an apply that throws is dead-lettered with none), no dead letter holds the notices.
+    const letters = await t.app.db.deadLetter.findMany({ select: { payload: true } });
+    expect(letters.filter((letter) => JSON.stringify(letter.payload).includes(attempt.id))).toEqual([]);
+    expect(
+      await t.app.db.payment.findUniqueOrThrow({
+        where: { id: payment.id },
+        select: { status: true, amountRefundedMinor: true, amountRefundPendingMinor: true },
+      }),
+    ).toEqual({ status: "PARTIALLY_REFUNDED", amountRefundedMinor: 700n, amountRefundPendingMinor: 0n });
+    expect(
+      await t.app.db.pspAttempt.findUniqueOrThrow({ where: { id: attempt.id }, select: { status: true } }),
+    ).toEqual({ status: "SUCCEEDED" });
   });
 });

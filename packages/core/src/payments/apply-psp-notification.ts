@@ -22,7 +22,6 @@ import {
 import {
   CONFLICT_RETRY_MAX,
   captureFeeOf,
-  changeWithRetry,
   type PaymentCommandsDependencies,
   systemActor,
 } from "./payment-deps";
@@ -245,7 +244,7 @@ async function applyModificationNotification(
   attempts: StoredAttempt[],
   orphaned: PspAttemptId | null,
   source: NotificationSource,
-): Promise<NotificationResult> {
+): Promise<NotificationResult | typeof LOST_RACE> {
   const operation = OPERATION_OF[notification.kind];
   const of = { operation, pspName: notification.pspName, orphaned };
   const found = matchAttempt(
@@ -259,13 +258,11 @@ async function applyModificationNotification(
   if (attempt === undefined) {
     // A failure reported for a modification we already recorded as confirmed (e.g. REFUND_FAILED after REFUND):
     // no edge of the state machine undoes it, so an operator must look.
-    const confirmed = attempts.find(
-      (a) =>
-        a.operation === operation &&
-        a.status === "SUCCEEDED" &&
-        notification.modificationReference !== null &&
-        a.pspReference === notification.modificationReference,
-    );
+    // Named by our attempt id (echoed back, or the resolver's own) or by the PSP's modification reference.
+    const names = (a: StoredAttempt) =>
+      (notification.attemptReference != null && a.id === notification.attemptReference) ||
+      (notification.modificationReference !== null && a.pspReference === notification.modificationReference);
+    const confirmed = attempts.find((a) => a.operation === operation && a.status === "SUCCEEDED" && names(a));
     if (confirmed && !notification.success)
       return {
         applied: false,
@@ -274,14 +271,7 @@ async function applyModificationNotification(
       };
     // A success for a modification recorded as failed (by the PSP's earlier answer or by an operator who had it
     // confirmed out of band): money moved that our books say did not, an operator must look.
-    const failedBefore = attempts.find(
-      (a) =>
-        a.operation === operation &&
-        a.status === "FAILED" &&
-        ((notification.attemptReference != null && a.id === notification.attemptReference) ||
-          (notification.modificationReference !== null &&
-            a.pspReference === notification.modificationReference)),
-    );
+    const failedBefore = attempts.find((a) => a.operation === operation && a.status === "FAILED" && names(a));
     if (failedBefore && notification.success)
       return {
         applied: false,
@@ -294,12 +284,15 @@ async function applyModificationNotification(
   const fee = await captureFeeOf(deps, actor, payment);
   // Multiple currencies (issue 18): a succeeded capture or refund converts at the newest rate / the locked one.
   const fx = notification.success ? await notifiedFxTerms(deps, actor, payment, notification.kind) : null;
-  let applied = true;
-  const changed = await changeWithRetry(deps, actor, payment.id, (current) => {
-    const built = notifiedModificationChange(actor, current, notification, attempt, fee, fx);
-    applied = built.applied;
-    return built.parts;
-  });
+  // Decided on the payment as read before its attempts, and written only if it is still that version. Every
+  // settlement of an attempt advances the payment's version, so a change meanwhile (the refund's success being
+  // recorded while its failure is decided, say) makes the whole decision again on what was committed: the attempt
+  // is then settled, and the notice is the contradiction it is, never applied on top of it (the payments guard
+  // would refuse releasing a refund twice) nor lost.
+  const built = notifiedModificationChange(actor, payment, notification, attempt, fee, fx);
+  const changed = await deps.store.applyPaymentChange(actor, { ...built.parts, decidedOn: payment });
+  if (changed === null) return LOST_RACE;
+  const applied = built.applied;
   if (attempt.status === "PENDING") {
     // What was recorded, as the outcome the request of an abandoned attempt answers.
     const recorded = recordedOutcome(notification, attempt, applied);

@@ -17,6 +17,8 @@ import type { PspRouter } from "../ports/psp-router";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
 import type { VaultKeyring } from "../vault/card-vault";
 import type { IdempotencyKeyKind, MerchantActor, PaymentRecord, RefundRecord } from "./payment-record";
+import type { PspNotification } from "./payment-requests";
+import type { RecordedContradiction } from "./payment-responses";
 
 export interface PaymentCommandsDependencies {
   store: PaymentStore;
@@ -40,6 +42,28 @@ export interface PaymentCommandsDependencies {
   bankRefunds?: BankRefundsPort;
   /** Onboarding (issue 22): live payments of unverified, restricted or frozen merchants; absent: no checks. */
   admission?: Pick<MerchantAdmission, "checkLivePayment">;
+  /**
+   * Where the resolver reports a PSP answer that contradicts what we recorded (shadow reconciliation: one open item
+   * per attempt and rule); absent (unit tests only), such an answer changes nothing and is reported nowhere.
+   */
+  contradictions?: ResolverContradictions;
+}
+
+/**
+ * How the resolver learned the PSP's answer: it sent an attempt with no known outcome again under its idempotency
+ * key (the PSP replays what it did), or it looked up a modification the PSP had acknowledged.
+ */
+export type ResolverRule = "resolver.asked_again" | "resolver.looked_up";
+
+/** The port the resolver reports contradictions to, implemented by shadow reconciliation. */
+export interface ResolverContradictions {
+  /** Records the contradiction once while its item is open; true when it was recorded by this call. */
+  resolverContradiction(report: {
+    /** The PSP's answer, as the notification that would have told it. */
+    notification: PspNotification;
+    contradiction: RecordedContradiction;
+    rule: ResolverRule;
+  }): Promise<boolean>;
 }
 
 /** How long a customer has for a 3-D Secure challenge when the platform does not say. */

@@ -4,7 +4,10 @@
 // came) are looked up at the PSP once past their deadline. Inconclusive answers are retried on a growing
 // schedule; after the last, the attempt is escalated to operators. 3-D Secure completions whose call got no
 // answer (a REQUIRES_ACTION payment still claimed for it) are asked again too, once stale
-// (resolveUnknownCompletions in complete-authentication.ts; bounded by the challenge's expiry).
+// (resolveUnknownCompletions in complete-authentication.ts; bounded by the challenge's expiry). An answer that
+// contradicts what was recorded meanwhile (a notification, say, settled the attempt the other way while the PSP
+// was being asked) changes nothing: it is reported to shadow reconciliation (deps.contradictions), which opens one
+// item per attempt and rule, the resolver's rule in its audit row.
 import type { StoredAttempt } from "../ports/payment-store";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
 import { decryptPan } from "../vault/card-vault";
@@ -16,10 +19,12 @@ import {
   callPsp,
   changeWithRetry,
   type PaymentCommandsDependencies,
+  type ResolverRule,
   systemActor,
 } from "./payment-deps";
 import type { MerchantActor, PaymentRecord } from "./payment-record";
-import type { ResolutionSummary } from "./payment-responses";
+import type { PspNotification } from "./payment-requests";
+import type { RecordedContradiction, ResolutionSummary } from "./payment-responses";
 import { applyAuthorization, holdUntilOf } from "./record-authorization";
 
 type Deps = PaymentCommandsDependencies;
@@ -228,28 +233,44 @@ async function applyResolvedOutcome(
 ): Promise<void> {
   if (outcome.outcome === "pending") return acknowledgeResolved(deps, actor, payment, attempt, outcome);
   if (attempt.operation === "AUTHORIZE") return authorizeResolved(deps, actor, payment, attempt, outcome);
+  // An acknowledged modification was looked up (resolveOne); any other was sent again under its key.
+  const rule: ResolverRule =
+    attempt.status === "ACKNOWLEDGED" ? "resolver.looked_up" : "resolver.asked_again";
   // A modification's definite answer is applied exactly like the PSP's notification would be, naming the
   // attempt so that an abandoned (PENDING) one is settled, and its request answered, there.
   const success = outcome.outcome === "succeeded";
-  const code =
-    outcome.outcome === "declined" || outcome.outcome === "failed"
-      ? outcome.code
-      : outcome.outcome === "unavailable"
-        ? "psp_unavailable"
-        : null;
-  await applyNotification(
+  const notification: PspNotification = {
+    kind: attempt.operation === "CAPTURE" ? "capture" : attempt.operation === "VOID" ? "void" : "refund",
+    pspName: attempt.pspName,
+    paymentPspReference: payment.pspReference ?? "",
+    modificationReference: outcome.outcome === "succeeded" ? outcome.pspReference : attempt.pspReference,
+    attemptReference: attempt.id,
+    success,
+    code: failureCodeOf(outcome),
+  };
+  const result = await applyNotification(
     deps,
-    {
-      kind: attempt.operation === "CAPTURE" ? "capture" : attempt.operation === "VOID" ? "void" : "refund",
-      pspName: attempt.pspName,
-      paymentPspReference: payment.pspReference ?? "",
-      modificationReference: outcome.outcome === "succeeded" ? outcome.pspReference : attempt.pspReference,
-      attemptReference: attempt.id,
-      success,
-      code,
-    },
+    notification,
     attempt.status === "PENDING" ? attempt.id : null,
   );
+  // Settled the other way meanwhile (a notification while the PSP was being asked): an item, nothing changed.
+  if (!result.applied && result.reason === "contradicts_confirmed")
+    await reportContradiction(deps, notification, result.contradiction, rule);
+}
+
+function failureCodeOf(outcome: DefiniteOutcome): string | null {
+  if (outcome.outcome === "declined" || outcome.outcome === "failed") return outcome.code;
+  return outcome.outcome === "unavailable" ? "psp_unavailable" : null;
+}
+
+async function reportContradiction(
+  deps: Deps,
+  notification: PspNotification,
+  contradiction: RecordedContradiction,
+  rule: ResolverRule,
+): Promise<void> {
+  // Not caught: a lost item is worse than a failed run, whose error the worker logs.
+  await deps.contradictions?.resolverContradiction({ notification, contradiction, rule });
 }
 
 /** Now acknowledged: the PSP's notification will decide, or the resolver asks again after its deadline. */
@@ -302,6 +323,39 @@ async function authorizeResolved(
     const fresh = (await deps.store.attemptsOf(payment.id)).find((a) => a.id === attempt.id);
     const open =
       fresh?.status === "UNKNOWN" || fresh?.status === "PENDING" || fresh?.status === "ACKNOWLEDGED";
-    if (!open || current?.pspName !== attempt.pspName) return;
+    if (!open || current?.pspName !== attempt.pspName) break;
   }
+  // Not applied: the attempt was settled meanwhile (a notification, an operator, a failover). An answer that says
+  // the opposite of what was recorded is an operator's item, never a silent drop.
+  const settled = (await deps.store.attemptsOf(payment.id)).find((a) => a.id === attempt.id);
+  const success = outcome.outcome === "succeeded";
+  const failure = outcome.outcome === "declined" || outcome.outcome === "failed";
+  const recorded =
+    success && settled?.status === "FAILED"
+      ? "FAILED"
+      : failure && settled?.status === "SUCCEEDED"
+        ? "SUCCEEDED"
+        : null;
+  if (settled === undefined || recorded === null) return;
+  const pspReference =
+    ("pspReference" in outcome ? outcome.pspReference : undefined) ?? settled.pspReference ?? "";
+  await reportContradiction(
+    deps,
+    {
+      kind: "authorization",
+      pspName: attempt.pspName,
+      pspReference,
+      reference: payment.id,
+      success,
+      code: failureCodeOf(outcome),
+    },
+    {
+      paymentId: payment.id,
+      attemptId: settled.id,
+      operation: "AUTHORIZE",
+      recorded,
+      amountMinor: settled.amountMinor,
+    },
+    "resolver.asked_again",
+  );
 }

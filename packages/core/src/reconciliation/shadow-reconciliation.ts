@@ -12,7 +12,10 @@
 // answer, naming the attempt; when an operator had recorded that attempt's outcome the rule is
 // shadow.contradicts_operator_resolution and the item carries the operator's outcome beside the PSP's message. The
 // item is the one operator item for it: the webhook route dead-letters such a message only when no item covers it.
+// The attempt resolver reports the same contradictions (the PSP's answer to its question against what was recorded
+// meanwhile) through resolverContradiction: the same items and rules, its own rule named in the audit row.
 
+import type { ResolverContradictions, ResolverRule } from "../payments/payment-deps";
 import type { PspNotification } from "../payments/payment-requests";
 import type { NotificationResult, RecordedContradiction } from "../payments/payment-responses";
 import type { PaymentRecord, StoredAttemptLike } from "./shadow-types";
@@ -34,6 +37,8 @@ export interface ShadowFinding {
   pspMessage?: PspMessage;
   /** What we recorded for the attempt, and who recorded it when an operator did, for the item's audit row. */
   recorded?: RecordedOutcome;
+  /** Found by the attempt resolver (absent: by a notification), with how it learned the PSP's answer. */
+  detectedBy?: { worker: "resolver"; rule: ResolverRule };
 }
 
 /** The PSP's message as the item shows it. */
@@ -138,8 +143,21 @@ export interface ShadowStore {
   }): Promise<boolean>;
 }
 
-export class ShadowReconciliation {
+export class ShadowReconciliation implements ResolverContradictions {
   constructor(private readonly deps: { store: ShadowStore; newItemId: () => string }) {}
+
+  /**
+   * The attempt resolver's answer from the PSP contradicts what was recorded for the attempt (settled the other
+   * way while the PSP was being asked): the same item a notification saying so opens, once while it is open,
+   * its audit row naming the resolver's rule. True when recorded now.
+   */
+  async resolverContradiction(report: Parameters<ResolverContradictions["resolverContradiction"]>[0]) {
+    const observed = await this.recordContradiction(report.notification, report.contradiction, {
+      worker: "resolver",
+      rule: report.rule,
+    });
+    return observed?.openedNow ?? false;
+  }
 
   /**
    * A PSP disputes an attempt of ours that failed over to another PSP: money may have been taken there although we
@@ -195,6 +213,7 @@ export class ShadowReconciliation {
   private async recordContradiction(
     notification: PspNotification,
     contradiction: RecordedContradiction,
+    detectedBy?: ShadowFinding["detectedBy"],
   ): Promise<ShadowObservation | null> {
     const payment = await this.deps.store.findPaymentById(contradiction.paymentId);
     if (payment === null) return null;
@@ -211,6 +230,7 @@ export class ShadowReconciliation {
       amountMinor: contradiction.amountMinor,
       pspMessage: pspMessageOf(notification),
       recorded: { status: contradiction.recorded, operator },
+      ...(detectedBy ? { detectedBy } : {}),
     };
     return { finding, openedNow: await this.record(notification.pspName, payment, finding) };
   }

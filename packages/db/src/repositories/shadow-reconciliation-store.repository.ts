@@ -110,7 +110,9 @@ export class ShadowReconciliationStoreRepository implements ShadowStore {
         operation: finding.operation,
         paymentId: payment.id,
         attemptId: finding.attemptId,
-        actor: "system:shadow-reconciliation",
+        actor: finding.detectedBy ? `system:${finding.detectedBy.worker}` : "system:shadow-reconciliation",
+        // The resolver's rule (how it learned the PSP's answer) when the resolver found the contradiction.
+        ...(finding.detectedBy ? { detectedBy: finding.detectedBy } : {}),
         ...(message ? { psp: message } : {}),
         ...(finding.recorded
           ? {
@@ -142,11 +144,17 @@ export class ShadowReconciliationStoreRepository implements ShadowStore {
 function contradictionSentence(finding: ShadowFinding, message: PspMessage): string {
   const operation = finding.operation.toLowerCase();
   const operator = finding.recorded?.operator ?? null;
+  const asked =
+    finding.detectedBy?.rule === "resolver.looked_up"
+      ? "the resolver looked it up: "
+      : finding.detectedBy?.rule === "resolver.asked_again"
+        ? "the resolver asked again: "
+        : "";
   const ours =
     operator !== null
       ? `${operator.operator} recorded the ${operation} as ${operator.outcome.toLowerCase()} (${operator.note})`
       : finding.recorded
         ? `we recorded the ${operation} as ${finding.recorded.status.toLowerCase()}`
         : `we recorded the ${operation} otherwise`;
-  return `${ours}; the PSP says ${message.description}`;
+  return `${ours}; ${asked}the PSP says ${message.description}`;
 }
