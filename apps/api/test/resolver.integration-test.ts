@@ -2,14 +2,17 @@
 // acted, or a process that died mid-call) is resolved by asking the same PSP
 // again with the same idempotency key: never a second charge, never another
 // PSP, the ledger balanced, and escalation to operators when it stays unknown; an answer contradicting what a
-// notification recorded meanwhile is one reconciliation item, never a silent drop nor a change.
+// notification recorded meanwhile is one reconciliation item, never a silent drop nor a change (a dead letter when
+// the item cannot be written).
 import type { MerchantId, PaymentId, PspAttemptId } from "@paycore/core/ids/ids";
 import { PaymentCommands } from "@paycore/core/payments/payment-commands";
 import type { PaymentStore } from "@paycore/core/ports/payment-store";
+import { parseResolverLetter, type ResolverReport } from "@paycore/core/reconciliation/shadow-reconciliation";
 import { SandboxPsp } from "@paycore/psp-testkit/sandbox-psp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { holdPaymentRow } from "../src/testing/row-lock";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
+import { replayDeadLetter } from "../src/webhooks/replay";
 
 const PAYMENT = "id status amountCaptured amountRefunded pendingOperation events { type source }";
 const CREATE = `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { ${PAYMENT} } errors { code } } }`;
@@ -527,6 +530,146 @@ describe("an answer that contradicts what was recorded while the PSP was asked",
         recorded: { status: "FAILED" },
       });
       expect(String(audit?.after.reason)).toContain("the resolver looked it up");
+      expect(
+        await isolated.app.db.payment.findUniqueOrThrow({
+          where: { id: payment.id },
+          select: { status: true, amountRefundedMinor: true },
+        }),
+      ).toEqual({ status: "CAPTURED", amountRefundedMinor: 0n });
+      await isolated.expectLedgerBalanced();
+    } finally {
+      await isolated.close();
+    }
+  });
+});
+
+describe("a contradiction whose reconciliation item cannot be written", () => {
+  // The attempt is settled by the notification before the resolver reports, and the resolver never asks about it
+  // again: were the item's write to fail and the run with it, the contradiction would be lost. It becomes one dead
+  // letter instead (the webhook route's fallback), replayed into the item once the cause is fixed. The failure is
+  // real: a trigger on recon_items raises, on this test's own cloned database, dropped before the replay.
+  it("one dead letter naming the rule, none more on re-runs, and its replay records the item", async () => {
+    const faulty = new SandboxPsp();
+    const isolated = await createTestApp({ sandbox: faulty });
+    try {
+      const owner = await isolated.createMerchant();
+      const method = await isolated.tokenize(owner.publishableKey);
+      const created = await isolated.gql<{ createPayment: { payment: Payment } }>(owner.secretKey, CREATE, {
+        input: { idempotencyKey: newKey(), amount: "2000", currency: "USD", paymentMethodId: method },
+      });
+      const payment = created.data?.createPayment.payment as Payment;
+      expect(payment.status, created.raw).toBe("CAPTURED");
+      faulty.injectFault("refund", "timeout_after_processing");
+      await isolated.gql(owner.secretKey, REFUND, {
+        input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" },
+      });
+      const attempt = await isolated.app.db.pspAttempt.findFirstOrThrow({
+        where: { paymentId: payment.id, operation: "REFUND" },
+        select: { id: true, status: true, pspName: true },
+      });
+      expect(attempt.status).toBe("UNKNOWN");
+      const { pspReference } = await isolated.app.db.payment.findUniqueOrThrow({
+        where: { id: payment.id },
+        select: { pspReference: true },
+      });
+      await isolated.app.sql.query(
+        `CREATE FUNCTION test_refuse_recon_items() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'recon_items refused by the test'; END $$`,
+      );
+      await isolated.app.sql.query(
+        `CREATE TRIGGER test_refuse_recon_items BEFORE INSERT ON recon_items
+           FOR EACH ROW EXECUTE FUNCTION test_refuse_recon_items()`,
+      );
+
+      const row = await holdPaymentRow(isolated, payment.id);
+      const notified = isolated.app.services.commands.applyPspNotification({
+        kind: "refund",
+        pspName: attempt.pspName,
+        paymentPspReference: pspReference as string,
+        modificationReference: null,
+        attemptReference: attempt.id,
+        success: false,
+        code: "refund_failed",
+      });
+      await row.waiters(1);
+      const resolving = isolated.app.services.commands.resolveUnknownOutcomes();
+      await row.waiters(2);
+      await row.release();
+      expect(await notified).toMatchObject({ applied: true });
+      // The run completes: the contradiction went to the dead letters, not into the run's error.
+      expect(await resolving).toMatchObject({ resolved: 1 });
+
+      const letters = () =>
+        isolated.app.sql.query<{
+          id: bigint;
+          source: string;
+          reference: string | null;
+          reason: string;
+          payload: { contradiction: Record<string, unknown> };
+          seen_count: number;
+        }>(
+          `SELECT id, source, reference, reason, payload, seen_count FROM dead_letters
+            WHERE replayed_at IS NULL AND dismissed_at IS NULL`,
+        );
+      const [letter, ...others] = await letters();
+      expect(others).toEqual([]);
+      expect(letter).toMatchObject({
+        source: `resolver:${attempt.pspName}`,
+        reference: pspReference,
+        seen_count: 1,
+        payload: {
+          contradiction: {
+            attemptId: attempt.id,
+            recorded: "FAILED",
+            amountMinor: "700",
+            operation: "REFUND",
+          },
+        },
+      });
+      expect(letter?.reason).toContain("refund succeeded at the PSP (resolver.asked_again)");
+      const itemsOf = () =>
+        isolated.app.sql.query<{ id: string; rule: string; expected_id: string }>(
+          "SELECT id, rule, expected_id FROM recon_items WHERE payment_id = $1",
+          [payment.id],
+        );
+      expect(await itemsOf()).toEqual([]);
+
+      // Re-runs: the attempt is settled, nothing is asked again; the same report again is the same letter, seen twice.
+      await isolated.app.services.commands.resolveUnknownOutcomes();
+      const report = parseResolverLetter(letter?.payload);
+      expect(report).not.toBeNull();
+      expect(
+        await isolated.app.services.shadowReconciliation.resolverContradiction(report as ResolverReport),
+      ).toBe(false);
+      expect(await letters()).toEqual([expect.objectContaining({ id: letter?.id, seen_count: 2 })]);
+
+      // A replay while the cause is not fixed leaves the letter open; once fixed, it records the item and closes.
+      const early = await replayDeadLetter(isolated.app.services, letter?.id as bigint);
+      expect(early).toMatchObject({
+        closed: false,
+        stillFailing: ["reconciliation item could not be recorded"],
+      });
+      await isolated.app.sql.query("DROP TRIGGER test_refuse_recon_items ON recon_items");
+      await isolated.app.sql.query("DROP FUNCTION test_refuse_recon_items()");
+      expect(await replayDeadLetter(isolated.app.services, letter?.id as bigint)).toMatchObject({
+        closed: true,
+        applied: 1,
+      });
+      expect(await letters()).toEqual([]);
+      const items = await itemsOf();
+      expect(items).toEqual([
+        { id: expect.any(String), rule: "shadow.psp_succeeded_we_failed", expected_id: attempt.id },
+      ]);
+      const [audit] = await isolated.app.sql.query<{ after: Record<string, unknown> }>(
+        "SELECT after FROM operator_audit_log WHERE target_type = 'recon_item' AND target_id = $1",
+        [items[0]?.id],
+      );
+      expect(audit?.after).toMatchObject({
+        detectedBy: { worker: "resolver", rule: "resolver.asked_again" },
+        recorded: { status: "FAILED" },
+        psp: { description: "refund succeeded" },
+      });
+      // Nothing changed: the refund stays failed, the money with it.
       expect(
         await isolated.app.db.payment.findUniqueOrThrow({
           where: { id: payment.id },

@@ -269,7 +269,8 @@ async function reportContradiction(
   contradiction: RecordedContradiction,
   rule: ResolverRule,
 ): Promise<void> {
-  // Not caught: a lost item is worse than a failed run, whose error the worker logs.
+  // Not caught here: shadow reconciliation dead-letters a report whose item cannot be written; only when that
+  // fails too does the run fail (the worker logs its error).
   await deps.contradictions?.resolverContradiction({ notification, contradiction, rule });
 }
 

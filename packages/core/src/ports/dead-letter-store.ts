@@ -5,7 +5,7 @@ import type { AuditDraft } from "./audit";
 
 export interface DeadLetterRecord {
   id: bigint;
-  /** `webhook:<psp>`. */
+  /** `webhook:<psp>`, or `resolver:<psp>` for an attempt resolver's contradiction whose item could not be written. */
   source: string;
   reference: string | null;
   reason: string;
@@ -19,6 +19,12 @@ export interface DeadLetterRecord {
   dismissedAt: Date | null;
   dismissedBy: string | null;
   dismissNote: string | null;
+}
+
+/** Where a message no command could apply is kept for operators (the webhook route's and the resolver's fallback). */
+export interface DeadLetterSink {
+  /** Stores an open letter, or counts one more sighting of the same open letter (same source, reference and payload). */
+  record(source: string, reference: string | null, reason: string, payload: unknown): Promise<bigint>;
 }
 
 export interface DeadLetterStore {

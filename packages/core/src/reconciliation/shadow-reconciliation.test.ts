@@ -1,8 +1,18 @@
 // Goal: the shadow rules as a table: which notification contradicts which of our attempts after it was applied,
-// and which agree (or cannot be compared yet).
+// and which agree (or cannot be compared yet); a resolver's contradiction whose item cannot be written is
+// dead-lettered, its letter reading back as the report.
 import { describe, expect, it } from "vitest";
+import type { PaymentId, PspAttemptId } from "../ids/ids";
 import type { PspNotification } from "../payments/payment-requests";
-import { type StoredAttemptLike, shadowContradiction } from "./shadow-reconciliation";
+import {
+  parseResolverLetter,
+  type ResolverReport,
+  resolverLetterPayload,
+  ShadowReconciliation,
+  type ShadowStore,
+  type StoredAttemptLike,
+  shadowContradiction,
+} from "./shadow-reconciliation";
 
 function attempt(overrides: Partial<StoredAttemptLike> = {}): StoredAttemptLike {
   return {
@@ -101,5 +111,73 @@ describe("shadowContradiction", () => {
     expect(
       shadowContradiction(modification({ modificationReference: "ch_a" }), attempts, payment),
     ).toBeNull();
+  });
+});
+
+describe("a resolver's contradiction whose item cannot be written", () => {
+  const report: ResolverReport = {
+    rule: "resolver.looked_up",
+    notification: {
+      kind: "refund",
+      pspName: "adyen",
+      paymentPspReference: "PSP_1",
+      modificationReference: "MOD_1",
+      attemptReference: "att_1",
+      success: true,
+      code: null,
+    },
+    contradiction: {
+      paymentId: "pay_1" as PaymentId,
+      attemptId: "att_1" as PspAttemptId,
+      operation: "REFUND",
+      recorded: "FAILED",
+      amountMinor: 700n,
+    },
+  };
+  const failingStore: ShadowStore = {
+    findPaymentByPspReference: async () => null,
+    findPaymentById: async () => {
+      throw new Error("connection lost");
+    },
+    attemptsOf: async () => [],
+    operatorResolutionOf: async () => null,
+    recordShadowItem: async () => true,
+  };
+
+  it("is dead-lettered under resolver:<psp>, the reason naming the rule, the payload reading back as the report", async () => {
+    const letters: Array<{ source: string; reference: string | null; reason: string; payload: unknown }> = [];
+    const shadow = new ShadowReconciliation({
+      store: failingStore,
+      newItemId: () => "ri_1",
+      deadLetters: {
+        record: async (source, reference, reason, payload) => {
+          letters.push({ source, reference, reason, payload: JSON.parse(JSON.stringify(payload)) });
+          return 1n;
+        },
+      },
+    });
+    expect(await shadow.resolverContradiction(report)).toBe(false);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ source: "resolver:adyen", reference: "PSP_1" });
+    expect(letters[0]?.reason).toContain("refund succeeded at the PSP (resolver.looked_up)");
+    expect(parseResolverLetter(letters[0]?.payload)).toEqual(report);
+    await expect(shadow.recordResolverContradiction(report)).rejects.toThrow("connection lost");
+  });
+
+  it("without a dead-letter sink, the error reaches the resolver's run", async () => {
+    const shadow = new ShadowReconciliation({ store: failingStore, newItemId: () => "ri_1" });
+    await expect(shadow.resolverContradiction(report)).rejects.toThrow("connection lost");
+  });
+
+  it.each([
+    ["not an object", "x"],
+    ["another kind", { ...resolverLetterPayload(report), kind: "other" }],
+    ["an unknown rule", { ...resolverLetterPayload(report), rule: "resolver.guessed" }],
+    [
+      "an amount that is not digits",
+      { ...resolverLetterPayload(report), contradiction: { ...report.contradiction, amountMinor: "-1" } },
+    ],
+  ])("a payload that is not a resolver letter (%s) reads as null", (_name, payload) => {
+    expect(parseResolverLetter(payload)).toBeNull();
   });
 });

@@ -13,11 +13,16 @@
 // shadow.contradicts_operator_resolution and the item carries the operator's outcome beside the PSP's message. The
 // item is the one operator item for it: the webhook route dead-letters such a message only when no item covers it.
 // The attempt resolver reports the same contradictions (the PSP's answer to its question against what was recorded
-// meanwhile) through resolverContradiction: the same items and rules, its own rule named in the audit row.
+// meanwhile) through resolverContradiction: the same items and rules, its own rule named in the audit row. The
+// attempt is settled by then and the resolver never asks about it again, so an item that cannot be written (a
+// database error) would lose the contradiction: it is dead-lettered instead (source `resolver:<psp>`, the reason
+// naming the rule), as the webhook route does, once while the letter is open; replaying the letter records the item.
 
+import type { PaymentId, PspAttemptId } from "../ids/ids";
 import type { ResolverContradictions, ResolverRule } from "../payments/payment-deps";
 import type { PspNotification } from "../payments/payment-requests";
 import type { NotificationResult, RecordedContradiction } from "../payments/payment-responses";
+import type { DeadLetterSink } from "../ports/dead-letter-store";
 import type { PaymentRecord, StoredAttemptLike } from "./shadow-types";
 
 export type { StoredAttemptLike } from "./shadow-types";
@@ -143,15 +148,49 @@ export interface ShadowStore {
   }): Promise<boolean>;
 }
 
+/** What the attempt resolver reports: the PSP's answer, what we recorded, and how the resolver learnt it. */
+export type ResolverReport = Parameters<ResolverContradictions["resolverContradiction"]>[0];
+
+/** The dead-letter source of a resolver's contradiction whose item could not be written. */
+export const RESOLVER_LETTER_SOURCE_PREFIX = "resolver:";
+
 export class ShadowReconciliation implements ResolverContradictions {
-  constructor(private readonly deps: { store: ShadowStore; newItemId: () => string }) {}
+  constructor(
+    private readonly deps: {
+      store: ShadowStore;
+      newItemId: () => string;
+      /** The fallback when a resolver's item cannot be written; absent, the error reaches the resolver's run. */
+      deadLetters?: DeadLetterSink;
+    },
+  ) {}
 
   /**
    * The attempt resolver's answer from the PSP contradicts what was recorded for the attempt (settled the other
    * way while the PSP was being asked): the same item a notification saying so opens, once while it is open,
-   * its audit row naming the resolver's rule. True when recorded now.
+   * its audit row naming the resolver's rule. True when the item was recorded now; false when one was open, or
+   * when the item could not be written and the report was dead-lettered instead (never lost).
    */
-  async resolverContradiction(report: Parameters<ResolverContradictions["resolverContradiction"]>[0]) {
+  async resolverContradiction(report: ResolverReport): Promise<boolean> {
+    try {
+      return await this.recordResolverContradiction(report);
+    } catch (error) {
+      if (this.deps.deadLetters === undefined) throw error;
+      // The same report again (a second worker, a retried run) finds the open letter and only counts a sighting.
+      await this.deps.deadLetters.record(
+        `${RESOLVER_LETTER_SOURCE_PREFIX}${report.notification.pspName}`,
+        paymentReferenceOf(report.notification) || null,
+        resolverLetterReason(report),
+        resolverLetterPayload(report),
+      );
+      return false;
+    }
+  }
+
+  /**
+   * The resolver's report as an item, without the dead-letter fallback (a failure reaches the caller): how a
+   * replayed resolver letter is recorded, the letter staying open while the item still cannot be written.
+   */
+  async recordResolverContradiction(report: ResolverReport): Promise<boolean> {
     const observed = await this.recordContradiction(report.notification, report.contradiction, {
       worker: "resolver",
       rule: report.rule,
@@ -256,4 +295,94 @@ export function pspMessageOf(notification: PspNotification): PspMessage {
         pspReference: notification.paymentPspReference,
         modificationReference: notification.modificationReference,
       };
+}
+
+function paymentReferenceOf(notification: PspNotification): string {
+  return notification.kind === "authorization" ? notification.pspReference : notification.paymentPspReference;
+}
+
+/** The dead letter's reason: what the PSP said, against what, and the resolver's rule that learnt it. */
+export function resolverLetterReason(report: ResolverReport): string {
+  const { notification, contradiction, rule } = report;
+  const said = `${notification.kind} ${notification.success ? "succeeded" : "failed"}`;
+  return (
+    `${said} at the PSP (${rule}), contradicting the outcome recorded (${contradiction.recorded}) for attempt ` +
+    `${contradiction.attemptId}; its reconciliation item could not be recorded: needs an operator`
+  );
+}
+
+/** The letter's payload: the report as JSON (the amount as a digit string), read back by parseResolverLetter. */
+export function resolverLetterPayload(report: ResolverReport): Record<string, unknown> {
+  return {
+    kind: "resolver_contradiction",
+    rule: report.rule,
+    notification: report.notification,
+    contradiction: { ...report.contradiction, amountMinor: report.contradiction.amountMinor.toString() },
+  };
+}
+
+const RESOLVER_RULES: readonly ResolverRule[] = ["resolver.asked_again", "resolver.looked_up"];
+const OPERATIONS = ["AUTHORIZE", "CAPTURE", "VOID", "REFUND"] as const;
+const RECORDED = ["SUCCEEDED", "FAILED", "UNKNOWN"] as const;
+/** Bound on every text field read back from a stored letter. */
+const LETTER_TEXT_MAX_LENGTH = 200;
+
+function isText(value: unknown, nullable = false): value is string {
+  return (
+    (nullable && value === null) || (typeof value === "string" && value.length <= LETTER_TEXT_MAX_LENGTH)
+  );
+}
+
+function oneOf<T extends string>(values: readonly T[], value: unknown): value is T {
+  return typeof value === "string" && (values as readonly string[]).includes(value);
+}
+
+/** A resolver letter's payload read back as its report, or null when it is not one (then the letter stays open). */
+export function parseResolverLetter(payload: unknown): ResolverReport | null {
+  if (typeof payload !== "object" || payload === null) return null;
+  const letter = payload as Record<string, unknown>;
+  if (letter.kind !== "resolver_contradiction" || !oneOf(RESOLVER_RULES, letter.rule)) return null;
+  const n = letter.notification as Record<string, unknown> | null;
+  const c = letter.contradiction as Record<string, unknown> | null;
+  if (typeof n !== "object" || n === null || typeof c !== "object" || c === null) return null;
+  if (!isText(n.pspName) || typeof n.success !== "boolean" || !isText(n.code, true)) return null;
+  let notification: PspNotification;
+  if (n.kind === "authorization") {
+    if (!isText(n.pspReference) || !isText(n.reference, true)) return null;
+    notification = {
+      kind: "authorization",
+      pspName: n.pspName,
+      pspReference: n.pspReference,
+      reference: n.reference,
+      success: n.success,
+      code: n.code,
+    };
+  } else if (n.kind === "capture" || n.kind === "void" || n.kind === "refund") {
+    const attemptReference = n.attemptReference ?? null;
+    if (!isText(n.paymentPspReference) || !isText(n.modificationReference, true)) return null;
+    if (!isText(attemptReference, true)) return null;
+    notification = {
+      kind: n.kind,
+      pspName: n.pspName,
+      paymentPspReference: n.paymentPspReference,
+      modificationReference: n.modificationReference,
+      attemptReference,
+      success: n.success,
+      code: n.code,
+    };
+  } else return null;
+  if (!isText(c.paymentId) || !isText(c.attemptId)) return null;
+  if (!oneOf(OPERATIONS, c.operation) || !oneOf(RECORDED, c.recorded)) return null;
+  if (typeof c.amountMinor !== "string" || !/^\d{1,19}$/.test(c.amountMinor)) return null;
+  return {
+    rule: letter.rule,
+    notification,
+    contradiction: {
+      paymentId: c.paymentId as PaymentId,
+      attemptId: c.attemptId as PspAttemptId,
+      operation: c.operation,
+      recorded: c.recorded,
+      amountMinor: BigInt(c.amountMinor),
+    },
+  };
 }

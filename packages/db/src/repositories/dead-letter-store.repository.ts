@@ -3,7 +3,11 @@
 // close (replayed or dismissed) is conditional on the letter being open and is written with its operator audit
 // row in one transaction. The database keeps a closed letter final (20261208160000_workbench).
 import type { AuditDraft } from "@paycore/core/ports/audit";
-import type { DeadLetterRecord, DeadLetterStore } from "@paycore/core/ports/dead-letter-store";
+import type {
+  DeadLetterRecord,
+  DeadLetterSink,
+  DeadLetterStore,
+} from "@paycore/core/ports/dead-letter-store";
 import type { Sql } from "../sql";
 import { insertAuditRow } from "./recon-item-store.repository";
 
@@ -80,7 +84,7 @@ export interface DeadLetterListItem {
   state: DeadLetterState;
 }
 
-export class DeadLetterStoreRepository implements DeadLetterStore {
+export class DeadLetterStoreRepository implements DeadLetterStore, DeadLetterSink {
   constructor(private readonly sql: Sql) {}
 
   /** Stores a dead letter, or counts it seen again when the same one is open; returns its id. */

@@ -12,6 +12,7 @@ import {
 } from "@paycore/core/reconciliation/reconciliation-commands";
 import { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
 import { ApprovalStoreRepository } from "@paycore/db/repositories/approval-store.repository";
+import { DeadLetterStoreRepository } from "@paycore/db/repositories/dead-letter-store.repository";
 import type { PostgresPaymentStore } from "@paycore/db/repositories/payment-store.repository";
 import { ReconItemStoreRepository } from "@paycore/db/repositories/recon-item-store.repository";
 import { ReconciliationStoreRepository } from "@paycore/db/repositories/reconciliation-store.repository";
@@ -60,7 +61,10 @@ export function createReconItemCommands(
   return { items, approvals };
 }
 
-/** Shadow mode: PSP notifications compared with our state as the webhook routes apply them. */
+/**
+ * Shadow mode: PSP notifications compared with our state as the webhook routes apply them, and the attempt
+ * resolver's contradictions (dead-lettered when their item cannot be written).
+ */
 export function createShadowReconciliation(
   sql: Sql,
   payments: Pick<PostgresPaymentStore, "findPaymentByPspReference" | "attemptsOf">,
@@ -68,5 +72,6 @@ export function createShadowReconciliation(
   return new ShadowReconciliation({
     store: new ShadowReconciliationStoreRepository(sql, payments),
     newItemId: () => newId("reconItem"),
+    deadLetters: new DeadLetterStoreRepository(sql),
   });
 }
