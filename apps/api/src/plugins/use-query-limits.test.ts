@@ -1,10 +1,11 @@
 // Goal: a query's cost is measured once per parsed document, operation and values of the variables its cost
 // reads (a page size, a list of ids), and measured again whenever one of those changes; other variables (an id)
-// do not make a new entry, and a measure that failed (bad variables) is not kept.
+// do not make a new entry, and a measure that failed (bad variables) is not kept. The variables' list-length
+// check walks the client's lists and objects, never an uploaded file's bytes.
 import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { schema } from "../schema/index";
-import { QueryCosts } from "./use-query-limits";
+import { QueryCosts, tooLongList } from "./use-query-limits";
 
 describe("QueryCosts", () => {
   it("keeps the cost of a document whose cost reads no variable, whatever the id asked for", () => {
@@ -78,5 +79,27 @@ describe("QueryCosts", () => {
       return 1;
     });
     expect(measured).toBe(1);
+  });
+});
+
+describe("tooLongList", () => {
+  it.each([
+    ["a short list", { ids: ["a", "b"] }, false],
+    ["a list past the limit", { ids: Array.from({ length: 101 }, (_, i) => String(i)) }, true],
+    ["a long list nested in objects and lists", { input: { rows: [[Array(101).fill(1)]] } }, true],
+    [
+      "an object with many keys (not a list)",
+      Object.fromEntries(Array.from({ length: 500 }, (_, i) => [i, i])),
+      false,
+    ],
+  ])("%s", (_name, variables, expected) => {
+    expect(tooLongList(variables, 100)).toBe(expected);
+  });
+
+  it("does not walk an uploaded file: half a mebibyte of bytes is no list, and no stack overflow", () => {
+    const bytes = new Uint8Array(512 * 1024).fill(0x20);
+    const file = new File([bytes], "evidence.pdf", { type: "application/pdf" });
+    const typed = { input: { files: [file], raw: bytes } };
+    expect(tooLongList(typed, 100)).toBe(false);
   });
 });

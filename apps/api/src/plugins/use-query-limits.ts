@@ -100,17 +100,26 @@ const DOCUMENT_RULES: readonly ValidationRule[] = [
   armorRule("QUERY_TOO_MANY_DIRECTIVES", maxDirectivesRule, QUERY_LIMITS.directivesMax),
 ];
 
-/** The first list in `value` longer than `max`, found with a bounded walk (the body limit bounds the input). */
-function tooLongList(value: unknown, max: number): boolean {
+/** A JSON object of the variables; not an upload (a File, whose bytes are no list of the client's). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * The first list in `value` longer than `max`, found with a bounded walk (the body limit bounds the input). Only
+ * arrays and plain objects are walked, one element at a time: an uploaded file's bytes (a typed array inside the
+ * File) spread onto the stack overflowed it, a 500 for any upload of a few hundred kilobytes.
+ */
+export function tooLongList(value: unknown, max: number): boolean {
   const pending: unknown[] = [value];
   for (let visited = 0; pending.length > 0 && visited < 1_000_000; visited++) {
     const next = pending.pop();
-    if (Array.isArray(next)) {
-      if (next.length > max) return true;
-      pending.push(...next);
-    } else if (next !== null && typeof next === "object") {
-      pending.push(...Object.values(next));
-    }
+    const children = Array.isArray(next) ? next : isPlainObject(next) ? Object.values(next) : null;
+    if (children === null) continue;
+    if (Array.isArray(next) && next.length > max) return true;
+    for (const child of children) pending.push(child);
   }
   return false;
 }

@@ -4,6 +4,7 @@
 // nothing.
 import { createHash, randomBytes } from "node:crypto";
 import { hmacValidator } from "@adyen/api-library";
+import { EVIDENCE_FILE_MAX_BYTES } from "@paycore/core/disputes/dispute-evidence";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -258,7 +259,7 @@ describe("submitDisputeEvidence", () => {
     await t.expectLedgerBalanced();
   });
 
-  it("refuses a file whose content is not PDF, PNG or JPEG, whatever it claims, and stores nothing", async () => {
+  it("refuses a file whose content is not PDF, PNG or JPEG, whatever it claims, or too large, and stores nothing", async () => {
     const { disputeId } = await disputedPayment();
     const before = await t.app.db.storedFile.count();
     const fake = await submitWithFiles(
@@ -273,6 +274,18 @@ describe("submitDisputeEvidence", () => {
       ],
     );
     expect(fake.body.data.submitDisputeEvidence.errors).toEqual([
+      { code: "EVIDENCE_INVALID", field: ["files", "0"] },
+    ]);
+    // A real PDF one byte past the limit: refused by its size before its content is read.
+    const oversized = new Uint8Array(EVIDENCE_FILE_MAX_BYTES + 1).fill(0x20);
+    oversized.set(PDF_BYTES);
+    const tooBig = await submitWithFiles(
+      merchant.secretKey,
+      { idempotencyKey: newKey("evidence"), disputeId, productDescription: "x" },
+      [{ name: "invoice.pdf", bytes: oversized, type: "application/pdf" }],
+    );
+    console.log("RAW", tooBig.status, tooBig.raw.slice(0, 600));
+    expect(tooBig.body.data.submitDisputeEvidence.errors, tooBig.raw).toEqual([
       { code: "EVIDENCE_INVALID", field: ["files", "0"] },
     ]);
     const tooLong = await submitWithFiles(

@@ -367,7 +367,7 @@ describe("manual ledger adjustments and the ledger check", () => {
 });
 
 describe("authorization expiry", () => {
-  it("warns a day ahead (listed, counted), then voids through the cancel path before the window closes", async () => {
+  it("warns a day ahead (listed, counted), then voids through the cancel path before its brand's window closes", async () => {
     const payment = await authorizedPayment(3_000n);
     const services = c.t.app.services;
     const windows = services.workbenchConfig.authorizationWindows;
@@ -382,8 +382,15 @@ describe("authorization expiry", () => {
       voided: 0,
       failed: 0,
     });
-    // Its window closes in 12 hours: the warning, once.
+    // Its window closes in 12 hours: the warning, once. A brand with a longer window of its own (the card is a
+    // Visa) is not due yet: the brand's window counts, not the default.
     await authorizedAgo("6 days 12 hours");
+    expect(
+      await services.commands.expireAuthorizations(services.authorizationExpiry, {
+        ...windows,
+        byBrand: { visa: 30 },
+      }),
+    ).toEqual({ warned: 0, voided: 0, failed: 0 });
     expect(await services.commands.expireAuthorizations(services.authorizationExpiry, windows)).toMatchObject(
       {
         warned: 1,
