@@ -4,6 +4,7 @@
 // scenario. Event types on neither the handled nor the informational list are dead-lettered.
 import { randomBytes } from "node:crypto";
 import { hmacValidator } from "@adyen/api-library";
+import { ADYEN_INFORMATIONAL_CODES, STRIPE_INFORMATIONAL_TYPES } from "@paycore/platform/psps/event-coverage";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -523,6 +524,35 @@ describe("every event type is handled, listed as informational or dead-lettered"
       where: { reason: "unsupported event type", reference: { in: ["REPORT_1", "ADJ_1"] } },
     });
     expect(letters.map((letter) => letter.reference)).toEqual(["ADJ_1"]);
+  });
+});
+
+describe("each informational type is stored and processed, never dead-lettered", () => {
+  it.each([...STRIPE_INFORMATIONAL_TYPES])("Stripe %s", async (type) => {
+    const eventId = `evt_info_${randomBytes(6).toString("hex")}`;
+    const objectId = `obj_${randomBytes(6).toString("hex")}`;
+    await sendStripe(type, { id: objectId, object: type.split(".")[0] }, eventId);
+    const stored = await t.app.db.pspWebhookEvent.findFirstOrThrow({
+      where: { eventId },
+      select: { eventType: true, processedAt: true },
+    });
+    expect(stored.eventType).toBe(type);
+    expect(stored.processedAt).not.toBeNull();
+    const letters = await t.app.db.deadLetter.findMany({ where: { source: "webhook:stripe" } });
+    expect(letters.filter((letter) => (letter.payload as { id?: string }).id === eventId)).toEqual([]);
+  });
+
+  it.each([...ADYEN_INFORMATIONAL_CODES])("Adyen %s", async (code) => {
+    const reference = `INFO_${randomBytes(6).toString("hex").toUpperCase()}`;
+    await sendAdyen({ ...adyenChargeback(code, reference), originalReference: undefined });
+    expect(await t.app.db.deadLetter.count({ where: { reference } })).toBe(0);
+    const stored = await t.app.db.pspWebhookEvent.findMany({
+      where: { pspName: "adyen", eventType: code },
+      select: { payload: true, processedAt: true },
+    });
+    const mine = stored.filter((event) => JSON.stringify(event.payload).includes(reference));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.processedAt).not.toBeNull();
   });
 });
 
