@@ -1,13 +1,14 @@
 // Goal: `npm run cli -- ledger verify` / `audit verify` print OK with counts on an intact chain, and on a
-// tampered one name the first broken row and exit 1 (the CLI's program run in this process; cli-audit's suite
-// runs the binary).
+// tampered one name the first broken row and exit 1; `ledger check` (the consistency check on demand) prints OK
+// on a consistent ledger and names a payment that disagrees with its entries, exit 1, the run stored as the
+// workbench's needs-attention item (the CLI's program run in this process; cli-audit's suite runs the binary).
 import { ChainRepository } from "@paycore/db/repositories/chain.repository";
 import { ChainSealer } from "@paycore/platform/workers/chain-sealer";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCliInProcess } from "../src/testing/run-cli";
-import { createTestApp, type TestApp } from "../src/testing/test-app";
+import { createTestApp, newKey, type TestApp } from "../src/testing/test-app";
 
 function cli(databaseUrl: string, ...args: string[]): Promise<CliResult> {
   return runCliInProcess(args, { DATABASE_URL: databaseUrl });
@@ -70,5 +71,48 @@ describe("cli verify", () => {
       sealedCount: "1",
       firstBreak: { kind: "CONTENT_CHANGED", seq: "2", rowId: auditIds[1] },
     });
+  });
+});
+
+describe("cli ledger check", () => {
+  it("is OK on a consistent ledger; a payment disagreeing with its entries is named, exit 1, and stored", async () => {
+    const clean = await cli(t.databaseUrl, "ledger", "check");
+    expect(clean.stdout, clean.stderr).toMatch(/^OK ledger check \S+: no disagreement/);
+    expect(clean.code).toBe(0);
+
+    const merchant = await t.createMerchant();
+    const method = await t.tokenize(merchant.publishableKey);
+    const created = await t.gql<{ createPayment: { payment: { id: string; status: string } } }>(
+      merchant.secretKey,
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } } }`,
+      { input: { idempotencyKey: newKey(), amount: "900", currency: "USD", paymentMethodId: method } },
+    );
+    const paymentId = created.data?.createPayment.payment.id as string;
+    expect(created.data?.createPayment.payment.status, created.raw).toBe("CAPTURED");
+    // As a bug would leave it: the payment says less was captured than its ledger entries do.
+    await t.app.sql.query(
+      "UPDATE payments SET amount_captured_minor = 800, version = version + 1 WHERE id = $1",
+      [paymentId],
+    );
+    try {
+      const broken = await cli(t.databaseUrl, "ledger", "check", "--json");
+      expect(broken.code, broken.stderr).toBe(1);
+      const run = JSON.parse(broken.stdout) as { id: string; ok: boolean; findings: unknown[] };
+      expect(run.ok).toBe(false);
+      expect(run.findings).toContainEqual(
+        expect.objectContaining({ kind: "payment_disagrees", subject: paymentId }),
+      );
+      const [stored] = await t.app.sql.query<{ ok: boolean }>(
+        "SELECT ok FROM ledger_check_runs WHERE id = $1",
+        [run.id],
+      );
+      expect(stored).toEqual({ ok: false });
+    } finally {
+      await t.app.sql.query(
+        "UPDATE payments SET amount_captured_minor = 900, version = version + 1 WHERE id = $1",
+        [paymentId],
+      );
+    }
+    expect((await cli(t.databaseUrl, "ledger", "check")).code).toBe(0);
   });
 });
