@@ -1,6 +1,8 @@
-// Dead letters: PSP events that could not be applied, open first, with why, when first and last seen and how often.
+// Dead letters: PSP events that could not be applied, open first, with why, when first and last seen and how often;
+// the list in its state exports as CSV.
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
 
@@ -35,6 +37,12 @@ export default async function DeadLettersPage({
           </Link>
         ))}
       </nav>
+      <p>
+        <a href={`/dead-letters/export?state=${state}`} download>
+          Export CSV
+        </a>{" "}
+        <span className="muted small">(up to {CSV_EXPORT_MAX_ROWS.toLocaleString("en-US")} rows)</span>
+      </p>
       {page.letters.length === 0 ? <p className="muted">No dead letters here.</p> : null}
       <div className="scroll-x">
         <table data-testid="dead-letters">
