@@ -124,7 +124,7 @@ describe("stripeSettlementLine", () => {
     expect(() => stripeSettlementLine({ ...charge, net: "19.13" }, 5)).toThrow(/line 5: gross minus fee/);
   });
 
-  it("keeps a dispute as a chargeback (unsupported for now, never dropped)", () => {
+  it("keeps a dispute as a chargeback row (the import opens the dispute from it, never drops it)", () => {
     expect(
       stripeSettlementLine(
         { ...charge, reporting_category: "dispute", gross: "-20.00", fee: "15.00", net: "-35.00" },
