@@ -283,6 +283,20 @@ describe("the ledger in month partitions on a database with entries", () => {
     );
     for (const table of ["journal_entries_legacy", "ledger_lines_legacy", "ledger_lines_default"])
       await expect(client.query(`TRUNCATE ${table}`)).rejects.toThrow("is append-only: TRUNCATE rejected");
+    // A line inserted into a partition directly would skip the parent's statement checks: refused, in the old
+    // partition, the default one and those the worker creates.
+    const [{ partition: created } = { partition: "" }] = (
+      await client.query<{ partition: string }>(
+        `SELECT partition FROM time_partitions WHERE parent = 'ledger_lines' AND lower_bound IS NOT NULL LIMIT 1`,
+      )
+    ).rows;
+    for (const table of ["ledger_lines_legacy", "ledger_lines_default", created])
+      await expect(
+        client.query(
+          `INSERT INTO ${table} (journal_entry_id, account_id, direction, amount_minor, currency, created_at)
+           VALUES ('je_upgrade_1', 'la_upgrade_receivable', 'DEBIT', 1, 'EUR', '2026-10-15T10:00:00.000Z')`,
+        ),
+      ).rejects.toThrow("insert into ledger_lines, not its partition");
     await expect(
       client.query(
         `SELECT time_partition_drop_if_expired('journal_entries_legacy', now() + interval '100 years', '1 day')`,

@@ -21,6 +21,16 @@
 -- old table covers everything up to the end of its migration's month, and the worker's window starts a unit
 -- back: on an upgraded database its first passes tried to create that month again and failed on the overlap.
 -- ---------------------------------------------------------------------------
+-- The lines' statement triggers (the balance of earlier entries, the lines' time, pending releases) fire for
+-- inserts into ledger_lines itself, not into one of its partitions named directly: such an insert is refused by
+-- a statement trigger on each partition (which, being a statement trigger, does not fire for inserts through the
+-- parent). Every writer names the parent.
+CREATE FUNCTION "reject_partition_insert"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'insert into %, not its partition %', pg_partition_root(TG_RELID), TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+
 CREATE OR REPLACE FUNCTION "time_partitions_ensure"(parent TEXT, unit TEXT, from_ts TIMESTAMPTZ, until_ts TIMESTAMPTZ)
   RETURNS INTEGER LANGUAGE plpgsql AS $$
 #variable_conflict use_variable
@@ -55,6 +65,10 @@ BEGIN
         IF append_only THEN
           EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION "reject_mutation"()',
             partition_name || '_no_truncate', partition_name);
+        END IF;
+        IF parent = 'ledger_lines' THEN
+          EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I FOR EACH STATEMENT EXECUTE FUNCTION "reject_partition_insert"()',
+            partition_name || '_no_direct_insert', partition_name);
         END IF;
         created := created + 1;
       EXCEPTION WHEN duplicate_table THEN
@@ -270,6 +284,8 @@ CREATE TRIGGER "ledger_lines_no_truncate" BEFORE TRUNCATE ON "ledger_lines"
   FOR EACH STATEMENT EXECUTE FUNCTION "reject_mutation"();
 CREATE TRIGGER "ledger_lines_default_no_truncate" BEFORE TRUNCATE ON "ledger_lines_default"
   FOR EACH STATEMENT EXECUTE FUNCTION "reject_mutation"();
+CREATE TRIGGER "ledger_lines_default_no_direct_insert" BEFORE INSERT ON "ledger_lines_default"
+  FOR EACH STATEMENT EXECUTE FUNCTION "reject_partition_insert"();
 -- Statement triggers with transition tables fire for inserts into the parent (every writer inserts there) and
 -- see the rows of every partition the statement wrote.
 CREATE TRIGGER "ledger_lines_balanced_earlier_entries" AFTER INSERT ON "ledger_lines"
@@ -279,6 +295,13 @@ CREATE TRIGGER "ledger_lines_track_pending" AFTER INSERT ON "ledger_lines"
   REFERENCING NEW TABLE AS new_lines
   FOR EACH STATEMENT EXECUTE FUNCTION "ledger_lines_track_pending"();
 SELECT "time_partitions_adopt"('ledger_lines', 'month', 'created_at', '"id", "created_at"');
+DO $$
+BEGIN
+  IF to_regclass('ledger_lines_legacy') IS NOT NULL THEN
+    CREATE TRIGGER "ledger_lines_legacy_no_direct_insert" BEFORE INSERT ON "ledger_lines_legacy"
+      FOR EACH STATEMENT EXECUTE FUNCTION "reject_partition_insert"();
+  END IF;
+END $$;
 
 -- ---------------------------------------------------------------------------
 -- The six foreign keys, now to the claims.
