@@ -3,9 +3,9 @@
 -- ("Step 3: Postgres, partitioned by time") has the design and the measured cost.
 --
 -- A line carries its entry's created_at (both default to the transaction's start; a writer that sets one sets
--- the other), so an entry and its lines share a month partition and every per-entry lookup of the lines names
--- (journal_entry_id, created_at), which prunes to one partition. The statement trigger on ledger_lines refuses a
--- line whose time is not its entry's.
+-- the other), so an entry and its lines share a month partition and the per-entry checks on the write path (the
+-- deferred balance check, the pending release) name (journal_entry_id, created_at), which prunes to one
+-- partition. The statement trigger on ledger_lines refuses a line whose time is not its entry's.
 --
 -- Six foreign keys point at an entry: ledger_lines (journal_entry_id, currency), fx_conversions (source and
 -- settlement legs, with their currencies), ledger_adjustments, reserve_holds (the hold and its release). A
