@@ -307,13 +307,28 @@ describe("balanced journal entries", () => {
 
   it("checks a line added to an entry of an earlier transaction at the end of its statement", async () => {
     const id = await insertBalancedEntry(100);
-    const [sql, params] = lineSql(id, accounts.USD.asset, "DEBIT", 5);
+    // The line carries its entry's created_at (the month partition they share).
+    const sql = `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency, created_at)
+                 SELECT $1, $2, 'DEBIT', 5, 'USD', created_at FROM journal_entry_ids WHERE id = $1`;
+    const params = [id, accounts.USD.asset];
     const error = await client.query(sql, params).then(
       () => null,
       (e: unknown) => e as pg.DatabaseError,
     );
     expect(error?.code).toBe(CHECK_VIOLATION);
     expect(error?.message).toMatch(/does not balance \(3 lines, debits - credits = 5\)/);
+    expect(await count("SELECT count(*) FROM ledger_lines WHERE journal_entry_id = $1", [id])).toBe(2);
+  });
+
+  it("refuses a line dated otherwise than its entry (it would sit in another month's partition)", async () => {
+    const id = await insertBalancedEntry(100);
+    const [sql, params] = lineSql(id, accounts.USD.asset, "DEBIT", 5);
+    const error = await client.query(sql, params).then(
+      () => null,
+      (e: unknown) => e as pg.DatabaseError,
+    );
+    expect(error?.code).toBe(CHECK_VIOLATION);
+    expect(error?.message).toMatch(/a line carries its entry's created_at/);
     expect(await count("SELECT count(*) FROM ledger_lines WHERE journal_entry_id = $1", [id])).toBe(2);
   });
 

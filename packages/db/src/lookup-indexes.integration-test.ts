@@ -97,7 +97,7 @@ const LOOKUPS: Array<[string, string, string]> = [
   [
     "a payment's journal entries (payment reads, ledger checks)",
     `SELECT id FROM journal_entries WHERE payment_id = 'pay_x'`,
-    "journal_entries_payment_id_idx",
+    "journal_entries_*payment_id_idx",
   ],
   [
     "whether a card is new at a merchant (every createPayment)",

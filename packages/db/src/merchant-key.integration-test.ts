@@ -93,14 +93,14 @@ const CROSS_MERCHANT_KEYS: Record<string, string> = {
   "fx_conversions(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
   "fx_conversions(payment_id) -> payments(id)": "(merchant_id, payment_id)",
   "fx_conversions(refund_id) -> refunds(id)": "(merchant_id, refund_id)",
-  "fx_conversions(settlement_entry_id, settlement_currency) -> journal_entries(id, currency)":
+  "fx_conversions(settlement_entry_id, settlement_currency) -> journal_entry_ids(id, currency)":
     "(merchant_id, settlement_entry_id, settlement_currency)",
-  "fx_conversions(source_entry_id, source_currency) -> journal_entries(id, currency)":
+  "fx_conversions(source_entry_id, source_currency) -> journal_entry_ids(id, currency)":
     "(merchant_id, source_entry_id, source_currency)",
   "invoice_events(invoice_id) -> invoices(id)": "(merchant_id, invoice_id)",
   "invoices(payment_id) -> payments(id)": "(merchant_id, payment_id)",
   "journal_entries(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
-  "ledger_adjustments(journal_entry_id) -> journal_entries(id)": "(merchant_id, journal_entry_id)",
+  "ledger_adjustments(journal_entry_id) -> journal_entry_ids(id)": "(merchant_id, journal_entry_id)",
   "payment_events(payment_id) -> payments(id)": "(merchant_id, payment_id)",
   "payments(payment_method_id) -> payment_methods(id)": "(merchant_id, payment_method_id)",
   "payout_events(payout_id) -> payouts(id)": "(merchant_id, payout_id)",
@@ -114,8 +114,8 @@ const CROSS_MERCHANT_KEYS: Record<string, string> = {
   "dispute_evidence_forwards(evidence_id) -> dispute_evidence(id)": "(merchant_id, evidence_id)",
   "dispute_evidence_forwards(dispute_id) -> disputes(id)": "(merchant_id, dispute_id)",
   "bank_account_events(bank_account_id) -> bank_accounts(id)": "(merchant_id, bank_account_id)",
-  "reserve_holds(journal_entry_id) -> journal_entries(id)": "(merchant_id, journal_entry_id)",
-  "reserve_holds(released_entry_id) -> journal_entries(id)": "(merchant_id, released_entry_id)",
+  "reserve_holds(journal_entry_id) -> journal_entry_ids(id)": "(merchant_id, journal_entry_id)",
+  "reserve_holds(released_entry_id) -> journal_entry_ids(id)": "(merchant_id, released_entry_id)",
   "sanctions_hits(screening_id) -> sanctions_screenings(id)": "(merchant_id, screening_id)",
   // From a platform table to a merchant's: a reference table cannot reference a distributed one.
   "bank_notifications(payout_id) -> payouts(id)": "checked by the payout's command instead of a foreign key",

@@ -2,19 +2,38 @@
 // migrations before them run on an empty database, rows go into every table they partition, then the partition
 // migrations run: each old table becomes its parent's first partition with its rows in place, still guarded
 // (append-only, one key per merchant and kind, one event id per PSP), and new rows land in the new partitions.
+// The ledger too (20261213020100): entries and lines made before keep their balances, and the hash chain sealed
+// over old and new entries verifies.
 import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, dropDatabase, findRepoRoot, withDatabase } from "./database-url";
+import { ChainRepository } from "./repositories/chain.repository";
+import { createPool, Sql } from "./sql";
 import { prepareTemplateDatabase } from "./testing/test-database";
 
 const FIRST_PARTITION_MIGRATION = "20261209160000_time_partitions_idempotency";
+/** How long the sealing test waits for the server's older transactions to end (a shared machine's are slow). */
+const SEAL_WAIT_MS = 30_000;
 
 let prepared: Awaited<ReturnType<typeof prepareTemplateDatabase>> | undefined;
 let name: string | undefined;
 let client: pg.Client;
+/** Each account's balance (debits - credits) before the partition migrations ran. */
+let balancesBefore: Record<string, string>;
+
+const BALANCES = `
+SELECT account_id, sum(CASE direction WHEN 'DEBIT' THEN amount_minor ELSE -amount_minor END)::text AS net
+  FROM ledger_lines GROUP BY account_id ORDER BY account_id`;
+const balances = async (): Promise<Record<string, string>> =>
+  Object.fromEntries(
+    (await client.query<{ account_id: string; net: string }>(BALANCES)).rows.map((r) => [
+      r.account_id,
+      r.net,
+    ]),
+  );
 
 async function runMigration(folder: string): Promise<void> {
   await client.query(
@@ -52,9 +71,34 @@ beforeAll(async () => {
     INSERT INTO idempotency_records (id, merchant_id, mode, key_kind, key, operation, request_hash, status,
                                      locked_until, expires_at, created_at)
     VALUES ('idem_upgrade', 'mer_upgrade', 'TEST', 'SECRET', 'key-upgrade', 'createPayment', repeat('a', 64),
-            'COMPLETED', now(), now() + interval '1 day', now() - interval '1 hour');`);
-  // The partition migrations (20261209160000, …160100, 20261210070100 for the webhook tables) and those
-  // between them, in order.
+            'COMPLETED', now(), now() + interval '1 day', now() - interval '1 hour');
+    INSERT INTO ledger_accounts (id, merchant_id, mode, code, type, currency) VALUES
+      ('la_upgrade_receivable', 'mer_upgrade', 'TEST', 'psp_receivable', 'ASSET', 'EUR'),
+      ('la_upgrade_available', 'mer_upgrade', 'TEST', 'merchant_available', 'LIABILITY', 'EUR'),
+      ('la_upgrade_pending', 'mer_upgrade', 'TEST', 'merchant_pending', 'LIABILITY', 'EUR');`);
+  // Two entries a month apart, one with a line stamped a few milliseconds after its entry (as a writer stamping
+  // each statement itself could do before the lines had to carry their entry's time).
+  for (const [id, createdAt, lineShiftMs, sourceKey] of [
+    ["je_upgrade_1", "2026-10-15T10:00:00.000Z", 0, null],
+    ["je_upgrade_2", "2026-11-15T10:00:00.000Z", 7, "upgrade:event:1"],
+  ] as const) {
+    await client.query("BEGIN");
+    await client.query(
+      `INSERT INTO journal_entries (id, merchant_id, mode, kind, payment_id, currency, created_at, source_event_key)
+       VALUES ($1, 'mer_upgrade', 'TEST', 'payment.captured', 'pay_upgrade', 'EUR', $2, $3)`,
+      [id, createdAt, sourceKey],
+    );
+    await client.query(
+      `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency, created_at)
+       VALUES ($1, 'la_upgrade_receivable', 'DEBIT', 1000, 'EUR', $2),
+              ($1, 'la_upgrade_available', 'CREDIT', 1000, 'EUR', $2::timestamptz + make_interval(secs => $3 / 1000.0))`,
+      [id, createdAt, lineShiftMs],
+    );
+    await client.query("COMMIT");
+  }
+  balancesBefore = await balances();
+  // The partition migrations (20261209160000, …160100, 20261210070100 for the webhook tables,
+  // 20261213020100 for the ledger) and those between them, in order.
   for (const folder of folders.filter((folder) => folder >= FIRST_PARTITION_MIGRATION))
     await runMigration(folder);
 });
@@ -76,6 +120,8 @@ describe("time partitions on a database with rows", () => {
     ["webhook_events", "object_id = 'pay_upgrade'"],
     ["webhook_deliveries", "endpoint_id = 'we_upgrade'"],
     ["psp_webhook_events", "event_id = 'evt_upgrade'"],
+    ["journal_entries", "id = 'je_upgrade_1'"],
+    ["ledger_lines", "journal_entry_id = 'je_upgrade_2' AND direction = 'CREDIT'"],
   ])("keeps %s's rows in the old table, now its first partition", async (table, where) => {
     const row = await one<{ partition: string }>(
       `SELECT tableoid::regclass::text AS partition FROM ${table} WHERE ${where}`,
@@ -136,5 +182,151 @@ describe("time partitions on a database with rows", () => {
     expect(row.partition).toMatch(/^outbox_messages_p\d{8}$/);
     const events = await one<{ n: string }>("SELECT count(*)::text AS n FROM webhook_events");
     expect(events.n).toBe("2");
+  });
+});
+
+describe("the ledger in month partitions on a database with entries", () => {
+  /** A balanced entry of `amount` with its lines, in one transaction; `lineCreatedAt` overrides the lines' time. */
+  async function post(
+    id: string,
+    options: { createdAt?: string; lineCreatedAt?: string; sourceKey?: string } = {},
+  ) {
+    await client.query("BEGIN");
+    try {
+      await client.query(
+        `INSERT INTO journal_entries (id, merchant_id, mode, kind, currency, created_at, source_event_key)
+         VALUES ($1, 'mer_upgrade', 'TEST', 'balance.adjusted', 'EUR', COALESCE($2::timestamptz, now()), $3)`,
+        [id, options.createdAt ?? null, options.sourceKey ?? null],
+      );
+      await client.query(
+        `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency, created_at)
+         SELECT $1, a, d::"EntryDirection", 250, 'EUR', COALESCE($2::timestamptz, $3::timestamptz, now())
+           FROM (VALUES ('la_upgrade_receivable', 'DEBIT'), ('la_upgrade_pending', 'CREDIT')) v(a, d)`,
+        [id, options.lineCreatedAt ?? null, options.createdAt ?? null],
+      );
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    }
+  }
+
+  it("keeps every account's balance and claims the old entries' ids", async () => {
+    expect(await balances()).toEqual(balancesBefore);
+    const claims = await one<{ n: string }>("SELECT count(*)::text AS n FROM journal_entry_ids");
+    expect(claims.n).toBe("2");
+  });
+
+  it("puts a new entry and its lines in one month's partition, and tracks its pending credit", async () => {
+    // The old table covers everything up to the end of the migration's month; next month has its own partition.
+    const now = new Date();
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 3));
+    await post("je_upgrade_new", { createdAt: nextMonth.toISOString() });
+    const placed = await client.query<{ partition: string }>(
+      `SELECT tableoid::regclass::text AS partition FROM journal_entries WHERE id = 'je_upgrade_new'
+       UNION ALL SELECT tableoid::regclass::text FROM ledger_lines WHERE journal_entry_id = 'je_upgrade_new'`,
+    );
+    const month = nextMonth.toISOString().slice(0, 7).replace("-", "");
+    expect(placed.rows.map((r) => r.partition)).toEqual([
+      `journal_entries_p${month}`,
+      `ledger_lines_p${month}`,
+      `ledger_lines_p${month}`,
+    ]);
+    const pending = await one<{ amount: string }>(
+      "SELECT amount_minor::text AS amount FROM pending_releases WHERE journal_entry_id = 'je_upgrade_new'",
+    );
+    expect(pending.amount).toBe("250");
+  });
+
+  it("refuses a line dated otherwise than its entry, an unbalanced entry, and a taken id or source key", async () => {
+    const nextMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 2));
+    await expect(post("je_upgrade_misdated", { lineCreatedAt: nextMonth.toISOString() })).rejects.toThrow(
+      "a line carries its entry's created_at",
+    );
+    // The legacy entry's id again, in another month's partition: its claim is taken.
+    await expect(post("je_upgrade_1")).rejects.toMatchObject({ code: "23505" });
+    await expect(post("je_upgrade_key", { sourceKey: "upgrade:event:1" })).rejects.toMatchObject({
+      code: "23505",
+    });
+    await client.query("BEGIN");
+    try {
+      await client.query(
+        `INSERT INTO journal_entries (id, merchant_id, mode, kind, currency)
+         VALUES ('je_upgrade_unbalanced', 'mer_upgrade', 'TEST', 'balance.adjusted', 'EUR')`,
+      );
+      await client.query(
+        `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
+         VALUES ('je_upgrade_unbalanced', 'la_upgrade_receivable', 'DEBIT', 5, 'EUR'),
+                ('je_upgrade_unbalanced', 'la_upgrade_available', 'CREDIT', 4, 'EUR')`,
+      );
+      await expect(client.query("COMMIT")).rejects.toThrow("does not balance");
+    } finally {
+      await client.query("ROLLBACK");
+    }
+    // A line of an old entry added later must balance at once (the statement trigger reads the claim's txid).
+    await expect(
+      client.query(
+        `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency, created_at)
+         VALUES ('je_upgrade_1', 'la_upgrade_receivable', 'DEBIT', 1, 'EUR', '2026-10-15T10:00:00.000Z')`,
+      ),
+    ).rejects.toThrow("does not balance");
+    const entries = await one<{ n: string }>("SELECT count(*)::text AS n FROM journal_entries");
+    expect(entries.n).toBe("3");
+  });
+
+  it("keeps the ledger append-only in every partition, and never drops one", async () => {
+    await expect(client.query("UPDATE ledger_lines SET amount_minor = 2")).rejects.toThrow(
+      "ledger_lines is append-only: UPDATE rejected",
+    );
+    await expect(client.query("DELETE FROM journal_entries")).rejects.toThrow(
+      "journal_entries is append-only: DELETE rejected",
+    );
+    for (const table of ["journal_entries_legacy", "ledger_lines_legacy", "ledger_lines_default"])
+      await expect(client.query(`TRUNCATE ${table}`)).rejects.toThrow("is append-only: TRUNCATE rejected");
+    // A line inserted into a partition directly would skip the parent's statement checks: refused, in the old
+    // partition, the default one and those the worker creates.
+    const [{ partition: created } = { partition: "" }] = (
+      await client.query<{ partition: string }>(
+        `SELECT partition FROM time_partitions WHERE parent = 'ledger_lines' AND lower_bound IS NOT NULL LIMIT 1`,
+      )
+    ).rows;
+    for (const table of ["ledger_lines_legacy", "ledger_lines_default", created])
+      await expect(
+        client.query(
+          `INSERT INTO ${table} (journal_entry_id, account_id, direction, amount_minor, currency, created_at)
+           VALUES ('je_upgrade_1', 'la_upgrade_receivable', 'DEBIT', 1, 'EUR', '2026-10-15T10:00:00.000Z')`,
+        ),
+      ).rejects.toThrow("insert into ledger_lines, not its partition");
+    await expect(
+      client.query(
+        `SELECT time_partition_drop_if_expired('journal_entries_legacy', now() + interval '100 years', '1 day')`,
+      ),
+    ).rejects.toThrow("kept for ever");
+  });
+
+  it("creates months ahead past the adopted old table, which already covers the current month", async () => {
+    const created = await one<{ n: number }>(
+      `SELECT time_partitions_ensure('ledger_lines', 'month', now() - interval '1 month', now() + interval '4 months') AS n`,
+    );
+    expect(created.n).toBeGreaterThan(0);
+  });
+
+  it("seals old and new entries into a hash chain that verifies", async () => {
+    const pool = createPool({ url: withDatabase(prepared?.adminUrl ?? "", name ?? ""), max: 1 });
+    try {
+      const chains = new ChainRepository(new Sql(pool));
+      // A row is sealable once every transaction older than it has ended, on the whole server (other test
+      // databases' included): pass again until all three are sealed, for at most SEAL_WAIT_MS.
+      const deadline = Date.now() + SEAL_WAIT_MS;
+      let sealed = 0;
+      while (sealed < 3 && Date.now() < deadline) {
+        sealed += (await chains.sealBatch("journal", 100)).sealed;
+        if (sealed < 3) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const verification = await chains.verify("journal");
+      expect(verification).toMatchObject({ ok: true, sealedCount: 3n });
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -344,13 +344,14 @@ describe("chain sealer", () => {
     await sealUntil(sealer, async () => (await sealedIds(t, "journal")).length === 4);
     const victim = (await sealedIds(t, "journal"))[2] as string;
     // Insert is allowed by the triggers (append-only), and a mirrored pair keeps the entry balanced. Lines added to
-    // an entry of an earlier transaction must balance within their statement, so the pair is one INSERT.
+    // an entry of an earlier transaction must balance within their statement, so the pair is one INSERT, and carry
+    // their entry's created_at (the month partition they share).
     await tamper(
       t,
       [],
       [
-        `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
-       SELECT journal_entry_id, account_id, direction, 5, currency FROM ledger_lines
+        `INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency, created_at)
+       SELECT journal_entry_id, account_id, direction, 5, currency, created_at FROM ledger_lines
         WHERE id IN ((SELECT min(id) FROM ledger_lines WHERE journal_entry_id = '${victim}' AND direction = 'DEBIT'),
                      (SELECT min(id) FROM ledger_lines WHERE journal_entry_id = '${victim}' AND direction = 'CREDIT'))`,
       ],

@@ -95,7 +95,7 @@ export async function insertOutbox(
   }
 }
 
-/** Posts entries; one whose source key was posted before is skipped (ON CONFLICT on the partial unique index). */
+/** Posts entries; one whose source key was posted before is skipped (journal_entry_ids holds the keys). */
 export async function postJournal(
   tx: SqlTransaction,
   owner: { merchantId: string; mode: Mode; paymentId: string | null; refundId?: string | null },
@@ -123,10 +123,14 @@ export async function postJournal(
     );
     const idOf = new Map(accounts.map((a) => [a.code, a.id]));
     const entryId = newId("journalEntry");
+    // The key's uniqueness lives in journal_entry_ids (journal_entries is partitioned by month), whose claim
+    // raises unique_violation on a taken key. The lock makes a concurrent repeat wait for the first posting as the
+    // former ON CONFLICT did; once it commits, the repeat's next statement sees the key and posts nothing.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [draft.sourceEventKey]);
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO journal_entries (id, merchant_id, mode, kind, payment_id, currency, source_event_key, refund_id)
-       VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7, $8)
-       ON CONFLICT (source_event_key) WHERE source_event_key IS NOT NULL DO NOTHING
+       SELECT $1, $2, $3::"Mode", $4, $5, $6, $7, $8
+        WHERE NOT EXISTS (SELECT 1 FROM journal_entry_ids WHERE source_event_key = $7)
        RETURNING id`,
       [
         entryId,

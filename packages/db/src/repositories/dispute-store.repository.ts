@@ -417,9 +417,13 @@ async function writeDispute(tx: Tx, change: DisputeChange): Promise<void> {
 async function writeEntry(tx: Tx, d: DisputeRecord, entry: JournalEntryDraft): Promise<string> {
   const accounts = await ledgerAccounts(tx, d.merchantId, d.mode, entry.currency);
   const journalEntryId = newId("journalEntry");
+  // A line carries its entry's created_at (the month partition both live in): one value for both, as Prisma
+  // would otherwise stamp each statement with its own time.
+  const createdAt = new Date();
   await tx.journalEntry.create({
     data: {
       id: journalEntryId,
+      createdAt,
       merchantId: d.merchantId,
       mode: d.mode,
       kind: entry.kind,
@@ -436,6 +440,7 @@ async function writeEntry(tx: Tx, d: DisputeRecord, entry: JournalEntryDraft): P
       direction: line.direction,
       amountMinor: line.amountMinor,
       currency: entry.currency,
+      createdAt,
     })),
   });
   return journalEntryId;

@@ -37,6 +37,10 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   // Evidence and the payments' audit trail: partitioned to keep each partition small, never dropped.
   { table: "psp_webhook_events", unit: "month", retentionDays: null },
   { table: "payment_events", unit: "month", retentionDays: null },
+  // The ledger: kept for ever (time_partition_drop_if_expired refuses its partitions). An entry's lines carry its
+  // created_at, so both tables need the same months (migration 20261213020100_ledger_month_partitions).
+  { table: "journal_entries", unit: "month", retentionDays: null },
+  { table: "ledger_lines", unit: "month", retentionDays: null },
 ];
 
 export interface PartitionInfo {

@@ -100,7 +100,7 @@ WITH moves AS (
      AND ($5::timestamptz IS NULL OR e.created_at < $5)
      AND ($6::timestamptz IS NULL OR (e.created_at, e.id) < ($6, $7::text))
      AND ($8::timestamptz IS NULL OR (e.created_at, e.id) > ($8, $9::text))
-   GROUP BY e.id
+   GROUP BY e.id, e.created_at
 ), typed AS (
   SELECT m.*,
          CASE
