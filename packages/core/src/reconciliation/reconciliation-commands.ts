@@ -34,7 +34,13 @@ import {
   settlementAvailableOn,
   settlementLineReader,
 } from "./settlement-line";
-import { allocateFee, bankCashCode, settlementPosting } from "./settlement-posting";
+import {
+  allocateFee,
+  bankCashCode,
+  combineSettlementEntries,
+  type SettlementEntryDraft,
+  settlementPosting,
+} from "./settlement-posting";
 
 /** One CSV row as the adapter parsed it: the header first, then the records, with their 1-based line numbers. */
 export interface ReportRow {
@@ -226,6 +232,19 @@ export class ReconciliationCommands {
         const lineByNumber = new Map(chunk.map((line) => [line.lineNumber, line]));
         const items: ReconItemDraft[] = [];
         const postings: SettlementPostingDraft[] = [];
+        // One settlement entry per merchant, mode, currency and bank account for the chunk's settled lines (rather
+        // than one per line): each item points at its group's entry, which holds the item's psp_receivable line.
+        const settled = new Map<
+          string,
+          {
+            journalEntryId: string;
+            merchantId: string;
+            mode: "TEST" | "LIVE";
+            bankCashCode: string;
+            entries: SettlementEntryDraft[];
+            items: ReconItemDraft[];
+          }
+        >();
         // Issue 18: a capture's settled line says when its money is available; its pending release moves there.
         const releaseMoves = new Map<string, Date>();
         for (const outcome of result.lines) {
@@ -278,6 +297,7 @@ export class ReconciliationCommands {
             releaseMoves.set(item.paymentId, settlementAvailableOn(line));
           const resolution = autoResolution(outcome, item, this.settings.toleranceMinor[line.psp]);
           let journalEntryId: string | null = null;
+          let pointing: ReconItemDraft[] | null = null;
           let status: ReconItemDraft["status"] = "OPEN";
           if (item !== null && (resolution.action === "POST" || resolution.action === "ADJUST_AND_POST")) {
             const sign = item.kind === "REFUND" ? -1n : 1n;
@@ -289,21 +309,31 @@ export class ReconciliationCommands {
               clearedMinor: sign * item.amountMinor,
             });
             if (entry !== null) {
-              journalEntryId = newId("journalEntry");
-              postings.push({
-                journalEntryId,
-                merchantId: item.merchantId,
-                mode: item.mode,
-                bankCashCode: bankCashCode(line.psp, line.merchantAccount),
-                entry,
-              });
+              // Posted with the chunk's other settled lines of the same merchant, mode, currency and bank account.
+              const cashCode = bankCashCode(line.psp, line.merchantAccount);
+              const key = `${item.merchantId}|${item.mode}|${line.currency}|${cashCode}`;
+              let group = settled.get(key);
+              if (group === undefined) {
+                group = {
+                  journalEntryId: newId("journalEntry"),
+                  merchantId: item.merchantId,
+                  mode: item.mode,
+                  bankCashCode: cashCode,
+                  entries: [],
+                  items: [],
+                };
+                settled.set(key, group);
+              }
+              group.entries.push(entry);
+              journalEntryId = group.journalEntryId;
+              pointing = group.items;
             }
             // A fee that differs from the schedule is posted as the PSP charged it, but stays open to query.
             status = outcome.category === "FEE_MISMATCH" ? "OPEN" : "CLOSED";
           } else if (resolution.action === "NONE") {
             status = "CLOSED";
           }
-          items.push({
+          const recorded: ReconItemDraft = {
             id,
             line,
             expected: item,
@@ -313,6 +343,23 @@ export class ReconciliationCommands {
             rule: resolution.rule,
             differenceMinor: outcome.differenceMinor,
             journalEntryId,
+          };
+          items.push(recorded);
+          pointing?.push(recorded);
+        }
+        for (const group of settled.values()) {
+          const entry = combineSettlementEntries(group.entries);
+          if (entry === null) {
+            // Everything the group's lines moved cancelled out: no entry, and its items point at none.
+            for (const settledItem of group.items) settledItem.journalEntryId = null;
+            continue;
+          }
+          postings.push({
+            journalEntryId: group.journalEntryId,
+            merchantId: group.merchantId,
+            mode: group.mode,
+            bankCashCode: group.bankCashCode,
+            entry,
           });
         }
         // The chunk before is written in full before the next chunk's candidates are read (they see it).

@@ -3,6 +3,9 @@
 // what it kept (fee), credit `psp_receivable` with the gross. A refund line runs the other way, a fee-only row
 // moves fee from the bank to `psp_fees`. When we accept a PSP's figure that differs from ours, the difference
 // goes to `recon_adjustments`, so the receivable is still cleared by exactly what it held.
+// An import posts the settled lines of a chunk together (combineSettlementEntries): one entry per merchant, mode,
+// currency and bank account, which keeps one `psp_receivable` line per settled line (what that line cleared) and
+// sums the bank, fee and adjustment movements into one line each.
 import { invariant } from "../errors/domain-error";
 import type { EntryDirection } from "../ledger/postings";
 import type { CurrencyCode } from "../money/currency";
@@ -27,7 +30,8 @@ export interface SettlementPostingLine {
 }
 
 export interface SettlementEntryDraft {
-  kind: "settlement.line" | "settlement.adjustment";
+  /** One line's settlement, one with an adjustment, or the settled lines of an import's chunk together. */
+  kind: "settlement.line" | "settlement.adjustment" | "settlement.chunk";
   currency: CurrencyCode;
   lines: SettlementPostingLine[];
 }
@@ -74,6 +78,39 @@ export function settlementPosting(input: {
     currency: input.currency,
     lines,
   };
+  assertSettlementBalanced(entry);
+  return entry;
+}
+
+/** Accounts whose movements a chunk's entry sums into one line; `psp_receivable` keeps a line per settled line. */
+const SUMMED_ACCOUNTS = ["bank_cash", "psp_fees", "recon_adjustments"] as const;
+/** Settled lines per combined entry: an import's chunk is 2,000. */
+export const COMBINED_ENTRIES_MAX = 10_000;
+
+/**
+ * The settled lines of one merchant, mode, currency and bank account in one entry (kind `settlement.chunk`): every
+ * `psp_receivable` line kept as it is, in order (the receivable is cleared line by line, by what each line's
+ * capture or refund held), and the bank, fee and adjustment lines summed per account into one line each (none when
+ * they sum to zero). Balanced because each part is. Null when nothing is left to post.
+ */
+export function combineSettlementEntries(
+  entries: readonly SettlementEntryDraft[],
+): SettlementEntryDraft | null {
+  invariant(entries.length <= COMBINED_ENTRIES_MAX, `more than ${COMBINED_ENTRIES_MAX} entries to combine`);
+  const first = entries[0];
+  if (first === undefined) return null;
+  const sums = { bank_cash: 0n, psp_fees: 0n, recon_adjustments: 0n, psp_receivable: 0n };
+  const receivable: SettlementPostingLine[] = [];
+  for (const entry of entries) {
+    invariant(entry.currency === first.currency, "combined settlement entries share one currency");
+    for (const line of entry.lines) {
+      if (line.account === "psp_receivable") receivable.push(line);
+      else sums[line.account] += line.direction === "DEBIT" ? line.amountMinor : -line.amountMinor;
+    }
+  }
+  const lines = [...SUMMED_ACCOUNTS.flatMap((account) => debitNormal(account, sums[account])), ...receivable];
+  if (lines.length === 0) return null;
+  const entry: SettlementEntryDraft = { kind: "settlement.chunk", currency: first.currency, lines };
   assertSettlementBalanced(entry);
   return entry;
 }
