@@ -199,9 +199,10 @@ export class ReconciliationCommands {
     const batches = new Set<string>();
     const feeRows: Array<{ line: SettlementLine; id: string }> = [];
     let releasesMoved = 0;
-    // Pipelined, one chunk deep: a chunk is matched here while the store still writes the chunk before it. So the
-    // next chunk's candidates and seen keys are read before this chunk's writes and may miss them; what this chunk
-    // settled and recorded is dropped from them here, as the store's own filter would once the writes are in.
+    // Pipelined, one chunk deep: a chunk is matched here while the store writes the chunk before it and then reads
+    // the next chunk's candidates and seen keys. Those are read once the chunk before this one is written in full,
+    // but before (or while) this chunk's writes go in, so they may miss them; what this chunk settled and recorded
+    // is dropped from them here, as the store's own filter would once the writes are in.
     const chunkLines = this.settings.chunkLines ?? MATCH_CHUNK;
     const afterLast = (lines: readonly SettlementLine[]) => {
       const last = lines[lines.length - 1] as SettlementLine;
@@ -219,6 +220,13 @@ export class ReconciliationCommands {
       for (let chunkIndex = 0; chunkIndex <= Math.ceil(REPORT_LINES_MAX / chunkLines); chunkIndex++) {
         if (chunk.length === 0 || candidates === null) break;
         const [read, seenLineKeys] = await candidates;
+        // The next chunk's candidates, read as soon as the chunk before this one is written (they see it), while
+        // this one is matched; and the chunk after it from the staging table.
+        const next = upcoming;
+        const written: Promise<unknown> = writing ?? Promise.resolve();
+        candidates = next.length === 0 ? null : settledLater(written.then(() => readCandidates(next)));
+        const further =
+          next.length === 0 ? null : settledLater(session.nextChunk(afterLast(next), chunkLines));
         const previous = recordedBefore;
         const expected = previous === null ? read : read.filter((item) => !previous.settledIds.has(item.id));
         if (previous !== null) for (const key of previous.lineKeys) seenLineKeys.add(key);
@@ -362,11 +370,7 @@ export class ReconciliationCommands {
             entry,
           });
         }
-        // The chunk before is written in full before the next chunk's candidates are read (they see it).
         if (writing !== null) releasesMoved += await writing;
-        candidates = upcoming.length === 0 ? null : readCandidates(upcoming);
-        const further =
-          upcoming.length === 0 ? null : settledLater(session.nextChunk(afterLast(upcoming), chunkLines));
         const moves = [...releaseMoves].map(([paymentId, availableOn]) => ({ paymentId, availableOn }));
         writing = settledLater(
           session
@@ -381,7 +385,7 @@ export class ReconciliationCommands {
             item.line !== null && item.category !== "DUPLICATE" ? [item.line.lineKey] : [],
           ),
         };
-        chunk = upcoming;
+        chunk = next;
         upcoming = further === null ? [] : await further;
       }
       if (writing !== null) releasesMoved += await writing;
