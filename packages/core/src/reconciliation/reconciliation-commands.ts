@@ -566,9 +566,8 @@ export class ReconciliationCommands {
         if (++lineCount > REPORT_LINES_MAX)
           throw new SettlementReportError(row.lineNumber, `more than ${REPORT_LINES_MAX} lines`);
         const record: Record<string, string> = {};
-        header.forEach((name, index) => {
-          record[name] = row.cells[index] as string;
-        });
+        for (let index = 0; index < header.length; index++)
+          record[header[index] as string] = row.cells[index] as string;
         const line = read(record, row.lineNumber);
         if (latestBookedAt === null || line.bookedAt > latestBookedAt) latestBookedAt = line.bookedAt;
         batch.push(line);

@@ -134,15 +134,30 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d{1,6})?(Z|[
  * The last text read per column and its time: a report repeats its dates line after line (Stripe's available-on
  * day, a batch's booking time), and a large file reads millions of them.
  */
-const lastTimestamps = new Map<string, { text: string; time: number }>();
+interface TimestampEntry {
+  text: string;
+  time: number;
+  day: string | null;
+}
+const lastTimestamps = new Map<string, TimestampEntry>();
 
 function readTimestamp(text: string, lineNumber: number, column: string): Date {
+  return new Date(timestampEntry(text, lineNumber, column).time);
+}
+
+/** The UTC day ("2026-05-01") of a timestamp cell, kept with its time (Stripe's batch is a line's available day). */
+function readDay(text: string, lineNumber: number, column: string): string {
+  const entry = timestampEntry(text, lineNumber, column);
+  entry.day ??= new Date(entry.time).toISOString().slice(0, 10);
+  return entry.day;
+}
+
+function timestampEntry(text: string, lineNumber: number, column: string): TimestampEntry {
   const last = lastTimestamps.get(column);
-  if (last !== undefined && last.text === text) return new Date(last.time);
-  const date = parseTimestamp(text, lineNumber, column);
-  if (lastTimestamps.size < 8 || last !== undefined)
-    lastTimestamps.set(column, { text, time: date.getTime() });
-  return date;
+  if (last !== undefined && last.text === text) return last;
+  const entry: TimestampEntry = { text, time: parseTimestamp(text, lineNumber, column).getTime(), day: null };
+  if (lastTimestamps.size < 8 || last !== undefined) lastTimestamps.set(column, entry);
+  return entry;
 }
 
 function parseTimestamp(text: string, lineNumber: number, column: string): Date {
@@ -281,16 +296,11 @@ export function stripeSettlementLine(
     throw new SettlementReportError(lineNumber, "gross minus fee is not net");
   const id = cell(record, "balance_transaction_id", lineNumber);
   if (id === "") throw new SettlementReportError(lineNumber, "balance_transaction_id is empty");
-  const availableOn = readTimestamp(
-    cell(record, "available_on_utc", lineNumber),
-    lineNumber,
-    "available_on_utc",
-  );
   return {
     psp: "stripe",
     lineNumber,
     lineKey: id,
-    batch: availableOn.toISOString().slice(0, 10),
+    batch: readDay(cell(record, "available_on_utc", lineNumber), lineNumber, "available_on_utc"),
     type: STRIPE_CATEGORIES[rawType] ?? "OTHER",
     rawType,
     pspReference: orNull(cell(record, "payment_intent_id", lineNumber)),

@@ -41,12 +41,18 @@ export function bankCashCode(psp: string, merchantAccount: string | null): strin
   return merchantAccount === null ? `bank_cash:${psp}` : `bank_cash:${psp}:${merchantAccount}`;
 }
 
-/** A signed change of a debit-normal account as a posting line (none for zero). */
-function debitNormal(account: SettlementAccount, changeMinor: bigint): SettlementPostingLine[] {
-  if (changeMinor === 0n) return [];
-  return changeMinor > 0n
-    ? [{ account, direction: "DEBIT", amountMinor: changeMinor }]
-    : [{ account, direction: "CREDIT", amountMinor: -changeMinor }];
+/** A signed change of a debit-normal account as a posting line added to `lines` (none for zero). */
+function addDebitNormal(
+  lines: SettlementPostingLine[],
+  account: SettlementAccount,
+  changeMinor: bigint,
+): void {
+  if (changeMinor === 0n) return;
+  lines.push(
+    changeMinor > 0n
+      ? { account, direction: "DEBIT", amountMinor: changeMinor }
+      : { account, direction: "CREDIT", amountMinor: -changeMinor },
+  );
 }
 
 /**
@@ -66,12 +72,11 @@ export function settlementPosting(input: {
     "a settlement line's gross − fee must be net",
   );
   const clearedMinor = input.clearedMinor ?? input.grossMinor;
-  const lines = [
-    ...debitNormal("bank_cash", input.netMinor),
-    ...debitNormal("psp_fees", input.feeMinor),
-    ...debitNormal("recon_adjustments", clearedMinor - input.grossMinor),
-    ...debitNormal("psp_receivable", -clearedMinor),
-  ];
+  const lines: SettlementPostingLine[] = [];
+  addDebitNormal(lines, "bank_cash", input.netMinor);
+  addDebitNormal(lines, "psp_fees", input.feeMinor);
+  addDebitNormal(lines, "recon_adjustments", clearedMinor - input.grossMinor);
+  addDebitNormal(lines, "psp_receivable", -clearedMinor);
   if (lines.length === 0) return null;
   const entry: SettlementEntryDraft = {
     kind: clearedMinor === input.grossMinor ? "settlement.line" : "settlement.adjustment",
@@ -108,7 +113,9 @@ export function combineSettlementEntries(
       else sums[line.account] += line.direction === "DEBIT" ? line.amountMinor : -line.amountMinor;
     }
   }
-  const lines = [...SUMMED_ACCOUNTS.flatMap((account) => debitNormal(account, sums[account])), ...receivable];
+  const lines: SettlementPostingLine[] = [];
+  for (const account of SUMMED_ACCOUNTS) addDebitNormal(lines, account, sums[account]);
+  for (const line of receivable) lines.push(line);
   if (lines.length === 0) return null;
   const entry: SettlementEntryDraft = { kind: "settlement.chunk", currency: first.currency, lines };
   assertSettlementBalanced(entry);
