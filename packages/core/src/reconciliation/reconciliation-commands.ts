@@ -38,9 +38,20 @@ import {
   allocateFee,
   bankCashCode,
   combineSettlementEntries,
+  SETTLED_LINES_PER_ENTRY_MAX,
   type SettlementEntryDraft,
   settlementPosting,
 } from "./settlement-posting";
+
+/** An import chunk's settled lines posted together in one entry. */
+interface SettledGroup {
+  journalEntryId: string;
+  merchantId: string;
+  mode: "TEST" | "LIVE";
+  bankCashCode: string;
+  entries: SettlementEntryDraft[];
+  items: ReconItemDraft[];
+}
 
 /** One CSV row as the adapter parsed it: the header first, then the records, with their 1-based line numbers. */
 export interface ReportRow {
@@ -240,19 +251,11 @@ export class ReconciliationCommands {
         const lineByNumber = new Map(chunk.map((line) => [line.lineNumber, line]));
         const items: ReconItemDraft[] = [];
         const postings: SettlementPostingDraft[] = [];
-        // One settlement entry per merchant, mode, currency and bank account for the chunk's settled lines (rather
-        // than one per line): each item points at its group's entry, which holds the item's psp_receivable line.
-        const settled = new Map<
-          string,
-          {
-            journalEntryId: string;
-            merchantId: string;
-            mode: "TEST" | "LIVE";
-            bankCashCode: string;
-            entries: SettlementEntryDraft[];
-            items: ReconItemDraft[];
-          }
-        >();
+        // One settlement entry per merchant, mode, currency and bank account for the chunk's settled lines, up to
+        // SETTLED_LINES_PER_ENTRY_MAX lines each (rather than one per line): each item points at its group's entry,
+        // which holds the item's psp_receivable line. `settled` holds each key's group still filling.
+        const groups: SettledGroup[] = [];
+        const settled = new Map<string, SettledGroup>();
         // Issue 18: a capture's settled line says when its money is available; its pending release moves there.
         const releaseMoves = new Map<string, Date>();
         for (const outcome of result.lines) {
@@ -321,7 +324,7 @@ export class ReconciliationCommands {
               const cashCode = bankCashCode(line.psp, line.merchantAccount);
               const key = `${item.merchantId}|${item.mode}|${line.currency}|${cashCode}`;
               let group = settled.get(key);
-              if (group === undefined) {
+              if (group === undefined || group.entries.length >= SETTLED_LINES_PER_ENTRY_MAX) {
                 group = {
                   journalEntryId: newId("journalEntry"),
                   merchantId: item.merchantId,
@@ -331,6 +334,7 @@ export class ReconciliationCommands {
                   items: [],
                 };
                 settled.set(key, group);
+                groups.push(group);
               }
               group.entries.push(entry);
               journalEntryId = group.journalEntryId;
@@ -355,7 +359,7 @@ export class ReconciliationCommands {
           items.push(recorded);
           pointing?.push(recorded);
         }
-        for (const group of settled.values()) {
+        for (const group of groups) {
           const entry = combineSettlementEntries(group.entries);
           if (entry === null) {
             // Everything the group's lines moved cancelled out: no entry, and its items point at none.

@@ -4,7 +4,7 @@
 // moves fee from the bank to `psp_fees`. When we accept a PSP's figure that differs from ours, the difference
 // goes to `recon_adjustments`, so the receivable is still cleared by exactly what it held.
 // An import posts the settled lines of a chunk together (combineSettlementEntries): one entry per merchant, mode,
-// currency and bank account, which keeps one `psp_receivable` line per settled line (what that line cleared) and
+// currency and bank account (and per 100 lines), which keeps one `psp_receivable` line per settled line (what that line cleared) and
 // sums the bank, fee and adjustment movements into one line each.
 import { invariant } from "../errors/domain-error";
 import type { EntryDirection } from "../ledger/postings";
@@ -89,8 +89,13 @@ export function settlementPosting(input: {
 
 /** Accounts whose movements a chunk's entry sums into one line; `psp_receivable` keeps a line per settled line. */
 const SUMMED_ACCOUNTS = ["bank_cash", "psp_fees", "recon_adjustments"] as const;
-/** Settled lines per combined entry: an import's chunk is 2,000. */
-export const COMBINED_ENTRIES_MAX = 10_000;
+/**
+ * Settled lines per combined entry. Far fewer rows than an entry per line already (the gain is in the first tens),
+ * and an entry stays small for whatever reads a batch of entries with all their lines at once: the chain sealer
+ * hashes up to 200 entries per pass (packages/db chain.repository.ts), which at 2,000 lines an entry would be
+ * 400,000 lines in one result.
+ */
+export const SETTLED_LINES_PER_ENTRY_MAX = 100;
 
 /**
  * The settled lines of one merchant, mode, currency and bank account in one entry (kind `settlement.chunk`): every
@@ -101,7 +106,10 @@ export const COMBINED_ENTRIES_MAX = 10_000;
 export function combineSettlementEntries(
   entries: readonly SettlementEntryDraft[],
 ): SettlementEntryDraft | null {
-  invariant(entries.length <= COMBINED_ENTRIES_MAX, `more than ${COMBINED_ENTRIES_MAX} entries to combine`);
+  invariant(
+    entries.length <= SETTLED_LINES_PER_ENTRY_MAX,
+    `more than ${SETTLED_LINES_PER_ENTRY_MAX} entries to combine`,
+  );
   const first = entries[0];
   if (first === undefined) return null;
   const sums = { bank_cash: 0n, psp_fees: 0n, recon_adjustments: 0n, psp_receivable: 0n };
