@@ -315,13 +315,20 @@ export function stripeSettlementLine(
   };
 }
 
+/** The last Stripe batch day read and its time (see settlementAvailableOn). */
+let lastBatchDay: { day: string; time: number } = { day: "", time: Number.NaN };
+
 /**
  * When the line's money is available to the merchant, per the PSP (issue 18): Stripe's `available_on_utc` (the
  * line's batch is that day), Adyen's booking of the line into its settlement batch (Creation Date: the batch pays
  * out what it booked). A capture's pending release is moved to this time when its line arrives.
  */
 export function settlementAvailableOn(line: Pick<SettlementLine, "psp" | "batch" | "bookedAt">): Date {
-  return line.psp === "stripe" ? new Date(`${line.batch}T00:00:00.000Z`) : line.bookedAt;
+  if (line.psp !== "stripe") return line.bookedAt;
+  // A report's lines share a few days: the last one's time is kept rather than parsed again per line.
+  if (line.batch !== lastBatchDay.day)
+    lastBatchDay = { day: line.batch, time: new Date(`${line.batch}T00:00:00.000Z`).getTime() };
+  return new Date(lastBatchDay.time);
 }
 
 export function settlementLineReader(psp: SettlementPsp) {
