@@ -1,5 +1,6 @@
 // The node-postgres layer of the hot path: bigints stay exact, literals written into a statement's text read
-// back byte for byte, and a transaction whose last statement (sent with COMMIT) fails keeps nothing.
+// back byte for byte, and a transaction whose last statement (sent with COMMIT) fails keeps nothing; COPY's rows
+// read back byte for byte, and a COPY that fails fails its transaction.
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -8,7 +9,7 @@ import {
   paymentChangeStatement,
   SHAPE_PARTS,
 } from "./repositories/payment-sql";
-import { createPool, literal, Sql } from "./sql";
+import { copyText, createPool, literal, Sql } from "./sql";
 import { createTestDatabase, prepareTemplateDatabase } from "./testing/test-database";
 
 let prepared: Awaited<ReturnType<typeof prepareTemplateDatabase>> | undefined;
@@ -90,6 +91,38 @@ describe("Sql", () => {
 
 /** Shapes prepared per round trip: one simple query per batch (round trips, not parsing, were most of the time). */
 const SHAPES_PER_BATCH = 128;
+
+describe("copyIn", () => {
+  it("copies rows whose values read back exactly: nulls, tabs, line ends and backslashes included", async () => {
+    const notes = ["plain", "tab\there", "line\nend\r\n", "back\\slash \\N", "é ✓", "", null];
+    const copied = await sql.transaction((tx) =>
+      tx.copyIn(
+        "COPY scratch (id, amount, note) FROM STDIN",
+        notes.map((note, index) => `copy${index}\t${index}\t${copyText(note)}\n`).join(""),
+      ),
+    );
+    expect(copied).toBe(notes.length);
+    const rows = await sql.query<{ id: string; note: string | null }>(
+      "SELECT id, note FROM scratch WHERE id LIKE 'copy%' ORDER BY id",
+    );
+    expect(rows.map((row) => row.note)).toEqual(notes);
+  });
+
+  it("fails its transaction when a row is refused, and the connection serves the next statement", async () => {
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.execute("INSERT INTO scratch (id, amount) VALUES ('copy_kept_not', 1)");
+        await tx.copyIn("COPY scratch (id, amount, note) FROM STDIN", "copy_bad\tnot a number\t\\N\n");
+      }),
+    ).rejects.toThrow(/bigint/);
+    expect(await ids()).not.toContain("copy_kept_not");
+    expect(await ids()).not.toContain("copy_bad");
+  });
+
+  it("takes only a COPY … FROM STDIN statement", async () => {
+    await expect(sql.transaction((tx) => tx.copyIn("DELETE FROM scratch", ""))).rejects.toThrow(/COPY/);
+  });
+});
 
 describe("payment change statements", () => {
   it("every shape of change is a statement Postgres prepares, with a type for each parameter it takes", async () => {

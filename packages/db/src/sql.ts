@@ -4,6 +4,8 @@
 // interpreter cost the API about 70% of its CPU per payment (docs/benchmarks.md).
 // Every statement is a named prepared statement (parsed and planned once per
 // connection) and bigint columns arrive as bigint, never as a JavaScript number.
+
+import { invariant } from "@paycore/core/errors/domain-error";
 import pg from "pg";
 
 export interface PoolOptions {
@@ -122,6 +124,86 @@ export class SqlTransaction {
   async execute(text: string, values: readonly unknown[] = []): Promise<number> {
     return (await runOn(this.client, text, values)).rowCount ?? 0;
   }
+
+  /**
+   * `COPY <table> (<columns>) FROM STDIN` of rows already written in COPY's text format (see `copyText`), one
+   * "\n"-ended row each: the cheapest way to load many rows, for Postgres (no statement to parse per batch, no
+   * JSON to read) and for Node (no object per row). Returns the rows copied. `copyStatement` is a fixed text of
+   * this package: never built from input.
+   */
+  copyIn(copyStatement: string, rows: string): Promise<number> {
+    invariant(
+      /^COPY [a-z_]+ \([a-z_, ]+\) FROM STDIN$/.test(copyStatement),
+      "copyIn takes COPY … FROM STDIN",
+    );
+    return new Promise((resolve, reject) => {
+      this.client.query(new CopyFromText(copyStatement, rows, resolve, reject) as unknown as pg.QueryConfig);
+    });
+  }
+}
+
+/**
+ * A COPY FROM STDIN through node-postgres's submittable interface (what pg-copy-streams and pg-cursor use): the
+ * client calls `submit` when the connection is free and hands it the protocol messages until ReadyForQuery.
+ * The whole text is sent in one CopyData message, then CopyDone.
+ */
+class CopyFromText {
+  private finished = false;
+  private rowCount = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly rows: string,
+    private readonly resolve: (rowCount: number) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  submit(connection: CopyConnection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyInResponse(connection: CopyConnection): void {
+    if (this.rows.length > 0) connection.sendCopyFromChunk(Buffer.from(this.rows, "utf8"));
+    connection.endCopyFrom();
+  }
+
+  handleCommandComplete(message: { text?: string }): void {
+    // "COPY 2000"
+    this.rowCount = Number(message.text?.split(" ")[1] ?? 0);
+  }
+
+  handleError(error: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.reject(error);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resolve(this.rowCount);
+  }
+
+  // A COPY FROM answers none of these; node-postgres may still look them up.
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handleCopyData(): void {}
+}
+
+interface CopyConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** One value in COPY's text format: \N for null, backslash, tab, newline and carriage return escaped. */
+export function copyText(value: string | null): string {
+  if (value === null) return "\\N";
+  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : value;
 }
 
 async function runOn<R>(

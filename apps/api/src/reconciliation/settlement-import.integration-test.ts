@@ -160,6 +160,33 @@ describe("a clean Stripe day", () => {
     expect(applied).toMatchObject({ status: "APPLIED", lineCount: 4, categoryCounts: { MATCHED: 4 } });
     const items = await itemsOf(applied.id);
     expect(items.every((item) => item.status === "CLOSED" && item.rule === "settled.matched")).toBe(true);
+    // A chunk's settled lines share one settlement.chunk entry (chunks of two lines here: two entries), which
+    // holds each line's own receivable line: a capture's amount credited, a refund's debited.
+    const links = await t.app.sql.query<{
+      journal_entry_id: string;
+      kind: string;
+      expected_kind: string;
+      expected_amount_minor: bigint;
+      receivable: string[];
+    }>(
+      `SELECT i.journal_entry_id, e.kind, i.expected_kind, i.expected_amount_minor,
+              array_agg((CASE l.direction WHEN 'DEBIT' THEN l.amount_minor ELSE -l.amount_minor END)::text) AS receivable
+         FROM recon_items i JOIN journal_entries e ON e.id = i.journal_entry_id
+         JOIN ledger_lines l ON l.journal_entry_id = e.id
+         JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'psp_receivable'
+        WHERE i.import_id = $1
+        GROUP BY i.id, i.journal_entry_id, e.kind, i.expected_kind, i.expected_amount_minor`,
+      [applied.id],
+    );
+    expect(links).toHaveLength(4);
+    expect(new Set(links.map((link) => link.journal_entry_id)).size).toBe(2);
+    for (const link of links) {
+      expect(link.kind).toBe("settlement.chunk");
+      expect(link.receivable).toHaveLength(2);
+      const cleared =
+        link.expected_kind === "REFUND" ? link.expected_amount_minor : -link.expected_amount_minor;
+      expect(link.receivable).toContain(String(cleared));
+    }
     // Every settled payment's receivable is cleared: captures − refunds − settled.
     expect(await balanceOf("psp_receivable", "USD")).toBe(0n);
     const [total] = applied.totals;

@@ -93,32 +93,37 @@ export function expectedFeeMinor(line: SettlementLine, schedules: FeeSchedules):
     : 0n;
 }
 
+function addTo(map: Map<string, ExpectedSettlement[]>, key: string, item: ExpectedSettlement): void {
+  const items = map.get(key);
+  if (items === undefined) map.set(key, [item]);
+  else items.push(item);
+}
+
 export function matchSettlementLines(input: MatchInput): MatchResult {
   const byModification = new Map<string, ExpectedSettlement[]>();
   const byPayment = new Map<string, ExpectedSettlement[]>();
   const sortedExpected = [...input.expected].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const item of sortedExpected) {
-    if (item.modificationReference !== null) {
-      const key = `${item.psp}|${item.kind}|${item.modificationReference}`;
-      byModification.set(key, [...(byModification.get(key) ?? []), item]);
-    }
-    if (item.pspReference !== null) {
-      const key = `${item.psp}|${item.kind}|${item.pspReference}`;
-      byPayment.set(key, [...(byPayment.get(key) ?? []), item]);
-    }
+    if (item.modificationReference !== null)
+      addTo(byModification, `${item.psp}|${item.kind}|${item.modificationReference}`, item);
+    if (item.pspReference !== null) addTo(byPayment, `${item.psp}|${item.kind}|${item.pspReference}`, item);
   }
   const taken = new Set<string>();
   const seen = new Set(input.seenLineKeys);
   const outcomes: LineOutcome[] = [];
-  for (const line of [...input.lines].sort(compareLines)) {
-    const outcome = (category: ReconCategory, expectedId: string | null = null, differenceMinor = 0n) =>
-      outcomes.push({
-        lineKey: line.lineKey,
-        lineNumber: line.lineNumber,
-        category,
-        expectedId,
-        differenceMinor,
-      });
+  // Per line, no closure: a chunk is thousands of lines and a large file millions.
+  let line: SettlementLine;
+  const outcome = (category: ReconCategory, expectedId: string | null = null, differenceMinor = 0n) =>
+    outcomes.push({
+      lineKey: line.lineKey,
+      lineNumber: line.lineNumber,
+      category,
+      expectedId,
+      differenceMinor,
+    });
+  const free = (items: ExpectedSettlement[] | undefined) =>
+    items === undefined ? [] : items.filter((item) => !taken.has(item.id));
+  for (line of [...input.lines].sort(compareLines)) {
     if (seen.has(line.lineKey)) {
       outcome("DUPLICATE");
       continue;
@@ -137,8 +142,6 @@ export function matchSettlementLines(input: MatchInput): MatchResult {
       outcome("UNSUPPORTED_TYPE");
       continue;
     }
-    const free = (items: ExpectedSettlement[] | undefined) =>
-      (items ?? []).filter((item) => !taken.has(item.id));
     const byOwnReference =
       line.modificationReference === null
         ? []

@@ -34,7 +34,24 @@ import {
   settlementAvailableOn,
   settlementLineReader,
 } from "./settlement-line";
-import { allocateFee, bankCashCode, settlementPosting } from "./settlement-posting";
+import {
+  allocateFee,
+  bankCashCode,
+  combineSettlementEntries,
+  SETTLED_LINES_PER_ENTRY_MAX,
+  type SettlementEntryDraft,
+  settlementPosting,
+} from "./settlement-posting";
+
+/** An import chunk's settled lines posted together in one entry. */
+interface SettledGroup {
+  journalEntryId: string;
+  merchantId: string;
+  mode: "TEST" | "LIVE";
+  bankCashCode: string;
+  entries: SettlementEntryDraft[];
+  items: ReconItemDraft[];
+}
 
 /** One CSV row as the adapter parsed it: the header first, then the records, with their 1-based line numbers. */
 export interface ReportRow {
@@ -193,9 +210,10 @@ export class ReconciliationCommands {
     const batches = new Set<string>();
     const feeRows: Array<{ line: SettlementLine; id: string }> = [];
     let releasesMoved = 0;
-    // Pipelined, one chunk deep: a chunk is matched here while the store still writes the chunk before it. So the
-    // next chunk's candidates and seen keys are read before this chunk's writes and may miss them; what this chunk
-    // settled and recorded is dropped from them here, as the store's own filter would once the writes are in.
+    // Pipelined, one chunk deep: a chunk is matched here while the store writes the chunk before it and then reads
+    // the next chunk's candidates and seen keys. Those are read once the chunk before this one is written in full,
+    // but before (or while) this chunk's writes go in, so they may miss them; what this chunk settled and recorded
+    // is dropped from them here, as the store's own filter would once the writes are in.
     const chunkLines = this.settings.chunkLines ?? MATCH_CHUNK;
     const afterLast = (lines: readonly SettlementLine[]) => {
       const last = lines[lines.length - 1] as SettlementLine;
@@ -213,6 +231,13 @@ export class ReconciliationCommands {
       for (let chunkIndex = 0; chunkIndex <= Math.ceil(REPORT_LINES_MAX / chunkLines); chunkIndex++) {
         if (chunk.length === 0 || candidates === null) break;
         const [read, seenLineKeys] = await candidates;
+        // The next chunk's candidates, read as soon as the chunk before this one is written (they see it), while
+        // this one is matched; and the chunk after it from the staging table.
+        const next = upcoming;
+        const written: Promise<unknown> = writing ?? Promise.resolve();
+        candidates = next.length === 0 ? null : settledLater(written.then(() => readCandidates(next)));
+        const further =
+          next.length === 0 ? null : settledLater(session.nextChunk(afterLast(next), chunkLines));
         const previous = recordedBefore;
         const expected = previous === null ? read : read.filter((item) => !previous.settledIds.has(item.id));
         if (previous !== null) for (const key of previous.lineKeys) seenLineKeys.add(key);
@@ -226,6 +251,11 @@ export class ReconciliationCommands {
         const lineByNumber = new Map(chunk.map((line) => [line.lineNumber, line]));
         const items: ReconItemDraft[] = [];
         const postings: SettlementPostingDraft[] = [];
+        // One settlement entry per merchant, mode, currency and bank account for the chunk's settled lines, up to
+        // SETTLED_LINES_PER_ENTRY_MAX lines each (rather than one per line): each item points at its group's entry,
+        // which holds the item's psp_receivable line. `settled` holds each key's group still filling.
+        const groups: SettledGroup[] = [];
+        const settled = new Map<string, SettledGroup>();
         // Issue 18: a capture's settled line says when its money is available; its pending release moves there.
         const releaseMoves = new Map<string, Date>();
         for (const outcome of result.lines) {
@@ -278,6 +308,7 @@ export class ReconciliationCommands {
             releaseMoves.set(item.paymentId, settlementAvailableOn(line));
           const resolution = autoResolution(outcome, item, this.settings.toleranceMinor[line.psp]);
           let journalEntryId: string | null = null;
+          let pointing: ReconItemDraft[] | null = null;
           let status: ReconItemDraft["status"] = "OPEN";
           if (item !== null && (resolution.action === "POST" || resolution.action === "ADJUST_AND_POST")) {
             const sign = item.kind === "REFUND" ? -1n : 1n;
@@ -289,21 +320,32 @@ export class ReconciliationCommands {
               clearedMinor: sign * item.amountMinor,
             });
             if (entry !== null) {
-              journalEntryId = newId("journalEntry");
-              postings.push({
-                journalEntryId,
-                merchantId: item.merchantId,
-                mode: item.mode,
-                bankCashCode: bankCashCode(line.psp, line.merchantAccount),
-                entry,
-              });
+              // Posted with the chunk's other settled lines of the same merchant, mode, currency and bank account.
+              const cashCode = bankCashCode(line.psp, line.merchantAccount);
+              const key = `${item.merchantId}|${item.mode}|${line.currency}|${cashCode}`;
+              let group = settled.get(key);
+              if (group === undefined || group.entries.length >= SETTLED_LINES_PER_ENTRY_MAX) {
+                group = {
+                  journalEntryId: newId("journalEntry"),
+                  merchantId: item.merchantId,
+                  mode: item.mode,
+                  bankCashCode: cashCode,
+                  entries: [],
+                  items: [],
+                };
+                settled.set(key, group);
+                groups.push(group);
+              }
+              group.entries.push(entry);
+              journalEntryId = group.journalEntryId;
+              pointing = group.items;
             }
             // A fee that differs from the schedule is posted as the PSP charged it, but stays open to query.
             status = outcome.category === "FEE_MISMATCH" ? "OPEN" : "CLOSED";
           } else if (resolution.action === "NONE") {
             status = "CLOSED";
           }
-          items.push({
+          const recorded: ReconItemDraft = {
             id,
             line,
             expected: item,
@@ -313,13 +355,26 @@ export class ReconciliationCommands {
             rule: resolution.rule,
             differenceMinor: outcome.differenceMinor,
             journalEntryId,
+          };
+          items.push(recorded);
+          pointing?.push(recorded);
+        }
+        for (const group of groups) {
+          const entry = combineSettlementEntries(group.entries);
+          if (entry === null) {
+            // Everything the group's lines moved cancelled out: no entry, and its items point at none.
+            for (const settledItem of group.items) settledItem.journalEntryId = null;
+            continue;
+          }
+          postings.push({
+            journalEntryId: group.journalEntryId,
+            merchantId: group.merchantId,
+            mode: group.mode,
+            bankCashCode: group.bankCashCode,
+            entry,
           });
         }
-        // The chunk before is written in full before the next chunk's candidates are read (they see it).
         if (writing !== null) releasesMoved += await writing;
-        candidates = upcoming.length === 0 ? null : readCandidates(upcoming);
-        const further =
-          upcoming.length === 0 ? null : settledLater(session.nextChunk(afterLast(upcoming), chunkLines));
         const moves = [...releaseMoves].map(([paymentId, availableOn]) => ({ paymentId, availableOn }));
         writing = settledLater(
           session
@@ -334,7 +389,7 @@ export class ReconciliationCommands {
             item.line !== null && item.category !== "DUPLICATE" ? [item.line.lineKey] : [],
           ),
         };
-        chunk = upcoming;
+        chunk = next;
         upcoming = further === null ? [] : await further;
       }
       if (writing !== null) releasesMoved += await writing;
@@ -515,9 +570,8 @@ export class ReconciliationCommands {
         if (++lineCount > REPORT_LINES_MAX)
           throw new SettlementReportError(row.lineNumber, `more than ${REPORT_LINES_MAX} lines`);
         const record: Record<string, string> = {};
-        header.forEach((name, index) => {
-          record[name] = row.cells[index] as string;
-        });
+        for (let index = 0; index < header.length; index++)
+          record[header[index] as string] = row.cells[index] as string;
         const line = read(record, row.lineNumber);
         if (latestBookedAt === null || line.bookedAt > latestBookedAt) latestBookedAt = line.bookedAt;
         batch.push(line);

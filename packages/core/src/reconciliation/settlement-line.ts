@@ -134,15 +134,30 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d{1,6})?(Z|[
  * The last text read per column and its time: a report repeats its dates line after line (Stripe's available-on
  * day, a batch's booking time), and a large file reads millions of them.
  */
-const lastTimestamps = new Map<string, { text: string; time: number }>();
+interface TimestampEntry {
+  text: string;
+  time: number;
+  day: string | null;
+}
+const lastTimestamps = new Map<string, TimestampEntry>();
 
 function readTimestamp(text: string, lineNumber: number, column: string): Date {
+  return new Date(timestampEntry(text, lineNumber, column).time);
+}
+
+/** The UTC day ("2026-05-01") of a timestamp cell, kept with its time (Stripe's batch is a line's available day). */
+function readDay(text: string, lineNumber: number, column: string): string {
+  const entry = timestampEntry(text, lineNumber, column);
+  entry.day ??= new Date(entry.time).toISOString().slice(0, 10);
+  return entry.day;
+}
+
+function timestampEntry(text: string, lineNumber: number, column: string): TimestampEntry {
   const last = lastTimestamps.get(column);
-  if (last !== undefined && last.text === text) return new Date(last.time);
-  const date = parseTimestamp(text, lineNumber, column);
-  if (lastTimestamps.size < 8 || last !== undefined)
-    lastTimestamps.set(column, { text, time: date.getTime() });
-  return date;
+  if (last !== undefined && last.text === text) return last;
+  const entry: TimestampEntry = { text, time: parseTimestamp(text, lineNumber, column).getTime(), day: null };
+  if (lastTimestamps.size < 8 || last !== undefined) lastTimestamps.set(column, entry);
+  return entry;
 }
 
 function parseTimestamp(text: string, lineNumber: number, column: string): Date {
@@ -281,16 +296,11 @@ export function stripeSettlementLine(
     throw new SettlementReportError(lineNumber, "gross minus fee is not net");
   const id = cell(record, "balance_transaction_id", lineNumber);
   if (id === "") throw new SettlementReportError(lineNumber, "balance_transaction_id is empty");
-  const availableOn = readTimestamp(
-    cell(record, "available_on_utc", lineNumber),
-    lineNumber,
-    "available_on_utc",
-  );
   return {
     psp: "stripe",
     lineNumber,
     lineKey: id,
-    batch: availableOn.toISOString().slice(0, 10),
+    batch: readDay(cell(record, "available_on_utc", lineNumber), lineNumber, "available_on_utc"),
     type: STRIPE_CATEGORIES[rawType] ?? "OTHER",
     rawType,
     pspReference: orNull(cell(record, "payment_intent_id", lineNumber)),
@@ -305,13 +315,20 @@ export function stripeSettlementLine(
   };
 }
 
+/** The last Stripe batch day read and its time (see settlementAvailableOn). */
+let lastBatchDay: { day: string; time: number } = { day: "", time: Number.NaN };
+
 /**
  * When the line's money is available to the merchant, per the PSP (issue 18): Stripe's `available_on_utc` (the
  * line's batch is that day), Adyen's booking of the line into its settlement batch (Creation Date: the batch pays
  * out what it booked). A capture's pending release is moved to this time when its line arrives.
  */
 export function settlementAvailableOn(line: Pick<SettlementLine, "psp" | "batch" | "bookedAt">): Date {
-  return line.psp === "stripe" ? new Date(`${line.batch}T00:00:00.000Z`) : line.bookedAt;
+  if (line.psp !== "stripe") return line.bookedAt;
+  // A report's lines share a few days: the last one's time is kept rather than parsed again per line.
+  if (line.batch !== lastBatchDay.day)
+    lastBatchDay = { day: line.batch, time: new Date(`${line.batch}T00:00:00.000Z`).getTime() };
+  return new Date(lastBatchDay.time);
 }
 
 export function settlementLineReader(psp: SettlementPsp) {

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CurrencyCode } from "../money/currency";
-import { allocateFee, settlementPosting } from "./settlement-posting";
+import { allocateFee, combineSettlementEntries, settlementPosting } from "./settlement-posting";
 
 const USD = "USD" as CurrencyCode;
 
@@ -86,6 +86,84 @@ describe("settlementPosting", () => {
         }
         expect(balance).toBe(0n);
         expect(receivable).toBe(-clearedMinor);
+      }),
+    );
+  });
+});
+
+describe("combineSettlementEntries", () => {
+  const settled = (grossMinor: bigint, feeMinor: bigint, clearedMinor?: bigint) => {
+    const entry = settlementPosting({
+      currency: USD,
+      grossMinor,
+      feeMinor,
+      netMinor: grossMinor - feeMinor,
+      ...(clearedMinor === undefined ? {} : { clearedMinor }),
+    });
+    if (entry === null) throw new Error("a test line must move something");
+    return entry;
+  };
+
+  it("keeps a receivable line per settled line and sums bank, fees and adjustments", () => {
+    expect(
+      combineSettlementEntries([settled(2000n, 12n), settled(-500n, 0n), settled(990n, 10n, 1000n)]),
+    ).toEqual({
+      kind: "settlement.chunk",
+      currency: USD,
+      lines: [
+        { account: "bank_cash", direction: "DEBIT", amountMinor: 1988n - 500n + 980n },
+        { account: "psp_fees", direction: "DEBIT", amountMinor: 22n },
+        { account: "recon_adjustments", direction: "DEBIT", amountMinor: 10n },
+        { account: "psp_receivable", direction: "CREDIT", amountMinor: 2000n },
+        { account: "psp_receivable", direction: "DEBIT", amountMinor: 500n },
+        { account: "psp_receivable", direction: "CREDIT", amountMinor: 1000n },
+      ],
+    });
+  });
+
+  it("is null with nothing to combine", () => {
+    expect(combineSettlementEntries([])).toBeNull();
+  });
+
+  it("balances, clears each line's amount and moves the bank and fees as the parts do (property)", () => {
+    const amount = fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(amount, amount, amount), { maxLength: 30 }), (parts) => {
+        const entries = parts.flatMap(([grossMinor, feeMinor, clearedMinor]) => {
+          const entry = settlementPosting({
+            currency: USD,
+            grossMinor,
+            feeMinor,
+            netMinor: grossMinor - feeMinor,
+            clearedMinor,
+          });
+          return entry === null ? [] : [entry];
+        });
+        const signedSums = (
+          lines: ReadonlyArray<{ account: string; direction: string; amountMinor: bigint }>,
+        ) => {
+          const sums = new Map<string, bigint>();
+          for (const line of lines)
+            sums.set(
+              line.account,
+              (sums.get(line.account) ?? 0n) +
+                (line.direction === "DEBIT" ? line.amountMinor : -line.amountMinor),
+            );
+          return sums;
+        };
+        const combined = combineSettlementEntries(entries);
+        const expected = signedSums(entries.flatMap((entry) => entry.lines));
+        if (combined === null) {
+          for (const sum of expected.values()) expect(sum).toBe(0n);
+          return;
+        }
+        const actual = signedSums(combined.lines);
+        for (const account of ["bank_cash", "psp_fees", "recon_adjustments", "psp_receivable"])
+          expect(actual.get(account) ?? 0n).toBe(expected.get(account) ?? 0n);
+        expect(combined.lines.filter((line) => line.account === "psp_receivable")).toEqual(
+          entries.flatMap((entry) => entry.lines.filter((line) => line.account === "psp_receivable")),
+        );
+        expect([...actual.values()].reduce((sum, value) => sum + value, 0n)).toBe(0n);
       }),
     );
   });

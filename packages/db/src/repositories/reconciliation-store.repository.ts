@@ -1,7 +1,8 @@
 // The write side of reconciliation: the store behind the core's ReconciliationCommands. One import is one
-// transaction on one connection: the parsed lines are bulk-loaded into a temporary staging table (multi-row
-// inserts of 1,000), read back in line-key chunks, the chunk's candidates fetched with one set-based query,
-// and the items, journal entries and lines written with one statement each per chunk. Nothing runs per line.
+// transaction on one connection: the parsed lines are bulk-loaded into a temporary staging table (one COPY per
+// batch of 2,000), read back in line-key chunks, the chunk's candidates fetched with one set-based query, and
+// the items, journal entries and lines written with one statement each per chunk (COPY for the items and the
+// ledger lines). Nothing runs per line.
 import { invariant } from "@paycore/core/errors/domain-error";
 import { newId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
@@ -27,13 +28,24 @@ import {
   SETTLEMENT_ACCOUNTS,
   settlementPosting,
 } from "@paycore/core/reconciliation/settlement-posting";
-import type { Sql, SqlTransaction } from "../sql";
+import { copyText, type Sql, type SqlTransaction } from "../sql";
 
 const json = (value: unknown) =>
   JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
 /** A bigint or null as JSON text: the bulk statements' rows carry amounts as strings (no replacer per value). */
 const bigText = (value: bigint | null | undefined) =>
   value === null || value === undefined ? null : String(value);
+
+/**
+ * A time as ISO text for COPY; the last one is kept, since a report's lines repeat their booking times (Date's
+ * toISOString is a large part of writing a line otherwise).
+ */
+let lastIso: { time: number; text: string } = { time: Number.NaN, text: "" };
+function isoText(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastIso.time) lastIso = { time, text: date.toISOString() };
+  return lastIso.text;
+}
 
 const CREATE_STAGING = `
 CREATE TEMP TABLE IF NOT EXISTS recon_staging (
@@ -44,14 +56,9 @@ CREATE TEMP TABLE IF NOT EXISTS recon_staging (
   PRIMARY KEY (line_key, line_number)
 ) ON COMMIT DROP`;
 
-const STAGE = `
-INSERT INTO recon_staging
-SELECT s.line_key, s.line_number, s.psp, s.batch, s.type, s.raw_type, s.psp_reference, s.modification_reference,
-       s.merchant_reference, s.merchant_account, s.currency, s.gross_minor::bigint, s.fee_minor::bigint,
-       s.net_minor::bigint, s.booked_at
-  FROM json_to_recordset($1::json) AS s(line_key text, line_number integer, psp text, batch text, type text,
-       raw_type text, psp_reference text, modification_reference text, merchant_reference text,
-       merchant_account text, currency text, gross_minor text, fee_minor text, net_minor text, booked_at timestamptz)`;
+/** COPY, text format: each row's values in this order (see stage). */
+const STAGE =
+  "COPY recon_staging (line_key, line_number, psp, batch, type, raw_type, psp_reference, modification_reference, merchant_reference, merchant_account, currency, gross_minor, fee_minor, net_minor, booked_at) FROM STDIN";
 
 /** booked_at as epoch milliseconds: a float8 reads far faster than a timestamptz's text. */
 const STAGED_COLUMNS = `line_key, line_number, psp, batch, type, raw_type, psp_reference, modification_reference,
@@ -127,28 +134,13 @@ INSERT INTO journal_entries (id, merchant_id, mode, kind, currency)
 SELECT e.id, e.merchant_id, e.mode::"Mode", e.kind, e.currency
   FROM json_to_recordset($1::json) AS e(id text, merchant_id text, mode text, kind text, currency text)`;
 
-const INSERT_LINES = `
-INSERT INTO ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency)
-SELECT l.journal_entry_id, l.account_id, l.direction::"EntryDirection", l.amount_minor::bigint, l.currency
-  FROM json_to_recordset($1::json)
-    AS l(journal_entry_id text, account_id text, direction text, amount_minor text, currency text)`;
+/** COPY, text format (see postSettlementEntries). Its statement triggers run as for an INSERT. */
+const COPY_LINES =
+  "COPY ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency) FROM STDIN";
 
-const INSERT_ITEMS = `
-INSERT INTO recon_items (id, import_id, psp, category, status, rule, line_key, line_number, batch, line_type,
-  raw_type, psp_reference, modification_reference, merchant_reference, merchant_account, currency, gross_minor,
-  fee_minor, net_minor, booked_at, expected_kind, expected_id, expected_amount_minor, expected_currency,
-  payment_id, merchant_id, mode, difference_minor, journal_entry_id)
-SELECT i.id, $2, i.psp, i.category, i.status::"ReconItemStatus", i.rule, i.line_key, i.line_number, i.batch,
-       i.line_type, i.raw_type, i.psp_reference, i.modification_reference, i.merchant_reference,
-       i.merchant_account, i.currency, i.gross_minor::bigint, i.fee_minor::bigint, i.net_minor::bigint,
-       i.booked_at, i.expected_kind, i.expected_id, i.expected_amount_minor::bigint, i.expected_currency,
-       i.payment_id, i.merchant_id, i.mode::"Mode", i.difference_minor::bigint, i.journal_entry_id
-  FROM json_to_recordset($1::json) AS i(id text, psp text, category text, status text, rule text,
-       line_key text, line_number integer, batch text, line_type text, raw_type text, psp_reference text,
-       modification_reference text, merchant_reference text, merchant_account text, currency text,
-       gross_minor text, fee_minor text, net_minor text, booked_at timestamptz, expected_kind text,
-       expected_id text, expected_amount_minor text, expected_currency text, payment_id text, merchant_id text,
-       mode text, difference_minor text, journal_entry_id text)`;
+/** COPY, text format: each item's values in this order (see record). */
+const COPY_ITEMS =
+  "COPY recon_items (id, import_id, psp, category, status, rule, line_key, line_number, batch, line_type, raw_type, psp_reference, modification_reference, merchant_reference, merchant_account, currency, gross_minor, fee_minor, net_minor, booked_at, expected_kind, expected_id, expected_amount_minor, expected_currency, payment_id, merchant_id, mode, difference_minor, journal_entry_id) FROM STDIN";
 
 /**
  * Captures and succeeded refunds the PSP's reports should have settled: inside the period its reports cover
@@ -349,7 +341,7 @@ function importValues(record: ReconImportRecord): unknown[] {
   ];
 }
 
-async function insertAudit(tx: Sql | Statements, audit: AuditDraft): Promise<void> {
+async function insertAudit(tx: Pick<Sql, "execute">, audit: AuditDraft): Promise<void> {
   await tx.execute(INSERT_AUDIT, [
     audit.actor.operatorId,
     audit.action,
@@ -416,29 +408,29 @@ export async function postSettlementEntries(
       })),
     ),
   ]);
-  await tx.execute(INSERT_LINES, [
-    JSON.stringify(
-      postings.flatMap((p) =>
-        p.entry.lines.map((line) => {
-          const accountId = accountIds.get(
-            `${p.merchantId}|${p.mode}|${codeOf(p, line.account)}|${p.entry.currency}`,
-          );
-          invariant(accountId !== undefined, "a settlement account was not created");
-          return {
-            journal_entry_id: p.journalEntryId,
-            account_id: accountId,
-            direction: line.direction,
-            amount_minor: String(line.amountMinor),
-            currency: p.entry.currency,
-          };
-        }),
-      ),
-    ),
-  ]);
+  let lineRows = "";
+  for (const p of postings) {
+    // The posting's account ids by settlement account: looked up once per posting, not per line.
+    const ids = new Map<string, string>();
+    const entryId = copyText(p.journalEntryId);
+    for (const line of p.entry.lines) {
+      let accountId = ids.get(line.account);
+      if (accountId === undefined) {
+        accountId = accountIds.get(
+          `${p.merchantId}|${p.mode}|${codeOf(p, line.account)}|${p.entry.currency}`,
+        );
+        invariant(accountId !== undefined, "a settlement account was not created");
+        accountId = copyText(accountId);
+        ids.set(line.account, accountId);
+      }
+      lineRows += `${entryId}\t${accountId}\t${line.direction}\t${line.amountMinor}\t${p.entry.currency}\n`;
+    }
+  }
+  await tx.copyIn(COPY_LINES, lineRows);
 }
 
 /** What the statements of this file run on: a transaction, or an import's serialized view of one. */
-type Statements = Pick<SqlTransaction, "query" | "execute">;
+type Statements = Pick<SqlTransaction, "query" | "execute" | "copyIn">;
 
 /**
  * The import's transaction with its statements run one after the other in the order they are asked for: the
@@ -464,6 +456,10 @@ class SerialStatements implements Statements {
   execute(text: string, values: readonly unknown[] = []): Promise<number> {
     return this.next(() => this.tx.execute(text, values));
   }
+
+  copyIn(copyStatement: string, rows: string): Promise<number> {
+    return this.next(() => this.tx.copyIn(copyStatement, rows));
+  }
 }
 
 class PostgresImportSession implements ReconImportSession {
@@ -485,27 +481,10 @@ class PostgresImportSession implements ReconImportSession {
   }
 
   async stage(lines: readonly SettlementLine[]): Promise<void> {
-    await this.tx.execute(STAGE, [
-      JSON.stringify(
-        lines.map((line) => ({
-          line_key: line.lineKey,
-          line_number: line.lineNumber,
-          psp: line.psp,
-          batch: line.batch,
-          type: line.type,
-          raw_type: line.rawType,
-          psp_reference: line.pspReference,
-          modification_reference: line.modificationReference,
-          merchant_reference: line.merchantReference,
-          merchant_account: line.merchantAccount,
-          currency: line.currency,
-          gross_minor: String(line.grossMinor),
-          fee_minor: String(line.feeMinor),
-          net_minor: String(line.netMinor),
-          booked_at: line.bookedAt.toISOString(),
-        })),
-      ),
-    ]);
+    let rows = "";
+    for (const line of lines)
+      rows += `${copyText(line.lineKey)}\t${line.lineNumber}\t${line.psp}\t${copyText(line.batch)}\t${line.type}\t${copyText(line.rawType)}\t${copyText(line.pspReference)}\t${copyText(line.modificationReference)}\t${copyText(line.merchantReference)}\t${copyText(line.merchantAccount)}\t${line.currency}\t${line.grossMinor}\t${line.feeMinor}\t${line.netMinor}\t${isoText(line.bookedAt)}\n`;
+    await this.tx.copyIn(STAGE, rows);
   }
 
   async nextChunk(after: { lineKey: string; lineNumber: number } | null, limit: number) {
@@ -593,42 +572,28 @@ class PostgresImportSession implements ReconImportSession {
   async record(items: readonly ReconItemDraft[], postings: readonly SettlementPostingDraft[]): Promise<void> {
     if (postings.length > 0) await this.post(postings);
     if (items.length === 0) return;
-    await this.tx.execute(INSERT_ITEMS, [
-      JSON.stringify(
-        items.map((item) => ({
-          id: item.id,
-          psp: item.line?.psp ?? item.expected?.psp,
-          category: item.category,
-          status: item.status,
-          rule: item.rule,
-          line_key: item.line?.lineKey ?? null,
-          line_number: item.line?.lineNumber ?? null,
-          batch: item.line?.batch ?? null,
-          line_type: item.line?.type ?? null,
-          raw_type: item.line?.rawType ?? null,
-          psp_reference: item.line?.pspReference ?? item.expected?.pspReference ?? null,
-          modification_reference:
-            item.line?.modificationReference ?? item.expected?.modificationReference ?? null,
-          merchant_reference: item.line?.merchantReference ?? null,
-          merchant_account: item.line?.merchantAccount ?? null,
-          currency: item.line?.currency ?? item.expected?.currency,
-          gross_minor: bigText(item.line?.grossMinor),
-          fee_minor: bigText(item.line?.feeMinor),
-          net_minor: bigText(item.line?.netMinor),
-          booked_at: item.line?.bookedAt.toISOString() ?? null,
-          expected_kind: item.expected?.kind ?? null,
-          expected_id: item.expected?.id ?? null,
-          expected_amount_minor: bigText(item.expected?.amountMinor),
-          expected_currency: item.expected?.currency ?? null,
-          payment_id: item.expected?.paymentId ?? null,
-          merchant_id: item.expected?.merchantId ?? null,
-          mode: item.expected === null ? null : (item.expected as ExpectedWithMode).mode,
-          difference_minor: String(item.differenceMinor),
-          journal_entry_id: item.journalEntryId,
-        })),
-      ),
-      this.importId,
-    ]);
+    const importId = copyText(this.importId);
+    let rows = "";
+    for (const item of items) {
+      const line = item.line;
+      const expected = item.expected as ExpectedWithMode | null;
+      const psp = line?.psp ?? expected?.psp;
+      const currency = line?.currency ?? expected?.currency;
+      invariant(psp !== undefined && currency !== undefined, "an item has a line or an expected item");
+      rows +=
+        `${copyText(item.id)}\t${importId}\t${psp}\t${item.category}\t${item.status}\t${copyText(item.rule)}\t` +
+        `${copyText(line?.lineKey ?? null)}\t${line === null ? "\\N" : line.lineNumber}\t${copyText(line?.batch ?? null)}\t` +
+        `${copyText(line?.type ?? null)}\t${copyText(line?.rawType ?? null)}\t` +
+        `${copyText(line?.pspReference ?? expected?.pspReference ?? null)}\t` +
+        `${copyText(line?.modificationReference ?? expected?.modificationReference ?? null)}\t` +
+        `${copyText(line?.merchantReference ?? null)}\t${copyText(line?.merchantAccount ?? null)}\t${currency}\t` +
+        `${copyText(bigText(line?.grossMinor))}\t${copyText(bigText(line?.feeMinor))}\t${copyText(bigText(line?.netMinor))}\t` +
+        `${line === null ? "\\N" : isoText(line.bookedAt)}\t${copyText(expected?.kind ?? null)}\t${copyText(expected?.id ?? null)}\t` +
+        `${copyText(bigText(expected?.amountMinor))}\t${copyText(expected?.currency ?? null)}\t` +
+        `${copyText(expected?.paymentId ?? null)}\t${copyText(expected?.merchantId ?? null)}\t` +
+        `${copyText(expected?.mode ?? null)}\t${item.differenceMinor}\t${copyText(item.journalEntryId)}\n`;
+    }
+    await this.tx.copyIn(COPY_ITEMS, rows);
   }
 
   private post(postings: readonly SettlementPostingDraft[]): Promise<void> {
