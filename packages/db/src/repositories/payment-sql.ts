@@ -11,6 +11,7 @@
 // per connection.
 import { paymentMethodSelect, paymentSelect, refundSelect } from "../mappers/payment.mapper";
 import { literal } from "../sql";
+import { cardContextColumns } from "./risk-data.repository";
 
 /** `merchantId` → `merchant_id`. */
 function snake(field: string): string {
@@ -69,6 +70,21 @@ export const SELECT_PAYMENT_METHOD_WITH_PAN = `
 SELECT ${PAYMENT_METHOD_COLUMNS}, pan_ciphertext AS "panCiphertext", pan_nonce AS "panNonce",
        pan_auth_tag AS "panAuthTag", key_version AS "keyVersion"
   FROM payment_methods WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`;
+
+/**
+ * SELECT_PAYMENT_METHOD_WITH_PAN and, from the card's own row, its fraud context (risk-data.repository.ts's
+ * CARD_CONTEXT) for e-mail $4 and IP $5: the lists are asked for the card's fingerprint and BIN and for the
+ * e-mail and IP, each when it is not empty, as the risk scorer asks them. One round trip instead of two (issue 23).
+ */
+export const SELECT_PAYMENT_METHOD_WITH_PAN_AND_CARD_CONTEXT = `
+SELECT m.*, ${cardContextColumns(
+  `(SELECT k, v FROM (VALUES ('FINGERPRINT', m.fingerprint), ('BIN', m.bin), ('EMAIL', $4::text), ('IP', $5::text)) AS l(k, v)
+     WHERE v <> '')`,
+  "$2",
+  '$3::"Mode"',
+  "m.fingerprint",
+)}
+  FROM (${SELECT_PAYMENT_METHOD_WITH_PAN}) AS m`;
 
 /** An attempt row as `jsonb_to_recordset` reads it. */
 const ATTEMPT_RECORD = `(id text, refund_id text, operation text, psp_name text, idempotency_key text,

@@ -6,7 +6,7 @@
 // node-postgres; the rest (resolver, webhooks, review holds) through Prisma.
 
 import { DomainError, invariant } from "@paycore/core/errors/domain-error";
-import type { RiskDecision } from "@paycore/core/fraud/risk-types";
+import type { ListHit, RiskDecision } from "@paycore/core/fraud/risk-types";
 import { DEFAULT_RISK_SETTINGS } from "@paycore/core/fraud/risk-types";
 import { IdempotencyKeyTaken } from "@paycore/core/idempotency/idempotency-service";
 import type { MerchantId, PaymentId, PaymentMethodId, PspAttemptId, RefundId } from "@paycore/core/ids/ids";
@@ -37,6 +37,7 @@ import type {
   PaymentStore,
   StoredAttempt,
 } from "@paycore/core/ports/payment-store";
+import type { CardContext, CardContextRequest } from "@paycore/core/ports/risk-data";
 import { TtlCache } from "@paycore/core/ttl-cache";
 import type { EncryptedPan } from "@paycore/core/vault/card-vault";
 import { type FundingType, parseFundingType } from "@paycore/core/vault/funding-type";
@@ -69,6 +70,7 @@ import {
   SELECT_LEDGER_ACCOUNTS,
   SELECT_PAYMENT,
   SELECT_PAYMENT_METHOD_WITH_PAN,
+  SELECT_PAYMENT_METHOD_WITH_PAN_AND_CARD_CONTEXT,
   SELECT_REFUND,
   TRANSACTION_TIME,
   TRANSACTION_TIME_JSON,
@@ -152,13 +154,21 @@ export class PostgresPaymentStore implements PaymentStore {
   async findPaymentMethodWithPan(
     actor: MerchantActor,
     id: PaymentMethodId,
-  ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan } | null> {
-    const [row] = await this.sql.query<PaymentMethodWithPanRow>(SELECT_PAYMENT_METHOD_WITH_PAN, [
-      id,
-      actor.merchantId,
-      actor.mode,
-    ]);
+    cardContextFor?: CardContextRequest,
+  ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan; cardContext?: CardContext } | null> {
+    const [row] =
+      cardContextFor === undefined
+        ? await this.sql.query<PaymentMethodWithPanRow>(SELECT_PAYMENT_METHOD_WITH_PAN, [
+            id,
+            actor.merchantId,
+            actor.mode,
+          ])
+        : await this.sql.query<PaymentMethodWithPanRow & { hits: ListHit[]; first_use: boolean }>(
+            SELECT_PAYMENT_METHOD_WITH_PAN_AND_CARD_CONTEXT,
+            [id, actor.merchantId, actor.mode, cardContextFor.email, cardContextFor.ipAddress],
+          );
     if (row === undefined) return null;
+    const { hits, first_use: firstUse } = row as Partial<{ hits: ListHit[]; first_use: boolean }>;
     return {
       method: toPaymentMethodRecord(row),
       encryptedPan: {
@@ -167,6 +177,9 @@ export class PostgresPaymentStore implements PaymentStore {
         authTag: row.panAuthTag,
         keyVersion: row.keyVersion,
       },
+      ...(hits !== undefined && firstUse !== undefined
+        ? { cardContext: { listHits: hits, firstUseAtMerchant: firstUse } }
+        : {}),
     };
   }
 
