@@ -56,7 +56,7 @@ import { ReconciliationRepository } from "@paycore/db/repositories/reconciliatio
 import { RequestSigningStoreRepository } from "@paycore/db/repositories/request-signing-store.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RiskSignalsRepository } from "@paycore/db/repositories/risk-signals.repository";
-import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+import { MerchantRoutingReader } from "@paycore/db/repositories/routing-rule.repository";
 import { SanctionsRepository } from "@paycore/db/repositories/sanctions.repository";
 import { SanctionsStoreRepository } from "@paycore/db/repositories/sanctions-store.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -500,7 +500,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const pspRouter = new MeteredPspRouter(
     new AppPspRouter(
       { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
-      new RoutingRuleRepository(db),
+      new MerchantRoutingReader(sql),
     ),
     metrics,
   );
