@@ -624,7 +624,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
     ...fx,
     // Signed requests (issue 22): signing secrets and the merchant's requirement; the nonces seen.
-    requestSigning: new RequestSigningCommands({ store: new RequestSigningStoreRepository(db), vault }),
+    requestSigning: new RequestSigningCommands({ store: new RequestSigningStoreRepository(db, sql), vault }),
     requestNonces: new RequestNonces({ redis, sql, log: config.logger }),
   };
   const mailer = config.email ? createMailer(config.email) : null;
