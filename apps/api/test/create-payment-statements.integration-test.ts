@@ -26,16 +26,20 @@ afterAll(async () => {
 async function statementsOfOnePayment(amount: number): Promise<string[]> {
   const card = await t.tokenize(merchant.publishableKey);
   counter.reset();
-  const response = await t.gql<{ createPayment: { payment: { status: string } } }>(merchant.secretKey, CREATE, {
-    input: {
-      idempotencyKey: newKey(),
-      amount,
-      currency: "USD",
-      paymentMethodId: card,
-      captureMethod: "AUTOMATIC",
-      customer: { email: "shopper@example.com", ipAddress: "203.0.113.9" },
+  const response = await t.gql<{ createPayment: { payment: { status: string } } }>(
+    merchant.secretKey,
+    CREATE,
+    {
+      input: {
+        idempotencyKey: newKey(),
+        amount,
+        currency: "USD",
+        paymentMethodId: card,
+        captureMethod: "AUTOMATIC",
+        customer: { email: "shopper@example.com", ipAddress: "203.0.113.9" },
+      },
     },
-  });
+  );
   expect(response.errors).toBeUndefined();
   expect(response.data?.createPayment.payment.status).toBe("CAPTURED");
   // The process heartbeat (every 5 s) may write during a request on a loaded machine: not the request's query.
