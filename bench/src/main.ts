@@ -319,6 +319,11 @@ interface ApiStep extends StepResult {
   blocksReadPerOp: number;
   /** Transactions the bench database committed per operation (pg_stat_database.xact_commit): group commit lowers it. */
   commitsPerOp: number;
+  /**
+   * Read and write system calls per operation: the API's (every API process of the step set, per operation of
+   * the set when steps run side by side) and Redis's.
+   */
+  syscallsPerOp: { api: number; redis: number };
   /** CPU milliseconds per successful operation. */
   cpuMsPerOp: { api: number; postgres: number; redis: number; server: number };
 }
@@ -726,6 +731,11 @@ async function main(): Promise<void> {
           walBytesPerOp: walBytes / Math.max(1, ok),
           blocksReadPerOp: blocks / Math.max(1, ok),
           commitsPerOp: commits / Math.max(1, ok),
+          syscallsPerOp: {
+            // Steps run side by side share the count: per operation of them all, like Postgres's CPU.
+            api: usage.syscalls.api / Math.max(1, ok),
+            redis: usage.syscalls.redis / Math.max(1, ok),
+          },
           eventLoop: eventLoop.filter((e) => own.has(e.pid)),
           memory: memory.filter((m) => own.has(m.pid)),
           cpuMsPerOp: {
@@ -1267,7 +1277,7 @@ function stepLine(s: ApiStep): string {
           .join(", ")}${s.notSent ? `, not sent ${s.notSent}` : ""})`;
   return (
     `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}` +
-    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}  commits/op ${s.commitsPerOp.toFixed(2)}` +
+    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}  commits/op ${s.commitsPerOp.toFixed(2)}  syscalls/op api ${s.syscallsPerOp.api.toFixed(1)} redis ${s.syscallsPerOp.redis.toFixed(1)}` +
     `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)} steal ${fmt.pct(s.usage.cpu.steal)}`
   );
 }

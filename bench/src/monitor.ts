@@ -55,6 +55,20 @@ export function nodeProcessTree(pid: number): number[] {
   return processes.filter((p) => tree.has(p.pid) && p.comm.startsWith("node")).map((p) => p.pid);
 }
 
+/** Read and write system calls made so far by the processes `pids` (/proc/<pid>/io's syscr + syscw). */
+function syscallsOf(pids: number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, "utf8");
+      sum += Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+    } catch {
+      // The process ended: it counts no more.
+    }
+  }
+  return sum;
+}
+
 export function rssMb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -148,6 +162,11 @@ export interface StepUsage {
   /** [start of a second (epoch ms), steal over it in percent of one core], through the step. */
   stealBySecond: Array<[number, number]>;
   elapsedMs: number;
+  /**
+   * Read and write system calls (sockets, files) over the step: the API's processes and Redis. A count, so
+   * it compares across a loaded machine where CPU time does not: each is a round trip's share of the cost.
+   */
+  syscalls: { api: number; redis: number };
 }
 
 /** Starts watching; `stop()` returns CPU use over the interval and the peak summed RSS of the API processes. */
@@ -159,6 +178,8 @@ export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsa
   const pgBefore = postgresTicks();
   const clientBefore = ticksOf(watched.loadClientPid ? [watched.loadClientPid] : []);
   const redisBefore = ticksOf(watched.redisPid ? [watched.redisPid] : []);
+  const apiSyscallsBefore = syscallsOf(watched.apiPids);
+  const redisSyscallsBefore = syscallsOf(watched.redisPid ? [watched.redisPid] : []);
   let rssPeak = 0;
   const rssPeakByPid: Record<number, number> = {};
   const sample = () => {
@@ -193,6 +214,10 @@ export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsa
       const pgAfter = postgresTicks();
       const clientAfter = ticksOf(watched.loadClientPid ? [watched.loadClientPid] : []);
       const redisAfter = ticksOf(watched.redisPid ? [watched.redisPid] : []);
+      const syscalls = {
+        api: syscallsOf(watched.apiPids) - apiSyscallsBefore,
+        redis: syscallsOf(watched.redisPid ? [watched.redisPid] : []) - redisSyscallsBefore,
+      };
       const foreign = new Set([...foreignBefore, ...((await watched.foreignBackends?.()) ?? [])]);
       const seconds = elapsedMs / 1000;
       const percent = (ticks: number) => (ticks / CLOCK_TICKS_PER_SECOND / seconds) * 100;
@@ -210,6 +235,7 @@ export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsa
         apiRssPeakMb: rssPeak,
         rssPeakByPid,
         stealBySecond,
+        syscalls,
         cpu: {
           api,
           postgres,

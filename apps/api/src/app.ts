@@ -2,6 +2,8 @@
 // PSPs, workers) plus the HTTP transport, the GraphQL server and the webhook
 // routes. Tests build the same app against their own database, Redis and PSP,
 // and call `fetch` (webhook routes, then GraphQL) without opening a port.
+
+import { MerchantAccessPolicyReader } from "@paycore/db/repositories/merchant.repository";
 import type { Env } from "@paycore/platform/env";
 import {
   createRuntime,
@@ -74,7 +76,7 @@ export function createApp(config: AppConfig): App {
     {
       limits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
       limiters: rateLimiters,
-      policies: new MerchantAccessPolicies(runtime.services.merchants),
+      policies: new MerchantAccessPolicies(new MerchantAccessPolicyReader(runtime.sql)),
       metrics: runtime.metrics,
     },
     config.graphql ?? DEFAULT_GRAPHQL_SERVER_OPTIONS,

@@ -176,7 +176,10 @@ describe("execution", () => {
     const afterAbort = counter.statements.length;
     // Time for the nested loaders to run, had the executor gone on (they batch on the next tick).
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(counter.statements.slice(afterAbort)).toEqual([]);
+    // The process heartbeat (every 5 s) may write meanwhile: not the query's.
+    expect(
+      counter.statements.slice(afterAbort).filter((sql) => !sql.includes("INSERT INTO process_instances")),
+    ).toEqual([]);
     expect(counter.statements.some((sql) => /payment_events/.test(sql))).toBe(false);
   });
 

@@ -16,7 +16,7 @@
 //   without SQLSTATE (the connection lost, the COMMIT's outcome unknown) fails every member with that error, as
 //   it would fail the lone statement: nothing is run twice.
 // - Each member's result (its rows) goes to its own caller.
-import pg from "pg";
+import type pg from "pg";
 import { sqlState, statement, types } from "./sql";
 
 /** Members in one group at most: a group holds its locks until its COMMIT, so it stays short. */
@@ -181,12 +181,23 @@ async function prepare(client: pg.PoolClient, group: readonly Member[]): Promise
  */
 export function literalOf(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
-  if (typeof value === "string") return pg.escapeLiteral(value);
+  if (typeof value === "string") return quoteLiteral(value);
+  // Digits, a sign, a point, an exponent, true or false: nothing to escape.
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean")
-    return pg.escapeLiteral(String(value));
-  if (value instanceof Date) return pg.escapeLiteral(value.toISOString());
-  if (Buffer.isBuffer(value)) return pg.escapeLiteral(`\\x${value.toString("hex")}`);
+    return `'${value}'`;
+  if (value instanceof Date) return `'${value.toISOString()}'`;
+  if (Buffer.isBuffer(value)) return quoteLiteral(`\\x${value.toString("hex")}`);
   throw new TypeError(
     `a grouped statement's parameter must be a scalar, a Date or a Buffer, not ${typeof value}`,
   );
+}
+
+/**
+ * pg.escapeLiteral's result (quotes doubled; with a backslash, backslashes doubled in an E'' string), made with
+ * two native scans: pg's builds the literal one character at a time, and a payment's JSON parameters are long
+ * (issue 23: it was 1.6 % of the API's busy time under load).
+ */
+export function quoteLiteral(text: string): string {
+  const quoted = `'${text.includes("'") ? text.replaceAll("'", "''") : text}'`;
+  return text.includes("\\") ? ` E${quoted.replaceAll("\\", "\\\\")}` : quoted;
 }

@@ -56,7 +56,7 @@ import { ReconciliationRepository } from "@paycore/db/repositories/reconciliatio
 import { RequestSigningStoreRepository } from "@paycore/db/repositories/request-signing-store.repository";
 import { RiskDataRepository, RiskListRepository } from "@paycore/db/repositories/risk-data.repository";
 import { RiskSignalsRepository } from "@paycore/db/repositories/risk-signals.repository";
-import { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+import { MerchantRoutingReader } from "@paycore/db/repositories/routing-rule.repository";
 import { SanctionsRepository } from "@paycore/db/repositories/sanctions.repository";
 import { SanctionsStoreRepository } from "@paycore/db/repositories/sanctions-store.repository";
 import { WebhookRepository } from "@paycore/db/repositories/webhook.repository";
@@ -500,7 +500,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   const pspRouter = new MeteredPspRouter(
     new AppPspRouter(
       { TEST: new StaticPspSet(testPsps.routable), LIVE: livePsps },
-      new RoutingRuleRepository(db),
+      new MerchantRoutingReader(sql),
     ),
     metrics,
   );
@@ -627,7 +627,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     // Multiple currencies (issue 18, FX): the rates command, the rate book, conversions.
     ...fx,
     // Signed requests (issue 22): signing secrets and the merchant's requirement; the nonces seen.
-    requestSigning: new RequestSigningCommands({ store: new RequestSigningStoreRepository(db), vault }),
+    requestSigning: new RequestSigningCommands({ store: new RequestSigningStoreRepository(db, sql), vault }),
     requestNonces: new RequestNonces({ redis, sql, log: config.logger }),
   };
   const mailer = config.email ? createMailer(config.email) : null;

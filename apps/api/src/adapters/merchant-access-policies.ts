@@ -2,7 +2,10 @@
 // allowed origins) for 30 s, like their fees and risk thresholds: a change made
 // with the CLI takes effect within 30 s, and a request costs no extra read.
 import { TtlCache } from "@paycore/core/ttl-cache";
-import type { MerchantAccessPolicy, MerchantRepository } from "@paycore/db/repositories/merchant.repository";
+import type {
+  MerchantAccessPolicy,
+  MerchantAccessPolicyReader,
+} from "@paycore/db/repositories/merchant.repository";
 
 const POLICY_TTL_MS = 30_000;
 const POLICIES_MAX = 10_000;
@@ -19,7 +22,9 @@ export class MerchantAccessPolicies {
   private readonly policies = new TtlCache<string, MerchantAccessPolicy>(POLICY_TTL_MS, POLICIES_MAX);
   private readonly allOrigins = new TtlCache<"all", ReadonlySet<string>>(POLICY_TTL_MS, 1);
 
-  constructor(private readonly merchants: MerchantRepository) {}
+  constructor(
+    private readonly merchants: Pick<MerchantAccessPolicyReader, "findAccessPolicy" | "allowedOriginsOfAll">,
+  ) {}
 
   policyOf(merchantId: string): Promise<MerchantAccessPolicy> {
     return this.policies.getOrLoad(merchantId, async () => {

@@ -6,6 +6,7 @@
 import { type CurrencyCode, currencyExponent } from "../money/currency";
 import type { Mode } from "../payments/payment-record";
 import type {
+  CardContext,
   GeoLocator,
   RiskDataStore,
   VelocityAttempt,
@@ -40,6 +41,11 @@ export interface ScoreInput {
   customer: CustomerContext;
   settings: RiskSettings;
   now: Date;
+  /**
+   * The card's context when the caller read it with the card (one round trip for both, issue 23): the same
+   * lookup as `RiskDataStore.cardContext` for this card, e-mail and IP. Absent: the scorer reads it.
+   */
+  cardContext?: CardContext;
 }
 
 export interface ScoreResult {
@@ -103,17 +109,18 @@ export class RiskScorer {
 
     const [velocity, { listHits, firstUseAtMerchant }, merchantHistory] = await Promise.all([
       this.velocity(attempt, smallAmountMaxMinor),
-      this.deps.data.cardContext({
-        merchantId: input.merchantId,
-        mode: input.mode,
-        cardFingerprint: input.card.fingerprint,
-        values: {
-          FINGERPRINT: input.card.fingerprint,
-          ...(input.customer.email ? { EMAIL: input.customer.email } : {}),
-          ...(ip ? { IP: ip } : {}),
-          ...(input.card.bin ? { BIN: input.card.bin } : {}),
-        },
-      }),
+      input.cardContext ??
+        this.deps.data.cardContext({
+          merchantId: input.merchantId,
+          mode: input.mode,
+          cardFingerprint: input.card.fingerprint,
+          values: {
+            FINGERPRINT: input.card.fingerprint,
+            ...(input.customer.email ? { EMAIL: input.customer.email } : {}),
+            ...(ip ? { IP: ip } : {}),
+            ...(input.card.bin ? { BIN: input.card.bin } : {}),
+          },
+        }),
       this.history(input.merchantId, input.mode, input.currency),
     ]);
 

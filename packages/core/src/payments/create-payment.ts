@@ -10,6 +10,7 @@ import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idemp
 import { type IdempotencyKey, newId, type PaymentId, parseId, parseIdempotencyKey } from "../ids/ids";
 import { parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
+import type { CardContext } from "../ports/risk-data";
 import type { PaymentServiceProvider, PspOutcome } from "../psp/psp-port";
 import { decryptPan, type EncryptedPan } from "../vault/card-vault";
 import { apiEvent, failureData, newAttempt, routingRecord, settle, statusMessage } from "./payment-changes";
@@ -103,7 +104,7 @@ async function authorizeNewPayment(
   // Multiple currencies (issue 18): a payment that will convert needs a fresh rate now (fail fast, lock nothing).
   await checkConversionRate(deps, actor, request.currency);
   const paymentId = newId("payment");
-  const scored = await scorePayment(deps, actor, key, paymentId, request, stored.method, now);
+  const scored = await scorePayment(deps, actor, key, paymentId, request, stored, now);
   const decision = scored?.assessment.decision ?? "APPROVE";
   const firstAttempt =
     decision === "DECLINE"
@@ -172,7 +173,11 @@ function parseReturnUrl(value: string | null | undefined): string | null {
  * its breaker is open (a passing outage, nothing was done), PSP_NOT_CONFIGURED otherwise.
  */
 async function routeForCard(deps: Deps, actor: MerchantActor, request: NewPaymentRequest) {
-  const stored = await deps.store.findPaymentMethodWithPan(actor, request.paymentMethodId);
+  // With risk scoring, the card's fraud context (list hits, first use) comes in the card's round trip.
+  const cardContextFor = deps.risk
+    ? { email: request.customer.email, ipAddress: request.customer.ipAddress }
+    : undefined;
+  const stored = await deps.store.findPaymentMethodWithPan(actor, request.paymentMethodId, cardContextFor);
   if (stored === null) throw paymentMethodNotFound();
   const routed = await deps.psps.routeAuthorization(actor.mode, {
     merchantId: actor.merchantId,
@@ -204,7 +209,7 @@ function scorePayment(
   key: IdempotencyKey,
   paymentId: PaymentId,
   request: NewPaymentRequest,
-  method: PaymentMethodRecord,
+  { method, cardContext }: { method: PaymentMethodRecord; cardContext?: CardContext },
   now: Date,
 ): Promise<ScoreResult | null> {
   const { risk } = deps;
@@ -226,6 +231,7 @@ function scorePayment(
       customer: request.customer,
       settings: settings.risk,
       now,
+      ...(cardContext ? { cardContext } : {}),
     }),
   );
 }

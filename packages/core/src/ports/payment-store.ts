@@ -32,6 +32,7 @@ import type {
 import type { EncryptedPan } from "../vault/card-vault";
 import type { FundingType } from "../vault/funding-type";
 import type { AuditDraft } from "./audit";
+import type { CardContext, CardContextRequest } from "./risk-data";
 
 export type PaymentPatch = Partial<
   Pick<
@@ -157,10 +158,16 @@ export interface NewPaymentMethod {
 
 export interface PaymentStore {
   insertPaymentMethod(input: NewPaymentMethod): Promise<PaymentMethodRecord>;
+  /**
+   * A stored card with its encrypted number. With `cardContextFor`, the store may also answer the card's fraud
+   * context for that e-mail and IP (what `RiskDataStore.cardContext` reads for the card's fingerprint and BIN),
+   * read in the same round trip (issue 23); the risk scorer reads it itself when it is absent.
+   */
   findPaymentMethodWithPan(
     actor: MerchantActor,
     id: PaymentMethodId,
-  ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan } | null>;
+    cardContextFor?: CardContextRequest,
+  ): Promise<{ method: PaymentMethodRecord; encryptedPan: EncryptedPan; cardContext?: CardContext } | null>;
   /** A stored card's funding type (issue 18: fee rules per funding type); null when there is no such card. */
   paymentMethodFundingType(actor: MerchantActor, id: PaymentMethodId): Promise<FundingType | null>;
   /** Fees and risk thresholds of the actor's merchant. */

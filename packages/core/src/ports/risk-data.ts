@@ -46,11 +46,21 @@ export interface ListLookup {
   values: Partial<Record<ListKind, string>>;
 }
 
+/** The deny/allow entries matching a payment, and whether its card is new at the merchant. */
+export interface CardContext {
+  listHits: ListHit[];
+  firstUseAtMerchant: boolean;
+}
+
+/** What a card's context is looked up with besides the card itself (its fingerprint and BIN). */
+export interface CardContextRequest {
+  email: string | null;
+  ipAddress: string | null;
+}
+
 export interface RiskDataStore {
   /** The deny/allow entries matching the payment, and whether the card is new at the merchant: one round trip. */
-  cardContext(
-    lookup: ListLookup & { mode: Mode; cardFingerprint: string },
-  ): Promise<{ listHits: ListHit[]; firstUseAtMerchant: boolean }>;
+  cardContext(lookup: ListLookup & { mode: Mode; cardFingerprint: string }): Promise<CardContext>;
   merchantHistory(
     merchantId: string,
     mode: Mode,

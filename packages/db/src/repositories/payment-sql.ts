@@ -11,6 +11,7 @@
 // per connection.
 import { paymentMethodSelect, paymentSelect, refundSelect } from "../mappers/payment.mapper";
 import { literal } from "../sql";
+import { cardContextColumns } from "./risk-data.repository";
 
 /** `merchantId` → `merchant_id`. */
 function snake(field: string): string {
@@ -69,6 +70,39 @@ export const SELECT_PAYMENT_METHOD_WITH_PAN = `
 SELECT ${PAYMENT_METHOD_COLUMNS}, pan_ciphertext AS "panCiphertext", pan_nonce AS "panNonce",
        pan_auth_tag AS "panAuthTag", key_version AS "keyVersion"
   FROM payment_methods WHERE id = $1 AND merchant_id = $2 AND mode = $3::"Mode"`;
+
+/**
+ * A merchant's fees, risk thresholds and settlement (PaymentStore.merchantSettings) by id $1, in one statement:
+ * its fixed fee per currency (issue 18, a few rows), its fee rules per card funding type (at most one per credit,
+ * debit, prepaid) and its settlement currencies and FX fee (no row: none). Bigints inside JSON as text.
+ */
+export const SELECT_MERCHANT_SETTINGS = `
+SELECT m.fee_rate_bps AS "feeRateBps", m.fee_fixed_minor AS "feeFixedMinor",
+       m.risk_review_threshold AS "riskReviewThreshold", m.risk_decline_threshold AS "riskDeclineThreshold",
+       (SELECT COALESCE(json_agg(json_build_object('currency', f.currency, 'fixedMinor', f.fixed_minor::text)), '[]'::json)
+          FROM merchant_fixed_fees f WHERE f.merchant_id = m.id) AS "fixedFees",
+       (SELECT COALESCE(json_agg(json_build_object('fundingType', f.funding_type, 'rateBps', f.rate_bps,
+                                                   'fixedHundredths', f.fixed_hundredths::text)), '[]'::json)
+          FROM (SELECT funding_type, rate_bps, fixed_hundredths FROM merchant_funding_fees
+                 WHERE merchant_id = m.id ORDER BY funding_type LIMIT 3) AS f) AS "fundingFees",
+       s.settlement_currencies AS "settlementCurrencies", s.fx_fee_bps AS "fxFeeBps"
+  FROM merchants m LEFT JOIN merchant_settlement s ON s.merchant_id = m.id
+ WHERE m.id = $1`;
+
+/**
+ * SELECT_PAYMENT_METHOD_WITH_PAN and, from the card's own row, its fraud context (risk-data.repository.ts's
+ * CARD_CONTEXT) for e-mail $4 and IP $5: the lists are asked for the card's fingerprint and BIN and for the
+ * e-mail and IP, each when it is not empty, as the risk scorer asks them. One round trip instead of two (issue 23).
+ */
+export const SELECT_PAYMENT_METHOD_WITH_PAN_AND_CARD_CONTEXT = `
+SELECT m.*, ${cardContextColumns(
+  `(SELECT k, v FROM (VALUES ('FINGERPRINT', m.fingerprint), ('BIN', m.bin), ('EMAIL', $4::text), ('IP', $5::text)) AS l(k, v)
+     WHERE v <> '')`,
+  "$2",
+  '$3::"Mode"',
+  "m.fingerprint",
+)}
+  FROM (${SELECT_PAYMENT_METHOD_WITH_PAN}) AS m`;
 
 /** An attempt row as `jsonb_to_recordset` reads it. */
 const ATTEMPT_RECORD = `(id text, refund_id text, operation text, psp_name text, idempotency_key text,

@@ -9,6 +9,7 @@ import type { RiskListEntryId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type {
+  CardContext,
   ListLookup,
   RiskDataStore,
   VelocityAttempt,
@@ -30,15 +31,28 @@ const HISTORY_WINDOW_MS = 30 * 24 * 60 * MINUTE_MS;
  * finds at most one row whatever the planner thinks of payments (a NOT EXISTS over payments scanned the table
  * under a generic plan when its statistics were skewed).
  */
-const CARD_CONTEXT = `
-SELECT
+const CARD_CONTEXT = `SELECT ${cardContextColumns("unnest($1::text[], $2::text[])", "$3", '$4::"Mode"', "$5")}`;
+
+/**
+ * CARD_CONTEXT's two columns, `hits` and `first_use`, as SQL over expressions: `pairs` a relation of (kind, value)
+ * text pairs, `merchant`, `mode` and `fingerprint`. The payment store reads them with the card itself, from its
+ * row (payment-store.repository.ts, one round trip for both).
+ */
+export function cardContextColumns(
+  pairs: string,
+  merchant: string,
+  mode: string,
+  fingerprint: string,
+): string {
+  return `
   (SELECT COALESCE(json_agg(json_build_object('list', h.list, 'kind', h.kind, 'note', h.note)), '[]'::json)
      FROM (SELECT list, kind, note FROM risk_list_entries
-            WHERE (kind, value) IN (SELECT k::"RiskListKind", v FROM unnest($1::text[], $2::text[]) AS u(k, v))
-              AND (merchant_id = $3 OR merchant_id IS NULL)
+            WHERE (kind, value) IN (SELECT k::"RiskListKind", v FROM ${pairs} AS u(k, v))
+              AND (merchant_id = ${merchant} OR merchant_id IS NULL)
             LIMIT 50) AS h) AS hits,
-  NOT EXISTS (SELECT 1 FROM card_first_uses WHERE merchant_id = $3 AND mode = $4::"Mode" AND card_fingerprint = $5)
-    AS first_use`;
+  NOT EXISTS (SELECT 1 FROM card_first_uses
+               WHERE merchant_id = ${merchant} AND mode = ${mode} AND card_fingerprint = ${fingerprint}) AS first_use`;
+}
 
 const MERCHANT_HISTORY = `
 SELECT count(*) AS n, avg(amount_captured_minor)::float8 AS mean, stddev_pop(amount_captured_minor)::float8 AS stddev
@@ -100,9 +114,7 @@ export class RiskDataRepository implements RiskDataStore {
     private readonly pii: PiiVault,
   ) {}
 
-  async cardContext(
-    lookup: ListLookup & { mode: Mode; cardFingerprint: string },
-  ): Promise<{ listHits: ListHit[]; firstUseAtMerchant: boolean }> {
+  async cardContext(lookup: ListLookup & { mode: Mode; cardFingerprint: string }): Promise<CardContext> {
     const pairs = Object.entries(lookup.values).filter(([, value]) => value);
     const [row] = await this.sql.query<{ hits: ListHit[]; first_use: boolean }>(CARD_CONTEXT, [
       pairs.map(([kind]) => kind),

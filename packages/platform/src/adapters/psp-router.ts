@@ -14,7 +14,7 @@ import {
   routePayment,
 } from "@paycore/core/psp/routing";
 import { TtlCache } from "@paycore/core/ttl-cache";
-import type { RoutingRuleRepository } from "@paycore/db/repositories/routing-rule.repository";
+import type { MerchantRoutingReader } from "@paycore/db/repositories/routing-rule.repository";
 
 export interface RoutablePsp {
   psp: PaymentServiceProvider;
@@ -54,7 +54,7 @@ export class AppPspRouter implements PspRouter {
 
   constructor(
     private readonly byMode: Record<Mode, PspSet>,
-    private readonly rules: RoutingRuleRepository | null,
+    private readonly rules: MerchantRoutingReader | null,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -88,12 +88,6 @@ export class AppPspRouter implements PspRouter {
   private merchantRouting(merchantId: string): Promise<{ rules: RoutingRule[]; preferRate: boolean }> {
     const { rules } = this;
     if (rules === null) return Promise.resolve({ rules: [], preferRate: false });
-    return this.cache.getOrLoad(merchantId, async () => {
-      const [found, preferRate] = await Promise.all([
-        rules.rulesFor(merchantId),
-        rules.routeByAuthorizationRate(merchantId),
-      ]);
-      return { rules: found, preferRate };
-    });
+    return this.cache.getOrLoad(merchantId, () => rules.routingFor(merchantId));
   }
 }
