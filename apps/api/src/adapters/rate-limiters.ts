@@ -12,14 +12,6 @@
 // Cluster would refuse a script whose keys lie in different hash slots, so there
 // each limit keeps its own call (one key each).
 //
-// Requests that arrive while a call is out share the next one (as group commit
-// does for the payment path's writes): a lone request waits for nothing, and
-// under load one script counts the limits of every request that queued meanwhile
-// (at most GROUP_MAX), each request's in order and stopping at its own first
-// limit reached, exactly as separate calls one after the other would. One round
-// trip and one socket write for the group instead of one each (issue 23: the
-// Redis call was a tenth of a read's API CPU).
-//
 // Redis is a fast path here as everywhere (redis-deadline.ts): a closed or
 // disconnected Redis fails at once (the client keeps no offline queue), and
 // one that accepts the command but does not answer within REDIS_DEADLINE_MS is
@@ -39,9 +31,6 @@ const LIMITERS_MAX = 1_000;
 
 /** Limits counted in one call: a request has at most three (IP, key, key and IP). */
 export const CHECKS_PER_CALL_MAX = 4;
-
-/** Requests whose limits one grouped call counts at most. */
-export const GROUP_MAX = 32;
 
 export type LimitDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
@@ -84,54 +73,6 @@ end
 return {0, 0}
 `;
 
-/**
- * The script above for several requests: ARGV[1] is the number of requests, then per request its number of keys
- * followed by points and window seconds per key; KEYS are every request's keys in the same order. Returns
- * {index, milliseconds} per request, as the single script does.
- */
-const CONSUME_GROUP_SCRIPT = `
-local results = {}
-local k = 1
-local a = 2
-for g = 1, tonumber(ARGV[1]) do
-  local n = tonumber(ARGV[a])
-  a = a + 1
-  local reached = 0
-  local wait = 0
-  for i = 1, n do
-    local points = tonumber(ARGV[a])
-    local seconds = ARGV[a + 1]
-    a = a + 2
-    if reached == 0 then
-      redis.call('set', KEYS[k], 0, 'EX', seconds, 'NX')
-      local consumed = redis.call('incrby', KEYS[k], 1)
-      local ttl = redis.call('pttl', KEYS[k])
-      if ttl == -1 then
-        redis.call('expire', KEYS[k], seconds)
-        ttl = 1000 * tonumber(seconds)
-      end
-      if consumed > points then
-        reached = i
-        wait = ttl
-      end
-    end
-    k = k + 1
-  end
-  results[#results + 1] = reached
-  results[#results + 1] = wait
-end
-return results
-`;
-
-/** A call's outcome: {index, ms}; Redis was too slow, failed, or was paused by an earlier member's deadline. */
-type CallAnswer = [number, number] | "deadline" | "error" | "paused";
-
-interface Queued {
-  keys: string[];
-  args: number[];
-  answer: (answer: CallAnswer) => void;
-}
-
 interface Limiter {
   keyPrefix: string;
   spec: LimitSpec;
@@ -140,7 +81,6 @@ interface Limiter {
 
 type ScriptClient = RedisClient & {
   paycoreRateLimit(numberOfKeys: number, ...keysAndArgs: Array<string | number>): Promise<[number, number]>;
-  paycoreRateLimitGroup(numberOfKeys: number, ...keysAndArgs: Array<string | number>): Promise<number[]>;
 };
 
 export class RateLimiters {
@@ -149,9 +89,6 @@ export class RateLimiters {
   /** A single Redis takes every limit of a request in one script; a cluster one limit per call. */
   private readonly oneCallForAll: boolean;
   private redisPausedUntilMs = 0;
-  /** Requests waiting for the call out to be answered; they go together in the next one. */
-  private readonly queue: Queued[] = [];
-  private callOut = false;
   /** Calls that missed the Redis deadline and were counted in memory instead (for tests and logs). */
   deadlineMisses = 0;
   /** Round trips to Redis made to count limits (for tests and the bench). */
@@ -168,7 +105,6 @@ export class RateLimiters {
   ) {
     if (redis !== null) {
       redis.defineCommand("paycoreRateLimit", { lua: CONSUME_SCRIPT });
-      redis.defineCommand("paycoreRateLimitGroup", { lua: CONSUME_GROUP_SCRIPT });
       this.scripted = redis as ScriptClient;
     } else {
       this.scripted = null;
@@ -219,19 +155,26 @@ export class RateLimiters {
     }
     const keys = limiters.map((limiter, index) => `${limiter.keyPrefix}:${checks[index]?.subject}`);
     const args = limiters.flatMap((limiter) => [limiter.spec.points, limiter.spec.durationSec]);
-    const answer = await new Promise<CallAnswer>((resolve) => {
-      const member = { keys, args, answer: resolve };
-      // A cluster would refuse a group whose keys lie in different hash slots: there each call goes alone, at once.
-      if (!this.oneCallForAll) return this.callRedis(redis, [member], () => {});
-      this.queue.push(member);
-      if (!this.callOut) this.callQueue(redis);
+    this.redisCalls += 1;
+    const answer = await new Promise<[number, number] | "deadline" | "error">((resolve) => {
+      const timer = setTimeout(() => resolve("deadline"), REDIS_DEADLINE_MS);
+      redis.paycoreRateLimit(keys.length, ...keys, ...args).then(
+        (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        () => {
+          clearTimeout(timer);
+          resolve("error");
+        },
+      );
     });
     if (answer === "deadline") {
       this.deadlineMisses += 1;
       reportRedisFallback("deadline");
+      this.redisPausedUntilMs = this.now() + REDIS_PAUSE_MS;
       return this.consumeInMemory(limiters, checks, offset);
     }
-    if (answer === "paused") return this.consumeInMemory(limiters, checks, offset);
     if (answer === "error") {
       reportRedisFallback("error");
       return this.consumeInMemory(limiters, checks, offset);
@@ -239,47 +182,6 @@ export class RateLimiters {
     const [reached, retryAfterMs] = answer;
     if (reached === 0) return { allowed: true };
     return { allowed: false, index: offset + Number(reached) - 1, retryAfterMs: Number(retryAfterMs) };
-  }
-
-  /** Sends the queue (up to GROUP_MAX requests) in one call; the next call goes when this one is answered. */
-  private callQueue(redis: ScriptClient): void {
-    const group = this.queue.splice(0, GROUP_MAX);
-    this.callOut = group.length > 0;
-    if (group.length > 0) this.callRedis(redis, group, () => this.callQueue(redis));
-  }
-
-  /** One round trip counting `group`'s limits; `then` runs once every member has its answer. */
-  private callRedis(redis: ScriptClient, group: Queued[], then: () => void): void {
-    this.redisCalls += 1;
-    let settled = false;
-    const settle = (answers: readonly CallAnswer[] | "deadline" | "error") => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      group.forEach((member, index) => {
-        member.answer(typeof answers === "string" ? answers : (answers[index] ?? "error"));
-      });
-      if (answers === "deadline") {
-        // A hung Redis: every limiter counts in memory for a while, starting with the requests already queued.
-        this.redisPausedUntilMs = this.now() + REDIS_PAUSE_MS;
-        for (const member of this.queue.splice(0)) member.answer("paused");
-      }
-      then();
-    };
-    const timer = setTimeout(() => settle("deadline"), REDIS_DEADLINE_MS);
-    const only = group.length === 1 ? group[0] : undefined;
-    const call: Promise<CallAnswer[]> =
-      only !== undefined
-        ? redis.paycoreRateLimit(only.keys.length, ...only.keys, ...only.args).then((answer) => [answer])
-        : redis
-            .paycoreRateLimitGroup(
-              group.reduce((count, member) => count + member.keys.length, 0),
-              ...group.flatMap((member) => member.keys),
-              group.length,
-              ...group.flatMap((member) => [member.keys.length, ...member.args]),
-            )
-            .then((flat) => group.map((_, index) => [Number(flat[2 * index]), Number(flat[2 * index + 1])]));
-    call.then(settle, () => settle("error"));
   }
 
   private async consumeInMemory(
