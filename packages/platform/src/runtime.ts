@@ -138,6 +138,8 @@ export interface RuntimeConfig {
    * 0 reads the key on every request.
    */
   apiKeyCacheTtlMs?: number;
+  /** Where the key cache's listener connects (LISTEN needs Postgres itself, not a pooler); default databaseUrl. */
+  databaseListenUrl?: string | null;
   /** Null runs without the Redis fast path: correct, a little slower. */
   redisUrl: string | null;
   /** A Redis Cluster's seed nodes (`host:port`); takes the place of redisUrl. */
@@ -235,6 +237,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     databasePoolMax: env.DATABASE_POOL_MAX,
     databaseGroupCommit: env.DATABASE_GROUP_COMMIT === "on",
     apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
+    databaseListenUrl: env.DATABASE_LISTEN_URL ?? null,
     redisUrl: env.REDIS_URL ?? null,
     redisClusterNodes: env.REDIS_CLUSTER_NODES
       ? env.REDIS_CLUSTER_NODES.split(",").map((node) => node.trim())
@@ -410,11 +413,15 @@ function createApiKeyLookup(config: RuntimeConfig, sql: Sql): ApiKeyLookup {
   const source = new ApiKeyAuthRepository(sql);
   const ttlMs = config.apiKeyCacheTtlMs ?? DEFAULT_API_KEY_CACHE_OPTIONS.ttlMs;
   if (ttlMs === 0) return uncachedApiKeys(source);
-  return new CachedApiKeys(source, config.databaseUrl, { ...DEFAULT_API_KEY_CACHE_OPTIONS, ttlMs }, (error) =>
-    config.logger.warn(
-      { err: { message: error.message, code: (error as { code?: unknown }).code } },
-      "API key change listener failed; keys are read on every request until it reconnects",
-    ),
+  return new CachedApiKeys(
+    source,
+    config.databaseListenUrl ?? config.databaseUrl,
+    { ...DEFAULT_API_KEY_CACHE_OPTIONS, ttlMs },
+    (error) =>
+      config.logger.warn(
+        { err: { message: error.message, code: (error as { code?: unknown }).code } },
+        "API key change listener failed; keys are read on every request until it reconnects",
+      ),
   );
 }
 
