@@ -101,6 +101,7 @@ const HELP = `npm run bench -- [options]
   --processes <n>       API processes for the multi-process scenario (default 2)
   --pool <n>            DATABASE_POOL_MAX per API process (default: the product's, 10)
   --group-commit <on|off>  DATABASE_GROUP_COMMIT for the API (default: the product's, on)
+  --api-key-cache <on|off>  the API's key cache (off: API_KEY_CACHE_TTL_MS=0; default: the product's, on)
   --physical-merchants <n>  also measure the physical limit with its copies spread over n merchants in turn,
                         alternating with one merchant at each level (default 1: one merchant only)
   --rate <n>            the latency scenario's fixed arrival rate in createPayment/s (open loop), instead of
@@ -123,6 +124,7 @@ interface Options {
   processes: number;
   poolMax: number | null;
   groupCommit: "on" | "off" | undefined;
+  apiKeyCache: "on" | "off" | undefined;
   physicalMerchants: number;
   ratePerSecond: number | null;
   postgresPid: number | null;
@@ -142,6 +144,7 @@ function parseOptions(): Options {
       processes: { type: "string", default: "2" },
       pool: { type: "string" },
       "group-commit": { type: "string" },
+      "api-key-cache": { type: "string" },
       "physical-merchants": { type: "string", default: "1" },
       rate: { type: "string" },
       "postgres-pid": { type: "string" },
@@ -183,6 +186,7 @@ function parseOptions(): Options {
     processes: Math.round(number("processes", values.processes, 2, 64)),
     poolMax: values.pool === undefined ? null : Math.round(number("pool", values.pool, 1, 200)),
     groupCommit: parseOnOff("group-commit", values["group-commit"]),
+    apiKeyCache: parseOnOff("api-key-cache", values["api-key-cache"]),
     physicalMerchants: Math.round(number("physical-merchants", values["physical-merchants"], 1, 1_000)),
     ratePerSecond: values.rate === undefined ? null : number("rate", values.rate, 1, 100_000),
     postgresPid:
@@ -535,6 +539,7 @@ async function main(): Promise<void> {
         processes,
         poolMax: options.poolMax,
         ...(options.groupCommit ? { groupCommit: options.groupCommit } : {}),
+        ...(options.apiKeyCache ? { apiKeyCache: options.apiKeyCache } : {}),
         probeDir,
         logFile: join(outDir, `api-${++apiLogCount}.log`),
       });
@@ -996,6 +1001,7 @@ async function main(): Promise<void> {
             String(options.merchants),
             ...(options.poolMax === null ? [] : ["--pool", String(options.poolMax)]),
             ...(options.groupCommit ? ["--group-commit", options.groupCommit] : []),
+            ...(options.apiKeyCache ? ["--api-key-cache", options.apiKeyCache] : []),
           ],
         });
         await pinnedPostgres.stop();

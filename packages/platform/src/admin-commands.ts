@@ -40,10 +40,15 @@ export function createAdminCommands(
   now: () => Date = () => new Date(),
   /** Sanctions (issue 22): screens a merchant's name once it is created. */
   screening?: { screenMerchant(merchantId: string, reason: string): Promise<unknown> },
+  /** Told after a key's revocation, roll or new origins committed (the API's key cache forgets it). */
+  onApiKeyChanged?: (apiKeyId: string) => void,
 ): AdminCommands {
   return {
     merchantCommands: new MerchantCommands({
-      store: new MerchantStoreRepository(db),
+      store:
+        onApiKeyChanged === undefined
+          ? new MerchantStoreRepository(db)
+          : new KeyChangeReportingMerchantStore(db, onApiKeyChanged),
       now,
       ...(screening ? { screening } : {}),
     }),
@@ -59,6 +64,34 @@ export function createAdminCommands(
       store: new MerchantCurrencyStoreRepository(db),
     }),
   };
+}
+
+/** The merchant store, reporting each committed change of a key's row to this process's key cache. */
+class KeyChangeReportingMerchantStore extends MerchantStoreRepository {
+  constructor(
+    db: DatabaseClient,
+    private readonly keyChanged: (apiKeyId: string) => void,
+  ) {
+    super(db);
+  }
+
+  override async revokeKey(...args: Parameters<MerchantStoreRepository["revokeKey"]>) {
+    const revoked = await super.revokeKey(...args);
+    if (revoked !== null) this.keyChanged(revoked.id);
+    return revoked;
+  }
+
+  override async rollKey(...args: Parameters<MerchantStoreRepository["rollKey"]>) {
+    const rolled = await super.rollKey(...args);
+    if (rolled !== null) this.keyChanged(rolled.revoked.id);
+    return rolled;
+  }
+
+  override async updateKeyOrigins(...args: Parameters<MerchantStoreRepository["updateKeyOrigins"]>) {
+    const updated = await super.updateKeyOrigins(...args);
+    if (updated !== null) this.keyChanged(updated.id);
+    return updated;
+  }
 }
 
 /** PSP accounts' command, and the recorder of connection checks the live PSP clients write to. */

@@ -39,6 +39,13 @@ const schema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   /** Group commit of the payment hot path's writes (packages/db/src/group-commit.ts); "off" runs them one by one. */
   DATABASE_GROUP_COMMIT: z.enum(["on", "off"]).default("on"),
+  /**
+   * How long an API key is served from memory after a read, with revocations pushed by Postgres (LISTEN/NOTIFY);
+   * 0 reads the key on every request (behind a pooler in transaction mode, which cannot carry LISTEN).
+   */
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** Postgres itself for the key cache's LISTEN when DATABASE_URL goes through a pooler in transaction mode. */
+  DATABASE_LISTEN_URL: z.string().url().optional(),
   /** API processes sharing the port (node:cluster); each has its own pool of DATABASE_POOL_MAX connections. */
   API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   /** "1:<base64 32 bytes>,2:<base64 32 bytes>": the highest version encrypts, all decrypt. */

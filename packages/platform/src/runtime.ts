@@ -28,6 +28,12 @@ import { DEFAULT_MATCH_THRESHOLD } from "@paycore/core/sanctions/name-matching";
 import { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { createPiiVault } from "@paycore/core/vault/pii-vault";
+import {
+  type ApiKeyLookup,
+  CachedApiKeys,
+  DEFAULT_API_KEY_CACHE_OPTIONS,
+  uncachedApiKeys,
+} from "@paycore/db/api-key-cache";
 import { createDatabaseClient, type DatabaseClient } from "@paycore/db/client";
 import { GroupCommit } from "@paycore/db/group-commit";
 import { AnnouncedReportStoreRepository } from "@paycore/db/repositories/announced-report-store.repository";
@@ -127,6 +133,13 @@ export interface RuntimeConfig {
   databasePoolMax: number;
   /** Group commit of the payment hot path's writes (default on); false: one statement, one commit each. */
   databaseGroupCommit?: boolean;
+  /**
+   * How long an authenticated API key is served from memory (packages/db/src/api-key-cache.ts; default 2,000 ms);
+   * 0 reads the key on every request.
+   */
+  apiKeyCacheTtlMs?: number;
+  /** Where the key cache's listener connects (LISTEN needs Postgres itself, not a pooler); default databaseUrl. */
+  databaseListenUrl?: string | null;
   /** Null runs without the Redis fast path: correct, a little slower. */
   redisUrl: string | null;
   /** A Redis Cluster's seed nodes (`host:port`); takes the place of redisUrl. */
@@ -223,6 +236,8 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     databaseUrl,
     databasePoolMax: env.DATABASE_POOL_MAX,
     databaseGroupCommit: env.DATABASE_GROUP_COMMIT === "on",
+    apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
+    databaseListenUrl: env.DATABASE_LISTEN_URL ?? null,
     redisUrl: env.REDIS_URL ?? null,
     redisClusterNodes: env.REDIS_CLUSTER_NODES
       ? env.REDIS_CLUSTER_NODES.split(",").map((node) => node.trim())
@@ -394,6 +409,22 @@ export function reportCredentialsOf(
   };
 }
 
+function createApiKeyLookup(config: RuntimeConfig, sql: Sql): ApiKeyLookup {
+  const source = new ApiKeyAuthRepository(sql);
+  const ttlMs = config.apiKeyCacheTtlMs ?? DEFAULT_API_KEY_CACHE_OPTIONS.ttlMs;
+  if (ttlMs === 0) return uncachedApiKeys(source);
+  return new CachedApiKeys(
+    source,
+    config.databaseListenUrl ?? config.databaseUrl,
+    { ...DEFAULT_API_KEY_CACHE_OPTIONS, ttlMs },
+    (error) =>
+      config.logger.warn(
+        { err: { message: error.message, code: (error as { code?: unknown }).code } },
+        "API key change listener failed; keys are read on every request until it reconnects",
+      ),
+  );
+}
+
 export function createRuntime(config: RuntimeConfig): Runtime {
   // One pool for both clients: node-postgres statements on the payment hot path, Prisma for the rest.
   const pool = createPool({
@@ -409,6 +440,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   });
   const sql = new Sql(pool);
   const db = createDatabaseClient({ pool });
+  const apiKeys = createApiKeyLookup(config, sql);
   const redisTarget = config.redisClusterNodes?.length
     ? { clusterNodes: config.redisClusterNodes }
     : config.redisUrl
@@ -566,12 +598,18 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     ),
     merchants: new MerchantRepository(db),
     riskLists: new RiskListRepository(db),
-    apiKeys: new ApiKeyAuthRepository(sql),
+    apiKeys,
     operatorKeys: new OperatorKeyRepository(db),
     webhooks: new WebhookRepository(db),
     pspAccounts,
     livePsps,
-    ...createAdminCommands(db, () => new Date(), sanctions),
+    // A key changed through this process is forgotten at once; other processes hear of it from Postgres.
+    ...createAdminCommands(
+      db,
+      () => new Date(),
+      sanctions,
+      (keyId) => apiKeys.forget(keyId),
+    ),
     receipts: new ReceiptRepository(sql, pii),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
@@ -797,6 +835,7 @@ export function createRuntime(config: RuntimeConfig): Runtime {
         .unregister(instanceId)
         .catch((error: unknown) => config.logger.warn({ err: error }, "unregistering the process failed"));
       redis?.disconnect();
+      await apiKeys.close();
       await db.$disconnect();
       await pool.end();
     },

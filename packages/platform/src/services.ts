@@ -14,7 +14,7 @@ import type { AnnouncedReportCommands } from "@paycore/core/reconciliation/annou
 import type { ShadowReconciliation } from "@paycore/core/reconciliation/shadow-reconciliation";
 import type { SanctionsCommands } from "@paycore/core/sanctions/sanctions-commands";
 import type { PiiVault } from "@paycore/core/vault/pii-vault";
-import type { ApiKeyAuthRepository } from "@paycore/db/repositories/api-key-auth.repository";
+import type { ApiKeyLookup } from "@paycore/db/api-key-cache";
 import type { BankTransferStoreRepository } from "@paycore/db/repositories/bank-transfer-store.repository";
 import type { MerchantRepository } from "@paycore/db/repositories/merchant.repository";
 import type { NodeQueryRepository } from "@paycore/db/repositories/node-query.repository";
@@ -58,7 +58,8 @@ export interface AppServices
   merchants: MerchantRepository;
   /** Read side only: changes go through `riskListCommands`. */
   riskLists: RiskListRepository;
-  apiKeys: ApiKeyAuthRepository;
+  /** The key behind a request, cached for a few seconds with change notices from Postgres (api-key-cache.ts). */
+  apiKeys: ApiKeyLookup;
   operatorKeys: OperatorKeyRepository;
   webhooks: WebhookRepository;
   /** The write path for PSP accounts (console, CLI). */

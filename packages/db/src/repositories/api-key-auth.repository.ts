@@ -1,6 +1,7 @@
-// Which merchant an API key belongs to: one indexed read on every merchant
-// request, so it goes through node-postgres (../sql.ts). Not cached: a revoked
-// key stops working on the next request.
+// Which merchant an API key belongs to: one indexed read, so it goes through
+// node-postgres (../sql.ts). The API reads it through the key cache
+// (../api-key-cache.ts), which keeps a key for 2 s and drops it when Postgres
+// notifies a change of its row.
 import type { ApiKeyId, MerchantId } from "@paycore/core/ids/ids";
 import type { ApiKeyKind } from "@paycore/core/merchants/api-keys";
 import type { Mode } from "@paycore/core/payments/payment-record";

@@ -62,6 +62,8 @@ export interface TestRuntimeOptions {
   /** A Redis Cluster's seed nodes instead of redisUrl (startOwnRedisCluster in testing/redis-cluster.ts). */
   redisClusterNodes?: readonly string[] | null;
   idempotencyWaitMs?: number;
+  /** How long an API key is served from memory (the product's 2 s by default; 0 turns the cache off). */
+  apiKeyCacheTtlMs?: number;
   sandbox?: SandboxPsp;
   velocityFallback?: "postgres" | "review";
   reviewHoldTtlMs?: number;
@@ -137,6 +139,7 @@ export function testRuntimeConfig(
     logger: options.logger ?? pino({ level: "silent" }),
     sandboxPsp: sandbox,
     workers: options.workers ?? false,
+    ...(options.apiKeyCacheTtlMs === undefined ? {} : { apiKeyCacheTtlMs: options.apiKeyCacheTtlMs }),
     bankWebhookSecret: options.bankWebhookSecret ?? null,
     bankRails: options.bankRails ?? null,
     reserveApprovalAboveMajor: options.reserveApprovalAboveMajor ?? DEFAULT_RESERVE_APPROVAL_ABOVE_MAJOR,
