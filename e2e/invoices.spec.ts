@@ -64,6 +64,16 @@ test("an invoice is paid on its page, its PDF shows number and total, its mails 
   await page.goto(`/invoices?status=PAID`);
   const row = page.getByRole("region", { name: "Invoices" }).locator("tbody tr", { hasText: invoice.id });
   await expect(row).toContainText(invoice.totalText);
+  // The filtered list exports as CSV: the same filter, the total as a decimal with its currency.
+  const exportHref = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  expect(exportHref).toBe("/invoices/export?status=PAID");
+  const csv = await page.request.get(exportHref ?? "");
+  expect(csv.status()).toBe(200);
+  const lines = (await csv.text()).split("\r\n");
+  expect(lines[0]).toBe(
+    "id,number,created_at,merchant_id,merchant_name,mode,status,currency,total,customer_email,due_date",
+  );
+  expect(lines.find((line) => line.startsWith(`${invoice.id},`))).toContain(",PAID,EUR,41.00,");
   await row.getByRole("link", { name: invoice.id }).click();
   await expect(page.getByRole("heading", { name: `Invoice #${invoice.number}` })).toBeVisible();
   await expect(page.getByTestId("invoice-total")).toHaveText(invoice.totalText);

@@ -31,6 +31,7 @@ test("an operator submits dispute evidence with a file on the merchant's behalf"
   await page.goto("/overview");
   await page.getByRole("link", { name: "Disputes needing a response" }).click();
   await expect(page).toHaveURL(/\/disputes$/);
+  await expect(page.getByTestId("result-count")).toHaveText(/^\d+ disputes? (is|are) open\.$/);
   await page.getByRole("link", { name: workbench.disputeId }).click();
   await expect(page.getByTestId("dispute-status")).toHaveText("needs response");
   await page.getByLabel("Product or service description").fill("Hardcover books, delivered on time");
@@ -56,6 +57,7 @@ test("an operator replays a dead letter whose cause is gone", async ({ page }) =
   await signIn(page, state.operators.OPERATOR);
   await page.goto("/overview");
   await page.getByRole("link", { name: "Dead letters to look at" }).click();
+  await expect(page.getByTestId("result-count")).toHaveText(/^\d+ open dead letters?\.$/);
   await page.getByRole("link", { name: `#${workbench.deadLetterId}` }).click();
   await expect(page.getByTestId("dead-letter-reason")).toHaveText("no payment with this PSP reference");
   await expect(page.getByTestId("dead-letter-payload")).toContainText("payment_intent.succeeded");

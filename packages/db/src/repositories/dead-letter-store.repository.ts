@@ -70,6 +70,14 @@ UPDATE dead_letters SET dismissed_at = now(), dismissed_by = $2, dismiss_note = 
 
 /** Page sizes of the console's list. */
 export const DEAD_LETTER_PAGE_MAX = 100;
+/** A count stops here: the console says "10,000+" rather than scanning the whole table to be exact. */
+export const DEAD_LETTER_COUNT_CAP = 10_000;
+
+/** Letters in a state (null: all), as the list and the count filter them. */
+const STATE_FILTER = `($1::text IS NULL
+               OR ($1 = 'OPEN' AND replayed_at IS NULL AND dismissed_at IS NULL)
+               OR ($1 = 'REPLAYED' AND replayed_at IS NOT NULL)
+               OR ($1 = 'DISMISSED' AND dismissed_at IS NOT NULL))`;
 
 export type DeadLetterState = "OPEN" | "REPLAYED" | "DISMISSED";
 
@@ -107,10 +115,7 @@ export class DeadLetterStoreRepository implements DeadLetterStore, DeadLetterSin
     const first = Math.min(Math.max(options.first, 1), DEAD_LETTER_PAGE_MAX);
     const rows = await this.sql.query<Row>(
       `SELECT ${COLUMNS} FROM dead_letters
-        WHERE ($1::text IS NULL
-               OR ($1 = 'OPEN' AND replayed_at IS NULL AND dismissed_at IS NULL)
-               OR ($1 = 'REPLAYED' AND replayed_at IS NOT NULL)
-               OR ($1 = 'DISMISSED' AND dismissed_at IS NOT NULL))
+        WHERE ${STATE_FILTER}
           AND ($2::bigint IS NULL OR id < $2::bigint)
         ORDER BY id DESC LIMIT $3`,
       [options.state, options.beforeId, first + 1],
@@ -131,6 +136,20 @@ export class DeadLetterStoreRepository implements DeadLetterStore, DeadLetterSin
       ),
       nextBeforeId: rows.length > first ? (page.at(-1)?.id ?? null) : null,
     };
+  }
+
+  /** How many letters are in `state` (null: all), counted up to `cap` (`capped`: at least that many). */
+  async count(
+    state: DeadLetterState | null,
+    cap = DEAD_LETTER_COUNT_CAP,
+  ): Promise<{ count: number; capped: boolean }> {
+    const limit = Math.min(Math.max(Math.trunc(cap), 1), DEAD_LETTER_COUNT_CAP);
+    const [row] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM dead_letters WHERE ${STATE_FILTER} LIMIT $2) matching`,
+      [state, limit + 1],
+    );
+    const n = Number(row?.n ?? 0);
+    return n > limit ? { count: limit, capped: true } : { count: n, capped: false };
   }
 
   markReplayed(id: bigint, by: string, audit: AuditDraft): Promise<boolean> {

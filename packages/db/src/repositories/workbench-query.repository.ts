@@ -5,6 +5,12 @@ import type { Sql } from "../sql";
 
 export const WORKBENCH_LIST_MAX = 200;
 
+/** A count stops here: the console says "10,000+" rather than scanning the whole table to be exact. */
+export const WORKBENCH_COUNT_CAP = 10_000;
+
+/** The disputes the queue holds: waiting for the merchant or under review. */
+const OPEN_DISPUTE = `d.status IN ('INQUIRY', 'NEEDS_RESPONSE', 'UNDER_REVIEW')`;
+
 const bound = (limit: number) => Math.min(Math.max(Math.trunc(limit), 1), WORKBENCH_LIST_MAX);
 
 export interface EscalatedAttemptRow {
@@ -143,7 +149,7 @@ export class WorkbenchQueryRepository {
               d.currency::text AS currency, d.fee_minor, d.funds_withdrawn, d.evidence_due_by,
               d.evidence_submitted_at, d.psp_name, d.created_at
          FROM disputes d JOIN merchants m ON m.id = d.merchant_id
-        WHERE d.status IN ('INQUIRY', 'NEEDS_RESPONSE', 'UNDER_REVIEW')
+        WHERE ${OPEN_DISPUTE}
         ORDER BY d.evidence_due_by ASC NULLS LAST, d.id LIMIT $1`,
       [bound(limit)],
     );
@@ -166,6 +172,17 @@ export class WorkbenchQueryRepository {
       pspName: row.psp_name,
       createdAt: row.created_at,
     }));
+  }
+
+  /** How many disputes the queue holds, counted up to `cap` (`capped`: at least that many). */
+  async disputesQueueCount(cap = WORKBENCH_COUNT_CAP): Promise<{ count: number; capped: boolean }> {
+    const limit = Math.min(Math.max(Math.trunc(cap), 1), WORKBENCH_COUNT_CAP);
+    const [row] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM disputes d WHERE ${OPEN_DISPUTE} LIMIT $1) matching`,
+      [limit + 1],
+    );
+    const n = Number(row?.n ?? 0);
+    return n > limit ? { count: limit, capped: true } : { count: n, capped: false };
   }
 
   /** Four-eyes requests still waiting, oldest first (of one kind, or all). */

@@ -1,10 +1,11 @@
 // Dead letters: PSP events that could not be applied, open first, with why, when first and last seen and how often;
-// the list in its state exports as CSV.
+// how many letters the state holds; the list in its state exports as CSV.
 import type { Metadata } from "next";
 import Link from "next/link";
 import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
+import { ResultCount } from "../result-count";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Dead letters · paycore console" };
@@ -37,12 +38,21 @@ export default async function DeadLettersPage({
           </Link>
         ))}
       </nav>
-      <p>
-        <a href={`/dead-letters/export?state=${state}`} download>
-          Export CSV
-        </a>{" "}
-        <span className="muted small">(up to {CSV_EXPORT_MAX_ROWS.toLocaleString("en-US")} rows)</span>
-      </p>
+      <div className="list-header">
+        <ResultCount
+          count={page.count}
+          capped={page.countCapped}
+          singular={state === "ALL" ? "dead letter" : `${state.toLowerCase()} dead letter`}
+          plural={state === "ALL" ? "dead letters" : `${state.toLowerCase()} dead letters`}
+          qualifier={state === "ALL" ? " in all" : ""}
+        />
+        <p>
+          <a href={`/dead-letters/export?state=${state}`} download>
+            Export CSV
+          </a>{" "}
+          <span className="muted small">(up to {CSV_EXPORT_MAX_ROWS.toLocaleString("en-US")} rows)</span>
+        </p>
+      </div>
       {page.letters.length === 0 ? <p className="muted">No dead letters here.</p> : null}
       <div className="scroll-x">
         <table data-testid="dead-letters">

@@ -1,19 +1,38 @@
 // The disputes queue: disputes waiting for a response or under review, soonest evidence due date first, with
-// what is at stake.
+// what is at stake and how many are open.
 import type { Metadata } from "next";
 import Link from "next/link";
+import { DISPUTE_QUEUE_SHOWN_MAX } from "../../../server/api/routers/workbench/disputes";
 import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { Amount, DateTime } from "../format";
+import { ResultCount } from "../result-count";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Disputes · paycore console" };
 
 export default async function DisputesPage() {
-  const queue = await (await serverCaller()).disputes.queue().catch(handleProcedureError);
+  const {
+    disputes: queue,
+    count,
+    countCapped,
+  } = await (await serverCaller()).disputes.queue().catch(handleProcedureError);
   return (
     <>
       <h1>Disputes</h1>
       <p className="muted">Open disputes, the soonest evidence deadline first.</p>
+      <div className="list-header">
+        <ResultCount
+          count={count}
+          capped={countCapped}
+          singular="dispute is open"
+          plural="disputes are open"
+        />
+        {queue.length >= DISPUTE_QUEUE_SHOWN_MAX && count > queue.length ? (
+          <p className="muted small">
+            The {queue.length.toLocaleString("en-US")} with the soonest deadlines are listed.
+          </p>
+        ) : null}
+      </div>
       {queue.length === 0 ? <p className="muted">No open disputes.</p> : null}
       <div className="scroll-x">
         <table data-testid="disputes-queue">

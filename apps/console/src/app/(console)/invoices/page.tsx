@@ -1,8 +1,9 @@
 // Invoices across merchants: filter by merchant, mode and status (a plain GET form, so the URL keeps the
-// filters), with the count per status under the merchant and mode filter.
+// filters), with the count per status under the merchant and mode filter; the filtered list exports as CSV.
 import { INVOICE_STATUSES } from "@paycore/core/invoices/invoice-state-machine";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { Amount, DateTime, Status } from "../format";
 
@@ -49,6 +50,9 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Pro
   const nextPage = list.nextBefore
     ? `/invoices?${new URLSearchParams([...query, ...(status ? [["status", status]] : []), ["before", list.nextBefore]])}`
     : null;
+  const exportQuery = new URLSearchParams(query);
+  if (status) exportQuery.set("status", status);
+  const exportHref = `/invoices/export${exportQuery.size > 0 ? `?${exportQuery}` : ""}`;
   const total = Object.values(list.counts).reduce((sum, n) => sum + n, 0);
   return (
     <>
@@ -104,6 +108,12 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Pro
           </Link>
         ))}
       </nav>
+      <p>
+        <a href={exportHref} download>
+          Export CSV
+        </a>{" "}
+        <span className="muted small">(up to {CSV_EXPORT_MAX_ROWS.toLocaleString("en-US")} rows)</span>
+      </p>
       <section aria-label="Invoices">
         {list.invoices.length === 0 ? (
           <p className="muted">No invoice matches.</p>

@@ -20,6 +20,7 @@ import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { FilterChips } from "../filter-chips";
 import { Amount, DateTime, Status } from "../format";
+import { ResultCount } from "../result-count";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Payments" };
@@ -145,14 +146,13 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
       {list ? (
         <section aria-label="Payments">
           <div className="list-header">
-            <p data-testid="result-count">
-              <strong>
-                {list.count.toLocaleString("en-US")}
-                {list.countCapped ? "+" : ""}
-              </strong>{" "}
-              {list.count === 1 && !list.countCapped ? "payment matches" : "payments match"}
-              {chips.length > 0 ? " these filters" : ""}.
-            </p>
+            <ResultCount
+              count={list.count}
+              capped={list.countCapped}
+              singular="payment matches"
+              plural="payments match"
+              qualifier={chips.length > 0 ? " these filters" : ""}
+            />
             <p>
               <a href={exportHref} download>
                 Export CSV

@@ -1,4 +1,4 @@
-// Dead letters in the console: the list (open first by default), one letter with its payload, reason, first and
+// Dead letters in the console: the list (open first by default) with how many letters its state holds, one letter with its payload, reason, first and
 // last seen; replay through the platform's replay (the core's payment and dispute commands) once the cause is
 // fixed, and dismissal with a note, both through the core's DeadLetterCommands (audited in the close's transaction).
 import { parseDeadLetterId } from "@paycore/core/dead-letters/dead-letter-commands";
@@ -28,12 +28,20 @@ const dismissSchema = z.object({
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 async function list({ ctx, input }: { ctx: SignedInContext; input: z.infer<typeof deadLetterListSchema> }) {
-  const page = await ctx.services.app.services.deadLetterReads.list({
-    state: input.state === "ALL" ? null : input.state,
-    beforeId: input.before ? parseDeadLetterId(input.before) : null,
-    first: input.first,
-  });
+  const reads = ctx.services.app.services.deadLetterReads;
+  const state = input.state === "ALL" ? null : input.state;
+  const [page, { count, capped }] = await Promise.all([
+    reads.list({
+      state,
+      beforeId: input.before ? parseDeadLetterId(input.before) : null,
+      first: input.first,
+    }),
+    reads.count(state),
+  ]);
   return {
+    /** How many letters are in the state (all pages), counted up to a cap (`countCapped`: at least that many). */
+    count,
+    countCapped: capped,
     letters: page.letters.map((letter) => ({
       id: letter.id.toString(),
       source: letter.source,

@@ -1,7 +1,7 @@
 // Disputes in the console: the queue ordered by evidence due date with what is at stake (the disputed amount, the
-// dispute fee, whether the funds are already withdrawn), a dispute with its events, evidence submitted on the
-// merchant's behalf (text fields and PDF/PNG/JPEG files, each with its kind, through the same core command as the
-// API's submitDisputeEvidence) and acceptance. The core writes the operator's audit row in the change's transaction.
+// dispute fee, whether the funds are already withdrawn) and how many are open, a dispute with its events, evidence
+// submitted on the merchant's behalf (text fields and PDF/PNG/JPEG files, each with its kind, through the same core
+// command as the API's submitDisputeEvidence) and acceptance. The core writes the operator's audit row in the change's transaction.
 import {
   EVIDENCE_FILE_KINDS,
   EVIDENCE_FILE_MAX_BYTES,
@@ -53,16 +53,28 @@ const acceptSchema = z.object({
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
+/** The queue lists this many disputes, the soonest deadlines; its count covers them all (up to its cap). */
+export const DISPUTE_QUEUE_SHOWN_MAX = 100;
+
 async function queue({ ctx }: { ctx: SignedInContext }) {
-  const rows = await ctx.services.app.services.workbenchQueries.disputesQueue(100);
-  return rows.map((row) => ({
-    ...row,
-    amountMinor: row.amountMinor.toString(),
-    feeMinor: row.feeMinor.toString(),
-    evidenceDueBy: iso(row.evidenceDueBy),
-    evidenceSubmittedAt: iso(row.evidenceSubmittedAt),
-    createdAt: row.createdAt.toISOString(),
-  }));
+  const queries = ctx.services.app.services.workbenchQueries;
+  const [rows, { count, capped }] = await Promise.all([
+    queries.disputesQueue(DISPUTE_QUEUE_SHOWN_MAX),
+    queries.disputesQueueCount(),
+  ]);
+  return {
+    disputes: rows.map((row) => ({
+      ...row,
+      amountMinor: row.amountMinor.toString(),
+      feeMinor: row.feeMinor.toString(),
+      evidenceDueBy: iso(row.evidenceDueBy),
+      evidenceSubmittedAt: iso(row.evidenceSubmittedAt),
+      createdAt: row.createdAt.toISOString(),
+    })),
+    /** How many disputes are open, counted up to a cap (`countCapped`: at least that many). */
+    count,
+    countCapped: capped,
+  };
 }
 
 async function findDispute(ctx: SignedInContext, id: string) {

@@ -135,6 +135,16 @@ describe("dead letters", () => {
       state: "OPEN",
       reason: "no payment with this PSP reference",
     });
+    // The count covers every page of the state, as the table itself holds it.
+    const lettersIn = async (where: string) =>
+      Number(
+        (
+          await c.t.app.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letters WHERE ${where}`)
+        )[0]?.n,
+      );
+    const openBefore = await lettersIn("replayed_at IS NULL AND dismissed_at IS NULL");
+    expect(openBefore).toBeGreaterThanOrEqual(1);
+    expect(open).toMatchObject({ count: openBefore, countCapped: false });
     const detail = await (await viewer.api()).deadLetters.detail({ id: id.toString() });
     expect(detail.payload).toContain(reference);
 
@@ -147,6 +157,12 @@ describe("dead letters", () => {
       code: "BAD_REQUEST",
     });
     await api.deadLetters.dismiss({ id: id.toString(), note: "a test event from the PSP dashboard" });
+    expect(await api.deadLetters.list({ state: "OPEN" })).toMatchObject({ count: openBefore - 1 });
+    expect(await api.deadLetters.list({ state: "DISMISSED" })).toMatchObject({
+      count: await lettersIn("dismissed_at IS NOT NULL"),
+      countCapped: false,
+    });
+    expect((await api.deadLetters.list({ state: "ALL" })).count).toBe(await lettersIn("true"));
     const audit = await auditOf(id.toString());
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
@@ -163,6 +179,24 @@ describe("dead letters", () => {
     await expect(
       c.t.app.db.$executeRawUnsafe(`UPDATE dead_letters SET dismissed_at = NULL WHERE id = ${id}`),
     ).rejects.toThrow(/closed/);
+  });
+
+  it("counts the letters of a state up to a cap", async () => {
+    const webhooks = c.t.app.services.webhooks;
+    for (const n of [1, 2]) {
+      await webhooks.deadLetter("webhook:stripe", `pi_${randomBytes(6).toString("hex")}`, `count test ${n}`, {
+        id: `evt_${randomBytes(6).toString("hex")}`,
+      });
+    }
+    const reads = c.t.app.services.deadLetterReads;
+    const open = await reads.count("OPEN");
+    expect(open.count).toBeGreaterThanOrEqual(2);
+    expect(await reads.count("OPEN", open.count)).toEqual({ count: open.count, capped: false });
+    expect(await reads.count("OPEN", 1)).toEqual({ count: 1, capped: true });
+    expect(await (await viewer.api()).deadLetters.list({ state: "OPEN", first: 1 })).toMatchObject({
+      count: open.count,
+      countCapped: false,
+    });
   });
 
   it("exports the list in its state as CSV (no payloads), audited; a bad state is a sentence", async () => {
@@ -291,7 +325,7 @@ describe("disputes", () => {
     const { payment, dispute } = await disputedPayment();
     const api = await operator.api();
     const queue = await api.disputes.queue();
-    expect(queue.find((row) => row.id === dispute.id)).toMatchObject({
+    expect(queue.disputes.find((row) => row.id === dispute.id)).toMatchObject({
       paymentId: payment.id,
       status: "NEEDS_RESPONSE",
       amountMinor: "5000",
@@ -331,6 +365,29 @@ describe("disputes", () => {
     expect(detail.dispute).toMatchObject({ status: "UNDER_REVIEW", canRespond: false });
     expect(detail.events.map((event) => event.type)).toContain("dispute.evidence_submitted");
     await c.t.expectLedgerBalanced();
+  });
+
+  it("counts every open dispute (not only the listed ones), bounded by a cap", async () => {
+    const openDisputes = async () =>
+      Number(
+        (
+          await c.t.app.sql.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM disputes WHERE status IN ('INQUIRY', 'NEEDS_RESPONSE', 'UNDER_REVIEW')",
+          )
+        )[0]?.n,
+      );
+    const api = await viewer.api();
+    const before = await api.disputes.queue();
+    expect(before).toMatchObject({ count: await openDisputes(), countCapped: false });
+    await disputedPayment();
+    const { dispute } = await disputedPayment();
+    const after = await api.disputes.queue();
+    expect(after.count).toBe(before.count + 2);
+    expect(after.disputes.some((row) => row.id === dispute.id)).toBe(true);
+    // Below the cap the count is exact; at it, the count stops and says so ("2+" on the page).
+    const queries = c.t.app.services.workbenchQueries;
+    expect(await queries.disputesQueueCount(after.count)).toEqual({ count: after.count, capped: false });
+    expect(await queries.disputesQueueCount(2)).toEqual({ count: 2, capped: true });
   });
 
   it("an operator accepts a dispute; the money stays withdrawn and the ledger agrees", async () => {
