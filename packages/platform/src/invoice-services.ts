@@ -7,7 +7,6 @@ import type { InvoiceCommands } from "@paycore/core/invoices/invoice-commands";
 import { InvoicePayments } from "@paycore/core/invoices/invoice-payment";
 import type { MerchantActor } from "@paycore/core/payments/payment-record";
 import type { InvoiceRecord } from "@paycore/core/ports/invoice-store";
-import type { CardInput } from "@paycore/core/vault/card";
 import type { PiiVault } from "@paycore/core/vault/pii-vault";
 import {
   type InvoiceDocument,
