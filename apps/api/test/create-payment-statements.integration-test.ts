@@ -46,15 +46,21 @@ async function statementsOfOnePayment(amount: number): Promise<string[]> {
   return counter.statements.filter((statement) => !statement.includes("INSERT INTO process_instances"));
 }
 
-it("creates a payment in six statements, the card read with its list hits and first use", async () => {
+it("creates a payment in five statements (six when its API key is not in memory), the card read with its list hits and first use", async () => {
   // The first payments of a merchant fill its caches (settings, routing, ledger accounts): not counted.
   await statementsOfOnePayment(2_000);
   await statementsOfOnePayment(2_100);
-  const statements = await statementsOfOnePayment(2_200);
-  // The API key; the idempotency record (this app runs without Redis, so the key is claimed before the work);
-  // the card with its fraud context; the velocity counts (Postgres's fallback without Redis); the intent; the
-  // outcome. 6 on 7 December 2026 (7 before the card's context joined its statement).
-  expect(statements).toHaveLength(6);
+  const all = await statementsOfOnePayment(2_200);
+  // The API key is read only when this process does not hold it (the key cache keeps it 2 s, and a slow machine
+  // may take longer between two payments), and its signing policy only when that cache refreshes (every 15–27 s):
+  // at most one statement each, not counted.
+  const keyReads = all.filter((statement) => statement.includes("FROM api_keys"));
+  expect(keyReads.length).toBeLessThanOrEqual(2);
+  const statements = all.filter((statement) => !statement.includes("FROM api_keys"));
+  // The idempotency record (this app runs without Redis, so the key is claimed before the work); the card with
+  // its fraud context; the velocity counts (Postgres's fallback without Redis); the intent; the outcome. 5 on
+  // 7 December 2026 (7 before the card's context joined its statement, 6 before the key cache).
+  expect(statements).toHaveLength(5);
   const listReads = statements.filter((statement) => statement.includes("risk_list_entries"));
   expect(listReads).toHaveLength(1);
   expect(listReads[0]).toContain("payment_methods");
