@@ -100,6 +100,18 @@ async function finish(
 ): Promise<PaymentResult> {
   const psp = pspOf(deps, actor, payment);
   const attempt = await challengedAttempt(deps, payment);
+  if (attempt === null) {
+    // The payment and its attempts are read apart: a completion that committed in between (the customer's return
+    // while the PSP's notification runs this, or the other way round) settled the attempt. Its outcome stands (a
+    // notification that still finds the payment waiting is answered "retry later"). Without a change of the
+    // payment in between, the open attempt is really missing: a broken invariant.
+    const current = await existingPayment(deps, actor, payment.id);
+    invariant(
+      current.version !== payment.version,
+      `payment ${payment.id} requires action without an open authorize attempt`,
+    );
+    return { payment: current, errors: [] };
+  }
   const pspReference = payment.pspReference;
   invariant(pspReference !== null, `payment ${payment.id} requires action without a PSP reference`);
   const claimed = await claimCompletion(deps, actor, payment, attempt.id, mode);
@@ -292,8 +304,11 @@ export async function resolveUnknownCompletions(
   return summary;
 }
 
-/** The authorize attempt the challenge left open (ACKNOWLEDGED with the payment's PSP reference). */
-async function challengedAttempt(deps: Deps, payment: PaymentRecord): Promise<StoredAttempt> {
+/**
+ * The authorize attempt the challenge left open (ACKNOWLEDGED with the payment's PSP reference); null when there
+ * is none, which the caller checks against a fresh read of the payment.
+ */
+async function challengedAttempt(deps: Deps, payment: PaymentRecord): Promise<StoredAttempt | null> {
   const attempts = await deps.store.attemptsOf(payment.id);
   const attempt = attempts.find(
     (candidate) =>
@@ -301,8 +316,7 @@ async function challengedAttempt(deps: Deps, payment: PaymentRecord): Promise<St
       candidate.status === "ACKNOWLEDGED" &&
       candidate.pspReference === payment.pspReference,
   );
-  invariant(attempt !== undefined, `payment ${payment.id} requires action without an open authorize attempt`);
-  return attempt;
+  return attempt ?? null;
 }
 
 function askPsp(
