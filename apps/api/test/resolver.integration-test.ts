@@ -66,6 +66,32 @@ async function read(id: string): Promise<Payment> {
   return result.data?.payment as Payment;
 }
 
+/** The payment's refund attempt and the payment's PSP reference: what a refund notice names. */
+async function refundAttemptOf(app: TestApp, paymentId: string) {
+  const attempt = await app.app.db.pspAttempt.findFirstOrThrow({
+    where: { paymentId, operation: "REFUND" },
+    select: { id: true, status: true, pspName: true },
+  });
+  const { pspReference } = await app.app.db.payment.findUniqueOrThrow({
+    where: { id: paymentId },
+    select: { pspReference: true },
+  });
+  return { attempt, pspReference: pspReference as string };
+}
+
+/** The PSP's notice that the refund failed, applied as its webhook route would. */
+function refundFailed(app: TestApp, attempt: { id: string; pspName: string }, pspReference: string) {
+  return app.app.services.commands.applyPspNotification({
+    kind: "refund",
+    pspName: attempt.pspName,
+    paymentPspReference: pspReference,
+    modificationReference: null,
+    attemptReference: attempt.id,
+    success: false,
+    code: "refund_failed",
+  });
+}
+
 describe("resolving unknown outcomes", () => {
   it("a timeout after the PSP charged: stays PENDING, then resolves to the charge that happened, once", async () => {
     sandbox.injectFault("authorize", "timeout_after_processing");
@@ -365,26 +391,11 @@ describe("an answer that contradicts what was recorded while the PSP was asked",
       { input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" } },
     );
     expect(refund.data?.refundPayment.refund.status).toBe("PENDING");
-    const attempt = await t.app.db.pspAttempt.findFirstOrThrow({
-      where: { paymentId: payment.id, operation: "REFUND" },
-      select: { id: true, status: true, pspName: true },
-    });
+    const { attempt, pspReference } = await refundAttemptOf(t, payment.id);
     expect(attempt.status).toBe("UNKNOWN");
-    const { pspReference } = await t.app.db.payment.findUniqueOrThrow({
-      where: { id: payment.id },
-      select: { pspReference: true },
-    });
 
     const row = await holdPaymentRow(t, payment.id);
-    const notified = t.app.services.commands.applyPspNotification({
-      kind: "refund",
-      pspName: attempt.pspName,
-      paymentPspReference: pspReference as string,
-      modificationReference: null,
-      attemptReference: attempt.id,
-      success: false,
-      code: "refund_failed",
-    });
+    const notified = refundFailed(t, attempt, pspReference);
     await row.waiters(1);
     const resolving = t.app.services.commands.resolveUnknownOutcomes();
     await row.waiters(2);
@@ -486,26 +497,11 @@ describe("an answer that contradicts what was recorded while the PSP was asked",
       await isolated.gql(owner.secretKey, REFUND, {
         input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" },
       });
-      const attempt = await isolated.app.db.pspAttempt.findFirstOrThrow({
-        where: { paymentId: payment.id, operation: "REFUND" },
-        select: { id: true, status: true, pspName: true },
-      });
+      const { attempt, pspReference } = await refundAttemptOf(isolated, payment.id);
       expect(attempt.status).toBe("ACKNOWLEDGED");
-      const { pspReference } = await isolated.app.db.payment.findUniqueOrThrow({
-        where: { id: payment.id },
-        select: { pspReference: true },
-      });
 
       const row = await holdPaymentRow(isolated, payment.id);
-      const notified = isolated.app.services.commands.applyPspNotification({
-        kind: "refund",
-        pspName: attempt.pspName,
-        paymentPspReference: pspReference as string,
-        modificationReference: null,
-        attemptReference: attempt.id,
-        success: false,
-        code: "refund_failed",
-      });
+      const notified = refundFailed(isolated, attempt, pspReference);
       await row.waiters(1);
       // Past its deadline at once: the acknowledged refund is looked up now.
       const resolving = isolated.app.services.commands.resolveUnknownOutcomes({ acknowledgedDeadlineMs: 0 });
@@ -563,15 +559,8 @@ describe("a contradiction whose reconciliation item cannot be written", () => {
       await isolated.gql(owner.secretKey, REFUND, {
         input: { idempotencyKey: newKey(), paymentId: payment.id, amount: "700" },
       });
-      const attempt = await isolated.app.db.pspAttempt.findFirstOrThrow({
-        where: { paymentId: payment.id, operation: "REFUND" },
-        select: { id: true, status: true, pspName: true },
-      });
+      const { attempt, pspReference } = await refundAttemptOf(isolated, payment.id);
       expect(attempt.status).toBe("UNKNOWN");
-      const { pspReference } = await isolated.app.db.payment.findUniqueOrThrow({
-        where: { id: payment.id },
-        select: { pspReference: true },
-      });
       await isolated.app.sql.query(
         `CREATE FUNCTION test_refuse_recon_items() RETURNS trigger LANGUAGE plpgsql AS
            $$ BEGIN RAISE EXCEPTION 'recon_items refused by the test'; END $$`,
@@ -582,15 +571,7 @@ describe("a contradiction whose reconciliation item cannot be written", () => {
       );
 
       const row = await holdPaymentRow(isolated, payment.id);
-      const notified = isolated.app.services.commands.applyPspNotification({
-        kind: "refund",
-        pspName: attempt.pspName,
-        paymentPspReference: pspReference as string,
-        modificationReference: null,
-        attemptReference: attempt.id,
-        success: false,
-        code: "refund_failed",
-      });
+      const notified = refundFailed(isolated, attempt, pspReference);
       await row.waiters(1);
       const resolving = isolated.app.services.commands.resolveUnknownOutcomes();
       await row.waiters(2);
