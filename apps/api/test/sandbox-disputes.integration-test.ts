@@ -33,7 +33,9 @@ beforeAll(async () => {
     seed: 171,
     hangMs: 3_000,
     timings: { disputeOpenDelayMs: 20, disputeDecisionDelayMs: 50, modificationDelayMs: 20 },
-    webhookRetry: { attemptsMax: 10, initialDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 },
+    // A notice that is answered "retry later" or not in time is resent for about 16 s, as a PSP resends for days.
+    // With 10 attempts up to 500 ms apart (4 s), a CI run on loaded cores once never saw the CHARGEBACK.
+    webhookRetry: { attemptsMax: 20, initialDelayMs: 50, maxDelayMs: 1_000, timeoutMs: 5_000 },
   });
   t = await createTestApp({
     pspSandboxUrl: sandbox.url,
@@ -75,7 +77,7 @@ afterAll(async () => {
 async function until<T>(
   what: string,
   probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -45,11 +45,17 @@ describe("GET /health/workers", () => {
   });
 
   it("lists every worker with its last run, the sealer's lag, and the relay skipped without Redis", async () => {
-    const { status, body } = await waitFor("the sealer's first status", async () => {
-      const health = await healthOf(t);
-      const sealer = health.body.workers.find((worker) => worker.name === "chain-sealer");
-      return sealer?.details?.lag ? health : null;
-    });
+    // The heartbeat and the sealer run at once, but on a loaded machine their first run may not have finished
+    // when the route is first asked: wait (bounded) for both.
+    const { status, body } = await waitFor(
+      "the sealer's first status and the heartbeat's first write",
+      async () => {
+        const health = await healthOf(t);
+        const sealer = health.body.workers.find((worker) => worker.name === "chain-sealer");
+        const heartbeat = health.body.workers.find((worker) => worker.name === "process-heartbeat");
+        return sealer?.details?.lag && heartbeat?.lastSuccessAt ? health : null;
+      },
+    );
     expect(status).toBe(200);
     expect(body.healthy).toBe(true);
     expect(body.workers.map((worker) => worker.name).sort()).toEqual([
