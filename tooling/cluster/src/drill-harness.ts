@@ -295,7 +295,11 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
   const { t, sandbox } = backend;
   const settleBy = Date.now() + 60_000;
   for (;;) {
-    await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 1_000 });
+    // Both of the resolver's backstops, with their waits shortened to the drill's minute: calls left in flight
+    // (stale after 1 s), and modifications the PSP acknowledged whose notification has not come. The sandbox
+    // resends a notice for about 30 s where a PSP resends for days, so a refund acknowledged late in the outage
+    // can outlive its notices; in production the acknowledged lookup finds it after its deadline.
+    await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 1_000, acknowledgedDeadlineMs: 0 });
     const open = await openWork(t.app.db);
     if (open.openAttempts + open.openPayments + open.openRefunds === 0 || Date.now() > settleBy) break;
     await sleep(250);
