@@ -79,6 +79,25 @@ async function refundAttemptOf(app: TestApp, paymentId: string) {
   return { attempt, pspReference: pspReference as string };
 }
 
+/**
+ * A notice and a resolver pass for one payment, queued in that order behind its held row (so the resolver asks the
+ * PSP while the notice is being applied), then the row let go: their promises, awaited in the test's own order.
+ */
+async function noticeAheadOfResolver<T>(
+  app: TestApp,
+  paymentId: string,
+  notify: () => Promise<T>,
+  options?: Parameters<TestApp["app"]["services"]["commands"]["resolveUnknownOutcomes"]>[0],
+) {
+  const row = await holdPaymentRow(app, paymentId);
+  const notified = notify();
+  await row.waiters(1);
+  const resolving = app.app.services.commands.resolveUnknownOutcomes(options);
+  await row.waiters(2);
+  await row.release();
+  return { notified, resolving };
+}
+
 /** The PSP's notice that the refund failed, applied as its webhook route would. */
 function refundFailed(app: TestApp, attempt: { id: string; pspName: string }, pspReference: string) {
   return app.app.services.commands.applyPspNotification({
@@ -311,19 +330,16 @@ describe("an answer that contradicts what was recorded while the PSP was asked",
     const charge = sandbox.charges().find((c) => c.reference === payment.id);
     if (!charge) throw new Error("the sandbox holds no charge for the payment");
 
-    const row = await holdPaymentRow(t, payment.id);
-    const notified = t.app.services.commands.applyPspNotification({
-      kind: "authorization",
-      pspName: attempt.pspName,
-      pspReference: charge.pspReference,
-      reference: payment.id,
-      success: false,
-      code: "Refused",
-    });
-    await row.waiters(1);
-    const resolving = t.app.services.commands.resolveUnknownOutcomes();
-    await row.waiters(2);
-    await row.release();
+    const { notified, resolving } = await noticeAheadOfResolver(t, payment.id, () =>
+      t.app.services.commands.applyPspNotification({
+        kind: "authorization",
+        pspName: attempt.pspName,
+        pspReference: charge.pspReference,
+        reference: payment.id,
+        success: false,
+        code: "Refused",
+      }),
+    );
     expect(await notified).toMatchObject({ applied: true, status: "DECLINED" });
     await resolving;
 
@@ -394,12 +410,9 @@ describe("an answer that contradicts what was recorded while the PSP was asked",
     const { attempt, pspReference } = await refundAttemptOf(t, payment.id);
     expect(attempt.status).toBe("UNKNOWN");
 
-    const row = await holdPaymentRow(t, payment.id);
-    const notified = refundFailed(t, attempt, pspReference);
-    await row.waiters(1);
-    const resolving = t.app.services.commands.resolveUnknownOutcomes();
-    await row.waiters(2);
-    await row.release();
+    const { notified, resolving } = await noticeAheadOfResolver(t, payment.id, () =>
+      refundFailed(t, attempt, pspReference),
+    );
     expect(await notified).toMatchObject({ applied: true });
     await resolving;
 
@@ -444,19 +457,16 @@ describe("an answer that contradicts what was recorded while the PSP was asked",
     expect(attempt.status).toBe("UNKNOWN");
     const reference = `sbx_ch_notified_${newKey().slice(0, 12)}`;
 
-    const row = await holdPaymentRow(t, payment.id);
-    const notified = t.app.services.commands.applyPspNotification({
-      kind: "authorization",
-      pspName: attempt.pspName,
-      pspReference: reference,
-      reference: payment.id,
-      success: true,
-      code: null,
-    });
-    await row.waiters(1);
-    const resolving = t.app.services.commands.resolveUnknownOutcomes();
-    await row.waiters(2);
-    await row.release();
+    const { notified, resolving } = await noticeAheadOfResolver(t, payment.id, () =>
+      t.app.services.commands.applyPspNotification({
+        kind: "authorization",
+        pspName: attempt.pspName,
+        pspReference: reference,
+        reference: payment.id,
+        success: true,
+        code: null,
+      }),
+    );
     expect(await notified).toMatchObject({ applied: true, status: "CAPTURED" });
     await resolving;
 
@@ -500,13 +510,13 @@ describe("an answer that contradicts what was recorded while the PSP was asked",
       const { attempt, pspReference } = await refundAttemptOf(isolated, payment.id);
       expect(attempt.status).toBe("ACKNOWLEDGED");
 
-      const row = await holdPaymentRow(isolated, payment.id);
-      const notified = refundFailed(isolated, attempt, pspReference);
-      await row.waiters(1);
       // Past its deadline at once: the acknowledged refund is looked up now.
-      const resolving = isolated.app.services.commands.resolveUnknownOutcomes({ acknowledgedDeadlineMs: 0 });
-      await row.waiters(2);
-      await row.release();
+      const { notified, resolving } = await noticeAheadOfResolver(
+        isolated,
+        payment.id,
+        () => refundFailed(isolated, attempt, pspReference),
+        { acknowledgedDeadlineMs: 0 },
+      );
       expect(await notified).toMatchObject({ applied: true });
       await resolving;
 
@@ -570,12 +580,9 @@ describe("a contradiction whose reconciliation item cannot be written", () => {
            FOR EACH ROW EXECUTE FUNCTION test_refuse_recon_items()`,
       );
 
-      const row = await holdPaymentRow(isolated, payment.id);
-      const notified = refundFailed(isolated, attempt, pspReference);
-      await row.waiters(1);
-      const resolving = isolated.app.services.commands.resolveUnknownOutcomes();
-      await row.waiters(2);
-      await row.release();
+      const { notified, resolving } = await noticeAheadOfResolver(isolated, payment.id, () =>
+        refundFailed(isolated, attempt, pspReference),
+      );
       expect(await notified).toMatchObject({ applied: true });
       // The run completes: the contradiction went to the dead letters, not into the run's error.
       expect(await resolving).toMatchObject({ resolved: 1 });
