@@ -347,6 +347,7 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
     ["double charges", result.doubleCharges.length],
     ["idempotency records left in progress", inProgress],
     ["violations", `${result.violations.length} ${result.violations.slice(0, 3).join("; ")}`],
+    ...(await noticeRows(backend, result.violations)),
   ];
   return {
     rows,
@@ -363,4 +364,44 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
       await t.expectLedgerBalanced();
     },
   };
+}
+
+/**
+ * The sandbox's notices, so a violation can be traced to a notice that never arrived: delivered, failed after
+ * its attempts, or still queued; and for each payment named by a violation, its notices one by one.
+ */
+async function noticeRows(backend: DrillBackend, violations: readonly string[]): Promise<FigureRows> {
+  const deliveries = backend.sandbox.webhookDeliveries();
+  const byStatus = (status: string) => deliveries.filter((d) => d.status === status).length;
+  const rows: FigureRows = [
+    [
+      "sandbox notices: delivered / failed / queued or in flight (attempts)",
+      `${byStatus("delivered")} / ${byStatus("failed")} / ${byStatus("queued") + byStatus("delivering")} (${deliveries.reduce((sum, d) => sum + d.attempts, 0)})`,
+    ],
+  ];
+  const named = [
+    ...new Set(
+      violations.flatMap((line) => [...line.matchAll(/(?:payment|of) (\S+?)[\s:(]/g)].map((m) => m[1]!)),
+    ),
+  ];
+  if (named.length === 0) return rows;
+  const references = await backend.t.app.db.payment.findMany({
+    where: { id: { in: named.slice(0, 5) } },
+    select: { id: true, pspReference: true },
+  });
+  for (const { id, pspReference } of references) {
+    const own = deliveries.filter((d) => pspReference !== null && d.paymentPspReference === pspReference);
+    rows.push([
+      `sandbox notices of payment ${id}`,
+      own.length === 0
+        ? "none"
+        : own
+            .map(
+              (d) =>
+                `${d.eventType} ${d.status} after ${d.attempts} attempts (first due ${d.firstDueAt}${d.deliveredAt ? `, delivered ${d.deliveredAt}` : ""}${d.lastError ? `, last error ${d.lastError}` : ""})`,
+            )
+            .join("; "),
+    ]);
+  }
+  return rows;
 }
