@@ -2,16 +2,23 @@
 // shipped in npm packages (read from node_modules, nothing downloaded at run time): Noto Sans for Latin, Greek
 // and Cyrillic, Noto Sans SC for CJK (Han, kana), Noto Naskh Arabic for Arabic (pdfkit's fontkit shapes it).
 // pdfkit has no font fallback, so a text is cut into runs by script and each run is written in its font.
-import { createRequire } from "node:module";
 import path from "node:path";
 
 type Script = "sans" | "cjk" | "arabic";
 
-const require = createRequire(import.meta.url);
+/**
+ * Node's own resolver, from this module's place. Taken through `process.getBuiltinModule` rather than an import
+ * of `createRequire`: the console's bundler (Turbopack) rewrites `require.resolve` of a computed name into a stub
+ * that throws "expression is too dynamic", so a PDF drawn in the console process (dispute evidence forwarded on
+ * submission) failed there; it does not rewrite this call. The API's esbuild bundle leaves either form alone.
+ */
+const resolvePackage: (id: string) => string = process
+  .getBuiltinModule("node:module")
+  .createRequire(import.meta.url).resolve;
 
 /** A file of the package's fonts/ folder (the packages export only their index, under dist/). */
 function fontFile(packageName: string, file: string): string {
-  return path.join(path.dirname(require.resolve(packageName)), "..", "fonts", file);
+  return path.join(path.dirname(resolvePackage(packageName)), "..", "fonts", file);
 }
 
 type FontFiles = { readonly [S in Script]: { regular: string; bold: string } };
