@@ -58,6 +58,7 @@ import {
 } from "./pinned";
 import { type ProfileSummary, printProfileSummary, summarizeProfile } from "./profile-summary";
 import { fmt, heading, progress, table } from "./report";
+import { samplePostgres, timelineTable } from "./timeline";
 
 const SCENARIOS = [
   "physical",
@@ -805,6 +806,7 @@ async function main(): Promise<void> {
 
     let latencyStep: ApiStep | null = null;
     let latencyTail: LatencyTail | null = null;
+    let latencyTimeline: Parameters<typeof timelineTable>[0] | null = null;
     if (has("latency") && (best || options.ratePerSecond !== null)) {
       const rate = options.ratePerSecond ?? Math.max(1, (best?.throughput ?? 2) / 2);
       heading(
@@ -812,6 +814,7 @@ async function main(): Promise<void> {
           ? `API: open loop at half the best throughput (${fmt.rate(rate)}/s)`
           : `API: open loop at the fixed rate of --rate (${fmt.rate(rate)}/s)`,
       );
+      const postgresSampler = await samplePostgres(database.url);
       latencyStep = await runApiStep({
         name: options.ratePerSecond === null ? "createPayment @ 50% of max" : "createPayment @ fixed rate",
         operation: "createPayment",
@@ -820,6 +823,13 @@ async function main(): Promise<void> {
         durationMs: options.durationMs,
         ratePerSecond: rate,
       });
+      latencyTimeline = {
+        latency: latencyStep.timeline,
+        cpu: latencyStep.usage.cpuBySecond,
+        api: await probes.timeline(api.pids()),
+        postgres: await postgresSampler.stop(),
+      };
+      console.log(timelineTable(latencyTimeline));
       latencyTail = attributeTail(
         latencyStep,
         await probes.majorGcs(api.pids()),
@@ -1236,6 +1246,7 @@ async function main(): Promise<void> {
       ratio,
       pinned,
       latencyTail,
+      latencyTimeline,
       targets,
       checks,
       storage,
