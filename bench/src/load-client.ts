@@ -248,7 +248,19 @@ interface Outcome {
   error: string | null;
 }
 
-function execute(agent: Agent, url: URL, job: Job): Promise<Outcome> {
+/**
+ * Sends the job; a request that failed with ECONNRESET on a reused keep-alive socket before any response byte
+ * is sent once more on a fresh one (the server closed that socket as it idled out just as the request went
+ * out: Node's documented race). The job's check still sees a replay if the first attempt had been served.
+ */
+async function execute(agent: Agent, url: URL, job: Job, onRetry: () => void): Promise<Outcome> {
+  const first = await attempt(agent, url, job);
+  if (!first.resetOnReusedSocket) return first;
+  onRetry();
+  return attempt(agent, url, job);
+}
+
+function attempt(agent: Agent, url: URL, job: Job): Promise<Outcome & { resetOnReusedSocket?: boolean }> {
   return new Promise((resolve) => {
     const req = request(
       url,
@@ -284,8 +296,15 @@ function execute(agent: Agent, url: URL, job: Job): Promise<Outcome> {
       },
     );
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error("timeout")));
+    let answered = false;
+    req.once("response", () => {
+      answered = true;
+    });
     req.on("error", (error: NodeJS.ErrnoException) =>
-      resolve({ error: error.message === "timeout" ? "TIMEOUT" : (error.code ?? "TRANSPORT_ERROR") }),
+      resolve({
+        error: error.message === "timeout" ? "TIMEOUT" : (error.code ?? "TRANSPORT_ERROR"),
+        resetOnReusedSocket: error.code === "ECONNRESET" && req.reusedSocket && !answered,
+      }),
     );
     req.end(job.body);
   });
@@ -298,6 +317,8 @@ class Recorder {
   ok = 0;
   readonly errors: Record<string, number> = {};
   readonly slow: Array<[number, number]> = [];
+  /** Requests sent again after a reset on a reused keep-alive socket (see execute). */
+  resetsRetried = 0;
   /** Open loop: latencies by the epoch second they were scheduled in. */
   private readonly bySecond = new Map<number, number[]>();
 
@@ -396,6 +417,7 @@ async function runInterleaved(specs: StepSpec[], slices: number): Promise<StepRe
       latencyMs: recorder.summary(),
       slow: recorder.slow,
       timeline: recorder.timeline(),
+      resetsRetried: recorder.resetsRetried,
     };
   });
 }
@@ -420,7 +442,9 @@ async function drive(
           const job = makeJob();
           if (job === null) return;
           const sentAt = performance.now();
-          const outcome = await execute(agent, url, job);
+          const outcome = await execute(agent, url, job, () => {
+            recorder.resetsRetried += 1;
+          });
           recorder.record(performance.now() - sentAt, outcome);
         }
       };
@@ -445,7 +469,9 @@ async function drive(
             break;
           }
           // Latency from the scheduled time, not the send time: a slow server cannot hide its queue.
-          const pending: Promise<void> = execute(agent, url, job).then((outcome) => {
+          const pending: Promise<void> = execute(agent, url, job, () => {
+            recorder.resetsRetried += 1;
+          }).then((outcome) => {
             const latencyMs = performance.now() - scheduledAt;
             recorder.record(latencyMs, outcome);
             recorder.recordScheduled(scheduledAt, latencyMs);

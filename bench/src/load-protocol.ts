@@ -48,6 +48,8 @@ export interface StepResult {
   latencyMs: LatencySummary;
   /** Open loop only: the requests slower than SLOW_REQUEST_MS, as [scheduled time (epoch ms), latency ms]. */
   slow: Array<[number, number]>;
+  /** Requests sent again on a fresh socket after a reset on a reused keep-alive one (counted, not errors). */
+  resetsRetried: number;
   /** Open loop only: latency by the second the requests were scheduled in, oldest first. */
   timeline: LatencySecond[];
 }

@@ -1292,8 +1292,9 @@ function stepLine(s: ApiStep): string {
       : `errors ${errors} (${Object.entries(s.errors)
           .map(([code, n]) => `${code} ${n}`)
           .join(", ")}${s.notSent ? `, not sent ${s.notSent}` : ""})`;
+  const retried = s.resetsRetried > 0 ? ` (${s.resetsRetried} resent after a keep-alive reset)` : "";
   return (
-    `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}` +
+    `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}${retried}` +
     `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}  commits/op ${s.commitsPerOp.toFixed(2)}  syscalls/op api ${s.syscallsPerOp.api.toFixed(1)} redis ${s.syscallsPerOp.redis.toFixed(1)}` +
     `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)} steal ${fmt.pct(s.usage.cpu.steal)}`
   );
