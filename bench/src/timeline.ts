@@ -26,7 +26,7 @@ export interface PostgresSecond {
   /** Samples of a backend waiting, by `type:event` (client backends; Lock and LWLock waits say contention). */
   waits: Record<string, number>;
   /** The oldest statement seen running, when older than LONG_STATEMENT_MS: its start and age (ms). */
-  longest: { statement: string; ageMs: number } | null;
+  longest: { statement: string; ageMs: number; wait: string | null } | null;
   /** Background work seen at it: `checkpoint`, `autovacuum <table>`, `autoanalyze <table>`. */
   background: string[];
 }
@@ -89,7 +89,7 @@ export async function samplePostgres(url: string): Promise<{ stop(): Promise<Pos
           if (row.wait === "Client:ClientRead" && row.state === "idle in transaction") continue;
           const ageMs = row.age_ms ?? 0;
           if (ageMs >= LONG_STATEMENT_MS && ageMs > (second.longest?.ageMs ?? 0))
-            second.longest = { statement: row.statement ?? "", ageMs };
+            second.longest = { statement: row.statement ?? "", ageMs, wait: row.wait };
         }
         second.activeMax = Math.max(second.activeMax, active);
       } catch {
@@ -135,7 +135,9 @@ export function timelineTable(input: {
     const notes = [
       ...(postgres?.background ?? []),
       ...(postgres?.longest
-        ? [`${postgres.longest.ageMs} ms: ${postgres.longest.statement.replace(/\|/g, "/")}`]
+        ? [
+            `${postgres.longest.ageMs} ms${postgres.longest.wait ? ` (${postgres.longest.wait})` : ""}: ${postgres.longest.statement.replace(/\|/g, "/")}`,
+          ]
         : []),
     ].join("; ");
     return [
