@@ -58,7 +58,7 @@ import {
 } from "./pinned";
 import { type ProfileSummary, printProfileSummary, summarizeProfile } from "./profile-summary";
 import { fmt, heading, progress, table } from "./report";
-import { samplePostgres, timelineTable } from "./timeline";
+import { samplePostgres, sampleWorkerPasses, timelineTable } from "./timeline";
 
 const SCENARIOS = [
   "physical",
@@ -815,6 +815,7 @@ async function main(): Promise<void> {
           : `API: open loop at the fixed rate of --rate (${fmt.rate(rate)}/s)`,
       );
       const postgresSampler = await samplePostgres(database.url);
+      const workerSampler = sampleWorkerPasses(api.baseUrl);
       latencyStep = await runApiStep({
         name: options.ratePerSecond === null ? "createPayment @ 50% of max" : "createPayment @ fixed rate",
         operation: "createPayment",
@@ -828,6 +829,7 @@ async function main(): Promise<void> {
         cpu: latencyStep.usage.cpuBySecond,
         api: await probes.timeline(api.pids()),
         postgres: await postgresSampler.stop(),
+        workers: await workerSampler.stop(),
       };
       console.log(timelineTable(latencyTimeline));
       latencyTail = attributeTail(

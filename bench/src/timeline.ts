@@ -2,7 +2,9 @@
 // that second beside what else happened in it — CPU by process group, the API's event-loop lateness and
 // collections, and Postgres as sampled from pg_stat_activity every SAMPLE_MS (backends at work, what they
 // waited on, the longest-running statement, the checkpointer or an autovacuum worker at work). It names
-// what a burst of slow requests queued behind.
+// what a burst of slow requests queued behind. The API's background workers' passes come from its
+// GET /health/workers (each worker's last pass start and end), polled as often: passes that took at least
+// WORKER_PASS_SHOWN_MS are listed in the seconds they overlapped.
 import pg from "pg";
 import type { LatencySecond } from "./load-protocol";
 import type { CpuSecond } from "./monitor";
@@ -16,6 +18,69 @@ const LONG_STATEMENT_MS = 20;
 const STATEMENT_CHARS = 48;
 /** Wait events printed per second, the most sampled first. */
 const WAITS_SHOWN = 3;
+/** Worker passes shorter than this are not listed (most passes find little or nothing to do). */
+const WORKER_PASS_SHOWN_MS = 20;
+/** Worker passes kept by the sampler. */
+const WORKER_PASSES_MAX = 10_000;
+
+/** One pass of one of the API's background workers, as /health/workers reported it. */
+export interface WorkerPass {
+  worker: string;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt: number;
+}
+
+interface WorkerHealthRow {
+  name: string;
+  lastRunAt: string | null;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+}
+
+/**
+ * Polls the API's GET /health/workers every SAMPLE_MS until `stop()`: a pass shows as its start (lastRunAt) and,
+ * once it has ended, its end (lastSuccessAt or lastFailureAt). A pass that starts and ends between two polls
+ * and is followed by another before the next poll is missed: only short ones, which are not listed anyway.
+ */
+export function sampleWorkerPasses(baseUrl: string): { stop(): Promise<WorkerPass[]> } {
+  const url = new URL("/health/workers", baseUrl);
+  const passes: WorkerPass[] = [];
+  const recorded = new Map<string, number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const startedAt = Date.now();
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+        const body = (await response.json()) as { workers?: WorkerHealthRow[] };
+        for (const worker of body.workers ?? []) {
+          if (worker.lastRunAt === null) continue;
+          const start = Date.parse(worker.lastRunAt);
+          const end = Math.max(
+            worker.lastSuccessAt === null ? 0 : Date.parse(worker.lastSuccessAt),
+            worker.lastFailureAt === null ? 0 : Date.parse(worker.lastFailureAt),
+          );
+          if (end < start || recorded.get(worker.name) === start) continue;
+          recorded.set(worker.name, start);
+          if (passes.length < WORKER_PASSES_MAX)
+            passes.push({ worker: worker.name, startedAt: start, endedAt: end });
+        }
+      } catch {
+        // A failed poll is a gap in the timeline, not a failed run.
+      }
+      const pauseMs = SAMPLE_MS - (Date.now() - startedAt);
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return passes;
+    },
+  };
+}
 
 /** What the samples of one second saw in Postgres. */
 export interface PostgresSecond {
@@ -121,6 +186,7 @@ export function timelineTable(input: {
   cpu: CpuSecond[];
   api: ApiSecond[];
   postgres: PostgresSecond[];
+  workers: WorkerPass[];
 }): string {
   const first = input.latency[0]?.at ?? 0;
   const rows = input.latency.map((second) => {
@@ -132,7 +198,16 @@ export function timelineTable(input: {
       .slice(0, WAITS_SHOWN)
       .map(([wait, samples]) => `${wait.replace(/^[^:]+:/, "")} ${samples}`)
       .join(", ");
+    const passes = input.workers
+      .filter(
+        (pass) =>
+          pass.endedAt - pass.startedAt >= WORKER_PASS_SHOWN_MS &&
+          pass.startedAt < second.at + 1000 &&
+          pass.endedAt >= second.at,
+      )
+      .map((pass) => `${pass.worker} ${Math.round(pass.endedAt - pass.startedAt)} ms`);
     const notes = [
+      ...passes,
       ...(postgres?.background ?? []),
       ...(postgres?.longest
         ? [
@@ -176,7 +251,7 @@ export function timelineTable(input: {
       "major",
       "pg busy",
       "pg waits (samples)",
-      "background, longest statement",
+      "worker passes, background, longest statement",
     ],
     rows,
   );
