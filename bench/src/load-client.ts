@@ -9,6 +9,7 @@ import {
   type ChildMessage,
   type ClientTotals,
   CREATE_PAYMENT,
+  type LatencySecond,
   type LatencySummary,
   PAYMENT_BY_ID,
   PAYMENTS_PAGE,
@@ -23,6 +24,8 @@ import {
 const LATENCY_CAPACITY = 2_000_000;
 /** Slow requests listed per step. */
 const SLOW_CAPACITY = 20_000;
+/** Seconds of an open-loop step kept in its timeline (a step of an hour at most). */
+const TIMELINE_SECONDS_MAX = 3_600;
 /** Payments remembered for replays, refunds and reads. */
 const CREATED_CAPACITY = 1_000_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -245,7 +248,19 @@ interface Outcome {
   error: string | null;
 }
 
-function execute(agent: Agent, url: URL, job: Job): Promise<Outcome> {
+/**
+ * Sends the job; a request that failed with ECONNRESET on a reused keep-alive socket before any response byte
+ * is sent once more on a fresh one (the server closed that socket as it idled out just as the request went
+ * out: Node's documented race). The job's check still sees a replay if the first attempt had been served.
+ */
+async function execute(agent: Agent, url: URL, job: Job, onRetry: () => void): Promise<Outcome> {
+  const first = await attempt(agent, url, job);
+  if (!first.resetOnReusedSocket) return first;
+  onRetry();
+  return attempt(agent, url, job);
+}
+
+function attempt(agent: Agent, url: URL, job: Job): Promise<Outcome & { resetOnReusedSocket?: boolean }> {
   return new Promise((resolve) => {
     const req = request(
       url,
@@ -281,8 +296,15 @@ function execute(agent: Agent, url: URL, job: Job): Promise<Outcome> {
       },
     );
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error("timeout")));
+    let answered = false;
+    req.once("response", () => {
+      answered = true;
+    });
     req.on("error", (error: NodeJS.ErrnoException) =>
-      resolve({ error: error.message === "timeout" ? "TIMEOUT" : (error.code ?? "TRANSPORT_ERROR") }),
+      resolve({
+        error: error.message === "timeout" ? "TIMEOUT" : (error.code ?? "TRANSPORT_ERROR"),
+        resetOnReusedSocket: error.code === "ECONNRESET" && req.reusedSocket && !answered,
+      }),
     );
     req.end(job.body);
   });
@@ -295,12 +317,42 @@ class Recorder {
   ok = 0;
   readonly errors: Record<string, number> = {};
   readonly slow: Array<[number, number]> = [];
+  /** Requests sent again after a reset on a reused keep-alive socket (see execute). */
+  resetsRetried = 0;
+  /** Open loop: latencies by the epoch second they were scheduled in. */
+  private readonly bySecond = new Map<number, number[]>();
 
-  /** Open loop: lists the request when it was slow, by the time it was scheduled for. */
-  recordSlow(scheduledAt: number, latencyMs: number): void {
-    if (latencyMs > SLOW_REQUEST_MS && this.slow.length < SLOW_CAPACITY) {
-      this.slow.push([Math.round(performance.timeOrigin + scheduledAt), Math.round(latencyMs * 10) / 10]);
+  /** Open loop: files the latency under its scheduled second, and lists the request when it was slow. */
+  recordScheduled(scheduledAt: number, latencyMs: number): void {
+    const at = performance.timeOrigin + scheduledAt;
+    const second = Math.floor(at / 1000) * 1000;
+    let latencies = this.bySecond.get(second);
+    if (latencies === undefined) {
+      if (this.bySecond.size >= TIMELINE_SECONDS_MAX) return;
+      latencies = [];
+      this.bySecond.set(second, latencies);
     }
+    latencies.push(latencyMs);
+    if (latencyMs > SLOW_REQUEST_MS && this.slow.length < SLOW_CAPACITY) {
+      this.slow.push([Math.round(at), Math.round(latencyMs * 10) / 10]);
+    }
+  }
+
+  timeline(): LatencySecond[] {
+    return [...this.bySecond.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([at, latencies]) => {
+        const sorted = Float64Array.from(latencies).sort();
+        const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+        return {
+          at,
+          requests: sorted.length,
+          p50: q(0.5),
+          p99: q(0.99),
+          max: sorted[sorted.length - 1] ?? 0,
+          slow: sorted.filter((ms) => ms > SLOW_REQUEST_MS).length,
+        };
+      });
   }
 
   record(latencyMs: number, outcome: Outcome): void {
@@ -364,6 +416,8 @@ async function runInterleaved(specs: StepSpec[], slices: number): Promise<StepRe
       throughput: recorder.ok / (elapsedMs / 1000),
       latencyMs: recorder.summary(),
       slow: recorder.slow,
+      timeline: recorder.timeline(),
+      resetsRetried: recorder.resetsRetried,
     };
   });
 }
@@ -388,7 +442,9 @@ async function drive(
           const job = makeJob();
           if (job === null) return;
           const sentAt = performance.now();
-          const outcome = await execute(agent, url, job);
+          const outcome = await execute(agent, url, job, () => {
+            recorder.resetsRetried += 1;
+          });
           recorder.record(performance.now() - sentAt, outcome);
         }
       };
@@ -413,10 +469,12 @@ async function drive(
             break;
           }
           // Latency from the scheduled time, not the send time: a slow server cannot hide its queue.
-          const pending: Promise<void> = execute(agent, url, job).then((outcome) => {
+          const pending: Promise<void> = execute(agent, url, job, () => {
+            recorder.resetsRetried += 1;
+          }).then((outcome) => {
             const latencyMs = performance.now() - scheduledAt;
             recorder.record(latencyMs, outcome);
-            recorder.recordSlow(scheduledAt, latencyMs);
+            recorder.recordScheduled(scheduledAt, latencyMs);
             inFlight.delete(pending);
           });
           inFlight.add(pending);

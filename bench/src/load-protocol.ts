@@ -48,6 +48,22 @@ export interface StepResult {
   latencyMs: LatencySummary;
   /** Open loop only: the requests slower than SLOW_REQUEST_MS, as [scheduled time (epoch ms), latency ms]. */
   slow: Array<[number, number]>;
+  /** Requests sent again on a fresh socket after a reset on a reused keep-alive one (counted, not errors). */
+  resetsRetried: number;
+  /** Open loop only: latency by the second the requests were scheduled in, oldest first. */
+  timeline: LatencySecond[];
+}
+
+/** The open loop's requests scheduled in one second (latency from the scheduled time). */
+export interface LatencySecond {
+  /** Start of the second, epoch ms. */
+  at: number;
+  requests: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Requests slower than SLOW_REQUEST_MS. */
+  slow: number;
 }
 
 /** The open loop lists requests slower than this, to tell what their delay coincided with. */

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
@@ -58,6 +59,7 @@ import {
 } from "./pinned";
 import { type ProfileSummary, printProfileSummary, summarizeProfile } from "./profile-summary";
 import { fmt, heading, progress, table } from "./report";
+import { samplePostgres, sampleWorkerPasses, timelineTable } from "./timeline";
 
 const SCENARIOS = [
   "physical",
@@ -396,6 +398,38 @@ function tailLine(tail: LatencyTail): string {
     `core to other guests (steal: ${tail.stolenSeconds} of the step's ${tail.seconds} seconds); the slowest of the ` +
     `rest ${fmt.ms(tail.slowestOther)} ms`
   );
+}
+
+/** How long the open loop waits at most for the background backlog of the steps before it. */
+const BACKLOG_WAIT_MS_MAX = 30_000;
+const BACKLOG_POLL_MS = 200;
+
+interface Backlog {
+  outbox: number;
+  chain: number;
+}
+
+/** Polls (bounded) until the outbox relay and the chain sealer have nothing left from earlier steps. */
+async function waitForBackgroundBacklog(
+  client: pg.Client,
+): Promise<{ initial: Backlog; last: Backlog; drained: boolean; waitedMs: number }> {
+  const read = async (): Promise<Backlog> => {
+    const { rows } = await client.query<{ outbox: string; chain: string }>(
+      `SELECT (SELECT count(*) FROM outbox_messages WHERE published_at IS NULL)::text AS outbox,
+              (SELECT count(*) FROM journal_entries e, chain_heads h
+                WHERE h.stream = 'journal' AND e.txid >= h.last_txid
+                  AND (e.txid > h.last_txid OR e.id COLLATE "C" > h.last_row_id COLLATE "C"))::text AS chain`,
+    );
+    return { outbox: Number(rows[0]?.outbox ?? 0), chain: Number(rows[0]?.chain ?? 0) };
+  };
+  const started = Date.now();
+  const initial = await read();
+  let last = initial;
+  while (last.outbox + last.chain > 0 && Date.now() - started < BACKLOG_WAIT_MS_MAX) {
+    await sleep(BACKLOG_POLL_MS);
+    last = await read();
+  }
+  return { initial, last, drained: last.outbox + last.chain === 0, waitedMs: Date.now() - started };
 }
 
 /** pg_class.relkind, spelled out for the lock counts. */
@@ -805,6 +839,7 @@ async function main(): Promise<void> {
 
     let latencyStep: ApiStep | null = null;
     let latencyTail: LatencyTail | null = null;
+    let latencyTimeline: Parameters<typeof timelineTable>[0] | null = null;
     if (has("latency") && (best || options.ratePerSecond !== null)) {
       const rate = options.ratePerSecond ?? Math.max(1, (best?.throughput ?? 2) / 2);
       heading(
@@ -812,6 +847,18 @@ async function main(): Promise<void> {
           ? `API: open loop at half the best throughput (${fmt.rate(rate)}/s)`
           : `API: open loop at the fixed rate of --rate (${fmt.rate(rate)}/s)`,
       );
+      // The steps before (a saturating ramp, the physical limit's copies, the warm-up) leave the API's outbox
+      // relay and chain sealer a backlog that they drain back to back: the half-load step measures the steady
+      // state, so it starts once both are drained (bounded), and says what it waited for.
+      const backlog = await waitForBackgroundBacklog(monitorClient);
+      progress(
+        `background backlog before the open loop: ${backlog.initial.outbox} unpublished outbox rows, ${backlog.initial.chain} unsealed journal entries; ` +
+          (backlog.drained
+            ? `drained in ${(backlog.waitedMs / 1000).toFixed(1)} s`
+            : `not drained after ${(backlog.waitedMs / 1000).toFixed(1)} s (${backlog.last.outbox} and ${backlog.last.chain} left): measured anyway`),
+      );
+      const postgresSampler = await samplePostgres(database.url);
+      const workerSampler = sampleWorkerPasses(api.baseUrl);
       latencyStep = await runApiStep({
         name: options.ratePerSecond === null ? "createPayment @ 50% of max" : "createPayment @ fixed rate",
         operation: "createPayment",
@@ -820,6 +867,14 @@ async function main(): Promise<void> {
         durationMs: options.durationMs,
         ratePerSecond: rate,
       });
+      latencyTimeline = {
+        latency: latencyStep.timeline,
+        cpu: latencyStep.usage.cpuBySecond,
+        api: await probes.timeline(api.pids()),
+        postgres: await postgresSampler.stop(),
+        workers: await workerSampler.stop(),
+      };
+      console.log(timelineTable(latencyTimeline));
       latencyTail = attributeTail(
         latencyStep,
         await probes.majorGcs(api.pids()),
@@ -1236,6 +1291,7 @@ async function main(): Promise<void> {
       ratio,
       pinned,
       latencyTail,
+      latencyTimeline,
       targets,
       checks,
       storage,
@@ -1281,8 +1337,9 @@ function stepLine(s: ApiStep): string {
       : `errors ${errors} (${Object.entries(s.errors)
           .map(([code, n]) => `${code} ${n}`)
           .join(", ")}${s.notSent ? `, not sent ${s.notSent}` : ""})`;
+  const retried = s.resetsRetried > 0 ? ` (${s.resetsRetried} resent after a keep-alive reset)` : "";
   return (
-    `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}` +
+    `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}${retried}` +
     `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}  commits/op ${s.commitsPerOp.toFixed(2)}  syscalls/op api ${s.syscallsPerOp.api.toFixed(1)} redis ${s.syscallsPerOp.redis.toFixed(1)}` +
     `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)} steal ${fmt.pct(s.usage.cpu.steal)}`
   );

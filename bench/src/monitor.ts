@@ -154,6 +154,18 @@ function delta(before: Map<number, number>, after: Map<number, number>, exclude?
   return sum;
 }
 
+/** CPU over one sampled second, in percent of one core. */
+export interface CpuSecond {
+  /** Start of the second, epoch ms. */
+  at: number;
+  api: number;
+  /** Every Postgres process counted (the run's own postmaster's, with --postgres-pid), other databases' too. */
+  postgres: number;
+  /** The whole machine but steal. */
+  machine: number;
+  steal: number;
+}
+
 export interface StepUsage {
   cpu: CpuUsage;
   apiRssPeakMb: number;
@@ -161,6 +173,8 @@ export interface StepUsage {
   rssPeakByPid: Record<number, number>;
   /** [start of a second (epoch ms), steal over it in percent of one core], through the step. */
   stealBySecond: Array<[number, number]>;
+  /** CPU second by second through the step (the open loop's timeline puts it beside its latency). */
+  cpuBySecond: CpuSecond[];
   elapsedMs: number;
   /**
    * Read and write system calls (sockets, files) over the step: the API's processes and Redis. A count, so
@@ -197,10 +211,30 @@ export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsa
   const stealShare = (from: { total: number; steal: number }, to: { total: number; steal: number }) =>
     ((to.steal - from.steal) / Math.max(1, to.total - from.total)) * cores * 100;
   const stealBySecond: Array<[number, number]> = [];
-  let lastSecond = { at: started, ticks: machineBefore };
+  const cpuBySecond: CpuSecond[] = [];
+  let lastSecond = { at: started, ticks: machineBefore, api: apiBefore, postgres: pgBefore };
   const stealTimer = setInterval(() => {
-    const now = { at: Date.now(), ticks: machineTicks() };
-    stealBySecond.push([lastSecond.at, stealShare(lastSecond.ticks, now.ticks)]);
+    const now = {
+      at: Date.now(),
+      ticks: machineTicks(),
+      api: ticksOf(watched.apiPids),
+      postgres: postgresTicks(),
+    };
+    const steal = stealShare(lastSecond.ticks, now.ticks);
+    const share = (ticks: number) =>
+      (ticks / CLOCK_TICKS_PER_SECOND / ((now.at - lastSecond.at) / 1000)) * 100;
+    const machineShare =
+      ((now.ticks.busy - lastSecond.ticks.busy) / Math.max(1, now.ticks.total - lastSecond.ticks.total)) *
+      cores *
+      100;
+    stealBySecond.push([lastSecond.at, steal]);
+    cpuBySecond.push({
+      at: lastSecond.at,
+      api: share(delta(lastSecond.api, now.api)),
+      postgres: share(delta(lastSecond.postgres, now.postgres)),
+      machine: Math.max(0, machineShare - steal),
+      steal,
+    });
     lastSecond = now;
   }, STEAL_SAMPLE_MS);
   return {
@@ -235,6 +269,7 @@ export async function watch(watched: Watched): Promise<{ stop(): Promise<StepUsa
         apiRssPeakMb: rssPeak,
         rssPeakByPid,
         stealBySecond,
+        cpuBySecond,
         syscalls,
         cpu: {
           api,
@@ -316,6 +351,16 @@ export class Probes {
     const results = await Promise.all(pids.map((pid) => this.call(pid, "/gc")));
     return results.flatMap((r) =>
       r !== null && typeof r === "object" && "major" in r ? (r.major as Array<[number, number]>) : [],
+    );
+  }
+
+  /** Per second of each pid: [start (epoch ms), event-loop lateness max, minor and major collection ms]. */
+  async timeline(pids: number[]): Promise<Array<[number, number, number, number]>> {
+    const results = await Promise.all(pids.map((pid) => this.call(pid, "/timeline")));
+    return results.flatMap((r) =>
+      r !== null && typeof r === "object" && "seconds" in r
+        ? (r.seconds as Array<[number, number, number, number]>)
+        : [],
     );
   }
 

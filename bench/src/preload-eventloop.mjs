@@ -2,7 +2,8 @@
 // measures the process's event-loop delay and can CPU-profile it, and answers on a side port that it
 // records in $BENCH_PROBE_DIR/<pid>.port. Endpoints: /eld (delay since the last reset, in ms),
 // /eld/reset, /memory (process.memoryUsage in MB), /gc (the major collections so far: start as
-// epoch ms, pause in ms), /profile/start, /profile/stop?file=<path> (writes a .cpuprofile).
+// epoch ms, pause in ms), /timeline (per second: the event loop's longest lateness and the time in
+// collections), /profile/start, /profile/stop?file=<path> (writes a .cpuprofile).
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector";
@@ -16,9 +17,34 @@ if (dir) {
   histogram.enable();
   // Major (mark-compact) collections, newest last: [start (epoch ms), pause ms].
   const majorGcs = [];
+  // Per epoch second: [start (epoch ms), the longest lateness of a LAG_TICK_MS timer (ms), ms in minor
+  // collections, ms in major ones], the last TIMELINE_SECONDS kept: what the open loop's timeline prints.
+  const LAG_TICK_MS = 10;
+  const TIMELINE_SECONDS = 3600;
+  const seconds = new Map();
+  const secondOf = (epochMs) => {
+    const at = Math.floor(epochMs / 1000) * 1000;
+    let row = seconds.get(at);
+    if (row === undefined) {
+      row = [at, 0, 0, 0];
+      seconds.set(at, row);
+      if (seconds.size > TIMELINE_SECONDS) seconds.delete(seconds.keys().next().value);
+    }
+    return row;
+  };
+  let expected = performance.now() + LAG_TICK_MS;
+  setInterval(() => {
+    const now = performance.now();
+    const row = secondOf(performance.timeOrigin + now);
+    row[1] = Math.max(row[1], Math.round((now - expected) * 10) / 10);
+    expected = now + LAG_TICK_MS;
+  }, LAG_TICK_MS).unref();
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if (entry.detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      const major = entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
+      const row = secondOf(performance.timeOrigin + entry.startTime);
+      row[major ? 3 : 2] = Math.round((row[major ? 3 : 2] + entry.duration) * 10) / 10;
+      if (!major) continue;
       majorGcs.push([
         Math.round(performance.timeOrigin + entry.startTime),
         Math.round(entry.duration * 10) / 10,
@@ -60,6 +86,8 @@ if (dir) {
         external: mb(usage.external),
         arrayBuffers: mb(usage.arrayBuffers),
       });
+    } else if (url.pathname === "/timeline") {
+      reply(200, { pid: process.pid, seconds: [...seconds.values()] });
     } else if (url.pathname === "/gc") {
       reply(200, { pid: process.pid, major: majorGcs });
     } else if (url.pathname === "/eld/reset") {

@@ -263,6 +263,20 @@ describe("chain sealer", () => {
          VALUES ('operator_audit', 2, 'x', 1, repeat('b', 64), repeat('c', 64))`,
       ),
     ).rejects.toThrow(/does not link/);
+    // The check runs once per statement: a row of a batch that does not link to the row before it, in the same
+    // statement, fails the whole batch.
+    const [head] = await t.app.sql.query<{ hash: string }>(
+      `SELECT hash FROM chain_seals WHERE stream = 'operator_audit' AND seq = 1`,
+    );
+    await expect(
+      t.app.sql.query(
+        `INSERT INTO chain_seals (stream, seq, row_id, row_txid, prev_hash, hash)
+         VALUES ('operator_audit', 2, 'x', 1, $1, repeat('b', 64)),
+                ('operator_audit', 3, 'y', 1, repeat('c', 64), repeat('d', 64))`,
+        [head?.hash],
+      ),
+    ).rejects.toThrow(/seal 3 of operator_audit does not link/);
+    expect(await sealedIds(t, "operator_audit")).toHaveLength(1);
     await expect(
       t.app.sql.query(
         `UPDATE chain_heads SET seq = 0, hash = repeat('0', 64) WHERE stream = 'operator_audit'`,
