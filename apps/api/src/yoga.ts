@@ -21,6 +21,7 @@ import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
 import { RESPONSE_MAX_BYTES, useResponseSizeLimit } from "./plugins/use-response-size-limit";
 import { useSignedRequests } from "./plugins/use-signed-requests";
+import { useStrictRequestParsing } from "./plugins/use-strict-request-parsing";
 import { schema } from "./schema/index";
 
 export interface GraphQLServerOptions {
@@ -89,6 +90,8 @@ export function createYogaServer(
         limiters: door.limiters,
         policyOf: (merchantId) => door.policies.policyOf(merchantId),
       }),
+      // Chooses the body parser; useSignedRequests and useRequestBodyLimit wrap it, so they come after it.
+      useStrictRequestParsing(),
       // Signed requests (issue 22): after the IP limit, before the body is parsed.
       useSignedRequests({
         policyByKeyHash: (keyHash) => services.requestSigning.policyByKeyHash(keyHash),

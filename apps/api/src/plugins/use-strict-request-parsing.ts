@@ -1,0 +1,73 @@
+// Parses GraphQL requests so that a malformed one is a 400 that quotes nothing of what was sent.
+//
+// Yoga's JSON body parser answers a syntax error with the engine's message in
+// `extensions.originalError`, and V8's message quotes the body around the
+// error, up to the whole body: a tokenizeCard request with a stray comma would
+// get its card number and CVC back in the response. A body that is not valid
+// UTF-8 was decoded with replacement characters and its free text stored as
+// altered. And a GET (or form) request whose `variables` or `extensions` is
+// not JSON threw a bare SyntaxError, masked as a 500. This plugin replaces the
+// JSON body parser and translates the others' syntax errors; the messages are
+// fixed strings.
+import { isUtf8 } from "node:buffer";
+import { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+
+/** The content types Yoga parses as a JSON body. */
+const JSON_CONTENT_TYPES = ["application/json", "application/graphql+json"];
+
+function badRequest(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "BAD_REQUEST", http: { status: 400 } } });
+}
+
+/** Yoga's own test (its first content type only, with or without parameters), so both pick the same requests. */
+function isJsonBody(request: Request): boolean {
+  if (request.method !== "POST") return false;
+  const contentType = request.headers.get("content-type")?.split(",")[0];
+  if (contentType === undefined) return false;
+  return JSON_CONTENT_TYPES.some((type) => contentType === type || contentType.startsWith(`${type};`));
+}
+
+async function parseJsonBody(request: Request): Promise<Record<string, unknown>> {
+  // Errors of the read itself (useRequestBodyLimit's 413 on a chunked body) pass through unchanged.
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (!isUtf8(bytes)) throw badRequest("The request body is not valid UTF-8.");
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw badRequest("POST body sent invalid JSON.");
+  }
+  if (body === null || typeof body !== "object") {
+    throw badRequest(
+      `POST body is expected to be object but received ${body === null ? "null" : typeof body}`,
+    );
+  }
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Put it before useSignedRequests and useRequestBodyLimit: they wrap the parser chosen here, so a signed body is
+ * still checked before it is parsed and a chunked one still counted.
+ */
+export function useStrictRequestParsing(): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (isJsonBody(request)) {
+        setRequestParser(parseJsonBody);
+        return;
+      }
+      if (requestParser === undefined) return;
+      setRequestParser(async (parsed) => {
+        try {
+          return await requestParser(parsed);
+        } catch (error) {
+          if (error instanceof SyntaxError) {
+            throw badRequest("The variables or extensions parameter is not valid JSON.");
+          }
+          throw error;
+        }
+      });
+    },
+  };
+}
