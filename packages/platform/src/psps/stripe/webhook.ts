@@ -48,6 +48,8 @@ export const stripeWebhook: PspWebhook<StripePsp> = {
       } catch {
         continue; // Not this secret; try the next.
       }
+      // Signed, so Stripe's; but not an event we can file and read (no id, no object): refused, nothing stored.
+      if (!isReadableEvent(event)) return { verified: false, status: 400, message: "malformed event" };
       return {
         verified: true,
         events: [{ id: event.id, type: event.type, payload: event }],
@@ -80,6 +82,19 @@ export const stripeWebhook: PspWebhook<StripePsp> = {
     };
   },
 };
+
+/**
+ * An event with a string id and type and an object under `data.object`: what the route files it under and
+ * `normalise` reads. Anything else would fail there (a 500 or 503 that Stripe redelivers for three days).
+ */
+function isReadableEvent(event: unknown): event is Stripe.Event {
+  if (typeof event !== "object" || event === null) return false;
+  const { id, type, data } = event as { id?: unknown; type?: unknown; data?: unknown };
+  if (typeof id !== "string" || typeof type !== "string") return false;
+  if (typeof data !== "object" || data === null) return false;
+  const object = (data as { object?: unknown }).object;
+  return typeof object === "object" && object !== null;
+}
 
 /** The event's object as sent, by its kind (the one table of Stripe objects we map). */
 function fromStripeObject(pspName: string, object: { object?: string }): PspNotification[] {
