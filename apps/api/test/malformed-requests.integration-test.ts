@@ -1,7 +1,7 @@
 // Goal: a malformed GraphQL request, as an outside tester sends it over real HTTP, is a 400 BAD_REQUEST that quotes
 // nothing of what was sent and writes nothing: JSON with a syntax error next to a card number and CVC, a body that is
-// not valid UTF-8, a GET or form request whose variables are not JSON. Well-formed text in any script is stored as
-// sent.
+// not valid UTF-8, a GET or form request whose variables are not JSON. An unpaired surrogate in free text is
+// INVALID_INPUT; well-formed text in any script is stored as sent.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
@@ -103,6 +103,18 @@ describe("a body that is not valid UTF-8", () => {
     const payments = await t.countRows("payments");
     const answer = await send("/graphql", { method: "POST", body, contentType: "application/json" });
     expectBadRequest(answer, "The request body is not valid UTF-8.");
+    expect(await t.countRows("payments")).toBe(payments);
+  });
+
+  it("refuses an unpaired surrogate escaped in the JSON (valid UTF-8, not a character) as INVALID_INPUT", async () => {
+    // JSON's \ud800 escape decodes to half a pair; Postgres would have stored U+FFFD in its place.
+    const body = createPaymentJson("@@").replace("@@", "invoice \\ud800 42");
+    const payments = await t.countRows("payments");
+    const answer = await send("/graphql", { method: "POST", body, contentType: "application/json" });
+    expect(answer.status, answer.raw).toBe(200);
+    expect(answer.body.data).toEqual({
+      createPayment: { payment: null, errors: [{ code: "INVALID_INPUT" }] },
+    });
     expect(await t.countRows("payments")).toBe(payments);
   });
 
