@@ -190,6 +190,32 @@ describe("signed but unreadable", () => {
     expect(await t.app.db.deadLetter.count()).toBe(letters);
   });
 
+  it.each([
+    ["a dispute with a numeric id", "charge.dispute.created", { object: "dispute", id: 5, amount: "x" }],
+    [
+      "a charge whose refunds are not a list",
+      "charge.refunded",
+      { object: "charge", refunds: { data: "x" } },
+    ],
+    ["a charge with a null refund", "charge.refunded", { object: "charge", refunds: { data: [null] } }],
+    [
+      "a refund with a numeric id",
+      "refund.updated",
+      { object: "refund", id: 5, status: "succeeded", payment_intent: "pi_unknown" },
+    ],
+  ])(
+    "stores %s once and answers 200 (it used to be a 500 or 503 on every redelivery)",
+    async (_name, type, object) => {
+      const id = `evt_odd_${Math.random().toString(36).slice(2)}`;
+      const payload = event({ id, type, data: { object } });
+      const header = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET });
+      const response = await post("stripe", payload, { "stripe-signature": header });
+      expect(response.status, await response.text()).toBe(200);
+      const stored = await t.app.db.pspWebhookEvent.findFirstOrThrow({ where: { eventId: id } });
+      expect(stored.processedAt).not.toBeNull();
+    },
+  );
+
   it("refuses a signed Adyen item with a NUL in its reference: 400, nothing stored", async () => {
     const item = {
       eventCode: "REFUND",

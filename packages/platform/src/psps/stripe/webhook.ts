@@ -30,7 +30,8 @@ export const stripeWebhook: PspWebhook<StripePsp> = {
     const event = payload as { type?: unknown; data?: { object?: unknown } };
     if (typeof event?.type !== "string" || !isStripeDisputeEvent(event.type)) return undefined;
     const dispute = (event.data?.object ?? {}) as StripeDisputeObject;
-    return { notification: fromStripeDispute(pspName, dispute), reference: dispute.id ?? null, apply: true };
+    const reference = typeof dispute.id === "string" ? dispute.id : null;
+    return { notification: fromStripeDispute(pspName, dispute), reference, apply: true };
   },
   verify({ headers, body, secrets, nowMs }): WebhookVerification {
     const header = headers.get("stripe-signature") ?? "";
@@ -106,8 +107,13 @@ function fromStripeObject(pspName: string, object: { object?: string }): PspNoti
       return notification ? [notification] : [];
     }
     case "charge": {
-      const refunds = (object as Stripe.Charge).refunds?.data ?? [];
-      return refunds.map((refund) => fromStripeRefund(pspName, refund)).filter((n) => n !== null);
+      // Only the refunds that are objects: anything else would throw, and a throw asks Stripe to redeliver forever.
+      const refunds: unknown = (object as Stripe.Charge).refunds?.data;
+      if (!Array.isArray(refunds)) return [];
+      return refunds
+        .filter((refund): refund is Stripe.Refund => typeof refund === "object" && refund !== null)
+        .map((refund) => fromStripeRefund(pspName, refund))
+        .filter((n) => n !== null);
     }
     default:
       return [];
@@ -170,7 +176,7 @@ export function fromStripeRefund(pspName: string, refund: Stripe.Refund): PspNot
   if (refund.status !== "succeeded" && refund.status !== "failed") return null;
   const paymentIntent =
     typeof refund.payment_intent === "string" ? refund.payment_intent : refund.payment_intent?.id;
-  if (!paymentIntent) return null;
+  if (typeof paymentIntent !== "string" || !paymentIntent || typeof refund.id !== "string") return null;
   return {
     kind: "refund",
     pspName,
