@@ -40,6 +40,11 @@ export function hasControlCharacter(text: string, multiline = false): boolean {
  */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** Whether the text holds half of a UTF-16 surrogate pair on its own. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
 /**
  * Throws INVALID_INPUT on a control character or an unpaired surrogate and CARD_NUMBER_IN_TEXT on a card number. Neither message
  * quotes the text: it may be the very card number we refuse to keep.
@@ -55,7 +60,7 @@ export function assertFreeText(text: string, options: FreeTextOptions): void {
       { field: options.field },
     );
   }
-  if (LONE_SURROGATE.test(text)) {
+  if (hasLoneSurrogate(text)) {
     throw new DomainError(
       "INVALID_INPUT",
       `${name} must be well-formed Unicode (it holds an unpaired surrogate).`,

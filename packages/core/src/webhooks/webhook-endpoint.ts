@@ -1,6 +1,7 @@
 // A merchant's webhook endpoint: its input rules and its state machine. The state machine's edges are also a
 // table in Postgres (webhook_endpoint_status_transitions) that a trigger enforces on every update.
 import { DomainError } from "../errors/domain-error";
+import { hasControlCharacter, hasLoneSurrogate } from "../payments/free-text";
 import type { Mode } from "../payments/payment-record";
 import { containsCardNumber } from "../vault/card-number-text";
 import {
@@ -126,6 +127,12 @@ export function validDescription(raw: string | null | undefined): string | null 
       `A description is at most ${WEBHOOK_DESCRIPTION_LENGTH_MAX} characters.`,
       { field: ["description"] },
     );
+  }
+  // A NUL reached Postgres, which refuses it ("Unexpected error."); half a surrogate pair is not text.
+  if (hasControlCharacter(trimmed) || hasLoneSurrogate(trimmed)) {
+    throw new DomainError("INVALID_INPUT", "The description must not contain control characters.", {
+      field: ["description"],
+    });
   }
   if (containsCardNumber(trimmed)) {
     throw new DomainError("CARD_NUMBER_IN_TEXT", "The description contains what looks like a card number.", {
