@@ -1,7 +1,7 @@
 // Goal: no string a client can send makes the API answer "Unexpected error." Generated from the schema, so a field
 // added later is covered without editing this file: every query and mutation is called with a valid-looking
-// request in which one String or ID position (an argument, a field of its input, or of an input nested in it)
-// holds a hostile value: a NUL (Postgres refuses it in text), an unpaired surrogate (not a character; stored as
+// request in which one String or ID position (an argument, a field of its input, or of an input nested in it, or a
+// list of strings as its one element) holds a hostile value: a NUL (Postgres refuses it in text), an unpaired surrogate (not a character; stored as
 // U+FFFD), 100,000 characters. Each answer must be a typed error or a normal answer, never INTERNAL_SERVER_ERROR
 // and never a 5xx.
 import {
@@ -114,7 +114,7 @@ function withValueAt(
   root: Record<string, unknown>,
   types: GraphQLInputObjectType[],
   path: string[],
-  value: string,
+  value: string | string[],
 ) {
   const copy = structuredClone(root);
   let cursor = copy;
@@ -146,7 +146,18 @@ function generatePositions(value: string): Position[] {
       // Every String or ID position below the arguments, with the input types met on the way.
       const visit = (type: GraphQLInputType, path: string[], inputs: GraphQLInputObjectType[]) => {
         const inner = isNonNullType(type) ? type.ofType : type;
-        if (isListType(inner)) return; // lists are bounded and checked element-wise by the same validators
+        if (isListType(inner)) {
+          // A list of strings: the hostile value as its one element.
+          if (isStringLike(inner.ofType))
+            positions.push({
+              field: field.name,
+              operation,
+              path,
+              document,
+              variables: withValueAt(base, inputs, path, [value]),
+            });
+          return;
+        }
         if (isStringLike(inner)) {
           positions.push({
             field: field.name,
