@@ -1,9 +1,10 @@
-// Goal: no string a client can send makes the API answer "Unexpected error." Generated from the schema, so a field
-// added later is covered without editing this file: every query and mutation is called with a valid-looking
-// request in which one String or ID position (an argument, a field of its input, or of an input nested in it, or a
-// list of strings as its one element) holds a hostile value: a NUL (Postgres refuses it in text), an unpaired surrogate (not a character; stored as
-// U+FFFD), 100,000 characters. Each answer must be a typed error or a normal answer, never INTERNAL_SERVER_ERROR
-// and never a 5xx.
+// Goal: no string or number a client can send makes the API answer "Unexpected error." Generated from the schema,
+// so a field added later is covered without editing this file: every query and mutation is called with a
+// valid-looking request in which one String or ID position (an argument, a field of its input or of an input nested
+// in it, or a list of strings as its one element) holds a hostile value: a NUL (Postgres refuses it in text), an
+// unpaired surrogate (not a character; stored as U+FFFD), 100,000 characters; and every Int and Float position
+// the ends of a 32-bit Int. Each answer must be a typed error or a normal answer, never INTERNAL_SERVER_ERROR and
+// never a 5xx.
 import {
   type GraphQLField,
   type GraphQLInputObjectType,
@@ -114,7 +115,7 @@ function withValueAt(
   root: Record<string, unknown>,
   types: GraphQLInputObjectType[],
   path: string[],
-  value: string | string[],
+  value: string | number | Array<string | number>,
 ) {
   const copy = structuredClone(root);
   let cursor = copy;
@@ -128,7 +129,10 @@ function withValueAt(
   return copy;
 }
 
-function generatePositions(value: string): Position[] {
+function generatePositions(
+  value: string | number,
+  matches: (type: GraphQLInputType) => boolean = isStringLike,
+): Position[] {
   const positions: Position[] = [];
   const roots = [
     ["query", schema.getQueryType()],
@@ -148,7 +152,7 @@ function generatePositions(value: string): Position[] {
         const inner = isNonNullType(type) ? type.ofType : type;
         if (isListType(inner)) {
           // A list of strings: the hostile value as its one element.
-          if (isStringLike(inner.ofType))
+          if (matches(inner.ofType))
             positions.push({
               field: field.name,
               operation,
@@ -158,7 +162,7 @@ function generatePositions(value: string): Position[] {
             });
           return;
         }
-        if (isStringLike(inner)) {
+        if (matches(inner)) {
           positions.push({
             field: field.name,
             operation,
@@ -199,21 +203,44 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** The positions whose answer was a 5xx or an INTERNAL_SERVER_ERROR, each named with its status and codes. */
+async function internalErrors(positions: Position[]): Promise<string[]> {
+  const failures: string[] = [];
+  for (const position of positions) {
+    const result = await t.gql(merchant.secretKey, position.document, position.variables);
+    const codes = (result.errors ?? []).map((e) => String(e.extensions?.code));
+    if (result.status >= 500 || codes.includes("INTERNAL_SERVER_ERROR"))
+      failures.push(
+        `${position.operation} ${position.field}(${position.path.join(".")}): ${result.status} ${codes.join(",")}`,
+      );
+  }
+  return failures;
+}
+
+function isNumber(type: GraphQLInputType): boolean {
+  const named = getNamedType(type);
+  return isScalarType(named) && (named.name === "Int" || named.name === "Float");
+}
+
+/** The ends of GraphQL's Int (32 bits), and a Float no amount or coordinate could be. */
+const HOSTILE_NUMBERS = { "the largest Int": 2_147_483_647, "the smallest Int": -2_147_483_648 } as const;
+
+it.each(Object.entries(HOSTILE_NUMBERS))(
+  "answers every Int and Float position holding %s without an internal error",
+  async (_name, value) => {
+    const positions = generatePositions(value, isNumber);
+    expect(positions.length).toBeGreaterThan(10);
+    expect(await internalErrors(positions)).toEqual([]);
+  },
+  180_000,
+);
+
 it.each(Object.entries(HOSTILE))(
   "answers every String and ID position holding %s without an internal error",
   async (_name, value) => {
     const positions = generatePositions(value);
     expect(positions.length).toBeGreaterThan(100);
-    const failures: string[] = [];
-    for (const position of positions) {
-      const result = await t.gql(merchant.secretKey, position.document, position.variables);
-      const codes = (result.errors ?? []).map((e) => String(e.extensions?.code));
-      if (result.status >= 500 || codes.includes("INTERNAL_SERVER_ERROR"))
-        failures.push(
-          `${position.operation} ${position.field}(${position.path.join(".")}): ${result.status} ${codes.join(",")}`,
-        );
-    }
-    expect(failures).toEqual([]);
+    expect(await internalErrors(positions)).toEqual([]);
   },
   180_000,
 );
