@@ -21,7 +21,13 @@ import {
 } from "graphql";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { schema } from "../../src/schema/index";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
+import {
+  createTestApp,
+  newKey,
+  TEST_FIXTURE_ACTOR,
+  type TestApp,
+  type TestMerchant,
+} from "../../src/testing/test-app";
 
 const HOSTILE = {
   nul: "bad\u0000value",
@@ -184,10 +190,13 @@ function generatePositions(
 
 let t: TestApp;
 let merchant: TestMerchant;
+/** An operator's API key: the operator-only fields (review decisions, whole routing) are reached with it. */
+let operatorKey: string;
 
 beforeAll(async () => {
   t = await createTestApp({ graphql: { production: true } });
   merchant = await t.createMerchant({ onboarding: "PENDING_VERIFICATION" });
+  operatorKey = (await t.app.services.operatorKeyCommands.create(TEST_FIXTURE_ACTOR, "hostile-strings")).key;
   const paymentMethodId = await t.tokenize(merchant.publishableKey);
   const created = await t.gql<{ createPayment: { payment: { id: string } } }>(
     merchant.secretKey,
@@ -204,10 +213,10 @@ afterAll(async () => {
 });
 
 /** The positions whose answer was a 5xx or an INTERNAL_SERVER_ERROR, each named with its status and codes. */
-async function internalErrors(positions: Position[]): Promise<string[]> {
+async function internalErrors(positions: Position[], key = merchant.secretKey): Promise<string[]> {
   const failures: string[] = [];
   for (const position of positions) {
-    const result = await t.gql(merchant.secretKey, position.document, position.variables);
+    const result = await t.gql(key, position.document, position.variables);
     const codes = (result.errors ?? []).map((e) => String(e.extensions?.code));
     if (result.status >= 500 || codes.includes("INTERNAL_SERVER_ERROR"))
       failures.push(
@@ -241,6 +250,14 @@ it.each(Object.entries(HOSTILE))(
     const positions = generatePositions(value);
     expect(positions.length).toBeGreaterThan(100);
     expect(await internalErrors(positions)).toEqual([]);
+  },
+  180_000,
+);
+
+it.each(Object.entries(HOSTILE))(
+  "answers an operator's key, every String and ID position holding %s, without an internal error",
+  async (_name, value) => {
+    expect(await internalErrors(generatePositions(value), operatorKey)).toEqual([]);
   },
   180_000,
 );
