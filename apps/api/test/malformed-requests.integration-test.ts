@@ -132,6 +132,21 @@ describe("a body that is not valid UTF-8", () => {
   });
 });
 
+describe("a content type the API does not read", () => {
+  it.each(["text/plain", "application/xml", "application/octet-stream"])(
+    "is answered 415 UNSUPPORTED_MEDIA_TYPE with a reason: %s",
+    async (contentType) => {
+      const answer = await send("/graphql", {
+        method: "POST",
+        body: '{"query":"{ balance { currency } }"}',
+        contentType,
+      });
+      expect(answer.status, answer.raw).toBe(415);
+      expect(answer.body.errors?.[0]?.extensions).toEqual({ code: "UNSUPPORTED_MEDIA_TYPE" });
+    },
+  );
+});
+
 describe("parameters in the URL or a form", () => {
   const query = encodeURIComponent("{ balance { currency } }");
 

@@ -5,10 +5,11 @@
 // error, up to the whole body: a tokenizeCard request with a stray comma would
 // get its card number and CVC back in the response. A body that is not valid
 // UTF-8 was decoded with replacement characters and its free text stored as
-// altered. And a GET (or form) request whose `variables` or `extensions` is
-// not JSON threw a bare SyntaxError, masked as a 500. This plugin replaces the
-// JSON body parser and translates the others' syntax errors; the messages are
-// fixed strings.
+// altered. A GET (or form) request whose `variables` or `extensions` is not
+// JSON threw a bare SyntaxError, masked as a 500. A POST of another content
+// type got a 415 with an empty body. This plugin replaces the JSON body parser,
+// translates the others' syntax errors and names the content types it takes;
+// the messages are fixed strings.
 import { isUtf8 } from "node:buffer";
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
@@ -57,7 +58,14 @@ export function useStrictRequestParsing(): Plugin {
         setRequestParser(parseJsonBody);
         return;
       }
-      if (requestParser === undefined) return;
+      if (requestParser === undefined) {
+        // Yoga would answer 415 with an empty body; a client gets the reason, typed like every other refusal.
+        if (request.method !== "POST") return;
+        throw new GraphQLError(
+          "Send GraphQL as application/json (or application/graphql, a form, or multipart for uploads).",
+          { extensions: { code: "UNSUPPORTED_MEDIA_TYPE", http: { status: 415 } } },
+        );
+      }
       setRequestParser(async (parsed) => {
         try {
           return await requestParser(parsed);
