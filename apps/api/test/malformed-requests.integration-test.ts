@@ -106,6 +106,36 @@ describe("a body that is not valid UTF-8", () => {
     expect(await t.countRows("payments")).toBe(payments);
   });
 
+  it("refuses a GraphQL document (application/graphql) that is not valid UTF-8", async () => {
+    const body = Buffer.concat([Buffer.from("{ balance { currency } } # "), Buffer.from([0xff])]);
+    const answer = await send("/graphql", { method: "POST", body, contentType: "application/graphql" });
+    expectBadRequest(answer, "The request body is not valid UTF-8.");
+  });
+
+  it.each([
+    ["a byte that starts no character", "%FF"],
+    ["a truncated two-byte character", "%C3"],
+    ["an encoded surrogate", "%ED%A0%80"],
+  ])("refuses a GET whose query string is not percent-encoded UTF-8: %s", async (_name, bytes) => {
+    const answer = await send(`/graphql?query=${encodeURIComponent("{ balance { currency } } # ")}${bytes}`, {
+      method: "GET",
+    });
+    expectBadRequest(answer, "The query string is not valid percent-encoded UTF-8.");
+  });
+
+  it("accepts a GET and a GraphQL document with well-formed UTF-8 in them", async () => {
+    const document = "{ balance { currency } } # café, 東京";
+    const viaGet = await send(`/graphql?query=${encodeURIComponent(document)}`, { method: "GET" });
+    expect(viaGet.status, viaGet.raw).toBe(200);
+    const viaBody = await send("/graphql", {
+      method: "POST",
+      body: document,
+      contentType: "application/graphql",
+    });
+    expect(viaBody.status, viaBody.raw).toBe(200);
+    expect(viaBody.body.errors).toBeUndefined();
+  });
+
   it("refuses an unpaired surrogate escaped in the JSON (valid UTF-8, not a character) as INVALID_INPUT", async () => {
     // JSON's \ud800 escape decodes to half a pair; Postgres would have stored U+FFFD in its place.
     const body = createPaymentJson("@@").replace("@@", "invoice \\ud800 42");

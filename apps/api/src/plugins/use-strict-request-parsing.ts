@@ -22,20 +22,42 @@ function badRequest(message: string): GraphQLError {
 }
 
 /** Yoga's own test (its first content type only, with or without parameters), so both pick the same requests. */
-function isJsonBody(request: Request): boolean {
+function isPostOf(request: Request, types: readonly string[]): boolean {
   if (request.method !== "POST") return false;
   const contentType = request.headers.get("content-type")?.split(",")[0];
   if (contentType === undefined) return false;
-  return JSON_CONTENT_TYPES.some((type) => contentType === type || contentType.startsWith(`${type};`));
+  return types.some((type) => contentType === type || contentType.startsWith(`${type};`));
 }
 
-async function parseJsonBody(request: Request): Promise<Record<string, unknown>> {
+/** The body as text, refused unless it is valid UTF-8 (a lenient decoder would store U+FFFD in its place). */
+async function readUtf8(request: Request): Promise<string> {
   // Errors of the read itself (useRequestBodyLimit's 413 on a chunked body) pass through unchanged.
   const bytes = Buffer.from(await request.arrayBuffer());
   if (!isUtf8(bytes)) throw badRequest("The request body is not valid UTF-8.");
+  return bytes.toString("utf8");
+}
+
+/** `application/graphql`: the body is the document. */
+async function parseDocumentBody(request: Request): Promise<Record<string, unknown>> {
+  return { query: await readUtf8(request) };
+}
+
+/** The query string's percent-encoded bytes must be UTF-8 too (URLSearchParams would decode them leniently). */
+function assertUtf8QueryString(url: string): void {
+  const start = url.indexOf("?");
+  if (start === -1) return;
+  try {
+    decodeURIComponent(url.slice(start + 1).replace(/\+/g, " "));
+  } catch {
+    throw badRequest("The query string is not valid percent-encoded UTF-8.");
+  }
+}
+
+async function parseJsonBody(request: Request): Promise<Record<string, unknown>> {
+  const text = await readUtf8(request);
   let body: unknown;
   try {
-    body = JSON.parse(bytes.toString("utf8"));
+    body = JSON.parse(text);
   } catch {
     throw badRequest("POST body sent invalid JSON.");
   }
@@ -54,8 +76,12 @@ async function parseJsonBody(request: Request): Promise<Record<string, unknown>>
 export function useStrictRequestParsing(): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
-      if (isJsonBody(request)) {
+      if (isPostOf(request, JSON_CONTENT_TYPES)) {
         setRequestParser(parseJsonBody);
+        return;
+      }
+      if (isPostOf(request, ["application/graphql"])) {
+        setRequestParser(parseDocumentBody);
         return;
       }
       if (requestParser === undefined) {
@@ -67,6 +93,7 @@ export function useStrictRequestParsing(): Plugin {
         );
       }
       setRequestParser(async (parsed) => {
+        if (parsed.method === "GET") assertUtf8QueryString(parsed.url);
         try {
           return await requestParser(parsed);
         } catch (error) {
