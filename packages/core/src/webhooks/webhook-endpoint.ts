@@ -97,6 +97,9 @@ export function validWebhookUrl(raw: string, mode: Mode): URL {
   return url;
 }
 
+/** Lower-case words joined by dots and underscores, as every event type is (`payment.captured`). */
+const EVENT_TYPE_SHAPE = /^[a-z][a-z_.]{0,63}$/;
+
 /**
  * The enabled events, deduplicated and sorted: known types (a deprecated name is kept as given: it is delivered
  * its current name), or `*` alone for every type.
@@ -113,7 +116,10 @@ export function validEnabledEvents(raw: readonly string[]): string[] {
     return [ALL_EVENTS];
   }
   const unknown = unique.find((type) => !isWebhookEventType(type) && !isDeprecatedWebhookEventType(type));
-  if (unknown !== undefined) throw invalid(`Unknown event type: ${unknown.slice(0, 64)}.`);
+  // Quoted only when it is shaped like an event type (a typo worth showing): anything else, a card number pasted
+  // into the wrong field included, is never echoed back.
+  if (unknown !== undefined)
+    throw invalid(EVENT_TYPE_SHAPE.test(unknown) ? `Unknown event type: ${unknown}.` : "Unknown event type.");
   return unique.sort();
 }
 
