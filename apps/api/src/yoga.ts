@@ -1,5 +1,6 @@
 // Builds the GraphQL server. `main.ts` only listens; tests call `yoga.fetch`.
 
+import { isDomainError } from "@paycore/core/errors/domain-error";
 import { isDatabaseUnavailable } from "@paycore/db/database-unavailable";
 import type { PlatformMetrics } from "@paycore/platform/metrics/metrics";
 import type { AppServices } from "@paycore/platform/services";
@@ -21,6 +22,7 @@ import { useRedactCardNumbers } from "./plugins/use-redact-card-numbers";
 import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
 import { RESPONSE_MAX_BYTES, useResponseSizeLimit } from "./plugins/use-response-size-limit";
 import { useSignedRequests } from "./plugins/use-signed-requests";
+import { useStrictRequestParsing } from "./plugins/use-strict-request-parsing";
 import { schema } from "./schema/index";
 
 export interface GraphQLServerOptions {
@@ -89,6 +91,8 @@ export function createYogaServer(
         limiters: door.limiters,
         policyOf: (merchantId) => door.policies.policyOf(merchantId),
       }),
+      // Chooses the body parser; useSignedRequests and useRequestBodyLimit wrap it, so they come after it.
+      useStrictRequestParsing(),
       // Signed requests (issue 22): after the IP limit, before the body is parsed.
       useSignedRequests({
         policyByKeyHash: (keyHash) => services.requestSigning.policyByKeyHash(keyHash),
@@ -109,12 +113,20 @@ export function createYogaServer(
 const DATABASE_UNAVAILABLE_RETRY_AFTER_S = 2;
 
 /**
- * Yoga's masking, except for a database that could not be reached (a failover, a restart): that is answered
- * SERVICE_UNAVAILABLE, HTTP 503 with Retry-After, so a client knows to send the request again with the same
+ * Yoga's masking, except for the core's typed errors (answered with their code) and for a database that could not
+ * be reached (a failover, a restart): that is answered SERVICE_UNAVAILABLE, HTTP 503 with Retry-After, so a client knows to send the request again with the same
  * idempotency key instead of treating "Unexpected error." as final. Nothing of the driver's message is shown.
  */
 export function maskUnavailableDatabase(error: unknown, message: string, isDev?: boolean): Error {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  // A query's resolver that meets bad input throws the core's typed error (mutations answer it in their payload,
+  // see runMutation): it is the client's mistake, answered with its stable code, never "Unexpected error.".
+  if (isDomainError(original)) {
+    return new GraphQLError(original.message, {
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+    });
+  }
   if (!isDatabaseUnavailable(original)) return maskError(error, message, isDev);
   return new GraphQLError(
     "The service is briefly unavailable (its database is failing over); send the request again with the same idempotency key.",

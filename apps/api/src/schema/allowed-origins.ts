@@ -7,6 +7,7 @@
 // publishable keys with theirs, `updatePublishableKeyOrigins` replaces one key's list (MerchantCommands
 // .updateKeyOrigins: at most 20, https only except localhost in test mode; audited the same way).
 import { isDomainError } from "@paycore/core/errors/domain-error";
+import { parseId } from "@paycore/core/ids/ids";
 import { KEY_ALLOWED_ORIGINS_MAX } from "@paycore/core/merchants/allowed-origins";
 import type { ApiKeyRecord } from "@paycore/core/merchants/merchant";
 import { requireSecretKey } from "../context";
@@ -137,7 +138,7 @@ builder.mutationField("updatePublishableKeyOrigins", (t) =>
         ],
       };
       const keyId = String(input.publishableKeyId);
-      if (keyId.length > 64) return notFound;
+      if (parseId("apiKey", keyId) === null) return notFound;
       try {
         const updated = await context.services.merchantCommands.updateKeyOrigins(
           { operatorId: null, name: `key:${key.apiKeyId ?? "unknown"}` },

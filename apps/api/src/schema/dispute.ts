@@ -244,6 +244,11 @@ builder.queryField("disputes", (t) =>
         throw new GraphQLError("The cursor is not valid.", { extensions: { code: "INVALID_INPUT" } });
       }
       const paymentId = args.filter?.paymentId ? String(args.filter.paymentId) : undefined;
+      if (paymentId !== undefined && parseId("payment", paymentId) === null) {
+        throw new GraphQLError("filter.paymentId is not a payment id.", {
+          extensions: { code: "INVALID_INPUT", field: ["filter", "paymentId"] },
+        });
+      }
       const page = await context.services.disputeReads.listForMerchant(actor.merchantId, actor.mode, {
         first,
         after,

@@ -62,7 +62,17 @@ export const GRAPHQL_ERROR_TABLE = {
     description: "the key already runs its maximum of list or balance queries",
   },
   REQUEST_ENTITY_TOO_LARGE: { httpStatus: 413, retryable: false, description: "a request body above 1 MiB" },
-  BAD_REQUEST: { httpStatus: 400, retryable: false, description: "a Content-Length that is not a number" },
+  BAD_REQUEST: {
+    httpStatus: 400,
+    retryable: false,
+    description:
+      "a Content-Length that is not a number; a body that is not valid UTF-8 or not JSON; GET variables that are not JSON",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    httpStatus: 415,
+    retryable: false,
+    description: "a POST whose Content-Type is not JSON, a GraphQL document, a form or multipart",
+  },
   QUERY_TOO_LARGE: { httpStatus: 400, retryable: false, description: "too many tokens in the document" },
   QUERY_TOO_DEEP: { httpStatus: 400, retryable: false, description: "nested too deep" },
   QUERY_TOO_MANY_ALIASES: { httpStatus: 400, retryable: false, description: "too many aliases" },

@@ -531,4 +531,29 @@ describe("payments list", () => {
     const badCursor = await t.gql<Page>(owner.secretKey, LIST, { after: "bm9wZQ" });
     expect(badCursor.errors?.[0]?.extensions?.code).toBe("INVALID_INPUT");
   });
+
+  it("keeps a cursor stable while new payments arrive: no payment twice, none skipped", async () => {
+    // A client syncing page by page while the merchant keeps selling (Apollo's and urql's relay pagination).
+    const owner = await t.createMerchant();
+    const method = await t.tokenize(owner.publishableKey);
+    const first: string[] = [];
+    for (let i = 0; i < 5; i++)
+      first.push(
+        (await create({ amount: "100", paymentMethodId: method }, owner.secretKey)).payment?.id as string,
+      );
+    const page1 = await t.gql<Page>(owner.secretKey, LIST, { first: 2 });
+    const seen = page1.data?.payments.nodes.map((n) => n.id) ?? [];
+    let after = page1.data?.payments.pageInfo.endCursor ?? null;
+    for (let i = 0; i < 3; i++) await create({ amount: "200", paymentMethodId: method }, owner.secretKey);
+    for (let page = 0; page < 5 && after !== null; page++) {
+      const next: Awaited<ReturnType<typeof t.gql<Page>>> = await t.gql<Page>(owner.secretKey, LIST, {
+        first: 2,
+        after,
+      });
+      seen.push(...(next.data?.payments.nodes.map((n) => n.id) ?? []));
+      after = next.data?.payments.pageInfo.hasNextPage ? next.data.payments.pageInfo.endCursor : null;
+    }
+    // The pages after the first hold exactly the older payments, in order; the new ones are before the first page.
+    expect(seen).toEqual([...first].reverse());
+  });
 });

@@ -19,6 +19,11 @@ import { runMutation, UserError, type UserErrorShape } from "./user-error";
 const PAGE_SIZE_DEFAULT = 20;
 const PAGE_SIZE_MAX = 100;
 const ID_LENGTH_MAX = 64;
+/**
+ * What an id, an object id or an event type can look like: printable ASCII without spaces, at most 64 characters.
+ * Anything else names nothing; a NUL in it reached Postgres, which refuses it ("Unexpected error.").
+ */
+const PLAUSIBLE_ID = /^[\x21-\x7e]{1,64}$/;
 
 function ownerOf(actor: MerchantActor): EndpointOwner {
   return {
@@ -120,8 +125,8 @@ const WebhookEndpoint = builder.objectRef<WebhookEndpointView>("WebhookEndpoint"
         eventType: t.arg.string({ required: false }),
       },
       resolve: (e, args, context) => {
-        if (args.eventType != null && args.eventType.length > ID_LENGTH_MAX) {
-          throw invalid("eventType is too long.", ["eventType"]);
+        if (args.eventType != null && !PLAUSIBLE_ID.test(args.eventType)) {
+          throw invalid("eventType is not an event type.", ["eventType"]);
         }
         return context.services.merchantWebhooks.reads.deliveries(
           e.id,
@@ -228,8 +233,10 @@ builder.queryField("events", (t) =>
       const typeNames =
         types === null ? null : [...new Set(types.flatMap((type) => webhookEventTypeNames(type)))];
       const objectId = args.filter?.objectId == null ? null : String(args.filter.objectId);
-      if (objectId !== null && objectId.length > ID_LENGTH_MAX)
-        throw invalid("objectId is too long.", ["filter"]);
+      if (objectId !== null && !PLAUSIBLE_ID.test(objectId))
+        throw invalid("objectId is not an object id.", ["filter"]);
+      if (types?.some((type) => !PLAUSIBLE_ID.test(type)))
+        throw invalid("filter.types holds something that is not an event type.", ["filter"]);
       const rows = await context.services.merchantWebhooks.reads.events(
         actor.merchantId,
         actor.mode,
@@ -270,7 +277,7 @@ builder.queryField("event", (t) =>
     resolve: (_root, args, context) => {
       const actor = requireSecretKey(context);
       const id = String(args.id);
-      if (id.length > ID_LENGTH_MAX) return null;
+      if (!PLAUSIBLE_ID.test(id)) return null;
       return context.services.merchantWebhooks.reads.eventById(actor.merchantId, actor.mode, id);
     },
   }),
@@ -295,7 +302,7 @@ builder.queryField("webhookEndpoint", (t) =>
     resolve: async (_root, args, context) => {
       const actor = requireSecretKey(context);
       const id = String(args.id);
-      if (id.length > ID_LENGTH_MAX) return null;
+      if (!PLAUSIBLE_ID.test(id)) return null;
       const endpoint = await context.services.merchantWebhooks.reads.findById(
         actor.merchantId,
         actor.mode,

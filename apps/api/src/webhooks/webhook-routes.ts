@@ -99,6 +99,9 @@ export function createWebhookRoutes(
       nowMs: Date.now(),
     });
     if (!verification.verified) return text(verification.status, verification.message);
+    // Signed by the PSP, but unstorable: an id a unique index cannot hold, or a NUL that Postgres refuses in
+    // text and jsonb. Refused whole, before anything is stored, rather than a 500 on every redelivery.
+    if (!verification.events.every(isStorableEvent)) return text(400, "malformed event");
     // The account whose secret verified is the one that confirms the events.
     const adapter = async (): Promise<PspAdapter> => {
       if (!verification.live && endpoint) return endpoint.adapter;
@@ -228,6 +231,19 @@ export function createWebhookRoutes(
       }
     },
   };
+}
+
+/** Event ids and types: printable ASCII without spaces, at most this long (a PSP's are tens of characters). */
+const EVENT_ID = /^[\x21-\x7e]{1,255}$/;
+
+function isStorableEvent(event: { id: string; type: string; payload: unknown }): boolean {
+  return (
+    typeof event.id === "string" &&
+    EVENT_ID.test(event.id) &&
+    typeof event.type === "string" &&
+    EVENT_ID.test(event.type) &&
+    !JSON.stringify(event.payload).includes("\\u0000")
+  );
 }
 
 /** 503 with Retry-After: the event is stored unprocessed and the PSP's redelivery applies it. */

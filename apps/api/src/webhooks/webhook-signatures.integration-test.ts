@@ -150,6 +150,94 @@ describe("Stripe-Signature", () => {
   });
 });
 
+describe("signed but unreadable", () => {
+  // Signed with the right secret, so only the PSP (or its key's holder) could send them; each used to be a 500 or a
+  // 503 that the PSP redelivers for days. Now 400, and nothing stored or dead-lettered.
+  const event = (fields: Record<string, unknown>) =>
+    JSON.stringify({ object: "event", created: Math.floor(Date.now() / 1000), ...fields });
+  const intent = { object: { id: "pi_unknown", object: "payment_intent" } };
+  it.each([
+    ["null", "null"],
+    ["an array", "[]"],
+    ["a number", "1"],
+    ["an empty object", "{}"],
+    ["a numeric id", event({ id: 1, type: "payment_intent.succeeded", data: intent })],
+    ["no type", event({ id: "evt_unreadable_1", data: intent })],
+    ["data null", event({ id: "evt_unreadable_2", type: "payment_intent.succeeded", data: null })],
+    [
+      "data.object null",
+      event({ id: "evt_unreadable_3", type: "payment_intent.succeeded", data: { object: null } }),
+    ],
+    ["a NUL in the id", event({ id: "evt_\u0000", type: "payment_intent.succeeded", data: intent })],
+    [
+      "a NUL in the object",
+      event({
+        id: "evt_unreadable_4",
+        type: "payment_intent.succeeded",
+        data: { object: { id: "pi_\u0000" } },
+      }),
+    ],
+    [
+      "an id of 300 characters",
+      event({ id: `evt_${"x".repeat(296)}`, type: "payment_intent.succeeded", data: intent }),
+    ],
+  ])("refuses a Stripe event with %s: 400, nothing stored", async (_name, payload) => {
+    const header = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET });
+    const [events, letters] = [await t.app.db.pspWebhookEvent.count(), await t.app.db.deadLetter.count()];
+    const response = await post("stripe", payload, { "stripe-signature": header });
+    expect(response.status, await response.text()).toBe(400);
+    expect(await t.app.db.pspWebhookEvent.count()).toBe(events);
+    expect(await t.app.db.deadLetter.count()).toBe(letters);
+  });
+
+  it.each([
+    ["a dispute with a numeric id", "charge.dispute.created", { object: "dispute", id: 5, amount: "x" }],
+    [
+      "a charge whose refunds are not a list",
+      "charge.refunded",
+      { object: "charge", refunds: { data: "x" } },
+    ],
+    ["a charge with a null refund", "charge.refunded", { object: "charge", refunds: { data: [null] } }],
+    [
+      "a refund with a numeric id",
+      "refund.updated",
+      { object: "refund", id: 5, status: "succeeded", payment_intent: "pi_unknown" },
+    ],
+  ])(
+    "stores %s once and answers 200 (it used to be a 500 or 503 on every redelivery)",
+    async (_name, type, object) => {
+      const id = `evt_odd_${Math.random().toString(36).slice(2)}`;
+      const payload = event({ id, type, data: { object } });
+      const header = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET });
+      const response = await post("stripe", payload, { "stripe-signature": header });
+      expect(response.status, await response.text()).toBe(200);
+      const stored = await t.app.db.pspWebhookEvent.findFirstOrThrow({ where: { eventId: id } });
+      expect(stored.processedAt).not.toBeNull();
+    },
+  );
+
+  it("refuses a signed Adyen item with a NUL in its reference: 400, nothing stored", async () => {
+    const item = {
+      eventCode: "REFUND",
+      success: "true",
+      pspReference: "ADY_\u0000",
+      originalReference: "ADY_UNKNOWN",
+      merchantAccountCode: "PaycoreTest",
+      merchantReference: "att_x",
+      amount: { value: 100, currency: "EUR" },
+    };
+    const hmacSignature = new hmacValidator().calculateHmac(item as never, ADYEN_KEY);
+    const body = JSON.stringify({
+      live: "false",
+      notificationItems: [{ NotificationRequestItem: { ...item, additionalData: { hmacSignature } } }],
+    });
+    const events = await t.app.db.pspWebhookEvent.count();
+    const response = await post("adyen", body);
+    expect(response.status, await response.text()).toBe(400);
+    expect(await t.app.db.pspWebhookEvent.count()).toBe(events);
+  });
+});
+
 describe("Adyen HMAC", () => {
   const item = {
     eventCode: "REFUND",

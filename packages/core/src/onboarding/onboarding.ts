@@ -5,6 +5,7 @@
 import { DomainError } from "../errors/domain-error";
 import { type CurrencyCode, parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
+import { hasLoneSurrogate } from "../payments/free-text";
 import type { Mode } from "../payments/payment-record";
 import { containsCardNumber } from "../vault/card-number-text";
 import type { OnboardingStatus } from "./onboarding-state-machine";
@@ -62,7 +63,9 @@ function line(field: keyof BusinessDetailsInput, value: unknown, max: number): s
   if (typeof value !== "string") throw invalid(field, `${field} is required.`);
   const text = value.normalize("NFC").trim().replace(/\s+/g, " ");
   if (text.length === 0 || text.length > max) throw invalid(field, `${field} is 1 to ${max} characters.`);
-  if (CONTROL.test(text)) throw invalid(field, `${field} contains control characters.`);
+  // Half a surrogate pair is not text either (it made a later step fail: "Unexpected error.").
+  if (CONTROL.test(text) || hasLoneSurrogate(text))
+    throw invalid(field, `${field} contains control characters.`);
   if (containsCardNumber(text))
     throw new DomainError("CARD_NUMBER_IN_TEXT", `${field} looks like it contains a card number.`, {
       field: [field],

@@ -40,6 +40,27 @@ describe("assertFreeText", () => {
   });
 
   it.each([
+    ["a lone high surrogate", "a\ud800b"],
+    ["a lone low surrogate", "a\udc00b"],
+    ["a high surrogate at the end", "receipt \ud83e"],
+    ["a pair in the wrong order", "\udc00\ud800"],
+  ])("refuses %s as INVALID_INPUT, in single- and multi-line fields", (_label, text) => {
+    for (const multiline of [false, true]) {
+      const error = errorOf(() => assertFreeText(text, { field: ["description"], multiline }));
+      expect(error.code).toBe("INVALID_INPUT");
+      expect(error.field).toEqual(["description"]);
+    }
+  });
+
+  it.each([
+    ["an emoji (a surrogate pair)", "receipt \ud83e\uddfe"],
+    ["accents and CJK", "Café, 東京"],
+    ["U+FFFD itself", "a\ufffdb"],
+  ])("accepts %s", (_label, text) => {
+    expect(() => assertFreeText(text, { field: ["description"] })).not.toThrow();
+  });
+
+  it.each([
     ["tab", "a\tb"],
     ["line feed", "a\nb"],
     ["CRLF", "a\r\nb"],

@@ -1,6 +1,6 @@
 // Checks for free text a client or operator sends us (descriptions, metadata,
-// refund reasons, notes, names, emails): no control characters and no card
-// number. A NUL made Postgres refuse the row (a 500 instead of an answer), and
+// refund reasons, notes, names, emails): no control characters, no unpaired
+// surrogates and no card number. A NUL made Postgres refuse the row (a 500 instead of an answer), and
 // a card number typed into a description would sit in clear in a column that
 // is neither encrypted nor redacted.
 import { DomainError } from "../errors/domain-error";
@@ -34,7 +34,19 @@ export function hasControlCharacter(text: string, multiline = false): boolean {
 }
 
 /**
- * Throws INVALID_INPUT on a control character and CARD_NUMBER_IN_TEXT on a card number. Neither message
+ * A UTF-16 surrogate that is not half of a pair: not a character, and written to Postgres (UTF-8) as U+FFFD, so
+ * what we stored would differ from what we answered. With the `u` flag a well-formed pair is one astral code
+ * point, so only a lone half matches.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether the text holds half of a UTF-16 surrogate pair on its own. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/**
+ * Throws INVALID_INPUT on a control character or an unpaired surrogate and CARD_NUMBER_IN_TEXT on a card number. Neither message
  * quotes the text: it may be the very card number we refuse to keep.
  */
 export function assertFreeText(text: string, options: FreeTextOptions): void {
@@ -46,6 +58,15 @@ export function assertFreeText(text: string, options: FreeTextOptions): void {
         ? `${name} must not contain control characters other than tab and line breaks.`
         : `${name} must not contain control characters (including NUL, tab and line breaks).`,
       { field: options.field },
+    );
+  }
+  if (hasLoneSurrogate(text)) {
+    throw new DomainError(
+      "INVALID_INPUT",
+      `${name} must be well-formed Unicode (it holds an unpaired surrogate).`,
+      {
+        field: options.field,
+      },
     );
   }
   if ((options.refuseCardNumber ?? true) && containsCardNumber(text)) {

@@ -1,6 +1,7 @@
 // A merchant's webhook endpoint: its input rules and its state machine. The state machine's edges are also a
 // table in Postgres (webhook_endpoint_status_transitions) that a trigger enforces on every update.
 import { DomainError } from "../errors/domain-error";
+import { hasControlCharacter, hasLoneSurrogate } from "../payments/free-text";
 import type { Mode } from "../payments/payment-record";
 import { containsCardNumber } from "../vault/card-number-text";
 import {
@@ -96,6 +97,9 @@ export function validWebhookUrl(raw: string, mode: Mode): URL {
   return url;
 }
 
+/** Lower-case words joined by dots and underscores, as every event type is (`payment.captured`). */
+const EVENT_TYPE_SHAPE = /^[a-z][a-z_.]{0,63}$/;
+
 /**
  * The enabled events, deduplicated and sorted: known types (a deprecated name is kept as given: it is delivered
  * its current name), or `*` alone for every type.
@@ -112,7 +116,10 @@ export function validEnabledEvents(raw: readonly string[]): string[] {
     return [ALL_EVENTS];
   }
   const unknown = unique.find((type) => !isWebhookEventType(type) && !isDeprecatedWebhookEventType(type));
-  if (unknown !== undefined) throw invalid(`Unknown event type: ${unknown.slice(0, 64)}.`);
+  // Quoted only when it is shaped like an event type (a typo worth showing): anything else, a card number pasted
+  // into the wrong field included, is never echoed back.
+  if (unknown !== undefined)
+    throw invalid(EVENT_TYPE_SHAPE.test(unknown) ? `Unknown event type: ${unknown}.` : "Unknown event type.");
   return unique.sort();
 }
 
@@ -126,6 +133,12 @@ export function validDescription(raw: string | null | undefined): string | null 
       `A description is at most ${WEBHOOK_DESCRIPTION_LENGTH_MAX} characters.`,
       { field: ["description"] },
     );
+  }
+  // A NUL reached Postgres, which refuses it ("Unexpected error."); half a surrogate pair is not text.
+  if (hasControlCharacter(trimmed) || hasLoneSurrogate(trimmed)) {
+    throw new DomainError("INVALID_INPUT", "The description must not contain control characters.", {
+      field: ["description"],
+    });
   }
   if (containsCardNumber(trimmed)) {
     throw new DomainError("CARD_NUMBER_IN_TEXT", "The description contains what looks like a card number.", {

@@ -64,6 +64,22 @@ describe("endpoint input", () => {
     expect(codeOf(() => validWebhookUrl(url, mode))).toBe(code);
   });
 
+  it.each([
+    ["a typo, quoted to help", "payment.capturd", "Unknown event type: payment.capturd."],
+    ["a card number, never echoed", "4000056655665556", "Unknown event type."],
+    ["a card number with spaces, never echoed", "4000 0566 5566 5556", "Unknown event type."],
+    ["text that is no event type", "DROP TABLE x", "Unknown event type."],
+  ])("an unknown event type: %s", (_name, type, message) => {
+    let error: unknown;
+    try {
+      validEnabledEvents([type]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).message).toBe(message);
+  });
+
   it("enabled events: known types deduplicated and sorted, or * alone", () => {
     expect(validEnabledEvents(["refund.failed", "payment.captured", "refund.failed"])).toEqual([
       "payment.captured",

@@ -48,7 +48,8 @@ export function fromStripeDispute(pspName: string, dispute: StripeDisputeObject)
   const position = dispute.status ? STRIPE_DISPUTE_STATUSES[dispute.status] : undefined;
   const paymentIntent =
     typeof dispute.payment_intent === "string" ? dispute.payment_intent : dispute.payment_intent?.id;
-  if (!position || !dispute.id || !paymentIntent) return null;
+  if (!position || typeof dispute.id !== "string" || !dispute.id || typeof paymentIntent !== "string")
+    return null;
   const dueBy = dispute.evidence_details?.due_by;
   return {
     pspName,

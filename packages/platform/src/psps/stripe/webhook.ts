@@ -30,7 +30,8 @@ export const stripeWebhook: PspWebhook<StripePsp> = {
     const event = payload as { type?: unknown; data?: { object?: unknown } };
     if (typeof event?.type !== "string" || !isStripeDisputeEvent(event.type)) return undefined;
     const dispute = (event.data?.object ?? {}) as StripeDisputeObject;
-    return { notification: fromStripeDispute(pspName, dispute), reference: dispute.id ?? null, apply: true };
+    const reference = typeof dispute.id === "string" ? dispute.id : null;
+    return { notification: fromStripeDispute(pspName, dispute), reference, apply: true };
   },
   verify({ headers, body, secrets, nowMs }): WebhookVerification {
     const header = headers.get("stripe-signature") ?? "";
@@ -48,6 +49,8 @@ export const stripeWebhook: PspWebhook<StripePsp> = {
       } catch {
         continue; // Not this secret; try the next.
       }
+      // Signed, so Stripe's; but not an event we can file and read (no id, no object): refused, nothing stored.
+      if (!isReadableEvent(event)) return { verified: false, status: 400, message: "malformed event" };
       return {
         verified: true,
         events: [{ id: event.id, type: event.type, payload: event }],
@@ -81,6 +84,19 @@ export const stripeWebhook: PspWebhook<StripePsp> = {
   },
 };
 
+/**
+ * An event with a string id and type and an object under `data.object`: what the route files it under and
+ * `normalise` reads. Anything else would fail there (a 500 or 503 that Stripe redelivers for three days).
+ */
+function isReadableEvent(event: unknown): event is Stripe.Event {
+  if (typeof event !== "object" || event === null) return false;
+  const { id, type, data } = event as { id?: unknown; type?: unknown; data?: unknown };
+  if (typeof id !== "string" || typeof type !== "string") return false;
+  if (typeof data !== "object" || data === null) return false;
+  const object = (data as { object?: unknown }).object;
+  return typeof object === "object" && object !== null;
+}
+
 /** The event's object as sent, by its kind (the one table of Stripe objects we map). */
 function fromStripeObject(pspName: string, object: { object?: string }): PspNotification[] {
   switch (object.object) {
@@ -91,8 +107,13 @@ function fromStripeObject(pspName: string, object: { object?: string }): PspNoti
       return notification ? [notification] : [];
     }
     case "charge": {
-      const refunds = (object as Stripe.Charge).refunds?.data ?? [];
-      return refunds.map((refund) => fromStripeRefund(pspName, refund)).filter((n) => n !== null);
+      // Only the refunds that are objects: anything else would throw, and a throw asks Stripe to redeliver forever.
+      const refunds: unknown = (object as Stripe.Charge).refunds?.data;
+      if (!Array.isArray(refunds)) return [];
+      return refunds
+        .filter((refund): refund is Stripe.Refund => typeof refund === "object" && refund !== null)
+        .map((refund) => fromStripeRefund(pspName, refund))
+        .filter((n) => n !== null);
     }
     default:
       return [];
@@ -155,7 +176,7 @@ export function fromStripeRefund(pspName: string, refund: Stripe.Refund): PspNot
   if (refund.status !== "succeeded" && refund.status !== "failed") return null;
   const paymentIntent =
     typeof refund.payment_intent === "string" ? refund.payment_intent : refund.payment_intent?.id;
-  if (!paymentIntent) return null;
+  if (typeof paymentIntent !== "string" || !paymentIntent || typeof refund.id !== "string") return null;
   return {
     kind: "refund",
     pspName,
