@@ -562,6 +562,33 @@ describe("disputes racing our own calls (nothing a PSP says is ignored)", () => 
     expect(store.changes).toHaveLength(0);
   });
 
+  it("a Stripe dispute whose authorization is answered between our two reads is applied, not an unknown payment", async () => {
+    const stripeDispute = notification("NEEDS_RESPONSE", "chargeback", {
+      pspName: "stripe",
+      disputeReference: "du_race",
+      paymentPspReference: "pi_race",
+      currency: "USD",
+      mode: "TEST",
+    });
+    // The first read finds no payment with the reference; by the in-flight check our answer is recorded: the
+    // reference is written and no authorization waits any more.
+    const inFlightCheck = store.hasUnreferencedAuthorizationInFlight.bind(store);
+    store.hasUnreferencedAuthorizationInFlight = async (...args) => {
+      store.payments.set("stripe:pi_race", {
+        id: "pay_race",
+        merchantId: "mer_1",
+        mode: "TEST",
+        currency: USD,
+        amountCapturedMinor: 5_000n,
+        pspName: "stripe",
+      });
+      return inFlightCheck(...args);
+    };
+    const result = await commands.applyNotification(stripeDispute);
+    expect(result).toMatchObject({ applied: true });
+    expect(store.changes).toHaveLength(1);
+  });
+
   it("a dispute about nothing of ours is an unknown payment", async () => {
     const result = await commands.applyNotification(adyenChargeback({ paymentReference: "pay_404" }));
     expect(result).toMatchObject({ applied: false, reason: "unknown_payment" });

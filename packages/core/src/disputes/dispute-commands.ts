@@ -493,7 +493,7 @@ export class DisputeCommands {
    * later), or the PSP disputes an attempt that failed over to another PSP (an operator must look); otherwise the
    * payment is unknown.
    */
-  private async unplaced(n: DisputeNotification): Promise<DisputeNotificationResult> {
+  private async unplaced(n: DisputeNotification): Promise<DisputeNotificationResult | "conflict"> {
     const unknown = {
       applied: false as const,
       reason: "unknown_payment" as const,
@@ -517,6 +517,11 @@ export class DisputeCommands {
           dispute: null,
         };
       }
+      // Our call's answer may have been recorded between the first read and the check above: the reference
+      // written and the attempt no longer in flight, each read seeing the side that says "not ours". Read again
+      // rather than dead-letter a dispute of ours (seen on a loaded machine: sandbox-disputes, 0259 card).
+      if ((await this.deps.store.findPaymentByPspReference(n.pspName, n.paymentPspReference)) !== null)
+        return "conflict";
       return unknown;
     }
     const atThisPsp = found.attempts.filter((attempt) => attempt.pspName === n.pspName);
