@@ -77,9 +77,12 @@ SELECT ${STAGED_COLUMNS} FROM recon_staging
  WHERE (line_key, line_number) > ($1::text COLLATE "C", $2::integer)
  ORDER BY line_key, line_number LIMIT $3`;
 
-/** Not yet settled by a recorded line: the unique index recon_items_expected_settled_key says the same. */
+/**
+ * Not yet settled by a recorded line: no 'settled' claim on it (recon_item_claims, which enforces one settling
+ * line per capture or refund across the items' month partitions: migration 20261214020100).
+ */
 const UNSETTLED = (id: string) =>
-  `NOT EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = ${id} AND i.line_key IS NOT NULL)`;
+  `NOT EXISTS (SELECT 1 FROM recon_item_claims s WHERE s.kind = 'settled' AND s.scope = '' AND s.key = ${id})`;
 
 /** Succeeded captures are their journal entries (automatic captures have no CAPTURE attempt). */
 const CAPTURES_SUCCEEDED = `
@@ -108,8 +111,9 @@ SELECT r.id, 'REFUND', p.psp_name, r.merchant_id, r.mode::text, p.id, p.psp_refe
  WHERE p.psp_name = $1 AND (p.psp_reference = ANY($2::text[]) OR r.psp_reference = ANY($3::text[]))
    AND ${UNSETTLED("r.id")}`;
 
+/** Lines already recorded (not as duplicates): their 'line' claims. */
 const SEEN_KEYS = `
-SELECT line_key FROM recon_items WHERE psp = $1 AND line_key = ANY($2::text[]) AND category <> 'DUPLICATE'`;
+SELECT key AS line_key FROM recon_item_claims WHERE kind = 'line' AND scope = $1 AND key = ANY($2::text[])`;
 
 const FEE_ROW_MERCHANTS = `
 SELECT merchant_id, mode::text AS mode, count(*)::integer AS line_count FROM recon_items
@@ -150,7 +154,7 @@ const COPY_ITEMS =
 const CLOSE_FOUND = `
 UPDATE recon_items m SET status = 'CLOSED', rule = 'missing.settled_later', updated_at = now()
  WHERE m.psp = $1 AND m.category = 'MISSING_EXTERNAL' AND m.status = 'OPEN'
-   AND EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = m.expected_id AND i.line_key IS NOT NULL)`;
+   AND EXISTS (SELECT 1 FROM recon_item_claims s WHERE s.kind = 'settled' AND s.scope = '' AND s.key = m.expected_id)`;
 
 const INSERT_MISSING = `
 WITH span AS (SELECT min(booked_at) AS since FROM recon_items WHERE psp = $1 AND line_key IS NOT NULL),
@@ -173,8 +177,7 @@ SELECT $4 || '_' || row_number() OVER (ORDER BY e.id), $5, $1, 'MISSING_EXTERNAL
    AND e.created_at >= span.since - make_interval(secs => $3::double precision / 1000)
    AND e.created_at <= $2::timestamptz - make_interval(secs => $3::double precision / 1000)
    AND ${UNSETTLED("e.id")}
-   AND NOT EXISTS (SELECT 1 FROM recon_items m WHERE m.expected_id = e.id AND m.category = 'MISSING_EXTERNAL'
-                     AND m.status = 'OPEN')`;
+   AND NOT EXISTS (SELECT 1 FROM recon_item_claims m WHERE m.kind = 'missing' AND m.scope = '' AND m.key = e.id)`;
 
 const INSERT_IMPORT = `
 INSERT INTO recon_imports (id, psp, file_name, file_sha256, status, refused_line, refused_reason, line_count,
@@ -218,7 +221,7 @@ SELECT je.id FROM journal_entries je
   JOIN ledger_lines l ON l.journal_entry_id = je.id
   JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'psp_receivable'
  WHERE je.payment_id = $1 AND je.kind = 'payment.captured' AND l.direction = 'DEBIT' AND l.amount_minor = $2
-   AND NOT EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = je.id AND i.line_key IS NOT NULL)
+   AND ${UNSETTLED("je.id")}
  ORDER BY je.created_at DESC, je.id DESC LIMIT 1`;
 
 const CLOSE_CONFIRMED = `
