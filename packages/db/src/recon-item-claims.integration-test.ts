@@ -73,7 +73,7 @@ async function expectClaimTaken(run: Promise<unknown>, kind: string): Promise<vo
   const error = await failure(run);
   expect(error.code).toBe(UNIQUE_VIOLATION);
   expect(error.constraint).toBe(CLAIM_CONSTRAINT);
-  expect(error.detail).toContain(`=(${kind},`);
+  expect(error.detail).toContain(`, ${kind}, `);
 }
 
 beforeAll(async () => {

@@ -90,7 +90,9 @@ CREATE TABLE "recon_item_claims" (
   "key"             TEXT NOT NULL,
   "item_id"         TEXT NOT NULL,
   "item_created_at" TIMESTAMPTZ(3) NOT NULL,
-  CONSTRAINT "recon_item_claims_pkey" PRIMARY KEY ("kind", "scope", "key"),
+  -- The key first: the import probes 2,000 keys of one kind at a time (key = ANY(...)), which must be the index's
+  -- condition whatever the planner believes of the table's size (its statistics lag the import's own inserts).
+  CONSTRAINT "recon_item_claims_pkey" PRIMARY KEY ("key", "kind", "scope"),
   CONSTRAINT "recon_item_claims_kind" CHECK ("kind" IN ('line', 'settled', 'missing', 'shadow'))
 );
 
