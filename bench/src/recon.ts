@@ -187,8 +187,8 @@ async function main(): Promise<void> {
         const postgresBefore = await backendCpu(sql);
         const nodeBefore = process.cpuUsage();
         const started = performance.now();
-        // The file's last row read: the end of the parse (the staging of its last batch aside), where the import
-        // turns to matching. Node's and Postgres's CPU there split the two phases.
+        // The file's last row read: the import matches chunks while it reads the file, so what comes after is the
+        // last chunks' matching and writing, the missing items and the COMMIT (before 20261214, all the matching).
         let parsed: {
           seconds: number;
           node: NodeJS.CpuUsage;
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
           const parsePostgres = cpuSince(postgresBefore, await phase.postgres);
           const ms = (cpuSeconds: number, n: number) => ((cpuSeconds * 1000) / n).toFixed(4);
           console.error(
-            `  parse and stage: ${phase.seconds.toFixed(2)} s, CPU ms per line node ${ms(parseNode, lines)} + postgres ${ms(parsePostgres, lines)}; match and write: ${(seconds - phase.seconds).toFixed(2)} s, node ${ms(nodeCpuSeconds - parseNode, lines)} + postgres ${ms(postgresCpuSeconds - parsePostgres, lines)}`,
+            `  until the file's last row was read: ${phase.seconds.toFixed(2)} s, CPU ms per line node ${ms(parseNode, lines)} + postgres ${ms(parsePostgres, lines)}; after it: ${(seconds - phase.seconds).toFixed(2)} s, node ${ms(nodeCpuSeconds - parseNode, lines)} + postgres ${ms(postgresCpuSeconds - parsePostgres, lines)}`,
           );
         }
         if (applied.categoryCounts.MATCHED !== lines)

@@ -1,8 +1,7 @@
 // The write side of reconciliation: the store behind the core's ReconciliationCommands. One import is one
-// transaction on one connection: the parsed lines are bulk-loaded into a temporary staging table (one COPY per
-// batch of 2,000), read back in line-key chunks, the chunk's candidates fetched with one set-based query, and
-// the items, journal entries and lines written with one statement each per chunk (COPY for the items and the
-// ledger lines). Nothing runs per line.
+// transaction on one connection: per chunk of 2,000 parsed lines (in file order, as the command reads the file),
+// the chunk's candidates fetched with one set-based query, and the items, journal entries and lines written with
+// one statement each (COPY for the items and the ledger lines). Nothing runs per line.
 import { invariant } from "@paycore/core/errors/domain-error";
 import { newId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
@@ -18,11 +17,7 @@ import type {
   SettlementPostingDraft,
 } from "@paycore/core/ports/reconciliation-store";
 import type { ReconCategory } from "@paycore/core/reconciliation/matching";
-import type {
-  SettlementLine,
-  SettlementLineType,
-  SettlementPsp,
-} from "@paycore/core/reconciliation/settlement-line";
+import type { SettlementLine, SettlementPsp } from "@paycore/core/reconciliation/settlement-line";
 import {
   bankCashCode,
   SETTLEMENT_ACCOUNTS,
@@ -46,36 +41,6 @@ function isoText(date: Date): string {
   if (time !== lastIso.time) lastIso = { time, text: date.toISOString() };
   return lastIso.text;
 }
-
-const CREATE_STAGING = `
-CREATE TEMP TABLE IF NOT EXISTS recon_staging (
-  line_key text COLLATE "C" NOT NULL, line_number integer NOT NULL, psp text NOT NULL, batch text NOT NULL,
-  type text NOT NULL, raw_type text NOT NULL, psp_reference text, modification_reference text,
-  merchant_reference text, merchant_account text, currency char(3) NOT NULL, gross_minor bigint NOT NULL,
-  fee_minor bigint NOT NULL, net_minor bigint NOT NULL, booked_at timestamptz NOT NULL,
-  PRIMARY KEY (line_key, line_number)
-) ON COMMIT DROP`;
-
-/** COPY, text format: each row's values in this order (see stage). */
-const STAGE =
-  "COPY recon_staging (line_key, line_number, psp, batch, type, raw_type, psp_reference, modification_reference, merchant_reference, merchant_account, currency, gross_minor, fee_minor, net_minor, booked_at) FROM STDIN";
-
-/** booked_at as epoch milliseconds: a float8 reads far faster than a timestamptz's text. */
-const STAGED_COLUMNS = `line_key, line_number, psp, batch, type, raw_type, psp_reference, modification_reference,
-       merchant_reference, merchant_account, currency::text AS currency, gross_minor, fee_minor, net_minor,
-       extract(epoch FROM booked_at)::float8 * 1000 AS booked_at_ms`;
-
-const FIRST_CHUNK = `SELECT ${STAGED_COLUMNS} FROM recon_staging ORDER BY line_key, line_number LIMIT $1`;
-
-/**
- * The row comparison alone, so that it is the primary key's index condition: each chunk starts where the last
- * ended. (With an "OR $1 IS NULL" for the first chunk it became a filter, and every chunk read the staged lines
- * before it again: quadratic, about 0.2 s a chunk at 250,000 lines.)
- */
-const NEXT_CHUNK = `
-SELECT ${STAGED_COLUMNS} FROM recon_staging
- WHERE (line_key, line_number) > ($1::text COLLATE "C", $2::integer)
- ORDER BY line_key, line_number LIMIT $3`;
 
 /**
  * Not yet settled by a recorded line: no 'settled' claim on it (recon_item_claims, which enforces one settling
@@ -288,44 +253,6 @@ export function toImportRecord(row: ImportRow): ReconImportRecord {
   };
 }
 
-interface StagedRow {
-  line_key: string;
-  line_number: number;
-  psp: SettlementPsp;
-  batch: string;
-  type: SettlementLineType;
-  raw_type: string;
-  psp_reference: string | null;
-  modification_reference: string | null;
-  merchant_reference: string | null;
-  merchant_account: string | null;
-  currency: string;
-  gross_minor: bigint;
-  fee_minor: bigint;
-  net_minor: bigint;
-  booked_at_ms: number;
-}
-
-function toLine(row: StagedRow): SettlementLine {
-  return {
-    psp: row.psp,
-    lineNumber: row.line_number,
-    lineKey: row.line_key,
-    batch: row.batch,
-    type: row.type,
-    rawType: row.raw_type,
-    pspReference: row.psp_reference,
-    modificationReference: row.modification_reference,
-    merchantReference: row.merchant_reference,
-    merchantAccount: row.merchant_account,
-    currency: row.currency as CurrencyCode,
-    grossMinor: row.gross_minor,
-    feeMinor: row.fee_minor,
-    netMinor: row.net_minor,
-    bookedAt: new Date(Math.round(row.booked_at_ms)),
-  };
-}
-
 function importValues(record: ReconImportRecord): unknown[] {
   return [
     record.id,
@@ -481,21 +408,6 @@ class PostgresImportSession implements ReconImportSession {
     await this.tx.query(CLAIM_FILE, [`recon_import:${psp}:${fileSha256}`]);
     const rows = await this.tx.query<ImportRow>(SELECT_APPLIED, [psp, fileSha256]);
     return rows[0] === undefined ? null : toImportRecord(rows[0]);
-  }
-
-  async stage(lines: readonly SettlementLine[]): Promise<void> {
-    let rows = "";
-    for (const line of lines)
-      rows += `${copyText(line.lineKey)}\t${line.lineNumber}\t${line.psp}\t${copyText(line.batch)}\t${line.type}\t${copyText(line.rawType)}\t${copyText(line.pspReference)}\t${copyText(line.modificationReference)}\t${copyText(line.merchantReference)}\t${copyText(line.merchantAccount)}\t${line.currency}\t${line.grossMinor}\t${line.feeMinor}\t${line.netMinor}\t${isoText(line.bookedAt)}\n`;
-    await this.tx.copyIn(STAGE, rows);
-  }
-
-  async nextChunk(after: { lineKey: string; lineNumber: number } | null, limit: number) {
-    const rows =
-      after === null
-        ? await this.tx.query<StagedRow>(FIRST_CHUNK, [limit])
-        : await this.tx.query<StagedRow>(NEXT_CHUNK, [after.lineKey, after.lineNumber, limit]);
-    return rows.map(toLine);
   }
 
   async expectedFor(lines: readonly SettlementLine[]): Promise<ExpectedWithMode[]> {
@@ -791,9 +703,6 @@ export class ReconciliationStoreRepository implements ReconciliationStore {
   }
 
   applyImport<T>(importId: string, work: (session: ReconImportSession) => Promise<T>): Promise<T> {
-    return this.sql.transaction(async (tx) => {
-      await tx.execute(CREATE_STAGING);
-      return work(new PostgresImportSession(tx, importId));
-    });
+    return this.sql.transaction((tx) => work(new PostgresImportSession(tx, importId)));
   }
 }
