@@ -21,7 +21,17 @@ export interface ReportChunksOptions {
    */
   aheadMax: number;
   linesMax: number;
+  /**
+   * Lets the event loop run (the database's answers): reading rows the parser has buffered resolves only
+   * microtasks, so without it the reader would hold Node for up to `aheadMax` chunks while Postgres waits for its
+   * next statement. Called every YIELD_ROWS rows; by default a macrotask turn (setImmediate).
+   */
+  pause?: () => Promise<void>;
 }
+
+/** Rows read between two turns of the event loop: about a millisecond of parsing. */
+const YIELD_ROWS = 64;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class ReportChunks {
   private readonly ready: SettlementLine[][] = [];
@@ -102,11 +112,17 @@ export class ReportChunks {
 
   private async read(): Promise<void> {
     const { psp, rows, chunkLines, linesMax } = this.options;
+    const pause = this.options.pause ?? nextTurn;
     const readLine = settlementLineReader(psp);
+    let sincePause = 0;
     let header: readonly string[] | null = null;
     let chunk: SettlementLine[] = [];
     for await (const row of rows) {
       if (this.stopped) return;
+      if (++sincePause >= YIELD_ROWS) {
+        sincePause = 0;
+        await pause();
+      }
       if (header === null) {
         header = row.cells.map((name) => name.trim());
         assertSettlementHeader(psp, header);
