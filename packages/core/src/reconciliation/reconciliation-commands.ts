@@ -234,13 +234,13 @@ export class ReconciliationCommands {
     let recordedBefore: { settledIds: Set<string>; lineKeys: string[] } | null = null;
     try {
       let chunk = await chunks.next();
-      let upcoming = chunk.length === 0 ? [] : await chunks.next();
       candidates = chunk.length === 0 ? null : readCandidates(chunk);
+      let upcoming = chunk.length === 0 ? [] : await chunks.next();
       for (let chunkIndex = 0; chunkIndex <= Math.ceil(REPORT_LINES_MAX / chunkLines); chunkIndex++) {
         if (chunk.length === 0 || candidates === null) break;
         const [read, seenLineKeys] = await candidates;
         // The next chunk's candidates, read as soon as the chunk before this one is written (they see it), while
-        // this one is matched; and the chunk after it from the staging table.
+        // this one is matched; and the chunk after it from the file.
         const next = upcoming;
         const written: Promise<unknown> = writing ?? Promise.resolve();
         candidates = next.length === 0 ? null : settledLater(written.then(() => readCandidates(next)));
