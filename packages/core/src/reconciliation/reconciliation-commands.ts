@@ -27,7 +27,7 @@ import {
   matchSettlementLines,
   type ReconCategory,
 } from "./matching";
-import { ReportChunks } from "./report-chunks";
+import { ReportChunks, type ReportRow } from "./report-chunks";
 import {
   type SettlementLine,
   type SettlementPsp,
@@ -53,11 +53,7 @@ interface SettledGroup {
   items: ReconItemDraft[];
 }
 
-/** One CSV row as the adapter parsed it: the header first, then the records, with their 1-based line numbers. */
-export interface ReportRow {
-  lineNumber: number;
-  cells: readonly string[];
-}
+export type { ReportRow } from "./report-chunks";
 
 export interface ReconciliationSettings {
   feeSchedules: FeeSchedules;
@@ -128,6 +124,11 @@ export class ReconciliationCommands {
       payments?: Pick<PaymentCommands, "confirmSettledModification">;
       /** Applies chargeback rows to their disputes; without it (the CLI) they wait for the worker's next pass. */
       disputes?: Pick<DisputeCommands, "applyNotification">;
+      /**
+       * A turn of the event loop, taken every few rows while the file is read so that the store's answers are
+       * handled meanwhile (see ReportChunks); without it, none is taken.
+       */
+      yieldToEventLoop?: () => Promise<void>;
     },
   ) {}
 
@@ -225,6 +226,7 @@ export class ReconciliationCommands {
       chunkLines,
       aheadMax: CHUNKS_AHEAD_MAX,
       linesMax: REPORT_LINES_MAX,
+      pause: this.deps.yieldToEventLoop ?? (() => Promise.resolve()),
     });
     const readCandidates = (lines: readonly SettlementLine[]) =>
       settledLater(Promise.all([session.expectedFor(lines), session.seenLineKeys(lines)]));

@@ -1,8 +1,7 @@
 // Goal: the import reads a report in chunks in file order, never more than its bound ahead of the matching, and
 // a bad row anywhere (or an empty file) reaches the matching as the file's error after the chunks before it.
 import { describe, expect, it } from "vitest";
-import type { ReportRow } from "./reconciliation-commands";
-import { ReportChunks } from "./report-chunks";
+import { ReportChunks, type ReportRow } from "./report-chunks";
 import { SettlementReportError } from "./settlement-line";
 
 const HEADER = [
@@ -46,7 +45,14 @@ function report(lines: number, options: { bad?: number } = {}) {
 }
 
 const chunksOf = (rows: AsyncIterable<ReportRow>, chunkLines = 3, aheadMax = 2) =>
-  new ReportChunks({ psp: "stripe", rows, chunkLines, aheadMax, linesMax: 1_000 });
+  new ReportChunks({
+    psp: "stripe",
+    rows,
+    chunkLines,
+    aheadMax,
+    linesMax: 1_000,
+    pause: () => Promise.resolve(),
+  });
 
 describe("ReportChunks", () => {
   it("hands out the lines in file order, in chunks, then an empty chunk and the summary", async () => {

@@ -2,7 +2,6 @@
 // chunks: the file is parsed while the chunks before are matched and written, so that Node's parse overlaps
 // Postgres's writes instead of preceding them. Pure: the rows come from the adapter's stream.
 import { invariant } from "../errors/domain-error";
-import type { ReportRow } from "./reconciliation-commands";
 import {
   assertSettlementHeader,
   type SettlementLine,
@@ -10,6 +9,12 @@ import {
   SettlementReportError,
   settlementLineReader,
 } from "./settlement-line";
+
+/** One CSV row as the adapter parsed it: the header first, then the records, with their 1-based line numbers. */
+export interface ReportRow {
+  lineNumber: number;
+  cells: readonly string[];
+}
 
 export interface ReportChunksOptions {
   psp: SettlementPsp;
@@ -22,16 +27,15 @@ export interface ReportChunksOptions {
   aheadMax: number;
   linesMax: number;
   /**
-   * Lets the event loop run (the database's answers): reading rows the parser has buffered resolves only
-   * microtasks, so without it the reader would hold Node for up to `aheadMax` chunks while Postgres waits for its
-   * next statement. Called every YIELD_ROWS rows; by default a macrotask turn (setImmediate).
+   * Lets the event loop run (the database's answers), called every YIELD_ROWS rows: reading rows the parser has
+   * buffered resolves only microtasks, so without a turn the reader would hold Node for up to `aheadMax` chunks
+   * while Postgres waits for its next statement. The caller's (the core keeps no scheduler): a macrotask turn.
    */
-  pause?: () => Promise<void>;
+  pause: () => Promise<void>;
 }
 
 /** Rows read between two turns of the event loop: about a millisecond of parsing. */
 const YIELD_ROWS = 64;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class ReportChunks {
   private readonly ready: SettlementLine[][] = [];
@@ -112,7 +116,7 @@ export class ReportChunks {
 
   private async read(): Promise<void> {
     const { psp, rows, chunkLines, linesMax } = this.options;
-    const pause = this.options.pause ?? nextTurn;
+    const pause = this.options.pause;
     const readLine = settlementLineReader(psp);
     let sincePause = 0;
     let header: readonly string[] | null = null;
