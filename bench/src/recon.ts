@@ -187,10 +187,25 @@ async function main(): Promise<void> {
         const postgresBefore = await backendCpu(sql);
         const nodeBefore = process.cpuUsage();
         const started = performance.now();
+        // The file's last row read: the import matches chunks while it reads the file, so what comes after is the
+        // last chunks' matching and writing, the missing items and the COMMIT (before 20261214, all the matching).
+        let parsed: {
+          seconds: number;
+          node: NodeJS.CpuUsage;
+          postgres: Promise<Map<number, number>>;
+        } | null = null;
+        async function* rowsThenMark() {
+          yield* reportRowsOfFile(path);
+          parsed = {
+            seconds: (performance.now() - started) / 1000,
+            node: process.cpuUsage(nodeBefore),
+            postgres: backendCpu(sql),
+          };
+        }
         const run = () =>
           recon.importReport(
             { operatorId: null, name: "bench:recon" },
-            { psp: "stripe", fileName: `stripe-${lines}.csv`, fileSha256: sha, rows: reportRowsOfFile(path) },
+            { psp: "stripe", fileName: `stripe-${lines}.csv`, fileSha256: sha, rows: rowsThenMark() },
           );
         const profilePath = join(tmpdir(), `recon-${lines}.cpuprofile`);
         const { import: applied } =
@@ -201,6 +216,19 @@ async function main(): Promise<void> {
         const nodeCpuSeconds = (nodeCpu.user + nodeCpu.system) / 1e6;
         const postgresCpuSeconds = cpuSince(postgresBefore, await backendCpu(sql));
         statements?.profileStatements(false);
+        const phase = parsed as {
+          seconds: number;
+          node: NodeJS.CpuUsage;
+          postgres: Promise<Map<number, number>>;
+        } | null;
+        if (phase !== null) {
+          const parseNode = (phase.node.user + phase.node.system) / 1e6;
+          const parsePostgres = cpuSince(postgresBefore, await phase.postgres);
+          const ms = (cpuSeconds: number, n: number) => ((cpuSeconds * 1000) / n).toFixed(4);
+          console.error(
+            `  until the file's last row was read: ${phase.seconds.toFixed(2)} s, CPU ms per line node ${ms(parseNode, lines)} + postgres ${ms(parsePostgres, lines)}; after it: ${(seconds - phase.seconds).toFixed(2)} s, node ${ms(nodeCpuSeconds - parseNode, lines)} + postgres ${ms(postgresCpuSeconds - parsePostgres, lines)}`,
+          );
+        }
         if (applied.categoryCounts.MATCHED !== lines)
           throw new Error(`expected ${lines} MATCHED lines, got ${JSON.stringify(applied.categoryCounts)}`);
         const row = {
@@ -212,6 +240,13 @@ async function main(): Promise<void> {
           postgresCpuSeconds,
         };
         results.push(row);
+        // On two cores: lines/s if Node and Postgres worked fully at once (1000 / the larger CPU ms per line), and if
+        // they took turns (1000 / the sum).
+        const nodeMs = (nodeCpuSeconds * 1000) / lines;
+        const postgresMs = (postgresCpuSeconds * 1000) / lines;
+        console.error(
+          `  CPU ms per line: node ${nodeMs.toFixed(4)} + postgres ${postgresMs.toFixed(4)}; lines/s with full overlap ${Math.round(1000 / Math.max(nodeMs, postgresMs))}, serial ${Math.round(1000 / (nodeMs + postgresMs))}`,
+        );
         // Each size as soon as it is measured: a long run stopped early keeps what it measured.
         console.error(
           `measured ${lines} lines: ${seconds.toFixed(2)} s, ${row.linesPerSecond} lines/s, CPU node ${nodeCpuSeconds.toFixed(2)} s + postgres ${postgresCpuSeconds.toFixed(2)} s (per 10k lines: ${per10k(row)}), peak RSS ${row.peakRssMb} MB (load ${loadavg()

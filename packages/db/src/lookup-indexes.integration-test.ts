@@ -31,6 +31,21 @@ afterAll(async () => {
  */
 const LOOKUPS: Array<[string, string, string]> = [
   [
+    "a settlement import's chunk of lines already recorded (2,000 keys at a time, every chunk)",
+    `SELECT key FROM recon_item_claims WHERE kind = 'line' AND scope = 'stripe' AND key = ANY('{txn_1,txn_2}'::text[])`,
+    "recon_item_claims_pkey",
+  ],
+  [
+    "whether a capture is settled (per candidate of every import chunk)",
+    `SELECT 1 FROM recon_item_claims s WHERE s.kind = 'settled' AND s.scope = '' AND s.key = 'je_1'`,
+    "recon_item_claims_pkey",
+  ],
+  [
+    "an account's balance (payouts, balance reads)",
+    `SELECT direction, sum(amount_minor) FROM ledger_lines WHERE account_id = 'la_1' GROUP BY direction`,
+    "ledger_lines_*_account_id_direction_amount_minor_idx",
+  ],
+  [
     "an API key by its secret's hash (every API request)",
     `SELECT id FROM api_keys WHERE secret_hash = 'h' AND revoked_at IS NULL`,
     "api_keys_secret_hash_key",

@@ -4,6 +4,8 @@
 // (append-only, one key per merchant and kind, one event id per PSP), and new rows land in the new partitions.
 // The ledger too (20261213020100): entries and lines made before keep their balances, and the hash chain sealed
 // over old and new entries verifies.
+// And reconciliation items (20261214020100): the old items claim their unique rules, so a new item in a later
+// month that would break one is refused.
 import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -96,6 +98,18 @@ beforeAll(async () => {
     );
     await client.query("COMMIT");
   }
+  // Reconciliation items of two months: a settled line, an open MISSING_EXTERNAL item, an open shadow item.
+  await client.query(`
+    INSERT INTO recon_imports (id, psp, file_name, file_sha256, status, imported_by, created_at)
+    VALUES ('rimp_upgrade', 'adyen', 'upgrade.csv', repeat('b', 64), 'APPLIED', 'test', '2026-10-20T08:00:00Z');
+    INSERT INTO recon_items (id, import_id, psp, category, status, rule, line_key, currency, gross_minor, fee_minor,
+                             net_minor, expected_id, created_at) VALUES
+      ('ri_upgrade_line', 'rimp_upgrade', 'adyen', 'MATCHED', 'CLOSED', 'settled.matched', 'upgrade-line-1', 'EUR',
+       1000, 20, 980, 'je_upgrade_1', '2026-10-20T08:00:00Z'),
+      ('ri_upgrade_missing', 'rimp_upgrade', 'adyen', 'MISSING_EXTERNAL', 'OPEN', 'operator', NULL, 'EUR',
+       NULL, NULL, NULL, 'je_upgrade_2', '2026-11-20T08:00:00Z'),
+      ('ri_upgrade_shadow', NULL, 'adyen', 'STATUS_MISMATCH', 'OPEN', 'shadow.psp_says_failed', NULL, 'EUR',
+       NULL, NULL, NULL, 'att_upgrade', '2026-11-21T08:00:00Z');`);
   balancesBefore = await balances();
   // The partition migrations (20261209160000, …160100, 20261210070100 for the webhook tables,
   // 20261213020100 for the ledger) and those between them, in order.
@@ -122,6 +136,7 @@ describe("time partitions on a database with rows", () => {
     ["psp_webhook_events", "event_id = 'evt_upgrade'"],
     ["journal_entries", "id = 'je_upgrade_1'"],
     ["ledger_lines", "journal_entry_id = 'je_upgrade_2' AND direction = 'CREDIT'"],
+    ["recon_items", "id = 'ri_upgrade_missing'"],
   ])("keeps %s's rows in the old table, now its first partition", async (table, where) => {
     const row = await one<{ partition: string }>(
       `SELECT tableoid::regclass::text AS partition FROM ${table} WHERE ${where}`,
@@ -328,5 +343,75 @@ describe("the ledger in month partitions on a database with entries", () => {
     } finally {
       await pool.end();
     }
+  });
+});
+
+describe("reconciliation items in month partitions on a database with items", () => {
+  const nextMonth = () => new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 4));
+  const insertItem = (values: string) =>
+    client.query(
+      `INSERT INTO recon_items (id, psp, category, status, rule, line_key, currency, gross_minor, fee_minor,
+                                net_minor, expected_id, created_at)
+       VALUES ${values} RETURNING tableoid::regclass::text AS partition`,
+      [nextMonth().toISOString()],
+    );
+
+  it("claims what the old items held", async () => {
+    const claims = await client.query<{ kind: string; key: string; item_id: string }>(
+      "SELECT kind, key, item_id FROM recon_item_claims ORDER BY kind, key",
+    );
+    expect(claims.rows).toEqual([
+      { kind: "line", key: "upgrade-line-1", item_id: "ri_upgrade_line" },
+      { kind: "missing", key: "je_upgrade_2", item_id: "ri_upgrade_missing" },
+      { kind: "settled", key: "je_upgrade_1", item_id: "ri_upgrade_line" },
+      { kind: "shadow", key: "att_upgrade", item_id: "ri_upgrade_shadow" },
+    ]);
+  });
+
+  it.each([
+    [
+      "the same line",
+      "('ri_new_1', 'adyen', 'MISSING_INTERNAL', 'OPEN', 'operator', 'upgrade-line-1', 'EUR', 1000, 20, 980, NULL, $1)",
+    ],
+    [
+      "a second settling line",
+      "('ri_new_2', 'adyen', 'MATCHED', 'CLOSED', 'settled.matched', 'upgrade-line-2', 'EUR', 1000, 20, 980, 'je_upgrade_1', $1)",
+    ],
+    [
+      "a second open missing item",
+      "('ri_new_3', 'adyen', 'MISSING_EXTERNAL', 'OPEN', 'operator', NULL, 'EUR', NULL, NULL, NULL, 'je_upgrade_2', $1)",
+    ],
+    [
+      "a second open shadow item",
+      "('ri_new_4', 'adyen', 'STATUS_MISMATCH', 'OPEN', 'shadow.psp_says_failed', NULL, 'EUR', NULL, NULL, NULL, 'att_upgrade', $1)",
+    ],
+  ])("refuses %s in next month's partition", async (_rule, values) => {
+    await expect(insertItem(values)).rejects.toMatchObject({
+      code: "23505",
+      constraint: "recon_item_claims_pkey",
+    });
+  });
+
+  it("puts a new item in next month's partition and guards the old one as before", async () => {
+    const placed = await insertItem(
+      "('ri_new_5', 'adyen', 'MISSING_INTERNAL', 'OPEN', 'operator', 'upgrade-line-3', 'EUR', 1000, 20, 980, NULL, $1)",
+    );
+    const month = nextMonth().toISOString().slice(0, 7).replace("-", "");
+    expect(placed.rows[0]).toEqual({ partition: `recon_items_p${month}` });
+    await expect(
+      client.query("UPDATE recon_items SET status = 'RESOLVED' WHERE id = 'ri_upgrade_line'"),
+    ).rejects.toThrow("illegal reconciliation item transition CLOSED -> RESOLVED");
+    await expect(client.query("TRUNCATE recon_items_legacy")).rejects.toThrow("TRUNCATE rejected");
+    await expect(
+      client.query(
+        "UPDATE recon_items_legacy SET resolution_note = 'direct' WHERE id = 'ri_upgrade_missing'",
+      ),
+    ).rejects.toThrow("update on recon_items, not its partition recon_items_legacy");
+    // Closing the old missing item frees its claim.
+    await client.query("UPDATE recon_items SET status = 'CLOSED' WHERE id = 'ri_upgrade_missing'");
+    const missing = await one<{ n: string }>(
+      "SELECT count(*)::text AS n FROM recon_item_claims WHERE kind = 'missing'",
+    );
+    expect(missing.n).toBe("0");
   });
 });

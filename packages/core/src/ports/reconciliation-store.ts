@@ -1,5 +1,5 @@
 // What the reconciliation commands need from storage. One import runs in one transaction (applyImport): lines
-// are staged in bulk, matched chunk by chunk against candidates fetched for the whole chunk, and the items,
+// are matched chunk by chunk against candidates fetched for the whole chunk, and the items,
 // postings and the import's record commit together, or, when the file is refused, nothing but the refusal.
 import type { CurrencyCode } from "../money/currency";
 import type { ExpectedSettlement, ReconCategory } from "../reconciliation/matching";
@@ -60,7 +60,7 @@ export type ExpectedWithMode = ExpectedSettlement & { mode: "TEST" | "LIVE" };
 
 /**
  * One import's transaction. The command overlaps calls (it matches one chunk while the previous chunk's record is
- * still being written, and parses lines while the previous batch is staged): an implementation runs the calls in
+ * still being written, and reads its candidates meanwhile): an implementation runs the calls in
  * the order they are made, or at least never lets one of them fail for another still running.
  */
 export interface ReconImportSession {
@@ -69,10 +69,6 @@ export interface ReconImportSession {
    * that applied it meanwhile, if one did: the second of two concurrent imports is a replay, never a failure.
    */
   claimFile(psp: SettlementPsp, fileSha256: string): Promise<ReconImportRecord | null>;
-  /** Bulk-loads parsed lines into the import's staging table. */
-  stage(lines: readonly SettlementLine[]): Promise<void>;
-  /** Staged lines in (line key, line number) order after `after`, at most `limit`. */
-  nextChunk(after: { lineKey: string; lineNumber: number } | null, limit: number): Promise<SettlementLine[]>;
   /** Captures and refunds the chunk's references name, not yet settled by any recorded line. */
   expectedFor(lines: readonly SettlementLine[]): Promise<ExpectedWithMode[]>;
   /** The chunk's line keys already recorded (earlier imports, earlier chunks). */

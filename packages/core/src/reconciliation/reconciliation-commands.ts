@@ -1,8 +1,8 @@
 // The one write path of reconciliation: importing a PSP's settlement report. The file's rows arrive one by one
-// (the adapter streams and parses it); every row is read into a line before anything is matched, so a bad row
-// refuses the whole file and only the refusal is recorded. Then, chunk by chunk in line-key order, the pure
-// matcher classifies the lines, the rules decide what happens automatically, and the items and their balanced
-// postings are recorded with the import in one transaction. The same file applies once.
+// (the adapter streams and parses it) and are read into lines, chunk by chunk in file order; the pure matcher
+// classifies each chunk's lines, the rules decide what happens automatically, and the items and their balanced
+// postings are recorded with the import in one transaction, while the next chunks are read. A bad row refuses
+// the whole file: the transaction is rolled back and only the refusal is recorded. The same file applies once.
 
 import type { DisputeCommands } from "../disputes/dispute-commands";
 import { DomainError } from "../errors/domain-error";
@@ -11,6 +11,7 @@ import type { PaymentCommands } from "../payments/payment-commands";
 import type { Actor, AuditValue } from "../ports/audit";
 import type {
   CurrencyTotal,
+  ExpectedWithMode,
   ReconciliationStore,
   ReconImportDraft,
   ReconImportRecord,
@@ -26,13 +27,12 @@ import {
   matchSettlementLines,
   type ReconCategory,
 } from "./matching";
+import { ReportChunks, type ReportRow } from "./report-chunks";
 import {
-  assertSettlementHeader,
   type SettlementLine,
   type SettlementPsp,
   SettlementReportError,
   settlementAvailableOn,
-  settlementLineReader,
 } from "./settlement-line";
 import {
   allocateFee,
@@ -53,11 +53,7 @@ interface SettledGroup {
   items: ReconItemDraft[];
 }
 
-/** One CSV row as the adapter parsed it: the header first, then the records, with their 1-based line numbers. */
-export interface ReportRow {
-  lineNumber: number;
-  cells: readonly string[];
-}
+export type { ReportRow } from "./report-chunks";
 
 export interface ReconciliationSettings {
   feeSchedules: FeeSchedules;
@@ -83,9 +79,10 @@ export const DEFAULT_RECONCILIATION_SETTINGS: ReconciliationSettings = {
 /** Bounds: a report of a busy PSP account is large, but not unbounded. */
 export const REPORT_LINES_MAX = 5_000_000;
 export const FILE_NAME_LENGTH_MAX = 255;
-/** Lines per staging statement and per matching chunk (5,000 raised the peak RSS at 100,000 lines from 209 to 305 MB). */
-const STAGE_BATCH = 2_000;
+/** Lines per matching chunk (5,000 raised the peak RSS at 100,000 lines from 209 to 305 MB). */
 const MATCH_CHUNK = 2_000;
+/** Chunks read from the file ahead of the one being matched, at most. */
+const CHUNKS_AHEAD_MAX = 2;
 /** Fee-only rows are one per account, currency and day: a handful per file. */
 const FEE_ROWS_MAX = 10_000;
 /** Confirmations made after one import (or one worker pass); the rest wait for the next. */
@@ -127,6 +124,11 @@ export class ReconciliationCommands {
       payments?: Pick<PaymentCommands, "confirmSettledModification">;
       /** Applies chargeback rows to their disputes; without it (the CLI) they wait for the worker's next pass. */
       disputes?: Pick<DisputeCommands, "applyNotification">;
+      /**
+       * A turn of the event loop, taken every few rows while the file is read so that the store's answers are
+       * handled meanwhile (see ReportChunks); without it, none is taken.
+       */
+      yieldToEventLoop?: () => Promise<void>;
     },
   ) {}
 
@@ -204,40 +206,47 @@ export class ReconciliationCommands {
     draft: ReconImportDraft,
     rows: AsyncIterable<ReportRow>,
   ): Promise<ReconImportRecord> {
-    const { lineCount, latestBookedAt } = await this.stageAll(session, draft.psp, rows);
     const counts: Partial<Record<ReconCategory, number>> = {};
     const totals = new Map<string, CurrencyTotal>();
     const batches = new Set<string>();
     const feeRows: Array<{ line: SettlementLine; id: string }> = [];
     let releasesMoved = 0;
-    // Pipelined, one chunk deep: a chunk is matched here while the store writes the chunk before it and then reads
-    // the next chunk's candidates and seen keys. Those are read once the chunk before this one is written in full,
-    // but before (or while) this chunk's writes go in, so they may miss them; what this chunk settled and recorded
-    // is dropped from them here, as the store's own filter would once the writes are in.
+    // Pipelined: the file is read in chunks in file order, up to CHUNKS_AHEAD_MAX ahead, while the chunks before are
+    // matched and written (ReportChunks); a chunk is matched here while the store writes the chunk before it and
+    // then reads the next chunk's candidates and seen keys. Those are read once the chunk before this one is
+    // written in full, but before (or while) this chunk's writes go in, so they may miss them; what this chunk
+    // settled and recorded is dropped from them here, as the store's own filter would once the writes are in.
+    // A line already recorded (an earlier import, an earlier chunk, or earlier in its chunk) is a DUPLICATE, and of
+    // two lines that could settle the same capture the one earlier in the file does. A bad line anywhere refuses
+    // the whole file: the transaction with what the chunks before it wrote is rolled back.
     const chunkLines = this.settings.chunkLines ?? MATCH_CHUNK;
-    const afterLast = (lines: readonly SettlementLine[]) => {
-      const last = lines[lines.length - 1] as SettlementLine;
-      return { lineKey: last.lineKey, lineNumber: last.lineNumber };
-    };
+    const chunks = new ReportChunks({
+      psp: draft.psp,
+      rows,
+      chunkLines,
+      aheadMax: CHUNKS_AHEAD_MAX,
+      linesMax: REPORT_LINES_MAX,
+      pause: this.deps.yieldToEventLoop ?? (() => Promise.resolve()),
+    });
     const readCandidates = (lines: readonly SettlementLine[]) =>
       settledLater(Promise.all([session.expectedFor(lines), session.seenLineKeys(lines)]));
-    let chunk = await session.nextChunk(null, chunkLines);
-    let upcoming = chunk.length === 0 ? [] : await session.nextChunk(afterLast(chunk), chunkLines);
-    let candidates = chunk.length === 0 ? null : readCandidates(chunk);
     // Declared before the loop so that a failure inside it waits for what is still running (below).
+    let candidates: Promise<[ExpectedWithMode[], Set<string>]> | null = null;
     let writing: Promise<number> | null = null;
     let recordedBefore: { settledIds: Set<string>; lineKeys: string[] } | null = null;
     try {
+      let chunk = await chunks.next();
+      candidates = chunk.length === 0 ? null : readCandidates(chunk);
+      let upcoming = chunk.length === 0 ? [] : await chunks.next();
       for (let chunkIndex = 0; chunkIndex <= Math.ceil(REPORT_LINES_MAX / chunkLines); chunkIndex++) {
         if (chunk.length === 0 || candidates === null) break;
         const [read, seenLineKeys] = await candidates;
         // The next chunk's candidates, read as soon as the chunk before this one is written (they see it), while
-        // this one is matched; and the chunk after it from the staging table.
+        // this one is matched; and the chunk after it from the file.
         const next = upcoming;
         const written: Promise<unknown> = writing ?? Promise.resolve();
         candidates = next.length === 0 ? null : settledLater(written.then(() => readCandidates(next)));
-        const further =
-          next.length === 0 ? null : settledLater(session.nextChunk(afterLast(next), chunkLines));
+        const further = next.length === 0 ? null : settledLater(chunks.next());
         const previous = recordedBefore;
         const expected = previous === null ? read : read.filter((item) => !previous.settledIds.has(item.id));
         if (previous !== null) for (const key of previous.lineKeys) seenLineKeys.add(key);
@@ -396,9 +405,11 @@ export class ReconciliationCommands {
     } catch (error) {
       // A write still running goes on statement by statement: it must finish (or fail) before the store rolls
       // the transaction back, or its later statements would run after the ROLLBACK, outside the transaction.
-      await Promise.allSettled([writing, candidates]);
+      chunks.stop();
+      await Promise.allSettled([writing, candidates, chunks.done]);
       throw error;
     }
+    const { lineCount, latestBookedAt } = await chunks.summary();
     await this.recordFeeRows(session, feeRows);
     const coveredUntil = latestBookedAt ?? this.deps.now();
     const missing = await session.recordMissingExternal(
@@ -536,59 +547,6 @@ export class ReconciliationCommands {
       else waiting++;
     }
     return { confirmed, waiting };
-  }
-
-  /** Reads every row into a line (refusing the file at the first bad one) and stages them in batches. */
-  private async stageAll(
-    session: ReconImportSession,
-    psp: SettlementPsp,
-    rows: AsyncIterable<ReportRow>,
-  ): Promise<{ lineCount: number; latestBookedAt: Date | null }> {
-    const read = settlementLineReader(psp);
-    let header: readonly string[] | null = null;
-    let batch: SettlementLine[] = [];
-    let lineCount = 0;
-    let latestBookedAt: Date | null = null;
-    // One batch in flight: the next is read and parsed while the store writes the one before.
-    let staging: Promise<void> | null = null;
-    const stage = async (lines: SettlementLine[]) => {
-      if (staging !== null) await staging;
-      staging = settledLater(session.stage(lines));
-    };
-    try {
-      for await (const row of rows) {
-        if (header === null) {
-          header = row.cells.map((name) => name.trim());
-          assertSettlementHeader(psp, header);
-          continue;
-        }
-        if (row.cells.length !== header.length)
-          throw new SettlementReportError(
-            row.lineNumber,
-            `${row.cells.length} cells where the header has ${header.length} (a truncated or malformed line)`,
-          );
-        if (++lineCount > REPORT_LINES_MAX)
-          throw new SettlementReportError(row.lineNumber, `more than ${REPORT_LINES_MAX} lines`);
-        const record: Record<string, string> = {};
-        for (let index = 0; index < header.length; index++)
-          record[header[index] as string] = row.cells[index] as string;
-        const line = read(record, row.lineNumber);
-        if (latestBookedAt === null || line.bookedAt > latestBookedAt) latestBookedAt = line.bookedAt;
-        batch.push(line);
-        if (batch.length >= STAGE_BATCH) {
-          await stage(batch);
-          batch = [];
-        }
-      }
-      if (header === null) throw new SettlementReportError(1, "the file is empty");
-      if (batch.length > 0) await stage(batch);
-      if (staging !== null) await staging;
-    } catch (error) {
-      // As in apply: a statement still running ends before the store rolls back.
-      await Promise.allSettled([staging]);
-      throw error;
-    }
-    return { lineCount, latestBookedAt };
   }
 
   /** Fee-only rows charge the merchants whose lines of the same batch, account and currency they cover. */

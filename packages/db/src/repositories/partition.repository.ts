@@ -41,6 +41,10 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   // created_at, so both tables need the same months (migration 20261213020100_ledger_month_partitions).
   { table: "journal_entries", unit: "month", retentionDays: null },
   { table: "ledger_lines", unit: "month", retentionDays: null },
+  // Reconciliation items: kept (items stay open and are matched for days; nothing archives them yet, and
+  // time_partition_drop_if_expired refuses them). Their unique rules live in recon_item_claims (migration
+  // 20261214020100_recon_items_month_partitions).
+  { table: "recon_items", unit: "month", retentionDays: null },
 ];
 
 export interface PartitionInfo {

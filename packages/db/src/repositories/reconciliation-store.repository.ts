@@ -1,8 +1,7 @@
 // The write side of reconciliation: the store behind the core's ReconciliationCommands. One import is one
-// transaction on one connection: the parsed lines are bulk-loaded into a temporary staging table (one COPY per
-// batch of 2,000), read back in line-key chunks, the chunk's candidates fetched with one set-based query, and
-// the items, journal entries and lines written with one statement each per chunk (COPY for the items and the
-// ledger lines). Nothing runs per line.
+// transaction on one connection: per chunk of 2,000 parsed lines (in file order, as the command reads the file),
+// the chunk's candidates fetched with one set-based query, and the items, journal entries and lines written with
+// one statement each (COPY for the items and the ledger lines). Nothing runs per line.
 import { invariant } from "@paycore/core/errors/domain-error";
 import { newId } from "@paycore/core/ids/ids";
 import type { CurrencyCode } from "@paycore/core/money/currency";
@@ -18,11 +17,7 @@ import type {
   SettlementPostingDraft,
 } from "@paycore/core/ports/reconciliation-store";
 import type { ReconCategory } from "@paycore/core/reconciliation/matching";
-import type {
-  SettlementLine,
-  SettlementLineType,
-  SettlementPsp,
-} from "@paycore/core/reconciliation/settlement-line";
+import type { SettlementLine, SettlementPsp } from "@paycore/core/reconciliation/settlement-line";
 import {
   bankCashCode,
   SETTLEMENT_ACCOUNTS,
@@ -47,39 +42,12 @@ function isoText(date: Date): string {
   return lastIso.text;
 }
 
-const CREATE_STAGING = `
-CREATE TEMP TABLE IF NOT EXISTS recon_staging (
-  line_key text COLLATE "C" NOT NULL, line_number integer NOT NULL, psp text NOT NULL, batch text NOT NULL,
-  type text NOT NULL, raw_type text NOT NULL, psp_reference text, modification_reference text,
-  merchant_reference text, merchant_account text, currency char(3) NOT NULL, gross_minor bigint NOT NULL,
-  fee_minor bigint NOT NULL, net_minor bigint NOT NULL, booked_at timestamptz NOT NULL,
-  PRIMARY KEY (line_key, line_number)
-) ON COMMIT DROP`;
-
-/** COPY, text format: each row's values in this order (see stage). */
-const STAGE =
-  "COPY recon_staging (line_key, line_number, psp, batch, type, raw_type, psp_reference, modification_reference, merchant_reference, merchant_account, currency, gross_minor, fee_minor, net_minor, booked_at) FROM STDIN";
-
-/** booked_at as epoch milliseconds: a float8 reads far faster than a timestamptz's text. */
-const STAGED_COLUMNS = `line_key, line_number, psp, batch, type, raw_type, psp_reference, modification_reference,
-       merchant_reference, merchant_account, currency::text AS currency, gross_minor, fee_minor, net_minor,
-       extract(epoch FROM booked_at)::float8 * 1000 AS booked_at_ms`;
-
-const FIRST_CHUNK = `SELECT ${STAGED_COLUMNS} FROM recon_staging ORDER BY line_key, line_number LIMIT $1`;
-
 /**
- * The row comparison alone, so that it is the primary key's index condition: each chunk starts where the last
- * ended. (With an "OR $1 IS NULL" for the first chunk it became a filter, and every chunk read the staged lines
- * before it again: quadratic, about 0.2 s a chunk at 250,000 lines.)
+ * Not yet settled by a recorded line: no 'settled' claim on it (recon_item_claims, which enforces one settling
+ * line per capture or refund across the items' month partitions: migration 20261214020100).
  */
-const NEXT_CHUNK = `
-SELECT ${STAGED_COLUMNS} FROM recon_staging
- WHERE (line_key, line_number) > ($1::text COLLATE "C", $2::integer)
- ORDER BY line_key, line_number LIMIT $3`;
-
-/** Not yet settled by a recorded line: the unique index recon_items_expected_settled_key says the same. */
 const UNSETTLED = (id: string) =>
-  `NOT EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = ${id} AND i.line_key IS NOT NULL)`;
+  `NOT EXISTS (SELECT 1 FROM recon_item_claims s WHERE s.kind = 'settled' AND s.scope = '' AND s.key = ${id})`;
 
 /** Succeeded captures are their journal entries (automatic captures have no CAPTURE attempt). */
 const CAPTURES_SUCCEEDED = `
@@ -108,8 +76,9 @@ SELECT r.id, 'REFUND', p.psp_name, r.merchant_id, r.mode::text, p.id, p.psp_refe
  WHERE p.psp_name = $1 AND (p.psp_reference = ANY($2::text[]) OR r.psp_reference = ANY($3::text[]))
    AND ${UNSETTLED("r.id")}`;
 
+/** Lines already recorded (not as duplicates): their 'line' claims. */
 const SEEN_KEYS = `
-SELECT line_key FROM recon_items WHERE psp = $1 AND line_key = ANY($2::text[]) AND category <> 'DUPLICATE'`;
+SELECT key AS line_key FROM recon_item_claims WHERE kind = 'line' AND scope = $1 AND key = ANY($2::text[])`;
 
 const FEE_ROW_MERCHANTS = `
 SELECT merchant_id, mode::text AS mode, count(*)::integer AS line_count FROM recon_items
@@ -150,7 +119,7 @@ const COPY_ITEMS =
 const CLOSE_FOUND = `
 UPDATE recon_items m SET status = 'CLOSED', rule = 'missing.settled_later', updated_at = now()
  WHERE m.psp = $1 AND m.category = 'MISSING_EXTERNAL' AND m.status = 'OPEN'
-   AND EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = m.expected_id AND i.line_key IS NOT NULL)`;
+   AND EXISTS (SELECT 1 FROM recon_item_claims s WHERE s.kind = 'settled' AND s.scope = '' AND s.key = m.expected_id)`;
 
 const INSERT_MISSING = `
 WITH span AS (SELECT min(booked_at) AS since FROM recon_items WHERE psp = $1 AND line_key IS NOT NULL),
@@ -173,8 +142,7 @@ SELECT $4 || '_' || row_number() OVER (ORDER BY e.id), $5, $1, 'MISSING_EXTERNAL
    AND e.created_at >= span.since - make_interval(secs => $3::double precision / 1000)
    AND e.created_at <= $2::timestamptz - make_interval(secs => $3::double precision / 1000)
    AND ${UNSETTLED("e.id")}
-   AND NOT EXISTS (SELECT 1 FROM recon_items m WHERE m.expected_id = e.id AND m.category = 'MISSING_EXTERNAL'
-                     AND m.status = 'OPEN')`;
+   AND NOT EXISTS (SELECT 1 FROM recon_item_claims m WHERE m.kind = 'missing' AND m.scope = '' AND m.key = e.id)`;
 
 const INSERT_IMPORT = `
 INSERT INTO recon_imports (id, psp, file_name, file_sha256, status, refused_line, refused_reason, line_count,
@@ -218,7 +186,7 @@ SELECT je.id FROM journal_entries je
   JOIN ledger_lines l ON l.journal_entry_id = je.id
   JOIN ledger_accounts a ON a.id = l.account_id AND a.code = 'psp_receivable'
  WHERE je.payment_id = $1 AND je.kind = 'payment.captured' AND l.direction = 'DEBIT' AND l.amount_minor = $2
-   AND NOT EXISTS (SELECT 1 FROM recon_items i WHERE i.expected_id = je.id AND i.line_key IS NOT NULL)
+   AND ${UNSETTLED("je.id")}
  ORDER BY je.created_at DESC, je.id DESC LIMIT 1`;
 
 const CLOSE_CONFIRMED = `
@@ -282,44 +250,6 @@ export function toImportRecord(row: ImportRow): ReconImportRecord {
       netMinor: BigInt(t.netMinor),
     })),
     createdAt: row.created_at,
-  };
-}
-
-interface StagedRow {
-  line_key: string;
-  line_number: number;
-  psp: SettlementPsp;
-  batch: string;
-  type: SettlementLineType;
-  raw_type: string;
-  psp_reference: string | null;
-  modification_reference: string | null;
-  merchant_reference: string | null;
-  merchant_account: string | null;
-  currency: string;
-  gross_minor: bigint;
-  fee_minor: bigint;
-  net_minor: bigint;
-  booked_at_ms: number;
-}
-
-function toLine(row: StagedRow): SettlementLine {
-  return {
-    psp: row.psp,
-    lineNumber: row.line_number,
-    lineKey: row.line_key,
-    batch: row.batch,
-    type: row.type,
-    rawType: row.raw_type,
-    pspReference: row.psp_reference,
-    modificationReference: row.modification_reference,
-    merchantReference: row.merchant_reference,
-    merchantAccount: row.merchant_account,
-    currency: row.currency as CurrencyCode,
-    grossMinor: row.gross_minor,
-    feeMinor: row.fee_minor,
-    netMinor: row.net_minor,
-    bookedAt: new Date(Math.round(row.booked_at_ms)),
   };
 }
 
@@ -478,21 +408,6 @@ class PostgresImportSession implements ReconImportSession {
     await this.tx.query(CLAIM_FILE, [`recon_import:${psp}:${fileSha256}`]);
     const rows = await this.tx.query<ImportRow>(SELECT_APPLIED, [psp, fileSha256]);
     return rows[0] === undefined ? null : toImportRecord(rows[0]);
-  }
-
-  async stage(lines: readonly SettlementLine[]): Promise<void> {
-    let rows = "";
-    for (const line of lines)
-      rows += `${copyText(line.lineKey)}\t${line.lineNumber}\t${line.psp}\t${copyText(line.batch)}\t${line.type}\t${copyText(line.rawType)}\t${copyText(line.pspReference)}\t${copyText(line.modificationReference)}\t${copyText(line.merchantReference)}\t${copyText(line.merchantAccount)}\t${line.currency}\t${line.grossMinor}\t${line.feeMinor}\t${line.netMinor}\t${isoText(line.bookedAt)}\n`;
-    await this.tx.copyIn(STAGE, rows);
-  }
-
-  async nextChunk(after: { lineKey: string; lineNumber: number } | null, limit: number) {
-    const rows =
-      after === null
-        ? await this.tx.query<StagedRow>(FIRST_CHUNK, [limit])
-        : await this.tx.query<StagedRow>(NEXT_CHUNK, [after.lineKey, after.lineNumber, limit]);
-    return rows.map(toLine);
   }
 
   async expectedFor(lines: readonly SettlementLine[]): Promise<ExpectedWithMode[]> {
@@ -788,9 +703,6 @@ export class ReconciliationStoreRepository implements ReconciliationStore {
   }
 
   applyImport<T>(importId: string, work: (session: ReconImportSession) => Promise<T>): Promise<T> {
-    return this.sql.transaction(async (tx) => {
-      await tx.execute(CREATE_STAGING);
-      return work(new PostgresImportSession(tx, importId));
-    });
+    return this.sql.transaction((tx) => work(new PostgresImportSession(tx, importId)));
   }
 }

@@ -1,6 +1,6 @@
 // Shadow mode, storage side: reads the payment and its attempts through the payment store, and records a
 // contradiction as an open reconciliation item with its audit row in one statement, once per attempt (or
-// payment) and rule while it is open (the partial unique index recon_items_shadow_key).
+// payment) and rule while it is open (its 'shadow' claim in recon_item_claims, migration 20261214020100).
 import type {
   OperatorResolution,
   PspMessage,
@@ -13,13 +13,21 @@ import type { PostgresPaymentStore } from "./payment-store.repository";
 
 // The PSP's side (its message, its references) beside ours (the attempt, its amount); the audit row holds both
 // outcomes, the operator's resolution included, in words the item's history shows.
+// The claim first: a repeat (or a concurrent first) finds it taken (ON CONFLICT waits for the other transaction) and
+// writes nothing; the item's insert trigger sees the claim is its own.
 const RECORD = `
-WITH item AS (
+WITH claim AS (
+  INSERT INTO recon_item_claims (kind, scope, key, item_id, item_created_at)
+  VALUES ('shadow', $3::text, $6::text, $1::text, now())
+  ON CONFLICT DO NOTHING
+  RETURNING item_id
+), item AS (
   INSERT INTO recon_items (id, psp, category, status, rule, currency, expected_kind, expected_id,
     expected_amount_minor, expected_currency, payment_id, merchant_id, mode, raw_type, psp_reference,
     modification_reference)
-  VALUES ($1, $2, 'STATUS_MISMATCH', 'OPEN', $3, $4, $5, $6, $7, $4, $8, $9, $10::"Mode", $12, $13, $14)
-  ON CONFLICT (expected_id, rule) WHERE rule LIKE 'shadow.%' AND status = 'OPEN' DO NOTHING
+  SELECT claim.item_id, $2::text, 'STATUS_MISMATCH', 'OPEN', $3::text, $4::text, $5::text, $6::text, $7::bigint,
+         $4::text, $8::text, $9::text, $10::"Mode", $12::text, $13::text, $14::text
+    FROM claim
   RETURNING id
 )
 INSERT INTO operator_audit_log (operator_id, action, target_type, target_id, before, after)

@@ -38,6 +38,7 @@ export function createReconciliationCommands(
   return new ReconciliationCommands({
     store: new ReconciliationStoreRepository(sql),
     now: options.now ?? (() => new Date()),
+    yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
     settings: options.settings ?? DEFAULT_RECONCILIATION_SETTINGS,
     ...(options.payments ? { payments: options.payments } : {}),
     ...(options.disputes ? { disputes: options.disputes } : {}),
