@@ -2,12 +2,13 @@
 // Postgres: GraphQL Code Generator (client preset) validates the tour's documents against the printed schema,
 // Apollo Client runs the tour through its normalised cache, and urql runs it with paymentUpdated over graphql-sse
 // in "distinct connections" mode, unsubscribing cleanly.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApolloClient, CombinedGraphQLErrors, gql, HttpLink, InMemoryCache } from "@apollo/client/core";
 import { generate } from "@graphql-codegen/cli";
 import { Client, fetchExchange, subscriptionExchange } from "@urql/core";
+import { buildSchema, parse, validate } from "graphql";
 import { createClient as createSseClient } from "graphql-sse";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
@@ -25,15 +26,15 @@ afterAll(async () => {
 
 const PAYMENT_FIELDS = `fragment PaymentFields on Payment { id status amount currency amountCaptured amountRefunded createdAt availableActions }`;
 const DOCUMENTS = {
-  TokenizeCard: `mutation TokenizeCard($input: TokenizeCardInput!) { tokenizeCard(input: $input) { paymentMethod { id } errors { code field message } } }`,
-  CreatePayment: `mutation CreatePayment($input: CreatePaymentInput!) { createPayment(input: $input) { payment { ...PaymentFields } errors { code field message } } }`,
-  CapturePayment: `mutation CapturePayment($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { ...PaymentFields } errors { code message } } }`,
-  RefundPayment: `mutation RefundPayment($input: RefundPaymentInput!) { refundPayment(input: $input) { payment { ...PaymentFields } errors { code message } } }`,
-  CancelPayment: `mutation CancelPayment($input: CancelPaymentInput!) { cancelPayment(input: $input) { payment { ...PaymentFields } errors { code message } } }`,
-  Payment: `query Payment($id: ID!) { payment(id: $id) { ...PaymentFields } }`,
-  Payments: `query Payments($first: Int, $after: String) { payments(first: $first, after: $after) { nodes { ...PaymentFields } pageInfo { hasNextPage endCursor } } }`,
-  Balance: `query Balance { balance { currency available pending } }`,
-  PaymentUpdated: `subscription PaymentUpdated($id: ID!) { paymentUpdated(id: $id) { ...PaymentFields } }`,
+  TokenizeCard: `mutation TourTokenizeCard($input: TokenizeCardInput!) { tokenizeCard(input: $input) { paymentMethod { id } errors { code field message } } }`,
+  CreatePayment: `mutation TourCreatePayment($input: CreatePaymentInput!) { createPayment(input: $input) { payment { ...PaymentFields } errors { code field message } } }`,
+  CapturePayment: `mutation TourCapturePayment($input: CapturePaymentInput!) { capturePayment(input: $input) { payment { ...PaymentFields } errors { code message } } }`,
+  RefundPayment: `mutation TourRefundPayment($input: RefundPaymentInput!) { refundPayment(input: $input) { payment { ...PaymentFields } errors { code message } } }`,
+  CancelPayment: `mutation TourCancelPayment($input: CancelPaymentInput!) { cancelPayment(input: $input) { payment { ...PaymentFields } errors { code message } } }`,
+  Payment: `query TourPayment($id: ID!) { payment(id: $id) { ...PaymentFields } }`,
+  Payments: `query TourPayments($first: Int, $after: String) { payments(first: $first, after: $after) { nodes { ...PaymentFields } pageInfo { hasNextPage endCursor } } }`,
+  Balance: `query TourBalance { balance { currency available pending } }`,
+  PaymentUpdated: `subscription TourPaymentUpdated($id: ID!) { paymentUpdated(id: $id) { ...PaymentFields } }`,
 };
 
 const card = () => ({ number: "4242424242424242", expMonth: 12, expYear: 2035, cvc: "123" });
@@ -42,29 +43,22 @@ it("GraphQL Code Generator's client preset generates the tour's types from the p
   const dir = await mkdtemp(join(tmpdir(), "paycore-codegen-"));
   try {
     const warnings: string[] = [];
+    // The exact config examples/codegen ships, with the tour's documents added to its own.
+    const example = join(__dirname, "../../../../examples/codegen");
+    const config = JSON.parse(await readFile(join(example, "codegen.json"), "utf8"));
+    const [target, output] = Object.entries(config.generates)[0] as [string, Record<string, unknown>];
+    expect(target).toBe("src/gql/");
     const files = await generate(
       {
-        schema: join(__dirname, "../../schema.graphql"),
-        documents: [PAYMENT_FIELDS, ...Object.values(DOCUMENTS)],
+        schema: join(example, config.schema),
+        documents: [
+          ...config.documents.map((file: string) => join(example, file)),
+          PAYMENT_FIELDS,
+          ...Object.values(DOCUMENTS),
+        ],
         silent: true,
         errorsOnly: true,
-        generates: {
-          [`${dir}/gql/`]: {
-            preset: "client",
-            config: {
-              // Money travels as digit strings (bigint minor units); DateTime as ISO 8601 strings.
-              scalars: {
-                MinorUnits: "string",
-                SignedMinorUnits: "string",
-                DateTime: "string",
-                CurrencyCode: "string",
-                Metadata: "Record<string, string>",
-                File: "File",
-              },
-              strictScalars: true,
-            },
-          },
-        },
+        generates: { [`${dir}/gql/`]: output },
       },
       true,
     ).catch((error: unknown) => {
@@ -77,12 +71,27 @@ it("GraphQL Code Generator's client preset generates the tour's types from the p
     // With the scalars mapped, money and timestamps are strings in the operation types (unmapped they are `any`).
     expect(types).toMatch(/PaymentFieldsFragment = \{[^}]*amount: string[^}]*createdAt: string/);
     expect(types).toMatch(
-      /BalanceQuery = \{ balance: Array<\{ currency: string, available: string, pending: string \}> \}/,
+      /TourBalanceQuery = \{ balance: Array<\{ currency: string, available: string, pending: string \}> \}/,
     );
-    expect(types).toContain("PaymentUpdatedSubscription");
+    expect(types).toContain("TourPaymentUpdatedSubscription");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+it("every GraphQL example in the docs validates against the printed schema", async () => {
+  const schema = buildSchema(await readFile(join(__dirname, "../../schema.graphql"), "utf8"));
+  const docs = join(__dirname, "../../../../docs");
+  let examples = 0;
+  for (const file of (await readdir(docs)).filter((name) => name.endsWith(".md"))) {
+    const text = await readFile(join(docs, file), "utf8");
+    for (const [, body] of text.matchAll(/```graphql\n([\s\S]*?)```/g)) {
+      examples++;
+      const errors = validate(schema, parse(body as string)).map((error) => error.message);
+      expect(errors, `${file}: ${(body as string).slice(0, 80)}`).toEqual([]);
+    }
+  }
+  expect(examples).toBeGreaterThanOrEqual(2);
 });
 
 it("Apollo Client: tokenize, create (replayed), capture, partial refund, read back, typed error, second page", async () => {
