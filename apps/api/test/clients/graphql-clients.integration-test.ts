@@ -13,12 +13,26 @@ import { createClient as createSseClient } from "graphql-sse";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
+const SHOP = "https://shop.example";
 let t: TestApp;
+
+/** The header names each client sent, so the CORS test can preflight exactly what a browser would. */
+const sentHeaders = new Map<string, Set<string>>();
+function recordingFetch(client: string): typeof fetch {
+  return (input, init) => {
+    const names = sentHeaders.get(client) ?? new Set<string>();
+    new Headers(init?.headers).forEach((_, name) => {
+      names.add(name);
+    });
+    sentHeaders.set(client, names);
+    return fetch(input, init);
+  };
+}
 let merchant: TestMerchant;
 
 beforeAll(async () => {
   t = await createTestApp({ listen: true, redisUrl: null });
-  merchant = await t.createMerchant();
+  merchant = await t.createMerchant({ accessPolicy: { allowedOrigins: [SHOP] } });
 });
 afterAll(async () => {
   await t?.close();
@@ -97,7 +111,11 @@ it("every GraphQL example in the docs validates against the printed schema", asy
 it("Apollo Client: tokenize, create (replayed), capture, partial refund, read back, typed error, second page", async () => {
   const apollo = (key: string) =>
     new ApolloClient({
-      link: new HttpLink({ uri: `${t.url}/graphql`, headers: { authorization: `Bearer ${key}` } }),
+      link: new HttpLink({
+        uri: `${t.url}/graphql`,
+        headers: { authorization: `Bearer ${key}` },
+        fetch: recordingFetch("apollo"),
+      }),
       // payment(id) reads Payment:<id> from the cache (ids are global), so a payment a mutation returned is
       // served without a request.
       cache: new InMemoryCache({
@@ -226,11 +244,13 @@ it("urql: the tour over fetch, and paymentUpdated over graphql-sse (distinct con
   const sse = createSseClient({
     url: `${t.url}/graphql`,
     headers: { authorization: `Bearer ${merchant.secretKey}` },
+    fetchFn: recordingFetch("graphql-sse"),
   });
   const urql = (key: string) =>
     new Client({
       url: `${t.url}/graphql`,
       fetchOptions: { headers: { authorization: `Bearer ${key}` } },
+      fetch: recordingFetch("urql"),
       exchanges: [
         fetchExchange,
         subscriptionExchange({
@@ -299,4 +319,28 @@ it("urql: the tour over fetch, and paymentUpdated over graphql-sse (distinct con
   subscription.unsubscribe();
   await until(() => t.app.services.paymentWatch.size === 0);
   sse.dispose();
+});
+
+it("a browser's preflight for each client's headers is allowed for a merchant's origin", async () => {
+  // CORS-safelisted request headers need no permission; every other one the clients sent must be allowed.
+  const safelisted = new Set(["accept", "accept-language", "content-language"]);
+  expect([...sentHeaders.keys()].sort()).toEqual(["apollo", "graphql-sse", "urql"]);
+  for (const [client, names] of sentHeaders) {
+    const requested = [...names].filter((name) => !safelisted.has(name)).sort();
+    expect(requested, client).toContain("authorization");
+    const preflight = await fetch(`${t.url}/graphql`, {
+      method: "OPTIONS",
+      headers: {
+        origin: SHOP,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": requested.join(","),
+      },
+    });
+    expect(preflight.status, client).toBeLessThan(300);
+    expect(preflight.headers.get("access-control-allow-origin"), client).toBe(SHOP);
+    const allowed = (preflight.headers.get("access-control-allow-headers") ?? "")
+      .toLowerCase()
+      .split(/\s*,\s*/);
+    expect(allowed, client).toEqual(expect.arrayContaining(requested));
+  }
 });
