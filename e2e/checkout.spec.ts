@@ -3,7 +3,7 @@
 // clean, fits 360 px, and shows the amount in the customer's locale; a declined card keeps the session open. The
 // hosted card fields iframe tokenizes a card for a shop page on another origin (a loopback port registered as
 // the merchant's allowed origin), and the parent page never sees the number: not in its DOM, not in the
-// messages it receives.
+// messages it receives. The largest KWD amount with a long description fits at 1280 and 390 px.
 import { createServer, type Server } from "node:http";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
@@ -155,6 +155,26 @@ test("fits 360 px, and a declined card keeps the session open", async ({ page })
   await expect(page.getByRole("alert")).toBeVisible();
   await expectAxeClean(page);
   expect(await readSession(session.id)).toMatchObject({ status: "OPEN", payment: { status: "DECLINED" } });
+});
+
+test("the largest KWD amount and a long description fit at 1280 and 390 px, axe clean", async ({ page }) => {
+  const session = await createSession({
+    currency: "KWD",
+    amount: "9999999999999",
+    description: `Ωμέγα 東京商店 ${"Sehrlangeproduktbezeichnungohneleerzeichen".repeat(2)} and more words to wrap`,
+  });
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(session.url as string);
+    await expect(page.locator("#checkout-amount")).toHaveText(/9,999,999,999\.999/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `checkout at ${width}`).toBeLessThanOrEqual(0);
+    await expectAxeClean(page);
+    await page.screenshot({
+      path: `${import.meta.dirname}/artifacts/checkout-long-${width}.png`,
+      fullPage: true,
+    });
+  }
 });
 
 test("the card fields iframe tokenizes and the parent page never sees the number", async ({ page }) => {

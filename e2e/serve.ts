@@ -91,6 +91,13 @@ const refundable = await seedPayment(app, acme, { amountMinor: 10_000n, email: "
 const searchable = await seedPayment(app, acme, { amountMinor: 4_321n, email: "findme@example.com" });
 const heldToApprove = await seedPayment(app, globex, { greyZone: true, email: "held.approve@example.com" });
 const heldToReject = await seedPayment(app, globex, { greyZone: true, email: "held.reject@example.com" });
+// Long values (usability spec): a merchant name of the full 200 characters with an unbroken 60-letter word and
+// three scripts, and the largest payments KWD (3 decimals) and JPY (none) allow, so every list and page that shows
+// them is checked at 390 px.
+const longName = `Ωμέγα 東京商店 ${"Großhandelsgesellschaftfürausserordentlichlangefirmennamen".padEnd(60, "x")} `;
+const longNamed = await seedMerchant(app, `${longName}${"Long Name ".repeat(20)}`.slice(0, 200));
+const largestKwd = await seedPayment(app, longNamed, { amountMinor: 9_999_999_999_999n, currency: "KWD" });
+const largestJpy = await seedPayment(app, longNamed, { amountMinor: 9_999_999_999n, currency: "JPY" });
 // Customer erasure (issue 22): the one customer customer-erasure.spec.ts erases (nobody else uses this address).
 await seedPayment(app, acme, { amountMinor: 1_500n, email: "erase.me@example.com" });
 // Payouts (issue 18): a merchant whose captured balance is released at once (the delays stay 0 in this fresh
@@ -375,6 +382,7 @@ const state: E2eState = {
     merchantName: "Workbench Goods",
   },
   reconPaymentId,
+  longValues: { merchantId: longNamed.id, kwdPaymentId: largestKwd.id, jpyPaymentId: largestJpy.id },
   checkout: { apiUrl, shopUrl, secretKey: shopKey("SECRET"), publishableKey: shopKey("PUBLISHABLE") },
   controlUrl: `http://${host}:${E2E_PORTS.control}`,
   acmeMerchantId: acme.id,

@@ -51,6 +51,8 @@ export interface E2eState {
   };
   /** A captured payment whose settlement line the PSP paid 200.00 short: an open AMOUNT_MISMATCH. */
   reconPaymentId: string;
+  /** A merchant named with the full 200 characters, and its largest KWD and JPY payments (usability spec). */
+  longValues: { merchantId: string; kwdPaymentId: string; jpyPaymentId: string };
   /** Hosted checkout (issue 20): a merchant whose allowed origins include the shop page the spec serves. */
   checkout: { apiUrl: string; shopUrl: string; secretKey: string; publishableKey: string };
   /**

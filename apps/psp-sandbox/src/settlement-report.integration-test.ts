@@ -98,7 +98,7 @@ describe("Stripe balance report", () => {
       row.fee,
       row.net,
       row.customer_facing_amount,
-      row["metadata[reference]"],
+      row["payment_metadata[reference]"],
     ]);
     expect(view).toEqual([
       ["charge", "usd", "100.00", "3.20", "96.80", "100.00", "pay_usd"],

@@ -26,7 +26,8 @@ export const STRIPE_COLUMNS = [
   "charge_id",
   "customer_facing_amount",
   "description",
-  "metadata[reference]",
+  // Stripe's reports name a payment's metadata key `payment_metadata[key]` (a refund row carries its payment's).
+  "payment_metadata[reference]",
 ] as const;
 
 export const ADYEN_COLUMNS = [
@@ -52,7 +53,17 @@ export const ADYEN_COLUMNS = [
   "Markup (NC)",
   "Scheme Fees (NC)",
   "Interchange (NC)",
+  "Payment Method Variant",
+  "Modification Merchant Reference",
   "Batch Number",
+  // The published layout ends with columns Adyen reserves for later use, empty today.
+  "Reserved4",
+  "Reserved5",
+  "Reserved6",
+  "Reserved7",
+  "Reserved8",
+  "Reserved9",
+  "Reserved10",
 ] as const;
 
 export const ADYEN_COMPANY_ACCOUNT = "PaycoreSandboxCompany";
@@ -113,7 +124,7 @@ function stripeCsv(entries: SettlementEntry[]): string {
       charge_id: charge.chargeId ?? "",
       customer_facing_amount: formatMinorUnits(entry.amountMinor, charge.currency),
       description: isCapture ? `Payment ${charge.reference}` : `Refund of ${charge.reference}`,
-      "metadata[reference]": charge.reference,
+      "payment_metadata[reference]": charge.reference,
     };
   });
   return stringify(rows, { header: true, columns: [...STRIPE_COLUMNS] });
@@ -154,6 +165,7 @@ function adyenCsv(entries: SettlementEntry[], dayStart: Date): string {
       "Net Debit (NC)": isCapture ? "" : amount,
       "Net Credit (NC)": isCapture ? formatMinorUnits(entry.amountMinor - commission, charge.currency) : "",
       "Commission (NC)": formatMinorUnits(commission, charge.currency),
+      "Payment Method Variant": charge.cardBrand === "mastercard" ? "mc" : charge.cardBrand,
       "Batch Number": batchNumber,
     };
   });

@@ -74,9 +74,9 @@ const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1a1d21}
 main{max-width:28rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 3px #0003}
-h1{font-size:1.25rem;margin:0 0 .25rem}
-.amount{font-size:2rem;font-weight:700;margin:0 0 1rem}
-ul{padding-left:1.2rem}
+h1{font-size:1.25rem;margin:0 0 .25rem;overflow-wrap:anywhere}
+.amount{font-size:1.75rem;font-weight:700;margin:0 0 1rem;overflow-wrap:anywhere}
+ul{padding-left:1.2rem;overflow-wrap:anywhere}
 label{display:block;font-weight:600;margin-top:1rem}
 input{width:100%;font:inherit;padding:.6rem;border:1px solid #6b7280;border-radius:.35rem;min-height:2.75rem}
 input:focus,button:focus,a:focus{outline:3px solid #1d4ed8;outline-offset:2px}
@@ -84,7 +84,7 @@ input:focus,button:focus,a:focus{outline:3px solid #1d4ed8;outline-offset:2px}
 button{margin-top:1.5rem;width:100%;font:inherit;font-weight:700;padding:.75rem;border:0;border-radius:.35rem;background:#1d4ed8;color:#fff;min-height:2.75rem;cursor:pointer}
 .alert{border:2px solid #b91c1c;background:#fef2f2;color:#7f1d1d;padding:.75rem;border-radius:.35rem}
 .cancel{display:inline-block;margin-top:1rem;color:#1d4ed8}
-@media (max-width:400px){main{margin:0;border-radius:0;padding:1rem}.amount{font-size:1.6rem}}
+@media (max-width:400px){main{margin:0;border-radius:0;padding:1rem}.amount{font-size:1.5rem}}
 `;
 
 function renderPage(options: PageOptions): string {

@@ -153,3 +153,52 @@ describe("assertSettlementHeader", () => {
     );
   });
 });
+
+describe("Adyen's TimeZone column", () => {
+  it.each([
+    ["UTC", "2026-03-14T10:00:00.000Z"],
+    ["CET", "2026-03-14T09:00:00.000Z"],
+    ["CEST", "2026-03-14T08:00:00.000Z"],
+    ["PST", "2026-03-14T18:00:00.000Z"],
+    ["+05:30", "2026-03-14T04:30:00.000Z"],
+    ["GMT-03:00", "2026-03-14T13:00:00.000Z"],
+    ["", "2026-03-14T10:00:00.000Z"],
+  ])("reads a Creation Date written in %s", (zone, utc) => {
+    expect(adyenSettlementLine({ ...adyenSettled, TimeZone: zone }, 2).bookedAt.toISOString()).toBe(utc);
+  });
+
+  it("keeps a Creation Date that carries its own offset as written", () => {
+    const line = adyenSettlementLine(
+      { ...adyenSettled, "Creation Date": "2026-03-14T10:00:00Z", TimeZone: "CET" },
+      2,
+    );
+    expect(line.bookedAt.toISOString()).toBe("2026-03-14T10:00:00.000Z");
+  });
+
+  it.each(["CST", "IST", "Mars/Olympus"])("refuses a TimeZone that is unknown or ambiguous (%s)", (zone) => {
+    expect(() => adyenSettlementLine({ ...adyenSettled, TimeZone: zone }, 9)).toThrow(
+      /line 9: TimeZone .* is not a time zone we can read/,
+    );
+  });
+});
+
+describe("Stripe's metadata columns", () => {
+  const charge = {
+    balance_transaction_id: "txn_1",
+    created_utc: "2026-03-14 10:00:00",
+    available_on_utc: "2026-03-16 00:00:00",
+    currency: "usd",
+    gross: "20.00",
+    fee: "0.88",
+    net: "19.12",
+    reporting_category: "charge",
+    source_id: "ch_1",
+  };
+
+  it.each(["payment_metadata[reference]", "refund_metadata[reference]", "metadata[reference]"])(
+    "reads our payment id from %s",
+    (column) => {
+      expect(stripeSettlementLine({ ...charge, [column]: "pay_1" }, 2).merchantReference).toBe("pay_1");
+    },
+  );
+});

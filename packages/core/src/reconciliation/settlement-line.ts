@@ -217,6 +217,61 @@ function orNull(text: string): string | null {
   return text === "" ? null : text;
 }
 
+/**
+ * Adyen writes Creation Date in the account's time zone and names it in the TimeZone column ("CET", "CEST"):
+ * the offsets of the zones it names, in minutes east of UTC. A name that means two offsets (CST, IST, BST, GST) or is not
+ * here refuses the file rather than book its lines hours off; "+01:00" and "GMT+01:00" are read as written.
+ */
+const ADYEN_TIME_ZONE_OFFSETS_MINUTES: Record<string, number> = {
+  UTC: 0,
+  GMT: 0,
+  WET: 0,
+  WEST: 60,
+  CET: 60,
+  CEST: 120,
+  EET: 120,
+  EEST: 180,
+  MSK: 180,
+  SGT: 480,
+  HKT: 480,
+  AWST: 480,
+  JST: 540,
+  KST: 540,
+  AEST: 600,
+  AEDT: 660,
+  NZST: 720,
+  NZDT: 780,
+  BRT: -180,
+  EST: -300,
+  EDT: -240,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
+};
+const ZONE_OFFSET = /^(?:UTC|GMT)?([+-])(\d{2}):?(\d{2})$/;
+
+function adyenZoneOffsetMinutes(record: Record<string, string | undefined>, lineNumber: number): number {
+  const zone = cell(record, "TimeZone", lineNumber).toUpperCase();
+  if (zone === "") return 0;
+  const named = ADYEN_TIME_ZONE_OFFSETS_MINUTES[zone];
+  if (named !== undefined) return named;
+  const match = ZONE_OFFSET.exec(zone);
+  if (match === null)
+    throw new SettlementReportError(lineNumber, `TimeZone "${clip(zone)}" is not a time zone we can read`);
+  return (match[1] === "-" ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
+}
+
+/** Creation Date as a time: in the TimeZone column's zone unless the text carries its own offset. */
+function adyenCreationDate(record: Record<string, string | undefined>, lineNumber: number): Date {
+  const text = cell(record, "Creation Date", lineNumber);
+  const local = readTimestamp(text, lineNumber, "Creation Date");
+  if (/(?:Z|[+-]\d{2}:?\d{2})$/.test(text)) return local;
+  const offsetMinutes = adyenZoneOffsetMinutes(record, lineNumber);
+  return offsetMinutes === 0 ? local : new Date(local.getTime() - offsetMinutes * 60_000);
+}
+
 /** One record of Adyen's Settlement details report (columns by header name). */
 export function adyenSettlementLine(
   record: Record<string, string | undefined>,
@@ -278,8 +333,27 @@ export function adyenSettlementLine(
     grossMinor,
     feeMinor,
     netMinor,
-    bookedAt: readTimestamp(cell(record, "Creation Date", lineNumber), lineNumber, "Creation Date"),
+    bookedAt: adyenCreationDate(record, lineNumber),
   };
+}
+
+/**
+ * Our payment id as Stripe's report names its metadata key: `payment_metadata[reference]` (a charge's, and a
+ * refund's payment's), `refund_metadata[reference]`; `metadata[reference]` is what files before December 2026
+ * carried (the sandbox wrote that name, which Stripe's reports do not have).
+ */
+const STRIPE_REFERENCE_COLUMNS = [
+  "payment_metadata[reference]",
+  "refund_metadata[reference]",
+  "metadata[reference]",
+] as const;
+
+function stripeMerchantReference(record: Record<string, string | undefined>, lineNumber: number) {
+  for (const column of STRIPE_REFERENCE_COLUMNS) {
+    const text = cell(record, column, lineNumber);
+    if (text !== "") return text;
+  }
+  return null;
 }
 
 /** One record of Stripe's itemized balance change report. */
@@ -305,7 +379,7 @@ export function stripeSettlementLine(
     rawType,
     pspReference: orNull(cell(record, "payment_intent_id", lineNumber)),
     modificationReference: orNull(cell(record, "source_id", lineNumber)),
-    merchantReference: orNull(cell(record, "metadata[reference]", lineNumber)),
+    merchantReference: stripeMerchantReference(record, lineNumber),
     merchantAccount: null,
     currency,
     grossMinor,

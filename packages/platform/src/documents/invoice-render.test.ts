@@ -75,6 +75,11 @@ describe("invoice documents", () => {
       { script: "sans", text: "Москва" },
     ]);
     expect(scriptRuns("123")).toEqual([{ script: "sans", text: "123" }]);
+    // Drawn right to left, an Arabic run keeps no trailing space: it starts the next run, between the words.
+    expect(scriptRuns("خبز, Хлеб")).toEqual([
+      { script: "arabic", text: "خبز" },
+      { script: "sans", text: ", Хлеб" },
+    ]);
   });
 
   it("formats tax rates exactly and groups tax per rate", () => {

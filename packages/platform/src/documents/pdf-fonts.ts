@@ -102,7 +102,11 @@ export function scriptRuns(text: string): ScriptRun[] {
     }
     if (last && last.script === script) last.text += character;
     else {
-      runs.push({ script, text: pendingNeutral + character });
+      // An Arabic run is drawn right to left, so a space or comma ending it would land on its left, gluing it to
+      // the next word ("مخبز Хлеб" drew as "مخبزХлеб"): those characters start the next run instead.
+      const trailing = last?.script === "arabic" ? (/[\s.,;:!?·-]+$/u.exec(last.text)?.[0] ?? "") : "";
+      if (last && trailing !== "") last.text = last.text.slice(0, -trailing.length);
+      runs.push({ script, text: trailing + pendingNeutral + character });
       pendingNeutral = "";
     }
   }

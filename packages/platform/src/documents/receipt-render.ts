@@ -1,11 +1,13 @@
 // A receipt or credit note rendered three ways from the same data (ReceiptDocument): the hosted HTML page, the
-// PDF (pdfkit, its built-in Helvetica: no font files to ship) and the email's subject and text. What appears is
-// the merchant's name, the document's number and date, the amount in its currency's exponent, and the card as
-// brand and last 4: nothing else of the card exists in the data.
+// PDF (pdfkit with the embedded Noto fonts, as invoices: Helvetica's Latin-1 turned a Greek, Cyrillic, CJK or
+// Arabic merchant name into mojibake) and the email's subject and text. What appears is the merchant's name, the
+// document's number and date, the amount in its currency's exponent, and the card as brand and last 4 (or "Bank
+// transfer"): nothing else of the card exists in the data.
 import { formatLocalisedAmount } from "@paycore/core/money/localised-amount";
 import type { ReceiptDocument } from "@paycore/db/repositories/receipt.repository";
 import PDFDocument from "pdfkit";
 import { cardBrandName, documentDate, escapeHtml } from "./document-format";
+import { registerPdfFonts, writeText } from "./pdf-fonts";
 
 export interface DocumentLinks {
   /** The hosted page. */
@@ -29,7 +31,10 @@ function rows(document: ReceiptDocument, locale: string): Row[] {
     { label: "Number", value: String(document.number) },
     { label: "Date", value: documentDate(document.createdAt) },
     { label: document.kind === "receipt" ? "Amount paid" : "Amount refunded", value: amount },
-    { label: "Card", value: `${cardBrandName(document.cardBrand)} ending in ${document.cardLast4}` },
+    // A bank-transfer payment has no card: the repository reports brand "bank transfer" and no last 4.
+    document.cardLast4 === ""
+      ? { label: "Paid by", value: "Bank transfer" }
+      : { label: "Card", value: `${cardBrandName(document.cardBrand)} ending in ${document.cardLast4}` },
     { label: "Payment", value: document.paymentId },
   ];
   if (document.kind === "credit_note")
@@ -105,14 +110,17 @@ export function renderDocumentPdf(document: ReceiptDocument, locale = "en-US"): 
     pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
     pdf.on("end", () => resolve(Buffer.concat(chunks)));
     pdf.on("error", reject);
-    pdf.font("Helvetica-Bold").fontSize(18).text(document.merchantName);
-    pdf.moveDown(0.5).font("Helvetica").fontSize(14).text(documentTitle(document));
-    pdf.moveDown();
-    pdf.fontSize(11);
-    for (const row of rows(document, locale)) {
-      pdf.font("Helvetica-Bold").text(`${row.label}: `, { continued: true });
-      pdf.font("Helvetica").text(row.value);
+    try {
+      registerPdfFonts(pdf);
+      pdf.fontSize(18);
+      writeText(pdf, document.merchantName, { bold: true });
+      pdf.moveDown(0.5).fontSize(14);
+      writeText(pdf, documentTitle(document));
+      pdf.moveDown().fontSize(11);
+      for (const row of rows(document, locale)) writeText(pdf, `${row.label}: ${row.value}`);
+      pdf.end();
+    } catch (error) {
+      reject(error);
     }
-    pdf.end();
   });
 }

@@ -6,7 +6,7 @@ import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Expiring authorizations · paycore console" };
+export const metadata: Metadata = { title: "Expiring authorizations" };
 
 export default async function AuthorizationsPage() {
   const rows = await (await serverCaller()).authorizations.expiring().catch(handleProcedureError);

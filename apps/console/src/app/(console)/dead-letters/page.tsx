@@ -8,7 +8,7 @@ import { DateTime } from "../format";
 import { ResultCount } from "../result-count";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Dead letters · paycore console" };
+export const metadata: Metadata = { title: "Dead letters" };
 
 const STATES = ["OPEN", "REPLAYED", "DISMISSED", "ALL"] as const;
 type State = (typeof STATES)[number];

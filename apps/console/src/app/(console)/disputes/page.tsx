@@ -8,7 +8,7 @@ import { Amount, DateTime } from "../format";
 import { ResultCount } from "../result-count";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Disputes · paycore console" };
+export const metadata: Metadata = { title: "Disputes" };
 
 export default async function DisputesPage() {
   const {

@@ -7,7 +7,7 @@ import { Amount, DateTime } from "../format";
 import { ResolveAttemptForm } from "./resolve-attempt-form";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Escalated attempts · paycore console" };
+export const metadata: Metadata = { title: "Escalated attempts" };
 
 export default async function EscalationsPage() {
   const me = await requireOperator();

@@ -8,7 +8,7 @@ import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { Amount, DateTime, Status } from "../format";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Invoices · paycore console" };
+export const metadata: Metadata = { title: "Invoices" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 

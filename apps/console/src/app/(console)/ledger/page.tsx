@@ -6,7 +6,7 @@ import { Amount, DateTime } from "../format";
 import { AdjustmentForm, ApprovalActions, LedgerCheckButton } from "./ledger-forms";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Ledger · paycore console" };
+export const metadata: Metadata = { title: "Ledger" };
 
 export default async function LedgerPage() {
   const me = await requireOperator();

@@ -6,7 +6,7 @@ import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Onboarding · paycore console" };
+export const metadata: Metadata = { title: "Onboarding" };
 
 export default async function OnboardingQueuePage() {
   const queue = await (await serverCaller()).onboarding.queue().catch(handleProcedureError);

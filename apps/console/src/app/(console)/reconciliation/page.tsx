@@ -8,7 +8,7 @@ import { categoryLabel, ReconNav } from "./recon-nav";
 import { ReportUploadForm } from "./report-upload-form";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Reconciliation runs · paycore console" };
+export const metadata: Metadata = { title: "Reconciliation runs" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 

@@ -6,7 +6,7 @@ import { handleProcedureError, serverCaller } from "../../../trpc/server";
 import { DateTime } from "../format";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Sanctions · paycore console" };
+export const metadata: Metadata = { title: "Sanctions" };
 
 export default async function SanctionsPage() {
   const hits = await (await serverCaller()).sanctions.hits().catch(handleProcedureError);

@@ -6,7 +6,7 @@ import { DateTime } from "../../format";
 import { DeadLetterActions } from "./dead-letter-actions";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Dead letter · paycore console" };
+export const metadata: Metadata = { title: "Dead letter" };
 
 export default async function DeadLetterPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;

@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 
 /** The kinds an evidence document may have, for the form's chooser (the core's list, in its order). */
 const FILE_KINDS = EVIDENCE_FILE_KINDS.map((value) => ({ value, label: EVIDENCE_FILE_KIND_LABELS[value] }));
-export const metadata: Metadata = { title: "Dispute · paycore console" };
+export const metadata: Metadata = { title: "Dispute" };
 
 const OUTCOMES: Record<string, string> = {
   WON: "Won: the disputed amount came back to the merchant (the fee stays charged).",

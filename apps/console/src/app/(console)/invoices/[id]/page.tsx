@@ -8,7 +8,7 @@ import { Amount, DateTime, Status } from "../../format";
 import { InvoiceActions } from "./invoice-actions";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Invoice · paycore console" };
+export const metadata: Metadata = { title: "Invoice" };
 
 function rate(bps: number | null): string {
   if (bps === null) return "—";

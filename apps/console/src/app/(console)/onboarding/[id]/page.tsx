@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
   const { id } = await params;
-  return { title: `Onboarding ${id.slice(0, 64)} · paycore console` };
+  return { title: `Onboarding ${id.slice(0, 64)}` };
 }
 
 const label = (status: string) => status.toLowerCase().replace(/_/g, " ");

@@ -8,7 +8,7 @@ import { categoryLabel, ReconNav } from "../recon-nav";
 import { ApprovalActions } from "./approval-actions";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Reconciliation approvals · paycore console" };
+export const metadata: Metadata = { title: "Reconciliation approvals" };
 
 export default async function ApprovalsPage() {
   const me = await requireOperator();

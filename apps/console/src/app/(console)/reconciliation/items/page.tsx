@@ -13,7 +13,7 @@ import { queueInput, queueQuery, type SearchParams } from "../queue-params";
 import { categoryLabel, ReconNav } from "../recon-nav";
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Reconciliation queue · paycore console" };
+export const metadata: Metadata = { title: "Reconciliation queue" };
 
 export default async function ReconciliationQueuePage({
   searchParams,

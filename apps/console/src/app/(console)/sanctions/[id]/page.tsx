@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
   const { id } = await params;
-  return { title: `Sanctions hit ${id.slice(0, 64)} · paycore console` };
+  return { title: `Sanctions hit ${id.slice(0, 64)}` };
 }
 
 export default async function SanctionsHitPage({ params }: { params: Promise<{ id: string }> }) {

@@ -27,7 +27,7 @@ function scheduleText(s: {
 }
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Balance and payouts · paycore console" };
+export const metadata: Metadata = { title: "Balance and payouts" };
 
 export default async function MerchantBalancePage({
   params,

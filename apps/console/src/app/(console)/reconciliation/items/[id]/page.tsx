@@ -10,7 +10,7 @@ import { ItemActions } from "./item-actions";
 export const dynamic = "force-dynamic";
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
-  return { title: `Reconciliation item ${(await params).id} · paycore console` };
+  return { title: `Reconciliation item ${(await params).id}` };
 }
 
 function Money({ minor, currency }: { minor: string | null; currency: string }) {
