@@ -27,7 +27,11 @@ function scheduleText(s: {
 }
 
 export const dynamic = "force-dynamic";
-export const metadata: Metadata = { title: "Balance and payouts" };
+/** Each merchant's balance page has its own title (two tabs on two merchants' balances are told apart). */
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  const { id } = await params;
+  return { title: `Balance and payouts of ${id.slice(0, 64)}` };
+}
 
 export default async function MerchantBalancePage({
   params,
@@ -51,7 +55,7 @@ export default async function MerchantBalancePage({
   const merchantPath = `/merchants/${encodeURIComponent(overview.merchant.id)}`;
   return (
     <>
-      <p>
+      <p className="break">
         <Link href={merchantPath}>← {overview.merchant.name}</Link>
       </p>
       <h1>Balance and payouts</h1>
@@ -67,7 +71,7 @@ export default async function MerchantBalancePage({
           <p className="muted">No balance in this mode yet.</p>
         ) : (
           <div className="scroll-x">
-            <table>
+            <table className="responsive">
               <thead>
                 <tr>
                   <th scope="col">Currency</th>
@@ -85,14 +89,14 @@ export default async function MerchantBalancePage({
               <tbody>
                 {overview.balances.map((b) => (
                   <tr key={b.currency}>
-                    <td>{b.currency}</td>
-                    <td className="amount">
+                    <td data-label="Currency">{b.currency}</td>
+                    <td data-label="Available" className="amount">
                       <Amount minor={b.availableMinor} currency={b.currency} />
                     </td>
-                    <td className="amount">
+                    <td data-label="Pending" className="amount">
                       <Amount minor={b.pendingMinor} currency={b.currency} />
                     </td>
-                    <td className="amount">
+                    <td data-label="Reserved" className="amount">
                       <Amount minor={b.reservedMinor} currency={b.currency} />
                     </td>
                   </tr>
