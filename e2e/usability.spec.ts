@@ -16,9 +16,16 @@ async function consolePaths(page: Page): Promise<string[]> {
   await page.goto("/merchants");
   const merchantHref = await page.locator("tbody a[href^='/merchants/']").first().getAttribute("href");
   await page.goto("/mail");
-  const mailHref = await page.locator("main a[href^='/mail/']").first().getAttribute("href");
-  await page.goto("/reconciliation/items");
-  const itemHref = await page.locator("main a[href^='/reconciliation/items/']").first().getAttribute("href");
+  const mailHref = await page
+    .locator("main a[href^='/mail/']")
+    .first()
+    .getAttribute("href", { timeout: 15_000 });
+  // Every status: specs before this one may have resolved the open items (the queue shows open ones by default).
+  await page.goto("/reconciliation/items?status=OPEN&status=RESOLVED&status=IGNORED&status=CLOSED");
+  const itemHref = await page
+    .locator("main a[href^='/reconciliation/items/']")
+    .first()
+    .getAttribute("href", { timeout: 15_000 });
   return [
     "/overview",
     "/payments",
