@@ -10,8 +10,11 @@ const state = readState();
 test("an admin sets and removes a dispute fee per currency", async ({ page }) => {
   await signIn(page, state.operators.ADMIN);
   await page.getByRole("link", { name: "Merchants" }).click();
+  // The page after sign-in lists merchants in a select, and a seeded merchant's name contains "Name": wait for the
+  // merchants page and match the label exactly.
+  await expect(page.getByRole("heading", { name: "Merchants", level: 1 })).toBeVisible();
   const name = `Initech ${Date.now().toString(36)}`;
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByRole("button", { name: "Create merchant" }).click();
   await page.getByRole("status").getByRole("link", { name }).click();
   await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();

@@ -19,7 +19,7 @@ test("an admin creates a merchant and a key shown once, and the overview renders
   // A millisecond timestamp is Luhn-valid one time in ten, yet never taken for a card number (13 digits starting
   // with 1): names refuse card numbers, not timestamps.
   const name = `Umbrella ${Date.now()}`;
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Fee rate (bps)").fill("250");
   await page.getByLabel("Default fixed fee (hundredths of a major unit)").fill("20");
   await page.getByLabel("Review threshold (0–99)").fill("50");
