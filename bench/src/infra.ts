@@ -256,6 +256,8 @@ export async function startApi(options: {
   apiKeyCache?: "on" | "off";
   probeDir: string;
   logFile: string;
+  /** Node flags added to production's (`npm run bench:heap`: `--trace-gc --trace-gc-nvp`). */
+  extraNodeFlags?: string[];
 }): Promise<ApiProcess> {
   const port = await freePort();
   const preload = new URL("./preload-eventloop.mjs", import.meta.url).href;
@@ -285,7 +287,13 @@ export async function startApi(options: {
   buildApi(options.repoRoot);
   const child = spawn(
     process.execPath,
-    [...apiNodeFlags(options.repoRoot), "--import", preload, "apps/api/dist/main.mjs"],
+    [
+      ...apiNodeFlags(options.repoRoot),
+      ...(options.extraNodeFlags ?? []),
+      "--import",
+      preload,
+      "apps/api/dist/main.mjs",
+    ],
     {
       cwd: options.repoRoot,
       env,

@@ -1,12 +1,11 @@
 // `npm run bench`: drives the real API under load and compares it with the database's own limit,
 // measured in the same run on the same machine. See docs/benchmarks.md for what each figure means.
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parseKeyring } from "@paycore/core/vault/card-vault";
 import { findRepoRoot } from "@paycore/db/database-url";
@@ -23,10 +22,9 @@ import {
   startApi,
   startRedis,
 } from "./infra";
+import { LoadClient } from "./load-client-process";
 import {
   type BenchMerchant,
-  type ChildMessage,
-  type ClientTotals,
   type ParentMessage,
   SLOW_REQUEST_MS,
   type StepResult,
@@ -80,7 +78,6 @@ const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== "soak");
 const SOAK_GROWTH_TOLERANCE = 0.1;
 /** A run that takes longer than this is stuck: it is stopped and cleaned up. */
 const RUN_TIMEOUT_MS = 30 * 60 * 1000;
-const STEP_TIMEOUT_EXTRA_MS = 60_000;
 /** "other CPU" plus steal (percent of a core) above which a step is reported as disturbed by other load. */
 const DISTURBED_OTHER_CPU = 25;
 /** Alternating slices of the hot-merchant comparison (each side runs --duration in total). */
@@ -236,77 +233,6 @@ async function groupCommitFigures(baseUrl: string): Promise<string | null> {
 function parseOnOff(name: string, value: string | undefined): "on" | "off" | undefined {
   if (value === undefined || value === "on" || value === "off") return value;
   throw new Error(`--${name} must be on or off`);
-}
-
-/** The load generator process. */
-class LoadClient {
-  private waiting: ((message: ChildMessage) => void) | null = null;
-  totals: ClientTotals = { paymentsCreated: 0, refundsSucceeded: 0, replaysServed: 0, readsServed: 0 };
-
-  private constructor(readonly child: ChildProcess) {
-    child.on("message", (message: ChildMessage) => {
-      const waiter = this.waiting;
-      this.waiting = null;
-      waiter?.(message);
-    });
-    child.on("exit", (code) => {
-      const waiter = this.waiting;
-      this.waiting = null;
-      waiter?.({ type: "failed", message: `load client exited (${code})` });
-    });
-  }
-
-  static async start(repoRoot: string, configure: ParentMessage): Promise<LoadClient> {
-    const child = fork(join(dirname(fileURLToPath(import.meta.url)), "load-client.ts"), [], {
-      cwd: repoRoot,
-      execArgv: ["--import", "tsx"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    const client = new LoadClient(child);
-    const reply = await client.exchange(configure, 60_000);
-    if (reply.type !== "ready") throw new Error(`load client: ${JSON.stringify(reply)}`);
-    return client;
-  }
-
-  private exchange(message: ParentMessage, timeoutMs: number): Promise<ChildMessage> {
-    return new Promise((resolveReply, reject) => {
-      const timer = setTimeout(() => reject(new Error("load client did not answer")), timeoutMs);
-      this.waiting = (reply) => {
-        clearTimeout(timer);
-        resolveReply(reply);
-      };
-      this.child.send(message);
-    });
-  }
-
-  async runInterleaved(steps: StepSpec[], slices: number): Promise<StepResult[]> {
-    const total = steps.reduce((sum, step) => sum + step.durationMs, 0);
-    const reply = await this.exchange(
-      { type: "runInterleaved", steps, slices },
-      total + STEP_TIMEOUT_EXTRA_MS * slices,
-    );
-    if (reply.type !== "results") throw new Error(`load steps: ${JSON.stringify(reply)}`);
-    this.totals = reply.totals;
-    return reply.results;
-  }
-
-  /** Points the generator at another API (it keeps the payments it created). */
-  async configure(message: ParentMessage): Promise<void> {
-    const reply = await this.exchange(message, 10_000);
-    if (reply.type !== "ready") throw new Error(`load client: ${JSON.stringify(reply)}`);
-  }
-
-  async run(step: StepSpec): Promise<StepResult> {
-    const reply = await this.exchange({ type: "run", step }, step.durationMs + STEP_TIMEOUT_EXTRA_MS);
-    if (reply.type !== "result") throw new Error(`load step ${step.name}: ${JSON.stringify(reply)}`);
-    this.totals = reply.totals;
-    return reply.result;
-  }
-
-  stop(): void {
-    if (this.child.connected) this.child.send({ type: "stop" } satisfies ParentMessage);
-    setTimeout(() => this.child.kill("SIGKILL"), 2_000).unref();
-  }
 }
 
 interface ApiStep extends StepResult {

@@ -3,12 +3,17 @@
 // records in $BENCH_PROBE_DIR/<pid>.port. Endpoints: /eld (delay since the last reset, in ms),
 // /eld/reset, /memory (process.memoryUsage in MB), /gc (the major collections so far: start as
 // epoch ms, pause in ms), /timeline (per second: the event loop's longest lateness and the time in
-// collections), /profile/start, /profile/stop?file=<path> (writes a .cpuprofile).
+// collections), /profile/start, /profile/stop?file=<path> (writes a .cpuprofile); for `npm run bench:heap`:
+// /heap (V8's heap and space statistics), /heap/sampling/start?minor=0|1 (allocation sampling that keeps
+// objects later freed by major collections, and with minor=1 those freed by scavenges too: every
+// allocation; with minor=0 only what survived its scavenges, i.e. was promoted or is still young),
+// /heap/sampling/stop?file=<path> (writes a .heapprofile), /heap/snapshot?file=<path>.
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { Session } from "node:inspector";
 import { join } from "node:path";
 import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from "node:v8";
 
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the bench for the API it starts, never by a turbo task.
 const dir = process.env.BENCH_PROBE_DIR;
@@ -109,6 +114,38 @@ if (dir) {
           reply(200, { ok: true, file });
         })
         .catch(fail);
+    } else if (url.pathname === "/heap") {
+      reply(200, {
+        pid: process.pid,
+        now: performance.now(),
+        heap: getHeapStatistics(),
+        spaces: getHeapSpaceStatistics(),
+      });
+    } else if (url.pathname === "/heap/sampling/start") {
+      session = new Session();
+      session.connect();
+      post("HeapProfiler.enable")
+        .then(() =>
+          post("HeapProfiler.startSampling", {
+            samplingInterval: 4096,
+            includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: url.searchParams.get("minor") === "1",
+          }),
+        )
+        .then(() => reply(200, { ok: true }), fail);
+    } else if (url.pathname === "/heap/sampling/stop") {
+      const file = url.searchParams.get("file");
+      // With --expose-gc: a scavenge first, so that young objects already dead leave the promoted profile.
+      globalThis.gc?.({ type: "minor" });
+      post("HeapProfiler.stopSampling")
+        .then(({ profile }) => {
+          if (file) writeFileSync(file, JSON.stringify(profile));
+          session.disconnect();
+          reply(200, { ok: true, file });
+        })
+        .catch(fail);
+    } else if (url.pathname === "/heap/snapshot") {
+      reply(200, { ok: true, file: writeHeapSnapshot(url.searchParams.get("file") ?? undefined) });
     } else {
       reply(404, { error: "not found" });
     }
