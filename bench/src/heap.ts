@@ -1,14 +1,15 @@
 // `npm run bench:heap`: what the API allocates and promotes per payment (issue 23, the half-load tail's major
 // collections). Byte counts, not timings, so they compare across a loaded machine. Starts the API as the bench
 // does (the bundle, production's node flags, plus `--trace-gc --trace-gc-nvp`), runs createPayment at a fixed
-// rate, and per phase of `--payments` payments reports:
+// rate or concurrency, and per phase reports:
 //   1. bytes allocated and promoted per payment: V8's own figures of every collection in the phase
 //      (`allocated=`, `promoted=` of `--trace-gc-nvp`), scavenges and major collections;
 //   2. where the bytes are allocated: V8's allocation sampling of every object (collected or not), by area,
 //      by function and by the first function of the API's bundle on the stack;
 //   3. where the promoted bytes are allocated: the same sampling keeping only objects that survived their
 //      scavenges (promoted, or still young when the phase ends);
-//   4. with --snapshots: heap snapshots after one phase and after the next, diffed by constructor: what stays.
+//   4. with --snapshots: heap snapshots idle, in the middle of the next phase and idle after it, diffed by
+//      constructor: what lives only under load, and what stays (a leak or a growing cache).
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,8 +24,9 @@ import { areaOf } from "./profile-summary";
 
 const { values } = parseArgs({
   options: {
-    rate: { type: "string", default: "100" },
-    payments: { type: "string", default: "3000" },
+    rate: { type: "string" },
+    concurrency: { type: "string", default: "8" },
+    seconds: { type: "string", default: "30" },
     warmup: { type: "string", default: "20" },
     merchants: { type: "string", default: "100" },
     top: { type: "string", default: "25" },
@@ -35,17 +37,21 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log(`npm run bench:heap -- [--rate 100] [--payments 3000] [--warmup 20] [--merchants 100] [--top 25] [--snapshots]
-  --rate       createPayment/s, open loop (fixed schedule)
-  --payments   payments per measured phase
+  console.log(`npm run bench:heap -- [--concurrency 8 | --rate <n>] [--seconds 30] [--warmup 20] [--merchants 100] [--top 25] [--snapshots]
+  --concurrency  requests in flight, closed loop (the default): a request lives while about that many payments
+                 allocate, whatever the machine's speed, so the bytes promoted per payment compare across loads
+  --rate       createPayment/s, open loop (fixed schedule, at most 64 in flight): how long requests live then
+               depends on how fast the machine is, and so does what they promote
+  --seconds    length of each measured phase
   --warmup     seconds of the same load before the first phase (JIT, caches, prepared statements)
   --snapshots  also write heap snapshots (idle, in the middle of a phase, idle after it) and diff them
   --counts-only  only phase 1 (allocated and promoted bytes): the quick half of an A/B pair
   --node-flags "<flags>"  V8/Node flags added to the API's (the other half of a pair of flags)`);
   process.exit(0);
 }
-const rate = Number(values.rate);
-const paymentsPerPhase = Number(values.payments);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
+const concurrency = Number(values.concurrency);
+const phaseSeconds = Number(values.seconds);
 const top = Number(values.top);
 /** Wait after a phase before an idle snapshot: caches of a few seconds (API keys: 2 s) expire. */
 const SETTLE_MS = 5_000;
@@ -261,24 +267,22 @@ async function main(): Promise<void> {
     cleanups.push(async () => client.stop());
     const run = async (seconds: number) => {
       const result = await client.run({
-        name: "createPayment @ fixed rate",
+        name: "createPayment",
         operation: "createPayment",
         merchants: "many",
-        concurrency: 64,
         durationMs: seconds * 1000,
-        ratePerSecond: rate,
+        ...(rate === undefined ? { concurrency } : { concurrency: 64, ratePerSecond: rate }),
       });
       if (result.errorCount > 0) console.log(`  errors: ${JSON.stringify(result.errors)}`);
       // Promotion depends on how long requests live: a rate the machine does not sustain promotes more.
       console.log(
-        `  ${result.ok} payments in ${(result.elapsedMs / 1000).toFixed(1)} s, latency p50 ${result.latencyMs.p50.toFixed(1)} p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.notSent} not sent (64 in flight)`,
+        `  ${result.ok} payments in ${(result.elapsedMs / 1000).toFixed(1)} s, latency p50 ${result.latencyMs.p50.toFixed(1)} p99 ${result.latencyMs.p99.toFixed(1)} ms${rate === undefined ? "" : `, ${result.notSent} not sent (64 in flight)`}`,
       );
       return result.ok;
     };
     const heapNow = async () => (await probes.call(api.pid, "/heap")) as { now: number };
-    const phaseSeconds = paymentsPerPhase / rate;
     console.log(
-      `API pid ${api.pid}, log ${logFile}; ${rate} createPayment/s, ${paymentsPerPhase} payments a phase`,
+      `API pid ${api.pid}, log ${logFile}; createPayment ${rate === undefined ? `closed loop, ${concurrency} in flight` : `at ${rate}/s`}, ${phaseSeconds} s a phase`,
     );
     await run(Number(values.warmup));
 

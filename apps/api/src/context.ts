@@ -27,7 +27,7 @@ export interface GraphQLContext {
   operator: AuthenticatedOperator | null;
   /** Set by a mutation that answered from a stored idempotent response. */
   idempotencyReplayed: boolean;
-  loaders: ReturnType<typeof createLoaders>;
+  loaders: RequestLoaders;
 }
 
 export async function createContext(services: AppServices, request: Request): Promise<GraphQLContext> {
@@ -169,34 +169,63 @@ function groupByPayment<R extends { paymentId: PaymentId }>(
 
 export type PaymentEventView = PaymentEventRecord & { paymentId: PaymentId; ordinal: number };
 
-function createLoaders(services: AppServices) {
-  return {
-    eventsOfPayment: scopedLoader<PaymentId, PaymentEventView[]>(
+/** The loaders a request may use, each made by the request's first use of it. */
+const LOADERS = {
+  eventsOfPayment: (services: AppServices) =>
+    scopedLoader<PaymentId, PaymentEventView[]>(
       async (actor, ids) => groupByPayment(ids, await services.queries.eventsByPaymentIds(actor, ids)),
       [],
     ),
-    ledgerEntriesOfPayment: scopedLoader<PaymentId, JournalEntryRecord[]>(
+  ledgerEntriesOfPayment: (services: AppServices) =>
+    scopedLoader<PaymentId, JournalEntryRecord[]>(
       async (actor, ids) =>
         groupByPayment(ids, await services.queries.journalEntriesByPaymentIds(actor, ids)),
       [],
     ),
-    attemptsOfPayment: scopedLoader<PaymentId, PspAttemptView[]>(
+  attemptsOfPayment: (services: AppServices) =>
+    scopedLoader<PaymentId, PspAttemptView[]>(
       async (actor, ids) => groupByPayment(ids, await services.queries.attemptsByPaymentIds(actor, ids)),
       [],
     ),
-    paymentMethod: scopedLoader<PaymentMethodId, PaymentMethodRecord | null>(async (actor, ids) => {
+  paymentMethod: (services: AppServices) =>
+    scopedLoader<PaymentMethodId, PaymentMethodRecord | null>(async (actor, ids) => {
       const rows = await services.queries.paymentMethodsByIds(actor, ids);
       return new Map(rows.map((row) => [row.id, row]));
     }, null),
-    riskOfPayment: scopedLoader<PaymentId, RiskAssessmentView | null>(async (actor, ids) => {
+  riskOfPayment: (services: AppServices) =>
+    scopedLoader<PaymentId, RiskAssessmentView | null>(async (actor, ids) => {
       const rows = await services.queries.riskByPaymentIds(actor, ids);
       return new Map(rows.map((row) => [row.paymentId, row]));
     }, null),
-    refundsOfPayment: scopedLoader<PaymentId, RefundRecord[]>(async (actor, ids) => {
+  refundsOfPayment: (services: AppServices) =>
+    scopedLoader<PaymentId, RefundRecord[]>(async (actor, ids) => {
       const rows = await services.queries.refundsByPaymentIds(actor, ids);
       const byPayment = new Map<PaymentId, RefundRecord[]>(ids.map((id) => [id, []]));
       for (const row of rows) byPayment.get(row.paymentId)?.push(row);
       return byPayment;
     }, []),
-  };
+};
+
+export type RequestLoaders = { readonly [K in keyof typeof LOADERS]: ReturnType<(typeof LOADERS)[K]> };
+
+/**
+ * One object per request whose loaders are made on first use (getters on the prototype, replaced by the
+ * loader once made): a payment, or a page without nested fields, makes none of the six DataLoaders with
+ * their caches and closures (bench:heap, docs/benchmarks.md).
+ */
+class LazyLoaders {
+  constructor(readonly services: AppServices) {}
+}
+for (const [name, make] of Object.entries(LOADERS)) {
+  Object.defineProperty(LazyLoaders.prototype, name, {
+    get(this: LazyLoaders) {
+      const loader = make(this.services);
+      Object.defineProperty(this, name, { value: loader });
+      return loader;
+    },
+  });
+}
+
+function createLoaders(services: AppServices): RequestLoaders {
+  return new LazyLoaders(services) as unknown as RequestLoaders;
 }
