@@ -13,8 +13,11 @@ export function encodeResult(value: unknown): Encoded {
   }
   if (Array.isArray(value)) return value.map(encodeResult);
   if (typeof value === "object") {
+    // Keys, not entries: one array per object instead of one per property (every payment's answer goes through here).
+    const record = value as Record<string, unknown>;
     const out: { [key: string]: Encoded } = {};
-    for (const [key, inner] of Object.entries(value)) {
+    for (const key of Object.keys(record)) {
+      const inner = record[key];
       if (inner !== undefined) out[key] = encodeResult(inner);
     }
     return out;
