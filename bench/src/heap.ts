@@ -46,7 +46,7 @@ if (values.help) {
   --warmup     seconds of the same load before the first phase (JIT, caches, prepared statements)
   --snapshots  also write heap snapshots (idle, in the middle of a phase, idle after it) and diff them
   --counts-only  only phase 1 (allocated and promoted bytes): the quick half of an A/B pair
-  --node-flags "<flags>"  V8/Node flags added to the API's (the other half of a pair of flags)`);
+  --node-flags=<flags>  V8/Node flags added to the API's (the other half of a pair of flags)`);
   process.exit(0);
 }
 const rate = values.rate === undefined ? undefined : Number(values.rate);
