@@ -47,18 +47,20 @@ function writeObject(value: object, ancestors: Set<object>): string {
       return `[${value.map((item) => (item === undefined ? "null" : write(item, ancestors))).join(",")}]`;
     }
     const prototype = Object.getPrototypeOf(value);
-    invariant(
-      prototype === Object.prototype || prototype === null,
-      `canonicalJson only encodes plain objects, not ${prototype?.constructor?.name ?? "this value"}`,
-    );
+    // The message is built only when it is thrown: every request hashes its input through here.
+    if (prototype !== Object.prototype && prototype !== null) {
+      throw new InvariantError(
+        `canonicalJson only encodes plain objects, not ${prototype?.constructor?.name ?? "this value"}`,
+      );
+    }
     const record = value as Record<string, unknown>;
-    const members: string[] = [];
+    let text = "{";
     for (const key of Object.keys(record).sort()) {
       const member = record[key];
       if (member === undefined) continue;
-      members.push(`${JSON.stringify(key)}:${write(member, ancestors)}`);
+      text += `${text === "{" ? "" : ","}${JSON.stringify(key)}:${write(member, ancestors)}`;
     }
-    return `{${members.join(",")}}`;
+    return `${text}}`;
   } finally {
     ancestors.delete(value);
   }
