@@ -204,6 +204,12 @@ export interface RuntimeConfig {
   sanctionsFetch?: { ofacSdnUrl: string | null; euUrl: string | null; intervalMs: number } | null;
   /** Risk signals (RISK_SIGNAL_*, RISK_*_RATE_MAX_BPS); absent: the defaults. */
   riskSignals?: RiskSignalThresholds;
+  /**
+   * Test-mode merchant webhooks may go to loopback (a receiver on the developer's machine, which is the platform's
+   * own under `npm start`). Absent: true; `runtimeConfigFromEnv` sets false under NODE_ENV=production, where
+   * loopback is the platform's host and its internal services (SSRF).
+   */
+  webhookTestModeLoopback?: boolean;
 }
 
 /** Where test mode's PSP notifications are verified: the API's webhook routes serve them. */
@@ -292,6 +298,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     fxRatesFetch: env.FX_RATES_URL
       ? { url: env.FX_RATES_URL, intervalMs: env.FX_RATES_FETCH_INTERVAL_MINUTES * 60_000 }
       : null,
+    webhookTestModeLoopback: env.NODE_ENV !== "production",
   };
 }
 
@@ -613,7 +620,12 @@ export function createRuntime(config: RuntimeConfig): Runtime {
     receipts: new ReceiptRepository(sql, pii),
     publicBaseUrl: config.publicBaseUrl ?? "http://127.0.0.1",
     invoiceCommands,
-    merchantWebhooks: createMerchantWebhooks({ sql, vault, pii }),
+    merchantWebhooks: createMerchantWebhooks({
+      sql,
+      vault,
+      pii,
+      addressPolicy: { testModeLoopback: config.webhookTestModeLoopback ?? true },
+    }),
     // Disputes: evidence is forwarded to the dispute's PSP through the same router (issue 17).
     // A converted payment's dispute posts in the settlement currency with the payments' rates (issue 18).
     ...createDisputeServices(db, pspRouter, () => new Date(), fx.fxRates),

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { forwardedForFromSocket, trustedProxyHopsOf } from "./forwarded-for.mjs";
 
 const [mode, dir, port, hostname] = process.argv.slice(2);
 if (!dir) throw new Error("usage: console-server.mjs serve <dir> <port> <host> | build <dir>");
@@ -26,7 +27,12 @@ if (mode === "build") {
   process.once("disconnect", () => process.exit(0));
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = createServer((request, response) => handle(request, response));
+  // biome-ignore lint/style/noProcessEnv: plain JavaScript without the console's env module; the console validates the same variable.
+  const trustedProxyHops = trustedProxyHopsOf(process.env.CONSOLE_TRUSTED_PROXY_HOPS);
+  const server = createServer((request, response) => {
+    forwardedForFromSocket(request.headers, request.socket.remoteAddress, trustedProxyHops);
+    return handle(request, response);
+  });
   const stop = () => server.close(() => process.exit(0));
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

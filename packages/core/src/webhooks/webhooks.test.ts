@@ -191,6 +191,10 @@ describe("address policy", () => {
     ["ff02::1", "multicast"],
     ["::ffff:10.0.0.1", "private"],
     ["::ffff:127.0.0.1", "loopback"],
+    // IPv4-compatible and other IPv6 outside 2000::/3 that ipaddr.js calls "unicast".
+    ["::7f00:1", "notGlobalUnicast"],
+    ["::a00:1", "notGlobalUnicast"],
+    ["400::1", "notGlobalUnicast"],
   ])("refuses %s (%s) in live mode", (address, range) => {
     expect(classifyAddress(address, "LIVE")).toEqual({ allowed: false, range });
   });
@@ -202,6 +206,11 @@ describe("address policy", () => {
     expect(classifyAddress("10.0.0.1", "TEST").allowed).toBe(false);
     expect(classifyAddress("169.254.169.254", "TEST").allowed).toBe(false);
     expect(classifyAddress("nonsense", "TEST").allowed).toBe(false);
+    expect(classifyAddress("127.0.0.1", "TEST", { testModeLoopback: false })).toEqual({
+      allowed: false,
+      range: "loopback",
+    });
+    expect(classifyAddress("::ffff:127.0.0.1", "TEST", { testModeLoopback: false }).allowed).toBe(false);
     expect(isLocalhostName("LOCALHOST.")).toBe(true);
     expect(isLocalhostName("api.localhost")).toBe(true);
     expect(isLocalhostName("localhost.example.com")).toBe(false);

@@ -3,6 +3,7 @@
 
 import type { VaultKeyring } from "@paycore/core/vault/card-vault";
 import type { PiiVault } from "@paycore/core/vault/pii-vault";
+import type { AddressPolicy } from "@paycore/core/webhooks/address-policy";
 import { WebhookEndpointCommands } from "@paycore/core/webhooks/webhook-endpoint-commands";
 import { WebhookDeliveryRepository } from "@paycore/db/repositories/webhook-delivery.repository";
 import { WebhookEndpointRepository } from "@paycore/db/repositories/webhook-endpoint.repository";
@@ -21,6 +22,8 @@ export interface MerchantWebhooksOptions {
   pii?: PiiVault;
   /** Tests inject a resolver that maps test hostnames to chosen addresses. */
   resolve?: HostResolver;
+  /** Absent: test-mode endpoints may be on loopback (development and tests); production passes false. */
+  addressPolicy?: AddressPolicy;
   connectTimeoutMs?: number;
   totalTimeoutMs?: number;
 }
@@ -42,15 +45,17 @@ export const DEFAULT_TOTAL_TIMEOUT_MS = 10_000;
 
 export function createMerchantWebhooks(options: MerchantWebhooksOptions): MerchantWebhooks {
   const resolve = options.resolve ?? systemResolver;
+  const policy = options.addressPolicy ?? { testModeLoopback: true };
   const endpoints = new WebhookEndpointCommands({
     store: new WebhookEndpointStoreRepository(options.sql),
     vault: options.vault,
-    urlGuard: new DnsUrlGuard(resolve),
+    urlGuard: new DnsUrlGuard(resolve, policy),
     now: () => new Date(),
   });
   const deliveries = new WebhookDeliveryRepository(options.sql, options.pii ?? null);
   const sendOptions = {
     resolve,
+    policy,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     totalTimeoutMs: options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
   };

@@ -6,7 +6,7 @@
 import { lookup } from "node:dns/promises";
 import { DomainError } from "@paycore/core/errors/domain-error";
 import type { Mode } from "@paycore/core/payments/payment-record";
-import { classifyAddress } from "@paycore/core/webhooks/address-policy";
+import { type AddressPolicy, classifyAddress } from "@paycore/core/webhooks/address-policy";
 import type { UrlGuard } from "@paycore/core/webhooks/webhook-endpoint-commands";
 import ipaddr from "ipaddr.js";
 
@@ -46,6 +46,7 @@ export async function resolveDeliverable(
   url: URL,
   mode: Mode,
   resolve: HostResolver,
+  policy: AddressPolicy,
 ): Promise<ResolvedAddress[]> {
   const host = hostOf(url);
   let addresses: ResolvedAddress[];
@@ -60,10 +61,10 @@ export async function resolveDeliverable(
     if (addresses.length === 0) throw forbidden("The URL's host does not resolve.");
   }
   for (const { address } of addresses) {
-    const verdict = classifyAddress(address, mode);
+    const verdict = classifyAddress(address, mode, policy);
     if (!verdict.allowed) {
       throw forbidden(
-        mode === "TEST" && verdict.range !== "loopback"
+        mode === "TEST" && policy.testModeLoopback && verdict.range !== "loopback"
           ? `The URL's host resolves to an internal address (${verdict.range}); test mode allows public addresses and loopback only.`
           : `The URL's host resolves to an internal address (${verdict.range}).`,
       );
@@ -73,9 +74,12 @@ export async function resolveDeliverable(
 }
 
 export class DnsUrlGuard implements UrlGuard {
-  constructor(private readonly resolve: HostResolver = systemResolver) {}
+  constructor(
+    private readonly resolve: HostResolver = systemResolver,
+    private readonly policy: AddressPolicy = { testModeLoopback: true },
+  ) {}
 
   async assertDeliverable(url: URL, mode: Mode): Promise<void> {
-    await resolveDeliverable(url, mode, this.resolve);
+    await resolveDeliverable(url, mode, this.resolve, this.policy);
   }
 }

@@ -6,6 +6,7 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { isDomainError } from "@paycore/core/errors/domain-error";
+import type { AddressPolicy } from "@paycore/core/webhooks/address-policy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DnsUrlGuard, type HostResolver, type ResolvedAddress } from "./url-guard";
 import { RESPONSE_EXCERPT_BYTES_MAX, sendWebhook } from "./webhook-sender";
@@ -23,6 +24,8 @@ const MAP: Record<string, ResolvedAddress[]> = {
   "v6linklocal.test": [{ address: "fe80::1", family: 6 }],
   "v6ula.test": [{ address: "fd12:3456::1", family: 6 }],
   "v6mapped.test": [{ address: "::ffff:10.0.0.1", family: 6 }],
+  // IPv4-compatible (deprecated ::/96): ipaddr.js calls it "unicast", yet it names 127.0.0.1 (campaign 2026-12-07).
+  "v4compat.test": [{ address: "::7f00:1", family: 6 }],
   // One bad address among good ones refuses the name: a resolver could hand out either.
   "mixed.test": [
     { address: "93.184.216.34", family: 4 },
@@ -35,6 +38,10 @@ const resolve: HostResolver = async (hostname) => {
   if (!found) throw new Error(`not a test name: ${hostname}`);
   return found;
 };
+
+/** `npm start` and tests: test-mode endpoints may be on loopback. Production (NODE_ENV=production) may not. */
+const DEVELOPMENT: AddressPolicy = { testModeLoopback: true };
+const PRODUCTION: AddressPolicy = { testModeLoopback: false };
 
 /** Counts every request the sender tries to make; refuses to make any (no socket is ever opened through it). */
 function countingRequest() {
@@ -71,6 +78,7 @@ describe("SSRF matrix", () => {
       {},
       {
         resolve,
+        policy: DEVELOPMENT,
         connectTimeoutMs: 1_000,
         totalTimeoutMs: 1_000,
         request,
@@ -94,6 +102,7 @@ describe("SSRF matrix", () => {
         {},
         {
           resolve,
+          policy: DEVELOPMENT,
           connectTimeoutMs: 1_000,
           totalTimeoutMs: 1_000,
           request,
@@ -109,6 +118,7 @@ describe("SSRF matrix", () => {
     "https://[::1]/hook",
     "https://169.254.169.254/latest/meta-data",
     "https://[::ffff:192.168.1.1]/",
+    "https://[::127.0.0.1]/",
   ])("address literals are checked without a resolver: %s", async (url) => {
     const { calls, request } = countingRequest();
     const failingResolver: HostResolver = async () => {
@@ -120,6 +130,7 @@ describe("SSRF matrix", () => {
       {},
       {
         resolve: failingResolver,
+        policy: DEVELOPMENT,
         connectTimeoutMs: 1_000,
         totalTimeoutMs: 1_000,
         request,
@@ -127,6 +138,28 @@ describe("SSRF matrix", () => {
     );
     expect(result.error).toMatch(/internal address/);
     expect(calls).toEqual([]);
+  });
+
+  // Campaign 2026-12-07: on a production instance a test key's endpoint at http://127.0.0.1:<console port>/ was
+  // accepted, delivered to, and the console's answer shown back as the attempt's response excerpt.
+  it.each([
+    "http://loopback.test/hook",
+    "http://v6loopback.test/hook",
+    "http://127.0.0.1:1/",
+    "http://[::1]:1/",
+  ])("in production, test mode refuses loopback too: %s", async (url) => {
+    const { calls, request } = countingRequest();
+    const result = await sendWebhook(
+      { url, mode: "TEST" },
+      "{}",
+      {},
+      { resolve, policy: PRODUCTION, connectTimeoutMs: 1_000, totalTimeoutMs: 1_000, request },
+    );
+    expect(result.error).toBe("The URL's host resolves to an internal address (loopback).");
+    expect(calls).toEqual([]);
+    expect(
+      await forbiddenCode(new DnsUrlGuard(resolve, PRODUCTION).assertDeliverable(new URL(url), "TEST")),
+    ).toBe("WEBHOOK_URL_FORBIDDEN");
   });
 
   it("live mode refuses http before resolving; a public name passes the guard (without connecting)", async () => {
@@ -137,6 +170,7 @@ describe("SSRF matrix", () => {
       {},
       {
         resolve,
+        policy: DEVELOPMENT,
         connectTimeoutMs: 1_000,
         totalTimeoutMs: 1_000,
         request,
@@ -172,7 +206,12 @@ describe("delivery to a loopback receiver (test mode)", () => {
   });
   let base = "";
   const loopbackResolver: HostResolver = async () => [{ address: "127.0.0.1", family: 4 }];
-  const options = { resolve: loopbackResolver, connectTimeoutMs: 2_000, totalTimeoutMs: 5_000 };
+  const options = {
+    resolve: loopbackResolver,
+    policy: DEVELOPMENT,
+    connectTimeoutMs: 2_000,
+    totalTimeoutMs: 5_000,
+  };
 
   beforeAll(async () => {
     server.listen(0, "127.0.0.1");

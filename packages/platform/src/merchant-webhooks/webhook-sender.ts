@@ -7,12 +7,15 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import { isDomainError } from "@paycore/core/errors/domain-error";
 import type { Mode } from "@paycore/core/payments/payment-record";
+import type { AddressPolicy } from "@paycore/core/webhooks/address-policy";
 import { type HostResolver, type ResolvedAddress, resolveDeliverable } from "./url-guard";
 
 export const RESPONSE_EXCERPT_BYTES_MAX = 1024;
 
 export interface SendOptions {
   resolve: HostResolver;
+  /** Whether test-mode endpoints may be on loopback (never in production). */
+  policy: AddressPolicy;
   connectTimeoutMs: number;
   totalTimeoutMs: number;
   /** The request function; tests wrap it to count connections. Defaults to node's http(s).request. */
@@ -49,7 +52,7 @@ export async function sendWebhook(
   }
   let addresses: ResolvedAddress[];
   try {
-    addresses = await resolveDeliverable(url, target.mode, options.resolve);
+    addresses = await resolveDeliverable(url, target.mode, options.resolve, options.policy);
   } catch (error) {
     return failure(elapsed(), isDomainError(error) ? error.message : "the host could not be resolved");
   }

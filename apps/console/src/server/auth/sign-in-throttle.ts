@@ -54,6 +54,35 @@ export function throttleKeys(email: string, ip: string): { ip: ThrottleKey; acco
   };
 }
 
+/** Password or code checks one address may have in flight at once (its key's count may overshoot by this). */
+export const IP_CHECKS_IN_FLIGHT_MAX = 4;
+
+/**
+ * Checks in flight in this process, per throttle key. A key's block is read before its check and its failure
+ * counted after, so parallel attempts (a batch, many connections) all passed the block check before the first
+ * failure was counted: 20 wrong passwords in one request were all checked where 5 are free (campaign
+ * 2026-12-07). With one check at a time per account key, each failure is counted, and blocks, before the next
+ * check of that key starts. Per process: the console runs as one.
+ */
+export class ChecksInFlight {
+  private readonly counts = new Map<string, number>();
+
+  /** Enters when every key is under its limit; returns the exit to call when the check is over, or null. */
+  enter(limits: ReadonlyArray<readonly [key: string, max: number]>): (() => void) | null {
+    if (limits.some(([key, max]) => (this.counts.get(key) ?? 0) >= max)) return null;
+    for (const [key] of limits) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    return () => {
+      for (const [key] of limits) {
+        const left = (this.counts.get(key) ?? 1) - 1;
+        if (left === 0) this.counts.delete(key);
+        else this.counts.set(key, left);
+      }
+    };
+  }
+}
+
+export const checksInFlight = new ChecksInFlight();
+
 /** An unparseable or missing address: all such requests share one bucket rather than escaping the throttle. */
 export const UNKNOWN_CLIENT = "unknown";
 

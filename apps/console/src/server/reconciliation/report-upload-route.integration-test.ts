@@ -91,6 +91,51 @@ describe("POST /reconciliation/import", () => {
     expect(await c.t.countRows("journal_entries")).toBe(entries);
   });
 
+  it("takes at most two uploads at once; a third is 429 before anything is written (campaign 2026-12-07)", async () => {
+    const cookie = [...operator.cookies]
+      .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+      .join("; ");
+    const controllers: ReadableStreamDefaultController<Uint8Array>[] = [];
+    const slow = () =>
+      POST(
+        new Request("http://localhost:3000/reconciliation/import?psp=stripe&fileName=slow.csv", {
+          method: "POST",
+          headers: {
+            cookie,
+            "content-type": "text/csv",
+            "x-csrf-token": operator.cookies.get(CSRF_COOKIE) ?? "",
+          },
+          // Pulled only when the route reads it, i.e. once the upload has been admitted.
+          body: new ReadableStream<Uint8Array>(
+            {
+              pull: (controller) => {
+                if (!controllers.includes(controller)) controllers.push(controller);
+                return new Promise(() => undefined);
+              },
+            },
+            { highWaterMark: 0 },
+          ),
+          duplex: "half",
+        } as RequestInit),
+      );
+    const first = slow();
+    const second = slow();
+    await expect.poll(() => controllers.length).toBe(2);
+    const third = await upload(operator, csv, { fileName: "third.csv" });
+    expect(third.status).toBe(429);
+    expect(await third.json()).toEqual({
+      error: "At most 2 reports are imported at once: try again when one has finished.",
+    });
+    for (const controller of controllers) {
+      controller.enqueue(new TextEncoder().encode("not,a,report\n"));
+      controller.close();
+    }
+    expect((await first).status).toBe(422);
+    expect((await second).status).toBe(422);
+    // Both finished: the next upload is taken again.
+    expect((await upload(operator, csv, { fileName: "after.csv" })).status).toBe(200);
+  });
+
   it("refuses a viewer, a missing CSRF token, a bad PSP or file name, and a truncated file (nothing posted)", async () => {
     const imports = await c.t.countRows("recon_imports");
     const entries = await c.t.countRows("journal_entries");

@@ -26,6 +26,12 @@ import { getConsoleServices } from "../services";
 /** A busy account's day is tens of MB; an upload through the browser stops here (the CLI takes larger files). */
 export const REPORT_UPLOAD_BYTES_MAX = 256 * 1024 * 1024;
 const FILE_NAME = /^[\w.-]{1,255}$/;
+/**
+ * Uploads streamed to disk at once in this process: each may write REPORT_UPLOAD_BYTES_MAX to a temporary file,
+ * so without a bound 20 parallel uploads could take 5 GiB of disk (campaign 2026-12-07). Further ones get 429.
+ */
+export const REPORT_UPLOADS_IN_FLIGHT_MAX = 2;
+let uploadsInFlight = 0;
 
 function json(status: number, body: Record<string, unknown>): Response {
   return new Response(JSON.stringify(body), {
@@ -81,7 +87,15 @@ export function reportUploadRoute() {
             : `The file is over ${REPORT_UPLOAD_BYTES_MAX / 1024 / 1024} MiB: import it with the CLI.`,
       });
 
-    const dir = await mkdtemp(join(tmpdir(), "report-upload-"));
+    if (uploadsInFlight >= REPORT_UPLOADS_IN_FLIGHT_MAX)
+      return json(429, {
+        error: `At most ${REPORT_UPLOADS_IN_FLIGHT_MAX} reports are imported at once: try again when one has finished.`,
+      });
+    uploadsInFlight++;
+    const dir = await mkdtemp(join(tmpdir(), "report-upload-")).catch((error: unknown) => {
+      uploadsInFlight--;
+      throw error;
+    });
     const path = join(dir, "report.csv");
     try {
       try {
@@ -122,6 +136,7 @@ export function reportUploadRoute() {
       if (isDomainError(error)) return json(422, { error: error.message, code: error.code });
       throw error;
     } finally {
+      uploadsInFlight--;
       await rm(dir, { recursive: true, force: true });
     }
   };

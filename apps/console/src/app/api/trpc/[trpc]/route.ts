@@ -50,6 +50,9 @@ async function handler(incoming: Request): Promise<Response> {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
+    // The console's client sends one procedure per request (httpLink). A batch of many would run them all at
+    // once: 20 sign-ins in one request were all checked before any failure was counted (campaign 2026-12-07).
+    allowBatching: false,
     createContext: ({ req, resHeaders }) =>
       createConsoleContext({
         services: getConsoleServices(),

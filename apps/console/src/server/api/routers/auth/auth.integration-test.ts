@@ -142,6 +142,32 @@ describe("sign-in", () => {
     expect(await auditActions()).toEqual(expect.arrayContaining(["auth.sign_in_throttled"]));
   });
 
+  // Campaign 2026-12-07: 20 wrong passwords sent at once (one batched request) were all checked and counted,
+  // where 5 are free: each passed the block check before the first failure was recorded.
+  it("checks parallel attempts for one email and address one at a time, so the throttle still counts", async () => {
+    const { email, password } = await c.createOperator("OPERATOR");
+    const api = await c.browser({ ip: "203.0.113.150" }).api();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        api.auth.signIn({ email, password: `guess-${index}` }).then(
+          () => "signed in",
+          (error: { code: string }) => error.code,
+        ),
+      ),
+    );
+    expect(answers).not.toContain("signed in");
+    const checked = await c.t.app.db.$queryRaw<Array<{ count: bigint }>>`
+      SELECT count(*) FROM operator_audit_log
+       WHERE action IN ('auth.sign_in_failed', 'auth.sign_in_throttled') AND after->>'email' = ${email}`;
+    // Only what was checked is audited: at most one check was running when the others arrived.
+    expect(Number(checked[0]?.count)).toBeLessThanOrEqual(1);
+    expect(answers.filter((code) => code === "TOO_MANY_REQUESTS").length).toBeGreaterThanOrEqual(19);
+    // Nothing is left held: the owner, from elsewhere, signs in.
+    await expect(
+      (await c.browser({ ip: "192.0.2.150" }).api()).auth.signIn({ email, password }),
+    ).resolves.toEqual({ email, role: "OPERATOR", stage: "ready" });
+  });
+
   it("throttles an unknown email exactly like a known one", async () => {
     const { email } = await c.createOperator("VIEWER");
     const answers = async (typed: string, ip: string) => {

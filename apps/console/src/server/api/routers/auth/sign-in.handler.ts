@@ -8,7 +8,13 @@ import { verifyAgainstDummy, verifyPassword } from "@paycore/platform/passwords"
 import { TRPCError } from "@trpc/server";
 import { recordAuditEvent } from "../../../audit";
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from "../../../auth/cookies";
-import { delayAfterFailures, secondsUntil, throttleKeys } from "../../../auth/sign-in-throttle";
+import {
+  checksInFlight,
+  delayAfterFailures,
+  IP_CHECKS_IN_FLIGHT_MAX,
+  secondsUntil,
+  throttleKeys,
+} from "../../../auth/sign-in-throttle";
 import { hashToken, newToken } from "../../../auth/tokens";
 import { type ConsoleContext, type SessionStage, sessionStage } from "../../trpc";
 import type { SignInInput } from "./sign-in.schema";
@@ -29,7 +35,27 @@ function throttled(until: Date, now: Date): TRPCError {
   });
 }
 
-export async function signInHandler({
+/** Refused without a check: another check of the same key is running (see ChecksInFlight). */
+export const CHECK_IN_PROGRESS = "A sign-in from this address is already being checked. Try again in 1 s.";
+
+export async function signInHandler(options: {
+  ctx: ConsoleContext;
+  input: SignInInput;
+}): Promise<SignInResult> {
+  const keys = throttleKeys(options.input.email.toLowerCase(), options.ctx.clientIp);
+  const leave = checksInFlight.enter([
+    [keys.accountIp.key, 1],
+    [keys.ip.key, IP_CHECKS_IN_FLIGHT_MAX],
+  ]);
+  if (leave === null) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: CHECK_IN_PROGRESS });
+  try {
+    return await checkedSignIn(options);
+  } finally {
+    leave();
+  }
+}
+
+async function checkedSignIn({
   ctx,
   input,
 }: {

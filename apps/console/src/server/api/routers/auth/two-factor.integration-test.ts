@@ -181,6 +181,24 @@ describe("the second step of sign-in", () => {
       (await api()).auth.verifySecondFactor({ code: totpCode(enrolment.secret, c.clock.now) }),
     ).resolves.toEqual({ verified: true });
   });
+
+  it("checks parallel codes one at a time per account and address (campaign 2026-12-07)", async () => {
+    const { email, password } = await enrolled("VIEWER");
+    advance(60_000);
+    const apiBrowser = c.browser({ ip: "203.0.113.51" });
+    await (await apiBrowser.api()).auth.signIn({ email, password });
+    const api = await apiBrowser.api();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        api.auth.verifySecondFactor({ code: String(100_000 + index) }).then(
+          () => "verified",
+          (error: { code: string }) => error.code,
+        ),
+      ),
+    );
+    expect(answers.filter((code) => code === "UNAUTHORIZED")).toHaveLength(1);
+    expect(answers.filter((code) => code === "TOO_MANY_REQUESTS")).toHaveLength(19);
+  });
 });
 
 describe("admins", () => {

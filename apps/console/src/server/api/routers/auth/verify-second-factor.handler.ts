@@ -6,7 +6,13 @@
 import { TRPCError } from "@trpc/server";
 import { auditSnapshot } from "../../../audit";
 import { CSRF_COOKIE, SESSION_COOKIE, serializeCookie } from "../../../auth/cookies";
-import { delayAfterFailures, secondsUntil, type ThrottleKey } from "../../../auth/sign-in-throttle";
+import {
+  checksInFlight,
+  delayAfterFailures,
+  IP_CHECKS_IN_FLIGHT_MAX,
+  secondsUntil,
+  type ThrottleKey,
+} from "../../../auth/sign-in-throttle";
 import { hashToken, newToken } from "../../../auth/tokens";
 import {
   decryptTotpSecret,
@@ -26,7 +32,38 @@ function throttled(until: Date, now: Date): TRPCError {
   });
 }
 
-export async function verifySecondFactorHandler({
+function throttleKeysOf(ctx: SignedInContext): { ip: ThrottleKey; account: ThrottleKey } {
+  const { email } = ctx.session.operator;
+  return {
+    ip: { key: `ip:${ctx.clientIp}`, kind: "ip", email: null, ip: ctx.clientIp },
+    account: { key: `second_factor:${email}|${ctx.clientIp}`, kind: "account_ip", email, ip: ctx.clientIp },
+  };
+}
+
+/** One code check at a time per account and address (see ChecksInFlight): parallel codes cannot skip the count. */
+export async function verifySecondFactorHandler(options: {
+  ctx: SignedInContext;
+  input: SecondFactorInput;
+}): Promise<{ verified: true }> {
+  const keys = throttleKeysOf(options.ctx);
+  const leave = checksInFlight.enter([
+    [keys.account.key, 1],
+    [keys.ip.key, IP_CHECKS_IN_FLIGHT_MAX],
+  ]);
+  if (leave === null) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: "A code from this address is already being checked. Try again in 1 s.",
+    });
+  }
+  try {
+    return await checkedSecondFactor(options);
+  } finally {
+    leave();
+  }
+}
+
+async function checkedSecondFactor({
   ctx,
   input,
 }: {
@@ -37,15 +74,7 @@ export async function verifySecondFactorHandler({
   const { operator } = session;
   const settings = services.settings.signInThrottle;
   const now = services.now();
-  const keys: { ip: ThrottleKey; account: ThrottleKey } = {
-    ip: { key: `ip:${ctx.clientIp}`, kind: "ip", email: null, ip: ctx.clientIp },
-    account: {
-      key: `second_factor:${operator.email}|${ctx.clientIp}`,
-      kind: "account_ip",
-      email: operator.email,
-      ip: ctx.clientIp,
-    },
-  };
+  const keys = throttleKeysOf(ctx);
   const blockedUntil = await services.operators.findSignInBlock([keys.ip.key, keys.account.key], now);
   if (blockedUntil !== null) throw throttled(blockedUntil, now);
 
