@@ -19,7 +19,7 @@ export async function openDatabase(env: Env, log: (message: string) => void): Pr
     return { url: env.DATABASE_URL, embedded: false, stop: async () => undefined };
   }
   const dataDir = resolve(join(env.DATA_DIR, "postgres"));
-  log(`no DATABASE_URL: starting embedded Postgres in ${dataDir}`);
+  log(`no DATABASE_URL: the embedded Postgres in ${dataDir} (the one already serving it, or started now)`);
   const server = await startEmbeddedPostgres({ dataDir, log });
   try {
     if (!(await databaseExists(server.url, EMBEDDED_DATABASE)))

@@ -93,19 +93,27 @@ it("GraphQL Code Generator's client preset generates the tour's types from the p
   }
 });
 
-it("every GraphQL example in the docs validates against the printed schema", async () => {
+it("every GraphQL example in the docs, the curl sessions' included, validates against the printed schema", async () => {
   const schema = buildSchema(await readFile(join(__dirname, "../../schema.graphql"), "utf8"));
   const docs = join(__dirname, "../../../../docs");
   let examples = 0;
   for (const file of (await readdir(docs)).filter((name) => name.endsWith(".md"))) {
     const text = await readFile(join(docs, file), "utf8");
-    for (const [, body] of text.matchAll(/```graphql\n([\s\S]*?)```/g)) {
+    const graphqlBlocks = [...text.matchAll(/```graphql\n([\s\S]*?)```/g)].map(([, body]) => body as string);
+    // The documents the curl examples send, JSON-encoded in their `"query": "…"` bodies.
+    const curlQueries = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap(([, block]) =>
+      [...(block as string).matchAll(/"query":\s*("(?:[^"\\]|\\.)*")/g)].map(([, quoted]) =>
+        JSON.parse(quoted as string),
+      ),
+    ) as string[];
+    for (const body of [...graphqlBlocks, ...curlQueries]) {
       examples++;
-      const errors = validate(schema, parse(body as string)).map((error) => error.message);
-      expect(errors, `${file}: ${(body as string).slice(0, 80)}`).toEqual([]);
+      const errors = validate(schema, parse(body)).map((error) => error.message);
+      expect(errors, `${file}: ${body.slice(0, 80)}`).toEqual([]);
     }
   }
-  expect(examples).toBeGreaterThanOrEqual(2);
+  // Two graphql blocks and the six documents of api.md's curl session, at least.
+  expect(examples).toBeGreaterThanOrEqual(8);
 });
 
 it("Apollo Client: tokenize, create (replayed), capture, partial refund, read back, typed error, second page", async () => {

@@ -89,7 +89,9 @@ export default async function ReconciliationRunsPage({
                         </li>
                       ))}
                     </ul>
-                    <div className="muted">{run.lineCount} lines</div>
+                    <div className="muted">
+                      {run.lineCount} {run.lineCount === 1 ? "line" : "lines"}
+                    </div>
                   </td>
                   <td className="amount">
                     {run.totals.map((total) => (

@@ -35,6 +35,8 @@ export function ReportUploadForm() {
       };
       if (!response.ok) {
         setOutcome({ kind: "error", text: body.error ?? `The import failed (HTTP ${response.status}).` });
+        // A refused file is recorded as a run (with its line and reason): show it in the list below.
+        router.refresh();
         return;
       }
       const counts = Object.entries(body.categoryCounts ?? {})
@@ -42,7 +44,7 @@ export function ReportUploadForm() {
         .join(", ");
       setOutcome({
         kind: "imported",
-        text: `${body.replayed ? "Already imported" : "Imported"}: ${body.lineCount ?? 0} lines${counts ? ` (${counts})` : ""}.`,
+        text: `${body.replayed ? "Already imported" : "Imported"}: ${body.lineCount ?? 0} ${body.lineCount === 1 ? "line" : "lines"}${counts ? ` (${counts})` : ""}.`,
       });
       router.refresh();
     } catch {
