@@ -23,6 +23,7 @@ import { GraphQLError } from "graphql";
 import type { GraphQLContext } from "../context";
 import { requireSecretKey } from "../context";
 import { builder } from "./builder";
+import { connectionOf, pageRequest } from "./connection";
 import { Node } from "./node-interface";
 import { PageInfo } from "./payment";
 import { runMutation, UserError, type UserErrorShape } from "./user-error";
@@ -146,34 +147,12 @@ function invalid(message: string, field: string[]): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "INVALID_INPUT", field } });
 }
 
-function encodeCursor(row: BalanceTransactionRecord): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`, "utf8").toString("base64url");
-}
-
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [createdAt, id] = Buffer.from(cursor.slice(0, 200), "base64url").toString("utf8").split("|");
   const date = new Date(createdAt ?? "");
   if (!id || Number.isNaN(date.getTime()) || parseId("journalEntry", id) === null)
     throw invalid("The cursor is not valid.", ["after"]);
   return { createdAt: date, id };
-}
-
-function pageOf(args: {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
-}): PageRequest {
-  const backward = args.last != null || args.before != null;
-  if (backward && (args.first != null || args.after != null))
-    throw invalid("Page forward (first, after) or backward (last, before), not both at once.", ["last"]);
-  const size = backward ? (args.last ?? PAGE_DEFAULT) : (args.first ?? PAGE_DEFAULT);
-  if (size < 1 || size > BALANCE_TRANSACTIONS_PAGE_MAX) {
-    const name = backward ? "last" : "first";
-    throw invalid(`${name} must be between 1 and ${BALANCE_TRANSACTIONS_PAGE_MAX}.`, [name]);
-  }
-  const cursor = backward ? args.before : args.after;
-  return { direction: backward ? "backward" : "forward", size, cursor: cursor ? decodeCursor(cursor) : null };
 }
 
 builder.queryField("balanceTransactions", (t) =>
@@ -190,7 +169,11 @@ builder.queryField("balanceTransactions", (t) =>
     },
     resolve: async (_root, args, context) => {
       const actor = requireSecretKey(context);
-      const page = pageOf(args);
+      const page: PageRequest = pageRequest(args, {
+        sizeDefault: PAGE_DEFAULT,
+        sizeMax: BALANCE_TRANSACTIONS_PAGE_MAX,
+        decodeCursor,
+      });
       const payoutId = args.filter?.payoutId ?? null;
       if (payoutId !== null && parseId("payout", String(payoutId)) === null)
         throw invalid("filter.payoutId is not a payout id.", ["filter", "payoutId"]);
@@ -204,17 +187,7 @@ builder.queryField("balanceTransactions", (t) =>
         },
         page,
       );
-      const edges = found.rows.map((node) => ({ cursor: encodeCursor(node), node }));
-      const forward = page.direction === "forward";
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: forward ? found.hasMore : page.cursor !== null,
-          hasPreviousPage: forward ? page.cursor !== null : found.hasMore,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
-      };
+      return connectionOf(page, found.rows, found.hasMore);
     },
   }),
 );
