@@ -37,23 +37,27 @@ export async function createSandboxTestApp(options: {
       adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: adyenKey },
     });
     const merchant = await t.createMerchant();
-    const rules = t.app.services.routingRuleCommands;
-    const routes = [
-      { currency: "USD", psp: "stripe" },
-      { currency: "EUR", psp: "adyen" },
-    ] as const;
-    for (const [index, { currency, psp }] of routes.entries()) {
-      await rules.add(TEST_FIXTURE_ACTOR, {
-        merchantId: merchant.id,
-        priority: index + 1,
-        match: { currencies: [currency] },
-        pspNames: [psp],
-      });
-    }
+    await routeUsdToStripeEurToAdyen(t, merchant.id);
     return { sandbox, t, merchant, secrets: { stripe: stripeSecret, adyenHmacKeyHex: adyenKey } };
   } catch (error) {
     await sandbox.stop();
     throw error;
+  }
+}
+
+/** Routes the merchant's USD payments to the Stripe-style PSP and its EUR payments to the Adyen-style one. */
+export async function routeUsdToStripeEurToAdyen(t: TestApp, merchantId: string): Promise<void> {
+  const routes = [
+    { currency: "USD", psp: "stripe" },
+    { currency: "EUR", psp: "adyen" },
+  ] as const;
+  for (const [index, { currency, psp }] of routes.entries()) {
+    await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
+      merchantId,
+      priority: index + 1,
+      match: { currencies: [currency] },
+      pspNames: [psp],
+    });
   }
 }
 
