@@ -5,7 +5,6 @@
 import { parseId } from "@paycore/core/ids/ids";
 import { BANK_ACCOUNT_STATUSES } from "@paycore/core/payouts/bank-account-state-machine";
 import { MICRO_DEPOSIT_ATTEMPTS_MAX } from "@paycore/core/payouts/micro-deposits";
-import type { PayoutActor } from "@paycore/core/payouts/payout-commands";
 import { PAYOUT_INTERVALS, SCHEDULE_DELAY_DAYS_MAX } from "@paycore/core/payouts/payout-schedule";
 import { PAYOUT_STATUSES } from "@paycore/core/payouts/payout-state-machine";
 import type {
@@ -20,8 +19,7 @@ import {
   type PageRequest,
 } from "@paycore/db/repositories/payout.repository";
 import { GraphQLError } from "graphql";
-import type { GraphQLContext } from "../context";
-import { requireSecretKey } from "../context";
+import { requireSecretKey, requireSecretKeyActor } from "../context";
 import { builder } from "./builder";
 import { connectionOf, pageRequest } from "./connection";
 import { Node } from "./node-interface";
@@ -261,16 +259,6 @@ const BankAccountPayload = builder.objectRef<BankAccountPayloadShape>("BankAccou
   }),
 });
 
-function payoutActor(context: GraphQLContext): PayoutActor {
-  const key = requireSecretKey(context);
-  return {
-    merchantId: key.merchantId,
-    mode: key.mode,
-    name: `key:${key.apiKeyId ?? "unknown"}`,
-    source: "API",
-  };
-}
-
 builder.mutationField("addBankAccount", (t) =>
   t.field({
     type: BankAccountPayload,
@@ -281,14 +269,18 @@ builder.mutationField("addBankAccount", (t) =>
       runMutation(
         context,
         () =>
-          context.services.payouts.addBankAccountIdempotent(payoutActor(context), input.idempotencyKey, {
-            iban: input.iban ?? null,
-            routingNumber: input.routingNumber ?? null,
-            accountNumber: input.accountNumber ?? null,
-            holderName: input.holderName,
-            currency: input.currency,
-            ...(input.verificationMethod ? { verificationMethod: input.verificationMethod } : {}),
-          }),
+          context.services.payouts.addBankAccountIdempotent(
+            requireSecretKeyActor(context),
+            input.idempotencyKey,
+            {
+              iban: input.iban ?? null,
+              routingNumber: input.routingNumber ?? null,
+              accountNumber: input.accountNumber ?? null,
+              holderName: input.holderName,
+              currency: input.currency,
+              ...(input.verificationMethod ? { verificationMethod: input.verificationMethod } : {}),
+            },
+          ),
         (bankAccount, errors) => ({ bankAccount, errors }),
       ),
   }),
@@ -319,10 +311,14 @@ builder.mutationField("verifyBankAccount", (t) =>
       runMutation(
         context,
         () =>
-          context.services.payouts.verifyBankAccountIdempotent(payoutActor(context), input.idempotencyKey, {
-            bankAccountId: String(input.bankAccountId),
-            amounts: input.amounts.slice(0, 3),
-          }),
+          context.services.payouts.verifyBankAccountIdempotent(
+            requireSecretKeyActor(context),
+            input.idempotencyKey,
+            {
+              bankAccountId: String(input.bankAccountId),
+              amounts: input.amounts.slice(0, 3),
+            },
+          ),
         (bankAccount, errors) => ({ bankAccount, errors }),
       ),
   }),
@@ -403,7 +399,7 @@ builder.mutationField("createPayout", (t) =>
       runMutation(
         context,
         () =>
-          context.services.payouts.createPayout(payoutActor(context), {
+          context.services.payouts.createPayout(requireSecretKeyActor(context), {
             idempotencyKey: input.idempotencyKey,
             amount: input.amount,
             currency: input.currency,
@@ -434,7 +430,7 @@ builder.mutationField("cancelPayout", (t) =>
         context,
         () =>
           context.services.payouts.cancelPayoutIdempotent(
-            payoutActor(context),
+            requireSecretKeyActor(context),
             input.idempotencyKey,
             String(input.payoutId),
           ),
@@ -584,14 +580,18 @@ builder.mutationField("setPayoutSchedule", (t) =>
       runMutation(
         context,
         () =>
-          context.services.payouts.setScheduleIdempotent(payoutActor(context), input.idempotencyKey, {
-            currency: input.currency,
-            interval: input.interval,
-            weeklyAnchor: input.weeklyAnchor ? WEEKDAYS.indexOf(input.weeklyAnchor) + 1 : null,
-            monthlyAnchor: input.monthlyAnchor ?? null,
-            delayDays: input.delayDays ?? 0,
-            minimum: input.minimum ?? 0n,
-          }),
+          context.services.payouts.setScheduleIdempotent(
+            requireSecretKeyActor(context),
+            input.idempotencyKey,
+            {
+              currency: input.currency,
+              interval: input.interval,
+              weeklyAnchor: input.weeklyAnchor ? WEEKDAYS.indexOf(input.weeklyAnchor) + 1 : null,
+              monthlyAnchor: input.monthlyAnchor ?? null,
+              delayDays: input.delayDays ?? 0,
+              minimum: input.minimum ?? 0n,
+            },
+          ),
         (schedule, errors) => ({ schedule, errors }),
       ),
   }),
