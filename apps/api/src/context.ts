@@ -82,6 +82,17 @@ export function requireSecretKey(context: GraphQLContext): MerchantActor {
   return { merchantId: auth.merchantId, mode: auth.mode, apiKeyId: auth.apiKeyId, apiKeyKind: "SECRET" };
 }
 
+/** A secret key's caller as the invoice, checkout and payout commands record it: "key:<id>", from the API. */
+export function requireSecretKeyActor(context: GraphQLContext) {
+  const key = requireSecretKey(context);
+  return {
+    merchantId: key.merchantId,
+    mode: key.mode,
+    name: `key:${key.apiKeyId ?? "unknown"}`,
+    source: "API" as const,
+  };
+}
+
 /** Card data may only arrive with a publishable key, so a merchant's server never needs to handle it. */
 export function requirePublishableKey(context: GraphQLContext): MerchantActor {
   const auth = requireKey(context);

@@ -23,6 +23,7 @@ import {
   weighted,
 } from "../src/testing/load-client";
 import { describePayment, openWork, reconcile } from "../src/testing/psp-reconciliation";
+import { routeByCurrency } from "../src/testing/sandbox-test-app";
 import {
   createTestApp,
   newKey,
@@ -151,33 +152,16 @@ beforeAll(async () => {
     adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
   });
   merchants = [await t.createMerchant(), await t.createMerchant()];
-  const rules = t.app.services.routingRuleCommands;
   // Both PSPs get traffic from both merchants, each PSP first for one of them.
   const [a, b] = merchants as [TestMerchant, TestMerchant];
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: a.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe", "adyen"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: a.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen", "stripe"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: b.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["adyen", "stripe"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: b.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["stripe", "adyen"],
-  });
+  await routeByCurrency(t.app.services.routingRuleCommands, a.id, [
+    ["USD", ["stripe", "adyen"]],
+    ["EUR", ["adyen", "stripe"]],
+  ]);
+  await routeByCurrency(t.app.services.routingRuleCommands, b.id, [
+    ["USD", ["adyen", "stripe"]],
+    ["EUR", ["stripe", "adyen"]],
+  ]);
 }, 60_000);
 
 afterAll(async () => {

@@ -10,10 +10,11 @@ import { onboardingTransitionEdges } from "@paycore/core/onboarding/onboarding-s
 import { RiskSignalsRepository } from "@paycore/db/repositories/risk-signals.repository";
 import { TEST_FIXTURE_ACTOR } from "@paycore/platform/testing/test-runtime";
 import { riskSignalsJob } from "@paycore/platform/workers/risk-signals";
-import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
+import { createBankRailsTestApp } from "../src/testing/bank-rails-test-app";
+import { newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const LIVE_KEY = `sk_live_${randomBytes(12).toString("hex")}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
@@ -100,23 +101,13 @@ async function addAccount(key: string) {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, liveStripeKeys: [LIVE_KEY], bankRails: { autoDeliverMs: 0 } });
-  t = await createTestApp({
-    listen: true,
-    unverifiedLiveLimits: "USD:100000",
-    bankRails: {
-      baseUrl: `${sandbox.url}/bank/v1`,
-      apiKey: "bank_test_sandbox",
-      webhookSecret: BANK_SECRET,
-      timeoutMs: 2_000,
-      retryFirstMs: 0,
-    },
-  });
-  sandbox.bank.configure({ url: `${t.url}/webhooks/bank`, secret: BANK_SECRET });
-  await t.app.sql.execute(
-    `INSERT INTO psp_settlement_delays (psp_name, delay_seconds) VALUES ('sandbox', 0), ('stripe', 0)
-     ON CONFLICT (psp_name) DO UPDATE SET delay_seconds = 0`,
-  );
+  ({ sandbox, t } = await createBankRailsTestApp({
+    sandbox: { liveStripeKeys: [LIVE_KEY] },
+    app: { unverifiedLiveLimits: "USD:100000" },
+    webhookSecret: BANK_SECRET,
+    bankTimeoutMs: 2_000,
+    instantSettlement: ["sandbox", "stripe"],
+  }));
   await t.app.services.pspAccounts.create(OPERATOR, {
     psp: "stripe",
     mode: "LIVE",

@@ -4,15 +4,11 @@
 // signed webhook, duplicates apply once, and unknown outcomes are resolved.
 // After every scenario our ledger balances and the sandbox's charge ledger
 // agrees with ours.
+
 import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestApp,
-  newKey,
-  TEST_FIXTURE_ACTOR,
-  type TestApp,
-  type TestMerchant,
-} from "../src/testing/test-app";
+import { routeByCurrency } from "../src/testing/sandbox-test-app";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const STRIPE_SECRET = "whsec_psp_network_test_0123456789";
 const ADYEN_KEY = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
@@ -66,19 +62,10 @@ beforeAll(async () => {
     adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
   });
   merchant = await t.createMerchant();
-  const rules = t.app.services.routingRuleCommands;
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe", "adyen"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen", "stripe"],
-  });
+  await routeByCurrency(t.app.services.routingRuleCommands, merchant.id, [
+    ["USD", ["stripe", "adyen"]],
+    ["EUR", ["adyen", "stripe"]],
+  ]);
 }, 60_000);
 
 afterEach(async () => {

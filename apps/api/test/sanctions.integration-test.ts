@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { sanctionsHitTransitionEdges } from "@paycore/core/sanctions/sanctions-hit-state-machine";
 import { importSanctionsFromPaths } from "@paycore/platform/sanctions/sanctions-services";
 import { TEST_BUSINESS_DETAILS } from "@paycore/platform/testing/test-runtime";
-import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
+import { createBankRailsTestApp } from "../src/testing/bank-rails-test-app";
+import { newKey, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
 const BANK_SECRET = "bank_whsec_sanctions_0123456789";
 const ERRORS = "errors { code message field }";
@@ -66,22 +67,7 @@ async function payout(key: string, bankAccountId: string) {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, bankRails: { autoDeliverMs: 0 } });
-  t = await createTestApp({
-    listen: true,
-    bankRails: {
-      baseUrl: `${sandbox.url}/bank/v1`,
-      apiKey: "bank_test_sandbox",
-      webhookSecret: BANK_SECRET,
-      timeoutMs: 2_000,
-      retryFirstMs: 0,
-    },
-  });
-  sandbox.bank.configure({ url: `${t.url}/webhooks/bank`, secret: BANK_SECRET });
-  await t.app.sql.execute(
-    `INSERT INTO psp_settlement_delays (psp_name, delay_seconds) VALUES ('sandbox', 0)
-     ON CONFLICT (psp_name) DO UPDATE SET delay_seconds = 0`,
-  );
+  ({ sandbox, t } = await createBankRailsTestApp({ webhookSecret: BANK_SECRET, bankTimeoutMs: 2_000 }));
   // Created before any list exists: screened with no list, then again by the pass after the imports.
   early = await t.createMerchant();
   await t.app.db.$executeRawUnsafe(

@@ -5,19 +5,12 @@
 // money moves once per position and the ledger invariant holds after every scenario.
 import { randomBytes } from "node:crypto";
 import { hmacValidator } from "@adyen/api-library";
-import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestApp,
-  newKey,
-  TEST_FIXTURE_ACTOR,
-  type TestApp,
-  type TestMerchant,
-} from "../src/testing/test-app";
+import { createSandboxTestApp, type SandboxTestApp } from "../src/testing/sandbox-test-app";
+import { newKey, TEST_FIXTURE_ACTOR, type TestApp, type TestMerchant } from "../src/testing/test-app";
 
-const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
-const ADYEN_KEY = randomBytes(32).toString("hex").toUpperCase();
 /** The default dispute fee: 15 major units. */
 const DEFAULT_FEE_MINOR = 1_500n;
 const SUBMIT = `mutation($input: SubmitDisputeEvidenceInput!) { submitDisputeEvidence(input: $input) {
@@ -26,42 +19,20 @@ const SUBMIT = `mutation($input: SubmitDisputeEvidenceInput!) { submitDisputeEvi
 let sandbox: SandboxHandle;
 let t: TestApp;
 let merchant: TestMerchant;
+let secrets: SandboxTestApp["secrets"];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    seed: 171,
-    hangMs: 3_000,
-    timings: { disputeOpenDelayMs: 20, disputeDecisionDelayMs: 50, modificationDelayMs: 20 },
-    // A notice that is answered "retry later" or not in time is resent for about 16 s, as a PSP resends for days.
-    // With 10 attempts up to 500 ms apart (4 s), a CI run on loaded cores once never saw the CHARGEBACK.
-    webhookRetry: { attemptsMax: 20, initialDelayMs: 50, maxDelayMs: 1_000, timeoutMs: 5_000 },
-  });
-  t = await createTestApp({
-    pspSandboxUrl: sandbox.url,
-    stripeWebhookSecret: STRIPE_SECRET,
-    adyenHmacKeyHex: ADYEN_KEY,
-    pspTimeoutMs: 1_000,
-    listen: true,
-  });
-  sandbox.configureWebhooks({
-    stripe: { url: `${t.url}/webhooks/stripe`, secret: STRIPE_SECRET },
-    adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: ADYEN_KEY },
-  });
-  merchant = await t.createMerchant();
-  const rules = t.app.services.routingRuleCommands;
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen"],
-  });
+  ({ sandbox, t, merchant, secrets } = await createSandboxTestApp({
+    sandbox: {
+      seed: 171,
+      hangMs: 3_000,
+      timings: { disputeOpenDelayMs: 20, disputeDecisionDelayMs: 50, modificationDelayMs: 20 },
+      // A notice that is answered "retry later" or not in time is resent for about 16 s, as a PSP resends for days.
+      // With 10 attempts up to 500 ms apart (4 s), a CI run on loaded cores once never saw the CHARGEBACK.
+      webhookRetry: { attemptsMax: 20, initialDelayMs: 50, maxDelayMs: 1_000, timeoutMs: 5_000 },
+    },
+    app: { pspTimeoutMs: 1_000 },
+  }));
 }, 60_000);
 
 afterEach(async () => {
@@ -522,7 +493,7 @@ describe("a dispute racing our own call", () => {
       amount: { value: 8_000, currency: "EUR" },
       eventDate: new Date().toISOString(),
     };
-    const hmacSignature = new hmacValidator().calculateHmac(item as never, ADYEN_KEY);
+    const hmacSignature = new hmacValidator().calculateHmac(item as never, secrets.adyenHmacKeyHex);
     const body = JSON.stringify({
       live: "false",
       notificationItems: [{ NotificationRequestItem: { ...item, additionalData: { hmacSignature } } }],
@@ -610,7 +581,7 @@ describe("a dispute racing our own call", () => {
         "content-type": "application/json",
         "stripe-signature": new Stripe("sk_test_signing_only").webhooks.generateTestHeaderString({
           payload,
-          secret: STRIPE_SECRET,
+          secret: secrets.stripe,
         }),
       },
       body: payload,

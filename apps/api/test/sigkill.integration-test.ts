@@ -7,6 +7,7 @@
 // or a typed error, never an empty payload); and the sandbox's own ledger and
 // ours agree as after any chaos: nobody charged or refunded twice, every PSP
 // charge known to us, every payment settled, the ledger balanced.
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -31,6 +32,7 @@ import {
   weighted,
 } from "../src/testing/load-client";
 import { describePayment, openWork, reconcile } from "../src/testing/psp-reconciliation";
+import { routeByCurrency } from "../src/testing/sandbox-test-app";
 import { TEST_FIXTURE_ACTOR } from "../src/testing/test-app";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -220,19 +222,10 @@ beforeAll(async () => {
   });
   const key = (kind: "SECRET" | "PUBLISHABLE") => created.keys.find((k) => k.kind === kind)?.key as string;
   merchant = { id: created.merchant.id, secretKey: key("SECRET"), publishableKey: key("PUBLISHABLE") };
-  const rules = commands.routingRuleCommands;
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe", "adyen"],
-  });
-  await rules.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen", "stripe"],
-  });
+  await routeByCurrency(commands.routingRuleCommands, merchant.id, [
+    ["USD", ["stripe", "adyen"]],
+    ["EUR", ["adyen", "stripe"]],
+  ]);
 
   const redis = await findTestRedis();
   redisNote = "url" in redis ? `Redis at ${redis.url}` : `no Redis (${redis.skipReason})`;

@@ -6,19 +6,18 @@ import {
   type PaymentStatus,
 } from "@paycore/core/payments/payment-state-machine";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, prepareTemplateDatabase } from "./testing/test-database";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  CHECK_VIOLATION,
+  FOREIGN_KEY_VIOLATION,
+  INSUFFICIENT_PRIVILEGE,
+  UNIQUE_VIOLATION,
+  uid,
+  useGuardDatabase,
+} from "./testing/guard-database";
 
-const CHECK_VIOLATION = "23514";
-const FOREIGN_KEY_VIOLATION = "23503";
-const UNIQUE_VIOLATION = "23505";
-const INSUFFICIENT_PRIVILEGE = "42501";
-
-type Prepared = Awaited<ReturnType<typeof prepareTemplateDatabase>>;
-type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
-
-let prepared: Prepared | undefined;
-let database: TestDatabase | undefined;
+const guarded = useGuardDatabase();
+const { failure } = guarded;
 let client: pg.Client;
 
 const merchantId = `mer_${randomBytes(6).toString("hex")}`;
@@ -28,21 +27,6 @@ const accounts = {
   USD: { asset: "la_usd_asset", liability: "la_usd_liability" },
   EUR: { asset: "la_eur_asset" },
 };
-
-function uid(prefix: string): string {
-  return `${prefix}_${randomBytes(8).toString("hex")}`;
-}
-
-/** The pg error a statement fails with (the test fails if it succeeds). */
-async function failure(sql: string, params: unknown[] = []): Promise<pg.DatabaseError> {
-  try {
-    await client.query(sql, params);
-  } catch (error) {
-    expect(error).toBeInstanceOf(pg.DatabaseError);
-    return error as pg.DatabaseError;
-  }
-  throw new Error(`expected the statement to fail: ${sql}`);
-}
 
 /** Runs statements in one transaction and returns the error of the first failing one, COMMIT included. */
 async function transactionFailure(statements: Array<[string, unknown[]?]>): Promise<pg.DatabaseError> {
@@ -163,10 +147,7 @@ async function insertBalancedEntry(amount = 100): Promise<string> {
 }
 
 beforeAll(async () => {
-  prepared = await prepareTemplateDatabase();
-  database = await createTestDatabase(prepared.adminUrl, prepared.templateName);
-  client = new pg.Client({ connectionString: database.url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
+  client = guarded.client;
   await client.query("INSERT INTO merchants (id, name) VALUES ($1, 'Guards test merchant')", [merchantId]);
   await client.query(
     `INSERT INTO payment_methods (id, merchant_id, mode, brand, last4, exp_month, exp_year, fingerprint,
@@ -181,12 +162,6 @@ beforeAll(async () => {
        ($3, $4, 'TEST', 'psp_receivable', 'ASSET', 'EUR')`,
     [accounts.USD.asset, accounts.USD.liability, accounts.EUR.asset, merchantId],
   );
-});
-
-afterAll(async () => {
-  await client?.end();
-  await database?.drop();
-  await prepared?.stop();
 });
 
 describe("append-only tables", () => {

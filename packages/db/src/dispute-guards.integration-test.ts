@@ -6,34 +6,17 @@ import {
   DISPUTE_TRANSITIONS,
   type DisputeStatus,
 } from "@paycore/core/disputes/dispute-state-machine";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, prepareTemplateDatabase } from "./testing/test-database";
+import type pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CHECK_VIOLATION, INSUFFICIENT_PRIVILEGE, uid, useGuardDatabase } from "./testing/guard-database";
 
-const CHECK_VIOLATION = "23514";
-const INSUFFICIENT_PRIVILEGE = "42501";
-
-let prepared: Awaited<ReturnType<typeof prepareTemplateDatabase>> | undefined;
-let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+const guarded = useGuardDatabase();
+const { failure } = guarded;
 let client: pg.Client;
 
 const merchantId = `mer_${randomBytes(6).toString("hex")}`;
 const paymentMethodId = `pm_${randomBytes(6).toString("hex")}`;
 const paymentId = `pay_${randomBytes(6).toString("hex")}`;
-
-function uid(prefix: string): string {
-  return `${prefix}_${randomBytes(8).toString("hex")}`;
-}
-
-async function failure(sql: string, params: unknown[] = []): Promise<pg.DatabaseError> {
-  try {
-    await client.query(sql, params);
-  } catch (error) {
-    expect(error).toBeInstanceOf(pg.DatabaseError);
-    return error as pg.DatabaseError;
-  }
-  throw new Error(`expected the statement to fail: ${sql}`);
-}
 
 async function insertDispute(status: DisputeStatus, stage = "chargeback"): Promise<string> {
   const id = uid("dp");
@@ -47,10 +30,7 @@ async function insertDispute(status: DisputeStatus, stage = "chargeback"): Promi
 }
 
 beforeAll(async () => {
-  prepared = await prepareTemplateDatabase();
-  database = await createTestDatabase(prepared.adminUrl, prepared.templateName);
-  client = new pg.Client({ connectionString: database.url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
+  client = guarded.client;
   await client.query("INSERT INTO merchants (id, name) VALUES ($1, 'Dispute guards merchant')", [merchantId]);
   await client.query(
     `INSERT INTO payment_methods (id, merchant_id, mode, brand, last4, exp_month, exp_year, fingerprint,
@@ -64,12 +44,6 @@ beforeAll(async () => {
      VALUES ($1, $2, 'TEST', 'CAPTURED', 1000, 'USD', 1000, 'AUTOMATIC', $3)`,
     [paymentId, merchantId, paymentMethodId],
   );
-});
-
-afterAll(async () => {
-  await client?.end();
-  await database?.drop();
-  await prepared?.stop();
 });
 
 describe("dispute_status_transitions", () => {

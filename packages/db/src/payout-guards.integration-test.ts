@@ -12,34 +12,22 @@ import {
   type PayoutStatus,
   payoutTransitionEdges,
 } from "@paycore/core/payouts/payout-state-machine";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, prepareTemplateDatabase } from "./testing/test-database";
+import type pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  CHECK_VIOLATION,
+  INSUFFICIENT_PRIVILEGE,
+  UNIQUE_VIOLATION,
+  uid,
+  useGuardDatabase,
+} from "./testing/guard-database";
 
-const CHECK_VIOLATION = "23514";
-const INSUFFICIENT_PRIVILEGE = "42501";
-const UNIQUE_VIOLATION = "23505";
-
-let prepared: Awaited<ReturnType<typeof prepareTemplateDatabase>> | undefined;
-let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+const guarded = useGuardDatabase();
+const { failure } = guarded;
 let client: pg.Client;
 
 const merchantId = `mer_${randomBytes(6).toString("hex")}`;
 const bankAccountId = `ba_${randomBytes(6).toString("hex")}`;
-
-function uid(prefix: string): string {
-  return `${prefix}_${randomBytes(8).toString("hex")}`;
-}
-
-async function failure(sql: string, params: unknown[] = []): Promise<pg.DatabaseError> {
-  try {
-    await client.query(sql, params);
-  } catch (error) {
-    expect(error).toBeInstanceOf(pg.DatabaseError);
-    return error as pg.DatabaseError;
-  }
-  throw new Error(`expected the statement to fail: ${sql}`);
-}
 
 async function insertPayout(status: PayoutStatus): Promise<string> {
   const id = uid("po");
@@ -52,10 +40,7 @@ async function insertPayout(status: PayoutStatus): Promise<string> {
 }
 
 beforeAll(async () => {
-  prepared = await prepareTemplateDatabase();
-  database = await createTestDatabase(prepared.adminUrl, prepared.templateName);
-  client = new pg.Client({ connectionString: database.url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
+  client = guarded.client;
   await client.query("INSERT INTO merchants (id, name) VALUES ($1, 'Payout guards merchant')", [merchantId]);
   await client.query(
     `INSERT INTO bank_accounts (id, merchant_id, mode, rail, country, currency, holder_name, bank_name, last4,
@@ -64,12 +49,6 @@ beforeAll(async () => {
              '\\x00'::bytea, 1, 'VERIFIED')`,
     [bankAccountId, merchantId],
   );
-});
-
-afterAll(async () => {
-  await client?.end();
-  await database?.drop();
-  await prepared?.stop();
 });
 
 describe("payout_status_transitions", () => {

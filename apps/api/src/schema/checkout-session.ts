@@ -1,13 +1,11 @@
 // CheckoutSession (issue 20, hosted checkout): the createCheckoutSession mutation and the checkoutSession query.
 // Every write goes through the core's CheckoutCommands; bad input comes back as UserErrors in the payload. The
 // session's outcome is read here, server-side: the customer's redirect to the success URL changes nothing.
-import type { CheckoutActor } from "@paycore/core/checkout/checkout-commands";
 import { CHECKOUT_SESSION_STATUSES } from "@paycore/core/checkout/checkout-session-state-machine";
 import { parseId } from "@paycore/core/ids/ids";
 import type { CheckoutLineItem, CheckoutSessionRecord } from "@paycore/core/ports/checkout-session-store";
 import { checkoutPageUrl } from "@paycore/platform/checkout/checkout-services";
-import type { GraphQLContext } from "../context";
-import { requireSecretKey } from "../context";
+import { requireSecretKeyActor } from "../context";
 import { builder } from "./builder";
 import { CaptureMethod, Payment } from "./payment";
 import { runMutation, UserError, type UserErrorShape } from "./user-error";
@@ -120,23 +118,13 @@ const CreateCheckoutSessionInput = builder.inputType("CreateCheckoutSessionInput
   }),
 });
 
-function checkoutActor(context: GraphQLContext): CheckoutActor {
-  const key = requireSecretKey(context);
-  return {
-    merchantId: key.merchantId,
-    mode: key.mode,
-    name: `key:${key.apiKeyId ?? "unknown"}`,
-    source: "API",
-  };
-}
-
 builder.mutationField("createCheckoutSession", (t) =>
   t.field({
     type: CheckoutSessionPayload,
     description: "Creates a hosted checkout page; send the customer to its url.",
     args: { input: t.arg({ type: CreateCheckoutSessionInput, required: true }) },
     resolve: (_root, { input }, context) => {
-      const actor = checkoutActor(context);
+      const actor = requireSecretKeyActor(context);
       return runMutation(
         context,
         () =>
@@ -170,7 +158,7 @@ builder.queryField("checkoutSession", (t) =>
     description: "One of the merchant's checkout sessions in the key's mode; null for any other id.",
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      const actor = checkoutActor(context);
+      const actor = requireSecretKeyActor(context);
       try {
         return await context.services.checkoutCommands.get(actor, String(id));
       } catch (error) {

@@ -2,12 +2,11 @@
 // queries and mutations. Every write goes through the core's InvoiceCommands; bad input and refused actions come
 // back as UserErrors in the payload.
 import type { IdempotentOutcome } from "@paycore/core/idempotency/idempotency-service";
-import type { InvoiceActor } from "@paycore/core/invoices/invoice-commands";
 import { INVOICE_STATUSES } from "@paycore/core/invoices/invoice-state-machine";
 import type { InvoiceLineRecord, InvoiceRecord } from "@paycore/core/ports/invoice-store";
 import { invoiceLinks } from "@paycore/platform/documents/invoice-links";
 import type { GraphQLContext } from "../context";
-import { requireSecretKey } from "../context";
+import { requireSecretKeyActor } from "../context";
 import { builder } from "./builder";
 import { runMutation, UserError, type UserErrorShape } from "./user-error";
 
@@ -111,16 +110,6 @@ const CreateInvoiceInput = builder.inputType("CreateInvoiceInput", {
   }),
 });
 
-function invoiceActor(context: GraphQLContext): InvoiceActor {
-  const key = requireSecretKey(context);
-  return {
-    merchantId: key.merchantId,
-    mode: key.mode,
-    name: `key:${key.apiKeyId ?? "unknown"}`,
-    source: "API",
-  };
-}
-
 type LineArg = {
   description: string;
   quantity: number;
@@ -158,7 +147,7 @@ builder.mutationField("createInvoice", (t) =>
     type: InvoicePayload,
     args: { input: t.arg({ type: CreateInvoiceInput, required: true }) },
     resolve: (_root, { input }, context) => {
-      const actor = invoiceActor(context);
+      const actor = requireSecretKeyActor(context);
       return run(context, () =>
         context.services.invoiceCommands.create(actor, {
           idempotencyKey: input.idempotencyKey,
@@ -179,7 +168,7 @@ builder.mutationField("addInvoiceLines", (t) =>
     description: "Only while the invoice is a DRAFT (else INVOICE_NOT_EDITABLE).",
     args: { input: t.arg({ type: AddInvoiceLinesInput, required: true }) },
     resolve: (_root, { input }, context) => {
-      const actor = invoiceActor(context);
+      const actor = requireSecretKeyActor(context);
       return run(context, () =>
         context.services.invoiceCommands.addLines(
           actor,
@@ -214,7 +203,7 @@ for (const [name, [method, description]] of Object.entries(ACTIONS)) {
       description,
       args: { input: t.arg({ type: Input, required: true }) },
       resolve: (_root, { input }, context) => {
-        const actor = invoiceActor(context);
+        const actor = requireSecretKeyActor(context);
         return run(context, () =>
           context.services.invoiceCommands[method](actor, input.idempotencyKey, String(input.invoiceId)),
         );
@@ -229,7 +218,7 @@ builder.queryField("invoice", (t) =>
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, context) => {
-      const actor = invoiceActor(context);
+      const actor = requireSecretKeyActor(context);
       try {
         return await context.services.invoiceCommands.get(actor, String(id));
       } catch (error) {
@@ -250,7 +239,7 @@ builder.queryField("invoices", (t) =>
       before: t.arg.id({ required: false }),
     },
     resolve: (_root, args, context) =>
-      context.services.invoiceCommands.list(invoiceActor(context), {
+      context.services.invoiceCommands.list(requireSecretKeyActor(context), {
         first: args.first ?? 20,
         status: args.status ?? null,
         before: args.before == null ? null : String(args.before),

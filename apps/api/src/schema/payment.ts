@@ -12,6 +12,7 @@ import { PAGE_SIZE_MAX, type PaymentCursor } from "@paycore/db/repositories/paym
 import { GraphQLError } from "graphql";
 import { requireSecretKey } from "../context";
 import { builder } from "./builder";
+import { connectionOf, pageRequest } from "./connection";
 import { Node } from "./node-interface";
 import { PaymentMethod, PaymentMethodType } from "./payment-method";
 import { LedgerEntry, PaymentEvent, PspAttempt } from "./payment-timeline";
@@ -204,10 +205,6 @@ const PaymentConnection = builder
 
 const PAGE_SIZE_DEFAULT = 20;
 
-function encodeCursor(payment: PaymentRecord): string {
-  return Buffer.from(`${payment.createdAt.toISOString()}|${payment.id}`, "utf8").toString("base64url");
-}
-
 function decodeCursor(cursor: string): PaymentCursor {
   const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(createdAt ?? "");
@@ -237,7 +234,11 @@ builder.queryField("payments", (t) =>
     },
     resolve: async (_root, args, context) => {
       const actor = requireSecretKey(context);
-      const page = pageRequest(args);
+      const page: PaymentPageRequest = pageRequest(args, {
+        sizeDefault: PAGE_SIZE_DEFAULT,
+        sizeMax: PAGE_SIZE_MAX,
+        decodeCursor,
+      });
       const statuses = args.filter?.status ?? null;
       // Each status once is all a filter can mean; a longer list is a mistake or an attack on the query planner.
       if (statuses !== null && statuses.length > PAYMENT_STATUSES.length) {
@@ -255,48 +256,10 @@ builder.queryField("payments", (t) =>
         },
         page,
       );
-      const edges = found.payments.map((node) => ({ cursor: encodeCursor(node), node }));
-      const forward = page.direction === "forward";
-      return {
-        edges,
-        // Relay's rules: the direction read knows whether more lie beyond; the other side is only known to exist
-        // when the client came from there (a cursor), which is as much as the spec asks.
-        pageInfo: {
-          hasNextPage: forward ? found.hasMore : page.cursor !== null,
-          hasPreviousPage: forward ? page.cursor !== null : found.hasMore,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
-      };
+      return connectionOf(page, found.payments, found.hasMore);
     },
   }),
 );
-
-/** The page a connection's arguments ask for: `first`/`after` forward or `last`/`before` backward, bounded. */
-function pageRequest(args: {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
-}): PaymentPageRequest {
-  const invalid = (message: string, field: string) =>
-    new GraphQLError(message, { extensions: { code: "INVALID_INPUT", field: [field] } });
-  const backward = args.last != null || args.before != null;
-  if (backward && (args.first != null || args.after != null)) {
-    throw invalid("Page forward (first, after) or backward (last, before), not both at once.", "last");
-  }
-  const size = backward ? (args.last ?? PAGE_SIZE_DEFAULT) : (args.first ?? PAGE_SIZE_DEFAULT);
-  if (size < 1 || size > PAGE_SIZE_MAX) {
-    const name = backward ? "last" : "first";
-    throw invalid(`${name} must be between 1 and ${PAGE_SIZE_MAX}.`, name);
-  }
-  const cursor = backward ? args.before : args.after;
-  return {
-    direction: backward ? "backward" : "forward",
-    size,
-    cursor: cursor ? decodeCursor(cursor) : null,
-  };
-}
 
 interface PaymentPayloadShape {
   payment: PaymentRecord | null;

@@ -5,7 +5,6 @@
 import { parseId } from "@paycore/core/ids/ids";
 import { BANK_ACCOUNT_STATUSES } from "@paycore/core/payouts/bank-account-state-machine";
 import { MICRO_DEPOSIT_ATTEMPTS_MAX } from "@paycore/core/payouts/micro-deposits";
-import type { PayoutActor } from "@paycore/core/payouts/payout-commands";
 import { PAYOUT_INTERVALS, SCHEDULE_DELAY_DAYS_MAX } from "@paycore/core/payouts/payout-schedule";
 import { PAYOUT_STATUSES } from "@paycore/core/payouts/payout-state-machine";
 import type {
@@ -20,9 +19,9 @@ import {
   type PageRequest,
 } from "@paycore/db/repositories/payout.repository";
 import { GraphQLError } from "graphql";
-import type { GraphQLContext } from "../context";
-import { requireSecretKey } from "../context";
+import { requireSecretKey, requireSecretKeyActor } from "../context";
 import { builder } from "./builder";
+import { connectionOf, pageRequest } from "./connection";
 import { Node } from "./node-interface";
 import { PageInfo } from "./payment";
 import { runMutation, UserError, type UserErrorShape } from "./user-error";
@@ -146,34 +145,12 @@ function invalid(message: string, field: string[]): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "INVALID_INPUT", field } });
 }
 
-function encodeCursor(row: BalanceTransactionRecord): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`, "utf8").toString("base64url");
-}
-
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [createdAt, id] = Buffer.from(cursor.slice(0, 200), "base64url").toString("utf8").split("|");
   const date = new Date(createdAt ?? "");
   if (!id || Number.isNaN(date.getTime()) || parseId("journalEntry", id) === null)
     throw invalid("The cursor is not valid.", ["after"]);
   return { createdAt: date, id };
-}
-
-function pageOf(args: {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
-}): PageRequest {
-  const backward = args.last != null || args.before != null;
-  if (backward && (args.first != null || args.after != null))
-    throw invalid("Page forward (first, after) or backward (last, before), not both at once.", ["last"]);
-  const size = backward ? (args.last ?? PAGE_DEFAULT) : (args.first ?? PAGE_DEFAULT);
-  if (size < 1 || size > BALANCE_TRANSACTIONS_PAGE_MAX) {
-    const name = backward ? "last" : "first";
-    throw invalid(`${name} must be between 1 and ${BALANCE_TRANSACTIONS_PAGE_MAX}.`, [name]);
-  }
-  const cursor = backward ? args.before : args.after;
-  return { direction: backward ? "backward" : "forward", size, cursor: cursor ? decodeCursor(cursor) : null };
 }
 
 builder.queryField("balanceTransactions", (t) =>
@@ -190,7 +167,11 @@ builder.queryField("balanceTransactions", (t) =>
     },
     resolve: async (_root, args, context) => {
       const actor = requireSecretKey(context);
-      const page = pageOf(args);
+      const page: PageRequest = pageRequest(args, {
+        sizeDefault: PAGE_DEFAULT,
+        sizeMax: BALANCE_TRANSACTIONS_PAGE_MAX,
+        decodeCursor,
+      });
       const payoutId = args.filter?.payoutId ?? null;
       if (payoutId !== null && parseId("payout", String(payoutId)) === null)
         throw invalid("filter.payoutId is not a payout id.", ["filter", "payoutId"]);
@@ -204,17 +185,7 @@ builder.queryField("balanceTransactions", (t) =>
         },
         page,
       );
-      const edges = found.rows.map((node) => ({ cursor: encodeCursor(node), node }));
-      const forward = page.direction === "forward";
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: forward ? found.hasMore : page.cursor !== null,
-          hasPreviousPage: forward ? page.cursor !== null : found.hasMore,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
-      };
+      return connectionOf(page, found.rows, found.hasMore);
     },
   }),
 );
@@ -288,16 +259,6 @@ const BankAccountPayload = builder.objectRef<BankAccountPayloadShape>("BankAccou
   }),
 });
 
-function payoutActor(context: GraphQLContext): PayoutActor {
-  const key = requireSecretKey(context);
-  return {
-    merchantId: key.merchantId,
-    mode: key.mode,
-    name: `key:${key.apiKeyId ?? "unknown"}`,
-    source: "API",
-  };
-}
-
 builder.mutationField("addBankAccount", (t) =>
   t.field({
     type: BankAccountPayload,
@@ -308,14 +269,18 @@ builder.mutationField("addBankAccount", (t) =>
       runMutation(
         context,
         () =>
-          context.services.payouts.addBankAccountIdempotent(payoutActor(context), input.idempotencyKey, {
-            iban: input.iban ?? null,
-            routingNumber: input.routingNumber ?? null,
-            accountNumber: input.accountNumber ?? null,
-            holderName: input.holderName,
-            currency: input.currency,
-            ...(input.verificationMethod ? { verificationMethod: input.verificationMethod } : {}),
-          }),
+          context.services.payouts.addBankAccountIdempotent(
+            requireSecretKeyActor(context),
+            input.idempotencyKey,
+            {
+              iban: input.iban ?? null,
+              routingNumber: input.routingNumber ?? null,
+              accountNumber: input.accountNumber ?? null,
+              holderName: input.holderName,
+              currency: input.currency,
+              ...(input.verificationMethod ? { verificationMethod: input.verificationMethod } : {}),
+            },
+          ),
         (bankAccount, errors) => ({ bankAccount, errors }),
       ),
   }),
@@ -346,10 +311,14 @@ builder.mutationField("verifyBankAccount", (t) =>
       runMutation(
         context,
         () =>
-          context.services.payouts.verifyBankAccountIdempotent(payoutActor(context), input.idempotencyKey, {
-            bankAccountId: String(input.bankAccountId),
-            amounts: input.amounts.slice(0, 3),
-          }),
+          context.services.payouts.verifyBankAccountIdempotent(
+            requireSecretKeyActor(context),
+            input.idempotencyKey,
+            {
+              bankAccountId: String(input.bankAccountId),
+              amounts: input.amounts.slice(0, 3),
+            },
+          ),
         (bankAccount, errors) => ({ bankAccount, errors }),
       ),
   }),
@@ -430,7 +399,7 @@ builder.mutationField("createPayout", (t) =>
       runMutation(
         context,
         () =>
-          context.services.payouts.createPayout(payoutActor(context), {
+          context.services.payouts.createPayout(requireSecretKeyActor(context), {
             idempotencyKey: input.idempotencyKey,
             amount: input.amount,
             currency: input.currency,
@@ -461,7 +430,7 @@ builder.mutationField("cancelPayout", (t) =>
         context,
         () =>
           context.services.payouts.cancelPayoutIdempotent(
-            payoutActor(context),
+            requireSecretKeyActor(context),
             input.idempotencyKey,
             String(input.payoutId),
           ),
@@ -611,14 +580,18 @@ builder.mutationField("setPayoutSchedule", (t) =>
       runMutation(
         context,
         () =>
-          context.services.payouts.setScheduleIdempotent(payoutActor(context), input.idempotencyKey, {
-            currency: input.currency,
-            interval: input.interval,
-            weeklyAnchor: input.weeklyAnchor ? WEEKDAYS.indexOf(input.weeklyAnchor) + 1 : null,
-            monthlyAnchor: input.monthlyAnchor ?? null,
-            delayDays: input.delayDays ?? 0,
-            minimum: input.minimum ?? 0n,
-          }),
+          context.services.payouts.setScheduleIdempotent(
+            requireSecretKeyActor(context),
+            input.idempotencyKey,
+            {
+              currency: input.currency,
+              interval: input.interval,
+              weeklyAnchor: input.weeklyAnchor ? WEEKDAYS.indexOf(input.weeklyAnchor) + 1 : null,
+              monthlyAnchor: input.monthlyAnchor ?? null,
+              delayDays: input.delayDays ?? 0,
+              minimum: input.minimum ?? 0n,
+            },
+          ),
         (schedule, errors) => ({ schedule, errors }),
       ),
   }),

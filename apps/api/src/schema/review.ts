@@ -16,51 +16,45 @@ const ReviewDecisionInput = builder.inputType("ReviewDecisionInput", {
   }),
 });
 
-builder.mutationField("approvePaymentReview", (t) =>
-  t.field({
-    type: paymentPayload("ApprovePaymentReviewPayload"),
+/** The two decisions: the same input and payload, each its own core command. */
+const DECISIONS = [
+  {
+    field: "approvePaymentReview",
+    payload: "ApprovePaymentReviewPayload",
     description:
       "Operators only: releases a held payment (AUTHORIZED; captured at once if it asked for automatic capture).",
-    args: { input: t.arg({ type: ReviewDecisionInput, required: true }) },
-    resolve: (_root, { input }, context) => {
-      const operator = requireOperator(context);
-      return runMutation(
-        context,
-        () =>
-          context.services.commands.approveReview(
-            { operatorId: operator.name },
-            {
-              idempotencyKey: input.idempotencyKey,
-              paymentId: String(input.paymentId),
-              note: input.note ?? null,
-            },
-          ),
-        toPaymentPayload,
-      );
-    },
-  }),
-);
-
-builder.mutationField("rejectPaymentReview", (t) =>
-  t.field({
-    type: paymentPayload("RejectPaymentReviewPayload"),
+    command: "approveReview",
+  },
+  {
+    field: "rejectPaymentReview",
+    payload: "RejectPaymentReviewPayload",
     description: "Operators only: voids a held payment's authorization; the payment is CANCELLED.",
-    args: { input: t.arg({ type: ReviewDecisionInput, required: true }) },
-    resolve: (_root, { input }, context) => {
-      const operator = requireOperator(context);
-      return runMutation(
-        context,
-        () =>
-          context.services.commands.rejectReview(
-            { operatorId: operator.name },
-            {
-              idempotencyKey: input.idempotencyKey,
-              paymentId: String(input.paymentId),
-              note: input.note ?? null,
-            },
-          ),
-        toPaymentPayload,
-      );
-    },
-  }),
-);
+    command: "rejectReview",
+  },
+] as const;
+
+for (const decision of DECISIONS) {
+  builder.mutationField(decision.field, (t) =>
+    t.field({
+      type: paymentPayload(decision.payload),
+      description: decision.description,
+      args: { input: t.arg({ type: ReviewDecisionInput, required: true }) },
+      resolve: (_root, { input }, context) => {
+        const operator = requireOperator(context);
+        return runMutation(
+          context,
+          () =>
+            context.services.commands[decision.command](
+              { operatorId: operator.name },
+              {
+                idempotencyKey: input.idempotencyKey,
+                paymentId: String(input.paymentId),
+                note: input.note ?? null,
+              },
+            ),
+          toPaymentPayload,
+        );
+      },
+    }),
+  );
+}

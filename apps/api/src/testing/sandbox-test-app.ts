@@ -37,24 +37,39 @@ export async function createSandboxTestApp(options: {
       adyen: { url: `${t.url}/webhooks/adyen`, hmacKeyHex: adyenKey },
     });
     const merchant = await t.createMerchant();
-    const rules = t.app.services.routingRuleCommands;
-    const routes = [
-      { currency: "USD", psp: "stripe" },
-      { currency: "EUR", psp: "adyen" },
-    ] as const;
-    for (const [index, { currency, psp }] of routes.entries()) {
-      await rules.add(TEST_FIXTURE_ACTOR, {
-        merchantId: merchant.id,
-        priority: index + 1,
-        match: { currencies: [currency] },
-        pspNames: [psp],
-      });
-    }
+    await routeUsdToStripeEurToAdyen(t, merchant.id);
     return { sandbox, t, merchant, secrets: { stripe: stripeSecret, adyenHmacKeyHex: adyenKey } };
   } catch (error) {
     await sandbox.stop();
     throw error;
   }
+}
+
+type RoutingRules = TestApp["app"]["services"]["routingRuleCommands"];
+type RuleInput = Parameters<RoutingRules["add"]>[1];
+
+/** One routing rule per currency, in the order given (priorities 1, 2, …), each trying its PSPs in order. */
+export async function routeByCurrency(
+  rules: RoutingRules,
+  merchantId: string,
+  routes: ReadonlyArray<readonly [currency: string, pspNames: RuleInput["pspNames"]]>,
+): Promise<void> {
+  for (const [index, [currency, pspNames]] of routes.entries()) {
+    await rules.add(TEST_FIXTURE_ACTOR, {
+      merchantId,
+      priority: index + 1,
+      match: { currencies: [currency] },
+      pspNames,
+    });
+  }
+}
+
+/** Routes the merchant's USD payments to the Stripe-style PSP and its EUR payments to the Adyen-style one. */
+export function routeUsdToStripeEurToAdyen(t: TestApp, merchantId: string): Promise<void> {
+  return routeByCurrency(t.app.services.routingRuleCommands, merchantId, [
+    ["USD", ["stripe"]],
+    ["EUR", ["adyen"]],
+  ]);
 }
 
 /** Polls `probe` every 50 ms until it answers something truthy, which it returns; throws after `timeoutMs`. */

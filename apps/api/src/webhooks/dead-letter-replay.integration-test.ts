@@ -6,13 +6,8 @@ import { randomBytes } from "node:crypto";
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postSignedAdyenNotification } from "../testing/adyen-notification";
-import {
-  createTestApp,
-  newKey,
-  TEST_FIXTURE_ACTOR,
-  type TestApp,
-  type TestMerchant,
-} from "../testing/test-app";
+import { routeUsdToStripeEurToAdyen } from "../testing/sandbox-test-app";
+import { createTestApp, newKey, type TestApp, type TestMerchant } from "../testing/test-app";
 import { replayDeadLetter } from "./replay";
 
 const STRIPE_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
@@ -31,18 +26,7 @@ beforeAll(async () => {
     adyenHmacKeyHex: ADYEN_KEY,
   });
   merchant = await t.createMerchant();
-  await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe"],
-  });
-  await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen"],
-  });
+  await routeUsdToStripeEurToAdyen(t, merchant.id);
 });
 afterAll(async () => {
   await t?.close();

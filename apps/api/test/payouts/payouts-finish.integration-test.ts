@@ -8,9 +8,10 @@
 // The global ledger invariant (with the reserves' own check) runs after each scenario.
 
 import { balanceReleaseJob, payoutDispatchJob } from "@paycore/platform/workers/payouts";
-import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
+import { createBankRailsTestApp } from "../../src/testing/bank-rails-test-app";
+import { newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const WEBHOOK_SECRET = "bank_whsec_finish_0123456789";
 const ERRORS = "errors { code message field }";
@@ -22,26 +23,15 @@ const IBAN = {
 };
 const quietLog = { info: () => undefined };
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let sandbox: SandboxHandle;
 let t: TestApp;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, seed: 7, hangMs: 3_000, bankRails: { autoDeliverMs: 0 } });
-  t = await createTestApp({
-    listen: true,
-    bankRails: {
-      baseUrl: `${sandbox.url}/bank/v1`,
-      apiKey: "bank_test_sandbox",
-      webhookSecret: WEBHOOK_SECRET,
-      timeoutMs: 2_000,
-      retryFirstMs: 0,
-    },
-  });
-  sandbox.bank.configure({ url: `${t.url}/webhooks/bank`, secret: WEBHOOK_SECRET });
-  await t.app.sql.execute(
-    `INSERT INTO psp_settlement_delays (psp_name, delay_seconds) VALUES ('sandbox', 0)
-     ON CONFLICT (psp_name) DO UPDATE SET delay_seconds = 0`,
-  );
+  ({ sandbox, t } = await createBankRailsTestApp({
+    sandbox: { seed: 7, hangMs: 3_000 },
+    webhookSecret: WEBHOOK_SECRET,
+    bankTimeoutMs: 2_000,
+  }));
 }, 60_000);
 
 afterAll(async () => {

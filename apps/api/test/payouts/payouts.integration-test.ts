@@ -6,9 +6,10 @@
 // signatures and unknown payouts and posts nothing for a repeat, and bank account numbers are stored encrypted.
 import { createHmac } from "node:crypto";
 import { TEST_FIXTURE_ACTOR } from "@paycore/platform/testing/test-runtime";
-import { startSandbox } from "@paycore/psp-sandbox/sandbox-server";
+import type { SandboxHandle } from "@paycore/psp-sandbox/sandbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
+import { createBankRailsTestApp } from "../../src/testing/bank-rails-test-app";
+import { newKey, type TestApp, type TestMerchant } from "../../src/testing/test-app";
 
 const WEBHOOK_SECRET = "bank_whsec_0123456789abcdef";
 const ERRORS = "errors { code message field }";
@@ -20,27 +21,16 @@ const IBAN = {
   unverifiable: "DE78370400440532013004",
 };
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let sandbox: SandboxHandle;
 let t: TestApp;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, seed: 5, hangMs: 3_000, bankRails: { autoDeliverMs: 0 } });
-  t = await createTestApp({
-    listen: true,
-    bankRails: {
-      baseUrl: `${sandbox.url}/bank/v1`,
-      apiKey: "bank_test_sandbox",
-      webhookSecret: WEBHOOK_SECRET,
-      timeoutMs: 500,
-      retryFirstMs: 0,
-    },
-  });
-  sandbox.bank.configure({ url: `${t.url}/webhooks/bank`, secret: WEBHOOK_SECRET });
   // The in-process sandbox PSP releases captured funds at once in these tests.
-  await t.app.sql.execute(
-    `INSERT INTO psp_settlement_delays (psp_name, delay_seconds) VALUES ('sandbox', 0)
-     ON CONFLICT (psp_name) DO UPDATE SET delay_seconds = 0`,
-  );
+  ({ sandbox, t } = await createBankRailsTestApp({
+    sandbox: { seed: 5, hangMs: 3_000 },
+    webhookSecret: WEBHOOK_SECRET,
+    bankTimeoutMs: 500,
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -30,19 +30,32 @@ function notification(status: DisputeStatus, stage: DisputeStage, extra: Partial
   } satisfies DisputeNotification;
 }
 
+/** A store holding one captured USD payment of 100.00 at Stripe (pi_test1), the one the notifications name. */
+function storeWithCapturedPayment(): InMemoryDisputeStore {
+  const store = new InMemoryDisputeStore();
+  store.payments.set("stripe:pi_test1", {
+    id: "pay_1",
+    merchantId: "mer_1",
+    mode: "TEST",
+    currency: USD,
+    amountCapturedMinor: 10_000n,
+    pspName: "stripe",
+  });
+  return store;
+}
+
+/** Opens the chargeback the merchant then acts on; answers its id. */
+async function openDispute(commands: DisputeCommands): Promise<string> {
+  const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
+  if (!result.applied) throw new Error("setup");
+  return result.dispute.id;
+}
+
 describe("DisputeCommands.applyNotification", () => {
   let store: InMemoryDisputeStore;
   let commands: DisputeCommands;
   beforeEach(() => {
-    store = new InMemoryDisputeStore();
-    store.payments.set("stripe:pi_test1", {
-      id: "pay_1",
-      merchantId: "mer_1",
-      mode: "TEST",
-      currency: USD,
-      amountCapturedMinor: 10_000n,
-      pspName: "stripe",
-    });
+    store = storeWithCapturedPayment();
     commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
   });
 
@@ -223,19 +236,9 @@ describe("merchant actions", () => {
   let commands: DisputeCommands;
   let disputeId: string;
   beforeEach(async () => {
-    store = new InMemoryDisputeStore();
-    store.payments.set("stripe:pi_test1", {
-      id: "pay_1",
-      merchantId: "mer_1",
-      mode: "TEST",
-      currency: USD,
-      amountCapturedMinor: 10_000n,
-      pspName: "stripe",
-    });
+    store = storeWithCapturedPayment();
     commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
-    const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
-    if (!result.applied) throw new Error("setup");
-    disputeId = result.dispute.id;
+    disputeId = await openDispute(commands);
   });
   const merchant = { kind: "merchant", apiKeyId: "key_1" } as const;
 
@@ -296,19 +299,9 @@ describe("submitEvidence", () => {
   let commands: DisputeCommands;
   let disputeId: string;
   beforeEach(async () => {
-    store = new InMemoryDisputeStore();
-    store.payments.set("stripe:pi_test1", {
-      id: "pay_1",
-      merchantId: "mer_1",
-      mode: "TEST",
-      currency: USD,
-      amountCapturedMinor: 10_000n,
-      pspName: "stripe",
-    });
+    store = storeWithCapturedPayment();
     commands = new DisputeCommands({ store, now: () => new Date("2026-12-07T00:00:00Z") });
-    const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
-    if (!result.applied) throw new Error("setup");
-    disputeId = result.dispute.id;
+    disputeId = await openDispute(commands);
   });
   const submit = (
     key: string,
@@ -395,15 +388,7 @@ describe("forwarding evidence to the PSP", () => {
   let disputeId: string;
 
   beforeEach(async () => {
-    store = new InMemoryDisputeStore();
-    store.payments.set("stripe:pi_test1", {
-      id: "pay_1",
-      merchantId: "mer_1",
-      mode: "TEST",
-      currency: USD,
-      amountCapturedMinor: 10_000n,
-      pspName: "stripe",
-    });
+    store = storeWithCapturedPayment();
     sent = [];
     answers = [];
     // A PSP that records what reaches it and answers from the script (delivered once the script runs out).
@@ -424,9 +409,7 @@ describe("forwarding evidence to the PSP", () => {
       now: () => new Date("2026-12-07T00:00:00Z"),
       psps: { byName: (mode, name) => (mode === "TEST" && name === "stripe" ? psp : null) },
     });
-    const result = await commands.applyNotification(notification("NEEDS_RESPONSE", "chargeback"));
-    if (!result.applied) throw new Error("setup");
-    disputeId = result.dispute.id;
+    disputeId = await openDispute(commands);
   });
 
   const submit = (key: string) =>

@@ -12,10 +12,9 @@ import { isRetryableFailureCode, type PspOutcome } from "../psp/psp-port";
 import { completeAuthentication } from "./complete-authentication";
 import {
   type ChangeParts,
-  cancelFailedChange,
   cancelledChange,
   capturedChange,
-  captureFailedChange,
+  modificationFailedChange,
   refundedChange,
   refundFailedChange,
 } from "./payment-changes";
@@ -365,13 +364,13 @@ export function notifiedModificationChange(
           fee,
           fx && "fxFeeBps" in fx ? fx : null,
         )
-      : captureFailedChange(actor, current, failed, false, failure);
+      : modificationFailedChange("CAPTURE", actor, current, failed, false, failure);
     return { parts, applied };
   }
   if (notification.kind === "void") {
     const parts = succeeds
       ? cancelledChange(actor, current, settlement, "payment.canceled")
-      : cancelFailedChange(actor, current, failed, false, failure);
+      : modificationFailedChange("VOID", actor, current, failed, false, failure);
     return { parts, applied };
   }
   invariant(attempt.refundId !== null, "a refund attempt names its refund");

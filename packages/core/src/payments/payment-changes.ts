@@ -223,8 +223,11 @@ export function capturedChange(
   };
 }
 
-/** A capture that did not happen; with `keepPending` (unknown outcome) the capture stays in flight. */
-export function captureFailedChange(
+const FAILED_EVENTS = { CAPTURE: "payment.capture_failed", VOID: "payment.cancel_failed" } as const;
+
+/** A capture or void that did not happen; with `keepPending` (unknown outcome) the operation stays in flight. */
+export function modificationFailedChange(
+  operation: keyof typeof FAILED_EVENTS,
   actor: MerchantActor,
   payment: PaymentRecord,
   settlement: PspAttemptSettlement,
@@ -232,8 +235,8 @@ export function captureFailedChange(
   data: Record<string, unknown>,
 ): ChangeParts {
   return {
-    patch: { pendingOperation: keepPending ? "CAPTURE" : null },
-    events: [apiEvent(actor, "payment.capture_failed", payment.status, payment.status, data)],
+    patch: { pendingOperation: keepPending ? operation : null },
+    events: [apiEvent(actor, FAILED_EVENTS[operation], payment.status, payment.status, data)],
     attemptSettlement: settlement,
     outbox: [],
   };
@@ -258,21 +261,6 @@ export function cancelledChange(
     ],
     attemptSettlement: settlement,
     outbox: [statusMessage("payment.canceled", payment.id, status)],
-  };
-}
-
-export function cancelFailedChange(
-  actor: MerchantActor,
-  payment: PaymentRecord,
-  settlement: PspAttemptSettlement,
-  keepPending: boolean,
-  data: Record<string, unknown>,
-): ChangeParts {
-  return {
-    patch: { pendingOperation: keepPending ? "VOID" : null },
-    events: [apiEvent(actor, "payment.cancel_failed", payment.status, payment.status, data)],
-    attemptSettlement: settlement,
-    outbox: [],
   };
 }
 
@@ -382,7 +370,7 @@ export function captureOutcomeChange(
   if (outcome.outcome === "pending")
     return acknowledgedChange(actor, payment, settlement, ACKNOWLEDGED_EVENTS.CAPTURE);
   const keepPending = outcome.outcome === "unknown";
-  return captureFailedChange(actor, payment, settlement, keepPending, failureData(outcome));
+  return modificationFailedChange("CAPTURE", actor, payment, settlement, keepPending, failureData(outcome));
 }
 
 /** What a void request's outcome does (cancel, review rejection, hold expiry). */
@@ -399,7 +387,7 @@ export function voidOutcomeChange(
   if (outcome.outcome === "pending")
     return acknowledgedChange(actor, payment, settlement, ACKNOWLEDGED_EVENTS.VOID);
   const keepPending = outcome.outcome === "unknown";
-  return cancelFailedChange(actor, payment, settlement, keepPending, failureData(outcome));
+  return modificationFailedChange("VOID", actor, payment, settlement, keepPending, failureData(outcome));
 }
 
 /** What a refund request's outcome does to the refund it inserted; acknowledged or unknown keeps the reservation. */

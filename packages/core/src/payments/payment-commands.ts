@@ -4,47 +4,21 @@
 // intent before calling the PSP, never holds a database transaction open across a PSP call, and records the
 // outcome through the state machine in one transaction together with the audit event, ledger entry and outbox
 // message.
-import type { IdempotentOutcome } from "../idempotency/idempotency-service";
-import type { PaymentMethodId, PspAttemptId } from "../ids/ids";
-import type { Actor } from "../ports/audit";
+import type { PaymentMethodId } from "../ids/ids";
 import { applyNotification, applyPspNotification } from "./apply-psp-notification";
-import {
-  ACTION_EXPIRY_BATCH_MAX,
-  type CompleteAuthenticationInput,
-  type CompletionSource,
-  completeAuthentication,
-  expireAbandonedActions,
-} from "./complete-authentication";
+import { completeAuthentication, expireAbandonedActions } from "./complete-authentication";
 import { createPayment } from "./create-payment";
 import {
   type AuthorizationExpiryStore,
   type AuthorizationWindows,
   expireAuthorizations,
 } from "./expire-authorizations";
-import { expireReviewHolds, HOLD_EXPIRY_BATCH_MAX } from "./expire-review-holds";
+import { expireReviewHolds } from "./expire-review-holds";
 import { cancelPayment, capturePayment, refundPayment } from "./modify-payment";
 import type { PaymentCommandsDependencies } from "./payment-deps";
-import type { MerchantActor } from "./payment-record";
-import type {
-  CancelPaymentInput,
-  CapturePaymentInput,
-  CreatePaymentInput,
-  OperatorActor,
-  PaymentCommandOptions,
-  PspNotification,
-  RefundPaymentInput,
-  ReviewDecisionInput,
-  TokenizeCardInput,
-} from "./payment-requests";
-import type {
-  NotificationResult,
-  PaymentResult,
-  RefundResult,
-  ResolutionSummary,
-  TokenizeCardResult,
-} from "./payment-responses";
-import { type ResolveEscalatedAttemptInput, resolveEscalatedAttempt } from "./resolve-escalated-attempt";
-import { type ResolveOptions, resolveUnknownOutcomes } from "./resolve-unknown-outcomes";
+import type { NotificationResult } from "./payment-responses";
+import { resolveEscalatedAttempt } from "./resolve-escalated-attempt";
+import { resolveUnknownOutcomes } from "./resolve-unknown-outcomes";
 import { approveReview, rejectReview } from "./review-decision";
 import { tokenizeCard } from "./tokenize-card";
 
@@ -83,111 +57,80 @@ export type { ResolveEscalatedAttemptInput } from "./resolve-escalated-attempt";
 export { DEFAULT_ACKNOWLEDGED_DEADLINE_MS, RESOLVE_SCHEDULE_MS } from "./resolve-unknown-outcomes";
 export type { PaymentMethodId };
 
+/** A use case's arguments after the dependencies, which the facade supplies. */
+type CommandArgs<C> = C extends (deps: PaymentCommandsDependencies, ...args: infer A) => unknown ? A : never;
+
 /** One object for the transports, which are handed a single dependency; each method is one use case. */
 export class PaymentCommands {
   constructor(private readonly deps: PaymentCommandsDependencies) {}
 
-  tokenizeCard(
-    actor: MerchantActor,
-    input: TokenizeCardInput,
-  ): Promise<IdempotentOutcome<TokenizeCardResult>> {
-    return tokenizeCard(this.deps, actor, input);
+  tokenizeCard(...args: CommandArgs<typeof tokenizeCard>) {
+    return tokenizeCard(this.deps, ...args);
   }
 
-  createPayment(actor: MerchantActor, input: CreatePaymentInput): Promise<IdempotentOutcome<PaymentResult>> {
-    return createPayment(this.deps, actor, input);
+  createPayment(...args: CommandArgs<typeof createPayment>) {
+    return createPayment(this.deps, ...args);
   }
 
-  capturePayment(
-    actor: MerchantActor,
-    input: CapturePaymentInput,
-    options: PaymentCommandOptions = {},
-  ): Promise<IdempotentOutcome<PaymentResult>> {
-    return capturePayment(this.deps, actor, input, options);
+  capturePayment(...args: CommandArgs<typeof capturePayment>) {
+    return capturePayment(this.deps, ...args);
   }
 
-  cancelPayment(
-    actor: MerchantActor,
-    input: CancelPaymentInput,
-    options: PaymentCommandOptions = {},
-  ): Promise<IdempotentOutcome<PaymentResult>> {
-    return cancelPayment(this.deps, actor, input, options);
+  cancelPayment(...args: CommandArgs<typeof cancelPayment>) {
+    return cancelPayment(this.deps, ...args);
   }
 
-  refundPayment(
-    actor: MerchantActor,
-    input: RefundPaymentInput,
-    options: PaymentCommandOptions = {},
-  ): Promise<IdempotentOutcome<RefundResult>> {
-    return refundPayment(this.deps, actor, input, options);
+  refundPayment(...args: CommandArgs<typeof refundPayment>) {
+    return refundPayment(this.deps, ...args);
   }
 
   /** An operator approves a payment held for review (captured at once when it asked for automatic capture). */
-  approveReview(
-    operator: OperatorActor,
-    input: ReviewDecisionInput,
-    options: PaymentCommandOptions = {},
-  ): Promise<IdempotentOutcome<PaymentResult>> {
-    return approveReview(this.deps, operator, input, options);
+  approveReview(...args: CommandArgs<typeof approveReview>) {
+    return approveReview(this.deps, ...args);
   }
 
   /** An operator rejects a held payment: the authorization is voided and the payment CANCELLED. */
-  rejectReview(
-    operator: OperatorActor,
-    input: ReviewDecisionInput,
-    options: PaymentCommandOptions = {},
-  ): Promise<IdempotentOutcome<PaymentResult>> {
-    return rejectReview(this.deps, operator, input, options);
+  rejectReview(...args: CommandArgs<typeof rejectReview>) {
+    return rejectReview(this.deps, ...args);
   }
 
   /**
    * 3-D Secure: finishes a payment waiting for its customer's challenge, after the customer's return (or the PSP's
    * notification), with the outcome confirmed with the PSP; a duplicate finds it decided and changes nothing.
    */
-  completeAuthentication(
-    input: CompleteAuthenticationInput,
-    source: CompletionSource = "SYSTEM",
-  ): Promise<PaymentResult> {
-    return completeAuthentication(this.deps, input, source);
+  completeAuthentication(...args: CommandArgs<typeof completeAuthentication>) {
+    return completeAuthentication(this.deps, ...args);
   }
 
   /** 3-D Secure: cancels payments whose challenge nobody completed in time (after asking the PSP). */
-  expireAbandonedActions(
-    limit = ACTION_EXPIRY_BATCH_MAX,
-  ): Promise<{ expired: number; completed: number; failed: number }> {
-    return expireAbandonedActions(this.deps, limit);
+  expireAbandonedActions(...args: CommandArgs<typeof expireAbandonedActions>) {
+    return expireAbandonedActions(this.deps, ...args);
   }
 
   /** Voids holds nobody decided in time; returns how many were voided and how many failed. */
-  expireReviewHolds(limit = HOLD_EXPIRY_BATCH_MAX): Promise<{ expired: number; failed: number }> {
-    return expireReviewHolds(this.deps, limit);
+  expireReviewHolds(...args: CommandArgs<typeof expireReviewHolds>) {
+    return expireReviewHolds(this.deps, ...args);
   }
 
   /**
    * Warns of and voids authorizations left uncaptured before their brand's window closes (the worker's sweep);
    * returns how many were warned, voided, and failed (left for the next sweep).
    */
-  expireAuthorizations(
-    store: AuthorizationExpiryStore,
-    windows: AuthorizationWindows,
-  ): Promise<{ warned: number; voided: number; failed: number }> {
+  expireAuthorizations(store: AuthorizationExpiryStore, windows: AuthorizationWindows) {
     return expireAuthorizations(this.deps, store, windows);
   }
 
   /** Applies a PSP's notification (webhook); unknown references are for the caller's dead-letter table. */
-  applyPspNotification(notification: PspNotification): Promise<NotificationResult> {
-    return applyPspNotification(this.deps, notification);
+  applyPspNotification(...args: CommandArgs<typeof applyPspNotification>) {
+    return applyPspNotification(this.deps, ...args);
   }
 
   /**
    * An operator records what the PSP confirmed out of band for an attempt whose outcome nobody knows (an
    * escalated one): applied like the PSP's answer, with the operator's audit row in the same transaction.
    */
-  resolveEscalatedAttempt(
-    operator: Actor,
-    input: ResolveEscalatedAttemptInput,
-  ): Promise<PaymentResult & { attemptId: PspAttemptId }> {
-    return resolveEscalatedAttempt(this.deps, operator, input);
+  resolveEscalatedAttempt(...args: CommandArgs<typeof resolveEscalatedAttempt>) {
+    return resolveEscalatedAttempt(this.deps, ...args);
   }
 
   /**
@@ -206,7 +149,7 @@ export class PaymentCommands {
   }
 
   /** Resolves outcomes nobody knows with the PSP that holds them; returns what happened, for logs and figures. */
-  resolveUnknownOutcomes(options: ResolveOptions = {}): Promise<ResolutionSummary> {
-    return resolveUnknownOutcomes(this.deps, options);
+  resolveUnknownOutcomes(...args: CommandArgs<typeof resolveUnknownOutcomes>) {
+    return resolveUnknownOutcomes(this.deps, ...args);
   }
 }

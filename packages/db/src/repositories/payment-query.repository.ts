@@ -62,10 +62,9 @@ type RefundRow = Pick<Refund, keyof typeof refundSelect>;
 
 export const PAGE_SIZE_MAX = 100;
 
-/** A PSP attempt's columns as the API shows them (`PspAttemptView`), for the single and the batched reads. */
-export const ATTEMPT_SELECT = {
+/** A PSP attempt's columns as the API shows them (`PspAttemptView`). */
+const ATTEMPT_VIEW_SELECT = {
   id: true,
-  paymentId: true,
   operation: true,
   pspName: true,
   status: true,
@@ -78,6 +77,9 @@ export const ATTEMPT_SELECT = {
   createdAt: true,
   updatedAt: true,
 } as const;
+
+/** The same with the attempt's payment, for the batched reads that group attempts by payment. */
+export const ATTEMPT_SELECT = { ...ATTEMPT_VIEW_SELECT, paymentId: true } as const;
 
 export interface PaymentFilter {
   statuses?: PaymentStatus[] | null;
@@ -265,20 +267,7 @@ export class PaymentQueryRepository {
       where: { paymentId, merchantId: actor.merchantId, payment: { mode: actor.mode } },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       take: limit,
-      select: {
-        id: true,
-        operation: true,
-        pspName: true,
-        status: true,
-        amountMinor: true,
-        pspReference: true,
-        errorCode: true,
-        refundId: true,
-        routing: true,
-        escalatedAt: true,
-        createdAt: true,
-        updatedAt: true,
-      },
+      select: ATTEMPT_VIEW_SELECT,
     });
   }
 

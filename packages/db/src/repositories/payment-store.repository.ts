@@ -324,40 +324,41 @@ export class PostgresPaymentStore implements PaymentStore {
     return row?.decision ?? null;
   }
 
-  async unknownCompletions(staleBefore: Date, limit: number) {
+  unknownCompletions(staleBefore: Date, limit: number) {
     // Served by payments_action_expiry_idx (partial: REQUIRES_ACTION only, a few rows at any time).
-    const rows = await this.db.payment.findMany({
-      where: { status: "REQUIRES_ACTION", pendingOperation: "AUTHORIZE", updatedAt: { lt: staleBefore } },
-      orderBy: { updatedAt: "asc" },
-      take: limit,
-      select: { id: true, merchantId: true, mode: true },
-    });
-    return rows.map((row) => ({
-      paymentId: row.id as PaymentId,
-      merchantId: row.merchantId as MerchantId,
-      mode: row.mode,
-    }));
+    return this.sweepOf(
+      { status: "REQUIRES_ACTION", pendingOperation: "AUTHORIZE", updatedAt: { lt: staleBefore } },
+      { updatedAt: "asc" },
+      limit,
+    );
   }
 
-  async expiredActions(now: Date, limit: number) {
+  expiredActions(now: Date, limit: number) {
     // Served by payments_action_expiry_idx (partial: REQUIRES_ACTION only).
-    const rows = await this.db.payment.findMany({
-      where: { status: "REQUIRES_ACTION", actionExpiresAt: { lt: now } },
-      orderBy: { actionExpiresAt: "asc" },
-      take: limit,
-      select: { id: true, merchantId: true, mode: true },
-    });
-    return rows.map((row) => ({
-      paymentId: row.id as PaymentId,
-      merchantId: row.merchantId as MerchantId,
-      mode: row.mode,
-    }));
+    return this.sweepOf(
+      { status: "REQUIRES_ACTION", actionExpiresAt: { lt: now } },
+      { actionExpiresAt: "asc" },
+      limit,
+    );
   }
 
-  async expiredReviewHolds(now: Date, limit: number) {
+  expiredReviewHolds(now: Date, limit: number) {
+    return this.sweepOf(
+      { status: "REQUIRES_REVIEW", reviewExpiresAt: { lt: now } },
+      { reviewExpiresAt: "asc" },
+      limit,
+    );
+  }
+
+  /** The payments a sweep takes up, in its order, as the ids and scope it needs. */
+  private async sweepOf(
+    where: Prisma.PaymentWhereInput,
+    orderBy: Prisma.PaymentOrderByWithRelationInput,
+    limit: number,
+  ) {
     const rows = await this.db.payment.findMany({
-      where: { status: "REQUIRES_REVIEW", reviewExpiresAt: { lt: now } },
-      orderBy: { reviewExpiresAt: "asc" },
+      where,
+      orderBy,
       take: limit,
       select: { id: true, merchantId: true, mode: true },
     });

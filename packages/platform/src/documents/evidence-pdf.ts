@@ -2,8 +2,8 @@
 // API accepts PDF, JPEG and TIFF): the merchant's text fields rendered into one PDF, and a PNG image wrapped in a
 // one-page PDF. The same library and embedded fonts as the invoices' PDFs (pdfkit, pdf-fonts.ts), so any script
 // a merchant writes in is drawn.
-import PDFDocument from "pdfkit";
 import type { EvidencePdfRenderer } from "../psps/psp-module";
+import { renderPdf } from "./pdf-document";
 import { registerPdfFonts, writeText } from "./pdf-fonts";
 
 /** Headings of our evidence text fields, in the order they are written. */
@@ -22,23 +22,7 @@ const TEXT_HEADINGS: ReadonlyArray<readonly [string, string]> = [
 const CREATION_DATE = new Date(Date.UTC(2026, 0, 1));
 
 function pdfOf(title: string, draw: (pdf: PDFKit.PDFDocument) => void): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const pdf = new PDFDocument({
-      size: "A4",
-      margin: 56,
-      info: { Title: title, Producer: "paycore", CreationDate: CREATION_DATE },
-    });
-    const chunks: Buffer[] = [];
-    pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
-    pdf.on("end", () => resolve(Buffer.concat(chunks)));
-    pdf.on("error", reject);
-    try {
-      draw(pdf);
-      pdf.end();
-    } catch (error) {
-      reject(error);
-    }
-  });
+  return renderPdf({ Title: title, CreationDate: CREATION_DATE }, draw);
 }
 
 /** A document sent beside the texts, as the texts' PDF lists it: its kind's label and its file name. */

@@ -3,11 +3,11 @@
 // names and line descriptions in Greek, Cyrillic, CJK or Arabic come out as text) and the mails' text.
 import { formatLocalisedAmount } from "@paycore/core/money/localised-amount";
 import type { InvoiceDocument } from "@paycore/db/repositories/invoice-document.repository";
-import PDFDocument from "pdfkit";
 import { documentDate, escapeHtml } from "./document-format";
 import { formatTaxRate, taxLines } from "./invoice-format";
 import type { InvoiceLinks } from "./invoice-links";
-import { registerPdfFonts, writeText } from "./pdf-fonts";
+import { renderMerchantPdf } from "./pdf-document";
+import { writeText } from "./pdf-fonts";
 
 /** "Invoice #12" (a draft has no number yet). */
 export function invoiceTitle(invoice: Pick<InvoiceDocument, "number">): string {
@@ -172,45 +172,25 @@ export function renderInvoiceHtml(
 
 /** The PDF, from the same rows as the page, with the embedded fonts for every script. */
 export function renderInvoicePdf(invoice: InvoiceDocument, locale = "en-US"): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const pdf = new PDFDocument({
-      size: "A4",
-      margin: 56,
-      info: { Title: invoiceTitle(invoice), Author: invoice.merchantName, Producer: "paycore" },
-    });
-    const chunks: Buffer[] = [];
-    pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
-    pdf.on("end", () => resolve(Buffer.concat(chunks)));
-    pdf.on("error", reject);
-    try {
-      registerPdfFonts(pdf);
-      const amount = (minor: bigint) => formatLocalisedAmount(minor, invoice.currency, locale);
-      pdf.fontSize(18);
-      writeText(pdf, invoice.merchantName, { bold: true });
-      pdf.moveDown(0.5).fontSize(14);
-      writeText(pdf, invoiceTitle(invoice));
-      pdf.moveDown().fontSize(11);
-      for (const row of headerRows(invoice)) writeText(pdf, `${row.label}: ${row.value}`);
+  return renderMerchantPdf(invoice.merchantName, invoiceTitle(invoice), (pdf) => {
+    const amount = (minor: bigint) => formatLocalisedAmount(minor, invoice.currency, locale);
+    for (const row of headerRows(invoice)) writeText(pdf, `${row.label}: ${row.value}`);
+    pdf.moveDown();
+    for (const line of invoice.lines) {
+      writeText(pdf, line.description, { bold: true });
+      const tax = line.taxRateBps === null ? "" : `, tax ${formatTaxRate(line.taxRateBps)}`;
+      writeText(
+        pdf,
+        `${line.quantity} × ${amount(line.unitAmountMinor)}${tax}: ${amount(lineAmountMinor(line))}`,
+      );
+      pdf.moveDown(0.3);
+    }
+    pdf.moveDown();
+    for (const row of totalRows(invoice, locale))
+      writeText(pdf, `${row.label}: ${row.value}`, { bold: row.label === "Total" });
+    if (invoice.memo !== null) {
       pdf.moveDown();
-      for (const line of invoice.lines) {
-        writeText(pdf, line.description, { bold: true });
-        const tax = line.taxRateBps === null ? "" : `, tax ${formatTaxRate(line.taxRateBps)}`;
-        writeText(
-          pdf,
-          `${line.quantity} × ${amount(line.unitAmountMinor)}${tax}: ${amount(lineAmountMinor(line))}`,
-        );
-        pdf.moveDown(0.3);
-      }
-      pdf.moveDown();
-      for (const row of totalRows(invoice, locale))
-        writeText(pdf, `${row.label}: ${row.value}`, { bold: row.label === "Total" });
-      if (invoice.memo !== null) {
-        pdf.moveDown();
-        writeText(pdf, invoice.memo);
-      }
-      pdf.end();
-    } catch (error) {
-      reject(error);
+      writeText(pdf, invoice.memo);
     }
   });
 }

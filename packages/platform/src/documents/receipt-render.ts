@@ -5,9 +5,9 @@
 // transfer"): nothing else of the card exists in the data.
 import { formatLocalisedAmount } from "@paycore/core/money/localised-amount";
 import type { ReceiptDocument } from "@paycore/db/repositories/receipt.repository";
-import PDFDocument from "pdfkit";
 import { cardBrandName, documentDate, escapeHtml } from "./document-format";
-import { registerPdfFonts, writeText } from "./pdf-fonts";
+import { renderMerchantPdf } from "./pdf-document";
+import { writeText } from "./pdf-fonts";
 
 export interface DocumentLinks {
   /** The hosted page. */
@@ -100,27 +100,7 @@ export function renderDocumentHtml(
 
 /** The PDF, from the same rows as the page. */
 export function renderDocumentPdf(document: ReceiptDocument, locale = "en-US"): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const pdf = new PDFDocument({
-      size: "A4",
-      margin: 56,
-      info: { Title: documentTitle(document), Author: document.merchantName, Producer: "paycore" },
-    });
-    const chunks: Buffer[] = [];
-    pdf.on("data", (chunk: Buffer) => chunks.push(chunk));
-    pdf.on("end", () => resolve(Buffer.concat(chunks)));
-    pdf.on("error", reject);
-    try {
-      registerPdfFonts(pdf);
-      pdf.fontSize(18);
-      writeText(pdf, document.merchantName, { bold: true });
-      pdf.moveDown(0.5).fontSize(14);
-      writeText(pdf, documentTitle(document));
-      pdf.moveDown().fontSize(11);
-      for (const row of rows(document, locale)) writeText(pdf, `${row.label}: ${row.value}`);
-      pdf.end();
-    } catch (error) {
-      reject(error);
-    }
+  return renderMerchantPdf(document.merchantName, documentTitle(document), (pdf) => {
+    for (const row of rows(document, locale)) writeText(pdf, `${row.label}: ${row.value}`);
   });
 }

@@ -8,6 +8,7 @@ import { ADYEN_INFORMATIONAL_CODES, STRIPE_INFORMATIONAL_TYPES } from "@paycore/
 import { type SandboxHandle, startSandbox } from "@paycore/psp-sandbox/sandbox-server";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routeUsdToStripeEurToAdyen } from "../../testing/sandbox-test-app";
 import {
   createTestApp,
   newKey,
@@ -35,19 +36,7 @@ beforeAll(async () => {
     adyenHmacKeyHex: ADYEN_KEY,
   });
   merchant = await t.createMerchant();
-  // USD through the Stripe-style PSP, EUR through the Adyen-style one.
-  await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 1,
-    match: { currencies: ["USD"] },
-    pspNames: ["stripe"],
-  });
-  await t.app.services.routingRuleCommands.add(TEST_FIXTURE_ACTOR, {
-    merchantId: merchant.id,
-    priority: 2,
-    match: { currencies: ["EUR"] },
-    pspNames: ["adyen"],
-  });
+  await routeUsdToStripeEurToAdyen(t, merchant.id);
 });
 afterAll(async () => {
   await t?.close();

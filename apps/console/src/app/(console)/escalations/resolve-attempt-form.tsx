@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
+import { ConfirmDialog } from "../confirm-dialog";
 
 export function ResolveAttemptForm({ paymentId, attemptId }: { paymentId: string; attemptId: string }) {
   const trpc = useTRPC();
@@ -62,26 +63,18 @@ export function ResolveAttemptForm({ paymentId, attemptId }: { paymentId: string
         <input name="note" required maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />
       </label>
       {confirming ? (
-        <div className="card attention-on" role="alertdialog" aria-label="Confirm the outcome">
-          <p>
-            Record that the PSP {outcome === "SUCCEEDED" ? "completed" : "did not complete"} this operation
-            {reference ? ` (reference ${reference})` : ""}. The payment changes accordingly.
-          </p>
-          <div className="row">
-            <button
-              type="button"
-              disabled={resolve.isPending}
-              onClick={() =>
-                resolve.mutate({ paymentId, attemptId, outcome, pspReference: reference || null, note })
-              }
-            >
-              Confirm
-            </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-              Back
-            </button>
-          </div>
-        </div>
+        <ConfirmDialog
+          label="Confirm the outcome"
+          confirmLabel="Confirm"
+          pending={resolve.isPending}
+          onConfirm={() =>
+            resolve.mutate({ paymentId, attemptId, outcome, pspReference: reference || null, note })
+          }
+          onBack={() => setConfirming(false)}
+        >
+          Record that the PSP {outcome === "SUCCEEDED" ? "completed" : "did not complete"} this operation
+          {reference ? ` (reference ${reference})` : ""}. The payment changes accordingly.
+        </ConfirmDialog>
       ) : (
         <div>
           <button type="submit">Review</button>

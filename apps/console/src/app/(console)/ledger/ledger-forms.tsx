@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
+import { ConfirmDialog } from "../confirm-dialog";
 
 export function LedgerCheckButton() {
   const trpc = useTRPC();
@@ -127,34 +128,27 @@ export function AdjustmentForm(props: {
         />
       </label>
       {confirming ? (
-        <div className="card attention-on" role="alertdialog" aria-label="Confirm the adjustment">
-          <p data-testid="confirm-adjustment-text">
-            Debit {debitAccount} and credit {creditAccount} with {amount} {currency} for {merchantName} (
-            {mode.toLowerCase()}).
-          </p>
-          <div className="row">
-            <button
-              type="button"
-              disabled={adjust.isPending}
-              onClick={() =>
-                adjust.mutate({
-                  merchantId,
-                  mode,
-                  currency,
-                  debitAccount: debitAccount as Account,
-                  creditAccount: creditAccount as Account,
-                  amount,
-                  reason,
-                })
-              }
-            >
-              Confirm adjustment
-            </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-              Back
-            </button>
-          </div>
-        </div>
+        <ConfirmDialog
+          label="Confirm the adjustment"
+          testId="confirm-adjustment-text"
+          confirmLabel="Confirm adjustment"
+          pending={adjust.isPending}
+          onConfirm={() =>
+            adjust.mutate({
+              merchantId,
+              mode,
+              currency,
+              debitAccount: debitAccount as Account,
+              creditAccount: creditAccount as Account,
+              amount,
+              reason,
+            })
+          }
+          onBack={() => setConfirming(false)}
+        >
+          Debit {debitAccount} and credit {creditAccount} with {amount} {currency} for {merchantName} (
+          {mode.toLowerCase()}).
+        </ConfirmDialog>
       ) : (
         <div>
           <button type="submit">Review adjustment</button>

@@ -8,6 +8,7 @@ import { type FormEvent, useId, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
 import { CopyButton } from "../../copy-button";
 import { SaveStatus } from "./save-status";
+import { WholeNumberField } from "./settings-form";
 
 export interface SettingsValues {
   feeRateBps: number;
@@ -30,22 +31,15 @@ function SettingsFields({
   values: SettingsValues;
   onChange: (values: SettingsValues) => void;
 }) {
-  const number = (key: "feeRateBps" | "riskReviewThreshold" | "riskDeclineThreshold", raw: string) =>
-    onChange({ ...values, [key]: raw === "" ? 0 : Number(raw) });
   return (
     <>
-      <label className="field">
-        Fee rate (bps)
-        <input
-          type="number"
-          required
-          min={0}
-          max={10_000}
-          step={1}
-          value={values.feeRateBps}
-          onChange={(event) => number("feeRateBps", event.target.value)}
-        />
-      </label>
+      <WholeNumberField
+        label="Fee rate (bps)"
+        min={0}
+        max={10_000}
+        value={values.feeRateBps}
+        onChange={(value) => onChange({ ...values, feeRateBps: value })}
+      />
       <label className="field">
         Default fixed fee (hundredths of a major unit)
         <input
@@ -57,30 +51,20 @@ function SettingsFields({
           onChange={(event) => onChange({ ...values, feeFixedMinor: event.target.value })}
         />
       </label>
-      <label className="field">
-        Review threshold (0–99)
-        <input
-          type="number"
-          required
-          min={0}
-          max={99}
-          step={1}
-          value={values.riskReviewThreshold}
-          onChange={(event) => number("riskReviewThreshold", event.target.value)}
-        />
-      </label>
-      <label className="field">
-        Decline threshold (1–100)
-        <input
-          type="number"
-          required
-          min={1}
-          max={100}
-          step={1}
-          value={values.riskDeclineThreshold}
-          onChange={(event) => number("riskDeclineThreshold", event.target.value)}
-        />
-      </label>
+      <WholeNumberField
+        label="Review threshold (0–99)"
+        min={0}
+        max={99}
+        value={values.riskReviewThreshold}
+        onChange={(value) => onChange({ ...values, riskReviewThreshold: value })}
+      />
+      <WholeNumberField
+        label="Decline threshold (1–100)"
+        min={1}
+        max={100}
+        value={values.riskDeclineThreshold}
+        onChange={(value) => onChange({ ...values, riskDeclineThreshold: value })}
+      />
     </>
   );
 }

@@ -5,8 +5,9 @@
 // refresh raced the PSP's webhook: a payment settled meanwhile left the queue with its confirmation.)
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
+import { useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
+import { AuditNoteField } from "../audit-note-field";
 
 export function ReviewActions({
   paymentId,
@@ -21,7 +22,6 @@ export function ReviewActions({
 }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const noteId = useId();
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [note, setNote] = useState("");
   const [missingNote, setMissingNote] = useState(false);
@@ -65,22 +65,13 @@ export function ReviewActions({
 
   return (
     <fieldset className="stack" aria-label={`Review ${paymentId}`}>
-      <label className="field" htmlFor={noteId}>
-        Note (required)
-      </label>
-      <textarea
-        id={noteId}
-        rows={2}
-        maxLength={1000}
+      <AuditNoteField
+        label="Note (required)"
         value={note}
-        onChange={(event) => setNote(event.target.value)}
-        aria-invalid={missingNote}
+        onChange={setNote}
+        maxLength={1000}
+        missing={missingNote ? "Write a note for the audit trail." : null}
       />
-      {missingNote ? (
-        <p className="error" role="alert">
-          Write a note for the audit trail.
-        </p>
-      ) : null}
       {failed ? (
         <p className="error" role="alert">
           {errorMessage(failed)}

@@ -4,6 +4,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Fragment } from "react";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
+import { DataTable } from "../../data-table";
 import { Amount, DateTime, Status } from "../../format";
 import { InvoiceActions } from "./invoice-actions";
 
@@ -81,56 +82,31 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
       </div>
       <section className="card" aria-labelledby="lines-heading">
         <h2 id="lines-heading">Lines</h2>
-        <div className="scroll-x">
-          <table className="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Description</th>
-                <th scope="col" className="amount">
-                  Qty
-                </th>
-                <th scope="col" className="amount">
-                  Unit
-                </th>
-                <th scope="col">Tax rate</th>
-                <th scope="col" className="amount">
-                  Net
-                </th>
-                <th scope="col" className="amount">
-                  Tax
-                </th>
-                <th scope="col" className="amount">
-                  Gross
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {invoice.lines.map((line) => (
-                <tr key={line.id}>
-                  <td data-label="Description">{line.description}</td>
-                  <td data-label="Qty" className="amount">
-                    {line.quantity}
-                  </td>
-                  <td data-label="Unit" className="amount">
-                    <Amount minor={line.unitAmount} currency={currency} />
-                  </td>
-                  <td data-label="Tax rate">
-                    {rate(line.taxRateBps)} {line.taxRateBps === null ? "" : line.taxBehavior.toLowerCase()}
-                  </td>
-                  <td data-label="Net" className="amount">
-                    <Amount minor={line.net} currency={currency} />
-                  </td>
-                  <td data-label="Tax" className="amount">
-                    <Amount minor={line.tax} currency={currency} />
-                  </td>
-                  <td data-label="Gross" className="amount">
-                    <Amount minor={line.gross} currency={currency} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={invoice.lines}
+          rowKey={(line) => line.id}
+          columns={[
+            { label: "Description", cell: (line) => line.description },
+            { label: "Qty", amount: true, cell: (line) => line.quantity },
+            {
+              label: "Unit",
+              amount: true,
+              cell: (line) => <Amount minor={line.unitAmount} currency={currency} />,
+            },
+            {
+              label: "Tax rate",
+              cell: (line) =>
+                `${rate(line.taxRateBps)} ${line.taxRateBps === null ? "" : line.taxBehavior.toLowerCase()}`,
+            },
+            { label: "Net", amount: true, cell: (line) => <Amount minor={line.net} currency={currency} /> },
+            { label: "Tax", amount: true, cell: (line) => <Amount minor={line.tax} currency={currency} /> },
+            {
+              label: "Gross",
+              amount: true,
+              cell: (line) => <Amount minor={line.gross} currency={currency} />,
+            },
+          ]}
+        />
         <dl className="facts">
           <dt>Subtotal</dt>
           <dd>

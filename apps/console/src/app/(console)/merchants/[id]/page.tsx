@@ -2,6 +2,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
+import { DataTable } from "../../data-table";
 import { Amount, DateTime, feePercent } from "../../format";
 import { DisputeFeeForm, FixedFeeForm, FundingFeeForm, SettlementForm } from "../currency-forms";
 import {
@@ -67,44 +68,30 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
         </section>
         <section className="card" aria-labelledby="balances-heading">
           <h2 id="balances-heading">Balances</h2>
-          {balances.length === 0 ? (
-            <p className="muted">No balance yet in either mode.</p>
-          ) : (
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Mode</th>
-                  <th scope="col">Currency</th>
-                  <th scope="col" className="amount">
-                    Available
-                  </th>
-                  <th scope="col" className="amount">
-                    Pending
-                  </th>
-                  <th scope="col" className="amount">
-                    Fees
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {balances.map((balance) => (
-                  <tr key={`${balance.mode}-${balance.currency}`}>
-                    <td data-label="Mode">{balance.mode.toLowerCase()}</td>
-                    <td data-label="Currency">{balance.currency}</td>
-                    <td data-label="Available" className="amount">
-                      <Amount minor={balance.availableMinor} currency={balance.currency} />
-                    </td>
-                    <td data-label="Pending" className="amount">
-                      <Amount minor={balance.pendingMinor} currency={balance.currency} />
-                    </td>
-                    <td data-label="Fees" className="amount">
-                      <Amount minor={balance.feesMinor} currency={balance.currency} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <DataTable
+            rows={balances}
+            rowKey={(balance) => `${balance.mode}-${balance.currency}`}
+            empty="No balance yet in either mode."
+            columns={[
+              { label: "Mode", cell: (balance) => balance.mode.toLowerCase() },
+              { label: "Currency", cell: (balance) => balance.currency },
+              {
+                label: "Available",
+                amount: true,
+                cell: (balance) => <Amount minor={balance.availableMinor} currency={balance.currency} />,
+              },
+              {
+                label: "Pending",
+                amount: true,
+                cell: (balance) => <Amount minor={balance.pendingMinor} currency={balance.currency} />,
+              },
+              {
+                label: "Fees",
+                amount: true,
+                cell: (balance) => <Amount minor={balance.feesMinor} currency={balance.currency} />,
+              },
+            ]}
+          />
         </section>
       </div>
       <section className="card" aria-labelledby="currencies-heading">

@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { errorMessage, useTRPC } from "../../../../trpc/client";
+import { ConfirmDialog } from "../../confirm-dialog";
 import { SaveStatus } from "../../merchants/save-status";
 
 type Decision = "APPROVE" | "RESTRICT" | "REJECT";
@@ -58,21 +59,15 @@ export function DecisionForm({ merchantId, status }: { merchantId: string; statu
           ))}
         </div>
       ) : (
-        <div className="card attention-on" role="alertdialog" aria-label="Confirm the decision">
-          <p>{CONSEQUENCE[confirming]}</p>
-          <div className="row">
-            <button
-              type="button"
-              disabled={decide.isPending}
-              onClick={() => decide.mutate({ merchantId, decision: confirming, note })}
-            >
-              Confirm: {VERB[confirming].toLowerCase()}
-            </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(null)}>
-              Back
-            </button>
-          </div>
-        </div>
+        <ConfirmDialog
+          label="Confirm the decision"
+          confirmLabel={`Confirm: ${VERB[confirming].toLowerCase()}`}
+          pending={decide.isPending}
+          onConfirm={() => decide.mutate({ merchantId, decision: confirming, note })}
+          onBack={() => setConfirming(null)}
+        >
+          {CONSEQUENCE[confirming]}
+        </ConfirmDialog>
       )}
       {decide.isError ? (
         <p className="error" role="alert">

@@ -3,13 +3,13 @@
 // and a request someone decided first; the page re-renders after a decision.
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
+import { useState } from "react";
 import { errorMessage, useTRPC } from "../../../../trpc/client";
+import { AuditNoteField } from "../../audit-note-field";
 
 export function ApprovalActions({ id }: { id: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const noteId = useId();
   const [note, setNote] = useState("");
   const [missing, setMissing] = useState(false);
   const decide = useMutation(
@@ -25,22 +25,13 @@ export function ApprovalActions({ id }: { id: string }) {
   };
   return (
     <fieldset className="stack" aria-label={`Decide ${id}`}>
-      <label className="field" htmlFor={noteId}>
-        Note (required)
-      </label>
-      <textarea
-        id={noteId}
-        rows={2}
-        maxLength={500}
+      <AuditNoteField
+        label="Note (required)"
         value={note}
-        onChange={(event) => setNote(event.target.value)}
-        aria-invalid={missing}
+        onChange={setNote}
+        maxLength={500}
+        missing={missing ? "Write a note for the audit trail." : null}
       />
-      {missing ? (
-        <p className="error" role="alert">
-          Write a note for the audit trail.
-        </p>
-      ) : null}
       {decide.error ? (
         <p className="error" role="alert">
           {errorMessage(decide.error)}

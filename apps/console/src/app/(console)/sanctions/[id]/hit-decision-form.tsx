@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { errorMessage, useTRPC } from "../../../../trpc/client";
+import { ConfirmDialog } from "../../confirm-dialog";
 
 type Decision = "FALSE_POSITIVE" | "CONFIRMED";
 
@@ -51,21 +52,15 @@ export function HitDecisionForm({ hitId }: { hitId: string }) {
           </button>
         </div>
       ) : (
-        <div className="card attention-on" role="alertdialog" aria-label="Confirm the decision">
-          <p>{CONSEQUENCE[confirming]}</p>
-          <div className="row">
-            <button
-              type="button"
-              disabled={decide.isPending}
-              onClick={() => decide.mutate({ hitId, decision: confirming, note })}
-            >
-              {confirming === "CONFIRMED" ? "Confirm and freeze" : "Close as false positive"}
-            </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(null)}>
-              Back
-            </button>
-          </div>
-        </div>
+        <ConfirmDialog
+          label="Confirm the decision"
+          confirmLabel={confirming === "CONFIRMED" ? "Confirm and freeze" : "Close as false positive"}
+          pending={decide.isPending}
+          onConfirm={() => decide.mutate({ hitId, decision: confirming, note })}
+          onBack={() => setConfirming(null)}
+        >
+          {CONSEQUENCE[confirming]}
+        </ConfirmDialog>
       )}
       {decide.isError ? (
         <p className="error" role="alert">

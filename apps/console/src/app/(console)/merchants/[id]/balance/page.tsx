@@ -4,6 +4,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../../trpc/server";
+import { DataTable } from "../../../data-table";
 import { Amount, DateTime } from "../../../format";
 import { PausePayoutsForm, RetryPayoutButton } from "./payout-actions";
 import { PayoutScheduleForm, ReserveForm } from "./schedule-reserve-forms";
@@ -67,44 +68,29 @@ export default async function MerchantBalancePage({
       </p>
       <section className="card" aria-labelledby="balance-heading">
         <h2 id="balance-heading">Balance</h2>
-        {overview.balances.length === 0 ? (
-          <p className="muted">No balance in this mode yet.</p>
-        ) : (
-          <div className="scroll-x">
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Currency</th>
-                  <th scope="col" className="amount">
-                    Available
-                  </th>
-                  <th scope="col" className="amount">
-                    Pending
-                  </th>
-                  <th scope="col" className="amount">
-                    Reserved
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {overview.balances.map((b) => (
-                  <tr key={b.currency}>
-                    <td data-label="Currency">{b.currency}</td>
-                    <td data-label="Available" className="amount">
-                      <Amount minor={b.availableMinor} currency={b.currency} />
-                    </td>
-                    <td data-label="Pending" className="amount">
-                      <Amount minor={b.pendingMinor} currency={b.currency} />
-                    </td>
-                    <td data-label="Reserved" className="amount">
-                      <Amount minor={b.reservedMinor} currency={b.currency} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={overview.balances}
+          rowKey={(b) => b.currency}
+          empty="No balance in this mode yet."
+          columns={[
+            { label: "Currency", cell: (b) => b.currency },
+            {
+              label: "Available",
+              amount: true,
+              cell: (b) => <Amount minor={b.availableMinor} currency={b.currency} />,
+            },
+            {
+              label: "Pending",
+              amount: true,
+              cell: (b) => <Amount minor={b.pendingMinor} currency={b.currency} />,
+            },
+            {
+              label: "Reserved",
+              amount: true,
+              cell: (b) => <Amount minor={b.reservedMinor} currency={b.currency} />,
+            },
+          ]}
+        />
       </section>
       <section className="card" aria-labelledby="pause-heading">
         <h2 id="pause-heading">Payouts {overview.paused ? "paused" : "active"}</h2>
@@ -119,38 +105,24 @@ export default async function MerchantBalancePage({
       </section>
       <section className="card" aria-labelledby="schedules-heading">
         <h2 id="schedules-heading">Payout schedules</h2>
-        {overview.schedules.length === 0 ? (
-          <p className="muted">No automatic payouts: the merchant pays out by hand.</p>
-        ) : (
-          <div className="scroll-x">
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Currency</th>
-                  <th scope="col">Runs</th>
-                  <th scope="col" className="amount">
-                    Minimum
-                  </th>
-                  <th scope="col">Next run</th>
-                </tr>
-              </thead>
-              <tbody>
-                {overview.schedules.map((s) => (
-                  <tr key={s.currency}>
-                    <td data-label="Currency">{s.currency}</td>
-                    <td data-label="Runs">{scheduleText(s)}</td>
-                    <td data-label="Minimum" className="amount">
-                      <Amount minor={s.minimumMinor} currency={s.currency} />
-                    </td>
-                    <td data-label="Next run">
-                      {s.nextRunAt === null ? "Off" : <DateTime iso={s.nextRunAt} />}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={overview.schedules}
+          rowKey={(s) => s.currency}
+          empty="No automatic payouts: the merchant pays out by hand."
+          columns={[
+            { label: "Currency", cell: (s) => s.currency },
+            { label: "Runs", cell: scheduleText },
+            {
+              label: "Minimum",
+              amount: true,
+              cell: (s) => <Amount minor={s.minimumMinor} currency={s.currency} />,
+            },
+            {
+              label: "Next run",
+              cell: (s) => (s.nextRunAt === null ? "Off" : <DateTime iso={s.nextRunAt} />),
+            },
+          ]}
+        />
         {canAct ? (
           <PayoutScheduleForm
             merchantId={overview.merchant.id}
@@ -169,38 +141,26 @@ export default async function MerchantBalancePage({
       </section>
       <section className="card" aria-labelledby="reserves-heading">
         <h2 id="reserves-heading">Reserves</h2>
-        {overview.reserves.length === 0 ? (
-          <p className="muted">No reserve: every released capture is available at once.</p>
-        ) : (
-          <div className="scroll-x">
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Currency</th>
-                  <th scope="col">Rolling</th>
-                  <th scope="col" className="amount">
-                    Fixed
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {overview.reserves.map((r) => (
-                  <tr key={r.currency}>
-                    <td data-label="Currency">{r.currency}</td>
-                    <td data-label="Rolling">
-                      {r.rollingBps > 0
-                        ? `${(r.rollingBps / 100).toFixed(2)}% for ${r.rollingDays} day${r.rollingDays === 1 ? "" : "s"}`
-                        : "none"}
-                    </td>
-                    <td data-label="Fixed" className="amount">
-                      <Amount minor={r.fixedMinor} currency={r.currency} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={overview.reserves}
+          rowKey={(r) => r.currency}
+          empty="No reserve: every released capture is available at once."
+          columns={[
+            { label: "Currency", cell: (r) => r.currency },
+            {
+              label: "Rolling",
+              cell: (r) =>
+                r.rollingBps > 0
+                  ? `${(r.rollingBps / 100).toFixed(2)}% for ${r.rollingDays} day${r.rollingDays === 1 ? "" : "s"}`
+                  : "none",
+            },
+            {
+              label: "Fixed",
+              amount: true,
+              cell: (r) => <Amount minor={r.fixedMinor} currency={r.currency} />,
+            },
+          ]}
+        />
         {isAdmin ? (
           <ReserveForm
             merchantId={overview.merchant.id}
@@ -216,105 +176,60 @@ export default async function MerchantBalancePage({
       </section>
       <section className="card" aria-labelledby="payouts-heading">
         <h2 id="payouts-heading">Payouts</h2>
-        {overview.payouts.length === 0 ? (
-          <p className="muted">No payouts yet.</p>
-        ) : (
-          <div className="scroll-x">
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Payout</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Method</th>
-                  <th scope="col" className="amount">
-                    Amount
-                  </th>
-                  <th scope="col">Failure</th>
-                  {canAct ? <th scope="col">Actions</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {overview.payouts.map((p) => (
-                  <tr key={p.id}>
-                    <td data-label="Created">
-                      <DateTime iso={p.createdAt} />
-                    </td>
-                    <td data-label="Payout" className="mono">
-                      {p.id}
-                    </td>
-                    <td data-label="Status">{p.status.toLowerCase()}</td>
-                    <td data-label="Method">{p.method.toLowerCase()}</td>
-                    <td data-label="Amount" className="amount">
-                      <Amount minor={p.amountMinor} currency={p.currency} />
-                    </td>
-                    <td data-label="Failure">{p.failureCode ?? ""}</td>
-                    {canAct ? (
-                      <td>
-                        {p.status === "FAILED" ? (
-                          <RetryPayoutButton merchantId={overview.merchant.id} mode={mode} payoutId={p.id} />
-                        ) : null}
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={overview.payouts}
+          rowKey={(p) => p.id}
+          empty="No payouts yet."
+          columns={[
+            { label: "Created", cell: (p) => <DateTime iso={p.createdAt} /> },
+            { label: "Payout", cellClass: "mono", cell: (p) => p.id },
+            { label: "Status", cell: (p) => p.status.toLowerCase() },
+            { label: "Method", cell: (p) => p.method.toLowerCase() },
+            {
+              label: "Amount",
+              amount: true,
+              cell: (p) => <Amount minor={p.amountMinor} currency={p.currency} />,
+            },
+            { label: "Failure", cell: (p) => p.failureCode ?? "" },
+            canAct && {
+              label: "Actions",
+              unlabelled: true,
+              cell: (p) =>
+                p.status === "FAILED" ? (
+                  <RetryPayoutButton merchantId={overview.merchant.id} mode={mode} payoutId={p.id} />
+                ) : null,
+            },
+          ]}
+        />
       </section>
       <section className="card" aria-labelledby="transactions-heading">
         <h2 id="transactions-heading">Balance transactions</h2>
-        {overview.transactions.length === 0 ? (
-          <p className="muted">No movements yet.</p>
-        ) : (
-          <div className="scroll-x">
-            <table className="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Type</th>
-                  <th scope="col" className="amount">
-                    Amount
-                  </th>
-                  <th scope="col" className="amount">
-                    Fee
-                  </th>
-                  <th scope="col" className="amount">
-                    Net
-                  </th>
-                  <th scope="col">Available on</th>
-                  <th scope="col">Source</th>
-                </tr>
-              </thead>
-              <tbody>
-                {overview.transactions.map((row) => (
-                  <tr key={row.id}>
-                    <td data-label="Created">
-                      <DateTime iso={row.createdAt} />
-                    </td>
-                    <td data-label="Type">{row.type}</td>
-                    <td data-label="Amount" className="amount">
-                      <Amount minor={row.amountMinor} currency={row.currency} />
-                    </td>
-                    <td data-label="Fee" className="amount">
-                      <Amount minor={row.feeMinor} currency={row.currency} />
-                    </td>
-                    <td data-label="Net" className="amount">
-                      <Amount minor={row.netMinor} currency={row.currency} />
-                    </td>
-                    <td data-label="Available on">
-                      <DateTime iso={row.availableOn} />
-                    </td>
-                    <td data-label="Source" className="mono">
-                      {row.sourceId ?? ""}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <DataTable
+          rows={overview.transactions}
+          rowKey={(row) => row.id}
+          empty="No movements yet."
+          columns={[
+            { label: "Created", cell: (row) => <DateTime iso={row.createdAt} /> },
+            { label: "Type", cell: (row) => row.type },
+            {
+              label: "Amount",
+              amount: true,
+              cell: (row) => <Amount minor={row.amountMinor} currency={row.currency} />,
+            },
+            {
+              label: "Fee",
+              amount: true,
+              cell: (row) => <Amount minor={row.feeMinor} currency={row.currency} />,
+            },
+            {
+              label: "Net",
+              amount: true,
+              cell: (row) => <Amount minor={row.netMinor} currency={row.currency} />,
+            },
+            { label: "Available on", cell: (row) => <DateTime iso={row.availableOn} /> },
+            { label: "Source", cellClass: "mono", cell: (row) => row.sourceId ?? "" },
+          ]}
+        />
       </section>
     </>
   );

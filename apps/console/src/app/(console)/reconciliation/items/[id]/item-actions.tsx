@@ -6,6 +6,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useId, useState } from "react";
 import { errorMessage, useTRPC } from "../../../../../trpc/client";
+import { AuditNoteField } from "../../../audit-note-field";
 
 export function ItemActions({
   id,
@@ -24,7 +25,6 @@ export function ItemActions({
 }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const reasonId = useId();
   const paymentFieldId = useId();
   const [reason, setReason] = useState("");
   const [paymentId, setPaymentId] = useState("");
@@ -64,22 +64,13 @@ export function ItemActions({
   const open = status === "OPEN";
   return (
     <div className="stack" data-testid="item-actions">
-      <label className="field" htmlFor={reasonId}>
-        Reason (required)
-      </label>
-      <textarea
-        id={reasonId}
-        rows={2}
-        maxLength={500}
+      <AuditNoteField
+        label="Reason (required)"
         value={reason}
-        onChange={(event) => setReason(event.target.value)}
-        aria-invalid={missing !== null}
+        onChange={setReason}
+        maxLength={500}
+        missing={missing}
       />
-      {missing ? (
-        <p className="error" role="alert">
-          {missing}
-        </p>
-      ) : null}
       {failed ? (
         <p className="error" role="alert">
           {errorMessage(failed)}
