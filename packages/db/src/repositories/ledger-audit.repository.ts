@@ -38,8 +38,8 @@ export class LedgerAuditRepository {
   /**
    * Payments whose captured or refunded amounts disagree with their journal entries. Set-based: the entries'
    * debits are summed per payment in one pass and joined to the payments, never looked up per payment (a
-   * lateral lookup per payment cost 12 µs each with statistics, and scanned every debit line per payment
-   * without them: over 4 minutes at 30,000 payments).
+   * lateral lookup per payment read every debit line per payment when the tables had no statistics: over
+   * 20 s at 30,000 payments, against 0.15 s for this).
    */
   async paymentsDisagreeingWithLedger(limit = 100): Promise<string[]> {
     const rows = await this.db.$queryRaw<Array<{ id: string }>>`
