@@ -31,7 +31,7 @@ import pino from "pino";
 import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
 import { randomVisa, seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
 import { seedReconciliationMismatch } from "./seed-reconciliation";
-import { E2E_PORTS, type E2eState } from "./state";
+import { CARD_EXPIRY_YEAR, E2E_PORTS, type E2eState } from "./state";
 
 const log = (message: string) => console.log(`[e2e] ${message}`);
 const host = "127.0.0.1";
@@ -194,7 +194,7 @@ await app.services.routingRuleCommands.add(SEED_ACTOR, {
 });
 const workbenchCard = await app.services.commands.tokenizeCard(workbenchMerchant.actor, {
   idempotencyKey: `e2e-tok-${randomBytes(6).toString("hex")}`,
-  card: { number: randomVisa(), expMonth: 12, expYear: 2035, cvc: "123" },
+  card: { number: randomVisa(), expMonth: 12, expYear: CARD_EXPIRY_YEAR, cvc: "123" },
 });
 const authorizedToCapture = await app.services.commands.createPayment(workbenchMerchant.actor, {
   idempotencyKey: `e2e-auth-${randomBytes(6).toString("hex")}`,
