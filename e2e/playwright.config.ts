@@ -4,9 +4,12 @@
 import { defineConfig } from "@playwright/test";
 import { E2E_PORTS } from "./state";
 
+/** Set by `node run.mjs --reverse`: a folder of wrappers that import the spec files in reverse order. */
+const reverseDir = process.env.E2E_REVERSE_DIR;
+
 export default defineConfig({
-  testDir: ".",
-  testMatch: "**/*.spec.ts",
+  testDir: reverseDir ?? ".",
+  testMatch: reverseDir ? "*.reverse.ts" : "**/*.spec.ts",
   outputDir: "artifacts/test-results",
   // One worker: the specs share the seeded data (e.g. the review queue), and the machine has two cores.
   workers: 1,
@@ -37,6 +40,7 @@ export default defineConfig({
   },
   webServer: {
     command: "node --import tsx serve.ts",
+    cwd: import.meta.dirname,
     url: `http://127.0.0.1:${E2E_PORTS.console}/sign-in`,
     // A cold `next build` takes about a minute on two busy cores.
     timeout: 240_000,
