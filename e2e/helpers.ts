@@ -39,7 +39,7 @@ export async function signIn(page: Page, operator: E2eOperator): Promise<void> {
     await page.getByRole("button", { name: "Verify" }).click();
   }
   // Signing in hashes the password and renders the payments page: on a loaded two-core machine (load average 20)
-  // it took over the 10 s default, and the spec that signed in failed for it.
+  // it took over 10 s (the expect default then), and the spec that signed in failed for it.
   await expect(page.getByRole("heading", { name: "Payments" })).toBeVisible({ timeout: 30_000 });
 }
 

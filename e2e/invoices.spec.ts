@@ -26,7 +26,6 @@ test("an invoice is paid on its page, its PDF shows number and total, its mails 
   page,
   request,
 }) => {
-  test.setTimeout(120_000);
   const { invoice } = state;
 
   const pdf = await request.get(invoice.pdfUrl);

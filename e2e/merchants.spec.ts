@@ -10,8 +10,6 @@ const state = readState();
 test("an admin creates a merchant and a key shown once, and the overview renders its charts", async ({
   page,
 }) => {
-  // Three pages, a full-page screenshot of each and the charts: more than the default 30 s on a loaded CI machine.
-  test.setTimeout(120_000);
   await signIn(page, state.operators.ADMIN);
   await page.getByRole("link", { name: "Merchants" }).click();
   await expect(page.getByRole("heading", { name: "Merchants", level: 1 })).toBeVisible();

@@ -6,7 +6,6 @@ import { artifact, signIn } from "./helpers";
 import { readState } from "./state";
 
 const state = readState();
-test.setTimeout(120_000);
 // This spec's own request and decision: the approvals page lists every kind of request (ledger adjustments and
 // customer erasures of other specs too), so they are found by their text, never by position.
 const REASON = "the PSP confirmed the short settlement";
