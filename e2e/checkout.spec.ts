@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:http";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
-import { readState } from "./state";
+import { CARD_EXPIRY_YEAR, readState } from "./state";
 
 const { checkout } = readState();
 const NUMBER = "4242424242424242";
@@ -123,7 +123,7 @@ test("pays a checkout session with the keyboard and the merchant confirms it ser
   await page.keyboard.press("Tab");
   await page.keyboard.type("12");
   await page.keyboard.press("Tab");
-  await page.keyboard.type("2031");
+  await page.keyboard.type(String(CARD_EXPIRY_YEAR));
   await page.keyboard.press("Tab");
   await page.keyboard.type("123");
   await page.keyboard.press("Enter");
@@ -149,7 +149,7 @@ test("fits 360 px, and a declined card keeps the session open", async ({ page })
   await expect(page.locator("#checkout-amount")).toHaveText(/5,000/);
   await page.getByLabel("Card number").fill(DECLINED);
   await page.getByLabel("Expiry month (MM)").fill("12");
-  await page.getByLabel("Expiry year (YYYY)").fill("2031");
+  await page.getByLabel("Expiry year (YYYY)").fill(String(CARD_EXPIRY_YEAR));
   await page.getByLabel("Security code (CVC)").fill("123");
   await page.getByRole("button", { name: /^Pay/ }).click();
   await expect(page.getByRole("alert")).toBeVisible();
@@ -182,7 +182,7 @@ test("the card fields iframe tokenizes and the parent page never sees the number
   const fields = page.frameLocator("#fields");
   await fields.getByLabel("Card number").fill(NUMBER);
   await fields.getByLabel("Expiry month (MM)").fill("12");
-  await fields.getByLabel("Expiry year (YYYY)").fill("2031");
+  await fields.getByLabel("Expiry year (YYYY)").fill(String(CARD_EXPIRY_YEAR));
   await fields.getByLabel("Security code (CVC)").fill("123");
   await page.getByRole("button", { name: "Pay with this card" }).click();
   await expect(page.locator("#result")).toHaveText(/^pm_[0-9A-Z]{26}$/);
@@ -206,7 +206,12 @@ test("the card fields iframe tokenizes and the parent page never sees the number
   const paymentMethodId = (await page.locator("#result").textContent()) as string;
   // A merchant retries a retryable refusal with the same key (PSP_NOT_REACHED: a breaker is open for a moment on a
   // loaded machine; RATE_LIMITED); anything else fails the test, with its code in the message.
-  const input = { idempotencyKey: `e2e-pm-${Date.now()}`, amount: "990", currency: "USD", paymentMethodId };
+  const input = {
+    idempotencyKey: `e2e-pm-${Date.now().toString(36)}`,
+    amount: "990",
+    currency: "USD",
+    paymentMethodId,
+  };
   type Paid = { createPayment: { payment: { status: string } | null; errors: { code: string }[] } };
   let paid = await gql<Paid>(PAY_WITH_METHOD, { input });
   for (let attempt = 1; attempt <= 3 && isRetryable(paid.createPayment.errors); attempt++) {

@@ -15,8 +15,6 @@ test("an admin requests a customer's erasure from its counts; a second admin app
   page,
   browser,
 }) => {
-  // Two operators, three axe runs and five page loads: longer than the default 30 s on a busy machine.
-  test.setTimeout(120_000);
   await page.setViewportSize({ width: 1280, height: 900 });
   await signIn(page, state.operators.ADMIN);
   await page.goto("/customers/erasure");

@@ -38,7 +38,9 @@ export async function signIn(page: Page, operator: E2eOperator): Promise<void> {
     await page.getByLabel("Code").fill(await freshTotpCode(operator.totpSecret));
     await page.getByRole("button", { name: "Verify" }).click();
   }
-  await expect(page.getByRole("heading", { name: "Payments" })).toBeVisible();
+  // Signing in hashes the password and renders the payments page: on a loaded two-core machine (load average 20)
+  // it took over 10 s (the expect default then), and the spec that signed in failed for it.
+  await expect(page.getByRole("heading", { name: "Payments" })).toBeVisible({ timeout: 30_000 });
 }
 
 export function artifact(name: string): string {

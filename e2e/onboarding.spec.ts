@@ -30,7 +30,7 @@ test("an operator uploads a document and approves a merchant's onboarding", asyn
   await page.goto("/onboarding");
   await expect(page).toHaveTitle(/Onboarding/);
   const queue = page.getByTestId("onboarding-queue");
-  await queue.getByRole("link", { name: "Umbrella Traders" }).click();
+  await queue.getByRole("link", { name: "Umbrella Traders", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Status: pending verification" })).toBeVisible();
   await expect(page.getByTestId("business-details")).toContainText("Umbrella Traders Ltd");
 
@@ -56,7 +56,7 @@ test("an operator uploads a document and approves a merchant's onboarding", asyn
 
   await page.goto("/onboarding");
   await expect(
-    page.getByTestId("onboarding-queue").getByRole("link", { name: "Umbrella Traders" }),
+    page.getByTestId("onboarding-queue").getByRole("link", { name: "Umbrella Traders", exact: true }),
   ).toHaveCount(0);
 
   await page.setViewportSize({ width: 390, height: 844 });

@@ -13,8 +13,6 @@ test("an admin adds an operator, who signs in with the one-time password; role, 
   page,
   browser,
 }) => {
-  // Two sign-ins (one with TOTP) and six changes: more than the default 30 s on a busy two-core machine.
-  test.setTimeout(120_000);
   await page.setViewportSize({ width: 1280, height: 800 });
   await signIn(page, state.operators.ADMIN);
   await page.getByRole("link", { name: "Operators" }).click();

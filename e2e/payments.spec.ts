@@ -9,7 +9,8 @@ const state = readState();
 test("search by customer email keeps the filter in the URL", async ({ page }) => {
   await signIn(page, state.operators.OPERATOR);
   await page.screenshot({ path: artifact("payments-list"), fullPage: true });
-  await page.getByLabel("Search").fill("findme@example.com");
+  // Exact: the Merchant filter's label holds every merchant's name, seeded and made by other specs.
+  await page.getByLabel("Search", { exact: true }).fill("findme@example.com");
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page).toHaveURL(/q=findme%40example.com/);
   const rows = page.getByRole("region", { name: "Payments" }).locator("tbody tr");
@@ -17,7 +18,7 @@ test("search by customer email keeps the filter in the URL", async ({ page }) =>
   await expect(rows.first()).toContainText(state.searchablePaymentId);
   await expect(rows.first()).toContainText("$43.21");
   await page.reload();
-  await expect(page.getByLabel("Search")).toHaveValue("findme@example.com");
+  await expect(page.getByLabel("Search", { exact: true })).toHaveValue("findme@example.com");
   await expect(rows).toHaveCount(1);
 });
 

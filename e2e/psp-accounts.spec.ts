@@ -26,8 +26,6 @@ const ROTATED_KEY = "sk_live_e2eaccount0002";
 test("an admin adds a live account, sees a failed check as an alert, and rotates its key", async ({
   page,
 }) => {
-  // Eleven page loads and two widths: past the default 30 s on a busy two-core machine (CI runs it beside the drills).
-  test.setTimeout(90_000);
   await signIn(page, state.operators.ADMIN);
   await page.getByRole("link", { name: "PSP accounts" }).click();
   await expect(page.getByRole("heading", { name: "PSP accounts", level: 1 })).toBeVisible();
@@ -79,7 +77,6 @@ test("an admin adds a live account, sees a failed check as an alert, and rotates
 test("an admin sets and replaces a live account's report credentials; the parked report download resumes", async ({
   page,
 }) => {
-  test.setTimeout(120_000);
   await signIn(page, state.operators.ADMIN);
   await page.goto("/psp-accounts");
   const form = page.getByRole("region", { name: "Add a live account" });

@@ -6,7 +6,10 @@ import { artifact, signIn } from "./helpers";
 import { readState } from "./state";
 
 const state = readState();
-test.setTimeout(120_000);
+// This spec's own request and decision: the approvals page lists every kind of request (ledger adjustments and
+// customer erasures of other specs too), so they are found by their text, never by position.
+const REASON = "the PSP confirmed the short settlement";
+const NOTE = "matches the PSP's statement";
 
 async function openMismatch(page: Page) {
   await page.getByRole("link", { name: "Reconciliation", exact: true }).click();
@@ -37,15 +40,14 @@ test("an amount mismatch resolved by accepting the PSP's figure, approved by a s
   const actions = page.getByTestId("item-actions");
   await actions.getByRole("button", { name: "Accept the PSP's figure" }).click();
   await expect(actions.getByRole("alert")).toHaveText("Write a reason for the audit trail.");
-  await actions.getByLabel("Reason (required)").fill("the PSP confirmed the short settlement");
+  await actions.getByLabel("Reason (required)").fill(REASON);
   await actions.getByRole("button", { name: "Accept the PSP's figure" }).click();
   await expect(page.getByTestId("pending-approval")).toContainText("Waiting for a second operator");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("open");
 
   // The requester sees the request, but cannot decide it.
   await page.getByRole("link", { name: "Approvals" }).first().click();
-  const pending = page.getByTestId("approvals-pending");
-  await expect(pending).toContainText("the PSP confirmed the short settlement");
+  const pending = page.getByTestId("approvals-pending").getByRole("row").filter({ hasText: REASON });
   await expect(pending).toContainText("Your request: another operator decides it.");
   await page.setViewportSize({ width: 390, height: 844 });
   await expect(page.getByRole("heading", { name: "Approvals", level: 1 })).toBeVisible();
@@ -55,13 +57,14 @@ test("an amount mismatch resolved by accepting the PSP's figure, approved by a s
   await page.setViewportSize({ width: 1280, height: 800 });
   await signIn(page, state.operators.ADMIN);
   await page.goto("/reconciliation/approvals");
-  const request = page.locator("[data-testid^='approval-apr_']").first();
-  await request.getByLabel("Note (required)").fill("matches the PSP's statement");
+  const request = page.getByTestId("approvals-pending").getByRole("row").filter({ hasText: REASON });
+  await request.getByLabel("Note (required)").fill(NOTE);
   await request.getByRole("button", { name: "Approve" }).click();
-  await expect(page.getByTestId("approvals-decided")).toContainText("matches the PSP's statement");
-  await expect(page.getByTestId("approvals-pending")).toHaveCount(0);
+  const decided = page.getByTestId("approvals-decided").getByRole("row").filter({ hasText: NOTE });
+  await expect(decided).toContainText("approved");
+  await expect(request).toHaveCount(0);
 
-  await page.getByRole("link", { name: "recon.accept_psp_figure" }).first().click();
+  await decided.getByRole("link", { name: "recon.accept_psp_figure", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1 })).toContainText("resolved");
   const history = page.getByTestId("recon-history");
   await expect(history).toContainText("approval.requested");

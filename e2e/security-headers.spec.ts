@@ -39,8 +39,6 @@ function expectSecurityHeaders(headers: Record<string, string>, what: string) {
 }
 
 test("every screen renders with no CSP violation and carries the headers", async ({ page }) => {
-  // A dozen screens, each checked for CSP reports: over the default 30 s on a busy machine.
-  test.setTimeout(120_000);
   const violations = await watchCsp(page);
   const signInResponse = await page.goto("/sign-in");
   expectSecurityHeaders(signInResponse?.headers() ?? {}, "/sign-in");

@@ -19,16 +19,23 @@ export async function seedReconciliationMismatch(app: Runtime, sandboxUrl: strin
     match: { currencies: ["USD"] },
     pspNames: ["stripe"],
   });
+  const utcDay = () => new Date().toISOString().slice(0, 10);
+  const dayBefore = utcDay();
   const payment = await seedPayment(app, merchant, { amountMinor: 50_000n, currency: "USD" });
   const [row] = await app.sql.query<{ psp_reference: string }>(
     "SELECT psp_reference FROM payments WHERE id = $1",
     [payment.id],
   );
-  const day = new Date().toISOString().slice(0, 10);
-  const response = await fetch(`${sandboxUrl}/__sandbox/settlements/stripe/${day}.csv`);
-  if (!response.ok) throw new Error(`the sandbox's settlement report: HTTP ${response.status}`);
-  const report = await response.text();
-  const csv = payShort(report, row?.psp_reference ?? "", 20_000n);
+  const pspReference = row?.psp_reference ?? "";
+  // The capture settles on the sandbox's UTC day of the capture: a seed that runs across midnight finds it in the
+  // report of the day it started or of the next one.
+  let day = dayBefore;
+  let report = await settlementReport(sandboxUrl, day);
+  if (!report.includes(pspReference) && utcDay() !== dayBefore) {
+    day = utcDay();
+    report = await settlementReport(sandboxUrl, day);
+  }
+  const csv = payShort(report, pspReference, 20_000n);
   const dir = await mkdtemp(join(tmpdir(), "e2e-recon-"));
   try {
     const path = join(dir, `stripe-balance-report-${day}.csv`);
@@ -43,6 +50,12 @@ export async function seedReconciliationMismatch(app: Runtime, sandboxUrl: strin
     await rm(dir, { recursive: true, force: true });
   }
   return payment.id;
+}
+
+async function settlementReport(sandboxUrl: string, day: string): Promise<string> {
+  const response = await fetch(`${sandboxUrl}/__sandbox/settlements/stripe/${day}.csv`);
+  if (!response.ok) throw new Error(`the sandbox's settlement report: HTTP ${response.status}`);
+  return response.text();
 }
 
 /** The report with the payment's line paid `shortMinor` less: gross and net both lower (USD, two decimals). */

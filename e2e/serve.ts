@@ -31,7 +31,7 @@ import pino from "pino";
 import { encryptTotpSecret, newTotpSecret } from "../apps/console/src/server/auth/totp";
 import { randomVisa, seedMerchant, seedPayment } from "../apps/console/src/server/testing/seed";
 import { seedReconciliationMismatch } from "./seed-reconciliation";
-import { E2E_PORTS, type E2eState } from "./state";
+import { CARD_EXPIRY_YEAR, E2E_PORTS, type E2eState } from "./state";
 
 const log = (message: string) => console.log(`[e2e] ${message}`);
 const host = "127.0.0.1";
@@ -194,7 +194,7 @@ await app.services.routingRuleCommands.add(SEED_ACTOR, {
 });
 const workbenchCard = await app.services.commands.tokenizeCard(workbenchMerchant.actor, {
   idempotencyKey: `e2e-tok-${randomBytes(6).toString("hex")}`,
-  card: { number: randomVisa(), expMonth: 12, expYear: 2035, cvc: "123" },
+  card: { number: randomVisa(), expMonth: 12, expYear: CARD_EXPIRY_YEAR, cvc: "123" },
 });
 const authorizedToCapture = await app.services.commands.createPayment(workbenchMerchant.actor, {
   idempotencyKey: `e2e-auth-${randomBytes(6).toString("hex")}`,
@@ -323,7 +323,8 @@ const draft = await app.services.invoiceCommands.create(invoiceActor, {
   idempotencyKey: `e2e-invoice-${randomBytes(6).toString("hex")}`,
   currency: "EUR",
   customerEmail: "invoice.customer@example.com",
-  dueDate: "2027-01-31",
+  // A month ahead, so the seeded invoice is never past due whatever day the suite runs.
+  dueDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
   lines: [
     { description: "Βιβλία — Книги — 书籍", quantity: 2, unitAmount: "1500", taxRateBps: 2000 },
     { description: "Shipping", quantity: 1, unitAmount: "500" },

@@ -17,6 +17,9 @@ export const E2E_PORTS = {
   control: base + 31,
 } as const;
 
+/** The expiry year the specs' cards carry: always some years ahead, so no card expires as the calendar moves on. */
+export const CARD_EXPIRY_YEAR = new Date().getUTCFullYear() + 5;
+
 export interface E2eOperator {
   email: string;
   password: string;

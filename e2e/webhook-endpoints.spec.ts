@@ -51,7 +51,6 @@ function signedWith(secret: string, header: string, body: string): boolean {
 }
 
 test("an endpoint added in the console receives a signed delivery, shown in its log", async ({ page }) => {
-  test.setTimeout(120_000);
   await signIn(page, state.operators.OPERATOR);
   await page.goto(`/merchants/${state.acmeMerchantId}/webhooks`);
   const url = `http://127.0.0.1:${E2E_PORTS.webhookReceiver}/hooks`;

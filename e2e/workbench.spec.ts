@@ -58,7 +58,8 @@ test("an operator replays a dead letter whose cause is gone", async ({ page }) =
   await page.goto("/overview");
   await page.getByRole("link", { name: "Dead letters to look at" }).click();
   await expect(page.getByTestId("result-count")).toHaveText(/^\d+ open dead letters?\.$/);
-  await page.getByRole("link", { name: `#${workbench.deadLetterId}` }).click();
+  // Exact: "#1" would also name "#10"…"#19", dead letters the sandbox's webhooks may add during the run.
+  await page.getByRole("link", { name: `#${workbench.deadLetterId}`, exact: true }).click();
   await expect(page.getByTestId("dead-letter-reason")).toHaveText("no payment with this PSP reference");
   await expect(page.getByTestId("dead-letter-payload")).toContainText("payment_intent.succeeded");
   await page.getByRole("button", { name: "Replay" }).click();
@@ -73,8 +74,9 @@ test("a large manual adjustment waits for a second operator, who approves it", a
   await page.locator("select[name=merchantId]").selectOption({ label: workbench.merchantName });
   await page.getByLabel("Debit account").selectOption("recon_adjustments");
   await page.getByLabel("Credit account").selectOption("merchant_balance");
-  await page.getByLabel("Amount").fill("250.00");
-  await page.getByLabel("Reason").fill("settlement shortfall owed to the merchant");
+  // Exact: the Merchant label holds every merchant's name (its select's options), seeded and made by other specs.
+  await page.getByLabel("Amount", { exact: true }).fill("250.00");
+  await page.getByLabel("Reason", { exact: true }).fill("settlement shortfall owed to the merchant");
   await page.getByRole("button", { name: "Review adjustment" }).click();
   await expect(page.getByTestId("confirm-adjustment-text")).toContainText("250.00 USD");
   await page.getByRole("button", { name: "Confirm adjustment" }).click();
