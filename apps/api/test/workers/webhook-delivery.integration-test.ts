@@ -308,6 +308,7 @@ describe("merchant webhook delivery", () => {
       send: (target, body, headers) =>
         sendWebhook(target, body, headers, {
           resolve: systemResolver,
+          policy: { testModeLoopback: true },
           connectTimeoutMs: 1_000,
           totalTimeoutMs: 300,
         }),
