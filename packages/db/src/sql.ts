@@ -241,12 +241,15 @@ async function runOn<R>(
 }
 
 /**
- * A value written into a statement's text, for `executeAndCommit`: null, or a string quoted by node-postgres's
- * escapeLiteral (libpq's rules; an E'' literal with doubled backslashes when there are any, so the result is
- * the same whatever standard_conforming_strings says).
+ * A value written into a statement's text, for `executeAndCommit` and `script`: null, or a string quoted by
+ * libpq's rules, as node-postgres's escapeLiteral quotes it (an E'' literal with doubled backslashes when there
+ * are any, so the result is the same whatever standard_conforming_strings says), but with two `replaceAll`s
+ * rather than a string built one character at a time: a chunk's JSON of 150 kB took escapeLiteral 16 ms.
  */
 export function literal(value: string | null): string {
-  return value === null ? "NULL" : pg.escapeLiteral(value);
+  if (value === null) return "NULL";
+  const quoted = `'${value.replaceAll("'", "''")}'`;
+  return value.includes("\\") ? ` E${quoted.replaceAll("\\", "\\\\")}` : quoted;
 }
 
 /** Postgres's SQLSTATE of a failed statement, if it is one. */
