@@ -103,7 +103,7 @@ describe("script", () => {
         { text: "COPY scratch (id, amount, note) FROM STDIN", copyRows: "script_d\t4\t\\N\n" },
       ]),
     );
-    expect(counts.map((result) => result.rowCount)).toEqual([1, 2, 3, 1]);
+    expect(counts).toEqual([1, 2, 3, 1]);
     const rows = await sql.query<{ id: string; amount: bigint; note: string | null }>(
       "SELECT id, amount, note FROM scratch WHERE id LIKE 'script_%' ORDER BY id",
     );

@@ -134,18 +134,17 @@ export class SqlTransaction {
   async copyIn(copyStatement: string, rows: string): Promise<number> {
     invariant(COPY_FROM_STDIN.test(copyStatement), "copyIn takes COPY … FROM STDIN");
     const [copied] = await this.script([{ text: copyStatement, copyRows: rows }]);
-    return copied?.rowCount ?? 0;
+    return copied ?? 0;
   }
 
   /**
    * Several statements in one round trip: one simple query, with the rows of each `COPY … FROM STDIN` among them
    * sent right behind its text, so Postgres runs them one after the other without waiting for this process in
-   * between. No parameters: values go into the texts through `literal`. Resolves with each statement's row count
-   * and the first column of the rows it answered (as text: a script's reads answer one value, a `json_agg`), in
-   * order; the first error rejects it, and Postgres skips the statements after it (and ignores the COPY rows left,
-   * as the protocol has it do after a failed COPY). The texts are statements of this package.
+   * between. No parameters: values go into the texts through `literal`. Resolves with each statement's row count,
+   * in order; the first error rejects it, and Postgres skips the statements after it (and ignores the COPY rows
+   * left, as the protocol has it do after a failed COPY). The texts are statements of this package.
    */
-  script(statements: readonly ScriptStatement[]): Promise<ScriptResult[]> {
+  script(statements: readonly ScriptStatement[]): Promise<number[]> {
     for (const statement of statements)
       invariant(
         (statement.copyRows !== undefined) === COPY_FROM_STDIN.test(statement.text),
@@ -163,12 +162,6 @@ export interface ScriptStatement {
   copyRows?: string;
 }
 
-export interface ScriptResult {
-  rowCount: number;
-  /** The first column of each row the statement answered, as text. */
-  firstColumn: Array<string | null>;
-}
-
 const COPY_FROM_STDIN = /^COPY [a-z_]+ \([a-z_, ]+\) FROM STDIN$/;
 
 /**
@@ -179,12 +172,11 @@ const COPY_FROM_STDIN = /^COPY [a-z_]+ \([a-z_, ]+\) FROM STDIN$/;
  */
 class Script {
   private finished = false;
-  private readonly results: ScriptResult[] = [];
-  private firstColumn: Array<string | null> = [];
+  private readonly rowCounts: number[] = [];
 
   constructor(
     private readonly statements: readonly ScriptStatement[],
-    private readonly resolve: (results: ScriptResult[]) => void,
+    private readonly resolve: (rowCounts: number[]) => void,
     private readonly reject: (error: Error) => void,
   ) {}
 
@@ -199,12 +191,8 @@ class Script {
   }
 
   handleCommandComplete(message: { text?: string }): void {
-    // "COPY 2000", "INSERT 0 5", "SELECT 1": the count is the last word.
-    this.results.push({
-      rowCount: Number(message.text?.split(" ").at(-1) ?? 0),
-      firstColumn: this.firstColumn,
-    });
-    this.firstColumn = [];
+    // "COPY 2000", "INSERT 0 5", "UPDATE 12": the count is the last word.
+    this.rowCounts.push(Number(message.text?.split(" ").at(-1) ?? 0));
   }
 
   handleError(error: Error): void {
@@ -216,17 +204,14 @@ class Script {
   handleReadyForQuery(): void {
     if (this.finished) return;
     this.finished = true;
-    this.resolve(this.results);
-  }
-
-  handleDataRow(message: { fields: Array<string | null> }): void {
-    this.firstColumn.push(message.fields[0] ?? null);
+    this.resolve(this.rowCounts);
   }
 
   // The rows were sent with the query.
   handleCopyInResponse(): void {}
-  // node-postgres may look these up.
+  // A script's statements answer no rows; node-postgres may still look these up.
   handleRowDescription(): void {}
+  handleDataRow(): void {}
   handleEmptyQuery(): void {}
   handleCopyData(): void {}
 }

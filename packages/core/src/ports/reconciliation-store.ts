@@ -63,13 +63,6 @@ export type ExpectedWithMode = ExpectedSettlement & { mode: "TEST" | "LIVE" };
  * still being written, and reads its candidates meanwhile): an implementation runs the calls in
  * the order they are made, or at least never lets one of them fail for another still running.
  */
-export interface RecordResult {
-  /** Pending releases moved. */
-  releasesMoved: number;
-  /** The candidates and seen line keys of `readFor`, when it was given. */
-  read: { expected: ExpectedWithMode[]; seenLineKeys: Set<string> } | null;
-}
-
 export interface ReconImportSession {
   /**
    * Serializes imports of the same file (PSP and SHA-256) until this transaction ends, then answers the import
@@ -87,16 +80,14 @@ export interface ReconImportSession {
   /**
    * Records the items and their postings, and moves the unreleased pending releases of `releaseMoves`' payments'
    * captures (the capture's entry and a conversion's settlement leg) to the settlement report's available time,
-   * earlier or later; a release already posted is left as it is (never posted twice). Then, when `readFor` is
-   * given, reads that chunk's candidates and seen line keys (as expectedFor and seenLineKeys would right after
-   * these writes), so that they need no round trip of their own.
+   * earlier or later; a release already posted is left as it is (never posted twice). Returns how many releases
+   * moved.
    */
   record(
     items: readonly ReconItemDraft[],
     postings: readonly SettlementPostingDraft[],
     releaseMoves: ReadonlyArray<{ paymentId: string; availableOn: Date }>,
-    readFor: readonly SettlementLine[] | null,
-  ): Promise<RecordResult>;
+  ): Promise<number>;
   /**
    * Captures and refunds of this PSP that no line has settled although reports up to `coveredUntil` have come in
    * and their settlement delay plus grace has passed: recorded as MISSING_EXTERNAL items (once). Returns how many.

@@ -5,7 +5,7 @@
 // the whole file: the transaction is rolled back and only the refusal is recorded. The same file applies once.
 
 import type { DisputeCommands } from "../disputes/dispute-commands";
-import { DomainError, invariant } from "../errors/domain-error";
+import { DomainError } from "../errors/domain-error";
 import { newId } from "../ids/ids";
 import type { PaymentCommands } from "../payments/payment-commands";
 import type { Actor, AuditValue } from "../ports/audit";
@@ -17,7 +17,6 @@ import type {
   ReconImportRecord,
   ReconImportSession,
   ReconItemDraft,
-  RecordResult,
   SettlementPostingDraft,
 } from "../ports/reconciliation-store";
 import { chargebackNotification } from "./chargeback-rows";
@@ -97,12 +96,6 @@ const RECONCILIATION_ACTOR: Actor = { operatorId: null, name: "system:reconcilia
 function settledLater<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
-}
-
-/** The candidates a record read for the chunk after next (it was given that chunk). */
-function readOf(written: RecordResult): [ExpectedWithMode[], Set<string>] {
-  invariant(written.read !== null, "a chunk's record reads the candidates of the chunk after the next");
-  return [written.read.expected, written.read.seenLineKeys];
 }
 
 export interface ImportReportInput {
@@ -220,9 +213,8 @@ export class ReconciliationCommands {
     let releasesMoved = 0;
     // Pipelined: the file is read in chunks in file order, up to CHUNKS_AHEAD_MAX ahead, while the chunks before are
     // matched and written (ReportChunks); a chunk is matched here while the store writes the chunk before it and
-    // then reads the next chunk's candidates and seen keys, in the same round trip (that record is given the next
-    // chunk's lines, so Postgres goes on without waiting for this process). Those are read once the chunk before
-    // this one is written in full, but before this chunk's writes go in, so they miss them; what this chunk
+    // then reads the next chunk's candidates and seen keys. Those are read once the chunk before this one is
+    // written in full, but before (or while) this chunk's writes go in, so they may miss them; what this chunk
     // settled and recorded is dropped from them here, as the store's own filter would once the writes are in.
     // A line already recorded (an earlier import, an earlier chunk, or earlier in its chunk) is a DUPLICATE, and of
     // two lines that could settle the same capture the one earlier in the file does. A bad line anywhere refuses
@@ -240,7 +232,7 @@ export class ReconciliationCommands {
       settledLater(Promise.all([session.expectedFor(lines), session.seenLineKeys(lines)]));
     // Declared before the loop so that a failure inside it waits for what is still running (below).
     let candidates: Promise<[ExpectedWithMode[], Set<string>]> | null = null;
-    let writing: Promise<RecordResult> | null = null;
+    let writing: Promise<number> | null = null;
     let recordedBefore: { settledIds: Set<string>; lineKeys: string[] } | null = null;
     try {
       let chunk = await chunks.next();
@@ -249,16 +241,11 @@ export class ReconciliationCommands {
       for (let chunkIndex = 0; chunkIndex <= Math.ceil(REPORT_LINES_MAX / chunkLines); chunkIndex++) {
         if (chunk.length === 0 || candidates === null) break;
         const [read, seenLineKeys] = await candidates;
-        // The next chunk's candidates: read by the store right after the chunk before this one is written (they see
-        // it), in the same round trip, while this one is matched; on their own after the first chunk. And the chunk
-        // after it from the file, whose candidates this chunk's record reads.
+        // The next chunk's candidates, read as soon as the chunk before this one is written (they see it), while
+        // this one is matched; and the chunk after it from the file.
         const next = upcoming;
-        candidates =
-          next.length === 0
-            ? null
-            : writing === null
-              ? readCandidates(next)
-              : settledLater(writing.then((written) => readOf(written)));
+        const written: Promise<unknown> = writing ?? Promise.resolve();
+        candidates = next.length === 0 ? null : settledLater(written.then(() => readCandidates(next)));
         const further = next.length === 0 ? null : settledLater(chunks.next());
         const previous = recordedBefore;
         const expected = previous === null ? read : read.filter((item) => !previous.settledIds.has(item.id));
@@ -396,10 +383,9 @@ export class ReconciliationCommands {
             entry,
           });
         }
-        const after = further === null ? [] : await further;
-        if (writing !== null) releasesMoved += (await writing).releasesMoved;
+        if (writing !== null) releasesMoved += await writing;
         const moves = [...releaseMoves].map(([paymentId, availableOn]) => ({ paymentId, availableOn }));
-        writing = settledLater(session.record(items, postings, moves, after.length === 0 ? null : after));
+        writing = settledLater(session.record(items, postings, moves));
         recordedBefore = {
           settledIds: new Set(
             items.flatMap((item) => (item.line !== null && item.expected !== null ? [item.expected.id] : [])),
@@ -409,9 +395,9 @@ export class ReconciliationCommands {
           ),
         };
         chunk = next;
-        upcoming = after;
+        upcoming = further === null ? [] : await further;
       }
-      if (writing !== null) releasesMoved += (await writing).releasesMoved;
+      if (writing !== null) releasesMoved += await writing;
     } catch (error) {
       // A write still running goes on statement by statement: it must finish (or fail) before the store rolls
       // the transaction back, or its later statements would run after the ROLLBACK, outside the transaction.
@@ -616,6 +602,6 @@ export class ReconciliationCommands {
         journalEntryId: firstEntryId,
       });
     }
-    if (items.length > 0) await session.record(items, postings, [], null);
+    if (items.length > 0) await session.record(items, postings, []);
   }
 }

@@ -14,7 +14,6 @@ import type {
   ReconImportRecord,
   ReconImportSession,
   ReconItemDraft,
-  RecordResult,
   SettlementPostingDraft,
 } from "@paycore/core/ports/reconciliation-store";
 import type { ReconCategory } from "@paycore/core/reconciliation/matching";
@@ -24,14 +23,7 @@ import {
   SETTLEMENT_ACCOUNTS,
   settlementPosting,
 } from "@paycore/core/reconciliation/settlement-posting";
-import {
-  copyText,
-  literal,
-  type ScriptResult,
-  type ScriptStatement,
-  type Sql,
-  type SqlTransaction,
-} from "../sql";
+import { copyText, literal, type ScriptStatement, type Sql, type SqlTransaction } from "../sql";
 
 const json = (value: unknown) =>
   JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
@@ -67,36 +59,26 @@ SELECT je.id, 'CAPTURE' AS kind, p.psp_name AS psp, p.merchant_id, p.mode::text 
   JOIN LATERAL (SELECT l.amount_minor FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
                  WHERE l.journal_entry_id = je.id AND a.code = 'psp_receivable' AND l.direction = 'DEBIT') d ON true`;
 
-/**
- * The chunk's candidates: its PSP, its payments' references and its modification references as SQL expressions
- * (parameters when prepared, literals in a script).
- */
-const expectedFor = (psp: string, paymentRefs: string, modificationRefs: string) => `
+const EXPECTED_FOR = `
 ${CAPTURES_SUCCEEDED}
- WHERE p.psp_name = ${psp} AND p.psp_reference = ANY(${paymentRefs}) AND ${UNSETTLED("je.id")}
+ WHERE p.psp_name = $1 AND p.psp_reference = ANY($2::text[]) AND ${UNSETTLED("je.id")}
 UNION ALL
 SELECT a.id, 'CAPTURE', a.psp_name, p.merchant_id, p.mode::text, p.id, p.psp_reference, a.psp_reference,
        a.amount_minor, a.currency::text, 'IN_FLIGHT', a.created_at
   FROM payments p JOIN psp_attempts a ON a.payment_id = p.id AND a.operation = 'CAPTURE'
        AND a.status IN ('PENDING', 'ACKNOWLEDGED', 'UNKNOWN')
- WHERE p.psp_name = ${psp} AND p.psp_reference = ANY(${paymentRefs}) AND ${UNSETTLED("a.id")}
+ WHERE p.psp_name = $1 AND p.psp_reference = ANY($2::text[]) AND ${UNSETTLED("a.id")}
 UNION ALL
 SELECT r.id, 'REFUND', p.psp_name, r.merchant_id, r.mode::text, p.id, p.psp_reference, r.psp_reference,
        r.amount_minor, r.currency::text,
        CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'FAILED' THEN 'FAILED' ELSE 'IN_FLIGHT' END, r.created_at
   FROM refunds r JOIN payments p ON p.id = r.payment_id
- WHERE p.psp_name = ${psp} AND (p.psp_reference = ANY(${paymentRefs}) OR r.psp_reference = ANY(${modificationRefs}))
+ WHERE p.psp_name = $1 AND (p.psp_reference = ANY($2::text[]) OR r.psp_reference = ANY($3::text[]))
    AND ${UNSETTLED("r.id")}`;
 
-const EXPECTED_FOR = expectedFor("$1", "$2::text[]", "$3::text[]");
-/** EXPECTED_FOR's columns for a script's `json_build_array` (amounts as text: exact). */
-const EXPECTED_COLUMNS =
-  "e.id, e.kind, e.psp, e.merchant_id, e.mode, e.payment_id, e.psp_reference, e.modification_reference, e.amount_minor::text, e.currency, e.state, e.created_at";
-
 /** Lines already recorded (not as duplicates): their 'line' claims. */
-const seenKeys = (psp: string, lineKeys: string) => `
-SELECT key AS line_key FROM recon_item_claims WHERE kind = 'line' AND scope = ${psp} AND key = ANY(${lineKeys})`;
-const SEEN_KEYS = seenKeys("$1", "$2::text[]");
+const SEEN_KEYS = `
+SELECT key AS line_key FROM recon_item_claims WHERE kind = 'line' AND scope = $1 AND key = ANY($2::text[])`;
 
 const FEE_ROW_MERCHANTS = `
 SELECT merchant_id, mode::text AS mode, count(*)::integer AS line_count FROM recon_items
@@ -437,70 +419,9 @@ class SerialStatements implements Statements {
     return this.next(() => this.tx.execute(text, values));
   }
 
-  script(statements: readonly ScriptStatement[]): Promise<ScriptResult[]> {
+  script(statements: readonly ScriptStatement[]): Promise<number[]> {
     return this.next(() => this.tx.script(statements));
   }
-}
-
-interface ExpectedRow {
-  id: string;
-  kind: "CAPTURE" | "REFUND";
-  psp: SettlementPsp;
-  merchant_id: string;
-  mode: "TEST" | "LIVE";
-  payment_id: string;
-  psp_reference: string | null;
-  modification_reference: string | null;
-  amount_minor: bigint;
-  currency: string;
-  state: "SUCCEEDED" | "IN_FLIGHT" | "FAILED";
-  created_at: Date;
-}
-
-/** A row of a script's candidates' read: EXPECTED_COLUMNS in order, as JSON. */
-type ExpectedJsonRow = [
-  string,
-  ExpectedRow["kind"],
-  SettlementPsp,
-  string,
-  ExpectedRow["mode"],
-  string,
-  string | null,
-  string | null,
-  string,
-  string,
-  ExpectedRow["state"],
-  string,
-];
-
-function toExpected(row: ExpectedRow): ExpectedWithMode {
-  return {
-    id: row.id,
-    kind: row.kind,
-    psp: row.psp,
-    merchantId: row.merchant_id,
-    mode: row.mode,
-    paymentId: row.payment_id,
-    pspReference: row.psp_reference,
-    modificationReference: row.modification_reference,
-    amountMinor: row.amount_minor,
-    currency: row.currency.trim() as CurrencyCode,
-    state: row.state,
-    // Not used for matching lines; MISSING_EXTERNAL is decided in SQL (recordMissingExternal).
-    dueAt: row.created_at,
-  };
-}
-
-/** What a chunk's reads look up: its PSP, its references and its line keys, each once. */
-function references(lines: readonly SettlementLine[]) {
-  return {
-    psp: (lines[0] as SettlementLine).psp,
-    paymentRefs: [...new Set(lines.flatMap((l) => (l.pspReference === null ? [] : [l.pspReference])))],
-    modificationRefs: [
-      ...new Set(lines.flatMap((l) => (l.modificationReference === null ? [] : [l.modificationReference]))),
-    ],
-    lineKeys: [...new Set(lines.map((line) => line.lineKey))],
-  };
 }
 
 class PostgresImportSession implements ReconImportSession {
@@ -525,15 +446,48 @@ class PostgresImportSession implements ReconImportSession {
 
   async expectedFor(lines: readonly SettlementLine[]): Promise<ExpectedWithMode[]> {
     if (lines.length === 0) return [];
-    const { psp, paymentRefs, modificationRefs } = references(lines);
-    const rows = await this.tx.query<ExpectedRow>(EXPECTED_FOR, [psp, paymentRefs, modificationRefs]);
-    return rows.map(toExpected);
+    const psp = (lines[0] as SettlementLine).psp;
+    const paymentRefs = [...new Set(lines.flatMap((l) => (l.pspReference === null ? [] : [l.pspReference])))];
+    const modificationRefs = [
+      ...new Set(lines.flatMap((l) => (l.modificationReference === null ? [] : [l.modificationReference]))),
+    ];
+    const rows = await this.tx.query<{
+      id: string;
+      kind: "CAPTURE" | "REFUND";
+      psp: SettlementPsp;
+      merchant_id: string;
+      mode: "TEST" | "LIVE";
+      payment_id: string;
+      psp_reference: string | null;
+      modification_reference: string | null;
+      amount_minor: bigint;
+      currency: string;
+      state: "SUCCEEDED" | "IN_FLIGHT" | "FAILED";
+      created_at: Date;
+    }>(EXPECTED_FOR, [psp, paymentRefs, modificationRefs]);
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      psp: row.psp,
+      merchantId: row.merchant_id,
+      mode: row.mode,
+      paymentId: row.payment_id,
+      pspReference: row.psp_reference,
+      modificationReference: row.modification_reference,
+      amountMinor: row.amount_minor,
+      currency: row.currency.trim() as CurrencyCode,
+      state: row.state,
+      // Not used for matching lines; MISSING_EXTERNAL is decided in SQL (recordMissingExternal).
+      dueAt: row.created_at,
+    }));
   }
 
   async seenLineKeys(lines: readonly SettlementLine[]): Promise<Set<string>> {
     if (lines.length === 0) return new Set();
-    const { psp, lineKeys } = references(lines);
-    const rows = await this.tx.query<{ line_key: string }>(SEEN_KEYS, [psp, lineKeys]);
+    const rows = await this.tx.query<{ line_key: string }>(SEEN_KEYS, [
+      (lines[0] as SettlementLine).psp,
+      [...new Set(lines.map((line) => line.lineKey))],
+    ]);
     return new Set(rows.map((row) => row.line_key));
   }
 
@@ -549,10 +503,8 @@ class PostgresImportSession implements ReconImportSession {
     items: readonly ReconItemDraft[],
     postings: readonly SettlementPostingDraft[],
     releaseMoves: ReadonlyArray<{ paymentId: string; availableOn: Date }>,
-    readFor: readonly SettlementLine[] | null,
-  ): Promise<RecordResult> {
-    // Everything in one script (one round trip): the postings, the items, the releases moved, and the reads of a
-    // later chunk, which Postgres starts as soon as the writes are done, without waiting for this process.
+  ): Promise<number> {
+    // Everything in one script (one round trip): the postings, the items, the releases moved.
     const statements =
       postings.length === 0 ? [] : await settlementStatements(this.tx, postings, this.accountIds);
     if (items.length > 0) {
@@ -592,46 +544,9 @@ class PostgresImportSession implements ReconImportSession {
           ),
         ),
       });
-    const movedAt = statements.length - 1;
-    const reads = readFor === null || readFor.length === 0 ? null : references(readFor);
-    if (reads !== null) {
-      const array = (values: readonly string[]) =>
-        `ARRAY(SELECT json_array_elements_text(${literal(JSON.stringify(values))}::json))`;
-      const psp = literal(reads.psp);
-      const expected = expectedFor(psp, array(reads.paymentRefs), array(reads.modificationRefs));
-      statements.push(
-        { text: `SELECT json_agg(json_build_array(${EXPECTED_COLUMNS})) FROM (${expected}) e` },
-        { text: `SELECT json_agg(k.line_key) FROM (${seenKeys(psp, array(reads.lineKeys))}) k` },
-      );
-    }
-    if (statements.length === 0) return { releasesMoved: 0, read: null };
-    const results = await this.tx.script(statements);
-    const releasesMoved = releaseMoves.length > 0 ? (results[movedAt]?.rowCount ?? 0) : 0;
-    if (reads === null) return { releasesMoved, read: null };
-    const [expectedJson, seenJson] = results.slice(-2).map((result) => result.firstColumn[0] ?? "null");
-    const expectedRows = (JSON.parse(expectedJson as string) ?? []) as ExpectedJsonRow[];
-    return {
-      releasesMoved,
-      read: {
-        expected: expectedRows.map((row) =>
-          toExpected({
-            id: row[0],
-            kind: row[1],
-            psp: row[2],
-            merchant_id: row[3],
-            mode: row[4],
-            payment_id: row[5],
-            psp_reference: row[6],
-            modification_reference: row[7],
-            amount_minor: BigInt(row[8]),
-            currency: row[9],
-            state: row[10],
-            created_at: new Date(row[11]),
-          }),
-        ),
-        seenLineKeys: new Set((JSON.parse(seenJson as string) ?? []) as string[]),
-      },
-    };
+    if (statements.length === 0) return 0;
+    const counts = await this.tx.script(statements);
+    return releaseMoves.length > 0 ? (counts.at(-1) ?? 0) : 0;
   }
 
   async recordMissingExternal(
