@@ -2,7 +2,8 @@
 // still hold across months: one item per PSP line unless a duplicate, one settling line per capture or refund,
 // one open MISSING_EXTERNAL item per capture or refund, one open shadow item per attempt and rule. Each test puts
 // the first item in last month's partition and tries to break the rule with an item in this month's, by insert
-// and by the update that enters the rule's condition, and expects the claim's unique violation.
+// and by the update that enters the rule's condition, and expects the claim's unique violation. An item's import
+// exists at COMMIT, checked once per import (migration 20261215030100).
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -363,5 +364,33 @@ describe("recon_items in month partitions", () => {
       client.query("UPDATE recon_items SET created_at = $2 WHERE id = $1", [item.id, thisMonth]),
     );
     expect(moved.message).toContain("keeps its id, PSP and creation time");
+  });
+
+  it("commits items only with their import, written before or after them in the transaction", async () => {
+    const importId = uid("rimp");
+    const itemOf = (id: string, inserted: string) =>
+      `INSERT INTO recon_items (id, import_id, psp, category, status, rule, line_key, currency)
+       VALUES ('${id}', ${inserted}, 'adyen', 'MISSING_INTERNAL', 'OPEN', 'operator', '${uid("line")}', 'EUR')`;
+    const insertImport = `INSERT INTO recon_imports (id, psp, file_name, file_sha256, status, imported_by)
+       VALUES ('${importId}', 'adyen', 'import.csv', '${"c".repeat(64)}', 'APPLIED', 'test')`;
+    const orphan = uid("ri");
+    await client.query("BEGIN");
+    await client.query(itemOf(orphan, `'${uid("rimp")}'`));
+    const refused = await failure(client.query("COMMIT"));
+    expect(refused.constraint).toBe("recon_item_imports_import_id_fkey");
+    const items = [uid("ri"), uid("ri"), uid("ri")];
+    await client.query("BEGIN");
+    await client.query(itemOf(items[0] as string, `'${importId}'`));
+    await client.query(itemOf(items[1] as string, `'${importId}'`));
+    await client.query(insertImport);
+    await client.query("COMMIT");
+    await client.query(itemOf(items[2] as string, `'${importId}'`));
+    const { rows } = await client.query<{ id: string }>(
+      "SELECT id FROM recon_items WHERE id = ANY($1::text[]) ORDER BY id",
+      [[orphan, ...items]],
+    );
+    expect(rows.map((row) => row.id)).toEqual([...items].sort());
+    const noted = await client.query("SELECT 1 FROM recon_item_imports WHERE import_id = $1", [importId]);
+    expect(noted.rowCount).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 // The node-postgres layer of the hot path: bigints stay exact, literals written into a statement's text read
 // back byte for byte, and a transaction whose last statement (sent with COMMIT) fails keeps nothing; COPY's rows
-// read back byte for byte, and a COPY that fails fails its transaction.
+// read back byte for byte, and a COPY that fails fails its transaction; a script's statements and COPYs run in
+// order in one round trip, and one that fails stops the rest.
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -86,6 +87,57 @@ describe("Sql", () => {
       }),
     ).rejects.toThrow("changed my mind");
     expect(await ids()).not.toContain("c1");
+  });
+});
+
+describe("script", () => {
+  it("runs its statements and COPYs in order and answers each one's row count", async () => {
+    const counts = await sql.transaction((tx) =>
+      tx.script([
+        { text: `INSERT INTO scratch (id, amount) VALUES (${literal("script_a")}, 1)` },
+        {
+          text: "COPY scratch (id, amount, note) FROM STDIN",
+          copyRows: "script_b\t2\t\\N\nscript_c\t3\ttab\\there\n",
+        },
+        { text: "UPDATE scratch SET amount = amount * 10 WHERE id LIKE 'script_%'" },
+        { text: "COPY scratch (id, amount, note) FROM STDIN", copyRows: "script_d\t4\t\\N\n" },
+      ]),
+    );
+    expect(counts).toEqual([1, 2, 3, 1]);
+    const rows = await sql.query<{ id: string; amount: bigint; note: string | null }>(
+      "SELECT id, amount, note FROM scratch WHERE id LIKE 'script_%' ORDER BY id",
+    );
+    expect(rows).toEqual([
+      { id: "script_a", amount: 10n, note: null },
+      { id: "script_b", amount: 20n, note: null },
+      { id: "script_c", amount: 30n, note: "tab\there" },
+      { id: "script_d", amount: 4n, note: null },
+    ]);
+  });
+
+  it("stops at a failed statement, the COPY rows behind it ignored, and the connection serves the next one", async () => {
+    await expect(
+      sql.transaction((tx) =>
+        tx.script([
+          { text: "COPY scratch (id, amount, note) FROM STDIN", copyRows: "script_kept_not\t1\t\\N\n" },
+          { text: "INSERT INTO scratch (id, amount) VALUES ('script_bad', 'not a number')" },
+          { text: "COPY scratch (id, amount, note) FROM STDIN", copyRows: "script_after\t1\t\\N\n" },
+        ]),
+      ),
+    ).rejects.toThrow(/bigint/);
+    expect(await ids()).not.toContain("script_kept_not");
+    expect(await ids()).not.toContain("script_after");
+    const [row] = await sql.query<{ one: number }>("SELECT 1 AS one");
+    expect(row?.one).toBe(1);
+  });
+
+  it("gives rows to COPY … FROM STDIN statements and to no others", async () => {
+    await expect(
+      sql.transaction((tx) => tx.script([{ text: "DELETE FROM scratch", copyRows: "" }])),
+    ).rejects.toThrow(/COPY/);
+    await expect(
+      sql.transaction((tx) => tx.script([{ text: "COPY scratch (id, amount, note) FROM STDIN" }])),
+    ).rejects.toThrow(/COPY/);
   });
 });
 

@@ -77,13 +77,17 @@ export interface ReconImportSession {
   feeRowMerchants(
     line: SettlementLine,
   ): Promise<Array<{ merchantId: string; mode: "TEST" | "LIVE"; lineCount: number }>>;
-  record(items: readonly ReconItemDraft[], postings: readonly SettlementPostingDraft[]): Promise<void>;
   /**
-   * Moves the unreleased pending releases of these payments' captures (the capture's entry and a conversion's
-   * settlement leg) to the settlement report's available time, earlier or later; a release already posted is left
-   * as it is (never posted twice). Returns how many releases moved.
+   * Records the items and their postings, and moves the unreleased pending releases of `releaseMoves`' payments'
+   * captures (the capture's entry and a conversion's settlement leg) to the settlement report's available time,
+   * earlier or later; a release already posted is left as it is (never posted twice). Returns how many releases
+   * moved.
    */
-  rescheduleReleases(moves: ReadonlyArray<{ paymentId: string; availableOn: Date }>): Promise<number>;
+  record(
+    items: readonly ReconItemDraft[],
+    postings: readonly SettlementPostingDraft[],
+    releaseMoves: ReadonlyArray<{ paymentId: string; availableOn: Date }>,
+  ): Promise<number>;
   /**
    * Captures and refunds of this PSP that no line has settled although reports up to `coveredUntil` have come in
    * and their settlement delay plus grace has passed: recorded as MISSING_EXTERNAL items (once). Returns how many.

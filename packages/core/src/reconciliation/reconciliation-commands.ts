@@ -385,11 +385,7 @@ export class ReconciliationCommands {
         }
         if (writing !== null) releasesMoved += await writing;
         const moves = [...releaseMoves].map(([paymentId, availableOn]) => ({ paymentId, availableOn }));
-        writing = settledLater(
-          session
-            .record(items, postings)
-            .then(() => (moves.length === 0 ? 0 : session.rescheduleReleases(moves))),
-        );
+        writing = settledLater(session.record(items, postings, moves));
         recordedBefore = {
           settledIds: new Set(
             items.flatMap((item) => (item.line !== null && item.expected !== null ? [item.expected.id] : [])),
@@ -606,6 +602,6 @@ export class ReconciliationCommands {
         journalEntryId: firstEntryId,
       });
     }
-    if (items.length > 0) await session.record(items, postings);
+    if (items.length > 0) await session.record(items, postings, []);
   }
 }

@@ -23,7 +23,7 @@ import {
   SETTLEMENT_ACCOUNTS,
   settlementPosting,
 } from "@paycore/core/reconciliation/settlement-posting";
-import { copyText, type Sql, type SqlTransaction } from "../sql";
+import { copyText, literal, type ScriptStatement, type Sql, type SqlTransaction } from "../sql";
 
 const json = (value: unknown) =>
   JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
@@ -98,12 +98,13 @@ SELECT la.id, la.merchant_id, la.mode::text AS mode, la.code, la.currency::text 
   JOIN jsonb_to_recordset($1::jsonb) AS a(merchant_id text, mode text, code text, currency text)
     ON la.merchant_id = a.merchant_id AND la.mode = a.mode::"Mode" AND la.code = a.code AND la.currency = a.currency`;
 
-const INSERT_ENTRIES = `
+/** For a script: the entries as a JSON `literal`. */
+const insertEntries = (entries: string) => `
 INSERT INTO journal_entries (id, merchant_id, mode, kind, currency)
 SELECT e.id, e.merchant_id, e.mode::"Mode", e.kind, e.currency
-  FROM json_to_recordset($1::json) AS e(id text, merchant_id text, mode text, kind text, currency text)`;
+  FROM json_to_recordset(${entries}::json) AS e(id text, merchant_id text, mode text, kind text, currency text)`;
 
-/** COPY, text format (see postSettlementEntries). Its statement triggers run as for an INSERT. */
+/** COPY, text format (see settlementStatements). Its statement triggers run as for an INSERT. */
 const COPY_LINES =
   "COPY ledger_lines (journal_entry_id, account_id, direction, amount_minor, currency) FROM STDIN";
 
@@ -143,6 +144,20 @@ SELECT $4 || '_' || row_number() OVER (ORDER BY e.id), $5, $1, 'MISSING_EXTERNAL
    AND e.created_at <= $2::timestamptz - make_interval(secs => $3::double precision / 1000)
    AND ${UNSETTLED("e.id")}
    AND NOT EXISTS (SELECT 1 FROM recon_item_claims m WHERE m.kind = 'missing' AND m.scope = '' AND m.key = e.id)`;
+
+/**
+ * For a script: moves the unreleased pending releases of the payments' captures (the capture's entry and a
+ * conversion's settlement leg) to the report's available time, the moves a JSON `literal`. Only unreleased rows
+ * move (the release worker locks and marks its rows, so a row it is posting is either already marked or waits for
+ * this transaction): a release is never posted twice.
+ */
+const rescheduleReleases = (moves: string) => `
+UPDATE pending_releases r SET available_on = m.available_on
+  FROM jsonb_to_recordset(${moves}::jsonb) AS m(payment_id text, available_on timestamptz), journal_entries e
+ WHERE e.payment_id = m.payment_id AND e.refund_id IS NULL
+   AND e.kind IN ('payment.captured', 'fx.capture_conversion')
+   AND r.journal_entry_id = e.id AND r.released_entry_id IS NULL
+   AND r.available_on IS DISTINCT FROM m.available_on`;
 
 const INSERT_IMPORT = `
 INSERT INTO recon_imports (id, psp, file_name, file_sha256, status, refused_line, refused_reason, line_count,
@@ -291,22 +306,31 @@ async function insertItemAudit(tx: SqlTransaction, audit: AuditDraft): Promise<v
   ]);
 }
 
-/** Settlement entries: accounts made on first use, then every entry and every line in one statement each. */
-export async function postSettlementEntries(
+/** Account ids by `merchant|mode|code|currency`. */
+type AccountIds = Map<string, string>;
+
+/**
+ * The settlement entries' statements, for one script: the entries' INSERT and their lines' COPY. The accounts they
+ * use are made on first use (a round trip of their own) and added to `accountIds`, which an import keeps for its
+ * transaction: once its accounts are known, posting takes no statement of its own.
+ */
+async function settlementStatements(
   tx: Statements,
   postings: readonly SettlementPostingDraft[],
-): Promise<void> {
-  const accounts = new Map<
+  accountIds: AccountIds,
+): Promise<ScriptStatement[]> {
+  const codeOf = (posting: SettlementPostingDraft, account: keyof typeof SETTLEMENT_ACCOUNTS) =>
+    account === "bank_cash" ? posting.bankCashCode : account;
+  const missing = new Map<
     string,
     { merchant_id: string; mode: string; code: string; type: string; currency: string }
   >();
-  const codeOf = (posting: SettlementPostingDraft, account: keyof typeof SETTLEMENT_ACCOUNTS) =>
-    account === "bank_cash" ? posting.bankCashCode : account;
   for (const posting of postings) {
     for (const line of posting.entry.lines) {
       const code = codeOf(posting, line.account);
       const key = `${posting.merchantId}|${posting.mode}|${code}|${posting.entry.currency}`;
-      accounts.set(key, {
+      if (accountIds.has(key)) continue;
+      missing.set(key, {
         merchant_id: posting.merchantId,
         mode: posting.mode,
         code,
@@ -315,19 +339,19 @@ export async function postSettlementEntries(
       });
     }
   }
-  const wanted = [...accounts.values()];
-  await tx.execute(INSERT_ACCOUNTS, [json(wanted.map((a) => ({ ...a, id: newId("ledgerAccount") })))]);
-  const rows = await tx.query<{
-    id: string;
-    merchant_id: string;
-    mode: string;
-    code: string;
-    currency: string;
-  }>(SELECT_ACCOUNTS, [json(wanted)]);
-  const accountIds = new Map(
-    rows.map((r) => [`${r.merchant_id}|${r.mode}|${r.code}|${r.currency.trim()}`, r.id]),
-  );
-  await tx.execute(INSERT_ENTRIES, [
+  if (missing.size > 0) {
+    const wanted = [...missing.values()];
+    await tx.execute(INSERT_ACCOUNTS, [json(wanted.map((a) => ({ ...a, id: newId("ledgerAccount") })))]);
+    const rows = await tx.query<{
+      id: string;
+      merchant_id: string;
+      mode: string;
+      code: string;
+      currency: string;
+    }>(SELECT_ACCOUNTS, [json(wanted)]);
+    for (const r of rows) accountIds.set(`${r.merchant_id}|${r.mode}|${r.code}|${r.currency.trim()}`, r.id);
+  }
+  const entries = literal(
     JSON.stringify(
       postings.map((p) => ({
         id: p.journalEntryId,
@@ -337,7 +361,7 @@ export async function postSettlementEntries(
         currency: p.entry.currency,
       })),
     ),
-  ]);
+  );
   let lineRows = "";
   for (const p of postings) {
     // The posting's account ids by settlement account: looked up once per posting, not per line.
@@ -356,11 +380,19 @@ export async function postSettlementEntries(
       lineRows += `${entryId}\t${accountId}\t${line.direction}\t${line.amountMinor}\t${p.entry.currency}\n`;
     }
   }
-  await tx.copyIn(COPY_LINES, lineRows);
+  return [{ text: insertEntries(entries) }, { text: COPY_LINES, copyRows: lineRows }];
+}
+
+/** Settlement entries: accounts made on first use, then the entries and all their lines in one round trip. */
+export async function postSettlementEntries(
+  tx: Statements,
+  postings: readonly SettlementPostingDraft[],
+): Promise<void> {
+  await tx.script(await settlementStatements(tx, postings, new Map()));
 }
 
 /** What the statements of this file run on: a transaction, or an import's serialized view of one. */
-type Statements = Pick<SqlTransaction, "query" | "execute" | "copyIn">;
+type Statements = Pick<SqlTransaction, "query" | "execute" | "script">;
 
 /**
  * The import's transaction with its statements run one after the other in the order they are asked for: the
@@ -387,13 +419,15 @@ class SerialStatements implements Statements {
     return this.next(() => this.tx.execute(text, values));
   }
 
-  copyIn(copyStatement: string, rows: string): Promise<number> {
-    return this.next(() => this.tx.copyIn(copyStatement, rows));
+  script(statements: readonly ScriptStatement[]): Promise<number[]> {
+    return this.next(() => this.tx.script(statements));
   }
 }
 
 class PostgresImportSession implements ReconImportSession {
   private readonly tx: Statements;
+  /** The settlement accounts this import has used: they stay for its transaction. */
+  private readonly accountIds: AccountIds = new Map();
 
   constructor(
     tx: SqlTransaction,
@@ -465,54 +499,54 @@ class PostgresImportSession implements ReconImportSession {
     return rows.map((row) => ({ merchantId: row.merchant_id, mode: row.mode, lineCount: row.line_count }));
   }
 
-  async rescheduleReleases(moves: ReadonlyArray<{ paymentId: string; availableOn: Date }>): Promise<number> {
-    if (moves.length === 0) return 0;
-    // Only unreleased rows move (the release worker locks and marks its rows, so a row it is posting is either
-    // already marked or waits for this transaction): a release is never posted twice.
-    return this.tx.execute(
-      `UPDATE pending_releases r SET available_on = m.available_on
-         FROM jsonb_to_recordset($1::jsonb) AS m(payment_id text, available_on timestamptz), journal_entries e
-        WHERE e.payment_id = m.payment_id AND e.refund_id IS NULL
-          AND e.kind IN ('payment.captured', 'fx.capture_conversion')
-          AND r.journal_entry_id = e.id AND r.released_entry_id IS NULL
-          AND r.available_on IS DISTINCT FROM m.available_on`,
-      [
-        JSON.stringify(
-          moves.map((move) => ({ payment_id: move.paymentId, available_on: move.availableOn.toISOString() })),
-        ),
-      ],
-    );
-  }
-
-  async record(items: readonly ReconItemDraft[], postings: readonly SettlementPostingDraft[]): Promise<void> {
-    if (postings.length > 0) await this.post(postings);
-    if (items.length === 0) return;
-    const importId = copyText(this.importId);
-    let rows = "";
-    for (const item of items) {
-      const line = item.line;
-      const expected = item.expected as ExpectedWithMode | null;
-      const psp = line?.psp ?? expected?.psp;
-      const currency = line?.currency ?? expected?.currency;
-      invariant(psp !== undefined && currency !== undefined, "an item has a line or an expected item");
-      rows +=
-        `${copyText(item.id)}\t${importId}\t${psp}\t${item.category}\t${item.status}\t${copyText(item.rule)}\t` +
-        `${copyText(line?.lineKey ?? null)}\t${line === null ? "\\N" : line.lineNumber}\t${copyText(line?.batch ?? null)}\t` +
-        `${copyText(line?.type ?? null)}\t${copyText(line?.rawType ?? null)}\t` +
-        `${copyText(line?.pspReference ?? expected?.pspReference ?? null)}\t` +
-        `${copyText(line?.modificationReference ?? expected?.modificationReference ?? null)}\t` +
-        `${copyText(line?.merchantReference ?? null)}\t${copyText(line?.merchantAccount ?? null)}\t${currency}\t` +
-        `${copyText(bigText(line?.grossMinor))}\t${copyText(bigText(line?.feeMinor))}\t${copyText(bigText(line?.netMinor))}\t` +
-        `${line === null ? "\\N" : isoText(line.bookedAt)}\t${copyText(expected?.kind ?? null)}\t${copyText(expected?.id ?? null)}\t` +
-        `${copyText(bigText(expected?.amountMinor))}\t${copyText(expected?.currency ?? null)}\t` +
-        `${copyText(expected?.paymentId ?? null)}\t${copyText(expected?.merchantId ?? null)}\t` +
-        `${copyText(expected?.mode ?? null)}\t${item.differenceMinor}\t${copyText(item.journalEntryId)}\n`;
+  async record(
+    items: readonly ReconItemDraft[],
+    postings: readonly SettlementPostingDraft[],
+    releaseMoves: ReadonlyArray<{ paymentId: string; availableOn: Date }>,
+  ): Promise<number> {
+    // Everything in one script (one round trip): the postings, the items, the releases moved.
+    const statements =
+      postings.length === 0 ? [] : await settlementStatements(this.tx, postings, this.accountIds);
+    if (items.length > 0) {
+      const importId = copyText(this.importId);
+      let rows = "";
+      for (const item of items) {
+        const line = item.line;
+        const expected = item.expected as ExpectedWithMode | null;
+        const psp = line?.psp ?? expected?.psp;
+        const currency = line?.currency ?? expected?.currency;
+        invariant(psp !== undefined && currency !== undefined, "an item has a line or an expected item");
+        rows +=
+          `${copyText(item.id)}\t${importId}\t${psp}\t${item.category}\t${item.status}\t${copyText(item.rule)}\t` +
+          `${copyText(line?.lineKey ?? null)}\t${line === null ? "\\N" : line.lineNumber}\t${copyText(line?.batch ?? null)}\t` +
+          `${copyText(line?.type ?? null)}\t${copyText(line?.rawType ?? null)}\t` +
+          `${copyText(line?.pspReference ?? expected?.pspReference ?? null)}\t` +
+          `${copyText(line?.modificationReference ?? expected?.modificationReference ?? null)}\t` +
+          `${copyText(line?.merchantReference ?? null)}\t${copyText(line?.merchantAccount ?? null)}\t${currency}\t` +
+          `${copyText(bigText(line?.grossMinor))}\t${copyText(bigText(line?.feeMinor))}\t${copyText(bigText(line?.netMinor))}\t` +
+          `${line === null ? "\\N" : isoText(line.bookedAt)}\t${copyText(expected?.kind ?? null)}\t${copyText(expected?.id ?? null)}\t` +
+          `${copyText(bigText(expected?.amountMinor))}\t${copyText(expected?.currency ?? null)}\t` +
+          `${copyText(expected?.paymentId ?? null)}\t${copyText(expected?.merchantId ?? null)}\t` +
+          `${copyText(expected?.mode ?? null)}\t${item.differenceMinor}\t${copyText(item.journalEntryId)}\n`;
+      }
+      statements.push({ text: COPY_ITEMS, copyRows: rows });
     }
-    await this.tx.copyIn(COPY_ITEMS, rows);
-  }
-
-  private post(postings: readonly SettlementPostingDraft[]): Promise<void> {
-    return postSettlementEntries(this.tx, postings);
+    if (releaseMoves.length > 0)
+      statements.push({
+        text: rescheduleReleases(
+          literal(
+            JSON.stringify(
+              releaseMoves.map((move) => ({
+                payment_id: move.paymentId,
+                available_on: move.availableOn.toISOString(),
+              })),
+            ),
+          ),
+        ),
+      });
+    if (statements.length === 0) return 0;
+    const counts = await this.tx.script(statements);
+    return releaseMoves.length > 0 ? (counts.at(-1) ?? 0) : 0;
   }
 
   async recordMissingExternal(
