@@ -39,6 +39,7 @@ const PLATFORM_TABLES: Record<string, string> = {
   psp_webhook_event_ids: "the PSP event ids' uniqueness, with psp_webhook_events",
   recon_imports: "settlement reports are the PSP account's, across merchants",
   recon_item_transitions: "a state machine, reference data",
+  recon_item_imports: "the settlement reports (recon_imports) that items were written by, one row per report",
   recon_item_claims:
     "the reconciliation items' unique rules across their month partitions: a PSP's line once, across merchants (an unmatched line has none)",
   smtp_sink_messages: "the development mail sink",
