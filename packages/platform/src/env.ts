@@ -212,6 +212,12 @@ const schema = z.object({
   RISK_DECLINE_RATE_MAX_BPS: z.coerce.number().int().min(0).max(10_000).default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  /**
+   * Whether test-mode merchant webhook endpoints may be on loopback (a receiver beside the platform). Unset: yes,
+   * except under NODE_ENV=production, where loopback is the platform's own host (SSRF). `npm start` on embedded
+   * defaults sets it for the console, whose `next start` runs under NODE_ENV=production.
+   */
+  WEBHOOK_TEST_MODE_LOOPBACK: z.enum(["true", "false"]).optional(),
 });
 
 export type Env = z.infer<typeof schema>;

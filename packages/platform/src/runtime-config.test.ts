@@ -25,4 +25,19 @@ describe("runtimeConfigFromEnv", () => {
     const config = runtimeConfigFromEnv(env, "postgres://unused", pino({ enabled: false }));
     expect(config.webhookTestModeLoopback).toBe(allowed);
   });
+
+  it.each([
+    ["production", "true", true],
+    ["development", "false", false],
+  ] as const)("NODE_ENV=%s, WEBHOOK_TEST_MODE_LOOPBACK=%s: allowed: %s", (nodeEnv, setting, allowed) => {
+    const env = readEnv({ ...SECRETS, NODE_ENV: nodeEnv, WEBHOOK_TEST_MODE_LOOPBACK: setting });
+    const config = runtimeConfigFromEnv(env, "postgres://unused", pino({ enabled: false }));
+    expect(config.webhookTestModeLoopback).toBe(allowed);
+  });
+
+  it("refuses a setting that is not true or false", () => {
+    expect(() => readEnv({ ...SECRETS, WEBHOOK_TEST_MODE_LOOPBACK: "yes" })).toThrow(
+      /WEBHOOK_TEST_MODE_LOOPBACK/,
+    );
+  });
 });

@@ -298,7 +298,10 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     fxRatesFetch: env.FX_RATES_URL
       ? { url: env.FX_RATES_URL, intervalMs: env.FX_RATES_FETCH_INTERVAL_MINUTES * 60_000 }
       : null,
-    webhookTestModeLoopback: env.NODE_ENV !== "production",
+    webhookTestModeLoopback:
+      env.WEBHOOK_TEST_MODE_LOOPBACK === undefined
+        ? env.NODE_ENV !== "production"
+        : env.WEBHOOK_TEST_MODE_LOOPBACK === "true",
   };
 }
 

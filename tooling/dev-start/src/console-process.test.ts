@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { type AppSecrets, consoleIdempotencyHashSecret } from "@paycore/platform/secrets";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { consoleEnvironment, forwardConsoleOutput } from "./console-process";
 
 const SECRETS: AppSecrets = {
@@ -42,6 +42,24 @@ describe("the console's environment", () => {
     const own = environment().IDEMPOTENCY_HASH_SECRET;
     expect(own).toBe(consoleIdempotencyHashSecret(SECRETS.idempotencyHashSecret));
     expect(Buffer.from(own ?? "", "base64")).toHaveLength(32);
+  });
+
+  // `next start` runs the console under NODE_ENV=production: whether test-mode webhooks may go to loopback follows
+  // the platform's own mode (as the API's does), or the setting when the operator gives one.
+  it.each([
+    [undefined, undefined, "true"],
+    ["development", undefined, "true"],
+    ["production", undefined, "false"],
+    ["production", "true", "true"],
+    [undefined, "false", "false"],
+  ])("NODE_ENV=%s, WEBHOOK_TEST_MODE_LOOPBACK=%s: the console gets %s", (nodeEnv, setting, expected) => {
+    vi.stubEnv("NODE_ENV", nodeEnv);
+    vi.stubEnv("WEBHOOK_TEST_MODE_LOOPBACK", setting);
+    try {
+      expect(environment().WEBHOOK_TEST_MODE_LOOPBACK).toBe(expected);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

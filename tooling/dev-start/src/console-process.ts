@@ -112,9 +112,10 @@ export interface ConsoleProcessOptions {
 
 /** The console's environment: the parent's, plus its settings and its secrets (not the API's idempotency hash secret). */
 export function consoleEnvironment(options: ConsoleProcessOptions): NodeJS.ProcessEnv {
+  // biome-ignore lint/style/noProcessEnv: the child inherits the parent's environment (PATH, HOME) plus its own settings.
+  const parent = process.env;
   return {
-    // biome-ignore lint/style/noProcessEnv: the child inherits the parent's environment (PATH, HOME) plus its own settings.
-    ...process.env,
+    ...parent,
     NEXT_TELEMETRY_DISABLED: "1",
     DATABASE_URL: options.databaseUrl,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
@@ -126,6 +127,10 @@ export function consoleEnvironment(options: ConsoleProcessOptions): NodeJS.Proce
     STRIPE_WEBHOOK_SECRET: options.secrets.stripeWebhookSecret,
     ADYEN_HMAC_KEY: options.secrets.adyenHmacKeyHex,
     LOG_LEVEL: options.logLevel,
+    // `next start` runs the console under NODE_ENV=production; test-mode webhooks may still go to loopback when the
+    // platform itself is not in production (`npm start` on embedded defaults, the browser tests), as in the API.
+    WEBHOOK_TEST_MODE_LOOPBACK:
+      parent.WEBHOOK_TEST_MODE_LOOPBACK ?? (parent.NODE_ENV === "production" ? "false" : "true"),
   };
 }
 
