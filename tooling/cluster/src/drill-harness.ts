@@ -101,7 +101,15 @@ export async function startDrillBackend(options: {
   redisClusterNodes?: string[];
   webhooksTo?: () => string;
 }): Promise<DrillBackend> {
-  const sandbox = await startSandbox({ port: 0, seed: options.seed });
+  // A PSP resends a notification it could not deliver for hours or days (Adyen: up to 30 days); the sandbox's
+  // default gives up after six attempts over about 15 s, less than an outage lasts here. A notice answered "our
+  // call is still in flight" during the failover (a capture whose answer commits after it) must outlive it, as
+  // with a real PSP: 12 attempts over about 45 s, inside the invariants' one-minute settle.
+  const sandbox = await startSandbox({
+    port: 0,
+    seed: options.seed,
+    webhookRetry: { attemptsMax: 12, initialDelayMs: 500, maxDelayMs: 5_000 },
+  });
   const databaseUrl = await drillDatabase();
   const t = await createTestApp({
     databaseUrl,
@@ -297,8 +305,8 @@ export async function drillInvariants(backend: DrillBackend, load: PaymentLoad, 
   for (;;) {
     // Both of the resolver's backstops, with their waits shortened to the drill's minute: calls left in flight
     // (stale after 1 s), and modifications the PSP acknowledged whose notification has not come. The sandbox
-    // resends a notice for about 30 s where a PSP resends for days, so a refund acknowledged late in the outage
-    // can outlive its notices; in production the acknowledged lookup finds it after its deadline.
+    // resends a notice for about 45 s (above) where a PSP resends for days; in production the acknowledged lookup
+    // and the settlement report are the backstops after that.
     await t.app.services.commands.resolveUnknownOutcomes({ staleAfterMs: 1_000, acknowledgedDeadlineMs: 0 });
     const open = await openWork(t.app.db);
     if (open.openAttempts + open.openPayments + open.openRefunds === 0 || Date.now() > settleBy) break;
