@@ -241,6 +241,12 @@ describe("Stripe report runs polled", () => {
       sources: async () => testModeReportRunSources(t.app.testModeWebhooks),
       log: pino({ level: "silent" }),
     });
+    // Earlier tests' notices (the run the previous test created through the API announces itself a moment
+    // after it succeeds) keep the secret configured when they were queued: one still in flight would be accepted
+    // after `before` is counted.
+    await until("earlier notices settled", async () =>
+      sandbox.webhookDeliveries().every((d) => d.status === "delivered" || d.status === "failed"),
+    );
     // The webhook is lost: the sandbox signs it with a secret we do not know, so every delivery is refused.
     sandbox.configureWebhooks({
       stripe: { url: `${t.url}/webhooks/stripe`, secret: "whsec_lost_webhook" },
