@@ -904,11 +904,18 @@ export function createCliProgram(io: CliIo): Command {
   ledger
     .command("check")
     .description(
-      "the ledger consistency check (balances, payments and disputes against their entries, the journal chain); stored as a run, exit 1 on any disagreement",
+      "the ledger consistency check (balances, payments and disputes against their entries, the journal chain); stored as a run, exit 1 on any disagreement; incremental after a clean run unless --full",
     )
     .option("--json", "the run as one JSON object", false)
-    .action(async (options: { json: boolean }) => {
-      const run = await withWorkbench(({ workbench }) => workbench.ledgerCheck("cli", cliActor().name));
+    .option(
+      "--full",
+      "re-read the whole ledger and re-hash the whole journal chain, whatever the last run verified",
+      false,
+    )
+    .action(async (options: { json: boolean; full: boolean }) => {
+      const run = await withWorkbench(({ workbench }) =>
+        workbench.ledgerCheck("cli", cliActor().name, { full: options.full }),
+      );
       out(
         options.json
           ? JSON.stringify(run, (_k, v) => (typeof v === "bigint" ? v.toString() : v))

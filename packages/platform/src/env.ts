@@ -102,6 +102,16 @@ const schema = z.object({
     .min(5)
     .max(24 * 60)
     .default(60),
+  /**
+   * How often the ledger check is a full one (the whole ledger re-read, the whole journal chain re-hashed); the
+   * runs between are incremental (only what was written since the last clean run).
+   */
+  LEDGER_CHECK_FULL_INTERVAL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(24),
   // Reconciliation (issue 16): accepting a PSP's figure whose difference is above this many minor units needs a
   // second operator's approval (four eyes).
   RECON_FOUR_EYES_ABOVE_MINOR: z.coerce.bigint().min(0n).max(1_000_000_000_000_000n).default(10_000n),

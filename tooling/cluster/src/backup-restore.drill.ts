@@ -158,7 +158,7 @@ describe("drill: encrypted backup, WAL archive and point-in-time restore", () =>
     const restoredHeads = await chainHeads(restoredApp);
     const ledgerVerify = await runCli(["ledger", "verify"], { DATABASE_URL: restoredUrl });
     const auditVerify = await runCli(["audit", "verify"], { DATABASE_URL: restoredUrl });
-    const ledgerCheck = await runCli(["ledger", "check"], { DATABASE_URL: restoredUrl });
+    const ledgerCheck = await runCli(["ledger", "check", "--full"], { DATABASE_URL: restoredUrl });
 
     const secretsInClear = repositoryFiles(paths.backup.repo).filter((file) => {
       const bytes = readFileSync(file);

@@ -114,7 +114,12 @@ export type ChainBreakKind =
   /** The stream's head does not name the last seal. */
   | "HEAD_MISMATCH"
   /** A row sits behind the head (already past the sealer) without a seal: inserted after the fact. */
-  | "UNSEALED_ROW";
+  | "UNSEALED_ROW"
+  /**
+   * The seal an earlier verification ended at is gone or no longer the one verified (an incremental
+   * verification's start): history before it was rewritten.
+   */
+  | "ANCHOR_CHANGED";
 
 /** The first place a chain is broken: enough for an operator to find the row. */
 export interface ChainBreak {
@@ -136,11 +141,21 @@ export type ChainVerification =
  * current encoding (null when the row is gone), then `finish` with the head.
  */
 export class ChainVerifier {
-  private nextSeq = 1n;
-  private prevHash = GENESIS_HASH;
+  private nextSeq: bigint;
+  private prevHash: string;
   private broken: ChainBreak | null = null;
 
-  constructor(readonly stream: ChainStream) {}
+  /**
+   * @param start a seal already verified (by an earlier walk) to continue from; the first seal fed must then be
+   *   the one after it and link to its hash. Without it the walk starts at the genesis hash.
+   */
+  constructor(
+    readonly stream: ChainStream,
+    start?: { seq: bigint; hash: string },
+  ) {
+    this.nextSeq = (start?.seq ?? 0n) + 1n;
+    this.prevHash = start?.hash ?? GENESIS_HASH;
+  }
 
   /** Seals checked so far. */
   get checkedCount(): bigint {
@@ -183,6 +198,11 @@ export class ChainVerifier {
     this.nextSeq += 1n;
     this.prevHash = seal.hash;
     return null;
+  }
+
+  /** Records that the seal a walk continues from is not the one verified before. */
+  anchorChanged(seq: bigint, rowId: string | null, detail: string): ChainBreak {
+    return this.fail({ stream: this.stream, kind: "ANCHOR_CHANGED", seq, rowId, detail });
   }
 
   /** Records a row found behind the head without a seal. */

@@ -157,19 +157,26 @@ SELECT a.id, a.txid, a.operator_id AS "operatorId", a.action, a.target_type AS "
        a.created_at AS "createdAt"
   FROM operator_audit_log a WHERE a.id = ANY($1::bigint[])`;
 
-// Rows the sealer has passed (at or before the head's position) that have no seal: inserted after the fact.
+// Rows the sealer has passed (at or before the head's position, $1/$2) that have no seal: inserted after the
+// fact. Only rows after $3/$4 (the position a verification starts from; (-1, '') for all): the BRIN index on
+// txid keeps an incremental verification to the rows it covers.
 const UNSEALED_BEHIND_HEAD = {
   journal: `
 SELECT e.id AS "rowId" FROM journal_entries e
  WHERE (e.txid < $1 OR (e.txid = $1 AND e.id COLLATE "C" <= $2 COLLATE "C"))
+   AND e.txid >= $3 AND (e.txid > $3 OR e.id COLLATE "C" > $4 COLLATE "C")
    AND NOT EXISTS (SELECT 1 FROM chain_seals s WHERE s.stream = 'journal' AND s.row_id = e.id)
  ORDER BY e.txid, e.id COLLATE "C" LIMIT 1`,
   operator_audit: `
 SELECT a.id::text AS "rowId" FROM operator_audit_log a
  WHERE (a.txid < $1 OR (a.txid = $1 AND a.id <= $2::bigint))
+   AND a.txid >= $3 AND (a.txid > $3 OR a.id > $4::bigint)
    AND NOT EXISTS (SELECT 1 FROM chain_seals s WHERE s.stream = 'operator_audit' AND s.row_id = a.id::text)
  ORDER BY a.txid, a.id LIMIT 1`,
 } as const;
+
+const SEAL_AT = `
+SELECT hash, row_id AS "rowId", row_txid AS "rowTxid" FROM chain_seals WHERE stream = $1 AND seq = $2`;
 
 interface JournalRow extends Omit<ChainedJournalEntry, "lines"> {
   txid: bigint;
@@ -211,6 +218,33 @@ function journalEntryOf(row: JournalRow): ChainedJournalEntry {
 /** The audit cursor compares ids as numbers: the head stores '' before the first seal. */
 function auditCursorId(lastRowId: string): string {
   return lastRowId === "" ? "0" : lastRowId;
+}
+
+/**
+ * A place in a stream's chain that a verification reached: the seal's number and hash, and the (txid, row id)
+ * of its row (the sealer's order). Seq 0 is the genesis: the all-zero hash, before every row.
+ */
+export interface ChainPosition {
+  seq: bigint;
+  hash: string;
+  lastTxid: bigint;
+  lastRowId: string;
+}
+
+/** Before the first seal. */
+export const GENESIS_POSITION: ChainPosition = {
+  seq: 0n,
+  hash: "0".repeat(64),
+  lastTxid: -1n,
+  lastRowId: "",
+};
+
+export interface ChainRangeVerification {
+  verification: ChainVerification;
+  /** The head the walk verified through; null when it found a break. */
+  verifiedThrough: ChainPosition | null;
+  /** Seals whose rows were read and re-hashed (what the walk cost). */
+  sealsChecked: number;
 }
 
 export class ChainRepository {
@@ -312,30 +346,79 @@ export class ChainRepository {
    * inserted row, or a rewritten seal. Reads one consistent snapshot (REPEATABLE READ), in pages.
    */
   async verify(stream: ChainStream): Promise<ChainVerification> {
+    return (await this.verifyFrom(stream, GENESIS_POSITION)).verification;
+  }
+
+  /**
+   * Verifies the seals after `from` (a position an earlier walk verified; GENESIS_POSITION for the whole chain):
+   * the seal at `from` must still be the one verified (same hash, same row), every later seal must link and match
+   * its row's re-hashed content, no row between `from` and the head may lack a seal, and the head must name the
+   * last seal. What it cannot see from `from` on: a change to a row at or before `from` that left every seal as
+   * it was; only a walk from the genesis re-hashes those. One consistent snapshot, in pages.
+   */
+  async verifyFrom(stream: ChainStream, from: ChainPosition): Promise<ChainRangeVerification> {
     return this.sql.transaction(async (tx) => {
       await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       const [head] = await tx.query<HeadRow>(HEAD, [stream]);
       if (!head) throw new Error(`chain ${stream}: no head row (is the tamper-evidence migration applied?)`);
-      const verifier = new ChainVerifier(stream);
-      let after = 0n;
-      // Seals are numbered 1..head.seq, so this many pages cover them; one more finds any seal past the head.
-      const pagesMax = head.seq / BigInt(VERIFY_PAGE_SIZE) + 2n;
+      const verifier = new ChainVerifier(stream, from);
+      const broken = (sealsChecked: number): ChainRangeVerification => ({
+        verification: verifier.finish(head),
+        verifiedThrough: null,
+        sealsChecked,
+      });
+      if (from.seq > 0n) {
+        const [anchor] = await tx.query<{ hash: string; rowId: string; rowTxid: bigint }>(SEAL_AT, [
+          stream,
+          from.seq,
+        ]);
+        if (
+          !anchor ||
+          anchor.hash !== from.hash ||
+          anchor.rowId !== from.lastRowId ||
+          anchor.rowTxid !== from.lastTxid
+        ) {
+          verifier.anchorChanged(
+            from.seq,
+            anchor?.rowId ?? from.lastRowId,
+            anchor
+              ? `seal ${from.seq} now has hash ${anchor.hash} (row ${anchor.rowId}); verified as ${from.hash} (row ${from.lastRowId})`
+              : `seal ${from.seq}, verified as ${from.hash} (row ${from.lastRowId}), is gone`,
+          );
+          return broken(0);
+        }
+      }
+      let after = from.seq;
+      let sealsChecked = 0;
+      // Seals are numbered 1..head.seq, so this many pages cover the rest; one more finds any seal past the head.
+      const remaining = head.seq > from.seq ? head.seq - from.seq : 0n;
+      const pagesMax = remaining / BigInt(VERIFY_PAGE_SIZE) + 2n;
       for (let page = 0n; page < pagesMax; page += 1n) {
         const seals = await tx.query<ChainSealRecord>(SEAL_PAGE, [stream, after, VERIFY_PAGE_SIZE]);
         if (seals.length === 0) break;
         const encodings = await this.encodingsOf(tx, stream, seals);
         for (const seal of seals) {
-          if (verifier.check(seal, encodings.get(seal.rowId) ?? null)) return verifier.finish(head);
+          sealsChecked += 1;
+          if (verifier.check(seal, encodings.get(seal.rowId) ?? null)) return broken(sealsChecked);
         }
         after = (seals.at(-1) as ChainSealRecord).seq;
       }
-      const cursorId = stream === "journal" ? head.lastRowId : auditCursorId(head.lastRowId);
+      const cursorId = (rowId: string) => (stream === "journal" ? rowId : auditCursorId(rowId));
       const [unsealed] = await tx.query<{ rowId: string }>(UNSEALED_BEHIND_HEAD[stream], [
         head.lastTxid,
-        cursorId,
+        cursorId(head.lastRowId),
+        from.lastTxid,
+        cursorId(from.lastRowId),
       ]);
       if (unsealed) verifier.unsealedRow(unsealed.rowId);
-      return verifier.finish(head);
+      const verification = verifier.finish(head);
+      return {
+        verification,
+        verifiedThrough: verification.ok
+          ? { seq: head.seq, hash: head.hash, lastTxid: head.lastTxid, lastRowId: head.lastRowId }
+          : null,
+        sealsChecked,
+      };
     });
   }
 

@@ -211,6 +211,45 @@ export class DisputeRepository {
    * Disputes whose ledger disagrees with their state (must always be empty): withdrawn minus reinstated equals the
    * amount exactly when the funds are out, and nothing is posted for an inquiry that never reached a chargeback.
    */
+  /**
+   * disagreeingWithLedger restricted to the disputes that may have changed since a run that found them all in
+   * agreement: those named by a journal entry after `after` (the sealing order, see JournalPosition) and those
+   * updated at or after `updatedSince`.
+   */
+  async disagreeingWithLedgerAfter(
+    after: { lastTxid: bigint; lastRowId: string },
+    updatedSince: Date,
+    limit = 100,
+  ): Promise<string[]> {
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      WITH touched AS (
+        SELECT e.dispute_id AS id FROM journal_entries e
+         WHERE e.txid >= ${after.lastTxid}
+           AND (e.txid > ${after.lastTxid} OR e.id COLLATE "C" > ${after.lastRowId} COLLATE "C")
+           AND e.dispute_id IS NOT NULL
+        UNION
+        SELECT d.id FROM disputes d WHERE d.updated_at >= ${updatedSince}
+      )
+      SELECT d.id FROM disputes d JOIN touched t ON t.id = d.id
+        LEFT JOIN LATERAL (
+          SELECT COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'dispute.funds_withdrawn'
+                                                       AND l.direction = 'CREDIT'
+                                                       AND a.code = 'psp_receivable'), 0)::numeric
+               - COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'dispute.funds_reinstated'
+                                                       AND l.direction = 'DEBIT'), 0)::numeric AS held,
+                 COALESCE(SUM(l.amount_minor) FILTER (WHERE e.kind = 'dispute.funds_withdrawn'
+                                                       AND a.code = 'fee_revenue'), 0)::numeric AS fee
+            FROM journal_entries e
+            JOIN ledger_lines l ON l.journal_entry_id = e.id
+            JOIN ledger_accounts a ON a.id = l.account_id
+           WHERE e.dispute_id = d.id
+        ) j ON true
+       WHERE j.held <> CASE WHEN d.funds_withdrawn THEN d.amount_minor ELSE 0 END
+          OR j.fee <> d.fee_minor
+       LIMIT ${limit}`;
+    return rows.map((row) => row.id);
+  }
+
   async disagreeingWithLedger(limit = 100): Promise<string[]> {
     const rows = await this.db.$queryRaw<Array<{ id: string }>>`
       SELECT d.id FROM disputes d

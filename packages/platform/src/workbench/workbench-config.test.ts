@@ -7,6 +7,7 @@ const ENV = {
   AUTHORIZATION_WINDOW_DAYS: 7,
   LEDGER_ADJUSTMENT_APPROVAL_ABOVE: 100,
   LEDGER_CHECK_INTERVAL_MINUTES: 60,
+  LEDGER_CHECK_FULL_INTERVAL_HOURS: 24,
 };
 
 describe("parseBrandWindows", () => {
@@ -34,6 +35,7 @@ describe("workbenchConfigFromEnv", () => {
     expect(config.authorizationWindows).toMatchObject({ defaultDays: 7, byBrand: { mastercard: 30 } });
     expect(config.adjustmentApprovalAboveMajor).toBe(100n);
     expect(config.ledgerCheckIntervalMs).toBe(3_600_000);
+    expect(config.ledgerCheckFullIntervalMs).toBe(86_400_000);
   });
 
   it.each([["visa=1"], ["visa=61"]])("refuses a window a card network does not give (%s)", (text) => {

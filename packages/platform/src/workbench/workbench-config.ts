@@ -13,12 +13,15 @@ export interface WorkbenchConfig {
   /** Major units of the adjustment's currency. */
   adjustmentApprovalAboveMajor: bigint;
   ledgerCheckIntervalMs: number;
+  /** A ledger check is full (re-reads the whole ledger and re-hashes the whole chain) at least this often. */
+  ledgerCheckFullIntervalMs: number;
 }
 
 export const DEFAULT_WORKBENCH_CONFIG: WorkbenchConfig = {
   authorizationWindows: DEFAULT_AUTHORIZATION_WINDOWS,
   adjustmentApprovalAboveMajor: DEFAULT_ADJUSTMENT_APPROVAL_ABOVE_MAJOR,
   ledgerCheckIntervalMs: 60 * 60_000,
+  ledgerCheckFullIntervalMs: 24 * 60 * 60_000,
 };
 
 /** "visa=7,mastercard=30" -> { visa: 7, mastercard: 30 }; throws on anything else. */
@@ -41,6 +44,7 @@ export function workbenchConfigFromEnv(env: {
   AUTHORIZATION_WINDOW_DAYS_BY_BRAND?: string | undefined;
   LEDGER_ADJUSTMENT_APPROVAL_ABOVE: number;
   LEDGER_CHECK_INTERVAL_MINUTES: number;
+  LEDGER_CHECK_FULL_INTERVAL_HOURS: number;
 }): WorkbenchConfig {
   return {
     authorizationWindows: validateWindows({
@@ -50,5 +54,6 @@ export function workbenchConfigFromEnv(env: {
     }),
     adjustmentApprovalAboveMajor: BigInt(env.LEDGER_ADJUSTMENT_APPROVAL_ABOVE),
     ledgerCheckIntervalMs: env.LEDGER_CHECK_INTERVAL_MINUTES * 60_000,
+    ledgerCheckFullIntervalMs: env.LEDGER_CHECK_FULL_INTERVAL_HOURS * 60 * 60_000,
   };
 }

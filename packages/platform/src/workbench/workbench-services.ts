@@ -19,7 +19,7 @@ import {
 } from "@paycore/db/repositories/ledger-check-run.repository";
 import { WorkbenchQueryRepository } from "@paycore/db/repositories/workbench-query.repository";
 import type { Sql } from "@paycore/db/sql";
-import { type LedgerCheckDeps, runLedgerCheck } from "../ledger-check";
+import { type LedgerCheckDeps, type LedgerCheckOptions, runLedgerCheck } from "../ledger-check";
 import { DEFAULT_WORKBENCH_CONFIG, type WorkbenchConfig } from "./workbench-config";
 
 export interface WorkbenchServices {
@@ -30,8 +30,12 @@ export interface WorkbenchServices {
   approvals: ApprovalCommands;
   ledgerAdjustments: LedgerAdjustmentCommands;
   ledgerAdjustmentReads: LedgerAdjustmentStoreRepository;
-  /** Runs the ledger consistency check and stores the run. */
-  ledgerCheck(trigger: LedgerCheckTrigger, requestedBy: string | null): Promise<LedgerCheckRun>;
+  /** Runs the ledger consistency check (incremental when it may be, full on request) and stores the run. */
+  ledgerCheck(
+    trigger: LedgerCheckTrigger,
+    requestedBy: string | null,
+    options?: LedgerCheckOptions,
+  ): Promise<LedgerCheckRun>;
   ledgerCheckRuns: LedgerCheckRunRepository;
   authorizationExpiry: AuthorizationExpiryRepository;
   /** Escalated attempts, the disputes queue, pending approvals, needs-attention counts. */
@@ -54,6 +58,7 @@ export function createWorkbenchServices(
     disputes: new DisputeRepository(db),
     chains: new ChainRepository(sql),
     runs: ledgerCheckRuns,
+    fullIntervalMs: config.ledgerCheckFullIntervalMs,
     now,
   };
   return {
@@ -66,7 +71,7 @@ export function createWorkbenchServices(
       approvalAboveMajor: config.adjustmentApprovalAboveMajor,
     }),
     ledgerAdjustmentReads,
-    ledgerCheck: (trigger, requestedBy) => runLedgerCheck(checkDeps, trigger, requestedBy),
+    ledgerCheck: (trigger, requestedBy, options) => runLedgerCheck(checkDeps, trigger, requestedBy, options),
     ledgerCheckRuns,
     authorizationExpiry: new AuthorizationExpiryRepository(sql),
     workbenchQueries: new WorkbenchQueryRepository(sql),

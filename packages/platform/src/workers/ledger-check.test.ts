@@ -15,6 +15,10 @@ function run(ok: boolean) {
     ok,
     findings: ok ? [] : [{ kind: "entry_unbalanced" as const, subject: "je_1", detail: "x" }],
     requestedBy: null,
+    scope: "incremental" as const,
+    basisRunId: null,
+    chainVerifiedThrough: null,
+    chainSealsChecked: 0n,
   };
 }
 

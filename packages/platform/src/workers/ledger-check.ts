@@ -30,10 +30,15 @@ export function ledgerCheckJob(options: {
         return { done: 0, more: false };
       }
       const run = await options.check("worker", null);
-      if (run.ok) options.log.info({ run: run.id.toString() }, "ledger check: no disagreement");
+      const fields = {
+        run: run.id.toString(),
+        scope: run.scope,
+        chainSealsChecked: run.chainSealsChecked.toString(),
+      };
+      if (run.ok) options.log.info(fields, "ledger check: no disagreement");
       else
         options.log.warn(
-          { run: run.id.toString(), findings: run.findings.length },
+          { ...fields, findings: run.findings.length },
           "ledger check found disagreements: see the console's ledger page",
         );
       return { done: 1, more: false };

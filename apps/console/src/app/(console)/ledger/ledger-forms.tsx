@@ -14,8 +14,12 @@ export function LedgerCheckButton() {
   return (
     <div className="stack">
       <div>
-        <button type="button" disabled={run.isPending} onClick={() => run.mutate()}>
+        <button type="button" disabled={run.isPending} onClick={() => run.mutate({ full: false })}>
           {run.isPending ? "Checking…" : "Run the check now"}
+        </button>{" "}
+        {/* The whole ledger and chain, as the scheduled full check does: slower, and proves more. */}
+        <button type="button" disabled={run.isPending} onClick={() => run.mutate({ full: true })}>
+          Run a full check
         </button>
       </div>
       {run.isError ? (

@@ -28,7 +28,7 @@ export default async function LedgerPage() {
           <>
             <p data-testid="ledger-check-result">
               {check.ok ? "No disagreement" : `${check.findings.length} disagreements`} in run {check.id} (
-              {check.trigger}
+              {check.scope}, {check.trigger}
               {check.requestedBy ? `, ${check.requestedBy}` : ""}), <DateTime iso={check.finishedAt} />.
             </p>
             {check.findings.length > 0 ? (

@@ -46,6 +46,8 @@ async function overview({ ctx }: { ctx: SignedInContext }) {
     latestCheck: latest && {
       id: latest.id.toString(),
       trigger: latest.trigger,
+      scope: latest.scope,
+      chainSealsChecked: latest.chainSealsChecked.toString(),
       finishedAt: latest.finishedAt.toISOString(),
       ok: latest.ok,
       findings: latest.findings,
@@ -77,10 +79,15 @@ async function overview({ ctx }: { ctx: SignedInContext }) {
   };
 }
 
-async function runCheck({ ctx }: { ctx: SignedInContext }) {
-  const run = await ctx.services.app.services.ledgerCheck("console", ctx.session.operator.email);
+export const runCheckSchema = z.object({ full: z.boolean().default(false) }).default({ full: false });
+
+async function runCheck({ ctx, input }: { ctx: SignedInContext; input: z.infer<typeof runCheckSchema> }) {
+  const run = await ctx.services.app.services.ledgerCheck("console", ctx.session.operator.email, {
+    full: input.full,
+  });
   return {
     id: run.id.toString(),
+    scope: run.scope,
     ok: run.ok,
     findings: run.findings,
     finishedAt: run.finishedAt.toISOString(),
@@ -128,7 +135,7 @@ function decide(decision: "approve" | "reject") {
 
 export const ledgerRouter = router({
   overview: procedureFor("VIEWER").query(overview),
-  runCheck: procedureFor("OPERATOR").mutation(runCheck),
+  runCheck: procedureFor("OPERATOR").input(runCheckSchema).mutation(runCheck),
   adjust: procedureFor("OPERATOR").input(adjustSchema).mutation(adjust),
   approve: procedureFor("OPERATOR").input(decideSchema).mutation(decide("approve")),
   reject: procedureFor("OPERATOR").input(decideSchema).mutation(decide("reject")),
