@@ -82,8 +82,12 @@ async function migrate(url: string): Promise<void> {
   }
 }
 
-/** Captured payments `from..to`, each with its capture entry and three lines, one transaction per chunk. */
-async function addEntries(url: string, from: number, to: number): Promise<void> {
+/**
+ * Captured payments `from..to`, each with its capture entry and three lines, one transaction per chunk. The
+ * payments were last updated `ageHours` ago: the fixture ledger's are days old, as a production ledger's are
+ * (an incremental run re-checks the payments updated since the run before it).
+ */
+async function addEntries(url: string, from: number, to: number, ageHours: number): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -92,10 +96,11 @@ async function addEntries(url: string, from: number, to: number): Promise<void> 
       await client.query("BEGIN");
       await client.query(
         `INSERT INTO payments (id, merchant_id, mode, status, amount_minor, currency, amount_captured_minor,
-                               capture_method, psp_name)
-         SELECT 'pay_bench_' || g, 'mer_bench', 'TEST', 'CAPTURED', 1000, 'USD', 1000, 'AUTOMATIC', 'sandbox'
+                               capture_method, psp_name, created_at, updated_at)
+         SELECT 'pay_bench_' || g, 'mer_bench', 'TEST', 'CAPTURED', 1000, 'USD', 1000, 'AUTOMATIC', 'sandbox',
+                now() - make_interval(hours => $3), now() - make_interval(hours => $3)
            FROM generate_series($1::int, $2::int) g`,
-        range,
+        [...range, ageHours],
       );
       await client.query(
         `INSERT INTO journal_entries (id, merchant_id, mode, kind, payment_id, currency)
@@ -139,16 +144,34 @@ async function sealAll(url: string, expected: number): Promise<void> {
 interface DatabaseCounters {
   buffers: number;
   rows: number;
+  /** Buffers per table (a partitioned table's partitions summed under its name), heap and indexes. */
+  tables: Map<string, number>;
 }
 
-async function counters(admin: pg.Client, name: string): Promise<DatabaseCounters> {
+async function counters(admin: pg.Client, url: string, name: string): Promise<DatabaseCounters> {
   await admin.query("SELECT pg_stat_clear_snapshot()");
   const { rows } = await admin.query<{ buffers: string; rows: string }>(
     `SELECT (blks_hit + blks_read)::text AS buffers, (tup_returned + tup_fetched)::text AS rows
        FROM pg_stat_database WHERE datname = $1`,
     [name],
   );
-  return { buffers: Number(rows[0]?.buffers ?? 0), rows: Number(rows[0]?.rows ?? 0) };
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const perTable = await client.query<{ name: string; buffers: string }>(
+      `SELECT regexp_replace(relname, '_(p\\d+|default)$', '') AS name,
+              sum(COALESCE(heap_blks_hit, 0) + COALESCE(heap_blks_read, 0) + COALESCE(idx_blks_hit, 0)
+                  + COALESCE(idx_blks_read, 0))::text AS buffers
+         FROM pg_statio_user_tables GROUP BY 1`,
+    );
+    return {
+      buffers: Number(rows[0]?.buffers ?? 0),
+      rows: Number(rows[0]?.rows ?? 0),
+      tables: new Map(perTable.rows.map((row) => [row.name, Number(row.buffers)])),
+    };
+  } finally {
+    await client.end();
+  }
 }
 
 interface PassCost {
@@ -160,11 +183,12 @@ interface PassCost {
   serverCpuSeconds: number;
   clientCpuSeconds: number;
   wallSeconds: number;
+  topTables: string;
 }
 
 /** One pass on connections of its own; the costs are read once they have closed (a backend flushes at exit). */
 async function pass(admin: pg.Client, name: string, url: string, full: boolean): Promise<PassCost> {
-  const before = await counters(admin, name);
+  const before = await counters(admin, url, name);
   const pool = createPool({ url, max: 2 });
   const sql = new Sql(pool);
   const db = createDatabaseClient({ pool });
@@ -193,7 +217,14 @@ async function pass(admin: pg.Client, name: string, url: string, full: boolean):
   await db.$disconnect();
   await pool.end();
   await new Promise((resolve) => setTimeout(resolve, 1_500));
-  const after = await counters(admin, name);
+  const after = await counters(admin, url, name);
+  const topTables = [...after.tables]
+    .map(([table, buffers]) => [table, buffers - (before.tables.get(table) ?? 0)] as const)
+    .filter(([, buffers]) => buffers > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([table, buffers]) => `${table} ${buffers}`)
+    .join(", ");
   return {
     scope: run.scope,
     sealsChecked: run.chainSealsChecked,
@@ -203,6 +234,7 @@ async function pass(admin: pg.Client, name: string, url: string, full: boolean):
     serverCpuSeconds,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
     wallSeconds,
+    topTables,
   };
 }
 
@@ -215,6 +247,7 @@ function format(cost: PassCost): string {
     `server CPU ${cost.serverCpuSeconds.toFixed(2)} s`,
     `client CPU ${cost.clientCpuSeconds.toFixed(2)} s`,
     `wall ${cost.wallSeconds.toFixed(2)} s`,
+    `\n              buffers by table: ${cost.topTables}`,
   ].join("  ");
 }
 
@@ -229,7 +262,7 @@ async function main(): Promise<void> {
   await admin.connect();
   try {
     await migrate(url);
-    await addEntries(url, 1, entries);
+    await addEntries(url, 1, entries, 48);
     await sealAll(url, entries);
     const vacuum = new pg.Client({ connectionString: url });
     await vacuum.connect();
@@ -243,7 +276,7 @@ async function main(): Promise<void> {
     console.log(format(await pass(admin, name, url, true)));
     let total = entries;
     for (let round = 1; round <= rounds; round += 1) {
-      await addEntries(url, total + 1, total + added);
+      await addEntries(url, total + 1, total + added, 0);
       total += added;
       await sealAll(url, total);
       console.log(`round ${round}: ${total} entries`);

@@ -106,6 +106,34 @@ describe("hash chain", () => {
     );
   });
 
+  it("continued from a verified seal, agrees with a walk from the genesis on the seals after it", () => {
+    fc.assert(
+      fc.property(encodingsArb, fc.nat(), fc.nat(), fc.boolean(), (encodings, cut, pick, edit) => {
+        const seals = seal(encodings);
+        const start = cut % (encodings.length + 1);
+        const index = pick % encodings.length;
+        const current = encodings.map((encoding, i) => (edit && i === index ? `${encoding}x` : encoding));
+        const verifier = new ChainVerifier(
+          "journal",
+          start === 0 ? undefined : { seq: BigInt(start), hash: seals[start - 1]?.hash as string },
+        );
+        for (let i = start; i < seals.length; i += 1) {
+          if (verifier.check(seals[i] as ChainSealRecord, current[i] ?? null)) break;
+        }
+        const last = seals.at(-1) as ChainSealRecord;
+        const continued = verifier.finish({ seq: last.seq, hash: last.hash });
+        const whole = verify(seals, current);
+        if (edit && index < start) {
+          // An edit at or before the start is what only a walk from the genesis sees.
+          expect(continued).toMatchObject({ ok: true, sealedCount: last.seq });
+          expect(whole.ok).toBe(false);
+        } else {
+          expect(continued).toEqual(whole);
+        }
+      }),
+    );
+  });
+
   it("names a deleted row as ROW_MISSING at its seal", () => {
     fc.assert(
       fc.property(encodingsArb, fc.nat(), (encodings, pick) => {
