@@ -79,8 +79,8 @@ export class LedgerAuditRepository {
   /**
    * paymentsDisagreeingWithLedger restricted to the payments that may have changed since a run that found every
    * payment in agreement: those named by an entry after `after`, and those updated at or after `updatedSince`
-   * (a payment whose amounts moved without any entry: the bug this catches). Each such payment's sums are taken
-   * over all its entries, through the payment_id index.
+   * (a payment whose amounts moved without any entry: the bug this catches), found per merchant and mode through
+   * the updated_at index. Each such payment's sums are taken over all its entries, through the payment_id index.
    */
   async paymentsDisagreeingAfter(after: JournalPosition, updatedSince: Date, limit = 100): Promise<string[]> {
     const rows = await this.db.$queryRaw<Array<{ id: string }>>`
@@ -90,7 +90,14 @@ export class LedgerAuditRepository {
            AND (e.txid > ${after.lastTxid} OR e.id COLLATE "C" > ${after.lastRowId} COLLATE "C")
            AND e.payment_id IS NOT NULL
         UNION
-        SELECT p.id FROM payments p WHERE p.updated_at >= ${updatedSince}
+        -- One range of the (merchant_id, mode, updated_at) index per merchant and mode: the payments changed
+        -- since, never a scan of every payment.
+        SELECT p.id
+          FROM merchants m CROSS JOIN (VALUES ('TEST'::"Mode"), ('LIVE'::"Mode")) AS o(mode)
+          CROSS JOIN LATERAL (
+            SELECT p.id FROM payments p
+             WHERE p.merchant_id = m.id AND p.mode = o.mode AND p.updated_at >= ${updatedSince}
+          ) p
       ),
       j AS (
         SELECT e.payment_id,
