@@ -29,7 +29,8 @@ export default async function LedgerPage() {
             <p data-testid="ledger-check-result">
               {check.ok ? "No disagreement" : `${check.findings.length} disagreements`} in run {check.id} (
               {check.scope}, {check.trigger}
-              {check.requestedBy ? `, ${check.requestedBy}` : ""}), <DateTime iso={check.finishedAt} />.
+              {check.requestedBy ? `, ${check.requestedBy}` : ""}), <DateTime iso={check.finishedAt} />;{" "}
+              {check.chainSealsChecked} journal seals re-hashed.
             </p>
             {check.findings.length > 0 ? (
               <ul>
