@@ -24,6 +24,12 @@ export const LEDGER_ADJUSTMENT = "ledger.manual_adjustment";
 /** Above this many major units of the currency, a second operator approves (configurable). */
 export const DEFAULT_ADJUSTMENT_APPROVAL_ABOVE_MAJOR = 100n;
 
+/**
+ * The threshold holds for what one operator posts alone over this window, not for each adjustment: 100 adjustments
+ * of 100.00 are 10,000.00 moved by one person (seen in the 2026-12-08 campaign). Past it, each needs approval.
+ */
+export const DIRECT_ADJUSTMENT_WINDOW_HOURS = 24;
+
 export interface LedgerAdjustmentInput {
   merchantId: string;
   mode: string;
@@ -141,28 +147,33 @@ export class LedgerAdjustmentCommands {
       approvalRequestId: null,
     };
     adjustmentLines(adjustment);
-    if (amountMinor > this.approvalAboveMinor(currency)) {
-      const request = await this.deps.approvals.request(actor, {
-        kind: LEDGER_ADJUSTMENT,
-        targetId: adjustment.journalEntryId,
-        payload: adjustmentPayload(adjustment),
-        amountMinor,
-        currency,
-        reason,
-      });
-      return {
-        status: "PENDING_APPROVAL",
-        journalEntryId: adjustment.journalEntryId,
-        approvalRequestId: request.id,
-      };
+    const limitMinor = this.approvalAboveMinor(currency);
+    if (amountMinor <= limitMinor) {
+      const posted = await this.deps.store.post(
+        adjustment,
+        {
+          actor,
+          action: "ledger.adjust",
+          targetId: adjustment.journalEntryId,
+          before: null,
+          after: adjustmentPayload(adjustment),
+        },
+        { limitMinor, windowHours: DIRECT_ADJUSTMENT_WINDOW_HOURS },
+      );
+      if (posted === "posted") return { status: "POSTED", journalEntryId: adjustment.journalEntryId };
     }
-    await this.deps.store.post(adjustment, {
-      actor,
-      action: "ledger.adjust",
+    const request = await this.deps.approvals.request(actor, {
+      kind: LEDGER_ADJUSTMENT,
       targetId: adjustment.journalEntryId,
-      before: null,
-      after: adjustmentPayload(adjustment),
+      payload: adjustmentPayload(adjustment),
+      amountMinor,
+      currency,
+      reason,
     });
-    return { status: "POSTED", journalEntryId: adjustment.journalEntryId };
+    return {
+      status: "PENDING_APPROVAL",
+      journalEntryId: adjustment.journalEntryId,
+      approvalRequestId: request.id,
+    };
   }
 }
