@@ -24,6 +24,9 @@ function kit() {
   const requests = new Map<string, ApprovalRequestRecord>();
   const store: LedgerAdjustmentStore = {
     merchantExists: async (id) => id === merchantId,
+    findByRequestKey: async (requestedBy, requestKey) =>
+      posted.find((p) => p.adjustment.requestedBy === requestedBy && p.adjustment.requestKey === requestKey)
+        ?.adjustment ?? null,
     // The store's rule, as Postgres applies it: the requester's direct posts of the same merchant, mode and
     // currency (the window is the store's; every post here is within it), this one included, within the limit.
     post: async (adjustment, audit, limit) => {
@@ -95,6 +98,23 @@ describe("LedgerAdjustmentCommands", () => {
     expect((await commands.adjust(alice, { ...input, currency: "EUR", amountMinor: "1" })).status).toBe(
       "POSTED",
     );
+  });
+
+  it("answers a form's key again with its first adjustment, posting nothing; another adjustment under it is refused", async () => {
+    const { commands, posted } = kit();
+    const first = await commands.adjust(alice, { ...input, amountMinor: "500", requestKey: "form-0001" });
+    expect(await commands.adjust(alice, { ...input, amountMinor: "500", requestKey: "form-0001" })).toEqual(
+      first,
+    );
+    expect(posted).toHaveLength(1);
+    await expect(
+      commands.adjust(alice, { ...input, amountMinor: "501", requestKey: "form-0001" }),
+    ).rejects.toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
+    // Keys are the requester's own.
+    expect(
+      (await commands.adjust(bob, { ...input, amountMinor: "500", requestKey: "form-0001" })).status,
+    ).toBe("POSTED");
+    expect(posted).toHaveLength(2);
   });
 
   it("above the threshold (per currency exponent) asks a second operator; the approval's payload posts it", async () => {

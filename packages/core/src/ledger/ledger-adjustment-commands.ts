@@ -39,6 +39,8 @@ export interface LedgerAdjustmentInput {
   /** Minor units, as digits. */
   amountMinor: string | bigint;
   reason: string;
+  /** The form's key (8 to 200 characters): the same key again answers the first adjustment, posting nothing. */
+  requestKey?: string;
 }
 
 export type LedgerAdjustmentResult =
@@ -59,6 +61,7 @@ export function adjustmentPayload(adjustment: LedgerAdjustment): Record<string, 
     creditAccount: adjustment.creditAccount,
     amountMinor: adjustment.amountMinor.toString(),
     reason: adjustment.reason,
+    ...(adjustment.requestKey === null ? {} : { requestKey: adjustment.requestKey }),
   };
 }
 
@@ -98,6 +101,7 @@ export function adjustmentFromApproval(request: {
     requestedBy: request.requestedBy,
     approvedBy: request.decidedBy,
     approvalRequestId: request.id,
+    requestKey: typeof p.requestKey === "string" ? p.requestKey : null,
   };
 }
 
@@ -114,6 +118,26 @@ export class LedgerAdjustmentCommands {
   /** The threshold in the currency's minor units. */
   approvalAboveMinor(currency: CurrencyCode): bigint {
     return this.deps.approvalAboveMajor * 10n ** BigInt(currencyExponent(currency));
+  }
+
+  /** The adjustment already posted under the key (the same one again), or IDEMPOTENCY_KEY_REUSED for another. */
+  private async replay(
+    actor: Actor,
+    requestKey: string,
+    asked: { merchantId: string; mode: string; currency: string; amountMinor: bigint },
+  ): Promise<LedgerAdjustmentResult | null> {
+    const posted = await this.deps.store.findByRequestKey(actor.name, requestKey);
+    if (posted === null) return null;
+    if (
+      posted.merchantId !== asked.merchantId ||
+      posted.mode !== asked.mode ||
+      posted.currency !== asked.currency ||
+      posted.amountMinor !== asked.amountMinor
+    )
+      throw new DomainError("IDEMPOTENCY_KEY_REUSED", "This form's key was used for another adjustment.", {
+        field: ["requestKey"],
+      });
+    return { status: "POSTED", journalEntryId: posted.journalEntryId };
   }
 
   async adjust(actor: Actor, input: LedgerAdjustmentInput): Promise<LedgerAdjustmentResult> {
@@ -133,6 +157,16 @@ export class LedgerAdjustmentCommands {
     if (amountMinor <= 0n)
       throw new DomainError("AMOUNT_INVALID", "The amount is positive.", { field: ["amount"] });
     const reason = validReason(input.reason);
+    const requestKey = input.requestKey ?? null;
+    if (requestKey !== null && (requestKey.length < 8 || requestKey.length > 200))
+      throw new DomainError("INVALID_INPUT", "The request key is 8 to 200 characters.", {
+        field: ["requestKey"],
+      });
+    const asked = { merchantId, mode: input.mode, currency, amountMinor };
+    if (requestKey !== null) {
+      const replayed = await this.replay(actor, requestKey, asked);
+      if (replayed) return replayed;
+    }
     const adjustment: LedgerAdjustment = {
       journalEntryId: newId("journalEntry"),
       merchantId,
@@ -145,6 +179,7 @@ export class LedgerAdjustmentCommands {
       requestedBy: actor.name,
       approvedBy: null,
       approvalRequestId: null,
+      requestKey,
     };
     adjustmentLines(adjustment);
     const limitMinor = this.approvalAboveMinor(currency);
@@ -161,6 +196,11 @@ export class LedgerAdjustmentCommands {
         { limitMinor, windowHours: DIRECT_ADJUSTMENT_WINDOW_HOURS },
       );
       if (posted === "posted") return { status: "POSTED", journalEntryId: adjustment.journalEntryId };
+      if (posted === "duplicate_key" && requestKey !== null) {
+        // The same form sent at once: the first one posted while this one waited for the lock.
+        const replayed = await this.replay(actor, requestKey, asked);
+        if (replayed) return replayed;
+      }
     }
     const request = await this.deps.approvals.request(actor, {
       kind: LEDGER_ADJUSTMENT,

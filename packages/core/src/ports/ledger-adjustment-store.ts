@@ -16,6 +16,8 @@ export interface DirectPostLimit {
 
 export interface LedgerAdjustmentStore {
   merchantExists(merchantId: MerchantId): Promise<boolean>;
+  /** The adjustment the requester posted under this key, if any. */
+  findByRequestKey(requestedBy: string, requestKey: string): Promise<LedgerAdjustment | null>;
   /**
    * Posts the adjustment with its audit row unless the requester's direct adjustments in the window would pass the
    * limit ("over_limit": nothing written). Concurrent posts of one merchant, mode and currency are serialized, so
@@ -25,5 +27,5 @@ export interface LedgerAdjustmentStore {
     adjustment: LedgerAdjustment,
     audit: AuditDraft,
     limit: DirectPostLimit,
-  ): Promise<"posted" | "over_limit">;
+  ): Promise<"posted" | "over_limit" | "duplicate_key">;
 }

@@ -3,7 +3,7 @@
 // audit written by the payment command), dead letters (a replay that still fails stays open, a dismissal closes
 // it), an escalated attempt resolved with the PSP's out-of-band answer, dispute evidence on the merchant's
 // behalf and acceptance, manual ledger adjustments (four eyes above the threshold, counted per operator over a
-// day so that small ones sent at once cannot add up past it), the ledger check (a
+// day so that small ones sent at once cannot add up past it; one form posts once), the ledger check (a
 // disagreement becomes a needs-attention item) and the needs-attention cards that link to each list.
 import { randomBytes } from "node:crypto";
 import type { PaymentId } from "@paycore/core/ids/ids";
@@ -407,6 +407,7 @@ describe("manual ledger adjustments and the ledger check", () => {
   it("posts a small adjustment at once; a large one waits for a second operator, who posts it; both recorded", async () => {
     const api = await operator.api();
     const small = await api.ledger.adjust({
+      idempotencyKey: newKey("adj"),
       merchantId: acme.id,
       mode: "TEST",
       currency: "USD",
@@ -420,6 +421,7 @@ describe("manual ledger adjustments and the ledger check", () => {
 
     await expect(
       api.ledger.adjust({
+        idempotencyKey: newKey("adj"),
         merchantId: acme.id,
         mode: "TEST",
         currency: "USD",
@@ -431,6 +433,7 @@ describe("manual ledger adjustments and the ledger check", () => {
     ).rejects.toMatchObject({ cause: { code: "LEDGER_ADJUSTMENT_INVALID" } });
 
     const large = await api.ledger.adjust({
+      idempotencyKey: newKey("adj"),
       merchantId: acme.id,
       mode: "TEST",
       currency: "USD",
@@ -469,6 +472,7 @@ describe("manual ledger adjustments and the ledger check", () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
         api.ledger.adjust({
+          idempotencyKey: newKey("adj"),
           merchantId: shop.id,
           mode: "TEST",
           currency: "USD",
@@ -496,6 +500,7 @@ describe("manual ledger adjustments and the ledger check", () => {
     expect(await c.t.app.db.ledgerAdjustment.count({ where: { merchantId: shop.id } })).toBe(11);
     // Another operator's own direct adjustments are counted apart.
     const other = await second.ledger.adjust({
+      idempotencyKey: newKey("adj"),
       merchantId: shop.id,
       mode: "TEST",
       currency: "USD",
@@ -505,6 +510,28 @@ describe("manual ledger adjustments and the ledger check", () => {
       reason: "goodwill credit",
     });
     expect(other.status).toBe("POSTED");
+    await c.t.expectLedgerBalanced();
+  });
+
+  it("a form submitted 20 times at once posts one adjustment, and each answer names it", async () => {
+    const shop = await seedMerchant(c.t.app, "Double submit");
+    const api = await operator.api();
+    const form = {
+      merchantId: shop.id,
+      mode: "TEST" as const,
+      currency: "USD",
+      debitAccount: "recon_adjustments" as const,
+      creditAccount: "merchant_balance" as const,
+      amount: "5.00",
+      reason: "refund of a shipping fee",
+      idempotencyKey: newKey("form"),
+    };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => api.ledger.adjust(form)));
+    expect(new Set(answers.map((answer) => `${answer.status} ${answer.journalEntryId}`)).size).toBe(1);
+    expect(await c.t.app.db.ledgerAdjustment.count({ where: { merchantId: shop.id } })).toBe(1);
+    await expect(api.ledger.adjust({ ...form, amount: "6.00" })).rejects.toMatchObject({
+      cause: { code: "IDEMPOTENCY_KEY_REUSED" },
+    });
     await c.t.expectLedgerBalanced();
   });
 
