@@ -2,7 +2,8 @@
 // and total behind the token, and the page's Pay button pays exactly the total once through the hosted checkout
 // (issue 20): it makes (or reuses) one checkout session for the total, a declined card there leaves the invoice
 // open, a good card makes it PAID with its payment, its invoice.paid event and mail; paying again, or twice at once,
-// charges nothing more; a payment of another amount is refused. The ledger stays balanced.
+// charges nothing more; a payment of another amount is refused; a voided invoice's session takes no card, even when
+// the void and the card arrive at once. The ledger stays balanced.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -220,6 +221,54 @@ describe("hosted invoices: page, PDF, paying once for exactly the total", () => 
     expect(payments).toHaveLength(1);
     expect(payments[0]?.status).toBe("CAPTURED");
     expect((await read(invoice.id))?.status).toBe("PAID");
+    await t.expectLedgerBalanced();
+  });
+
+  it("a voided invoice's checkout takes no card: voided first, or at once with the customer paying", async () => {
+    // The 2026-12-08 campaign: the session made by the Pay button stayed open after the void, took the card and
+    // captured it, and the invoice stayed VOID (the customer charged for an invoice the merchant cancelled).
+    const VOID = `mutation($input: VoidInvoiceInput!) { voidInvoice(input: $input) { invoice { status } errors { code retryable } } }`;
+    const voidInvoice = (id: string) =>
+      t.gql<{
+        voidInvoice: { invoice: { status: string } | null; errors: { code: string; retryable: boolean }[] };
+      }>(merchant.secretKey, VOID, { input: { idempotencyKey: newKey(), invoiceId: id } });
+    const checkoutOf = async (invoice: InvoiceAnswer) =>
+      (await t.app.http.fetch(`${invoice.hostedInvoiceUrl}/pay`, PAY_BUTTON)).headers.get(
+        "location",
+      ) as string;
+
+    const first = await open([{ description: "Consulting", quantity: 1, unitAmount: "5000" }]);
+    const firstCheckout = await checkoutOf(first);
+    expect((await voidInvoice(first.id)).data?.voidInvoice.invoice?.status).toBe("VOID");
+    const refused = await t.app.http.fetch(firstCheckout, cardForm(APPROVED));
+    expect(refused.status).toBe(410);
+    expect(await refused.text()).toContain('data-error-code="CHECKOUT_SESSION_EXPIRED"');
+    expect(await paymentsOf(first.id)).toEqual([]);
+    const [session] = await t.app.sql.query<{ status: string }>(
+      "SELECT status::text AS status FROM checkout_sessions WHERE invoice_id = $1",
+      [first.id],
+    );
+    expect(session?.status).toBe("EXPIRED");
+
+    // At once: either the void wins and no card is charged, or the payment wins and the void is refused (retryable).
+    for (let round = 0; round < 5; round++) {
+      const invoice = await open([{ description: "Consulting", quantity: 1, unitAmount: "5000" }]);
+      const checkoutUrl = await checkoutOf(invoice);
+      const [voided, paid] = await Promise.all([
+        voidInvoice(invoice.id),
+        t.app.http.fetch(checkoutUrl, cardForm(APPROVED)),
+      ]);
+      const status = (await read(invoice.id))?.status;
+      const captured = (await paymentsOf(invoice.id)).filter((payment) => payment.status === "CAPTURED");
+      if (status === "VOID") {
+        expect(captured).toEqual([]);
+        expect(paid.status).toBe(410);
+      } else {
+        expect(status).toBe("PAID");
+        expect(captured).toHaveLength(1);
+        expect(voided.data?.voidInvoice.errors[0]).toMatchObject({ code: "INVOICE_STATE_INVALID" });
+      }
+    }
     await t.expectLedgerBalanced();
   });
 

@@ -1,7 +1,8 @@
 // Goal (issue 18, multiple currencies): rates imported from the ECB XML and the CSV samples (a bad or conflicting
 // file refused whole, nothing written); a payment in another currency than the merchant settles in is converted
 // on capture at the rate in force, locked on the payment, with its FX fee; a refund converts back at the locked
-// rate with the difference to today's rate booked as FX gain or loss; a missing or stale rate is refused before
+// rate with the difference to today's rate booked as FX gain or loss (partial refunds charged together what one
+// refund of their total would be, so refunding a minor unit at a time does not round the merchant's share away); a missing or stale rate is refused before
 // anything is written; cross rates through EUR; a dispute of a converted payment (its withdrawal and, on a win, its
 // reinstatement) posts in the settlement currency at the locked rate with FX gain or loss, listed as the merchant's
 // dispute balance transactions. The ledger invariant (FX clearing included) holds after each.
@@ -210,6 +211,46 @@ describe("converting on capture", () => {
       SELECT sum(l.amount_minor)::text AS debits FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
        WHERE a.merchant_id = ${merchant.id} AND a.code = 'fx_gain_loss' AND l.direction = 'DEBIT'`;
     expect(loss?.debits).toBe("79");
+  });
+
+  it("charges the merchant for refunds one minor unit at a time what one refund of the same total costs", async () => {
+    // The 2026-12-08 campaign: each 1-fils refund of a KWD payment settling in USD (0.325 cents at 3.25) was
+    // rounded to 0 cents on its own, so refunding fils by fils gave the customer the money back at no cost to the
+    // merchant. Each refund is now charged the difference of the locked conversions of the totals refunded.
+    await importCsv(`base,quote,rate,as_of\nKWD,USD,3.25,${today()}\n`);
+    const merchant = await settlingIn(["USD"]);
+    const created = await pay(merchant, "1000", "KWD");
+    expect(created.payment).toMatchObject({ status: "CAPTURED", settlementAmount: "325" });
+    const paymentId = created.payment?.id;
+    const settlementDebits = async () => {
+      const [row] = await t.app.db.$queryRaw<Array<{ debits: string | null }>>`
+        SELECT sum(l.amount_minor)::text AS debits FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
+          JOIN journal_entries e ON e.id = l.journal_entry_id
+         WHERE a.merchant_id = ${merchant.id} AND a.code = 'merchant_balance' AND a.currency = 'USD'
+           AND l.direction = 'DEBIT' AND e.kind = 'fx.refund_conversion'`;
+      return BigInt(row?.debits ?? "0");
+    };
+    for (let refunded = 1; refunded <= 20; refunded++) {
+      const answer = await t.gql<{ refundPayment: { refund: { status: string } } & Errors }>(
+        merchant.secretKey,
+        REFUND,
+        { input: { idempotencyKey: newKey(), paymentId, amount: "1" } },
+      );
+      expect(answer.data?.refundPayment.refund?.status, answer.raw).toBe("SUCCEEDED");
+      // 3.25 × the fils refunded so far, in cents, rounded once over the total (half to even).
+      const thousandths = BigInt(refunded) * 325n;
+      const [cents, rest] = [thousandths / 1000n, thousandths % 1000n];
+      const rounded = rest > 500n || (rest === 500n && cents % 2n === 1n) ? cents + 1n : cents;
+      expect(await settlementDebits()).toBe(rounded);
+    }
+    // The rest at once: the merchant has then been charged exactly the capture's converted amount.
+    const rest = await t.gql<{ refundPayment: { refund: { status: string } } & Errors }>(
+      merchant.secretKey,
+      REFUND,
+      { input: { idempotencyKey: newKey(), paymentId } },
+    );
+    expect(rest.data?.refundPayment.refund?.status, rest.raw).toBe("SUCCEEDED");
+    expect(await settlementDebits()).toBe(325n);
   });
 
   it("converts a manual capture at the rate in force when it is captured, across exponents", async () => {

@@ -340,6 +340,11 @@ export class CheckoutCommands {
       this.deps.now(),
       event(system, "checkout.session.attempt_started", { attempt: session.attempts + 1 }),
     );
+    if (claimed === "invoice_closed") {
+      // The invoice was voided (or paid another way) after the session was made: the session can never be paid.
+      await this.expireOne(session);
+      throw new DomainError("CHECKOUT_SESSION_EXPIRED", "the invoice this session pays is no longer open.");
+    }
     if (claimed === null) {
       const now = await this.deps.store.findById(session.id);
       await this.refuseUnpayable(now ?? session);

@@ -53,6 +53,7 @@ describe("conversion postings", () => {
           const refund = refundConversion({
             amountMinor: amount,
             currency: from,
+            refundedBeforeMinor: 0n,
             fx: {
               settlementCurrency: to,
               capturedAt: captured,

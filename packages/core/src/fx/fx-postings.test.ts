@@ -86,6 +86,7 @@ describe("refundConversion", () => {
       amountMinor: 5_000n,
       currency: c("EUR"),
       fx: { settlementCurrency: c("USD"), capturedAt, today: rate("EUR", "USD", "1.1000") },
+      refundedBeforeMinor: 0n,
     });
     expect(sourceEntry.lines).toEqual([
       { account: "fx_clearing", direction: "DEBIT", amountMinor: 5_000n },
@@ -103,11 +104,32 @@ describe("refundConversion", () => {
     ]);
   });
 
+  it("charges partial refunds together what one refund of their total costs: one minor unit at a time is not free", () => {
+    // 1 fils at 3.25 USD per KWD is 0.325 cents: rounded alone, 0 each time.
+    const fx = {
+      settlementCurrency: c("USD"),
+      capturedAt: { numerator: 13n, denominator: 4n },
+      today: rate("KWD", "USD", "3.25"),
+    };
+    let charged = 0n;
+    for (let before = 0n; before < 1_000n; before++) {
+      const { conversion } = refundConversion({
+        amountMinor: 1n,
+        currency: c("KWD"),
+        fx,
+        refundedBeforeMinor: before,
+      });
+      charged += conversion.originalSettlementMinor ?? 0n;
+    }
+    expect(charged).toBe(325n);
+  });
+
   it("books a gain when the currency fell, and nothing extra at the same rate", () => {
     const fell = refundConversion({
       amountMinor: 5_000n,
       currency: c("EUR"),
       fx: { settlementCurrency: c("USD"), capturedAt, today: rate("EUR", "USD", "1.05") },
+      refundedBeforeMinor: 0n,
     });
     expect(fell.conversion.gainLossMinor).toBe(171n);
     expect(fell.conversion.settlementEntry?.lines).toContainEqual({
@@ -119,6 +141,7 @@ describe("refundConversion", () => {
       amountMinor: 5_000n,
       currency: c("EUR"),
       fx: { settlementCurrency: c("USD"), capturedAt, today: rate("EUR", "USD", "1.0842") },
+      refundedBeforeMinor: 0n,
     });
     expect(same.conversion.gainLossMinor).toBe(0n);
     expect(same.conversion.settlementEntry?.lines).toHaveLength(2);

@@ -141,11 +141,23 @@ export function captureConversion(input: {
 }
 
 /** Both legs of a refund of a converted payment, and the conversion record. */
-export function refundConversion(input: { amountMinor: bigint; currency: CurrencyCode; fx: FxRefundTerms }): {
+export function refundConversion(input: {
+  amountMinor: bigint;
+  currency: CurrencyCode;
+  fx: FxRefundTerms;
+  /**
+   * What earlier refunds of the payment took back (succeeded, in its currency). The merchant is charged the locked
+   * conversion of the total refunded with this one minus that of the total before it, so partial refunds together
+   * cost what one refund of their sum would: rounded once, not once each (a 1-fils refund of a KWD payment
+   * settling in USD rounds to 0 cents on its own, and refunding fils by fils cost the merchant nothing).
+   */
+  refundedBeforeMinor: bigint;
+}): {
   sourceEntry: JournalEntryDraft;
   conversion: FxConversionDraft;
 } {
-  const { amountMinor, currency, fx } = input;
+  const { amountMinor, currency, fx, refundedBeforeMinor } = input;
+  invariant(refundedBeforeMinor >= 0n, "the amount refunded before is not negative");
   invariant(amountMinor > 0n, "a refund conversion needs a positive amount");
   invariant(fx.today.base === currency && fx.today.quote === fx.settlementCurrency, "today's rate is X→S");
   const sourceEntry: JournalEntryDraft = {
@@ -157,11 +169,9 @@ export function refundConversion(input: { amountMinor: bigint; currency: Currenc
     ],
   };
   assertBalanced(sourceEntry);
-  const original = convertMinor(amountMinor, {
-    base: currency,
-    quote: fx.settlementCurrency,
-    ...fx.capturedAt,
-  });
+  const locked = { base: currency, quote: fx.settlementCurrency, ...fx.capturedAt };
+  const original =
+    convertMinor(refundedBeforeMinor + amountMinor, locked) - convertMinor(refundedBeforeMinor, locked);
   const today = convertMinor(amountMinor, fx.today);
   const gainLoss = original - today;
   const lines: PostingLine[] = [];

@@ -349,6 +349,12 @@ export class InvoiceCommands {
       { topic, payload },
       { ...extras, operatorAudit },
     );
+    if (moved === "checkout_in_flight")
+      throw new DomainError(
+        "INVOICE_STATE_INVALID",
+        "a customer's payment of this invoice is being decided; try again once it is.",
+        { retryable: true },
+      );
     if (moved === null)
       throw new DomainError("INVOICE_STATE_INVALID", "the invoice changed meanwhile; read it again.");
     return moved;

@@ -1,6 +1,7 @@
 // Goal: a manual adjustment is validated (adjustable accounts only, two different ones, a positive amount, a
 // reason), posted at once with its audit row up to the threshold, and above it becomes a four-eyes request whose
-// payload posts exactly the adjustment asked for, naming both operators.
+// payload posts exactly the adjustment asked for, naming both operators. The threshold holds for what one operator
+// posts alone to a merchant's currency over the window, so small adjustments cannot add up past it unapproved.
 import { describe, expect, it } from "vitest";
 import { ApprovalCommands } from "../approvals/approval-commands";
 import { newId } from "../ids/ids";
@@ -23,8 +24,25 @@ function kit() {
   const requests = new Map<string, ApprovalRequestRecord>();
   const store: LedgerAdjustmentStore = {
     merchantExists: async (id) => id === merchantId,
-    post: async (adjustment, audit) => {
+    findByRequestKey: async (requestedBy, requestKey) =>
+      posted.find((p) => p.adjustment.requestedBy === requestedBy && p.adjustment.requestKey === requestKey)
+        ?.adjustment ?? null,
+    // The store's rule, as Postgres applies it: the requester's direct posts of the same merchant, mode and
+    // currency (the window is the store's; every post here is within it), this one included, within the limit.
+    post: async (adjustment, audit, limit) => {
+      const total = posted
+        .map((p) => p.adjustment)
+        .filter(
+          (a) =>
+            a.requestedBy === adjustment.requestedBy &&
+            a.merchantId === adjustment.merchantId &&
+            a.mode === adjustment.mode &&
+            a.currency === adjustment.currency,
+        )
+        .reduce((sum, a) => sum + a.amountMinor, 0n);
+      if (total + adjustment.amountMinor > limit.limitMinor) return "over_limit";
       posted.push({ adjustment, audit });
+      return "posted";
     },
   };
   const approvalStore: ApprovalStore = {
@@ -64,6 +82,39 @@ describe("LedgerAdjustmentCommands", () => {
     expect(posted).toHaveLength(1);
     expect(posted[0]?.adjustment).toMatchObject({ amountMinor: 10_000n, requestedBy: "alice@example.com" });
     expect(posted[0]?.audit).toMatchObject({ action: "ledger.adjust", after: { amountMinor: "10000" } });
+  });
+
+  it("counts one operator's direct adjustments together: the one past the threshold waits for approval", async () => {
+    const { commands, posted, requests } = kit();
+    for (let i = 0; i < 4; i++) {
+      expect((await commands.adjust(alice, { ...input, amountMinor: "2500" })).status).toBe("POSTED");
+    }
+    // 100.00 posted alone: a further cent needs a second operator, in this currency and merchant only.
+    const next = await commands.adjust(alice, { ...input, amountMinor: "1" });
+    if (next.status !== "PENDING_APPROVAL") throw new Error("expected a request");
+    expect(requests.get(next.approvalRequestId)).toMatchObject({ amountMinor: 1n, requestedBy: alice.name });
+    expect(posted).toHaveLength(4);
+    expect((await commands.adjust(bob, { ...input, amountMinor: "1" })).status).toBe("POSTED");
+    expect((await commands.adjust(alice, { ...input, currency: "EUR", amountMinor: "1" })).status).toBe(
+      "POSTED",
+    );
+  });
+
+  it("answers a form's key again with its first adjustment, posting nothing; another adjustment under it is refused", async () => {
+    const { commands, posted } = kit();
+    const first = await commands.adjust(alice, { ...input, amountMinor: "500", requestKey: "form-0001" });
+    expect(await commands.adjust(alice, { ...input, amountMinor: "500", requestKey: "form-0001" })).toEqual(
+      first,
+    );
+    expect(posted).toHaveLength(1);
+    await expect(
+      commands.adjust(alice, { ...input, amountMinor: "501", requestKey: "form-0001" }),
+    ).rejects.toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
+    // Keys are the requester's own.
+    expect(
+      (await commands.adjust(bob, { ...input, amountMinor: "500", requestKey: "form-0001" })).status,
+    ).toBe("POSTED");
+    expect(posted).toHaveLength(2);
   });
 
   it("above the threshold (per currency exponent) asks a second operator; the approval's payload posts it", async () => {

@@ -24,6 +24,12 @@ export const LEDGER_ADJUSTMENT = "ledger.manual_adjustment";
 /** Above this many major units of the currency, a second operator approves (configurable). */
 export const DEFAULT_ADJUSTMENT_APPROVAL_ABOVE_MAJOR = 100n;
 
+/**
+ * The threshold holds for what one operator posts alone over this window, not for each adjustment: 100 adjustments
+ * of 100.00 are 10,000.00 moved by one person (seen in the 2026-12-08 campaign). Past it, each needs approval.
+ */
+export const DIRECT_ADJUSTMENT_WINDOW_HOURS = 24;
+
 export interface LedgerAdjustmentInput {
   merchantId: string;
   mode: string;
@@ -33,6 +39,8 @@ export interface LedgerAdjustmentInput {
   /** Minor units, as digits. */
   amountMinor: string | bigint;
   reason: string;
+  /** The form's key (8 to 200 characters): the same key again answers the first adjustment, posting nothing. */
+  requestKey?: string;
 }
 
 export type LedgerAdjustmentResult =
@@ -53,6 +61,7 @@ export function adjustmentPayload(adjustment: LedgerAdjustment): Record<string, 
     creditAccount: adjustment.creditAccount,
     amountMinor: adjustment.amountMinor.toString(),
     reason: adjustment.reason,
+    ...(adjustment.requestKey === null ? {} : { requestKey: adjustment.requestKey }),
   };
 }
 
@@ -92,6 +101,7 @@ export function adjustmentFromApproval(request: {
     requestedBy: request.requestedBy,
     approvedBy: request.decidedBy,
     approvalRequestId: request.id,
+    requestKey: typeof p.requestKey === "string" ? p.requestKey : null,
   };
 }
 
@@ -108,6 +118,26 @@ export class LedgerAdjustmentCommands {
   /** The threshold in the currency's minor units. */
   approvalAboveMinor(currency: CurrencyCode): bigint {
     return this.deps.approvalAboveMajor * 10n ** BigInt(currencyExponent(currency));
+  }
+
+  /** The adjustment already posted under the key (the same one again), or IDEMPOTENCY_KEY_REUSED for another. */
+  private async replay(
+    actor: Actor,
+    requestKey: string,
+    asked: { merchantId: string; mode: string; currency: string; amountMinor: bigint },
+  ): Promise<LedgerAdjustmentResult | null> {
+    const posted = await this.deps.store.findByRequestKey(actor.name, requestKey);
+    if (posted === null) return null;
+    if (
+      posted.merchantId !== asked.merchantId ||
+      posted.mode !== asked.mode ||
+      posted.currency !== asked.currency ||
+      posted.amountMinor !== asked.amountMinor
+    )
+      throw new DomainError("IDEMPOTENCY_KEY_REUSED", "This form's key was used for another adjustment.", {
+        field: ["requestKey"],
+      });
+    return { status: "POSTED", journalEntryId: posted.journalEntryId };
   }
 
   async adjust(actor: Actor, input: LedgerAdjustmentInput): Promise<LedgerAdjustmentResult> {
@@ -127,6 +157,16 @@ export class LedgerAdjustmentCommands {
     if (amountMinor <= 0n)
       throw new DomainError("AMOUNT_INVALID", "The amount is positive.", { field: ["amount"] });
     const reason = validReason(input.reason);
+    const requestKey = input.requestKey ?? null;
+    if (requestKey !== null && (requestKey.length < 8 || requestKey.length > 200))
+      throw new DomainError("INVALID_INPUT", "The request key is 8 to 200 characters.", {
+        field: ["requestKey"],
+      });
+    const asked = { merchantId, mode: input.mode, currency, amountMinor };
+    if (requestKey !== null) {
+      const replayed = await this.replay(actor, requestKey, asked);
+      if (replayed) return replayed;
+    }
     const adjustment: LedgerAdjustment = {
       journalEntryId: newId("journalEntry"),
       merchantId,
@@ -139,30 +179,41 @@ export class LedgerAdjustmentCommands {
       requestedBy: actor.name,
       approvedBy: null,
       approvalRequestId: null,
+      requestKey,
     };
     adjustmentLines(adjustment);
-    if (amountMinor > this.approvalAboveMinor(currency)) {
-      const request = await this.deps.approvals.request(actor, {
-        kind: LEDGER_ADJUSTMENT,
-        targetId: adjustment.journalEntryId,
-        payload: adjustmentPayload(adjustment),
-        amountMinor,
-        currency,
-        reason,
-      });
-      return {
-        status: "PENDING_APPROVAL",
-        journalEntryId: adjustment.journalEntryId,
-        approvalRequestId: request.id,
-      };
+    const limitMinor = this.approvalAboveMinor(currency);
+    if (amountMinor <= limitMinor) {
+      const posted = await this.deps.store.post(
+        adjustment,
+        {
+          actor,
+          action: "ledger.adjust",
+          targetId: adjustment.journalEntryId,
+          before: null,
+          after: adjustmentPayload(adjustment),
+        },
+        { limitMinor, windowHours: DIRECT_ADJUSTMENT_WINDOW_HOURS },
+      );
+      if (posted === "posted") return { status: "POSTED", journalEntryId: adjustment.journalEntryId };
+      if (posted === "duplicate_key" && requestKey !== null) {
+        // The same form sent at once: the first one posted while this one waited for the lock.
+        const replayed = await this.replay(actor, requestKey, asked);
+        if (replayed) return replayed;
+      }
     }
-    await this.deps.store.post(adjustment, {
-      actor,
-      action: "ledger.adjust",
+    const request = await this.deps.approvals.request(actor, {
+      kind: LEDGER_ADJUSTMENT,
       targetId: adjustment.journalEntryId,
-      before: null,
-      after: adjustmentPayload(adjustment),
+      payload: adjustmentPayload(adjustment),
+      amountMinor,
+      currency,
+      reason,
     });
-    return { status: "POSTED", journalEntryId: adjustment.journalEntryId };
+    return {
+      status: "PENDING_APPROVAL",
+      journalEntryId: adjustment.journalEntryId,
+      approvalRequestId: request.id,
+    };
   }
 }

@@ -35,6 +35,8 @@ export interface LedgerAdjustment {
   requestedBy: string;
   approvedBy: string | null;
   approvalRequestId: string | null;
+  /** The requester's key for this adjustment (the console form's): one adjustment per key and requester. */
+  requestKey: string | null;
 }
 
 export interface AdjustmentLine {

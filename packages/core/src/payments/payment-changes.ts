@@ -182,7 +182,7 @@ export function capturePostings(
 
 /** The ledger of a refund: at the capture's locked rate when the payment was converted (fx). */
 export function refundPostings(
-  payment: Pick<PaymentRecord, "currency">,
+  payment: Pick<PaymentRecord, "currency" | "amountRefundedMinor">,
   refundId: RefundId,
   refundMinor: bigint,
   fx: FxRefundTerms | null,
@@ -195,6 +195,8 @@ export function refundPostings(
     amountMinor: refundMinor,
     currency: payment.currency,
     fx,
+    // The payment as this change reads it (re-read on each retry): refunds' outcomes are written one at a time.
+    refundedBeforeMinor: payment.amountRefundedMinor,
   });
   return { journal: { draft: sourceEntry, refundId }, fxConversion: { draft: conversion, refundId } };
 }

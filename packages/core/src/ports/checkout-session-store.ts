@@ -76,13 +76,15 @@ export interface CheckoutSessionStore {
   findById(id: CheckoutSessionId): Promise<CheckoutSessionRecord | null>;
   /**
    * Starts attempt `attempts + 1` if the session still has its version, is OPEN, has no attempt in flight and
-   * has not expired at `now`; null otherwise.
+   * has not expired at `now`; null otherwise. A session paying an invoice starts one only while the invoice is
+   * OPEN or UNCOLLECTIBLE ("invoice_closed" otherwise: voided or paid); the invoice's row is locked meanwhile, so a
+   * void cannot slip between the check and the attempt.
    */
   claimAttempt(
     session: CheckoutSessionRecord,
     now: Date,
     event: CheckoutSessionEventDraft,
-  ): Promise<CheckoutSessionRecord | null>;
+  ): Promise<CheckoutSessionRecord | "invoice_closed" | null>;
   /** Ends the attempt in flight without completing (declined, failed or refused card): the session stays OPEN. */
   releaseAttempt(
     session: CheckoutSessionRecord,

@@ -90,7 +90,11 @@ export interface InvoiceStore {
     totals: LineAmounts,
     event: InvoiceEventDraft,
   ): Promise<InvoiceRecord | null>;
-  /** Moves the invoice from its status to `to` if it still has its version; null otherwise. */
+  /**
+   * Moves the invoice from its status to `to` if it still has its version; null otherwise. A void is refused with
+   * "checkout_in_flight" while a customer's payment of it through a checkout session is being decided (the
+   * session's row is locked, so a payment cannot start meanwhile).
+   */
   transition(
     invoice: InvoiceRecord,
     event: InvoiceEvent,
@@ -98,7 +102,7 @@ export interface InvoiceStore {
     audit: InvoiceEventDraft,
     outbox: { topic: string; payload: Record<string, string | number | boolean | null> } | null,
     extras?: InvoiceTransitionExtras,
-  ): Promise<InvoiceRecord | null>;
+  ): Promise<InvoiceRecord | "checkout_in_flight" | null>;
   /** The invoice's PENDING or SUCCEEDED try, if any. */
   findLivePaymentTry(invoiceId: InvoiceId): Promise<InvoicePaymentTry | null>;
   /** A PENDING try whose payment did not succeed: the invoice may be paid by another try. */

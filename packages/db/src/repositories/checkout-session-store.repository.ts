@@ -6,6 +6,7 @@ import type {
   CheckoutSessionEvent,
   CheckoutSessionStatus,
 } from "@paycore/core/checkout/checkout-session-state-machine";
+import { invariant } from "@paycore/core/errors/domain-error";
 import type { CheckoutSessionId, MerchantId } from "@paycore/core/ids/ids";
 import type { Mode } from "@paycore/core/payments/payment-record";
 import type {
@@ -144,8 +145,20 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
       draft: CheckoutSessionEventDraft;
     } | null,
     outbox: CheckoutOutboxMessage | null = null,
-  ): Promise<CheckoutSessionRecord | null> {
+    /** The invoice the session pays, which must still be payable: its row is share-locked until commit. */
+    payable: { invoiceId: string } | null = null,
+  ): Promise<CheckoutSessionRecord | "invoice_closed" | null> {
     const row = await this.sql.transaction(async (tx) => {
+      if (payable !== null) {
+        // Locked before the session: a void (which locks the invoice, then its sessions) either committed before
+        // this read, and the invoice is VOID here, or waits for this attempt to be recorded in flight and refuses.
+        const [invoice] = await tx.query<{ status: string }>(
+          `SELECT status::text AS status FROM invoices WHERE id = $1 FOR SHARE`,
+          [payable.invoiceId],
+        );
+        if (invoice?.status !== "OPEN" && invoice?.status !== "UNCOLLECTIBLE")
+          return "invoice_closed" as const;
+      }
       const [updated] = await tx.query<Row>(
         `UPDATE checkout_sessions SET ${set}, version = version + 1
           WHERE id = $1 AND version = $2 ${where} RETURNING ${COLUMNS}`,
@@ -161,21 +174,37 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
         );
       return updated;
     });
+    if (row === "invoice_closed") return row;
     return row === undefined ? null : fromRow(row, this.pii);
   }
 
-  claimAttempt(session: CheckoutSessionRecord, now: Date, event: CheckoutSessionEventDraft) {
+  /** A change that checks no invoice, so never answers "invoice_closed". */
+  private async sessionChange(
+    ...args: Parameters<CheckoutSessionStoreRepository["change"]>
+  ): Promise<CheckoutSessionRecord | null> {
+    const changed = await this.change(...args);
+    invariant(changed !== "invoice_closed", "only an attempt's claim checks the invoice");
+    return changed;
+  }
+
+  claimAttempt(
+    session: CheckoutSessionRecord,
+    now: Date,
+    event: CheckoutSessionEventDraft,
+  ): Promise<CheckoutSessionRecord | "invoice_closed" | null> {
     return this.change(
       session,
       "attempts = attempts + 1, attempt_in_flight = true",
       `AND status = 'OPEN' AND NOT attempt_in_flight AND expires_at > $3 AND attempts < 10`,
       [now],
       { from: "OPEN", to: "OPEN", draft: event },
+      null,
+      session.invoiceId === null ? null : { invoiceId: session.invoiceId },
     );
   }
 
   releaseAttempt(session: CheckoutSessionRecord, paymentId: string | null, event: CheckoutSessionEventDraft) {
-    return this.change(
+    return this.sessionChange(
       session,
       "attempt_in_flight = false, payment_id = COALESCE($3, payment_id)",
       "AND status = 'OPEN' AND attempt_in_flight",
@@ -185,7 +214,7 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
   }
 
   recordPendingPayment(session: CheckoutSessionRecord, paymentId: string) {
-    return this.change(
+    return this.sessionChange(
       session,
       "payment_id = $3",
       "AND status = 'OPEN' AND attempt_in_flight",
@@ -202,7 +231,7 @@ export class CheckoutSessionStoreRepository implements CheckoutSessionStore {
     audit: CheckoutSessionEventDraft,
     outbox: CheckoutOutboxMessage,
   ) {
-    return this.change(
+    return this.sessionChange(
       session,
       `status = $3::"CheckoutSessionStatus", attempt_in_flight = false, payment_id = COALESCE($4, payment_id),
        ${TIMESTAMP_COLUMN[event]} = now()`,

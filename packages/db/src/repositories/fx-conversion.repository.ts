@@ -132,6 +132,10 @@ export class FxConversionRepository {
          LEFT JOIN fx_conversions k ON k.payment_id = c.payment_id AND k.kind = 'CAPTURE' AND c.kind <> 'CAPTURE'`,
     );
     const broken: string[] = [];
+    const refunds = new Map<
+      string,
+      { source: bigint; original: bigint; ids: string[]; locked: Parameters<typeof convertMinor>[1] }
+    >();
     for (const row of rows) {
       const c = toRecord(row);
       const rate = { base: c.sourceCurrency, quote: c.settlementCurrency };
@@ -158,16 +162,38 @@ export class FxConversionRepository {
         (c.kind === "CAPTURE" ||
           (row.capturedNumerator !== null &&
             row.capturedDenominator !== null &&
-            c.originalSettlementMinor ===
-              convertMinor(c.sourceAmountMinor, {
-                ...rate,
-                numerator: BigInt(row.capturedNumerator),
-                denominator: BigInt(row.capturedDenominator),
-              }) &&
+            // A refund is charged its share of the payment's refunds at the locked rate (checked on their totals
+            // below); a dispute's movement is converted on its own.
+            (c.kind === "REFUND" ||
+              c.originalSettlementMinor ===
+                convertMinor(c.sourceAmountMinor, {
+                  ...rate,
+                  numerator: BigInt(row.capturedNumerator),
+                  denominator: BigInt(row.capturedDenominator),
+                })) &&
             c.gainLossMinor === gainLoss));
       if (!ok) broken.push(c.id);
       if (broken.length >= limit) break;
+      if (c.kind === "REFUND" && row.capturedNumerator !== null && row.capturedDenominator !== null) {
+        const total = refunds.get(c.paymentId) ?? {
+          source: 0n,
+          original: 0n,
+          ids: [],
+          locked: {
+            ...rate,
+            numerator: BigInt(row.capturedNumerator),
+            denominator: BigInt(row.capturedDenominator),
+          },
+        };
+        total.source += c.sourceAmountMinor;
+        total.original += c.originalSettlementMinor ?? 0n;
+        total.ids.push(c.id);
+        refunds.set(c.paymentId, total);
+      }
     }
-    return broken;
+    // A payment's refunds together are charged the locked conversion of their total, rounded once.
+    for (const total of refunds.values())
+      if (total.original !== convertMinor(total.source, total.locked)) broken.push(...total.ids);
+    return broken.slice(0, limit);
   }
 }

@@ -193,7 +193,7 @@ export class InvoiceStoreRepository implements InvoiceStore {
     audit: InvoiceEventDraft,
     outbox: { topic: string; payload: Record<string, string | number | boolean | null> } | null,
     extras: InvoiceTransitionExtras = {},
-  ): Promise<InvoiceRecord | null> {
+  ): Promise<InvoiceRecord | "checkout_in_flight" | null> {
     const numbering =
       event === "FINALIZED" ? `, number = next_document_number(merchant_id, mode, 'invoice')` : "";
     const payment = event === "PAID" ? (extras.payment ?? null) : null;
@@ -205,6 +205,15 @@ export class InvoiceStoreRepository implements InvoiceStore {
         [invoice.id, invoice.version, invoice.status],
       );
       if (locked.length === 0) return false;
+      if (event === "VOIDED") {
+        // A checkout attempt share-locks the invoice before it starts, so with the invoice locked here no attempt
+        // can start; one already started holds its session in flight until its payment is decided.
+        const inFlight = await tx.query(
+          `SELECT id FROM checkout_sessions WHERE invoice_id = $1 AND status = 'OPEN' AND attempt_in_flight`,
+          [invoice.id],
+        );
+        if (inFlight.length > 0) return "checkout_in_flight" as const;
+      }
       const [row] = await tx.query<{ number: bigint | null }>(
         `UPDATE invoices SET status = $3::"InvoiceStatus", version = version + 1,
                 ${TIMESTAMP_COLUMN[event]} = now()${numbering},
@@ -262,6 +271,7 @@ export class InvoiceStoreRepository implements InvoiceStore {
         );
       return true;
     });
+    if (changed === "checkout_in_flight") return changed;
     return changed ? this.find(invoice.merchantId, invoice.mode, invoice.id) : null;
   }
 

@@ -11,7 +11,7 @@ import {
   type LedgerAdjustment,
 } from "@paycore/core/ledger/ledger-adjustment";
 import type { AuditDraft } from "@paycore/core/ports/audit";
-import type { LedgerAdjustmentStore } from "@paycore/core/ports/ledger-adjustment-store";
+import type { DirectPostLimit, LedgerAdjustmentStore } from "@paycore/core/ports/ledger-adjustment-store";
 import type { Sql, SqlTransaction } from "../sql";
 import { insertAuditRow } from "./recon-item-store.repository";
 
@@ -35,8 +35,20 @@ VALUES ($1, $2, $3::"EntryDirection", $4, $5)`;
 
 const INSERT_ADJUSTMENT = `
 INSERT INTO ledger_adjustments (journal_entry_id, merchant_id, mode, currency, debit_account, credit_account,
-  amount_minor, reason, requested_by, approved_by, approval_request_id)
-VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7, $8, $9, $10, $11)`;
+  amount_minor, reason, requested_by, approved_by, approval_request_id, request_key)
+VALUES ($1, $2, $3::"Mode", $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+
+// One merchant, mode and currency's direct posts run one at a time (the lock is the transaction's), so the sum
+// read below includes every earlier post: twenty small adjustments sent at once cannot each see an empty window.
+const LOCK_DIRECT_POSTS = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
+
+// What this operator posted alone (no approval) to the same merchant, mode and currency within the window;
+// ledger_adjustments_merchant_idx (merchant_id, created_at) bounds the scan.
+const DIRECT_TOTAL = `
+SELECT COALESCE(SUM(amount_minor), 0)::text AS total
+  FROM ledger_adjustments
+ WHERE merchant_id = $1 AND created_at > now() - make_interval(hours => $2::int)
+   AND mode = $3::"Mode" AND currency = $4 AND requested_by = $5 AND approved_by IS NULL`;
 
 /** Posts an adjustment inside the caller's transaction. */
 export async function postAdjustmentIn(tx: SqlTransaction, adjustment: LedgerAdjustment): Promise<void> {
@@ -82,6 +94,7 @@ export async function postAdjustmentIn(tx: SqlTransaction, adjustment: LedgerAdj
     adjustment.requestedBy,
     adjustment.approvedBy,
     adjustment.approvalRequestId,
+    adjustment.requestKey,
   ]);
 }
 
@@ -102,14 +115,73 @@ export interface LedgerAdjustmentRow {
 export class LedgerAdjustmentStoreRepository implements LedgerAdjustmentStore {
   constructor(private readonly sql: Sql) {}
 
+  async findByRequestKey(requestedBy: string, requestKey: string): Promise<LedgerAdjustment | null> {
+    const [row] = await this.sql.query<{
+      journal_entry_id: string;
+      merchant_id: string;
+      mode: "TEST" | "LIVE";
+      currency: string;
+      debit_account: string;
+      credit_account: string;
+      amount_minor: bigint;
+      reason: string;
+      requested_by: string;
+      approved_by: string | null;
+      approval_request_id: string | null;
+    }>(
+      `SELECT journal_entry_id, merchant_id, mode::text AS mode, currency::text AS currency, debit_account,
+              credit_account, amount_minor, reason, requested_by, approved_by, approval_request_id
+         FROM ledger_adjustments WHERE requested_by = $1 AND request_key = $2`,
+      [requestedBy, requestKey],
+    );
+    if (row === undefined) return null;
+    return {
+      journalEntryId: row.journal_entry_id,
+      merchantId: row.merchant_id as MerchantId,
+      mode: row.mode,
+      currency: row.currency.trim() as LedgerAdjustment["currency"],
+      debitAccount: row.debit_account as LedgerAdjustment["debitAccount"],
+      creditAccount: row.credit_account as LedgerAdjustment["creditAccount"],
+      amountMinor: BigInt(row.amount_minor),
+      reason: row.reason,
+      requestedBy: row.requested_by,
+      approvedBy: row.approved_by,
+      approvalRequestId: row.approval_request_id,
+      requestKey,
+    };
+  }
+
   async merchantExists(merchantId: MerchantId): Promise<boolean> {
     return (await this.sql.query(`SELECT 1 FROM merchants WHERE id = $1`, [merchantId])).length === 1;
   }
 
-  post(adjustment: LedgerAdjustment, audit: AuditDraft): Promise<void> {
-    return this.sql.transaction(async (tx) => {
+  post(
+    adjustment: LedgerAdjustment,
+    audit: AuditDraft,
+    limit: DirectPostLimit,
+  ): Promise<"posted" | "over_limit" | "duplicate_key"> {
+    const { merchantId, mode, currency } = adjustment;
+    return this.sql.transaction(async (tx): Promise<"posted" | "over_limit" | "duplicate_key"> => {
+      await tx.query(LOCK_DIRECT_POSTS, [`ledger_adjustment:${merchantId}:${mode}:${currency}`]);
+      const [row] = await tx.query<{ total: string }>(DIRECT_TOTAL, [
+        merchantId,
+        limit.windowHours,
+        mode,
+        currency,
+        adjustment.requestedBy,
+      ]);
+      // Under the lock, a post of the same form (by key) that committed first is seen here.
+      if (adjustment.requestKey !== null) {
+        const same = await tx.query(
+          `SELECT 1 FROM ledger_adjustments WHERE requested_by = $1 AND request_key = $2`,
+          [adjustment.requestedBy, adjustment.requestKey],
+        );
+        if (same.length > 0) return "duplicate_key";
+      }
+      if (BigInt(row?.total ?? "0") + adjustment.amountMinor > limit.limitMinor) return "over_limit";
       await postAdjustmentIn(tx, adjustment);
       await insertAuditRow(tx, audit, "journal_entry");
+      return "posted";
     });
   }
 

@@ -45,10 +45,13 @@ export function AdjustmentForm(props: {
   const [amount, setAmount] = useState("");
   const [reason, setReason] = useState("");
   const [confirming, setConfirming] = useState(false);
+  // One key per adjustment typed: a double submit posts once; a new one after each success.
+  const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
   const adjust = useMutation(
     trpc.ledger.adjust.mutationOptions({
       onSuccess: () => {
         setConfirming(false);
+        setIdempotencyKey(crypto.randomUUID());
         router.refresh();
       },
     }),
@@ -146,6 +149,7 @@ export function AdjustmentForm(props: {
               creditAccount: creditAccount as Account,
               amount,
               reason,
+              idempotencyKey,
             })
           }
           onBack={() => setConfirming(false)}

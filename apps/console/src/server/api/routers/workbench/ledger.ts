@@ -29,6 +29,8 @@ export const adjustSchema = z.object({
     .trim()
     .regex(/^\d{1,18}(\.\d{1,6})?$/, "expected an amount like 12.50"),
   reason,
+  /** Made when the form renders: a double submit posts one adjustment. */
+  idempotencyKey: z.string().min(8).max(200),
 });
 
 const decideSchema = z.object({ id: plainText().min(1).max(64), note: reason });
@@ -112,6 +114,7 @@ async function adjust({ ctx, input }: { ctx: SignedInContext; input: z.infer<typ
     creditAccount: input.creditAccount,
     amountMinor,
     reason: input.reason,
+    requestKey: input.idempotencyKey,
   });
 }
 

@@ -2,7 +2,8 @@
 // with the ledger invariant after each: a partial capture and a cancel of authorized payments (with the operator
 // audit written by the payment command), dead letters (a replay that still fails stays open, a dismissal closes
 // it), an escalated attempt resolved with the PSP's out-of-band answer, dispute evidence on the merchant's
-// behalf and acceptance, manual ledger adjustments (four eyes above the threshold), the ledger check (a
+// behalf and acceptance, manual ledger adjustments (four eyes above the threshold, counted per operator over a
+// day so that small ones sent at once cannot add up past it; one form posts once), the ledger check (a
 // disagreement becomes a needs-attention item) and the needs-attention cards that link to each list.
 import { randomBytes } from "node:crypto";
 import type { PaymentId } from "@paycore/core/ids/ids";
@@ -406,6 +407,7 @@ describe("manual ledger adjustments and the ledger check", () => {
   it("posts a small adjustment at once; a large one waits for a second operator, who posts it; both recorded", async () => {
     const api = await operator.api();
     const small = await api.ledger.adjust({
+      idempotencyKey: newKey("adj"),
       merchantId: acme.id,
       mode: "TEST",
       currency: "USD",
@@ -419,6 +421,7 @@ describe("manual ledger adjustments and the ledger check", () => {
 
     await expect(
       api.ledger.adjust({
+        idempotencyKey: newKey("adj"),
         merchantId: acme.id,
         mode: "TEST",
         currency: "USD",
@@ -430,6 +433,7 @@ describe("manual ledger adjustments and the ledger check", () => {
     ).rejects.toMatchObject({ cause: { code: "LEDGER_ADJUSTMENT_INVALID" } });
 
     const large = await api.ledger.adjust({
+      idempotencyKey: newKey("adj"),
       merchantId: acme.id,
       mode: "TEST",
       currency: "USD",
@@ -457,6 +461,76 @@ describe("manual ledger adjustments and the ledger check", () => {
       amountMinor: "25000",
       requestedBy: expect.stringMatching(/^operator\d+@example.com$/),
       approvedBy: expect.stringMatching(/^operator\d+@example.com$/),
+    });
+    await c.t.expectLedgerBalanced();
+  });
+
+  it("one operator's small adjustments count together: sent at once, at most the threshold posts unapproved", async () => {
+    // The 2026-12-08 campaign: 100 adjustments of 100.00 credited 10,000.00 to a merchant with no second operator.
+    const shop = await seedMerchant(c.t.app, "Split");
+    const api = await operator.api();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api.ledger.adjust({
+          idempotencyKey: newKey("adj"),
+          merchantId: shop.id,
+          mode: "TEST",
+          currency: "USD",
+          debitAccount: "recon_adjustments",
+          creditAccount: "merchant_balance",
+          amount: "10.00",
+          reason: "goodwill credit",
+        }),
+      ),
+    );
+    const posted = results.filter((result) => result.status === "POSTED");
+    expect(posted).toHaveLength(10);
+    const requests = results.flatMap((result) =>
+      result.status === "PENDING_APPROVAL" ? [result.approvalRequestId] : [],
+    );
+    expect(requests).toHaveLength(10);
+    const rows = await c.t.app.db.ledgerAdjustment.findMany({
+      where: { merchantId: shop.id },
+      select: { amountMinor: true, approvedBy: true },
+    });
+    expect(rows.reduce((sum, row) => sum + row.amountMinor, 0n)).toBe(10_000n);
+    // Each request past the threshold posts once a second operator approves it.
+    const second = await secondOperator.api();
+    expect((await second.ledger.approve({ id: requests[0] ?? "", note: "checked" })).status).toBe("APPROVED");
+    expect(await c.t.app.db.ledgerAdjustment.count({ where: { merchantId: shop.id } })).toBe(11);
+    // Another operator's own direct adjustments are counted apart.
+    const other = await second.ledger.adjust({
+      idempotencyKey: newKey("adj"),
+      merchantId: shop.id,
+      mode: "TEST",
+      currency: "USD",
+      debitAccount: "recon_adjustments",
+      creditAccount: "merchant_balance",
+      amount: "10.00",
+      reason: "goodwill credit",
+    });
+    expect(other.status).toBe("POSTED");
+    await c.t.expectLedgerBalanced();
+  });
+
+  it("a form submitted 20 times at once posts one adjustment, and each answer names it", async () => {
+    const shop = await seedMerchant(c.t.app, "Double submit");
+    const api = await operator.api();
+    const form = {
+      merchantId: shop.id,
+      mode: "TEST" as const,
+      currency: "USD",
+      debitAccount: "recon_adjustments" as const,
+      creditAccount: "merchant_balance" as const,
+      amount: "5.00",
+      reason: "refund of a shipping fee",
+      idempotencyKey: newKey("form"),
+    };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => api.ledger.adjust(form)));
+    expect(new Set(answers.map((answer) => `${answer.status} ${answer.journalEntryId}`)).size).toBe(1);
+    expect(await c.t.app.db.ledgerAdjustment.count({ where: { merchantId: shop.id } })).toBe(1);
+    await expect(api.ledger.adjust({ ...form, amount: "6.00" })).rejects.toMatchObject({
+      cause: { code: "IDEMPOTENCY_KEY_REUSED" },
     });
     await c.t.expectLedgerBalanced();
   });
