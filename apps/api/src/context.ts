@@ -28,11 +28,24 @@ export interface GraphQLContext {
   /** Set by a mutation that answered from a stored idempotent response. */
   idempotencyReplayed: boolean;
   loaders: RequestLoaders;
+  /**
+   * Set by useRateLimit for a createPayment from a key it knows: the request's limits, not counted yet, to be
+   * counted with the idempotency lock in one Redis round trip (the core's `gate`). Rejects with RATE_LIMITED.
+   * A holder, not a field: plugins that extend the context copy it, and the copy must see what is set later.
+   */
+  limits: { gate: (() => Promise<void>) | null };
 }
 
 export async function createContext(services: AppServices, request: Request): Promise<GraphQLContext> {
   const { auth, operator } = await authenticate(services, request.headers.get("authorization"));
-  return { services, auth, operator, idempotencyReplayed: false, loaders: createLoaders(services) };
+  return {
+    services,
+    auth,
+    operator,
+    idempotencyReplayed: false,
+    loaders: createLoaders(services),
+    limits: { gate: null },
+  };
 }
 
 async function authenticate(

@@ -112,6 +112,14 @@ export class RateLimiters {
     this.oneCallForAll = redis instanceof Redis;
   }
 
+  /**
+   * Whether a request's limits go to a single Redis, where a command issued in the same tick (the idempotency
+   * lock) shares their round trip (auto-pipelining, redis-client.ts). Not on a cluster: one call per limit there.
+   */
+  get sharesRoundTrip(): boolean {
+    return this.scripted !== null && this.oneCallForAll;
+  }
+
   /** Counts one request of `subject` against the limit. */
   async consume(spec: LimitSpec, subject: string): Promise<LimitDecision> {
     const decision = await this.consumeAll([{ spec, subject }]);

@@ -4,7 +4,10 @@
 //   keys (which may only tokenize cards) per minute and per minute and IP,
 //   tight, because tokenizing is how stolen cards are tested. A key that
 //   authenticated in the last minute is counted with the IP, in one Redis round
-//   trip; any other key after authentication;
+//   trip; any other key after authentication. A known secret key's POST is
+//   counted once its body is read (onParams) instead, and a createPayment's
+//   with the payment's idempotency lock (the core's gate), in the same round
+//   trip: a payment's four Redis round trips become three (issue 23);
 // - expensive queries (payment lists, balances) in flight per key and process;
 // - and the browser origins a key may be used from (CORS is only the
 //   browser's half: a refused origin is refused here, before anything runs).
@@ -85,6 +88,8 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
   /** The principal whose key limits were already counted with the IP limit, at the door. */
   const countedAtDoor = new WeakMap<Request, string>();
   const knownKeys = new TtlCache<string, KnownKey>(KNOWN_KEYS_TTL_MS, KNOWN_KEYS_MAX);
+  /** A known secret key's limits, not counted at the door, to be counted with its createPayment's lock. */
+  const deferredAtDoor = new WeakMap<Request, DeferredLimits>();
   /** Expensive queries in flight, per key; an entry is removed when its count returns to 0. */
   const inFlight = new Map<string, number>();
 
@@ -110,6 +115,18 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
         { limit: "ip", spec: { name: "ip", points: limits.ipPerSecond, durationSec: 1 }, subject: client },
         ...keyChecks,
       ];
+      if (
+        known !== undefined &&
+        known.kind === "SECRET" &&
+        keyChecks.length > 0 &&
+        request.method === "POST" &&
+        limiters.sharesRoundTrip
+      ) {
+        // Counted once the body says what the request is (onParams), a payment's with its idempotency lock
+        // (onExecute). Whatever ends the request before that counts them in onResponse: none goes uncounted.
+        deferredAtDoor.set(request, { principal: known.principal, checks });
+        return;
+      }
       const decision = await limiters.consumeAll(checks);
       if (decision.allowed) {
         if (known !== undefined && keyChecks.length > 0) countedAtDoor.set(request, known.principal);
@@ -130,7 +147,27 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
       );
     },
 
-    onResponse({ response }) {
+    async onParams({ request, params, setResult }) {
+      const waiting = deferredAtDoor.get(request);
+      // A text that names createPayment waits for onExecute, which knows whether it is a payment alone.
+      if (waiting === undefined || params.query?.includes("createPayment")) return;
+      deferredAtDoor.delete(request);
+      const decision = await limiters.consumeAll(waiting.checks);
+      if (decision.allowed) {
+        countedAtDoor.set(request, waiting.principal);
+        return;
+      }
+      setResult({ errors: [rateLimited(waiting.checks[decision.index]?.limit ?? "ip", decision)] });
+    },
+
+    onResponse({ request, response }) {
+      const waiting = deferredAtDoor.get(request);
+      if (waiting !== undefined) {
+        // Ended before its limits were counted (a body that does not parse, a query that does not validate,
+        // a key revoked since): counted now; this answer is an error anyway.
+        deferredAtDoor.delete(request);
+        void limiters.consumeAll(waiting.checks);
+      }
       // Every answer depends on the Origin (its CORS headers, or a refusal): no shared cache may serve it to another.
       const vary = response.headers.get("vary") ?? "";
       if (!/\borigin\b/i.test(vary)) response.headers.set("vary", vary ? `${vary}, Origin` : "Origin");
@@ -149,10 +186,46 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
       }
       const policy = auth === null ? null : await deps.policyOf(auth.merchantId);
 
+      const waiting = deferredAtDoor.get(request);
+      if (waiting !== undefined) deferredAtDoor.delete(request);
       const refusal = originRefusal(request, kind, policy?.allowedOrigins ?? []);
       if (refusal !== null) {
+        if (waiting !== undefined) await limiters.consumeAll(waiting.checks);
         setResultAndStopExecution({ errors: [refusal] });
         return;
+      }
+
+      if (waiting !== undefined) {
+        if (waiting.principal === principal && isCreatePaymentAlone(args.document, args.operationName)) {
+          // Counted by the payment's resolver with its idempotency lock, in one round trip; nothing runs before
+          // the count is known. If the resolver never counts them (its variables refused, say), they are counted
+          // after execution; a refusal replaces whatever the execution answered.
+          let counted: Promise<LimitsDecision> | null = null;
+          const count = () => {
+            counted ??= limiters.consumeAll(waiting.checks);
+            return counted;
+          };
+          const refused = (decision: Extract<LimitsDecision, { allowed: false }>) =>
+            rateLimited(waiting.checks[decision.index]?.limit ?? "ip", decision);
+          context.limits.gate = async () => {
+            const decision = await count();
+            if (!decision.allowed) throw refused(decision);
+          };
+          setExecuteFn(async (executeArgs) => {
+            const result = await executeFn(executeArgs);
+            const decision = await count();
+            return decision.allowed ? result : { errors: [refused(decision)] };
+          });
+          return;
+        }
+        const decision = await limiters.consumeAll(waiting.checks);
+        if (!decision.allowed) {
+          setResultAndStopExecution({
+            errors: [rateLimited(waiting.checks[decision.index]?.limit ?? "ip", decision)],
+          });
+          return;
+        }
+        countedAtDoor.set(request, waiting.principal);
       }
 
       if (countedAtDoor.get(request) !== principal) {
@@ -199,6 +272,20 @@ export function useRateLimit(deps: RateLimitDependencies): Plugin<GraphQLContext
 /** A limit to count and the name a refusal gives it (`extensions.limit`). */
 interface LimitCheckNamed extends LimitCheck {
   limit: string;
+}
+
+/** The door's limits of a known key, left to count with the request's first Redis command. */
+interface DeferredLimits {
+  principal: string;
+  checks: LimitCheckNamed[];
+}
+
+/** Whether the operation is a mutation of the one root field createPayment (no alias of another, no fragment). */
+function isCreatePaymentAlone(document: DocumentNode, operationName: string | undefined | null): boolean {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (operation === null || operation === undefined || operation.operation !== "mutation") return false;
+  const [only, ...others] = operation.selectionSet.selections;
+  return others.length === 0 && only?.kind === Kind.FIELD && only.name.value === "createPayment";
 }
 
 /**

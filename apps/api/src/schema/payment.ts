@@ -330,7 +330,8 @@ builder.mutationField("createPayment", (t) =>
       if (input.paymentMethodType === "BANK_TRANSFER") {
         return runMutation(
           context,
-          () => {
+          async () => {
+            await context.limits.gate?.();
             if (input.paymentMethodId != null || input.captureMethod === "MANUAL") {
               throw new DomainError(
                 "INVALID_INPUT",
@@ -354,7 +355,8 @@ builder.mutationField("createPayment", (t) =>
       if (input.bankTransferExpiresInSeconds != null) {
         return runMutation(
           context,
-          () => {
+          async () => {
+            await context.limits.gate?.();
             throw new DomainError(
               "INVALID_INPUT",
               "bankTransferExpiresInSeconds is for BANK_TRANSFER payments.",
@@ -366,22 +368,28 @@ builder.mutationField("createPayment", (t) =>
           toPaymentPayload,
         );
       }
+      // The request's limits (when useRateLimit left them to count here) go with the idempotency lock.
+      const gate = context.limits.gate;
       return runMutation(
         context,
         () =>
-          context.services.commands.createPayment(actor, {
-            idempotencyKey: input.idempotencyKey,
-            amount: input.amount,
-            currency: input.currency,
-            // A card payment without a card is PAYMENT_METHOD_NOT_FOUND, as an unknown id is.
-            paymentMethodId: input.paymentMethodId == null ? "" : String(input.paymentMethodId),
-            captureMethod: input.captureMethod ?? "AUTOMATIC",
-            description: input.description ?? null,
-            metadata: input.metadata ?? null,
-            customer: input.customer ?? null,
-            receiptEmail: input.receiptEmail ?? null,
-            returnUrl: input.returnUrl ?? null,
-          }),
+          context.services.commands.createPayment(
+            actor,
+            {
+              idempotencyKey: input.idempotencyKey,
+              amount: input.amount,
+              currency: input.currency,
+              // A card payment without a card is PAYMENT_METHOD_NOT_FOUND, as an unknown id is.
+              paymentMethodId: input.paymentMethodId == null ? "" : String(input.paymentMethodId),
+              captureMethod: input.captureMethod ?? "AUTOMATIC",
+              description: input.description ?? null,
+              metadata: input.metadata ?? null,
+              customer: input.customer ?? null,
+              receiptEmail: input.receiptEmail ?? null,
+              returnUrl: input.returnUrl ?? null,
+            },
+            gate === null ? {} : { gate },
+          ),
         toPaymentPayload,
       );
     },

@@ -647,6 +647,82 @@ describe('IdempotencyService.run with claim: "on_first_write"', () => {
   );
 });
 
+describe("IdempotencyService.run with a gate (the API's rate limits, sent with the lock)", () => {
+  const limited = () => new Error("rate limited");
+
+  it.each(CACHE_MODES)(
+    "asks the gate once, in the same tick as the lock, then runs (cache %s)",
+    async (mode) => {
+      const { service, store, scope, cache } = harness(mode);
+      const order: string[] = [];
+      const gate = vi.fn(async () => {
+        order.push("gate");
+      });
+      if (cache) {
+        const completedOrLock = cache.completedOrLock.bind(cache);
+        vi.spyOn(cache, "completedOrLock").mockImplementation((...args) => {
+          order.push("lock");
+          return completedOrLock(...args);
+        });
+      }
+      const execute = vi.fn(async (context: IdempotencyContext) => {
+        store.write(context.claim(), "pay_1");
+        context.markSideEffects();
+        return RESULT;
+      });
+      const running = service.runClaimedByWrite(scope, "createPayment", INPUT, execute, { gate });
+      // Both started before anything was awaited: one write for a client that pipelines.
+      expect(order).toEqual(cache ? ["gate", "lock"] : ["gate"]);
+      expect(await running).toEqual({ value: RESULT, replayed: false });
+      expect(gate).toHaveBeenCalledTimes(1);
+      const replay = await service.runClaimedByWrite(scope, "createPayment", INPUT, execute, { gate });
+      expect(replay).toEqual({ value: RESULT, replayed: true });
+      expect(gate).toHaveBeenCalledTimes(2);
+      expect(execute).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it.each(CACHE_MODES)(
+    "answers the gate's refusal, runs nothing and leaves the key free (cache %s)",
+    async (mode) => {
+      const { service, store, scope } = harness(mode);
+      const execute = vi.fn(async (context: IdempotencyContext) => {
+        store.write(context.claim(), "pay_1");
+        context.markSideEffects();
+        return RESULT;
+      });
+      const refuse = vi.fn(async () => {
+        throw limited();
+      });
+      await expect(
+        service.runClaimedByWrite(scope, "createPayment", INPUT, execute, { gate: refuse }),
+      ).rejects.toThrow("rate limited");
+      expect(execute).not.toHaveBeenCalled();
+      expect(store.size).toBe(0);
+      // The lock the refused request took went with it: the same key runs at once, not IDEMPOTENCY_IN_PROGRESS.
+      const next = await service.runClaimedByWrite(scope, "createPayment", INPUT, execute);
+      expect(next).toEqual({ value: RESULT, replayed: false });
+    },
+  );
+
+  it("refuses a replay the gate refuses: a limit reached answers the limit, not the stored result", async () => {
+    const { service, store, scope } = harness("available");
+    const execute = vi.fn(async (context: IdempotencyContext) => {
+      store.write(context.claim(), "pay_1");
+      context.markSideEffects();
+      return RESULT;
+    });
+    await service.runClaimedByWrite(scope, "createPayment", INPUT, execute);
+    await expect(
+      service.runClaimedByWrite(scope, "createPayment", INPUT, execute, {
+        gate: async () => {
+          throw limited();
+        },
+      }),
+    ).rejects.toThrow("rate limited");
+  });
+});
+
 describe("idempotencyScopeKey", () => {
   const merchantId = "mer_01" as MerchantId;
   it.each([

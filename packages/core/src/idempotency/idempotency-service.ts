@@ -8,10 +8,12 @@ import { DomainError, isDomainError } from "../errors/domain-error";
 import { type IdempotencyRecordId, newId } from "../ids/ids";
 import type { IdempotencyLink, NewIdempotencyRecord } from "../payments/payment-record";
 import type {
+  CachedResult,
   IdempotencyCache,
   IdempotencyRecordRef,
   IdempotencyScope,
   IdempotencyStore,
+  LockOutcome,
   StoredIdempotencyRecord,
 } from "../ports/idempotency-store";
 import { decideOnExisting } from "./idempotency-decision";
@@ -88,6 +90,13 @@ export type ClaimMode = "before" | "on_first_write";
 
 export interface RunOptions {
   claim?: ClaimMode;
+  /**
+   * A check the request must pass before it does anything (the API's rate limits, counted in Redis): started in
+   * the same tick as the cache's lock, so that a client with auto-pipelining sends both in one write, one round
+   * trip (issue 23). When it throws, a lock it took is released and the check's error is the request's answer.
+   * Called once per run, also without a cache.
+   */
+  gate?: () => Promise<void>;
 }
 
 /**
@@ -136,7 +145,14 @@ export class IdempotencyService {
     const scopeKey = idempotencyScopeKey(scope);
     const incoming = { operation, requestHash };
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS_MAX; attempt++) {
-      const outcome = await this.claimAndRun(scope, scopeKey, incoming, execute, options.claim ?? "before");
+      const outcome = await this.claimAndRun(
+        scope,
+        scopeKey,
+        incoming,
+        execute,
+        options.claim ?? "before",
+        attempt === 0 ? (options.gate ?? null) : null,
+      );
       if (outcome !== RETRY) return outcome;
     }
     throw inProgress();
@@ -148,8 +164,9 @@ export class IdempotencyService {
     operation: string,
     input: unknown,
     execute: (context: IdempotencyContext) => Promise<T>,
+    options: Pick<RunOptions, "gate"> = {},
   ): Promise<IdempotentOutcome<T>> {
-    return this.run(scope, operation, input, execute, { claim: "on_first_write" });
+    return this.run(scope, operation, input, execute, { ...options, claim: "on_first_write" });
   }
 
   /** One try at claiming the key: replay, refuse, wait for the holder, or run. RETRY when the holder released the key. */
@@ -159,12 +176,11 @@ export class IdempotencyService {
     incoming: { operation: string; requestHash: string },
     execute: (context: IdempotencyContext) => Promise<T>,
     claim: ClaimMode,
+    gate: (() => Promise<void>) | null,
   ): Promise<IdempotentOutcome<T> | typeof RETRY> {
-    // One round trip to the cache: a completed result to replay, or the lock.
+    // One round trip to the cache: a completed result to replay, or the lock (with the gate's check, when given).
     const lockToken = newId("idempotencyRecord");
-    const cached = this.cache
-      ? await this.cache.completedOrLock(scopeKey, lockToken, this.options.lockTtlMs)
-      : "unavailable";
+    const cached = await this.gateAndLock(scopeKey, lockToken, gate);
     if (typeof cached === "object") return this.replayOrRefuse(cached.completed, incoming);
     const lock = cached;
     if (lock === "held") return this.waitForEarlier<T>(scope, scopeKey, incoming, false);
@@ -236,6 +252,31 @@ export class IdempotencyService {
     } finally {
       if (lock === "acquired" && !released) await this.cache?.releaseLock(scopeKey, lockToken);
     }
+  }
+
+  /**
+   * The gate's check and the cache's answer, both started now (the gate first, so a pipeline runs it first). A
+   * refused gate releases a lock just taken and throws its error: the request did nothing.
+   */
+  private async gateAndLock(
+    scopeKey: string,
+    lockToken: string,
+    gate: (() => Promise<void>) | null,
+  ): Promise<{ completed: CachedResult } | LockOutcome> {
+    const gated = gate === null ? null : gate();
+    const locking = this.cache
+      ? this.cache.completedOrLock(scopeKey, lockToken, this.options.lockTtlMs)
+      : Promise.resolve("unavailable" as const);
+    if (gated === null) return locking;
+    const [passed, cached] = await Promise.allSettled([gated, locking]);
+    if (passed.status === "rejected") {
+      if (cached.status === "fulfilled" && cached.value === "acquired") {
+        await this.cache?.releaseLock(scopeKey, lockToken);
+      }
+      throw passed.reason;
+    }
+    if (cached.status === "rejected") throw cached.reason;
+    return cached.value;
   }
 
   /** Another request's record holds the key: replay it, refuse, wait for it, or take it over (then it is ours). */

@@ -6,7 +6,7 @@ import { parseEmailAddress } from "../documents/email-address";
 import { DomainError, invariant } from "../errors/domain-error";
 import { validateCustomer } from "../fraud/customer-context";
 import type { ScoreResult } from "../fraud/risk-scorer";
-import type { IdempotencyContext, IdempotentOutcome } from "../idempotency/idempotency-service";
+import type { IdempotencyContext, IdempotentOutcome, RunOptions } from "../idempotency/idempotency-service";
 import { type IdempotencyKey, newId, type PaymentId, parseId, parseIdempotencyKey } from "../ids/ids";
 import { parseCurrency } from "../money/currency";
 import { parseAmountMinor } from "../money/money";
@@ -70,13 +70,26 @@ export async function createPayment(
   deps: Deps,
   actor: MerchantActor,
   input: CreatePaymentInput,
+  options: Pick<RunOptions, "gate"> = {},
 ): Promise<IdempotentOutcome<PaymentResult>> {
-  const key = parseIdempotencyKey(input.idempotencyKey);
-  const request = parseCreatePayment(input);
+  let key: IdempotencyKey;
+  let request: NewPaymentRequest;
+  try {
+    key = parseIdempotencyKey(input.idempotencyKey);
+    request = parseCreatePayment(input);
+  } catch (error) {
+    // A refused input is still a request: the gate (the caller's limits) decides first.
+    await options.gate?.();
+    throw error;
+  }
   // The key is claimed by the intent write: everything before it only reads, and the velocity counters count
   // a request once whatever its retries.
-  return deps.idempotency.runClaimedByWrite(scope(actor, key), "createPayment", request, (context) =>
-    authorizeNewPayment(deps, actor, key, request, context),
+  return deps.idempotency.runClaimedByWrite(
+    scope(actor, key),
+    "createPayment",
+    request,
+    (context) => authorizeNewPayment(deps, actor, key, request, context),
+    options,
   );
 }
 

@@ -6,8 +6,8 @@ import type { PlatformMetrics } from "./metrics";
 
 export function meterPaymentCreation(commands: PaymentCommands, metrics: PlatformMetrics): PaymentCommands {
   const create = commands.createPayment.bind(commands);
-  commands.createPayment = async (actor, input) => {
-    const outcome = await create(actor, input);
+  commands.createPayment = async (...args) => {
+    const outcome = await create(...args);
     if (!outcome.replayed) {
       const { payment } = outcome.value;
       metrics.payments.inc({
