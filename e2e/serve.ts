@@ -414,6 +414,7 @@ const consoleProcess = await startConsoleProcess({
   pspSandboxUrl: sandbox.url,
   secrets,
   logLevel: "warn",
+  buildTimeoutMs: 10 * 60_000,
   log,
 });
 log(`console ready on ${consoleProcess.url} after ${Math.round((Date.now() - started) / 1000)} s`);

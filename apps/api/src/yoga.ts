@@ -23,6 +23,7 @@ import { useRequestBodyLimit } from "./plugins/use-request-body-limit";
 import { RESPONSE_MAX_BYTES, useResponseSizeLimit } from "./plugins/use-response-size-limit";
 import { useSignedRequests } from "./plugins/use-signed-requests";
 import { useStrictRequestParsing } from "./plugins/use-strict-request-parsing";
+import { useVariableErrorCodes } from "./plugins/use-variable-error-codes";
 import { schema } from "./schema/index";
 
 export interface GraphQLServerOptions {
@@ -100,6 +101,7 @@ export function createYogaServer(
         graphqlPath: "/graphql",
       }),
       useQueryLimits({ hideSuggestions: options.production }),
+      useVariableErrorCodes(),
       useIntrospectionGate(),
       useExecutionDeadline(options.queryDeadlineMs),
       useResponseSizeLimit(options.responseMaxBytes),

@@ -28,6 +28,8 @@ function attack(aliases: number): string {
 
 /** The payment page's statement (node-postgres since the read path left Prisma; Prisma's form kept for reads on it). */
 const PAYMENT_PAGE = /FROM payments p WHERE|FROM "public"\."payments"/;
+/** The API key's lookup by its hash (packages/db/src/repositories/api-key-auth.repository.ts), which the key cache usually answers. */
+const API_KEY_LOOKUP = /AS "apiKeyId"/;
 
 let t: TestApp;
 let merchant: TestMerchant;
@@ -138,7 +140,10 @@ describe("execution", () => {
   it("reads a page of payments with every nested list in the same number of queries, whatever its size", async () => {
     const small = await t.gql(merchant.secretKey, PAGE(2));
     expect(small.errors).toBeUndefined();
-    const smallCount = counter.statements.length;
+    // The API key's lookup is left out: the key cache (2 s) may expire between the two requests on a loaded
+    // machine, which adds a statement to one of them that says nothing about the page (seen at nice 19, load 15).
+    const pageStatements = () => counter.statements.filter((sql) => !API_KEY_LOOKUP.test(sql));
+    const smallCount = pageStatements().length;
     counter.reset();
     const large = await t.gql<{ payments: { nodes: Array<{ events: unknown[] }> } }>(
       merchant.secretKey,
@@ -147,9 +152,9 @@ describe("execution", () => {
     expect(large.errors).toBeUndefined();
     expect(large.data?.payments.nodes).toHaveLength(12);
     expect(large.data?.payments.nodes.every((p) => p.events.length > 0)).toBe(true);
-    expect(counter.statements.length).toBe(smallCount);
-    // Key, page, events (2), entries (2, lines and accounts by Prisma), attempts (2), refunds, risk, cards.
-    expect(counter.statements.length).toBeLessThanOrEqual(16);
+    expect(pageStatements().length).toBe(smallCount);
+    // Page, events (2), entries (2, lines and accounts by Prisma), attempts (2), refunds, risk, cards.
+    expect(pageStatements().length).toBeLessThanOrEqual(15);
   });
 
   it("stops a query when its client goes away: nothing nested is read after the abort", async () => {

@@ -121,6 +121,8 @@ const schema = z.object({
   PSP_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(4010),
   /** `npm start` serves the operator console on this port; 0 leaves the console off. */
   CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(4020),
+  /** `npm start` stops a `next build` of the console still running after this many minutes. */
+  CONSOLE_BUILD_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(120).default(10),
   /** Per PSP request; past it the outcome is unknown and resolved later. */
   PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** A GraphQL query still running after this is stopped (QUERY_TIMEOUT); mutations run to their end. */

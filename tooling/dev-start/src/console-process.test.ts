@@ -1,12 +1,13 @@
 // Goal: the console process never receives the API's idempotency hash secret, only a key of its own derived from
 // it one way, so a compromised console cannot check guesses against the API's stored request hashes; and its logs
 // reach the same stream as the API's (this process's stdout), while Next's banner and other plain lines go through
-// the start-up log instead of corrupting the JSON log stream.
+// the start-up log instead of corrupting the JSON log stream; a build stopped by its time bound says so and names the
+// setting, rather than reading as a compile error.
 import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { type AppSecrets, consoleIdempotencyHashSecret } from "@paycore/platform/secrets";
 import { describe, expect, it, vi } from "vitest";
-import { consoleEnvironment, forwardConsoleOutput } from "./console-process";
+import { buildFailureMessage, consoleEnvironment, forwardConsoleOutput, runBuild } from "./console-process";
 
 const SECRETS: AppSecrets = {
   vaultEncryptionKeys: `1:${randomBytes(32).toString("base64")}`,
@@ -25,6 +26,7 @@ function environment(secrets: AppSecrets = SECRETS) {
     pspSandboxUrl: null,
     secrets,
     logLevel: "silent",
+    buildTimeoutMs: 60_000,
     log: () => undefined,
   });
 }
@@ -99,5 +101,25 @@ describe("forwardConsoleOutput", () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(written).toEqual([`${logLine}\n`, '{"level":30,"msg":"split across writes"}\n']);
     expect(logged).toEqual(["console: ▲ Next.js 16.4.1", "console: {not json"]);
+  });
+});
+
+describe("a console build that does not succeed", () => {
+  it("stopped by its time bound, says so and names the setting that raises it", async () => {
+    const hangs = ["-e", "setTimeout(() => undefined, 60_000)"];
+    const outcome = await runBuild(hangs, process.cwd(), process.env, 200);
+    expect(outcome).toEqual({ code: null, signal: "SIGKILL", timedOut: true });
+    const message = buildFailureMessage(outcome, 10 * 60_000);
+    expect(message).toContain("did not finish within 10 min");
+    expect(message).toContain("CONSOLE_BUILD_TIMEOUT_MINUTES");
+    expect(message).not.toContain("exit code");
+  });
+
+  it("failing on its own, gives its exit code and points at its errors", async () => {
+    const outcome = await runBuild(["-e", "process.exit(3)"], process.cwd(), process.env, 60_000);
+    expect(outcome).toEqual({ code: 3, signal: null, timedOut: false });
+    expect(buildFailureMessage(outcome, 60_000)).toBe(
+      "next build failed (exit code 3; its errors are above)",
+    );
   });
 });

@@ -14,9 +14,8 @@ import { findRepoRoot } from "@paycore/db/database-url";
 import { type AppSecrets, consoleIdempotencyHashSecret } from "@paycore/platform/secrets";
 import { startChildProcess } from "./child-process";
 
-const READY_TIMEOUT_MS = 60_000;
-/** `next build` takes about a minute on a quiet machine; a build stuck far past that is stopped. */
-const BUILD_TIMEOUT_MS = 10 * 60_000;
+/** The built console serves within seconds; the bound only catches a child that hangs (a loaded machine is slow). */
+const READY_TIMEOUT_MS = 180_000;
 const SERVER_SCRIPT = join(import.meta.dirname, "console-server.mjs");
 /** Bounds the walk that decides whether the build is stale. */
 const SOURCE_FILES_MAX = 20_000;
@@ -78,24 +77,59 @@ export function forwardConsoleOutput(
   });
 }
 
-/** Runs `next build` in a child that exits with this process; resolves with its exit code. */
-function build(cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
+/** How a `next build` child ended: its exit code, or the signal that stopped it, and whether our time bound did. */
+export interface BuildOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+}
+
+/**
+ * Runs `node <args>` (the console's `next build`) in a child that exits with this process, stopped with SIGKILL past
+ * `timeoutMs`; resolves with how it ended.
+ */
+export function runBuild(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<BuildOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER_SCRIPT, "build", cwd], {
+    const child = spawn(process.execPath, args, {
       cwd,
       env,
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
-    const timer = setTimeout(() => child.kill("SIGKILL"), BUILD_TIMEOUT_MS);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
     child.once("error", (error) => {
       clearTimeout(timer);
       reject(error);
     });
-    child.once("exit", (code) => {
+    child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      resolve(code ?? 1);
+      resolve({ code, signal, timedOut });
     });
   });
+}
+
+/**
+ * Why `npm start` stops when the build did not succeed. A build stopped by our bound says so and names the setting
+ * (it once read "next build failed (exit code 1)" on a loaded machine, which sent the reader to look for a compile
+ * error that did not exist).
+ */
+export function buildFailureMessage(outcome: BuildOutcome, timeoutMs: number): string {
+  if (outcome.timedOut) {
+    const minutes = Math.round(timeoutMs / 60_000);
+    return (
+      `next build did not finish within ${minutes} min and was stopped (a busy machine builds slowly): ` +
+      "raise CONSOLE_BUILD_TIMEOUT_MINUTES, or set CONSOLE_PORT=0 to start without the console"
+    );
+  }
+  return `next build failed (${outcome.signal ? `signal ${outcome.signal}` : `exit code ${outcome.code}`}; its errors are above)`;
 }
 
 /** What the console needs to reach the database, Redis and PSPs, and the secrets it may hold. */
@@ -107,6 +141,8 @@ export interface ConsoleProcessOptions {
   pspSandboxUrl: string | null;
   secrets: AppSecrets;
   logLevel: string;
+  /** `next build` takes about a minute on a quiet machine; one still running after this is stopped. */
+  buildTimeoutMs: number;
   log: (message: string) => void;
 }
 
@@ -142,8 +178,8 @@ export async function startConsoleProcess(options: ConsoleProcessOptions): Promi
   if (!existsSync(buildId) || statSync(buildId).mtimeMs < newestSourceMs(root)) {
     options.log("building the operator console (next build, about a minute; only when its sources changed)");
     const started = Date.now();
-    const code = await build(cwd, env);
-    if (code !== 0) throw new Error(`next build failed (exit code ${code})`);
+    const outcome = await runBuild([SERVER_SCRIPT, "build", cwd], cwd, env, options.buildTimeoutMs);
+    if (outcome.code !== 0) throw new Error(buildFailureMessage(outcome, options.buildTimeoutMs));
     options.log(`console built in ${Math.round((Date.now() - started) / 1000)} s`);
   }
   const url = `http://${options.host}:${options.port}`;

@@ -7,8 +7,12 @@ import { findRepoRoot } from "@paycore/db/database-url";
 import type { AppSecrets } from "@paycore/platform/secrets";
 import { startChildProcess } from "./child-process";
 
-/** tsx transpiles the sandbox at start: about 2 s on a quiet machine, 20 s on a loaded two-core one. */
-const READY_TIMEOUT_MS = 60_000;
+/**
+ * tsx transpiles the sandbox at start: about 2 s on a quiet machine, 20 s on a loaded two-core one, and past 60 s
+ * on a first run (cold transpile cache) of a clean clone at `nice -n 19` under a load of 12 on two cores, where a
+ * 60 s bound stopped `npm start`. The child reports readiness itself, so the bound only catches one that hangs.
+ */
+const READY_TIMEOUT_MS = 180_000;
 
 export interface SandboxProcess {
   url: string;

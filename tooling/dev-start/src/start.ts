@@ -223,6 +223,7 @@ async function startConsole(
     pspSandboxUrl,
     secrets,
     logLevel: env.LOG_LEVEL,
+    buildTimeoutMs: env.CONSOLE_BUILD_TIMEOUT_MINUTES * 60_000,
     log,
   });
   console.log(`paycore operator console on ${started.url}`);

@@ -1,5 +1,6 @@
 // Goal: every error code the API's source raises is listed once, in the core's ERROR_TABLE (payload errors) or
-// in GRAPHQL_ERROR_TABLE (transport errors), never in both, and PSP_UNAVAILABLE is raised nowhere.
+// in GRAPHQL_ERROR_TABLE (transport errors), never in both, and PSP_UNAVAILABLE is raised nowhere; and every code
+// of both tables is in the docs a merchant or operator reads (a code they meet must be one they can look up).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,6 +46,17 @@ describe("the tables of error codes", () => {
     "%s is not also a UserError code",
     (code) => {
       expect(code in ERROR_TABLE).toBe(false);
+    },
+  );
+
+  const DOCS = fileURLToPath(new URL("../../../../docs/", import.meta.url));
+  const documented = ["api.md", "operations.md"]
+    .map((file) => readFileSync(join(DOCS, file), "utf8"))
+    .join("\n");
+  it.each([...Object.keys(ERROR_TABLE), ...Object.keys(GRAPHQL_ERROR_TABLE)].map((code) => [code]))(
+    "%s is documented in docs/api.md or docs/operations.md",
+    (code) => {
+      expect(documented).toContain(`\`${code}\``);
     },
   );
 

@@ -44,6 +44,19 @@ export const GRAPHQL_ERROR_TABLE = {
     retryable: false,
     description: "the nonce was already used within the signature window",
   },
+  // graphql-yoga's own codes for a document that is not GraphQL or does not fit the schema (a misspelt field).
+  // 200 to a client that accepts application/json (the spec's legacy media type), 400 with
+  // application/graphql-response+json.
+  GRAPHQL_PARSE_FAILED: {
+    httpStatus: null,
+    retryable: false,
+    description: "the document is not valid GraphQL (a syntax error)",
+  },
+  GRAPHQL_VALIDATION_FAILED: {
+    httpStatus: null,
+    retryable: false,
+    description: "the document does not fit the schema (an unknown or misspelt field, a wrong argument)",
+  },
   FORBIDDEN: { httpStatus: 403, retryable: false, description: "the wrong kind of key for this operation" },
   NOT_FOUND: { httpStatus: null, retryable: false, description: "an unknown id in a query" },
   ORIGIN_NOT_ALLOWED: {

@@ -73,6 +73,27 @@ describe("adyenSettlementLine", () => {
   });
 
   it.each([
+    ["MerchantPayout", "PAYOUT"],
+    ["Balancetransfer", "OTHER"],
+    ["DepositCorrection", "OTHER"],
+  ])("reads a %s row (no gross) as its net moved as it is, never as a fee", (rawType, type) => {
+    const line = adyenSettlementLine(
+      {
+        ...adyenSettled,
+        Type: rawType,
+        "Psp Reference": "",
+        "Gross Currency": "",
+        "Gross Credit (GC)": "",
+        "Net Credit (NC)": "",
+        "Net Debit (NC)": "33.640",
+        "Commission (NC)": "",
+      },
+      5,
+    );
+    expect(line).toMatchObject({ type, grossMinor: -33640n, feeMinor: 0n, netMinor: -33640n });
+  });
+
+  it.each([
     [{ "Gross Credit (GC)": "12.3456" }, "Gross Credit (GC)"],
     [{ "Gross Credit (GC)": "1e3" }, "Gross Credit (GC)"],
     [{ "Creation Date": "yesterday" }, "Creation Date"],

@@ -213,6 +213,10 @@ function amountCell(
   return reading.amountMinor;
 }
 
+function hasCell(record: Record<string, string | undefined>, column: string): boolean {
+  return (record[column] ?? "").trim() !== "";
+}
+
 function orNull(text: string): string | null {
   return text === "" ? null : text;
 }
@@ -287,12 +291,20 @@ export function adyenSettlementLine(
       lineNumber,
       "gross and net currencies differ (FX settlement is not supported)",
     );
-  const grossMinor =
-    amountCell(record, "Gross Credit (GC)", currency, lineNumber) -
-    amountCell(record, "Gross Debit (GC)", currency, lineNumber);
   const netMinor =
     amountCell(record, "Net Credit (NC)", currency, lineNumber) -
     amountCell(record, "Net Debit (NC)", currency, lineNumber);
+  const hasGross =
+    grossCurrencyText !== "" || hasCell(record, "Gross Credit (GC)") || hasCell(record, "Gross Debit (GC)");
+  // A row with no gross is either a fee (its net is the fee) or money moved as it is (MerchantPayout,
+  // Balancetransfer, DepositCorrection: its net is the whole amount, no fee). Reading a payout's net debit as
+  // gross 0 made it a fee: an outside check's batch showed a fee total of 34.84 USD on 34.90 USD of payments.
+  const grossMinor = hasGross
+    ? amountCell(record, "Gross Credit (GC)", currency, lineNumber) -
+      amountCell(record, "Gross Debit (GC)", currency, lineNumber)
+    : type === "FEE"
+      ? 0n
+      : netMinor;
   const feeMinor = grossMinor - netMinor;
   if (type === "CAPTURE" || type === "REFUND") {
     const present = ADYEN_FEE_COLUMNS.filter((column) => (record[column] ?? "").trim() !== "");
