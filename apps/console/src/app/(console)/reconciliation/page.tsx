@@ -42,7 +42,7 @@ export default async function ReconciliationRunsPage({
         <p className="muted">No settlement report has been imported yet.</p>
       ) : (
         <div className="scroll-x">
-          <table data-testid="recon-runs">
+          <table data-testid="recon-runs" className="responsive">
             <thead>
               <tr>
                 <th scope="col">File</th>
@@ -59,7 +59,7 @@ export default async function ReconciliationRunsPage({
             <tbody>
               {runs.map((run) => (
                 <tr key={run.id} data-testid={`recon-run-${run.id}`}>
-                  <td>
+                  <td data-label="File">
                     <span className="break">{run.fileName}</span>
                     <div className="muted mono" title={run.fileSha256}>
                       {run.fileSha256.slice(0, 12)}…
@@ -70,13 +70,15 @@ export default async function ReconciliationRunsPage({
                       </div>
                     ) : null}
                   </td>
-                  <td>{run.psp}</td>
-                  <td className="mono">{run.batches.join(", ") || "—"}</td>
-                  <td>
+                  <td data-label="PSP">{run.psp}</td>
+                  <td className="mono" data-label="Batches">
+                    {run.batches.join(", ") || "—"}
+                  </td>
+                  <td data-label="Imported">
                     <DateTime iso={run.createdAt} />
                     <div className="muted">by {run.importedBy}</div>
                   </td>
-                  <td>
+                  <td data-label="Lines by category">
                     <ul>
                       {Object.entries(run.categoryCounts).map(([category, count]) => (
                         <li key={category}>
@@ -93,7 +95,7 @@ export default async function ReconciliationRunsPage({
                       {run.lineCount} {run.lineCount === 1 ? "line" : "lines"}
                     </div>
                   </td>
-                  <td className="amount">
+                  <td className="amount" data-label="Gross / fee / net">
                     {run.totals.map((total) => (
                       <div key={total.currency}>
                         <Amount minor={total.grossMinor} currency={total.currency} /> /{" "}
@@ -102,7 +104,7 @@ export default async function ReconciliationRunsPage({
                       </div>
                     ))}
                   </td>
-                  <td>
+                  <td data-label="Left open">
                     {run.openLeft.length === 0 ? (
                       <span className="muted">nothing</span>
                     ) : (

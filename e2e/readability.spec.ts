@@ -1,0 +1,81 @@
+// Goal: what an operator reads stays readable at 390 px and 1280 px, beyond "the page fits" (usability.spec.ts):
+// every list keeps all its columns on screen at 390 px (one card per row, never a table to scroll sideways inside),
+// amounts line up on their right edge in tabular digits, dates read one way everywhere, and the overview's charts
+// have axes an operator can read. Each test reads only rows the seed made and no spec removes.
+import { expect, type Page, test } from "@playwright/test";
+import { artifact, signIn } from "./helpers";
+import { readState } from "./state";
+
+const state = readState();
+
+/** Elements inside <main> that scroll sideways: their content is wider than they are. */
+async function sidewaysScrollers(page: Page): Promise<string[]> {
+  return page
+    .locator("main")
+    .evaluate((main) =>
+      [...main.querySelectorAll<HTMLElement>(".scroll-x, table, section, .card")]
+        .filter((element) => element.scrollWidth > element.clientWidth + 1 && element.clientWidth > 1)
+        .map(
+          (element) =>
+            `${element.tagName.toLowerCase()}.${element.className} ${element.scrollWidth}>${element.clientWidth}`,
+        ),
+    );
+}
+
+test("at 390 px every list shows one card per row with every column's label, and nothing scrolls sideways", async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  await signIn(page, state.operators.ADMIN);
+  await page.setViewportSize({ width: 390, height: 844 });
+  // Lists whose seeded rows stay whatever other specs do: the imported report run, its item in any status, the
+  // seeded invoice, the payments; and the queues whose rows other specs may act on (checked when they have rows).
+  const lists = [
+    { path: "/reconciliation", table: "recon-runs", rows: true, labels: ["File", "Left open"] },
+    {
+      path: "/reconciliation/items?status=OPEN&status=RESOLVED&status=IGNORED&status=CLOSED",
+      table: "recon-queue",
+      rows: true,
+      labels: ["Item", "Amount", "Difference", "Payment"],
+    },
+    { path: "/invoices", table: "invoices-list", rows: true, labels: ["Invoice", "Total", "Due"] },
+    { path: "/disputes", table: "disputes-queue", rows: false, labels: ["Dispute", "At stake"] },
+    {
+      path: "/dead-letters?state=ALL",
+      table: "dead-letters",
+      rows: true,
+      labels: ["Letter", "Seen", "State"],
+    },
+    { path: "/ledger", table: "adjustments", rows: false, labels: ["Posted", "Amount"] },
+    {
+      path: "/reconciliation/approvals",
+      table: "approvals-decided",
+      rows: false,
+      labels: ["Request", "Amount"],
+    },
+    { path: "/authorizations", table: "expiring-authorizations", rows: false, labels: ["Payment"] },
+  ];
+  for (const list of lists) {
+    await page.goto(list.path);
+    await expect(page.locator("h1"), list.path).toHaveCount(1);
+    expect(await sidewaysScrollers(page), `${list.path} at 390`).toEqual([]);
+    const table = page.getByTestId(list.table);
+    if (!list.rows && (await table.count()) === 0) continue;
+    const firstRow = table.locator("tbody > tr").first();
+    await expect(firstRow, list.path).toBeVisible();
+    // A card: the row is no wider than the window, and each cell says which column it is.
+    const box = await firstRow.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 390, `${list.path}: the first row is on screen`).toBe(
+      true,
+    );
+    for (const label of list.labels) {
+      await expect(firstRow.locator(`td[data-label="${label}"]`), `${list.path}: ${label}`).toHaveCount(1);
+    }
+  }
+  // The money column of a queue is on screen, not cut off to the right.
+  await page.goto("/reconciliation/items?status=OPEN&status=RESOLVED&status=IGNORED&status=CLOSED");
+  const difference = page.getByTestId("recon-queue").locator('td[data-label="Difference"]').first();
+  await expect(difference).toBeInViewport();
+  await expect(difference).toHaveText("-$200.00");
+  await page.screenshot({ path: artifact("readability-recon-items-390"), fullPage: true });
+});
