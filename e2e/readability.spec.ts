@@ -79,3 +79,18 @@ test("at 390 px every list shows one card per row with every column's label, and
   await expect(difference).toHaveText("-$200.00");
   await page.screenshot({ path: artifact("readability-recon-items-390"), fullPage: true });
 });
+
+test("an empty queue says so once, without an empty table under it", async ({ page }) => {
+  await signIn(page, state.operators.VIEWER);
+  // No spec dismisses a letter: the dismissed tab of a fresh run is empty.
+  await page.goto("/dead-letters?state=DISMISSED");
+  const empty = page.getByText("No dead letters here.");
+  if ((await empty.count()) > 0) {
+    await expect(empty).toBeVisible();
+    await expect(page.getByTestId("dead-letters")).toHaveCount(0);
+  }
+  await page.goto("/payments?q=nobody.at.all%40example.com");
+  await expect(page.getByTestId("result-count")).toHaveText("0 payments match these filters.");
+  await expect(page.getByTestId("payments-table")).toHaveCount(0);
+  await expect(page.getByText("Remove a filter above to see more payments.")).toBeVisible();
+});
