@@ -94,3 +94,45 @@ test("an empty queue says so once, without an empty table under it", async ({ pa
   await expect(page.getByTestId("payments-table")).toHaveCount(0);
   await expect(page.getByText("Remove a filter above to see more payments.")).toBeVisible();
 });
+
+test("timelines keep each time on one line and each event name whole, at 1280 and 390 px", async ({
+  page,
+}) => {
+  await signIn(page, state.operators.VIEWER);
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of [`/invoices/${state.invoice.id}`, `/payments/${state.refundablePaymentId}`]) {
+      await page.goto(path);
+      const items = page.locator("ol.timeline > li");
+      await expect(items.first(), path).toBeVisible();
+      for (const item of await items.all()) {
+        const time = item.locator("> time");
+        const lineHeight = await time.evaluate((element) =>
+          Number.parseFloat(getComputedStyle(element).lineHeight),
+        );
+        const box = await time.boundingBox();
+        expect(
+          box?.height ?? 0,
+          `${path} at ${width}: "${await time.textContent()}" on one line`,
+        ).toBeLessThan(lineHeight * 1.5);
+      }
+    }
+    // The invoice's events: the name is in the wide column, in one piece.
+    await page.goto(`/invoices/${state.invoice.id}`);
+    const created = page.locator("ol.timeline > li > div", { hasText: "invoice.created" });
+    await expect(created).toHaveCount(1);
+    const name = await created.evaluate((element) => {
+      const range = document.createRange();
+      range.setStart(element.firstChild as Node, 0);
+      range.setEnd(element.firstChild as Node, "invoice.created".length);
+      return range.getClientRects().length;
+    });
+    expect(name, `invoice.created at ${width} is on one line`).toBe(1);
+    // A ledger line's "credit merchant_pending: $96.80" wraps as a whole, never between label and amount.
+    await page.goto(`/payments/${state.refundablePaymentId}`);
+    for (const pair of await page.locator("ol.timeline .details > span").all()) {
+      const rects = await pair.evaluate((element) => element.getClientRects().length);
+      expect(rects, `${await pair.textContent()} at ${width}`).toBe(1);
+    }
+  }
+});

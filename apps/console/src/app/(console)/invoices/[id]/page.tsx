@@ -132,16 +132,22 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
         <h2 id="timeline-heading">Timeline</h2>
         <ol className="timeline">
           {invoice.timeline.map((event) => (
+            // One element per timeline column (time, kind, what happened): bare text became its own grid cell
+            // and "invoice.created" broke mid-word in the narrow kind column.
             <li key={event.id}>
-              <DateTime iso={event.at} /> {event.type}
-              {event.from && event.from !== event.to
-                ? ` (${event.from.toLowerCase()} → ${event.to.toLowerCase()})`
-                : ""}
-              <span className="muted">
-                {" "}
-                by {event.source.toLowerCase()}
-                {event.actor ? ` ${event.actor}` : ""}
-              </span>
+              <DateTime iso={event.at} />
+              <span className="kind">{event.source.toLowerCase()}</span>
+              <div>
+                {event.type}
+                {event.from && event.from !== event.to
+                  ? ` (${event.from.toLowerCase()} → ${event.to.toLowerCase()})`
+                  : ""}
+                <span className="muted">
+                  {" "}
+                  by {event.source.toLowerCase()}
+                  {event.actor ? ` ${event.actor}` : ""}
+                </span>
+              </div>
             </li>
           ))}
         </ol>
