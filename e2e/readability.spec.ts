@@ -136,3 +136,31 @@ test("timelines keep each time on one line and each event name whole, at 1280 an
     }
   }
 });
+
+test("a merchant's balances keep mode and currency readable beside the largest amounts", async ({ page }) => {
+  await signIn(page, state.operators.VIEWER);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`/merchants/${state.longValues.merchantId}`);
+  const balances = page.getByRole("region", { name: "Balances" });
+  const kwd = balances.locator("tbody tr", { hasText: "KWD 9,709,999,999.699" });
+  await expect(kwd).toHaveCount(1);
+  // "KWD" and "test" each on one line: beside 13-digit amounts they were squeezed to "K / W / D".
+  for (const label of ["Mode", "Currency"]) {
+    const cell = kwd.locator(`td[data-label="${label}"]`);
+    const lines = await cell.evaluate((element) => {
+      const range = document.createRange();
+      range.selectNodeContents(element);
+      return range.getClientRects().length;
+    });
+    expect(lines, `${label}: ${await cell.textContent()}`).toBe(1);
+  }
+  await expect(kwd.locator('td[data-label="Currency"]')).toHaveText("KWD");
+  const scrolls = await balances
+    .locator(".scroll-x")
+    .evaluate((element) => element.scrollWidth > element.clientWidth + 1);
+  expect(scrolls, "the balances table scrolls sideways in its card").toBe(false);
+  // The amounts right-aligned in tabular digits.
+  const pending = kwd.locator('td[data-label="Pending"]');
+  await expect(pending).toHaveCSS("text-align", "right");
+  await expect(pending).toHaveCSS("font-variant-numeric", "tabular-nums");
+});
