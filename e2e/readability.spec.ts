@@ -164,3 +164,45 @@ test("a merchant's balances keep mode and currency readable beside the largest a
   await expect(pending).toHaveCSS("text-align", "right");
   await expect(pending).toHaveCSS("font-variant-numeric", "tabular-nums");
 });
+
+/** The right edge of an element's text (not its box): where its last digit ends. */
+async function textRight(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).evaluate((element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const rects = [...range.getClientRects()];
+    return Math.max(...rects.map((rect) => rect.right));
+  });
+}
+
+test("a payment's amounts and an invoice's totals line up on their right edge in tabular digits", async ({
+  page,
+}) => {
+  await signIn(page, state.operators.VIEWER);
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`/payments/${state.longValues.kwdPaymentId}`);
+    await expect(page.getByTestId("amount-captured")).toHaveText("KWD 9,999,999,999.999");
+    await expect(page.getByTestId("amount-refunded")).toHaveText("KWD 0.000");
+    const edges = [];
+    for (const id of ["amount-authorized", "amount-captured", "amount-refunded", "amount-refundable"]) {
+      await expect(page.getByTestId(id)).toHaveCSS("font-variant-numeric", "tabular-nums");
+      edges.push(await textRight(page, `[data-testid="${id}"]`));
+    }
+    expect(
+      Math.max(...edges) - Math.min(...edges),
+      `amounts' right edges at ${width}: ${edges}`,
+    ).toBeLessThan(1);
+
+    await page.goto(`/invoices/${state.invoice.id}`);
+    await expect(page.getByTestId("invoice-total")).toHaveText(state.invoice.totalText);
+    const total = await textRight(page, '[data-testid="invoice-total"]');
+    if (width === 1280) {
+      // Under the Gross column's figures.
+      const gross = await textRight(page, 'td[data-label="Gross"] >> nth=-1');
+      expect(Math.abs(total - gross), `total ${total} under gross ${gross}`).toBeLessThan(1);
+    }
+    const subtotal = await textRight(page, "dl.totals dd >> nth=0");
+    expect(Math.abs(total - subtotal), "subtotal and total end together").toBeLessThan(1);
+  }
+});

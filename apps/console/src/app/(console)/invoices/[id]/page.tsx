@@ -107,7 +107,7 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
             },
           ]}
         />
-        <dl className="facts">
+        <dl className="facts figures totals">
           <dt>Subtotal</dt>
           <dd>
             <Amount minor={invoice.net} currency={currency} />

@@ -36,7 +36,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
       <div className="grid">
         <section className="card" aria-labelledby="amounts-heading">
           <h2 id="amounts-heading">Amounts</h2>
-          <dl className="facts">
+          <dl className="facts figures">
             <dt>Authorized</dt>
             <dd data-testid="amount-authorized">
               <Amount minor={payment.amountAuthorizedMinor} currency={currency} />
