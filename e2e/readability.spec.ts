@@ -206,3 +206,31 @@ test("a payment's amounts and an invoice's totals line up on their right edge in
     expect(Math.abs(total - subtotal), "subtotal and total end together").toBeLessThan(1);
   }
 });
+
+test("dates read one way: a due date and a chart's days as '07 Jan 2027' and '26 Nov', like the times beside them", async ({
+  page,
+}) => {
+  await signIn(page, state.operators.ADMIN);
+  const day = /^\d{2} [A-Z][a-z]{2} \d{4}$/;
+  await page.goto(`/invoices/${state.invoice.id}`);
+  await expect(page.getByTestId("invoice-due")).toHaveText(day);
+  await page.goto("/invoices");
+  const row = page.getByTestId("invoices-list").locator("tbody tr", { hasText: state.invoice.id });
+  await expect(row.locator('td[data-label="Due"]')).toHaveText(day);
+  await expect(row.locator('td[data-label="Created"]')).toHaveText(
+    /^\d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC$/,
+  );
+  // The overview: its period and each chart's days, never "2026-11-25" beside "08 Dec 2026" nor month-first "11-26".
+  await page.goto("/overview");
+  await expect(page.locator("main")).toContainText(
+    /The last 14 days by UTC day, \d{2} [A-Z][a-z]{2} \d{4} to /,
+  );
+  // The count chart always has its line (zeros on quiet days); its other labels are the value ticks.
+  const axisTexts = await page
+    .getByTestId("chart-volume-count")
+    .locator("svg[role=img] text")
+    .allTextContents();
+  const days = axisTexts.filter((text) => !/^[\d.,]+%?$/.test(text));
+  expect(days.length).toBeGreaterThanOrEqual(7);
+  for (const text of days) expect(text).toMatch(/^\d{2} [A-Z][a-z]{2}$/);
+});

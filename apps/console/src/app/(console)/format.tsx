@@ -19,8 +19,35 @@ const DATE_TIME = new Intl.DateTimeFormat("en-GB", {
   timeZone: "UTC",
 });
 
-export function DateTime({ iso }: { iso: string }) {
-  return <time dateTime={iso}>{DATE_TIME.format(new Date(iso))} UTC</time>;
+export function DateTime({ iso }: { iso: string | Date }) {
+  const date = new Date(iso);
+  return <time dateTime={date.toISOString()}>{DATE_TIME.format(date)} UTC</time>;
+}
+
+const DATE = new Intl.DateTimeFormat("en-GB", {
+  year: "numeric",
+  month: "short",
+  day: "2-digit",
+  timeZone: "UTC",
+});
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}/;
+const DAY = new Intl.DateTimeFormat("en-GB", { month: "short", day: "2-digit", timeZone: "UTC" });
+
+/** "2027-01-07" → "07 Jan 2027": a calendar day (a due date) read like the times beside it, never month-first. */
+export function dayText(day: string): string {
+  if (!DAY_PATTERN.test(day)) return day;
+  return DATE.format(new Date(`${day.slice(0, 10)}T00:00:00Z`));
+}
+
+/** "2026-11-26" → "26 Nov": a day on a chart's axis, where the year is in the chart's caption. */
+export function shortDayText(day: string): string {
+  if (!DAY_PATTERN.test(day)) return day;
+  return DAY.format(new Date(`${day.slice(0, 10)}T00:00:00Z`));
+}
+
+/** A calendar day ("YYYY-MM-DD") as "07 Jan 2027". */
+export function Day({ day }: { day: string }) {
+  return <time dateTime={day.slice(0, 10)}>{dayText(day)}</time>;
 }
 
 /** 290 basis points → "2.90%". */

@@ -5,7 +5,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, serverCaller } from "../../../trpc/server";
-import { Amount, DateTime, Status } from "../format";
+import { Amount, DateTime, Day, Status } from "../format";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Invoices" };
@@ -156,7 +156,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Pro
                       <Amount minor={invoice.total} currency={invoice.currency} />
                     </td>
                     <td data-label="Customer">{invoice.customerEmail ?? ""}</td>
-                    <td data-label="Due">{invoice.dueDate ?? ""}</td>
+                    <td data-label="Due">{invoice.dueDate ? <Day day={invoice.dueDate} /> : "—"}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,7 @@
 // A small accessible SVG line chart, rendered on the server (no client script): a title and a description for
 // screen readers, labelled axes, a legend, and the same numbers in a data table below.
 import type { ReactNode } from "react";
+import { dayText, shortDayText } from "../format";
 
 export interface ChartSeries {
   name: string;
@@ -83,7 +84,7 @@ export function LineChart({
                   fontSize="12"
                   fill="#5b6270"
                 >
-                  {day.slice(5)}
+                  {shortDayText(day)}
                 </text>
               ) : null,
             )}
@@ -116,7 +117,7 @@ export function LineChart({
                     value === null ? null : (
                       // biome-ignore lint/suspicious/noArrayIndexKey: one point per day, in day order.
                       <circle key={index} cx={x(index)} cy={y(value)} r="3" fill={color}>
-                        <title>{`${line.name}, ${days[index]}: ${line.labels?.[index] ?? format(value)}`}</title>
+                        <title>{`${line.name}, ${dayText(days[index] ?? "")}: ${line.labels?.[index] ?? format(value)}`}</title>
                       </circle>
                     ),
                   )}
@@ -176,7 +177,7 @@ function DataTable({
       <tbody>
         {days.map((day, index) => (
           <tr key={day}>
-            <th scope="row">{day}</th>
+            <th scope="row">{dayText(day)}</th>
             {series.map((line) => {
               const value = line.values[index];
               return (

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { Fragment } from "react";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { DataTable } from "../../data-table";
-import { Amount, DateTime, Status } from "../../format";
+import { Amount, DateTime, Day, Status } from "../../format";
 import { InvoiceActions } from "./invoice-actions";
 
 export const dynamic = "force-dynamic";
@@ -47,7 +47,7 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
             <dt>Customer</dt>
             <dd>{invoice.customerEmail ?? "—"}</dd>
             <dt>Due</dt>
-            <dd>{invoice.dueDate ?? "—"}</dd>
+            <dd data-testid="invoice-due">{invoice.dueDate ? <Day day={invoice.dueDate} /> : "—"}</dd>
             <dt>Created</dt>
             <dd>
               <DateTime iso={invoice.createdAt} />

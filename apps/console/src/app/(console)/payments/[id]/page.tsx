@@ -132,8 +132,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
                     : "No liability shift."}
                   {payment.actionExpiresAt ? (
                     <div className="muted">
-                      Waiting for the customer's challenge until{" "}
-                      <time dateTime={payment.actionExpiresAt}>{payment.actionExpiresAt}</time>.
+                      Waiting for the customer's challenge until <DateTime iso={payment.actionExpiresAt} />.
                     </div>
                   ) : null}
                 </dd>
