@@ -234,3 +234,12 @@ test("dates read one way: a due date and a chart's days as '07 Jan 2027' and '26
   expect(days.length).toBeGreaterThanOrEqual(7);
   for (const text of days) expect(text).toMatch(/^\d{2} [A-Z][a-z]{2}$/);
 });
+
+test("the overview's count chart has whole-number ticks", async ({ page }) => {
+  await signIn(page, state.operators.OPERATOR);
+  await page.goto("/overview");
+  const texts = await page.getByTestId("chart-volume-count").locator("svg[role=img] text").allTextContents();
+  const ticks = texts.filter((text) => /^[\d.,]+$/.test(text));
+  expect(ticks).toHaveLength(5);
+  for (const tick of ticks) expect(tick, `tick ${tick} of ${ticks}`).toMatch(/^\d[\d,]*$/);
+});

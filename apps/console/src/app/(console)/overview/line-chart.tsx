@@ -24,6 +24,7 @@ export function LineChart({
   series,
   format,
   max,
+  integer = false,
 }: {
   id: string;
   title: string;
@@ -34,12 +35,16 @@ export function LineChart({
   format: (value: number) => string;
   /** The top of the value axis; the largest value when absent. */
   max?: number;
+  /** Whole numbers (a count): the axis ticks are whole numbers too. */
+  integer?: boolean;
 }) {
   const largest = Math.max(
     0,
     ...series.flatMap((line) => line.values.filter((v): v is number => v !== null)),
   );
-  const top = max ?? (largest > 0 ? largest : 1);
+  // Counts get whole-number ticks: the top is a multiple of the four intervals (a quiet day's scale read
+  // "0, 0.3, 0.5, 0.8, 1" payments).
+  const top = max ?? (integer ? Math.max(4, Math.ceil(largest / 4) * 4) : largest > 0 ? largest : 1);
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const x = (index: number) => PAD.left + (days.length <= 1 ? 0 : (index * plotWidth) / (days.length - 1));

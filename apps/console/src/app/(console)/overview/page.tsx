@@ -110,6 +110,7 @@ export default async function OverviewPage() {
           days={days}
           series={[{ name: "payments", values: summary.volume.count }]}
           format={whole}
+          integer
         />
         {Object.entries(summary.volume.amountByCurrency).map(([currency, values]) => {
           const exponent = exponentOf(currency) ?? 0;
