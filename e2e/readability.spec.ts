@@ -243,3 +243,22 @@ test("the overview's count chart has whole-number ticks", async ({ page }) => {
   expect(ticks).toHaveLength(5);
   for (const tick of ticks) expect(tick, `tick ${tick} of ${ticks}`).toMatch(/^\d[\d,]*$/);
 });
+
+test("a time in a narrow column wraps only between its day and its clock, never inside either", async ({
+  page,
+}) => {
+  await signIn(page, state.operators.VIEWER);
+  await page.goto("/reviews");
+  const times = page.locator("main table time");
+  await expect(times.first()).toBeVisible();
+  for (const time of await times.all()) {
+    const lines = await time.evaluate((element) => {
+      const range = document.createRange();
+      range.selectNodeContents(element);
+      return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+    });
+    const text = (await time.textContent()) ?? "";
+    expect(text).toMatch(/^\d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC$/);
+    expect(lines, `"${text}" on ${lines} lines`).toBeLessThanOrEqual(2);
+  }
+});

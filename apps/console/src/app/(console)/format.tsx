@@ -19,9 +19,20 @@ const DATE_TIME = new Intl.DateTimeFormat("en-GB", {
   timeZone: "UTC",
 });
 
+/**
+ * "08 Dec 2026, 01:38:02 UTC". In a narrow column it wraps only between the day and the time (each part stays whole):
+ * the reviews queue showed "08 Dec / 2026, / 01:38:02 / UTC" on four lines.
+ */
 export function DateTime({ iso }: { iso: string | Date }) {
   const date = new Date(iso);
-  return <time dateTime={date.toISOString()}>{DATE_TIME.format(date)} UTC</time>;
+  const text = DATE_TIME.format(date);
+  const comma = text.indexOf(", ");
+  return (
+    <time dateTime={date.toISOString()}>
+      <span className="nowrap">{text.slice(0, comma + 1)}</span>{" "}
+      <span className="nowrap">{text.slice(comma + 2)} UTC</span>
+    </time>
+  );
 }
 
 const DATE = new Intl.DateTimeFormat("en-GB", {
