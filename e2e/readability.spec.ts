@@ -31,7 +31,12 @@ test("at 390 px every list shows one card per row with every column's label, and
   // Lists whose seeded rows stay whatever other specs do: the imported report run, its item in any status, the
   // seeded invoice, the payments; and the queues whose rows other specs may act on (checked when they have rows).
   const lists = [
-    { path: "/reconciliation", table: "recon-runs", rows: true, labels: ["File", "Left open"] },
+    {
+      path: "/reconciliation",
+      table: "recon-runs",
+      rows: true,
+      labels: ["File", "Gross", "Fee", "Net", "Left open"],
+    },
     {
       path: "/reconciliation/items?status=OPEN&status=RESOLVED&status=IGNORED&status=CLOSED",
       table: "recon-queue",
@@ -260,5 +265,27 @@ test("a time in a narrow column wraps only between its day and its clock, never 
     const text = (await time.textContent()) ?? "";
     expect(text).toMatch(/^\d{2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC$/);
     expect(lines, `"${text}" on ${lines} lines`).toBeLessThanOrEqual(2);
+  }
+});
+
+test("a settlement report run shows gross, fee and net in their own right-aligned columns", async ({
+  page,
+}) => {
+  await signIn(page, state.operators.VIEWER);
+  await page.goto("/reconciliation");
+  // The seeded Stripe-style day: 300.00 USD gross, 14.80 fee, 285.20 net among its currencies.
+  const run = page
+    .getByTestId("recon-runs")
+    .locator("tbody tr", { hasText: "stripe-balance-report-" })
+    .first();
+  for (const [label, figure] of [
+    ["Gross", "$300.00"],
+    ["Fee", "$14.80"],
+    ["Net", "$285.20"],
+  ] as const) {
+    const cell = run.locator(`td[data-label="${label}"]`);
+    await expect(cell.locator("div", { hasText: figure })).toHaveCount(1);
+    await expect(cell).not.toContainText("/");
+    await expect(cell).toHaveCSS("text-align", "right");
   }
 });

@@ -50,8 +50,15 @@ export default async function ReconciliationRunsPage({
                 <th scope="col">Batches</th>
                 <th scope="col">Imported</th>
                 <th scope="col">Lines by category</th>
+                {/* One figure a column, one line a currency: "a / b / c" in one cell did not line up. */}
                 <th scope="col" className="amount">
-                  Gross / fee / net
+                  Gross
+                </th>
+                <th scope="col" className="amount">
+                  Fee
+                </th>
+                <th scope="col" className="amount">
+                  Net
                 </th>
                 <th scope="col">Left open</th>
               </tr>
@@ -95,11 +102,23 @@ export default async function ReconciliationRunsPage({
                       {run.lineCount} {run.lineCount === 1 ? "line" : "lines"}
                     </div>
                   </td>
-                  <td className="amount" data-label="Gross / fee / net">
+                  <td className="amount" data-label="Gross">
                     {run.totals.map((total) => (
                       <div key={total.currency}>
-                        <Amount minor={total.grossMinor} currency={total.currency} /> /{" "}
-                        <Amount minor={total.feeMinor} currency={total.currency} /> /{" "}
+                        <Amount minor={total.grossMinor} currency={total.currency} />
+                      </div>
+                    ))}
+                  </td>
+                  <td className="amount" data-label="Fee">
+                    {run.totals.map((total) => (
+                      <div key={total.currency}>
+                        <Amount minor={total.feeMinor} currency={total.currency} />
+                      </div>
+                    ))}
+                  </td>
+                  <td className="amount" data-label="Net">
+                    {run.totals.map((total) => (
+                      <div key={total.currency}>
                         <Amount minor={total.netMinor} currency={total.currency} />
                       </div>
                     ))}
