@@ -289,3 +289,19 @@ test("a settlement report run shows gross, fee and net in their own right-aligne
     await expect(cell).toHaveCSS("text-align", "right");
   }
 });
+
+test("the pause-payouts reason is a labelled field of usable width, as the page's other forms", async ({
+  page,
+}) => {
+  await signIn(page, state.operators.OPERATOR);
+  await page.goto(`/merchants/${state.payoutMerchantId}/balance`);
+  const form = page.getByRole("button", { name: /^(Pause|Resume) payouts$/ }).locator("xpath=ancestor::form");
+  await expect(form).toHaveClass(/filters/);
+  const reason = form.getByLabel("Reason", { exact: true });
+  if ((await reason.count()) === 0) return; // paused by another run of this page: no reason to give
+  // The label above its field, not run into it; the field wide enough for a sentence.
+  const label = form.locator("label.field", { has: reason });
+  await expect(label).toHaveCSS("flex-direction", "column");
+  const box = await reason.boundingBox();
+  expect(box?.width ?? 0).toBeGreaterThanOrEqual(240);
+});
