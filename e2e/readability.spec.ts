@@ -305,3 +305,18 @@ test("the pause-payouts reason is a labelled field of usable width, as the page'
   const box = await reason.boundingBox();
   expect(box?.width ?? 0).toBeGreaterThanOrEqual(240);
 });
+
+test("a list's merchant filter stays a field's width beside a 200-character merchant name", async ({
+  page,
+}) => {
+  await signIn(page, state.operators.VIEWER);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  for (const path of ["/payments", "/invoices"]) {
+    await page.goto(path);
+    // A label's name holds its select's chosen option too: found by the field's name.
+    const merchant = page.locator('form.filters select[name="merchant"]');
+    await expect(merchant.locator("option", { hasText: "Großhandelsgesellschaft" })).toHaveCount(1);
+    const box = await merchant.boundingBox();
+    expect(box?.width ?? 0, `${path}: the merchant filter's width`).toBeLessThanOrEqual(28 * 15 + 1);
+  }
+});
