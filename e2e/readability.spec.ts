@@ -320,3 +320,38 @@ test("a list's merchant filter stays a field's width beside a 200-character merc
     expect(box?.width ?? 0, `${path}: the merchant filter's width`).toBeLessThanOrEqual(28 * 15 + 1);
   }
 });
+
+test("audit actions wrap only after a dot or an underscore, never inside a word", async ({ page }) => {
+  await signIn(page, state.operators.VIEWER);
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto("/audit");
+    const names = page.locator("main td .action-name");
+    await expect(names.first()).toBeVisible();
+    for (const name of (await names.all()).slice(0, 25)) {
+      // The characters after which a new line starts.
+      const breaks = await name.evaluate((element) => {
+        const found: string[] = [];
+        let lastTop: number | null = null;
+        let previous = "";
+        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const text = node.textContent ?? "";
+          for (let index = 0; index < text.length; index++) {
+            const range = document.createRange();
+            range.setStart(node, index);
+            range.setEnd(node, index + 1);
+            const top = Math.round(range.getBoundingClientRect().top);
+            if (lastTop !== null && top > lastTop + 2) found.push(previous);
+            lastTop = top;
+            previous = text[index] ?? "";
+          }
+        }
+        return found;
+      });
+      const text = (await name.textContent()) ?? "";
+      for (const after of breaks)
+        expect(after, `"${text}" at ${width} breaks after "${after}"`).toMatch(/[._]/);
+    }
+  }
+});

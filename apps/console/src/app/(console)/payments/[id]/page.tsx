@@ -6,7 +6,7 @@ import { failureReasonText } from "../../../../lib/failure-reason";
 import { formatAmount } from "../../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { AuditChange } from "../../audit-change";
-import { Amount, DateTime, Status } from "../../format";
+import { ActionName, Amount, DateTime, Status } from "../../format";
 import { ReviewActions } from "../../reviews/review-actions";
 import { AuthorizationActions } from "./authorization-actions";
 import { RefundForm } from "./refund-form";
@@ -249,7 +249,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
                   </td>
                   <td data-label="Who">{entry.operatorEmail ?? "—"}</td>
                   <td className="mono" data-label="Action">
-                    {entry.action}
+                    <ActionName action={entry.action} />
                   </td>
                   <td data-label="Change">
                     <AuditChange before={entry.before} after={entry.after} />
