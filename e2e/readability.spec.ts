@@ -3,7 +3,7 @@
 // amounts line up on their right edge in tabular digits, dates read one way everywhere, and the overview's charts
 // have axes an operator can read. Each test reads only rows the seed made and no spec removes.
 import { expect, type Page, test } from "@playwright/test";
-import { artifact, signIn } from "./helpers";
+import { artifact, expectAxeClean, signIn } from "./helpers";
 import { readState } from "./state";
 
 const state = readState();
@@ -354,4 +354,26 @@ test("audit actions wrap only after a dot or an underscore, never inside a word"
         expect(after, `"${text}" at ${width} breaks after "${after}"`).toMatch(/[._]/);
     }
   }
+});
+
+test("the two-factor step is readable: 'Use another account' has the link colour, axe clean at 1280 and 390 px", async ({
+  page,
+}) => {
+  // Stops at the code prompt: no code is used, so the other specs' codes are untouched.
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(state.operators.ADMIN.email);
+  await page.getByLabel("Password").fill(state.operators.ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByLabel("Code")).toBeVisible({ timeout: 30_000 });
+  const other = page.getByRole("button", { name: "Use another account" });
+  // The console's accent (#2450c7), not the header's light grey on a white card.
+  await expect(other).toHaveCSS("color", "rgb(36, 80, 199)");
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await expectAxeClean(page, `two-factor step at ${width}`);
+  }
+  await page.screenshot({ path: artifact("readability-two-factor-390"), fullPage: true });
+  // Back to the first step.
+  await other.click();
+  await expect(page.getByLabel("Email")).toBeVisible();
 });
