@@ -95,6 +95,12 @@ test("an empty queue says so once, without an empty table under it", async ({ pa
     await expect(empty).toBeVisible();
     await expect(page.getByTestId("dead-letters")).toHaveCount(0);
   }
+  // No live PSP account in a fresh run (psp-accounts.spec adds some): one sentence, no empty table head.
+  await signIn(page, state.operators.ADMIN);
+  await page.goto("/psp-accounts");
+  if ((await page.getByText("No PSP account yet: live payments are refused.").count()) > 0) {
+    await expect(page.locator("main table")).toHaveCount(0);
+  }
   await page.goto("/payments?q=nobody.at.all%40example.com");
   await expect(page.getByTestId("result-count")).toHaveText("0 payments match these filters.");
   await expect(page.getByTestId("payments-table")).toHaveCount(0);
