@@ -79,7 +79,10 @@ test("at 390 px every list shows one card per row with every column's label, and
   }
   // The money column of a queue is on screen, not cut off to the right.
   await page.goto("/reconciliation/items?status=OPEN&status=RESOLVED&status=IGNORED&status=CLOSED");
-  const difference = page.getByTestId("recon-queue").locator('td[data-label="Difference"]').first();
+  const difference = page
+    .getByTestId("recon-queue")
+    .locator("tbody tr", { hasText: state.reconPaymentId })
+    .locator('td[data-label="Difference"]');
   await difference.scrollIntoViewIfNeeded();
   await expect(difference).toBeInViewport();
   await expect(difference).toHaveText("-$200.00");
