@@ -42,12 +42,24 @@ test("an admin adds an operator, who signs in with the one-time password; role, 
   await row.getByLabel(`Role of ${NEW_EMAIL}`).selectOption("OPERATOR");
   await expect(row.locator("td").nth(1)).toHaveText("operator");
 
-  await row.getByRole("button", { name: "Reset password" }).click();
-  await expect(row.getByTestId("one-time-password")).toHaveText(/^[A-Za-z0-9]{20}$/);
+  // Resetting and disabling lock a colleague out: each asks first, and Back changes nothing.
+  await row.getByRole("button", { name: "Reset password", exact: true }).click();
+  const resetDialog = row.getByRole("alertdialog", { name: `Reset the password of ${NEW_EMAIL}` });
+  await expect(resetDialog).toContainText("stops working now");
+  await resetDialog.getByRole("button", { name: "Back" }).click();
+  await expect(resetDialog).toHaveCount(0);
+  await expect(row.getByTestId("one-time-password")).toHaveCount(0);
+  await row.getByRole("button", { name: "Reset password", exact: true }).click();
+  await resetDialog.getByRole("button", { name: "Reset the password" }).click();
+  // Hashing the new password (argon2id) took over 20 s at a load average of 15 on two cores.
+  await expect(row.getByTestId("one-time-password")).toHaveText(/^[A-Za-z0-9]{20}$/, { timeout: 60_000 });
   const reset = (await row.getByTestId("one-time-password").textContent()) ?? "";
   expect(reset).not.toBe(password);
 
-  await row.getByRole("button", { name: "Disable" }).click();
+  await row.getByRole("button", { name: "Disable", exact: true }).click();
+  const disableDialog = row.getByRole("alertdialog", { name: `Disable ${NEW_EMAIL}` });
+  await expect(disableDialog).toContainText("cannot sign in until an admin enables");
+  await disableDialog.getByRole("button", { name: `Disable ${NEW_EMAIL}` }).click();
   await expect(row).toContainText("disabled");
   await expect(row.getByRole("button", { name: "Enable" })).toBeVisible();
 

@@ -8,6 +8,11 @@ export interface Column<Row> {
   amount?: boolean;
   /** A class for the body cells only, such as "mono" for ids. */
   cellClass?: string;
+  /**
+   * A short column (a mode, a currency code) kept on one line, heading and cells alike: beside wide amounts the
+   * table gave it the width of two letters and "JPY" read "JP / Y".
+   */
+  nowrap?: boolean;
   /** No label above the cell in the card layout (a column of buttons). */
   unlabelled?: boolean;
   cell: (row: Row) => ReactNode;
@@ -33,7 +38,11 @@ export function DataTable<Row>({
         <thead>
           <tr>
             {shown.map((column) => (
-              <th key={column.label} scope="col" className={column.amount ? "amount" : undefined}>
+              <th
+                key={column.label}
+                scope="col"
+                className={column.amount ? "amount" : column.nowrap ? "nowrap" : undefined}
+              >
                 {column.label}
               </th>
             ))}
@@ -46,7 +55,12 @@ export function DataTable<Row>({
                 <td
                   key={column.label}
                   data-label={column.unlabelled ? undefined : column.label}
-                  className={column.amount ? "amount" : column.cellClass}
+                  className={
+                    column.amount
+                      ? "amount"
+                      : [column.cellClass, column.nowrap ? "nowrap" : undefined].filter(Boolean).join(" ") ||
+                        undefined
+                  }
                 >
                   {column.cell(row)}
                 </td>

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
 import { AuditChange } from "../audit-change";
-import { DateTime } from "../format";
+import { ActionName, DateTime } from "../format";
 import { VerifyChainButton } from "./verify-chain-button";
 
 export const dynamic = "force-dynamic";
@@ -81,7 +81,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               </td>
               <td data-label="Who">{entry.operatorEmail ?? <span className="muted">—</span>}</td>
               <td className="mono" data-label="Action">
-                {entry.action}
+                <ActionName action={entry.action} />
               </td>
               <td className="mono" data-label="Target">
                 {entry.targetType}

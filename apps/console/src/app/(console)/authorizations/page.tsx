@@ -18,31 +18,33 @@ export default async function AuthorizationsPage() {
         voided automatically shortly before the window closes.
       </p>
       {rows.length === 0 ? <p className="muted">No authorization is about to expire.</p> : null}
-      <div className="scroll-x">
-        <table data-testid="expiring-authorizations">
-          <thead>
-            <tr>
-              <th scope="col">Payment</th>
-              <th scope="col">Window closes</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.paymentId}>
-                <td>
-                  <Link className="mono" href={`/payments/${row.paymentId}`}>
-                    {row.paymentId}
-                  </Link>
-                  <div className="muted">{row.mode.toLowerCase()}</div>
-                </td>
-                <td>
-                  <DateTime iso={row.expiresAt} />
-                </td>
+      {rows.length === 0 ? null : (
+        <div className="scroll-x">
+          <table data-testid="expiring-authorizations" className="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Payment</th>
+                <th scope="col">Window closes</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <tr key={row.paymentId}>
+                  <td data-label="Payment">
+                    <Link className="mono" href={`/payments/${row.paymentId}`}>
+                      {row.paymentId}
+                    </Link>
+                    <div className="muted">{row.mode.toLowerCase()}</div>
+                  </td>
+                  <td data-label="Window closes">
+                    <DateTime iso={row.expiresAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </>
   );
 }

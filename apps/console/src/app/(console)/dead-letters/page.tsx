@@ -54,41 +54,47 @@ export default async function DeadLettersPage({
         </p>
       </div>
       {page.letters.length === 0 ? <p className="muted">No dead letters here.</p> : null}
-      <div className="scroll-x">
-        <table data-testid="dead-letters">
-          <thead>
-            <tr>
-              <th scope="col">Letter</th>
-              <th scope="col">Reason</th>
-              <th scope="col">First seen</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Seen</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.letters.map((letter) => (
-              <tr key={letter.id}>
-                <td>
-                  <Link href={`/dead-letters/${letter.id}`}>#{letter.id}</Link>
-                  <div className="muted mono">
-                    {letter.source} {letter.reference ?? ""}
-                  </div>
-                </td>
-                <td>{letter.reason}</td>
-                <td>
-                  <DateTime iso={letter.firstSeenAt} />
-                </td>
-                <td>
-                  <DateTime iso={letter.lastSeenAt} />
-                </td>
-                <td>{letter.seenCount}</td>
-                <td>{letter.state.toLowerCase()}</td>
+      {page.letters.length === 0 ? null : (
+        <div className="scroll-x">
+          <table data-testid="dead-letters" className="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Letter</th>
+                <th scope="col">Reason</th>
+                <th scope="col">First seen</th>
+                <th scope="col">Last seen</th>
+                <th scope="col" className="amount">
+                  Seen
+                </th>
+                <th scope="col">State</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {page.letters.map((letter) => (
+                <tr key={letter.id}>
+                  <td data-label="Letter">
+                    <Link href={`/dead-letters/${letter.id}`}>#{letter.id}</Link>
+                    <div className="muted mono">
+                      {letter.source} {letter.reference ?? ""}
+                    </div>
+                  </td>
+                  <td data-label="Reason">{letter.reason}</td>
+                  <td data-label="First seen">
+                    <DateTime iso={letter.firstSeenAt} />
+                  </td>
+                  <td data-label="Last seen">
+                    <DateTime iso={letter.lastSeenAt} />
+                  </td>
+                  <td className="amount" data-label="Seen">
+                    {letter.seenCount}
+                  </td>
+                  <td data-label="State">{letter.state.toLowerCase()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {page.nextBefore ? (
         <p>
           <Link href={`/dead-letters?state=${state}&before=${page.nextBefore}`}>Older letters</Link>

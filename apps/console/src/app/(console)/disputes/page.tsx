@@ -34,54 +34,59 @@ export default async function DisputesPage() {
         ) : null}
       </div>
       {queue.length === 0 ? <p className="muted">No open disputes.</p> : null}
-      <div className="scroll-x">
-        <table data-testid="disputes-queue">
-          <thead>
-            <tr>
-              <th scope="col">Dispute</th>
-              <th scope="col">Evidence due</th>
-              <th scope="col">Status</th>
-              <th scope="col">Reason</th>
-              <th scope="col" className="amount">
-                At stake
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {queue.map((dispute) => (
-              <tr key={dispute.id}>
-                <td>
-                  <Link className="mono" href={`/disputes/${dispute.id}`}>
-                    {dispute.id}
-                  </Link>
-                  <div className="muted">
-                    {dispute.merchantName} · {dispute.mode.toLowerCase()} · {dispute.pspName}
-                  </div>
-                </td>
-                <td>{dispute.evidenceDueBy ? <DateTime iso={dispute.evidenceDueBy} /> : "—"}</td>
-                <td>
-                  {dispute.status.toLowerCase().replace(/_/g, " ")} ({dispute.stage.replace(/_/g, " ")})
-                </td>
-                <td>
-                  {dispute.reason.replace(/_/g, " ")}
-                  {dispute.reasonCode ? <span className="muted"> ({dispute.reasonCode})</span> : null}
-                </td>
-                <td className="amount">
-                  <Amount minor={dispute.amountMinor} currency={dispute.currency} />
-                  <div className="muted">
-                    {dispute.fundsWithdrawn ? "withdrawn" : "not withdrawn yet"}
-                    {dispute.feeMinor !== "0" ? (
-                      <>
-                        , fee <Amount minor={dispute.feeMinor} currency={dispute.currency} />
-                      </>
-                    ) : null}
-                  </div>
-                </td>
+      {/* Cards at 390 px (table.responsive): the status and the amount at stake stay on screen, not off to the right. */}
+      {queue.length === 0 ? null : (
+        <div className="scroll-x">
+          <table data-testid="disputes-queue" className="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Dispute</th>
+                <th scope="col">Evidence due</th>
+                <th scope="col">Status</th>
+                <th scope="col">Reason</th>
+                <th scope="col" className="amount">
+                  At stake
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {queue.map((dispute) => (
+                <tr key={dispute.id}>
+                  <td data-label="Dispute">
+                    <Link className="mono" href={`/disputes/${dispute.id}`}>
+                      {dispute.id}
+                    </Link>
+                    <div className="muted">
+                      {dispute.merchantName} · {dispute.mode.toLowerCase()} · {dispute.pspName}
+                    </div>
+                  </td>
+                  <td data-label="Evidence due">
+                    {dispute.evidenceDueBy ? <DateTime iso={dispute.evidenceDueBy} /> : "—"}
+                  </td>
+                  <td data-label="Status">
+                    {dispute.status.toLowerCase().replace(/_/g, " ")} ({dispute.stage.replace(/_/g, " ")})
+                  </td>
+                  <td data-label="Reason">
+                    {dispute.reason.replace(/_/g, " ")}
+                    {dispute.reasonCode ? <span className="muted"> ({dispute.reasonCode})</span> : null}
+                  </td>
+                  <td className="amount" data-label="At stake">
+                    <Amount minor={dispute.amountMinor} currency={dispute.currency} />
+                    <div className="muted">
+                      {dispute.fundsWithdrawn ? "withdrawn" : "not withdrawn yet"}
+                      {dispute.feeMinor !== "0" ? (
+                        <>
+                          , fee <Amount minor={dispute.feeMinor} currency={dispute.currency} />
+                        </>
+                      ) : null}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </>
   );
 }

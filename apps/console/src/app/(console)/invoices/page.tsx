@@ -5,7 +5,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { CSV_EXPORT_MAX_ROWS } from "../../../server/export/export-limits";
 import { handleProcedureError, serverCaller } from "../../../trpc/server";
-import { Amount, DateTime, Status } from "../format";
+import { Amount, DateTime, Day, Status } from "../format";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Invoices" };
@@ -119,7 +119,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Pro
           <p className="muted">No invoice matches.</p>
         ) : (
           <div className="scroll-x">
-            <table>
+            <table className="responsive" data-testid="invoices-list">
               <thead>
                 <tr>
                   <th scope="col">Invoice</th>
@@ -137,26 +137,26 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Pro
               <tbody>
                 {list.invoices.map((invoice) => (
                   <tr key={invoice.id}>
-                    <td>
+                    <td data-label="Invoice">
                       <Link className="mono" href={`/invoices/${invoice.id}`}>
                         {invoice.id}
                       </Link>
                     </td>
-                    <td>{invoice.number ?? "—"}</td>
-                    <td>
+                    <td data-label="Number">{invoice.number ?? "—"}</td>
+                    <td data-label="Created">
                       <DateTime iso={invoice.createdAt} />
                     </td>
-                    <td>
+                    <td data-label="Merchant">
                       {invoice.merchantName} <span className="muted">({invoice.mode.toLowerCase()})</span>
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <Status status={invoice.status} />
                     </td>
-                    <td className="amount">
+                    <td className="amount" data-label="Total">
                       <Amount minor={invoice.total} currency={invoice.currency} />
                     </td>
-                    <td>{invoice.customerEmail ?? ""}</td>
-                    <td>{invoice.dueDate ?? ""}</td>
+                    <td data-label="Customer">{invoice.customerEmail ?? ""}</td>
+                    <td data-label="Due">{invoice.dueDate ? <Day day={invoice.dueDate} /> : "—"}</td>
                   </tr>
                 ))}
               </tbody>

@@ -87,43 +87,47 @@ export default async function LedgerPage() {
       <section className="card" aria-labelledby="adjustments-heading">
         <h2 id="adjustments-heading">Recent adjustments</h2>
         {ledger.adjustments.length === 0 ? <p className="muted">No manual adjustment yet.</p> : null}
-        <div className="scroll-x">
-          <table data-testid="adjustments">
-            <thead>
-              <tr>
-                <th scope="col">Posted</th>
-                <th scope="col">Entry</th>
-                <th scope="col">Debit → credit</th>
-                <th scope="col" className="amount">
-                  Amount
-                </th>
-                <th scope="col">Reason</th>
-                <th scope="col">By</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ledger.adjustments.map((row) => (
-                <tr key={row.journalEntryId}>
-                  <td>
-                    <DateTime iso={row.createdAt} />
-                  </td>
-                  <td className="mono">{row.journalEntryId}</td>
-                  <td>
-                    {row.debitAccount} → {row.creditAccount}
-                  </td>
-                  <td className="amount">
-                    <Amount minor={row.amountMinor} currency={row.currency} />
-                  </td>
-                  <td>{row.reason}</td>
-                  <td>
-                    {row.requestedBy}
-                    {row.approvedBy ? `, approved by ${row.approvedBy}` : ""}
-                  </td>
+        {ledger.adjustments.length === 0 ? null : (
+          <div className="scroll-x">
+            <table data-testid="adjustments" className="responsive">
+              <thead>
+                <tr>
+                  <th scope="col">Posted</th>
+                  <th scope="col">Entry</th>
+                  <th scope="col">Debit → credit</th>
+                  <th scope="col" className="amount">
+                    Amount
+                  </th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">By</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {ledger.adjustments.map((row) => (
+                  <tr key={row.journalEntryId}>
+                    <td data-label="Posted">
+                      <DateTime iso={row.createdAt} />
+                    </td>
+                    <td className="mono" data-label="Entry">
+                      {row.journalEntryId}
+                    </td>
+                    <td data-label="Debit → credit">
+                      {row.debitAccount} → {row.creditAccount}
+                    </td>
+                    <td className="amount" data-label="Amount">
+                      <Amount minor={row.amountMinor} currency={row.currency} />
+                    </td>
+                    <td data-label="Reason">{row.reason}</td>
+                    <td data-label="By">
+                      {row.requestedBy}
+                      {row.approvedBy ? `, approved by ${row.approvedBy}` : ""}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </section>
     </>
   );

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useId, useState } from "react";
 import { errorMessage, useTRPC } from "../../../trpc/client";
 import { CopyButton } from "../../copy-button";
+import { ConfirmDialog } from "../confirm-dialog";
 
 type Role = "VIEWER" | "OPERATOR" | "ADMIN";
 const ROLES: Role[] = ["VIEWER", "OPERATOR", "ADMIN"];
@@ -107,6 +108,7 @@ export function OperatorActions({
   const unlock = useMutation(trpc.operators.unlock.mutationOptions(refresh));
   const reset = useMutation(trpc.operators.resetPassword.mutationOptions());
   const error = toggle.error ?? changeRole.error ?? unlock.error ?? reset.error;
+  const [confirming, setConfirming] = useState<"disable" | "reset" | null>(null);
   return (
     <div className="stack">
       <div className="row">
@@ -126,19 +128,24 @@ export function OperatorActions({
             ))}
           </select>
         </label>
+        {/* Disabling and resetting lock a colleague out at once: each asks first (enabling does not). */}
         <button
           type="button"
           className="secondary"
-          disabled={toggle.isPending}
-          onClick={() => toggle.mutate({ operatorId: operator.id, disabled: operator.active })}
+          disabled={toggle.isPending || confirming !== null}
+          onClick={() =>
+            operator.active
+              ? setConfirming("disable")
+              : toggle.mutate({ operatorId: operator.id, disabled: false })
+          }
         >
           {operator.active ? "Disable" : "Enable"}
         </button>
         <button
           type="button"
           className="secondary"
-          disabled={reset.isPending}
-          onClick={() => reset.mutate({ operatorId: operator.id })}
+          disabled={reset.isPending || confirming !== null}
+          onClick={() => setConfirming("reset")}
         >
           Reset password
         </button>
@@ -153,6 +160,36 @@ export function OperatorActions({
           </button>
         ) : null}
       </div>
+      {confirming === "disable" ? (
+        <ConfirmDialog
+          label={`Disable ${operator.email}`}
+          confirmLabel={`Disable ${operator.email}`}
+          pending={toggle.isPending}
+          onConfirm={() =>
+            toggle.mutate(
+              { operatorId: operator.id, disabled: true },
+              { onSettled: () => setConfirming(null) },
+            )
+          }
+          onBack={() => setConfirming(null)}
+        >
+          {operator.email} is signed out and cannot sign in until an admin enables the account again.
+        </ConfirmDialog>
+      ) : null}
+      {confirming === "reset" ? (
+        <ConfirmDialog
+          label={`Reset the password of ${operator.email}`}
+          confirmLabel="Reset the password"
+          pending={reset.isPending}
+          onConfirm={() =>
+            reset.mutate({ operatorId: operator.id }, { onSettled: () => setConfirming(null) })
+          }
+          onBack={() => setConfirming(null)}
+        >
+          The current password of {operator.email} stops working now; you get a one-time password to hand
+          over.
+        </ConfirmDialog>
+      ) : null}
       {reset.data?.password ? (
         <OneTimePassword email={operator.email} password={reset.data.password} />
       ) : null}

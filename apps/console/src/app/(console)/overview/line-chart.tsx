@@ -1,6 +1,7 @@
 // A small accessible SVG line chart, rendered on the server (no client script): a title and a description for
 // screen readers, labelled axes, a legend, and the same numbers in a data table below.
 import type { ReactNode } from "react";
+import { dayText, shortDayText } from "../format";
 
 export interface ChartSeries {
   name: string;
@@ -23,6 +24,7 @@ export function LineChart({
   series,
   format,
   max,
+  integer = false,
 }: {
   id: string;
   title: string;
@@ -33,12 +35,16 @@ export function LineChart({
   format: (value: number) => string;
   /** The top of the value axis; the largest value when absent. */
   max?: number;
+  /** Whole numbers (a count): the axis ticks are whole numbers too. */
+  integer?: boolean;
 }) {
   const largest = Math.max(
     0,
     ...series.flatMap((line) => line.values.filter((v): v is number => v !== null)),
   );
-  const top = max ?? (largest > 0 ? largest : 1);
+  // Counts get whole-number ticks: the top is a multiple of the four intervals (a quiet day's scale read
+  // "0, 0.3, 0.5, 0.8, 1" payments).
+  const top = max ?? (integer ? Math.max(4, Math.ceil(largest / 4) * 4) : largest > 0 ? largest : 1);
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const x = (index: number) => PAD.left + (days.length <= 1 ? 0 : (index * plotWidth) / (days.length - 1));
@@ -83,7 +89,7 @@ export function LineChart({
                   fontSize="12"
                   fill="#5b6270"
                 >
-                  {day.slice(5)}
+                  {shortDayText(day)}
                 </text>
               ) : null,
             )}
@@ -116,7 +122,7 @@ export function LineChart({
                     value === null ? null : (
                       // biome-ignore lint/suspicious/noArrayIndexKey: one point per day, in day order.
                       <circle key={index} cx={x(index)} cy={y(value)} r="3" fill={color}>
-                        <title>{`${line.name}, ${days[index]}: ${line.labels?.[index] ?? format(value)}`}</title>
+                        <title>{`${line.name}, ${dayText(days[index] ?? "")}: ${line.labels?.[index] ?? format(value)}`}</title>
                       </circle>
                     ),
                   )}
@@ -176,7 +182,7 @@ function DataTable({
       <tbody>
         {days.map((day, index) => (
           <tr key={day}>
-            <th scope="row">{day}</th>
+            <th scope="row">{dayText(day)}</th>
             {series.map((line) => {
               const value = line.values[index];
               return (

@@ -5,13 +5,13 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { formatAmount } from "../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../trpc/server";
+import { DateTime, dayText } from "../format";
 import { LineChart } from "./line-chart";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Overview" };
 
 const percent = (value: number) => `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
-const utc = (date: Date) => `${date.toISOString().replace("T", " ").slice(0, 19)} UTC`;
 const whole = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 export default async function OverviewPage() {
@@ -83,8 +83,12 @@ export default async function OverviewPage() {
                         <td>{row.email}</td>
                         <td className="mono">{row.ip}</td>
                         <td>{row.failures}</td>
-                        <td>{utc(row.lastFailureAt)}</td>
-                        <td>{utc(row.blockedUntil)}</td>
+                        <td>
+                          <DateTime iso={row.lastFailureAt} />
+                        </td>
+                        <td>
+                          <DateTime iso={row.blockedUntil} />
+                        </td>
                       </tr>
                     ))}
                   </tbody>
@@ -95,7 +99,8 @@ export default async function OverviewPage() {
         ) : null}
       </section>
       <p className="muted">
-        The last 14 days by UTC day, {days[0]} to {days.at(-1)}. Each chart has its numbers in a data table.
+        The last 14 days by UTC day, {dayText(days[0] ?? "")} to {dayText(days.at(-1) ?? "")}. Each chart has
+        its numbers in a data table.
       </p>
       <div className="grid charts">
         <LineChart
@@ -105,6 +110,7 @@ export default async function OverviewPage() {
           days={days}
           series={[{ name: "payments", values: summary.volume.count }]}
           format={whole}
+          integer
         />
         {Object.entries(summary.volume.amountByCurrency).map(([currency, values]) => {
           const exponent = exponentOf(currency) ?? 0;

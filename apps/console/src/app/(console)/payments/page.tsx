@@ -160,74 +160,83 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
               <span className="muted small">(up to {CSV_EXPORT_MAX_ROWS.toLocaleString("en-US")} rows)</span>
             </p>
           </div>
-          <table className="payments responsive">
-            <thead>
-              <tr>
-                <th scope="col">Payment</th>
-                <th scope="col">Merchant and customer</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="amount">
-                  Amount
-                </th>
-                <th scope="col">Card and PSP</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.payments.map((payment) => {
-                const reason = failureReasonText(payment.failureCode);
-                return (
-                  <tr key={payment.id}>
-                    <td data-label="Payment">
-                      <Link className="mono truncate" href={`/payments/${payment.id}`} title={payment.id}>
-                        {payment.id}
-                      </Link>
-                      <span className="muted small">
-                        <DateTime iso={payment.createdAt} />
-                        {payment.mode === "TEST" ? " · test" : ""}
-                      </span>
-                    </td>
-                    <td className="who" data-label="Merchant and customer">
-                      <span className="truncate">{payment.merchantName}</span>
-                      <span className="truncate muted small" title={payment.customerEmail ?? undefined}>
-                        {payment.customerEmail ?? "no email"}
-                      </span>
-                      {payment.description ? (
-                        <span className="truncate muted small" title={payment.description}>
-                          {payment.description}
-                        </span>
-                      ) : null}
-                    </td>
-                    <td data-label="Status">
-                      <Status status={payment.status} />
-                      {reason ? (
-                        <span className="reason" title={payment.failureMessage ?? undefined}>
-                          {reason}
-                        </span>
-                      ) : null}
-                    </td>
-                    <td className="amount" data-label="Amount">
-                      <Amount minor={payment.amountMinor} currency={payment.currency} />
-                      {payment.amountRefundedMinor === "0" ? null : (
+          {/* No rows: the count above says so once; an empty table's headings under it read as a broken page. */}
+          {list.payments.length === 0 ? (
+            <p className="muted">
+              {chips.length > 0
+                ? "Remove a filter above to see more payments."
+                : "No payment has been made yet."}
+            </p>
+          ) : (
+            <table className="payments responsive" data-testid="payments-table">
+              <thead>
+                <tr>
+                  <th scope="col">Payment</th>
+                  <th scope="col">Merchant and customer</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="amount">
+                    Amount
+                  </th>
+                  <th scope="col">Card and PSP</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.payments.map((payment) => {
+                  const reason = failureReasonText(payment.failureCode);
+                  return (
+                    <tr key={payment.id}>
+                      <td data-label="Payment">
+                        <Link className="mono truncate" href={`/payments/${payment.id}`} title={payment.id}>
+                          {payment.id}
+                        </Link>
                         <span className="muted small">
-                          <br />
-                          refunded <Amount minor={payment.amountRefundedMinor} currency={payment.currency} />
+                          <DateTime iso={payment.createdAt} />
+                          {payment.mode === "TEST" ? " · test" : ""}
                         </span>
-                      )}
-                    </td>
-                    <td data-label="Card and PSP">
-                      <span className="nowrap">
-                        {payment.cardBrand} ···· {payment.cardLast4}
-                      </span>
-                      <span className="truncate mono muted small" title={payment.pspReference ?? undefined}>
-                        {payment.pspReference ? `${payment.pspName}: ${payment.pspReference}` : "—"}
-                      </span>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {list.payments.length === 0 ? <p className="muted">No payments match these filters.</p> : null}
+                      </td>
+                      <td className="who" data-label="Merchant and customer">
+                        <span className="truncate">{payment.merchantName}</span>
+                        <span className="truncate muted small" title={payment.customerEmail ?? undefined}>
+                          {payment.customerEmail ?? "no email"}
+                        </span>
+                        {payment.description ? (
+                          <span className="truncate muted small" title={payment.description}>
+                            {payment.description}
+                          </span>
+                        ) : null}
+                      </td>
+                      <td data-label="Status">
+                        <Status status={payment.status} />
+                        {reason ? (
+                          <span className="reason" title={payment.failureMessage ?? undefined}>
+                            {reason}
+                          </span>
+                        ) : null}
+                      </td>
+                      <td className="amount" data-label="Amount">
+                        <Amount minor={payment.amountMinor} currency={payment.currency} />
+                        {payment.amountRefundedMinor === "0" ? null : (
+                          <span className="muted small">
+                            <br />
+                            refunded{" "}
+                            <Amount minor={payment.amountRefundedMinor} currency={payment.currency} />
+                          </span>
+                        )}
+                      </td>
+                      <td data-label="Card and PSP">
+                        <span className="nowrap">
+                          {payment.cardBrand} ···· {payment.cardLast4}
+                        </span>
+                        <span className="truncate mono muted small" title={payment.pspReference ?? undefined}>
+                          {payment.pspReference ? `${payment.pspName}: ${payment.pspReference}` : "—"}
+                        </span>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
           <nav className="pager" aria-label="Pages">
             {one(read, "after") ? <Link href={firstPage}>First page</Link> : null}
             {nextPage ? <Link href={nextPage}>Next page</Link> : null}

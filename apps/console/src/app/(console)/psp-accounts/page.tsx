@@ -41,65 +41,69 @@ export default async function PspAccountsPage() {
           ) : null}
         </p>
       ))}
-      <div className="scroll-x">
-        <table className="responsive">
-          <thead>
-            <tr>
-              <th scope="col">PSP</th>
-              <th scope="col">Status</th>
-              <th scope="col">Endpoint</th>
-              <th scope="col">Keys</th>
-              <th scope="col">Last check</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {accounts.map((account) => (
-              <tr key={account.id}>
-                <td data-label="PSP">
-                  {account.psp}
-                  <div className="muted mono">{account.id}</div>
-                  {account.merchantAccount ? <div className="muted">{account.merchantAccount}</div> : null}
-                </td>
-                <td data-label="Status">
-                  <span className={`status status-${account.status === "ACTIVE" ? "CAPTURED" : "CANCELLED"}`}>
-                    {account.status.toLowerCase()}
-                  </span>
-                </td>
-                <td data-label="Endpoint" className="mono">
-                  {account.endpoint}
-                </td>
-                <td data-label="Keys">
-                  <div>API key …{account.apiKeyHint ?? "none"}</div>
-                  <div>webhook secret …{account.webhookSecretHint ?? "none"}</div>
-                  <div>
-                    {account.reportCredentialHint
-                      ? `report credentials …${account.reportCredentialHint}`
-                      : "report credentials: none (announced reports wait)"}
-                  </div>
-                </td>
-                <td data-label="Last check">
-                  {account.lastCheckAt ? (
-                    <>
-                      {account.lastCheckOk ? "ok" : "failed"}, <DateTime iso={account.lastCheckAt} />
-                    </>
-                  ) : (
-                    "never"
-                  )}
-                </td>
-                <td data-label="Actions">
-                  <AccountActions
-                    account={{ id: account.id, psp: account.psp, active: account.status === "ACTIVE" }}
-                    reportCredentialFormat={
-                      psps.find((psp) => psp.name === account.psp)?.reportCredentialFormat
-                    }
-                  />
-                </td>
+      {accounts.length === 0 ? null : (
+        <div className="scroll-x">
+          <table className="responsive">
+            <thead>
+              <tr>
+                <th scope="col">PSP</th>
+                <th scope="col">Status</th>
+                <th scope="col">Endpoint</th>
+                <th scope="col">Keys</th>
+                <th scope="col">Last check</th>
+                <th scope="col">Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {accounts.map((account) => (
+                <tr key={account.id}>
+                  <td data-label="PSP">
+                    {account.psp}
+                    <div className="muted mono">{account.id}</div>
+                    {account.merchantAccount ? <div className="muted">{account.merchantAccount}</div> : null}
+                  </td>
+                  <td data-label="Status">
+                    <span
+                      className={`status status-${account.status === "ACTIVE" ? "CAPTURED" : "CANCELLED"}`}
+                    >
+                      {account.status.toLowerCase()}
+                    </span>
+                  </td>
+                  <td data-label="Endpoint" className="mono">
+                    {account.endpoint}
+                  </td>
+                  <td data-label="Keys">
+                    <div>API key …{account.apiKeyHint ?? "none"}</div>
+                    <div>webhook secret …{account.webhookSecretHint ?? "none"}</div>
+                    <div>
+                      {account.reportCredentialHint
+                        ? `report credentials …${account.reportCredentialHint}`
+                        : "report credentials: none (announced reports wait)"}
+                    </div>
+                  </td>
+                  <td data-label="Last check">
+                    {account.lastCheckAt ? (
+                      <>
+                        {account.lastCheckOk ? "ok" : "failed"}, <DateTime iso={account.lastCheckAt} />
+                      </>
+                    ) : (
+                      "never"
+                    )}
+                  </td>
+                  <td data-label="Actions">
+                    <AccountActions
+                      account={{ id: account.id, psp: account.psp, active: account.status === "ACTIVE" }}
+                      reportCredentialFormat={
+                        psps.find((psp) => psp.name === account.psp)?.reportCredentialFormat
+                      }
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {accounts.length === 0 ? <p className="muted">No PSP account yet: live payments are refused.</p> : null}
       <section className="card" aria-labelledby="add-account">
         <h2 id="add-account">Add a live account</h2>

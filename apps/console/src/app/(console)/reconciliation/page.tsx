@@ -42,7 +42,7 @@ export default async function ReconciliationRunsPage({
         <p className="muted">No settlement report has been imported yet.</p>
       ) : (
         <div className="scroll-x">
-          <table data-testid="recon-runs">
+          <table data-testid="recon-runs" className="responsive">
             <thead>
               <tr>
                 <th scope="col">File</th>
@@ -50,8 +50,15 @@ export default async function ReconciliationRunsPage({
                 <th scope="col">Batches</th>
                 <th scope="col">Imported</th>
                 <th scope="col">Lines by category</th>
+                {/* One figure a column, one line a currency: "a / b / c" in one cell did not line up. */}
                 <th scope="col" className="amount">
-                  Gross / fee / net
+                  Gross
+                </th>
+                <th scope="col" className="amount">
+                  Fee
+                </th>
+                <th scope="col" className="amount">
+                  Net
                 </th>
                 <th scope="col">Left open</th>
               </tr>
@@ -59,7 +66,7 @@ export default async function ReconciliationRunsPage({
             <tbody>
               {runs.map((run) => (
                 <tr key={run.id} data-testid={`recon-run-${run.id}`}>
-                  <td>
+                  <td data-label="File">
                     <span className="break">{run.fileName}</span>
                     <div className="muted mono" title={run.fileSha256}>
                       {run.fileSha256.slice(0, 12)}…
@@ -70,13 +77,15 @@ export default async function ReconciliationRunsPage({
                       </div>
                     ) : null}
                   </td>
-                  <td>{run.psp}</td>
-                  <td className="mono">{run.batches.join(", ") || "—"}</td>
-                  <td>
+                  <td data-label="PSP">{run.psp}</td>
+                  <td className="mono" data-label="Batches">
+                    {run.batches.join(", ") || "—"}
+                  </td>
+                  <td data-label="Imported">
                     <DateTime iso={run.createdAt} />
                     <div className="muted">by {run.importedBy}</div>
                   </td>
-                  <td>
+                  <td data-label="Lines by category">
                     <ul>
                       {Object.entries(run.categoryCounts).map(([category, count]) => (
                         <li key={category}>
@@ -93,16 +102,28 @@ export default async function ReconciliationRunsPage({
                       {run.lineCount} {run.lineCount === 1 ? "line" : "lines"}
                     </div>
                   </td>
-                  <td className="amount">
+                  <td className="amount" data-label="Gross">
                     {run.totals.map((total) => (
                       <div key={total.currency}>
-                        <Amount minor={total.grossMinor} currency={total.currency} /> /{" "}
-                        <Amount minor={total.feeMinor} currency={total.currency} /> /{" "}
+                        <Amount minor={total.grossMinor} currency={total.currency} />
+                      </div>
+                    ))}
+                  </td>
+                  <td className="amount" data-label="Fee">
+                    {run.totals.map((total) => (
+                      <div key={total.currency}>
+                        <Amount minor={total.feeMinor} currency={total.currency} />
+                      </div>
+                    ))}
+                  </td>
+                  <td className="amount" data-label="Net">
+                    {run.totals.map((total) => (
+                      <div key={total.currency}>
                         <Amount minor={total.netMinor} currency={total.currency} />
                       </div>
                     ))}
                   </td>
-                  <td>
+                  <td data-label="Left open">
                     {run.openLeft.length === 0 ? (
                       <span className="muted">nothing</span>
                     ) : (

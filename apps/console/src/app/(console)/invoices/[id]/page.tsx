@@ -5,7 +5,7 @@ import Link from "next/link";
 import { Fragment } from "react";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { DataTable } from "../../data-table";
-import { Amount, DateTime, Status } from "../../format";
+import { Amount, DateTime, Day, Status } from "../../format";
 import { InvoiceActions } from "./invoice-actions";
 
 export const dynamic = "force-dynamic";
@@ -47,7 +47,7 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
             <dt>Customer</dt>
             <dd>{invoice.customerEmail ?? "—"}</dd>
             <dt>Due</dt>
-            <dd>{invoice.dueDate ?? "—"}</dd>
+            <dd data-testid="invoice-due">{invoice.dueDate ? <Day day={invoice.dueDate} /> : "—"}</dd>
             <dt>Created</dt>
             <dd>
               <DateTime iso={invoice.createdAt} />
@@ -107,7 +107,7 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
             },
           ]}
         />
-        <dl className="facts">
+        <dl className="facts figures totals">
           <dt>Subtotal</dt>
           <dd>
             <Amount minor={invoice.net} currency={currency} />
@@ -132,16 +132,22 @@ export default async function InvoicePage({ params }: { params: Promise<{ id: st
         <h2 id="timeline-heading">Timeline</h2>
         <ol className="timeline">
           {invoice.timeline.map((event) => (
+            // One element per timeline column (time, kind, what happened): bare text became its own grid cell
+            // and "invoice.created" broke mid-word in the narrow kind column.
             <li key={event.id}>
-              <DateTime iso={event.at} /> {event.type}
-              {event.from && event.from !== event.to
-                ? ` (${event.from.toLowerCase()} → ${event.to.toLowerCase()})`
-                : ""}
-              <span className="muted">
-                {" "}
-                by {event.source.toLowerCase()}
-                {event.actor ? ` ${event.actor}` : ""}
-              </span>
+              <DateTime iso={event.at} />
+              <span className="kind">{event.source.toLowerCase()}</span>
+              <div>
+                {event.type}
+                {event.from && event.from !== event.to
+                  ? ` (${event.from.toLowerCase()} → ${event.to.toLowerCase()})`
+                  : ""}
+                <span className="muted">
+                  {" "}
+                  by {event.source.toLowerCase()}
+                  {event.actor ? ` ${event.actor}` : ""}
+                </span>
+              </div>
             </li>
           ))}
         </ol>

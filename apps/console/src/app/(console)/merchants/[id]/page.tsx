@@ -66,15 +66,16 @@ export default async function MerchantPage({ params }: { params: Promise<{ id: s
             </dd>
           </dl>
         </section>
-        <section className="card" aria-labelledby="balances-heading">
+        {/* The whole row: mode, currency and three 13-digit KWD amounts did not fit half of 1280 px. */}
+        <section className="card wide" aria-labelledby="balances-heading">
           <h2 id="balances-heading">Balances</h2>
           <DataTable
             rows={balances}
             rowKey={(balance) => `${balance.mode}-${balance.currency}`}
             empty="No balance yet in either mode."
             columns={[
-              { label: "Mode", cell: (balance) => balance.mode.toLowerCase() },
-              { label: "Currency", cell: (balance) => balance.currency },
+              { label: "Mode", nowrap: true, cell: (balance) => balance.mode.toLowerCase() },
+              { label: "Currency", nowrap: true, cell: (balance) => balance.currency },
               {
                 label: "Available",
                 amount: true,

@@ -6,7 +6,7 @@ import { failureReasonText } from "../../../../lib/failure-reason";
 import { formatAmount } from "../../../../lib/money";
 import { handleProcedureError, requireOperator, serverCaller } from "../../../../trpc/server";
 import { AuditChange } from "../../audit-change";
-import { Amount, DateTime, Status } from "../../format";
+import { ActionName, Amount, DateTime, Status } from "../../format";
 import { ReviewActions } from "../../reviews/review-actions";
 import { AuthorizationActions } from "./authorization-actions";
 import { RefundForm } from "./refund-form";
@@ -36,7 +36,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
       <div className="grid">
         <section className="card" aria-labelledby="amounts-heading">
           <h2 id="amounts-heading">Amounts</h2>
-          <dl className="facts">
+          <dl className="facts figures">
             <dt>Authorized</dt>
             <dd data-testid="amount-authorized">
               <Amount minor={payment.amountAuthorizedMinor} currency={currency} />
@@ -132,8 +132,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
                     : "No liability shift."}
                   {payment.actionExpiresAt ? (
                     <div className="muted">
-                      Waiting for the customer's challenge until{" "}
-                      <time dateTime={payment.actionExpiresAt}>{payment.actionExpiresAt}</time>.
+                      Waiting for the customer's challenge until <DateTime iso={payment.actionExpiresAt} />.
                     </div>
                   ) : null}
                 </dd>
@@ -250,7 +249,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
                   </td>
                   <td data-label="Who">{entry.operatorEmail ?? "—"}</td>
                   <td className="mono" data-label="Action">
-                    {entry.action}
+                    <ActionName action={entry.action} />
                   </td>
                   <td data-label="Change">
                     <AuditChange before={entry.before} after={entry.after} />

@@ -23,7 +23,7 @@ export default async function ApprovalsPage() {
       {pending.length === 0 ? <p className="muted">Nothing is waiting for approval.</p> : null}
       {pending.length > 0 ? (
         <div className="scroll-x">
-          <table data-testid="approvals-pending">
+          <table data-testid="approvals-pending" className="responsive">
             <thead>
               <tr>
                 <th scope="col">Request</th>
@@ -38,7 +38,7 @@ export default async function ApprovalsPage() {
             <tbody>
               {pending.map((request) => (
                 <tr key={request.id} data-testid={`approval-${request.id}`}>
-                  <td>
+                  <td data-label="Request">
                     <Link href={`/reconciliation/items/${request.targetId}`}>
                       {request.kind === "recon.accept_psp_figure"
                         ? `Accept the PSP's figure (${categoryLabel(request.itemCategory ?? "item")})`
@@ -46,16 +46,18 @@ export default async function ApprovalsPage() {
                     </Link>
                     <div className="muted mono">{request.id}</div>
                   </td>
-                  <td>
+                  <td data-label="Asked">
                     <DateTime iso={request.createdAt} />
                     <div className="muted">by {request.requestedBy}</div>
                   </td>
-                  <td className="amount">
+                  <td className="amount" data-label="Amount">
                     <Amount minor={request.amountMinor} currency={request.currency} />
                   </td>
-                  <td className="break">{request.reason}</td>
+                  <td className="break" data-label="Reason">
+                    {request.reason}
+                  </td>
                   {me.role !== "VIEWER" ? (
-                    <td>
+                    <td data-label="Decision">
                       {request.requestedBy === me.email ? (
                         <span className="muted">Your request: another operator decides it.</span>
                       ) : (
@@ -74,7 +76,7 @@ export default async function ApprovalsPage() {
         <p className="muted">No request has been decided yet.</p>
       ) : (
         <div className="scroll-x">
-          <table data-testid="approvals-decided">
+          <table data-testid="approvals-decided" className="responsive">
             <thead>
               <tr>
                 <th scope="col">Request</th>
@@ -89,20 +91,20 @@ export default async function ApprovalsPage() {
             <tbody>
               {decided.map((request) => (
                 <tr key={request.id}>
-                  <td>
+                  <td data-label="Request">
                     <Link href={`/reconciliation/items/${request.targetId}`}>{request.kind}</Link>
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <Status status={request.status} />
                   </td>
-                  <td>{request.requestedBy}</td>
-                  <td>
+                  <td data-label="Asked by">{request.requestedBy}</td>
+                  <td data-label="Decided">
                     {request.decidedAt ? <DateTime iso={request.decidedAt} /> : "—"}
                     <div className="muted">
                       by {request.decidedBy}: {request.decisionNote}
                     </div>
                   </td>
-                  <td className="amount">
+                  <td className="amount" data-label="Amount">
                     <Amount minor={request.amountMinor} currency={request.currency} />
                   </td>
                 </tr>

@@ -133,7 +133,7 @@ export default async function ReconciliationQueuePage({
             <p className="muted">No item matches these filters.</p>
           ) : (
             <div className="scroll-x">
-              <table data-testid="recon-queue">
+              <table data-testid="recon-queue" className="responsive">
                 <thead>
                   <tr>
                     <th scope="col">Item</th>
@@ -152,25 +152,25 @@ export default async function ReconciliationQueuePage({
                 <tbody>
                   {page.items.map((item) => (
                     <tr key={item.id} data-testid={`recon-item-${item.id}`}>
-                      <td>
+                      <td data-label="Item">
                         <Link className="mono" href={`/reconciliation/items/${item.id}`}>
                           {categoryLabel(item.category)}
                         </Link>
                         <div className="muted mono">{item.id}</div>
                       </td>
-                      <td>
+                      <td data-label="Recorded">
                         <DateTime iso={item.createdAt} />
                       </td>
-                      <td>
+                      <td data-label="PSP">
                         {item.psp}
                         {item.pspReference ? (
                           <div className="muted mono break">{item.pspReference}</div>
                         ) : null}
                       </td>
-                      <td>
+                      <td data-label="Status">
                         <Status status={item.status} />
                       </td>
-                      <td className="amount">
+                      <td className="amount" data-label="Amount">
                         {item.grossMinor !== null ? (
                           <Amount minor={item.grossMinor} currency={item.currency} />
                         ) : item.expectedAmountMinor !== null ? (
@@ -179,14 +179,14 @@ export default async function ReconciliationQueuePage({
                           "—"
                         )}
                       </td>
-                      <td className="amount">
+                      <td className="amount" data-label="Difference">
                         {item.differenceMinor !== "0" ? (
                           <Amount minor={item.differenceMinor} currency={item.currency} />
                         ) : (
                           "—"
                         )}
                       </td>
-                      <td>
+                      <td data-label="Payment">
                         {item.paymentId ? (
                           <Link className="mono" href={`/payments/${item.paymentId}`}>
                             {item.paymentId}

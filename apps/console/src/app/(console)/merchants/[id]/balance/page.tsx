@@ -73,7 +73,7 @@ export default async function MerchantBalancePage({
           rowKey={(b) => b.currency}
           empty="No balance in this mode yet."
           columns={[
-            { label: "Currency", cell: (b) => b.currency },
+            { label: "Currency", nowrap: true, cell: (b) => b.currency },
             {
               label: "Available",
               amount: true,
@@ -110,7 +110,7 @@ export default async function MerchantBalancePage({
           rowKey={(s) => s.currency}
           empty="No automatic payouts: the merchant pays out by hand."
           columns={[
-            { label: "Currency", cell: (s) => s.currency },
+            { label: "Currency", nowrap: true, cell: (s) => s.currency },
             { label: "Runs", cell: scheduleText },
             {
               label: "Minimum",
@@ -146,7 +146,7 @@ export default async function MerchantBalancePage({
           rowKey={(r) => r.currency}
           empty="No reserve: every released capture is available at once."
           columns={[
-            { label: "Currency", cell: (r) => r.currency },
+            { label: "Currency", nowrap: true, cell: (r) => r.currency },
             {
               label: "Rolling",
               cell: (r) =>

@@ -20,7 +20,10 @@ export function PausePayoutsForm({
   const [reason, setReason] = useState("");
   const change = useMutation(trpc.payouts.setPaused.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
+    // Laid out like the page's other forms: the label above a full-size field, the error in the console's alert style
+    // (it was a bare label running into a 16-character box, and a black error line).
     <form
+      className="filters"
       onSubmit={(event) => {
         event.preventDefault();
         change.mutate({
@@ -32,15 +35,24 @@ export function PausePayoutsForm({
       }}
     >
       {paused ? null : (
-        <label>
+        <label className="field">
           Reason
-          <input value={reason} maxLength={500} onChange={(event) => setReason(event.target.value)} />
+          <input
+            value={reason}
+            maxLength={500}
+            size={40}
+            onChange={(event) => setReason(event.target.value)}
+          />
         </label>
       )}
       <button type="submit" disabled={change.isPending}>
         {paused ? "Resume payouts" : "Pause payouts"}
       </button>
-      {change.error ? <p role="alert">{errorMessage(change.error)}</p> : null}
+      {change.error ? (
+        <p className="error" role="alert">
+          {errorMessage(change.error)}
+        </p>
+      ) : null}
     </form>
   );
 }
@@ -69,7 +81,11 @@ export function RetryPayoutButton({
         Retry
       </button>
       {retry.isSuccess ? <span className="muted"> retried</span> : null}
-      {retry.error ? <span role="alert"> {errorMessage(retry.error)}</span> : null}
+      {retry.error ? (
+        <span className="error" role="alert">
+          {errorMessage(retry.error)}
+        </span>
+      ) : null}
     </span>
   );
 }

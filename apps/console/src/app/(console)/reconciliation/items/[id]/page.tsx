@@ -182,12 +182,16 @@ export default async function ReconItemPage({ params }: { params: Promise<{ id: 
           <ol className="timeline" data-testid="recon-history">
             {item.history.map((entry) => (
               <li key={entry.id}>
-                <DateTime iso={entry.createdAt} /> <span className="kind">{entry.action}</span>{" "}
-                <span className="details">
-                  {String(entry.after?.actor ?? "")}
-                  {entry.after?.reason ? `: ${String(entry.after.reason)}` : ""}
-                  {entry.after?.note ? `: ${String(entry.after.note)}` : ""}
-                </span>
+                <DateTime iso={entry.createdAt} />
+                <span className="kind">operator</span>
+                <div>
+                  {entry.action}
+                  <div className="details">
+                    {String(entry.after?.actor ?? "")}
+                    {entry.after?.reason ? `: ${String(entry.after.reason)}` : ""}
+                    {entry.after?.note ? `: ${String(entry.after.note)}` : ""}
+                  </div>
+                </div>
               </li>
             ))}
           </ol>
