@@ -252,6 +252,8 @@ export async function startApi(options: {
   poolMax: number | null;
   /** DATABASE_GROUP_COMMIT for the API: "on" (the product's default) or "off", for before/after pairs. */
   groupCommit?: "on" | "off";
+  /** DATABASE_GROUP_COMMIT_WINDOW_MS for the API (group commit's coalescing window), for before/after pairs. */
+  groupWindowMs?: number;
   /** The API's key cache: "off" sets API_KEY_CACHE_TTL_MS=0, for before/after pairs. */
   apiKeyCache?: "on" | "off";
   probeDir: string;
@@ -282,6 +284,8 @@ export async function startApi(options: {
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   if (options.poolMax !== null) env.DATABASE_POOL_MAX = String(options.poolMax);
   if (options.groupCommit) env.DATABASE_GROUP_COMMIT = options.groupCommit;
+  if (options.groupWindowMs !== undefined)
+    env.DATABASE_GROUP_COMMIT_WINDOW_MS = String(options.groupWindowMs);
   if (options.apiKeyCache === "off") env.API_KEY_CACHE_TTL_MS = "0";
   const log = createWriteStream(options.logFile, { flags: "a" });
   buildApi(options.repoRoot);

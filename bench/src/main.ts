@@ -100,6 +100,7 @@ const HELP = `npm run bench -- [options]
   --processes <n>       API processes for the multi-process scenario (default 2)
   --pool <n>            DATABASE_POOL_MAX per API process (default: the product's, 10)
   --group-commit <on|off>  DATABASE_GROUP_COMMIT for the API (default: the product's, on)
+  --group-window <ms>   DATABASE_GROUP_COMMIT_WINDOW_MS for the API, 0-10 (default: the product's)
   --api-key-cache <on|off>  the API's key cache (off: API_KEY_CACHE_TTL_MS=0; default: the product's, on)
   --physical-merchants <n>  also measure the physical limit with its copies spread over n merchants in turn,
                         alternating with one merchant at each level (default 1: one merchant only)
@@ -123,6 +124,7 @@ interface Options {
   processes: number;
   poolMax: number | null;
   groupCommit: "on" | "off" | undefined;
+  groupWindowMs: number | null;
   apiKeyCache: "on" | "off" | undefined;
   physicalMerchants: number;
   ratePerSecond: number | null;
@@ -143,6 +145,7 @@ function parseOptions(): Options {
       processes: { type: "string", default: "2" },
       pool: { type: "string" },
       "group-commit": { type: "string" },
+      "group-window": { type: "string" },
       "api-key-cache": { type: "string" },
       "physical-merchants": { type: "string", default: "1" },
       rate: { type: "string" },
@@ -185,6 +188,10 @@ function parseOptions(): Options {
     processes: Math.round(number("processes", values.processes, 2, 64)),
     poolMax: values.pool === undefined ? null : Math.round(number("pool", values.pool, 1, 200)),
     groupCommit: parseOnOff("group-commit", values["group-commit"]),
+    groupWindowMs:
+      values["group-window"] === undefined
+        ? null
+        : Math.round(number("group-window", values["group-window"], 0, 10)),
     apiKeyCache: parseOnOff("api-key-cache", values["api-key-cache"]),
     physicalMerchants: Math.round(number("physical-merchants", values["physical-merchants"], 1, 1_000)),
     ratePerSecond: values.rate === undefined ? null : number("rate", values.rate, 1, 100_000),
@@ -222,9 +229,11 @@ async function groupCommitFigures(baseUrl: string): Promise<string | null> {
     const groups = value(/^paycore_db_group_commit_flushes\{[^}]*kind="group"[^}]*\} (\d+)/m);
     const fallbacks = value(/^paycore_db_group_commit_flushes\{[^}]*kind="fallback"[^}]*\} (\d+)/m);
     const grouped = value(/^paycore_db_group_commit_grouped_statements\{[^}]*\} (\d+)/m);
+    // Absent before the coalescing window existed: read as none.
+    const windows = value(/^paycore_db_group_commit_windows\{[^}]*\} (\d+)/m);
     if (![alone, groups, fallbacks, grouped].every(Number.isFinite)) return null;
     const statements = alone + grouped;
-    return `${statements} write statements in ${alone + groups} commits (${alone} alone, ${grouped} in ${groups} groups of ${(grouped / Math.max(1, groups)).toFixed(1)} on average; ${fallbacks} groups rerun one by one)`;
+    return `${statements} write statements in ${alone + groups} commits (${alone} alone, ${grouped} in ${groups} groups of ${(grouped / Math.max(1, groups)).toFixed(1)} on average; ${fallbacks} groups rerun one by one; ${Number.isFinite(windows) ? windows : 0} held open by the window)`;
   } catch {
     return null;
   }
@@ -251,6 +260,8 @@ interface ApiStep extends StepResult {
   blocksReadPerOp: number;
   /** Transactions the bench database committed per operation (pg_stat_database.xact_commit): group commit lowers it. */
   commitsPerOp: number;
+  /** WAL flushes (pg_stat_wal.wal_sync, the whole server's: other databases' included) per operation. */
+  walSyncsPerOp: number;
   /**
    * Read and write system calls per operation: the API's (every API process of the step set, per operation of
    * the set when steps run side by side) and Redis's.
@@ -488,6 +499,11 @@ async function main(): Promise<void> {
           )
         ).rows[0]?.commits ?? 0,
       );
+    const walSyncCount = async () =>
+      Number(
+        (await monitorClient.query<{ syncs: string }>("SELECT wal_sync::text AS syncs FROM pg_stat_wal"))
+          .rows[0]?.syncs ?? 0,
+      );
     const secrets = generateSecrets();
     let apiLogCount = 0;
     const launchApi = async (processes: number): Promise<ApiProcess> => {
@@ -499,6 +515,7 @@ async function main(): Promise<void> {
         processes,
         poolMax: options.poolMax,
         ...(options.groupCommit ? { groupCommit: options.groupCommit } : {}),
+        ...(options.groupWindowMs === null ? {} : { groupWindowMs: options.groupWindowMs }),
         ...(options.apiKeyCache ? { apiKeyCache: options.apiKeyCache } : {}),
         probeDir,
         logFile: join(outDir, `api-${++apiLogCount}.log`),
@@ -657,6 +674,7 @@ async function main(): Promise<void> {
       const walBefore = await walPosition();
       const blocksBefore = await blocksRead();
       const commitsBefore = await commitCount();
+      const walSyncsBefore = await walSyncCount();
       const specs = targets.map((target) => ({ ...target.spec, baseUrl: target.api.baseUrl }));
       const results =
         specs.length === 1
@@ -667,6 +685,7 @@ async function main(): Promise<void> {
       // Backends report their block counts when a transaction ends, at most once a second when busy.
       const blocks = (await blocksRead()) - blocksBefore;
       const commits = (await commitCount()) - commitsBefore;
+      const walSyncs = (await walSyncCount()) - walSyncsBefore;
       const eventLoop = await probes.eventLoop(pids);
       const memory = await probes.memory(pids);
       const ok = results.reduce((sum, result) => sum + result.ok, 0);
@@ -696,6 +715,7 @@ async function main(): Promise<void> {
           walBytesPerOp: walBytes / Math.max(1, ok),
           blocksReadPerOp: blocks / Math.max(1, ok),
           commitsPerOp: commits / Math.max(1, ok),
+          walSyncsPerOp: walSyncs / Math.max(1, ok),
           syscallsPerOp: {
             // Steps run side by side share the count: per operation of them all, like Postgres's CPU.
             api: usage.syscalls.api / Math.max(1, ok),
@@ -817,6 +837,8 @@ async function main(): Promise<void> {
         latencyStep.usage.stealBySecond,
       );
       console.log(`  ${tailLine(latencyTail)}`);
+      const groupCommitSoFar = await groupCommitFigures(api.baseUrl);
+      if (groupCommitSoFar) console.log(`  group commit since the API started: ${groupCommitSoFar}`);
     }
     heading(`API: scenarios at concurrency ${bestConcurrency}`);
     const scenario = async (name: Scenario, spec: StepSpec) => (has(name) ? runApiStep(spec) : null);
@@ -992,6 +1014,7 @@ async function main(): Promise<void> {
             String(options.merchants),
             ...(options.poolMax === null ? [] : ["--pool", String(options.poolMax)]),
             ...(options.groupCommit ? ["--group-commit", options.groupCommit] : []),
+            ...(options.groupWindowMs === null ? [] : ["--group-window", String(options.groupWindowMs)]),
             ...(options.apiKeyCache ? ["--api-key-cache", options.apiKeyCache] : []),
           ],
         });
@@ -1277,7 +1300,7 @@ function stepLine(s: ApiStep): string {
   const retried = s.resetsRetried > 0 ? ` (${s.resetsRetried} resent after a keep-alive reset)` : "";
   return (
     `  ${s.name.padEnd(40)} ${load}  ${fmt.rate(s.throughput).padStart(6)}/s  p50 ${fmt.ms(s.latencyMs.p50)}  p95 ${fmt.ms(s.latencyMs.p95)}  p99 ${fmt.ms(s.latencyMs.p99)} ms  ${errorText}${retried}` +
-    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}  commits/op ${s.commitsPerOp.toFixed(2)}  syscalls/op api ${s.syscallsPerOp.api.toFixed(1)} redis ${s.syscallsPerOp.redis.toFixed(1)}` +
+    `  RSS ${fmt.mb(s.usage.apiRssPeakMb)} MB  loop p99 ${eventLoopP99(s)} ms  PG reads/op ${s.blocksReadPerOp.toFixed(1)}  commits/op ${s.commitsPerOp.toFixed(2)}  WAL flushes/op ${s.walSyncsPerOp.toFixed(2)}  CPU ms/op api ${s.cpuMsPerOp.api.toFixed(2)} pg ${s.cpuMsPerOp.postgres.toFixed(2)}  syscalls/op api ${s.syscallsPerOp.api.toFixed(1)} redis ${s.syscallsPerOp.redis.toFixed(1)}` +
     `  CPU api ${fmt.pct(s.usage.cpu.api)} pg ${fmt.pct(s.usage.cpu.postgres)} redis ${fmt.pct(s.usage.cpu.redis)} client ${fmt.pct(s.usage.cpu.loadClient)} other ${fmt.pct(s.usage.cpu.other)} steal ${fmt.pct(s.usage.cpu.steal)}`
   );
 }

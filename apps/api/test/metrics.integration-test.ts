@@ -214,6 +214,7 @@ describe("GET /metrics on the API", () => {
       paycore_db_pool_waiting_requests: "gauge",
       paycore_db_group_commit_flushes: "gauge",
       paycore_db_group_commit_grouped_statements: "gauge",
+      paycore_db_group_commit_windows: "gauge",
       paycore_nodejs_eventloop_lag_p99_seconds: "gauge",
       paycore_nodejs_heap_size_used_bytes: "gauge",
       paycore_process_cpu_seconds_total: "counter",
@@ -230,6 +231,8 @@ describe("GET /metrics on the API", () => {
       value(scraped, "paycore_db_group_commit_flushes", { kind: "alone" }) +
       value(scraped, "paycore_db_group_commit_grouped_statements");
     expect(flushes).toBeGreaterThanOrEqual(2);
+    // The coalescing window is off by default: no group was held open.
+    expect(value(scraped, "paycore_db_group_commit_windows")).toBe(0);
   });
 
   it("keeps labels bounded: operation names fold into 'other', no payment or merchant id in any label", async () => {

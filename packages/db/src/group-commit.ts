@@ -10,6 +10,11 @@
 // - When to flush: as soon as a connection is free. Requests queue only while every connection is busy, and
 //   the first connection freed takes the whole queue (up to GROUP_SIZE_MAX): a lone request waits for nothing,
 //   and under load the group grows by itself with the wait.
+// - The coalescing window (`windowMs`, off at 0): at moderate load a connection is nearly always free, so the
+//   groups above are of one and every write pays its own commit and WAL flush. With a window, a member that
+//   finds a free connection but follows another member by less than `windowMs` (a neighbour is writing: more
+//   are likely) holds its group open for up to `windowMs`, or until `windowMembersMax` members, then flushes.
+//   A member with no neighbour in the last `windowMs` still flushes at once; the wait is bounded by the window.
 // - Each member stays atomic and exactly-once on its own: when the group fails with an error Postgres reports
 //   (a constraint, a check of one member, a deadlock, the deferred balance check at COMMIT), the whole group
 //   was rolled back, so every member runs again alone, in order, and only the one at fault fails. An error
@@ -21,6 +26,26 @@ import { sqlState, statement, types } from "./sql";
 
 /** Members in one group at most: a group holds its locks until its COMMIT, so it stays short. */
 export const GROUP_SIZE_MAX = 32;
+
+/** The longest coalescing window accepted (ms): the window is added to a write's latency. */
+export const GROUP_WINDOW_MS_MAX = 10;
+
+/** A held group flushes as soon as it has this many members (the window's default early close). */
+export const GROUP_WINDOW_MEMBERS_MAX = 8;
+
+export interface GroupCommitOptions {
+  /** Members in one group at most (default GROUP_SIZE_MAX). */
+  groupSizeMax?: number;
+  /**
+   * The coalescing window (ms, 0 to GROUP_WINDOW_MS_MAX; default 0, off): how long a member that follows another
+   * by less than this holds its group open for neighbours when a connection is free.
+   */
+  windowMs?: number;
+  /** A held group flushes once it has this many members (default GROUP_WINDOW_MEMBERS_MAX). */
+  windowMembersMax?: number;
+  /** The clock that times arrivals, in ms (default performance.now): tests fix it to make neighbours certain. */
+  nowMs?: () => number;
+}
 
 /** What runs a write statement: the group commit, or `Sql` itself (one statement, one commit). */
 export interface StatementRunner {
@@ -46,6 +71,8 @@ export interface GroupCommitStats {
   fallbacks: number;
   /** The largest group so far. */
   largest: number;
+  /** Groups held open by the coalescing window (each flushed after at most windowMs). */
+  windows: number;
 }
 
 /** SQL-level prepared statement names: their own prefix, apart from node-postgres's protocol-level ones. */
@@ -64,22 +91,69 @@ function groupStatementName(text: string): string {
 const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
 
 export class GroupCommit implements StatementRunner {
-  readonly stats: GroupCommitStats = { singles: 0, groups: 0, grouped: 0, fallbacks: 0, largest: 0 };
+  readonly stats: GroupCommitStats = {
+    singles: 0,
+    groups: 0,
+    grouped: 0,
+    fallbacks: 0,
+    largest: 0,
+    windows: 0,
+  };
   private queue: Member[] = [];
   /** A flush is waiting for a connection: members that come meanwhile join its group. */
   private waiting = false;
+  /** The coalescing window's timer while a group is held open. */
+  private held: NodeJS.Timeout | undefined;
+  /** When the last member arrived (performance.now(), ms). */
+  private lastArrivalMs = Number.NEGATIVE_INFINITY;
+  private readonly groupSizeMax: number;
+  private readonly windowMs: number;
+  private readonly windowMembersMax: number;
+  private readonly nowMs: () => number;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly groupSizeMax = GROUP_SIZE_MAX,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.groupSizeMax = options.groupSizeMax ?? GROUP_SIZE_MAX;
+    this.windowMs = options.windowMs ?? 0;
+    this.nowMs = options.nowMs ?? (() => performance.now());
+    this.windowMembersMax = Math.min(options.windowMembersMax ?? GROUP_WINDOW_MEMBERS_MAX, this.groupSizeMax);
+    if (!(Number.isInteger(this.groupSizeMax) && this.groupSizeMax >= 1))
+      throw new RangeError(`groupSizeMax must be a positive integer, not ${this.groupSizeMax}`);
+    if (!(this.windowMs >= 0 && this.windowMs <= GROUP_WINDOW_MS_MAX))
+      throw new RangeError(`windowMs must be within 0..${GROUP_WINDOW_MS_MAX}, not ${this.windowMs}`);
+    if (!(Number.isInteger(this.windowMembersMax) && this.windowMembersMax >= 1))
+      throw new RangeError(`windowMembersMax must be a positive integer, not ${this.windowMembersMax}`);
+  }
 
   /** Runs one self-contained statement, alone or in a group; resolves with its own rows. */
   query<R>(text: string, values: readonly unknown[] = []): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
       this.queue.push({ text, values, resolve: resolve as (rows: unknown[]) => void, reject });
-      if (!this.waiting) void this.flush();
+      const nowMs = this.nowMs();
+      const neighbour = nowMs - this.lastArrivalMs < this.windowMs;
+      this.lastArrivalMs = nowMs;
+      // A flush waiting for a connection takes this member with it.
+      if (this.waiting) return;
+      if (this.held !== undefined) {
+        if (this.queue.length >= this.windowMembersMax) this.closeWindow();
+        return;
+      }
+      if (neighbour) {
+        this.stats.windows++;
+        this.held = setTimeout(() => this.closeWindow(), this.windowMs);
+        return;
+      }
+      void this.flush();
     });
+  }
+
+  /** Ends the coalescing window: the held group goes to the next free connection. */
+  private closeWindow(): void {
+    clearTimeout(this.held);
+    this.held = undefined;
+    if (!this.waiting && this.queue.length > 0) void this.flush();
   }
 
   private async flush(): Promise<void> {

@@ -40,6 +40,11 @@ const schema = z.object({
   /** Group commit of the payment hot path's writes (packages/db/src/group-commit.ts); "off" runs them one by one. */
   DATABASE_GROUP_COMMIT: z.enum(["on", "off"]).default("on"),
   /**
+   * Group commit's coalescing window (ms, 0 = off): a write that follows another by less than this waits up to
+   * this long for neighbours to share its commit, even with a connection free (docs/benchmarks.md).
+   */
+  DATABASE_GROUP_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
    * How long an API key is served from memory after a read, with revocations pushed by Postgres (LISTEN/NOTIFY);
    * 0 reads the key on every request (behind a pooler in transaction mode, which cannot carry LISTEN).
    */

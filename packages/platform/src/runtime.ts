@@ -133,6 +133,8 @@ export interface RuntimeConfig {
   databasePoolMax: number;
   /** Group commit of the payment hot path's writes (default on); false: one statement, one commit each. */
   databaseGroupCommit?: boolean;
+  /** Group commit's coalescing window in ms (default 0: off; see packages/db/src/group-commit.ts). */
+  databaseGroupCommitWindowMs?: number;
   /**
    * How long an authenticated API key is served from memory (packages/db/src/api-key-cache.ts; default 2,000 ms);
    * 0 reads the key on every request.
@@ -242,6 +244,7 @@ export function runtimeConfigFromEnv(env: Env, databaseUrl: string, logger: Logg
     databaseUrl,
     databasePoolMax: env.DATABASE_POOL_MAX,
     databaseGroupCommit: env.DATABASE_GROUP_COMMIT === "on",
+    databaseGroupCommitWindowMs: env.DATABASE_GROUP_COMMIT_WINDOW_MS,
     apiKeyCacheTtlMs: env.API_KEY_CACHE_TTL_MS,
     databaseListenUrl: env.DATABASE_LISTEN_URL ?? null,
     redisUrl: env.REDIS_URL ?? null,
@@ -481,7 +484,10 @@ export function createRuntime(config: RuntimeConfig): Runtime {
   // Customers' e-mails and IPs sealed at rest, searched by blind index (issue 22).
   const pii = createPiiVault(vault);
   // The payments' intent and change statements of requests waiting at the same moment share one commit.
-  const paymentWrites = config.databaseGroupCommit === false ? sql : new GroupCommit(pool);
+  const paymentWrites =
+    config.databaseGroupCommit === false
+      ? sql
+      : new GroupCommit(pool, { windowMs: config.databaseGroupCommitWindowMs ?? 0 });
   const paymentStore = new PostgresPaymentStore(db, sql, instanceId, pii, paymentWrites);
   const riskData = new RiskDataRepository(sql, pii);
   const risk = new RiskScorer({

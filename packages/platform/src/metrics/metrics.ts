@@ -140,6 +140,15 @@ export function createPlatformMetrics(options: MetricsOptions): PlatformMetrics 
         if (stats !== null) this.set(stats.grouped);
       },
     });
+    new Gauge({
+      name: "paycore_db_group_commit_windows",
+      help: "Payment write groups since start held open by the coalescing window (DATABASE_GROUP_COMMIT_WINDOW_MS).",
+      registers,
+      collect() {
+        const stats = groupCommit();
+        if (stats !== null) this.set(stats.windows);
+      },
+    });
   }
 
   const breakers = options.breakers;
