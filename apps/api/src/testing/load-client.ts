@@ -94,7 +94,11 @@ export class LoadClient {
     query: string,
     variables: Record<string, unknown>,
     timeoutMs = this.options.timeoutMs,
-  ): Promise<{ data: T | null; replayed: boolean; errors: Array<{ message: string }> } | null> {
+  ): Promise<{
+    data: T | null;
+    replayed: boolean;
+    errors: Array<{ message: string; extensions?: { code?: string } }>;
+  } | null> {
     this.stats.requests++;
     this.inFlight++;
     try {
@@ -133,6 +137,7 @@ export class LoadClient {
 
   async tokenize(publishableKey: string, number: string): Promise<string> {
     const idempotencyKey = `tok-${randomBytes(8).toString("hex")}`;
+    let last = "none";
     for (let i = 0; i < this.options.triesMax * 2; i++) {
       const answer = await this.post<{ tokenizeCard: { paymentMethod: { id: string } | null } }>(
         publishableKey,
@@ -141,9 +146,14 @@ export class LoadClient {
       );
       const id = answer?.data?.tokenizeCard.paymentMethod?.id;
       if (id) return id;
+      last =
+        answer === null
+          ? "no answer"
+          : answer.errors.map((error) => error.extensions?.code ?? error.message).join(", ") ||
+            JSON.stringify(answer.data);
       await sleep(this.options.retryPauseMs);
     }
-    throw new Error(`could not tokenize a card after ${this.options.triesMax * 2} tries`);
+    throw new Error(`could not tokenize a card after ${this.options.triesMax * 2} tries (last: ${last})`);
   }
 
   /**
