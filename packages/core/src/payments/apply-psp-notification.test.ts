@@ -67,6 +67,36 @@ describe("authorization notifications", () => {
 
 describe("modification notifications", () => {
   it.each([
+    { attempt: "PENDING", result: "in_flight" },
+    { attempt: "UNKNOWN", result: "in_flight" },
+    { attempt: null, result: "unknown_payment" },
+  ] as const)("a capture notice that outruns our $attempt authorization's answer -> $result", async (row) => {
+    // An automatic capture's notice names the authorization's PSP reference, which we have not recorded yet, and
+    // echoes our payment id: redelivered later while the authorization is in flight, never a dead letter.
+    const kit = paymentKit();
+    const payment = paymentIn(kit.actor, "PENDING", { pendingOperation: "AUTHORIZE", pspReference: null });
+    kit.store.seedPayment(payment);
+    if (row.attempt !== null) {
+      // The kit's attempts carry no PSP reference: the answer that would record one has not come.
+      kit.store.seedAttempt(payment.id, storedAttempt("AUTHORIZE", row.attempt, payment.amountMinor));
+    }
+    const notification = {
+      kind: "capture",
+      pspName: "scripted",
+      paymentPspReference: "psp_not_recorded_yet",
+      modificationReference: "mod_1",
+      attemptReference: payment.id,
+      success: true,
+      code: null,
+    } as const;
+    expect(await applyPspNotification(kit.deps, notification)).toEqual({
+      applied: false,
+      reason: row.result,
+    });
+    expect((await kit.store.findPayment(kit.actor, payment.id))?.status).toBe("PENDING");
+  });
+
+  it.each([
     { kind: "capture", from: "AUTHORIZED", operation: "CAPTURE", success: true, status: "CAPTURED" },
     { kind: "capture", from: "AUTHORIZED", operation: "CAPTURE", success: false, status: "AUTHORIZED" },
     { kind: "void", from: "AUTHORIZED", operation: "VOID", success: true, status: "CANCELLED" },

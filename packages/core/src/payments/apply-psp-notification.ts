@@ -79,7 +79,13 @@ async function applyNotificationOnce(
   source: NotificationSource,
 ): Promise<NotificationResult | typeof LOST_RACE> {
   const payment = await findNotifiedPayment(deps, notification);
-  if (payment === null) return { applied: false, reason: "unknown_payment" };
+  if (payment === null) {
+    // A modification of a payment whose authorization answer we have not recorded yet (an automatic capture's
+    // notice can outrun our own call's answer): redelivered later, not an operator's dead letter.
+    return (await authorizationInFlight(deps, notification))
+      ? { applied: false, reason: "in_flight" }
+      : { applied: false, reason: "unknown_payment" };
+  }
   if (notification.kind === "authorization" && payment.status === "REQUIRES_ACTION") {
     // 3-D Secure: the PSP says the challenge is over. Its outcome and the authentication's details are asked of
     // the PSP by the one completion path, which a return of the customer may be running too: applied once.
@@ -97,6 +103,23 @@ async function applyNotificationOnce(
     return applyAuthorizationNotification(deps, notification, payment, attempts, orphaned, source);
   }
   return applyModificationNotification(deps, notification, payment, attempts, orphaned, source);
+}
+
+/** Whether a modification's echoed reference names a payment of ours whose authorization at this PSP is in flight. */
+async function authorizationInFlight(deps: Deps, notification: PspNotification): Promise<boolean> {
+  if (notification.kind === "authorization" || !notification.attemptReference) return false;
+  const id = parseId("payment", notification.attemptReference);
+  const scope = id ? await deps.store.findPaymentScope(id) : null;
+  const payment = id && scope ? await deps.store.findPayment({ ...scope, apiKeyId: null }, id) : null;
+  if (payment === null) return false;
+  const attempts = await deps.store.attemptsOf(payment.id);
+  return attempts.some(
+    (a) =>
+      a.operation === "AUTHORIZE" &&
+      a.pspName === notification.pspName &&
+      a.pspReference === null &&
+      (a.status === "PENDING" || a.status === "UNKNOWN"),
+  );
 }
 
 async function findNotifiedPayment(deps: Deps, notification: PspNotification): Promise<PaymentRecord | null> {
